@@ -1,0 +1,69 @@
+#include "core/ids.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+bool parley_crypto_init(void) {
+    return sodium_init() >= 0;
+}
+
+/* Crockford base32: no I, L, O, U, so ids read back unambiguously. */
+static const char base32_alphabet[] = "0123456789abcdefghjkmnpqrstvwxyz";
+
+void parley_id_new(const char *prefix, char out[PARLEY_ID_SIZE]) {
+    unsigned char random[16];
+    randombytes_buf(random, sizeof random);
+    size_t pos = (size_t)snprintf(out, PARLEY_ID_SIZE, "%s_", prefix);
+    /* 128 bits -> 26 base32 digits, 5 bits at a time */
+    unsigned int buffer = 0;
+    int bits = 0;
+    for (size_t i = 0; i < sizeof random && pos + 1 < PARLEY_ID_SIZE; i++) {
+        buffer = (buffer << 8) | random[i];
+        bits += 8;
+        while (bits >= 5 && pos + 1 < PARLEY_ID_SIZE) {
+            out[pos++] = base32_alphabet[(buffer >> (bits - 5)) & 31u];
+            bits -= 5;
+        }
+    }
+    if (bits > 0 && pos + 1 < PARLEY_ID_SIZE) {
+        out[pos++] = base32_alphabet[(buffer << (5 - bits)) & 31u];
+    }
+    out[pos] = '\0';
+}
+
+void parley_token_new(char out[PARLEY_TOKEN_SIZE]) {
+    unsigned char random[32];
+    randombytes_buf(random, sizeof random);
+    memcpy(out, "pt_", 3);
+    sodium_bin2base64(out + 3, PARLEY_TOKEN_SIZE - 3, random, sizeof random,
+                      sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    sodium_memzero(random, sizeof random);
+}
+
+void parley_token_hash(const char *token, char out[PARLEY_TOKEN_HASH_SIZE]) {
+    unsigned char digest[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256(digest, (const unsigned char *)token, strlen(token));
+    sodium_bin2hex(out, PARLEY_TOKEN_HASH_SIZE, digest, sizeof digest);
+}
+
+parley_time_ms parley_now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (parley_time_ms)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void parley_time_format(parley_time_ms t, char out[PARLEY_TIME_TEXT_SIZE]) {
+    time_t seconds = (time_t)(t / 1000);
+    int millis = (int)(t % 1000);
+    if (millis < 0) {
+        millis += 1000;
+        seconds -= 1;
+    }
+    struct tm tm;
+    gmtime_r(&seconds, &tm);
+    char date[24];
+    strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(out, PARLEY_TIME_TEXT_SIZE, "%s.%03dZ", date, millis);
+}

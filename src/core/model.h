@@ -1,0 +1,203 @@
+/*
+ * model.h - the seed's data models (CustomerData, SupportAgentData,
+ * ChatSessionData, MessageData, SupportTicketData) plus feedback, bots and
+ * auth tokens, as plain structs with no I/O.
+ *
+ * Ownership: every `char *` field is heap memory owned by the struct and
+ * released by the matching parley_*_free(), which frees the fields but not
+ * the struct itself (structs usually live on the stack or in a list). IDs
+ * are fixed-size inline strings; an empty ID ("") means "none" (JSON null).
+ * Lists own their items. Thread-safety: plain data; whoever holds a struct
+ * owns it and may hand it to another thread.
+ */
+#ifndef PARLEY_MODEL_H
+#define PARLEY_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define PARLEY_ID_SIZE 40
+/* Timestamps are milliseconds since the Unix epoch (UTC). */
+typedef int64_t parley_time_ms;
+
+typedef enum parley_participant_kind {
+    PARLEY_PARTICIPANT_CUSTOMER = 0,
+    PARLEY_PARTICIPANT_AGENT,
+    PARLEY_PARTICIPANT_BOT,
+    PARLEY_PARTICIPANT_SYSTEM
+} parley_participant_kind;
+
+typedef enum parley_agent_role { PARLEY_ROLE_AGENT = 0, PARLEY_ROLE_ADMIN } parley_agent_role;
+
+typedef enum parley_agent_status {
+    PARLEY_AGENT_OFFLINE = 0,
+    PARLEY_AGENT_ONLINE,
+    PARLEY_AGENT_BUSY
+} parley_agent_status;
+
+typedef enum parley_session_status {
+    PARLEY_SESSION_WAITING = 0,
+    PARLEY_SESSION_ACTIVE,
+    PARLEY_SESSION_CLOSED
+} parley_session_status;
+
+typedef enum parley_message_type {
+    PARLEY_MESSAGE_TEXT = 0,
+    PARLEY_MESSAGE_IMAGE,
+    PARLEY_MESSAGE_FILE
+} parley_message_type;
+
+typedef enum parley_ticket_status {
+    PARLEY_TICKET_OPEN = 0,
+    PARLEY_TICKET_IN_PROGRESS,
+    PARLEY_TICKET_RESOLVED
+} parley_ticket_status;
+
+/* CustomerData */
+typedef struct parley_customer {
+    char id[PARLEY_ID_SIZE];
+    char *name;
+    char *email;      /* may be NULL */
+    char *identifier; /* the site's own user id when verified; may be NULL */
+    char *language;   /* BCP 47 tag or NULL */
+    bool verified;
+    parley_time_ms created_at;
+} parley_customer;
+
+/* SupportAgentData (admins are agents with role admin) */
+typedef struct parley_agent {
+    char id[PARLEY_ID_SIZE];
+    char *name;
+    char *email;
+    char *language; /* may be NULL */
+    parley_agent_role role;
+    parley_agent_status status;
+    bool active; /* false once deactivated */
+    parley_time_ms created_at;
+} parley_agent;
+
+/* ChatBot's stored identity */
+typedef struct parley_bot {
+    char id[PARLEY_ID_SIZE];
+    char *name;
+    bool active;
+    parley_time_ms created_at;
+} parley_bot;
+
+/* ChatSessionData. strategies_json is the ordered chain as a JSON array
+ * text, exactly as stored and returned. */
+typedef struct parley_session {
+    char id[PARLEY_ID_SIZE];
+    char customer_id[PARLEY_ID_SIZE];
+    char agent_id[PARLEY_ID_SIZE]; /* "" until assigned */
+    char *topic;
+    char *strategies_json;
+    parley_session_status status;
+    int64_t last_seq; /* seq of the newest stored message; 0 when none */
+    parley_time_ms created_at;
+    parley_time_ms updated_at;
+} parley_session;
+
+/* MessageData. meta_json is a JSON object text with what strategies added
+ * (flags, language, translations, ...), merged into the message's JSON;
+ * NULL when nothing was added. */
+typedef struct parley_message {
+    char id[PARLEY_ID_SIZE];
+    char session_id[PARLEY_ID_SIZE];
+    int64_t seq;
+    parley_participant_kind sender_kind;
+    char sender_id[PARLEY_ID_SIZE];
+    parley_message_type type;
+    char *content;
+    char *client_msg_id; /* may be NULL */
+    char *meta_json;     /* may be NULL */
+    parley_time_ms created_at;
+} parley_message;
+
+/* SupportTicketData */
+typedef struct parley_ticket {
+    char id[PARLEY_ID_SIZE];
+    char session_id[PARLEY_ID_SIZE];
+    char agent_id[PARLEY_ID_SIZE];
+    char *issue_description;
+    parley_ticket_status status;
+    parley_time_ms created_at;
+    parley_time_ms updated_at;
+} parley_ticket;
+
+/* The Feedback enhancement: one rating per session. */
+typedef struct parley_feedback {
+    char id[PARLEY_ID_SIZE];
+    char session_id[PARLEY_ID_SIZE];
+    char customer_id[PARLEY_ID_SIZE];
+    int rating; /* 1..5 */
+    char *comment; /* may be NULL */
+    parley_time_ms created_at;
+} parley_feedback;
+
+/* A bearer token as stored: only the SHA-256 of the secret, never the
+ * secret itself. */
+#define PARLEY_TOKEN_HASH_SIZE 65 /* 64 hex digits + NUL */
+typedef struct parley_token {
+    char token_hash[PARLEY_TOKEN_HASH_SIZE];
+    parley_participant_kind owner_kind;
+    char owner_id[PARLEY_ID_SIZE];
+    parley_time_ms created_at;
+    parley_time_ms last_used_at;
+    parley_time_ms expires_at; /* absolute lifetime end */
+} parley_token;
+
+/* Growable lists; items owned by the list. */
+#define PARLEY_DECLARE_LIST(name, type)                                                           \
+    typedef struct name {                                                                         \
+        type *items;                                                                              \
+        size_t count;                                                                             \
+        size_t capacity;                                                                          \
+    } name
+
+PARLEY_DECLARE_LIST(parley_agent_list, parley_agent);
+PARLEY_DECLARE_LIST(parley_session_list, parley_session);
+PARLEY_DECLARE_LIST(parley_message_list, parley_message);
+PARLEY_DECLARE_LIST(parley_ticket_list, parley_ticket);
+
+void parley_customer_free(parley_customer *c);
+void parley_agent_free(parley_agent *a);
+void parley_bot_free(parley_bot *b);
+void parley_session_free(parley_session *s);
+void parley_message_free(parley_message *m);
+void parley_ticket_free(parley_ticket *t);
+void parley_feedback_free(parley_feedback *f);
+
+/* Deep copies; return false when out of memory (dst is then left zeroed). */
+bool parley_session_copy(parley_session *dst, const parley_session *src);
+bool parley_message_copy(parley_message *dst, const parley_message *src);
+
+/* Appends a zeroed slot and returns it, or NULL when out of memory. The
+ * caller fills the slot; the list owns it from then on. */
+parley_agent *parley_agent_list_push(parley_agent_list *list);
+parley_session *parley_session_list_push(parley_session_list *list);
+parley_message *parley_message_list_push(parley_message_list *list);
+parley_ticket *parley_ticket_list_push(parley_ticket_list *list);
+
+void parley_agent_list_free(parley_agent_list *list);
+void parley_session_list_free(parley_session_list *list);
+void parley_message_list_free(parley_message_list *list);
+void parley_ticket_list_free(parley_ticket_list *list);
+
+/* Enum <-> wire-name conversions. *_from_name returns false for unknown
+ * names and leaves *out untouched. */
+const char *parley_participant_kind_name(parley_participant_kind kind);
+bool parley_participant_kind_from_name(const char *name, parley_participant_kind *out);
+const char *parley_agent_role_name(parley_agent_role role);
+bool parley_agent_role_from_name(const char *name, parley_agent_role *out);
+const char *parley_agent_status_name(parley_agent_status status);
+bool parley_agent_status_from_name(const char *name, parley_agent_status *out);
+const char *parley_session_status_name(parley_session_status status);
+bool parley_session_status_from_name(const char *name, parley_session_status *out);
+const char *parley_message_type_name(parley_message_type type);
+bool parley_message_type_from_name(const char *name, parley_message_type *out);
+const char *parley_ticket_status_name(parley_ticket_status status);
+bool parley_ticket_status_from_name(const char *name, parley_ticket_status *out);
+
+#endif

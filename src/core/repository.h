@@ -1,0 +1,157 @@
+/*
+ * repository.h - the seed's Repository: one const ops table that every
+ * storage backend (SQLite now, PostgreSQL later) implements.
+ *
+ * Ownership: a backend allocates its own struct that embeds
+ * parley_repository first and frees it in ops->close(). Output structs are
+ * owned by the caller, who frees them with the model's *_free(); on error
+ * the backend leaves outputs zeroed.
+ *
+ * Threads: one repository handle (one connection) is used by one thread at
+ * a time. The server opens one handle per worker thread; none is ever used
+ * on the event-loop thread.
+ *
+ * Transactions: begin/commit/rollback bracket a batch; savepoint/release/
+ * rollback_to nest one unit of work inside it, so a batch of many requests
+ * commits once (group commit) while each request stays all-or-nothing.
+ *
+ * Results: PARLEY_OK, PARLEY_E_NOT_FOUND (get/update of a missing row),
+ * PARLEY_E_CONFLICT (a unique key already taken), PARLEY_E_UNAVAILABLE
+ * (database busy/locked), PARLEY_E_STORAGE (anything else; err says what).
+ */
+#ifndef PARLEY_REPOSITORY_H
+#define PARLEY_REPOSITORY_H
+
+#include "core/error.h"
+#include "core/model.h"
+
+typedef struct parley_repository parley_repository;
+
+/* Filters for list calls. Empty strings / negative values mean "any".
+ * Cursors are opaque strings produced by a previous page (next_cursor). */
+typedef struct parley_session_filter {
+    int status;                        /* parley_session_status, or -1 */
+    char customer_id[PARLEY_ID_SIZE];  /* "" = all customers */
+    int limit;                         /* 1..200 */
+    char cursor[PARLEY_ID_SIZE * 2];   /* "" = first page */
+} parley_session_filter;
+
+typedef struct parley_ticket_filter {
+    int status;                        /* parley_ticket_status, or -1 */
+    char customer_id[PARLEY_ID_SIZE];  /* "" = any; else tickets of that customer's sessions */
+    int limit;
+    char cursor[PARLEY_ID_SIZE * 2];
+} parley_ticket_filter;
+
+/* Message range: seq > after_seq and (before_seq <= 0 or seq < before_seq),
+ * ascending, at most limit. When only before_seq is given the newest
+ * `limit` messages before it are returned, still in ascending order. */
+typedef struct parley_message_range {
+    int64_t after_seq;
+    int64_t before_seq;
+    int limit;
+} parley_message_range;
+
+typedef struct parley_repository_ops {
+    const char *name; /* "sqlite", "postgres" */
+
+    void (*close)(parley_repository *repo);
+
+    parley_status (*begin)(parley_repository *repo, parley_error *err);
+    parley_status (*commit)(parley_repository *repo, parley_error *err);
+    parley_status (*rollback)(parley_repository *repo, parley_error *err);
+    parley_status (*savepoint)(parley_repository *repo, parley_error *err);
+    parley_status (*release)(parley_repository *repo, parley_error *err);
+    parley_status (*rollback_to)(parley_repository *repo, parley_error *err);
+
+    /* customers */
+    parley_status (*customer_insert)(parley_repository *repo, const parley_customer *c,
+                                     parley_error *err);
+    parley_status (*customer_get)(parley_repository *repo, const char *id, parley_customer *out,
+                                  parley_error *err);
+    parley_status (*customer_find_by_identifier)(parley_repository *repo, const char *identifier,
+                                                 parley_customer *out, parley_error *err);
+
+    /* agents; password_hash is libsodium's crypto_pwhash_str() output */
+    parley_status (*agent_insert)(parley_repository *repo, const parley_agent *a,
+                                  const char *password_hash, parley_error *err);
+    parley_status (*agent_get)(parley_repository *repo, const char *id, parley_agent *out,
+                               parley_error *err);
+    /* email match is case-insensitive; *password_hash_out (malloc'd) may be NULL */
+    parley_status (*agent_get_by_email)(parley_repository *repo, const char *email,
+                                        parley_agent *out, char **password_hash_out,
+                                        parley_error *err);
+    parley_status (*agent_list)(parley_repository *repo, parley_agent_list *out,
+                                parley_error *err);
+    parley_status (*agent_count)(parley_repository *repo, int64_t *out, parley_error *err);
+
+    /* bots */
+    parley_status (*bot_insert)(parley_repository *repo, const parley_bot *b, parley_error *err);
+    parley_status (*bot_get)(parley_repository *repo, const char *id, parley_bot *out,
+                             parley_error *err);
+
+    /* tokens, keyed by the SHA-256 hex of the secret */
+    parley_status (*token_insert)(parley_repository *repo, const parley_token *t,
+                                  parley_error *err);
+    parley_status (*token_get)(parley_repository *repo, const char *token_hash,
+                               parley_token *out, parley_error *err);
+    parley_status (*token_touch)(parley_repository *repo, const char *token_hash,
+                                 parley_time_ms last_used_at, parley_error *err);
+    parley_status (*token_delete)(parley_repository *repo, const char *token_hash,
+                                  parley_error *err);
+
+    /* sessions */
+    parley_status (*session_insert)(parley_repository *repo, const parley_session *s,
+                                    parley_error *err);
+    parley_status (*session_get)(parley_repository *repo, const char *id, parley_session *out,
+                                 parley_error *err);
+    /* writes status, agent_id, updated_at (last_seq is owned by
+     * session_next_seq) */
+    parley_status (*session_update)(parley_repository *repo, const parley_session *s,
+                                    parley_error *err);
+    /* newest first; *next_cursor_out gets "" on the last page */
+    parley_status (*session_list)(parley_repository *repo, const parley_session_filter *filter,
+                                  parley_session_list *out, char *next_cursor_out,
+                                  size_t next_cursor_size, parley_error *err);
+    /* Increments the session's last_seq and returns the new value; must run
+     * inside the transaction that inserts the message. */
+    parley_status (*session_next_seq)(parley_repository *repo, const char *session_id,
+                                      int64_t *seq_out, parley_error *err);
+
+    /* messages; UNIQUE(session_id, seq) and UNIQUE(sender_kind, sender_id,
+     * client_msg_id) -> PARLEY_E_CONFLICT */
+    parley_status (*message_insert)(parley_repository *repo, const parley_message *m,
+                                    parley_error *err);
+    parley_status (*message_find_by_client_id)(parley_repository *repo,
+                                               parley_participant_kind sender_kind,
+                                               const char *sender_id, const char *client_msg_id,
+                                               parley_message *out, parley_error *err);
+    parley_status (*message_list)(parley_repository *repo, const char *session_id,
+                                  const parley_message_range *range, parley_message_list *out,
+                                  parley_error *err);
+
+    /* tickets */
+    parley_status (*ticket_insert)(parley_repository *repo, const parley_ticket *t,
+                                   parley_error *err);
+    parley_status (*ticket_get)(parley_repository *repo, const char *id, parley_ticket *out,
+                                parley_error *err);
+    /* writes status, agent_id, issue_description, updated_at */
+    parley_status (*ticket_update)(parley_repository *repo, const parley_ticket *t,
+                                   parley_error *err);
+    parley_status (*ticket_list)(parley_repository *repo, const parley_ticket_filter *filter,
+                                 parley_ticket_list *out, char *next_cursor_out,
+                                 size_t next_cursor_size, parley_error *err);
+
+    /* feedback; one per session -> PARLEY_E_CONFLICT on the second */
+    parley_status (*feedback_insert)(parley_repository *repo, const parley_feedback *f,
+                                     parley_error *err);
+    parley_status (*feedback_get_by_session)(parley_repository *repo, const char *session_id,
+                                             parley_feedback *out, parley_error *err);
+} parley_repository_ops;
+
+/* Every backend's handle starts with this. */
+struct parley_repository {
+    const parley_repository_ops *ops;
+};
+
+#endif

@@ -1,0 +1,41 @@
+/*
+ * sqlite_repository.h - the embedded SQLite backend of the Repository.
+ *
+ * Ownership: parley_sqlite_repository_open() returns a handle the caller
+ * closes with repo->ops->close(repo). Each handle owns one sqlite3
+ * connection and its prepared statements.
+ *
+ * Threads: a handle is used by one thread at a time (SQLite is opened in
+ * multi-thread mode, connections are not shared). Open one per worker.
+ *
+ * The database runs in WAL mode with foreign keys on. The schema is
+ * versioned (PRAGMA user_version) and migrated by parley_sqlite_migrate(),
+ * which the server calls once at start before opening worker handles.
+ */
+#ifndef PARLEY_SQLITE_REPOSITORY_H
+#define PARLEY_SQLITE_REPOSITORY_H
+
+#include <stdbool.h>
+
+#include "core/repository.h"
+
+typedef struct parley_sqlite_options {
+    /* true: synchronous=FULL (an acknowledged commit survives power loss);
+     * false: synchronous=NORMAL (survives a crash of parleyd, not of the OS). */
+    bool durable;
+    int busy_timeout_ms; /* how long a statement waits on a lock; default 5000 */
+} parley_sqlite_options;
+
+/* Opens (creating if needed) the database file at path. The schema must
+ * already be migrated. */
+parley_status parley_sqlite_repository_open(const char *path, const parley_sqlite_options *options,
+                                            parley_repository **out, parley_error *err);
+
+/* Creates or upgrades the schema to the newest version, each step in its
+ * own transaction; refuses a database newer than this binary knows. */
+parley_status parley_sqlite_migrate(const char *path, parley_error *err);
+
+/* The schema version this binary migrates to. */
+int parley_sqlite_schema_version(void);
+
+#endif
