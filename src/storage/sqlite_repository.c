@@ -1,0 +1,1566 @@
+/*
+ * sqlite_repository.c - the Repository ops table on top of libsqlite3.
+ *
+ * Ownership: a handle (struct sqlite_repo) owns one sqlite3 connection and
+ * every prepared statement; ops->close() finalizes them, closes the
+ * connection (rolling back any open transaction) and frees the handle.
+ * Statements are prepared once at open and reset (with bindings cleared)
+ * before each op returns, so text is bound SQLITE_STATIC: the caller's
+ * strings only have to live for the duration of the call. Outputs are
+ * caller-owned heap data, zeroed on every error path.
+ *
+ * Threads: the connection is opened with SQLITE_OPEN_NOMUTEX, so a handle
+ * must be used by one thread at a time; the server opens one per worker.
+ * parley_sqlite_migrate() opens and closes its own connection and may be
+ * called from any thread, normally once at start before the workers open.
+ *
+ * The schema itself (tables, indexes, migration steps) lives in
+ * sqlite_schema.c; the statements here depend on its column names.
+ *
+ * Concurrency between handles is SQLite's: WAL lets readers run beside the
+ * single writer; begin() takes the write lock up front (BEGIN IMMEDIATE) so
+ * a batch never fails half-way on a lock upgrade; a lock that is not
+ * granted within busy_timeout becomes PARLEY_E_UNAVAILABLE.
+ */
+#include "storage/sqlite_repository.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "storage/sqlite_schema.h"
+
+#define DEFAULT_BUSY_TIMEOUT_MS 5000
+#define LIST_LIMIT_MAX 200
+/* A message page is bounded so one request cannot pull a whole history
+ * into memory; callers page with after_seq/before_seq. */
+#define MESSAGE_LIMIT_MAX 1000
+/* Savepoint names cannot be bound; one fixed name suffices because units
+ * never nest (rollback_to pops the unit, see there). */
+#define UNIT_SAVEPOINT "parley_unit"
+
+#define CUSTOMER_COLS "id, name, email, identifier, language, verified, created_at"
+#define AGENT_COLS "id, name, email, language, role, status, active, created_at"
+#define BOT_COLS "id, name, active, created_at"
+#define TOKEN_COLS "token_hash, owner_kind, owner_id, created_at, last_used_at, expires_at"
+#define SESSION_COLS                                                                               \
+    "id, customer_id, agent_id, topic, strategies_json, status, last_seq, created_at, "            \
+    "updated_at, position"
+#define MESSAGE_COLS                                                                               \
+    "id, session_id, seq, sender_kind, sender_id, type, content, client_msg_id, meta_json, "       \
+    "created_at"
+#define TICKET_COLS                                                                                \
+    "id, session_id, agent_id, issue_description, status, created_at, updated_at, position"
+#define FEEDBACK_COLS "id, session_id, customer_id, rating, comment, created_at"
+
+/* List statements come in four variants (+1 status filter, +2 customer
+ * filter) rather than one with "?3 IS NULL OR ..." terms, because SQLite
+ * picks an index at prepare time and an OR on a parameter defeats it.
+ * Parameters: ?1 position bound (exclusive), ?2 row limit, ?3 status,
+ * ?4 customer id. */
+#define SESSION_LIST(filter)                                                                       \
+    "SELECT " SESSION_COLS " FROM sessions WHERE position < ?1" filter                             \
+    " ORDER BY position DESC LIMIT ?2"
+#define TICKET_LIST(filter)                                                                        \
+    "SELECT " TICKET_COLS " FROM tickets WHERE position < ?1" filter                               \
+    " ORDER BY position DESC LIMIT ?2"
+#define TICKET_BY_CUSTOMER " AND session_id IN (SELECT id FROM sessions WHERE customer_id = ?4)"
+
+enum stmt_id {
+    ST_BEGIN,
+    ST_COMMIT,
+    ST_ROLLBACK,
+    ST_SAVEPOINT,
+    ST_RELEASE,
+    ST_ROLLBACK_TO,
+    ST_CUSTOMER_INSERT,
+    ST_CUSTOMER_GET,
+    ST_CUSTOMER_BY_IDENTIFIER,
+    ST_AGENT_INSERT,
+    ST_AGENT_GET,
+    ST_AGENT_BY_EMAIL,
+    ST_AGENT_LIST,
+    ST_AGENT_COUNT,
+    ST_BOT_INSERT,
+    ST_BOT_GET,
+    ST_TOKEN_INSERT,
+    ST_TOKEN_GET,
+    ST_TOKEN_TOUCH,
+    ST_TOKEN_DELETE,
+    ST_SESSION_INSERT,
+    ST_SESSION_GET,
+    ST_SESSION_UPDATE,
+    ST_SESSION_NEXT_SEQ,
+    ST_SESSION_LIST, /* the four variants must stay in this order */
+    ST_SESSION_LIST_STATUS,
+    ST_SESSION_LIST_CUSTOMER,
+    ST_SESSION_LIST_STATUS_CUSTOMER,
+    ST_MESSAGE_INSERT,
+    ST_MESSAGE_BY_CLIENT_ID,
+    ST_MESSAGE_LIST_ASC,
+    ST_MESSAGE_LIST_DESC,
+    ST_TICKET_INSERT,
+    ST_TICKET_GET,
+    ST_TICKET_UPDATE,
+    ST_TICKET_LIST, /* the four variants must stay in this order */
+    ST_TICKET_LIST_STATUS,
+    ST_TICKET_LIST_CUSTOMER,
+    ST_TICKET_LIST_STATUS_CUSTOMER,
+    ST_FEEDBACK_INSERT,
+    ST_FEEDBACK_BY_SESSION,
+    ST_COUNT
+};
+
+static const char *const stmt_sql[ST_COUNT] = {
+    [ST_BEGIN] = "BEGIN IMMEDIATE",
+    [ST_COMMIT] = "COMMIT",
+    [ST_ROLLBACK] = "ROLLBACK",
+    [ST_SAVEPOINT] = "SAVEPOINT " UNIT_SAVEPOINT,
+    [ST_RELEASE] = "RELEASE " UNIT_SAVEPOINT,
+    [ST_ROLLBACK_TO] = "ROLLBACK TO " UNIT_SAVEPOINT,
+
+    [ST_CUSTOMER_INSERT] = "INSERT INTO customers (" CUSTOMER_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, "
+                           "?6, ?7)",
+    [ST_CUSTOMER_GET] = "SELECT " CUSTOMER_COLS " FROM customers WHERE id = ?1",
+    [ST_CUSTOMER_BY_IDENTIFIER] = "SELECT " CUSTOMER_COLS " FROM customers WHERE identifier = ?1",
+
+    [ST_AGENT_INSERT] = "INSERT INTO agents (" AGENT_COLS ", password_hash) VALUES (?1, ?2, ?3, "
+                        "?4, ?5, ?6, ?7, ?8, ?9)",
+    [ST_AGENT_GET] = "SELECT " AGENT_COLS " FROM agents WHERE id = ?1",
+    /* email is declared COLLATE NOCASE, so this compares (and uses the
+     * unique index) case-insensitively. */
+    [ST_AGENT_BY_EMAIL] = "SELECT " AGENT_COLS ", password_hash FROM agents WHERE email = ?1",
+    [ST_AGENT_LIST] = "SELECT " AGENT_COLS " FROM agents ORDER BY created_at, id",
+    [ST_AGENT_COUNT] = "SELECT count(*) FROM agents",
+
+    [ST_BOT_INSERT] = "INSERT INTO bots (" BOT_COLS ") VALUES (?1, ?2, ?3, ?4)",
+    [ST_BOT_GET] = "SELECT " BOT_COLS " FROM bots WHERE id = ?1",
+
+    [ST_TOKEN_INSERT] = "INSERT INTO tokens (" TOKEN_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    [ST_TOKEN_GET] = "SELECT " TOKEN_COLS " FROM tokens WHERE token_hash = ?1",
+    /* Workers touch tokens concurrently and may commit out of order; max()
+     * keeps last_used_at from moving backwards. */
+    [ST_TOKEN_TOUCH] = "UPDATE tokens SET last_used_at = max(last_used_at, ?2) "
+                       "WHERE token_hash = ?1",
+    [ST_TOKEN_DELETE] = "DELETE FROM tokens WHERE token_hash = ?1",
+
+    [ST_SESSION_INSERT] = "INSERT INTO sessions (id, customer_id, agent_id, topic, "
+                          "strategies_json, status, last_seq, created_at, updated_at) "
+                          "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    [ST_SESSION_GET] = "SELECT " SESSION_COLS " FROM sessions WHERE id = ?1",
+    [ST_SESSION_UPDATE] = "UPDATE sessions SET status = ?2, agent_id = ?3, updated_at = ?4 "
+                          "WHERE id = ?1",
+    [ST_SESSION_NEXT_SEQ] = "UPDATE sessions SET last_seq = last_seq + 1 WHERE id = ?1 "
+                            "RETURNING last_seq",
+    [ST_SESSION_LIST] = SESSION_LIST(""),
+    [ST_SESSION_LIST_STATUS] = SESSION_LIST(" AND status = ?3"),
+    [ST_SESSION_LIST_CUSTOMER] = SESSION_LIST(" AND customer_id = ?4"),
+    [ST_SESSION_LIST_STATUS_CUSTOMER] = SESSION_LIST(" AND status = ?3 AND customer_id = ?4"),
+
+    [ST_MESSAGE_INSERT] = "INSERT INTO messages (" MESSAGE_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, "
+                          "?6, ?7, ?8, ?9, ?10)",
+    [ST_MESSAGE_BY_CLIENT_ID] = "SELECT " MESSAGE_COLS " FROM messages WHERE sender_kind = ?1 "
+                                "AND sender_id = ?2 AND client_msg_id = ?3",
+    [ST_MESSAGE_LIST_ASC] = "SELECT " MESSAGE_COLS " FROM messages WHERE session_id = ?1 "
+                            "AND seq > ?2 AND seq < ?3 ORDER BY seq ASC LIMIT ?4",
+    [ST_MESSAGE_LIST_DESC] = "SELECT " MESSAGE_COLS " FROM messages WHERE session_id = ?1 "
+                             "AND seq > ?2 AND seq < ?3 ORDER BY seq DESC LIMIT ?4",
+
+    [ST_TICKET_INSERT] = "INSERT INTO tickets (id, session_id, agent_id, issue_description, "
+                         "status, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    [ST_TICKET_GET] = "SELECT " TICKET_COLS " FROM tickets WHERE id = ?1",
+    [ST_TICKET_UPDATE] = "UPDATE tickets SET status = ?2, agent_id = ?3, issue_description = ?4, "
+                         "updated_at = ?5 WHERE id = ?1",
+    [ST_TICKET_LIST] = TICKET_LIST(""),
+    [ST_TICKET_LIST_STATUS] = TICKET_LIST(" AND status = ?3"),
+    [ST_TICKET_LIST_CUSTOMER] = TICKET_LIST(TICKET_BY_CUSTOMER),
+    [ST_TICKET_LIST_STATUS_CUSTOMER] = TICKET_LIST(" AND status = ?3" TICKET_BY_CUSTOMER),
+
+    [ST_FEEDBACK_INSERT] = "INSERT INTO feedback (" FEEDBACK_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, "
+                           "?6)",
+    [ST_FEEDBACK_BY_SESSION] = "SELECT " FEEDBACK_COLS " FROM feedback WHERE session_id = ?1",
+};
+
+struct sqlite_repo {
+    parley_repository base; /* first, so the handle converts both ways */
+    sqlite3 *db;
+    sqlite3_stmt *stmt[ST_COUNT];
+};
+
+static struct sqlite_repo *as_sqlite(parley_repository *repo) {
+    return (struct sqlite_repo *)repo;
+}
+
+/* ---- errors ------------------------------------------------------------ */
+
+/* The one place SQLite result codes become parley statuses. msg is SQLite's
+ * own text, which names tables and columns but never bound values, so user
+ * data (passwords, message text) cannot leak into logs or responses. */
+static parley_status map_sqlite(int rc, const char *msg, const char *op, parley_error *err) {
+    parley_status status;
+    switch (rc & 0xff) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+        status = PARLEY_E_UNAVAILABLE;
+        break;
+    case SQLITE_NOMEM:
+        status = PARLEY_E_NOMEM;
+        break;
+    case SQLITE_CONSTRAINT:
+        status = (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY)
+                     ? PARLEY_E_CONFLICT
+                     : PARLEY_E_STORAGE;
+        break;
+    default:
+        status = PARLEY_E_STORAGE;
+        break;
+    }
+    return parley_error_set(err, status, NULL, "%s: %s", op,
+                            msg != NULL ? msg : sqlite3_errstr(rc));
+}
+
+/* Must run before the statement is reset, which may replace the message. */
+static parley_status db_fail(sqlite3 *db, int rc, const char *op, parley_error *err) {
+    return map_sqlite(rc, db != NULL ? sqlite3_errmsg(db) : NULL, op, err);
+}
+
+/* ---- binding ----------------------------------------------------------- */
+
+/* Collects binds so an op can bind every parameter and check once. The
+ * first failure wins: rc for SQLite's, invalid for a value we refuse to
+ * store (an enum out of range, a missing required id). */
+typedef struct binder {
+    sqlite3_stmt *st;
+    int rc;
+    const char *invalid;
+} binder;
+
+static binder bind_start(struct sqlite_repo *r, enum stmt_id id) {
+    binder b = {r->stmt[id], SQLITE_OK, NULL};
+    return b;
+}
+
+static void b_invalid(binder *b, const char *why) {
+    if (b->invalid == NULL) {
+        b->invalid = why;
+    }
+}
+
+static void b_text_n(binder *b, int idx, const char *s, size_t len) {
+    if (b->rc == SQLITE_OK) {
+        b->rc = sqlite3_bind_text(b->st, idx, s, (int)len, SQLITE_STATIC);
+    }
+}
+
+/* NULL stays NULL: the nullable model fields round-trip exactly. */
+static void b_text(binder *b, int idx, const char *s) {
+    if (b->rc != SQLITE_OK) {
+        return;
+    }
+    b->rc = s == NULL ? sqlite3_bind_null(b->st, idx)
+                      : sqlite3_bind_text(b->st, idx, s, -1, SQLITE_STATIC);
+}
+
+/* Ids live in fixed arrays; strnlen keeps an unterminated one from being
+ * read past its end. */
+static void b_id(binder *b, int idx, const char *id) {
+    size_t len = strnlen(id, PARLEY_ID_SIZE);
+    if (len == 0) {
+        b_invalid(b, "a required id is empty");
+    }
+    b_text_n(b, idx, id, len);
+}
+
+/* An optional id ("" = none) is NULL in the database so foreign keys hold. */
+static void b_opt_id(binder *b, int idx, const char *id) {
+    size_t len = strnlen(id, PARLEY_ID_SIZE);
+    if (len == 0) {
+        if (b->rc == SQLITE_OK) {
+            b->rc = sqlite3_bind_null(b->st, idx);
+        }
+        return;
+    }
+    b_text_n(b, idx, id, len);
+}
+
+/* name is NULL when the enum value has no wire name (see ENUM_CODEC). */
+static void b_enum(binder *b, int idx, const char *name) {
+    if (name == NULL) {
+        b_invalid(b, "an enum value is out of range");
+        return;
+    }
+    b_text(b, idx, name);
+}
+
+static void b_i64(binder *b, int idx, int64_t v) {
+    if (b->rc == SQLITE_OK) {
+        b->rc = sqlite3_bind_int64(b->st, idx, v);
+    }
+}
+
+static void b_int(binder *b, int idx, int v) {
+    if (b->rc == SQLITE_OK) {
+        b->rc = sqlite3_bind_int(b->st, idx, v);
+    }
+}
+
+static parley_status bind_check(struct sqlite_repo *r, const binder *b, const char *op,
+                                parley_error *err) {
+    if (b->invalid != NULL) {
+        return parley_error_set(err, PARLEY_E_INVALID, NULL, "%s: %s", op, b->invalid);
+    }
+    if (b->rc != SQLITE_OK) {
+        return db_fail(r->db, b->rc, op, err);
+    }
+    return PARLEY_OK;
+}
+
+/* Bindings are cleared too, so no statement keeps a pointer to caller
+ * memory after the op returns. */
+static void stmt_done(sqlite3_stmt *st) {
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+}
+
+/* ---- reading rows ------------------------------------------------------ */
+
+/* Mirrors binder for columns: the first problem wins and the caller frees
+ * the half-filled output. */
+typedef struct row_reader {
+    sqlite3_stmt *st;
+    parley_status status;
+    int bad_column;
+} row_reader;
+
+static row_reader reader_start(sqlite3_stmt *st) {
+    row_reader rd = {st, PARLEY_OK, -1};
+    return rd;
+}
+
+static void r_bad(row_reader *rd, int col) {
+    if (rd->status == PARLEY_OK) {
+        rd->status = PARLEY_E_STORAGE;
+        rd->bad_column = col;
+    }
+}
+
+static void r_nomem(row_reader *rd) {
+    if (rd->status == PARLEY_OK) {
+        rd->status = PARLEY_E_NOMEM;
+    }
+}
+
+static char *r_text(row_reader *rd, int col) {
+    if (sqlite3_column_type(rd->st, col) == SQLITE_NULL) {
+        return NULL;
+    }
+    const char *text = (const char *)sqlite3_column_text(rd->st, col);
+    char *copy = text != NULL ? strdup(text) : NULL;
+    if (copy == NULL) {
+        r_nomem(rd);
+    }
+    return copy;
+}
+
+/* NULL reads as "" (an absent optional id). */
+static void r_fixed(row_reader *rd, int col, char *out, size_t size) {
+    out[0] = '\0';
+    if (sqlite3_column_type(rd->st, col) == SQLITE_NULL) {
+        return;
+    }
+    const char *text = (const char *)sqlite3_column_text(rd->st, col);
+    size_t len = (size_t)sqlite3_column_bytes(rd->st, col);
+    if (text == NULL) {
+        r_nomem(rd);
+        return;
+    }
+    if (len >= size) {
+        r_bad(rd, col);
+        return;
+    }
+    memcpy(out, text, len);
+    out[len] = '\0';
+}
+
+static void r_id(row_reader *rd, int col, char out[PARLEY_ID_SIZE]) {
+    r_fixed(rd, col, out, PARLEY_ID_SIZE);
+}
+
+static int64_t r_i64(row_reader *rd, int col) {
+    return sqlite3_column_int64(rd->st, col);
+}
+
+static bool r_bool(row_reader *rd, int col) {
+    return sqlite3_column_int(rd->st, col) != 0;
+}
+
+static parley_status reader_finish(const row_reader *rd, const char *op, parley_error *err) {
+    switch (rd->status) {
+    case PARLEY_OK:
+        return PARLEY_OK;
+    case PARLEY_E_NOMEM:
+        return parley_error_set(err, PARLEY_E_NOMEM, NULL, "%s: out of memory", op);
+    default:
+        return parley_error_set(err, rd->status, NULL,
+                                "%s: column %s holds a value this build cannot read", op,
+                                sqlite3_column_name(rd->st, rd->bad_column));
+    }
+}
+
+/* Enums are stored by wire name. *_store returns NULL for a value with no
+ * name (so it is refused, not stored as "unknown"); *_load flags a name
+ * this build does not know (a newer binary wrote it, or the file was
+ * edited by hand). */
+#define ENUM_CODEC(prefix, type)                                                                   \
+    static const char *prefix##_store(type value) {                                                \
+        const char *name = parley_##prefix##_name(value);                                          \
+        type back;                                                                                 \
+        return parley_##prefix##_from_name(name, &back) && back == value ? name : NULL;            \
+    }                                                                                              \
+    static type prefix##_load(row_reader *rd, int col) {                                           \
+        type value = (type)0;                                                                      \
+        if (!parley_##prefix##_from_name((const char *)sqlite3_column_text(rd->st, col),           \
+                                         &value)) {                                                \
+            r_bad(rd, col);                                                                        \
+        }                                                                                          \
+        return value;                                                                              \
+    }
+
+ENUM_CODEC(participant_kind, parley_participant_kind)
+ENUM_CODEC(agent_role, parley_agent_role)
+ENUM_CODEC(agent_status, parley_agent_status)
+ENUM_CODEC(session_status, parley_session_status)
+ENUM_CODEC(message_type, parley_message_type)
+ENUM_CODEC(ticket_status, parley_ticket_status)
+
+/* Column order follows the *_COLS macros. */
+static void read_customer(row_reader *rd, parley_customer *c) {
+    r_id(rd, 0, c->id);
+    c->name = r_text(rd, 1);
+    c->email = r_text(rd, 2);
+    c->identifier = r_text(rd, 3);
+    c->language = r_text(rd, 4);
+    c->verified = r_bool(rd, 5);
+    c->created_at = r_i64(rd, 6);
+}
+
+static void read_agent(row_reader *rd, parley_agent *a) {
+    r_id(rd, 0, a->id);
+    a->name = r_text(rd, 1);
+    a->email = r_text(rd, 2);
+    a->language = r_text(rd, 3);
+    a->role = agent_role_load(rd, 4);
+    a->status = agent_status_load(rd, 5);
+    a->active = r_bool(rd, 6);
+    a->created_at = r_i64(rd, 7);
+}
+
+static void read_bot(row_reader *rd, parley_bot *b) {
+    r_id(rd, 0, b->id);
+    b->name = r_text(rd, 1);
+    b->active = r_bool(rd, 2);
+    b->created_at = r_i64(rd, 3);
+}
+
+static void read_token(row_reader *rd, parley_token *t) {
+    r_fixed(rd, 0, t->token_hash, sizeof t->token_hash);
+    t->owner_kind = participant_kind_load(rd, 1);
+    r_id(rd, 2, t->owner_id);
+    t->created_at = r_i64(rd, 3);
+    t->last_used_at = r_i64(rd, 4);
+    t->expires_at = r_i64(rd, 5);
+}
+
+#define SESSION_POSITION_COL 9
+static void read_session(row_reader *rd, parley_session *s) {
+    r_id(rd, 0, s->id);
+    r_id(rd, 1, s->customer_id);
+    r_id(rd, 2, s->agent_id);
+    s->topic = r_text(rd, 3);
+    s->strategies_json = r_text(rd, 4);
+    s->status = session_status_load(rd, 5);
+    s->last_seq = r_i64(rd, 6);
+    s->created_at = r_i64(rd, 7);
+    s->updated_at = r_i64(rd, 8);
+}
+
+static void read_message(row_reader *rd, parley_message *m) {
+    r_id(rd, 0, m->id);
+    r_id(rd, 1, m->session_id);
+    m->seq = r_i64(rd, 2);
+    m->sender_kind = participant_kind_load(rd, 3);
+    r_id(rd, 4, m->sender_id);
+    m->type = message_type_load(rd, 5);
+    m->content = r_text(rd, 6);
+    m->client_msg_id = r_text(rd, 7);
+    m->meta_json = r_text(rd, 8);
+    m->created_at = r_i64(rd, 9);
+}
+
+#define TICKET_POSITION_COL 7
+static void read_ticket(row_reader *rd, parley_ticket *t) {
+    r_id(rd, 0, t->id);
+    r_id(rd, 1, t->session_id);
+    r_id(rd, 2, t->agent_id);
+    t->issue_description = r_text(rd, 3);
+    t->status = ticket_status_load(rd, 4);
+    t->created_at = r_i64(rd, 5);
+    t->updated_at = r_i64(rd, 6);
+}
+
+static void read_feedback(row_reader *rd, parley_feedback *f) {
+    r_id(rd, 0, f->id);
+    r_id(rd, 1, f->session_id);
+    r_id(rd, 2, f->customer_id);
+    f->rating = sqlite3_column_int(rd->st, 3);
+    f->comment = r_text(rd, 4);
+    f->created_at = r_i64(rd, 5);
+}
+
+/* ---- running statements ------------------------------------------------ */
+
+/* Runs a statement that returns no rows. With must_change, zero affected
+ * rows means the keyed row does not exist. Always resets. */
+static parley_status exec_write(struct sqlite_repo *r, binder *b, bool must_change, const char *op,
+                                const char *what, parley_error *err) {
+    parley_status status = bind_check(r, b, op, err);
+    if (status == PARLEY_OK) {
+        int rc = sqlite3_step(b->st);
+        if (rc != SQLITE_DONE) {
+            status = db_fail(r->db, rc, op, err);
+        } else if (must_change && sqlite3_changes(r->db) == 0) {
+            status = parley_error_set(err, PARLEY_E_NOT_FOUND, NULL, "%s not found", what);
+        }
+    }
+    stmt_done(b->st);
+    return status;
+}
+
+static parley_status exec_plain(struct sqlite_repo *r, enum stmt_id id, const char *op,
+                                parley_error *err) {
+    binder b = bind_start(r, id);
+    return exec_write(r, &b, false, op, "", err);
+}
+
+/* Steps to the first row. On PARLEY_OK the row is current and the caller
+ * reads it; the caller resets the statement in every case. */
+static parley_status fetch_one(struct sqlite_repo *r, const binder *b, const char *op,
+                               const char *what, parley_error *err) {
+    parley_status status = bind_check(r, b, op, err);
+    if (status != PARLEY_OK) {
+        return status;
+    }
+    int rc = sqlite3_step(b->st);
+    if (rc == SQLITE_ROW) {
+        return PARLEY_OK;
+    }
+    if (rc == SQLITE_DONE) {
+        return parley_error_set(err, PARLEY_E_NOT_FOUND, NULL, "%s not found", what);
+    }
+    return db_fail(r->db, rc, op, err);
+}
+
+/* ---- transactions ------------------------------------------------------ */
+
+static parley_status sq_begin(parley_repository *repo, parley_error *err) {
+    return exec_plain(as_sqlite(repo), ST_BEGIN, "begin", err);
+}
+
+static parley_status sq_commit(parley_repository *repo, parley_error *err) {
+    return exec_plain(as_sqlite(repo), ST_COMMIT, "commit", err);
+}
+
+/* SQLite rolls a transaction back by itself after some errors (SQLITE_FULL,
+ * IOERR, NOMEM); the caller's rollback then has nothing left to undo and
+ * must not fail for it. */
+static parley_status sq_rollback(parley_repository *repo, parley_error *err) {
+    struct sqlite_repo *r = as_sqlite(repo);
+    if (sqlite3_get_autocommit(r->db)) {
+        return PARLEY_OK;
+    }
+    return exec_plain(r, ST_ROLLBACK, "rollback", err);
+}
+
+static parley_status sq_savepoint(parley_repository *repo, parley_error *err) {
+    return exec_plain(as_sqlite(repo), ST_SAVEPOINT, "savepoint", err);
+}
+
+static parley_status sq_release(parley_repository *repo, parley_error *err) {
+    return exec_plain(as_sqlite(repo), ST_RELEASE, "release", err);
+}
+
+/* ROLLBACK TO undoes the unit but leaves its savepoint open; releasing it
+ * right away keeps the savepoint stack flat however many units of a batch
+ * fail, and makes the next savepoint() a fresh unit. */
+static parley_status sq_rollback_to(parley_repository *repo, parley_error *err) {
+    struct sqlite_repo *r = as_sqlite(repo);
+    parley_status status = exec_plain(r, ST_ROLLBACK_TO, "rollback_to", err);
+    if (status != PARLEY_OK) {
+        return status;
+    }
+    return exec_plain(r, ST_RELEASE, "rollback_to", err);
+}
+
+/* ---- customers --------------------------------------------------------- */
+
+static parley_status sq_customer_insert(parley_repository *repo, const parley_customer *c,
+                                        parley_error *err) {
+    struct sqlite_repo *r = as_sqlite(repo);
+    binder b = bind_start(r, ST_CUSTOMER_INSERT);
+    b_id(&b, 1, c->id);
+    b_text(&b, 2, c->name);
+    b_text(&b, 3, c->email);
+    b_text(&b, 4, c->identifier);
+    b_text(&b, 5, c->language);
+    b_int(&b, 6, c->verified ? 1 : 0);
+    b_i64(&b, 7, c->created_at);
+    return exec_write(r, &b, false, "customer_insert", "customer", err);
+}
+
+static parley_status customer_fetch(struct sqlite_repo *r, const binder *b, parley_customer *out,
+                                    const char *op, parley_error *err) {
+    parley_status status = fetch_one(r, b, op, "customer", err);
+    if (status == PARLEY_OK) {
+        row_reader rd = reader_start(b->st);
+        read_customer(&rd, out);
+        status = reader_finish(&rd, op, err);
+        if (status != PARLEY_OK) {
+            parley_customer_free(out);
+        }
+    }
+    stmt_done(b->st);
+    return status;
+}
+
+static parley_status sq_customer_get(parley_repository *repo, const char *id, parley_customer *out,
+                                     parley_error *err) {
+    struct sqlite_repo *r = as_sqlite(repo);
+    memset(out, 0, sizeof *out);
+    binder b = bind_start(r, ST_CUSTOMER_GET);
+    b_text(&b, 1, id);
+    return customer_fetch(r, &b, out, "customer_get", err);
+}
+
+static parley_status sq_customer_find_by_identifier(parley_repository *repo, const char *identifier,
+                                                    parley_customer *out, parley_error *err) {
+    struct sqlite_repo *r = as_sqlite(repo);
+    memset(out, 0, sizeof *out);
+    binder b = bind_start(r, ST_CUSTOMER_BY_IDENTIFIER);
+    b_text(&b, 1, identifier);
+    return customer_fetch(r, &b, out, "customer_find_by_identifier", err);
+}
+
+/* ---- agents ------------------------------------------------------------ */
+
+static parley_status sq_agent_insert(parley_repository *repo, const parley_agent *a,
+                                     const char *password_hash, parley_error *err) {
+    struct sqlite_repo *r = as_sqlite(repo);
+    binder b = bind_start(r, ST_AGENT_INSERT);
+    b_id(&b, 1, a->id);
+    b_text(&b, 2, a->name);
+    b_text(&b, 3, a->email);
+    b_text(&b, 4, a->language);
+    b_enum(&b, 5, agent_role_store(a->role));
+    b_enum(&b, 6, agent_status_store(a->status));
+    b_int(&b, 7, a->active ? 1 : 0);
+    b_i64(&b, 8, a->created_at);
+    b_text(&b, 9, password_hash);
+    return exec_write(r, &b, false, "agent_insert", "agent", err);
+}
+
+static parley_status sq_agent_get(parley_repository *repo, const char *id, parley_agent *out,
+                                  parley_error *err) {
+    struct sqlite_repo *r = as_sqlite(repo);
+    memset(out, 0, sizeof *out);
+    binder b = bind_start(r, ST_AGENT_GET);
+    b_text(&b, 1, id);
+    parley_status status = fetch_one(r, &b, "agent_get", "agent", err);
+    if (status == PARLEY_OK) {
+        row_reader rd = reader_start(b.st);
+        read_agent(&rd, out);
+        status = reader_finish(&rd, "agent_get", err);
+        if (status != PARLEY_OK) {
+            parley_agent_free(out);
+        }
+    }
+    stmt_done(b.st);
+    return status;
+}
+
+static parley_status sq_agent_get_by_email(parley_repository *repo, const char *email,
+                                           parley_agent *out, char **password_hash_out,
+                                           parley_error *err) {
+    struct sqlite_repo *r = as_sqlite(repo);
+    memset(out, 0, sizeof *out);
+    if (password_hash_out != NULL) {
+        *password_hash_out = NULL;
+    }
+    binder b = bind_start(r, ST_AGENT_BY_EMAIL);
+    b_text(&b, 1, email);
+    parley_status status = fetch_one(r, &b, "agent_get_by_email", "agent", err);
+    if (status == PARLEY_OK) {
+        row_reader rd = reader_start(b.st);
+        read_agent(&rd, out);
+        char *hash = password_hash_out != NULL ? r_text(&rd, 8) : NULL;
+        status = reader_finish(&rd, "agent_get_by_email", err);
+        if (status != PARLEY_OK) {
+            parley_agent_free(out);
+            free(hash);
+        } else if (password_hash_out != NULL) {
+            *password_hash_out = hash;
+        }
+    }
+    stmt_done(b.st);
+    return status;
+}
+
+static parley_status sq_agent_list(parley_repository *repo, parley_agent_list *out,
+                                   parley_error *err) {
+    struct sqlite_repo *r = as_sqlite(repo);
+    memset(out, 0, sizeof *out);
+    sqlite3_stmt *st = r->stmt[ST_AGENT_LIST];
+    parley_status status = PARLEY_OK;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        parley_agent *a = parley_agent_list_push(out);
+        if (a == NULL) {
+            status = parley_error_set(err, PARLEY_E_NOMEM, NULL, "agent_list: out of memory");
+            break;
+        }
+        row_reader rd = reader_start(st);
+        read_agent(&rd, a);
+        status = reader_finish(&rd, "agent_list", err);
+        if (status != PARLEY_OK) {
+            break;
+        }
+    }
+    if (status == PARLEY_OK && rc != SQLITE_DONE) {
+        status = db_fail(r->db, rc, "agent_list", err);
+    }
+    if (status != PARLEY_OK) {
+        parley_agent_list_free(out);
+    }
+    stmt_done(st);
+    return status;
+}
+
+static parley_status sq_agent_count(parley_repository *repo, int64_t *out, parley_error *err) {
+    struct sqlite_repo *r = as_sqlite(repo);
+    *out = 0;
+    binder b = bind_start(r, ST_AGENT_COUNT);
+    parley_status status = fetch_one(r, &b, "agent_count", "count", err);
+    if (status == PARLEY_OK) {
+        *out = sqlite3_column_int64(b.st, 0);
+    }
+    stmt_done(b.st);
+    return status;
+}
+
+/* ---- bots -------------------------------------------------------------- */
+
+static parley_status sq_bot_insert(parley_repository *repo, const parley_bot *bot,
+                                   parley_error *err) {
+    struct sqlite_repo *r = as_sqlite(repo);
+    binder b = bind_start(r, ST_BOT_INSERT);
+    b_id(&b, 1, bot->id);
+    b_text(&b, 2, bot->name);
+    b_int(&b, 3, bot->active ? 1 : 0);
+    b_i64(&b, 4, bot->created_at);
+    return exec_write(r, &b, false, "bot_insert", "bot", err);
+}
+
+static parley_status sq_bot_get(parley_repository *repo, const char *id, parley_bot *out,
+                                parley_error *err) {
+    struct sqlite_repo *r = as_sqlite(repo);
+    memset(out, 0, sizeof *out);
+    binder b = bind_start(r, ST_BOT_GET);
+    b_text(&b, 1, id);
+    parley_status status = fetch_one(r, &b, "bot_get", "bot", err);
+    if (status == PARLEY_OK) {
+        row_reader rd = reader_start(b.st);
+        read_bot(&rd, out);
+        status = reader_finish(&rd, "bot_get", err);
+        if (status != PARLEY_OK) {
+            parley_bot_free(out);
+        }
+    }
+    stmt_done(b.st);
+    return status;
+}
+
+/* ---- tokens ------------------------------------------------------------ */
+
+static void b_token_hash(binder *b, int idx, const char *hash) {
+    size_t len = strnlen(hash, PARLEY_TOKEN_HASH_SIZE);
+    if (len == 0 || len == PARLEY_TOKEN_HASH_SIZE) {
+        b_invalid(b, "token hash must be 1..64 characters");
+    }
+    b_text_n(b, idx, hash, len);
+}
+
+static parley_status sq_token_insert(parley_repository *repo, const parley_token *t,
+                                     parley_error *err) {
+    struct sqlite_repo *r = as_sqlite(repo);
+    binder b = bind_start(r, ST_TOKEN_INSERT);
+    b_token_hash(&b, 1, t->token_hash);
+    b_enum(&b, 2, participant_kind_store(t->owner_kind));
+    b_id(&b, 3, t->owner_id);
+    b_i64(&b, 4, t->created_at);
+    b_i64(&b, 5, t->last_used_at);
+    b_i64(&b, 6, t->expires_at);
+    return exec_write(r, &b, false, "token_insert", "token", err);
+}
+
+static parley_status sq_token_get(parley_repository *repo, const char *token_hash,
+                                  parley_token *out, parley_error *err) {
+    struct sqlite_repo *r = as_sqlite(repo);
+    memset(out, 0, sizeof *out);
+    binder b = bind_start(r, ST_TOKEN_GET);
+    b_text(&b, 1, token_hash);
+    parley_status status = fetch_one(r, &b, "token_get", "token", err);
+    if (status == PARLEY_OK) {
+        row_reader rd = reader_start(b.st);
+        read_token(&rd, out);
+        status = reader_finish(&rd, "token_get", err);
+        if (status != PARLEY_OK) {
+            memset(out, 0, sizeof *out);
+        }
+    }
+    stmt_done(b.st);
+    return status;
+}
+
+static parley_status sq_token_touch(parley_repository *repo, const char *token_hash,
+                                    parley_time_ms last_used_at, parley_error *err) {
+    struct sqlite_repo *r = as_sqlite(repo);
+    binder b = bind_start(r, ST_TOKEN_TOUCH);
+    b_text(&b, 1, token_hash);
+    b_i64(&b, 2, last_used_at);
+    return exec_write(r, &b, true, "token_touch", "token", err);
+}
+
+/* A missing token is NOT_FOUND rather than success, so logout can tell a
+ * stale token from a revoked one; callers that do not care ignore it. */
+static parley_status sq_token_delete(parley_repository *repo, const char *token_hash,
+                                     parley_error *err) {
+    struct sqlite_repo *r = as_sqlite(repo);
+    binder b = bind_start(r, ST_TOKEN_DELETE);
+    b_text(&b, 1, token_hash);
+    return exec_write(r, &b, true, "token_delete", "token", err);
+}
+
+/* ---- sessions ---------------------------------------------------------- */
+
+static parley_status sq_session_insert(parley_repository *repo, const parley_session *s,
+                                       parley_error *err) {
+    struct sqlite_repo *r = as_sqlite(repo);
+    binder b = bind_start(r, ST_SESSION_INSERT);
+    b_id(&b, 1, s->id);
+    b_id(&b, 2, s->customer_id);
+    b_opt_id(&b, 3, s->agent_id);
+    b_text(&b, 4, s->topic);
+    b_text(&b, 5, s->strategies_json);
+    b_enum(&b, 6, session_status_store(s->status));
+    b_i64(&b, 7, s->last_seq);
+    b_i64(&b, 8, s->created_at);
+    b_i64(&b, 9, s->updated_at);
+    return exec_write(r, &b, false, "session_insert", "session", err);
+}
+
+static parley_status sq_session_get(parley_repository *repo, const char *id, parley_session *out,
+                                    parley_error *err) {
+    struct sqlite_repo *r = as_sqlite(repo);
+    memset(out, 0, sizeof *out);
+    binder b = bind_start(r, ST_SESSION_GET);
+    b_text(&b, 1, id);
+    parley_status status = fetch_one(r, &b, "session_get", "session", err);
+    if (status == PARLEY_OK) {
+        row_reader rd = reader_start(b.st);
+        read_session(&rd, out);
+        status = reader_finish(&rd, "session_get", err);
+        if (status != PARLEY_OK) {
+            parley_session_free(out);
+        }
+    }
+    stmt_done(b.st);
+    return status;
+}
+
+static parley_status sq_session_update(parley_repository *repo, const parley_session *s,
+                                       parley_error *err) {
+    struct sqlite_repo *r = as_sqlite(repo);
+    binder b = bind_start(r, ST_SESSION_UPDATE);
+    b_id(&b, 1, s->id);
+    b_enum(&b, 2, session_status_store(s->status));
+    b_opt_id(&b, 3, s->agent_id);
+    b_i64(&b, 4, s->updated_at);
+    return exec_write(r, &b, true, "session_update", "session", err);
+}
+
+/* Outside a transaction the increment would commit on its own and a failed
+ * message insert would leave a gap in seq; the contract forbids that, so
+ * the mistake is reported instead of silently tolerated. */
+static parley_status sq_session_next_seq(parley_repository *repo, const char *session_id,
+                                         int64_t *seq_out, parley_error *err) {
+    struct sqlite_repo *r = as_sqlite(repo);
+    *seq_out = 0;
+    if (sqlite3_get_autocommit(r->db)) {
+        return parley_error_set(err, PARLEY_E_INTERNAL, NULL,
+                                "session_next_seq: must run inside a transaction");
+    }
+    binder b = bind_start(r, ST_SESSION_NEXT_SEQ);
+    b_text(&b, 1, session_id);
+    parley_status status = fetch_one(r, &b, "session_next_seq", "session", err);
+    if (status == PARLEY_OK) {
+        int64_t seq = sqlite3_column_int64(b.st, 0);
+        /* Step to DONE so the UPDATE has certainly finished before we
+         * report its result. */
+        int rc = sqlite3_step(b.st);
+        if (rc != SQLITE_DONE) {
+            status = db_fail(r->db, rc, "session_next_seq", err);
+        } else {
+            *seq_out = seq;
+        }
+    }
+    stmt_done(b.st);
+    return status;
+}
+
+/* ---- list paging (sessions, tickets) ------------------------------------ */
+
+/* The cursor is the decimal position of the last row of the previous page;
+ * the next page is everything strictly older. "" starts at the newest. */
+static bool parse_cursor(const char *cursor, size_t size, int64_t *before) {
+    size_t len = strnlen(cursor, size);
+    if (len == 0) {
+        *before = INT64_MAX;
+        return true;
+    }
+    if (len == size || len > 19) {
+        return false;
+    }
+    int64_t value = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (cursor[i] < '0' || cursor[i] > '9') {
+            return false;
+        }
+        int digit = cursor[i] - '0';
+        if (value > (INT64_MAX - digit) / 10) {
+            return false;
+        }
+        value = value * 10 + digit;
+    }
+    if (value <= 0) {
+        return false;
+    }
+    *before = value;
+    return true;
+}
+
+static int clamp_limit(int limit) {
+    if (limit < 1) {
+        return 1;
+    }
+    return limit > LIST_LIMIT_MAX ? LIST_LIMIT_MAX : limit;
+}
+
+/* Binds the shared list parameters and picks the filter variant. status_name
+ * is NULL for "any status". */
+static parley_status page_bind(struct sqlite_repo *r, enum stmt_id base, const char *status_name,
+                               const char *customer_id, size_t customer_id_size, const char *cursor,
+                               size_t cursor_size, int limit, binder *b, const char *op,
+                               parley_error *err) {
+    size_t customer_len = strnlen(customer_id, customer_id_size);
+    int variant = (status_name != NULL ? 1 : 0) + (customer_len > 0 ? 2 : 0);
+    *b = bind_start(r, (enum stmt_id)(base + variant));
+    int64_t before;
+    if (!parse_cursor(cursor, cursor_size, &before)) {
+        return parley_error_set(err, PARLEY_E_INVALID, NULL, "%s: malformed cursor", op);
+    }
+    b_i64(b, 1, before);
+    /* One row more than asked tells whether another page exists. */
+    b_int(b, 2, limit + 1);
+    if (status_name != NULL) {
+        b_text(b, 3, status_name);
+    }
+    if (customer_len > 0) {
+        b_text_n(b, 4, customer_id, customer_len);
+    }
+    return bind_check(r, b, op, err);
+}
+
+static parley_status page_cursor(bool more, int64_t last_position, char *next_cursor_out,
+                                 size_t next_cursor_size, const char *op, parley_error *err) {
+    if (!more || next_cursor_out == NULL) {
+        return PARLEY_OK;
+    }
+    int n = snprintf(next_cursor_out, next_cursor_size, "%" PRId64, last_position);
+    if (n < 0 || (size_t)n >= next_cursor_size) {
+        if (next_cursor_size > 0) {
+            next_cursor_out[0] = '\0';
+        }
+        return parley_error_set(err, PARLEY_E_INTERNAL, NULL, "%s: cursor buffer too small", op);
+    }
+    return PARLEY_OK;
+}
+
+static parley_status sq_session_list(parley_repository *repo, const parley_session_filter *filter,
+                                     parley_session_list *out, char *next_cursor_out,
+                                     size_t next_cursor_size, parley_error *err) {
+    struct sqlite_repo *r = as_sqlite(repo);
+    const char *op = "session_list";
+    memset(out, 0, sizeof *out);
+    if (next_cursor_out != NULL && next_cursor_size > 0) {
+        next_cursor_out[0] = '\0';
+    }
+    const char *status_name = NULL;
+    if (filter->status >= 0) {
+        status_name = session_status_store((parley_session_status)filter->status);
+        if (status_name == NULL) {
+            return parley_error_set(err, PARLEY_E_INVALID, NULL, "%s: unknown status", op);
+        }
+    }
+    int limit = clamp_limit(filter->limit);
+    binder b;
+    parley_status status =
+        page_bind(r, ST_SESSION_LIST, status_name, filter->customer_id, sizeof filter->customer_id,
+                  filter->cursor, sizeof filter->cursor, limit, &b, op, err);
+    if (status != PARLEY_OK) {
+        stmt_done(b.st);
+        return status;
+    }
+    bool more = false;
+    int64_t last_position = 0;
+    int rc;
+    while ((rc = sqlite3_step(b.st)) == SQLITE_ROW) {
+        if (out->count == (size_t)limit) {
+            more = true;
+            break;
+        }
+        parley_session *s = parley_session_list_push(out);
+        if (s == NULL) {
+            status = parley_error_set(err, PARLEY_E_NOMEM, NULL, "%s: out of memory", op);
+            break;
+        }
+        row_reader rd = reader_start(b.st);
+        read_session(&rd, s);
+        last_position = r_i64(&rd, SESSION_POSITION_COL);
+        status = reader_finish(&rd, op, err);
+        if (status != PARLEY_OK) {
+            break;
+        }
+    }
+    if (status == PARLEY_OK && rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        status = db_fail(r->db, rc, op, err);
+    }
+    if (status == PARLEY_OK) {
+        status = page_cursor(more, last_position, next_cursor_out, next_cursor_size, op, err);
+    }
+    if (status != PARLEY_OK) {
+        parley_session_list_free(out);
+    }
+    stmt_done(b.st);
+    return status;
+}
+
+/* ---- messages ---------------------------------------------------------- */
+
+static parley_status sq_message_insert(parley_repository *repo, const parley_message *m,
+                                       parley_error *err) {
+    struct sqlite_repo *r = as_sqlite(repo);
+    binder b = bind_start(r, ST_MESSAGE_INSERT);
+    b_id(&b, 1, m->id);
+    b_id(&b, 2, m->session_id);
+    b_i64(&b, 3, m->seq);
+    b_enum(&b, 4, participant_kind_store(m->sender_kind));
+    /* Stored as-is, "" included: system messages have no sender id, and
+     * NULL would make the client_msg_id uniqueness never match. */
+    b_text_n(&b, 5, m->sender_id, strnlen(m->sender_id, PARLEY_ID_SIZE));
+    b_enum(&b, 6, message_type_store(m->type));
+    b_text(&b, 7, m->content);
+    b_text(&b, 8, m->client_msg_id);
+    b_text(&b, 9, m->meta_json);
+    b_i64(&b, 10, m->created_at);
+    return exec_write(r, &b, false, "message_insert", "message", err);
+}
+
+static parley_status sq_message_find_by_client_id(parley_repository *repo,
+                                                  parley_participant_kind sender_kind,
+                                                  const char *sender_id, const char *client_msg_id,
+                                                  parley_message *out, parley_error *err) {
+    struct sqlite_repo *r = as_sqlite(repo);
+    const char *op = "message_find_by_client_id";
+    memset(out, 0, sizeof *out);
+    if (client_msg_id == NULL) {
+        /* No stored message is findable by an absent client id. */
+        return parley_error_set(err, PARLEY_E_NOT_FOUND, NULL, "message not found");
+    }
+    binder b = bind_start(r, ST_MESSAGE_BY_CLIENT_ID);
+    b_enum(&b, 1, participant_kind_store(sender_kind));
+    b_text(&b, 2, sender_id);
+    b_text(&b, 3, client_msg_id);
+    parley_status status = fetch_one(r, &b, op, "message", err);
+    if (status == PARLEY_OK) {
+        row_reader rd = reader_start(b.st);
+        read_message(&rd, out);
+        status = reader_finish(&rd, op, err);
+        if (status != PARLEY_OK) {
+            parley_message_free(out);
+        }
+    }
+    stmt_done(b.st);
+    return status;
+}
+
+static parley_status sq_message_list(parley_repository *repo, const char *session_id,
+                                     const parley_message_range *range, parley_message_list *out,
+                                     parley_error *err) {
+    struct sqlite_repo *r = as_sqlite(repo);
+    const char *op = "message_list";
+    memset(out, 0, sizeof *out);
+    if (range->limit < 1 || range->limit > MESSAGE_LIMIT_MAX) {
+        return parley_error_set(err, PARLEY_E_INVALID, NULL, "%s: limit must be 1..%d", op,
+                                MESSAGE_LIMIT_MAX);
+    }
+    int64_t after = range->after_seq > 0 ? range->after_seq : 0;
+    int64_t before = range->before_seq > 0 ? range->before_seq : INT64_MAX;
+    /* Only before_seq: the newest `limit` before it, so walk down from it
+     * and reverse afterwards. */
+    bool newest = range->after_seq <= 0 && range->before_seq > 0;
+    binder b = bind_start(r, newest ? ST_MESSAGE_LIST_DESC : ST_MESSAGE_LIST_ASC);
+    b_text(&b, 1, session_id);
+    b_i64(&b, 2, after);
+    b_i64(&b, 3, before);
+    b_int(&b, 4, range->limit);
+    parley_status status = bind_check(r, &b, op, err);
+    int rc = SQLITE_DONE;
+    while (status == PARLEY_OK && (rc = sqlite3_step(b.st)) == SQLITE_ROW) {
+        parley_message *m = parley_message_list_push(out);
+        if (m == NULL) {
+            status = parley_error_set(err, PARLEY_E_NOMEM, NULL, "%s: out of memory", op);
+            break;
+        }
+        row_reader rd = reader_start(b.st);
+        read_message(&rd, m);
+        status = reader_finish(&rd, op, err);
+    }
+    if (status == PARLEY_OK && rc != SQLITE_DONE) {
+        status = db_fail(r->db, rc, op, err);
+    }
+    if (status != PARLEY_OK) {
+        parley_message_list_free(out);
+    } else if (newest && out->count > 1) {
+        for (size_t i = 0, j = out->count - 1; i < j; i++, j--) {
+            parley_message tmp = out->items[i];
+            out->items[i] = out->items[j];
+            out->items[j] = tmp;
+        }
+    }
+    stmt_done(b.st);
+    return status;
+}
+
+/* ---- tickets ----------------------------------------------------------- */
+
+static parley_status sq_ticket_insert(parley_repository *repo, const parley_ticket *t,
+                                      parley_error *err) {
+    struct sqlite_repo *r = as_sqlite(repo);
+    binder b = bind_start(r, ST_TICKET_INSERT);
+    b_id(&b, 1, t->id);
+    b_id(&b, 2, t->session_id);
+    b_opt_id(&b, 3, t->agent_id);
+    b_text(&b, 4, t->issue_description);
+    b_enum(&b, 5, ticket_status_store(t->status));
+    b_i64(&b, 6, t->created_at);
+    b_i64(&b, 7, t->updated_at);
+    return exec_write(r, &b, false, "ticket_insert", "ticket", err);
+}
+
+static parley_status sq_ticket_get(parley_repository *repo, const char *id, parley_ticket *out,
+                                   parley_error *err) {
+    struct sqlite_repo *r = as_sqlite(repo);
+    memset(out, 0, sizeof *out);
+    binder b = bind_start(r, ST_TICKET_GET);
+    b_text(&b, 1, id);
+    parley_status status = fetch_one(r, &b, "ticket_get", "ticket", err);
+    if (status == PARLEY_OK) {
+        row_reader rd = reader_start(b.st);
+        read_ticket(&rd, out);
+        status = reader_finish(&rd, "ticket_get", err);
+        if (status != PARLEY_OK) {
+            parley_ticket_free(out);
+        }
+    }
+    stmt_done(b.st);
+    return status;
+}
+
+static parley_status sq_ticket_update(parley_repository *repo, const parley_ticket *t,
+                                      parley_error *err) {
+    struct sqlite_repo *r = as_sqlite(repo);
+    binder b = bind_start(r, ST_TICKET_UPDATE);
+    b_id(&b, 1, t->id);
+    b_enum(&b, 2, ticket_status_store(t->status));
+    b_opt_id(&b, 3, t->agent_id);
+    b_text(&b, 4, t->issue_description);
+    b_i64(&b, 5, t->updated_at);
+    return exec_write(r, &b, true, "ticket_update", "ticket", err);
+}
+
+static parley_status sq_ticket_list(parley_repository *repo, const parley_ticket_filter *filter,
+                                    parley_ticket_list *out, char *next_cursor_out,
+                                    size_t next_cursor_size, parley_error *err) {
+    struct sqlite_repo *r = as_sqlite(repo);
+    const char *op = "ticket_list";
+    memset(out, 0, sizeof *out);
+    if (next_cursor_out != NULL && next_cursor_size > 0) {
+        next_cursor_out[0] = '\0';
+    }
+    const char *status_name = NULL;
+    if (filter->status >= 0) {
+        status_name = ticket_status_store((parley_ticket_status)filter->status);
+        if (status_name == NULL) {
+            return parley_error_set(err, PARLEY_E_INVALID, NULL, "%s: unknown status", op);
+        }
+    }
+    int limit = clamp_limit(filter->limit);
+    binder b;
+    parley_status status =
+        page_bind(r, ST_TICKET_LIST, status_name, filter->customer_id, sizeof filter->customer_id,
+                  filter->cursor, sizeof filter->cursor, limit, &b, op, err);
+    if (status != PARLEY_OK) {
+        stmt_done(b.st);
+        return status;
+    }
+    bool more = false;
+    int64_t last_position = 0;
+    int rc;
+    while ((rc = sqlite3_step(b.st)) == SQLITE_ROW) {
+        if (out->count == (size_t)limit) {
+            more = true;
+            break;
+        }
+        parley_ticket *t = parley_ticket_list_push(out);
+        if (t == NULL) {
+            status = parley_error_set(err, PARLEY_E_NOMEM, NULL, "%s: out of memory", op);
+            break;
+        }
+        row_reader rd = reader_start(b.st);
+        read_ticket(&rd, t);
+        last_position = r_i64(&rd, TICKET_POSITION_COL);
+        status = reader_finish(&rd, op, err);
+        if (status != PARLEY_OK) {
+            break;
+        }
+    }
+    if (status == PARLEY_OK && rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        status = db_fail(r->db, rc, op, err);
+    }
+    if (status == PARLEY_OK) {
+        status = page_cursor(more, last_position, next_cursor_out, next_cursor_size, op, err);
+    }
+    if (status != PARLEY_OK) {
+        parley_ticket_list_free(out);
+    }
+    stmt_done(b.st);
+    return status;
+}
+
+/* ---- feedback ---------------------------------------------------------- */
+
+static parley_status sq_feedback_insert(parley_repository *repo, const parley_feedback *f,
+                                        parley_error *err) {
+    struct sqlite_repo *r = as_sqlite(repo);
+    binder b = bind_start(r, ST_FEEDBACK_INSERT);
+    b_id(&b, 1, f->id);
+    b_id(&b, 2, f->session_id);
+    b_id(&b, 3, f->customer_id);
+    b_int(&b, 4, f->rating);
+    b_text(&b, 5, f->comment);
+    b_i64(&b, 6, f->created_at);
+    return exec_write(r, &b, false, "feedback_insert", "feedback", err);
+}
+
+static parley_status sq_feedback_get_by_session(parley_repository *repo, const char *session_id,
+                                                parley_feedback *out, parley_error *err) {
+    struct sqlite_repo *r = as_sqlite(repo);
+    memset(out, 0, sizeof *out);
+    binder b = bind_start(r, ST_FEEDBACK_BY_SESSION);
+    b_text(&b, 1, session_id);
+    parley_status status = fetch_one(r, &b, "feedback_get_by_session", "feedback", err);
+    if (status == PARLEY_OK) {
+        row_reader rd = reader_start(b.st);
+        read_feedback(&rd, out);
+        status = reader_finish(&rd, "feedback_get_by_session", err);
+        if (status != PARLEY_OK) {
+            parley_feedback_free(out);
+        }
+    }
+    stmt_done(b.st);
+    return status;
+}
+
+/* ---- open / close ------------------------------------------------------ */
+
+static void sq_close(parley_repository *repo) {
+    if (repo == NULL) {
+        return;
+    }
+    struct sqlite_repo *r = as_sqlite(repo);
+    for (size_t i = 0; i < ST_COUNT; i++) {
+        sqlite3_finalize(r->stmt[i]);
+    }
+    /* close_v2 never leaves the connection half-open; an open transaction
+     * is rolled back. */
+    sqlite3_close_v2(r->db);
+    free(r);
+}
+
+static const parley_repository_ops sqlite_ops = {
+    .name = "sqlite",
+    .close = sq_close,
+    .begin = sq_begin,
+    .commit = sq_commit,
+    .rollback = sq_rollback,
+    .savepoint = sq_savepoint,
+    .release = sq_release,
+    .rollback_to = sq_rollback_to,
+    .customer_insert = sq_customer_insert,
+    .customer_get = sq_customer_get,
+    .customer_find_by_identifier = sq_customer_find_by_identifier,
+    .agent_insert = sq_agent_insert,
+    .agent_get = sq_agent_get,
+    .agent_get_by_email = sq_agent_get_by_email,
+    .agent_list = sq_agent_list,
+    .agent_count = sq_agent_count,
+    .bot_insert = sq_bot_insert,
+    .bot_get = sq_bot_get,
+    .token_insert = sq_token_insert,
+    .token_get = sq_token_get,
+    .token_touch = sq_token_touch,
+    .token_delete = sq_token_delete,
+    .session_insert = sq_session_insert,
+    .session_get = sq_session_get,
+    .session_update = sq_session_update,
+    .session_list = sq_session_list,
+    .session_next_seq = sq_session_next_seq,
+    .message_insert = sq_message_insert,
+    .message_find_by_client_id = sq_message_find_by_client_id,
+    .message_list = sq_message_list,
+    .ticket_insert = sq_ticket_insert,
+    .ticket_get = sq_ticket_get,
+    .ticket_update = sq_ticket_update,
+    .ticket_list = sq_ticket_list,
+    .feedback_insert = sq_feedback_insert,
+    .feedback_get_by_session = sq_feedback_get_by_session,
+};
+
+/* Runs a statement that yields at most one integer (PRAGMA reads). */
+static int query_int(sqlite3 *db, const char *sql, int *out) {
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+    if (rc != SQLITE_OK) {
+        return rc;
+    }
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *out = sqlite3_column_int(st, 0);
+        rc = SQLITE_OK;
+    } else if (rc == SQLITE_DONE) {
+        rc = SQLITE_OK;
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* Opens a connection with the settings every handle shares and switches the
+ * file to WAL (a persistent property of the file, so this is cheap after
+ * the first time). */
+static parley_status connect_db(const char *path, int busy_timeout_ms, sqlite3 **out,
+                                parley_error *err) {
+    *out = NULL;
+    /* NOMUTEX relies on the library's own locking between connections; a
+     * single-threaded build has none and would corrupt shared state. */
+    if (sqlite3_threadsafe() == 0) {
+        return parley_error_set(err, PARLEY_E_STORAGE, NULL,
+                                "open: libsqlite3 was built without thread support");
+    }
+    sqlite3 *db = NULL;
+    int rc = sqlite3_open_v2(
+        path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+    if (rc != SQLITE_OK) {
+        parley_status status = db_fail(db, rc, "open", err);
+        sqlite3_close_v2(db);
+        return status;
+    }
+    sqlite3_extended_result_codes(db, 1);
+    sqlite3_busy_timeout(db, busy_timeout_ms);
+
+    sqlite3_stmt *st = NULL;
+    rc = sqlite3_prepare_v2(db, "PRAGMA journal_mode=WAL", -1, &st, NULL);
+    if (rc == SQLITE_OK) {
+        rc = sqlite3_step(st);
+    }
+    if (rc != SQLITE_ROW) {
+        parley_status status = db_fail(db, rc, "journal_mode", err);
+        sqlite3_finalize(st);
+        sqlite3_close_v2(db);
+        return status;
+    }
+    const char *mode = (const char *)sqlite3_column_text(st, 0);
+    /* An in-memory database reports "memory" and cannot be shared across
+     * handles anyway; a file that stays out of WAL would make readers and
+     * the writer block each other, so refuse it. */
+    const char *file = sqlite3_db_filename(db, "main");
+    bool ok = mode != NULL && (strcmp(mode, "wal") == 0 || file == NULL || file[0] == '\0');
+    sqlite3_finalize(st);
+    if (!ok) {
+        sqlite3_close_v2(db);
+        return parley_error_set(err, PARLEY_E_STORAGE, NULL,
+                                "open: the database could not be switched to WAL mode");
+    }
+    *out = db;
+    return PARLEY_OK;
+}
+
+parley_status parley_sqlite_repository_open(const char *path, const parley_sqlite_options *options,
+                                            parley_repository **out, parley_error *err) {
+    *out = NULL;
+    /* No options means the safe choice: durable commits. */
+    bool durable = options != NULL ? options->durable : true;
+    int busy_timeout_ms = options != NULL && options->busy_timeout_ms > 0 ? options->busy_timeout_ms
+                                                                          : DEFAULT_BUSY_TIMEOUT_MS;
+
+    struct sqlite_repo *r = calloc(1, sizeof *r);
+    if (r == NULL) {
+        return parley_error_set(err, PARLEY_E_NOMEM, NULL, "open: out of memory");
+    }
+    r->base.ops = &sqlite_ops;
+    parley_status status = connect_db(path, busy_timeout_ms, &r->db, err);
+    if (status != PARLEY_OK) {
+        free(r);
+        return status;
+    }
+
+    const char *pragmas = durable ? "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
+                                  : "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;";
+    int rc = sqlite3_exec(r->db, pragmas, NULL, NULL, NULL);
+    if (rc != SQLITE_OK) {
+        status = db_fail(r->db, rc, "open", err);
+        sq_close(&r->base);
+        return status;
+    }
+
+    /* Statements would fail to prepare against an old schema with a
+     * confusing "no such table"; say what is actually wrong. */
+    int version = 0;
+    rc = query_int(r->db, "PRAGMA user_version", &version);
+    if (rc != SQLITE_OK) {
+        status = db_fail(r->db, rc, "open", err);
+        sq_close(&r->base);
+        return status;
+    }
+    if (version != parley_sqlite_schema_version()) {
+        sq_close(&r->base);
+        return parley_error_set(err, PARLEY_E_STORAGE, NULL,
+                                "open: database schema is version %d but this build needs "
+                                "version %d; run the migration first",
+                                version, parley_sqlite_schema_version());
+    }
+
+    for (size_t i = 0; i < ST_COUNT; i++) {
+        rc = sqlite3_prepare_v3(r->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &r->stmt[i],
+                                NULL);
+        if (rc != SQLITE_OK) {
+            status = db_fail(r->db, rc, "open: prepare", err);
+            sq_close(&r->base);
+            return status;
+        }
+    }
+    *out = &r->base;
+    return PARLEY_OK;
+}
+
+/* ---- migrations -------------------------------------------------------- */
+
+/* Applies one step: under the write lock, re-reads the version so two
+ * processes migrating at once cannot both apply the same step. Sets *done
+ * when the database is already at the newest version. */
+static parley_status migrate_step(sqlite3 *db, bool *done, parley_error *err) {
+    int newest = parley_sqlite_schema_version();
+    int rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+    if (rc != SQLITE_OK) {
+        return db_fail(db, rc, "migrate", err);
+    }
+    parley_status status = PARLEY_OK;
+    int version = 0;
+    rc = query_int(db, "PRAGMA user_version", &version);
+    if (rc != SQLITE_OK) {
+        status = db_fail(db, rc, "migrate", err);
+    } else if (version < 0 || version > newest) {
+        status = parley_error_set(err, PARLEY_E_STORAGE, NULL,
+                                  "migrate: database schema version %d is newer than this build "
+                                  "knows (%d); refusing to use it",
+                                  version, newest);
+    } else if (version == newest) {
+        *done = true;
+    } else {
+        char set_version[64];
+        snprintf(set_version, sizeof set_version, "PRAGMA user_version = %d", version + 1);
+        rc = sqlite3_exec(db, parley_sqlite_schema_step(version + 1), NULL, NULL, NULL);
+        if (rc == SQLITE_OK) {
+            rc = sqlite3_exec(db, set_version, NULL, NULL, NULL);
+        }
+        int violations = 0;
+        if (rc == SQLITE_OK) {
+            /* Foreign keys are off while migrating (a table rebuild needs
+             * that); check them before the step becomes permanent. */
+            rc = query_int(db, "SELECT count(*) FROM pragma_foreign_key_check", &violations);
+        }
+        if (rc != SQLITE_OK) {
+            status = parley_error_set(err, PARLEY_E_STORAGE, NULL, "migrate: step %d failed: %s",
+                                      version + 1, sqlite3_errmsg(db));
+        } else if (violations > 0) {
+            status = parley_error_set(err, PARLEY_E_STORAGE, NULL,
+                                      "migrate: step %d left %d foreign key violations",
+                                      version + 1, violations);
+        }
+    }
+    if (status != PARLEY_OK) {
+        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+        return status;
+    }
+    rc = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+    if (rc != SQLITE_OK) {
+        status = db_fail(db, rc, "migrate: commit", err);
+        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+    }
+    return status;
+}
+
+parley_status parley_sqlite_migrate(const char *path, parley_error *err) {
+    sqlite3 *db = NULL;
+    parley_status status = connect_db(path, DEFAULT_BUSY_TIMEOUT_MS, &db, err);
+    if (status != PARLEY_OK) {
+        return status;
+    }
+    /* Off, whatever the build's default: a step that rebuilds a table must
+     * be able to drop and recreate it; migrate_step checks keys instead. */
+    int rc = sqlite3_exec(db, "PRAGMA foreign_keys=OFF", NULL, NULL, NULL);
+    if (rc != SQLITE_OK) {
+        status = db_fail(db, rc, "migrate", err);
+    }
+    bool done = false;
+    while (status == PARLEY_OK && !done) {
+        status = migrate_step(db, &done, err);
+    }
+    sqlite3_close_v2(db);
+    return status;
+}
+
+int parley_sqlite_schema_version(void) {
+    return parley_sqlite_schema_step_count();
+}

@@ -1,0 +1,133 @@
+/*
+ * sqlite_schema.c - the migration steps of the SQLite schema.
+ *
+ * Ownership: static, read-only strings. Thread-safety: any thread.
+ *
+ * Conventions the repository code relies on:
+ *  - enums are stored as their wire names (parley_*_name) so the database
+ *    reads well in the sqlite3 shell; they carry no CHECK because adding an
+ *    enum value would then need a table rebuild;
+ *  - times are INTEGER milliseconds since the epoch (UTC);
+ *  - an optional id ("" in the model) is stored as NULL so foreign keys hold;
+ *  - sessions and tickets have an AUTOINCREMENT `position` (the rowid) that
+ *    only grows, so list cursors stay valid even if rows are ever deleted;
+ *  - tables are STRICT (SQLite 3.37+) so a wrong bind type fails loudly
+ *    instead of being stored as something else.
+ */
+#include "storage/sqlite_schema.h"
+
+#include <stddef.h>
+
+static const char *const steps[] = {
+    /* 1: the initial schema */
+    "CREATE TABLE customers ("
+    "    id          TEXT PRIMARY KEY NOT NULL,"
+    "    name        TEXT NOT NULL,"
+    "    email       TEXT,"
+    "    identifier  TEXT,"
+    "    language    TEXT,"
+    "    verified    INTEGER NOT NULL CHECK (verified IN (0, 1)),"
+    "    created_at  INTEGER NOT NULL"
+    ") STRICT;"
+    /* The site's own user id names one customer, so lookups by it are
+     * unambiguous; a race between two first visits becomes a conflict. */
+    "CREATE UNIQUE INDEX customers_identifier ON customers (identifier)"
+    "    WHERE identifier IS NOT NULL;"
+
+    "CREATE TABLE agents ("
+    "    id            TEXT PRIMARY KEY NOT NULL,"
+    "    name          TEXT NOT NULL,"
+    "    email         TEXT NOT NULL UNIQUE COLLATE NOCASE,"
+    "    password_hash TEXT NOT NULL,"
+    "    language      TEXT,"
+    "    role          TEXT NOT NULL,"
+    "    status        TEXT NOT NULL,"
+    "    active        INTEGER NOT NULL CHECK (active IN (0, 1)),"
+    "    created_at    INTEGER NOT NULL"
+    ") STRICT;"
+
+    "CREATE TABLE bots ("
+    "    id         TEXT PRIMARY KEY NOT NULL,"
+    "    name       TEXT NOT NULL,"
+    "    active     INTEGER NOT NULL CHECK (active IN (0, 1)),"
+    "    created_at INTEGER NOT NULL"
+    ") STRICT;"
+
+    /* owner_id has no foreign key: the owner is a customer, agent or bot. */
+    "CREATE TABLE tokens ("
+    "    token_hash   TEXT PRIMARY KEY NOT NULL,"
+    "    owner_kind   TEXT NOT NULL,"
+    "    owner_id     TEXT NOT NULL,"
+    "    created_at   INTEGER NOT NULL,"
+    "    last_used_at INTEGER NOT NULL,"
+    "    expires_at   INTEGER NOT NULL"
+    ") STRICT, WITHOUT ROWID;"
+
+    "CREATE TABLE sessions ("
+    "    position        INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "    id              TEXT NOT NULL UNIQUE,"
+    "    customer_id     TEXT NOT NULL REFERENCES customers (id),"
+    "    agent_id        TEXT REFERENCES agents (id),"
+    "    topic           TEXT,"
+    "    strategies_json TEXT,"
+    "    status          TEXT NOT NULL,"
+    "    last_seq        INTEGER NOT NULL DEFAULT 0 CHECK (last_seq >= 0),"
+    "    created_at      INTEGER NOT NULL,"
+    "    updated_at      INTEGER NOT NULL"
+    ") STRICT;"
+    "CREATE INDEX sessions_status ON sessions (status, position);"
+    "CREATE INDEX sessions_customer ON sessions (customer_id, position);"
+
+    /* UNIQUE (session_id, seq) doubles as the index message_list walks. */
+    "CREATE TABLE messages ("
+    "    id            TEXT PRIMARY KEY NOT NULL,"
+    "    session_id    TEXT NOT NULL REFERENCES sessions (id),"
+    "    seq           INTEGER NOT NULL CHECK (seq > 0),"
+    "    sender_kind   TEXT NOT NULL,"
+    "    sender_id     TEXT NOT NULL,"
+    "    type          TEXT NOT NULL,"
+    "    content       TEXT NOT NULL,"
+    "    client_msg_id TEXT,"
+    "    meta_json     TEXT,"
+    "    created_at    INTEGER NOT NULL,"
+    "    UNIQUE (session_id, seq)"
+    ") STRICT;"
+    /* Idempotent sends: a client retrying with the same id gets the stored
+     * message back instead of a duplicate. */
+    "CREATE UNIQUE INDEX messages_client_msg_id"
+    "    ON messages (sender_kind, sender_id, client_msg_id)"
+    "    WHERE client_msg_id IS NOT NULL;"
+
+    "CREATE TABLE tickets ("
+    "    position          INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "    id                TEXT NOT NULL UNIQUE,"
+    "    session_id        TEXT NOT NULL REFERENCES sessions (id),"
+    "    agent_id          TEXT REFERENCES agents (id),"
+    "    issue_description TEXT,"
+    "    status            TEXT NOT NULL,"
+    "    created_at        INTEGER NOT NULL,"
+    "    updated_at        INTEGER NOT NULL"
+    ") STRICT;"
+    "CREATE INDEX tickets_status ON tickets (status, position);"
+    "CREATE INDEX tickets_session ON tickets (session_id);"
+
+    "CREATE TABLE feedback ("
+    "    id          TEXT PRIMARY KEY NOT NULL,"
+    "    session_id  TEXT NOT NULL UNIQUE REFERENCES sessions (id),"
+    "    customer_id TEXT NOT NULL REFERENCES customers (id),"
+    "    rating      INTEGER NOT NULL CHECK (rating BETWEEN 1 AND 5),"
+    "    comment     TEXT,"
+    "    created_at  INTEGER NOT NULL"
+    ") STRICT;",
+};
+
+int parley_sqlite_schema_step_count(void) {
+    return (int)(sizeof steps / sizeof steps[0]);
+}
+
+const char *parley_sqlite_schema_step(int version) {
+    if (version < 1 || version > parley_sqlite_schema_step_count()) {
+        return NULL;
+    }
+    return steps[version - 1];
+}

@@ -1,0 +1,1303 @@
+/*
+ * test_sqlite_repository.c - the SQLite Repository against a real database
+ * file in a fresh mkdtemp() directory per test.
+ *
+ * Each test owns its fixture (directory, file, handle) and removes it in
+ * teardown; tests run on one thread. Raw sqlite3 connections are used only
+ * to look at or tamper with the file from outside the repository.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#include "storage/sqlite_repository.h"
+
+typedef struct fixture {
+    char dir[64];
+    char path[128];
+    parley_repository *repo;
+} fixture;
+
+/* One error record for the whole file: assert_ok prints its message. */
+static parley_error err;
+
+#define assert_ok(expr)                                                                            \
+    do {                                                                                           \
+        parley_status st_ = (expr);                                                                \
+        if (st_ != PARLEY_OK) {                                                                    \
+            fail_msg("%s -> status %d: %s", #expr, (int)st_, err.message);                         \
+        }                                                                                          \
+    } while (0)
+
+#define assert_status(expected, expr)                                                              \
+    do {                                                                                           \
+        parley_status st_ = (expr);                                                                \
+        if (st_ != (expected)) {                                                                   \
+            fail_msg("%s -> status %d, wanted %d (%s)", #expr, (int)st_, (int)(expected),          \
+                     err.message);                                                                 \
+        }                                                                                          \
+        assert_int_equal(err.status, (expected));                                                  \
+    } while (0)
+
+#define OPS(fx) ((fx)->repo->ops)
+
+/* ---- fixture ------------------------------------------------------------ */
+
+static int setup_files(void **state) {
+    fixture *fx = calloc(1, sizeof *fx);
+    assert_non_null(fx);
+    snprintf(fx->dir, sizeof fx->dir, "/tmp/parley-sqlite-XXXXXX");
+    assert_non_null(mkdtemp(fx->dir));
+    snprintf(fx->path, sizeof fx->path, "%s/parley.db", fx->dir);
+    parley_error_clear(&err);
+    *state = fx;
+    return 0;
+}
+
+static parley_repository *open_repo(const char *path, bool durable, int busy_timeout_ms) {
+    parley_sqlite_options options = {.durable = durable, .busy_timeout_ms = busy_timeout_ms};
+    parley_repository *repo = NULL;
+    assert_ok(parley_sqlite_repository_open(path, &options, &repo, &err));
+    assert_non_null(repo);
+    assert_string_equal(repo->ops->name, "sqlite");
+    return repo;
+}
+
+static int setup_repo(void **state) {
+    setup_files(state);
+    fixture *fx = *state;
+    assert_ok(parley_sqlite_migrate(fx->path, &err));
+    fx->repo = open_repo(fx->path, false, 0);
+    return 0;
+}
+
+static int teardown(void **state) {
+    fixture *fx = *state;
+    if (fx->repo != NULL) {
+        fx->repo->ops->close(fx->repo);
+    }
+    const char *suffixes[] = {"", "-wal", "-shm", "-journal"};
+    for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
+        char file[160];
+        snprintf(file, sizeof file, "%s%s", fx->path, suffixes[i]);
+        unlink(file);
+    }
+    assert_int_equal(rmdir(fx->dir), 0);
+    free(fx);
+    return 0;
+}
+
+/* ---- raw access to the file ---------------------------------------------- */
+
+static sqlite3 *raw_open(const char *path) {
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+    sqlite3_busy_timeout(db, 2000);
+    return db;
+}
+
+static int64_t raw_int(const char *path, const char *sql) {
+    sqlite3 *db = raw_open(path);
+    sqlite3_stmt *st = NULL;
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    int64_t value = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return value;
+}
+
+static void raw_text(const char *path, const char *sql, char *out, size_t size) {
+    sqlite3 *db = raw_open(path);
+    sqlite3_stmt *st = NULL;
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    snprintf(out, size, "%s", (const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+}
+
+static void raw_exec(const char *path, const char *sql) {
+    sqlite3 *db = raw_open(path);
+    assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+}
+
+/* ---- builders ------------------------------------------------------------ */
+
+/* Builders keep pointers to literals in the model's char * fields; they are
+ * only ever passed to inserts, never freed. */
+static char *lit(const char *s) {
+    return (char *)(uintptr_t)s;
+}
+
+static void add_customer(fixture *fx, const char *id, const char *identifier) {
+    parley_customer c = {0};
+    snprintf(c.id, sizeof c.id, "%s", id);
+    c.name = lit("Ada");
+    c.identifier = lit(identifier);
+    c.created_at = 1000;
+    assert_ok(OPS(fx)->customer_insert(fx->repo, &c, &err));
+}
+
+static void add_agent(fixture *fx, const char *id, const char *email) {
+    parley_agent a = {0};
+    snprintf(a.id, sizeof a.id, "%s", id);
+    a.name = lit("Agent");
+    a.email = lit(email);
+    a.role = PARLEY_ROLE_AGENT;
+    a.status = PARLEY_AGENT_OFFLINE;
+    a.active = true;
+    a.created_at = 2000;
+    assert_ok(OPS(fx)->agent_insert(fx->repo, &a, "$argon2id$hash", &err));
+}
+
+static void add_session(fixture *fx, const char *id, const char *customer_id,
+                        parley_session_status status) {
+    parley_session s = {0};
+    snprintf(s.id, sizeof s.id, "%s", id);
+    snprintf(s.customer_id, sizeof s.customer_id, "%s", customer_id);
+    s.topic = lit("billing");
+    s.strategies_json = lit("[\"profanity\"]");
+    s.status = status;
+    s.created_at = 3000;
+    s.updated_at = 3000;
+    assert_ok(OPS(fx)->session_insert(fx->repo, &s, &err));
+}
+
+static parley_message make_message(const char *id, const char *session_id, int64_t seq,
+                                   parley_participant_kind kind, const char *sender_id,
+                                   const char *client_msg_id, const char *content) {
+    parley_message m = {0};
+    snprintf(m.id, sizeof m.id, "%s", id);
+    snprintf(m.session_id, sizeof m.session_id, "%s", session_id);
+    m.seq = seq;
+    m.sender_kind = kind;
+    snprintf(m.sender_id, sizeof m.sender_id, "%s", sender_id);
+    m.type = PARLEY_MESSAGE_TEXT;
+    m.content = lit(content);
+    m.client_msg_id = lit(client_msg_id);
+    m.created_at = 4000 + seq;
+    return m;
+}
+
+static void add_ticket(fixture *fx, const char *id, const char *session_id,
+                       parley_ticket_status status) {
+    parley_ticket t = {0};
+    snprintf(t.id, sizeof t.id, "%s", id);
+    snprintf(t.session_id, sizeof t.session_id, "%s", session_id);
+    t.issue_description = lit("printer on fire");
+    t.status = status;
+    t.created_at = 5000;
+    t.updated_at = 5000;
+    assert_ok(OPS(fx)->ticket_insert(fx->repo, &t, &err));
+}
+
+static bool all_zero(const void *p, size_t size) {
+    const unsigned char *bytes = p;
+    for (size_t i = 0; i < size; i++) {
+        if (bytes[i] != 0) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* ---- schema and migrations ----------------------------------------------- */
+
+static void test_migrate_is_idempotent(void **state) {
+    fixture *fx = *state;
+    int version = parley_sqlite_schema_version();
+    assert_true(version >= 1);
+
+    assert_ok(parley_sqlite_migrate(fx->path, &err));
+    assert_int_equal(raw_int(fx->path, "PRAGMA user_version"), version);
+    assert_int_equal(raw_int(fx->path, "SELECT count(*) FROM sqlite_schema WHERE type = 'table' "
+                                       "AND name IN ('customers', 'agents', 'bots', 'tokens', "
+                                       "'sessions', 'messages', 'tickets', 'feedback')"),
+                     8);
+    char mode[16];
+    raw_text(fx->path, "PRAGMA journal_mode", mode, sizeof mode);
+    assert_string_equal(mode, "wal");
+
+    /* Running again changes nothing and does not fail on existing tables. */
+    int64_t objects = raw_int(fx->path, "SELECT count(*) FROM sqlite_schema");
+    assert_ok(parley_sqlite_migrate(fx->path, &err));
+    assert_int_equal(raw_int(fx->path, "PRAGMA user_version"), version);
+    assert_int_equal(raw_int(fx->path, "SELECT count(*) FROM sqlite_schema"), objects);
+
+    /* Data written between runs survives a re-run. */
+    parley_repository *repo = open_repo(fx->path, true, 0);
+    fx->repo = repo;
+    add_customer(fx, "cus_1", NULL);
+    repo->ops->close(repo);
+    fx->repo = NULL;
+    assert_ok(parley_sqlite_migrate(fx->path, &err));
+    assert_int_equal(raw_int(fx->path, "SELECT count(*) FROM customers"), 1);
+}
+
+static void test_migrate_refuses_newer_schema(void **state) {
+    fixture *fx = *state;
+    int version = parley_sqlite_schema_version();
+    assert_ok(parley_sqlite_migrate(fx->path, &err));
+    char sql[64];
+    snprintf(sql, sizeof sql, "PRAGMA user_version = %d", version + 1);
+    raw_exec(fx->path, sql);
+
+    assert_status(PARLEY_E_STORAGE, parley_sqlite_migrate(fx->path, &err));
+    assert_non_null(strstr(err.message, "newer"));
+    assert_int_equal(raw_int(fx->path, "PRAGMA user_version"), version + 1);
+
+    parley_repository dummy = {0};
+    parley_repository *repo = &dummy; /* open must reset it to NULL */
+    parley_sqlite_options options = {0};
+    assert_status(PARLEY_E_STORAGE, parley_sqlite_repository_open(fx->path, &options, &repo, &err));
+    assert_null(repo);
+}
+
+static void test_open_refuses_unmigrated_database(void **state) {
+    fixture *fx = *state;
+    parley_repository *repo = NULL;
+    assert_status(PARLEY_E_STORAGE, parley_sqlite_repository_open(fx->path, NULL, &repo, &err));
+    assert_null(repo);
+    assert_non_null(strstr(err.message, "migration"));
+
+    /* After migrating, the same file opens, with default options too. */
+    assert_ok(parley_sqlite_migrate(fx->path, &err));
+    assert_ok(parley_sqlite_repository_open(fx->path, NULL, &repo, &err));
+    assert_non_null(repo);
+    repo->ops->close(repo);
+}
+
+/* ---- customers ------------------------------------------------------------ */
+
+static void test_customers(void **state) {
+    fixture *fx = *state;
+    parley_customer c = {0};
+    snprintf(c.id, sizeof c.id, "cus_full");
+    c.name = lit("Grace Hopper");
+    c.email = lit("grace@example.com");
+    c.identifier = lit("site-user-42");
+    c.language = lit("en-US");
+    c.verified = true;
+    c.created_at = 1732427359123;
+    assert_ok(OPS(fx)->customer_insert(fx->repo, &c, &err));
+
+    parley_customer got;
+    assert_ok(OPS(fx)->customer_get(fx->repo, "cus_full", &got, &err));
+    assert_string_equal(got.id, "cus_full");
+    assert_string_equal(got.name, "Grace Hopper");
+    assert_string_equal(got.email, "grace@example.com");
+    assert_string_equal(got.identifier, "site-user-42");
+    assert_string_equal(got.language, "en-US");
+    assert_true(got.verified);
+    assert_int_equal(got.created_at, 1732427359123);
+    parley_customer_free(&got);
+
+    assert_ok(OPS(fx)->customer_find_by_identifier(fx->repo, "site-user-42", &got, &err));
+    assert_string_equal(got.id, "cus_full");
+    parley_customer_free(&got);
+
+    /* NULL fields stay NULL. */
+    add_customer(fx, "cus_anon", NULL);
+    assert_ok(OPS(fx)->customer_get(fx->repo, "cus_anon", &got, &err));
+    assert_string_equal(got.name, "Ada");
+    assert_null(got.email);
+    assert_null(got.identifier);
+    assert_null(got.language);
+    assert_false(got.verified);
+    parley_customer_free(&got);
+
+    /* A second anonymous customer: NULL identifiers do not collide. */
+    add_customer(fx, "cus_anon2", NULL);
+
+    assert_status(PARLEY_E_NOT_FOUND, OPS(fx)->customer_get(fx->repo, "cus_nope", &got, &err));
+    assert_true(all_zero(&got, sizeof got));
+    assert_status(PARLEY_E_NOT_FOUND,
+                  OPS(fx)->customer_find_by_identifier(fx->repo, "nobody", &got, &err));
+    assert_true(all_zero(&got, sizeof got));
+
+    assert_status(PARLEY_E_CONFLICT, OPS(fx)->customer_insert(fx->repo, &c, &err));
+    snprintf(c.id, sizeof c.id, "cus_other");
+    assert_status(PARLEY_E_CONFLICT, OPS(fx)->customer_insert(fx->repo, &c, &err));
+    assert_int_equal(raw_int(fx->path, "SELECT count(*) FROM customers"), 3);
+}
+
+/* ---- agents --------------------------------------------------------------- */
+
+static void test_agents(void **state) {
+    fixture *fx = *state;
+    int64_t count = -1;
+    assert_ok(OPS(fx)->agent_count(fx->repo, &count, &err));
+    assert_int_equal(count, 0);
+    parley_agent_list list;
+    assert_ok(OPS(fx)->agent_list(fx->repo, &list, &err));
+    assert_int_equal(list.count, 0);
+    parley_agent_list_free(&list);
+
+    parley_agent a = {0};
+    snprintf(a.id, sizeof a.id, "agt_admin");
+    a.name = lit("Root");
+    a.email = lit("Root@Example.COM");
+    a.language = lit("de");
+    a.role = PARLEY_ROLE_ADMIN;
+    a.status = PARLEY_AGENT_BUSY;
+    a.active = true;
+    a.created_at = 100;
+    assert_ok(OPS(fx)->agent_insert(fx->repo, &a, "$argon2id$v=19$secret-hash", &err));
+    add_agent(fx, "agt_b", "b@example.com");
+
+    parley_agent got;
+    assert_ok(OPS(fx)->agent_get(fx->repo, "agt_admin", &got, &err));
+    assert_string_equal(got.name, "Root");
+    assert_string_equal(got.email, "Root@Example.COM");
+    assert_string_equal(got.language, "de");
+    assert_int_equal(got.role, PARLEY_ROLE_ADMIN);
+    assert_int_equal(got.status, PARLEY_AGENT_BUSY);
+    assert_true(got.active);
+    assert_int_equal(got.created_at, 100);
+    parley_agent_free(&got);
+
+    char *hash = NULL;
+    assert_ok(OPS(fx)->agent_get_by_email(fx->repo, "root@example.com", &got, &hash, &err));
+    assert_string_equal(got.id, "agt_admin");
+    assert_string_equal(hash, "$argon2id$v=19$secret-hash");
+    free(hash);
+    parley_agent_free(&got);
+    /* The hash is optional output. */
+    assert_ok(OPS(fx)->agent_get_by_email(fx->repo, "ROOT@EXAMPLE.COM", &got, NULL, &err));
+    assert_string_equal(got.id, "agt_admin");
+    parley_agent_free(&got);
+
+    hash = lit("untouched");
+    assert_status(PARLEY_E_NOT_FOUND,
+                  OPS(fx)->agent_get_by_email(fx->repo, "nobody@example.com", &got, &hash, &err));
+    assert_null(hash);
+    assert_true(all_zero(&got, sizeof got));
+    assert_status(PARLEY_E_NOT_FOUND, OPS(fx)->agent_get(fx->repo, "agt_nope", &got, &err));
+
+    /* Email uniqueness ignores case; the error never echoes the hash. */
+    snprintf(a.id, sizeof a.id, "agt_dup");
+    a.email = lit("ROOT@example.com");
+    assert_status(PARLEY_E_CONFLICT,
+                  OPS(fx)->agent_insert(fx->repo, &a, "$argon2id$v=19$other-secret", &err));
+    assert_null(strstr(err.message, "secret"));
+    assert_null(strstr(err.message, "ROOT@"));
+
+    /* An enum out of range is refused, not stored as "unknown". */
+    snprintf(a.id, sizeof a.id, "agt_bad");
+    a.email = lit("bad@example.com");
+    a.role = (parley_agent_role)7;
+    assert_status(PARLEY_E_INVALID, OPS(fx)->agent_insert(fx->repo, &a, "h", &err));
+
+    assert_ok(OPS(fx)->agent_count(fx->repo, &count, &err));
+    assert_int_equal(count, 2);
+    assert_ok(OPS(fx)->agent_list(fx->repo, &list, &err));
+    assert_int_equal(list.count, 2);
+    /* Oldest first. */
+    assert_string_equal(list.items[0].id, "agt_admin");
+    assert_string_equal(list.items[1].id, "agt_b");
+    assert_string_equal(list.items[1].email, "b@example.com");
+    assert_int_equal(list.items[1].role, PARLEY_ROLE_AGENT);
+    parley_agent_list_free(&list);
+
+    /* Stored enums are readable by humans. */
+    char text[32];
+    raw_text(fx->path, "SELECT role || '/' || status FROM agents WHERE id = 'agt_admin'", text,
+             sizeof text);
+    assert_string_equal(text, "admin/busy");
+}
+
+/* ---- bots ----------------------------------------------------------------- */
+
+static void test_bots(void **state) {
+    fixture *fx = *state;
+    parley_bot b = {0};
+    snprintf(b.id, sizeof b.id, "bot_1");
+    b.name = lit("Helper");
+    b.active = true;
+    b.created_at = 77;
+    assert_ok(OPS(fx)->bot_insert(fx->repo, &b, &err));
+
+    parley_bot got;
+    assert_ok(OPS(fx)->bot_get(fx->repo, "bot_1", &got, &err));
+    assert_string_equal(got.id, "bot_1");
+    assert_string_equal(got.name, "Helper");
+    assert_true(got.active);
+    assert_int_equal(got.created_at, 77);
+    parley_bot_free(&got);
+
+    assert_status(PARLEY_E_NOT_FOUND, OPS(fx)->bot_get(fx->repo, "bot_2", &got, &err));
+    assert_true(all_zero(&got, sizeof got));
+    assert_status(PARLEY_E_CONFLICT, OPS(fx)->bot_insert(fx->repo, &b, &err));
+
+    /* A required id may not be empty. */
+    b.id[0] = '\0';
+    assert_status(PARLEY_E_INVALID, OPS(fx)->bot_insert(fx->repo, &b, &err));
+}
+
+/* ---- tokens --------------------------------------------------------------- */
+
+static void test_tokens(void **state) {
+    fixture *fx = *state;
+    const char *hash = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+    parley_token t = {0};
+    snprintf(t.token_hash, sizeof t.token_hash, "%s", hash);
+    t.owner_kind = PARLEY_PARTICIPANT_AGENT;
+    snprintf(t.owner_id, sizeof t.owner_id, "agt_1");
+    t.created_at = 10;
+    t.last_used_at = 10;
+    t.expires_at = 86400010;
+    assert_ok(OPS(fx)->token_insert(fx->repo, &t, &err));
+    assert_status(PARLEY_E_CONFLICT, OPS(fx)->token_insert(fx->repo, &t, &err));
+
+    parley_token got;
+    assert_ok(OPS(fx)->token_get(fx->repo, hash, &got, &err));
+    assert_string_equal(got.token_hash, hash);
+    assert_int_equal(got.owner_kind, PARLEY_PARTICIPANT_AGENT);
+    assert_string_equal(got.owner_id, "agt_1");
+    assert_int_equal(got.created_at, 10);
+    assert_int_equal(got.last_used_at, 10);
+    assert_int_equal(got.expires_at, 86400010);
+
+    assert_ok(OPS(fx)->token_touch(fx->repo, hash, 500, &err));
+    /* An older touch committed late does not move last_used_at back. */
+    assert_ok(OPS(fx)->token_touch(fx->repo, hash, 300, &err));
+    assert_ok(OPS(fx)->token_get(fx->repo, hash, &got, &err));
+    assert_int_equal(got.last_used_at, 500);
+    assert_int_equal(got.expires_at, 86400010);
+
+    assert_status(PARLEY_E_NOT_FOUND, OPS(fx)->token_touch(fx->repo, "00ff", 600, &err));
+    assert_status(PARLEY_E_NOT_FOUND, OPS(fx)->token_get(fx->repo, "00ff", &got, &err));
+    assert_true(all_zero(&got, sizeof got));
+
+    assert_ok(OPS(fx)->token_delete(fx->repo, hash, &err));
+    assert_status(PARLEY_E_NOT_FOUND, OPS(fx)->token_get(fx->repo, hash, &got, &err));
+    assert_status(PARLEY_E_NOT_FOUND, OPS(fx)->token_delete(fx->repo, hash, &err));
+}
+
+/* ---- sessions ------------------------------------------------------------- */
+
+static void test_sessions(void **state) {
+    fixture *fx = *state;
+    add_customer(fx, "cus_1", NULL);
+    add_agent(fx, "agt_1", "a@example.com");
+    add_session(fx, "ses_1", "cus_1", PARLEY_SESSION_WAITING);
+
+    parley_session got;
+    assert_ok(OPS(fx)->session_get(fx->repo, "ses_1", &got, &err));
+    assert_string_equal(got.id, "ses_1");
+    assert_string_equal(got.customer_id, "cus_1");
+    assert_string_equal(got.agent_id, "");
+    assert_string_equal(got.topic, "billing");
+    assert_string_equal(got.strategies_json, "[\"profanity\"]");
+    assert_int_equal(got.status, PARLEY_SESSION_WAITING);
+    assert_int_equal(got.last_seq, 0);
+    assert_int_equal(got.created_at, 3000);
+    assert_int_equal(got.updated_at, 3000);
+
+    /* Update writes status, agent and updated_at only. */
+    parley_session upd = got;
+    upd.topic = NULL;
+    upd.strategies_json = NULL;
+    upd.status = PARLEY_SESSION_ACTIVE;
+    snprintf(upd.agent_id, sizeof upd.agent_id, "agt_1");
+    upd.last_seq = 99;
+    upd.created_at = 1;
+    upd.updated_at = 3500;
+    parley_session_free(&got);
+    assert_ok(OPS(fx)->session_update(fx->repo, &upd, &err));
+    assert_ok(OPS(fx)->session_get(fx->repo, "ses_1", &got, &err));
+    assert_int_equal(got.status, PARLEY_SESSION_ACTIVE);
+    assert_string_equal(got.agent_id, "agt_1");
+    assert_int_equal(got.updated_at, 3500);
+    assert_string_equal(got.topic, "billing");
+    assert_int_equal(got.last_seq, 0);
+    assert_int_equal(got.created_at, 3000);
+    parley_session_free(&got);
+
+    /* Unassigning stores NULL again. */
+    upd.agent_id[0] = '\0';
+    upd.status = PARLEY_SESSION_CLOSED;
+    assert_ok(OPS(fx)->session_update(fx->repo, &upd, &err));
+    assert_int_equal(raw_int(fx->path, "SELECT agent_id IS NULL FROM sessions WHERE id = 'ses_1'"),
+                     1);
+
+    snprintf(upd.id, sizeof upd.id, "ses_nope");
+    assert_status(PARLEY_E_NOT_FOUND, OPS(fx)->session_update(fx->repo, &upd, &err));
+    assert_status(PARLEY_E_NOT_FOUND, OPS(fx)->session_get(fx->repo, "ses_nope", &got, &err));
+    assert_true(all_zero(&got, sizeof got));
+
+    /* Duplicate id; a missing customer or agent is a foreign key failure. */
+    parley_session s = {0};
+    snprintf(s.id, sizeof s.id, "ses_1");
+    snprintf(s.customer_id, sizeof s.customer_id, "cus_1");
+    s.created_at = s.updated_at = 1;
+    assert_status(PARLEY_E_CONFLICT, OPS(fx)->session_insert(fx->repo, &s, &err));
+    snprintf(s.id, sizeof s.id, "ses_2");
+    snprintf(s.customer_id, sizeof s.customer_id, "cus_ghost");
+    assert_status(PARLEY_E_STORAGE, OPS(fx)->session_insert(fx->repo, &s, &err));
+    assert_non_null(strstr(err.message, "FOREIGN KEY"));
+    snprintf(s.customer_id, sizeof s.customer_id, "cus_1");
+    snprintf(s.agent_id, sizeof s.agent_id, "agt_ghost");
+    assert_status(PARLEY_E_STORAGE, OPS(fx)->session_insert(fx->repo, &s, &err));
+
+    /* topic and strategies may be absent. */
+    s.agent_id[0] = '\0';
+    assert_ok(OPS(fx)->session_insert(fx->repo, &s, &err));
+    assert_ok(OPS(fx)->session_get(fx->repo, "ses_2", &got, &err));
+    assert_null(got.topic);
+    assert_null(got.strategies_json);
+    parley_session_free(&got);
+
+    s.status = (parley_session_status)42;
+    snprintf(s.id, sizeof s.id, "ses_3");
+    assert_status(PARLEY_E_INVALID, OPS(fx)->session_insert(fx->repo, &s, &err));
+}
+
+static void test_next_seq_is_gapless(void **state) {
+    fixture *fx = *state;
+    add_customer(fx, "cus_1", NULL);
+    add_session(fx, "ses_1", "cus_1", PARLEY_SESSION_ACTIVE);
+    add_session(fx, "ses_2", "cus_1", PARLEY_SESSION_ACTIVE);
+    int64_t seq = -1;
+
+    /* Outside a transaction the increment could not be undone with the
+     * message, so it is refused. */
+    assert_status(PARLEY_E_INTERNAL, OPS(fx)->session_next_seq(fx->repo, "ses_1", &seq, &err));
+    assert_int_equal(seq, 0);
+
+    assert_ok(OPS(fx)->begin(fx->repo, &err));
+    for (int64_t want = 1; want <= 5; want++) {
+        assert_ok(OPS(fx)->session_next_seq(fx->repo, "ses_1", &seq, &err));
+        assert_int_equal(seq, want);
+    }
+    /* Sequences are per session. */
+    assert_ok(OPS(fx)->session_next_seq(fx->repo, "ses_2", &seq, &err));
+    assert_int_equal(seq, 1);
+    seq = -1;
+    assert_status(PARLEY_E_NOT_FOUND, OPS(fx)->session_next_seq(fx->repo, "ses_nope", &seq, &err));
+    assert_int_equal(seq, 0);
+    assert_ok(OPS(fx)->commit(fx->repo, &err));
+
+    parley_session got;
+    assert_ok(OPS(fx)->session_get(fx->repo, "ses_1", &got, &err));
+    assert_int_equal(got.last_seq, 5);
+    parley_session_free(&got);
+
+    /* A rolled back batch gives its numbers back. */
+    assert_ok(OPS(fx)->begin(fx->repo, &err));
+    assert_ok(OPS(fx)->session_next_seq(fx->repo, "ses_1", &seq, &err));
+    assert_int_equal(seq, 6);
+    assert_ok(OPS(fx)->rollback(fx->repo, &err));
+    assert_ok(OPS(fx)->begin(fx->repo, &err));
+    assert_ok(OPS(fx)->session_next_seq(fx->repo, "ses_1", &seq, &err));
+    assert_int_equal(seq, 6);
+    assert_ok(OPS(fx)->commit(fx->repo, &err));
+
+    /* A rollback with nothing open is harmless. */
+    assert_ok(OPS(fx)->rollback(fx->repo, &err));
+}
+
+/* ---- messages ------------------------------------------------------------- */
+
+static void test_messages_and_client_ids(void **state) {
+    fixture *fx = *state;
+    add_customer(fx, "cus_1", NULL);
+    add_customer(fx, "cus_2", NULL);
+    add_session(fx, "ses_1", "cus_1", PARLEY_SESSION_ACTIVE);
+
+    parley_message m =
+        make_message("msg_1", "ses_1", 1, PARLEY_PARTICIPANT_CUSTOMER, "cus_1", "c-1", "hello");
+    m.type = PARLEY_MESSAGE_IMAGE;
+    m.meta_json = lit("{\"language\":\"en\"}");
+    assert_ok(OPS(fx)->message_insert(fx->repo, &m, &err));
+
+    parley_message got;
+    assert_ok(OPS(fx)->message_find_by_client_id(fx->repo, PARLEY_PARTICIPANT_CUSTOMER, "cus_1",
+                                                 "c-1", &got, &err));
+    assert_string_equal(got.id, "msg_1");
+    assert_string_equal(got.session_id, "ses_1");
+    assert_int_equal(got.seq, 1);
+    assert_int_equal(got.sender_kind, PARLEY_PARTICIPANT_CUSTOMER);
+    assert_string_equal(got.sender_id, "cus_1");
+    assert_int_equal(got.type, PARLEY_MESSAGE_IMAGE);
+    assert_string_equal(got.content, "hello");
+    assert_string_equal(got.client_msg_id, "c-1");
+    assert_string_equal(got.meta_json, "{\"language\":\"en\"}");
+    assert_int_equal(got.created_at, 4001);
+    parley_message_free(&got);
+
+    /* Same seq in the same session. */
+    parley_message dup =
+        make_message("msg_2", "ses_1", 1, PARLEY_PARTICIPANT_AGENT, "agt_1", NULL, "x");
+    assert_status(PARLEY_E_CONFLICT, OPS(fx)->message_insert(fx->repo, &dup, &err));
+    /* Same id. */
+    dup = make_message("msg_1", "ses_1", 2, PARLEY_PARTICIPANT_AGENT, "agt_1", NULL, "x");
+    assert_status(PARLEY_E_CONFLICT, OPS(fx)->message_insert(fx->repo, &dup, &err));
+    /* Same client id from the same sender. */
+    dup = make_message("msg_2", "ses_1", 2, PARLEY_PARTICIPANT_CUSTOMER, "cus_1", "c-1", "again");
+    assert_status(PARLEY_E_CONFLICT, OPS(fx)->message_insert(fx->repo, &dup, &err));
+
+    /* Same client id from another sender, or another kind of sender with
+     * the same id text, is a different message. */
+    parley_message other =
+        make_message("msg_2", "ses_1", 2, PARLEY_PARTICIPANT_CUSTOMER, "cus_2", "c-1", "mine");
+    assert_ok(OPS(fx)->message_insert(fx->repo, &other, &err));
+    other = make_message("msg_3", "ses_1", 3, PARLEY_PARTICIPANT_AGENT, "cus_1", "c-1", "agent");
+    assert_ok(OPS(fx)->message_insert(fx->repo, &other, &err));
+    /* Messages without a client id never collide. */
+    for (int i = 0; i < 3; i++) {
+        char id[32];
+        snprintf(id, sizeof id, "msg_n%d", i);
+        other = make_message(id, "ses_1", 4 + i, PARLEY_PARTICIPANT_SYSTEM, "", NULL, "sys");
+        assert_ok(OPS(fx)->message_insert(fx->repo, &other, &err));
+    }
+
+    assert_ok(OPS(fx)->message_find_by_client_id(fx->repo, PARLEY_PARTICIPANT_CUSTOMER, "cus_2",
+                                                 "c-1", &got, &err));
+    assert_string_equal(got.id, "msg_2");
+    assert_string_equal(got.content, "mine");
+    assert_null(got.meta_json);
+    parley_message_free(&got);
+    assert_ok(OPS(fx)->message_find_by_client_id(fx->repo, PARLEY_PARTICIPANT_AGENT, "cus_1", "c-1",
+                                                 &got, &err));
+    assert_string_equal(got.id, "msg_3");
+    parley_message_free(&got);
+
+    assert_status(PARLEY_E_NOT_FOUND,
+                  OPS(fx)->message_find_by_client_id(fx->repo, PARLEY_PARTICIPANT_CUSTOMER, "cus_1",
+                                                     "c-2", &got, &err));
+    assert_true(all_zero(&got, sizeof got));
+    assert_status(PARLEY_E_NOT_FOUND,
+                  OPS(fx)->message_find_by_client_id(fx->repo, PARLEY_PARTICIPANT_BOT, "cus_1",
+                                                     "c-1", &got, &err));
+    assert_status(PARLEY_E_NOT_FOUND,
+                  OPS(fx)->message_find_by_client_id(fx->repo, PARLEY_PARTICIPANT_SYSTEM, "", NULL,
+                                                     &got, &err));
+
+    /* A message for a session that does not exist. */
+    other = make_message("msg_x", "ses_ghost", 1, PARLEY_PARTICIPANT_SYSTEM, "", NULL, "x");
+    assert_status(PARLEY_E_STORAGE, OPS(fx)->message_insert(fx->repo, &other, &err));
+    assert_int_equal(raw_int(fx->path, "SELECT count(*) FROM messages"), 6);
+}
+
+/* Checks that list holds exactly the seqs first..last, ascending, with the
+ * content each was stored with. */
+static void assert_seqs(const parley_message_list *list, int64_t first, int64_t last) {
+    size_t want = last >= first ? (size_t)(last - first + 1) : 0;
+    assert_int_equal(list->count, want);
+    for (size_t i = 0; i < list->count; i++) {
+        char content[32];
+        snprintf(content, sizeof content, "m%lld", (long long)(first + (int64_t)i));
+        assert_int_equal(list->items[i].seq, first + (int64_t)i);
+        assert_string_equal(list->items[i].content, content);
+        assert_string_equal(list->items[i].session_id, "ses_1");
+    }
+}
+
+static void list_range(fixture *fx, int64_t after, int64_t before, int limit,
+                       parley_message_list *out) {
+    parley_message_range range = {.after_seq = after, .before_seq = before, .limit = limit};
+    assert_ok(OPS(fx)->message_list(fx->repo, "ses_1", &range, out, &err));
+}
+
+static void test_message_list_ranges(void **state) {
+    fixture *fx = *state;
+    add_customer(fx, "cus_1", NULL);
+    add_session(fx, "ses_1", "cus_1", PARLEY_SESSION_ACTIVE);
+    add_session(fx, "ses_2", "cus_1", PARLEY_SESSION_ACTIVE);
+    /* Inserted out of order: the result order must come from seq. */
+    const int order[] = {3, 1, 2, 10, 4, 5, 9, 6, 8, 7};
+    for (size_t i = 0; i < 10; i++) {
+        char id[32];
+        char content[32];
+        snprintf(id, sizeof id, "msg_%d", order[i]);
+        snprintf(content, sizeof content, "m%d", order[i]);
+        parley_message m = make_message(id, "ses_1", order[i], PARLEY_PARTICIPANT_CUSTOMER, "cus_1",
+                                        NULL, content);
+        assert_ok(OPS(fx)->message_insert(fx->repo, &m, &err));
+    }
+    parley_message noise =
+        make_message("msg_other", "ses_2", 1, PARLEY_PARTICIPANT_CUSTOMER, "cus_1", NULL, "zz");
+    assert_ok(OPS(fx)->message_insert(fx->repo, &noise, &err));
+
+    parley_message_list list;
+    list_range(fx, 0, 0, 100, &list); /* everything */
+    assert_seqs(&list, 1, 10);
+    parley_message_list_free(&list);
+    list_range(fx, 0, 0, 3, &list); /* no bounds: the oldest first */
+    assert_seqs(&list, 1, 3);
+    parley_message_list_free(&list);
+    list_range(fx, 3, 0, 4, &list); /* after */
+    assert_seqs(&list, 4, 7);
+    parley_message_list_free(&list);
+    list_range(fx, 7, 0, 50, &list); /* after, fewer than limit left */
+    assert_seqs(&list, 8, 10);
+    parley_message_list_free(&list);
+    list_range(fx, 0, 8, 3, &list); /* before only: the newest 3 before 8, ascending */
+    assert_seqs(&list, 5, 7);
+    parley_message_list_free(&list);
+    list_range(fx, 0, 3, 10, &list); /* before only, fewer than limit */
+    assert_seqs(&list, 1, 2);
+    parley_message_list_free(&list);
+    list_range(fx, 2, 6, 10, &list); /* both */
+    assert_seqs(&list, 3, 5);
+    parley_message_list_free(&list);
+    list_range(fx, 2, 9, 2, &list); /* both, limited: from the after side */
+    assert_seqs(&list, 3, 4);
+    parley_message_list_free(&list);
+    list_range(fx, 10, 0, 5, &list); /* nothing newer */
+    assert_seqs(&list, 1, 0);
+    parley_message_list_free(&list);
+    list_range(fx, 0, 1, 5, &list); /* nothing older */
+    assert_seqs(&list, 1, 0);
+    parley_message_list_free(&list);
+    list_range(fx, 4, 5, 5, &list); /* empty open interval */
+    assert_seqs(&list, 1, 0);
+    parley_message_list_free(&list);
+
+    parley_message_range range = {.limit = 10};
+    assert_ok(OPS(fx)->message_list(fx->repo, "ses_2", &range, &list, &err));
+    assert_int_equal(list.count, 1);
+    assert_string_equal(list.items[0].content, "zz");
+    parley_message_list_free(&list);
+    assert_ok(OPS(fx)->message_list(fx->repo, "ses_none", &range, &list, &err));
+    assert_int_equal(list.count, 0);
+    parley_message_list_free(&list);
+
+    range.limit = 0;
+    assert_status(PARLEY_E_INVALID, OPS(fx)->message_list(fx->repo, "ses_1", &range, &list, &err));
+    assert_true(all_zero(&list, sizeof list));
+    range.limit = 1001;
+    assert_status(PARLEY_E_INVALID, OPS(fx)->message_list(fx->repo, "ses_1", &range, &list, &err));
+}
+
+/* ---- session paging ------------------------------------------------------- */
+
+typedef struct seeded_session {
+    const char *id;
+    const char *customer_id;
+    parley_session_status status;
+} seeded_session;
+
+/* Inserted in this order, so newest first is the reverse. */
+static const seeded_session seeded[] = {
+    {"ses_01", "cus_a", PARLEY_SESSION_WAITING}, {"ses_02", "cus_a", PARLEY_SESSION_ACTIVE},
+    {"ses_03", "cus_b", PARLEY_SESSION_WAITING}, {"ses_04", "cus_a", PARLEY_SESSION_ACTIVE},
+    {"ses_05", "cus_b", PARLEY_SESSION_CLOSED},  {"ses_06", "cus_a", PARLEY_SESSION_CLOSED},
+    {"ses_07", "cus_b", PARLEY_SESSION_WAITING}, {"ses_08", "cus_a", PARLEY_SESSION_WAITING},
+    {"ses_09", "cus_a", PARLEY_SESSION_ACTIVE},
+};
+#define SEEDED_COUNT (sizeof seeded / sizeof seeded[0])
+
+static void seed_sessions(fixture *fx) {
+    add_customer(fx, "cus_a", NULL);
+    add_customer(fx, "cus_b", NULL);
+    for (size_t i = 0; i < SEEDED_COUNT; i++) {
+        add_session(fx, seeded[i].id, seeded[i].customer_id, seeded[i].status);
+    }
+}
+
+/* Walks every page of a session listing and checks it against the seeded
+ * rows filtered the same way, newest first. */
+static void check_session_pages(fixture *fx, int status, const char *customer_id, int limit) {
+    const char *want[SEEDED_COUNT];
+    size_t want_count = 0;
+    for (size_t i = SEEDED_COUNT; i-- > 0;) {
+        if ((status < 0 || (int)seeded[i].status == status) &&
+            (customer_id[0] == '\0' || strcmp(seeded[i].customer_id, customer_id) == 0)) {
+            want[want_count++] = seeded[i].id;
+        }
+    }
+    parley_session_filter filter = {.status = status, .limit = limit};
+    snprintf(filter.customer_id, sizeof filter.customer_id, "%s", customer_id);
+    size_t seen = 0;
+    int pages = 0;
+    for (;;) {
+        parley_session_list list;
+        char next[PARLEY_ID_SIZE * 2];
+        memset(next, 'x', sizeof next);
+        assert_ok(OPS(fx)->session_list(fx->repo, &filter, &list, next, sizeof next, &err));
+        pages++;
+        assert_true(list.count <= (size_t)limit);
+        for (size_t i = 0; i < list.count; i++) {
+            assert_true(seen < want_count);
+            assert_string_equal(list.items[i].id, want[seen]);
+            if (customer_id[0] != '\0') {
+                assert_string_equal(list.items[i].customer_id, customer_id);
+            }
+            if (status >= 0) {
+                assert_int_equal(list.items[i].status, status);
+            }
+            seen++;
+        }
+        parley_session_list_free(&list);
+        if (next[0] == '\0') {
+            break;
+        }
+        /* A page with a next cursor was full. */
+        assert_int_equal(seen % (size_t)limit, 0);
+        snprintf(filter.cursor, sizeof filter.cursor, "%s", next);
+        assert_true(pages < 20);
+    }
+    assert_int_equal(seen, want_count);
+    size_t want_pages = want_count == 0 ? 1 : (want_count + (size_t)limit - 1) / (size_t)limit;
+    assert_int_equal(pages, want_pages);
+}
+
+static void test_session_list_pages(void **state) {
+    fixture *fx = *state;
+    seed_sessions(fx);
+    for (int limit = 1; limit <= 10; limit++) {
+        check_session_pages(fx, -1, "", limit);
+        check_session_pages(fx, PARLEY_SESSION_WAITING, "", limit);
+        check_session_pages(fx, -1, "cus_a", limit);
+        check_session_pages(fx, -1, "cus_b", limit);
+        check_session_pages(fx, PARLEY_SESSION_ACTIVE, "cus_a", limit);
+        check_session_pages(fx, PARLEY_SESSION_ACTIVE, "cus_b", limit); /* empty */
+        check_session_pages(fx, -1, "cus_nobody", limit);
+    }
+
+    /* First page of 3: the three newest, and a cursor. */
+    parley_session_filter filter = {.status = -1, .limit = 3};
+    parley_session_list list;
+    char next[32];
+    assert_ok(OPS(fx)->session_list(fx->repo, &filter, &list, next, sizeof next, &err));
+    assert_int_equal(list.count, 3);
+    assert_string_equal(list.items[0].id, "ses_09");
+    assert_string_equal(list.items[2].id, "ses_07");
+    assert_string_equal(list.items[0].topic, "billing");
+    assert_string_not_equal(next, "");
+    parley_session_list_free(&list);
+
+    /* A cursor taken before new sessions arrive still continues where it
+     * left off: the newcomers belong before the first page. */
+    snprintf(filter.cursor, sizeof filter.cursor, "%s", next);
+    add_session(fx, "ses_10", "cus_b", PARLEY_SESSION_WAITING);
+    assert_ok(OPS(fx)->session_list(fx->repo, &filter, &list, next, sizeof next, &err));
+    assert_int_equal(list.count, 3);
+    assert_string_equal(list.items[0].id, "ses_06");
+    parley_session_list_free(&list);
+}
+
+static void test_session_list_limits_and_cursors(void **state) {
+    fixture *fx = *state;
+    add_customer(fx, "cus_a", NULL);
+    assert_ok(OPS(fx)->begin(fx->repo, &err));
+    for (int i = 0; i < 205; i++) {
+        char id[32];
+        snprintf(id, sizeof id, "ses_%03d", i);
+        add_session(fx, id, "cus_a", PARLEY_SESSION_WAITING);
+    }
+    assert_ok(OPS(fx)->commit(fx->repo, &err));
+
+    parley_session_filter filter = {.status = -1, .limit = 1000};
+    parley_session_list list;
+    char next[32];
+    assert_ok(OPS(fx)->session_list(fx->repo, &filter, &list, next, sizeof next, &err));
+    assert_int_equal(list.count, 200);
+    assert_string_equal(list.items[0].id, "ses_204");
+    assert_string_equal(list.items[199].id, "ses_005");
+    assert_string_not_equal(next, "");
+    parley_session_list_free(&list);
+
+    filter.limit = 0;
+    assert_ok(OPS(fx)->session_list(fx->repo, &filter, &list, next, sizeof next, &err));
+    assert_int_equal(list.count, 1);
+    assert_string_equal(list.items[0].id, "ses_204");
+    parley_session_list_free(&list);
+
+    const char *bad[] = {"abc", "-5", "12x", "0", " 1", "99999999999999999999", "1.5"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        filter.limit = 10;
+        snprintf(filter.cursor, sizeof filter.cursor, "%s", bad[i]);
+        memset(next, 'x', sizeof next);
+        assert_status(PARLEY_E_INVALID,
+                      OPS(fx)->session_list(fx->repo, &filter, &list, next, sizeof next, &err));
+        assert_true(all_zero(&list, sizeof list));
+        assert_string_equal(next, "");
+    }
+    /* An unterminated cursor buffer is malformed, not read past. */
+    memset(filter.cursor, '7', sizeof filter.cursor);
+    assert_status(PARLEY_E_INVALID,
+                  OPS(fx)->session_list(fx->repo, &filter, &list, next, sizeof next, &err));
+
+    /* An unknown status filter. */
+    filter.cursor[0] = '\0';
+    filter.status = 9;
+    assert_status(PARLEY_E_INVALID,
+                  OPS(fx)->session_list(fx->repo, &filter, &list, next, sizeof next, &err));
+
+    /* A cursor buffer too small for the cursor. */
+    filter.status = -1;
+    char tiny[2];
+    assert_status(PARLEY_E_INTERNAL,
+                  OPS(fx)->session_list(fx->repo, &filter, &list, tiny, sizeof tiny, &err));
+    assert_true(all_zero(&list, sizeof list));
+    assert_string_equal(tiny, "");
+}
+
+/* ---- tickets -------------------------------------------------------------- */
+
+static void test_tickets(void **state) {
+    fixture *fx = *state;
+    seed_sessions(fx);
+    add_agent(fx, "agt_1", "a@example.com");
+
+    /* tkt_1..tkt_6 over sessions of both customers. */
+    add_ticket(fx, "tkt_1", "ses_01", PARLEY_TICKET_OPEN);        /* cus_a */
+    add_ticket(fx, "tkt_2", "ses_03", PARLEY_TICKET_OPEN);        /* cus_b */
+    add_ticket(fx, "tkt_3", "ses_02", PARLEY_TICKET_RESOLVED);    /* cus_a */
+    add_ticket(fx, "tkt_4", "ses_05", PARLEY_TICKET_IN_PROGRESS); /* cus_b */
+    add_ticket(fx, "tkt_5", "ses_01", PARLEY_TICKET_OPEN);        /* cus_a */
+    add_ticket(fx, "tkt_6", "ses_08", PARLEY_TICKET_OPEN);        /* cus_a */
+
+    parley_ticket got;
+    assert_ok(OPS(fx)->ticket_get(fx->repo, "tkt_1", &got, &err));
+    assert_string_equal(got.id, "tkt_1");
+    assert_string_equal(got.session_id, "ses_01");
+    assert_string_equal(got.agent_id, "");
+    assert_string_equal(got.issue_description, "printer on fire");
+    assert_int_equal(got.status, PARLEY_TICKET_OPEN);
+    assert_int_equal(got.created_at, 5000);
+
+    parley_ticket upd = got;
+    upd.issue_description = lit("printer still on fire");
+    upd.status = PARLEY_TICKET_IN_PROGRESS;
+    snprintf(upd.agent_id, sizeof upd.agent_id, "agt_1");
+    upd.updated_at = 6000;
+    upd.created_at = 1;
+    assert_ok(OPS(fx)->ticket_update(fx->repo, &upd, &err));
+    parley_ticket_free(&got);
+    assert_ok(OPS(fx)->ticket_get(fx->repo, "tkt_1", &got, &err));
+    assert_string_equal(got.issue_description, "printer still on fire");
+    assert_int_equal(got.status, PARLEY_TICKET_IN_PROGRESS);
+    assert_string_equal(got.agent_id, "agt_1");
+    assert_int_equal(got.updated_at, 6000);
+    assert_int_equal(got.created_at, 5000);
+    parley_ticket_free(&got);
+
+    snprintf(upd.id, sizeof upd.id, "tkt_nope");
+    assert_status(PARLEY_E_NOT_FOUND, OPS(fx)->ticket_update(fx->repo, &upd, &err));
+    assert_status(PARLEY_E_NOT_FOUND, OPS(fx)->ticket_get(fx->repo, "tkt_nope", &got, &err));
+    assert_true(all_zero(&got, sizeof got));
+    parley_ticket dup = {0};
+    snprintf(dup.id, sizeof dup.id, "tkt_2");
+    snprintf(dup.session_id, sizeof dup.session_id, "ses_01");
+    assert_status(PARLEY_E_CONFLICT, OPS(fx)->ticket_insert(fx->repo, &dup, &err));
+    snprintf(dup.id, sizeof dup.id, "tkt_9");
+    snprintf(dup.session_id, sizeof dup.session_id, "ses_ghost");
+    assert_status(PARLEY_E_STORAGE, OPS(fx)->ticket_insert(fx->repo, &dup, &err));
+
+    struct {
+        int status;
+        const char *customer;
+        int limit;
+        const char *want[6];
+    } cases[] = {
+        {-1, "", 4, {"tkt_6", "tkt_5", "tkt_4", "tkt_3", "tkt_2", "tkt_1"}},
+        {-1, "cus_a", 2, {"tkt_6", "tkt_5", "tkt_3", "tkt_1"}},
+        {-1, "cus_b", 1, {"tkt_4", "tkt_2"}},
+        {PARLEY_TICKET_OPEN, "", 2, {"tkt_6", "tkt_5", "tkt_2"}},
+        {PARLEY_TICKET_OPEN, "cus_a", 1, {"tkt_6", "tkt_5"}},
+        {PARLEY_TICKET_IN_PROGRESS, "cus_a", 5, {"tkt_1"}},
+        {PARLEY_TICKET_RESOLVED, "cus_b", 3, {NULL}},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        parley_ticket_filter filter = {.status = cases[c].status, .limit = cases[c].limit};
+        snprintf(filter.customer_id, sizeof filter.customer_id, "%s", cases[c].customer);
+        size_t seen = 0;
+        for (int page = 0;; page++) {
+            assert_true(page < 10);
+            parley_ticket_list list;
+            char next[PARLEY_ID_SIZE * 2];
+            assert_ok(OPS(fx)->ticket_list(fx->repo, &filter, &list, next, sizeof next, &err));
+            for (size_t i = 0; i < list.count; i++) {
+                assert_non_null(cases[c].want[seen]);
+                assert_string_equal(list.items[i].id, cases[c].want[seen]);
+                seen++;
+            }
+            parley_ticket_list_free(&list);
+            if (next[0] == '\0') {
+                break;
+            }
+            snprintf(filter.cursor, sizeof filter.cursor, "%s", next);
+        }
+        assert_true(seen == 6 || cases[c].want[seen] == NULL);
+    }
+
+    parley_ticket_filter bad = {.status = -1, .limit = 5};
+    snprintf(bad.cursor, sizeof bad.cursor, "nope");
+    parley_ticket_list list;
+    char next[8];
+    assert_status(PARLEY_E_INVALID,
+                  OPS(fx)->ticket_list(fx->repo, &bad, &list, next, sizeof next, &err));
+    assert_true(all_zero(&list, sizeof list));
+}
+
+/* ---- feedback ------------------------------------------------------------- */
+
+static void test_feedback(void **state) {
+    fixture *fx = *state;
+    add_customer(fx, "cus_1", NULL);
+    add_session(fx, "ses_1", "cus_1", PARLEY_SESSION_CLOSED);
+    add_session(fx, "ses_2", "cus_1", PARLEY_SESSION_CLOSED);
+
+    parley_feedback f = {0};
+    snprintf(f.id, sizeof f.id, "fbk_1");
+    snprintf(f.session_id, sizeof f.session_id, "ses_1");
+    snprintf(f.customer_id, sizeof f.customer_id, "cus_1");
+    f.rating = 4;
+    f.comment = lit("quick and kind");
+    f.created_at = 9000;
+    assert_ok(OPS(fx)->feedback_insert(fx->repo, &f, &err));
+
+    parley_feedback got;
+    assert_ok(OPS(fx)->feedback_get_by_session(fx->repo, "ses_1", &got, &err));
+    assert_string_equal(got.id, "fbk_1");
+    assert_string_equal(got.session_id, "ses_1");
+    assert_string_equal(got.customer_id, "cus_1");
+    assert_int_equal(got.rating, 4);
+    assert_string_equal(got.comment, "quick and kind");
+    assert_int_equal(got.created_at, 9000);
+    parley_feedback_free(&got);
+
+    /* One per session, even under a new id. */
+    snprintf(f.id, sizeof f.id, "fbk_2");
+    f.rating = 1;
+    assert_status(PARLEY_E_CONFLICT, OPS(fx)->feedback_insert(fx->repo, &f, &err));
+
+    snprintf(f.session_id, sizeof f.session_id, "ses_2");
+    f.comment = NULL;
+    assert_ok(OPS(fx)->feedback_insert(fx->repo, &f, &err));
+    assert_ok(OPS(fx)->feedback_get_by_session(fx->repo, "ses_2", &got, &err));
+    assert_int_equal(got.rating, 1);
+    assert_null(got.comment);
+    parley_feedback_free(&got);
+
+    assert_status(PARLEY_E_NOT_FOUND,
+                  OPS(fx)->feedback_get_by_session(fx->repo, "ses_3", &got, &err));
+    assert_true(all_zero(&got, sizeof got));
+}
+
+/* ---- transactions --------------------------------------------------------- */
+
+static bool customer_exists(fixture *fx, const char *id) {
+    parley_customer c;
+    parley_status status = OPS(fx)->customer_get(fx->repo, id, &c, &err);
+    parley_customer_free(&c);
+    assert_true(status == PARLEY_OK || status == PARLEY_E_NOT_FOUND);
+    return status == PARLEY_OK;
+}
+
+static void test_savepoint_units(void **state) {
+    fixture *fx = *state;
+    add_customer(fx, "cus_s", NULL);
+    add_session(fx, "ses_1", "cus_s", PARLEY_SESSION_ACTIVE);
+
+    assert_ok(OPS(fx)->begin(fx->repo, &err));
+    add_customer(fx, "cus_1", NULL);
+
+    /* A failed unit is undone on its own. */
+    assert_ok(OPS(fx)->savepoint(fx->repo, &err));
+    add_customer(fx, "cus_2", NULL);
+    assert_ok(OPS(fx)->rollback_to(fx->repo, &err));
+
+    /* A good unit after it. */
+    assert_ok(OPS(fx)->savepoint(fx->repo, &err));
+    add_customer(fx, "cus_3", NULL);
+    assert_ok(OPS(fx)->release(fx->repo, &err));
+
+    /* A unit that hits a conflict half-way keeps none of its writes. */
+    assert_ok(OPS(fx)->savepoint(fx->repo, &err));
+    add_customer(fx, "cus_4", NULL);
+    parley_customer again = {0};
+    snprintf(again.id, sizeof again.id, "cus_1");
+    again.name = lit("dup");
+    assert_status(PARLEY_E_CONFLICT, OPS(fx)->customer_insert(fx->repo, &again, &err));
+    assert_ok(OPS(fx)->rollback_to(fx->repo, &err));
+
+    /* A rolled back unit gives its seq back: the next message gets it. */
+    int64_t seq = 0;
+    assert_ok(OPS(fx)->savepoint(fx->repo, &err));
+    assert_ok(OPS(fx)->session_next_seq(fx->repo, "ses_1", &seq, &err));
+    assert_int_equal(seq, 1);
+    parley_message m =
+        make_message("msg_a", "ses_1", seq, PARLEY_PARTICIPANT_CUSTOMER, "cus_s", "c1", "lost");
+    assert_ok(OPS(fx)->message_insert(fx->repo, &m, &err));
+    assert_ok(OPS(fx)->rollback_to(fx->repo, &err));
+    assert_ok(OPS(fx)->savepoint(fx->repo, &err));
+    assert_ok(OPS(fx)->session_next_seq(fx->repo, "ses_1", &seq, &err));
+    assert_int_equal(seq, 1);
+    m = make_message("msg_b", "ses_1", seq, PARLEY_PARTICIPANT_CUSTOMER, "cus_s", "c1", "kept");
+    assert_ok(OPS(fx)->message_insert(fx->repo, &m, &err));
+    assert_ok(OPS(fx)->release(fx->repo, &err));
+
+    /* Nothing is visible to another connection before the batch commits. */
+    assert_int_equal(raw_int(fx->path, "SELECT count(*) FROM customers"), 1);
+    assert_ok(OPS(fx)->commit(fx->repo, &err));
+
+    assert_true(customer_exists(fx, "cus_1"));
+    assert_false(customer_exists(fx, "cus_2"));
+    assert_true(customer_exists(fx, "cus_3"));
+    assert_false(customer_exists(fx, "cus_4"));
+    parley_message_list list;
+    parley_message_range range = {.limit = 10};
+    assert_ok(OPS(fx)->message_list(fx->repo, "ses_1", &range, &list, &err));
+    assert_int_equal(list.count, 1);
+    assert_string_equal(list.items[0].id, "msg_b");
+    assert_int_equal(list.items[0].seq, 1);
+    parley_message_list_free(&list);
+    assert_int_equal(raw_int(fx->path, "SELECT last_seq FROM sessions WHERE id = 'ses_1'"), 1);
+
+    /* A whole batch rolled back leaves nothing. */
+    assert_ok(OPS(fx)->begin(fx->repo, &err));
+    add_customer(fx, "cus_5", NULL);
+    assert_ok(OPS(fx)->rollback(fx->repo, &err));
+    assert_false(customer_exists(fx, "cus_5"));
+
+    /* Misuse is reported, not ignored. */
+    assert_status(PARLEY_E_STORAGE, OPS(fx)->commit(fx->repo, &err));
+    assert_ok(OPS(fx)->begin(fx->repo, &err));
+    assert_status(PARLEY_E_STORAGE, OPS(fx)->begin(fx->repo, &err));
+    assert_status(PARLEY_E_STORAGE, OPS(fx)->release(fx->repo, &err));
+    assert_ok(OPS(fx)->rollback(fx->repo, &err));
+}
+
+static void test_busy_is_unavailable(void **state) {
+    fixture *fx = *state;
+    add_customer(fx, "cus_1", NULL);
+    parley_repository *other = open_repo(fx->path, true, 50);
+
+    assert_ok(OPS(fx)->begin(fx->repo, &err));
+    add_customer(fx, "cus_2", NULL);
+    /* The second writer cannot get the lock... */
+    assert_status(PARLEY_E_UNAVAILABLE, other->ops->begin(other, &err));
+    /* ...but reads go on beside the writer (WAL) and see committed data. */
+    parley_customer c;
+    assert_ok(other->ops->customer_get(other, "cus_1", &c, &err));
+    parley_customer_free(&c);
+    assert_status(PARLEY_E_NOT_FOUND, other->ops->customer_get(other, "cus_2", &c, &err));
+    assert_ok(OPS(fx)->commit(fx->repo, &err));
+
+    assert_ok(other->ops->begin(other, &err));
+    assert_ok(other->ops->customer_get(other, "cus_2", &c, &err));
+    parley_customer_free(&c);
+    assert_ok(other->ops->commit(other, &err));
+    other->ops->close(other);
+}
+
+static void test_close_with_open_transaction_rolls_back(void **state) {
+    fixture *fx = *state;
+    assert_ok(OPS(fx)->begin(fx->repo, &err));
+    add_customer(fx, "cus_1", NULL);
+    fx->repo->ops->close(fx->repo);
+    fx->repo = open_repo(fx->path, false, 0);
+    assert_false(customer_exists(fx, "cus_1"));
+}
+
+static void test_data_survives_reopen(void **state) {
+    fixture *fx = *state;
+    add_customer(fx, "cus_1", "site-1");
+    add_agent(fx, "agt_1", "a@example.com");
+    add_session(fx, "ses_1", "cus_1", PARLEY_SESSION_ACTIVE);
+    assert_ok(OPS(fx)->begin(fx->repo, &err));
+    int64_t seq = 0;
+    assert_ok(OPS(fx)->session_next_seq(fx->repo, "ses_1", &seq, &err));
+    parley_message m =
+        make_message("msg_1", "ses_1", seq, PARLEY_PARTICIPANT_CUSTOMER, "cus_1", "c1", "m1");
+    assert_ok(OPS(fx)->message_insert(fx->repo, &m, &err));
+    assert_ok(OPS(fx)->commit(fx->repo, &err));
+    add_ticket(fx, "tkt_1", "ses_1", PARLEY_TICKET_OPEN);
+
+    fx->repo->ops->close(fx->repo);
+    fx->repo = NULL;
+    /* Reopening (and re-running migrations, as the server does at start)
+     * finds everything. */
+    assert_ok(parley_sqlite_migrate(fx->path, &err));
+    fx->repo = open_repo(fx->path, true, 0);
+
+    parley_customer c;
+    assert_ok(OPS(fx)->customer_find_by_identifier(fx->repo, "site-1", &c, &err));
+    assert_string_equal(c.id, "cus_1");
+    parley_customer_free(&c);
+    parley_agent a;
+    assert_ok(OPS(fx)->agent_get_by_email(fx->repo, "A@EXAMPLE.COM", &a, NULL, &err));
+    assert_string_equal(a.id, "agt_1");
+    parley_agent_free(&a);
+    parley_session s;
+    assert_ok(OPS(fx)->session_get(fx->repo, "ses_1", &s, &err));
+    assert_int_equal(s.last_seq, 1);
+    parley_session_free(&s);
+    parley_message_list list;
+    parley_message_range range = {.limit = 10};
+    assert_ok(OPS(fx)->message_list(fx->repo, "ses_1", &range, &list, &err));
+    assert_int_equal(list.count, 1);
+    assert_string_equal(list.items[0].content, "m1");
+    parley_message_list_free(&list);
+    parley_ticket t;
+    assert_ok(OPS(fx)->ticket_get(fx->repo, "tkt_1", &t, &err));
+    assert_string_equal(t.session_id, "ses_1");
+    parley_ticket_free(&t);
+
+    /* Sequences continue after the reopen. */
+    assert_ok(OPS(fx)->begin(fx->repo, &err));
+    assert_ok(OPS(fx)->session_next_seq(fx->repo, "ses_1", &seq, &err));
+    assert_int_equal(seq, 2);
+    assert_ok(OPS(fx)->commit(fx->repo, &err));
+}
+
+static void test_unreadable_enum_is_storage_error(void **state) {
+    fixture *fx = *state;
+    add_customer(fx, "cus_1", NULL);
+    add_session(fx, "ses_1", "cus_1", PARLEY_SESSION_ACTIVE);
+    raw_exec(fx->path, "UPDATE sessions SET status = 'archived' WHERE id = 'ses_1'");
+    parley_session s;
+    assert_status(PARLEY_E_STORAGE, OPS(fx)->session_get(fx->repo, "ses_1", &s, &err));
+    assert_true(all_zero(&s, sizeof s));
+    assert_non_null(strstr(err.message, "status"));
+    parley_session_list list;
+    parley_session_filter filter = {.status = -1, .limit = 5};
+    char next[32];
+    assert_status(PARLEY_E_STORAGE,
+                  OPS(fx)->session_list(fx->repo, &filter, &list, next, sizeof next, &err));
+    assert_true(all_zero(&list, sizeof list));
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_migrate_is_idempotent, setup_files, teardown),
+        cmocka_unit_test_setup_teardown(test_migrate_refuses_newer_schema, setup_files, teardown),
+        cmocka_unit_test_setup_teardown(test_open_refuses_unmigrated_database, setup_files,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_customers, setup_repo, teardown),
+        cmocka_unit_test_setup_teardown(test_agents, setup_repo, teardown),
+        cmocka_unit_test_setup_teardown(test_bots, setup_repo, teardown),
+        cmocka_unit_test_setup_teardown(test_tokens, setup_repo, teardown),
+        cmocka_unit_test_setup_teardown(test_sessions, setup_repo, teardown),
+        cmocka_unit_test_setup_teardown(test_next_seq_is_gapless, setup_repo, teardown),
+        cmocka_unit_test_setup_teardown(test_messages_and_client_ids, setup_repo, teardown),
+        cmocka_unit_test_setup_teardown(test_message_list_ranges, setup_repo, teardown),
+        cmocka_unit_test_setup_teardown(test_session_list_pages, setup_repo, teardown),
+        cmocka_unit_test_setup_teardown(test_session_list_limits_and_cursors, setup_repo, teardown),
+        cmocka_unit_test_setup_teardown(test_tickets, setup_repo, teardown),
+        cmocka_unit_test_setup_teardown(test_feedback, setup_repo, teardown),
+        cmocka_unit_test_setup_teardown(test_savepoint_units, setup_repo, teardown),
+        cmocka_unit_test_setup_teardown(test_busy_is_unavailable, setup_repo, teardown),
+        cmocka_unit_test_setup_teardown(test_close_with_open_transaction_rolls_back, setup_repo,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_data_survives_reopen, setup_repo, teardown),
+        cmocka_unit_test_setup_teardown(test_unreadable_enum_is_storage_error, setup_repo,
+                                        teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
