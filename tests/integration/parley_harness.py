@@ -1,0 +1,992 @@
+"""
+parley_harness.py - drives a real parleyd for the integration tests.
+
+Everything here uses the Python standard library only and talks to the
+server over real loopback sockets; the server keeps its data in a real
+SQLite file under a temporary data directory.
+
+Environment:
+  PARLEYD                    path to the parleyd binary (required)
+  PARLEYD_WRAPPER            command prepended to every parleyd run, split on
+                             spaces (e.g. "valgrind --error-exitcode=99 ...")
+  PARLEY_TEST_TIMEOUT_SCALE  multiplies every deadline (valgrind runs use 10)
+  PARLEY_TEST_KEEP           when set, temporary data dirs are not removed
+"""
+
+import base64
+import hashlib
+import http.client
+import itertools
+import json
+import os
+import queue
+import re
+import select
+import shutil
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import unittest
+from collections import namedtuple
+
+TIMEOUT_SCALE = float(os.environ.get("PARLEY_TEST_TIMEOUT_SCALE", "1") or "1")
+PASSWORD_MEMLIMIT_KIB = "19456"
+WS_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+
+ID_RE = re.compile(r"^(cus|agt|bot|ses|msg|tkt|fbk)_[A-Za-z0-9]{26}$")
+TIME_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
+
+
+def T(seconds):
+    """A deadline in seconds, scaled for slow runs (valgrind)."""
+    return seconds * TIMEOUT_SCALE
+
+
+def parleyd_path():
+    path = os.environ.get("PARLEYD")
+    if not path:
+        raise unittest.SkipTest("PARLEYD is not set (path to the parleyd binary)")
+    if not os.access(path, os.X_OK):
+        raise RuntimeError(f"PARLEYD={path} is not an executable file")
+    return path
+
+
+def wrapper_argv():
+    return os.environ.get("PARLEYD_WRAPPER", "").split()
+
+
+_counter = itertools.count(1)
+
+
+def uniq(prefix="x"):
+    """A short string unique within this test process run."""
+    return f"{prefix}{os.getpid()}t{int(time.time() * 1000) % 100000000}n{next(_counter)}"
+
+
+def unique_email(prefix="agent"):
+    return f"{uniq(prefix)}@example.com"
+
+
+class ServerError(AssertionError):
+    pass
+
+
+# --------------------------------------------------------------------------
+# The server process
+# --------------------------------------------------------------------------
+
+LISTEN_RE = re.compile(r"listening on http://127\.0\.0\.1:(\d+)")
+
+
+class ParleyServer:
+    """A parleyd process on a free loopback port with its own data dir.
+
+    extra_args: more flags. data_dir: reuse a directory (not removed on
+    close); by default a fresh temporary one that close() removes.
+    listen: the --listen value, or None to pass no --listen at all.
+    env: extra environment variables for the process. pass_data_dir=False
+    leaves out --data-dir (e.g. to test PARLEY_DATA_DIR).
+    """
+
+    def __init__(self, extra_args=None, data_dir=None, listen="127.0.0.1:0", env=None,
+                 pass_data_dir=True):
+        self.parleyd = parleyd_path()
+        self.extra_args = list(extra_args or [])
+        self.listen = listen
+        self.extra_env = dict(env or {})
+        self.pass_data_dir = pass_data_dir
+        if data_dir is None:
+            self.data_dir = tempfile.mkdtemp(prefix="parley-it-")
+            self._owns_dir = True
+        else:
+            self.data_dir = data_dir
+            self._owns_dir = False
+        self.proc = None
+        self.port = None
+        self.host = "127.0.0.1"
+        self._log = []
+        self._log_lock = threading.Lock()
+        self._ready = threading.Event()
+        self._reader = None
+        self.starts = 0
+
+    # -- process control -------------------------------------------------
+    def argv(self):
+        argv = wrapper_argv() + [self.parleyd]
+        if self.listen is not None:
+            argv += ["--listen", self.listen]
+        if self.pass_data_dir:
+            argv += ["--data-dir", self.data_dir]
+        argv += ["--password-memlimit-kib", PASSWORD_MEMLIMIT_KIB]
+        return argv + self.extra_args
+
+    def _env(self):
+        env = dict(os.environ)
+        env.update(self.extra_env)
+        return env
+
+    def _read_output(self, proc, ready):
+        for raw in iter(proc.stdout.readline, b""):
+            line = raw.decode("utf-8", "replace").rstrip("\n")
+            with self._log_lock:
+                self._log.append(line)
+            if not ready.is_set():
+                m = LISTEN_RE.search(line)
+                if m:
+                    self.port = int(m.group(1))
+                    ready.set()
+        proc.stdout.close()
+
+    def start(self, timeout=30):
+        assert self.proc is None, "server already running"
+        self.starts += 1
+        with self._log_lock:
+            self._log.append(f"---- start #{self.starts}: {' '.join(self.argv())}")
+        self._ready = threading.Event()
+        self.port = None
+        self.proc = subprocess.Popen(
+            self.argv(), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT, env=self._env())
+        self._reader = threading.Thread(target=self._read_output, args=(self.proc, self._ready),
+                                        daemon=True)
+        self._reader.start()
+        deadline = time.monotonic() + T(timeout)
+        while not self._ready.wait(0.05):
+            if self.proc.poll() is not None:
+                self._reader.join(T(5))
+                rc = self.proc.returncode
+                self.proc = None
+                raise ServerError(f"parleyd exited with {rc} before listening\n{self.log_tail()}")
+            if time.monotonic() > deadline:
+                self.kill()
+                raise ServerError(f"parleyd did not print 'listening on' within "
+                                  f"{T(timeout)}s\n{self.log_tail()}")
+        return self
+
+    def running(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def signal(self, sig=signal.SIGTERM):
+        self.proc.send_signal(sig)
+
+    def wait_exit(self, timeout=30):
+        """Waits for the process to exit; returns its exit code."""
+        try:
+            rc = self.proc.wait(T(timeout))
+        except subprocess.TimeoutExpired:
+            self.kill()
+            raise ServerError(f"parleyd did not exit within {T(timeout)}s of SIGTERM\n"
+                              f"{self.log_tail()}")
+        if self._reader:
+            self._reader.join(T(10))
+        self.proc = None
+        return rc
+
+    def stop(self, timeout=30):
+        """SIGTERM, then asserts a clean exit (code 0) within the deadline."""
+        if self.proc is None:
+            return 0
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        rc = self.wait_exit(timeout)
+        if rc != 0:
+            raise ServerError(f"parleyd exited with {rc} after SIGTERM (expected 0)\n"
+                              f"{self.log_tail()}")
+        return rc
+
+    def restart(self):
+        self.stop()
+        self.start()
+        return self
+
+    def kill(self):
+        if self.proc is not None:
+            if self.proc.poll() is None:
+                self.proc.kill()
+                try:
+                    self.proc.wait(T(30))
+                except subprocess.TimeoutExpired:
+                    pass
+            self.proc = None
+
+    def close(self):
+        """Kills a still-running server (no assertion) and removes the temp dir."""
+        self.kill()
+        if self._owns_dir and not os.environ.get("PARLEY_TEST_KEEP"):
+            shutil.rmtree(self.data_dir, ignore_errors=True)
+
+    def __enter__(self):
+        if self.proc is None:
+            self.start()
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        try:
+            if exc_type is None:
+                self.stop()
+        finally:
+            self.close()
+        return False
+
+    # -- logs --------------------------------------------------------------
+    def log(self):
+        with self._log_lock:
+            return list(self._log)
+
+    def log_tail(self, n=80):
+        lines = self.log()[-n:]
+        return "---- parleyd output (last %d lines) ----\n%s\n---- end ----" % (
+            len(lines), "\n".join(lines))
+
+    # -- admin CLI -----------------------------------------------------------
+    def run_cli(self, args, timeout=60):
+        """Runs `parleyd ARGS` (with the wrapper); returns CompletedProcess."""
+        argv = wrapper_argv() + [self.parleyd] + list(args)
+        return subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True,
+                              timeout=T(timeout), env=self._env())
+
+    def create_admin(self, email, name, password):
+        cp = self.run_cli(["admin", "create", "--data-dir", self.data_dir, "--email", email,
+                           "--name", name, "--password", password,
+                           "--password-memlimit-kib", PASSWORD_MEMLIMIT_KIB])
+        if cp.returncode != 0:
+            raise ServerError(f"parleyd admin create exited with {cp.returncode}\n"
+                              f"stdout: {cp.stdout.decode(errors='replace')}\n"
+                              f"stderr: {cp.stderr.decode(errors='replace')}")
+        return cp
+
+    # -- clients -------------------------------------------------------------
+    def client(self, token=None):
+        return Client(self.host, self.port, token)
+
+    def ws(self, token=None, **kw):
+        return WSClient.connect(self.host, self.port, token=token, **kw)
+
+
+# --------------------------------------------------------------------------
+# HTTP
+# --------------------------------------------------------------------------
+
+Response = namedtuple("Response", "status headers body")
+
+
+def _decode_body(headers, data):
+    ctype = headers.get("content-type", "")
+    if "json" in ctype:
+        try:
+            return json.loads(data.decode("utf-8"))
+        except (ValueError, UnicodeDecodeError):
+            return data
+    return data
+
+
+class Client:
+    """HTTP/1.1 client. Each request uses a new connection. Returns
+    Response(status, headers (lower-case names), body): body is the parsed
+    JSON when the response is JSON, else raw bytes."""
+
+    def __init__(self, host, port, token=None):
+        self.host = host
+        self.port = port
+        self.token = token
+
+    def with_token(self, token):
+        return Client(self.host, self.port, token)
+
+    def request(self, method, path, body=None, raw=None, headers=None, token=None,
+                timeout=20):
+        hdrs = {}
+        tok = token if token is not None else self.token
+        if tok:
+            hdrs["Authorization"] = f"Bearer {tok}"
+        data = None
+        if raw is not None:
+            data = raw if isinstance(raw, bytes) else raw.encode("utf-8")
+            hdrs["Content-Type"] = "application/json"
+        elif body is not None:
+            data = json.dumps(body).encode("utf-8")
+            hdrs["Content-Type"] = "application/json"
+        if headers:
+            hdrs.update(headers)
+        conn = http.client.HTTPConnection(self.host, self.port, timeout=T(timeout))
+        try:
+            conn.request(method, path, body=data, headers=hdrs)
+            resp = conn.getresponse()
+            payload = resp.read()
+            rh = {}
+            for k, v in resp.getheaders():
+                rh[k.lower()] = v
+            return Response(resp.status, rh, _decode_body(rh, payload))
+        finally:
+            conn.close()
+
+    def get(self, path, **kw):
+        return self.request("GET", path, **kw)
+
+    def post(self, path, body=None, **kw):
+        return self.request("POST", path, body=body, **kw)
+
+    def patch(self, path, body=None, **kw):
+        return self.request("PATCH", path, body=body, **kw)
+
+    def delete(self, path, **kw):
+        return self.request("DELETE", path, **kw)
+
+
+def _parse_head(head):
+    lines = head.decode("iso-8859-1").split("\r\n")
+    m = re.match(r"HTTP/1\.[01] (\d{3})", lines[0])
+    if not m:
+        raise AssertionError(f"bad status line: {lines[0]!r}")
+    headers = {}
+    for line in lines[1:]:
+        if not line:
+            continue
+        k, _, v = line.partition(":")
+        headers[k.strip().lower()] = v.strip()
+    return int(m.group(1)), headers
+
+
+def parse_http_response(buf, eof=False):
+    """Parses one HTTP response from the start of buf. Returns
+    (Response, rest) or None when buf does not yet hold a whole response."""
+    end = buf.find(b"\r\n\r\n")
+    if end < 0:
+        return None
+    status, headers = _parse_head(buf[:end])
+    rest = buf[end + 4:]
+    if "chunked" in headers.get("transfer-encoding", "").lower():
+        body = b""
+        pos = 0
+        while True:
+            le = rest.find(b"\r\n", pos)
+            if le < 0:
+                return None
+            size = int(rest[pos:le].split(b";")[0], 16)
+            start = le + 2
+            if len(rest) < start + size + 2:
+                return None
+            body += rest[start:start + size]
+            pos = start + size + 2
+            if size == 0:
+                # trailers end with an empty line; we send none, expect none
+                return Response(status, headers, _decode_body(headers, body)), rest[pos:]
+    if "content-length" in headers:
+        n = int(headers["content-length"])
+        if len(rest) < n:
+            return None
+        return Response(status, headers, _decode_body(headers, rest[:n])), rest[n:]
+    if status in (204, 304) or 100 <= status < 200:
+        return Response(status, headers, b""), rest
+    if not eof:
+        return None
+    return Response(status, headers, _decode_body(headers, rest)), b""
+
+
+class RawConn:
+    """A raw TCP connection for sending arbitrary bytes."""
+
+    def __init__(self, host, port, timeout=20):
+        self.sock = socket.create_connection((host, port), timeout=T(timeout))
+        self.buf = b""
+        self.eof = False
+
+    def send(self, data):
+        self.sock.sendall(data if isinstance(data, bytes) else data.encode("utf-8"))
+
+    def _fill(self, deadline):
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise TimeoutError("timed out reading from server")
+        r, _, _ = select.select([self.sock], [], [], remaining)
+        if not r:
+            raise TimeoutError("timed out reading from server")
+        try:
+            chunk = self.sock.recv(65536)
+        except (ConnectionResetError, BrokenPipeError):
+            chunk = b""
+        if not chunk:
+            self.eof = True
+        self.buf += chunk
+
+    def recv_response(self, timeout=20):
+        deadline = time.monotonic() + T(timeout)
+        while True:
+            parsed = parse_http_response(self.buf, self.eof)
+            if parsed is not None:
+                resp, self.buf = parsed
+                return resp
+            if self.eof:
+                raise AssertionError(f"connection closed before a whole response; got {self.buf!r}")
+            self._fill(deadline)
+
+    def wait_eof(self, timeout=20):
+        """Reads until the server closes the connection; returns True when it
+        did within the deadline (extra bytes stay in self.buf)."""
+        deadline = time.monotonic() + T(timeout)
+        while not self.eof:
+            try:
+                self._fill(deadline)
+            except TimeoutError:
+                return False
+        return True
+
+    def close(self):
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *a):
+        self.close()
+
+
+def raw_exchange(host, port, data, timeout=20):
+    """Sends data on a new connection, reads until the server closes it,
+    and returns every byte received."""
+    with RawConn(host, port, timeout) as c:
+        c.send(data)
+        c.wait_eof(timeout)
+        return c.buf
+
+
+# --------------------------------------------------------------------------
+# WebSocket
+# --------------------------------------------------------------------------
+
+OP_CONT, OP_TEXT, OP_BINARY, OP_CLOSE, OP_PING, OP_PONG = 0x0, 0x1, 0x2, 0x8, 0x9, 0xA
+
+
+class WSHandshakeError(AssertionError):
+    def __init__(self, status, headers, body):
+        super().__init__(f"WebSocket handshake refused: {status} {body!r}")
+        self.status = status
+        self.headers = headers
+        self.body = body
+
+
+class WSClosed(AssertionError):
+    def __init__(self, code, reason=""):
+        super().__init__(f"WebSocket closed (code {code}, reason {reason!r})")
+        self.code = code
+        self.reason = reason
+
+
+def _mask(data, key):
+    n = len(data)
+    if n == 0:
+        return b""
+    k = (key * (n // 4 + 1))[:n]
+    return (int.from_bytes(data, "big") ^ int.from_bytes(k, "big")).to_bytes(n, "big")
+
+
+def encode_frame(opcode, payload=b"", fin=True, mask=True, rsv=0, length_override=None):
+    """Builds one WebSocket frame (client frames are masked by default)."""
+    if isinstance(payload, str):
+        payload = payload.encode("utf-8")
+    head = bytes([(0x80 if fin else 0) | (rsv << 4) | opcode])
+    n = len(payload) if length_override is None else length_override
+    mbit = 0x80 if mask else 0
+    if n < 126:
+        head += bytes([mbit | n])
+    elif n < 65536:
+        head += bytes([mbit | 126]) + struct.pack("!H", n)
+    else:
+        head += bytes([mbit | 127]) + struct.pack("!Q", n)
+    if mask:
+        key = os.urandom(4)
+        return head + key + _mask(payload, key)
+    return head + payload
+
+
+def ws_handshake_request(host, port, path, key, token_header=None, extra_headers=None):
+    lines = [f"GET {path} HTTP/1.1", f"Host: {host}:{port}", "Upgrade: websocket",
+             "Connection: Upgrade", f"Sec-WebSocket-Key: {key}", "Sec-WebSocket-Version: 13"]
+    if token_header:
+        lines.append(f"Authorization: Bearer {token_header}")
+    for k, v in (extra_headers or {}).items():
+        lines.append(f"{k}: {v}")
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("utf-8")
+
+
+class WSClient:
+    """Minimal RFC 6455 client. A reader thread parses frames, answers
+    server pings (unless auto_pong=False), reassembles fragmented messages
+    and queues ("text", str) / ("binary", bytes) items."""
+
+    def __init__(self, sock, leftover=b"", auto_pong=True):
+        self.sock = sock
+        self.auto_pong = auto_pong
+        self._buf = leftover
+        self._send_lock = threading.Lock()
+        self._q = queue.Queue()
+        self.backlog = []           # JSON messages read but not yet returned
+        self.pings = []             # payloads of server pings
+        self.pongs = []             # payloads of server pongs
+        self.close_code = None
+        self.close_reason = None
+        self.close_received = threading.Event()
+        self.closed = threading.Event()  # TCP connection finished
+        self.close_sent = False
+        self.protocol_errors = []   # things the server did wrong at frame level
+        self._stop = False
+        self._thread = threading.Thread(target=self._reader, daemon=True)
+        self._thread.start()
+
+    @classmethod
+    def connect(cls, host, port, token=None, header_token=None, path="/api/v1/ws",
+                auto_pong=True, timeout=20, extra_headers=None):
+        """Opens a WebSocket. token goes in ?token=, header_token in an
+        Authorization header. Raises WSHandshakeError unless 101."""
+        full_path = path
+        if token is not None:
+            full_path += ("&" if "?" in path else "?") + "token=" + token
+        key = base64.b64encode(os.urandom(16)).decode()
+        sock = socket.create_connection((host, port), timeout=T(timeout))
+        try:
+            sock.sendall(ws_handshake_request(host, port, full_path, key, header_token,
+                                              extra_headers))
+            buf = b""
+            deadline = time.monotonic() + T(timeout)
+            while b"\r\n\r\n" not in buf:
+                if time.monotonic() > deadline:
+                    raise TimeoutError("no handshake response")
+                chunk = sock.recv(65536)
+                if not chunk:
+                    break
+                buf += chunk
+            end = buf.find(b"\r\n\r\n")
+            if end < 0:
+                raise AssertionError(f"connection closed during handshake: {buf!r}")
+            status, headers = _parse_head(buf[:end])
+            rest = buf[end + 4:]
+            if status != 101:
+                # read the error body
+                n = int(headers.get("content-length", "0") or 0)
+                while len(rest) < n and time.monotonic() < deadline:
+                    chunk = sock.recv(65536)
+                    if not chunk:
+                        break
+                    rest += chunk
+                raise WSHandshakeError(status, headers, _decode_body(headers, rest[:n]))
+            expected = base64.b64encode(
+                hashlib.sha1((key + WS_GUID).encode()).digest()).decode()
+            if headers.get("sec-websocket-accept") != expected:
+                raise AssertionError(f"bad Sec-WebSocket-Accept {headers.get('sec-websocket-accept')!r}"
+                                     f", expected {expected!r}")
+            if headers.get("upgrade", "").lower() != "websocket":
+                raise AssertionError(f"bad Upgrade header {headers.get('upgrade')!r}")
+        except BaseException:
+            sock.close()
+            raise
+        sock.settimeout(None)
+        ws = cls(sock, rest, auto_pong)
+        ws.handshake_headers = headers
+        return ws
+
+    # -- sending ---------------------------------------------------------
+    def send_raw(self, data):
+        with self._send_lock:
+            self.sock.sendall(data)
+
+    def send_frame(self, opcode, payload=b"", fin=True, mask=True, rsv=0):
+        self.send_raw(encode_frame(opcode, payload, fin=fin, mask=mask, rsv=rsv))
+
+    def send_text(self, text):
+        self.send_frame(OP_TEXT, text.encode("utf-8") if isinstance(text, str) else text)
+
+    def send_json(self, obj):
+        self.send_text(json.dumps(obj))
+
+    def send_binary(self, data):
+        self.send_frame(OP_BINARY, data)
+
+    def send_ping(self, payload=b""):
+        self.send_frame(OP_PING, payload)
+
+    def send_close(self, code=1000, reason=""):
+        payload = struct.pack("!H", code) + reason.encode("utf-8") if code is not None else b""
+        self.close_sent = True
+        self.send_frame(OP_CLOSE, payload)
+
+    def send_fragmented(self, data, parts, opcode=OP_TEXT, between=None):
+        """Sends one message split into `parts` frames (first with opcode,
+        then continuation frames). between(i) is called after frame i, e.g.
+        to interleave a control frame."""
+        if isinstance(data, str):
+            data = data.encode("utf-8")
+        size = max(1, -(-len(data) // parts))
+        chunks = [data[i:i + size] for i in range(0, len(data), size)] or [b""]
+        for i, chunk in enumerate(chunks):
+            op = opcode if i == 0 else OP_CONT
+            self.send_frame(op, chunk, fin=(i == len(chunks) - 1))
+            if between and i < len(chunks) - 1:
+                between(i)
+
+    # -- receiving -------------------------------------------------------
+    def _read_exact(self, n):
+        while len(self._buf) < n:
+            try:
+                chunk = self.sock.recv(65536)
+            except OSError:
+                chunk = b""
+            if not chunk:
+                raise EOFError
+            self._buf += chunk
+        out, self._buf = self._buf[:n], self._buf[n:]
+        return out
+
+    def _read_frame(self):
+        b0, b1 = self._read_exact(2)
+        fin = bool(b0 & 0x80)
+        opcode = b0 & 0x0F
+        if b0 & 0x70:
+            self.protocol_errors.append(f"server frame with RSV bits {b0 & 0x70:#x}")
+        masked = bool(b1 & 0x80)
+        n = b1 & 0x7F
+        if n == 126:
+            n = struct.unpack("!H", self._read_exact(2))[0]
+        elif n == 127:
+            n = struct.unpack("!Q", self._read_exact(8))[0]
+        key = self._read_exact(4) if masked else None
+        payload = self._read_exact(n)
+        if masked:
+            self.protocol_errors.append("server sent a masked frame")
+            payload = _mask(payload, key)
+        return fin, opcode, payload
+
+    def _reader(self):
+        frag_op = None
+        frag = b""
+        try:
+            while not self._stop:
+                fin, op, payload = self._read_frame()
+                if op == OP_PING:
+                    self.pings.append(payload)
+                    if self.auto_pong and not self.close_sent:
+                        try:
+                            self.send_frame(OP_PONG, payload)
+                        except OSError:
+                            pass
+                elif op == OP_PONG:
+                    self.pongs.append(payload)
+                elif op == OP_CLOSE:
+                    if len(payload) >= 2:
+                        self.close_code = struct.unpack("!H", payload[:2])[0]
+                        self.close_reason = payload[2:].decode("utf-8", "replace")
+                    else:
+                        self.close_code = 1005
+                        self.close_reason = ""
+                    self.close_received.set()
+                    if not self.close_sent:
+                        try:
+                            self.send_close(self.close_code if self.close_code != 1005 else 1000)
+                        except OSError:
+                            pass
+                    # keep reading until the server closes TCP
+                elif op in (OP_TEXT, OP_BINARY):
+                    if frag_op is not None:
+                        self.protocol_errors.append("new data frame inside a fragmented message")
+                    if fin:
+                        self._deliver(op, payload)
+                    else:
+                        frag_op, frag = op, payload
+                elif op == OP_CONT:
+                    if frag_op is None:
+                        self.protocol_errors.append("continuation frame without a start")
+                        continue
+                    frag += payload
+                    if fin:
+                        self._deliver(frag_op, frag)
+                        frag_op, frag = None, b""
+                else:
+                    self.protocol_errors.append(f"unknown opcode {op:#x}")
+        except (EOFError, OSError):
+            pass
+        finally:
+            self.closed.set()
+            self._q.put(None)
+
+    def _deliver(self, op, payload):
+        if op == OP_TEXT:
+            try:
+                self._q.put(("text", payload.decode("utf-8")))
+            except UnicodeDecodeError:
+                self.protocol_errors.append("server text frame is not UTF-8")
+                self._q.put(("binary", payload))
+        else:
+            self._q.put(("binary", payload))
+
+    def recv_message(self, timeout=10):
+        """The next data message as (kind, payload); raises WSClosed when the
+        connection ended, TimeoutError when nothing came in time."""
+        try:
+            item = self._q.get(timeout=T(timeout) if timeout is not None else None)
+        except queue.Empty:
+            raise TimeoutError(f"no WebSocket message within {T(timeout)}s")
+        if item is None:
+            self._q.put(None)
+            raise WSClosed(self.close_code, self.close_reason)
+        return item
+
+    def recv_json(self, type=None, timeout=10, match=None):
+        """The next JSON message whose "type" is `type` (a string or tuple;
+        None = any) and for which match(msg) is true. Messages that do not
+        fit are kept in self.backlog and returned by later calls."""
+        types = (type,) if isinstance(type, str) else type
+
+        def ok(m):
+            return (types is None or m.get("type") in types) and (match is None or match(m))
+
+        for i, m in enumerate(self.backlog):
+            if ok(m):
+                return self.backlog.pop(i)
+        deadline = time.monotonic() + T(timeout)
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise AssertionError(
+                    f"no WebSocket message of type {type!r} within {T(timeout)}s; "
+                    f"unmatched meanwhile: {self.backlog[-8:]!r}")
+            try:
+                kind, payload = self.recv_message(remaining / TIMEOUT_SCALE)
+            except TimeoutError:
+                continue
+            if kind != "text":
+                raise AssertionError(f"server sent a binary message: {payload[:100]!r}")
+            m = json.loads(payload)
+            if not isinstance(m, dict):
+                raise AssertionError(f"server sent a non-object JSON message: {payload[:200]!r}")
+            if ok(m):
+                return m
+            self.backlog.append(m)
+
+    def take_backlog(self, type=None):
+        """Removes and returns the backlogged messages of a type (or all)."""
+        keep, out = [], []
+        for m in self.backlog:
+            (out if type is None or m.get("type") == type else keep).append(m)
+        self.backlog = keep
+        return out
+
+    def wait_closed(self, timeout=10):
+        """Waits until the server ended the connection; returns the close
+        code it sent (None when it closed TCP without a close frame)."""
+        if not self.closed.wait(T(timeout)):
+            raise AssertionError(f"server did not close the WebSocket within {T(timeout)}s")
+        return self.close_code
+
+    def close(self):
+        self._stop = True
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+        self._thread.join(T(5))
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *a):
+        self.close()
+
+
+# --------------------------------------------------------------------------
+# Domain helpers
+# --------------------------------------------------------------------------
+
+def _retry_rate_limited(fn, deadline_s=60):
+    """Calls fn() again while it answers 429, honouring Retry-After."""
+    deadline = time.monotonic() + T(deadline_s)
+    while True:
+        r = fn()
+        if r.status != 429 or time.monotonic() > deadline:
+            return r
+        try:
+            wait = float(r.headers.get("retry-after", "1"))
+        except ValueError:
+            wait = 1.0
+        time.sleep(min(max(wait, 0.1), 5))
+
+
+def login(server, email, password):
+    """Logs in; asserts 200; returns (token, agent dict)."""
+    c = server.client()
+    r = _retry_rate_limited(lambda: c.post("/api/v1/auth/login",
+                                           {"email": email, "password": password}))
+    if r.status != 200:
+        raise AssertionError(f"login {email} failed: {r.status} {r.body!r}")
+    return r.body["token"], r.body["agent"]
+
+
+def make_customer(server, name=None, **fields):
+    """POST /api/v1/customers; returns (customer dict, token)."""
+    body = {"name": name or uniq("Customer ")}
+    body.update(fields)
+    c = server.client()
+    r = _retry_rate_limited(lambda: c.post("/api/v1/customers", body))
+    if r.status != 201:
+        raise AssertionError(f"create customer failed: {r.status} {r.body!r}")
+    return r.body["customer"], r.body["token"]
+
+
+def make_agent(server, admin_token, role="agent", password="agent-password-1", name=None,
+               do_login=True):
+    """The admin creates an agent, which then logs in.
+    Returns (agent dict, token, email, password); token is None without login."""
+    email = unique_email(role)
+    r = server.client(admin_token).post("/api/v1/agents", {
+        "name": name or uniq("Agent "), "email": email, "password": password, "role": role})
+    if r.status != 201:
+        raise AssertionError(f"create agent failed: {r.status} {r.body!r}")
+    token = None
+    if do_login:
+        token, _ = login(server, email, password)
+    return r.body, token, email, password
+
+
+def make_session(server, customer_token, topic=None, **fields):
+    body = {"topic": topic or uniq("topic ")}
+    body.update(fields)
+    r = server.client(customer_token).post("/api/v1/sessions", body)
+    if r.status != 201:
+        raise AssertionError(f"create session failed: {r.status} {r.body!r}")
+    return r.body
+
+
+def send_message(server, token, session_id, content, client_msg_id=None, expect=201, **fields):
+    body = {"content": content}
+    if client_msg_id is not None:
+        body["client_msg_id"] = client_msg_id
+    body.update(fields)
+    c = server.client(token)
+    r = _retry_rate_limited(lambda: c.post(f"/api/v1/sessions/{session_id}/messages", body))
+    if expect is not None and r.status != expect:
+        raise AssertionError(f"send message: expected {expect}, got {r.status} {r.body!r}")
+    return r.body
+
+
+def history(server, token, session_id, query=""):
+    r = server.client(token).get(f"/api/v1/sessions/{session_id}/messages{query}")
+    if r.status != 200:
+        raise AssertionError(f"history failed: {r.status} {r.body!r}")
+    return r.body["messages"]
+
+
+def all_history(server, token, session_id):
+    """Every message of a session, paging with after_seq."""
+    out = []
+    after = 0
+    while True:
+        page = history(server, token, session_id, f"?after_seq={after}&limit=200")
+        if not page:
+            return out
+        out.extend(page)
+        after = page[-1]["seq"]
+
+
+def parse_metrics(text):
+    """Prometheus text -> {sample name with labels: float}."""
+    out = {}
+    for line in text.splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        m = re.match(r"^([a-zA-Z_:][a-zA-Z0-9_:]*(?:\{[^}]*\})?)\s+(\S+)", line)
+        if m:
+            try:
+                out[m.group(1)] = float(m.group(2))
+            except ValueError:
+                pass
+    return out
+
+
+def wait_until(pred, timeout=10, interval=0.02, message="condition"):
+    """Polls pred() until it returns a truthy value; returns it."""
+    deadline = time.monotonic() + T(timeout)
+    while True:
+        v = pred()
+        if v:
+            return v
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {T(timeout)}s waiting for {message}")
+        time.sleep(interval)
+
+
+# --------------------------------------------------------------------------
+# Base test case
+# --------------------------------------------------------------------------
+
+ADMIN_PASSWORD = "admin-password-1"
+
+
+class ServerTestCase(unittest.TestCase):
+    """Starts one parleyd for the class (with an admin created through the
+    CLI before start) and stops it, asserting a clean exit, afterwards."""
+
+    server_args = []
+    maxDiff = 4000
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = ParleyServer(cls.server_args)
+        cls.addClassCleanup(cls.server.close)
+        cls.admin_email = unique_email("admin")
+        cls.server.create_admin(cls.admin_email, "Admin One", ADMIN_PASSWORD)
+        cls.server.start()
+        cls.admin_token, cls.admin = login(cls.server, cls.admin_email, ADMIN_PASSWORD)
+        cls.http = cls.server.client()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop()
+
+    def run(self, result=None):
+        before = (len(result.failures) + len(result.errors)) if result else 0
+        out = super().run(result)
+        if result is not None and len(result.failures) + len(result.errors) > before:
+            srv = getattr(type(self), "server", None)
+            if srv is not None:
+                sys.stderr.write(f"\n[{self.id()}] {srv.log_tail(40)}\n")
+        return out
+
+    # -- assertions ------------------------------------------------------
+    def assertStatus(self, resp, status):
+        self.assertEqual(resp.status, status, f"body: {resp.body!r}")
+
+    def assertError(self, resp, status, code, field=None):
+        self.assertEqual(resp.status, status, f"body: {resp.body!r}")
+        self.assertIsInstance(resp.body, dict, f"error body is not JSON: {resp.body!r}")
+        err = resp.body.get("error")
+        self.assertIsInstance(err, dict, f"no error object: {resp.body!r}")
+        self.assertEqual(err.get("code"), code, f"body: {resp.body!r}")
+        self.assertIsInstance(err.get("message"), str)
+        self.assertTrue(err["message"], "empty error message")
+        if field is not None:
+            self.assertIn(field, err["message"], f"message does not name {field!r}: {err!r}")
+        return err
+
+    def assertId(self, value, prefix):
+        self.assertIsInstance(value, str)
+        self.assertRegex(value, rf"^{prefix}_[A-Za-z0-9]{{26}}$")
+
+    def assertTime(self, value):
+        self.assertIsInstance(value, str)
+        self.assertRegex(value, TIME_RE)
+
+    def assertHealthy(self):
+        r = self.server.client().get("/healthz")
+        self.assertEqual(r.status, 200, f"/healthz: {r.status} {r.body!r}")
+        self.assertEqual(r.body, {"status": "ok"})

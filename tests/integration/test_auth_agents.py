@@ -1,0 +1,318 @@
+"""Login, logout, /me, agents and bots (docs/api-behaviour.md, "Agents and auth", "Bots")."""
+
+import unittest
+
+from parley_harness import (ADMIN_PASSWORD, ServerTestCase, login, make_agent, make_customer,
+                            uniq, unique_email)
+
+SECRET_FIELDS = ("password", "password_hash", "hash", "secret")
+
+
+class AuthAgentsTest(ServerTestCase):
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.agent, cls.agent_token, cls.agent_email, cls.agent_password = make_agent(
+            cls.server, cls.admin_token, name="Agent Smith")
+        cls.customer, cls.customer_token = make_customer(cls.server, name="Carla Customer",
+                                                         email="carla@example.com")
+
+    # -- login -------------------------------------------------------------
+    def test_login_ok_returns_token_and_agent(self):
+        r = self.http.post("/api/v1/auth/login",
+                           {"email": self.agent_email, "password": self.agent_password})
+        self.assertStatus(r, 200)
+        self.assertIsInstance(r.body["token"], str)
+        self.assertGreater(len(r.body["token"]), 20)
+        agent = r.body["agent"]
+        self.assertEqual(agent["id"], self.agent["id"])
+        self.assertEqual(agent["email"], self.agent_email)
+        self.assertEqual(agent["name"], "Agent Smith")
+        self.assertEqual(agent["role"], "agent")
+        for f in SECRET_FIELDS:
+            self.assertNotIn(f, agent)
+        # the new token works
+        me = self.http.get("/api/v1/me", token=r.body["token"])
+        self.assertStatus(me, 200)
+        self.assertEqual(me.body["id"], self.agent["id"])
+
+    def test_admin_login_via_cli_created_admin(self):
+        self.assertId(self.admin["id"], "agt")
+        self.assertEqual(self.admin["role"], "admin")
+        self.assertEqual(self.admin["email"], self.admin_email)
+        self.assertEqual(self.admin["name"], "Admin One")
+
+    def test_login_failures_are_identical_401(self):
+        wrong_pw = self.http.post("/api/v1/auth/login",
+                                  {"email": self.agent_email, "password": "wrong-password"})
+        err1 = self.assertError(wrong_pw, 401, "unauthenticated")
+        unknown = self.http.post("/api/v1/auth/login",
+                                 {"email": unique_email("nobody"), "password": "whatever-123"})
+        err2 = self.assertError(unknown, 401, "unauthenticated")
+        self.assertEqual(err1["message"], err2["message"])
+        self.assertNotIn("token", wrong_pw.body)
+
+    def test_login_missing_fields_400(self):
+        r = self.http.post("/api/v1/auth/login", {"email": self.agent_email})
+        self.assertError(r, 400, "validation_failed", "password")
+        r = self.http.post("/api/v1/auth/login", {"email": 42, "password": "x" * 10})
+        self.assertError(r, 400, "validation_failed", "email")
+
+    # -- logout --------------------------------------------------------------
+    def test_logout_revokes_only_that_token(self):
+        token1, _ = login(self.server, self.agent_email, self.agent_password)
+        token2, _ = login(self.server, self.agent_email, self.agent_password)
+        self.assertNotEqual(token1, token2)
+        self.assertStatus(self.http.get("/api/v1/me", token=token1), 200)
+        r = self.http.post("/api/v1/auth/logout", token=token1)
+        self.assertEqual(r.status, 204, r.body)
+        self.assertEqual(r.body, b"")
+        self.assertError(self.http.get("/api/v1/me", token=token1), 401, "unauthenticated")
+        self.assertError(self.http.get("/api/v1/sessions", token=token1), 401,
+                         "unauthenticated")
+        self.assertError(self.http.post("/api/v1/auth/logout", token=token1), 401,
+                         "unauthenticated")
+        # another token of the same agent is unaffected
+        me = self.http.get("/api/v1/me", token=token2)
+        self.assertStatus(me, 200)
+        self.assertEqual(me.body["id"], self.agent["id"])
+
+    def test_customer_logout(self):
+        _, token = make_customer(self.server)
+        self.assertStatus(self.http.get("/api/v1/me", token=token), 200)
+        self.assertEqual(self.http.post("/api/v1/auth/logout", token=token).status, 204)
+        self.assertError(self.http.get("/api/v1/me", token=token), 401, "unauthenticated")
+
+    def test_logout_without_token_401(self):
+        self.assertError(self.http.post("/api/v1/auth/logout"), 401, "unauthenticated")
+
+    # -- /me ----------------------------------------------------------------------
+    def test_me_agent(self):
+        r = self.http.get("/api/v1/me", token=self.agent_token)
+        self.assertStatus(r, 200)
+        me = r.body
+        self.assertEqual(me["type"], "agent")
+        self.assertEqual(me["id"], self.agent["id"])
+        self.assertEqual(me["name"], "Agent Smith")
+        self.assertEqual(me["email"], self.agent_email)
+        self.assertEqual(me["role"], "agent")
+        self.assertIn(me["status"], ("online", "busy", "offline"))
+        self.assertIn("language", me)
+        for f in SECRET_FIELDS:
+            self.assertNotIn(f, me)
+
+    def test_me_admin(self):
+        r = self.http.get("/api/v1/me", token=self.admin_token)
+        self.assertStatus(r, 200)
+        self.assertEqual(r.body["type"], "agent")
+        self.assertEqual(r.body["role"], "admin")
+        self.assertEqual(r.body["id"], self.admin["id"])
+
+    def test_me_customer(self):
+        r = self.http.get("/api/v1/me", token=self.customer_token)
+        self.assertStatus(r, 200)
+        me = r.body
+        self.assertEqual(me["type"], "customer")
+        self.assertEqual(me["id"], self.customer["id"])
+        self.assertEqual(me["name"], "Carla Customer")
+        self.assertEqual(me["email"], "carla@example.com")
+        self.assertIs(me["verified"], False)
+        self.assertIn("language", me)
+
+    def test_me_bot(self):
+        r = self.http.post("/api/v1/bots", {"name": "Helper Bot"}, token=self.admin_token)
+        self.assertStatus(r, 201)
+        bot_token = r.body["token"]
+        me = self.http.get("/api/v1/me", token=bot_token)
+        self.assertStatus(me, 200)
+        self.assertEqual(me.body["type"], "bot")
+        self.assertEqual(me.body["id"], r.body["bot"]["id"])
+        self.assertEqual(me.body["name"], "Helper Bot")
+
+    def test_me_without_or_with_bad_token_401(self):
+        self.assertError(self.http.get("/api/v1/me"), 401, "unauthenticated")
+        self.assertError(self.http.get("/api/v1/me", token="pt_notarealtoken"), 401,
+                         "unauthenticated")
+        r = self.http.get("/api/v1/me", headers={"Authorization": "Basic dXNlcjpwYXNz"})
+        self.assertError(r, 401, "unauthenticated")
+
+    # -- customers ---------------------------------------------------------------
+    def test_create_customer(self):
+        r = self.http.post("/api/v1/customers",
+                           {"name": "Dora", "email": "dora@example.com", "language": "es"})
+        self.assertStatus(r, 201)
+        c = r.body["customer"]
+        self.assertId(c["id"], "cus")
+        self.assertEqual(c["name"], "Dora")
+        self.assertEqual(c["email"], "dora@example.com")
+        self.assertEqual(c["language"], "es")
+        self.assertIs(c["verified"], False)
+        self.assertIsInstance(r.body["token"], str)
+
+    def test_create_customer_without_optional_fields(self):
+        r = self.http.post("/api/v1/customers", {"name": "Eve"})
+        self.assertStatus(r, 201)
+        self.assertEqual(r.body["customer"]["name"], "Eve")
+        self.assertIsNone(r.body["customer"].get("email"))
+        self.assertIs(r.body["customer"]["verified"], False)
+
+    def test_create_customer_validation(self):
+        self.assertError(self.http.post("/api/v1/customers", {}), 400, "validation_failed",
+                         "name")
+        self.assertError(self.http.post("/api/v1/customers", {"name": ""}), 400,
+                         "validation_failed", "name")
+        self.assertError(self.http.post("/api/v1/customers", {"name": "x" * 201}), 400,
+                         "validation_failed", "name")
+        self.assertStatus(self.http.post("/api/v1/customers", {"name": "y" * 200}), 201)
+        self.assertError(self.http.post("/api/v1/customers", {"name": "Ok", "email": 7}), 400,
+                         "validation_failed", "email")
+
+    def test_identifier_without_site_secret_is_unverified_and_not_merged(self):
+        ident = uniq("user-")
+        r1 = self.http.post("/api/v1/customers", {"name": "A", "identifier": ident})
+        r2 = self.http.post("/api/v1/customers", {"name": "B", "identifier": ident})
+        self.assertStatus(r1, 201)
+        self.assertStatus(r2, 201)
+        self.assertIs(r1.body["customer"]["verified"], False)
+        self.assertIs(r2.body["customer"]["verified"], False)
+        self.assertNotEqual(r1.body["customer"]["id"], r2.body["customer"]["id"])
+
+    # -- agents ------------------------------------------------------------------
+    def test_admin_creates_agent(self):
+        email = unique_email("new")
+        r = self.http.post("/api/v1/agents", {"name": "Nina", "email": email,
+                                              "password": "12345678", "language": "fr"},
+                           token=self.admin_token)
+        self.assertStatus(r, 201)
+        a = r.body
+        self.assertId(a["id"], "agt")
+        self.assertEqual(a["name"], "Nina")
+        self.assertEqual(a["email"], email)
+        self.assertEqual(a["role"], "agent")  # the default
+        self.assertIn(a["status"], ("online", "busy", "offline"))
+        self.assertEqual(a["language"], "fr")
+        for f in SECRET_FIELDS:
+            self.assertNotIn(f, a)
+        # an 8-character password is long enough: the agent can log in
+        token, agent = login(self.server, email, "12345678")
+        self.assertEqual(agent["id"], a["id"])
+
+    def test_admin_creates_admin_who_can_create_agents(self):
+        admin2, token2, _, _ = make_agent(self.server, self.admin_token, role="admin")
+        self.assertEqual(admin2["role"], "admin")
+        r = self.http.post("/api/v1/agents", {"name": "By Admin2", "email": unique_email(),
+                                              "password": "password-123"}, token=token2)
+        self.assertStatus(r, 201)
+        self.assertEqual(r.body["role"], "agent")
+
+    def test_agent_cannot_create_agents(self):
+        r = self.http.post("/api/v1/agents", {"name": "X", "email": unique_email(),
+                                              "password": "password-123"},
+                           token=self.agent_token)
+        self.assertError(r, 403, "forbidden")
+
+    def test_customer_and_anonymous_cannot_create_agents(self):
+        body = {"name": "X", "email": unique_email(), "password": "password-123"}
+        self.assertError(self.http.post("/api/v1/agents", body, token=self.customer_token),
+                         403, "forbidden")
+        self.assertError(self.http.post("/api/v1/agents", body), 401, "unauthenticated")
+
+    def test_duplicate_email_409_case_insensitive(self):
+        email = unique_email("dup")
+        body = {"name": "D", "email": email, "password": "password-123"}
+        self.assertStatus(self.http.post("/api/v1/agents", body, token=self.admin_token), 201)
+        r = self.http.post("/api/v1/agents", body, token=self.admin_token)
+        self.assertError(r, 409, "conflict")
+        body2 = dict(body, email=email.upper())
+        r = self.http.post("/api/v1/agents", body2, token=self.admin_token)
+        self.assertError(r, 409, "conflict")
+
+    def test_create_agent_validation(self):
+        def post(**over):
+            body = {"name": "V", "email": unique_email("v"), "password": "password-123"}
+            body.update(over)
+            body = {k: v for k, v in body.items() if v is not None}
+            return self.http.post("/api/v1/agents", body, token=self.admin_token)
+
+        self.assertError(post(password="1234567"), 400, "validation_failed", "password")
+        self.assertError(post(role="superuser"), 400, "validation_failed", "role")
+        self.assertError(post(email="no-at-sign.example.com"), 400, "validation_failed",
+                         "email")
+        self.assertError(post(name=""), 400, "validation_failed", "name")
+        self.assertError(post(name="n" * 201), 400, "validation_failed", "name")
+        self.assertError(post(name=None), 400, "validation_failed", "name")
+        self.assertError(post(password=None), 400, "validation_failed", "password")
+        self.assertError(post(password=12345678), 400, "validation_failed", "password")
+
+    def test_list_agents(self):
+        r = self.http.get("/api/v1/agents", token=self.agent_token)
+        self.assertStatus(r, 200)
+        agents = r.body["agents"]
+        self.assertIsInstance(agents, list)
+        by_id = {a["id"]: a for a in agents}
+        self.assertIn(self.agent["id"], by_id)
+        self.assertIn(self.admin["id"], by_id)
+        mine = by_id[self.agent["id"]]
+        self.assertEqual(mine["email"], self.agent_email)
+        self.assertEqual(mine["name"], "Agent Smith")
+        self.assertEqual(mine["role"], "agent")
+        self.assertEqual(by_id[self.admin["id"]]["role"], "admin")
+        for a in agents:
+            self.assertEqual(set(("id", "name", "email", "role", "status", "language"))
+                             - set(a), set(), a)
+            self.assertIn(a["status"], ("online", "busy", "offline"))
+            for f in SECRET_FIELDS:
+                self.assertNotIn(f, a)
+        self.assertEqual(len(by_id), len(agents), "duplicate agents in the list")
+
+    def test_list_agents_forbidden_for_customer_and_anonymous(self):
+        self.assertError(self.http.get("/api/v1/agents", token=self.customer_token), 403,
+                         "forbidden")
+        self.assertError(self.http.get("/api/v1/agents"), 401, "unauthenticated")
+
+    # -- bots ----------------------------------------------------------------------
+    def test_admin_creates_bot(self):
+        r = self.http.post("/api/v1/bots", {"name": "FAQ Bot"}, token=self.admin_token)
+        self.assertStatus(r, 201)
+        self.assertId(r.body["bot"]["id"], "bot")
+        self.assertEqual(r.body["bot"]["name"], "FAQ Bot")
+        self.assertIsInstance(r.body["token"], str)
+        self.assertGreater(len(r.body["token"]), 20)
+
+    def test_bot_creation_requires_admin(self):
+        self.assertError(self.http.post("/api/v1/bots", {"name": "B"}, token=self.agent_token),
+                         403, "forbidden")
+        self.assertError(self.http.post("/api/v1/bots", {"name": "B"},
+                                        token=self.customer_token), 403, "forbidden")
+        self.assertError(self.http.post("/api/v1/bots", {"name": "B"}), 401, "unauthenticated")
+        self.assertError(self.http.post("/api/v1/bots", {}, token=self.admin_token), 400,
+                         "validation_failed", "name")
+
+    def test_bot_may_not_read_or_write_sessions(self):
+        r = self.http.post("/api/v1/bots", {"name": "Nosy Bot"}, token=self.admin_token)
+        self.assertStatus(r, 201)
+        bot_token = r.body["token"]
+        r = self.http.post("/api/v1/sessions", {"topic": "hi"}, token=self.customer_token)
+        self.assertStatus(r, 201)
+        sid = r.body["id"]
+        self.assertError(self.http.get("/api/v1/sessions", token=bot_token), 403, "forbidden")
+        self.assertError(self.http.get(f"/api/v1/sessions/{sid}", token=bot_token), 403,
+                         "forbidden")
+        self.assertError(self.http.get(f"/api/v1/sessions/{sid}/messages", token=bot_token),
+                         403, "forbidden")
+        self.assertError(self.http.post(f"/api/v1/sessions/{sid}/messages",
+                                        {"content": "beep"}, token=bot_token), 403, "forbidden")
+        # and nothing was stored
+        r = self.http.get(f"/api/v1/sessions/{sid}/messages", token=self.agent_token)
+        self.assertStatus(r, 200)
+        self.assertEqual(r.body["messages"], [])
+
+    def test_admin_password_never_accepted_for_other_accounts(self):
+        r = self.http.post("/api/v1/auth/login",
+                           {"email": self.agent_email, "password": ADMIN_PASSWORD})
+        self.assertError(r, 401, "unauthenticated")
+
+
+if __name__ == "__main__":
+    unittest.main()

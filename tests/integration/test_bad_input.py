@@ -1,0 +1,329 @@
+"""Malformed HTTP, JSON and WebSocket input (docs/api-behaviour.md "General",
+"WebSocket"). After every bad input the server still answers /healthz."""
+
+import json
+import struct
+import unittest
+
+from parley_harness import (OP_BINARY, OP_CONT, OP_PING, OP_TEXT, RawConn, ServerTestCase,
+                            WSClient, encode_frame, make_agent, make_customer, make_session,
+                            parse_http_response, raw_exchange)
+
+MAX_BODY = 8192
+MAX_HEADER = 8192
+WS_MAX_FRAME = 4096
+WS_MAX_MESSAGE = 16384
+
+
+def http_req(method, path, body=None, token=None, extra=""):
+    data = b"" if body is None else (body if isinstance(body, bytes) else body.encode())
+    head = f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+    if token:
+        head += f"Authorization: Bearer {token}\r\n"
+    if body is not None:
+        head += f"Content-Type: application/json\r\nContent-Length: {len(data)}\r\n"
+    head += extra + "\r\n"
+    return head.encode() + data
+
+
+class BadHttpInputTest(ServerTestCase):
+    server_args = ["--max-body-bytes", str(MAX_BODY), "--max-header-bytes", str(MAX_HEADER)]
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.agent, cls.agent_token, _, _ = make_agent(cls.server, cls.admin_token)
+        cls.cust, cls.cust_token = make_customer(cls.server)
+        cls.session = make_session(cls.server, cls.cust_token)
+
+    def tearDown(self):
+        self.assertHealthy()
+
+    def raw(self):
+        return RawConn(self.server.host, self.server.port)
+
+    # -- JSON bodies -------------------------------------------------------------
+    def test_malformed_json_400_invalid_json(self):
+        for body in (b'{"name": ', b"not json at all", b'{"name": "a"} trailing',
+                     b"{'name': 'single quotes'}", b'{"name": "\xff\xfe"}'):
+            with self.subTest(body=body):
+                r = self.http.post("/api/v1/customers", raw=body)
+                self.assertError(r, 400, "invalid_json")
+        sid = self.session["id"]
+        r = self.http.post(f"/api/v1/sessions/{sid}/messages", raw=b'{"content": "x",}',
+                           token=self.cust_token)
+        self.assertError(r, 400, "invalid_json")
+        r = self.http.post("/api/v1/auth/login", raw=b"{{{")
+        self.assertError(r, 400, "invalid_json")
+        self.assertEqual(self.http.get(f"/api/v1/sessions/{sid}/messages",
+                                       token=self.cust_token).body["messages"], [])
+
+    def test_json_that_is_not_an_object_400(self):
+        for body in (b"[1, 2, 3]", b"42", b'"a string"', b"null", b"true", b"[]"):
+            with self.subTest(body=body):
+                r = self.http.post("/api/v1/customers", raw=body)
+                self.assertError(r, 400, "validation_failed")
+                r = self.http.post("/api/v1/sessions", raw=body, token=self.cust_token)
+                self.assertError(r, 400, "validation_failed")
+
+    def test_empty_body_where_one_is_required_400(self):
+        r = self.http.post("/api/v1/customers", raw=b"")
+        self.assertEqual(r.status, 400, r.body)
+        self.assertIn(r.body["error"]["code"], ("invalid_json", "validation_failed"))
+
+    def test_wrong_field_types_name_the_field(self):
+        sid = self.session["id"]
+        cases = (
+            ("/api/v1/customers", None, {"name": 5}, "name"),
+            ("/api/v1/customers", None, {"name": "ok", "language": ["en"]}, "language"),
+            ("/api/v1/auth/login", None, {"email": {"a": 1}, "password": "password-1"}, "email"),
+            ("/api/v1/sessions", self.cust_token, {"topic": ["x"]}, "topic"),
+            ("/api/v1/sessions", self.cust_token, {"topic": "t", "strategies": {"name": "spam"}},
+             "strategies"),
+            (f"/api/v1/sessions/{sid}/messages", self.cust_token, {"content": 5}, "content"),
+            (f"/api/v1/sessions/{sid}/messages", self.cust_token, {"content": "x", "type": True},
+             "type"),
+            (f"/api/v1/sessions/{sid}/messages", self.cust_token,
+             {"content": "x", "client_msg_id": 1.5}, "client_msg_id"),
+            (f"/api/v1/sessions/{sid}/assign", self.agent_token, {"agent_id": []}, "agent_id"),
+            ("/api/v1/tickets", self.agent_token, {"session_id": sid, "issue_description": 1},
+             "issue_description"),
+            ("/api/v1/agents", self.admin_token,
+             {"name": "n", "email": "e@example.com", "password": "password-1", "role": 1}, "role"),
+            ("/api/v1/bots", self.admin_token, {"name": 12}, "name"),
+        )
+        for path, token, body, field in cases:
+            with self.subTest(path=path, field=field):
+                r = self.http.post(path, body, token=token)
+                self.assertError(r, 400, "validation_failed", field)
+        self.assertEqual(self.http.get(f"/api/v1/sessions/{sid}/messages",
+                                       token=self.cust_token).body["messages"], [])
+
+    # -- sizes -------------------------------------------------------------------
+    def test_oversized_body_413_and_connection_closed(self):
+        with self.raw() as c:
+            body_len = MAX_BODY * 4
+            c.send(f"POST /api/v1/customers HTTP/1.1\r\nHost: x\r\nContent-Type: application/json"
+                   f"\r\nContent-Length: {body_len}\r\n\r\n".encode() + b'{"name": "' + b"a" * 1000)
+            r = c.recv_response()
+            self.assertError(r, 413, "payload_too_large")
+            self.assertTrue(c.wait_eof(), "connection not closed after 413")
+        # a new connection works, with a body of the allowed size
+        r = self.http.post("/api/v1/customers", raw=json.dumps({"name": "n" * 100,
+                                                                 "email": "e" * (MAX_BODY - 200)}))
+        self.assertNotEqual(r.status, 413)
+        self.assertStatus(self.http.post("/api/v1/customers", {"name": "after 413"}), 201)
+
+    def test_oversized_headers_431(self):
+        with self.raw() as c:
+            c.send(b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + b"h" * (MAX_HEADER * 2)
+                   + b"\r\n\r\n")
+            r = c.recv_response()
+            self.assertError(r, 431, "headers_too_large")
+            self.assertTrue(c.wait_eof(), "connection not closed after 431")
+        with self.raw() as c:  # many small headers add up too
+            hdrs = "".join(f"X-H{i}: {'v' * 50}\r\n" for i in range(MAX_HEADER // 40))
+            c.send(f"GET /healthz HTTP/1.1\r\nHost: x\r\n{hdrs}\r\n".encode())
+            r = c.recv_response()
+            self.assertError(r, 431, "headers_too_large")
+            self.assertTrue(c.wait_eof())
+
+    def test_garbage_bytes_400_bad_request(self):
+        for junk in (b"\x00\x01\x02\x03 garbage \xff\xfe\r\n\r\n",
+                     b"HELLO THERE\r\n\r\n",
+                     b"GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: -5\r\n\r\n",
+                     b"GET /healthz HTTP/1.1\r\nBroken header line without colon\r\n\r\n"):
+            with self.subTest(junk=junk):
+                data = raw_exchange(self.server.host, self.server.port, junk)
+                parsed = parse_http_response(data, eof=True)
+                self.assertIsNotNone(parsed, f"no response to garbage: {data!r}")
+                r, rest = parsed
+                self.assertError(r, 400, "bad_request")
+                self.assertEqual(rest, b"")
+        self.assertHealthy()
+
+    def test_unknown_path_404(self):
+        for path in ("/api/v1/does-not-exist", "/api/v2/sessions", "/api/v1/sessions/x/y/z"):
+            with self.subTest(path=path):
+                self.assertError(self.http.get(path, token=self.agent_token), 404, "not_found")
+
+    def test_wrong_method_405_with_allow(self):
+        sid = self.session["id"]
+        cases = (("DELETE", "/api/v1/sessions", ("GET", "POST")),
+                 ("PUT", "/healthz", ("GET",)),
+                 ("GET", "/api/v1/auth/login", ("POST",)),
+                 ("DELETE", f"/api/v1/sessions/{sid}", ("GET",)),
+                 ("PUT", "/api/v1/tickets/tkt_AAAAAAAAAAAAAAAAAAAAAAAAAA", ("GET", "PATCH")))
+        for method, path, allowed in cases:
+            with self.subTest(method=method, path=path):
+                r = self.http.request(method, path, token=self.agent_token)
+                self.assertError(r, 405, "method_not_allowed")
+                self.assertIn("allow", r.headers)
+                methods = {m.strip() for m in r.headers["allow"].split(",")}
+                self.assertTrue(set(allowed) <= methods, r.headers["allow"])
+                self.assertNotIn(method, methods)
+
+    # -- connection handling -----------------------------------------------------
+    def test_keep_alive_several_requests_on_one_connection(self):
+        with self.raw() as c:
+            for i in range(5):
+                c.send(http_req("GET", "/healthz"))
+                r = c.recv_response()
+                self.assertStatus(r, 200)
+                self.assertEqual(r.body, {"status": "ok"})
+            c.send(http_req("POST", "/api/v1/customers", json.dumps({"name": "ka"})))
+            r = c.recv_response()
+            self.assertStatus(r, 201)
+            tok = r.body["token"]
+            c.send(http_req("GET", "/api/v1/me", token=tok))
+            r = c.recv_response()
+            self.assertStatus(r, 200)
+            self.assertEqual(r.body["name"], "ka")
+            # errors do not end a keep-alive connection either
+            c.send(http_req("GET", "/api/v1/nope"))
+            self.assertStatus(c.recv_response(), 404)
+            c.send(http_req("POST", "/api/v1/customers", "{bad"))
+            self.assertError(c.recv_response(), 400, "invalid_json")
+            c.send(http_req("GET", "/healthz"))
+            self.assertStatus(c.recv_response(), 200)
+            self.assertFalse(c.eof)
+
+    def test_pipelining_three_requests_in_one_send(self):
+        with self.raw() as c:
+            c.send(http_req("GET", "/healthz")
+                   + http_req("POST", "/api/v1/customers", json.dumps({"name": "piped"}))
+                   + http_req("GET", "/api/v1/me", token=self.cust_token))
+            r1 = c.recv_response()
+            r2 = c.recv_response()
+            r3 = c.recv_response()
+            self.assertStatus(r1, 200)
+            self.assertEqual(r1.body, {"status": "ok"})
+            self.assertStatus(r2, 201)
+            self.assertEqual(r2.body["customer"]["name"], "piped")
+            self.assertStatus(r3, 200)
+            self.assertEqual(r3.body["id"], self.cust["id"])
+
+    def test_connection_close_header_is_honoured(self):
+        with self.raw() as c:
+            c.send(http_req("GET", "/healthz", extra="Connection: close\r\n"))
+            self.assertStatus(c.recv_response(), 200)
+            self.assertTrue(c.wait_eof())
+
+    def test_request_split_across_many_small_writes(self):
+        with self.raw() as c:
+            data = http_req("POST", "/api/v1/customers", json.dumps({"name": "slow writer"}))
+            for i in range(0, len(data), 7):
+                c.send(data[i:i + 7])
+            r = c.recv_response()
+            self.assertStatus(r, 201)
+            self.assertEqual(r.body["customer"]["name"], "slow writer")
+
+
+class BadWebSocketInputTest(ServerTestCase):
+    server_args = ["--ws-max-frame-bytes", str(WS_MAX_FRAME),
+                   "--ws-max-message-bytes", str(WS_MAX_MESSAGE)]
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.cust, cls.cust_token = make_customer(cls.server)
+
+    def tearDown(self):
+        self.assertHealthy()
+
+    def ws(self):
+        ws = self.server.ws(token=self.cust_token)
+        self.addCleanup(ws.close)
+        return ws
+
+    def test_invalid_utf8_text_frame_closes_1007(self):
+        ws = self.ws()
+        ws.send_frame(OP_TEXT, b'{"type": "ping", "x": "\xc3\x28"}')
+        self.assertEqual(ws.wait_closed(), 1007)
+
+    def test_binary_frame_closes_1003(self):
+        ws = self.ws()
+        ws.send_binary(b'{"type": "ping"}')
+        self.assertEqual(ws.wait_closed(), 1003)
+
+    def test_frame_over_limit_closes_1009(self):
+        ws = self.ws()
+        ws.send_text(json.dumps({"type": "ping", "pad": "x" * (WS_MAX_FRAME + 100)}))
+        self.assertEqual(ws.wait_closed(), 1009)
+
+    def test_frame_header_announcing_huge_length_closes_1009(self):
+        ws = self.ws()
+        # announce 2^40 bytes but send only a few: the header alone must do it
+        ws.send_raw(encode_frame(OP_TEXT, b"", mask=True, length_override=1 << 40) + b"abcd")
+        self.assertEqual(ws.wait_closed(), 1009)
+
+    def test_fragmented_message_over_message_limit_closes_1009(self):
+        ws = self.ws()
+        payload = json.dumps({"type": "ping", "pad": "y" * (WS_MAX_MESSAGE + 100)})
+        parts = -(-len(payload) // (WS_MAX_FRAME - 100))
+        ws.send_fragmented(payload, parts)
+        self.assertEqual(ws.wait_closed(), 1009)
+
+    def test_fragmented_message_is_reassembled(self):
+        ws = self.ws()
+        ws.send_fragmented('{"type": "ping"}', 4)
+        self.assertEqual(ws.recv_json(type="pong"), {"type": "pong"})
+        # a message larger than one frame but within the message limit
+        big = json.dumps({"type": "ping", "pad": "z" * (WS_MAX_FRAME * 2)})
+        ws.send_fragmented(big, 3)
+        self.assertEqual(ws.recv_json(type=("pong", "error")), {"type": "pong"})
+        # a control frame may come between fragments
+        ws.send_fragmented('{"type": "ping"}', 2,
+                           between=lambda i: ws.send_ping(b"mid"))
+        self.assertEqual(ws.recv_json(type="pong"), {"type": "pong"})
+        self.assertIn(b"mid", ws.pongs)
+        # a multi-byte character split across two frames is still valid UTF-8
+        s = make_session(self.server, self.cust_token)
+        text = json.dumps({"type": "message.send", "session_id": s["id"], "content": "é€🎉",
+                           "client_msg_id": "frag-utf8"}, ensure_ascii=False).encode()
+        cut = text.index("€".encode()) + 1
+        ws.send_frame(OP_TEXT, text[:cut], fin=False)
+        ws.send_frame(OP_CONT, text[cut:], fin=True)
+        ack = ws.recv_json(type=("ack", "error"))
+        self.assertEqual(ack["type"], "ack", ack)
+        self.assertEqual(ack["message"]["content"], "é€🎉")
+        self.assertFalse(ws.closed.is_set())
+
+    def test_unmasked_client_frame_closes_1002(self):
+        ws = self.ws()
+        ws.send_frame(OP_TEXT, b'{"type": "ping"}', mask=False)
+        code = ws.wait_closed()
+        self.assertEqual(code, 1002)
+
+    def test_continuation_without_start_closes_1002(self):
+        ws = self.ws()
+        ws.send_frame(OP_CONT, b'{"type": "ping"}', fin=True)
+        self.assertEqual(ws.wait_closed(), 1002)
+
+    def test_reserved_bits_close_1002(self):
+        ws = self.ws()
+        ws.send_frame(OP_TEXT, b'{"type": "ping"}', rsv=4)
+        self.assertEqual(ws.wait_closed(), 1002)
+
+    def test_bad_close_frames_do_not_hurt(self):
+        ws = self.ws()
+        ws.send_frame(0x8, struct.pack("!H", 1000) + b"\xff\xfe")  # invalid UTF-8 reason
+        ws.wait_closed()
+        self.assertIn(ws.close_code, (1000, 1002, 1007))
+
+    def test_wrong_handshakes_are_refused(self):
+        with RawConn(self.server.host, self.server.port) as c:
+            c.send(f"GET /api/v1/ws?token={self.cust_token} HTTP/1.1\r\nHost: x\r\n"
+                   "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+                   "Sec-WebSocket-Version: 13\r\n\r\n".encode())  # no key
+            r = c.recv_response()
+            self.assertEqual(r.status, 400, r.body)
+        with RawConn(self.server.host, self.server.port) as c:
+            c.send(f"GET /api/v1/ws?token={self.cust_token} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+            r = c.recv_response()  # a plain GET, no upgrade at all
+            self.assertEqual(r.status // 100, 4, r)
+            self.assertNotEqual(r.status, 101)
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,278 @@
+"""Restarts, graceful shutdown, connection limits and operations endpoints."""
+
+import http.client
+import json
+import signal
+import threading
+import time
+import unittest
+
+from parley_harness import (ADMIN_PASSWORD, T, ParleyServer, RawConn, ServerTestCase,
+                            all_history, login, make_agent, make_customer, make_session,
+                            parse_metrics, send_message, unique_email, wait_until)
+
+
+def fresh_server(test, extra_args=None):
+    """A server of its own with an admin; returns (server, admin_token)."""
+    srv = ParleyServer(extra_args)
+    test.addCleanup(srv.close)
+    email = unique_email("admin")
+    srv.create_admin(email, "Admin", ADMIN_PASSWORD)
+    srv.start()
+    token, _ = login(srv, email, ADMIN_PASSWORD)
+    return srv, token, email
+
+
+class RestartTest(unittest.TestCase):
+    maxDiff = 4000
+
+    def test_everything_survives_a_sigterm_restart(self):
+        srv, admin_token, admin_email = fresh_server(self)
+        agent, agent_token, agent_email, agent_pw = make_agent(srv, admin_token)
+        cust, cust_token = make_customer(srv, name="Persistent Pat", email="pat@example.com")
+        s1 = make_session(srv, cust_token, "survives")
+        s2 = make_session(srv, cust_token, "closed one")
+        msgs = [send_message(srv, cust_token, s1["id"], "first", client_msg_id="p-1"),
+                send_message(srv, agent_token, s1["id"], "second"),
+                send_message(srv, cust_token, s1["id"], "third ✓")]
+        c = srv.client(agent_token)
+        self.assertEqual(c.post(f"/api/v1/sessions/{s2['id']}/close").status, 200)
+        r = c.post("/api/v1/tickets", {"session_id": s1["id"], "issue_description": "persist me"})
+        self.assertEqual(r.status, 201, r.body)
+        ticket = r.body
+        r = c.patch(f"/api/v1/tickets/{ticket['id']}", {"status": "in_progress"})
+        self.assertEqual(r.status, 200, r.body)
+        ticket = r.body
+        r = srv.client(cust_token).post(f"/api/v1/sessions/{s2['id']}/feedback",
+                                        {"rating": 4, "comment": "kept"})
+        self.assertEqual(r.status, 201, r.body)
+        feedback = r.body
+        before = {
+            "s1": c.get(f"/api/v1/sessions/{s1['id']}").body,
+            "s2": c.get(f"/api/v1/sessions/{s2['id']}").body,
+            "agents": sorted(c.get("/api/v1/agents").body["agents"], key=lambda a: a["id"]),
+        }
+
+        srv.restart()
+
+        # agents and the admin can log in again with their passwords
+        agent_token2, agent2 = login(srv, agent_email, agent_pw)
+        self.assertEqual(agent2["id"], agent["id"])
+        _, admin2 = login(srv, admin_email, ADMIN_PASSWORD)
+        c = srv.client(agent_token2)
+        agents_after = sorted(c.get("/api/v1/agents").body["agents"], key=lambda a: a["id"])
+        self.assertEqual([(a["id"], a["email"], a["role"]) for a in agents_after],
+                         [(a["id"], a["email"], a["role"]) for a in before["agents"]])
+        # sessions, messages, tickets and feedback are all there, unchanged
+        self.assertEqual(c.get(f"/api/v1/sessions/{s1['id']}").body, before["s1"])
+        self.assertEqual(c.get(f"/api/v1/sessions/{s2['id']}").body, before["s2"])
+        self.assertEqual(before["s1"]["last_seq"], 3)
+        self.assertEqual(all_history(srv, agent_token2, s1["id"]), msgs)
+        self.assertEqual(c.get(f"/api/v1/tickets/{ticket['id']}").body, ticket)
+        self.assertEqual(c.get(f"/api/v1/sessions/{s2['id']}/feedback").body, feedback)
+        # seq continues without a gap, and idempotency survives the restart
+        m4 = send_message(srv, agent_token2, s1["id"], "fourth")
+        self.assertEqual(m4["seq"], 4)
+        # the customer's token (their only credential) still works
+        self.assertEqual(srv.client(cust_token).get("/api/v1/me").body["id"], cust["id"])
+        r = srv.client(cust_token).post(f"/api/v1/sessions/{s1['id']}/messages",
+                                        {"content": "first", "client_msg_id": "p-1"})
+        self.assertEqual(r.status, 200, r.body)
+        self.assertEqual(r.body, msgs[0])
+        m5 = send_message(srv, cust_token, s1["id"], "fifth")
+        self.assertEqual(m5["seq"], 5)
+        self.assertEqual([m["seq"] for m in all_history(srv, agent_token2, s1["id"])],
+                         [1, 2, 3, 4, 5])
+        srv.stop()
+
+    def test_acknowledged_messages_survive_graceful_shutdown(self):
+        srv, admin_token, _ = fresh_server(self)
+        agent, agent_token, agent_email, agent_pw = make_agent(srv, admin_token)
+        custs = [make_customer(srv) for _ in range(3)]
+        sessions = [make_session(srv, tok, f"burst {i}")["id"] for i, (_, tok) in enumerate(custs)]
+        per_thread = 200
+        acked = {}        # client_msg_id -> stored message
+        attempted = {}    # client_msg_id -> (token, session id, content)
+        early_errors = []
+        lock = threading.Lock()
+        stopping = threading.Event()
+
+        def post(conn, token, sid, cid):
+            conn.request("POST", f"/api/v1/sessions/{sid}/messages",
+                         body=json.dumps({"content": f"burst {cid}",
+                                          "client_msg_id": cid}).encode(),
+                         headers={"Authorization": f"Bearer {token}",
+                                  "Content-Type": "application/json"})
+            resp = conn.getresponse()
+            return resp, resp.read()
+
+        def burst(token, sid, tag):
+            conn = None
+            for i in range(per_thread):
+                cid = f"{tag}-{i}"
+                with lock:
+                    attempted[cid] = (token, sid, f"burst {cid}")
+                for attempt in range(3):
+                    try:
+                        if conn is None:
+                            conn = http.client.HTTPConnection(srv.host, srv.port, timeout=T(30))
+                        resp, body = post(conn, token, sid, cid)
+                        break
+                    except (OSError, http.client.HTTPException) as e:
+                        if conn is not None:
+                            conn.close()
+                            conn = None
+                        if stopping.is_set():
+                            return
+                        if attempt == 2:  # a keep-alive connection may be closed; retry
+                            with lock:
+                                early_errors.append((cid, "exception", repr(e)))
+                            return
+                if resp.status in (200, 201):
+                    with lock:
+                        acked[cid] = json.loads(body)
+                elif resp.status == 503 and stopping.is_set():
+                    return  # the server is shutting down
+                else:
+                    with lock:
+                        early_errors.append((cid, resp.status, body[:200]))
+                    return
+                if (resp.getheader("connection") or "").lower() == "close":
+                    conn.close()
+                    conn = None
+
+        threads = []
+        for t_i in range(6):
+            _, tok = custs[t_i % 3]
+            sid = sessions[t_i % 3]
+            token = tok if t_i < 3 else agent_token
+            threads.append(threading.Thread(target=burst, args=(token, sid, f"t{t_i}")))
+        for t in threads:
+            t.start()
+        try:
+            wait_until(lambda: len(acked) >= 60 or early_errors
+                       or not any(t.is_alive() for t in threads), timeout=60,
+                       message="60 acknowledged messages")
+            stopping.set()
+            srv.signal(signal.SIGTERM)
+            rc = srv.wait_exit(timeout=60)
+        finally:
+            stopping.set()
+            for t in threads:
+                t.join(T(60))
+        self.assertEqual(early_errors, [])
+        self.assertEqual(rc, 0, srv.log_tail())
+        self.assertGreaterEqual(len(acked), 60)
+
+        srv.start()
+        agent_token, _ = login(srv, agent_email, agent_pw)
+        stored = {}
+        for sid in sessions:
+            msgs = all_history(srv, agent_token, sid)
+            self.assertEqual([m["seq"] for m in msgs], list(range(1, len(msgs) + 1)),
+                             f"seq gap in {sid}")
+            cids = [m.get("client_msg_id") for m in msgs]
+            self.assertEqual(len(cids), len(set(cids)), f"duplicate messages in {sid}")
+            for m in msgs:
+                stored[m["client_msg_id"]] = m
+        missing = sorted(set(acked) - set(stored))
+        self.assertEqual(missing, [], "acknowledged messages lost in shutdown")
+        for cid, m in acked.items():
+            self.assertEqual(stored[cid]["id"], m["id"])
+            self.assertEqual(stored[cid]["seq"], m["seq"])
+            self.assertEqual(stored[cid]["content"], f"burst {cid}")
+        self.assertTrue(set(stored) <= set(attempted))
+        # retrying everything that was attempted stores nothing twice: a stored
+        # message (acknowledged or not) comes back as 200, a lost one is new
+        for cid, (token, sid, content) in sorted(attempted.items()):
+            r = srv.client(token).post(f"/api/v1/sessions/{sid}/messages",
+                                       {"content": content, "client_msg_id": cid})
+            if cid in stored:
+                self.assertEqual(r.status, 200, (cid, r.body))
+                self.assertEqual(r.body["id"], stored[cid]["id"])
+            else:
+                self.assertEqual(r.status, 201, (cid, r.body))
+        for sid in sessions:
+            msgs = all_history(srv, agent_token, sid)
+            self.assertEqual([m["seq"] for m in msgs], list(range(1, len(msgs) + 1)))
+            cids = [m["client_msg_id"] for m in msgs]
+            self.assertEqual(len(cids), len(set(cids)))
+            self.assertEqual(set(cids), {c for c, v in attempted.items() if v[1] == sid})
+        srv.stop()
+
+
+class MaxConnectionsTest(ServerTestCase):
+    server_args = ["--max-connections", "4"]
+
+    def open_ok(self):
+        """A keep-alive connection that got a 200 (retrying while the server
+        has not yet noticed earlier connections closing)."""
+        deadline = time.monotonic() + T(15)
+        while True:
+            c = RawConn(self.server.host, self.server.port)
+            c.send(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+            r = c.recv_response()
+            if r.status == 200:
+                return c
+            c.close()
+            self.assertEqual(r.status, 503)
+            self.assertLess(time.monotonic(), deadline, "could not open a connection")
+            time.sleep(0.05)
+
+    def test_extra_connection_gets_503(self):
+        conns = [self.open_ok() for _ in range(4)]
+        try:
+            extra = RawConn(self.server.host, self.server.port)
+            extra.send(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+            r = extra.recv_response()
+            self.assertError(r, 503, "unavailable")
+            self.assertTrue(extra.wait_eof(), "the refused connection was not closed")
+            extra.close()
+            # the open ones keep working
+            for c in conns:
+                c.send(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+                self.assertStatus(c.recv_response(), 200)
+            # freeing one lets a new one in
+            conns.pop().close()
+            conns.append(self.open_ok())
+        finally:
+            for c in conns:
+                c.close()
+
+        def healthy():
+            r = self.server.client().get("/healthz")
+            return r.status == 200
+        wait_until(healthy, timeout=15, message="the server to accept again")
+
+
+class OperationsTest(ServerTestCase):
+
+    def test_healthz(self):
+        r = self.http.get("/healthz")
+        self.assertStatus(r, 200)
+        self.assertEqual(r.body, {"status": "ok"})
+        self.assertIn("application/json", r.headers["content-type"])
+
+    def test_metrics_count_messages(self):
+        r = self.http.get("/metrics")
+        self.assertStatus(r, 200)
+        self.assertTrue(r.headers["content-type"].startswith("text/plain"), r.headers)
+        self.assertIn("version=0.0.4", r.headers["content-type"])
+        before = parse_metrics(r.body.decode("utf-8"))
+        parley = {k: v for k, v in before.items() if k.startswith("parley_")}
+        self.assertTrue(parley, f"no parley_ metrics in {r.body[:500]!r}")
+        _, tok = make_customer(self.server)
+        s = make_session(self.server, tok)
+        for i in range(5):
+            send_message(self.server, tok, s["id"], f"metric {i}")
+        after = parse_metrics(self.http.get("/metrics").body.decode("utf-8"))
+        grown = {k: (before.get(k, 0.0), v) for k, v in after.items()
+                 if k.startswith("parley_") and v >= before.get(k, 0.0) + 5}
+        self.assertTrue(grown, "no parley_ metric grew by the 5 messages sent")
+        for k, v in after.items():
+            if k.startswith("parley_") and k.endswith("_total"):
+                self.assertGreaterEqual(v, before.get(k, 0.0), f"counter {k} went down")
+
+
+if __name__ == "__main__":
+    unittest.main()
