@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <uv.h>
 
 #include "load.h"
@@ -39,6 +40,15 @@ void pb_run_fail(pb_run *run, const char *fmt, ...) {
     va_start(ap, fmt);
     vsnprintf(run->failure, sizeof run->failure, fmt, ap);
     va_end(ap);
+}
+
+double pb_run_cpu_seconds(void) {
+    struct rusage ru;
+    if (getrusage(RUSAGE_SELF, &ru) != 0) {
+        return 0.0;
+    }
+    return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+           (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
 }
 
 void pb_run_note_disconnect(pb_run *run, const char *who, long index, const char *reason) {
@@ -89,6 +99,7 @@ static void pb_run_begin_closing(pb_run *run) {
     }
     run->phase = PB_PHASE_CLOSING;
     run->ended_at = uv_hrtime();
+    run->cpu_at_end = pb_run_cpu_seconds();
     pb_load_stop_sending(run);
     pb_setup_close(run->setup);
     pb_load_close_sockets(run, false);
@@ -127,6 +138,7 @@ void pb_run_connect_finished(pb_run *run) {
                     (double)(run->connect_done - run->setup_done) / 1e9);
     uv_timer_stop(&run->phase_timer);
     run->phase = PB_PHASE_LOAD;
+    run->cpu_at_load_start = pb_run_cpu_seconds();
     pb_load_start_sending(run);
 }
 

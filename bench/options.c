@@ -42,8 +42,9 @@ void pb_options_usage(FILE *out) {
           "  --quiet                   no progress lines on stderr\n"
           "  --help\n"
           "\n"
-          "Exit status: 0 all messages delivered exactly once in order; 1 lost, duplicated\n"
-          "or out-of-order messages; 2 usage, setup or connection failure.\n",
+          "Exit status: 0 every message delivered exactly once in seq order; 1 messages lost,\n"
+          "unanswered, duplicated or out of order, or a socket lost during the run; 2 usage,\n"
+          "setup or connection failure, or interrupted.\n",
           out);
 }
 

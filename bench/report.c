@@ -11,13 +11,33 @@ static double pb_ms(uint64_t ns) {
     return (double)ns / 1e6;
 }
 
+/* The measured window actually covered: the full --duration, or less when
+ * the run was interrupted. */
 static double pb_window_s(const pb_run *run) {
-    return run->opts->duration_s;
+    const pb_ledger *l = &run->ledger;
+    if (!run->interrupted) {
+        return run->opts->duration_s;
+    }
+    uint64_t end = run->ended_at < l->window_end ? run->ended_at : l->window_end;
+    return end > l->window_start ? (double)(end - l->window_start) / 1e9 : 0.0;
 }
 
 static double pb_per_s(const pb_run *run, uint64_t n) {
     double w = pb_window_s(run);
     return w > 0 ? (double)n / w : 0.0;
+}
+
+static double pb_load_cpu_s(const pb_run *run) {
+    return run->t0 ? run->cpu_at_end - run->cpu_at_load_start : 0.0;
+}
+
+/* CPU used by parley-bench itself during load + drain, as a share of one
+ * core: on a small machine the bench competes with the server. */
+static double pb_load_cpu_share(const pb_run *run) {
+    if (!run->t0 || run->ended_at <= run->t0) {
+        return 0.0;
+    }
+    return pb_load_cpu_s(run) / ((double)(run->ended_at - run->t0) / 1e9);
 }
 
 static void pb_text_latency_row(FILE *out, const char *name, const pb_histogram *h) {
@@ -110,9 +130,10 @@ void pb_report_text(FILE *out, const pb_run *run, const pb_ledger_summary *sum) 
                 (unsigned long long)run->stray_frames);
     }
     fprintf(out,
-            "bench:      peak unsent bytes on one socket %zu; longest gap between sender "
-            "ticks %.2f ms\n",
-            run->peak_pending, pb_ms(run->max_tick_gap));
+            "bench:      %.2f CPU s during load+drain (%.0f%% of one core); peak unsent bytes on "
+            "one socket %zu; longest gap between sender ticks %.2f ms\n",
+            pb_load_cpu_s(run), pb_load_cpu_share(run) * 100.0, run->peak_pending,
+            pb_ms(run->max_tick_gap));
 }
 
 static json_t *pb_json_latency(const pb_histogram *h) {
@@ -157,7 +178,7 @@ void pb_report_json(FILE *out, const pb_run *run, const pb_ledger_summary *sum) 
         " s:{s:o, s:I},"
         " s:{s:I, s:o},"
         " s:{s:I, s:I, s:I},"
-        " s:{s:I, s:f}}",
+        " s:{s:I, s:f, s:f, s:f}}",
         "ok", sum->ok && !run->interrupted && run->disconnects == 0, "run_id", run->run_id,
         "interrupted", run->interrupted, "config", "url", o->url, "address", o->addr_text,
         "customers", (json_int_t)run->ncustomers, "agents", (json_int_t)run->nagents, "rate",
@@ -189,7 +210,8 @@ void pb_report_json(FILE *out, const pb_run *run, const pb_ledger_summary *sum) 
         (json_int_t)run->disconnects, "reasons", reasons, "frames", "unparseable",
         (json_int_t)run->protocol_errors, "agent_errors", (json_int_t)run->agent_errors,
         "unexpected_types", (json_int_t)run->stray_frames, "bench", "peak_unsent_bytes",
-        (json_int_t)run->peak_pending, "max_tick_gap_ms", pb_ms(run->max_tick_gap));
+        (json_int_t)run->peak_pending, "max_tick_gap_ms", pb_ms(run->max_tick_gap), "cpu_s",
+        pb_load_cpu_s(run), "cpu_share_of_one_core", pb_load_cpu_share(run));
     if (!root) {
         fprintf(out, "{\"ok\":false,\"error\":\"could not build the JSON report\"}\n");
         return;

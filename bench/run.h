@@ -111,8 +111,10 @@ struct pb_run {
     bool failed; /* setup/connect failed: no figures */
     char failure[512];
     bool interrupted;
-    size_t peak_pending; /* largest unsent output of any socket (bytes) */
-    uint64_t ended_at;   /* when the closing phase began */
+    size_t peak_pending;      /* largest unsent output of any socket (bytes) */
+    uint64_t ended_at;        /* when the closing phase began */
+    double cpu_at_load_start; /* this process's user+sys CPU seconds */
+    double cpu_at_end;
 
     /* handles, all closed by main.c before the loop ends */
     uv_timer_t send_timer;  /* the open-loop sender, 1 ms ticks */
@@ -121,6 +123,12 @@ struct pb_run {
     uv_signal_t sigterm;
     struct pb_setup *setup;
 };
+
+/* This process's user + system CPU time so far, in seconds. */
+double pb_run_cpu_seconds(void);
+
+/* This process's user + system CPU time so far, in seconds. */
+double pb_run_cpu_seconds(void);
 
 /* Records why the run cannot go on; the first message wins. */
 void pb_run_fail(pb_run *run, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
