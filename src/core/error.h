@@ -43,8 +43,7 @@ typedef struct parley_error {
 /* Fills err (when not NULL) and returns status, so callers can write
  * `return parley_error_set(err, PARLEY_E_NOT_FOUND, "not_found", "no such session");` */
 parley_status parley_error_set(parley_error *err, parley_status status, const char *code,
-                               const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+                               const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 /* Resets err to PARLEY_OK with empty code and message. */
 void parley_error_clear(parley_error *err);

@@ -119,17 +119,16 @@ static void *list_push(void **items, size_t *count, size_t *capacity, size_t ite
     return slot;
 }
 
-#define PARLEY_DEFINE_LIST(list_type, item_type, prefix, item_free)                               \
-    item_type *prefix##_push(list_type *list) {                                                   \
-        return list_push((void **)&list->items, &list->count, &list->capacity,                    \
-                         sizeof(item_type));                                                      \
-    }                                                                                             \
-    void prefix##_free(list_type *list) {                                                         \
-        for (size_t i = 0; i < list->count; i++) {                                                \
-            item_free(&list->items[i]);                                                           \
-        }                                                                                         \
-        free(list->items);                                                                        \
-        memset(list, 0, sizeof *list);                                                            \
+#define PARLEY_DEFINE_LIST(list_type, item_type, prefix, item_free)                                \
+    item_type *prefix##_push(list_type *list) {                                                    \
+        return list_push((void **)&list->items, &list->count, &list->capacity, sizeof(item_type)); \
+    }                                                                                              \
+    void prefix##_free(list_type *list) {                                                          \
+        for (size_t i = 0; i < list->count; i++) {                                                 \
+            item_free(&list->items[i]);                                                            \
+        }                                                                                          \
+        free(list->items);                                                                         \
+        memset(list, 0, sizeof *list);                                                             \
     }
 
 PARLEY_DEFINE_LIST(parley_agent_list, parley_agent, parley_agent_list, parley_agent_free)
@@ -159,18 +158,18 @@ static int name_index(const char *const *names, size_t count, const char *name) 
     return -1;
 }
 
-#define PARLEY_DEFINE_ENUM_NAMES(type, prefix, table)                                             \
-    const char *prefix##_name(type value) {                                                       \
-        size_t i = (size_t)value;                                                                 \
-        return i < COUNT(table) ? table[i] : "unknown";                                           \
-    }                                                                                             \
-    bool prefix##_from_name(const char *name, type *out) {                                        \
-        int i = name_index(table, COUNT(table), name);                                            \
-        if (i < 0) {                                                                              \
-            return false;                                                                         \
-        }                                                                                         \
-        *out = (type)i;                                                                           \
-        return true;                                                                              \
+#define PARLEY_DEFINE_ENUM_NAMES(type, prefix, table)                                              \
+    const char *prefix##_name(type value) {                                                        \
+        size_t i = (size_t)value;                                                                  \
+        return i < COUNT(table) ? table[i] : "unknown";                                            \
+    }                                                                                              \
+    bool prefix##_from_name(const char *name, type *out) {                                         \
+        int i = name_index(table, COUNT(table), name);                                             \
+        if (i < 0) {                                                                               \
+            return false;                                                                          \
+        }                                                                                          \
+        *out = (type)i;                                                                            \
+        return true;                                                                               \
     }
 
 PARLEY_DEFINE_ENUM_NAMES(parley_participant_kind, parley_participant_kind, participant_names)

@@ -131,7 +131,7 @@ typedef struct parley_feedback {
     char id[PARLEY_ID_SIZE];
     char session_id[PARLEY_ID_SIZE];
     char customer_id[PARLEY_ID_SIZE];
-    int rating; /* 1..5 */
+    int rating;    /* 1..5 */
     char *comment; /* may be NULL */
     parley_time_ms created_at;
 } parley_feedback;
@@ -149,11 +149,11 @@ typedef struct parley_token {
 } parley_token;
 
 /* Growable lists; items owned by the list. */
-#define PARLEY_DECLARE_LIST(name, type)                                                           \
-    typedef struct name {                                                                         \
-        type *items;                                                                              \
-        size_t count;                                                                             \
-        size_t capacity;                                                                          \
+#define PARLEY_DECLARE_LIST(name, type)                                                            \
+    typedef struct name {                                                                          \
+        type *items;                                                                               \
+        size_t count;                                                                              \
+        size_t capacity;                                                                           \
     } name
 
 PARLEY_DECLARE_LIST(parley_agent_list, parley_agent);

@@ -14,6 +14,8 @@
  * Transactions: begin/commit/rollback bracket a batch; savepoint/release/
  * rollback_to nest one unit of work inside it, so a batch of many requests
  * commits once (group commit) while each request stays all-or-nothing.
+ * rollback_to undoes the unit and ends it (no release afterwards); rollback
+ * with no open transaction succeeds (SQLite may have rolled back already).
  *
  * Results: PARLEY_OK, PARLEY_E_NOT_FOUND (get/update of a missing row),
  * PARLEY_E_CONFLICT (a unique key already taken), PARLEY_E_UNAVAILABLE
@@ -30,15 +32,15 @@ typedef struct parley_repository parley_repository;
 /* Filters for list calls. Empty strings / negative values mean "any".
  * Cursors are opaque strings produced by a previous page (next_cursor). */
 typedef struct parley_session_filter {
-    int status;                        /* parley_session_status, or -1 */
-    char customer_id[PARLEY_ID_SIZE];  /* "" = all customers */
-    int limit;                         /* 1..200 */
-    char cursor[PARLEY_ID_SIZE * 2];   /* "" = first page */
+    int status;                       /* parley_session_status, or -1 */
+    char customer_id[PARLEY_ID_SIZE]; /* "" = all customers */
+    int limit;                        /* 1..200 */
+    char cursor[PARLEY_ID_SIZE * 2];  /* "" = first page */
 } parley_session_filter;
 
 typedef struct parley_ticket_filter {
-    int status;                        /* parley_ticket_status, or -1 */
-    char customer_id[PARLEY_ID_SIZE];  /* "" = any; else tickets of that customer's sessions */
+    int status;                       /* parley_ticket_status, or -1 */
+    char customer_id[PARLEY_ID_SIZE]; /* "" = any; else tickets of that customer's sessions */
     int limit;
     char cursor[PARLEY_ID_SIZE * 2];
 } parley_ticket_filter;
@@ -81,8 +83,7 @@ typedef struct parley_repository_ops {
     parley_status (*agent_get_by_email)(parley_repository *repo, const char *email,
                                         parley_agent *out, char **password_hash_out,
                                         parley_error *err);
-    parley_status (*agent_list)(parley_repository *repo, parley_agent_list *out,
-                                parley_error *err);
+    parley_status (*agent_list)(parley_repository *repo, parley_agent_list *out, parley_error *err);
     parley_status (*agent_count)(parley_repository *repo, int64_t *out, parley_error *err);
 
     /* bots */
@@ -93,8 +94,8 @@ typedef struct parley_repository_ops {
     /* tokens, keyed by the SHA-256 hex of the secret */
     parley_status (*token_insert)(parley_repository *repo, const parley_token *t,
                                   parley_error *err);
-    parley_status (*token_get)(parley_repository *repo, const char *token_hash,
-                               parley_token *out, parley_error *err);
+    parley_status (*token_get)(parley_repository *repo, const char *token_hash, parley_token *out,
+                               parley_error *err);
     parley_status (*token_touch)(parley_repository *repo, const char *token_hash,
                                  parley_time_ms last_used_at, parley_error *err);
     parley_status (*token_delete)(parley_repository *repo, const char *token_hash,

@@ -1,0 +1,174 @@
+/*
+ * parleyd - the Parley live-chat server.
+ *
+ *   parleyd [--listen HOST:PORT] [--data-dir DIR] [...]     serve
+ *   parleyd admin create --email E --name N --password P [--data-dir DIR]
+ *   parleyd --help | --version
+ *
+ * Every serve flag also has a PARLEY_* variable (see --help).
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <uv.h>
+
+#include "core/account_service.h"
+#include "core/config.h"
+#include "core/ids.h"
+#include "core/strategy.h"
+#include "net/server.h"
+#include "storage/sqlite_repository.h"
+
+static const char *env_lookup(const char *name, void *ctx) {
+    (void)ctx;
+    return getenv(name);
+}
+
+static void print_usage(FILE *out) {
+    fprintf(out,
+            "parleyd %s - self-hosted live chat for customer service\n\n"
+            "usage:\n"
+            "  parleyd [options]                 serve the API, WebSocket and web pages\n"
+            "  parleyd admin create --email E --name N --password P [options]\n"
+            "                                    create an admin account (the password may\n"
+            "                                    also come from PARLEY_ADMIN_PASSWORD)\n"
+            "  parleyd --version\n\n"
+            "options (flag, or the PARLEY_* variable named beside it):\n",
+            PARLEY_VERSION);
+    parley_config_print_help(out);
+}
+
+/* Takes "--name value" / "--name=value" out of argv for admin create. */
+static const char *take_flag(int *argc, char **argv, const char *flag) {
+    size_t n = strlen(flag);
+    for (int i = 0; i < *argc; i++) {
+        const char *value = NULL;
+        int width = 0;
+        if (strcmp(argv[i], flag) == 0 && i + 1 < *argc) {
+            value = argv[i + 1];
+            width = 2;
+        } else if (strncmp(argv[i], flag, n) == 0 && argv[i][n] == '=') {
+            value = argv[i] + n + 1;
+            width = 1;
+        }
+        if (value != NULL) {
+            memmove(&argv[i], &argv[i + width], (size_t)(*argc - i - width) * sizeof *argv);
+            *argc -= width;
+            return value;
+        }
+    }
+    return NULL;
+}
+
+static int admin_create(int argc, char **argv) {
+    const char *email = take_flag(&argc, argv, "--email");
+    const char *name = take_flag(&argc, argv, "--name");
+    const char *password = take_flag(&argc, argv, "--password");
+    if (password == NULL) {
+        password = getenv("PARLEY_ADMIN_PASSWORD");
+    }
+    parley_config cfg;
+    parley_config_defaults(&cfg);
+    parley_error err = {0};
+    bool help = false;
+    if (parley_config_parse(&cfg, argc, argv, 3, env_lookup, NULL, &help, &err) != PARLEY_OK) {
+        fprintf(stderr, "parleyd admin create: %s\n", err.message);
+        parley_config_free(&cfg);
+        return 2;
+    }
+    if (help || email == NULL || name == NULL || password == NULL) {
+        fprintf(stderr, "parleyd admin create: --email, --name and --password are required\n"
+                        "usage: parleyd admin create --email E --name N --password P "
+                        "[--data-dir DIR]\n");
+        parley_config_free(&cfg);
+        return help ? 0 : 2;
+    }
+    char db_path[1024];
+    parley_server_database_path(&cfg, db_path, sizeof db_path);
+    mkdir(cfg.data_dir, 0700);
+    parley_repository *repo = NULL;
+    parley_sqlite_options options = {.durable = true, .busy_timeout_ms = 5000};
+    parley_status st = parley_sqlite_migrate(db_path, &err);
+    if (st == PARLEY_OK) {
+        st = parley_sqlite_repository_open(db_path, &options, &repo, &err);
+    }
+    parley_agent agent = {0};
+    if (st == PARLEY_OK) {
+        parley_account_service accounts = {.repo = repo, .config = &cfg};
+        parley_agent_input in = {
+            .name = name, .email = email, .password = password, .role = "admin"};
+        st = parley_account_create_agent(&accounts, &in, &agent, &err);
+    }
+    if (st == PARLEY_OK) {
+        printf("created admin %s <%s> (id %s)\n", agent.name, agent.email, agent.id);
+    } else {
+        fprintf(stderr, "parleyd admin create: %s\n", err.message);
+    }
+    parley_agent_free(&agent);
+    if (repo != NULL) {
+        repo->ops->close(repo);
+    }
+    parley_config_free(&cfg);
+    return st == PARLEY_OK ? 0 : 1;
+}
+
+static int serve(int argc, char **argv) {
+    parley_config cfg;
+    parley_config_defaults(&cfg);
+    parley_error err = {0};
+    bool help = false;
+    if (parley_config_parse(&cfg, argc, argv, 1, env_lookup, NULL, &help, &err) != PARLEY_OK) {
+        fprintf(stderr, "parleyd: %s\n", err.message);
+        parley_config_free(&cfg);
+        return 2;
+    }
+    if (help) {
+        print_usage(stdout);
+        parley_config_free(&cfg);
+        return 0;
+    }
+    signal(SIGPIPE, SIG_IGN);
+    parley_strategy_registry strategies = {0};
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    parley_server srv;
+    parley_status st = parley_server_start(&srv, &loop, &cfg, &strategies, &err);
+    if (st != PARLEY_OK) {
+        fprintf(stderr, "parleyd: %s\n", err.message);
+        uv_run(&loop, UV_RUN_NOWAIT);
+        uv_loop_close(&loop);
+        parley_hub_free(&srv.hub);
+        parley_config_free(&cfg);
+        return 1;
+    }
+    uv_run(&loop, UV_RUN_DEFAULT);
+    parley_server_free(&srv);
+    int rc = uv_loop_close(&loop);
+    if (rc != 0) {
+        fprintf(stderr, "parleyd: event loop closed with handles open\n");
+    }
+    fprintf(stderr, "parleyd: stopped\n");
+    parley_config_free(&cfg);
+    return 0;
+}
+
+int main(int argc, char **argv) {
+    if (!parley_crypto_init()) {
+        fprintf(stderr, "parleyd: the system's random number generator is unavailable\n");
+        return 1;
+    }
+    if (argc >= 2 && strcmp(argv[1], "--version") == 0) {
+        printf("parleyd %s\n", PARLEY_VERSION);
+        return 0;
+    }
+    if (argc >= 2 && strcmp(argv[1], "admin") == 0) {
+        if (argc >= 3 && strcmp(argv[2], "create") == 0) {
+            return admin_create(argc, argv);
+        }
+        fprintf(stderr, "parleyd admin: unknown command (try: parleyd admin create --help)\n");
+        return 2;
+    }
+    return serve(argc, argv);
+}

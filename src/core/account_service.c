@@ -1,0 +1,299 @@
+#include "core/account_service.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/participant_factory.h"
+#include "core/password.h"
+#include "core/validate.h"
+
+static char *dup_optional(const char *s, bool *ok) {
+    if (s == NULL) {
+        return NULL;
+    }
+    char *copy = strdup(s);
+    if (copy == NULL) {
+        *ok = false;
+    }
+    return copy;
+}
+
+static parley_status check_email(const char *email, bool required, parley_error *err) {
+    parley_status st = parley_check_text("email", email, required, 3, 254, err);
+    if (st != PARLEY_OK || email == NULL) {
+        return st;
+    }
+    const char *at = strchr(email, '@');
+    if (at == NULL || at == email || at[1] == '\0' || strchr(email, ' ') != NULL) {
+        return parley_error_set(err, PARLEY_E_INVALID, "validation_failed",
+                                "email: not an e-mail address");
+    }
+    return PARLEY_OK;
+}
+
+/* Issues a token for an owner and stores only its hash. */
+static parley_status issue_token(parley_account_service *svc, parley_participant_kind kind,
+                                 const char *owner_id, char token_out[PARLEY_TOKEN_SIZE],
+                                 parley_error *err) {
+    parley_token token = {0};
+    parley_token_new(token_out);
+    parley_token_hash(token_out, token.token_hash);
+    token.owner_kind = kind;
+    snprintf(token.owner_id, sizeof token.owner_id, "%s", owner_id);
+    token.created_at = parley_now_ms();
+    token.last_used_at = token.created_at;
+    token.expires_at = token.created_at + svc->config->token_lifetime_s * 1000;
+    parley_status st = svc->repo->ops->token_insert(svc->repo, &token, err);
+    if (st != PARLEY_OK) {
+        sodium_memzero(token_out, PARLEY_TOKEN_SIZE);
+    }
+    return st;
+}
+
+parley_status parley_account_create_agent(parley_account_service *svc, const parley_agent_input *in,
+                                          parley_agent *out, parley_error *err) {
+    parley_agent_role role = PARLEY_ROLE_AGENT;
+    parley_status st;
+    if ((st = parley_check_text("name", in->name, true, 1, 200, err)) != PARLEY_OK ||
+        (st = check_email(in->email, true, err)) != PARLEY_OK ||
+        (st = parley_check_text("language", in->language, false, 2, 35, err)) != PARLEY_OK ||
+        (st = parley_password_check_policy(in->password, err)) != PARLEY_OK) {
+        return st;
+    }
+    if (in->role != NULL && !parley_agent_role_from_name(in->role, &role)) {
+        return parley_error_set(err, PARLEY_E_INVALID, "validation_failed",
+                                "role: must be \"agent\" or \"admin\"");
+    }
+    char hash[PARLEY_PASSWORD_HASH_SIZE];
+    st = parley_password_hash(in->password, svc->config->password_memlimit_kib, hash, err);
+    if (st != PARLEY_OK) {
+        return st;
+    }
+    bool ok = true;
+    parley_agent agent = {0};
+    parley_id_new("agt", agent.id);
+    agent.name = dup_optional(in->name, &ok);
+    agent.email = dup_optional(in->email, &ok);
+    agent.language = dup_optional(in->language, &ok);
+    agent.role = role;
+    agent.status = PARLEY_AGENT_OFFLINE;
+    agent.active = true;
+    agent.created_at = parley_now_ms();
+    if (!ok) {
+        parley_agent_free(&agent);
+        return parley_error_set(err, PARLEY_E_NOMEM, NULL, "out of memory");
+    }
+    st = svc->repo->ops->agent_insert(svc->repo, &agent, hash, err);
+    sodium_memzero(hash, sizeof hash);
+    if (st == PARLEY_E_CONFLICT) {
+        parley_error_set(err, PARLEY_E_CONFLICT, "conflict",
+                         "an agent with this e-mail already exists");
+    }
+    if (st != PARLEY_OK) {
+        parley_agent_free(&agent);
+        return st;
+    }
+    *out = agent;
+    return PARLEY_OK;
+}
+
+parley_status parley_account_login(parley_account_service *svc, const char *email,
+                                   const char *password, char token_out[PARLEY_TOKEN_SIZE],
+                                   parley_agent *agent_out, parley_error *err) {
+    static const char failure[] = "e-mail or password is incorrect";
+    if (email == NULL || password == NULL || strlen(password) > PARLEY_PASSWORD_MAX_LENGTH) {
+        return parley_error_set(err, PARLEY_E_INVALID, "validation_failed",
+                                "email and password are required");
+    }
+    parley_agent agent = {0};
+    char *stored_hash = NULL;
+    parley_error lookup_err = {0};
+    parley_status st =
+        svc->repo->ops->agent_get_by_email(svc->repo, email, &agent, &stored_hash, &lookup_err);
+    if (st != PARLEY_OK && st != PARLEY_E_NOT_FOUND) {
+        *err = lookup_err;
+        return st;
+    }
+    /* Unknown e-mails still pay for one verification so that timing does not
+     * reveal which e-mails exist. */
+    const char *hash = stored_hash != NULL
+                           ? stored_hash
+                           : parley_password_dummy_hash(svc->config->password_memlimit_kib);
+    bool verified = parley_password_verify(password, hash);
+    free(stored_hash);
+    if (st != PARLEY_OK || !verified || !agent.active) {
+        parley_agent_free(&agent);
+        return parley_error_set(err, PARLEY_E_UNAUTHENTICATED, "unauthenticated", failure);
+    }
+    st = issue_token(svc, PARLEY_PARTICIPANT_AGENT, agent.id, token_out, err);
+    if (st != PARLEY_OK) {
+        parley_agent_free(&agent);
+        return st;
+    }
+    *agent_out = agent;
+    return PARLEY_OK;
+}
+
+/* Loads the owner of a token and makes its participant. */
+static parley_status load_owner(parley_account_service *svc, const parley_token *token,
+                                parley_participant **out, parley_error *err) {
+    parley_status st;
+    *out = NULL;
+    switch (token->owner_kind) {
+    case PARLEY_PARTICIPANT_AGENT: {
+        parley_agent agent = {0};
+        st = svc->repo->ops->agent_get(svc->repo, token->owner_id, &agent, err);
+        if (st != PARLEY_OK) {
+            return st;
+        }
+        if (!agent.active) {
+            parley_agent_free(&agent);
+            return PARLEY_E_NOT_FOUND;
+        }
+        *out = parley_participant_from_agent(&agent);
+        break;
+    }
+    case PARLEY_PARTICIPANT_CUSTOMER: {
+        parley_customer customer = {0};
+        st = svc->repo->ops->customer_get(svc->repo, token->owner_id, &customer, err);
+        if (st != PARLEY_OK) {
+            return st;
+        }
+        *out = parley_participant_from_customer(&customer);
+        break;
+    }
+    case PARLEY_PARTICIPANT_BOT: {
+        parley_bot bot = {0};
+        st = svc->repo->ops->bot_get(svc->repo, token->owner_id, &bot, err);
+        if (st != PARLEY_OK) {
+            return st;
+        }
+        if (!bot.active) {
+            parley_bot_free(&bot);
+            return PARLEY_E_NOT_FOUND;
+        }
+        *out = parley_participant_from_bot(&bot);
+        break;
+    }
+    case PARLEY_PARTICIPANT_SYSTEM:
+        return PARLEY_E_NOT_FOUND;
+    }
+    return *out != NULL ? PARLEY_OK : parley_error_set(err, PARLEY_E_NOMEM, NULL, "out of memory");
+}
+
+parley_status parley_account_authenticate(parley_account_service *svc, const char *token,
+                                          parley_participant **out, parley_error *err) {
+    static const char missing[] = "a valid bearer token is required";
+    *out = NULL;
+    if (token == NULL || token[0] == '\0' || strlen(token) >= PARLEY_TOKEN_SIZE) {
+        return parley_error_set(err, PARLEY_E_UNAUTHENTICATED, "unauthenticated", missing);
+    }
+    parley_token stored = {0};
+    char hash[PARLEY_TOKEN_HASH_SIZE];
+    parley_token_hash(token, hash);
+    parley_error lookup_err = {0};
+    parley_status st = svc->repo->ops->token_get(svc->repo, hash, &stored, &lookup_err);
+    if (st == PARLEY_E_NOT_FOUND) {
+        return parley_error_set(err, PARLEY_E_UNAUTHENTICATED, "unauthenticated", missing);
+    }
+    if (st != PARLEY_OK) {
+        *err = lookup_err;
+        return st;
+    }
+    parley_time_ms now = parley_now_ms();
+    if (now >= stored.expires_at ||
+        now - stored.last_used_at >= svc->config->token_idle_timeout_s * 1000) {
+        return parley_error_set(err, PARLEY_E_UNAUTHENTICATED, "unauthenticated",
+                                "the token has expired");
+    }
+    st = load_owner(svc, &stored, out, &lookup_err);
+    if (st == PARLEY_E_NOT_FOUND) {
+        return parley_error_set(err, PARLEY_E_UNAUTHENTICATED, "unauthenticated", missing);
+    }
+    if (st != PARLEY_OK) {
+        *err = lookup_err;
+        return st;
+    }
+    snprintf((*out)->token_hash, sizeof(*out)->token_hash, "%s", hash);
+    /* Idle time is tracked at minute resolution: writing on every request
+     * would turn every read into a write. A failed touch is not fatal. */
+    if (now - stored.last_used_at > 60 * 1000) {
+        parley_error ignored = {0};
+        (void)svc->repo->ops->token_touch(svc->repo, hash, now, &ignored);
+    }
+    return PARLEY_OK;
+}
+
+parley_status parley_account_revoke(parley_account_service *svc, const char *token_hash,
+                                    parley_error *err) {
+    parley_status st = svc->repo->ops->token_delete(svc->repo, token_hash, err);
+    return st == PARLEY_E_NOT_FOUND ? PARLEY_OK : st;
+}
+
+parley_status parley_account_register_customer(parley_account_service *svc,
+                                               const parley_customer_input *in,
+                                               parley_customer *out,
+                                               char token_out[PARLEY_TOKEN_SIZE],
+                                               parley_error *err) {
+    parley_status st;
+    if ((st = parley_check_text("name", in->name, true, 1, 200, err)) != PARLEY_OK ||
+        (st = check_email(in->email, false, err)) != PARLEY_OK ||
+        (st = parley_check_text("identifier", in->identifier, false, 1, 200, err)) != PARLEY_OK ||
+        (st = parley_check_text("language", in->language, false, 2, 35, err)) != PARLEY_OK) {
+        return st;
+    }
+    bool ok = true;
+    parley_customer customer = {0};
+    parley_id_new("cus", customer.id);
+    customer.name = dup_optional(in->name, &ok);
+    customer.email = dup_optional(in->email, &ok);
+    /* An unverified identifier proves nothing, so it is not kept: storing it
+     * would let anyone claim (or block) another user's identifier. */
+    customer.identifier = NULL;
+    customer.language = dup_optional(in->language, &ok);
+    customer.verified = false; /* verified identity: see docs/api-behaviour.md */
+    customer.created_at = parley_now_ms();
+    if (!ok) {
+        parley_customer_free(&customer);
+        return parley_error_set(err, PARLEY_E_NOMEM, NULL, "out of memory");
+    }
+    st = svc->repo->ops->customer_insert(svc->repo, &customer, err);
+    if (st == PARLEY_OK) {
+        st = issue_token(svc, PARLEY_PARTICIPANT_CUSTOMER, customer.id, token_out, err);
+    }
+    if (st != PARLEY_OK) {
+        parley_customer_free(&customer);
+        return st;
+    }
+    *out = customer;
+    return PARLEY_OK;
+}
+
+parley_status parley_account_create_bot(parley_account_service *svc, const char *name,
+                                        parley_bot *out, char token_out[PARLEY_TOKEN_SIZE],
+                                        parley_error *err) {
+    parley_status st = parley_check_text("name", name, true, 1, 200, err);
+    if (st != PARLEY_OK) {
+        return st;
+    }
+    parley_bot bot = {0};
+    parley_id_new("bot", bot.id);
+    bot.name = strdup(name);
+    bot.active = true;
+    bot.created_at = parley_now_ms();
+    if (bot.name == NULL) {
+        return parley_error_set(err, PARLEY_E_NOMEM, NULL, "out of memory");
+    }
+    st = svc->repo->ops->bot_insert(svc->repo, &bot, err);
+    if (st == PARLEY_OK) {
+        st = issue_token(svc, PARLEY_PARTICIPANT_BOT, bot.id, token_out, err);
+    }
+    if (st != PARLEY_OK) {
+        parley_bot_free(&bot);
+        return st;
+    }
+    *out = bot;
+    return PARLEY_OK;
+}

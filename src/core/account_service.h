@@ -1,0 +1,68 @@
+/*
+ * account_service.h - who may act: agents and admins, customers, bots and
+ * their bearer tokens (login, logout, authentication).
+ *
+ * Every call runs inside the caller's transaction on a worker thread, with
+ * the repository handle of that thread; none touches the event loop.
+ * Ownership: outputs are filled into caller-owned structs.
+ */
+#ifndef PARLEY_ACCOUNT_SERVICE_H
+#define PARLEY_ACCOUNT_SERVICE_H
+
+#include "core/config.h"
+#include "core/ids.h"
+#include "core/participant.h"
+#include "core/repository.h"
+
+typedef struct parley_account_service {
+    parley_repository *repo;
+    const parley_config *config;
+} parley_account_service;
+
+/* Absent optional fields are NULL. */
+typedef struct parley_agent_input {
+    const char *name;
+    const char *email;
+    const char *password;
+    const char *role; /* "agent" (default) or "admin" */
+    const char *language;
+} parley_agent_input;
+
+typedef struct parley_customer_input {
+    const char *name;
+    const char *email;
+    const char *identifier;
+    const char *identifier_hash;
+    const char *language;
+} parley_customer_input;
+
+/* Creates an agent or admin (no permission check: the facade does it, the
+ * CLI's `admin create` calls this directly). */
+parley_status parley_account_create_agent(parley_account_service *svc, const parley_agent_input *in,
+                                          parley_agent *out, parley_error *err);
+
+/* Verifies e-mail and password (the same error and the same cost for every
+ * failure) and issues a token. */
+parley_status parley_account_login(parley_account_service *svc, const char *email,
+                                   const char *password, char token_out[PARLEY_TOKEN_SIZE],
+                                   parley_agent *agent_out, parley_error *err);
+
+/* Resolves a bearer token to its participant (NULL-safe: a NULL or empty
+ * token is unauthenticated). Checks lifetime and idle timeout. */
+parley_status parley_account_authenticate(parley_account_service *svc, const char *token,
+                                          parley_participant **out, parley_error *err);
+
+parley_status parley_account_revoke(parley_account_service *svc, const char *token_hash,
+                                    parley_error *err);
+
+parley_status parley_account_register_customer(parley_account_service *svc,
+                                               const parley_customer_input *in,
+                                               parley_customer *out,
+                                               char token_out[PARLEY_TOKEN_SIZE],
+                                               parley_error *err);
+
+parley_status parley_account_create_bot(parley_account_service *svc, const char *name,
+                                        parley_bot *out, char token_out[PARLEY_TOKEN_SIZE],
+                                        parley_error *err);
+
+#endif

@@ -1,0 +1,167 @@
+#include "core/chat_facade.h"
+
+#include <string.h>
+
+void parley_facade_init(parley_facade *f, parley_repository *repo,
+                        const parley_strategy_registry *strategies, const parley_config *config) {
+    memset(f, 0, sizeof *f);
+    f->accounts.repo = repo;
+    f->accounts.config = config;
+    f->chat.repo = repo;
+    f->chat.strategies = strategies;
+    f->chat.config = config;
+}
+
+void parley_facade_destroy(parley_facade *f) {
+    parley_event_queue_clear(&f->chat.events);
+    f->accounts.repo = NULL;
+    f->chat.repo = NULL;
+}
+
+parley_repository *parley_facade_repository(parley_facade *f) {
+    return f->chat.repo;
+}
+
+void parley_facade_take_events(parley_facade *f, parley_event_queue *dst) {
+    parley_event_queue_move(dst, &f->chat.events);
+}
+
+void parley_facade_drop_events(parley_facade *f) {
+    parley_event_queue_clear(&f->chat.events);
+}
+
+static parley_status require_admin(const parley_participant *caller, parley_error *err) {
+    return caller->ops->is_admin(caller)
+               ? PARLEY_OK
+               : parley_error_set(err, PARLEY_E_FORBIDDEN, "forbidden", "only admins may do this");
+}
+
+parley_status parley_facade_authenticate(parley_facade *f, const char *bearer_token,
+                                         parley_participant **caller, parley_error *err) {
+    return parley_account_authenticate(&f->accounts, bearer_token, caller, err);
+}
+
+parley_status parley_facade_login(parley_facade *f, const char *email, const char *password,
+                                  char token_out[PARLEY_TOKEN_SIZE], parley_agent *agent_out,
+                                  parley_error *err) {
+    return parley_account_login(&f->accounts, email, password, token_out, agent_out, err);
+}
+
+parley_status parley_facade_logout(parley_facade *f, const parley_participant *caller,
+                                   parley_error *err) {
+    return parley_account_revoke(&f->accounts, caller->token_hash, err);
+}
+
+parley_status parley_facade_create_agent(parley_facade *f, const parley_participant *caller,
+                                         const parley_agent_input *in, parley_agent *out,
+                                         parley_error *err) {
+    parley_status st = require_admin(caller, err);
+    return st != PARLEY_OK ? st : parley_account_create_agent(&f->accounts, in, out, err);
+}
+
+parley_status parley_facade_list_agents(parley_facade *f, const parley_participant *caller,
+                                        parley_agent_list *out, parley_error *err) {
+    if (!caller->ops->is_staff(caller)) {
+        return parley_error_set(err, PARLEY_E_FORBIDDEN, "forbidden", "only agents may do this");
+    }
+    return f->accounts.repo->ops->agent_list(f->accounts.repo, out, err);
+}
+
+parley_status parley_facade_create_bot(parley_facade *f, const parley_participant *caller,
+                                       const char *name, parley_bot *out,
+                                       char token_out[PARLEY_TOKEN_SIZE], parley_error *err) {
+    parley_status st = require_admin(caller, err);
+    return st != PARLEY_OK ? st
+                           : parley_account_create_bot(&f->accounts, name, out, token_out, err);
+}
+
+parley_status parley_facade_register_customer(parley_facade *f, const parley_customer_input *in,
+                                              parley_customer *out,
+                                              char token_out[PARLEY_TOKEN_SIZE],
+                                              parley_error *err) {
+    return parley_account_register_customer(&f->accounts, in, out, token_out, err);
+}
+
+parley_status parley_facade_initiate_chat(parley_facade *f, const parley_participant *caller,
+                                          const char *topic, const char *strategies_json,
+                                          parley_session *out, parley_error *err) {
+    return parley_chat_initiate(&f->chat, caller, topic, strategies_json, out, err);
+}
+
+parley_status parley_facade_get_session(parley_facade *f, const parley_participant *caller,
+                                        const char *session_id, parley_session *out,
+                                        parley_error *err) {
+    return parley_chat_get_session(&f->chat, caller, session_id, out, err);
+}
+
+parley_status parley_facade_list_sessions(parley_facade *f, const parley_participant *caller,
+                                          parley_session_filter *filter, parley_session_list *out,
+                                          char *next_cursor, size_t next_cursor_size,
+                                          parley_error *err) {
+    return parley_chat_list_sessions(&f->chat, caller, filter, out, next_cursor, next_cursor_size,
+                                     err);
+}
+
+parley_status parley_facade_assign_agent(parley_facade *f, const parley_participant *caller,
+                                         const char *session_id, const char *agent_id,
+                                         parley_session *out, parley_error *err) {
+    return parley_chat_assign(&f->chat, caller, session_id, agent_id, out, err);
+}
+
+parley_status parley_facade_close_session(parley_facade *f, const parley_participant *caller,
+                                          const char *session_id, parley_session *out,
+                                          parley_error *err) {
+    return parley_chat_close(&f->chat, caller, session_id, out, err);
+}
+
+parley_status parley_facade_send_message(parley_facade *f, const parley_participant *caller,
+                                         const char *session_id, const parley_message_input *in,
+                                         parley_message *out, bool *duplicate, parley_error *err) {
+    return parley_chat_send(&f->chat, caller, session_id, in, out, duplicate, err);
+}
+
+parley_status parley_facade_get_chat_history(parley_facade *f, const parley_participant *caller,
+                                             const char *session_id,
+                                             const parley_message_range *range,
+                                             parley_message_list *out, parley_error *err) {
+    return parley_chat_history(&f->chat, caller, session_id, range, out, err);
+}
+
+parley_status parley_facade_create_ticket(parley_facade *f, const parley_participant *caller,
+                                          const char *session_id, const char *issue_description,
+                                          parley_ticket *out, parley_error *err) {
+    return parley_chat_create_ticket(&f->chat, caller, session_id, issue_description, out, err);
+}
+
+parley_status parley_facade_get_ticket(parley_facade *f, const parley_participant *caller,
+                                       const char *ticket_id, parley_ticket *out,
+                                       parley_error *err) {
+    return parley_chat_get_ticket(&f->chat, caller, ticket_id, out, err);
+}
+
+parley_status parley_facade_list_tickets(parley_facade *f, const parley_participant *caller,
+                                         parley_ticket_filter *filter, parley_ticket_list *out,
+                                         char *next_cursor, size_t next_cursor_size,
+                                         parley_error *err) {
+    return parley_chat_list_tickets(&f->chat, caller, filter, out, next_cursor, next_cursor_size,
+                                    err);
+}
+
+parley_status parley_facade_update_ticket(parley_facade *f, const parley_participant *caller,
+                                          const char *ticket_id, const char *status,
+                                          parley_ticket *out, parley_error *err) {
+    return parley_chat_update_ticket(&f->chat, caller, ticket_id, status, out, err);
+}
+
+parley_status parley_facade_submit_feedback(parley_facade *f, const parley_participant *caller,
+                                            const char *session_id, int64_t rating,
+                                            const char *comment, parley_feedback *out,
+                                            parley_error *err) {
+    return parley_chat_submit_feedback(&f->chat, caller, session_id, rating, comment, out, err);
+}
+
+parley_status parley_facade_get_feedback(parley_facade *f, const parley_participant *caller,
+                                         const char *session_id, parley_feedback *out,
+                                         parley_error *err) {
+    return parley_chat_get_feedback(&f->chat, caller, session_id, out, err);
+}

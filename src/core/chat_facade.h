@@ -1,0 +1,114 @@
+/*
+ * chat_facade.h - the seed's ChatFacade: the one API the HTTP and WebSocket
+ * layers call. It wraps the account service (who is calling), the
+ * ChatService (what they may do) and the participant factory, and owns the
+ * event queue of the current unit of work.
+ *
+ * Threads: one facade per worker thread, created with that thread's own
+ * repository handle; never used on the event-loop thread. A unit of work is
+ * one request: the caller (net/executor.c) wraps it in a savepoint, and on
+ * success moves the emitted events out with parley_facade_take_events()
+ * to publish them after the batch commits, or drops them on rollback.
+ *
+ * Ownership: the facade borrows repo, registry and config, which must
+ * outlive it. Output structs belong to the caller.
+ */
+#ifndef PARLEY_CHAT_FACADE_H
+#define PARLEY_CHAT_FACADE_H
+
+#include "core/account_service.h"
+#include "core/chat_service.h"
+
+typedef struct parley_facade {
+    parley_account_service accounts;
+    parley_chat_service chat;
+} parley_facade;
+
+void parley_facade_init(parley_facade *f, parley_repository *repo,
+                        const parley_strategy_registry *strategies, const parley_config *config);
+
+/* Drops pending events and forgets the repository (the caller closes it). */
+void parley_facade_destroy(parley_facade *f);
+
+parley_repository *parley_facade_repository(parley_facade *f);
+void parley_facade_take_events(parley_facade *f, parley_event_queue *dst);
+void parley_facade_drop_events(parley_facade *f);
+
+/* --- who is calling ---------------------------------------------------- */
+parley_status parley_facade_authenticate(parley_facade *f, const char *bearer_token,
+                                         parley_participant **caller, parley_error *err);
+parley_status parley_facade_login(parley_facade *f, const char *email, const char *password,
+                                  char token_out[PARLEY_TOKEN_SIZE], parley_agent *agent_out,
+                                  parley_error *err);
+parley_status parley_facade_logout(parley_facade *f, const parley_participant *caller,
+                                   parley_error *err);
+
+/* --- accounts ------------------------------------------------------------ */
+/* admin only */
+parley_status parley_facade_create_agent(parley_facade *f, const parley_participant *caller,
+                                         const parley_agent_input *in, parley_agent *out,
+                                         parley_error *err);
+/* staff only */
+parley_status parley_facade_list_agents(parley_facade *f, const parley_participant *caller,
+                                        parley_agent_list *out, parley_error *err);
+/* admin only */
+parley_status parley_facade_create_bot(parley_facade *f, const parley_participant *caller,
+                                       const char *name, parley_bot *out,
+                                       char token_out[PARLEY_TOKEN_SIZE], parley_error *err);
+/* public */
+parley_status parley_facade_register_customer(parley_facade *f, const parley_customer_input *in,
+                                              parley_customer *out,
+                                              char token_out[PARLEY_TOKEN_SIZE], parley_error *err);
+
+/* --- the seed's chat flow ------------------------------------------------ */
+/* initiate_chat: strategies_json NULL = the configured default chain */
+parley_status parley_facade_initiate_chat(parley_facade *f, const parley_participant *caller,
+                                          const char *topic, const char *strategies_json,
+                                          parley_session *out, parley_error *err);
+parley_status parley_facade_get_session(parley_facade *f, const parley_participant *caller,
+                                        const char *session_id, parley_session *out,
+                                        parley_error *err);
+parley_status parley_facade_list_sessions(parley_facade *f, const parley_participant *caller,
+                                          parley_session_filter *filter, parley_session_list *out,
+                                          char *next_cursor, size_t next_cursor_size,
+                                          parley_error *err);
+parley_status parley_facade_assign_agent(parley_facade *f, const parley_participant *caller,
+                                         const char *session_id, const char *agent_id,
+                                         parley_session *out, parley_error *err);
+parley_status parley_facade_close_session(parley_facade *f, const parley_participant *caller,
+                                          const char *session_id, parley_session *out,
+                                          parley_error *err);
+/* customer_send_message and agent_send_message: the sender is the caller,
+ * whose participant kind decides the rules that apply. */
+parley_status parley_facade_send_message(parley_facade *f, const parley_participant *caller,
+                                         const char *session_id, const parley_message_input *in,
+                                         parley_message *out, bool *duplicate, parley_error *err);
+parley_status parley_facade_get_chat_history(parley_facade *f, const parley_participant *caller,
+                                             const char *session_id,
+                                             const parley_message_range *range,
+                                             parley_message_list *out, parley_error *err);
+
+/* --- tickets and feedback ---------------------------------------------- */
+parley_status parley_facade_create_ticket(parley_facade *f, const parley_participant *caller,
+                                          const char *session_id, const char *issue_description,
+                                          parley_ticket *out, parley_error *err);
+parley_status parley_facade_get_ticket(parley_facade *f, const parley_participant *caller,
+                                       const char *ticket_id, parley_ticket *out,
+                                       parley_error *err);
+parley_status parley_facade_list_tickets(parley_facade *f, const parley_participant *caller,
+                                         parley_ticket_filter *filter, parley_ticket_list *out,
+                                         char *next_cursor, size_t next_cursor_size,
+                                         parley_error *err);
+/* resolve_ticket and every other transition */
+parley_status parley_facade_update_ticket(parley_facade *f, const parley_participant *caller,
+                                          const char *ticket_id, const char *status,
+                                          parley_ticket *out, parley_error *err);
+parley_status parley_facade_submit_feedback(parley_facade *f, const parley_participant *caller,
+                                            const char *session_id, int64_t rating,
+                                            const char *comment, parley_feedback *out,
+                                            parley_error *err);
+parley_status parley_facade_get_feedback(parley_facade *f, const parley_participant *caller,
+                                         const char *session_id, parley_feedback *out,
+                                         parley_error *err);
+
+#endif

@@ -1,0 +1,584 @@
+#include "core/chat_service.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/ids.h"
+#include "core/model_json.h"
+#include "core/validate.h"
+
+#define TOPIC_MAX_CHARS 500
+#define CLIENT_MSG_ID_MAX_CHARS 128
+#define ISSUE_MAX_CHARS 5000
+#define COMMENT_MAX_CHARS 2000
+
+static parley_status nomem(parley_error *err) {
+    return parley_error_set(err, PARLEY_E_NOMEM, NULL, "out of memory");
+}
+
+static bool is_staff(const parley_participant *p) {
+    return p->ops->is_staff(p);
+}
+
+static parley_status require_staff(const parley_participant *caller, parley_error *err) {
+    return is_staff(caller)
+               ? PARLEY_OK
+               : parley_error_set(err, PARLEY_E_FORBIDDEN, "forbidden", "only agents may do this");
+}
+
+/* Loads a session the caller may see. Sessions of other customers answer
+ * not_found, so their existence is not revealed; participants that may see
+ * no session at all (bots for now) answer forbidden. */
+static parley_status load_visible_session(parley_chat_service *svc,
+                                          const parley_participant *caller, const char *session_id,
+                                          parley_session *out, parley_error *err) {
+    if (parley_participant_kind_of(caller) == PARLEY_PARTICIPANT_BOT) {
+        return parley_error_set(err, PARLEY_E_FORBIDDEN, "forbidden",
+                                "bots may only use sessions they are attached to");
+    }
+    parley_status st = svc->repo->ops->session_get(svc->repo, session_id, out, err);
+    if (st == PARLEY_OK && !caller->ops->can_see_session(caller, out)) {
+        parley_session_free(out);
+        st = PARLEY_E_NOT_FOUND;
+    }
+    if (st == PARLEY_E_NOT_FOUND) {
+        return parley_error_set(err, PARLEY_E_NOT_FOUND, "not_found", "no such session");
+    }
+    return st;
+}
+
+/* session.created / session.updated go to every agent and to the session's
+ * customer: the two parties of the conversation. */
+static parley_status emit_session_event(parley_chat_service *svc, parley_event_type type,
+                                        const parley_session *s, parley_error *err) {
+    json_t *frame =
+        json_pack("{s:s, s:o}", "type",
+                  type == PARLEY_EVENT_SESSION_CREATED ? "session.created" : "session.updated",
+                  "session", parley_session_to_json(s));
+    if (frame == NULL) {
+        return nomem(err);
+    }
+    return parley_event_emit(&svc->events, type, PARLEY_AUDIENCE_AGENTS | PARLEY_AUDIENCE_CUSTOMER,
+                             s->id, s->customer_id, 0, frame, err);
+}
+
+static parley_status emit_ticket_event(parley_chat_service *svc, const parley_ticket *t,
+                                       parley_error *err) {
+    parley_session session = {0};
+    parley_status st = svc->repo->ops->session_get(svc->repo, t->session_id, &session, err);
+    if (st != PARLEY_OK) {
+        return st;
+    }
+    json_t *frame =
+        json_pack("{s:s, s:o}", "type", "ticket.updated", "ticket", parley_ticket_to_json(t));
+    st = frame == NULL ? nomem(err)
+                       : parley_event_emit(&svc->events, PARLEY_EVENT_TICKET_UPDATED,
+                                           PARLEY_AUDIENCE_AGENTS | PARLEY_AUDIENCE_CUSTOMER,
+                                           session.id, session.customer_id, 0, frame, err);
+    parley_session_free(&session);
+    return st;
+}
+
+parley_status parley_chat_initiate(parley_chat_service *svc, const parley_participant *caller,
+                                   const char *topic, const char *strategies_json,
+                                   parley_session *out, parley_error *err) {
+    if (parley_participant_kind_of(caller) != PARLEY_PARTICIPANT_CUSTOMER) {
+        return parley_error_set(err, PARLEY_E_FORBIDDEN, "forbidden",
+                                "only customers start sessions");
+    }
+    parley_status st = parley_check_text("topic", topic, true, 1, TOPIC_MAX_CHARS, err);
+    if (st != PARLEY_OK) {
+        return st;
+    }
+    const char *chain_json =
+        strategies_json != NULL ? strategies_json : svc->config->default_strategies;
+    /* Building the chain once proves every name and option is valid before
+     * the session is stored with it. */
+    parley_strategy *chain = NULL;
+    st = parley_strategy_chain_build(svc->strategies, chain_json, &chain, err);
+    parley_strategy_chain_free(chain);
+    if (st != PARLEY_OK) {
+        return st;
+    }
+    parley_session s = {0};
+    parley_id_new("ses", s.id);
+    snprintf(s.customer_id, sizeof s.customer_id, "%s", caller->id);
+    s.topic = strdup(topic);
+    s.strategies_json = strdup(chain_json != NULL ? chain_json : "[]");
+    s.status = PARLEY_SESSION_WAITING;
+    s.created_at = s.updated_at = parley_now_ms();
+    if (s.topic == NULL || s.strategies_json == NULL) {
+        parley_session_free(&s);
+        return nomem(err);
+    }
+    st = svc->repo->ops->session_insert(svc->repo, &s, err);
+    if (st == PARLEY_OK) {
+        st = emit_session_event(svc, PARLEY_EVENT_SESSION_CREATED, &s, err);
+    }
+    if (st != PARLEY_OK) {
+        parley_session_free(&s);
+        return st;
+    }
+    *out = s;
+    return PARLEY_OK;
+}
+
+parley_status parley_chat_get_session(parley_chat_service *svc, const parley_participant *caller,
+                                      const char *session_id, parley_session *out,
+                                      parley_error *err) {
+    return load_visible_session(svc, caller, session_id, out, err);
+}
+
+parley_status parley_chat_list_sessions(parley_chat_service *svc, const parley_participant *caller,
+                                        parley_session_filter *filter, parley_session_list *out,
+                                        char *next_cursor, size_t next_cursor_size,
+                                        parley_error *err) {
+    switch (parley_participant_kind_of(caller)) {
+    case PARLEY_PARTICIPANT_CUSTOMER:
+        snprintf(filter->customer_id, sizeof filter->customer_id, "%s", caller->id);
+        break;
+    case PARLEY_PARTICIPANT_AGENT:
+        break;
+    default:
+        return parley_error_set(err, PARLEY_E_FORBIDDEN, "forbidden",
+                                "not allowed to list sessions");
+    }
+    return svc->repo->ops->session_list(svc->repo, filter, out, next_cursor, next_cursor_size, err);
+}
+
+parley_status parley_chat_assign(parley_chat_service *svc, const parley_participant *caller,
+                                 const char *session_id, const char *agent_id, parley_session *out,
+                                 parley_error *err) {
+    parley_status st = require_staff(caller, err);
+    if (st != PARLEY_OK) {
+        return st;
+    }
+    if (agent_id == NULL || agent_id[0] == '\0') {
+        return parley_error_set(err, PARLEY_E_INVALID, "validation_failed", "agent_id: required");
+    }
+    parley_session s = {0};
+    if ((st = load_visible_session(svc, caller, session_id, &s, err)) != PARLEY_OK) {
+        return st;
+    }
+    if (s.status == PARLEY_SESSION_CLOSED) {
+        parley_session_free(&s);
+        return parley_error_set(err, PARLEY_E_CONFLICT, "conflict", "the session is closed");
+    }
+    parley_agent agent = {0};
+    st = svc->repo->ops->agent_get(svc->repo, agent_id, &agent, err);
+    bool usable = st == PARLEY_OK && agent.active;
+    parley_agent_free(&agent);
+    if (!usable) {
+        parley_session_free(&s);
+        return st != PARLEY_OK && st != PARLEY_E_NOT_FOUND
+                   ? st
+                   : parley_error_set(err, PARLEY_E_NOT_FOUND, "not_found", "no such agent");
+    }
+    snprintf(s.agent_id, sizeof s.agent_id, "%s", agent_id);
+    s.status = PARLEY_SESSION_ACTIVE;
+    s.updated_at = parley_now_ms();
+    st = svc->repo->ops->session_update(svc->repo, &s, err);
+    if (st == PARLEY_OK) {
+        st = emit_session_event(svc, PARLEY_EVENT_SESSION_UPDATED, &s, err);
+    }
+    if (st != PARLEY_OK) {
+        parley_session_free(&s);
+        return st;
+    }
+    *out = s;
+    return PARLEY_OK;
+}
+
+parley_status parley_chat_close(parley_chat_service *svc, const parley_participant *caller,
+                                const char *session_id, parley_session *out, parley_error *err) {
+    parley_session s = {0};
+    parley_status st = load_visible_session(svc, caller, session_id, &s, err);
+    if (st != PARLEY_OK) {
+        return st;
+    }
+    if (s.status != PARLEY_SESSION_CLOSED) {
+        s.status = PARLEY_SESSION_CLOSED;
+        s.updated_at = parley_now_ms();
+        st = svc->repo->ops->session_update(svc->repo, &s, err);
+        if (st == PARLEY_OK) {
+            st = emit_session_event(svc, PARLEY_EVENT_SESSION_UPDATED, &s, err);
+        }
+    }
+    if (st != PARLEY_OK) {
+        parley_session_free(&s);
+        return st;
+    }
+    *out = s;
+    return PARLEY_OK;
+}
+
+static parley_status check_message_input(const parley_chat_service *svc,
+                                         const parley_message_input *in, parley_message_type *type,
+                                         parley_error *err) {
+    if (in->content != NULL && (int64_t)strlen(in->content) > svc->config->max_message_bytes) {
+        return parley_error_set(err, PARLEY_E_TOO_LARGE, "payload_too_large",
+                                "content: at most %lld bytes",
+                                (long long)svc->config->max_message_bytes);
+    }
+    parley_status st = parley_check_text("content", in->content, true, 1, SIZE_MAX, err);
+    if (st == PARLEY_OK) {
+        st = parley_check_text("client_msg_id", in->client_msg_id, false, 1,
+                               CLIENT_MSG_ID_MAX_CHARS, err);
+    }
+    if (st != PARLEY_OK) {
+        return st;
+    }
+    *type = PARLEY_MESSAGE_TEXT;
+    if (in->type != NULL && !parley_message_type_from_name(in->type, type)) {
+        return parley_error_set(err, PARLEY_E_INVALID, "validation_failed",
+                                "type: must be text, image or file");
+    }
+    return PARLEY_OK;
+}
+
+/* A retry of an already stored send returns the stored message itself. */
+static parley_status find_previous_send(parley_chat_service *svc, const parley_participant *caller,
+                                        const char *session_id, const char *client_msg_id,
+                                        parley_message *out, bool *found, parley_error *err) {
+    *found = false;
+    if (client_msg_id == NULL) {
+        return PARLEY_OK;
+    }
+    parley_status st = svc->repo->ops->message_find_by_client_id(
+        svc->repo, parley_participant_kind_of(caller), caller->id, client_msg_id, out, err);
+    if (st == PARLEY_E_NOT_FOUND) {
+        parley_error_clear(err);
+        return PARLEY_OK;
+    }
+    if (st != PARLEY_OK) {
+        return st;
+    }
+    if (strcmp(out->session_id, session_id) != 0) {
+        parley_message_free(out);
+        return parley_error_set(err, PARLEY_E_CONFLICT, "conflict",
+                                "client_msg_id was already used in another session");
+    }
+    *found = true;
+    return PARLEY_OK;
+}
+
+/* Runs the session's strategy chain over the draft message. */
+static parley_status apply_strategies(parley_chat_service *svc, const parley_participant *caller,
+                                      const parley_session *session, parley_message *draft,
+                                      parley_error *err) {
+    parley_strategy *chain = NULL;
+    parley_status st =
+        parley_strategy_chain_build(svc->strategies, session->strategies_json, &chain, err);
+    if (st != PARLEY_OK || chain == NULL) {
+        return st;
+    }
+    json_t *meta = json_object();
+    if (meta == NULL) {
+        parley_strategy_chain_free(chain);
+        return nomem(err);
+    }
+    parley_strategy_context ctx = {
+        .message = draft, .meta = meta, .session = session, .sender = caller};
+    parley_strategy_result result = parley_strategy_chain_run(chain, &ctx, err);
+    parley_strategy_chain_free(chain);
+    if (result == PARLEY_STRATEGY_REJECT) {
+        json_decref(meta);
+        if (err != NULL && err->status == PARLEY_OK) {
+            parley_error_set(err, PARLEY_E_REJECTED, "rejected", "a strategy refused the message");
+        }
+        return err != NULL ? err->status : PARLEY_E_REJECTED;
+    }
+    if (json_object_size(meta) > 0) {
+        draft->meta_json = json_dumps(meta, JSON_COMPACT);
+        if (draft->meta_json == NULL) {
+            json_decref(meta);
+            return nomem(err);
+        }
+    }
+    json_decref(meta);
+    return draft->content != NULL && draft->content[0] != '\0'
+               ? PARLEY_OK
+               : parley_error_set(err, PARLEY_E_REJECTED, "rejected",
+                                  "the message was empty after processing");
+}
+
+parley_status parley_chat_send(parley_chat_service *svc, const parley_participant *caller,
+                               const char *session_id, const parley_message_input *in,
+                               parley_message *out, bool *duplicate, parley_error *err) {
+    parley_message_type type;
+    parley_status st = check_message_input(svc, in, &type, err);
+    *duplicate = false;
+    if (st != PARLEY_OK) {
+        return st;
+    }
+    parley_session session = {0};
+    if ((st = load_visible_session(svc, caller, session_id, &session, err)) != PARLEY_OK) {
+        return st;
+    }
+    if (!caller->ops->can_send_to_session(caller, &session)) {
+        parley_session_free(&session);
+        return parley_error_set(err, PARLEY_E_FORBIDDEN, "forbidden",
+                                "not allowed to write to this session");
+    }
+    st = find_previous_send(svc, caller, session.id, in->client_msg_id, out, duplicate, err);
+    if (st != PARLEY_OK || *duplicate) {
+        parley_session_free(&session);
+        return st;
+    }
+    if (session.status == PARLEY_SESSION_CLOSED) {
+        parley_session_free(&session);
+        return parley_error_set(err, PARLEY_E_CONFLICT, "conflict", "the session is closed");
+    }
+    parley_message m = {0};
+    parley_id_new("msg", m.id);
+    snprintf(m.session_id, sizeof m.session_id, "%s", session.id);
+    m.sender_kind = parley_participant_kind_of(caller);
+    snprintf(m.sender_id, sizeof m.sender_id, "%s", caller->id);
+    m.type = type;
+    m.content = strdup(in->content);
+    m.client_msg_id = in->client_msg_id != NULL ? strdup(in->client_msg_id) : NULL;
+    if (m.content == NULL || (in->client_msg_id != NULL && m.client_msg_id == NULL)) {
+        st = nomem(err);
+    }
+    if (st == PARLEY_OK) {
+        st = apply_strategies(svc, caller, &session, &m, err);
+    }
+    /* seq is taken in the same transaction that stores the message, so it
+     * is gapless: a rollback gives the number back. */
+    if (st == PARLEY_OK) {
+        st = svc->repo->ops->session_next_seq(svc->repo, session.id, &m.seq, err);
+    }
+    if (st == PARLEY_OK) {
+        m.created_at = parley_now_ms();
+        st = svc->repo->ops->message_insert(svc->repo, &m, err);
+    }
+    if (st == PARLEY_OK && is_staff(caller) && session.status == PARLEY_SESSION_WAITING) {
+        /* the first agent to answer a waiting customer takes the chat */
+        snprintf(session.agent_id, sizeof session.agent_id, "%s", caller->id);
+        session.status = PARLEY_SESSION_ACTIVE;
+        session.updated_at = m.created_at;
+        st = svc->repo->ops->session_update(svc->repo, &session, err);
+        if (st == PARLEY_OK) {
+            session.last_seq = m.seq;
+            st = emit_session_event(svc, PARLEY_EVENT_SESSION_UPDATED, &session, err);
+        }
+    }
+    if (st == PARLEY_OK) {
+        json_t *frame = json_pack("{s:s, s:s, s:o}", "type", "message.created", "session_id",
+                                  session.id, "message", parley_message_to_json(&m));
+        st = frame == NULL ? nomem(err)
+                           : parley_event_emit(&svc->events, PARLEY_EVENT_MESSAGE_CREATED,
+                                               PARLEY_AUDIENCE_SUBSCRIBERS, session.id,
+                                               session.customer_id, m.seq, frame, err);
+    }
+    parley_session_free(&session);
+    if (st != PARLEY_OK) {
+        parley_message_free(&m);
+        return st;
+    }
+    *out = m;
+    return PARLEY_OK;
+}
+
+parley_status parley_chat_history(parley_chat_service *svc, const parley_participant *caller,
+                                  const char *session_id, const parley_message_range *range,
+                                  parley_message_list *out, parley_error *err) {
+    parley_session session = {0};
+    parley_status st = load_visible_session(svc, caller, session_id, &session, err);
+    if (st != PARLEY_OK) {
+        return st;
+    }
+    parley_session_free(&session);
+    return svc->repo->ops->message_list(svc->repo, session_id, range, out, err);
+}
+
+parley_status parley_chat_create_ticket(parley_chat_service *svc, const parley_participant *caller,
+                                        const char *session_id, const char *issue_description,
+                                        parley_ticket *out, parley_error *err) {
+    parley_status st;
+    if ((st = require_staff(caller, err)) != PARLEY_OK ||
+        (st = parley_check_text("session_id", session_id, true, 1, PARLEY_ID_SIZE, err)) !=
+            PARLEY_OK ||
+        (st = parley_check_text("issue_description", issue_description, true, 1, ISSUE_MAX_CHARS,
+                                err)) != PARLEY_OK) {
+        return st;
+    }
+    parley_session session = {0};
+    if ((st = load_visible_session(svc, caller, session_id, &session, err)) != PARLEY_OK) {
+        return st;
+    }
+    parley_session_free(&session);
+    parley_ticket t = {0};
+    parley_id_new("tkt", t.id);
+    snprintf(t.session_id, sizeof t.session_id, "%s", session_id);
+    snprintf(t.agent_id, sizeof t.agent_id, "%s", caller->id);
+    t.issue_description = strdup(issue_description);
+    t.status = PARLEY_TICKET_OPEN;
+    t.created_at = t.updated_at = parley_now_ms();
+    st = t.issue_description == NULL ? nomem(err)
+                                     : svc->repo->ops->ticket_insert(svc->repo, &t, err);
+    if (st == PARLEY_OK) {
+        st = emit_ticket_event(svc, &t, err);
+    }
+    if (st != PARLEY_OK) {
+        parley_ticket_free(&t);
+        return st;
+    }
+    *out = t;
+    return PARLEY_OK;
+}
+
+/* Loads a ticket the caller may see: agents any, customers those of their
+ * own sessions (others answer not_found). */
+static parley_status load_visible_ticket(parley_chat_service *svc, const parley_participant *caller,
+                                         const char *ticket_id, parley_ticket *out,
+                                         parley_error *err) {
+    parley_status st = svc->repo->ops->ticket_get(svc->repo, ticket_id, out, err);
+    if (st == PARLEY_OK && !is_staff(caller)) {
+        parley_session session = {0};
+        parley_error ignored = {0};
+        st = load_visible_session(svc, caller, out->session_id, &session, &ignored);
+        parley_session_free(&session);
+        if (st == PARLEY_E_FORBIDDEN) {
+            *err = ignored;
+        }
+        if (st != PARLEY_OK) {
+            parley_ticket_free(out);
+        }
+    }
+    if (st == PARLEY_E_NOT_FOUND) {
+        return parley_error_set(err, PARLEY_E_NOT_FOUND, "not_found", "no such ticket");
+    }
+    return st;
+}
+
+parley_status parley_chat_get_ticket(parley_chat_service *svc, const parley_participant *caller,
+                                     const char *ticket_id, parley_ticket *out, parley_error *err) {
+    return load_visible_ticket(svc, caller, ticket_id, out, err);
+}
+
+parley_status parley_chat_list_tickets(parley_chat_service *svc, const parley_participant *caller,
+                                       parley_ticket_filter *filter, parley_ticket_list *out,
+                                       char *next_cursor, size_t next_cursor_size,
+                                       parley_error *err) {
+    switch (parley_participant_kind_of(caller)) {
+    case PARLEY_PARTICIPANT_CUSTOMER:
+        snprintf(filter->customer_id, sizeof filter->customer_id, "%s", caller->id);
+        break;
+    case PARLEY_PARTICIPANT_AGENT:
+        break;
+    default:
+        return parley_error_set(err, PARLEY_E_FORBIDDEN, "forbidden",
+                                "not allowed to list tickets");
+    }
+    return svc->repo->ops->ticket_list(svc->repo, filter, out, next_cursor, next_cursor_size, err);
+}
+
+bool parley_ticket_transition_allowed(parley_ticket_status from, parley_ticket_status to) {
+    switch (from) {
+    case PARLEY_TICKET_OPEN:
+        return to == PARLEY_TICKET_IN_PROGRESS || to == PARLEY_TICKET_RESOLVED;
+    case PARLEY_TICKET_IN_PROGRESS:
+        return to == PARLEY_TICKET_RESOLVED || to == PARLEY_TICKET_OPEN;
+    case PARLEY_TICKET_RESOLVED:
+        return to == PARLEY_TICKET_OPEN;
+    }
+    return false;
+}
+
+parley_status parley_chat_update_ticket(parley_chat_service *svc, const parley_participant *caller,
+                                        const char *ticket_id, const char *status,
+                                        parley_ticket *out, parley_error *err) {
+    parley_status st = require_staff(caller, err);
+    if (st != PARLEY_OK) {
+        return st;
+    }
+    parley_ticket_status next;
+    if (status == NULL || !parley_ticket_status_from_name(status, &next)) {
+        return parley_error_set(err, PARLEY_E_INVALID, "validation_failed",
+                                "status: must be open, in_progress or resolved");
+    }
+    parley_ticket t = {0};
+    if ((st = load_visible_ticket(svc, caller, ticket_id, &t, err)) != PARLEY_OK) {
+        return st;
+    }
+    if (t.status != next) {
+        if (!parley_ticket_transition_allowed(t.status, next)) {
+            parley_error_set(err, PARLEY_E_CONFLICT, "conflict", "a %s ticket cannot become %s",
+                             parley_ticket_status_name(t.status), parley_ticket_status_name(next));
+            parley_ticket_free(&t);
+            return PARLEY_E_CONFLICT;
+        }
+        t.status = next;
+        t.updated_at = parley_now_ms();
+        st = svc->repo->ops->ticket_update(svc->repo, &t, err);
+        if (st == PARLEY_OK) {
+            st = emit_ticket_event(svc, &t, err);
+        }
+    }
+    if (st != PARLEY_OK) {
+        parley_ticket_free(&t);
+        return st;
+    }
+    *out = t;
+    return PARLEY_OK;
+}
+
+parley_status parley_chat_submit_feedback(parley_chat_service *svc,
+                                          const parley_participant *caller, const char *session_id,
+                                          int64_t rating, const char *comment, parley_feedback *out,
+                                          parley_error *err) {
+    if (parley_participant_kind_of(caller) != PARLEY_PARTICIPANT_CUSTOMER) {
+        return parley_error_set(err, PARLEY_E_FORBIDDEN, "forbidden",
+                                "only the session's customer rates it");
+    }
+    if (rating < 1 || rating > 5) {
+        return parley_error_set(err, PARLEY_E_INVALID, "validation_failed",
+                                "rating: must be an integer from 1 to 5");
+    }
+    parley_status st = parley_check_text("comment", comment, false, 0, COMMENT_MAX_CHARS, err);
+    parley_session session = {0};
+    if (st != PARLEY_OK ||
+        (st = load_visible_session(svc, caller, session_id, &session, err)) != PARLEY_OK) {
+        return st;
+    }
+    parley_feedback f = {0};
+    parley_id_new("fbk", f.id);
+    snprintf(f.session_id, sizeof f.session_id, "%s", session.id);
+    snprintf(f.customer_id, sizeof f.customer_id, "%s", session.customer_id);
+    parley_session_free(&session);
+    f.rating = (int)rating;
+    f.comment = comment != NULL ? strdup(comment) : NULL;
+    f.created_at = parley_now_ms();
+    if (comment != NULL && f.comment == NULL) {
+        return nomem(err);
+    }
+    st = svc->repo->ops->feedback_insert(svc->repo, &f, err);
+    if (st == PARLEY_E_CONFLICT) {
+        parley_error_set(err, PARLEY_E_CONFLICT, "conflict", "this session is already rated");
+    }
+    if (st != PARLEY_OK) {
+        parley_feedback_free(&f);
+        return st;
+    }
+    *out = f;
+    return PARLEY_OK;
+}
+
+parley_status parley_chat_get_feedback(parley_chat_service *svc, const parley_participant *caller,
+                                       const char *session_id, parley_feedback *out,
+                                       parley_error *err) {
+    parley_session session = {0};
+    parley_status st = load_visible_session(svc, caller, session_id, &session, err);
+    if (st != PARLEY_OK) {
+        return st;
+    }
+    parley_session_free(&session);
+    st = svc->repo->ops->feedback_get_by_session(svc->repo, session_id, out, err);
+    if (st == PARLEY_E_NOT_FOUND) {
+        return parley_error_set(err, PARLEY_E_NOT_FOUND, "not_found",
+                                "this session has no feedback yet");
+    }
+    return st;
+}

@@ -1,0 +1,88 @@
+/*
+ * chat_service.h - the seed's ChatService: the business rules of chat
+ * sessions, messages, tickets and feedback.
+ *
+ * Rules live here and nowhere else: the session state machine
+ * (waiting -> active -> closed), who may see and write what (asked of the
+ * participant's ops), per-session gapless seq, idempotent client_msg_id,
+ * the strategy chain, ticket transitions, one rating per session. Each call
+ * is one unit of work inside the caller's transaction; the events it emits
+ * are appended to svc->events and must be published only after commit.
+ *
+ * Threads: a service value belongs to one worker thread (its repository
+ * handle is that thread's connection). Never called on the event loop.
+ */
+#ifndef PARLEY_CHAT_SERVICE_H
+#define PARLEY_CHAT_SERVICE_H
+
+#include "core/config.h"
+#include "core/event.h"
+#include "core/participant.h"
+#include "core/repository.h"
+#include "core/strategy.h"
+
+typedef struct parley_chat_service {
+    parley_repository *repo;
+    const parley_strategy_registry *strategies;
+    const parley_config *config;
+    parley_event_queue events; /* emitted by the current unit of work */
+} parley_chat_service;
+
+typedef struct parley_message_input {
+    const char *content;
+    const char *type; /* NULL = "text" */
+    const char *client_msg_id;
+} parley_message_input;
+
+parley_status parley_chat_initiate(parley_chat_service *svc, const parley_participant *caller,
+                                   const char *topic, const char *strategies_json,
+                                   parley_session *out, parley_error *err);
+parley_status parley_chat_get_session(parley_chat_service *svc, const parley_participant *caller,
+                                      const char *session_id, parley_session *out,
+                                      parley_error *err);
+parley_status parley_chat_list_sessions(parley_chat_service *svc, const parley_participant *caller,
+                                        parley_session_filter *filter, parley_session_list *out,
+                                        char *next_cursor, size_t next_cursor_size,
+                                        parley_error *err);
+parley_status parley_chat_assign(parley_chat_service *svc, const parley_participant *caller,
+                                 const char *session_id, const char *agent_id, parley_session *out,
+                                 parley_error *err);
+parley_status parley_chat_close(parley_chat_service *svc, const parley_participant *caller,
+                                const char *session_id, parley_session *out, parley_error *err);
+
+/* Stores a message from caller (customer_send_message / agent_send_message).
+ * *duplicate is set when client_msg_id named an already stored message,
+ * which is then returned unchanged. */
+parley_status parley_chat_send(parley_chat_service *svc, const parley_participant *caller,
+                               const char *session_id, const parley_message_input *in,
+                               parley_message *out, bool *duplicate, parley_error *err);
+parley_status parley_chat_history(parley_chat_service *svc, const parley_participant *caller,
+                                  const char *session_id, const parley_message_range *range,
+                                  parley_message_list *out, parley_error *err);
+
+parley_status parley_chat_create_ticket(parley_chat_service *svc, const parley_participant *caller,
+                                        const char *session_id, const char *issue_description,
+                                        parley_ticket *out, parley_error *err);
+parley_status parley_chat_get_ticket(parley_chat_service *svc, const parley_participant *caller,
+                                     const char *ticket_id, parley_ticket *out, parley_error *err);
+parley_status parley_chat_list_tickets(parley_chat_service *svc, const parley_participant *caller,
+                                       parley_ticket_filter *filter, parley_ticket_list *out,
+                                       char *next_cursor, size_t next_cursor_size,
+                                       parley_error *err);
+parley_status parley_chat_update_ticket(parley_chat_service *svc, const parley_participant *caller,
+                                        const char *ticket_id, const char *status,
+                                        parley_ticket *out, parley_error *err);
+
+parley_status parley_chat_submit_feedback(parley_chat_service *svc,
+                                          const parley_participant *caller, const char *session_id,
+                                          int64_t rating, const char *comment, parley_feedback *out,
+                                          parley_error *err);
+parley_status parley_chat_get_feedback(parley_chat_service *svc, const parley_participant *caller,
+                                       const char *session_id, parley_feedback *out,
+                                       parley_error *err);
+
+/* Is the ticket status change allowed? (open->in_progress, open->resolved,
+ * in_progress->resolved, in_progress->open, resolved->open) */
+bool parley_ticket_transition_allowed(parley_ticket_status from, parley_ticket_status to);
+
+#endif

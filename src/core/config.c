@@ -1,0 +1,264 @@
+#include "core/config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef enum option_type { OPTION_STRING, OPTION_INT } option_type;
+
+/* One row per setting; flag "--listen" <-> variable "PARLEY_LISTEN". */
+typedef struct option_spec {
+    const char *flag;
+    const char *env;
+    option_type type;
+    size_t offset;
+    const char *default_text; /* strings: the default (NULL = unset) */
+    int64_t default_int;
+    int64_t min;
+    int64_t max;
+    const char *help;
+} option_spec;
+
+#define STR(field, flag, env, def, help)                                                           \
+    { flag, env, OPTION_STRING, offsetof(parley_config, field), def, 0, 0, 0, help }
+#define INT(field, flag, env, def, lo, hi, help)                                                   \
+    { flag, env, OPTION_INT, offsetof(parley_config, field), NULL, def, lo, hi, help }
+
+static const option_spec options[] = {
+    STR(listen, "--listen", "PARLEY_LISTEN", "127.0.0.1:8080",
+        "address to serve on, HOST:PORT (port 0 picks a free port)"),
+    STR(data_dir, "--data-dir", "PARLEY_DATA_DIR", "./parley-data",
+        "directory of the SQLite database and other data"),
+    STR(web_dir, "--web-dir", "PARLEY_WEB_DIR", PARLEY_SOURCE_DIR "/web",
+        "directory of the web pages (widget demo, agent console)"),
+    STR(default_strategies, "--default-strategies", "PARLEY_DEFAULT_STRATEGIES", "[]",
+        "JSON array: the strategy chain of sessions that name none"),
+    STR(site_secret, "--site-secret", "PARLEY_SITE_SECRET", NULL,
+        "secret for verified customer identity (HMAC-SHA256)"),
+    STR(durability, "--durability", "PARLEY_DURABILITY", "full",
+        "full: commits survive power loss; normal: survive a crash of parleyd only"),
+    STR(log_level, "--log-level", "PARLEY_LOG_LEVEL", "info", "error, warn, info or debug"),
+    INT(max_connections, "--max-connections", "PARLEY_MAX_CONNECTIONS", 10000, 1, 1000000,
+        "open connections at most; more are answered 503"),
+    INT(max_header_bytes, "--max-header-bytes", "PARLEY_MAX_HEADER_BYTES", 16384, 1024, 1048576,
+        "request line and headers at most; more are answered 431"),
+    INT(max_body_bytes, "--max-body-bytes", "PARLEY_MAX_BODY_BYTES", 1048576, 1024, 1073741824,
+        "request body at most; more are answered 413"),
+    INT(max_message_bytes, "--max-message-bytes", "PARLEY_MAX_MESSAGE_BYTES", 16384, 16, 1048576,
+        "message content at most (UTF-8 bytes); more are answered 413"),
+    INT(ws_max_frame_bytes, "--ws-max-frame-bytes", "PARLEY_WS_MAX_FRAME_BYTES", 65536, 125,
+        16777216, "WebSocket frame payload at most; more close the socket with 1009"),
+    INT(ws_max_message_bytes, "--ws-max-message-bytes", "PARLEY_WS_MAX_MESSAGE_BYTES", 65536, 125,
+        16777216, "WebSocket message (all fragments) at most; more close with 1009"),
+    INT(ws_max_pending_bytes, "--ws-max-pending-bytes", "PARLEY_WS_MAX_PENDING_BYTES", 8388608,
+        65536, 1073741824, "unsent output per WebSocket at most; a slower client is closed (1008)"),
+    INT(ws_ping_interval_ms, "--ws-ping-interval-ms", "PARLEY_WS_PING_INTERVAL_MS", 30000, 100,
+        3600000, "ping an idle WebSocket this often; two unanswered pings close it"),
+    INT(idle_timeout_ms, "--idle-timeout-ms", "PARLEY_IDLE_TIMEOUT_MS", 60000, 100, 3600000,
+        "close an idle keep-alive HTTP connection after this long"),
+    INT(request_timeout_ms, "--request-timeout-ms", "PARLEY_REQUEST_TIMEOUT_MS", 30000, 100,
+        3600000, "a started request must arrive whole within this time (408)"),
+    INT(shutdown_timeout_ms, "--shutdown-timeout-ms", "PARLEY_SHUTDOWN_TIMEOUT_MS", 10000, 0,
+        600000, "on SIGTERM, wait at most this long for in-flight requests"),
+    INT(worker_threads, "--worker-threads", "PARLEY_WORKER_THREADS", 2, 1, 64,
+        "database reader threads (one more thread does all writes, in batches)"),
+    INT(batch_max, "--batch-max", "PARLEY_BATCH_MAX", 256, 1, 100000,
+        "write requests committed together in one transaction at most"),
+    INT(token_idle_timeout_s, "--token-idle-timeout-s", "PARLEY_TOKEN_IDLE_TIMEOUT_S", 604800, 60,
+        31536000, "a token unused this long stops working"),
+    INT(token_lifetime_s, "--token-lifetime-s", "PARLEY_TOKEN_LIFETIME_S", 2592000, 60, 315360000,
+        "a token stops working this long after it was issued"),
+    INT(password_memlimit_kib, "--password-memlimit-kib", "PARLEY_PASSWORD_MEMLIMIT_KIB", 65536,
+        19456, 4194304, "argon2id memory per password hash (KiB)"),
+};
+
+#define OPTION_COUNT (sizeof options / sizeof options[0])
+
+static char **string_slot(parley_config *cfg, const option_spec *o) {
+    return (char **)(void *)((char *)cfg + o->offset);
+}
+
+static int64_t *int_slot(parley_config *cfg, const option_spec *o) {
+    return (int64_t *)(void *)((char *)cfg + o->offset);
+}
+
+void parley_config_defaults(parley_config *cfg) {
+    memset(cfg, 0, sizeof *cfg);
+    for (size_t i = 0; i < OPTION_COUNT; i++) {
+        const option_spec *o = &options[i];
+        if (o->type == OPTION_STRING) {
+            *string_slot(cfg, o) = o->default_text != NULL ? strdup(o->default_text) : NULL;
+        } else {
+            *int_slot(cfg, o) = o->default_int;
+        }
+    }
+}
+
+void parley_config_free(parley_config *cfg) {
+    for (size_t i = 0; i < OPTION_COUNT; i++) {
+        if (options[i].type == OPTION_STRING) {
+            free(*string_slot(cfg, &options[i]));
+            *string_slot(cfg, &options[i]) = NULL;
+        }
+    }
+}
+
+static parley_status set_value(parley_config *cfg, const option_spec *o, const char *source,
+                               const char *value, parley_error *err) {
+    if (o->type == OPTION_STRING) {
+        char *copy = strdup(value);
+        if (copy == NULL) {
+            return parley_error_set(err, PARLEY_E_NOMEM, NULL, "out of memory");
+        }
+        free(*string_slot(cfg, o));
+        *string_slot(cfg, o) = copy;
+        return PARLEY_OK;
+    }
+    errno = 0;
+    char *end = NULL;
+    long long n = strtoll(value, &end, 10);
+    if (errno != 0 || end == value || *end != '\0' || isspace((unsigned char)value[0])) {
+        return parley_error_set(err, PARLEY_E_INVALID, "invalid_config",
+                                "%s: \"%.40s\" is not a whole number", source, value);
+    }
+    if (n < o->min || n > o->max) {
+        return parley_error_set(err, PARLEY_E_INVALID, "invalid_config",
+                                "%s: %lld is out of range [%lld, %lld]", source, n,
+                                (long long)o->min, (long long)o->max);
+    }
+    *int_slot(cfg, o) = (int64_t)n;
+    return PARLEY_OK;
+}
+
+/* Checks that need more than one option or a fixed vocabulary. */
+static parley_status validate(const parley_config *cfg, parley_error *err) {
+    char host[256];
+    int port;
+    if (!parley_config_listen_address(cfg, host, sizeof host, &port)) {
+        return parley_error_set(err, PARLEY_E_INVALID, "invalid_config",
+                                "--listen: expected HOST:PORT with a port from 0 to 65535");
+    }
+    if (strcmp(cfg->durability, "full") != 0 && strcmp(cfg->durability, "normal") != 0) {
+        return parley_error_set(err, PARLEY_E_INVALID, "invalid_config",
+                                "--durability: expected full or normal");
+    }
+    const char *levels[] = {"error", "warn", "info", "debug"};
+    bool level_ok = false;
+    for (size_t i = 0; i < sizeof levels / sizeof levels[0]; i++) {
+        level_ok = level_ok || strcmp(cfg->log_level, levels[i]) == 0;
+    }
+    if (!level_ok) {
+        return parley_error_set(err, PARLEY_E_INVALID, "invalid_config",
+                                "--log-level: expected error, warn, info or debug");
+    }
+    if (cfg->ws_max_frame_bytes > cfg->ws_max_message_bytes) {
+        return parley_error_set(err, PARLEY_E_INVALID, "invalid_config",
+                                "--ws-max-frame-bytes may not exceed --ws-max-message-bytes");
+    }
+    if (cfg->data_dir[0] == '\0') {
+        return parley_error_set(err, PARLEY_E_INVALID, "invalid_config",
+                                "--data-dir: must not be empty");
+    }
+    return PARLEY_OK;
+}
+
+parley_status parley_config_parse(parley_config *cfg, int argc, char *const *argv, int first,
+                                  parley_env_lookup env, void *env_ctx, bool *help_requested,
+                                  parley_error *err) {
+    *help_requested = false;
+    parley_status st;
+    for (size_t i = 0; env != NULL && i < OPTION_COUNT; i++) {
+        const char *value = env(options[i].env, env_ctx);
+        if (value != NULL &&
+            (st = set_value(cfg, &options[i], options[i].env, value, err)) != PARLEY_OK) {
+            return st;
+        }
+    }
+    for (int i = first; i < argc; i++) {
+        const char *arg = argv[i];
+        if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
+            *help_requested = true;
+            continue;
+        }
+        const char *eq = strchr(arg, '=');
+        size_t name_len = eq != NULL ? (size_t)(eq - arg) : strlen(arg);
+        const option_spec *o = NULL;
+        for (size_t k = 0; k < OPTION_COUNT; k++) {
+            if (strlen(options[k].flag) == name_len &&
+                strncmp(options[k].flag, arg, name_len) == 0) {
+                o = &options[k];
+                break;
+            }
+        }
+        if (o == NULL) {
+            return parley_error_set(err, PARLEY_E_INVALID, "invalid_config",
+                                    "unknown option \"%.*s\" (see --help)",
+                                    (int)(name_len > 60 ? 60 : name_len), arg);
+        }
+        const char *value = eq != NULL ? eq + 1 : NULL;
+        if (value == NULL) {
+            if (i + 1 >= argc) {
+                return parley_error_set(err, PARLEY_E_INVALID, "invalid_config",
+                                        "%s: needs a value", o->flag);
+            }
+            value = argv[++i];
+        }
+        if ((st = set_value(cfg, o, o->flag, value, err)) != PARLEY_OK) {
+            return st;
+        }
+    }
+    return validate(cfg, err);
+}
+
+void parley_config_print_help(FILE *out) {
+    for (size_t i = 0; i < OPTION_COUNT; i++) {
+        const option_spec *o = &options[i];
+        fprintf(out, "  %s %s  (env %s)\n      %s", o->flag, o->type == OPTION_INT ? "N" : "VALUE",
+                o->env, o->help);
+        if (o->type == OPTION_INT) {
+            fprintf(out, "; default %lld, range %lld..%lld\n", (long long)o->default_int,
+                    (long long)o->min, (long long)o->max);
+        } else if (o->default_text != NULL) {
+            fprintf(out, "; default %s\n", o->default_text);
+        } else {
+            fprintf(out, "; default unset\n");
+        }
+    }
+}
+
+bool parley_config_listen_address(const parley_config *cfg, char *host, size_t host_size,
+                                  int *port) {
+    const char *colon = cfg->listen != NULL ? strrchr(cfg->listen, ':') : NULL;
+    if (colon == NULL || colon == cfg->listen) {
+        return false;
+    }
+    size_t host_len = (size_t)(colon - cfg->listen);
+    if (host_len >= host_size) {
+        return false;
+    }
+    const char *p = colon + 1;
+    if (*p == '\0' || strlen(p) > 5) {
+        return false;
+    }
+    int value = 0;
+    for (; *p != '\0'; p++) {
+        if (!isdigit((unsigned char)*p)) {
+            return false;
+        }
+        value = value * 10 + (*p - '0');
+    }
+    if (value > 65535) {
+        return false;
+    }
+    memcpy(host, cfg->listen, host_len);
+    host[host_len] = '\0';
+    /* [::1]:8080 -> ::1 */
+    if (host_len >= 2 && host[0] == '[' && host[host_len - 1] == ']') {
+        memmove(host, host + 1, host_len - 2);
+        host[host_len - 2] = '\0';
+    }
+    *port = value;
+    return true;
+}

@@ -1,0 +1,77 @@
+/*
+ * config.h - every setting of parleyd, from flags or PARLEY_* variables.
+ *
+ * Each option is one row of a table (config.c) that gives its flag, its
+ * environment variable, its type, its bounds and its help text, so --help,
+ * the environment and validation can never drift apart. Precedence: flag,
+ * then environment, then default.
+ *
+ * Ownership: a parley_config owns its strings; free with
+ * parley_config_free(). Thread-safety: filled once at start on the main
+ * thread, read-only afterwards (any thread may read).
+ */
+#ifndef PARLEY_CONFIG_H
+#define PARLEY_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "core/error.h"
+
+typedef struct parley_config {
+    char *listen;             /* HOST:PORT, default 127.0.0.1:8080 */
+    char *data_dir;           /* default ./parley-data */
+    char *web_dir;            /* static pages; default the source tree's web/ */
+    char *default_strategies; /* JSON array text, default [] */
+    char *site_secret;        /* verified customer identity; NULL = off */
+    char *durability;         /* "full" or "normal" */
+    char *log_level;          /* error, warn, info, debug */
+
+    int64_t max_connections;
+    int64_t max_header_bytes;
+    int64_t max_body_bytes;
+    int64_t max_message_bytes;
+    int64_t ws_max_frame_bytes;
+    int64_t ws_max_message_bytes;
+    int64_t ws_max_pending_bytes;
+    int64_t ws_ping_interval_ms;
+    int64_t idle_timeout_ms;
+    int64_t request_timeout_ms;
+    int64_t shutdown_timeout_ms;
+    int64_t worker_threads;
+    int64_t batch_max;
+    int64_t token_idle_timeout_s;
+    int64_t token_lifetime_s;
+    int64_t password_memlimit_kib;
+} parley_config;
+
+/* Fills cfg with the defaults. */
+void parley_config_defaults(parley_config *cfg);
+
+/* The environment lookup used by parley_config_parse: getenv in parleyd,
+ * a fake in tests and the fuzz target. */
+typedef const char *(*parley_env_lookup)(const char *name, void *ctx);
+
+/*
+ * Applies PARLEY_* variables (via env, may be NULL) and then argv[first..argc)
+ * to cfg, which must hold defaults. Accepts "--flag value" and "--flag=value".
+ * Sets *help_requested when --help is seen. Returns PARLEY_E_INVALID with a
+ * message naming the flag or variable for unknown flags, missing values,
+ * non-numbers and out-of-range values.
+ */
+parley_status parley_config_parse(parley_config *cfg, int argc, char *const *argv, int first,
+                                  parley_env_lookup env, void *env_ctx, bool *help_requested,
+                                  parley_error *err);
+
+/* Writes the option table as help text (flag, variable, default, meaning). */
+void parley_config_print_help(FILE *out);
+
+void parley_config_free(parley_config *cfg);
+
+/* Splits cfg->listen into host and port; false when malformed. */
+bool parley_config_listen_address(const parley_config *cfg, char *host, size_t host_size,
+                                  int *port);
+
+#endif

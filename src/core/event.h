@@ -1,0 +1,67 @@
+/*
+ * event.h - realtime events (message.created, session.updated, ...) and
+ * their audience.
+ *
+ * The code that emits an event decides who may receive it (the audience
+ * bits below); the delivery layer only executes that decision. Events are
+ * queued while a unit of work runs and published only after its
+ * transaction commits, so nobody ever sees an event for data that was
+ * rolled back.
+ *
+ * Ownership: a queue owns its events; an event owns its frame text.
+ * Threads: a queue is filled on a worker thread, then moved whole to the
+ * event-loop thread, which publishes and frees it.
+ */
+#ifndef PARLEY_EVENT_H
+#define PARLEY_EVENT_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/error.h"
+#include "core/model.h"
+
+typedef enum parley_event_type {
+    PARLEY_EVENT_MESSAGE_CREATED = 0,
+    PARLEY_EVENT_SESSION_CREATED,
+    PARLEY_EVENT_SESSION_UPDATED,
+    PARLEY_EVENT_TICKET_UPDATED,
+    PARLEY_EVENT_TYPING
+} parley_event_type;
+
+enum {
+    PARLEY_AUDIENCE_AGENTS = 1u << 0,      /* every connected agent and admin */
+    PARLEY_AUDIENCE_SUBSCRIBERS = 1u << 1, /* connections subscribed to session_id */
+    PARLEY_AUDIENCE_CUSTOMER = 1u << 2     /* every connection of customer_id */
+};
+
+typedef struct parley_event {
+    struct parley_event *next;
+    parley_event_type type;
+    unsigned audience;
+    char session_id[PARLEY_ID_SIZE];
+    char customer_id[PARLEY_ID_SIZE];
+    char exclude_id[PARLEY_ID_SIZE]; /* a participant not to send to ("" = none) */
+    int64_t seq;                     /* message.created: the message's seq; else 0 */
+    char *frame;                     /* the WebSocket text frame, JSON */
+    size_t frame_len;
+} parley_event;
+
+typedef struct parley_event_queue {
+    parley_event *head;
+    parley_event *tail;
+    size_t count;
+} parley_event_queue;
+
+/* Serialises frame (the reference is stolen) and appends an event. */
+parley_status parley_event_emit(parley_event_queue *queue, parley_event_type type,
+                                unsigned audience, const char *session_id, const char *customer_id,
+                                int64_t seq, json_t *frame, parley_error *err);
+
+/* Moves every event of src to the end of dst; src becomes empty. */
+void parley_event_queue_move(parley_event_queue *dst, parley_event_queue *src);
+
+void parley_event_queue_clear(parley_event_queue *queue);
+
+#endif

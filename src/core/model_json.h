@@ -1,0 +1,27 @@
+/*
+ * model_json.h - the wire form (API.md) of every model, built with jansson.
+ *
+ * Ownership: each function returns a new reference the caller owns (NULL
+ * only when out of memory). Thread-safety: any thread.
+ */
+#ifndef PARLEY_MODEL_JSON_H
+#define PARLEY_MODEL_JSON_H
+
+#include <jansson.h>
+
+#include "core/model.h"
+#include "core/participant.h"
+
+json_t *parley_customer_to_json(const parley_customer *c);
+json_t *parley_agent_to_json(const parley_agent *a);
+json_t *parley_bot_to_json(const parley_bot *b);
+json_t *parley_session_to_json(const parley_session *s);
+json_t *parley_message_to_json(const parley_message *m);
+json_t *parley_ticket_to_json(const parley_ticket *t);
+json_t *parley_feedback_to_json(const parley_feedback *f);
+/* GET /me: {type, id, name, ...kind-specific fields} */
+json_t *parley_participant_to_json(const parley_participant *p);
+/* An RFC 3339 string value for a timestamp. */
+json_t *parley_time_to_json(parley_time_ms t);
+
+#endif

@@ -1,0 +1,87 @@
+/*
+ * strategy.h - the seed's MessageProcessingStrategy: an ops table every
+ * message filter implements, chained per session in the order the session
+ * names them (curl-style {ops, next} links).
+ *
+ * A strategy sees the message before it is stored and may pass it, modify
+ * it (replace content, add to meta) or reject it with an error that the
+ * sender receives (422 and a specific code such as "spam_detected").
+ *
+ * Ownership: the registry holds borrowed pointers to static ops tables. A
+ * chain built by parley_strategy_chain_build() is owned by the caller and
+ * freed with parley_strategy_chain_free().
+ * Threads: register strategies once at start (main thread) before workers
+ * run; afterwards the registry is read-only and shared. A chain is used by
+ * one thread at a time.
+ */
+#ifndef PARLEY_STRATEGY_H
+#define PARLEY_STRATEGY_H
+
+#include <jansson.h>
+
+#include "core/error.h"
+#include "core/model.h"
+
+typedef struct parley_participant parley_participant;
+typedef struct parley_strategy parley_strategy;
+
+typedef enum parley_strategy_result {
+    PARLEY_STRATEGY_PASS = 0,
+    PARLEY_STRATEGY_MODIFIED,
+    PARLEY_STRATEGY_REJECT
+} parley_strategy_result;
+
+/* What a strategy may look at and change. message->content may be replaced
+ * (free the old, store a malloc'd new one); meta is a JSON object whose keys
+ * are merged into the stored message. */
+typedef struct parley_strategy_context {
+    parley_message *message;
+    json_t *meta;
+    const parley_session *session;
+    const parley_participant *sender;
+} parley_strategy_context;
+
+typedef struct parley_strategy_ops {
+    const char *name;        /* as named in a session's strategies list */
+    const char *version;     /* recorded on every message it touches */
+    const char *description; /* for GET /api/v1/strategies */
+    /* config is the session's entry ({"name": ..., options...}). */
+    parley_status (*create)(const json_t *config, parley_strategy **out, parley_error *err);
+    /* On REJECT, fill err (status PARLEY_E_REJECTED or PARLEY_E_RATE_LIMITED). */
+    parley_strategy_result (*process)(parley_strategy *self, parley_strategy_context *ctx,
+                                      parley_error *err);
+    void (*destroy)(parley_strategy *self);
+} parley_strategy_ops;
+
+/* Every strategy instance starts with this. */
+struct parley_strategy {
+    const parley_strategy_ops *ops;
+    parley_strategy *next;
+};
+
+#define PARLEY_STRATEGY_REGISTRY_MAX 32
+typedef struct parley_strategy_registry {
+    const parley_strategy_ops *ops[PARLEY_STRATEGY_REGISTRY_MAX];
+    size_t count;
+} parley_strategy_registry;
+
+/* Adds ops; false when full or the name is taken. */
+bool parley_strategy_register(parley_strategy_registry *registry, const parley_strategy_ops *ops);
+const parley_strategy_ops *parley_strategy_find(const parley_strategy_registry *registry,
+                                                const char *name);
+
+/* Builds the chain from a JSON array text (NULL or "[]" gives an empty
+ * chain, *head = NULL). Unknown names or bad shapes -> PARLEY_E_INVALID. */
+parley_status parley_strategy_chain_build(const parley_strategy_registry *registry,
+                                          const char *strategies_json, parley_strategy **head,
+                                          parley_error *err);
+
+/* Runs the chain in order, stopping at the first rejection. Each step that
+ * modifies or rejects is recorded in ctx->meta["processing"] as
+ * {strategy, version, result}. Returns MODIFIED if any step modified. */
+parley_strategy_result parley_strategy_chain_run(parley_strategy *head,
+                                                 parley_strategy_context *ctx, parley_error *err);
+
+void parley_strategy_chain_free(parley_strategy *head);
+
+#endif

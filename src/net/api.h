@@ -1,0 +1,80 @@
+/*
+ * api.h - the REST handlers: each turns one HTTP request into one facade
+ * call and its JSON answer, on a worker thread.
+ *
+ * Ownership: a call owns its request, its caller and its response until the
+ * router's completion sends the response and frees the call.
+ * Threads: handlers run on worker threads inside their job; they must not
+ * touch the connection, only the call.
+ */
+#ifndef PARLEY_API_H
+#define PARLEY_API_H
+
+#include <jansson.h>
+
+#include "net/conn.h"
+#include "net/executor.h"
+
+typedef struct parley_api_call parley_api_call;
+typedef void (*parley_api_handler)(parley_api_call *call, parley_facade *facade);
+
+#define PARLEY_ROUTE_PARAM_SIZE (PARLEY_ID_SIZE * 2)
+
+struct parley_api_call {
+    parley_job job; /* first: the executor hands it back */
+    parley_conn *conn;
+    parley_http_request *req;
+    parley_api_handler handler;
+    bool needs_auth;
+    char params[2][PARLEY_ROUTE_PARAM_SIZE];
+    parley_participant *caller;
+    parley_http_response res;
+};
+
+/* Sets the response (stealing body) and job status OK. */
+void parley_api_reply_json(parley_api_call *call, int status, json_t *body);
+/* Sets an error response and the job status (a failed unit rolls back). */
+void parley_api_reply_error(parley_api_call *call, const parley_error *err);
+
+/* Handlers (api_accounts.c, api_sessions.c, api_tickets.c, api_pages.c). */
+void parley_api_login(parley_api_call *call, parley_facade *f);
+void parley_api_logout(parley_api_call *call, parley_facade *f);
+void parley_api_me(parley_api_call *call, parley_facade *f);
+void parley_api_create_agent(parley_api_call *call, parley_facade *f);
+void parley_api_list_agents(parley_api_call *call, parley_facade *f);
+void parley_api_create_bot(parley_api_call *call, parley_facade *f);
+void parley_api_create_customer(parley_api_call *call, parley_facade *f);
+
+void parley_api_create_session(parley_api_call *call, parley_facade *f);
+void parley_api_list_sessions(parley_api_call *call, parley_facade *f);
+void parley_api_get_session(parley_api_call *call, parley_facade *f);
+void parley_api_assign_session(parley_api_call *call, parley_facade *f);
+void parley_api_close_session(parley_api_call *call, parley_facade *f);
+void parley_api_send_message(parley_api_call *call, parley_facade *f);
+void parley_api_list_messages(parley_api_call *call, parley_facade *f);
+void parley_api_submit_feedback(parley_api_call *call, parley_facade *f);
+void parley_api_get_feedback(parley_api_call *call, parley_facade *f);
+
+void parley_api_create_ticket(parley_api_call *call, parley_facade *f);
+void parley_api_list_tickets(parley_api_call *call, parley_facade *f);
+void parley_api_get_ticket(parley_api_call *call, parley_facade *f);
+void parley_api_update_ticket(parley_api_call *call, parley_facade *f);
+
+void parley_api_static_file(parley_api_call *call, parley_facade *f);
+
+/* Inline (loop thread) handlers. */
+void parley_api_healthz(parley_conn *c, parley_http_request *req);
+void parley_api_metrics(parley_conn *c, parley_http_request *req);
+
+/* Query helpers shared by list handlers: false (and an error reply) when a
+ * value is malformed. */
+bool parley_api_query_int(parley_api_call *call, const char *name, int64_t min, int64_t max,
+                          int64_t *out, bool *present);
+
+#define PARLEY_API_DEFAULT_LIMIT 50
+#define PARLEY_API_MAX_LIMIT 200
+
+/* Reads ?limit= (default 50, clamped to 200) and ?cursor=. */
+bool parley_api_read_paging(parley_api_call *call, int *limit, char *cursor, size_t cursor_size);
+
+#endif

@@ -1,0 +1,185 @@
+/* REST handlers for sessions, messages and feedback. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/model_json.h"
+#include "net/api.h"
+#include "net/json_request.h"
+
+#define BODY(call) (call)->req->body, (call)->req->body_len
+
+static void reply_session(parley_api_call *call, parley_status st, int status, parley_session *s,
+                          const parley_error *err) {
+    if (st != PARLEY_OK) {
+        parley_api_reply_error(call, err);
+    } else {
+        parley_api_reply_json(call, status, parley_session_to_json(s));
+    }
+    parley_session_free(s);
+}
+
+void parley_api_create_session(parley_api_call *call, parley_facade *f) {
+    parley_error err = {0};
+    json_t *root = NULL;
+    parley_session_body in;
+    parley_session s = {0};
+    parley_status st = parley_decode_session(BODY(call), &root, &in, &err);
+    if (st == PARLEY_OK) {
+        st = parley_facade_initiate_chat(f, call->caller, in.topic, in.strategies_json, &s, &err);
+        free(in.strategies_json);
+    }
+    reply_session(call, st, 201, &s, &err);
+    json_decref(root);
+}
+
+void parley_api_list_sessions(parley_api_call *call, parley_facade *f) {
+    parley_error err = {0};
+    parley_session_filter filter = {.status = -1};
+    char status[32];
+    bool bad = false;
+    if (parley_http_query_param(call->req, "status", status, sizeof status, &bad) &&
+        status[0] != '\0') {
+        parley_session_status s;
+        if (!parley_session_status_from_name(status, &s)) {
+            bad = true;
+        }
+        filter.status = (int)s;
+    }
+    if (bad) {
+        parley_error_set(&err, PARLEY_E_INVALID, "validation_failed",
+                         "status: must be waiting, active or closed");
+        parley_api_reply_error(call, &err);
+        return;
+    }
+    if (!parley_api_read_paging(call, &filter.limit, filter.cursor, sizeof filter.cursor)) {
+        return;
+    }
+    parley_session_list list = {0};
+    char next[PARLEY_ID_SIZE * 2] = "";
+    if (parley_facade_list_sessions(f, call->caller, &filter, &list, next, sizeof next, &err) !=
+        PARLEY_OK) {
+        parley_api_reply_error(call, &err);
+        return;
+    }
+    json_t *items = json_array();
+    for (size_t i = 0; items != NULL && i < list.count; i++) {
+        json_array_append_new(items, parley_session_to_json(&list.items[i]));
+    }
+    parley_session_list_free(&list);
+    parley_api_reply_json(call, 200,
+                          json_pack("{s:o, s:o}", "sessions", items, "next_cursor",
+                                    next[0] != '\0' ? json_string(next) : json_null()));
+}
+
+void parley_api_get_session(parley_api_call *call, parley_facade *f) {
+    parley_error err = {0};
+    parley_session s = {0};
+    parley_status st = parley_facade_get_session(f, call->caller, call->params[0], &s, &err);
+    reply_session(call, st, 200, &s, &err);
+}
+
+void parley_api_assign_session(parley_api_call *call, parley_facade *f) {
+    parley_error err = {0};
+    json_t *root = NULL;
+    parley_assign_body in;
+    parley_session s = {0};
+    parley_status st =
+        call->caller->ops->is_staff(call->caller)
+            ? parley_decode_assign(BODY(call), &root, &in, &err)
+            : parley_error_set(&err, PARLEY_E_FORBIDDEN, "forbidden", "only agents may do this");
+    if (st == PARLEY_OK) {
+        st = parley_facade_assign_agent(f, call->caller, call->params[0], in.agent_id, &s, &err);
+    }
+    reply_session(call, st, 200, &s, &err);
+    json_decref(root);
+}
+
+void parley_api_close_session(parley_api_call *call, parley_facade *f) {
+    parley_error err = {0};
+    parley_session s = {0};
+    parley_status st = parley_facade_close_session(f, call->caller, call->params[0], &s, &err);
+    reply_session(call, st, 200, &s, &err);
+}
+
+void parley_api_send_message(parley_api_call *call, parley_facade *f) {
+    parley_error err = {0};
+    json_t *root = NULL;
+    parley_message_input in;
+    parley_message m = {0};
+    bool duplicate = false;
+    parley_status st = parley_decode_message(BODY(call), &root, &in, &err);
+    if (st == PARLEY_OK) {
+        st =
+            parley_facade_send_message(f, call->caller, call->params[0], &in, &m, &duplicate, &err);
+    }
+    if (st != PARLEY_OK) {
+        parley_api_reply_error(call, &err);
+    } else {
+        parley_api_reply_json(call, duplicate ? 200 : 201, parley_message_to_json(&m));
+    }
+    parley_message_free(&m);
+    json_decref(root);
+}
+
+void parley_api_list_messages(parley_api_call *call, parley_facade *f) {
+    parley_error err = {0};
+    parley_message_range range = {0};
+    int64_t value = 0;
+    bool present = false;
+    if (!parley_api_query_int(call, "after_seq", 0, INT64_MAX, &value, &present)) {
+        return;
+    }
+    range.after_seq = present ? value : 0;
+    if (!parley_api_query_int(call, "before_seq", 0, INT64_MAX, &value, &present)) {
+        return;
+    }
+    range.before_seq = present ? value : 0;
+    value = PARLEY_API_DEFAULT_LIMIT;
+    if (!parley_api_query_int(call, "limit", 1, PARLEY_API_MAX_LIMIT, &value, &present)) {
+        return;
+    }
+    range.limit = (int)value;
+    parley_message_list list = {0};
+    if (parley_facade_get_chat_history(f, call->caller, call->params[0], &range, &list, &err) !=
+        PARLEY_OK) {
+        parley_api_reply_error(call, &err);
+        return;
+    }
+    json_t *items = json_array();
+    for (size_t i = 0; items != NULL && i < list.count; i++) {
+        json_array_append_new(items, parley_message_to_json(&list.items[i]));
+    }
+    parley_message_list_free(&list);
+    parley_api_reply_json(call, 200, json_pack("{s:o}", "messages", items));
+}
+
+void parley_api_submit_feedback(parley_api_call *call, parley_facade *f) {
+    parley_error err = {0};
+    json_t *root = NULL;
+    parley_feedback_body in;
+    parley_feedback fb = {0};
+    parley_status st = parley_decode_feedback(BODY(call), &root, &in, &err);
+    if (st == PARLEY_OK) {
+        st = parley_facade_submit_feedback(f, call->caller, call->params[0], in.rating, in.comment,
+                                           &fb, &err);
+    }
+    if (st != PARLEY_OK) {
+        parley_api_reply_error(call, &err);
+    } else {
+        parley_api_reply_json(call, 201, parley_feedback_to_json(&fb));
+    }
+    parley_feedback_free(&fb);
+    json_decref(root);
+}
+
+void parley_api_get_feedback(parley_api_call *call, parley_facade *f) {
+    parley_error err = {0};
+    parley_feedback fb = {0};
+    if (parley_facade_get_feedback(f, call->caller, call->params[0], &fb, &err) != PARLEY_OK) {
+        parley_api_reply_error(call, &err);
+    } else {
+        parley_api_reply_json(call, 200, parley_feedback_to_json(&fb));
+    }
+    parley_feedback_free(&fb);
+}

@@ -1,0 +1,95 @@
+/*
+ * executor.h - runs facade calls off the event loop.
+ *
+ * One writer thread takes every batched job waiting (up to --batch-max),
+ * runs each inside its own savepoint of one transaction and commits once
+ * (group commit): many messages arriving together cost one fsync, and each
+ * job is still all-or-nothing. Only after the commit are jobs completed and
+ * their events published, so an acknowledged message is durable and no
+ * event describes rolled-back data. A pool of concurrent threads runs the
+ * other jobs (reads, and slow password work that must not stall the
+ * writer) one at a time, each statement in autocommit.
+ *
+ * Every thread owns one repository handle and one facade.
+ *
+ * Threads: parley_executor_submit() and the callbacks `done` and `publish`
+ * run on the event-loop thread; `run` runs on a worker thread.
+ * Ownership: the submitter owns the job memory until `done` has run.
+ */
+#ifndef PARLEY_EXECUTOR_H
+#define PARLEY_EXECUTOR_H
+
+#include <stdbool.h>
+#include <uv.h>
+
+#include "core/chat_facade.h"
+#include "core/event.h"
+
+typedef struct parley_job parley_job;
+typedef struct parley_executor parley_executor;
+
+typedef enum parley_job_kind {
+    PARLEY_JOB_BATCHED = 0, /* state changes: writer thread, group commit */
+    PARLEY_JOB_CONCURRENT   /* reads and slow work: any pool thread */
+} parley_job_kind;
+
+/* Runs on a worker thread; must set job->status (PARLEY_OK keeps the unit's
+ * writes, anything else rolls them back). */
+typedef void (*parley_job_run_fn)(parley_job *job, parley_facade *facade);
+/* Runs on the loop thread after commit (or failure). */
+typedef void (*parley_job_done_fn)(parley_job *job);
+
+struct parley_job {
+    parley_job *next; /* executor's queue link */
+    parley_job_kind kind;
+    parley_job_run_fn run;
+    parley_job_done_fn done;
+    parley_status status;
+    /* set when the batch's commit failed after run() reported success:
+     * done() must then answer "unavailable" instead of the prepared result */
+    bool commit_failed;
+    parley_event_queue events;
+};
+
+/* Called on the loop thread for each committed event, before the job's done(). */
+typedef void (*parley_publish_fn)(void *ctx, const parley_event *event);
+
+typedef struct parley_executor_options {
+    const char *database_path;
+    bool durable;
+    int concurrent_threads;
+    int batch_max;
+    const parley_strategy_registry *strategies;
+    const parley_config *config;
+    parley_publish_fn publish;
+    void *publish_ctx;
+} parley_executor_options;
+
+parley_status parley_executor_start(uv_loop_t *loop, const parley_executor_options *options,
+                                    parley_executor **out, parley_error *err);
+
+/* Queues a job. Returns PARLEY_E_UNAVAILABLE (and never calls done) once
+ * the executor is stopping. */
+parley_status parley_executor_submit(parley_executor *ex, parley_job *job);
+
+/* Jobs queued or running, not yet completed. */
+size_t parley_executor_in_flight(const parley_executor *ex);
+
+/* Lets running and queued jobs finish, joins the threads and closes the
+ * repositories; completions still pending are delivered by the loop before
+ * the async handle closes. Call from the loop thread. */
+void parley_executor_stop(parley_executor *ex);
+
+/* Frees the executor once the loop has closed its handle. */
+void parley_executor_free(parley_executor *ex);
+
+/* Counters for /metrics (read racily, fine for monitoring). */
+typedef struct parley_executor_stats {
+    unsigned long long batches;
+    unsigned long long batched_jobs;
+    unsigned long long commit_failures;
+    unsigned long long max_batch;
+} parley_executor_stats;
+void parley_executor_get_stats(const parley_executor *ex, parley_executor_stats *out);
+
+#endif

@@ -1,0 +1,109 @@
+/*
+ * json_request.h - decodes request bodies and WebSocket frames (JSON, via
+ * jansson) into the core's input structs, checking JSON types only; the
+ * services check values.
+ *
+ * Ownership: each decoder parses into *root, which the caller must
+ * json_decref(); the decoded struct's strings point into *root and live as
+ * long as it does. Threads: any.
+ * Errors: not JSON -> invalid_json; JSON of the wrong shape or type ->
+ * validation_failed naming the field.
+ */
+#ifndef PARLEY_JSON_REQUEST_H
+#define PARLEY_JSON_REQUEST_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/account_service.h"
+#include "core/chat_service.h"
+
+/* Parses body as a JSON object. */
+parley_status parley_json_parse_object(const char *body, size_t len, json_t **root,
+                                       parley_error *err);
+
+/* Optional/required typed fields; a present JSON null counts as absent. */
+parley_status parley_json_string(json_t *obj, const char *name, bool required, const char **out,
+                                 parley_error *err);
+parley_status parley_json_integer(json_t *obj, const char *name, bool required, int64_t *out,
+                                  bool *present, parley_error *err);
+
+typedef struct parley_login_body {
+    const char *email;
+    const char *password;
+} parley_login_body;
+
+typedef struct parley_session_body {
+    const char *topic;
+    char *strategies_json; /* heap (re-serialised) or NULL; caller frees */
+} parley_session_body;
+
+typedef struct parley_assign_body {
+    const char *agent_id;
+} parley_assign_body;
+
+typedef struct parley_ticket_body {
+    const char *session_id;
+    const char *issue_description;
+} parley_ticket_body;
+
+typedef struct parley_ticket_patch_body {
+    const char *status;
+} parley_ticket_patch_body;
+
+typedef struct parley_feedback_body {
+    int64_t rating;
+    const char *comment;
+} parley_feedback_body;
+
+typedef struct parley_bot_body {
+    const char *name;
+} parley_bot_body;
+
+parley_status parley_decode_login(const char *body, size_t len, json_t **root,
+                                  parley_login_body *out, parley_error *err);
+parley_status parley_decode_agent(const char *body, size_t len, json_t **root,
+                                  parley_agent_input *out, parley_error *err);
+parley_status parley_decode_customer(const char *body, size_t len, json_t **root,
+                                     parley_customer_input *out, parley_error *err);
+parley_status parley_decode_session(const char *body, size_t len, json_t **root,
+                                    parley_session_body *out, parley_error *err);
+parley_status parley_decode_assign(const char *body, size_t len, json_t **root,
+                                   parley_assign_body *out, parley_error *err);
+parley_status parley_decode_message(const char *body, size_t len, json_t **root,
+                                    parley_message_input *out, parley_error *err);
+parley_status parley_decode_ticket(const char *body, size_t len, json_t **root,
+                                   parley_ticket_body *out, parley_error *err);
+parley_status parley_decode_ticket_patch(const char *body, size_t len, json_t **root,
+                                         parley_ticket_patch_body *out, parley_error *err);
+parley_status parley_decode_feedback(const char *body, size_t len, json_t **root,
+                                     parley_feedback_body *out, parley_error *err);
+parley_status parley_decode_bot(const char *body, size_t len, json_t **root, parley_bot_body *out,
+                                parley_error *err);
+
+/* A client WebSocket frame. */
+typedef enum parley_ws_frame_type {
+    PARLEY_WS_SUBSCRIBE = 0,
+    PARLEY_WS_UNSUBSCRIBE,
+    PARLEY_WS_MESSAGE_SEND,
+    PARLEY_WS_TYPING,
+    PARLEY_WS_PING
+} parley_ws_frame_type;
+
+typedef struct parley_ws_frame {
+    parley_ws_frame_type type;
+    const char *session_id;
+    int64_t after_seq;
+    parley_message_input message; /* message.send */
+} parley_ws_frame;
+
+/* Decodes a frame. The frame's client_msg_id (when it is a string) is
+ * copied to client_msg_id_out even on error, so the error reply can echo it. */
+#define PARLEY_CLIENT_MSG_ID_COPY_SIZE 129
+parley_status parley_decode_ws_frame(const char *text, size_t len, json_t **root,
+                                     parley_ws_frame *out,
+                                     char client_msg_id_out[PARLEY_CLIENT_MSG_ID_COPY_SIZE],
+                                     parley_error *err);
+
+#endif

@@ -1,0 +1,25 @@
+/*
+ * metrics.h - counters exported at GET /metrics in Prometheus text format.
+ * Threads: updated on the loop thread (plain integers are enough: one
+ * writer), read on the loop thread when /metrics is served.
+ */
+#ifndef PARLEY_METRICS_H
+#define PARLEY_METRICS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct parley_metrics {
+    uint64_t http_requests;
+    uint64_t http_responses_by_class[6]; /* index status/100 */
+    uint64_t connections_accepted;
+    uint64_t connections_rejected;
+    uint64_t ws_connections_opened;
+    uint64_t ws_frames_received;
+    uint64_t ws_frames_sent;
+    uint64_t events_published;
+    uint64_t messages_created;
+    uint64_t ws_slow_consumer_closes;
+} parley_metrics;
+
+#endif

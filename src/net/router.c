@@ -1,0 +1,198 @@
+#include "net/router.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "net/api.h"
+#include "net/websocket.h"
+
+typedef void (*inline_handler)(parley_conn *c, parley_http_request *req);
+
+typedef struct route {
+    int method;
+    const char *pattern; /* "{}" matches one path segment */
+    parley_api_handler handler;
+    inline_handler inline_fn;
+    parley_job_kind kind;
+    bool needs_auth;
+} route;
+
+#define JOB(m, p, h, k, a)                                                                         \
+    { m, p, h, NULL, k, a }
+#define INLINE(m, p, f)                                                                            \
+    { m, p, NULL, f, PARLEY_JOB_CONCURRENT, false }
+#define B PARLEY_JOB_BATCHED
+#define C PARLEY_JOB_CONCURRENT
+
+/* Password work (login, agent creation) is concurrent so it never stalls
+ * the writer; everything that changes chat state is batched. */
+static const route routes[] = {
+    JOB(HTTP_POST, "/api/v1/auth/login", parley_api_login, C, false),
+    JOB(HTTP_POST, "/api/v1/auth/logout", parley_api_logout, C, true),
+    JOB(HTTP_GET, "/api/v1/me", parley_api_me, C, true),
+    JOB(HTTP_POST, "/api/v1/agents", parley_api_create_agent, C, true),
+    JOB(HTTP_GET, "/api/v1/agents", parley_api_list_agents, C, true),
+    JOB(HTTP_POST, "/api/v1/bots", parley_api_create_bot, B, true),
+    JOB(HTTP_POST, "/api/v1/customers", parley_api_create_customer, B, false),
+    JOB(HTTP_POST, "/api/v1/sessions", parley_api_create_session, B, true),
+    JOB(HTTP_GET, "/api/v1/sessions", parley_api_list_sessions, C, true),
+    JOB(HTTP_GET, "/api/v1/sessions/{}", parley_api_get_session, C, true),
+    JOB(HTTP_POST, "/api/v1/sessions/{}/assign", parley_api_assign_session, B, true),
+    JOB(HTTP_POST, "/api/v1/sessions/{}/close", parley_api_close_session, B, true),
+    JOB(HTTP_POST, "/api/v1/sessions/{}/messages", parley_api_send_message, B, true),
+    JOB(HTTP_GET, "/api/v1/sessions/{}/messages", parley_api_list_messages, C, true),
+    JOB(HTTP_POST, "/api/v1/sessions/{}/feedback", parley_api_submit_feedback, B, true),
+    JOB(HTTP_GET, "/api/v1/sessions/{}/feedback", parley_api_get_feedback, C, true),
+    JOB(HTTP_POST, "/api/v1/tickets", parley_api_create_ticket, B, true),
+    JOB(HTTP_GET, "/api/v1/tickets", parley_api_list_tickets, C, true),
+    JOB(HTTP_GET, "/api/v1/tickets/{}", parley_api_get_ticket, C, true),
+    JOB(HTTP_PATCH, "/api/v1/tickets/{}", parley_api_update_ticket, B, true),
+    INLINE(HTTP_GET, "/api/v1/ws", parley_ws_handle_upgrade),
+    INLINE(HTTP_GET, "/healthz", parley_api_healthz),
+    INLINE(HTTP_GET, "/metrics", parley_api_metrics),
+};
+
+#define ROUTE_COUNT (sizeof routes / sizeof routes[0])
+
+/* Matches path against pattern, capturing up to two "{}" segments. */
+static bool match(const char *pattern, const char *path, char params[2][PARLEY_ROUTE_PARAM_SIZE]) {
+    int captured = 0;
+    while (*pattern != '\0' && *path != '\0') {
+        if (pattern[0] == '{' && pattern[1] == '}') {
+            const char *end = strchr(path, '/');
+            size_t len = end != NULL ? (size_t)(end - path) : strlen(path);
+            if (len == 0 || len >= PARLEY_ROUTE_PARAM_SIZE || captured == 2) {
+                return false;
+            }
+            memcpy(params[captured], path, len);
+            params[captured][len] = '\0';
+            captured++;
+            path += len;
+            pattern += 2;
+            continue;
+        }
+        if (*pattern != *path) {
+            return false;
+        }
+        pattern++;
+        path++;
+    }
+    return *pattern == '\0' && *path == '\0';
+}
+
+static void api_run(parley_job *job, parley_facade *facade) {
+    parley_api_call *call = (parley_api_call *)job;
+    if (call->needs_auth) {
+        parley_error err = {0};
+        const char *token = parley_http_bearer_token(call->req);
+        if (parley_facade_authenticate(facade, token, &call->caller, &err) != PARLEY_OK) {
+            parley_api_reply_error(call, &err);
+            return;
+        }
+    }
+    call->handler(call, facade);
+}
+
+static void api_done(parley_job *job) {
+    parley_api_call *call = (parley_api_call *)job;
+    parley_conn *c = call->conn;
+    if (job->commit_failed) {
+        parley_http_response_free(&call->res);
+        memset(&call->res, 0, sizeof call->res);
+        parley_http_response_error_code(&call->res, 503, "unavailable",
+                                        "the change could not be stored; retry");
+    }
+    if (call->res.status == 0) {
+        parley_http_response_error_code(&call->res, 500, "internal_error", "no response");
+    }
+    parley_conn_respond(c, &call->res);
+    parley_participant_free(call->caller);
+    parley_http_request_free(call->req);
+    free(call);
+    parley_conn_unref(c);
+}
+
+static void respond_error(parley_conn *c, int status, const char *code, const char *message,
+                          const char *extra) {
+    parley_http_response res = {0};
+    parley_http_response_error_code(&res, status, code, message);
+    if (extra != NULL) {
+        snprintf(res.extra_headers, sizeof res.extra_headers, "%s", extra);
+    }
+    parley_conn_respond(c, &res);
+}
+
+static void submit(parley_conn *c, parley_http_request *req, parley_api_handler handler,
+                   parley_job_kind kind, bool needs_auth, char params[2][PARLEY_ROUTE_PARAM_SIZE]) {
+    parley_api_call *call = calloc(1, sizeof *call);
+    if (call == NULL) {
+        parley_http_request_free(req);
+        respond_error(c, 503, "unavailable", "out of memory", NULL);
+        return;
+    }
+    call->job.kind = kind;
+    call->job.run = api_run;
+    call->job.done = api_done;
+    call->conn = c;
+    call->req = req;
+    call->handler = handler;
+    call->needs_auth = needs_auth;
+    memcpy(call->params, params, sizeof call->params);
+    parley_conn_ref(c);
+    if (parley_executor_submit(c->server->executor, &call->job) != PARLEY_OK) {
+        free(call);
+        parley_http_request_free(req);
+        parley_conn_unref(c);
+        respond_error(c, 503, "unavailable", "the server is shutting down", NULL);
+    }
+}
+
+static const char *method_name(int method) {
+    return http_method_str((enum http_method)method);
+}
+
+void parley_router_dispatch(parley_conn *c, parley_http_request *req) {
+    parley_conn_note_request(c, req);
+    if (c->server->shutting_down) {
+        parley_http_request_free(req);
+        respond_error(c, 503, "unavailable", "the server is shutting down", NULL);
+        return;
+    }
+    char params[2][PARLEY_ROUTE_PARAM_SIZE] = {{0}};
+    char allow[128] = "";
+    for (size_t i = 0; i < ROUTE_COUNT; i++) {
+        const route *r = &routes[i];
+        memset(params, 0, sizeof params);
+        if (!match(r->pattern, req->path, params)) {
+            continue;
+        }
+        if (r->method != req->method) {
+            size_t used = strlen(allow);
+            snprintf(allow + used, sizeof allow - used, "%s%s", used ? ", " : "",
+                     method_name(r->method));
+            continue;
+        }
+        if (r->inline_fn != NULL) {
+            r->inline_fn(c, req);
+        } else {
+            submit(c, req, r->handler, r->kind, r->needs_auth, params);
+        }
+        return;
+    }
+    if (allow[0] != '\0') {
+        char header[160];
+        snprintf(header, sizeof header, "Allow: %s\r\n", allow);
+        parley_http_request_free(req);
+        respond_error(c, 405, "method_not_allowed", "this method is not allowed here", header);
+        return;
+    }
+    bool is_api = strncmp(req->path, "/api/", 5) == 0 || strcmp(req->path, "/api") == 0;
+    if (!is_api && req->method == HTTP_GET) {
+        memset(params, 0, sizeof params);
+        submit(c, req, parley_api_static_file, PARLEY_JOB_CONCURRENT, false, params);
+        return;
+    }
+    parley_http_request_free(req);
+    respond_error(c, 404, "not_found", "no such resource", NULL);
+}

@@ -1,0 +1,60 @@
+/*
+ * server.h - parleyd's network side: the listener, every connection, the
+ * executor and the realtime hub, on one libuv loop.
+ *
+ * Threads: everything here runs on the loop thread, except job `run`
+ * functions (executor.h). Ownership: the server owns its connections; a
+ * connection is freed only after its handles closed and no job holds it.
+ */
+#ifndef PARLEY_SERVER_H
+#define PARLEY_SERVER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "core/config.h"
+#include "core/strategy.h"
+#include "net/executor.h"
+#include "net/hub.h"
+#include "net/metrics.h"
+
+typedef struct parley_conn parley_conn;
+
+typedef struct parley_server {
+    uv_loop_t *loop;
+    const parley_config *config;
+    const parley_strategy_registry *strategies;
+    uv_tcp_t listener;
+    uv_signal_t sigterm;
+    uv_signal_t sigint;
+    uv_timer_t shutdown_timer;
+    parley_executor *executor;
+    parley_hub hub;
+    parley_metrics metrics;
+    parley_conn *conns;              /* every open connection (intrusive list) */
+    struct parley_ws *ws_flush_list; /* WebSockets with frames to write */
+    uv_check_t flush_check;          /* writes them once per loop iteration */
+    size_t conn_count;
+    bool shutting_down;
+    int64_t shutdown_started_ms;
+    char host[256];
+    int port; /* the bound port (differs from config when it was 0) */
+} parley_server;
+
+/* Migrates the database, starts workers and listens. Prints
+ * "parleyd listening on http://HOST:PORT" when ready. */
+parley_status parley_server_start(parley_server *srv, uv_loop_t *loop, const parley_config *cfg,
+                                  const parley_strategy_registry *strategies, parley_error *err);
+
+/* Graceful shutdown: stop accepting, finish in-flight requests, close
+ * connections, flush and close the database. Idempotent. */
+void parley_server_shutdown(parley_server *srv);
+
+/* Frees what outlives the loop; call after uv_run returned. */
+void parley_server_free(parley_server *srv);
+
+/* The SQLite file under the data dir. */
+void parley_server_database_path(const parley_config *cfg, char *out, size_t out_size);
+
+#endif

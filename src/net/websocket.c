@@ -1,0 +1,710 @@
+#include "net/websocket.h"
+
+#include <openssl/evp.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <wslay/wslay.h>
+
+#include "core/model_json.h"
+#include "core/validate.h"
+#include "net/api.h"
+#include "net/hub.h"
+#include "net/json_request.h"
+
+#define HISTORY_PAGE 200
+
+struct parley_ws {
+    parley_conn *conn;
+    wslay_event_context_ptr ctx;
+    parley_participant *caller;
+    parley_subscription *subs;
+    const uint8_t *feed;
+    size_t feed_len;
+    char *out; /* bytes wslay produced during one flush */
+    size_t out_len;
+    size_t out_cap;
+    struct parley_ws *next_flush;
+    bool flush_queued;
+    bool failed; /* a close was queued: ignore further frames */
+    bool detached;
+    int idle_ticks;
+};
+
+static void ws_schedule_flush(parley_ws *ws);
+
+const char *parley_ws_participant_id(const parley_ws *ws) {
+    return ws->caller->id;
+}
+
+bool parley_ws_accept_key(const char *client_key, char out[32]) {
+    static const char guid[] = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
+    char joined[128];
+    int n = snprintf(joined, sizeof joined, "%s%s", client_key, guid);
+    if (n < 0 || (size_t)n >= sizeof joined) {
+        return false;
+    }
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int digest_len = 0;
+    if (EVP_Digest(joined, (size_t)n, digest, &digest_len, EVP_sha1(), NULL) != 1) {
+        return false;
+    }
+    sodium_bin2base64(out, 32, digest, digest_len, sodium_base64_VARIANT_ORIGINAL);
+    return true;
+}
+
+/* --- wslay callbacks -------------------------------------------------------- */
+
+static ssize_t recv_cb(wslay_event_context_ptr ctx, uint8_t *buf, size_t len, int flags,
+                       void *user_data) {
+    (void)flags;
+    parley_ws *ws = user_data;
+    if (ws->feed_len == 0) {
+        wslay_event_set_error(ctx, WSLAY_ERR_WOULDBLOCK);
+        return -1;
+    }
+    size_t n = len < ws->feed_len ? len : ws->feed_len;
+    memcpy(buf, ws->feed, n);
+    ws->feed += n;
+    ws->feed_len -= n;
+    return (ssize_t)n;
+}
+
+static ssize_t send_cb(wslay_event_context_ptr ctx, const uint8_t *data, size_t len, int flags,
+                       void *user_data) {
+    (void)flags;
+    parley_ws *ws = user_data;
+    if (ws->out_len + len > ws->out_cap) {
+        size_t cap = ws->out_cap == 0 ? 4096 : ws->out_cap;
+        while (cap < ws->out_len + len) {
+            cap *= 2;
+        }
+        char *grown = realloc(ws->out, cap);
+        if (grown == NULL) {
+            wslay_event_set_error(ctx, WSLAY_ERR_NOMEM);
+            return -1;
+        }
+        ws->out = grown;
+        ws->out_cap = cap;
+    }
+    memcpy(ws->out + ws->out_len, data, len);
+    ws->out_len += len;
+    return (ssize_t)len;
+}
+
+static void fail(parley_ws *ws, uint16_t code, const char *reason) {
+    if (!ws->failed) {
+        ws->failed = true;
+        wslay_event_queue_close(ws->ctx, code, (const uint8_t *)reason, strlen(reason));
+        ws_schedule_flush(ws);
+    }
+}
+
+static void on_frame_start(wslay_event_context_ptr ctx,
+                           const struct wslay_event_on_frame_recv_start_arg *arg, void *user_data) {
+    (void)ctx;
+    parley_ws *ws = user_data;
+    ws->idle_ticks = 0;
+    if ((int64_t)arg->payload_length > ws->conn->server->config->ws_max_frame_bytes) {
+        fail(ws, WSLAY_CODE_MESSAGE_TOO_BIG, "frame too large");
+    }
+}
+
+static void send_json(parley_ws *ws, json_t *frame) {
+    char *text = frame != NULL ? json_dumps(frame, JSON_COMPACT) : NULL;
+    json_decref(frame);
+    if (text != NULL) {
+        parley_ws_send_text(ws, text, strlen(text));
+        free(text);
+    }
+}
+
+static void send_error(parley_ws *ws, const parley_error *err, const char *client_msg_id,
+                       const char *session_id) {
+    json_t *frame = json_pack("{s:s, s:{s:s, s:s}}", "type", "error", "error", "code",
+                              err->code[0] ? err->code : parley_status_code(err->status), "message",
+                              err->message);
+    if (frame != NULL && client_msg_id != NULL && client_msg_id[0] != '\0') {
+        json_object_set_new(frame, "client_msg_id", json_string(client_msg_id));
+    }
+    if (frame != NULL && session_id != NULL) {
+        json_object_set_new(frame, "session_id", json_string(session_id));
+    }
+    send_json(ws, frame);
+}
+
+/* --- catching up a subscription -------------------------------------------- */
+
+typedef struct catchup_job {
+    parley_job job;
+    parley_ws *ws;
+    parley_subscription *sub;
+    int64_t after_seq;
+    parley_error err;
+    char **frames;
+    int64_t *seqs;
+    size_t count;
+} catchup_job;
+
+static void catchup_run(parley_job *job, parley_facade *facade) {
+    catchup_job *cj = (catchup_job *)job;
+    parley_message_list list = {0};
+    parley_message_range range = {
+        .after_seq = cj->after_seq, .before_seq = 0, .limit = HISTORY_PAGE};
+    job->status = parley_facade_get_chat_history(facade, cj->ws->caller, cj->sub->session_id,
+                                                 &range, &list, &cj->err);
+    if (job->status != PARLEY_OK) {
+        return;
+    }
+    cj->frames = calloc(list.count + 1, sizeof *cj->frames);
+    cj->seqs = calloc(list.count + 1, sizeof *cj->seqs);
+    for (size_t i = 0; cj->frames != NULL && cj->seqs != NULL && i < list.count; i++) {
+        json_t *frame =
+            json_pack("{s:s, s:s, s:o}", "type", "message.created", "session_id",
+                      list.items[i].session_id, "message", parley_message_to_json(&list.items[i]));
+        cj->frames[i] = frame != NULL ? json_dumps(frame, JSON_COMPACT) : NULL;
+        json_decref(frame);
+        if (cj->frames[i] == NULL) {
+            break;
+        }
+        cj->seqs[i] = list.items[i].seq;
+        cj->count = i + 1;
+    }
+    if (cj->count != list.count) {
+        job->status = parley_error_set(&cj->err, PARLEY_E_NOMEM, NULL, "out of memory");
+    }
+    parley_message_list_free(&list);
+}
+
+static void catchup_free(catchup_job *cj) {
+    for (size_t i = 0; cj->frames != NULL && i < cj->count; i++) {
+        free(cj->frames[i]);
+    }
+    free(cj->frames);
+    free(cj->seqs);
+    free(cj);
+}
+
+static void start_catchup(parley_ws *ws, parley_subscription *sub);
+
+static void catchup_done(parley_job *job) {
+    catchup_job *cj = (catchup_job *)job;
+    parley_ws *ws = cj->ws;
+    parley_subscription *sub = cj->sub;
+    parley_conn *conn = ws->conn;
+    sub->job_running = false;
+    if (conn->closing || ws->detached) {
+        /* the connection frees its subscriptions */
+    } else if (sub->cancelled) {
+        parley_hub_unsubscribe(&conn->server->hub, &ws->subs, sub);
+    } else if (job->status != PARLEY_OK) {
+        send_error(ws, &cj->err, NULL, sub->session_id);
+        parley_hub_unsubscribe(&conn->server->hub, &ws->subs, sub);
+    } else {
+        for (size_t i = 0; i < cj->count; i++) {
+            parley_hub_deliver_caught_up(sub, cj->seqs[i], cj->frames[i], strlen(cj->frames[i]));
+        }
+        if (cj->count == HISTORY_PAGE) {
+            start_catchup(ws, sub); /* more history to send */
+        } else {
+            parley_hub_go_live(sub);
+            send_json(ws, json_pack("{s:s, s:s, s:I}", "type", "subscribed", "session_id",
+                                    sub->session_id, "last_seq", (json_int_t)sub->last_seq));
+        }
+    }
+    catchup_free(cj);
+    parley_conn_unref(conn);
+}
+
+static void start_catchup(parley_ws *ws, parley_subscription *sub) {
+    catchup_job *cj = calloc(1, sizeof *cj);
+    parley_error err = {0};
+    if (cj == NULL) {
+        parley_error_set(&err, PARLEY_E_NOMEM, NULL, "out of memory");
+        send_error(ws, &err, NULL, sub->session_id);
+        parley_hub_unsubscribe(&ws->conn->server->hub, &ws->subs, sub);
+        return;
+    }
+    cj->job.kind = PARLEY_JOB_CONCURRENT;
+    cj->job.run = catchup_run;
+    cj->job.done = catchup_done;
+    cj->ws = ws;
+    cj->sub = sub;
+    cj->after_seq = sub->last_seq;
+    parley_conn_ref(ws->conn);
+    sub->job_running = true;
+    if (parley_executor_submit(ws->conn->server->executor, &cj->job) != PARLEY_OK) {
+        sub->job_running = false;
+        parley_conn_unref(ws->conn);
+        free(cj);
+        parley_error_set(&err, PARLEY_E_UNAVAILABLE, NULL, "the server is shutting down");
+        send_error(ws, &err, NULL, sub->session_id);
+        parley_hub_unsubscribe(&ws->conn->server->hub, &ws->subs, sub);
+    }
+}
+
+static void drop_subscription(parley_ws *ws, parley_subscription *sub) {
+    if (sub->job_running) {
+        sub->cancelled = true; /* freed when its job completes */
+    } else {
+        parley_hub_unsubscribe(&ws->conn->server->hub, &ws->subs, sub);
+    }
+}
+
+/* --- message.send ------------------------------------------------------------ */
+
+typedef struct send_job {
+    parley_job job;
+    parley_ws *ws;
+    json_t *root; /* owns the decoded strings */
+    char session_id[PARLEY_ID_SIZE];
+    parley_message_input input;
+    char client_msg_id[PARLEY_CLIENT_MSG_ID_COPY_SIZE];
+    parley_error err;
+    char *reply;
+} send_job;
+
+static void send_run(parley_job *job, parley_facade *facade) {
+    send_job *sj = (send_job *)job;
+    parley_message m = {0};
+    bool duplicate = false;
+    job->status = parley_facade_send_message(facade, sj->ws->caller, sj->session_id, &sj->input, &m,
+                                             &duplicate, &sj->err);
+    if (job->status == PARLEY_OK) {
+        json_t *frame =
+            json_pack("{s:s, s:o}", "type", "ack", "message", parley_message_to_json(&m));
+        if (frame != NULL && m.client_msg_id != NULL) {
+            json_object_set_new(frame, "client_msg_id", json_string(m.client_msg_id));
+        }
+        if (frame != NULL && duplicate) {
+            json_object_set_new(frame, "duplicate", json_true());
+        }
+        sj->reply = frame != NULL ? json_dumps(frame, JSON_COMPACT) : NULL;
+        json_decref(frame);
+        parley_message_free(&m);
+    }
+}
+
+static void send_done(parley_job *job) {
+    send_job *sj = (send_job *)job;
+    parley_ws *ws = sj->ws;
+    parley_conn *conn = ws->conn;
+    if (!conn->closing) {
+        if (job->commit_failed) {
+            parley_error_set(&sj->err, PARLEY_E_UNAVAILABLE, NULL,
+                             "the message could not be stored; retry with the same client_msg_id");
+        }
+        if (job->status == PARLEY_OK && sj->reply != NULL) {
+            parley_ws_send_text(ws, sj->reply, strlen(sj->reply));
+        } else {
+            if (job->status == PARLEY_OK) {
+                parley_error_set(&sj->err, PARLEY_E_NOMEM, NULL, "out of memory");
+            }
+            send_error(ws, &sj->err, sj->client_msg_id, sj->session_id);
+        }
+    }
+    free(sj->reply);
+    json_decref(sj->root);
+    free(sj);
+    parley_conn_unref(conn);
+}
+
+/* --- frames -------------------------------------------------------------------- */
+
+static void handle_frame(parley_ws *ws, const char *text, size_t len) {
+    json_t *root = NULL;
+    parley_ws_frame frame;
+    char client_msg_id[PARLEY_CLIENT_MSG_ID_COPY_SIZE];
+    parley_error err = {0};
+    if (parley_decode_ws_frame(text, len, &root, &frame, client_msg_id, &err) != PARLEY_OK) {
+        send_error(ws, &err, client_msg_id, NULL);
+        return;
+    }
+    parley_server *srv = ws->conn->server;
+    switch (frame.type) {
+    case PARLEY_WS_PING:
+        send_json(ws, json_pack("{s:s}", "type", "pong"));
+        break;
+    case PARLEY_WS_SUBSCRIBE: {
+        if (strlen(frame.session_id) >= PARLEY_ID_SIZE) {
+            parley_error_set(&err, PARLEY_E_NOT_FOUND, "not_found", "no such session");
+            send_error(ws, &err, NULL, NULL);
+            break;
+        }
+        parley_subscription *old = parley_hub_find_subscription(ws->subs, frame.session_id);
+        if (old != NULL) {
+            drop_subscription(ws, old); /* a new subscribe restarts from after_seq */
+        }
+        parley_subscription *sub =
+            parley_hub_subscribe(&srv->hub, ws, &ws->subs, frame.session_id, frame.after_seq);
+        if (sub == NULL) {
+            parley_error_set(&err, PARLEY_E_NOMEM, NULL, "out of memory");
+            send_error(ws, &err, NULL, frame.session_id);
+            break;
+        }
+        start_catchup(ws, sub);
+        break;
+    }
+    case PARLEY_WS_UNSUBSCRIBE: {
+        parley_subscription *sub = parley_hub_find_subscription(ws->subs, frame.session_id);
+        if (sub != NULL) {
+            drop_subscription(ws, sub);
+        }
+        break;
+    }
+    case PARLEY_WS_TYPING: {
+        parley_subscription *sub = parley_hub_find_subscription(ws->subs, frame.session_id);
+        if (sub == NULL) {
+            parley_error_set(&err, PARLEY_E_INVALID, "validation_failed",
+                             "subscribe to the session before sending typing");
+            send_error(ws, &err, NULL, frame.session_id);
+            break;
+        }
+        json_t *out = json_pack(
+            "{s:s, s:s, s:{s:s, s:s}}", "type", "typing", "session_id", sub->session_id, "sender",
+            "type", parley_participant_kind_name(parley_participant_kind_of(ws->caller)), "id",
+            ws->caller->id);
+        char *textout = out != NULL ? json_dumps(out, JSON_COMPACT) : NULL;
+        json_decref(out);
+        if (textout != NULL) {
+            parley_hub_relay(&srv->hub, sub->session_id, ws, textout, strlen(textout));
+            free(textout);
+        }
+        break;
+    }
+    case PARLEY_WS_MESSAGE_SEND: {
+        send_job *sj = calloc(1, sizeof *sj);
+        if (sj == NULL || strlen(frame.session_id) >= PARLEY_ID_SIZE) {
+            free(sj);
+            parley_error_set(&err, sj == NULL ? PARLEY_E_NOMEM : PARLEY_E_NOT_FOUND,
+                             sj == NULL ? NULL : "not_found",
+                             sj == NULL ? "out of memory" : "no such session");
+            send_error(ws, &err, client_msg_id, NULL);
+            break;
+        }
+        sj->job.kind = PARLEY_JOB_BATCHED;
+        sj->job.run = send_run;
+        sj->job.done = send_done;
+        sj->ws = ws;
+        sj->root = root;
+        root = NULL; /* the job owns the strings now */
+        snprintf(sj->session_id, sizeof sj->session_id, "%s", frame.session_id);
+        sj->input = frame.message;
+        snprintf(sj->client_msg_id, sizeof sj->client_msg_id, "%s", client_msg_id);
+        parley_conn_ref(ws->conn);
+        if (parley_executor_submit(srv->executor, &sj->job) != PARLEY_OK) {
+            parley_error_set(&err, PARLEY_E_UNAVAILABLE, NULL, "the server is shutting down");
+            send_error(ws, &err, client_msg_id, frame.session_id);
+            json_decref(sj->root);
+            free(sj);
+            parley_conn_unref(ws->conn);
+        }
+        break;
+    }
+    }
+    json_decref(root);
+}
+
+static void on_msg(wslay_event_context_ptr ctx, const struct wslay_event_on_msg_recv_arg *arg,
+                   void *user_data) {
+    (void)ctx;
+    parley_ws *ws = user_data;
+    ws->idle_ticks = 0;
+    if (ws->failed) {
+        return;
+    }
+    switch (arg->opcode) {
+    case WSLAY_TEXT_FRAME:
+        ws->conn->server->metrics.ws_frames_received++;
+        if (!parley_utf8_valid((const char *)arg->msg, arg->msg_length)) {
+            fail(ws, WSLAY_CODE_INVALID_FRAME_PAYLOAD_DATA, "invalid UTF-8");
+            return;
+        }
+        handle_frame(ws, (const char *)arg->msg, arg->msg_length);
+        break;
+    case WSLAY_BINARY_FRAME:
+        fail(ws, WSLAY_CODE_UNSUPPORTED_DATA, "binary frames are not supported");
+        break;
+    default:
+        break; /* ping, pong and close are handled by wslay */
+    }
+}
+
+/* --- output ---------------------------------------------------------------------- */
+
+void parley_ws_send_text(parley_ws *ws, const char *text, size_t len) {
+    parley_conn *conn = ws->conn;
+    if (conn->closing || ws->failed) {
+        return;
+    }
+    const parley_config *cfg = conn->server->config;
+    size_t pending = parley_conn_pending_bytes(conn) + wslay_event_get_queued_msg_length(ws->ctx) +
+                     parley_hub_held_bytes(ws->subs);
+    if ((int64_t)(pending + len) > cfg->ws_max_pending_bytes) {
+        conn->server->metrics.ws_slow_consumer_closes++;
+        fail(ws, WSLAY_CODE_POLICY_VIOLATION, "too slow: resume with after_seq");
+        return;
+    }
+    struct wslay_event_msg msg = {
+        .opcode = WSLAY_TEXT_FRAME, .msg = (const uint8_t *)text, .msg_length = len};
+    if (wslay_event_queue_msg(ws->ctx, &msg) == 0) {
+        conn->server->metrics.ws_frames_sent++;
+        ws_schedule_flush(ws);
+    }
+}
+
+static void ws_schedule_flush(parley_ws *ws) {
+    if (!ws->flush_queued) {
+        parley_server *srv = ws->conn->server;
+        ws->flush_queued = true;
+        ws->next_flush = srv->ws_flush_list;
+        srv->ws_flush_list = ws;
+        parley_conn_ref(ws->conn);
+    }
+}
+
+static void ws_flush(parley_ws *ws) {
+    parley_conn *conn = ws->conn;
+    if (conn->closing) {
+        return;
+    }
+    if (wslay_event_send(ws->ctx) != 0) {
+        parley_conn_close(conn);
+        return;
+    }
+    if (ws->out_len > 0) {
+        char *data = ws->out;
+        size_t len = ws->out_len;
+        ws->out = NULL;
+        ws->out_len = ws->out_cap = 0;
+        parley_conn_write_owned(conn, data, len);
+    }
+    /* a close was sent (ours or an answer to the peer's): the conversation is over */
+    if (wslay_event_get_close_sent(ws->ctx) ||
+        (!wslay_event_want_read(ws->ctx) && !wslay_event_want_write(ws->ctx))) {
+        parley_conn_close(conn);
+    }
+}
+
+void parley_ws_flush_all(parley_server *srv) {
+    while (srv->ws_flush_list != NULL) {
+        parley_ws *ws = srv->ws_flush_list;
+        srv->ws_flush_list = ws->next_flush;
+        ws->next_flush = NULL;
+        ws->flush_queued = false;
+        parley_conn *conn = ws->conn;
+        ws_flush(ws);
+        parley_conn_unref(conn);
+    }
+}
+
+void parley_ws_feed(parley_ws *ws, const uint8_t *data, size_t len) {
+    ws->feed = data;
+    ws->feed_len = len;
+    if (wslay_event_recv(ws->ctx) != 0) {
+        parley_conn_close(ws->conn);
+        return;
+    }
+    ws->feed_len = 0;
+    ws_schedule_flush(ws);
+}
+
+void parley_ws_on_tick(parley_ws *ws) {
+    parley_conn *conn = ws->conn;
+    if (++ws->idle_ticks > 2) {
+        fail(ws, WSLAY_CODE_POLICY_VIOLATION, "ping timeout");
+    } else if (ws->idle_ticks > 1) {
+        struct wslay_event_msg ping = {.opcode = WSLAY_PING, .msg = NULL, .msg_length = 0};
+        wslay_event_queue_msg(ws->ctx, &ping);
+        ws_schedule_flush(ws);
+    }
+    parley_conn_arm_timer(conn, conn->server->config->ws_ping_interval_ms);
+}
+
+void parley_ws_on_close(parley_ws *ws) {
+    if (ws == NULL || ws->detached) {
+        return;
+    }
+    ws->detached = true;
+    parley_server *srv = ws->conn->server;
+    parley_hub_remove_connection(&srv->hub, ws);
+    /* Stop every subscription from receiving events now; the memory of those
+     * with a running job is freed when the connection is. */
+    for (parley_subscription *sub = ws->subs; sub != NULL; sub = sub->next_in_ws) {
+        parley_hub_detach(&srv->hub, sub);
+    }
+}
+
+void parley_ws_going_away(parley_ws *ws) {
+    fail(ws, WSLAY_CODE_GOING_AWAY, "server shutting down");
+}
+
+void parley_ws_free(parley_ws *ws) {
+    if (ws == NULL) {
+        return;
+    }
+    parley_subscription *sub = ws->subs;
+    while (sub != NULL) {
+        parley_subscription *next = sub->next_in_ws;
+        parley_hub_subscription_free(sub);
+        sub = next;
+    }
+    wslay_event_context_free(ws->ctx);
+    parley_participant_free(ws->caller);
+    free(ws->out);
+    free(ws);
+}
+
+/* --- the upgrade ------------------------------------------------------------------ */
+
+typedef struct upgrade_job {
+    parley_job job;
+    parley_conn *conn;
+    parley_http_request *req;
+    char *token;
+    parley_participant *caller;
+    parley_error err;
+} upgrade_job;
+
+static void upgrade_run(parley_job *job, parley_facade *facade) {
+    upgrade_job *uj = (upgrade_job *)job;
+    job->status = parley_facade_authenticate(facade, uj->token, &uj->caller, &uj->err);
+}
+
+static parley_ws *ws_create(parley_conn *c, parley_participant *caller) {
+    parley_ws *ws = calloc(1, sizeof *ws);
+    if (ws == NULL) {
+        return NULL;
+    }
+    static const struct wslay_event_callbacks callbacks = {
+        .recv_callback = recv_cb,
+        .send_callback = send_cb,
+        .on_frame_recv_start_callback = on_frame_start,
+        .on_msg_recv_callback = on_msg,
+    };
+    if (wslay_event_context_server_init(&ws->ctx, &callbacks, ws) != 0) {
+        free(ws);
+        return NULL;
+    }
+    wslay_event_config_set_max_recv_msg_length(ws->ctx,
+                                               (uint64_t)c->server->config->ws_max_message_bytes);
+    ws->conn = c;
+    ws->caller = caller;
+    return ws;
+}
+
+static void upgrade_done(parley_job *job) {
+    upgrade_job *uj = (upgrade_job *)job;
+    parley_conn *c = uj->conn;
+    parley_http_response res = {0};
+    if (c->closing) {
+        parley_participant_free(uj->caller);
+    } else if (job->status != PARLEY_OK) {
+        parley_http_response_error(&res, &uj->err);
+        res.close = true;
+        parley_conn_respond(c, &res);
+    } else {
+        char accept[32];
+        parley_ws *ws = NULL;
+        if (parley_ws_accept_key(uj->req->sec_websocket_key, accept)) {
+            ws = ws_create(c, uj->caller);
+        }
+        if (ws == NULL) {
+            parley_participant_free(uj->caller);
+            parley_http_response_error_code(&res, 503, "unavailable", "out of memory");
+            res.close = true;
+            parley_conn_respond(c, &res);
+        } else {
+            char head[256];
+            int n = snprintf(head, sizeof head,
+                             "HTTP/1.1 101 Switching Protocols\r\n"
+                             "Upgrade: websocket\r\n"
+                             "Connection: Upgrade\r\n"
+                             "Sec-WebSocket-Accept: %s\r\n\r\n",
+                             accept);
+            c->server->metrics.http_responses_by_class[1]++;
+            c->server->metrics.ws_connections_opened++;
+            parley_conn_write(c, head, (size_t)n);
+            parley_hub_add_connection(&c->server->hub, ws, uj->caller->ops->is_staff(uj->caller),
+                                      uj->caller->id);
+            parley_conn_upgraded(c, ws);
+            parley_conn_arm_timer(c, c->server->config->ws_ping_interval_ms);
+        }
+    }
+    parley_http_request_free(uj->req);
+    if (uj->token != NULL) {
+        sodium_memzero(uj->token, strlen(uj->token));
+    }
+    free(uj->token);
+    free(uj);
+    parley_conn_unref(c);
+}
+
+static bool header_has_token(const char *value, const char *token) {
+    if (value == NULL) {
+        return false;
+    }
+    size_t n = strlen(token);
+    for (const char *p = value; *p != '\0'; p++) {
+        if (strncasecmp(p, token, n) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+void parley_ws_handle_upgrade(parley_conn *c, parley_http_request *req) {
+    parley_http_response res = {0};
+    if (!req->is_upgrade || !header_has_token(req->upgrade, "websocket") ||
+        !header_has_token(req->connection, "upgrade") || req->sec_websocket_key == NULL ||
+        strlen(req->sec_websocket_key) != 24) {
+        parley_http_response_error_code(&res, 400, "bad_request",
+                                        "a WebSocket upgrade request is required");
+        res.close = true;
+    } else if (req->sec_websocket_version == NULL ||
+               strcmp(req->sec_websocket_version, "13") != 0) {
+        parley_http_response_error_code(&res, 426, "upgrade_required",
+                                        "only WebSocket version 13 is supported");
+        snprintf(res.extra_headers, sizeof res.extra_headers, "Sec-WebSocket-Version: 13\r\n");
+        res.close = true;
+    }
+    if (res.status != 0) {
+        parley_http_request_free(req);
+        parley_conn_respond(c, &res);
+        return;
+    }
+    upgrade_job *uj = calloc(1, sizeof *uj);
+    char token[256] = {0};
+    const char *bearer = parley_http_bearer_token(req);
+    if (bearer == NULL) {
+        bool too_long = false;
+        if (parley_http_query_param(req, "token", token, sizeof token, &too_long)) {
+            bearer = token;
+        }
+    }
+    if (uj == NULL) {
+        parley_http_request_free(req);
+        parley_http_response_error_code(&res, 503, "unavailable", "out of memory");
+        parley_conn_respond(c, &res);
+        return;
+    }
+    uj->job.kind = PARLEY_JOB_CONCURRENT;
+    uj->job.run = upgrade_run;
+    uj->job.done = upgrade_done;
+    uj->conn = c;
+    uj->req = req;
+    uj->token = bearer != NULL ? strdup(bearer) : NULL;
+    sodium_memzero(token, sizeof token);
+    parley_conn_ref(c);
+    if (parley_executor_submit(c->server->executor, &uj->job) != PARLEY_OK) {
+        parley_http_request_free(req);
+        free(uj->token);
+        free(uj);
+        parley_conn_unref(c);
+        parley_http_response_error_code(&res, 503, "unavailable", "the server is shutting down");
+        res.close = true;
+        parley_conn_respond(c, &res);
+    }
+}

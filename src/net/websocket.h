@@ -1,0 +1,44 @@
+/*
+ * websocket.h - the realtime endpoint GET /api/v1/ws (RFC 6455 via wslay).
+ *
+ * After the HTTP upgrade a connection carries JSON text frames: subscribe,
+ * unsubscribe, message.send, typing, ping. wslay does the framing, masking
+ * checks, ping/pong, fragment reassembly and the close handshake; this file
+ * adds the product rules: UTF-8 validation (1007), binary refused (1003),
+ * frame and message size limits (1009), slow consumers closed (1008),
+ * keep-alive pings.
+ *
+ * Threads: loop thread only. Ownership: the connection (conn.c) owns its
+ * parley_ws and frees it with parley_ws_free() when the connection is freed;
+ * the ws owns its participant and subscriptions.
+ */
+#ifndef PARLEY_WEBSOCKET_H
+#define PARLEY_WEBSOCKET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/participant.h"
+#include "net/conn.h"
+
+/* Handles GET /api/v1/ws: validates the handshake, authenticates (in a
+ * job) and upgrades, or answers the HTTP error. Takes ownership of req. */
+void parley_ws_handle_upgrade(parley_conn *c, parley_http_request *req);
+
+void parley_ws_feed(parley_ws *ws, const uint8_t *data, size_t len);
+void parley_ws_on_tick(parley_ws *ws);
+/* The connection began closing: stop receiving events. */
+void parley_ws_on_close(parley_ws *ws);
+/* Server shutdown: close with 1001. */
+void parley_ws_going_away(parley_ws *ws);
+void parley_ws_free(parley_ws *ws);
+
+/* Flushes every WebSocket with queued frames (the server calls it once per
+ * loop iteration, so many events become one write per socket). */
+void parley_ws_flush_all(parley_server *srv);
+
+/* RFC 6455 4.2.2: base64(SHA-1(key + GUID)); out holds 29+ bytes. */
+bool parley_ws_accept_key(const char *client_key, char out[32]);
+
+#endif
