@@ -1,0 +1,355 @@
+// Browser test of Parley's web pages against a real parleyd, in Debian's
+// Chromium driven by playwright-core.
+//
+//   cd tests/web && npm ci && PARLEYD=/path/to/parleyd node --test test_pages.mjs
+//
+// Environment: PARLEYD (required: the server binary), CHROMIUM (default
+// /usr/bin/chromium), PARLEY_WEB_SHOTS (directory for screenshots, default /tmp).
+
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const PARLEYD = process.env.PARLEYD;
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const SHOTS = process.env.PARLEY_WEB_SHOTS || '/tmp';
+const REPO = fileURLToPath(new URL('../..', import.meta.url));
+const WEB_DIR = path.join(REPO, 'web');
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+const ADMIN = { email: 'alice@example.com', name: 'Alice Admin', password: 'correct horse battery staple' };
+const CUSTOMER = { name: 'Carol Customer', email: 'carol@example.com' };
+const TOPIC = 'Gears slipping on my Gravel GX';
+const XSS = 'Hello <img src=x onerror=alert(1)> my gears slip';
+const REPLY = 'Hi Carol! Sorry to hear that — which gear is it?';
+const LATER = 'Are you still there? We can book a free service.';
+const TICKET = 'Check rear derailleur on Gravel GX <b>urgent</b>';
+const STEP_MS = 15000;
+
+const skip = !PARLEYD ? 'PARLEYD is not set (path to the parleyd binary)' : false;
+
+let dataDir;
+let server;
+let serverLog = '';
+let base;
+let browser;
+let customerCtx;
+let agentCtx;
+let customerPage;
+let agentPage;
+let agentToken;
+let sessionId;
+const problems = []; // console errors, page errors, CSP violations, dialogs
+let expected = []; // console errors a step provokes on purpose
+
+function shot(page, name) {
+  return page.screenshot({ path: path.join(SHOTS, `parley-web-${name}.png`), fullPage: false });
+}
+
+async function api(method, p, token, body) {
+  const headers = {};
+  if (token) headers.Authorization = 'Bearer ' + token;
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  const res = await fetch(base + p, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(10000) });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : null, headers: res.headers };
+}
+
+function watch(page, who) {
+  page.on('dialog', async (d) => {
+    problems.push(`${who}: dialog fired: ${d.type()} ${d.message()}`);
+    await d.dismiss().catch(() => {});
+  });
+  page.on('pageerror', (e) => problems.push(`${who}: page error: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() !== 'error') return;
+    const i = expected.findIndex((re) => re.test(m.text()));
+    if (i >= 0) expected.splice(i, 1); // each expected error is allowed once
+    else problems.push(`${who}: console error: ${m.text()}`);
+  });
+}
+
+function startServer() {
+  return new Promise((resolve, reject) => {
+    const child = spawn(PARLEYD, ['--listen', '127.0.0.1:0', '--data-dir', dataDir, '--web-dir', WEB_DIR,
+      '--password-memlimit-kib', '19456'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const timer = setTimeout(() => reject(new Error('parleyd did not print its address within 20 s:\n' + serverLog)), 20000);
+    let buf = '';
+    child.stdout.on('data', (d) => {
+      serverLog += d;
+      buf += d;
+      const m = buf.match(/listening on (http:\/\/127\.0\.0\.1:\d+)/);
+      if (m) { clearTimeout(timer); resolve({ child, url: m[1] }); }
+    });
+    child.stderr.on('data', (d) => { serverLog += d; });
+    child.on('exit', (code, sig) => { clearTimeout(timer); reject(new Error(`parleyd exited early (${code ?? sig}):\n${serverLog}`)); });
+    child.on('error', (e) => { clearTimeout(timer); reject(e); });
+  });
+}
+
+function stopServer() {
+  return new Promise((resolve) => {
+    if (!server || server.exitCode !== null || server.signalCode !== null) { resolve(); return; }
+    const kill = setTimeout(() => { server.kill('SIGKILL'); }, 10000);
+    server.once('exit', (code, sig) => { clearTimeout(kill); resolve({ code, sig }); });
+    server.kill('SIGTERM');
+  });
+}
+
+describe('Parley web pages in Chromium', { skip, timeout: 240000 }, () => {
+  before(async () => {
+    assert.ok(existsSync(CHROMIUM), `${CHROMIUM} not found (apt-get install chromium)`);
+    dataDir = mkdtempSync(path.join(tmpdir(), 'parley-web-'));
+    const created = spawnSync(PARLEYD, ['admin', 'create', '--data-dir', dataDir, '--email', ADMIN.email,
+      '--name', ADMIN.name, '--password', ADMIN.password, '--password-memlimit-kib', '19456'],
+    { encoding: 'utf8', timeout: 60000 });
+    assert.equal(created.status, 0, `admin create failed: ${created.stdout}${created.stderr}${created.error || ''}`);
+    const started = await startServer();
+    server = started.child;
+    server.removeAllListeners('exit');
+    base = started.url;
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: 30000 });
+    customerCtx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    agentCtx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    for (const ctx of [customerCtx, agentCtx]) {
+      ctx.setDefaultTimeout(STEP_MS);
+      await ctx.addInitScript(() => {
+        document.addEventListener('securitypolicyviolation', (e) => {
+          console.error(`CSP violation: ${e.violatedDirective} blocked ${e.blockedURI || '(inline)'}`);
+        });
+      });
+    }
+  });
+
+  after(async () => {
+    if (browser) await browser.close().catch(() => {});
+    const ended = await stopServer();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    if (ended && ended.sig === 'SIGKILL') console.error('parleyd ignored SIGTERM for 10 s');
+  });
+
+  it('serves the landing page with links to the demo and the console', async () => {
+    const page = await customerCtx.newPage();
+    watch(page, 'landing');
+    const res = await page.goto(base + '/');
+    assert.equal(res.status(), 200);
+    const csp = res.headers()['content-security-policy'] || '';
+    assert.match(csp, /script-src 'self'/, 'pages must be served with the strict CSP');
+    assert.match(await page.title(), /Parley/);
+    await page.getByRole('heading', { level: 1, name: /Live chat for customer service/ }).waitFor();
+    assert.equal(await page.getByRole('link', { name: /Open the demo shop/ }).getAttribute('href'), '/demo');
+    assert.equal(await page.getByRole('link', { name: /Open the agent console/ }).getAttribute('href'), '/console');
+    await shot(page, 'index');
+    await page.close();
+  });
+
+  it('lets a customer start a chat and send a message from the demo page', async () => {
+    customerPage = await customerCtx.newPage();
+    watch(customerPage, 'customer');
+    const res = await customerPage.goto(base + '/demo');
+    assert.equal(res.status(), 200);
+    await customerPage.getByRole('heading', { level: 1, name: 'Ride further. Smile wider.' }).waitFor();
+
+    // Keyboard: focus the launcher and open it with Enter.
+    const launcher = customerPage.getByRole('button', { name: 'Open chat' });
+    await launcher.focus();
+    await customerPage.keyboard.press('Enter');
+    const panel = customerPage.getByRole('dialog', { name: 'Acme Bikes support' });
+    await panel.waitFor();
+    assert.equal(await customerPage.locator('.parley-launcher').getAttribute('aria-expanded'), 'true');
+    assert.equal(await customerPage.locator('.parley-launcher').getAttribute('aria-label'), 'Close chat');
+    // Escape closes it and gives focus back to the launcher; click opens it again.
+    await customerPage.keyboard.press('Escape');
+    await panel.waitFor({ state: 'hidden' });
+    await customerPage.getByRole('button', { name: 'Open chat' }).click();
+    await panel.waitFor();
+
+    await panel.getByLabel('Your name').fill(CUSTOMER.name);
+    await panel.getByLabel(/Email/).fill(CUSTOMER.email);
+    await panel.getByLabel('How can we help?').fill(TOPIC);
+    await panel.getByRole('button', { name: 'Start chat' }).click();
+
+    const input = panel.getByLabel('Message', { exact: true });
+    await input.waitFor();
+    await panel.getByText('Topic: ' + TOPIC).waitFor();
+    await input.fill(XSS);
+    await input.press('Enter');
+    // Shown as the customer's own message, confirmed (it has a seq once acked).
+    const own = customerPage.locator('.parley-msg--own[data-seq]', { hasText: XSS });
+    await own.waitFor();
+    assert.equal(await customerPage.locator('.parley-msg.is-pending').count(), 0, 'no message may stay pending after the ack');
+
+    const state = await customerPage.evaluate(() => JSON.parse(localStorage.getItem('parley.widget.v1')));
+    assert.ok(state.token, 'customer token kept in localStorage');
+    assert.equal(state.customer.name, CUSTOMER.name);
+    sessionId = state.session.id;
+    assert.match(sessionId, /^ses_/);
+    assert.equal(state.lastSeq, 1);
+    assert.equal(await customerPage.locator('img[src="x"]').count(), 0);
+  });
+
+  it('shows the session to an agent, renders the message as text, and sends a reply', async () => {
+    agentPage = await agentCtx.newPage();
+    watch(agentPage, 'agent');
+    const res = await agentPage.goto(base + '/console');
+    assert.equal(res.status(), 200);
+    await agentPage.getByRole('heading', { name: 'Agent console' }).waitFor();
+    await shot(agentPage, 'console-login');
+
+    // A wrong password is refused with a visible message (Chromium logs the 401).
+    expected = [/status of 401/];
+    await agentPage.getByLabel('Email').fill(ADMIN.email);
+    await agentPage.getByLabel('Password').fill('wrong password');
+    await agentPage.getByRole('button', { name: 'Sign in' }).click();
+    await agentPage.getByRole('alert').filter({ hasText: 'Wrong email or password.' }).waitFor();
+
+    await agentPage.getByLabel('Password').fill(ADMIN.password);
+    await agentPage.getByRole('button', { name: 'Sign in' }).click();
+    await agentPage.getByText(ADMIN.name, { exact: true }).waitFor();
+    agentToken = await agentPage.evaluate(() => JSON.parse(sessionStorage.getItem('parley.console.v1')).token);
+    assert.ok(agentToken);
+    await agentPage.locator('#conn[data-state="open"]').waitFor();
+
+    const item = agentPage.locator('.session-item', { hasText: TOPIC });
+    await item.waitFor();
+    assert.match(await item.innerText(), /Waiting/);
+    await item.click();
+    await agentPage.getByRole('heading', { level: 2, name: TOPIC }).waitFor();
+
+    // The customer's message, shown literally: no <img> was created, no dialog fired.
+    const body = agentPage.locator('.msg--customer .msg-body');
+    await body.filter({ hasText: XSS }).waitFor();
+    assert.equal(await body.first().textContent(), XSS);
+    assert.equal(await agentPage.locator('img[src="x"]').count(), 0);
+    assert.equal(await agentPage.locator('.msg-log img').count(), 0);
+
+    await agentPage.getByRole('button', { name: 'Assign to me' }).click();
+    await agentPage.getByRole('button', { name: 'Assigned to you' }).waitFor();
+    assert.match(await item.innerText(), /Active/);
+    const s = await api('GET', `/api/v1/sessions/${sessionId}`, agentToken);
+    assert.equal(s.status, 200);
+    assert.equal(s.body.status, 'active');
+    const me = await api('GET', '/api/v1/me', agentToken);
+    assert.equal(s.body.agent_id, me.body.id);
+
+    const reply = agentPage.getByLabel('Reply');
+    await reply.fill(REPLY);
+    await reply.press('Enter');
+    await agentPage.locator('.msg--own[data-seq]', { hasText: REPLY }).waitFor();
+    assert.equal(await agentPage.locator('.msg.is-pending').count(), 0);
+    await shot(agentPage, 'console');
+  });
+
+  it('delivers the reply to the customer live', async () => {
+    await customerPage.locator('.parley-msg--agent', { hasText: REPLY }).waitFor();
+    await customerPage.getByText('You’re chatting with our team').waitFor();
+    assert.equal(await customerPage.locator('img[src="x"]').count(), 0);
+    await shot(customerPage, 'demo');
+  });
+
+  it('creates a ticket from the conversation and changes its status', async () => {
+    await agentPage.getByRole('button', { name: 'Create ticket' }).click();
+    const dialog = agentPage.getByRole('dialog', { name: 'Create ticket' });
+    await dialog.getByLabel('Describe the issue').fill(TICKET);
+    await dialog.getByRole('button', { name: 'Create ticket' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+
+    await agentPage.getByRole('tab', { name: 'Tickets' }).click();
+    const row = agentPage.locator('#ticket-rows tr', { hasText: TICKET });
+    await row.waitFor();
+    assert.match(await row.innerText(), new RegExp(TOPIC));
+    assert.equal(await agentPage.locator('#ticket-rows b').count(), 0, 'ticket text must not become markup');
+    const ticketId = await row.getAttribute('data-id');
+    await row.getByRole('combobox').selectOption('in_progress');
+    await row.locator('.badge', { hasText: 'In progress' }).waitFor();
+    const t = await api('GET', `/api/v1/tickets/${ticketId}`, agentToken);
+    assert.equal(t.status, 200);
+    assert.equal(t.body.status, 'in_progress');
+    assert.equal(t.body.issue_description, TICKET);
+    assert.equal(t.body.session_id, sessionId);
+    await shot(agentPage, 'console-tickets');
+    await agentPage.getByRole('tab', { name: 'Conversations' }).click();
+  });
+
+  it('shows the whole history exactly once after a reload, and what was missed while away', async () => {
+    const expectOnce = async (page, texts) => {
+      const log = page.locator('.parley-log');
+      for (const text of texts) await log.locator('li', { hasText: text }).first().waitFor();
+      const items = await log.locator('li').evaluateAll((lis) => lis.map((li) => ({ seq: li.dataset.seq, text: li.querySelector('.parley-bubble').textContent })));
+      const stored = await api('GET', `/api/v1/sessions/${sessionId}/messages?after_seq=0&limit=200`, agentToken);
+      assert.equal(stored.status, 200);
+      assert.deepEqual(items.map((i) => Number(i.seq)), stored.body.messages.map((m) => m.seq), 'rendered seqs = stored seqs, each once, in order');
+      assert.deepEqual(items.map((i) => i.text), stored.body.messages.map((m) => m.content));
+      for (const text of texts) assert.equal(items.filter((i) => i.text === text).length, 1, `"${text}" shown once`);
+    };
+
+    await customerPage.reload();
+    await customerPage.getByRole('dialog', { name: 'Acme Bikes support' }).waitFor();
+    await expectOnce(customerPage, [XSS, REPLY]);
+
+    // Leave, let the agent write, come back: the missed message arrives once.
+    await customerPage.close();
+    const reply = agentPage.getByLabel('Reply');
+    await reply.fill(LATER);
+    await reply.press('Enter');
+    await agentPage.locator('.msg--own[data-seq]', { hasText: LATER }).waitFor();
+    customerPage = await customerCtx.newPage();
+    watch(customerPage, 'customer (back)');
+    await customerPage.goto(base + '/demo');
+    await customerPage.getByRole('dialog', { name: 'Acme Bikes support' }).waitFor();
+    await expectOnce(customerPage, [XSS, REPLY, LATER]);
+    const state = await customerPage.evaluate(() => JSON.parse(localStorage.getItem('parley.widget.v1')));
+    assert.equal(state.lastSeq, 3);
+    assert.equal(await customerPage.locator('img[src="x"]').count(), 0);
+  });
+
+  it('lets the agent close the session and the customer rate it', async () => {
+    await agentPage.getByRole('button', { name: 'Close', exact: true }).click();
+    await agentPage.getByText('This conversation is closed.').waitFor();
+    assert.ok(await agentPage.getByLabel('Reply').isHidden());
+
+    const panel = customerPage.getByRole('dialog', { name: 'Acme Bikes support' });
+    await panel.getByRole('heading', { name: 'This conversation has ended' }).waitFor();
+    assert.ok(await panel.getByLabel('Message', { exact: true }).isHidden(), 'no composer once closed');
+    await panel.locator('label[for="parley-star-4"]').click();
+    assert.ok(await panel.getByRole('radio', { name: '4 stars' }).isChecked());
+    await panel.getByLabel(/Comment/).fill('Quick and friendly <script>x</script>');
+    await shot(customerPage, 'demo-rating');
+    await panel.getByRole('button', { name: 'Send feedback' }).click();
+    await panel.getByText('Thanks for your feedback!').waitFor();
+    await shot(customerPage, 'demo-closed');
+
+    const fb = await api('GET', `/api/v1/sessions/${sessionId}/feedback`, agentToken);
+    assert.equal(fb.status, 200, JSON.stringify(fb.body));
+    assert.equal(fb.body.rating, 4);
+    assert.equal(fb.body.comment, 'Quick and friendly <script>x</script>');
+    const s = await api('GET', `/api/v1/sessions/${sessionId}`, agentToken);
+    assert.equal(s.body.status, 'closed');
+
+    // After a reload the closed conversation still says thanks rather than asking again.
+    await customerPage.reload();
+    await customerPage.getByText('Thanks for your feedback!').waitFor();
+  });
+
+  it('logs the agent out', async () => {
+    await agentPage.getByRole('button', { name: 'Log out' }).click();
+    await agentPage.getByRole('button', { name: 'Sign in' }).waitFor();
+    assert.equal(await agentPage.evaluate(() => sessionStorage.getItem('parley.console.v1')), null);
+    let status = 0;
+    for (let i = 0; i < 50 && status !== 401; i++) { // the logout request is sent as the form appears
+      status = (await api('GET', '/api/v1/me', agentToken)).status;
+      if (status !== 401) await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(status, 401, 'the token stops working after logout');
+  });
+
+  it('raised no dialog, page error, console error or CSP violation', () => {
+    assert.deepEqual(problems, []);
+  });
+});

@@ -1,0 +1,257 @@
+// Parley browser client helpers shared by the customer widget and the agent
+// console: a small REST wrapper and a self-healing WebSocket.
+// Plain ES module, no dependencies, no build step.
+
+/** An error answered by the API: `{error: {code, message}}` plus the HTTP status. */
+export class ApiError extends Error {
+  constructor(status, code, message, retryAfter) {
+    super(message || code || `HTTP ${status}`);
+    this.name = 'ApiError';
+    this.status = status;
+    this.code = code || 'http_' + status;
+    this.retryAfter = retryAfter; // seconds, for 429
+  }
+}
+
+/**
+ * Calls the REST API. Resolves with the parsed JSON body (null for 204),
+ * rejects with ApiError on a non-2xx answer and with a plain Error when the
+ * server cannot be reached.
+ */
+export async function apiRequest(base, token, method, path, body) {
+  const headers = { Accept: 'application/json' };
+  if (token) headers.Authorization = 'Bearer ' + token;
+  const init = { method, headers, credentials: 'omit', cache: 'no-store' };
+  if (body !== undefined) {
+    headers['Content-Type'] = 'application/json';
+    init.body = JSON.stringify(body);
+  }
+  let res;
+  try {
+    res = await fetch(new URL(path, base), init);
+  } catch (e) {
+    throw new ApiError(0, 'network_error', 'Cannot reach the server. Check your connection.');
+  }
+  if (res.status === 204) return null;
+  let data = null;
+  const text = await res.text();
+  if (text) {
+    try { data = JSON.parse(text); } catch (e) { data = null; }
+  }
+  if (!res.ok) {
+    const err = data && data.error ? data.error : {};
+    const ra = Number(res.headers.get('Retry-After'));
+    throw new ApiError(res.status, err.code, err.message, Number.isFinite(ra) ? ra : undefined);
+  }
+  return data;
+}
+
+/** A random UUID; falls back to getRandomValues outside secure contexts. */
+export function newClientMsgId() {
+  if (globalThis.crypto && typeof crypto.randomUUID === 'function') {
+    try { return crypto.randomUUID(); } catch (e) { /* insecure context */ }
+  }
+  const b = new Uint8Array(16);
+  crypto.getRandomValues(b);
+  b[6] = (b[6] & 0x0f) | 0x40;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  const h = Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+/** The WebSocket URL of the API next to `base` (http→ws, https→wss). */
+export function wsUrl(base, token) {
+  const u = new URL('/api/v1/ws', base);
+  u.protocol = u.protocol === 'https:' ? 'wss:' : 'ws:';
+  u.searchParams.set('token', token);
+  return u.toString();
+}
+
+/**
+ * A WebSocket that reconnects with exponential backoff (0.5 s doubling to
+ * 30 s, with jitter), sends an application ping when idle and treats a
+ * missing pong as a dead connection.
+ *
+ * options:
+ *   url()          → the URL to connect to (asked again on every attempt)
+ *   onOpen()       → connected (re-subscribe here)
+ *   onMessage(obj) → one parsed server frame
+ *   onStatus(s)    → {state: 'connecting'|'open'|'waiting'|'stopped', retryInMs?, attempt}
+ *   onFailure(n)   → called after n consecutive attempts that never opened
+ */
+export class ParleySocket {
+  constructor(options) {
+    this.opts = options;
+    this.ws = null;
+    this.attempt = 0;
+    this.failedOpens = 0;
+    this.stopped = true;
+    this.retryTimer = null;
+    this.pingTimer = null;
+    this.pongTimer = null;
+    this.lastFrameAt = 0;
+    this._onOnline = () => this.reconnectNow();
+    this._onVisible = () => {
+      if (document.visibilityState === 'visible' && !this.isOpen()) this.reconnectNow();
+    };
+  }
+
+  start() {
+    if (!this.stopped) return;
+    this.stopped = false;
+    window.addEventListener('online', this._onOnline);
+    document.addEventListener('visibilitychange', this._onVisible);
+    this._connect();
+  }
+
+  stop() {
+    this.stopped = true;
+    window.removeEventListener('online', this._onOnline);
+    document.removeEventListener('visibilitychange', this._onVisible);
+    clearTimeout(this.retryTimer);
+    this._clearPing();
+    if (this.ws) {
+      const ws = this.ws;
+      this.ws = null;
+      ws.onopen = ws.onmessage = ws.onclose = ws.onerror = null;
+      try { ws.close(1000, 'bye'); } catch (e) { /* ignore */ }
+    }
+    this._status({ state: 'stopped' });
+  }
+
+  isOpen() {
+    return !!this.ws && this.ws.readyState === WebSocket.OPEN;
+  }
+
+  /** Sends one JSON frame; returns false when not connected. */
+  send(obj) {
+    if (!this.isOpen()) return false;
+    try {
+      this.ws.send(JSON.stringify(obj));
+      return true;
+    } catch (e) {
+      return false;
+    }
+  }
+
+  /** Skip the backoff wait (e.g. the browser came back online). */
+  reconnectNow() {
+    if (this.stopped || this.isOpen()) return;
+    if (this.ws && this.ws.readyState === WebSocket.CONNECTING) return;
+    clearTimeout(this.retryTimer);
+    this.attempt = 0;
+    this._connect();
+  }
+
+  _status(s) {
+    if (this.opts.onStatus) this.opts.onStatus(s);
+  }
+
+  _connect() {
+    if (this.stopped) return;
+    this._status({ state: 'connecting', attempt: this.attempt });
+    let ws;
+    try {
+      ws = new WebSocket(this.opts.url());
+    } catch (e) {
+      this._scheduleRetry(false);
+      return;
+    }
+    this.ws = ws;
+    let opened = false;
+    ws.onopen = () => {
+      opened = true;
+      this.attempt = 0;
+      this.failedOpens = 0;
+      this.lastFrameAt = Date.now();
+      this._startPing();
+      this._status({ state: 'open' });
+      if (this.opts.onOpen) this.opts.onOpen();
+    };
+    ws.onmessage = (ev) => {
+      this.lastFrameAt = Date.now();
+      clearTimeout(this.pongTimer);
+      this.pongTimer = null;
+      let msg;
+      try { msg = JSON.parse(ev.data); } catch (e) { return; }
+      if (!msg || typeof msg !== 'object') return;
+      if (msg.type === 'pong') return;
+      if (this.opts.onMessage) this.opts.onMessage(msg);
+    };
+    ws.onerror = () => { /* onclose follows */ };
+    ws.onclose = () => {
+      if (this.ws !== ws) return;
+      this.ws = null;
+      this._clearPing();
+      this._scheduleRetry(opened);
+    };
+  }
+
+  _scheduleRetry(wasOpen) {
+    if (this.stopped) return;
+    if (!wasOpen) {
+      this.failedOpens += 1;
+      if (this.opts.onFailure) this.opts.onFailure(this.failedOpens);
+      if (this.stopped) return;
+    }
+    const base = Math.min(30000, 500 * 2 ** this.attempt);
+    const delay = Math.round(base * (0.7 + Math.random() * 0.6));
+    this.attempt = Math.min(this.attempt + 1, 10);
+    this._status({ state: 'waiting', retryInMs: delay, attempt: this.attempt });
+    clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => this._connect(), delay);
+  }
+
+  _startPing() {
+    this._clearPing();
+    this.pingTimer = setInterval(() => {
+      if (!this.isOpen()) return;
+      if (Date.now() - this.lastFrameAt < 20000) return;
+      this.send({ type: 'ping' });
+      if (!this.pongTimer) {
+        this.pongTimer = setTimeout(() => {
+          // No answer: the connection is dead even if the browser hasn't noticed.
+          if (this.ws) try { this.ws.close(4000, 'ping timeout'); } catch (e) { /* ignore */ }
+        }, 10000);
+      }
+    }, 5000);
+  }
+
+  _clearPing() {
+    clearInterval(this.pingTimer);
+    clearTimeout(this.pongTimer);
+    this.pingTimer = null;
+    this.pongTimer = null;
+  }
+}
+
+/** "14:05", or "Mar 3, 14:05" when not today. */
+export function formatTime(iso) {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return '';
+  const now = new Date();
+  const time = d.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
+  if (d.toDateString() === now.toDateString()) return time;
+  return d.toLocaleDateString(undefined, { month: 'short', day: 'numeric' }) + ', ' + time;
+}
+
+/** Small DOM builder: el('div', {className: 'x', text: 'hi'}, child...). Text goes in via textContent. */
+export function el(tag, props, ...children) {
+  const node = document.createElement(tag);
+  if (props) {
+    for (const [k, v] of Object.entries(props)) {
+      if (v === undefined || v === null || v === false) continue;
+      if (k === 'text') node.textContent = v;
+      else if (k === 'className') node.className = v;
+      else if (k === 'dataset') Object.assign(node.dataset, v);
+      else if (k.startsWith('on') && typeof v === 'function') node.addEventListener(k.slice(2), v);
+      else if (k in node && typeof v !== 'string') node[k] = v;
+      else node.setAttribute(k, v === true ? '' : String(v));
+    }
+  }
+  for (const c of children) {
+    if (c === null || c === undefined || c === false) continue;
+    node.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+  return node;
+}
