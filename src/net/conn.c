@@ -37,9 +37,7 @@ static void conn_free(parley_conn *c) {
     }
     srv->conn_count--;
     parley_ws_free(c->ws);
-    parley_http_request_free(c->req);
-    free(c->field);
-    free(c->value);
+    parley_http_reader_free(&c->reader);
     free(c->in);
     free(c);
 }
@@ -100,7 +98,7 @@ void parley_conn_close(parley_conn *c) {
 void parley_conn_close_if_idle(parley_conn *c) {
     if (c->ws != NULL) {
         parley_ws_going_away(c->ws);
-    } else if (!c->busy && !c->request_started) {
+    } else if (!c->busy && !c->reader.started) {
         parley_conn_close(c);
     }
 }
@@ -166,7 +164,7 @@ static void on_timer(uv_timer_t *timer) {
     if (c->busy) {
         return;
     }
-    if (c->request_started) {
+    if (c->reader.started) {
         parley_http_response res = {0};
         parley_http_response_error_code(&res, 408, "request_timeout",
                                         "the request did not arrive in time");
@@ -184,188 +182,7 @@ void parley_conn_arm_timer(parley_conn *c, int64_t ms) {
     }
 }
 
-/* --- http-parser callbacks ------------------------------------------- */
-
-static parley_conn *conn_of(http_parser *p) {
-    return p->data;
-}
-
-static int reject(parley_conn *c, int status, const char *code, const char *message) {
-    if (c->reject_status == 0) {
-        c->reject_status = status;
-        c->reject_code = code;
-        c->reject_message = message;
-    }
-    return -1;
-}
-
-static int count_header_bytes(parley_conn *c, size_t len) {
-    c->header_bytes += len;
-    if ((int64_t)c->header_bytes > c->server->config->max_header_bytes) {
-        return reject(c, 431, "headers_too_large", "the request headers are too large");
-    }
-    return 0;
-}
-
-static bool append(char **buf, size_t *len, const char *data, size_t n) {
-    char *grown = realloc(*buf, *len + n + 1);
-    if (grown == NULL) {
-        return false;
-    }
-    memcpy(grown + *len, data, n);
-    *len += n;
-    grown[*len] = '\0';
-    *buf = grown;
-    return true;
-}
-
-static int on_message_begin(http_parser *p) {
-    parley_conn *c = conn_of(p);
-    c->req = calloc(1, sizeof *c->req);
-    c->header_bytes = 0;
-    c->in_value = false;
-    c->field_len = c->value_len = 0;
-    if (c->req == NULL) {
-        return reject(c, 503, "unavailable", "out of memory");
-    }
-    if (!c->request_started) {
-        c->request_started = true;
-        parley_conn_arm_timer(c, c->server->config->request_timeout_ms);
-    }
-    return 0;
-}
-
-static int on_url(http_parser *p, const char *at, size_t len) {
-    parley_conn *c = conn_of(p);
-    size_t url_len = c->req->url != NULL ? strlen(c->req->url) : 0;
-    if (count_header_bytes(c, len) != 0) {
-        return -1;
-    }
-    return append(&c->req->url, &url_len, at, len) ? 0
-                                                   : reject(c, 503, "unavailable", "out of memory");
-}
-
-/* Keeps the headers the server acts on; the first occurrence wins. */
-static void store_header(parley_conn *c) {
-    static const struct {
-        const char *name;
-        size_t offset;
-    } wanted[] = {
-        {"authorization", offsetof(parley_http_request, authorization)},
-        {"content-type", offsetof(parley_http_request, content_type)},
-        {"upgrade", offsetof(parley_http_request, upgrade)},
-        {"connection", offsetof(parley_http_request, connection)},
-        {"origin", offsetof(parley_http_request, origin)},
-        {"host", offsetof(parley_http_request, host)},
-        {"sec-websocket-key", offsetof(parley_http_request, sec_websocket_key)},
-        {"sec-websocket-version", offsetof(parley_http_request, sec_websocket_version)},
-    };
-    if (c->field == NULL || c->field_len == 0) {
-        return;
-    }
-    for (size_t i = 0; i < sizeof wanted / sizeof wanted[0]; i++) {
-        if (strcasecmp(c->field, wanted[i].name) == 0) {
-            char **slot = (char **)(void *)((char *)c->req + wanted[i].offset);
-            if (*slot == NULL) {
-                *slot = strdup(c->value != NULL ? c->value : "");
-            }
-            break;
-        }
-    }
-    c->field_len = c->value_len = 0;
-    if (c->field != NULL) {
-        c->field[0] = '\0';
-    }
-    if (c->value != NULL) {
-        c->value[0] = '\0';
-    }
-}
-
-static int on_header_field(http_parser *p, const char *at, size_t len) {
-    parley_conn *c = conn_of(p);
-    if (count_header_bytes(c, len) != 0) {
-        return -1;
-    }
-    if (c->in_value) {
-        store_header(c);
-        c->in_value = false;
-    }
-    return append(&c->field, &c->field_len, at, len)
-               ? 0
-               : reject(c, 503, "unavailable", "out of memory");
-}
-
-static int on_header_value(http_parser *p, const char *at, size_t len) {
-    parley_conn *c = conn_of(p);
-    if (count_header_bytes(c, len) != 0) {
-        return -1;
-    }
-    c->in_value = true;
-    return append(&c->value, &c->value_len, at, len)
-               ? 0
-               : reject(c, 503, "unavailable", "out of memory");
-}
-
-static int on_headers_complete(http_parser *p) {
-    parley_conn *c = conn_of(p);
-    parley_http_request *req = c->req;
-    if (c->in_value) {
-        store_header(c);
-        c->in_value = false;
-    }
-    req->method = p->method;
-    req->keep_alive = http_should_keep_alive(p) != 0;
-    req->is_upgrade = p->upgrade != 0;
-    if (req->url == NULL || req->url[0] != '/') {
-        return reject(c, 400, "bad_request", "the request target must be an absolute path");
-    }
-    const char *q = strchr(req->url, '?');
-    size_t path_len = q != NULL ? (size_t)(q - req->url) : strlen(req->url);
-    req->path = parley_percent_decode(req->url, path_len, false);
-    if (req->path == NULL) {
-        return reject(c, 400, "bad_request", "the request path is malformed");
-    }
-    if (q != NULL) {
-        req->query = strdup(q + 1);
-        if (req->query == NULL) {
-            return reject(c, 503, "unavailable", "out of memory");
-        }
-    }
-    if (p->content_length != ULLONG_MAX &&
-        p->content_length > (uint64_t)c->server->config->max_body_bytes) {
-        return reject(c, 413, "payload_too_large", "the request body is too large");
-    }
-    return 0;
-}
-
-static int on_body(http_parser *p, const char *at, size_t len) {
-    parley_conn *c = conn_of(p);
-    parley_http_request *req = c->req;
-    if ((int64_t)(req->body_len + len) > c->server->config->max_body_bytes) {
-        return reject(c, 413, "payload_too_large", "the request body is too large");
-    }
-    return append(&req->body, &req->body_len, at, len)
-               ? 0
-               : reject(c, 503, "unavailable", "out of memory");
-}
-
-static int on_message_complete(http_parser *p) {
-    /* answer this request before parsing the next pipelined one */
-    http_parser_pause(p, 1);
-    return 0;
-}
-
-static const http_parser_settings parser_settings = {
-    .on_message_begin = on_message_begin,
-    .on_url = on_url,
-    .on_header_field = on_header_field,
-    .on_header_value = on_header_value,
-    .on_headers_complete = on_headers_complete,
-    .on_body = on_body,
-    .on_message_complete = on_message_complete,
-};
-
-/* --- request flow ------------------------------------------------------ */
+static bool processing_guard;
 
 static void consume_input(parley_conn *c, size_t n) {
     if (n >= c->in_len) {
@@ -376,52 +193,35 @@ static void consume_input(parley_conn *c, size_t n) {
     c->in_len -= n;
 }
 
-static void answer_parse_error(parley_conn *c, enum http_errno e) {
-    parley_http_response res = {0};
-    if (c->reject_status != 0) {
-        parley_http_response_error_code(&res, c->reject_status, c->reject_code, c->reject_message);
-    } else if (e == HPE_HEADER_OVERFLOW) {
-        parley_http_response_error_code(&res, 431, "headers_too_large",
-                                        "the request headers are too large");
-    } else {
-        char message[160];
-        snprintf(message, sizeof message, "malformed HTTP request: %s", http_errno_description(e));
-        parley_http_response_error_code(&res, 400, "bad_request", message);
-    }
-    res.close = true;
-    c->busy = true;
-    c->in_len = 0;
-    parley_conn_respond(c, &res);
-}
-
-static bool processing_guard;
-
 static void process_input(parley_conn *c) {
     while (!c->busy && !c->closing && c->ws == NULL && c->in_len > 0) {
-        size_t n = http_parser_execute(&c->parser, &parser_settings, c->in, c->in_len);
-        enum http_errno e = HTTP_PARSER_ERRNO(&c->parser);
-        if (e == HPE_PAUSED) {
-            consume_input(c, n);
-            http_parser_pause(&c->parser, 0);
-            parley_http_request *req = c->req;
-            c->req = NULL;
-            c->busy = true;
-            c->request_started = false;
-            uv_timer_stop(&c->timer);
-            c->server->metrics.http_requests++;
-            parley_conn_ref(c);
-            parley_router_dispatch(c, req);
-            parley_conn_unref(c);
-            continue;
+        size_t consumed = 0;
+        parley_http_request *req = NULL;
+        parley_http_response error = {0};
+        bool was_started = c->reader.started;
+        parley_http_read_result result =
+            parley_http_reader_execute(&c->reader, c->in, c->in_len, &consumed, &req, &error);
+        consume_input(c, consumed);
+        if (!was_started && c->reader.started && result == PARLEY_HTTP_NEED_MORE) {
+            /* the first bytes of a request: it must now arrive in time */
+            parley_conn_arm_timer(c, c->server->config->request_timeout_ms);
         }
-        if (e != HPE_OK) {
-            answer_parse_error(c, e);
+        if (result == PARLEY_HTTP_BAD_REQUEST) {
+            c->busy = true;
+            c->in_len = 0;
+            c->last_keep_alive = false;
+            parley_conn_respond(c, &error);
             return;
         }
-        consume_input(c, n);
-        if (n == 0) {
+        if (result == PARLEY_HTTP_NEED_MORE) {
             break;
         }
+        c->busy = true;
+        uv_timer_stop(&c->timer);
+        c->server->metrics.http_requests++;
+        parley_conn_ref(c);
+        parley_router_dispatch(c, req);
+        parley_conn_unref(c);
     }
     if (!c->closing && c->in_len < INPUT_HIGH_WATER && c->ws == NULL) {
         /* resume reading if a full buffer had paused it */
@@ -488,8 +288,7 @@ void parley_conn_respond(parley_conn *c, parley_http_response *res) {
         parley_http_response_free(res);
         return;
     }
-    bool keep_alive =
-        c->parser.http_major == 1 && !res->close && !srv->shutting_down && c->last_keep_alive;
+    bool keep_alive = !res->close && !srv->shutting_down && c->last_keep_alive;
     char *wire = NULL;
     size_t wire_len = 0;
     if (!parley_http_response_serialize(res, keep_alive, &wire, &wire_len)) {
@@ -565,8 +364,7 @@ void parley_conn_accept(parley_server *srv) {
         return;
     }
     uv_tcp_nodelay(&c->tcp, 1);
-    http_parser_init(&c->parser, HTTP_REQUEST);
-    c->parser.data = c;
+    parley_http_reader_init(&c->reader, srv->config->max_header_bytes, srv->config->max_body_bytes);
     if ((int64_t)srv->conn_count > srv->config->max_connections || srv->shutting_down) {
         srv->metrics.connections_rejected++;
         reject_over_capacity(c);

@@ -15,10 +15,10 @@
 #ifndef PARLEY_CONN_H
 #define PARLEY_CONN_H
 
-#include <http_parser.h>
 #include <stdbool.h>
 #include <uv.h>
 
+#include "net/http_reader.h"
 #include "net/http_request.h"
 #include "net/server.h"
 
@@ -34,18 +34,7 @@ struct parley_conn {
     int open_handles;
     bool closing;
 
-    http_parser parser;
-    parley_http_request *req; /* being parsed */
-    char *field;              /* current header name */
-    size_t field_len;
-    char *value; /* current header value */
-    size_t value_len;
-    bool in_value;
-    size_t header_bytes;
-    bool request_started;
-    int reject_status; /* a limit hit inside a parser callback */
-    const char *reject_code;
-    const char *reject_message;
+    parley_http_reader reader;
     bool busy;            /* a request is being answered */
     bool last_keep_alive; /* the request being answered allows keep-alive */
 

@@ -10,7 +10,7 @@ parley_status parley_json_parse_object(const char *body, size_t len, json_t **ro
     if (body == NULL || len == 0) {
         return parley_error_set(err, PARLEY_E_INVALID, "invalid_json", "a JSON body is required");
     }
-    json_t *value = json_loadb(body, len, JSON_REJECT_DUPLICATES, &json_err);
+    json_t *value = json_loadb(body, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &json_err);
     if (value == NULL) {
         return parley_error_set(err, PARLEY_E_INVALID, "invalid_json",
                                 "malformed JSON at line %d column %d: %s", json_err.line,

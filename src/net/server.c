@@ -32,6 +32,11 @@ static void on_flush_check(uv_check_t *check) {
     parley_ws_flush_all(check->data);
 }
 
+/* Frames queued by timers (pings) must go out before the loop sleeps. */
+static void on_flush_prepare(uv_prepare_t *prepare) {
+    parley_ws_flush_all(prepare->data);
+}
+
 static void on_signal(uv_signal_t *handle, int signum) {
     (void)signum;
     parley_server_shutdown(handle->data);
@@ -52,6 +57,7 @@ static void finish_shutdown(parley_server *srv) {
     parley_ws_flush_all(srv);
     uv_close((uv_handle_t *)&srv->shutdown_timer, on_handle_closed);
     uv_close((uv_handle_t *)&srv->flush_check, on_handle_closed);
+    uv_close((uv_handle_t *)&srv->flush_prepare, on_handle_closed);
     uv_close((uv_handle_t *)&srv->sigterm, on_handle_closed);
     uv_close((uv_handle_t *)&srv->sigint, on_handle_closed);
 }
@@ -99,7 +105,17 @@ parley_status parley_server_start(parley_server *srv, uv_loop_t *loop, const par
     srv->strategies = strategies;
     parley_hub_init(&srv->hub);
 
-    parley_status st = ensure_data_dir(cfg->data_dir, err);
+    /* a bad default chain would reject every new session: refuse to start */
+    parley_strategy *chain = NULL;
+    parley_status st =
+        parley_strategy_chain_build(strategies, cfg->default_strategies, &chain, err);
+    parley_strategy_chain_free(chain);
+    if (st != PARLEY_OK) {
+        char reason[PARLEY_ERROR_MESSAGE_SIZE];
+        snprintf(reason, sizeof reason, "%s", err->message);
+        return parley_error_set(err, st, "invalid_config", "--default-strategies: %s", reason);
+    }
+    st = ensure_data_dir(cfg->data_dir, err);
     char db_path[1024];
     parley_server_database_path(cfg, db_path, sizeof db_path);
     if (st == PARLEY_OK) {
@@ -153,6 +169,9 @@ parley_status parley_server_start(parley_server *srv, uv_loop_t *loop, const par
     uv_check_init(loop, &srv->flush_check);
     srv->flush_check.data = srv;
     uv_check_start(&srv->flush_check, on_flush_check);
+    uv_prepare_init(loop, &srv->flush_prepare);
+    srv->flush_prepare.data = srv;
+    uv_prepare_start(&srv->flush_prepare, on_flush_prepare);
     uv_timer_init(loop, &srv->shutdown_timer);
     srv->shutdown_timer.data = srv;
     uv_signal_init(loop, &srv->sigterm);

@@ -34,7 +34,8 @@ typedef struct parley_server {
     parley_metrics metrics;
     parley_conn *conns;              /* every open connection (intrusive list) */
     struct parley_ws *ws_flush_list; /* WebSockets with frames to write */
-    uv_check_t flush_check;          /* writes them once per loop iteration */
+    uv_check_t flush_check;          /* writes them after I/O callbacks ... */
+    uv_prepare_t flush_prepare;      /* ... and before the loop blocks */
     size_t conn_count;
     bool shutting_down;
     int64_t shutdown_started_ms;

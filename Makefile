@@ -1,0 +1,56 @@
+# Parley - the two commands that matter: `make run` and `make test`.
+# Every target installs what is missing first (scripts/deps.sh).
+
+JOBS        ?= $(shell nproc 2>/dev/null || echo 2)
+FUZZ_SECONDS ?= 10
+LISTEN      ?= 127.0.0.1:8080
+DATA_DIR    ?= ./parley-data
+
+.PHONY: all deps build run test test-asan test-valgrind fuzz bench format clean
+
+all: build
+
+deps:
+	@bash scripts/deps.sh
+
+# Release-style build; the binary lands at build/parleyd.
+build: deps
+	@cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@cmake --build build -j $(JOBS)
+
+# Builds and starts parleyd on SQLite with the demo page (and a demo admin
+# whose password is printed and kept in $(DATA_DIR)/demo-admin.txt).
+run: build
+	@bash scripts/run.sh build/parleyd "$(LISTEN)" "$(DATA_DIR)"
+
+# The whole suite: unit + integration tests under ASan/UBSan, then the
+# integration tests again against a debug build under valgrind.
+test: deps test-asan test-valgrind
+
+test-asan:
+	@cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DPARLEY_SANITIZE=ON >/dev/null
+	@cmake --build build-asan -j $(JOBS)
+	@cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
+		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+		ctest --output-on-failure -j $(JOBS)
+
+test-valgrind:
+	@cmake -S . -B build-valgrind -DCMAKE_BUILD_TYPE=Debug >/dev/null
+	@cmake --build build-valgrind -j $(JOBS) --target parleyd
+	@cd build-valgrind && \
+		PARLEYD_WRAPPER="valgrind --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect --track-fds=no --quiet" \
+		PARLEY_TEST_TIMEOUT_SCALE=10 \
+		ctest --output-on-failure -L integration -j $(JOBS)
+
+# libFuzzer targets (clang), each run for FUZZ_SECONDS on its seed corpus.
+fuzz: deps
+	@bash scripts/fuzz.sh $(FUZZ_SECONDS)
+
+bench: build
+	@bash scripts/bench.sh
+
+format:
+	@clang-format -i $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf build build-asan build-valgrind build-fuzz
