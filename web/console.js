@@ -234,9 +234,12 @@ function sessionItem(s) {
     el('span', { className: 'si-topic', text: s.topic || '(no topic)' }),
     statusBadge(s.status)),
   el('span', { className: 'si-sub' },
-    el('span', { text: 'Customer ' + shortId(s.customer_id) }),
-    el('span', { text: ' · ' + (s.agent_id ? (auth && s.agent_id === auth.agent.id ? 'assigned to you' : agentName(s.agent_id)) : 'unassigned') }),
-    el('time', { dateTime: s.created_at, text: ' · ' + formatTime(s.created_at) })),
+    el('span', {
+      className: 'si-who',
+      text: 'Customer ' + shortId(s.customer_id) + ' · '
+        + (s.agent_id ? (auth && s.agent_id === auth.agent.id ? 'assigned to you' : agentName(s.agent_id)) : 'unassigned'),
+    }),
+    el('time', { className: 'si-time', dateTime: s.created_at, text: formatTime(s.created_at) })),
   unread ? el('span', { className: 'unread-dot', text: 'new', 'aria-label': 'new messages' }) : null);
   btn.addEventListener('click', () => openSession(s.id));
   return el('li', {}, btn);

@@ -46,7 +46,9 @@ let agentPage;
 let agentToken;
 let sessionId;
 const problems = []; // console errors, page errors, CSP violations, dialogs
-let expected = []; // console errors a step provokes on purpose
+let expected = []; // console errors a step provokes on purpose (each allowed once)
+let tolerated = null; // console errors allowed any number of times while set
+let listenAddr; // host:port, reused when the server is restarted
 
 function shot(page, name) {
   return page.screenshot({ path: path.join(SHOTS, `parley-web-${name}.png`), fullPage: false });
@@ -69,15 +71,16 @@ function watch(page, who) {
   page.on('pageerror', (e) => problems.push(`${who}: page error: ${e.message}`));
   page.on('console', (m) => {
     if (m.type() !== 'error') return;
+    if (tolerated && tolerated.test(m.text())) return;
     const i = expected.findIndex((re) => re.test(m.text()));
     if (i >= 0) expected.splice(i, 1); // each expected error is allowed once
     else problems.push(`${who}: console error: ${m.text()}`);
   });
 }
 
-function startServer() {
+function startServer(listen = '127.0.0.1:0') {
   return new Promise((resolve, reject) => {
-    const child = spawn(PARLEYD, ['--listen', '127.0.0.1:0', '--data-dir', dataDir, '--web-dir', WEB_DIR,
+    const child = spawn(PARLEYD, ['--listen', listen, '--data-dir', dataDir, '--web-dir', WEB_DIR,
       '--password-memlimit-kib', '19456'], { stdio: ['ignore', 'pipe', 'pipe'] });
     const timer = setTimeout(() => reject(new Error('parleyd did not print its address within 20 s:\n' + serverLog)), 20000);
     let buf = '';
@@ -114,6 +117,7 @@ describe('Parley web pages in Chromium', { skip, timeout: 240000 }, () => {
     server = started.child;
     server.removeAllListeners('exit');
     base = started.url;
+    listenAddr = new URL(base).host;
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: 30000 });
     customerCtx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     agentCtx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
@@ -229,8 +233,8 @@ describe('Parley web pages in Chromium', { skip, timeout: 240000 }, () => {
     assert.equal(await agentPage.locator('img[src="x"]').count(), 0);
     assert.equal(await agentPage.locator('.msg-log img').count(), 0);
 
-    await agentPage.getByRole('button', { name: 'Assign to me' }).click();
-    await agentPage.getByRole('button', { name: 'Assigned to you' }).waitFor();
+    await agentPage.getByRole('button', { name: 'Assign to me', exact: true }).click();
+    await agentPage.getByRole('button', { name: 'Assigned to you', exact: true }).waitFor();
     assert.match(await item.innerText(), /Active/);
     const s = await api('GET', `/api/v1/sessions/${sessionId}`, agentToken);
     assert.equal(s.status, 200);
@@ -307,6 +311,34 @@ describe('Parley web pages in Chromium', { skip, timeout: 240000 }, () => {
     const state = await customerPage.evaluate(() => JSON.parse(localStorage.getItem('parley.widget.v1')));
     assert.equal(state.lastSeq, 3);
     assert.equal(await customerPage.locator('img[src="x"]').count(), 0);
+  });
+
+  it('keeps a message typed while the server is down and sends it once when it is back', async () => {
+    const WHILE_DOWN = 'Sent while you were down — Sunday opening hours?';
+    tolerated = /WebSocket connection to .* failed|ERR_CONNECTION_REFUSED|ERR_CONNECTION_RESET|ERR_EMPTY_RESPONSE/;
+    const ended = await stopServer();
+    assert.ok(ended && ended.sig !== 'SIGKILL', 'parleyd stops on SIGTERM');
+    const panel = customerPage.getByRole('dialog', { name: 'Acme Bikes support' });
+    await panel.getByText(/Connection lost|Reconnecting/).waitFor();
+    await agentPage.locator('#conn[data-state="down"], #conn[data-state="connecting"]').first().waitFor();
+    const input = panel.getByLabel('Message', { exact: true });
+    await input.fill(WHILE_DOWN);
+    await input.press('Enter');
+    await customerPage.locator('.parley-msg.is-pending', { hasText: WHILE_DOWN }).waitFor();
+    const restarted = await startServer(listenAddr);
+    server = restarted.child;
+    server.removeAllListeners('exit');
+    assert.equal(restarted.url, base);
+    // The widget reconnects (backoff), re-subscribes and resends with the same client_msg_id.
+    await customerPage.locator('.parley-msg--own[data-seq]', { hasText: WHILE_DOWN }).waitFor({ timeout: 40000 });
+    assert.equal(await customerPage.locator('.parley-msg.is-pending').count(), 0);
+    await agentPage.locator('#conn[data-state="open"]').waitFor({ timeout: 40000 });
+    await agentPage.locator('.msg--customer .msg-body', { hasText: WHILE_DOWN }).waitFor();
+    tolerated = null;
+    assert.equal(await agentPage.locator('.msg-body', { hasText: WHILE_DOWN }).count(), 1);
+    const stored = await api('GET', `/api/v1/sessions/${sessionId}/messages?after_seq=0&limit=200`, agentToken);
+    assert.equal(stored.body.messages.filter((m) => m.content === WHILE_DOWN).length, 1, 'stored exactly once');
+    assert.deepEqual(stored.body.messages.map((m) => m.seq), [1, 2, 3, 4]);
   });
 
   it('lets the agent close the session and the customer rate it', async () => {
