@@ -73,7 +73,8 @@ static int admin_create(int argc, char **argv) {
     parley_config_defaults(&cfg);
     parley_error err = {0};
     bool help = false;
-    if (parley_config_parse(&cfg, argc, argv, 3, env_lookup, NULL, &help, &err) != PARLEY_OK) {
+    if (parley_config_parse(&cfg, argc, (const char *const *)argv, 3, env_lookup, NULL, &help,
+                            &err) != PARLEY_OK) {
         fprintf(stderr, "parleyd admin create: %s\n", err.message);
         parley_config_free(&cfg);
         return 2;
@@ -119,7 +120,8 @@ static int serve(int argc, char **argv) {
     parley_config_defaults(&cfg);
     parley_error err = {0};
     bool help = false;
-    if (parley_config_parse(&cfg, argc, argv, 1, env_lookup, NULL, &help, &err) != PARLEY_OK) {
+    if (parley_config_parse(&cfg, argc, (const char *const *)argv, 1, env_lookup, NULL, &help,
+                            &err) != PARLEY_OK) {
         fprintf(stderr, "parleyd: %s\n", err.message);
         parley_config_free(&cfg);
         return 2;

@@ -164,7 +164,7 @@ static parley_status validate(const parley_config *cfg, parley_error *err) {
     return PARLEY_OK;
 }
 
-parley_status parley_config_parse(parley_config *cfg, int argc, char *const *argv, int first,
+parley_status parley_config_parse(parley_config *cfg, int argc, const char *const *argv, int first,
                                   parley_env_lookup env, void *env_ctx, bool *help_requested,
                                   parley_error *err) {
     *help_requested = false;

@@ -61,7 +61,7 @@ typedef const char *(*parley_env_lookup)(const char *name, void *ctx);
  * message naming the flag or variable for unknown flags, missing values,
  * non-numbers and out-of-range values.
  */
-parley_status parley_config_parse(parley_config *cfg, int argc, char *const *argv, int first,
+parley_status parley_config_parse(parley_config *cfg, int argc, const char *const *argv, int first,
                                   parley_env_lookup env, void *env_ctx, bool *help_requested,
                                   parley_error *err);
 

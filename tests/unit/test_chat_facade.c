@@ -50,10 +50,10 @@ static parley_strategy_result refuse(parley_strategy *self, parley_strategy_cont
     return PARLEY_STRATEGY_PASS;
 }
 
-static const parley_strategy_ops shout_ops = {"shout", "1", "test", simple_create, shout,
-                                              simple_destroy};
-static const parley_strategy_ops refuse_ops = {"refuse", "1", "test", simple_create, refuse,
-                                               simple_destroy};
+static const parley_strategy_ops shout_ops = {"shout",       "1",   "test",
+                                              simple_create, shout, simple_destroy};
+static const parley_strategy_ops refuse_ops = {"refuse",      "1",    "test",
+                                               simple_create, refuse, simple_destroy};
 
 typedef struct fixture {
     char dir[64];
@@ -79,8 +79,7 @@ static parley_participant *new_customer(fixture *fx, const char *name) {
     parley_customer c = {0};
     char token[PARLEY_TOKEN_SIZE];
     parley_error err = {0};
-    assert_int_equal(parley_facade_register_customer(&fx->facade, &in, &c, token, &err),
-                     PARLEY_OK);
+    assert_int_equal(parley_facade_register_customer(&fx->facade, &in, &c, token, &err), PARLEY_OK);
     parley_customer_free(&c);
     return authenticate(fx, token);
 }
@@ -101,8 +100,8 @@ static int setup(void **state) {
     parley_facade_init(&fx->facade, fx->repo, &fx->registry, &fx->config);
 
     parley_agent admin = {0};
-    parley_agent_input in = {.name = "Ada", .email = "ada@example.com",
-                             .password = "correct horse", .role = "admin"};
+    parley_agent_input in = {
+        .name = "Ada", .email = "ada@example.com", .password = "correct horse", .role = "admin"};
     assert_int_equal(parley_account_create_agent(&fx->facade.accounts, &in, &admin, &err),
                      PARLEY_OK);
     parley_agent_free(&admin);
@@ -169,8 +168,8 @@ static void test_login_failures_are_identical(void **state) {
     assert_int_equal(parley_facade_login(&fx->facade, "ada@example.com", "wrong password", token,
                                          &a, &wrong_password),
                      PARLEY_E_UNAUTHENTICATED);
-    assert_int_equal(parley_facade_login(&fx->facade, "nobody@example.com", "correct horse",
-                                         token, &a, &unknown_email),
+    assert_int_equal(parley_facade_login(&fx->facade, "nobody@example.com", "correct horse", token,
+                                         &a, &unknown_email),
                      PARLEY_E_UNAUTHENTICATED);
     assert_string_equal(wrong_password.message, unknown_email.message);
     assert_string_equal(wrong_password.code, unknown_email.code);
@@ -222,9 +221,8 @@ static void test_seq_is_gapless_and_sends_are_idempotent(void **state) {
     }
     parley_message first = {0};
     parley_message retry = {0};
-    assert_int_equal(send_text(fx, fx->alice, s.id, "changed text", "c-3", &retry, &duplicate,
-                               &err),
-                     PARLEY_OK);
+    assert_int_equal(
+        send_text(fx, fx->alice, s.id, "changed text", "c-3", &retry, &duplicate, &err), PARLEY_OK);
     assert_true(duplicate);
     assert_int_equal(retry.seq, 3);
     assert_string_equal(retry.content, "hello"); /* the stored message, not the retry */
@@ -241,9 +239,9 @@ static void test_seq_is_gapless_and_sends_are_idempotent(void **state) {
     assert_int_equal(fx->repo->ops->savepoint(fx->repo, &ignored), PARLEY_OK);
     parley_message lost = {0};
     parley_message_input lost_in = {.content = "lost"};
-    assert_int_equal(parley_facade_send_message(&fx->facade, fx->alice, s.id, &lost_in, &lost,
-                                                &duplicate, &err),
-                     PARLEY_OK);
+    assert_int_equal(
+        parley_facade_send_message(&fx->facade, fx->alice, s.id, &lost_in, &lost, &duplicate, &err),
+        PARLEY_OK);
     assert_int_equal(lost.seq, 7);
     assert_int_equal(fx->repo->ops->rollback_to(fx->repo, &ignored), PARLEY_OK);
     assert_int_equal(fx->repo->ops->commit(fx->repo, &ignored), PARLEY_OK);
@@ -266,8 +264,7 @@ static void test_strategies_modify_and_reject(void **state) {
     assert_int_equal(send_text(fx, fx->alice, s.id, "buy now!!", NULL, &m, &duplicate, &err),
                      PARLEY_E_REJECTED);
     assert_string_equal(err.code, "spam_detected");
-    assert_int_equal(send_text(fx, fx->alice, s.id, "my bill is wrong", NULL, &m, &duplicate,
-                               &err),
+    assert_int_equal(send_text(fx, fx->alice, s.id, "my bill is wrong", NULL, &m, &duplicate, &err),
                      PARLEY_OK);
     assert_int_equal(m.seq, 1); /* the refused message took no seq */
     assert_string_equal(m.content, "MY BILL IS WRONG");
@@ -305,9 +302,9 @@ static void test_customers_see_only_their_sessions(void **state) {
     parley_session_filter filter = {.status = -1, .limit = 50};
     parley_session_list list = {0};
     char next[80];
-    assert_int_equal(parley_facade_list_sessions(&fx->facade, fx->bob, &filter, &list, next,
-                                                 sizeof next, &err),
-                     PARLEY_OK);
+    assert_int_equal(
+        parley_facade_list_sessions(&fx->facade, fx->bob, &filter, &list, next, sizeof next, &err),
+        PARLEY_OK);
     assert_int_equal(list.count, 0);
     parley_session_list_free(&list);
     parley_session_free(&s);
@@ -346,9 +343,9 @@ static void test_agent_reply_assigns_and_close_is_final(void **state) {
     parley_session_free(&got);
     assert_int_equal(send_text(fx, fx->alice, s.id, "late", NULL, &m, &duplicate, &err),
                      PARLEY_E_CONFLICT);
-    assert_int_equal(parley_facade_assign_agent(&fx->facade, fx->admin, s.id, fx->admin->id, &got,
-                                                &err),
-                     PARLEY_E_CONFLICT);
+    assert_int_equal(
+        parley_facade_assign_agent(&fx->facade, fx->admin, s.id, fx->admin->id, &got, &err),
+        PARLEY_E_CONFLICT);
     parley_session_free(&s);
 }
 
@@ -384,8 +381,7 @@ static void test_ticket_lifecycle(void **state) {
         PARLEY_OK);
     parley_ticket_free(&u);
     assert_int_equal(
-        parley_facade_update_ticket(&fx->facade, fx->admin, t.id, "resolved", &u, &err),
-        PARLEY_OK);
+        parley_facade_update_ticket(&fx->facade, fx->admin, t.id, "resolved", &u, &err), PARLEY_OK);
     parley_ticket_free(&u);
     assert_int_equal(
         parley_facade_update_ticket(&fx->facade, fx->admin, t.id, "in_progress", &u, &err),
@@ -411,25 +407,20 @@ static void test_feedback_once_per_session(void **state) {
     start_session(fx, NULL, &s);
     parley_feedback f = {0};
     parley_error err = {0};
-    assert_int_equal(
-        parley_facade_submit_feedback(&fx->facade, fx->alice, s.id, 6, NULL, &f, &err),
-        PARLEY_E_INVALID);
-    assert_int_equal(
-        parley_facade_submit_feedback(&fx->facade, fx->admin, s.id, 5, NULL, &f, &err),
-        PARLEY_E_FORBIDDEN);
-    assert_int_equal(
-        parley_facade_submit_feedback(&fx->facade, fx->bob, s.id, 5, NULL, &f, &err),
-        PARLEY_E_NOT_FOUND);
+    assert_int_equal(parley_facade_submit_feedback(&fx->facade, fx->alice, s.id, 6, NULL, &f, &err),
+                     PARLEY_E_INVALID);
+    assert_int_equal(parley_facade_submit_feedback(&fx->facade, fx->admin, s.id, 5, NULL, &f, &err),
+                     PARLEY_E_FORBIDDEN);
+    assert_int_equal(parley_facade_submit_feedback(&fx->facade, fx->bob, s.id, 5, NULL, &f, &err),
+                     PARLEY_E_NOT_FOUND);
     assert_int_equal(
         parley_facade_submit_feedback(&fx->facade, fx->alice, s.id, 4, "quick", &f, &err),
         PARLEY_OK);
     assert_int_equal(f.rating, 4);
     parley_feedback_free(&f);
-    assert_int_equal(
-        parley_facade_submit_feedback(&fx->facade, fx->alice, s.id, 5, NULL, &f, &err),
-        PARLEY_E_CONFLICT);
-    assert_int_equal(parley_facade_get_feedback(&fx->facade, fx->admin, s.id, &f, &err),
-                     PARLEY_OK);
+    assert_int_equal(parley_facade_submit_feedback(&fx->facade, fx->alice, s.id, 5, NULL, &f, &err),
+                     PARLEY_E_CONFLICT);
+    assert_int_equal(parley_facade_get_feedback(&fx->facade, fx->admin, s.id, &f, &err), PARLEY_OK);
     assert_string_equal(f.comment, "quick");
     parley_feedback_free(&f);
     parley_session_free(&s);

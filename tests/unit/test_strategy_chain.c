@@ -45,9 +45,12 @@ static void plain_destroy(parley_strategy *self) {
     free(self);
 }
 
-static const parley_strategy_ops append_ops = {
-    .name = "append", .version = "1.0", .description = "test: appends a suffix",
-    .create = append_create, .process = append_process, .destroy = plain_destroy};
+static const parley_strategy_ops append_ops = {.name = "append",
+                                               .version = "1.0",
+                                               .description = "test: appends a suffix",
+                                               .create = append_create,
+                                               .process = append_process,
+                                               .destroy = plain_destroy};
 
 /* "block": rejects messages containing "forbidden". */
 static parley_status block_create(const json_t *config, parley_strategy **out, parley_error *err) {
@@ -70,9 +73,12 @@ static parley_strategy_result block_process(parley_strategy *self, parley_strate
     return PARLEY_STRATEGY_PASS;
 }
 
-static const parley_strategy_ops block_ops = {
-    .name = "block", .version = "2.1", .description = "test: blocks a word",
-    .create = block_create, .process = block_process, .destroy = plain_destroy};
+static const parley_strategy_ops block_ops = {.name = "block",
+                                              .version = "2.1",
+                                              .description = "test: blocks a word",
+                                              .create = block_create,
+                                              .process = block_process,
+                                              .destroy = plain_destroy};
 
 static parley_strategy_registry registry;
 
@@ -145,8 +151,7 @@ static void test_reject_stops_the_chain(void **state) {
     char *content;
     json_t *meta;
     const char *chain = "[{\"name\":\"block\"},{\"name\":\"append\",\"suffix\":\"-z\"}]";
-    assert_int_equal(run(chain, "a forbidden word", &content, &meta, &err),
-                     PARLEY_STRATEGY_REJECT);
+    assert_int_equal(run(chain, "a forbidden word", &content, &meta, &err), PARLEY_STRATEGY_REJECT);
     assert_int_equal(err.status, PARLEY_E_REJECTED);
     assert_string_equal(err.code, "blocked_word");
     assert_string_equal(content, "a forbidden word"); /* the later append never ran */
@@ -159,8 +164,13 @@ static void test_reject_stops_the_chain(void **state) {
 
 static void test_build_rejects_bad_chains(void **state) {
     (void)state;
-    const char *bad[] = {"{}", "[1]", "[{\"nam\":\"block\"}]", "[{\"name\":\"spam\"}]",
-                         "[{\"name\":\"append\"}]", "not json", "[{\"name\":7}]"};
+    const char *bad[] = {"{}",
+                         "[1]",
+                         "[{\"nam\":\"block\"}]",
+                         "[{\"name\":\"spam\"}]",
+                         "[{\"name\":\"append\"}]",
+                         "not json",
+                         "[{\"name\":7}]"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         parley_strategy *chain = (parley_strategy *)0x1;
         parley_error err = {0};
