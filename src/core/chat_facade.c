@@ -1,5 +1,6 @@
 #include "core/chat_facade.h"
 
+#include <stdio.h>
 #include <string.h>
 
 void parley_facade_init(parley_facade *f, parley_repository *repo,
@@ -49,7 +50,18 @@ parley_status parley_facade_login(parley_facade *f, const char *email, const cha
 
 parley_status parley_facade_logout(parley_facade *f, const parley_participant *caller,
                                    parley_error *err) {
-    return parley_account_revoke(&f->accounts, caller->token_hash, err);
+    parley_status st = parley_account_revoke(&f->accounts, caller->token_hash, err);
+    if (st != PARLEY_OK) {
+        return st;
+    }
+    /* open WebSockets authenticated by this token must stop working too */
+    st = parley_event_emit(&f->chat.events, PARLEY_EVENT_TOKEN_REVOKED, PARLEY_AUDIENCE_TOKEN, NULL,
+                           NULL, 0, json_pack("{s:s}", "type", "token.revoked"), err);
+    if (st == PARLEY_OK) {
+        snprintf(f->chat.events.tail->token_hash, sizeof f->chat.events.tail->token_hash, "%s",
+                 caller->token_hash);
+    }
+    return st;
 }
 
 parley_status parley_facade_create_agent(parley_facade *f, const parley_participant *caller,

@@ -27,13 +27,15 @@ typedef enum parley_event_type {
     PARLEY_EVENT_SESSION_CREATED,
     PARLEY_EVENT_SESSION_UPDATED,
     PARLEY_EVENT_TICKET_UPDATED,
-    PARLEY_EVENT_TYPING
+    PARLEY_EVENT_TYPING,
+    PARLEY_EVENT_TOKEN_REVOKED /* internal: connections using token_hash must close */
 } parley_event_type;
 
 enum {
     PARLEY_AUDIENCE_AGENTS = 1u << 0,      /* every connected agent and admin */
     PARLEY_AUDIENCE_SUBSCRIBERS = 1u << 1, /* connections subscribed to session_id */
-    PARLEY_AUDIENCE_CUSTOMER = 1u << 2     /* every connection of customer_id */
+    PARLEY_AUDIENCE_CUSTOMER = 1u << 2,    /* every connection of customer_id */
+    PARLEY_AUDIENCE_TOKEN = 1u << 3        /* every connection authenticated by token_hash */
 };
 
 typedef struct parley_event {
@@ -42,9 +44,10 @@ typedef struct parley_event {
     unsigned audience;
     char session_id[PARLEY_ID_SIZE];
     char customer_id[PARLEY_ID_SIZE];
-    char exclude_id[PARLEY_ID_SIZE]; /* a participant not to send to ("" = none) */
-    int64_t seq;                     /* message.created: the message's seq; else 0 */
-    char *frame;                     /* the WebSocket text frame, JSON */
+    char exclude_id[PARLEY_ID_SIZE];         /* a participant not to send to ("" = none) */
+    int64_t seq;                             /* message.created: the message's seq; else 0 */
+    char token_hash[PARLEY_TOKEN_HASH_SIZE]; /* token.revoked */
+    char *frame;                             /* the WebSocket text frame, JSON */
     size_t frame_len;
 } parley_event;
 

@@ -207,15 +207,13 @@ parley_http_read_result parley_http_reader_execute(parley_http_reader *r, const 
         return PARLEY_HTTP_NEED_MORE;
     }
     if (r->reject_status != 0) {
-        parley_http_response_error_code(error, r->reject_status, r->reject_code,
-                                        r->reject_message);
+        parley_http_response_error_code(error, r->reject_status, r->reject_code, r->reject_message);
     } else if (e == HPE_HEADER_OVERFLOW) {
         parley_http_response_error_code(error, 431, "headers_too_large",
                                         "the request headers are too large");
     } else {
         char message[160];
-        snprintf(message, sizeof message, "malformed HTTP request: %s",
-                 http_errno_description(e));
+        snprintf(message, sizeof message, "malformed HTTP request: %s", http_errno_description(e));
         parley_http_response_error_code(error, 400, "bad_request", message);
     }
     error->close = true;

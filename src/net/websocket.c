@@ -34,9 +34,16 @@ struct parley_ws {
 };
 
 static void ws_schedule_flush(parley_ws *ws);
+static void fail(parley_ws *ws, uint16_t code, const char *reason);
 
 const char *parley_ws_participant_id(const parley_ws *ws) {
     return ws->caller->id;
+}
+
+void parley_ws_revoke_if_token(parley_ws *ws, const char *token_hash) {
+    if (ws->caller->token_hash[0] != '\0' && strcmp(ws->caller->token_hash, token_hash) == 0) {
+        fail(ws, WSLAY_CODE_POLICY_VIOLATION, "token revoked");
+    }
 }
 
 bool parley_ws_accept_key(const char *client_key, char out[32]) {
