@@ -9,6 +9,7 @@ PACKAGES=(
   libsqlite3-dev libsodium-dev libcmocka-dev
   libssl-dev uthash-dev
   python3 valgrind
+  chromium fonts-liberation
 )
 
 missing=()
@@ -18,13 +19,29 @@ for p in "${PACKAGES[@]}"; do
   fi
 done
 
-if [ ${#missing[@]} -eq 0 ]; then
-  exit 0
+# The browser tests need Node.js 20 or newer (playwright-core); Debian 12's
+# own nodejs is 18, so it is installed only when no node exists at all.
+if ! command -v node >/dev/null 2>&1; then
+  missing+=(nodejs npm)
 fi
 
-echo "deps: installing ${missing[*]}"
-SUDO=""
-if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "deps: installing ${missing[*]}"
+  SUDO=""
+  if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# npm packages of the browser tests (playwright-core drives Debian's chromium;
+# it never downloads a browser of its own).
+here=$(cd "$(dirname "$0")/.." && pwd)
+web_tests="$here/tests/web"
+if [ -f "$web_tests/package-lock.json" ]; then
+  if [ ! -f "$web_tests/node_modules/.package-lock.json" ] ||
+     [ "$web_tests/package-lock.json" -nt "$web_tests/node_modules/.package-lock.json" ]; then
+    echo "deps: npm ci in tests/web"
+    (cd "$web_tests" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+fi
