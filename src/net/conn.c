@@ -80,9 +80,10 @@ static void on_shutdown(uv_shutdown_t *req, int status) {
 }
 
 void parley_conn_close(parley_conn *c) {
-    if (c->closing) {
+    if (c->closing || c->draining) {
         return;
     }
+    c->draining = true;
     uv_read_stop((uv_stream_t *)&c->tcp);
     shutdown_req *s = calloc(1, sizeof *s);
     /* uv_shutdown waits for queued writes, then half-closes */
@@ -182,8 +183,6 @@ void parley_conn_arm_timer(parley_conn *c, int64_t ms) {
     }
 }
 
-static bool processing_guard;
-
 static void consume_input(parley_conn *c, size_t n) {
     if (n >= c->in_len) {
         c->in_len = 0;
@@ -193,7 +192,13 @@ static void consume_input(parley_conn *c, size_t n) {
     c->in_len -= n;
 }
 
+/* Answers every complete request in the input, one at a time. Re-entry
+ * (an inline handler responding synchronously) is left to the running loop. */
 static void process_input(parley_conn *c) {
+    if (c->processing) {
+        return;
+    }
+    c->processing = true;
     while (!c->busy && !c->closing && c->ws == NULL && c->in_len > 0) {
         size_t consumed = 0;
         parley_http_request *req = NULL;
@@ -211,7 +216,7 @@ static void process_input(parley_conn *c) {
             c->in_len = 0;
             c->last_keep_alive = false;
             parley_conn_respond(c, &error);
-            return;
+            break;
         }
         if (result == PARLEY_HTTP_NEED_MORE) {
             break;
@@ -223,6 +228,7 @@ static void process_input(parley_conn *c) {
         parley_router_dispatch(c, req);
         parley_conn_unref(c);
     }
+    c->processing = false;
     if (!c->closing && c->in_len < INPUT_HIGH_WATER && c->ws == NULL) {
         /* resume reading if a full buffer had paused it */
         parley_conn_resume_reading(c);
@@ -267,13 +273,11 @@ static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf) {
     if (c->in_len >= INPUT_HIGH_WATER) {
         uv_read_stop(stream);
     }
-    if (!processing_guard) {
-        process_input(c);
-    }
+    process_input(c);
 }
 
 void parley_conn_resume_reading(parley_conn *c) {
-    if (!c->closing) {
+    if (!c->closing && !c->draining) {
         uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
     }
 }
@@ -304,11 +308,7 @@ void parley_conn_respond(parley_conn *c, parley_http_response *res) {
         return;
     }
     parley_conn_arm_timer(c, srv->config->idle_timeout_ms);
-    if (!processing_guard) {
-        processing_guard = true;
-        process_input(c);
-        processing_guard = false;
-    }
+    process_input(c);
 }
 
 void parley_conn_note_request(parley_conn *c, const parley_http_request *req) {

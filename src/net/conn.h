@@ -33,9 +33,11 @@ struct parley_conn {
     int refs;
     int open_handles;
     bool closing;
+    bool draining; /* closing after queued writes: read nothing more */
 
     parley_http_reader reader;
     bool busy;            /* a request is being answered */
+    bool processing;      /* inside process_input (guards re-entry) */
     bool last_keep_alive; /* the request being answered allows keep-alive */
 
     char *in; /* unparsed input */
