@@ -1,6 +1,7 @@
 # Parley - the two commands that matter: `make run` and `make test`.
 # Every target installs what is missing first (scripts/deps.sh).
 
+MAKEFLAGS   += --no-print-directory
 JOBS        ?= $(shell nproc 2>/dev/null || echo 2)
 FUZZ_SECONDS ?= 10
 LISTEN      ?= 127.0.0.1:8080
