@@ -56,17 +56,8 @@ void pb_histogram_record(pb_histogram *h, uint64_t value) {
     }
 }
 
-uint64_t pb_histogram_percentile(const pb_histogram *h, double p) {
-    if (h->total == 0) {
-        return 0;
-    }
-    if (p >= 100.0) {
-        return h->max;
-    }
-    uint64_t rank = (uint64_t)ceil(p / 100.0 * (double)h->total);
-    if (rank < 1) {
-        rank = 1;
-    }
+/* The value of the rank-th smallest sample (1-based, rank <= total). */
+static uint64_t pb_hist_at_rank(const pb_histogram *h, uint64_t rank) {
     uint64_t seen = 0;
     for (size_t i = 0; i < PB_HIST_BUCKETS; i++) {
         seen += h->counts[i];
@@ -76,6 +67,36 @@ uint64_t pb_histogram_percentile(const pb_histogram *h, double p) {
         }
     }
     return h->max;
+}
+
+static uint64_t pb_hist_rank(double p, uint64_t n) {
+    uint64_t rank = (uint64_t)ceil(p / 100.0 * (double)n);
+    return rank < 1 ? 1 : rank > n ? n : rank;
+}
+
+uint64_t pb_histogram_percentile(const pb_histogram *h, double p) {
+    if (h->total == 0) {
+        return 0;
+    }
+    if (p >= 100.0) {
+        return h->max;
+    }
+    return pb_hist_at_rank(h, pb_hist_rank(p, h->total));
+}
+
+bool pb_histogram_percentile_with_missing(const pb_histogram *h, double p, uint64_t missing,
+                                          uint64_t *value) {
+    uint64_t all = h->total + missing;
+    *value = 0;
+    if (all == 0) {
+        return true;
+    }
+    uint64_t rank = pb_hist_rank(p, all);
+    if (rank > h->total) {
+        return false;
+    }
+    *value = rank == h->total ? h->max : pb_hist_at_rank(h, rank);
+    return true;
 }
 
 double pb_histogram_mean(const pb_histogram *h) {

@@ -38,6 +38,15 @@ void pb_histogram_record(pb_histogram *h, uint64_t value);
  * the exact maximum. 0 when empty. */
 uint64_t pb_histogram_percentile(const pb_histogram *h, double p);
 
+/*
+ * Like pb_histogram_percentile(), but over total + missing samples where the
+ * missing ones (messages that never got an answer) count as larger than
+ * anything recorded. Returns false when the percentile falls among the
+ * missing samples: its value is then unknown (at least the wait we gave it).
+ */
+bool pb_histogram_percentile_with_missing(const pb_histogram *h, double p, uint64_t missing,
+                                          uint64_t *value);
+
 /* Mean of the recorded values (exact); 0 when empty. */
 double pb_histogram_mean(const pb_histogram *h);
 

@@ -101,6 +101,9 @@ void pb_ledger_on_error(pb_ledger *l, long long index, const char *code) {
         l->other_errors++;
     } else if (!l->msgs[index].errored) {
         l->msgs[index].errored = 1;
+        if (pb_in_window(l, pb_ledger_intended(l, (size_t)index))) {
+            l->window_errored++;
+        }
         l->errored++;
     }
     const char *c = code && *code ? code : "(none)";

@@ -62,6 +62,7 @@ typedef struct pb_ledger {
     uint64_t errored;     /* distinct messages answered with an error */
     uint64_t delivered;   /* distinct messages delivered at least once */
     uint64_t window_sent;
+    uint64_t window_errored;              /* window messages answered with an error */
     uint64_t window_acks_in_window;       /* acks received inside the window */
     uint64_t window_deliveries_in_window; /* deliveries received inside the window */
 

@@ -179,6 +179,7 @@ static void pb_run_on_phase_timer(uv_timer_t *t) {
         pb_run_begin_closing(run);
         break;
     case PB_PHASE_DRAIN:
+        run->drain_expired = true;
         pb_run_progress(run, "drain: --drain %.1f s elapsed with messages still outstanding",
                         run->opts->drain_s);
         pb_run_begin_closing(run);

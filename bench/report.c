@@ -40,15 +40,39 @@ static double pb_load_cpu_share(const pb_run *run) {
     return pb_load_cpu_s(run) / ((double)(run->ended_at - run->t0) / 1e9);
 }
 
-static void pb_text_latency_row(FILE *out, const char *name, const pb_histogram *h) {
-    if (h->total == 0) {
+/* Window messages without a sample in h: neither answered in time nor
+ * refused with an error (they count as slower than every recorded one). */
+static uint64_t pb_missing(const pb_ledger *l, const pb_histogram *h) {
+    uint64_t have = h->total + l->window_errored;
+    return l->window_sent > have ? l->window_sent - have : 0;
+}
+
+static const double pb_percentiles[] = {50.0, 90.0, 99.0, 99.9};
+
+static void pb_text_latency_row(FILE *out, const char *name, const pb_histogram *h,
+                                uint64_t missing) {
+    if (h->total == 0 && missing == 0) {
         fprintf(out, "  %-15s %9s  (no samples)\n", name, "0");
         return;
     }
-    fprintf(out, "  %-15s %9llu %9.3f %9.3f %9.3f %9.3f %9.3f %9.3f\n", name,
-            (unsigned long long)h->total, pb_ms(pb_histogram_percentile(h, 50.0)),
-            pb_ms(pb_histogram_percentile(h, 90.0)), pb_ms(pb_histogram_percentile(h, 99.0)),
-            pb_ms(pb_histogram_percentile(h, 99.9)), pb_ms(h->max), pb_histogram_mean(h) / 1e6);
+    fprintf(out, "  %-15s %9llu", name, (unsigned long long)h->total);
+    for (size_t k = 0; k < sizeof pb_percentiles / sizeof pb_percentiles[0]; k++) {
+        uint64_t v;
+        if (pb_histogram_percentile_with_missing(h, pb_percentiles[k], missing, &v)) {
+            fprintf(out, " %9.3f", pb_ms(v));
+        } else {
+            fprintf(out, " %9s", "missing");
+        }
+    }
+    if (h->total) {
+        fprintf(out, " %9.3f %9.3f", pb_ms(h->max), pb_histogram_mean(h) / 1e6);
+    } else {
+        fprintf(out, " %9s %9s", "-", "-");
+    }
+    if (missing) {
+        fprintf(out, "  (+%llu missing)", (unsigned long long)missing);
+    }
+    fputc('\n', out);
 }
 
 void pb_report_text(FILE *out, const pb_run *run, const pb_ledger_summary *sum) {
@@ -81,9 +105,16 @@ void pb_report_text(FILE *out, const pb_run *run, const pb_ledger_summary *sum) 
     fprintf(out, "latency (ms from the intended send time; messages due in the window):\n");
     fprintf(out, "  %-15s %9s %9s %9s %9s %9s %9s %9s\n", "", "count", "p50", "p90", "p99", "p99.9",
             "max", "mean");
-    pb_text_latency_row(out, "send->ack", &l->ack_latency);
-    pb_text_latency_row(out, "send->deliver", &l->deliver_latency);
-    pb_text_latency_row(out, "schedule lag", &l->schedule_lag);
+    uint64_t ack_missing = pb_missing(l, &l->ack_latency);
+    uint64_t deliver_missing = pb_missing(l, &l->deliver_latency);
+    pb_text_latency_row(out, "send->ack", &l->ack_latency, ack_missing);
+    pb_text_latency_row(out, "send->deliver", &l->deliver_latency, deliver_missing);
+    pb_text_latency_row(out, "schedule lag", &l->schedule_lag, 0);
+    if (ack_missing || deliver_missing) {
+        fprintf(out, "  missing = window messages with no ack (or no delivery) by the end of the "
+                     "drain; they rank above every\n  recorded sample, so a percentile that falls "
+                     "among them is unknown (max and mean cover recorded samples only)\n");
+    }
     if (sum->ok) {
         fprintf(out, "integrity:  OK - every acked message delivered exactly once, seq order "
                      "without gaps in every session\n");
@@ -91,7 +122,8 @@ void pb_report_text(FILE *out, const pb_run *run, const pb_ledger_summary *sum) 
         fprintf(out, "integrity:  FAILED\n");
     }
     fprintf(out,
-            "  lost (acked, never delivered) %llu; unanswered %llu; delivered without ack %llu;"
+            "  lost (acked, not delivered by the end of the drain) %llu; unanswered %llu; "
+            "delivered without ack %llu;"
             " duplicate deliveries %llu; duplicate acks %llu\n"
             "  seq gaps %llu; seq regressions %llu; ack/delivery seq mismatches %llu; "
             "misrouted %llu; delivered after error %llu; unknown acks %llu\n"
@@ -105,6 +137,13 @@ void pb_report_text(FILE *out, const pb_run *run, const pb_ledger_summary *sum) 
             (unsigned long long)l->delivered_after_error, (unsigned long long)l->unknown_acks,
             (unsigned long long)l->order_inversions, (unsigned long long)l->foreign_messages,
             (unsigned long long)run->unsubscribed_deliveries);
+    if (run->drain_expired && (sum->lost || sum->unanswered)) {
+        fprintf(out,
+                "  note: --drain (%.1f s) ran out with %llu messages outstanding; they are late or "
+                "lost,\n"
+                "  and a longer --drain tells which.\n",
+                o->drain_s, (unsigned long long)(sum->lost + sum->unanswered));
+    }
     if (l->ncodes || l->other_errors) {
         fprintf(out, "errors:    ");
         for (size_t k = 0; k < l->ncodes; k++) {
@@ -136,13 +175,22 @@ void pb_report_text(FILE *out, const pb_run *run, const pb_ledger_summary *sum) 
             pb_ms(run->max_tick_gap));
 }
 
-static json_t *pb_json_latency(const pb_histogram *h) {
-    return json_pack(
-        "{s:I, s:f, s:f, s:f, s:f, s:f, s:f, s:f}", "count", (json_int_t)h->total, "min",
-        h->total ? pb_ms(h->min) : 0.0, "p50", pb_ms(pb_histogram_percentile(h, 50.0)), "p90",
-        pb_ms(pb_histogram_percentile(h, 90.0)), "p99", pb_ms(pb_histogram_percentile(h, 99.0)),
-        "p999", pb_ms(pb_histogram_percentile(h, 99.9)), "max", pb_ms(h->max), "mean",
-        pb_histogram_mean(h) / 1e6);
+static json_t *pb_json_latency(const pb_histogram *h, uint64_t missing) {
+    static const char *const names[] = {"p50", "p90", "p99", "p999"};
+    json_t *o =
+        json_pack("{s:I, s:I}", "count", (json_int_t)h->total, "missing", (json_int_t)missing);
+    if (!o) {
+        return NULL;
+    }
+    json_object_set_new(o, "min", h->total ? json_real(pb_ms(h->min)) : json_null());
+    for (size_t k = 0; k < sizeof pb_percentiles / sizeof pb_percentiles[0]; k++) {
+        uint64_t v;
+        bool known = pb_histogram_percentile_with_missing(h, pb_percentiles[k], missing, &v);
+        json_object_set_new(o, names[k], known ? json_real(pb_ms(v)) : json_null());
+    }
+    json_object_set_new(o, "max", h->total ? json_real(pb_ms(h->max)) : json_null());
+    json_object_set_new(o, "mean", h->total ? json_real(pb_histogram_mean(h) / 1e6) : json_null());
+    return o;
 }
 
 static void pb_json_print(FILE *out, json_t *root) {
@@ -169,7 +217,7 @@ void pb_report_json(FILE *out, const pb_run *run, const pb_ledger_summary *sum) 
         json_array_append_new(reasons, json_string(run->reasons[k]));
     }
     json_t *root = json_pack(
-        "{s:b, s:s, s:b, s:{s:s, s:s, s:I, s:I, s:f, s:f, s:f, s:f, s:I},"
+        "{s:b, s:s, s:b, s:b, s:{s:s, s:s, s:I, s:I, s:f, s:f, s:f, s:f, s:I},"
         " s:{s:f, s:f, s:I, s:I},"
         " s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I},"
         " s:{s:f, s:I, s:f, s:f, s:f},"
@@ -180,11 +228,11 @@ void pb_report_json(FILE *out, const pb_run *run, const pb_ledger_summary *sum) 
         " s:{s:I, s:I, s:I},"
         " s:{s:I, s:f, s:f, s:f}}",
         "ok", sum->ok && !run->interrupted && run->disconnects == 0, "run_id", run->run_id,
-        "interrupted", run->interrupted, "config", "url", o->url, "address", o->addr_text,
-        "customers", (json_int_t)run->ncustomers, "agents", (json_int_t)run->nagents, "rate",
-        o->rate, "duration_s", o->duration_s, "warmup_s", o->warmup_s, "drain_s", o->drain_s,
-        "message_bytes", (json_int_t)o->message_bytes, "setup", "setup_s",
-        (double)(run->setup_done - run->setup_started) / 1e9, "connect_s",
+        "interrupted", run->interrupted, "drain_expired", run->drain_expired, "config", "url",
+        o->url, "address", o->addr_text, "customers", (json_int_t)run->ncustomers, "agents",
+        (json_int_t)run->nagents, "rate", o->rate, "duration_s", o->duration_s, "warmup_s",
+        o->warmup_s, "drain_s", o->drain_s, "message_bytes", (json_int_t)o->message_bytes, "setup",
+        "setup_s", (double)(run->setup_done - run->setup_started) / 1e9, "connect_s",
         (double)(run->connect_done - run->setup_done) / 1e9, "rate_limited_retries",
         (json_int_t)run->rate_limited_retries, "transport_retries",
         (json_int_t)run->transport_retries, "messages", "scheduled", (json_int_t)l->total, "sent",
@@ -195,8 +243,9 @@ void pb_report_json(FILE *out, const pb_run *run, const pb_ledger_summary *sum) 
         (json_int_t)l->window_deliveries_in_window, "offered_per_s", pb_per_s(run, l->window_sent),
         "acked_per_s", pb_per_s(run, l->window_acks_in_window), "delivered_per_s",
         pb_per_s(run, l->window_deliveries_in_window), "latency_ms", "ack",
-        pb_json_latency(&l->ack_latency), "deliver", pb_json_latency(&l->deliver_latency),
-        "schedule_lag", pb_json_latency(&l->schedule_lag), "integrity", "ok", sum->ok, "lost",
+        pb_json_latency(&l->ack_latency, pb_missing(l, &l->ack_latency)), "deliver",
+        pb_json_latency(&l->deliver_latency, pb_missing(l, &l->deliver_latency)), "schedule_lag",
+        pb_json_latency(&l->schedule_lag, 0), "integrity", "ok", sum->ok, "lost",
         (json_int_t)sum->lost, "unanswered", (json_int_t)sum->unanswered, "delivered_without_ack",
         (json_int_t)sum->unacked_but_delivered, "duplicate_deliveries",
         (json_int_t)l->duplicate_deliveries, "duplicate_acks", (json_int_t)l->duplicate_acks,

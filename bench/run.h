@@ -111,6 +111,7 @@ struct pb_run {
     bool failed; /* setup/connect failed: no figures */
     char failure[512];
     bool interrupted;
+    bool drain_expired;       /* --drain ran out with messages outstanding */
     size_t peak_pending;      /* largest unsent output of any socket (bytes) */
     uint64_t ended_at;        /* when the closing phase began */
     double cpu_at_load_start; /* this process's user+sys CPU seconds */
