@@ -522,7 +522,7 @@ class WSClient:
     server pings (unless auto_pong=False), reassembles fragmented messages
     and queues ("text", str) / ("binary", bytes) items."""
 
-    def __init__(self, sock, leftover=b"", auto_pong=True):
+    def __init__(self, sock, leftover=b"", auto_pong=True, start_reading=True):
         self.sock = sock
         self.auto_pong = auto_pong
         self._buf = leftover
@@ -539,19 +539,33 @@ class WSClient:
         self.protocol_errors = []   # things the server did wrong at frame level
         self._stop = False
         self._thread = threading.Thread(target=self._reader, daemon=True)
-        self._thread.start()
+        if start_reading:
+            self._thread.start()
+
+    def start_reading(self):
+        """Starts the reader of a client connected with start_reading=False
+        (one that leaves the server's output unread until now)."""
+        if not self._thread.is_alive() and not self.closed.is_set():
+            self._thread.start()
 
     @classmethod
     def connect(cls, host, port, token=None, header_token=None, path="/api/v1/ws",
-                auto_pong=True, timeout=20, extra_headers=None):
+                auto_pong=True, timeout=20, extra_headers=None, start_reading=True,
+                rcvbuf=None):
         """Opens a WebSocket. token goes in ?token=, header_token in an
-        Authorization header. Raises WSHandshakeError unless 101."""
+        Authorization header. Raises WSHandshakeError unless 101.
+        start_reading=False leaves the server's frames unread until
+        start_reading(); rcvbuf sets a small SO_RCVBUF (a slow consumer)."""
         full_path = path
         if token is not None:
             full_path += ("&" if "?" in path else "?") + "token=" + token
         key = base64.b64encode(os.urandom(16)).decode()
-        sock = socket.create_connection((host, port), timeout=T(timeout))
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        if rcvbuf:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+        sock.settimeout(T(timeout))
         try:
+            sock.connect((host, port))
             sock.sendall(ws_handshake_request(host, port, full_path, key, header_token,
                                               extra_headers))
             buf = b""
@@ -588,7 +602,7 @@ class WSClient:
             sock.close()
             raise
         sock.settimeout(None)
-        ws = cls(sock, rest, auto_pong)
+        ws = cls(sock, rest, auto_pong, start_reading)
         ws.handshake_headers = headers
         return ws
 
@@ -786,6 +800,7 @@ class WSClient:
 
     def close(self):
         self._stop = True
+        started = self._thread.ident is not None
         try:
             self.sock.shutdown(socket.SHUT_RDWR)
         except OSError:
@@ -794,7 +809,8 @@ class WSClient:
             self.sock.close()
         except OSError:
             pass
-        self._thread.join(T(5))
+        if started:
+            self._thread.join(T(5))
 
     def __enter__(self):
         return self

@@ -5,8 +5,8 @@ import json
 import struct
 import unittest
 
-from parley_harness import (OP_BINARY, OP_CONT, OP_PING, OP_TEXT, RawConn, ServerTestCase,
-                            WSClient, encode_frame, make_agent, make_customer, make_session,
+from parley_harness import (OP_CONT, OP_PING, OP_TEXT, TIMEOUT_SCALE, RawConn,
+                            ServerTestCase, encode_frame, make_agent, make_customer, make_session,
                             parse_http_response, raw_exchange)
 
 MAX_BODY = 8192
@@ -99,6 +99,64 @@ class BadHttpInputTest(ServerTestCase):
         self.assertEqual(self.http.get(f"/api/v1/sessions/{sid}/messages",
                                        token=self.cust_token).body["messages"], [])
 
+    def test_nul_in_content_is_never_truncated(self):
+        sid = self.session["id"]
+        r = self.http.post(f"/api/v1/sessions/{sid}/messages", raw=b'{"content": "a\\u0000b"}',
+                           token=self.cust_token)
+        if r.status == 201:
+            self.assertEqual(r.body["content"], "a\u0000b")
+            h = self.http.get(f"/api/v1/sessions/{sid}/messages", token=self.cust_token)
+            self.assertEqual(h.body["messages"][-1]["content"], "a\u0000b")
+        else:
+            self.assertEqual(r.status, 400, r.body)
+            self.assertIn(r.body["error"]["code"], ("invalid_json", "validation_failed"))
+            self.assertEqual(self.http.get(f"/api/v1/sessions/{sid}/messages",
+                                           token=self.cust_token).body["messages"], [])
+
+    def test_deeply_nested_json(self):
+        body = b"[" * 4000 + b"]" * 4000
+        r = self.http.post("/api/v1/customers", raw=body)
+        self.assertEqual(r.status, 400, r.body)
+        self.assertIn(r.body["error"]["code"], ("invalid_json", "validation_failed"))
+        body = b'{"name": ' + b'{"a": ' * 1000 + b"1" + b"}" * 1000 + b"}"  # < MAX_BODY
+        r = self.http.post("/api/v1/customers", raw=body)
+        self.assertEqual(r.status, 400, r.body)
+        self.assertIn(r.body["error"]["code"], ("invalid_json", "validation_failed"))
+
+    def test_lengths_count_characters_not_bytes(self):
+        r = self.http.post("/api/v1/customers", {"name": "é" * 200})
+        self.assertStatus(r, 201)
+        self.assertEqual(r.body["customer"]["name"], "é" * 200)
+        self.assertError(self.http.post("/api/v1/customers", {"name": "é" * 201}), 400,
+                         "validation_failed", "name")
+
+    def test_chunked_request_body(self):
+        body = json.dumps({"name": "chunky"}).encode()
+        chunks = b"".join(b"%x\r\n%s\r\n" % (len(body[i:i + 5]), body[i:i + 5])
+                          for i in range(0, len(body), 5)) + b"0\r\n\r\n"
+        with self.raw() as c:
+            c.send(b"POST /api/v1/customers HTTP/1.1\r\nHost: x\r\nContent-Type: application/json"
+                   b"\r\nTransfer-Encoding: chunked\r\n\r\n" + chunks)
+            r = c.recv_response()
+            self.assertStatus(r, 201)
+            self.assertEqual(r.body["customer"]["name"], "chunky")
+            c.send(http_req("GET", "/healthz"))
+            self.assertStatus(c.recv_response(), 200)
+
+    def test_chunked_body_over_limit_413(self):
+        with self.raw() as c:
+            c.send(b"POST /api/v1/customers HTTP/1.1\r\nHost: x\r\nContent-Type: application/json"
+                   b"\r\nTransfer-Encoding: chunked\r\n\r\n")
+            piece = b"%x\r\n%s\r\n" % (1000, b"a" * 1000)
+            try:
+                for _ in range(MAX_BODY // 1000 + 3):
+                    c.send(piece)
+            except OSError:
+                pass  # the server may stop reading once it has answered
+            r = c.recv_response()
+            self.assertError(r, 413, "payload_too_large")
+            self.assertTrue(c.wait_eof())
+
     # -- sizes -------------------------------------------------------------------
     def test_oversized_body_413_and_connection_closed(self):
         with self.raw() as c:
@@ -153,7 +211,8 @@ class BadHttpInputTest(ServerTestCase):
                  ("PUT", "/healthz", ("GET",)),
                  ("GET", "/api/v1/auth/login", ("POST",)),
                  ("DELETE", f"/api/v1/sessions/{sid}", ("GET",)),
-                 ("PUT", "/api/v1/tickets/tkt_AAAAAAAAAAAAAAAAAAAAAAAAAA", ("GET", "PATCH")))
+                 ("PUT", "/api/v1/tickets/tkt_AAAAAAAAAAAAAAAAAAAAAAAAAA", ("GET", "PATCH")),
+                 ("POST", "/api/v1/ws", ("GET",)))
         for method, path, allowed in cases:
             with self.subTest(method=method, path=path):
                 r = self.http.request(method, path, token=self.agent_token)
@@ -305,6 +364,25 @@ class BadWebSocketInputTest(ServerTestCase):
         ws.send_frame(OP_TEXT, b'{"type": "ping"}', rsv=4)
         self.assertEqual(ws.wait_closed(), 1002)
 
+    def test_rfc6455_protocol_violations_close_the_connection(self):
+        """RFC 6455 7.1.7: the server fails the connection; it SHOULD send
+        close 1002 first (the docs do not list these cases, so a bare TCP
+        close is accepted too)."""
+        cases = {
+            "control frame over 125 bytes": encode_frame(OP_PING, b"p" * 126),
+            "fragmented control frame": encode_frame(OP_PING, b"p", fin=False),
+            "unknown opcode": encode_frame(0x3, b"x"),
+            "unknown control opcode": encode_frame(0xB, b"x"),
+            "data frame inside a fragmented message":
+                encode_frame(OP_TEXT, b'{"type":', fin=False) + encode_frame(OP_TEXT, b'"ping"}'),
+        }
+        for name, data in cases.items():
+            with self.subTest(name):
+                ws = self.ws()
+                ws.send_raw(data)
+                self.assertIn(ws.wait_closed(), (1002, None))
+                ws.close()
+
     def test_bad_close_frames_do_not_hurt(self):
         ws = self.ws()
         ws.send_frame(0x8, struct.pack("!H", 1000) + b"\xff\xfe")  # invalid UTF-8 reason
@@ -323,6 +401,35 @@ class BadWebSocketInputTest(ServerTestCase):
             r = c.recv_response()  # a plain GET, no upgrade at all
             self.assertEqual(r.status // 100, 4, r)
             self.assertNotEqual(r.status, 101)
+
+
+class SlowHttpClientTest(ServerTestCase):
+    """--request-timeout-ms ends a request that never arrives whole;
+    --idle-timeout-ms ends an idle keep-alive connection."""
+
+    MS = int(400 * TIMEOUT_SCALE)
+    server_args = ["--request-timeout-ms", str(MS), "--idle-timeout-ms", str(MS)]
+
+    def test_incomplete_request_is_timed_out(self):
+        with RawConn(self.server.host, self.server.port) as c:
+            c.send(b"POST /api/v1/customers HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n"
+                   b"\r\n{\"name\": ")
+            self.assertTrue(c.wait_eof(timeout=10), "a stalled request was never timed out")
+            if c.buf:  # a response before closing is the 408 of --help
+                r, _ = parse_http_response(c.buf, eof=True)
+                self.assertEqual(r.status, 408, r)
+        with RawConn(self.server.host, self.server.port) as c:
+            c.send(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")  # headers never end
+            self.assertTrue(c.wait_eof(timeout=10), "stalled headers were never timed out")
+        self.assertHealthy()
+
+    def test_idle_keep_alive_connection_is_closed(self):
+        with RawConn(self.server.host, self.server.port) as c:
+            c.send(http_req("GET", "/healthz"))
+            self.assertStatus(c.recv_response(), 200)
+            self.assertTrue(c.wait_eof(timeout=10), "an idle connection was never closed")
+            self.assertEqual(c.buf, b"")
+        self.assertHealthy()
 
 
 if __name__ == "__main__":

@@ -9,7 +9,8 @@ import unittest
 
 from parley_harness import (ADMIN_PASSWORD, T, ParleyServer, RawConn, ServerTestCase,
                             all_history, login, make_agent, make_customer, make_session,
-                            parse_metrics, send_message, unique_email, wait_until)
+                            parse_http_response, parse_metrics, send_message, unique_email,
+                            wait_until)
 
 
 def fresh_server(test, extra_args=None):
@@ -198,6 +199,44 @@ class RestartTest(unittest.TestCase):
             cids = [m["client_msg_id"] for m in msgs]
             self.assertEqual(len(cids), len(set(cids)))
             self.assertEqual(set(cids), {c for c, v in attempted.items() if v[1] == sid})
+        srv.stop()
+
+    def test_sigterm_with_open_connections_exits_cleanly(self):
+        srv, admin_token, _ = fresh_server(self, ["--shutdown-timeout-ms", "3000"])
+        agent, agent_token, agent_email, agent_pw = make_agent(srv, admin_token)
+        cust, tok = make_customer(srv)
+        sid = make_session(srv, tok)["id"]
+        sockets = [srv.ws(token=tok), srv.ws(token=agent_token), srv.ws(token=tok)]
+        for w in sockets:
+            self.addCleanup(w.close)
+            w.send_json({"type": "subscribe", "session_id": sid, "after_seq": 0})
+            self.assertEqual(w.recv_json(type="subscribed")["last_seq"], 0)
+        # a message acknowledged over the WebSocket just before SIGTERM
+        sockets[0].send_json({"type": "message.send", "session_id": sid, "content": "last words",
+                              "client_msg_id": "lw-1"})
+        ack = sockets[0].recv_json(type=("ack", "error"))
+        self.assertEqual(ack["type"], "ack", ack)
+        idle = RawConn(srv.host, srv.port)
+        self.addCleanup(idle.close)
+        idle.send(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        self.assertEqual(idle.recv_response().status, 200)
+        partial = RawConn(srv.host, srv.port)
+        self.addCleanup(partial.close)
+        partial.send(b"POST /api/v1/customers HTTP/1.1\r\nHost: x\r\nContent-Length: 50\r\n\r\n{")
+
+        srv.stop(timeout=60)  # asserts exit code 0
+
+        for w in sockets:
+            w.wait_closed(timeout=10)
+            self.assertIn(w.close_code, (None, 1000, 1001, 1012))
+        self.assertTrue(idle.wait_eof(timeout=10))
+        self.assertTrue(partial.wait_eof(timeout=10))
+        if partial.buf:
+            self.assertIn(parse_http_response(partial.buf, eof=True)[0].status, (408, 503))
+        srv.start()
+        agent_token, _ = login(srv, agent_email, agent_pw)
+        msgs = all_history(srv, agent_token, sid)
+        self.assertEqual(msgs, [ack["message"]])
         srv.stop()
 
 

@@ -497,6 +497,18 @@ class WebSocketTest(ServerTestCase):
                                                     "?after_seq=0&limit=200")],
                          list(range(1, n + 2)))
 
+    def test_fan_out_to_many_subscribers(self):
+        s = make_session(self.server, self.cust_token)
+        sid = s["id"]
+        subs = [self.ws(self.agent_token if i % 2 else self.cust_token) for i in range(24)]
+        for w in subs:
+            subscribe(w, sid)
+        sent = [send_message(self.server, self.agent2_token if i % 2 else self.cust_token, sid,
+                             f"fan {i}") for i in range(10)]
+        for w in subs:
+            got = collect_until(w, sid, 10)
+            self.assertEqual([m["id"] for m in got], [m["id"] for m in sent])
+
     # -- closing -----------------------------------------------------------------------
     def test_close_handshake(self):
         ws = self.ws(self.cust_token)
@@ -506,6 +518,77 @@ class WebSocketTest(ServerTestCase):
         self.assertEqual(code, 1000)
         self.assertTrue(ws.close_received.is_set())
         self.assertHealthy()
+
+
+class SlowConsumerTest(ServerTestCase):
+    """A client that does not read is closed with 1008 once its unsent
+    output passes --ws-max-pending-bytes, and resumes with after_seq."""
+
+    PENDING = 1 << 20
+    server_args = ["--max-message-bytes", "131072", "--ws-max-pending-bytes", str(PENDING),
+                   "--durability", "normal"]
+
+    def test_slow_consumer_closed_1008_then_resumes(self):
+        cust, tok = make_customer(self.server)
+        s = make_session(self.server, tok)
+        sid = s["id"]
+        slow = WSClient.connect(self.server.host, self.server.port, token=tok,
+                                start_reading=False, rcvbuf=8192)
+        self.addCleanup(slow.close)
+        slow.send_json({"type": "subscribe", "session_id": sid, "after_seq": 0})
+        # a reader that keeps up sees every message and stays open
+        fast = self.server.ws(token=tok)
+        self.addCleanup(fast.close)
+        subscribe(fast, sid)
+        total = 80
+        body = "x" * 100000
+        for i in range(total):
+            send_message(self.server, tok, sid, f"{i}:{body}")
+        got = collect_until(fast, sid, total, timeout=60)
+        self.assertEqual([m["seq"] for m in got], list(range(1, total + 1)))
+        self.assertFalse(fast.closed.is_set())
+        # ~8 MB went out; the slow one now reads what reached it
+        slow.start_reading()
+        seen = []
+        while True:
+            try:
+                m = slow.recv_json(type=("message.created", "subscribed"), timeout=60)
+            except WSClosed:
+                break
+            if m["type"] == "message.created":
+                seen.append(m["message"]["seq"])
+        self.assertEqual(slow.close_code, 1008)
+        self.assertLess(len(seen), total, "the slow client was not cut off")
+        self.assertEqual(seen, list(range(1, len(seen) + 1)))
+        # it resumes from the last seq it saw and misses nothing (a short
+        # replay here; test_replay_larger_than_pending_limit covers long ones)
+        tail = max(seen[-1] if seen else 0, total - 5)
+        again = self.server.ws(token=tok)
+        self.addCleanup(again.close)
+        replay, sub = subscribe(again, sid, after_seq=tail, timeout=60)
+        self.assertEqual([m["message"]["seq"] for m in replay], list(range(tail + 1, total + 1)))
+        self.assertEqual(sub["last_seq"], total)
+        self.assertHealthy()
+
+    def test_replay_larger_than_pending_limit(self):
+        """A client that reads as fast as it can resumes a backlog bigger
+        than --ws-max-pending-bytes: the server must pace the replay, or
+        "it can resume with after_seq" never holds for a long absence."""
+        cust, tok = make_customer(self.server)
+        s = make_session(self.server, tok)
+        sid = s["id"]
+        total = 80
+        for i in range(total):
+            send_message(self.server, tok, sid, f"{i}:" + "y" * 100000)
+        ws = self.server.ws(token=tok)
+        self.addCleanup(ws.close)
+        try:
+            replay, sub = subscribe(ws, sid, after_seq=0, timeout=60)
+        except WSClosed as e:
+            self.fail(f"a reading client was closed with {e.code} ({e.reason!r}) while "
+                      f"replaying {total} x 100 kB of history")
+        self.assertEqual([m["message"]["seq"] for m in replay], list(range(1, total + 1)))
+        self.assertEqual(sub["last_seq"], total)
 
 
 class WebSocketPingTest(ServerTestCase):
