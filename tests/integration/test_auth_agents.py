@@ -1,5 +1,7 @@
 """Login, logout, /me, agents and bots (docs/api-behaviour.md, "Agents and auth", "Bots")."""
 
+import hashlib
+import hmac
 import unittest
 
 from parley_harness import (ADMIN_PASSWORD, ServerTestCase, login, make_agent, make_customer,
@@ -312,6 +314,51 @@ class AuthAgentsTest(ServerTestCase):
         r = self.http.post("/api/v1/auth/login",
                            {"email": self.agent_email, "password": ADMIN_PASSWORD})
         self.assertError(r, 401, "unauthenticated")
+
+
+class VerifiedIdentityTest(ServerTestCase):
+    """API.md: with a site secret, `identifier` must carry identifier_hash =
+    lowercase hex HMAC-SHA256(secret, identifier), else 401; the same
+    identifier then returns the same customer."""
+
+    SECRET = "site-secret-for-tests"
+    server_args = ["--site-secret", SECRET]
+
+    def sign(self, identifier):
+        return hmac.new(self.SECRET.encode(), identifier.encode(), hashlib.sha256).hexdigest()
+
+    def test_verified_customer(self):
+        ident = uniq("user-")
+        r = self.http.post("/api/v1/customers", {"name": "Vera", "identifier": ident,
+                                                 "identifier_hash": self.sign(ident)})
+        self.assertStatus(r, 201)
+        self.assertIs(r.body["customer"]["verified"], True)
+        first = r.body["customer"]["id"]
+        r2 = self.http.post("/api/v1/customers", {"name": "Vera", "identifier": ident,
+                                                  "identifier_hash": self.sign(ident)})
+        self.assertIn(r2.status, (200, 201), r2.body)
+        self.assertEqual(r2.body["customer"]["id"], first)
+        self.assertIs(r2.body["customer"]["verified"], True)
+        # both tokens act as the same customer
+        me = self.http.get("/api/v1/me", token=r2.body["token"])
+        self.assertEqual(me.body["id"], first)
+        self.assertIs(me.body["verified"], True)
+
+    def test_bad_or_missing_hash_401(self):
+        ident = uniq("user-")
+        r = self.http.post("/api/v1/customers", {"name": "M", "identifier": ident,
+                                                 "identifier_hash": self.sign(ident + "x")})
+        self.assertError(r, 401, "unauthenticated")
+        r = self.http.post("/api/v1/customers", {"name": "M", "identifier": ident})
+        self.assertError(r, 401, "unauthenticated")
+        r = self.http.post("/api/v1/customers", {"name": "M", "identifier": ident,
+                                                 "identifier_hash": "00" * 32})
+        self.assertError(r, 401, "unauthenticated")
+
+    def test_anonymous_customer_still_allowed(self):
+        r = self.http.post("/api/v1/customers", {"name": "Anon"})
+        self.assertStatus(r, 201)
+        self.assertIs(r.body["customer"]["verified"], False)
 
 
 if __name__ == "__main__":

@@ -190,7 +190,9 @@ class BadHttpInputTest(ServerTestCase):
         for junk in (b"\x00\x01\x02\x03 garbage \xff\xfe\r\n\r\n",
                      b"HELLO THERE\r\n\r\n",
                      b"GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: -5\r\n\r\n",
-                     b"GET /healthz HTTP/1.1\r\nBroken header line without colon\r\n\r\n"):
+                     b"GET /healthz HTTP/1.1\r\nBroken header line without colon\r\n\r\n",
+                     b"POST /api/v1/customers HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n"
+                     b"Content-Length: 15\r\n\r\n{\"name\": \"a\"}"):
             with self.subTest(junk=junk):
                 data = raw_exchange(self.server.host, self.server.port, junk)
                 parsed = parse_http_response(data, eof=True)
@@ -261,6 +263,14 @@ class BadHttpInputTest(ServerTestCase):
             self.assertEqual(r2.body["customer"]["name"], "piped")
             self.assertStatus(r3, 200)
             self.assertEqual(r3.body["id"], self.cust["id"])
+
+    def test_http_1_0_request(self):
+        with self.raw() as c:
+            c.send(b"GET /healthz HTTP/1.0\r\n\r\n")
+            r = c.recv_response()
+            self.assertStatus(r, 200)
+            self.assertEqual(r.body, {"status": "ok"})
+            self.assertTrue(c.wait_eof(), "HTTP/1.0 without keep-alive must be closed")
 
     def test_connection_close_header_is_honoured(self):
         with self.raw() as c:

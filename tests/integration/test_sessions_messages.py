@@ -3,6 +3,7 @@
 import json
 import threading
 import unittest
+from urllib.parse import quote
 
 from parley_harness import (ParleyServer, ServerTestCase, all_history, history, make_agent,
                             make_customer, make_session, send_message, uniq)
@@ -178,6 +179,40 @@ class SessionsMessagesTest(ServerTestCase):
         self.assertEqual(len(r2.body["sessions"]), 2)
         self.assertEqual(set(s["id"] for s in r.body["sessions"] + r2.body["sessions"]),
                          set(created))
+
+    def test_pagination_is_stable_while_sessions_are_created(self):
+        """A cursor marks a position, not an offset: sessions created between
+        two pages neither repeat nor hide older ones."""
+        _, tok = make_customer(self.server)
+        older = [make_session(self.server, tok, f"old {i}")["id"] for i in range(5)]
+        r = self.c(tok).get("/api/v1/sessions?limit=2")
+        self.assertStatus(r, 200)
+        seen = [s["id"] for s in r.body["sessions"]]
+        cursor = r.body["next_cursor"]
+        newer = [make_session(self.server, tok, f"new {i}")["id"] for i in range(3)]
+        for _ in range(10):
+            if cursor is None:
+                break
+            r = self.c(tok).get(f"/api/v1/sessions?limit=2&cursor={quote(cursor, safe='')}")
+            self.assertStatus(r, 200)
+            seen.extend(s["id"] for s in r.body["sessions"])
+            cursor = r.body["next_cursor"]
+        self.assertIsNone(cursor)
+        self.assertEqual(len(seen), len(set(seen)), "a session appeared on two pages")
+        self.assertEqual(sorted(seen), sorted(older))
+        self.assertEqual(set(seen) & set(newer), set())
+
+    def test_query_parameters_are_percent_decoded(self):
+        _, tok = make_customer(self.server)
+        sid = make_session(self.server, tok)["id"]
+        r = self.c(tok).get("/api/v1/sessions?status=%77aiting&limit=%31%30")
+        self.assertStatus(r, 200)
+        self.assertEqual([s["id"] for s in r.body["sessions"]], [sid])
+        for i in range(3):
+            send_message(self.server, tok, sid, f"q{i}")
+        r = self.c(tok).get(f"/api/v1/sessions/{sid}/messages?after_seq=%31")
+        self.assertStatus(r, 200)
+        self.assertEqual([m["seq"] for m in r.body["messages"]], [2, 3])
 
     def test_list_bad_parameters(self):
         c = self.c(self.cust_token)

@@ -43,6 +43,7 @@ def collect_until(ws, sid, last_seq, timeout=20):
 
 
 class WebSocketTest(ServerTestCase):
+    server_args = ["--max-message-bytes", "16384"]
 
     @classmethod
     def setUpClass(cls):
@@ -301,6 +302,9 @@ class WebSocketTest(ServerTestCase):
             ({"session_id": own["id"], "content": ""}, "validation_failed"),
             ({"session_id": own["id"]}, "validation_failed"),
             ({"content": "x"}, "validation_failed"),
+            ({"session_id": own["id"], "content": "x", "message_type": "video"},
+             "validation_failed"),
+            ({"session_id": own["id"], "content": "z" * 16385}, "payload_too_large"),
         )
         for i, (fields, code) in enumerate(cases):
             cid = f"bad-{i}"
