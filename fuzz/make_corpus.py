@@ -1,0 +1,288 @@
+#!/usr/bin/env python3
+"""Writes the seed corpora of the fuzz targets into fuzz/corpus/<target>/.
+
+Run once after changing it (python3 fuzz/make_corpus.py) and commit the
+files it writes; scripts/fuzz.sh never runs it. It only (re)writes the
+files named here, so regression-* inputs kept next to them stay. Every seed
+is small and means something: see fuzz/README.md for the input layout of
+each target.
+"""
+import json
+import os
+import struct
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+CORPUS = os.path.join(HERE, "corpus")
+
+
+def write(target, name, data):
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    folder = os.path.join(CORPUS, target)
+    os.makedirs(folder, exist_ok=True)
+    with open(os.path.join(folder, name), "wb") as f:
+        f.write(data)
+
+
+def compact(obj):
+    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False)
+
+
+# --- fuzz_http_request: byte 0 seeds the read sizes (0 = one read) ---------------
+
+def http(name, seed, text):
+    write("fuzz_http_request", name, bytes([seed]) + (text.encode("utf-8") if isinstance(text, str) else text))
+
+
+def post(path, body, extra=""):
+    return (f"POST {path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+            f"{extra}Content-Length: {len(body.encode('utf-8'))}\r\n\r\n{body}")
+
+
+def http_seeds():
+    http("get_healthz", 0, "GET /healthz HTTP/1.1\r\nHost: localhost:8080\r\n\r\n")
+    http("get_healthz_split", 7, "GET /healthz HTTP/1.1\r\nHost: localhost:8080\r\n\r\n")
+    http("get_query_bearer", 3,
+         "GET /api/v1/sessions/s_123/messages?after_seq=10&limit=50&status=open HTTP/1.1\r\n"
+         "Host: localhost\r\nAuthorization: Bearer tok_abcdefghijklmnop\r\n"
+         "Origin: http://localhost:8080\r\n\r\n")
+    http("post_login", 0, post("/api/v1/auth/login",
+                                compact({"email": "admin@example.com", "password": "hunter22"})))
+    http("post_message_split", 11, post("/api/v1/sessions/s_1/messages",
+                                        compact({"content": "hi ☺", "client_msg_id": "c1"}),
+                                        "Authorization: Bearer t\r\n"))
+    # keep-alive pipelined pair, then an HTTP/1.0 request that closes
+    http("pipelined_pair", 0,
+         "GET /healthz HTTP/1.1\r\nHost: a\r\n\r\n"
+         + post("/api/v1/customers", compact({"name": "Ann", "language": "en"})))
+    http("pipelined_split", 5,
+         post("/api/v1/auth/login", compact({"email": "a@b.c", "password": "x"}))
+         + "GET /metrics HTTP/1.1\r\nHost: a\r\nConnection: keep-alive\r\n\r\n"
+         + "GET /healthz HTTP/1.0\r\n\r\n")
+    http("chunked_body", 0,
+         "POST /api/v1/tickets HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n"
+         "Content-Type: application/json\r\n\r\n"
+         "10\r\n{\"session_id\":\"s\r\n"
+         "1b\r\n_1\",\"issue_description\":\"x\"}\r\n"
+         "0\r\n\r\n")
+    http("chunked_trailer_split", 9,
+         "POST /api/v1/bots HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
+         "e\r\n{\"name\":\"bot\"}\r\n0\r\nX-Trailer: 1\r\n\r\n"
+         "GET /healthz HTTP/1.1\r\n\r\n")
+    http("chunked_too_large", 0,
+         "POST /api/v1/bots HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
+         + "1000\r\n" + "a" * 4096 + "\r\n" + "1000\r\n" + "b" * 4096 + "\r\n" + "10\r\n" + "c" * 16 + "\r\n0\r\n\r\n")
+    http("upgrade_ws", 0,
+         b"GET /api/v1/ws?token=tok_abc HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\n"
+         b"Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+         b"Sec-WebSocket-Version: 13\r\n\r\n"
+         b"\x81\x85\x37\xfa\x21\x3d\x7f\x9f\x4d\x51\x58")
+    http("upgrade_other_path_then_get", 4,
+         "GET /healthz HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\nConnection: keep-alive, Upgrade\r\n\r\n"
+         "GET /healthz HTTP/1.1\r\nHost: a\r\n\r\n")
+    http("header_too_large", 0,
+         "GET / HTTP/1.1\r\nHost: a\r\nX-Big: " + "x" * 5000 + "\r\n\r\n")
+    http("many_headers_split", 13,
+         "GET / HTTP/1.1\r\n" + "".join(f"X-H{i}: {'v' * 40}\r\n" for i in range(80)) + "\r\n")
+    http("url_too_large", 0, "GET /" + "a" * 4200 + " HTTP/1.1\r\n\r\n")
+    http("body_too_large", 0,
+         "POST /api/v1/customers HTTP/1.1\r\nHost: a\r\nContent-Length: 9000\r\n\r\n" + "{" * 100)
+    http("absolute_form", 0, "GET http://example.com/healthz HTTP/1.1\r\nHost: a\r\n\r\n")
+    http("asterisk_form", 0, "OPTIONS * HTTP/1.1\r\nHost: a\r\n\r\n")
+    http("percent_path", 0, "GET /api/v1/sessions/s%5F1/messages?token=a%20b+c HTTP/1.1\r\n\r\n")
+    http("percent_nul", 0, "GET /a%00b HTTP/1.1\r\n\r\n")
+    http("percent_bad", 0, "GET /a%zz HTTP/1.1\r\n\r\nGET /%4 HTTP/1.1\r\n\r\n")
+    http("duplicate_headers", 2,
+         "GET / HTTP/1.1\r\nAuthorization: Bearer one\r\nauthorization: Bearer two\r\n"
+         "Content-Type: a\r\nCONTENT-TYPE: b\r\n\r\n")
+    http("bad_version", 0, "GET / HTTP/9.9\r\n\r\n")
+    http("bad_method", 0, "BREW /pot HTTP/1.1\r\n\r\n")
+    http("content_length_twice", 0,
+         "POST / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab")
+    http("cl_and_chunked", 0,
+         "POST / HTTP/1.1\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n")
+    http("garbage", 0, b"\x00\x01\x02\xff\xfe\r\n\r\n\x16\x03\x01\x02\x00")
+    http("tls_hello", 1, b"\x16\x03\x01\x00\xa5\x01\x00\x00\xa1\x03\x03" + bytes(range(32)))
+    http("bare_lf", 6, "GET /healthz HTTP/1.1\nHost: a\n\n")
+
+
+# --- fuzz_ws_frames: byte 0 seeds the read sizes, then client frames ------------------
+
+def frame(opcode, payload, fin=True, mask=b"\x00\x00\x00\x00", rsv=0):
+    if isinstance(payload, str):
+        payload = payload.encode("utf-8")
+    b0 = (0x80 if fin else 0) | (rsv << 4) | opcode
+    n = len(payload)
+    mask_bit = 0x80 if mask is not None else 0
+    if n < 126:
+        head = bytes([b0, mask_bit | n])
+    elif n < 65536:
+        head = bytes([b0, mask_bit | 126]) + struct.pack(">H", n)
+    else:
+        head = bytes([b0, mask_bit | 127]) + struct.pack(">Q", n)
+    if mask is None:
+        return head + payload
+    masked = bytes(c ^ mask[i % 4] for i, c in enumerate(payload))
+    return head + mask + masked
+
+
+TEXT, BINARY, CONT, CLOSE, PING, PONG = 1, 2, 0, 8, 9, 10
+
+
+def ws(name, seed, *frames):
+    write("fuzz_ws_frames", name, bytes([seed]) + b"".join(frames))
+
+
+def ws_seeds():
+    # A zero masking key keeps the JSON readable for the mutator.
+    ws("subscribe", 0, frame(TEXT, compact({"type": "subscribe", "session_id": "s_1", "after_seq": 5})))
+    ws("unsubscribe", 0, frame(TEXT, compact({"type": "unsubscribe", "session_id": "s_1"})))
+    ws("message_send", 0, frame(TEXT, compact({"type": "message.send", "session_id": "s_1",
+                                               "content": "héllo 𝄞", "client_msg_id": "c-1",
+                                               "message_type": "text"})))
+    ws("typing", 0, frame(TEXT, compact({"type": "typing", "session_id": "s_1"})))
+    ws("ping_json", 0, frame(TEXT, compact({"type": "ping"})))
+    ws("unknown_type", 0, frame(TEXT, compact({"type": "dance", "client_msg_id": "c-9"})))
+    ws("not_json", 0, frame(TEXT, "not json"))
+    ws("negative_after_seq", 0, frame(TEXT, compact({"type": "subscribe", "session_id": "s", "after_seq": -1})))
+    ws("masked_key", 3, frame(TEXT, compact({"type": "ping"}), mask=b"\x37\xfa\x21\x3d"))
+    ws("several_split", 9,
+       frame(TEXT, compact({"type": "subscribe", "session_id": "s_1"}), mask=b"\x01\x02\x03\x04"),
+       frame(PING, "p", mask=b"\xaa\xbb\xcc\xdd"),
+       frame(TEXT, compact({"type": "typing", "session_id": "s_1"})),
+       frame(PONG, ""))
+    ws("fragmented", 0,
+       frame(TEXT, '{"type":"message.send","session_id":"s_1",', fin=False),
+       frame(PING, "in between"),
+       frame(CONT, '"content":"split across frames"}'))
+    ws("fragmented_split", 17,
+       frame(TEXT, '{"type":', fin=False, mask=b"\x10\x20\x30\x40"),
+       frame(CONT, '"pi', fin=False, mask=b"\x50\x60\x70\x80"),
+       frame(CONT, 'ng"}', mask=b"\x90\xa0\xb0\xc0"))
+    ws("fragmented_utf8_boundary", 0,
+       frame(TEXT, b'{"type":"typing","session_id":"\xc3', fin=False),
+       frame(CONT, b'\xa9"}'))
+    ws("continuation_without_start", 0, frame(CONT, "x"))
+    ws("ping_control", 0, frame(PING, "are you there"))
+    ws("close_with_code", 0, frame(CLOSE, struct.pack(">H", 1000) + b"bye"))
+    ws("close_bad_code", 0, frame(CLOSE, struct.pack(">H", 999)))
+    ws("close_one_byte", 0, frame(CLOSE, b"\x03"))
+    ws("close_then_more", 0, frame(CLOSE, b""), frame(TEXT, compact({"type": "ping"})))
+    ws("binary", 0, frame(BINARY, b"\x00\x01\x02\x03"))
+    ws("invalid_utf8_overlong", 0, frame(TEXT, b'{"type":"\xc0\xaf"}'))
+    ws("invalid_utf8_surrogate", 0, frame(TEXT, b'{"type":"\xed\xa0\x80"}'))
+    ws("invalid_utf8_too_big", 0, frame(TEXT, b'{"type":"\xf4\x90\x80\x80"}'))
+    ws("invalid_utf8_truncated", 0, frame(TEXT, b'{"type":"ping"}\xe2\x82'))
+    ws("valid_utf8_edges", 0, frame(TEXT, compact({"type": "typing",
+                                                   "session_id": "\u0080\u07ff\u0800\ufffd\U00010000\U0010ffff"})))
+    ws("unmasked", 0, frame(TEXT, compact({"type": "ping"}), mask=None))
+    ws("rsv_bits", 0, frame(TEXT, compact({"type": "ping"}), rsv=4))
+    ws("control_too_long", 0, frame(PING, "p" * 126))
+    ws("fragmented_control", 0, frame(PING, "p", fin=False))
+    ws("frame_over_limit", 0, frame(TEXT, '{"type":"ping","pad":"' + "x" * 1100 + '"}'))
+    ws("message_over_limit", 5,
+       *[frame(CONT if i else TEXT, "y" * 1000, fin=(i == 4)) for i in range(5)])
+    ws("length_64bit_huge", 0, b"\x81\xff" + struct.pack(">Q", 1 << 62) + b"\x00\x00\x00\x00abc")
+    ws("length_64bit_msb", 0, b"\x81\xff" + struct.pack(">Q", 1 << 63) + b"\x00\x00\x00\x00")
+    ws("length_16bit_small", 0, b"\x81\xfe\x00\x05\x00\x00\x00\x00hello")
+    ws("unknown_opcode", 0, frame(3, "?"))
+
+
+# --- fuzz_json_request: the bytes are a body ----------------------------------------------
+
+def json_seeds():
+    bodies = {
+        "login": {"email": "admin@example.com", "password": "correct horse"},
+        "agent": {"name": "Bea", "email": "bea@example.com", "password": "pw12345678",
+                  "role": "admin", "language": "de"},
+        "customer": {"name": "Ann", "email": "ann@example.com", "identifier": "u42",
+                     "identifier_hash": "ab" * 32, "language": "en"},
+        "session": {"topic": "billing", "strategies": [{"name": "profanity_filter"},
+                                                       {"name": "rate_limit", "per_minute": 10}]},
+        "session_no_strategies": {"topic": "help", "strategies": []},
+        "session_null_strategies": {"topic": "help", "strategies": None},
+        "session_strategies_object": {"topic": "help", "strategies": {"name": "x"}},
+        "assign": {"agent_id": "a_1"},
+        "message": {"content": "Hello there", "type": "text", "client_msg_id": "m-1"},
+        "ticket": {"session_id": "s_1", "issue_description": "refund please"},
+        "ticket_patch": {"status": "resolved"},
+        "feedback": {"rating": 5, "comment": "great"},
+        "feedback_float": {"rating": 4.5},
+        "bot": {"name": "helper"},
+        "ws_subscribe": {"type": "subscribe", "session_id": "s_1", "after_seq": 3},
+        "ws_message_send": {"type": "message.send", "session_id": "s_1", "content": "x",
+                            "client_msg_id": "c" * 140},
+        "ws_unknown": {"type": "wave", "client_msg_id": "k"},
+        "wrong_types": {"email": 5, "password": ["x"], "name": True, "content": {}, "rating": "5",
+                        "topic": None, "type": 1},
+        "nulls": {"email": None, "password": None, "comment": None},
+        "big_numbers": {"rating": 99999999999999999999, "after_seq": 9223372036854775807,
+                        "type": "subscribe", "session_id": "s"},
+    }
+    for name, body in bodies.items():
+        write("fuzz_json_request", name, compact(body))
+    write("fuzz_json_request", "big_float", '{"rating":1e400,"after_seq":-0}')
+    write("fuzz_json_request", "duplicate_keys", '{"email":"a@b.c","email":"d@e.f","password":"p"}')
+    write("fuzz_json_request", "nul_escape", '{"name":"a\\u0000b","content":"x"}')
+    write("fuzz_json_request", "nul_in_key", '{"na\\u0000me":"x"}')
+    write("fuzz_json_request", "raw_nul", b'{"name":"a\x00b"}')
+    write("fuzz_json_request", "surrogates", '{"content":"\\ud83d\\ude00","name":"\\ud800"}')
+    write("fuzz_json_request", "invalid_utf8", b'{"name":"\xff\xfe","topic":"\xc3"}')
+    write("fuzz_json_request", "deep_nesting", "[" * 3000 + "]" * 3000)
+    write("fuzz_json_request", "deep_object", '{"topic":"t","strategies":' + '[{"a":' * 500 + "1" + "}]" * 500 + "}")
+    write("fuzz_json_request", "not_object_array", '[{"name":"x"}]')
+    write("fuzz_json_request", "not_object_string", '"just a string"')
+    write("fuzz_json_request", "empty", "")
+    write("fuzz_json_request", "whitespace", " \t\r\n")
+    write("fuzz_json_request", "bom", b"\xef\xbb\xbf{}")
+    write("fuzz_json_request", "trailing_garbage", '{"name":"x"} {"name":"y"}')
+    write("fuzz_json_request", "truncated", '{"email":"a@b.c","pass')
+    write("fuzz_json_request", "strategies_empty_array", "[]")
+    write("fuzz_json_request", "strategies_list", '[{"name":"spam_filter","threshold":3}]')
+    write("fuzz_json_request", "strategies_bad_entry", '[1,{"nom":"x"}]')
+
+
+# --- fuzz_config: NUL-separated arguments, 0xFF, NUL-separated NAME=value -----------------
+
+def config(name, args, env=None):
+    data = b"\x00".join(a.encode("utf-8") if isinstance(a, str) else a for a in args)
+    if env is not None:
+        data += b"\xff" + b"\x00".join(e.encode("utf-8") for e in env)
+    write("fuzz_config", name, data)
+
+
+def config_seeds():
+    config("listen_port0", ["--listen", "127.0.0.1:0"])
+    config("many_equals", ["--listen=[::1]:8080", "--durability=normal", "--log-level=debug",
+                           "--data-dir=/tmp/p", "--worker-threads=4", "--batch-max=64",
+                           "--site-secret=s3cret", "--default-strategies=[]"])
+    config("limits", ["--max-header-bytes", "4096", "--max-body-bytes", "8192",
+                      "--ws-max-frame-bytes=1024", "--ws-max-message-bytes=4096",
+                      "--ws-max-pending-bytes=65536", "--password-memlimit-kib=19456"])
+    config("env_only", [], ["PARLEY_LISTEN=0.0.0.0:80", "PARLEY_MAX_BODY_BYTES=2048",
+                            "PARLEY_LOG_LEVEL=warn", "PARLEY_TOKEN_LIFETIME_S=3600"])
+    config("env_and_flag", ["--listen=127.0.0.1:9"], ["PARLEY_LISTEN=nonsense",
+                                                      "PARLEY_DURABILITY=full"])
+    config("help", ["--help", "-h"])
+    config("unknown_flag", ["--bogus=1"])
+    config("missing_value", ["--listen"])
+    config("out_of_range", ["--max-connections=0"])
+    config("frame_over_message", ["--ws-max-frame-bytes=70000"])
+    config("not_a_number", ["--worker-threads", " 4"])
+    config("huge_number", ["--worker-threads=99999999999999999999"])
+    config("bad_listen", ["--listen=8080"])
+    config("bad_port", ["--listen=host:65536"])
+    config("empty_data_dir", ["--data-dir="])
+    config("bad_durability", ["--durability=sometimes"])
+    config("env_bad_number", [], ["PARLEY_BATCH_MAX=12abc"])
+
+
+def main():
+    http_seeds()
+    ws_seeds()
+    json_seeds()
+    config_seeds()
+
+
+if __name__ == "__main__":
+    main()
