@@ -1,5 +1,7 @@
 #include "core/error.h"
 
+#include "core/validate.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -16,6 +18,13 @@ parley_status parley_error_set(parley_error *err, parley_status status, const ch
     va_start(ap, fmt);
     vsnprintf(err->message, sizeof err->message, fmt, ap);
     va_end(ap);
+    /* Messages quote user input cut with %.Ns or by the buffer's size; a
+     * character split in half would make the JSON error unsendable. */
+    size_t n = strlen(err->message);
+    while (n > 0 && !parley_utf8_valid(err->message, n)) {
+        n--;
+    }
+    err->message[n] = '\0';
     return status;
 }
 

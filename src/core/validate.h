@@ -14,7 +14,7 @@
 /* A text field: NULL is allowed only when !required; length is counted in
  * UTF-8 code points and must lie in [min_chars, max_chars]; the text must
  * be valid UTF-8 without NUL or other C0 control characters other than
- * tab and newline. */
+ * tab, newline and carriage return. */
 parley_status parley_check_text(const char *field, const char *value, bool required,
                                 size_t min_chars, size_t max_chars, parley_error *err);
 

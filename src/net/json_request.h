@@ -100,7 +100,7 @@ typedef struct parley_ws_frame {
 
 /* Decodes a frame. The frame's client_msg_id (when it is a string) is
  * copied to client_msg_id_out even on error, so the error reply can echo it. */
-#define PARLEY_CLIENT_MSG_ID_COPY_SIZE 129
+#define PARLEY_CLIENT_MSG_ID_COPY_SIZE 513 /* 128 characters of up to 4 bytes */
 parley_status parley_decode_ws_frame(const char *text, size_t len, json_t **root,
                                      parley_ws_frame *out,
                                      char client_msg_id_out[PARLEY_CLIENT_MSG_ID_COPY_SIZE],
