@@ -232,28 +232,76 @@ parley_status parley_account_revoke(parley_account_service *svc, const char *tok
     return st == PARLEY_E_NOT_FOUND ? PARLEY_OK : st;
 }
 
+/* API.md's verified identity: identifier_hash must be the lowercase hex
+ * HMAC-SHA256 of the identifier keyed with the site secret. Compared in
+ * constant time on the decoded bytes. */
+static bool identifier_verified(const char *secret, const char *identifier, const char *hash_hex) {
+    unsigned char expected[crypto_auth_hmacsha256_BYTES];
+    unsigned char given[crypto_auth_hmacsha256_BYTES];
+    size_t given_len = 0;
+    const char *end = NULL;
+    if (hash_hex == NULL || strlen(hash_hex) != 2 * sizeof given ||
+        sodium_hex2bin(given, sizeof given, hash_hex, strlen(hash_hex), NULL, &given_len, &end) !=
+            0 ||
+        given_len != sizeof given) {
+        return false;
+    }
+    crypto_auth_hmacsha256_state state;
+    crypto_auth_hmacsha256_init(&state, (const unsigned char *)secret, strlen(secret));
+    crypto_auth_hmacsha256_update(&state, (const unsigned char *)identifier, strlen(identifier));
+    crypto_auth_hmacsha256_final(&state, expected);
+    bool ok = sodium_memcmp(expected, given, sizeof given) == 0;
+    sodium_memzero(&state, sizeof state);
+    return ok;
+}
+
 parley_status parley_account_register_customer(parley_account_service *svc,
                                                const parley_customer_input *in,
-                                               parley_customer *out,
+                                               parley_customer *out, bool *existing,
                                                char token_out[PARLEY_TOKEN_SIZE],
                                                parley_error *err) {
     parley_status st;
+    *existing = false;
     if ((st = parley_check_text("name", in->name, true, 1, 200, err)) != PARLEY_OK ||
         (st = check_email(in->email, false, err)) != PARLEY_OK ||
         (st = parley_check_text("identifier", in->identifier, false, 1, 200, err)) != PARLEY_OK ||
         (st = parley_check_text("language", in->language, false, 2, 35, err)) != PARLEY_OK) {
         return st;
     }
-    bool ok = true;
+    const char *secret = svc->config->site_secret;
+    /* Without a site secret an identifier proves nothing, so it is neither
+     * trusted nor kept: storing it would let anyone claim another's. */
+    bool verified = secret != NULL && secret[0] != '\0' && in->identifier != NULL;
+    if (verified && !identifier_verified(secret, in->identifier, in->identifier_hash)) {
+        return parley_error_set(err, PARLEY_E_UNAUTHENTICATED, "unauthenticated",
+                                "identifier_hash does not verify the identifier");
+    }
     parley_customer customer = {0};
+    if (verified) {
+        st = svc->repo->ops->customer_find_by_identifier(svc->repo, in->identifier, &customer, err);
+        if (st == PARLEY_OK) {
+            /* the same person again: same customer, a new token */
+            st = issue_token(svc, PARLEY_PARTICIPANT_CUSTOMER, customer.id, token_out, err);
+            if (st != PARLEY_OK) {
+                parley_customer_free(&customer);
+                return st;
+            }
+            *existing = true;
+            *out = customer;
+            return PARLEY_OK;
+        }
+        if (st != PARLEY_E_NOT_FOUND) {
+            return st;
+        }
+        parley_error_clear(err);
+    }
+    bool ok = true;
     parley_id_new("cus", customer.id);
     customer.name = dup_optional(in->name, &ok);
     customer.email = dup_optional(in->email, &ok);
-    /* An unverified identifier proves nothing, so it is not kept: storing it
-     * would let anyone claim (or block) another user's identifier. */
-    customer.identifier = NULL;
+    customer.identifier = verified ? dup_optional(in->identifier, &ok) : NULL;
     customer.language = dup_optional(in->language, &ok);
-    customer.verified = false; /* verified identity: see docs/api-behaviour.md */
+    customer.verified = verified;
     customer.created_at = parley_now_ms();
     if (!ok) {
         parley_customer_free(&customer);

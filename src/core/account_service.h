@@ -55,9 +55,12 @@ parley_status parley_account_authenticate(parley_account_service *svc, const cha
 parley_status parley_account_revoke(parley_account_service *svc, const char *token_hash,
                                     parley_error *err);
 
+/* With a site secret and an identifier, the identifier must be verified
+ * (else PARLEY_E_UNAUTHENTICATED) and a known identifier returns its
+ * existing customer (*existing = true) with a new token. */
 parley_status parley_account_register_customer(parley_account_service *svc,
                                                const parley_customer_input *in,
-                                               parley_customer *out,
+                                               parley_customer *out, bool *existing,
                                                char token_out[PARLEY_TOKEN_SIZE],
                                                parley_error *err);
 

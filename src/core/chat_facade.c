@@ -88,10 +88,10 @@ parley_status parley_facade_create_bot(parley_facade *f, const parley_participan
 }
 
 parley_status parley_facade_register_customer(parley_facade *f, const parley_customer_input *in,
-                                              parley_customer *out,
+                                              parley_customer *out, bool *existing,
                                               char token_out[PARLEY_TOKEN_SIZE],
                                               parley_error *err) {
-    return parley_account_register_customer(&f->accounts, in, out, token_out, err);
+    return parley_account_register_customer(&f->accounts, in, out, existing, token_out, err);
 }
 
 parley_status parley_facade_initiate_chat(parley_facade *f, const parley_participant *caller,

@@ -57,7 +57,7 @@ parley_status parley_facade_create_bot(parley_facade *f, const parley_participan
                                        char token_out[PARLEY_TOKEN_SIZE], parley_error *err);
 /* public */
 parley_status parley_facade_register_customer(parley_facade *f, const parley_customer_input *in,
-                                              parley_customer *out,
+                                              parley_customer *out, bool *existing,
                                               char token_out[PARLEY_TOKEN_SIZE], parley_error *err);
 
 /* --- the seed's chat flow ------------------------------------------------ */

@@ -1,21 +1,29 @@
 #include "core/password.h"
 
+#include "core/validate.h"
+
 #include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 
 parley_status parley_password_check_policy(const char *password, parley_error *err) {
-    size_t length = password != NULL ? strlen(password) : 0;
+    size_t bytes = password != NULL ? strlen(password) : 0;
+    if (bytes > PARLEY_PASSWORD_MAX_LENGTH) {
+        return parley_error_set(err, PARLEY_E_INVALID, "validation_failed",
+                                "password: at most %d bytes are allowed",
+                                PARLEY_PASSWORD_MAX_LENGTH);
+    }
+    if (!parley_utf8_valid(password != NULL ? password : "", bytes)) {
+        return parley_error_set(err, PARLEY_E_INVALID, "validation_failed",
+                                "password: not valid UTF-8");
+    }
+    /* the minimum is in characters, as people count them */
+    size_t length = parley_utf8_length(password != NULL ? password : "", bytes);
     if (length < PARLEY_PASSWORD_MIN_LENGTH) {
         return parley_error_set(err, PARLEY_E_INVALID, "validation_failed",
                                 "password: at least %d characters are required",
                                 PARLEY_PASSWORD_MIN_LENGTH);
-    }
-    if (length > PARLEY_PASSWORD_MAX_LENGTH) {
-        return parley_error_set(err, PARLEY_E_INVALID, "validation_failed",
-                                "password: at most %d characters are allowed",
-                                PARLEY_PASSWORD_MAX_LENGTH);
     }
     return PARLEY_OK;
 }

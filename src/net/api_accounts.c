@@ -112,15 +112,17 @@ void parley_api_create_customer(parley_api_call *call, parley_facade *f) {
     parley_customer_input in;
     parley_customer customer = {0};
     char token[PARLEY_TOKEN_SIZE];
+    bool existing = false;
     parley_status st = parley_decode_customer(BODY(call), &root, &in, &err);
     if (st == PARLEY_OK) {
-        st = parley_facade_register_customer(f, &in, &customer, token, &err);
+        st = parley_facade_register_customer(f, &in, &customer, &existing, token, &err);
     }
     if (st != PARLEY_OK) {
         parley_api_reply_error(call, &err);
     } else {
         json_t *c = parley_customer_to_json(&customer);
-        parley_api_reply_json(call, 201, json_pack("{s:o, s:s}", "customer", c, "token", token));
+        parley_api_reply_json(call, existing ? 200 : 201,
+                              json_pack("{s:o, s:s}", "customer", c, "token", token));
         sodium_memzero(token, sizeof token);
     }
     parley_customer_free(&customer);

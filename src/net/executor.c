@@ -88,27 +88,32 @@ static void complete_jobs(parley_executor *ex, job_queue *done) {
 }
 
 /* Runs one job as one unit: inside a savepoint when batched, so a failing
- * job undoes only its own writes. */
+ * job undoes only its own writes. A savepoint that cannot be opened or
+ * released means the job's outcome is unknown to storage: it is answered
+ * as unavailable (commit_failed), never as a success. */
 static void run_unit(worker *w, parley_job *job) {
     parley_repository *repo = w->repo;
     parley_error err = {0};
     if (w->batched && repo->ops->savepoint(repo, &err) != PARLEY_OK) {
-        job->status = err.status;
+        job->status = PARLEY_E_UNAVAILABLE;
+        job->commit_failed = true;
         return;
     }
     job->status = PARLEY_OK;
     job->run(job, &w->facade);
-    if (job->status == PARLEY_OK) {
-        parley_facade_take_events(&w->facade, &job->events);
-        if (w->batched && repo->ops->release(repo, &err) != PARLEY_OK) {
-            job->status = err.status;
-            parley_event_queue_clear(&job->events);
-        }
-    } else {
+    if (job->status != PARLEY_OK) {
         parley_facade_drop_events(&w->facade);
         if (w->batched) {
             (void)repo->ops->rollback_to(repo, &err); /* also ends the savepoint */
         }
+        return;
+    }
+    parley_facade_take_events(&w->facade, &job->events);
+    if (w->batched && repo->ops->release(repo, &err) != PARLEY_OK) {
+        (void)repo->ops->rollback_to(repo, &err);
+        job->status = PARLEY_E_UNAVAILABLE;
+        job->commit_failed = true;
+        parley_event_queue_clear(&job->events);
     }
 }
 

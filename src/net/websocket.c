@@ -518,15 +518,17 @@ void parley_ws_feed(parley_ws *ws, const uint8_t *data, size_t len) {
     ws_schedule_flush(ws);
 }
 
+/* Every interval without a frame from the client sends a ping; two pings
+ * left unanswered (a third silent interval) close the connection. */
 void parley_ws_on_tick(parley_ws *ws) {
     parley_conn *conn = ws->conn;
     if (++ws->idle_ticks > 2) {
         fail(ws, WSLAY_CODE_POLICY_VIOLATION, "ping timeout");
-    } else if (ws->idle_ticks > 1) {
-        struct wslay_event_msg ping = {.opcode = WSLAY_PING, .msg = NULL, .msg_length = 0};
-        wslay_event_queue_msg(ws->ctx, &ping);
-        ws_schedule_flush(ws);
+        return;
     }
+    struct wslay_event_msg ping = {.opcode = WSLAY_PING, .msg = NULL, .msg_length = 0};
+    wslay_event_queue_msg(ws->ctx, &ping);
+    ws_schedule_flush(ws);
     parley_conn_arm_timer(conn, conn->server->config->ws_ping_interval_ms);
 }
 

@@ -79,7 +79,10 @@ static parley_participant *new_customer(fixture *fx, const char *name) {
     parley_customer c = {0};
     char token[PARLEY_TOKEN_SIZE];
     parley_error err = {0};
-    assert_int_equal(parley_facade_register_customer(&fx->facade, &in, &c, token, &err), PARLEY_OK);
+    bool existing = true;
+    assert_int_equal(parley_facade_register_customer(&fx->facade, &in, &c, &existing, token, &err),
+                     PARLEY_OK);
+    assert_false(existing);
     parley_customer_free(&c);
     return authenticate(fx, token);
 }
