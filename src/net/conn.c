@@ -112,6 +112,9 @@ static void on_write(uv_write_t *req, int status) {
     write_req *w = (write_req *)req;
     (void)status; /* a failed write is followed by a read error or EOF */
     free(w->data);
+    if (w->conn->ws != NULL && !w->conn->closing) {
+        parley_ws_on_drained(w->conn->ws);
+    }
     parley_conn_unref(w->conn);
     free(w);
 }

@@ -51,6 +51,7 @@ typedef struct parley_subscription {
     size_t held_bytes;
     bool cancelled;   /* unsubscribed while a catch-up job was running */
     bool job_running; /* a catch-up job holds a pointer to it */
+    bool paced;       /* more history to send once the socket drains */
     bool detached;    /* no longer in the hub's per-session list */
 } parley_subscription;
 

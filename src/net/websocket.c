@@ -149,6 +149,8 @@ typedef struct catchup_job {
     parley_ws *ws;
     parley_subscription *sub;
     int64_t after_seq;
+    size_t byte_budget; /* a page stops after this many bytes of frames */
+    bool more;          /* history remains after this page */
     parley_error err;
     char **frames;
     int64_t *seqs;
@@ -165,6 +167,7 @@ static void catchup_run(parley_job *job, parley_facade *facade) {
     if (job->status != PARLEY_OK) {
         return;
     }
+    size_t bytes = 0;
     cj->frames = calloc(list.count + 1, sizeof *cj->frames);
     cj->seqs = calloc(list.count + 1, sizeof *cj->seqs);
     for (size_t i = 0; cj->frames != NULL && cj->seqs != NULL && i < list.count; i++) {
@@ -178,10 +181,16 @@ static void catchup_run(parley_job *job, parley_facade *facade) {
         }
         cj->seqs[i] = list.items[i].seq;
         cj->count = i + 1;
+        bytes += strlen(cj->frames[i]);
+        if (bytes >= cj->byte_budget) {
+            break; /* the rest comes in later pages, paced by the socket */
+        }
     }
-    if (cj->count != list.count) {
+    if (cj->frames == NULL || cj->seqs == NULL ||
+        (cj->count < list.count && bytes < cj->byte_budget)) {
         job->status = parley_error_set(&cj->err, PARLEY_E_NOMEM, NULL, "out of memory");
     }
+    cj->more = cj->count < list.count || list.count == HISTORY_PAGE;
     parley_message_list_free(&list);
 }
 
@@ -195,6 +204,31 @@ static void catchup_free(catchup_job *cj) {
 }
 
 static void start_catchup(parley_ws *ws, parley_subscription *sub);
+
+/* Bytes queued for this client but not yet handed to the kernel. */
+static size_t unsent_bytes(const parley_ws *ws) {
+    return parley_conn_pending_bytes(ws->conn) + wslay_event_get_queued_msg_length(ws->ctx) +
+           ws->out_len;
+}
+
+/* Replay pacing: the next page of history is fetched only while less than
+ * half of --ws-max-pending-bytes is unsent, so a long absence can always be
+ * resumed without tripping the slow-consumer limit. */
+static void resume_paced_catchups(parley_ws *ws) {
+    size_t low_water = (size_t)ws->conn->server->config->ws_max_pending_bytes / 2;
+    for (parley_subscription *sub = ws->subs; sub != NULL; sub = sub->next_in_ws) {
+        if (sub->paced && !sub->job_running && !sub->cancelled && unsent_bytes(ws) < low_water) {
+            sub->paced = false;
+            start_catchup(ws, sub);
+        }
+    }
+}
+
+void parley_ws_on_drained(parley_ws *ws) {
+    if (!ws->conn->closing && !ws->detached && !ws->failed) {
+        resume_paced_catchups(ws);
+    }
+}
 
 static void catchup_done(parley_job *job) {
     catchup_job *cj = (catchup_job *)job;
@@ -213,8 +247,10 @@ static void catchup_done(parley_job *job) {
         for (size_t i = 0; i < cj->count; i++) {
             parley_hub_deliver_caught_up(sub, cj->seqs[i], cj->frames[i], strlen(cj->frames[i]));
         }
-        if (cj->count == HISTORY_PAGE) {
-            start_catchup(ws, sub); /* more history to send */
+        if (cj->more) {
+            /* more history: fetch it now, or once the client has read enough */
+            sub->paced = true;
+            resume_paced_catchups(ws);
         } else {
             parley_hub_go_live(sub);
             send_json(ws, json_pack("{s:s, s:s, s:I}", "type", "subscribed", "session_id",
@@ -240,6 +276,7 @@ static void start_catchup(parley_ws *ws, parley_subscription *sub) {
     cj->ws = ws;
     cj->sub = sub;
     cj->after_seq = sub->last_seq;
+    cj->byte_budget = (size_t)ws->conn->server->config->ws_max_pending_bytes / 4;
     parley_conn_ref(ws->conn);
     sub->job_running = true;
     if (parley_executor_submit(ws->conn->server->executor, &cj->job) != PARLEY_OK) {
@@ -447,8 +484,7 @@ void parley_ws_send_text(parley_ws *ws, const char *text, size_t len) {
         return;
     }
     const parley_config *cfg = conn->server->config;
-    size_t pending = parley_conn_pending_bytes(conn) + wslay_event_get_queued_msg_length(ws->ctx) +
-                     parley_hub_held_bytes(ws->subs);
+    size_t pending = unsent_bytes(ws) + parley_hub_held_bytes(ws->subs);
     if ((int64_t)(pending + len) > cfg->ws_max_pending_bytes) {
         conn->server->metrics.ws_slow_consumer_closes++;
         fail(ws, WSLAY_CODE_POLICY_VIOLATION, "too slow: resume with after_seq");

@@ -28,6 +28,8 @@ void parley_ws_handle_upgrade(parley_conn *c, parley_http_request *req);
 
 void parley_ws_feed(parley_ws *ws, const uint8_t *data, size_t len);
 void parley_ws_on_tick(parley_ws *ws);
+/* A write completed: paced history replays may continue. */
+void parley_ws_on_drained(parley_ws *ws);
 /* The connection began closing: stop receiving events. */
 void parley_ws_on_close(parley_ws *ws);
 /* Server shutdown: close with 1001. */
