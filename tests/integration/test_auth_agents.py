@@ -150,6 +150,7 @@ class AuthAgentsTest(ServerTestCase):
         self.assertEqual(c["email"], "dora@example.com")
         self.assertEqual(c["language"], "es")
         self.assertIs(c["verified"], False)
+        self.assertTime(c["created_at"])
         self.assertIsInstance(r.body["token"], str)
 
     def test_create_customer_without_optional_fields(self):
@@ -319,7 +320,7 @@ class AuthAgentsTest(ServerTestCase):
 class VerifiedIdentityTest(ServerTestCase):
     """API.md: with a site secret, `identifier` must carry identifier_hash =
     lowercase hex HMAC-SHA256(secret, identifier), else 401; the same
-    identifier then returns the same customer."""
+    identifier then returns the same customer (200 with a new token)."""
 
     SECRET = "site-secret-for-tests"
     server_args = ["--site-secret", SECRET]
@@ -333,16 +334,21 @@ class VerifiedIdentityTest(ServerTestCase):
                                                  "identifier_hash": self.sign(ident)})
         self.assertStatus(r, 201)
         self.assertIs(r.body["customer"]["verified"], True)
+        self.assertEqual(r.body["customer"]["name"], "Vera")
+        self.assertTime(r.body["customer"]["created_at"])
         first = r.body["customer"]["id"]
         r2 = self.http.post("/api/v1/customers", {"name": "Vera", "identifier": ident,
                                                   "identifier_hash": self.sign(ident)})
-        self.assertIn(r2.status, (200, 201), r2.body)
+        self.assertStatus(r2, 200)  # seen before: the same customer, a new token
+        self.assertNotEqual(r2.body["token"], r.body["token"])
         self.assertEqual(r2.body["customer"]["id"], first)
         self.assertIs(r2.body["customer"]["verified"], True)
         # both tokens act as the same customer
         me = self.http.get("/api/v1/me", token=r2.body["token"])
         self.assertEqual(me.body["id"], first)
         self.assertIs(me.body["verified"], True)
+        # the first token keeps working too
+        self.assertEqual(self.http.get("/api/v1/me", token=r.body["token"]).body["id"], first)
 
     def test_bad_or_missing_hash_401(self):
         ident = uniq("user-")

@@ -1,11 +1,12 @@
 """The realtime WebSocket API (API.md "Realtime", docs/api-behaviour.md "WebSocket")."""
 
+import json
 import threading
 import unittest
 
 from parley_harness import (T, TIMEOUT_SCALE, ServerTestCase, WSClient, WSClosed,
-                            WSHandshakeError, history, make_agent, make_customer, make_session,
-                            send_message, uniq, wait_until)
+                            WSHandshakeError, history, login, make_agent, make_customer,
+                            make_session, send_message, uniq, wait_until)
 
 NO_SUCH_SESSION = "ses_AAAAAAAAAAAAAAAAAAAAAAAAAA"
 
@@ -48,7 +49,8 @@ class WebSocketTest(ServerTestCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.agent, cls.agent_token, _, _ = make_agent(cls.server, cls.admin_token)
+        cls.agent, cls.agent_token, cls.agent_email, cls.agent_password = make_agent(
+            cls.server, cls.admin_token)
         cls.agent2, cls.agent2_token, _, _ = make_agent(cls.server, cls.admin_token)
         cls.cust, cls.cust_token = make_customer(cls.server)
         cls.other, cls.other_token = make_customer(cls.server)
@@ -211,6 +213,57 @@ class WebSocketTest(ServerTestCase):
         self.assertEqual(next_created(ws, sid)["message"]["seq"], sentinel["seq"])
         self.assertEqual(sentinel["seq"], total + 1)
 
+    def test_multi_page_catch_up_while_messages_keep_coming(self):
+        """A backlog longer than one history page (> 200) plus live traffic
+        during the catch-up: still 1..N, each once, in order."""
+        s = make_session(self.server, self.cust_token)
+        sid = s["id"]
+        backlog = 450
+        errors = []
+
+        def fill(token, lo, hi):
+            try:
+                for i in range(lo, hi):
+                    send_message(self.server, token, sid, f"b{i}")
+            except Exception as e:
+                errors.append(e)
+
+        threads = [threading.Thread(target=fill, args=(tok, lo, lo + 150)) for tok, lo in (
+            (self.cust_token, 0), (self.agent_token, 150), (self.agent2_token, 300))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(T(300))
+        self.assertEqual(errors, [])
+        live_total = 30
+        sent = []
+
+        def live():
+            try:
+                for i in range(live_total):
+                    sent.append(send_message(self.server, self.agent_token, sid, f"l{i}"))
+            except Exception as e:
+                errors.append(e)
+
+        ws = self.ws(self.cust_token)
+        t = threading.Thread(target=live)
+        t.start()
+        try:
+            replay, sub = subscribe(ws, sid, after_seq=0, timeout=60)
+        finally:
+            t.join(T(120))
+        self.assertEqual(errors, [])
+        total = backlog + live_total
+        seqs = [m["message"]["seq"] for m in replay]
+        self.assertEqual(seqs, list(range(1, sub["last_seq"] + 1)))
+        self.assertGreaterEqual(sub["last_seq"], backlog)
+        if sub["last_seq"] < total:
+            seqs += [m["seq"] for m in collect_until(ws, sid, total, timeout=60)]
+        self.assertEqual(seqs, list(range(1, total + 1)))
+        end = send_message(self.server, self.cust_token, sid, "end")
+        self.assertEqual(next_created(ws, sid)["message"]["seq"], end["seq"])
+        self.assertEqual(end["seq"], total + 1)
+
     def test_customer_cannot_subscribe_to_others_session(self):
         s = make_session(self.server, self.cust_token)
         send_message(self.server, self.cust_token, s["id"], "secret")
@@ -231,6 +284,37 @@ class WebSocketTest(ServerTestCase):
         self.assertEqual(got["message"]["id"], mine["id"])
         self.assertEqual([m for m in ws.backlog if m.get("session_id") == s["id"]], [])
         self.assertEqual([m for m in ws.backlog if "secret" in str(m)], [])
+
+    def test_bot_may_not_subscribe(self):
+        r = self.http.post("/api/v1/bots", {"name": "ws bot"}, token=self.admin_token)
+        self.assertStatus(r, 201)
+        s = make_session(self.server, self.cust_token)
+        ws = self.ws(r.body["token"])
+        ws.send_json({"type": "subscribe", "session_id": s["id"], "after_seq": 0})
+        err = ws.recv_json(type=("error", "subscribed"))
+        self.assertEqual(err["type"], "error", err)
+        self.assertEqual(err["error"]["code"], "forbidden")
+        self.assertPingPong(ws)
+
+    def test_logout_closes_websockets_of_that_token(self):
+        cust, tok = make_customer(self.server)
+        s = make_session(self.server, tok)
+        ws_q = self.ws(tok)
+        ws_h = self.ws_header(tok)
+        subscribe(ws_q, s["id"])
+        self.assertPingPong(ws_h)
+        # a second token of an agent stays connected while the first logs out
+        agent_tok2, _ = login(self.server, self.agent_email, self.agent_password)
+        agent_ws = self.ws(agent_tok2)
+        self.assertPingPong(agent_ws)
+        self.assertEqual(self.http.post("/api/v1/auth/logout", token=tok).status, 204)
+        self.assertEqual(ws_q.wait_closed(), 1008)
+        self.assertEqual(ws_h.wait_closed(), 1008)
+        self.assertPingPong(agent_ws)
+        self.assertEqual(self.http.post("/api/v1/auth/logout", token=agent_tok2).status, 204)
+        self.assertEqual(agent_ws.wait_closed(), 1008)
+        main_agent_ws = self.ws(self.agent_token)  # the other agent token still works
+        self.assertPingPong(main_agent_ws)
 
     def test_agent_can_subscribe_to_any_session(self):
         s = make_session(self.server, self.other_token)
@@ -340,8 +424,10 @@ class WebSocketTest(ServerTestCase):
         other_ws = self.ws(self.other_token)
         for w in (agent_ws, agent2_ws, other_ws):
             self.assertPingPong(w)  # connected and registered
+        own_ws = self.ws(self.cust_token)
+        self.assertPingPong(own_ws)
         s = make_session(self.server, self.cust_token, "new chat")
-        for w in (agent_ws, agent2_ws):
+        for w in (agent_ws, agent2_ws, own_ws):  # the session's customer gets it too
             ev = w.recv_json(type="session.created",
                              match=lambda m: m["session"]["id"] == s["id"])
             self.assertEqual(ev["session"]["status"], "waiting")
@@ -364,8 +450,10 @@ class WebSocketTest(ServerTestCase):
         sid = s["id"]
         agent_ws = self.ws(self.agent2_token)
         cust_ws = self.ws(self.cust_token)
+        other_ws = self.ws(self.other_token)
         subscribe(cust_ws, sid)
         self.assertPingPong(agent_ws)
+        self.assertPingPong(other_ws)
         r = self.http.post(f"/api/v1/sessions/{sid}/assign", {"agent_id": self.agent["id"]},
                            token=self.agent_token)
         self.assertStatus(r, 200)
@@ -382,6 +470,17 @@ class WebSocketTest(ServerTestCase):
                              match=lambda m: m["session"]["id"] == sid
                              and m["session"]["status"] == "closed")
             self.assertEqual(ev["session"]["agent_id"], self.agent["id"])
+        self.assertNothingLeakedTo(other_ws, sid)
+
+    def assertNothingLeakedTo(self, other_ws, sid):
+        """other_ws belongs to self.other: an event about one of their own
+        sessions arrives, and nothing about sid came before it."""
+        own = make_session(self.server, self.other_token)
+        self.assertStatus(self.http.post(f"/api/v1/sessions/{own['id']}/close",
+                                         token=self.other_token), 200)
+        other_ws.recv_json(type="session.updated", match=lambda m: m["session"]["id"] == own["id"])
+        leaked = [m for m in other_ws.backlog if sid in json.dumps(m)]
+        self.assertEqual(leaked, [], "another customer received events of this session")
 
     def test_session_updated_when_agent_message_assigns(self):
         s = make_session(self.server, self.cust_token)
@@ -400,12 +499,17 @@ class WebSocketTest(ServerTestCase):
         s = make_session(self.server, self.cust_token)
         agent_ws = self.ws(self.agent2_token)
         cust_ws = self.ws(self.cust_token)
+        other_ws = self.ws(self.other_token)
         subscribe(cust_ws, s["id"])
         self.assertPingPong(agent_ws)
+        self.assertPingPong(other_ws)
         r = self.http.post("/api/v1/tickets", {"session_id": s["id"], "issue_description": "x"},
                            token=self.agent_token)
         self.assertStatus(r, 201)
         tid = r.body["id"]
+        for w in (agent_ws, cust_ws):  # creating a ticket emits ticket.updated too
+            ev = w.recv_json(type="ticket.updated", match=lambda m: m["ticket"]["id"] == tid)
+            self.assertEqual(ev["ticket"], r.body)
         r = self.http.patch(f"/api/v1/tickets/{tid}", {"status": "in_progress"},
                             token=self.agent_token)
         self.assertStatus(r, 200)
@@ -415,6 +519,8 @@ class WebSocketTest(ServerTestCase):
                              and m["ticket"]["status"] == "in_progress")
             self.assertEqual(ev["ticket"]["session_id"], s["id"])
             self.assertEqual(ev["ticket"]["agent_id"], self.agent["id"])
+        self.assertNothingLeakedTo(other_ws, s["id"])
+        self.assertEqual([m for m in other_ws.backlog if m.get("type") == "ticket.updated"], [])
 
     def test_typing_is_relayed_to_other_subscribers(self):
         s = make_session(self.server, self.cust_token)
@@ -622,8 +728,8 @@ class WebSocketPingTest(ServerTestCase):
     def test_client_that_ignores_pings_is_closed(self):
         ws = self.server.ws(token=self.cust_token, auto_pong=False)
         try:
-            ws.wait_closed(timeout=30)
-            self.assertGreaterEqual(len(ws.pings), 1)
+            self.assertEqual(ws.wait_closed(timeout=30), 1008)
+            self.assertEqual(len(ws.pings), 2)  # two unanswered pings close it
         finally:
             ws.close()
         self.assertHealthy()
