@@ -157,6 +157,18 @@ class BadHttpInputTest(ServerTestCase):
             self.assertError(r, 413, "payload_too_large")
             self.assertTrue(c.wait_eof())
 
+    def test_error_messages_quoting_multibyte_input_stay_valid(self):
+        """An error message that quotes (part of) the input never cuts a
+        UTF-8 character in half: still a 400 with a JSON body."""
+        for n in range(60, 70):
+            with self.subTest(n=n):
+                r = self.http.post("/api/v1/sessions",
+                                   {"topic": "t", "strategies": [{"name": "a" + "é" * n}]},
+                                   token=self.cust_token)
+                self.assertError(r, 400, "validation_failed", "strateg")
+        r = self.http.post("/api/v1/customers", raw='{"name": "€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€"'.encode())
+        self.assertError(r, 400, "invalid_json")
+
     # -- sizes -------------------------------------------------------------------
     def test_oversized_body_413_and_connection_closed(self):
         with self.raw() as c:
@@ -357,6 +369,20 @@ class BadWebSocketInputTest(ServerTestCase):
         self.assertEqual(ack["type"], "ack", ack)
         self.assertEqual(ack["message"]["content"], "é€🎉")
         self.assertFalse(ws.closed.is_set())
+
+    def test_error_frames_quoting_multibyte_input_arrive(self):
+        ws = self.ws()
+        for n in range(15, 25):
+            ws.send_json({"type": "x" + "é" * n})
+            err = ws.recv_json(type=("error", "pong"))
+            self.assertEqual(err["type"], "error")
+            self.assertIsInstance(err["error"]["message"], str)
+        ws.send_text('{"type": "ping"')  # truncated JSON, with a multibyte neighbour
+        self.assertEqual(ws.recv_json(type=("error", "pong"))["type"], "error")
+        ws.send_text("€" * 100)
+        self.assertEqual(ws.recv_json(type=("error", "pong"))["type"], "error")
+        ws.send_json({"type": "ping"})
+        self.assertEqual(ws.recv_json(type=("error", "pong")), {"type": "pong"})
 
     def test_unmasked_client_frame_closes_1002(self):
         ws = self.ws()
