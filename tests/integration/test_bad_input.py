@@ -2,12 +2,13 @@
 "WebSocket"). After every bad input the server still answers /healthz."""
 
 import json
+import socket
 import struct
 import unittest
 
 from parley_harness import (OP_CONT, OP_PING, OP_TEXT, TIMEOUT_SCALE, RawConn,
                             ServerTestCase, encode_frame, make_agent, make_customer, make_session,
-                            parse_http_response, raw_exchange)
+                            parse_http_response, raw_exchange, send_message)
 
 MAX_BODY = 8192
 MAX_HEADER = 8192
@@ -236,6 +237,25 @@ class BadHttpInputTest(ServerTestCase):
                 self.assertTrue(set(allowed) <= methods, r.headers["allow"])
                 self.assertNotIn(method, methods)
 
+    def test_abrupt_disconnects_mid_request(self):
+        """Clients that vanish (RST) halfway through a request, or right
+        after sending one, do not hurt the server or the data."""
+        sid = make_session(self.server, self.cust_token)["id"]
+        full = http_req("POST", f"/api/v1/sessions/{sid}/messages",
+                        json.dumps({"content": "maybe"}), token=self.cust_token)
+        for i in range(40):
+            c = self.raw()
+            cut = [len(full), len(full) // 2, 10, len(full) - 1][i % 4]
+            c.send(full[:cut])
+            c.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            c.close()
+        self.assertHealthy()
+        msgs = self.http.get(f"/api/v1/sessions/{sid}/messages?limit=200",
+                             token=self.cust_token).body["messages"]
+        self.assertEqual([m["seq"] for m in msgs], list(range(1, len(msgs) + 1)))
+        self.assertLessEqual(len(msgs), 10)  # only whole requests can have stored anything
+        self.assertTrue(all(m["content"] == "maybe" for m in msgs))
+
     # -- connection handling -----------------------------------------------------
     def test_keep_alive_several_requests_on_one_connection(self):
         with self.raw() as c:
@@ -383,6 +403,27 @@ class BadWebSocketInputTest(ServerTestCase):
         self.assertEqual(ws.recv_json(type=("error", "pong"))["type"], "error")
         ws.send_json({"type": "ping"})
         self.assertEqual(ws.recv_json(type=("error", "pong")), {"type": "pong"})
+
+    def test_abrupt_disconnects_during_replay_and_mid_frame(self):
+        s = make_session(self.server, self.cust_token)
+        for i in range(250):  # more than one history page
+            send_message(self.server, self.cust_token, s["id"], f"r{i}")
+        frame = encode_frame(OP_TEXT, json.dumps({"type": "ping"}))
+        for i in range(20):
+            ws = self.server.ws(token=self.cust_token, start_reading=False)
+            if i % 2 == 0:
+                ws.send_json({"type": "subscribe", "session_id": s["id"], "after_seq": 0})
+            else:
+                ws.send_raw(frame[:len(frame) // 2])
+            ws.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            ws.close()
+        self.assertHealthy()
+        ws = self.ws()
+        replay = 0
+        ws.send_json({"type": "subscribe", "session_id": s["id"], "after_seq": 0})
+        while ws.recv_json(type=("message.created", "subscribed"))["type"] != "subscribed":
+            replay += 1
+        self.assertEqual(replay, 250)
 
     def test_unmasked_client_frame_closes_1002(self):
         ws = self.ws()
