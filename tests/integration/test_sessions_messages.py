@@ -1,12 +1,15 @@
 """Sessions and messages over HTTP (docs/api-behaviour.md, "Sessions", "Messages")."""
 
 import json
+import subprocess
+import tempfile
 import threading
 import unittest
 from urllib.parse import quote
 
 from parley_harness import (ParleyServer, ServerTestCase, all_history, history, make_agent,
-                            make_customer, make_session, send_message, uniq)
+                            make_customer, make_session, parleyd_path, send_message, T, uniq,
+                            wrapper_argv)
 
 MAX_MESSAGE_BYTES = 1024
 
@@ -55,12 +58,20 @@ class SessionsMessagesTest(ServerTestCase):
         self.assertTime(s["updated_at"])
 
     def test_create_session_with_strategies(self):
+        # No production strategy is registered until the strategies issue
+        # lands; a named one is refused with the name, and an explicit empty
+        # chain is kept as given. (Positive chains are covered by the unit
+        # tests with test strategies: tests/unit/test_chat_facade.c.)
         chain = [{"name": "spam"}, {"name": "profanity"}]
         r = self.c(self.cust_token).post("/api/v1/sessions", {"topic": "t", "strategies": chain})
+        self.assertError(r, 400, "validation_failed", "spam")
+        r = self.c(self.cust_token).post("/api/v1/sessions", {"topic": "t", "strategies": []})
         self.assertStatus(r, 201)
-        self.assertEqual([x["name"] for x in r.body["strategies"]], ["spam", "profanity"])
         got = self.c(self.cust_token).get(f"/api/v1/sessions/{r.body['id']}")
-        self.assertEqual([x["name"] for x in got.body["strategies"]], ["spam", "profanity"])
+        self.assertEqual(got.body["strategies"], [])
+        self.assertError(self.c(self.cust_token).post(
+            "/api/v1/sessions", {"topic": "t", "strategies": {"name": "spam"}}),
+            400, "validation_failed", "strategies")
 
     def test_create_session_forbidden_for_agent(self):
         r = self.c(self.agent_token).post("/api/v1/sessions", {"topic": "t"})
@@ -506,18 +517,29 @@ class SessionsMessagesTest(ServerTestCase):
             self.assertError(c.get(base + q), 400, "validation_failed", field)
 
 
-class DefaultStrategiesTest(ServerTestCase):
-    """A server started with --default-strategies applies that chain to
-    sessions created without `strategies`."""
+class DefaultStrategiesTest(unittest.TestCase):
+    """--default-strategies is checked at start: a chain naming a strategy
+    this server does not have stops it with a message naming the strategy,
+    instead of refusing every new session later."""
 
-    server_args = ["--default-strategies", json.dumps([{"name": "spam"}])]
+    def test_unknown_default_strategy_refuses_to_start(self):
+        with tempfile.TemporaryDirectory() as data_dir:
+            argv = wrapper_argv() + [parleyd_path(), "--listen", "127.0.0.1:0",
+                                     "--data-dir", data_dir, "--default-strategies",
+                                     json.dumps([{"name": "spam"}])]
+            proc = subprocess.run(argv, capture_output=True, text=True, timeout=T(60))
+            self.assertNotEqual(proc.returncode, 0)
+            self.assertIn("--default-strategies", proc.stderr)
+            self.assertIn("spam", proc.stderr)
+            self.assertNotIn("listening on", proc.stdout)
 
-    def test_default_chain_applies(self):
-        _, tok = make_customer(self.server)
-        s = make_session(self.server, tok, "default chain")
-        self.assertEqual([x["name"] for x in s["strategies"]], ["spam"])
-        s2 = make_session(self.server, tok, "explicit", strategies=[])
-        self.assertEqual(s2["strategies"], [])
+    def test_malformed_default_chain_refuses_to_start(self):
+        with tempfile.TemporaryDirectory() as data_dir:
+            argv = wrapper_argv() + [parleyd_path(), "--listen", "127.0.0.1:0",
+                                     "--data-dir", data_dir, "--default-strategies", "{oops"]
+            proc = subprocess.run(argv, capture_output=True, text=True, timeout=T(60))
+            self.assertNotEqual(proc.returncode, 0)
+            self.assertIn("--default-strategies", proc.stderr)
 
 
 if __name__ == "__main__":
