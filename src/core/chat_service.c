@@ -48,6 +48,22 @@ static parley_status load_visible_session(parley_chat_service *svc,
     return st;
 }
 
+/* Lists: agents see everything, customers only their own; others nothing. */
+static parley_status scope_list_to_caller(const parley_participant *caller, char *customer_id,
+                                          size_t customer_id_size, const char *what,
+                                          parley_error *err) {
+    switch (parley_participant_kind_of(caller)) {
+    case PARLEY_PARTICIPANT_CUSTOMER:
+        snprintf(customer_id, customer_id_size, "%s", caller->id);
+        return PARLEY_OK;
+    case PARLEY_PARTICIPANT_AGENT:
+        return PARLEY_OK;
+    default:
+        return parley_error_set(err, PARLEY_E_FORBIDDEN, "forbidden", "not allowed to list %s",
+                                what);
+    }
+}
+
 /* session.created / session.updated go to every agent and to the session's
  * customer: the two parties of the conversation. */
 static parley_status emit_session_event(parley_chat_service *svc, parley_event_type type,
@@ -134,15 +150,10 @@ parley_status parley_chat_list_sessions(parley_chat_service *svc, const parley_p
                                         parley_session_filter *filter, parley_session_list *out,
                                         char *next_cursor, size_t next_cursor_size,
                                         parley_error *err) {
-    switch (parley_participant_kind_of(caller)) {
-    case PARLEY_PARTICIPANT_CUSTOMER:
-        snprintf(filter->customer_id, sizeof filter->customer_id, "%s", caller->id);
-        break;
-    case PARLEY_PARTICIPANT_AGENT:
-        break;
-    default:
-        return parley_error_set(err, PARLEY_E_FORBIDDEN, "forbidden",
-                                "not allowed to list sessions");
+    parley_status st = scope_list_to_caller(caller, filter->customer_id, sizeof filter->customer_id,
+                                            "sessions", err);
+    if (st != PARLEY_OK) {
+        return st;
     }
     return svc->repo->ops->session_list(svc->repo, filter, out, next_cursor, next_cursor_size, err);
 }
@@ -462,15 +473,10 @@ parley_status parley_chat_list_tickets(parley_chat_service *svc, const parley_pa
                                        parley_ticket_filter *filter, parley_ticket_list *out,
                                        char *next_cursor, size_t next_cursor_size,
                                        parley_error *err) {
-    switch (parley_participant_kind_of(caller)) {
-    case PARLEY_PARTICIPANT_CUSTOMER:
-        snprintf(filter->customer_id, sizeof filter->customer_id, "%s", caller->id);
-        break;
-    case PARLEY_PARTICIPANT_AGENT:
-        break;
-    default:
-        return parley_error_set(err, PARLEY_E_FORBIDDEN, "forbidden",
-                                "not allowed to list tickets");
+    parley_status st = scope_list_to_caller(caller, filter->customer_id, sizeof filter->customer_id,
+                                            "tickets", err);
+    if (st != PARLEY_OK) {
+        return st;
     }
     return svc->repo->ops->ticket_list(svc->repo, filter, out, next_cursor, next_cursor_size, err);
 }

@@ -1007,47 +1007,51 @@ static parley_status page_cursor(bool more, int64_t last_position, char *next_cu
     return PARLEY_OK;
 }
 
-static parley_status sq_session_list(parley_repository *repo, const parley_session_filter *filter,
-                                     parley_session_list *out, char *next_cursor_out,
-                                     size_t next_cursor_size, parley_error *err) {
-    struct sqlite_repo *r = as_sqlite(repo);
-    const char *op = "session_list";
-    memset(out, 0, sizeof *out);
+/* Sessions and tickets page the same way (newest first by position, an
+ * optional status and customer filter, limit+1 rows to know whether more
+ * follow); only the row type differs. */
+typedef struct page_kind {
+    int stmt;
+    int position_col;
+    void *(*push)(void *list);
+    void (*read)(row_reader *rd, void *item);
+    void (*free_list)(void *list);
+} page_kind;
+
+static parley_status page_list(struct sqlite_repo *r, const page_kind *kind, const char *op,
+                               const char *status_name, const char *customer_id,
+                               size_t customer_id_size, const char *cursor, size_t cursor_size,
+                               int requested_limit, void *out, char *next_cursor_out,
+                               size_t next_cursor_size, parley_error *err) {
     if (next_cursor_out != NULL && next_cursor_size > 0) {
         next_cursor_out[0] = '\0';
     }
-    const char *status_name = NULL;
-    if (filter->status >= 0) {
-        status_name = session_status_store((parley_session_status)filter->status);
-        if (status_name == NULL) {
-            return parley_error_set(err, PARLEY_E_INVALID, NULL, "%s: unknown status", op);
-        }
-    }
-    int limit = clamp_limit(filter->limit);
+    int limit = clamp_limit(requested_limit);
     binder b;
-    parley_status status =
-        page_bind(r, ST_SESSION_LIST, status_name, filter->customer_id, sizeof filter->customer_id,
-                  filter->cursor, sizeof filter->cursor, limit, &b, op, err);
+    parley_status status = page_bind(r, kind->stmt, status_name, customer_id, customer_id_size,
+                                     cursor, cursor_size, limit, &b, op, err);
     if (status != PARLEY_OK) {
         stmt_done(b.st);
         return status;
     }
     bool more = false;
     int64_t last_position = 0;
+    size_t count = 0;
     int rc;
     while ((rc = sqlite3_step(b.st)) == SQLITE_ROW) {
-        if (out->count == (size_t)limit) {
+        if (count == (size_t)limit) {
             more = true;
             break;
         }
-        parley_session *s = parley_session_list_push(out);
-        if (s == NULL) {
+        void *item = kind->push(out);
+        if (item == NULL) {
             status = parley_error_set(err, PARLEY_E_NOMEM, NULL, "%s: out of memory", op);
             break;
         }
+        count++;
         row_reader rd = reader_start(b.st);
-        read_session(&rd, s);
-        last_position = r_i64(&rd, SESSION_POSITION_COL);
+        kind->read(&rd, item);
+        last_position = r_i64(&rd, kind->position_col);
         status = reader_finish(&rd, op, err);
         if (status != PARLEY_OK) {
             break;
@@ -1060,10 +1064,38 @@ static parley_status sq_session_list(parley_repository *repo, const parley_sessi
         status = page_cursor(more, last_position, next_cursor_out, next_cursor_size, op, err);
     }
     if (status != PARLEY_OK) {
-        parley_session_list_free(out);
+        kind->free_list(out);
     }
     stmt_done(b.st);
     return status;
+}
+
+static void *push_session(void *list) {
+    return parley_session_list_push(list);
+}
+static void read_session_item(row_reader *rd, void *item) {
+    read_session(rd, item);
+}
+static void free_session_list(void *list) {
+    parley_session_list_free(list);
+}
+
+static const page_kind session_page = {ST_SESSION_LIST, SESSION_POSITION_COL, push_session,
+                                       read_session_item, free_session_list};
+
+static parley_status sq_session_list(parley_repository *repo, const parley_session_filter *filter,
+                                     parley_session_list *out, char *next_cursor_out,
+                                     size_t next_cursor_size, parley_error *err) {
+    const char *op = "session_list";
+    memset(out, 0, sizeof *out);
+    const char *status_name = NULL;
+    if (filter->status >= 0 &&
+        (status_name = session_status_store((parley_session_status)filter->status)) == NULL) {
+        return parley_error_set(err, PARLEY_E_INVALID, NULL, "%s: unknown status", op);
+    }
+    return page_list(as_sqlite(repo), &session_page, op, status_name, filter->customer_id,
+                     sizeof filter->customer_id, filter->cursor, sizeof filter->cursor,
+                     filter->limit, out, next_cursor_out, next_cursor_size, err);
 }
 
 /* ---- messages ---------------------------------------------------------- */
@@ -1210,63 +1242,32 @@ static parley_status sq_ticket_update(parley_repository *repo, const parley_tick
     return exec_write(r, &b, true, "ticket_update", "ticket", err);
 }
 
+static void *push_ticket(void *list) {
+    return parley_ticket_list_push(list);
+}
+static void read_ticket_item(row_reader *rd, void *item) {
+    read_ticket(rd, item);
+}
+static void free_ticket_list(void *list) {
+    parley_ticket_list_free(list);
+}
+
+static const page_kind ticket_page = {ST_TICKET_LIST, TICKET_POSITION_COL, push_ticket,
+                                      read_ticket_item, free_ticket_list};
+
 static parley_status sq_ticket_list(parley_repository *repo, const parley_ticket_filter *filter,
                                     parley_ticket_list *out, char *next_cursor_out,
                                     size_t next_cursor_size, parley_error *err) {
-    struct sqlite_repo *r = as_sqlite(repo);
     const char *op = "ticket_list";
     memset(out, 0, sizeof *out);
-    if (next_cursor_out != NULL && next_cursor_size > 0) {
-        next_cursor_out[0] = '\0';
-    }
     const char *status_name = NULL;
-    if (filter->status >= 0) {
-        status_name = ticket_status_store((parley_ticket_status)filter->status);
-        if (status_name == NULL) {
-            return parley_error_set(err, PARLEY_E_INVALID, NULL, "%s: unknown status", op);
-        }
+    if (filter->status >= 0 &&
+        (status_name = ticket_status_store((parley_ticket_status)filter->status)) == NULL) {
+        return parley_error_set(err, PARLEY_E_INVALID, NULL, "%s: unknown status", op);
     }
-    int limit = clamp_limit(filter->limit);
-    binder b;
-    parley_status status =
-        page_bind(r, ST_TICKET_LIST, status_name, filter->customer_id, sizeof filter->customer_id,
-                  filter->cursor, sizeof filter->cursor, limit, &b, op, err);
-    if (status != PARLEY_OK) {
-        stmt_done(b.st);
-        return status;
-    }
-    bool more = false;
-    int64_t last_position = 0;
-    int rc;
-    while ((rc = sqlite3_step(b.st)) == SQLITE_ROW) {
-        if (out->count == (size_t)limit) {
-            more = true;
-            break;
-        }
-        parley_ticket *t = parley_ticket_list_push(out);
-        if (t == NULL) {
-            status = parley_error_set(err, PARLEY_E_NOMEM, NULL, "%s: out of memory", op);
-            break;
-        }
-        row_reader rd = reader_start(b.st);
-        read_ticket(&rd, t);
-        last_position = r_i64(&rd, TICKET_POSITION_COL);
-        status = reader_finish(&rd, op, err);
-        if (status != PARLEY_OK) {
-            break;
-        }
-    }
-    if (status == PARLEY_OK && rc != SQLITE_ROW && rc != SQLITE_DONE) {
-        status = db_fail(r->db, rc, op, err);
-    }
-    if (status == PARLEY_OK) {
-        status = page_cursor(more, last_position, next_cursor_out, next_cursor_size, op, err);
-    }
-    if (status != PARLEY_OK) {
-        parley_ticket_list_free(out);
-    }
-    stmt_done(b.st);
-    return status;
+    return page_list(as_sqlite(repo), &ticket_page, op, status_name, filter->customer_id,
+                     sizeof filter->customer_id, filter->cursor, sizeof filter->cursor,
+                     filter->limit, out, next_cursor_out, next_cursor_size, err);
 }
 
 /* ---- feedback ---------------------------------------------------------- */
