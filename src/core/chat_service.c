@@ -96,6 +96,23 @@ static parley_status emit_ticket_event(parley_chat_service *svc, const parley_ti
     return st;
 }
 
+/* Stores a session's new state, tells its audience, and moves it to out
+ * (freeing it on failure). */
+static parley_status store_session_change(parley_chat_service *svc, parley_session *s,
+                                          parley_session *out, parley_error *err) {
+    s->updated_at = parley_now_ms();
+    parley_status st = svc->repo->ops->session_update(svc->repo, s, err);
+    if (st == PARLEY_OK) {
+        st = emit_session_event(svc, PARLEY_EVENT_SESSION_UPDATED, s, err);
+    }
+    if (st != PARLEY_OK) {
+        parley_session_free(s);
+        return st;
+    }
+    *out = *s;
+    return PARLEY_OK;
+}
+
 parley_status parley_chat_initiate(parley_chat_service *svc, const parley_participant *caller,
                                    const char *topic, const char *strategies_json,
                                    parley_session *out, parley_error *err) {
@@ -188,17 +205,7 @@ parley_status parley_chat_assign(parley_chat_service *svc, const parley_particip
     }
     snprintf(s.agent_id, sizeof s.agent_id, "%s", agent_id);
     s.status = PARLEY_SESSION_ACTIVE;
-    s.updated_at = parley_now_ms();
-    st = svc->repo->ops->session_update(svc->repo, &s, err);
-    if (st == PARLEY_OK) {
-        st = emit_session_event(svc, PARLEY_EVENT_SESSION_UPDATED, &s, err);
-    }
-    if (st != PARLEY_OK) {
-        parley_session_free(&s);
-        return st;
-    }
-    *out = s;
-    return PARLEY_OK;
+    return store_session_change(svc, &s, out, err);
 }
 
 parley_status parley_chat_close(parley_chat_service *svc, const parley_participant *caller,
@@ -208,20 +215,12 @@ parley_status parley_chat_close(parley_chat_service *svc, const parley_participa
     if (st != PARLEY_OK) {
         return st;
     }
-    if (s.status != PARLEY_SESSION_CLOSED) {
-        s.status = PARLEY_SESSION_CLOSED;
-        s.updated_at = parley_now_ms();
-        st = svc->repo->ops->session_update(svc->repo, &s, err);
-        if (st == PARLEY_OK) {
-            st = emit_session_event(svc, PARLEY_EVENT_SESSION_UPDATED, &s, err);
-        }
+    if (s.status == PARLEY_SESSION_CLOSED) {
+        *out = s; /* closing again changes nothing and is safe to retry */
+        return PARLEY_OK;
     }
-    if (st != PARLEY_OK) {
-        parley_session_free(&s);
-        return st;
-    }
-    *out = s;
-    return PARLEY_OK;
+    s.status = PARLEY_SESSION_CLOSED;
+    return store_session_change(svc, &s, out, err);
 }
 
 static parley_status check_message_input(const parley_chat_service *svc,
