@@ -4,13 +4,13 @@
  */
 #include "ws_client.h"
 
+#include <openssl/evp.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
 #include "options.h"
-#include "sha1.h"
 
 #define PB_WS_GUID "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
@@ -372,9 +372,14 @@ bool pb_ws_connect(pb_ws_conn *c, const char *path) {
     sodium_bin2base64(key, sizeof key, raw, sizeof raw, sodium_base64_VARIANT_ORIGINAL);
     char concat[96];
     int n = snprintf(concat, sizeof concat, "%s%s", key, PB_WS_GUID);
-    uint8_t digest[PB_SHA1_DIGEST_SIZE];
-    pb_sha1(concat, (size_t)n, digest);
-    sodium_bin2base64(c->accept_expected, sizeof c->accept_expected, digest, sizeof digest,
+    /* RFC 6455 4.2.2: the server must answer base64(SHA-1(key + GUID)) */
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int digest_len = 0;
+    if (n < 0 || (size_t)n >= sizeof concat ||
+        EVP_Digest(concat, (size_t)n, digest, &digest_len, EVP_sha1(), NULL) != 1) {
+        return false;
+    }
+    sodium_bin2base64(c->accept_expected, sizeof c->accept_expected, digest, digest_len,
                       sodium_base64_VARIANT_ORIGINAL);
 
     bool ok;

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# make bench: starts a fresh parleyd (release build, temporary data dir) on a
+# free loopback port and drives it with parley-bench. Rates and sizes can be
+# overridden: RATES="1000 5000" CUSTOMERS=100 AGENTS=10 DURATION=10 make bench
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+rates=${RATES:-"1000 5000"}
+customers=${CUSTOMERS:-100}
+agents=${AGENTS:-10}
+duration=${DURATION:-10}
+port=${PORT:-18080}
+data_dir=$(mktemp -d /tmp/parley-bench-XXXXXX)
+password=$(head -c 18 /dev/urandom | base64 | tr -d '/+=' | head -c 20)
+
+cleanup() {
+  if [ -n "${server_pid:-}" ] && kill -0 "$server_pid" 2>/dev/null; then
+    kill -TERM "$server_pid"
+    wait "$server_pid" || true
+  fi
+  rm -rf "$data_dir"
+}
+trap cleanup EXIT
+
+build/parleyd admin create --data-dir "$data_dir" --email admin@bench.local --name Bench \
+  --password "$password" >/dev/null
+build/parleyd --listen "127.0.0.1:$port" --data-dir "$data_dir" > "$data_dir/server.log" 2>&1 &
+server_pid=$!
+for _ in $(seq 1 50); do
+  grep -q "listening on" "$data_dir/server.log" 2>/dev/null && break
+  sleep 0.1
+done
+grep -q "listening on" "$data_dir/server.log" || { cat "$data_dir/server.log"; exit 1; }
+
+for rate in $rates; do
+  echo "== $customers customers, $agents agents, $rate msgs/s for ${duration}s"
+  build/parley-bench --url "http://127.0.0.1:$port" --admin-email admin@bench.local \
+    --admin-password "$password" --customers "$customers" --agents "$agents" \
+    --rate "$rate" --duration "$duration" --quiet
+done
