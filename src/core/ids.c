@@ -12,9 +12,25 @@ bool parley_crypto_init(void) {
 /* Crockford base32: no I, L, O, U, so ids read back unambiguously. */
 static const char base32_alphabet[] = "0123456789abcdefghjkmnpqrstvwxyz";
 
+/* IDs are made for every message, so their randomness is drawn from the
+ * CSPRNG in bulk (one call per 256 IDs) instead of one system call each.
+ * The bytes are the CSPRNG's own output, used once; tokens keep drawing
+ * directly. */
+static void id_random(unsigned char *out, size_t n) {
+    static _Thread_local unsigned char pool[4096];
+    static _Thread_local size_t available;
+    if (available < n) {
+        randombytes_buf(pool, sizeof pool);
+        available = sizeof pool;
+    }
+    memcpy(out, pool + sizeof pool - available, n);
+    sodium_memzero(pool + sizeof pool - available, n);
+    available -= n;
+}
+
 void parley_id_new(const char *prefix, char out[PARLEY_ID_SIZE]) {
     unsigned char random[16];
-    randombytes_buf(random, sizeof random);
+    id_random(random, sizeof random);
     size_t pos = (size_t)snprintf(out, PARLEY_ID_SIZE, "%s_", prefix);
     /* 128 bits -> 26 base32 digits, 5 bits at a time */
     unsigned int buffer = 0;
