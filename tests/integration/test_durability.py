@@ -313,5 +313,35 @@ class OperationsTest(ServerTestCase):
                 self.assertGreaterEqual(v, before.get(k, 0.0), f"counter {k} went down")
 
 
+class GroupCommitTest(ServerTestCase):
+    """Many sends arriving together are committed in shared transactions
+    (group commit), and still each one is acknowledged only once stored."""
+
+    def test_a_burst_of_sends_is_committed_in_batches(self):
+        _, tok = make_customer(self.server)
+        s = make_session(self.server, tok)
+        before = parse_metrics(self.http.get("/metrics").body.decode("utf-8"))
+        ws = self.server.ws(token=tok)
+        self.addCleanup(ws.close)
+        total = 200
+        # written back to back without waiting: they reach the writer together
+        for i in range(total):
+            ws.send_json({"type": "message.send", "session_id": s["id"],
+                          "content": f"burst {i}", "client_msg_id": f"burst-{i}"})
+        acks = {}
+        while len(acks) < total:
+            m = ws.recv_json(type="ack", timeout=60)
+            acks[m["client_msg_id"]] = m["message"]["seq"]
+        self.assertEqual(sorted(acks.values()), list(range(1, total + 1)))
+        after = parse_metrics(self.http.get("/metrics").body.decode("utf-8"))
+        jobs = after["parley_db_batched_jobs_total"] - before["parley_db_batched_jobs_total"]
+        batches = after["parley_db_batches_total"] - before["parley_db_batches_total"]
+        self.assertGreaterEqual(jobs, total)
+        self.assertLess(batches, jobs, f"{jobs} jobs took {batches} commits: nothing batched")
+        self.assertGreater(after["parley_db_max_batch"], 1)
+        stored = all_history(self.server, tok, s["id"])
+        self.assertEqual([m["seq"] for m in stored], list(range(1, total + 1)))
+
+
 if __name__ == "__main__":
     unittest.main()
