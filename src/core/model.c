@@ -132,6 +132,7 @@ static void *list_push(void **items, size_t *count, size_t *capacity, size_t ite
     }
 
 PARLEY_DEFINE_LIST(parley_agent_list, parley_agent, parley_agent_list, parley_agent_free)
+PARLEY_DEFINE_LIST(parley_bot_list, parley_bot, parley_bot_list, parley_bot_free)
 PARLEY_DEFINE_LIST(parley_session_list, parley_session, parley_session_list, parley_session_free)
 PARLEY_DEFINE_LIST(parley_message_list, parley_message, parley_message_list, parley_message_free)
 PARLEY_DEFINE_LIST(parley_ticket_list, parley_ticket, parley_ticket_list, parley_ticket_free)

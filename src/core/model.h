@@ -91,6 +91,7 @@ typedef struct parley_session {
     char id[PARLEY_ID_SIZE];
     char customer_id[PARLEY_ID_SIZE];
     char agent_id[PARLEY_ID_SIZE]; /* "" until assigned */
+    char bot_id[PARLEY_ID_SIZE];   /* the bot attached to it, "" for none */
     char *topic;
     char *strategies_json;
     parley_session_status status;
@@ -157,6 +158,7 @@ typedef struct parley_token {
     } name
 
 PARLEY_DECLARE_LIST(parley_agent_list, parley_agent);
+PARLEY_DECLARE_LIST(parley_bot_list, parley_bot);
 PARLEY_DECLARE_LIST(parley_session_list, parley_session);
 PARLEY_DECLARE_LIST(parley_message_list, parley_message);
 PARLEY_DECLARE_LIST(parley_ticket_list, parley_ticket);
@@ -176,11 +178,13 @@ bool parley_message_copy(parley_message *dst, const parley_message *src);
 /* Appends a zeroed slot and returns it, or NULL when out of memory. The
  * caller fills the slot; the list owns it from then on. */
 parley_agent *parley_agent_list_push(parley_agent_list *list);
+parley_bot *parley_bot_list_push(parley_bot_list *list);
 parley_session *parley_session_list_push(parley_session_list *list);
 parley_message *parley_message_list_push(parley_message_list *list);
 parley_ticket *parley_ticket_list_push(parley_ticket_list *list);
 
 void parley_agent_list_free(parley_agent_list *list);
+void parley_bot_list_free(parley_bot_list *list);
 void parley_session_list_free(parley_session_list *list);
 void parley_message_list_free(parley_message_list *list);
 void parley_ticket_list_free(parley_ticket_list *list);

@@ -85,11 +85,20 @@ typedef struct parley_repository_ops {
                                         parley_error *err);
     parley_status (*agent_list)(parley_repository *repo, parley_agent_list *out, parley_error *err);
     parley_status (*agent_count)(parley_repository *repo, int64_t *out, parley_error *err);
+    /* writes name, language, role, status, active */
+    parley_status (*agent_update)(parley_repository *repo, const parley_agent *a,
+                                  parley_error *err);
+    /* active admins, for "never remove the last admin" */
+    parley_status (*agent_count_active_admins)(parley_repository *repo, int64_t *out,
+                                               parley_error *err);
 
     /* bots */
     parley_status (*bot_insert)(parley_repository *repo, const parley_bot *b, parley_error *err);
     parley_status (*bot_get)(parley_repository *repo, const char *id, parley_bot *out,
                              parley_error *err);
+    parley_status (*bot_list)(parley_repository *repo, parley_bot_list *out, parley_error *err);
+    /* writes name, active */
+    parley_status (*bot_update)(parley_repository *repo, const parley_bot *b, parley_error *err);
 
     /* tokens, keyed by the SHA-256 hex of the secret */
     parley_status (*token_insert)(parley_repository *repo, const parley_token *t,
@@ -100,13 +109,17 @@ typedef struct parley_repository_ops {
                                  parley_time_ms last_used_at, parley_error *err);
     parley_status (*token_delete)(parley_repository *repo, const char *token_hash,
                                   parley_error *err);
+    /* every token of one owner (deactivation, revocation); none is fine */
+    parley_status (*token_delete_by_owner)(parley_repository *repo,
+                                           parley_participant_kind owner_kind, const char *owner_id,
+                                           parley_error *err);
 
     /* sessions */
     parley_status (*session_insert)(parley_repository *repo, const parley_session *s,
                                     parley_error *err);
     parley_status (*session_get)(parley_repository *repo, const char *id, parley_session *out,
                                  parley_error *err);
-    /* writes status, agent_id, updated_at (last_seq is owned by
+    /* writes status, agent_id, bot_id, updated_at (last_seq is owned by
      * session_next_seq) */
     parley_status (*session_update)(parley_repository *repo, const parley_session *s,
                                     parley_error *err);

@@ -48,7 +48,7 @@
 #define TOKEN_COLS "token_hash, owner_kind, owner_id, created_at, last_used_at, expires_at"
 #define SESSION_COLS                                                                               \
     "id, customer_id, agent_id, topic, strategies_json, status, last_seq, created_at, "            \
-    "updated_at, position"
+    "updated_at, position, bot_id"
 #define MESSAGE_COLS                                                                               \
     "id, session_id, seq, sender_kind, sender_id, type, content, client_msg_id, meta_json, "       \
     "created_at"
@@ -84,12 +84,17 @@ enum stmt_id {
     ST_AGENT_BY_EMAIL,
     ST_AGENT_LIST,
     ST_AGENT_COUNT,
+    ST_AGENT_UPDATE,
+    ST_AGENT_COUNT_ADMINS,
     ST_BOT_INSERT,
     ST_BOT_GET,
+    ST_BOT_LIST,
+    ST_BOT_UPDATE,
     ST_TOKEN_INSERT,
     ST_TOKEN_GET,
     ST_TOKEN_TOUCH,
     ST_TOKEN_DELETE,
+    ST_TOKEN_DELETE_OWNER,
     ST_SESSION_INSERT,
     ST_SESSION_GET,
     ST_SESSION_UPDATE,
@@ -135,9 +140,14 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_AGENT_BY_EMAIL] = "SELECT " AGENT_COLS ", password_hash FROM agents WHERE email = ?1",
     [ST_AGENT_LIST] = "SELECT " AGENT_COLS " FROM agents ORDER BY created_at, id",
     [ST_AGENT_COUNT] = "SELECT count(*) FROM agents",
+    [ST_AGENT_UPDATE] = "UPDATE agents SET name = ?2, language = ?3, role = ?4, status = ?5, "
+                        "active = ?6 WHERE id = ?1",
+    [ST_AGENT_COUNT_ADMINS] = "SELECT count(*) FROM agents WHERE role = 'admin' AND active = 1",
 
     [ST_BOT_INSERT] = "INSERT INTO bots (" BOT_COLS ") VALUES (?1, ?2, ?3, ?4)",
     [ST_BOT_GET] = "SELECT " BOT_COLS " FROM bots WHERE id = ?1",
+    [ST_BOT_LIST] = "SELECT " BOT_COLS " FROM bots ORDER BY created_at, id",
+    [ST_BOT_UPDATE] = "UPDATE bots SET name = ?2, active = ?3 WHERE id = ?1",
 
     [ST_TOKEN_INSERT] = "INSERT INTO tokens (" TOKEN_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     [ST_TOKEN_GET] = "SELECT " TOKEN_COLS " FROM tokens WHERE token_hash = ?1",
@@ -146,13 +156,14 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_TOKEN_TOUCH] = "UPDATE tokens SET last_used_at = max(last_used_at, ?2) "
                        "WHERE token_hash = ?1",
     [ST_TOKEN_DELETE] = "DELETE FROM tokens WHERE token_hash = ?1",
+    [ST_TOKEN_DELETE_OWNER] = "DELETE FROM tokens WHERE owner_kind = ?1 AND owner_id = ?2",
 
     [ST_SESSION_INSERT] = "INSERT INTO sessions (id, customer_id, agent_id, topic, "
-                          "strategies_json, status, last_seq, created_at, updated_at) "
-                          "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                          "strategies_json, status, last_seq, created_at, updated_at, bot_id) "
+                          "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
     [ST_SESSION_GET] = "SELECT " SESSION_COLS " FROM sessions WHERE id = ?1",
-    [ST_SESSION_UPDATE] = "UPDATE sessions SET status = ?2, agent_id = ?3, updated_at = ?4 "
-                          "WHERE id = ?1",
+    [ST_SESSION_UPDATE] = "UPDATE sessions SET status = ?2, agent_id = ?3, updated_at = ?4, "
+                          "bot_id = ?5 WHERE id = ?1",
     [ST_SESSION_NEXT_SEQ] = "UPDATE sessions SET last_seq = last_seq + 1 WHERE id = ?1 "
                             "RETURNING last_seq",
     [ST_SESSION_LIST] = SESSION_LIST(""),
@@ -485,6 +496,7 @@ static void read_session(row_reader *rd, parley_session *s) {
     s->last_seq = r_i64(rd, 6);
     s->created_at = r_i64(rd, 7);
     s->updated_at = r_i64(rd, 8);
+    r_id(rd, 10, s->bot_id);
 }
 
 static void read_message(row_reader *rd, parley_message *m) {
@@ -759,6 +771,32 @@ static parley_status sq_agent_count(parley_repository *repo, int64_t *out, parle
     return status;
 }
 
+static parley_status sq_agent_update(parley_repository *repo, const parley_agent *a,
+                                     parley_error *err) {
+    struct sqlite_repo *r = as_sqlite(repo);
+    binder b = bind_start(r, ST_AGENT_UPDATE);
+    b_id(&b, 1, a->id);
+    b_text(&b, 2, a->name);
+    b_text(&b, 3, a->language);
+    b_enum(&b, 4, agent_role_store(a->role));
+    b_enum(&b, 5, agent_status_store(a->status));
+    b_int(&b, 6, a->active ? 1 : 0);
+    return exec_write(r, &b, true, "agent_update", "agent", err);
+}
+
+static parley_status sq_agent_count_active_admins(parley_repository *repo, int64_t *out,
+                                                  parley_error *err) {
+    struct sqlite_repo *r = as_sqlite(repo);
+    *out = 0;
+    binder b = bind_start(r, ST_AGENT_COUNT_ADMINS);
+    parley_status status = fetch_one(r, &b, "agent_count_active_admins", "count", err);
+    if (status == PARLEY_OK) {
+        *out = sqlite3_column_int64(b.st, 0);
+    }
+    stmt_done(b.st);
+    return status;
+}
+
 /* ---- bots -------------------------------------------------------------- */
 
 static parley_status sq_bot_insert(parley_repository *repo, const parley_bot *bot,
@@ -789,6 +827,44 @@ static parley_status sq_bot_get(parley_repository *repo, const char *id, parley_
     }
     stmt_done(b.st);
     return status;
+}
+
+static parley_status sq_bot_list(parley_repository *repo, parley_bot_list *out, parley_error *err) {
+    struct sqlite_repo *r = as_sqlite(repo);
+    memset(out, 0, sizeof *out);
+    sqlite3_stmt *st = r->stmt[ST_BOT_LIST];
+    parley_status status = PARLEY_OK;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        parley_bot *bot = parley_bot_list_push(out);
+        if (bot == NULL) {
+            status = parley_error_set(err, PARLEY_E_NOMEM, NULL, "bot_list: out of memory");
+            break;
+        }
+        row_reader rd = reader_start(st);
+        read_bot(&rd, bot);
+        if ((status = reader_finish(&rd, "bot_list", err)) != PARLEY_OK) {
+            break;
+        }
+    }
+    if (status == PARLEY_OK && rc != SQLITE_DONE) {
+        status = db_fail(r->db, rc, "bot_list", err);
+    }
+    if (status != PARLEY_OK) {
+        parley_bot_list_free(out);
+    }
+    stmt_done(st);
+    return status;
+}
+
+static parley_status sq_bot_update(parley_repository *repo, const parley_bot *bot,
+                                   parley_error *err) {
+    struct sqlite_repo *r = as_sqlite(repo);
+    binder b = bind_start(r, ST_BOT_UPDATE);
+    b_id(&b, 1, bot->id);
+    b_text(&b, 2, bot->name);
+    b_int(&b, 3, bot->active ? 1 : 0);
+    return exec_write(r, &b, true, "bot_update", "bot", err);
 }
 
 /* ---- tokens ------------------------------------------------------------ */
@@ -852,6 +928,16 @@ static parley_status sq_token_delete(parley_repository *repo, const char *token_
     return exec_write(r, &b, true, "token_delete", "token", err);
 }
 
+static parley_status sq_token_delete_by_owner(parley_repository *repo,
+                                              parley_participant_kind owner_kind,
+                                              const char *owner_id, parley_error *err) {
+    struct sqlite_repo *r = as_sqlite(repo);
+    binder b = bind_start(r, ST_TOKEN_DELETE_OWNER);
+    b_enum(&b, 1, participant_kind_store(owner_kind));
+    b_id(&b, 2, owner_id);
+    return exec_write(r, &b, false, "token_delete_by_owner", "token", err);
+}
+
 /* ---- sessions ---------------------------------------------------------- */
 
 static parley_status sq_session_insert(parley_repository *repo, const parley_session *s,
@@ -867,6 +953,7 @@ static parley_status sq_session_insert(parley_repository *repo, const parley_ses
     b_i64(&b, 7, s->last_seq);
     b_i64(&b, 8, s->created_at);
     b_i64(&b, 9, s->updated_at);
+    b_opt_id(&b, 10, s->bot_id);
     return exec_write(r, &b, false, "session_insert", "session", err);
 }
 
@@ -897,6 +984,7 @@ static parley_status sq_session_update(parley_repository *repo, const parley_ses
     b_enum(&b, 2, session_status_store(s->status));
     b_opt_id(&b, 3, s->agent_id);
     b_i64(&b, 4, s->updated_at);
+    b_opt_id(&b, 5, s->bot_id);
     return exec_write(r, &b, true, "session_update", "session", err);
 }
 
@@ -1337,12 +1425,17 @@ static const parley_repository_ops sqlite_ops = {
     .agent_get_by_email = sq_agent_get_by_email,
     .agent_list = sq_agent_list,
     .agent_count = sq_agent_count,
+    .agent_update = sq_agent_update,
+    .agent_count_active_admins = sq_agent_count_active_admins,
     .bot_insert = sq_bot_insert,
     .bot_get = sq_bot_get,
+    .bot_list = sq_bot_list,
+    .bot_update = sq_bot_update,
     .token_insert = sq_token_insert,
     .token_get = sq_token_get,
     .token_touch = sq_token_touch,
     .token_delete = sq_token_delete,
+    .token_delete_by_owner = sq_token_delete_by_owner,
     .session_insert = sq_session_insert,
     .session_get = sq_session_get,
     .session_update = sq_session_update,

@@ -119,6 +119,19 @@ static const char *const steps[] = {
     "    comment     TEXT,"
     "    created_at  INTEGER NOT NULL"
     ") STRICT;",
+
+    /* 2: bots attached to sessions; the security audit log */
+    "ALTER TABLE sessions ADD COLUMN bot_id TEXT REFERENCES bots (id);"
+    "CREATE TABLE audit_log ("
+    "    position    INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "    at          INTEGER NOT NULL,"
+    "    actor_kind  TEXT,"
+    "    actor_id    TEXT,"
+    "    action      TEXT NOT NULL,"
+    "    target_id   TEXT,"
+    "    ip          TEXT,"
+    "    detail_json TEXT"
+    ") STRICT;",
 };
 
 int parley_sqlite_schema_step_count(void) {

@@ -444,6 +444,87 @@ static void test_bots(void **state) {
     assert_status(PARLEY_E_INVALID, OPS(fx)->bot_insert(fx->repo, &b, &err));
 }
 
+/* Schema 2: agents change role and activity, bots are listed and revoked,
+ * an owner's tokens go at once, sessions carry an attached bot. */
+static void test_account_management(void **state) {
+    fixture *fx = *state;
+    add_agent(fx, "agt_1", "one@example.com");
+    add_agent(fx, "agt_2", "two@example.com");
+    int64_t admins = -1;
+    assert_ok(OPS(fx)->agent_count_active_admins(fx->repo, &admins, &err));
+    assert_int_equal(admins, 0);
+    parley_agent a;
+    assert_ok(OPS(fx)->agent_get(fx->repo, "agt_2", &a, &err));
+    a.role = PARLEY_ROLE_ADMIN;
+    a.status = PARLEY_AGENT_BUSY;
+    assert_ok(OPS(fx)->agent_update(fx->repo, &a, &err));
+    parley_agent_free(&a);
+    assert_ok(OPS(fx)->agent_count_active_admins(fx->repo, &admins, &err));
+    assert_int_equal(admins, 1);
+    assert_ok(OPS(fx)->agent_get(fx->repo, "agt_2", &a, &err));
+    assert_int_equal(a.role, PARLEY_ROLE_ADMIN);
+    assert_int_equal(a.status, PARLEY_AGENT_BUSY);
+    a.active = false;
+    assert_ok(OPS(fx)->agent_update(fx->repo, &a, &err));
+    snprintf(a.id, sizeof a.id, "agt_missing");
+    assert_status(PARLEY_E_NOT_FOUND, OPS(fx)->agent_update(fx->repo, &a, &err));
+    parley_agent_free(&a);
+    assert_ok(OPS(fx)->agent_count_active_admins(fx->repo, &admins, &err));
+    assert_int_equal(admins, 0); /* a deactivated admin does not count */
+
+    for (int i = 1; i <= 2; i++) {
+        parley_bot b = {0};
+        snprintf(b.id, sizeof b.id, "bot_%d", i);
+        b.name = lit(i == 1 ? "First" : "Second");
+        b.active = true;
+        b.created_at = 100 + i;
+        assert_ok(OPS(fx)->bot_insert(fx->repo, &b, &err));
+    }
+    parley_bot_list bots;
+    assert_ok(OPS(fx)->bot_list(fx->repo, &bots, &err));
+    assert_int_equal(bots.count, 2);
+    assert_string_equal(bots.items[0].name, "First");
+    bots.items[1].active = false;
+    assert_ok(OPS(fx)->bot_update(fx->repo, &bots.items[1], &err));
+    parley_bot_list_free(&bots);
+    parley_bot got;
+    assert_ok(OPS(fx)->bot_get(fx->repo, "bot_2", &got, &err));
+    assert_false(got.active);
+    parley_bot_free(&got);
+
+    for (int i = 0; i < 3; i++) {
+        parley_token t = {0};
+        snprintf(t.token_hash, sizeof t.token_hash, "%064d", i);
+        t.owner_kind = i < 2 ? PARLEY_PARTICIPANT_AGENT : PARLEY_PARTICIPANT_BOT;
+        snprintf(t.owner_id, sizeof t.owner_id, "%s", i < 2 ? "agt_1" : "bot_1");
+        t.created_at = t.last_used_at = 1;
+        t.expires_at = 10;
+        assert_ok(OPS(fx)->token_insert(fx->repo, &t, &err));
+    }
+    assert_ok(OPS(fx)->token_delete_by_owner(fx->repo, PARLEY_PARTICIPANT_AGENT, "agt_1", &err));
+    assert_ok(OPS(fx)->token_delete_by_owner(fx->repo, PARLEY_PARTICIPANT_AGENT, "agt_1", &err));
+    parley_token token;
+    char hash[PARLEY_TOKEN_HASH_SIZE];
+    snprintf(hash, sizeof hash, "%064d", 1);
+    assert_status(PARLEY_E_NOT_FOUND, OPS(fx)->token_get(fx->repo, hash, &token, &err));
+    snprintf(hash, sizeof hash, "%064d", 2);
+    assert_ok(OPS(fx)->token_get(fx->repo, hash, &token, &err)); /* the bot's stays */
+
+    add_customer(fx, "cus_1", NULL);
+    add_session(fx, "ses_1", "cus_1", PARLEY_SESSION_WAITING);
+    parley_session s;
+    assert_ok(OPS(fx)->session_get(fx->repo, "ses_1", &s, &err));
+    assert_string_equal(s.bot_id, "");
+    snprintf(s.bot_id, sizeof s.bot_id, "bot_1");
+    assert_ok(OPS(fx)->session_update(fx->repo, &s, &err));
+    parley_session_free(&s);
+    assert_ok(OPS(fx)->session_get(fx->repo, "ses_1", &s, &err));
+    assert_string_equal(s.bot_id, "bot_1");
+    snprintf(s.bot_id, sizeof s.bot_id, "bot_none");
+    assert_status(PARLEY_E_STORAGE, OPS(fx)->session_update(fx->repo, &s, &err)); /* FK */
+    parley_session_free(&s);
+}
+
 /* ---- tokens --------------------------------------------------------------- */
 
 static void test_tokens(void **state) {
@@ -1282,6 +1363,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_customers, setup_repo, teardown),
         cmocka_unit_test_setup_teardown(test_agents, setup_repo, teardown),
         cmocka_unit_test_setup_teardown(test_bots, setup_repo, teardown),
+        cmocka_unit_test_setup_teardown(test_account_management, setup_repo, teardown),
         cmocka_unit_test_setup_teardown(test_tokens, setup_repo, teardown),
         cmocka_unit_test_setup_teardown(test_sessions, setup_repo, teardown),
         cmocka_unit_test_setup_teardown(test_next_seq_is_gapless, setup_repo, teardown),
