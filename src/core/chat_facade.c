@@ -1,5 +1,7 @@
 #include "core/chat_facade.h"
 
+#include "core/authorization.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -29,12 +31,6 @@ void parley_facade_take_events(parley_facade *f, parley_event_queue *dst) {
 
 void parley_facade_drop_events(parley_facade *f) {
     parley_event_queue_clear(&f->chat.events);
-}
-
-static parley_status require_admin(const parley_participant *caller, parley_error *err) {
-    return caller->ops->is_admin(caller)
-               ? PARLEY_OK
-               : parley_error_set(err, PARLEY_E_FORBIDDEN, "forbidden", "only admins may do this");
 }
 
 parley_status parley_facade_authenticate(parley_facade *f, const char *bearer_token,
@@ -67,14 +63,15 @@ parley_status parley_facade_logout(parley_facade *f, const parley_participant *c
 parley_status parley_facade_create_agent(parley_facade *f, const parley_participant *caller,
                                          const parley_agent_input *in, parley_agent *out,
                                          parley_error *err) {
-    parley_status st = require_admin(caller, err);
+    parley_status st = parley_authorize(caller, PARLEY_ACTION_AGENT_CREATE, err);
     return st != PARLEY_OK ? st : parley_account_create_agent(&f->accounts, in, out, err);
 }
 
 parley_status parley_facade_list_agents(parley_facade *f, const parley_participant *caller,
                                         parley_agent_list *out, parley_error *err) {
-    if (!caller->ops->is_staff(caller)) {
-        return parley_error_set(err, PARLEY_E_FORBIDDEN, "forbidden", "only agents may do this");
+    parley_status st = parley_authorize(caller, PARLEY_ACTION_AGENT_LIST, err);
+    if (st != PARLEY_OK) {
+        return st;
     }
     return f->accounts.repo->ops->agent_list(f->accounts.repo, out, err);
 }
@@ -82,7 +79,7 @@ parley_status parley_facade_list_agents(parley_facade *f, const parley_participa
 parley_status parley_facade_create_bot(parley_facade *f, const parley_participant *caller,
                                        const char *name, parley_bot *out,
                                        char token_out[PARLEY_TOKEN_SIZE], parley_error *err) {
-    parley_status st = require_admin(caller, err);
+    parley_status st = parley_authorize(caller, PARLEY_ACTION_BOT_CREATE, err);
     return st != PARLEY_OK ? st
                            : parley_account_create_bot(&f->accounts, name, out, token_out, err);
 }
@@ -118,6 +115,12 @@ parley_status parley_facade_assign_agent(parley_facade *f, const parley_particip
                                          const char *session_id, const char *agent_id,
                                          parley_session *out, parley_error *err) {
     return parley_chat_assign(&f->chat, caller, session_id, agent_id, out, err);
+}
+
+parley_status parley_facade_attach_bot(parley_facade *f, const parley_participant *caller,
+                                       const char *session_id, const char *bot_id,
+                                       parley_session *out, parley_error *err) {
+    return parley_chat_attach_bot(&f->chat, caller, session_id, bot_id, out, err);
 }
 
 parley_status parley_facade_close_session(parley_facade *f, const parley_participant *caller,

@@ -75,6 +75,9 @@ parley_status parley_facade_list_sessions(parley_facade *f, const parley_partici
 parley_status parley_facade_assign_agent(parley_facade *f, const parley_participant *caller,
                                          const char *session_id, const char *agent_id,
                                          parley_session *out, parley_error *err);
+parley_status parley_facade_attach_bot(parley_facade *f, const parley_participant *caller,
+                                       const char *session_id, const char *bot_id,
+                                       parley_session *out, parley_error *err);
 parley_status parley_facade_close_session(parley_facade *f, const parley_participant *caller,
                                           const char *session_id, parley_session *out,
                                           parley_error *err);

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/authorization.h"
 #include "core/ids.h"
 #include "core/model_json.h"
 #include "core/validate.h"
@@ -21,47 +22,35 @@ static bool is_staff(const parley_participant *p) {
     return p->ops->is_staff(p);
 }
 
-static parley_status require_staff(const parley_participant *caller, parley_error *err) {
-    return is_staff(caller)
-               ? PARLEY_OK
-               : parley_error_set(err, PARLEY_E_FORBIDDEN, "forbidden", "only agents may do this");
-}
-
-/* Loads a session the caller may see. Sessions of other customers answer
- * not_found, so their existence is not revealed; participants that may see
- * no session at all (bots for now) answer forbidden. */
-static parley_status load_visible_session(parley_chat_service *svc,
-                                          const parley_participant *caller, const char *session_id,
-                                          parley_session *out, parley_error *err) {
-    if (parley_participant_kind_of(caller) == PARLEY_PARTICIPANT_BOT) {
-        return parley_error_set(err, PARLEY_E_FORBIDDEN, "forbidden",
-                                "bots may only use sessions they are attached to");
+/* Loads a session for an action, asking the authorization policy twice:
+ * may this role act at all (403), and is this session in its scope (404,
+ * so other people's sessions are not revealed to exist). */
+static parley_status load_session_for(parley_chat_service *svc, const parley_participant *caller,
+                                      parley_action action, const char *session_id,
+                                      parley_session *out, parley_error *err) {
+    parley_status st = parley_authorize(caller, action, err);
+    if (st != PARLEY_OK) {
+        return st;
     }
-    parley_status st = svc->repo->ops->session_get(svc->repo, session_id, out, err);
-    if (st == PARLEY_OK && !caller->ops->can_see_session(caller, out)) {
-        parley_session_free(out);
-        st = PARLEY_E_NOT_FOUND;
-    }
+    st = svc->repo->ops->session_get(svc->repo, session_id, out, err);
     if (st == PARLEY_E_NOT_FOUND) {
         return parley_error_set(err, PARLEY_E_NOT_FOUND, "not_found", "no such session");
+    }
+    if (st == PARLEY_OK && (st = parley_authorize_session(caller, action, out, err)) != PARLEY_OK) {
+        parley_session_free(out);
     }
     return st;
 }
 
-/* Lists: agents see everything, customers only their own; others nothing. */
-static parley_status scope_list_to_caller(const parley_participant *caller, char *customer_id,
-                                          size_t customer_id_size, const char *what,
+/* Lists: staff see everything, customers only their own sessions'. */
+static parley_status scope_list_to_caller(const parley_participant *caller, parley_action action,
+                                          char *customer_id, size_t customer_id_size,
                                           parley_error *err) {
-    switch (parley_participant_kind_of(caller)) {
-    case PARLEY_PARTICIPANT_CUSTOMER:
+    parley_status st = parley_authorize(caller, action, err);
+    if (st == PARLEY_OK && !is_staff(caller)) {
         snprintf(customer_id, customer_id_size, "%s", caller->id);
-        return PARLEY_OK;
-    case PARLEY_PARTICIPANT_AGENT:
-        return PARLEY_OK;
-    default:
-        return parley_error_set(err, PARLEY_E_FORBIDDEN, "forbidden", "not allowed to list %s",
-                                what);
     }
+    return st;
 }
 
 /* session.created / session.updated go to every agent and to the session's
@@ -116,11 +105,10 @@ static parley_status store_session_change(parley_chat_service *svc, parley_sessi
 parley_status parley_chat_initiate(parley_chat_service *svc, const parley_participant *caller,
                                    const char *topic, const char *strategies_json,
                                    parley_session *out, parley_error *err) {
-    if (parley_participant_kind_of(caller) != PARLEY_PARTICIPANT_CUSTOMER) {
-        return parley_error_set(err, PARLEY_E_FORBIDDEN, "forbidden",
-                                "only customers start sessions");
+    parley_status st = parley_authorize(caller, PARLEY_ACTION_SESSION_CREATE, err);
+    if (st == PARLEY_OK) {
+        st = parley_check_text("topic", topic, true, 1, TOPIC_MAX_CHARS, err);
     }
-    parley_status st = parley_check_text("topic", topic, true, 1, TOPIC_MAX_CHARS, err);
     if (st != PARLEY_OK) {
         return st;
     }
@@ -160,15 +148,15 @@ parley_status parley_chat_initiate(parley_chat_service *svc, const parley_partic
 parley_status parley_chat_get_session(parley_chat_service *svc, const parley_participant *caller,
                                       const char *session_id, parley_session *out,
                                       parley_error *err) {
-    return load_visible_session(svc, caller, session_id, out, err);
+    return load_session_for(svc, caller, PARLEY_ACTION_SESSION_READ, session_id, out, err);
 }
 
 parley_status parley_chat_list_sessions(parley_chat_service *svc, const parley_participant *caller,
                                         parley_session_filter *filter, parley_session_list *out,
                                         char *next_cursor, size_t next_cursor_size,
                                         parley_error *err) {
-    parley_status st = scope_list_to_caller(caller, filter->customer_id, sizeof filter->customer_id,
-                                            "sessions", err);
+    parley_status st = scope_list_to_caller(caller, PARLEY_ACTION_SESSION_LIST, filter->customer_id,
+                                            sizeof filter->customer_id, err);
     if (st != PARLEY_OK) {
         return st;
     }
@@ -178,7 +166,7 @@ parley_status parley_chat_list_sessions(parley_chat_service *svc, const parley_p
 parley_status parley_chat_assign(parley_chat_service *svc, const parley_participant *caller,
                                  const char *session_id, const char *agent_id, parley_session *out,
                                  parley_error *err) {
-    parley_status st = require_staff(caller, err);
+    parley_status st = parley_authorize(caller, PARLEY_ACTION_SESSION_ASSIGN, err);
     if (st != PARLEY_OK) {
         return st;
     }
@@ -186,7 +174,8 @@ parley_status parley_chat_assign(parley_chat_service *svc, const parley_particip
         return parley_error_set(err, PARLEY_E_INVALID, "validation_failed", "agent_id: required");
     }
     parley_session s = {0};
-    if ((st = load_visible_session(svc, caller, session_id, &s, err)) != PARLEY_OK) {
+    if ((st = load_session_for(svc, caller, PARLEY_ACTION_SESSION_ASSIGN, session_id, &s, err)) !=
+        PARLEY_OK) {
         return st;
     }
     if (s.status == PARLEY_SESSION_CLOSED) {
@@ -208,10 +197,36 @@ parley_status parley_chat_assign(parley_chat_service *svc, const parley_particip
     return store_session_change(svc, &s, out, err);
 }
 
+parley_status parley_chat_attach_bot(parley_chat_service *svc, const parley_participant *caller,
+                                     const char *session_id, const char *bot_id,
+                                     parley_session *out, parley_error *err) {
+    parley_session s = {0};
+    parley_status st =
+        load_session_for(svc, caller, PARLEY_ACTION_SESSION_ATTACH_BOT, session_id, &s, err);
+    if (st != PARLEY_OK) {
+        return st;
+    }
+    if (bot_id != NULL && bot_id[0] != '\0') {
+        parley_bot bot = {0};
+        st = svc->repo->ops->bot_get(svc->repo, bot_id, &bot, err);
+        bool usable = st == PARLEY_OK && bot.active;
+        parley_bot_free(&bot);
+        if (!usable) {
+            parley_session_free(&s);
+            return st != PARLEY_OK && st != PARLEY_E_NOT_FOUND
+                       ? st
+                       : parley_error_set(err, PARLEY_E_NOT_FOUND, "not_found", "no such bot");
+        }
+    }
+    snprintf(s.bot_id, sizeof s.bot_id, "%s", bot_id != NULL ? bot_id : "");
+    return store_session_change(svc, &s, out, err);
+}
+
 parley_status parley_chat_close(parley_chat_service *svc, const parley_participant *caller,
                                 const char *session_id, parley_session *out, parley_error *err) {
     parley_session s = {0};
-    parley_status st = load_visible_session(svc, caller, session_id, &s, err);
+    parley_status st =
+        load_session_for(svc, caller, PARLEY_ACTION_SESSION_CLOSE, session_id, &s, err);
     if (st != PARLEY_OK) {
         return st;
     }
@@ -323,13 +338,9 @@ parley_status parley_chat_send(parley_chat_service *svc, const parley_participan
         return st;
     }
     parley_session session = {0};
-    if ((st = load_visible_session(svc, caller, session_id, &session, err)) != PARLEY_OK) {
+    if ((st = load_session_for(svc, caller, PARLEY_ACTION_MESSAGE_SEND, session_id, &session,
+                               err)) != PARLEY_OK) {
         return st;
-    }
-    if (!caller->ops->can_send_to_session(caller, &session)) {
-        parley_session_free(&session);
-        return parley_error_set(err, PARLEY_E_FORBIDDEN, "forbidden",
-                                "not allowed to write to this session");
     }
     st = find_previous_send(svc, caller, session.id, in->client_msg_id, out, duplicate, err);
     if (st != PARLEY_OK || *duplicate) {
@@ -395,7 +406,8 @@ parley_status parley_chat_history(parley_chat_service *svc, const parley_partici
                                   const char *session_id, const parley_message_range *range,
                                   parley_message_list *out, parley_error *err) {
     parley_session session = {0};
-    parley_status st = load_visible_session(svc, caller, session_id, &session, err);
+    parley_status st =
+        load_session_for(svc, caller, PARLEY_ACTION_MESSAGE_READ, session_id, &session, err);
     if (st != PARLEY_OK) {
         return st;
     }
@@ -407,7 +419,7 @@ parley_status parley_chat_create_ticket(parley_chat_service *svc, const parley_p
                                         const char *session_id, const char *issue_description,
                                         parley_ticket *out, parley_error *err) {
     parley_status st;
-    if ((st = require_staff(caller, err)) != PARLEY_OK ||
+    if ((st = parley_authorize(caller, PARLEY_ACTION_TICKET_CREATE, err)) != PARLEY_OK ||
         (st = parley_check_text("session_id", session_id, true, 1, PARLEY_ID_SIZE, err)) !=
             PARLEY_OK ||
         (st = parley_check_text("issue_description", issue_description, true, 1, ISSUE_MAX_CHARS,
@@ -415,7 +427,8 @@ parley_status parley_chat_create_ticket(parley_chat_service *svc, const parley_p
         return st;
     }
     parley_session session = {0};
-    if ((st = load_visible_session(svc, caller, session_id, &session, err)) != PARLEY_OK) {
+    if ((st = load_session_for(svc, caller, PARLEY_ACTION_TICKET_CREATE, session_id, &session,
+                               err)) != PARLEY_OK) {
         return st;
     }
     parley_session_free(&session);
@@ -439,20 +452,19 @@ parley_status parley_chat_create_ticket(parley_chat_service *svc, const parley_p
     return PARLEY_OK;
 }
 
-/* Loads a ticket the caller may see: agents any, customers those of their
- * own sessions (others answer not_found). */
-static parley_status load_visible_ticket(parley_chat_service *svc, const parley_participant *caller,
-                                         const char *ticket_id, parley_ticket *out,
-                                         parley_error *err) {
-    parley_status st = svc->repo->ops->ticket_get(svc->repo, ticket_id, out, err);
+/* Loads a ticket for an action: staff any, customers those of their own
+ * sessions (others answer not_found, like their sessions). */
+static parley_status load_ticket_for(parley_chat_service *svc, const parley_participant *caller,
+                                     parley_action action, const char *ticket_id,
+                                     parley_ticket *out, parley_error *err) {
+    parley_status st = parley_authorize(caller, action, err);
+    if (st == PARLEY_OK) {
+        st = svc->repo->ops->ticket_get(svc->repo, ticket_id, out, err);
+    }
     if (st == PARLEY_OK && !is_staff(caller)) {
         parley_session session = {0};
-        parley_error ignored = {0};
-        st = load_visible_session(svc, caller, out->session_id, &session, &ignored);
+        st = load_session_for(svc, caller, action, out->session_id, &session, err);
         parley_session_free(&session);
-        if (st == PARLEY_E_FORBIDDEN) {
-            *err = ignored;
-        }
         if (st != PARLEY_OK) {
             parley_ticket_free(out);
         }
@@ -465,15 +477,15 @@ static parley_status load_visible_ticket(parley_chat_service *svc, const parley_
 
 parley_status parley_chat_get_ticket(parley_chat_service *svc, const parley_participant *caller,
                                      const char *ticket_id, parley_ticket *out, parley_error *err) {
-    return load_visible_ticket(svc, caller, ticket_id, out, err);
+    return load_ticket_for(svc, caller, PARLEY_ACTION_TICKET_READ, ticket_id, out, err);
 }
 
 parley_status parley_chat_list_tickets(parley_chat_service *svc, const parley_participant *caller,
                                        parley_ticket_filter *filter, parley_ticket_list *out,
                                        char *next_cursor, size_t next_cursor_size,
                                        parley_error *err) {
-    parley_status st = scope_list_to_caller(caller, filter->customer_id, sizeof filter->customer_id,
-                                            "tickets", err);
+    parley_status st = scope_list_to_caller(caller, PARLEY_ACTION_TICKET_LIST, filter->customer_id,
+                                            sizeof filter->customer_id, err);
     if (st != PARLEY_OK) {
         return st;
     }
@@ -495,7 +507,7 @@ bool parley_ticket_transition_allowed(parley_ticket_status from, parley_ticket_s
 parley_status parley_chat_update_ticket(parley_chat_service *svc, const parley_participant *caller,
                                         const char *ticket_id, const char *status,
                                         parley_ticket *out, parley_error *err) {
-    parley_status st = require_staff(caller, err);
+    parley_status st = parley_authorize(caller, PARLEY_ACTION_TICKET_UPDATE, err);
     if (st != PARLEY_OK) {
         return st;
     }
@@ -505,7 +517,8 @@ parley_status parley_chat_update_ticket(parley_chat_service *svc, const parley_p
                                 "status: must be open, in_progress or resolved");
     }
     parley_ticket t = {0};
-    if ((st = load_visible_ticket(svc, caller, ticket_id, &t, err)) != PARLEY_OK) {
+    if ((st = load_ticket_for(svc, caller, PARLEY_ACTION_TICKET_UPDATE, ticket_id, &t, err)) !=
+        PARLEY_OK) {
         return st;
     }
     if (t.status != next) {
@@ -534,18 +547,18 @@ parley_status parley_chat_submit_feedback(parley_chat_service *svc,
                                           const parley_participant *caller, const char *session_id,
                                           int64_t rating, const char *comment, parley_feedback *out,
                                           parley_error *err) {
-    if (parley_participant_kind_of(caller) != PARLEY_PARTICIPANT_CUSTOMER) {
-        return parley_error_set(err, PARLEY_E_FORBIDDEN, "forbidden",
-                                "only the session's customer rates it");
+    parley_status st = parley_authorize(caller, PARLEY_ACTION_FEEDBACK_SUBMIT, err);
+    if (st != PARLEY_OK) {
+        return st;
     }
     if (rating < 1 || rating > 5) {
         return parley_error_set(err, PARLEY_E_INVALID, "validation_failed",
                                 "rating: must be an integer from 1 to 5");
     }
-    parley_status st = parley_check_text("comment", comment, false, 0, COMMENT_MAX_CHARS, err);
+    st = parley_check_text("comment", comment, false, 0, COMMENT_MAX_CHARS, err);
     parley_session session = {0};
-    if (st != PARLEY_OK ||
-        (st = load_visible_session(svc, caller, session_id, &session, err)) != PARLEY_OK) {
+    if (st != PARLEY_OK || (st = load_session_for(svc, caller, PARLEY_ACTION_FEEDBACK_SUBMIT,
+                                                  session_id, &session, err)) != PARLEY_OK) {
         return st;
     }
     parley_feedback f = {0};
@@ -575,7 +588,8 @@ parley_status parley_chat_get_feedback(parley_chat_service *svc, const parley_pa
                                        const char *session_id, parley_feedback *out,
                                        parley_error *err) {
     parley_session session = {0};
-    parley_status st = load_visible_session(svc, caller, session_id, &session, err);
+    parley_status st =
+        load_session_for(svc, caller, PARLEY_ACTION_FEEDBACK_READ, session_id, &session, err);
     if (st != PARLEY_OK) {
         return st;
     }

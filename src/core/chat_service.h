@@ -47,6 +47,11 @@ parley_status parley_chat_list_sessions(parley_chat_service *svc, const parley_p
 parley_status parley_chat_assign(parley_chat_service *svc, const parley_participant *caller,
                                  const char *session_id, const char *agent_id, parley_session *out,
                                  parley_error *err);
+/* Attaches a bot to the session (bot_id NULL or "" detaches); the bot then
+ * reads and writes that session only. */
+parley_status parley_chat_attach_bot(parley_chat_service *svc, const parley_participant *caller,
+                                     const char *session_id, const char *bot_id,
+                                     parley_session *out, parley_error *err);
 parley_status parley_chat_close(parley_chat_service *svc, const parley_participant *caller,
                                 const char *session_id, parley_session *out, parley_error *err);
 

@@ -4,8 +4,8 @@
  * A participant embeds `parley_participant` first and carries a const ops
  * table; customer, agent (SupportAgent) and bot (ChatBot) each live in their
  * own file and are made only by the factory (participant_factory.h).
- * Access rules that depend on the kind of participant are answered by its
- * ops, so the services never switch on kinds for permissions.
+ * The scope that depends on the kind of participant is answered by its ops;
+ * the authorization policy (authorization.h) combines it with the role.
  *
  * Ownership: created by the factory, freed with parley_participant_free().
  * Immutable after creation, so any thread may read a participant that is
@@ -22,10 +22,10 @@ typedef struct parley_participant parley_participant;
 
 typedef struct parley_participant_ops {
     parley_participant_kind kind;
-    /* May this participant read the session and its messages? */
+    /* Is the session within this participant's scope (a customer's own, a
+     * bot's attached one, any for staff)? What may be done there is decided
+     * by the authorization policy (authorization.h), which asks this. */
     bool (*can_see_session)(const parley_participant *self, const parley_session *session);
-    /* May this participant post a message into the session? */
-    bool (*can_send_to_session)(const parley_participant *self, const parley_session *session);
     /* Agents and admins: the support staff, who see every session. */
     bool (*is_staff)(const parley_participant *self);
     bool (*is_admin)(const parley_participant *self);

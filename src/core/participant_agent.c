@@ -20,7 +20,6 @@ static bool agent_is_admin(const parley_participant *self) {
 const parley_participant_ops parley_agent_participant_ops = {
     .kind = PARLEY_PARTICIPANT_AGENT,
     .can_see_session = agent_any_session,
-    .can_send_to_session = agent_any_session,
     .is_staff = agent_is_staff,
     .is_admin = agent_is_admin,
 };

@@ -15,7 +15,6 @@ static bool customer_is_staff(const parley_participant *self) {
 const parley_participant_ops parley_customer_participant_ops = {
     .kind = PARLEY_PARTICIPANT_CUSTOMER,
     .can_see_session = customer_owns,
-    .can_send_to_session = customer_owns,
     .is_staff = customer_is_staff,
     .is_admin = customer_is_staff,
 };

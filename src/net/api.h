@@ -12,6 +12,7 @@
 
 #include <jansson.h>
 
+#include "core/authorization.h"
 #include "net/conn.h"
 #include "net/executor.h"
 
@@ -26,6 +27,7 @@ struct parley_api_call {
     parley_http_request *req;
     parley_api_handler handler;
     bool needs_auth;
+    parley_action action; /* the role check made before the handler runs */
     char params[2][PARLEY_ROUTE_PARAM_SIZE];
     parley_participant *caller;
     parley_http_response res;
@@ -50,6 +52,7 @@ void parley_api_list_sessions(parley_api_call *call, parley_facade *f);
 void parley_api_get_session(parley_api_call *call, parley_facade *f);
 void parley_api_assign_session(parley_api_call *call, parley_facade *f);
 void parley_api_close_session(parley_api_call *call, parley_facade *f);
+void parley_api_attach_bot(parley_api_call *call, parley_facade *f);
 void parley_api_send_message(parley_api_call *call, parley_facade *f);
 void parley_api_list_messages(parley_api_call *call, parley_facade *f);
 void parley_api_submit_feedback(parley_api_call *call, parley_facade *f);

@@ -84,12 +84,22 @@ void parley_api_assign_session(parley_api_call *call, parley_facade *f) {
     json_t *root = NULL;
     parley_assign_body in;
     parley_session s = {0};
-    parley_status st =
-        call->caller->ops->is_staff(call->caller)
-            ? parley_decode_assign(BODY(call), &root, &in, &err)
-            : parley_error_set(&err, PARLEY_E_FORBIDDEN, "forbidden", "only agents may do this");
+    parley_status st = parley_decode_assign(BODY(call), &root, &in, &err);
     if (st == PARLEY_OK) {
         st = parley_facade_assign_agent(f, call->caller, call->params[0], in.agent_id, &s, &err);
+    }
+    reply_session(call, st, 200, &s, &err);
+    json_decref(root);
+}
+
+void parley_api_attach_bot(parley_api_call *call, parley_facade *f) {
+    parley_error err = {0};
+    json_t *root = NULL;
+    parley_attach_bot_body in;
+    parley_session s = {0};
+    parley_status st = parley_decode_attach_bot(BODY(call), &root, &in, &err);
+    if (st == PARLEY_OK) {
+        st = parley_facade_attach_bot(f, call->caller, call->params[0], in.bot_id, &s, &err);
     }
     reply_session(call, st, 200, &s, &err);
     json_decref(root);

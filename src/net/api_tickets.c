@@ -17,21 +17,12 @@ static void reply_ticket(parley_api_call *call, parley_status st, int status, pa
     parley_ticket_free(t);
 }
 
-static parley_status staff_only(parley_api_call *call, parley_error *err) {
-    return call->caller->ops->is_staff(call->caller)
-               ? PARLEY_OK
-               : parley_error_set(err, PARLEY_E_FORBIDDEN, "forbidden", "only agents may do this");
-}
-
 void parley_api_create_ticket(parley_api_call *call, parley_facade *f) {
     parley_error err = {0};
     json_t *root = NULL;
     parley_ticket_body in;
     parley_ticket t = {0};
-    parley_status st = staff_only(call, &err);
-    if (st == PARLEY_OK) {
-        st = parley_decode_ticket(BODY(call), &root, &in, &err);
-    }
+    parley_status st = parley_decode_ticket(BODY(call), &root, &in, &err);
     if (st == PARLEY_OK) {
         st = parley_facade_create_ticket(f, call->caller, in.session_id, in.issue_description, &t,
                                          &err);
@@ -91,10 +82,7 @@ void parley_api_update_ticket(parley_api_call *call, parley_facade *f) {
     json_t *root = NULL;
     parley_ticket_patch_body in;
     parley_ticket t = {0};
-    parley_status st = staff_only(call, &err);
-    if (st == PARLEY_OK) {
-        st = parley_decode_ticket_patch(BODY(call), &root, &in, &err);
-    }
+    parley_status st = parley_decode_ticket_patch(BODY(call), &root, &in, &err);
     if (st == PARLEY_OK) {
         st = parley_facade_update_ticket(f, call->caller, call->params[0], in.status, &t, &err);
     }

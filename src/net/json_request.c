@@ -140,6 +140,13 @@ parley_status parley_decode_assign(const char *body, size_t len, json_t **root,
     DECODE_END();
 }
 
+parley_status parley_decode_attach_bot(const char *body, size_t len, json_t **root,
+                                       parley_attach_bot_body *out, parley_error *err) {
+    DECODE_BEGIN();
+    DECODE_STEP(parley_json_string(obj, "bot_id", false, &out->bot_id, err));
+    DECODE_END();
+}
+
 parley_status parley_decode_message(const char *body, size_t len, json_t **root,
                                     parley_message_input *out, parley_error *err) {
     DECODE_BEGIN();

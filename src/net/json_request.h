@@ -43,6 +43,10 @@ typedef struct parley_assign_body {
     const char *agent_id;
 } parley_assign_body;
 
+typedef struct parley_attach_bot_body {
+    const char *bot_id; /* NULL (absent or null) detaches */
+} parley_attach_bot_body;
+
 typedef struct parley_ticket_body {
     const char *session_id;
     const char *issue_description;
@@ -71,6 +75,8 @@ parley_status parley_decode_session(const char *body, size_t len, json_t **root,
                                     parley_session_body *out, parley_error *err);
 parley_status parley_decode_assign(const char *body, size_t len, json_t **root,
                                    parley_assign_body *out, parley_error *err);
+parley_status parley_decode_attach_bot(const char *body, size_t len, json_t **root,
+                                       parley_attach_bot_body *out, parley_error *err);
 parley_status parley_decode_message(const char *body, size_t len, json_t **root,
                                     parley_message_input *out, parley_error *err);
 parley_status parley_decode_ticket(const char *body, size_t len, json_t **root,

@@ -16,38 +16,56 @@ typedef struct route {
     inline_handler inline_fn;
     parley_job_kind kind;
     bool needs_auth;
+    parley_action action; /* checked before the handler; NONE: any caller */
 } route;
 
-#define JOB(m, p, h, k, a)                                                                         \
-    { m, p, h, NULL, k, a }
+#define NONE PARLEY_ACTION_COUNT
+#define JOB(m, p, h, k, auth, act)                                                                 \
+    { m, p, h, NULL, k, auth, act }
 #define INLINE(m, p, f)                                                                            \
-    { m, p, NULL, f, PARLEY_JOB_CONCURRENT, false }
+    { m, p, NULL, f, PARLEY_JOB_CONCURRENT, false, NONE }
 #define B PARLEY_JOB_BATCHED
 #define C PARLEY_JOB_CONCURRENT
 
 /* Password work (login, agent creation) is concurrent so it never stalls
- * the writer; everything that changes chat state is batched. */
+ * the writer; everything that changes chat state is batched. Every
+ * authenticated route names its action: the role check of the one
+ * authorization policy (core/authorization.h) runs before any handler and
+ * before the body is even decoded; the services check the session scope. */
 static const route routes[] = {
-    JOB(HTTP_POST, "/api/v1/auth/login", parley_api_login, C, false),
-    JOB(HTTP_POST, "/api/v1/auth/logout", parley_api_logout, C, true),
-    JOB(HTTP_GET, "/api/v1/me", parley_api_me, C, true),
-    JOB(HTTP_POST, "/api/v1/agents", parley_api_create_agent, C, true),
-    JOB(HTTP_GET, "/api/v1/agents", parley_api_list_agents, C, true),
-    JOB(HTTP_POST, "/api/v1/bots", parley_api_create_bot, B, true),
-    JOB(HTTP_POST, "/api/v1/customers", parley_api_create_customer, B, false),
-    JOB(HTTP_POST, "/api/v1/sessions", parley_api_create_session, B, true),
-    JOB(HTTP_GET, "/api/v1/sessions", parley_api_list_sessions, C, true),
-    JOB(HTTP_GET, "/api/v1/sessions/{}", parley_api_get_session, C, true),
-    JOB(HTTP_POST, "/api/v1/sessions/{}/assign", parley_api_assign_session, B, true),
-    JOB(HTTP_POST, "/api/v1/sessions/{}/close", parley_api_close_session, B, true),
-    JOB(HTTP_POST, "/api/v1/sessions/{}/messages", parley_api_send_message, B, true),
-    JOB(HTTP_GET, "/api/v1/sessions/{}/messages", parley_api_list_messages, C, true),
-    JOB(HTTP_POST, "/api/v1/sessions/{}/feedback", parley_api_submit_feedback, B, true),
-    JOB(HTTP_GET, "/api/v1/sessions/{}/feedback", parley_api_get_feedback, C, true),
-    JOB(HTTP_POST, "/api/v1/tickets", parley_api_create_ticket, B, true),
-    JOB(HTTP_GET, "/api/v1/tickets", parley_api_list_tickets, C, true),
-    JOB(HTTP_GET, "/api/v1/tickets/{}", parley_api_get_ticket, C, true),
-    JOB(HTTP_PATCH, "/api/v1/tickets/{}", parley_api_update_ticket, B, true),
+    JOB(HTTP_POST, "/api/v1/auth/login", parley_api_login, C, false, NONE),
+    JOB(HTTP_POST, "/api/v1/auth/logout", parley_api_logout, C, true, NONE),
+    JOB(HTTP_GET, "/api/v1/me", parley_api_me, C, true, NONE),
+    JOB(HTTP_POST, "/api/v1/agents", parley_api_create_agent, C, true, PARLEY_ACTION_AGENT_CREATE),
+    JOB(HTTP_GET, "/api/v1/agents", parley_api_list_agents, C, true, PARLEY_ACTION_AGENT_LIST),
+    JOB(HTTP_POST, "/api/v1/bots", parley_api_create_bot, B, true, PARLEY_ACTION_BOT_CREATE),
+    JOB(HTTP_POST, "/api/v1/customers", parley_api_create_customer, B, false, NONE),
+    JOB(HTTP_POST, "/api/v1/sessions", parley_api_create_session, B, true,
+        PARLEY_ACTION_SESSION_CREATE),
+    JOB(HTTP_GET, "/api/v1/sessions", parley_api_list_sessions, C, true,
+        PARLEY_ACTION_SESSION_LIST),
+    JOB(HTTP_GET, "/api/v1/sessions/{}", parley_api_get_session, C, true,
+        PARLEY_ACTION_SESSION_READ),
+    JOB(HTTP_POST, "/api/v1/sessions/{}/assign", parley_api_assign_session, B, true,
+        PARLEY_ACTION_SESSION_ASSIGN),
+    JOB(HTTP_POST, "/api/v1/sessions/{}/bot", parley_api_attach_bot, B, true,
+        PARLEY_ACTION_SESSION_ATTACH_BOT),
+    JOB(HTTP_POST, "/api/v1/sessions/{}/close", parley_api_close_session, B, true,
+        PARLEY_ACTION_SESSION_CLOSE),
+    JOB(HTTP_POST, "/api/v1/sessions/{}/messages", parley_api_send_message, B, true,
+        PARLEY_ACTION_MESSAGE_SEND),
+    JOB(HTTP_GET, "/api/v1/sessions/{}/messages", parley_api_list_messages, C, true,
+        PARLEY_ACTION_MESSAGE_READ),
+    JOB(HTTP_POST, "/api/v1/sessions/{}/feedback", parley_api_submit_feedback, B, true,
+        PARLEY_ACTION_FEEDBACK_SUBMIT),
+    JOB(HTTP_GET, "/api/v1/sessions/{}/feedback", parley_api_get_feedback, C, true,
+        PARLEY_ACTION_FEEDBACK_READ),
+    JOB(HTTP_POST, "/api/v1/tickets", parley_api_create_ticket, B, true,
+        PARLEY_ACTION_TICKET_CREATE),
+    JOB(HTTP_GET, "/api/v1/tickets", parley_api_list_tickets, C, true, PARLEY_ACTION_TICKET_LIST),
+    JOB(HTTP_GET, "/api/v1/tickets/{}", parley_api_get_ticket, C, true, PARLEY_ACTION_TICKET_READ),
+    JOB(HTTP_PATCH, "/api/v1/tickets/{}", parley_api_update_ticket, B, true,
+        PARLEY_ACTION_TICKET_UPDATE),
     INLINE(HTTP_GET, "/api/v1/ws", parley_ws_handle_upgrade),
     INLINE(HTTP_GET, "/healthz", parley_api_healthz),
     INLINE(HTTP_GET, "/metrics", parley_api_metrics),
@@ -86,7 +104,9 @@ static void api_run(parley_job *job, parley_facade *facade) {
     if (call->needs_auth) {
         parley_error err = {0};
         const char *token = parley_http_bearer_token(call->req);
-        if (parley_facade_authenticate(facade, token, &call->caller, &err) != PARLEY_OK) {
+        if (parley_facade_authenticate(facade, token, &call->caller, &err) != PARLEY_OK ||
+            (call->action != NONE &&
+             parley_authorize(call->caller, call->action, &err) != PARLEY_OK)) {
             parley_api_reply_error(call, &err);
             return;
         }
@@ -123,21 +143,22 @@ static void respond_error(parley_conn *c, int status, const char *code, const ch
     parley_conn_respond(c, &res);
 }
 
-static void submit(parley_conn *c, parley_http_request *req, parley_api_handler handler,
-                   parley_job_kind kind, bool needs_auth, char params[2][PARLEY_ROUTE_PARAM_SIZE]) {
+static void submit(parley_conn *c, parley_http_request *req, const route *r,
+                   char params[2][PARLEY_ROUTE_PARAM_SIZE]) {
     parley_api_call *call = calloc(1, sizeof *call);
     if (call == NULL) {
         parley_http_request_free(req);
         respond_error(c, 503, "unavailable", "out of memory", NULL);
         return;
     }
-    call->job.kind = kind;
+    call->job.kind = r->kind;
     call->job.run = api_run;
     call->job.done = api_done;
     call->conn = c;
     call->req = req;
-    call->handler = handler;
-    call->needs_auth = needs_auth;
+    call->handler = r->handler;
+    call->needs_auth = r->needs_auth;
+    call->action = r->action;
     memcpy(call->params, params, sizeof call->params);
     parley_conn_ref(c);
     if (parley_executor_submit(c->server->executor, &call->job) != PARLEY_OK) {
@@ -176,7 +197,7 @@ void parley_router_dispatch(parley_conn *c, parley_http_request *req) {
         if (r->inline_fn != NULL) {
             r->inline_fn(c, req);
         } else {
-            submit(c, req, r->handler, r->kind, r->needs_auth, params);
+            submit(c, req, r, params);
         }
         return;
     }
@@ -190,7 +211,9 @@ void parley_router_dispatch(parley_conn *c, parley_http_request *req) {
     bool is_api = strncmp(req->path, "/api/", 5) == 0 || strcmp(req->path, "/api") == 0;
     if (!is_api && req->method == HTTP_GET) {
         memset(params, 0, sizeof params);
-        submit(c, req, parley_api_static_file, PARLEY_JOB_CONCURRENT, false, params);
+        static const route page = {
+            HTTP_GET, "/*", parley_api_static_file, NULL, PARLEY_JOB_CONCURRENT, false, NONE};
+        submit(c, req, &page, params);
         return;
     }
     parley_http_request_free(req);

@@ -292,24 +292,41 @@ class AuthAgentsTest(ServerTestCase):
         self.assertError(self.http.post("/api/v1/bots", {}, token=self.admin_token), 400,
                          "validation_failed", "name")
 
-    def test_bot_may_not_read_or_write_sessions(self):
-        r = self.http.post("/api/v1/bots", {"name": "Nosy Bot"}, token=self.admin_token)
+    def test_bot_reaches_only_sessions_it_is_attached_to(self):
+        r = self.http.post("/api/v1/bots", {"name": "Helpful Bot"}, token=self.admin_token)
         self.assertStatus(r, 201)
-        bot_token = r.body["token"]
-        r = self.http.post("/api/v1/sessions", {"topic": "hi"}, token=self.customer_token)
-        self.assertStatus(r, 201)
-        sid = r.body["id"]
+        bot_id, bot_token = r.body["bot"]["id"], r.body["token"]
+        sid = self.http.post("/api/v1/sessions", {"topic": "hi"}, token=self.customer_token).body["id"]
+        other = self.http.post("/api/v1/sessions", {"topic": "x"}, token=self.customer_token).body["id"]
+        # not attached: the sessions do not exist for the bot; listing is not a bot's job
         self.assertError(self.http.get("/api/v1/sessions", token=bot_token), 403, "forbidden")
-        self.assertError(self.http.get(f"/api/v1/sessions/{sid}", token=bot_token), 403,
-                         "forbidden")
-        self.assertError(self.http.get(f"/api/v1/sessions/{sid}/messages", token=bot_token),
-                         403, "forbidden")
-        self.assertError(self.http.post(f"/api/v1/sessions/{sid}/messages",
-                                        {"content": "beep"}, token=bot_token), 403, "forbidden")
-        # and nothing was stored
-        r = self.http.get(f"/api/v1/sessions/{sid}/messages", token=self.agent_token)
+        for path in (f"/api/v1/sessions/{sid}", f"/api/v1/sessions/{sid}/messages"):
+            self.assertError(self.http.get(path, token=bot_token), 404, "not_found")
+        self.assertError(self.http.post(f"/api/v1/sessions/{sid}/messages", {"content": "beep"},
+                                        token=bot_token), 404, "not_found")
+        # only staff attach bots, and only existing ones
+        self.assertError(self.http.post(f"/api/v1/sessions/{sid}/bot", {"bot_id": bot_id},
+                                        token=self.customer_token), 403, "forbidden")
+        self.assertError(self.http.post(f"/api/v1/sessions/{sid}/bot", {"bot_id": "bot_nope"},
+                                        token=self.agent_token), 404, "not_found")
+        r = self.http.post(f"/api/v1/sessions/{sid}/bot", {"bot_id": bot_id}, token=self.agent_token)
         self.assertStatus(r, 200)
-        self.assertEqual(r.body["messages"], [])
+        self.assertEqual(r.body["bot_id"], bot_id)
+        # attached: the bot reads and writes that session, and only that one
+        self.assertStatus(self.http.get(f"/api/v1/sessions/{sid}", token=bot_token), 200)
+        r = self.http.post(f"/api/v1/sessions/{sid}/messages", {"content": "beep"}, token=bot_token)
+        self.assertStatus(r, 201)
+        self.assertEqual(r.body["sender"], {"type": "bot", "id": bot_id})
+        self.assertError(self.http.get(f"/api/v1/sessions/{other}", token=bot_token), 404,
+                         "not_found")
+        # detached again: gone
+        r = self.http.post(f"/api/v1/sessions/{sid}/bot", {"bot_id": None}, token=self.agent_token)
+        self.assertStatus(r, 200)
+        self.assertIsNone(r.body["bot_id"])
+        self.assertError(self.http.get(f"/api/v1/sessions/{sid}", token=bot_token), 404,
+                         "not_found")
+        r = self.http.get(f"/api/v1/sessions/{sid}/messages", token=self.agent_token)
+        self.assertEqual([m["content"] for m in r.body["messages"]], ["beep"])
 
     def test_admin_password_never_accepted_for_other_accounts(self):
         r = self.http.post("/api/v1/auth/login",

@@ -285,16 +285,22 @@ class WebSocketTest(ServerTestCase):
         self.assertEqual([m for m in ws.backlog if m.get("session_id") == s["id"]], [])
         self.assertEqual([m for m in ws.backlog if "secret" in str(m)], [])
 
-    def test_bot_may_not_subscribe(self):
+    def test_bot_subscribes_only_to_attached_sessions(self):
         r = self.http.post("/api/v1/bots", {"name": "ws bot"}, token=self.admin_token)
         self.assertStatus(r, 201)
+        bot_id = r.body["bot"]["id"]
         s = make_session(self.server, self.cust_token)
         ws = self.ws(r.body["token"])
         ws.send_json({"type": "subscribe", "session_id": s["id"], "after_seq": 0})
         err = ws.recv_json(type=("error", "subscribed"))
         self.assertEqual(err["type"], "error", err)
-        self.assertEqual(err["error"]["code"], "forbidden")
+        self.assertEqual(err["error"]["code"], "not_found")
         self.assertPingPong(ws)
+        r = self.http.post(f"/api/v1/sessions/{s['id']}/bot", {"bot_id": bot_id},
+                           token=self.admin_token)
+        self.assertStatus(r, 200)
+        ws.send_json({"type": "subscribe", "session_id": s["id"], "after_seq": 0})
+        self.assertEqual(ws.recv_json(type=("error", "subscribed"))["type"], "subscribed")
 
     def test_logout_closes_websockets_of_that_token(self):
         cust, tok = make_customer(self.server)

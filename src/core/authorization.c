@@ -1,0 +1,86 @@
+#include "core/authorization.h"
+
+enum {
+    ROLE_ADMIN = 1u << 0,
+    ROLE_AGENT = 1u << 1,
+    ROLE_CUSTOMER = 1u << 2,
+    ROLE_BOT = 1u << 3,
+    STAFF = ROLE_ADMIN | ROLE_AGENT
+};
+
+typedef struct policy {
+    const char *name;
+    unsigned roles;
+    bool session_scoped; /* non-staff callers must have the session in scope */
+} policy;
+
+/* The whole access policy of Parley. Changing a line here changes it
+ * everywhere; tests/integration/test_authorization.py checks every cell. */
+static const policy policies[PARLEY_ACTION_COUNT] = {
+    [PARLEY_ACTION_AGENT_CREATE] = {"agent.create", ROLE_ADMIN, false},
+    [PARLEY_ACTION_AGENT_LIST] = {"agent.list", STAFF, false},
+    [PARLEY_ACTION_AGENT_UPDATE] = {"agent.update", ROLE_ADMIN, false},
+    [PARLEY_ACTION_BOT_CREATE] = {"bot.create", ROLE_ADMIN, false},
+    [PARLEY_ACTION_BOT_LIST] = {"bot.list", ROLE_ADMIN, false},
+    [PARLEY_ACTION_BOT_REVOKE] = {"bot.revoke", ROLE_ADMIN, false},
+    [PARLEY_ACTION_SESSION_CREATE] = {"session.create", ROLE_CUSTOMER, false},
+    [PARLEY_ACTION_SESSION_LIST] = {"session.list", STAFF | ROLE_CUSTOMER, false},
+    [PARLEY_ACTION_SESSION_READ] = {"session.read", STAFF | ROLE_CUSTOMER | ROLE_BOT, true},
+    [PARLEY_ACTION_SESSION_ASSIGN] = {"session.assign", STAFF, true},
+    [PARLEY_ACTION_SESSION_ATTACH_BOT] = {"session.attach_bot", STAFF, true},
+    [PARLEY_ACTION_SESSION_CLOSE] = {"session.close", STAFF | ROLE_CUSTOMER, true},
+    [PARLEY_ACTION_MESSAGE_SEND] = {"message.send", STAFF | ROLE_CUSTOMER | ROLE_BOT, true},
+    [PARLEY_ACTION_MESSAGE_READ] = {"message.read", STAFF | ROLE_CUSTOMER | ROLE_BOT, true},
+    [PARLEY_ACTION_TICKET_CREATE] = {"ticket.create", STAFF, true},
+    [PARLEY_ACTION_TICKET_LIST] = {"ticket.list", STAFF | ROLE_CUSTOMER, false},
+    [PARLEY_ACTION_TICKET_READ] = {"ticket.read", STAFF | ROLE_CUSTOMER, true},
+    [PARLEY_ACTION_TICKET_UPDATE] = {"ticket.update", STAFF, true},
+    [PARLEY_ACTION_FEEDBACK_SUBMIT] = {"feedback.submit", ROLE_CUSTOMER, true},
+    [PARLEY_ACTION_FEEDBACK_READ] = {"feedback.read", STAFF | ROLE_CUSTOMER, true},
+    [PARLEY_ACTION_AUDIT_READ] = {"audit.read", ROLE_ADMIN, false},
+};
+
+static unsigned role_of(const parley_participant *caller) {
+    switch (parley_participant_kind_of(caller)) {
+    case PARLEY_PARTICIPANT_AGENT:
+        return caller->ops->is_admin(caller) ? ROLE_ADMIN : ROLE_AGENT;
+    case PARLEY_PARTICIPANT_CUSTOMER:
+        return ROLE_CUSTOMER;
+    case PARLEY_PARTICIPANT_BOT:
+        return ROLE_BOT;
+    case PARLEY_PARTICIPANT_SYSTEM:
+        break;
+    }
+    return 0;
+}
+
+const char *parley_action_name(parley_action action) {
+    return (unsigned)action < PARLEY_ACTION_COUNT ? policies[action].name : "unknown";
+}
+
+parley_status parley_authorize(const parley_participant *caller, parley_action action,
+                               parley_error *err) {
+    if (caller == NULL) {
+        return parley_error_set(err, PARLEY_E_UNAUTHENTICATED, "unauthenticated",
+                                "a valid bearer token is required");
+    }
+    if ((unsigned)action >= PARLEY_ACTION_COUNT ||
+        (policies[action].roles & role_of(caller)) == 0) {
+        return parley_error_set(err, PARLEY_E_FORBIDDEN, "forbidden", "not allowed to %s",
+                                parley_action_name(action));
+    }
+    return PARLEY_OK;
+}
+
+parley_status parley_authorize_session(const parley_participant *caller, parley_action action,
+                                       const parley_session *session, parley_error *err) {
+    parley_status st = parley_authorize(caller, action, err);
+    if (st != PARLEY_OK) {
+        return st;
+    }
+    if (policies[action].session_scoped && !caller->ops->is_staff(caller) &&
+        !caller->ops->can_see_session(caller, session)) {
+        return parley_error_set(err, PARLEY_E_NOT_FOUND, "not_found", "no such session");
+    }
+    return PARLEY_OK;
+}

@@ -1,0 +1,58 @@
+/*
+ * authorization.h - who may do what: the one place every REST route, every
+ * WebSocket subscribe and message.send, and every service call asks.
+ *
+ * The policy is a table (authorization.c): for each action, the roles that
+ * may attempt it and whether it is scoped to a session. Scoped actions
+ * additionally ask the caller's participant ops whether that session is
+ * theirs (a customer's own session, a bot's attached one; staff see all).
+ * A role that may never do the action gets PARLEY_E_FORBIDDEN (403); a
+ * session outside the caller's scope gets PARLEY_E_NOT_FOUND (404), so
+ * other people's sessions are not revealed to exist.
+ *
+ * Thread-safety: pure functions over immutable data, any thread.
+ */
+#ifndef PARLEY_AUTHORIZATION_H
+#define PARLEY_AUTHORIZATION_H
+
+#include "core/error.h"
+#include "core/model.h"
+#include "core/participant.h"
+
+typedef enum parley_action {
+    PARLEY_ACTION_AGENT_CREATE = 0,
+    PARLEY_ACTION_AGENT_LIST,
+    PARLEY_ACTION_AGENT_UPDATE,
+    PARLEY_ACTION_BOT_CREATE,
+    PARLEY_ACTION_BOT_LIST,
+    PARLEY_ACTION_BOT_REVOKE,
+    PARLEY_ACTION_SESSION_CREATE,
+    PARLEY_ACTION_SESSION_LIST,
+    PARLEY_ACTION_SESSION_READ,
+    PARLEY_ACTION_SESSION_ASSIGN,
+    PARLEY_ACTION_SESSION_ATTACH_BOT,
+    PARLEY_ACTION_SESSION_CLOSE,
+    PARLEY_ACTION_MESSAGE_SEND,
+    PARLEY_ACTION_MESSAGE_READ, /* history and WebSocket subscribe */
+    PARLEY_ACTION_TICKET_CREATE,
+    PARLEY_ACTION_TICKET_LIST,
+    PARLEY_ACTION_TICKET_READ,
+    PARLEY_ACTION_TICKET_UPDATE,
+    PARLEY_ACTION_FEEDBACK_SUBMIT,
+    PARLEY_ACTION_FEEDBACK_READ,
+    PARLEY_ACTION_AUDIT_READ,
+    PARLEY_ACTION_COUNT
+} parley_action;
+
+/* May this caller attempt the action at all (its role)? */
+parley_status parley_authorize(const parley_participant *caller, parley_action action,
+                               parley_error *err);
+
+/* parley_authorize plus, for session-scoped actions, the session's scope. */
+parley_status parley_authorize_session(const parley_participant *caller, parley_action action,
+                                       const parley_session *session, parley_error *err);
+
+/* The action's name ("session.read"), for logs and the audit trail. */
+const char *parley_action_name(parley_action action);
+
+#endif
