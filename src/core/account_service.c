@@ -345,3 +345,89 @@ parley_status parley_account_create_bot(parley_account_service *svc, const char 
     *out = bot;
     return PARLEY_OK;
 }
+
+parley_status parley_account_update_agent(parley_account_service *svc, const char *agent_id,
+                                          const parley_agent_changes *changes, parley_agent *out,
+                                          bool *revoked, parley_error *err) {
+    *revoked = false;
+    parley_status st;
+    if ((st = parley_check_text("name", changes->name, false, 1, 200, err)) != PARLEY_OK ||
+        (st = parley_check_text("language", changes->language, false, 2, 35, err)) != PARLEY_OK) {
+        return st;
+    }
+    parley_agent_role role = PARLEY_ROLE_AGENT;
+    if (changes->role != NULL && !parley_agent_role_from_name(changes->role, &role)) {
+        return parley_error_set(err, PARLEY_E_INVALID, "validation_failed",
+                                "role: must be \"agent\" or \"admin\"");
+    }
+    parley_agent agent = {0};
+    st = svc->repo->ops->agent_get(svc->repo, agent_id, &agent, err);
+    if (st == PARLEY_E_NOT_FOUND) {
+        return parley_error_set(err, PARLEY_E_NOT_FOUND, "not_found", "no such agent");
+    }
+    if (st != PARLEY_OK) {
+        return st;
+    }
+    bool was_active_admin = agent.active && agent.role == PARLEY_ROLE_ADMIN;
+    bool ok = true;
+    if (changes->name != NULL) {
+        free(agent.name);
+        agent.name = dup_optional(changes->name, &ok);
+    }
+    if (changes->language != NULL) {
+        free(agent.language);
+        agent.language = dup_optional(changes->language, &ok);
+    }
+    if (changes->role != NULL) {
+        agent.role = role;
+    }
+    bool deactivating = changes->active == 0 && agent.active;
+    if (changes->active >= 0) {
+        agent.active = changes->active != 0;
+    }
+    if (!ok) {
+        parley_agent_free(&agent);
+        return parley_error_set(err, PARLEY_E_NOMEM, NULL, "out of memory");
+    }
+    /* never lock everyone out: the last active admin stays an active admin */
+    if (was_active_admin && !(agent.active && agent.role == PARLEY_ROLE_ADMIN)) {
+        int64_t admins = 0;
+        st = svc->repo->ops->agent_count_active_admins(svc->repo, &admins, err);
+        if (st == PARLEY_OK && admins <= 1) {
+            st = parley_error_set(err, PARLEY_E_CONFLICT, "conflict",
+                                  "the last active admin cannot be demoted or deactivated");
+        }
+    }
+    if (st == PARLEY_OK) {
+        st = svc->repo->ops->agent_update(svc->repo, &agent, err);
+    }
+    if (st == PARLEY_OK && deactivating) {
+        st = svc->repo->ops->token_delete_by_owner(svc->repo, PARLEY_PARTICIPANT_AGENT, agent.id,
+                                                   err);
+        *revoked = st == PARLEY_OK;
+    }
+    if (st != PARLEY_OK) {
+        parley_agent_free(&agent);
+        return st;
+    }
+    *out = agent;
+    return PARLEY_OK;
+}
+
+parley_status parley_account_revoke_bot(parley_account_service *svc, const char *bot_id,
+                                        parley_error *err) {
+    parley_bot bot = {0};
+    parley_status st = svc->repo->ops->bot_get(svc->repo, bot_id, &bot, err);
+    if (st == PARLEY_E_NOT_FOUND) {
+        return parley_error_set(err, PARLEY_E_NOT_FOUND, "not_found", "no such bot");
+    }
+    if (st == PARLEY_OK) {
+        bot.active = false;
+        st = svc->repo->ops->bot_update(svc->repo, &bot, err);
+    }
+    if (st == PARLEY_OK) {
+        st = svc->repo->ops->token_delete_by_owner(svc->repo, PARLEY_PARTICIPANT_BOT, bot_id, err);
+    }
+    parley_bot_free(&bot);
+    return st;
+}

@@ -64,6 +64,25 @@ parley_status parley_account_register_customer(parley_account_service *svc,
                                                char token_out[PARLEY_TOKEN_SIZE],
                                                parley_error *err);
 
+/* Changes to an agent; absent (NULL / negative) fields stay as they are. */
+typedef struct parley_agent_changes {
+    const char *name;
+    const char *language;
+    const char *role; /* "agent" or "admin" */
+    int active;       /* 1, 0, or -1 to leave it */
+} parley_agent_changes;
+
+/* Applies changes. Refuses (409) to demote or deactivate the last active
+ * admin. A deactivated agent's tokens are deleted at once; *revoked tells
+ * the caller to close the agent's live connections too. */
+parley_status parley_account_update_agent(parley_account_service *svc, const char *agent_id,
+                                          const parley_agent_changes *changes, parley_agent *out,
+                                          bool *revoked, parley_error *err);
+
+/* Deactivates a bot and deletes its tokens. */
+parley_status parley_account_revoke_bot(parley_account_service *svc, const char *bot_id,
+                                        parley_error *err);
+
 parley_status parley_account_create_bot(parley_account_service *svc, const char *name,
                                         parley_bot *out, char token_out[PARLEY_TOKEN_SIZE],
                                         parley_error *err);

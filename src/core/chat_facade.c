@@ -44,6 +44,19 @@ parley_status parley_facade_login(parley_facade *f, const char *email, const cha
     return parley_account_login(&f->accounts, email, password, token_out, agent_out, err);
 }
 
+/* Closes every live connection of a participant whose access just ended. */
+static parley_status revoke_connections_of(parley_facade *f, const char *owner_id,
+                                           parley_error *err) {
+    parley_status st =
+        parley_event_emit(&f->chat.events, PARLEY_EVENT_TOKEN_REVOKED, PARLEY_AUDIENCE_OWNER, NULL,
+                          NULL, 0, json_pack("{s:s}", "type", "token.revoked"), err);
+    if (st == PARLEY_OK) {
+        snprintf(f->chat.events.tail->owner_id, sizeof f->chat.events.tail->owner_id, "%s",
+                 owner_id);
+    }
+    return st;
+}
+
 parley_status parley_facade_logout(parley_facade *f, const parley_participant *caller,
                                    parley_error *err) {
     parley_status st = parley_account_revoke(&f->accounts, caller->token_hash, err);
@@ -179,4 +192,33 @@ parley_status parley_facade_get_feedback(parley_facade *f, const parley_particip
                                          const char *session_id, parley_feedback *out,
                                          parley_error *err) {
     return parley_chat_get_feedback(&f->chat, caller, session_id, out, err);
+}
+
+parley_status parley_facade_update_agent(parley_facade *f, const parley_participant *caller,
+                                         const char *agent_id, const parley_agent_changes *changes,
+                                         parley_agent *out, parley_error *err) {
+    bool revoked = false;
+    parley_status st = parley_authorize(caller, PARLEY_ACTION_AGENT_UPDATE, err);
+    if (st == PARLEY_OK) {
+        st = parley_account_update_agent(&f->accounts, agent_id, changes, out, &revoked, err);
+    }
+    if (st == PARLEY_OK && revoked && (st = revoke_connections_of(f, agent_id, err)) != PARLEY_OK) {
+        parley_agent_free(out);
+    }
+    return st;
+}
+
+parley_status parley_facade_list_bots(parley_facade *f, const parley_participant *caller,
+                                      parley_bot_list *out, parley_error *err) {
+    parley_status st = parley_authorize(caller, PARLEY_ACTION_BOT_LIST, err);
+    return st != PARLEY_OK ? st : f->accounts.repo->ops->bot_list(f->accounts.repo, out, err);
+}
+
+parley_status parley_facade_revoke_bot(parley_facade *f, const parley_participant *caller,
+                                       const char *bot_id, parley_error *err) {
+    parley_status st = parley_authorize(caller, PARLEY_ACTION_BOT_REVOKE, err);
+    if (st == PARLEY_OK) {
+        st = parley_account_revoke_bot(&f->accounts, bot_id, err);
+    }
+    return st != PARLEY_OK ? st : revoke_connections_of(f, bot_id, err);
 }

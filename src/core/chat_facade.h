@@ -55,6 +55,15 @@ parley_status parley_facade_list_agents(parley_facade *f, const parley_participa
 parley_status parley_facade_create_bot(parley_facade *f, const parley_participant *caller,
                                        const char *name, parley_bot *out,
                                        char token_out[PARLEY_TOKEN_SIZE], parley_error *err);
+/* admin only; deactivation closes the agent's live connections */
+parley_status parley_facade_update_agent(parley_facade *f, const parley_participant *caller,
+                                         const char *agent_id, const parley_agent_changes *changes,
+                                         parley_agent *out, parley_error *err);
+/* admin only */
+parley_status parley_facade_list_bots(parley_facade *f, const parley_participant *caller,
+                                      parley_bot_list *out, parley_error *err);
+parley_status parley_facade_revoke_bot(parley_facade *f, const parley_participant *caller,
+                                       const char *bot_id, parley_error *err);
 /* public */
 parley_status parley_facade_register_customer(parley_facade *f, const parley_customer_input *in,
                                               parley_customer *out, bool *existing,

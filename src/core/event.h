@@ -35,7 +35,8 @@ enum {
     PARLEY_AUDIENCE_AGENTS = 1u << 0,      /* every connected agent and admin */
     PARLEY_AUDIENCE_SUBSCRIBERS = 1u << 1, /* connections subscribed to session_id */
     PARLEY_AUDIENCE_CUSTOMER = 1u << 2,    /* every connection of customer_id */
-    PARLEY_AUDIENCE_TOKEN = 1u << 3        /* every connection authenticated by token_hash */
+    PARLEY_AUDIENCE_TOKEN = 1u << 3,       /* every connection authenticated by token_hash */
+    PARLEY_AUDIENCE_OWNER = 1u << 4        /* every connection of participant owner_id */
 };
 
 typedef struct parley_event {
@@ -46,7 +47,8 @@ typedef struct parley_event {
     char customer_id[PARLEY_ID_SIZE];
     char exclude_id[PARLEY_ID_SIZE];         /* a participant not to send to ("" = none) */
     int64_t seq;                             /* message.created: the message's seq; else 0 */
-    char token_hash[PARLEY_TOKEN_HASH_SIZE]; /* token.revoked */
+    char token_hash[PARLEY_TOKEN_HASH_SIZE]; /* token.revoked: one token */
+    char owner_id[PARLEY_ID_SIZE];           /* token.revoked: all of a participant's */
     char *frame;                             /* the WebSocket text frame, JSON */
     size_t frame_len;
 } parley_event;

@@ -44,7 +44,10 @@ void parley_api_logout(parley_api_call *call, parley_facade *f);
 void parley_api_me(parley_api_call *call, parley_facade *f);
 void parley_api_create_agent(parley_api_call *call, parley_facade *f);
 void parley_api_list_agents(parley_api_call *call, parley_facade *f);
+void parley_api_update_agent(parley_api_call *call, parley_facade *f);
 void parley_api_create_bot(parley_api_call *call, parley_facade *f);
+void parley_api_list_bots(parley_api_call *call, parley_facade *f);
+void parley_api_revoke_bot(parley_api_call *call, parley_facade *f);
 void parley_api_create_customer(parley_api_call *call, parley_facade *f);
 
 void parley_api_create_session(parley_api_call *call, parley_facade *f);

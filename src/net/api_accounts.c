@@ -78,6 +78,49 @@ void parley_api_list_agents(parley_api_call *call, parley_facade *f) {
     parley_api_reply_json(call, 200, json_pack("{s:o}", "agents", items));
 }
 
+void parley_api_update_agent(parley_api_call *call, parley_facade *f) {
+    parley_error err = {0};
+    json_t *root = NULL;
+    parley_agent_changes in;
+    parley_agent agent = {0};
+    parley_status st = parley_decode_agent_changes(BODY(call), &root, &in, &err);
+    if (st == PARLEY_OK) {
+        st = parley_facade_update_agent(f, call->caller, call->params[0], &in, &agent, &err);
+    }
+    if (st != PARLEY_OK) {
+        parley_api_reply_error(call, &err);
+    } else {
+        parley_api_reply_json(call, 200, parley_agent_to_json(&agent));
+    }
+    parley_agent_free(&agent);
+    json_decref(root);
+}
+
+void parley_api_list_bots(parley_api_call *call, parley_facade *f) {
+    parley_error err = {0};
+    parley_bot_list list = {0};
+    if (parley_facade_list_bots(f, call->caller, &list, &err) != PARLEY_OK) {
+        parley_api_reply_error(call, &err);
+        return;
+    }
+    json_t *items = json_array();
+    for (size_t i = 0; items != NULL && i < list.count; i++) {
+        json_array_append_new(items, parley_bot_to_json(&list.items[i]));
+    }
+    parley_bot_list_free(&list);
+    parley_api_reply_json(call, 200, json_pack("{s:o}", "bots", items));
+}
+
+void parley_api_revoke_bot(parley_api_call *call, parley_facade *f) {
+    parley_error err = {0};
+    if (parley_facade_revoke_bot(f, call->caller, call->params[0], &err) != PARLEY_OK) {
+        parley_api_reply_error(call, &err);
+        return;
+    }
+    call->res.status = 204;
+    call->job.status = PARLEY_OK;
+}
+
 void parley_api_create_bot(parley_api_call *call, parley_facade *f) {
     parley_error err = {0};
     json_t *root = NULL;

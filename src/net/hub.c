@@ -266,22 +266,23 @@ static void hold(parley_subscription *sub, const parley_event *event) {
     sub->held_bytes += event->frame_len;
 }
 
-/* Logout is rare, so walking every connection once is fine. */
-static void revoke_token(parley_hub *hub, const char *token_hash) {
+/* Revocations are rare, so walking every connection once is fine. */
+static void revoke(parley_hub *hub, const char *token_hash, const char *owner_id) {
     for (agent_conn *a = (agent_conn *)(void *)hub->agents; a != NULL; a = a->next) {
-        parley_ws_revoke_if_token(a->ws, token_hash);
+        parley_ws_revoke_if(a->ws, token_hash, owner_id);
     }
     parley_hub_customer *c, *ctmp;
     HASH_ITER(hh, hub->customers, c, ctmp) {
         for (customer_conn *cc = c->conns; cc != NULL; cc = cc->next) {
-            parley_ws_revoke_if_token(cc->ws, token_hash);
+            parley_ws_revoke_if(cc->ws, token_hash, owner_id);
         }
     }
 }
 
 void parley_hub_publish(parley_hub *hub, const parley_event *event) {
-    if (event->audience & PARLEY_AUDIENCE_TOKEN) {
-        revoke_token(hub, event->token_hash);
+    if (event->audience & (PARLEY_AUDIENCE_TOKEN | PARLEY_AUDIENCE_OWNER)) {
+        revoke(hub, (event->audience & PARLEY_AUDIENCE_TOKEN) ? event->token_hash : "",
+               (event->audience & PARLEY_AUDIENCE_OWNER) ? event->owner_id : "");
         return;
     }
     hub->published++;

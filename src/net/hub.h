@@ -65,8 +65,9 @@ typedef struct parley_hub {
 /* What the hub needs from a connection (websocket.c implements it). */
 void parley_ws_send_text(parley_ws *ws, const char *text, size_t len);
 const char *parley_ws_participant_id(const parley_ws *ws);
-/* Closes the connection (1008) if it was authenticated by token_hash. */
-void parley_ws_revoke_if_token(parley_ws *ws, const char *token_hash);
+/* Closes the connection (1008) if it was authenticated by token_hash, or
+ * belongs to owner_id (either may be ""). */
+void parley_ws_revoke_if(parley_ws *ws, const char *token_hash, const char *owner_id);
 
 void parley_hub_init(parley_hub *hub);
 void parley_hub_free(parley_hub *hub);

@@ -103,6 +103,25 @@ parley_status parley_decode_agent(const char *body, size_t len, json_t **root,
     DECODE_END();
 }
 
+parley_status parley_decode_agent_changes(const char *body, size_t len, json_t **root,
+                                          parley_agent_changes *out, parley_error *err) {
+    DECODE_BEGIN();
+    DECODE_STEP(parley_json_string(obj, "name", false, &out->name, err));
+    DECODE_STEP(parley_json_string(obj, "language", false, &out->language, err));
+    DECODE_STEP(parley_json_string(obj, "role", false, &out->role, err));
+    json_t *active = json_object_get(obj, "active");
+    out->active = -1;
+    if (st == PARLEY_OK && active != NULL && !json_is_null(active)) {
+        if (!json_is_boolean(active)) {
+            st = parley_error_set(err, PARLEY_E_INVALID, "validation_failed",
+                                  "active: must be true or false");
+        } else {
+            out->active = json_is_true(active) ? 1 : 0;
+        }
+    }
+    DECODE_END();
+}
+
 parley_status parley_decode_customer(const char *body, size_t len, json_t **root,
                                      parley_customer_input *out, parley_error *err) {
     DECODE_BEGIN();

@@ -69,6 +69,9 @@ parley_status parley_decode_login(const char *body, size_t len, json_t **root,
                                   parley_login_body *out, parley_error *err);
 parley_status parley_decode_agent(const char *body, size_t len, json_t **root,
                                   parley_agent_input *out, parley_error *err);
+/* PATCH /agents/{id}: every field optional; active must be a boolean */
+parley_status parley_decode_agent_changes(const char *body, size_t len, json_t **root,
+                                          parley_agent_changes *out, parley_error *err);
 parley_status parley_decode_customer(const char *body, size_t len, json_t **root,
                                      parley_customer_input *out, parley_error *err);
 parley_status parley_decode_session(const char *body, size_t len, json_t **root,

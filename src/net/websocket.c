@@ -40,8 +40,10 @@ const char *parley_ws_participant_id(const parley_ws *ws) {
     return ws->caller->id;
 }
 
-void parley_ws_revoke_if_token(parley_ws *ws, const char *token_hash) {
-    if (ws->caller->token_hash[0] != '\0' && strcmp(ws->caller->token_hash, token_hash) == 0) {
+void parley_ws_revoke_if(parley_ws *ws, const char *token_hash, const char *owner_id) {
+    bool by_token = token_hash[0] != '\0' && strcmp(ws->caller->token_hash, token_hash) == 0;
+    bool by_owner = owner_id[0] != '\0' && strcmp(ws->caller->id, owner_id) == 0;
+    if (by_token || by_owner) {
         fail(ws, WSLAY_CODE_POLICY_VIOLATION, "token revoked");
     }
 }

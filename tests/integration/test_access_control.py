@@ -1,0 +1,215 @@
+"""Access control (issue 3): the authorization matrix of every route and
+WebSocket action x every role x own/other resource, agent and bot
+management, and revocation taking effect at once."""
+
+import unittest
+
+from parley_harness import (ServerTestCase, login, make_agent, make_customer, make_session,
+                            uniq, unique_email)
+
+ROLES = ["admin", "agent", "customer_own", "customer_other", "bot_attached", "bot_unattached",
+         "anonymous"]
+
+
+def row(*codes):
+    """Expected statuses in the order of ROLES."""
+    assert len(codes) == len(ROLES)
+    return dict(zip(ROLES, codes))
+
+
+class AuthorizationMatrixTest(ServerTestCase):
+    """Every cell is checked; one wrong answer fails the test and names it."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        srv = cls.server
+        cls.agent, agent_token, _, _ = make_agent(srv, cls.admin_token)
+        cls.own, own_token = make_customer(srv)
+        cls.other, other_token = make_customer(srv)
+        admin = srv.client(cls.admin_token)
+        bot_a = admin.post("/api/v1/bots", {"name": "attached"}).body
+        bot_u = admin.post("/api/v1/bots", {"name": "unattached"}).body
+        cls.bot_attached_id = bot_a["bot"]["id"]
+        cls.tokens = {"admin": cls.admin_token, "agent": agent_token, "customer_own": own_token,
+                      "customer_other": other_token, "bot_attached": bot_a["token"],
+                      "bot_unattached": bot_u["token"], "anonymous": None}
+        cls.session = cls.fresh_session()
+        rated = cls.fresh_session()
+        r = srv.client(own_token).post(f"/api/v1/sessions/{rated}/feedback", {"rating": 5})
+        assert r.status == 201, r.body
+        cls.rated_session = rated
+        r = admin.post("/api/v1/tickets", {"session_id": cls.session, "issue_description": "x"})
+        assert r.status == 201, r.body
+        cls.ticket = r.body["id"]
+
+    @classmethod
+    def fresh_session(cls):
+        """A session of customer_own with the attached bot."""
+        s = make_session(cls.server, cls.tokens["customer_own"])
+        r = cls.server.client(cls.admin_token).post(f"/api/v1/sessions/{s['id']}/bot",
+                                                    {"bot_id": cls.bot_attached_id})
+        assert r.status == 200, r.body
+        return s["id"]
+
+    def cells(self):
+        """(name, method, path or factory, body or factory, expected row)."""
+        S = self.session
+        fresh = lambda: self.fresh_session()  # noqa: E731
+        return [
+            ("me", "GET", "/api/v1/me", None, row(200, 200, 200, 200, 200, 200, 401)),
+            ("create agent", "POST", "/api/v1/agents",
+             lambda: {"name": "N", "email": unique_email("m"), "password": "password-123"},
+             row(201, 403, 403, 403, 403, 403, 401)),
+            ("list agents", "GET", "/api/v1/agents", None, row(200, 200, 403, 403, 403, 403, 401)),
+            ("update agent", "PATCH", f"/api/v1/agents/{self.agent['id']}", {"name": "Renamed"},
+             row(200, 403, 403, 403, 403, 403, 401)),
+            ("create bot", "POST", "/api/v1/bots", {"name": "b"},
+             row(201, 403, 403, 403, 403, 403, 401)),
+            ("list bots", "GET", "/api/v1/bots", None, row(200, 403, 403, 403, 403, 403, 401)),
+            ("revoke bot", "DELETE",
+             lambda: "/api/v1/bots/" + self.server.client(self.admin_token).post(
+                 "/api/v1/bots", {"name": "doomed"}).body["bot"]["id"], None,
+             row(204, 403, 403, 403, 403, 403, 401)),
+            ("create session", "POST", "/api/v1/sessions", {"topic": "t"},
+             row(403, 403, 201, 201, 403, 403, 401)),
+            ("list sessions", "GET", "/api/v1/sessions", None,
+             row(200, 200, 200, 200, 403, 403, 401)),
+            ("read session", "GET", f"/api/v1/sessions/{S}", None,
+             row(200, 200, 200, 404, 200, 404, 401)),
+            ("assign", "POST", f"/api/v1/sessions/{S}/assign", {"agent_id": self.agent["id"]},
+             row(200, 200, 403, 403, 403, 403, 401)),
+            ("attach bot", "POST", f"/api/v1/sessions/{S}/bot", {"bot_id": self.bot_attached_id},
+             row(200, 200, 403, 403, 403, 403, 401)),
+            ("close", "POST", lambda: f"/api/v1/sessions/{fresh()}/close", None,
+             row(200, 200, 200, 404, 403, 403, 401)),
+            ("send message", "POST", f"/api/v1/sessions/{S}/messages", {"content": "hi"},
+             row(201, 201, 201, 404, 201, 404, 401)),
+            ("read messages", "GET", f"/api/v1/sessions/{S}/messages", None,
+             row(200, 200, 200, 404, 200, 404, 401)),
+            ("rate", "POST", lambda: f"/api/v1/sessions/{fresh()}/feedback", {"rating": 4},
+             row(403, 403, 201, 404, 403, 403, 401)),
+            ("read rating", "GET", f"/api/v1/sessions/{self.rated_session}/feedback", None,
+             row(200, 200, 200, 404, 403, 403, 401)),
+            ("create ticket", "POST", "/api/v1/tickets",
+             {"session_id": S, "issue_description": "d"}, row(201, 201, 403, 403, 403, 403, 401)),
+            ("list tickets", "GET", "/api/v1/tickets", None,
+             row(200, 200, 200, 200, 403, 403, 401)),
+            ("read ticket", "GET", f"/api/v1/tickets/{self.ticket}", None,
+             row(200, 200, 200, 404, 403, 403, 401)),
+            ("update ticket", "PATCH", f"/api/v1/tickets/{self.ticket}", {"status": "open"},
+             row(200, 200, 403, 403, 403, 403, 401)),
+        ]
+
+    def test_rest_matrix(self):
+        wrong = []
+        for name, method, path, body, expected in self.cells():
+            for role in ROLES:
+                p = path() if callable(path) else path
+                b = body() if callable(body) else body
+                r = self.server.client(self.tokens[role]).request(method, p, body=b)
+                if r.status != expected[role]:
+                    wrong.append(f"{name} as {role}: {r.status} (want {expected[role]}) {r.body!r}")
+                elif r.status >= 400:
+                    code = {401: "unauthenticated", 403: "forbidden", 404: "not_found"}[r.status]
+                    if r.body["error"]["code"] != code:
+                        wrong.append(f"{name} as {role}: code {r.body['error']['code']}")
+        self.assertEqual(wrong, [], "\n".join(wrong))
+
+    def test_websocket_matrix(self):
+        expected = {"admin": True, "agent": True, "customer_own": True, "customer_other": False,
+                    "bot_attached": True, "bot_unattached": False}
+        wrong = []
+        for role, allowed in expected.items():
+            ws = self.server.ws(token=self.tokens[role])
+            try:
+                ws.send_json({"type": "subscribe", "session_id": self.session, "after_seq": 0})
+                m = ws.recv_json(type=("subscribed", "error"), timeout=10)
+                if (m["type"] == "subscribed") != allowed:
+                    wrong.append(f"subscribe as {role}: {m}")
+                cid = uniq("m")
+                ws.send_json({"type": "message.send", "session_id": self.session,
+                              "content": f"from {role}", "client_msg_id": cid})
+                m = ws.recv_json(type=("ack", "error"), match=lambda x: x.get("client_msg_id") == cid,
+                                 timeout=10)
+                if (m["type"] == "ack") != allowed:
+                    wrong.append(f"message.send as {role}: {m}")
+                elif not allowed and m["error"]["code"] != "not_found":
+                    wrong.append(f"message.send as {role}: code {m['error']['code']}")
+            finally:
+                ws.close()
+        self.assertEqual(wrong, [], "\n".join(wrong))
+
+
+class AccountManagementTest(ServerTestCase):
+
+    def test_role_changes_and_the_last_admin(self):
+        agent, agent_token, email, password = make_agent(self.server, self.admin_token)
+        admin = self.server.client(self.admin_token)
+        self.assertError(self.server.client(agent_token).patch(
+            f"/api/v1/agents/{agent['id']}", {"role": "admin"}), 403, "forbidden")
+        r = admin.patch(f"/api/v1/agents/{agent['id']}", {"role": "admin", "name": "Promoted"})
+        self.assertStatus(r, 200)
+        self.assertEqual((r.body["role"], r.body["name"]), ("admin", "Promoted"))
+        # the promoted agent now may create agents with the same token
+        r = self.server.client(agent_token).post("/api/v1/agents", {
+            "name": "x", "email": unique_email("x"), "password": "password-123"})
+        self.assertStatus(r, 201)
+        self.assertError(admin.patch(f"/api/v1/agents/{agent['id']}", {"role": "boss"}), 400,
+                         "validation_failed", "role")
+        self.assertError(admin.patch(f"/api/v1/agents/{agent['id']}", {"active": "no"}), 400,
+                         "validation_failed", "active")
+        self.assertError(admin.patch("/api/v1/agents/agt_missing", {"name": "x"}), 404,
+                         "not_found")
+        # two admins: one may step down; the last one may not
+        me = admin.get("/api/v1/me").body
+        self.assertStatus(admin.patch(f"/api/v1/agents/{agent['id']}", {"role": "agent"}), 200)
+        self.assertError(admin.patch(f"/api/v1/agents/{me['id']}", {"role": "agent"}), 409,
+                         "conflict")
+        self.assertError(admin.patch(f"/api/v1/agents/{me['id']}", {"active": False}), 409,
+                         "conflict")
+
+    def test_deactivation_stops_tokens_and_sockets_at_once(self):
+        agent, agent_token, email, password = make_agent(self.server, self.admin_token)
+        ws = self.server.ws(token=agent_token)
+        self.addCleanup(ws.close)
+        ws.send_json({"type": "ping"})
+        self.assertEqual(ws.recv_json(type="pong"), {"type": "pong"})
+        admin = self.server.client(self.admin_token)
+        r = admin.patch(f"/api/v1/agents/{agent['id']}", {"active": False})
+        self.assertStatus(r, 200)
+        self.assertIs(r.body["active"], False)
+        self.assertError(self.server.client(agent_token).get("/api/v1/me"), 401,
+                         "unauthenticated")
+        ws.wait_closed(timeout=10)
+        self.assertEqual(ws.close_code, 1008)
+        r = self.server.client().post("/api/v1/auth/login", {"email": email, "password": password})
+        self.assertError(r, 401, "unauthenticated")
+        # reactivated: a fresh login works, the old token stays dead
+        self.assertStatus(admin.patch(f"/api/v1/agents/{agent['id']}", {"active": True}), 200)
+        new_token, _ = login(self.server, email, password)
+        self.assertStatus(self.server.client(new_token).get("/api/v1/me"), 200)
+        self.assertError(self.server.client(agent_token).get("/api/v1/me"), 401,
+                         "unauthenticated")
+
+    def test_bots_listed_and_revoked(self):
+        admin = self.server.client(self.admin_token)
+        created = admin.post("/api/v1/bots", {"name": uniq("Bot ")}).body
+        bot_id, bot_token = created["bot"]["id"], created["token"]
+        listed = admin.get("/api/v1/bots").body["bots"]
+        self.assertIn(bot_id, [b["id"] for b in listed])
+        ws = self.server.ws(token=bot_token)
+        self.addCleanup(ws.close)
+        ws.send_json({"type": "ping"})
+        self.assertEqual(ws.recv_json(type="pong"), {"type": "pong"})
+        self.assertStatus(admin.delete(f"/api/v1/bots/{bot_id}"), 204)
+        self.assertError(self.server.client(bot_token).get("/api/v1/me"), 401, "unauthenticated")
+        ws.wait_closed(timeout=10)
+        self.assertEqual(ws.close_code, 1008)
+        bots = {b["id"]: b for b in admin.get("/api/v1/bots").body["bots"]}
+        self.assertIs(bots[bot_id]["active"], False)
+        self.assertError(admin.delete("/api/v1/bots/bot_missing"), 404, "not_found")
+
+
+if __name__ == "__main__":
+    unittest.main()
