@@ -142,6 +142,7 @@ static int serve(int argc, char **argv) {
         uv_run(&loop, UV_RUN_NOWAIT);
         uv_loop_close(&loop);
         parley_hub_free(&srv.hub);
+        parley_origin_policy_free(&srv.origins);
         parley_config_free(&cfg);
         return 1;
     }

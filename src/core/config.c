@@ -40,6 +40,11 @@ static const option_spec options[] = {
     STR(durability, "--durability", "PARLEY_DURABILITY", "full",
         "full: commits survive power loss; normal: survive a crash of parleyd only"),
     STR(log_level, "--log-level", "PARLEY_LOG_LEVEL", "info", "error, warn, info or debug"),
+    STR(allowed_origins, "--allowed-origins", "PARLEY_ALLOWED_ORIGINS", "",
+        "comma-separated origins (https://shop.example.com) whose pages may call the API and "
+        "open WebSockets; empty: this server's own origin only; * : any"),
+    STR(frame_ancestors, "--frame-ancestors", "PARLEY_FRAME_ANCESTORS", "'self'",
+        "CSP frame-ancestors of the web pages: who may embed them in a frame"),
     INT(max_connections, "--max-connections", "PARLEY_MAX_CONNECTIONS", 10000, 1, 1000000,
         "open connections at most; more are answered 503"),
     INT(max_header_bytes, "--max-header-bytes", "PARLEY_MAX_HEADER_BYTES", 16384, 1024, 1048576,
@@ -156,6 +161,23 @@ static parley_status validate(const parley_config *cfg, parley_error *err) {
     if (cfg->ws_max_frame_bytes > cfg->ws_max_message_bytes) {
         return parley_error_set(err, PARLEY_E_INVALID, "invalid_config",
                                 "--ws-max-frame-bytes may not exceed --ws-max-message-bytes");
+    }
+    /* these two end up in response headers: no line breaks, no directive
+     * separators may sneak in */
+    const char *header_values[] = {cfg->frame_ancestors, cfg->allowed_origins};
+    const char *header_flags[] = {"--frame-ancestors", "--allowed-origins"};
+    for (size_t i = 0; i < 2; i++) {
+        for (const char *p = header_values[i]; *p != '\0'; p++) {
+            if ((unsigned char)*p < 0x20 || (unsigned char)*p >= 0x7F || *p == ';') {
+                return parley_error_set(err, PARLEY_E_INVALID, "invalid_config",
+                                        "%s: only printable ASCII without ';' is allowed",
+                                        header_flags[i]);
+            }
+        }
+    }
+    if (cfg->frame_ancestors[0] == '\0') {
+        return parley_error_set(err, PARLEY_E_INVALID, "invalid_config",
+                                "--frame-ancestors: must not be empty (use 'none' to forbid)");
     }
     if (cfg->data_dir[0] == '\0') {
         return parley_error_set(err, PARLEY_E_INVALID, "invalid_config",

@@ -28,6 +28,8 @@ typedef struct parley_config {
     char *site_secret;        /* verified customer identity; NULL = off */
     char *durability;         /* "full" or "normal" */
     char *log_level;          /* error, warn, info, debug */
+    char *allowed_origins; /* comma-separated origins for CORS and WebSockets; "" = same origin */
+    char *frame_ancestors; /* CSP frame-ancestors of the pages */
 
     int64_t max_connections;
     int64_t max_header_bytes;

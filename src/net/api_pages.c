@@ -9,13 +9,16 @@
 #define MAX_PAGE_BYTES (8 * 1024 * 1024)
 
 /* Pages carry a strict policy: scripts and styles only from this origin,
- * no inline code, embedding only by this origin. */
-static const char page_headers[] =
-    "Content-Security-Policy: default-src 'self'; script-src 'self'; style-src 'self'; "
-    "img-src 'self' data:; connect-src 'self'; frame-ancestors 'self'; base-uri 'none'; "
-    "form-action 'self'\r\n"
-    "Referrer-Policy: no-referrer\r\n"
-    "X-Frame-Options: SAMEORIGIN\r\n";
+ * no inline code; who may frame them is configured (--frame-ancestors). */
+static void page_headers(const parley_config *cfg, char *out, size_t size) {
+    bool self_only = strcmp(cfg->frame_ancestors, "'self'") == 0;
+    snprintf(out, size,
+             "Content-Security-Policy: default-src 'self'; script-src 'self'; style-src 'self'; "
+             "img-src 'self' data:; connect-src 'self'; frame-ancestors %.120s; "
+             "base-uri 'none'; form-action 'self'\r\n"
+             "Referrer-Policy: no-referrer\r\n%s",
+             cfg->frame_ancestors, self_only ? "X-Frame-Options: SAMEORIGIN\r\n" : "");
+}
 
 static const char *content_type_for(const char *name) {
     static const struct {
@@ -111,7 +114,8 @@ void parley_api_static_file(parley_api_call *call, parley_facade *f) {
     call->res.content_type = type;
     call->res.body = body;
     call->res.body_len = len;
-    snprintf(call->res.extra_headers, sizeof call->res.extra_headers, "%s", page_headers);
+    page_headers(call->conn->server->config, call->res.extra_headers,
+                 sizeof call->res.extra_headers);
     call->job.status = PARLEY_OK;
 }
 

@@ -118,6 +118,17 @@ static void api_run(parley_job *job, parley_facade *facade) {
     call->handler(call, facade);
 }
 
+/* CORS: an allowed browser origin may read the answer. Bearer tokens, not
+ * cookies, carry identity, so credentials are never allowed. */
+static void add_cors_headers(parley_http_response *res, const parley_http_request *req) {
+    if (req->origin == NULL) {
+        return;
+    }
+    size_t used = strlen(res->extra_headers);
+    snprintf(res->extra_headers + used, sizeof res->extra_headers - used,
+             "Access-Control-Allow-Origin: %.200s\r\nVary: Origin\r\n", req->origin);
+}
+
 static void api_done(parley_job *job) {
     parley_api_call *call = (parley_api_call *)job;
     parley_conn *c = call->conn;
@@ -130,6 +141,7 @@ static void api_done(parley_job *job) {
     if (call->res.status == 0) {
         parley_http_response_error_code(&call->res, 500, "internal_error", "no response");
     }
+    add_cors_headers(&call->res, call->req);
     parley_conn_respond(c, &call->res);
     parley_participant_free(call->caller);
     parley_http_request_free(call->req);
@@ -184,6 +196,27 @@ void parley_router_dispatch(parley_conn *c, parley_http_request *req) {
         respond_error(c, 503, "unavailable", "the server is shutting down", NULL);
         return;
     }
+    bool is_api = strncmp(req->path, "/api/", 5) == 0 || strcmp(req->path, "/api") == 0;
+    if (is_api && !parley_origin_allowed(&c->server->origins, req->origin, req->host)) {
+        parley_http_request_free(req);
+        respond_error(c, 403, "forbidden", "this origin may not call the API", NULL);
+        return;
+    }
+    if (is_api && req->method == HTTP_OPTIONS && req->origin != NULL) {
+        /* CORS preflight of an allowed origin */
+        char headers[400];
+        snprintf(headers, sizeof headers,
+                 "Access-Control-Allow-Origin: %.200s\r\nVary: Origin\r\n"
+                 "Access-Control-Allow-Methods: GET, POST, PATCH, DELETE\r\n"
+                 "Access-Control-Allow-Headers: Authorization, Content-Type\r\n"
+                 "Access-Control-Max-Age: 600\r\n",
+                 req->origin);
+        parley_http_response res = {.status = 204};
+        snprintf(res.extra_headers, sizeof res.extra_headers, "%s", headers);
+        parley_http_request_free(req);
+        parley_conn_respond(c, &res);
+        return;
+    }
     char params[2][PARLEY_ROUTE_PARAM_SIZE] = {{0}};
     char allow[128] = "";
     for (size_t i = 0; i < ROUTE_COUNT; i++) {
@@ -212,7 +245,6 @@ void parley_router_dispatch(parley_conn *c, parley_http_request *req) {
         respond_error(c, 405, "method_not_allowed", "this method is not allowed here", header);
         return;
     }
-    bool is_api = strncmp(req->path, "/api/", 5) == 0 || strcmp(req->path, "/api") == 0;
     if (!is_api && req->method == HTTP_GET) {
         memset(params, 0, sizeof params);
         static const route page = {

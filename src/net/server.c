@@ -115,6 +115,10 @@ parley_status parley_server_start(parley_server *srv, uv_loop_t *loop, const par
         snprintf(reason, sizeof reason, "%s", err->message);
         return parley_error_set(err, st, "invalid_config", "--default-strategies: %s", reason);
     }
+    st = parley_origin_policy_init(&srv->origins, cfg->allowed_origins, err);
+    if (st != PARLEY_OK) {
+        return st;
+    }
     st = ensure_data_dir(cfg->data_dir, err);
     char db_path[1024];
     parley_server_database_path(cfg, db_path, sizeof db_path);
@@ -193,6 +197,7 @@ parley_status parley_server_start(parley_server *srv, uv_loop_t *loop, const par
 }
 
 void parley_server_free(parley_server *srv) {
+    parley_origin_policy_free(&srv->origins);
     parley_executor_free(srv->executor);
     srv->executor = NULL;
     parley_hub_free(&srv->hub);

@@ -18,6 +18,7 @@
 #include "net/executor.h"
 #include "net/hub.h"
 #include "net/metrics.h"
+#include "net/origin_policy.h"
 
 typedef struct parley_conn parley_conn;
 
@@ -32,6 +33,7 @@ typedef struct parley_server {
     parley_executor *executor;
     parley_hub hub;
     parley_metrics metrics;
+    parley_origin_policy origins;
     parley_conn *conns;              /* every open connection (intrusive list) */
     struct parley_ws *ws_flush_list; /* WebSockets with frames to write */
     uv_check_t flush_check;          /* writes them after I/O callbacks ... */

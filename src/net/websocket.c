@@ -710,6 +710,11 @@ void parley_ws_handle_upgrade(parley_conn *c, parley_http_request *req) {
         parley_http_response_error_code(&res, 400, "bad_request",
                                         "a WebSocket upgrade request is required");
         res.close = true;
+    } else if (!parley_origin_allowed(&c->server->origins, req->origin, req->host)) {
+        /* a page of another site must not act with a visitor's token */
+        parley_http_response_error_code(&res, 403, "forbidden",
+                                        "this origin may not open WebSockets here");
+        res.close = true;
     } else if (req->sec_websocket_version == NULL ||
                strcmp(req->sec_websocket_version, "13") != 0) {
         parley_http_response_error_code(&res, 426, "upgrade_required",

@@ -4,8 +4,8 @@ management, and revocation taking effect at once."""
 
 import unittest
 
-from parley_harness import (ServerTestCase, login, make_agent, make_customer, make_session,
-                            uniq, unique_email)
+from parley_harness import (ServerTestCase, WSClient, WSHandshakeError, login, make_agent,
+                            make_customer, make_session, uniq, unique_email)
 
 ROLES = ["admin", "agent", "customer_own", "customer_other", "bot_attached", "bot_unattached",
          "anonymous"]
@@ -209,6 +209,95 @@ class AccountManagementTest(ServerTestCase):
         bots = {b["id"]: b for b in admin.get("/api/v1/bots").body["bots"]}
         self.assertIs(bots[bot_id]["active"], False)
         self.assertError(admin.delete("/api/v1/bots/bot_missing"), 404, "not_found")
+
+
+SHOP = "https://shop.example.com"
+
+
+class OriginPolicyTest(ServerTestCase):
+    """--allowed-origins: browsers pages of listed sites (and this server's
+    own) may call the API and open WebSockets; others are refused."""
+
+    server_args = ["--allowed-origins", SHOP + ", https://help.example.com:8443",
+                   "--frame-ancestors", SHOP]
+
+    def handshake(self, origin):
+        _, tok = make_customer(self.server)
+        headers = {"Origin": origin} if origin else None
+        try:
+            ws = WSClient.connect(self.server.host, self.server.port, token=tok,
+                                  extra_headers=headers)
+        except WSHandshakeError as e:
+            return e.status
+        ws.close()
+        return 101
+
+    def test_websocket_origin_allowlist(self):
+        own = f"http://127.0.0.1:{self.server.port}"
+        self.assertEqual(self.handshake(SHOP), 101)
+        self.assertEqual(self.handshake("https://help.example.com:8443"), 101)
+        self.assertEqual(self.handshake(own), 101)
+        self.assertEqual(self.handshake(None), 101)  # not a browser page
+        self.assertEqual(self.handshake("https://evil.example"), 403)
+        self.assertEqual(self.handshake("https://shop.example.com.evil.example"), 403)
+        self.assertEqual(self.handshake("http://shop.example.com"), 403)  # other scheme
+
+    def test_cors(self):
+        c = self.server.client(self.admin_token)
+        r = c.request("OPTIONS", "/api/v1/me", headers={
+            "Origin": SHOP, "Access-Control-Request-Method": "GET",
+            "Access-Control-Request-Headers": "authorization"})
+        self.assertStatus(r, 204)
+        self.assertEqual(r.headers["access-control-allow-origin"], SHOP)
+        self.assertIn("Authorization", r.headers["access-control-allow-headers"])
+        self.assertNotIn("access-control-allow-credentials", r.headers)
+        r = c.get("/api/v1/me", headers={"Origin": SHOP})
+        self.assertStatus(r, 200)
+        self.assertEqual(r.headers["access-control-allow-origin"], SHOP)
+        self.assertEqual(r.headers["vary"], "Origin")
+        r = c.get("/api/v1/me")
+        self.assertNotIn("access-control-allow-origin", r.headers)
+        for method in ("OPTIONS", "GET", "POST"):
+            r = c.request(method, "/api/v1/me", headers={"Origin": "https://evil.example"})
+            self.assertError(r, 403, "forbidden")
+        # the refusal happens before anything is done
+        r = self.server.client().post("/api/v1/customers", {"name": "x"},
+                                      headers={"Origin": "https://evil.example"})
+        self.assertError(r, 403, "forbidden")
+
+    def test_frame_ancestors_configurable(self):
+        r = self.server.client().get("/demo")
+        self.assertStatus(r, 200)
+        csp = r.headers["content-security-policy"]
+        self.assertIn(f"frame-ancestors {SHOP}", csp)
+        self.assertNotIn("x-frame-options", r.headers)
+        self.assertEqual(r.headers["x-content-type-options"], "nosniff")
+
+
+class DefaultOriginPolicyTest(ServerTestCase):
+
+    def test_same_origin_only_by_default(self):
+        r = self.server.client().get("/")
+        self.assertIn("frame-ancestors 'self'", r.headers["content-security-policy"])
+        self.assertEqual(r.headers["x-frame-options"], "SAMEORIGIN")
+        c = self.server.client(self.admin_token)
+        self.assertError(c.get("/api/v1/me", headers={"Origin": SHOP}), 403, "forbidden")
+        own = f"http://127.0.0.1:{self.server.port}"
+        self.assertStatus(c.get("/api/v1/me", headers={"Origin": own}), 200)
+
+    def test_bad_settings_refuse_to_start(self):
+        import subprocess
+        import tempfile
+        from parley_harness import parleyd_path, wrapper_argv, T
+        for args in (["--allowed-origins", "javascript:alert(1)"],
+                     ["--allowed-origins", "https://a.example/path"],
+                     ["--frame-ancestors", "'self'; script-src *"]):
+            with tempfile.TemporaryDirectory() as d:
+                proc = subprocess.run(wrapper_argv() + [parleyd_path(), "--listen", "127.0.0.1:0",
+                                                        "--data-dir", d] + args,
+                                      capture_output=True, text=True, timeout=T(60))
+                self.assertNotEqual(proc.returncode, 0, args)
+                self.assertIn(args[0], proc.stderr)
 
 
 if __name__ == "__main__":
