@@ -15,6 +15,7 @@
 #include <uv.h>
 
 #include "core/account_service.h"
+#include "core/audit.h"
 #include "core/config.h"
 #include "core/ids.h"
 #include "core/strategy.h"
@@ -101,6 +102,10 @@ static int admin_create(int argc, char **argv) {
         parley_agent_input in = {
             .name = name, .email = email, .password = password, .role = "admin"};
         st = parley_account_create_agent(&accounts, &in, &agent, &err);
+        if (st == PARLEY_OK) {
+            st = parley_audit_record(repo, NULL, "agent.create", agent.id, "",
+                                     json_pack("{s:s, s:s}", "role", "admin", "via", "cli"), &err);
+        }
     }
     if (st == PARLEY_OK) {
         printf("created admin %s <%s> (id %s)\n", agent.name, agent.email, agent.id);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/audit.h"
 #include "core/participant_factory.h"
 #include "core/password.h"
 #include "core/validate.h"
@@ -124,10 +125,24 @@ parley_status parley_account_login(parley_account_service *svc, const char *emai
     bool verified = parley_password_verify(password, hash);
     free(stored_hash);
     if (st != PARLEY_OK || !verified || !agent.active) {
+        /* the audit names the account only when it exists, and never what
+         * was typed: a password typed into the e-mail field must not land
+         * in a log */
+        const char *reason = st != PARLEY_OK ? "unknown_account"
+                             : !verified     ? "wrong_password"
+                                             : "deactivated";
+        parley_error ignored = {0};
+        (void)parley_audit_record(svc->repo, NULL, "login_failed", agent.id, svc->client_ip,
+                                  json_pack("{s:s}", "reason", reason), &ignored);
         parley_agent_free(&agent);
         return parley_error_set(err, PARLEY_E_UNAUTHENTICATED, "unauthenticated", failure);
     }
     st = issue_token(svc, PARLEY_PARTICIPANT_AGENT, agent.id, token_out, err);
+    if (st == PARLEY_OK) {
+        parley_participant actor = {.ops = &parley_agent_participant_ops};
+        snprintf(actor.id, sizeof actor.id, "%s", agent.id);
+        st = parley_audit_record(svc->repo, &actor, "login", agent.id, svc->client_ip, NULL, err);
+    }
     if (st != PARLEY_OK) {
         parley_agent_free(&agent);
         return st;

@@ -17,6 +17,7 @@
 typedef struct parley_account_service {
     parley_repository *repo;
     const parley_config *config;
+    char client_ip[64]; /* of the request being served, for the audit log */
 } parley_account_service;
 
 /* Absent optional fields are NULL. */

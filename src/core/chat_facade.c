@@ -1,5 +1,6 @@
 #include "core/chat_facade.h"
 
+#include "core/audit.h"
 #include "core/authorization.h"
 
 #include <stdio.h>
@@ -23,6 +24,18 @@ void parley_facade_destroy(parley_facade *f) {
 
 parley_repository *parley_facade_repository(parley_facade *f) {
     return f->chat.repo;
+}
+
+void parley_facade_set_client_ip(parley_facade *f, const char *ip) {
+    snprintf(f->accounts.client_ip, sizeof f->accounts.client_ip, "%s", ip != NULL ? ip : "");
+}
+
+/* Every admin-side change is audited in the same unit of work: if the
+ * entry cannot be written, the change is rolled back with it. */
+static parley_status audit(parley_facade *f, const parley_participant *actor, const char *action,
+                           const char *target_id, json_t *detail, parley_error *err) {
+    return parley_audit_record(f->accounts.repo, actor, action, target_id, f->accounts.client_ip,
+                               detail, err);
 }
 
 void parley_facade_take_events(parley_facade *f, parley_event_queue *dst) {
@@ -60,6 +73,9 @@ static parley_status revoke_connections_of(parley_facade *f, const char *owner_i
 parley_status parley_facade_logout(parley_facade *f, const parley_participant *caller,
                                    parley_error *err) {
     parley_status st = parley_account_revoke(&f->accounts, caller->token_hash, err);
+    if (st == PARLEY_OK) {
+        st = audit(f, caller, "logout", caller->id, NULL, err);
+    }
     if (st != PARLEY_OK) {
         return st;
     }
@@ -77,7 +93,16 @@ parley_status parley_facade_create_agent(parley_facade *f, const parley_particip
                                          const parley_agent_input *in, parley_agent *out,
                                          parley_error *err) {
     parley_status st = parley_authorize(caller, PARLEY_ACTION_AGENT_CREATE, err);
-    return st != PARLEY_OK ? st : parley_account_create_agent(&f->accounts, in, out, err);
+    if (st == PARLEY_OK) {
+        st = parley_account_create_agent(&f->accounts, in, out, err);
+    }
+    if (st == PARLEY_OK &&
+        (st = audit(f, caller, "agent.create", out->id,
+                    json_pack("{s:s}", "role", parley_agent_role_name(out->role)), err)) !=
+            PARLEY_OK) {
+        parley_agent_free(out);
+    }
+    return st;
 }
 
 parley_status parley_facade_list_agents(parley_facade *f, const parley_participant *caller,
@@ -93,8 +118,13 @@ parley_status parley_facade_create_bot(parley_facade *f, const parley_participan
                                        const char *name, parley_bot *out,
                                        char token_out[PARLEY_TOKEN_SIZE], parley_error *err) {
     parley_status st = parley_authorize(caller, PARLEY_ACTION_BOT_CREATE, err);
-    return st != PARLEY_OK ? st
-                           : parley_account_create_bot(&f->accounts, name, out, token_out, err);
+    if (st == PARLEY_OK) {
+        st = parley_account_create_bot(&f->accounts, name, out, token_out, err);
+    }
+    if (st == PARLEY_OK && (st = audit(f, caller, "bot.create", out->id, NULL, err)) != PARLEY_OK) {
+        parley_bot_free(out);
+    }
+    return st;
 }
 
 parley_status parley_facade_register_customer(parley_facade *f, const parley_customer_input *in,
@@ -202,8 +232,24 @@ parley_status parley_facade_update_agent(parley_facade *f, const parley_particip
     if (st == PARLEY_OK) {
         st = parley_account_update_agent(&f->accounts, agent_id, changes, out, &revoked, err);
     }
-    if (st == PARLEY_OK && revoked && (st = revoke_connections_of(f, agent_id, err)) != PARLEY_OK) {
-        parley_agent_free(out);
+    if (st == PARLEY_OK && revoked) {
+        st = revoke_connections_of(f, agent_id, err);
+    }
+    if (st == PARLEY_OK) {
+        json_t *detail = json_object();
+        if (changes->role != NULL) {
+            json_object_set_new(detail, "role", json_string(changes->role));
+        }
+        if (changes->active >= 0) {
+            json_object_set_new(detail, "active", json_boolean(changes->active));
+        }
+        if (changes->name != NULL) {
+            json_object_set_new(detail, "name_changed", json_true());
+        }
+        st = audit(f, caller, "agent.update", agent_id, detail, err);
+        if (st != PARLEY_OK) {
+            parley_agent_free(out);
+        }
     }
     return st;
 }
@@ -220,5 +266,18 @@ parley_status parley_facade_revoke_bot(parley_facade *f, const parley_participan
     if (st == PARLEY_OK) {
         st = parley_account_revoke_bot(&f->accounts, bot_id, err);
     }
+    if (st == PARLEY_OK) {
+        st = audit(f, caller, "bot.revoke", bot_id, NULL, err);
+    }
     return st != PARLEY_OK ? st : revoke_connections_of(f, bot_id, err);
+}
+
+parley_status parley_facade_list_audit(parley_facade *f, const parley_participant *caller,
+                                       int limit, const char *cursor, parley_audit_list *out,
+                                       char *next_cursor, size_t next_cursor_size,
+                                       parley_error *err) {
+    parley_status st = parley_authorize(caller, PARLEY_ACTION_AUDIT_READ, err);
+    return st != PARLEY_OK ? st
+                           : f->accounts.repo->ops->audit_list(f->accounts.repo, limit, cursor, out,
+                                                               next_cursor, next_cursor_size, err);
 }

@@ -31,6 +31,8 @@ void parley_facade_init(parley_facade *f, parley_repository *repo,
 void parley_facade_destroy(parley_facade *f);
 
 parley_repository *parley_facade_repository(parley_facade *f);
+/* The client address of the request about to be served (audit log). */
+void parley_facade_set_client_ip(parley_facade *f, const char *ip);
 void parley_facade_take_events(parley_facade *f, parley_event_queue *dst);
 void parley_facade_drop_events(parley_facade *f);
 
@@ -64,6 +66,11 @@ parley_status parley_facade_list_bots(parley_facade *f, const parley_participant
                                       parley_bot_list *out, parley_error *err);
 parley_status parley_facade_revoke_bot(parley_facade *f, const parley_participant *caller,
                                        const char *bot_id, parley_error *err);
+/* admin only: the security audit log, newest first */
+parley_status parley_facade_list_audit(parley_facade *f, const parley_participant *caller,
+                                       int limit, const char *cursor, parley_audit_list *out,
+                                       char *next_cursor, size_t next_cursor_size,
+                                       parley_error *err);
 /* public */
 parley_status parley_facade_register_customer(parley_facade *f, const parley_customer_input *in,
                                               parley_customer *out, bool *existing,

@@ -67,6 +67,14 @@ void parley_feedback_free(parley_feedback *f) {
     memset(f, 0, sizeof *f);
 }
 
+void parley_audit_entry_free(parley_audit_entry *e) {
+    if (e == NULL) {
+        return;
+    }
+    free(e->detail_json);
+    memset(e, 0, sizeof *e);
+}
+
 /* strdup that keeps NULL as NULL and reports failure through *ok. */
 static char *dup_or_null(const char *s, bool *ok) {
     if (s == NULL) {
@@ -133,6 +141,8 @@ static void *list_push(void **items, size_t *count, size_t *capacity, size_t ite
 
 PARLEY_DEFINE_LIST(parley_agent_list, parley_agent, parley_agent_list, parley_agent_free)
 PARLEY_DEFINE_LIST(parley_bot_list, parley_bot, parley_bot_list, parley_bot_free)
+PARLEY_DEFINE_LIST(parley_audit_list, parley_audit_entry, parley_audit_list,
+                   parley_audit_entry_free)
 PARLEY_DEFINE_LIST(parley_session_list, parley_session, parley_session_list, parley_session_free)
 PARLEY_DEFINE_LIST(parley_message_list, parley_message, parley_message_list, parley_message_free)
 PARLEY_DEFINE_LIST(parley_ticket_list, parley_ticket, parley_ticket_list, parley_ticket_free)

@@ -149,6 +149,19 @@ typedef struct parley_token {
     parley_time_ms expires_at; /* absolute lifetime end */
 } parley_token;
 
+/* One security-relevant action, as the audit log keeps it. */
+typedef struct parley_audit_entry {
+    int64_t position; /* ascending id, assigned by the store */
+    parley_time_ms at;
+    bool has_actor; /* false for anonymous actions (a failed login) */
+    parley_participant_kind actor_kind;
+    char actor_id[PARLEY_ID_SIZE];
+    char action[48]; /* "login", "login_failed", "agent.update", ... */
+    char target_id[PARLEY_ID_SIZE];
+    char ip[64];
+    char *detail_json; /* JSON object text or NULL; never secrets */
+} parley_audit_entry;
+
 /* Growable lists; items owned by the list. */
 #define PARLEY_DECLARE_LIST(name, type)                                                            \
     typedef struct name {                                                                          \
@@ -159,6 +172,7 @@ typedef struct parley_token {
 
 PARLEY_DECLARE_LIST(parley_agent_list, parley_agent);
 PARLEY_DECLARE_LIST(parley_bot_list, parley_bot);
+PARLEY_DECLARE_LIST(parley_audit_list, parley_audit_entry);
 PARLEY_DECLARE_LIST(parley_session_list, parley_session);
 PARLEY_DECLARE_LIST(parley_message_list, parley_message);
 PARLEY_DECLARE_LIST(parley_ticket_list, parley_ticket);
@@ -179,12 +193,15 @@ bool parley_message_copy(parley_message *dst, const parley_message *src);
  * caller fills the slot; the list owns it from then on. */
 parley_agent *parley_agent_list_push(parley_agent_list *list);
 parley_bot *parley_bot_list_push(parley_bot_list *list);
+parley_audit_entry *parley_audit_list_push(parley_audit_list *list);
 parley_session *parley_session_list_push(parley_session_list *list);
 parley_message *parley_message_list_push(parley_message_list *list);
 parley_ticket *parley_ticket_list_push(parley_ticket_list *list);
 
 void parley_agent_list_free(parley_agent_list *list);
 void parley_bot_list_free(parley_bot_list *list);
+void parley_audit_list_free(parley_audit_list *list);
+void parley_audit_entry_free(parley_audit_entry *e);
 void parley_session_list_free(parley_session_list *list);
 void parley_message_list_free(parley_message_list *list);
 void parley_ticket_list_free(parley_ticket_list *list);

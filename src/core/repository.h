@@ -161,6 +161,13 @@ typedef struct parley_repository_ops {
                                      parley_error *err);
     parley_status (*feedback_get_by_session)(parley_repository *repo, const char *session_id,
                                              parley_feedback *out, parley_error *err);
+
+    /* the audit log: append-only; listed newest first, cursor-paged */
+    parley_status (*audit_insert)(parley_repository *repo, const parley_audit_entry *e,
+                                  parley_error *err);
+    parley_status (*audit_list)(parley_repository *repo, int limit, const char *cursor,
+                                parley_audit_list *out, char *next_cursor_out,
+                                size_t next_cursor_size, parley_error *err);
 } parley_repository_ops;
 
 /* Every backend's handle starts with this. */

@@ -47,6 +47,7 @@ void parley_api_list_agents(parley_api_call *call, parley_facade *f);
 void parley_api_update_agent(parley_api_call *call, parley_facade *f);
 void parley_api_create_bot(parley_api_call *call, parley_facade *f);
 void parley_api_list_bots(parley_api_call *call, parley_facade *f);
+void parley_api_list_audit(parley_api_call *call, parley_facade *f);
 void parley_api_revoke_bot(parley_api_call *call, parley_facade *f);
 void parley_api_create_customer(parley_api_call *call, parley_facade *f);
 

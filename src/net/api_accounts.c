@@ -2,6 +2,7 @@
 #include <sodium.h>
 #include <string.h>
 
+#include "core/audit.h"
 #include "core/model_json.h"
 #include "net/api.h"
 #include "net/json_request.h"
@@ -163,4 +164,28 @@ void parley_api_create_customer(parley_api_call *call, parley_facade *f) {
     }
     parley_customer_free(&customer);
     json_decref(root);
+}
+
+void parley_api_list_audit(parley_api_call *call, parley_facade *f) {
+    parley_error err = {0};
+    int limit = PARLEY_API_DEFAULT_LIMIT;
+    char cursor[PARLEY_ID_SIZE * 2];
+    if (!parley_api_read_paging(call, &limit, cursor, sizeof cursor)) {
+        return;
+    }
+    parley_audit_list list = {0};
+    char next[PARLEY_ID_SIZE * 2] = "";
+    if (parley_facade_list_audit(f, call->caller, limit, cursor, &list, next, sizeof next, &err) !=
+        PARLEY_OK) {
+        parley_api_reply_error(call, &err);
+        return;
+    }
+    json_t *items = json_array();
+    for (size_t i = 0; items != NULL && i < list.count; i++) {
+        json_array_append_new(items, parley_audit_entry_to_json(&list.items[i]));
+    }
+    parley_audit_list_free(&list);
+    parley_api_reply_json(call, 200,
+                          json_pack("{s:o, s:o}", "entries", items, "next_cursor",
+                                    next[0] != '\0' ? json_string(next) : json_null()));
 }

@@ -367,6 +367,15 @@ void parley_conn_accept(parley_server *srv) {
         return;
     }
     uv_tcp_nodelay(&c->tcp, 1);
+    struct sockaddr_storage peer;
+    int peer_len = sizeof peer;
+    if (uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&peer, &peer_len) == 0) {
+        if (peer.ss_family == AF_INET6) {
+            uv_ip6_name((const struct sockaddr_in6 *)&peer, c->peer_ip, sizeof c->peer_ip);
+        } else {
+            uv_ip4_name((const struct sockaddr_in *)&peer, c->peer_ip, sizeof c->peer_ip);
+        }
+    }
     parley_http_reader_init(&c->reader, srv->config->max_header_bytes, srv->config->max_body_bytes);
     if ((int64_t)srv->conn_count > srv->config->max_connections || srv->shutting_down) {
         srv->metrics.connections_rejected++;

@@ -44,7 +44,8 @@ struct parley_conn {
     size_t in_len;
     size_t in_cap;
 
-    parley_ws *ws; /* after the upgrade */
+    parley_ws *ws;    /* after the upgrade */
+    char peer_ip[64]; /* the client's address, for limits and the audit log */
 };
 
 void parley_conn_accept(parley_server *srv);

@@ -70,6 +70,7 @@ static const route routes[] = {
     JOB(HTTP_GET, "/api/v1/tickets/{}", parley_api_get_ticket, C, true, PARLEY_ACTION_TICKET_READ),
     JOB(HTTP_PATCH, "/api/v1/tickets/{}", parley_api_update_ticket, B, true,
         PARLEY_ACTION_TICKET_UPDATE),
+    JOB(HTTP_GET, "/api/v1/audit", parley_api_list_audit, C, true, PARLEY_ACTION_AUDIT_READ),
     INLINE(HTTP_GET, "/api/v1/ws", parley_ws_handle_upgrade),
     INLINE(HTTP_GET, "/healthz", parley_api_healthz),
     INLINE(HTTP_GET, "/metrics", parley_api_metrics),
@@ -105,6 +106,7 @@ static bool match(const char *pattern, const char *path, char params[2][PARLEY_R
 
 static void api_run(parley_job *job, parley_facade *facade) {
     parley_api_call *call = (parley_api_call *)job;
+    parley_facade_set_client_ip(facade, call->conn->peer_ip);
     if (call->needs_auth) {
         parley_error err = {0};
         const char *token = parley_http_bearer_token(call->req);

@@ -2,9 +2,11 @@
 WebSocket action x every role x own/other resource, agent and bot
 management, and revocation taking effect at once."""
 
+import json
+import os
 import unittest
 
-from parley_harness import (ServerTestCase, WSClient, WSHandshakeError, login, make_agent,
+from parley_harness import (ADMIN_PASSWORD, ServerTestCase, WSClient, WSHandshakeError, login, make_agent,
                             make_customer, make_session, uniq, unique_email)
 
 ROLES = ["admin", "agent", "customer_own", "customer_other", "bot_attached", "bot_unattached",
@@ -209,6 +211,93 @@ class AccountManagementTest(ServerTestCase):
         bots = {b["id"]: b for b in admin.get("/api/v1/bots").body["bots"]}
         self.assertIs(bots[bot_id]["active"], False)
         self.assertError(admin.delete("/api/v1/bots/bot_missing"), 404, "not_found")
+
+
+class AuditLogTest(ServerTestCase):
+
+    def test_security_actions_are_audited_without_secrets(self):
+        admin = self.server.client(self.admin_token)
+        newest = admin.get("/api/v1/audit?limit=1").body["entries"]
+        before = newest[0]["id"] if newest else 0
+        agent, agent_token, email, password = make_agent(self.server, self.admin_token)
+        anon = self.server.client()
+        self.assertError(anon.post("/api/v1/auth/login", {"email": email, "password": "nope-nope"}),
+                         401, "unauthenticated")
+        typed = "my-secret-password-typed-as-email"
+        self.assertError(anon.post("/api/v1/auth/login", {"email": typed, "password": "x" * 9}),
+                         401, "unauthenticated")
+        admin = self.server.client(self.admin_token)
+        self.assertStatus(admin.patch(f"/api/v1/agents/{agent['id']}", {"role": "admin"}), 200)
+        bot = admin.post("/api/v1/bots", {"name": "audited"}).body["bot"]["id"]
+        self.assertStatus(admin.delete(f"/api/v1/bots/{bot}"), 204)
+        self.assertStatus(self.server.client(agent_token).post("/api/v1/auth/logout"), 204)
+        # a plain agent may not read it
+        _, plain_token, _, _ = make_agent(self.server, self.admin_token)
+        self.assertError(self.server.client(plain_token).get("/api/v1/audit"), 403, "forbidden")
+        r = admin.get("/api/v1/audit?limit=200")
+        self.assertStatus(r, 200)
+        entries = r.body["entries"]
+        ids = [e["id"] for e in entries]
+        self.assertEqual(ids, sorted(ids, reverse=True))  # newest first
+        by_action = {}
+        for e in entries:
+            if e["id"] > before or e["detail"].get("via") == "cli":
+                by_action.setdefault(e["action"], []).append(e)
+        failed = by_action["login_failed"]
+        self.assertIn({"target_id": agent["id"], "reason": "wrong_password"},
+                      [{"target_id": e["target_id"], "reason": e["detail"]["reason"]}
+                       for e in failed])
+        unknown = [e for e in failed if e["detail"]["reason"] == "unknown_account"]
+        self.assertEqual(len(unknown), 1)
+        self.assertIsNone(unknown[0]["target_id"])
+        self.assertIsNone(unknown[0]["actor"])
+        self.assertEqual(unknown[0]["ip"], "127.0.0.1")
+        self.assertNotIn(typed, json.dumps(r.body))
+        self.assertIn(agent["id"], [e["target_id"] for e in by_action["login"]])
+        update = [e for e in by_action["agent.update"] if e["target_id"] == agent["id"]][0]
+        self.assertEqual(update["detail"], {"role": "admin"})
+        self.assertEqual(update["actor"]["type"], "agent")
+        self.assertEqual([e["target_id"] for e in by_action["bot.create"]], [bot])
+        self.assertEqual([e["target_id"] for e in by_action["bot.revoke"]], [bot])
+        self.assertIn(agent["id"], [e["target_id"] for e in by_action["logout"]])
+        cli = [e for e in by_action["agent.create"] if e["detail"].get("via") == "cli"]
+        self.assertEqual(len(cli), 1)
+        # paging walks the whole log without repeats or gaps
+        seen, cursor = [], None
+        while True:
+            query = "/api/v1/audit?limit=3" + (f"&cursor={cursor}" if cursor else "")
+            page = admin.get(query).body
+            seen += [e["id"] for e in page["entries"]]
+            cursor = page["next_cursor"]
+            if cursor is None:
+                break
+        self.assertEqual(len(seen), len(set(seen)))
+        self.assertEqual(seen[:len(ids)], ids)
+
+    def test_no_secret_is_stored_in_the_clear(self):
+        """After a run, no password, token or mistyped secret appears anywhere
+        in the data directory (database, WAL, anything else)."""
+        agent, agent_token, email, password = make_agent(self.server, self.admin_token,
+                                                         password="Unique-Agent-Passw0rd")
+        _, customer_token = make_customer(self.server)
+        bot_token = self.server.client(self.admin_token).post("/api/v1/bots",
+                                                              {"name": "b"}).body["token"]
+        typed = "Typed-Into-Email-Field-9"
+        self.server.client().post("/api/v1/auth/login", {"email": typed, "password": "whatever1"})
+        secrets = [password, agent_token, customer_token, bot_token, self.admin_token, typed,
+                   ADMIN_PASSWORD]
+        self.server.stop()  # flush everything the server holds to disk
+        self.addCleanup(self.server.start)
+        found, scanned = [], 0
+        for root, _, files in os.walk(self.server.data_dir):
+            for name in files:
+                with open(os.path.join(root, name), "rb") as f:
+                    blob = f.read()
+                scanned += len(blob)
+                found += [f"{secret[:6]}... in {name}" for secret in secrets
+                          if secret.encode() in blob]
+        self.assertGreater(scanned, 0)
+        self.assertEqual(found, [])
 
 
 SHOP = "https://shop.example.com"
