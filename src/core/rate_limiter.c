@@ -80,8 +80,7 @@ static size_t make_stored_key(const char *key, unsigned char out[STORED_KEY_SIZE
         return 1 + len;
     }
     out[0] = KEY_TAG_DIGEST;
-    crypto_generichash(out + 1, crypto_generichash_BYTES, (const unsigned char *)key, len, NULL,
-                       0);
+    crypto_generichash(out + 1, crypto_generichash_BYTES, (const unsigned char *)key, len, NULL, 0);
     return 1 + crypto_generichash_BYTES;
 }
 
