@@ -148,6 +148,7 @@ static int serve(int argc, char **argv) {
         uv_loop_close(&loop);
         parley_hub_free(&srv.hub);
         parley_origin_policy_free(&srv.origins);
+        parley_limits_free(&srv.limits);
         parley_config_free(&cfg);
         return 1;
     }

@@ -108,6 +108,25 @@ parley_status parley_account_login(parley_account_service *svc, const char *emai
         return parley_error_set(err, PARLEY_E_INVALID, "validation_failed",
                                 "email and password are required");
     }
+    /* Throttle guessing per account (whatever the e-mail, existing or not,
+     * so the answer reveals nothing) and per client address. */
+    char account_key[PARLEY_RATE_LIMIT_KEY_MAX + 1];
+    size_t i = 0;
+    for (; email[i] != '\0' && i < sizeof account_key - 1; i++) {
+        account_key[i] = (char)((email[i] >= 'A' && email[i] <= 'Z') ? email[i] + 32 : email[i]);
+    }
+    account_key[i] = '\0';
+    if (svc->limits != NULL) {
+        parley_status limited =
+            parley_limits_take(svc->limits->logins_by_ip, svc->client_ip, "login attempts", err);
+        if (limited == PARLEY_OK) {
+            limited = parley_limits_take(svc->limits->logins_by_account, account_key,
+                                         "login attempts for this account", err);
+        }
+        if (limited != PARLEY_OK) {
+            return limited;
+        }
+    }
     parley_agent agent = {0};
     char *stored_hash = NULL;
     parley_error lookup_err = {0};
@@ -136,6 +155,9 @@ parley_status parley_account_login(parley_account_service *svc, const char *emai
                                   json_pack("{s:s}", "reason", reason), &ignored);
         parley_agent_free(&agent);
         return parley_error_set(err, PARLEY_E_UNAUTHENTICATED, "unauthenticated", failure);
+    }
+    if (svc->limits != NULL) {
+        parley_rate_limiter_reset(svc->limits->logins_by_account, account_key);
     }
     st = issue_token(svc, PARLEY_PARTICIPANT_AGENT, agent.id, token_out, err);
     if (st == PARLEY_OK) {
@@ -281,6 +303,11 @@ parley_status parley_account_register_customer(parley_account_service *svc,
         (st = check_email(in->email, false, err)) != PARLEY_OK ||
         (st = parley_check_text("identifier", in->identifier, false, 1, 200, err)) != PARLEY_OK ||
         (st = parley_check_text("language", in->language, false, 2, 35, err)) != PARLEY_OK) {
+        return st;
+    }
+    if (svc->limits != NULL &&
+        (st = parley_limits_take(svc->limits->customers_by_ip, svc->client_ip, "new customers",
+                                 err)) != PARLEY_OK) {
         return st;
     }
     const char *secret = svc->config->site_secret;

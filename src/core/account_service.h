@@ -11,13 +11,15 @@
 
 #include "core/config.h"
 #include "core/ids.h"
+#include "core/limits.h"
 #include "core/participant.h"
 #include "core/repository.h"
 
 typedef struct parley_account_service {
     parley_repository *repo;
     const parley_config *config;
-    char client_ip[64]; /* of the request being served, for the audit log */
+    char client_ip[64];          /* of the request being served: audit log, limits */
+    const parley_limits *limits; /* may be NULL: no limits */
 } parley_account_service;
 
 /* Absent optional fields are NULL. */

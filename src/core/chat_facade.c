@@ -7,8 +7,11 @@
 #include <string.h>
 
 void parley_facade_init(parley_facade *f, parley_repository *repo,
-                        const parley_strategy_registry *strategies, const parley_config *config) {
+                        const parley_strategy_registry *strategies, const parley_config *config,
+                        const parley_limits *limits) {
     memset(f, 0, sizeof *f);
+    f->accounts.limits = limits;
+    f->chat.limits = limits;
     f->accounts.repo = repo;
     f->accounts.config = config;
     f->chat.repo = repo;

@@ -24,8 +24,10 @@ typedef struct parley_facade {
     parley_chat_service chat;
 } parley_facade;
 
+/* limits may be NULL (no rate limits, e.g. in unit tests). */
 void parley_facade_init(parley_facade *f, parley_repository *repo,
-                        const parley_strategy_registry *strategies, const parley_config *config);
+                        const parley_strategy_registry *strategies, const parley_config *config,
+                        const parley_limits *limits);
 
 /* Drops pending events and forgets the repository (the caller closes it). */
 void parley_facade_destroy(parley_facade *f);

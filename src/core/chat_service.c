@@ -347,6 +347,13 @@ parley_status parley_chat_send(parley_chat_service *svc, const parley_participan
         parley_session_free(&session);
         return st;
     }
+    /* a retry of a stored message is free; a new one spends the sender's allowance */
+    if (svc->limits != NULL &&
+        (st = parley_limits_take(svc->limits->messages_by_participant, caller->id, "messages",
+                                 err)) != PARLEY_OK) {
+        parley_session_free(&session);
+        return st;
+    }
     if (session.status == PARLEY_SESSION_CLOSED) {
         parley_session_free(&session);
         return parley_error_set(err, PARLEY_E_CONFLICT, "conflict", "the session is closed");

@@ -17,6 +17,7 @@
 
 #include "core/config.h"
 #include "core/event.h"
+#include "core/limits.h"
 #include "core/participant.h"
 #include "core/repository.h"
 #include "core/strategy.h"
@@ -25,7 +26,8 @@ typedef struct parley_chat_service {
     parley_repository *repo;
     const parley_strategy_registry *strategies;
     const parley_config *config;
-    parley_event_queue events; /* emitted by the current unit of work */
+    parley_event_queue events;   /* emitted by the current unit of work */
+    const parley_limits *limits; /* may be NULL: no limits */
 } parley_chat_service;
 
 typedef struct parley_message_input {

@@ -47,6 +47,10 @@ typedef struct parley_config {
     int64_t token_idle_timeout_s;
     int64_t token_lifetime_s;
     int64_t password_memlimit_kib;
+    int64_t limit_customers_per_minute;   /* per client IP; 0 = off */
+    int64_t limit_connections_per_minute; /* per client IP; 0 = off */
+    int64_t limit_messages_per_minute;    /* per participant; 0 = off */
+    int64_t limit_logins_per_minute;      /* per account (5x per IP); 0 = off */
 } parley_config;
 
 /* Fills cfg with the defaults. */

@@ -331,9 +331,10 @@ void parley_conn_upgraded(parley_conn *c, parley_ws *ws) {
     parley_conn_resume_reading(c);
 }
 
-static void reject_over_capacity(parley_conn *c) {
+/* Answers a connection that may not be served and closes it. */
+static void reject_connection(parley_conn *c, const parley_error *err) {
     parley_http_response res = {0};
-    parley_http_response_error_code(&res, 503, "unavailable", "too many connections");
+    parley_http_response_error(&res, err);
     res.close = true;
     char *wire = NULL;
     size_t wire_len = 0;
@@ -377,9 +378,16 @@ void parley_conn_accept(parley_server *srv) {
         }
     }
     parley_http_reader_init(&c->reader, srv->config->max_header_bytes, srv->config->max_body_bytes);
+    parley_error err = {0};
     if ((int64_t)srv->conn_count > srv->config->max_connections || srv->shutting_down) {
+        parley_error_set(&err, PARLEY_E_UNAVAILABLE, "unavailable", "too many connections");
+    } else {
+        (void)parley_limits_take(srv->limits.connections_by_ip, c->peer_ip, "new connections",
+                                 &err);
+    }
+    if (err.status != PARLEY_OK) {
         srv->metrics.connections_rejected++;
-        reject_over_capacity(c);
+        reject_connection(c, &err);
         return;
     }
     srv->metrics.connections_accepted++;

@@ -253,7 +253,8 @@ parley_status parley_executor_start(uv_loop_t *loop, const parley_executor_optio
             free(ex);
             return st;
         }
-        parley_facade_init(&w->facade, w->repo, options->strategies, options->config);
+        parley_facade_init(&w->facade, w->repo, options->strategies, options->config,
+                           options->limits);
     }
     uv_async_init(loop, &ex->wakeup, on_wakeup);
     ex->wakeup.data = ex;

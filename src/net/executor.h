@@ -61,6 +61,7 @@ typedef struct parley_executor_options {
     int batch_max;
     const parley_strategy_registry *strategies;
     const parley_config *config;
+    const parley_limits *limits;
     parley_publish_fn publish;
     void *publish_ctx;
 } parley_executor_options;

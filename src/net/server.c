@@ -116,6 +116,9 @@ parley_status parley_server_start(parley_server *srv, uv_loop_t *loop, const par
         return parley_error_set(err, st, "invalid_config", "--default-strategies: %s", reason);
     }
     st = parley_origin_policy_init(&srv->origins, cfg->allowed_origins, err);
+    if (st == PARLEY_OK) {
+        st = parley_limits_init(&srv->limits, cfg, err);
+    }
     if (st != PARLEY_OK) {
         return st;
     }
@@ -162,6 +165,7 @@ parley_status parley_server_start(parley_server *srv, uv_loop_t *loop, const par
         .batch_max = (int)cfg->batch_max,
         .strategies = strategies,
         .config = cfg,
+        .limits = &srv->limits,
         .publish = publish,
         .publish_ctx = srv,
     };
@@ -198,6 +202,7 @@ parley_status parley_server_start(parley_server *srv, uv_loop_t *loop, const par
 
 void parley_server_free(parley_server *srv) {
     parley_origin_policy_free(&srv->origins);
+    parley_limits_free(&srv->limits);
     parley_executor_free(srv->executor);
     srv->executor = NULL;
     parley_hub_free(&srv->hub);

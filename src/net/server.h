@@ -14,6 +14,7 @@
 #include <uv.h>
 
 #include "core/config.h"
+#include "core/limits.h"
 #include "core/strategy.h"
 #include "net/executor.h"
 #include "net/hub.h"
@@ -34,6 +35,7 @@ typedef struct parley_server {
     parley_hub hub;
     parley_metrics metrics;
     parley_origin_policy origins;
+    parley_limits limits;
     parley_conn *conns;              /* every open connection (intrusive list) */
     struct parley_ws *ws_flush_list; /* WebSockets with frames to write */
     uv_check_t flush_check;          /* writes them after I/O callbacks ... */

@@ -141,6 +141,10 @@ static void send_error(parley_ws *ws, const parley_error *err, const char *clien
     if (frame != NULL && session_id != NULL) {
         json_object_set_new(frame, "session_id", json_string(session_id));
     }
+    if (frame != NULL && err->status == PARLEY_E_RATE_LIMITED) {
+        json_object_set_new(json_object_get(frame, "error"), "retry_after",
+                            json_integer(err->retry_after_seconds));
+    }
     send_json(ws, frame);
 }
 

@@ -42,6 +42,10 @@ ID_RE = re.compile(r"^(cus|agt|bot|ses|msg|tkt|fbk)_[A-Za-z0-9]{26}$")
 TIME_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
 
 
+NO_RATE_LIMITS = ["--limit-customers-per-minute", "0", "--limit-connections-per-minute", "0",
+                  "--limit-messages-per-minute", "0", "--limit-logins-per-minute", "0"]
+
+
 def T(seconds):
     """A deadline in seconds, scaled for slow runs (valgrind)."""
     return seconds * TIMEOUT_SCALE
@@ -123,6 +127,11 @@ class ParleyServer:
         if self.pass_data_dir:
             argv += ["--data-dir", self.data_dir]
         argv += ["--password-memlimit-kib", PASSWORD_MEMLIMIT_KIB]
+        # Tests drive many customers, connections and messages from one
+        # address, far beyond what the rate limits allow a real client; the
+        # limits are off here unless a test sets them (its extra_args come
+        # later and win), and test_rate_limits.py checks them on purpose.
+        argv += NO_RATE_LIMITS
         return argv + self.extra_args
 
     def _env(self):

@@ -100,7 +100,7 @@ static int setup(void **state) {
     assert_int_equal(parley_sqlite_migrate(fx->db, &err), PARLEY_OK);
     parley_sqlite_options options = {.durable = false, .busy_timeout_ms = 1000};
     assert_int_equal(parley_sqlite_repository_open(fx->db, &options, &fx->repo, &err), PARLEY_OK);
-    parley_facade_init(&fx->facade, fx->repo, &fx->registry, &fx->config);
+    parley_facade_init(&fx->facade, fx->repo, &fx->registry, &fx->config, NULL);
 
     parley_agent admin = {0};
     parley_agent_input in = {
