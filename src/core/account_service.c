@@ -254,9 +254,14 @@ parley_status parley_account_authenticate(parley_account_service *svc, const cha
         return st;
     }
     snprintf((*out)->token_hash, sizeof(*out)->token_hash, "%s", hash);
-    /* Idle time is tracked at minute resolution: writing on every request
-     * would turn every read into a write. A failed touch is not fatal. */
-    if (now - stored.last_used_at > 60 * 1000) {
+    /* Idle time is tracked coarsely (a minute, or a quarter of the idle
+     * timeout when that is shorter): writing on every request would turn
+     * every read into a write. A failed touch is not fatal. */
+    int64_t granularity_ms = svc->config->token_idle_timeout_s * 1000 / 4;
+    if (granularity_ms > 60 * 1000) {
+        granularity_ms = 60 * 1000;
+    }
+    if (now - stored.last_used_at > granularity_ms) {
         parley_error ignored = {0};
         (void)svc->repo->ops->token_touch(svc->repo, hash, now, &ignored);
     }

@@ -106,6 +106,11 @@ parley_status parley_chat_initiate(parley_chat_service *svc, const parley_partic
                                    const char *topic, const char *strategies_json,
                                    parley_session *out, parley_error *err) {
     parley_status st = parley_authorize(caller, PARLEY_ACTION_SESSION_CREATE, err);
+    if (st == PARLEY_OK && svc->config->require_verified_customers &&
+        !((const parley_customer_participant *)caller)->customer.verified) {
+        st = parley_error_set(err, PARLEY_E_FORBIDDEN, "verification_required",
+                              "this site requires a verified identity to start a chat");
+    }
     if (st == PARLEY_OK) {
         st = parley_check_text("topic", topic, true, 1, TOPIC_MAX_CHARS, err);
     }

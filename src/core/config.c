@@ -71,9 +71,12 @@ static const option_spec options[] = {
         "database reader threads (one more thread does all writes, in batches)"),
     INT(batch_max, "--batch-max", "PARLEY_BATCH_MAX", 256, 1, 100000,
         "write requests committed together in one transaction at most"),
-    INT(token_idle_timeout_s, "--token-idle-timeout-s", "PARLEY_TOKEN_IDLE_TIMEOUT_S", 604800, 60,
+    INT(require_verified_customers, "--require-verified-customers",
+        "PARLEY_REQUIRE_VERIFIED_CUSTOMERS", 0, 0, 1,
+        "1: only customers with a verified identity (needs --site-secret) may start sessions"),
+    INT(token_idle_timeout_s, "--token-idle-timeout-s", "PARLEY_TOKEN_IDLE_TIMEOUT_S", 604800, 1,
         31536000, "a token unused this long stops working"),
-    INT(token_lifetime_s, "--token-lifetime-s", "PARLEY_TOKEN_LIFETIME_S", 2592000, 60, 315360000,
+    INT(token_lifetime_s, "--token-lifetime-s", "PARLEY_TOKEN_LIFETIME_S", 2592000, 1, 315360000,
         "a token stops working this long after it was issued"),
     INT(limit_customers_per_minute, "--limit-customers-per-minute",
         "PARLEY_LIMIT_CUSTOMERS_PER_MINUTE", 20, 0, 1000000,
@@ -186,6 +189,11 @@ static parley_status validate(const parley_config *cfg, parley_error *err) {
                                         header_flags[i]);
             }
         }
+    }
+    if (cfg->require_verified_customers &&
+        (cfg->site_secret == NULL || cfg->site_secret[0] == '\0')) {
+        return parley_error_set(err, PARLEY_E_INVALID, "invalid_config",
+                                "--require-verified-customers needs --site-secret");
     }
     if (cfg->frame_ancestors[0] == '\0') {
         return parley_error_set(err, PARLEY_E_INVALID, "invalid_config",

@@ -44,6 +44,7 @@ typedef struct parley_config {
     int64_t shutdown_timeout_ms;
     int64_t worker_threads;
     int64_t batch_max;
+    int64_t require_verified_customers; /* 1: only verified customers start sessions */
     int64_t token_idle_timeout_s;
     int64_t token_lifetime_s;
     int64_t password_memlimit_kib;

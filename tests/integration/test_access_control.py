@@ -378,7 +378,8 @@ class DefaultOriginPolicyTest(ServerTestCase):
         import subprocess
         import tempfile
         from parley_harness import parleyd_path, wrapper_argv, T
-        for args in (["--allowed-origins", "javascript:alert(1)"],
+        for args in (["--require-verified-customers", "1"],
+                     ["--allowed-origins", "javascript:alert(1)"],
                      ["--allowed-origins", "https://a.example/path"],
                      ["--frame-ancestors", "'self'; script-src *"]):
             with tempfile.TemporaryDirectory() as d:
@@ -387,6 +388,60 @@ class DefaultOriginPolicyTest(ServerTestCase):
                                       capture_output=True, text=True, timeout=T(60))
                 self.assertNotEqual(proc.returncode, 0, args)
                 self.assertIn(args[0], proc.stderr)
+
+
+class EnforcedIdentityTest(ServerTestCase):
+    """--require-verified-customers: only verified customers start chats."""
+
+    SECRET = "enforced-site-secret"
+    server_args = ["--site-secret", SECRET, "--require-verified-customers", "1"]
+
+    def test_unverified_customers_cannot_start_sessions(self):
+        import hashlib
+        import hmac
+        _, anon_token = make_customer(self.server)
+        r = self.server.client(anon_token).post("/api/v1/sessions", {"topic": "hi"})
+        self.assertError(r, 403, "verification_required")
+        ident = uniq("user-")
+        sig = hmac.new(self.SECRET.encode(), ident.encode(), hashlib.sha256).hexdigest()
+        r = self.server.client().post("/api/v1/customers", {"name": "V", "identifier": ident,
+                                                            "identifier_hash": sig})
+        self.assertStatus(r, 201)
+        self.assertIs(r.body["customer"]["verified"], True)
+        r = self.server.client(r.body["token"]).post("/api/v1/sessions", {"topic": "hi"})
+        self.assertStatus(r, 201)
+
+
+class TokenLifetimeTest(ServerTestCase):
+    """Tokens end after their absolute lifetime however much they are used,
+    and after the idle timeout when unused."""
+
+    server_args = ["--token-lifetime-s", "4", "--token-idle-timeout-s", "2"]
+
+    def test_idle_timeout_and_lifetime(self):
+        import time
+        _, tok = make_customer(self.server)
+        c = self.server.client(tok)
+        issued = time.monotonic()
+        # kept alive by use past the idle timeout...
+        while time.monotonic() - issued < 2.6:
+            self.assertStatus(c.get("/api/v1/me"), 200)
+            time.sleep(0.3)
+        # ...but not past the absolute lifetime
+        while time.monotonic() - issued < 4.5:
+            r = c.get("/api/v1/me")
+            if r.status == 401:
+                break
+            time.sleep(0.3)
+        self.assertError(c.get("/api/v1/me"), 401, "unauthenticated")
+        self.assertGreaterEqual(time.monotonic() - issued, 3.5)
+        # an unused token ends after the idle timeout
+        _, idle = make_customer(self.server)
+        self.assertStatus(self.server.client(idle).get("/api/v1/me"), 200)
+        time.sleep(2.4)
+        r = self.server.client(idle).get("/api/v1/me")
+        self.assertError(r, 401, "unauthenticated")
+        self.assertIn("expired", r.body["error"]["message"])
 
 
 if __name__ == "__main__":
