@@ -165,6 +165,7 @@ typedef struct catchup_job {
 
 static void catchup_run(parley_job *job, parley_facade *facade) {
     catchup_job *cj = (catchup_job *)job;
+    parley_facade_set_client_ip(facade, cj->ws->conn->peer_ip);
     parley_message_list list = {0};
     parley_message_range range = {
         .after_seq = cj->after_seq, .before_seq = 0, .limit = HISTORY_PAGE};
@@ -318,6 +319,7 @@ typedef struct send_job {
 
 static void send_run(parley_job *job, parley_facade *facade) {
     send_job *sj = (send_job *)job;
+    parley_facade_set_client_ip(facade, sj->ws->conn->peer_ip);
     parley_message m = {0};
     bool duplicate = false;
     job->status = parley_facade_send_message(facade, sj->ws->caller, sj->session_id, &sj->input, &m,
@@ -621,6 +623,7 @@ typedef struct upgrade_job {
 
 static void upgrade_run(parley_job *job, parley_facade *facade) {
     upgrade_job *uj = (upgrade_job *)job;
+    parley_facade_set_client_ip(facade, uj->conn->peer_ip);
     job->status = parley_facade_authenticate(facade, uj->token, &uj->caller, &uj->err);
 }
 
