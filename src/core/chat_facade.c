@@ -166,7 +166,20 @@ parley_status parley_facade_assign_agent(parley_facade *f, const parley_particip
 parley_status parley_facade_attach_bot(parley_facade *f, const parley_participant *caller,
                                        const char *session_id, const char *bot_id,
                                        parley_session *out, parley_error *err) {
-    return parley_chat_attach_bot(&f->chat, caller, session_id, bot_id, out, err);
+    parley_session before = {0};
+    parley_status st = parley_chat_get_session(&f->chat, caller, session_id, &before, err);
+    if (st == PARLEY_OK) {
+        st = parley_chat_attach_bot(&f->chat, caller, session_id, bot_id, out, err);
+    }
+    /* A bot that lost the session loses it at once, live subscription
+     * included: its sockets close and it may come back only to sessions it
+     * is still attached to. */
+    if (st == PARLEY_OK && before.bot_id[0] != '\0' && strcmp(before.bot_id, out->bot_id) != 0 &&
+        (st = revoke_connections_of(f, before.bot_id, err)) != PARLEY_OK) {
+        parley_session_free(out);
+    }
+    parley_session_free(&before);
+    return st;
 }
 
 parley_status parley_facade_close_session(parley_facade *f, const parley_participant *caller,

@@ -319,8 +319,15 @@ class AuthAgentsTest(ServerTestCase):
         self.assertEqual(r.body["sender"], {"type": "bot", "id": bot_id})
         self.assertError(self.http.get(f"/api/v1/sessions/{other}", token=bot_token), 404,
                          "not_found")
+        # a live subscription of the bot ends with the attachment
+        ws = self.server.ws(token=bot_token)
+        self.addCleanup(ws.close)
+        ws.send_json({"type": "subscribe", "session_id": sid, "after_seq": 0})
+        self.assertEqual(ws.recv_json(type="subscribed")["session_id"], sid)
         # detached again: gone
         r = self.http.post(f"/api/v1/sessions/{sid}/bot", {"bot_id": None}, token=self.agent_token)
+        ws.wait_closed(timeout=10)
+        self.assertEqual(ws.close_code, 1008)
         self.assertStatus(r, 200)
         self.assertIsNone(r.body["bot_id"])
         self.assertError(self.http.get(f"/api/v1/sessions/{sid}", token=bot_token), 404,
