@@ -8,6 +8,8 @@ PACKAGES=(
   libuv1-dev libhttp-parser-dev libwslay-dev libjansson-dev
   libsqlite3-dev libsodium-dev libcmocka-dev
   libssl-dev uthash-dev
+  libutf8proc-dev libexttextcat-dev libcurl4-openssl-dev
+  apertium apertium-eng-spa apertium-fr-es apertium-es-pt apertium-spa-cat apertium-eng-cat
   python3 valgrind
   chromium fonts-liberation
 )

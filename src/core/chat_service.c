@@ -309,7 +309,7 @@ static parley_status apply_strategies(parley_chat_service *svc, const parley_par
         return nomem(err);
     }
     parley_strategy_context ctx = {
-        .message = draft, .meta = meta, .session = session, .sender = caller};
+        .message = draft, .meta = meta, .session = session, .sender = caller, .repo = svc->repo};
     parley_strategy_result result = parley_strategy_chain_run(chain, &ctx, err);
     parley_strategy_chain_free(chain);
     if (result == PARLEY_STRATEGY_REJECT) {

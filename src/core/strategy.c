@@ -2,13 +2,40 @@
 
 #include <string.h>
 
-bool parley_strategy_register(parley_strategy_registry *registry, const parley_strategy_ops *ops) {
+bool parley_strategy_register(parley_strategy_registry *registry, const parley_strategy_ops *ops,
+                              void *shared) {
     if (registry->count == PARLEY_STRATEGY_REGISTRY_MAX ||
         parley_strategy_find(registry, ops->name) != NULL) {
         return false;
     }
+    registry->shared[registry->count] = shared;
     registry->ops[registry->count++] = ops;
     return true;
+}
+
+static void *shared_of(const parley_strategy_registry *registry, const parley_strategy_ops *ops) {
+    for (size_t i = 0; i < registry->count; i++) {
+        if (registry->ops[i] == ops) {
+            return registry->shared[i];
+        }
+    }
+    return NULL;
+}
+
+json_t *parley_strategy_registry_describe(const parley_strategy_registry *registry) {
+    json_t *list = json_array();
+    for (size_t i = 0; list != NULL && i < registry->count; i++) {
+        const parley_strategy_ops *ops = registry->ops[i];
+        json_t *entry = json_pack("{s:s, s:s, s:s}", "name", ops->name, "version", ops->version,
+                                  "description", ops->description);
+        json_t *extra = ops->describe != NULL ? ops->describe(registry->shared[i]) : NULL;
+        if (entry != NULL && json_is_object(extra)) {
+            json_object_update_missing(entry, extra);
+        }
+        json_decref(extra);
+        json_array_append_new(list, entry);
+    }
+    return list;
 }
 
 const parley_strategy_ops *parley_strategy_find(const parley_strategy_registry *registry,
@@ -53,7 +80,7 @@ parley_status parley_strategy_chain_build(const parley_strategy_registry *regist
             break;
         }
         parley_strategy *instance = NULL;
-        status = ops->create(entry, &instance, err);
+        status = ops->create(entry, shared_of(registry, ops), &instance, err);
         if (status != PARLEY_OK) {
             break;
         }

@@ -33,24 +33,33 @@ typedef enum parley_strategy_result {
 
 /* What a strategy may look at and change. message->content may be replaced
  * (free the old, store a malloc'd new one); meta is a JSON object whose keys
- * are merged into the stored message. */
+ * are merged into the stored message. repo is the running worker's
+ * repository, inside the message's transaction (may be NULL in tests). */
+typedef struct parley_repository parley_repository;
 typedef struct parley_strategy_context {
     parley_message *message;
     json_t *meta;
     const parley_session *session;
     const parley_participant *sender;
+    parley_repository *repo;
 } parley_strategy_context;
 
 typedef struct parley_strategy_ops {
     const char *name;        /* as named in a session's strategies list */
     const char *version;     /* recorded on every message it touches */
     const char *description; /* for GET /api/v1/strategies */
-    /* config is the session's entry ({"name": ..., options...}). */
-    parley_status (*create)(const json_t *config, parley_strategy **out, parley_error *err);
+    /* config is the session's entry ({"name": ..., options...}); shared is
+     * what was given at registration (models, word lists, pools), owned by
+     * whoever registered it and alive for the server's lifetime. */
+    parley_status (*create)(const json_t *config, void *shared, parley_strategy **out,
+                            parley_error *err);
     /* On REJECT, fill err (status PARLEY_E_REJECTED or PARLEY_E_RATE_LIMITED). */
     parley_strategy_result (*process)(parley_strategy *self, parley_strategy_context *ctx,
                                       parley_error *err);
     void (*destroy)(parley_strategy *self);
+    /* Optional: options and extras for GET /api/v1/strategies (e.g. the
+     * installed language pairs); a new reference or NULL. */
+    json_t *(*describe)(void *shared);
 } parley_strategy_ops;
 
 /* Every strategy instance starts with this. */
@@ -62,11 +71,17 @@ struct parley_strategy {
 #define PARLEY_STRATEGY_REGISTRY_MAX 32
 typedef struct parley_strategy_registry {
     const parley_strategy_ops *ops[PARLEY_STRATEGY_REGISTRY_MAX];
+    void *shared[PARLEY_STRATEGY_REGISTRY_MAX];
     size_t count;
 } parley_strategy_registry;
 
-/* Adds ops; false when full or the name is taken. */
-bool parley_strategy_register(parley_strategy_registry *registry, const parley_strategy_ops *ops);
+/* Adds ops with its shared state (may be NULL); false when full or the
+ * name is taken. */
+bool parley_strategy_register(parley_strategy_registry *registry, const parley_strategy_ops *ops,
+                              void *shared);
+
+/* The registered strategies as [{name, version, description, ...describe}]. */
+json_t *parley_strategy_registry_describe(const parley_strategy_registry *registry);
 const parley_strategy_ops *parley_strategy_find(const parley_strategy_registry *registry,
                                                 const char *name);
 

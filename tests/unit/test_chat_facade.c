@@ -18,7 +18,9 @@
 
 /* "shout": upper-cases the content; "refuse": rejects messages containing
  * "buy now" with code spam_detected. */
-static parley_status simple_create(const json_t *config, parley_strategy **out, parley_error *err) {
+static parley_status simple_create(const json_t *config, void *shared, parley_strategy **out,
+                                   parley_error *err) {
+    (void)shared;
     (void)config;
     (void)err;
     *out = calloc(1, sizeof(parley_strategy));
@@ -50,10 +52,18 @@ static parley_strategy_result refuse(parley_strategy *self, parley_strategy_cont
     return PARLEY_STRATEGY_PASS;
 }
 
-static const parley_strategy_ops shout_ops = {"shout",       "1",   "test",
-                                              simple_create, shout, simple_destroy};
-static const parley_strategy_ops refuse_ops = {"refuse",      "1",    "test",
-                                               simple_create, refuse, simple_destroy};
+static const parley_strategy_ops shout_ops = {.name = "shout",
+                                              .version = "1",
+                                              .description = "test",
+                                              .create = simple_create,
+                                              .process = shout,
+                                              .destroy = simple_destroy};
+static const parley_strategy_ops refuse_ops = {.name = "refuse",
+                                               .version = "1",
+                                               .description = "test",
+                                               .create = simple_create,
+                                               .process = refuse,
+                                               .destroy = simple_destroy};
 
 typedef struct fixture {
     char dir[64];
@@ -94,8 +104,8 @@ static int setup(void **state) {
     snprintf(fx->db, sizeof fx->db, "%s/parley.db", fx->dir);
     parley_config_defaults(&fx->config);
     fx->config.password_memlimit_kib = 19456;
-    assert_true(parley_strategy_register(&fx->registry, &shout_ops));
-    assert_true(parley_strategy_register(&fx->registry, &refuse_ops));
+    assert_true(parley_strategy_register(&fx->registry, &shout_ops, NULL));
+    assert_true(parley_strategy_register(&fx->registry, &refuse_ops, NULL));
     parley_error err = {0};
     assert_int_equal(parley_sqlite_migrate(fx->db, &err), PARLEY_OK);
     parley_sqlite_options options = {.durable = false, .busy_timeout_ms = 1000};

@@ -16,7 +16,9 @@ typedef struct append_strategy {
     char suffix[32];
 } append_strategy;
 
-static parley_status append_create(const json_t *config, parley_strategy **out, parley_error *err) {
+static parley_status append_create(const json_t *config, void *shared, parley_strategy **out,
+                                   parley_error *err) {
+    (void)shared;
     const char *suffix = json_string_value(json_object_get(config, "suffix"));
     if (suffix == NULL || strlen(suffix) >= 32) {
         return parley_error_set(err, PARLEY_E_INVALID, "validation_failed",
@@ -53,7 +55,9 @@ static const parley_strategy_ops append_ops = {.name = "append",
                                                .destroy = plain_destroy};
 
 /* "block": rejects messages containing "forbidden". */
-static parley_status block_create(const json_t *config, parley_strategy **out, parley_error *err) {
+static parley_status block_create(const json_t *config, void *shared, parley_strategy **out,
+                                  parley_error *err) {
+    (void)shared;
     (void)config;
     (void)err;
     *out = calloc(1, sizeof(parley_strategy));
@@ -85,8 +89,8 @@ static parley_strategy_registry registry;
 static int setup(void **state) {
     (void)state;
     memset(&registry, 0, sizeof registry);
-    assert_true(parley_strategy_register(&registry, &append_ops));
-    assert_true(parley_strategy_register(&registry, &block_ops));
+    assert_true(parley_strategy_register(&registry, &append_ops, NULL));
+    assert_true(parley_strategy_register(&registry, &block_ops, NULL));
     block_calls = 0;
     return 0;
 }
@@ -108,7 +112,7 @@ static parley_strategy_result run(const char *chain_json, const char *content, c
 
 static void test_registry_refuses_duplicates(void **state) {
     (void)state;
-    assert_false(parley_strategy_register(&registry, &append_ops));
+    assert_false(parley_strategy_register(&registry, &append_ops, NULL));
     assert_ptr_equal(parley_strategy_find(&registry, "block"), &block_ops);
     assert_null(parley_strategy_find(&registry, "spam"));
 }
