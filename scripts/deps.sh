@@ -36,14 +36,16 @@ if [ ${#missing[@]} -gt 0 ]; then
   $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-# npm packages of the browser tests (playwright-core drives Debian's chromium;
-# it never downloads a browser of its own).
+# npm packages: the browser tests' playwright-core (it drives Debian's
+# chromium and never downloads a browser) and the data the strategies are
+# built from (word lists, labelled corpora). Every folder with a lockfile.
 here=$(cd "$(dirname "$0")/.." && pwd)
-web_tests="$here/tests/web"
-if [ -f "$web_tests/package-lock.json" ]; then
-  if [ ! -f "$web_tests/node_modules/.package-lock.json" ] ||
-     [ "$web_tests/package-lock.json" -nt "$web_tests/node_modules/.package-lock.json" ]; then
-    echo "deps: npm ci in tests/web"
-    (cd "$web_tests" && npm ci --no-audit --no-fund --loglevel=error)
+for lock in "$here"/tests/web/package-lock.json "$here"/data/*/package-lock.json; do
+  [ -f "$lock" ] || continue
+  dir=$(dirname "$lock")
+  if [ ! -f "$dir/node_modules/.package-lock.json" ] ||
+     [ "$lock" -nt "$dir/node_modules/.package-lock.json" ]; then
+    echo "deps: npm ci in ${dir#$here/}"
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
   fi
-fi
+done
