@@ -72,6 +72,7 @@ void parley_api_static_file(parley_api_call *call, parley_facade *f);
 /* Inline (loop thread) handlers. */
 void parley_api_healthz(parley_conn *c, parley_http_request *req);
 void parley_api_metrics(parley_conn *c, parley_http_request *req);
+void parley_api_strategies(parley_conn *c, parley_http_request *req);
 
 /* Query helpers shared by list handlers: false (and an error reply) when a
  * value is malformed. */

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "core/strategy.h"
 #include "net/api.h"
 
 #define MAX_PAGE_BYTES (8 * 1024 * 1024)
@@ -190,4 +191,15 @@ void parley_api_metrics(parley_conn *c, parley_http_request *req) {
             parley_executor_in_flight(srv->executor));
     fclose(out);
     respond_text(c, "text/plain; version=0.0.4", text);
+}
+
+/* GET /api/v1/strategies: what a session may name in its chain. Public: it
+ * describes the server's capabilities, nothing about anyone. */
+void parley_api_strategies(parley_conn *c, parley_http_request *req) {
+    parley_http_request_free(req);
+    json_t *body = json_pack("{s:o}", "strategies",
+                             parley_strategy_registry_describe(c->server->strategies));
+    char *text = body != NULL ? json_dumps(body, JSON_COMPACT) : NULL;
+    json_decref(body);
+    respond_text(c, "application/json", text);
 }

@@ -71,6 +71,7 @@ static const route routes[] = {
     JOB(HTTP_PATCH, "/api/v1/tickets/{}", parley_api_update_ticket, B, true,
         PARLEY_ACTION_TICKET_UPDATE),
     JOB(HTTP_GET, "/api/v1/audit", parley_api_list_audit, C, true, PARLEY_ACTION_AUDIT_READ),
+    INLINE(HTTP_GET, "/api/v1/strategies", parley_api_strategies),
     INLINE(HTTP_GET, "/api/v1/ws", parley_ws_handle_upgrade),
     INLINE(HTTP_GET, "/healthz", parley_api_healthz),
     INLINE(HTTP_GET, "/metrics", parley_api_metrics),
