@@ -75,6 +75,14 @@ void parley_audit_entry_free(parley_audit_entry *e) {
     memset(e, 0, sizeof *e);
 }
 
+void parley_flagged_message_free(parley_flagged_message *f) {
+    if (f == NULL) {
+        return;
+    }
+    parley_message_free(&f->message);
+    memset(f, 0, sizeof *f);
+}
+
 /* strdup that keeps NULL as NULL and reports failure through *ok. */
 static char *dup_or_null(const char *s, bool *ok) {
     if (s == NULL) {
@@ -143,6 +151,8 @@ PARLEY_DEFINE_LIST(parley_agent_list, parley_agent, parley_agent_list, parley_ag
 PARLEY_DEFINE_LIST(parley_bot_list, parley_bot, parley_bot_list, parley_bot_free)
 PARLEY_DEFINE_LIST(parley_audit_list, parley_audit_entry, parley_audit_list,
                    parley_audit_entry_free)
+PARLEY_DEFINE_LIST(parley_flagged_list, parley_flagged_message, parley_flagged_list,
+                   parley_flagged_message_free)
 PARLEY_DEFINE_LIST(parley_session_list, parley_session, parley_session_list, parley_session_free)
 PARLEY_DEFINE_LIST(parley_message_list, parley_message, parley_message_list, parley_message_free)
 PARLEY_DEFINE_LIST(parley_ticket_list, parley_ticket, parley_ticket_list, parley_ticket_free)

@@ -162,6 +162,15 @@ typedef struct parley_audit_entry {
     char *detail_json; /* JSON object text or NULL; never secrets */
 } parley_audit_entry;
 
+/* A message a strategy refused, kept for admin review and never delivered
+ * (message.seq is 0: it never entered the conversation). */
+typedef struct parley_flagged_message {
+    parley_message message;
+    int64_t position;    /* ascending id, assigned by the store */
+    char reason[48];     /* the refusal code: spam_detected, profanity_detected, ... */
+    char reviewed_as[8]; /* "" until an agent marks it: "spam" or "ham" */
+} parley_flagged_message;
+
 /* Growable lists; items owned by the list. */
 #define PARLEY_DECLARE_LIST(name, type)                                                            \
     typedef struct name {                                                                          \
@@ -173,6 +182,7 @@ typedef struct parley_audit_entry {
 PARLEY_DECLARE_LIST(parley_agent_list, parley_agent);
 PARLEY_DECLARE_LIST(parley_bot_list, parley_bot);
 PARLEY_DECLARE_LIST(parley_audit_list, parley_audit_entry);
+PARLEY_DECLARE_LIST(parley_flagged_list, parley_flagged_message);
 PARLEY_DECLARE_LIST(parley_session_list, parley_session);
 PARLEY_DECLARE_LIST(parley_message_list, parley_message);
 PARLEY_DECLARE_LIST(parley_ticket_list, parley_ticket);
@@ -194,6 +204,7 @@ bool parley_message_copy(parley_message *dst, const parley_message *src);
 parley_agent *parley_agent_list_push(parley_agent_list *list);
 parley_bot *parley_bot_list_push(parley_bot_list *list);
 parley_audit_entry *parley_audit_list_push(parley_audit_list *list);
+parley_flagged_message *parley_flagged_list_push(parley_flagged_list *list);
 parley_session *parley_session_list_push(parley_session_list *list);
 parley_message *parley_message_list_push(parley_message_list *list);
 parley_ticket *parley_ticket_list_push(parley_ticket_list *list);
@@ -202,6 +213,8 @@ void parley_agent_list_free(parley_agent_list *list);
 void parley_bot_list_free(parley_bot_list *list);
 void parley_audit_list_free(parley_audit_list *list);
 void parley_audit_entry_free(parley_audit_entry *e);
+void parley_flagged_list_free(parley_flagged_list *list);
+void parley_flagged_message_free(parley_flagged_message *f);
 void parley_session_list_free(parley_session_list *list);
 void parley_message_list_free(parley_message_list *list);
 void parley_ticket_list_free(parley_ticket_list *list);

@@ -168,6 +168,34 @@ typedef struct parley_repository_ops {
     parley_status (*audit_list)(parley_repository *repo, int limit, const char *cursor,
                                 parley_audit_list *out, char *next_cursor_out,
                                 size_t next_cursor_size, parley_error *err);
+
+    /* messages by id (training, moderation) */
+    parley_status (*message_get)(parley_repository *repo, const char *id, parley_message *out,
+                                 parley_error *err);
+
+    /* refused messages kept for review; listed newest first, cursor-paged */
+    parley_status (*flagged_insert)(parley_repository *repo, const parley_flagged_message *f,
+                                    parley_error *err);
+    parley_status (*flagged_get)(parley_repository *repo, const char *id,
+                                 parley_flagged_message *out, parley_error *err);
+    parley_status (*flagged_list)(parley_repository *repo, int limit, const char *cursor,
+                                  parley_flagged_list *out, char *next_cursor_out,
+                                  size_t next_cursor_size, parley_error *err);
+    /* reviewed_as: "spam" or "ham" */
+    parley_status (*flagged_review)(parley_repository *repo, const char *id,
+                                    const char *reviewed_as, parley_error *err);
+
+    /* the spam classifier's learnt counts: added to (negative to unlearn),
+     * and read back whole at start */
+    parley_status (*spam_token_add)(parley_repository *repo, const char *token, int64_t spam,
+                                    int64_t ham, parley_error *err);
+    parley_status (*spam_totals_add)(parley_repository *repo, int64_t spam_messages,
+                                     int64_t ham_messages, parley_error *err);
+    parley_status (*spam_load)(parley_repository *repo,
+                               void (*each)(void *ctx, const char *token, int64_t spam,
+                                            int64_t ham),
+                               void *ctx, int64_t *spam_messages, int64_t *ham_messages,
+                               parley_error *err);
 } parley_repository_ops;
 
 /* Every backend's handle starts with this. */

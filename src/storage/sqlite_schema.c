@@ -132,6 +132,33 @@ static const char *const steps[] = {
     "    ip          TEXT,"
     "    detail_json TEXT"
     ") STRICT;",
+
+    /* 3: refused messages kept for review; the spam classifier's counts */
+    "CREATE TABLE flagged_messages ("
+    "    position      INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "    id            TEXT NOT NULL UNIQUE,"
+    "    session_id    TEXT NOT NULL REFERENCES sessions (id),"
+    "    sender_kind   TEXT NOT NULL,"
+    "    sender_id     TEXT NOT NULL,"
+    "    type          TEXT NOT NULL,"
+    "    content       TEXT NOT NULL,"
+    "    client_msg_id TEXT,"
+    "    meta_json     TEXT,"
+    "    reason        TEXT NOT NULL,"
+    "    reviewed_as   TEXT,"
+    "    created_at    INTEGER NOT NULL"
+    ") STRICT;"
+    "CREATE TABLE spam_tokens ("
+    "    token TEXT PRIMARY KEY,"
+    "    spam  INTEGER NOT NULL CHECK (spam >= 0),"
+    "    ham   INTEGER NOT NULL CHECK (ham >= 0)"
+    ") STRICT, WITHOUT ROWID;"
+    "CREATE TABLE spam_totals ("
+    "    id            INTEGER PRIMARY KEY CHECK (id = 1),"
+    "    spam_messages INTEGER NOT NULL CHECK (spam_messages >= 0),"
+    "    ham_messages  INTEGER NOT NULL CHECK (ham_messages >= 0)"
+    ") STRICT;"
+    "INSERT INTO spam_totals (id, spam_messages, ham_messages) VALUES (1, 0, 0);",
 };
 
 int parley_sqlite_schema_step_count(void) {

@@ -525,6 +525,82 @@ static void test_account_management(void **state) {
     parley_session_free(&s);
 }
 
+/* Schema 3: refused messages kept for review, messages by id, and the spam
+ * classifier's counts (added to, unlearnt, pruned, loaded back). */
+static void token_sum(void *ctx, const char *token, int64_t spam, int64_t ham) {
+    int64_t *sums = ctx;
+    sums[0] += spam;
+    sums[1] += ham;
+    sums[2] += strcmp(token, "viagra") == 0 ? spam * 1000 : 0;
+    sums[3]++;
+}
+
+static void test_moderation_and_spam_counts(void **state) {
+    fixture *fx = *state;
+    add_customer(fx, "cus_1", NULL);
+    add_session(fx, "ses_1", "cus_1", PARLEY_SESSION_WAITING);
+    parley_message kept =
+        make_message("msg_1", "ses_1", 1, PARLEY_PARTICIPANT_CUSTOMER, "cus_1", NULL, "hello");
+    assert_ok(OPS(fx)->message_insert(fx->repo, &kept, &err));
+    parley_message got;
+    assert_ok(OPS(fx)->message_get(fx->repo, "msg_1", &got, &err));
+    assert_string_equal(got.content, "hello");
+    parley_message_free(&got);
+    assert_status(PARLEY_E_NOT_FOUND, OPS(fx)->message_get(fx->repo, "msg_9", &got, &err));
+
+    for (int i = 1; i <= 3; i++) {
+        parley_flagged_message f = {0};
+        f.message =
+            make_message("", "ses_1", 0, PARLEY_PARTICIPANT_CUSTOMER, "cus_1", NULL, "buy now");
+        snprintf(f.message.id, sizeof f.message.id, "flg_%d", i);
+        f.message.meta_json = lit("{\"spam\":{\"score\":0.99}}");
+        snprintf(f.reason, sizeof f.reason, "spam_detected");
+        assert_ok(OPS(fx)->flagged_insert(fx->repo, &f, &err));
+    }
+    parley_flagged_message one;
+    assert_ok(OPS(fx)->flagged_get(fx->repo, "flg_2", &one, &err));
+    assert_string_equal(one.reason, "spam_detected");
+    assert_string_equal(one.reviewed_as, "");
+    assert_int_equal(one.message.seq, 0);
+    assert_string_equal(one.message.content, "buy now");
+    parley_flagged_message_free(&one);
+    assert_ok(OPS(fx)->flagged_review(fx->repo, "flg_2", "ham", &err));
+    assert_ok(OPS(fx)->flagged_get(fx->repo, "flg_2", &one, &err));
+    assert_string_equal(one.reviewed_as, "ham");
+    parley_flagged_message_free(&one);
+    assert_status(PARLEY_E_NOT_FOUND, OPS(fx)->flagged_review(fx->repo, "flg_9", "spam", &err));
+    parley_flagged_list page;
+    char next[64];
+    assert_ok(OPS(fx)->flagged_list(fx->repo, 2, "", &page, next, sizeof next, &err));
+    assert_int_equal(page.count, 2);
+    assert_string_equal(page.items[0].message.id, "flg_3"); /* newest first */
+    assert_true(next[0] != '\0');
+    parley_flagged_list_free(&page);
+    char last[64];
+    assert_ok(OPS(fx)->flagged_list(fx->repo, 2, next, &page, last, sizeof last, &err));
+    assert_int_equal(page.count, 1);
+    assert_string_equal(page.items[0].message.id, "flg_1");
+    assert_string_equal(last, "");
+    parley_flagged_list_free(&page);
+
+    assert_ok(OPS(fx)->spam_token_add(fx->repo, "viagra", 3, 0, &err));
+    assert_ok(OPS(fx)->spam_token_add(fx->repo, "hello", 1, 4, &err));
+    assert_ok(OPS(fx)->spam_token_add(fx->repo, "viagra", 2, 1, &err));
+    assert_ok(OPS(fx)->spam_token_add(fx->repo, "hello", -1, -4, &err)); /* unlearnt: pruned */
+    assert_ok(OPS(fx)->spam_totals_add(fx->repo, 5, 2, &err));
+    assert_ok(OPS(fx)->spam_totals_add(fx->repo, -1, -5, &err)); /* never below zero */
+    int64_t sums[4] = {0};
+    int64_t spam_messages = -1;
+    int64_t ham_messages = -1;
+    assert_ok(OPS(fx)->spam_load(fx->repo, token_sum, sums, &spam_messages, &ham_messages, &err));
+    assert_int_equal(sums[3], 1); /* only viagra is left */
+    assert_int_equal(sums[0], 5);
+    assert_int_equal(sums[1], 1);
+    assert_int_equal(sums[2], 5000);
+    assert_int_equal(spam_messages, 4);
+    assert_int_equal(ham_messages, 0);
+}
+
 /* ---- tokens --------------------------------------------------------------- */
 
 static void test_tokens(void **state) {
@@ -1364,6 +1440,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_agents, setup_repo, teardown),
         cmocka_unit_test_setup_teardown(test_bots, setup_repo, teardown),
         cmocka_unit_test_setup_teardown(test_account_management, setup_repo, teardown),
+        cmocka_unit_test_setup_teardown(test_moderation_and_spam_counts, setup_repo, teardown),
         cmocka_unit_test_setup_teardown(test_tokens, setup_repo, teardown),
         cmocka_unit_test_setup_teardown(test_sessions, setup_repo, teardown),
         cmocka_unit_test_setup_teardown(test_next_seq_is_gapless, setup_repo, teardown),
