@@ -110,7 +110,8 @@ parley_status parley_account_login(parley_account_service *svc, const char *emai
     }
     /* Throttle guessing per account (whatever the e-mail, existing or not,
      * so the answer reveals nothing) and per client address. */
-    char account_key[PARLEY_RATE_LIMIT_KEY_MAX + 1];
+    /* lower-cased whole: the limiter digests long keys, never cuts them */
+    char account_key[PARLEY_PASSWORD_MAX_LENGTH + 1];
     size_t i = 0;
     for (; email[i] != '\0' && i < sizeof account_key - 1; i++) {
         account_key[i] = (char)((email[i] >= 'A' && email[i] <= 'Z') ? email[i] + 32 : email[i]);

@@ -15,7 +15,7 @@ typedef struct policy {
 } policy;
 
 /* The whole access policy of Parley. Changing a line here changes it
- * everywhere; tests/integration/test_authorization.py checks every cell. */
+ * everywhere; tests/integration/test_access_control.py checks every cell. */
 static const policy policies[PARLEY_ACTION_COUNT] = {
     [PARLEY_ACTION_AGENT_CREATE] = {"agent.create", ROLE_ADMIN, false},
     [PARLEY_ACTION_AGENT_LIST] = {"agent.list", STAFF, false},

@@ -33,8 +33,10 @@ void parley_facade_set_client_ip(parley_facade *f, const char *ip) {
     snprintf(f->accounts.client_ip, sizeof f->accounts.client_ip, "%s", ip != NULL ? ip : "");
 }
 
-/* Every admin-side change is audited in the same unit of work: if the
- * entry cannot be written, the change is rolled back with it. */
+/* Admin-side changes are audited by the same call. On batched routes that
+ * is one unit of work (no entry, no change); the routes that run in the
+ * pool for their password work (agent creation, login, logout) commit each
+ * statement on its own, so there the entry follows the change. */
 static parley_status audit(parley_facade *f, const parley_participant *actor, const char *action,
                            const char *target_id, json_t *detail, parley_error *err) {
     return parley_audit_record(f->accounts.repo, actor, action, target_id, f->accounts.client_ip,

@@ -196,10 +196,22 @@ void parley_api_metrics(parley_conn *c, parley_http_request *req) {
 /* GET /api/v1/strategies: what a session may name in its chain. Public: it
  * describes the server's capabilities, nothing about anyone. */
 void parley_api_strategies(parley_conn *c, parley_http_request *req) {
+    /* the router let only allowed origins through; they may read this */
+    char cors[300] = "";
+    if (req->origin != NULL) {
+        snprintf(cors, sizeof cors, "Access-Control-Allow-Origin: %.200s\r\nVary: Origin\r\n",
+                 req->origin);
+    }
     parley_http_request_free(req);
-    json_t *body = json_pack("{s:o}", "strategies",
-                             parley_strategy_registry_describe(c->server->strategies));
+    json_t *body =
+        json_pack("{s:o}", "strategies", parley_strategy_registry_describe(c->server->strategies));
     char *text = body != NULL ? json_dumps(body, JSON_COMPACT) : NULL;
     json_decref(body);
-    respond_text(c, "application/json", text);
+    parley_http_response res = {.status = 200, .content_type = "application/json", .body = text};
+    res.body_len = text != NULL ? strlen(text) : 0;
+    if (text == NULL) {
+        parley_http_response_error_code(&res, 503, "unavailable", "out of memory");
+    }
+    snprintf(res.extra_headers, sizeof res.extra_headers, "%s", cors);
+    parley_conn_respond(c, &res);
 }

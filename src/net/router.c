@@ -129,7 +129,9 @@ static void add_cors_headers(parley_http_response *res, const parley_http_reques
     }
     size_t used = strlen(res->extra_headers);
     snprintf(res->extra_headers + used, sizeof res->extra_headers - used,
-             "Access-Control-Allow-Origin: %.200s\r\nVary: Origin\r\n", req->origin);
+             "Access-Control-Allow-Origin: %.200s\r\nVary: Origin\r\n"
+             "Access-Control-Expose-Headers: Retry-After\r\n",
+             req->origin);
 }
 
 static void api_done(parley_job *job) {
@@ -152,13 +154,19 @@ static void api_done(parley_job *job) {
     parley_conn_unref(c);
 }
 
-static void respond_error(parley_conn *c, int status, const char *code, const char *message,
-                          const char *extra) {
+/* Answers an error the router itself finds and frees the request; allowed
+ * browser origins can read it like any other answer. */
+static void respond_error(parley_conn *c, parley_http_request *req, int status, const char *code,
+                          const char *message, const char *extra) {
     parley_http_response res = {0};
     parley_http_response_error_code(&res, status, code, message);
     if (extra != NULL) {
         snprintf(res.extra_headers, sizeof res.extra_headers, "%s", extra);
     }
+    if (parley_origin_allowed(&c->server->origins, req->origin, req->host)) {
+        add_cors_headers(&res, req);
+    }
+    parley_http_request_free(req);
     parley_conn_respond(c, &res);
 }
 
@@ -166,8 +174,7 @@ static void submit(parley_conn *c, parley_http_request *req, const route *r,
                    char params[2][PARLEY_ROUTE_PARAM_SIZE]) {
     parley_api_call *call = calloc(1, sizeof *call);
     if (call == NULL) {
-        parley_http_request_free(req);
-        respond_error(c, 503, "unavailable", "out of memory", NULL);
+        respond_error(c, req, 503, "unavailable", "out of memory", NULL);
         return;
     }
     call->job.kind = r->kind;
@@ -182,9 +189,8 @@ static void submit(parley_conn *c, parley_http_request *req, const route *r,
     parley_conn_ref(c);
     if (parley_executor_submit(c->server->executor, &call->job) != PARLEY_OK) {
         free(call);
-        parley_http_request_free(req);
         parley_conn_unref(c);
-        respond_error(c, 503, "unavailable", "the server is shutting down", NULL);
+        respond_error(c, req, 503, "unavailable", "the server is shutting down", NULL);
     }
 }
 
@@ -195,14 +201,12 @@ static const char *method_name(int method) {
 void parley_router_dispatch(parley_conn *c, parley_http_request *req) {
     parley_conn_note_request(c, req);
     if (c->server->shutting_down) {
-        parley_http_request_free(req);
-        respond_error(c, 503, "unavailable", "the server is shutting down", NULL);
+        respond_error(c, req, 503, "unavailable", "the server is shutting down", NULL);
         return;
     }
     bool is_api = strncmp(req->path, "/api/", 5) == 0 || strcmp(req->path, "/api") == 0;
     if (is_api && !parley_origin_allowed(&c->server->origins, req->origin, req->host)) {
-        parley_http_request_free(req);
-        respond_error(c, 403, "forbidden", "this origin may not call the API", NULL);
+        respond_error(c, req, 403, "forbidden", "this origin may not call the API", NULL);
         return;
     }
     if (is_api && req->method == HTTP_OPTIONS && req->origin != NULL) {
@@ -244,8 +248,7 @@ void parley_router_dispatch(parley_conn *c, parley_http_request *req) {
     if (allow[0] != '\0') {
         char header[160];
         snprintf(header, sizeof header, "Allow: %s\r\n", allow);
-        parley_http_request_free(req);
-        respond_error(c, 405, "method_not_allowed", "this method is not allowed here", header);
+        respond_error(c, req, 405, "method_not_allowed", "this method is not allowed here", header);
         return;
     }
     if (!is_api && req->method == HTTP_GET) {
@@ -255,6 +258,5 @@ void parley_router_dispatch(parley_conn *c, parley_http_request *req) {
         submit(c, req, &page, params);
         return;
     }
-    parley_http_request_free(req);
-    respond_error(c, 404, "not_found", "no such resource", NULL);
+    respond_error(c, req, 404, "not_found", "no such resource", NULL);
 }
