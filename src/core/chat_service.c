@@ -293,6 +293,31 @@ static parley_status find_previous_send(parley_chat_service *svc, const parley_p
     return PARLEY_OK;
 }
 
+/* A message refused for its content (spam, profanity in reject mode) is kept
+ * for admin review and never delivered: it is stored as it was sent, with
+ * what the strategies found, and the unit keeps this write although the
+ * send fails for its sender. Rate-limited messages are not kept. */
+static void keep_for_review(parley_chat_service *svc, const parley_session *session,
+                            const parley_message *draft, const char *original, json_t *meta,
+                            parley_error *err) {
+    parley_flagged_message f = {0};
+    parley_id_new("flg", f.message.id);
+    snprintf(f.message.session_id, sizeof f.message.session_id, "%s", session->id);
+    f.message.sender_kind = draft->sender_kind;
+    snprintf(f.message.sender_id, sizeof f.message.sender_id, "%s", draft->sender_id);
+    f.message.type = draft->type;
+    f.message.content = (char *)(uintptr_t)original; /* borrowed, not freed below */
+    f.message.client_msg_id = draft->client_msg_id;
+    f.message.meta_json = json_object_size(meta) > 0 ? json_dumps(meta, JSON_COMPACT) : NULL;
+    f.message.created_at = parley_now_ms();
+    snprintf(f.reason, sizeof f.reason, "%s", err->code);
+    parley_error store_err = {0};
+    if (svc->repo->ops->flagged_insert(svc->repo, &f, &store_err) == PARLEY_OK) {
+        err->keep_writes = true;
+    }
+    free(f.message.meta_json);
+}
+
 /* Runs the session's strategy chain over the draft message. */
 static parley_status apply_strategies(parley_chat_service *svc, const parley_participant *caller,
                                       const parley_session *session, parley_message *draft,
@@ -308,17 +333,36 @@ static parley_status apply_strategies(parley_chat_service *svc, const parley_par
         parley_strategy_chain_free(chain);
         return nomem(err);
     }
+    char *original = strdup(draft->content);
+    if (original == NULL) {
+        json_decref(meta);
+        parley_strategy_chain_free(chain);
+        return nomem(err);
+    }
     parley_strategy_context ctx = {
         .message = draft, .meta = meta, .session = session, .sender = caller, .repo = svc->repo};
     parley_strategy_result result = parley_strategy_chain_run(chain, &ctx, err);
     parley_strategy_chain_free(chain);
+    /* a strategy's own copy of the original is the store's business: the
+     * original text goes to its own column, shown to admins only */
+    json_object_del(meta, "original_content");
     if (result == PARLEY_STRATEGY_REJECT) {
-        json_decref(meta);
         if (err != NULL && err->status == PARLEY_OK) {
             parley_error_set(err, PARLEY_E_REJECTED, "rejected", "a strategy refused the message");
         }
-        return err != NULL ? err->status : PARLEY_E_REJECTED;
+        st = err != NULL ? err->status : PARLEY_E_REJECTED;
+        if (st == PARLEY_E_REJECTED) {
+            keep_for_review(svc, session, draft, original, meta, err);
+        }
+        free(original);
+        json_decref(meta);
+        return st;
     }
+    if (strcmp(original, draft->content != NULL ? draft->content : "") != 0) {
+        draft->original_content = original;
+        original = NULL;
+    }
+    free(original);
     if (json_object_size(meta) > 0) {
         draft->meta_json = json_dumps(meta, JSON_COMPACT);
         if (draft->meta_json == NULL) {

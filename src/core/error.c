@@ -13,6 +13,7 @@ parley_status parley_error_set(parley_error *err, parley_status status, const ch
     }
     err->status = status;
     err->retry_after_seconds = 0;
+    err->keep_writes = false;
     snprintf(err->code, sizeof err->code, "%s", code != NULL ? code : parley_status_code(status));
     va_list ap;
     va_start(ap, fmt);

@@ -8,6 +8,7 @@
 #ifndef PARLEY_ERROR_H
 #define PARLEY_ERROR_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* Outcome of every fallible core call. The HTTP layer maps each one to a
@@ -38,6 +39,10 @@ typedef struct parley_error {
     char code[PARLEY_ERROR_CODE_SIZE];
     char message[PARLEY_ERROR_MESSAGE_SIZE];
     int retry_after_seconds; /* only for PARLEY_E_RATE_LIMITED */
+    /* The request failed for its sender, but what it wrote must stay (a
+     * refused message kept for review): the unit is committed, not rolled
+     * back. */
+    bool keep_writes;
 } parley_error;
 
 /* Fills err (when not NULL) and returns status, so callers can write

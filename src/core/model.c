@@ -48,6 +48,7 @@ void parley_message_free(parley_message *m) {
     free(m->content);
     free(m->client_msg_id);
     free(m->meta_json);
+    free(m->original_content);
     memset(m, 0, sizeof *m);
 }
 
@@ -112,6 +113,7 @@ bool parley_message_copy(parley_message *dst, const parley_message *src) {
     dst->content = dup_or_null(src->content, &ok);
     dst->client_msg_id = dup_or_null(src->client_msg_id, &ok);
     dst->meta_json = dup_or_null(src->meta_json, &ok);
+    dst->original_content = dup_or_null(src->original_content, &ok);
     if (!ok) {
         parley_message_free(dst);
     }

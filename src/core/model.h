@@ -113,6 +113,8 @@ typedef struct parley_message {
     char *content;
     char *client_msg_id; /* may be NULL */
     char *meta_json;     /* may be NULL */
+    /* the text as sent, when a strategy changed it; shown to admins only */
+    char *original_content;
     parley_time_ms created_at;
 } parley_message;
 

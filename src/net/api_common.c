@@ -24,7 +24,11 @@ void parley_api_reply_json(parley_api_call *call, int status, json_t *body) {
 
 void parley_api_reply_error(parley_api_call *call, const parley_error *err) {
     parley_http_response_error(&call->res, err);
-    call->job.status = err->status != PARLEY_OK ? err->status : PARLEY_E_INTERNAL;
+    /* a failure whose writes must stay (a refused message kept for review)
+     * commits its unit; every other failure rolls it back */
+    call->job.status = err->keep_writes           ? PARLEY_OK
+                       : err->status != PARLEY_OK ? err->status
+                                                  : PARLEY_E_INTERNAL;
 }
 
 bool parley_api_query_int(parley_api_call *call, const char *name, int64_t min, int64_t max,

@@ -314,6 +314,7 @@ typedef struct send_job {
     parley_message_input input;
     char client_msg_id[PARLEY_CLIENT_MSG_ID_COPY_SIZE];
     parley_error err;
+    bool failed; /* the sender gets an error frame (the unit may still commit) */
     char *reply;
 } send_job;
 
@@ -322,9 +323,12 @@ static void send_run(parley_job *job, parley_facade *facade) {
     parley_facade_set_client_ip(facade, sj->ws->conn->peer_ip);
     parley_message m = {0};
     bool duplicate = false;
-    job->status = parley_facade_send_message(facade, sj->ws->caller, sj->session_id, &sj->input, &m,
-                                             &duplicate, &sj->err);
-    if (job->status == PARLEY_OK) {
+    parley_status st = parley_facade_send_message(facade, sj->ws->caller, sj->session_id,
+                                                  &sj->input, &m, &duplicate, &sj->err);
+    sj->failed = st != PARLEY_OK;
+    /* a refused message kept for review commits although the send failed */
+    job->status = sj->failed && sj->err.keep_writes ? PARLEY_OK : st;
+    if (st == PARLEY_OK) {
         json_t *frame =
             json_pack("{s:s, s:o}", "type", "ack", "message", parley_message_to_json(&m));
         if (frame != NULL && m.client_msg_id != NULL) {
@@ -348,10 +352,10 @@ static void send_done(parley_job *job) {
             parley_error_set(&sj->err, PARLEY_E_UNAVAILABLE, NULL,
                              "the message could not be stored; retry with the same client_msg_id");
         }
-        if (job->status == PARLEY_OK && sj->reply != NULL) {
+        if (!job->commit_failed && !sj->failed && sj->reply != NULL) {
             parley_ws_send_text(ws, sj->reply, strlen(sj->reply));
         } else {
-            if (job->status == PARLEY_OK) {
+            if (!job->commit_failed && !sj->failed) {
                 parley_error_set(&sj->err, PARLEY_E_NOMEM, NULL, "out of memory");
             }
             send_error(ws, &sj->err, sj->client_msg_id, sj->session_id);

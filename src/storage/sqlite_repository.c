@@ -51,14 +51,14 @@
     "updated_at, position, bot_id"
 #define MESSAGE_COLS                                                                               \
     "id, session_id, seq, sender_kind, sender_id, type, content, client_msg_id, meta_json, "       \
-    "created_at"
+    "created_at, original_content"
 #define TICKET_COLS                                                                                \
     "id, session_id, agent_id, issue_description, status, created_at, updated_at, position"
 #define FEEDBACK_COLS "id, session_id, customer_id, rating, comment, created_at"
 /* A flagged message reads like a message (seq 0) followed by its own columns. */
 #define FLAGGED_COLS                                                                               \
     "id, session_id, 0, sender_kind, sender_id, type, content, client_msg_id, meta_json, "         \
-    "created_at, position, reason, reviewed_as"
+    "created_at, NULL, position, reason, reviewed_as"
 #define AUDIT_COLS "position, at, actor_kind, actor_id, action, target_id, ip, detail_json"
 
 /* List statements come in four variants (+1 status filter, +2 customer
@@ -189,7 +189,7 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_SESSION_LIST_STATUS_CUSTOMER] = SESSION_LIST(" AND status = ?3 AND customer_id = ?4"),
 
     [ST_MESSAGE_INSERT] = "INSERT INTO messages (" MESSAGE_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, "
-                          "?6, ?7, ?8, ?9, ?10)",
+                          "?6, ?7, ?8, ?9, ?10, ?11)",
     [ST_MESSAGE_BY_CLIENT_ID] = "SELECT " MESSAGE_COLS " FROM messages WHERE sender_kind = ?1 "
                                 "AND sender_id = ?2 AND client_msg_id = ?3",
     [ST_MESSAGE_LIST_ASC] = "SELECT " MESSAGE_COLS " FROM messages WHERE session_id = ?1 "
@@ -547,6 +547,7 @@ static void read_message(row_reader *rd, parley_message *m) {
     m->client_msg_id = r_text(rd, 7);
     m->meta_json = r_text(rd, 8);
     m->created_at = r_i64(rd, 9);
+    m->original_content = r_text(rd, 10);
 }
 
 #define TICKET_POSITION_COL 7
@@ -1241,6 +1242,7 @@ static parley_status sq_message_insert(parley_repository *repo, const parley_mes
     b_text(&b, 8, m->client_msg_id);
     b_text(&b, 9, m->meta_json);
     b_i64(&b, 10, m->created_at);
+    b_text(&b, 11, m->original_content);
     return exec_write(r, &b, false, "message_insert", "message", err);
 }
 
@@ -1485,9 +1487,9 @@ static parley_status sq_flagged_insert(parley_repository *repo, const parley_fla
 
 static void read_flagged(row_reader *rd, parley_flagged_message *f) {
     read_message(rd, &f->message);
-    f->position = r_i64(rd, 10);
-    r_fixed(rd, 11, f->reason, sizeof f->reason);
-    r_fixed(rd, 12, f->reviewed_as, sizeof f->reviewed_as);
+    f->position = r_i64(rd, 11);
+    r_fixed(rd, 12, f->reason, sizeof f->reason);
+    r_fixed(rd, 13, f->reviewed_as, sizeof f->reviewed_as);
 }
 
 static parley_status sq_flagged_get(parley_repository *repo, const char *id,
@@ -1518,7 +1520,7 @@ static void free_flagged_list(void *list) {
     parley_flagged_list_free(list);
 }
 
-static const page_kind flagged_page = {ST_FLAGGED_LIST, 10, push_flagged, read_flagged_item,
+static const page_kind flagged_page = {ST_FLAGGED_LIST, 11, push_flagged, read_flagged_item,
                                        free_flagged_list};
 
 static parley_status sq_flagged_list(parley_repository *repo, int limit, const char *cursor,

@@ -133,7 +133,9 @@ static const char *const steps[] = {
     "    detail_json TEXT"
     ") STRICT;",
 
-    /* 3: refused messages kept for review; the spam classifier's counts */
+    /* 3: refused messages kept for review; the spam classifier's counts;
+     * the text as sent when a strategy changed it */
+    "ALTER TABLE messages ADD COLUMN original_content TEXT;"
     "CREATE TABLE flagged_messages ("
     "    position      INTEGER PRIMARY KEY AUTOINCREMENT,"
     "    id            TEXT NOT NULL UNIQUE,"

@@ -164,7 +164,7 @@ static parley_status send_text(fixture *fx, parley_participant *who, const char 
     assert_int_equal(fx->repo->ops->begin(fx->repo, &tx), PARLEY_OK);
     parley_status st =
         parley_facade_send_message(&fx->facade, who, session_id, &in, out, duplicate, err);
-    if (st == PARLEY_OK) {
+    if (st == PARLEY_OK || err->keep_writes) {
         assert_int_equal(fx->repo->ops->commit(fx->repo, &tx), PARLEY_OK);
     } else {
         assert_int_equal(fx->repo->ops->rollback(fx->repo, &tx), PARLEY_OK);
@@ -277,10 +277,22 @@ static void test_strategies_modify_and_reject(void **state) {
     assert_int_equal(send_text(fx, fx->alice, s.id, "buy now!!", NULL, &m, &duplicate, &err),
                      PARLEY_E_REJECTED);
     assert_string_equal(err.code, "spam_detected");
+    assert_true(err.keep_writes); /* kept for review, never delivered */
+    parley_flagged_list flagged = {0};
+    char next[64];
+    assert_int_equal(
+        fx->repo->ops->flagged_list(fx->repo, 10, "", &flagged, next, sizeof next, &err),
+        PARLEY_OK);
+    assert_int_equal(flagged.count, 1);
+    assert_string_equal(flagged.items[0].message.content, "buy now!!");
+    assert_string_equal(flagged.items[0].reason, "spam_detected");
+    assert_string_equal(flagged.items[0].message.session_id, s.id);
+    parley_flagged_list_free(&flagged);
     assert_int_equal(send_text(fx, fx->alice, s.id, "my bill is wrong", NULL, &m, &duplicate, &err),
                      PARLEY_OK);
     assert_int_equal(m.seq, 1); /* the refused message took no seq */
     assert_string_equal(m.content, "MY BILL IS WRONG");
+    assert_string_equal(m.original_content, "my bill is wrong"); /* kept for admins */
     assert_non_null(m.meta_json);
     assert_non_null(strstr(m.meta_json, "\"shouted\""));
     assert_non_null(strstr(m.meta_json, "\"strategy\":\"shout\""));
