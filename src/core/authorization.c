@@ -38,6 +38,7 @@ static const policy policies[PARLEY_ACTION_COUNT] = {
     [PARLEY_ACTION_FEEDBACK_SUBMIT] = {"feedback.submit", ROLE_CUSTOMER, true},
     [PARLEY_ACTION_FEEDBACK_READ] = {"feedback.read", STAFF | ROLE_CUSTOMER, true},
     [PARLEY_ACTION_AUDIT_READ] = {"audit.read", ROLE_ADMIN, false},
+    [PARLEY_ACTION_FLAGGED_READ] = {"flagged.read", ROLE_ADMIN, false},
 };
 
 static unsigned role_of(const parley_participant *caller) {

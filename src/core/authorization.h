@@ -41,6 +41,7 @@ typedef enum parley_action {
     PARLEY_ACTION_FEEDBACK_SUBMIT,
     PARLEY_ACTION_FEEDBACK_READ,
     PARLEY_ACTION_AUDIT_READ,
+    PARLEY_ACTION_FLAGGED_READ, /* the queue of refused messages */
     PARLEY_ACTION_COUNT
 } parley_action;
 

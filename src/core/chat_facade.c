@@ -196,6 +196,20 @@ parley_status parley_facade_send_message(parley_facade *f, const parley_particip
     return parley_chat_send(&f->chat, caller, session_id, in, out, duplicate, err);
 }
 
+parley_status parley_facade_get_message(parley_facade *f, const parley_participant *caller,
+                                        const char *message_id, parley_message *out,
+                                        parley_error *err) {
+    return parley_chat_get_message(&f->chat, caller, message_id, out, err);
+}
+
+parley_status parley_facade_list_flagged(parley_facade *f, const parley_participant *caller,
+                                         int limit, const char *cursor, parley_flagged_list *out,
+                                         char *next_cursor, size_t next_cursor_size,
+                                         parley_error *err) {
+    return parley_chat_list_flagged(&f->chat, caller, limit, cursor, out, next_cursor,
+                                    next_cursor_size, err);
+}
+
 parley_status parley_facade_get_chat_history(parley_facade *f, const parley_participant *caller,
                                              const char *session_id,
                                              const parley_message_range *range,

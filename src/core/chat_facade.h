@@ -104,6 +104,14 @@ parley_status parley_facade_close_session(parley_facade *f, const parley_partici
 parley_status parley_facade_send_message(parley_facade *f, const parley_participant *caller,
                                          const char *session_id, const parley_message_input *in,
                                          parley_message *out, bool *duplicate, parley_error *err);
+parley_status parley_facade_get_message(parley_facade *f, const parley_participant *caller,
+                                        const char *message_id, parley_message *out,
+                                        parley_error *err);
+/* admin only: refused messages kept for review, newest first */
+parley_status parley_facade_list_flagged(parley_facade *f, const parley_participant *caller,
+                                         int limit, const char *cursor, parley_flagged_list *out,
+                                         char *next_cursor, size_t next_cursor_size,
+                                         parley_error *err);
 parley_status parley_facade_get_chat_history(parley_facade *f, const parley_participant *caller,
                                              const char *session_id,
                                              const parley_message_range *range,

@@ -458,6 +458,37 @@ parley_status parley_chat_send(parley_chat_service *svc, const parley_participan
     return PARLEY_OK;
 }
 
+parley_status parley_chat_get_message(parley_chat_service *svc, const parley_participant *caller,
+                                      const char *message_id, parley_message *out,
+                                      parley_error *err) {
+    parley_status st = parley_authorize(caller, PARLEY_ACTION_MESSAGE_READ, err);
+    if (st == PARLEY_OK) {
+        st = svc->repo->ops->message_get(svc->repo, message_id, out, err);
+    }
+    if (st == PARLEY_OK) {
+        parley_session session = {0};
+        st = load_session_for(svc, caller, PARLEY_ACTION_MESSAGE_READ, out->session_id, &session,
+                              err);
+        parley_session_free(&session);
+        if (st != PARLEY_OK) {
+            parley_message_free(out);
+        }
+    }
+    return st == PARLEY_E_NOT_FOUND
+               ? parley_error_set(err, PARLEY_E_NOT_FOUND, "not_found", "no such message")
+               : st;
+}
+
+parley_status parley_chat_list_flagged(parley_chat_service *svc, const parley_participant *caller,
+                                       int limit, const char *cursor, parley_flagged_list *out,
+                                       char *next_cursor, size_t next_cursor_size,
+                                       parley_error *err) {
+    parley_status st = parley_authorize(caller, PARLEY_ACTION_FLAGGED_READ, err);
+    return st != PARLEY_OK ? st
+                           : svc->repo->ops->flagged_list(svc->repo, limit, cursor, out,
+                                                          next_cursor, next_cursor_size, err);
+}
+
 parley_status parley_chat_history(parley_chat_service *svc, const parley_participant *caller,
                                   const char *session_id, const parley_message_range *range,
                                   parley_message_list *out, parley_error *err) {

@@ -63,6 +63,14 @@ parley_status parley_chat_close(parley_chat_service *svc, const parley_participa
 parley_status parley_chat_send(parley_chat_service *svc, const parley_participant *caller,
                                const char *session_id, const parley_message_input *in,
                                parley_message *out, bool *duplicate, parley_error *err);
+/* One message by id, with the session's read rule. */
+parley_status parley_chat_get_message(parley_chat_service *svc, const parley_participant *caller,
+                                      const char *message_id, parley_message *out,
+                                      parley_error *err);
+parley_status parley_chat_list_flagged(parley_chat_service *svc, const parley_participant *caller,
+                                       int limit, const char *cursor, parley_flagged_list *out,
+                                       char *next_cursor, size_t next_cursor_size,
+                                       parley_error *err);
 parley_status parley_chat_history(parley_chat_service *svc, const parley_participant *caller,
                                   const char *session_id, const parley_message_range *range,
                                   parley_message_list *out, parley_error *err);

@@ -59,6 +59,8 @@ void parley_api_close_session(parley_api_call *call, parley_facade *f);
 void parley_api_attach_bot(parley_api_call *call, parley_facade *f);
 void parley_api_send_message(parley_api_call *call, parley_facade *f);
 void parley_api_list_messages(parley_api_call *call, parley_facade *f);
+void parley_api_get_message(parley_api_call *call, parley_facade *f);
+void parley_api_list_flagged(parley_api_call *call, parley_facade *f);
 void parley_api_submit_feedback(parley_api_call *call, parley_facade *f);
 void parley_api_get_feedback(parley_api_call *call, parley_facade *f);
 

@@ -193,3 +193,52 @@ void parley_api_get_feedback(parley_api_call *call, parley_facade *f) {
     }
     parley_feedback_free(&fb);
 }
+
+void parley_api_get_message(parley_api_call *call, parley_facade *f) {
+    parley_error err = {0};
+    parley_message m = {0};
+    if (parley_facade_get_message(f, call->caller, call->params[0], &m, &err) != PARLEY_OK) {
+        parley_api_reply_error(call, &err);
+        return;
+    }
+    json_t *body = parley_message_to_json(&m);
+    /* the text as sent before a strategy changed it is for admins only */
+    if (body != NULL && m.original_content != NULL && call->caller->ops->is_admin(call->caller)) {
+        json_object_set_new(body, "original_content", json_string(m.original_content));
+    }
+    parley_message_free(&m);
+    parley_api_reply_json(call, 200, body);
+}
+
+void parley_api_list_flagged(parley_api_call *call, parley_facade *f) {
+    parley_error err = {0};
+    int limit = PARLEY_API_DEFAULT_LIMIT;
+    char cursor[PARLEY_ID_SIZE * 2];
+    if (!parley_api_read_paging(call, &limit, cursor, sizeof cursor)) {
+        return;
+    }
+    parley_flagged_list list = {0};
+    char next[PARLEY_ID_SIZE * 2] = "";
+    if (parley_facade_list_flagged(f, call->caller, limit, cursor, &list, next, sizeof next,
+                                   &err) != PARLEY_OK) {
+        parley_api_reply_error(call, &err);
+        return;
+    }
+    json_t *items = json_array();
+    for (size_t i = 0; items != NULL && i < list.count; i++) {
+        const parley_flagged_message *fm = &list.items[i];
+        json_t *item = parley_message_to_json(&fm->message);
+        if (item != NULL) {
+            json_object_del(item, "seq"); /* it never entered the conversation */
+            json_object_set_new(item, "reason", json_string(fm->reason));
+            json_object_set_new(item, "reviewed_as",
+                                fm->reviewed_as[0] != '\0' ? json_string(fm->reviewed_as)
+                                                           : json_null());
+        }
+        json_array_append_new(items, item);
+    }
+    parley_flagged_list_free(&list);
+    parley_api_reply_json(call, 200,
+                          json_pack("{s:o, s:o}", "messages", items, "next_cursor",
+                                    next[0] != '\0' ? json_string(next) : json_null()));
+}

@@ -44,6 +44,10 @@ class AuthorizationMatrixTest(ServerTestCase):
         r = admin.post("/api/v1/tickets", {"session_id": cls.session, "issue_description": "x"})
         assert r.status == 201, r.body
         cls.ticket = r.body["id"]
+        r = srv.client(own_token).post(f"/api/v1/sessions/{cls.session}/messages",
+                                       {"content": "a message to read"})
+        assert r.status == 201, r.body
+        cls.message = r.body["id"]
 
     @classmethod
     def fresh_session(cls):
@@ -89,6 +93,11 @@ class AuthorizationMatrixTest(ServerTestCase):
              row(201, 201, 201, 404, 201, 404, 401)),
             ("read messages", "GET", f"/api/v1/sessions/{S}/messages", None,
              row(200, 200, 200, 404, 200, 404, 401)),
+            ("read one message", "GET", f"/api/v1/messages/{self.message}", None,
+             row(200, 200, 200, 404, 200, 404, 401)),
+            ("review queue", "GET", "/api/v1/flagged", None,
+             row(200, 403, 403, 403, 403, 403, 401)),
+            ("audit log", "GET", "/api/v1/audit", None, row(200, 403, 403, 403, 403, 403, 401)),
             ("rate", "POST", lambda: f"/api/v1/sessions/{fresh()}/feedback", {"rating": 4},
              row(403, 403, 201, 404, 403, 403, 401)),
             ("read rating", "GET", f"/api/v1/sessions/{self.rated_session}/feedback", None,
