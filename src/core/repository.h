@@ -196,6 +196,14 @@ typedef struct parley_repository_ops {
                                             int64_t ham),
                                void *ctx, int64_t *spam_messages, int64_t *ham_messages,
                                parley_error *err);
+
+    /* words the profanity filter never censors (admins edit them) */
+    parley_status (*allowlist_add)(parley_repository *repo, const char *word, const char *added_by,
+                                   parley_time_ms at, parley_error *err);
+    parley_status (*allowlist_remove)(parley_repository *repo, const char *word, parley_error *err);
+    parley_status (*allowlist_load)(parley_repository *repo,
+                                    void (*each)(void *ctx, const char *word), void *ctx,
+                                    parley_error *err);
 } parley_repository_ops;
 
 /* Every backend's handle starts with this. */

@@ -131,6 +131,9 @@ enum stmt_id {
     ST_SPAM_TOTALS_ADD,
     ST_SPAM_TOKENS_ALL,
     ST_SPAM_TOTALS_GET,
+    ST_ALLOWLIST_ADD,
+    ST_ALLOWLIST_REMOVE,
+    ST_ALLOWLIST_ALL,
     ST_AUDIT_INSERT,
     ST_AUDIT_LIST, /* page_bind's base: no status or customer variants */
     ST_COUNT
@@ -226,6 +229,10 @@ static const char *const stmt_sql[ST_COUNT] = {
                            "ham_messages = max(ham_messages + ?2, 0) WHERE id = 1",
     [ST_SPAM_TOKENS_ALL] = "SELECT token, spam, ham FROM spam_tokens",
     [ST_SPAM_TOTALS_GET] = "SELECT spam_messages, ham_messages FROM spam_totals WHERE id = 1",
+    [ST_ALLOWLIST_ADD] = "INSERT INTO profanity_allowlist (word, added_by, created_at) "
+                         "VALUES (?1, ?2, ?3) ON CONFLICT (word) DO NOTHING",
+    [ST_ALLOWLIST_REMOVE] = "DELETE FROM profanity_allowlist WHERE word = ?1",
+    [ST_ALLOWLIST_ALL] = "SELECT word FROM profanity_allowlist ORDER BY word",
     [ST_AUDIT_INSERT] = "INSERT INTO audit_log (at, actor_kind, actor_id, action, target_id, ip, "
                         "detail_json) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     [ST_AUDIT_LIST] = "SELECT " AUDIT_COLS " FROM audit_log WHERE position < ?1 "
@@ -1599,6 +1606,42 @@ sq_spam_load(parley_repository *repo,
     return status;
 }
 
+/* ---- the profanity allowlist ---------------------------------------------------- */
+
+static parley_status sq_allowlist_add(parley_repository *repo, const char *word,
+                                      const char *added_by, parley_time_ms at, parley_error *err) {
+    struct sqlite_repo *r = as_sqlite(repo);
+    binder b = bind_start(r, ST_ALLOWLIST_ADD);
+    b_text(&b, 1, word);
+    b_text(&b, 2, added_by);
+    b_i64(&b, 3, at);
+    return exec_write(r, &b, false, "allowlist_add", "allowlist word", err);
+}
+
+static parley_status sq_allowlist_remove(parley_repository *repo, const char *word,
+                                         parley_error *err) {
+    struct sqlite_repo *r = as_sqlite(repo);
+    binder b = bind_start(r, ST_ALLOWLIST_REMOVE);
+    b_text(&b, 1, word);
+    return exec_write(r, &b, true, "allowlist_remove", "allowlist word", err);
+}
+
+static parley_status sq_allowlist_load(parley_repository *repo,
+                                       void (*each)(void *ctx, const char *word), void *ctx,
+                                       parley_error *err) {
+    struct sqlite_repo *r = as_sqlite(repo);
+    sqlite3_stmt *st = r->stmt[ST_ALLOWLIST_ALL];
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const unsigned char *word = sqlite3_column_text(st, 0);
+        each(ctx, word != NULL ? (const char *)word : "");
+    }
+    parley_status status =
+        rc == SQLITE_DONE ? PARLEY_OK : db_fail(r->db, rc, "allowlist_load", err);
+    stmt_done(st);
+    return status;
+}
+
 /* ---- audit log ----------------------------------------------------------- */
 
 static parley_status sq_audit_insert(parley_repository *repo, const parley_audit_entry *e,
@@ -1704,6 +1747,9 @@ static const parley_repository_ops sqlite_ops = {
     .spam_token_add = sq_spam_token_add,
     .spam_totals_add = sq_spam_totals_add,
     .spam_load = sq_spam_load,
+    .allowlist_add = sq_allowlist_add,
+    .allowlist_remove = sq_allowlist_remove,
+    .allowlist_load = sq_allowlist_load,
     .audit_insert = sq_audit_insert,
     .audit_list = sq_audit_list,
 };

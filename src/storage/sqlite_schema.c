@@ -160,7 +160,12 @@ static const char *const steps[] = {
     "    spam_messages INTEGER NOT NULL CHECK (spam_messages >= 0),"
     "    ham_messages  INTEGER NOT NULL CHECK (ham_messages >= 0)"
     ") STRICT;"
-    "INSERT INTO spam_totals (id, spam_messages, ham_messages) VALUES (1, 0, 0);",
+    "INSERT INTO spam_totals (id, spam_messages, ham_messages) VALUES (1, 0, 0);"
+    "CREATE TABLE profanity_allowlist ("
+    "    word       TEXT PRIMARY KEY,"
+    "    added_by   TEXT,"
+    "    created_at INTEGER NOT NULL"
+    ") STRICT, WITHOUT ROWID;",
 };
 
 int parley_sqlite_schema_step_count(void) {

@@ -535,6 +535,12 @@ static void token_sum(void *ctx, const char *token, int64_t spam, int64_t ham) {
     sums[3]++;
 }
 
+static void count_word(void *ctx, const char *word) {
+    int64_t *words = ctx;
+    words[0]++;
+    words[1] += strcmp(word, "cocktail") == 0;
+}
+
 static void test_moderation_and_spam_counts(void **state) {
     fixture *fx = *state;
     add_customer(fx, "cus_1", NULL);
@@ -599,6 +605,16 @@ static void test_moderation_and_spam_counts(void **state) {
     assert_int_equal(sums[2], 5000);
     assert_int_equal(spam_messages, 4);
     assert_int_equal(ham_messages, 0);
+
+    assert_ok(OPS(fx)->allowlist_add(fx->repo, "scunthorpe", "agt_1", 5, &err));
+    assert_ok(OPS(fx)->allowlist_add(fx->repo, "cocktail", NULL, 6, &err));
+    assert_ok(OPS(fx)->allowlist_add(fx->repo, "cocktail", NULL, 7, &err)); /* no duplicate */
+    assert_ok(OPS(fx)->allowlist_remove(fx->repo, "scunthorpe", &err));
+    assert_status(PARLEY_E_NOT_FOUND, OPS(fx)->allowlist_remove(fx->repo, "absent", &err));
+    int64_t words[4] = {0};
+    assert_ok(OPS(fx)->allowlist_load(fx->repo, count_word, words, &err));
+    assert_int_equal(words[0], 1);
+    assert_int_equal(words[1], 1); /* the one left is "cocktail" */
 }
 
 /* ---- tokens --------------------------------------------------------------- */
