@@ -470,6 +470,23 @@ bool parley_spam_model_set_token(parley_spam_model *model, const char *token, ui
     return ok;
 }
 
+size_t parley_spam_model_text_tokens(parley_spam_model *model, const char *text,
+                                     parley_spam_text_token_fn fn, void *ud) {
+    token_set ts;
+    if (model == NULL || !token_set_build(&ts, text, model->params.flags)) {
+        return 0;
+    }
+    size_t visited = 0;
+    for (size_t i = 0; i < ts.count; i++) {
+        visited++;
+        if (fn(ts.arena + ts.offsets[i], ud) != 0) {
+            break;
+        }
+    }
+    token_set_free(&ts);
+    return visited;
+}
+
 void parley_spam_model_clear(parley_spam_model *model) {
     pthread_rwlock_wrlock(&model->lock);
     clear_table(model);

@@ -100,6 +100,14 @@ void parley_spam_model_set_totals(parley_spam_model *model, uint64_t spam_messag
                                   uint64_t ham_messages);
 bool parley_spam_model_set_token(parley_spam_model *model, const char *token, uint64_t spam,
                                  uint64_t ham);
+/* The distinct tokens train(text) counts (each once, sorted), so a caller
+ * that persists counts as deltas (Repository spam_token_add) can add +1 or
+ * -1 to exactly these after train or untrain. fn returns nonzero to stop.
+ * Returns the number of tokens visited (0 also when out of memory). */
+typedef int (*parley_spam_text_token_fn)(const char *token, void *ud);
+size_t parley_spam_model_text_tokens(parley_spam_model *model, const char *text,
+                                     parley_spam_text_token_fn fn, void *ud);
+
 /* Forgets everything. */
 void parley_spam_model_clear(parley_spam_model *model);
 

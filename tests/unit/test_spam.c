@@ -434,8 +434,15 @@ static int copy_token(const char *token, uint64_t spam, uint64_t ham, void *ud) 
     return 0;
 }
 
+static int count_tok(const char *token, void *ud) {
+    assert_true(token[0] != '\0');
+    (*(size_t *)ud)++;
+    return 0;
+}
+
 static void test_untrain_and_export_import(void **state) {
     (void)state;
+    size_t distinct = 0;
     parley_spam_model *m = parley_spam_model_create(NULL);
     train_small(m);
     size_t size = parley_spam_model_size(m);
@@ -461,6 +468,12 @@ static void test_untrain_and_export_import(void **state) {
     parley_spam_model_totals(m, &ts, &th);
     assert_int_equal(ts, 12);
     assert_int_equal(th, 12);
+
+    /* the tokens a training step counts, for delta persistence */
+    assert_int_equal(parley_spam_model_text_tokens(m, "Claim claim CLAIM your prize 42 42",
+                                                   count_tok, &distinct),
+                     4); /* claim, your, prize, #num */
+    assert_int_equal(distinct, 4);
 
     /* round trip */
     parley_spam_model *copy = parley_spam_model_create(NULL);
