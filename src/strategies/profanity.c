@@ -1,0 +1,519 @@
+/*
+ * profanity.c - the profanity strategy (see profanity.h).
+ */
+#include "strategies/profanity.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/types.h>
+#include <utf8proc.h>
+
+#include "core/participant.h"
+#include "strategies/profanity_matcher.h"
+#include "strategies/profanity_normalize.h"
+#include "strategies/profanity_words.h"
+
+#define PROF_VERSION "1.0"
+#define MAX_LANGS 8
+#define KEY_MAX 256
+
+typedef struct prof_lang {
+    const char *code;
+    size_t words;              /* entries of this language's own list in use */
+    parley_prof_automaton *ac; /* English plus this language */
+} prof_lang;
+
+typedef struct allow_entry {
+    char *word;
+    char *key; /* normalised, collapsed */
+} allow_entry;
+
+typedef struct prof_shared {
+    prof_lang langs[MAX_LANGS];
+    size_t nlangs;
+    pthread_rwlock_t lock;
+    allow_entry *allow;
+    size_t nallow, cap_allow;
+} prof_shared;
+
+typedef struct prof_strategy {
+    parley_strategy base;
+    prof_shared *shared;
+    bool reject;
+    char language[8]; /* "" when not set */
+} prof_strategy;
+
+static parley_status nomem(parley_error *err) {
+    return parley_error_set(err, PARLEY_E_NOMEM, "unavailable", "profanity: out of memory");
+}
+
+/* The normalised, collapsed form of a word ("" when it has no letters). */
+static bool word_key(const char *word, char *key, size_t size) {
+    parley_prof_text t;
+    if (!parley_prof_normalize(word, strlen(word), &t)) {
+        return false;
+    }
+    size_t from = 0, to = t.count;
+    while (from < to && t.units[from].sym == PARLEY_PROF_SYM_SEP) {
+        from++;
+    }
+    while (to > from && t.units[to - 1].sym == PARLEY_PROF_SYM_SEP) {
+        to--;
+    }
+    if (to > from) {
+        parley_prof_spell(t.units, from, to - 1, true, key, size);
+    } else {
+        key[0] = '\0';
+    }
+    parley_prof_text_free(&t);
+    return true;
+}
+
+static ssize_t allow_find(const prof_shared *sh, const char *key) {
+    for (size_t i = 0; i < sh->nallow; i++) {
+        if (strcmp(sh->allow[i].key, key) == 0) {
+            return (ssize_t)i;
+        }
+    }
+    return -1;
+}
+
+parley_status parley_profanity_allow(void *shared, const char *word, parley_error *err) {
+    prof_shared *sh = shared;
+    char key[KEY_MAX];
+    if (sh == NULL || word == NULL || strlen(word) >= KEY_MAX) {
+        return parley_error_set(err, PARLEY_E_INVALID, "validation_failed",
+                                "profanity: a word of 1 to %d bytes is required", KEY_MAX - 1);
+    }
+    if (!word_key(word, key, sizeof key)) {
+        return nomem(err);
+    }
+    if (key[0] == '\0') {
+        return parley_error_set(err, PARLEY_E_INVALID, "validation_failed",
+                                "profanity: the word has no letters");
+    }
+    parley_status st = PARLEY_OK;
+    pthread_rwlock_wrlock(&sh->lock);
+    if (allow_find(sh, key) < 0) {
+        if (sh->nallow == sh->cap_allow) {
+            size_t cap = sh->cap_allow ? sh->cap_allow * 2 : 32;
+            allow_entry *grown = realloc(sh->allow, cap * sizeof *grown);
+            if (grown != NULL) {
+                sh->allow = grown;
+                sh->cap_allow = cap;
+            }
+        }
+        allow_entry e = {.word = strdup(word), .key = strdup(key)};
+        if (sh->nallow < sh->cap_allow && e.word != NULL && e.key != NULL) {
+            sh->allow[sh->nallow++] = e;
+        } else {
+            free(e.word);
+            free(e.key);
+            st = nomem(err);
+        }
+    }
+    pthread_rwlock_unlock(&sh->lock);
+    return st;
+}
+
+parley_status parley_profanity_disallow(void *shared, const char *word, parley_error *err) {
+    prof_shared *sh = shared;
+    char key[KEY_MAX];
+    if (sh == NULL || word == NULL || strlen(word) >= KEY_MAX) {
+        return parley_error_set(err, PARLEY_E_INVALID, "validation_failed",
+                                "profanity: a word of 1 to %d bytes is required", KEY_MAX - 1);
+    }
+    if (!word_key(word, key, sizeof key)) {
+        return nomem(err);
+    }
+    pthread_rwlock_wrlock(&sh->lock);
+    ssize_t i = key[0] != '\0' ? allow_find(sh, key) : -1;
+    if (i >= 0) {
+        free(sh->allow[i].word);
+        free(sh->allow[i].key);
+        sh->allow[i] = sh->allow[--sh->nallow];
+    }
+    pthread_rwlock_unlock(&sh->lock);
+    return i >= 0 ? PARLEY_OK
+                  : parley_error_set(err, PARLEY_E_NOT_FOUND, "not_found",
+                                     "profanity: the word is not in the allowlist");
+}
+
+json_t *parley_profanity_allowlist(void *shared) {
+    prof_shared *sh = shared;
+    json_t *list = json_array();
+    if (list == NULL || sh == NULL) {
+        return list;
+    }
+    pthread_rwlock_rdlock(&sh->lock);
+    for (size_t i = 0; i < sh->nallow; i++) {
+        if (json_array_append_new(list, json_string(sh->allow[i].word)) != 0) {
+            json_decref(list);
+            list = NULL;
+            break;
+        }
+    }
+    pthread_rwlock_unlock(&sh->lock);
+    return list;
+}
+
+void parley_profanity_shared_free(void *shared) {
+    prof_shared *sh = shared;
+    if (sh == NULL) {
+        return;
+    }
+    for (size_t i = 0; i < sh->nlangs; i++) {
+        parley_prof_automaton_free(sh->langs[i].ac);
+    }
+    for (size_t i = 0; i < sh->nallow; i++) {
+        free(sh->allow[i].word);
+        free(sh->allow[i].key);
+    }
+    free(sh->allow);
+    pthread_rwlock_destroy(&sh->lock);
+    free(sh);
+}
+
+/* Adds a list to ac; the number of entries used, or -1 out of memory. */
+static long add_list(parley_prof_automaton *ac, const parley_profanity_wordlist *list) {
+    long used = 0;
+    for (size_t i = 0; i < list->count; i++) {
+        int r = parley_prof_automaton_add(ac, list->words[i]);
+        if (r < 0) {
+            return -1;
+        }
+        used += r;
+    }
+    return used;
+}
+
+parley_status parley_profanity_shared_create(void **shared, parley_error *err) {
+    *shared = NULL;
+    prof_shared *sh = calloc(1, sizeof *sh);
+    if (sh == NULL || pthread_rwlock_init(&sh->lock, NULL) != 0) {
+        free(sh);
+        return nomem(err);
+    }
+    const parley_profanity_wordlist *en = NULL;
+    for (size_t i = 0; i < parley_profanity_wordlist_count; i++) {
+        if (strcmp(parley_profanity_wordlists[i].lang, "en") == 0) {
+            en = &parley_profanity_wordlists[i];
+        }
+    }
+    if (en == NULL) {
+        parley_profanity_shared_free(sh);
+        return parley_error_set(err, PARLEY_E_INTERNAL, "internal",
+                                "profanity: no English word list");
+    }
+    /* en first: the automaton used for English and unknown languages */
+    for (size_t pass = 0; pass < 2; pass++) {
+        for (size_t i = 0; i < parley_profanity_wordlist_count && sh->nlangs < MAX_LANGS; i++) {
+            const parley_profanity_wordlist *list = &parley_profanity_wordlists[i];
+            if ((pass == 0) != (list == en)) {
+                continue;
+            }
+            prof_lang *l = &sh->langs[sh->nlangs];
+            l->code = list->lang;
+            l->ac = parley_prof_automaton_new();
+            long own = l->ac != NULL ? add_list(l->ac, list) : -1;
+            long base = list == en || own < 0 ? 0 : add_list(l->ac, en);
+            sh->nlangs += l->ac != NULL;
+            if (own < 0 || base < 0 || !parley_prof_automaton_build(l->ac)) {
+                parley_profanity_shared_free(sh);
+                return nomem(err);
+            }
+            l->words = (size_t)own;
+        }
+    }
+    for (size_t i = 0; i < parley_profanity_default_allowlist_count; i++) {
+        parley_status st = parley_profanity_allow(sh, parley_profanity_default_allowlist[i], err);
+        if (st != PARLEY_OK) {
+            parley_profanity_shared_free(sh);
+            return st;
+        }
+    }
+    *shared = sh;
+    return PARLEY_OK;
+}
+
+/* ---- the strategy ---- */
+
+static const prof_lang *find_lang(const prof_shared *sh, const char *tag) {
+    if (tag != NULL) {
+        size_t n = strcspn(tag, "-_");
+        for (size_t i = 0; i < sh->nlangs; i++) {
+            if (strlen(sh->langs[i].code) == n && strncasecmp(sh->langs[i].code, tag, n) == 0) {
+                return &sh->langs[i];
+            }
+        }
+    }
+    return &sh->langs[0];
+}
+
+static const char *sender_language(const parley_participant *p) {
+    if (p == NULL || p->ops == NULL) {
+        return NULL;
+    }
+    switch (parley_participant_kind_of(p)) {
+    case PARLEY_PARTICIPANT_CUSTOMER:
+        return ((const parley_customer_participant *)p)->customer.language;
+    case PARLEY_PARTICIPANT_AGENT:
+        return ((const parley_agent_participant *)p)->agent.language;
+    default:
+        return NULL;
+    }
+}
+
+static parley_status prof_create(const json_t *config, void *shared, parley_strategy **out,
+                                 parley_error *err) {
+    if (shared == NULL) {
+        return parley_error_set(err, PARLEY_E_INVALID, "validation_failed",
+                                "profanity: registered without its word lists");
+    }
+    const json_t *mode = json_object_get(config, "mode");
+    const json_t *lang = json_object_get(config, "language");
+    if (mode != NULL &&
+        (!json_is_string(mode) || (strcmp(json_string_value(mode), "censor") != 0 &&
+                                   strcmp(json_string_value(mode), "reject") != 0))) {
+        return parley_error_set(err, PARLEY_E_INVALID, "validation_failed",
+                                "profanity: mode must be \"censor\" or \"reject\"");
+    }
+    if (lang != NULL && (!json_is_string(lang) || json_string_length(lang) == 0 ||
+                         json_string_length(lang) >= sizeof((prof_strategy *)NULL)->language)) {
+        return parley_error_set(err, PARLEY_E_INVALID, "validation_failed",
+                                "profanity: language must be a language tag such as \"fr\"");
+    }
+    prof_strategy *s = calloc(1, sizeof *s);
+    if (s == NULL) {
+        return nomem(err);
+    }
+    s->shared = shared;
+    s->reject = mode != NULL && strcmp(json_string_value(mode), "reject") == 0;
+    if (lang != NULL) {
+        snprintf(s->language, sizeof s->language, "%s", json_string_value(lang));
+    }
+    *out = &s->base;
+    return PARLEY_OK;
+}
+
+typedef struct match {
+    size_t start, end;
+    const parley_prof_word *word;
+} match;
+
+typedef struct scan_state {
+    const prof_shared *shared;
+    const parley_prof_text *text;
+    match *matches;
+    size_t count, cap;
+    bool nomem;
+} scan_state;
+
+static bool allowed(const scan_state *ss, const parley_prof_word *w, size_t start, size_t end) {
+    if (ss->shared->nallow == 0) {
+        return false;
+    }
+    const parley_prof_unit *u = ss->text->units;
+    size_t from = start, to = end;
+    while (from > 0 && u[from - 1].sym != PARLEY_PROF_SYM_SEP) {
+        from--;
+    }
+    while (to + 1 < ss->text->count && u[to + 1].sym != PARLEY_PROF_SYM_SEP) {
+        to++;
+    }
+    char whole[KEY_MAX];
+    bool whole_ok = parley_prof_spell(u, from, to, true, whole, sizeof whole) < sizeof whole;
+    return allow_find(ss->shared, w->key) >= 0 || (whole_ok && allow_find(ss->shared, whole) >= 0);
+}
+
+static bool on_match(void *user, const parley_prof_word *word, size_t start, size_t end) {
+    scan_state *ss = user;
+    if (ss->count > 0 && ss->matches[ss->count - 1].start == start &&
+        ss->matches[ss->count - 1].end == end) {
+        return true; /* another entry for the same span ("bite", "bitte") */
+    }
+    if (allowed(ss, word, start, end)) {
+        return true;
+    }
+    if (ss->count == ss->cap) {
+        size_t cap = ss->cap ? ss->cap * 2 : 8;
+        match *grown = realloc(ss->matches, cap * sizeof *grown);
+        if (grown == NULL) {
+            ss->nomem = true;
+            return false;
+        }
+        ss->matches = grown;
+        ss->cap = cap;
+    }
+    ss->matches[ss->count++] = (match){.start = start, .end = end, .word = word};
+    return true;
+}
+
+static char *censor(const char *content, const parley_prof_text *t, const match *m, size_t n) {
+    unsigned char *hide = calloc(t->char_count + 1, 1);
+    if (hide == NULL) {
+        return NULL;
+    }
+    for (size_t i = 0; i < n; i++) {
+        uint32_t c0 = t->units[m[i].start].first_char, c1 = t->units[m[i].end].last_char;
+        for (uint32_t c = c0 + 1; c <= c1 && c < t->char_count; c++) {
+            hide[c] = 1;
+        }
+    }
+    size_t len = t->char_offset[t->char_count];
+    char *out = malloc(len + 1), *w = out;
+    if (out != NULL) {
+        for (size_t c = 0; c < t->char_count; c++) {
+            if (hide[c]) {
+                *w++ = '*';
+            } else {
+                size_t from = t->char_offset[c], to = t->char_offset[c + 1];
+                memcpy(w, content + from, to - from);
+                w += to - from;
+            }
+        }
+        *w = '\0';
+    }
+    free(hide);
+    return out;
+}
+
+static json_t *words_json(const match *m, size_t n) {
+    json_t *words = json_array();
+    for (size_t i = 0; words != NULL && i < n; i++) {
+        bool seen = false;
+        for (size_t j = 0; j < i && !seen; j++) {
+            seen = strcmp(m[j].word->display, m[i].word->display) == 0;
+        }
+        if (!seen && json_array_append_new(words, json_string(m[i].word->display)) != 0) {
+            json_decref(words);
+            return NULL;
+        }
+    }
+    return words;
+}
+
+/* content as a JSON string; invalid UTF-8 bytes (only possible when a
+ * caller skipped validation) become U+FFFD. */
+static json_t *original_json(const char *content) {
+    json_t *j = json_string(content);
+    if (j != NULL) {
+        return j;
+    }
+    size_t len = strlen(content), n = 0;
+    char *clean = malloc(3 * len + 1);
+    if (clean == NULL) {
+        return NULL;
+    }
+    const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)content;
+    for (size_t pos = 0; pos < len;) {
+        utf8proc_int32_t cp;
+        utf8proc_ssize_t step = utf8proc_iterate(p + pos, (utf8proc_ssize_t)(len - pos), &cp);
+        if (step <= 0) {
+            memcpy(clean + n, "\xEF\xBF\xBD", 3);
+            n += 3;
+            pos++;
+        } else {
+            memcpy(clean + n, content + pos, (size_t)step);
+            n += (size_t)step;
+            pos += (size_t)step;
+        }
+    }
+    clean[n] = '\0';
+    j = json_string(clean);
+    free(clean);
+    return j;
+}
+
+static parley_strategy_result fail_nomem(parley_error *err) {
+    nomem(err);
+    return PARLEY_STRATEGY_REJECT;
+}
+
+static parley_strategy_result prof_process(parley_strategy *self, parley_strategy_context *ctx,
+                                           parley_error *err) {
+    prof_strategy *s = (prof_strategy *)self;
+    const char *content = ctx->message->content;
+    if (content == NULL || content[0] == '\0') {
+        return PARLEY_STRATEGY_PASS;
+    }
+    const char *tag = s->language[0] != '\0' ? s->language : NULL;
+    if (tag == NULL) {
+        tag = json_string_value(json_object_get(ctx->meta, "language"));
+    }
+    if (tag == NULL) {
+        tag = sender_language(ctx->sender);
+    }
+    const prof_lang *lang = find_lang(s->shared, tag);
+
+    parley_prof_text text;
+    if (!parley_prof_normalize(content, strlen(content), &text)) {
+        return fail_nomem(err);
+    }
+    scan_state ss = {.shared = s->shared, .text = &text};
+    pthread_rwlock_rdlock(&s->shared->lock);
+    parley_prof_automaton_scan(lang->ac, &text, on_match, &ss);
+    pthread_rwlock_unlock(&s->shared->lock);
+    parley_strategy_result result = PARLEY_STRATEGY_PASS;
+    if (ss.nomem) {
+        result = fail_nomem(err);
+    } else if (ss.count > 0 && s->reject) {
+        parley_error_set(err, PARLEY_E_REJECTED, "profanity_detected",
+                         "the message contains words that are not allowed");
+        result = PARLEY_STRATEGY_REJECT;
+    } else if (ss.count > 0) {
+        char *next = censor(content, &text, ss.matches, ss.count);
+        json_t *words = words_json(ss.matches, ss.count);
+        json_t *info = words == NULL
+                           ? NULL
+                           : json_pack("{s:I, s:o, s:s}", "censored", (json_int_t)ss.count, "words",
+                                       words, "language", lang->code);
+        bool ok =
+            next != NULL && info != NULL && json_object_set_new(ctx->meta, "profanity", info) == 0;
+        info = NULL;
+        if (ok && json_object_get(ctx->meta, "original_content") == NULL) {
+            ok = json_object_set_new(ctx->meta, "original_content", original_json(content)) == 0;
+        }
+        if (ok) {
+            free(ctx->message->content);
+            ctx->message->content = next;
+            result = PARLEY_STRATEGY_MODIFIED;
+        } else {
+            free(next);
+            result = fail_nomem(err);
+        }
+    }
+    free(ss.matches);
+    parley_prof_text_free(&text);
+    return result;
+}
+
+static void prof_destroy(parley_strategy *self) {
+    free(self);
+}
+
+static json_t *prof_describe(void *shared) {
+    const prof_shared *sh = shared;
+    json_t *langs = json_array();
+    for (size_t i = 0; sh != NULL && langs != NULL && i < sh->nlangs; i++) {
+        json_array_append_new(langs, json_pack("{s:s, s:I}", "code", sh->langs[i].code, "words",
+                                               (json_int_t)sh->langs[i].words));
+    }
+    return json_pack("{s:o, s:s, s:[s,s], s:s}", "languages", langs ? langs : json_array(),
+                     "source", parley_profanity_source, "modes", "censor", "reject", "options",
+                     "mode: censor|reject, language: a tag (else meta or the sender's; "
+                     "English is always applied)");
+}
+
+const parley_strategy_ops parley_profanity_strategy_ops = {
+    .name = "profanity",
+    .version = PROF_VERSION,
+    .description = "censors swear words (first letter kept, asterisks) or rejects the message; "
+                   "English plus the message's language",
+    .create = prof_create,
+    .process = prof_process,
+    .destroy = prof_destroy,
+    .describe = prof_describe};

@@ -1,0 +1,49 @@
+/*
+ * profanity.h - the "profanity" MessageProcessingStrategy: finds swear
+ * words of the message's language plus English and censors them ("fuck" ->
+ * "f***": first character kept, every other character of the match one '*',
+ * so the character count never changes) or, with {"mode": "reject"}, refuses
+ * the message (PARLEY_E_REJECTED, code "profanity_detected").
+ *
+ * Session options: {"name": "profanity", "mode": "censor"|"reject",
+ * "language": "fr"}. Language: the option, else ctx->meta "language" (set
+ * by an earlier strategy), else the sender's stored language, else English
+ * only; lists are en, es, fr, de, pt, it (a tag's primary subtag counts:
+ * "pt-BR" is pt). Evasions handled and boundary rules: see
+ * profanity_normalize.h and profanity_matcher.h.
+ *
+ * On MODIFIED the meta gets {"profanity": {"censored": N, "words": [...],
+ * "language": "en"}} and "original_content" (unless an earlier strategy set
+ * it). A message without a match PASSES untouched, without meta.
+ *
+ * Ownership/threads: the shared state (automata, allowlist) is created once
+ * at start and outlives every chain; automata are read-only, the allowlist
+ * is behind a rwlock, so any worker may run the strategy and an admin
+ * request may edit the allowlist concurrently.
+ */
+#ifndef PARLEY_PROFANITY_H
+#define PARLEY_PROFANITY_H
+
+#include <jansson.h>
+
+#include "core/error.h"
+#include "core/strategy.h"
+
+extern const parley_strategy_ops parley_profanity_strategy_ops;
+
+/* Builds every language's automaton and seeds the allowlist from
+ * data/wordlists/allowlist.txt. */
+parley_status parley_profanity_shared_create(void **shared, parley_error *err);
+void parley_profanity_shared_free(void *shared);
+
+/* The allowlist: words never censored, compared after normalisation with
+ * the whole word a match lies in and with the matched list entry.
+ * allow: PARLEY_E_INVALID when the word has no letters; adding one already
+ * there is OK. disallow: PARLEY_E_NOT_FOUND when absent. */
+parley_status parley_profanity_allow(void *shared, const char *word, parley_error *err);
+parley_status parley_profanity_disallow(void *shared, const char *word, parley_error *err);
+/* The allowlist as a JSON array of the words as added (new reference, or
+ * NULL when out of memory). */
+json_t *parley_profanity_allowlist(void *shared);
+
+#endif
