@@ -336,6 +336,41 @@ static void test_bad_options_refused(void **state) {
     json_decref(d);
 }
 
+static void test_through_the_chain(void **state) {
+    (void)state;
+    parley_strategy_registry registry;
+    memset(&registry, 0, sizeof registry);
+    assert_true(parley_strategy_register(&registry, &parley_spam_strategy_ops, shared));
+    json_t *described = parley_strategy_registry_describe(&registry);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(described, 0), "name")),
+                        "spam");
+    json_decref(described);
+    parley_strategy *chain = NULL;
+    parley_error err = {0};
+    assert_int_equal(parley_strategy_chain_build(&registry, "[{\"name\":\"spam\",\"max_links\":0}]",
+                                                 &chain, &err),
+                     PARLEY_OK);
+    parley_participant p = customer("chain-user");
+    parley_message m = {0};
+    m.content = strdup("see https://example.com");
+    json_t *meta = json_object();
+    parley_strategy_context ctx = {.message = &m, .meta = meta, .sender = &p};
+    assert_int_equal(parley_strategy_chain_run(chain, &ctx, &err), PARLEY_STRATEGY_REJECT);
+    assert_int_equal(err.status, PARLEY_E_REJECTED);
+    assert_string_equal(err.code, "spam_detected");
+    assert_true(meta_has_rule(meta, "links"));
+    json_t *step = json_array_get(json_object_get(meta, "processing"), 0);
+    assert_string_equal(json_string_value(json_object_get(step, "strategy")), "spam");
+    assert_string_equal(json_string_value(json_object_get(step, "version")), PARLEY_SPAM_VERSION);
+    json_decref(meta);
+    free(m.content);
+    parley_strategy_chain_free(chain);
+    /* bad options are refused when the chain is built */
+    assert_int_equal(parley_strategy_chain_build(&registry, "[{\"name\":\"spam\",\"burst\":\"x\"}]",
+                                                 &chain, &err),
+                     PARLEY_E_INVALID);
+}
+
 /* ---- Bayesian model ---- */
 
 static const char *const TRAIN_SPAM[] = {
@@ -610,6 +645,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_duplicates, setup, teardown),
         cmocka_unit_test_setup_teardown(test_near_duplicates, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_options_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_through_the_chain, setup, teardown),
         cmocka_unit_test(test_bayes_classifies_held_out),
         cmocka_unit_test_setup_teardown(test_bayes_in_strategy, setup, teardown),
         cmocka_unit_test(test_untrain_and_export_import),
