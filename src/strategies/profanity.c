@@ -177,10 +177,32 @@ void parley_profanity_shared_free(void *shared) {
     free(sh);
 }
 
-/* Adds a list to ac; the number of entries used, or -1 out of memory. */
-static long add_list(parley_prof_automaton *ac, const parley_profanity_wordlist *list) {
+/* Is entry's normalised form one of the NULL-terminated words? */
+static bool listed(const char *entry, const char *const *words) {
+    char key[KEY_MAX], other[KEY_MAX];
+    if (words == NULL || words[0] == NULL || strlen(entry) >= KEY_MAX ||
+        !word_key(entry[0] == '*' ? entry + 1 : entry, key, sizeof key)) {
+        return false;
+    }
+    for (size_t i = 0; words[i] != NULL; i++) {
+        if (strlen(words[i]) < KEY_MAX && word_key(words[i], other, sizeof other) &&
+            strcmp(key, other) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Adds a list to ac, leaving out entries that are innocent words of the
+ * language the automaton serves; the number of entries used, or -1 out of
+ * memory. */
+static long add_list(parley_prof_automaton *ac, const parley_profanity_wordlist *list,
+                     const char *const *innocent) {
     long used = 0;
     for (size_t i = 0; i < list->count; i++) {
+        if (listed(list->words[i], innocent)) {
+            continue;
+        }
         int r = parley_prof_automaton_add(ac, list->words[i]);
         if (r < 0) {
             return -1;
@@ -218,8 +240,8 @@ parley_status parley_profanity_shared_create(void **shared, parley_error *err) {
             prof_lang *l = &sh->langs[sh->nlangs];
             l->code = list->lang;
             l->ac = parley_prof_automaton_new();
-            long own = l->ac != NULL ? add_list(l->ac, list) : -1;
-            long base = list == en || own < 0 ? 0 : add_list(l->ac, en);
+            long own = l->ac != NULL ? add_list(l->ac, list, NULL) : -1;
+            long base = list == en || own < 0 ? 0 : add_list(l->ac, en, list->innocent);
             sh->nlangs += l->ac != NULL;
             if (own < 0 || base < 0 || !parley_prof_automaton_build(l->ac)) {
                 parley_profanity_shared_free(sh);

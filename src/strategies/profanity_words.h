@@ -16,6 +16,11 @@ typedef struct parley_profanity_wordlist {
     const char *lang; /* "en", "es", ... */
     const char *const *words;
     size_t count;
+    /* English entries that are innocent words in this language (from
+     * "!word" lines of additions-<lang>.txt): left out of this language's
+     * automaton, e.g. Spanish "negro" (black). NULL-terminated. */
+    const char *const *innocent;
+    size_t innocent_count;
 } parley_profanity_wordlist;
 
 extern const parley_profanity_wordlist parley_profanity_wordlists[];

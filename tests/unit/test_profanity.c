@@ -194,6 +194,9 @@ static void test_bitte_bite(void **state) {
     check(LANG("fr"), "fuck", "f***");
     /* German words are not applied to English messages */
     check(EN, "Arschloch", NULL);
+    /* an English entry that is an innocent word of the language */
+    check(LANG("es"), "el coche negro", NULL);
+    check(LANG("pt"), "o gato negro", NULL);
     /* region subtags count */
     check(LANG("pt-BR"), "caralho", "c******");
 }
