@@ -1,0 +1,296 @@
+/*
+ * translation.c - the "translation" strategy; see translation.h.
+ */
+#include "strategies/translation.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "strategies/translation_apertium.h"
+#include "strategies/translation_detect.h"
+#include "strategies/translation_libre.h"
+
+#define DEFAULT_MIN_CHARS 20
+#define DEFAULT_MODE_DIR "/usr/share/apertium/modes"
+
+typedef struct translation_shared {
+    parley_apertium *apertium;
+    parley_langdetect *detect;
+} translation_shared;
+
+typedef enum backend_kind { BACKEND_APERTIUM, BACKEND_LIBRE } backend_kind;
+
+typedef struct translation_strategy {
+    parley_strategy base;
+    translation_shared *shared;
+    const char *target; /* static */
+    const char *source; /* static or NULL */
+    backend_kind backend;
+    char *url;
+    char *api_key;
+    int timeout_ms;
+    size_t min_chars;
+} translation_strategy;
+
+parley_status parley_translation_shared_create(const char *mode_dir, int pool_size, int timeout_ms,
+                                               void **shared, parley_error *err) {
+    *shared = NULL;
+    if (parley_libre_global_init() != 0) {
+        return parley_error_set(err, PARLEY_E_INTERNAL, "internal",
+                                "translation: curl_global_init failed");
+    }
+    translation_shared *s = calloc(1, sizeof *s);
+    if (s == NULL) {
+        parley_libre_global_cleanup();
+        return parley_error_set(err, PARLEY_E_NOMEM, "out_of_memory", "translation: out of memory");
+    }
+    s->apertium =
+        parley_apertium_create(mode_dir != NULL ? mode_dir : DEFAULT_MODE_DIR,
+                               pool_size > 0 ? pool_size : PARLEY_TRANSLATION_DEFAULT_POOL,
+                               timeout_ms > 0 ? timeout_ms : PARLEY_TRANSLATION_DEFAULT_TIMEOUT_MS);
+    s->detect = parley_langdetect_create(NULL);
+    if (s->apertium == NULL || s->detect == NULL) {
+        bool no_detect = s->detect == NULL;
+        parley_translation_shared_free(s);
+        return no_detect ? parley_error_set(err, PARLEY_E_INTERNAL, "internal",
+                                            "translation: cannot load libexttextcat models")
+                         : parley_error_set(err, PARLEY_E_NOMEM, "out_of_memory",
+                                            "translation: out of memory");
+    }
+    *shared = s;
+    return PARLEY_OK;
+}
+
+void parley_translation_shared_free(void *shared) {
+    translation_shared *s = shared;
+    if (s == NULL) {
+        return;
+    }
+    parley_apertium_free(s->apertium);
+    parley_langdetect_free(s->detect);
+    free(s);
+    parley_libre_global_cleanup();
+}
+
+static parley_status invalid(parley_error *err, const char *what) {
+    return parley_error_set(err, PARLEY_E_INVALID, "validation_failed", "translation: %s", what);
+}
+
+static void translation_destroy(parley_strategy *self) {
+    translation_strategy *s = (translation_strategy *)self;
+    if (s == NULL) {
+        return;
+    }
+    free(s->url);
+    free(s->api_key);
+    free(s);
+}
+
+static parley_status dup_string(const json_t *v, size_t max, char **out, const char *what,
+                                parley_error *err) {
+    const char *str = json_string_value(v);
+    if (str == NULL || str[0] == '\0' || strlen(str) > max) {
+        return invalid(err, what);
+    }
+    *out = strdup(str);
+    if (*out == NULL) {
+        return parley_error_set(err, PARLEY_E_NOMEM, "out_of_memory", "translation: out of memory");
+    }
+    return PARLEY_OK;
+}
+
+static parley_status translation_create(const json_t *config, void *shared, parley_strategy **out,
+                                        parley_error *err) {
+    *out = NULL;
+    if (shared == NULL) {
+        return parley_error_set(err, PARLEY_E_INTERNAL, "internal",
+                                "translation: registered without shared state");
+    }
+    translation_strategy *s = calloc(1, sizeof *s);
+    if (s == NULL) {
+        return parley_error_set(err, PARLEY_E_NOMEM, "out_of_memory", "translation: out of memory");
+    }
+    s->base.ops = &parley_translation_strategy_ops;
+    s->shared = shared;
+    s->backend = BACKEND_APERTIUM;
+    s->timeout_ms = PARLEY_TRANSLATION_DEFAULT_TIMEOUT_MS;
+    s->min_chars = DEFAULT_MIN_CHARS;
+    parley_status st = PARLEY_OK;
+    const char *key;
+    const json_t *v;
+    json_object_foreach((json_t *)(uintptr_t)config, key, v) {
+        if (strcmp(key, "name") == 0) {
+            continue;
+        } else if (strcmp(key, "target") == 0) {
+            s->target = parley_langdetect_supported(json_string_value(v));
+            if (s->target == NULL) {
+                st = invalid(err, "target must be one of en, es, fr, pt, ca");
+            }
+        } else if (strcmp(key, "source") == 0) {
+            s->source = parley_langdetect_supported(json_string_value(v));
+            if (s->source == NULL) {
+                st = invalid(err, "source must be one of en, es, fr, pt, ca");
+            }
+        } else if (strcmp(key, "backend") == 0) {
+            const char *b = json_string_value(v);
+            if (b != NULL && strcmp(b, "apertium") == 0) {
+                s->backend = BACKEND_APERTIUM;
+            } else if (b != NULL && strcmp(b, "libretranslate") == 0) {
+                s->backend = BACKEND_LIBRE;
+            } else {
+                st = invalid(err, "backend must be \"apertium\" or \"libretranslate\"");
+            }
+        } else if (strcmp(key, "url") == 0) {
+            st = dup_string(v, 2048, &s->url, "url must be a non-empty string", err);
+            if (st == PARLEY_OK && strncmp(s->url, "http://", 7) != 0 &&
+                strncmp(s->url, "https://", 8) != 0) {
+                st = invalid(err, "url must start with http:// or https://");
+            }
+        } else if (strcmp(key, "api_key") == 0) {
+            st = dup_string(v, 512, &s->api_key, "api_key must be a non-empty string", err);
+        } else if (strcmp(key, "timeout_ms") == 0) {
+            if (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > 60000) {
+                st = invalid(err, "timeout_ms must be an integer in 1..60000");
+            } else {
+                s->timeout_ms = (int)json_integer_value(v);
+            }
+        } else if (strcmp(key, "min_chars") == 0) {
+            if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > 10000) {
+                st = invalid(err, "min_chars must be an integer in 0..10000");
+            } else {
+                s->min_chars = (size_t)json_integer_value(v);
+            }
+        } else {
+            st = parley_error_set(err, PARLEY_E_INVALID, "validation_failed",
+                                  "translation: unknown option \"%.64s\"", key);
+        }
+        if (st != PARLEY_OK) {
+            break;
+        }
+    }
+    if (st == PARLEY_OK && s->target == NULL) {
+        st = invalid(err, "target is required (one of en, es, fr, pt, ca)");
+    }
+    if (st == PARLEY_OK && s->backend == BACKEND_LIBRE && s->url == NULL) {
+        st = invalid(err, "url is required with backend libretranslate");
+    }
+    if (st != PARLEY_OK) {
+        translation_destroy(&s->base);
+        return st;
+    }
+    *out = &s->base;
+    return PARLEY_OK;
+}
+
+static double elapsed_ms(const struct timespec *start) {
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    double ms = (double)(now.tv_sec - start->tv_sec) * 1000.0 +
+                (double)(now.tv_nsec - start->tv_nsec) / 1e6;
+    return (double)(long)(ms * 10.0 + 0.5) / 10.0;
+}
+
+static const char *backend_name(const translation_strategy *s) {
+    return s->backend == BACKEND_LIBRE ? "libretranslate" : "apertium";
+}
+
+/* PASS with {"translation": {"error", "backend"}}. */
+static parley_strategy_result degrade(const translation_strategy *s, parley_strategy_context *ctx,
+                                      const char *why) {
+    json_object_set_new(ctx->meta, "translation",
+                        json_pack("{s:s, s:s}", "error", why, "backend", backend_name(s)));
+    return PARLEY_STRATEGY_PASS;
+}
+
+static parley_strategy_result translation_process(parley_strategy *self,
+                                                  parley_strategy_context *ctx, parley_error *err) {
+    (void)err;
+    translation_strategy *s = (translation_strategy *)self;
+    const char *text = ctx->message->content;
+    if (text == NULL || text[0] == '\0') {
+        return PARLEY_STRATEGY_PASS;
+    }
+    const char *known = s->source;
+    if (known == NULL) {
+        known =
+            parley_langdetect_supported(json_string_value(json_object_get(ctx->meta, "language")));
+    }
+    const char *src = parley_langdetect_detect(s->shared->detect, text, s->min_chars, known, NULL);
+    if (src == NULL) {
+        return degrade(s, ctx, "unknown_language");
+    }
+    json_object_set_new(ctx->meta, "language", json_string(src));
+    if (strcmp(src, s->target) == 0) {
+        return PARLEY_STRATEGY_PASS;
+    }
+    struct timespec start;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    char *translated = NULL;
+    char pair[160];
+    if (s->backend == BACKEND_APERTIUM) {
+        parley_apertium_result r = parley_apertium_translate(s->shared->apertium, src, s->target,
+                                                             text, &translated, pair, sizeof pair);
+        if (r == PARLEY_APERTIUM_UNSUPPORTED) {
+            return degrade(s, ctx, "unsupported_pair");
+        }
+        if (r == PARLEY_APERTIUM_TIMEOUT) {
+            return degrade(s, ctx, "timeout");
+        }
+        if (r != PARLEY_APERTIUM_OK) {
+            return degrade(s, ctx, "backend_failed");
+        }
+    } else {
+        snprintf(pair, sizeof pair, "%s-%s", src, s->target);
+        parley_libre_result r = parley_libre_translate(s->url, s->api_key, s->timeout_ms, src,
+                                                       s->target, text, &translated);
+        if (r == PARLEY_LIBRE_TIMEOUT) {
+            return degrade(s, ctx, "timeout");
+        }
+        if (r != PARLEY_LIBRE_OK) {
+            return degrade(s, ctx, "backend_failed");
+        }
+    }
+    double ms = elapsed_ms(&start);
+    json_t *translations = json_object_get(ctx->meta, "translations");
+    if (!json_is_object(translations)) {
+        translations = json_object();
+        json_object_set_new(ctx->meta, "translations", translations);
+    }
+    json_object_set_new(translations, s->target, json_string(translated));
+    free(translated);
+    json_object_set_new(
+        ctx->meta, "translation",
+        json_pack("{s:s, s:s, s:f}", "backend", backend_name(s), "pair", pair, "ms", ms));
+    return PARLEY_STRATEGY_MODIFIED;
+}
+
+static json_t *translation_describe(void *shared) {
+    translation_shared *s = shared;
+    json_t *pairs = json_array();
+    json_t *langs = json_array();
+    static const char *const all[] = {"en", "es", "fr", "pt", "ca"};
+    if (s != NULL) {
+        for (size_t i = 0; i < parley_apertium_pair_count(s->apertium); i++) {
+            json_array_append_new(pairs, json_string(parley_apertium_pair_name(s->apertium, i)));
+        }
+    }
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
+        json_array_append_new(langs, json_string(all[i]));
+    }
+    return json_pack("{s:o, s:o, s:[s,s], s:[s,s,s,s,s,s]}", "languages", langs, "pairs", pairs,
+                     "backends", "apertium", "libretranslate", "options", "target", "source",
+                     "backend", "url", "timeout_ms", "min_chars");
+}
+
+const parley_strategy_ops parley_translation_strategy_ops = {
+    .name = "translation",
+    .version = PARLEY_TRANSLATION_VERSION,
+    .description = "detects the language and adds a translation into the session's target "
+                   "language (apertium offline, or a LibreTranslate server)",
+    .create = translation_create,
+    .process = translation_process,
+    .destroy = translation_destroy,
+    .describe = translation_describe,
+};

@@ -1,0 +1,134 @@
+/*
+ * translation_detect.c - see translation_detect.h.
+ */
+#include "strategies/translation_detect.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <textcat.h>
+#include <unistd.h>
+
+static const char *const LANGS[] = {"en", "es", "fr", "pt", "ca"};
+#define NLANGS (sizeof LANGS / sizeof LANGS[0])
+/* Only the first bytes matter for n-gram statistics. */
+#define MAX_CLASSIFY_BYTES 2048
+
+struct parley_langdetect {
+    void *handle;
+    pthread_mutex_t lock;
+};
+
+const char *parley_langdetect_supported(const char *code) {
+    if (code == NULL) {
+        return NULL;
+    }
+    for (size_t i = 0; i < NLANGS; i++) {
+        if (strcmp(code, LANGS[i]) == 0) {
+            return LANGS[i];
+        }
+    }
+    return NULL;
+}
+
+parley_langdetect *parley_langdetect_create(const char *lm_dir) {
+    if (lm_dir == NULL) {
+        lm_dir = "/usr/share/libexttextcat";
+    }
+    char conf[] = "/tmp/parley-textcat-XXXXXX";
+    int fd = mkstemp(conf);
+    if (fd < 0) {
+        return NULL;
+    }
+    FILE *f = fdopen(fd, "w");
+    if (f == NULL) {
+        close(fd);
+        unlink(conf);
+        return NULL;
+    }
+    for (size_t i = 0; i < NLANGS; i++) {
+        fprintf(f, "%s.lm %s\n", LANGS[i], LANGS[i]);
+    }
+    fclose(f);
+    char prefix[4096];
+    snprintf(prefix, sizeof prefix, "%s/", lm_dir);
+    void *handle = special_textcat_Init(conf, prefix);
+    unlink(conf);
+    if (handle == NULL) {
+        return NULL;
+    }
+    parley_langdetect *d = calloc(1, sizeof *d);
+    if (d == NULL) {
+        textcat_Done(handle);
+        return NULL;
+    }
+    d->handle = handle;
+    pthread_mutex_init(&d->lock, NULL);
+    return d;
+}
+
+void parley_langdetect_free(parley_langdetect *d) {
+    if (d == NULL) {
+        return;
+    }
+    textcat_Done(d->handle);
+    pthread_mutex_destroy(&d->lock);
+    free(d);
+}
+
+const char *parley_langdetect_detect(parley_langdetect *d, const char *text, size_t min_chars,
+                                     const char *known, bool *detected) {
+    known = parley_langdetect_supported(known);
+    if (detected != NULL) {
+        *detected = false;
+    }
+    size_t len = strlen(text);
+    if (len < min_chars) {
+        return known;
+    }
+    if (len > MAX_CLASSIFY_BYTES) {
+        len = MAX_CLASSIFY_BYTES;
+    }
+    /* candidates in rank order, "[en][es]..." */
+    const char *cands[8];
+    size_t n = 0;
+    pthread_mutex_lock(&d->lock);
+    const char *res = textcat_Classify(d->handle, text, len);
+    for (const char *p = res; p != NULL && *p == '[' && n < 8;) {
+        const char *end = strchr(p, ']');
+        if (end == NULL) {
+            break;
+        }
+        char code[8];
+        size_t cl = (size_t)(end - p - 1);
+        if (cl < sizeof code) {
+            memcpy(code, p + 1, cl);
+            code[cl] = '\0';
+            const char *s = parley_langdetect_supported(code);
+            if (s != NULL) {
+                cands[n++] = s;
+            }
+        }
+        p = end + 1;
+    }
+    pthread_mutex_unlock(&d->lock);
+    if (n == 0) {
+        return known;
+    }
+    for (size_t i = 0; known != NULL && i < n; i++) {
+        if (cands[i] == known) {
+            if (detected != NULL) {
+                *detected = true;
+            }
+            return known;
+        }
+    }
+    if (n > 3) {
+        return known;
+    }
+    if (detected != NULL) {
+        *detected = true;
+    }
+    return cands[0];
+}

@@ -1,0 +1,27 @@
+/*
+ * translation_libre.h - the LibreTranslate-compatible HTTP backend:
+ * POST {url}/translate with {"q", "source", "target", "format": "text"},
+ * answer {"translatedText": "..."}.
+ *
+ * Threads: any; one curl easy handle per request (CURLOPT_NOSIGNAL).
+ * parley_libre_global_init() must run once before threads use it (it is
+ * called by parley_translation_shared_create).
+ */
+#ifndef PARLEY_TRANSLATION_LIBRE_H
+#define PARLEY_TRANSLATION_LIBRE_H
+
+typedef enum parley_libre_result {
+    PARLEY_LIBRE_OK = 0,
+    PARLEY_LIBRE_FAILED, /* connection refused, HTTP error, bad JSON */
+    PARLEY_LIBRE_TIMEOUT
+} parley_libre_result;
+
+int parley_libre_global_init(void);
+void parley_libre_global_cleanup(void);
+
+/* api_key may be NULL. On OK *out is malloc'd. */
+parley_libre_result parley_libre_translate(const char *url, const char *api_key, int timeout_ms,
+                                           const char *src, const char *dst, const char *text,
+                                           char **out);
+
+#endif
