@@ -136,14 +136,9 @@ static bool add_stage(sbuf *b, const char *s, size_t n) {
         w++;
     }
     sb_add(b, s + i, w - i);
-    /* already null-flushing? */
-    bool has_z = false;
-    for (size_t k = w; k + 2 <= n; k++) {
-        if (s[k] == '-' && s[k + 1] == 'z' && (k + 2 == n || is_space(s[k + 2])) &&
-            is_space(s[k - 1])) {
-            has_z = true;
-        }
-    }
+    /* already null-flushing (apertium-wblank-mode -z puts it first)? */
+    bool has_z = w + 3 <= n && s[w] == ' ' && s[w + 1] == '-' && s[w + 2] == 'z' &&
+                 (w + 3 == n || is_space(s[w + 3]));
     if (!has_z) {
         sb_add(b, " -z", 3);
     }
