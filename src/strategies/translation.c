@@ -25,8 +25,10 @@ typedef enum backend_kind { BACKEND_APERTIUM, BACKEND_LIBRE } backend_kind;
 typedef struct translation_strategy {
     parley_strategy base;
     translation_shared *shared;
-    const char *target; /* static */
-    const char *source; /* static or NULL */
+    const char *target;            /* static */
+    const char *source;            /* static or NULL */
+    const char *customer_language; /* static or NULL; with agent_language */
+    const char *agent_language;
     backend_kind backend;
     char *url;
     char *api_key;
@@ -133,6 +135,16 @@ static parley_status translation_create(const json_t *config, void *shared, parl
             if (s->source == NULL) {
                 st = invalid(err, "source must be one of en, es, fr, pt, ca");
             }
+        } else if (strcmp(key, "customer_language") == 0) {
+            s->customer_language = parley_langdetect_supported(json_string_value(v));
+            if (s->customer_language == NULL) {
+                st = invalid(err, "customer_language must be one of en, es, fr, pt, ca");
+            }
+        } else if (strcmp(key, "agent_language") == 0) {
+            s->agent_language = parley_langdetect_supported(json_string_value(v));
+            if (s->agent_language == NULL) {
+                st = invalid(err, "agent_language must be one of en, es, fr, pt, ca");
+            }
         } else if (strcmp(key, "backend") == 0) {
             const char *b = json_string_value(v);
             if (b != NULL && strcmp(b, "apertium") == 0) {
@@ -170,7 +182,14 @@ static parley_status translation_create(const json_t *config, void *shared, parl
             break;
         }
     }
-    if (st == PARLEY_OK && s->target == NULL) {
+    bool by_role = s->customer_language != NULL || s->agent_language != NULL;
+    if (st == PARLEY_OK && by_role &&
+        (s->customer_language == NULL || s->agent_language == NULL || s->target != NULL ||
+         s->source != NULL)) {
+        st = invalid(err, "give either target (and source) or both customer_language and "
+                          "agent_language");
+    }
+    if (st == PARLEY_OK && !by_role && s->target == NULL) {
         st = invalid(err, "target is required (one of en, es, fr, pt, ca)");
     }
     if (st == PARLEY_OK && s->backend == BACKEND_LIBRE && s->url == NULL) {
@@ -212,8 +231,14 @@ static parley_strategy_result translation_process(parley_strategy *self,
     if (text == NULL || text[0] == '\0') {
         return PARLEY_STRATEGY_PASS;
     }
+    const char *target = s->target;
     const char *known = s->source;
-    if (known == NULL) {
+    if (s->customer_language != NULL) {
+        bool customer = ctx->message->sender_kind == PARLEY_PARTICIPANT_CUSTOMER;
+        target = customer ? s->agent_language : s->customer_language;
+        known = customer ? s->customer_language : s->agent_language;
+    }
+    if (s->source == NULL && s->customer_language == NULL) {
         known =
             parley_langdetect_supported(json_string_value(json_object_get(ctx->meta, "language")));
     }
@@ -222,7 +247,7 @@ static parley_strategy_result translation_process(parley_strategy *self,
         return degrade(s, ctx, "unknown_language");
     }
     json_object_set_new(ctx->meta, "language", json_string(src));
-    if (strcmp(src, s->target) == 0) {
+    if (strcmp(src, target) == 0) {
         return PARLEY_STRATEGY_PASS;
     }
     struct timespec start;
@@ -230,8 +255,8 @@ static parley_strategy_result translation_process(parley_strategy *self,
     char *translated = NULL;
     char pair[160];
     if (s->backend == BACKEND_APERTIUM) {
-        parley_apertium_result r = parley_apertium_translate(s->shared->apertium, src, s->target,
-                                                             text, &translated, pair, sizeof pair);
+        parley_apertium_result r = parley_apertium_translate(s->shared->apertium, src, target, text,
+                                                             &translated, pair, sizeof pair);
         if (r == PARLEY_APERTIUM_UNSUPPORTED) {
             return degrade(s, ctx, "unsupported_pair");
         }
@@ -242,9 +267,9 @@ static parley_strategy_result translation_process(parley_strategy *self,
             return degrade(s, ctx, "backend_failed");
         }
     } else {
-        snprintf(pair, sizeof pair, "%s-%s", src, s->target);
+        snprintf(pair, sizeof pair, "%s-%s", src, target);
         parley_libre_result r = parley_libre_translate(s->url, s->api_key, s->timeout_ms, src,
-                                                       s->target, text, &translated);
+                                                       target, text, &translated);
         if (r == PARLEY_LIBRE_TIMEOUT) {
             return degrade(s, ctx, "timeout");
         }
@@ -258,7 +283,7 @@ static parley_strategy_result translation_process(parley_strategy *self,
         translations = json_object();
         json_object_set_new(ctx->meta, "translations", translations);
     }
-    json_object_set_new(translations, s->target, json_string(translated));
+    json_object_set_new(translations, target, json_string(translated));
     free(translated);
     json_object_set_new(
         ctx->meta, "translation",
@@ -279,9 +304,10 @@ static json_t *translation_describe(void *shared) {
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
         json_array_append_new(langs, json_string(all[i]));
     }
-    return json_pack("{s:o, s:o, s:[s,s], s:[s,s,s,s,s,s]}", "languages", langs, "pairs", pairs,
-                     "backends", "apertium", "libretranslate", "options", "target", "source",
-                     "backend", "url", "timeout_ms", "min_chars");
+    return json_pack("{s:o, s:o, s:[s,s], s:[s,s,s,s,s,s,s,s,s]}", "languages", langs, "pairs",
+                     pairs, "backends", "apertium", "libretranslate", "options", "target", "source",
+                     "customer_language", "agent_language", "backend", "url", "api_key",
+                     "timeout_ms", "min_chars");
 }
 
 const parley_strategy_ops parley_translation_strategy_ops = {

@@ -11,6 +11,11 @@
  *    "api_key": "...",                               libretranslate, optional
  *    "timeout_ms": 5000,                             libretranslate, 1..60000
  *    "min_chars": 20}                                shorter texts keep the known language
+ * or, instead of target/source, both
+ *   "customer_language": "fr", "agent_language": "en"
+ * so the sender decides the direction: a customer's message is translated
+ * into the agent's language (the customer's is the known source), anyone
+ * else's (agent, bot, system) into the customer's.
  * Unknown keys, unsupported targets or wrong types: 400 validation_failed.
  *
  * Source language: detected by libexttextcat (translation_detect.h); texts

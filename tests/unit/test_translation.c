@@ -398,6 +398,48 @@ static void test_detection(void **state) {
     parley_translation_shared_free(shared);
 }
 
+/* ---- direction from the sender's role ---- */
+
+static run process_as(parley_strategy *s, const char *text, parley_participant_kind kind) {
+    parley_message m;
+    memset(&m, 0, sizeof m);
+    m.content = strdup(text);
+    m.sender_kind = kind;
+    run r = {.meta = json_object()};
+    parley_strategy_context ctx = {.message = &m, .meta = r.meta};
+    parley_error err;
+    parley_error_clear(&err);
+    r.result = parley_translation_strategy_ops.process(s, &ctx, &err);
+    r.content = m.content;
+    return r;
+}
+
+static void test_direction_by_role(void **state) {
+    (void)state;
+    void *shared = shared_default();
+    parley_strategy *s = make(shared, "{\"name\":\"translation\",\"customer_language\":\"es\","
+                                      "\"agent_language\":\"en\"}");
+    /* short texts: the sender's side gives the language */
+    run r = process_as(s, "Hola amigo", PARLEY_PARTICIPANT_CUSTOMER);
+    assert_int_equal(r.result, PARLEY_STRATEGY_MODIFIED);
+    assert_string_equal(json_string_value(json_object_get(r.meta, "language")), "es");
+    assert_true(contains_ci(translation_of(&r, "en"), "hello"));
+    run_free(&r);
+    r = process_as(s, "Hello my friend", PARLEY_PARTICIPANT_AGENT);
+    assert_int_equal(r.result, PARLEY_STRATEGY_MODIFIED);
+    assert_string_equal(json_string_value(json_object_get(r.meta, "language")), "en");
+    assert_true(contains_ci(translation_of(&r, "es"), "amigo"));
+    run_free(&r);
+    /* a customer who writes in the agent's language needs nothing */
+    r = process_as(s, "Hello, how are you today? I need help with my order.",
+                   PARLEY_PARTICIPANT_CUSTOMER);
+    assert_int_equal(r.result, PARLEY_STRATEGY_PASS);
+    assert_null(json_object_get(r.meta, "translations"));
+    run_free(&r);
+    s->ops->destroy(s);
+    parley_translation_shared_free(shared);
+}
+
 /* ---- options and describe ---- */
 
 static void test_config_validation(void **state) {
@@ -412,7 +454,11 @@ static void test_config_validation(void **state) {
         "{\"name\":\"translation\",\"target\":\"es\",\"backend\":\"libretranslate\"}",
         "{\"name\":\"translation\",\"target\":\"es\",\"url\":\"ftp://x\"}",
         "{\"name\":\"translation\",\"target\":\"es\",\"timeout_ms\":0}",
-        "{\"name\":\"translation\",\"target\":\"es\",\"source\":\"xx\"}"};
+        "{\"name\":\"translation\",\"target\":\"es\",\"source\":\"xx\"}",
+        "{\"name\":\"translation\",\"customer_language\":\"es\"}",
+        "{\"name\":\"translation\",\"target\":\"es\",\"customer_language\":\"es\","
+        "\"agent_language\":\"en\"}",
+        "{\"name\":\"translation\",\"customer_language\":\"es\",\"agent_language\":\"de\"}"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         json_t *config = json_loads(bad[i], 0, NULL);
         parley_strategy *s = NULL;
@@ -538,6 +584,7 @@ int main(void) {
         cmocka_unit_test(test_apertium_pool_concurrency),
         cmocka_unit_test(test_unsupported_pair),
         cmocka_unit_test(test_detection),
+        cmocka_unit_test(test_direction_by_role),
         cmocka_unit_test(test_config_validation),
         cmocka_unit_test(test_libretranslate),
     };
