@@ -20,6 +20,7 @@
 #include "core/ids.h"
 #include "core/strategy.h"
 #include "net/server.h"
+#include "strategies/builtin.h"
 #include "storage/sqlite_repository.h"
 
 static const char *env_lookup(const char *name, void *ctx) {
@@ -120,6 +121,28 @@ static int admin_create(int argc, char **argv) {
     return st == PARLEY_OK ? 0 : 1;
 }
 
+/* The strategies start with what they learnt: the database is migrated
+ * and read once here, before the server's workers open it. */
+static parley_status load_strategies(const parley_config *cfg, parley_strategy_registry *registry,
+                                     parley_builtin_strategies *builtin, parley_error *err) {
+    char db_path[1024];
+    parley_server_database_path(cfg, db_path, sizeof db_path);
+    mkdir(cfg->data_dir, 0700);
+    parley_repository *repo = NULL;
+    parley_sqlite_options options = {.durable = true, .busy_timeout_ms = 5000};
+    parley_status st = parley_sqlite_migrate(db_path, err);
+    if (st == PARLEY_OK) {
+        st = parley_sqlite_repository_open(db_path, &options, &repo, err);
+    }
+    if (st == PARLEY_OK) {
+        st = parley_builtin_strategies_init(builtin, registry, repo, cfg, err);
+    }
+    if (repo != NULL) {
+        repo->ops->close(repo);
+    }
+    return st;
+}
+
 static int serve(int argc, char **argv) {
     parley_config cfg;
     parley_config_defaults(&cfg);
@@ -138,6 +161,12 @@ static int serve(int argc, char **argv) {
     }
     signal(SIGPIPE, SIG_IGN);
     parley_strategy_registry strategies = {0};
+    parley_builtin_strategies builtin = {0};
+    if (load_strategies(&cfg, &strategies, &builtin, &err) != PARLEY_OK) {
+        fprintf(stderr, "parleyd: %s\n", err.message);
+        parley_config_free(&cfg);
+        return 1;
+    }
     uv_loop_t loop;
     uv_loop_init(&loop);
     parley_server srv;
@@ -149,6 +178,7 @@ static int serve(int argc, char **argv) {
         parley_hub_free(&srv.hub);
         parley_origin_policy_free(&srv.origins);
         parley_limits_free(&srv.limits);
+        parley_builtin_strategies_free(&builtin);
         parley_config_free(&cfg);
         return 1;
     }
@@ -159,6 +189,7 @@ static int serve(int argc, char **argv) {
         fprintf(stderr, "parleyd: event loop closed with handles open\n");
     }
     fprintf(stderr, "parleyd: stopped\n");
+    parley_builtin_strategies_free(&builtin);
     parley_config_free(&cfg);
     return 0;
 }

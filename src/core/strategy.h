@@ -68,11 +68,19 @@ struct parley_strategy {
     parley_strategy *next;
 };
 
+/* Agents teach the spam filter (POST /messages/{id}/spam): text is what the
+ * sender wrote, repo the running unit's repository (to persist what was
+ * learnt). Set by whoever registered a learning spam strategy. */
+typedef parley_status (*parley_spam_learn_fn)(void *ctx, const char *text, bool is_spam,
+                                              parley_repository *repo, parley_error *err);
+
 #define PARLEY_STRATEGY_REGISTRY_MAX 32
 typedef struct parley_strategy_registry {
     const parley_strategy_ops *ops[PARLEY_STRATEGY_REGISTRY_MAX];
     void *shared[PARLEY_STRATEGY_REGISTRY_MAX];
     size_t count;
+    parley_spam_learn_fn learn_spam; /* NULL: no strategy learns */
+    void *learn_spam_ctx;
 } parley_strategy_registry;
 
 /* Adds ops with its shared state (may be NULL); false when full or the

@@ -58,13 +58,15 @@ class SessionsMessagesTest(ServerTestCase):
         self.assertTime(s["updated_at"])
 
     def test_create_session_with_strategies(self):
-        # No production strategy is registered until the strategies issue
-        # lands; a named one is refused with the name, and an explicit empty
-        # chain is kept as given. (Positive chains are covered by the unit
-        # tests with test strategies: tests/unit/test_chat_facade.c.)
         chain = [{"name": "spam"}, {"name": "profanity"}]
         r = self.c(self.cust_token).post("/api/v1/sessions", {"topic": "t", "strategies": chain})
-        self.assertError(r, 400, "validation_failed", "spam")
+        self.assertStatus(r, 201)
+        self.assertEqual([x["name"] for x in r.body["strategies"]], ["spam", "profanity"])
+        got = self.c(self.cust_token).get(f"/api/v1/sessions/{r.body['id']}")
+        self.assertEqual([x["name"] for x in got.body["strategies"]], ["spam", "profanity"])
+        r = self.c(self.cust_token).post("/api/v1/sessions", {
+            "topic": "t", "strategies": [{"name": "no-such-strategy"}]})
+        self.assertError(r, 400, "validation_failed", "no-such-strategy")
         r = self.c(self.cust_token).post("/api/v1/sessions", {"topic": "t", "strategies": []})
         self.assertStatus(r, 201)
         got = self.c(self.cust_token).get(f"/api/v1/sessions/{r.body['id']}")
@@ -526,11 +528,11 @@ class DefaultStrategiesTest(unittest.TestCase):
         with tempfile.TemporaryDirectory() as data_dir:
             argv = wrapper_argv() + [parleyd_path(), "--listen", "127.0.0.1:0",
                                      "--data-dir", data_dir, "--default-strategies",
-                                     json.dumps([{"name": "spam"}])]
+                                     json.dumps([{"name": "no-such-strategy"}])]
             proc = subprocess.run(argv, capture_output=True, text=True, timeout=T(60))
             self.assertNotEqual(proc.returncode, 0)
             self.assertIn("--default-strategies", proc.stderr)
-            self.assertIn("spam", proc.stderr)
+            self.assertIn("no-such-strategy", proc.stderr)
             self.assertNotIn("listening on", proc.stdout)
 
     def test_malformed_default_chain_refuses_to_start(self):

@@ -1,0 +1,99 @@
+#include "strategies/builtin.h"
+
+#include <string.h>
+
+#include "strategies/profanity.h"
+#include "strategies/spam.h"
+
+static void load_spam_token(void *ctx, const char *token, int64_t spam, int64_t ham) {
+    parley_spam_model_set_token(ctx, token, (uint64_t)spam, (uint64_t)ham);
+}
+
+static void load_allowed_word(void *ctx, const char *word) {
+    parley_error ignored = {0};
+    (void)parley_profanity_allow(ctx, word, &ignored);
+}
+
+typedef struct learn_ctx {
+    parley_repository *repo;
+    int64_t spam;
+    int64_t ham;
+    parley_status status;
+    parley_error *err;
+} learn_ctx;
+
+static int persist_token(const char *token, void *ud) {
+    learn_ctx *ctx = ud;
+    ctx->status = ctx->repo->ops->spam_token_add(ctx->repo, token, ctx->spam, ctx->ham, ctx->err);
+    return ctx->status != PARLEY_OK;
+}
+
+/* Counts go to the repository first (inside the request's transaction), then
+ * into the live model, so a refused write teaches nothing. */
+static parley_status learn_spam(void *shared, const char *text, bool is_spam,
+                                parley_repository *repo, parley_error *err) {
+    parley_spam_model *model = parley_spam_shared_model(shared);
+    learn_ctx ctx = {
+        .repo = repo, .spam = is_spam, .ham = !is_spam, .status = PARLEY_OK, .err = err};
+    parley_spam_model_text_tokens(model, text, persist_token, &ctx);
+    if (ctx.status == PARLEY_OK) {
+        ctx.status = repo->ops->spam_totals_add(repo, is_spam, !is_spam, err);
+    }
+    if (ctx.status == PARLEY_OK && !parley_spam_model_train(model, text, is_spam)) {
+        ctx.status = parley_error_set(err, PARLEY_E_NOMEM, NULL, "out of memory");
+    }
+    return ctx.status;
+}
+
+parley_status parley_builtin_strategies_init(parley_builtin_strategies *builtin,
+                                             parley_strategy_registry *registry,
+                                             parley_repository *repo, const parley_config *cfg,
+                                             parley_error *err) {
+    (void)cfg;
+    memset(builtin, 0, sizeof *builtin);
+    parley_status st = parley_spam_shared_create(&builtin->spam, err);
+    if (st == PARLEY_OK) {
+        int64_t spam_messages = 0;
+        int64_t ham_messages = 0;
+        parley_spam_model *model = parley_spam_shared_model(builtin->spam);
+        st = repo->ops->spam_load(repo, load_spam_token, model, &spam_messages, &ham_messages, err);
+        parley_spam_model_set_totals(model, (uint64_t)spam_messages, (uint64_t)ham_messages);
+    }
+    if (st == PARLEY_OK) {
+        st = parley_profanity_shared_create(&builtin->profanity, err);
+    }
+    if (st == PARLEY_OK) {
+        st = repo->ops->allowlist_load(repo, load_allowed_word, builtin->profanity, err);
+    }
+    if (st == PARLEY_OK &&
+        (!parley_strategy_register(registry, &parley_spam_strategy_ops, builtin->spam) ||
+         !parley_strategy_register(registry, &parley_profanity_strategy_ops, builtin->profanity))) {
+        st = parley_error_set(err, PARLEY_E_INTERNAL, NULL, "strategy registry full");
+    }
+    if (st != PARLEY_OK) {
+        parley_builtin_strategies_free(builtin);
+        return st;
+    }
+    registry->learn_spam = learn_spam;
+    registry->learn_spam_ctx = builtin->spam;
+    return PARLEY_OK;
+}
+
+void parley_builtin_strategies_free(parley_builtin_strategies *builtin) {
+    if (builtin->spam != NULL) {
+        parley_spam_shared_free(builtin->spam);
+    }
+    if (builtin->profanity != NULL) {
+        parley_profanity_shared_free(builtin->profanity);
+    }
+    memset(builtin, 0, sizeof *builtin);
+}
+
+void *parley_builtin_profanity(const parley_strategy_registry *registry) {
+    for (size_t i = 0; registry != NULL && i < registry->count; i++) {
+        if (registry->ops[i] == &parley_profanity_strategy_ops) {
+            return registry->shared[i];
+        }
+    }
+    return NULL;
+}

@@ -1,0 +1,32 @@
+/*
+ * builtin.h - registers Parley's own strategies (spam, profanity, and
+ * translation once available) with their shared state, and loads what they
+ * learnt from the repository: the spam classifier's counts, the profanity
+ * allowlist.
+ *
+ * Ownership: the builtin set owns every shared state it created; free it
+ * after the server stopped. Threads: initialised on the main thread before
+ * the workers start; the states are thread-safe afterwards.
+ */
+#ifndef PARLEY_STRATEGIES_BUILTIN_H
+#define PARLEY_STRATEGIES_BUILTIN_H
+
+#include "core/config.h"
+#include "core/repository.h"
+#include "core/strategy.h"
+
+typedef struct parley_builtin_strategies {
+    void *spam;
+    void *profanity;
+} parley_builtin_strategies;
+
+parley_status parley_builtin_strategies_init(parley_builtin_strategies *builtin,
+                                             parley_strategy_registry *registry,
+                                             parley_repository *repo, const parley_config *cfg,
+                                             parley_error *err);
+void parley_builtin_strategies_free(parley_builtin_strategies *builtin);
+
+/* The profanity allowlist, for the admin API (NULL-safe). */
+void *parley_builtin_profanity(const parley_strategy_registry *registry);
+
+#endif
