@@ -15,9 +15,13 @@
 #define DEFAULT_MIN_CHARS 20
 #define DEFAULT_MODE_DIR "/usr/share/apertium/modes"
 
+#define MAX_ALLOWED_URLS 16
+
 typedef struct translation_shared {
     parley_apertium *apertium;
     parley_langdetect *detect;
+    char *allowed_urls[MAX_ALLOWED_URLS];
+    size_t allowed_count;
 } translation_shared;
 
 typedef enum backend_kind { BACKEND_APERTIUM, BACKEND_LIBRE } backend_kind;
@@ -70,10 +74,50 @@ void parley_translation_shared_free(void *shared) {
     if (s == NULL) {
         return;
     }
+    for (size_t i = 0; i < s->allowed_count; i++) {
+        free(s->allowed_urls[i]);
+    }
     parley_apertium_free(s->apertium);
     parley_langdetect_free(s->detect);
     free(s);
     parley_libre_global_cleanup();
+}
+
+parley_status parley_translation_shared_allow_url(void *shared, const char *url_prefix,
+                                                  parley_error *err) {
+    translation_shared *s = shared;
+    if (url_prefix == NULL ||
+        (strncmp(url_prefix, "http://", 7) != 0 && strncmp(url_prefix, "https://", 8) != 0)) {
+        return parley_error_set(err, PARLEY_E_INVALID, "invalid_config",
+                                "translation: a LibreTranslate URL must start with http(s)://");
+    }
+    if (s->allowed_count == MAX_ALLOWED_URLS) {
+        return parley_error_set(err, PARLEY_E_INVALID, "invalid_config",
+                                "translation: at most %d LibreTranslate URLs", MAX_ALLOWED_URLS);
+    }
+    s->allowed_urls[s->allowed_count] = strdup(url_prefix);
+    if (s->allowed_urls[s->allowed_count] == NULL) {
+        return parley_error_set(err, PARLEY_E_NOMEM, "out_of_memory", "translation: out of memory");
+    }
+    s->allowed_count++;
+    return PARLEY_OK;
+}
+
+static bool url_allowed(const translation_shared *s, const char *url) {
+    if (s->allowed_count == 0) {
+        return true;
+    }
+    for (size_t i = 0; i < s->allowed_count; i++) {
+        /* the whole URL, or it followed by a path: "http://a:5000" must not
+         * let "http://a:50001" or "http://a:5000@elsewhere" through */
+        const char *a = s->allowed_urls[i];
+        size_t n = strlen(a);
+        if (strncmp(url, a, n) == 0 &&
+            (url[n] == '\0' || url[n] == '/' || (n > 0 && a[n - 1] == '/'))) {
+            return true;
+        }
+    }
+    return false;
 }
 
 static parley_status invalid(parley_error *err, const char *what) {
@@ -159,6 +203,8 @@ static parley_status translation_create(const json_t *config, void *shared, parl
             if (st == PARLEY_OK && strncmp(s->url, "http://", 7) != 0 &&
                 strncmp(s->url, "https://", 8) != 0) {
                 st = invalid(err, "url must start with http:// or https://");
+            } else if (st == PARLEY_OK && !url_allowed(s->shared, s->url)) {
+                st = invalid(err, "url is not one of the server's LibreTranslate URLs");
             }
         } else if (strcmp(key, "api_key") == 0) {
             st = dup_string(v, 512, &s->api_key, "api_key must be a non-empty string", err);

@@ -54,4 +54,13 @@ parley_status parley_translation_shared_create(const char *mode_dir, int pool_si
                                                void **shared, parley_error *err);
 void parley_translation_shared_free(void *shared);
 
+/* Restricts the LibreTranslate "url" option of sessions to the URLs given
+ * here (the same URL, or it followed by a "/" path) (call once per prefix at start,
+ * before workers run; at most 16). With none given any http(s) URL is
+ * accepted, which lets whoever configures a session make the server send
+ * requests anywhere: production should give the server's own
+ * LibreTranslate URL. A refused url is 400 validation_failed at create. */
+parley_status parley_translation_shared_allow_url(void *shared, const char *url_prefix,
+                                                  parley_error *err);
+
 #endif

@@ -562,6 +562,37 @@ static void test_libretranslate(void **state) {
     run_free(&r);
     s->ops->destroy(s);
 
+    /* the server may restrict the url option */
+    parley_error err;
+    assert_int_equal(parley_translation_shared_allow_url(shared, "http://10.0.0.1:5000", &err),
+                     PARLEY_OK);
+    json_t *cfg = json_loads(config, 0, NULL);
+    parley_strategy *refused = NULL;
+    assert_int_equal(parley_translation_strategy_ops.create(cfg, shared, &refused, &err),
+                     PARLEY_E_INVALID);
+    assert_string_equal(err.code, "validation_failed");
+    assert_null(refused);
+    json_t *sneaky =
+        json_pack("{s:s, s:s, s:s, s:s}", "name", "translation", "target", "es", "backend",
+                  "libretranslate", "url", "http://10.0.0.1:5000@127.0.0.1:1/");
+    assert_int_equal(parley_translation_strategy_ops.create(sneaky, shared, &refused, &err),
+                     PARLEY_E_INVALID);
+    json_object_set_new(sneaky, "url", json_string("http://10.0.0.1:50001"));
+    assert_int_equal(parley_translation_strategy_ops.create(sneaky, shared, &refused, &err),
+                     PARLEY_E_INVALID);
+    json_object_set_new(sneaky, "url", json_string("http://10.0.0.1:5000/lt"));
+    assert_int_equal(parley_translation_strategy_ops.create(sneaky, shared, &refused, &err),
+                     PARLEY_OK);
+    refused->ops->destroy(refused);
+    json_decref(sneaky);
+    char prefix[64];
+    snprintf(prefix, sizeof prefix, "http://127.0.0.1:%d", server_port);
+    assert_int_equal(parley_translation_shared_allow_url(shared, prefix, &err), PARLEY_OK);
+    assert_int_equal(parley_translation_strategy_ops.create(cfg, shared, &refused, &err),
+                     PARLEY_OK);
+    refused->ops->destroy(refused);
+    json_decref(cfg);
+
     /* nobody listening */
     stop_server();
     s = make(shared, config);
