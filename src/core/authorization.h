@@ -41,7 +41,9 @@ typedef enum parley_action {
     PARLEY_ACTION_FEEDBACK_SUBMIT,
     PARLEY_ACTION_FEEDBACK_READ,
     PARLEY_ACTION_AUDIT_READ,
-    PARLEY_ACTION_FLAGGED_READ, /* the queue of refused messages */
+    PARLEY_ACTION_FLAGGED_READ,   /* the queue of refused messages */
+    PARLEY_ACTION_MESSAGE_LABEL,  /* teach the spam filter: spam or not */
+    PARLEY_ACTION_STRATEGY_ADMIN, /* edit strategy data (the profanity allowlist) */
     PARLEY_ACTION_COUNT
 } parley_action;
 

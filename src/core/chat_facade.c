@@ -210,6 +210,12 @@ parley_status parley_facade_list_flagged(parley_facade *f, const parley_particip
                                     next_cursor_size, err);
 }
 
+parley_status parley_facade_label_message(parley_facade *f, const parley_participant *caller,
+                                          const char *message_id, bool is_spam, bool *learnt,
+                                          parley_error *err) {
+    return parley_chat_label_message(&f->chat, caller, message_id, is_spam, learnt, err);
+}
+
 parley_status parley_facade_get_chat_history(parley_facade *f, const parley_participant *caller,
                                              const char *session_id,
                                              const parley_message_range *range,

@@ -112,6 +112,9 @@ parley_status parley_facade_list_flagged(parley_facade *f, const parley_particip
                                          int limit, const char *cursor, parley_flagged_list *out,
                                          char *next_cursor, size_t next_cursor_size,
                                          parley_error *err);
+parley_status parley_facade_label_message(parley_facade *f, const parley_participant *caller,
+                                          const char *message_id, bool is_spam, bool *learnt,
+                                          parley_error *err);
 parley_status parley_facade_get_chat_history(parley_facade *f, const parley_participant *caller,
                                              const char *session_id,
                                              const parley_message_range *range,

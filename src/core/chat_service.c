@@ -489,6 +489,55 @@ parley_status parley_chat_list_flagged(parley_chat_service *svc, const parley_pa
                                                           next_cursor, next_cursor_size, err);
 }
 
+parley_status parley_chat_label_message(parley_chat_service *svc, const parley_participant *caller,
+                                        const char *message_id, bool is_spam, bool *learnt,
+                                        parley_error *err) {
+    *learnt = false;
+    parley_status st = parley_authorize(caller, PARLEY_ACTION_MESSAGE_LABEL, err);
+    if (st != PARLEY_OK) {
+        return st;
+    }
+    if (svc->strategies->learn_spam == NULL) {
+        return parley_error_set(err, PARLEY_E_CONFLICT, "conflict", "no spam filter learns here");
+    }
+    parley_flagged_message f = {0};
+    parley_error lookup = {0};
+    bool flagged = svc->repo->ops->flagged_get(svc->repo, message_id, &f, &lookup) == PARLEY_OK;
+    if (!flagged) {
+        st = svc->repo->ops->message_get(svc->repo, message_id, &f.message, err);
+        if (st == PARLEY_E_NOT_FOUND) {
+            return parley_error_set(err, PARLEY_E_NOT_FOUND, "not_found", "no such message");
+        }
+        if (st != PARLEY_OK) {
+            return st;
+        }
+    }
+    parley_session session = {0};
+    st = load_session_for(svc, caller, PARLEY_ACTION_MESSAGE_LABEL, f.message.session_id, &session,
+                          err);
+    parley_session_free(&session);
+    /* learn from what the sender wrote, not from what a strategy made of it */
+    const char *text =
+        f.message.original_content != NULL ? f.message.original_content : f.message.content;
+    const char *label = is_spam ? "spam" : "ham";
+    bool same = flagged && strcmp(f.reviewed_as, label) == 0;
+    if (st == PARLEY_OK && flagged && f.reviewed_as[0] != '\0' && !same &&
+        svc->strategies->unlearn_spam != NULL) {
+        st = svc->strategies->unlearn_spam(svc->strategies->learn_spam_ctx, text,
+                                           strcmp(f.reviewed_as, "spam") == 0, svc->repo, err);
+    }
+    if (st == PARLEY_OK && !same) {
+        st = svc->strategies->learn_spam(svc->strategies->learn_spam_ctx, text, is_spam, svc->repo,
+                                         err);
+        *learnt = st == PARLEY_OK;
+    }
+    if (st == PARLEY_OK && flagged) {
+        st = svc->repo->ops->flagged_review(svc->repo, message_id, label, err);
+    }
+    parley_flagged_message_free(&f);
+    return st;
+}
+
 parley_status parley_chat_history(parley_chat_service *svc, const parley_participant *caller,
                                   const char *session_id, const parley_message_range *range,
                                   parley_message_list *out, parley_error *err) {

@@ -71,6 +71,12 @@ parley_status parley_chat_list_flagged(parley_chat_service *svc, const parley_pa
                                        int limit, const char *cursor, parley_flagged_list *out,
                                        char *next_cursor, size_t next_cursor_size,
                                        parley_error *err);
+/* An agent labels a message (delivered, or refused and kept for review) as
+ * spam or not; the spam filter learns from it. A refused message keeps its
+ * label: the same label twice teaches once, a changed one is relearnt. */
+parley_status parley_chat_label_message(parley_chat_service *svc, const parley_participant *caller,
+                                        const char *message_id, bool is_spam, bool *learnt,
+                                        parley_error *err);
 parley_status parley_chat_history(parley_chat_service *svc, const parley_participant *caller,
                                   const char *session_id, const parley_message_range *range,
                                   parley_message_list *out, parley_error *err);

@@ -73,6 +73,9 @@ struct parley_strategy {
  * learnt). Set by whoever registered a learning spam strategy. */
 typedef parley_status (*parley_spam_learn_fn)(void *ctx, const char *text, bool is_spam,
                                               parley_repository *repo, parley_error *err);
+/* Forgets one earlier lesson (an agent changed their mind). */
+typedef parley_status (*parley_spam_unlearn_fn)(void *ctx, const char *text, bool was_spam,
+                                                parley_repository *repo, parley_error *err);
 
 #define PARLEY_STRATEGY_REGISTRY_MAX 32
 typedef struct parley_strategy_registry {
@@ -80,6 +83,7 @@ typedef struct parley_strategy_registry {
     void *shared[PARLEY_STRATEGY_REGISTRY_MAX];
     size_t count;
     parley_spam_learn_fn learn_spam; /* NULL: no strategy learns */
+    parley_spam_unlearn_fn unlearn_spam;
     void *learn_spam_ctx;
 } parley_strategy_registry;
 

@@ -61,6 +61,10 @@ void parley_api_send_message(parley_api_call *call, parley_facade *f);
 void parley_api_list_messages(parley_api_call *call, parley_facade *f);
 void parley_api_get_message(parley_api_call *call, parley_facade *f);
 void parley_api_list_flagged(parley_api_call *call, parley_facade *f);
+void parley_api_label_message(parley_api_call *call, parley_facade *f);
+void parley_api_list_allowlist(parley_api_call *call, parley_facade *f);
+void parley_api_add_allowlist(parley_api_call *call, parley_facade *f);
+void parley_api_remove_allowlist(parley_api_call *call, parley_facade *f);
 void parley_api_submit_feedback(parley_api_call *call, parley_facade *f);
 void parley_api_get_feedback(parley_api_call *call, parley_facade *f);
 

@@ -242,3 +242,23 @@ void parley_api_list_flagged(parley_api_call *call, parley_facade *f) {
                           json_pack("{s:o, s:o}", "messages", items, "next_cursor",
                                     next[0] != '\0' ? json_string(next) : json_null()));
 }
+
+void parley_api_label_message(parley_api_call *call, parley_facade *f) {
+    parley_error err = {0};
+    json_t *root = NULL;
+    parley_label_body in;
+    bool learnt = false;
+    parley_status st = parley_decode_label(BODY(call), &root, &in, &err);
+    if (st == PARLEY_OK) {
+        st = parley_facade_label_message(f, call->caller, call->params[0], in.is_spam, &learnt,
+                                         &err);
+    }
+    json_decref(root);
+    if (st != PARLEY_OK) {
+        parley_api_reply_error(call, &err);
+        return;
+    }
+    parley_api_reply_json(call, 200,
+                          json_pack("{s:s, s:b, s:b}", "message_id", call->params[0], "is_spam",
+                                    in.is_spam, "learnt", learnt));
+}

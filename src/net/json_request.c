@@ -198,6 +198,19 @@ parley_status parley_decode_feedback(const char *body, size_t len, json_t **root
     DECODE_END();
 }
 
+parley_status parley_decode_label(const char *body, size_t len, json_t **root,
+                                  parley_label_body *out, parley_error *err) {
+    DECODE_BEGIN();
+    json_t *flag = json_object_get(obj, "is_spam");
+    if (!json_is_boolean(flag)) {
+        st = parley_error_set(err, PARLEY_E_INVALID, "validation_failed",
+                              "is_spam: required, true or false");
+    } else {
+        out->is_spam = json_is_true(flag);
+    }
+    DECODE_END();
+}
+
 parley_status parley_decode_bot(const char *body, size_t len, json_t **root, parley_bot_body *out,
                                 parley_error *err) {
     DECODE_BEGIN();

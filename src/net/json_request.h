@@ -61,6 +61,13 @@ typedef struct parley_feedback_body {
     const char *comment;
 } parley_feedback_body;
 
+typedef struct parley_label_body {
+    bool is_spam;
+} parley_label_body;
+
+parley_status parley_decode_label(const char *body, size_t len, json_t **root,
+                                  parley_label_body *out, parley_error *err);
+
 typedef struct parley_bot_body {
     const char *name;
 } parley_bot_body;

@@ -45,6 +45,24 @@ static parley_status learn_spam(void *shared, const char *text, bool is_spam,
     return ctx.status;
 }
 
+static parley_status unlearn_spam(void *shared, const char *text, bool was_spam,
+                                  parley_repository *repo, parley_error *err) {
+    parley_spam_model *model = parley_spam_shared_model(shared);
+    learn_ctx ctx = {.repo = repo,
+                     .spam = was_spam ? -1 : 0,
+                     .ham = was_spam ? 0 : -1,
+                     .status = PARLEY_OK,
+                     .err = err};
+    parley_spam_model_text_tokens(model, text, persist_token, &ctx);
+    if (ctx.status == PARLEY_OK) {
+        ctx.status = repo->ops->spam_totals_add(repo, ctx.spam, ctx.ham, err);
+    }
+    if (ctx.status == PARLEY_OK) {
+        (void)parley_spam_model_untrain(model, text, was_spam);
+    }
+    return ctx.status;
+}
+
 parley_status parley_builtin_strategies_init(parley_builtin_strategies *builtin,
                                              parley_strategy_registry *registry,
                                              parley_repository *repo, const parley_config *cfg,
@@ -75,6 +93,7 @@ parley_status parley_builtin_strategies_init(parley_builtin_strategies *builtin,
         return st;
     }
     registry->learn_spam = learn_spam;
+    registry->unlearn_spam = unlearn_spam;
     registry->learn_spam_ctx = builtin->spam;
     return PARLEY_OK;
 }
