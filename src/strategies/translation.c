@@ -103,10 +103,10 @@ parley_status parley_translation_shared_allow_url(void *shared, const char *url_
     return PARLEY_OK;
 }
 
+/* Only URLs the operator configured: a session's chain is chosen by its
+ * customer, who must not make the server send requests anywhere else. With
+ * none configured the LibreTranslate backend is refused altogether. */
 static bool url_allowed(const translation_shared *s, const char *url) {
-    if (s->allowed_count == 0) {
-        return true;
-    }
     for (size_t i = 0; i < s->allowed_count; i++) {
         /* the whole URL, or it followed by a path: "http://a:5000" must not
          * let "http://a:50001" or "http://a:5000@elsewhere" through */

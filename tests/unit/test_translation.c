@@ -9,6 +9,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -499,6 +500,9 @@ static void start_server(void) {
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
     posix_spawn_file_actions_addclose(&fa, fds[0]);
+    /* never the test's own stderr: a server left behind would hold the
+     * runner's pipe open and make the run hang */
+    posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
     char py[] = "python3", script[] = PARLEY_SOURCE_DIR "/tests/unit/fake_libretranslate.py";
     char *argv[] = {py, script, NULL};
     assert_int_equal(posix_spawnp(&server_pid, "python3", &fa, NULL, argv, environ), 0);
@@ -519,14 +523,28 @@ static void start_server(void) {
 }
 
 static void stop_server(void) {
-    kill(server_pid, SIGTERM);
-    waitpid(server_pid, NULL, 0);
+    if (server_pid > 0) {
+        kill(server_pid, SIGTERM);
+        waitpid(server_pid, NULL, 0);
+        server_pid = 0;
+    }
+}
+
+/* runs even when an assertion failed half-way */
+static int stop_server_teardown(void **state) {
+    (void)state;
+    stop_server();
+    return 0;
 }
 
 static void test_libretranslate(void **state) {
     (void)state;
     start_server();
     void *shared = shared_default();
+    char allowed[64];
+    snprintf(allowed, sizeof allowed, "http://127.0.0.1:%d", server_port);
+    parley_error allow_err = {0};
+    assert_int_equal(parley_translation_shared_allow_url(shared, allowed, &allow_err), PARLEY_OK);
     char config[256];
     snprintf(config, sizeof config,
              "{\"name\":\"translation\",\"target\":\"es\",\"source\":\"en\","
@@ -562,33 +580,39 @@ static void test_libretranslate(void **state) {
     run_free(&r);
     s->ops->destroy(s);
 
-    /* the server may restrict the url option */
+    /* with no URL configured the backend is refused: a session's chain is
+     * the customer's choice, the server's outgoing requests are not */
     parley_error err;
-    assert_int_equal(parley_translation_shared_allow_url(shared, "http://10.0.0.1:5000", &err),
-                     PARLEY_OK);
     json_t *cfg = json_loads(config, 0, NULL);
     parley_strategy *refused = NULL;
-    assert_int_equal(parley_translation_strategy_ops.create(cfg, shared, &refused, &err),
+    void *strict = shared_default();
+    assert_int_equal(parley_translation_strategy_ops.create(cfg, strict, &refused, &err),
+                     PARLEY_E_INVALID);
+    assert_null(refused);
+    /* and only the configured one when there is one */
+    assert_int_equal(parley_translation_shared_allow_url(strict, "http://10.0.0.1:5000", &err),
+                     PARLEY_OK);
+    assert_int_equal(parley_translation_strategy_ops.create(cfg, strict, &refused, &err),
                      PARLEY_E_INVALID);
     assert_string_equal(err.code, "validation_failed");
     assert_null(refused);
     json_t *sneaky =
         json_pack("{s:s, s:s, s:s, s:s}", "name", "translation", "target", "es", "backend",
                   "libretranslate", "url", "http://10.0.0.1:5000@127.0.0.1:1/");
-    assert_int_equal(parley_translation_strategy_ops.create(sneaky, shared, &refused, &err),
+    assert_int_equal(parley_translation_strategy_ops.create(sneaky, strict, &refused, &err),
                      PARLEY_E_INVALID);
     json_object_set_new(sneaky, "url", json_string("http://10.0.0.1:50001"));
-    assert_int_equal(parley_translation_strategy_ops.create(sneaky, shared, &refused, &err),
+    assert_int_equal(parley_translation_strategy_ops.create(sneaky, strict, &refused, &err),
                      PARLEY_E_INVALID);
     json_object_set_new(sneaky, "url", json_string("http://10.0.0.1:5000/lt"));
-    assert_int_equal(parley_translation_strategy_ops.create(sneaky, shared, &refused, &err),
+    assert_int_equal(parley_translation_strategy_ops.create(sneaky, strict, &refused, &err),
                      PARLEY_OK);
     refused->ops->destroy(refused);
     json_decref(sneaky);
     char prefix[64];
     snprintf(prefix, sizeof prefix, "http://127.0.0.1:%d", server_port);
-    assert_int_equal(parley_translation_shared_allow_url(shared, prefix, &err), PARLEY_OK);
-    assert_int_equal(parley_translation_strategy_ops.create(cfg, shared, &refused, &err),
+    assert_int_equal(parley_translation_shared_allow_url(strict, prefix, &err), PARLEY_OK);
+    assert_int_equal(parley_translation_strategy_ops.create(cfg, strict, &refused, &err),
                      PARLEY_OK);
     refused->ops->destroy(refused);
     json_decref(cfg);
@@ -602,6 +626,7 @@ static void test_libretranslate(void **state) {
     run_free(&r);
     s->ops->destroy(s);
     parley_translation_shared_free(shared);
+    parley_translation_shared_free(strict);
 }
 
 int main(void) {
@@ -617,7 +642,7 @@ int main(void) {
         cmocka_unit_test(test_detection),
         cmocka_unit_test(test_direction_by_role),
         cmocka_unit_test(test_config_validation),
-        cmocka_unit_test(test_libretranslate),
+        cmocka_unit_test_teardown(test_libretranslate, stop_server_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
