@@ -7,7 +7,7 @@ FUZZ_SECONDS ?= 10
 LISTEN      ?= 127.0.0.1:8080
 DATA_DIR    ?= ./parley-data
 
-.PHONY: all deps build run test test-asan test-valgrind fuzz bench format clean
+.PHONY: all deps build run test test-asan test-valgrind fuzz bench bench-strategies format clean
 
 all: build
 
@@ -49,6 +49,11 @@ fuzz: deps
 
 bench: build
 	@bash scripts/bench.sh
+
+# Per-message cost of each strategy and of the pipeline, in-process (no
+# server); ARGS="--iterations 5000 --only spam" to narrow it.
+bench-strategies: build
+	@build/parley-strategy-bench $(ARGS)
 
 format:
 	@clang-format -i $$(git ls-files '*.c' '*.h')
