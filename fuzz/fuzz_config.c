@@ -7,8 +7,8 @@
  * getenv). Nothing is printed.
  *
  * Invariants checked after a successful parse (trap on violation):
- *  - every number lies within its option's range (a copy of the table in
- *    core/config.c: keep OPTIONS below in step with it);
+ *  - every number lies within its option's range (core/config.c's own
+ *    table), every string set unless its default is unset;
  *  - what validate() promises: --listen splits into host and port 0..65535,
  *    durability and log level are known words, frame <= message limit,
  *    a non-empty data directory;
@@ -29,58 +29,13 @@
 
 #define MAX_ARGS 64
 
-typedef struct option_copy {
-    const char *flag;
-    size_t offset;
-    bool is_int;
-    int64_t min;
-    int64_t max;
-} option_copy;
+#define MAX_OPTIONS 128
 
-#define S(field, flag)                                                                             \
-    { flag, offsetof(parley_config, field), false, 0, 0 }
-#define I(field, flag, lo, hi)                                                                     \
-    { flag, offsetof(parley_config, field), true, lo, hi }
-
-static const option_copy OPTIONS[] = {
-    S(listen, "--listen"),
-    S(data_dir, "--data-dir"),
-    S(web_dir, "--web-dir"),
-    S(default_strategies, "--default-strategies"),
-    S(site_secret, "--site-secret"),
-    S(durability, "--durability"),
-    S(log_level, "--log-level"),
-    S(allowed_origins, "--allowed-origins"),
-    S(frame_ancestors, "--frame-ancestors"),
-    I(max_connections, "--max-connections", 1, 1000000),
-    I(max_header_bytes, "--max-header-bytes", 1024, 1048576),
-    I(max_body_bytes, "--max-body-bytes", 1024, 1073741824),
-    I(max_message_bytes, "--max-message-bytes", 16, 1048576),
-    I(ws_max_frame_bytes, "--ws-max-frame-bytes", 125, 16777216),
-    I(ws_max_message_bytes, "--ws-max-message-bytes", 125, 16777216),
-    I(ws_max_pending_bytes, "--ws-max-pending-bytes", 65536, 1073741824),
-    I(ws_ping_interval_ms, "--ws-ping-interval-ms", 100, 3600000),
-    I(idle_timeout_ms, "--idle-timeout-ms", 100, 3600000),
-    I(request_timeout_ms, "--request-timeout-ms", 100, 3600000),
-    I(shutdown_timeout_ms, "--shutdown-timeout-ms", 0, 600000),
-    I(worker_threads, "--worker-threads", 1, 64),
-    I(batch_max, "--batch-max", 1, 100000),
-    I(require_verified_customers, "--require-verified-customers", 0, 1),
-    I(token_idle_timeout_s, "--token-idle-timeout-s", 1, 31536000),
-    I(token_lifetime_s, "--token-lifetime-s", 1, 315360000),
-    I(limit_customers_per_minute, "--limit-customers-per-minute", 0, 1000000),
-    I(limit_connections_per_minute, "--limit-connections-per-minute", 0, 10000000),
-    I(limit_messages_per_minute, "--limit-messages-per-minute", 0, 10000000),
-    I(limit_logins_per_minute, "--limit-logins-per-minute", 0, 100000),
-    I(password_memlimit_kib, "--password-memlimit-kib", 19456, 4194304),
-};
-#define OPTION_COUNT (sizeof OPTIONS / sizeof OPTIONS[0])
-
-static const char *string_of(const parley_config *cfg, const option_copy *o) {
+static const char *string_of(const parley_config *cfg, const parley_config_option *o) {
     return *(char *const *)(const void *)((const char *)cfg + o->offset);
 }
 
-static int64_t int_of(const parley_config *cfg, const option_copy *o) {
+static int64_t int_of(const parley_config *cfg, const parley_config_option *o) {
     return *(const int64_t *)(const void *)((const char *)cfg + o->offset);
 }
 
@@ -132,12 +87,14 @@ static void check_listen_address(const parley_config *cfg) {
 }
 
 static void check_valid(const parley_config *cfg) {
-    for (size_t i = 0; i < OPTION_COUNT; i++) {
-        const option_copy *o = &OPTIONS[i];
-        if (o->is_int) {
+    size_t count = 0;
+    const parley_config_option *table = parley_config_options(&count);
+    for (size_t i = 0; i < count; i++) {
+        const parley_config_option *o = &table[i];
+        if (o->type == PARLEY_OPTION_INT) {
             int64_t v = int_of(cfg, o);
             CHECK(v >= o->min && v <= o->max);
-        } else if (o->offset != offsetof(parley_config, site_secret)) {
+        } else if (o->default_text != NULL) {
             CHECK(string_of(cfg, o) != NULL);
         }
     }
@@ -154,16 +111,19 @@ static void check_valid(const parley_config *cfg) {
 
 /* Gives every value back as --flag=value and compares. */
 static void check_round_trip(const parley_config *cfg) {
-    const char *argv[1 + OPTION_COUNT];
-    char *owned[1 + OPTION_COUNT];
+    size_t count = 0;
+    const parley_config_option *table = parley_config_options(&count);
+    CHECK(count < MAX_OPTIONS);
+    const char *argv[1 + MAX_OPTIONS];
+    char *owned[1 + MAX_OPTIONS];
     int argc = 0;
     argv[argc] = "parleyd";
     owned[argc++] = NULL;
-    for (size_t i = 0; i < OPTION_COUNT; i++) {
-        const option_copy *o = &OPTIONS[i];
+    for (size_t i = 0; i < count; i++) {
+        const parley_config_option *o = &table[i];
         char *arg = NULL;
         size_t n;
-        if (o->is_int) {
+        if (o->type == PARLEY_OPTION_INT) {
             n = strlen(o->flag) + 32;
             arg = malloc(n);
             if (arg != NULL) {
@@ -192,9 +152,9 @@ static void check_round_trip(const parley_config *cfg) {
     if (st != PARLEY_E_NOMEM) {
         CHECK(st == PARLEY_OK);
         CHECK(!help);
-        for (size_t i = 0; i < OPTION_COUNT; i++) {
-            const option_copy *o = &OPTIONS[i];
-            if (o->is_int) {
+        for (size_t i = 0; i < count; i++) {
+            const parley_config_option *o = &table[i];
+            if (o->type == PARLEY_OPTION_INT) {
                 CHECK(int_of(&again, o) == int_of(cfg, o));
             } else if (string_of(cfg, o) == NULL) {
                 CHECK(string_of(&again, o) == NULL);

@@ -196,6 +196,18 @@ parley_status parley_facade_send_message(parley_facade *f, const parley_particip
     return parley_chat_send(&f->chat, caller, session_id, in, out, duplicate, err);
 }
 
+parley_status parley_facade_prepare_message(parley_facade *f, const parley_participant *caller,
+                                            const char *session_id, const parley_message_input *in,
+                                            parley_message_draft *draft, parley_error *err) {
+    return parley_chat_prepare_send(&f->chat, caller, session_id, in, draft, err);
+}
+
+parley_status parley_facade_store_message(parley_facade *f, const parley_participant *caller,
+                                          parley_message_draft *draft, parley_message *out,
+                                          bool *duplicate, parley_error *err) {
+    return parley_chat_store_prepared(&f->chat, caller, draft, out, duplicate, err);
+}
+
 parley_status parley_facade_get_message(parley_facade *f, const parley_participant *caller,
                                         const char *message_id, parley_message *out,
                                         parley_error *err) {

@@ -104,6 +104,14 @@ parley_status parley_facade_close_session(parley_facade *f, const parley_partici
 parley_status parley_facade_send_message(parley_facade *f, const parley_participant *caller,
                                          const char *session_id, const parley_message_input *in,
                                          parley_message *out, bool *duplicate, parley_error *err);
+/* The same in two steps (see parley_chat_prepare_send): the strategy chain
+ * on any worker, then the store on the writer. */
+parley_status parley_facade_prepare_message(parley_facade *f, const parley_participant *caller,
+                                            const char *session_id, const parley_message_input *in,
+                                            parley_message_draft *draft, parley_error *err);
+parley_status parley_facade_store_message(parley_facade *f, const parley_participant *caller,
+                                          parley_message_draft *draft, parley_message *out,
+                                          bool *duplicate, parley_error *err);
 parley_status parley_facade_get_message(parley_facade *f, const parley_participant *caller,
                                         const char *message_id, parley_message *out,
                                         parley_error *err);

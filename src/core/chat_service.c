@@ -293,35 +293,46 @@ static parley_status find_previous_send(parley_chat_service *svc, const parley_p
     return PARLEY_OK;
 }
 
+void parley_message_draft_free(parley_message_draft *draft) {
+    parley_message_free(&draft->message);
+    free(draft->refused_content);
+    free(draft->refused_meta_json);
+    memset(draft, 0, sizeof *draft);
+}
+
 /* A message refused for its content (spam, profanity in reject mode) is kept
  * for admin review and never delivered: it is stored as it was sent, with
  * what the strategies found, and the unit keeps this write although the
  * send fails for its sender. Rate-limited messages are not kept. */
-static void keep_for_review(parley_chat_service *svc, const parley_session *session,
-                            const parley_message *draft, const char *original, json_t *meta,
-                            parley_error *err) {
+static parley_status keep_for_review(parley_chat_service *svc, const parley_message_draft *draft,
+                                     parley_error *err) {
+    *err = draft->refusal;
     parley_flagged_message f = {0};
     parley_id_new("flg", f.message.id);
-    snprintf(f.message.session_id, sizeof f.message.session_id, "%s", session->id);
-    f.message.sender_kind = draft->sender_kind;
-    snprintf(f.message.sender_id, sizeof f.message.sender_id, "%s", draft->sender_id);
-    f.message.type = draft->type;
-    f.message.content = (char *)(uintptr_t)original; /* borrowed, not freed below */
-    f.message.client_msg_id = draft->client_msg_id;
-    f.message.meta_json = json_object_size(meta) > 0 ? json_dumps(meta, JSON_COMPACT) : NULL;
+    snprintf(f.message.session_id, sizeof f.message.session_id, "%s", draft->message.session_id);
+    f.message.sender_kind = draft->message.sender_kind;
+    snprintf(f.message.sender_id, sizeof f.message.sender_id, "%s", draft->message.sender_id);
+    f.message.type = draft->message.type;
+    /* borrowed, not freed here */
+    f.message.content = draft->refused_content;
+    f.message.client_msg_id = draft->message.client_msg_id;
+    f.message.meta_json = draft->refused_meta_json;
     f.message.created_at = parley_now_ms();
     snprintf(f.reason, sizeof f.reason, "%s", err->code);
     parley_error store_err = {0};
     if (svc->repo->ops->flagged_insert(svc->repo, &f, &store_err) == PARLEY_OK) {
         err->keep_writes = true;
     }
-    free(f.message.meta_json);
+    return err->status;
 }
 
-/* Runs the session's strategy chain over the draft message. */
+/* Runs the session's strategy chain over the draft message. A refusal for
+ * the message's content is recorded in the draft (its storing is the
+ * writer's business); other failures (rate limits) are returned. */
 static parley_status apply_strategies(parley_chat_service *svc, const parley_participant *caller,
-                                      const parley_session *session, parley_message *draft,
+                                      const parley_session *session, parley_message_draft *draft,
                                       parley_error *err) {
+    parley_message *m = &draft->message;
     parley_strategy *chain = NULL;
     parley_status st =
         parley_strategy_chain_build(svc->strategies, session->strategies_json, &chain, err);
@@ -329,60 +340,55 @@ static parley_status apply_strategies(parley_chat_service *svc, const parley_par
         return st;
     }
     json_t *meta = json_object();
-    if (meta == NULL) {
-        parley_strategy_chain_free(chain);
-        return nomem(err);
-    }
-    char *original = strdup(draft->content);
+    char *original = meta != NULL ? strdup(m->content) : NULL;
     if (original == NULL) {
         json_decref(meta);
         parley_strategy_chain_free(chain);
         return nomem(err);
     }
     parley_strategy_context ctx = {
-        .message = draft, .meta = meta, .session = session, .sender = caller, .repo = svc->repo};
+        .message = m, .meta = meta, .session = session, .sender = caller, .repo = svc->repo};
     parley_strategy_result result = parley_strategy_chain_run(chain, &ctx, err);
     parley_strategy_chain_free(chain);
     /* a strategy's own copy of the original is the store's business: the
      * original text goes to its own column, shown to admins only */
     json_object_del(meta, "original_content");
+    char *meta_json = json_object_size(meta) > 0 ? json_dumps(meta, JSON_COMPACT) : NULL;
+    json_decref(meta);
     if (result == PARLEY_STRATEGY_REJECT) {
-        if (err != NULL && err->status == PARLEY_OK) {
+        if (err->status == PARLEY_OK) {
             parley_error_set(err, PARLEY_E_REJECTED, "rejected", "a strategy refused the message");
         }
-        st = err != NULL ? err->status : PARLEY_E_REJECTED;
-        if (st == PARLEY_E_REJECTED) {
-            keep_for_review(svc, session, draft, original, meta, err);
+        if (err->status != PARLEY_E_REJECTED) {
+            free(original);
+            free(meta_json);
+            return err->status;
         }
-        free(original);
-        json_decref(meta);
-        return st;
+        draft->refused = true;
+        draft->refusal = *err;
+        draft->refused_content = original;
+        draft->refused_meta_json = meta_json;
+        parley_error_clear(err);
+        return PARLEY_OK;
     }
-    if (strcmp(original, draft->content != NULL ? draft->content : "") != 0) {
-        draft->original_content = original;
+    if (strcmp(original, m->content != NULL ? m->content : "") != 0) {
+        m->original_content = original;
         original = NULL;
     }
     free(original);
-    if (json_object_size(meta) > 0) {
-        draft->meta_json = json_dumps(meta, JSON_COMPACT);
-        if (draft->meta_json == NULL) {
-            json_decref(meta);
-            return nomem(err);
-        }
-    }
-    json_decref(meta);
-    return draft->content != NULL && draft->content[0] != '\0'
+    m->meta_json = meta_json;
+    return m->content != NULL && m->content[0] != '\0'
                ? PARLEY_OK
                : parley_error_set(err, PARLEY_E_REJECTED, "rejected",
                                   "the message was empty after processing");
 }
 
-parley_status parley_chat_send(parley_chat_service *svc, const parley_participant *caller,
-                               const char *session_id, const parley_message_input *in,
-                               parley_message *out, bool *duplicate, parley_error *err) {
+parley_status parley_chat_prepare_send(parley_chat_service *svc, const parley_participant *caller,
+                                       const char *session_id, const parley_message_input *in,
+                                       parley_message_draft *draft, parley_error *err) {
+    memset(draft, 0, sizeof *draft);
     parley_message_type type;
     parley_status st = check_message_input(svc, in, &type, err);
-    *duplicate = false;
     if (st != PARLEY_OK) {
         return st;
     }
@@ -391,8 +397,9 @@ parley_status parley_chat_send(parley_chat_service *svc, const parley_participan
                                err)) != PARLEY_OK) {
         return st;
     }
-    st = find_previous_send(svc, caller, session.id, in->client_msg_id, out, duplicate, err);
-    if (st != PARLEY_OK || *duplicate) {
+    st = find_previous_send(svc, caller, session.id, in->client_msg_id, &draft->message,
+                            &draft->duplicate, err);
+    if (st != PARLEY_OK || draft->duplicate) {
         parley_session_free(&session);
         return st;
     }
@@ -407,55 +414,105 @@ parley_status parley_chat_send(parley_chat_service *svc, const parley_participan
         parley_session_free(&session);
         return parley_error_set(err, PARLEY_E_CONFLICT, "conflict", "the session is closed");
     }
-    parley_message m = {0};
-    parley_id_new("msg", m.id);
-    snprintf(m.session_id, sizeof m.session_id, "%s", session.id);
-    m.sender_kind = parley_participant_kind_of(caller);
-    snprintf(m.sender_id, sizeof m.sender_id, "%s", caller->id);
-    m.type = type;
-    m.content = strdup(in->content);
-    m.client_msg_id = in->client_msg_id != NULL ? strdup(in->client_msg_id) : NULL;
-    if (m.content == NULL || (in->client_msg_id != NULL && m.client_msg_id == NULL)) {
+    parley_message *m = &draft->message;
+    parley_id_new("msg", m->id);
+    snprintf(m->session_id, sizeof m->session_id, "%s", session.id);
+    m->sender_kind = parley_participant_kind_of(caller);
+    snprintf(m->sender_id, sizeof m->sender_id, "%s", caller->id);
+    m->type = type;
+    m->content = strdup(in->content);
+    m->client_msg_id = in->client_msg_id != NULL ? strdup(in->client_msg_id) : NULL;
+    if (m->content == NULL || (in->client_msg_id != NULL && m->client_msg_id == NULL)) {
         st = nomem(err);
     }
     if (st == PARLEY_OK) {
-        st = apply_strategies(svc, caller, &session, &m, err);
+        st = apply_strategies(svc, caller, &session, draft, err);
+    }
+    parley_session_free(&session);
+    if (st != PARLEY_OK) {
+        parley_message_draft_free(draft);
+    }
+    return st;
+}
+
+parley_status parley_chat_store_prepared(parley_chat_service *svc, const parley_participant *caller,
+                                         parley_message_draft *draft, parley_message *out,
+                                         bool *duplicate, parley_error *err) {
+    *duplicate = false;
+    parley_message *m = &draft->message;
+    if (draft->duplicate) {
+        *duplicate = true;
+        *out = *m;
+        memset(m, 0, sizeof *m);
+        return PARLEY_OK;
+    }
+    /* the world may have moved since the draft was made on another thread:
+     * the session closed, the caller lost it, the same client_msg_id stored
+     * by a concurrent retry; the writer sees the latest committed state */
+    parley_session session = {0};
+    parley_status st =
+        load_session_for(svc, caller, PARLEY_ACTION_MESSAGE_SEND, m->session_id, &session, err);
+    if (st != PARLEY_OK) {
+        return st;
+    }
+    st = find_previous_send(svc, caller, session.id, m->client_msg_id, out, duplicate, err);
+    if (st != PARLEY_OK || *duplicate) {
+        parley_session_free(&session);
+        return st;
+    }
+    if (session.status == PARLEY_SESSION_CLOSED) {
+        parley_session_free(&session);
+        return parley_error_set(err, PARLEY_E_CONFLICT, "conflict", "the session is closed");
+    }
+    if (draft->refused) {
+        parley_session_free(&session);
+        return keep_for_review(svc, draft, err);
     }
     /* seq is taken in the same transaction that stores the message, so it
      * is gapless: a rollback gives the number back. */
+    st = svc->repo->ops->session_next_seq(svc->repo, session.id, &m->seq, err);
     if (st == PARLEY_OK) {
-        st = svc->repo->ops->session_next_seq(svc->repo, session.id, &m.seq, err);
-    }
-    if (st == PARLEY_OK) {
-        m.created_at = parley_now_ms();
-        st = svc->repo->ops->message_insert(svc->repo, &m, err);
+        m->created_at = parley_now_ms();
+        st = svc->repo->ops->message_insert(svc->repo, m, err);
     }
     if (st == PARLEY_OK && is_staff(caller) && session.status == PARLEY_SESSION_WAITING) {
         /* the first agent to answer a waiting customer takes the chat */
         snprintf(session.agent_id, sizeof session.agent_id, "%s", caller->id);
         session.status = PARLEY_SESSION_ACTIVE;
-        session.updated_at = m.created_at;
+        session.updated_at = m->created_at;
         st = svc->repo->ops->session_update(svc->repo, &session, err);
         if (st == PARLEY_OK) {
-            session.last_seq = m.seq;
+            session.last_seq = m->seq;
             st = emit_session_event(svc, PARLEY_EVENT_SESSION_UPDATED, &session, err);
         }
     }
     if (st == PARLEY_OK) {
         json_t *frame = json_pack("{s:s, s:s, s:o}", "type", "message.created", "session_id",
-                                  session.id, "message", parley_message_to_json(&m));
+                                  session.id, "message", parley_message_to_json(m));
         st = frame == NULL ? nomem(err)
                            : parley_event_emit(&svc->events, PARLEY_EVENT_MESSAGE_CREATED,
                                                PARLEY_AUDIENCE_SUBSCRIBERS, session.id,
-                                               session.customer_id, m.seq, frame, err);
+                                               session.customer_id, m->seq, frame, err);
     }
     parley_session_free(&session);
-    if (st != PARLEY_OK) {
-        parley_message_free(&m);
-        return st;
+    if (st == PARLEY_OK) {
+        *out = *m;
+        memset(m, 0, sizeof *m);
     }
-    *out = m;
-    return PARLEY_OK;
+    return st;
+}
+
+parley_status parley_chat_send(parley_chat_service *svc, const parley_participant *caller,
+                               const char *session_id, const parley_message_input *in,
+                               parley_message *out, bool *duplicate, parley_error *err) {
+    parley_message_draft draft;
+    *duplicate = false;
+    parley_status st = parley_chat_prepare_send(svc, caller, session_id, in, &draft, err);
+    if (st == PARLEY_OK) {
+        st = parley_chat_store_prepared(svc, caller, &draft, out, duplicate, err);
+        parley_message_draft_free(&draft);
+    }
+    return st;
 }
 
 parley_status parley_chat_get_message(parley_chat_service *svc, const parley_participant *caller,

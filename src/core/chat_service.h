@@ -57,12 +57,43 @@ parley_status parley_chat_attach_bot(parley_chat_service *svc, const parley_part
 parley_status parley_chat_close(parley_chat_service *svc, const parley_participant *caller,
                                 const char *session_id, parley_session *out, parley_error *err);
 
-/* Stores a message from caller (customer_send_message / agent_send_message).
+/* Stores a message from caller (customer_send_message / agent_send_message):
+ * prepare and store below, one after the other on this thread.
  * *duplicate is set when client_msg_id named an already stored message,
  * which is then returned unchanged. */
 parley_status parley_chat_send(parley_chat_service *svc, const parley_participant *caller,
                                const char *session_id, const parley_message_input *in,
                                parley_message *out, bool *duplicate, parley_error *err);
+
+/* A message after the strategy chain, before storage. The chain can take
+ * milliseconds (translation waits for apertium), so the server runs
+ * parley_chat_prepare_send on a pool thread, reading committed state, and
+ * only parley_chat_store_prepared on the writer thread, where every
+ * millisecond delays every other session's commit. The draft owns its
+ * strings; free it with parley_message_draft_free. */
+typedef struct parley_message_draft {
+    parley_message message; /* id, sender, processed content, meta, original */
+    bool duplicate;         /* client_msg_id was stored already: message is that one */
+    bool refused;           /* a strategy refused the content: kept for review */
+    parley_error refusal;   /* why (422 spam_detected, profanity...) */
+    char *refused_content;  /* the text as sent, for the review queue */
+    char *refused_meta_json;
+} parley_message_draft;
+
+/* Validates, checks the caller may write to the session, finds an earlier
+ * send of the same client_msg_id, spends the sender's message allowance and
+ * runs the chain. Stores nothing. */
+parley_status parley_chat_prepare_send(parley_chat_service *svc, const parley_participant *caller,
+                                       const char *session_id, const parley_message_input *in,
+                                       parley_message_draft *draft, parley_error *err);
+/* Re-checks what may have changed since (session closed, access lost, a
+ * concurrent retry stored the same client_msg_id), then stores the message
+ * with the next seq and emits its events, or keeps a refused one for review
+ * (the error then has keep_writes). Moves the stored message into *out. */
+parley_status parley_chat_store_prepared(parley_chat_service *svc, const parley_participant *caller,
+                                         parley_message_draft *draft, parley_message *out,
+                                         bool *duplicate, parley_error *err);
+void parley_message_draft_free(parley_message_draft *draft);
 /* One message by id, with the session's read rule. */
 parley_status parley_chat_get_message(parley_chat_service *svc, const parley_participant *caller,
                                       const char *message_id, parley_message *out,

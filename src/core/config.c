@@ -6,27 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef enum option_type { OPTION_STRING, OPTION_INT } option_type;
-
-/* One row per setting; flag "--listen" <-> variable "PARLEY_LISTEN". */
-typedef struct option_spec {
-    const char *flag;
-    const char *env;
-    option_type type;
-    size_t offset;
-    const char *default_text; /* strings: the default (NULL = unset) */
-    int64_t default_int;
-    int64_t min;
-    int64_t max;
-    const char *help;
-} option_spec;
-
 #define STR(field, flag, env, def, help)                                                           \
-    { flag, env, OPTION_STRING, offsetof(parley_config, field), def, 0, 0, 0, help }
+    { flag, env, PARLEY_OPTION_STRING, offsetof(parley_config, field), def, 0, 0, 0, help }
 #define INT(field, flag, env, def, lo, hi, help)                                                   \
-    { flag, env, OPTION_INT, offsetof(parley_config, field), NULL, def, lo, hi, help }
+    { flag, env, PARLEY_OPTION_INT, offsetof(parley_config, field), NULL, def, lo, hi, help }
 
-static const option_spec options[] = {
+static const parley_config_option options[] = {
     STR(listen, "--listen", "PARLEY_LISTEN", "127.0.0.1:8080",
         "address to serve on, HOST:PORT (port 0 picks a free port)"),
     STR(data_dir, "--data-dir", "PARLEY_DATA_DIR", "./parley-data",
@@ -45,6 +30,12 @@ static const option_spec options[] = {
         "open WebSockets; empty: this server's own origin only; * : any"),
     STR(frame_ancestors, "--frame-ancestors", "PARLEY_FRAME_ANCESTORS", "'self'",
         "CSP frame-ancestors of the web pages: who may embed them in a frame"),
+    STR(translation_mode_dir, "--translation-mode-dir", "PARLEY_TRANSLATION_MODE_DIR",
+        "/usr/share/apertium/modes",
+        "directory of apertium's .mode files: the language pairs the translation strategy offers"),
+    STR(libretranslate_url, "--libretranslate-url", "PARLEY_LIBRETRANSLATE_URL", NULL,
+        "the LibreTranslate server sessions may translate with (http(s)://...); unset: the "
+        "libretranslate backend is refused"),
     INT(max_connections, "--max-connections", "PARLEY_MAX_CONNECTIONS", 10000, 1, 1000000,
         "open connections at most; more are answered 503"),
     INT(max_header_bytes, "--max-header-bytes", "PARLEY_MAX_HEADER_BYTES", 16384, 1024, 1048576,
@@ -92,23 +83,34 @@ static const option_spec options[] = {
         "login attempts per account per minute (five times that per client IP); 0 = no limit"),
     INT(password_memlimit_kib, "--password-memlimit-kib", "PARLEY_PASSWORD_MEMLIMIT_KIB", 65536,
         19456, 4194304, "argon2id memory per password hash (KiB)"),
+    INT(translation_pool, "--translation-pool", "PARLEY_TRANSLATION_POOL", 2, 1, 64,
+        "apertium pipelines kept running per language pair (started on first use)"),
+    INT(translation_timeout_ms, "--translation-timeout-ms", "PARLEY_TRANSLATION_TIMEOUT_MS", 5000,
+        100, 600000,
+        "a translation taking longer is abandoned (the message keeps its original text) and the "
+        "pipeline restarted"),
 };
 
 #define OPTION_COUNT (sizeof options / sizeof options[0])
 
-static char **string_slot(parley_config *cfg, const option_spec *o) {
+const parley_config_option *parley_config_options(size_t *count) {
+    *count = OPTION_COUNT;
+    return options;
+}
+
+static char **string_slot(parley_config *cfg, const parley_config_option *o) {
     return (char **)(void *)((char *)cfg + o->offset);
 }
 
-static int64_t *int_slot(parley_config *cfg, const option_spec *o) {
+static int64_t *int_slot(parley_config *cfg, const parley_config_option *o) {
     return (int64_t *)(void *)((char *)cfg + o->offset);
 }
 
 void parley_config_defaults(parley_config *cfg) {
     memset(cfg, 0, sizeof *cfg);
     for (size_t i = 0; i < OPTION_COUNT; i++) {
-        const option_spec *o = &options[i];
-        if (o->type == OPTION_STRING) {
+        const parley_config_option *o = &options[i];
+        if (o->type == PARLEY_OPTION_STRING) {
             *string_slot(cfg, o) = o->default_text != NULL ? strdup(o->default_text) : NULL;
         } else {
             *int_slot(cfg, o) = o->default_int;
@@ -118,16 +120,16 @@ void parley_config_defaults(parley_config *cfg) {
 
 void parley_config_free(parley_config *cfg) {
     for (size_t i = 0; i < OPTION_COUNT; i++) {
-        if (options[i].type == OPTION_STRING) {
+        if (options[i].type == PARLEY_OPTION_STRING) {
             free(*string_slot(cfg, &options[i]));
             *string_slot(cfg, &options[i]) = NULL;
         }
     }
 }
 
-static parley_status set_value(parley_config *cfg, const option_spec *o, const char *source,
-                               const char *value, parley_error *err) {
-    if (o->type == OPTION_STRING) {
+static parley_status set_value(parley_config *cfg, const parley_config_option *o,
+                               const char *source, const char *value, parley_error *err) {
+    if (o->type == PARLEY_OPTION_STRING) {
         char *copy = strdup(value);
         if (copy == NULL) {
             return parley_error_set(err, PARLEY_E_NOMEM, NULL, "out of memory");
@@ -226,7 +228,7 @@ parley_status parley_config_parse(parley_config *cfg, int argc, const char *cons
         }
         const char *eq = strchr(arg, '=');
         size_t name_len = eq != NULL ? (size_t)(eq - arg) : strlen(arg);
-        const option_spec *o = NULL;
+        const parley_config_option *o = NULL;
         for (size_t k = 0; k < OPTION_COUNT; k++) {
             if (strlen(options[k].flag) == name_len &&
                 strncmp(options[k].flag, arg, name_len) == 0) {
@@ -256,10 +258,10 @@ parley_status parley_config_parse(parley_config *cfg, int argc, const char *cons
 
 void parley_config_print_help(FILE *out) {
     for (size_t i = 0; i < OPTION_COUNT; i++) {
-        const option_spec *o = &options[i];
-        fprintf(out, "  %s %s  (env %s)\n      %s", o->flag, o->type == OPTION_INT ? "N" : "VALUE",
-                o->env, o->help);
-        if (o->type == OPTION_INT) {
+        const parley_config_option *o = &options[i];
+        fprintf(out, "  %s %s  (env %s)\n      %s", o->flag,
+                o->type == PARLEY_OPTION_INT ? "N" : "VALUE", o->env, o->help);
+        if (o->type == PARLEY_OPTION_INT) {
             fprintf(out, "; default %lld, range %lld..%lld\n", (long long)o->default_int,
                     (long long)o->min, (long long)o->max);
         } else if (o->default_text != NULL) {

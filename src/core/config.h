@@ -30,6 +30,8 @@ typedef struct parley_config {
     char *log_level;          /* error, warn, info, debug */
     char *allowed_origins; /* comma-separated origins for CORS and WebSockets; "" = same origin */
     char *frame_ancestors; /* CSP frame-ancestors of the pages */
+    char *translation_mode_dir; /* apertium .mode files */
+    char *libretranslate_url;   /* the only LibreTranslate URL sessions may use; NULL = none */
 
     int64_t max_connections;
     int64_t max_header_bytes;
@@ -52,7 +54,28 @@ typedef struct parley_config {
     int64_t limit_connections_per_minute; /* per client IP; 0 = off */
     int64_t limit_messages_per_minute;    /* per participant; 0 = off */
     int64_t limit_logins_per_minute;      /* per account (5x per IP); 0 = off */
+    int64_t translation_pool;             /* apertium pipelines per language pair */
+    int64_t translation_timeout_ms;       /* per apertium request; a stuck pipeline restarts */
 } parley_config;
+
+typedef enum parley_option_type { PARLEY_OPTION_STRING, PARLEY_OPTION_INT } parley_option_type;
+
+/* One row of the settings table; flag "--listen" <-> variable "PARLEY_LISTEN". */
+typedef struct parley_config_option {
+    const char *flag;
+    const char *env;
+    parley_option_type type;
+    size_t offset;            /* of the field in parley_config */
+    const char *default_text; /* strings: the default (NULL = unset) */
+    int64_t default_int;
+    int64_t min;
+    int64_t max;
+    const char *help;
+} parley_config_option;
+
+/* The settings table (static, read-only): for --help, and for the fuzz
+ * target's range checks, so no copy of the bounds can go stale. */
+const parley_config_option *parley_config_options(size_t *count);
 
 /* Fills cfg with the defaults. */
 void parley_config_defaults(parley_config *cfg);

@@ -26,11 +26,15 @@ struct parley_api_call {
     parley_conn *conn;
     parley_http_request *req;
     parley_api_handler handler;
+    parley_api_handler prepare; /* NULL, or the pool-thread step before handler */
     bool needs_auth;
     parley_action action; /* the role check made before the handler runs */
     char params[2][PARLEY_ROUTE_PARAM_SIZE];
     parley_participant *caller;
     parley_http_response res;
+    /* what a route's prepare step hands to its handler on the writer */
+    void *prepared;
+    void (*prepared_free)(void *prepared);
 };
 
 /* Sets the response (stealing body) and job status OK. */
@@ -57,6 +61,9 @@ void parley_api_get_session(parley_api_call *call, parley_facade *f);
 void parley_api_assign_session(parley_api_call *call, parley_facade *f);
 void parley_api_close_session(parley_api_call *call, parley_facade *f);
 void parley_api_attach_bot(parley_api_call *call, parley_facade *f);
+/* Sending is two steps: the strategy chain on a pool thread (prepare),
+ * then the store on the writer. */
+void parley_api_prepare_message(parley_api_call *call, parley_facade *f);
 void parley_api_send_message(parley_api_call *call, parley_facade *f);
 void parley_api_list_messages(parley_api_call *call, parley_facade *f);
 void parley_api_get_message(parley_api_call *call, parley_facade *f);

@@ -112,24 +112,59 @@ void parley_api_close_session(parley_api_call *call, parley_facade *f) {
     reply_session(call, st, 200, &s, &err);
 }
 
+typedef struct prepared_send {
+    json_t *root; /* owns the decoded strings */
+    parley_message_draft draft;
+} prepared_send;
+
+static void prepared_send_free(void *p) {
+    prepared_send *ps = p;
+    parley_message_draft_free(&ps->draft);
+    json_decref(ps->root);
+    free(ps);
+}
+
+void parley_api_prepare_message(parley_api_call *call, parley_facade *f) {
+    parley_error err = {0};
+    prepared_send *ps = calloc(1, sizeof *ps);
+    if (ps == NULL) {
+        parley_error_set(&err, PARLEY_E_NOMEM, NULL, "out of memory");
+        parley_api_reply_error(call, &err);
+        return;
+    }
+    parley_message_input in;
+    parley_status st = parley_decode_message(BODY(call), &ps->root, &in, &err);
+    if (st == PARLEY_OK) {
+        st = parley_facade_prepare_message(f, call->caller, call->params[0], &in, &ps->draft, &err);
+    }
+    if (st != PARLEY_OK) {
+        parley_api_reply_error(call, &err);
+        prepared_send_free(ps);
+    } else if (ps->draft.duplicate) {
+        /* a retry of a stored message: answered without the writer */
+        parley_api_reply_json(call, 200, parley_message_to_json(&ps->draft.message));
+        call->job.answered = true;
+        prepared_send_free(ps);
+    } else {
+        call->prepared = ps;
+        call->prepared_free = prepared_send_free;
+    }
+}
+
 void parley_api_send_message(parley_api_call *call, parley_facade *f) {
     parley_error err = {0};
-    json_t *root = NULL;
-    parley_message_input in;
+    prepared_send *ps = call->prepared;
     parley_message m = {0};
     bool duplicate = false;
-    parley_status st = parley_decode_message(BODY(call), &root, &in, &err);
-    if (st == PARLEY_OK) {
-        st =
-            parley_facade_send_message(f, call->caller, call->params[0], &in, &m, &duplicate, &err);
-    }
+    parley_status st =
+        ps != NULL ? parley_facade_store_message(f, call->caller, &ps->draft, &m, &duplicate, &err)
+                   : parley_error_set(&err, PARLEY_E_INTERNAL, NULL, "message was not prepared");
     if (st != PARLEY_OK) {
         parley_api_reply_error(call, &err);
     } else {
         parley_api_reply_json(call, duplicate ? 200 : 201, parley_message_to_json(&m));
     }
     parley_message_free(&m);
-    json_decref(root);
 }
 
 void parley_api_list_messages(parley_api_call *call, parley_facade *f) {

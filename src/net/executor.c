@@ -34,6 +34,8 @@ struct parley_executor {
     job_queue batched;
     job_queue concurrent;
     job_queue completed;
+    job_queue to_prepare; /* batched jobs with a prepare step: before `concurrent` */
+    size_t preparing;     /* batched jobs in the pool, not yet in `batched` */
     bool stopping;
 
     worker *workers; /* [0] is the writer */
@@ -91,7 +93,7 @@ static void complete_jobs(parley_executor *ex, job_queue *done) {
  * job undoes only its own writes. A savepoint that cannot be opened or
  * released means the job's outcome is unknown to storage: it is answered
  * as unavailable (commit_failed), never as a success. */
-static void run_unit(worker *w, parley_job *job) {
+static void run_unit(worker *w, parley_job *job, parley_job_run_fn fn) {
     parley_repository *repo = w->repo;
     parley_error err = {0};
     if (w->batched && repo->ops->savepoint(repo, &err) != PARLEY_OK) {
@@ -100,7 +102,7 @@ static void run_unit(worker *w, parley_job *job) {
         return;
     }
     job->status = PARLEY_OK;
-    job->run(job, &w->facade);
+    fn(job, &w->facade);
     if (job->status != PARLEY_OK) {
         parley_facade_drop_events(&w->facade);
         if (w->batched) {
@@ -134,10 +136,11 @@ static void *writer_main(void *arg) {
     for (;;) {
         job_queue batch = {0};
         pthread_mutex_lock(&ex->lock);
-        while (ex->batched.head == NULL && !ex->stopping) {
+        /* when stopping, jobs still being prepared will come: wait for them */
+        while (ex->batched.head == NULL && !(ex->stopping && ex->preparing == 0)) {
             pthread_cond_wait(&ex->writer_cond, &ex->lock);
         }
-        if (ex->batched.head == NULL && ex->stopping) {
+        if (ex->batched.head == NULL) {
             pthread_mutex_unlock(&ex->lock);
             break;
         }
@@ -154,7 +157,7 @@ static void *writer_main(void *arg) {
             }
         } else {
             for (parley_job *job = batch.head; job != NULL; job = job->next) {
-                run_unit(w, job);
+                run_unit(w, job, job->run);
             }
             if (w->repo->ops->commit(w->repo, &err) != PARLEY_OK) {
                 fprintf(stderr, "parleyd: commit failed: %s\n", err.message);
@@ -178,15 +181,33 @@ static void *pool_main(void *arg) {
     parley_executor *ex = w->ex;
     for (;;) {
         pthread_mutex_lock(&ex->lock);
-        while (ex->concurrent.head == NULL && !ex->stopping) {
+        while (ex->to_prepare.head == NULL && ex->concurrent.head == NULL && !ex->stopping) {
             pthread_cond_wait(&ex->pool_cond, &ex->lock);
         }
-        parley_job *job = queue_pop(&ex->concurrent);
+        /* messages first: a burst of logins (argon2id, tens of ms each)
+         * must not hold chat messages back longer than necessary */
+        parley_job *job =
+            ex->to_prepare.head != NULL ? queue_pop(&ex->to_prepare) : queue_pop(&ex->concurrent);
         pthread_mutex_unlock(&ex->lock);
         if (job == NULL) {
             break; /* stopping and drained */
         }
-        run_unit(w, job);
+        if (job->kind == PARLEY_JOB_BATCHED) {
+            run_unit(w, job, job->prepare);
+            pthread_mutex_lock(&ex->lock);
+            ex->preparing--;
+            bool to_writer = job->status == PARLEY_OK && !job->answered;
+            if (to_writer) {
+                queue_push(&ex->batched, job);
+            }
+            pthread_cond_signal(&ex->writer_cond);
+            pthread_mutex_unlock(&ex->lock);
+            if (to_writer) {
+                continue;
+            }
+        } else {
+            run_unit(w, job, job->run);
+        }
         job_queue done = {0};
         queue_push(&done, job);
         complete_jobs(ex, &done);
@@ -271,6 +292,7 @@ parley_status parley_executor_start(uv_loop_t *loop, const parley_executor_optio
 parley_status parley_executor_submit(parley_executor *ex, parley_job *job) {
     job->status = PARLEY_OK;
     job->commit_failed = false;
+    job->answered = false;
     memset(&job->events, 0, sizeof job->events);
     pthread_mutex_lock(&ex->lock);
     if (ex->stopping) {
@@ -278,7 +300,11 @@ parley_status parley_executor_submit(parley_executor *ex, parley_job *job) {
         return PARLEY_E_UNAVAILABLE;
     }
     atomic_fetch_add(&ex->in_flight, 1);
-    if (job->kind == PARLEY_JOB_BATCHED) {
+    if (job->kind == PARLEY_JOB_BATCHED && job->prepare != NULL) {
+        ex->preparing++;
+        queue_push(&ex->to_prepare, job);
+        pthread_cond_signal(&ex->pool_cond);
+    } else if (job->kind == PARLEY_JOB_BATCHED) {
         queue_push(&ex->batched, job);
         pthread_cond_signal(&ex->writer_cond);
     } else {

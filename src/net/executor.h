@@ -12,8 +12,12 @@
  *
  * Every thread owns one repository handle and one facade.
  *
+ * A batched job may bring a `prepare` step that a pool thread runs before
+ * the writer sees the job, so slow preparation (translation) never holds
+ * up the group commit of everybody else.
+ *
  * Threads: parley_executor_submit() and the callbacks `done` and `publish`
- * run on the event-loop thread; `run` runs on a worker thread.
+ * run on the event-loop thread; `prepare` and `run` run on worker threads.
  * Ownership: the submitter owns the job memory until `done` has run.
  */
 #ifndef PARLEY_EXECUTOR_H
@@ -44,6 +48,12 @@ struct parley_job {
     parley_job_kind kind;
     parley_job_run_fn run;
     parley_job_done_fn done;
+    /* Batched jobs only, optional: runs first on a pool thread, outside any
+     * transaction, for the slow part that needs no write (the strategy
+     * chain). The job goes on to the writer's run() when it leaves status
+     * PARLEY_OK and answered false; otherwise it completes right there. */
+    parley_job_run_fn prepare;
+    bool answered;
     parley_status status;
     /* set when the batch's commit failed after run() reported success:
      * done() must then answer "unavailable" instead of the prepared result */

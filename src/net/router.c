@@ -13,6 +13,7 @@ typedef struct route {
     int method;
     const char *pattern; /* "{}" matches one path segment */
     parley_api_handler handler;
+    parley_api_handler prepare; /* batched routes: a pool-thread step first */
     inline_handler inline_fn;
     parley_job_kind kind;
     bool needs_auth;
@@ -21,9 +22,11 @@ typedef struct route {
 
 #define NONE PARLEY_ACTION_COUNT
 #define JOB(m, p, h, k, auth, act)                                                                 \
-    { m, p, h, NULL, k, auth, act }
+    { m, p, h, NULL, NULL, k, auth, act }
+#define PREPARED_JOB(m, p, prep, h, auth, act)                                                     \
+    { m, p, h, prep, NULL, PARLEY_JOB_BATCHED, auth, act }
 #define INLINE(m, p, f)                                                                            \
-    { m, p, NULL, f, PARLEY_JOB_CONCURRENT, false, NONE }
+    { m, p, NULL, NULL, f, PARLEY_JOB_CONCURRENT, false, NONE }
 #define B PARLEY_JOB_BATCHED
 #define C PARLEY_JOB_CONCURRENT
 
@@ -56,8 +59,8 @@ static const route routes[] = {
         PARLEY_ACTION_SESSION_ATTACH_BOT),
     JOB(HTTP_POST, "/api/v1/sessions/{}/close", parley_api_close_session, B, true,
         PARLEY_ACTION_SESSION_CLOSE),
-    JOB(HTTP_POST, "/api/v1/sessions/{}/messages", parley_api_send_message, B, true,
-        PARLEY_ACTION_MESSAGE_SEND),
+    PREPARED_JOB(HTTP_POST, "/api/v1/sessions/{}/messages", parley_api_prepare_message,
+                 parley_api_send_message, true, PARLEY_ACTION_MESSAGE_SEND),
     JOB(HTTP_GET, "/api/v1/sessions/{}/messages", parley_api_list_messages, C, true,
         PARLEY_ACTION_MESSAGE_READ),
     JOB(HTTP_POST, "/api/v1/sessions/{}/feedback", parley_api_submit_feedback, B, true,
@@ -116,20 +119,35 @@ static bool match(const char *pattern, const char *path, char params[2][PARLEY_R
     return *pattern == '\0' && *path == '\0';
 }
 
+/* Authenticates the caller (once: a prepared job was admitted in its
+ * prepare step) and makes the route's role check. */
+static bool api_admit(parley_api_call *call, parley_facade *facade) {
+    parley_facade_set_client_ip(facade, call->conn->peer_ip);
+    if (!call->needs_auth || call->caller != NULL) {
+        return true;
+    }
+    parley_error err = {0};
+    const char *token = parley_http_bearer_token(call->req);
+    if (parley_facade_authenticate(facade, token, &call->caller, &err) != PARLEY_OK ||
+        (call->action != NONE && parley_authorize(call->caller, call->action, &err) != PARLEY_OK)) {
+        parley_api_reply_error(call, &err);
+        return false;
+    }
+    return true;
+}
+
+static void api_prepare(parley_job *job, parley_facade *facade) {
+    parley_api_call *call = (parley_api_call *)job;
+    if (api_admit(call, facade)) {
+        call->prepare(call, facade);
+    }
+}
+
 static void api_run(parley_job *job, parley_facade *facade) {
     parley_api_call *call = (parley_api_call *)job;
-    parley_facade_set_client_ip(facade, call->conn->peer_ip);
-    if (call->needs_auth) {
-        parley_error err = {0};
-        const char *token = parley_http_bearer_token(call->req);
-        if (parley_facade_authenticate(facade, token, &call->caller, &err) != PARLEY_OK ||
-            (call->action != NONE &&
-             parley_authorize(call->caller, call->action, &err) != PARLEY_OK)) {
-            parley_api_reply_error(call, &err);
-            return;
-        }
+    if (api_admit(call, facade)) {
+        call->handler(call, facade);
     }
-    call->handler(call, facade);
 }
 
 /* CORS: an allowed browser origin may read the answer. Bearer tokens, not
@@ -159,6 +177,9 @@ static void api_done(parley_job *job) {
     }
     add_cors_headers(&call->res, call->req);
     parley_conn_respond(c, &call->res);
+    if (call->prepared_free != NULL) {
+        call->prepared_free(call->prepared);
+    }
     parley_participant_free(call->caller);
     parley_http_request_free(call->req);
     free(call);
@@ -190,10 +211,12 @@ static void submit(parley_conn *c, parley_http_request *req, const route *r,
     }
     call->job.kind = r->kind;
     call->job.run = api_run;
+    call->job.prepare = r->prepare != NULL ? api_prepare : NULL;
     call->job.done = api_done;
     call->conn = c;
     call->req = req;
     call->handler = r->handler;
+    call->prepare = r->prepare;
     call->needs_auth = r->needs_auth;
     call->action = r->action;
     memcpy(call->params, params, sizeof call->params);
@@ -265,7 +288,7 @@ void parley_router_dispatch(parley_conn *c, parley_http_request *req) {
     if (!is_api && req->method == HTTP_GET) {
         memset(params, 0, sizeof params);
         static const route page = {
-            HTTP_GET, "/*", parley_api_static_file, NULL, PARLEY_JOB_CONCURRENT, false, NONE};
+            HTTP_GET, "/*", parley_api_static_file, NULL, NULL, PARLEY_JOB_CONCURRENT, false, NONE};
         submit(c, req, &page, params);
         return;
     }

@@ -314,31 +314,50 @@ typedef struct send_job {
     parley_message_input input;
     char client_msg_id[PARLEY_CLIENT_MSG_ID_COPY_SIZE];
     parley_error err;
-    bool failed; /* the sender gets an error frame (the unit may still commit) */
+    parley_message_draft draft; /* made by send_prepare, stored by send_run */
+    bool failed;                /* the sender gets an error frame (the unit may still commit) */
     char *reply;
 } send_job;
 
-static void send_run(parley_job *job, parley_facade *facade) {
+static void build_ack(send_job *sj, const parley_message *m, bool duplicate) {
+    json_t *frame = json_pack("{s:s, s:o}", "type", "ack", "message", parley_message_to_json(m));
+    if (frame != NULL && m->client_msg_id != NULL) {
+        json_object_set_new(frame, "client_msg_id", json_string(m->client_msg_id));
+    }
+    if (frame != NULL && duplicate) {
+        json_object_set_new(frame, "duplicate", json_true());
+    }
+    sj->reply = frame != NULL ? json_dumps(frame, JSON_COMPACT) : NULL;
+    json_decref(frame);
+}
+
+/* Pool thread: the strategy chain. A duplicate or a refusal that keeps
+ * nothing is answered here; the rest goes on to the writer. */
+static void send_prepare(parley_job *job, parley_facade *facade) {
     send_job *sj = (send_job *)job;
     parley_facade_set_client_ip(facade, sj->ws->conn->peer_ip);
+    parley_status st = parley_facade_prepare_message(facade, sj->ws->caller, sj->session_id,
+                                                     &sj->input, &sj->draft, &sj->err);
+    sj->failed = st != PARLEY_OK;
+    job->status = st;
+    if (st == PARLEY_OK && sj->draft.duplicate) {
+        job->answered = true;
+        build_ack(sj, &sj->draft.message, true);
+    }
+}
+
+/* Writer thread: stores the prepared message. */
+static void send_run(parley_job *job, parley_facade *facade) {
+    send_job *sj = (send_job *)job;
     parley_message m = {0};
     bool duplicate = false;
-    parley_status st = parley_facade_send_message(facade, sj->ws->caller, sj->session_id,
-                                                  &sj->input, &m, &duplicate, &sj->err);
+    parley_status st =
+        parley_facade_store_message(facade, sj->ws->caller, &sj->draft, &m, &duplicate, &sj->err);
     sj->failed = st != PARLEY_OK;
     /* a refused message kept for review commits although the send failed */
     job->status = sj->failed && sj->err.keep_writes ? PARLEY_OK : st;
     if (st == PARLEY_OK) {
-        json_t *frame =
-            json_pack("{s:s, s:o}", "type", "ack", "message", parley_message_to_json(&m));
-        if (frame != NULL && m.client_msg_id != NULL) {
-            json_object_set_new(frame, "client_msg_id", json_string(m.client_msg_id));
-        }
-        if (frame != NULL && duplicate) {
-            json_object_set_new(frame, "duplicate", json_true());
-        }
-        sj->reply = frame != NULL ? json_dumps(frame, JSON_COMPACT) : NULL;
-        json_decref(frame);
+        build_ack(sj, &m, duplicate);
         parley_message_free(&m);
     }
 }
@@ -362,6 +381,7 @@ static void send_done(parley_job *job) {
         }
     }
     free(sj->reply);
+    parley_message_draft_free(&sj->draft);
     json_decref(sj->root);
     free(sj);
     parley_conn_unref(conn);
@@ -441,6 +461,7 @@ static void handle_frame(parley_ws *ws, const char *text, size_t len) {
             break;
         }
         sj->job.kind = PARLEY_JOB_BATCHED;
+        sj->job.prepare = send_prepare;
         sj->job.run = send_run;
         sj->job.done = send_done;
         sj->ws = ws;

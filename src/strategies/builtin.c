@@ -4,6 +4,7 @@
 
 #include "strategies/profanity.h"
 #include "strategies/spam.h"
+#include "strategies/translation.h"
 
 static void load_spam_token(void *ctx, const char *token, int64_t spam, int64_t ham) {
     parley_spam_model_set_token(ctx, token, (uint64_t)spam, (uint64_t)ham);
@@ -67,7 +68,6 @@ parley_status parley_builtin_strategies_init(parley_builtin_strategies *builtin,
                                              parley_strategy_registry *registry,
                                              parley_repository *repo, const parley_config *cfg,
                                              parley_error *err) {
-    (void)cfg;
     memset(builtin, 0, sizeof *builtin);
     parley_status st = parley_spam_shared_create(&builtin->spam, err);
     if (st == PARLEY_OK) {
@@ -83,9 +83,24 @@ parley_status parley_builtin_strategies_init(parley_builtin_strategies *builtin,
     if (st == PARLEY_OK) {
         st = repo->ops->allowlist_load(repo, load_allowed_word, builtin->profanity, err);
     }
+    /* pipelines start on first use: a server whose sessions never translate
+     * runs no apertium process */
+    if (st == PARLEY_OK) {
+        st = parley_translation_shared_create(cfg != NULL ? cfg->translation_mode_dir : NULL,
+                                              cfg != NULL ? (int)cfg->translation_pool : 0,
+                                              cfg != NULL ? (int)cfg->translation_timeout_ms : 0,
+                                              &builtin->translation, err);
+    }
+    if (st == PARLEY_OK && cfg != NULL && cfg->libretranslate_url != NULL &&
+        cfg->libretranslate_url[0] != '\0') {
+        st =
+            parley_translation_shared_allow_url(builtin->translation, cfg->libretranslate_url, err);
+    }
     if (st == PARLEY_OK &&
         (!parley_strategy_register(registry, &parley_spam_strategy_ops, builtin->spam) ||
-         !parley_strategy_register(registry, &parley_profanity_strategy_ops, builtin->profanity))) {
+         !parley_strategy_register(registry, &parley_profanity_strategy_ops, builtin->profanity) ||
+         !parley_strategy_register(registry, &parley_translation_strategy_ops,
+                                   builtin->translation))) {
         st = parley_error_set(err, PARLEY_E_INTERNAL, NULL, "strategy registry full");
     }
     if (st != PARLEY_OK) {
@@ -104,6 +119,9 @@ void parley_builtin_strategies_free(parley_builtin_strategies *builtin) {
     }
     if (builtin->profanity != NULL) {
         parley_profanity_shared_free(builtin->profanity);
+    }
+    if (builtin->translation != NULL) {
+        parley_translation_shared_free(builtin->translation);
     }
     memset(builtin, 0, sizeof *builtin);
 }

@@ -1,6 +1,6 @@
 /*
- * builtin.h - registers Parley's own strategies (spam, profanity, and
- * translation once available) with their shared state, and loads what they
+ * builtin.h - registers Parley's own strategies (spam, profanity,
+ * translation) with their shared state, and loads what they
  * learnt from the repository: the spam classifier's counts, the profanity
  * allowlist.
  *
@@ -18,12 +18,15 @@
 typedef struct parley_builtin_strategies {
     void *spam;
     void *profanity;
+    void *translation; /* apertium pools, language detector */
 } parley_builtin_strategies;
 
 parley_status parley_builtin_strategies_init(parley_builtin_strategies *builtin,
                                              parley_strategy_registry *registry,
                                              parley_repository *repo, const parley_config *cfg,
                                              parley_error *err);
+/* cfg may be NULL: the defaults (apertium modes in /usr/share/apertium,
+ * no LibreTranslate URL). Stops apertium pipelines on free. */
 void parley_builtin_strategies_free(parley_builtin_strategies *builtin);
 
 /* The profanity allowlist, for the admin API (NULL-safe). */

@@ -1,6 +1,8 @@
 /*
  * translation_apertium.c - see translation_apertium.h.
  */
+/* posix_spawn_file_actions_addclosefrom_np (glibc >= 2.34) */
+#define _GNU_SOURCE
 #include "strategies/translation_apertium.h"
 
 #include <dirent.h>
@@ -21,6 +23,7 @@
 extern char **environ;
 
 #define MAX_STAGES 32
+#define END_MARK ".[]"
 #define MAX_MODE_BYTES 65536
 #define MAX_OUTPUT_BYTES (1u << 20)
 
@@ -333,6 +336,12 @@ static bool pipeline_start(pipeline *p, const char *command) {
     posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
     posix_spawn_file_actions_addclose(&fa, to_child[0]);
     posix_spawn_file_actions_addclose(&fa, from_child[1]);
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 34))
+    /* the child (a shell, then apertium's stages) must not hold the
+     * server's sockets, database or other pipelines open: a listener kept
+     * by a child outlives a restart, a pipe kept open never sees EOF */
+    posix_spawn_file_actions_addclosefrom_np(&fa, 3);
+#endif
     sigset_t none, all;
     sigemptyset(&none);
     sigfillset(&all);
@@ -649,17 +658,20 @@ unsigned long parley_apertium_restarts(parley_apertium *ap) {
 /* One hop; text is plain (unescaped) UTF-8. */
 static parley_apertium_result translate_direct(parley_apertium *ap, direction *d, const char *text,
                                                char **out) {
-    /* A blank must follow the last word before the NUL: lt-proc -b waits
-     * for the character after a "$" and would otherwise never answer. The
-     * blank comes back at the end of the answer and is dropped there. */
+    /* The text ends with ".[]", as apertium-destxt ends every text: a
+     * stage waits for what follows the last word (lt-proc -b after a "$",
+     * the tagger after an escaped "\^" at the very end, which hung the
+     * pipeline until the timeout), and the dot and empty superblank make
+     * every stage flush. They come back at the end of the answer and are
+     * dropped there. */
     char *plain = parley_apertium_escape(text);
-    char *escaped = plain != NULL ? malloc(strlen(plain) + 2) : NULL;
+    char *escaped = plain != NULL ? malloc(strlen(plain) + sizeof END_MARK) : NULL;
     if (escaped == NULL) {
         free(plain);
         return PARLEY_APERTIUM_FAILED;
     }
     strcpy(escaped, plain);
-    strcat(escaped, " ");
+    strcat(escaped, END_MARK);
     free(plain);
     int64_t deadline = now_ms() + ap->timeout_ms;
     pthread_mutex_lock(&d->lock);
@@ -716,8 +728,9 @@ static parley_apertium_result translate_direct(parley_apertium *ap, direction *d
     if (r != PARLEY_APERTIUM_OK) {
         return r;
     }
-    if (answer_len > 0 && answer[answer_len - 1] == ' ') {
-        answer_len--;
+    size_t mark = strlen(END_MARK);
+    if (answer_len >= mark && memcmp(answer + answer_len - mark, END_MARK, mark) == 0) {
+        answer_len -= mark;
     }
     *out = parley_apertium_unescape(answer, answer_len, strchr(text, '#') == NULL,
                                     strchr(text, '*') == NULL);

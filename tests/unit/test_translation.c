@@ -203,6 +203,18 @@ static void test_apertium_specials(void **state) {
         assert_true(contains_ci(es, "amigo"));
         run_free(&r);
     }
+    /* a special right at the end: an escaped "^" followed only by the
+     * request's end once held a stage until the timeout */
+    const char *endings[] = {"my friend^", "^", "my friend ^", "my friend $", "my friend ["};
+    for (size_t i = 0; i < sizeof endings / sizeof endings[0]; i++) {
+        run r = process(s, endings[i], NULL);
+        assert_int_equal(r.result, PARLEY_STRATEGY_MODIFIED);
+        const char *es = translation_of(&r, "es");
+        assert_non_null(es);
+        const char *special = endings[i] + strlen(endings[i]) - 1;
+        assert_non_null(strstr(es, special));
+        run_free(&r);
+    }
     /* the specials come back as text */
     run r = process(s, "Hello [world] my friend @bob", NULL);
     const char *es = translation_of(&r, "es");
