@@ -20,6 +20,9 @@
  *
  * Usage: parley-strategy-bench [--iterations N] [--translation-iterations N]
  *                              [--only pipeline|spam|profanity|translation|chain]
+ * --translation-iterations defaults to a tenth of --iterations. The table
+ * (Markdown) goes to stdout, progress to stderr; PSB_DEBUG=1 also prints the
+ * spam meta of every refused message to stderr.
  */
 #include <jansson.h>
 #include <math.h>
@@ -208,7 +211,7 @@ typedef struct text_stats {
 
 /* Message i of a stream: English or Spanish (every fourth, with MIX_EN_ES),
  * about 15 % with a profane adjective, 4 % spammy. */
-static void make_text(size_t i, lang_mix mix, char *out, size_t size, bool *spanish,
+static bool make_text(size_t i, lang_mix mix, char *out, size_t size, bool *spanish,
                       text_stats *ts) {
     uint64_t h = mix64(SEED ^ (uint64_t)i);
     *spanish = mix == MIX_EN_ES && i % 4 == 3;
@@ -282,6 +285,7 @@ static void make_text(size_t i, lang_mix mix, char *out, size_t size, bool *span
         ts->profane += profane && !spammy;
         ts->spammy += spammy;
     }
+    return spammy;
 }
 
 /* ---- senders ---- */
@@ -356,16 +360,57 @@ typedef struct outcome {
     size_t other_refused;
     size_t translated;
     size_t translation_errors;
+    size_t refused_ordinary; /* refused although not made from a spammy template */
+    size_t rule_hits[6];     /* among refusals: see RULE_GROUPS */
 } outcome;
+
+/* How refusals are summarised: a refusal counts under each group one of
+ * whose spam rules fired. */
+static const char *const RULE_GROUPS[6] = {"bayes",     "links", "mentions",
+                                           "duplicate", "rate",  "other"};
 
 typedef enum mode { MODE_RUN = 0, MODE_BUILD_RUN } mode;
 
 static parley_strategy_registry registry;
 static bool have_translation;
 
+static void count_rules(outcome *o, json_t *meta) {
+    bool hit[6] = {false};
+    size_t idx;
+    json_t *rule;
+    json_array_foreach(json_object_get(json_object_get(meta, "spam"), "rules"), idx, rule) {
+        const char *name = json_string_value(rule);
+        size_t g = 5;
+        if (name == NULL) {
+            g = 5;
+        } else if (strcmp(name, "bayes") == 0) {
+            g = 0;
+        } else if (strcmp(name, "links") == 0 || strcmp(name, "blocked_domain") == 0) {
+            g = 1;
+        } else if (strcmp(name, "mentions") == 0) {
+            g = 2;
+        } else if (strcmp(name, "duplicate") == 0 || strcmp(name, "near_duplicate") == 0) {
+            g = 3;
+        } else if (strcmp(name, "rate") == 0) {
+            g = 4;
+        }
+        hit[g] = true;
+    }
+    for (size_t g = 0; g < 6; g++) {
+        o->rule_hits[g] += hit[g];
+    }
+}
+
 static void count_outcome(outcome *o, parley_strategy_result r, const parley_error *err,
-                          json_t *meta) {
+                          json_t *meta, bool spammy) {
     if (r == PARLEY_STRATEGY_REJECT) {
+        if (getenv("PSB_DEBUG") != NULL) {
+            char *d = json_dumps(json_object_get(meta, "spam"), JSON_COMPACT);
+            fprintf(stderr, "REFUSED %s%s\n", spammy ? "" : "(ordinary) ", d);
+            free(d);
+        }
+        count_rules(o, meta);
+        o->refused_ordinary += !spammy;
         if (strcmp(err->code, "rate_limited") == 0) {
             o->rate_limited++;
         } else if (strcmp(err->code, "spam_detected") == 0) {
@@ -392,7 +437,7 @@ static uint64_t one_run(parley_strategy *chain, const parley_session *session, s
                         lang_mix mix, text_stats *ts, outcome *o) {
     char text[TEXT_MAX];
     bool spanish;
-    make_text(i, mix, text, sizeof text, &spanish, ts);
+    bool spammy = make_text(i, mix, text, sizeof text, &spanish, ts);
     const parley_participant *sender = sender_of(i, spanish);
     parley_message msg;
     memset(&msg, 0, sizeof msg);
@@ -413,7 +458,7 @@ static uint64_t one_run(parley_strategy *chain, const parley_session *session, s
     uint64_t t0 = now_ns();
     parley_strategy_result r = parley_strategy_chain_run(chain, &ctx, &err);
     uint64_t t1 = now_ns();
-    count_outcome(o, r, &err, meta);
+    count_outcome(o, r, &err, meta, spammy);
     json_decref(meta);
     free(msg.content);
     return t1 - t0;
@@ -425,7 +470,7 @@ static uint64_t one_build_run(const parley_session *session, size_t i, lang_mix 
                               outcome *o) {
     char text[TEXT_MAX];
     bool spanish;
-    make_text(i, mix, text, sizeof text, &spanish, ts);
+    bool spammy = make_text(i, mix, text, sizeof text, &spanish, ts);
     const parley_participant *sender = sender_of(i, spanish);
     parley_message msg;
     memset(&msg, 0, sizeof msg);
@@ -471,7 +516,7 @@ static uint64_t one_build_run(const parley_session *session, size_t i, lang_mix 
         meta_json = json_dumps(meta, JSON_COMPACT);
     }
     uint64_t t1 = now_ns();
-    count_outcome(o, r, &err, meta);
+    count_outcome(o, r, &err, meta, spammy);
     free(meta_json);
     free(original);
     json_decref(meta);
@@ -487,7 +532,7 @@ typedef struct result_row {
     size_t n;
     double p50, p90, p99, max, mean;
     double msgs_per_s;
-    char outcome[160];
+    char outcome[256];
 } result_row;
 
 static result_row rows[32];
@@ -496,11 +541,21 @@ static size_t row_count;
 static void describe_outcome(const outcome *o, char *buf, size_t size) {
     int k = snprintf(buf, size, "%zu pass, %zu modified", o->passed, o->modified);
     size_t used = k > 0 ? (size_t)k : 0;
-    if (o->rate_limited + o->spam_detected + o->other_refused > 0 && used < size) {
-        k = snprintf(buf + used, size - used, ", refused %zu (spam %zu, rate %zu, other %zu)",
-                     o->rate_limited + o->spam_detected + o->other_refused, o->spam_detected,
-                     o->rate_limited, o->other_refused);
+    size_t refused = o->rate_limited + o->spam_detected + o->other_refused;
+    if (refused > 0 && used < size) {
+        k = snprintf(buf + used, size - used, ", refused %zu (%zu ordinary lines; rules:", refused,
+                     o->refused_ordinary);
         used += k > 0 ? (size_t)k : 0;
+        for (size_t g = 0; g < 6 && used < size; g++) {
+            if (o->rule_hits[g] > 0) {
+                k = snprintf(buf + used, size - used, " %s %zu", RULE_GROUPS[g], o->rule_hits[g]);
+                used += k > 0 ? (size_t)k : 0;
+            }
+        }
+        if (used < size) {
+            k = snprintf(buf + used, size - used, ")");
+            used += k > 0 ? (size_t)k : 0;
+        }
     }
     if (o->translated + o->translation_errors > 0 && used < size) {
         snprintf(buf + used, size - used, "; translated %zu, translation errors %zu", o->translated,
@@ -581,6 +636,7 @@ typedef struct worker {
     size_t warmup;
     samples s;
     outcome o;
+    text_stats texts; /* merged into all_texts after the join */
     uint64_t first_call_ns;
 } worker;
 
@@ -607,8 +663,7 @@ static void *worker_main(void *arg) {
     }
     pthread_barrier_wait(w->barrier);
     for (size_t i = 0; i < w->count; i++) {
-        samples_add(&w->s,
-                    one_run(chain, w->session, w->first + i, MIX_EN_ONLY, &all_texts, &w->o));
+        samples_add(&w->s, one_run(chain, w->session, w->first + i, MIX_EN_ONLY, &w->texts, &w->o));
     }
     pthread_barrier_wait(w->barrier);
     parley_strategy_chain_free(chain);
@@ -649,11 +704,27 @@ static void run_translation_threads(size_t iterations, int threads) {
         for (size_t i = 0; i < w[t].s.n; i++) {
             samples_add(&all, w[t].s.ns[i]);
         }
+        text_stats *ts = &w[t].texts;
+        if (ts->n > 0) {
+            all_texts.min = all_texts.n == 0 || ts->min < all_texts.min ? ts->min : all_texts.min;
+            all_texts.max = ts->max > all_texts.max ? ts->max : all_texts.max;
+            all_texts.sum += ts->sum;
+            all_texts.n += ts->n;
+            all_texts.spanish += ts->spanish;
+            all_texts.profane += ts->profane;
+            all_texts.spammy += ts->spammy;
+        }
         o.passed += w[t].o.passed;
         o.modified += w[t].o.modified;
         o.translated += w[t].o.translated;
         o.translation_errors += w[t].o.translation_errors;
         o.other_refused += w[t].o.other_refused;
+        o.spam_detected += w[t].o.spam_detected;
+        o.rate_limited += w[t].o.rate_limited;
+        o.refused_ordinary += w[t].o.refused_ordinary;
+        for (size_t g = 0; g < 6; g++) {
+            o.rule_hits[g] += w[t].o.rule_hits[g];
+        }
         free(w[t].s.ns);
     }
     pthread_barrier_destroy(&barrier);
