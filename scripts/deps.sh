@@ -10,7 +10,7 @@ PACKAGES=(
   libssl-dev uthash-dev
   libutf8proc-dev libexttextcat-dev libcurl4-openssl-dev
   apertium apertium-eng-spa apertium-fr-es apertium-es-pt apertium-spa-cat apertium-eng-cat
-  python3 valgrind
+  python3 python3-yaml valgrind
   chromium fonts-liberation
 )
 

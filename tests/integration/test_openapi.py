@@ -1,0 +1,739 @@
+"""Keeps docs/openapi.yaml honest.
+
+Three kinds of check, each failing with the route and the mismatch named:
+
+1. The document is a structurally valid OpenAPI 3 document, as far as can
+   be checked without a full validator (only Debian's python3-yaml is
+   used): every operation has responses, every $ref resolves inside the
+   document, every `{x}` of a path is declared as a path parameter (and
+   every declared path parameter is in the path), operationIds are unique,
+   tags and security schemes named by operations exist.
+2. The set of (method, path) in the document equals the route table
+   `routes[]` of src/net/router.c.
+3. Against a live parleyd, representative requests (successes and errors
+   over many routes) get a status the document lists for that operation
+   and a body that validates against the schema documented for it (a
+   small JSON Schema subset validator below).
+"""
+
+import os
+import re
+import unittest
+
+try:
+    import yaml
+except ImportError:  # python3-yaml (scripts/deps.sh installs it)
+    yaml = None
+
+from parley_harness import (ServerTestCase, make_agent, make_customer, make_session, uniq)
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
+OPENAPI = os.path.join(ROOT, "docs", "openapi.yaml")
+ROUTER = os.path.join(ROOT, "src", "net", "router.c")
+
+HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+PATH_ITEM_KEYS = set(HTTP_METHODS) | {"$ref", "summary", "description", "servers", "parameters"}
+STATUS_KEY_RE = re.compile(r"^([1-5][0-9][0-9]|[1-5]XX|default)$")
+
+
+def load_document():
+    if yaml is None:
+        raise unittest.SkipTest("PyYAML is not installed (Debian: python3-yaml)")
+    with open(OPENAPI, encoding="utf-8") as f:
+        return yaml.safe_load(f)
+
+
+# --------------------------------------------------------------------------
+# References
+# --------------------------------------------------------------------------
+
+class RefError(Exception):
+    pass
+
+
+def resolve_pointer(doc, ref):
+    """The node a local reference "#/a/b" names; RefError when it does not."""
+    if not isinstance(ref, str) or not ref.startswith("#"):
+        raise RefError(f"{ref!r} is not a reference inside the document")
+    node = doc
+    pointer = ref[1:]
+    if pointer == "":
+        return node
+    if not pointer.startswith("/"):
+        raise RefError(f"{ref!r}: a JSON pointer must start with '/'")
+    for raw in pointer[1:].split("/"):
+        part = raw.replace("~1", "/").replace("~0", "~")
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        else:
+            raise RefError(f"{ref!r}: no {part!r} there")
+    return node
+
+
+def deref(doc, node, seen=None):
+    """Follows $ref chains (Reference Objects) to the node they name."""
+    seen = set() if seen is None else seen
+    while isinstance(node, dict) and "$ref" in node:
+        ref = node["$ref"]
+        if ref in seen:
+            raise RefError(f"{ref!r}: reference cycle")
+        seen.add(ref)
+        node = resolve_pointer(doc, ref)
+    return node
+
+
+def walk_refs(node, where="#"):
+    """Yields (location, ref) for every $ref in the tree."""
+    if isinstance(node, dict):
+        for k, v in node.items():
+            loc = f"{where}/{str(k).replace('~', '~0').replace('/', '~1')}"
+            if k == "$ref":
+                yield where, v
+            else:
+                yield from walk_refs(v, loc)
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            yield from walk_refs(v, f"{where}/{i}")
+
+
+# --------------------------------------------------------------------------
+# A JSON Schema subset (what openapi.yaml uses): type (one or a list,
+# "null" included), nullable (OpenAPI 3.0), const, enum, properties,
+# required, additionalProperties (boolean or schema), items, minItems,
+# maxItems, minLength, maxLength, pattern, minimum, maximum, oneOf, anyOf,
+# allOf, $ref. Annotations (description, examples, format, default,
+# title) are ignored.
+# --------------------------------------------------------------------------
+
+def _type_ok(value, t):
+    if t == "null":
+        return value is None
+    if t == "boolean":
+        return isinstance(value, bool)
+    if t == "integer":
+        return (isinstance(value, int) and not isinstance(value, bool)) or (
+            isinstance(value, float) and value.is_integer())
+    if t == "number":
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if t == "string":
+        return isinstance(value, str)
+    if t == "array":
+        return isinstance(value, list)
+    if t == "object":
+        return isinstance(value, dict)
+    raise AssertionError(f"schema names an unknown type {t!r}")
+
+
+def _short(value, n=120):
+    s = repr(value)
+    return s if len(s) <= n else s[:n] + "..."
+
+
+def validate(doc, schema, value, path="$"):
+    """A list of mismatches ("<json path>: <what>"); empty when value fits."""
+    errors = []
+    if schema is True or schema is None:
+        return errors
+    if schema is False:
+        return [f"{path}: no value is allowed here"]
+    if "$ref" in schema:
+        target = resolve_pointer(doc, schema["$ref"])
+        errors += validate(doc, target, value, path)
+        # in OpenAPI 3.1 siblings of $ref apply too; in 3.0 there are none
+        schema = {k: v for k, v in schema.items() if k != "$ref"}
+    if value is None and schema.get("nullable") is True:
+        return errors
+    if "type" in schema:
+        types = schema["type"] if isinstance(schema["type"], list) else [schema["type"]]
+        if not any(_type_ok(value, t) for t in types):
+            return errors + [f"{path}: expected {'/'.join(types)}, got {_short(value)}"]
+    if "const" in schema and value != schema["const"]:
+        errors.append(f"{path}: expected {schema['const']!r}, got {_short(value)}")
+    if "enum" in schema and value not in schema["enum"]:
+        errors.append(f"{path}: {_short(value)} is not one of {schema['enum']!r}")
+    if isinstance(value, str):
+        if "minLength" in schema and len(value) < schema["minLength"]:
+            errors.append(f"{path}: shorter than {schema['minLength']}: {_short(value)}")
+        if "maxLength" in schema and len(value) > schema["maxLength"]:
+            errors.append(f"{path}: longer than {schema['maxLength']}: {_short(value)}")
+        if "pattern" in schema and not re.search(schema["pattern"], value):
+            errors.append(f"{path}: {_short(value)} does not match {schema['pattern']!r}")
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if "minimum" in schema and value < schema["minimum"]:
+            errors.append(f"{path}: {value} is below the minimum {schema['minimum']}")
+        if "maximum" in schema and value > schema["maximum"]:
+            errors.append(f"{path}: {value} is above the maximum {schema['maximum']}")
+    if isinstance(value, list):
+        if "minItems" in schema and len(value) < schema["minItems"]:
+            errors.append(f"{path}: fewer than {schema['minItems']} items")
+        if "maxItems" in schema and len(value) > schema["maxItems"]:
+            errors.append(f"{path}: more than {schema['maxItems']} items")
+        if "items" in schema:
+            for i, item in enumerate(value):
+                errors += validate(doc, schema["items"], item, f"{path}[{i}]")
+    if isinstance(value, dict):
+        props = schema.get("properties", {})
+        for name in schema.get("required", []):
+            if name not in value:
+                errors.append(f"{path}: required property {name!r} is missing "
+                              f"(has {sorted(value)})")
+        for name, sub in props.items():
+            if name in value:
+                errors += validate(doc, sub, value[name], f"{path}.{name}")
+        extra = schema.get("additionalProperties", True)
+        if extra is not True:
+            for name in value:
+                if name in props:
+                    continue
+                if extra is False:
+                    errors.append(f"{path}: property {name!r} is not documented "
+                                  f"(additionalProperties: false)")
+                else:
+                    errors += validate(doc, extra, value[name], f"{path}.{name}")
+    for sub in schema.get("allOf", []):
+        errors += validate(doc, sub, value, path)
+    if "anyOf" in schema:
+        results = [validate(doc, sub, value, path) for sub in schema["anyOf"]]
+        if all(results):
+            errors.append(f"{path}: matches none of anyOf: " +
+                          " | ".join("; ".join(r[:2]) for r in results))
+    if "oneOf" in schema:
+        results = [validate(doc, sub, value, path) for sub in schema["oneOf"]]
+        matched = [i for i, r in enumerate(results) if not r]
+        if not matched:
+            errors.append(f"{path}: matches none of oneOf: " +
+                          " | ".join("; ".join(r[:2]) for r in results))
+        elif len(matched) > 1:
+            errors.append(f"{path}: matches oneOf alternatives {matched}, not exactly one")
+    return errors
+
+
+class ValidatorSelfTest(unittest.TestCase):
+    """The validator itself catches what it should (so a passing live check
+    means something)."""
+
+    DOC = {"components": {"schemas": {
+        "Id": {"type": "string", "pattern": "^x_[0-9]+$"},
+        "Obj": {"type": "object", "required": ["id", "n"], "additionalProperties": False,
+                "properties": {"id": {"$ref": "#/components/schemas/Id"},
+                               "n": {"type": "integer", "minimum": 1},
+                               "tags": {"type": "array", "items": {"enum": ["a", "b"]}},
+                               "opt": {"type": "string", "nullable": True},
+                               "either": {"oneOf": [{"type": "string"}, {"type": "null"}]},
+                               "any": {"anyOf": [{"type": "integer"}, {"const": "x"}]}}}}}}
+
+    def check(self, value):
+        return validate(self.DOC, {"$ref": "#/components/schemas/Obj"}, value)
+
+    def test_good(self):
+        self.assertEqual(self.check({"id": "x_1", "n": 2, "tags": ["a"], "opt": None,
+                                     "either": None, "any": "x"}), [])
+
+    def test_bad(self):
+        self.assertTrue(self.check({"id": "y_1", "n": 2}))          # pattern
+        self.assertTrue(self.check({"id": "x_1"}))                  # required
+        self.assertTrue(self.check({"id": "x_1", "n": 0}))          # minimum
+        self.assertTrue(self.check({"id": "x_1", "n": True}))       # bool is not integer
+        self.assertTrue(self.check({"id": "x_1", "n": 1, "tags": ["c"]}))    # enum
+        self.assertTrue(self.check({"id": "x_1", "n": 1, "zzz": 1}))         # additional
+        self.assertTrue(self.check({"id": "x_1", "n": 1, "either": 3}))      # oneOf
+        self.assertTrue(self.check({"id": "x_1", "n": 1, "any": "y"}))       # anyOf
+        self.assertTrue(self.check({"id": "x_1", "n": 1, "opt": 3}))         # type
+        self.assertTrue(validate(self.DOC, {"oneOf": [{"type": "integer"}, {"type": "number"}]},
+                                 1))                                         # two match
+
+
+# --------------------------------------------------------------------------
+# The route table
+# --------------------------------------------------------------------------
+
+ROUTE_ENTRY_RE = re.compile(r"\b(JOB|PREPARED_JOB|INLINE)\(([^()]*)\)")
+
+
+def router_routes():
+    """[(kind, METHOD, pattern, needs_auth or None)] from routes[] in router.c."""
+    with open(ROUTER, encoding="utf-8") as f:
+        src = f.read()
+    m = re.search(r"\broutes\[\]\s*=\s*\{(.*?)\n\};", src, re.S)
+    if not m:
+        raise AssertionError(f"{ROUTER}: no `routes[] = {{ ... }};` table found")
+    out = []
+    for kind, args in ROUTE_ENTRY_RE.findall(m.group(1)):
+        parts = [a.strip() for a in args.split(",")]
+        method = re.fullmatch(r"HTTP_([A-Z]+)", parts[0])
+        pattern = re.fullmatch(r'"([^"]*)"', parts[1])
+        if not method or not pattern:
+            raise AssertionError(f"{ROUTER}: cannot read the route entry {kind}({args})")
+        auth = None  # INLINE routes authenticate (or not) in their own handler
+        if kind == "JOB":
+            auth = parts[4] == "true"
+        elif kind == "PREPARED_JOB":
+            auth = parts[4] == "true"
+        out.append((kind, method.group(1), pattern.group(1), auth))
+    if len(out) < 10:
+        raise AssertionError(f"{ROUTER}: only {len(out)} routes read; has the table changed form?")
+    return out
+
+
+def normalise(path):
+    """Path parameters of either spelling ("{id}", "{}") become "{}"."""
+    return re.sub(r"\{[^/{}]*\}", "{}", path)
+
+
+# --------------------------------------------------------------------------
+# 1. Structure
+# --------------------------------------------------------------------------
+
+class OpenApiStructureTest(unittest.TestCase):
+
+    @classmethod
+    def setUpClass(cls):
+        cls.doc = load_document()
+
+    def operations(self):
+        for path, item in self.doc["paths"].items():
+            item = deref(self.doc, item)
+            for method in HTTP_METHODS:
+                if method in item:
+                    yield path, method, item, deref(self.doc, item[method])
+
+    def test_top_level(self):
+        d = self.doc
+        self.assertIsInstance(d, dict, "openapi.yaml is not a mapping")
+        self.assertRegex(str(d.get("openapi", "")), r"^3\.[01]\.\d+$", "openapi: version")
+        self.assertIsInstance(d.get("info"), dict, "info is missing")
+        for k in ("title", "version"):
+            self.assertIsInstance(d["info"].get(k), str, f"info.{k} is missing")
+        self.assertIsInstance(d.get("paths"), dict, "paths is missing")
+        for path, item in d["paths"].items():
+            self.assertTrue(path.startswith("/"), f"path {path!r} does not start with '/'")
+            self.assertIsInstance(item, dict, f"{path}: path item is not a mapping")
+            unknown = set(item) - PATH_ITEM_KEYS - {k for k in item if k.startswith("x-")}
+            self.assertFalse(unknown, f"{path}: unknown path item keys {sorted(unknown)}")
+
+    def test_every_ref_resolves(self):
+        bad = []
+        for where, ref in walk_refs(self.doc):
+            try:
+                resolve_pointer(self.doc, ref)
+            except RefError as e:
+                bad.append(f"{where}: {e}")
+        self.assertEqual(bad, [], "unresolved $ref:\n" + "\n".join(bad))
+
+    def test_every_operation_has_responses(self):
+        problems = []
+        for path, method, _, op in self.operations():
+            where = f"{method.upper()} {path}"
+            responses = op.get("responses")
+            if not isinstance(responses, dict) or not responses:
+                problems.append(f"{where}: no responses")
+                continue
+            for status, resp in responses.items():
+                if not STATUS_KEY_RE.match(str(status)):
+                    problems.append(f"{where}: response key {status!r} is not a status code")
+                resp = deref(self.doc, resp)
+                if not isinstance(resp, dict) or not isinstance(resp.get("description"), str):
+                    problems.append(f"{where} {status}: response has no description")
+                    continue
+                for ctype, media in (resp.get("content") or {}).items():
+                    if "schema" not in media:
+                        problems.append(f"{where} {status} {ctype}: no schema")
+            body = op.get("requestBody")
+            if body is not None:
+                body = deref(self.doc, body)
+                if not body.get("content"):
+                    problems.append(f"{where}: requestBody without content")
+                for ctype, media in (body.get("content") or {}).items():
+                    if "schema" not in media:
+                        problems.append(f"{where}: requestBody {ctype} has no schema")
+        self.assertEqual(problems, [], "\n".join(problems))
+
+    def test_path_parameters_are_declared(self):
+        problems = []
+        for path, method, item, op in self.operations():
+            where = f"{method.upper()} {path}"
+            in_path = re.findall(r"\{([^/{}]+)\}", path)
+            declared = {}
+            for p in list(item.get("parameters", [])) + list(op.get("parameters", [])):
+                p = deref(self.doc, p)
+                for k in ("name", "in"):
+                    if k not in p:
+                        problems.append(f"{where}: parameter without {k!r}: {p!r}")
+                if p.get("in") not in ("query", "header", "path", "cookie"):
+                    problems.append(f"{where}: parameter {p.get('name')!r} has in: "
+                                    f"{p.get('in')!r}")
+                if "schema" not in p and "content" not in p:
+                    problems.append(f"{where}: parameter {p.get('name')!r} has no schema")
+                if p.get("in") == "path":
+                    declared[p.get("name")] = p
+            for name in in_path:
+                if name not in declared:
+                    problems.append(f"{where}: path parameter {{{name}}} is not declared")
+                elif declared[name].get("required") is not True:
+                    problems.append(f"{where}: path parameter {{{name}}} is not required: true")
+            for name in declared:
+                if name not in in_path:
+                    problems.append(f"{where}: declares path parameter {name!r} "
+                                    f"that the path does not have")
+        self.assertEqual(problems, [], "\n".join(problems))
+
+    def test_operation_ids_tags_and_security(self):
+        problems = []
+        ids = {}
+        tags = {t["name"] for t in self.doc.get("tags", [])}
+        schemes = set(self.doc.get("components", {}).get("securitySchemes", {}))
+        for path, method, _, op in self.operations():
+            where = f"{method.upper()} {path}"
+            oid = op.get("operationId")
+            if oid is not None:
+                if oid in ids:
+                    problems.append(f"{where}: operationId {oid!r} also used by {ids[oid]}")
+                ids[oid] = where
+            elif method != "options":
+                problems.append(f"{where}: no operationId")
+            for t in op.get("tags", []):
+                if t not in tags:
+                    problems.append(f"{where}: tag {t!r} is not in the top-level tags")
+            for req in op.get("security", self.doc.get("security", [])):
+                for name in req:
+                    if name not in schemes:
+                        problems.append(f"{where}: security scheme {name!r} is not defined")
+        self.assertEqual(problems, [], "\n".join(problems))
+
+    def test_required_properties_exist(self):
+        """An object schema's `required` names only properties it documents
+        (legal JSON Schema otherwise, but in this document always a typo)."""
+        problems = []
+
+        def visit(node, where):
+            if isinstance(node, dict):
+                props = node.get("properties")
+                if isinstance(props, dict) and isinstance(node.get("required"), list):
+                    for name in node["required"]:
+                        if name not in props:
+                            problems.append(f"{where}: required {name!r} is not in properties")
+                for k, v in node.items():
+                    visit(v, f"{where}/{k}")
+            elif isinstance(node, list):
+                for i, v in enumerate(node):
+                    visit(v, f"{where}/{i}")
+
+        visit(self.doc.get("components", {}), "#/components")
+        visit(self.doc.get("paths", {}), "#/paths")
+        self.assertEqual(problems, [], "\n".join(problems))
+
+
+# --------------------------------------------------------------------------
+# 2. The document against router.c
+# --------------------------------------------------------------------------
+
+class OpenApiMatchesRouterTest(unittest.TestCase):
+
+    @classmethod
+    def setUpClass(cls):
+        cls.doc = load_document()
+        cls.routes = router_routes()
+
+    def doc_operations(self):
+        """{(METHOD, normalised path): operation}, leaving out `options`:
+        the CORS preflight is answered by parley_router_dispatch itself for
+        every /api/ path before the table is consulted, so it is no row of
+        routes[] (the document lists it on every /api/v1 path)."""
+        out = {}
+        for path, item in self.doc["paths"].items():
+            item = deref(self.doc, item)
+            for method in HTTP_METHODS:
+                if method in item and method != "options":
+                    out[(method.upper(), normalise(path))] = deref(self.doc, item[method])
+        return out
+
+    def test_same_routes(self):
+        # The static-file fallback ("/*", GET outside /api) is no row of
+        # routes[] either: the document describes it in x-static-pages,
+        # not in paths. The WebSocket upgrade is an ordinary row
+        # (INLINE GET /api/v1/ws) and the document has GET /api/v1/ws, so
+        # it is compared like every other route.
+        table = {(m, normalise(p)) for _, m, p, _ in self.routes if p != "/*"}
+        documented = set(self.doc_operations())
+        missing = sorted(table - documented)
+        extra = sorted(documented - table)
+        msg = []
+        if missing:
+            msg.append("in src/net/router.c but not in docs/openapi.yaml: " +
+                       ", ".join(f"{m} {p}" for m, p in missing))
+        if extra:
+            msg.append("in docs/openapi.yaml but not in src/net/router.c: " +
+                       ", ".join(f"{m} {p}" for m, p in extra))
+        self.assertFalse(msg, "\n".join(msg))
+
+    def test_no_duplicate_routes(self):
+        seen = {}
+        for _, m, p, _ in self.routes:
+            key = (m, normalise(p))
+            self.assertNotIn(key, seen, f"router.c lists {m} {p} twice")
+            seen[key] = True
+
+    def test_authentication_matches(self):
+        """A route the table authenticates documents bearerAuth and a 401;
+        a public one documents `security: []`."""
+        ops = self.doc_operations()
+        problems = []
+        for kind, m, p, auth in self.routes:
+            op = ops.get((m, normalise(p)))
+            if op is None or auth is None:
+                continue
+            security = op.get("security", self.doc.get("security", []))
+            names = {n for req in security for n in req}
+            if auth:
+                if "bearerAuth" not in names:
+                    problems.append(f"{m} {p}: authenticated in router.c, but the document's "
+                                    f"security is {security!r}")
+                if "401" not in op.get("responses", {}):
+                    problems.append(f"{m} {p}: authenticated in router.c, no 401 documented")
+            elif security:
+                problems.append(f"{m} {p}: public in router.c, but the document's security "
+                                f"is {security!r}")
+        self.assertEqual(problems, [], "\n".join(problems))
+
+
+# --------------------------------------------------------------------------
+# 3. Live responses against the documented schemas
+# --------------------------------------------------------------------------
+
+class OpenApiLiveTest(ServerTestCase):
+    """Each check names the route as the document spells it (e.g.
+    "POST /api/v1/sessions/{id}/messages"), sends a real request, and
+    validates status and body against that operation's responses."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.doc = load_document()
+        super().setUpClass()
+        cls.agent, cls.agent_token, _, _ = make_agent(cls.server, cls.admin_token)
+        cls.customer, cls.customer_token = make_customer(cls.server, language="en")
+
+    def response_spec(self, method, template, status):
+        where = f"{method} {template}"
+        item = self.doc["paths"].get(template)
+        self.assertIsNotNone(item, f"{where}: the path is not in docs/openapi.yaml")
+        op = deref(self.doc, item).get(method.lower())
+        self.assertIsNotNone(op, f"{where}: the method is not in docs/openapi.yaml")
+        op = deref(self.doc, op)
+        responses = op.get("responses", {})
+        spec = responses.get(str(status)) or responses.get(f"{str(status)[0]}XX") or \
+            responses.get("default")
+        self.assertIsNotNone(spec, f"{where}: the server answered {status}, which the document "
+                                   f"does not list (it lists {sorted(responses)})")
+        return deref(self.doc, spec)
+
+    def check_body(self, where, status, spec, resp):
+        content = spec.get("content") or {}
+        if not content:
+            self.assertIn(resp.body, (b"", None),
+                          f"{where} {status}: documented without a body, got {resp.body!r}")
+            return
+        ctype = resp.headers.get("content-type", "").split(";")[0].strip()
+        media = content.get(ctype)
+        if media is None:
+            # e.g. "text/plain; version=0.0.4" documented, "text/plain" sent
+            media = next((m for k, m in content.items() if k.split(";")[0].strip() == ctype),
+                         None)
+        self.assertIsNotNone(media, f"{where} {status}: Content-Type {ctype!r} is not one of the "
+                                    f"documented {sorted(content)}")
+        if ctype == "application/json" and isinstance(resp.body, (bytes, bytearray)):
+            self.fail(f"{where} {status}: the body is not JSON: {resp.body[:200]!r}")
+        body = resp.body
+        if isinstance(body, (bytes, bytearray)):
+            body = body.decode("utf-8", "replace")
+        errors = validate(self.doc, media["schema"], body)
+        self.assertEqual(errors, [], f"{where} {status}: the body does not fit the documented "
+                                     f"schema:\n  " + "\n  ".join(errors) +
+                                     f"\n  body: {_short(resp.body, 600)}")
+
+    def call(self, method, template, path=None, body=None, raw=None, token=None, expect=None,
+             headers=None):
+        """Sends the request, checks the status (when `expect` is given),
+        that the document lists it, and the body against its schema."""
+        where = f"{method} {template}"
+        c = self.server.client(token)
+        resp = c.request(method, path or template, body=body, raw=raw, headers=headers)
+        if expect is not None:
+            self.assertEqual(resp.status, expect,
+                             f"{where}: expected {expect}, got {resp.status} {resp.body!r}")
+        spec = self.response_spec(method, template, resp.status)
+        self.check_body(where, resp.status, spec, resp)
+        return resp
+
+    def check_error_schema(self, where, resp, status, code):
+        """Answers the router gives on no particular operation (unknown path,
+        wrong method) have the common Error shape."""
+        self.assertEqual(resp.status, status, f"{where}: {resp.body!r}")
+        errors = validate(self.doc, {"$ref": "#/components/schemas/Error"}, resp.body)
+        self.assertEqual(errors, [], f"{where} {status}: " + "; ".join(errors))
+        self.assertEqual(resp.body["error"]["code"], code, f"{where}: {resp.body!r}")
+
+    # -- customers, sessions, messages ---------------------------------------
+    def test_customers(self):
+        r = self.call("POST", "/api/v1/customers", body={"name": "Alex", "language": "en"},
+                      expect=201)
+        self.call("POST", "/api/v1/customers", body={}, expect=400)
+        self.call("POST", "/api/v1/customers", raw="not json", expect=400)
+        self.call("GET", "/api/v1/me", token=r.body["token"], expect=200)
+        self.call("GET", "/api/v1/me", token=self.agent_token, expect=200)
+        self.call("GET", "/api/v1/me", token="pt_" + "A" * 43, expect=401)
+
+    def test_sessions_and_messages(self):
+        chain = [{"name": "translation", "target": "es"},
+                 {"name": "profanity"}, {"name": "spam", "max_links": 1}]
+        s = self.call("POST", "/api/v1/sessions", body={"topic": "Billing", "strategies": chain},
+                      token=self.customer_token, expect=201).body
+        sid = s["id"]
+        self.call("POST", "/api/v1/sessions", body={"topic": "x"}, expect=401)
+        self.call("POST", "/api/v1/sessions", body={"topic": "x"}, token=self.agent_token,
+                  expect=403)
+        self.call("POST", "/api/v1/sessions", body={"topic": "x",
+                                                    "strategies": [{"name": "nope"}]},
+                  token=self.customer_token, expect=400)
+        self.call("GET", "/api/v1/sessions", token=self.agent_token, expect=200)
+        self.call("GET", "/api/v1/sessions", path="/api/v1/sessions?status=bogus",
+                  token=self.agent_token, expect=400)
+        self.call("GET", "/api/v1/sessions/{id}", path=f"/api/v1/sessions/{sid}",
+                  token=self.customer_token, expect=200)
+        self.call("GET", "/api/v1/sessions/{id}", path="/api/v1/sessions/ses_nope",
+                  token=self.customer_token, expect=404)
+
+        send = "/api/v1/sessions/{id}/messages"
+        at = f"/api/v1/sessions/{sid}/messages"
+        cid = uniq("c")
+        m1 = self.call("POST", send, path=at, token=self.customer_token, expect=201,
+                       body={"content": "Hello, my invoice for March is wrong, please check it",
+                             "client_msg_id": cid}).body
+        self.call("POST", send, path=at, token=self.customer_token, expect=200,
+                  body={"content": "Hello, my invoice for March is wrong, please check it",
+                        "client_msg_id": cid})
+        bad = self.call("POST", send, path=at, token=self.customer_token, expect=201,
+                        body={"content": "this is shit"}).body
+        self.assertIn("profanity", bad, f"POST {send}: no profanity meta on {bad!r}")
+        self.call("POST", send, path=at, token=self.customer_token, expect=422,
+                  body={"content": "deals http://a.example/1 http://b.example/2 click"})
+        self.call("POST", send, path=at, token=self.customer_token, expect=400,
+                  body={"content": ""})
+        self.call("POST", send, path=at, token=self.customer_token, expect=400, raw="{")
+        self.call("POST", send, path=at, expect=401, body={"content": "hi"})
+        self.call("POST", send, path="/api/v1/sessions/ses_nope/messages",
+                  token=self.customer_token, expect=404, body={"content": "hi"})
+        self.call("POST", send, path=at, token=self.agent_token, expect=201,
+                  body={"content": "Let me look at it"})
+
+        self.call("GET", send, path=at, token=self.customer_token, expect=200)
+        self.call("GET", send, path=at + "?after_seq=-1", token=self.customer_token, expect=400)
+        self.call("GET", send, path="/api/v1/sessions/ses_nope/messages",
+                  token=self.customer_token, expect=404)
+
+        one = "/api/v1/messages/{id}"
+        self.call("GET", one, path=f"/api/v1/messages/{bad['id']}", token=self.admin_token,
+                  expect=200)
+        self.call("GET", one, path=f"/api/v1/messages/{m1['id']}", token=self.customer_token,
+                  expect=200)
+        self.call("GET", one, path="/api/v1/messages/msg_nope", token=self.agent_token,
+                  expect=404)
+
+        flagged = self.call("GET", "/api/v1/flagged", token=self.admin_token, expect=200).body
+        self.call("GET", "/api/v1/flagged", token=self.customer_token, expect=403)
+        kept = [m for m in flagged["messages"] if m["session_id"] == sid]
+        self.assertTrue(kept, f"GET /api/v1/flagged: the refused message of {sid} is not kept")
+        label = "/api/v1/messages/{id}/spam"
+        self.call("POST", label, path=f"/api/v1/messages/{kept[0]['id']}/spam",
+                  token=self.agent_token, body={"is_spam": True}, expect=200)
+        self.call("POST", label, path=f"/api/v1/messages/{m1['id']}/spam",
+                  token=self.agent_token, body={"is_spam": "yes"}, expect=400)
+
+        # the rest of a conversation's life
+        self.call("POST", "/api/v1/sessions/{id}/assign", path=f"/api/v1/sessions/{sid}/assign",
+                  token=self.admin_token, body={"agent_id": self.agent["id"]}, expect=200)
+        t = self.call("POST", "/api/v1/tickets", token=self.agent_token, expect=201,
+                      body={"session_id": sid, "issue_description": "Invoice wrong"}).body
+        self.call("GET", "/api/v1/tickets", token=self.agent_token, expect=200)
+        self.call("GET", "/api/v1/tickets/{id}", path=f"/api/v1/tickets/{t['id']}",
+                  token=self.customer_token, expect=200)
+        self.call("PATCH", "/api/v1/tickets/{id}", path=f"/api/v1/tickets/{t['id']}",
+                  token=self.agent_token, body={"status": "bogus"}, expect=400)
+        self.call("PATCH", "/api/v1/tickets/{id}", path=f"/api/v1/tickets/{t['id']}",
+                  token=self.agent_token, body={"status": "resolved"}, expect=200)
+        self.call("POST", "/api/v1/sessions/{id}/close", path=f"/api/v1/sessions/{sid}/close",
+                  token=self.agent_token, expect=200)
+        self.call("POST", send, path=at, token=self.customer_token, expect=409,
+                  body={"content": "still there?"})
+        fb = "/api/v1/sessions/{id}/feedback"
+        self.call("POST", fb, path=f"/api/v1/sessions/{sid}/feedback",
+                  token=self.customer_token, body={"rating": 9}, expect=400)
+        self.call("POST", fb, path=f"/api/v1/sessions/{sid}/feedback",
+                  token=self.customer_token, body={"rating": 5, "comment": "thanks"}, expect=201)
+        self.call("GET", fb, path=f"/api/v1/sessions/{sid}/feedback",
+                  token=self.agent_token, expect=200)
+
+    # -- staff ---------------------------------------------------------------
+    def test_agents_bots_audit(self):
+        self.call("POST", "/api/v1/auth/login", expect=200,
+                  body={"email": self.admin_email, "password": "admin-password-1"})
+        self.call("POST", "/api/v1/auth/login", expect=401,
+                  body={"email": self.admin_email, "password": "wrong-password"})
+        self.call("GET", "/api/v1/agents", token=self.agent_token, expect=200)
+        self.call("POST", "/api/v1/agents", token=self.agent_token, expect=403,
+                  body={"name": "X", "email": "x@example.com", "password": "long-password"})
+        self.call("PATCH", "/api/v1/agents/{id}", path=f"/api/v1/agents/{self.agent['id']}",
+                  token=self.admin_token, body={"role": "boss"}, expect=400)
+        self.call("PATCH", "/api/v1/agents/{id}", path=f"/api/v1/agents/{self.agent['id']}",
+                  token=self.admin_token, body={"name": "Agent Renamed"}, expect=200)
+        bot = self.call("POST", "/api/v1/bots", token=self.admin_token, body={"name": "Helper"},
+                        expect=201).body
+        self.call("GET", "/api/v1/bots", token=self.admin_token, expect=200)
+        _, ctok = make_customer(self.server)
+        sid = make_session(self.server, ctok)["id"]
+        self.call("POST", "/api/v1/sessions/{id}/bot", path=f"/api/v1/sessions/{sid}/bot",
+                  token=self.admin_token, body={"bot_id": bot["bot"]["id"]}, expect=200)
+        self.call("GET", "/api/v1/me", token=bot["token"], expect=200)
+        self.call("DELETE", "/api/v1/bots/{id}", path=f"/api/v1/bots/{bot['bot']['id']}",
+                  token=self.admin_token, expect=204)
+        self.call("DELETE", "/api/v1/bots/{id}", path="/api/v1/bots/bot_nope",
+                  token=self.admin_token, expect=404)
+        self.call("GET", "/api/v1/audit", token=self.admin_token, expect=200)
+        self.call("GET", "/api/v1/audit", token=self.agent_token, expect=403)
+
+    # -- strategies ------------------------------------------------------------
+    def test_strategies(self):
+        self.call("GET", "/api/v1/strategies", expect=200)
+        allow = "/api/v1/strategies/profanity/allowlist"
+        self.call("GET", allow, token=self.admin_token, expect=200)
+        self.call("GET", allow, token=self.agent_token, expect=403)
+        self.call("POST", allow, token=self.admin_token, body={"word": "Scunthorpe"}, expect=201)
+        self.call("POST", allow, token=self.admin_token, body={"word": "123"}, expect=400)
+        one = "/api/v1/strategies/profanity/allowlist/{word}"
+        self.call("DELETE", one, path=allow + "/Scunthorpe", token=self.admin_token, expect=204)
+        self.call("DELETE", one, path=allow + "/Scunthorpe", token=self.admin_token, expect=404)
+
+    # -- operations and router-level answers -----------------------------------
+    def test_operations_and_router_errors(self):
+        self.call("GET", "/healthz", expect=200)
+        self.call("GET", "/metrics", expect=200)
+        self.call("POST", "/api/v1/auth/logout", expect=401)
+        self.call("OPTIONS", "/api/v1/sessions", expect=204,
+                  headers={"Origin": f"http://127.0.0.1:{self.server.port}"})
+        self.call("GET", "/api/v1/sessions", expect=403,
+                  headers={"Origin": "http://evil.example"})
+        # answers no single operation documents: the common Error shape
+        self.check_error_schema("GET /api/v1/nope (unknown path)",
+                                self.http.get("/api/v1/nope"), 404, "not_found")
+        r = self.http.get("/api/v1/auth/login")
+        self.check_error_schema("GET /api/v1/auth/login (wrong method)", r, 405,
+                                "method_not_allowed")
+        self.assertEqual(r.headers.get("allow"), "POST", "405 without the documented Allow")
+        # not an upgrade request: an answer the operation documents (400/401)
+        self.call("GET", "/api/v1/ws")
+
+
+if __name__ == "__main__":
+    unittest.main()
