@@ -38,7 +38,8 @@ static const policy policies[PARLEY_ACTION_COUNT] = {
     [PARLEY_ACTION_FEEDBACK_SUBMIT] = {"feedback.submit", ROLE_CUSTOMER, true},
     [PARLEY_ACTION_FEEDBACK_READ] = {"feedback.read", STAFF | ROLE_CUSTOMER, true},
     [PARLEY_ACTION_AUDIT_READ] = {"audit.read", ROLE_ADMIN, false},
-    [PARLEY_ACTION_FLAGGED_READ] = {"flagged.read", ROLE_ADMIN, false},
+    /* agents label what they review: they see the queue like any session */
+    [PARLEY_ACTION_FLAGGED_READ] = {"flagged.read", STAFF, false},
     [PARLEY_ACTION_MESSAGE_LABEL] = {"message.label", STAFF, true},
     [PARLEY_ACTION_STRATEGY_ADMIN] = {"strategy.admin", ROLE_ADMIN, false},
 };

@@ -21,6 +21,7 @@ void parley_facade_init(parley_facade *f, parley_repository *repo,
 
 void parley_facade_destroy(parley_facade *f) {
     parley_event_queue_clear(&f->chat.events);
+    parley_after_commit_discard(&f->chat.after_commit);
     f->accounts.repo = NULL;
     f->chat.repo = NULL;
 }
@@ -47,8 +48,18 @@ void parley_facade_take_events(parley_facade *f, parley_event_queue *dst) {
     parley_event_queue_move(dst, &f->chat.events);
 }
 
+void parley_facade_take_after_commit(parley_facade *f, parley_after_commit *dst) {
+    parley_after_commit_move(dst, &f->chat.after_commit);
+}
+
+bool parley_facade_after_commit(parley_facade *f, parley_after_commit_fn fn, void *ctx,
+                                void (*free_ctx)(void *ctx)) {
+    return parley_after_commit_add(&f->chat.after_commit, fn, ctx, free_ctx);
+}
+
 void parley_facade_drop_events(parley_facade *f) {
     parley_event_queue_clear(&f->chat.events);
+    parley_after_commit_discard(&f->chat.after_commit);
 }
 
 parley_status parley_facade_authenticate(parley_facade *f, const char *bearer_token,

@@ -8,7 +8,9 @@
  * repository handle; never used on the event-loop thread. A unit of work is
  * one request: the caller (net/executor.c) wraps it in a savepoint, and on
  * success moves the emitted events out with parley_facade_take_events()
- * to publish them after the batch commits, or drops them on rollback.
+ * to publish them after the batch commits, and its after-commit actions
+ * (in-memory state that mirrors the database) to run then, or drops both
+ * on rollback.
  *
  * Ownership: the facade borrows repo, registry and config, which must
  * outlive it. Output structs belong to the caller.
@@ -36,6 +38,14 @@ parley_repository *parley_facade_repository(parley_facade *f);
 /* The client address of the request about to be served (audit log). */
 void parley_facade_set_client_ip(parley_facade *f, const char *ip);
 void parley_facade_take_events(parley_facade *f, parley_event_queue *dst);
+/* The unit's after-commit actions (core/after_commit.h), for the executor
+ * to run once the unit is committed. */
+void parley_facade_take_after_commit(parley_facade *f, parley_after_commit *dst);
+/* Queues an action for after the current unit commits; returns false when out of
+ * memory (ctx is then freed and the unit should fail). */
+bool parley_facade_after_commit(parley_facade *f, parley_after_commit_fn fn, void *ctx,
+                                void (*free_ctx)(void *ctx));
+/* Drops what a failed unit produced: its events and after-commit actions. */
 void parley_facade_drop_events(parley_facade *f);
 
 /* --- who is calling ---------------------------------------------------- */

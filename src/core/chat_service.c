@@ -577,19 +577,35 @@ parley_status parley_chat_label_message(parley_chat_service *svc, const parley_p
     const char *text =
         f.message.original_content != NULL ? f.message.original_content : f.message.content;
     const char *label = is_spam ? "spam" : "ham";
-    bool same = flagged && strcmp(f.reviewed_as, label) == 0;
-    if (st == PARLEY_OK && flagged && f.reviewed_as[0] != '\0' && !same &&
-        svc->strategies->unlearn_spam != NULL) {
+    /* the earlier label: a kept message carries it, a delivered one has
+     * its own row; the same label again teaches nothing */
+    char previous[8] = "";
+    if (st == PARLEY_OK && flagged) {
+        snprintf(previous, sizeof previous, "%s", f.reviewed_as);
+    } else if (st == PARLEY_OK) {
+        st = svc->repo->ops->message_label_get(svc->repo, message_id, previous, sizeof previous,
+                                               err);
+        if (st == PARLEY_E_NOT_FOUND) {
+            parley_error_clear(err);
+            st = PARLEY_OK;
+        }
+    }
+    bool same = strcmp(previous, label) == 0;
+    if (st == PARLEY_OK && previous[0] != '\0' && !same && svc->strategies->unlearn_spam != NULL) {
         st = svc->strategies->unlearn_spam(svc->strategies->learn_spam_ctx, text,
-                                           strcmp(f.reviewed_as, "spam") == 0, svc->repo, err);
+                                           strcmp(previous, "spam") == 0, svc->repo,
+                                           &svc->after_commit, err);
     }
     if (st == PARLEY_OK && !same) {
         st = svc->strategies->learn_spam(svc->strategies->learn_spam_ctx, text, is_spam, svc->repo,
-                                         err);
+                                         &svc->after_commit, err);
         *learnt = st == PARLEY_OK;
     }
     if (st == PARLEY_OK && flagged) {
         st = svc->repo->ops->flagged_review(svc->repo, message_id, label, err);
+    } else if (st == PARLEY_OK && !same) {
+        st = svc->repo->ops->message_label_set(svc->repo, message_id, label, caller->id,
+                                               parley_now_ms(), err);
     }
     parley_flagged_message_free(&f);
     return st;

@@ -15,6 +15,7 @@
 #ifndef PARLEY_CHAT_SERVICE_H
 #define PARLEY_CHAT_SERVICE_H
 
+#include "core/after_commit.h"
 #include "core/config.h"
 #include "core/event.h"
 #include "core/limits.h"
@@ -26,8 +27,9 @@ typedef struct parley_chat_service {
     parley_repository *repo;
     const parley_strategy_registry *strategies;
     const parley_config *config;
-    parley_event_queue events;   /* emitted by the current unit of work */
-    const parley_limits *limits; /* may be NULL: no limits */
+    parley_event_queue events;        /* emitted by the current unit of work */
+    parley_after_commit after_commit; /* in-memory changes once the unit commits */
+    const parley_limits *limits;      /* may be NULL: no limits */
 } parley_chat_service;
 
 typedef struct parley_message_input {

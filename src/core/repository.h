@@ -184,6 +184,13 @@ typedef struct parley_repository_ops {
     /* reviewed_as: "spam" or "ham" */
     parley_status (*flagged_review)(parley_repository *repo, const char *id,
                                     const char *reviewed_as, parley_error *err);
+    /* an agent's label of a delivered message ("spam"/"ham"); get answers
+     * PARLEY_E_NOT_FOUND for an unlabelled one; set replaces */
+    parley_status (*message_label_get)(parley_repository *repo, const char *message_id, char *label,
+                                       size_t label_size, parley_error *err);
+    parley_status (*message_label_set)(parley_repository *repo, const char *message_id,
+                                       const char *label, const char *labelled_by,
+                                       parley_time_ms at, parley_error *err);
 
     /* the spam classifier's learnt counts: added to (negative to unlearn),
      * and read back whole at start */

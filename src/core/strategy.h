@@ -19,6 +19,7 @@
 
 #include <jansson.h>
 
+#include "core/after_commit.h"
 #include "core/error.h"
 #include "core/model.h"
 
@@ -70,12 +71,16 @@ struct parley_strategy {
 
 /* Agents teach the spam filter (POST /messages/{id}/spam): text is what the
  * sender wrote, repo the running unit's repository (to persist what was
- * learnt). Set by whoever registered a learning spam strategy. */
+ * learnt, inside the unit), after the unit's after-commit queue (the live
+ * model changes only once the counts are committed). Set by whoever
+ * registered a learning spam strategy. */
 typedef parley_status (*parley_spam_learn_fn)(void *ctx, const char *text, bool is_spam,
-                                              parley_repository *repo, parley_error *err);
+                                              parley_repository *repo, parley_after_commit *after,
+                                              parley_error *err);
 /* Forgets one earlier lesson (an agent changed their mind). */
 typedef parley_status (*parley_spam_unlearn_fn)(void *ctx, const char *text, bool was_spam,
-                                                parley_repository *repo, parley_error *err);
+                                                parley_repository *repo, parley_after_commit *after,
+                                                parley_error *err);
 
 #define PARLEY_STRATEGY_REGISTRY_MAX 32
 typedef struct parley_strategy_registry {

@@ -19,7 +19,8 @@
 typedef struct parley_api_call parley_api_call;
 typedef void (*parley_api_handler)(parley_api_call *call, parley_facade *facade);
 
-#define PARLEY_ROUTE_PARAM_SIZE (PARLEY_ID_SIZE * 2)
+/* a decoded path segment: an id, or an allowlisted word (at most 100 bytes) */
+#define PARLEY_ROUTE_PARAM_SIZE 256
 
 struct parley_api_call {
     parley_job job; /* first: the executor hands it back */

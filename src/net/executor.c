@@ -111,11 +111,17 @@ static void run_unit(worker *w, parley_job *job, parley_job_run_fn fn) {
         return;
     }
     parley_facade_take_events(&w->facade, &job->events);
+    parley_facade_take_after_commit(&w->facade, &job->after_commit);
     if (w->batched && repo->ops->release(repo, &err) != PARLEY_OK) {
         (void)repo->ops->rollback_to(repo, &err);
         job->status = PARLEY_E_UNAVAILABLE;
         job->commit_failed = true;
         parley_event_queue_clear(&job->events);
+        parley_after_commit_discard(&job->after_commit);
+    }
+    if (!w->batched) {
+        /* autocommit: what the unit wrote is committed already */
+        parley_after_commit_run(&job->after_commit);
     }
 }
 
@@ -127,6 +133,7 @@ static void fail_batch(parley_executor *ex, job_queue *batch) {
             job->status = PARLEY_E_UNAVAILABLE;
         }
         parley_event_queue_clear(&job->events);
+        parley_after_commit_discard(&job->after_commit);
     }
 }
 
@@ -163,6 +170,10 @@ static void *writer_main(void *arg) {
                 fprintf(stderr, "parleyd: commit failed: %s\n", err.message);
                 (void)w->repo->ops->rollback(w->repo, &err);
                 fail_batch(ex, &batch);
+            } else {
+                for (parley_job *job = batch.head; job != NULL; job = job->next) {
+                    parley_after_commit_run(&job->after_commit);
+                }
             }
         }
         atomic_fetch_add(&ex->batches, 1);
@@ -294,6 +305,7 @@ parley_status parley_executor_submit(parley_executor *ex, parley_job *job) {
     job->commit_failed = false;
     job->answered = false;
     memset(&job->events, 0, sizeof job->events);
+    memset(&job->after_commit, 0, sizeof job->after_commit);
     pthread_mutex_lock(&ex->lock);
     if (ex->stopping) {
         pthread_mutex_unlock(&ex->lock);

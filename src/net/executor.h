@@ -59,6 +59,7 @@ struct parley_job {
      * done() must then answer "unavailable" instead of the prepared result */
     bool commit_failed;
     parley_event_queue events;
+    parley_after_commit after_commit; /* run on the worker once committed */
 };
 
 /* Called on the loop thread for each committed event, before the job's done(). */

@@ -11,7 +11,7 @@ typedef void (*inline_handler)(parley_conn *c, parley_http_request *req);
 
 typedef struct route {
     int method;
-    const char *pattern; /* "{}" matches one path segment */
+    const char *pattern; /* "{}" matches an id segment, "{w}" a word segment */
     parley_api_handler handler;
     parley_api_handler prepare; /* batched routes: a pool-thread step first */
     inline_handler inline_fn;
@@ -84,7 +84,7 @@ static const route routes[] = {
         PARLEY_ACTION_STRATEGY_ADMIN),
     JOB(HTTP_POST, "/api/v1/strategies/profanity/allowlist", parley_api_add_allowlist, B, true,
         PARLEY_ACTION_STRATEGY_ADMIN),
-    JOB(HTTP_DELETE, "/api/v1/strategies/profanity/allowlist/{}", parley_api_remove_allowlist, B,
+    JOB(HTTP_DELETE, "/api/v1/strategies/profanity/allowlist/{w}", parley_api_remove_allowlist, B,
         true, PARLEY_ACTION_STRATEGY_ADMIN),
     INLINE(HTTP_GET, "/api/v1/ws", parley_ws_handle_upgrade),
     INLINE(HTTP_GET, "/healthz", parley_api_healthz),
@@ -93,21 +93,58 @@ static const route routes[] = {
 
 #define ROUTE_COUNT (sizeof routes / sizeof routes[0])
 
-/* Matches path against pattern, capturing up to two "{}" segments. */
+static int hex_value(char c) {
+    return c >= '0' && c <= '9'   ? c - '0'
+           : c >= 'a' && c <= 'f' ? c - 'a' + 10
+           : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                  : -1;
+}
+
+/* Percent-decodes one path segment into out (a word such as "tied up"
+ * arrives as "tied%20up"); false for a malformed escape, an encoded NUL
+ * or "/" (a segment never holds one), or a result that does not fit. */
+static bool decode_segment(const char *in, size_t len, size_t max,
+                           char out[PARLEY_ROUTE_PARAM_SIZE]) {
+    size_t n = 0;
+    for (size_t i = 0; i < len; i++) {
+        char c = in[i];
+        if (c == '%') {
+            int hi = i + 2 < len ? hex_value(in[i + 1]) : -1;
+            int lo = hi >= 0 ? hex_value(in[i + 2]) : -1;
+            if (lo < 0 || (hi == 0 && lo == 0) || (hi == 2 && lo == 15)) {
+                return false;
+            }
+            c = (char)(hi * 16 + lo);
+            i += 2;
+        }
+        if (n >= max) {
+            return false;
+        }
+        out[n++] = c;
+    }
+    out[n] = '\0';
+    return n > 0;
+}
+
+/* Matches path against pattern, capturing up to two "{}" segments,
+ * percent-decoded. */
 static bool match(const char *pattern, const char *path, char params[2][PARLEY_ROUTE_PARAM_SIZE]) {
     int captured = 0;
     while (*pattern != '\0' && *path != '\0') {
-        if (pattern[0] == '{' && pattern[1] == '}') {
+        /* "{}" is an id, "{w}" a word of up to 255 bytes: an id that is
+         * too long can name nothing, and is never cut to one that does */
+        bool id = pattern[0] == '{' && pattern[1] == '}';
+        bool word = pattern[0] == '{' && pattern[1] == 'w' && pattern[2] == '}';
+        if (id || word) {
             const char *end = strchr(path, '/');
             size_t len = end != NULL ? (size_t)(end - path) : strlen(path);
-            if (len == 0 || len >= PARLEY_ROUTE_PARAM_SIZE || captured == 2) {
+            size_t max = id ? PARLEY_ID_SIZE - 1 : PARLEY_ROUTE_PARAM_SIZE - 1;
+            if (len == 0 || captured == 2 || !decode_segment(path, len, max, params[captured])) {
                 return false;
             }
-            memcpy(params[captured], path, len);
-            params[captured][len] = '\0';
             captured++;
             path += len;
-            pattern += 2;
+            pattern += id ? 2 : 3;
             continue;
         }
         if (*pattern != *path) {

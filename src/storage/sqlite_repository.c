@@ -126,6 +126,8 @@ enum stmt_id {
     ST_FLAGGED_GET,
     ST_FLAGGED_LIST, /* page_bind's base: no variants */
     ST_FLAGGED_REVIEW,
+    ST_MESSAGE_LABEL_GET,
+    ST_MESSAGE_LABEL_SET,
     ST_SPAM_TOKEN_ADD,
     ST_SPAM_TOKEN_PRUNE,
     ST_SPAM_TOTALS_ADD,
@@ -221,6 +223,10 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_FLAGGED_LIST] = "SELECT " FLAGGED_COLS " FROM flagged_messages WHERE position < ?1 "
                         "ORDER BY position DESC LIMIT ?2",
     [ST_FLAGGED_REVIEW] = "UPDATE flagged_messages SET reviewed_as = ?2 WHERE id = ?1",
+    [ST_MESSAGE_LABEL_GET] = "SELECT label FROM message_labels WHERE message_id = ?1",
+    [ST_MESSAGE_LABEL_SET] = "INSERT INTO message_labels (message_id, label, labelled_by, "
+                             "labelled_at) VALUES (?1, ?2, ?3, ?4) ON CONFLICT (message_id) DO "
+                             "UPDATE SET label = ?2, labelled_by = ?3, labelled_at = ?4",
     [ST_SPAM_TOKEN_ADD] = "INSERT INTO spam_tokens (token, spam, ham) VALUES (?1, max(?2, 0), "
                           "max(?3, 0)) ON CONFLICT (token) DO UPDATE SET "
                           "spam = max(spam + ?2, 0), ham = max(ham + ?3, 0)",
@@ -1548,6 +1554,32 @@ static parley_status sq_flagged_review(parley_repository *repo, const char *id,
     return exec_write(r, &b, true, "flagged_review", "flagged message", err);
 }
 
+static parley_status sq_message_label_get(parley_repository *repo, const char *message_id,
+                                          char *label, size_t label_size, parley_error *err) {
+    struct sqlite_repo *r = as_sqlite(repo);
+    binder b = bind_start(r, ST_MESSAGE_LABEL_GET);
+    b_text(&b, 1, message_id);
+    parley_status status = fetch_one(r, &b, "message_label_get", "label", err);
+    if (status == PARLEY_OK) {
+        const unsigned char *text = sqlite3_column_text(b.st, 0);
+        snprintf(label, label_size, "%s", text != NULL ? (const char *)text : "");
+    }
+    stmt_done(b.st);
+    return status;
+}
+
+static parley_status sq_message_label_set(parley_repository *repo, const char *message_id,
+                                          const char *label, const char *labelled_by,
+                                          parley_time_ms at, parley_error *err) {
+    struct sqlite_repo *r = as_sqlite(repo);
+    binder b = bind_start(r, ST_MESSAGE_LABEL_SET);
+    b_text(&b, 1, message_id);
+    b_text(&b, 2, label);
+    b_text(&b, 3, labelled_by);
+    b_i64(&b, 4, at);
+    return exec_write(r, &b, false, "message_label_set", "label", err);
+}
+
 /* ---- the spam classifier's counts ------------------------------------------------ */
 
 static parley_status sq_spam_token_add(parley_repository *repo, const char *token, int64_t spam,
@@ -1744,6 +1776,8 @@ static const parley_repository_ops sqlite_ops = {
     .flagged_get = sq_flagged_get,
     .flagged_list = sq_flagged_list,
     .flagged_review = sq_flagged_review,
+    .message_label_get = sq_message_label_get,
+    .message_label_set = sq_message_label_set,
     .spam_token_add = sq_spam_token_add,
     .spam_totals_add = sq_spam_totals_add,
     .spam_load = sq_spam_load,

@@ -166,6 +166,15 @@ static const char *const steps[] = {
     "    added_by   TEXT,"
     "    created_at INTEGER NOT NULL"
     ") STRICT, WITHOUT ROWID;",
+
+    /* 4: agents' spam/ham labels of delivered messages, so a label given
+     * twice teaches the classifier once and a changed one is unlearnt */
+    "CREATE TABLE message_labels ("
+    "    message_id TEXT PRIMARY KEY REFERENCES messages (id),"
+    "    label      TEXT NOT NULL CHECK (label IN ('spam', 'ham')),"
+    "    labelled_by TEXT,"
+    "    labelled_at INTEGER NOT NULL"
+    ") STRICT, WITHOUT ROWID;",
 };
 
 int parley_sqlite_schema_step_count(void) {

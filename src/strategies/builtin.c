@@ -1,5 +1,7 @@
 #include "strategies/builtin.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "strategies/profanity.h"
@@ -29,10 +31,46 @@ static int persist_token(const char *token, void *ud) {
     return ctx->status != PARLEY_OK;
 }
 
-/* Counts go to the repository first (inside the request's transaction), then
- * into the live model, so a refused write teaches nothing. */
+/* What the live model learns once the counts are committed. */
+typedef struct model_change {
+    parley_spam_model *model;
+    bool is_spam;
+    bool forget;
+    char text[];
+} model_change;
+
+static void apply_model_change(void *ctx) {
+    model_change *c = ctx;
+    if (c->forget) {
+        (void)parley_spam_model_untrain(c->model, c->text, c->is_spam);
+    } else if (!parley_spam_model_train(c->model, c->text, c->is_spam)) {
+        fprintf(stderr, "parleyd: spam model: out of memory while learning\n");
+    }
+}
+
+static parley_status defer_model_change(parley_spam_model *model, const char *text, bool is_spam,
+                                        bool forget, parley_after_commit *after,
+                                        parley_error *err) {
+    size_t n = strlen(text) + 1;
+    model_change *c = malloc(sizeof *c + n);
+    if (c != NULL) {
+        c->model = model;
+        c->is_spam = is_spam;
+        c->forget = forget;
+        memcpy(c->text, text, n);
+    }
+    if (c == NULL || !parley_after_commit_add(after, apply_model_change, c, free)) {
+        return parley_error_set(err, PARLEY_E_NOMEM, NULL, "out of memory");
+    }
+    return PARLEY_OK;
+}
+
+/* Counts go to the repository (inside the request's transaction); the live
+ * model follows after the commit, so a refused or failed write teaches
+ * nothing. */
 static parley_status learn_spam(void *shared, const char *text, bool is_spam,
-                                parley_repository *repo, parley_error *err) {
+                                parley_repository *repo, parley_after_commit *after,
+                                parley_error *err) {
     parley_spam_model *model = parley_spam_shared_model(shared);
     learn_ctx ctx = {
         .repo = repo, .spam = is_spam, .ham = !is_spam, .status = PARLEY_OK, .err = err};
@@ -40,14 +78,15 @@ static parley_status learn_spam(void *shared, const char *text, bool is_spam,
     if (ctx.status == PARLEY_OK) {
         ctx.status = repo->ops->spam_totals_add(repo, is_spam, !is_spam, err);
     }
-    if (ctx.status == PARLEY_OK && !parley_spam_model_train(model, text, is_spam)) {
-        ctx.status = parley_error_set(err, PARLEY_E_NOMEM, NULL, "out of memory");
+    if (ctx.status == PARLEY_OK) {
+        ctx.status = defer_model_change(model, text, is_spam, false, after, err);
     }
     return ctx.status;
 }
 
 static parley_status unlearn_spam(void *shared, const char *text, bool was_spam,
-                                  parley_repository *repo, parley_error *err) {
+                                  parley_repository *repo, parley_after_commit *after,
+                                  parley_error *err) {
     parley_spam_model *model = parley_spam_shared_model(shared);
     learn_ctx ctx = {.repo = repo,
                      .spam = was_spam ? -1 : 0,
@@ -59,7 +98,7 @@ static parley_status unlearn_spam(void *shared, const char *text, bool was_spam,
         ctx.status = repo->ops->spam_totals_add(repo, ctx.spam, ctx.ham, err);
     }
     if (ctx.status == PARLEY_OK) {
-        (void)parley_spam_model_untrain(model, text, was_spam);
+        ctx.status = defer_model_change(model, text, was_spam, true, after, err);
     }
     return ctx.status;
 }

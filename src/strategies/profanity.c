@@ -28,7 +28,8 @@ typedef struct prof_lang {
 
 typedef struct allow_entry {
     char *word;
-    char *key; /* normalised, collapsed */
+    char *key;     /* normalised, collapsed */
+    bool built_in; /* from data/wordlists/allowlist.txt: not removable */
 } allow_entry;
 
 typedef struct prof_shared {
@@ -140,6 +141,33 @@ parley_status parley_profanity_disallow(void *shared, const char *word, parley_e
     return i >= 0 ? PARLEY_OK
                   : parley_error_set(err, PARLEY_E_NOT_FOUND, "not_found",
                                      "profanity: the word is not in the allowlist");
+}
+
+parley_status parley_profanity_allowlist_find(void *shared, const char *word, char *stored,
+                                              size_t stored_size, bool *built_in,
+                                              parley_error *err) {
+    prof_shared *sh = shared;
+    char key[KEY_MAX];
+    if (sh == NULL || word == NULL || word[0] == '\0' || strlen(word) >= KEY_MAX) {
+        return parley_error_set(err, PARLEY_E_INVALID, "validation_failed", "word: 1 to %d bytes",
+                                KEY_MAX - 1);
+    }
+    if (!word_key(word, key, sizeof key)) {
+        return nomem(err);
+    }
+    if (key[0] == '\0') {
+        return parley_error_set(err, PARLEY_E_INVALID, "validation_failed", "word: has no letters");
+    }
+    pthread_rwlock_rdlock(&sh->lock);
+    ssize_t i = allow_find(sh, key);
+    if (i >= 0) {
+        snprintf(stored, stored_size, "%s", sh->allow[i].word);
+        *built_in = sh->allow[i].built_in;
+    }
+    pthread_rwlock_unlock(&sh->lock);
+    return i >= 0 ? PARLEY_OK
+                  : parley_error_set(err, PARLEY_E_NOT_FOUND, "not_found",
+                                     "the word is not in the allowlist");
 }
 
 json_t *parley_profanity_allowlist(void *shared) {
@@ -256,6 +284,9 @@ parley_status parley_profanity_shared_create(void **shared, parley_error *err) {
             parley_profanity_shared_free(sh);
             return st;
         }
+    }
+    for (size_t i = 0; i < sh->nallow; i++) {
+        sh->allow[i].built_in = true;
     }
     *shared = sh;
     return PARLEY_OK;

@@ -42,6 +42,13 @@ void parley_profanity_shared_free(void *shared);
  * there is OK. disallow: PARLEY_E_NOT_FOUND when absent. */
 parley_status parley_profanity_allow(void *shared, const char *word, parley_error *err);
 parley_status parley_profanity_disallow(void *shared, const char *word, parley_error *err);
+/* Finds the entry a word normalises to ("Sh1t" finds "shit"): PARLEY_OK
+ * with the word as it was added (stored, truncated to stored_size) and
+ * whether it is built in; PARLEY_E_NOT_FOUND; PARLEY_E_INVALID for an empty
+ * word, one of KEY_MAX (256) bytes or more, or one without letters. */
+parley_status parley_profanity_allowlist_find(void *shared, const char *word, char *stored,
+                                              size_t stored_size, bool *built_in,
+                                              parley_error *err);
 /* The allowlist as a JSON array of the words as added (new reference, or
  * NULL when out of memory). */
 json_t *parley_profanity_allowlist(void *shared);

@@ -3,6 +3,7 @@ refusals kept for review and never delivered, agents teaching the filter,
 profanity censored with the original kept for admins, the admin allowlist."""
 
 import unittest
+import urllib.parse
 
 from parley_harness import ServerTestCase, make_agent, make_customer, make_session
 
@@ -135,6 +136,51 @@ class StrategiesTest(ServerTestCase):
                          "not_found")
         self.assertEqual(c.post(f"/api/v1/sessions/{sid}/messages",
                                 {"content": "shit again"}).body["content"], "s*** again")
+
+    def test_allowlist_spellings_built_ins_and_long_words(self):
+        admin = self.server.client(self.admin_token)
+        url = "/api/v1/strategies/profanity/allowlist"
+        r = admin.post(url, {"word": "Cr4p"})
+        self.assertStatus(r, 201)
+        self.assertEqual(r.body, {"word": "Cr4p", "built_in": False})
+        # another spelling of the same word changes nothing
+        r = admin.post(url, {"word": "crap"})
+        self.assertStatus(r, 200)
+        self.assertEqual(r.body["word"], "Cr4p")
+        self.assertEqual([w for w in admin.get(url).body["words"] if w.lower() in
+                          ("cr4p", "crap")], ["Cr4p"])
+        # and any spelling removes it
+        self.assertStatus(admin.delete(f"{url}/CRAP"), 204)
+        self.assertNotIn("Cr4p", admin.get(url).body["words"])
+        self.assertError(admin.delete(f"{url}/crap"), 404, "not_found")
+        # built-in words are listed but stay
+        built_in = admin.get(url).body["words"][0]
+        r = admin.delete(url + "/" + urllib.parse.quote(built_in, safe=""))
+        self.assertError(r, 409, "conflict")
+        # words with spaces or beyond ASCII travel percent-encoded
+        for word in ("shit show", "hostia puta " + "x" * 60):
+            self.assertStatus(admin.post(url, {"word": word}), 201)
+            self.assertStatus(admin.delete(url + "/" + urllib.parse.quote(word, safe="")), 204)
+        self.assertError(admin.post(url, {"word": "x" * 101}), 400, "validation_failed")
+        self.assertError(admin.post(url, {"word": "!!!"}), 400, "validation_failed")
+        # the audit log has every change, in the spelling stored
+        actions = [(e["action"], e["detail"]["word"]) for e in
+                   admin.get("/api/v1/audit").body["entries"]
+                   if e["action"].startswith("allowlist.")]
+        self.assertIn(("allowlist.add", "Cr4p"), actions)
+        self.assertIn(("allowlist.remove", "Cr4p"), actions)
+
+    def test_a_delivered_message_teaches_once_per_label(self):
+        tok, sid = self.session([])
+        r = self.server.client(tok).post(f"/api/v1/sessions/{sid}/messages",
+                                         {"content": "please call me back about my invoice"})
+        mid = r.body["id"]
+        agent = self.server.client(self.agent_token)
+        learnt = [agent.post(f"/api/v1/messages/{mid}/spam", {"is_spam": v}).body["learnt"]
+                  for v in (True, True, False, False, True)]
+        self.assertEqual(learnt, [True, False, True, False, True])
+        # agents find what was kept for review
+        self.assertStatus(agent.get("/api/v1/flagged"), 200)
 
 
 if __name__ == "__main__":
