@@ -555,10 +555,12 @@ static json_t *prof_describe(void *shared) {
         json_array_append_new(langs, json_pack("{s:s, s:I}", "code", sh->langs[i].code, "words",
                                                (json_int_t)sh->langs[i].words));
     }
-    return json_pack("{s:o, s:s, s:[s,s], s:s}", "languages", langs ? langs : json_array(),
-                     "source", parley_profanity_source, "modes", "censor", "reject", "options",
-                     "mode: censor|reject, language: a tag (else meta or the sender's; "
-                     "English is always applied)");
+    /* language: a tag; without it the language an earlier step found
+     * (meta), else the sender's; English is always applied too */
+    return json_pack("{s:o, s:s, s:{s:{s:s, s:s, s:[s,s]}, s:{s:s, s:n}}}", "languages",
+                     langs ? langs : json_array(), "source", parley_profanity_source, "options",
+                     "mode", "type", "string", "default", "censor", "enum", "censor", "reject",
+                     "language", "type", "string", "default");
 }
 
 const parley_strategy_ops parley_profanity_strategy_ops = {

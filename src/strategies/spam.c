@@ -346,18 +346,27 @@ static parley_strategy_result spam_process(parley_strategy *self, parley_strateg
     return PARLEY_STRATEGY_REJECT;
 }
 
+/* Every strategy describes its options the same way: name -> {type,
+ * default} (and enum where the values are few). */
 static json_t *spam_describe(void *shared) {
     (void)shared;
     parley_spam_options d = DEFAULT_OPTIONS;
-    return json_pack(
-        "{s:{s:i, s:[], s:i, s:f, s:i, s:i, s:f, s:i, s:f, s:f, s:i, s:i}, s:[s,s,s,s,s,s,s,s,s]}",
-        "options", "max_links", d.max_links, "blocked_domains", "max_mentions", d.max_mentions,
-        "caps_ratio", d.caps_ratio, "caps_min_letters", d.caps_min_letters, "max_repeat",
-        d.max_repeat, "bayes_threshold", DEFAULT_BAYES_THRESHOLD, "bayes_min_messages",
-        DEFAULT_BAYES_MIN_MESSAGES, "rate_per_minute", d.rate_per_minute, "burst", d.burst,
-        "max_duplicates", d.max_duplicates, "duplicate_window_seconds", d.duplicate_window_seconds,
-        "rules", "rate", "links", "blocked_domain", "mentions", "caps", "repeat", "duplicate",
-        "near_duplicate", "bayes");
+    json_t *options = json_pack(
+        "{s:{s:s, s:i}, s:{s:s, s:[]}, s:{s:s, s:i}, s:{s:s, s:f}, s:{s:s, s:i}, s:{s:s, s:i},"
+        " s:{s:s, s:f}, s:{s:s, s:i}, s:{s:s, s:f}, s:{s:s, s:f}, s:{s:s, s:i}, s:{s:s, s:i}}",
+        "max_links", "type", "integer", "default", d.max_links, "blocked_domains", "type", "array",
+        "default", "max_mentions", "type", "integer", "default", d.max_mentions, "caps_ratio",
+        "type", "number", "default", d.caps_ratio, "caps_min_letters", "type", "integer", "default",
+        d.caps_min_letters, "max_repeat", "type", "integer", "default", d.max_repeat,
+        "bayes_threshold", "type", "number", "default", DEFAULT_BAYES_THRESHOLD,
+        "bayes_min_messages", "type", "integer", "default", DEFAULT_BAYES_MIN_MESSAGES,
+        "rate_per_minute", "type", "number", "default", d.rate_per_minute, "burst", "type",
+        "number", "default", d.burst, "max_duplicates", "type", "integer", "default",
+        d.max_duplicates, "duplicate_window_seconds", "type", "integer", "default",
+        d.duplicate_window_seconds);
+    return json_pack("{s:o, s:[s,s,s,s,s,s,s,s,s]}", "options", options, "rules", "rate", "links",
+                     "blocked_domain", "mentions", "caps", "repeat", "duplicate", "near_duplicate",
+                     "bayes");
 }
 
 const parley_strategy_ops parley_spam_strategy_ops = {

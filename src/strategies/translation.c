@@ -350,10 +350,18 @@ static json_t *translation_describe(void *shared) {
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
         json_array_append_new(langs, json_string(all[i]));
     }
-    return json_pack("{s:o, s:o, s:[s,s], s:[s,s,s,s,s,s,s,s,s]}", "languages", langs, "pairs",
-                     pairs, "backends", "apertium", "libretranslate", "options", "target", "source",
-                     "customer_language", "agent_language", "backend", "url", "api_key",
-                     "timeout_ms", "min_chars");
+    json_t *options = json_pack(
+        "{s:{s:s, s:n, s:O}, s:{s:s, s:n, s:O}, s:{s:s, s:n, s:O}, s:{s:s, s:n, s:O},"
+        " s:{s:s, s:s, s:[s,s]}, s:{s:s, s:n}, s:{s:s, s:n}, s:{s:s, s:i}, s:{s:s, s:i}}",
+        "target", "type", "string", "default", "enum", langs, "source", "type", "string", "default",
+        "enum", langs, "customer_language", "type", "string", "default", "enum", langs,
+        "agent_language", "type", "string", "default", "enum", langs, "backend", "type", "string",
+        "default", "apertium", "enum", "apertium", "libretranslate", "url", "type", "string",
+        "default", "api_key", "type", "string", "default", "timeout_ms", "type", "integer",
+        "default", PARLEY_TRANSLATION_DEFAULT_TIMEOUT_MS, "min_chars", "type", "integer", "default",
+        DEFAULT_MIN_CHARS);
+    return json_pack("{s:o, s:o, s:[s,s], s:o}", "languages", langs, "pairs", pairs, "backends",
+                     "apertium", "libretranslate", "options", options);
 }
 
 const parley_strategy_ops parley_translation_strategy_ops = {
