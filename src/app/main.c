@@ -176,6 +176,7 @@ static int serve(int argc, char **argv) {
         uv_run(&loop, UV_RUN_NOWAIT);
         uv_loop_close(&loop);
         parley_hub_free(&srv.hub);
+        parley_chain_cache_free(&srv.chains);
         parley_origin_policy_free(&srv.origins);
         parley_limits_free(&srv.limits);
         parley_builtin_strategies_free(&builtin);

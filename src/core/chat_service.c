@@ -339,6 +339,7 @@ static parley_status apply_strategies(parley_chat_service *svc, const parley_par
     if (st != PARLEY_OK || chain == NULL) {
         return st;
     }
+    draft->has_chain = true;
     json_t *meta = json_object();
     char *original = meta != NULL ? strdup(m->content) : NULL;
     if (original == NULL) {

@@ -76,6 +76,7 @@ parley_status parley_chat_send(parley_chat_service *svc, const parley_participan
 typedef struct parley_message_draft {
     parley_message message; /* id, sender, processed content, meta, original */
     bool duplicate;         /* client_msg_id was stored already: message is that one */
+    bool has_chain;         /* the session has strategies (fixed at its creation) */
     bool refused;           /* a strategy refused the content: kept for review */
     parley_error refusal;   /* why (422 spam_detected, profanity...) */
     char *refused_content;  /* the text as sent, for the review queue */

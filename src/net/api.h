@@ -36,6 +36,10 @@ struct parley_api_call {
     /* what a route's prepare step hands to its handler on the writer */
     void *prepared;
     void (*prepared_free)(void *prepared);
+    /* learnt by a send: whether params[0]'s session has a strategy chain
+     * (net/chain_cache.h) */
+    bool chain_known;
+    bool has_chain;
 };
 
 /* Sets the response (stealing body) and job status OK. */

@@ -124,42 +124,60 @@ static void prepared_send_free(void *p) {
     free(ps);
 }
 
-void parley_api_prepare_message(parley_api_call *call, parley_facade *f) {
+/* Decodes and prepares the send; NULL when that already answered the call
+ * (an error, or a retry of a stored message). */
+static prepared_send *prepare_send(parley_api_call *call, parley_facade *f) {
     parley_error err = {0};
     prepared_send *ps = calloc(1, sizeof *ps);
     if (ps == NULL) {
         parley_error_set(&err, PARLEY_E_NOMEM, NULL, "out of memory");
         parley_api_reply_error(call, &err);
-        return;
+        return NULL;
     }
     parley_message_input in;
     parley_status st = parley_decode_message(BODY(call), &ps->root, &in, &err);
     if (st == PARLEY_OK) {
         st = parley_facade_prepare_message(f, call->caller, call->params[0], &in, &ps->draft, &err);
     }
+    if (st == PARLEY_OK && !ps->draft.duplicate) {
+        call->chain_known = true;
+        call->has_chain = ps->draft.has_chain;
+        return ps;
+    }
     if (st != PARLEY_OK) {
         parley_api_reply_error(call, &err);
-        prepared_send_free(ps);
-    } else if (ps->draft.duplicate) {
-        /* a retry of a stored message: answered without the writer */
+    } else {
+        /* a retry of a stored message: answered without storing anything */
         parley_api_reply_json(call, 200, parley_message_to_json(&ps->draft.message));
         call->job.answered = true;
-        prepared_send_free(ps);
-    } else {
+    }
+    prepared_send_free(ps);
+    return NULL;
+}
+
+void parley_api_prepare_message(parley_api_call *call, parley_facade *f) {
+    prepared_send *ps = prepare_send(call, f);
+    if (ps != NULL) {
         call->prepared = ps;
         call->prepared_free = prepared_send_free;
     }
 }
 
+/* On the writer: stores what the pool prepared, or, for a session known to
+ * have no chain (the router then skips the prepare step), prepares here. */
 void parley_api_send_message(parley_api_call *call, parley_facade *f) {
+    if (call->prepared == NULL) {
+        parley_api_prepare_message(call, f);
+        if (call->prepared == NULL) {
+            return;
+        }
+    }
     parley_error err = {0};
     prepared_send *ps = call->prepared;
     parley_message m = {0};
     bool duplicate = false;
-    parley_status st =
-        ps != NULL ? parley_facade_store_message(f, call->caller, &ps->draft, &m, &duplicate, &err)
-                   : parley_error_set(&err, PARLEY_E_INTERNAL, NULL, "message was not prepared");
-    if (st != PARLEY_OK) {
+    if (parley_facade_store_message(f, call->caller, &ps->draft, &m, &duplicate, &err) !=
+        PARLEY_OK) {
         parley_api_reply_error(call, &err);
     } else {
         parley_api_reply_json(call, duplicate ? 200 : 201, parley_message_to_json(&m));

@@ -217,6 +217,9 @@ static void api_done(parley_job *job) {
     if (call->prepared_free != NULL) {
         call->prepared_free(call->prepared);
     }
+    if (call->chain_known) {
+        parley_chain_cache_note(&c->server->chains, call->params[0], call->has_chain);
+    }
     parley_participant_free(call->caller);
     parley_http_request_free(call->req);
     free(call);
@@ -248,7 +251,11 @@ static void submit(parley_conn *c, parley_http_request *req, const route *r,
     }
     call->job.kind = r->kind;
     call->job.run = api_run;
-    call->job.prepare = r->prepare != NULL ? api_prepare : NULL;
+    /* a session known to have no strategy chain is stored in one step */
+    bool has_chain = true;
+    bool known =
+        r->prepare != NULL && parley_chain_cache_lookup(&c->server->chains, params[0], &has_chain);
+    call->job.prepare = r->prepare != NULL && (!known || has_chain) ? api_prepare : NULL;
     call->job.done = api_done;
     call->conn = c;
     call->req = req;

@@ -104,6 +104,7 @@ parley_status parley_server_start(parley_server *srv, uv_loop_t *loop, const par
     srv->config = cfg;
     srv->strategies = strategies;
     parley_hub_init(&srv->hub);
+    parley_chain_cache_init(&srv->chains, 100000);
 
     /* a bad default chain would reject every new session: refuse to start */
     parley_strategy *chain = NULL;
@@ -206,4 +207,5 @@ void parley_server_free(parley_server *srv) {
     parley_executor_free(srv->executor);
     srv->executor = NULL;
     parley_hub_free(&srv->hub);
+    parley_chain_cache_free(&srv->chains);
 }

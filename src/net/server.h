@@ -17,6 +17,7 @@
 #include "core/limits.h"
 #include "core/strategy.h"
 #include "net/executor.h"
+#include "net/chain_cache.h"
 #include "net/hub.h"
 #include "net/metrics.h"
 #include "net/origin_policy.h"
@@ -33,6 +34,7 @@ typedef struct parley_server {
     uv_timer_t shutdown_timer;
     parley_executor *executor;
     parley_hub hub;
+    parley_chain_cache chains; /* sessions with a strategy chain (loop thread) */
     parley_metrics metrics;
     parley_origin_policy origins;
     parley_limits limits;

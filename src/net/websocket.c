@@ -315,7 +315,9 @@ typedef struct send_job {
     char client_msg_id[PARLEY_CLIENT_MSG_ID_COPY_SIZE];
     parley_error err;
     parley_message_draft draft; /* made by send_prepare, stored by send_run */
-    bool failed;                /* the sender gets an error frame (the unit may still commit) */
+    bool prepared;
+    bool chain_known; /* learnt: does the session have a strategy chain */
+    bool failed;      /* the sender gets an error frame (the unit may still commit) */
     char *reply;
 } send_job;
 
@@ -338,17 +340,26 @@ static void send_prepare(parley_job *job, parley_facade *facade) {
     parley_facade_set_client_ip(facade, sj->ws->conn->peer_ip);
     parley_status st = parley_facade_prepare_message(facade, sj->ws->caller, sj->session_id,
                                                      &sj->input, &sj->draft, &sj->err);
+    sj->prepared = true;
     sj->failed = st != PARLEY_OK;
     job->status = st;
+    sj->chain_known = st == PARLEY_OK && !sj->draft.duplicate;
     if (st == PARLEY_OK && sj->draft.duplicate) {
         job->answered = true;
         build_ack(sj, &sj->draft.message, true);
     }
 }
 
-/* Writer thread: stores the prepared message. */
+/* Writer thread: stores the prepared message, or prepares it first when
+ * its session is known to have no chain (no prepare step then). */
 static void send_run(parley_job *job, parley_facade *facade) {
     send_job *sj = (send_job *)job;
+    if (!sj->prepared) {
+        send_prepare(job, facade);
+        if (job->status != PARLEY_OK || job->answered) {
+            return;
+        }
+    }
     parley_message m = {0};
     bool duplicate = false;
     parley_status st =
@@ -379,6 +390,9 @@ static void send_done(parley_job *job) {
             }
             send_error(ws, &sj->err, sj->client_msg_id, sj->session_id);
         }
+    }
+    if (sj->chain_known) {
+        parley_chain_cache_note(&conn->server->chains, sj->session_id, sj->draft.has_chain);
     }
     free(sj->reply);
     parley_message_draft_free(&sj->draft);
@@ -461,7 +475,9 @@ static void handle_frame(parley_ws *ws, const char *text, size_t len) {
             break;
         }
         sj->job.kind = PARLEY_JOB_BATCHED;
-        sj->job.prepare = send_prepare;
+        bool has_chain = true;
+        bool known = parley_chain_cache_lookup(&srv->chains, frame.session_id, &has_chain);
+        sj->job.prepare = !known || has_chain ? send_prepare : NULL;
         sj->job.run = send_run;
         sj->job.done = send_done;
         sj->ws = ws;
