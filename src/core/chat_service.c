@@ -295,6 +295,7 @@ static parley_status find_previous_send(parley_chat_service *svc, const parley_p
 
 void parley_message_draft_free(parley_message_draft *draft) {
     parley_message_free(&draft->message);
+    parley_session_free(&draft->session);
     free(draft->refused_content);
     free(draft->refused_meta_json);
     memset(draft, 0, sizeof *draft);
@@ -393,43 +394,38 @@ parley_status parley_chat_prepare_send(parley_chat_service *svc, const parley_pa
     if (st != PARLEY_OK) {
         return st;
     }
-    parley_session session = {0};
-    if ((st = load_session_for(svc, caller, PARLEY_ACTION_MESSAGE_SEND, session_id, &session,
-                               err)) != PARLEY_OK) {
-        return st;
+    parley_session *session = &draft->session;
+    st = load_session_for(svc, caller, PARLEY_ACTION_MESSAGE_SEND, session_id, session, err);
+    if (st == PARLEY_OK) {
+        st = find_previous_send(svc, caller, session->id, in->client_msg_id, &draft->message,
+                                &draft->duplicate, err);
     }
-    st = find_previous_send(svc, caller, session.id, in->client_msg_id, &draft->message,
-                            &draft->duplicate, err);
-    if (st != PARLEY_OK || draft->duplicate) {
-        parley_session_free(&session);
-        return st;
+    if (st == PARLEY_OK && draft->duplicate) {
+        return PARLEY_OK;
     }
     /* a retry of a stored message is free; a new one spends the sender's allowance */
-    if (svc->limits != NULL &&
-        (st = parley_limits_take(svc->limits->messages_by_participant, caller->id, "messages",
-                                 err)) != PARLEY_OK) {
-        parley_session_free(&session);
-        return st;
+    if (st == PARLEY_OK && svc->limits != NULL) {
+        st = parley_limits_take(svc->limits->messages_by_participant, caller->id, "messages", err);
     }
-    if (session.status == PARLEY_SESSION_CLOSED) {
-        parley_session_free(&session);
-        return parley_error_set(err, PARLEY_E_CONFLICT, "conflict", "the session is closed");
+    if (st == PARLEY_OK && session->status == PARLEY_SESSION_CLOSED) {
+        st = parley_error_set(err, PARLEY_E_CONFLICT, "conflict", "the session is closed");
     }
     parley_message *m = &draft->message;
-    parley_id_new("msg", m->id);
-    snprintf(m->session_id, sizeof m->session_id, "%s", session.id);
-    m->sender_kind = parley_participant_kind_of(caller);
-    snprintf(m->sender_id, sizeof m->sender_id, "%s", caller->id);
-    m->type = type;
-    m->content = strdup(in->content);
-    m->client_msg_id = in->client_msg_id != NULL ? strdup(in->client_msg_id) : NULL;
-    if (m->content == NULL || (in->client_msg_id != NULL && m->client_msg_id == NULL)) {
-        st = nomem(err);
+    if (st == PARLEY_OK) {
+        parley_id_new("msg", m->id);
+        snprintf(m->session_id, sizeof m->session_id, "%s", session->id);
+        m->sender_kind = parley_participant_kind_of(caller);
+        snprintf(m->sender_id, sizeof m->sender_id, "%s", caller->id);
+        m->type = type;
+        m->content = strdup(in->content);
+        m->client_msg_id = in->client_msg_id != NULL ? strdup(in->client_msg_id) : NULL;
+        if (m->content == NULL || (in->client_msg_id != NULL && m->client_msg_id == NULL)) {
+            st = nomem(err);
+        }
     }
     if (st == PARLEY_OK) {
-        st = apply_strategies(svc, caller, &session, draft, err);
+        st = apply_strategies(svc, caller, session, draft, err);
     }
-    parley_session_free(&session);
     if (st != PARLEY_OK) {
         parley_message_draft_free(draft);
     }
@@ -447,55 +443,55 @@ parley_status parley_chat_store_prepared(parley_chat_service *svc, const parley_
         memset(m, 0, sizeof *m);
         return PARLEY_OK;
     }
-    /* the world may have moved since the draft was made on another thread:
-     * the session closed, the caller lost it, the same client_msg_id stored
-     * by a concurrent retry; the writer sees the latest committed state */
-    parley_session session = {0};
-    parley_status st =
-        load_session_for(svc, caller, PARLEY_ACTION_MESSAGE_SEND, m->session_id, &session, err);
-    if (st != PARLEY_OK) {
-        return st;
-    }
-    st = find_previous_send(svc, caller, session.id, m->client_msg_id, out, duplicate, err);
-    if (st != PARLEY_OK || *duplicate) {
-        parley_session_free(&session);
-        return st;
-    }
-    if (session.status == PARLEY_SESSION_CLOSED) {
-        parley_session_free(&session);
-        return parley_error_set(err, PARLEY_E_CONFLICT, "conflict", "the session is closed");
+    parley_session *session = &draft->session;
+    parley_status st = PARLEY_OK;
+    if (!draft->same_unit) {
+        /* the world may have moved since the draft was made on another
+         * thread: the session closed, the caller lost it, the same
+         * client_msg_id stored by a concurrent retry; the writer sees the
+         * latest committed state */
+        parley_session_free(session);
+        st = load_session_for(svc, caller, PARLEY_ACTION_MESSAGE_SEND, m->session_id, session, err);
+        if (st == PARLEY_OK) {
+            st =
+                find_previous_send(svc, caller, session->id, m->client_msg_id, out, duplicate, err);
+        }
+        if (st != PARLEY_OK || *duplicate) {
+            return st;
+        }
+        if (session->status == PARLEY_SESSION_CLOSED) {
+            return parley_error_set(err, PARLEY_E_CONFLICT, "conflict", "the session is closed");
+        }
     }
     if (draft->refused) {
-        parley_session_free(&session);
         return keep_for_review(svc, draft, err);
     }
     /* seq is taken in the same transaction that stores the message, so it
      * is gapless: a rollback gives the number back. */
-    st = svc->repo->ops->session_next_seq(svc->repo, session.id, &m->seq, err);
+    st = svc->repo->ops->session_next_seq(svc->repo, session->id, &m->seq, err);
     if (st == PARLEY_OK) {
         m->created_at = parley_now_ms();
         st = svc->repo->ops->message_insert(svc->repo, m, err);
     }
-    if (st == PARLEY_OK && is_staff(caller) && session.status == PARLEY_SESSION_WAITING) {
+    if (st == PARLEY_OK && is_staff(caller) && session->status == PARLEY_SESSION_WAITING) {
         /* the first agent to answer a waiting customer takes the chat */
-        snprintf(session.agent_id, sizeof session.agent_id, "%s", caller->id);
-        session.status = PARLEY_SESSION_ACTIVE;
-        session.updated_at = m->created_at;
-        st = svc->repo->ops->session_update(svc->repo, &session, err);
+        snprintf(session->agent_id, sizeof session->agent_id, "%s", caller->id);
+        session->status = PARLEY_SESSION_ACTIVE;
+        session->updated_at = m->created_at;
+        st = svc->repo->ops->session_update(svc->repo, session, err);
         if (st == PARLEY_OK) {
-            session.last_seq = m->seq;
-            st = emit_session_event(svc, PARLEY_EVENT_SESSION_UPDATED, &session, err);
+            session->last_seq = m->seq;
+            st = emit_session_event(svc, PARLEY_EVENT_SESSION_UPDATED, session, err);
         }
     }
     if (st == PARLEY_OK) {
         json_t *frame = json_pack("{s:s, s:s, s:o}", "type", "message.created", "session_id",
-                                  session.id, "message", parley_message_to_json(m));
+                                  session->id, "message", parley_message_to_json(m));
         st = frame == NULL ? nomem(err)
                            : parley_event_emit(&svc->events, PARLEY_EVENT_MESSAGE_CREATED,
-                                               PARLEY_AUDIENCE_SUBSCRIBERS, session.id,
-                                               session.customer_id, m->seq, frame, err);
+                                               PARLEY_AUDIENCE_SUBSCRIBERS, session->id,
+                                               session->customer_id, m->seq, frame, err);
     }
-    parley_session_free(&session);
     if (st == PARLEY_OK) {
         *out = *m;
         memset(m, 0, sizeof *m);
@@ -509,6 +505,7 @@ parley_status parley_chat_send(parley_chat_service *svc, const parley_participan
     parley_message_draft draft;
     *duplicate = false;
     parley_status st = parley_chat_prepare_send(svc, caller, session_id, in, &draft, err);
+    draft.same_unit = true;
     if (st == PARLEY_OK) {
         st = parley_chat_store_prepared(svc, caller, &draft, out, duplicate, err);
         parley_message_draft_free(&draft);

@@ -77,6 +77,10 @@ typedef struct parley_message_draft {
     parley_message message; /* id, sender, processed content, meta, original */
     bool duplicate;         /* client_msg_id was stored already: message is that one */
     bool has_chain;         /* the session has strategies (fixed at its creation) */
+    /* prepared inside the unit that stores it (the writer's, or one thread
+     * doing both): the session read and checks need not be repeated */
+    bool same_unit;
+    parley_session session; /* as read by the prepare step */
     bool refused;           /* a strategy refused the content: kept for review */
     parley_error refusal;   /* why (422 spam_detected, profanity...) */
     char *refused_content;  /* the text as sent, for the review queue */

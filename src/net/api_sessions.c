@@ -171,6 +171,7 @@ void parley_api_send_message(parley_api_call *call, parley_facade *f) {
         if (call->prepared == NULL) {
             return;
         }
+        ((prepared_send *)call->prepared)->draft.same_unit = true;
     }
     parley_error err = {0};
     prepared_send *ps = call->prepared;

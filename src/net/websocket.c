@@ -359,6 +359,7 @@ static void send_run(parley_job *job, parley_facade *facade) {
         if (job->status != PARLEY_OK || job->answered) {
             return;
         }
+        sj->draft.same_unit = true;
     }
     parley_message m = {0};
     bool duplicate = false;
