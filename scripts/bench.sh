@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # make bench: starts a fresh parleyd (release build, temporary data dir) on a
 # free loopback port and drives it with parley-bench. Rates and sizes can be
-# overridden: RATES="1000 5000" CUSTOMERS=100 AGENTS=10 DURATION=10 make bench
+# overridden: RATES="1000 5000" CUSTOMERS=100 AGENTS=10 DURATION=10 make bench;
+# BENCH_ARGS adds parley-bench flags, e.g. BENCH_ARGS="--strategies '[{\"name\":\"profanity\"}]'"
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -39,5 +40,5 @@ for rate in $rates; do
   echo "== $customers customers, $agents agents, $rate msgs/s for ${duration}s"
   build/parley-bench --url "http://127.0.0.1:$port" --admin-email admin@bench.local \
     --admin-password "$password" --customers "$customers" --agents "$agents" \
-    --rate "$rate" --duration "$duration" --quiet
+    --rate "$rate" --duration "$duration" --quiet ${BENCH_ARGS:-}
 done
