@@ -35,7 +35,10 @@ typedef enum parley_strategy_result {
 /* What a strategy may look at and change. message->content may be replaced
  * (free the old, store a malloc'd new one); meta is a JSON object whose keys
  * are merged into the stored message. repo is the running worker's
- * repository, inside the message's transaction (may be NULL in tests). */
+ * repository for reads: usually a pool thread's connection in autocommit
+ * (the prepare step), the writer's for sessions it handles in one unit, so
+ * a strategy must not write through it (may be NULL in tests). Strategies
+ * run on any worker thread, several at once: shared state needs locks. */
 typedef struct parley_repository parley_repository;
 typedef struct parley_strategy_context {
     parley_message *message;
