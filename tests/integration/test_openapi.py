@@ -642,6 +642,7 @@ class OpenApiLiveTest(ServerTestCase):
                   expect=404)
 
         flagged = self.call("GET", "/api/v1/flagged", token=self.admin_token, expect=200).body
+        self.call("GET", "/api/v1/flagged", token=self.agent_token, expect=200)
         self.call("GET", "/api/v1/flagged", token=self.customer_token, expect=403)
         kept = [m for m in flagged["messages"] if m["session_id"] == sid]
         self.assertTrue(kept, f"GET /api/v1/flagged: the refused message of {sid} is not kept")
@@ -650,6 +651,13 @@ class OpenApiLiveTest(ServerTestCase):
                   token=self.agent_token, body={"is_spam": True}, expect=200)
         self.call("POST", label, path=f"/api/v1/messages/{m1['id']}/spam",
                   token=self.agent_token, body={"is_spam": "yes"}, expect=400)
+        # a delivered message keeps its label: the same one again teaches nothing
+        learnt = [self.call("POST", label, path=f"/api/v1/messages/{m1['id']}/spam",
+                            token=self.agent_token, body={"is_spam": v},
+                            expect=200).body["learnt"] for v in (False, False, True)]
+        self.assertEqual(learnt, [True, False, True])
+        self.call("POST", label, path=f"/api/v1/messages/{m1['id']}/spam",
+                  token=self.customer_token, body={"is_spam": True}, expect=403)
 
         # the rest of a conversation's life
         self.call("POST", "/api/v1/sessions/{id}/assign", path=f"/api/v1/sessions/{sid}/assign",
@@ -709,11 +717,31 @@ class OpenApiLiveTest(ServerTestCase):
         allow = "/api/v1/strategies/profanity/allowlist"
         self.call("GET", allow, token=self.admin_token, expect=200)
         self.call("GET", allow, token=self.agent_token, expect=403)
-        self.call("POST", allow, token=self.admin_token, body={"word": "Scunthorpe"}, expect=201)
+        r = self.call("POST", allow, token=self.admin_token, body={"word": "Scunthorpe"},
+                      expect=201)
+        self.assertEqual(r.body, {"word": "Scunthorpe", "built_in": False})
+        # another spelling of a word the list holds: 200 with the entry as stored
+        r = self.call("POST", allow, token=self.admin_token, body={"word": "SCUNTHORPE"},
+                      expect=200)
+        self.assertEqual(r.body, {"word": "Scunthorpe", "built_in": False})
+        r = self.call("POST", allow, token=self.admin_token, body={"word": "Martillo"},
+                      expect=200)
+        self.assertEqual(r.body, {"word": "martillo", "built_in": True})
         self.call("POST", allow, token=self.admin_token, body={"word": "123"}, expect=400)
+        self.call("POST", allow, token=self.admin_token, body={"word": "x" * 101}, expect=400)
         one = "/api/v1/strategies/profanity/allowlist/{word}"
-        self.call("DELETE", one, path=allow + "/Scunthorpe", token=self.admin_token, expect=204)
+        self.call("DELETE", one, path=allow + "/scunthorpe", token=self.admin_token, expect=204)
         self.call("DELETE", one, path=allow + "/Scunthorpe", token=self.admin_token, expect=404)
+        # built-in words stay
+        self.call("DELETE", one, path=allow + "/martillo", token=self.admin_token, expect=409)
+        # a word with a space travels percent-encoded
+        self.call("POST", allow, token=self.admin_token, body={"word": "Scunthorpe United"},
+                  expect=201)
+        self.call("DELETE", one, path=allow + "/scunthorpe%20united", token=self.admin_token,
+                  expect=204)
+        self.call("DELETE", one, path=allow + "/%21%21%21", token=self.admin_token, expect=400)
+        self.call("DELETE", one, path=allow + "/" + "a" * 256, token=self.admin_token,
+                  expect=404)
 
     # -- operations and router-level answers -----------------------------------
     def test_operations_and_router_errors(self):
