@@ -42,6 +42,8 @@ static const policy policies[PARLEY_ACTION_COUNT] = {
     [PARLEY_ACTION_FLAGGED_READ] = {"flagged.read", STAFF, false},
     [PARLEY_ACTION_MESSAGE_LABEL] = {"message.label", STAFF, true},
     [PARLEY_ACTION_STRATEGY_ADMIN] = {"strategy.admin", ROLE_ADMIN, false},
+    [PARLEY_ACTION_SETTINGS_READ] = {"settings.read", STAFF, false},
+    [PARLEY_ACTION_SETTINGS_UPDATE] = {"settings.update", ROLE_ADMIN, false},
 };
 
 static unsigned role_of(const parley_participant *caller) {

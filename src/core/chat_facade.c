@@ -2,6 +2,7 @@
 
 #include "core/audit.h"
 #include "core/authorization.h"
+#include "core/settings.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -341,4 +342,45 @@ parley_status parley_facade_list_audit(parley_facade *f, const parley_participan
     return st != PARLEY_OK ? st
                            : f->accounts.repo->ops->audit_list(f->accounts.repo, limit, cursor, out,
                                                                next_cursor, next_cursor_size, err);
+}
+
+static parley_status settings_answer(parley_facade *f, json_t **out, parley_error *err) {
+    json_t *all = NULL;
+    parley_status st = parley_settings_all(f->chat.repo, &all, err);
+    if (st == PARLEY_OK) {
+        *out = json_pack("{s:o, s:o}", "settings", all, "schema", parley_settings_describe());
+        st =
+            *out != NULL ? PARLEY_OK : parley_error_set(err, PARLEY_E_NOMEM, NULL, "out of memory");
+    }
+    return st;
+}
+
+parley_status parley_facade_get_settings(parley_facade *f, const parley_participant *caller,
+                                         json_t **out, parley_error *err) {
+    *out = NULL;
+    parley_status st = parley_authorize(caller, PARLEY_ACTION_SETTINGS_READ, err);
+    return st != PARLEY_OK ? st : settings_answer(f, out, err);
+}
+
+parley_status parley_facade_update_settings(parley_facade *f, const parley_participant *caller,
+                                            json_t *patch, json_t **out, parley_error *err) {
+    *out = NULL;
+    parley_status st = parley_authorize(caller, PARLEY_ACTION_SETTINGS_UPDATE, err);
+    if (st == PARLEY_OK) {
+        st = parley_settings_update(f->chat.repo, caller, f->accounts.client_ip, patch, err);
+    }
+    if (st == PARLEY_OK) {
+        st = settings_answer(f, out, err);
+    }
+    if (st == PARLEY_OK) {
+        json_t *frame = json_pack("{s:s, s:O}", "type", "settings.updated", "settings",
+                                  json_object_get(*out, "settings"));
+        st = parley_event_emit(&f->chat.events, PARLEY_EVENT_SETTINGS_UPDATED,
+                               PARLEY_AUDIENCE_AGENTS, NULL, NULL, 0, frame, err);
+    }
+    if (st != PARLEY_OK) {
+        json_decref(*out);
+        *out = NULL;
+    }
+    return st;
 }

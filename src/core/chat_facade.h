@@ -125,6 +125,15 @@ parley_status parley_facade_store_message(parley_facade *f, const parley_partici
 parley_status parley_facade_get_message(parley_facade *f, const parley_participant *caller,
                                         const char *message_id, parley_message *out,
                                         parley_error *err);
+/* --- desk settings (core/settings.h) ------------------------------------ */
+/* staff: {"settings": {key: value}, "schema": {key: {type, default, ...}}} */
+parley_status parley_facade_get_settings(parley_facade *f, const parley_participant *caller,
+                                         json_t **out, parley_error *err);
+/* admin: applies {key: value, ...} (all or nothing), audits it, emits
+ * settings.updated to every agent, answers like get */
+parley_status parley_facade_update_settings(parley_facade *f, const parley_participant *caller,
+                                            json_t *patch, json_t **out, parley_error *err);
+
 /* admin only: refused messages kept for review, newest first */
 parley_status parley_facade_list_flagged(parley_facade *f, const parley_participant *caller,
                                          int limit, const char *cursor, parley_flagged_list *out,

@@ -499,6 +499,48 @@ parley_status parley_chat_store_prepared(parley_chat_service *svc, const parley_
     return st;
 }
 
+parley_status parley_chat_post_system_message(parley_chat_service *svc, const char *session_id,
+                                              const char *text, const char *meta_json,
+                                              parley_message *out, parley_error *err) {
+    parley_session session = {0};
+    parley_status st = svc->repo->ops->session_get(svc->repo, session_id, &session, err);
+    if (st != PARLEY_OK) {
+        return st;
+    }
+    parley_message m = {0};
+    parley_id_new("msg", m.id);
+    snprintf(m.session_id, sizeof m.session_id, "%s", session.id);
+    m.sender_kind = PARLEY_PARTICIPANT_SYSTEM;
+    m.type = PARLEY_MESSAGE_TEXT;
+    m.content = strdup(text);
+    m.meta_json = meta_json != NULL ? strdup(meta_json) : NULL;
+    if (m.content == NULL || (meta_json != NULL && m.meta_json == NULL)) {
+        st = nomem(err);
+    }
+    if (st == PARLEY_OK) {
+        st = svc->repo->ops->session_next_seq(svc->repo, session.id, &m.seq, err);
+    }
+    if (st == PARLEY_OK) {
+        m.created_at = parley_now_ms();
+        st = svc->repo->ops->message_insert(svc->repo, &m, err);
+    }
+    if (st == PARLEY_OK) {
+        json_t *frame = json_pack("{s:s, s:s, s:o}", "type", "message.created", "session_id",
+                                  session.id, "message", parley_message_to_json(&m));
+        st = frame == NULL ? nomem(err)
+                           : parley_event_emit(&svc->events, PARLEY_EVENT_MESSAGE_CREATED,
+                                               PARLEY_AUDIENCE_SUBSCRIBERS, session.id,
+                                               session.customer_id, m.seq, frame, err);
+    }
+    parley_session_free(&session);
+    if (st == PARLEY_OK && out != NULL) {
+        *out = m;
+    } else {
+        parley_message_free(&m);
+    }
+    return st;
+}
+
 parley_status parley_chat_send(parley_chat_service *svc, const parley_participant *caller,
                                const char *session_id, const parley_message_input *in,
                                parley_message *out, bool *duplicate, parley_error *err) {

@@ -101,6 +101,13 @@ parley_status parley_chat_store_prepared(parley_chat_service *svc, const parley_
                                          parley_message_draft *draft, parley_message *out,
                                          bool *duplicate, parley_error *err);
 void parley_message_draft_free(parley_message_draft *draft);
+/* The desk itself speaks in a session (auto-close notice, transfer, queue
+ * position...): a message from sender {type: "system"} with the next seq,
+ * delivered like any other. No permission check: callers are services
+ * acting on their own rules. out may be NULL. */
+parley_status parley_chat_post_system_message(parley_chat_service *svc, const char *session_id,
+                                              const char *text, const char *meta_json,
+                                              parley_message *out, parley_error *err);
 /* One message by id, with the session's read rule. */
 parley_status parley_chat_get_message(parley_chat_service *svc, const parley_participant *caller,
                                       const char *message_id, parley_message *out,

@@ -28,6 +28,7 @@ typedef enum parley_event_type {
     PARLEY_EVENT_SESSION_UPDATED,
     PARLEY_EVENT_TICKET_UPDATED,
     PARLEY_EVENT_TYPING,
+    PARLEY_EVENT_SETTINGS_UPDATED,
     PARLEY_EVENT_TOKEN_REVOKED /* internal: connections using token_hash must close */
 } parley_event_type;
 

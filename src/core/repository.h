@@ -211,6 +211,13 @@ typedef struct parley_repository_ops {
     parley_status (*allowlist_load)(parley_repository *repo,
                                     void (*each)(void *ctx, const char *word), void *ctx,
                                     parley_error *err);
+
+    /* desk settings (core/settings.h): get answers PARLEY_E_NOT_FOUND for a
+     * key never set (*value_json is then NULL; the caller frees it) */
+    parley_status (*setting_get)(parley_repository *repo, const char *key, char **value_json,
+                                 parley_error *err);
+    parley_status (*setting_put)(parley_repository *repo, const char *key, const char *value_json,
+                                 const char *updated_by, parley_time_ms at, parley_error *err);
 } parley_repository_ops;
 
 /* Every backend's handle starts with this. */

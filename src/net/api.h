@@ -85,6 +85,9 @@ void parley_api_list_tickets(parley_api_call *call, parley_facade *f);
 void parley_api_get_ticket(parley_api_call *call, parley_facade *f);
 void parley_api_update_ticket(parley_api_call *call, parley_facade *f);
 
+void parley_api_get_settings(parley_api_call *call, parley_facade *f);
+void parley_api_update_settings(parley_api_call *call, parley_facade *f);
+
 void parley_api_static_file(parley_api_call *call, parley_facade *f);
 
 /* Inline (loop thread) handlers. */

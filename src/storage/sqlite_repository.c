@@ -136,6 +136,8 @@ enum stmt_id {
     ST_ALLOWLIST_ADD,
     ST_ALLOWLIST_REMOVE,
     ST_ALLOWLIST_ALL,
+    ST_SETTING_GET,
+    ST_SETTING_PUT,
     ST_AUDIT_INSERT,
     ST_AUDIT_LIST, /* page_bind's base: no status or customer variants */
     ST_COUNT
@@ -239,6 +241,10 @@ static const char *const stmt_sql[ST_COUNT] = {
                          "VALUES (?1, ?2, ?3) ON CONFLICT (word) DO NOTHING",
     [ST_ALLOWLIST_REMOVE] = "DELETE FROM profanity_allowlist WHERE word = ?1",
     [ST_ALLOWLIST_ALL] = "SELECT word FROM profanity_allowlist ORDER BY word",
+    [ST_SETTING_GET] = "SELECT value_json FROM settings WHERE key = ?1",
+    [ST_SETTING_PUT] = "INSERT INTO settings (key, value_json, updated_by, updated_at) "
+                       "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (key) DO UPDATE SET "
+                       "value_json = ?2, updated_by = ?3, updated_at = ?4",
     [ST_AUDIT_INSERT] = "INSERT INTO audit_log (at, actor_kind, actor_id, action, target_id, ip, "
                         "detail_json) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     [ST_AUDIT_LIST] = "SELECT " AUDIT_COLS " FROM audit_log WHERE position < ?1 "
@@ -1674,6 +1680,38 @@ static parley_status sq_allowlist_load(parley_repository *repo,
     return status;
 }
 
+/* ---- desk settings ------------------------------------------------------- */
+
+static parley_status sq_setting_get(parley_repository *repo, const char *key, char **value_json,
+                                    parley_error *err) {
+    struct sqlite_repo *r = as_sqlite(repo);
+    *value_json = NULL;
+    binder b = bind_start(r, ST_SETTING_GET);
+    b_text(&b, 1, key);
+    parley_status status = fetch_one(r, &b, "setting_get", "setting", err);
+    if (status == PARLEY_OK) {
+        const unsigned char *text = sqlite3_column_text(b.st, 0);
+        *value_json = strdup(text != NULL ? (const char *)text : "null");
+        if (*value_json == NULL) {
+            status = parley_error_set(err, PARLEY_E_NOMEM, NULL, "out of memory");
+        }
+    }
+    stmt_done(b.st);
+    return status;
+}
+
+static parley_status sq_setting_put(parley_repository *repo, const char *key,
+                                    const char *value_json, const char *updated_by,
+                                    parley_time_ms at, parley_error *err) {
+    struct sqlite_repo *r = as_sqlite(repo);
+    binder b = bind_start(r, ST_SETTING_PUT);
+    b_text(&b, 1, key);
+    b_text(&b, 2, value_json);
+    b_text(&b, 3, updated_by);
+    b_i64(&b, 4, at);
+    return exec_write(r, &b, false, "setting_put", "setting", err);
+}
+
 /* ---- audit log ----------------------------------------------------------- */
 
 static parley_status sq_audit_insert(parley_repository *repo, const parley_audit_entry *e,
@@ -1784,6 +1822,8 @@ static const parley_repository_ops sqlite_ops = {
     .allowlist_add = sq_allowlist_add,
     .allowlist_remove = sq_allowlist_remove,
     .allowlist_load = sq_allowlist_load,
+    .setting_get = sq_setting_get,
+    .setting_put = sq_setting_put,
     .audit_insert = sq_audit_insert,
     .audit_list = sq_audit_list,
 };

@@ -175,6 +175,15 @@ static const char *const steps[] = {
     "    labelled_by TEXT,"
     "    labelled_at INTEGER NOT NULL"
     ") STRICT, WITHOUT ROWID;",
+
+    /* 5: desk settings admins change at run time (core/settings.h); a
+     * missing key has its registry default */
+    "CREATE TABLE settings ("
+    "    key        TEXT PRIMARY KEY,"
+    "    value_json TEXT NOT NULL,"
+    "    updated_by TEXT,"
+    "    updated_at INTEGER NOT NULL"
+    ") STRICT, WITHOUT ROWID;",
 };
 
 int parley_sqlite_schema_step_count(void) {

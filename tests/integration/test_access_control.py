@@ -110,6 +110,10 @@ class AuthorizationMatrixTest(ServerTestCase):
              row(200, 200, 200, 404, 403, 403, 401)),
             ("update ticket", "PATCH", f"/api/v1/tickets/{self.ticket}", {"status": "open"},
              row(200, 200, 403, 403, 403, 403, 401)),
+            ("read settings", "GET", "/api/v1/settings", None,
+             row(200, 200, 403, 403, 403, 403, 401)),
+            ("change settings", "PATCH", "/api/v1/settings", {"routing.agent_capacity": 5},
+             row(200, 403, 403, 403, 403, 403, 401)),
         ]
 
     def test_rest_matrix(self):

@@ -267,6 +267,51 @@ static void test_seq_is_gapless_and_sends_are_idempotent(void **state) {
     parley_session_free(&s);
 }
 
+static void test_system_messages_take_the_next_seq(void **state) {
+    fixture *fx = *state;
+    parley_session s = {0};
+    start_session(fx, NULL, &s);
+    parley_error err = {0};
+    bool duplicate = false;
+    parley_message m = {0};
+    assert_int_equal(send_text(fx, fx->alice, s.id, "hello", NULL, &m, &duplicate, &err),
+                     PARLEY_OK);
+    parley_message_free(&m);
+    parley_facade_drop_events(&fx->facade);
+    parley_message sys = {0};
+    assert_int_equal(fx->repo->ops->begin(fx->repo, &err), PARLEY_OK);
+    parley_status st = parley_chat_post_system_message(&fx->facade.chat, s.id, "closed for idling",
+                                                       "{\"reason\":\"idle\"}", &sys, &err);
+    if (st != PARLEY_OK) {
+        fail_msg("post_system_message: %s", err.message);
+    }
+    assert_int_equal(fx->repo->ops->commit(fx->repo, &err), PARLEY_OK);
+    assert_int_equal(sys.seq, 2);
+    assert_int_equal(sys.sender_kind, PARLEY_PARTICIPANT_SYSTEM);
+    parley_message_free(&sys);
+    /* it is delivered to the session's subscribers like any message */
+    assert_int_equal(fx->facade.chat.events.count, 1);
+    assert_int_equal(fx->facade.chat.events.head->type, PARLEY_EVENT_MESSAGE_CREATED);
+    assert_non_null(strstr(fx->facade.chat.events.head->frame, "\"type\":\"system\""));
+    parley_facade_drop_events(&fx->facade);
+    /* and stored: the history shows it with its meta */
+    parley_message_list list = {0};
+    parley_message_range range = {.limit = 10};
+    assert_int_equal(
+        parley_facade_get_chat_history(&fx->facade, fx->alice, s.id, &range, &list, &err),
+        PARLEY_OK);
+    assert_int_equal(list.count, 2);
+    assert_string_equal(list.items[1].content, "closed for idling");
+    assert_string_equal(list.items[1].meta_json, "{\"reason\":\"idle\"}");
+    parley_message_list_free(&list);
+    assert_int_equal(fx->repo->ops->begin(fx->repo, &err), PARLEY_OK);
+    assert_int_equal(
+        parley_chat_post_system_message(&fx->facade.chat, "ses_missing", "x", NULL, NULL, &err),
+        PARLEY_E_NOT_FOUND);
+    assert_int_equal(fx->repo->ops->rollback(fx->repo, &err), PARLEY_OK);
+    parley_session_free(&s);
+}
+
 static void test_strategies_modify_and_reject(void **state) {
     fixture *fx = *state;
     parley_session s = {0};
@@ -476,6 +521,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_only_customers_start_sessions, setup, teardown),
         cmocka_unit_test_setup_teardown(test_seq_is_gapless_and_sends_are_idempotent, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_system_messages_take_the_next_seq, setup, teardown),
         cmocka_unit_test_setup_teardown(test_strategies_modify_and_reject, setup, teardown),
         cmocka_unit_test_setup_teardown(test_customers_see_only_their_sessions, setup, teardown),
         cmocka_unit_test_setup_teardown(test_agent_reply_assigns_and_close_is_final, setup,
