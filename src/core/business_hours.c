@@ -234,8 +234,7 @@ static bool tzif_offset(const unsigned char *b, size_t n, int64_t t, int32_t *of
         return false;
     }
     /* after the last transition the footer's rule holds */
-    if ((timecnt == 0 || t >= be64(trans + (timecnt - 1) * 8)) && after < b + n &&
-        *after == '\n') {
+    if ((timecnt == 0 || t >= be64(trans + (timecnt - 1) * 8)) && after < b + n && *after == '\n') {
         char footer[128];
         size_t len = 0;
         for (const unsigned char *p = after + 1; p < b + n && *p != '\n' && len + 1 < sizeof footer;
@@ -318,8 +317,8 @@ parley_status parley_business_hours_check(const json_t *value, parley_error *err
         return bad(err, "only timezone and days are allowed");
     }
     int32_t off;
-    if (tz != NULL && (!json_is_string(tz) ||
-                       !parley_tz_offset(NULL, json_string_value(tz), 0, &off))) {
+    if (tz != NULL &&
+        (!json_is_string(tz) || !parley_tz_offset(NULL, json_string_value(tz), 0, &off))) {
         return bad(err, "timezone: not a known time zone (an IANA name such as Europe/Madrid, "
                         "UTC, or an offset such as +02:00)");
     }

@@ -17,11 +17,11 @@ static parley_status nomem(parley_error *err) {
 
 /* Normalised (folded, unaccented) words that ask for a person. */
 static const char *const human_words[] = {
-    /* en */ "agent", "agents", "human", "humans", "person", "operator", "representative",
-    "someone",
-    /* es */ "agente", "humano", "persona", "operador", "asesor",
-    /* fr */ "humain", "personne", "conseiller", "operateur",
-    /* de */ "mensch", "mitarbeiter",
+    /* en */ "agent",     "agents",         "human",      "humans",    "person",
+    "operator",           "representative", "someone",
+    /* es */ "agente",    "humano",         "persona",    "operador",  "asesor",
+    /* fr */ "humain",    "personne",       "conseiller", "operateur",
+    /* de */ "mensch",    "mitarbeiter",
     /* pt */ "atendente", "pessoa"};
 
 bool parley_bot_wants_human(const char *text) {
@@ -80,8 +80,8 @@ static bool agents_in(parley_repository *repo) {
 }
 
 /* Posts a setting's text as the bot ("" = say nothing). */
-static parley_status say_setting(parley_chat_service *svc, const parley_session *s,
-                                 const char *key, const char *meta_json, parley_error *err) {
+static parley_status say_setting(parley_chat_service *svc, const parley_session *s, const char *key,
+                                 const char *meta_json, parley_error *err) {
     char *text = parley_settings_string(svc->repo, key);
     if (text == NULL) {
         return nomem(err);
@@ -106,7 +106,8 @@ parley_status parley_bot_greet(parley_chat_service *svc, const parley_session *s
     if (s->bot_id[0] == '\0') {
         return PARLEY_OK;
     }
-    parley_status st = say_setting(svc, s, "bot.greeting", "{\"bot\":{\"kind\":\"greeting\"}}", err);
+    parley_status st =
+        say_setting(svc, s, "bot.greeting", "{\"bot\":{\"kind\":\"greeting\"}}", err);
     if (st == PARLEY_OK && !agents_in(svc->repo)) {
         st = say_setting(svc, s, "bot.away_message", "{\"bot\":{\"kind\":\"away\"}}", err);
     }
@@ -174,7 +175,8 @@ parley_status parley_bot_turn_prepare(parley_chat_service *svc, parley_bot_turn 
     } else {
         st = parley_kb_best(repo, text, &turn->reply, turn->entry_id, &turn->score, err);
         int64_t min = parley_settings_int(repo, "bot.min_confidence");
-        bool confident = st == PARLEY_OK && turn->reply != NULL && turn->score * 100.0 >= (double)min;
+        bool confident =
+            st == PARLEY_OK && turn->reply != NULL && turn->score * 100.0 >= (double)min;
         turn->action = confident ? PARLEY_BOT_ANSWER : PARLEY_BOT_NO_ANSWER;
     }
     parley_message_list_free(&msgs);
@@ -215,9 +217,9 @@ static parley_status handoff(parley_chat_service *svc, parley_session *s, const 
                                                s->id, s->customer_id, 0, frame, err);
     }
     if (st == PARLEY_OK) {
-        json_t *frame = json_pack("{s:s, s:s, s:s, s:s, s:b}", "type", "session.handoff",
-                                  "session_id", s->id, "reason", reason, "bot_id", bot_id,
-                                  "agents_available", open);
+        json_t *frame =
+            json_pack("{s:s, s:s, s:s, s:s, s:b}", "type", "session.handoff", "session_id", s->id,
+                      "reason", reason, "bot_id", bot_id, "agents_available", open);
         st = frame == NULL ? nomem(err)
                            : parley_event_emit(&svc->events, PARLEY_EVENT_SESSION_HANDOFF,
                                                PARLEY_AUDIENCE_AGENTS | PARLEY_AUDIENCE_CUSTOMER,
@@ -246,8 +248,9 @@ parley_status parley_bot_turn_apply(parley_chat_service *svc, parley_bot_turn *t
     switch (turn->action) {
     case PARLEY_BOT_ANSWER: {
         char meta[160];
-        snprintf(meta, sizeof meta, "{\"bot\":{\"kind\":\"answer\",\"kb_entry_id\":\"%s\","
-                                    "\"confidence\":%.3f}}",
+        snprintf(meta, sizeof meta,
+                 "{\"bot\":{\"kind\":\"answer\",\"kb_entry_id\":\"%s\","
+                 "\"confidence\":%.3f}}",
                  turn->entry_id, turn->score);
         st = parley_chat_post_as(svc, s.id, PARLEY_PARTICIPANT_BOT, s.bot_id, turn->reply, meta,
                                  NULL, err);
@@ -262,7 +265,8 @@ parley_status parley_bot_turn_apply(parley_chat_service *svc, parley_bot_turn *t
             *handed_off = st == PARLEY_OK;
         } else if (st == PARLEY_OK) {
             char meta[96];
-            snprintf(meta, sizeof meta, "{\"bot\":{\"kind\":\"no_answer\",\"failed_attempts\":%lld}}",
+            snprintf(meta, sizeof meta,
+                     "{\"bot\":{\"kind\":\"no_answer\",\"failed_attempts\":%lld}}",
                      (long long)failed);
             st = say_setting(svc, &s, "bot.no_answer_message", meta, err);
         }

@@ -395,8 +395,7 @@ static parley_status kb_changed_after_commit(parley_facade *f, parley_error *err
 }
 
 parley_status parley_facade_kb_create(parley_facade *f, const parley_participant *caller,
-                                      const json_t *body, parley_kb_entry *out,
-                                      parley_error *err) {
+                                      const json_t *body, parley_kb_entry *out, parley_error *err) {
     parley_status st = parley_authorize(caller, PARLEY_ACTION_KB_EDIT, err);
     if (st == PARLEY_OK) {
         st = parley_kb_create(f->chat.repo, caller, body, out, err);

@@ -192,8 +192,7 @@ parley_status parley_facade_kb_search(parley_facade *f, const parley_participant
                                       const char *q, int limit, json_t **out, parley_error *err);
 
 /* --- the ChatBot's turns (core/chat_bot.h; run by net/bot_jobs.c) ----------- */
-parley_status parley_facade_bot_prepare(parley_facade *f, parley_bot_turn *turn,
-                                        parley_error *err);
+parley_status parley_facade_bot_prepare(parley_facade *f, parley_bot_turn *turn, parley_error *err);
 /* a handoff also closes the bot's live connections, as detaching it by
  * POST /sessions/{id}/bot does */
 parley_status parley_facade_bot_apply(parley_facade *f, parley_bot_turn *turn, parley_error *err);

@@ -69,15 +69,15 @@ static parley_status check_fields(const json_t *body, bool create, parley_error 
         st = q != NULL && !json_is_string(q)
                  ? parley_error_set(err, PARLEY_E_INVALID, "validation_failed",
                                     "question: must be a string")
-                 : parley_check_text("question", json_string_value(q), true, 1,
-                                     QUESTION_MAX_CHARS, err);
+                 : parley_check_text("question", json_string_value(q), true, 1, QUESTION_MAX_CHARS,
+                                     err);
     }
     if (st == PARLEY_OK && (create || a != NULL)) {
-        st = a != NULL && !json_is_string(a)
-                 ? parley_error_set(err, PARLEY_E_INVALID, "validation_failed",
-                                    "answer: must be a string")
-                 : parley_check_text("answer", json_string_value(a), true, 1, ANSWER_MAX_CHARS,
-                                     err);
+        st =
+            a != NULL && !json_is_string(a)
+                ? parley_error_set(err, PARLEY_E_INVALID, "validation_failed",
+                                   "answer: must be a string")
+                : parley_check_text("answer", json_string_value(a), true, 1, ANSWER_MAX_CHARS, err);
     }
     const json_t *alts = json_object_get(body, "alternatives");
     if (st == PARLEY_OK && alts != NULL) {
@@ -195,9 +195,9 @@ json_t *parley_kb_entry_to_json(const parley_kb_entry *e) {
 /* ---- the shared index -------------------------------------------------------- */
 
 static pthread_rwlock_t index_lock = PTHREAD_RWLOCK_INITIALIZER;
-static parley_tsim_index *index_ix;   /* guarded by index_lock */
-static parley_kb_list index_entries;  /* the documents, by number */
-static uint64_t index_generation;     /* the generation it was built from; 0 = none */
+static parley_tsim_index *index_ix;  /* guarded by index_lock */
+static parley_kb_list index_entries; /* the documents, by number */
+static uint64_t index_generation;    /* the generation it was built from; 0 = none */
 static atomic_uint_fast64_t generation = 1;
 
 void parley_kb_changed(void *ctx) {
@@ -293,8 +293,8 @@ static parley_status read_current(parley_repository *repo, parley_error *err) {
     }
 }
 
-parley_status parley_kb_search(parley_repository *repo, const char *q, int limit,
-                               double min_score, json_t **out, parley_error *err) {
+parley_status parley_kb_search(parley_repository *repo, const char *q, int limit, double min_score,
+                               json_t **out, parley_error *err) {
     *out = NULL;
     parley_tsim_match matches[PARLEY_KB_SEARCH_MAX];
     if (limit < 1 || limit > PARLEY_KB_SEARCH_MAX) {

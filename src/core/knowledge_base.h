@@ -53,8 +53,8 @@ void parley_kb_changed(void *ctx);
 
 /* Up to limit matches of q, best first, each scoring at least min_score
  * (0..1): a JSON array of {entry, score} (a new reference). */
-parley_status parley_kb_search(parley_repository *repo, const char *q, int limit,
-                               double min_score, json_t **out, parley_error *err);
+parley_status parley_kb_search(parley_repository *repo, const char *q, int limit, double min_score,
+                               json_t **out, parley_error *err);
 
 /* The best entry for text: *answer (malloc'd, NULL when the knowledge base
  * is empty or nothing matched), its entry id and score. */

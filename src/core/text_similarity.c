@@ -17,17 +17,17 @@
 static const char *const stopwords[] = {
     /* en */
     "a", "an", "the", "is", "are", "was", "be", "to", "of", "and", "or", "in", "on", "at", "for",
-    "with", "my", "me", "i", "you", "your", "it", "its", "this", "that", "do", "does", "can",
-    "how", "what", "when", "where", "which", "who", "we", "our", "please", "would", "could",
-    "should", "will", "there", "have", "has", "from", "by", "as", "about", "so", "if", "am",
+    "with", "my", "me", "i", "you", "your", "it", "its", "this", "that", "do", "does", "can", "how",
+    "what", "when", "where", "which", "who", "we", "our", "please", "would", "could", "should",
+    "will", "there", "have", "has", "from", "by", "as", "about", "so", "if", "am",
     /* es */
     "el", "la", "los", "las", "un", "una", "unos", "unas", "de", "del", "y", "o", "en", "por",
     "para", "con", "mi", "mis", "tu", "su", "es", "son", "que", "como", "cual", "donde", "cuando",
     "se", "lo", "le", "al", "me", "yo", "puedo", "hay", "esta", "este", "favor",
     /* fr */
     "le", "les", "des", "du", "et", "ou", "est", "je", "mon", "ma", "mes", "vous", "votre",
-    "comment", "quoi", "pour", "avec", "dans", "sur", "il", "elle", "ce", "qui", "au", "aux",
-    "ne", "pas", "plait"};
+    "comment", "quoi", "pour", "avec", "dans", "sur", "il", "elle", "ce", "qui", "au", "aux", "ne",
+    "pas", "plait"};
 
 static bool is_stopword(const char *w, size_t len) {
     for (size_t i = 0; i < sizeof stopwords / sizeof stopwords[0]; i++) {
@@ -40,10 +40,10 @@ static bool is_stopword(const char *w, size_t len) {
 
 char *parley_tsim_normalize(const char *text) {
     utf8proc_uint8_t *out = NULL;
-    utf8proc_ssize_t n = utf8proc_map((const utf8proc_uint8_t *)text, 0, &out,
-                                      UTF8PROC_NULLTERM | UTF8PROC_STABLE | UTF8PROC_COMPOSE |
-                                          UTF8PROC_COMPAT | UTF8PROC_CASEFOLD |
-                                          UTF8PROC_STRIPMARK | UTF8PROC_IGNORE);
+    utf8proc_ssize_t n =
+        utf8proc_map((const utf8proc_uint8_t *)text, 0, &out,
+                     UTF8PROC_NULLTERM | UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_COMPAT |
+                         UTF8PROC_CASEFOLD | UTF8PROC_STRIPMARK | UTF8PROC_IGNORE);
     if (n < 0) {
         free(out);
         return NULL;

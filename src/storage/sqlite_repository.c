@@ -1859,8 +1859,8 @@ static parley_status sq_kb_delete(parley_repository *repo, const char *id, parle
 }
 
 static parley_status sq_kb_list(parley_repository *repo, int limit, const char *cursor,
-                                parley_kb_list *out, char *next_cursor_out,
-                                size_t next_cursor_size, parley_error *err) {
+                                parley_kb_list *out, char *next_cursor_out, size_t next_cursor_size,
+                                parley_error *err) {
     struct sqlite_repo *r = as_sqlite(repo);
     memset(out, 0, sizeof *out);
     if (next_cursor_out != NULL && next_cursor_size > 0) {
@@ -1869,8 +1869,7 @@ static parley_status sq_kb_list(parley_repository *repo, int limit, const char *
     const char *text = cursor != NULL ? cursor : "";
     int64_t before;
     if (!parse_cursor(text, strlen(text) + 1, &before)) {
-        return parley_error_set(err, PARLEY_E_INVALID, "validation_failed",
-                                "cursor: malformed");
+        return parley_error_set(err, PARLEY_E_INVALID, "validation_failed", "cursor: malformed");
     }
     binder b = bind_start(r, ST_KB_LIST);
     b_i64(&b, 1, before);

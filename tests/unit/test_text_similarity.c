@@ -15,10 +15,8 @@
 #include "core/text_similarity.h"
 
 static const char *const kb[] = {
-    "How do I reset my password?",
-    "What are your opening hours?",
-    "How much does shipping cost?",
-    "¿Cómo puedo cambiar la dirección de envío?",
+    "How do I reset my password?",      "What are your opening hours?",
+    "How much does shipping cost?",     "¿Cómo puedo cambiar la dirección de envío?",
     "Can I get a refund for my order?",
 };
 
@@ -191,10 +189,12 @@ static void test_business_hours(void **state) {
     v = json_loads("{}", 0, NULL);
     assert_true(parley_business_hours_open(v, 0, NULL));
     json_decref(v);
-    const char *bad[] = {"{\"timezone\": \"Mars/Olympus\"}", "{\"days\": {\"mon\": [[\"18:00\", "
-                                                             "\"09:00\"]]}}",
-                         "{\"days\": {\"funday\": []}}", "{\"days\": {\"mon\": [[\"9:00\", "
-                                                         "\"10:00\"]]}}",
+    const char *bad[] = {"{\"timezone\": \"Mars/Olympus\"}",
+                         "{\"days\": {\"mon\": [[\"18:00\", "
+                         "\"09:00\"]]}}",
+                         "{\"days\": {\"funday\": []}}",
+                         "{\"days\": {\"mon\": [[\"9:00\", "
+                         "\"10:00\"]]}}",
                          "{\"other\": 1}"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         v = json_loads(bad[i], 0, NULL);
