@@ -79,16 +79,24 @@ static bool agents_in(parley_repository *repo) {
     return open;
 }
 
-/* Posts a setting's text as the bot ("" = say nothing). */
-static parley_status say_setting(parley_chat_service *svc, const parley_session *s, const char *key,
+/* Posts a setting's text as the bot ("" = say nothing); s->last_seq
+ * follows, so the session returned to the caller counts the message. */
+static parley_status say_setting(parley_chat_service *svc, parley_session *s, const char *key,
                                  const char *meta_json, parley_error *err) {
     char *text = parley_settings_string(svc->repo, key);
     if (text == NULL) {
         return nomem(err);
     }
-    parley_status st = text[0] == '\0' ? PARLEY_OK
-                                       : parley_chat_post_as(svc, s->id, PARLEY_PARTICIPANT_BOT,
-                                                             s->bot_id, text, meta_json, NULL, err);
+    parley_status st = PARLEY_OK;
+    if (text[0] != '\0') {
+        parley_message m = {0};
+        st = parley_chat_post_as(svc, s->id, PARLEY_PARTICIPANT_BOT, s->bot_id, text, meta_json, &m,
+                                 err);
+        if (st == PARLEY_OK) {
+            s->last_seq = m.seq;
+            parley_message_free(&m);
+        }
+    }
     free(text);
     return st;
 }
@@ -101,8 +109,7 @@ parley_status parley_bot_on_session_start(parley_chat_service *svc, parley_sessi
     return desk_bot(svc->repo, true, s->bot_id, err);
 }
 
-parley_status parley_bot_greet(parley_chat_service *svc, const parley_session *s,
-                               parley_error *err) {
+parley_status parley_bot_greet(parley_chat_service *svc, parley_session *s, parley_error *err) {
     if (s->bot_id[0] == '\0') {
         return PARLEY_OK;
     }
@@ -199,7 +206,10 @@ static parley_status handoff(parley_chat_service *svc, parley_session *s, const 
     if (st == PARLEY_OK) {
         char meta[96];
         snprintf(meta, sizeof meta, "{\"handoff\":{\"reason\":\"%s\"}}", reason);
-        st = parley_chat_post_system_message(svc, s->id, text, meta, NULL, err);
+        parley_message m = {0};
+        st = parley_chat_post_system_message(svc, s->id, text, meta, &m, err);
+        s->last_seq = st == PARLEY_OK ? m.seq : s->last_seq;
+        parley_message_free(&m);
     }
     free(text);
     if (st == PARLEY_OK) {

@@ -42,9 +42,8 @@
 parley_status parley_bot_on_session_start(parley_chat_service *svc, parley_session *s,
                                           parley_error *err);
 /* After the session is stored: the greeting and, outside hours, the away
- * message (nothing when no bot is attached). */
-parley_status parley_bot_greet(parley_chat_service *svc, const parley_session *s,
-                               parley_error *err);
+ * message (nothing when no bot is attached); s->last_seq follows. */
+parley_status parley_bot_greet(parley_chat_service *svc, parley_session *s, parley_error *err);
 /* In the unit that stored customer message m: queues a bot turn (an
  * internal PARLEY_EVENT_BOT_TURN) when a bot should answer it. */
 parley_status parley_bot_note_customer_message(parley_chat_service *svc, const parley_session *s,

@@ -144,10 +144,11 @@ parley_status parley_chat_initiate(parley_chat_service *svc, const parley_partic
         st = svc->repo->ops->session_insert(svc->repo, &s, err);
     }
     if (st == PARLEY_OK) {
-        st = emit_session_event(svc, PARLEY_EVENT_SESSION_CREATED, &s, err);
+        /* before session.created, so the event counts the greeting in last_seq */
+        st = parley_bot_greet(svc, &s, err);
     }
     if (st == PARLEY_OK) {
-        st = parley_bot_greet(svc, &s, err);
+        st = emit_session_event(svc, PARLEY_EVENT_SESSION_CREATED, &s, err);
     }
     if (st != PARLEY_OK) {
         parley_session_free(&s);

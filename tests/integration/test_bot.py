@@ -76,7 +76,7 @@ class BotTest(ServerTestCase):
     # -- session start --------------------------------------------------------------
     def test_greeting_when_the_session_starts(self):
         token, session, ws, replayed = self.start()
-        self.assertEqual(session["bot_id"], "bot_builtin")
+        self.assertEqual((session["bot_id"], session["last_seq"]), ("bot_builtin", 1))
         self.assertEqual(len(replayed), 1)
         greeting = replayed[0]
         self.assertEqual((greeting["seq"], greeting["sender"]),
