@@ -12,6 +12,7 @@ PACKAGES=(
   apertium apertium-eng-spa apertium-fr-es apertium-es-pt apertium-spa-cat apertium-eng-cat
   python3 python3-yaml valgrind
   chromium fonts-liberation
+  tzdata
 )
 
 missing=()

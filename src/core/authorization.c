@@ -44,6 +44,9 @@ static const policy policies[PARLEY_ACTION_COUNT] = {
     [PARLEY_ACTION_STRATEGY_ADMIN] = {"strategy.admin", ROLE_ADMIN, false},
     [PARLEY_ACTION_SETTINGS_READ] = {"settings.read", STAFF, false},
     [PARLEY_ACTION_SETTINGS_UPDATE] = {"settings.update", ROLE_ADMIN, false},
+    /* agents search the bot's answers too (to reply with them) */
+    [PARLEY_ACTION_KB_READ] = {"kb.read", STAFF, false},
+    [PARLEY_ACTION_KB_EDIT] = {"kb.edit", ROLE_ADMIN, false},
 };
 
 static unsigned role_of(const parley_participant *caller) {

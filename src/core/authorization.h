@@ -44,8 +44,10 @@ typedef enum parley_action {
     PARLEY_ACTION_FLAGGED_READ,   /* the queue of refused messages */
     PARLEY_ACTION_MESSAGE_LABEL,  /* teach the spam filter: spam or not */
     PARLEY_ACTION_STRATEGY_ADMIN, /* edit strategy data (the profanity allowlist) */
-    PARLEY_ACTION_SETTINGS_READ,   /* the desk's run-time settings */
+    PARLEY_ACTION_SETTINGS_READ,  /* the desk's run-time settings */
     PARLEY_ACTION_SETTINGS_UPDATE,
+    PARLEY_ACTION_KB_READ, /* the ChatBot's knowledge base: read and search */
+    PARLEY_ACTION_KB_EDIT,
     PARLEY_ACTION_COUNT
 } parley_action;
 

@@ -19,6 +19,7 @@
 #define PARLEY_CHAT_FACADE_H
 
 #include "core/account_service.h"
+#include "core/chat_bot.h"
 #include "core/chat_service.h"
 
 typedef struct parley_facade {
@@ -169,5 +170,31 @@ parley_status parley_facade_submit_feedback(parley_facade *f, const parley_parti
 parley_status parley_facade_get_feedback(parley_facade *f, const parley_participant *caller,
                                          const char *session_id, parley_feedback *out,
                                          parley_error *err);
+
+/* --- the ChatBot's knowledge base (core/knowledge_base.h) ---------------- */
+/* admin: create/update/delete, audited; the matcher's index is rebuilt
+ * after the unit commits */
+parley_status parley_facade_kb_create(parley_facade *f, const parley_participant *caller,
+                                      const json_t *body, parley_kb_entry *out, parley_error *err);
+parley_status parley_facade_kb_update(parley_facade *f, const parley_participant *caller,
+                                      const char *id, const json_t *patch, parley_kb_entry *out,
+                                      parley_error *err);
+parley_status parley_facade_kb_delete(parley_facade *f, const parley_participant *caller,
+                                      const char *id, parley_error *err);
+/* staff */
+parley_status parley_facade_kb_get(parley_facade *f, const parley_participant *caller,
+                                   const char *id, parley_kb_entry *out, parley_error *err);
+parley_status parley_facade_kb_list(parley_facade *f, const parley_participant *caller, int limit,
+                                    const char *cursor, parley_kb_list *out, char *next_cursor,
+                                    size_t next_cursor_size, parley_error *err);
+/* staff; pool threads only (committed state): a JSON array of {entry, score} */
+parley_status parley_facade_kb_search(parley_facade *f, const parley_participant *caller,
+                                      const char *q, int limit, json_t **out, parley_error *err);
+
+/* --- the ChatBot's turns (core/chat_bot.h; run by net/bot_jobs.c) ----------- */
+parley_status parley_facade_bot_prepare(parley_facade *f, parley_bot_turn *turn, parley_error *err);
+/* a handoff also closes the bot's live connections, as detaching it by
+ * POST /sessions/{id}/bot does */
+parley_status parley_facade_bot_apply(parley_facade *f, parley_bot_turn *turn, parley_error *err);
 
 #endif

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/authorization.h"
+#include "core/chat_bot.h"
 #include "core/ids.h"
 #include "core/model_json.h"
 #include "core/validate.h"
@@ -138,7 +139,14 @@ parley_status parley_chat_initiate(parley_chat_service *svc, const parley_partic
         parley_session_free(&s);
         return nomem(err);
     }
-    st = svc->repo->ops->session_insert(svc->repo, &s, err);
+    st = parley_bot_on_session_start(svc, &s, err);
+    if (st == PARLEY_OK) {
+        st = svc->repo->ops->session_insert(svc->repo, &s, err);
+    }
+    if (st == PARLEY_OK) {
+        /* before session.created, so the event counts the greeting in last_seq */
+        st = parley_bot_greet(svc, &s, err);
+    }
     if (st == PARLEY_OK) {
         st = emit_session_event(svc, PARLEY_EVENT_SESSION_CREATED, &s, err);
     }
@@ -493,15 +501,19 @@ parley_status parley_chat_store_prepared(parley_chat_service *svc, const parley_
                                                session->customer_id, m->seq, frame, err);
     }
     if (st == PARLEY_OK) {
+        st = parley_bot_note_customer_message(svc, session, m, err);
+    }
+    if (st == PARLEY_OK) {
         *out = *m;
         memset(m, 0, sizeof *m);
     }
     return st;
 }
 
-parley_status parley_chat_post_system_message(parley_chat_service *svc, const char *session_id,
-                                              const char *text, const char *meta_json,
-                                              parley_message *out, parley_error *err) {
+parley_status parley_chat_post_as(parley_chat_service *svc, const char *session_id,
+                                  parley_participant_kind sender_kind, const char *sender_id,
+                                  const char *text, const char *meta_json, parley_message *out,
+                                  parley_error *err) {
     parley_session session = {0};
     parley_status st = svc->repo->ops->session_get(svc->repo, session_id, &session, err);
     if (st != PARLEY_OK) {
@@ -510,7 +522,8 @@ parley_status parley_chat_post_system_message(parley_chat_service *svc, const ch
     parley_message m = {0};
     parley_id_new("msg", m.id);
     snprintf(m.session_id, sizeof m.session_id, "%s", session.id);
-    m.sender_kind = PARLEY_PARTICIPANT_SYSTEM;
+    m.sender_kind = sender_kind;
+    snprintf(m.sender_id, sizeof m.sender_id, "%s", sender_id != NULL ? sender_id : "");
     m.type = PARLEY_MESSAGE_TEXT;
     m.content = strdup(text);
     m.meta_json = meta_json != NULL ? strdup(meta_json) : NULL;
@@ -539,6 +552,13 @@ parley_status parley_chat_post_system_message(parley_chat_service *svc, const ch
         parley_message_free(&m);
     }
     return st;
+}
+
+parley_status parley_chat_post_system_message(parley_chat_service *svc, const char *session_id,
+                                              const char *text, const char *meta_json,
+                                              parley_message *out, parley_error *err) {
+    return parley_chat_post_as(svc, session_id, PARLEY_PARTICIPANT_SYSTEM, NULL, text, meta_json,
+                               out, err);
 }
 
 parley_status parley_chat_send(parley_chat_service *svc, const parley_participant *caller,

@@ -108,6 +108,12 @@ void parley_message_draft_free(parley_message_draft *draft);
 parley_status parley_chat_post_system_message(parley_chat_service *svc, const char *session_id,
                                               const char *text, const char *meta_json,
                                               parley_message *out, parley_error *err);
+/* The same from another sender the desk speaks as (the ChatBot:
+ * PARLEY_PARTICIPANT_BOT and its id); sender_id NULL for the system. */
+parley_status parley_chat_post_as(parley_chat_service *svc, const char *session_id,
+                                  parley_participant_kind sender_kind, const char *sender_id,
+                                  const char *text, const char *meta_json, parley_message *out,
+                                  parley_error *err);
 /* One message by id, with the session's read rule. */
 parley_status parley_chat_get_message(parley_chat_service *svc, const parley_participant *caller,
                                       const char *message_id, parley_message *out,

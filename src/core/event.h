@@ -29,7 +29,10 @@ typedef enum parley_event_type {
     PARLEY_EVENT_TICKET_UPDATED,
     PARLEY_EVENT_TYPING,
     PARLEY_EVENT_SETTINGS_UPDATED,
-    PARLEY_EVENT_TOKEN_REVOKED /* internal: connections using token_hash must close */
+    PARLEY_EVENT_TOKEN_REVOKED, /* internal: connections using token_hash must close */
+    PARLEY_EVENT_SESSION_HANDOFF,
+    PARLEY_EVENT_BOT_TURN /* internal, no audience: a bot should answer message seq of
+                             session_id (core/chat_bot.h); the server queues its job */
 } parley_event_type;
 
 enum {

@@ -236,4 +236,23 @@ bool parley_message_type_from_name(const char *name, parley_message_type *out);
 const char *parley_ticket_status_name(parley_ticket_status status);
 bool parley_ticket_status_from_name(const char *name, parley_ticket_status *out);
 
+/* A knowledge-base entry the ChatBot answers from (core/knowledge_base.h):
+ * alternatives_json and tags_json are JSON arrays of strings as stored. */
+typedef struct parley_kb_entry {
+    char id[PARLEY_ID_SIZE];
+    int64_t position; /* ascending, assigned by the store: list order */
+    char *question;
+    char *answer;
+    char *alternatives_json;
+    char *tags_json;
+    char created_by[PARLEY_ID_SIZE];
+    parley_time_ms created_at;
+    parley_time_ms updated_at;
+} parley_kb_entry;
+
+PARLEY_DECLARE_LIST(parley_kb_list, parley_kb_entry);
+void parley_kb_entry_free(parley_kb_entry *e);
+parley_kb_entry *parley_kb_list_push(parley_kb_list *list);
+void parley_kb_list_free(parley_kb_list *list);
+
 #endif

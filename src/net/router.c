@@ -93,6 +93,16 @@ static const route routes[] = {
     INLINE(HTTP_GET, "/api/v1/ws", parley_ws_handle_upgrade),
     INLINE(HTTP_GET, "/healthz", parley_api_healthz),
     INLINE(HTTP_GET, "/metrics", parley_api_metrics),
+    /* the ChatBot's knowledge base; search reads committed state on the pool */
+    JOB(HTTP_POST, "/api/v1/kb/entries", parley_api_create_kb_entry, B, true,
+        PARLEY_ACTION_KB_EDIT),
+    JOB(HTTP_GET, "/api/v1/kb/entries", parley_api_list_kb_entries, C, true, PARLEY_ACTION_KB_READ),
+    JOB(HTTP_GET, "/api/v1/kb/entries/{}", parley_api_get_kb_entry, C, true, PARLEY_ACTION_KB_READ),
+    JOB(HTTP_PATCH, "/api/v1/kb/entries/{}", parley_api_update_kb_entry, B, true,
+        PARLEY_ACTION_KB_EDIT),
+    JOB(HTTP_DELETE, "/api/v1/kb/entries/{}", parley_api_delete_kb_entry, B, true,
+        PARLEY_ACTION_KB_EDIT),
+    JOB(HTTP_GET, "/api/v1/kb/search", parley_api_search_kb, C, true, PARLEY_ACTION_KB_READ),
 };
 
 #define ROUTE_COUNT (sizeof routes / sizeof routes[0])

@@ -184,6 +184,24 @@ static const char *const steps[] = {
     "    updated_by TEXT,"
     "    updated_at INTEGER NOT NULL"
     ") STRICT, WITHOUT ROWID;",
+
+    /* 6: the ChatBot's knowledge base (core/knowledge_base.h) and how many
+     * questions it could not answer in each session (handoff after N) */
+    "CREATE TABLE kb_entries ("
+    "    position          INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "    id                TEXT NOT NULL UNIQUE,"
+    "    question          TEXT NOT NULL,"
+    "    answer            TEXT NOT NULL,"
+    "    alternatives_json TEXT NOT NULL,"
+    "    tags_json         TEXT NOT NULL,"
+    "    created_by        TEXT,"
+    "    created_at        INTEGER NOT NULL,"
+    "    updated_at        INTEGER NOT NULL"
+    ") STRICT;"
+    "CREATE TABLE bot_session_state ("
+    "    session_id      TEXT PRIMARY KEY REFERENCES sessions (id),"
+    "    failed_attempts INTEGER NOT NULL CHECK (failed_attempts >= 0)"
+    ") STRICT, WITHOUT ROWID;",
 };
 
 int parley_sqlite_schema_step_count(void) {

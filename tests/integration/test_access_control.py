@@ -114,7 +114,25 @@ class AuthorizationMatrixTest(ServerTestCase):
              row(200, 200, 403, 403, 403, 403, 401)),
             ("change settings", "PATCH", "/api/v1/settings", {"routing.agent_capacity": 5},
              row(200, 403, 403, 403, 403, 403, 401)),
+            ("create kb entry", "POST", "/api/v1/kb/entries", {"question": "q?", "answer": "a"},
+             row(201, 403, 403, 403, 403, 403, 401)),
+            ("list kb entries", "GET", "/api/v1/kb/entries", None,
+             row(200, 200, 403, 403, 403, 403, 401)),
+            ("read kb entry", "GET", lambda: f"/api/v1/kb/entries/{self.kb_entry()}", None,
+             row(200, 200, 403, 403, 403, 403, 401)),
+            ("update kb entry", "PATCH", lambda: f"/api/v1/kb/entries/{self.kb_entry()}",
+             {"answer": "b"}, row(200, 403, 403, 403, 403, 403, 401)),
+            ("delete kb entry", "DELETE", lambda: f"/api/v1/kb/entries/{self.kb_entry()}", None,
+             row(204, 403, 403, 403, 403, 403, 401)),
+            ("search kb", "GET", "/api/v1/kb/search?q=question", None,
+             row(200, 200, 403, 403, 403, 403, 401)),
         ]
+
+    def kb_entry(self):
+        r = self.server.client(self.admin_token).post("/api/v1/kb/entries",
+                                                      {"question": uniq("q "), "answer": "a"})
+        assert r.status == 201, r.body
+        return r.body["id"]
 
     def test_rest_matrix(self):
         wrong = []

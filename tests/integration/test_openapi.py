@@ -762,6 +762,52 @@ class OpenApiLiveTest(ServerTestCase):
         # not an upgrade request: an answer the operation documents (400/401)
         self.call("GET", "/api/v1/ws")
 
+    # -- the ChatBot's knowledge base and its handoff event ------------------------
+    def test_knowledge_base_and_bot(self):
+        a, g = self.admin_token, self.agent_token
+        entry = self.call("POST", "/api/v1/kb/entries", token=a, expect=201,
+                          body={"question": "How do I reset my password?", "answer": "Settings.",
+                                "alternatives": ["forgot password"], "tags": ["account"]}).body
+        one = "/api/v1/kb/entries/{id}"
+        self.call("POST", "/api/v1/kb/entries", token=a, expect=400, body={"question": "q"})
+        self.call("POST", "/api/v1/kb/entries", token=g, expect=403,
+                  body={"question": "q", "answer": "a"})
+        self.call("POST", "/api/v1/kb/entries", expect=401, body={"question": "q", "answer": "a"})
+        self.call("GET", "/api/v1/kb/entries", path="/api/v1/kb/entries?limit=1", token=g,
+                  expect=200)
+        self.call("GET", "/api/v1/kb/entries", path="/api/v1/kb/entries?cursor=x", token=g,
+                  expect=400)
+        self.call("GET", "/api/v1/kb/entries", token=self.customer_token, expect=403)
+        self.call("GET", one, path=f"/api/v1/kb/entries/{entry['id']}", token=g, expect=200)
+        self.call("GET", one, path="/api/v1/kb/entries/kb_nope", token=g, expect=404)
+        self.call("PATCH", one, path=f"/api/v1/kb/entries/{entry['id']}", token=a, expect=200,
+                  body={"answer": "Settings > Security."})
+        self.call("PATCH", one, path=f"/api/v1/kb/entries/{entry['id']}", token=a, expect=400,
+                  body={"answer": 5})
+        self.call("PATCH", one, path="/api/v1/kb/entries/kb_nope", token=a, expect=404,
+                  body={"answer": "x"})
+        self.call("GET", "/api/v1/kb/search", path="/api/v1/kb/search?q=forgot%20password",
+                  token=g, expect=200)
+        self.call("GET", "/api/v1/kb/search", token=g, expect=400)
+        # the bot's messages and the handoff event fit the documented frames
+        self.assertEqual(self.server.client(a).patch(
+            "/api/v1/settings", {"bot.enabled": True}).status, 200)
+        try:
+            _, ctok = make_customer(self.server)
+            sid = make_session(self.server, ctok)["id"]
+            with self.server.ws(g) as ws:
+                self.server.client(ctok).post(f"/api/v1/sessions/{sid}/messages",
+                                              {"content": "a human please"})
+                event = ws.recv_json("session.handoff", match=lambda m: m["session_id"] == sid)
+            errors = validate(self.doc, {"$ref": "#/components/schemas/WsSessionHandoff"}, event)
+            self.assertEqual(errors, [], "; ".join(errors))
+            self.call("GET", "/api/v1/sessions/{id}/messages",
+                      path=f"/api/v1/sessions/{sid}/messages", token=ctok, expect=200)
+        finally:
+            self.server.client(a).patch("/api/v1/settings", {"bot.enabled": False})
+        self.call("DELETE", one, path=f"/api/v1/kb/entries/{entry['id']}", token=a, expect=204)
+        self.call("DELETE", one, path=f"/api/v1/kb/entries/{entry['id']}", token=a, expect=404)
+
 
 if __name__ == "__main__":
     unittest.main()
