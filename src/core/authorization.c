@@ -42,6 +42,12 @@ static const policy policies[PARLEY_ACTION_COUNT] = {
     [PARLEY_ACTION_FLAGGED_READ] = {"flagged.read", STAFF, false},
     [PARLEY_ACTION_MESSAGE_LABEL] = {"message.label", STAFF, true},
     [PARLEY_ACTION_STRATEGY_ADMIN] = {"strategy.admin", ROLE_ADMIN, false},
+    /* whoever may send into a session may upload what they attach; the
+     * upload service scopes reads to the uploader and the session's people */
+    [PARLEY_ACTION_UPLOAD_CREATE] = {"upload.create", STAFF | ROLE_CUSTOMER | ROLE_BOT, false},
+    [PARLEY_ACTION_UPLOAD_READ] = {"upload.read", STAFF | ROLE_CUSTOMER | ROLE_BOT, true},
+    /* the conversation's two parties: its customer and staff */
+    [PARLEY_ACTION_TRANSCRIPT_READ] = {"transcript.read", STAFF | ROLE_CUSTOMER, true},
 };
 
 static unsigned role_of(const parley_participant *caller) {

@@ -41,9 +41,12 @@ typedef enum parley_action {
     PARLEY_ACTION_FEEDBACK_SUBMIT,
     PARLEY_ACTION_FEEDBACK_READ,
     PARLEY_ACTION_AUDIT_READ,
-    PARLEY_ACTION_FLAGGED_READ,   /* the queue of refused messages */
-    PARLEY_ACTION_MESSAGE_LABEL,  /* teach the spam filter: spam or not */
-    PARLEY_ACTION_STRATEGY_ADMIN, /* edit strategy data (the profanity allowlist) */
+    PARLEY_ACTION_FLAGGED_READ,    /* the queue of refused messages */
+    PARLEY_ACTION_MESSAGE_LABEL,   /* teach the spam filter: spam or not */
+    PARLEY_ACTION_STRATEGY_ADMIN,  /* edit strategy data (the profanity allowlist) */
+    PARLEY_ACTION_UPLOAD_CREATE,   /* store a file to attach to a message */
+    PARLEY_ACTION_UPLOAD_READ,     /* download one: its uploader, or who sees its session */
+    PARLEY_ACTION_TRANSCRIPT_READ, /* a session's whole conversation as a file */
     PARLEY_ACTION_COUNT
 } parley_action;
 

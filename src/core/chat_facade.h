@@ -20,6 +20,8 @@
 
 #include "core/account_service.h"
 #include "core/chat_service.h"
+#include "core/transcript.h"
+#include "core/upload_service.h"
 
 typedef struct parley_facade {
     parley_account_service accounts;
@@ -160,5 +162,20 @@ parley_status parley_facade_submit_feedback(parley_facade *f, const parley_parti
 parley_status parley_facade_get_feedback(parley_facade *f, const parley_participant *caller,
                                          const char *session_id, parley_feedback *out,
                                          parley_error *err);
+
+/* --- uploads and transcripts (core/upload_service.h, core/transcript.h) -- */
+/* records a file the net layer has stored (upload.create) */
+parley_status parley_facade_record_upload(parley_facade *f, const parley_participant *caller,
+                                          const parley_upload_input *in, parley_upload *out,
+                                          parley_error *err);
+/* one upload, if the caller may read it (404 otherwise) */
+parley_status parley_facade_get_upload(parley_facade *f, const parley_participant *caller,
+                                       const char *upload_id, parley_upload *out,
+                                       parley_error *err);
+/* a session's conversation as a document (transcript.read) */
+parley_status parley_facade_transcript(parley_facade *f, const parley_participant *caller,
+                                       const char *session_id, parley_transcript_format format,
+                                       char **out, size_t *out_len, parley_session *session_out,
+                                       parley_error *err);
 
 #endif
