@@ -343,6 +343,11 @@ parley_status parley_facade_list_audit(parley_facade *f, const parley_participan
                                                                next_cursor, next_cursor_size, err);
 }
 
+parley_status parley_facade_admit_upload(parley_facade *f, const parley_participant *caller,
+                                         parley_error *err) {
+    return parley_upload_admit(&f->chat, caller, err);
+}
+
 parley_status parley_facade_record_upload(parley_facade *f, const parley_participant *caller,
                                           const parley_upload_input *in, parley_upload *out,
                                           parley_error *err) {

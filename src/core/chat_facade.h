@@ -164,6 +164,9 @@ parley_status parley_facade_get_feedback(parley_facade *f, const parley_particip
                                          parley_error *err);
 
 /* --- uploads and transcripts (core/upload_service.h, core/transcript.h) -- */
+/* may the caller upload now (role, allowance)? */
+parley_status parley_facade_admit_upload(parley_facade *f, const parley_participant *caller,
+                                         parley_error *err);
 /* records a file the net layer has stored (upload.create) */
 parley_status parley_facade_record_upload(parley_facade *f, const parley_participant *caller,
                                           const parley_upload_input *in, parley_upload *out,

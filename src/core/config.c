@@ -95,6 +95,8 @@ static const parley_config_option options[] = {
         "(the client's declared type is ignored); SVG and HTML are refused whatever this says"),
     INT(max_upload_bytes, "--max-upload-bytes", "PARLEY_MAX_UPLOAD_BYTES", 10485760, 1, 1073741824,
         "one uploaded file at most; more are answered 413"),
+    INT(limit_uploads_per_minute, "--limit-uploads-per-minute", "PARLEY_LIMIT_UPLOADS_PER_MINUTE",
+        20, 0, 1000000, "uploads per participant per minute; 0 = no limit"),
 };
 
 #define OPTION_COUNT (sizeof options / sizeof options[0])

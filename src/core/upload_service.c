@@ -148,6 +148,15 @@ parley_status parley_upload_check(const parley_config *config, const char *mime,
     return PARLEY_OK;
 }
 
+parley_status parley_upload_admit(parley_chat_service *svc, const parley_participant *caller,
+                                  parley_error *err) {
+    parley_status st = parley_authorize(caller, PARLEY_ACTION_UPLOAD_CREATE, err);
+    if (st == PARLEY_OK && svc->limits != NULL) {
+        st = parley_limits_take(svc->limits->uploads_by_participant, caller->id, "uploads", err);
+    }
+    return st;
+}
+
 parley_status parley_upload_record(parley_chat_service *svc, const parley_participant *caller,
                                    const parley_upload_input *in, parley_upload *out,
                                    parley_error *err) {

@@ -51,6 +51,12 @@ typedef struct parley_upload_input {
     const char *name; /* sanitised */
 } parley_upload_input;
 
+/* Before any work on an upload: the role (upload.create) and the caller's
+ * upload allowance (--limit-uploads-per-minute, 429): each upload costs
+ * disk, so a participant may not fill it at line rate. */
+parley_status parley_upload_admit(parley_chat_service *svc, const parley_participant *caller,
+                                  parley_error *err);
+
 /* Checks the role (upload.create), the size and the type against the
  * configuration, then records the upload as the caller's. 413
  * payload_too_large, 415 unsupported_media_type. */

@@ -109,8 +109,11 @@ static const char *fallback_name(const char *mime) {
 }
 
 void parley_api_prepare_upload(parley_api_call *call, parley_facade *f) {
-    (void)f;
     parley_error err = {0};
+    if (parley_facade_admit_upload(f, call->caller, &err) != PARLEY_OK) {
+        parley_api_reply_error(call, &err);
+        return;
+    }
     const char *data = NULL;
     size_t len = 0;
     char *name = NULL;

@@ -217,6 +217,20 @@ class UploadTest(UploadCase):
                                                      "attachment_id": img["id"]})
         self.assertError(r, 409, "conflict", "attachment_id")
 
+        # over the WebSocket as well
+        ws = self.server.ws(token=self.cust_token)
+        try:
+            pic = self.uploaded(self.cust_token, png_bytes(uniq("w").encode()), filename="w.png")
+            ws.send_json({"type": "message.send", "session_id": s["id"], "client_msg_id": "w1",
+                          "attachment_id": pic["id"]})
+            ack = ws.recv_json(type=("ack", "error"))
+            self.assertEqual(ack["type"], "ack", ack)
+            self.assertEqual((ack["message"]["type"], ack["message"]["content"]),
+                             ("image", "w.png"))
+            self.assertEqual(ack["message"]["attachment"]["id"], pic["id"])
+        finally:
+            ws.close()
+
         # no content: the file's name stands for it; no type: from the file
         doc = self.uploaded(self.cust_token, PDF + uniq("p").encode(), filename="invoice.pdf")
         m = send_message(self.server, self.cust_token, s["id"], None, attachment_id=doc["id"])
@@ -318,6 +332,21 @@ class UploadLimitsTest(UploadCase):
         self.assertStatus(self.upload_raw(self.cust_token, png_bytes()), 201)
 
 
+class UploadRateLimitTest(UploadCase):
+    server_args = ["--limit-uploads-per-minute", "2"]
+
+    def test_uploads_per_participant(self):
+        _, a = make_customer(self.server)
+        _, b = make_customer(self.server)
+        for _ in range(2):
+            self.assertStatus(self.upload_raw(a, b"words\n"), 201)
+        r = self.upload_raw(a, b"words\n")
+        self.assertError(r, 429, "rate_limited", "uploads")
+        self.assertGreaterEqual(int(r.headers["retry-after"]), 1)
+        # the allowance is each participant's own
+        self.assertStatus(self.upload_raw(b, b"words\n"), 201)
+
+
 class TranscriptTest(UploadCase):
 
     @classmethod
@@ -382,6 +411,20 @@ class TranscriptTest(UploadCase):
                          ["Alex Buyer", "Sam Support", "Alex Buyer"])
         self.assertEqual(doc["messages"][2]["attachment"]["id"], up["id"])
         self.assertNotIn("SECRET-SPAM", json.dumps(doc))
+
+    def test_long_conversation_is_whole(self):
+        _, tok = make_customer(self.server)
+        s = make_session(self.server, tok)
+        for i in range(230):
+            send_message(self.server, tok, s["id"], f"message number {i}")
+        r = self.server.client(self.agent_token).get(
+            f"/api/v1/sessions/{s['id']}/transcript?format=json")
+        self.assertStatus(r, 200)
+        self.assertEqual([m["seq"] for m in r.body["messages"]], list(range(1, 231)))
+        r = self.server.client(tok).get(f"/api/v1/sessions/{s['id']}/transcript")
+        lines = [ln for ln in r.body.decode().splitlines() if ln.startswith("[")]
+        self.assertEqual(len(lines), 230)
+        self.assertTrue(lines[-1].endswith("message number 229"), lines[-1])
 
     def test_who_may_have_it(self):
         s, _ = self.conversation()
