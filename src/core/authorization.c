@@ -47,6 +47,12 @@ static const policy policies[PARLEY_ACTION_COUNT] = {
     /* agents search the bot's answers too (to reply with them) */
     [PARLEY_ACTION_KB_READ] = {"kb.read", STAFF, false},
     [PARLEY_ACTION_KB_EDIT] = {"kb.edit", ROLE_ADMIN, false},
+    /* whoever may send into a session may upload what they attach; the
+     * upload service scopes reads to the uploader and the session's people */
+    [PARLEY_ACTION_UPLOAD_CREATE] = {"upload.create", STAFF | ROLE_CUSTOMER | ROLE_BOT, false},
+    [PARLEY_ACTION_UPLOAD_READ] = {"upload.read", STAFF | ROLE_CUSTOMER | ROLE_BOT, true},
+    /* the conversation's two parties: its customer and staff */
+    [PARLEY_ACTION_TRANSCRIPT_READ] = {"transcript.read", STAFF | ROLE_CUSTOMER, true},
 };
 
 static unsigned role_of(const parley_participant *caller) {

@@ -48,6 +48,9 @@ typedef enum parley_action {
     PARLEY_ACTION_SETTINGS_UPDATE,
     PARLEY_ACTION_KB_READ, /* the ChatBot's knowledge base: read and search */
     PARLEY_ACTION_KB_EDIT,
+    PARLEY_ACTION_UPLOAD_CREATE,   /* store a file to attach to a message */
+    PARLEY_ACTION_UPLOAD_READ,     /* download one: its uploader, or who sees its session */
+    PARLEY_ACTION_TRANSCRIPT_READ, /* a session's whole conversation as a file */
     PARLEY_ACTION_COUNT
 } parley_action;
 

@@ -467,3 +467,28 @@ parley_status parley_facade_bot_apply(parley_facade *f, parley_bot_turn *turn, p
     parley_status st = parley_bot_turn_apply(&f->chat, turn, &handed_off, err);
     return st == PARLEY_OK && handed_off ? revoke_connections_of(f, turn->bot_id, err) : st;
 }
+
+parley_status parley_facade_admit_upload(parley_facade *f, const parley_participant *caller,
+                                         parley_error *err) {
+    return parley_upload_admit(&f->chat, caller, err);
+}
+
+parley_status parley_facade_record_upload(parley_facade *f, const parley_participant *caller,
+                                          const parley_upload_input *in, parley_upload *out,
+                                          parley_error *err) {
+    return parley_upload_record(&f->chat, caller, in, out, err);
+}
+
+parley_status parley_facade_get_upload(parley_facade *f, const parley_participant *caller,
+                                       const char *upload_id, parley_upload *out,
+                                       parley_error *err) {
+    return parley_upload_get(&f->chat, caller, upload_id, out, err);
+}
+
+parley_status parley_facade_transcript(parley_facade *f, const parley_participant *caller,
+                                       const char *session_id, parley_transcript_format format,
+                                       char **out, size_t *out_len, parley_session *session_out,
+                                       parley_error *err) {
+    return parley_chat_transcript(&f->chat, caller, session_id, format, out, out_len, session_out,
+                                  err);
+}

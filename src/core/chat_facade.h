@@ -21,6 +21,8 @@
 #include "core/account_service.h"
 #include "core/chat_bot.h"
 #include "core/chat_service.h"
+#include "core/transcript.h"
+#include "core/upload_service.h"
 
 typedef struct parley_facade {
     parley_account_service accounts;
@@ -196,5 +198,22 @@ parley_status parley_facade_bot_prepare(parley_facade *f, parley_bot_turn *turn,
 /* a handoff also closes the bot's live connections, as detaching it by
  * POST /sessions/{id}/bot does */
 parley_status parley_facade_bot_apply(parley_facade *f, parley_bot_turn *turn, parley_error *err);
+/* --- uploads and transcripts (core/upload_service.h, core/transcript.h) -- */
+/* may the caller upload now (role, allowance)? */
+parley_status parley_facade_admit_upload(parley_facade *f, const parley_participant *caller,
+                                         parley_error *err);
+/* records a file the net layer has stored (upload.create) */
+parley_status parley_facade_record_upload(parley_facade *f, const parley_participant *caller,
+                                          const parley_upload_input *in, parley_upload *out,
+                                          parley_error *err);
+/* one upload, if the caller may read it (404 otherwise) */
+parley_status parley_facade_get_upload(parley_facade *f, const parley_participant *caller,
+                                       const char *upload_id, parley_upload *out,
+                                       parley_error *err);
+/* a session's conversation as a document (transcript.read) */
+parley_status parley_facade_transcript(parley_facade *f, const parley_participant *caller,
+                                       const char *session_id, parley_transcript_format format,
+                                       char **out, size_t *out_len, parley_session *session_out,
+                                       parley_error *err);
 
 #endif

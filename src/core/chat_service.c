@@ -8,6 +8,7 @@
 #include "core/chat_bot.h"
 #include "core/ids.h"
 #include "core/model_json.h"
+#include "core/upload_service.h"
 #include "core/validate.h"
 
 #define TOPIC_MAX_CHARS 500
@@ -259,7 +260,13 @@ static parley_status check_message_input(const parley_chat_service *svc,
                                 "content: at most %lld bytes",
                                 (long long)svc->config->max_message_bytes);
     }
-    parley_status st = parley_check_text("content", in->content, true, 1, SIZE_MAX, err);
+    /* a message carrying a file may leave its text out: the name is shown */
+    parley_status st =
+        parley_check_text("content", in->content, in->attachment_id == NULL, 1, SIZE_MAX, err);
+    if (st == PARLEY_OK && in->attachment_id != NULL) {
+        st =
+            parley_check_text("attachment_id", in->attachment_id, true, 1, PARLEY_ID_SIZE - 1, err);
+    }
     if (st == PARLEY_OK) {
         st = parley_check_text("client_msg_id", in->client_msg_id, false, 1,
                                CLIENT_MSG_ID_MAX_CHARS, err);
@@ -393,6 +400,33 @@ static parley_status apply_strategies(parley_chat_service *svc, const parley_par
                                   "the message was empty after processing");
 }
 
+/* The message carries its upload's description ({id, name, mime, size,
+ * url}) in its meta, after the strategies ran so none can change it; the
+ * upload itself is claimed when the message is stored. */
+static parley_status add_attachment(parley_message_draft *draft, const parley_upload *upload,
+                                    parley_error *err) {
+    parley_message *m = &draft->message;
+    json_error_t error;
+    json_t *meta = m->meta_json != NULL ? json_loads(m->meta_json, 0, &error) : json_object();
+    if (!json_is_object(meta)) {
+        json_decref(meta);
+        meta = json_object();
+    }
+    char *dumped = NULL;
+    if (meta != NULL &&
+        json_object_set_new(meta, "attachment", parley_attachment_to_json(upload)) == 0) {
+        dumped = json_dumps(meta, JSON_COMPACT);
+    }
+    json_decref(meta);
+    if (dumped == NULL) {
+        return nomem(err);
+    }
+    free(m->meta_json);
+    m->meta_json = dumped;
+    snprintf(draft->attachment_id, sizeof draft->attachment_id, "%s", upload->id);
+    return PARLEY_OK;
+}
+
 parley_status parley_chat_prepare_send(parley_chat_service *svc, const parley_participant *caller,
                                        const char *session_id, const parley_message_input *in,
                                        parley_message_draft *draft, parley_error *err) {
@@ -418,6 +452,11 @@ parley_status parley_chat_prepare_send(parley_chat_service *svc, const parley_pa
     if (st == PARLEY_OK && session->status == PARLEY_SESSION_CLOSED) {
         st = parley_error_set(err, PARLEY_E_CONFLICT, "conflict", "the session is closed");
     }
+    parley_upload upload = {0};
+    if (st == PARLEY_OK && in->attachment_id != NULL) {
+        st = parley_upload_for_message(svc, caller, in->attachment_id, in->type != NULL, &type,
+                                       &upload, err);
+    }
     parley_message *m = &draft->message;
     if (st == PARLEY_OK) {
         parley_id_new("msg", m->id);
@@ -425,7 +464,7 @@ parley_status parley_chat_prepare_send(parley_chat_service *svc, const parley_pa
         m->sender_kind = parley_participant_kind_of(caller);
         snprintf(m->sender_id, sizeof m->sender_id, "%s", caller->id);
         m->type = type;
-        m->content = strdup(in->content);
+        m->content = strdup(in->content != NULL ? in->content : upload.name);
         m->client_msg_id = in->client_msg_id != NULL ? strdup(in->client_msg_id) : NULL;
         if (m->content == NULL || (in->client_msg_id != NULL && m->client_msg_id == NULL)) {
             st = nomem(err);
@@ -434,6 +473,10 @@ parley_status parley_chat_prepare_send(parley_chat_service *svc, const parley_pa
     if (st == PARLEY_OK) {
         st = apply_strategies(svc, caller, session, draft, err);
     }
+    if (st == PARLEY_OK && upload.id[0] != '\0' && !draft->refused) {
+        st = add_attachment(draft, &upload, err);
+    }
+    parley_upload_free(&upload);
     if (st != PARLEY_OK) {
         parley_message_draft_free(draft);
     }
@@ -480,6 +523,12 @@ parley_status parley_chat_store_prepared(parley_chat_service *svc, const parley_
     if (st == PARLEY_OK) {
         m->created_at = parley_now_ms();
         st = svc->repo->ops->message_insert(svc->repo, m, err);
+    }
+    if (st == PARLEY_OK && draft->attachment_id[0] != '\0') {
+        /* claimed in the unit that stores the message: two sends racing
+         * for one upload cannot both have it (the second is 409) */
+        st = svc->repo->ops->upload_attach(svc->repo, draft->attachment_id, caller->id, m->id,
+                                           session->id, err);
     }
     if (st == PARLEY_OK && is_staff(caller) && session->status == PARLEY_SESSION_WAITING) {
         /* the first agent to answer a waiting customer takes the chat */

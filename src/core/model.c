@@ -68,6 +68,14 @@ void parley_feedback_free(parley_feedback *f) {
     memset(f, 0, sizeof *f);
 }
 
+void parley_upload_free(parley_upload *u) {
+    if (u == NULL) {
+        return;
+    }
+    free(u->name);
+    memset(u, 0, sizeof *u);
+}
+
 void parley_audit_entry_free(parley_audit_entry *e) {
     if (e == NULL) {
         return;

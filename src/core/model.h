@@ -221,6 +221,26 @@ void parley_session_list_free(parley_session_list *list);
 void parley_message_list_free(parley_message_list *list);
 void parley_ticket_list_free(parley_ticket_list *list);
 
+/* An uploaded file (attachment). The bytes live in the file store by
+ * content hash; this is the record of who uploaded what. It belongs to its
+ * uploader until one message references it (message_id, session_id). */
+#define PARLEY_SHA256_HEX_SIZE 65 /* 64 hex digits + NUL */
+#define PARLEY_MIME_SIZE 128
+typedef struct parley_upload {
+    char id[PARLEY_ID_SIZE];
+    char sha256[PARLEY_SHA256_HEX_SIZE];
+    int64_t size;
+    char mime[PARLEY_MIME_SIZE]; /* sniffed from the bytes, never the client's word */
+    char *name;                  /* the sanitised original file name */
+    parley_participant_kind uploader_kind;
+    char uploader_id[PARLEY_ID_SIZE];
+    char message_id[PARLEY_ID_SIZE]; /* "" until a message references it */
+    char session_id[PARLEY_ID_SIZE]; /* that message's session */
+    parley_time_ms created_at;
+} parley_upload;
+
+void parley_upload_free(parley_upload *u);
+
 /* Enum <-> wire-name conversions. *_from_name returns false for unknown
  * names and leaves *out untouched. */
 const char *parley_participant_kind_name(parley_participant_kind kind);

@@ -241,6 +241,17 @@ typedef struct parley_repository_ops {
      * and returns the new count */
     parley_status (*bot_failures_add)(parley_repository *repo, const char *session_id,
                                       int64_t delta, int64_t *count_out, parley_error *err);
+    /* uploads (attachments): the metadata row of a stored file */
+    parley_status (*upload_insert)(parley_repository *repo, const parley_upload *u,
+                                   parley_error *err);
+    parley_status (*upload_get)(parley_repository *repo, const char *id, parley_upload *out,
+                                parley_error *err);
+    /* Marks the upload as referenced by message_id in session_id, only if
+     * uploader_id uploaded it and no message references it yet; otherwise
+     * PARLEY_E_CONFLICT. Runs in the unit that inserts the message. */
+    parley_status (*upload_attach)(parley_repository *repo, const char *id, const char *uploader_id,
+                                   const char *message_id, const char *session_id,
+                                   parley_error *err);
 } parley_repository_ops;
 
 /* Every backend's handle starts with this. */

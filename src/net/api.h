@@ -98,6 +98,13 @@ void parley_api_search_kb(parley_api_call *call, parley_facade *f);
 
 void parley_api_static_file(parley_api_call *call, parley_facade *f);
 
+/* api_uploads.c: an upload is two steps, the file on a pool thread
+ * (prepare), its record on the writer */
+void parley_api_prepare_upload(parley_api_call *call, parley_facade *f);
+void parley_api_create_upload(parley_api_call *call, parley_facade *f);
+void parley_api_get_upload(parley_api_call *call, parley_facade *f);
+void parley_api_get_transcript(parley_api_call *call, parley_facade *f);
+
 /* Inline (loop thread) handlers. */
 void parley_api_healthz(parley_conn *c, parley_http_request *req);
 void parley_api_metrics(parley_conn *c, parley_http_request *req);

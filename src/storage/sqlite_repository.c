@@ -62,6 +62,8 @@
 #define KB_COLS                                                                                    \
     "position, id, question, answer, alternatives_json, tags_json, created_by, created_at, "       \
     "updated_at"
+#define UPLOAD_COLS                                                                                \
+    "id, sha256, size, mime, name, uploader_kind, uploader_id, created_at, message_id, session_id"
 #define AUDIT_COLS "position, at, actor_kind, actor_id, action, target_id, ip, detail_json"
 
 /* List statements come in four variants (+1 status filter, +2 customer
@@ -150,6 +152,9 @@ enum stmt_id {
     ST_KB_LIST,
     ST_KB_ALL,
     ST_BOT_FAILURES_ADD,
+    ST_UPLOAD_INSERT,
+    ST_UPLOAD_GET,
+    ST_UPLOAD_ATTACH,
     ST_COUNT
 };
 
@@ -272,6 +277,11 @@ static const char *const stmt_sql[ST_COUNT] = {
                             "VALUES (?1, max(?2, 0)) ON CONFLICT (session_id) DO UPDATE SET "
                             "failed_attempts = max(failed_attempts + ?2, 0) "
                             "RETURNING failed_attempts",
+    [ST_UPLOAD_INSERT] = "INSERT INTO uploads (" UPLOAD_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
+                         "?7, ?8, ?9, ?10)",
+    [ST_UPLOAD_GET] = "SELECT " UPLOAD_COLS " FROM uploads WHERE id = ?1",
+    [ST_UPLOAD_ATTACH] = "UPDATE uploads SET message_id = ?3, session_id = ?4 WHERE id = ?1 "
+                         "AND uploader_id = ?2 AND message_id IS NULL",
 };
 
 struct sqlite_repo {
@@ -1473,6 +1483,70 @@ static parley_status sq_feedback_get_by_session(parley_repository *repo, const c
     return status;
 }
 
+/* ---- uploads ------------------------------------------------------------ */
+
+static parley_status sq_upload_insert(parley_repository *repo, const parley_upload *u,
+                                      parley_error *err) {
+    struct sqlite_repo *r = as_sqlite(repo);
+    binder b = bind_start(r, ST_UPLOAD_INSERT);
+    b_id(&b, 1, u->id);
+    b_text_n(&b, 2, u->sha256, strnlen(u->sha256, sizeof u->sha256));
+    b_i64(&b, 3, u->size);
+    b_text_n(&b, 4, u->mime, strnlen(u->mime, sizeof u->mime));
+    b_text(&b, 5, u->name != NULL ? u->name : "");
+    b_enum(&b, 6, participant_kind_store(u->uploader_kind));
+    b_id(&b, 7, u->uploader_id);
+    b_i64(&b, 8, u->created_at);
+    b_opt_id(&b, 9, u->message_id);
+    b_opt_id(&b, 10, u->session_id);
+    return exec_write(r, &b, false, "upload_insert", "upload", err);
+}
+
+static parley_status sq_upload_get(parley_repository *repo, const char *id, parley_upload *out,
+                                   parley_error *err) {
+    struct sqlite_repo *r = as_sqlite(repo);
+    memset(out, 0, sizeof *out);
+    binder b = bind_start(r, ST_UPLOAD_GET);
+    b_text(&b, 1, id);
+    parley_status status = fetch_one(r, &b, "upload_get", "upload", err);
+    if (status == PARLEY_OK) {
+        row_reader rd = reader_start(b.st);
+        r_id(&rd, 0, out->id);
+        r_fixed(&rd, 1, out->sha256, sizeof out->sha256);
+        out->size = r_i64(&rd, 2);
+        r_fixed(&rd, 3, out->mime, sizeof out->mime);
+        out->name = r_text(&rd, 4);
+        out->uploader_kind = participant_kind_load(&rd, 5);
+        r_id(&rd, 6, out->uploader_id);
+        out->created_at = r_i64(&rd, 7);
+        r_id(&rd, 8, out->message_id);
+        r_id(&rd, 9, out->session_id);
+        status = reader_finish(&rd, "upload_get", err);
+        if (status != PARLEY_OK) {
+            parley_upload_free(out);
+        }
+    }
+    stmt_done(b.st);
+    return status;
+}
+
+static parley_status sq_upload_attach(parley_repository *repo, const char *id,
+                                      const char *uploader_id, const char *message_id,
+                                      const char *session_id, parley_error *err) {
+    struct sqlite_repo *r = as_sqlite(repo);
+    binder b = bind_start(r, ST_UPLOAD_ATTACH);
+    b_id(&b, 1, id);
+    b_id(&b, 2, uploader_id);
+    b_id(&b, 3, message_id);
+    b_id(&b, 4, session_id);
+    parley_status status = exec_write(r, &b, true, "upload_attach", "upload", err);
+    /* no row changed: not this uploader's, or referenced already */
+    return status == PARLEY_E_NOT_FOUND
+               ? parley_error_set(err, PARLEY_E_CONFLICT, "conflict",
+                                  "attachment_id: this upload is already attached to a message")
+               : status;
+}
+
 /* ---- open / close ------------------------------------------------------ */
 
 static void sq_close(parley_repository *repo) {
@@ -2019,6 +2093,9 @@ static const parley_repository_ops sqlite_ops = {
     .bot_failures_add = sq_bot_failures_add,
     .audit_insert = sq_audit_insert,
     .audit_list = sq_audit_list,
+    .upload_insert = sq_upload_insert,
+    .upload_get = sq_upload_get,
+    .upload_attach = sq_upload_attach,
 };
 
 /* Runs a statement that yields at most one integer (PRAGMA reads). */

@@ -202,6 +202,23 @@ static const char *const steps[] = {
     "    session_id      TEXT PRIMARY KEY REFERENCES sessions (id),"
     "    failed_attempts INTEGER NOT NULL CHECK (failed_attempts >= 0)"
     ") STRICT, WITHOUT ROWID;",
+    /* 7: uploaded files (attachments): the bytes live on disk under
+     * <data-dir>/uploads by content hash, this is who uploaded what. An
+     * upload belongs to its uploader until one message references it
+     * (message_id, session_id: set once, in the unit that stores it). */
+    "CREATE TABLE uploads ("
+    "    id            TEXT PRIMARY KEY,"
+    "    sha256        TEXT NOT NULL,"
+    "    size          INTEGER NOT NULL CHECK (size >= 0),"
+    "    mime          TEXT NOT NULL,"
+    "    name          TEXT NOT NULL,"
+    "    uploader_kind TEXT NOT NULL,"
+    "    uploader_id   TEXT NOT NULL,"
+    "    created_at    INTEGER NOT NULL,"
+    "    message_id    TEXT UNIQUE REFERENCES messages (id),"
+    "    session_id    TEXT REFERENCES sessions (id)"
+    ") STRICT;"
+    "CREATE INDEX uploads_by_session ON uploads (session_id) WHERE session_id IS NOT NULL;",
 };
 
 int parley_sqlite_schema_step_count(void) {

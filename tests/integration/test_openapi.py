@@ -712,6 +712,48 @@ class OpenApiLiveTest(ServerTestCase):
         self.call("GET", "/api/v1/audit", token=self.agent_token, expect=403)
 
     # -- strategies ------------------------------------------------------------
+    def test_uploads_and_transcripts(self):
+        png = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06"
+               b"\x00\x00\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01"
+               b"\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82")
+        up = "/api/v1/uploads"
+        boundary = "openapiBoundary"
+        form = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; "
+                f"filename=\"dot.png\"\r\nContent-Type: image/png\r\n\r\n").encode() + png + \
+            f"\r\n--{boundary}--\r\n".encode()
+        u = self.call("POST", up, raw=form, token=self.customer_token, expect=201,
+                      headers={"Content-Type": f"multipart/form-data; boundary={boundary}"}).body
+        self.call("POST", up, raw=b"<html><script>x()</script></html>", token=self.customer_token,
+                  expect=415, headers={"Content-Type": "image/png", "X-Filename": "a.png"})
+        self.call("POST", up, raw=b"", token=self.customer_token, expect=400,
+                  headers={"Content-Type": "text/plain"})
+        self.call("POST", up, raw=b"x", expect=401, headers={"Content-Type": "text/plain"})
+        one = "/api/v1/uploads/{id}"
+        self.call("GET", one, path=u["url"], token=self.customer_token, expect=200)
+        self.call("GET", one, path=u["url"], token=self.agent_token, expect=404)
+        self.call("GET", one, path=u["url"], expect=401)
+
+        sid = self.call("POST", "/api/v1/sessions", body={"topic": "Files"},
+                        token=self.customer_token, expect=201).body["id"]
+        send = "/api/v1/sessions/{id}/messages"
+        m = self.call("POST", send, path=f"/api/v1/sessions/{sid}/messages",
+                      token=self.customer_token, expect=201,
+                      body={"content": "a dot", "attachment_id": u["id"]}).body
+        self.assertEqual(m["attachment"]["id"], u["id"])
+        self.call("POST", send, path=f"/api/v1/sessions/{sid}/messages",
+                  token=self.customer_token, expect=409,
+                  body={"content": "again", "attachment_id": u["id"]})
+        self.call("GET", one, path=u["url"], token=self.agent_token, expect=200)
+
+        tr = "/api/v1/sessions/{id}/transcript"
+        at = f"/api/v1/sessions/{sid}/transcript"
+        self.call("GET", tr, path=at, token=self.customer_token, expect=200)
+        self.call("GET", tr, path=at + "?format=json", token=self.agent_token, expect=200)
+        self.call("GET", tr, path=at + "?format=doc", token=self.agent_token, expect=400)
+        self.call("GET", tr, path=at, expect=401)
+        self.call("GET", tr, path="/api/v1/sessions/ses_nope/transcript", token=self.agent_token,
+                  expect=404)
+
     def test_strategies(self):
         self.call("GET", "/api/v1/strategies", expect=200)
         allow = "/api/v1/strategies/profanity/allowlist"
