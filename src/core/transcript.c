@@ -7,6 +7,7 @@
 #include "core/authorization.h"
 #include "core/ids.h"
 #include "core/model_json.h"
+#include "core/strbuf.h"
 
 /* a conversation is read in pages like the history is served */
 #define PAGE 200
@@ -97,50 +98,16 @@ static void name_cache_free(name_cache *cache) {
     }
 }
 
-/* A growable text buffer. */
-typedef struct text_buf {
-    char *data;
-    size_t len;
-    size_t cap;
-    bool failed;
-} text_buf;
-
-static void put(text_buf *b, const char *s, size_t n) {
-    if (b->failed) {
-        return;
-    }
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap > 0 ? b->cap : 4096;
-        while (cap < b->len + n + 1) {
-            cap *= 2;
-        }
-        char *grown = realloc(b->data, cap);
-        if (grown == NULL) {
-            b->failed = true;
-            return;
-        }
-        b->data = grown;
-        b->cap = cap;
-    }
-    memcpy(b->data + b->len, s, n);
-    b->len += n;
-    b->data[b->len] = '\0';
-}
-
-static void puts_(text_buf *b, const char *s) {
-    put(b, s, strlen(s));
-}
-
 /* Text as one line block: each line of a multi-line message is indented
  * so a message can never pose as a header or another message. */
-static void put_indented(text_buf *b, const char *s) {
+static void put_indented(parley_strbuf *b, const char *s) {
     for (const char *p = s; *p != '\0'; p++) {
         if (*p == '\r') {
             continue;
         }
-        put(b, p, 1);
+        parley_strbuf_add(b, p, 1);
         if (*p == '\n') {
-            puts_(b, "    ");
+            parley_strbuf_puts(b, "    ");
         }
     }
 }
@@ -158,47 +125,43 @@ static json_t *message_meta(const parley_message *m) {
     return meta;
 }
 
-static void txt_message(text_buf *b, const parley_message *m, const char *name) {
+static void txt_message(parley_strbuf *b, const parley_message *m, const char *name) {
     char when[PARLEY_TIME_TEXT_SIZE];
     parley_time_format(m->created_at, when);
-    puts_(b, "[");
-    puts_(b, when);
-    puts_(b, "] ");
+    parley_strbuf_puts(b, "[");
+    parley_strbuf_puts(b, when);
+    parley_strbuf_puts(b, "] ");
     put_indented(b, name);
-    puts_(b, " (");
-    puts_(b, parley_participant_kind_name(m->sender_kind));
-    puts_(b, "): ");
+    parley_strbuf_puts(b, " (");
+    parley_strbuf_puts(b, parley_participant_kind_name(m->sender_kind));
+    parley_strbuf_puts(b, "): ");
     put_indented(b, m->content != NULL ? m->content : "");
-    puts_(b, "\n");
+    parley_strbuf_puts(b, "\n");
     json_t *meta = message_meta(m);
     json_t *translations = json_object_get(meta, "translations");
     const char *lang;
     json_t *text;
     json_object_foreach(translations, lang, text) {
         if (json_is_string(text)) {
-            puts_(b, "    [translation ");
+            parley_strbuf_puts(b, "    [translation ");
             put_indented(b, lang);
-            puts_(b, "] ");
+            parley_strbuf_puts(b, "] ");
             put_indented(b, json_string_value(text));
-            puts_(b, "\n");
+            parley_strbuf_puts(b, "\n");
         }
     }
     json_t *att = json_object_get(meta, "attachment");
     if (json_is_object(att)) {
-        char line[160];
-        puts_(b, "    [attachment] ");
+        parley_strbuf_puts(b, "    [attachment] ");
         put_indented(b, json_string_value(json_object_get(att, "name")) != NULL
                             ? json_string_value(json_object_get(att, "name"))
                             : "file");
-        snprintf(line, sizeof line, " (%.100s, %lld bytes) ",
-                 json_string_value(json_object_get(att, "mime")) != NULL
-                     ? json_string_value(json_object_get(att, "mime"))
-                     : "?",
-                 (long long)json_integer_value(json_object_get(att, "size")));
-        puts_(b, line);
+        const char *mime = json_string_value(json_object_get(att, "mime"));
+        parley_strbuf_printf(b, " (%.100s, %lld bytes) ", mime != NULL ? mime : "?",
+                             (long long)json_integer_value(json_object_get(att, "size")));
         const char *url = json_string_value(json_object_get(att, "url"));
-        puts_(b, url != NULL ? url : "");
-        puts_(b, "\n");
+        parley_strbuf_puts(b, url != NULL ? url : "");
+        parley_strbuf_puts(b, "\n");
     }
     json_decref(meta);
 }
@@ -249,7 +212,7 @@ parley_status parley_chat_transcript(parley_chat_service *svc, const parley_part
         return st;
     }
     name_cache names = {0};
-    text_buf text = {0};
+    parley_strbuf text = {0};
     json_t *messages = format == PARLEY_TRANSCRIPT_JSON ? json_array() : NULL;
     char exported[PARLEY_TIME_TEXT_SIZE], started[PARLEY_TIME_TEXT_SIZE];
     parley_time_format(parley_now_ms(), exported);
@@ -257,19 +220,19 @@ parley_status parley_chat_transcript(parley_chat_service *svc, const parley_part
     const char *customer =
         sender_name(svc, &names, PARLEY_PARTICIPANT_CUSTOMER, session.customer_id);
     if (format == PARLEY_TRANSCRIPT_TXT) {
-        puts_(&text, "Transcript of chat ");
-        puts_(&text, session.id);
-        puts_(&text, "\nTopic: ");
+        parley_strbuf_puts(&text, "Transcript of chat ");
+        parley_strbuf_puts(&text, session.id);
+        parley_strbuf_puts(&text, "\nTopic: ");
         put_indented(&text, session.topic != NULL ? session.topic : "");
-        puts_(&text, "\nCustomer: ");
+        parley_strbuf_puts(&text, "\nCustomer: ");
         put_indented(&text, customer);
-        puts_(&text, "\nStarted: ");
-        puts_(&text, started);
-        puts_(&text, "\nStatus: ");
-        puts_(&text, parley_session_status_name(session.status));
-        puts_(&text, "\nExported: ");
-        puts_(&text, exported);
-        puts_(&text, "\n\n");
+        parley_strbuf_puts(&text, "\nStarted: ");
+        parley_strbuf_puts(&text, started);
+        parley_strbuf_puts(&text, "\nStatus: ");
+        parley_strbuf_puts(&text, parley_session_status_name(session.status));
+        parley_strbuf_puts(&text, "\nExported: ");
+        parley_strbuf_puts(&text, exported);
+        parley_strbuf_puts(&text, "\n\n");
     }
     parley_message_range range = {.after_seq = 0, .before_seq = 0, .limit = PAGE};
     for (;;) {
@@ -301,8 +264,8 @@ parley_status parley_chat_transcript(parley_chat_service *svc, const parley_part
         char *dumped = doc != NULL ? json_dumps(doc, JSON_INDENT(2)) : NULL;
         json_decref(doc);
         if (dumped != NULL) {
-            puts_(&text, dumped);
-            puts_(&text, "\n");
+            parley_strbuf_puts(&text, dumped);
+            parley_strbuf_puts(&text, "\n");
             free(dumped);
         } else {
             text.failed = true;
@@ -310,16 +273,16 @@ parley_status parley_chat_transcript(parley_chat_service *svc, const parley_part
     }
     json_decref(messages);
     name_cache_free(&names);
-    if (st == PARLEY_OK && (text.failed || text.data == NULL)) {
+    char *document = st == PARLEY_OK ? parley_strbuf_take(&text, out_len) : NULL;
+    parley_strbuf_free(&text);
+    if (st == PARLEY_OK && document == NULL) {
         st = parley_error_set(err, PARLEY_E_NOMEM, NULL, "out of memory");
     }
     if (st != PARLEY_OK) {
-        free(text.data);
         parley_session_free(&session);
         return st;
     }
-    *out = text.data;
-    *out_len = text.len;
+    *out = document;
     *session_out = session;
     return PARLEY_OK;
 }
