@@ -8,6 +8,7 @@
 #include "core/authorization.h"
 #include "core/ids.h"
 #include "core/model_json.h"
+#include "core/validate.h"
 
 /* Opened by a browser, these run script in the page's origin; no list may
  * allow them (the download also carries CSP sandbox, but defence in depth). */
@@ -48,42 +49,6 @@ bool parley_upload_type_allowed(const char *allowlist, const char *mime) {
     return false;
 }
 
-/* Length of the valid UTF-8 sequence at s (at most n bytes), 0 if invalid.
- * Overlong forms, surrogates and code points past U+10FFFF are invalid. */
-static size_t utf8_sequence(const unsigned char *s, size_t n) {
-    unsigned char c = s[0];
-    size_t len;
-    unsigned cp;
-    if (c < 0x80) {
-        return 1;
-    } else if (c >= 0xC2 && c <= 0xDF) {
-        len = 2;
-        cp = c & 0x1Fu;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        len = 3;
-        cp = c & 0x0Fu;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        len = 4;
-        cp = c & 0x07u;
-    } else {
-        return 0;
-    }
-    if (n < len) {
-        return 0;
-    }
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xC0) != 0x80) {
-            return 0;
-        }
-        cp = (cp << 6) | (s[i] & 0x3Fu);
-    }
-    if ((len == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
-        (len == 4 && (cp < 0x10000 || cp > 0x10FFFF))) {
-        return 0;
-    }
-    return len;
-}
-
 void parley_upload_sanitize_name(const char *in, size_t len, const char *fallback,
                                  char out[PARLEY_UPLOAD_NAME_MAX + 1]) {
     size_t o = 0;
@@ -98,7 +63,7 @@ void parley_upload_sanitize_name(const char *in, size_t len, const char *fallbac
         const unsigned char *s = (const unsigned char *)in + start;
         size_t n = len - start;
         for (size_t i = 0; i < n;) {
-            size_t seq = utf8_sequence(s + i, n - i);
+            size_t seq = parley_utf8_sequence((const char *)s + i, n - i);
             const char *piece = (const char *)s + i;
             char repl = '_';
             size_t piece_len = seq;
