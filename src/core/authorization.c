@@ -44,6 +44,13 @@ static const policy policies[PARLEY_ACTION_COUNT] = {
     [PARLEY_ACTION_STRATEGY_ADMIN] = {"strategy.admin", ROLE_ADMIN, false},
     [PARLEY_ACTION_SETTINGS_READ] = {"settings.read", STAFF, false},
     [PARLEY_ACTION_SETTINGS_UPDATE] = {"settings.update", ROLE_ADMIN, false},
+    [PARLEY_ACTION_PRESENCE_SET] = {"presence.set", STAFF, false},
+    [PARLEY_ACTION_QUEUE_READ] = {"queue.read", STAFF, false},
+    /* customers may choose a team when they start a chat */
+    [PARLEY_ACTION_TEAM_LIST] = {"team.list", STAFF | ROLE_CUSTOMER, false},
+    [PARLEY_ACTION_TEAM_ADMIN] = {"team.admin", ROLE_ADMIN, false},
+    [PARLEY_ACTION_SESSION_TRANSFER] = {"session.transfer", STAFF, true},
+    [PARLEY_ACTION_SESSION_UNASSIGN] = {"session.unassign", STAFF, true},
 };
 
 static unsigned role_of(const parley_participant *caller) {

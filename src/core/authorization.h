@@ -44,8 +44,14 @@ typedef enum parley_action {
     PARLEY_ACTION_FLAGGED_READ,   /* the queue of refused messages */
     PARLEY_ACTION_MESSAGE_LABEL,  /* teach the spam filter: spam or not */
     PARLEY_ACTION_STRATEGY_ADMIN, /* edit strategy data (the profanity allowlist) */
-    PARLEY_ACTION_SETTINGS_READ,   /* the desk's run-time settings */
+    PARLEY_ACTION_SETTINGS_READ,  /* the desk's run-time settings */
     PARLEY_ACTION_SETTINGS_UPDATE,
+    PARLEY_ACTION_PRESENCE_SET,     /* an agent sets its own presence */
+    PARLEY_ACTION_QUEUE_READ,       /* the whole waiting queue */
+    PARLEY_ACTION_TEAM_LIST,        /* teams (customers pick one at session start) */
+    PARLEY_ACTION_TEAM_ADMIN,       /* create, edit, delete teams and their members */
+    PARLEY_ACTION_SESSION_TRANSFER, /* to another agent or team */
+    PARLEY_ACTION_SESSION_UNASSIGN, /* back to the queue */
     PARLEY_ACTION_COUNT
 } parley_action;
 

@@ -29,7 +29,9 @@ typedef enum parley_event_type {
     PARLEY_EVENT_TICKET_UPDATED,
     PARLEY_EVENT_TYPING,
     PARLEY_EVENT_SETTINGS_UPDATED,
-    PARLEY_EVENT_TOKEN_REVOKED /* internal: connections using token_hash must close */
+    PARLEY_EVENT_TOKEN_REVOKED,    /* internal: connections using token_hash must close */
+    PARLEY_EVENT_PRESENCE_UPDATED, /* an agent's presence changed (core/presence.h) */
+    PARLEY_EVENT_QUEUE_UPDATED     /* a waiting customer's queue position (core/routing.h) */
 } parley_event_type;
 
 enum {
