@@ -749,7 +749,6 @@ class OpenApiLiveTest(ServerTestCase):
         self.call("DELETE", "/api/v1/teams/{id}", path=tpath, token=self.agent_token, expect=403)
         self.call("DELETE", "/api/v1/teams/{id}", path=tpath, token=self.admin_token, expect=204)
         self.call("DELETE", "/api/v1/teams/{id}", path=tpath, token=self.admin_token, expect=404)
-        del a
 
     def test_agents_bots_audit(self):
         self.call("POST", "/api/v1/auth/login", expect=200,
