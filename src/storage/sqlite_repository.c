@@ -44,7 +44,7 @@
 
 #define CUSTOMER_COLS "id, name, email, identifier, language, verified, created_at"
 #define AGENT_COLS "id, name, email, language, role, status, active, created_at"
-/* what reads return: the stored columns plus presence (schema step 6) */
+/* what reads return: the stored columns plus presence (the routing schema step) */
 #define AGENT_READ_COLS AGENT_COLS ", status_since"
 #define BOT_COLS "id, name, active, created_at"
 #define TOKEN_COLS "token_hash, owner_kind, owner_id, created_at, last_used_at, expires_at"
