@@ -53,6 +53,13 @@ static const policy policies[PARLEY_ACTION_COUNT] = {
     [PARLEY_ACTION_UPLOAD_READ] = {"upload.read", STAFF | ROLE_CUSTOMER | ROLE_BOT, true},
     /* the conversation's two parties: its customer and staff */
     [PARLEY_ACTION_TRANSCRIPT_READ] = {"transcript.read", STAFF | ROLE_CUSTOMER, true},
+    [PARLEY_ACTION_PRESENCE_SET] = {"presence.set", STAFF, false},
+    [PARLEY_ACTION_QUEUE_READ] = {"queue.read", STAFF, false},
+    /* customers may choose a team when they start a chat */
+    [PARLEY_ACTION_TEAM_LIST] = {"team.list", STAFF | ROLE_CUSTOMER, false},
+    [PARLEY_ACTION_TEAM_ADMIN] = {"team.admin", ROLE_ADMIN, false},
+    [PARLEY_ACTION_SESSION_TRANSFER] = {"session.transfer", STAFF, true},
+    [PARLEY_ACTION_SESSION_UNASSIGN] = {"session.unassign", STAFF, true},
 };
 
 static unsigned role_of(const parley_participant *caller) {

@@ -492,3 +492,129 @@ parley_status parley_facade_transcript(parley_facade *f, const parley_participan
     return parley_chat_transcript(&f->chat, caller, session_id, format, out, out_len, session_out,
                                   err);
 }
+
+/* --- presence, routing, teams -------------------------------------------- */
+
+parley_status parley_facade_set_presence(parley_facade *f, const parley_participant *caller,
+                                         const char *status, parley_agent *out, bool *changed,
+                                         parley_error *err) {
+    return parley_presence_set(&f->chat, caller, status, out, changed, err);
+}
+
+parley_status parley_facade_presence_disconnected(parley_facade *f, const char *agent_id,
+                                                  parley_error *err) {
+    return parley_presence_disconnected(&f->chat, agent_id, err);
+}
+
+int64_t parley_facade_presence_grace_ms(parley_facade *f) {
+    return parley_presence_grace_ms(&f->chat);
+}
+
+parley_status parley_facade_dispatch(parley_facade *f, parley_dispatch_result *out,
+                                     parley_error *err) {
+    return parley_routing_dispatch(&f->chat, out, err);
+}
+
+parley_status parley_facade_initiate_chat_in_team(parley_facade *f,
+                                                  const parley_participant *caller,
+                                                  const char *topic, const char *strategies_json,
+                                                  const char *team_id, parley_session *out,
+                                                  parley_error *err) {
+    return parley_chat_initiate_in_team(&f->chat, caller, topic, strategies_json, team_id, out,
+                                        err);
+}
+
+parley_status parley_facade_queue_info(parley_facade *f, const parley_session *s, json_t **out,
+                                       parley_error *err) {
+    return parley_routing_queue_info(&f->chat, s, out, err);
+}
+
+parley_status parley_facade_list_queue(parley_facade *f, const parley_participant *caller,
+                                       int limit, const char *cursor, json_t **out,
+                                       parley_error *err) {
+    return parley_routing_list_queue(&f->chat, caller, limit, cursor, out, err);
+}
+
+parley_status parley_facade_transfer_session(parley_facade *f, const parley_participant *caller,
+                                             const char *session_id, const char *agent_id,
+                                             const char *team_id, parley_session *out,
+                                             parley_error *err) {
+    return parley_routing_transfer(&f->chat, caller, session_id, agent_id, team_id, out, err);
+}
+
+parley_status parley_facade_unassign_session(parley_facade *f, const parley_participant *caller,
+                                             const char *session_id, parley_session *out,
+                                             parley_error *err) {
+    return parley_routing_unassign(&f->chat, caller, session_id, out, err);
+}
+
+static parley_status audit_team(parley_facade *f, const parley_participant *caller,
+                                const char *action, const char *team_id, json_t *detail,
+                                parley_error *err) {
+    return audit(f, caller, action, team_id, detail, err);
+}
+
+parley_status parley_facade_create_team(parley_facade *f, const parley_participant *caller,
+                                        const char *name, const json_t *topics, parley_team *out,
+                                        parley_error *err) {
+    parley_status st = parley_team_create(&f->chat, caller, name, topics, out, err);
+    if (st == PARLEY_OK &&
+        (st = audit_team(f, caller, "team.create", out->id, NULL, err)) != PARLEY_OK) {
+        parley_team_free(out);
+    }
+    return st;
+}
+
+parley_status parley_facade_update_team(parley_facade *f, const parley_participant *caller,
+                                        const char *team_id, const char *name, const json_t *topics,
+                                        parley_team *out, parley_error *err) {
+    parley_status st = parley_team_update(&f->chat, caller, team_id, name, topics, out, err);
+    if (st == PARLEY_OK &&
+        (st = audit_team(f, caller, "team.update", out->id, NULL, err)) != PARLEY_OK) {
+        parley_team_free(out);
+    }
+    return st;
+}
+
+parley_status parley_facade_delete_team(parley_facade *f, const parley_participant *caller,
+                                        const char *team_id, parley_error *err) {
+    parley_status st = parley_team_delete(&f->chat, caller, team_id, err);
+    return st == PARLEY_OK ? audit_team(f, caller, "team.delete", team_id, NULL, err) : st;
+}
+
+parley_status parley_facade_get_team(parley_facade *f, const parley_participant *caller,
+                                     const char *team_id, parley_team *out, parley_error *err) {
+    return parley_team_get(&f->chat, caller, team_id, out, err);
+}
+
+parley_status parley_facade_list_teams(parley_facade *f, const parley_participant *caller,
+                                       int limit, const char *cursor, parley_team_list *out,
+                                       char *next_cursor, size_t next_cursor_size,
+                                       parley_error *err) {
+    return parley_teams_list(&f->chat, caller, limit, cursor, out, next_cursor, next_cursor_size,
+                             err);
+}
+
+parley_status parley_facade_add_team_member(parley_facade *f, const parley_participant *caller,
+                                            const char *team_id, const char *agent_id, bool *added,
+                                            parley_team *out, parley_error *err) {
+    parley_status st = parley_team_add_member(&f->chat, caller, team_id, agent_id, added, out, err);
+    if (st == PARLEY_OK && *added &&
+        (st = audit_team(f, caller, "team.member_add", team_id,
+                         json_pack("{s:s}", "agent_id", agent_id), err)) != PARLEY_OK) {
+        parley_team_free(out);
+    }
+    return st;
+}
+
+parley_status parley_facade_remove_team_member(parley_facade *f, const parley_participant *caller,
+                                               const char *team_id, const char *agent_id,
+                                               parley_team *out, parley_error *err) {
+    parley_status st = parley_team_remove_member(&f->chat, caller, team_id, agent_id, out, err);
+    if (st == PARLEY_OK &&
+        (st = audit_team(f, caller, "team.member_remove", team_id,
+                         json_pack("{s:s}", "agent_id", agent_id), err)) != PARLEY_OK) {
+        parley_team_free(out);
+    }
+    return st;
+}

@@ -23,6 +23,9 @@
 #include "core/chat_service.h"
 #include "core/transcript.h"
 #include "core/upload_service.h"
+#include "core/presence.h"
+#include "core/routing.h"
+#include "core/teams.h"
 
 typedef struct parley_facade {
     parley_account_service accounts;
@@ -215,5 +218,57 @@ parley_status parley_facade_transcript(parley_facade *f, const parley_participan
                                        const char *session_id, parley_transcript_format format,
                                        char **out, size_t *out_len, parley_session *session_out,
                                        parley_error *err);
+/* --- presence, routing, teams (core/presence.h, routing.h, teams.h) ------ */
+/* staff: sets the caller's own presence; *changed false when unchanged */
+parley_status parley_facade_set_presence(parley_facade *f, const parley_participant *caller,
+                                         const char *status, parley_agent *out, bool *changed,
+                                         parley_error *err);
+/* the net layer: the agent's connections stayed closed for the grace period */
+parley_status parley_facade_presence_disconnected(parley_facade *f, const char *agent_id,
+                                                  parley_error *err);
+int64_t parley_facade_presence_grace_ms(parley_facade *f);
+/* the dispatcher's unit of work (writer thread) */
+parley_status parley_facade_dispatch(parley_facade *f, parley_dispatch_result *out,
+                                     parley_error *err);
+/* POST /sessions with an optional team_id */
+parley_status parley_facade_initiate_chat_in_team(parley_facade *f,
+                                                  const parley_participant *caller,
+                                                  const char *topic, const char *strategies_json,
+                                                  const char *team_id, parley_session *out,
+                                                  parley_error *err);
+/* {position, estimated_wait_seconds} or JSON null (core/routing.h) */
+parley_status parley_facade_queue_info(parley_facade *f, const parley_session *s, json_t **out,
+                                       parley_error *err);
+parley_status parley_facade_list_queue(parley_facade *f, const parley_participant *caller,
+                                       int limit, const char *cursor, json_t **out,
+                                       parley_error *err);
+parley_status parley_facade_transfer_session(parley_facade *f, const parley_participant *caller,
+                                             const char *session_id, const char *agent_id,
+                                             const char *team_id, parley_session *out,
+                                             parley_error *err);
+parley_status parley_facade_unassign_session(parley_facade *f, const parley_participant *caller,
+                                             const char *session_id, parley_session *out,
+                                             parley_error *err);
+/* teams; admin changes are audited */
+parley_status parley_facade_create_team(parley_facade *f, const parley_participant *caller,
+                                        const char *name, const json_t *topics, parley_team *out,
+                                        parley_error *err);
+parley_status parley_facade_update_team(parley_facade *f, const parley_participant *caller,
+                                        const char *team_id, const char *name, const json_t *topics,
+                                        parley_team *out, parley_error *err);
+parley_status parley_facade_delete_team(parley_facade *f, const parley_participant *caller,
+                                        const char *team_id, parley_error *err);
+parley_status parley_facade_get_team(parley_facade *f, const parley_participant *caller,
+                                     const char *team_id, parley_team *out, parley_error *err);
+parley_status parley_facade_list_teams(parley_facade *f, const parley_participant *caller,
+                                       int limit, const char *cursor, parley_team_list *out,
+                                       char *next_cursor, size_t next_cursor_size,
+                                       parley_error *err);
+parley_status parley_facade_add_team_member(parley_facade *f, const parley_participant *caller,
+                                            const char *team_id, const char *agent_id, bool *added,
+                                            parley_team *out, parley_error *err);
+parley_status parley_facade_remove_team_member(parley_facade *f, const parley_participant *caller,
+                                               const char *team_id, const char *agent_id,
+                                               parley_team *out, parley_error *err);
 
 #endif

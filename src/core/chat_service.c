@@ -9,6 +9,7 @@
 #include "core/ids.h"
 #include "core/model_json.h"
 #include "core/upload_service.h"
+#include "core/routing.h"
 #include "core/validate.h"
 
 #define TOPIC_MAX_CHARS 500
@@ -107,6 +108,13 @@ static parley_status store_session_change(parley_chat_service *svc, parley_sessi
 parley_status parley_chat_initiate(parley_chat_service *svc, const parley_participant *caller,
                                    const char *topic, const char *strategies_json,
                                    parley_session *out, parley_error *err) {
+    return parley_chat_initiate_in_team(svc, caller, topic, strategies_json, NULL, out, err);
+}
+
+parley_status parley_chat_initiate_in_team(parley_chat_service *svc,
+                                           const parley_participant *caller, const char *topic,
+                                           const char *strategies_json, const char *team_id,
+                                           parley_session *out, parley_error *err) {
     parley_status st = parley_authorize(caller, PARLEY_ACTION_SESSION_CREATE, err);
     if (st == PARLEY_OK && svc->config->require_verified_customers &&
         !((const parley_customer_participant *)caller)->customer.verified) {
@@ -147,6 +155,10 @@ parley_status parley_chat_initiate(parley_chat_service *svc, const parley_partic
     if (st == PARLEY_OK) {
         /* before session.created, so the event counts the greeting in last_seq */
         st = parley_bot_greet(svc, &s, err);
+    }
+    if (st == PARLEY_OK) {
+        /* its team and place in the queue; the dispatcher assigns it */
+        st = parley_routing_place_new(svc, &s, team_id, err);
     }
     if (st == PARLEY_OK) {
         st = emit_session_event(svc, PARLEY_EVENT_SESSION_CREATED, &s, err);
@@ -208,7 +220,15 @@ parley_status parley_chat_assign(parley_chat_service *svc, const parley_particip
     }
     snprintf(s.agent_id, sizeof s.agent_id, "%s", agent_id);
     s.status = PARLEY_SESSION_ACTIVE;
-    return store_session_change(svc, &s, out, err);
+    /* a person's choice: capacity is the dispatcher's limit, not staff's
+     * (docs/subsystems/routing.md); assigned_at starts the re-queue clock */
+    s.assigned_at = parley_now_ms();
+    if ((st = parley_chat_store_routed_session(svc, &s, err)) != PARLEY_OK) {
+        parley_session_free(&s);
+        return st;
+    }
+    *out = s;
+    return PARLEY_OK;
 }
 
 parley_status parley_chat_attach_bot(parley_chat_service *svc, const parley_participant *caller,
@@ -916,6 +936,19 @@ parley_status parley_chat_get_feedback(parley_chat_service *svc, const parley_pa
     if (st == PARLEY_E_NOT_FOUND) {
         return parley_error_set(err, PARLEY_E_NOT_FOUND, "not_found",
                                 "this session has no feedback yet");
+    }
+    return st;
+}
+
+parley_status parley_chat_store_routed_session(parley_chat_service *svc, parley_session *s,
+                                               parley_error *err) {
+    s->updated_at = parley_now_ms();
+    parley_status st = svc->repo->ops->session_update(svc->repo, s, err);
+    if (st == PARLEY_OK) {
+        st = svc->repo->ops->session_set_routing(svc->repo, s, err);
+    }
+    if (st == PARLEY_OK) {
+        st = emit_session_event(svc, PARLEY_EVENT_SESSION_UPDATED, s, err);
     }
     return st;
 }

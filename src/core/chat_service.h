@@ -44,6 +44,12 @@ typedef struct parley_message_input {
 parley_status parley_chat_initiate(parley_chat_service *svc, const parley_participant *caller,
                                    const char *topic, const char *strategies_json,
                                    parley_session *out, parley_error *err);
+/* The same with a team the customer chose (NULL/"" = by topic; 400 when
+ * no such team). */
+parley_status parley_chat_initiate_in_team(parley_chat_service *svc,
+                                           const parley_participant *caller, const char *topic,
+                                           const char *strategies_json, const char *team_id,
+                                           parley_session *out, parley_error *err);
 parley_status parley_chat_get_session(parley_chat_service *svc, const parley_participant *caller,
                                       const char *session_id, parley_session *out,
                                       parley_error *err);
@@ -157,6 +163,12 @@ parley_status parley_chat_submit_feedback(parley_chat_service *svc,
 parley_status parley_chat_get_feedback(parley_chat_service *svc, const parley_participant *caller,
                                        const char *session_id, parley_feedback *out,
                                        parley_error *err);
+
+/* Routing (core/routing.h) changed a session's status, agent or team:
+ * stores all of it (routing fields included), stamps updated_at and emits
+ * session.updated. s stays the caller's. */
+parley_status parley_chat_store_routed_session(parley_chat_service *svc, parley_session *s,
+                                               parley_error *err);
 
 /* Is the ticket status change allowed? (open->in_progress, open->resolved,
  * in_progress->resolved, in_progress->open, resolved->open) */

@@ -31,8 +31,10 @@ typedef enum parley_event_type {
     PARLEY_EVENT_SETTINGS_UPDATED,
     PARLEY_EVENT_TOKEN_REVOKED, /* internal: connections using token_hash must close */
     PARLEY_EVENT_SESSION_HANDOFF,
-    PARLEY_EVENT_BOT_TURN /* internal, no audience: a bot should answer message seq of
-                             session_id (core/chat_bot.h); the server queues its job */
+    PARLEY_EVENT_BOT_TURN,         /* internal, no audience: a bot should answer message seq of
+                                     session_id (core/chat_bot.h); the server queues its job */
+    PARLEY_EVENT_PRESENCE_UPDATED, /* an agent's presence changed (core/presence.h) */
+    PARLEY_EVENT_QUEUE_UPDATED     /* a waiting customer's queue position (core/routing.h) */
 } parley_event_type;
 
 enum {

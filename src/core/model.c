@@ -167,6 +167,32 @@ PARLEY_DEFINE_LIST(parley_session_list, parley_session, parley_session_list, par
 PARLEY_DEFINE_LIST(parley_message_list, parley_message, parley_message_list, parley_message_free)
 PARLEY_DEFINE_LIST(parley_ticket_list, parley_ticket, parley_ticket_list, parley_ticket_free)
 
+void parley_team_free(parley_team *t) {
+    if (t == NULL) {
+        return;
+    }
+    free(t->name);
+    free(t->topics_json);
+    free(t->agent_ids_json);
+    memset(t, 0, sizeof *t);
+}
+
+void parley_queue_entry_free(parley_queue_entry *e) {
+    if (e != NULL) {
+        parley_session_free(&e->session);
+    }
+}
+
+void parley_agent_load_free(parley_agent_load *a) {
+    (void)a; /* no heap fields */
+}
+
+PARLEY_DEFINE_LIST(parley_team_list, parley_team, parley_team_list, parley_team_free)
+PARLEY_DEFINE_LIST(parley_queue_list, parley_queue_entry, parley_queue_list,
+                   parley_queue_entry_free)
+PARLEY_DEFINE_LIST(parley_agent_load_list, parley_agent_load, parley_agent_load_list,
+                   parley_agent_load_free)
+
 /* Enum names: one table per enum, looked up both ways. */
 static const char *const participant_names[] = {"customer", "agent", "bot", "system"};
 static const char *const role_names[] = {"agent", "admin"};

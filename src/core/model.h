@@ -75,6 +75,7 @@ typedef struct parley_agent {
     parley_agent_status status;
     bool active; /* false once deactivated */
     parley_time_ms created_at;
+    parley_time_ms status_since; /* presence: when status last changed (0 = never set) */
 } parley_agent;
 
 /* ChatBot's stored identity */
@@ -98,6 +99,10 @@ typedef struct parley_session {
     int64_t last_seq; /* seq of the newest stored message; 0 when none */
     parley_time_ms created_at;
     parley_time_ms updated_at;
+    /* routing (core/routing.h) */
+    char team_id[PARLEY_ID_SIZE]; /* the team it is routed to, "" for any agent */
+    parley_time_ms queued_at;     /* when it last became waiting (0 = never queued) */
+    parley_time_ms assigned_at;   /* when its current agent got it (0 = none) */
 } parley_session;
 
 /* MessageData. meta_json is a JSON object text with what strategies added
@@ -173,6 +178,32 @@ typedef struct parley_flagged_message {
     char reviewed_as[8]; /* "" until an agent marks it: "spam" or "ham" */
 } parley_flagged_message;
 
+/* A team (department): sessions of its topics go to its members only.
+ * topics_json and agent_ids_json are JSON array texts. */
+typedef struct parley_team {
+    char id[PARLEY_ID_SIZE];
+    char *name;
+    char *topics_json;    /* ["billing", ...] */
+    char *agent_ids_json; /* members, read-only (team_member_add/remove) */
+    parley_time_ms created_at;
+    int64_t position; /* ascending, for cursors */
+} parley_team;
+
+/* One waiting session in queue order (core/routing.h). */
+typedef struct parley_queue_entry {
+    parley_session session;
+    int64_t position_key;       /* the session's ascending store position: queue order, cursors */
+    int64_t announced_position; /* last told to its customer (queue.updated); 0 = never */
+} parley_queue_entry;
+
+/* An agent as the dispatcher sees it: presence and load. */
+typedef struct parley_agent_load {
+    char id[PARLEY_ID_SIZE];
+    parley_agent_status status;
+    int64_t active_chats;      /* sessions active with this agent */
+    int64_t last_assigned_seq; /* rotation: higher = given a session more recently; 0 = never */
+} parley_agent_load;
+
 /* Growable lists; items owned by the list. */
 #define PARLEY_DECLARE_LIST(name, type)                                                            \
     typedef struct name {                                                                          \
@@ -188,6 +219,9 @@ PARLEY_DECLARE_LIST(parley_flagged_list, parley_flagged_message);
 PARLEY_DECLARE_LIST(parley_session_list, parley_session);
 PARLEY_DECLARE_LIST(parley_message_list, parley_message);
 PARLEY_DECLARE_LIST(parley_ticket_list, parley_ticket);
+PARLEY_DECLARE_LIST(parley_team_list, parley_team);
+PARLEY_DECLARE_LIST(parley_queue_list, parley_queue_entry);
+PARLEY_DECLARE_LIST(parley_agent_load_list, parley_agent_load);
 
 void parley_customer_free(parley_customer *c);
 void parley_agent_free(parley_agent *a);
@@ -196,6 +230,9 @@ void parley_session_free(parley_session *s);
 void parley_message_free(parley_message *m);
 void parley_ticket_free(parley_ticket *t);
 void parley_feedback_free(parley_feedback *f);
+void parley_team_free(parley_team *t);
+void parley_queue_entry_free(parley_queue_entry *e);
+void parley_agent_load_free(parley_agent_load *a);
 
 /* Deep copies; return false when out of memory (dst is then left zeroed). */
 bool parley_session_copy(parley_session *dst, const parley_session *src);
@@ -210,6 +247,9 @@ parley_flagged_message *parley_flagged_list_push(parley_flagged_list *list);
 parley_session *parley_session_list_push(parley_session_list *list);
 parley_message *parley_message_list_push(parley_message_list *list);
 parley_ticket *parley_ticket_list_push(parley_ticket_list *list);
+parley_team *parley_team_list_push(parley_team_list *list);
+parley_queue_entry *parley_queue_list_push(parley_queue_list *list);
+parley_agent_load *parley_agent_load_list_push(parley_agent_load_list *list);
 
 void parley_agent_list_free(parley_agent_list *list);
 void parley_bot_list_free(parley_bot_list *list);
@@ -220,6 +260,9 @@ void parley_flagged_message_free(parley_flagged_message *f);
 void parley_session_list_free(parley_session_list *list);
 void parley_message_list_free(parley_message_list *list);
 void parley_ticket_list_free(parley_ticket_list *list);
+void parley_team_list_free(parley_team_list *list);
+void parley_queue_list_free(parley_queue_list *list);
+void parley_agent_load_list_free(parley_agent_load_list *list);
 
 /* An uploaded file (attachment). The bytes live in the file store by
  * content hash; this is the record of who uploaded what. It belongs to its

@@ -19,16 +19,37 @@ json_t *parley_customer_to_json(const parley_customer *c) {
                      string_or_null(c->language), "created_at", parley_time_to_json(c->created_at));
 }
 
+/* Presence is shown with the agent: status plus since when (null when it
+ * never changed). */
 json_t *parley_agent_to_json(const parley_agent *a) {
-    return json_pack("{s:s, s:s?, s:s?, s:s, s:s, s:o, s:b, s:o}", "id", a->id, "name", a->name,
-                     "email", a->email, "role", parley_agent_role_name(a->role), "status",
-                     parley_agent_status_name(a->status), "language", string_or_null(a->language),
-                     "active", a->active, "created_at", parley_time_to_json(a->created_at));
+    json_t *obj =
+        json_pack("{s:s, s:s?, s:s?, s:s, s:s, s:o, s:b, s:o}", "id", a->id, "name", a->name,
+                  "email", a->email, "role", parley_agent_role_name(a->role), "status",
+                  parley_agent_status_name(a->status), "language", string_or_null(a->language),
+                  "active", a->active, "created_at", parley_time_to_json(a->created_at));
+    if (obj != NULL) {
+        json_object_set_new(obj, "status_since",
+                            a->status_since > 0 ? parley_time_to_json(a->status_since)
+                                                : json_null());
+    }
+    return obj;
 }
 
 json_t *parley_bot_to_json(const parley_bot *b) {
     return json_pack("{s:s, s:s?, s:b, s:o}", "id", b->id, "name", b->name, "active", b->active,
                      "created_at", parley_time_to_json(b->created_at));
+}
+
+/* The routing fields of a session (core/routing.h), added to its JSON. */
+static json_t *with_routing(json_t *obj, const parley_session *s) {
+    if (obj != NULL) {
+        json_object_set_new(obj, "team_id", string_or_null(s->team_id));
+        json_object_set_new(obj, "assigned_at",
+                            s->assigned_at > 0 && s->agent_id[0] != '\0'
+                                ? parley_time_to_json(s->assigned_at)
+                                : json_null());
+    }
+    return obj;
 }
 
 json_t *parley_session_to_json(const parley_session *s) {
@@ -38,12 +59,14 @@ json_t *parley_session_to_json(const parley_session *s) {
     if (strategies == NULL) {
         strategies = json_array();
     }
-    return json_pack("{s:s, s:s, s:o, s:o, s:s?, s:s, s:o, s:I, s:o, s:o}", "id", s->id,
-                     "customer_id", s->customer_id, "agent_id", string_or_null(s->agent_id),
-                     "bot_id", string_or_null(s->bot_id), "topic", s->topic, "status",
-                     parley_session_status_name(s->status), "strategies", strategies, "last_seq",
-                     (json_int_t)s->last_seq, "created_at", parley_time_to_json(s->created_at),
-                     "updated_at", parley_time_to_json(s->updated_at));
+    return with_routing(
+        json_pack("{s:s, s:s, s:o, s:o, s:s?, s:s, s:o, s:I, s:o, s:o}", "id", s->id, "customer_id",
+                  s->customer_id, "agent_id", string_or_null(s->agent_id), "bot_id",
+                  string_or_null(s->bot_id), "topic", s->topic, "status",
+                  parley_session_status_name(s->status), "strategies", strategies, "last_seq",
+                  (json_int_t)s->last_seq, "created_at", parley_time_to_json(s->created_at),
+                  "updated_at", parley_time_to_json(s->updated_at)),
+        s);
 }
 
 json_t *parley_message_to_json(const parley_message *m) {
@@ -110,6 +133,20 @@ json_t *parley_participant_to_json(const parley_participant *p) {
     }
     if (obj != NULL) {
         json_object_set_new(obj, "type", json_string(parley_participant_kind_name(p->ops->kind)));
+    }
+    return obj;
+}
+
+json_t *parley_team_to_json(const parley_team *t, bool with_members) {
+    json_error_t error;
+    json_t *topics = t->topics_json != NULL ? json_loads(t->topics_json, 0, &error) : NULL;
+    json_t *obj = json_pack("{s:s, s:s?, s:o, s:o}", "id", t->id, "name", t->name, "topics",
+                            topics != NULL ? topics : json_array(), "created_at",
+                            parley_time_to_json(t->created_at));
+    if (obj != NULL && with_members) {
+        json_t *members =
+            t->agent_ids_json != NULL ? json_loads(t->agent_ids_json, 0, &error) : NULL;
+        json_object_set_new(obj, "agent_ids", members != NULL ? members : json_array());
     }
     return obj;
 }

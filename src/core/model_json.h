@@ -23,5 +23,7 @@ json_t *parley_feedback_to_json(const parley_feedback *f);
 json_t *parley_participant_to_json(const parley_participant *p);
 /* An RFC 3339 string value for a timestamp. */
 json_t *parley_time_to_json(parley_time_ms t);
+/* {id, name, topics, created_at} and, for staff, agent_ids */
+json_t *parley_team_to_json(const parley_team *t, bool with_members);
 
 #endif

@@ -104,6 +104,18 @@ void parley_api_prepare_upload(parley_api_call *call, parley_facade *f);
 void parley_api_create_upload(parley_api_call *call, parley_facade *f);
 void parley_api_get_upload(parley_api_call *call, parley_facade *f);
 void parley_api_get_transcript(parley_api_call *call, parley_facade *f);
+/* Presence, the queue, transfers and teams (api_routing.c). */
+void parley_api_set_presence(parley_api_call *call, parley_facade *f);
+void parley_api_list_queue(parley_api_call *call, parley_facade *f);
+void parley_api_transfer_session(parley_api_call *call, parley_facade *f);
+void parley_api_unassign_session(parley_api_call *call, parley_facade *f);
+void parley_api_create_team(parley_api_call *call, parley_facade *f);
+void parley_api_list_teams(parley_api_call *call, parley_facade *f);
+void parley_api_get_team(parley_api_call *call, parley_facade *f);
+void parley_api_update_team(parley_api_call *call, parley_facade *f);
+void parley_api_delete_team(parley_api_call *call, parley_facade *f);
+void parley_api_add_team_member(parley_api_call *call, parley_facade *f);
+void parley_api_remove_team_member(parley_api_call *call, parley_facade *f);
 
 /* Inline (loop thread) handlers. */
 void parley_api_healthz(parley_conn *c, parley_http_request *req);

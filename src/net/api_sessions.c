@@ -26,7 +26,8 @@ void parley_api_create_session(parley_api_call *call, parley_facade *f) {
     parley_session s = {0};
     parley_status st = parley_decode_session(BODY(call), &root, &in, &err);
     if (st == PARLEY_OK) {
-        st = parley_facade_initiate_chat(f, call->caller, in.topic, in.strategies_json, &s, &err);
+        st = parley_facade_initiate_chat_in_team(f, call->caller, in.topic, in.strategies_json,
+                                                 in.team_id, &s, &err);
         free(in.strategies_json);
     }
     reply_session(call, st, 201, &s, &err);
@@ -76,7 +77,23 @@ void parley_api_get_session(parley_api_call *call, parley_facade *f) {
     parley_error err = {0};
     parley_session s = {0};
     parley_status st = parley_facade_get_session(f, call->caller, call->params[0], &s, &err);
-    reply_session(call, st, 200, &s, &err);
+    /* a waiting session shows its place in the queue (core/routing.h) */
+    json_t *queue = NULL;
+    if (st == PARLEY_OK) {
+        st = parley_facade_queue_info(f, &s, &queue, &err);
+    }
+    json_t *body = st == PARLEY_OK ? parley_session_to_json(&s) : NULL;
+    if (body != NULL) {
+        json_object_set_new(body, "queue", queue);
+        queue = NULL;
+    }
+    json_decref(queue);
+    if (st != PARLEY_OK) {
+        parley_api_reply_error(call, &err);
+    } else {
+        parley_api_reply_json(call, 200, body);
+    }
+    parley_session_free(&s);
 }
 
 void parley_api_assign_session(parley_api_call *call, parley_facade *f) {

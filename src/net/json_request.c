@@ -137,6 +137,7 @@ parley_status parley_decode_session(const char *body, size_t len, json_t **root,
                                     parley_session_body *out, parley_error *err) {
     DECODE_BEGIN();
     DECODE_STEP(parley_json_string(obj, "topic", true, &out->topic, err));
+    DECODE_STEP(parley_json_string(obj, "team_id", false, &out->team_id, err));
     json_t *strategies = json_object_get(obj, "strategies");
     if (st == PARLEY_OK && strategies != NULL && !json_is_null(strategies)) {
         if (!json_is_array(strategies)) {
@@ -260,6 +261,9 @@ parley_status parley_decode_ws_frame(const char *text, size_t len, json_t **root
             DECODE_STEP(parley_json_string(obj, "session_id", true, &out->session_id, err));
         } else if (strcmp(type, "ping") == 0) {
             out->type = PARLEY_WS_PING;
+        } else if (strcmp(type, "presence") == 0) {
+            out->type = PARLEY_WS_PRESENCE;
+            DECODE_STEP(parley_json_string(obj, "status", true, &out->status, err));
         } else {
             st = parley_error_set(err, PARLEY_E_INVALID, "validation_failed",
                                   "type: unknown frame type \"%.40s\"", type);

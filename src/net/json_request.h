@@ -37,6 +37,7 @@ typedef struct parley_login_body {
 typedef struct parley_session_body {
     const char *topic;
     char *strategies_json; /* heap (re-serialised) or NULL; caller frees */
+    const char *team_id;   /* NULL = routed by topic */
 } parley_session_body;
 
 typedef struct parley_assign_body {
@@ -104,7 +105,8 @@ typedef enum parley_ws_frame_type {
     PARLEY_WS_UNSUBSCRIBE,
     PARLEY_WS_MESSAGE_SEND,
     PARLEY_WS_TYPING,
-    PARLEY_WS_PING
+    PARLEY_WS_PING,
+    PARLEY_WS_PRESENCE /* an agent sets its presence: {type:"presence", status} */
 } parley_ws_frame_type;
 
 typedef struct parley_ws_frame {
@@ -112,6 +114,7 @@ typedef struct parley_ws_frame {
     const char *session_id;
     int64_t after_seq;
     parley_message_input message; /* message.send */
+    const char *status;           /* presence */
 } parley_ws_frame;
 
 /* Decodes a frame. The frame's client_msg_id (when it is a string) is

@@ -95,6 +95,24 @@ static const route routes[] = {
     JOB(HTTP_GET, "/api/v1/uploads/{}", parley_api_get_upload, C, true, PARLEY_ACTION_UPLOAD_READ),
     JOB(HTTP_GET, "/api/v1/sessions/{}/transcript", parley_api_get_transcript, C, true,
         PARLEY_ACTION_TRANSCRIPT_READ),
+    JOB(HTTP_PUT, "/api/v1/agents/me/presence", parley_api_set_presence, B, true,
+        PARLEY_ACTION_PRESENCE_SET),
+    JOB(HTTP_POST, "/api/v1/agents/me/presence", parley_api_set_presence, B, true,
+        PARLEY_ACTION_PRESENCE_SET),
+    JOB(HTTP_GET, "/api/v1/queue", parley_api_list_queue, C, true, PARLEY_ACTION_QUEUE_READ),
+    JOB(HTTP_POST, "/api/v1/sessions/{}/transfer", parley_api_transfer_session, B, true,
+        PARLEY_ACTION_SESSION_TRANSFER),
+    JOB(HTTP_POST, "/api/v1/sessions/{}/unassign", parley_api_unassign_session, B, true,
+        PARLEY_ACTION_SESSION_UNASSIGN),
+    JOB(HTTP_POST, "/api/v1/teams", parley_api_create_team, B, true, PARLEY_ACTION_TEAM_ADMIN),
+    JOB(HTTP_GET, "/api/v1/teams", parley_api_list_teams, C, true, PARLEY_ACTION_TEAM_LIST),
+    JOB(HTTP_GET, "/api/v1/teams/{}", parley_api_get_team, C, true, PARLEY_ACTION_TEAM_LIST),
+    JOB(HTTP_PATCH, "/api/v1/teams/{}", parley_api_update_team, B, true, PARLEY_ACTION_TEAM_ADMIN),
+    JOB(HTTP_DELETE, "/api/v1/teams/{}", parley_api_delete_team, B, true, PARLEY_ACTION_TEAM_ADMIN),
+    JOB(HTTP_POST, "/api/v1/teams/{}/members", parley_api_add_team_member, B, true,
+        PARLEY_ACTION_TEAM_ADMIN),
+    JOB(HTTP_DELETE, "/api/v1/teams/{}/members", parley_api_remove_team_member, B, true,
+        PARLEY_ACTION_TEAM_ADMIN),
     INLINE(HTTP_GET, "/api/v1/ws", parley_ws_handle_upgrade),
     INLINE(HTTP_GET, "/healthz", parley_api_healthz),
     INLINE(HTTP_GET, "/metrics", parley_api_metrics),
@@ -311,7 +329,7 @@ void parley_router_dispatch(parley_conn *c, parley_http_request *req) {
         char headers[400];
         snprintf(headers, sizeof headers,
                  "Access-Control-Allow-Origin: %.200s\r\nVary: Origin\r\n"
-                 "Access-Control-Allow-Methods: GET, POST, PATCH, DELETE\r\n"
+                 "Access-Control-Allow-Methods: GET, POST, PUT, PATCH, DELETE\r\n"
                  "Access-Control-Allow-Headers: Authorization, Content-Type\r\n"
                  "Access-Control-Max-Age: 600\r\n",
                  req->origin);

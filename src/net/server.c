@@ -25,6 +25,10 @@ static void publish(void *ctx, const parley_event *event) {
         srv->metrics.messages_created++;
     }
     parley_hub_publish(&srv->hub, event);
+    /* a session queued or an agent freed: route again (net/dispatcher.h) */
+    if (parley_dispatcher_wants(event)) {
+        parley_dispatcher_request(&srv->dispatcher);
+    }
 }
 
 static void on_connection(uv_stream_t *listener, int status) {
@@ -56,6 +60,8 @@ static void on_handle_closed(uv_handle_t *handle) {
 
 static void finish_shutdown(parley_server *srv) {
     uv_timer_stop(&srv->shutdown_timer);
+    parley_dispatcher_close(&srv->dispatcher);
+    parley_presence_watch_close(&srv->presence);
     parley_executor_stop(srv->executor);
     for (parley_conn *c = srv->conns; c != NULL; c = c->next) {
         parley_conn_close(c);
@@ -87,6 +93,7 @@ void parley_server_shutdown(parley_server *srv) {
     }
     srv->shutting_down = true;
     fprintf(stderr, "parleyd: shutting down\n");
+    parley_dispatcher_stop(&srv->dispatcher);
     uv_close((uv_handle_t *)&srv->listener, on_handle_closed);
     for (parley_conn *c = srv->conns; c != NULL; c = c->next) {
         parley_conn_close_if_idle(c);
@@ -195,6 +202,8 @@ parley_status parley_server_start(parley_server *srv, uv_loop_t *loop, const par
     srv->sigint.data = srv;
     uv_signal_start(&srv->sigterm, on_signal, SIGTERM);
     uv_signal_start(&srv->sigint, on_signal, SIGINT);
+    parley_presence_watch_init(&srv->presence, srv);
+    parley_dispatcher_start(&srv->dispatcher, srv);
 
     char host_text[300];
     bool ipv6 = strchr(srv->host, ':') != NULL;
@@ -214,4 +223,5 @@ void parley_server_free(parley_server *srv) {
     srv->executor = NULL;
     parley_hub_free(&srv->hub);
     parley_chain_cache_free(&srv->chains);
+    parley_presence_watch_free(&srv->presence);
 }

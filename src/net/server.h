@@ -18,9 +18,11 @@
 #include "core/strategy.h"
 #include "net/executor.h"
 #include "net/chain_cache.h"
+#include "net/dispatcher.h"
 #include "net/hub.h"
 #include "net/metrics.h"
 #include "net/origin_policy.h"
+#include "net/presence_watch.h"
 
 typedef struct parley_conn parley_conn;
 
@@ -46,7 +48,9 @@ typedef struct parley_server {
     bool shutting_down;
     int64_t shutdown_started_ms;
     char host[256];
-    int port; /* the bound port (differs from config when it was 0) */
+    int port;                       /* the bound port (differs from config when it was 0) */
+    parley_dispatcher dispatcher;   /* routing dispatch runs (net/dispatcher.h) */
+    parley_presence_watch presence; /* agents' sockets -> offline after grace */
 } parley_server;
 
 /* Migrates the database, starts workers and listens. Prints

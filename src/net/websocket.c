@@ -402,6 +402,78 @@ static void send_done(parley_job *job) {
     parley_conn_unref(conn);
 }
 
+/* --- presence ------------------------------------------------------------------ */
+
+/* {type:"presence", status}: the agent's own presence, set on the writer
+ * like PUT /api/v1/agents/me/presence; answered with the stored presence
+ * (presence.updated goes to every agent when it changed). */
+typedef struct presence_job {
+    parley_job job;
+    parley_ws *ws;
+    char status[16];
+    parley_error err;
+    char *reply;
+} presence_job;
+
+static void presence_run(parley_job *job, parley_facade *facade) {
+    presence_job *pj = (presence_job *)job;
+    parley_agent a = {0};
+    bool changed = false;
+    parley_facade_set_client_ip(facade, pj->ws->conn->peer_ip);
+    job->status =
+        parley_facade_set_presence(facade, pj->ws->caller, pj->status, &a, &changed, &pj->err);
+    if (job->status == PARLEY_OK) {
+        json_t *frame = json_pack("{s:s, s:s, s:s, s:o}", "type", "presence", "agent_id", a.id,
+                                  "status", parley_agent_status_name(a.status), "since",
+                                  parley_time_to_json(a.status_since));
+        pj->reply = frame != NULL ? json_dumps(frame, JSON_COMPACT) : NULL;
+        json_decref(frame);
+    }
+    parley_agent_free(&a);
+}
+
+static void presence_done(parley_job *job) {
+    presence_job *pj = (presence_job *)job;
+    parley_conn *conn = pj->ws->conn;
+    if (!conn->closing) {
+        if (job->status == PARLEY_OK && !job->commit_failed && pj->reply != NULL) {
+            parley_ws_send_text(pj->ws, pj->reply, strlen(pj->reply));
+        } else {
+            if (job->status == PARLEY_OK) {
+                parley_error_set(&pj->err, PARLEY_E_UNAVAILABLE, NULL,
+                                 "the presence could not be stored; retry");
+            }
+            send_error(pj->ws, &pj->err, NULL, NULL);
+        }
+    }
+    free(pj->reply);
+    free(pj);
+    parley_conn_unref(conn);
+}
+
+static void start_presence(parley_ws *ws, const char *status) {
+    presence_job *pj = calloc(1, sizeof *pj);
+    parley_error err = {0};
+    if (pj == NULL) {
+        parley_error_set(&err, PARLEY_E_NOMEM, NULL, "out of memory");
+        send_error(ws, &err, NULL, NULL);
+        return;
+    }
+    pj->job.kind = PARLEY_JOB_BATCHED;
+    pj->job.run = presence_run;
+    pj->job.done = presence_done;
+    pj->ws = ws;
+    /* longer than any status name: the service refuses it by name */
+    snprintf(pj->status, sizeof pj->status, "%s", status);
+    parley_conn_ref(ws->conn);
+    if (parley_executor_submit(ws->conn->server->executor, &pj->job) != PARLEY_OK) {
+        free(pj);
+        parley_conn_unref(ws->conn);
+        parley_error_set(&err, PARLEY_E_UNAVAILABLE, NULL, "the server is shutting down");
+        send_error(ws, &err, NULL, NULL);
+    }
+}
+
 /* --- frames -------------------------------------------------------------------- */
 
 static void handle_frame(parley_ws *ws, const char *text, size_t len) {
@@ -417,6 +489,9 @@ static void handle_frame(parley_ws *ws, const char *text, size_t len) {
     switch (frame.type) {
     case PARLEY_WS_PING:
         send_json(ws, json_pack("{s:s}", "type", "pong"));
+        break;
+    case PARLEY_WS_PRESENCE:
+        start_presence(ws, frame.status);
         break;
     case PARLEY_WS_SUBSCRIBE: {
         if (strlen(frame.session_id) >= PARLEY_ID_SIZE) {
@@ -625,6 +700,9 @@ void parley_ws_on_close(parley_ws *ws) {
     ws->detached = true;
     parley_server *srv = ws->conn->server;
     parley_hub_remove_connection(&srv->hub, ws);
+    if (ws->caller->ops->is_staff(ws->caller)) {
+        parley_presence_watch_disconnected(&srv->presence, ws->caller->id);
+    }
     /* Stop every subscription from receiving events now; the memory of those
      * with a running job is freed when the connection is. */
     for (parley_subscription *sub = ws->subs; sub != NULL; sub = sub->next_in_ws) {
@@ -725,6 +803,9 @@ static void upgrade_done(parley_job *job) {
             parley_conn_write(c, head, (size_t)n);
             parley_hub_add_connection(&c->server->hub, ws, uj->caller->ops->is_staff(uj->caller),
                                       uj->caller->id);
+            if (uj->caller->ops->is_staff(uj->caller)) {
+                parley_presence_watch_connected(&c->server->presence, uj->caller->id);
+            }
             parley_conn_upgraded(c, ws);
             parley_conn_arm_timer(c, c->server->config->ws_ping_interval_ms);
         }

@@ -219,6 +219,33 @@ static const char *const steps[] = {
     "    session_id    TEXT REFERENCES sessions (id)"
     ") STRICT;"
     "CREATE INDEX uploads_by_session ON uploads (session_id) WHERE session_id IS NOT NULL;",
+    /* 8: presence and routing (core/presence.h, core/routing.h, core/teams.h):
+     * an agent's presence since when and its place in the round-robin
+     * rotation; a session's team, when it became waiting and when its agent
+     * got it; teams with the topics they take and their members */
+    "ALTER TABLE agents ADD COLUMN status_since INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE agents ADD COLUMN last_assigned_seq INTEGER NOT NULL DEFAULT 0;"
+    "CREATE TABLE teams ("
+    "    position    INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "    id          TEXT NOT NULL UNIQUE,"
+    "    name        TEXT NOT NULL UNIQUE COLLATE NOCASE,"
+    "    topics_json TEXT NOT NULL,"
+    "    created_at  INTEGER NOT NULL"
+    ") STRICT;"
+    "CREATE TABLE team_members ("
+    "    team_id  TEXT NOT NULL REFERENCES teams (id),"
+    "    agent_id TEXT NOT NULL REFERENCES agents (id),"
+    "    PRIMARY KEY (team_id, agent_id)"
+    ") STRICT, WITHOUT ROWID;"
+    "ALTER TABLE sessions ADD COLUMN team_id TEXT REFERENCES teams (id);"
+    "ALTER TABLE sessions ADD COLUMN queued_at INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE sessions ADD COLUMN assigned_at INTEGER NOT NULL DEFAULT 0;"
+    /* the queue position its customer was last told (queue.updated) */
+    "ALTER TABLE sessions ADD COLUMN queue_position INTEGER NOT NULL DEFAULT 0;"
+    /* sessions already waiting were queued when they were created */
+    "UPDATE sessions SET queued_at = created_at WHERE status = 'waiting';"
+    "UPDATE sessions SET assigned_at = updated_at WHERE status = 'active';"
+    "CREATE INDEX sessions_agent ON sessions (agent_id, status);",
 };
 
 int parley_sqlite_schema_step_count(void) {

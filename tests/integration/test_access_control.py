@@ -56,6 +56,26 @@ class AuthorizationMatrixTest(ServerTestCase):
         r = srv.client(own_token).post(f"/api/v1/sessions/{cls.session}/messages",
                                        {"content": "see the file", "attachment_id": cls.upload})
         assert r.status == 201, r.body
+        cls.team = cls.fresh_team()
+
+    @classmethod
+    def fresh_team(cls, member=None):
+        admin = cls.server.client(cls.admin_token)
+        r = admin.post("/api/v1/teams", {"name": uniq("team "), "topics": []})
+        assert r.status == 201, r.body
+        if member is not None:
+            m = admin.post(f"/api/v1/teams/{r.body['id']}/members", {"agent_id": member})
+            assert m.status == 201, m.body
+        return r.body["id"]
+
+    @classmethod
+    def assigned_session(cls):
+        """A fresh session of customer_own, assigned to the agent."""
+        sid = cls.fresh_session()
+        r = cls.server.client(cls.admin_token).post(f"/api/v1/sessions/{sid}/assign",
+                                                    {"agent_id": cls.agent["id"]})
+        assert r.status == 200, r.body
+        return sid
 
     @classmethod
     def fresh_session(cls):
@@ -140,6 +160,29 @@ class AuthorizationMatrixTest(ServerTestCase):
              row(200, 200, 200, 404, 200, 404, 401)),
             ("transcript", "GET", f"/api/v1/sessions/{S}/transcript", None,
              row(200, 200, 200, 404, 403, 403, 401)),
+            ("set presence", "PUT", "/api/v1/agents/me/presence", {"status": "busy"},
+             row(200, 200, 403, 403, 403, 403, 401)),
+            ("set presence (POST)", "POST", "/api/v1/agents/me/presence", {"status": "busy"},
+             row(200, 200, 403, 403, 403, 403, 401)),
+            ("read queue", "GET", "/api/v1/queue", None, row(200, 200, 403, 403, 403, 403, 401)),
+            ("transfer", "POST", f"/api/v1/sessions/{S}/transfer", {"team_id": self.team},
+             row(200, 200, 403, 403, 403, 403, 401)),
+            ("unassign", "POST", lambda: f"/api/v1/sessions/{self.assigned_session()}/unassign",
+             None, row(200, 200, 403, 403, 403, 403, 401)),
+            ("list teams", "GET", "/api/v1/teams", None, row(200, 200, 200, 200, 403, 403, 401)),
+            ("read team", "GET", f"/api/v1/teams/{self.team}", None,
+             row(200, 200, 200, 200, 403, 403, 401)),
+            ("create team", "POST", "/api/v1/teams", lambda: {"name": uniq("t ")},
+             row(201, 403, 403, 403, 403, 403, 401)),
+            ("update team", "PATCH", f"/api/v1/teams/{self.team}", {"topics": ["x"]},
+             row(200, 403, 403, 403, 403, 403, 401)),
+            ("delete team", "DELETE", lambda: f"/api/v1/teams/{self.fresh_team()}", None,
+             row(204, 403, 403, 403, 403, 403, 401)),
+            ("add team member", "POST", lambda: f"/api/v1/teams/{self.fresh_team()}/members",
+             {"agent_id": self.agent["id"]}, row(201, 403, 403, 403, 403, 403, 401)),
+            ("remove team member", "DELETE",
+             lambda: f"/api/v1/teams/{self.fresh_team(self.agent['id'])}/members",
+             {"agent_id": self.agent["id"]}, row(200, 403, 403, 403, 403, 403, 401)),
         ]
 
     def kb_entry(self):

@@ -684,6 +684,72 @@ class OpenApiLiveTest(ServerTestCase):
                   token=self.agent_token, expect=200)
 
     # -- staff ---------------------------------------------------------------
+    def test_presence_queue_teams_transfer(self):
+        self.call("PUT", "/api/v1/agents/me/presence", body={"status": "busy"},
+                  token=self.agent_token, expect=200)
+        self.call("POST", "/api/v1/agents/me/presence", body={"status": "offline"},
+                  token=self.agent_token, expect=200)
+        self.call("PUT", "/api/v1/agents/me/presence", body={"status": "away"},
+                  token=self.agent_token, expect=400)
+        self.call("PUT", "/api/v1/agents/me/presence", body={"status": "online"},
+                  token=self.customer_token, expect=403)
+        self.call("GET", "/api/v1/agents", token=self.agent_token, expect=200)
+        team = self.call("POST", "/api/v1/teams", body={"name": uniq("team "), "topics": ["q"]},
+                         token=self.admin_token, expect=201).body
+        tpath = f"/api/v1/teams/{team['id']}"
+        self.call("POST", "/api/v1/teams", body={"name": team["name"]}, token=self.admin_token,
+                  expect=409)
+        self.call("POST", "/api/v1/teams", body={"name": ""}, token=self.admin_token, expect=400)
+        self.call("GET", "/api/v1/teams", path="/api/v1/teams?limit=1", token=self.admin_token,
+                  expect=200)
+        self.call("GET", "/api/v1/teams", token=self.customer_token, expect=200)
+        self.call("GET", "/api/v1/teams/{id}", path=tpath, token=self.customer_token, expect=200)
+        self.call("GET", "/api/v1/teams/{id}", path="/api/v1/teams/tea_x", token=self.agent_token,
+                  expect=404)
+        self.call("PATCH", "/api/v1/teams/{id}", path=tpath, body={"topics": ["q", "r"]},
+                  token=self.admin_token, expect=200)
+        self.call("PATCH", "/api/v1/teams/{id}", path=tpath, body={"topics": 3},
+                  token=self.admin_token, expect=400)
+        self.call("POST", "/api/v1/teams/{id}/members", path=tpath + "/members",
+                  body={"agent_id": self.agent["id"]}, token=self.admin_token, expect=201)
+        self.call("POST", "/api/v1/teams/{id}/members", path=tpath + "/members",
+                  body={"agent_id": self.agent["id"]}, token=self.admin_token, expect=200)
+        self.call("POST", "/api/v1/teams/{id}/members", path=tpath + "/members",
+                  body={"agent_id": "agt_none"}, token=self.admin_token, expect=404)
+        # a session routed by topic, its queue place, transfer and unassign
+        s = self.call("POST", "/api/v1/sessions", body={"topic": "Q"}, token=self.customer_token,
+                      expect=201).body
+        self.assertEqual(s["team_id"], team["id"])
+        sp = f"/api/v1/sessions/{s['id']}"
+        got = self.call("GET", "/api/v1/sessions/{id}", path=sp, token=self.customer_token,
+                        expect=200).body
+        self.assertGreaterEqual(got["queue"]["position"], 1)
+        self.call("GET", "/api/v1/queue", token=self.agent_token, expect=200)
+        self.call("GET", "/api/v1/queue", path="/api/v1/queue?cursor=x", token=self.agent_token,
+                  expect=400)
+        self.call("GET", "/api/v1/queue", token=self.customer_token, expect=403)
+        self.call("POST", "/api/v1/sessions/{id}/unassign", path=sp + "/unassign",
+                  token=self.agent_token, expect=409)
+        self.call("POST", "/api/v1/sessions/{id}/transfer", path=sp + "/transfer",
+                  body={"agent_id": self.agent["id"]}, token=self.agent_token, expect=200)
+        self.call("POST", "/api/v1/sessions/{id}/transfer", path=sp + "/transfer",
+                  body={"agent_id": self.agent["id"]}, token=self.agent_token, expect=409)
+        self.call("POST", "/api/v1/sessions/{id}/transfer", path=sp + "/transfer", body={},
+                  token=self.agent_token, expect=400)
+        self.call("POST", "/api/v1/sessions/{id}/transfer", path=sp + "/transfer",
+                  body={"team_id": "tea_none"}, token=self.agent_token, expect=404)
+        self.call("POST", "/api/v1/sessions/{id}/unassign", path=sp + "/unassign",
+                  token=self.agent_token, expect=200)
+        self.call("POST", "/api/v1/sessions/{id}/transfer", path=sp + "/transfer",
+                  body={"team_id": team["id"]}, token=self.customer_token, expect=403)
+        self.call("DELETE", "/api/v1/teams/{id}/members", path=tpath + "/members",
+                  body={"agent_id": self.agent["id"]}, token=self.admin_token, expect=200)
+        self.call("DELETE", "/api/v1/teams/{id}/members", path=tpath + "/members",
+                  body={"agent_id": self.agent["id"]}, token=self.admin_token, expect=404)
+        self.call("DELETE", "/api/v1/teams/{id}", path=tpath, token=self.agent_token, expect=403)
+        self.call("DELETE", "/api/v1/teams/{id}", path=tpath, token=self.admin_token, expect=204)
+        self.call("DELETE", "/api/v1/teams/{id}", path=tpath, token=self.admin_token, expect=404)
+
     def test_agents_bots_audit(self):
         self.call("POST", "/api/v1/auth/login", expect=200,
                   body={"email": self.admin_email, "password": "admin-password-1"})

@@ -1,0 +1,504 @@
+#include "core/routing.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/authorization.h"
+#include "core/ids.h"
+#include "core/model_json.h"
+#include "core/settings.h"
+#include "core/validate.h"
+
+/* A queue longer than this is not read whole by one dispatch; the rest
+ * waits for the next one (it only ever shrinks from the front). */
+#define QUEUE_READ_MAX 10000
+/* Assignments averaged for the estimated wait. */
+#define WAIT_SAMPLE 20
+
+static parley_status nomem(parley_error *err) {
+    return parley_error_set(err, PARLEY_E_NOMEM, NULL, "out of memory");
+}
+
+parley_status parley_routing_place_new(parley_chat_service *svc, parley_session *s,
+                                       const char *team_id, parley_error *err) {
+    parley_status st = PARLEY_OK;
+    if (team_id != NULL && team_id[0] != '\0') {
+        parley_team t = {0};
+        st = strlen(team_id) < PARLEY_ID_SIZE
+                 ? svc->repo->ops->team_get(svc->repo, team_id, &t, err)
+                 : PARLEY_E_NOT_FOUND;
+        parley_team_free(&t);
+        if (st == PARLEY_E_NOT_FOUND) {
+            return parley_error_set(err, PARLEY_E_INVALID, "validation_failed",
+                                    "team_id: no such team");
+        }
+        if (st != PARLEY_OK) {
+            return st;
+        }
+        snprintf(s->team_id, sizeof s->team_id, "%s", team_id);
+    } else {
+        st = svc->repo->ops->team_find_by_topic(svc->repo, s->topic, s->team_id, err);
+        if (st == PARLEY_E_NOT_FOUND) {
+            parley_error_clear(err);
+            s->team_id[0] = '\0';
+            st = PARLEY_OK;
+        }
+        if (st != PARLEY_OK) {
+            return st;
+        }
+    }
+    s->queued_at = s->created_at;
+    return svc->repo->ops->session_set_routing(svc->repo, s, err);
+}
+
+/* --- queue positions ------------------------------------------------------ */
+
+/* Position of entry i: 1 + waiting sessions before it in the same pool
+ * (same team_id, "" being the no-team pool). Quadratic in the queue length
+ * with a small constant; queues are short next to QUEUE_READ_MAX. */
+static int position_of(const parley_queue_list *q, size_t i, const bool *gone) {
+    int pos = 1;
+    for (size_t j = 0; j < i; j++) {
+        if ((gone == NULL || !gone[j]) &&
+            strcmp(q->items[j].session.team_id, q->items[i].session.team_id) == 0) {
+            pos++;
+        }
+    }
+    return pos;
+}
+
+static json_t *queue_json(int position, bool known, int64_t avg_ms) {
+    return json_pack("{s:i, s:o}", "position", position, "estimated_wait_seconds",
+                     known ? json_integer((json_int_t)((avg_ms * position + 999) / 1000))
+                           : json_null());
+}
+
+static parley_status average_wait(parley_chat_service *svc, int64_t *avg_ms, bool *known,
+                                  parley_error *err) {
+    return svc->repo->ops->queue_average_wait(svc->repo, WAIT_SAMPLE, avg_ms, known, err);
+}
+
+parley_status parley_routing_queue_info(parley_chat_service *svc, const parley_session *s,
+                                        json_t **out, parley_error *err) {
+    *out = NULL;
+    if (s->status != PARLEY_SESSION_WAITING || s->bot_id[0] != '\0') {
+        *out = json_null();
+        return PARLEY_OK;
+    }
+    parley_queue_list q = {0};
+    parley_status st = svc->repo->ops->queue_list(svc->repo, 0, QUEUE_READ_MAX, &q, err);
+    int64_t avg = 0;
+    bool known = false;
+    if (st == PARLEY_OK) {
+        st = average_wait(svc, &avg, &known, err);
+    }
+    for (size_t i = 0; st == PARLEY_OK && i < q.count && *out == NULL; i++) {
+        if (strcmp(q.items[i].session.id, s->id) == 0) {
+            *out = queue_json(position_of(&q, i, NULL), known, avg);
+            if (*out == NULL) {
+                st = nomem(err);
+            }
+        }
+    }
+    parley_queue_list_free(&q);
+    if (st == PARLEY_OK && *out == NULL) {
+        *out = json_null();
+    }
+    return st;
+}
+
+static bool parse_queue_cursor(const char *cursor, int64_t *after) {
+    *after = 0;
+    if (cursor == NULL || cursor[0] == '\0') {
+        return true;
+    }
+    char *end = NULL;
+    long long v = strtoll(cursor, &end, 10);
+    if (end == cursor || *end != '\0' || v <= 0 || strlen(cursor) > 19) {
+        return false;
+    }
+    *after = v;
+    return true;
+}
+
+parley_status parley_routing_list_queue(parley_chat_service *svc, const parley_participant *caller,
+                                        int limit, const char *cursor, json_t **out,
+                                        parley_error *err) {
+    *out = NULL;
+    parley_status st = parley_authorize(caller, PARLEY_ACTION_QUEUE_READ, err);
+    int64_t after = 0;
+    if (st == PARLEY_OK && !parse_queue_cursor(cursor, &after)) {
+        st = parley_error_set(err, PARLEY_E_INVALID, "validation_failed", "cursor: malformed");
+    }
+    if (st != PARLEY_OK) {
+        return st;
+    }
+    /* positions count the whole queue, so it is read whole and paged here */
+    parley_queue_list q = {0};
+    st = svc->repo->ops->queue_list(svc->repo, 0, QUEUE_READ_MAX, &q, err);
+    int64_t avg = 0;
+    bool known = false;
+    if (st == PARLEY_OK) {
+        st = average_wait(svc, &avg, &known, err);
+    }
+    json_t *items = json_array();
+    json_t *next = json_null();
+    int taken = 0;
+    for (size_t i = 0; st == PARLEY_OK && items != NULL && i < q.count; i++) {
+        const parley_queue_entry *e = &q.items[i];
+        if (e->position_key <= after) {
+            continue;
+        }
+        if (taken == limit) {
+            json_decref(next);
+            char text[32];
+            snprintf(text, sizeof text, "%lld", (long long)q.items[i - 1].position_key);
+            next = json_string(text);
+            break;
+        }
+        json_t *entry = queue_json(position_of(&q, i, NULL), known, avg);
+        if (entry == NULL) {
+            st = nomem(err);
+            break;
+        }
+        json_object_set_new(entry, "session", parley_session_to_json(&e->session));
+        json_object_set_new(entry, "waiting_since", parley_time_to_json(e->session.queued_at));
+        json_object_set_new(entry, "team_id",
+                            e->session.team_id[0] != '\0' ? json_string(e->session.team_id)
+                                                          : json_null());
+        json_array_append_new(items, entry);
+        taken++;
+    }
+    parley_queue_list_free(&q);
+    if (st == PARLEY_OK && items == NULL) {
+        st = nomem(err);
+    }
+    if (st != PARLEY_OK) {
+        json_decref(items);
+        json_decref(next);
+        return st;
+    }
+    *out = json_pack("{s:o, s:o}", "queue", items, "next_cursor", next);
+    return *out != NULL ? PARLEY_OK : nomem(err);
+}
+
+/* --- dispatch ------------------------------------------------------------- */
+
+static parley_status back_to_queue(parley_chat_service *svc, parley_session *s, const char *note,
+                                   parley_error *err) {
+    s->status = PARLEY_SESSION_WAITING;
+    s->agent_id[0] = '\0';
+    s->assigned_at = 0;
+    s->queued_at = parley_now_ms();
+    parley_status st = parley_chat_store_routed_session(svc, s, err);
+    if (st == PARLEY_OK) {
+        /* its customer hears its new place from the next dispatch */
+        st = svc->repo->ops->session_set_queue_position(svc->repo, s->id, 0, err);
+    }
+    if (st == PARLEY_OK && note != NULL) {
+        st = parley_chat_post_system_message(svc, s->id, note, NULL, NULL, err);
+    }
+    return st;
+}
+
+static parley_status requeue_silent(parley_chat_service *svc, int *count, parley_error *err) {
+    int64_t after_s = parley_settings_int(svc->repo, "routing.requeue_after_seconds");
+    if (after_s <= 0) {
+        return PARLEY_OK; /* 0 = never */
+    }
+    parley_session_list list = {0};
+    parley_status st =
+        svc->repo->ops->requeue_candidates(svc->repo, parley_now_ms() - after_s * 1000, &list, err);
+    for (size_t i = 0; st == PARLEY_OK && i < list.count; i++) {
+        st = back_to_queue(svc, &list.items[i],
+                           "Your agent is unavailable; you are back in the queue.", err);
+        (*count)++;
+    }
+    parley_session_list_free(&list);
+    return st;
+}
+
+typedef enum mode { MODE_MANUAL, MODE_ROUND_ROBIN, MODE_LEAST_BUSY } mode;
+
+static mode read_mode(parley_chat_service *svc) {
+    char *name = parley_settings_string(svc->repo, "routing.mode");
+    mode m = MODE_MANUAL;
+    if (name != NULL && strcmp(name, "round_robin") == 0) {
+        m = MODE_ROUND_ROBIN;
+    } else if (name != NULL && strcmp(name, "least_busy") == 0) {
+        m = MODE_LEAST_BUSY;
+    }
+    free(name);
+    return m;
+}
+
+/* Is a better than b for this mode? Agents given a session least recently
+ * come first in both modes (that is the rotation of round_robin and the
+ * "idle longest" tie-break of least_busy); list order breaks exact ties. */
+static bool better(mode m, const parley_agent_load *a, const parley_agent_load *b) {
+    if (m == MODE_LEAST_BUSY && a->active_chats != b->active_chats) {
+        return a->active_chats < b->active_chats;
+    }
+    return a->last_assigned_seq < b->last_assigned_seq;
+}
+
+static parley_status pick_agent(parley_chat_service *svc, mode m, parley_agent_load_list *agents,
+                                int64_t capacity, const parley_session *s, parley_agent_load **out,
+                                parley_error *err) {
+    *out = NULL;
+    for (size_t i = 0; i < agents->count; i++) {
+        parley_agent_load *a = &agents->items[i];
+        if (a->status != PARLEY_AGENT_ONLINE || a->active_chats >= capacity) {
+            continue;
+        }
+        if (*out != NULL && !better(m, a, *out)) {
+            continue;
+        }
+        if (s->team_id[0] != '\0') {
+            bool member = false;
+            parley_status st =
+                svc->repo->ops->team_has_member(svc->repo, s->team_id, a->id, &member, err);
+            if (st != PARLEY_OK) {
+                return st;
+            }
+            if (!member) {
+                continue;
+            }
+        }
+        *out = a;
+    }
+    return PARLEY_OK;
+}
+
+static int64_t max_seq(const parley_agent_load_list *agents) {
+    int64_t max = 0;
+    for (size_t i = 0; i < agents->count; i++) {
+        if (agents->items[i].last_assigned_seq > max) {
+            max = agents->items[i].last_assigned_seq;
+        }
+    }
+    return max;
+}
+
+static parley_status assign_queued(parley_chat_service *svc, parley_queue_list *q, bool *gone,
+                                   int *count, parley_error *err) {
+    mode m = read_mode(svc);
+    if (m == MODE_MANUAL) {
+        return PARLEY_OK;
+    }
+    int64_t capacity = parley_settings_int(svc->repo, "routing.agent_capacity");
+    parley_agent_load_list agents = {0};
+    parley_status st = svc->repo->ops->agent_loads(svc->repo, &agents, err);
+    for (size_t i = 0; st == PARLEY_OK && i < q->count; i++) {
+        parley_session *s = &q->items[i].session;
+        parley_agent_load *a = NULL;
+        if ((st = pick_agent(svc, m, &agents, capacity, s, &a, err)) != PARLEY_OK || a == NULL) {
+            continue;
+        }
+        snprintf(s->agent_id, sizeof s->agent_id, "%s", a->id);
+        s->status = PARLEY_SESSION_ACTIVE;
+        s->assigned_at = parley_now_ms();
+        st = parley_chat_store_routed_session(svc, s, err);
+        if (st == PARLEY_OK) {
+            st = svc->repo->ops->agent_note_assigned(svc->repo, a->id, err);
+        }
+        a->last_assigned_seq = max_seq(&agents) + 1;
+        a->active_chats++;
+        gone[i] = true;
+        (*count)++;
+    }
+    parley_agent_load_list_free(&agents);
+    return st;
+}
+
+/* queue.updated to each waiting customer whose position is not the one
+ * last announced: someone ahead was assigned, left or came back, or the
+ * session is new. Every path that changes the queue emits session.created
+ * or session.updated, which runs a dispatch, so none is missed. */
+static parley_status announce_positions(parley_chat_service *svc, const parley_queue_list *q,
+                                        const bool *gone, parley_error *err) {
+    int64_t avg = 0;
+    bool known = false;
+    parley_status st = average_wait(svc, &avg, &known, err);
+    for (size_t i = 0; st == PARLEY_OK && i < q->count; i++) {
+        if (gone != NULL && gone[i]) {
+            continue;
+        }
+        int now = position_of(q, i, gone);
+        if (now == q->items[i].announced_position) {
+            continue;
+        }
+        const parley_session *s = &q->items[i].session;
+        st = svc->repo->ops->session_set_queue_position(svc->repo, s->id, now, err);
+        if (st != PARLEY_OK) {
+            break;
+        }
+        json_t *frame = json_pack("{s:s, s:s, s:o}", "type", "queue.updated", "session_id", s->id,
+                                  "queue", queue_json(now, known, avg));
+        st = frame == NULL ? nomem(err)
+                           : parley_event_emit(&svc->events, PARLEY_EVENT_QUEUE_UPDATED,
+                                               PARLEY_AUDIENCE_CUSTOMER, s->id, s->customer_id, 0,
+                                               frame, err);
+    }
+    return st;
+}
+
+parley_status parley_routing_dispatch(parley_chat_service *svc, parley_dispatch_result *out,
+                                      parley_error *err) {
+    memset(out, 0, sizeof *out);
+    parley_queue_list q = {0};
+    parley_status st = requeue_silent(svc, &out->requeued, err);
+    /* the queue as it stands, re-queued sessions back at their places */
+    if (st == PARLEY_OK) {
+        st = svc->repo->ops->queue_list(svc->repo, 0, QUEUE_READ_MAX, &q, err);
+    }
+    bool *gone = NULL;
+    if (st == PARLEY_OK && q.count > 0 && (gone = calloc(q.count, sizeof *gone)) == NULL) {
+        st = nomem(err);
+    }
+    if (st == PARLEY_OK && q.count > 0) {
+        st = assign_queued(svc, &q, gone, &out->assigned, err);
+    }
+    if (st == PARLEY_OK) {
+        st = announce_positions(svc, &q, gone, err);
+    }
+    free(gone);
+    parley_queue_list_free(&q);
+    return st;
+}
+
+/* --- transfer and unassign ------------------------------------------------ */
+
+static parley_status load_for(parley_chat_service *svc, const parley_participant *caller,
+                              parley_action action, const char *session_id, parley_session *out,
+                              parley_error *err) {
+    parley_status st = parley_authorize(caller, action, err);
+    if (st != PARLEY_OK) {
+        return st;
+    }
+    st = svc->repo->ops->session_get(svc->repo, session_id, out, err);
+    if (st == PARLEY_E_NOT_FOUND) {
+        return parley_error_set(err, PARLEY_E_NOT_FOUND, "not_found", "no such session");
+    }
+    if (st == PARLEY_OK && (st = parley_authorize_session(caller, action, out, err)) != PARLEY_OK) {
+        parley_session_free(out);
+    }
+    return st;
+}
+
+static parley_status transfer_to_agent(parley_chat_service *svc, parley_session *s,
+                                       const char *agent_id, parley_error *err) {
+    parley_agent agent = {0};
+    parley_status st = strlen(agent_id) < PARLEY_ID_SIZE
+                           ? svc->repo->ops->agent_get(svc->repo, agent_id, &agent, err)
+                           : PARLEY_E_NOT_FOUND;
+    if (st == PARLEY_E_NOT_FOUND || (st == PARLEY_OK && !agent.active)) {
+        parley_agent_free(&agent);
+        return parley_error_set(err, PARLEY_E_NOT_FOUND, "not_found", "no such agent");
+    }
+    if (st != PARLEY_OK) {
+        return st;
+    }
+    if (strcmp(s->agent_id, agent_id) == 0 && s->status == PARLEY_SESSION_ACTIVE) {
+        parley_agent_free(&agent);
+        return parley_error_set(err, PARLEY_E_CONFLICT, "conflict",
+                                "agent_id: the session is already with this agent");
+    }
+    /* a transfer hands work to a colleague: it respects their capacity */
+    int64_t capacity = parley_settings_int(svc->repo, "routing.agent_capacity");
+    parley_agent_load_list loads = {0};
+    st = svc->repo->ops->agent_loads(svc->repo, &loads, err);
+    for (size_t i = 0; st == PARLEY_OK && i < loads.count; i++) {
+        if (strcmp(loads.items[i].id, agent_id) == 0 && loads.items[i].active_chats >= capacity) {
+            st = parley_error_set(err, PARLEY_E_CONFLICT, "conflict",
+                                  "agent_id: the agent already has %lld active chats (capacity)",
+                                  (long long)capacity);
+        }
+    }
+    parley_agent_load_list_free(&loads);
+    if (st == PARLEY_OK) {
+        snprintf(s->agent_id, sizeof s->agent_id, "%s", agent_id);
+        s->status = PARLEY_SESSION_ACTIVE;
+        s->assigned_at = parley_now_ms();
+        st = parley_chat_store_routed_session(svc, s, err);
+    }
+    if (st == PARLEY_OK) {
+        char note[300];
+        snprintf(note, sizeof note, "The chat was transferred to %.200s.",
+                 agent.name != NULL ? agent.name : "another agent");
+        st = parley_chat_post_system_message(svc, s->id, note, NULL, NULL, err);
+    }
+    parley_agent_free(&agent);
+    return st;
+}
+
+static parley_status transfer_to_team(parley_chat_service *svc, parley_session *s,
+                                      const char *team_id, parley_error *err) {
+    parley_team team = {0};
+    parley_status st = strlen(team_id) < PARLEY_ID_SIZE
+                           ? svc->repo->ops->team_get(svc->repo, team_id, &team, err)
+                           : PARLEY_E_NOT_FOUND;
+    if (st == PARLEY_E_NOT_FOUND) {
+        return parley_error_set(err, PARLEY_E_NOT_FOUND, "not_found", "no such team");
+    }
+    if (st == PARLEY_OK) {
+        snprintf(s->team_id, sizeof s->team_id, "%s", team.id);
+        char note[300];
+        snprintf(note, sizeof note,
+                 "The chat was transferred to the %.200s team; the next free agent will answer.",
+                 team.name != NULL ? team.name : "");
+        st = back_to_queue(svc, s, note, err);
+    }
+    parley_team_free(&team);
+    return st;
+}
+
+parley_status parley_routing_transfer(parley_chat_service *svc, const parley_participant *caller,
+                                      const char *session_id, const char *agent_id,
+                                      const char *team_id, parley_session *out, parley_error *err) {
+    parley_session s = {0};
+    parley_status st = load_for(svc, caller, PARLEY_ACTION_SESSION_TRANSFER, session_id, &s, err);
+    if (st != PARLEY_OK) {
+        return st;
+    }
+    bool to_agent = agent_id != NULL && agent_id[0] != '\0';
+    bool to_team = team_id != NULL && team_id[0] != '\0';
+    if (to_agent == to_team) {
+        st = parley_error_set(err, PARLEY_E_INVALID, "validation_failed",
+                              "agent_id, team_id: give exactly one");
+    } else if (s.status == PARLEY_SESSION_CLOSED) {
+        st = parley_error_set(err, PARLEY_E_CONFLICT, "conflict", "the session is closed");
+    } else {
+        st = to_agent ? transfer_to_agent(svc, &s, agent_id, err)
+                      : transfer_to_team(svc, &s, team_id, err);
+    }
+    if (st != PARLEY_OK) {
+        parley_session_free(&s);
+        return st;
+    }
+    *out = s;
+    return PARLEY_OK;
+}
+
+parley_status parley_routing_unassign(parley_chat_service *svc, const parley_participant *caller,
+                                      const char *session_id, parley_session *out,
+                                      parley_error *err) {
+    parley_session s = {0};
+    parley_status st = load_for(svc, caller, PARLEY_ACTION_SESSION_UNASSIGN, session_id, &s, err);
+    if (st != PARLEY_OK) {
+        return st;
+    }
+    if (s.status != PARLEY_SESSION_ACTIVE) {
+        st = parley_error_set(err, PARLEY_E_CONFLICT, "conflict",
+                              "the session is not assigned to an agent");
+    } else {
+        st = back_to_queue(svc, &s, "Your agent stepped away; you are back in the queue.", err);
+    }
+    if (st != PARLEY_OK) {
+        parley_session_free(&s);
+        return st;
+    }
+    *out = s;
+    return PARLEY_OK;
+}

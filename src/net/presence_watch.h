@@ -1,0 +1,42 @@
+/*
+ * presence_watch.h - reflects WebSocket disconnects in agents' presence
+ * after a grace period.
+ *
+ * It counts each agent's open WebSockets. When the last one closes it
+ * reads presence.offline_grace_seconds (a pool job: settings live in the
+ * database) and starts a timer; a connection of that agent before the
+ * timer fires stops it, so a quick reconnect changes nothing and announces
+ * nothing. When it fires with still no connection, a batched job calls
+ * parley_facade_presence_disconnected(), which sets an online or busy agent
+ * offline and emits presence.updated (core/presence.h). Connecting never
+ * changes a presence: a status the agent set survives reconnects.
+ *
+ * Threads: loop thread only. Ownership: embedded in the server; an entry
+ * per agent seen, kept until parley_presence_watch_free() (after the loop
+ * closed the timers in parley_presence_watch_close()).
+ */
+#ifndef PARLEY_PRESENCE_WATCH_H
+#define PARLEY_PRESENCE_WATCH_H
+
+#include <stdbool.h>
+#include <uv.h>
+
+struct parley_server;
+typedef struct parley_presence_entry parley_presence_entry;
+
+typedef struct parley_presence_watch {
+    struct parley_server *server;
+    parley_presence_entry *agents; /* uthash by agent id */
+    bool stopped;
+} parley_presence_watch;
+
+void parley_presence_watch_init(parley_presence_watch *w, struct parley_server *srv);
+void parley_presence_watch_connected(parley_presence_watch *w, const char *agent_id);
+void parley_presence_watch_disconnected(parley_presence_watch *w, const char *agent_id);
+/* Open WebSockets of the agent (0 when unknown). */
+int parley_presence_watch_count(const parley_presence_watch *w, const char *agent_id);
+/* Shutdown: stop and close every timer. */
+void parley_presence_watch_close(parley_presence_watch *w);
+void parley_presence_watch_free(parley_presence_watch *w);
+
+#endif

@@ -1,0 +1,264 @@
+/* The routing dispatcher (core/routing.h) in process against a real SQLite
+ * database: round-robin rotation, capacity, least-busy, presence, teams,
+ * re-queue and the queue positions announced to customers. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/chat_facade.h"
+#include "core/ids.h"
+#include "storage/sqlite_repository.h"
+
+#define AGENTS 3
+
+typedef struct fixture {
+    char dir[64];
+    char db[128];
+    parley_config config;
+    parley_strategy_registry registry;
+    parley_repository *repo;
+    parley_facade facade;
+    parley_participant *customer;
+    char agent[AGENTS][PARLEY_ID_SIZE];
+} fixture;
+
+static int setup(void **state) {
+    fixture *fx = calloc(1, sizeof *fx);
+    strcpy(fx->dir, "/tmp/parley-routing-XXXXXX");
+    assert_non_null(mkdtemp(fx->dir));
+    snprintf(fx->db, sizeof fx->db, "%s/parley.db", fx->dir);
+    parley_config_defaults(&fx->config);
+    parley_error err = {0};
+    assert_int_equal(parley_sqlite_migrate(fx->db, &err), PARLEY_OK);
+    parley_sqlite_options options = {.durable = false, .busy_timeout_ms = 1000};
+    assert_int_equal(parley_sqlite_repository_open(fx->db, &options, &fx->repo, &err), PARLEY_OK);
+    parley_facade_init(&fx->facade, fx->repo, &fx->registry, &fx->config, NULL);
+    /* agents stored directly: the dispatcher only reads presence and load */
+    for (int i = 0; i < AGENTS; i++) {
+        parley_agent a = {0};
+        parley_id_new("agt", a.id);
+        char email[64];
+        char name[] = "A";
+        snprintf(email, sizeof email, "a%d@example.com", i);
+        a.name = name;
+        a.email = email;
+        a.status = PARLEY_AGENT_ONLINE;
+        a.active = true;
+        a.created_at = parley_now_ms() + i; /* creation order = index */
+        assert_int_equal(fx->repo->ops->agent_insert(fx->repo, &a, "x", &err), PARLEY_OK);
+        snprintf(fx->agent[i], sizeof fx->agent[i], "%s", a.id);
+    }
+    parley_customer_input in = {.name = "Cleo"};
+    parley_customer c = {0};
+    char token[PARLEY_TOKEN_SIZE];
+    bool existing = false;
+    assert_int_equal(parley_facade_register_customer(&fx->facade, &in, &c, &existing, token, &err),
+                     PARLEY_OK);
+    parley_customer_free(&c);
+    assert_int_equal(parley_facade_authenticate(&fx->facade, token, &fx->customer, &err),
+                     PARLEY_OK);
+    *state = fx;
+    return 0;
+}
+
+static int teardown(void **state) {
+    fixture *fx = *state;
+    parley_participant_free(fx->customer);
+    parley_facade_destroy(&fx->facade);
+    fx->repo->ops->close(fx->repo);
+    parley_config_free(&fx->config);
+    char cmd[160];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", fx->dir);
+    assert_int_equal(system(cmd), 0);
+    free(fx);
+    return 0;
+}
+
+static void setting(fixture *fx, const char *key, const char *json) {
+    parley_error err = {0};
+    assert_int_equal(fx->repo->ops->setting_put(fx->repo, key, json, NULL, 1, &err), PARLEY_OK);
+}
+
+static void new_session(fixture *fx, const char *topic, const char *team, parley_session *out) {
+    parley_error err = {0};
+    assert_int_equal(parley_facade_initiate_chat_in_team(&fx->facade, fx->customer, topic, NULL,
+                                                         team, out, &err),
+                     PARLEY_OK);
+}
+
+/* One dispatch as the writer runs it: inside a transaction. */
+static parley_dispatch_result dispatch(fixture *fx) {
+    parley_error err = {0};
+    parley_dispatch_result r;
+    parley_facade_drop_events(&fx->facade);
+    assert_int_equal(fx->repo->ops->begin(fx->repo, &err), PARLEY_OK);
+    assert_int_equal(parley_facade_dispatch(&fx->facade, &r, &err), PARLEY_OK);
+    assert_int_equal(fx->repo->ops->commit(fx->repo, &err), PARLEY_OK);
+    return r;
+}
+
+static void agent_of(fixture *fx, const char *session_id, char out[PARLEY_ID_SIZE]) {
+    parley_session s = {0};
+    parley_error err = {0};
+    assert_int_equal(fx->repo->ops->session_get(fx->repo, session_id, &s, &err), PARLEY_OK);
+    snprintf(out, PARLEY_ID_SIZE, "%s", s.agent_id);
+    parley_session_free(&s);
+}
+
+static size_t count_events(fixture *fx, parley_event_type type) {
+    size_t n = 0;
+    for (parley_event *e = fx->facade.chat.events.head; e != NULL; e = e->next) {
+        n += e->type == type;
+    }
+    return n;
+}
+
+static void test_manual_assigns_nothing_but_announces_positions(void **state) {
+    fixture *fx = *state;
+    parley_session s[3];
+    for (int i = 0; i < 3; i++) {
+        new_session(fx, "t", NULL, &s[i]);
+    }
+    parley_dispatch_result r = dispatch(fx);
+    assert_int_equal(r.assigned, 0);
+    assert_int_equal(count_events(fx, PARLEY_EVENT_QUEUE_UPDATED), 3);
+    /* nothing moved: nothing to announce again */
+    dispatch(fx);
+    assert_int_equal(count_events(fx, PARLEY_EVENT_QUEUE_UPDATED), 0);
+    for (int i = 0; i < 3; i++) {
+        parley_session_free(&s[i]);
+    }
+}
+
+static void test_round_robin_rotates_and_respects_capacity(void **state) {
+    fixture *fx = *state;
+    setting(fx, "routing.mode", "\"round_robin\"");
+    setting(fx, "routing.agent_capacity", "2");
+    parley_session s[8];
+    for (int i = 0; i < 8; i++) {
+        new_session(fx, "t", NULL, &s[i]);
+    }
+    parley_dispatch_result r = dispatch(fx);
+    assert_int_equal(r.assigned, 6); /* 3 agents x capacity 2 */
+    for (int i = 0; i < 6; i++) {
+        char got[PARLEY_ID_SIZE];
+        agent_of(fx, s[i].id, got);
+        assert_string_equal(got, fx->agent[i % AGENTS]);
+    }
+    char none[PARLEY_ID_SIZE];
+    agent_of(fx, s[6].id, none);
+    assert_string_equal(none, "");
+    /* the two left move to positions 1 and 2 */
+    assert_int_equal(count_events(fx, PARLEY_EVENT_QUEUE_UPDATED), 2);
+    assert_int_equal(dispatch(fx).assigned, 0);
+    for (int i = 0; i < 8; i++) {
+        parley_session_free(&s[i]);
+    }
+}
+
+static void test_least_busy_and_presence(void **state) {
+    fixture *fx = *state;
+    parley_error err = {0};
+    setting(fx, "routing.mode", "\"least_busy\"");
+    /* agent 0 busy, agent 1 has two chats, agent 2 one */
+    assert_int_equal(fx->repo->ops->agent_set_presence(fx->repo, fx->agent[0], PARLEY_AGENT_BUSY,
+                                                       parley_now_ms(), &err),
+                     PARLEY_OK);
+    for (int i = 0; i < 3; i++) {
+        parley_session s = {0};
+        new_session(fx, "t", NULL, &s);
+        s.status = PARLEY_SESSION_ACTIVE;
+        snprintf(s.agent_id, sizeof s.agent_id, "%s", fx->agent[i < 2 ? 1 : 2]);
+        assert_int_equal(fx->repo->ops->session_update(fx->repo, &s, &err), PARLEY_OK);
+        parley_session_free(&s);
+    }
+    parley_session a = {0}, b = {0};
+    new_session(fx, "t", NULL, &a);
+    new_session(fx, "t", NULL, &b);
+    assert_int_equal(dispatch(fx).assigned, 2);
+    char got[PARLEY_ID_SIZE];
+    agent_of(fx, a.id, got);
+    assert_string_equal(got, fx->agent[2]); /* 1 chat < 2 */
+    /* now 2 and 2: the one given a session least recently (agent 1) */
+    agent_of(fx, b.id, got);
+    assert_string_equal(got, fx->agent[1]);
+    parley_session_free(&a);
+    parley_session_free(&b);
+}
+
+static void test_team_sessions_go_to_members_only(void **state) {
+    fixture *fx = *state;
+    parley_error err = {0};
+    setting(fx, "routing.mode", "\"round_robin\"");
+    parley_team t = {0};
+    char name[] = "Billing";
+    char topics[] = "[\"Billing\"]";
+    parley_id_new("tea", t.id);
+    t.name = name;
+    t.topics_json = topics;
+    t.created_at = parley_now_ms();
+    assert_int_equal(fx->repo->ops->team_insert(fx->repo, &t, &err), PARLEY_OK);
+    bool added = false;
+    assert_int_equal(fx->repo->ops->team_member_add(fx->repo, t.id, fx->agent[2], &added, &err),
+                     PARLEY_OK);
+    assert_true(added);
+    parley_session s[2];
+    new_session(fx, "BILLING", NULL, &s[0]);
+    assert_string_equal(s[0].team_id, t.id);
+    new_session(fx, "other", t.id, &s[1]);
+    assert_string_equal(s[1].team_id, t.id);
+    assert_int_equal(dispatch(fx).assigned, 2);
+    for (int i = 0; i < 2; i++) {
+        char got[PARLEY_ID_SIZE];
+        agent_of(fx, s[i].id, got);
+        assert_string_equal(got, fx->agent[2]);
+        parley_session_free(&s[i]);
+    }
+    parley_session bad = {0};
+    assert_int_equal(parley_facade_initiate_chat_in_team(&fx->facade, fx->customer, "x", NULL,
+                                                         "tea_nope", &bad, &err),
+                     PARLEY_E_INVALID);
+}
+
+static void test_requeue_silent_session_of_offline_agent(void **state) {
+    fixture *fx = *state;
+    parley_error err = {0};
+    setting(fx, "routing.requeue_after_seconds", "1");
+    parley_session s = {0};
+    new_session(fx, "t", NULL, &s);
+    s.status = PARLEY_SESSION_ACTIVE;
+    snprintf(s.agent_id, sizeof s.agent_id, "%s", fx->agent[0]);
+    s.assigned_at = parley_now_ms() - 5000; /* long past the deadline */
+    assert_int_equal(fx->repo->ops->session_update(fx->repo, &s, &err), PARLEY_OK);
+    assert_int_equal(fx->repo->ops->session_set_routing(fx->repo, &s, &err), PARLEY_OK);
+    /* online: kept */
+    assert_int_equal(dispatch(fx).requeued, 0);
+    assert_int_equal(fx->repo->ops->agent_set_presence(fx->repo, fx->agent[0], PARLEY_AGENT_OFFLINE,
+                                                       parley_now_ms(), &err),
+                     PARLEY_OK);
+    assert_int_equal(dispatch(fx).requeued, 1);
+    char got[PARLEY_ID_SIZE];
+    agent_of(fx, s.id, got);
+    assert_string_equal(got, "");
+    parley_session_free(&s);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_manual_assigns_nothing_but_announces_positions, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_round_robin_rotates_and_respects_capacity, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_least_busy_and_presence, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_team_sessions_go_to_members_only, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_requeue_silent_session_of_offline_agent, setup,
+                                        teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
