@@ -44,6 +44,14 @@ typedef enum parley_action {
     PARLEY_ACTION_FLAGGED_READ,   /* the queue of refused messages */
     PARLEY_ACTION_MESSAGE_LABEL,  /* teach the spam filter: spam or not */
     PARLEY_ACTION_STRATEGY_ADMIN, /* edit strategy data (the profanity allowlist) */
+    PARLEY_ACTION_CANNED_USE,     /* list, read, create and edit canned responses */
+    PARLEY_ACTION_NOTE_WRITE,     /* private notes inside a session */
+    PARLEY_ACTION_NOTE_READ,
+    PARLEY_ACTION_READ_MARK,   /* read receipts: mark a session read up to a seq */
+    PARLEY_ACTION_LABEL_ADMIN, /* define and delete labels */
+    PARLEY_ACTION_LABEL_LIST,
+    PARLEY_ACTION_SESSION_LABEL,  /* put labels on sessions and take them off */
+    PARLEY_ACTION_MESSAGE_SEARCH, /* full-text search (customers: their own sessions) */
     PARLEY_ACTION_COUNT
 } parley_action;
 

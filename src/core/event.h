@@ -28,7 +28,9 @@ typedef enum parley_event_type {
     PARLEY_EVENT_SESSION_UPDATED,
     PARLEY_EVENT_TICKET_UPDATED,
     PARLEY_EVENT_TYPING,
-    PARLEY_EVENT_TOKEN_REVOKED /* internal: connections using token_hash must close */
+    PARLEY_EVENT_TOKEN_REVOKED, /* internal: connections using token_hash must close */
+    PARLEY_EVENT_NOTE_CREATED,  /* a private note: staff only */
+    PARLEY_EVENT_SESSION_READ   /* a participant's read receipt moved */
 } parley_event_type;
 
 enum {

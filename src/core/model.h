@@ -98,7 +98,11 @@ typedef struct parley_session {
     int64_t last_seq; /* seq of the newest stored message; 0 when none */
     parley_time_ms created_at;
     parley_time_ms updated_at;
+    char *labels_json; /* its labels as a JSON array of names, sorted; NULL = none */
 } parley_session;
+
+/* A label's name: 1..48 bytes (core/agent_tools.c checks the characters). */
+#define PARLEY_LABEL_NAME_SIZE 49
 
 /* MessageData. meta_json is a JSON object text with what strategies added
  * (flags, language, translations, ...), merged into the message's JSON;

@@ -14,7 +14,8 @@ static void reply_session(parley_api_call *call, parley_status st, int status, p
     if (st != PARLEY_OK) {
         parley_api_reply_error(call, err);
     } else {
-        parley_api_reply_json(call, status, parley_session_to_json(s));
+        parley_api_reply_json(
+            call, status, parley_session_json_for(s, call->caller->ops->is_staff(call->caller)));
     }
     parley_session_free(s);
 }
@@ -52,6 +53,23 @@ void parley_api_list_sessions(parley_api_call *call, parley_facade *f) {
         parley_api_reply_error(call, &err);
         return;
     }
+    bool staff = call->caller->ops->is_staff(call->caller);
+    bool long_label = false;
+    if (parley_http_query_param(call->req, "label", filter.label, sizeof filter.label,
+                                &long_label) &&
+        filter.label[0] != '\0' && !staff) {
+        /* labels are the team's triage; customers neither see nor probe them */
+        parley_error_set(&err, PARLEY_E_FORBIDDEN, "forbidden",
+                         "label: only staff filter by label");
+        parley_api_reply_error(call, &err);
+        return;
+    }
+    if (long_label) {
+        parley_error_set(&err, PARLEY_E_INVALID, "validation_failed", "label: at most %d bytes",
+                         PARLEY_LABEL_NAME_SIZE - 1);
+        parley_api_reply_error(call, &err);
+        return;
+    }
     if (!parley_api_read_paging(call, &filter.limit, filter.cursor, sizeof filter.cursor)) {
         return;
     }
@@ -64,7 +82,7 @@ void parley_api_list_sessions(parley_api_call *call, parley_facade *f) {
     }
     json_t *items = json_array();
     for (size_t i = 0; items != NULL && i < list.count; i++) {
-        json_array_append_new(items, parley_session_to_json(&list.items[i]));
+        json_array_append_new(items, parley_session_json_for(&list.items[i], staff));
     }
     parley_session_list_free(&list);
     parley_api_reply_json(call, 200,

@@ -255,6 +255,10 @@ parley_status parley_decode_ws_frame(const char *text, size_t len, json_t **root
             DECODE_STEP(parley_json_string(obj, "session_id", true, &out->session_id, err));
         } else if (strcmp(type, "ping") == 0) {
             out->type = PARLEY_WS_PING;
+        } else if (strcmp(type, "read") == 0) {
+            out->type = PARLEY_WS_READ;
+            DECODE_STEP(parley_json_string(obj, "session_id", true, &out->session_id, err));
+            DECODE_STEP(parley_json_integer(obj, "seq", true, &out->seq, NULL, err));
         } else {
             st = parley_error_set(err, PARLEY_E_INVALID, "validation_failed",
                                   "type: unknown frame type \"%.40s\"", type);

@@ -104,7 +104,8 @@ typedef enum parley_ws_frame_type {
     PARLEY_WS_UNSUBSCRIBE,
     PARLEY_WS_MESSAGE_SEND,
     PARLEY_WS_TYPING,
-    PARLEY_WS_PING
+    PARLEY_WS_PING,
+    PARLEY_WS_READ /* a read receipt: session_id, seq */
 } parley_ws_frame_type;
 
 typedef struct parley_ws_frame {
@@ -112,6 +113,7 @@ typedef struct parley_ws_frame {
     const char *session_id;
     int64_t after_seq;
     parley_message_input message; /* message.send */
+    int64_t seq;                  /* read */
 } parley_ws_frame;
 
 /* Decodes a frame. The frame's client_msg_id (when it is a string) is
