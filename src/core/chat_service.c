@@ -67,6 +67,14 @@ parley_status parley_chat_emit_session_event(parley_chat_service *svc, parley_ev
                                              parley_error *err) {
     const char *name = type == PARLEY_EVENT_SESSION_CREATED ? "session.created" : "session.updated";
     parley_status st = PARLEY_OK;
+    if (s->labels_json == NULL) {
+        /* nothing to hide: one frame (without labels) serves everyone */
+        json_t *frame =
+            json_pack("{s:s, s:o}", "type", name, "session", parley_session_json_for(s, false));
+        return frame == NULL ? nomem(err)
+                             : parley_event_emit(&svc->events, type, audience, s->id,
+                                                 s->customer_id, 0, frame, err);
+    }
     int last = (audience & PARLEY_AUDIENCE_CUSTOMER) ? 0 : 1;
     for (int staff = 1; staff >= last && st == PARLEY_OK; staff--) {
         json_t *frame =
