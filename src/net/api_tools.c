@@ -265,7 +265,8 @@ void parley_api_search_messages(parley_api_call *call, parley_facade *f) {
     bool has_q = false, bad = false;
     has_q = parley_http_query_param(call->req, "q", q, sizeof q, &bad);
     if (bad) {
-        parley_error_set(&err, PARLEY_E_INVALID, "validation_failed", "q: at most 256 bytes");
+        parley_error_set(&err, PARLEY_E_INVALID, "validation_failed",
+                         "q: malformed or too long (at most 256 bytes)");
         parley_api_reply_error(call, &err);
         return;
     }
