@@ -445,6 +445,20 @@ parley_status parley_tools_read_state(parley_chat_service *svc, const parley_par
     return st;
 }
 
+parley_status parley_tools_unread_counts(parley_chat_service *svc, const parley_participant *caller,
+                                         const parley_session *sessions, size_t n, int64_t *out,
+                                         parley_error *err) {
+    parley_participant_kind kind = parley_participant_kind_of(caller);
+    for (size_t i = 0; i < n; i++) {
+        parley_status st = svc->repo->ops->unread_count(svc->repo, sessions[i].id, kind, caller->id,
+                                                        PARLEY_UNREAD_CAP, &out[i], err);
+        if (st != PARLEY_OK) {
+            return st;
+        }
+    }
+    return PARLEY_OK;
+}
+
 /* ---- labels -------------------------------------------------------------------- */
 
 static void label_wire(json_t *row) {

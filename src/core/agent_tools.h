@@ -72,6 +72,14 @@ parley_status parley_tools_mark_read(parley_chat_service *svc, const parley_part
 parley_status parley_tools_read_state(parley_chat_service *svc, const parley_participant *caller,
                                       const char *session_id, json_t **out, parley_error *err);
 
+/* Unread messages for the caller in each of n sessions (already read
+ * under the caller's scope): those after the caller's receipt that others
+ * sent, at most PARLEY_UNREAD_CAP each. */
+#define PARLEY_UNREAD_CAP 100
+parley_status parley_tools_unread_counts(parley_chat_service *svc, const parley_participant *caller,
+                                         const parley_session *sessions, size_t n, int64_t *out,
+                                         parley_error *err);
+
 /* Labels: names [a-z0-9_-]{1,48}, colors "#rrggbb" (default #6b7280). */
 parley_status parley_tools_label_create(parley_chat_service *svc, const parley_participant *caller,
                                         const char *name, const char *color, json_t **out,

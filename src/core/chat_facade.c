@@ -432,3 +432,9 @@ parley_status parley_facade_search(parley_facade *f, const parley_participant *c
     return parley_tools_search(&f->chat, caller, q, session_id, limit, cursor, items, next_cursor,
                                next_cursor_size, err);
 }
+
+parley_status parley_facade_unread_counts(parley_facade *f, const parley_participant *caller,
+                                          const parley_session *sessions, size_t n, int64_t *out,
+                                          parley_error *err) {
+    return parley_tools_unread_counts(&f->chat, caller, sessions, n, out, err);
+}

@@ -189,6 +189,9 @@ parley_status parley_facade_mark_read(parley_facade *f, const parley_participant
                                       parley_error *err);
 parley_status parley_facade_read_state(parley_facade *f, const parley_participant *caller,
                                        const char *session_id, json_t **out, parley_error *err);
+parley_status parley_facade_unread_counts(parley_facade *f, const parley_participant *caller,
+                                          const parley_session *sessions, size_t n, int64_t *out,
+                                          parley_error *err);
 parley_status parley_facade_label_create(parley_facade *f, const parley_participant *caller,
                                          const char *name, const char *color, json_t **out,
                                          parley_error *err);

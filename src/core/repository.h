@@ -269,6 +269,11 @@ typedef struct parley_repository_ops {
     parley_status (*read_mark)(parley_repository *repo, const char *session_id,
                                parley_participant_kind kind, const char *participant_id,
                                int64_t seq, parley_time_ms at, bool *changed, parley_error *err);
+    /* messages of the session after the participant's receipt that
+     * someone else sent, counted up to cap */
+    parley_status (*unread_count)(parley_repository *repo, const char *session_id,
+                                  parley_participant_kind kind, const char *participant_id, int cap,
+                                  int64_t *out, parley_error *err);
     /* every participant's receipt of a session, as an array */
     parley_status (*read_list)(parley_repository *repo, const char *session_id, json_t **out,
                                parley_error *err);

@@ -80,10 +80,27 @@ void parley_api_list_sessions(parley_api_call *call, parley_facade *f) {
         parley_api_reply_error(call, &err);
         return;
     }
+    /* each session says how much of it the caller has not read yet */
+    int64_t *unread = calloc(list.count + 1, sizeof *unread);
+    if (unread == NULL) {
+        parley_error_set(&err, PARLEY_E_NOMEM, NULL, "out of memory");
+    }
+    if (unread == NULL || parley_facade_unread_counts(f, call->caller, list.items, list.count,
+                                                      unread, &err) != PARLEY_OK) {
+        free(unread);
+        parley_session_list_free(&list);
+        parley_api_reply_error(call, &err);
+        return;
+    }
     json_t *items = json_array();
     for (size_t i = 0; items != NULL && i < list.count; i++) {
-        json_array_append_new(items, parley_session_json_for(&list.items[i], staff));
+        json_t *obj = parley_session_json_for(&list.items[i], staff);
+        if (obj != NULL) {
+            json_object_set_new(obj, "unread_count", json_integer((json_int_t)unread[i]));
+        }
+        json_array_append_new(items, obj);
     }
+    free(unread);
     parley_session_list_free(&list);
     parley_api_reply_json(call, 200,
                           json_pack("{s:o, s:o}", "sessions", items, "next_cursor",

@@ -164,6 +164,7 @@ enum stmt_id {
     ST_SESSION_LABEL_ADD,
     ST_SESSION_LABEL_REMOVE,
     ST_MESSAGE_SEARCH,
+    ST_UNREAD_COUNT,
     ST_COUNT
 };
 
@@ -317,6 +318,11 @@ static const char *const stmt_sql[ST_COUNT] = {
         "JOIN sessions s ON s.id = m.session_id "
         "WHERE message_fts MATCH ?3 AND f.rowid < ?1 AND (?4 IS NULL OR f.session_id = ?4) "
         "AND (?5 IS NULL OR s.customer_id = ?5) ORDER BY f.rowid DESC LIMIT ?2",
+    /* walks UNIQUE (session_id, seq) from the receipt on, at most ?4 rows */
+    [ST_UNREAD_COUNT] = "SELECT count(*) FROM (SELECT 1 FROM messages WHERE session_id = ?1 "
+                        "AND seq > ifnull((SELECT last_read_seq FROM read_receipts WHERE "
+                        "session_id = ?1 AND participant_kind = ?2 AND participant_id = ?3), 0) "
+                        "AND NOT (sender_kind = ?2 AND sender_id = ?3) LIMIT ?4)",
 };
 
 struct sqlite_repo {
@@ -2044,6 +2050,24 @@ static parley_status sq_read_mark(parley_repository *repo, const char *session_i
     return status;
 }
 
+static parley_status sq_unread_count(parley_repository *repo, const char *session_id,
+                                     parley_participant_kind kind, const char *participant_id,
+                                     int cap, int64_t *out, parley_error *err) {
+    struct sqlite_repo *r = as_sqlite(repo);
+    *out = 0;
+    binder b = bind_start(r, ST_UNREAD_COUNT);
+    b_id(&b, 1, session_id);
+    b_enum(&b, 2, participant_kind_store(kind));
+    b_id(&b, 3, participant_id);
+    b_int(&b, 4, cap);
+    parley_status status = fetch_one(r, &b, "unread_count", "count", err);
+    if (status == PARLEY_OK) {
+        *out = sqlite3_column_int64(b.st, 0);
+    }
+    stmt_done(b.st);
+    return status;
+}
+
 static parley_status sq_read_list(parley_repository *repo, const char *session_id, json_t **out,
                                   parley_error *err) {
     struct sqlite_repo *r = as_sqlite(repo);
@@ -2192,6 +2216,7 @@ static const parley_repository_ops sqlite_ops = {
     .session_label_add = sq_session_label_add,
     .session_label_remove = sq_session_label_remove,
     .message_search = sq_message_search,
+    .unread_count = sq_unread_count,
 };
 
 /* Runs a statement that yields at most one integer (PRAGMA reads). */

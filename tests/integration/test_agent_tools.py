@@ -245,6 +245,21 @@ class TypingTest(ToolsTestCase):
 
 class ReadReceiptsTest(ToolsTestCase):
 
+    def unread(self, token, session_id):
+        """unread_count of the session in the caller's GET /api/v1/sessions."""
+        cursor = None
+        for _ in range(100):
+            r = self.c(token).get("/api/v1/sessions?limit=200" +
+                                  (f"&cursor={cursor}" if cursor else ""))
+            self.assertStatus(r, 200)
+            for x in r.body["sessions"]:
+                if x["id"] == session_id:
+                    return x["unread_count"]
+            cursor = r.body["next_cursor"]
+            if cursor is None:
+                break
+        self.fail(f"{session_id} not listed")
+
     def test_monotonic_receipts_and_events(self):
         s = make_session(self.server, self.cust_token)
         for i in range(3):
@@ -252,6 +267,8 @@ class ReadReceiptsTest(ToolsTestCase):
         agent_ws = self.subscribed_ws(self.agent_token, s["id"])
         cust_ws = self.subscribed_ws(self.cust_token, s["id"])
         c = self.c(self.agent_token)
+        self.assertEqual(self.unread(self.agent_token, s["id"]), 3)
+        self.assertEqual(self.unread(self.cust_token, s["id"]), 0)  # their own messages
         r = c.post(f"/api/v1/sessions/{s['id']}/read", {"seq": 2})
         self.assertStatus(r, 200)
         self.assertEqual(r.body["last_read_seq"], 2)
@@ -278,12 +295,17 @@ class ReadReceiptsTest(ToolsTestCase):
         ev = agent_ws.recv_json(type="session.read")
         self.assertEqual(ev["participant"], {"type": "customer", "id": self.cust["id"]})
         self.assertEqual(ev["last_read_seq"], 3)
+        self.assertEqual(self.unread(self.agent_token, s["id"]), 1)
+        self.assertEqual(self.unread(self.agent2_token, s["id"]), 3)  # receipts are per agent
+        send_message(self.server, self.agent_token, s["id"], "On it")
+        self.assertEqual(self.unread(self.agent_token, s["id"]), 1)  # not their own reply
+        self.assertEqual(self.unread(self.cust_token, s["id"]), 1)
         # the lower read of before produced no event: the next one is the customer's
         self.assertEqual([e["last_read_seq"] for e in cust_ws.take_backlog("session.read")],
                          [3])
         r = self.c(self.cust_token).get(f"/api/v1/sessions/{s['id']}/read")
         self.assertStatus(r, 200)
-        self.assertEqual(r.body["last_seq"], 3)
+        self.assertEqual(r.body["last_seq"], 4)
         got = {(x["participant"]["type"], x["last_read_seq"]) for x in r.body["receipts"]}
         self.assertEqual(got, {("agent", 2), ("customer", 3)})
         # another customer can neither read nor mark it
