@@ -60,6 +60,17 @@ static const policy policies[PARLEY_ACTION_COUNT] = {
     [PARLEY_ACTION_TEAM_ADMIN] = {"team.admin", ROLE_ADMIN, false},
     [PARLEY_ACTION_SESSION_TRANSFER] = {"session.transfer", STAFF, true},
     [PARLEY_ACTION_SESSION_UNASSIGN] = {"session.unassign", STAFF, true},
+    /* team-wide canned responses are edited by admins only: the service
+     * checks that against the row's owner */
+    [PARLEY_ACTION_CANNED_USE] = {"canned.use", STAFF, false},
+    [PARLEY_ACTION_NOTE_WRITE] = {"note.write", STAFF, true},
+    [PARLEY_ACTION_NOTE_READ] = {"note.read", STAFF, true},
+    [PARLEY_ACTION_READ_MARK] = {"read.mark", STAFF | ROLE_CUSTOMER | ROLE_BOT, true},
+    [PARLEY_ACTION_LABEL_ADMIN] = {"label.admin", ROLE_ADMIN, false},
+    [PARLEY_ACTION_LABEL_LIST] = {"label.list", STAFF, false},
+    [PARLEY_ACTION_SESSION_LABEL] = {"session.label", STAFF, true},
+    /* the service narrows a customer's search to their own sessions */
+    [PARLEY_ACTION_MESSAGE_SEARCH] = {"message.search", STAFF | ROLE_CUSTOMER, false},
 };
 
 static unsigned role_of(const parley_participant *caller) {

@@ -57,6 +57,14 @@ typedef enum parley_action {
     PARLEY_ACTION_TEAM_ADMIN,       /* create, edit, delete teams and their members */
     PARLEY_ACTION_SESSION_TRANSFER, /* to another agent or team */
     PARLEY_ACTION_SESSION_UNASSIGN, /* back to the queue */
+    PARLEY_ACTION_CANNED_USE,       /* list, read, create and edit canned responses */
+    PARLEY_ACTION_NOTE_WRITE,       /* private notes inside a session */
+    PARLEY_ACTION_NOTE_READ,
+    PARLEY_ACTION_READ_MARK,   /* read receipts: mark a session read up to a seq */
+    PARLEY_ACTION_LABEL_ADMIN, /* define and delete labels */
+    PARLEY_ACTION_LABEL_LIST,
+    PARLEY_ACTION_SESSION_LABEL,  /* put labels on sessions and take them off */
+    PARLEY_ACTION_MESSAGE_SEARCH, /* full-text search (customers: their own sessions) */
     PARLEY_ACTION_COUNT
 } parley_action;
 

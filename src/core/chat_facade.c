@@ -618,3 +618,99 @@ parley_status parley_facade_remove_team_member(parley_facade *f, const parley_pa
     }
     return st;
 }
+
+/* ---- the agent tools: straight to core/agent_tools.c ---------------------- */
+
+parley_status parley_facade_canned_create(parley_facade *f, const parley_participant *caller,
+                                          const parley_canned_input *in, json_t **out,
+                                          parley_error *err) {
+    return parley_tools_canned_create(&f->chat, caller, in, out, err);
+}
+
+parley_status parley_facade_canned_get(parley_facade *f, const parley_participant *caller,
+                                       const char *id, json_t **out, parley_error *err) {
+    return parley_tools_canned_get(&f->chat, caller, id, out, err);
+}
+
+parley_status parley_facade_canned_update(parley_facade *f, const parley_participant *caller,
+                                          const char *id, const parley_canned_input *patch,
+                                          json_t **out, parley_error *err) {
+    return parley_tools_canned_update(&f->chat, caller, id, patch, out, err);
+}
+
+parley_status parley_facade_canned_delete(parley_facade *f, const parley_participant *caller,
+                                          const char *id, parley_error *err) {
+    return parley_tools_canned_delete(&f->chat, caller, id, err);
+}
+
+parley_status parley_facade_canned_list(parley_facade *f, const parley_participant *caller,
+                                        const char *prefix, int limit, const char *cursor,
+                                        json_t **items, char *next_cursor, size_t next_cursor_size,
+                                        parley_error *err) {
+    return parley_tools_canned_list(&f->chat, caller, prefix, limit, cursor, items, next_cursor,
+                                    next_cursor_size, err);
+}
+
+parley_status parley_facade_note_create(parley_facade *f, const parley_participant *caller,
+                                        const char *session_id, const char *content, json_t **out,
+                                        parley_error *err) {
+    return parley_tools_note_create(&f->chat, caller, session_id, content, out, err);
+}
+
+parley_status parley_facade_note_list(parley_facade *f, const parley_participant *caller,
+                                      const char *session_id, int limit, const char *cursor,
+                                      json_t **items, char *next_cursor, size_t next_cursor_size,
+                                      parley_error *err) {
+    return parley_tools_note_list(&f->chat, caller, session_id, limit, cursor, items, next_cursor,
+                                  next_cursor_size, err);
+}
+
+parley_status parley_facade_mark_read(parley_facade *f, const parley_participant *caller,
+                                      const char *session_id, int64_t seq, json_t **out,
+                                      parley_error *err) {
+    return parley_tools_mark_read(&f->chat, caller, session_id, seq, out, err);
+}
+
+parley_status parley_facade_read_state(parley_facade *f, const parley_participant *caller,
+                                       const char *session_id, json_t **out, parley_error *err) {
+    return parley_tools_read_state(&f->chat, caller, session_id, out, err);
+}
+
+parley_status parley_facade_label_create(parley_facade *f, const parley_participant *caller,
+                                         const char *name, const char *color, json_t **out,
+                                         parley_error *err) {
+    return parley_tools_label_create(&f->chat, caller, name, color, out, err);
+}
+
+parley_status parley_facade_label_list(parley_facade *f, const parley_participant *caller,
+                                       int limit, const char *cursor, json_t **items,
+                                       char *next_cursor, size_t next_cursor_size,
+                                       parley_error *err) {
+    return parley_tools_label_list(&f->chat, caller, limit, cursor, items, next_cursor,
+                                   next_cursor_size, err);
+}
+
+parley_status parley_facade_label_delete(parley_facade *f, const parley_participant *caller,
+                                         const char *name, parley_error *err) {
+    return parley_tools_label_delete(&f->chat, caller, name, err);
+}
+
+parley_status parley_facade_session_label(parley_facade *f, const parley_participant *caller,
+                                          const char *session_id, const char *label, bool add,
+                                          parley_session *out, parley_error *err) {
+    return parley_tools_session_label(&f->chat, caller, session_id, label, add, out, err);
+}
+
+parley_status parley_facade_search(parley_facade *f, const parley_participant *caller,
+                                   const char *q, const char *session_id, int limit,
+                                   const char *cursor, json_t **items, char *next_cursor,
+                                   size_t next_cursor_size, parley_error *err) {
+    return parley_tools_search(&f->chat, caller, q, session_id, limit, cursor, items, next_cursor,
+                               next_cursor_size, err);
+}
+
+parley_status parley_facade_unread_counts(parley_facade *f, const parley_participant *caller,
+                                          const parley_session *sessions, size_t n, int64_t *out,
+                                          parley_error *err) {
+    return parley_tools_unread_counts(&f->chat, caller, sessions, n, out, err);
+}

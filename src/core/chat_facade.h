@@ -20,6 +20,7 @@
 
 #include "core/account_service.h"
 #include "core/chat_bot.h"
+#include "core/agent_tools.h"
 #include "core/chat_service.h"
 #include "core/transcript.h"
 #include "core/upload_service.h"
@@ -270,5 +271,51 @@ parley_status parley_facade_add_team_member(parley_facade *f, const parley_parti
 parley_status parley_facade_remove_team_member(parley_facade *f, const parley_participant *caller,
                                                const char *team_id, const char *agent_id,
                                                parley_team *out, parley_error *err);
+/* --- the agent tools (core/agent_tools.h) -------------------------------- */
+parley_status parley_facade_canned_create(parley_facade *f, const parley_participant *caller,
+                                          const parley_canned_input *in, json_t **out,
+                                          parley_error *err);
+parley_status parley_facade_canned_get(parley_facade *f, const parley_participant *caller,
+                                       const char *id, json_t **out, parley_error *err);
+parley_status parley_facade_canned_update(parley_facade *f, const parley_participant *caller,
+                                          const char *id, const parley_canned_input *patch,
+                                          json_t **out, parley_error *err);
+parley_status parley_facade_canned_delete(parley_facade *f, const parley_participant *caller,
+                                          const char *id, parley_error *err);
+parley_status parley_facade_canned_list(parley_facade *f, const parley_participant *caller,
+                                        const char *prefix, int limit, const char *cursor,
+                                        json_t **items, char *next_cursor, size_t next_cursor_size,
+                                        parley_error *err);
+parley_status parley_facade_note_create(parley_facade *f, const parley_participant *caller,
+                                        const char *session_id, const char *content, json_t **out,
+                                        parley_error *err);
+parley_status parley_facade_note_list(parley_facade *f, const parley_participant *caller,
+                                      const char *session_id, int limit, const char *cursor,
+                                      json_t **items, char *next_cursor, size_t next_cursor_size,
+                                      parley_error *err);
+parley_status parley_facade_mark_read(parley_facade *f, const parley_participant *caller,
+                                      const char *session_id, int64_t seq, json_t **out,
+                                      parley_error *err);
+parley_status parley_facade_read_state(parley_facade *f, const parley_participant *caller,
+                                       const char *session_id, json_t **out, parley_error *err);
+parley_status parley_facade_unread_counts(parley_facade *f, const parley_participant *caller,
+                                          const parley_session *sessions, size_t n, int64_t *out,
+                                          parley_error *err);
+parley_status parley_facade_label_create(parley_facade *f, const parley_participant *caller,
+                                         const char *name, const char *color, json_t **out,
+                                         parley_error *err);
+parley_status parley_facade_label_list(parley_facade *f, const parley_participant *caller,
+                                       int limit, const char *cursor, json_t **items,
+                                       char *next_cursor, size_t next_cursor_size,
+                                       parley_error *err);
+parley_status parley_facade_label_delete(parley_facade *f, const parley_participant *caller,
+                                         const char *name, parley_error *err);
+parley_status parley_facade_session_label(parley_facade *f, const parley_participant *caller,
+                                          const char *session_id, const char *label, bool add,
+                                          parley_session *out, parley_error *err);
+parley_status parley_facade_search(parley_facade *f, const parley_participant *caller,
+                                   const char *q, const char *session_id, int limit,
+                                   const char *cursor, json_t **items, char *next_cursor,
+                                   size_t next_cursor_size, parley_error *err);
 
 #endif

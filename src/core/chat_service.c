@@ -60,15 +60,36 @@ static parley_status scope_list_to_caller(const parley_participant *caller, parl
  * customer: the two parties of the conversation. */
 static parley_status emit_session_event(parley_chat_service *svc, parley_event_type type,
                                         const parley_session *s, parley_error *err) {
-    json_t *frame =
-        json_pack("{s:s, s:o}", "type",
-                  type == PARLEY_EVENT_SESSION_CREATED ? "session.created" : "session.updated",
-                  "session", parley_session_to_json(s));
-    if (frame == NULL) {
-        return nomem(err);
+    return parley_chat_emit_session_event(svc, type, s,
+                                          PARLEY_AUDIENCE_AGENTS | PARLEY_AUDIENCE_CUSTOMER, err);
+}
+
+/* The customer's copy leaves out the team's labels (parley_session_json_for). */
+parley_status parley_chat_emit_session_event(parley_chat_service *svc, parley_event_type type,
+                                             const parley_session *s, unsigned audience,
+                                             parley_error *err) {
+    const char *name = type == PARLEY_EVENT_SESSION_CREATED ? "session.created" : "session.updated";
+    parley_status st = PARLEY_OK;
+    if (s->labels_json == NULL) {
+        /* nothing to hide: one frame (without labels) serves everyone */
+        json_t *frame =
+            json_pack("{s:s, s:o}", "type", name, "session", parley_session_json_for(s, false));
+        return frame == NULL ? nomem(err)
+                             : parley_event_emit(&svc->events, type, audience, s->id,
+                                                 s->customer_id, 0, frame, err);
     }
-    return parley_event_emit(&svc->events, type, PARLEY_AUDIENCE_AGENTS | PARLEY_AUDIENCE_CUSTOMER,
-                             s->id, s->customer_id, 0, frame, err);
+    int last = (audience & PARLEY_AUDIENCE_CUSTOMER) ? 0 : 1;
+    for (int staff = 1; staff >= last && st == PARLEY_OK; staff--) {
+        json_t *frame =
+            json_pack("{s:s, s:o}", "type", name, "session", parley_session_json_for(s, staff));
+        st = frame == NULL
+                 ? nomem(err)
+                 : parley_event_emit(&svc->events, type,
+                                     staff ? audience & ~(unsigned)PARLEY_AUDIENCE_CUSTOMER
+                                           : PARLEY_AUDIENCE_CUSTOMER,
+                                     s->id, s->customer_id, 0, frame, err);
+    }
+    return st;
 }
 
 static parley_status emit_ticket_event(parley_chat_service *svc, const parley_ticket *t,

@@ -169,6 +169,13 @@ parley_status parley_chat_get_feedback(parley_chat_service *svc, const parley_pa
  * session.updated. s stays the caller's. */
 parley_status parley_chat_store_routed_session(parley_chat_service *svc, parley_session *s,
                                                parley_error *err);
+/* session.created / session.updated: the staff part of audience gets the
+ * full session; with PARLEY_AUDIENCE_CUSTOMER the session's customer gets
+ * a copy without labels (the team's own triage). A session without labels
+ * is one event for the whole audience, its frame without `labels`. */
+parley_status parley_chat_emit_session_event(parley_chat_service *svc, parley_event_type type,
+                                             const parley_session *s, unsigned audience,
+                                             parley_error *err);
 
 /* Is the ticket status change allowed? (open->in_progress, open->resolved,
  * in_progress->resolved, in_progress->open, resolved->open) */

@@ -34,7 +34,9 @@ typedef enum parley_event_type {
     PARLEY_EVENT_BOT_TURN,         /* internal, no audience: a bot should answer message seq of
                                      session_id (core/chat_bot.h); the server queues its job */
     PARLEY_EVENT_PRESENCE_UPDATED, /* an agent's presence changed (core/presence.h) */
-    PARLEY_EVENT_QUEUE_UPDATED     /* a waiting customer's queue position (core/routing.h) */
+    PARLEY_EVENT_QUEUE_UPDATED,    /* a waiting customer's queue position (core/routing.h) */
+    PARLEY_EVENT_NOTE_CREATED,     /* a private note: staff only */
+    PARLEY_EVENT_SESSION_READ      /* a participant's read receipt moved */
 } parley_event_type;
 
 enum {

@@ -38,6 +38,7 @@ void parley_session_free(parley_session *s) {
     }
     free(s->topic);
     free(s->strategies_json);
+    free(s->labels_json);
     memset(s, 0, sizeof *s);
 }
 
@@ -109,6 +110,7 @@ bool parley_session_copy(parley_session *dst, const parley_session *src) {
     *dst = *src;
     dst->topic = dup_or_null(src->topic, &ok);
     dst->strategies_json = dup_or_null(src->strategies_json, &ok);
+    dst->labels_json = dup_or_null(src->labels_json, &ok);
     if (!ok) {
         parley_session_free(dst);
     }

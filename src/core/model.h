@@ -103,7 +103,11 @@ typedef struct parley_session {
     char team_id[PARLEY_ID_SIZE]; /* the team it is routed to, "" for any agent */
     parley_time_ms queued_at;     /* when it last became waiting (0 = never queued) */
     parley_time_ms assigned_at;   /* when its current agent got it (0 = none) */
+    char *labels_json;            /* its labels as a JSON array of names, sorted; NULL = none */
 } parley_session;
+
+/* A label's name: 1..48 bytes (core/agent_tools.c checks the characters). */
+#define PARLEY_LABEL_NAME_SIZE 49
 
 /* MessageData. meta_json is a JSON object text with what strategies added
  * (flags, language, translations, ...), merged into the message's JSON;

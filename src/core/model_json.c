@@ -59,7 +59,7 @@ json_t *parley_session_to_json(const parley_session *s) {
     if (strategies == NULL) {
         strategies = json_array();
     }
-    return with_routing(
+    json_t *obj = with_routing(
         json_pack("{s:s, s:s, s:o, s:o, s:s?, s:s, s:o, s:I, s:o, s:o}", "id", s->id, "customer_id",
                   s->customer_id, "agent_id", string_or_null(s->agent_id), "bot_id",
                   string_or_null(s->bot_id), "topic", s->topic, "status",
@@ -67,6 +67,23 @@ json_t *parley_session_to_json(const parley_session *s) {
                   (json_int_t)s->last_seq, "created_at", parley_time_to_json(s->created_at),
                   "updated_at", parley_time_to_json(s->updated_at)),
         s);
+    /* labels are the team's own triage: parley_session_json_for() takes
+     * them out again for a customer */
+    json_t *labels = s->labels_json != NULL ? json_loads(s->labels_json, 0, &error) : NULL;
+    if (obj != NULL) {
+        json_object_set_new(obj, "labels", json_is_array(labels) ? labels : json_array());
+    } else {
+        json_decref(labels);
+    }
+    return obj;
+}
+
+json_t *parley_session_json_for(const parley_session *s, bool staff) {
+    json_t *obj = parley_session_to_json(s);
+    if (obj != NULL && !staff) {
+        json_object_del(obj, "labels");
+    }
+    return obj;
 }
 
 json_t *parley_message_to_json(const parley_message *m) {

@@ -16,6 +16,8 @@ json_t *parley_customer_to_json(const parley_customer *c);
 json_t *parley_agent_to_json(const parley_agent *a);
 json_t *parley_bot_to_json(const parley_bot *b);
 json_t *parley_session_to_json(const parley_session *s);
+/* The session as one viewer may see it: customers get it without labels. */
+json_t *parley_session_json_for(const parley_session *s, bool staff);
 json_t *parley_message_to_json(const parley_message *m);
 json_t *parley_ticket_to_json(const parley_ticket *t);
 json_t *parley_feedback_to_json(const parley_feedback *f);

@@ -24,6 +24,8 @@
 #ifndef PARLEY_REPOSITORY_H
 #define PARLEY_REPOSITORY_H
 
+#include <jansson.h>
+
 #include "core/error.h"
 #include "core/model.h"
 
@@ -32,10 +34,11 @@ typedef struct parley_repository parley_repository;
 /* Filters for list calls. Empty strings / negative values mean "any".
  * Cursors are opaque strings produced by a previous page (next_cursor). */
 typedef struct parley_session_filter {
-    int status;                       /* parley_session_status, or -1 */
-    char customer_id[PARLEY_ID_SIZE]; /* "" = all customers */
-    int limit;                        /* 1..200 */
-    char cursor[PARLEY_ID_SIZE * 2];  /* "" = first page */
+    int status;                         /* parley_session_status, or -1 */
+    char customer_id[PARLEY_ID_SIZE];   /* "" = all customers */
+    int limit;                          /* 1..200 */
+    char cursor[PARLEY_ID_SIZE * 2];    /* "" = first page */
+    char label[PARLEY_LABEL_NAME_SIZE]; /* "" = any; else sessions carrying that label */
 } parley_session_filter;
 
 typedef struct parley_ticket_filter {
@@ -53,6 +56,26 @@ typedef struct parley_message_range {
     int64_t before_seq;
     int limit;
 } parley_message_range;
+
+/* Inputs of the agent tools' inserts; strings are borrowed. */
+typedef struct parley_canned_row {
+    char id[PARLEY_ID_SIZE];
+    char owner_id[PARLEY_ID_SIZE]; /* "" = team-wide */
+    const char *shortcode;
+    const char *title;
+    const char *content;
+    parley_time_ms created_at;
+    parley_time_ms updated_at;
+} parley_canned_row;
+
+typedef struct parley_note_row {
+    char id[PARLEY_ID_SIZE];
+    char session_id[PARLEY_ID_SIZE];
+    parley_participant_kind author_kind;
+    char author_id[PARLEY_ID_SIZE];
+    const char *content;
+    parley_time_ms created_at;
+} parley_note_row;
 
 typedef struct parley_repository_ops {
     const char *name; /* "sqlite", "postgres" */
@@ -305,6 +328,74 @@ typedef struct parley_repository_ops {
     /* the queue position last announced to the session's customer */
     parley_status (*session_set_queue_position)(parley_repository *repo, const char *session_id,
                                                 int64_t position, parley_error *err);
+    /* --- the agent tools (core/agent_tools.h) ----------------------------
+     * Their rows are read back as jansson objects keyed by column name
+     * (times as integer ms, NULL as null); the tools service turns them
+     * into the wire form. Pages: newest first, *items_out a new array,
+     * next_cursor "" on the last page. */
+
+    /* canned responses; owner_id "" = team-wide. The same shortcode twice
+     * in one owner scope -> PARLEY_E_CONFLICT */
+    parley_status (*canned_insert)(parley_repository *repo, const parley_canned_row *c,
+                                   parley_error *err);
+    parley_status (*canned_get)(parley_repository *repo, const char *id, json_t **out,
+                                parley_error *err);
+    /* writes shortcode, title, content, updated_at */
+    parley_status (*canned_update)(parley_repository *repo, const parley_canned_row *c,
+                                   parley_error *err);
+    parley_status (*canned_delete)(parley_repository *repo, const char *id, parley_error *err);
+    /* team-wide ones plus those owned by owner_id, shortcode starting with
+     * prefix ("" = all) */
+    parley_status (*canned_list)(parley_repository *repo, const char *owner_id, const char *prefix,
+                                 int limit, const char *cursor, json_t **items_out,
+                                 char *next_cursor_out, size_t next_cursor_size, parley_error *err);
+
+    /* private notes of a session (never messages: no seq, not searchable) */
+    parley_status (*note_insert)(parley_repository *repo, const parley_note_row *n,
+                                 parley_error *err);
+    parley_status (*note_list)(parley_repository *repo, const char *session_id, int limit,
+                               const char *cursor, json_t **items_out, char *next_cursor_out,
+                               size_t next_cursor_size, parley_error *err);
+
+    /* read receipts: raises a participant's last_read_seq, never lowers
+     * it; *changed tells whether it moved */
+    parley_status (*read_mark)(parley_repository *repo, const char *session_id,
+                               parley_participant_kind kind, const char *participant_id,
+                               int64_t seq, parley_time_ms at, bool *changed, parley_error *err);
+    /* messages of the session after the participant's receipt that
+     * someone else sent, counted up to cap */
+    parley_status (*unread_count)(parley_repository *repo, const char *session_id,
+                                  parley_participant_kind kind, const char *participant_id, int cap,
+                                  int64_t *out, parley_error *err);
+    /* every participant's receipt of a session, as an array */
+    parley_status (*read_list)(parley_repository *repo, const char *session_id, json_t **out,
+                               parley_error *err);
+
+    /* labels (by name) and their use on sessions; deleting a label takes
+     * it off every session */
+    parley_status (*label_insert)(parley_repository *repo, const char *name, const char *color,
+                                  parley_time_ms at, parley_error *err);
+    parley_status (*label_get)(parley_repository *repo, const char *name, json_t **out,
+                               parley_error *err);
+    parley_status (*label_delete)(parley_repository *repo, const char *name, parley_error *err);
+    parley_status (*label_list)(parley_repository *repo, int limit, const char *cursor,
+                                json_t **items_out, char *next_cursor_out, size_t next_cursor_size,
+                                parley_error *err);
+    /* already there -> PARLEY_E_CONFLICT; remove of an absent one ->
+     * PARLEY_E_NOT_FOUND */
+    parley_status (*session_label_add)(parley_repository *repo, const char *session_id,
+                                       const char *label, parley_time_ms at, parley_error *err);
+    parley_status (*session_label_remove)(parley_repository *repo, const char *session_id,
+                                          const char *label, parley_error *err);
+
+    /* full-text search over delivered messages. match is an FTS5 MATCH
+     * expression the caller built from quoted tokens; session_id and
+     * customer_id ("" = any) narrow it. A malformed expression is
+     * PARLEY_E_INVALID. Rows carry a snippet with \x02 / \x03 around hits. */
+    parley_status (*message_search)(parley_repository *repo, const char *match,
+                                    const char *session_id, const char *customer_id, int limit,
+                                    const char *cursor, json_t **items_out, char *next_cursor_out,
+                                    size_t next_cursor_size, parley_error *err);
 } parley_repository_ops;
 
 /* Every backend's handle starts with this. */

@@ -116,6 +116,22 @@ void parley_api_update_team(parley_api_call *call, parley_facade *f);
 void parley_api_delete_team(parley_api_call *call, parley_facade *f);
 void parley_api_add_team_member(parley_api_call *call, parley_facade *f);
 void parley_api_remove_team_member(parley_api_call *call, parley_facade *f);
+/* The agent tools (api_tools.c). */
+void parley_api_canned_create(parley_api_call *call, parley_facade *f);
+void parley_api_canned_list(parley_api_call *call, parley_facade *f);
+void parley_api_canned_get(parley_api_call *call, parley_facade *f);
+void parley_api_canned_update(parley_api_call *call, parley_facade *f);
+void parley_api_canned_delete(parley_api_call *call, parley_facade *f);
+void parley_api_note_create(parley_api_call *call, parley_facade *f);
+void parley_api_note_list(parley_api_call *call, parley_facade *f);
+void parley_api_mark_read(parley_api_call *call, parley_facade *f);
+void parley_api_read_state(parley_api_call *call, parley_facade *f);
+void parley_api_label_create(parley_api_call *call, parley_facade *f);
+void parley_api_label_list(parley_api_call *call, parley_facade *f);
+void parley_api_label_delete(parley_api_call *call, parley_facade *f);
+void parley_api_session_label_add(parley_api_call *call, parley_facade *f);
+void parley_api_session_label_remove(parley_api_call *call, parley_facade *f);
+void parley_api_search_messages(parley_api_call *call, parley_facade *f);
 
 /* Inline (loop thread) handlers. */
 void parley_api_healthz(parley_conn *c, parley_http_request *req);

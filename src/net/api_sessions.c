@@ -14,7 +14,8 @@ static void reply_session(parley_api_call *call, parley_status st, int status, p
     if (st != PARLEY_OK) {
         parley_api_reply_error(call, err);
     } else {
-        parley_api_reply_json(call, status, parley_session_to_json(s));
+        parley_api_reply_json(
+            call, status, parley_session_json_for(s, call->caller->ops->is_staff(call->caller)));
     }
     parley_session_free(s);
 }
@@ -53,6 +54,23 @@ void parley_api_list_sessions(parley_api_call *call, parley_facade *f) {
         parley_api_reply_error(call, &err);
         return;
     }
+    bool staff = call->caller->ops->is_staff(call->caller);
+    bool long_label = false;
+    if (parley_http_query_param(call->req, "label", filter.label, sizeof filter.label,
+                                &long_label) &&
+        filter.label[0] != '\0' && !staff) {
+        /* labels are the team's triage; customers neither see nor probe them */
+        parley_error_set(&err, PARLEY_E_FORBIDDEN, "forbidden",
+                         "label: only staff filter by label");
+        parley_api_reply_error(call, &err);
+        return;
+    }
+    if (long_label) {
+        parley_error_set(&err, PARLEY_E_INVALID, "validation_failed", "label: at most %d bytes",
+                         PARLEY_LABEL_NAME_SIZE - 1);
+        parley_api_reply_error(call, &err);
+        return;
+    }
     if (!parley_api_read_paging(call, &filter.limit, filter.cursor, sizeof filter.cursor)) {
         return;
     }
@@ -63,10 +81,27 @@ void parley_api_list_sessions(parley_api_call *call, parley_facade *f) {
         parley_api_reply_error(call, &err);
         return;
     }
+    /* each session says how much of it the caller has not read yet */
+    int64_t *unread = calloc(list.count + 1, sizeof *unread);
+    if (unread == NULL) {
+        parley_error_set(&err, PARLEY_E_NOMEM, NULL, "out of memory");
+    }
+    if (unread == NULL || parley_facade_unread_counts(f, call->caller, list.items, list.count,
+                                                      unread, &err) != PARLEY_OK) {
+        free(unread);
+        parley_session_list_free(&list);
+        parley_api_reply_error(call, &err);
+        return;
+    }
     json_t *items = json_array();
     for (size_t i = 0; items != NULL && i < list.count; i++) {
-        json_array_append_new(items, parley_session_to_json(&list.items[i]));
+        json_t *obj = parley_session_json_for(&list.items[i], staff);
+        if (obj != NULL) {
+            json_object_set_new(obj, "unread_count", json_integer((json_int_t)unread[i]));
+        }
+        json_array_append_new(items, obj);
     }
+    free(unread);
     parley_session_list_free(&list);
     parley_api_reply_json(call, 200,
                           json_pack("{s:o, s:o}", "sessions", items, "next_cursor",
@@ -82,7 +117,9 @@ void parley_api_get_session(parley_api_call *call, parley_facade *f) {
     if (st == PARLEY_OK) {
         st = parley_facade_queue_info(f, &s, &queue, &err);
     }
-    json_t *body = st == PARLEY_OK ? parley_session_to_json(&s) : NULL;
+    json_t *body = st == PARLEY_OK
+                       ? parley_session_json_for(&s, call->caller->ops->is_staff(call->caller))
+                       : NULL;
     if (body != NULL) {
         json_object_set_new(body, "queue", queue);
         queue = NULL;

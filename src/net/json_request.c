@@ -264,6 +264,10 @@ parley_status parley_decode_ws_frame(const char *text, size_t len, json_t **root
         } else if (strcmp(type, "presence") == 0) {
             out->type = PARLEY_WS_PRESENCE;
             DECODE_STEP(parley_json_string(obj, "status", true, &out->status, err));
+        } else if (strcmp(type, "read") == 0) {
+            out->type = PARLEY_WS_READ;
+            DECODE_STEP(parley_json_string(obj, "session_id", true, &out->session_id, err));
+            DECODE_STEP(parley_json_integer(obj, "seq", true, &out->seq, NULL, err));
         } else {
             st = parley_error_set(err, PARLEY_E_INVALID, "validation_failed",
                                   "type: unknown frame type \"%.40s\"", type);

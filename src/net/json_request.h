@@ -106,7 +106,8 @@ typedef enum parley_ws_frame_type {
     PARLEY_WS_MESSAGE_SEND,
     PARLEY_WS_TYPING,
     PARLEY_WS_PING,
-    PARLEY_WS_PRESENCE /* an agent sets its presence: {type:"presence", status} */
+    PARLEY_WS_PRESENCE, /* an agent sets its presence: {type:"presence", status} */
+    PARLEY_WS_READ      /* a read receipt: session_id, seq */
 } parley_ws_frame_type;
 
 typedef struct parley_ws_frame {
@@ -115,6 +116,7 @@ typedef struct parley_ws_frame {
     int64_t after_seq;
     parley_message_input message; /* message.send */
     const char *status;           /* presence */
+    int64_t seq;                  /* read */
 } parley_ws_frame;
 
 /* Decodes a frame. The frame's client_msg_id (when it is a string) is

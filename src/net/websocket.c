@@ -474,6 +474,82 @@ static void start_presence(parley_ws *ws, const char *status) {
     }
 }
 
+/* --- read receipts ------------------------------------------------------------ */
+
+typedef struct read_job {
+    parley_job job;
+    parley_ws *ws;
+    char session_id[PARLEY_ID_SIZE];
+    int64_t seq;
+    parley_error err;
+    char *reply;
+} read_job;
+
+/* Writer thread: the same rule as POST /sessions/{id}/read. */
+static void read_run(parley_job *job, parley_facade *facade) {
+    read_job *rj = (read_job *)job;
+    parley_facade_set_client_ip(facade, rj->ws->conn->peer_ip);
+    json_t *receipt = NULL;
+    job->status = parley_facade_mark_read(facade, rj->ws->caller, rj->session_id, rj->seq, &receipt,
+                                          &rj->err);
+    if (job->status == PARLEY_OK) {
+        json_t *frame =
+            json_pack("{s:s, s:s, s:O}", "type", "read.ack", "session_id", rj->session_id,
+                      "last_read_seq", json_object_get(receipt, "last_read_seq"));
+        rj->reply = frame != NULL ? json_dumps(frame, JSON_COMPACT) : NULL;
+        json_decref(frame);
+    }
+    json_decref(receipt);
+}
+
+static void read_done(parley_job *job) {
+    read_job *rj = (read_job *)job;
+    parley_ws *ws = rj->ws;
+    parley_conn *conn = ws->conn;
+    if (!conn->closing) {
+        if (job->commit_failed) {
+            parley_error_set(&rj->err, PARLEY_E_UNAVAILABLE, NULL,
+                             "the receipt could not be stored; retry");
+        } else if (job->status == PARLEY_OK && rj->reply == NULL) {
+            parley_error_set(&rj->err, PARLEY_E_NOMEM, NULL, "out of memory");
+        }
+        if (!job->commit_failed && job->status == PARLEY_OK && rj->reply != NULL) {
+            parley_ws_send_text(ws, rj->reply, strlen(rj->reply));
+        } else {
+            send_error(ws, &rj->err, NULL, rj->session_id);
+        }
+    }
+    free(rj->reply);
+    free(rj);
+    parley_conn_unref(conn);
+}
+
+static void submit_read(parley_ws *ws, const parley_ws_frame *frame) {
+    parley_error err = {0};
+    read_job *rj = calloc(1, sizeof *rj);
+    if (rj == NULL || strlen(frame->session_id) >= PARLEY_ID_SIZE) {
+        free(rj);
+        parley_error_set(&err, rj == NULL ? PARLEY_E_NOMEM : PARLEY_E_NOT_FOUND,
+                         rj == NULL ? NULL : "not_found",
+                         rj == NULL ? "out of memory" : "no such session");
+        send_error(ws, &err, NULL, NULL);
+        return;
+    }
+    rj->job.kind = PARLEY_JOB_BATCHED;
+    rj->job.run = read_run;
+    rj->job.done = read_done;
+    rj->ws = ws;
+    rj->seq = frame->seq;
+    snprintf(rj->session_id, sizeof rj->session_id, "%s", frame->session_id);
+    parley_conn_ref(ws->conn);
+    if (parley_executor_submit(ws->conn->server->executor, &rj->job) != PARLEY_OK) {
+        parley_error_set(&err, PARLEY_E_UNAVAILABLE, NULL, "the server is shutting down");
+        send_error(ws, &err, NULL, frame->session_id);
+        free(rj);
+        parley_conn_unref(ws->conn);
+    }
+}
+
 /* --- frames -------------------------------------------------------------------- */
 
 static void handle_frame(parley_ws *ws, const char *text, size_t len) {
@@ -522,9 +598,13 @@ static void handle_frame(parley_ws *ws, const char *text, size_t len) {
     }
     case PARLEY_WS_TYPING: {
         parley_subscription *sub = parley_hub_find_subscription(ws->subs, frame.session_id);
-        if (sub == NULL) {
+        /* Only a live subscription has passed its catch-up job, which is
+         * where the session's read rule is checked: a subscription still
+         * catching up may yet be refused (another customer's session). */
+        if (sub == NULL || sub->state != PARLEY_SUB_LIVE) {
             parley_error_set(&err, PARLEY_E_INVALID, "validation_failed",
-                             "subscribe to the session before sending typing");
+                             "subscribe to the session (wait for subscribed) before sending "
+                             "typing");
             send_error(ws, &err, NULL, frame.session_id);
             break;
         }
@@ -540,6 +620,9 @@ static void handle_frame(parley_ws *ws, const char *text, size_t len) {
         }
         break;
     }
+    case PARLEY_WS_READ:
+        submit_read(ws, &frame);
+        break;
     case PARLEY_WS_MESSAGE_SEND: {
         send_job *sj = calloc(1, sizeof *sj);
         if (sj == NULL || strlen(frame.session_id) >= PARLEY_ID_SIZE) {

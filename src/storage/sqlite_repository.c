@@ -50,7 +50,12 @@
 #define TOKEN_COLS "token_hash, owner_kind, owner_id, created_at, last_used_at, expires_at"
 #define SESSION_COLS                                                                               \
     "id, customer_id, agent_id, topic, strategies_json, status, last_seq, created_at, "            \
-    "updated_at, position, bot_id, team_id, queued_at, assigned_at"
+    "updated_at, position, bot_id, team_id, queued_at, assigned_at, " SESSION_LABELS_COL
+/* a session's labels as a sorted JSON array (NULL when it has none); the
+ * queries that use SESSION_COLS name the table "sessions" (no alias) */
+#define SESSION_LABELS_COL                                                                         \
+    "(SELECT json_group_array(label) FROM (SELECT label FROM session_labels "                      \
+    "WHERE session_id = sessions.id ORDER BY label) HAVING count(*) > 0)"
 #define MESSAGE_COLS                                                                               \
     "id, session_id, seq, sender_kind, sender_id, type, content, client_msg_id, meta_json, "       \
     "created_at, original_content"
@@ -83,6 +88,8 @@
 #define TICKET_LIST(filter)                                                                        \
     "SELECT " TICKET_COLS " FROM tickets WHERE position < ?1" filter                               \
     " ORDER BY position DESC LIMIT ?2"
+#define SESSION_HAS_LABEL " AND id IN (SELECT session_id FROM session_labels WHERE label = ?5)"
+#define CANNED_COLS "id, owner_id, shortcode, title, content, created_at, updated_at"
 #define TICKET_BY_CUSTOMER " AND session_id IN (SELECT id FROM sessions WHERE customer_id = ?4)"
 
 enum stmt_id {
@@ -180,6 +187,27 @@ enum stmt_id {
     ST_TEAM_MEMBER_REMOVE,
     ST_TEAM_HAS_MEMBER,
     ST_SESSION_SET_QUEUE_POSITION,
+    ST_SESSION_LIST_LABEL, /* ST_SESSION_LIST's four variants, ?5 a label */
+    ST_SESSION_LIST_LABEL_STATUS,
+    ST_SESSION_LIST_LABEL_CUSTOMER,
+    ST_SESSION_LIST_LABEL_STATUS_CUSTOMER,
+    ST_CANNED_INSERT,
+    ST_CANNED_GET,
+    ST_CANNED_UPDATE,
+    ST_CANNED_DELETE,
+    ST_CANNED_LIST,
+    ST_NOTE_INSERT,
+    ST_NOTE_LIST,
+    ST_READ_MARK,
+    ST_READ_LIST,
+    ST_LABEL_INSERT,
+    ST_LABEL_GET,
+    ST_LABEL_DELETE,
+    ST_LABEL_LIST,
+    ST_SESSION_LABEL_ADD,
+    ST_SESSION_LABEL_REMOVE,
+    ST_MESSAGE_SEARCH,
+    ST_UNREAD_COUNT,
     ST_COUNT
 };
 
@@ -320,11 +348,12 @@ static const char *const stmt_sql[ST_COUNT] = {
                       "bot_id IS NULL AND position > ?1 ORDER BY position LIMIT ?2",
     /* an agent's answer is any message it sent since it got the session */
     [ST_REQUEUE_CANDIDATES] =
-        "SELECT " SESSION_COLS " FROM sessions s WHERE s.status = 'active' AND "
-        "s.assigned_at <= ?1 AND s.agent_id IN (SELECT id FROM agents WHERE status = 'offline') "
-        "AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.session_id = s.id AND "
-        "m.sender_kind = 'agent' AND m.sender_id = s.agent_id AND m.created_at >= s.assigned_at) "
-        "ORDER BY s.position LIMIT 1000",
+        "SELECT " SESSION_COLS " FROM sessions WHERE sessions.status = 'active' AND "
+        "sessions.assigned_at <= ?1 AND sessions.agent_id IN (SELECT id FROM agents WHERE "
+        "status = 'offline') AND NOT EXISTS (SELECT 1 FROM messages m WHERE "
+        "m.session_id = sessions.id AND m.sender_kind = 'agent' AND "
+        "m.sender_id = sessions.agent_id AND m.created_at >= sessions.assigned_at) "
+        "ORDER BY sessions.position LIMIT 1000",
     [ST_QUEUE_AVERAGE_WAIT] = "SELECT count(*), avg(w) FROM (SELECT assigned_at - queued_at AS w "
                               "FROM sessions WHERE assigned_at > 0 AND queued_at > 0 AND "
                               "assigned_at >= queued_at ORDER BY assigned_at DESC LIMIT ?1)",
@@ -344,6 +373,59 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_TEAM_MEMBER_REMOVE] = "DELETE FROM team_members WHERE team_id = ?1 AND agent_id = ?2",
     [ST_TEAM_HAS_MEMBER] = "SELECT 1 FROM team_members WHERE team_id = ?1 AND agent_id = ?2",
     [ST_SESSION_SET_QUEUE_POSITION] = "UPDATE sessions SET queue_position = ?2 WHERE id = ?1",
+    [ST_SESSION_LIST_LABEL] = SESSION_LIST(SESSION_HAS_LABEL),
+    [ST_SESSION_LIST_LABEL_STATUS] = SESSION_LIST(" AND status = ?3" SESSION_HAS_LABEL),
+    [ST_SESSION_LIST_LABEL_CUSTOMER] = SESSION_LIST(" AND customer_id = ?4" SESSION_HAS_LABEL),
+    [ST_SESSION_LIST_LABEL_STATUS_CUSTOMER] =
+        SESSION_LIST(" AND status = ?3 AND customer_id = ?4" SESSION_HAS_LABEL),
+    /* The tools' pages select the position first (the cursor), then the
+     * row; ?1 is the position bound and ?2 the row limit, as above. */
+    [ST_CANNED_INSERT] = "INSERT INTO canned_responses (id, owner_id, shortcode, title, content, "
+                         "created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    [ST_CANNED_GET] = "SELECT " CANNED_COLS " FROM canned_responses WHERE id = ?1",
+    [ST_CANNED_UPDATE] = "UPDATE canned_responses SET shortcode = ?2, title = ?3, content = ?4, "
+                         "updated_at = ?5 WHERE id = ?1",
+    [ST_CANNED_DELETE] = "DELETE FROM canned_responses WHERE id = ?1",
+    [ST_CANNED_LIST] = "SELECT position, " CANNED_COLS " FROM canned_responses "
+                       "WHERE position < ?1 AND (owner_id IS NULL OR owner_id = ?3) "
+                       "AND substr(shortcode, 1, length(?4)) = ?4 "
+                       "ORDER BY position DESC LIMIT ?2",
+    [ST_NOTE_INSERT] = "INSERT INTO session_notes (id, session_id, author_kind, author_id, "
+                       "content, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    [ST_NOTE_LIST] = "SELECT position, id, session_id, author_kind, author_id, content, "
+                     "created_at FROM session_notes WHERE session_id = ?3 AND position < ?1 "
+                     "ORDER BY position DESC LIMIT ?2",
+    /* the WHERE of the upsert keeps last_read_seq from ever going down */
+    [ST_READ_MARK] = "INSERT INTO read_receipts (session_id, participant_kind, participant_id, "
+                     "last_read_seq, read_at) VALUES (?1, ?2, ?3, ?4, ?5) "
+                     "ON CONFLICT (session_id, participant_kind, participant_id) DO UPDATE SET "
+                     "last_read_seq = excluded.last_read_seq, read_at = excluded.read_at "
+                     "WHERE excluded.last_read_seq > read_receipts.last_read_seq",
+    [ST_READ_LIST] = "SELECT participant_kind, participant_id, last_read_seq, read_at "
+                     "FROM read_receipts WHERE session_id = ?1 "
+                     "ORDER BY participant_kind, participant_id",
+    [ST_LABEL_INSERT] = "INSERT INTO labels (name, color, created_at) VALUES (?1, ?2, ?3)",
+    [ST_LABEL_GET] = "SELECT name, color, created_at FROM labels WHERE name = ?1",
+    [ST_LABEL_DELETE] = "DELETE FROM labels WHERE name = ?1",
+    [ST_LABEL_LIST] = "SELECT position, name, color, created_at FROM labels WHERE position < ?1 "
+                      "ORDER BY position DESC LIMIT ?2",
+    [ST_SESSION_LABEL_ADD] = "INSERT INTO session_labels (session_id, label, added_at) "
+                             "VALUES (?1, ?2, ?3)",
+    [ST_SESSION_LABEL_REMOVE] = "DELETE FROM session_labels WHERE session_id = ?1 AND label = ?2",
+    /* FTS5 walks its rowids newest first; the joins only add columns and
+     * the optional session and customer scope */
+    [ST_MESSAGE_SEARCH] =
+        "SELECT f.rowid, m.id AS message_id, m.session_id, m.seq, m.sender_kind, m.sender_id, "
+        "m.type, m.created_at, snippet(message_fts, 0, char(2), char(3), '…', 16) AS snippet "
+        "FROM message_fts f JOIN messages m ON m.id = f.message_id "
+        "JOIN sessions s ON s.id = m.session_id "
+        "WHERE message_fts MATCH ?3 AND f.rowid < ?1 AND (?4 IS NULL OR f.session_id = ?4) "
+        "AND (?5 IS NULL OR s.customer_id = ?5) ORDER BY f.rowid DESC LIMIT ?2",
+    /* walks UNIQUE (session_id, seq) from the receipt on, at most ?4 rows */
+    [ST_UNREAD_COUNT] = "SELECT count(*) FROM (SELECT 1 FROM messages WHERE session_id = ?1 "
+                        "AND seq > ifnull((SELECT last_read_seq FROM read_receipts WHERE "
+                        "session_id = ?1 AND participant_kind = ?2 AND participant_id = ?3), 0) "
+                        "AND NOT (sender_kind = ?2 AND sender_id = ?3) LIMIT ?4)",
 };
 
 struct sqlite_repo {
@@ -652,6 +734,7 @@ static void read_session(row_reader *rd, parley_session *s) {
     r_id(rd, 11, s->team_id);
     s->queued_at = r_i64(rd, 12);
     s->assigned_at = r_i64(rd, 13);
+    s->labels_json = r_text(rd, 14);
 }
 
 static void read_message(row_reader *rd, parley_message *m) {
@@ -1337,9 +1420,31 @@ static parley_status sq_session_list(parley_repository *repo, const parley_sessi
         (status_name = session_status_store((parley_session_status)filter->status)) == NULL) {
         return parley_error_set(err, PARLEY_E_INVALID, NULL, "%s: unknown status", op);
     }
-    return page_list(as_sqlite(repo), &session_page, op, status_name, filter->customer_id,
-                     sizeof filter->customer_id, filter->cursor, sizeof filter->cursor,
-                     filter->limit, out, next_cursor_out, next_cursor_size, err);
+    page_kind kind = session_page;
+    struct sqlite_repo *r = as_sqlite(repo);
+    size_t label_len = strnlen(filter->label, sizeof filter->label);
+    sqlite3_stmt *labelled = NULL;
+    if (label_len > 0) {
+        /* the same variant page_bind picks, from the label base; ?5 is
+         * bound here and cleared with the rest when page_list is done */
+        int variant = (status_name != NULL ? 1 : 0) +
+                      (strnlen(filter->customer_id, sizeof filter->customer_id) > 0 ? 2 : 0);
+        kind.stmt = ST_SESSION_LIST_LABEL;
+        labelled = r->stmt[ST_SESSION_LIST_LABEL + variant];
+        int rc = sqlite3_bind_text(labelled, 5, filter->label, (int)label_len, SQLITE_STATIC);
+        if (rc != SQLITE_OK) {
+            parley_status status = db_fail(r->db, rc, op, err);
+            stmt_done(labelled);
+            return status;
+        }
+    }
+    parley_status status = page_list(
+        r, &kind, op, status_name, filter->customer_id, sizeof filter->customer_id, filter->cursor,
+        sizeof filter->cursor, filter->limit, out, next_cursor_out, next_cursor_size, err);
+    if (labelled != NULL) {
+        stmt_done(labelled); /* page_list may have failed before stepping it */
+    }
+    return status;
 }
 
 /* ---- messages ---------------------------------------------------------- */
@@ -2175,7 +2280,7 @@ static parley_status sq_queue_list(parley_repository *repo, int64_t after, int l
         row_reader rd = reader_start(b.st);
         read_session(&rd, &e->session);
         e->position_key = r_i64(&rd, SESSION_POSITION_COL);
-        e->announced_position = r_i64(&rd, 14);
+        e->announced_position = r_i64(&rd, 15);
         status = reader_finish(&rd, "queue_list", err);
     }
     if (status == PARLEY_OK && rc != SQLITE_DONE) {
@@ -2390,6 +2495,317 @@ static parley_status sq_session_set_queue_position(parley_repository *repo, cons
     return exec_write(r, &b, true, "session_set_queue_position", "session", err);
 }
 
+/* ---- the agent tools --------------------------------------------------- */
+
+/* One row as a JSON object keyed by column name, from column `first`. */
+static json_t *row_json(sqlite3_stmt *st, int first) {
+    json_t *obj = json_object();
+    int n = sqlite3_column_count(st);
+    for (int i = first; obj != NULL && i < n; i++) {
+        json_t *v;
+        switch (sqlite3_column_type(st, i)) {
+        case SQLITE_INTEGER:
+            v = json_integer((json_int_t)sqlite3_column_int64(st, i));
+            break;
+        case SQLITE_NULL:
+            v = json_null();
+            break;
+        default:
+            v = json_stringn((const char *)sqlite3_column_text(st, i),
+                             (size_t)sqlite3_column_bytes(st, i));
+            break;
+        }
+        if (v == NULL || json_object_set_new(obj, sqlite3_column_name(st, i), v) != 0) {
+            json_decref(obj);
+            obj = NULL;
+        }
+    }
+    return obj;
+}
+
+/* A tools' statement failing on its own input (a MATCH expression) is
+ * the caller's mistake, not the store's. */
+static parley_status tools_fail(struct sqlite_repo *r, int rc, const char *op, parley_error *err) {
+    if ((rc & 0xff) == SQLITE_ERROR) {
+        return parley_error_set(err, PARLEY_E_INVALID, NULL, "%s: %s", op, sqlite3_errmsg(r->db));
+    }
+    return db_fail(r->db, rc, op, err);
+}
+
+/* Runs a bound statement: one row (*out an object, NOT_FOUND when none)
+ * or, with all, every row (*out an array). Always resets. */
+static parley_status json_rows(struct sqlite_repo *r, binder *b, bool all, const char *op,
+                               const char *what, json_t **out, parley_error *err) {
+    *out = NULL;
+    parley_status status = bind_check(r, b, op, err);
+    json_t *rows = all ? json_array() : NULL;
+    int rc = SQLITE_DONE;
+    while (status == PARLEY_OK && (rc = sqlite3_step(b->st)) == SQLITE_ROW) {
+        json_t *row = row_json(b->st, 0);
+        if (row == NULL || (all && rows == NULL)) {
+            json_decref(row);
+            status = parley_error_set(err, PARLEY_E_NOMEM, NULL, "%s: out of memory", op);
+        } else if (!all) {
+            *out = row;
+            break;
+        } else {
+            json_array_append_new(rows, row);
+        }
+    }
+    if (status == PARLEY_OK && rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        status = tools_fail(r, rc, op, err);
+    }
+    if (status == PARLEY_OK && all) {
+        *out = rows;
+        rows = NULL;
+    } else if (status == PARLEY_OK && *out == NULL) {
+        status = parley_error_set(err, PARLEY_E_NOT_FOUND, NULL, "%s not found", what);
+    }
+    json_decref(rows);
+    stmt_done(b->st);
+    return status;
+}
+
+/* A page of a statement whose column 0 is the position; the caller has
+ * bound its own parameters from ?3 on. */
+static parley_status json_page(struct sqlite_repo *r, binder *b, const char *op, int limit,
+                               const char *cursor, json_t **items_out, char *next_cursor_out,
+                               size_t next_cursor_size, parley_error *err) {
+    *items_out = NULL;
+    if (next_cursor_out != NULL && next_cursor_size > 0) {
+        next_cursor_out[0] = '\0';
+    }
+    limit = clamp_limit(limit);
+    int64_t before;
+    const char *c = cursor != NULL ? cursor : "";
+    if (!parse_cursor(c, strlen(c) + 1, &before)) {
+        stmt_done(b->st);
+        return parley_error_set(err, PARLEY_E_INVALID, NULL, "%s: malformed cursor", op);
+    }
+    b_i64(b, 1, before);
+    b_int(b, 2, limit + 1);
+    parley_status status = bind_check(r, b, op, err);
+    json_t *items = json_array();
+    bool more = false;
+    int64_t last = 0;
+    int rc = SQLITE_DONE;
+    while (status == PARLEY_OK && (rc = sqlite3_step(b->st)) == SQLITE_ROW) {
+        if (json_array_size(items) == (size_t)limit) {
+            more = true;
+            break;
+        }
+        json_t *row = row_json(b->st, 1);
+        if (row == NULL || items == NULL) {
+            json_decref(row);
+            status = parley_error_set(err, PARLEY_E_NOMEM, NULL, "%s: out of memory", op);
+            break;
+        }
+        last = sqlite3_column_int64(b->st, 0);
+        json_array_append_new(items, row);
+    }
+    if (status == PARLEY_OK && rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        status = tools_fail(r, rc, op, err);
+    }
+    if (status == PARLEY_OK) {
+        status = page_cursor(more, last, next_cursor_out, next_cursor_size, op, err);
+    }
+    stmt_done(b->st);
+    if (status != PARLEY_OK) {
+        json_decref(items);
+        return status;
+    }
+    *items_out = items;
+    return PARLEY_OK;
+}
+
+static parley_status sq_canned_insert(parley_repository *repo, const parley_canned_row *c,
+                                      parley_error *err) {
+    struct sqlite_repo *r = as_sqlite(repo);
+    binder b = bind_start(r, ST_CANNED_INSERT);
+    b_id(&b, 1, c->id);
+    b_opt_id(&b, 2, c->owner_id);
+    b_text(&b, 3, c->shortcode);
+    b_text(&b, 4, c->title);
+    b_text(&b, 5, c->content);
+    b_i64(&b, 6, c->created_at);
+    b_i64(&b, 7, c->updated_at);
+    return exec_write(r, &b, false, "canned_insert", "canned response", err);
+}
+
+static parley_status sq_canned_get(parley_repository *repo, const char *id, json_t **out,
+                                   parley_error *err) {
+    struct sqlite_repo *r = as_sqlite(repo);
+    binder b = bind_start(r, ST_CANNED_GET);
+    b_text(&b, 1, id);
+    return json_rows(r, &b, false, "canned_get", "canned response", out, err);
+}
+
+static parley_status sq_canned_update(parley_repository *repo, const parley_canned_row *c,
+                                      parley_error *err) {
+    struct sqlite_repo *r = as_sqlite(repo);
+    binder b = bind_start(r, ST_CANNED_UPDATE);
+    b_id(&b, 1, c->id);
+    b_text(&b, 2, c->shortcode);
+    b_text(&b, 3, c->title);
+    b_text(&b, 4, c->content);
+    b_i64(&b, 5, c->updated_at);
+    return exec_write(r, &b, true, "canned_update", "canned response", err);
+}
+
+static parley_status sq_canned_delete(parley_repository *repo, const char *id, parley_error *err) {
+    struct sqlite_repo *r = as_sqlite(repo);
+    binder b = bind_start(r, ST_CANNED_DELETE);
+    b_text(&b, 1, id);
+    return exec_write(r, &b, true, "canned_delete", "canned response", err);
+}
+
+static parley_status sq_canned_list(parley_repository *repo, const char *owner_id,
+                                    const char *prefix, int limit, const char *cursor,
+                                    json_t **items_out, char *next_cursor_out,
+                                    size_t next_cursor_size, parley_error *err) {
+    struct sqlite_repo *r = as_sqlite(repo);
+    binder b = bind_start(r, ST_CANNED_LIST);
+    b_text(&b, 3, owner_id);
+    b_text(&b, 4, prefix != NULL ? prefix : "");
+    return json_page(r, &b, "canned_list", limit, cursor, items_out, next_cursor_out,
+                     next_cursor_size, err);
+}
+
+static parley_status sq_note_insert(parley_repository *repo, const parley_note_row *n,
+                                    parley_error *err) {
+    struct sqlite_repo *r = as_sqlite(repo);
+    binder b = bind_start(r, ST_NOTE_INSERT);
+    b_id(&b, 1, n->id);
+    b_id(&b, 2, n->session_id);
+    b_enum(&b, 3, participant_kind_store(n->author_kind));
+    b_id(&b, 4, n->author_id);
+    b_text(&b, 5, n->content);
+    b_i64(&b, 6, n->created_at);
+    return exec_write(r, &b, false, "note_insert", "note", err);
+}
+
+static parley_status sq_note_list(parley_repository *repo, const char *session_id, int limit,
+                                  const char *cursor, json_t **items_out, char *next_cursor_out,
+                                  size_t next_cursor_size, parley_error *err) {
+    struct sqlite_repo *r = as_sqlite(repo);
+    binder b = bind_start(r, ST_NOTE_LIST);
+    b_text(&b, 3, session_id);
+    return json_page(r, &b, "note_list", limit, cursor, items_out, next_cursor_out,
+                     next_cursor_size, err);
+}
+
+static parley_status sq_read_mark(parley_repository *repo, const char *session_id,
+                                  parley_participant_kind kind, const char *participant_id,
+                                  int64_t seq, parley_time_ms at, bool *changed,
+                                  parley_error *err) {
+    struct sqlite_repo *r = as_sqlite(repo);
+    *changed = false;
+    binder b = bind_start(r, ST_READ_MARK);
+    b_id(&b, 1, session_id);
+    b_enum(&b, 2, participant_kind_store(kind));
+    b_id(&b, 3, participant_id);
+    b_i64(&b, 4, seq);
+    b_i64(&b, 5, at);
+    parley_status status = exec_write(r, &b, false, "read_mark", "read receipt", err);
+    if (status == PARLEY_OK) {
+        *changed = sqlite3_changes(r->db) > 0;
+    }
+    return status;
+}
+
+static parley_status sq_unread_count(parley_repository *repo, const char *session_id,
+                                     parley_participant_kind kind, const char *participant_id,
+                                     int cap, int64_t *out, parley_error *err) {
+    struct sqlite_repo *r = as_sqlite(repo);
+    *out = 0;
+    binder b = bind_start(r, ST_UNREAD_COUNT);
+    b_id(&b, 1, session_id);
+    b_enum(&b, 2, participant_kind_store(kind));
+    b_id(&b, 3, participant_id);
+    b_int(&b, 4, cap);
+    parley_status status = fetch_one(r, &b, "unread_count", "count", err);
+    if (status == PARLEY_OK) {
+        *out = sqlite3_column_int64(b.st, 0);
+    }
+    stmt_done(b.st);
+    return status;
+}
+
+static parley_status sq_read_list(parley_repository *repo, const char *session_id, json_t **out,
+                                  parley_error *err) {
+    struct sqlite_repo *r = as_sqlite(repo);
+    binder b = bind_start(r, ST_READ_LIST);
+    b_text(&b, 1, session_id);
+    return json_rows(r, &b, true, "read_list", "read receipts", out, err);
+}
+
+static parley_status sq_label_insert(parley_repository *repo, const char *name, const char *color,
+                                     parley_time_ms at, parley_error *err) {
+    struct sqlite_repo *r = as_sqlite(repo);
+    binder b = bind_start(r, ST_LABEL_INSERT);
+    b_text(&b, 1, name);
+    b_text(&b, 2, color);
+    b_i64(&b, 3, at);
+    return exec_write(r, &b, false, "label_insert", "label", err);
+}
+
+static parley_status sq_label_get(parley_repository *repo, const char *name, json_t **out,
+                                  parley_error *err) {
+    struct sqlite_repo *r = as_sqlite(repo);
+    binder b = bind_start(r, ST_LABEL_GET);
+    b_text(&b, 1, name);
+    return json_rows(r, &b, false, "label_get", "label", out, err);
+}
+
+static parley_status sq_label_delete(parley_repository *repo, const char *name, parley_error *err) {
+    struct sqlite_repo *r = as_sqlite(repo);
+    binder b = bind_start(r, ST_LABEL_DELETE);
+    b_text(&b, 1, name);
+    return exec_write(r, &b, true, "label_delete", "label", err);
+}
+
+static parley_status sq_label_list(parley_repository *repo, int limit, const char *cursor,
+                                   json_t **items_out, char *next_cursor_out,
+                                   size_t next_cursor_size, parley_error *err) {
+    struct sqlite_repo *r = as_sqlite(repo);
+    binder b = bind_start(r, ST_LABEL_LIST);
+    return json_page(r, &b, "label_list", limit, cursor, items_out, next_cursor_out,
+                     next_cursor_size, err);
+}
+
+static parley_status sq_session_label_add(parley_repository *repo, const char *session_id,
+                                          const char *label, parley_time_ms at, parley_error *err) {
+    struct sqlite_repo *r = as_sqlite(repo);
+    binder b = bind_start(r, ST_SESSION_LABEL_ADD);
+    b_id(&b, 1, session_id);
+    b_text(&b, 2, label);
+    b_i64(&b, 3, at);
+    return exec_write(r, &b, false, "session_label_add", "label", err);
+}
+
+static parley_status sq_session_label_remove(parley_repository *repo, const char *session_id,
+                                             const char *label, parley_error *err) {
+    struct sqlite_repo *r = as_sqlite(repo);
+    binder b = bind_start(r, ST_SESSION_LABEL_REMOVE);
+    b_id(&b, 1, session_id);
+    b_text(&b, 2, label);
+    return exec_write(r, &b, true, "session_label_remove", "label", err);
+}
+
+static parley_status sq_message_search(parley_repository *repo, const char *match,
+                                       const char *session_id, const char *customer_id, int limit,
+                                       const char *cursor, json_t **items_out,
+                                       char *next_cursor_out, size_t next_cursor_size,
+                                       parley_error *err) {
+    struct sqlite_repo *r = as_sqlite(repo);
+    binder b = bind_start(r, ST_MESSAGE_SEARCH);
+    b_text(&b, 3, match);
+    b_text(&b, 4, session_id != NULL && session_id[0] != '\0' ? session_id : NULL);
+    b_text(&b, 5, customer_id != NULL && customer_id[0] != '\0' ? customer_id : NULL);
+    return json_page(r, &b, "message_search", limit, cursor, items_out, next_cursor_out,
+                     next_cursor_size, err);
+}
+
 static const parley_repository_ops sqlite_ops = {
     .name = "sqlite",
     .close = sq_close,
@@ -2476,6 +2892,23 @@ static const parley_repository_ops sqlite_ops = {
     .team_member_remove = sq_team_member_remove,
     .team_has_member = sq_team_has_member,
     .session_set_queue_position = sq_session_set_queue_position,
+    .canned_insert = sq_canned_insert,
+    .canned_get = sq_canned_get,
+    .canned_update = sq_canned_update,
+    .canned_delete = sq_canned_delete,
+    .canned_list = sq_canned_list,
+    .note_insert = sq_note_insert,
+    .note_list = sq_note_list,
+    .read_mark = sq_read_mark,
+    .read_list = sq_read_list,
+    .label_insert = sq_label_insert,
+    .label_get = sq_label_get,
+    .label_delete = sq_label_delete,
+    .label_list = sq_label_list,
+    .session_label_add = sq_session_label_add,
+    .session_label_remove = sq_session_label_remove,
+    .message_search = sq_message_search,
+    .unread_count = sq_unread_count,
 };
 
 /* Runs a statement that yields at most one integer (PRAGMA reads). */
@@ -2566,9 +2999,10 @@ parley_status parley_sqlite_repository_open(const char *path, const parley_sqlit
     }
 
     /* 32 MiB of page cache per connection keeps the hot indexes in memory */
-    const char *pragmas =
-        durable ? "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA cache_size=-32768;"
-                : "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA cache_size=-32768;";
+    const char *pragmas = durable ? "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; "
+                                    "PRAGMA cache_size=-32768;"
+                                  : "PRAGMA synchronous=NORMAL; PRAGMA "
+                                    "foreign_keys=ON; PRAGMA cache_size=-32768;";
     int rc = sqlite3_exec(r->db, pragmas, NULL, NULL, NULL);
     if (rc != SQLITE_OK) {
         status = db_fail(r->db, rc, "open", err);

@@ -246,6 +246,73 @@ static const char *const steps[] = {
     "UPDATE sessions SET queued_at = created_at WHERE status = 'waiting';"
     "UPDATE sessions SET assigned_at = updated_at WHERE status = 'active';"
     "CREATE INDEX sessions_agent ON sessions (agent_id, status);",
+    /* 5: the agent tools (docs/subsystems/agent-tools.md): canned
+     * responses, private notes, read receipts, labels, message search */
+    /* owner_id NULL is team-wide; a shortcode is unique per owner scope */
+    "CREATE TABLE canned_responses ("
+    "    position   INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "    id         TEXT NOT NULL UNIQUE,"
+    "    owner_id   TEXT REFERENCES agents (id),"
+    "    shortcode  TEXT NOT NULL,"
+    "    title      TEXT NOT NULL,"
+    "    content    TEXT NOT NULL,"
+    "    created_at INTEGER NOT NULL,"
+    "    updated_at INTEGER NOT NULL"
+    ") STRICT;"
+    "CREATE UNIQUE INDEX canned_scope_shortcode"
+    "    ON canned_responses (ifnull(owner_id, ''), shortcode);"
+    /* notes are not messages: no seq, never in history, never indexed */
+    "CREATE TABLE session_notes ("
+    "    position    INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "    id          TEXT NOT NULL UNIQUE,"
+    "    session_id  TEXT NOT NULL REFERENCES sessions (id),"
+    "    author_kind TEXT NOT NULL,"
+    "    author_id   TEXT NOT NULL,"
+    "    content     TEXT NOT NULL,"
+    "    created_at  INTEGER NOT NULL"
+    ") STRICT;"
+    "CREATE INDEX session_notes_session ON session_notes (session_id, position);"
+    "CREATE TABLE read_receipts ("
+    "    session_id       TEXT NOT NULL REFERENCES sessions (id),"
+    "    participant_kind TEXT NOT NULL,"
+    "    participant_id   TEXT NOT NULL,"
+    "    last_read_seq    INTEGER NOT NULL CHECK (last_read_seq >= 0),"
+    "    read_at          INTEGER NOT NULL,"
+    "    PRIMARY KEY (session_id, participant_kind, participant_id)"
+    ") STRICT, WITHOUT ROWID;"
+    "CREATE TABLE labels ("
+    "    position   INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "    name       TEXT NOT NULL UNIQUE,"
+    "    color      TEXT NOT NULL,"
+    "    created_at INTEGER NOT NULL"
+    ") STRICT;"
+    "CREATE TABLE session_labels ("
+    "    session_id TEXT NOT NULL REFERENCES sessions (id),"
+    "    label      TEXT NOT NULL REFERENCES labels (name) ON DELETE CASCADE,"
+    "    added_at   INTEGER NOT NULL,"
+    "    PRIMARY KEY (session_id, label)"
+    ") STRICT, WITHOUT ROWID;"
+    "CREATE INDEX session_labels_label ON session_labels (label, session_id);"
+    /* The index keeps its own copy of the text (not external content):
+     * messages has no INTEGER PRIMARY KEY, so its rowids may change on
+     * VACUUM. Triggers keep it in step inside the writing transaction;
+     * only delivered messages are indexed (refused ones live in
+     * flagged_messages, notes in session_notes). */
+    "CREATE VIRTUAL TABLE message_fts USING fts5("
+    "    content, message_id UNINDEXED, session_id UNINDEXED,"
+    "    tokenize = 'unicode61 remove_diacritics 2');"
+    "CREATE TRIGGER message_fts_insert AFTER INSERT ON messages BEGIN"
+    "    INSERT INTO message_fts (content, message_id, session_id)"
+    "        VALUES (new.content, new.id, new.session_id);"
+    "END;"
+    "CREATE TRIGGER message_fts_update AFTER UPDATE OF content ON messages BEGIN"
+    "    UPDATE message_fts SET content = new.content WHERE message_id = old.id;"
+    "END;"
+    "CREATE TRIGGER message_fts_delete AFTER DELETE ON messages BEGIN"
+    "    DELETE FROM message_fts WHERE message_id = old.id;"
+    "END;"
+    "INSERT INTO message_fts (content, message_id, session_id)"
+    "    SELECT content, id, session_id FROM messages ORDER BY rowid;",
 };
 
 int parley_sqlite_schema_step_count(void) {

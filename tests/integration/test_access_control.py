@@ -48,6 +48,14 @@ class AuthorizationMatrixTest(ServerTestCase):
                                        {"content": "a message to read"})
         assert r.status == 201, r.body
         cls.message = r.body["id"]
+        admin_client = srv.client(cls.admin_token)
+        r = admin_client.post("/api/v1/canned-responses", {"shortcode": uniq("team").lower(),
+                                                          "title": "t", "content": "c"})
+        assert r.status == 201, r.body
+        cls.canned = r.body["id"]
+        cls.label = uniq("lbl").lower()
+        r = admin_client.post("/api/v1/labels", {"name": cls.label})
+        assert r.status == 201, r.body
         # an upload of customer_own, attached in the session (upload.read)
         r = srv.client(own_token).post("/api/v1/uploads", raw=b"a note to attach\n",
                                        headers={"Content-Type": "text/plain"})
@@ -183,6 +191,42 @@ class AuthorizationMatrixTest(ServerTestCase):
             ("remove team member", "DELETE",
              lambda: f"/api/v1/teams/{self.fresh_team(self.agent['id'])}/members",
              {"agent_id": self.agent["id"]}, row(200, 403, 403, 403, 403, 403, 401)),
+            # the agent tools (issue 5)
+            ("list canned responses", "GET", "/api/v1/canned-responses", None,
+             row(200, 200, 403, 403, 403, 403, 401)),
+            ("create canned response", "POST", "/api/v1/canned-responses",
+             lambda: {"shortcode": uniq("s").lower(), "title": "t", "content": "c"},
+             row(201, 201, 403, 403, 403, 403, 401)),
+            ("read canned response", "GET", f"/api/v1/canned-responses/{self.canned}", None,
+             row(200, 200, 403, 403, 403, 403, 401)),
+            ("edit team canned response", "PATCH", f"/api/v1/canned-responses/{self.canned}",
+             {"title": "t2"}, row(200, 403, 403, 403, 403, 403, 401)),
+            ("delete team canned response", "DELETE",
+             lambda: "/api/v1/canned-responses/" + self.new_canned(), None,
+             row(204, 403, 403, 403, 403, 403, 401)),
+            ("write note", "POST", f"/api/v1/sessions/{S}/notes", {"content": "n"},
+             row(201, 201, 403, 403, 403, 403, 401)),
+            ("read notes", "GET", f"/api/v1/sessions/{S}/notes", None,
+             row(200, 200, 403, 403, 403, 403, 401)),
+            ("mark read", "POST", f"/api/v1/sessions/{S}/read", {"seq": 1},
+             row(200, 200, 200, 404, 200, 404, 401)),
+            ("read receipts", "GET", f"/api/v1/sessions/{S}/read", None,
+             row(200, 200, 200, 404, 200, 404, 401)),
+            ("list labels", "GET", "/api/v1/labels", None,
+             row(200, 200, 403, 403, 403, 403, 401)),
+            ("create label", "POST", "/api/v1/labels", lambda: {"name": uniq("l").lower()},
+             row(201, 403, 403, 403, 403, 403, 401)),
+            ("delete label", "DELETE", lambda: "/api/v1/labels/" + self.new_label(), None,
+             row(204, 403, 403, 403, 403, 403, 401)),
+            ("label a session", "POST", f"/api/v1/sessions/{S}/labels", {"label": self.label},
+             row(200, 200, 403, 403, 403, 403, 401)),
+            ("unlabel a session", "DELETE",
+             lambda: f"/api/v1/sessions/{self.labelled_session()}/labels/{self.label}", None,
+             row(200, 200, 403, 403, 403, 403, 401)),
+            ("search messages", "GET", "/api/v1/search/messages?q=message", None,
+             row(200, 200, 200, 200, 403, 403, 401)),
+            ("search one session", "GET", f"/api/v1/search/messages?q=message&session_id={S}",
+             None, row(200, 200, 200, 404, 403, 403, 401)),
         ]
 
     def kb_entry(self):
@@ -190,6 +234,25 @@ class AuthorizationMatrixTest(ServerTestCase):
                                                       {"question": uniq("q "), "answer": "a"})
         assert r.status == 201, r.body
         return r.body["id"]
+
+    def new_canned(self):
+        r = self.server.client(self.admin_token).post("/api/v1/canned-responses", {
+            "shortcode": uniq("d").lower(), "title": "t", "content": "c"})
+        assert r.status == 201, r.body
+        return r.body["id"]
+
+    def new_label(self):
+        name = uniq("d").lower()
+        r = self.server.client(self.admin_token).post("/api/v1/labels", {"name": name})
+        assert r.status == 201, r.body
+        return name
+
+    def labelled_session(self):
+        s = self.fresh_session()
+        r = self.server.client(self.admin_token).post(f"/api/v1/sessions/{s}/labels",
+                                                      {"label": self.label})
+        assert r.status == 200, r.body
+        return s
 
     def test_rest_matrix(self):
         wrong = []
@@ -230,6 +293,13 @@ class AuthorizationMatrixTest(ServerTestCase):
                     wrong.append(f"message.send as {role}: {m}")
                 elif not allowed and m["error"]["code"] != "not_found":
                     wrong.append(f"message.send as {role}: code {m['error']['code']}")
+                ws.send_json({"type": "read", "session_id": self.session, "seq": 1})
+                m = ws.recv_json(type=("read.ack", "error"),
+                                 match=lambda x: "client_msg_id" not in x, timeout=10)
+                if (m["type"] == "read.ack") != allowed:
+                    wrong.append(f"read as {role}: {m}")
+                elif not allowed and m["error"]["code"] != "not_found":
+                    wrong.append(f"read as {role}: code {m['error']['code']}")
             finally:
                 ws.close()
         self.assertEqual(wrong, [], "\n".join(wrong))

@@ -851,6 +851,115 @@ class OpenApiLiveTest(ServerTestCase):
         self.call("DELETE", one, path=allow + "/" + "a" * 256, token=self.admin_token,
                   expect=404)
 
+    # -- the agent tools -----------------------------------------------------------
+    def test_agent_tools(self):
+        canned = "/api/v1/canned-responses"
+        one = "/api/v1/canned-responses/{id}"
+        code = uniq("c").lower()
+        team = self.call("POST", canned, token=self.admin_token, expect=201,
+                         body={"shortcode": code, "title": "Refunds",
+                               "content": "Refunds take 5 days."}).body
+        mine = self.call("POST", canned, token=self.agent_token, expect=201,
+                         body={"shortcode": code, "title": "Mine", "content": "Hi!"}).body
+        self.call("POST", canned, token=self.agent_token, expect=409,
+                  body={"shortcode": code, "title": "Again", "content": "x"})
+        self.call("POST", canned, token=self.agent_token, expect=403,
+                  body={"shortcode": code + "t", "title": "t", "content": "x", "scope": "team"})
+        self.call("POST", canned, token=self.agent_token, expect=400, body={"shortcode": "A B"})
+        self.call("POST", canned, token=self.customer_token, expect=403, body={})
+        self.call("GET", canned, path=f"{canned}?q={code}", token=self.agent_token, expect=200)
+        self.call("GET", canned, path=f"{canned}?q=Not%20Ok", token=self.agent_token, expect=400)
+        self.call("GET", one, path=f"{canned}/{team['id']}", token=self.agent_token, expect=200)
+        self.call("GET", one, path=f"{canned}/{mine['id']}", token=self.admin_token, expect=404)
+        self.call("PATCH", one, path=f"{canned}/{team['id']}", token=self.agent_token,
+                  body={"title": "x"}, expect=403)
+        self.call("PATCH", one, path=f"{canned}/{mine['id']}", token=self.agent_token,
+                  body={"title": "Mine too"}, expect=200)
+        self.call("PATCH", one, path=f"{canned}/{mine['id']}", token=self.agent_token,
+                  body={"title": ""}, expect=400)
+        self.call("DELETE", one, path=f"{canned}/{mine['id']}", token=self.agent_token,
+                  expect=204)
+        self.call("DELETE", one, path=f"{canned}/{mine['id']}", token=self.agent_token,
+                  expect=404)
+
+        s = self.call("POST", "/api/v1/sessions", body={"topic": "Tools"},
+                      token=self.customer_token, expect=201).body
+        sid = s["id"]
+        self.call("POST", "/api/v1/sessions/{id}/messages",
+                  path=f"/api/v1/sessions/{sid}/messages", token=self.customer_token,
+                  body={"content": "My parcel never arrived"}, expect=201)
+        notes = "/api/v1/sessions/{id}/notes"
+        at = f"/api/v1/sessions/{sid}/notes"
+        self.call("POST", notes, path=at, token=self.agent_token, body={"content": "VIP"},
+                  expect=201)
+        self.call("POST", notes, path=at, token=self.agent_token, body={}, expect=400)
+        self.call("POST", notes, path=at, token=self.customer_token, body={"content": "x"},
+                  expect=403)
+        self.call("POST", notes, path="/api/v1/sessions/ses_nope/notes", token=self.agent_token,
+                  body={"content": "x"}, expect=404)
+        self.call("GET", notes, path=at, token=self.agent_token, expect=200)
+        self.call("GET", notes, path=at + "?cursor=x", token=self.agent_token, expect=400)
+
+        read = "/api/v1/sessions/{id}/read"
+        at = f"/api/v1/sessions/{sid}/read"
+        self.call("POST", read, path=at, token=self.customer_token, body={"seq": 1}, expect=200)
+        self.call("POST", read, path=at, token=self.agent_token, body={"seq": 0}, expect=200)
+        self.call("POST", read, path=at, token=self.customer_token, body={"seq": 2}, expect=400)
+        self.call("POST", read, path="/api/v1/sessions/ses_nope/read",
+                  token=self.customer_token, body={"seq": 0}, expect=404)
+        self.call("GET", read, path=at, token=self.customer_token, expect=200)
+        self.call("GET", read, path="/api/v1/sessions/ses_nope/read", token=self.agent_token,
+                  expect=404)
+
+        name = uniq("l").lower()
+        self.call("POST", "/api/v1/labels", token=self.admin_token,
+                  body={"name": name, "color": "#00aa00"}, expect=201)
+        self.call("POST", "/api/v1/labels", token=self.admin_token, body={"name": name},
+                  expect=409)
+        self.call("POST", "/api/v1/labels", token=self.admin_token, body={"name": "A"},
+                  expect=400)
+        self.call("POST", "/api/v1/labels", token=self.agent_token, body={"name": "x"},
+                  expect=403)
+        self.call("GET", "/api/v1/labels", token=self.agent_token, expect=200)
+        self.call("GET", "/api/v1/labels", token=self.customer_token, expect=403)
+        add = "/api/v1/sessions/{id}/labels"
+        self.call("POST", add, path=f"/api/v1/sessions/{sid}/labels", token=self.agent_token,
+                  body={"label": name}, expect=200)
+        self.call("POST", add, path=f"/api/v1/sessions/{sid}/labels", token=self.agent_token,
+                  body={"label": "no-such"}, expect=404)
+        self.call("POST", add, path=f"/api/v1/sessions/{sid}/labels", token=self.agent_token,
+                  body={"label": 5}, expect=400)
+        self.call("POST", add, path=f"/api/v1/sessions/{sid}/labels",
+                  token=self.customer_token, body={"label": name}, expect=403)
+        self.call("GET", "/api/v1/sessions", path=f"/api/v1/sessions?label={name}",
+                  token=self.agent_token, expect=200)
+        self.call("GET", "/api/v1/sessions", path=f"/api/v1/sessions?label={name}",
+                  token=self.customer_token, expect=403)
+        self.call("GET", "/api/v1/sessions/{id}", path=f"/api/v1/sessions/{sid}",
+                  token=self.agent_token, expect=200)
+        remove = "/api/v1/sessions/{id}/labels/{label}"
+        self.call("DELETE", remove, path=f"/api/v1/sessions/{sid}/labels/{name}",
+                  token=self.agent_token, expect=200)
+        self.call("DELETE", remove, path=f"/api/v1/sessions/{sid}/labels/{name}",
+                  token=self.agent_token, expect=404)
+        self.call("DELETE", "/api/v1/labels/{name}", path=f"/api/v1/labels/{name}",
+                  token=self.admin_token, expect=204)
+        self.call("DELETE", "/api/v1/labels/{name}", path=f"/api/v1/labels/{name}",
+                  token=self.admin_token, expect=404)
+        self.call("DELETE", "/api/v1/labels/{name}", path=f"/api/v1/labels/{name}",
+                  token=self.agent_token, expect=403)
+
+        search = "/api/v1/search/messages"
+        r = self.call("GET", search, path=f"{search}?q=parcel", token=self.customer_token,
+                      expect=200)
+        self.assertTrue(r.body["results"], f"GET {search}: no hit for a stored word")
+        self.call("GET", search, path=f"{search}?q=parcel&session_id={sid}",
+                  token=self.agent_token, expect=200)
+        self.call("GET", search, path=f"{search}?q=%22", token=self.agent_token, expect=400)
+        self.call("GET", search, path=f"{search}?q=x&session_id=ses_nope",
+                  token=self.agent_token, expect=404)
+        self.call("GET", search, path=f"{search}?q=x", expect=401)
+
     # -- operations and router-level answers -----------------------------------
     def test_operations_and_router_errors(self):
         self.call("GET", "/healthz", expect=200)

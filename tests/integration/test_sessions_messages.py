@@ -296,6 +296,8 @@ class SessionsMessagesTest(ServerTestCase):
         self.assertEqual(r2.body, r1.body)  # unchanged, including updated_at
         r3 = self.c(self.agent_token).post(path)
         self.assertStatus(r3, 200)
+        # staff also see the session's labels, which customers never do
+        self.assertEqual(r3.body.pop("labels"), [])
         self.assertEqual(r3.body, r1.body)
 
     def test_close_by_agent(self):

@@ -1,0 +1,124 @@
+#include "core/search_query.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Any non-ASCII byte counts as a word character: unicode61 tokenizes
+ * letters of every script. */
+static bool has_word_char(const char *t, size_t len) {
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)t[i];
+        if (c >= 0x80 || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+            (c >= 'A' && c <= 'Z')) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static bool is_space(char c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
+bool parley_search_match(const char *q, char *out, size_t out_size, const char **why) {
+    size_t q_len = q != NULL ? strlen(q) : 0;
+    size_t n = 0;
+    int tokens = 0;
+    if (out_size > 0) {
+        out[0] = '\0';
+    }
+    if (q_len > PARLEY_SEARCH_MAX_QUERY_BYTES) {
+        *why = "q: at most 256 bytes";
+        return false;
+    }
+    for (size_t i = 0; i < q_len;) {
+        while (i < q_len && is_space(q[i])) {
+            i++;
+        }
+        size_t start = i;
+        while (i < q_len && !is_space(q[i])) {
+            i++;
+        }
+        size_t len = i - start;
+        bool prefix = len > 1 && q[start + len - 1] == '*';
+        size_t word_len = prefix ? len - 1 : len;
+        if (len == 0 || !has_word_char(q + start, word_len)) {
+            continue;
+        }
+        if (++tokens > PARLEY_SEARCH_MAX_TOKENS) {
+            *why = "q: at most 16 words";
+            return false;
+        }
+        /* separator, quotes, every quote doubled, '*', NUL */
+        size_t need = 1 + 2 + word_len * 2 + 1 + 1;
+        if (n + need > out_size) {
+            *why = "q: too long";
+            return false;
+        }
+        if (n > 0) {
+            out[n++] = ' ';
+        }
+        out[n++] = '"';
+        for (size_t k = 0; k < word_len; k++) {
+            char c = q[start + k];
+            out[n++] = c;
+            if (c == '"') {
+                out[n++] = '"';
+            }
+        }
+        out[n++] = '"';
+        if (prefix) {
+            out[n++] = '*';
+        }
+        out[n] = '\0';
+    }
+    if (tokens == 0) {
+        *why = "q: must contain a word to search for";
+        return false;
+    }
+    return true;
+}
+
+char *parley_search_snippet_html(const char *snippet) {
+    size_t len = snippet != NULL ? strlen(snippet) : 0;
+    /* the longest replacement, "</mark>", is 7 bytes */
+    char *out = malloc(len * 7 + 1);
+    if (out == NULL) {
+        return NULL;
+    }
+    size_t n = 0;
+    for (size_t i = 0; i < len; i++) {
+        const char *rep = NULL;
+        switch (snippet[i]) {
+        case '&':
+            rep = "&amp;";
+            break;
+        case '<':
+            rep = "&lt;";
+            break;
+        case '>':
+            rep = "&gt;";
+            break;
+        case '"':
+            rep = "&quot;";
+            break;
+        case '\'':
+            rep = "&#39;";
+            break;
+        case '\x02':
+            rep = "<mark>";
+            break;
+        case '\x03':
+            rep = "</mark>";
+            break;
+        default:
+            out[n++] = snippet[i];
+            continue;
+        }
+        size_t r = strlen(rep);
+        memcpy(out + n, rep, r);
+        n += r;
+    }
+    out[n] = '\0';
+    return out;
+}
