@@ -246,7 +246,7 @@ static const char *const steps[] = {
     "UPDATE sessions SET queued_at = created_at WHERE status = 'waiting';"
     "UPDATE sessions SET assigned_at = updated_at WHERE status = 'active';"
     "CREATE INDEX sessions_agent ON sessions (agent_id, status);",
-    /* 5: the agent tools (docs/subsystems/agent-tools.md): canned
+    /* 9: the agent tools (docs/subsystems/agent-tools.md): canned
      * responses, private notes, read receipts, labels, message search */
     /* owner_id NULL is team-wide; a shortcode is unique per owner scope */
     "CREATE TABLE canned_responses ("
