@@ -46,6 +46,10 @@ typedef enum parley_action {
     PARLEY_ACTION_STRATEGY_ADMIN, /* edit strategy data (the profanity allowlist) */
     PARLEY_ACTION_SETTINGS_READ,   /* the desk's run-time settings */
     PARLEY_ACTION_SETTINGS_UPDATE,
+    PARLEY_ACTION_TICKET_NOTE_CREATE, /* internal notes on tickets: staff only */
+    PARLEY_ACTION_TICKET_NOTE_READ,
+    PARLEY_ACTION_FEEDBACK_LIST, /* every rating, for agents and admins */
+    PARLEY_ACTION_REPORT_READ,   /* desk reports: admins */
     PARLEY_ACTION_COUNT
 } parley_action;
 

@@ -29,7 +29,10 @@ typedef enum parley_event_type {
     PARLEY_EVENT_TICKET_UPDATED,
     PARLEY_EVENT_TYPING,
     PARLEY_EVENT_SETTINGS_UPDATED,
-    PARLEY_EVENT_TOKEN_REVOKED /* internal: connections using token_hash must close */
+    PARLEY_EVENT_TOKEN_REVOKED, /* internal: connections using token_hash must close */
+    PARLEY_EVENT_TICKET_CREATED,
+    PARLEY_EVENT_TICKET_NOTE_CREATED, /* staff only */
+    PARLEY_EVENT_FEEDBACK_REQUESTED   /* to the customer of a session that closed */
 } parley_event_type;
 
 enum {

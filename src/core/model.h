@@ -54,6 +54,13 @@ typedef enum parley_ticket_status {
     PARLEY_TICKET_RESOLVED
 } parley_ticket_status;
 
+typedef enum parley_ticket_priority {
+    PARLEY_PRIORITY_LOW = 0,
+    PARLEY_PRIORITY_NORMAL,
+    PARLEY_PRIORITY_HIGH,
+    PARLEY_PRIORITY_URGENT
+} parley_ticket_priority;
+
 /* CustomerData */
 typedef struct parley_customer {
     char id[PARLEY_ID_SIZE];
@@ -98,6 +105,8 @@ typedef struct parley_session {
     int64_t last_seq; /* seq of the newest stored message; 0 when none */
     parley_time_ms created_at;
     parley_time_ms updated_at;
+    parley_time_ms closed_at;         /* 0 until closed (reports' resolution time) */
+    parley_time_ms first_response_at; /* the first agent message; 0 until then */
 } parley_session;
 
 /* MessageData. meta_json is a JSON object text with what strategies added
@@ -122,18 +131,31 @@ typedef struct parley_message {
 typedef struct parley_ticket {
     char id[PARLEY_ID_SIZE];
     char session_id[PARLEY_ID_SIZE];
-    char agent_id[PARLEY_ID_SIZE];
+    char agent_id[PARLEY_ID_SIZE];    /* the assignee ("" = nobody) */
+    char customer_id[PARLEY_ID_SIZE]; /* the linked session's customer */
+    char *subject;                    /* may be NULL */
     char *issue_description;
     parley_ticket_status status;
+    parley_ticket_priority priority;
     parley_time_ms created_at;
     parley_time_ms updated_at;
 } parley_ticket;
+
+/* An internal note on a ticket: staff only, never shown to customers. */
+typedef struct parley_ticket_note {
+    char id[PARLEY_ID_SIZE];
+    char ticket_id[PARLEY_ID_SIZE];
+    char author_id[PARLEY_ID_SIZE];
+    char *body;
+    parley_time_ms created_at;
+} parley_ticket_note;
 
 /* The Feedback enhancement: one rating per session. */
 typedef struct parley_feedback {
     char id[PARLEY_ID_SIZE];
     char session_id[PARLEY_ID_SIZE];
     char customer_id[PARLEY_ID_SIZE];
+    char agent_id[PARLEY_ID_SIZE]; /* the session's agent; filled by feedback_list only */
     int rating;    /* 1..5 */
     char *comment; /* may be NULL */
     parley_time_ms created_at;
@@ -188,6 +210,8 @@ PARLEY_DECLARE_LIST(parley_flagged_list, parley_flagged_message);
 PARLEY_DECLARE_LIST(parley_session_list, parley_session);
 PARLEY_DECLARE_LIST(parley_message_list, parley_message);
 PARLEY_DECLARE_LIST(parley_ticket_list, parley_ticket);
+PARLEY_DECLARE_LIST(parley_ticket_note_list, parley_ticket_note);
+PARLEY_DECLARE_LIST(parley_feedback_list, parley_feedback);
 
 void parley_customer_free(parley_customer *c);
 void parley_agent_free(parley_agent *a);
@@ -196,6 +220,7 @@ void parley_session_free(parley_session *s);
 void parley_message_free(parley_message *m);
 void parley_ticket_free(parley_ticket *t);
 void parley_feedback_free(parley_feedback *f);
+void parley_ticket_note_free(parley_ticket_note *n);
 
 /* Deep copies; return false when out of memory (dst is then left zeroed). */
 bool parley_session_copy(parley_session *dst, const parley_session *src);
@@ -210,6 +235,8 @@ parley_flagged_message *parley_flagged_list_push(parley_flagged_list *list);
 parley_session *parley_session_list_push(parley_session_list *list);
 parley_message *parley_message_list_push(parley_message_list *list);
 parley_ticket *parley_ticket_list_push(parley_ticket_list *list);
+parley_ticket_note *parley_ticket_note_list_push(parley_ticket_note_list *list);
+parley_feedback *parley_feedback_list_push(parley_feedback_list *list);
 
 void parley_agent_list_free(parley_agent_list *list);
 void parley_bot_list_free(parley_bot_list *list);
@@ -220,6 +247,8 @@ void parley_flagged_message_free(parley_flagged_message *f);
 void parley_session_list_free(parley_session_list *list);
 void parley_message_list_free(parley_message_list *list);
 void parley_ticket_list_free(parley_ticket_list *list);
+void parley_ticket_note_list_free(parley_ticket_note_list *list);
+void parley_feedback_list_free(parley_feedback_list *list);
 
 /* Enum <-> wire-name conversions. *_from_name returns false for unknown
  * names and leaves *out untouched. */
@@ -235,5 +264,7 @@ const char *parley_message_type_name(parley_message_type type);
 bool parley_message_type_from_name(const char *name, parley_message_type *out);
 const char *parley_ticket_status_name(parley_ticket_status status);
 bool parley_ticket_status_from_name(const char *name, parley_ticket_status *out);
+const char *parley_ticket_priority_name(parley_ticket_priority priority);
+bool parley_ticket_priority_from_name(const char *name, parley_ticket_priority *out);
 
 #endif

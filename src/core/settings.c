@@ -23,6 +23,9 @@ static const parley_setting_spec registry[] = {
     {"presence.offline_grace_seconds", PARLEY_SETTING_INT, "30", 0, 3600, NULL, NULL,
      "an agent whose last socket closed is shown offline only after this long (a reload or "
      "a network blip is not a departure)"},
+    {"sessions.auto_close_idle_seconds", PARLEY_SETTING_INT, "0", 0, 31536000, NULL, NULL,
+     "a waiting or active session with no message for this long is closed by the desk (with "
+     "a system message and a feedback request); 0 = never"},
 };
 
 #define REGISTRY_COUNT (sizeof registry / sizeof registry[0])
