@@ -44,7 +44,7 @@ typedef enum parley_action {
     PARLEY_ACTION_FLAGGED_READ,   /* the queue of refused messages */
     PARLEY_ACTION_MESSAGE_LABEL,  /* teach the spam filter: spam or not */
     PARLEY_ACTION_STRATEGY_ADMIN, /* edit strategy data (the profanity allowlist) */
-    PARLEY_ACTION_SETTINGS_READ,   /* the desk's run-time settings */
+    PARLEY_ACTION_SETTINGS_READ,  /* the desk's run-time settings */
     PARLEY_ACTION_SETTINGS_UPDATE,
     PARLEY_ACTION_TICKET_NOTE_CREATE, /* internal notes on tickets: staff only */
     PARLEY_ACTION_TICKET_NOTE_READ,

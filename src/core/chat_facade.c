@@ -406,10 +406,9 @@ parley_status parley_facade_add_ticket_note(parley_facade *f, const parley_parti
 }
 
 parley_status parley_facade_list_ticket_notes(parley_facade *f, const parley_participant *caller,
-                                              const char *ticket_id, int limit,
-                                              const char *cursor, parley_ticket_note_list *out,
-                                              char *next_cursor, size_t next_cursor_size,
-                                              parley_error *err) {
+                                              const char *ticket_id, int limit, const char *cursor,
+                                              parley_ticket_note_list *out, char *next_cursor,
+                                              size_t next_cursor_size, parley_error *err) {
     return parley_chat_list_ticket_notes(&f->chat, caller, ticket_id, limit, cursor, out,
                                          next_cursor, next_cursor_size, err);
 }

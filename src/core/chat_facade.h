@@ -182,10 +182,9 @@ parley_status parley_facade_add_ticket_note(parley_facade *f, const parley_parti
                                             const char *ticket_id, const char *body,
                                             parley_ticket_note *out, parley_error *err);
 parley_status parley_facade_list_ticket_notes(parley_facade *f, const parley_participant *caller,
-                                              const char *ticket_id, int limit,
-                                              const char *cursor, parley_ticket_note_list *out,
-                                              char *next_cursor, size_t next_cursor_size,
-                                              parley_error *err);
+                                              const char *ticket_id, int limit, const char *cursor,
+                                              parley_ticket_note_list *out, char *next_cursor,
+                                              size_t next_cursor_size, parley_error *err);
 parley_status parley_facade_list_feedback(parley_facade *f, const parley_participant *caller,
                                           const parley_feedback_filter *filter,
                                           parley_feedback_list *out, char *next_cursor,

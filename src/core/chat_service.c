@@ -72,10 +72,10 @@ static parley_status emit_session_event(parley_chat_service *svc, parley_event_t
  * customer; the ticket's JSON never holds internal notes. */
 static parley_status emit_ticket_event(parley_chat_service *svc, parley_event_type type,
                                        const parley_ticket *t, parley_error *err) {
-    json_t *frame = json_pack("{s:s, s:o}", "type",
-                              type == PARLEY_EVENT_TICKET_CREATED ? "ticket.created"
-                                                                  : "ticket.updated",
-                              "ticket", parley_ticket_to_json(t));
+    json_t *frame =
+        json_pack("{s:s, s:o}", "type",
+                  type == PARLEY_EVENT_TICKET_CREATED ? "ticket.created" : "ticket.updated",
+                  "ticket", parley_ticket_to_json(t));
     return frame == NULL ? nomem(err)
                          : parley_event_emit(&svc->events, type,
                                              PARLEY_AUDIENCE_AGENTS | PARLEY_AUDIENCE_CUSTOMER,
@@ -234,12 +234,12 @@ parley_status parley_chat_attach_bot(parley_chat_service *svc, const parley_part
  * and, unless the customer has rated already, the feedback request go into
  * the conversation first, so the closed session's last_seq counts them;
  * then session.updated, then feedback.requested to the customer. */
-static parley_status close_session(parley_chat_service *svc, parley_session *s,
-                                   const char *notice, parley_session *out, parley_error *err) {
+static parley_status close_session(parley_chat_service *svc, parley_session *s, const char *notice,
+                                   parley_session *out, parley_error *err) {
     parley_status st = PARLEY_OK;
     if (notice != NULL) {
-        st = parley_chat_post_system_message(svc, s->id, notice, "{\"event\":\"auto_close\"}",
-                                             NULL, err);
+        st = parley_chat_post_system_message(svc, s->id, notice, "{\"event\":\"auto_close\"}", NULL,
+                                             err);
     }
     parley_feedback existing = {0};
     bool rated = false;
@@ -279,8 +279,8 @@ static parley_status close_session(parley_chat_service *svc, parley_session *s,
             json_pack("{s:s, s:s}", "type", "feedback.requested", "session_id", session_id);
         st = frame == NULL ? nomem(err)
                            : parley_event_emit(&svc->events, PARLEY_EVENT_FEEDBACK_REQUESTED,
-                                               PARLEY_AUDIENCE_CUSTOMER, session_id, customer_id,
-                                               0, frame, err);
+                                               PARLEY_AUDIENCE_CUSTOMER, session_id, customer_id, 0,
+                                               frame, err);
         if (st != PARLEY_OK) {
             parley_session_free(out);
         }
@@ -550,8 +550,7 @@ parley_status parley_chat_store_prepared(parley_chat_service *svc, const parley_
     }
     if (st == PARLEY_OK && is_staff(caller) && session->first_response_at == 0) {
         /* reports' first response time: set once, by the first staff answer */
-        st = svc->repo->ops->session_set_first_response(svc->repo, session->id, m->created_at,
-                                                        err);
+        st = svc->repo->ops->session_set_first_response(svc->repo, session->id, m->created_at, err);
         session->first_response_at = m->created_at;
     }
     if (st == PARLEY_OK && is_staff(caller) && session->status == PARLEY_SESSION_WAITING) {
@@ -1078,8 +1077,8 @@ parley_status parley_chat_add_ticket_note(parley_chat_service *svc,
 }
 
 parley_status parley_chat_list_ticket_notes(parley_chat_service *svc,
-                                            const parley_participant *caller,
-                                            const char *ticket_id, int limit, const char *cursor,
+                                            const parley_participant *caller, const char *ticket_id,
+                                            int limit, const char *cursor,
                                             parley_ticket_note_list *out, char *next_cursor,
                                             size_t next_cursor_size, parley_error *err) {
     parley_ticket t = {0};

@@ -185,8 +185,8 @@ parley_status parley_chat_add_ticket_note(parley_chat_service *svc,
                                           const char *body, parley_ticket_note *out,
                                           parley_error *err);
 parley_status parley_chat_list_ticket_notes(parley_chat_service *svc,
-                                            const parley_participant *caller,
-                                            const char *ticket_id, int limit, const char *cursor,
+                                            const parley_participant *caller, const char *ticket_id,
+                                            int limit, const char *cursor,
                                             parley_ticket_note_list *out, char *next_cursor,
                                             size_t next_cursor_size, parley_error *err);
 parley_status parley_chat_list_feedback(parley_chat_service *svc, const parley_participant *caller,
@@ -197,8 +197,7 @@ parley_status parley_chat_list_feedback(parley_chat_service *svc, const parley_p
  * check; notice (may be NULL) is posted as a system message first. Like
  * every close it asks the customer for feedback. */
 parley_status parley_chat_close_by_desk(parley_chat_service *svc, const char *session_id,
-                                        const char *notice, parley_session *out,
-                                        parley_error *err);
+                                        const char *notice, parley_session *out, parley_error *err);
 
 /* Is the ticket status change allowed? (open->in_progress, open->resolved,
  * in_progress->resolved, in_progress->open, resolved->open) */

@@ -36,8 +36,8 @@ static void put(buf *b, const char *s, size_t n) {
 }
 
 static void put_text(buf *b, const char *s) {
-    bool formula = s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@' || s[0] == '\t' ||
-                   s[0] == '\r';
+    bool formula =
+        s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@' || s[0] == '\t' || s[0] == '\r';
     bool quote = strpbrk(s, ",\"\r\n") != NULL;
     if (quote) {
         put(b, "\"", 1);

@@ -156,8 +156,8 @@ typedef struct parley_feedback {
     char session_id[PARLEY_ID_SIZE];
     char customer_id[PARLEY_ID_SIZE];
     char agent_id[PARLEY_ID_SIZE]; /* the session's agent; filled by feedback_list only */
-    int rating;    /* 1..5 */
-    char *comment; /* may be NULL */
+    int rating;                    /* 1..5 */
+    char *comment;                 /* may be NULL */
     parley_time_ms created_at;
 } parley_feedback;
 

@@ -86,14 +86,13 @@ json_t *parley_message_to_json(const parley_message *m) {
 }
 
 json_t *parley_ticket_to_json(const parley_ticket *t) {
-    return json_pack("{s:s, s:s, s:o, s:o, s:o, s:s?, s:s, s:s, s:o, s:o}", "id", t->id,
-                     "session_id", t->session_id, "agent_id", string_or_null(t->agent_id),
-                     "customer_id", string_or_null(t->customer_id), "subject",
-                     string_or_null(t->subject), "issue_description", t->issue_description,
-                     "status", parley_ticket_status_name(t->status), "priority",
-                     parley_ticket_priority_name(t->priority), "created_at",
-                     parley_time_to_json(t->created_at), "updated_at",
-                     parley_time_to_json(t->updated_at));
+    return json_pack(
+        "{s:s, s:s, s:o, s:o, s:o, s:s?, s:s, s:s, s:o, s:o}", "id", t->id, "session_id",
+        t->session_id, "agent_id", string_or_null(t->agent_id), "customer_id",
+        string_or_null(t->customer_id), "subject", string_or_null(t->subject), "issue_description",
+        t->issue_description, "status", parley_ticket_status_name(t->status), "priority",
+        parley_ticket_priority_name(t->priority), "created_at", parley_time_to_json(t->created_at),
+        "updated_at", parley_time_to_json(t->updated_at));
 }
 
 json_t *parley_ticket_note_to_json(const parley_ticket_note *n) {

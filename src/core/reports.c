@@ -89,11 +89,11 @@ static parley_status duration_report(parley_repository *repo, parley_report_kind
                                      const parley_report_range *range, json_t *report,
                                      parley_error *err) {
     durations d = {0};
-    parley_status st = repo->ops->report_durations(
-        repo,
-        kind == PARLEY_REPORT_KIND_FIRST_RESPONSE ? PARLEY_REPORT_FIRST_RESPONSE
-                                                  : PARLEY_REPORT_RESOLUTION,
-        range, collect_duration, &d, err);
+    parley_status st = repo->ops->report_durations(repo,
+                                                   kind == PARLEY_REPORT_KIND_FIRST_RESPONSE
+                                                       ? PARLEY_REPORT_FIRST_RESPONSE
+                                                       : PARLEY_REPORT_RESOLUTION,
+                                                   range, collect_duration, &d, err);
     if (st == PARLEY_OK && d.failed) {
         st = parley_error_set(err, PARLEY_E_NOMEM, NULL, "out of memory");
     }
@@ -118,16 +118,15 @@ static json_t *rating_average(int64_t sum, int64_t count) {
 static void collect_agent(void *ctx, const parley_agent_report_row *row) {
     json_t *agents = ctx;
     json_array_append_new(
-        agents,
-        json_pack("{s:s, s:s?, s:I, s:I, s:o, s:I, s:o, s:I}", "agent_id", row->agent_id, "name",
-                  row->name, "handled", (json_int_t)row->handled, "closed",
-                  (json_int_t)row->closed, "avg_first_response_ms",
-                  ms_or_null(row->first_response_count > 0,
-                             parley_round_div(row->first_response_sum_ms,
-                                              row->first_response_count)),
-                  "responded", (json_int_t)row->first_response_count, "csat_average",
-                  rating_average(row->rating_sum, row->rating_count), "csat_count",
-                  (json_int_t)row->rating_count));
+        agents, json_pack("{s:s, s:s?, s:I, s:I, s:o, s:I, s:o, s:I}", "agent_id", row->agent_id,
+                          "name", row->name, "handled", (json_int_t)row->handled, "closed",
+                          (json_int_t)row->closed, "avg_first_response_ms",
+                          ms_or_null(row->first_response_count > 0,
+                                     parley_round_div(row->first_response_sum_ms,
+                                                      row->first_response_count)),
+                          "responded", (json_int_t)row->first_response_count, "csat_average",
+                          rating_average(row->rating_sum, row->rating_count), "csat_count",
+                          (json_int_t)row->rating_count));
 }
 
 parley_status parley_report_run(parley_repository *repo, const parley_participant *caller,
@@ -162,8 +161,8 @@ parley_status parley_report_run(parley_repository *repo, const parley_participan
             for (int r = 1; r <= 5; r++) {
                 total += counts[r - 1];
                 sum += counts[r - 1] * r;
-                json_array_append_new(dist, json_pack("{s:i, s:I}", "rating", r, "count",
-                                                      (json_int_t)counts[r - 1]));
+                json_array_append_new(
+                    dist, json_pack("{s:i, s:I}", "rating", r, "count", (json_int_t)counts[r - 1]));
             }
             json_object_set_new(report, "count", json_integer((json_int_t)total));
             json_object_set_new(report, "average", rating_average(sum, total));
@@ -183,14 +182,9 @@ parley_status parley_report_run(parley_repository *repo, const parley_participan
 char *parley_report_csv(parley_report_kind kind, json_t *report) {
     static const char *const duration_cols[] = {"from",   "to",        "agent_id", "count",
                                                 "avg_ms", "median_ms", "p90_ms"};
-    static const char *const agent_cols[] = {"agent_id",
-                                             "name",
-                                             "handled",
-                                             "closed",
-                                             "avg_first_response_ms",
-                                             "responded",
-                                             "csat_average",
-                                             "csat_count"};
+    static const char *const agent_cols[] = {
+        "agent_id",  "name",         "handled",   "closed", "avg_first_response_ms",
+        "responded", "csat_average", "csat_count"};
     static const char *const csat_cols[] = {"rating", "count"};
     switch (kind) {
     case PARLEY_REPORT_KIND_FIRST_RESPONSE:

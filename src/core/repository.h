@@ -43,11 +43,11 @@ typedef struct parley_ticket_filter {
     char customer_id[PARLEY_ID_SIZE]; /* "" = any; else tickets of that customer's sessions */
     int limit;
     char cursor[PARLEY_ID_SIZE * 2];
-    int priority;                     /* parley_ticket_priority, or -1 */
-    char agent_id[PARLEY_ID_SIZE];    /* the assignee; "" = any */
-    char session_id[PARLEY_ID_SIZE];  /* "" = any */
-    parley_time_ms created_after;     /* inclusive; 0 = no bound */
-    parley_time_ms created_before;    /* exclusive; 0 = no bound */
+    int priority;                    /* parley_ticket_priority, or -1 */
+    char agent_id[PARLEY_ID_SIZE];   /* the assignee; "" = any */
+    char session_id[PARLEY_ID_SIZE]; /* "" = any */
+    parley_time_ms created_after;    /* inclusive; 0 = no bound */
+    parley_time_ms created_before;   /* exclusive; 0 = no bound */
 } parley_ticket_filter;
 
 /* GET /feedback: ratings newest first, by creation time and the rated

@@ -67,8 +67,7 @@ bool parley_time_parse(const char *text, bool end_of_day, parley_time_ms *out) {
         return true;
     }
     if ((*p != 'T' && *p != 't' && *p != ' ') || (p++, !digits(&p, 2, &h)) || *p++ != ':' ||
-        !digits(&p, 2, &mi) || *p++ != ':' || !digits(&p, 2, &s) || h > 23 || mi > 59 ||
-        s > 60) {
+        !digits(&p, 2, &mi) || *p++ != ':' || !digits(&p, 2, &s) || h > 23 || mi > 59 || s > 60) {
         return false;
     }
     if (*p == '.') {

@@ -84,7 +84,8 @@ void parley_api_report(parley_api_call *call, parley_facade *f) {
         bad = true;
     }
     if (bad) {
-        parley_error_set(&err, PARLEY_E_INVALID, "validation_failed", "format: must be json or csv");
+        parley_error_set(&err, PARLEY_E_INVALID, "validation_failed",
+                         "format: must be json or csv");
         parley_api_reply_error(call, &err);
         return;
     }

@@ -18,8 +18,7 @@ static void reply_ticket(parley_api_call *call, parley_status st, int status, pa
 }
 
 /* The optional fields both ways of creating a ticket share. */
-static parley_status decode_ticket_extras(json_t *obj, parley_ticket_input *in,
-                                          parley_error *err) {
+static parley_status decode_ticket_extras(json_t *obj, parley_ticket_input *in, parley_error *err) {
     parley_status st = parley_json_string(obj, "subject", false, &in->subject, err);
     if (st == PARLEY_OK) {
         st = parley_json_string(obj, "priority", false, &in->priority, err);
@@ -60,8 +59,7 @@ void parley_api_ticket_from_session(parley_api_call *call, parley_facade *f) {
     if (call->req->body_len > 0) {
         st = parley_json_parse_object(BODY(call), &root, &err);
         if (st == PARLEY_OK) {
-            st = parley_json_string(root, "issue_description", false, &in.issue_description,
-                                    &err);
+            st = parley_json_string(root, "issue_description", false, &in.issue_description, &err);
         }
         if (st == PARLEY_OK) {
             st = decode_ticket_extras(root, &in, &err);

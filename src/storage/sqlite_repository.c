@@ -84,7 +84,7 @@
 /* A session's newest message is the one at its last_seq (the unique
  * (session_id, seq) index finds it); without messages, its creation. */
 #define SESSION_ACTIVITY                                                                           \
-    "coalesce((SELECT m.created_at FROM messages m WHERE m.session_id = sessions.id"              \
+    "coalesce((SELECT m.created_at FROM messages m WHERE m.session_id = sessions.id"               \
     " AND m.seq = sessions.last_seq), sessions.created_at)"
 #define REPORT_RANGE " s.created_at >= ?1 AND s.created_at < ?2 AND (?3 IS NULL OR s.agent_id = ?3)"
 
@@ -1654,8 +1654,8 @@ static void *push_feedback(void *list) {
 static void free_feedback_list(void *list) {
     parley_feedback_list_free(list);
 }
-static const page_kind feedback_page = {ST_FEEDBACK_LIST, 7, push_feedback,
-                                        read_feedback_list_item, free_feedback_list};
+static const page_kind feedback_page = {ST_FEEDBACK_LIST, 7, push_feedback, read_feedback_list_item,
+                                        free_feedback_list};
 
 static parley_status sq_feedback_list(parley_repository *repo, const parley_feedback_filter *filter,
                                       parley_feedback_list *out, char *next_cursor_out,
@@ -1685,9 +1685,8 @@ static parley_status sq_feedback_list(parley_repository *repo, const parley_feed
 
 /* ---- session lifecycle ----------------------------------------------------- */
 
-static parley_status sq_session_set_first_response(parley_repository *repo,
-                                                   const char *session_id, parley_time_ms at,
-                                                   parley_error *err) {
+static parley_status sq_session_set_first_response(parley_repository *repo, const char *session_id,
+                                                   parley_time_ms at, parley_error *err) {
     struct sqlite_repo *r = as_sqlite(repo);
     binder b = bind_start(r, ST_SESSION_FIRST_RESPONSE);
     b_id(&b, 1, session_id);
