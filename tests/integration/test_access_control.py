@@ -114,7 +114,19 @@ class AuthorizationMatrixTest(ServerTestCase):
              row(200, 200, 403, 403, 403, 403, 401)),
             ("change settings", "PATCH", "/api/v1/settings", {"routing.agent_capacity": 5},
              row(200, 403, 403, 403, 403, 403, 401)),
-        ]
+            # the support desk (issue 5): tickets from sessions, internal notes,
+            # the ratings list, reports
+            ("ticket from session", "POST", f"/api/v1/sessions/{S}/ticket", {},
+             row(201, 201, 403, 403, 403, 403, 401)),
+            ("add ticket note", "POST", f"/api/v1/tickets/{self.ticket}/notes", {"body": "n"},
+             row(201, 201, 403, 403, 403, 403, 401)),
+            ("read ticket notes", "GET", f"/api/v1/tickets/{self.ticket}/notes", None,
+             row(200, 200, 403, 403, 403, 403, 401)),
+            ("list feedback", "GET", "/api/v1/feedback", None,
+             row(200, 200, 403, 403, 403, 403, 401)),
+        ] + [(f"report {kind}", "GET", f"/api/v1/reports/{kind}", None,
+              row(200, 403, 403, 403, 403, 403, 401))
+             for kind in ("first-response", "resolution", "agents", "csat")]
 
     def test_rest_matrix(self):
         wrong = []
