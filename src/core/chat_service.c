@@ -228,7 +228,7 @@ parley_status parley_chat_attach_bot(parley_chat_service *svc, const parley_part
 }
 
 #define FEEDBACK_PROMPT                                                                            \
-    "This conversation is closed. How did we do? Please rate it from 1 to 5 and tell us why."
+    "Thank you for chatting with us. How did we do? Please rate this conversation from 1 to 5."
 
 /* Closes s (owned; moved to out or freed): the desk's notice (auto-close)
  * and, unless the customer has rated already, the feedback request go into

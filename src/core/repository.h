@@ -29,7 +29,9 @@
 
 typedef struct parley_repository parley_repository;
 
-/* Filters for list calls. Empty strings / negative values mean "any".
+/* Filters for list calls. Empty strings / negative values / zero bounds
+ * mean "any". ticket_insert takes the ticket's customer from its session
+ * when customer_id is "".
  * Cursors are opaque strings produced by a previous page (next_cursor). */
 typedef struct parley_session_filter {
     int status;                       /* parley_session_status, or -1 */
@@ -43,7 +45,8 @@ typedef struct parley_ticket_filter {
     char customer_id[PARLEY_ID_SIZE]; /* "" = any; else tickets of that customer's sessions */
     int limit;
     char cursor[PARLEY_ID_SIZE * 2];
-    int priority;                    /* parley_ticket_priority, or -1 */
+    bool has_priority; /* false (zero) = any priority */
+    parley_ticket_priority priority;
     char agent_id[PARLEY_ID_SIZE];   /* the assignee; "" = any */
     char session_id[PARLEY_ID_SIZE]; /* "" = any */
     parley_time_ms created_after;    /* inclusive; 0 = no bound */

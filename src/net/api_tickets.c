@@ -105,11 +105,12 @@ static bool priority_from_name(const char *name, int *out) {
 
 void parley_api_list_tickets(parley_api_call *call, parley_facade *f) {
     parley_error err = {0};
-    parley_ticket_filter filter = {.status = -1, .priority = -1, .limit = 50};
+    parley_ticket_filter filter = {.status = -1, .limit = 50};
+    int priority = -1;
     bool present = false;
     if (!read_enum_param(call, "status", &filter.status, status_from_name,
                          "open, in_progress or resolved") ||
-        !read_enum_param(call, "priority", &filter.priority, priority_from_name,
+        !read_enum_param(call, "priority", &priority, priority_from_name,
                          "low, normal, high or urgent") ||
         !parley_api_query_id(call, "assignee_id", filter.agent_id) ||
         !parley_api_query_id(call, "customer_id", filter.customer_id) ||
@@ -119,6 +120,8 @@ void parley_api_list_tickets(parley_api_call *call, parley_facade *f) {
         !parley_api_read_paging(call, &filter.limit, filter.cursor, sizeof filter.cursor)) {
         return;
     }
+    filter.has_priority = priority >= 0;
+    filter.priority = priority >= 0 ? (parley_ticket_priority)priority : PARLEY_PRIORITY_NORMAL;
     parley_ticket_list list = {0};
     char next[PARLEY_ID_SIZE * 2] = "";
     if (parley_facade_list_tickets(f, call->caller, &filter, &list, next, sizeof next, &err) !=

@@ -227,7 +227,8 @@ static const char *const stmt_sql[ST_COUNT] = {
 
     [ST_TICKET_INSERT] = "INSERT INTO tickets (id, session_id, agent_id, issue_description, "
                          "status, created_at, updated_at, customer_id, subject, priority) "
-                         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, coalesce(?8, (SELECT customer_id "
+                         "FROM sessions WHERE id = ?2)), ?9, ?10)",
     [ST_TICKET_GET] = "SELECT " TICKET_COLS " FROM tickets WHERE id = ?1",
     [ST_TICKET_UPDATE] = "UPDATE tickets SET status = ?2, agent_id = ?3, issue_description = ?4, "
                          "updated_at = ?5, subject = ?6, priority = ?7 WHERE id = ?1",
@@ -1523,8 +1524,7 @@ static parley_status sq_ticket_list(parley_repository *repo, const parley_ticket
         (status_name = ticket_status_store((parley_ticket_status)filter->status)) == NULL) {
         return parley_error_set(err, PARLEY_E_INVALID, NULL, "%s: unknown status", op);
     }
-    if (filter->priority >= 0 &&
-        (priority_name = ticket_priority_store((parley_ticket_priority)filter->priority)) == NULL) {
+    if (filter->has_priority && (priority_name = ticket_priority_store(filter->priority)) == NULL) {
         return parley_error_set(err, PARLEY_E_INVALID, NULL, "%s: unknown priority", op);
     }
     bool by_customer = strnlen(filter->customer_id, sizeof filter->customer_id) > 0;

@@ -15,7 +15,7 @@ def ms(text):
 
 
 SETTING = "sessions.auto_close_idle_seconds"
-PROMPT = "This conversation is closed. How did we do? Please rate it from 1 to 5 and tell us why."
+PROMPT = "Thank you for chatting with us. How did we do? Please rate this conversation from 1 to 5."
 
 
 class LifecycleTest(ServerTestCase):
