@@ -156,9 +156,10 @@ static inline void check_ws_frame(parley_status st, json_t *root, const parley_w
         break;
     case PARLEY_WS_MESSAGE_SEND:
         CHECK(frame->session_id != NULL);
-        CHECK(frame->message.content != NULL);
+        /* content may be absent when an attachment stands for it */
         check_json_text(frame->message.content);
         check_json_text(frame->message.type);
+        check_json_text(frame->message.attachment_id);
         if (frame->message.client_msg_id != NULL) {
             /* the echo copy is a prefix of the real id */
             size_t copied = strlen(client_msg_id);

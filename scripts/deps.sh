@@ -9,9 +9,11 @@ PACKAGES=(
   libsqlite3-dev libsodium-dev libcmocka-dev
   libssl-dev uthash-dev
   libutf8proc-dev libexttextcat-dev libcurl4-openssl-dev
+  libmagic-dev
   apertium apertium-eng-spa apertium-fr-es apertium-es-pt apertium-spa-cat apertium-eng-cat
   python3 python3-yaml valgrind
   chromium fonts-liberation
+  tzdata
 )
 
 missing=()

@@ -44,6 +44,15 @@ static const policy policies[PARLEY_ACTION_COUNT] = {
     [PARLEY_ACTION_STRATEGY_ADMIN] = {"strategy.admin", ROLE_ADMIN, false},
     [PARLEY_ACTION_SETTINGS_READ] = {"settings.read", STAFF, false},
     [PARLEY_ACTION_SETTINGS_UPDATE] = {"settings.update", ROLE_ADMIN, false},
+    /* agents search the bot's answers too (to reply with them) */
+    [PARLEY_ACTION_KB_READ] = {"kb.read", STAFF, false},
+    [PARLEY_ACTION_KB_EDIT] = {"kb.edit", ROLE_ADMIN, false},
+    /* whoever may send into a session may upload what they attach; the
+     * upload service scopes reads to the uploader and the session's people */
+    [PARLEY_ACTION_UPLOAD_CREATE] = {"upload.create", STAFF | ROLE_CUSTOMER | ROLE_BOT, false},
+    [PARLEY_ACTION_UPLOAD_READ] = {"upload.read", STAFF | ROLE_CUSTOMER | ROLE_BOT, true},
+    /* the conversation's two parties: its customer and staff */
+    [PARLEY_ACTION_TRANSCRIPT_READ] = {"transcript.read", STAFF | ROLE_CUSTOMER, true},
     [PARLEY_ACTION_TICKET_NOTE_CREATE] = {"ticket.note.create", STAFF, false},
     [PARLEY_ACTION_TICKET_NOTE_READ] = {"ticket.note.read", STAFF, false},
     [PARLEY_ACTION_FEEDBACK_LIST] = {"feedback.list", STAFF, false},

@@ -46,6 +46,11 @@ typedef enum parley_action {
     PARLEY_ACTION_STRATEGY_ADMIN, /* edit strategy data (the profanity allowlist) */
     PARLEY_ACTION_SETTINGS_READ,  /* the desk's run-time settings */
     PARLEY_ACTION_SETTINGS_UPDATE,
+    PARLEY_ACTION_KB_READ, /* the ChatBot's knowledge base: read and search */
+    PARLEY_ACTION_KB_EDIT,
+    PARLEY_ACTION_UPLOAD_CREATE,      /* store a file to attach to a message */
+    PARLEY_ACTION_UPLOAD_READ,        /* download one: its uploader, or who sees its session */
+    PARLEY_ACTION_TRANSCRIPT_READ,    /* a session's whole conversation as a file */
     PARLEY_ACTION_TICKET_NOTE_CREATE, /* internal notes on tickets: staff only */
     PARLEY_ACTION_TICKET_NOTE_READ,
     PARLEY_ACTION_FEEDBACK_LIST, /* every rating, for agents and admins */

@@ -4,6 +4,7 @@
 
 #include "core/audit.h"
 #include "core/authorization.h"
+#include "core/knowledge_base.h"
 #include "core/settings.h"
 
 #include <stdio.h>
@@ -385,6 +386,113 @@ parley_status parley_facade_update_settings(parley_facade *f, const parley_parti
         *out = NULL;
     }
     return st;
+}
+
+/* ---- the ChatBot's knowledge base ------------------------------------------ */
+
+static parley_status kb_changed_after_commit(parley_facade *f, parley_error *err) {
+    return parley_facade_after_commit(f, parley_kb_changed, NULL, NULL)
+               ? PARLEY_OK
+               : parley_error_set(err, PARLEY_E_NOMEM, NULL, "out of memory");
+}
+
+parley_status parley_facade_kb_create(parley_facade *f, const parley_participant *caller,
+                                      const json_t *body, parley_kb_entry *out, parley_error *err) {
+    parley_status st = parley_authorize(caller, PARLEY_ACTION_KB_EDIT, err);
+    if (st == PARLEY_OK) {
+        st = parley_kb_create(f->chat.repo, caller, body, out, err);
+    }
+    if (st == PARLEY_OK && ((st = audit(f, caller, "kb.create", out->id, NULL, err)) != PARLEY_OK ||
+                            (st = kb_changed_after_commit(f, err)) != PARLEY_OK)) {
+        parley_kb_entry_free(out);
+    }
+    return st;
+}
+
+parley_status parley_facade_kb_update(parley_facade *f, const parley_participant *caller,
+                                      const char *id, const json_t *patch, parley_kb_entry *out,
+                                      parley_error *err) {
+    parley_status st = parley_authorize(caller, PARLEY_ACTION_KB_EDIT, err);
+    if (st == PARLEY_OK) {
+        st = parley_kb_update(f->chat.repo, id, patch, out, err);
+    }
+    if (st == PARLEY_OK && ((st = audit(f, caller, "kb.update", id, NULL, err)) != PARLEY_OK ||
+                            (st = kb_changed_after_commit(f, err)) != PARLEY_OK)) {
+        parley_kb_entry_free(out);
+    }
+    return st;
+}
+
+parley_status parley_facade_kb_delete(parley_facade *f, const parley_participant *caller,
+                                      const char *id, parley_error *err) {
+    parley_status st = parley_authorize(caller, PARLEY_ACTION_KB_EDIT, err);
+    if (st == PARLEY_OK) {
+        st = parley_kb_delete(f->chat.repo, id, err);
+    }
+    if (st == PARLEY_OK) {
+        st = audit(f, caller, "kb.delete", id, NULL, err);
+    }
+    return st != PARLEY_OK ? st : kb_changed_after_commit(f, err);
+}
+
+parley_status parley_facade_kb_get(parley_facade *f, const parley_participant *caller,
+                                   const char *id, parley_kb_entry *out, parley_error *err) {
+    parley_status st = parley_authorize(caller, PARLEY_ACTION_KB_READ, err);
+    return st != PARLEY_OK ? st : parley_kb_get(f->chat.repo, id, out, err);
+}
+
+parley_status parley_facade_kb_list(parley_facade *f, const parley_participant *caller, int limit,
+                                    const char *cursor, parley_kb_list *out, char *next_cursor,
+                                    size_t next_cursor_size, parley_error *err) {
+    parley_status st = parley_authorize(caller, PARLEY_ACTION_KB_READ, err);
+    return st != PARLEY_OK ? st
+                           : f->chat.repo->ops->kb_list(f->chat.repo, limit, cursor, out,
+                                                        next_cursor, next_cursor_size, err);
+}
+
+parley_status parley_facade_kb_search(parley_facade *f, const parley_participant *caller,
+                                      const char *q, int limit, json_t **out, parley_error *err) {
+    *out = NULL;
+    parley_status st = parley_authorize(caller, PARLEY_ACTION_KB_READ, err);
+    return st != PARLEY_OK ? st : parley_kb_search(f->chat.repo, q, limit, 0.0, out, err);
+}
+
+/* ---- the ChatBot's turns ------------------------------------------------------ */
+
+parley_status parley_facade_bot_prepare(parley_facade *f, parley_bot_turn *turn,
+                                        parley_error *err) {
+    return parley_bot_turn_prepare(&f->chat, turn, err);
+}
+
+parley_status parley_facade_bot_apply(parley_facade *f, parley_bot_turn *turn, parley_error *err) {
+    bool handed_off = false;
+    parley_status st = parley_bot_turn_apply(&f->chat, turn, &handed_off, err);
+    return st == PARLEY_OK && handed_off ? revoke_connections_of(f, turn->bot_id, err) : st;
+}
+
+parley_status parley_facade_admit_upload(parley_facade *f, const parley_participant *caller,
+                                         parley_error *err) {
+    return parley_upload_admit(&f->chat, caller, err);
+}
+
+parley_status parley_facade_record_upload(parley_facade *f, const parley_participant *caller,
+                                          const parley_upload_input *in, parley_upload *out,
+                                          parley_error *err) {
+    return parley_upload_record(&f->chat, caller, in, out, err);
+}
+
+parley_status parley_facade_get_upload(parley_facade *f, const parley_participant *caller,
+                                       const char *upload_id, parley_upload *out,
+                                       parley_error *err) {
+    return parley_upload_get(&f->chat, caller, upload_id, out, err);
+}
+
+parley_status parley_facade_transcript(parley_facade *f, const parley_participant *caller,
+                                       const char *session_id, parley_transcript_format format,
+                                       char **out, size_t *out_len, parley_session *session_out,
+                                       parley_error *err) {
+    return parley_chat_transcript(&f->chat, caller, session_id, format, out, out_len, session_out,
+                                  err);
 }
 
 parley_status parley_facade_open_ticket(parley_facade *f, const parley_participant *caller,

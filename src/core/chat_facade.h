@@ -19,7 +19,10 @@
 #define PARLEY_CHAT_FACADE_H
 
 #include "core/account_service.h"
+#include "core/chat_bot.h"
 #include "core/chat_service.h"
+#include "core/transcript.h"
+#include "core/upload_service.h"
 #include "core/reports.h"
 
 typedef struct parley_facade {
@@ -171,6 +174,48 @@ parley_status parley_facade_get_feedback(parley_facade *f, const parley_particip
                                          const char *session_id, parley_feedback *out,
                                          parley_error *err);
 
+/* --- the ChatBot's knowledge base (core/knowledge_base.h) ---------------- */
+/* admin: create/update/delete, audited; the matcher's index is rebuilt
+ * after the unit commits */
+parley_status parley_facade_kb_create(parley_facade *f, const parley_participant *caller,
+                                      const json_t *body, parley_kb_entry *out, parley_error *err);
+parley_status parley_facade_kb_update(parley_facade *f, const parley_participant *caller,
+                                      const char *id, const json_t *patch, parley_kb_entry *out,
+                                      parley_error *err);
+parley_status parley_facade_kb_delete(parley_facade *f, const parley_participant *caller,
+                                      const char *id, parley_error *err);
+/* staff */
+parley_status parley_facade_kb_get(parley_facade *f, const parley_participant *caller,
+                                   const char *id, parley_kb_entry *out, parley_error *err);
+parley_status parley_facade_kb_list(parley_facade *f, const parley_participant *caller, int limit,
+                                    const char *cursor, parley_kb_list *out, char *next_cursor,
+                                    size_t next_cursor_size, parley_error *err);
+/* staff; pool threads only (committed state): a JSON array of {entry, score} */
+parley_status parley_facade_kb_search(parley_facade *f, const parley_participant *caller,
+                                      const char *q, int limit, json_t **out, parley_error *err);
+
+/* --- the ChatBot's turns (core/chat_bot.h; run by net/bot_jobs.c) ----------- */
+parley_status parley_facade_bot_prepare(parley_facade *f, parley_bot_turn *turn, parley_error *err);
+/* a handoff also closes the bot's live connections, as detaching it by
+ * POST /sessions/{id}/bot does */
+parley_status parley_facade_bot_apply(parley_facade *f, parley_bot_turn *turn, parley_error *err);
+/* --- uploads and transcripts (core/upload_service.h, core/transcript.h) -- */
+/* may the caller upload now (role, allowance)? */
+parley_status parley_facade_admit_upload(parley_facade *f, const parley_participant *caller,
+                                         parley_error *err);
+/* records a file the net layer has stored (upload.create) */
+parley_status parley_facade_record_upload(parley_facade *f, const parley_participant *caller,
+                                          const parley_upload_input *in, parley_upload *out,
+                                          parley_error *err);
+/* one upload, if the caller may read it (404 otherwise) */
+parley_status parley_facade_get_upload(parley_facade *f, const parley_participant *caller,
+                                       const char *upload_id, parley_upload *out,
+                                       parley_error *err);
+/* a session's conversation as a document (transcript.read) */
+parley_status parley_facade_transcript(parley_facade *f, const parley_participant *caller,
+                                       const char *session_id, parley_transcript_format format,
+                                       char **out, size_t *out_len, parley_session *session_out,
+                                       parley_error *err);
 /* --- the support desk: tickets, feedback, reports, lifecycle (issue 5) --- */
 parley_status parley_facade_open_ticket(parley_facade *f, const parley_participant *caller,
                                         const parley_ticket_input *in, parley_ticket *out,

@@ -5,8 +5,10 @@
 #include <string.h>
 
 #include "core/authorization.h"
+#include "core/chat_bot.h"
 #include "core/ids.h"
 #include "core/model_json.h"
+#include "core/upload_service.h"
 #include "core/validate.h"
 
 #define TOPIC_MAX_CHARS 500
@@ -138,7 +140,14 @@ parley_status parley_chat_initiate(parley_chat_service *svc, const parley_partic
         parley_session_free(&s);
         return nomem(err);
     }
-    st = svc->repo->ops->session_insert(svc->repo, &s, err);
+    st = parley_bot_on_session_start(svc, &s, err);
+    if (st == PARLEY_OK) {
+        st = svc->repo->ops->session_insert(svc->repo, &s, err);
+    }
+    if (st == PARLEY_OK) {
+        /* before session.created, so the event counts the greeting in last_seq */
+        st = parley_bot_greet(svc, &s, err);
+    }
     if (st == PARLEY_OK) {
         st = emit_session_event(svc, PARLEY_EVENT_SESSION_CREATED, &s, err);
     }
@@ -326,7 +335,13 @@ static parley_status check_message_input(const parley_chat_service *svc,
                                 "content: at most %lld bytes",
                                 (long long)svc->config->max_message_bytes);
     }
-    parley_status st = parley_check_text("content", in->content, true, 1, SIZE_MAX, err);
+    /* a message carrying a file may leave its text out: the name is shown */
+    parley_status st =
+        parley_check_text("content", in->content, in->attachment_id == NULL, 1, SIZE_MAX, err);
+    if (st == PARLEY_OK && in->attachment_id != NULL) {
+        st =
+            parley_check_text("attachment_id", in->attachment_id, true, 1, PARLEY_ID_SIZE - 1, err);
+    }
     if (st == PARLEY_OK) {
         st = parley_check_text("client_msg_id", in->client_msg_id, false, 1,
                                CLIENT_MSG_ID_MAX_CHARS, err);
@@ -460,6 +475,33 @@ static parley_status apply_strategies(parley_chat_service *svc, const parley_par
                                   "the message was empty after processing");
 }
 
+/* The message carries its upload's description ({id, name, mime, size,
+ * url}) in its meta, after the strategies ran so none can change it; the
+ * upload itself is claimed when the message is stored. */
+static parley_status add_attachment(parley_message_draft *draft, const parley_upload *upload,
+                                    parley_error *err) {
+    parley_message *m = &draft->message;
+    json_error_t error;
+    json_t *meta = m->meta_json != NULL ? json_loads(m->meta_json, 0, &error) : json_object();
+    if (!json_is_object(meta)) {
+        json_decref(meta);
+        meta = json_object();
+    }
+    char *dumped = NULL;
+    if (meta != NULL &&
+        json_object_set_new(meta, "attachment", parley_attachment_to_json(upload)) == 0) {
+        dumped = json_dumps(meta, JSON_COMPACT);
+    }
+    json_decref(meta);
+    if (dumped == NULL) {
+        return nomem(err);
+    }
+    free(m->meta_json);
+    m->meta_json = dumped;
+    snprintf(draft->attachment_id, sizeof draft->attachment_id, "%s", upload->id);
+    return PARLEY_OK;
+}
+
 parley_status parley_chat_prepare_send(parley_chat_service *svc, const parley_participant *caller,
                                        const char *session_id, const parley_message_input *in,
                                        parley_message_draft *draft, parley_error *err) {
@@ -485,6 +527,11 @@ parley_status parley_chat_prepare_send(parley_chat_service *svc, const parley_pa
     if (st == PARLEY_OK && session->status == PARLEY_SESSION_CLOSED) {
         st = parley_error_set(err, PARLEY_E_CONFLICT, "conflict", "the session is closed");
     }
+    parley_upload upload = {0};
+    if (st == PARLEY_OK && in->attachment_id != NULL) {
+        st = parley_upload_for_message(svc, caller, in->attachment_id, in->type != NULL, &type,
+                                       &upload, err);
+    }
     parley_message *m = &draft->message;
     if (st == PARLEY_OK) {
         parley_id_new("msg", m->id);
@@ -492,7 +539,7 @@ parley_status parley_chat_prepare_send(parley_chat_service *svc, const parley_pa
         m->sender_kind = parley_participant_kind_of(caller);
         snprintf(m->sender_id, sizeof m->sender_id, "%s", caller->id);
         m->type = type;
-        m->content = strdup(in->content);
+        m->content = strdup(in->content != NULL ? in->content : upload.name);
         m->client_msg_id = in->client_msg_id != NULL ? strdup(in->client_msg_id) : NULL;
         if (m->content == NULL || (in->client_msg_id != NULL && m->client_msg_id == NULL)) {
             st = nomem(err);
@@ -501,6 +548,10 @@ parley_status parley_chat_prepare_send(parley_chat_service *svc, const parley_pa
     if (st == PARLEY_OK) {
         st = apply_strategies(svc, caller, session, draft, err);
     }
+    if (st == PARLEY_OK && upload.id[0] != '\0' && !draft->refused) {
+        st = add_attachment(draft, &upload, err);
+    }
+    parley_upload_free(&upload);
     if (st != PARLEY_OK) {
         parley_message_draft_free(draft);
     }
@@ -548,6 +599,12 @@ parley_status parley_chat_store_prepared(parley_chat_service *svc, const parley_
         m->created_at = parley_now_ms();
         st = svc->repo->ops->message_insert(svc->repo, m, err);
     }
+    if (st == PARLEY_OK && draft->attachment_id[0] != '\0') {
+        /* claimed in the unit that stores the message: two sends racing
+         * for one upload cannot both have it (the second is 409) */
+        st = svc->repo->ops->upload_attach(svc->repo, draft->attachment_id, caller->id, m->id,
+                                           session->id, err);
+    }
     if (st == PARLEY_OK && is_staff(caller) && session->first_response_at == 0) {
         /* reports' first response time: set once, by the first staff answer */
         st = svc->repo->ops->session_set_first_response(svc->repo, session->id, m->created_at, err);
@@ -573,15 +630,19 @@ parley_status parley_chat_store_prepared(parley_chat_service *svc, const parley_
                                                session->customer_id, m->seq, frame, err);
     }
     if (st == PARLEY_OK) {
+        st = parley_bot_note_customer_message(svc, session, m, err);
+    }
+    if (st == PARLEY_OK) {
         *out = *m;
         memset(m, 0, sizeof *m);
     }
     return st;
 }
 
-parley_status parley_chat_post_system_message(parley_chat_service *svc, const char *session_id,
-                                              const char *text, const char *meta_json,
-                                              parley_message *out, parley_error *err) {
+parley_status parley_chat_post_as(parley_chat_service *svc, const char *session_id,
+                                  parley_participant_kind sender_kind, const char *sender_id,
+                                  const char *text, const char *meta_json, parley_message *out,
+                                  parley_error *err) {
     parley_session session = {0};
     parley_status st = svc->repo->ops->session_get(svc->repo, session_id, &session, err);
     if (st != PARLEY_OK) {
@@ -590,7 +651,8 @@ parley_status parley_chat_post_system_message(parley_chat_service *svc, const ch
     parley_message m = {0};
     parley_id_new("msg", m.id);
     snprintf(m.session_id, sizeof m.session_id, "%s", session.id);
-    m.sender_kind = PARLEY_PARTICIPANT_SYSTEM;
+    m.sender_kind = sender_kind;
+    snprintf(m.sender_id, sizeof m.sender_id, "%s", sender_id != NULL ? sender_id : "");
     m.type = PARLEY_MESSAGE_TEXT;
     m.content = strdup(text);
     m.meta_json = meta_json != NULL ? strdup(meta_json) : NULL;
@@ -619,6 +681,13 @@ parley_status parley_chat_post_system_message(parley_chat_service *svc, const ch
         parley_message_free(&m);
     }
     return st;
+}
+
+parley_status parley_chat_post_system_message(parley_chat_service *svc, const char *session_id,
+                                              const char *text, const char *meta_json,
+                                              parley_message *out, parley_error *err) {
+    return parley_chat_post_as(svc, session_id, PARLEY_PARTICIPANT_SYSTEM, NULL, text, meta_json,
+                               out, err);
 }
 
 parley_status parley_chat_send(parley_chat_service *svc, const parley_participant *caller,

@@ -36,6 +36,9 @@ typedef struct parley_message_input {
     const char *content;
     const char *type; /* NULL = "text" */
     const char *client_msg_id;
+    /* an upload of the sender's own (upl_...) the message carries; content
+     * may then be omitted (it becomes the file's name) */
+    const char *attachment_id;
 } parley_message_input;
 
 parley_status parley_chat_initiate(parley_chat_service *svc, const parley_participant *caller,
@@ -85,6 +88,8 @@ typedef struct parley_message_draft {
     parley_error refusal;   /* why (422 spam_detected, profanity...) */
     char *refused_content;  /* the text as sent, for the review queue */
     char *refused_meta_json;
+    /* the upload the message carries, claimed when it is stored ("" none) */
+    char attachment_id[PARLEY_ID_SIZE];
 } parley_message_draft;
 
 /* Validates, checks the caller may write to the session, finds an earlier
@@ -108,6 +113,12 @@ void parley_message_draft_free(parley_message_draft *draft);
 parley_status parley_chat_post_system_message(parley_chat_service *svc, const char *session_id,
                                               const char *text, const char *meta_json,
                                               parley_message *out, parley_error *err);
+/* The same from another sender the desk speaks as (the ChatBot:
+ * PARLEY_PARTICIPANT_BOT and its id); sender_id NULL for the system. */
+parley_status parley_chat_post_as(parley_chat_service *svc, const char *session_id,
+                                  parley_participant_kind sender_kind, const char *sender_id,
+                                  const char *text, const char *meta_json, parley_message *out,
+                                  parley_error *err);
 /* One message by id, with the session's read rule. */
 parley_status parley_chat_get_message(parley_chat_service *svc, const parley_participant *caller,
                                       const char *message_id, parley_message *out,

@@ -89,6 +89,14 @@ static const parley_config_option options[] = {
         100, 600000,
         "a translation taking longer is abandoned (the message keeps its original text) and the "
         "pipeline restarted"),
+    STR(upload_types, "--upload-types", "PARLEY_UPLOAD_TYPES",
+        "image/png,image/jpeg,image/gif,image/webp,application/pdf,text/plain",
+        "comma-separated MIME types an upload may have, as libmagic reads them from the bytes "
+        "(the client's declared type is ignored); SVG and HTML are refused whatever this says"),
+    INT(max_upload_bytes, "--max-upload-bytes", "PARLEY_MAX_UPLOAD_BYTES", 10485760, 1, 1073741824,
+        "one uploaded file at most; more are answered 413"),
+    INT(limit_uploads_per_minute, "--limit-uploads-per-minute", "PARLEY_LIMIT_UPLOADS_PER_MINUTE",
+        20, 0, 1000000, "uploads per participant per minute; 0 = no limit"),
 };
 
 #define OPTION_COUNT (sizeof options / sizeof options[0])
@@ -200,6 +208,13 @@ static parley_status validate(const parley_config *cfg, parley_error *err) {
     if (cfg->frame_ancestors[0] == '\0') {
         return parley_error_set(err, PARLEY_E_INVALID, "invalid_config",
                                 "--frame-ancestors: must not be empty (use 'none' to forbid)");
+    }
+    for (const char *p = cfg->upload_types; *p != '\0'; p++) {
+        /* MIME type names, commas between them: nothing else */
+        if (!(isalnum((unsigned char)*p) || strchr("/.+-,_", *p) != NULL)) {
+            return parley_error_set(err, PARLEY_E_INVALID, "invalid_config",
+                                    "--upload-types: expected MIME types separated by commas");
+        }
     }
     if (cfg->data_dir[0] == '\0') {
         return parley_error_set(err, PARLEY_E_INVALID, "invalid_config",

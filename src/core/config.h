@@ -56,6 +56,9 @@ typedef struct parley_config {
     int64_t limit_logins_per_minute;      /* per account (5x per IP); 0 = off */
     int64_t translation_pool;             /* apertium pipelines per language pair */
     int64_t translation_timeout_ms;       /* per apertium request; a stuck pipeline restarts */
+    char *upload_types;                   /* comma-separated MIME types uploads may have */
+    int64_t max_upload_bytes;             /* one uploaded file at most */
+    int64_t limit_uploads_per_minute;     /* per participant; 0 = off */
 } parley_config;
 
 typedef enum parley_option_type { PARLEY_OPTION_STRING, PARLEY_OPTION_INT } parley_option_type;

@@ -61,6 +61,8 @@ const char *parley_status_code(parley_status status) {
         return "unavailable";
     case PARLEY_E_INTERNAL:
         return "internal_error";
+    case PARLEY_E_UNSUPPORTED_TYPE:
+        return "unsupported_media_type";
     }
     return "internal_error";
 }

@@ -26,7 +26,8 @@ typedef enum parley_status {
     PARLEY_E_UNAVAILABLE,     /* 503: storage busy, shutting down, ... */
     PARLEY_E_NOMEM,           /* 503 as well, but logged differently */
     PARLEY_E_STORAGE,         /* 503: the backend failed */
-    PARLEY_E_INTERNAL         /* 500: a bug */
+    PARLEY_E_INTERNAL,        /* 500: a bug */
+    PARLEY_E_UNSUPPORTED_TYPE /* 415: an upload's content is not an allowed type */
 } parley_status;
 
 #define PARLEY_ERROR_CODE_SIZE 48

@@ -30,6 +30,9 @@ typedef enum parley_event_type {
     PARLEY_EVENT_TYPING,
     PARLEY_EVENT_SETTINGS_UPDATED,
     PARLEY_EVENT_TOKEN_REVOKED, /* internal: connections using token_hash must close */
+    PARLEY_EVENT_SESSION_HANDOFF,
+    PARLEY_EVENT_BOT_TURN, /* internal, no audience: a bot should answer message seq of
+                             session_id (core/chat_bot.h); the server queues its job */
     PARLEY_EVENT_TICKET_CREATED,
     PARLEY_EVENT_TICKET_NOTE_CREATED, /* staff only */
     PARLEY_EVENT_FEEDBACK_REQUESTED   /* to the customer of a session that closed */

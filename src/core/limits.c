@@ -27,6 +27,7 @@ parley_status parley_limits_init(parley_limits *limits, const parley_config *cfg
     limits->messages_by_participant = per_minute(cfg->limit_messages_per_minute, &ok);
     limits->logins_by_account = per_minute(cfg->limit_logins_per_minute, &ok);
     limits->logins_by_ip = per_minute(cfg->limit_logins_per_minute * 5, &ok);
+    limits->uploads_by_participant = per_minute(cfg->limit_uploads_per_minute, &ok);
     if (!ok) {
         parley_limits_free(limits);
         return parley_error_set(err, PARLEY_E_NOMEM, NULL, "out of memory");
@@ -40,6 +41,7 @@ void parley_limits_free(parley_limits *limits) {
     parley_rate_limiter_free(limits->messages_by_participant);
     parley_rate_limiter_free(limits->logins_by_account);
     parley_rate_limiter_free(limits->logins_by_ip);
+    parley_rate_limiter_free(limits->uploads_by_participant);
     memset(limits, 0, sizeof *limits);
 }
 

@@ -20,6 +20,7 @@ typedef struct parley_limits {
     parley_rate_limiter *messages_by_participant;
     parley_rate_limiter *logins_by_account;
     parley_rate_limiter *logins_by_ip;
+    parley_rate_limiter *uploads_by_participant;
 } parley_limits;
 
 parley_status parley_limits_init(parley_limits *limits, const parley_config *cfg,

@@ -77,6 +77,14 @@ void parley_feedback_free(parley_feedback *f) {
     memset(f, 0, sizeof *f);
 }
 
+void parley_upload_free(parley_upload *u) {
+    if (u == NULL) {
+        return;
+    }
+    free(u->name);
+    memset(u, 0, sizeof *u);
+}
+
 void parley_audit_entry_free(parley_audit_entry *e) {
     if (e == NULL) {
         return;
@@ -215,4 +223,17 @@ PARLEY_DEFINE_ENUM_NAMES(parley_agent_status, parley_agent_status, agent_status_
 PARLEY_DEFINE_ENUM_NAMES(parley_session_status, parley_session_status, session_status_names)
 PARLEY_DEFINE_ENUM_NAMES(parley_message_type, parley_message_type, message_type_names)
 PARLEY_DEFINE_ENUM_NAMES(parley_ticket_status, parley_ticket_status, ticket_status_names)
+
+void parley_kb_entry_free(parley_kb_entry *e) {
+    if (e == NULL) {
+        return;
+    }
+    free(e->question);
+    free(e->answer);
+    free(e->alternatives_json);
+    free(e->tags_json);
+    memset(e, 0, sizeof *e);
+}
+
+PARLEY_DEFINE_LIST(parley_kb_list, parley_kb_entry, parley_kb_list, parley_kb_entry_free)
 PARLEY_DEFINE_ENUM_NAMES(parley_ticket_priority, parley_ticket_priority, ticket_priority_names)

@@ -250,6 +250,26 @@ void parley_ticket_list_free(parley_ticket_list *list);
 void parley_ticket_note_list_free(parley_ticket_note_list *list);
 void parley_feedback_list_free(parley_feedback_list *list);
 
+/* An uploaded file (attachment). The bytes live in the file store by
+ * content hash; this is the record of who uploaded what. It belongs to its
+ * uploader until one message references it (message_id, session_id). */
+#define PARLEY_SHA256_HEX_SIZE 65 /* 64 hex digits + NUL */
+#define PARLEY_MIME_SIZE 128
+typedef struct parley_upload {
+    char id[PARLEY_ID_SIZE];
+    char sha256[PARLEY_SHA256_HEX_SIZE];
+    int64_t size;
+    char mime[PARLEY_MIME_SIZE]; /* sniffed from the bytes, never the client's word */
+    char *name;                  /* the sanitised original file name */
+    parley_participant_kind uploader_kind;
+    char uploader_id[PARLEY_ID_SIZE];
+    char message_id[PARLEY_ID_SIZE]; /* "" until a message references it */
+    char session_id[PARLEY_ID_SIZE]; /* that message's session */
+    parley_time_ms created_at;
+} parley_upload;
+
+void parley_upload_free(parley_upload *u);
+
 /* Enum <-> wire-name conversions. *_from_name returns false for unknown
  * names and leaves *out untouched. */
 const char *parley_participant_kind_name(parley_participant_kind kind);
@@ -266,5 +286,24 @@ const char *parley_ticket_status_name(parley_ticket_status status);
 bool parley_ticket_status_from_name(const char *name, parley_ticket_status *out);
 const char *parley_ticket_priority_name(parley_ticket_priority priority);
 bool parley_ticket_priority_from_name(const char *name, parley_ticket_priority *out);
+
+/* A knowledge-base entry the ChatBot answers from (core/knowledge_base.h):
+ * alternatives_json and tags_json are JSON arrays of strings as stored. */
+typedef struct parley_kb_entry {
+    char id[PARLEY_ID_SIZE];
+    int64_t position; /* ascending, assigned by the store: list order */
+    char *question;
+    char *answer;
+    char *alternatives_json;
+    char *tags_json;
+    char created_by[PARLEY_ID_SIZE];
+    parley_time_ms created_at;
+    parley_time_ms updated_at;
+} parley_kb_entry;
+
+PARLEY_DECLARE_LIST(parley_kb_list, parley_kb_entry);
+void parley_kb_entry_free(parley_kb_entry *e);
+parley_kb_entry *parley_kb_list_push(parley_kb_list *list);
+void parley_kb_list_free(parley_kb_list *list);
 
 #endif

@@ -263,6 +263,39 @@ typedef struct parley_repository_ops {
     parley_status (*setting_put)(parley_repository *repo, const char *key, const char *value_json,
                                  const char *updated_by, parley_time_ms at, parley_error *err);
 
+    /* the ChatBot's knowledge base (core/knowledge_base.h); update writes
+     * question, answer, alternatives_json, tags_json, updated_at; delete
+     * and update answer PARLEY_E_NOT_FOUND for a missing id */
+    parley_status (*kb_insert)(parley_repository *repo, const parley_kb_entry *e,
+                               parley_error *err);
+    parley_status (*kb_get)(parley_repository *repo, const char *id, parley_kb_entry *out,
+                            parley_error *err);
+    parley_status (*kb_update)(parley_repository *repo, const parley_kb_entry *e,
+                               parley_error *err);
+    parley_status (*kb_delete)(parley_repository *repo, const char *id, parley_error *err);
+    /* newest first, cursor-paged; *next_cursor_out gets "" on the last page */
+    parley_status (*kb_list)(parley_repository *repo, int limit, const char *cursor,
+                             parley_kb_list *out, char *next_cursor_out, size_t next_cursor_size,
+                             parley_error *err);
+    /* every entry, oldest first (building the matcher's index) */
+    parley_status (*kb_load)(parley_repository *repo,
+                             void (*each)(void *ctx, const parley_kb_entry *e), void *ctx,
+                             parley_error *err);
+    /* the bot's unanswered questions in a session: adds delta (0 reads)
+     * and returns the new count */
+    parley_status (*bot_failures_add)(parley_repository *repo, const char *session_id,
+                                      int64_t delta, int64_t *count_out, parley_error *err);
+    /* uploads (attachments): the metadata row of a stored file */
+    parley_status (*upload_insert)(parley_repository *repo, const parley_upload *u,
+                                   parley_error *err);
+    parley_status (*upload_get)(parley_repository *repo, const char *id, parley_upload *out,
+                                parley_error *err);
+    /* Marks the upload as referenced by message_id in session_id, only if
+     * uploader_id uploaded it and no message references it yet; otherwise
+     * PARLEY_E_CONFLICT. Runs in the unit that inserts the message. */
+    parley_status (*upload_attach)(parley_repository *repo, const char *id, const char *uploader_id,
+                                   const char *message_id, const char *session_id,
+                                   parley_error *err);
     /* --- tickets, feedback, reports and the session lifecycle (issue 5) --- */
     /* first_response_at is set once: a later call leaves it as it is */
     parley_status (*session_set_first_response)(parley_repository *repo, const char *session_id,
@@ -273,7 +306,7 @@ typedef struct parley_repository_ops {
                                        int limit, parley_session_list *out, parley_error *err);
     parley_status (*ticket_note_insert)(parley_repository *repo, const parley_ticket_note *n,
                                         parley_error *err);
-    /* oldest first, cursor-paged */
+    /* newest first, cursor-paged */
     parley_status (*ticket_note_list)(parley_repository *repo, const char *ticket_id, int limit,
                                       const char *cursor, parley_ticket_note_list *out,
                                       char *next_cursor_out, size_t next_cursor_size,

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "core/audit.h"
+#include "core/business_hours.h"
 #include "core/ids.h"
 #include "core/validate.h"
 
@@ -23,6 +24,35 @@ static const parley_setting_spec registry[] = {
     {"presence.offline_grace_seconds", PARLEY_SETTING_INT, "30", 0, 3600, NULL, NULL,
      "an agent whose last socket closed is shown offline only after this long (a reload or "
      "a network blip is not a departure)"},
+    /* the ChatBot (core/chat_bot.h) */
+    {"bot.enabled", PARLEY_SETTING_BOOL, "false", 0, 0, NULL, NULL,
+     "new customer sessions get the desk's bot attached: it greets, answers from the knowledge "
+     "base and hands over to a human"},
+    {"bot.id", PARLEY_SETTING_STRING, "\"\"", 0, 39, NULL, NULL,
+     "the bot that speaks for the desk: \"\" = the built-in bot_builtin (created on first use), "
+     "or the id of a bot made with POST /api/v1/bots"},
+    {"bot.greeting", PARLEY_SETTING_STRING,
+     "\"Hi! I'm the Parley assistant. Ask me a question, or type \\\"agent\\\" to talk to a "
+     "person.\"",
+     0, 1000, NULL, NULL, "the bot's first message in a new session (\"\" = none)"},
+    {"bot.away_message", PARLEY_SETTING_STRING,
+     "\"Our team is away right now. Leave your question here and an agent will answer as soon "
+     "as we are back.\"",
+     0, 1000, NULL, NULL, "said at the start and at handoff when outside bot.business_hours"},
+    {"bot.no_answer_message", PARLEY_SETTING_STRING,
+     "\"Sorry, I don't know the answer to that yet. Could you rephrase it? You can also ask "
+     "for an agent.\"",
+     1, 1000, NULL, NULL, "the bot's reply when no knowledge-base entry is confident enough"},
+    {"bot.handoff_message", PARLEY_SETTING_STRING,
+     "\"A human agent will take over this conversation shortly.\"", 1, 1000, NULL, NULL,
+     "the system message posted when the bot hands the session to the agents"},
+    {"bot.business_hours", PARLEY_SETTING_OBJECT, "{}", 0, 0, NULL, parley_business_hours_check,
+     "{timezone, days: {mon: [[\"09:00\", \"18:00\"]], ...}}: when agents are in; {} = always; "
+     "a day not listed is closed"},
+    {"bot.min_confidence", PARLEY_SETTING_INT, "20", 1, 100, NULL, NULL,
+     "the knowledge-base match score (percent, 1..100) the bot needs to answer"},
+    {"bot.max_failed_attempts", PARLEY_SETTING_INT, "2", 1, 20, NULL, NULL,
+     "questions the bot could not answer in a session before it hands over to a human"},
     {"sessions.auto_close_idle_seconds", PARLEY_SETTING_INT, "0", 0, 31536000, NULL, NULL,
      "a waiting or active session with no message for this long is closed by the desk (with "
      "a system message and a feedback request); 0 = never"},

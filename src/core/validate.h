@@ -18,6 +18,10 @@
 parley_status parley_check_text(const char *field, const char *value, bool required,
                                 size_t min_chars, size_t max_chars, parley_error *err);
 
+/* Length of the valid UTF-8 sequence at text (at most n bytes), 0 when
+ * invalid: overlong forms, surrogates and code points past U+10FFFF. */
+size_t parley_utf8_sequence(const char *text, size_t n);
+
 /* Valid UTF-8 (no overlongs, no surrogates, <= U+10FFFF)? */
 bool parley_utf8_valid(const char *text, size_t length);
 

@@ -88,7 +88,22 @@ void parley_api_update_ticket(parley_api_call *call, parley_facade *f);
 void parley_api_get_settings(parley_api_call *call, parley_facade *f);
 void parley_api_update_settings(parley_api_call *call, parley_facade *f);
 
+/* api_kb.c: the ChatBot's knowledge base */
+void parley_api_create_kb_entry(parley_api_call *call, parley_facade *f);
+void parley_api_list_kb_entries(parley_api_call *call, parley_facade *f);
+void parley_api_get_kb_entry(parley_api_call *call, parley_facade *f);
+void parley_api_update_kb_entry(parley_api_call *call, parley_facade *f);
+void parley_api_delete_kb_entry(parley_api_call *call, parley_facade *f);
+void parley_api_search_kb(parley_api_call *call, parley_facade *f);
+
 void parley_api_static_file(parley_api_call *call, parley_facade *f);
+
+/* api_uploads.c: an upload is two steps, the file on a pool thread
+ * (prepare), its record on the writer */
+void parley_api_prepare_upload(parley_api_call *call, parley_facade *f);
+void parley_api_create_upload(parley_api_call *call, parley_facade *f);
+void parley_api_get_upload(parley_api_call *call, parley_facade *f);
+void parley_api_get_transcript(parley_api_call *call, parley_facade *f);
 
 /* Inline (loop thread) handlers. */
 void parley_api_healthz(parley_conn *c, parley_http_request *req);

@@ -378,6 +378,7 @@ void parley_conn_accept(parley_server *srv) {
         }
     }
     parley_http_reader_init(&c->reader, srv->config->max_header_bytes, srv->config->max_body_bytes);
+    parley_http_reader_set_upload_limit(&c->reader, srv->config->max_upload_bytes);
     parley_error err = {0};
     if ((int64_t)srv->conn_count > srv->config->max_connections || srv->shutting_down) {
         parley_error_set(&err, PARLEY_E_UNAVAILABLE, "unavailable", "too many connections");

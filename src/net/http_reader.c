@@ -77,6 +77,8 @@ static void store_header(parley_http_reader *r) {
         {"host", offsetof(parley_http_request, host)},
         {"sec-websocket-key", offsetof(parley_http_request, sec_websocket_key)},
         {"sec-websocket-version", offsetof(parley_http_request, sec_websocket_version)},
+        {"x-filename", offsetof(parley_http_request, x_filename)},
+        {"content-disposition", offsetof(parley_http_request, content_disposition)},
     };
     if (r->field != NULL && r->field_len > 0) {
         for (size_t i = 0; i < sizeof wanted / sizeof wanted[0]; i++) {
@@ -141,7 +143,15 @@ static int on_headers_complete(http_parser *p) {
     if (q != NULL && (req->query = strdup(q + 1)) == NULL) {
         return out_of_memory(r);
     }
-    if (p->content_length != ULLONG_MAX && p->content_length > (uint64_t)r->max_body_bytes) {
+    /* an upload may be larger than any JSON body: its own limit applies
+     * (plus room for a multipart envelope); everything else keeps the
+     * general one */
+    r->body_limit = r->max_body_bytes;
+    if (req->method == HTTP_POST && strcmp(req->path, PARLEY_HTTP_UPLOAD_PATH) == 0 &&
+        r->max_upload_bytes + PARLEY_HTTP_UPLOAD_ENVELOPE > r->body_limit) {
+        r->body_limit = r->max_upload_bytes + PARLEY_HTTP_UPLOAD_ENVELOPE;
+    }
+    if (p->content_length != ULLONG_MAX && p->content_length > (uint64_t)r->body_limit) {
         return reject(r, 413, "payload_too_large", "the request body is too large");
     }
     return 0;
@@ -150,7 +160,7 @@ static int on_headers_complete(http_parser *p) {
 static int on_body(http_parser *p, const char *at, size_t len) {
     parley_http_reader *r = reader_of(p);
     parley_http_request *req = r->req;
-    if ((int64_t)(req->body_len + len) > r->max_body_bytes) {
+    if ((int64_t)(req->body_len + len) > r->body_limit) {
         return reject(r, 413, "payload_too_large", "the request body is too large");
     }
     return append(&req->body, &req->body_len, at, len) ? 0 : out_of_memory(r);
@@ -179,6 +189,10 @@ void parley_http_reader_init(parley_http_reader *r, int64_t max_header_bytes,
     r->parser.data = r;
     r->max_header_bytes = max_header_bytes;
     r->max_body_bytes = max_body_bytes;
+}
+
+void parley_http_reader_set_upload_limit(parley_http_reader *r, int64_t max_upload_bytes) {
+    r->max_upload_bytes = max_upload_bytes;
 }
 
 void parley_http_reader_free(parley_http_reader *r) {

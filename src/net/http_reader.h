@@ -35,7 +35,15 @@ typedef struct parley_http_reader {
     int reject_status;
     const char *reject_code;
     const char *reject_message;
+    /* POST /api/v1/uploads may carry a file of up to this many bytes
+     * (--max-upload-bytes); 0 until parley_http_reader_set_upload_limit */
+    int64_t max_upload_bytes;
+    int64_t body_limit; /* of the request being parsed */
 } parley_http_reader;
+
+#define PARLEY_HTTP_UPLOAD_PATH "/api/v1/uploads"
+/* what a multipart body may add around the file (boundaries, part headers) */
+#define PARLEY_HTTP_UPLOAD_ENVELOPE 65536
 
 typedef enum parley_http_read_result {
     PARLEY_HTTP_NEED_MORE = 0, /* all input consumed, no complete request yet */
@@ -46,6 +54,8 @@ typedef enum parley_http_read_result {
 void parley_http_reader_init(parley_http_reader *r, int64_t max_header_bytes,
                              int64_t max_body_bytes);
 void parley_http_reader_free(parley_http_reader *r);
+/* Lets POST /api/v1/uploads bodies be as large as a file may be. */
+void parley_http_reader_set_upload_limit(parley_http_reader *r, int64_t max_upload_bytes);
 
 /* Parses from data; *consumed says how many bytes were used (the rest
  * belongs to the next request, or to the WebSocket after an upgrade). */

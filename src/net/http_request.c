@@ -22,6 +22,8 @@ void parley_http_request_free(parley_http_request *req) {
     free(req->host);
     free(req->sec_websocket_key);
     free(req->sec_websocket_version);
+    free(req->x_filename);
+    free(req->content_disposition);
     free(req->body);
     free(req);
 }
@@ -151,6 +153,8 @@ int parley_http_status_for(parley_status status) {
         return 503;
     case PARLEY_E_INTERNAL:
         return 500;
+    case PARLEY_E_UNSUPPORTED_TYPE:
+        return 415;
     }
     return 500;
 }
@@ -231,19 +235,20 @@ void parley_http_response_error(parley_http_response *res, const parley_error *e
 
 bool parley_http_response_serialize(const parley_http_response *res, bool keep_alive, char **out,
                                     size_t *out_len) {
-    char head[1024];
+    char head[3072];
     int n = snprintf(head, sizeof head,
                      "HTTP/1.1 %d %s\r\n"
                      "Content-Length: %zu\r\n"
                      "%s%s%s"
                      "X-Content-Type-Options: nosniff\r\n"
-                     "Cache-Control: no-store\r\n"
+                     "Cache-Control: %s\r\n"
                      "Connection: %s\r\n"
                      "%s\r\n",
                      res->status, parley_http_reason(res->status), res->body_len,
                      res->content_type != NULL ? "Content-Type: " : "",
                      res->content_type != NULL ? res->content_type : "",
                      res->content_type != NULL ? "\r\n" : "",
+                     res->cache_control != NULL ? res->cache_control : "no-store",
                      keep_alive && !res->close ? "keep-alive" : "close", res->extra_headers);
     if (n < 0 || (size_t)n >= sizeof head) {
         return false;

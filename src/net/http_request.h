@@ -29,6 +29,9 @@ typedef struct parley_http_request {
     char *host;
     char *sec_websocket_key;
     char *sec_websocket_version;
+    /* uploads: the file name a raw-body upload declares */
+    char *x_filename;
+    char *content_disposition;
     char *body;
     size_t body_len;
     bool keep_alive;
@@ -56,8 +59,12 @@ typedef struct parley_http_response {
     const char *content_type; /* static string */
     char *body;               /* heap, owned */
     size_t body_len;
-    char extra_headers[512]; /* "Name: value\r\n" lines */
-    bool close;              /* close the connection after sending */
+    /* "Name: value\r\n" lines; room for a download's Content-Type and
+     * Content-Disposition with an RFC 5987-encoded file name */
+    char extra_headers[2048];
+    bool close; /* close the connection after sending */
+    /* static string; NULL = "no-store" (API answers); downloads say "private" */
+    const char *cache_control;
 } parley_http_response;
 
 void parley_http_response_free(parley_http_response *res);

@@ -169,9 +169,12 @@ parley_status parley_decode_attach_bot(const char *body, size_t len, json_t **ro
 parley_status parley_decode_message(const char *body, size_t len, json_t **root,
                                     parley_message_input *out, parley_error *err) {
     DECODE_BEGIN();
-    DECODE_STEP(parley_json_string(obj, "content", true, &out->content, err));
+    /* content may be left out when attachment_id is given (the service
+     * decides: it knows whether there is an attachment) */
+    DECODE_STEP(parley_json_string(obj, "content", false, &out->content, err));
     DECODE_STEP(parley_json_string(obj, "type", false, &out->type, err));
     DECODE_STEP(parley_json_string(obj, "client_msg_id", false, &out->client_msg_id, err));
+    DECODE_STEP(parley_json_string(obj, "attachment_id", false, &out->attachment_id, err));
     DECODE_END();
 }
 
@@ -246,8 +249,10 @@ parley_status parley_decode_ws_frame(const char *text, size_t len, json_t **root
         } else if (strcmp(type, "message.send") == 0) {
             out->type = PARLEY_WS_MESSAGE_SEND;
             DECODE_STEP(parley_json_string(obj, "session_id", true, &out->session_id, err));
-            DECODE_STEP(parley_json_string(obj, "content", true, &out->message.content, err));
+            DECODE_STEP(parley_json_string(obj, "content", false, &out->message.content, err));
             DECODE_STEP(parley_json_string(obj, "message_type", false, &out->message.type, err));
+            DECODE_STEP(
+                parley_json_string(obj, "attachment_id", false, &out->message.attachment_id, err));
             DECODE_STEP(
                 parley_json_string(obj, "client_msg_id", false, &out->message.client_msg_id, err));
         } else if (strcmp(type, "typing") == 0) {

@@ -90,6 +90,11 @@ static const route routes[] = {
         PARLEY_ACTION_SETTINGS_READ),
     JOB(HTTP_PATCH, "/api/v1/settings", parley_api_update_settings, B, true,
         PARLEY_ACTION_SETTINGS_UPDATE),
+    PREPARED_JOB(HTTP_POST, "/api/v1/uploads", parley_api_prepare_upload, parley_api_create_upload,
+                 true, PARLEY_ACTION_UPLOAD_CREATE),
+    JOB(HTTP_GET, "/api/v1/uploads/{}", parley_api_get_upload, C, true, PARLEY_ACTION_UPLOAD_READ),
+    JOB(HTTP_GET, "/api/v1/sessions/{}/transcript", parley_api_get_transcript, C, true,
+        PARLEY_ACTION_TRANSCRIPT_READ),
     /* the support desk: tickets, notes, feedback, reports (issue 5) */
     JOB(HTTP_POST, "/api/v1/sessions/{}/ticket", parley_api_ticket_from_session, B, true,
         PARLEY_ACTION_TICKET_CREATE),
@@ -108,6 +113,16 @@ static const route routes[] = {
     INLINE(HTTP_GET, "/api/v1/ws", parley_ws_handle_upgrade),
     INLINE(HTTP_GET, "/healthz", parley_api_healthz),
     INLINE(HTTP_GET, "/metrics", parley_api_metrics),
+    /* the ChatBot's knowledge base; search reads committed state on the pool */
+    JOB(HTTP_POST, "/api/v1/kb/entries", parley_api_create_kb_entry, B, true,
+        PARLEY_ACTION_KB_EDIT),
+    JOB(HTTP_GET, "/api/v1/kb/entries", parley_api_list_kb_entries, C, true, PARLEY_ACTION_KB_READ),
+    JOB(HTTP_GET, "/api/v1/kb/entries/{}", parley_api_get_kb_entry, C, true, PARLEY_ACTION_KB_READ),
+    JOB(HTTP_PATCH, "/api/v1/kb/entries/{}", parley_api_update_kb_entry, B, true,
+        PARLEY_ACTION_KB_EDIT),
+    JOB(HTTP_DELETE, "/api/v1/kb/entries/{}", parley_api_delete_kb_entry, B, true,
+        PARLEY_ACTION_KB_EDIT),
+    JOB(HTTP_GET, "/api/v1/kb/search", parley_api_search_kb, C, true, PARLEY_ACTION_KB_READ),
 };
 
 #define ROUTE_COUNT (sizeof routes / sizeof routes[0])

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "net/bot_jobs.h"
 #include "core/ids.h"
 #include "net/conn.h"
 #include "net/websocket.h"
@@ -16,6 +17,11 @@ void parley_server_database_path(const parley_config *cfg, char *out, size_t out
 
 static void publish(void *ctx, const parley_event *event) {
     parley_server *srv = ctx;
+    if (event->type == PARLEY_EVENT_BOT_TURN) {
+        /* committed: the bot answers in a unit of its own */
+        parley_bot_jobs_submit(srv->executor, event);
+        return;
+    }
     if (event->type == PARLEY_EVENT_MESSAGE_CREATED) {
         srv->metrics.messages_created++;
     }

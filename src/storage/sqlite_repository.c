@@ -60,6 +60,11 @@
 #define FLAGGED_COLS                                                                               \
     "id, session_id, 0, sender_kind, sender_id, type, content, client_msg_id, meta_json, "         \
     "created_at, NULL, position, reason, reviewed_as"
+#define KB_COLS                                                                                    \
+    "position, id, question, answer, alternatives_json, tags_json, created_by, created_at, "       \
+    "updated_at"
+#define UPLOAD_COLS                                                                                \
+    "id, sha256, size, mime, name, uploader_kind, uploader_id, created_at, message_id, session_id"
 #define AUDIT_COLS "position, at, actor_kind, actor_id, action, target_id, ip, detail_json"
 
 /* List statements come in four variants (+1 status filter, +2 customer
@@ -152,6 +157,16 @@ enum stmt_id {
     ST_SETTING_PUT,
     ST_AUDIT_INSERT,
     ST_AUDIT_LIST, /* page_bind's base: no status or customer variants */
+    ST_KB_INSERT,
+    ST_KB_GET,
+    ST_KB_UPDATE,
+    ST_KB_DELETE,
+    ST_KB_LIST,
+    ST_KB_ALL,
+    ST_BOT_FAILURES_ADD,
+    ST_UPLOAD_INSERT,
+    ST_UPLOAD_GET,
+    ST_UPLOAD_ATTACH,
     ST_SESSION_FIRST_RESPONSE,
     ST_SESSION_LIST_IDLE,
     ST_TICKET_NOTE_INSERT,
@@ -272,6 +287,24 @@ static const char *const stmt_sql[ST_COUNT] = {
                         "detail_json) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     [ST_AUDIT_LIST] = "SELECT " AUDIT_COLS " FROM audit_log WHERE position < ?1 "
                       "ORDER BY position DESC LIMIT ?2",
+    [ST_KB_INSERT] = "INSERT INTO kb_entries (id, question, answer, alternatives_json, tags_json, "
+                     "created_by, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    [ST_KB_GET] = "SELECT " KB_COLS " FROM kb_entries WHERE id = ?1",
+    [ST_KB_UPDATE] = "UPDATE kb_entries SET question = ?2, answer = ?3, alternatives_json = ?4, "
+                     "tags_json = ?5, updated_at = ?6 WHERE id = ?1",
+    [ST_KB_DELETE] = "DELETE FROM kb_entries WHERE id = ?1",
+    [ST_KB_LIST] = "SELECT " KB_COLS " FROM kb_entries WHERE position < ?1 "
+                   "ORDER BY position DESC LIMIT ?2",
+    [ST_KB_ALL] = "SELECT " KB_COLS " FROM kb_entries ORDER BY position",
+    [ST_BOT_FAILURES_ADD] = "INSERT INTO bot_session_state (session_id, failed_attempts) "
+                            "VALUES (?1, max(?2, 0)) ON CONFLICT (session_id) DO UPDATE SET "
+                            "failed_attempts = max(failed_attempts + ?2, 0) "
+                            "RETURNING failed_attempts",
+    [ST_UPLOAD_INSERT] = "INSERT INTO uploads (" UPLOAD_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
+                         "?7, ?8, ?9, ?10)",
+    [ST_UPLOAD_GET] = "SELECT " UPLOAD_COLS " FROM uploads WHERE id = ?1",
+    [ST_UPLOAD_ATTACH] = "UPDATE uploads SET message_id = ?3, session_id = ?4 WHERE id = ?1 "
+                         "AND uploader_id = ?2 AND message_id IS NULL",
     [ST_SESSION_FIRST_RESPONSE] = "UPDATE sessions SET first_response_at = ?2 "
                                   "WHERE id = ?1 AND first_response_at IS NULL",
     [ST_SESSION_LIST_IDLE] = "SELECT " SESSION_COLS " FROM sessions WHERE status IN ('waiting', "
@@ -1643,6 +1676,53 @@ static parley_status sq_feedback_get_by_session(parley_repository *repo, const c
     return status;
 }
 
+/* ---- uploads ------------------------------------------------------------ */
+
+static parley_status sq_upload_insert(parley_repository *repo, const parley_upload *u,
+                                      parley_error *err) {
+    struct sqlite_repo *r = as_sqlite(repo);
+    binder b = bind_start(r, ST_UPLOAD_INSERT);
+    b_id(&b, 1, u->id);
+    b_text_n(&b, 2, u->sha256, strnlen(u->sha256, sizeof u->sha256));
+    b_i64(&b, 3, u->size);
+    b_text_n(&b, 4, u->mime, strnlen(u->mime, sizeof u->mime));
+    b_text(&b, 5, u->name != NULL ? u->name : "");
+    b_enum(&b, 6, participant_kind_store(u->uploader_kind));
+    b_id(&b, 7, u->uploader_id);
+    b_i64(&b, 8, u->created_at);
+    b_opt_id(&b, 9, u->message_id);
+    b_opt_id(&b, 10, u->session_id);
+    return exec_write(r, &b, false, "upload_insert", "upload", err);
+}
+
+static parley_status sq_upload_get(parley_repository *repo, const char *id, parley_upload *out,
+                                   parley_error *err) {
+    struct sqlite_repo *r = as_sqlite(repo);
+    memset(out, 0, sizeof *out);
+    binder b = bind_start(r, ST_UPLOAD_GET);
+    b_text(&b, 1, id);
+    parley_status status = fetch_one(r, &b, "upload_get", "upload", err);
+    if (status == PARLEY_OK) {
+        row_reader rd = reader_start(b.st);
+        r_id(&rd, 0, out->id);
+        r_fixed(&rd, 1, out->sha256, sizeof out->sha256);
+        out->size = r_i64(&rd, 2);
+        r_fixed(&rd, 3, out->mime, sizeof out->mime);
+        out->name = r_text(&rd, 4);
+        out->uploader_kind = participant_kind_load(&rd, 5);
+        r_id(&rd, 6, out->uploader_id);
+        out->created_at = r_i64(&rd, 7);
+        r_id(&rd, 8, out->message_id);
+        r_id(&rd, 9, out->session_id);
+        status = reader_finish(&rd, "upload_get", err);
+        if (status != PARLEY_OK) {
+            parley_upload_free(out);
+        }
+    }
+    stmt_done(b.st);
+    return status;
+}
+
 static void read_feedback_list_item(row_reader *rd, void *item) {
     parley_feedback *f = item;
     read_feedback(rd, f);
@@ -1722,6 +1802,23 @@ static parley_status sq_session_list_idle(parley_repository *repo, parley_time_m
     }
     stmt_done(b.st);
     return status;
+}
+
+static parley_status sq_upload_attach(parley_repository *repo, const char *id,
+                                      const char *uploader_id, const char *message_id,
+                                      const char *session_id, parley_error *err) {
+    struct sqlite_repo *r = as_sqlite(repo);
+    binder b = bind_start(r, ST_UPLOAD_ATTACH);
+    b_id(&b, 1, id);
+    b_id(&b, 2, uploader_id);
+    b_id(&b, 3, message_id);
+    b_id(&b, 4, session_id);
+    parley_status status = exec_write(r, &b, true, "upload_attach", "upload", err);
+    /* no row changed: not this uploader's, or referenced already */
+    return status == PARLEY_E_NOT_FOUND
+               ? parley_error_set(err, PARLEY_E_CONFLICT, "conflict",
+                                  "attachment_id: this upload is already attached to a message")
+               : status;
 }
 
 /* ---- reports ------------------------------------------------------------- */
@@ -2134,6 +2231,169 @@ static parley_status sq_audit_list(parley_repository *repo, int limit, const cha
                      err);
 }
 
+/* ---- the ChatBot's knowledge base ------------------------------------------- */
+
+static void read_kb_entry(row_reader *rd, parley_kb_entry *e) {
+    e->position = r_i64(rd, 0);
+    r_id(rd, 1, e->id);
+    e->question = r_text(rd, 2);
+    e->answer = r_text(rd, 3);
+    e->alternatives_json = r_text(rd, 4);
+    e->tags_json = r_text(rd, 5);
+    r_id(rd, 6, e->created_by);
+    e->created_at = r_i64(rd, 7);
+    e->updated_at = r_i64(rd, 8);
+}
+
+static parley_status sq_kb_insert(parley_repository *repo, const parley_kb_entry *e,
+                                  parley_error *err) {
+    struct sqlite_repo *r = as_sqlite(repo);
+    binder b = bind_start(r, ST_KB_INSERT);
+    b_id(&b, 1, e->id);
+    b_text(&b, 2, e->question);
+    b_text(&b, 3, e->answer);
+    b_text(&b, 4, e->alternatives_json != NULL ? e->alternatives_json : "[]");
+    b_text(&b, 5, e->tags_json != NULL ? e->tags_json : "[]");
+    b_opt_id(&b, 6, e->created_by);
+    b_i64(&b, 7, e->created_at);
+    b_i64(&b, 8, e->updated_at);
+    return exec_write(r, &b, false, "kb_insert", "kb entry", err);
+}
+
+static parley_status sq_kb_get(parley_repository *repo, const char *id, parley_kb_entry *out,
+                               parley_error *err) {
+    struct sqlite_repo *r = as_sqlite(repo);
+    memset(out, 0, sizeof *out);
+    binder b = bind_start(r, ST_KB_GET);
+    b_id(&b, 1, id);
+    parley_status status = fetch_one(r, &b, "kb_get", "kb entry", err);
+    if (status == PARLEY_OK) {
+        row_reader rd = reader_start(b.st);
+        read_kb_entry(&rd, out);
+        status = reader_finish(&rd, "kb_get", err);
+        if (status != PARLEY_OK) {
+            parley_kb_entry_free(out);
+        }
+    }
+    stmt_done(b.st);
+    return status;
+}
+
+static parley_status sq_kb_update(parley_repository *repo, const parley_kb_entry *e,
+                                  parley_error *err) {
+    struct sqlite_repo *r = as_sqlite(repo);
+    binder b = bind_start(r, ST_KB_UPDATE);
+    b_id(&b, 1, e->id);
+    b_text(&b, 2, e->question);
+    b_text(&b, 3, e->answer);
+    b_text(&b, 4, e->alternatives_json != NULL ? e->alternatives_json : "[]");
+    b_text(&b, 5, e->tags_json != NULL ? e->tags_json : "[]");
+    b_i64(&b, 6, e->updated_at);
+    return exec_write(r, &b, true, "kb_update", "kb entry", err);
+}
+
+static parley_status sq_kb_delete(parley_repository *repo, const char *id, parley_error *err) {
+    struct sqlite_repo *r = as_sqlite(repo);
+    binder b = bind_start(r, ST_KB_DELETE);
+    b_id(&b, 1, id);
+    return exec_write(r, &b, true, "kb_delete", "kb entry", err);
+}
+
+static parley_status sq_kb_list(parley_repository *repo, int limit, const char *cursor,
+                                parley_kb_list *out, char *next_cursor_out, size_t next_cursor_size,
+                                parley_error *err) {
+    struct sqlite_repo *r = as_sqlite(repo);
+    memset(out, 0, sizeof *out);
+    if (next_cursor_out != NULL && next_cursor_size > 0) {
+        next_cursor_out[0] = '\0';
+    }
+    const char *text = cursor != NULL ? cursor : "";
+    int64_t before;
+    if (!parse_cursor(text, strlen(text) + 1, &before)) {
+        return parley_error_set(err, PARLEY_E_INVALID, "validation_failed", "cursor: malformed");
+    }
+    binder b = bind_start(r, ST_KB_LIST);
+    b_i64(&b, 1, before);
+    b_int(&b, 2, limit + 1); /* one more tells whether another page exists */
+    parley_status status = bind_check(r, &b, "kb_list", err);
+    int rc = SQLITE_DONE;
+    int64_t last = 0;
+    bool more = false;
+    while (status == PARLEY_OK && (rc = sqlite3_step(b.st)) == SQLITE_ROW) {
+        if (out->count == (size_t)limit) {
+            more = true;
+            break;
+        }
+        parley_kb_entry *e = parley_kb_list_push(out);
+        if (e == NULL) {
+            status = parley_error_set(err, PARLEY_E_NOMEM, NULL, "out of memory");
+            break;
+        }
+        row_reader rd = reader_start(b.st);
+        read_kb_entry(&rd, e);
+        status = reader_finish(&rd, "kb_list", err);
+        last = e->position;
+    }
+    if (status == PARLEY_OK && rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        status = db_fail(r->db, rc, "kb_list", err);
+    }
+    stmt_done(b.st);
+    if (status == PARLEY_OK) {
+        status = page_cursor(more, last, next_cursor_out, next_cursor_size, "kb_list", err);
+    }
+    if (status != PARLEY_OK) {
+        parley_kb_list_free(out);
+    }
+    return status;
+}
+
+static parley_status sq_kb_load(parley_repository *repo,
+                                void (*each)(void *ctx, const parley_kb_entry *e), void *ctx,
+                                parley_error *err) {
+    struct sqlite_repo *r = as_sqlite(repo);
+    sqlite3_stmt *st = r->stmt[ST_KB_ALL];
+    parley_status status = PARLEY_OK;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        parley_kb_entry e = {0};
+        row_reader rd = reader_start(st);
+        read_kb_entry(&rd, &e);
+        status = reader_finish(&rd, "kb_load", err);
+        if (status == PARLEY_OK) {
+            each(ctx, &e);
+        }
+        parley_kb_entry_free(&e);
+        if (status != PARLEY_OK) {
+            break;
+        }
+    }
+    if (status == PARLEY_OK && rc != SQLITE_DONE) {
+        status = db_fail(r->db, rc, "kb_load", err);
+    }
+    stmt_done(st);
+    return status;
+}
+
+static parley_status sq_bot_failures_add(parley_repository *repo, const char *session_id,
+                                         int64_t delta, int64_t *count_out, parley_error *err) {
+    struct sqlite_repo *r = as_sqlite(repo);
+    *count_out = 0;
+    binder b = bind_start(r, ST_BOT_FAILURES_ADD);
+    b_id(&b, 1, session_id);
+    b_i64(&b, 2, delta);
+    parley_status status = fetch_one(r, &b, "bot_failures_add", "bot session state", err);
+    if (status == PARLEY_OK) {
+        *count_out = sqlite3_column_int64(b.st, 0);
+        /* step to the end so the upsert's statement completes */
+        int rc = sqlite3_step(b.st);
+        if (rc != SQLITE_DONE) {
+            status = db_fail(r->db, rc, "bot_failures_add", err);
+        }
+    }
+    stmt_done(b.st);
+    return status;
+}
+
 static const parley_repository_ops sqlite_ops = {
     .name = "sqlite",
     .close = sq_close,
@@ -2191,8 +2451,18 @@ static const parley_repository_ops sqlite_ops = {
     .allowlist_load = sq_allowlist_load,
     .setting_get = sq_setting_get,
     .setting_put = sq_setting_put,
+    .kb_insert = sq_kb_insert,
+    .kb_get = sq_kb_get,
+    .kb_update = sq_kb_update,
+    .kb_delete = sq_kb_delete,
+    .kb_list = sq_kb_list,
+    .kb_load = sq_kb_load,
+    .bot_failures_add = sq_bot_failures_add,
     .audit_insert = sq_audit_insert,
     .audit_list = sq_audit_list,
+    .upload_insert = sq_upload_insert,
+    .upload_get = sq_upload_get,
+    .upload_attach = sq_upload_attach,
     .session_set_first_response = sq_session_set_first_response,
     .session_list_idle = sq_session_list_idle,
     .ticket_note_insert = sq_ticket_note_insert,

@@ -185,7 +185,41 @@ static const char *const steps[] = {
     "    updated_at INTEGER NOT NULL"
     ") STRICT, WITHOUT ROWID;",
 
-    /* 6: the support desk's tickets, session lifecycle and reports:
+    /* 6: the ChatBot's knowledge base (core/knowledge_base.h) and how many
+     * questions it could not answer in each session (handoff after N) */
+    "CREATE TABLE kb_entries ("
+    "    position          INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "    id                TEXT NOT NULL UNIQUE,"
+    "    question          TEXT NOT NULL,"
+    "    answer            TEXT NOT NULL,"
+    "    alternatives_json TEXT NOT NULL,"
+    "    tags_json         TEXT NOT NULL,"
+    "    created_by        TEXT,"
+    "    created_at        INTEGER NOT NULL,"
+    "    updated_at        INTEGER NOT NULL"
+    ") STRICT;"
+    "CREATE TABLE bot_session_state ("
+    "    session_id      TEXT PRIMARY KEY REFERENCES sessions (id),"
+    "    failed_attempts INTEGER NOT NULL CHECK (failed_attempts >= 0)"
+    ") STRICT, WITHOUT ROWID;",
+    /* 7: uploaded files (attachments): the bytes live on disk under
+     * <data-dir>/uploads by content hash, this is who uploaded what. An
+     * upload belongs to its uploader until one message references it
+     * (message_id, session_id: set once, in the unit that stores it). */
+    "CREATE TABLE uploads ("
+    "    id            TEXT PRIMARY KEY,"
+    "    sha256        TEXT NOT NULL,"
+    "    size          INTEGER NOT NULL CHECK (size >= 0),"
+    "    mime          TEXT NOT NULL,"
+    "    name          TEXT NOT NULL,"
+    "    uploader_kind TEXT NOT NULL,"
+    "    uploader_id   TEXT NOT NULL,"
+    "    created_at    INTEGER NOT NULL,"
+    "    message_id    TEXT UNIQUE REFERENCES messages (id),"
+    "    session_id    TEXT REFERENCES sessions (id)"
+    ") STRICT;"
+    "CREATE INDEX uploads_by_session ON uploads (session_id) WHERE session_id IS NOT NULL;",
+    /* 8: the support desk's tickets, session lifecycle and reports:
      * sessions remember when they closed and when an agent first
      * answered (reports read these instead of scanning messages); tickets
      * gain priority, subject and their customer (copied from the session

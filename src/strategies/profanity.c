@@ -149,8 +149,9 @@ parley_status parley_profanity_allowlist_find(void *shared, const char *word, ch
     prof_shared *sh = shared;
     char key[KEY_MAX];
     if (sh == NULL || word == NULL || word[0] == '\0' || strlen(word) >= KEY_MAX) {
-        return parley_error_set(err, PARLEY_E_INVALID, "validation_failed", "word: 1 to %d bytes",
-                                KEY_MAX - 1);
+        return parley_error_set(err, PARLEY_E_INVALID, "validation_failed",
+                                word == NULL || word[0] == '\0' ? "word: required"
+                                                                : "word: too long");
     }
     if (!word_key(word, key, sizeof key)) {
         return nomem(err);

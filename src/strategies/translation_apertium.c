@@ -20,6 +20,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/strbuf.h"
+
 extern char **environ;
 
 #define MAX_STAGES 32
@@ -85,41 +87,13 @@ char *parley_apertium_unescape(const char *text, size_t len, bool drop_hash, boo
 
 /* ---- .mode files ---- */
 
-typedef struct sbuf {
-    char *p;
-    size_t len, cap;
-    bool failed;
-} sbuf;
-
-static void sb_add(sbuf *b, const char *s, size_t n) {
-    if (b->failed) {
-        return;
-    }
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap * 2 : 256;
-        while (cap < b->len + n + 1) {
-            cap *= 2;
-        }
-        char *p = realloc(b->p, cap);
-        if (p == NULL) {
-            b->failed = true;
-            return;
-        }
-        b->p = p;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = '\0';
-}
-
 static bool is_space(char c) {
     return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
 /* Appends one stage (text[a..b)) with " -z" after its program word and
  * $1/$2 replaced; false when the stage is not plain. */
-static bool add_stage(sbuf *b, const char *s, size_t n) {
+static bool add_stage(parley_strbuf *b, const char *s, size_t n) {
     size_t i = 0;
     while (i < n && is_space(s[i])) {
         i++;
@@ -138,12 +112,12 @@ static bool add_stage(sbuf *b, const char *s, size_t n) {
         }
         w++;
     }
-    sb_add(b, s + i, w - i);
+    parley_strbuf_add(b, s + i, w - i);
     /* already null-flushing (apertium-wblank-mode -z puts it first)? */
     bool has_z = w + 3 <= n && s[w] == ' ' && s[w + 1] == '-' && s[w + 2] == 'z' &&
                  (w + 3 == n || is_space(s[w + 3]));
     if (!has_z) {
-        sb_add(b, " -z", 3);
+        parley_strbuf_add(b, " -z", 3);
     }
     char quote = 0;
     for (size_t k = w; k < n; k++) {
@@ -152,17 +126,17 @@ static bool add_stage(sbuf *b, const char *s, size_t n) {
             if (c == quote) {
                 quote = 0;
             }
-            sb_add(b, &c, 1);
+            parley_strbuf_add(b, &c, 1);
             continue;
         }
         if (c == '\'' || c == '"') {
             quote = c;
-            sb_add(b, &c, 1);
+            parley_strbuf_add(b, &c, 1);
             continue;
         }
         if (c == '$') {
             if (k + 1 < n && s[k + 1] == '1') {
-                sb_add(b, "-n", 2);
+                parley_strbuf_add(b, "-n", 2);
                 k++;
                 continue;
             }
@@ -176,7 +150,7 @@ static bool add_stage(sbuf *b, const char *s, size_t n) {
             c == ')' || c == '\n' || c == '\r') {
             return false;
         }
-        sb_add(b, &c, 1);
+        parley_strbuf_add(b, &c, 1);
     }
     return quote == 0;
 }
@@ -189,14 +163,14 @@ char *parley_apertium_mode_command(const char *text, size_t len) {
     while (len > 0 && is_space(text[len - 1])) {
         len--;
     }
-    sbuf b = {0};
+    parley_strbuf b = {0};
     size_t start = 0;
     int stages = 0;
     char quote = 0;
     for (size_t i = 0; i <= len; i++) {
         char c = i < len ? text[i] : '|';
         if (i < len && c == '\0') {
-            free(b.p);
+            free(b.data);
             return NULL;
         }
         if (quote) {
@@ -204,7 +178,7 @@ char *parley_apertium_mode_command(const char *text, size_t len) {
                 quote = 0;
             }
             if (i == len) {
-                free(b.p);
+                free(b.data);
                 return NULL;
             }
             continue;
@@ -217,23 +191,23 @@ char *parley_apertium_mode_command(const char *text, size_t len) {
             continue;
         }
         if (++stages > MAX_STAGES) {
-            free(b.p);
+            free(b.data);
             return NULL;
         }
         if (stages > 1) {
-            sb_add(&b, " | ", 3);
+            parley_strbuf_add(&b, " | ", 3);
         }
         if (!add_stage(&b, text + start, i - start)) {
-            free(b.p);
+            free(b.data);
             return NULL;
         }
         start = i + 1;
     }
     if (b.failed) {
-        free(b.p);
+        free(b.data);
         return NULL;
     }
-    return b.p;
+    return b.data;
 }
 
 /* ---- languages ---- */
@@ -380,7 +354,7 @@ static parley_apertium_result pipeline_request(pipeline *p, const char *data, in
                                                char **answer, size_t *answer_len) {
     size_t to_write = strlen(data) + 1; /* with the NUL */
     size_t written = 0;
-    sbuf out = {0};
+    parley_strbuf out = {0};
     int64_t deadline = now_ms() + timeout_ms;
     sigset_t pipe_set, old;
     sigemptyset(&pipe_set);
@@ -423,7 +397,7 @@ static parley_apertium_result pipeline_request(pipeline *p, const char *data, in
             }
             if (got > 0) {
                 char *nul = memchr(buf, '\0', (size_t)got);
-                sb_add(&out, buf, nul ? (size_t)(nul - buf) : (size_t)got);
+                parley_strbuf_add(&out, buf, nul ? (size_t)(nul - buf) : (size_t)got);
                 if (out.failed || out.len > MAX_OUTPUT_BYTES) {
                     break;
                 }
@@ -446,16 +420,16 @@ static parley_apertium_result pipeline_request(pipeline *p, const char *data, in
     }
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (r != PARLEY_APERTIUM_OK) {
-        free(out.p);
+        free(out.data);
         return r;
     }
-    if (out.p == NULL) {
-        out.p = strdup("");
-        if (out.p == NULL) {
+    if (out.data == NULL) {
+        out.data = strdup("");
+        if (out.data == NULL) {
             return PARLEY_APERTIUM_FAILED;
         }
     }
-    *answer = out.p;
+    *answer = out.data;
     *answer_len = out.len;
     return PARLEY_APERTIUM_OK;
 }

@@ -48,6 +48,14 @@ class AuthorizationMatrixTest(ServerTestCase):
                                        {"content": "a message to read"})
         assert r.status == 201, r.body
         cls.message = r.body["id"]
+        # an upload of customer_own, attached in the session (upload.read)
+        r = srv.client(own_token).post("/api/v1/uploads", raw=b"a note to attach\n",
+                                       headers={"Content-Type": "text/plain"})
+        assert r.status == 201, r.body
+        cls.upload = r.body["id"]
+        r = srv.client(own_token).post(f"/api/v1/sessions/{cls.session}/messages",
+                                       {"content": "see the file", "attachment_id": cls.upload})
+        assert r.status == 201, r.body
 
     @classmethod
     def fresh_session(cls):
@@ -114,6 +122,24 @@ class AuthorizationMatrixTest(ServerTestCase):
              row(200, 200, 403, 403, 403, 403, 401)),
             ("change settings", "PATCH", "/api/v1/settings", {"routing.agent_capacity": 5},
              row(200, 403, 403, 403, 403, 403, 401)),
+            ("create kb entry", "POST", "/api/v1/kb/entries", {"question": "q?", "answer": "a"},
+             row(201, 403, 403, 403, 403, 403, 401)),
+            ("list kb entries", "GET", "/api/v1/kb/entries", None,
+             row(200, 200, 403, 403, 403, 403, 401)),
+            ("read kb entry", "GET", lambda: f"/api/v1/kb/entries/{self.kb_entry()}", None,
+             row(200, 200, 403, 403, 403, 403, 401)),
+            ("update kb entry", "PATCH", lambda: f"/api/v1/kb/entries/{self.kb_entry()}",
+             {"answer": "b"}, row(200, 403, 403, 403, 403, 403, 401)),
+            ("delete kb entry", "DELETE", lambda: f"/api/v1/kb/entries/{self.kb_entry()}", None,
+             row(204, 403, 403, 403, 403, 403, 401)),
+            ("search kb", "GET", "/api/v1/kb/search?q=question", None,
+             row(200, 200, 403, 403, 403, 403, 401)),
+            ("upload", "POST", "/api/v1/uploads", lambda: {"raw": b"plain text file\n"},
+             row(201, 201, 201, 201, 201, 201, 401)),
+            ("download upload", "GET", f"/api/v1/uploads/{self.upload}", None,
+             row(200, 200, 200, 404, 200, 404, 401)),
+            ("transcript", "GET", f"/api/v1/sessions/{S}/transcript", None,
+             row(200, 200, 200, 404, 403, 403, 401)),
             # the support desk (issue 5): tickets from sessions, internal notes,
             # the ratings list, reports
             ("ticket from session", "POST", f"/api/v1/sessions/{S}/ticket", {},
@@ -128,13 +154,23 @@ class AuthorizationMatrixTest(ServerTestCase):
               row(200, 403, 403, 403, 403, 403, 401))
              for kind in ("first-response", "resolution", "agents", "csat")]
 
+    def kb_entry(self):
+        r = self.server.client(self.admin_token).post("/api/v1/kb/entries",
+                                                      {"question": uniq("q "), "answer": "a"})
+        assert r.status == 201, r.body
+        return r.body["id"]
+
     def test_rest_matrix(self):
         wrong = []
         for name, method, path, body, expected in self.cells():
             for role in ROLES:
                 p = path() if callable(path) else path
                 b = body() if callable(body) else body
-                r = self.server.client(self.tokens[role]).request(method, p, body=b)
+                if isinstance(b, dict) and "raw" in b:  # an upload: bytes, not JSON
+                    r = self.server.client(self.tokens[role]).request(
+                        method, p, raw=b["raw"], headers={"Content-Type": "text/plain"})
+                else:
+                    r = self.server.client(self.tokens[role]).request(method, p, body=b)
                 if r.status != expected[role]:
                     wrong.append(f"{name} as {role}: {r.status} (want {expected[role]}) {r.body!r}")
                 elif r.status >= 400:

@@ -768,6 +768,48 @@ class OpenApiLiveTest(ServerTestCase):
         self.call("GET", "/api/v1/audit", token=self.agent_token, expect=403)
 
     # -- strategies ------------------------------------------------------------
+    def test_uploads_and_transcripts(self):
+        png = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06"
+               b"\x00\x00\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01"
+               b"\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82")
+        up = "/api/v1/uploads"
+        boundary = "openapiBoundary"
+        form = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; "
+                f"filename=\"dot.png\"\r\nContent-Type: image/png\r\n\r\n").encode() + png + \
+            f"\r\n--{boundary}--\r\n".encode()
+        u = self.call("POST", up, raw=form, token=self.customer_token, expect=201,
+                      headers={"Content-Type": f"multipart/form-data; boundary={boundary}"}).body
+        self.call("POST", up, raw=b"<html><script>x()</script></html>", token=self.customer_token,
+                  expect=415, headers={"Content-Type": "image/png", "X-Filename": "a.png"})
+        self.call("POST", up, raw=b"", token=self.customer_token, expect=400,
+                  headers={"Content-Type": "text/plain"})
+        self.call("POST", up, raw=b"x", expect=401, headers={"Content-Type": "text/plain"})
+        one = "/api/v1/uploads/{id}"
+        self.call("GET", one, path=u["url"], token=self.customer_token, expect=200)
+        self.call("GET", one, path=u["url"], token=self.agent_token, expect=404)
+        self.call("GET", one, path=u["url"], expect=401)
+
+        sid = self.call("POST", "/api/v1/sessions", body={"topic": "Files"},
+                        token=self.customer_token, expect=201).body["id"]
+        send = "/api/v1/sessions/{id}/messages"
+        m = self.call("POST", send, path=f"/api/v1/sessions/{sid}/messages",
+                      token=self.customer_token, expect=201,
+                      body={"content": "a dot", "attachment_id": u["id"]}).body
+        self.assertEqual(m["attachment"]["id"], u["id"])
+        self.call("POST", send, path=f"/api/v1/sessions/{sid}/messages",
+                  token=self.customer_token, expect=409,
+                  body={"content": "again", "attachment_id": u["id"]})
+        self.call("GET", one, path=u["url"], token=self.agent_token, expect=200)
+
+        tr = "/api/v1/sessions/{id}/transcript"
+        at = f"/api/v1/sessions/{sid}/transcript"
+        self.call("GET", tr, path=at, token=self.customer_token, expect=200)
+        self.call("GET", tr, path=at + "?format=json", token=self.agent_token, expect=200)
+        self.call("GET", tr, path=at + "?format=doc", token=self.agent_token, expect=400)
+        self.call("GET", tr, path=at, expect=401)
+        self.call("GET", tr, path="/api/v1/sessions/ses_nope/transcript", token=self.agent_token,
+                  expect=404)
+
     def test_strategies(self):
         self.call("GET", "/api/v1/strategies", expect=200)
         allow = "/api/v1/strategies/profanity/allowlist"
@@ -817,6 +859,52 @@ class OpenApiLiveTest(ServerTestCase):
         self.assertEqual(r.headers.get("allow"), "POST", "405 without the documented Allow")
         # not an upgrade request: an answer the operation documents (400/401)
         self.call("GET", "/api/v1/ws")
+
+    # -- the ChatBot's knowledge base and its handoff event ------------------------
+    def test_knowledge_base_and_bot(self):
+        a, g = self.admin_token, self.agent_token
+        entry = self.call("POST", "/api/v1/kb/entries", token=a, expect=201,
+                          body={"question": "How do I reset my password?", "answer": "Settings.",
+                                "alternatives": ["forgot password"], "tags": ["account"]}).body
+        one = "/api/v1/kb/entries/{id}"
+        self.call("POST", "/api/v1/kb/entries", token=a, expect=400, body={"question": "q"})
+        self.call("POST", "/api/v1/kb/entries", token=g, expect=403,
+                  body={"question": "q", "answer": "a"})
+        self.call("POST", "/api/v1/kb/entries", expect=401, body={"question": "q", "answer": "a"})
+        self.call("GET", "/api/v1/kb/entries", path="/api/v1/kb/entries?limit=1", token=g,
+                  expect=200)
+        self.call("GET", "/api/v1/kb/entries", path="/api/v1/kb/entries?cursor=x", token=g,
+                  expect=400)
+        self.call("GET", "/api/v1/kb/entries", token=self.customer_token, expect=403)
+        self.call("GET", one, path=f"/api/v1/kb/entries/{entry['id']}", token=g, expect=200)
+        self.call("GET", one, path="/api/v1/kb/entries/kb_nope", token=g, expect=404)
+        self.call("PATCH", one, path=f"/api/v1/kb/entries/{entry['id']}", token=a, expect=200,
+                  body={"answer": "Settings > Security."})
+        self.call("PATCH", one, path=f"/api/v1/kb/entries/{entry['id']}", token=a, expect=400,
+                  body={"answer": 5})
+        self.call("PATCH", one, path="/api/v1/kb/entries/kb_nope", token=a, expect=404,
+                  body={"answer": "x"})
+        self.call("GET", "/api/v1/kb/search", path="/api/v1/kb/search?q=forgot%20password",
+                  token=g, expect=200)
+        self.call("GET", "/api/v1/kb/search", token=g, expect=400)
+        # the bot's messages and the handoff event fit the documented frames
+        self.assertEqual(self.server.client(a).patch(
+            "/api/v1/settings", {"bot.enabled": True}).status, 200)
+        try:
+            _, ctok = make_customer(self.server)
+            sid = make_session(self.server, ctok)["id"]
+            with self.server.ws(g) as ws:
+                self.server.client(ctok).post(f"/api/v1/sessions/{sid}/messages",
+                                              {"content": "a human please"})
+                event = ws.recv_json("session.handoff", match=lambda m: m["session_id"] == sid)
+            errors = validate(self.doc, {"$ref": "#/components/schemas/WsSessionHandoff"}, event)
+            self.assertEqual(errors, [], "; ".join(errors))
+            self.call("GET", "/api/v1/sessions/{id}/messages",
+                      path=f"/api/v1/sessions/{sid}/messages", token=ctok, expect=200)
+        finally:
+            self.server.client(a).patch("/api/v1/settings", {"bot.enabled": False})
+        self.call("DELETE", one, path=f"/api/v1/kb/entries/{entry['id']}", token=a, expect=204)
+        self.call("DELETE", one, path=f"/api/v1/kb/entries/{entry['id']}", token=a, expect=404)
 
 
 if __name__ == "__main__":

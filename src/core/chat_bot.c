@@ -1,0 +1,299 @@
+#include "core/chat_bot.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/business_hours.h"
+#include "core/ids.h"
+#include "core/knowledge_base.h"
+#include "core/model_json.h"
+#include "core/settings.h"
+#include "core/text_similarity.h"
+
+static parley_status nomem(parley_error *err) {
+    return parley_error_set(err, PARLEY_E_NOMEM, NULL, "out of memory");
+}
+
+/* Normalised (folded, unaccented) words that ask for a person. */
+static const char *const human_words[] = {
+    /* en */ "agent",     "agents",         "human",      "humans",    "person",
+    "operator",           "representative", "someone",
+    /* es */ "agente",    "humano",         "persona",    "operador",  "asesor",
+    /* fr */ "humain",    "personne",       "conseiller", "operateur",
+    /* de */ "mensch",    "mitarbeiter",
+    /* pt */ "atendente", "pessoa"};
+
+bool parley_bot_wants_human(const char *text) {
+    char *norm = parley_tsim_normalize(text);
+    bool wants = false;
+    for (size_t i = 0; norm != NULL && !wants && i < sizeof human_words / sizeof human_words[0];
+         i++) {
+        wants = parley_tsim_has_word(norm, human_words[i]);
+    }
+    free(norm);
+    return wants;
+}
+
+/* The bot that speaks for the desk: "" when none is usable. The built-in
+ * one is created the first time a session needs it (create). */
+static parley_status desk_bot(parley_repository *repo, bool create, char out[PARLEY_ID_SIZE],
+                              parley_error *err) {
+    out[0] = '\0';
+    char *configured = parley_settings_string(repo, "bot.id");
+    if (configured == NULL) {
+        return nomem(err);
+    }
+    const char *id = configured[0] != '\0' ? configured : PARLEY_BUILTIN_BOT_ID;
+    parley_bot bot = {0};
+    parley_status st = repo->ops->bot_get(repo, id, &bot, err);
+    if (st == PARLEY_E_NOT_FOUND && create && configured[0] == '\0') {
+        parley_error_clear(err);
+        char name[] = "Parley Assistant";
+        parley_bot b = {.name = name, .active = true, .created_at = parley_now_ms()};
+        snprintf(b.id, sizeof b.id, "%s", PARLEY_BUILTIN_BOT_ID);
+        st = repo->ops->bot_insert(repo, &b, err);
+        bot.active = st == PARLEY_OK;
+    }
+    if (st == PARLEY_E_NOT_FOUND) {
+        /* bot.id names a bot that is gone: the desk has no bot, chats go
+         * straight to the agents */
+        parley_error_clear(err);
+        st = PARLEY_OK;
+    } else if (st == PARLEY_OK && bot.active) {
+        snprintf(out, PARLEY_ID_SIZE, "%s", id);
+    }
+    parley_bot_free(&bot);
+    free(configured);
+    return st;
+}
+
+static bool agents_in(parley_repository *repo) {
+    json_t *hours = NULL;
+    parley_error err = {0};
+    if (parley_settings_get(repo, "bot.business_hours", &hours, &err) != PARLEY_OK) {
+        return true;
+    }
+    bool open = parley_business_hours_open(hours, parley_now_ms() / 1000, NULL);
+    json_decref(hours);
+    return open;
+}
+
+/* Posts a setting's text as the bot ("" = say nothing); s->last_seq
+ * follows, so the session returned to the caller counts the message. */
+static parley_status say_setting(parley_chat_service *svc, parley_session *s, const char *key,
+                                 const char *meta_json, parley_error *err) {
+    char *text = parley_settings_string(svc->repo, key);
+    if (text == NULL) {
+        return nomem(err);
+    }
+    parley_status st = PARLEY_OK;
+    if (text[0] != '\0') {
+        parley_message m = {0};
+        st = parley_chat_post_as(svc, s->id, PARLEY_PARTICIPANT_BOT, s->bot_id, text, meta_json, &m,
+                                 err);
+        if (st == PARLEY_OK) {
+            s->last_seq = m.seq;
+            parley_message_free(&m);
+        }
+    }
+    free(text);
+    return st;
+}
+
+parley_status parley_bot_on_session_start(parley_chat_service *svc, parley_session *s,
+                                          parley_error *err) {
+    if (!parley_settings_bool(svc->repo, "bot.enabled")) {
+        return PARLEY_OK;
+    }
+    return desk_bot(svc->repo, true, s->bot_id, err);
+}
+
+parley_status parley_bot_greet(parley_chat_service *svc, parley_session *s, parley_error *err) {
+    if (s->bot_id[0] == '\0') {
+        return PARLEY_OK;
+    }
+    parley_status st =
+        say_setting(svc, s, "bot.greeting", "{\"bot\":{\"kind\":\"greeting\"}}", err);
+    if (st == PARLEY_OK && !agents_in(svc->repo)) {
+        st = say_setting(svc, s, "bot.away_message", "{\"bot\":{\"kind\":\"away\"}}", err);
+    }
+    return st;
+}
+
+parley_status parley_bot_note_customer_message(parley_chat_service *svc, const parley_session *s,
+                                               const parley_message *m, parley_error *err) {
+    if (s->bot_id[0] == '\0' || s->agent_id[0] != '\0' || s->status == PARLEY_SESSION_CLOSED ||
+        m->sender_kind != PARLEY_PARTICIPANT_CUSTOMER) {
+        return PARLEY_OK;
+    }
+    json_t *frame = json_pack("{s:s, s:s}", "type", "bot.turn", "bot_id", s->bot_id);
+    if (frame == NULL) {
+        return nomem(err);
+    }
+    /* internal: no audience; the server turns it into a bot job once this
+     * unit has committed */
+    return parley_event_emit(&svc->events, PARLEY_EVENT_BOT_TURN, 0, s->id, s->customer_id, m->seq,
+                             frame, err);
+}
+
+/* Is this session still the desk bot's to answer in? */
+static bool bot_may_speak(const parley_session *s, const char *bot_id) {
+    return s->status != PARLEY_SESSION_CLOSED && s->agent_id[0] == '\0' && s->bot_id[0] != '\0' &&
+           strcmp(s->bot_id, bot_id) == 0;
+}
+
+parley_status parley_bot_turn_prepare(parley_chat_service *svc, parley_bot_turn *turn,
+                                      parley_error *err) {
+    turn->action = PARLEY_BOT_NOTHING;
+    parley_repository *repo = svc->repo;
+    if (!parley_settings_bool(repo, "bot.enabled")) {
+        return PARLEY_OK;
+    }
+    char desk[PARLEY_ID_SIZE];
+    parley_session s = {0};
+    parley_status st = desk_bot(repo, false, desk, err);
+    if (st == PARLEY_OK) {
+        st = repo->ops->session_get(repo, turn->session_id, &s, err);
+    }
+    if (st == PARLEY_E_NOT_FOUND) {
+        parley_error_clear(err);
+        return PARLEY_OK;
+    }
+    /* only the desk's own bot is driven here: a bot attached by hand
+     * answers with its own token */
+    if (st != PARLEY_OK || desk[0] == '\0' || !bot_may_speak(&s, desk)) {
+        parley_session_free(&s);
+        return st;
+    }
+    snprintf(turn->bot_id, sizeof turn->bot_id, "%s", desk);
+    parley_session_free(&s);
+    parley_message_list msgs = {0};
+    parley_message_range range = {.after_seq = turn->seq - 1, .before_seq = 0, .limit = 1};
+    st = repo->ops->message_list(repo, turn->session_id, &range, &msgs, err);
+    if (st != PARLEY_OK || msgs.count != 1 || msgs.items[0].seq != turn->seq ||
+        msgs.items[0].sender_kind != PARLEY_PARTICIPANT_CUSTOMER) {
+        parley_message_list_free(&msgs);
+        return st;
+    }
+    const char *text = msgs.items[0].content;
+    if (parley_bot_wants_human(text)) {
+        turn->action = PARLEY_BOT_HANDOFF_REQUESTED;
+    } else {
+        st = parley_kb_best(repo, text, &turn->reply, turn->entry_id, &turn->score, err);
+        int64_t min = parley_settings_int(repo, "bot.min_confidence");
+        bool confident =
+            st == PARLEY_OK && turn->reply != NULL && turn->score * 100.0 >= (double)min;
+        turn->action = confident ? PARLEY_BOT_ANSWER : PARLEY_BOT_NO_ANSWER;
+    }
+    parley_message_list_free(&msgs);
+    return st;
+}
+
+static parley_status handoff(parley_chat_service *svc, parley_session *s, const char *reason,
+                             parley_error *err) {
+    bool open = agents_in(svc->repo);
+    char bot_id[PARLEY_ID_SIZE];
+    snprintf(bot_id, sizeof bot_id, "%s", s->bot_id);
+    parley_status st = PARLEY_OK;
+    if (!open) {
+        st = say_setting(svc, s, "bot.away_message", "{\"bot\":{\"kind\":\"away\"}}", err);
+    }
+    char *text = st == PARLEY_OK ? parley_settings_string(svc->repo, "bot.handoff_message") : NULL;
+    if (st == PARLEY_OK && text == NULL) {
+        st = nomem(err);
+    }
+    if (st == PARLEY_OK) {
+        char meta[96];
+        snprintf(meta, sizeof meta, "{\"handoff\":{\"reason\":\"%s\"}}", reason);
+        parley_message m = {0};
+        st = parley_chat_post_system_message(svc, s->id, text, meta, &m, err);
+        s->last_seq = st == PARLEY_OK ? m.seq : s->last_seq;
+        parley_message_free(&m);
+    }
+    free(text);
+    if (st == PARLEY_OK) {
+        /* the session stays waiting: the agents' queue takes it from here */
+        s->bot_id[0] = '\0';
+        s->updated_at = parley_now_ms();
+        st = svc->repo->ops->session_update(svc->repo, s, err);
+    }
+    if (st == PARLEY_OK) {
+        json_t *frame = json_pack("{s:s, s:o}", "type", "session.updated", "session",
+                                  parley_session_to_json(s));
+        st = frame == NULL ? nomem(err)
+                           : parley_event_emit(&svc->events, PARLEY_EVENT_SESSION_UPDATED,
+                                               PARLEY_AUDIENCE_AGENTS | PARLEY_AUDIENCE_CUSTOMER,
+                                               s->id, s->customer_id, 0, frame, err);
+    }
+    if (st == PARLEY_OK) {
+        json_t *frame =
+            json_pack("{s:s, s:s, s:s, s:s, s:b}", "type", "session.handoff", "session_id", s->id,
+                      "reason", reason, "bot_id", bot_id, "agents_available", open);
+        st = frame == NULL ? nomem(err)
+                           : parley_event_emit(&svc->events, PARLEY_EVENT_SESSION_HANDOFF,
+                                               PARLEY_AUDIENCE_AGENTS | PARLEY_AUDIENCE_CUSTOMER,
+                                               s->id, s->customer_id, 0, frame, err);
+    }
+    return st;
+}
+
+parley_status parley_bot_turn_apply(parley_chat_service *svc, parley_bot_turn *turn,
+                                    bool *handed_off, parley_error *err) {
+    *handed_off = false;
+    if (turn->action == PARLEY_BOT_NOTHING) {
+        return PARLEY_OK;
+    }
+    parley_session s = {0};
+    parley_status st = svc->repo->ops->session_get(svc->repo, turn->session_id, &s, err);
+    if (st != PARLEY_OK || !bot_may_speak(&s, turn->bot_id)) {
+        /* handed over, closed or taken by an agent since: the bot is quiet */
+        parley_session_free(&s);
+        if (st == PARLEY_E_NOT_FOUND) {
+            parley_error_clear(err);
+            st = PARLEY_OK;
+        }
+        return st;
+    }
+    switch (turn->action) {
+    case PARLEY_BOT_ANSWER: {
+        char meta[160];
+        snprintf(meta, sizeof meta,
+                 "{\"bot\":{\"kind\":\"answer\",\"kb_entry_id\":\"%s\","
+                 "\"confidence\":%.3f}}",
+                 turn->entry_id, turn->score);
+        st = parley_chat_post_as(svc, s.id, PARLEY_PARTICIPANT_BOT, s.bot_id, turn->reply, meta,
+                                 NULL, err);
+        break;
+    }
+    case PARLEY_BOT_NO_ANSWER: {
+        int64_t failed = 0;
+        st = svc->repo->ops->bot_failures_add(svc->repo, s.id, 1, &failed, err);
+        if (st == PARLEY_OK &&
+            failed >= parley_settings_int(svc->repo, "bot.max_failed_attempts")) {
+            st = handoff(svc, &s, "no_answer", err);
+            *handed_off = st == PARLEY_OK;
+        } else if (st == PARLEY_OK) {
+            char meta[96];
+            snprintf(meta, sizeof meta,
+                     "{\"bot\":{\"kind\":\"no_answer\",\"failed_attempts\":%lld}}",
+                     (long long)failed);
+            st = say_setting(svc, &s, "bot.no_answer_message", meta, err);
+        }
+        break;
+    }
+    case PARLEY_BOT_HANDOFF_REQUESTED:
+        st = handoff(svc, &s, "requested", err);
+        *handed_off = st == PARLEY_OK;
+        break;
+    case PARLEY_BOT_NOTHING:
+        break;
+    }
+    parley_session_free(&s);
+    return st;
+}
+
+void parley_bot_turn_free(parley_bot_turn *turn) {
+    free(turn->reply);
+    turn->reply = NULL;
+}

@@ -1,0 +1,53 @@
+#include "net/bot_jobs.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct bot_job {
+    parley_job job; /* first: the executor hands it back */
+    parley_bot_turn turn;
+} bot_job;
+
+static void bot_prepare(parley_job *job, parley_facade *facade) {
+    bot_job *b = (bot_job *)job;
+    parley_error err = {0};
+    job->status = parley_facade_bot_prepare(facade, &b->turn, &err);
+    if (job->status != PARLEY_OK) {
+        fprintf(stderr, "parleyd: bot turn in %s: %s\n", b->turn.session_id, err.message);
+    }
+    /* nothing to say: done without visiting the writer */
+    job->answered = b->turn.action == PARLEY_BOT_NOTHING;
+}
+
+static void bot_run(parley_job *job, parley_facade *facade) {
+    bot_job *b = (bot_job *)job;
+    parley_error err = {0};
+    job->status = parley_facade_bot_apply(facade, &b->turn, &err);
+    if (job->status != PARLEY_OK) {
+        fprintf(stderr, "parleyd: bot reply in %s: %s\n", b->turn.session_id, err.message);
+    }
+}
+
+static void bot_done(parley_job *job) {
+    bot_job *b = (bot_job *)job;
+    parley_bot_turn_free(&b->turn);
+    free(b);
+}
+
+void parley_bot_jobs_submit(parley_executor *ex, const parley_event *event) {
+    bot_job *b = calloc(1, sizeof *b);
+    if (b == NULL) {
+        fprintf(stderr, "parleyd: bot turn dropped: out of memory\n");
+        return;
+    }
+    b->job.kind = PARLEY_JOB_BATCHED;
+    b->job.prepare = bot_prepare;
+    b->job.run = bot_run;
+    b->job.done = bot_done;
+    snprintf(b->turn.session_id, sizeof b->turn.session_id, "%s", event->session_id);
+    b->turn.seq = event->seq;
+    if (parley_executor_submit(ex, &b->job) != PARLEY_OK) {
+        free(b); /* stopping: the reply is lost, the message is not */
+    }
+}
