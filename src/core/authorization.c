@@ -71,6 +71,11 @@ static const policy policies[PARLEY_ACTION_COUNT] = {
     [PARLEY_ACTION_SESSION_LABEL] = {"session.label", STAFF, true},
     /* the service narrows a customer's search to their own sessions */
     [PARLEY_ACTION_MESSAGE_SEARCH] = {"message.search", STAFF | ROLE_CUSTOMER, false},
+    [PARLEY_ACTION_TICKET_NOTE_CREATE] = {"ticket.note.create", STAFF, false},
+    [PARLEY_ACTION_TICKET_NOTE_READ] = {"ticket.note.read", STAFF, false},
+    [PARLEY_ACTION_FEEDBACK_LIST] = {"feedback.list", STAFF, false},
+    /* reports compare agents with each other: a manager's view */
+    [PARLEY_ACTION_REPORT_READ] = {"report.read", ROLE_ADMIN, false},
 };
 
 static unsigned role_of(const parley_participant *caller) {

@@ -63,8 +63,12 @@ typedef enum parley_action {
     PARLEY_ACTION_READ_MARK,   /* read receipts: mark a session read up to a seq */
     PARLEY_ACTION_LABEL_ADMIN, /* define and delete labels */
     PARLEY_ACTION_LABEL_LIST,
-    PARLEY_ACTION_SESSION_LABEL,  /* put labels on sessions and take them off */
-    PARLEY_ACTION_MESSAGE_SEARCH, /* full-text search (customers: their own sessions) */
+    PARLEY_ACTION_SESSION_LABEL,      /* put labels on sessions and take them off */
+    PARLEY_ACTION_MESSAGE_SEARCH,     /* full-text search (customers: their own sessions) */
+    PARLEY_ACTION_TICKET_NOTE_CREATE, /* internal notes on tickets: staff only */
+    PARLEY_ACTION_TICKET_NOTE_READ,
+    PARLEY_ACTION_FEEDBACK_LIST, /* every rating, for agents and admins */
+    PARLEY_ACTION_REPORT_READ,   /* desk reports: admins */
     PARLEY_ACTION_COUNT
 } parley_action;
 

@@ -1,5 +1,7 @@
 #include "core/chat_facade.h"
 
+#include "core/lifecycle.h"
+
 #include "core/audit.h"
 #include "core/authorization.h"
 #include "core/knowledge_base.h"
@@ -713,4 +715,49 @@ parley_status parley_facade_unread_counts(parley_facade *f, const parley_partici
                                           const parley_session *sessions, size_t n, int64_t *out,
                                           parley_error *err) {
     return parley_tools_unread_counts(&f->chat, caller, sessions, n, out, err);
+}
+
+parley_status parley_facade_open_ticket(parley_facade *f, const parley_participant *caller,
+                                        const parley_ticket_input *in, parley_ticket *out,
+                                        parley_error *err) {
+    return parley_chat_open_ticket(&f->chat, caller, in, out, err);
+}
+
+parley_status parley_facade_change_ticket(parley_facade *f, const parley_participant *caller,
+                                          const char *ticket_id, const parley_ticket_changes *in,
+                                          parley_ticket *out, parley_error *err) {
+    return parley_chat_change_ticket(&f->chat, caller, ticket_id, in, out, err);
+}
+
+parley_status parley_facade_add_ticket_note(parley_facade *f, const parley_participant *caller,
+                                            const char *ticket_id, const char *body,
+                                            parley_ticket_note *out, parley_error *err) {
+    return parley_chat_add_ticket_note(&f->chat, caller, ticket_id, body, out, err);
+}
+
+parley_status parley_facade_list_ticket_notes(parley_facade *f, const parley_participant *caller,
+                                              const char *ticket_id, int limit, const char *cursor,
+                                              parley_ticket_note_list *out, char *next_cursor,
+                                              size_t next_cursor_size, parley_error *err) {
+    return parley_chat_list_ticket_notes(&f->chat, caller, ticket_id, limit, cursor, out,
+                                         next_cursor, next_cursor_size, err);
+}
+
+parley_status parley_facade_list_feedback(parley_facade *f, const parley_participant *caller,
+                                          const parley_feedback_filter *filter,
+                                          parley_feedback_list *out, char *next_cursor,
+                                          size_t next_cursor_size, parley_error *err) {
+    return parley_chat_list_feedback(&f->chat, caller, filter, out, next_cursor, next_cursor_size,
+                                     err);
+}
+
+parley_status parley_facade_report(parley_facade *f, const parley_participant *caller,
+                                   parley_report_kind kind, const parley_report_range *range,
+                                   json_t **out, parley_error *err) {
+    return parley_report_run(f->chat.repo, caller, kind, range, out, err);
+}
+
+parley_status parley_facade_close_idle_sessions(parley_facade *f, parley_time_ms now,
+                                                size_t *closed, parley_error *err) {
+    return parley_lifecycle_close_idle(&f->chat, now, closed, err);
 }

@@ -27,6 +27,7 @@
 #include "core/presence.h"
 #include "core/routing.h"
 #include "core/teams.h"
+#include "core/reports.h"
 
 typedef struct parley_facade {
     parley_account_service accounts;
@@ -317,5 +318,30 @@ parley_status parley_facade_search(parley_facade *f, const parley_participant *c
                                    const char *q, const char *session_id, int limit,
                                    const char *cursor, json_t **items, char *next_cursor,
                                    size_t next_cursor_size, parley_error *err);
+/* --- the support desk: tickets, feedback, reports, lifecycle (issue 5) --- */
+parley_status parley_facade_open_ticket(parley_facade *f, const parley_participant *caller,
+                                        const parley_ticket_input *in, parley_ticket *out,
+                                        parley_error *err);
+parley_status parley_facade_change_ticket(parley_facade *f, const parley_participant *caller,
+                                          const char *ticket_id, const parley_ticket_changes *in,
+                                          parley_ticket *out, parley_error *err);
+parley_status parley_facade_add_ticket_note(parley_facade *f, const parley_participant *caller,
+                                            const char *ticket_id, const char *body,
+                                            parley_ticket_note *out, parley_error *err);
+parley_status parley_facade_list_ticket_notes(parley_facade *f, const parley_participant *caller,
+                                              const char *ticket_id, int limit, const char *cursor,
+                                              parley_ticket_note_list *out, char *next_cursor,
+                                              size_t next_cursor_size, parley_error *err);
+parley_status parley_facade_list_feedback(parley_facade *f, const parley_participant *caller,
+                                          const parley_feedback_filter *filter,
+                                          parley_feedback_list *out, char *next_cursor,
+                                          size_t next_cursor_size, parley_error *err);
+/* admin only; *out is the report's JSON (core/reports.h) */
+parley_status parley_facade_report(parley_facade *f, const parley_participant *caller,
+                                   parley_report_kind kind, const parley_report_range *range,
+                                   json_t **out, parley_error *err);
+/* the server's timer: closes idle sessions (core/lifecycle.h) */
+parley_status parley_facade_close_idle_sessions(parley_facade *f, parley_time_ms now,
+                                                size_t *closed, parley_error *err);
 
 #endif

@@ -92,21 +92,18 @@ parley_status parley_chat_emit_session_event(parley_chat_service *svc, parley_ev
     return st;
 }
 
-static parley_status emit_ticket_event(parley_chat_service *svc, const parley_ticket *t,
-                                       parley_error *err) {
-    parley_session session = {0};
-    parley_status st = svc->repo->ops->session_get(svc->repo, t->session_id, &session, err);
-    if (st != PARLEY_OK) {
-        return st;
-    }
+/* ticket.created / ticket.updated go to every agent and to the ticket's
+ * customer; the ticket's JSON never holds internal notes. */
+static parley_status emit_ticket_event(parley_chat_service *svc, parley_event_type type,
+                                       const parley_ticket *t, parley_error *err) {
     json_t *frame =
-        json_pack("{s:s, s:o}", "type", "ticket.updated", "ticket", parley_ticket_to_json(t));
-    st = frame == NULL ? nomem(err)
-                       : parley_event_emit(&svc->events, PARLEY_EVENT_TICKET_UPDATED,
-                                           PARLEY_AUDIENCE_AGENTS | PARLEY_AUDIENCE_CUSTOMER,
-                                           session.id, session.customer_id, 0, frame, err);
-    parley_session_free(&session);
-    return st;
+        json_pack("{s:s, s:o}", "type",
+                  type == PARLEY_EVENT_TICKET_CREATED ? "ticket.created" : "ticket.updated",
+                  "ticket", parley_ticket_to_json(t));
+    return frame == NULL ? nomem(err)
+                         : parley_event_emit(&svc->events, type,
+                                             PARLEY_AUDIENCE_AGENTS | PARLEY_AUDIENCE_CUSTOMER,
+                                             t->session_id, t->customer_id, 0, frame, err);
 }
 
 /* Stores a session's new state, tells its audience, and moves it to out
@@ -114,6 +111,9 @@ static parley_status emit_ticket_event(parley_chat_service *svc, const parley_ti
 static parley_status store_session_change(parley_chat_service *svc, parley_session *s,
                                           parley_session *out, parley_error *err) {
     s->updated_at = parley_now_ms();
+    if (s->status == PARLEY_SESSION_CLOSED && s->closed_at == 0) {
+        s->closed_at = s->updated_at; /* resolution time ends here */
+    }
     parley_status st = svc->repo->ops->session_update(svc->repo, s, err);
     if (st == PARLEY_OK) {
         st = emit_session_event(svc, PARLEY_EVENT_SESSION_UPDATED, s, err);
@@ -277,6 +277,67 @@ parley_status parley_chat_attach_bot(parley_chat_service *svc, const parley_part
     return store_session_change(svc, &s, out, err);
 }
 
+#define FEEDBACK_PROMPT                                                                            \
+    "Thank you for chatting with us. How did we do? Please rate this conversation from 1 to 5."
+
+/* Closes s (owned; moved to out or freed): the desk's notice (auto-close)
+ * and, unless the customer has rated already, the feedback request go into
+ * the conversation first, so the closed session's last_seq counts them;
+ * then session.updated, then feedback.requested to the customer. */
+static parley_status close_session(parley_chat_service *svc, parley_session *s, const char *notice,
+                                   parley_session *out, parley_error *err) {
+    parley_status st = PARLEY_OK;
+    if (notice != NULL) {
+        st = parley_chat_post_system_message(svc, s->id, notice, "{\"event\":\"auto_close\"}", NULL,
+                                             err);
+    }
+    parley_feedback existing = {0};
+    bool rated = false;
+    if (st == PARLEY_OK) {
+        st = svc->repo->ops->feedback_get_by_session(svc->repo, s->id, &existing, err);
+        rated = st == PARLEY_OK;
+        parley_feedback_free(&existing);
+        if (st == PARLEY_E_NOT_FOUND) {
+            parley_error_clear(err);
+            st = PARLEY_OK;
+        }
+    }
+    if (st == PARLEY_OK && !rated) {
+        st = parley_chat_post_system_message(svc, s->id, FEEDBACK_PROMPT,
+                                             "{\"feedback_requested\":true}", NULL, err);
+    }
+    if (st == PARLEY_OK && (notice != NULL || !rated)) {
+        parley_session fresh = {0};
+        st = svc->repo->ops->session_get(svc->repo, s->id, &fresh, err);
+        if (st == PARLEY_OK) {
+            parley_session_free(s);
+            *s = fresh;
+        }
+    }
+    if (st != PARLEY_OK) {
+        parley_session_free(s);
+        return st;
+    }
+    s->status = PARLEY_SESSION_CLOSED;
+    char customer_id[PARLEY_ID_SIZE];
+    char session_id[PARLEY_ID_SIZE];
+    snprintf(customer_id, sizeof customer_id, "%s", s->customer_id);
+    snprintf(session_id, sizeof session_id, "%s", s->id);
+    st = store_session_change(svc, s, out, err);
+    if (st == PARLEY_OK && !rated) {
+        json_t *frame =
+            json_pack("{s:s, s:s}", "type", "feedback.requested", "session_id", session_id);
+        st = frame == NULL ? nomem(err)
+                           : parley_event_emit(&svc->events, PARLEY_EVENT_FEEDBACK_REQUESTED,
+                                               PARLEY_AUDIENCE_CUSTOMER, session_id, customer_id, 0,
+                                               frame, err);
+        if (st != PARLEY_OK) {
+            parley_session_free(out);
+        }
+    }
+    return st;
+}
+
 parley_status parley_chat_close(parley_chat_service *svc, const parley_participant *caller,
                                 const char *session_id, parley_session *out, parley_error *err) {
     parley_session s = {0};
@@ -289,8 +350,22 @@ parley_status parley_chat_close(parley_chat_service *svc, const parley_participa
         *out = s; /* closing again changes nothing and is safe to retry */
         return PARLEY_OK;
     }
-    s.status = PARLEY_SESSION_CLOSED;
-    return store_session_change(svc, &s, out, err);
+    return close_session(svc, &s, NULL, out, err);
+}
+
+parley_status parley_chat_close_by_desk(parley_chat_service *svc, const char *session_id,
+                                        const char *notice, parley_session *out,
+                                        parley_error *err) {
+    parley_session s = {0};
+    parley_status st = svc->repo->ops->session_get(svc->repo, session_id, &s, err);
+    if (st != PARLEY_OK) {
+        return st;
+    }
+    if (s.status == PARLEY_SESSION_CLOSED) {
+        *out = s;
+        return PARLEY_OK;
+    }
+    return close_session(svc, &s, notice, out, err);
 }
 
 static parley_status check_message_input(const parley_chat_service *svc,
@@ -571,6 +646,11 @@ parley_status parley_chat_store_prepared(parley_chat_service *svc, const parley_
         st = svc->repo->ops->upload_attach(svc->repo, draft->attachment_id, caller->id, m->id,
                                            session->id, err);
     }
+    if (st == PARLEY_OK && is_staff(caller) && session->first_response_at == 0) {
+        /* reports' first response time: set once, by the first staff answer */
+        st = svc->repo->ops->session_set_first_response(svc->repo, session->id, m->created_at, err);
+        session->first_response_at = m->created_at;
+    }
     if (st == PARLEY_OK && is_staff(caller) && session->status == PARLEY_SESSION_WAITING) {
         /* the first agent to answer a waiting customer takes the chat */
         snprintf(session->agent_id, sizeof session->agent_id, "%s", caller->id);
@@ -774,34 +854,141 @@ parley_status parley_chat_history(parley_chat_service *svc, const parley_partici
     return svc->repo->ops->message_list(svc->repo, session_id, range, out, err);
 }
 
-parley_status parley_chat_create_ticket(parley_chat_service *svc, const parley_participant *caller,
-                                        const char *session_id, const char *issue_description,
-                                        parley_ticket *out, parley_error *err) {
+#define SUBJECT_MAX_CHARS 200
+#define NOTE_MAX_CHARS 5000
+#define EXCERPT_MESSAGES 10
+#define EXCERPT_LINE_BYTES 200
+
+/* An active agent to assign a ticket to, or 404. */
+static parley_status check_assignee(parley_chat_service *svc, const char *agent_id,
+                                    parley_error *err) {
+    parley_agent agent = {0};
+    parley_status st = svc->repo->ops->agent_get(svc->repo, agent_id, &agent, err);
+    bool usable = st == PARLEY_OK && agent.active;
+    parley_agent_free(&agent);
+    if (usable) {
+        return PARLEY_OK;
+    }
+    return st != PARLEY_OK && st != PARLEY_E_NOT_FOUND
+               ? st
+               : parley_error_set(err, PARLEY_E_NOT_FOUND, "not_found", "no such agent");
+}
+
+static parley_status check_priority(const char *name, parley_ticket_priority *out,
+                                    parley_error *err) {
+    if (name != NULL && !parley_ticket_priority_from_name(name, out)) {
+        return parley_error_set(err, PARLEY_E_INVALID, "validation_failed",
+                                "priority: must be low, normal, high or urgent");
+    }
+    return PARLEY_OK;
+}
+
+/* Appends s to buf (a bounded string), cut at a UTF-8 boundary. */
+static void append_cut(char *buf, size_t size, const char *s, size_t max_bytes) {
+    size_t used = strlen(buf);
+    size_t n = strlen(s);
+    if (n > max_bytes) {
+        n = max_bytes;
+        while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80) {
+            n--; /* never split a character */
+        }
+    }
+    if (used + n + 1 > size) {
+        return;
+    }
+    memcpy(buf + used, s, n);
+    buf[used + n] = '\0';
+}
+
+/* The description of a ticket made from a session without one: its topic
+ * and its last few messages, each line cut to EXCERPT_LINE_BYTES. */
+static parley_status session_excerpt(parley_chat_service *svc, const parley_session *session,
+                                     char **out, parley_error *err) {
+    parley_message_range range = {0, 0, EXCERPT_MESSAGES};
+    range.before_seq = session->last_seq + 1;
+    parley_message_list list = {0};
+    parley_status st = svc->repo->ops->message_list(svc->repo, session->id, &range, &list, err);
+    if (st != PARLEY_OK) {
+        return st;
+    }
+    size_t size = 4096;
+    char *text = calloc(1, size);
+    if (text == NULL) {
+        parley_message_list_free(&list);
+        return nomem(err);
+    }
+    append_cut(text, size, "Topic: ", 16);
+    append_cut(text, size, session->topic != NULL ? session->topic : "", 500);
+    if (list.count > 0) {
+        append_cut(text, size, "\n\nLast messages:", 32);
+    }
+    for (size_t i = 0; i < list.count; i++) {
+        append_cut(text, size, "\n", 1);
+        append_cut(text, size, parley_participant_kind_name(list.items[i].sender_kind), 16);
+        append_cut(text, size, ": ", 2);
+        append_cut(text, size, list.items[i].content, EXCERPT_LINE_BYTES);
+    }
+    parley_message_list_free(&list);
+    *out = text;
+    return PARLEY_OK;
+}
+
+parley_status parley_chat_open_ticket(parley_chat_service *svc, const parley_participant *caller,
+                                      const parley_ticket_input *in, parley_ticket *out,
+                                      parley_error *err) {
     parley_status st;
+    parley_ticket_priority priority = PARLEY_PRIORITY_NORMAL;
     if ((st = parley_authorize(caller, PARLEY_ACTION_TICKET_CREATE, err)) != PARLEY_OK ||
-        (st = parley_check_text("session_id", session_id, true, 1, PARLEY_ID_SIZE, err)) !=
+        (st = parley_check_text("session_id", in->session_id, true, 1, PARLEY_ID_SIZE, err)) !=
             PARLEY_OK ||
-        (st = parley_check_text("issue_description", issue_description, true, 1, ISSUE_MAX_CHARS,
-                                err)) != PARLEY_OK) {
+        (st = parley_check_text("issue_description", in->issue_description,
+                                !in->describe_from_session, 1, ISSUE_MAX_CHARS, err)) !=
+            PARLEY_OK ||
+        (st = parley_check_text("subject", in->subject, false, 1, SUBJECT_MAX_CHARS, err)) !=
+            PARLEY_OK ||
+        (st = check_priority(in->priority, &priority, err)) != PARLEY_OK ||
+        (st = parley_check_text("agent_id", in->agent_id, false, 1, PARLEY_ID_SIZE, err)) !=
+            PARLEY_OK) {
         return st;
     }
     parley_session session = {0};
-    if ((st = load_session_for(svc, caller, PARLEY_ACTION_TICKET_CREATE, session_id, &session,
+    if ((st = load_session_for(svc, caller, PARLEY_ACTION_TICKET_CREATE, in->session_id, &session,
                                err)) != PARLEY_OK) {
         return st;
     }
-    parley_session_free(&session);
+    if (in->agent_id != NULL && (st = check_assignee(svc, in->agent_id, err)) != PARLEY_OK) {
+        parley_session_free(&session);
+        return st;
+    }
     parley_ticket t = {0};
     parley_id_new("tkt", t.id);
-    snprintf(t.session_id, sizeof t.session_id, "%s", session_id);
-    snprintf(t.agent_id, sizeof t.agent_id, "%s", caller->id);
-    t.issue_description = strdup(issue_description);
+    snprintf(t.session_id, sizeof t.session_id, "%s", session.id);
+    snprintf(t.customer_id, sizeof t.customer_id, "%s", session.customer_id);
+    /* the creating agent, unless another is named */
+    snprintf(t.agent_id, sizeof t.agent_id, "%s", in->agent_id != NULL ? in->agent_id : caller->id);
     t.status = PARLEY_TICKET_OPEN;
+    t.priority = priority;
     t.created_at = t.updated_at = parley_now_ms();
-    st = t.issue_description == NULL ? nomem(err)
-                                     : svc->repo->ops->ticket_insert(svc->repo, &t, err);
+    if (in->issue_description != NULL) {
+        t.issue_description = strdup(in->issue_description);
+        st = t.issue_description == NULL ? nomem(err) : PARLEY_OK;
+    } else {
+        st = session_excerpt(svc, &session, &t.issue_description, err);
+    }
+    parley_session_free(&session);
+    if (st == PARLEY_OK && in->subject != NULL && (t.subject = strdup(in->subject)) == NULL) {
+        st = nomem(err);
+    }
     if (st == PARLEY_OK) {
-        st = emit_ticket_event(svc, &t, err);
+        st = svc->repo->ops->ticket_insert(svc->repo, &t, err);
+    }
+    /* ticket.created, and ticket.updated for clients written against
+     * API.md, which knows only that one */
+    if (st == PARLEY_OK) {
+        st = emit_ticket_event(svc, PARLEY_EVENT_TICKET_CREATED, &t, err);
+    }
+    if (st == PARLEY_OK) {
+        st = emit_ticket_event(svc, PARLEY_EVENT_TICKET_UPDATED, &t, err);
     }
     if (st != PARLEY_OK) {
         parley_ticket_free(&t);
@@ -809,6 +996,13 @@ parley_status parley_chat_create_ticket(parley_chat_service *svc, const parley_p
     }
     *out = t;
     return PARLEY_OK;
+}
+
+parley_status parley_chat_create_ticket(parley_chat_service *svc, const parley_participant *caller,
+                                        const char *session_id, const char *issue_description,
+                                        parley_ticket *out, parley_error *err) {
+    parley_ticket_input in = {.session_id = session_id, .issue_description = issue_description};
+    return parley_chat_open_ticket(svc, caller, &in, out, err);
 }
 
 /* Loads a ticket for an action: staff any, customers those of their own
@@ -866,21 +1060,45 @@ bool parley_ticket_transition_allowed(parley_ticket_status from, parley_ticket_s
 parley_status parley_chat_update_ticket(parley_chat_service *svc, const parley_participant *caller,
                                         const char *ticket_id, const char *status,
                                         parley_ticket *out, parley_error *err) {
+    parley_ticket_changes changes = {.status = status};
+    return parley_chat_change_ticket(svc, caller, ticket_id, &changes, out, err);
+}
+
+parley_status parley_chat_change_ticket(parley_chat_service *svc, const parley_participant *caller,
+                                        const char *ticket_id, const parley_ticket_changes *in,
+                                        parley_ticket *out, parley_error *err) {
     parley_status st = parley_authorize(caller, PARLEY_ACTION_TICKET_UPDATE, err);
     if (st != PARLEY_OK) {
         return st;
     }
-    parley_ticket_status next;
-    if (status == NULL || !parley_ticket_status_from_name(status, &next)) {
+    parley_ticket_status next = PARLEY_TICKET_OPEN;
+    parley_ticket_priority priority = PARLEY_PRIORITY_NORMAL;
+    if (in->status == NULL && in->priority == NULL && !in->set_agent && in->subject == NULL &&
+        in->issue_description == NULL) {
+        return parley_error_set(err, PARLEY_E_INVALID, "validation_failed",
+                                "status: required (or one of priority, agent_id, subject, "
+                                "issue_description)");
+    }
+    if (in->status != NULL && !parley_ticket_status_from_name(in->status, &next)) {
         return parley_error_set(err, PARLEY_E_INVALID, "validation_failed",
                                 "status: must be open, in_progress or resolved");
+    }
+    if ((st = check_priority(in->priority, &priority, err)) != PARLEY_OK ||
+        (st = parley_check_text("subject", in->subject, false, 1, SUBJECT_MAX_CHARS, err)) !=
+            PARLEY_OK ||
+        (st = parley_check_text("issue_description", in->issue_description, false, 1,
+                                ISSUE_MAX_CHARS, err)) != PARLEY_OK ||
+        (st = parley_check_text("agent_id", in->agent_id, false, 1, PARLEY_ID_SIZE, err)) !=
+            PARLEY_OK) {
+        return st;
     }
     parley_ticket t = {0};
     if ((st = load_ticket_for(svc, caller, PARLEY_ACTION_TICKET_UPDATE, ticket_id, &t, err)) !=
         PARLEY_OK) {
         return st;
     }
-    if (t.status != next) {
+    bool changed = false;
+    if (in->status != NULL && t.status != next) {
         if (!parley_ticket_transition_allowed(t.status, next)) {
             parley_error_set(err, PARLEY_E_CONFLICT, "conflict", "a %s ticket cannot become %s",
                              parley_ticket_status_name(t.status), parley_ticket_status_name(next));
@@ -888,10 +1106,39 @@ parley_status parley_chat_update_ticket(parley_chat_service *svc, const parley_p
             return PARLEY_E_CONFLICT;
         }
         t.status = next;
+        changed = true;
+    }
+    if (in->priority != NULL && t.priority != priority) {
+        t.priority = priority;
+        changed = true;
+    }
+    if (in->set_agent && strcmp(t.agent_id, in->agent_id != NULL ? in->agent_id : "") != 0) {
+        if (in->agent_id != NULL && (st = check_assignee(svc, in->agent_id, err)) != PARLEY_OK) {
+            parley_ticket_free(&t);
+            return st;
+        }
+        snprintf(t.agent_id, sizeof t.agent_id, "%s", in->agent_id != NULL ? in->agent_id : "");
+        changed = true;
+    }
+    char **texts[2] = {&t.subject, &t.issue_description};
+    const char *given[2] = {in->subject, in->issue_description};
+    for (int i = 0; i < 2 && st == PARLEY_OK; i++) {
+        if (given[i] != NULL && (*texts[i] == NULL || strcmp(*texts[i], given[i]) != 0)) {
+            char *copy = strdup(given[i]);
+            if (copy == NULL) {
+                st = nomem(err);
+                break;
+            }
+            free(*texts[i]);
+            *texts[i] = copy;
+            changed = true;
+        }
+    }
+    if (st == PARLEY_OK && changed) {
         t.updated_at = parley_now_ms();
         st = svc->repo->ops->ticket_update(svc->repo, &t, err);
         if (st == PARLEY_OK) {
-            st = emit_ticket_event(svc, &t, err);
+            st = emit_ticket_event(svc, PARLEY_EVENT_TICKET_UPDATED, &t, err);
         }
     }
     if (st != PARLEY_OK) {
@@ -900,6 +1147,69 @@ parley_status parley_chat_update_ticket(parley_chat_service *svc, const parley_p
     }
     *out = t;
     return PARLEY_OK;
+}
+
+parley_status parley_chat_add_ticket_note(parley_chat_service *svc,
+                                          const parley_participant *caller, const char *ticket_id,
+                                          const char *body, parley_ticket_note *out,
+                                          parley_error *err) {
+    parley_status st = parley_authorize(caller, PARLEY_ACTION_TICKET_NOTE_CREATE, err);
+    if (st == PARLEY_OK) {
+        st = parley_check_text("body", body, true, 1, NOTE_MAX_CHARS, err);
+    }
+    parley_ticket t = {0};
+    if (st != PARLEY_OK || (st = load_ticket_for(svc, caller, PARLEY_ACTION_TICKET_NOTE_CREATE,
+                                                 ticket_id, &t, err)) != PARLEY_OK) {
+        return st;
+    }
+    parley_ticket_note n = {0};
+    parley_id_new("tkn", n.id);
+    snprintf(n.ticket_id, sizeof n.ticket_id, "%s", t.id);
+    snprintf(n.author_id, sizeof n.author_id, "%s", caller->id);
+    parley_ticket_free(&t);
+    n.created_at = parley_now_ms();
+    n.body = strdup(body);
+    st = n.body == NULL ? nomem(err) : svc->repo->ops->ticket_note_insert(svc->repo, &n, err);
+    if (st == PARLEY_OK) {
+        /* staff only: a note never reaches a customer's connection */
+        json_t *frame = json_pack("{s:s, s:s, s:o}", "type", "ticket.note_created", "ticket_id",
+                                  n.ticket_id, "note", parley_ticket_note_to_json(&n));
+        st = frame == NULL ? nomem(err)
+                           : parley_event_emit(&svc->events, PARLEY_EVENT_TICKET_NOTE_CREATED,
+                                               PARLEY_AUDIENCE_AGENTS, "", "", 0, frame, err);
+    }
+    if (st != PARLEY_OK) {
+        parley_ticket_note_free(&n);
+        return st;
+    }
+    *out = n;
+    return PARLEY_OK;
+}
+
+parley_status parley_chat_list_ticket_notes(parley_chat_service *svc,
+                                            const parley_participant *caller, const char *ticket_id,
+                                            int limit, const char *cursor,
+                                            parley_ticket_note_list *out, char *next_cursor,
+                                            size_t next_cursor_size, parley_error *err) {
+    parley_ticket t = {0};
+    parley_status st =
+        load_ticket_for(svc, caller, PARLEY_ACTION_TICKET_NOTE_READ, ticket_id, &t, err);
+    parley_ticket_free(&t);
+    if (st != PARLEY_OK) {
+        return st;
+    }
+    return svc->repo->ops->ticket_note_list(svc->repo, ticket_id, limit, cursor, out, next_cursor,
+                                            next_cursor_size, err);
+}
+
+parley_status parley_chat_list_feedback(parley_chat_service *svc, const parley_participant *caller,
+                                        const parley_feedback_filter *filter,
+                                        parley_feedback_list *out, char *next_cursor,
+                                        size_t next_cursor_size, parley_error *err) {
+    parley_status st = parley_authorize(caller, PARLEY_ACTION_FEEDBACK_LIST, err);
+    return st != PARLEY_OK ? st
+                           : svc->repo->ops->feedback_list(svc->repo, filter, out, next_cursor,
+                                                           next_cursor_size, err);
 }
 
 parley_status parley_chat_submit_feedback(parley_chat_service *svc,

@@ -176,6 +176,57 @@ parley_status parley_chat_store_routed_session(parley_chat_service *svc, parley_
 parley_status parley_chat_emit_session_event(parley_chat_service *svc, parley_event_type type,
                                              const parley_session *s, unsigned audience,
                                              parley_error *err);
+/* --- the support desk (issue 5) ------------------------------------------ */
+
+/* A ticket to open on a session. issue_description NULL is allowed only
+ * with describe_from_session: the session's topic and last messages then
+ * describe it. agent_id NULL = the creating agent. */
+typedef struct parley_ticket_input {
+    const char *session_id;
+    const char *issue_description;
+    bool describe_from_session;
+    const char *subject;  /* NULL = none */
+    const char *priority; /* NULL = "normal" */
+    const char *agent_id;
+} parley_ticket_input;
+
+parley_status parley_chat_open_ticket(parley_chat_service *svc, const parley_participant *caller,
+                                      const parley_ticket_input *in, parley_ticket *out,
+                                      parley_error *err);
+
+/* PATCH: NULL fields stay; set_agent with agent_id NULL unassigns. Nothing
+ * changed -> 200 with the ticket and no event. */
+typedef struct parley_ticket_changes {
+    const char *status;
+    const char *priority;
+    bool set_agent;
+    const char *agent_id;
+    const char *subject;
+    const char *issue_description;
+} parley_ticket_changes;
+
+parley_status parley_chat_change_ticket(parley_chat_service *svc, const parley_participant *caller,
+                                        const char *ticket_id, const parley_ticket_changes *in,
+                                        parley_ticket *out, parley_error *err);
+/* Internal notes: staff only; ticket.note_created goes to agents only. */
+parley_status parley_chat_add_ticket_note(parley_chat_service *svc,
+                                          const parley_participant *caller, const char *ticket_id,
+                                          const char *body, parley_ticket_note *out,
+                                          parley_error *err);
+parley_status parley_chat_list_ticket_notes(parley_chat_service *svc,
+                                            const parley_participant *caller, const char *ticket_id,
+                                            int limit, const char *cursor,
+                                            parley_ticket_note_list *out, char *next_cursor,
+                                            size_t next_cursor_size, parley_error *err);
+parley_status parley_chat_list_feedback(parley_chat_service *svc, const parley_participant *caller,
+                                        const parley_feedback_filter *filter,
+                                        parley_feedback_list *out, char *next_cursor,
+                                        size_t next_cursor_size, parley_error *err);
+/* The desk closes a session on its own rules (auto-close): no permission
+ * check; notice (may be NULL) is posted as a system message first. Like
+ * every close it asks the customer for feedback. */
+parley_status parley_chat_close_by_desk(parley_chat_service *svc, const char *session_id,
+                                        const char *notice, parley_session *out, parley_error *err);
 
 /* Is the ticket status change allowed? (open->in_progress, open->resolved,
  * in_progress->resolved, in_progress->open, resolved->open) */

@@ -36,7 +36,10 @@ typedef enum parley_event_type {
     PARLEY_EVENT_PRESENCE_UPDATED, /* an agent's presence changed (core/presence.h) */
     PARLEY_EVENT_QUEUE_UPDATED,    /* a waiting customer's queue position (core/routing.h) */
     PARLEY_EVENT_NOTE_CREATED,     /* a private note: staff only */
-    PARLEY_EVENT_SESSION_READ      /* a participant's read receipt moved */
+    PARLEY_EVENT_SESSION_READ,     /* a participant's read receipt moved */
+    PARLEY_EVENT_TICKET_CREATED,
+    PARLEY_EVENT_TICKET_NOTE_CREATED, /* staff only */
+    PARLEY_EVENT_FEEDBACK_REQUESTED   /* to the customer of a session that closed */
 } parley_event_type;
 
 enum {

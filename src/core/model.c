@@ -57,8 +57,17 @@ void parley_ticket_free(parley_ticket *t) {
     if (t == NULL) {
         return;
     }
+    free(t->subject);
     free(t->issue_description);
     memset(t, 0, sizeof *t);
+}
+
+void parley_ticket_note_free(parley_ticket_note *n) {
+    if (n == NULL) {
+        return;
+    }
+    free(n->body);
+    memset(n, 0, sizeof *n);
 }
 
 void parley_feedback_free(parley_feedback *f) {
@@ -168,6 +177,10 @@ PARLEY_DEFINE_LIST(parley_flagged_list, parley_flagged_message, parley_flagged_l
 PARLEY_DEFINE_LIST(parley_session_list, parley_session, parley_session_list, parley_session_free)
 PARLEY_DEFINE_LIST(parley_message_list, parley_message, parley_message_list, parley_message_free)
 PARLEY_DEFINE_LIST(parley_ticket_list, parley_ticket, parley_ticket_list, parley_ticket_free)
+PARLEY_DEFINE_LIST(parley_ticket_note_list, parley_ticket_note, parley_ticket_note_list,
+                   parley_ticket_note_free)
+PARLEY_DEFINE_LIST(parley_feedback_list, parley_feedback, parley_feedback_list,
+                   parley_feedback_free)
 
 void parley_team_free(parley_team *t) {
     if (t == NULL) {
@@ -202,6 +215,7 @@ static const char *const agent_status_names[] = {"offline", "online", "busy"};
 static const char *const session_status_names[] = {"waiting", "active", "closed"};
 static const char *const message_type_names[] = {"text", "image", "file"};
 static const char *const ticket_status_names[] = {"open", "in_progress", "resolved"};
+static const char *const ticket_priority_names[] = {"low", "normal", "high", "urgent"};
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -250,3 +264,4 @@ void parley_kb_entry_free(parley_kb_entry *e) {
 }
 
 PARLEY_DEFINE_LIST(parley_kb_list, parley_kb_entry, parley_kb_list, parley_kb_entry_free)
+PARLEY_DEFINE_ENUM_NAMES(parley_ticket_priority, parley_ticket_priority, ticket_priority_names)

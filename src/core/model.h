@@ -54,6 +54,13 @@ typedef enum parley_ticket_status {
     PARLEY_TICKET_RESOLVED
 } parley_ticket_status;
 
+typedef enum parley_ticket_priority {
+    PARLEY_PRIORITY_LOW = 0,
+    PARLEY_PRIORITY_NORMAL,
+    PARLEY_PRIORITY_HIGH,
+    PARLEY_PRIORITY_URGENT
+} parley_ticket_priority;
+
 /* CustomerData */
 typedef struct parley_customer {
     char id[PARLEY_ID_SIZE];
@@ -100,10 +107,12 @@ typedef struct parley_session {
     parley_time_ms created_at;
     parley_time_ms updated_at;
     /* routing (core/routing.h) */
-    char team_id[PARLEY_ID_SIZE]; /* the team it is routed to, "" for any agent */
-    parley_time_ms queued_at;     /* when it last became waiting (0 = never queued) */
-    parley_time_ms assigned_at;   /* when its current agent got it (0 = none) */
-    char *labels_json;            /* its labels as a JSON array of names, sorted; NULL = none */
+    char team_id[PARLEY_ID_SIZE];     /* the team it is routed to, "" for any agent */
+    parley_time_ms queued_at;         /* when it last became waiting (0 = never queued) */
+    parley_time_ms assigned_at;       /* when its current agent got it (0 = none) */
+    char *labels_json;                /* its labels as a JSON array of names, sorted; NULL = none */
+    parley_time_ms closed_at;         /* 0 until closed (reports' resolution time) */
+    parley_time_ms first_response_at; /* the first agent message; 0 until then */
 } parley_session;
 
 /* A label's name: 1..48 bytes (core/agent_tools.c checks the characters). */
@@ -131,20 +140,33 @@ typedef struct parley_message {
 typedef struct parley_ticket {
     char id[PARLEY_ID_SIZE];
     char session_id[PARLEY_ID_SIZE];
-    char agent_id[PARLEY_ID_SIZE];
+    char agent_id[PARLEY_ID_SIZE];    /* the assignee ("" = nobody) */
+    char customer_id[PARLEY_ID_SIZE]; /* the linked session's customer */
+    char *subject;                    /* may be NULL */
     char *issue_description;
     parley_ticket_status status;
+    parley_ticket_priority priority;
     parley_time_ms created_at;
     parley_time_ms updated_at;
 } parley_ticket;
+
+/* An internal note on a ticket: staff only, never shown to customers. */
+typedef struct parley_ticket_note {
+    char id[PARLEY_ID_SIZE];
+    char ticket_id[PARLEY_ID_SIZE];
+    char author_id[PARLEY_ID_SIZE];
+    char *body;
+    parley_time_ms created_at;
+} parley_ticket_note;
 
 /* The Feedback enhancement: one rating per session. */
 typedef struct parley_feedback {
     char id[PARLEY_ID_SIZE];
     char session_id[PARLEY_ID_SIZE];
     char customer_id[PARLEY_ID_SIZE];
-    int rating;    /* 1..5 */
-    char *comment; /* may be NULL */
+    char agent_id[PARLEY_ID_SIZE]; /* the session's agent; filled by feedback_list only */
+    int rating;                    /* 1..5 */
+    char *comment;                 /* may be NULL */
     parley_time_ms created_at;
 } parley_feedback;
 
@@ -226,6 +248,8 @@ PARLEY_DECLARE_LIST(parley_ticket_list, parley_ticket);
 PARLEY_DECLARE_LIST(parley_team_list, parley_team);
 PARLEY_DECLARE_LIST(parley_queue_list, parley_queue_entry);
 PARLEY_DECLARE_LIST(parley_agent_load_list, parley_agent_load);
+PARLEY_DECLARE_LIST(parley_ticket_note_list, parley_ticket_note);
+PARLEY_DECLARE_LIST(parley_feedback_list, parley_feedback);
 
 void parley_customer_free(parley_customer *c);
 void parley_agent_free(parley_agent *a);
@@ -237,6 +261,7 @@ void parley_feedback_free(parley_feedback *f);
 void parley_team_free(parley_team *t);
 void parley_queue_entry_free(parley_queue_entry *e);
 void parley_agent_load_free(parley_agent_load *a);
+void parley_ticket_note_free(parley_ticket_note *n);
 
 /* Deep copies; return false when out of memory (dst is then left zeroed). */
 bool parley_session_copy(parley_session *dst, const parley_session *src);
@@ -254,6 +279,8 @@ parley_ticket *parley_ticket_list_push(parley_ticket_list *list);
 parley_team *parley_team_list_push(parley_team_list *list);
 parley_queue_entry *parley_queue_list_push(parley_queue_list *list);
 parley_agent_load *parley_agent_load_list_push(parley_agent_load_list *list);
+parley_ticket_note *parley_ticket_note_list_push(parley_ticket_note_list *list);
+parley_feedback *parley_feedback_list_push(parley_feedback_list *list);
 
 void parley_agent_list_free(parley_agent_list *list);
 void parley_bot_list_free(parley_bot_list *list);
@@ -267,6 +294,8 @@ void parley_ticket_list_free(parley_ticket_list *list);
 void parley_team_list_free(parley_team_list *list);
 void parley_queue_list_free(parley_queue_list *list);
 void parley_agent_load_list_free(parley_agent_load_list *list);
+void parley_ticket_note_list_free(parley_ticket_note_list *list);
+void parley_feedback_list_free(parley_feedback_list *list);
 
 /* An uploaded file (attachment). The bytes live in the file store by
  * content hash; this is the record of who uploaded what. It belongs to its
@@ -302,6 +331,8 @@ const char *parley_message_type_name(parley_message_type type);
 bool parley_message_type_from_name(const char *name, parley_message_type *out);
 const char *parley_ticket_status_name(parley_ticket_status status);
 bool parley_ticket_status_from_name(const char *name, parley_ticket_status *out);
+const char *parley_ticket_priority_name(parley_ticket_priority priority);
+bool parley_ticket_priority_from_name(const char *name, parley_ticket_priority *out);
 
 /* A knowledge-base entry the ChatBot answers from (core/knowledge_base.h):
  * alternatives_json and tags_json are JSON arrays of strings as stored. */

@@ -13,6 +13,11 @@ static json_t *string_or_null(const char *s) {
     return s != NULL && s[0] != '\0' ? json_string(s) : json_null();
 }
 
+/* JSON null for an unset (0) time. */
+static json_t *time_or_null(parley_time_ms t) {
+    return t != 0 ? parley_time_to_json(t) : json_null();
+}
+
 json_t *parley_customer_to_json(const parley_customer *c) {
     return json_pack("{s:s, s:s?, s:o, s:b, s:o, s:o}", "id", c->id, "name", c->name, "email",
                      string_or_null(c->email), "verified", c->verified, "language",
@@ -60,12 +65,14 @@ json_t *parley_session_to_json(const parley_session *s) {
         strategies = json_array();
     }
     json_t *obj = with_routing(
-        json_pack("{s:s, s:s, s:o, s:o, s:s?, s:s, s:o, s:I, s:o, s:o}", "id", s->id, "customer_id",
-                  s->customer_id, "agent_id", string_or_null(s->agent_id), "bot_id",
+        json_pack("{s:s, s:s, s:o, s:o, s:s?, s:s, s:o, s:I, s:o, s:o, s:o, s:o}", "id", s->id,
+                  "customer_id", s->customer_id, "agent_id", string_or_null(s->agent_id), "bot_id",
                   string_or_null(s->bot_id), "topic", s->topic, "status",
                   parley_session_status_name(s->status), "strategies", strategies, "last_seq",
                   (json_int_t)s->last_seq, "created_at", parley_time_to_json(s->created_at),
-                  "updated_at", parley_time_to_json(s->updated_at)),
+                  "updated_at", parley_time_to_json(s->updated_at), "closed_at",
+                  time_or_null(s->closed_at), "first_response_at",
+                  time_or_null(s->first_response_at)),
         s);
     /* labels are the team's own triage: parley_session_json_for() takes
      * them out again for a customer */
@@ -119,11 +126,19 @@ json_t *parley_message_to_json(const parley_message *m) {
 }
 
 json_t *parley_ticket_to_json(const parley_ticket *t) {
-    return json_pack("{s:s, s:s, s:o, s:s?, s:s, s:o, s:o}", "id", t->id, "session_id",
-                     t->session_id, "agent_id", string_or_null(t->agent_id), "issue_description",
-                     t->issue_description, "status", parley_ticket_status_name(t->status),
-                     "created_at", parley_time_to_json(t->created_at), "updated_at",
-                     parley_time_to_json(t->updated_at));
+    return json_pack(
+        "{s:s, s:s, s:o, s:o, s:o, s:s?, s:s, s:s, s:o, s:o}", "id", t->id, "session_id",
+        t->session_id, "agent_id", string_or_null(t->agent_id), "customer_id",
+        string_or_null(t->customer_id), "subject", string_or_null(t->subject), "issue_description",
+        t->issue_description, "status", parley_ticket_status_name(t->status), "priority",
+        parley_ticket_priority_name(t->priority), "created_at", parley_time_to_json(t->created_at),
+        "updated_at", parley_time_to_json(t->updated_at));
+}
+
+json_t *parley_ticket_note_to_json(const parley_ticket_note *n) {
+    return json_pack("{s:s, s:s, s:s, s:s?, s:o}", "id", n->id, "ticket_id", n->ticket_id,
+                     "author_id", n->author_id, "body", n->body, "created_at",
+                     parley_time_to_json(n->created_at));
 }
 
 json_t *parley_feedback_to_json(const parley_feedback *f) {

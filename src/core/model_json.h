@@ -21,6 +21,8 @@ json_t *parley_session_json_for(const parley_session *s, bool staff);
 json_t *parley_message_to_json(const parley_message *m);
 json_t *parley_ticket_to_json(const parley_ticket *t);
 json_t *parley_feedback_to_json(const parley_feedback *f);
+/* staff only: never put one in a customer's frame */
+json_t *parley_ticket_note_to_json(const parley_ticket_note *n);
 /* GET /me: {type, id, name, ...kind-specific fields} */
 json_t *parley_participant_to_json(const parley_participant *p);
 /* An RFC 3339 string value for a timestamp. */

@@ -31,7 +31,9 @@
 
 typedef struct parley_repository parley_repository;
 
-/* Filters for list calls. Empty strings / negative values mean "any".
+/* Filters for list calls. Empty strings / negative values / zero bounds
+ * mean "any". ticket_insert takes the ticket's customer from its session
+ * when customer_id is "".
  * Cursors are opaque strings produced by a previous page (next_cursor). */
 typedef struct parley_session_filter {
     int status;                         /* parley_session_status, or -1 */
@@ -46,7 +48,49 @@ typedef struct parley_ticket_filter {
     char customer_id[PARLEY_ID_SIZE]; /* "" = any; else tickets of that customer's sessions */
     int limit;
     char cursor[PARLEY_ID_SIZE * 2];
+    bool has_priority; /* false (zero) = any priority */
+    parley_ticket_priority priority;
+    char agent_id[PARLEY_ID_SIZE];   /* the assignee; "" = any */
+    char session_id[PARLEY_ID_SIZE]; /* "" = any */
+    parley_time_ms created_after;    /* inclusive; 0 = no bound */
+    parley_time_ms created_before;   /* exclusive; 0 = no bound */
 } parley_ticket_filter;
+
+/* GET /feedback: ratings newest first, by creation time and the rated
+ * session's agent. */
+typedef struct parley_feedback_filter {
+    char agent_id[PARLEY_ID_SIZE]; /* "" = any */
+    parley_time_ms from;           /* inclusive; 0 = no bound */
+    parley_time_ms to;             /* exclusive; 0 = no bound */
+    int limit;
+    char cursor[PARLEY_ID_SIZE * 2];
+} parley_feedback_filter;
+
+/* Reports look at the sessions created in [from, to), optionally one
+ * agent's ("" = all). */
+typedef struct parley_report_range {
+    parley_time_ms from;
+    parley_time_ms to;
+    char agent_id[PARLEY_ID_SIZE];
+} parley_report_range;
+
+typedef enum parley_report_duration {
+    PARLEY_REPORT_FIRST_RESPONSE = 0, /* created_at -> first_response_at */
+    PARLEY_REPORT_RESOLUTION          /* created_at -> closed_at */
+} parley_report_duration;
+
+/* One agent's line of the agents report: sums and counts, so the core
+ * does the rounding in one place. */
+typedef struct parley_agent_report_row {
+    char agent_id[PARLEY_ID_SIZE];
+    const char *name; /* borrowed for the callback's duration; may be NULL */
+    int64_t handled;  /* sessions of the range assigned to the agent */
+    int64_t closed;   /* of those, closed */
+    int64_t first_response_sum_ms;
+    int64_t first_response_count;
+    int64_t rating_sum;
+    int64_t rating_count;
+} parley_agent_report_row;
 
 /* Message range: seq > after_seq and (before_seq <= 0 or seq < before_seq),
  * ascending, at most limit. When only before_seq is given the newest
@@ -396,6 +440,37 @@ typedef struct parley_repository_ops {
                                     const char *session_id, const char *customer_id, int limit,
                                     const char *cursor, json_t **items_out, char *next_cursor_out,
                                     size_t next_cursor_size, parley_error *err);
+    /* --- tickets, feedback, reports and the session lifecycle (issue 5) --- */
+    /* first_response_at is set once: a later call leaves it as it is */
+    parley_status (*session_set_first_response)(parley_repository *repo, const char *session_id,
+                                                parley_time_ms at, parley_error *err);
+    /* waiting or active sessions whose newest message (or, without one,
+     * whose creation) is older than idle_before, oldest first */
+    parley_status (*session_list_idle)(parley_repository *repo, parley_time_ms idle_before,
+                                       int limit, parley_session_list *out, parley_error *err);
+    parley_status (*ticket_note_insert)(parley_repository *repo, const parley_ticket_note *n,
+                                        parley_error *err);
+    /* newest first, cursor-paged */
+    parley_status (*ticket_note_list)(parley_repository *repo, const char *ticket_id, int limit,
+                                      const char *cursor, parley_ticket_note_list *out,
+                                      char *next_cursor_out, size_t next_cursor_size,
+                                      parley_error *err);
+    /* newest first, cursor-paged; items carry the session's agent_id */
+    parley_status (*feedback_list)(parley_repository *repo, const parley_feedback_filter *filter,
+                                   parley_feedback_list *out, char *next_cursor_out,
+                                   size_t next_cursor_size, parley_error *err);
+    /* every duration of the range in ascending order, one call each */
+    parley_status (*report_durations)(parley_repository *repo, parley_report_duration kind,
+                                      const parley_report_range *range,
+                                      void (*each)(void *ctx, int64_t duration_ms), void *ctx,
+                                      parley_error *err);
+    /* one row per agent with sessions in the range, by agent id */
+    parley_status (*report_agents)(parley_repository *repo, const parley_report_range *range,
+                                   void (*each)(void *ctx, const parley_agent_report_row *row),
+                                   void *ctx, parley_error *err);
+    /* counts[r - 1] = ratings r of the range's sessions */
+    parley_status (*report_ratings)(parley_repository *repo, const parley_report_range *range,
+                                    int64_t counts[5], parley_error *err);
 } parley_repository_ops;
 
 /* Every backend's handle starts with this. */

@@ -53,6 +53,9 @@ static const parley_setting_spec registry[] = {
      "the knowledge-base match score (percent, 1..100) the bot needs to answer"},
     {"bot.max_failed_attempts", PARLEY_SETTING_INT, "2", 1, 20, NULL, NULL,
      "questions the bot could not answer in a session before it hands over to a human"},
+    {"sessions.auto_close_idle_seconds", PARLEY_SETTING_INT, "0", 0, 31536000, NULL, NULL,
+     "a waiting or active session with no message for this long is closed by the desk (with "
+     "a system message and a feedback request); 0 = never"},
 };
 
 #define REGISTRY_COUNT (sizeof registry / sizeof registry[0])

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/time_parse.h"
 #include "net/api.h"
 
 void parley_api_reply_json(parley_api_call *call, int status, json_t *body) {
@@ -82,4 +83,40 @@ bool parley_api_read_paging(parley_api_call *call, int *limit, char *cursor, siz
         }
     }
     return true;
+}
+
+bool parley_api_query_time(parley_api_call *call, const char *name, bool end_of_day,
+                           parley_time_ms *out, bool *present) {
+    char text[64];
+    bool malformed = false;
+    *present = false;
+    if (!parley_http_query_param(call->req, name, text, sizeof text, &malformed)) {
+        if (!malformed) {
+            return true;
+        }
+    } else if (parley_time_parse(text, end_of_day, out)) {
+        *present = true;
+        return true;
+    }
+    parley_error err;
+    parley_error_set(&err, PARLEY_E_INVALID, "validation_failed",
+                     "%s: must be an RFC 3339 time, a date (YYYY-MM-DD) or epoch milliseconds",
+                     name);
+    parley_api_reply_error(call, &err);
+    return false;
+}
+
+bool parley_api_query_id(parley_api_call *call, const char *name, char out[PARLEY_ID_SIZE]) {
+    bool too_long = false;
+    if (parley_http_query_param(call->req, name, out, PARLEY_ID_SIZE, &too_long)) {
+        return true;
+    }
+    out[0] = '\0';
+    if (!too_long) {
+        return true;
+    }
+    parley_error err;
+    parley_error_set(&err, PARLEY_E_INVALID, "validation_failed", "%s: not an id", name);
+    parley_api_reply_error(call, &err);
+    return false;
 }

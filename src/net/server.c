@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include "net/bot_jobs.h"
+#include "core/ids.h"
 #include "net/conn.h"
 #include "net/websocket.h"
 #include "storage/sqlite_repository.h"
@@ -47,6 +48,37 @@ static void on_flush_prepare(uv_prepare_t *prepare) {
     parley_ws_flush_all(prepare->data);
 }
 
+/* Runs on the writer: one unit that scans and closes idle sessions. */
+static void lifecycle_run(parley_job *job, parley_facade *facade) {
+    parley_error err = {0};
+    size_t closed = 0;
+    job->status = parley_facade_close_idle_sessions(facade, parley_now_ms(), &closed, &err);
+    if (job->status != PARLEY_OK) {
+        fprintf(stderr, "parleyd: auto-close: %s\n", err.message);
+    }
+}
+
+/* On the loop after commit (events already published): the next tick may
+ * submit again. */
+static void lifecycle_done(parley_job *job) {
+    ((parley_lifecycle_job *)job)->in_flight = false;
+}
+
+#define LIFECYCLE_TICK_MS 1000
+
+static void on_lifecycle_tick(uv_timer_t *timer) {
+    parley_server *srv = timer->data;
+    if (srv->lifecycle.in_flight || srv->shutting_down) {
+        return;
+    }
+    parley_job *job = &srv->lifecycle.job;
+    memset(job, 0, sizeof *job);
+    job->kind = PARLEY_JOB_BATCHED;
+    job->run = lifecycle_run;
+    job->done = lifecycle_done;
+    srv->lifecycle.in_flight = parley_executor_submit(srv->executor, job) == PARLEY_OK;
+}
+
 static void on_signal(uv_signal_t *handle, int signum) {
     (void)signum;
     parley_server_shutdown(handle->data);
@@ -68,6 +100,8 @@ static void finish_shutdown(parley_server *srv) {
     }
     parley_ws_flush_all(srv);
     uv_close((uv_handle_t *)&srv->shutdown_timer, on_handle_closed);
+    uv_timer_stop(&srv->lifecycle_timer);
+    uv_close((uv_handle_t *)&srv->lifecycle_timer, on_handle_closed);
     uv_close((uv_handle_t *)&srv->flush_check, on_handle_closed);
     uv_close((uv_handle_t *)&srv->flush_prepare, on_handle_closed);
     uv_close((uv_handle_t *)&srv->sigterm, on_handle_closed);
@@ -196,6 +230,9 @@ parley_status parley_server_start(parley_server *srv, uv_loop_t *loop, const par
     uv_prepare_start(&srv->flush_prepare, on_flush_prepare);
     uv_timer_init(loop, &srv->shutdown_timer);
     srv->shutdown_timer.data = srv;
+    uv_timer_init(loop, &srv->lifecycle_timer);
+    srv->lifecycle_timer.data = srv;
+    uv_timer_start(&srv->lifecycle_timer, on_lifecycle_tick, LIFECYCLE_TICK_MS, LIFECYCLE_TICK_MS);
     uv_signal_init(loop, &srv->sigterm);
     uv_signal_init(loop, &srv->sigint);
     srv->sigterm.data = srv;

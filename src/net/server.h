@@ -26,6 +26,12 @@
 
 typedef struct parley_conn parley_conn;
 
+/* The auto-close job, embedded in the server (loop thread owns it). */
+typedef struct parley_lifecycle_job {
+    parley_job job; /* first: the executor hands it back */
+    bool in_flight;
+} parley_lifecycle_job;
+
 typedef struct parley_server {
     uv_loop_t *loop;
     const parley_config *config;
@@ -45,6 +51,10 @@ typedef struct parley_server {
     uv_check_t flush_check;          /* writes them after I/O callbacks ... */
     uv_prepare_t flush_prepare;      /* ... and before the loop blocks */
     size_t conn_count;
+    /* the session lifecycle (core/lifecycle.h): a tick submits one batched
+     * job that closes idle sessions; never two at once */
+    uv_timer_t lifecycle_timer;
+    parley_lifecycle_job lifecycle;
     bool shutting_down;
     int64_t shutdown_started_ms;
     char host[256];

@@ -50,7 +50,8 @@
 #define TOKEN_COLS "token_hash, owner_kind, owner_id, created_at, last_used_at, expires_at"
 #define SESSION_COLS                                                                               \
     "id, customer_id, agent_id, topic, strategies_json, status, last_seq, created_at, "            \
-    "updated_at, position, bot_id, team_id, queued_at, assigned_at, " SESSION_LABELS_COL
+    "updated_at, position, bot_id, team_id, queued_at, assigned_at, " SESSION_LABELS_COL           \
+    ", closed_at, first_response_at"
 /* a session's labels as a sorted JSON array (NULL when it has none); the
  * queries that use SESSION_COLS name the table "sessions" (no alias) */
 #define SESSION_LABELS_COL                                                                         \
@@ -60,7 +61,8 @@
     "id, session_id, seq, sender_kind, sender_id, type, content, client_msg_id, meta_json, "       \
     "created_at, original_content"
 #define TICKET_COLS                                                                                \
-    "id, session_id, agent_id, issue_description, status, created_at, updated_at, position"
+    "id, session_id, agent_id, issue_description, status, created_at, updated_at, position, "      \
+    "customer_id, subject, priority"
 #define FEEDBACK_COLS "id, session_id, customer_id, rating, comment, created_at"
 /* A flagged message reads like a message (seq 0) followed by its own columns. */
 #define FLAGGED_COLS                                                                               \
@@ -85,12 +87,25 @@
 #define SESSION_LIST(filter)                                                                       \
     "SELECT " SESSION_COLS " FROM sessions WHERE position < ?1" filter                             \
     " ORDER BY position DESC LIMIT ?2"
-#define TICKET_LIST(filter)                                                                        \
-    "SELECT " TICKET_COLS " FROM tickets WHERE position < ?1" filter                               \
-    " ORDER BY position DESC LIMIT ?2"
 #define SESSION_HAS_LABEL " AND id IN (SELECT session_id FROM session_labels WHERE label = ?5)"
 #define CANNED_COLS "id, owner_id, shortcode, title, content, created_at, updated_at"
-#define TICKET_BY_CUSTOMER " AND session_id IN (SELECT id FROM sessions WHERE customer_id = ?4)"
+/* Tickets have more filters than variants could cover; each is a "?N IS
+ * NULL OR" term and the walk goes down the rowid (position), so a page
+ * stops after `limit` matches. The customer filter has its own index for
+ * customers' lists, which are the common narrow case. */
+#define TICKET_FILTERS                                                                             \
+    " AND (?3 IS NULL OR status = ?3) AND (?5 IS NULL OR priority = ?5)"                           \
+    " AND (?6 IS NULL OR agent_id = ?6) AND (?7 IS NULL OR session_id = ?7)"                       \
+    " AND created_at >= ?8 AND created_at < ?9"
+#define NOTE_COLS "id, ticket_id, author_id, body, created_at, position"
+#define FEEDBACK_LIST_COLS                                                                         \
+    "f.id, f.session_id, f.customer_id, f.rating, f.comment, f.created_at, s.agent_id, f.rowid"
+/* A session's newest message is the one at its last_seq (the unique
+ * (session_id, seq) index finds it); without messages, its creation. */
+#define SESSION_ACTIVITY                                                                           \
+    "coalesce((SELECT m.created_at FROM messages m WHERE m.session_id = sessions.id"               \
+    " AND m.seq = sessions.last_seq), sessions.created_at)"
+#define REPORT_RANGE " s.created_at >= ?1 AND s.created_at < ?2 AND (?3 IS NULL OR s.agent_id = ?3)"
 
 enum stmt_id {
     ST_BEGIN,
@@ -133,10 +148,8 @@ enum stmt_id {
     ST_TICKET_INSERT,
     ST_TICKET_GET,
     ST_TICKET_UPDATE,
-    ST_TICKET_LIST, /* the four variants must stay in this order */
-    ST_TICKET_LIST_STATUS,
+    ST_TICKET_LIST,
     ST_TICKET_LIST_CUSTOMER,
-    ST_TICKET_LIST_STATUS_CUSTOMER,
     ST_FEEDBACK_INSERT,
     ST_FEEDBACK_BY_SESSION,
     ST_MESSAGE_GET,
@@ -208,6 +221,15 @@ enum stmt_id {
     ST_SESSION_LABEL_REMOVE,
     ST_MESSAGE_SEARCH,
     ST_UNREAD_COUNT,
+    ST_SESSION_FIRST_RESPONSE,
+    ST_SESSION_LIST_IDLE,
+    ST_TICKET_NOTE_INSERT,
+    ST_TICKET_NOTE_LIST,
+    ST_FEEDBACK_LIST,
+    ST_REPORT_FIRST_RESPONSE,
+    ST_REPORT_RESOLUTION,
+    ST_REPORT_AGENTS,
+    ST_REPORT_RATINGS,
     ST_COUNT
 };
 
@@ -255,7 +277,7 @@ static const char *const stmt_sql[ST_COUNT] = {
                           "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
     [ST_SESSION_GET] = "SELECT " SESSION_COLS " FROM sessions WHERE id = ?1",
     [ST_SESSION_UPDATE] = "UPDATE sessions SET status = ?2, agent_id = ?3, updated_at = ?4, "
-                          "bot_id = ?5 WHERE id = ?1",
+                          "bot_id = ?5, closed_at = ?6 WHERE id = ?1",
     [ST_SESSION_NEXT_SEQ] = "UPDATE sessions SET last_seq = last_seq + 1 WHERE id = ?1 "
                             "RETURNING last_seq",
     [ST_SESSION_LIST] = SESSION_LIST(""),
@@ -273,14 +295,16 @@ static const char *const stmt_sql[ST_COUNT] = {
                              "AND seq > ?2 AND seq < ?3 ORDER BY seq DESC LIMIT ?4",
 
     [ST_TICKET_INSERT] = "INSERT INTO tickets (id, session_id, agent_id, issue_description, "
-                         "status, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                         "status, created_at, updated_at, customer_id, subject, priority) "
+                         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, coalesce(?8, (SELECT customer_id "
+                         "FROM sessions WHERE id = ?2)), ?9, ?10)",
     [ST_TICKET_GET] = "SELECT " TICKET_COLS " FROM tickets WHERE id = ?1",
     [ST_TICKET_UPDATE] = "UPDATE tickets SET status = ?2, agent_id = ?3, issue_description = ?4, "
-                         "updated_at = ?5 WHERE id = ?1",
-    [ST_TICKET_LIST] = TICKET_LIST(""),
-    [ST_TICKET_LIST_STATUS] = TICKET_LIST(" AND status = ?3"),
-    [ST_TICKET_LIST_CUSTOMER] = TICKET_LIST(TICKET_BY_CUSTOMER),
-    [ST_TICKET_LIST_STATUS_CUSTOMER] = TICKET_LIST(" AND status = ?3" TICKET_BY_CUSTOMER),
+                         "updated_at = ?5, subject = ?6, priority = ?7 WHERE id = ?1",
+    [ST_TICKET_LIST] = "SELECT " TICKET_COLS " FROM tickets WHERE position < ?1" TICKET_FILTERS
+                       " ORDER BY position DESC LIMIT ?2",
+    [ST_TICKET_LIST_CUSTOMER] = "SELECT " TICKET_COLS " FROM tickets WHERE customer_id = ?4 AND "
+                                "position < ?1" TICKET_FILTERS " ORDER BY position DESC LIMIT ?2",
 
     [ST_FEEDBACK_INSERT] = "INSERT INTO feedback (" FEEDBACK_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, "
                            "?6)",
@@ -426,6 +450,32 @@ static const char *const stmt_sql[ST_COUNT] = {
                         "AND seq > ifnull((SELECT last_read_seq FROM read_receipts WHERE "
                         "session_id = ?1 AND participant_kind = ?2 AND participant_id = ?3), 0) "
                         "AND NOT (sender_kind = ?2 AND sender_id = ?3) LIMIT ?4)",
+    [ST_SESSION_FIRST_RESPONSE] = "UPDATE sessions SET first_response_at = ?2 "
+                                  "WHERE id = ?1 AND first_response_at IS NULL",
+    [ST_SESSION_LIST_IDLE] = "SELECT " SESSION_COLS " FROM sessions WHERE status IN ('waiting', "
+                             "'active') AND " SESSION_ACTIVITY " < ?1 ORDER BY position LIMIT ?2",
+    [ST_TICKET_NOTE_INSERT] = "INSERT INTO ticket_notes (id, ticket_id, author_id, body, "
+                              "created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+    [ST_TICKET_NOTE_LIST] = "SELECT " NOTE_COLS " FROM ticket_notes WHERE position < ?1 AND "
+                            "ticket_id = ?3 ORDER BY position DESC LIMIT ?2",
+    [ST_FEEDBACK_LIST] = "SELECT " FEEDBACK_LIST_COLS " FROM feedback f JOIN sessions s ON "
+                         "s.id = f.session_id WHERE f.rowid < ?1 AND (?3 IS NULL OR "
+                         "s.agent_id = ?3) AND f.created_at >= ?4 AND f.created_at < ?5 "
+                         "ORDER BY f.rowid DESC LIMIT ?2",
+    [ST_REPORT_FIRST_RESPONSE] = "SELECT s.first_response_at - s.created_at FROM sessions s "
+                                 "WHERE" REPORT_RANGE " AND s.first_response_at IS NOT NULL "
+                                 "ORDER BY 1",
+    [ST_REPORT_RESOLUTION] = "SELECT s.closed_at - s.created_at FROM sessions s WHERE" REPORT_RANGE
+                             " AND s.closed_at IS NOT NULL ORDER BY 1",
+    [ST_REPORT_AGENTS] = "SELECT s.agent_id, a.name, count(*), "
+                         "coalesce(sum(s.status = 'closed'), 0), "
+                         "coalesce(sum(s.first_response_at - s.created_at), 0), "
+                         "count(s.first_response_at), coalesce(sum(f.rating), 0), count(f.rating) "
+                         "FROM sessions s LEFT JOIN agents a ON a.id = s.agent_id "
+                         "LEFT JOIN feedback f ON f.session_id = s.id WHERE" REPORT_RANGE
+                         " AND s.agent_id IS NOT NULL GROUP BY s.agent_id ORDER BY s.agent_id",
+    [ST_REPORT_RATINGS] = "SELECT f.rating, count(*) FROM feedback f JOIN sessions s ON "
+                          "s.id = f.session_id WHERE" REPORT_RANGE " GROUP BY f.rating",
 };
 
 struct sqlite_repo {
@@ -542,6 +592,13 @@ static void b_enum(binder *b, int idx, const char *name) {
 static void b_i64(binder *b, int idx, int64_t v) {
     if (b->rc == SQLITE_OK) {
         b->rc = sqlite3_bind_int64(b->st, idx, v);
+    }
+}
+
+/* An optional time (0 = none) is NULL. */
+static void b_opt_time(binder *b, int idx, parley_time_ms t) {
+    if (b->rc == SQLITE_OK) {
+        b->rc = t != 0 ? sqlite3_bind_int64(b->st, idx, t) : sqlite3_bind_null(b->st, idx);
     }
 }
 
@@ -679,6 +736,7 @@ ENUM_CODEC(agent_status, parley_agent_status)
 ENUM_CODEC(session_status, parley_session_status)
 ENUM_CODEC(message_type, parley_message_type)
 ENUM_CODEC(ticket_status, parley_ticket_status)
+ENUM_CODEC(ticket_priority, parley_ticket_priority)
 
 /* Column order follows the *_COLS macros. */
 static void read_customer(row_reader *rd, parley_customer *c) {
@@ -735,6 +793,8 @@ static void read_session(row_reader *rd, parley_session *s) {
     s->queued_at = r_i64(rd, 12);
     s->assigned_at = r_i64(rd, 13);
     s->labels_json = r_text(rd, 14);
+    s->closed_at = r_i64(rd, 15); /* NULL reads as 0: none */
+    s->first_response_at = r_i64(rd, 16);
 }
 
 static void read_message(row_reader *rd, parley_message *m) {
@@ -760,6 +820,9 @@ static void read_ticket(row_reader *rd, parley_ticket *t) {
     t->status = ticket_status_load(rd, 4);
     t->created_at = r_i64(rd, 5);
     t->updated_at = r_i64(rd, 6);
+    r_id(rd, 8, t->customer_id);
+    t->subject = r_text(rd, 9);
+    t->priority = ticket_priority_load(rd, 10);
 }
 
 static void read_feedback(row_reader *rd, parley_feedback *f) {
@@ -1224,6 +1287,7 @@ static parley_status sq_session_update(parley_repository *repo, const parley_ses
     b_opt_id(&b, 3, s->agent_id);
     b_i64(&b, 4, s->updated_at);
     b_opt_id(&b, 5, s->bot_id);
+    b_opt_time(&b, 6, s->closed_at);
     return exec_write(r, &b, true, "session_update", "session", err);
 }
 
@@ -1345,6 +1409,10 @@ typedef struct page_kind {
     void (*free_list)(void *list);
 } page_kind;
 
+static parley_status page_run(struct sqlite_repo *r, const page_kind *kind, const char *op,
+                              binder *bound, int limit, void *out, char *next_cursor_out,
+                              size_t next_cursor_size, parley_error *err);
+
 static parley_status page_list(struct sqlite_repo *r, const page_kind *kind, const char *op,
                                const char *status_name, const char *customer_id,
                                size_t customer_id_size, const char *cursor, size_t cursor_size,
@@ -1361,6 +1429,16 @@ static parley_status page_list(struct sqlite_repo *r, const page_kind *kind, con
         stmt_done(b.st);
         return status;
     }
+    return page_run(r, kind, op, &b, limit, out, next_cursor_out, next_cursor_size, err);
+}
+
+/* Steps a bound page statement (?2 = limit + 1) into out and sets the
+ * next cursor; always resets the statement. */
+static parley_status page_run(struct sqlite_repo *r, const page_kind *kind, const char *op,
+                              binder *bound, int limit, void *out, char *next_cursor_out,
+                              size_t next_cursor_size, parley_error *err) {
+    binder b = *bound;
+    parley_status status = PARLEY_OK;
     bool more = false;
     int64_t last_position = 0;
     size_t count = 0;
@@ -1558,6 +1636,9 @@ static parley_status sq_ticket_insert(parley_repository *repo, const parley_tick
     b_enum(&b, 5, ticket_status_store(t->status));
     b_i64(&b, 6, t->created_at);
     b_i64(&b, 7, t->updated_at);
+    b_opt_id(&b, 8, t->customer_id);
+    b_text(&b, 9, t->subject);
+    b_enum(&b, 10, ticket_priority_store(t->priority));
     return exec_write(r, &b, false, "ticket_insert", "ticket", err);
 }
 
@@ -1589,6 +1670,8 @@ static parley_status sq_ticket_update(parley_repository *repo, const parley_tick
     b_opt_id(&b, 3, t->agent_id);
     b_text(&b, 4, t->issue_description);
     b_i64(&b, 5, t->updated_at);
+    b_text(&b, 6, t->subject);
+    b_enum(&b, 7, ticket_priority_store(t->priority));
     return exec_write(r, &b, true, "ticket_update", "ticket", err);
 }
 
@@ -1605,19 +1688,130 @@ static void free_ticket_list(void *list) {
 static const page_kind ticket_page = {ST_TICKET_LIST, TICKET_POSITION_COL, push_ticket,
                                       read_ticket_item, free_ticket_list};
 
+/* Binds ?1 (cursor) and ?2 (limit + 1) of a page statement. */
+static parley_status page_bind_cursor(struct sqlite_repo *r, binder *b, const char *cursor,
+                                      size_t cursor_size, int limit, const char *op,
+                                      parley_error *err) {
+    int64_t before;
+    if (!parse_cursor(cursor, cursor_size, &before)) {
+        return parley_error_set(err, PARLEY_E_INVALID, NULL, "%s: malformed cursor", op);
+    }
+    b_i64(b, 1, before);
+    b_int(b, 2, limit + 1);
+    (void)r;
+    return PARLEY_OK;
+}
+
+/* "" (any) binds NULL, which the "?N IS NULL OR" terms read as no filter. */
+static void b_filter(binder *b, int idx, const char *value, size_t size) {
+    size_t len = strnlen(value, size);
+    if (len == 0) {
+        if (b->rc == SQLITE_OK) {
+            b->rc = sqlite3_bind_null(b->st, idx);
+        }
+        return;
+    }
+    b_text_n(b, idx, value, len);
+}
+
 static parley_status sq_ticket_list(parley_repository *repo, const parley_ticket_filter *filter,
                                     parley_ticket_list *out, char *next_cursor_out,
                                     size_t next_cursor_size, parley_error *err) {
+    struct sqlite_repo *r = as_sqlite(repo);
     const char *op = "ticket_list";
     memset(out, 0, sizeof *out);
+    if (next_cursor_out != NULL && next_cursor_size > 0) {
+        next_cursor_out[0] = '\0';
+    }
     const char *status_name = NULL;
+    const char *priority_name = NULL;
     if (filter->status >= 0 &&
         (status_name = ticket_status_store((parley_ticket_status)filter->status)) == NULL) {
         return parley_error_set(err, PARLEY_E_INVALID, NULL, "%s: unknown status", op);
     }
-    return page_list(as_sqlite(repo), &ticket_page, op, status_name, filter->customer_id,
-                     sizeof filter->customer_id, filter->cursor, sizeof filter->cursor,
-                     filter->limit, out, next_cursor_out, next_cursor_size, err);
+    if (filter->has_priority && (priority_name = ticket_priority_store(filter->priority)) == NULL) {
+        return parley_error_set(err, PARLEY_E_INVALID, NULL, "%s: unknown priority", op);
+    }
+    bool by_customer = strnlen(filter->customer_id, sizeof filter->customer_id) > 0;
+    int limit = clamp_limit(filter->limit);
+    binder b = bind_start(r, by_customer ? ST_TICKET_LIST_CUSTOMER : ST_TICKET_LIST);
+    parley_status status =
+        page_bind_cursor(r, &b, filter->cursor, sizeof filter->cursor, limit, op, err);
+    if (status == PARLEY_OK) {
+        b_text(&b, 3, status_name);
+        if (by_customer) {
+            b_filter(&b, 4, filter->customer_id, sizeof filter->customer_id);
+        }
+        b_text(&b, 5, priority_name);
+        b_filter(&b, 6, filter->agent_id, sizeof filter->agent_id);
+        b_filter(&b, 7, filter->session_id, sizeof filter->session_id);
+        b_i64(&b, 8, filter->created_after > 0 ? filter->created_after : INT64_MIN);
+        b_i64(&b, 9, filter->created_before > 0 ? filter->created_before : INT64_MAX);
+        status = bind_check(r, &b, op, err);
+    }
+    if (status != PARLEY_OK) {
+        stmt_done(b.st);
+        return status;
+    }
+    return page_run(r, &ticket_page, op, &b, limit, out, next_cursor_out, next_cursor_size, err);
+}
+
+/* ---- ticket notes -------------------------------------------------------- */
+
+static void read_note(row_reader *rd, parley_ticket_note *n) {
+    r_id(rd, 0, n->id);
+    r_id(rd, 1, n->ticket_id);
+    r_id(rd, 2, n->author_id);
+    n->body = r_text(rd, 3);
+    n->created_at = r_i64(rd, 4);
+}
+static void *push_note(void *list) {
+    return parley_ticket_note_list_push(list);
+}
+static void read_note_item(row_reader *rd, void *item) {
+    read_note(rd, item);
+}
+static void free_note_list(void *list) {
+    parley_ticket_note_list_free(list);
+}
+static const page_kind note_page = {ST_TICKET_NOTE_LIST, 5, push_note, read_note_item,
+                                    free_note_list};
+
+static parley_status sq_ticket_note_insert(parley_repository *repo, const parley_ticket_note *n,
+                                           parley_error *err) {
+    struct sqlite_repo *r = as_sqlite(repo);
+    binder b = bind_start(r, ST_TICKET_NOTE_INSERT);
+    b_id(&b, 1, n->id);
+    b_id(&b, 2, n->ticket_id);
+    b_id(&b, 3, n->author_id);
+    b_text(&b, 4, n->body);
+    b_i64(&b, 5, n->created_at);
+    return exec_write(r, &b, false, "ticket_note_insert", "ticket note", err);
+}
+
+static parley_status sq_ticket_note_list(parley_repository *repo, const char *ticket_id, int limit,
+                                         const char *cursor, parley_ticket_note_list *out,
+                                         char *next_cursor_out, size_t next_cursor_size,
+                                         parley_error *err) {
+    struct sqlite_repo *r = as_sqlite(repo);
+    const char *op = "ticket_note_list";
+    memset(out, 0, sizeof *out);
+    if (next_cursor_out != NULL && next_cursor_size > 0) {
+        next_cursor_out[0] = '\0';
+    }
+    const char *c = cursor != NULL ? cursor : "";
+    limit = clamp_limit(limit);
+    binder b = bind_start(r, ST_TICKET_NOTE_LIST);
+    parley_status status = page_bind_cursor(r, &b, c, strlen(c) + 1, limit, op, err);
+    if (status == PARLEY_OK) {
+        b_text(&b, 3, ticket_id);
+        status = bind_check(r, &b, op, err);
+    }
+    if (status != PARLEY_OK) {
+        stmt_done(b.st);
+        return status;
+    }
+    return page_run(r, &note_page, op, &b, limit, out, next_cursor_out, next_cursor_size, err);
 }
 
 /* ---- feedback ---------------------------------------------------------- */
@@ -1701,6 +1895,87 @@ static parley_status sq_upload_get(parley_repository *repo, const char *id, parl
     return status;
 }
 
+static void read_feedback_list_item(row_reader *rd, void *item) {
+    parley_feedback *f = item;
+    read_feedback(rd, f);
+    r_id(rd, 6, f->agent_id);
+}
+static void *push_feedback(void *list) {
+    return parley_feedback_list_push(list);
+}
+static void free_feedback_list(void *list) {
+    parley_feedback_list_free(list);
+}
+static const page_kind feedback_page = {ST_FEEDBACK_LIST, 7, push_feedback, read_feedback_list_item,
+                                        free_feedback_list};
+
+static parley_status sq_feedback_list(parley_repository *repo, const parley_feedback_filter *filter,
+                                      parley_feedback_list *out, char *next_cursor_out,
+                                      size_t next_cursor_size, parley_error *err) {
+    struct sqlite_repo *r = as_sqlite(repo);
+    const char *op = "feedback_list";
+    memset(out, 0, sizeof *out);
+    if (next_cursor_out != NULL && next_cursor_size > 0) {
+        next_cursor_out[0] = '\0';
+    }
+    int limit = clamp_limit(filter->limit);
+    binder b = bind_start(r, ST_FEEDBACK_LIST);
+    parley_status status =
+        page_bind_cursor(r, &b, filter->cursor, sizeof filter->cursor, limit, op, err);
+    if (status == PARLEY_OK) {
+        b_filter(&b, 3, filter->agent_id, sizeof filter->agent_id);
+        b_i64(&b, 4, filter->from > 0 ? filter->from : INT64_MIN);
+        b_i64(&b, 5, filter->to > 0 ? filter->to : INT64_MAX);
+        status = bind_check(r, &b, op, err);
+    }
+    if (status != PARLEY_OK) {
+        stmt_done(b.st);
+        return status;
+    }
+    return page_run(r, &feedback_page, op, &b, limit, out, next_cursor_out, next_cursor_size, err);
+}
+
+/* ---- session lifecycle ----------------------------------------------------- */
+
+static parley_status sq_session_set_first_response(parley_repository *repo, const char *session_id,
+                                                   parley_time_ms at, parley_error *err) {
+    struct sqlite_repo *r = as_sqlite(repo);
+    binder b = bind_start(r, ST_SESSION_FIRST_RESPONSE);
+    b_id(&b, 1, session_id);
+    b_i64(&b, 2, at);
+    return exec_write(r, &b, false, "session_set_first_response", "session", err);
+}
+
+static parley_status sq_session_list_idle(parley_repository *repo, parley_time_ms idle_before,
+                                          int limit, parley_session_list *out, parley_error *err) {
+    struct sqlite_repo *r = as_sqlite(repo);
+    const char *op = "session_list_idle";
+    memset(out, 0, sizeof *out);
+    binder b = bind_start(r, ST_SESSION_LIST_IDLE);
+    b_i64(&b, 1, idle_before);
+    b_int(&b, 2, clamp_limit(limit));
+    parley_status status = bind_check(r, &b, op, err);
+    int rc = SQLITE_DONE;
+    while (status == PARLEY_OK && (rc = sqlite3_step(b.st)) == SQLITE_ROW) {
+        parley_session *item = parley_session_list_push(out);
+        if (item == NULL) {
+            status = parley_error_set(err, PARLEY_E_NOMEM, NULL, "%s: out of memory", op);
+            break;
+        }
+        row_reader rd = reader_start(b.st);
+        read_session(&rd, item);
+        status = reader_finish(&rd, op, err);
+    }
+    if (status == PARLEY_OK && rc != SQLITE_DONE) {
+        status = db_fail(r->db, rc, op, err);
+    }
+    if (status != PARLEY_OK) {
+        parley_session_list_free(out);
+    }
+    stmt_done(b.st);
+    return status;
+}
+
 static parley_status sq_upload_attach(parley_repository *repo, const char *id,
                                       const char *uploader_id, const char *message_id,
                                       const char *session_id, parley_error *err) {
@@ -1716,6 +1991,99 @@ static parley_status sq_upload_attach(parley_repository *repo, const char *id,
                ? parley_error_set(err, PARLEY_E_CONFLICT, "conflict",
                                   "attachment_id: this upload is already attached to a message")
                : status;
+}
+
+/* ---- reports ------------------------------------------------------------- */
+
+static void bind_report_range(binder *b, const parley_report_range *range) {
+    b_i64(b, 1, range->from);
+    b_i64(b, 2, range->to);
+    b_filter(b, 3, range->agent_id, sizeof range->agent_id);
+}
+
+/* Steps every row of a bound report statement through one callback. */
+static parley_status report_rows(struct sqlite_repo *r, binder *b, const char *op,
+                                 void (*row)(sqlite3_stmt *st, void *ctx), void *ctx,
+                                 parley_error *err) {
+    parley_status status = bind_check(r, b, op, err);
+    int rc = SQLITE_DONE;
+    while (status == PARLEY_OK && (rc = sqlite3_step(b->st)) == SQLITE_ROW) {
+        row(b->st, ctx);
+    }
+    if (status == PARLEY_OK && rc != SQLITE_DONE) {
+        status = db_fail(r->db, rc, op, err);
+    }
+    stmt_done(b->st);
+    return status;
+}
+
+typedef struct duration_ctx {
+    void (*each)(void *ctx, int64_t duration_ms);
+    void *ctx;
+} duration_ctx;
+
+static void duration_row(sqlite3_stmt *st, void *ctx) {
+    duration_ctx *d = ctx;
+    d->each(d->ctx, sqlite3_column_int64(st, 0));
+}
+
+static parley_status sq_report_durations(parley_repository *repo, parley_report_duration kind,
+                                         const parley_report_range *range,
+                                         void (*each)(void *ctx, int64_t duration_ms), void *ctx,
+                                         parley_error *err) {
+    struct sqlite_repo *r = as_sqlite(repo);
+    binder b = bind_start(r, kind == PARLEY_REPORT_FIRST_RESPONSE ? ST_REPORT_FIRST_RESPONSE
+                                                                  : ST_REPORT_RESOLUTION);
+    bind_report_range(&b, range);
+    duration_ctx d = {each, ctx};
+    return report_rows(r, &b, "report_durations", duration_row, &d, err);
+}
+
+typedef struct agents_ctx {
+    void (*each)(void *ctx, const parley_agent_report_row *row);
+    void *ctx;
+} agents_ctx;
+
+static void agent_row(sqlite3_stmt *st, void *ctx) {
+    agents_ctx *a = ctx;
+    parley_agent_report_row row = {0};
+    const char *id = (const char *)sqlite3_column_text(st, 0);
+    snprintf(row.agent_id, sizeof row.agent_id, "%s", id != NULL ? id : "");
+    row.name = (const char *)sqlite3_column_text(st, 1);
+    row.handled = sqlite3_column_int64(st, 2);
+    row.closed = sqlite3_column_int64(st, 3);
+    row.first_response_sum_ms = sqlite3_column_int64(st, 4);
+    row.first_response_count = sqlite3_column_int64(st, 5);
+    row.rating_sum = sqlite3_column_int64(st, 6);
+    row.rating_count = sqlite3_column_int64(st, 7);
+    a->each(a->ctx, &row);
+}
+
+static parley_status sq_report_agents(parley_repository *repo, const parley_report_range *range,
+                                      void (*each)(void *ctx, const parley_agent_report_row *row),
+                                      void *ctx, parley_error *err) {
+    struct sqlite_repo *r = as_sqlite(repo);
+    binder b = bind_start(r, ST_REPORT_AGENTS);
+    bind_report_range(&b, range);
+    agents_ctx a = {each, ctx};
+    return report_rows(r, &b, "report_agents", agent_row, &a, err);
+}
+
+static void rating_row(sqlite3_stmt *st, void *ctx) {
+    int64_t *counts = ctx;
+    int rating = sqlite3_column_int(st, 0);
+    if (rating >= 1 && rating <= 5) {
+        counts[rating - 1] = sqlite3_column_int64(st, 1);
+    }
+}
+
+static parley_status sq_report_ratings(parley_repository *repo, const parley_report_range *range,
+                                       int64_t counts[5], parley_error *err) {
+    struct sqlite_repo *r = as_sqlite(repo);
+    memset(counts, 0, 5 * sizeof counts[0]);
+    binder b = bind_start(r, ST_REPORT_RATINGS);
+    bind_report_range(&b, range);
+    return report_rows(r, &b, "report_ratings", rating_row, counts, err);
 }
 
 /* ---- open / close ------------------------------------------------------ */
@@ -2280,7 +2648,7 @@ static parley_status sq_queue_list(parley_repository *repo, int64_t after, int l
         row_reader rd = reader_start(b.st);
         read_session(&rd, &e->session);
         e->position_key = r_i64(&rd, SESSION_POSITION_COL);
-        e->announced_position = r_i64(&rd, 15);
+        e->announced_position = r_i64(&rd, 17);
         status = reader_finish(&rd, "queue_list", err);
     }
     if (status == PARLEY_OK && rc != SQLITE_DONE) {
@@ -2909,6 +3277,14 @@ static const parley_repository_ops sqlite_ops = {
     .session_label_remove = sq_session_label_remove,
     .message_search = sq_message_search,
     .unread_count = sq_unread_count,
+    .session_set_first_response = sq_session_set_first_response,
+    .session_list_idle = sq_session_list_idle,
+    .ticket_note_insert = sq_ticket_note_insert,
+    .ticket_note_list = sq_ticket_note_list,
+    .feedback_list = sq_feedback_list,
+    .report_durations = sq_report_durations,
+    .report_agents = sq_report_agents,
+    .report_ratings = sq_report_ratings,
 };
 
 /* Runs a statement that yields at most one integer (PRAGMA reads). */

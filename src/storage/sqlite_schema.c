@@ -313,6 +313,35 @@ static const char *const steps[] = {
     "END;"
     "INSERT INTO message_fts (content, message_id, session_id)"
     "    SELECT content, id, session_id FROM messages ORDER BY rowid;",
+    /* 10: the support desk's tickets, session lifecycle and reports:
+     * sessions remember when they closed and when an agent first
+     * answered (reports read these instead of scanning messages); tickets
+     * gain priority, subject and their customer (copied from the session
+     * so a customer's list and the customer filter need no join);
+     * staff-only notes on tickets */
+    "ALTER TABLE sessions ADD COLUMN closed_at INTEGER;"
+    "ALTER TABLE sessions ADD COLUMN first_response_at INTEGER;"
+    "UPDATE sessions SET closed_at = updated_at WHERE status = 'closed';"
+    "UPDATE sessions SET first_response_at = (SELECT min(m.created_at) FROM messages m"
+    "    WHERE m.session_id = sessions.id AND m.sender_kind = 'agent');"
+    "CREATE INDEX sessions_created ON sessions (created_at);"
+    "ALTER TABLE tickets ADD COLUMN customer_id TEXT REFERENCES customers (id);"
+    "ALTER TABLE tickets ADD COLUMN subject TEXT;"
+    "ALTER TABLE tickets ADD COLUMN priority TEXT NOT NULL DEFAULT 'normal';"
+    "UPDATE tickets SET customer_id ="
+    "    (SELECT s.customer_id FROM sessions s WHERE s.id = tickets.session_id);"
+    "CREATE INDEX tickets_customer ON tickets (customer_id, position);"
+    "CREATE INDEX tickets_agent ON tickets (agent_id, position);"
+    "CREATE TABLE ticket_notes ("
+    "    position   INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "    id         TEXT NOT NULL UNIQUE,"
+    "    ticket_id  TEXT NOT NULL REFERENCES tickets (id),"
+    "    author_id  TEXT NOT NULL,"
+    "    body       TEXT NOT NULL,"
+    "    created_at INTEGER NOT NULL"
+    ") STRICT;"
+    "CREATE INDEX ticket_notes_ticket ON ticket_notes (ticket_id, position);"
+    "CREATE INDEX feedback_created ON feedback (created_at);",
 };
 
 int parley_sqlite_schema_step_count(void) {

@@ -227,7 +227,19 @@ class AuthorizationMatrixTest(ServerTestCase):
              row(200, 200, 200, 200, 403, 403, 401)),
             ("search one session", "GET", f"/api/v1/search/messages?q=message&session_id={S}",
              None, row(200, 200, 200, 404, 403, 403, 401)),
-        ]
+            # the support desk (issue 5): tickets from sessions, internal notes,
+            # the ratings list, reports
+            ("ticket from session", "POST", f"/api/v1/sessions/{S}/ticket", {},
+             row(201, 201, 403, 403, 403, 403, 401)),
+            ("add ticket note", "POST", f"/api/v1/tickets/{self.ticket}/notes", {"body": "n"},
+             row(201, 201, 403, 403, 403, 403, 401)),
+            ("read ticket notes", "GET", f"/api/v1/tickets/{self.ticket}/notes", None,
+             row(200, 200, 403, 403, 403, 403, 401)),
+            ("list feedback", "GET", "/api/v1/feedback", None,
+             row(200, 200, 403, 403, 403, 403, 401)),
+        ] + [(f"report {kind}", "GET", f"/api/v1/reports/{kind}", None,
+              row(200, 403, 403, 403, 403, 403, 401))
+             for kind in ("first-response", "resolution", "agents", "csat")]
 
     def kb_entry(self):
         r = self.server.client(self.admin_token).post("/api/v1/kb/entries",

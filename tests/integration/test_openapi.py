@@ -683,6 +683,62 @@ class OpenApiLiveTest(ServerTestCase):
         self.call("GET", fb, path=f"/api/v1/sessions/{sid}/feedback",
                   token=self.agent_token, expect=200)
 
+    # -- the support desk: tickets, notes, ratings, reports ---------------------
+    def test_support_desk(self):
+        sid = make_session(self.server, self.customer_token)["id"]
+        self.call("POST", "/api/v1/sessions/{id}/messages",
+                  path=f"/api/v1/sessions/{sid}/messages", token=self.agent_token,
+                  body={"content": "hello"}, expect=201)
+        st = "/api/v1/sessions/{id}/ticket"
+        t = self.call("POST", st, path=f"/api/v1/sessions/{sid}/ticket", token=self.agent_token,
+                      body={"priority": "high", "subject": "Lost parcel"}, expect=201).body
+        self.call("POST", st, path=f"/api/v1/sessions/{sid}/ticket", token=self.agent_token,
+                  body={"priority": "soon"}, expect=400)
+        self.call("POST", st, path=f"/api/v1/sessions/{sid}/ticket",
+                  token=self.customer_token, body={}, expect=403)
+        self.call("POST", st, path="/api/v1/sessions/ses_nope/ticket", token=self.agent_token,
+                  body={}, expect=404)
+        self.call("GET", "/api/v1/tickets", path="/api/v1/tickets?priority=high&session_id=" + sid,
+                  token=self.agent_token, expect=200)
+        self.call("PATCH", "/api/v1/tickets/{id}", path=f"/api/v1/tickets/{t['id']}",
+                  token=self.agent_token, body={"agent_id": None, "priority": "low"},
+                  expect=200)
+        self.call("PATCH", "/api/v1/tickets/{id}", path=f"/api/v1/tickets/{t['id']}",
+                  token=self.agent_token, body={"status": "resolved"}, expect=200)
+        self.call("PATCH", "/api/v1/tickets/{id}", path=f"/api/v1/tickets/{t['id']}",
+                  token=self.agent_token, body={"status": "in_progress"}, expect=409)
+        notes = "/api/v1/tickets/{id}/notes"
+        self.call("POST", notes, path=f"/api/v1/tickets/{t['id']}/notes",
+                  token=self.agent_token, body={"body": "internal"}, expect=201)
+        self.call("POST", notes, path=f"/api/v1/tickets/{t['id']}/notes",
+                  token=self.agent_token, body={}, expect=400)
+        self.call("GET", notes, path=f"/api/v1/tickets/{t['id']}/notes",
+                  token=self.agent_token, expect=200)
+        self.call("GET", notes, path=f"/api/v1/tickets/{t['id']}/notes",
+                  token=self.customer_token, expect=403)
+        self.call("GET", notes, path="/api/v1/tickets/tkt_nope/notes", token=self.agent_token,
+                  expect=404)
+        self.call("POST", "/api/v1/sessions/{id}/close", path=f"/api/v1/sessions/{sid}/close",
+                  token=self.customer_token, expect=200)
+        self.call("POST", "/api/v1/sessions/{id}/feedback",
+                  path=f"/api/v1/sessions/{sid}/feedback", token=self.customer_token,
+                  body={"rating": 4}, expect=201)
+        self.call("GET", "/api/v1/feedback", token=self.agent_token, expect=200)
+        self.call("GET", "/api/v1/feedback", path="/api/v1/feedback?from=nope",
+                  token=self.agent_token, expect=400)
+        self.call("GET", "/api/v1/feedback", token=self.customer_token, expect=403)
+        for kind in ("first-response", "resolution", "agents", "csat"):
+            route = f"/api/v1/reports/{kind}"
+            self.call("GET", route, path=route + "?from=2000-01-01", token=self.admin_token,
+                      expect=200)
+            r = self.call("GET", route, path=route + "?format=csv", token=self.admin_token,
+                          expect=200)
+            self.assertTrue(r.headers["content-type"].startswith("text/csv"))
+            self.call("GET", route, path=route + "?to=never", token=self.admin_token,
+                      expect=400)
+            self.call("GET", route, token=self.agent_token, expect=403)
+            self.call("GET", route, expect=401)
+
     # -- staff ---------------------------------------------------------------
     def test_presence_queue_teams_transfer(self):
         self.call("PUT", "/api/v1/agents/me/presence", body={"status": "busy"},

@@ -450,7 +450,9 @@ class SessionsMessagesTest(ServerTestCase):
         self.assertError(self.c(self.cust_token).post(path, {"content": "more"}), 409, "conflict")
         self.assertError(self.c(self.agent_token).post(path, {"content": "more"}), 409,
                          "conflict")
-        self.assertEqual(len(history(self.server, self.agent_token, s["id"])), 1)
+        # the customer's message and the desk's feedback request, nothing refused
+        got = history(self.server, self.agent_token, s["id"])
+        self.assertEqual([m["sender"]["type"] for m in got], ["customer", "system"])
 
     def test_messages_of_other_customer_404(self):
         s = make_session(self.server, self.cust_token)

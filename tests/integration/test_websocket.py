@@ -406,7 +406,9 @@ class WebSocketTest(ServerTestCase):
             self.assertIsInstance(err["error"]["message"], str)
         self.assertPingPong(ws)
         self.assertEqual(history(self.server, self.cust_token, own["id"]), [])
-        self.assertEqual(history(self.server, self.cust_token, closed["id"]), [])
+        # only the desk's feedback request from closing it, nothing refused
+        self.assertEqual([m["sender"]["type"] for m in history(self.server, self.cust_token,
+                                                                closed["id"])], ["system"])
         self.assertEqual(history(self.server, self.other_token, foreign["id"]), [])
 
     def test_error_frames_keep_connection_open(self):

@@ -404,9 +404,16 @@ static void test_agent_reply_assigns_and_close_is_final(void **state) {
     assert_int_equal(got.status, PARLEY_SESSION_ACTIVE);
     assert_string_equal(got.agent_id, fx->admin->id);
     parley_session_free(&got);
+    /* closing posts the feedback request (a message with the next seq),
+     * so like every unit it runs inside a transaction */
+    parley_error tx = {0};
+    assert_int_equal(fx->repo->ops->begin(fx->repo, &tx), PARLEY_OK);
     assert_int_equal(parley_facade_close_session(&fx->facade, fx->alice, s.id, &got, &err),
                      PARLEY_OK);
+    assert_int_equal(fx->repo->ops->commit(fx->repo, &tx), PARLEY_OK);
     assert_int_equal(got.status, PARLEY_SESSION_CLOSED);
+    assert_int_equal(got.last_seq, 2);
+    assert_true(got.closed_at == got.updated_at && got.closed_at > 0);
     parley_session_free(&got);
     assert_int_equal(parley_facade_close_session(&fx->facade, fx->admin, s.id, &got, &err),
                      PARLEY_OK); /* idempotent */

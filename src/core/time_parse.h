@@ -1,0 +1,22 @@
+/*
+ * time_parse.h - reads the times clients put in query strings (report
+ * ranges, list filters): RFC 3339 timestamps, plain dates, or epoch
+ * milliseconds.
+ *
+ * Thread-safety: pure functions, any thread.
+ */
+#ifndef PARLEY_TIME_PARSE_H
+#define PARLEY_TIME_PARSE_H
+
+#include <stdbool.h>
+
+#include "core/model.h"
+
+/* "2026-11-24T05:49:19.123Z" (offsets +hh:mm/-hh:mm accepted, fraction
+ * optional), "2026-11-24" (midnight UTC; with end_of_day the next
+ * midnight, so a date used as an exclusive end includes its whole day),
+ * or a decimal count of milliseconds since the epoch. False for anything
+ * else, out untouched. */
+bool parley_time_parse(const char *text, bool end_of_day, parley_time_ms *out);
+
+#endif
