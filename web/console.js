@@ -1,7 +1,9 @@
 // Parley agent console. All text that comes from people (names, topics,
 // messages, ticket descriptions) is inserted with textContent, never as HTML.
 
-import { ApiError, apiRequest, ParleySocket, newClientMsgId, wsUrl, formatTime, el } from './parley-client.js';
+import {
+  ApiError, apiRequest, ParleySocket, newClientMsgId, wsUrl, formatTime, el, attachmentNode, uploadFile,
+} from './parley-client.js';
 
 const API_BASE = new URL('/', location.href).toString();
 const AUTH_KEY = 'parley.console.v1';
@@ -21,6 +23,10 @@ let tickets = new Map();
 let ticketIds = [];
 let ticketCursor = null;
 let ticketsLoaded = false;
+let teams = []; // [{id, name}]
+let labelDefs = []; // [{name, color}]
+let queueEntries = []; // GET /api/v1/queue entries
+const notes = new Map(); // session id → [note] newest first
 
 function loadAuth() {
   try {
@@ -145,7 +151,16 @@ function signedOut(notice) {
   tickets = new Map();
   ticketIds = [];
   ticketsLoaded = false;
+  teams = [];
+  labelDefs = [];
+  queueEntries = [];
+  notes.clear();
+  closeCanned();
   $('session-list').replaceChildren();
+  $('queue-list').replaceChildren();
+  $('agent-list').replaceChildren();
+  $('search-results').replaceChildren();
+  $('search-panel').hidden = true;
   $('ticket-rows').replaceChildren();
   $('msg-log').replaceChildren();
   $('detail').hidden = true;
@@ -163,6 +178,10 @@ async function startApp() {
     const res = await api('GET', '/api/v1/agents');
     for (const a of (res && res.agents) || []) agents.set(a.id, a);
   } catch (e) { /* names fall back to ids */ }
+  renderAgents();
+  loadTeams();
+  loadLabelDefs();
+  loadQueue();
   await loadSessions(false);
 }
 
@@ -224,8 +243,8 @@ function sortList() {
 }
 
 function sessionItem(s) {
-  const conv = convs.get(s.id);
-  const unread = !!(conv && conv.unread);
+  const unread = s.id === selectedId ? 0 : Number(s.unread_count) || 0;
+  const labels = Array.isArray(s.labels) ? s.labels : [];
   const btn = el('button', {
     type: 'button', className: 'session-item', 'aria-current': s.id === selectedId ? 'true' : null,
     dataset: { id: s.id },
@@ -240,7 +259,11 @@ function sessionItem(s) {
         + (s.agent_id ? (auth && s.agent_id === auth.agent.id ? 'assigned to you' : agentName(s.agent_id)) : 'unassigned'),
     }),
     el('time', { className: 'si-time', dateTime: s.created_at, text: formatTime(s.created_at) })),
-  unread ? el('span', { className: 'unread-dot', text: 'new', 'aria-label': 'new messages' }) : null);
+  labels.length ? el('span', { className: 'si-labels' }, ...labels.map(labelChip)) : null,
+  unread ? el('span', {
+    className: 'unread-dot', text: unread >= 100 ? '99+' : String(unread),
+    'aria-label': `${unread >= 100 ? 'over 99' : unread} unread message${unread === 1 ? '' : 's'}`,
+  }) : null);
   btn.addEventListener('click', () => openSession(s.id));
   return el('li', {}, btn);
 }
@@ -256,6 +279,9 @@ function renderList() {
 
 function upsertSession(s, isNew) {
   const prev = sessions.get(s.id);
+  // Events carry no unread_count (it is the caller's) and no labels when there are none.
+  if (s.unread_count === undefined) s.unread_count = prev ? prev.unread_count || 0 : 0;
+  if (!Array.isArray(s.labels)) s.labels = [];
   sessions.set(s.id, s);
   if (filterMatches(s)) {
     if (!listIds.includes(s.id)) listIds.push(s.id);
@@ -272,7 +298,7 @@ function upsertSession(s, isNew) {
 function conv(id) {
   let c = convs.get(id);
   if (!c) {
-    c = { msgs: new Map(), lastSeq: 0, subscribed: false, wanted: false, pending: new Map(), unread: false, loaded: false };
+    c = { msgs: new Map(), lastSeq: 0, subscribed: false, wanted: false, pending: new Map(), loaded: false, readSeq: 0 };
     convs.set(id, c);
   }
   return c;
@@ -281,7 +307,7 @@ function conv(id) {
 async function openSession(id) {
   selectedId = id;
   const c = conv(id);
-  c.unread = false;
+  closeCanned();
   renderList();
   $('detail-empty').hidden = true;
   $('detail').hidden = false;
@@ -289,6 +315,8 @@ async function openSession(id) {
   $('typing').hidden = true;
   renderDetailHead();
   renderMessages();
+  renderNotes();
+  loadNotes(id);
   if (!sessions.has(id)) {
     try { sessions.set(id, await api('GET', `/api/v1/sessions/${encodeURIComponent(id)}`)); renderDetailHead(); } catch (err) { showError($('detail-error'), err); return; }
   }
@@ -307,6 +335,7 @@ async function openSession(id) {
       if (selectedId === id) showError($('detail-error'), err);
     }
   }
+  markRead(id);
   if (!c.wanted) {
     c.wanted = true;
     subscribe(id);
@@ -330,11 +359,17 @@ function renderDetailHead() {
     el('span', { text: ` Customer ${shortId(s.customer_id)}` }),
     el('span', { text: ` · Assigned: ${agentName(s.agent_id)}` }),
     el('span', { text: ` · Started ${formatTime(s.created_at)}` }));
+  if (s.team_id) meta.append(el('span', { text: ` · Team: ${teamName(s.team_id)}` }));
   const closed = s.status === 'closed';
   const mine = auth && s.agent_id === auth.agent.id;
   $('assign-btn').disabled = closed || mine;
   $('assign-btn').textContent = mine ? 'Assigned to you' : 'Assign to me';
+  $('unassign-btn').disabled = s.status !== 'active';
   $('close-btn').disabled = closed;
+  $('transfer-btn').disabled = closed;
+  $('transfer-target').disabled = closed;
+  renderLabels(s);
+  renderTransferTargets(s);
   $('reply-form').hidden = closed;
   $('closed-note').hidden = !closed;
   if (closed) $('typing').hidden = true;
@@ -383,6 +418,9 @@ function messageNode(m, pending) {
     pending ? el('span', { className: 'msg-time', text: pending.failed ? ` · Not sent: ${pending.failed}` : ' · Sending…' })
       : el('time', { className: 'msg-time', dateTime: m.created_at, text: ' · ' + formatTime(m.created_at) })));
   li.append(el('p', { className: 'msg-body', text: pending ? pending.content : m.content }));
+  if (!pending && m.attachment) {
+    li.append(attachmentNode(m.attachment, { base: API_BASE, token: () => auth && auth.token }));
+  }
   if (!pending) {
     const x = extras(m);
     if (x) li.append(x);
@@ -411,7 +449,8 @@ function addMessage(m, live) {
   c.msgs.set(m.seq, m);
   while (c.msgs.has(c.lastSeq + 1)) c.lastSeq += 1;
   if (m.session_id !== selectedId) {
-    if (live && !isMine(m)) { c.unread = true; renderList(); }
+    const s = sessions.get(m.session_id);
+    if (live && !isMine(m) && s) { s.unread_count = (Number(s.unread_count) || 0) + 1; renderList(); }
     return;
   }
   const log = $('msg-log');
@@ -424,6 +463,7 @@ function addMessage(m, live) {
   log.insertBefore(node, before);
   if (nearBottom || isMine(m)) log.scrollTop = log.scrollHeight;
   if (live && m.sender && m.sender.type === 'customer') $('typing').hidden = true;
+  if (live) markRead(m.session_id);
 }
 
 function pendingNode(cid) {
@@ -490,6 +530,7 @@ function onSendError(cid, error) {
 
 let lastTyping = 0;
 function onReplyInput() {
+  updateCanned();
   if (!selectedId || Date.now() - lastTyping < 3000) return;
   const c = conv(selectedId);
   if (!c.subscribed) return;
@@ -539,6 +580,7 @@ function openTicketDialog() {
   if (!s) return;
   $('ticket-for').textContent = 'For the conversation “' + (s.topic || '(no topic)') + '”';
   $('ticket-desc').value = '';
+  $('ticket-priority').value = 'normal';
   $('ticket-error').hidden = true;
   $('ticket-dialog').showModal();
   $('ticket-desc').focus();
@@ -547,15 +589,12 @@ function openTicketDialog() {
 async function onCreateTicket(e) {
   e.preventDefault();
   const desc = $('ticket-desc').value.trim();
-  if (!desc) {
-    showError($('ticket-error'), 'Please describe the issue.');
-    $('ticket-desc').focus();
-    return;
-  }
+  const body = { priority: $('ticket-priority').value };
+  if (desc) body.issue_description = desc;
   const btn = $('ticket-create');
   btn.disabled = true;
   try {
-    const t = await api('POST', '/api/v1/tickets', { session_id: selectedId, issue_description: desc });
+    const t = await api('POST', `/api/v1/sessions/${encodeURIComponent(selectedId)}/ticket`, body);
     $('ticket-dialog').close();
     upsertTicket(t, true);
     toast(`Ticket ${shortId(t.id)} created.`);
@@ -605,6 +644,10 @@ function ticketRow(t) {
     ...['open', 'in_progress', 'resolved'].map((v) => el('option', { value: v, text: STATUS_LABEL[v], selected: v === t.status })));
   select.value = t.status;
   select.addEventListener('change', () => changeTicketStatus(t.id, select));
+  const prio = el('select', { 'aria-label': `Priority of ticket ${shortId(t.id)}`, className: 'prio-select' },
+    ...PRIORITIES.map((v) => el('option', { value: v, text: PRIORITY_LABEL[v] })));
+  prio.value = t.priority || 'normal';
+  prio.addEventListener('change', () => changeTicket(t.id, { priority: prio.value }, prio));
   const openBtn = el('button', {
     type: 'button', className: 'link', text: s ? s.topic || '(no topic)' : 'Open conversation',
     onclick: () => { selectTab('sessions', false); openSession(t.session_id); },
@@ -614,6 +657,8 @@ function ticketRow(t) {
     el('td', { className: 'ticket-desc', text: t.issue_description }),
     el('td', {}, openBtn),
     el('td', { text: agentName(t.agent_id) }),
+    el('td', {}, el('span', { className: 'status-cell' },
+      el('span', { className: `badge badge--prio-${t.priority || 'normal'}`, text: PRIORITY_LABEL[t.priority] || 'Normal' }), prio)),
     el('td', {}, el('time', { dateTime: t.updated_at, text: formatTime(t.updated_at) })),
     el('td', {}, el('span', { className: 'status-cell' }, statusBadge(t.status), select)));
 }
@@ -642,6 +687,537 @@ async function changeTicketStatus(id, select) {
   }
 }
 
+// ------------------------------------------------------ team & presence ---
+
+const PRESENCE_LABEL = { online: 'Online', busy: 'Busy', offline: 'Offline' };
+const PRIORITIES = ['low', 'normal', 'high', 'urgent'];
+const PRIORITY_LABEL = { low: 'Low', normal: 'Normal', high: 'High', urgent: 'Urgent' };
+
+function teamName(id) {
+  const t = teams.find((x) => x.id === id);
+  return t ? t.name : 'Team ' + shortId(id);
+}
+
+function presenceOf(a) {
+  return (a && a.status && PRESENCE_LABEL[a.status]) ? a.status : 'offline';
+}
+
+function renderAgents() {
+  const me = auth && auth.agent ? agents.get(auth.agent.id) : null;
+  if (me) $('presence').value = presenceOf(me);
+  const list = Array.from(agents.values())
+    .filter((a) => a.active !== false)
+    .sort((a, b) => String(a.name).localeCompare(String(b.name)));
+  $('agent-list').replaceChildren(...list.map((a) => {
+    const st = presenceOf(a);
+    const isMe = auth && a.id === auth.agent.id;
+    return el('li', { className: 'agent-row', dataset: { id: a.id, status: st } },
+      el('span', { className: `presence-dot presence-dot--${st}`, 'aria-hidden': 'true' }),
+      el('span', { className: 'agent-name', text: a.name + (isMe ? ' (you)' : '') }),
+      el('span', { className: 'agent-status', text: PRESENCE_LABEL[st] }));
+  }));
+  if (selectedId && sessions.get(selectedId)) renderTransferTargets(sessions.get(selectedId));
+}
+
+async function reloadAgents() {
+  try {
+    const res = await api('GET', '/api/v1/agents');
+    for (const a of (res && res.agents) || []) agents.set(a.id, a);
+    renderAgents();
+  } catch (e) { /* keep what we have */ }
+}
+
+function onPresence(msg) {
+  if (!msg.agent_id) return;
+  const a = agents.get(msg.agent_id) || { id: msg.agent_id, name: 'Agent ' + shortId(msg.agent_id) };
+  a.status = msg.status;
+  a.status_since = msg.since;
+  agents.set(a.id, a);
+  renderAgents();
+}
+
+async function onPresenceChange() {
+  const sel = $('presence');
+  const want = sel.value;
+  sel.disabled = true;
+  try {
+    const p = await api('PUT', '/api/v1/agents/me/presence', { status: want });
+    onPresence(p);
+    toast(`Your status is now ${PRESENCE_LABEL[p.status] || p.status}.`);
+  } catch (err) {
+    toast('Could not change your status: ' + errorText(err));
+    renderAgents();
+  } finally {
+    sel.disabled = false;
+  }
+}
+
+async function loadTeams() {
+  try {
+    const res = await api('GET', '/api/v1/teams?limit=200');
+    teams = (res && res.teams) || [];
+  } catch (e) { teams = []; }
+  if (selectedId && sessions.get(selectedId)) renderDetailHead();
+}
+
+// ----------------------------------------------------------------- queue ---
+
+let queueTimer = null;
+function scheduleQueue() {
+  clearTimeout(queueTimer);
+  queueTimer = setTimeout(loadQueue, 150);
+}
+
+async function loadQueue() {
+  if (!auth) return;
+  try {
+    const res = await api('GET', '/api/v1/queue?limit=100');
+    queueEntries = (res && res.queue) || [];
+    $('queue-error').hidden = true;
+  } catch (err) {
+    if (auth) showError($('queue-error'), err);
+  }
+  renderQueue();
+}
+
+function renderQueue() {
+  const items = queueEntries.map((q) => {
+    const s = q.session || {};
+    const topic = s.topic || '(no topic)';
+    const take = el('button', {
+      type: 'button', className: 'btn btn-primary btn-small', text: 'Take', 'aria-label': `Take “${topic}”`,
+      onclick: () => takeFromQueue(s.id, take),
+    });
+    const wait = q.estimated_wait_seconds == null ? '' : ` · est. ${Math.max(1, Math.round(q.estimated_wait_seconds / 60))} min`;
+    return el('li', { className: 'queue-item', dataset: { id: s.id } },
+      el('span', { className: 'qi-pos', text: '#' + q.position, 'aria-label': `Position ${q.position}` }),
+      el('span', { className: 'qi-main' },
+        el('span', { className: 'qi-topic', text: topic }),
+        el('span', { className: 'qi-sub' },
+          'Waiting since ', el('time', { dateTime: q.waiting_since, text: formatTime(q.waiting_since) }),
+          q.team_id ? ' · ' + teamName(q.team_id) : '', wait)),
+      take);
+  });
+  $('queue-list').replaceChildren(...items);
+  $('queue-count').textContent = String(items.length);
+  $('queue-empty').hidden = items.length > 0;
+}
+
+async function takeFromQueue(id, btn) {
+  btn.disabled = true;
+  try {
+    const s = await api('POST', `/api/v1/sessions/${encodeURIComponent(id)}/assign`, { agent_id: auth.agent.id });
+    upsertSession(s);
+    toast(`You took “${s.topic || '(no topic)'}”.`);
+    await openSession(id);
+  } catch (err) {
+    showError($('queue-error'), err);
+    btn.disabled = false;
+  }
+  loadQueue();
+}
+
+// --------------------------------------------------- transfer, unassign ---
+
+function renderTransferTargets(s) {
+  const sel = $('transfer-target');
+  const keep = sel.value;
+  const others = Array.from(agents.values())
+    .filter((a) => a.active !== false && a.id !== s.agent_id)
+    .sort((a, b) => String(a.name).localeCompare(String(b.name)));
+  const opts = [el('option', { value: '', text: 'Choose agent or team…' })];
+  if (others.length) {
+    opts.push(el('optgroup', { label: 'Agents' }, ...others.map((a) => el('option', {
+      value: 'agent:' + a.id,
+      text: `${a.name}${auth && a.id === auth.agent.id ? ' (you)' : ''} — ${PRESENCE_LABEL[presenceOf(a)]}`,
+    }))));
+  }
+  if (teams.length) {
+    opts.push(el('optgroup', { label: 'Teams' }, ...teams.map((t) => el('option', { value: 'team:' + t.id, text: t.name }))));
+  }
+  sel.replaceChildren(...opts);
+  sel.value = Array.from(sel.options).some((o) => o.value === keep) ? keep : '';
+}
+
+async function onTransfer(e) {
+  e.preventDefault();
+  const id = selectedId;
+  const v = $('transfer-target').value;
+  $('detail-error').hidden = true;
+  if (!id || !v) { showError($('detail-error'), 'Choose an agent or a team to transfer to.'); return; }
+  const [kind, target] = [v.slice(0, v.indexOf(':')), v.slice(v.indexOf(':') + 1)];
+  const body = kind === 'team' ? { team_id: target } : { agent_id: target };
+  $('transfer-btn').disabled = true;
+  try {
+    const s = await api('POST', `/api/v1/sessions/${encodeURIComponent(id)}/transfer`, body);
+    upsertSession(s);
+    toast(`Transferred to ${kind === 'team' ? teamName(target) : agentName(target)}.`);
+  } catch (err) {
+    showError($('detail-error'), err);
+  }
+  renderDetailHead();
+  scheduleQueue();
+}
+
+async function onUnassign() {
+  const id = selectedId;
+  $('detail-error').hidden = true;
+  $('unassign-btn').disabled = true;
+  try {
+    const s = await api('POST', `/api/v1/sessions/${encodeURIComponent(id)}/unassign`);
+    upsertSession(s);
+    toast('Conversation is back in the queue.');
+  } catch (err) {
+    showError($('detail-error'), err);
+  }
+  renderDetailHead();
+  scheduleQueue();
+}
+
+// ---------------------------------------------------------------- labels ---
+
+async function loadLabelDefs() {
+  try {
+    const res = await api('GET', '/api/v1/labels?limit=200');
+    labelDefs = (res && res.labels) || [];
+  } catch (e) { labelDefs = []; }
+  if (selectedId && sessions.get(selectedId)) renderLabels(sessions.get(selectedId));
+}
+
+function labelChip(name) {
+  const def = labelDefs.find((l) => l.name === name);
+  const chip = el('span', { className: 'label-chip', text: name });
+  if (def && /^#[0-9a-fA-F]{6}$/.test(def.color)) chip.style.setProperty('--label-color', def.color);
+  return chip;
+}
+
+function renderLabels(s) {
+  const have = Array.isArray(s.labels) ? s.labels : [];
+  $('label-chips').replaceChildren(...have.map((name) => el('li', {},
+    labelChip(name),
+    el('button', {
+      type: 'button', className: 'chip-remove', text: '×', 'aria-label': `Remove label ${name}`,
+      onclick: () => removeLabel(s.id, name),
+    }))));
+  const avail = labelDefs.filter((l) => !have.includes(l.name));
+  const sel = $('label-select');
+  sel.replaceChildren(...(avail.length
+    ? avail.map((l) => el('option', { value: l.name, text: l.name }))
+    : [el('option', { value: '', text: labelDefs.length ? 'All labels added' : 'No labels defined' })]));
+  sel.disabled = !avail.length;
+  $('label-add').disabled = !avail.length;
+}
+
+async function onAddLabel(e) {
+  e.preventDefault();
+  const id = selectedId;
+  const label = $('label-select').value;
+  if (!id || !label) return;
+  $('detail-error').hidden = true;
+  try {
+    upsertSession(await api('POST', `/api/v1/sessions/${encodeURIComponent(id)}/labels`, { label }));
+    toast(`Label “${label}” added.`);
+  } catch (err) {
+    showError($('detail-error'), err);
+  }
+}
+
+async function removeLabel(id, label) {
+  $('detail-error').hidden = true;
+  try {
+    const s = await api('DELETE', `/api/v1/sessions/${encodeURIComponent(id)}/labels/${encodeURIComponent(label)}`);
+    if (s && s.id) upsertSession(s);
+    else {
+      const cur = sessions.get(id);
+      if (cur) upsertSession({ ...cur, labels: (cur.labels || []).filter((x) => x !== label) });
+    }
+    toast(`Label “${label}” removed.`);
+    $('label-select').focus();
+  } catch (err) {
+    showError($('detail-error'), err);
+  }
+}
+
+// ----------------------------------------------------------------- notes ---
+
+async function loadNotes(id) {
+  try {
+    const res = await api('GET', `/api/v1/sessions/${encodeURIComponent(id)}/notes?limit=100`);
+    const list = (res && res.notes) || [];
+    const known = notes.get(id) || [];
+    const byId = new Map([...known, ...list].map((n) => [n.id, n]));
+    notes.set(id, Array.from(byId.values()).sort((a, b) => String(b.created_at).localeCompare(String(a.created_at))));
+    $('notes-error').hidden = true;
+  } catch (err) {
+    if (selectedId === id) showError($('notes-error'), err);
+  }
+  if (selectedId === id) renderNotes();
+}
+
+function addNote(sessionId, note) {
+  if (!sessionId || !note) return;
+  const list = notes.get(sessionId) || [];
+  if (list.some((n) => n.id === note.id)) return;
+  list.unshift(note);
+  notes.set(sessionId, list);
+  if (sessionId === selectedId) renderNotes();
+}
+
+function renderNotes() {
+  const list = (selectedId && notes.get(selectedId)) || [];
+  $('note-list').replaceChildren(...list.map((n) => el('li', { className: 'note', dataset: { id: n.id } },
+    el('p', { className: 'note-head' },
+      el('span', { className: 'note-who', text: n.author && n.author.type === 'agent' ? agentName(n.author.id) : 'Staff' }),
+      ' · ', el('time', { dateTime: n.created_at, text: formatTime(n.created_at) })),
+    el('p', { className: 'note-body', text: n.content }))));
+}
+
+async function onAddNote(e) {
+  e.preventDefault();
+  const id = selectedId;
+  const input = $('note-input');
+  const content = input.value.trim();
+  if (!id || !content) return;
+  $('notes-error').hidden = true;
+  $('note-add').disabled = true;
+  try {
+    const n = await api('POST', `/api/v1/sessions/${encodeURIComponent(id)}/notes`, { content });
+    addNote(id, n);
+    input.value = '';
+  } catch (err) {
+    showError($('notes-error'), err);
+  } finally {
+    $('note-add').disabled = false;
+  }
+}
+
+// ---------------------------------------------------------- read receipts ---
+
+function markRead(id) {
+  if (id !== selectedId || document.visibilityState === 'hidden') return;
+  const c = conv(id);
+  const seq = c.lastSeq;
+  const s = sessions.get(id);
+  if (s && s.unread_count) { s.unread_count = 0; renderList(); }
+  if (!seq || seq <= c.readSeq) return;
+  c.readSeq = seq;
+  api('POST', `/api/v1/sessions/${encodeURIComponent(id)}/read`, { seq }).catch(() => { c.readSeq = 0; });
+}
+
+// ---------------------------------------------------------------- search ---
+
+const ENTITIES = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
+
+/** Undoes the server's HTML escaping of a snippet piece, as plain text. */
+function unescapeHtml(text) {
+  return text.replace(/&(#x[0-9a-fA-F]+|#[0-9]+|[a-zA-Z]+);/g, (all, ent) => {
+    if (ent[0] === '#') {
+      const code = ent[1] === 'x' || ent[1] === 'X' ? parseInt(ent.slice(2), 16) : parseInt(ent.slice(1), 10);
+      return Number.isFinite(code) && code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : all;
+    }
+    return Object.prototype.hasOwnProperty.call(ENTITIES, ent) ? ENTITIES[ent] : all;
+  });
+}
+
+/** The snippet as DOM: text nodes, and <mark> elements for the hits. Never parsed as HTML. */
+function snippetNode(snippet) {
+  const p = el('p', { className: 'sr-snippet' });
+  let inMark = false;
+  for (const part of String(snippet || '').split(/(<mark>|<\/mark>)/)) {
+    if (part === '<mark>') { inMark = true; continue; }
+    if (part === '</mark>') { inMark = false; continue; }
+    if (!part) continue;
+    const text = unescapeHtml(part);
+    p.append(inMark ? el('mark', { text }) : document.createTextNode(text));
+  }
+  return p;
+}
+
+let searchSeq = 0;
+async function onSearch(e) {
+  e.preventDefault();
+  const q = $('search-input').value.trim();
+  if (!q) { clearSearch(); return; }
+  const mine = ++searchSeq;
+  $('search-panel').hidden = false;
+  $('search-status').textContent = 'Searching…';
+  $('search-results').replaceChildren();
+  try {
+    const res = await api('GET', '/api/v1/search/messages?' + new URLSearchParams({ q, limit: '20' }));
+    if (mine !== searchSeq) return;
+    const results = (res && res.results) || [];
+    $('search-status').textContent = results.length
+      ? `${results.length}${res.next_cursor ? '+' : ''} message${results.length === 1 ? '' : 's'} found.`
+      : 'No messages found.';
+    $('search-results').replaceChildren(...results.map((r) => {
+      const s = sessions.get(r.session_id);
+      const who = r.sender && r.sender.type === 'customer' ? 'Customer' : r.sender && r.sender.type === 'agent' ? agentName(r.sender.id) : 'Bot';
+      return el('li', {}, el('button', {
+        type: 'button', className: 'search-hit', dataset: { session: r.session_id, seq: String(r.seq) },
+        onclick: () => { selectTab('sessions', false); openSession(r.session_id); },
+      },
+      el('span', { className: 'sr-head' },
+        el('span', { className: 'sr-topic', text: s ? s.topic || '(no topic)' : 'Conversation ' + shortId(r.session_id) }),
+        el('span', { className: 'sr-meta', text: ` · ${who} · ${formatTime(r.created_at)}` })),
+      snippetNode(r.snippet)));
+    }));
+  } catch (err) {
+    if (mine === searchSeq) $('search-status').textContent = 'Search failed: ' + errorText(err);
+  }
+}
+
+function clearSearch() {
+  searchSeq++;
+  $('search-input').value = '';
+  $('search-results').replaceChildren();
+  $('search-panel').hidden = true;
+  $('search-input').focus();
+}
+
+// ----------------------------------------------------------- attachments ---
+
+async function onAttach() {
+  const input = $('attach-input');
+  const file = input.files && input.files[0];
+  input.value = '';
+  const id = selectedId;
+  if (!file || !id) return;
+  const status = $('upload-status');
+  status.hidden = false;
+  status.textContent = `Uploading ${file.name}…`;
+  $('attach-btn').disabled = true;
+  try {
+    const up = await uploadFile(API_BASE, auth.token, file);
+    const m = await api('POST', `/api/v1/sessions/${encodeURIComponent(id)}/messages`,
+      { attachment_id: up.id, client_msg_id: newClientMsgId() });
+    addMessage(m, false);
+    status.hidden = true;
+  } catch (err) {
+    status.textContent = `Could not send ${file.name}: ${errorText(err)}`;
+  } finally {
+    $('attach-btn').disabled = false;
+  }
+}
+
+// ------------------------------------------------------ canned responses ---
+
+let canned = { open: false, items: [], active: -1, start: -1, end: -1, reqSeq: 0 };
+let cannedTimer = null;
+
+/** The "/code" being typed right before the caret, or null. */
+function slashToken() {
+  const input = $('reply-input');
+  const pos = input.selectionStart;
+  if (pos !== input.selectionEnd) return null;
+  const before = input.value.slice(0, pos);
+  const m = /(^|\s)\/([a-z0-9_-]{0,32})$/.exec(before);
+  if (!m) return null;
+  return { code: m[2], start: pos - m[2].length - 1, end: pos };
+}
+
+function updateCanned() {
+  const tok = slashToken();
+  if (!tok) { closeCanned(); return; }
+  clearTimeout(cannedTimer);
+  cannedTimer = setTimeout(() => fetchCanned(tok), 120);
+}
+
+async function fetchCanned(tok) {
+  const mine = ++canned.reqSeq;
+  try {
+    const params = new URLSearchParams({ limit: '10' });
+    if (tok.code) params.set('q', tok.code);
+    const res = await api('GET', '/api/v1/canned-responses?' + params);
+    if (mine !== canned.reqSeq) return;
+    const now = slashToken();
+    if (!now || now.code !== tok.code) return;
+    const items = ((res && res.canned_responses) || []).slice()
+      .sort((a, b) => (a.owner ? 0 : 1) - (b.owner ? 0 : 1) || a.shortcode.localeCompare(b.shortcode));
+    canned = { ...canned, items, start: tok.start, end: tok.end, active: items.length ? 0 : -1 };
+    renderCanned();
+  } catch (e) { closeCanned(); }
+}
+
+function renderCanned() {
+  const list = $('canned-list');
+  const input = $('reply-input');
+  if (!canned.items.length) { closeCanned(); return; }
+  canned.open = true;
+  list.replaceChildren(...canned.items.map((c, i) => {
+    const li = el('li', {
+      id: 'canned-opt-' + i, role: 'option', className: 'canned-opt', 'aria-selected': String(i === canned.active),
+      dataset: { shortcode: c.shortcode },
+    },
+    el('span', { className: 'canned-code', text: '/' + c.shortcode }),
+    el('span', { className: 'canned-title', text: c.title + (c.owner ? ' (personal)' : '') }),
+    el('span', { className: 'canned-preview', text: c.content }));
+    li.addEventListener('mousedown', (e) => { e.preventDefault(); insertCanned(i); });
+    return li;
+  }));
+  list.hidden = false;
+  input.setAttribute('aria-expanded', 'true');
+  if (canned.active >= 0) input.setAttribute('aria-activedescendant', 'canned-opt-' + canned.active);
+}
+
+function closeCanned() {
+  clearTimeout(cannedTimer);
+  canned = { open: false, items: [], active: -1, start: -1, end: -1, reqSeq: canned.reqSeq + 1 };
+  const list = $('canned-list');
+  if (!list) return;
+  list.hidden = true;
+  list.replaceChildren();
+  $('reply-input').setAttribute('aria-expanded', 'false');
+  $('reply-input').removeAttribute('aria-activedescendant');
+}
+
+function insertCanned(i) {
+  const c = canned.items[i];
+  if (!c) return;
+  const input = $('reply-input');
+  const { start, end } = canned;
+  input.value = input.value.slice(0, start) + c.content + input.value.slice(end);
+  const caret = start + c.content.length;
+  closeCanned();
+  input.focus();
+  input.setSelectionRange(caret, caret);
+}
+
+/** Keyboard in the reply box while suggestions are open; true when handled. */
+function onCannedKey(e) {
+  if (!canned.open || !canned.items.length) return false;
+  const n = canned.items.length;
+  if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+    e.preventDefault();
+    canned.active = (canned.active + (e.key === 'ArrowDown' ? 1 : n - 1)) % n;
+    renderCanned();
+    return true;
+  }
+  if ((e.key === 'Enter' && !e.shiftKey && !e.isComposing) || e.key === 'Tab') {
+    e.preventDefault();
+    insertCanned(Math.max(0, canned.active));
+    return true;
+  }
+  if (e.key === 'Escape') {
+    e.preventDefault();
+    closeCanned();
+    return true;
+  }
+  return false;
+}
+
+async function changeTicket(id, patch, control) {
+  control.disabled = true;
+  $('tickets-error').hidden = true;
+  try {
+    upsertTicket(await api('PATCH', `/api/v1/tickets/${encodeURIComponent(id)}`, patch));
+    toast(`Ticket ${shortId(id)} updated.`);
+  } catch (err) {
+    control.disabled = false;
+    showError($('tickets-error'), err);
+    renderTickets();
+  }
+}
+
 // ------------------------------------------------------------ realtime ---
 
 function setConn(state, text) {
@@ -653,6 +1229,7 @@ const socket = new ParleySocket({
   url: () => wsUrl(API_BASE, auth.token),
   onOpen: () => {
     setConn('open', 'Live');
+    if (auth && reconnected) { loadQueue(); reloadAgents(); }
     for (const [id, c] of convs) if (c.wanted) subscribe(id);
     // Catch up on sessions created or changed while we were away.
     if (auth && reconnected) loadSessions(false);
@@ -692,9 +1269,22 @@ const socket = new ParleySocket({
         break;
       case 'session.created':
         if (msg.session) upsertSession(msg.session, true);
+        scheduleQueue();
         break;
       case 'session.updated':
         if (msg.session) upsertSession(msg.session, false);
+        scheduleQueue();
+        break;
+      case 'session.handoff':
+      case 'queue.updated':
+        scheduleQueue();
+        break;
+      case 'presence':
+      case 'presence.updated':
+        onPresence(msg);
+        break;
+      case 'note.created':
+        if (msg.note) addNote(msg.session_id || msg.note.session_id, msg.note);
         break;
       case 'ticket.updated':
         if (msg.ticket) upsertTicket(msg.ticket, !tickets.has(msg.ticket.id));
@@ -724,9 +1314,23 @@ function wire() {
   $('tickets-more').addEventListener('click', () => loadTickets(true));
   $('reply-form').addEventListener('submit', onReply);
   $('reply-input').addEventListener('keydown', (e) => {
+    if (onCannedKey(e)) return;
     if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) onReply(e);
   });
   $('reply-input').addEventListener('input', onReplyInput);
+  $('reply-input').addEventListener('blur', () => setTimeout(closeCanned, 150));
+  $('presence').addEventListener('change', onPresenceChange);
+  $('unassign-btn').addEventListener('click', onUnassign);
+  $('transfer-form').addEventListener('submit', onTransfer);
+  $('label-form').addEventListener('submit', onAddLabel);
+  $('note-form').addEventListener('submit', onAddNote);
+  $('note-input').addEventListener('keydown', (e) => {
+    if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) onAddNote(e);
+  });
+  $('search-form').addEventListener('submit', onSearch);
+  $('search-clear').addEventListener('click', clearSearch);
+  $('attach-btn').addEventListener('click', () => $('attach-input').click());
+  $('attach-input').addEventListener('change', onAttach);
   $('assign-btn').addEventListener('click', onAssign);
   $('close-btn').addEventListener('click', onClose);
   $('ticket-btn').addEventListener('click', openTicketDialog);

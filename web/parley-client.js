@@ -255,3 +255,129 @@ export function el(tag, props, ...children) {
   }
   return node;
 }
+
+/**
+ * Fetches a protected resource (an upload, a transcript) with the bearer
+ * token. Resolves with {blob, filename}; rejects with ApiError.
+ */
+export async function fetchBlob(base, token, path) {
+  let res;
+  try {
+    res = await fetch(new URL(path, base), {
+      headers: token ? { Authorization: 'Bearer ' + token } : {}, credentials: 'omit', cache: 'no-store',
+    });
+  } catch (e) {
+    throw new ApiError(0, 'network_error', 'Cannot reach the server. Check your connection.');
+  }
+  if (!res.ok) {
+    let err = {};
+    try { err = ((await res.json()) || {}).error || {}; } catch (e) { /* not JSON */ }
+    throw new ApiError(res.status, err.code, err.message);
+  }
+  return { blob: await res.blob(), filename: filenameFrom(res.headers.get('Content-Disposition')) };
+}
+
+/** The file name of a Content-Disposition header (filename* first), or ''. */
+export function filenameFrom(cd) {
+  if (!cd) return '';
+  const star = /filename\*\s*=\s*UTF-8''([^;]+)/i.exec(cd);
+  if (star) {
+    try { return decodeURIComponent(star[1].trim()); } catch (e) { /* fall through */ }
+  }
+  const plain = /filename\s*=\s*"([^"]*)"/i.exec(cd) || /filename\s*=\s*([^;]+)/i.exec(cd);
+  return plain ? plain[1].trim() : '';
+}
+
+/** Reads a blob as a data: URL (the pages' CSP allows img-src 'self' data:, not blob:). */
+export function blobToDataUrl(blob) {
+  return new Promise((resolve, reject) => {
+    const r = new FileReader();
+    r.onload = () => resolve(String(r.result));
+    r.onerror = () => reject(r.error || new Error('read failed'));
+    r.readAsDataURL(blob);
+  });
+}
+
+/** Offers a blob as a download (a temporary same-origin blob: link). */
+export function saveBlob(blob, filename) {
+  const url = URL.createObjectURL(blob);
+  const a = el('a', { href: url, download: filename || 'download' });
+  a.hidden = true;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60000);
+}
+
+/** Uploads one File as the raw body (named by X-Filename); resolves with the upload object. */
+export async function uploadFile(base, token, file) {
+  let res;
+  try {
+    res = await fetch(new URL('/api/v1/uploads', base), {
+      method: 'POST',
+      headers: {
+        Accept: 'application/json',
+        Authorization: 'Bearer ' + token,
+        'Content-Type': 'application/octet-stream',
+        'X-Filename': encodeURIComponent(file.name || 'file'),
+      },
+      body: file,
+      credentials: 'omit',
+      cache: 'no-store',
+    });
+  } catch (e) {
+    throw new ApiError(0, 'network_error', 'Cannot reach the server. Check your connection.');
+  }
+  let data = null;
+  try { data = await res.json(); } catch (e) { data = null; }
+  if (!res.ok) {
+    const err = (data && data.error) || {};
+    const ra = Number(res.headers.get('Retry-After'));
+    throw new ApiError(res.status, err.code, err.message, Number.isFinite(ra) ? ra : undefined);
+  }
+  return data;
+}
+
+/** "12 KB", "1.4 MB". */
+export function formatSize(n) {
+  if (!Number.isFinite(n)) return '';
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${Math.round(n / 1024)} KB`;
+  return `${(n / 1024 / 1024).toFixed(1)} MB`;
+}
+
+const THUMB_MAX_BYTES = 5 * 1024 * 1024;
+
+/**
+ * The node showing a message's attachment: an image thumbnail (fetched with
+ * the token, shown as a data: URL) or a download button. `cls` prefixes the
+ * class names ('' for the console, 'parley-' for the widget).
+ */
+export function attachmentNode(att, { base, token, cls = '' }) {
+  if (!att || !att.url) return null;
+  const label = `${att.name || 'file'}${att.size ? ` (${formatSize(att.size)})` : ''}`;
+  const status = el('span', { className: cls + 'att-status', role: 'status' });
+  const download = el('button', {
+    type: 'button', className: cls + 'att-download', text: 'Download ' + label,
+    onclick: async () => {
+      status.textContent = '';
+      try {
+        const { blob, filename } = await fetchBlob(base, token(), att.url);
+        saveBlob(blob, filename || att.name);
+      } catch (e) {
+        status.textContent = 'Download failed: ' + (e.message || e);
+      }
+    },
+  });
+  const box = el('div', { className: cls + 'attachment', dataset: { uploadId: att.id || '' } });
+  if (/^image\/(png|jpeg|gif|webp)$/.test(att.mime || '') && (!att.size || att.size <= THUMB_MAX_BYTES)) {
+    const img = el('img', { className: cls + 'att-thumb', alt: att.name || 'image', hidden: true });
+    box.append(img);
+    fetchBlob(base, token(), att.url)
+      .then(({ blob }) => blobToDataUrl(blob))
+      .then((url) => { img.src = url; img.hidden = false; })
+      .catch(() => { status.textContent = 'Image preview unavailable.'; });
+  }
+  box.append(download, status);
+  return box;
+}

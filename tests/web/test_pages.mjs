@@ -270,7 +270,7 @@ describe('Parley web pages in Chromium', { skip, timeout: 240000 }, () => {
     assert.match(await row.innerText(), new RegExp(TOPIC));
     assert.equal(await agentPage.locator('#ticket-rows b').count(), 0, 'ticket text must not become markup');
     const ticketId = await row.getAttribute('data-id');
-    await row.getByRole('combobox').selectOption('in_progress');
+    await row.getByRole('combobox', { name: /^Status of ticket/ }).selectOption('in_progress');
     await row.locator('.badge', { hasText: 'In progress' }).waitFor();
     const t = await api('GET', `/api/v1/tickets/${ticketId}`, agentToken);
     assert.equal(t.status, 200);
