@@ -317,6 +317,7 @@ async function openSession(id) {
   renderMessages();
   renderNotes();
   loadNotes(id);
+  loadLabelDefs();
   if (!sessions.has(id)) {
     try { sessions.set(id, await api('GET', `/api/v1/sessions/${encodeURIComponent(id)}`)); renderDetailHead(); } catch (err) { showError($('detail-error'), err); return; }
   }
@@ -729,7 +730,8 @@ async function reloadAgents() {
 
 function onPresence(msg) {
   if (!msg.agent_id) return;
-  const a = agents.get(msg.agent_id) || { id: msg.agent_id, name: 'Agent ' + shortId(msg.agent_id) };
+  if (!agents.has(msg.agent_id)) { reloadAgents(); return; } // a new colleague: fetch names
+  const a = agents.get(msg.agent_id);
   a.status = msg.status;
   a.status_since = msg.since;
   agents.set(a.id, a);
@@ -879,9 +881,13 @@ async function onUnassign() {
 async function loadLabelDefs() {
   try {
     const res = await api('GET', '/api/v1/labels?limit=200');
-    labelDefs = (res && res.labels) || [];
-  } catch (e) { labelDefs = []; }
+    const next = (res && res.labels) || [];
+    const same = JSON.stringify(next) === JSON.stringify(labelDefs);
+    labelDefs = next;
+    if (same) return; // do not rebuild the select under the user's hands
+  } catch (e) { return; }
   if (selectedId && sessions.get(selectedId)) renderLabels(sessions.get(selectedId));
+  renderList();
 }
 
 function labelChip(name) {
@@ -904,7 +910,6 @@ function renderLabels(s) {
   sel.replaceChildren(...(avail.length
     ? avail.map((l) => el('option', { value: l.name, text: l.name }))
     : [el('option', { value: '', text: labelDefs.length ? 'All labels added' : 'No labels defined' })]));
-  sel.disabled = !avail.length;
   $('label-add').disabled = !avail.length;
 }
 
@@ -1318,11 +1323,14 @@ function wire() {
     if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) onReply(e);
   });
   $('reply-input').addEventListener('input', onReplyInput);
-  $('reply-input').addEventListener('blur', () => setTimeout(closeCanned, 150));
+  $('reply-input').addEventListener('blur', () => setTimeout(() => {
+    if (document.activeElement !== $('reply-input')) closeCanned();
+  }, 150));
   $('presence').addEventListener('change', onPresenceChange);
   $('unassign-btn').addEventListener('click', onUnassign);
   $('transfer-form').addEventListener('submit', onTransfer);
   $('label-form').addEventListener('submit', onAddLabel);
+  $('label-select').addEventListener('focus', loadLabelDefs); // an admin may have defined new ones
   $('note-form').addEventListener('submit', onAddNote);
   $('note-input').addEventListener('keydown', (e) => {
     if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) onAddNote(e);

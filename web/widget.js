@@ -9,7 +9,9 @@
 // All text that comes from people (names, topics, messages) is inserted with
 // textContent, never as HTML.
 
-import { ApiError, apiRequest, ParleySocket, newClientMsgId, wsUrl, formatTime, el } from './parley-client.js';
+import {
+  ApiError, apiRequest, ParleySocket, newClientMsgId, wsUrl, formatTime, el, attachmentNode, uploadFile, fetchBlob, saveBlob,
+} from './parley-client.js';
 
 const API_BASE = new URL('/', import.meta.url).toString();
 const STORE_KEY = 'parley.widget.v1';
@@ -31,11 +33,16 @@ function loadState() {
         messages: Array.isArray(s.messages) ? s.messages : [],
         outbox: Array.isArray(s.outbox) ? s.outbox : [],
         rated: !!s.rated,
+        feedbackRequested: !!s.feedbackRequested,
+        queue: s.queue && typeof s.queue === 'object' ? s.queue : null,
         open: !!s.open,
       };
     }
   } catch (e) { /* corrupt: start over */ }
-  return { token: null, customer: null, session: null, lastSeq: 0, messages: [], outbox: [], rated: false, open: false };
+  return {
+    token: null, customer: null, session: null, lastSeq: 0, messages: [], outbox: [], rated: false,
+    feedbackRequested: false, queue: null, open: false,
+  };
 }
 
 const state = loadState();
@@ -53,6 +60,8 @@ function resetConversation() {
   state.messages = [];
   state.outbox = [];
   state.rated = false;
+  state.feedbackRequested = false;
+  state.queue = null;
   saveState();
 }
 
@@ -79,6 +88,22 @@ function ensureStylesheet() {
 }
 
 const ui = {};
+
+function clipIcon() {
+  const ns = 'http://www.w3.org/2000/svg';
+  const svg = document.createElementNS(ns, 'svg');
+  svg.setAttribute('viewBox', '0 0 24 24');
+  svg.setAttribute('aria-hidden', 'true');
+  svg.setAttribute('focusable', 'false');
+  const p = document.createElementNS(ns, 'path');
+  p.setAttribute('d', 'M16.5 6.5l-7.8 7.8a1.5 1.5 0 0 0 2.1 2.1l7.8-7.8a3 3 0 0 0-4.2-4.2L6.6 12.2a4.5 4.5 0 0 0 6.4 6.4l6.5-6.5');
+  p.setAttribute('fill', 'none');
+  p.setAttribute('stroke', 'currentColor');
+  p.setAttribute('stroke-width', '2');
+  p.setAttribute('stroke-linecap', 'round');
+  svg.append(p);
+  return svg;
+}
 
 function chatIcon() {
   const ns = 'http://www.w3.org/2000/svg';
@@ -138,7 +163,17 @@ function build() {
     className: 'parley-log', role: 'log', 'aria-live': 'polite', 'aria-relevant': 'additions',
     'aria-label': 'Conversation', tabIndex: 0,
   });
-  ui.typing = el('p', { className: 'parley-typing', hidden: true, text: 'Support is typing…' });
+  ui.typing = el('p', { className: 'parley-typing', role: 'status', hidden: true, text: 'Support is typing…' });
+  ui.botHint = el('p', {
+    className: 'parley-hint', hidden: true,
+    text: 'Our assistant answers first. Want a person? Type “human” and we’ll bring in our team.',
+  });
+  ui.queueLine = el('p', { className: 'parley-queue', role: 'status', hidden: true });
+  ui.fileInput = el('input', { type: 'file', id: 'parley-file', hidden: true, tabIndex: -1 });
+  ui.attachBtn = el('button', { type: 'button', className: 'parley-attach', 'aria-label': 'Attach a file', title: 'Attach a file' }, clipIcon());
+  ui.uploadStatus = el('p', { className: 'parley-upload', role: 'status', hidden: true });
+  ui.transcriptBtn = el('button', { type: 'button', className: 'parley-link parley-transcript', text: 'Download transcript' });
+  ui.transcriptStatus = el('span', { className: 'parley-upload', role: 'status' });
   ui.input = el('textarea', {
     id: 'parley-input', name: 'message', rows: 1, maxLength: 4000,
     placeholder: 'Write a message…', 'aria-describedby': 'parley-compose-hint',
@@ -146,7 +181,7 @@ function build() {
   ui.sendBtn = el('button', { type: 'submit', className: 'parley-send', text: 'Send' });
   ui.composer = el('form', { className: 'parley-composer' },
     el('label', { for: 'parley-input', className: 'parley-sr', text: 'Message' }),
-    ui.input, ui.sendBtn,
+    ui.fileInput, ui.attachBtn, ui.input, ui.sendBtn,
     el('span', { id: 'parley-compose-hint', className: 'parley-sr', text: 'Press Enter to send, Shift+Enter for a new line.' }));
 
   // Closed + rating
@@ -177,7 +212,8 @@ function build() {
 
   ui.topicLine = el('p', { className: 'parley-topic' });
   ui.chatView = el('div', { className: 'parley-chat', hidden: true },
-    ui.topicLine, ui.conn, ui.log, ui.typing, ui.composer, ui.closedBox);
+    el('div', { className: 'parley-topbar' }, ui.topicLine, ui.transcriptBtn, ui.transcriptStatus),
+    ui.conn, ui.botHint, ui.queueLine, ui.log, ui.typing, ui.uploadStatus, ui.composer, ui.closedBox);
 
   ui.panel = el('section', {
     id: 'parley-panel', className: 'parley-panel', role: 'dialog', 'aria-modal': 'false',
@@ -199,6 +235,9 @@ function build() {
   });
   ui.input.addEventListener('input', () => { autoGrow(); sendTyping(); });
   ui.ratingForm.addEventListener('submit', onRate);
+  ui.attachBtn.addEventListener('click', () => ui.fileInput.click());
+  ui.fileInput.addEventListener('change', onAttach);
+  ui.transcriptBtn.addEventListener('click', onTranscript);
   ui.newChatBtn.addEventListener('click', onNewChat);
 }
 
@@ -261,12 +300,22 @@ function render() {
   ui.topicLine.textContent = 'Topic: ' + (state.session.topic || DEFAULT_TOPIC);
   ui.composer.hidden = closed;
   ui.closedBox.hidden = !closed;
-  ui.ratingForm.hidden = state.rated;
+  ui.ratingForm.hidden = state.rated || !(closed || state.feedbackRequested);
   ui.thanks.hidden = !state.rated;
   if (closed) ui.typing.hidden = true;
+  const withBot = !closed && state.session.status === 'waiting' && !!state.session.bot_id;
+  ui.botHint.hidden = !withBot;
+  const q = !closed && state.session.status === 'waiting' && !state.session.bot_id ? state.queue : null;
+  ui.queueLine.hidden = !q;
+  if (q) {
+    const est = q.estimated_wait_seconds;
+    ui.queueLine.textContent = `You are number ${q.position} in the queue.`
+      + (est == null ? ' An agent will be with you soon.' : ` Estimated wait: about ${Math.max(1, Math.round(est / 60))} min.`);
+  }
   ui.subtitle.textContent = closed ? 'Conversation closed'
     : state.session.status === 'active' ? 'You’re chatting with our team'
-      : 'Waiting for the next available agent…';
+      : withBot ? 'You’re chatting with our assistant'
+        : 'Waiting for the next available agent…';
 }
 
 function showError(node, err) {
@@ -314,6 +363,9 @@ function messageNode(m, pending) {
   const content = pending ? pending.content : m.content;
   if (kind !== 'system') li.append(el('span', { className: 'parley-sr', text: senderLabel(m || { sender: { type: 'customer' } }) + ': ' }));
   li.append(el('p', { className: 'parley-bubble', text: content }));
+  if (!pending && m.attachment) {
+    li.append(attachmentNode(m.attachment, { base: API_BASE, token: () => state.token, cls: 'parley-' }));
+  }
   const meta = el('p', { className: 'parley-meta' });
   if (pending) {
     meta.append(el('span', { className: 'parley-state', text: pending.failed ? 'Not sent' : 'Sending…' }));
@@ -349,7 +401,7 @@ function addMessage(m, { live = false } = {}) {
   if (!state.messages.some((x) => x.seq === m.seq)) {
     state.messages.push({
       id: m.id, session_id: m.session_id, seq: m.seq, sender: m.sender, type: m.type,
-      content: m.content, created_at: m.created_at, client_msg_id: m.client_msg_id,
+      content: m.content, created_at: m.created_at, client_msg_id: m.client_msg_id, attachment: m.attachment,
     });
     state.messages.sort((a, b) => a.seq - b.seq);
   }
@@ -458,9 +510,12 @@ function showTyping() {
 function setSession(s) {
   if (!state.session || s.id !== state.session.id) return;
   const wasClosed = state.session.status === 'closed';
-  state.session = { id: s.id, topic: s.topic, status: s.status, agent_id: s.agent_id };
+  state.session = { id: s.id, topic: s.topic, status: s.status, agent_id: s.agent_id, bot_id: s.bot_id || null };
+  if (s.queue !== undefined) state.queue = s.queue; // only GET /sessions/{id} has it
+  if (s.status !== 'waiting') state.queue = null;
   saveState();
   render();
+  if (s.status === 'waiting' && !s.bot_id && !state.queue && s.queue === undefined) refreshQueue();
   if (s.status === 'closed' && !wasClosed) {
     for (const p of state.outbox) if (!p.failed) { p.failed = 'the conversation is closed'; renderPending(p); }
     saveState();
@@ -499,6 +554,24 @@ function onSocketMessage(msg) {
       break;
     case 'session.updated':
       if (msg.session) setSession(msg.session);
+      break;
+    case 'queue.updated':
+      if (state.session && msg.session_id === state.session.id) {
+        state.queue = msg.queue || null;
+        saveState();
+        render();
+      }
+      break;
+    case 'feedback.requested':
+      if (state.session && msg.session_id === state.session.id && !state.rated) {
+        state.feedbackRequested = true;
+        saveState();
+        render();
+        if (isOpen() && !ui.panel.contains(document.activeElement)) {
+          const first = ui.ratingForm.querySelector('input');
+          if (first) first.focus();
+        }
+      }
       break;
     case 'typing':
       if (state.session && msg.session_id === state.session.id && !(msg.sender && msg.sender.type === 'customer')) showTyping();
@@ -587,13 +660,16 @@ async function onStart(e) {
       throw err;
     }
     resetConversation();
-    state.session = { id: session.id, topic: session.topic, status: session.status, agent_id: session.agent_id };
+    state.session = {
+      id: session.id, topic: session.topic, status: session.status, agent_id: session.agent_id, bot_id: session.bot_id || null,
+    };
     saveState();
     clearLog();
     ui.topicInput.value = '';
     render();
     connect();
     ui.input.focus();
+    if (session.status === 'waiting' && !session.bot_id) refreshQueue();
   } catch (err) {
     showError(ui.startError, err);
   } finally {
@@ -636,6 +712,58 @@ function onNewChat() {
   clearLog();
   render();
   ui.topicInput.focus();
+}
+
+let queueFetch = null;
+/** Asks the server for our place in the queue (GET /sessions/{id} has `queue`). */
+function refreshQueue() {
+  if (queueFetch || !state.session) return;
+  const id = state.session.id;
+  queueFetch = apiRequest(API_BASE, state.token, 'GET', `/api/v1/sessions/${encodeURIComponent(id)}`)
+    .then((s) => { if (state.session && state.session.id === id && s) setSession(s); })
+    .catch(() => { /* the socket's queue.updated will tell */ })
+    .finally(() => { queueFetch = null; });
+}
+
+async function onAttach() {
+  const file = ui.fileInput.files && ui.fileInput.files[0];
+  ui.fileInput.value = '';
+  if (!file || !state.session || state.session.status === 'closed') return;
+  const sessionId = state.session.id;
+  ui.uploadStatus.hidden = false;
+  ui.uploadStatus.classList.remove('is-error');
+  ui.uploadStatus.textContent = `Sending ${file.name}…`;
+  ui.attachBtn.disabled = true;
+  try {
+    const up = await uploadFile(API_BASE, state.token, file);
+    const m = await apiRequest(API_BASE, state.token, 'POST', `/api/v1/sessions/${encodeURIComponent(sessionId)}/messages`,
+      { attachment_id: up.id, client_msg_id: newClientMsgId() });
+    addMessage(m);
+    scrollToEnd();
+    ui.uploadStatus.hidden = true;
+  } catch (err) {
+    ui.uploadStatus.classList.add('is-error');
+    showError(ui.uploadStatus, err);
+    ui.uploadStatus.textContent = `Could not send ${file.name}: ${ui.uploadStatus.textContent}`;
+  } finally {
+    ui.attachBtn.disabled = false;
+    ui.input.focus();
+  }
+}
+
+async function onTranscript() {
+  if (!state.session) return;
+  ui.transcriptStatus.textContent = '';
+  ui.transcriptBtn.disabled = true;
+  try {
+    const { blob, filename } = await fetchBlob(API_BASE, state.token,
+      `/api/v1/sessions/${encodeURIComponent(state.session.id)}/transcript?format=txt`);
+    saveBlob(blob, filename || `transcript-${state.session.id}.txt`);
+  } catch (err) {
+    ui.transcriptStatus.textContent = 'Download failed: ' + (err.message || err);
+  } finally {
+    ui.transcriptBtn.disabled = false;
+  }
 }
 
 // --------------------------------------------------------------- start ---

@@ -9,7 +9,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { mkdtempSync, rmSync, existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,6 +30,12 @@ const XSS = 'Hello <img src=x onerror=alert(1)> my gears slip';
 const REPLY = 'Hi Carol! Sorry to hear that — which gear is it?';
 const LATER = 'Are you still there? We can book a free service.';
 const TICKET = 'Check rear derailleur on Gravel GX <b>urgent</b>';
+const NOTE = 'Private: rider sounds upset <b>VIP</b> — offer a discount';
+const CANNED = { shortcode: 'gearcheck', title: 'Gear check', content: 'Please shift to the smallest cog and tell me if it still slips.' };
+const LABEL = 'vip-rider';
+const BOB = { email: 'bob@example.com', name: 'Bob Agent', password: 'bob password 12345' };
+// A 1×1 PNG: libmagic reads it as image/png.
+const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64');
 const STEP_MS = 15000;
 
 const skip = !PARLEYD ? 'PARLEYD is not set (path to the parleyd binary)' : false;
@@ -45,6 +51,8 @@ let customerPage;
 let agentPage;
 let agentToken;
 let sessionId;
+let bobToken;
+let bobId;
 const problems = []; // console errors, page errors, CSP violations, dialogs
 let expected = []; // console errors a step provokes on purpose (each allowed once)
 let tolerated = null; // console errors allowed any number of times while set
@@ -105,7 +113,7 @@ function stopServer() {
   });
 }
 
-describe('Parley web pages in Chromium', { skip, timeout: 240000 }, () => {
+describe('Parley web pages in Chromium', { skip, timeout: 300000 }, () => {
   before(async () => {
     assert.ok(existsSync(CHROMIUM), `${CHROMIUM} not found (apt-get install chromium)`);
     dataDir = mkdtempSync(path.join(tmpdir(), 'parley-web-'));
@@ -187,6 +195,8 @@ describe('Parley web pages in Chromium', { skip, timeout: 240000 }, () => {
     // Shown as the customer's own message, confirmed (it has a seq once acked).
     const own = customerPage.locator('.parley-msg--own[data-seq]', { hasText: XSS });
     await own.waitFor();
+    // Nobody has it yet: the widget shows its place in the queue.
+    await panel.getByRole('status').filter({ hasText: 'You are number 1 in the queue.' }).waitFor();
     assert.equal(await customerPage.locator('.parley-msg.is-pending').count(), 0, 'no message may stay pending after the ack');
 
     const state = await customerPage.evaluate(() => JSON.parse(localStorage.getItem('parley.widget.v1')));
@@ -220,6 +230,20 @@ describe('Parley web pages in Chromium', { skip, timeout: 240000 }, () => {
     assert.ok(agentToken);
     await agentPage.locator('#conn[data-state="open"]').waitFor();
 
+    // Presence: the agent goes busy, then online; the server has it.
+    const presence = agentPage.getByLabel('My status');
+    await presence.selectOption('busy');
+    await agentPage.locator('.agent-row[data-status="busy"]', { hasText: ADMIN.name }).waitFor();
+    await presence.selectOption('online');
+    await agentPage.locator('.agent-row[data-status="online"]', { hasText: ADMIN.name }).waitFor();
+    const agentsNow = await api('GET', '/api/v1/agents', agentToken);
+    assert.equal(agentsNow.body.agents.find((a) => a.email === ADMIN.email).status, 'online');
+
+    // The waiting chat is in the queue.
+    const queued = agentPage.locator('.queue-item', { hasText: TOPIC });
+    await queued.waitFor();
+    assert.match(await queued.innerText(), /#1/);
+
     const item = agentPage.locator('.session-item', { hasText: TOPIC });
     await item.waitFor();
     assert.match(await item.innerText(), /Waiting/);
@@ -233,8 +257,11 @@ describe('Parley web pages in Chromium', { skip, timeout: 240000 }, () => {
     assert.equal(await agentPage.locator('img[src="x"]').count(), 0);
     assert.equal(await agentPage.locator('.msg-log img').count(), 0);
 
-    await agentPage.getByRole('button', { name: 'Assign to me', exact: true }).click();
+    // Take it from the queue.
+    await queued.getByRole('button', { name: `Take “${TOPIC}”` }).click();
     await agentPage.getByRole('button', { name: 'Assigned to you', exact: true }).waitFor();
+    await queued.waitFor({ state: 'detached' });
+    await agentPage.getByText('Nobody is waiting.').waitFor();
     assert.match(await item.innerText(), /Active/);
     const s = await api('GET', `/api/v1/sessions/${sessionId}`, agentToken);
     assert.equal(s.status, 200);
@@ -341,6 +368,109 @@ describe('Parley web pages in Chromium', { skip, timeout: 240000 }, () => {
     assert.deepEqual(stored.body.messages.map((m) => m.seq), [1, 2, 3, 4]);
   });
 
+  it('shows typing both ways, offers a canned response, keeps private notes from the customer and labels the session', async () => {
+    const panel = customerPage.getByRole('dialog', { name: 'Acme Bikes support' });
+    const input = panel.getByLabel('Message', { exact: true });
+    const reply = agentPage.getByLabel('Reply');
+
+    // Typing indicators (each side sends at most one typing frame per 3 s, so keep typing until it shows).
+    const untilShown = async (locator, type) => {
+      for (let i = 0; i < 20 && !(await locator.isVisible()); i++) {
+        await type(i);
+        await locator.waitFor({ timeout: 500 }).catch(() => {});
+      }
+      await locator.waitFor();
+    };
+    await untilShown(agentPage.getByText('Customer is typing…'), (i) => input.fill('Let me check' + '.'.repeat(i)));
+    await input.fill('');
+    await untilShown(customerPage.getByText('Support is typing…'), (i) => reply.fill('One moment' + '.'.repeat(i)));
+    await reply.fill('');
+
+    // A team-wide canned response, made by the admin over the API.
+    const made = await api('POST', '/api/v1/canned-responses', agentToken, CANNED);
+    assert.equal(made.status, 201, JSON.stringify(made.body));
+    const label = await api('POST', '/api/v1/labels', agentToken, { name: LABEL, color: '#0e7490' });
+    assert.equal(label.status, 201, JSON.stringify(label.body));
+
+    // A private note first: the customer must never get it.
+    await agentPage.getByLabel('Private note', { exact: true }).fill(NOTE);
+    await agentPage.getByRole('button', { name: 'Add note' }).click();
+    await agentPage.locator('#note-list .note-body', { hasText: NOTE }).waitFor();
+    assert.equal(await agentPage.locator('#note-list b').count(), 0, 'note text must not become markup');
+    const stored = await api('GET', `/api/v1/sessions/${sessionId}/notes`, agentToken);
+    assert.equal(stored.body.notes[0].content, NOTE);
+
+    // "/gear" offers the canned response; Enter inserts it, Enter again sends it.
+    await reply.fill('/gear');
+    const option = agentPage.getByRole('option', { name: /\/gearcheck/ });
+    await option.waitFor();
+    assert.equal(await reply.getAttribute('aria-expanded'), 'true');
+    await reply.press('Enter');
+    await option.waitFor({ state: 'detached' });
+    assert.equal(await reply.inputValue(), CANNED.content);
+    await reply.press('Enter');
+    await agentPage.locator('.msg--own[data-seq]', { hasText: CANNED.content }).waitFor();
+    // The customer gets the message sent after the note, and never the note.
+    await customerPage.locator('.parley-msg--agent', { hasText: CANNED.content }).waitFor();
+    assert.ok(!(await customerPage.content()).includes('rider sounds upset'), 'a private note reached the customer page');
+    assert.equal(await customerPage.getByText(NOTE).count(), 0);
+
+    // Label the session: chip on the conversation and in the list; not for the customer.
+    // (The label was defined after the console loaded: focusing the picker fetches the list again.)
+    await agentPage.getByLabel('Label to add').focus();
+    await agentPage.locator('#label-select option[value="' + LABEL + '"]').waitFor({ state: 'attached' });
+    await agentPage.getByLabel('Label to add').selectOption(LABEL);
+    await agentPage.getByRole('button', { name: 'Add label' }).click();
+    await agentPage.getByRole('button', { name: `Remove label ${LABEL}` }).waitFor();
+    await agentPage.locator('.session-item .label-chip', { hasText: LABEL }).waitFor();
+    const s = await api('GET', `/api/v1/sessions/${sessionId}`, agentToken);
+    assert.deepEqual(s.body.labels, [LABEL]);
+    assert.ok(!(await customerPage.content()).includes(LABEL), 'labels are the team\'s only');
+    await shot(agentPage, 'console-tools');
+  });
+
+  it('sends the customer\'s image and the agent sees the thumbnail', async () => {
+    const panel = customerPage.getByRole('dialog', { name: 'Acme Bikes support' });
+    const [chooser] = await Promise.all([
+      customerPage.waitForEvent('filechooser'),
+      panel.getByRole('button', { name: 'Attach a file' }).click(),
+    ]);
+    await chooser.setFiles({ name: 'bike-photo.png', mimeType: 'image/png', buffer: PNG });
+    const ownImg = customerPage.locator('.parley-msg--own[data-seq] img.parley-att-thumb[alt="bike-photo.png"]');
+    await ownImg.waitFor();
+    assert.match(await ownImg.getAttribute('src'), /^data:image\/png;base64,/);
+
+    const thumb = agentPage.locator('.msg--customer img.att-thumb[alt="bike-photo.png"]');
+    await thumb.waitFor();
+    assert.match(await thumb.getAttribute('src'), /^data:image\/png;base64,/);
+    await agentPage.waitForFunction(() => {
+      const img = document.querySelector('.msg--customer img.att-thumb');
+      return img && img.complete && img.naturalWidth === 1;
+    });
+    await agentPage.getByRole('button', { name: /^Download bike-photo\.png/ }).waitFor();
+    const msgs = await api('GET', `/api/v1/sessions/${sessionId}/messages?after_seq=0&limit=200`, agentToken);
+    const withFile = msgs.body.messages.find((m) => m.attachment);
+    assert.equal(withFile.type, 'image');
+    assert.equal(withFile.attachment.mime, 'image/png');
+  });
+
+  it('finds a message by search and shows the snippet\'s markup as text', async () => {
+    await agentPage.getByLabel('Search messages').fill('gears');
+    await agentPage.getByRole('button', { name: 'Search', exact: true }).click();
+    const hit = agentPage.locator('.search-hit', { hasText: 'onerror' });
+    await hit.waitFor();
+    const snippet = hit.locator('.sr-snippet');
+    assert.equal(await snippet.textContent(), XSS, 'the escaped snippet is shown as the text it stands for');
+    assert.deepEqual(await snippet.locator('mark').allTextContents(), ['gears']);
+    assert.equal(await snippet.locator('img').count(), 0);
+    assert.equal(await agentPage.locator('img[src="x"]').count(), 0);
+    await shot(agentPage, 'console-search');
+    await hit.click();
+    await agentPage.getByRole('heading', { level: 2, name: TOPIC }).waitFor();
+    await agentPage.getByRole('button', { name: 'Clear' }).click();
+    await agentPage.locator('#search-panel').waitFor({ state: 'hidden' });
+  });
+
   it('lets the agent close the session and the customer rate it', async () => {
     await agentPage.getByRole('button', { name: 'Close', exact: true }).click();
     await agentPage.getByText('This conversation is closed.').waitFor();
@@ -355,6 +485,7 @@ describe('Parley web pages in Chromium', { skip, timeout: 240000 }, () => {
     await shot(customerPage, 'demo-rating');
     await panel.getByRole('button', { name: 'Send feedback' }).click();
     await panel.getByText('Thanks for your feedback!').waitFor();
+    assert.ok(await panel.getByRole('button', { name: 'Send feedback' }).isHidden(), 'asked once');
     await shot(customerPage, 'demo-closed');
 
     const fb = await api('GET', `/api/v1/sessions/${sessionId}/feedback`, agentToken);
@@ -367,6 +498,89 @@ describe('Parley web pages in Chromium', { skip, timeout: 240000 }, () => {
     // After a reload the closed conversation still says thanks rather than asking again.
     await customerPage.reload();
     await customerPage.getByText('Thanks for your feedback!').waitFor();
+  });
+
+  it('lets the customer download the transcript (without the private note)', async () => {
+    const panel = customerPage.getByRole('dialog', { name: 'Acme Bikes support' });
+    const [download] = await Promise.all([
+      customerPage.waitForEvent('download'),
+      panel.getByRole('button', { name: 'Download transcript' }).click(),
+    ]);
+    assert.equal(download.suggestedFilename(), `transcript-${sessionId}.txt`);
+    const text = readFileSync(await download.path(), 'utf8');
+    assert.ok(text.includes(XSS), 'the transcript has the conversation');
+    assert.ok(text.includes(CANNED.content));
+    assert.ok(!text.includes('rider sounds upset'), 'the transcript must not have the private note');
+  });
+
+  it('greets a new customer with the bot, hands over on request, queues, and the agent takes, transfers and unassigns', async () => {
+    const BOT_TOPIC = 'Delivery date for an E-City';
+    const set = await api('PATCH', '/api/v1/settings', agentToken, { 'bot.enabled': true });
+    assert.equal(set.status, 200, JSON.stringify(set.body));
+
+    // A second agent, online, appears in the team list live.
+    const made = await api('POST', '/api/v1/agents', agentToken, BOB);
+    assert.equal(made.status, 201, JSON.stringify(made.body));
+    const login = await api('POST', '/api/v1/auth/login', null, { email: BOB.email, password: BOB.password });
+    bobToken = login.body.token;
+    bobId = login.body.agent.id;
+    assert.equal((await api('PUT', '/api/v1/agents/me/presence', bobToken, { status: 'busy' })).status, 200);
+    await agentPage.locator('.agent-row[data-status="busy"]', { hasText: BOB.name }).waitFor();
+
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    ctx.setDefaultTimeout(STEP_MS);
+    try {
+      const page = await ctx.newPage();
+      watch(page, 'customer 2');
+      await page.goto(base + '/demo');
+      await page.getByRole('button', { name: 'Open chat' }).click();
+      const panel = page.getByRole('dialog', { name: 'Acme Bikes support' });
+      await panel.getByLabel('Your name').fill('Dan <i>Customer</i>');
+      await panel.getByLabel('How can we help?').fill(BOT_TOPIC);
+      await panel.getByRole('button', { name: 'Start chat' }).click();
+
+      // The bot's greeting, shown like a message from the team, and the hint.
+      const greeting = page.locator('.parley-msg--bot[data-seq]', { hasText: 'Parley assistant' });
+      await greeting.waitFor();
+      assert.match(await greeting.innerText(), /Assistant/);
+      await panel.getByText('Want a person? Type “human”').waitFor();
+      await panel.getByText('You’re chatting with our assistant').waitFor();
+      await shot(page, 'demo-bot');
+
+      const input = panel.getByLabel('Message', { exact: true });
+      await input.fill('I would like to talk to a human please');
+      await input.press('Enter');
+      await panel.getByRole('status').filter({ hasText: 'You are number 1 in the queue.' }).waitFor();
+      assert.ok(await panel.getByText('Want a person? Type “human”').isHidden());
+
+      // The agent takes it from the queue; the customer is told.
+      const queued = agentPage.locator('.queue-item', { hasText: BOT_TOPIC });
+      await queued.getByRole('button', { name: /^Take/ }).click();
+      await agentPage.getByRole('heading', { level: 2, name: BOT_TOPIC }).waitFor();
+      await agentPage.getByRole('button', { name: 'Assigned to you', exact: true }).waitFor();
+      await agentPage.locator('.msg--bot', { hasText: 'Parley assistant' }).waitFor();
+      await panel.getByText('You’re chatting with our team').waitFor();
+      assert.ok(await panel.locator('.parley-queue').isHidden());
+      const botSession = await page.evaluate(() => JSON.parse(localStorage.getItem('parley.widget.v1')).session.id);
+
+      // Transfer to Bob, then put it back in the queue.
+      await agentPage.getByLabel('Transfer to').selectOption(`agent:${bobId}`);
+      await agentPage.getByRole('button', { name: 'Transfer', exact: true }).click();
+      await agentPage.locator('#detail-meta', { hasText: `Assigned: ${BOB.name}` }).waitFor();
+      let s = await api('GET', `/api/v1/sessions/${botSession}`, agentToken);
+      assert.equal(s.body.agent_id, bobId);
+      await agentPage.getByRole('button', { name: 'Unassign' }).click();
+      await agentPage.locator('.queue-item', { hasText: BOT_TOPIC }).waitFor();
+      s = await api('GET', `/api/v1/sessions/${botSession}`, agentToken);
+      assert.equal(s.body.status, 'waiting');
+      assert.equal(s.body.agent_id, null);
+      await panel.getByRole('status').filter({ hasText: 'You are number 1 in the queue.' }).waitFor();
+      assert.equal(await page.locator('i').count(), 0, 'names stay text');
+      await page.close();
+    } finally {
+      await ctx.close();
+      await api('PATCH', '/api/v1/settings', agentToken, { 'bot.enabled': false });
+    }
   });
 
   it('logs the agent out', async () => {
