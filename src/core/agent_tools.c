@@ -60,24 +60,11 @@ bool parley_label_color_valid(const char *color) {
     return true;
 }
 
-/* Loads a session for an action: 403 for a role that may never do it,
- * 404 for a session that does not exist or is outside the caller's scope. */
 static parley_status load_session(parley_chat_service *svc, const parley_participant *caller,
                                   parley_action action, const char *session_id, parley_session *out,
                                   parley_error *err) {
     memset(out, 0, sizeof *out);
-    parley_status st = parley_authorize(caller, action, err);
-    if (st != PARLEY_OK) {
-        return st;
-    }
-    st = svc->repo->ops->session_get(svc->repo, session_id, out, err);
-    if (st == PARLEY_E_NOT_FOUND) {
-        return parley_error_set(err, PARLEY_E_NOT_FOUND, "not_found", "no such session");
-    }
-    if (st == PARLEY_OK && (st = parley_authorize_session(caller, action, out, err)) != PARLEY_OK) {
-        parley_session_free(out);
-    }
-    return st;
+    return parley_chat_load_session_for(svc, caller, action, session_id, out, err);
 }
 
 /* Store rows carry times as integer ms; the wire has RFC 3339 strings. */

@@ -25,12 +25,10 @@ static bool is_staff(const parley_participant *p) {
     return p->ops->is_staff(p);
 }
 
-/* Loads a session for an action, asking the authorization policy twice:
- * may this role act at all (403), and is this session in its scope (404,
- * so other people's sessions are not revealed to exist). */
-static parley_status load_session_for(parley_chat_service *svc, const parley_participant *caller,
-                                      parley_action action, const char *session_id,
-                                      parley_session *out, parley_error *err) {
+parley_status parley_chat_load_session_for(parley_chat_service *svc,
+                                           const parley_participant *caller, parley_action action,
+                                           const char *session_id, parley_session *out,
+                                           parley_error *err) {
     parley_status st = parley_authorize(caller, action, err);
     if (st != PARLEY_OK) {
         return st;
@@ -195,7 +193,8 @@ parley_status parley_chat_initiate_in_team(parley_chat_service *svc,
 parley_status parley_chat_get_session(parley_chat_service *svc, const parley_participant *caller,
                                       const char *session_id, parley_session *out,
                                       parley_error *err) {
-    return load_session_for(svc, caller, PARLEY_ACTION_SESSION_READ, session_id, out, err);
+    return parley_chat_load_session_for(svc, caller, PARLEY_ACTION_SESSION_READ, session_id, out,
+                                        err);
 }
 
 parley_status parley_chat_list_sessions(parley_chat_service *svc, const parley_participant *caller,
@@ -221,8 +220,8 @@ parley_status parley_chat_assign(parley_chat_service *svc, const parley_particip
         return parley_error_set(err, PARLEY_E_INVALID, "validation_failed", "agent_id: required");
     }
     parley_session s = {0};
-    if ((st = load_session_for(svc, caller, PARLEY_ACTION_SESSION_ASSIGN, session_id, &s, err)) !=
-        PARLEY_OK) {
+    if ((st = parley_chat_load_session_for(svc, caller, PARLEY_ACTION_SESSION_ASSIGN, session_id,
+                                           &s, err)) != PARLEY_OK) {
         return st;
     }
     if (s.status == PARLEY_SESSION_CLOSED) {
@@ -256,8 +255,8 @@ parley_status parley_chat_attach_bot(parley_chat_service *svc, const parley_part
                                      const char *session_id, const char *bot_id,
                                      parley_session *out, parley_error *err) {
     parley_session s = {0};
-    parley_status st =
-        load_session_for(svc, caller, PARLEY_ACTION_SESSION_ATTACH_BOT, session_id, &s, err);
+    parley_status st = parley_chat_load_session_for(svc, caller, PARLEY_ACTION_SESSION_ATTACH_BOT,
+                                                    session_id, &s, err);
     if (st != PARLEY_OK) {
         return st;
     }
@@ -342,7 +341,7 @@ parley_status parley_chat_close(parley_chat_service *svc, const parley_participa
                                 const char *session_id, parley_session *out, parley_error *err) {
     parley_session s = {0};
     parley_status st =
-        load_session_for(svc, caller, PARLEY_ACTION_SESSION_CLOSE, session_id, &s, err);
+        parley_chat_load_session_for(svc, caller, PARLEY_ACTION_SESSION_CLOSE, session_id, &s, err);
     if (st != PARLEY_OK) {
         return st;
     }
@@ -553,7 +552,8 @@ parley_status parley_chat_prepare_send(parley_chat_service *svc, const parley_pa
         return st;
     }
     parley_session *session = &draft->session;
-    st = load_session_for(svc, caller, PARLEY_ACTION_MESSAGE_SEND, session_id, session, err);
+    st = parley_chat_load_session_for(svc, caller, PARLEY_ACTION_MESSAGE_SEND, session_id, session,
+                                      err);
     if (st == PARLEY_OK) {
         st = find_previous_send(svc, caller, session->id, in->client_msg_id, &draft->message,
                                 &draft->duplicate, err);
@@ -618,7 +618,8 @@ parley_status parley_chat_store_prepared(parley_chat_service *svc, const parley_
          * client_msg_id stored by a concurrent retry; the writer sees the
          * latest committed state */
         parley_session_free(session);
-        st = load_session_for(svc, caller, PARLEY_ACTION_MESSAGE_SEND, m->session_id, session, err);
+        st = parley_chat_load_session_for(svc, caller, PARLEY_ACTION_MESSAGE_SEND, m->session_id,
+                                          session, err);
         if (st == PARLEY_OK) {
             st =
                 find_previous_send(svc, caller, session->id, m->client_msg_id, out, duplicate, err);
@@ -754,8 +755,8 @@ parley_status parley_chat_get_message(parley_chat_service *svc, const parley_par
     }
     if (st == PARLEY_OK) {
         parley_session session = {0};
-        st = load_session_for(svc, caller, PARLEY_ACTION_MESSAGE_READ, out->session_id, &session,
-                              err);
+        st = parley_chat_load_session_for(svc, caller, PARLEY_ACTION_MESSAGE_READ, out->session_id,
+                                          &session, err);
         parley_session_free(&session);
         if (st != PARLEY_OK) {
             parley_message_free(out);
@@ -800,8 +801,8 @@ parley_status parley_chat_label_message(parley_chat_service *svc, const parley_p
         }
     }
     parley_session session = {0};
-    st = load_session_for(svc, caller, PARLEY_ACTION_MESSAGE_LABEL, f.message.session_id, &session,
-                          err);
+    st = parley_chat_load_session_for(svc, caller, PARLEY_ACTION_MESSAGE_LABEL,
+                                      f.message.session_id, &session, err);
     parley_session_free(&session);
     /* learn from what the sender wrote, not from what a strategy made of it */
     const char *text =
@@ -845,8 +846,8 @@ parley_status parley_chat_history(parley_chat_service *svc, const parley_partici
                                   const char *session_id, const parley_message_range *range,
                                   parley_message_list *out, parley_error *err) {
     parley_session session = {0};
-    parley_status st =
-        load_session_for(svc, caller, PARLEY_ACTION_MESSAGE_READ, session_id, &session, err);
+    parley_status st = parley_chat_load_session_for(svc, caller, PARLEY_ACTION_MESSAGE_READ,
+                                                    session_id, &session, err);
     if (st != PARLEY_OK) {
         return st;
     }
@@ -952,8 +953,8 @@ parley_status parley_chat_open_ticket(parley_chat_service *svc, const parley_par
         return st;
     }
     parley_session session = {0};
-    if ((st = load_session_for(svc, caller, PARLEY_ACTION_TICKET_CREATE, in->session_id, &session,
-                               err)) != PARLEY_OK) {
+    if ((st = parley_chat_load_session_for(svc, caller, PARLEY_ACTION_TICKET_CREATE, in->session_id,
+                                           &session, err)) != PARLEY_OK) {
         return st;
     }
     if (in->agent_id != NULL && (st = check_assignee(svc, in->agent_id, err)) != PARLEY_OK) {
@@ -1016,7 +1017,7 @@ static parley_status load_ticket_for(parley_chat_service *svc, const parley_part
     }
     if (st == PARLEY_OK && !is_staff(caller)) {
         parley_session session = {0};
-        st = load_session_for(svc, caller, action, out->session_id, &session, err);
+        st = parley_chat_load_session_for(svc, caller, action, out->session_id, &session, err);
         parley_session_free(&session);
         if (st != PARLEY_OK) {
             parley_ticket_free(out);
@@ -1226,8 +1227,9 @@ parley_status parley_chat_submit_feedback(parley_chat_service *svc,
     }
     st = parley_check_text("comment", comment, false, 0, COMMENT_MAX_CHARS, err);
     parley_session session = {0};
-    if (st != PARLEY_OK || (st = load_session_for(svc, caller, PARLEY_ACTION_FEEDBACK_SUBMIT,
-                                                  session_id, &session, err)) != PARLEY_OK) {
+    if (st != PARLEY_OK ||
+        (st = parley_chat_load_session_for(svc, caller, PARLEY_ACTION_FEEDBACK_SUBMIT, session_id,
+                                           &session, err)) != PARLEY_OK) {
         return st;
     }
     parley_feedback f = {0};
@@ -1257,8 +1259,8 @@ parley_status parley_chat_get_feedback(parley_chat_service *svc, const parley_pa
                                        const char *session_id, parley_feedback *out,
                                        parley_error *err) {
     parley_session session = {0};
-    parley_status st =
-        load_session_for(svc, caller, PARLEY_ACTION_FEEDBACK_READ, session_id, &session, err);
+    parley_status st = parley_chat_load_session_for(svc, caller, PARLEY_ACTION_FEEDBACK_READ,
+                                                    session_id, &session, err);
     if (st != PARLEY_OK) {
         return st;
     }

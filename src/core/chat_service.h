@@ -16,6 +16,7 @@
 #define PARLEY_CHAT_SERVICE_H
 
 #include "core/after_commit.h"
+#include "core/authorization.h"
 #include "core/config.h"
 #include "core/event.h"
 #include "core/limits.h"
@@ -40,6 +41,15 @@ typedef struct parley_message_input {
      * may then be omitted (it becomes the file's name) */
     const char *attachment_id;
 } parley_message_input;
+
+/* Loads a session for an action, asking the authorization policy twice:
+ * may this role act at all (403), and is this session in its scope (404,
+ * so other people's sessions are not revealed to exist). The one way every
+ * service reaches a session on a caller's behalf. */
+parley_status parley_chat_load_session_for(parley_chat_service *svc,
+                                           const parley_participant *caller, parley_action action,
+                                           const char *session_id, parley_session *out,
+                                           parley_error *err);
 
 parley_status parley_chat_initiate(parley_chat_service *svc, const parley_participant *caller,
                                    const char *topic, const char *strategies_json,

@@ -370,23 +370,6 @@ parley_status parley_routing_dispatch(parley_chat_service *svc, parley_dispatch_
 
 /* --- transfer and unassign ------------------------------------------------ */
 
-static parley_status load_for(parley_chat_service *svc, const parley_participant *caller,
-                              parley_action action, const char *session_id, parley_session *out,
-                              parley_error *err) {
-    parley_status st = parley_authorize(caller, action, err);
-    if (st != PARLEY_OK) {
-        return st;
-    }
-    st = svc->repo->ops->session_get(svc->repo, session_id, out, err);
-    if (st == PARLEY_E_NOT_FOUND) {
-        return parley_error_set(err, PARLEY_E_NOT_FOUND, "not_found", "no such session");
-    }
-    if (st == PARLEY_OK && (st = parley_authorize_session(caller, action, out, err)) != PARLEY_OK) {
-        parley_session_free(out);
-    }
-    return st;
-}
-
 static parley_status transfer_to_agent(parley_chat_service *svc, parley_session *s,
                                        const char *agent_id, parley_error *err) {
     parley_agent agent = {0};
@@ -458,7 +441,8 @@ parley_status parley_routing_transfer(parley_chat_service *svc, const parley_par
                                       const char *session_id, const char *agent_id,
                                       const char *team_id, parley_session *out, parley_error *err) {
     parley_session s = {0};
-    parley_status st = load_for(svc, caller, PARLEY_ACTION_SESSION_TRANSFER, session_id, &s, err);
+    parley_status st = parley_chat_load_session_for(svc, caller, PARLEY_ACTION_SESSION_TRANSFER,
+                                                    session_id, &s, err);
     if (st != PARLEY_OK) {
         return st;
     }
@@ -485,7 +469,8 @@ parley_status parley_routing_unassign(parley_chat_service *svc, const parley_par
                                       const char *session_id, parley_session *out,
                                       parley_error *err) {
     parley_session s = {0};
-    parley_status st = load_for(svc, caller, PARLEY_ACTION_SESSION_UNASSIGN, session_id, &s, err);
+    parley_status st = parley_chat_load_session_for(svc, caller, PARLEY_ACTION_SESSION_UNASSIGN,
+                                                    session_id, &s, err);
     if (st != PARLEY_OK) {
         return st;
     }

@@ -196,19 +196,9 @@ parley_status parley_chat_transcript(parley_chat_service *svc, const parley_part
     *out_len = 0;
     memset(session_out, 0, sizeof *session_out);
     parley_session session = {0};
-    parley_status st = parley_authorize(caller, PARLEY_ACTION_TRANSCRIPT_READ, err);
+    parley_status st = parley_chat_load_session_for(svc, caller, PARLEY_ACTION_TRANSCRIPT_READ,
+                                                    session_id, &session, err);
     if (st != PARLEY_OK) {
-        return st;
-    }
-    st = svc->repo->ops->session_get(svc->repo, session_id, &session, err);
-    if (st == PARLEY_E_NOT_FOUND) {
-        return parley_error_set(err, PARLEY_E_NOT_FOUND, "not_found", "no such session");
-    }
-    if (st == PARLEY_OK) {
-        st = parley_authorize_session(caller, PARLEY_ACTION_TRANSCRIPT_READ, &session, err);
-    }
-    if (st != PARLEY_OK) {
-        parley_session_free(&session);
         return st;
     }
     name_cache names = {0};
