@@ -4,18 +4,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/time_parse.h"
+
 static const char *const day_keys[7] = {"sun", "mon", "tue", "wed", "thu", "fri", "sat"};
 
 /* ---- calendar (proleptic Gregorian, H. Hinnant's algorithms) ----------- */
-
-static int64_t days_from_civil(int64_t y, int m, int d) {
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
 
 static void civil_from_days(int64_t z, int64_t *y, int *m, int *d) {
     z += 719468;
@@ -147,7 +140,7 @@ static bool parse_tz_rule(const char *s, tz_rule *r) {
 /* Unix time at which rule date i of year y happens, given the offset in
  * force just before it. */
 static int64_t rule_instant(const tz_rule *r, int i, int64_t y, int32_t before_off) {
-    int64_t first = days_from_civil(y, r->month[i], 1);
+    int64_t first = parley_days_from_civil(y, r->month[i], 1);
     int day = 1 + (r->wday[i] - weekday_of_days(first) + 7) % 7 + (r->week[i] - 1) * 7;
     while (day > days_in_month(y, r->month[i])) {
         day -= 7;

@@ -2,9 +2,7 @@
 
 #include <string.h>
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's
- * days_from_civil), so no timezone database or timegm() is involved. */
-static int64_t days_from_civil(int64_t y, int64_t m, int64_t d) {
+int64_t parley_days_from_civil(int64_t y, int64_t m, int64_t d) {
     y -= m <= 2;
     int64_t era = (y >= 0 ? y : y - 399) / 400;
     int64_t yoe = y - era * 400;
@@ -61,7 +59,7 @@ bool parley_time_parse(const char *text, bool end_of_day, parley_time_ms *out) {
         d > month_days[mo - 1] + (mo == 2 && is_leap(y))) {
         return false;
     }
-    int64_t days = days_from_civil(y, mo, d);
+    int64_t days = parley_days_from_civil(y, mo, d);
     if (*p == '\0') {
         *out = (days + (end_of_day ? 1 : 0)) * 86400000;
         return true;

@@ -9,6 +9,7 @@
 #define PARLEY_TIME_PARSE_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "core/model.h"
 
@@ -18,5 +19,9 @@
  * or a decimal count of milliseconds since the epoch. False for anything
  * else, out untouched. */
 bool parley_time_parse(const char *text, bool end_of_day, parley_time_ms *out);
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's
+ * days_from_civil), so no timezone database or timegm() is involved. */
+int64_t parley_days_from_civil(int64_t y, int64_t m, int64_t d);
 
 #endif
