@@ -406,6 +406,9 @@ parley_status parley_multipart_parse(const char *body, size_t len, const char *b
         bool is_file = false;
         st = read_part_headers(p, headers_end, &is_file, &part, err);
         if (st != PARLEY_OK) {
+            /* a header after Content-Disposition may be the bad one: the
+             * filename read from it is the part's to free */
+            parley_multipart_file_free(&part);
             break;
         }
         const char *data = headers_end == p ? p + 2 : headers_end + 4;
