@@ -589,6 +589,13 @@ parley_status parley_tools_search(parley_chat_service *svc, const parley_partici
         }
         parley_session_free(&s);
     }
+    /* the index is filled in batches; a search first indexes what was
+     * stored since, so it always finds the caller's latest messages */
+    int64_t indexed = 0;
+    st = svc->repo->ops->search_index_catch_up(svc->repo, PARLEY_SEARCH_INDEX_BATCH, &indexed, err);
+    if (st != PARLEY_OK) {
+        return st;
+    }
     /* customers search their own sessions only */
     const char *customer_id = caller->ops->is_staff(caller) ? "" : caller->id;
     st = svc->repo->ops->message_search(svc->repo, match, session_id, customer_id, limit, cursor,
@@ -605,4 +612,10 @@ parley_status parley_tools_search(parley_chat_service *svc, const parley_partici
         each_row(*items, hit_wire);
     }
     return st;
+}
+
+parley_status parley_tools_index_messages(parley_chat_service *svc, int64_t *indexed,
+                                          parley_error *err) {
+    return svc->repo->ops->search_index_catch_up(svc->repo, PARLEY_SEARCH_INDEX_BATCH, indexed,
+                                                 err);
 }

@@ -108,4 +108,11 @@ bool parley_canned_shortcode_valid(const char *shortcode);
 bool parley_label_name_valid(const char *name);
 bool parley_label_color_valid(const char *color);
 
+/* The search index is filled in batches of up to this many messages, by a
+ * periodic writer job (net/server.c) and by every search before it reads,
+ * not by a trigger in each message's transaction. Writer thread only. */
+#define PARLEY_SEARCH_INDEX_BATCH 20000
+parley_status parley_tools_index_messages(parley_chat_service *svc, int64_t *indexed,
+                                          parley_error *err);
+
 #endif

@@ -761,3 +761,7 @@ parley_status parley_facade_close_idle_sessions(parley_facade *f, parley_time_ms
                                                 size_t *closed, parley_error *err) {
     return parley_lifecycle_close_idle(&f->chat, now, closed, err);
 }
+
+parley_status parley_facade_index_messages(parley_facade *f, int64_t *indexed, parley_error *err) {
+    return parley_tools_index_messages(&f->chat, indexed, err);
+}

@@ -344,4 +344,8 @@ parley_status parley_facade_report(parley_facade *f, const parley_participant *c
 parley_status parley_facade_close_idle_sessions(parley_facade *f, parley_time_ms now,
                                                 size_t *closed, parley_error *err);
 
+/* the periodic search-index job (writer thread): indexes what was stored
+ * since its last run (core/agent_tools.h) */
+parley_status parley_facade_index_messages(parley_facade *f, int64_t *indexed, parley_error *err);
+
 #endif

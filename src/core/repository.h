@@ -436,6 +436,10 @@ typedef struct parley_repository_ops {
      * expression the caller built from quoted tokens; session_id and
      * customer_id ("" = any) narrow it. A malformed expression is
      * PARLEY_E_INVALID. Rows carry a snippet with \x02 / \x03 around hits. */
+    /* indexes for search up to max_rows messages stored since the last
+     * call, oldest first, in the caller's unit; *indexed gets how many */
+    parley_status (*search_index_catch_up)(parley_repository *repo, int max_rows, int64_t *indexed,
+                                           parley_error *err);
     parley_status (*message_search)(parley_repository *repo, const char *match,
                                     const char *session_id, const char *customer_id, int limit,
                                     const char *cursor, json_t **items_out, char *next_cursor_out,

@@ -79,6 +79,37 @@ static void on_lifecycle_tick(uv_timer_t *timer) {
     srv->lifecycle.in_flight = parley_executor_submit(srv->executor, job) == PARLEY_OK;
 }
 
+/* Runs on the writer: one unit that indexes the messages stored since the
+ * last run, in one large batch (cheap per message, unlike a trigger per
+ * insert inside every group commit). */
+static void search_index_run(parley_job *job, parley_facade *facade) {
+    parley_error err = {0};
+    int64_t indexed = 0;
+    job->status = parley_facade_index_messages(facade, &indexed, &err);
+    if (job->status != PARLEY_OK) {
+        fprintf(stderr, "parleyd: search index: %s\n", err.message);
+    }
+}
+
+static void search_index_done(parley_job *job) {
+    ((parley_lifecycle_job *)job)->in_flight = false;
+}
+
+#define SEARCH_INDEX_TICK_MS 250
+
+static void on_search_index_tick(uv_timer_t *timer) {
+    parley_server *srv = timer->data;
+    if (srv->search_index.in_flight || srv->shutting_down) {
+        return;
+    }
+    parley_job *job = &srv->search_index.job;
+    memset(job, 0, sizeof *job);
+    job->kind = PARLEY_JOB_BATCHED;
+    job->run = search_index_run;
+    job->done = search_index_done;
+    srv->search_index.in_flight = parley_executor_submit(srv->executor, job) == PARLEY_OK;
+}
+
 static void on_signal(uv_signal_t *handle, int signum) {
     (void)signum;
     parley_server_shutdown(handle->data);
@@ -102,6 +133,8 @@ static void finish_shutdown(parley_server *srv) {
     uv_close((uv_handle_t *)&srv->shutdown_timer, on_handle_closed);
     uv_timer_stop(&srv->lifecycle_timer);
     uv_close((uv_handle_t *)&srv->lifecycle_timer, on_handle_closed);
+    uv_timer_stop(&srv->search_index_timer);
+    uv_close((uv_handle_t *)&srv->search_index_timer, on_handle_closed);
     uv_close((uv_handle_t *)&srv->flush_check, on_handle_closed);
     uv_close((uv_handle_t *)&srv->flush_prepare, on_handle_closed);
     uv_close((uv_handle_t *)&srv->sigterm, on_handle_closed);
@@ -233,6 +266,10 @@ parley_status parley_server_start(parley_server *srv, uv_loop_t *loop, const par
     uv_timer_init(loop, &srv->lifecycle_timer);
     srv->lifecycle_timer.data = srv;
     uv_timer_start(&srv->lifecycle_timer, on_lifecycle_tick, LIFECYCLE_TICK_MS, LIFECYCLE_TICK_MS);
+    uv_timer_init(loop, &srv->search_index_timer);
+    srv->search_index_timer.data = srv;
+    uv_timer_start(&srv->search_index_timer, on_search_index_tick, SEARCH_INDEX_TICK_MS,
+                   SEARCH_INDEX_TICK_MS);
     uv_signal_init(loop, &srv->sigterm);
     uv_signal_init(loop, &srv->sigint);
     srv->sigterm.data = srv;

@@ -26,7 +26,8 @@
 
 typedef struct parley_conn parley_conn;
 
-/* The auto-close job, embedded in the server (loop thread owns it). */
+/* A periodic writer job (auto-close, search index), embedded in the
+ * server (the loop thread owns it). */
 typedef struct parley_lifecycle_job {
     parley_job job; /* first: the executor hands it back */
     bool in_flight;
@@ -55,6 +56,10 @@ typedef struct parley_server {
      * job that closes idle sessions; never two at once */
     uv_timer_t lifecycle_timer;
     parley_lifecycle_job lifecycle;
+    /* the search index (core/agent_tools.h): a tick submits one batched
+     * job that indexes the messages stored since; never two at once */
+    uv_timer_t search_index_timer;
+    parley_lifecycle_job search_index;
     bool shutting_down;
     int64_t shutdown_started_ms;
     char host[256];

@@ -221,6 +221,10 @@ enum stmt_id {
     ST_SESSION_LABEL_REMOVE,
     ST_MESSAGE_SEARCH,
     ST_UNREAD_COUNT,
+    ST_SEARCH_PROGRESS_GET,
+    ST_SEARCH_BATCH_END,
+    ST_SEARCH_INDEX_RANGE,
+    ST_SEARCH_PROGRESS_SET,
     ST_SESSION_FIRST_RESPONSE,
     ST_SESSION_LIST_IDLE,
     ST_TICKET_NOTE_INSERT,
@@ -446,6 +450,13 @@ static const char *const stmt_sql[ST_COUNT] = {
         "WHERE message_fts MATCH ?3 AND f.rowid < ?1 AND (?4 IS NULL OR f.session_id = ?4) "
         "AND (?5 IS NULL OR s.customer_id = ?5) ORDER BY f.rowid DESC LIMIT ?2",
     /* walks UNIQUE (session_id, seq) from the receipt on, at most ?4 rows */
+    [ST_SEARCH_PROGRESS_GET] = "SELECT last_rowid FROM search_progress WHERE id = 1",
+    [ST_SEARCH_BATCH_END] = "SELECT max(rowid) FROM (SELECT rowid FROM messages WHERE rowid > ?1 "
+                            "ORDER BY rowid LIMIT ?2)",
+    [ST_SEARCH_INDEX_RANGE] = "INSERT INTO message_fts (content, message_id, session_id) "
+                              "SELECT content, id, session_id FROM messages WHERE rowid > ?1 "
+                              "AND rowid <= ?2 ORDER BY rowid",
+    [ST_SEARCH_PROGRESS_SET] = "UPDATE search_progress SET last_rowid = ?1 WHERE id = 1",
     [ST_UNREAD_COUNT] = "SELECT count(*) FROM (SELECT 1 FROM messages WHERE session_id = ?1 "
                         "AND seq > ifnull((SELECT last_read_seq FROM read_receipts WHERE "
                         "session_id = ?1 AND participant_kind = ?2 AND participant_id = ?3), 0) "
@@ -3174,6 +3185,50 @@ static parley_status sq_message_search(parley_repository *repo, const char *matc
                      next_cursor_size, err);
 }
 
+/* ---- the search index's catch-up ------------------------------------------ */
+
+static parley_status query_one_i64(struct sqlite_repo *r, binder *b, const char *op, int64_t *out,
+                                   bool *is_null, parley_error *err) {
+    parley_status status = fetch_one(r, b, op, "row", err);
+    if (status == PARLEY_OK) {
+        *is_null = sqlite3_column_type(b->st, 0) == SQLITE_NULL;
+        *out = sqlite3_column_int64(b->st, 0);
+    }
+    stmt_done(b->st);
+    return status;
+}
+
+static parley_status sq_search_index_catch_up(parley_repository *repo, int max_rows,
+                                              int64_t *indexed, parley_error *err) {
+    struct sqlite_repo *r = as_sqlite(repo);
+    *indexed = 0;
+    int64_t last = 0;
+    int64_t end = 0;
+    bool none = false;
+    binder b = bind_start(r, ST_SEARCH_PROGRESS_GET);
+    parley_status status = query_one_i64(r, &b, "search_progress_get", &last, &none, err);
+    if (status == PARLEY_OK) {
+        b = bind_start(r, ST_SEARCH_BATCH_END);
+        b_i64(&b, 1, last);
+        b_int(&b, 2, max_rows);
+        status = query_one_i64(r, &b, "search_batch_end", &end, &none, err);
+    }
+    if (status != PARLEY_OK || none) {
+        return status;
+    }
+    b = bind_start(r, ST_SEARCH_INDEX_RANGE);
+    b_i64(&b, 1, last);
+    b_i64(&b, 2, end);
+    status = exec_write(r, &b, false, "search_index_range", "message", err);
+    if (status == PARLEY_OK) {
+        *indexed = sqlite3_changes(r->db);
+        b = bind_start(r, ST_SEARCH_PROGRESS_SET);
+        b_i64(&b, 1, end);
+        status = exec_write(r, &b, true, "search_progress_set", "search progress", err);
+    }
+    return status;
+}
+
 static const parley_repository_ops sqlite_ops = {
     .name = "sqlite",
     .close = sq_close,
@@ -3276,6 +3331,7 @@ static const parley_repository_ops sqlite_ops = {
     .session_label_add = sq_session_label_add,
     .session_label_remove = sq_session_label_remove,
     .message_search = sq_message_search,
+    .search_index_catch_up = sq_search_index_catch_up,
     .unread_count = sq_unread_count,
     .session_set_first_response = sq_session_set_first_response,
     .session_list_idle = sq_session_list_idle,

@@ -207,20 +207,33 @@ static void test_migration_indexes_existing_messages(void **state) {
     items = search(fx, "\"parcel\"", "cus_other");
     assert_int_equal(json_array_size(items), 0);
     json_decref(items);
-    /* new messages are indexed by the trigger, in the same transaction */
+    /* new messages are indexed in batches by search_index_catch_up (the
+     * periodic job, and every search), in the caller's unit */
     parley_message m = {.seq = 3, .sender_kind = PARLEY_PARTICIPANT_AGENT, .created_at = 3};
     snprintf(m.id, sizeof m.id, "msg_3");
     snprintf(m.session_id, sizeof m.session_id, "ses_1");
     snprintf(m.sender_id, sizeof m.sender_id, "agt_1");
     char content[] = "the parcel left today";
     m.content = content;
+    int64_t indexed = -1;
     assert_ok(fx->repo->ops->begin(fx->repo, &err));
     assert_ok(fx->repo->ops->message_insert(fx->repo, &m, &err));
+    assert_ok(fx->repo->ops->search_index_catch_up(fx->repo, 100, &indexed, &err));
+    assert_int_equal(indexed, 1);
     assert_ok(fx->repo->ops->rollback(fx->repo, &err));
     items = search(fx, "\"parcel\"", "");
     assert_int_equal(json_array_size(items), 1); /* rolled back: not indexed either */
     json_decref(items);
+    assert_ok(fx->repo->ops->search_index_catch_up(fx->repo, 100, &indexed, &err));
+    assert_int_equal(indexed, 0);
     assert_ok(fx->repo->ops->message_insert(fx->repo, &m, &err));
+    items = search(fx, "\"parcel\"", "cus_1");
+    assert_int_equal(json_array_size(items), 1); /* stored, not indexed yet */
+    json_decref(items);
+    assert_ok(fx->repo->ops->search_index_catch_up(fx->repo, 100, &indexed, &err));
+    assert_int_equal(indexed, 1);
+    assert_ok(fx->repo->ops->search_index_catch_up(fx->repo, 100, &indexed, &err));
+    assert_int_equal(indexed, 0); /* nothing twice */
     items = search(fx, "\"parcel\"", "cus_1");
     assert_int_equal(json_array_size(items), 2);
     assert_string_equal(json_string_value(json_object_get(json_array_get(items, 0), "message_id")),
