@@ -58,27 +58,6 @@ static void lifecycle_run(parley_job *job, parley_facade *facade) {
     }
 }
 
-/* On the loop after commit (events already published): the next tick may
- * submit again. */
-static void lifecycle_done(parley_job *job) {
-    ((parley_lifecycle_job *)job)->in_flight = false;
-}
-
-#define LIFECYCLE_TICK_MS 1000
-
-static void on_lifecycle_tick(uv_timer_t *timer) {
-    parley_server *srv = timer->data;
-    if (srv->lifecycle.in_flight || srv->shutting_down) {
-        return;
-    }
-    parley_job *job = &srv->lifecycle.job;
-    memset(job, 0, sizeof *job);
-    job->kind = PARLEY_JOB_BATCHED;
-    job->run = lifecycle_run;
-    job->done = lifecycle_done;
-    srv->lifecycle.in_flight = parley_executor_submit(srv->executor, job) == PARLEY_OK;
-}
-
 /* Runs on the writer: one unit that indexes the messages stored since the
  * last run, in one large batch (cheap per message, unlike a trigger per
  * insert inside every group commit). */
@@ -91,23 +70,35 @@ static void search_index_run(parley_job *job, parley_facade *facade) {
     }
 }
 
-static void search_index_done(parley_job *job) {
-    ((parley_lifecycle_job *)job)->in_flight = false;
-}
-
+#define LIFECYCLE_TICK_MS 1000
 #define SEARCH_INDEX_TICK_MS 250
 
-static void on_search_index_tick(uv_timer_t *timer) {
-    parley_server *srv = timer->data;
-    if (srv->search_index.in_flight || srv->shutting_down) {
+/* On the loop after commit (events already published): the next tick may
+ * submit again. */
+static void periodic_done(parley_job *job) {
+    ((parley_periodic_job *)job)->in_flight = false;
+}
+
+static void on_periodic_tick(uv_timer_t *timer) {
+    parley_periodic_job *p = timer->data;
+    if (p->in_flight || p->srv->shutting_down) {
         return;
     }
-    parley_job *job = &srv->search_index.job;
-    memset(job, 0, sizeof *job);
-    job->kind = PARLEY_JOB_BATCHED;
-    job->run = search_index_run;
-    job->done = search_index_done;
-    srv->search_index.in_flight = parley_executor_submit(srv->executor, job) == PARLEY_OK;
+    memset(&p->job, 0, sizeof p->job);
+    p->job.kind = PARLEY_JOB_BATCHED;
+    p->job.run = p->run;
+    p->job.done = periodic_done;
+    p->in_flight = parley_executor_submit(p->srv->executor, &p->job) == PARLEY_OK;
+}
+
+static void periodic_start(parley_server *srv, parley_periodic_job *p, parley_job_run_fn run,
+                           uint64_t every_ms) {
+    p->srv = srv;
+    p->run = run;
+    p->in_flight = false;
+    uv_timer_init(srv->loop, &p->timer);
+    p->timer.data = p;
+    uv_timer_start(&p->timer, on_periodic_tick, every_ms, every_ms);
 }
 
 static void on_signal(uv_signal_t *handle, int signum) {
@@ -131,10 +122,11 @@ static void finish_shutdown(parley_server *srv) {
     }
     parley_ws_flush_all(srv);
     uv_close((uv_handle_t *)&srv->shutdown_timer, on_handle_closed);
-    uv_timer_stop(&srv->lifecycle_timer);
-    uv_close((uv_handle_t *)&srv->lifecycle_timer, on_handle_closed);
-    uv_timer_stop(&srv->search_index_timer);
-    uv_close((uv_handle_t *)&srv->search_index_timer, on_handle_closed);
+    parley_periodic_job *periodic[] = {&srv->lifecycle, &srv->search_index};
+    for (size_t i = 0; i < sizeof periodic / sizeof periodic[0]; i++) {
+        uv_timer_stop(&periodic[i]->timer);
+        uv_close((uv_handle_t *)&periodic[i]->timer, on_handle_closed);
+    }
     uv_close((uv_handle_t *)&srv->flush_check, on_handle_closed);
     uv_close((uv_handle_t *)&srv->flush_prepare, on_handle_closed);
     uv_close((uv_handle_t *)&srv->sigterm, on_handle_closed);
@@ -263,13 +255,8 @@ parley_status parley_server_start(parley_server *srv, uv_loop_t *loop, const par
     uv_prepare_start(&srv->flush_prepare, on_flush_prepare);
     uv_timer_init(loop, &srv->shutdown_timer);
     srv->shutdown_timer.data = srv;
-    uv_timer_init(loop, &srv->lifecycle_timer);
-    srv->lifecycle_timer.data = srv;
-    uv_timer_start(&srv->lifecycle_timer, on_lifecycle_tick, LIFECYCLE_TICK_MS, LIFECYCLE_TICK_MS);
-    uv_timer_init(loop, &srv->search_index_timer);
-    srv->search_index_timer.data = srv;
-    uv_timer_start(&srv->search_index_timer, on_search_index_tick, SEARCH_INDEX_TICK_MS,
-                   SEARCH_INDEX_TICK_MS);
+    periodic_start(srv, &srv->lifecycle, lifecycle_run, LIFECYCLE_TICK_MS);
+    periodic_start(srv, &srv->search_index, search_index_run, SEARCH_INDEX_TICK_MS);
     uv_signal_init(loop, &srv->sigterm);
     uv_signal_init(loop, &srv->sigint);
     srv->sigterm.data = srv;

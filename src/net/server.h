@@ -26,12 +26,16 @@
 
 typedef struct parley_conn parley_conn;
 
-/* A periodic writer job (auto-close, search index), embedded in the
- * server (the loop thread owns it). */
-typedef struct parley_lifecycle_job {
+/* A writer job a timer submits periodically (auto-close, search index),
+ * embedded in the server; never two of one kind at once. The loop thread
+ * owns it. */
+typedef struct parley_periodic_job {
     parley_job job; /* first: the executor hands it back */
+    uv_timer_t timer;
+    struct parley_server *srv;
+    parley_job_run_fn run;
     bool in_flight;
-} parley_lifecycle_job;
+} parley_periodic_job;
 
 typedef struct parley_server {
     uv_loop_t *loop;
@@ -52,14 +56,10 @@ typedef struct parley_server {
     uv_check_t flush_check;          /* writes them after I/O callbacks ... */
     uv_prepare_t flush_prepare;      /* ... and before the loop blocks */
     size_t conn_count;
-    /* the session lifecycle (core/lifecycle.h): a tick submits one batched
-     * job that closes idle sessions; never two at once */
-    uv_timer_t lifecycle_timer;
-    parley_lifecycle_job lifecycle;
-    /* the search index (core/agent_tools.h): a tick submits one batched
-     * job that indexes the messages stored since; never two at once */
-    uv_timer_t search_index_timer;
-    parley_lifecycle_job search_index;
+    /* the session lifecycle (core/lifecycle.h): closes idle sessions */
+    parley_periodic_job lifecycle;
+    /* the search index (core/agent_tools.h): indexes what was stored since */
+    parley_periodic_job search_index;
     bool shutting_down;
     int64_t shutdown_started_ms;
     char host[256];
