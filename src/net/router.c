@@ -18,15 +18,20 @@ typedef struct route {
     parley_job_kind kind;
     bool needs_auth;
     parley_action action; /* checked before the handler; NONE: any caller */
+    /* the prepare step runs a session's strategy chain: skipped for a
+     * session (params[0]) known to have none (net/chain_cache.h) */
+    bool prepare_runs_chain;
 } route;
 
 #define NONE PARLEY_ACTION_COUNT
 #define JOB(m, p, h, k, auth, act)                                                                 \
-    { m, p, h, NULL, NULL, k, auth, act }
+    { m, p, h, NULL, NULL, k, auth, act, false }
 #define PREPARED_JOB(m, p, prep, h, auth, act)                                                     \
-    { m, p, h, prep, NULL, PARLEY_JOB_BATCHED, auth, act }
+    { m, p, h, prep, NULL, PARLEY_JOB_BATCHED, auth, act, false }
+#define CHAIN_JOB(m, p, prep, h, auth, act)                                                        \
+    { m, p, h, prep, NULL, PARLEY_JOB_BATCHED, auth, act, true }
 #define INLINE(m, p, f)                                                                            \
-    { m, p, NULL, NULL, f, PARLEY_JOB_CONCURRENT, false, NONE }
+    { m, p, NULL, NULL, f, PARLEY_JOB_CONCURRENT, false, NONE, false }
 #define B PARLEY_JOB_BATCHED
 #define C PARLEY_JOB_CONCURRENT
 
@@ -59,8 +64,8 @@ static const route routes[] = {
         PARLEY_ACTION_SESSION_ATTACH_BOT),
     JOB(HTTP_POST, "/api/v1/sessions/{}/close", parley_api_close_session, B, true,
         PARLEY_ACTION_SESSION_CLOSE),
-    PREPARED_JOB(HTTP_POST, "/api/v1/sessions/{}/messages", parley_api_prepare_message,
-                 parley_api_send_message, true, PARLEY_ACTION_MESSAGE_SEND),
+    CHAIN_JOB(HTTP_POST, "/api/v1/sessions/{}/messages", parley_api_prepare_message,
+              parley_api_send_message, true, PARLEY_ACTION_MESSAGE_SEND),
     JOB(HTTP_GET, "/api/v1/sessions/{}/messages", parley_api_list_messages, C, true,
         PARLEY_ACTION_MESSAGE_READ),
     JOB(HTTP_POST, "/api/v1/sessions/{}/feedback", parley_api_submit_feedback, B, true,
@@ -336,8 +341,8 @@ static void submit(parley_conn *c, parley_http_request *req, const route *r,
     call->job.run = api_run;
     /* a session known to have no strategy chain is stored in one step */
     bool has_chain = true;
-    bool known =
-        r->prepare != NULL && parley_chain_cache_lookup(&c->server->chains, params[0], &has_chain);
+    bool known = r->prepare_runs_chain &&
+                 parley_chain_cache_lookup(&c->server->chains, params[0], &has_chain);
     call->job.prepare = r->prepare != NULL && (!known || has_chain) ? api_prepare : NULL;
     call->job.done = api_done;
     call->conn = c;
@@ -414,8 +419,9 @@ void parley_router_dispatch(parley_conn *c, parley_http_request *req) {
     }
     if (!is_api && req->method == HTTP_GET) {
         memset(params, 0, sizeof params);
-        static const route page = {
-            HTTP_GET, "/*", parley_api_static_file, NULL, NULL, PARLEY_JOB_CONCURRENT, false, NONE};
+        static const route page = {HTTP_GET, "/*", parley_api_static_file,
+                                   NULL,     NULL, PARLEY_JOB_CONCURRENT,
+                                   false,    NONE, false};
         submit(c, req, &page, params);
         return;
     }

@@ -250,7 +250,7 @@ class ValidatorSelfTest(unittest.TestCase):
 # The route table
 # --------------------------------------------------------------------------
 
-ROUTE_ENTRY_RE = re.compile(r"\b(JOB|PREPARED_JOB|INLINE)\(([^()]*)\)")
+ROUTE_ENTRY_RE = re.compile(r"\b(JOB|PREPARED_JOB|CHAIN_JOB|INLINE)\(([^()]*)\)")
 
 
 def router_routes():
@@ -270,7 +270,7 @@ def router_routes():
         auth = None  # INLINE routes authenticate (or not) in their own handler
         if kind == "JOB":
             auth = parts[4] == "true"
-        elif kind == "PREPARED_JOB":
+        elif kind in ("PREPARED_JOB", "CHAIN_JOB"):
             auth = parts[4] == "true"
         out.append((kind, method.group(1), pattern.group(1), auth))
     if len(out) < 10:
