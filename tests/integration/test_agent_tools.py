@@ -3,6 +3,8 @@ responses, private notes, typing both ways, read receipts, labels on
 sessions and full-text search over message text."""
 
 import json
+import sqlite3
+import time
 import unittest
 import urllib.parse
 
@@ -397,6 +399,27 @@ class LabelsTest(ToolsTestCase):
 
 
 class SearchTest(ToolsTestCase):
+
+    def test_stored_messages_are_indexed_without_a_search(self):
+        """The periodic index job (every 250 ms, net/server.c) catches up on
+        its own: no search has to run for the index to follow the messages.
+        Read from the database file, as nothing else exposes the mark."""
+        s = make_session(self.server, self.cust_token)
+        for i in range(3):
+            send_message(self.server, self.cust_token, s["id"], f"index me {i}")
+        db = sqlite3.connect(f"file:{self.server.data_dir}/parley.db?mode=ro", uri=True)
+        self.addCleanup(db.close)
+        newest = db.execute("SELECT max(rowid) FROM messages").fetchone()[0]
+        deadline = time.monotonic() + 30
+        while True:
+            mark = db.execute("SELECT last_rowid FROM search_progress").fetchone()[0]
+            if mark >= newest or time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
+        self.assertGreaterEqual(mark, newest)
+        indexed = db.execute("SELECT count(*) FROM message_fts WHERE session_id = ?",
+                             (s["id"],)).fetchone()[0]
+        self.assertEqual(indexed, 3)
 
     def search(self, token, query, expect=200):
         r = self.c(token).get("/api/v1/search/messages?" + query)
