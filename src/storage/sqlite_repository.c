@@ -499,7 +499,8 @@ static const char *const stmt_sql[ST_COUNT] = {
     /* ---- retention (issue 9) ----
      * Each purge selects at most ?2 keys through an index of what
      * qualifies (schema step 12), oldest first, and deletes those: the
-     * cost is what expires, never the table's size. */
+     * cost is what expires, never the table's size. tests/unit/
+     * test_retention.c checks the query plans of the same text. */
     [ST_RETENTION_TOKENS_EXPIRED] = "DELETE FROM tokens WHERE token_hash IN (SELECT token_hash "
                                     "FROM tokens WHERE expires_at <= ?1 ORDER BY expires_at "
                                     "LIMIT ?2)",
@@ -515,8 +516,11 @@ static const char *const stmt_sql[ST_COUNT] = {
         "t.owner_kind = 'customer' AND t.owner_id = c.id) ORDER BY c.created_at LIMIT ?2)",
     [ST_RETENTION_AUDIT] = "DELETE FROM audit_log WHERE position IN (SELECT position FROM "
                            "audit_log WHERE at < ?1 ORDER BY at LIMIT ?2)",
-    [ST_RETENTION_UPLOADS_LIST] = "SELECT id, sha256 FROM uploads WHERE message_id IS NULL AND "
-                                  "created_at < ?1 ORDER BY created_at LIMIT ?2",
+    /* INDEXED BY: without statistics the planner prefers the UNIQUE index
+     * on message_id (every unattached upload, then a sort) */
+    [ST_RETENTION_UPLOADS_LIST] = "SELECT id, sha256 FROM uploads INDEXED BY uploads_unattached "
+                                  "WHERE message_id IS NULL AND created_at < ?1 ORDER BY "
+                                  "created_at LIMIT ?2",
     [ST_RETENTION_UPLOAD_DELETE] = "DELETE FROM uploads WHERE id = ?1 AND message_id IS NULL",
     [ST_UPLOAD_HASH_IN_USE] = "SELECT EXISTS (SELECT 1 FROM uploads WHERE sha256 = ?1)",
 };
