@@ -209,9 +209,9 @@ void parley_api_strategies(parley_conn *c, parley_http_request *req) {
     json_decref(body);
     parley_http_response res = {.status = 200, .content_type = "application/json", .body = text};
     res.body_len = text != NULL ? strlen(text) : 0;
+    snprintf(res.extra_headers, sizeof res.extra_headers, "%s", cors);
     if (text == NULL) {
         parley_http_response_error_code(&res, 503, "unavailable", "out of memory");
     }
-    snprintf(res.extra_headers, sizeof res.extra_headers, "%s", cors);
     parley_conn_respond(c, &res);
 }

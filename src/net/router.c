@@ -294,8 +294,10 @@ static void api_done(parley_job *job) {
     if (job->commit_failed) {
         parley_http_response_free(&call->res);
         memset(&call->res, 0, sizeof call->res);
-        parley_http_response_error_code(&call->res, 503, "unavailable",
-                                        "the change could not be stored; retry");
+        parley_error err = {0};
+        parley_error_set(&err, PARLEY_E_UNAVAILABLE, NULL, "the change could not be stored; retry");
+        err.retry_after_seconds = PARLEY_RETRY_AFTER_STORAGE_S;
+        parley_http_response_error(&call->res, &err);
     }
     if (call->res.status == 0) {
         parley_http_response_error_code(&call->res, 500, "internal_error", "no response");
@@ -319,10 +321,10 @@ static void api_done(parley_job *job) {
 static void respond_error(parley_conn *c, parley_http_request *req, int status, const char *code,
                           const char *message, const char *extra) {
     parley_http_response res = {0};
-    parley_http_response_error_code(&res, status, code, message);
     if (extra != NULL) {
         snprintf(res.extra_headers, sizeof res.extra_headers, "%s", extra);
     }
+    parley_http_response_error_code(&res, status, code, message);
     if (parley_origin_allowed(&c->server->origins, req->origin, req->host)) {
         add_cors_headers(&res, req);
     }

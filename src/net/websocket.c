@@ -130,20 +130,24 @@ static void send_json(parley_ws *ws, json_t *frame) {
     }
 }
 
+/* An error frame says what parley_error_public (core/error.h) lets a
+ * client read, like an HTTP answer: no internal text, and retry_after on a
+ * rate limit and on every "unavailable". */
 static void send_error(parley_ws *ws, const parley_error *err, const char *client_msg_id,
                        const char *session_id) {
-    json_t *frame = json_pack("{s:s, s:{s:s, s:s}}", "type", "error", "error", "code",
-                              err->code[0] ? err->code : parley_status_code(err->status), "message",
-                              err->message);
+    parley_public_error pub;
+    parley_error_public(err, &pub);
+    json_t *frame = json_pack("{s:s, s:{s:s, s:s}}", "type", "error", "error", "code", pub.code,
+                              "message", pub.message);
     if (frame != NULL && client_msg_id != NULL && client_msg_id[0] != '\0') {
         json_object_set_new(frame, "client_msg_id", json_string(client_msg_id));
     }
     if (frame != NULL && session_id != NULL) {
         json_object_set_new(frame, "session_id", json_string(session_id));
     }
-    if (frame != NULL && err->status == PARLEY_E_RATE_LIMITED) {
+    if (frame != NULL && pub.retry_after_seconds > 0) {
         json_object_set_new(json_object_get(frame, "error"), "retry_after",
-                            json_integer(err->retry_after_seconds));
+                            json_integer(pub.retry_after_seconds));
     }
     send_json(ws, frame);
 }
@@ -382,6 +386,7 @@ static void send_done(parley_job *job) {
         if (job->commit_failed) {
             parley_error_set(&sj->err, PARLEY_E_UNAVAILABLE, NULL,
                              "the message could not be stored; retry with the same client_msg_id");
+            sj->err.retry_after_seconds = PARLEY_RETRY_AFTER_STORAGE_S;
         }
         if (!job->commit_failed && !sj->failed && sj->reply != NULL) {
             parley_ws_send_text(ws, sj->reply, strlen(sj->reply));
