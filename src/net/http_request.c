@@ -24,6 +24,8 @@ void parley_http_request_free(parley_http_request *req) {
     free(req->sec_websocket_version);
     free(req->x_filename);
     free(req->content_disposition);
+    free(req->forwarded);
+    free(req->x_forwarded_for);
     free(req->body);
     free(req);
 }

@@ -32,6 +32,10 @@ typedef struct parley_http_request {
     /* uploads: the file name a raw-body upload declares */
     char *x_filename;
     char *content_disposition;
+    /* reverse proxies' client addresses; repeated lines joined with ","
+     * (read only from --trusted-proxies, core/client_addr.h) */
+    char *forwarded;
+    char *x_forwarded_for;
     char *body;
     size_t body_len;
     bool keep_alive;

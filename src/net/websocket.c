@@ -169,7 +169,7 @@ typedef struct catchup_job {
 
 static void catchup_run(parley_job *job, parley_facade *facade) {
     catchup_job *cj = (catchup_job *)job;
-    parley_facade_set_client_ip(facade, cj->ws->conn->peer_ip);
+    parley_facade_set_client_ip(facade, cj->ws->conn->client_ip);
     parley_message_list list = {0};
     parley_message_range range = {
         .after_seq = cj->after_seq, .before_seq = 0, .limit = HISTORY_PAGE};
@@ -341,7 +341,7 @@ static void build_ack(send_job *sj, const parley_message *m, bool duplicate) {
  * nothing is answered here; the rest goes on to the writer. */
 static void send_prepare(parley_job *job, parley_facade *facade) {
     send_job *sj = (send_job *)job;
-    parley_facade_set_client_ip(facade, sj->ws->conn->peer_ip);
+    parley_facade_set_client_ip(facade, sj->ws->conn->client_ip);
     parley_status st = parley_facade_prepare_message(facade, sj->ws->caller, sj->session_id,
                                                      &sj->input, &sj->draft, &sj->err);
     sj->prepared = true;
@@ -424,7 +424,7 @@ static void presence_run(parley_job *job, parley_facade *facade) {
     presence_job *pj = (presence_job *)job;
     parley_agent a = {0};
     bool changed = false;
-    parley_facade_set_client_ip(facade, pj->ws->conn->peer_ip);
+    parley_facade_set_client_ip(facade, pj->ws->conn->client_ip);
     job->status =
         parley_facade_set_presence(facade, pj->ws->caller, pj->status, &a, &changed, &pj->err);
     if (job->status == PARLEY_OK) {
@@ -493,7 +493,7 @@ typedef struct read_job {
 /* Writer thread: the same rule as POST /sessions/{id}/read. */
 static void read_run(parley_job *job, parley_facade *facade) {
     read_job *rj = (read_job *)job;
-    parley_facade_set_client_ip(facade, rj->ws->conn->peer_ip);
+    parley_facade_set_client_ip(facade, rj->ws->conn->client_ip);
     json_t *receipt = NULL;
     job->status = parley_facade_mark_read(facade, rj->ws->caller, rj->session_id, rj->seq, &receipt,
                                           &rj->err);
@@ -831,7 +831,7 @@ typedef struct upgrade_job {
 
 static void upgrade_run(parley_job *job, parley_facade *facade) {
     upgrade_job *uj = (upgrade_job *)job;
-    parley_facade_set_client_ip(facade, uj->conn->peer_ip);
+    parley_facade_set_client_ip(facade, uj->conn->client_ip);
     job->status = parley_facade_authenticate(facade, uj->token, &uj->caller, &uj->err);
 }
 
