@@ -759,8 +759,8 @@ class OpenApiLiveTest(ServerTestCase):
         self.call("POST", "/api/v1/teams", body={"name": ""}, token=self.admin_token, expect=400)
         self.call("GET", "/api/v1/teams", path="/api/v1/teams?limit=1", token=self.admin_token,
                   expect=200)
-        self.call("GET", "/api/v1/teams", token=self.customer_token, expect=200)
-        self.call("GET", "/api/v1/teams/{id}", path=tpath, token=self.customer_token, expect=200)
+        self.call("GET", "/api/v1/teams", token=self.customer_token, expect=403)
+        self.call("GET", "/api/v1/teams/{id}", path=tpath, token=self.customer_token, expect=403)
         self.call("GET", "/api/v1/teams/{id}", path="/api/v1/teams/tea_x", token=self.agent_token,
                   expect=404)
         self.call("PATCH", "/api/v1/teams/{id}", path=tpath, body={"topics": ["q", "r"]},
