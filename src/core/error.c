@@ -88,8 +88,8 @@ void parley_error_public(const parley_error *err, parley_public_error *out) {
         break;
     case PARLEY_E_UNAVAILABLE:
     case PARLEY_E_NOMEM:
-        out->retry_after_seconds = storage_full ? PARLEY_RETRY_AFTER_STORAGE_S
-                                                : PARLEY_RETRY_AFTER_UNAVAILABLE_S;
+        out->retry_after_seconds =
+            storage_full ? PARLEY_RETRY_AFTER_STORAGE_S : PARLEY_RETRY_AFTER_UNAVAILABLE_S;
         if (hide) {
             out->code = "unavailable";
             out->message = storage_full ? "storage is full; try again later"

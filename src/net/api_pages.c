@@ -151,8 +151,8 @@ static bool metrics_allowed(parley_conn *c, const parley_http_request *req, int 
     const char *got = parley_http_bearer_token(req);
     unsigned char want_hash[crypto_generichash_BYTES];
     unsigned char got_hash[crypto_generichash_BYTES];
-    crypto_generichash(want_hash, sizeof want_hash, (const unsigned char *)want, strlen(want),
-                       NULL, 0);
+    crypto_generichash(want_hash, sizeof want_hash, (const unsigned char *)want, strlen(want), NULL,
+                       0);
     crypto_generichash(got_hash, sizeof got_hash, (const unsigned char *)(got ? got : ""),
                        got ? strlen(got) : 0, NULL, 0);
     if (got != NULL && sodium_memcmp(want_hash, got_hash, sizeof want_hash) == 0) {
@@ -170,8 +170,8 @@ void parley_api_metrics(parley_conn *c, parley_http_request *req) {
     parley_http_request_free(req);
     if (!allowed) {
         parley_http_response res = {0};
-        parley_http_response_error_code(&res, status, status == 401 ? "unauthenticated" : "not_found",
-                                        message);
+        parley_http_response_error_code(&res, status,
+                                        status == 401 ? "unauthenticated" : "not_found", message);
         parley_conn_respond(c, &res);
         return;
     }

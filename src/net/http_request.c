@@ -210,8 +210,8 @@ const char *parley_http_reason(int status) {
 
 /* The body and status of an error answer, plus Retry-After when
  * retry_after > 0 (appended to any headers already there). */
-static void fill_error(parley_http_response *res, int status, const char *code,
-                       const char *message, int retry_after) {
+static void fill_error(parley_http_response *res, int status, const char *code, const char *message,
+                       int retry_after) {
     free(res->body);
     res->status = status;
     res->content_type = "application/json";
