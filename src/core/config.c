@@ -1,5 +1,7 @@
 #include "core/config.h"
 
+#include "core/client_addr.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <stddef.h>
@@ -116,6 +118,16 @@ static const parley_config_option options[] = {
         3153600000,
         "uploads never attached to a message are deleted (with their file, unless another upload "
         "has the same bytes) this long after they were uploaded; 0 = keep forever"),
+    /* who may read /metrics and whose client address to believe (issue 9) */
+    STR(metrics_listen, "--metrics-listen", "PARLEY_METRICS_LISTEN", NULL,
+        "HOST:PORT of a second listener that serves only /metrics (keep it off the public "
+        "network); unset: none"),
+    STR(metrics_token, "--metrics-token", "PARLEY_METRICS_TOKEN", NULL,
+        "bearer token /metrics requires (on the main listener, and on --metrics-listen too); "
+        "with neither this nor --metrics-listen, /metrics answers 404; empty: unset"),
+    STR(trusted_proxies, "--trusted-proxies", "PARLEY_TRUSTED_PROXIES", "",
+        "comma-separated IPs or CIDRs (IPv4, IPv6) of reverse proxies whose Forwarded / "
+        "X-Forwarded-For headers name the client; empty: the headers are ignored"),
 };
 
 #define OPTION_COUNT (sizeof options / sizeof options[0])
@@ -234,6 +246,34 @@ static parley_status validate(const parley_config *cfg, parley_error *err) {
             return parley_error_set(err, PARLEY_E_INVALID, "invalid_config",
                                     "--upload-types: expected MIME types separated by commas");
         }
+    }
+    if (cfg->metrics_listen != NULL && cfg->metrics_listen[0] != '\0') {
+        parley_config probe = {.listen = cfg->metrics_listen};
+        if (!parley_config_listen_address(&probe, host, sizeof host, &port)) {
+            return parley_error_set(err, PARLEY_E_INVALID, "invalid_config",
+                                    "--metrics-listen: expected HOST:PORT with a port from 0 "
+                                    "to 65535");
+        }
+    }
+    if (cfg->metrics_token != NULL && cfg->metrics_token[0] != '\0') {
+        /* compared with a bearer token: printable ASCII, no spaces, long
+         * enough not to be guessed */
+        size_t n = strlen(cfg->metrics_token);
+        bool printable = true;
+        for (const char *p = cfg->metrics_token; *p != '\0'; p++) {
+            printable = printable && (unsigned char)*p > 0x20 && (unsigned char)*p < 0x7F;
+        }
+        if (n < 16 || n > 200 || !printable) {
+            return parley_error_set(err, PARLEY_E_INVALID, "invalid_config",
+                                    "--metrics-token: 16 to 200 printable ASCII characters "
+                                    "without spaces");
+        }
+    }
+    parley_trusted_proxies proxies;
+    parley_status proxies_st = parley_trusted_proxies_parse(cfg->trusted_proxies, &proxies, err);
+    parley_trusted_proxies_free(&proxies);
+    if (proxies_st != PARLEY_OK) {
+        return proxies_st;
     }
     if (cfg->data_dir[0] == '\0') {
         return parley_error_set(err, PARLEY_E_INVALID, "invalid_config",

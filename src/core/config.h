@@ -65,6 +65,9 @@ typedef struct parley_config {
     int64_t retention_customers_s; /* never-started anonymous customers; 0 = keep */
     int64_t retention_audit_s;     /* audit entries; 0 = keep */
     int64_t retention_uploads_s;   /* uploads never attached (and files); 0 = keep */
+    char *metrics_listen;                 /* a /metrics-only listener; NULL = none */
+    char *metrics_token;                  /* bearer token /metrics needs; NULL = none */
+    char *trusted_proxies;                /* IPs/CIDRs whose forwarding headers count */
 } parley_config;
 
 typedef enum parley_option_type { PARLEY_OPTION_STRING, PARLEY_OPTION_INT } parley_option_type;

@@ -36,8 +36,42 @@ static void publish(void *ctx, const parley_event *event) {
 static void on_connection(uv_stream_t *listener, int status) {
     parley_server *srv = listener->data;
     if (status == 0) {
-        parley_conn_accept(srv);
+        parley_conn_accept(srv, listener, listener == (uv_stream_t *)&srv->metrics_listener);
     }
+}
+
+/* Binds and listens on HOST:PORT (flag names it in errors); *port gets
+ * the bound port. */
+static parley_status listen_on(parley_server *srv, uv_tcp_t *tcp, const char *flag,
+                               const char *address, char *host, size_t host_size, int *port,
+                               parley_error *err) {
+    parley_config probe = {.listen = (char *)(uintptr_t)address};
+    if (!parley_config_listen_address(&probe, host, host_size, port)) {
+        return parley_error_set(err, PARLEY_E_INVALID, "invalid_config", "bad %s address", flag);
+    }
+    struct sockaddr_storage addr;
+    if (uv_ip4_addr(host, *port, (struct sockaddr_in *)&addr) != 0 &&
+        uv_ip6_addr(host, *port, (struct sockaddr_in6 *)&addr) != 0) {
+        return parley_error_set(err, PARLEY_E_INVALID, "invalid_config",
+                                "%s: %s is not an IP address", flag, host);
+    }
+    uv_tcp_init(srv->loop, tcp);
+    tcp->data = srv;
+    int rc = uv_tcp_bind(tcp, (const struct sockaddr *)&addr, 0);
+    if (rc == 0) {
+        rc = uv_listen((uv_stream_t *)tcp, 1024, on_connection);
+    }
+    if (rc != 0) {
+        uv_close((uv_handle_t *)tcp, NULL);
+        return parley_error_set(err, PARLEY_E_UNAVAILABLE, "unavailable", "cannot listen on %s: %s",
+                                address, uv_strerror(rc));
+    }
+    struct sockaddr_storage bound;
+    int bound_len = sizeof bound;
+    uv_tcp_getsockname(tcp, (struct sockaddr *)&bound, &bound_len);
+    *port = ntohs(bound.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&bound)->sin6_port
+                                              : ((struct sockaddr_in *)&bound)->sin_port);
+    return PARLEY_OK;
 }
 
 static void on_flush_check(uv_check_t *check) {
@@ -221,6 +255,9 @@ void parley_server_shutdown(parley_server *srv) {
     fprintf(stderr, "parleyd: shutting down\n");
     parley_dispatcher_stop(&srv->dispatcher);
     uv_close((uv_handle_t *)&srv->listener, on_handle_closed);
+    if (srv->has_metrics_listener) {
+        uv_close((uv_handle_t *)&srv->metrics_listener, on_handle_closed);
+    }
     for (parley_conn *c = srv->conns; c != NULL; c = c->next) {
         parley_conn_close_if_idle(c);
     }
@@ -271,32 +308,25 @@ parley_status parley_server_start(parley_server *srv, uv_loop_t *loop, const par
     if (st != PARLEY_OK) {
         return st;
     }
-    int port = 0;
-    if (!parley_config_listen_address(cfg, srv->host, sizeof srv->host, &port)) {
-        return parley_error_set(err, PARLEY_E_INVALID, "invalid_config", "bad --listen address");
+    st = parley_trusted_proxies_parse(cfg->trusted_proxies, &srv->trusted_proxies, err);
+    if (st != PARLEY_OK) {
+        return st;
     }
-    struct sockaddr_storage addr;
-    if (uv_ip4_addr(srv->host, port, (struct sockaddr_in *)&addr) != 0 &&
-        uv_ip6_addr(srv->host, port, (struct sockaddr_in6 *)&addr) != 0) {
-        return parley_error_set(err, PARLEY_E_INVALID, "invalid_config",
-                                "--listen: %s is not an IP address", srv->host);
+    st = listen_on(srv, &srv->listener, "--listen", cfg->listen, srv->host, sizeof srv->host,
+                   &srv->port, err);
+    if (st != PARLEY_OK) {
+        return st;
     }
-    uv_tcp_init(loop, &srv->listener);
-    srv->listener.data = srv;
-    int rc = uv_tcp_bind(&srv->listener, (const struct sockaddr *)&addr, 0);
-    if (rc == 0) {
-        rc = uv_listen((uv_stream_t *)&srv->listener, 1024, on_connection);
+    char metrics_host[256] = "";
+    if (cfg->metrics_listen != NULL && cfg->metrics_listen[0] != '\0') {
+        st = listen_on(srv, &srv->metrics_listener, "--metrics-listen", cfg->metrics_listen,
+                       metrics_host, sizeof metrics_host, &srv->metrics_port, err);
+        if (st != PARLEY_OK) {
+            uv_close((uv_handle_t *)&srv->listener, NULL);
+            return st;
+        }
+        srv->has_metrics_listener = true;
     }
-    if (rc != 0) {
-        uv_close((uv_handle_t *)&srv->listener, NULL);
-        return parley_error_set(err, PARLEY_E_UNAVAILABLE, "unavailable", "cannot listen on %s: %s",
-                                cfg->listen, uv_strerror(rc));
-    }
-    struct sockaddr_storage bound;
-    int bound_len = sizeof bound;
-    uv_tcp_getsockname(&srv->listener, (struct sockaddr *)&bound, &bound_len);
-    srv->port = ntohs(bound.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&bound)->sin6_port
-                                                  : ((struct sockaddr_in *)&bound)->sin_port);
 
     parley_executor_options options = {
         .database_path = db_path,
@@ -312,6 +342,9 @@ parley_status parley_server_start(parley_server *srv, uv_loop_t *loop, const par
     st = parley_executor_start(loop, &options, &srv->executor, err);
     if (st != PARLEY_OK) {
         uv_close((uv_handle_t *)&srv->listener, NULL);
+        if (srv->has_metrics_listener) {
+            uv_close((uv_handle_t *)&srv->metrics_listener, NULL);
+        }
         return st;
     }
     uv_check_init(loop, &srv->flush_check);
@@ -348,12 +381,18 @@ parley_status parley_server_start(parley_server *srv, uv_loop_t *loop, const par
            "  agent console: http://%s:%d/console\n"
            "  demo page with the customer widget: http://%s:%d/demo\n",
            host_text, srv->port, host_text, srv->port, host_text, srv->port);
+    if (srv->has_metrics_listener) {
+        bool metrics_ipv6 = strchr(metrics_host, ':') != NULL;
+        printf("  metrics (only): http://%s%s%s:%d/metrics\n", metrics_ipv6 ? "[" : "",
+               metrics_host, metrics_ipv6 ? "]" : "", srv->metrics_port);
+    }
     fflush(stdout);
     return PARLEY_OK;
 }
 
 void parley_server_free(parley_server *srv) {
     parley_origin_policy_free(&srv->origins);
+    parley_trusted_proxies_free(&srv->trusted_proxies);
     parley_limits_free(&srv->limits);
     parley_executor_free(srv->executor);
     srv->executor = NULL;

@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <uv.h>
 
+#include "core/client_addr.h"
 #include "core/config.h"
 #include "core/limits.h"
 #include "core/retention.h"
@@ -55,6 +56,13 @@ typedef struct parley_server {
     const parley_config *config;
     const parley_strategy_registry *strategies;
     uv_tcp_t listener;
+    /* --metrics-listen: a second listener whose connections may ask for
+     * /metrics only (conn->metrics_only) */
+    uv_tcp_t metrics_listener;
+    bool has_metrics_listener;
+    int metrics_port; /* its bound port */
+    /* --trusted-proxies: whose Forwarded / X-Forwarded-For count */
+    parley_trusted_proxies trusted_proxies;
     uv_signal_t sigterm;
     uv_signal_t sigint;
     uv_timer_t shutdown_timer;

@@ -27,9 +27,13 @@ static bool valid_hex(const char *hex) {
     return true;
 }
 
+/* The detail is for the log (parley_error_public hides storage texts); a
+ * full disk is said so to the client. */
 static parley_status io_fail(parley_error *err, const char *what) {
-    return parley_error_set(err, PARLEY_E_STORAGE, NULL, "file store: %s: %s", what,
-                            strerror(errno));
+    int e = errno;
+    return parley_error_set(err, PARLEY_E_STORAGE,
+                            e == ENOSPC || e == EDQUOT ? PARLEY_ERROR_CODE_STORAGE_FULL : NULL,
+                            "file store: %s: %s", what, strerror(e));
 }
 
 static bool make_dir(const char *path) {

@@ -559,8 +559,15 @@ static parley_status map_sqlite(int rc, const char *msg, const char *op, parley_
         status = PARLEY_E_STORAGE;
         break;
     }
-    return parley_error_set(err, status, NULL, "%s: %s", op,
-                            msg != NULL ? msg : sqlite3_errstr(rc));
+    bool full = (rc & 0xff) == SQLITE_FULL;
+    parley_error_set(err, status, full ? PARLEY_ERROR_CODE_STORAGE_FULL : NULL, "%s: %s", op,
+                     msg != NULL ? msg : sqlite3_errstr(rc));
+    if (err != NULL) {
+        /* SQLite's text and our function names are for the log, never for
+         * a client (core/error.h, parley_error_public) */
+        err->internal = true;
+    }
+    return status;
 }
 
 /* Must run before the statement is reset, which may replace the message. */

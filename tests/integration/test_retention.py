@@ -115,7 +115,7 @@ class RetentionTest(ServerTestCase):
         self.assertStatus(r, 200)
         self.assertEqual(r.body, lonely)
 
-        m = parse_metrics(self.server.client().get("/metrics").body.decode())
+        m = self.server.metrics()
         self.assertGreaterEqual(m['parley_retention_deleted_total{kind="uploads"}'], 2)
         self.assertGreaterEqual(m['parley_retention_deleted_total{kind="files"}'], 1)
         self.assertGreaterEqual(m["parley_retention_passes_total"], 1)
