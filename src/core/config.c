@@ -24,7 +24,8 @@ static const parley_config_option options[] = {
         "secret for verified customer identity (HMAC-SHA256)"),
     STR(durability, "--durability", "PARLEY_DURABILITY", "full",
         "full: commits survive power loss; normal: survive a crash of parleyd only"),
-    STR(log_level, "--log-level", "PARLEY_LOG_LEVEL", "info", "error, warn, info or debug"),
+    STR(log_level, "--log-level", "PARLEY_LOG_LEVEL", "info",
+        "least severe log lines written to stderr: error, warn, info or debug"),
     STR(allowed_origins, "--allowed-origins", "PARLEY_ALLOWED_ORIGINS", "",
         "comma-separated origins (https://shop.example.com) whose pages may call the API and "
         "open WebSockets; empty: this server's own origin only; * : any"),
@@ -97,6 +98,11 @@ static const parley_config_option options[] = {
         "one uploaded file at most; more are answered 413"),
     INT(limit_uploads_per_minute, "--limit-uploads-per-minute", "PARLEY_LIMIT_UPLOADS_PER_MINUTE",
         20, 0, 1000000, "uploads per participant per minute; 0 = no limit"),
+    /* logs (issue 9): the format of every line, and the access log */
+    STR(log_format, "--log-format", "PARLEY_LOG_FORMAT", "logfmt",
+        "log line format: logfmt (key=value) or json (one object per line)"),
+    STR(access_log, "--access-log", "PARLEY_ACCESS_LOG", "on",
+        "on: one info line per HTTP request and per WebSocket session; off: none"),
 };
 
 #define OPTION_COUNT (sizeof options / sizeof options[0])
@@ -182,6 +188,14 @@ static parley_status validate(const parley_config *cfg, parley_error *err) {
     if (!level_ok) {
         return parley_error_set(err, PARLEY_E_INVALID, "invalid_config",
                                 "--log-level: expected error, warn, info or debug");
+    }
+    if (strcmp(cfg->log_format, "logfmt") != 0 && strcmp(cfg->log_format, "json") != 0) {
+        return parley_error_set(err, PARLEY_E_INVALID, "invalid_config",
+                                "--log-format: expected logfmt or json");
+    }
+    if (strcmp(cfg->access_log, "on") != 0 && strcmp(cfg->access_log, "off") != 0) {
+        return parley_error_set(err, PARLEY_E_INVALID, "invalid_config",
+                                "--access-log: expected on or off");
     }
     if (cfg->ws_max_frame_bytes > cfg->ws_max_message_bytes) {
         return parley_error_set(err, PARLEY_E_INVALID, "invalid_config",

@@ -59,6 +59,8 @@ typedef struct parley_config {
     char *upload_types;                   /* comma-separated MIME types uploads may have */
     int64_t max_upload_bytes;             /* one uploaded file at most */
     int64_t limit_uploads_per_minute;     /* per participant; 0 = off */
+    char *log_format;                     /* "logfmt" or "json" */
+    char *access_log;                     /* "on" or "off" */
 } parley_config;
 
 typedef enum parley_option_type { PARLEY_OPTION_STRING, PARLEY_OPTION_INT } parley_option_type;

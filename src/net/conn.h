@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <uv.h>
 
+#include "net/access_log.h"
 #include "net/http_reader.h"
 #include "net/http_request.h"
 #include "net/server.h"
@@ -44,8 +45,9 @@ struct parley_conn {
     size_t in_len;
     size_t in_cap;
 
-    parley_ws *ws;    /* after the upgrade */
-    char peer_ip[64]; /* the client's address, for limits and the audit log */
+    parley_ws *ws;        /* after the upgrade */
+    char peer_ip[64];     /* the client's address, for limits and the audit log */
+    parley_access access; /* request id and access log of the current request */
 };
 
 void parley_conn_accept(parley_server *srv);

@@ -32,6 +32,10 @@ typedef struct parley_http_request {
     /* uploads: the file name a raw-body upload declares */
     char *x_filename;
     char *content_disposition;
+    /* request id and conditional GET (net/http_cache.h) */
+    char *x_request_id;
+    char *if_none_match;
+    char *if_modified_since;
     char *body;
     size_t body_len;
     bool keep_alive;
@@ -63,6 +67,9 @@ typedef struct parley_http_response {
      * Content-Disposition with an RFC 5987-encoded file name */
     char extra_headers[2048];
     bool close; /* close the connection after sending */
+    /* HEAD and 304: Content-Length says body_len, no body is sent (body may
+     * be NULL then) */
+    bool omit_body;
     /* static string; NULL = "no-store" (API answers); downloads say "private" */
     const char *cache_control;
 } parley_http_response;

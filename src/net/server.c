@@ -7,6 +7,7 @@
 
 #include "net/bot_jobs.h"
 #include "core/ids.h"
+#include "core/log.h"
 #include "net/conn.h"
 #include "net/websocket.h"
 #include "storage/sqlite_repository.h"
@@ -54,7 +55,7 @@ static void lifecycle_run(parley_job *job, parley_facade *facade) {
     size_t closed = 0;
     job->status = parley_facade_close_idle_sessions(facade, parley_now_ms(), &closed, &err);
     if (job->status != PARLEY_OK) {
-        fprintf(stderr, "parleyd: auto-close: %s\n", err.message);
+        parley_log_error("auto-close failed: %s", err.message);
     }
 }
 
@@ -66,7 +67,7 @@ static void search_index_run(parley_job *job, parley_facade *facade) {
     int64_t indexed = 0;
     job->status = parley_facade_index_messages(facade, &indexed, &err);
     if (job->status != PARLEY_OK) {
-        fprintf(stderr, "parleyd: search index: %s\n", err.message);
+        parley_log_error("search index failed: %s", err.message);
     }
 }
 
@@ -151,7 +152,7 @@ void parley_server_shutdown(parley_server *srv) {
         return;
     }
     srv->shutting_down = true;
-    fprintf(stderr, "parleyd: shutting down\n");
+    parley_log_info("shutting down");
     parley_dispatcher_stop(&srv->dispatcher);
     uv_close((uv_handle_t *)&srv->listener, on_handle_closed);
     for (parley_conn *c = srv->conns; c != NULL; c = c->next) {
@@ -274,6 +275,16 @@ parley_status parley_server_start(parley_server *srv, uv_loop_t *loop, const par
            "  demo page with the customer widget: http://%s:%d/demo\n",
            host_text, srv->port, host_text, srv->port, host_text, srv->port);
     fflush(stdout);
+    /* the banner above is for people; this line is for log collectors */
+    char address[340];
+    snprintf(address, sizeof address, "http://%s:%d", host_text, srv->port);
+    const parley_log_field started[] = {
+        PARLEY_LOG_STR("address", address),
+        PARLEY_LOG_STR("version", PARLEY_VERSION),
+        PARLEY_LOG_INT("worker_threads", cfg->worker_threads),
+        PARLEY_LOG_STR("durability", cfg->durability),
+    };
+    parley_log_fields(PARLEY_LOG_INFO, "started", started, sizeof started / sizeof started[0]);
     return PARLEY_OK;
 }
 
