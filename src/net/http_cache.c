@@ -20,9 +20,20 @@ bool parley_request_id_valid(const char *value) {
     return n > 0;
 }
 
+/* One request id per request without a usable one: like core/ids.c, the
+ * CSPRNG's output is drawn in bulk (one call per 256 ids), not one system
+ * call each. Each byte is used once. */
 void parley_request_id_new(char out[PARLEY_REQUEST_ID_MAX + 1]) {
+    static _Thread_local unsigned char pool[4096];
+    static _Thread_local size_t available;
     unsigned char random[16];
-    randombytes_buf(random, sizeof random);
+    if (available < sizeof random) {
+        randombytes_buf(pool, sizeof pool);
+        available = sizeof pool;
+    }
+    memcpy(random, pool + sizeof pool - available, sizeof random);
+    sodium_memzero(pool + sizeof pool - available, sizeof random);
+    available -= sizeof random;
     sodium_bin2hex(out, PARLEY_REQUEST_ID_MAX + 1, random, sizeof random);
 }
 
