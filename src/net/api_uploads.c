@@ -191,7 +191,7 @@ void parley_api_create_upload(parley_api_call *call, parley_facade *f) {
     if (!parley_file_store_has(root, pu->sha256, pu->size)) {
         char hex[PARLEY_SHA256_HEX_SIZE];
         if (parley_file_store_put(root, pu->data, pu->len, hex, &err) != PARLEY_OK) {
-            fprintf(stderr, "parleyd: upload: %s\n", err.message);
+            parley_log_error("upload could not be stored: %s", err.message);
             parley_upload_free(&u);
             parley_error_set(&err, PARLEY_E_UNAVAILABLE, "unavailable",
                              "the file could not be stored; retry");

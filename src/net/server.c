@@ -79,7 +79,7 @@ static bool retention_remove_file(void *ctx, const char *sha256) {
     parley_error err = {0};
     bool removed = false;
     if (parley_file_store_remove(rj->upload_root, sha256, &removed, &err) != PARLEY_OK) {
-        fprintf(stderr, "parleyd: retention: %s\n", err.message);
+        parley_log_error("retention failed: %s", err.message);
     }
     return removed;
 }
@@ -91,7 +91,7 @@ static void retention_run(parley_job *job, parley_facade *facade) {
     job->status = parley_facade_run_retention(facade, &rj->policy, parley_now_ms(),
                                               retention_remove_file, rj, &rj->counts, &err);
     if (job->status != PARLEY_OK) {
-        fprintf(stderr, "parleyd: retention: %s\n", err.message);
+        parley_log_error("retention failed: %s", err.message);
     }
 }
 
@@ -119,11 +119,16 @@ static void retention_done(parley_job *job) {
     srv->metrics.retention_uploads += (uint64_t)c->uploads;
     srv->metrics.retention_files += (uint64_t)c->files;
     if (parley_retention_rows(c) > 0) {
-        fprintf(stderr,
-                "parleyd: retention: deleted %lld tokens, %lld customers, %lld audit entries, "
-                "%lld uploads (%lld files)%s\n",
-                (long long)c->tokens, (long long)c->customers, (long long)c->audit_entries,
-                (long long)c->uploads, (long long)c->files, c->more ? "; more next pass" : "");
+        const parley_log_field fields[] = {
+            PARLEY_LOG_INT("tokens", c->tokens),
+            PARLEY_LOG_INT("customers", c->customers),
+            PARLEY_LOG_INT("audit_entries", c->audit_entries),
+            PARLEY_LOG_INT("uploads", c->uploads),
+            PARLEY_LOG_INT("files", c->files),
+            PARLEY_LOG_STR("more", c->more ? "true" : "false"),
+        };
+        parley_log_fields(PARLEY_LOG_INFO, "retention deleted", fields,
+                          sizeof fields / sizeof fields[0]);
     }
     if (c->more && !srv->shutting_down) {
         uv_timer_start(&rj->periodic.timer, on_periodic_tick, RETENTION_CATCH_UP_MS,
