@@ -275,6 +275,44 @@ def config_seeds():
     config("empty_data_dir", ["--data-dir="])
     config("bad_durability", ["--durability=sometimes"])
     config("env_bad_number", [], ["PARLEY_BATCH_MAX=12abc"])
+    config("log_format_json", ["--log-format=json", "--access-log", "off"],
+           ["PARLEY_LOG_LEVEL=debug"])
+    config("bad_log_format", ["--log-format=xml"])
+    config("bad_access_log", [], ["PARLEY_ACCESS_LOG=yes"])
+
+
+# --- fuzz_http_headers: one header value (up to the first NUL) -------------------
+
+def header_seeds():
+    seeds = {
+        "request_id_uuid": "3f2a9c1e-7b4d-4c1a-9e55-0f6b7a2d8c10",
+        "request_id_chars": "a.b_c:d/e+f=g@h~i",
+        "request_id_128": "r" * 128,
+        "request_id_129": "r" * 129,
+        "request_id_space": "has space",
+        "request_id_crlf": "id\r\nX-Injected: 1",
+        "etag": '"7d46-6b161e8d.c26c2e9"',
+        "etag_weak": 'W/"7d46-6b161e8d.c26c2e9"',
+        "etag_list": '"a", W/"b" ,"7d46-6b161e8d.c26c2e9"',
+        "etag_star": " * ",
+        "etag_unterminated": '"7d46',
+        "etag_junk_after": '"a" b',
+        "date_imf": "Sun, 06 Nov 1994 08:49:37 GMT",
+        "date_rfc850": "Sunday, 06-Nov-94 08:49:37 GMT",
+        "date_asctime": "Sun Nov  6 08:49:37 1994",
+        "date_leap_day": "Thu, 29 Feb 2024 23:59:59 GMT",
+        "date_feb_31": "Sat, 31 Feb 2024 00:00:60 GMT",
+        "date_year_0": "Sat, 01 Jan 0000 00:00:00 GMT",
+        "date_bad_zone": "Sun, 06 Nov 1994 08:49:37 UTC",
+        "log_quotes": 'say "hi" \\ k=v',
+        "log_controls": "a\nb\tc\x1b[0m\x7f",
+        "log_utf8": "caf\u00e9 \u263a \U0001F600",
+    }
+    for name, text in seeds.items():
+        write("fuzz_http_headers", name, text)
+    # bytes that are not UTF-8: a lone continuation, a truncated sequence,
+    # an overlong slash, a surrogate
+    write("fuzz_http_headers", "log_bad_utf8", b"/a\x80b\xe2\x82 \xc0\xaf \xed\xa0\x80")
 
 
 def main():
@@ -282,6 +320,7 @@ def main():
     ws_seeds()
     json_seeds()
     config_seeds()
+    header_seeds()
 
 
 if __name__ == "__main__":

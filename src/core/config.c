@@ -26,7 +26,8 @@ static const parley_config_option options[] = {
         "secret for verified customer identity (HMAC-SHA256)"),
     STR(durability, "--durability", "PARLEY_DURABILITY", "full",
         "full: commits survive power loss; normal: survive a crash of parleyd only"),
-    STR(log_level, "--log-level", "PARLEY_LOG_LEVEL", "info", "error, warn, info or debug"),
+    STR(log_level, "--log-level", "PARLEY_LOG_LEVEL", "info",
+        "least severe log lines written to stderr: error, warn, info or debug"),
     STR(allowed_origins, "--allowed-origins", "PARLEY_ALLOWED_ORIGINS", "",
         "comma-separated origins (https://shop.example.com) whose pages may call the API and "
         "open WebSockets; empty: this server's own origin only; * : any"),
@@ -128,6 +129,11 @@ static const parley_config_option options[] = {
     STR(trusted_proxies, "--trusted-proxies", "PARLEY_TRUSTED_PROXIES", "",
         "comma-separated IPs or CIDRs (IPv4, IPv6) of reverse proxies whose Forwarded / "
         "X-Forwarded-For headers name the client; empty: the headers are ignored"),
+    /* logs (issue 9): the format of every line, and the access log */
+    STR(log_format, "--log-format", "PARLEY_LOG_FORMAT", "logfmt",
+        "log line format: logfmt (key=value) or json (one object per line)"),
+    STR(access_log, "--access-log", "PARLEY_ACCESS_LOG", "on",
+        "on: one info line per HTTP request and per WebSocket session; off: none"),
 };
 
 #define OPTION_COUNT (sizeof options / sizeof options[0])
@@ -213,6 +219,14 @@ static parley_status validate(const parley_config *cfg, parley_error *err) {
     if (!level_ok) {
         return parley_error_set(err, PARLEY_E_INVALID, "invalid_config",
                                 "--log-level: expected error, warn, info or debug");
+    }
+    if (strcmp(cfg->log_format, "logfmt") != 0 && strcmp(cfg->log_format, "json") != 0) {
+        return parley_error_set(err, PARLEY_E_INVALID, "invalid_config",
+                                "--log-format: expected logfmt or json");
+    }
+    if (strcmp(cfg->access_log, "on") != 0 && strcmp(cfg->access_log, "off") != 0) {
+        return parley_error_set(err, PARLEY_E_INVALID, "invalid_config",
+                                "--access-log: expected on or off");
     }
     if (cfg->ws_max_frame_bytes > cfg->ws_max_message_bytes) {
         return parley_error_set(err, PARLEY_E_INVALID, "invalid_config",

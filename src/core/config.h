@@ -68,6 +68,8 @@ typedef struct parley_config {
     char *metrics_listen;                 /* a /metrics-only listener; NULL = none */
     char *metrics_token;                  /* bearer token /metrics needs; NULL = none */
     char *trusted_proxies;                /* IPs/CIDRs whose forwarding headers count */
+    char *log_format;              /* "logfmt" or "json" */
+    char *access_log;              /* "on" or "off" */
 } parley_config;
 
 typedef enum parley_option_type { PARLEY_OPTION_STRING, PARLEY_OPTION_INT } parley_option_type;

@@ -1,5 +1,7 @@
 #include "core/error.h"
 
+#include "core/log.h"
+
 #include "core/validate.h"
 
 #include <stdarg.h>
@@ -114,8 +116,11 @@ void parley_error_public(const parley_error *err, parley_public_error *out) {
         out->retry_after_seconds = err->retry_after_seconds;
     }
     if (hide) {
-        fprintf(stderr, "parleyd: hidden from the client (%s, \"%s\"): %s\n", out->code,
-                out->message, err->message);
+        parley_log_fields(PARLEY_LOG_WARN, "error hidden from the client",
+                          (parley_log_field[]){PARLEY_LOG_STR("code", out->code),
+                                               PARLEY_LOG_STR("public", out->message),
+                                               PARLEY_LOG_STR("detail", err->message)},
+                          3);
     }
 }
 

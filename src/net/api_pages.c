@@ -7,6 +7,7 @@
 
 #include "core/strategy.h"
 #include "net/api.h"
+#include "net/http_cache.h"
 
 #define MAX_PAGE_BYTES (8 * 1024 * 1024)
 
@@ -66,20 +67,23 @@ static bool safe_relative_path(const char *rel) {
     return true;
 }
 
-static bool read_file(const char *path, char **out, size_t *out_len) {
+/* Opens a regular file of at most MAX_PAGE_BYTES; its stat into *st. */
+static FILE *open_page(const char *path, struct stat *st) {
     FILE *f = fopen(path, "rb");
-    struct stat st;
     if (f == NULL) {
-        return false;
+        return NULL;
     }
-    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > MAX_PAGE_BYTES) {
+    if (fstat(fileno(f), st) != 0 || !S_ISREG(st->st_mode) || st->st_size > MAX_PAGE_BYTES) {
         fclose(f);
-        return false;
+        return NULL;
     }
-    char *buf = malloc((size_t)st.st_size + 1);
-    size_t n = buf != NULL ? fread(buf, 1, (size_t)st.st_size, f) : 0;
-    fclose(f);
-    if (buf == NULL || n != (size_t)st.st_size) {
+    return f;
+}
+
+static bool read_page(FILE *f, const struct stat *st, char **out, size_t *out_len) {
+    char *buf = malloc((size_t)st->st_size + 1);
+    size_t n = buf != NULL ? fread(buf, 1, (size_t)st->st_size, f) : 0;
+    if (buf == NULL || n != (size_t)st->st_size) {
         free(buf);
         return false;
     }
@@ -88,9 +92,20 @@ static bool read_file(const char *path, char **out, size_t *out_len) {
     return true;
 }
 
+/* Caching: every file carries a strong ETag (size and mtime) and
+ * Last-Modified, and a conditional GET gets 304. HTML pages say no-cache:
+ * a browser keeps them but asks every time, so a new version shows at
+ * once (they embed no per-response nonce: the CSP is the same for every
+ * answer). Scripts, styles and images may be used for five minutes
+ * without asking: a shop's pages do not fetch widget.js on every view,
+ * and an upgrade reaches them within five minutes. */
+#define PAGE_CACHE_CONTROL "no-cache"
+#define ASSET_CACHE_CONTROL "public, max-age=300"
+
 void parley_api_static_file(parley_api_call *call, parley_facade *f) {
     (void)f;
-    const char *path = call->req->path;
+    const parley_http_request *req = call->req;
+    const char *path = req->path;
     const char *rel = path + 1;
     char name[256];
     if (strcmp(path, "/") == 0) {
@@ -101,23 +116,44 @@ void parley_api_static_file(parley_api_call *call, parley_facade *f) {
     }
     const char *type = safe_relative_path(rel) ? content_type_for(rel) : NULL;
     char full[1024];
-    char *body = NULL;
-    size_t len = 0;
+    struct stat st;
+    FILE *file = NULL;
     if (type == NULL ||
         (size_t)snprintf(full, sizeof full, "%s/%s", call->conn->server->config->web_dir, rel) >=
             sizeof full ||
-        !read_file(full, &body, &len)) {
+        (file = open_page(full, &st)) == NULL) {
         parley_error err;
         parley_error_set(&err, PARLEY_E_NOT_FOUND, "not_found", "no such page");
         parley_api_reply_error(call, &err);
         return;
     }
-    call->res.status = 200;
-    call->res.content_type = type;
-    call->res.body = body;
-    call->res.body_len = len;
-    page_headers(call->conn->server->config, call->res.extra_headers,
-                 sizeof call->res.extra_headers);
+    char etag[64];
+    char last_modified[32];
+    parley_http_etag_of(&st, etag);
+    parley_http_date_format(st.st_mtim.tv_sec, last_modified);
+    parley_http_response *res = &call->res;
+    bool html = strncmp(type, "text/html", 9) == 0;
+    bool not_modified = parley_http_not_modified(req->if_none_match, req->if_modified_since, etag,
+                                                 st.st_mtim.tv_sec);
+    res->status = not_modified ? 304 : 200;
+    res->content_type = type;
+    res->cache_control = html ? PAGE_CACHE_CONTROL : ASSET_CACHE_CONTROL;
+    res->body_len = (size_t)st.st_size;
+    if (not_modified || req->method == HTTP_HEAD) {
+        res->omit_body = true; /* Content-Length still says the file's size */
+    } else if (!read_page(file, &st, &res->body, &res->body_len)) {
+        fclose(file);
+        memset(res, 0, sizeof *res);
+        parley_error err;
+        parley_error_set(&err, PARLEY_E_UNAVAILABLE, "unavailable", "the page could not be read");
+        parley_api_reply_error(call, &err);
+        return;
+    }
+    fclose(file);
+    page_headers(call->conn->server->config, res->extra_headers, sizeof res->extra_headers);
+    size_t used = strlen(res->extra_headers);
+    snprintf(res->extra_headers + used, sizeof res->extra_headers - used,
+             "ETag: %s\r\nLast-Modified: %s\r\n", etag, last_modified);
     call->job.status = PARLEY_OK;
 }
 

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/log.h"
 #include "core/upload_service.h"
 #include "net/api.h"
 #include "net/mime_sniff.h"
@@ -149,7 +150,7 @@ void parley_api_prepare_upload(parley_api_call *call, parley_facade *f) {
         upload_root(call, root, sizeof root);
         st = parley_file_store_put(root, data, len, pu->sha256, &err);
         if (st != PARLEY_OK) {
-            fprintf(stderr, "parleyd: upload: %s\n", err.message);
+            parley_log_error("upload could not be stored: %s", err.message);
             parley_error_set(&err, PARLEY_E_UNAVAILABLE, "unavailable",
                              "the file could not be stored; retry");
         }
@@ -190,7 +191,7 @@ void parley_api_create_upload(parley_api_call *call, parley_facade *f) {
     if (!parley_file_store_has(root, pu->sha256, pu->size)) {
         char hex[PARLEY_SHA256_HEX_SIZE];
         if (parley_file_store_put(root, pu->data, pu->len, hex, &err) != PARLEY_OK) {
-            fprintf(stderr, "parleyd: upload: %s\n", err.message);
+            parley_log_error("upload could not be stored: %s", err.message);
             parley_upload_free(&u);
             parley_error_set(&err, PARLEY_E_UNAVAILABLE, "unavailable",
                              "the file could not be stored; retry");
@@ -250,7 +251,7 @@ void parley_api_get_upload(parley_api_call *call, parley_facade *f) {
     /* the HTTP layer sends one buffer; a file is at most --max-upload-bytes */
     parley_status st = parley_file_store_read(root, u.sha256, u.size, &data, &len, &err);
     if (st != PARLEY_OK) {
-        fprintf(stderr, "parleyd: upload %s: %s\n", u.id, err.message);
+        parley_log_error("upload %s could not be read: %s", u.id, err.message);
         parley_error_set(&err, PARLEY_E_UNAVAILABLE, "unavailable",
                          "the file cannot be read right now");
         parley_upload_free(&u);

@@ -174,6 +174,7 @@ static void on_timer(uv_timer_t *timer) {
                                         "the request did not arrive in time");
         res.close = true;
         c->busy = true;
+        parley_access_begin_invalid(&c->access);
         parley_conn_respond(c, &res);
         return;
     }
@@ -210,6 +211,7 @@ static void process_input(parley_conn *c) {
         parley_http_read_result result =
             parley_http_reader_execute(&c->reader, c->in, c->in_len, &consumed, &req, &error);
         consume_input(c, consumed);
+        parley_access_note_input(&c->access, was_started, consumed);
         if (!was_started && c->reader.started && result == PARLEY_HTTP_NEED_MORE) {
             /* the first bytes of a request: it must now arrive in time */
             parley_conn_arm_timer(c, c->server->config->request_timeout_ms);
@@ -218,6 +220,7 @@ static void process_input(parley_conn *c) {
             c->busy = true;
             c->in_len = 0;
             c->last_keep_alive = false;
+            parley_access_begin_invalid(&c->access);
             parley_conn_respond(c, &error);
             break;
         }
@@ -227,6 +230,7 @@ static void process_input(parley_conn *c) {
         c->busy = true;
         uv_timer_stop(&c->timer);
         c->server->metrics.http_requests++;
+        parley_access_begin(&c->access, req);
         parley_conn_ref(c);
         parley_router_dispatch(c, req);
         parley_conn_unref(c);
@@ -293,11 +297,14 @@ void parley_conn_respond(parley_conn *c, parley_http_response *res) {
     }
     if (c->closing) {
         parley_http_response_free(res);
+        parley_access_log_response(c, res->status, 0); /* the client went away */
         return;
     }
     bool keep_alive = !res->close && !srv->shutting_down && c->last_keep_alive;
     char *wire = NULL;
     size_t wire_len = 0;
+    parley_access_add_header(&c->access, res);
+    res->omit_body = res->omit_body || parley_access_is_head(&c->access);
     if (!parley_http_response_serialize(res, keep_alive, &wire, &wire_len)) {
         parley_http_response_free(res);
         close_now(c);
@@ -305,6 +312,7 @@ void parley_conn_respond(parley_conn *c, parley_http_response *res) {
     }
     parley_http_response_free(res);
     write_owned(c, wire, wire_len);
+    parley_access_log_response(c, res->status, wire_len);
     c->busy = false;
     if (!keep_alive) {
         parley_conn_close(c);

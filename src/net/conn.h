@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <uv.h>
 
+#include "net/access_log.h"
 #include "net/http_reader.h"
 #include "net/http_request.h"
 #include "net/server.h"
@@ -50,7 +51,8 @@ struct parley_conn {
      * what a trusted proxy's headers say (core/client_addr.h); set by the
      * router for each request, kept by a WebSocket from its upgrade */
     char client_ip[64];
-    bool metrics_only; /* accepted on --metrics-listen: /metrics and nothing else */
+    bool metrics_only;    /* accepted on --metrics-listen: /metrics and nothing else */
+    parley_access access; /* request id and access log of the current request */
 };
 
 /* Accepts one connection from listener (the main one or, metrics_only,

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "core/log.h"
 #include "net/server.h"
 
 #define TICK_MS 1000
@@ -17,7 +18,7 @@ static void dispatch_run(parley_job *job, parley_facade *facade) {
     parley_error err = {0};
     job->status = parley_facade_dispatch(facade, &result, &err);
     if (job->status != PARLEY_OK && job->status != PARLEY_E_UNAVAILABLE) {
-        fprintf(stderr, "parleyd: dispatch failed: %s\n", err.message);
+        parley_log_error("dispatch failed: %s", err.message);
     }
 }
 

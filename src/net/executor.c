@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/log.h"
 #include "storage/sqlite_repository.h"
 
 typedef struct job_queue {
@@ -167,7 +168,7 @@ static void *writer_main(void *arg) {
                 run_unit(w, job, job->run);
             }
             if (w->repo->ops->commit(w->repo, &err) != PARLEY_OK) {
-                fprintf(stderr, "parleyd: commit failed: %s\n", err.message);
+                parley_log_error("commit failed: %s", err.message);
                 (void)w->repo->ops->rollback(w->repo, &err);
                 fail_batch(ex, &batch);
             } else {

@@ -79,6 +79,9 @@ static void store_header(parley_http_reader *r) {
         {"sec-websocket-version", offsetof(parley_http_request, sec_websocket_version)},
         {"x-filename", offsetof(parley_http_request, x_filename)},
         {"content-disposition", offsetof(parley_http_request, content_disposition)},
+        {"x-request-id", offsetof(parley_http_request, x_request_id)},
+        {"if-none-match", offsetof(parley_http_request, if_none_match)},
+        {"if-modified-since", offsetof(parley_http_request, if_modified_since)},
     };
     /* list headers (RFC 9110 5.3): repeated lines join with "," in order,
      * so the last hop stays last (core/client_addr.h reads them) */

@@ -26,6 +26,9 @@ void parley_http_request_free(parley_http_request *req) {
     free(req->content_disposition);
     free(req->forwarded);
     free(req->x_forwarded_for);
+    free(req->x_request_id);
+    free(req->if_none_match);
+    free(req->if_modified_since);
     free(req->body);
     free(req);
 }
@@ -263,15 +266,16 @@ bool parley_http_response_serialize(const parley_http_response *res, bool keep_a
     if (n < 0 || (size_t)n >= sizeof head) {
         return false;
     }
-    char *buf = malloc((size_t)n + res->body_len);
+    size_t body_len = res->omit_body ? 0 : res->body_len;
+    char *buf = malloc((size_t)n + body_len);
     if (buf == NULL) {
         return false;
     }
     memcpy(buf, head, (size_t)n);
-    if (res->body_len > 0) {
-        memcpy(buf + n, res->body, res->body_len);
+    if (body_len > 0) {
+        memcpy(buf + n, res->body, body_len);
     }
     *out = buf;
-    *out_len = (size_t)n + res->body_len;
+    *out_len = (size_t)n + body_len;
     return true;
 }

@@ -36,6 +36,10 @@ typedef struct parley_http_request {
      * (read only from --trusted-proxies, core/client_addr.h) */
     char *forwarded;
     char *x_forwarded_for;
+    /* request id and conditional GET (net/http_cache.h) */
+    char *x_request_id;
+    char *if_none_match;
+    char *if_modified_since;
     char *body;
     size_t body_len;
     bool keep_alive;
@@ -67,6 +71,9 @@ typedef struct parley_http_response {
      * Content-Disposition with an RFC 5987-encoded file name */
     char extra_headers[2048];
     bool close; /* close the connection after sending */
+    /* HEAD and 304: Content-Length says body_len, no body is sent (body may
+     * be NULL then) */
+    bool omit_body;
     /* static string; NULL = "no-store" (API answers); downloads say "private" */
     const char *cache_control;
 } parley_http_response;

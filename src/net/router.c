@@ -303,6 +303,7 @@ static void api_done(parley_job *job) {
         parley_http_response_error_code(&call->res, 500, "internal_error", "no response");
     }
     add_cors_headers(&call->res, call->req);
+    parley_access_note_caller(&c->access, call->caller);
     parley_conn_respond(c, &call->res);
     if (call->prepared_free != NULL) {
         call->prepared_free(call->prepared);
@@ -402,18 +403,24 @@ void parley_router_dispatch(parley_conn *c, parley_http_request *req) {
     }
     char params[2][PARLEY_ROUTE_PARAM_SIZE] = {{0}};
     char allow[128] = "";
+    /* HEAD is GET without the body (conn.c leaves it out), wherever GET
+     * is served except the WebSocket handshake */
+    bool head = req->method == HTTP_HEAD;
+    int method = head ? HTTP_GET : req->method;
     for (size_t i = 0; i < ROUTE_COUNT; i++) {
         const route *r = &routes[i];
         memset(params, 0, sizeof params);
         if (!match(r->pattern, req->path, params)) {
             continue;
         }
-        if (r->method != req->method) {
+        bool is_ws = r->inline_fn == parley_ws_handle_upgrade;
+        if (r->method != method || (head && is_ws)) {
             size_t used = strlen(allow);
-            snprintf(allow + used, sizeof allow - used, "%s%s", used ? ", " : "",
-                     method_name(r->method));
+            snprintf(allow + used, sizeof allow - used, "%s%s%s", used ? ", " : "",
+                     method_name(r->method), r->method == HTTP_GET && !is_ws ? ", HEAD" : "");
             continue;
         }
+        c->access.route = r->pattern;
         if (r->inline_fn != NULL) {
             r->inline_fn(c, req);
         } else {
@@ -427,8 +434,9 @@ void parley_router_dispatch(parley_conn *c, parley_http_request *req) {
         respond_error(c, req, 405, "method_not_allowed", "this method is not allowed here", header);
         return;
     }
-    if (!is_api && req->method == HTTP_GET) {
+    if (!is_api && method == HTTP_GET) {
         memset(params, 0, sizeof params);
+        c->access.route = "/*";
         static const route page = {HTTP_GET, "/*", parley_api_static_file,
                                    NULL,     NULL, PARLEY_JOB_CONCURRENT,
                                    false,    NONE, false};

@@ -7,6 +7,7 @@
 
 #include "net/bot_jobs.h"
 #include "core/ids.h"
+#include "core/log.h"
 #include "net/conn.h"
 #include "net/websocket.h"
 #include "storage/file_store.h"
@@ -89,7 +90,7 @@ static void lifecycle_run(parley_job *job, parley_facade *facade) {
     size_t closed = 0;
     job->status = parley_facade_close_idle_sessions(facade, parley_now_ms(), &closed, &err);
     if (job->status != PARLEY_OK) {
-        fprintf(stderr, "parleyd: auto-close: %s\n", err.message);
+        parley_log_error("auto-close failed: %s", err.message);
     }
 }
 
@@ -101,7 +102,7 @@ static void search_index_run(parley_job *job, parley_facade *facade) {
     int64_t indexed = 0;
     job->status = parley_facade_index_messages(facade, &indexed, &err);
     if (job->status != PARLEY_OK) {
-        fprintf(stderr, "parleyd: search index: %s\n", err.message);
+        parley_log_error("search index failed: %s", err.message);
     }
 }
 
@@ -112,7 +113,7 @@ static bool retention_remove_file(void *ctx, const char *sha256) {
     parley_error err = {0};
     bool removed = false;
     if (parley_file_store_remove(rj->upload_root, sha256, &removed, &err) != PARLEY_OK) {
-        fprintf(stderr, "parleyd: retention: %s\n", err.message);
+        parley_log_error("retention failed: %s", err.message);
     }
     return removed;
 }
@@ -124,7 +125,7 @@ static void retention_run(parley_job *job, parley_facade *facade) {
     job->status = parley_facade_run_retention(facade, &rj->policy, parley_now_ms(),
                                               retention_remove_file, rj, &rj->counts, &err);
     if (job->status != PARLEY_OK) {
-        fprintf(stderr, "parleyd: retention: %s\n", err.message);
+        parley_log_error("retention failed: %s", err.message);
     }
 }
 
@@ -152,11 +153,16 @@ static void retention_done(parley_job *job) {
     srv->metrics.retention_uploads += (uint64_t)c->uploads;
     srv->metrics.retention_files += (uint64_t)c->files;
     if (parley_retention_rows(c) > 0) {
-        fprintf(stderr,
-                "parleyd: retention: deleted %lld tokens, %lld customers, %lld audit entries, "
-                "%lld uploads (%lld files)%s\n",
-                (long long)c->tokens, (long long)c->customers, (long long)c->audit_entries,
-                (long long)c->uploads, (long long)c->files, c->more ? "; more next pass" : "");
+        const parley_log_field fields[] = {
+            PARLEY_LOG_INT("tokens", c->tokens),
+            PARLEY_LOG_INT("customers", c->customers),
+            PARLEY_LOG_INT("audit_entries", c->audit_entries),
+            PARLEY_LOG_INT("uploads", c->uploads),
+            PARLEY_LOG_INT("files", c->files),
+            PARLEY_LOG_STR("more", c->more ? "true" : "false"),
+        };
+        parley_log_fields(PARLEY_LOG_INFO, "retention deleted", fields,
+                          sizeof fields / sizeof fields[0]);
     }
     if (c->more && !srv->shutting_down) {
         uv_timer_start(&rj->periodic.timer, on_periodic_tick, RETENTION_CATCH_UP_MS,
@@ -252,7 +258,7 @@ void parley_server_shutdown(parley_server *srv) {
         return;
     }
     srv->shutting_down = true;
-    fprintf(stderr, "parleyd: shutting down\n");
+    parley_log_info("shutting down");
     parley_dispatcher_stop(&srv->dispatcher);
     uv_close((uv_handle_t *)&srv->listener, on_handle_closed);
     if (srv->has_metrics_listener) {
@@ -387,6 +393,16 @@ parley_status parley_server_start(parley_server *srv, uv_loop_t *loop, const par
                metrics_host, metrics_ipv6 ? "]" : "", srv->metrics_port);
     }
     fflush(stdout);
+    /* the banner above is for people; this line is for log collectors */
+    char address[340];
+    snprintf(address, sizeof address, "http://%s:%d", host_text, srv->port);
+    const parley_log_field started[] = {
+        PARLEY_LOG_STR("address", address),
+        PARLEY_LOG_STR("version", PARLEY_VERSION),
+        PARLEY_LOG_INT("worker_threads", cfg->worker_threads),
+        PARLEY_LOG_STR("durability", cfg->durability),
+    };
+    parley_log_fields(PARLEY_LOG_INFO, "started", started, sizeof started / sizeof started[0]);
     return PARLEY_OK;
 }
 

@@ -31,6 +31,7 @@ struct parley_ws {
     bool failed; /* a close was queued: ignore further frames */
     bool detached;
     int idle_ticks;
+    parley_ws_access access; /* counters of the session's access log line */
 };
 
 static void ws_schedule_flush(parley_ws *ws);
@@ -106,6 +107,7 @@ static ssize_t send_cb(wslay_event_context_ptr ctx, const uint8_t *data, size_t 
 static void fail(parley_ws *ws, uint16_t code, const char *reason) {
     if (!ws->failed) {
         ws->failed = true;
+        ws->access.close_reason = reason; /* a literal: safe to log */
         wslay_event_queue_close(ws->ctx, code, (const uint8_t *)reason, strlen(reason));
         ws_schedule_flush(ws);
     }
@@ -675,6 +677,7 @@ static void on_msg(wslay_event_context_ptr ctx, const struct wslay_event_on_msg_
     switch (arg->opcode) {
     case WSLAY_TEXT_FRAME:
         ws->conn->server->metrics.ws_frames_received++;
+        ws->access.frames_in++;
         if (!parley_utf8_valid((const char *)arg->msg, arg->msg_length)) {
             fail(ws, WSLAY_CODE_INVALID_FRAME_PAYLOAD_DATA, "invalid UTF-8");
             return;
@@ -707,6 +710,7 @@ void parley_ws_send_text(parley_ws *ws, const char *text, size_t len) {
         .opcode = WSLAY_TEXT_FRAME, .msg = (const uint8_t *)text, .msg_length = len};
     if (wslay_event_queue_msg(ws->ctx, &msg) == 0) {
         conn->server->metrics.ws_frames_sent++;
+        ws->access.frames_out++;
         ws_schedule_flush(ws);
     }
 }
@@ -735,6 +739,7 @@ static void ws_flush(parley_ws *ws) {
         size_t len = ws->out_len;
         ws->out = NULL;
         ws->out_len = ws->out_cap = 0;
+        ws->access.bytes_out += len;
         parley_conn_write_owned(conn, data, len);
     }
     /* a close was sent (ours or an answer to the peer's): the conversation is over */
@@ -757,6 +762,7 @@ void parley_ws_flush_all(parley_server *srv) {
 }
 
 void parley_ws_feed(parley_ws *ws, const uint8_t *data, size_t len) {
+    ws->access.bytes_in += len;
     ws->feed = data;
     ws->feed_len = len;
     if (wslay_event_recv(ws->ctx) != 0) {
@@ -786,6 +792,14 @@ void parley_ws_on_close(parley_ws *ws) {
         return;
     }
     ws->detached = true;
+    if (wslay_event_get_close_sent(ws->ctx)) {
+        ws->access.close_sent = wslay_event_get_status_code_sent(ws->ctx);
+    }
+    uint16_t received = wslay_event_get_status_code_received(ws->ctx);
+    if (received != WSLAY_CODE_ABNORMAL_CLOSURE) {
+        ws->access.close_received = received;
+    }
+    parley_access_log_ws(ws->conn, &ws->access, ws->caller);
     parley_server *srv = ws->conn->server;
     parley_hub_remove_connection(&srv->hub, ws);
     if (ws->caller->ops->is_staff(ws->caller)) {
@@ -854,6 +868,7 @@ static parley_ws *ws_create(parley_conn *c, parley_participant *caller) {
                                                (uint64_t)c->server->config->ws_max_message_bytes);
     ws->conn = c;
     ws->caller = caller;
+    ws->access.opened_ns = uv_hrtime();
     return ws;
 }
 
@@ -879,13 +894,14 @@ static void upgrade_done(parley_job *job) {
             res.close = true;
             parley_conn_respond(c, &res);
         } else {
-            char head[256];
+            char head[512];
             int n = snprintf(head, sizeof head,
                              "HTTP/1.1 101 Switching Protocols\r\n"
                              "Upgrade: websocket\r\n"
                              "Connection: Upgrade\r\n"
-                             "Sec-WebSocket-Accept: %s\r\n\r\n",
-                             accept);
+                             "Sec-WebSocket-Accept: %s\r\n"
+                             "X-Request-Id: %s\r\n\r\n",
+                             accept, c->access.request_id);
             c->server->metrics.http_responses_by_class[1]++;
             c->server->metrics.ws_connections_opened++;
             parley_conn_write(c, head, (size_t)n);

@@ -119,7 +119,7 @@ class RetentionTest(ServerTestCase):
         self.assertGreaterEqual(m['parley_retention_deleted_total{kind="uploads"}'], 2)
         self.assertGreaterEqual(m['parley_retention_deleted_total{kind="files"}'], 1)
         self.assertGreaterEqual(m["parley_retention_passes_total"], 1)
-        self.assertIn("parleyd: retention: deleted", "\n".join(self.server.log()))
+        self.assertIn(' level=info msg="retention deleted" tokens=', "\n".join(self.server.log()))
 
     def test_old_audit_entries_are_purged_and_the_pass_is_on_record(self):
         token, _ = login(self.server, self.admin_email, "admin-password-1")
