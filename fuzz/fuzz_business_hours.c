@@ -68,21 +68,21 @@ static bool ref_open(const json_t *v, int64_t t) {
     return false;
 }
 
-static void check_accepted(const json_t *v) {
+static void check_accepted(json_t *v) {
     CHECK(json_is_object(v));
     const char *k;
     json_t *m;
-    json_object_foreach((json_t *)v, k, m) {
+    json_object_foreach(v, k, m) {
         CHECK(strcmp(k, "timezone") == 0 || strcmp(k, "days") == 0);
     }
     const json_t *tz = json_object_get(v, "timezone");
     int32_t off;
     CHECK(tz == NULL || parley_tz_offset(NULL, json_string_value(tz), 0, &off));
-    const json_t *days = json_object_get(v, "days");
+    json_t *days = json_object_get(v, "days");
     if (days == NULL) {
         return;
     }
-    json_object_foreach((json_t *)days, k, m) {
+    json_object_foreach(days, k, m) {
         bool known = false;
         for (int i = 0; i < 7; i++) {
             known = known || strcmp(k, day_keys[i]) == 0;

@@ -19,7 +19,8 @@
 #include "strategies/translation_libre.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-    char *out = (char *)"sentinel";
+    static char sentinel[] = "sentinel";
+    char *out = sentinel;
     parley_libre_result r = parley_libre_parse_answer((const char *)data, size, &out);
     CHECK(r == PARLEY_LIBRE_OK || r == PARLEY_LIBRE_FAILED);
 

@@ -144,7 +144,8 @@ static void check_word(const char *prefix, const char *word, size_t len, size_t 
     if (path != NULL) {
         char pattern[128];
         memcpy(pattern, prefix, plen);
-        memcpy(pattern + plen, max == PARLEY_ID_SIZE - 1 ? "{}" : "{w}", 4);
+        const char *slot = max == PARLEY_ID_SIZE - 1 ? "{}" : "{w}";
+        memcpy(pattern + plen, slot, strlen(slot) + 1);
         char params[2][PARLEY_ROUTE_PARAM_SIZE] = {{0}};
         bool ok = parley_router_match(pattern, path, params);
         if (addressable) {

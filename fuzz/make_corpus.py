@@ -317,7 +317,10 @@ def path_seeds():
                             ("session_label", 2, "/api/v1/sessions/s_123/labels/vip%E2%9C%93"),
                             ("long_id", 1, "/api/v1/sessions/" + "a" * 40),
                             ("utf8_word", 0, "caf\u00e9 \u2603"),
-                            ("healthz", 5, "/healthz")]:
+                            ("healthz", 5, "/healthz"),
+                            # a word is decoded once: "%41" stays "%41", "100%" is reachable
+                            ("regression-double-decode", 0, "%41"),
+                            ("regression-percent-word", 0, "100%")]:
         write("fuzz_path_decode", name, bytes([pat]) + text.encode("utf-8"))
 
 
@@ -351,7 +354,7 @@ def ws_handshake_seeds():
     write("fuzz_ws_handshake", "keep_alive_upgrade", req(
         f"Upgrade: WebSocket\r\nConnection: keep-alive, Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
         "Sec-WebSocket-Version: 13\r\n"))
-    write("fuzz_ws_handshake", "substring_token", req(
+    write("fuzz_ws_handshake", "regression-substring-token", req(
         f"Upgrade: notwebsocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
         "Sec-WebSocket-Version: 13\r\n"))
     write("fuzz_ws_handshake", "short_key", req(
@@ -365,8 +368,8 @@ def ws_handshake_seeds():
 def cursor_seeds():
     for name, text in [("empty", ""), ("one", "1"), ("position", "1234"),
                        ("int64_max", "9223372036854775807"), ("over_max", "9223372036854775808"),
-                       ("nineteen_nines", "9999999999999999999"), ("twenty_digits", "1" * 20),
-                       ("zero", "0"), ("leading_zeros", "0007"), ("plus", "+5"), ("space", " 5"),
+                       ("regression-strtoll-clamp", "9999999999999999999"), ("twenty_digits", "1" * 20),
+                       ("zero", "0"), ("leading_zeros", "0007"), ("regression-strtoll-plus", "+5"), ("regression-strtoll-space", " 5"),
                        ("negative", "-1"), ("trailing", "12abc")]:
         write("fuzz_paging_cursor", name, text)
     write("fuzz_paging_cursor", "no_nul_after", b"42\x0099")
@@ -433,8 +436,8 @@ def settings_seeds():
                              ("capacity_real", 1, "5.0"), ("capacity_huge", 1, "99999999999999999999"),
                              ("requeue", 2, "86400"), ("bot_enabled", 4, "true"),
                              ("bot_enabled_string", 4, '"true"'), ("bot_id", 5, '"bot_1"'),
-                             ("greeting_empty", 6, '""'), ("no_answer_empty", 8, '""'),
-                             ("handoff_empty", 9, '""'), ("greeting_control", 6, '"hi\\u0007"'),
+                             ("greeting_empty", 6, '""'), ("regression-no-answer-empty", 8, '""'),
+                             ("regression-handoff-empty", 9, '""'), ("greeting_control", 6, '"hi\\u0007"'),
                              ("hours", 10, compact({"timezone": "Europe/Madrid",
                                                     "days": {"mon": [["09:00", "18:00"]]}})),
                              ("hours_array", 10, "[]"), ("confidence", 11, "100"),
@@ -454,14 +457,14 @@ def business_hours_seeds():
             ("empty", {}), ("closed_all", {"timezone": "America/New_York", "days": {}}),
             ("bad_zone", {"timezone": "Mars/Olympus", "days": {}}),
             ("traversal", {"timezone": "../../etc/passwd"}),
-            ("space_clock", {"days": {"mon": [[" 9:00", "18:00"]]}}),
-            ("negative_clock", {"days": {"mon": [["-1:00", "01:00"]]}}),
-            ("plus_offset", {"timezone": "+-1:00", "days": {"mon": [["09:00", "10:00"]]}}),
+            ("regression-space-clock", {"days": {"mon": [[" 9:00", "18:00"]]}}),
+            ("regression-negative-clock", {"days": {"mon": [["-1:00", "01:00"]]}}),
+            ("regression-plus-minus-offset", {"timezone": "+-1:00", "days": {"mon": [["09:00", "10:00"]]}}),
             ("to_before_from", {"days": {"tue": [["18:00", "09:00"]]}}),
             ("bad_day", {"days": {"monday": [["09:00", "10:00"]]}}),
             ("extra_key", {"timezone": "UTC", "holidays": []})]:
         write("fuzz_business_hours", name, compact(value))
-    write("fuzz_business_hours", "not_object", "[1,2]")
+    write("fuzz_business_hours", "regression-not-object", "[1,2]")
 
 
 def tzif_seeds():

@@ -45,7 +45,7 @@ parley_status parley_sqlite_migrate(const char *path, parley_error *err);
  * fuzz/fuzz_paging_cursor.c. */
 bool parley_sqlite_parse_cursor(const char *cursor, size_t size, int64_t *before);
 
-/* The schema version this binary migrates to.
+/* The schema version this binary migrates to. */
 int parley_sqlite_schema_version(void);
 
 #endif
