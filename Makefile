@@ -4,10 +4,11 @@
 MAKEFLAGS   += --no-print-directory
 JOBS        ?= $(shell nproc 2>/dev/null || echo 2)
 FUZZ_SECONDS ?= 10
+FUZZ_BUDGET ?=
 LISTEN      ?= 127.0.0.1:8080
 DATA_DIR    ?= ./parley-data
 
-.PHONY: all deps build run test test-asan test-valgrind fuzz bench bench-strategies format clean
+.PHONY: all deps build run test test-asan test-valgrind fuzz fuzz-corpus bench bench-strategies format clean
 
 all: build
 
@@ -43,9 +44,15 @@ test-valgrind:
 		PARLEY_TEST_TIMEOUT_SCALE=10 \
 		ctest --output-on-failure -L integration -j $(JOBS)
 
-# libFuzzer targets (clang), each run for FUZZ_SECONDS on its seed corpus.
+# libFuzzer targets (clang), each run for FUZZ_SECONDS on its seed corpus
+# (or FUZZ_BUDGET seconds in all, split across the targets); the inputs that
+# add coverage are merged into build-fuzz/corpus-out/ (fuzz/README.md).
 fuzz: deps
-	@bash scripts/fuzz.sh $(FUZZ_SECONDS)
+	@FUZZ_BUDGET=$(FUZZ_BUDGET) bash scripts/fuzz.sh $(FUZZ_SECONDS)
+
+# The same, then the new inputs are copied into fuzz/corpus/<target>/ to commit.
+fuzz-corpus: deps
+	@FUZZ_BUDGET=$(FUZZ_BUDGET) FUZZ_UPDATE_CORPUS=1 bash scripts/fuzz.sh $(FUZZ_SECONDS)
 
 bench: build
 	@bash scripts/bench.sh

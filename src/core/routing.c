@@ -108,14 +108,26 @@ parley_status parley_routing_queue_info(parley_chat_service *svc, const parley_s
     return st;
 }
 
-static bool parse_queue_cursor(const char *cursor, int64_t *after) {
+bool parley_routing_parse_queue_cursor(const char *cursor, int64_t *after) {
     *after = 0;
     if (cursor == NULL || cursor[0] == '\0') {
         return true;
     }
-    char *end = NULL;
-    long long v = strtoll(cursor, &end, 10);
-    if (end == cursor || *end != '\0' || v <= 0 || strlen(cursor) > 19) {
+    /* digits only: strtoll would also take " 5", "+5" and clamp
+     * 9999999999999999999 to INT64_MAX */
+    int64_t v = 0;
+    size_t len = 0;
+    for (; cursor[len] != '\0'; len++) {
+        if (cursor[len] < '0' || cursor[len] > '9' || len == 19) {
+            return false;
+        }
+        int digit = cursor[len] - '0';
+        if (v > (INT64_MAX - digit) / 10) {
+            return false;
+        }
+        v = v * 10 + digit;
+    }
+    if (v <= 0) {
         return false;
     }
     *after = v;
@@ -128,7 +140,7 @@ parley_status parley_routing_list_queue(parley_chat_service *svc, const parley_p
     *out = NULL;
     parley_status st = parley_authorize(caller, PARLEY_ACTION_QUEUE_READ, err);
     int64_t after = 0;
-    if (st == PARLEY_OK && !parse_queue_cursor(cursor, &after)) {
+    if (st == PARLEY_OK && !parley_routing_parse_queue_cursor(cursor, &after)) {
         st = parley_error_set(err, PARLEY_E_INVALID, "validation_failed", "cursor: malformed");
     }
     if (st != PARLEY_OK) {

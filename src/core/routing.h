@@ -27,6 +27,8 @@
 #define PARLEY_ROUTING_H
 
 #include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
 
 #include "core/chat_service.h"
 
@@ -62,6 +64,12 @@ parley_status parley_routing_unassign(parley_chat_service *svc, const parley_par
 parley_status parley_routing_list_queue(parley_chat_service *svc, const parley_participant *caller,
                                         int limit, const char *cursor, json_t **out,
                                         parley_error *err);
+
+/* The queue's paging cursor: NULL or "" starts at the front (*after = 0);
+ * otherwise the decimal queue key (1..INT64_MAX, digits only, at most 19)
+ * the previous page ended with. False for anything else. Exposed for
+ * fuzz/fuzz_paging_cursor.c. */
+bool parley_routing_parse_queue_cursor(const char *cursor, int64_t *after);
 
 /* {position, estimated_wait_seconds} for a queued session, or JSON null
  * when it is not in the queue (assigned, closed, with a bot). */

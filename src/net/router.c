@@ -181,42 +181,23 @@ static const route routes[] = {
 
 #define ROUTE_COUNT (sizeof routes / sizeof routes[0])
 
-static int hex_value(char c) {
-    return c >= '0' && c <= '9'   ? c - '0'
-           : c >= 'a' && c <= 'f' ? c - 'a' + 10
-           : c >= 'A' && c <= 'F' ? c - 'A' + 10
-                                  : -1;
-}
-
-/* Percent-decodes one path segment into out (a word such as "tied up"
- * arrives as "tied%20up"); false for a malformed escape, an encoded NUL
- * or "/" (a segment never holds one), or a result that does not fit. */
-static bool decode_segment(const char *in, size_t len, size_t max,
-                           char out[PARLEY_ROUTE_PARAM_SIZE]) {
-    size_t n = 0;
-    for (size_t i = 0; i < len; i++) {
-        char c = in[i];
-        if (c == '%') {
-            int hi = i + 2 < len ? hex_value(in[i + 1]) : -1;
-            int lo = hi >= 0 ? hex_value(in[i + 2]) : -1;
-            if (lo < 0 || (hi == 0 && lo == 0) || (hi == 2 && lo == 15)) {
-                return false;
-            }
-            c = (char)(hi * 16 + lo);
-            i += 2;
-        }
-        if (n >= max) {
-            return false;
-        }
-        out[n++] = c;
+/* Copies one path segment into out. The reader (net/http_reader.c) has
+ * already percent-decoded the whole path once (a word such as "tied up"
+ * arrived as "tied%20up"); decoding again here would turn "%2541" into "A"
+ * and make "100%25" unreachable. False for an empty segment or one longer
+ * than max. */
+static bool copy_segment(const char *in, size_t len, size_t max,
+                         char out[PARLEY_ROUTE_PARAM_SIZE]) {
+    if (len == 0 || len > max) {
+        return false;
     }
-    out[n] = '\0';
-    return n > 0;
+    memcpy(out, in, len);
+    out[len] = '\0';
+    return true;
 }
 
-/* Matches path against pattern, capturing up to two "{}" segments,
- * percent-decoded. */
-static bool match(const char *pattern, const char *path, char params[2][PARLEY_ROUTE_PARAM_SIZE]) {
+bool parley_router_match(const char *pattern, const char *path,
+                         char params[2][PARLEY_ROUTE_PARAM_SIZE]) {
     int captured = 0;
     while (*pattern != '\0' && *path != '\0') {
         /* "{}" is an id, "{w}" a word of up to 255 bytes: an id that is
@@ -227,7 +208,7 @@ static bool match(const char *pattern, const char *path, char params[2][PARLEY_R
             const char *end = strchr(path, '/');
             size_t len = end != NULL ? (size_t)(end - path) : strlen(path);
             size_t max = id ? PARLEY_ID_SIZE - 1 : PARLEY_ROUTE_PARAM_SIZE - 1;
-            if (len == 0 || captured == 2 || !decode_segment(path, len, max, params[captured])) {
+            if (captured == 2 || !copy_segment(path, len, max, params[captured])) {
                 return false;
             }
             captured++;
@@ -410,7 +391,7 @@ void parley_router_dispatch(parley_conn *c, parley_http_request *req) {
     for (size_t i = 0; i < ROUTE_COUNT; i++) {
         const route *r = &routes[i];
         memset(params, 0, sizeof params);
-        if (!match(r->pattern, req->path, params)) {
+        if (!parley_router_match(r->pattern, req->path, params)) {
             continue;
         }
         bool is_ws = r->inline_fn == parley_ws_handle_upgrade;

@@ -923,38 +923,72 @@ static void upgrade_done(parley_job *job) {
     parley_conn_unref(c);
 }
 
-static bool header_has_token(const char *value, const char *token) {
+/* Is token one of the comma-separated elements of value (RFC 7230 7: a
+ * list, optional whitespace around each element), case-insensitively?
+ * "keep-alive, Upgrade" has "upgrade"; "upgrade-insecure" and
+ * "notwebsocket" do not. */
+bool parley_ws_header_has_token(const char *value, const char *token) {
     if (value == NULL) {
         return false;
     }
     size_t n = strlen(token);
-    for (const char *p = value; *p != '\0'; p++) {
-        if (strncasecmp(p, token, n) == 0) {
+    const char *p = value;
+    for (;;) {
+        while (*p == ' ' || *p == '\t') {
+            p++;
+        }
+        const char *end = strchr(p, ',');
+        size_t len = end != NULL ? (size_t)(end - p) : strlen(p);
+        while (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t')) {
+            len--;
+        }
+        if (len == n && strncasecmp(p, token, n) == 0) {
             return true;
         }
+        if (end == NULL) {
+            return false;
+        }
+        p = end + 1;
     }
-    return false;
+}
+
+int parley_ws_upgrade_verdict(const parley_http_request *req, const parley_origin_policy *origins) {
+    if (!req->is_upgrade || !parley_ws_header_has_token(req->upgrade, "websocket") ||
+        !parley_ws_header_has_token(req->connection, "upgrade") || req->sec_websocket_key == NULL ||
+        strlen(req->sec_websocket_key) != 24) {
+        return 400;
+    }
+    if (!parley_origin_allowed(origins, req->origin, req->host)) {
+        return 403;
+    }
+    if (req->sec_websocket_version == NULL || strcmp(req->sec_websocket_version, "13") != 0) {
+        return 426;
+    }
+    return 0;
 }
 
 void parley_ws_handle_upgrade(parley_conn *c, parley_http_request *req) {
     parley_http_response res = {0};
-    if (!req->is_upgrade || !header_has_token(req->upgrade, "websocket") ||
-        !header_has_token(req->connection, "upgrade") || req->sec_websocket_key == NULL ||
-        strlen(req->sec_websocket_key) != 24) {
-        parley_http_response_error_code(&res, 400, "bad_request",
-                                        "a WebSocket upgrade request is required");
-        res.close = true;
-    } else if (!parley_origin_allowed(&c->server->origins, req->origin, req->host)) {
+    switch (parley_ws_upgrade_verdict(req, &c->server->origins)) {
+    case 0:
+        break;
+    case 403:
         /* a page of another site must not act with a visitor's token */
         parley_http_response_error_code(&res, 403, "forbidden",
                                         "this origin may not open WebSockets here");
         res.close = true;
-    } else if (req->sec_websocket_version == NULL ||
-               strcmp(req->sec_websocket_version, "13") != 0) {
+        break;
+    case 426:
         parley_http_response_error_code(&res, 426, "upgrade_required",
                                         "only WebSocket version 13 is supported");
         snprintf(res.extra_headers, sizeof res.extra_headers, "Sec-WebSocket-Version: 13\r\n");
         res.close = true;
+        break;
+    default:
+        parley_http_response_error_code(&res, 400, "bad_request",
+                                        "a WebSocket upgrade request is required");
+        res.close = true;
+        break;
     }
     if (res.status != 0) {
         parley_http_request_free(req);

@@ -1378,7 +1378,7 @@ static parley_status sq_session_next_seq(parley_repository *repo, const char *se
 
 /* The cursor is the decimal position of the last row of the previous page;
  * the next page is everything strictly older. "" starts at the newest. */
-static bool parse_cursor(const char *cursor, size_t size, int64_t *before) {
+bool parley_sqlite_parse_cursor(const char *cursor, size_t size, int64_t *before) {
     size_t len = strnlen(cursor, size);
     if (len == 0) {
         *before = INT64_MAX;
@@ -1422,7 +1422,7 @@ static parley_status page_bind(struct sqlite_repo *r, enum stmt_id base, const c
     int variant = (status_name != NULL ? 1 : 0) + (customer_len > 0 ? 2 : 0);
     *b = bind_start(r, (enum stmt_id)(base + variant));
     int64_t before;
-    if (!parse_cursor(cursor, cursor_size, &before)) {
+    if (!parley_sqlite_parse_cursor(cursor, cursor_size, &before)) {
         return parley_error_set(err, PARLEY_E_INVALID, NULL, "%s: malformed cursor", op);
     }
     b_i64(b, 1, before);
@@ -1747,7 +1747,7 @@ static parley_status page_bind_cursor(struct sqlite_repo *r, binder *b, const ch
                                       size_t cursor_size, int limit, const char *op,
                                       parley_error *err) {
     int64_t before;
-    if (!parse_cursor(cursor, cursor_size, &before)) {
+    if (!parley_sqlite_parse_cursor(cursor, cursor_size, &before)) {
         return parley_error_set(err, PARLEY_E_INVALID, NULL, "%s: malformed cursor", op);
     }
     b_i64(b, 1, before);
@@ -2535,7 +2535,7 @@ static parley_status sq_kb_list(parley_repository *repo, int limit, const char *
     }
     const char *text = cursor != NULL ? cursor : "";
     int64_t before;
-    if (!parse_cursor(text, strlen(text) + 1, &before)) {
+    if (!parley_sqlite_parse_cursor(text, strlen(text) + 1, &before)) {
         return parley_error_set(err, PARLEY_E_INVALID, "validation_failed", "cursor: malformed");
     }
     binder b = bind_start(r, ST_KB_LIST);
@@ -3000,7 +3000,7 @@ static parley_status json_page(struct sqlite_repo *r, binder *b, const char *op,
     limit = clamp_limit(limit);
     int64_t before;
     const char *c = cursor != NULL ? cursor : "";
-    if (!parse_cursor(c, strlen(c) + 1, &before)) {
+    if (!parley_sqlite_parse_cursor(c, strlen(c) + 1, &before)) {
         stmt_done(b->st);
         return parley_error_set(err, PARLEY_E_INVALID, NULL, "%s: malformed cursor", op);
     }
