@@ -109,6 +109,10 @@ static ssize_t send_cb(wslay_event_context_ptr ctx, const uint8_t *data, size_t 
 static void fail(parley_ws *ws, uint16_t code, const char *reason) {
     if (!ws->failed) {
         ws->failed = true;
+        /* frames already queued go out before the close (wslay would send its
+         * control queue first and then nothing more): answers to the frames
+         * that preceded the offending one still arrive */
+        (void)wslay_event_send(ws->ctx);
         wslay_event_queue_close(ws->ctx, code, (const uint8_t *)reason, strlen(reason));
         ws_schedule_flush(ws);
     }
