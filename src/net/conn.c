@@ -182,11 +182,30 @@ typedef struct shutdown_req {
     parley_conn *conn;
 } shutdown_req;
 
+static void on_alloc(uv_handle_t *handle, size_t suggested, uv_buf_t *buf);
+
+/* Lingering close: what the client still sends is read and dropped until it
+ * closes its side (or the grace timer fires). Closing the socket with unread
+ * input would make the kernel send a reset and discard output the client
+ * has not received yet - a WebSocket close frame, the end of a response. */
+static void on_linger_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf) {
+    (void)buf;
+    if (nread < 0) {
+        close_now(stream->data);
+    }
+}
+
 static void on_shutdown(uv_shutdown_t *req, int status) {
-    (void)status;
     shutdown_req *s = (shutdown_req *)req;
-    close_now(s->conn);
-    parley_conn_unref(s->conn);
+    parley_conn *c = s->conn;
+    /* every write reached the kernel and our FIN follows it */
+    if (status != 0 || c->closing ||
+        uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_linger_read) != 0) {
+        close_now(c);
+    } else {
+        uv_timer_start(&c->timer, on_timer, (uint64_t)c->server->config->close_grace_ms, 0);
+    }
+    parley_conn_unref(c);
     free(s);
 }
 

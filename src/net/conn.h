@@ -18,6 +18,11 @@
  * are closed at the end of the loop iteration (parley_conn_reap_evicted),
  * never in the middle of a caller's walk over the hub's lists.
  *
+ * Closing (parley_conn_close) waits for the queued writes, sends FIN, then
+ * reads and drops what the client still sends until it closes its side (a
+ * lingering close, so the kernel does not reset the connection and lose
+ * the last output); --close-grace-ms without progress ends it either way.
+ *
  * Threads: loop thread only. Ownership: the server's list owns the
  * connection; jobs take a reference (parley_conn_ref) so the memory stays
  * valid until their completion even if the peer went away, and the last
