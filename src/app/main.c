@@ -178,6 +178,7 @@ static int serve(int argc, char **argv) {
         parley_hub_free(&srv.hub);
         parley_chain_cache_free(&srv.chains);
         parley_origin_policy_free(&srv.origins);
+        parley_trusted_proxies_free(&srv.trusted_proxies);
         parley_limits_free(&srv.limits);
         parley_builtin_strategies_free(&builtin);
         parley_config_free(&cfg);

@@ -1,5 +1,7 @@
 #include "core/config.h"
 
+#include "core/client_addr.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <stddef.h>
@@ -99,6 +101,35 @@ static const parley_config_option options[] = {
         "one uploaded file at most; more are answered 413"),
     INT(limit_uploads_per_minute, "--limit-uploads-per-minute", "PARLEY_LIMIT_UPLOADS_PER_MINUTE",
         20, 0, 1000000, "uploads per participant per minute; 0 = no limit"),
+    /* retention (core/retention.h, docs/subsystems/operations.md#retention) */
+    INT(retention_interval_s, "--retention-interval-s", "PARLEY_RETENTION_INTERVAL_S", 3600, 1,
+        604800,
+        "a retention pass (purge of expired tokens, old anonymous customers, audit entries and "
+        "unattached uploads) runs this often; the first one a minute after start at most"),
+    INT(retention_batch, "--retention-batch", "PARLEY_RETENTION_BATCH", 1000, 1, 100000,
+        "rows each retention rule deletes per pass at most (the rest waits for the next pass, "
+        "which comes within a second while a rule is behind)"),
+    INT(retention_customers_s, "--retention-customers-s", "PARLEY_RETENTION_CUSTOMERS_S", 2592000,
+        0, 3153600000,
+        "anonymous customers who never started a session and hold no token are deleted this long "
+        "after they were created; 0 = keep forever"),
+    INT(retention_audit_s, "--retention-audit-s", "PARLEY_RETENTION_AUDIT_S", 31536000, 0,
+        3153600000,
+        "audit entries are deleted this long after they were written; 0 = keep forever"),
+    INT(retention_uploads_s, "--retention-uploads-s", "PARLEY_RETENTION_UPLOADS_S", 86400, 0,
+        3153600000,
+        "uploads never attached to a message are deleted (with their file, unless another upload "
+        "has the same bytes) this long after they were uploaded; 0 = keep forever"),
+    /* who may read /metrics and whose client address to believe (issue 9) */
+    STR(metrics_listen, "--metrics-listen", "PARLEY_METRICS_LISTEN", NULL,
+        "HOST:PORT of a second listener that serves only /metrics (keep it off the public "
+        "network); unset: none"),
+    STR(metrics_token, "--metrics-token", "PARLEY_METRICS_TOKEN", NULL,
+        "bearer token /metrics requires (on the main listener, and on --metrics-listen too); "
+        "with neither this nor --metrics-listen, /metrics answers 404; empty: unset"),
+    STR(trusted_proxies, "--trusted-proxies", "PARLEY_TRUSTED_PROXIES", "",
+        "comma-separated IPs or CIDRs (IPv4, IPv6) of reverse proxies whose Forwarded / "
+        "X-Forwarded-For headers name the client; empty: the headers are ignored"),
     /* memory bounds (issue 9): output the clients have not read yet */
     INT(max_pending_bytes_total, "--max-pending-bytes-total", "PARLEY_MAX_PENDING_BYTES_TOTAL",
         268435456, 65536, 68719476736,
@@ -230,6 +261,34 @@ static parley_status validate(const parley_config *cfg, parley_error *err) {
             return parley_error_set(err, PARLEY_E_INVALID, "invalid_config",
                                     "--upload-types: expected MIME types separated by commas");
         }
+    }
+    if (cfg->metrics_listen != NULL && cfg->metrics_listen[0] != '\0') {
+        parley_config probe = {.listen = cfg->metrics_listen};
+        if (!parley_config_listen_address(&probe, host, sizeof host, &port)) {
+            return parley_error_set(err, PARLEY_E_INVALID, "invalid_config",
+                                    "--metrics-listen: expected HOST:PORT with a port from 0 "
+                                    "to 65535");
+        }
+    }
+    if (cfg->metrics_token != NULL && cfg->metrics_token[0] != '\0') {
+        /* compared with a bearer token: printable ASCII, no spaces, long
+         * enough not to be guessed */
+        size_t n = strlen(cfg->metrics_token);
+        bool printable = true;
+        for (const char *p = cfg->metrics_token; *p != '\0'; p++) {
+            printable = printable && (unsigned char)*p > 0x20 && (unsigned char)*p < 0x7F;
+        }
+        if (n < 16 || n > 200 || !printable) {
+            return parley_error_set(err, PARLEY_E_INVALID, "invalid_config",
+                                    "--metrics-token: 16 to 200 printable ASCII characters "
+                                    "without spaces");
+        }
+    }
+    parley_trusted_proxies proxies;
+    parley_status proxies_st = parley_trusted_proxies_parse(cfg->trusted_proxies, &proxies, err);
+    parley_trusted_proxies_free(&proxies);
+    if (proxies_st != PARLEY_OK) {
+        return proxies_st;
     }
     if (cfg->data_dir[0] == '\0') {
         return parley_error_set(err, PARLEY_E_INVALID, "invalid_config",

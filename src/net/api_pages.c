@@ -1,4 +1,5 @@
 /* Web pages (static files from --web-dir) and the operations endpoints. */
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -134,8 +135,46 @@ void parley_api_healthz(parley_conn *c, parley_http_request *req) {
     respond_text(c, "application/json", strdup("{\"status\":\"ok\"}"));
 }
 
+/* Who may read /metrics (docs/security.md): with --metrics-token, a
+ * request carrying it as a bearer token, on either listener (others 401);
+ * without it, any request on the --metrics-listen listener, and nobody on
+ * the main listener (404: the secure default). */
+static bool metrics_allowed(parley_conn *c, const parley_http_request *req, int *status,
+                            const char **message) {
+    const char *want = c->server->config->metrics_token;
+    if (want == NULL || want[0] == '\0') {
+        *status = 404;
+        *message = "no such resource";
+        return c->metrics_only;
+    }
+    /* constant time: hash both sides, compare the digests */
+    const char *got = parley_http_bearer_token(req);
+    unsigned char want_hash[crypto_generichash_BYTES];
+    unsigned char got_hash[crypto_generichash_BYTES];
+    crypto_generichash(want_hash, sizeof want_hash, (const unsigned char *)want, strlen(want), NULL,
+                       0);
+    crypto_generichash(got_hash, sizeof got_hash, (const unsigned char *)(got ? got : ""),
+                       got ? strlen(got) : 0, NULL, 0);
+    if (got != NULL && sodium_memcmp(want_hash, got_hash, sizeof want_hash) == 0) {
+        return true;
+    }
+    *status = 401;
+    *message = "a bearer token (--metrics-token) is required";
+    return false;
+}
+
 void parley_api_metrics(parley_conn *c, parley_http_request *req) {
+    int status = 0;
+    const char *message = NULL;
+    bool allowed = metrics_allowed(c, req, &status, &message);
     parley_http_request_free(req);
+    if (!allowed) {
+        parley_http_response res = {0};
+        parley_http_response_error_code(&res, status,
+                                        status == 401 ? "unauthenticated" : "not_found", message);
+        parley_conn_respond(c, &res);
+        return;
+    }
     parley_server *srv = c->server;
     const parley_metrics *m = &srv->metrics;
     parley_executor_stats ex;
@@ -189,6 +228,20 @@ void parley_api_metrics(parley_conn *c, parley_http_request *req) {
             (unsigned long long)srv->hub.published, (unsigned long long)m->messages_created,
             ex.batches, ex.batched_jobs, ex.commit_failures, ex.max_batch,
             parley_executor_in_flight(srv->executor));
+    fprintf(out,
+            "# HELP parley_retention_passes_total Retention passes committed.\n"
+            "# TYPE parley_retention_passes_total counter\nparley_retention_passes_total %llu\n"
+            "# HELP parley_retention_deleted_total Rows (and files) retention deleted.\n"
+            "# TYPE parley_retention_deleted_total counter\n"
+            "parley_retention_deleted_total{kind=\"tokens\"} %llu\n"
+            "parley_retention_deleted_total{kind=\"customers\"} %llu\n"
+            "parley_retention_deleted_total{kind=\"audit_entries\"} %llu\n"
+            "parley_retention_deleted_total{kind=\"uploads\"} %llu\n"
+            "parley_retention_deleted_total{kind=\"files\"} %llu\n",
+            (unsigned long long)m->retention_passes, (unsigned long long)m->retention_tokens,
+            (unsigned long long)m->retention_customers,
+            (unsigned long long)m->retention_audit_entries,
+            (unsigned long long)m->retention_uploads, (unsigned long long)m->retention_files);
     /* output not yet read by clients (net/conn.h counts it) and what bounds it */
     fprintf(out,
             "# HELP parley_unsent_bytes Output queued for clients and not yet handed to the "
@@ -229,9 +282,9 @@ void parley_api_strategies(parley_conn *c, parley_http_request *req) {
     json_decref(body);
     parley_http_response res = {.status = 200, .content_type = "application/json", .body = text};
     res.body_len = text != NULL ? strlen(text) : 0;
+    snprintf(res.extra_headers, sizeof res.extra_headers, "%s", cors);
     if (text == NULL) {
         parley_http_response_error_code(&res, 503, "unavailable", "out of memory");
     }
-    snprintf(res.extra_headers, sizeof res.extra_headers, "%s", cors);
     parley_conn_respond(c, &res);
 }

@@ -526,7 +526,7 @@ static void reject_connection(parley_conn *c, const parley_error *err) {
     parley_conn_close(c);
 }
 
-void parley_conn_accept(parley_server *srv) {
+void parley_conn_accept(parley_server *srv, uv_stream_t *listener, bool metrics_only) {
     parley_conn *c = calloc(1, sizeof *c);
     if (c == NULL) {
         return;
@@ -544,7 +544,8 @@ void parley_conn_accept(parley_server *srv) {
     }
     srv->conns = c;
     srv->conn_count++;
-    if (uv_accept((uv_stream_t *)&srv->listener, (uv_stream_t *)&c->tcp) != 0) {
+    c->metrics_only = metrics_only;
+    if (uv_accept(listener, (uv_stream_t *)&c->tcp) != 0) {
         close_now(c);
         return;
     }
@@ -558,12 +559,15 @@ void parley_conn_accept(parley_server *srv) {
             uv_ip4_name((const struct sockaddr_in *)&peer, c->peer_ip, sizeof c->peer_ip);
         }
     }
+    memcpy(c->client_ip, c->peer_ip, sizeof c->client_ip);
     parley_http_reader_init(&c->reader, srv->config->max_header_bytes, srv->config->max_body_bytes);
     parley_http_reader_set_upload_limit(&c->reader, srv->config->max_upload_bytes);
     parley_error err = {0};
     if ((int64_t)srv->conn_count > srv->config->max_connections || srv->shutting_down) {
         parley_error_set(&err, PARLEY_E_UNAVAILABLE, "unavailable", "too many connections");
-    } else {
+    } else if (!parley_trusted_proxies_contains(&srv->trusted_proxies, c->peer_ip)) {
+        /* a trusted proxy carries many clients' connections: not limited
+         * per address here (its clients' requests still are, by theirs) */
         (void)parley_limits_take(srv->limits.connections_by_ip, c->peer_ip, "new connections",
                                  &err);
     }

@@ -65,10 +65,17 @@ struct parley_conn {
     bool evicted;        /* to be closed by parley_conn_reap_evicted */
 
     parley_ws *ws;    /* after the upgrade */
-    char peer_ip[64]; /* the client's address, for limits and the audit log */
+    char peer_ip[64]; /* the TCP peer's address */
+    /* the client's address, for limits and the audit log: the peer's, or
+     * what a trusted proxy's headers say (core/client_addr.h); set by the
+     * router for each request, kept by a WebSocket from its upgrade */
+    char client_ip[64];
+    bool metrics_only; /* accepted on --metrics-listen: /metrics and nothing else */
 };
 
-void parley_conn_accept(parley_server *srv);
+/* Accepts one connection from listener (the main one or, metrics_only,
+ * the --metrics-listen one). */
+void parley_conn_accept(parley_server *srv, uv_stream_t *listener, bool metrics_only);
 
 void parley_conn_ref(parley_conn *c);
 void parley_conn_unref(parley_conn *c);

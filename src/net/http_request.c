@@ -24,6 +24,8 @@ void parley_http_request_free(parley_http_request *req) {
     free(req->sec_websocket_version);
     free(req->x_filename);
     free(req->content_disposition);
+    free(req->forwarded);
+    free(req->x_forwarded_for);
     free(req->body);
     free(req);
 }
@@ -206,8 +208,10 @@ const char *parley_http_reason(int status) {
     }
 }
 
-void parley_http_response_error_code(parley_http_response *res, int status, const char *code,
-                                     const char *message) {
+/* The body and status of an error answer, plus Retry-After when
+ * retry_after > 0 (appended to any headers already there). */
+static void fill_error(parley_http_response *res, int status, const char *code, const char *message,
+                       int retry_after) {
     free(res->body);
     res->status = status;
     res->content_type = "application/json";
@@ -217,20 +221,26 @@ void parley_http_response_error_code(parley_http_response *res, int status, cons
     if (res->body == NULL) {
         res->body = strdup("{\"error\":{\"code\":\"unavailable\",\"message\":\"out of memory\"}}");
         res->status = 503;
+        retry_after = parley_http_status_retry_after(503);
     }
     res->body_len = res->body != NULL ? strlen(res->body) : 0;
+    if (retry_after > 0) {
+        size_t used = strlen(res->extra_headers);
+        snprintf(res->extra_headers + used, sizeof res->extra_headers - used, "Retry-After: %d\r\n",
+                 retry_after);
+    }
+}
+
+void parley_http_response_error_code(parley_http_response *res, int status, const char *code,
+                                     const char *message) {
+    fill_error(res, status, code, message, parley_http_status_retry_after(status));
 }
 
 void parley_http_response_error(parley_http_response *res, const parley_error *err) {
-    const char *code = err->code[0] != '\0' ? err->code : parley_status_code(err->status);
-    const char *message = err->message[0] != '\0' ? err->message : code;
-    parley_http_response_error_code(res, parley_http_status_for(err->status), code, message);
-    if (err->status == PARLEY_E_RATE_LIMITED) {
-        int seconds = err->retry_after_seconds > 0 ? err->retry_after_seconds : 1;
-        size_t used = strlen(res->extra_headers);
-        snprintf(res->extra_headers + used, sizeof res->extra_headers - used, "Retry-After: %d\r\n",
-                 seconds);
-    }
+    parley_public_error pub;
+    parley_error_public(err, &pub);
+    fill_error(res, parley_http_status_for(err->status), pub.code, pub.message,
+               pub.retry_after_seconds);
 }
 
 bool parley_http_response_serialize(const parley_http_response *res, bool keep_alive, char **out,

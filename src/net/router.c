@@ -247,7 +247,7 @@ static bool match(const char *pattern, const char *path, char params[2][PARLEY_R
 /* Authenticates the caller (once: a prepared job was admitted in its
  * prepare step) and makes the route's role check. */
 static bool api_admit(parley_api_call *call, parley_facade *facade) {
-    parley_facade_set_client_ip(facade, call->conn->peer_ip);
+    parley_facade_set_client_ip(facade, call->conn->client_ip);
     if (!call->needs_auth || call->caller != NULL) {
         return true;
     }
@@ -294,8 +294,10 @@ static void api_done(parley_job *job) {
     if (job->commit_failed) {
         parley_http_response_free(&call->res);
         memset(&call->res, 0, sizeof call->res);
-        parley_http_response_error_code(&call->res, 503, "unavailable",
-                                        "the change could not be stored; retry");
+        parley_error err = {0};
+        parley_error_set(&err, PARLEY_E_UNAVAILABLE, NULL, "the change could not be stored; retry");
+        err.retry_after_seconds = PARLEY_RETRY_AFTER_STORAGE_S;
+        parley_http_response_error(&call->res, &err);
     }
     if (call->res.status == 0) {
         parley_http_response_error_code(&call->res, 500, "internal_error", "no response");
@@ -319,10 +321,10 @@ static void api_done(parley_job *job) {
 static void respond_error(parley_conn *c, parley_http_request *req, int status, const char *code,
                           const char *message, const char *extra) {
     parley_http_response res = {0};
-    parley_http_response_error_code(&res, status, code, message);
     if (extra != NULL) {
         snprintf(res.extra_headers, sizeof res.extra_headers, "%s", extra);
     }
+    parley_http_response_error_code(&res, status, code, message);
     if (parley_origin_allowed(&c->server->origins, req->origin, req->host)) {
         add_cors_headers(&res, req);
     }
@@ -366,6 +368,14 @@ static const char *method_name(int method) {
 
 void parley_router_dispatch(parley_conn *c, parley_http_request *req) {
     parley_conn_note_request(c, req);
+    /* requests on a connection are answered one at a time, so the
+     * connection holds the address of the one being answered */
+    parley_client_addr(&c->server->trusted_proxies, c->peer_ip, req->forwarded,
+                       req->x_forwarded_for, c->client_ip);
+    if (c->metrics_only && strcmp(req->path, "/metrics") != 0) {
+        respond_error(c, req, 404, "not_found", "this listener serves /metrics only", NULL);
+        return;
+    }
     if (c->server->shutting_down) {
         respond_error(c, req, 503, "unavailable", "the server is shutting down", NULL);
         return;

@@ -137,20 +137,24 @@ static void send_json(parley_ws *ws, json_t *frame) {
     }
 }
 
+/* An error frame says what parley_error_public (core/error.h) lets a
+ * client read, like an HTTP answer: no internal text, and retry_after on a
+ * rate limit and on every "unavailable". */
 static void send_error(parley_ws *ws, const parley_error *err, const char *client_msg_id,
                        const char *session_id) {
-    json_t *frame = json_pack("{s:s, s:{s:s, s:s}}", "type", "error", "error", "code",
-                              err->code[0] ? err->code : parley_status_code(err->status), "message",
-                              err->message);
+    parley_public_error pub;
+    parley_error_public(err, &pub);
+    json_t *frame = json_pack("{s:s, s:{s:s, s:s}}", "type", "error", "error", "code", pub.code,
+                              "message", pub.message);
     if (frame != NULL && client_msg_id != NULL && client_msg_id[0] != '\0') {
         json_object_set_new(frame, "client_msg_id", json_string(client_msg_id));
     }
     if (frame != NULL && session_id != NULL) {
         json_object_set_new(frame, "session_id", json_string(session_id));
     }
-    if (frame != NULL && err->status == PARLEY_E_RATE_LIMITED) {
+    if (frame != NULL && pub.retry_after_seconds > 0) {
         json_object_set_new(json_object_get(frame, "error"), "retry_after",
-                            json_integer(err->retry_after_seconds));
+                            json_integer(pub.retry_after_seconds));
     }
     send_json(ws, frame);
 }
@@ -172,7 +176,7 @@ typedef struct catchup_job {
 
 static void catchup_run(parley_job *job, parley_facade *facade) {
     catchup_job *cj = (catchup_job *)job;
-    parley_facade_set_client_ip(facade, cj->ws->conn->peer_ip);
+    parley_facade_set_client_ip(facade, cj->ws->conn->client_ip);
     parley_message_list list = {0};
     parley_message_range range = {
         .after_seq = cj->after_seq, .before_seq = 0, .limit = HISTORY_PAGE};
@@ -347,7 +351,7 @@ static void build_ack(send_job *sj, const parley_message *m, bool duplicate) {
  * nothing is answered here; the rest goes on to the writer. */
 static void send_prepare(parley_job *job, parley_facade *facade) {
     send_job *sj = (send_job *)job;
-    parley_facade_set_client_ip(facade, sj->ws->conn->peer_ip);
+    parley_facade_set_client_ip(facade, sj->ws->conn->client_ip);
     parley_status st = parley_facade_prepare_message(facade, sj->ws->caller, sj->session_id,
                                                      &sj->input, &sj->draft, &sj->err);
     sj->prepared = true;
@@ -392,6 +396,7 @@ static void send_done(parley_job *job) {
         if (job->commit_failed) {
             parley_error_set(&sj->err, PARLEY_E_UNAVAILABLE, NULL,
                              "the message could not be stored; retry with the same client_msg_id");
+            sj->err.retry_after_seconds = PARLEY_RETRY_AFTER_STORAGE_S;
         }
         if (!job->commit_failed && !sj->failed && sj->reply != NULL) {
             parley_ws_send_text(ws, sj->reply, strlen(sj->reply));
@@ -429,7 +434,7 @@ static void presence_run(parley_job *job, parley_facade *facade) {
     presence_job *pj = (presence_job *)job;
     parley_agent a = {0};
     bool changed = false;
-    parley_facade_set_client_ip(facade, pj->ws->conn->peer_ip);
+    parley_facade_set_client_ip(facade, pj->ws->conn->client_ip);
     job->status =
         parley_facade_set_presence(facade, pj->ws->caller, pj->status, &a, &changed, &pj->err);
     if (job->status == PARLEY_OK) {
@@ -498,7 +503,7 @@ typedef struct read_job {
 /* Writer thread: the same rule as POST /sessions/{id}/read. */
 static void read_run(parley_job *job, parley_facade *facade) {
     read_job *rj = (read_job *)job;
-    parley_facade_set_client_ip(facade, rj->ws->conn->peer_ip);
+    parley_facade_set_client_ip(facade, rj->ws->conn->client_ip);
     json_t *receipt = NULL;
     job->status = parley_facade_mark_read(facade, rj->ws->caller, rj->session_id, rj->seq, &receipt,
                                           &rj->err);
@@ -880,7 +885,7 @@ typedef struct upgrade_job {
 
 static void upgrade_run(parley_job *job, parley_facade *facade) {
     upgrade_job *uj = (upgrade_job *)job;
-    parley_facade_set_client_ip(facade, uj->conn->peer_ip);
+    parley_facade_set_client_ip(facade, uj->conn->client_ip);
     job->status = parley_facade_authenticate(facade, uj->token, &uj->caller, &uj->err);
 }
 

@@ -15,7 +15,7 @@ import time
 import unittest
 
 from parley_harness import (ADMIN_PASSWORD, OP_TEXT, T, ParleyServer, WSClient, WSClosed,
-                            encode_frame, make_customer, make_session, parse_metrics,
+                            encode_frame, make_customer, make_session,
                             send_message, unique_email, wait_until, wrapper_argv)
 
 MIB = 1 << 20
@@ -45,9 +45,7 @@ def proc_status_kib(pid, field):
 
 
 def metrics(server):
-    r = server.client().get("/metrics")
-    assert r.status == 200, r.status
-    return parse_metrics(r.body.decode("utf-8"))
+    return server.metrics()
 
 
 def subscribe(ws, sid, timeout=10):

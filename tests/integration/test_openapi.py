@@ -25,7 +25,8 @@ try:
 except ImportError:  # python3-yaml (scripts/deps.sh installs it)
     yaml = None
 
-from parley_harness import (ServerTestCase, make_agent, make_customer, make_session, uniq)
+from parley_harness import (METRICS_TOKEN, ServerTestCase, make_agent, make_customer,
+                            make_session, uniq)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
@@ -758,8 +759,8 @@ class OpenApiLiveTest(ServerTestCase):
         self.call("POST", "/api/v1/teams", body={"name": ""}, token=self.admin_token, expect=400)
         self.call("GET", "/api/v1/teams", path="/api/v1/teams?limit=1", token=self.admin_token,
                   expect=200)
-        self.call("GET", "/api/v1/teams", token=self.customer_token, expect=200)
-        self.call("GET", "/api/v1/teams/{id}", path=tpath, token=self.customer_token, expect=200)
+        self.call("GET", "/api/v1/teams", token=self.customer_token, expect=403)
+        self.call("GET", "/api/v1/teams/{id}", path=tpath, token=self.customer_token, expect=403)
         self.call("GET", "/api/v1/teams/{id}", path="/api/v1/teams/tea_x", token=self.agent_token,
                   expect=404)
         self.call("PATCH", "/api/v1/teams/{id}", path=tpath, body={"topics": ["q", "r"]},
@@ -1019,7 +1020,9 @@ class OpenApiLiveTest(ServerTestCase):
     # -- operations and router-level answers -----------------------------------
     def test_operations_and_router_errors(self):
         self.call("GET", "/healthz", expect=200)
-        self.call("GET", "/metrics", expect=200)
+        self.call("GET", "/metrics", token=METRICS_TOKEN, expect=200)
+        self.call("GET", "/metrics", expect=401)
+        self.call("GET", "/metrics", token="pt_not-the-metrics-token", expect=401)
         self.call("POST", "/api/v1/auth/logout", expect=401)
         self.call("OPTIONS", "/api/v1/sessions", expect=204,
                   headers={"Origin": f"http://127.0.0.1:{self.server.port}"})
