@@ -452,7 +452,7 @@ static bool room_for_response(parley_conn *c, char **wire, size_t *wire_len, boo
     parley_http_response busy = {0};
     parley_http_response_error_code(&busy, 503, "unavailable",
                                     "the server's output buffers are full; retry shortly");
-    snprintf(busy.extra_headers, sizeof busy.extra_headers, "Retry-After: 1\r\n");
+    /* (the 503 gets its Retry-After from parley_http_response_error_code) */
     *keep_alive = false;
     bool ok = parley_http_response_serialize(&busy, false, wire, wire_len);
     parley_http_response_free(&busy);
