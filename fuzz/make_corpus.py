@@ -520,7 +520,40 @@ def tzif_seeds():
     write("fuzz_tzif", "truncated_header", bytes([5]) + st.pack(">q", 0) + b"TZif2" + b"\0" * 20)
 
 
+# --- fuzz_ws_frame_guard: byte 0 picks the limits (low nibble: frame = 125 + 100 n;
+# high nibble: message = frame + 300 n) and the read sizes; then client frames ---
+
+def guard(name, seed, *frames):
+    write("fuzz_ws_frame_guard", name, bytes([seed]) + b"".join(frames))
+
+
+def ext_header(opcode, length, fin=True):
+    """A masked header declaring length bytes, with no payload after it."""
+    b0 = (0x80 if fin else 0) | opcode
+    if length < 126:
+        return bytes([b0, 0x80 | length]) + b"\x01\x02\x03\x04"
+    if length < 65536:
+        return bytes([b0, 0x80 | 126]) + struct.pack(">H", length) + b"\x01\x02\x03\x04"
+    return bytes([b0, 0x80 | 127]) + struct.pack(">Q", length) + b"\x01\x02\x03\x04"
+
+
+def guard_seeds():
+    # seed 0x00: frame and message limit 125
+    guard("header_2_pow_40", 0x00, ext_header(TEXT, 1 << 40))
+    guard("header_2_pow_40_after_ping", 0x07, frame(PING, "p"), frame(TEXT, '{"type":"ping"}'),
+          ext_header(TEXT, 1 << 40))
+    guard("frame_at_limit", 0x01, frame(TEXT, "a" * 225), frame(TEXT, "b" * 10))
+    guard("frame_one_over", 0x01, frame(TEXT, "a" * 226))
+    guard("message_over_by_fragments", 0x11, frame(TEXT, "a" * 200, fin=False),
+          frame(PING, "in between"), frame(CONT, "b" * 200, fin=False), ext_header(CONT, 200))
+    guard("message_at_limit", 0x11, frame(TEXT, "a" * 225, fin=False), frame(CONT, "b" * 200))
+    guard("control_with_16bit_length", 0x00, ext_header(PING, 300))
+    guard("unmasked_64bit", 0x23, frame(BINARY, "x" * 70000, mask=None))
+    guard("split_header", 0x09, frame(TEXT, "hello"), ext_header(CONT, 70000, fin=False))
+
+
 def main():
+    guard_seeds()
     http_seeds()
     ws_seeds()
     json_seeds()

@@ -51,8 +51,10 @@ static const parley_config_option options[] = {
         16777216, "WebSocket frame payload at most; more close the socket with 1009"),
     INT(ws_max_message_bytes, "--ws-max-message-bytes", "PARLEY_WS_MAX_MESSAGE_BYTES", 65536, 125,
         16777216, "WebSocket message (all fragments) at most; more close with 1009"),
-    INT(ws_max_pending_bytes, "--ws-max-pending-bytes", "PARLEY_WS_MAX_PENDING_BYTES", 8388608,
-        65536, 1073741824, "unsent output per WebSocket at most; a slower client is closed (1008)"),
+    INT(ws_max_pending_bytes, "--ws-max-pending-bytes", "PARLEY_WS_MAX_PENDING_BYTES", 1048576,
+        65536, 1073741824,
+        "unsent output per WebSocket at most; a slower client is closed (1008); an HTTP "
+        "connection's pipelined requests wait while its unsent output is over it"),
     INT(ws_ping_interval_ms, "--ws-ping-interval-ms", "PARLEY_WS_PING_INTERVAL_MS", 30000, 100,
         3600000, "ping an idle WebSocket this often; two unanswered pings close it"),
     INT(idle_timeout_ms, "--idle-timeout-ms", "PARLEY_IDLE_TIMEOUT_MS", 60000, 100, 3600000,
@@ -134,6 +136,15 @@ static const parley_config_option options[] = {
         "log line format: logfmt (key=value) or json (one object per line)"),
     STR(access_log, "--access-log", "PARLEY_ACCESS_LOG", "on",
         "on: one info line per HTTP request and per WebSocket session; off: none"),
+    /* memory bounds (issue 9): output the clients have not read yet */
+    INT(max_pending_bytes_total, "--max-pending-bytes-total", "PARLEY_MAX_PENDING_BYTES_TOTAL",
+        268435456, 65536, 68719476736,
+        "unsent output of all connections together at most; past it the connections with the "
+        "most unsent output are dropped (down to 7/8 of it), and an HTTP response that still "
+        "does not fit is answered 503"),
+    INT(close_grace_ms, "--close-grace-ms", "PARLEY_CLOSE_GRACE_MS", 5000, 100, 600000,
+        "a closing connection (after a WebSocket close frame or a last HTTP response) is "
+        "dropped when the client has read nothing of its remaining output for this long"),
 };
 
 #define OPTION_COUNT (sizeof options / sizeof options[0])
@@ -231,6 +242,10 @@ static parley_status validate(const parley_config *cfg, parley_error *err) {
     if (cfg->ws_max_frame_bytes > cfg->ws_max_message_bytes) {
         return parley_error_set(err, PARLEY_E_INVALID, "invalid_config",
                                 "--ws-max-frame-bytes may not exceed --ws-max-message-bytes");
+    }
+    if (cfg->ws_max_pending_bytes > cfg->max_pending_bytes_total) {
+        return parley_error_set(err, PARLEY_E_INVALID, "invalid_config",
+                                "--ws-max-pending-bytes may not exceed --max-pending-bytes-total");
     }
     /* these two end up in response headers: no line breaks, no directive
      * separators may sneak in */

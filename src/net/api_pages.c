@@ -278,6 +278,26 @@ void parley_api_metrics(parley_conn *c, parley_http_request *req) {
             (unsigned long long)m->retention_customers,
             (unsigned long long)m->retention_audit_entries,
             (unsigned long long)m->retention_uploads, (unsigned long long)m->retention_files);
+    /* output not yet read by clients (net/conn.h counts it) and what bounds it */
+    fprintf(out,
+            "# HELP parley_unsent_bytes Output queued for clients and not yet handed to the "
+            "kernel, all connections.\n"
+            "# TYPE parley_unsent_bytes gauge\nparley_unsent_bytes %zu\n"
+            "# TYPE parley_unsent_bytes_peak gauge\nparley_unsent_bytes_peak %zu\n"
+            "# TYPE parley_unsent_bytes_limit gauge\nparley_unsent_bytes_limit %lld\n"
+            "# HELP parley_output_evictions_total Connections dropped because the unsent output "
+            "of all connections passed --max-pending-bytes-total.\n"
+            "# TYPE parley_output_evictions_total counter\nparley_output_evictions_total %llu\n"
+            "# TYPE parley_close_grace_expired_total counter\n"
+            "parley_close_grace_expired_total %llu\n"
+            "# TYPE parley_http_responses_refused_total counter\n"
+            "parley_http_responses_refused_total %llu\n"
+            "# HELP parley_ws_frames_refused_total Frames closed with 1009 from their header.\n"
+            "# TYPE parley_ws_frames_refused_total counter\nparley_ws_frames_refused_total %llu\n",
+            srv->unsent_bytes_total, m->unsent_bytes_peak,
+            (long long)srv->config->max_pending_bytes_total,
+            (unsigned long long)m->output_evictions, (unsigned long long)m->grace_expired,
+            (unsigned long long)m->responses_refused, (unsigned long long)m->ws_frames_refused);
     fclose(out);
     respond_text(c, "text/plain; version=0.0.4", text);
 }

@@ -36,6 +36,9 @@ void parley_hub_init(parley_hub *hub) {
 }
 
 static void free_held(parley_subscription *sub) {
+    if (sub->held_bytes > 0) {
+        parley_ws_unhold(sub->ws, sub->held_bytes);
+    }
     parley_held_event *e = sub->held_head;
     while (e != NULL) {
         parley_held_event *next = e->next;
@@ -233,10 +236,18 @@ void parley_hub_deliver_caught_up(parley_subscription *sub, int64_t seq, const c
 }
 
 void parley_hub_go_live(parley_subscription *sub) {
-    for (parley_held_event *e = sub->held_head; e != NULL; e = e->next) {
+    /* each held event stops counting as it is queued, so the connection's
+     * output limit never sees the same bytes twice */
+    parley_held_event *e = sub->held_head;
+    sub->held_head = sub->held_tail = NULL;
+    sub->held_bytes = 0;
+    while (e != NULL) {
+        parley_held_event *next = e->next;
+        parley_ws_unhold(sub->ws, e->len);
         parley_hub_deliver_caught_up(sub, e->seq, e->frame, e->len);
+        free(e);
+        e = next;
     }
-    free_held(sub);
     sub->state = PARLEY_SUB_LIVE;
 }
 
@@ -249,8 +260,12 @@ size_t parley_hub_held_bytes(const parley_subscription *ws_list) {
 }
 
 static void hold(parley_subscription *sub, const parley_event *event) {
+    if (!parley_ws_hold(sub->ws, event->frame_len)) {
+        return; /* the connection is closed as too slow; its resume recovers it */
+    }
     parley_held_event *e = malloc(sizeof *e + event->frame_len + 1);
     if (e == NULL) {
+        parley_ws_unhold(sub->ws, event->frame_len);
         return; /* the client's resume (after_seq) recovers it */
     }
     e->next = NULL;

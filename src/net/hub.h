@@ -64,6 +64,11 @@ typedef struct parley_hub {
 
 /* What the hub needs from a connection (websocket.c implements it). */
 void parley_ws_send_text(parley_ws *ws, const char *text, size_t len);
+/* Counts an event of len bytes held back for the connection against its
+ * output limits (net/conn.h); false: do not hold it (the connection is being
+ * closed as too slow). parley_ws_unhold uncounts held bytes freed. */
+bool parley_ws_hold(parley_ws *ws, size_t len);
+void parley_ws_unhold(parley_ws *ws, size_t len);
 const char *parley_ws_participant_id(const parley_ws *ws);
 /* Closes the connection (1008) if it was authenticated by token_hash, or
  * belongs to owner_id (either may be ""). */

@@ -75,12 +75,16 @@ static parley_status listen_on(parley_server *srv, uv_tcp_t *tcp, const char *fl
     return PARLEY_OK;
 }
 
+/* Connections evicted over --max-pending-bytes-total are closed here, where
+ * no hub list is being walked, before the others' frames are written. */
 static void on_flush_check(uv_check_t *check) {
+    parley_conn_reap_evicted(check->data);
     parley_ws_flush_all(check->data);
 }
 
 /* Frames queued by timers (pings) must go out before the loop sleeps. */
 static void on_flush_prepare(uv_prepare_t *prepare) {
+    parley_conn_reap_evicted(prepare->data);
     parley_ws_flush_all(prepare->data);
 }
 

@@ -77,6 +77,8 @@ typedef struct parley_server {
     uv_check_t flush_check;          /* writes them after I/O callbacks ... */
     uv_prepare_t flush_prepare;      /* ... and before the loop blocks */
     size_t conn_count;
+    size_t unsent_bytes_total; /* output not yet read by clients (conn.h counts it) */
+    size_t evicted_pending;    /* evicted connections not yet closed */
     /* the session lifecycle (core/lifecycle.h): closes idle sessions */
     parley_periodic_job lifecycle;
     /* the search index (core/agent_tools.h): indexes what was stored since */

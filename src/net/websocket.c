@@ -13,6 +13,7 @@
 #include "net/api.h"
 #include "net/hub.h"
 #include "net/json_request.h"
+#include "net/ws_frame_guard.h"
 
 #define HISTORY_PAGE 200
 
@@ -26,6 +27,8 @@ struct parley_ws {
     char *out; /* bytes wslay produced during one flush */
     size_t out_len;
     size_t out_cap;
+    size_t queued_bytes;   /* payload queued in wslay since the last flush (counted) */
+    parley_ws_guard guard; /* frame/message limits judged from headers */
     struct parley_ws *next_flush;
     bool flush_queued;
     bool failed; /* a close was queued: ignore further frames */
@@ -108,6 +111,10 @@ static void fail(parley_ws *ws, uint16_t code, const char *reason) {
     if (!ws->failed) {
         ws->failed = true;
         ws->access.close_reason = reason; /* a literal: safe to log */
+        /* frames already queued go out before the close (wslay would send its
+         * control queue first and then nothing more): answers to the frames
+         * that preceded the offending one still arrive */
+        (void)wslay_event_send(ws->ctx);
         wslay_event_queue_close(ws->ctx, code, (const uint8_t *)reason, strlen(reason));
         ws_schedule_flush(ws);
     }
@@ -218,15 +225,18 @@ static void catchup_free(catchup_job *cj) {
 
 static void start_catchup(parley_ws *ws, parley_subscription *sub);
 
-/* Bytes queued for this client but not yet handed to the kernel. */
+/* Bytes written or queued for this client but not yet handed to the kernel,
+ * not counting events held back for catching-up subscriptions. */
 static size_t unsent_bytes(const parley_ws *ws) {
-    return parley_conn_pending_bytes(ws->conn) + wslay_event_get_queued_msg_length(ws->ctx) +
-           ws->out_len;
+    size_t held = parley_hub_held_bytes(ws->subs);
+    size_t counted = ws->conn->unsent_bytes; /* conn.c counts everything */
+    return counted > held ? counted - held : 0;
 }
 
 /* Replay pacing: the next page of history is fetched only while less than
  * half of --ws-max-pending-bytes is unsent, so a long absence can always be
- * resumed without tripping the slow-consumer limit. */
+ * resumed without tripping the slow-consumer limit. Held events are left
+ * out: they wait for the catch-up to finish and cannot drain before. */
 static void resume_paced_catchups(parley_ws *ws) {
     size_t low_water = (size_t)ws->conn->server->config->ws_max_pending_bytes / 2;
     for (parley_subscription *sub = ws->subs; sub != NULL; sub = sub->next_in_ws) {
@@ -694,24 +704,51 @@ static void on_msg(wslay_event_context_ptr ctx, const struct wslay_event_on_msg_
 
 /* --- output ---------------------------------------------------------------------- */
 
-void parley_ws_send_text(parley_ws *ws, const char *text, size_t len) {
+/* Counts len more bytes for this client (a frame, or an event held back)
+ * after checking its own limit: past --ws-max-pending-bytes it is closed
+ * with 1008; past the node-wide cap the slowest connections are evicted,
+ * possibly this one. False: queue nothing. */
+static bool take_room(parley_ws *ws, size_t len) {
     parley_conn *conn = ws->conn;
     if (conn->closing || ws->failed) {
-        return;
+        return false;
     }
-    const parley_config *cfg = conn->server->config;
-    size_t pending = unsent_bytes(ws) + parley_hub_held_bytes(ws->subs);
-    if ((int64_t)(pending + len) > cfg->ws_max_pending_bytes) {
+    /* conn.c counts everything: written, queued in wslay, held back */
+    if ((int64_t)(conn->unsent_bytes + len) > conn->server->config->ws_max_pending_bytes) {
         conn->server->metrics.ws_slow_consumer_closes++;
         fail(ws, WSLAY_CODE_POLICY_VIOLATION, "too slow: resume with after_seq");
+        return false;
+    }
+    return parley_conn_reserve(conn, len);
+}
+
+bool parley_ws_hold(parley_ws *ws, size_t len) {
+    return take_room(ws, len);
+}
+
+void parley_ws_unhold(parley_ws *ws, size_t len) {
+    parley_conn_release(ws->conn, len);
+}
+
+void parley_ws_evicted(parley_ws *ws) {
+    ws->failed = true; /* nothing more is queued; conn.c closes the socket */
+    ws->queued_bytes = 0;
+}
+
+void parley_ws_send_text(parley_ws *ws, const char *text, size_t len) {
+    if (!take_room(ws, len)) {
         return;
     }
+    parley_conn *conn = ws->conn;
     struct wslay_event_msg msg = {
         .opcode = WSLAY_TEXT_FRAME, .msg = (const uint8_t *)text, .msg_length = len};
     if (wslay_event_queue_msg(ws->ctx, &msg) == 0) {
+        ws->queued_bytes += len;
         conn->server->metrics.ws_frames_sent++;
         ws->access.frames_out++;
         ws_schedule_flush(ws);
+    } else {
+        parley_conn_release(conn, len);
     }
 }
 
@@ -727,10 +764,14 @@ static void ws_schedule_flush(parley_ws *ws) {
 
 static void ws_flush(parley_ws *ws) {
     parley_conn *conn = ws->conn;
-    if (conn->closing) {
+    if (conn->closing || conn->released) {
         return;
     }
-    if (wslay_event_send(ws->ctx) != 0) {
+    int rv = wslay_event_send(ws->ctx);
+    /* the queued frames are in ws->out now, counted again when written */
+    parley_conn_release(conn, ws->queued_bytes);
+    ws->queued_bytes = 0;
+    if (rv != 0) {
         parley_conn_close(conn);
         return;
     }
@@ -763,13 +804,26 @@ void parley_ws_flush_all(parley_server *srv) {
 
 void parley_ws_feed(parley_ws *ws, const uint8_t *data, size_t len) {
     ws->access.bytes_in += len;
+    if (ws->failed) {
+        return; /* our close frame is on its way: nothing more is read */
+    }
+    /* Frame headers are judged here, as they arrive: wslay reports a frame
+     * only once some of its payload is there. What precedes an oversized
+     * frame is still handled. */
+    size_t ok = len;
+    parley_ws_guard_verdict verdict = parley_ws_guard_scan(&ws->guard, data, len, &ok);
     ws->feed = data;
-    ws->feed_len = len;
+    ws->feed_len = ok;
     if (wslay_event_recv(ws->ctx) != 0) {
         parley_conn_close(ws->conn);
         return;
     }
     ws->feed_len = 0;
+    if (verdict != PARLEY_WS_GUARD_OK) {
+        ws->conn->server->metrics.ws_frames_refused++;
+        fail(ws, WSLAY_CODE_MESSAGE_TOO_BIG,
+             verdict == PARLEY_WS_GUARD_FRAME_TOO_BIG ? "frame too large" : "message too large");
+    }
     ws_schedule_flush(ws);
 }
 
@@ -866,6 +920,8 @@ static parley_ws *ws_create(parley_conn *c, parley_participant *caller) {
     }
     wslay_event_config_set_max_recv_msg_length(ws->ctx,
                                                (uint64_t)c->server->config->ws_max_message_bytes);
+    parley_ws_guard_init(&ws->guard, (uint64_t)c->server->config->ws_max_frame_bytes,
+                         (uint64_t)c->server->config->ws_max_message_bytes);
     ws->conn = c;
     ws->caller = caller;
     ws->access.opened_ns = uv_hrtime();

@@ -5,8 +5,10 @@
  * unsubscribe, message.send, typing, ping. wslay does the framing, masking
  * checks, ping/pong, fragment reassembly and the close handshake; this file
  * adds the product rules: UTF-8 validation (1007), binary refused (1003),
- * frame and message size limits (1009), slow consumers closed (1008),
- * keep-alive pings.
+ * frame and message size limits judged from the frame header (1009, via
+ * net/ws_frame_guard.h), slow consumers closed (1008), keep-alive pings.
+ * Every byte queued for the client is counted by net/conn.h (reserve before
+ * queuing, release at flush), so the node-wide output cap sees it.
  *
  * Threads: loop thread only. Ownership: the connection (conn.c) owns its
  * parley_ws and frees it with parley_ws_free() when the connection is freed;
@@ -33,6 +35,8 @@ void parley_ws_on_tick(parley_ws *ws);
 void parley_ws_on_drained(parley_ws *ws);
 /* The connection began closing: stop receiving events. */
 void parley_ws_on_close(parley_ws *ws);
+/* conn.c evicted the connection (node-wide output cap): queue nothing more. */
+void parley_ws_evicted(parley_ws *ws);
 /* Server shutdown: close with 1001. */
 void parley_ws_going_away(parley_ws *ws);
 void parley_ws_free(parley_ws *ws);
