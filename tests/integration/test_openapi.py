@@ -514,7 +514,8 @@ class OpenApiLiveTest(ServerTestCase):
                                 f"(got {sorted(statuses)})")
         if problems:
             self.fail("routes of src/net/router.c the live check did not cover (add calls in "
-                      "tests/integration/test_openapi.py):\n  " + "\n  ".join(problems))
+                      "tests/integration/test_openapi.py; when another test of this class failed, "
+                      "it may have stopped before its calls):\n  " + "\n  ".join(problems))
 
     # -- customers, sessions, messages ---------------------------------------
     def test_customers(self):
