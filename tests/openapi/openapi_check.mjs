@@ -333,8 +333,9 @@ export class ResponseChecker {
         }
       }
     }
-    // headers every response carries (x-every-response-headers)
-    for (const [name, h0] of Object.entries(this.doc["x-every-response-headers"] || {})) {
+    // headers every response but 101 carries (x-every-response-headers)
+    const every = status >= 200 ? this.doc["x-every-response-headers"] || {} : {};
+    for (const [name, h0] of Object.entries(every)) {
       const [h, hPtr] = deref(this.doc, h0, `/x-every-response-headers/${escapePointer(name)}`);
       const value = headers[name.toLowerCase()];
       if (value === undefined) {

@@ -150,6 +150,16 @@ test("checker: drift is caught and named", () => {
   one(mini.checkSchema("#/components/schemas/Thing", { id: "t_1", n: 1, extra: 0 }), /has property "extra"/);
 });
 
+test("checker: x-every-response-headers are required on every response but 1xx", () => {
+  const withEvery = structuredClone(MINI);
+  withEvery["x-every-response-headers"] = { "X-Content-Type-Options": { schema: { const: "nosniff" } } };
+  const c = new ResponseChecker(withEvery);
+  const at = (status, headers) => c.checkResponse({ method: "GET", template: "/things/{id}", status, headers });
+  assert.deepEqual(at(204, { "x-content-type-options": "nosniff" }), []);
+  assert.match(at(204, {}).join("\n"), /header X-Content-Type-Options is missing/);
+  assert.match(at(204, { "x-content-type-options": "sniff" }).join("\n"), /X-Content-Type-Options: expected/);
+});
+
 test("checker: unknown keywords in a schema are refused (strict mode)", () => {
   const bad = structuredClone(MINI);
   bad.components.schemas.Thing.properties.n = { type: "integer", minimun: 1 };
