@@ -765,3 +765,11 @@ parley_status parley_facade_close_idle_sessions(parley_facade *f, parley_time_ms
 parley_status parley_facade_index_messages(parley_facade *f, int64_t *indexed, parley_error *err) {
     return parley_tools_index_messages(&f->chat, indexed, err);
 }
+
+parley_status parley_facade_run_retention(parley_facade *f, const parley_retention_policy *policy,
+                                          parley_time_ms now, parley_retention_remove_fn remove,
+                                          void *remove_ctx, parley_retention_counts *counts,
+                                          parley_error *err) {
+    return parley_retention_run(f->chat.repo, policy, now, remove, remove_ctx,
+                                &f->chat.after_commit, counts, err);
+}

@@ -28,6 +28,7 @@
 #include "core/routing.h"
 #include "core/teams.h"
 #include "core/reports.h"
+#include "core/retention.h"
 
 typedef struct parley_facade {
     parley_account_service accounts;
@@ -347,5 +348,12 @@ parley_status parley_facade_close_idle_sessions(parley_facade *f, parley_time_ms
 /* the periodic search-index job (writer thread): indexes what was stored
  * since its last run (core/agent_tools.h) */
 parley_status parley_facade_index_messages(parley_facade *f, int64_t *indexed, parley_error *err);
+
+/* the periodic retention job (writer thread): one purge pass in the
+ * current unit; files go after its commit (core/retention.h) */
+parley_status parley_facade_run_retention(parley_facade *f, const parley_retention_policy *policy,
+                                          parley_time_ms now, parley_retention_remove_fn remove,
+                                          void *remove_ctx, parley_retention_counts *counts,
+                                          parley_error *err);
 
 #endif

@@ -97,6 +97,25 @@ static const parley_config_option options[] = {
         "one uploaded file at most; more are answered 413"),
     INT(limit_uploads_per_minute, "--limit-uploads-per-minute", "PARLEY_LIMIT_UPLOADS_PER_MINUTE",
         20, 0, 1000000, "uploads per participant per minute; 0 = no limit"),
+    /* retention (core/retention.h, docs/subsystems/operations.md#retention) */
+    INT(retention_interval_s, "--retention-interval-s", "PARLEY_RETENTION_INTERVAL_S", 3600, 1,
+        604800,
+        "a retention pass (purge of expired tokens, old anonymous customers, audit entries and "
+        "unattached uploads) runs this often; the first one a minute after start at most"),
+    INT(retention_batch, "--retention-batch", "PARLEY_RETENTION_BATCH", 1000, 1, 100000,
+        "rows each retention rule deletes per pass at most (the rest waits for the next pass, "
+        "which comes within a second while a rule is behind)"),
+    INT(retention_customers_s, "--retention-customers-s", "PARLEY_RETENTION_CUSTOMERS_S", 2592000,
+        0, 3153600000,
+        "anonymous customers who never started a session and hold no token are deleted this long "
+        "after they were created; 0 = keep forever"),
+    INT(retention_audit_s, "--retention-audit-s", "PARLEY_RETENTION_AUDIT_S", 31536000, 0,
+        3153600000,
+        "audit entries are deleted this long after they were written; 0 = keep forever"),
+    INT(retention_uploads_s, "--retention-uploads-s", "PARLEY_RETENTION_UPLOADS_S", 86400, 0,
+        3153600000,
+        "uploads never attached to a message are deleted (with their file, unless another upload "
+        "has the same bytes) this long after they were uploaded; 0 = keep forever"),
 };
 
 #define OPTION_COUNT (sizeof options / sizeof options[0])

@@ -475,6 +475,34 @@ typedef struct parley_repository_ops {
     /* counts[r - 1] = ratings r of the range's sessions */
     parley_status (*report_ratings)(parley_repository *repo, const parley_report_range *range,
                                     int64_t counts[5], parley_error *err);
+
+    /* --- retention (issue 9, core/retention.h) -------------------------- */
+    /* Kept together: the purges of what has outlived its use. Each deletes
+     * at most `limit` rows (1..100000), oldest first, in the caller's unit,
+     * walking an index of what qualifies (schema step 12), so one call
+     * costs what it deletes; *deleted gets how many. */
+    /* tokens that no longer work: expires_at <= now, or last_used_at <=
+     * idle_before (account_service.c refuses exactly these) */
+    parley_status (*retention_purge_tokens)(parley_repository *repo, parley_time_ms now,
+                                            parley_time_ms idle_before, int limit, int64_t *deleted,
+                                            parley_error *err);
+    /* customers without an identifier, created before `before`, who never
+     * started a session and hold no token (not even an expired one) */
+    parley_status (*retention_purge_customers)(parley_repository *repo, parley_time_ms before,
+                                               int limit, int64_t *deleted, parley_error *err);
+    /* audit entries written before `before` */
+    parley_status (*retention_purge_audit)(parley_repository *repo, parley_time_ms before,
+                                           int limit, int64_t *deleted, parley_error *err);
+    /* uploads no message references, created before `before`; then calls
+     * unreferenced(ctx, sha256) once for each of their content hashes that
+     * no remaining upload row names (the file may go once this commits) */
+    parley_status (*retention_purge_uploads)(parley_repository *repo, parley_time_ms before,
+                                             int limit, int64_t *deleted,
+                                             void (*unreferenced)(void *ctx, const char *sha256),
+                                             void *ctx, parley_error *err);
+    /* whether any upload row names this content hash */
+    parley_status (*upload_hash_in_use)(parley_repository *repo, const char *sha256, bool *in_use,
+                                        parley_error *err);
 } parley_repository_ops;
 
 /* Every backend's handle starts with this. */

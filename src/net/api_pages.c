@@ -189,6 +189,20 @@ void parley_api_metrics(parley_conn *c, parley_http_request *req) {
             (unsigned long long)srv->hub.published, (unsigned long long)m->messages_created,
             ex.batches, ex.batched_jobs, ex.commit_failures, ex.max_batch,
             parley_executor_in_flight(srv->executor));
+    fprintf(out,
+            "# HELP parley_retention_passes_total Retention passes committed.\n"
+            "# TYPE parley_retention_passes_total counter\nparley_retention_passes_total %llu\n"
+            "# HELP parley_retention_deleted_total Rows (and files) retention deleted.\n"
+            "# TYPE parley_retention_deleted_total counter\n"
+            "parley_retention_deleted_total{kind=\"tokens\"} %llu\n"
+            "parley_retention_deleted_total{kind=\"customers\"} %llu\n"
+            "parley_retention_deleted_total{kind=\"audit_entries\"} %llu\n"
+            "parley_retention_deleted_total{kind=\"uploads\"} %llu\n"
+            "parley_retention_deleted_total{kind=\"files\"} %llu\n",
+            (unsigned long long)m->retention_passes, (unsigned long long)m->retention_tokens,
+            (unsigned long long)m->retention_customers,
+            (unsigned long long)m->retention_audit_entries,
+            (unsigned long long)m->retention_uploads, (unsigned long long)m->retention_files);
     fclose(out);
     respond_text(c, "text/plain; version=0.0.4", text);
 }

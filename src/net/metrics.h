@@ -20,6 +20,13 @@ typedef struct parley_metrics {
     uint64_t events_published;
     uint64_t messages_created;
     uint64_t ws_slow_consumer_closes;
+    /* retention passes and what they deleted (core/retention.h) */
+    uint64_t retention_passes;
+    uint64_t retention_tokens;
+    uint64_t retention_customers;
+    uint64_t retention_audit_entries;
+    uint64_t retention_uploads;
+    uint64_t retention_files;
 } parley_metrics;
 
 #endif

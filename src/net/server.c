@@ -9,6 +9,7 @@
 #include "core/ids.h"
 #include "net/conn.h"
 #include "net/websocket.h"
+#include "storage/file_store.h"
 #include "storage/sqlite_repository.h"
 
 void parley_server_database_path(const parley_config *cfg, char *out, size_t out_size) {
@@ -70,13 +71,76 @@ static void search_index_run(parley_job *job, parley_facade *facade) {
     }
 }
 
+/* Retention (core/retention.h). The file of a content hash no upload row
+ * names any more; runs on the writer after the pass committed. */
+static bool retention_remove_file(void *ctx, const char *sha256) {
+    const parley_retention_job *rj = ctx;
+    parley_error err = {0};
+    bool removed = false;
+    if (parley_file_store_remove(rj->upload_root, sha256, &removed, &err) != PARLEY_OK) {
+        fprintf(stderr, "parleyd: retention: %s\n", err.message);
+    }
+    return removed;
+}
+
+/* Runs on the writer: one unit, each rule bounded by --retention-batch. */
+static void retention_run(parley_job *job, parley_facade *facade) {
+    parley_retention_job *rj = (parley_retention_job *)job;
+    parley_error err = {0};
+    job->status = parley_facade_run_retention(facade, &rj->policy, parley_now_ms(),
+                                              retention_remove_file, rj, &rj->counts, &err);
+    if (job->status != PARLEY_OK) {
+        fprintf(stderr, "parleyd: retention: %s\n", err.message);
+    }
+}
+
+/* A pass that filled a batch left more behind: the next one comes soon
+ * (each pass is bounded, so the writer still breathes in between). */
+#define RETENTION_CATCH_UP_MS 1000
+/* the first pass after start: a server restarted more often than the
+ * interval must still purge */
+#define RETENTION_FIRST_MS 60000
+
+static void on_periodic_tick(uv_timer_t *timer);
+
+/* On the loop: counts into /metrics, one log line per pass that deleted. */
+static void retention_done(parley_job *job) {
+    parley_retention_job *rj = (parley_retention_job *)job;
+    parley_server *srv = rj->periodic.srv;
+    if (job->status != PARLEY_OK || job->commit_failed) {
+        return;
+    }
+    const parley_retention_counts *c = &rj->counts;
+    srv->metrics.retention_passes++;
+    srv->metrics.retention_tokens += (uint64_t)c->tokens;
+    srv->metrics.retention_customers += (uint64_t)c->customers;
+    srv->metrics.retention_audit_entries += (uint64_t)c->audit_entries;
+    srv->metrics.retention_uploads += (uint64_t)c->uploads;
+    srv->metrics.retention_files += (uint64_t)c->files;
+    if (parley_retention_rows(c) > 0) {
+        fprintf(stderr,
+                "parleyd: retention: deleted %lld tokens, %lld customers, %lld audit entries, "
+                "%lld uploads (%lld files)%s\n",
+                (long long)c->tokens, (long long)c->customers, (long long)c->audit_entries,
+                (long long)c->uploads, (long long)c->files, c->more ? "; more next pass" : "");
+    }
+    if (c->more && !srv->shutting_down) {
+        uv_timer_start(&rj->periodic.timer, on_periodic_tick, RETENTION_CATCH_UP_MS,
+                       rj->periodic.every_ms);
+    }
+}
+
 #define LIFECYCLE_TICK_MS 1000
 #define SEARCH_INDEX_TICK_MS 250
 
 /* On the loop after commit (events already published): the next tick may
  * submit again. */
 static void periodic_done(parley_job *job) {
-    ((parley_periodic_job *)job)->in_flight = false;
+    parley_periodic_job *p = (parley_periodic_job *)job;
+    p->in_flight = false;
+    if (p->on_done != NULL) {
+        p->on_done(job);
+    }
 }
 
 static void on_periodic_tick(uv_timer_t *timer) {
@@ -92,13 +156,15 @@ static void on_periodic_tick(uv_timer_t *timer) {
 }
 
 static void periodic_start(parley_server *srv, parley_periodic_job *p, parley_job_run_fn run,
-                           uint64_t every_ms) {
+                           parley_job_done_fn on_done, uint64_t first_ms, uint64_t every_ms) {
     p->srv = srv;
     p->run = run;
+    p->on_done = on_done;
+    p->every_ms = every_ms;
     p->in_flight = false;
     uv_timer_init(srv->loop, &p->timer);
     p->timer.data = p;
-    uv_timer_start(&p->timer, on_periodic_tick, every_ms, every_ms);
+    uv_timer_start(&p->timer, on_periodic_tick, first_ms, every_ms);
 }
 
 static void on_signal(uv_signal_t *handle, int signum) {
@@ -122,7 +188,8 @@ static void finish_shutdown(parley_server *srv) {
     }
     parley_ws_flush_all(srv);
     uv_close((uv_handle_t *)&srv->shutdown_timer, on_handle_closed);
-    parley_periodic_job *periodic[] = {&srv->lifecycle, &srv->search_index};
+    parley_periodic_job *periodic[] = {&srv->lifecycle, &srv->search_index,
+                                       &srv->retention.periodic};
     for (size_t i = 0; i < sizeof periodic / sizeof periodic[0]; i++) {
         uv_timer_stop(&periodic[i]->timer);
         uv_close((uv_handle_t *)&periodic[i]->timer, on_handle_closed);
@@ -255,8 +322,16 @@ parley_status parley_server_start(parley_server *srv, uv_loop_t *loop, const par
     uv_prepare_start(&srv->flush_prepare, on_flush_prepare);
     uv_timer_init(loop, &srv->shutdown_timer);
     srv->shutdown_timer.data = srv;
-    periodic_start(srv, &srv->lifecycle, lifecycle_run, LIFECYCLE_TICK_MS);
-    periodic_start(srv, &srv->search_index, search_index_run, SEARCH_INDEX_TICK_MS);
+    periodic_start(srv, &srv->lifecycle, lifecycle_run, NULL, LIFECYCLE_TICK_MS, LIFECYCLE_TICK_MS);
+    periodic_start(srv, &srv->search_index, search_index_run, NULL, SEARCH_INDEX_TICK_MS,
+                   SEARCH_INDEX_TICK_MS);
+    parley_retention_policy_from_config(cfg, &srv->retention.policy);
+    snprintf(srv->retention.upload_root, sizeof srv->retention.upload_root, "%s/uploads",
+             cfg->data_dir);
+    uint64_t retention_ms = (uint64_t)cfg->retention_interval_s * 1000;
+    periodic_start(srv, &srv->retention.periodic, retention_run, retention_done,
+                   retention_ms < RETENTION_FIRST_MS ? retention_ms : RETENTION_FIRST_MS,
+                   retention_ms);
     uv_signal_init(loop, &srv->sigterm);
     uv_signal_init(loop, &srv->sigint);
     srv->sigterm.data = srv;

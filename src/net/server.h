@@ -15,6 +15,7 @@
 
 #include "core/config.h"
 #include "core/limits.h"
+#include "core/retention.h"
 #include "core/strategy.h"
 #include "net/executor.h"
 #include "net/chain_cache.h"
@@ -26,16 +27,28 @@
 
 typedef struct parley_conn parley_conn;
 
-/* A writer job a timer submits periodically (auto-close, search index),
- * embedded in the server; never two of one kind at once. The loop thread
- * owns it. */
+/* A writer job a timer submits periodically (auto-close, search index,
+ * retention), embedded in the server; never two of one kind at once. The
+ * loop thread owns it. */
 typedef struct parley_periodic_job {
     parley_job job; /* first: the executor hands it back */
     uv_timer_t timer;
     struct parley_server *srv;
     parley_job_run_fn run;
+    parley_job_done_fn on_done; /* optional, on the loop after the job completed */
+    uint64_t every_ms;
     bool in_flight;
 } parley_periodic_job;
+
+/* The retention job (core/retention.h): the operator's policy, where the
+ * files live, and the counts of the pass in flight (written on the
+ * writer, by the pass and its after-commit action; read in on_done). */
+typedef struct parley_retention_job {
+    parley_periodic_job periodic; /* first */
+    parley_retention_policy policy;
+    parley_retention_counts counts;
+    char upload_root[4096];
+} parley_retention_job;
 
 typedef struct parley_server {
     uv_loop_t *loop;
@@ -60,6 +73,8 @@ typedef struct parley_server {
     parley_periodic_job lifecycle;
     /* the search index (core/agent_tools.h): indexes what was stored since */
     parley_periodic_job search_index;
+    /* retention (core/retention.h): purges what has outlived its use */
+    parley_retention_job retention;
     bool shutting_down;
     int64_t shutdown_started_ms;
     char host[256];

@@ -157,3 +157,32 @@ parley_status parley_file_store_read(const char *root, const char *hex, int64_t 
     *len = size;
     return PARLEY_OK;
 }
+
+static bool file_path(const char *root, const char *hex, char *path, size_t size) {
+    if (!valid_hex(hex)) {
+        return false;
+    }
+    int n = snprintf(path, size, "%s/%.2s/%.2s/%s", root, hex, hex + 2, hex);
+    return n > 0 && (size_t)n < size;
+}
+
+parley_status parley_file_store_remove(const char *root, const char *hex, bool *removed,
+                                       parley_error *err) {
+    *removed = false;
+    char path[4096];
+    if (!file_path(root, hex, path, sizeof path)) {
+        return parley_error_set(err, PARLEY_E_STORAGE, NULL, "file store: bad content hash");
+    }
+    if (unlink(path) != 0) {
+        return errno == ENOENT ? PARLEY_OK : io_fail(err, "unlink");
+    }
+    *removed = true;
+    return PARLEY_OK;
+}
+
+bool parley_file_store_has(const char *root, const char *hex, int64_t size) {
+    char path[4096];
+    struct stat st;
+    return file_path(root, hex, path, sizeof path) && stat(path, &st) == 0 &&
+           st.st_size == (off_t)size;
+}

@@ -234,6 +234,14 @@ enum stmt_id {
     ST_REPORT_RESOLUTION,
     ST_REPORT_AGENTS,
     ST_REPORT_RATINGS,
+    /* retention (issue 9): see the section "retention" below */
+    ST_RETENTION_TOKENS_EXPIRED,
+    ST_RETENTION_TOKENS_IDLE,
+    ST_RETENTION_CUSTOMERS,
+    ST_RETENTION_AUDIT,
+    ST_RETENTION_UPLOADS_LIST,
+    ST_RETENTION_UPLOAD_DELETE,
+    ST_UPLOAD_HASH_IN_USE,
     ST_COUNT
 };
 
@@ -487,6 +495,34 @@ static const char *const stmt_sql[ST_COUNT] = {
                          " AND s.agent_id IS NOT NULL GROUP BY s.agent_id ORDER BY s.agent_id",
     [ST_REPORT_RATINGS] = "SELECT f.rating, count(*) FROM feedback f JOIN sessions s ON "
                           "s.id = f.session_id WHERE" REPORT_RANGE " GROUP BY f.rating",
+
+    /* ---- retention (issue 9) ----
+     * Each purge selects at most ?2 keys through an index of what
+     * qualifies (schema step 12), oldest first, and deletes those: the
+     * cost is what expires, never the table's size. tests/unit/
+     * test_retention.c checks the query plans of the same text. */
+    [ST_RETENTION_TOKENS_EXPIRED] = "DELETE FROM tokens WHERE token_hash IN (SELECT token_hash "
+                                    "FROM tokens WHERE expires_at <= ?1 ORDER BY expires_at "
+                                    "LIMIT ?2)",
+    [ST_RETENTION_TOKENS_IDLE] = "DELETE FROM tokens WHERE token_hash IN (SELECT token_hash FROM "
+                                 "tokens WHERE last_used_at <= ?1 ORDER BY last_used_at LIMIT ?2)",
+    /* the partial index customers_never_started holds exactly the
+     * anonymous customers who never started a session; the two NOT EXISTS
+     * are index probes (sessions_customer, tokens_owner) */
+    [ST_RETENTION_CUSTOMERS] =
+        "DELETE FROM customers WHERE id IN (SELECT c.id FROM customers c WHERE c.identifier IS "
+        "NULL AND c.started_session = 0 AND c.created_at < ?1 AND NOT EXISTS (SELECT 1 FROM "
+        "sessions s WHERE s.customer_id = c.id) AND NOT EXISTS (SELECT 1 FROM tokens t WHERE "
+        "t.owner_kind = 'customer' AND t.owner_id = c.id) ORDER BY c.created_at LIMIT ?2)",
+    [ST_RETENTION_AUDIT] = "DELETE FROM audit_log WHERE position IN (SELECT position FROM "
+                           "audit_log WHERE at < ?1 ORDER BY at LIMIT ?2)",
+    /* INDEXED BY: without statistics the planner prefers the UNIQUE index
+     * on message_id (every unattached upload, then a sort) */
+    [ST_RETENTION_UPLOADS_LIST] = "SELECT id, sha256 FROM uploads INDEXED BY uploads_unattached "
+                                  "WHERE message_id IS NULL AND created_at < ?1 ORDER BY "
+                                  "created_at LIMIT ?2",
+    [ST_RETENTION_UPLOAD_DELETE] = "DELETE FROM uploads WHERE id = ?1 AND message_id IS NULL",
+    [ST_UPLOAD_HASH_IN_USE] = "SELECT EXISTS (SELECT 1 FROM uploads WHERE sha256 = ?1)",
 };
 
 struct sqlite_repo {
@@ -3229,6 +3265,159 @@ static parley_status sq_search_index_catch_up(parley_repository *repo, int max_r
     return status;
 }
 
+/* ---- retention (issue 9) ---------------------------------------------------
+ * The purges of core/retention.h, kept together here (and in the
+ * statement table) so the split of this file by aggregate can move them
+ * as one piece. Each runs in the caller's unit (the writer's). */
+
+#define RETENTION_LIMIT_MAX 100000
+
+static parley_status retention_limit(int limit, parley_error *err) {
+    if (limit < 1 || limit > RETENTION_LIMIT_MAX) {
+        return parley_error_set(err, PARLEY_E_INVALID, NULL, "retention: limit %d not in 1..%d",
+                                limit, RETENTION_LIMIT_MAX);
+    }
+    return PARLEY_OK;
+}
+
+/* One bounded DELETE: ?1 the bound, ?2 the limit; adds the rows it took. */
+static parley_status retention_delete(struct sqlite_repo *r, enum stmt_id id, int64_t bound,
+                                      int limit, const char *op, int64_t *deleted,
+                                      parley_error *err) {
+    binder b = bind_start(r, id);
+    b_i64(&b, 1, bound);
+    b_int(&b, 2, limit);
+    parley_status status = exec_write(r, &b, false, op, "", err);
+    if (status == PARLEY_OK) {
+        *deleted += sqlite3_changes(r->db);
+    }
+    return status;
+}
+
+static parley_status sq_retention_purge_tokens(parley_repository *repo, parley_time_ms now,
+                                               parley_time_ms idle_before, int limit,
+                                               int64_t *deleted, parley_error *err) {
+    struct sqlite_repo *r = as_sqlite(repo);
+    *deleted = 0;
+    parley_status status = retention_limit(limit, err);
+    if (status == PARLEY_OK) {
+        status = retention_delete(r, ST_RETENTION_TOKENS_EXPIRED, now, limit,
+                                  "retention_purge_tokens", deleted, err);
+    }
+    if (status == PARLEY_OK && *deleted < limit) {
+        status = retention_delete(r, ST_RETENTION_TOKENS_IDLE, idle_before, limit - (int)*deleted,
+                                  "retention_purge_tokens", deleted, err);
+    }
+    return status;
+}
+
+static parley_status sq_retention_purge_customers(parley_repository *repo, parley_time_ms before,
+                                                  int limit, int64_t *deleted, parley_error *err) {
+    *deleted = 0;
+    parley_status status = retention_limit(limit, err);
+    return status != PARLEY_OK ? status
+                               : retention_delete(as_sqlite(repo), ST_RETENTION_CUSTOMERS, before,
+                                                  limit, "retention_purge_customers", deleted, err);
+}
+
+static parley_status sq_retention_purge_audit(parley_repository *repo, parley_time_ms before,
+                                              int limit, int64_t *deleted, parley_error *err) {
+    *deleted = 0;
+    parley_status status = retention_limit(limit, err);
+    return status != PARLEY_OK ? status
+                               : retention_delete(as_sqlite(repo), ST_RETENTION_AUDIT, before,
+                                                  limit, "retention_purge_audit", deleted, err);
+}
+
+typedef struct expired_upload {
+    char id[PARLEY_ID_SIZE];
+    char sha256[PARLEY_SHA256_HEX_SIZE];
+} expired_upload;
+
+static int compare_sha256(const void *a, const void *b) {
+    return strcmp(((const expired_upload *)a)->sha256, ((const expired_upload *)b)->sha256);
+}
+
+static parley_status hash_in_use(struct sqlite_repo *r, const char *sha256, bool *in_use,
+                                 parley_error *err) {
+    binder b = bind_start(r, ST_UPLOAD_HASH_IN_USE);
+    b_text(&b, 1, sha256);
+    parley_status status = fetch_one(r, &b, "upload_hash_in_use", "row", err);
+    *in_use = status == PARLEY_OK && sqlite3_column_int(b.st, 0) != 0;
+    stmt_done(b.st);
+    return status;
+}
+
+static parley_status sq_upload_hash_in_use(parley_repository *repo, const char *sha256,
+                                           bool *in_use, parley_error *err) {
+    return hash_in_use(as_sqlite(repo), sha256, in_use, err);
+}
+
+static parley_status sq_retention_purge_uploads(parley_repository *repo, parley_time_ms before,
+                                                int limit, int64_t *deleted,
+                                                void (*unreferenced)(void *ctx, const char *sha256),
+                                                void *ctx, parley_error *err) {
+    struct sqlite_repo *r = as_sqlite(repo);
+    *deleted = 0;
+    parley_status status = retention_limit(limit, err);
+    if (status != PARLEY_OK) {
+        return status;
+    }
+    /* first the keys (the statement must be done before the deletes) */
+    expired_upload *rows = NULL;
+    size_t count = 0;
+    binder b = bind_start(r, ST_RETENTION_UPLOADS_LIST);
+    b_i64(&b, 1, before);
+    b_int(&b, 2, limit);
+    status = bind_check(r, &b, "retention_purge_uploads", err);
+    if (status == PARLEY_OK) {
+        rows = calloc((size_t)limit, sizeof *rows);
+        if (rows == NULL) {
+            status = parley_error_set(err, PARLEY_E_NOMEM, NULL, "out of memory");
+        }
+    }
+    int rc = SQLITE_ROW;
+    while (status == PARLEY_OK && count < (size_t)limit &&
+           (rc = sqlite3_step(b.st)) == SQLITE_ROW) {
+        row_reader rd = reader_start(b.st);
+        r_id(&rd, 0, rows[count].id);
+        r_fixed(&rd, 1, rows[count].sha256, sizeof rows[count].sha256);
+        status = reader_finish(&rd, "retention_purge_uploads", err);
+        count++;
+    }
+    if (status == PARLEY_OK && rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        status = db_fail(r->db, rc, "retention_purge_uploads", err);
+    }
+    stmt_done(b.st);
+    for (size_t i = 0; i < count && status == PARLEY_OK; i++) {
+        b = bind_start(r, ST_RETENTION_UPLOAD_DELETE);
+        b_text(&b, 1, rows[i].id);
+        status = exec_write(r, &b, false, "retention_purge_uploads", "upload", err);
+        if (status == PARLEY_OK) {
+            *deleted += sqlite3_changes(r->db);
+        }
+    }
+    /* each content hash once: a file goes only when no row names it */
+    if (status == PARLEY_OK && count > 0) {
+        qsort(rows, count, sizeof *rows, compare_sha256);
+    }
+    for (size_t i = 0; i < count && status == PARLEY_OK; i++) {
+        if (i > 0 && strcmp(rows[i].sha256, rows[i - 1].sha256) == 0) {
+            continue;
+        }
+        bool in_use = true;
+        status = hash_in_use(r, rows[i].sha256, &in_use, err);
+        if (status == PARLEY_OK && !in_use && unreferenced != NULL) {
+            unreferenced(ctx, rows[i].sha256);
+        }
+    }
+    free(rows);
+    if (status != PARLEY_OK) {
+        *deleted = 0;
+    }
+    return status;
+}
+
 static const parley_repository_ops sqlite_ops = {
     .name = "sqlite",
     .close = sq_close,
@@ -3341,6 +3530,11 @@ static const parley_repository_ops sqlite_ops = {
     .report_durations = sq_report_durations,
     .report_agents = sq_report_agents,
     .report_ratings = sq_report_ratings,
+    .retention_purge_tokens = sq_retention_purge_tokens,
+    .retention_purge_customers = sq_retention_purge_customers,
+    .retention_purge_audit = sq_retention_purge_audit,
+    .retention_purge_uploads = sq_retention_purge_uploads,
+    .upload_hash_in_use = sq_upload_hash_in_use,
 };
 
 /* Runs a statement that yields at most one integer (PRAGMA reads). */
