@@ -97,6 +97,11 @@ static const parley_config_option options[] = {
         "one uploaded file at most; more are answered 413"),
     INT(limit_uploads_per_minute, "--limit-uploads-per-minute", "PARLEY_LIMIT_UPLOADS_PER_MINUTE",
         20, 0, 1000000, "uploads per participant per minute; 0 = no limit"),
+    INT(search_budget_ms, "--search-budget-ms", "PARLEY_SEARCH_BUDGET_MS", 250, 10, 60000,
+        "a message search running longer is stopped and answered 422 search_too_broad"),
+    INT(limit_searches_per_minute, "--limit-searches-per-minute",
+        "PARLEY_LIMIT_SEARCHES_PER_MINUTE", 30, 0, 1000000,
+        "message searches per customer per minute (staff are not limited); 0 = no limit"),
 };
 
 #define OPTION_COUNT (sizeof options / sizeof options[0])

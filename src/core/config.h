@@ -59,6 +59,8 @@ typedef struct parley_config {
     char *upload_types;                   /* comma-separated MIME types uploads may have */
     int64_t max_upload_bytes;             /* one uploaded file at most */
     int64_t limit_uploads_per_minute;     /* per participant; 0 = off */
+    int64_t search_budget_ms;             /* wall time one message search may take */
+    int64_t limit_searches_per_minute;    /* message searches per customer; 0 = off */
 } parley_config;
 
 typedef enum parley_option_type { PARLEY_OPTION_STRING, PARLEY_OPTION_INT } parley_option_type;

@@ -39,7 +39,7 @@ typedef struct parley_error {
     parley_status status;
     char code[PARLEY_ERROR_CODE_SIZE];
     char message[PARLEY_ERROR_MESSAGE_SIZE];
-    int retry_after_seconds; /* only for PARLEY_E_RATE_LIMITED */
+    int retry_after_seconds; /* PARLEY_E_RATE_LIMITED; PARLEY_E_UNAVAILABLE when > 0 */
     /* The request failed for its sender, but what it wrote must stay (a
      * refused message kept for review): the unit is committed, not rolled
      * back. */

@@ -225,7 +225,9 @@ void parley_http_response_error(parley_http_response *res, const parley_error *e
     const char *code = err->code[0] != '\0' ? err->code : parley_status_code(err->status);
     const char *message = err->message[0] != '\0' ? err->message : code;
     parley_http_response_error_code(res, parley_http_status_for(err->status), code, message);
-    if (err->status == PARLEY_E_RATE_LIMITED) {
+    /* a refusal for load (503) says when to come back, if the core knows */
+    if (err->status == PARLEY_E_RATE_LIMITED ||
+        (err->status == PARLEY_E_UNAVAILABLE && err->retry_after_seconds > 0)) {
         int seconds = err->retry_after_seconds > 0 ? err->retry_after_seconds : 1;
         size_t used = strlen(res->extra_headers);
         snprintf(res->extra_headers + used, sizeof res->extra_headers - used, "Retry-After: %d\r\n",
