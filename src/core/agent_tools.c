@@ -610,8 +610,8 @@ parley_status parley_tools_search(parley_chat_service *svc, const parley_partici
         .cursor = cursor,
         .budget_ms = svc->config != NULL ? (int)svc->config->search_budget_ms : 0,
     };
-    st = svc->repo->ops->message_search(svc->repo, &spec, items, next_cursor, next_cursor_size,
-                                        err);
+    st =
+        svc->repo->ops->message_search(svc->repo, &spec, items, next_cursor, next_cursor_size, err);
     parley_limits_search_done(svc->limits);
     if (st == PARLEY_E_INVALID) {
         /* the expression is built from quoted tokens, so this is a cursor

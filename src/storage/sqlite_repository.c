@@ -25,6 +25,7 @@
 #include "storage/sqlite_repository.h"
 
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -473,18 +474,21 @@ static const char *const stmt_sql[ST_COUNT] = {
                               "ORDER BY m.rowid",
     [ST_SEARCH_PROGRESS_SET] = "UPDATE search_progress SET last_rowid = ?1 WHERE id = 1",
     /* the un-indexed tail of a search, in the caller's scope, newest first:
-     * written to this connection's temp database only, never to the file */
+     * written to this connection's temp database only, never to the file.
+     * Always a walk of the rowid range above the progress mark (a few
+     * hundred ms of messages): "+session_id" keeps the planner from walking
+     * a long session's whole history through its index instead */
     [ST_SEARCH_TAIL_CLEAR] = "DELETE FROM temp.search_tail",
     [ST_SEARCH_TAIL_ALL] = "INSERT INTO temp.search_tail (rowid, content, message_id) "
                            "SELECT rowid, content, id FROM messages WHERE rowid > ?1 "
                            "ORDER BY rowid DESC LIMIT ?2",
     [ST_SEARCH_TAIL_SESSION] = "INSERT INTO temp.search_tail (rowid, content, message_id) "
-                               "SELECT rowid, content, id FROM messages WHERE session_id = ?3 "
+                               "SELECT rowid, content, id FROM messages WHERE +session_id = ?3 "
                                "AND rowid > ?1 AND EXISTS (SELECT 1 FROM sessions WHERE id = ?3 "
                                "AND (?4 IS NULL OR customer_id = ?4)) "
                                "ORDER BY rowid DESC LIMIT ?2",
     [ST_SEARCH_TAIL_CUSTOMER] = "INSERT INTO temp.search_tail (rowid, content, message_id) "
-                                "SELECT rowid, content, id FROM messages WHERE session_id IN "
+                                "SELECT rowid, content, id FROM messages WHERE +session_id IN "
                                 "(SELECT id FROM sessions WHERE customer_id = ?4) AND rowid > ?1 "
                                 "ORDER BY rowid DESC LIMIT ?2",
     [ST_UNREAD_COUNT] = "SELECT count(*) FROM (SELECT 1 FROM messages WHERE session_id = ?1 "
@@ -3293,6 +3297,99 @@ static int search_over_budget(void *ctx) {
 /* VM instructions between two looks at the clock */
 #define SEARCH_PROGRESS_STEPS 2000
 
+/* The search watchdog. The progress handler above only runs between VM
+ * instructions, and FTS5 merges a prefix's doclists (and walks an AND)
+ * in C inside one instruction, reading its pages without any: a broad
+ * prefix could run for seconds unseen. One process-wide thread therefore
+ * watches every running search's deadline and calls sqlite3_interrupt()
+ * on its connection when it passes, which FTS5's page reads honour (tens
+ * of ms late at worst). A search registers before its first statement and
+ * unregisters, under the same lock, before its connection runs anything
+ * else: the interrupt can never hit a later statement or a closed handle
+ * (and SQLite ignores one that arrives when nothing is running). If the
+ * thread cannot be started the progress handler is the only guard. */
+typedef struct search_watch {
+    sqlite3 *db;
+    int64_t deadline_ms;
+    bool fired;
+    struct search_watch *next;
+} search_watch;
+
+static pthread_mutex_t watch_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t watch_cond;
+static search_watch *watch_list;
+static bool watch_running;
+static pthread_once_t watch_once = PTHREAD_ONCE_INIT;
+
+static void *watchdog_main(void *arg) {
+    (void)arg;
+    pthread_mutex_lock(&watch_lock);
+    for (;;) {
+        int64_t now = monotonic_ms(), earliest = INT64_MAX;
+        for (search_watch *w = watch_list; w != NULL; w = w->next) {
+            if (w->fired) {
+                continue;
+            }
+            if (w->deadline_ms <= now) {
+                sqlite3_interrupt(w->db);
+                w->fired = true;
+            } else if (w->deadline_ms < earliest) {
+                earliest = w->deadline_ms;
+            }
+        }
+        if (earliest == INT64_MAX) {
+            pthread_cond_wait(&watch_cond, &watch_lock);
+        } else {
+            struct timespec until = {(time_t)(earliest / 1000), (long)(earliest % 1000) * 1000000};
+            pthread_cond_timedwait(&watch_cond, &watch_lock, &until);
+        }
+    }
+    return NULL;
+}
+
+static void watchdog_start(void) {
+    pthread_condattr_t attr;
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    pthread_cond_init(&watch_cond, &attr);
+    pthread_condattr_destroy(&attr);
+    pthread_t thread;
+    pthread_attr_t tattr;
+    pthread_attr_init(&tattr);
+    pthread_attr_setdetachstate(&tattr, PTHREAD_CREATE_DETACHED);
+    watch_running = pthread_create(&thread, &tattr, watchdog_main, NULL) == 0;
+    pthread_attr_destroy(&tattr);
+}
+
+static void watch_begin(search_watch *w) {
+    pthread_once(&watch_once, watchdog_start);
+    if (!watch_running) {
+        return;
+    }
+    pthread_mutex_lock(&watch_lock);
+    w->next = watch_list;
+    watch_list = w;
+    pthread_cond_signal(&watch_cond);
+    pthread_mutex_unlock(&watch_lock);
+}
+
+/* true when the watchdog interrupted the search */
+static bool watch_end(search_watch *w) {
+    if (!watch_running) {
+        return false;
+    }
+    pthread_mutex_lock(&watch_lock);
+    for (search_watch **p = &watch_list; *p != NULL; p = &(*p)->next) {
+        if (*p == w) {
+            *p = w->next;
+            break;
+        }
+    }
+    bool fired = w->fired;
+    pthread_mutex_unlock(&watch_lock);
+    return fired;
+}
+
 static parley_status fill_search_tail(struct sqlite_repo *r, const parley_search_spec *spec,
                                       int64_t progress, parley_error *err) {
     parley_status status = exec_plain(r, ST_SEARCH_TAIL_CLEAR, "search_tail", err);
@@ -3338,8 +3435,10 @@ static parley_status sq_message_search(parley_repository *repo, const parley_sea
         return parley_error_set(err, PARLEY_E_INVALID, NULL, "message_search: query too long");
     }
     search_clock clock = {monotonic_ms() + spec->budget_ms, false};
+    search_watch watch = {r->db, clock.deadline_ms, false, NULL};
     if (spec->budget_ms > 0) {
         sqlite3_progress_handler(r->db, SEARCH_PROGRESS_STEPS, search_over_budget, &clock);
+        watch_begin(&watch);
     }
     /* one progress mark for both arms: the tail is what lies above it */
     int64_t progress = 0;
@@ -3356,6 +3455,9 @@ static parley_status sq_message_search(parley_repository *repo, const parley_sea
         b_i64(&b, 5, progress);
         status = json_page(r, &b, "message_search", spec->limit, spec->cursor, items_out,
                            next_cursor_out, next_cursor_size, err);
+    }
+    if (spec->budget_ms > 0 && watch_end(&watch)) {
+        clock.expired = true;
     }
     sqlite3_progress_handler(r->db, 0, NULL, NULL);
     /* the tail's copy is not kept past the call */
