@@ -131,10 +131,13 @@ class Client:
 
 
 def start_server(parleyd, data_dir, extra):
+    # a parleyd from before issue 9 (to compare) has no search limit flag
+    helptext = subprocess.run([parleyd, "--help"], capture_output=True, text=True).stdout
+    if "--limit-searches-per-minute" in helptext:
+        extra = ["--limit-searches-per-minute", "0"] + extra
     proc = subprocess.Popen([parleyd, "--listen", "127.0.0.1:0", "--data-dir", data_dir,
                              "--limit-messages-per-minute", "0", "--limit-customers-per-minute",
-                             "0", "--limit-connections-per-minute", "0",
-                             "--limit-searches-per-minute", "0"] + extra,
+                             "0", "--limit-connections-per-minute", "0"] + extra,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     for line in proc.stdout:
         if "listening on http://" in line:
