@@ -8,7 +8,7 @@ FUZZ_BUDGET ?=
 LISTEN      ?= 127.0.0.1:8080
 DATA_DIR    ?= ./parley-data
 
-.PHONY: all deps build run test test-asan test-valgrind fuzz fuzz-corpus bench bench-strategies format clean
+.PHONY: all deps build run test test-asan test-valgrind fuzz fuzz-corpus bench bench-strategies bench-search format clean
 
 all: build
 
@@ -61,6 +61,11 @@ bench: build
 # server); ARGS="--iterations 5000 --only spam" to narrow it.
 bench-strategies: build
 	@build/parley-strategy-bench $(ARGS)
+
+# Issue 9: sends while worst-case searches run on a generated database
+# (2,000,000 messages by default; ARGS="--messages 500000" for less).
+bench-search: build
+	@python3 bench/search_dos.py --parleyd build/parleyd $(ARGS)
 
 format:
 	@clang-format -i $$(git ls-files '*.c' '*.h')

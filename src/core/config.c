@@ -145,6 +145,11 @@ static const parley_config_option options[] = {
     INT(close_grace_ms, "--close-grace-ms", "PARLEY_CLOSE_GRACE_MS", 5000, 100, 600000,
         "a closing connection (after a WebSocket close frame or a last HTTP response) is "
         "dropped when the client has read nothing of its remaining output for this long"),
+    INT(search_budget_ms, "--search-budget-ms", "PARLEY_SEARCH_BUDGET_MS", 250, 10, 60000,
+        "a message search running longer is stopped and answered 422 search_too_broad"),
+    INT(limit_searches_per_minute, "--limit-searches-per-minute",
+        "PARLEY_LIMIT_SEARCHES_PER_MINUTE", 30, 0, 1000000,
+        "message searches per customer per minute (staff are not limited); 0 = no limit"),
 };
 
 #define OPTION_COUNT (sizeof options / sizeof options[0])

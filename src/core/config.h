@@ -72,6 +72,8 @@ typedef struct parley_config {
     int64_t close_grace_ms;          /* a closing connection that reads nothing is dropped */
     char *log_format;                /* "logfmt" or "json" */
     char *access_log;                /* "on" or "off" */
+    int64_t search_budget_ms;             /* wall time one message search may take */
+    int64_t limit_searches_per_minute;    /* message searches per customer; 0 = off */
 } parley_config;
 
 typedef enum parley_option_type { PARLEY_OPTION_STRING, PARLEY_OPTION_INT } parley_option_type;

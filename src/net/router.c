@@ -145,9 +145,9 @@ static const route routes[] = {
         PARLEY_ACTION_SESSION_LABEL),
     JOB(HTTP_DELETE, "/api/v1/sessions/{}/labels/{w}", parley_api_session_label_remove, B, true,
         PARLEY_ACTION_SESSION_LABEL),
-    /* batched: a search first indexes the messages stored since the last
-     * index job (core/agent_tools.h), which writes */
-    JOB(HTTP_GET, "/api/v1/search/messages", parley_api_search_messages, B, true,
+    /* a read on the pool like every GET: it never writes, never waits for
+     * or holds up the writer (core/agent_tools.h) */
+    JOB(HTTP_GET, "/api/v1/search/messages", parley_api_search_messages, C, true,
         PARLEY_ACTION_MESSAGE_SEARCH),
     /* the support desk: tickets, notes, feedback, reports (issue 5) */
     JOB(HTTP_POST, "/api/v1/sessions/{}/ticket", parley_api_ticket_from_session, B, true,

@@ -44,7 +44,7 @@ TIME_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
 
 NO_RATE_LIMITS = ["--limit-customers-per-minute", "0", "--limit-connections-per-minute", "0",
                   "--limit-messages-per-minute", "0", "--limit-logins-per-minute", "0",
-                  "--limit-uploads-per-minute", "0"]
+                  "--limit-uploads-per-minute", "0", "--limit-searches-per-minute", "0"]
 
 
 # The --metrics-token every test server gets (ParleyServer.metrics()).
