@@ -3441,6 +3441,10 @@ static parley_status sq_retention_purge_uploads(parley_repository *repo, parley_
     free(rows);
     if (status != PARLEY_OK) {
         *deleted = 0;
+    }
+    return status;
+}
+
 /* ---- search: scope first, within a budget -------------------------------- */
 
 /* The index's token for a scope: prefix + hex of the id, one unicode61
