@@ -295,13 +295,21 @@ parley_status parley_tools_note_create(parley_chat_service *svc, const parley_pa
                          parley_participant_kind_name(n.author_kind), "id", n.author_id, "content",
                          content, "created_at", parley_time_to_json(n.created_at));
         /* staff connections only: a note must never reach the customer */
-        json_t *frame = *out != NULL ? json_pack("{s:s, s:s, s:O}", "type", "note.created",
-                                                 "session_id", s.id, "note", *out)
-                                     : NULL;
-        st = frame == NULL
-                 ? nomem(err)
-                 : parley_event_emit(&svc->events, PARLEY_EVENT_NOTE_CREATED,
-                                     PARLEY_AUDIENCE_AGENTS, s.id, s.customer_id, 0, frame, err);
+        parley_event *e = *out != NULL
+                              ? parley_event_new(PARLEY_EVENT_NOTE_CREATED, PARLEY_AUDIENCE_AGENTS,
+                                                 s.id, s.customer_id)
+                              : NULL;
+        if (e != NULL) {
+            snprintf(e->note.id, sizeof e->note.id, "%s", n.id);
+            e->note.author_kind = n.author_kind;
+            snprintf(e->note.author_id, sizeof e->note.author_id, "%s", n.author_id);
+            e->note.created_at = n.created_at;
+            if ((e->note.content = strdup(content)) == NULL) {
+                parley_event_free(e);
+                e = NULL;
+            }
+        }
+        st = parley_chat_emit(svc, e, err);
         if (st != PARLEY_OK) {
             json_decref(*out);
             *out = NULL;
@@ -396,13 +404,14 @@ parley_status parley_tools_mark_read(parley_chat_service *svc, const parley_part
     }
     if (st == PARLEY_OK && changed) {
         /* everyone following the conversation sees it was read */
-        json_t *frame = json_pack("{s:s, s:s, s:O, s:O}", "type", "session.read", "session_id",
-                                  s.id, "participant", json_object_get(*out, "participant"),
-                                  "last_read_seq", json_object_get(*out, "last_read_seq"));
-        st = frame == NULL ? nomem(err)
-                           : parley_event_emit(&svc->events, PARLEY_EVENT_SESSION_READ,
-                                               PARLEY_AUDIENCE_SUBSCRIBERS, s.id, s.customer_id, 0,
-                                               frame, err);
+        parley_event *e = parley_event_new(PARLEY_EVENT_SESSION_READ, PARLEY_AUDIENCE_SUBSCRIBERS,
+                                           s.id, s.customer_id);
+        if (e != NULL) {
+            e->read.kind = parley_participant_kind_of(caller);
+            snprintf(e->read.participant_id, sizeof e->read.participant_id, "%s", caller->id);
+            e->read.last_read_seq = json_integer_value(json_object_get(*out, "last_read_seq"));
+        }
+        st = parley_chat_emit(svc, e, err);
     }
     if (st != PARLEY_OK) {
         json_decref(*out);

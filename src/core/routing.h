@@ -39,9 +39,15 @@ typedef struct parley_dispatch_result {
 
 /* A new session enters routing: its team (explicit team_id, checked: 400
  * when no such team; else the oldest team listing its topic) and queue
- * time are stored. Called by the session's creation, inside its unit. */
+ * time are stored. */
 parley_status parley_routing_place_new(parley_chat_service *svc, parley_session *s,
                                        const char *team_id, parley_error *err);
+/* Subscribes routing in unit to session.created (core/event.h): every new
+ * session is placed (parley_routing_place_new, with the team the customer
+ * asked for) inside the unit that creates it, and the event carries its
+ * team. False when the registry is sealed or full. Called once at start by
+ * whoever builds the registry (net/server.c), after the ChatBot. */
+bool parley_routing_subscribe(parley_event_registry *reg);
 
 parley_status parley_routing_dispatch(parley_chat_service *svc, parley_dispatch_result *out,
                                       parley_error *err);

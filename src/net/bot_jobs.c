@@ -37,7 +37,7 @@ static void bot_done(parley_job *job) {
     free(b);
 }
 
-void parley_bot_jobs_submit(parley_executor *ex, const parley_event *event) {
+static void submit(parley_executor *ex, const parley_event *event) {
     bot_job *b = calloc(1, sizeof *b);
     if (b == NULL) {
         parley_log_error("bot turn dropped: out of memory");
@@ -52,4 +52,17 @@ void parley_bot_jobs_submit(parley_executor *ex, const parley_event *event) {
     if (parley_executor_submit(ex, &b->job) != PARLEY_OK) {
         free(b); /* stopping: the reply is lost, the message is not */
     }
+}
+
+/* committed: the bot answers in a unit of its own */
+static void on_message_created(void *ctx, const parley_event *event) {
+    parley_executor **executor = ctx;
+    if (*executor != NULL && parley_bot_wants_turn(event)) {
+        submit(*executor, event);
+    }
+}
+
+bool parley_bot_jobs_subscribe(parley_event_registry *reg, parley_executor **executor) {
+    return parley_event_subscribe_after_commit(reg, PARLEY_EVENT_BIT(PARLEY_EVENT_MESSAGE_CREATED),
+                                               on_message_created, executor);
 }

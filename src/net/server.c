@@ -17,21 +17,31 @@ void parley_server_database_path(const parley_config *cfg, char *out, size_t out
     snprintf(out, out_size, "%s/parley.db", cfg->data_dir);
 }
 
-static void publish(void *ctx, const parley_event *event) {
+static void count_message(void *ctx, const parley_event *event) {
+    (void)event;
     parley_server *srv = ctx;
-    if (event->type == PARLEY_EVENT_BOT_TURN) {
-        /* committed: the bot answers in a unit of its own */
-        parley_bot_jobs_submit(srv->executor, event);
-        return;
-    }
-    if (event->type == PARLEY_EVENT_MESSAGE_CREATED) {
-        srv->metrics.messages_created++;
-    }
-    parley_hub_publish(&srv->hub, event);
-    /* a session queued or an agent freed: route again (net/dispatcher.h) */
-    if (parley_dispatcher_wants(event)) {
-        parley_dispatcher_request(&srv->dispatcher);
-    }
+    srv->metrics.messages_created++;
+}
+
+/* Who hears of the core's events (core/event.h), in this order. The core
+ * knows none of them. */
+static parley_status subscribe_events(parley_server *srv, parley_error *err) {
+    parley_event_registry *reg = &srv->events;
+    parley_event_registry_init(reg);
+    bool ok = /* in unit: a new session gets the desk's bot and greeting,
+               * then its team and place in the queue */
+        parley_bot_subscribe(reg) && parley_routing_subscribe(reg) &&
+        /* after commit, on this loop: frames to the WebSockets, a routing
+         * run when a session queued or an agent freed, the bot's turn for
+         * a customer's message, the counters of /metrics */
+        parley_hub_subscribe_events(&srv->hub, reg) &&
+        parley_dispatcher_subscribe(&srv->dispatcher, reg) &&
+        parley_bot_jobs_subscribe(reg, &srv->executor) &&
+        parley_event_subscribe_after_commit(reg, PARLEY_EVENT_BIT(PARLEY_EVENT_MESSAGE_CREATED),
+                                            count_message, srv);
+    parley_event_registry_seal(reg);
+    return ok ? PARLEY_OK
+              : parley_error_set(err, PARLEY_E_INTERNAL, NULL, "too many event subscribers");
 }
 
 static void on_connection(uv_stream_t *listener, int status) {
@@ -346,10 +356,12 @@ parley_status parley_server_start(parley_server *srv, uv_loop_t *loop, const par
         .strategies = strategies,
         .config = cfg,
         .limits = &srv->limits,
-        .publish = publish,
-        .publish_ctx = srv,
+        .events = &srv->events,
     };
-    st = parley_executor_start(loop, &options, &srv->executor, err);
+    st = subscribe_events(srv, err);
+    if (st == PARLEY_OK) {
+        st = parley_executor_start(loop, &options, &srv->executor, err);
+    }
     if (st != PARLEY_OK) {
         uv_close((uv_handle_t *)&srv->listener, NULL);
         if (srv->has_metrics_listener) {

@@ -68,6 +68,9 @@ typedef struct parley_server {
     uv_timer_t shutdown_timer;
     parley_executor *executor;
     parley_hub hub;
+    /* who hears of the core's events (core/event.h): filled and sealed at
+     * start, before the executor's threads; read-only afterwards */
+    parley_event_registry events;
     parley_chain_cache chains; /* sessions with a strategy chain (loop thread) */
     parley_metrics metrics;
     parley_origin_policy origins;

@@ -11,6 +11,7 @@
 #include "core/model_json.h"
 #include "core/validate.h"
 #include "net/api.h"
+#include "net/event_frames.h"
 #include "net/hub.h"
 #include "net/json_request.h"
 #include "net/ws_frame_guard.h"
@@ -191,9 +192,9 @@ static void catchup_run(parley_job *job, parley_facade *facade) {
     cj->frames = calloc(list.count + 1, sizeof *cj->frames);
     cj->seqs = calloc(list.count + 1, sizeof *cj->seqs);
     for (size_t i = 0; cj->frames != NULL && cj->seqs != NULL && i < list.count; i++) {
+        /* the same frame as the live event (net/event_frames.c) */
         json_t *frame =
-            json_pack("{s:s, s:s, s:o}", "type", "message.created", "session_id",
-                      list.items[i].session_id, "message", parley_message_to_json(&list.items[i]));
+            parley_event_frame_message_created(list.items[i].session_id, &list.items[i]);
         cj->frames[i] = frame != NULL ? json_dumps(frame, JSON_COMPACT) : NULL;
         json_decref(frame);
         if (cj->frames[i] == NULL) {
