@@ -29,8 +29,8 @@ void parley_api_create_session(parley_api_call *call, parley_facade *f) {
     parley_session s = {0};
     parley_status st = parley_decode_session(BODY(call), &root, &in, &err);
     if (st == PARLEY_OK) {
-        st = parley_facade_initiate_chat_in_team(f, call->caller, in.topic, in.strategies_json,
-                                                 in.team_id, &s, &err);
+        st = parley_chat_initiate_in_team(parley_facade_chat(f), call->caller, in.topic,
+                                          in.strategies_json, in.team_id, &s, &err);
         free(in.strategies_json);
     }
     reply_session(call, st, 201, &s, &err);
@@ -78,8 +78,8 @@ void parley_api_list_sessions(parley_api_call *call, parley_facade *f) {
     }
     parley_session_list list = {0};
     char next[PARLEY_ID_SIZE * 2] = "";
-    if (parley_facade_list_sessions(f, call->caller, &filter, &list, next, sizeof next, &err) !=
-        PARLEY_OK) {
+    if (parley_chat_list_sessions(parley_facade_chat(f), call->caller, &filter, &list, next,
+                                  sizeof next, &err) != PARLEY_OK) {
         parley_api_reply_error(call, &err);
         return;
     }
@@ -88,8 +88,9 @@ void parley_api_list_sessions(parley_api_call *call, parley_facade *f) {
     if (unread == NULL) {
         parley_error_set(&err, PARLEY_E_NOMEM, NULL, "out of memory");
     }
-    if (unread == NULL || parley_facade_unread_counts(f, call->caller, list.items, list.count,
-                                                      unread, &err) != PARLEY_OK) {
+    if (unread == NULL ||
+        parley_tools_unread_counts(parley_facade_chat(f), call->caller, list.items, list.count,
+                                   unread, &err) != PARLEY_OK) {
         free(unread);
         parley_session_list_free(&list);
         parley_api_reply_error(call, &err);
@@ -113,11 +114,12 @@ void parley_api_list_sessions(parley_api_call *call, parley_facade *f) {
 void parley_api_get_session(parley_api_call *call, parley_facade *f) {
     parley_error err = {0};
     parley_session s = {0};
-    parley_status st = parley_facade_get_session(f, call->caller, call->params[0], &s, &err);
+    parley_status st =
+        parley_chat_get_session(parley_facade_chat(f), call->caller, call->params[0], &s, &err);
     /* a waiting session shows its place in the queue (core/routing.h) */
     json_t *queue = NULL;
     if (st == PARLEY_OK) {
-        st = parley_facade_queue_info(f, &s, &queue, &err);
+        st = parley_routing_queue_info(parley_facade_chat(f), &s, &queue, &err);
     }
     json_t *body = st == PARLEY_OK
                        ? parley_session_json_for(&s, call->caller->ops->is_staff(call->caller))
@@ -142,7 +144,8 @@ void parley_api_assign_session(parley_api_call *call, parley_facade *f) {
     parley_session s = {0};
     parley_status st = parley_decode_assign(BODY(call), &root, &in, &err);
     if (st == PARLEY_OK) {
-        st = parley_facade_assign_agent(f, call->caller, call->params[0], in.agent_id, &s, &err);
+        st = parley_chat_assign(parley_facade_chat(f), call->caller, call->params[0], in.agent_id,
+                                &s, &err);
     }
     reply_session(call, st, 200, &s, &err);
     json_decref(root);
@@ -164,7 +167,8 @@ void parley_api_attach_bot(parley_api_call *call, parley_facade *f) {
 void parley_api_close_session(parley_api_call *call, parley_facade *f) {
     parley_error err = {0};
     parley_session s = {0};
-    parley_status st = parley_facade_close_session(f, call->caller, call->params[0], &s, &err);
+    parley_status st =
+        parley_chat_close(parley_facade_chat(f), call->caller, call->params[0], &s, &err);
     reply_session(call, st, 200, &s, &err);
 }
 
@@ -254,8 +258,8 @@ void parley_api_list_messages(parley_api_call *call, parley_facade *f) {
     }
     range.limit = (int)value;
     parley_message_list list = {0};
-    if (parley_facade_get_chat_history(f, call->caller, call->params[0], &range, &list, &err) !=
-        PARLEY_OK) {
+    if (parley_chat_history(parley_facade_chat(f), call->caller, call->params[0], &range, &list,
+                            &err) != PARLEY_OK) {
         parley_api_reply_error(call, &err);
         return;
     }
@@ -274,8 +278,8 @@ void parley_api_submit_feedback(parley_api_call *call, parley_facade *f) {
     parley_feedback fb = {0};
     parley_status st = parley_decode_feedback(BODY(call), &root, &in, &err);
     if (st == PARLEY_OK) {
-        st = parley_facade_submit_feedback(f, call->caller, call->params[0], in.rating, in.comment,
-                                           &fb, &err);
+        st = parley_chat_submit_feedback(parley_facade_chat(f), call->caller, call->params[0],
+                                         in.rating, in.comment, &fb, &err);
     }
     if (st != PARLEY_OK) {
         parley_api_reply_error(call, &err);
@@ -289,7 +293,8 @@ void parley_api_submit_feedback(parley_api_call *call, parley_facade *f) {
 void parley_api_get_feedback(parley_api_call *call, parley_facade *f) {
     parley_error err = {0};
     parley_feedback fb = {0};
-    if (parley_facade_get_feedback(f, call->caller, call->params[0], &fb, &err) != PARLEY_OK) {
+    if (parley_chat_get_feedback(parley_facade_chat(f), call->caller, call->params[0], &fb, &err) !=
+        PARLEY_OK) {
         parley_api_reply_error(call, &err);
     } else {
         parley_api_reply_json(call, 200, parley_feedback_to_json(&fb));
@@ -300,7 +305,8 @@ void parley_api_get_feedback(parley_api_call *call, parley_facade *f) {
 void parley_api_get_message(parley_api_call *call, parley_facade *f) {
     parley_error err = {0};
     parley_message m = {0};
-    if (parley_facade_get_message(f, call->caller, call->params[0], &m, &err) != PARLEY_OK) {
+    if (parley_chat_get_message(parley_facade_chat(f), call->caller, call->params[0], &m, &err) !=
+        PARLEY_OK) {
         parley_api_reply_error(call, &err);
         return;
     }
@@ -322,8 +328,8 @@ void parley_api_list_flagged(parley_api_call *call, parley_facade *f) {
     }
     parley_flagged_list list = {0};
     char next[PARLEY_ID_SIZE * 2] = "";
-    if (parley_facade_list_flagged(f, call->caller, limit, cursor, &list, next, sizeof next,
-                                   &err) != PARLEY_OK) {
+    if (parley_chat_list_flagged(parley_facade_chat(f), call->caller, limit, cursor, &list, next,
+                                 sizeof next, &err) != PARLEY_OK) {
         parley_api_reply_error(call, &err);
         return;
     }
@@ -353,8 +359,8 @@ void parley_api_label_message(parley_api_call *call, parley_facade *f) {
     bool learnt = false;
     parley_status st = parley_decode_label(BODY(call), &root, &in, &err);
     if (st == PARLEY_OK) {
-        st = parley_facade_label_message(f, call->caller, call->params[0], in.is_spam, &learnt,
-                                         &err);
+        st = parley_chat_label_message(parley_facade_chat(f), call->caller, call->params[0],
+                                       in.is_spam, &learnt, &err);
     }
     json_decref(root);
     if (st != PARLEY_OK) {

@@ -254,7 +254,8 @@ static bool api_admit(parley_api_call *call, parley_facade *facade) {
     }
     parley_error err = {0};
     const char *token = parley_http_bearer_token(call->req);
-    if (parley_facade_authenticate(facade, token, &call->caller, &err) != PARLEY_OK ||
+    if (parley_account_authenticate(parley_facade_accounts(facade), token, &call->caller, &err) !=
+            PARLEY_OK ||
         (call->action != NONE && parley_authorize(call->caller, call->action, &err) != PARLEY_OK)) {
         parley_api_reply_error(call, &err);
         return false;

@@ -28,7 +28,8 @@ void parley_send_prepare(parley_send *s, parley_job *job, parley_facade *f,
                          const parley_participant *caller) {
     parley_status st = s->ops->decode != NULL ? s->ops->decode(s, &s->err) : PARLEY_OK;
     if (st == PARLEY_OK) {
-        st = parley_facade_prepare_message(f, caller, s->session_id, &s->input, &s->draft, &s->err);
+        st = parley_chat_prepare_send(parley_facade_chat(f), caller, s->session_id, &s->input,
+                                      &s->draft, &s->err);
     }
     if (st == PARLEY_OK && !s->draft.duplicate) {
         s->state = PARLEY_SEND_PREPARED;
@@ -52,7 +53,8 @@ void parley_send_store(parley_send *s, parley_job *job, parley_facade *f,
     }
     parley_message m = {0};
     bool duplicate = false;
-    parley_status st = parley_facade_store_message(f, caller, &s->draft, &m, &duplicate, &s->err);
+    parley_status st = parley_chat_store_prepared(parley_facade_chat(f), caller, &s->draft, &m,
+                                                  &duplicate, &s->err);
     answer(s, job, st == PARLEY_OK ? &m : NULL, duplicate);
     parley_message_free(&m);
 }

@@ -174,8 +174,8 @@ static void catchup_run(parley_job *job, parley_facade *facade) {
     parley_message_list list = {0};
     parley_message_range range = {
         .after_seq = cj->after_seq, .before_seq = 0, .limit = HISTORY_PAGE};
-    job->status = parley_facade_get_chat_history(facade, cj->ws->caller, cj->sub->session_id,
-                                                 &range, &list, &cj->err);
+    job->status = parley_chat_history(parley_facade_chat(facade), cj->ws->caller,
+                                      cj->sub->session_id, &range, &list, &cj->err);
     if (job->status != PARLEY_OK) {
         return;
     }
@@ -398,8 +398,8 @@ static void presence_run(parley_job *job, parley_facade *facade) {
     parley_agent a = {0};
     bool changed = false;
     parley_facade_set_client_ip(facade, pj->ws->conn->client_ip);
-    job->status =
-        parley_facade_set_presence(facade, pj->ws->caller, pj->status, &a, &changed, &pj->err);
+    job->status = parley_presence_set(parley_facade_chat(facade), pj->ws->caller, pj->status, &a,
+                                      &changed, &pj->err);
     if (job->status == PARLEY_OK) {
         json_t *frame = json_pack("{s:s, s:s, s:s, s:o}", "type", "presence", "agent_id", a.id,
                                   "status", parley_agent_status_name(a.status), "since",
@@ -468,8 +468,8 @@ static void read_run(parley_job *job, parley_facade *facade) {
     read_job *rj = (read_job *)job;
     parley_facade_set_client_ip(facade, rj->ws->conn->client_ip);
     json_t *receipt = NULL;
-    job->status = parley_facade_mark_read(facade, rj->ws->caller, rj->session_id, rj->seq, &receipt,
-                                          &rj->err);
+    job->status = parley_tools_mark_read(parley_facade_chat(facade), rj->ws->caller, rj->session_id,
+                                         rj->seq, &receipt, &rj->err);
     if (job->status == PARLEY_OK) {
         json_t *frame =
             json_pack("{s:s, s:s, s:O}", "type", "read.ack", "session_id", rj->session_id,
@@ -806,7 +806,8 @@ typedef struct upgrade_job {
 static void upgrade_run(parley_job *job, parley_facade *facade) {
     upgrade_job *uj = (upgrade_job *)job;
     parley_facade_set_client_ip(facade, uj->conn->client_ip);
-    job->status = parley_facade_authenticate(facade, uj->token, &uj->caller, &uj->err);
+    job->status = parley_account_authenticate(parley_facade_accounts(facade), uj->token,
+                                              &uj->caller, &uj->err);
 }
 
 static parley_ws *ws_create(parley_conn *c, parley_participant *caller) {
