@@ -16,54 +16,7 @@
 #include "core/ids.h"
 #include "storage/sqlite_repository.h"
 
-/* "shout": upper-cases the content; "refuse": rejects messages containing
- * "buy now" with code spam_detected. */
-static parley_status simple_create(const json_t *config, void *shared, parley_strategy **out,
-                                   parley_error *err) {
-    (void)shared;
-    (void)config;
-    (void)err;
-    *out = calloc(1, sizeof(parley_strategy));
-    return PARLEY_OK;
-}
-
-static void simple_destroy(parley_strategy *self) {
-    free(self);
-}
-
-static parley_strategy_result shout(parley_strategy *self, parley_strategy_context *ctx,
-                                    parley_error *err) {
-    (void)self;
-    (void)err;
-    for (char *p = ctx->message->content; *p != '\0'; p++) {
-        *p = (char)toupper((unsigned char)*p);
-    }
-    json_object_set_new(ctx->meta, "flags", json_pack("[s]", "shouted"));
-    return PARLEY_STRATEGY_MODIFIED;
-}
-
-static parley_strategy_result refuse(parley_strategy *self, parley_strategy_context *ctx,
-                                     parley_error *err) {
-    (void)self;
-    if (strstr(ctx->message->content, "buy now") != NULL) {
-        parley_error_set(err, PARLEY_E_REJECTED, "spam_detected", "looks like spam");
-        return PARLEY_STRATEGY_REJECT;
-    }
-    return PARLEY_STRATEGY_PASS;
-}
-
-static const parley_strategy_ops shout_ops = {.name = "shout",
-                                              .version = "1",
-                                              .description = "test",
-                                              .create = simple_create,
-                                              .process = shout,
-                                              .destroy = simple_destroy};
-static const parley_strategy_ops refuse_ops = {.name = "refuse",
-                                               .version = "1",
-                                               .description = "test",
-                                               .create = simple_create,
-                                               .process = refuse,
-                                               .destroy = simple_destroy};
+#include "test_strategy_stubs.h"
 
 typedef struct fixture {
     char dir[64];
@@ -107,8 +60,7 @@ static int setup(void **state) {
     snprintf(fx->db, sizeof fx->db, "%s/parley.db", fx->dir);
     parley_config_defaults(&fx->config);
     fx->config.password_memlimit_kib = 19456;
-    assert_true(parley_strategy_register(&fx->registry, &shout_ops, NULL));
-    assert_true(parley_strategy_register(&fx->registry, &refuse_ops, NULL));
+    assert_true(register_stub_strategies(&fx->registry));
     parley_error err = {0};
     assert_int_equal(parley_sqlite_migrate(fx->db, &err), PARLEY_OK);
     parley_sqlite_options options = {.durable = false, .busy_timeout_ms = 1000};

@@ -17,36 +17,7 @@
 #include "net/send_pipeline.h"
 #include "storage/sqlite_repository.h"
 
-/* "refuse": rejects messages containing "buy now" (kept for review) */
-static parley_status refuse_create(const json_t *config, void *shared, parley_strategy **out,
-                                   parley_error *err) {
-    (void)config;
-    (void)shared;
-    (void)err;
-    *out = calloc(1, sizeof(parley_strategy));
-    return PARLEY_OK;
-}
-
-static void refuse_destroy(parley_strategy *self) {
-    free(self);
-}
-
-static parley_strategy_result refuse(parley_strategy *self, parley_strategy_context *ctx,
-                                     parley_error *err) {
-    (void)self;
-    if (strstr(ctx->message->content, "buy now") != NULL) {
-        parley_error_set(err, PARLEY_E_REJECTED, "spam_detected", "looks like spam");
-        return PARLEY_STRATEGY_REJECT;
-    }
-    return PARLEY_STRATEGY_PASS;
-}
-
-static const parley_strategy_ops refuse_ops = {.name = "refuse",
-                                               .version = "1",
-                                               .description = "test",
-                                               .create = refuse_create,
-                                               .process = refuse,
-                                               .destroy = refuse_destroy};
+#include "test_strategy_stubs.h"
 
 typedef struct fixture {
     char dir[64];
@@ -135,7 +106,7 @@ static int setup(void **state) {
     assert_non_null(mkdtemp(fx->dir));
     snprintf(fx->db, sizeof fx->db, "%s/parley.db", fx->dir);
     parley_config_defaults(&fx->config);
-    assert_true(parley_strategy_register(&fx->registry, &refuse_ops, NULL));
+    assert_true(register_stub_strategies(&fx->registry));
     parley_error err = {0};
     assert_int_equal(parley_sqlite_migrate(fx->db, &err), PARLEY_OK);
     parley_sqlite_options options = {.durable = false, .busy_timeout_ms = 1000};
