@@ -23,7 +23,7 @@
 #include <string.h>
 #include <wslay/wslay.h>
 
-#include "core/validate.h"
+#include "util/validate.h"
 #include "fuzz_checks.h"
 #include "net/json_request.h"
 

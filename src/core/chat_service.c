@@ -8,7 +8,7 @@
 #include "core/ids.h"
 #include "core/model_json.h"
 #include "core/upload_service.h"
-#include "core/validate.h"
+#include "util/validate.h"
 
 #define TOPIC_MAX_CHARS 500
 #define CLIENT_MSG_ID_MAX_CHARS 128

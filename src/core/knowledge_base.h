@@ -3,7 +3,7 @@
  * edit through the API, and the matcher over them.
  *
  * An entry is {id, question, answer, alternatives: [other phrasings],
- * tags: [...]}. Matching uses core/text_similarity.h: every question and
+ * tags: [...]}. Matching uses util/text_similarity.h: every question and
  * alternative is a phrasing of its entry; an entry scores as its best
  * phrasing.
  *
@@ -27,7 +27,7 @@
 
 #include <jansson.h>
 
-#include "core/error.h"
+#include "util/error.h"
 #include "core/model.h"
 #include "core/participant.h"
 #include "core/repository.h"

@@ -5,7 +5,7 @@
 #include <string.h>
 #include <uv.h>
 
-#include "core/log.h"
+#include "util/log.h"
 #include "net/conn.h"
 
 void parley_access_note_input(parley_access *a, bool was_started, size_t consumed) {

@@ -146,7 +146,7 @@ bool parley_api_query_int(parley_api_call *call, const char *name, int64_t min, 
 /* Reads ?limit= (default 50, clamped to 200) and ?cursor=. */
 bool parley_api_read_paging(parley_api_call *call, int *limit, char *cursor, size_t cursor_size);
 
-/* ?name= as a time (core/time_parse.h); *present false when absent. */
+/* ?name= as a time (util/time_parse.h); *present false when absent. */
 bool parley_api_query_time(parley_api_call *call, const char *name, bool end_of_day,
                            parley_time_ms *out, bool *present);
 /* ?name= as an id ("" when absent); a value too long for one -> 400. */

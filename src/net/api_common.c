@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/time_parse.h"
+#include "util/time_parse.h"
 #include "net/api.h"
 
 void parley_api_reply_json(parley_api_call *call, int status, json_t *body) {

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "core/log.h"
+#include "util/log.h"
 #include "core/upload_service.h"
 #include "net/api.h"
 #include "net/mime_sniff.h"

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/log.h"
+#include "util/log.h"
 
 typedef struct bot_job {
     parley_job job; /* first: the executor hands it back */

@@ -68,7 +68,7 @@ struct parley_conn {
     parley_ws *ws;    /* after the upgrade */
     char peer_ip[64]; /* the TCP peer's address */
     /* the client's address, for limits and the audit log: the peer's, or
-     * what a trusted proxy's headers say (core/client_addr.h); set by the
+     * what a trusted proxy's headers say (util/client_addr.h); set by the
      * router for each request, kept by a WebSocket from its upgrade */
     char client_ip[64];
     bool metrics_only;    /* accepted on --metrics-listen: /metrics and nothing else */

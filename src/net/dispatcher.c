@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "core/log.h"
+#include "util/log.h"
 #include "net/server.h"
 
 #define TICK_MS 1000

@@ -84,7 +84,7 @@ static void store_header(parley_http_reader *r) {
         {"if-modified-since", offsetof(parley_http_request, if_modified_since)},
     };
     /* list headers (RFC 9110 5.3): repeated lines join with "," in order,
-     * so the last hop stays last (core/client_addr.h reads them) */
+     * so the last hop stays last (util/client_addr.h reads them) */
     static const struct {
         const char *name;
         size_t offset;

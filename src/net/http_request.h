@@ -13,7 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "core/error.h"
+#include "util/error.h"
 
 typedef struct parley_http_request {
     int method;  /* enum http_method */
@@ -33,7 +33,7 @@ typedef struct parley_http_request {
     char *x_filename;
     char *content_disposition;
     /* reverse proxies' client addresses; repeated lines joined with ","
-     * (read only from --trusted-proxies, core/client_addr.h) */
+     * (read only from --trusted-proxies, util/client_addr.h) */
     char *forwarded;
     char *x_forwarded_for;
     /* request id and conditional GET (net/http_cache.h) */
@@ -81,7 +81,7 @@ typedef struct parley_http_response {
 void parley_http_response_free(parley_http_response *res);
 
 /* {"error":{"code":..., "message":...}} with the status mapped from err and
- * what parley_error_public (core/error.h) lets a client read: internal
+ * what parley_error_public (util/error.h) lets a client read: internal
  * texts become fixed messages, 429 and every 503 get Retry-After (appended
  * to res->extra_headers, so set other headers first or append too). */
 void parley_http_response_error(parley_http_response *res, const parley_error *err);

@@ -15,7 +15,7 @@
 
 #include <stddef.h>
 
-#include "core/error.h"
+#include "util/error.h"
 #include "core/model.h"
 
 /* Writes the MIME type of data ("image/png", "text/html", ...) to out.

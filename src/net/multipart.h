@@ -24,7 +24,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "core/error.h"
+#include "util/error.h"
 
 #define PARLEY_MULTIPART_BOUNDARY_MAX 70
 #define PARLEY_MULTIPART_MAX_PARTS 16

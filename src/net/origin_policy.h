@@ -17,7 +17,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "core/error.h"
+#include "util/error.h"
 
 #define PARLEY_ORIGINS_MAX 64
 

@@ -7,7 +7,7 @@
 
 #include "net/bot_jobs.h"
 #include "core/ids.h"
-#include "core/log.h"
+#include "util/log.h"
 #include "net/conn.h"
 #include "net/websocket.h"
 #include "storage/file_store.h"

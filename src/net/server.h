@@ -13,7 +13,7 @@
 #include <stdint.h>
 #include <uv.h>
 
-#include "core/client_addr.h"
+#include "util/client_addr.h"
 #include "core/config.h"
 #include "core/limits.h"
 #include "core/retention.h"

@@ -9,7 +9,7 @@
 #include <wslay/wslay.h>
 
 #include "core/model_json.h"
-#include "core/validate.h"
+#include "util/validate.h"
 #include "net/api.h"
 #include "net/event_frames.h"
 #include "net/hub.h"
@@ -141,7 +141,7 @@ static void send_json(parley_ws *ws, json_t *frame) {
     }
 }
 
-/* An error frame says what parley_error_public (core/error.h) lets a
+/* An error frame says what parley_error_public (util/error.h) lets a
  * client read, like an HTTP answer: no internal text, and retry_after on a
  * rate limit and on every "unavailable". */
 static void send_error(parley_ws *ws, const parley_error *err, const char *client_msg_id,

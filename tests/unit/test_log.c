@@ -1,4 +1,4 @@
-/* core/log.c (line formats, escaping, levels, one write per line) and
+/* util/log.c (line formats, escaping, levels, one write per line) and
  * net/http_cache.c (X-Request-Id, HTTP dates, If-None-Match). */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -12,7 +12,7 @@
 #include <cmocka.h>
 #include <jansson.h>
 
-#include "core/log.h"
+#include "util/log.h"
 #include "net/http_cache.h"
 
 static char *line(parley_log_format format, const char *msg, const parley_log_field *fields,

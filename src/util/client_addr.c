@@ -1,4 +1,4 @@
-#include "core/client_addr.h"
+#include "util/client_addr.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>

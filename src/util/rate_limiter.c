@@ -1,4 +1,4 @@
-#include "core/rate_limiter.h"
+#include "util/rate_limiter.h"
 
 #include <math.h>
 #include <pthread.h>

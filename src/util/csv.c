@@ -1,4 +1,4 @@
-#include "core/csv.h"
+#include "util/csv.h"
 
 #include <inttypes.h>
 #include <stdbool.h>

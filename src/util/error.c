@@ -1,8 +1,8 @@
-#include "core/error.h"
+#include "util/error.h"
 
-#include "core/log.h"
+#include "util/log.h"
 
-#include "core/validate.h"
+#include "util/validate.h"
 
 #include <stdarg.h>
 #include <stdio.h>

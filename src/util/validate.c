@@ -1,4 +1,4 @@
-#include "core/validate.h"
+#include "util/validate.h"
 
 #include <string.h>
 

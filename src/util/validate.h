@@ -9,7 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "core/error.h"
+#include "util/error.h"
 
 /* A text field: NULL is allowed only when !required; length is counted in
  * UTF-8 code points and must lie in [min_chars, max_chars]; the text must

@@ -24,7 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/error.h"
+#include "util/error.h"
 
 /* Room for any address's text (INET6_ADDRSTRLEN is 46). */
 #define PARLEY_IP_TEXT_SIZE 64

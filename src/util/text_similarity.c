@@ -1,4 +1,4 @@
-#include "core/text_similarity.h"
+#include "util/text_similarity.h"
 
 #include <math.h>
 #include <stdint.h>

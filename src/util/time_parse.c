@@ -1,4 +1,4 @@
-#include "core/time_parse.h"
+#include "util/time_parse.h"
 
 #include <string.h>
 
