@@ -2,7 +2,7 @@
 
 #include "util/log.h"
 
-#include "util/validate.h"
+#include "util/utf8.h"
 
 #include <stdarg.h>
 #include <stdio.h>

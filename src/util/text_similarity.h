@@ -1,6 +1,6 @@
 /*
- * text_similarity.h - TF-IDF cosine similarity between short texts: the
- * ChatBot's and the knowledge base's matcher (core/knowledge_base.h).
+ * text_similarity.h - TF-IDF cosine similarity between short texts (its
+ * user is the knowledge base, core/knowledge_base.h, the ChatBot's matcher).
  *
  * A text is normalised (utf8proc: NFKC, case folding, accents stripped),
  * cut into words (letters and digits), stopwords dropped (small English,

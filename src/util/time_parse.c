@@ -30,7 +30,7 @@ static bool is_leap(int64_t y) {
     return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
 }
 
-static bool parse_epoch_ms(const char *text, parley_time_ms *out) {
+static bool parse_epoch_ms(const char *text, int64_t *out) {
     size_t len = strlen(text);
     if (len == 0 || len > 15) {
         return false;
@@ -44,7 +44,7 @@ static bool parse_epoch_ms(const char *text, parley_time_ms *out) {
     return true;
 }
 
-bool parley_time_parse(const char *text, bool end_of_day, parley_time_ms *out) {
+bool parley_time_parse(const char *text, bool end_of_day, int64_t *out) {
     if (text == NULL) {
         return false;
     }
