@@ -14,7 +14,7 @@
  * generation and rebuilds it from the repository. Searches must therefore
  * run where the repository sees committed state only: pool threads in
  * autocommit, never inside the writer's open batch (the facade's callers,
- * net/api_kb.c and net/bot_jobs.c, keep to that). Measured (1000 one-line
+ * net/api/api_kb.c and net/desk/bot_jobs.c, keep to that). Measured (1000 one-line
  * entries, -O2): about 90 ms to build, once per change, and 0.8 ms per
  * query; building per query would cost the former every time. Another node's edits are not seen
  * until that node's own next change or restart (one node per database today).

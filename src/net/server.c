@@ -5,11 +5,11 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "net/bot_jobs.h"
+#include "net/desk/bot_jobs.h"
 #include "core/ids.h"
 #include "util/log.h"
-#include "net/conn.h"
-#include "net/websocket.h"
+#include "net/loop/conn.h"
+#include "net/ws/websocket.h"
 #include "storage/file_store.h"
 #include "storage/sqlite_repository.h"
 

@@ -13,7 +13,7 @@
 
 /* Outcome of every fallible core call. The HTTP layer maps each one to a
  * status code in exactly one place (parley_http_status_for in
- * net/http_request.c); what a client may read of an error is decided in
+ * net/http/http_request.c); what a client may read of an error is decided in
  * one place too (parley_error_public below). */
 typedef enum parley_status {
     PARLEY_OK = 0,

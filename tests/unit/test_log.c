@@ -1,5 +1,5 @@
 /* util/log.c (line formats, escaping, levels, one write per line) and
- * net/http_cache.c (X-Request-Id, HTTP dates, If-None-Match). */
+ * net/http/http_cache.c (X-Request-Id, HTTP dates, If-None-Match). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,7 +13,7 @@
 #include <jansson.h>
 
 #include "util/log.h"
-#include "net/http_cache.h"
+#include "net/http/http_cache.h"
 
 static char *line(parley_log_format format, const char *msg, const parley_log_field *fields,
                   size_t count) {
