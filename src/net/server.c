@@ -260,7 +260,7 @@ static void on_shutdown_tick(uv_timer_t *timer) {
     uint64_t waited = uv_now(srv->loop) - (uint64_t)srv->shutdown_started_ms;
     bool busy = parley_executor_in_flight(srv->executor) > 0;
     for (parley_conn *c = srv->conns; c != NULL && !busy; c = c->next) {
-        busy = c->busy && c->ws == NULL && !c->closing;
+        busy = c->busy && c->proto == NULL && !c->closing;
     }
     if (busy && waited < (uint64_t)srv->config->shutdown_timeout_ms) {
         return;

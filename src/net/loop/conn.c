@@ -6,7 +6,6 @@
 #include <strings.h>
 
 #include "net/http/router.h"
-#include "net/ws/websocket.h"
 
 /* Pipelined bytes buffered while a request is answered, at most; the socket
  * stops being read beyond this so a client cannot make us buffer forever. */
@@ -78,8 +77,8 @@ static void evict(parley_conn *c) {
     release_all(c);
     c->evicted = true;
     srv->evicted_pending++;
-    if (c->ws != NULL) {
-        parley_ws_evicted(c->ws);
+    if (c->proto != NULL) {
+        c->proto->on_evicted(c->proto_data);
     }
 }
 
@@ -146,7 +145,9 @@ static void conn_free(parley_conn *c) {
         c->next->prev = c->prev;
     }
     srv->conn_count--;
-    parley_ws_free(c->ws);
+    if (c->proto != NULL) {
+        c->proto->free_data(c->proto_data);
+    }
     parley_http_reader_free(&c->reader);
     free(c->in);
     free(c);
@@ -171,7 +172,9 @@ static void close_now(parley_conn *c) {
     }
     c->closing = true;
     release_all(c);
-    parley_ws_on_close(c->ws);
+    if (c->proto != NULL) {
+        c->proto->on_close(c->proto_data);
+    }
     uv_close((uv_handle_t *)&c->tcp, on_handle_closed);
     uv_close((uv_handle_t *)&c->timer, on_handle_closed);
 }
@@ -229,8 +232,8 @@ void parley_conn_close(parley_conn *c) {
 }
 
 void parley_conn_close_if_idle(parley_conn *c) {
-    if (c->ws != NULL) {
-        parley_ws_going_away(c->ws);
+    if (c->proto != NULL) {
+        c->proto->going_away(c->proto_data);
     } else if (!c->busy && !c->reader.started) {
         parley_conn_close(c);
     }
@@ -245,9 +248,9 @@ static void on_write(uv_write_t *req, int status) {
     if (c->draining && !c->closing) {
         /* the client is still reading: the grace period starts again */
         uv_timer_start(&c->timer, on_timer, (uint64_t)c->server->config->close_grace_ms, 0);
-    } else if (c->ws != NULL && !c->closing) {
-        parley_ws_on_drained(c->ws);
-    } else if (c->ws == NULL && !c->closing && !c->busy && c->in_len > 0) {
+    } else if (c->proto != NULL && !c->closing) {
+        c->proto->on_drained(c->proto_data);
+    } else if (c->proto == NULL && !c->closing && !c->busy && c->in_len > 0) {
         process_input(c); /* pipelined requests waited for the output to drain */
     }
     parley_conn_unref(c);
@@ -305,8 +308,8 @@ static void on_timer(uv_timer_t *timer) {
         close_now(c);
         return;
     }
-    if (c->ws != NULL) {
-        parley_ws_on_tick(c->ws);
+    if (c->proto != NULL) {
+        c->proto->on_tick(c->proto_data);
         return;
     }
     if (c->busy) {
@@ -349,7 +352,7 @@ static void process_input(parley_conn *c) {
     c->processing = true;
     /* a client that does not read its responses gets no more answered */
     size_t unsent_limit = (size_t)c->server->config->ws_max_pending_bytes;
-    while (!c->busy && !c->closing && !c->released && c->ws == NULL && c->in_len > 0 &&
+    while (!c->busy && !c->closing && !c->released && c->proto == NULL && c->in_len > 0 &&
            c->unsent_bytes <= unsent_limit) {
         size_t consumed = 0;
         parley_http_request *req = NULL;
@@ -383,7 +386,7 @@ static void process_input(parley_conn *c) {
         parley_conn_unref(c);
     }
     c->processing = false;
-    if (!c->closing && c->in_len < INPUT_HIGH_WATER && c->ws == NULL) {
+    if (!c->closing && c->in_len < INPUT_HIGH_WATER && c->proto == NULL) {
         /* resume reading if a full buffer had paused it */
         parley_conn_resume_reading(c);
     }
@@ -405,8 +408,8 @@ static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf) {
     if (nread == 0) {
         return;
     }
-    if (c->ws != NULL) {
-        parley_ws_feed(c->ws, (const uint8_t *)buf->base, (size_t)nread);
+    if (c->proto != NULL) {
+        c->proto->on_data(c->proto_data, (const uint8_t *)buf->base, (size_t)nread);
         return;
     }
     if (c->in_len + (size_t)nread > c->in_cap) {
@@ -507,15 +510,16 @@ void parley_conn_note_request(parley_conn *c, const parley_http_request *req) {
     c->last_keep_alive = req->keep_alive;
 }
 
-void parley_conn_upgraded(parley_conn *c, parley_ws *ws) {
-    c->ws = ws;
+void parley_conn_upgraded(parley_conn *c, const parley_conn_protocol *proto, void *data) {
+    c->proto = proto;
+    c->proto_data = data;
     c->busy = false;
     uv_timer_stop(&c->timer);
     if (c->in_len > 0) {
         /* bytes that followed the handshake already belong to the WebSocket */
         size_t n = c->in_len;
         c->in_len = 0;
-        parley_ws_feed(ws, (const uint8_t *)c->in, n);
+        proto->on_data(data, (const uint8_t *)c->in, n);
     }
     parley_conn_resume_reading(c);
 }

@@ -23,6 +23,10 @@
  * lingering close, so the kernel does not reset the connection and lose
  * the last output); --close-grace-ms without progress ends it either way.
  *
+ * After an upgrade the connection hands its bytes, drained writes, timer
+ * ticks and closing to the protocol's vtable (parley_conn_protocol below);
+ * it calls no protocol by name.
+ *
  * Threads: loop thread only. Ownership: the server's list owns the
  * connection; jobs take a reference (parley_conn_ref) so the memory stays
  * valid until their completion even if the peer went away, and the last
@@ -32,6 +36,8 @@
 #define PARLEY_CONN_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <uv.h>
 
 #include "net/http/access_log.h"
@@ -39,7 +45,28 @@
 #include "net/http/http_request.h"
 #include "net/server.h"
 
-typedef struct parley_ws parley_ws;
+/* What a connection speaks after an upgrade (today the WebSocket,
+ * net/ws/websocket.c, registers one). The connection calls these on the loop
+ * thread with the protocol's own state (proto_data), so it knows nothing of
+ * the protocol's code: loop/ does not include ws/. Until an upgrade
+ * (proto == NULL) the connection speaks HTTP/1.1 with its reader and the
+ * router. */
+typedef struct parley_conn_protocol {
+    /* bytes read from the socket, in order */
+    void (*on_data)(void *data, const uint8_t *bytes, size_t len);
+    /* a write completed and the connection is not closing */
+    void (*on_drained)(void *data);
+    /* the connection's timer fired (armed with parley_conn_arm_timer) */
+    void (*on_tick)(void *data);
+    /* the connection began closing: stop producing output */
+    void (*on_close)(void *data);
+    /* evicted by the node-wide output cap: queue nothing more */
+    void (*on_evicted)(void *data);
+    /* server shutdown: close politely */
+    void (*going_away)(void *data);
+    /* the connection is being freed: free data (called once, last) */
+    void (*free_data)(void *data);
+} parley_conn_protocol;
 
 struct parley_conn {
     uv_tcp_t tcp;
@@ -65,7 +92,10 @@ struct parley_conn {
     bool released;       /* closing or evicted: its output no longer counts */
     bool evicted;        /* to be closed by parley_conn_reap_evicted */
 
-    parley_ws *ws;    /* after the upgrade */
+    /* after an upgrade: the protocol and its state, owned by the connection
+     * (freed with proto->free_data); NULL while the connection speaks HTTP */
+    const parley_conn_protocol *proto;
+    void *proto_data;
     char peer_ip[64]; /* the TCP peer's address */
     /* the client's address, for limits and the audit log: the peer's, or
      * what a trusted proxy's headers say (util/client_addr.h); set by the
@@ -95,8 +125,11 @@ void parley_conn_write_owned(parley_conn *c, char *data, size_t len);
 /* The router records the request's keep-alive choice before answering. */
 void parley_conn_note_request(parley_conn *c, const parley_http_request *req);
 
-/* Switches the connection to the WebSocket (after the 101 was queued). */
-void parley_conn_upgraded(parley_conn *c, parley_ws *ws);
+/* Switches the connection to another protocol (after the 101 was queued):
+ * from now on its bytes, writes, timer and closing go to proto, and the
+ * connection owns data (proto->free_data frees it with the connection).
+ * Bytes already read after the handshake are handed to proto->on_data. */
+void parley_conn_upgraded(parley_conn *c, const parley_conn_protocol *proto, void *data);
 
 void parley_conn_resume_reading(parley_conn *c);
 

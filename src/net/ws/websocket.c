@@ -249,7 +249,7 @@ static void resume_paced_catchups(parley_ws *ws) {
     }
 }
 
-void parley_ws_on_drained(parley_ws *ws) {
+static void parley_ws_on_drained(parley_ws *ws) {
     if (!ws->conn->closing && !ws->detached && !ws->failed) {
         resume_paced_catchups(ws);
     }
@@ -705,7 +705,7 @@ void parley_ws_unhold(parley_ws *ws, size_t len) {
     parley_conn_release(ws->conn, len);
 }
 
-void parley_ws_evicted(parley_ws *ws) {
+static void parley_ws_evicted(parley_ws *ws) {
     ws->failed = true; /* nothing more is queued; conn.c closes the socket */
     ws->queued_bytes = 0;
 }
@@ -777,7 +777,7 @@ void parley_ws_flush_all(parley_server *srv) {
     }
 }
 
-void parley_ws_feed(parley_ws *ws, const uint8_t *data, size_t len) {
+static void parley_ws_feed(parley_ws *ws, const uint8_t *data, size_t len) {
     ws->access.bytes_in += len;
     if (ws->failed) {
         return; /* our close frame is on its way: nothing more is read */
@@ -804,7 +804,7 @@ void parley_ws_feed(parley_ws *ws, const uint8_t *data, size_t len) {
 
 /* Every interval without a frame from the client sends a ping; two pings
  * left unanswered (a third silent interval) close the connection. */
-void parley_ws_on_tick(parley_ws *ws) {
+static void parley_ws_on_tick(parley_ws *ws) {
     parley_conn *conn = ws->conn;
     if (++ws->idle_ticks > 2) {
         fail(ws, WSLAY_CODE_POLICY_VIOLATION, "ping timeout");
@@ -816,7 +816,7 @@ void parley_ws_on_tick(parley_ws *ws) {
     parley_conn_arm_timer(conn, conn->server->config->ws_ping_interval_ms);
 }
 
-void parley_ws_on_close(parley_ws *ws) {
+static void parley_ws_on_close(parley_ws *ws) {
     if (ws == NULL || ws->detached) {
         return;
     }
@@ -841,11 +841,11 @@ void parley_ws_on_close(parley_ws *ws) {
     }
 }
 
-void parley_ws_going_away(parley_ws *ws) {
+static void parley_ws_going_away(parley_ws *ws) {
     fail(ws, WSLAY_CODE_GOING_AWAY, "server shutting down");
 }
 
-void parley_ws_free(parley_ws *ws) {
+static void parley_ws_free(parley_ws *ws) {
     if (ws == NULL) {
         return;
     }
@@ -860,6 +860,40 @@ void parley_ws_free(parley_ws *ws) {
     free(ws->out);
     free(ws);
 }
+
+/* The connection's side of the WebSocket (net/loop/conn.h): conn.c calls
+ * these through the vtable, never by name. */
+static void ws_proto_data(void *data, const uint8_t *bytes, size_t len) {
+    parley_ws_feed(data, bytes, len);
+}
+static void ws_proto_drained(void *data) {
+    parley_ws_on_drained(data);
+}
+static void ws_proto_tick(void *data) {
+    parley_ws_on_tick(data);
+}
+static void ws_proto_close(void *data) {
+    parley_ws_on_close(data);
+}
+static void ws_proto_evicted(void *data) {
+    parley_ws_evicted(data);
+}
+static void ws_proto_going_away(void *data) {
+    parley_ws_going_away(data);
+}
+static void ws_proto_free(void *data) {
+    parley_ws_free(data);
+}
+
+static const parley_conn_protocol ws_protocol = {
+    .on_data = ws_proto_data,
+    .on_drained = ws_proto_drained,
+    .on_tick = ws_proto_tick,
+    .on_close = ws_proto_close,
+    .on_evicted = ws_proto_evicted,
+    .going_away = ws_proto_going_away,
+    .free_data = ws_proto_free,
+};
 
 /* --- the upgrade ------------------------------------------------------------------ */
 
@@ -942,7 +976,7 @@ static void upgrade_done(parley_job *job) {
             if (uj->caller->ops->is_staff(uj->caller)) {
                 parley_presence_watch_connected(&c->server->presence, uj->caller->id);
             }
-            parley_conn_upgraded(c, ws);
+            parley_conn_upgraded(c, &ws_protocol, ws);
             parley_conn_arm_timer(c, c->server->config->ws_ping_interval_ms);
         }
     }

@@ -10,8 +10,9 @@
  * Every byte queued for the client is counted by net/loop/conn.h (reserve before
  * queuing, release at flush), so the node-wide output cap sees it.
  *
- * Threads: loop thread only. Ownership: the connection (conn.c) owns its
- * parley_ws and frees it with parley_ws_free() when the connection is freed;
+ * Threads: loop thread only. Ownership: the connection (loop/conn.c) owns its
+ * parley_ws as its protocol data and frees it through the vtable when the
+ * connection is freed;
  * the ws owns its participant and subscriptions.
  */
 #ifndef PARLEY_WEBSOCKET_H
@@ -23,23 +24,18 @@
 
 #include "core/participant.h"
 #include "net/loop/conn.h"
+
+typedef struct parley_ws parley_ws;
 #include "net/http/origin_policy.h"
 
 /* Handles GET /api/v1/ws: validates the handshake, authenticates (in a
  * job) and upgrades, or answers the HTTP error. Takes ownership of req. */
 void parley_ws_handle_upgrade(parley_conn *c, parley_http_request *req);
 
-void parley_ws_feed(parley_ws *ws, const uint8_t *data, size_t len);
-void parley_ws_on_tick(parley_ws *ws);
-/* A write completed: paced history replays may continue. */
-void parley_ws_on_drained(parley_ws *ws);
-/* The connection began closing: stop receiving events. */
-void parley_ws_on_close(parley_ws *ws);
-/* conn.c evicted the connection (node-wide output cap): queue nothing more. */
-void parley_ws_evicted(parley_ws *ws);
-/* Server shutdown: close with 1001. */
-void parley_ws_going_away(parley_ws *ws);
-void parley_ws_free(parley_ws *ws);
+/* After the upgrade the connection drives the WebSocket through the
+ * parley_conn_protocol vtable websocket.c registers (parley_conn_upgraded):
+ * bytes read, writes drained, the ping timer, closing, eviction, shutdown
+ * (1001) and freeing. */
 
 /* Flushes every WebSocket with queued frames (the server calls it once per
  * loop iteration, so many events become one write per socket). */
