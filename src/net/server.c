@@ -300,7 +300,7 @@ parley_status parley_server_start(parley_server *srv, uv_loop_t *loop, const par
     srv->loop = loop;
     srv->config = cfg;
     srv->strategies = strategies;
-    parley_hub_init(&srv->hub);
+    parley_hub_init(&srv->hub, parley_ws_hub_sink());
     parley_chain_cache_init(&srv->chains, 100000);
 
     /* a bad default chain would reject every new session: refuse to start */

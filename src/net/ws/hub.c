@@ -33,13 +33,14 @@ typedef struct agent_conn {
     parley_ws *ws;
 } agent_conn;
 
-void parley_hub_init(parley_hub *hub) {
+void parley_hub_init(parley_hub *hub, const parley_hub_sink *sink) {
     memset(hub, 0, sizeof *hub);
+    hub->sink = sink;
 }
 
 static void free_held(parley_subscription *sub) {
     if (sub->held_bytes > 0) {
-        parley_ws_unhold(sub->ws, sub->held_bytes);
+        sub->sink->unhold(sub->ws, sub->held_bytes);
     }
     parley_held_event *e = sub->held_head;
     while (e != NULL) {
@@ -141,7 +142,7 @@ void parley_hub_remove_connection(parley_hub *hub, parley_ws *ws) {
         ap = &(*ap)->next;
     }
     parley_hub_customer *c = NULL;
-    const char *participant_id = parley_ws_participant_id(ws);
+    const char *participant_id = hub->sink->participant_id(ws);
     HASH_FIND_STR(hub->customers, participant_id, c);
     if (c != NULL) {
         customer_conn **cp = &c->conns;
@@ -183,6 +184,7 @@ parley_subscription *parley_hub_subscribe(parley_hub *hub, parley_ws *ws,
         return NULL;
     }
     sub->ws = ws;
+    sub->sink = hub->sink;
     sub->session = s;
     snprintf(sub->session_id, sizeof sub->session_id, "%s", session_id);
     sub->state = PARLEY_SUB_CATCHING_UP;
@@ -232,7 +234,7 @@ parley_subscription *parley_hub_find_subscription(parley_subscription *ws_list,
 void parley_hub_deliver_caught_up(parley_subscription *sub, int64_t seq, const char *frame,
                                   size_t len) {
     if (seq > sub->last_seq) {
-        parley_ws_send_text(sub->ws, frame, len);
+        sub->sink->send_text(sub->ws, frame, len);
         sub->last_seq = seq;
     }
 }
@@ -245,7 +247,7 @@ void parley_hub_go_live(parley_subscription *sub) {
     sub->held_bytes = 0;
     while (e != NULL) {
         parley_held_event *next = e->next;
-        parley_ws_unhold(sub->ws, e->len);
+        sub->sink->unhold(sub->ws, e->len);
         parley_hub_deliver_caught_up(sub, e->seq, e->frame, e->len);
         free(e);
         e = next;
@@ -262,12 +264,12 @@ size_t parley_hub_held_bytes(const parley_subscription *ws_list) {
 }
 
 static void hold(parley_subscription *sub, int64_t seq, const char *frame, size_t len) {
-    if (!parley_ws_hold(sub->ws, len)) {
+    if (!sub->sink->hold(sub->ws, len)) {
         return; /* the connection is closed as too slow; its resume recovers it */
     }
     parley_held_event *e = malloc(sizeof *e + len + 1);
     if (e == NULL) {
-        parley_ws_unhold(sub->ws, len);
+        sub->sink->unhold(sub->ws, len);
         return; /* the client's resume (after_seq) recovers it */
     }
     e->next = NULL;
@@ -286,12 +288,12 @@ static void hold(parley_subscription *sub, int64_t seq, const char *frame, size_
 /* Revocations are rare, so walking every connection once is fine. */
 static void revoke(parley_hub *hub, const char *token_hash, const char *owner_id) {
     for (agent_conn *a = (agent_conn *)(void *)hub->agents; a != NULL; a = a->next) {
-        parley_ws_revoke_if(a->ws, token_hash, owner_id);
+        hub->sink->revoke_if(a->ws, token_hash, owner_id);
     }
     parley_hub_customer *c, *ctmp;
     HASH_ITER(hh, hub->customers, c, ctmp) {
         for (customer_conn *cc = c->conns; cc != NULL; cc = cc->next) {
-            parley_ws_revoke_if(cc->ws, token_hash, owner_id);
+            hub->sink->revoke_if(cc->ws, token_hash, owner_id);
         }
     }
 }
@@ -312,7 +314,7 @@ static void publish_to_session(parley_hub *hub, const parley_event *event,
             return;
         }
         if (event->seq <= 0) {
-            parley_ws_send_text(sub->ws, frame, len);
+            sub->sink->send_text(sub->ws, frame, len);
         } else if (sub->state == PARLEY_SUB_CATCHING_UP) {
             hold(sub, event->seq, frame, len);
         } else {
@@ -343,7 +345,7 @@ void parley_hub_publish(parley_hub *hub, const parley_event *event) {
             if (frame == NULL && (frame = parley_event_frames_get(&frames, true, &len)) == NULL) {
                 break;
             }
-            parley_ws_send_text(a->ws, frame, len);
+            hub->sink->send_text(a->ws, frame, len);
         }
     }
     if ((event->audience & PARLEY_AUDIENCE_CUSTOMER) && event->customer_id[0] != '\0') {
@@ -354,7 +356,7 @@ void parley_hub_publish(parley_hub *hub, const parley_event *event) {
             if (frame == NULL && (frame = parley_event_frames_get(&frames, false, &len)) == NULL) {
                 break;
             }
-            parley_ws_send_text(cc->ws, frame, len);
+            hub->sink->send_text(cc->ws, frame, len);
         }
     }
     if (event->audience & PARLEY_AUDIENCE_SUBSCRIBERS) {
@@ -378,7 +380,7 @@ void parley_hub_relay(parley_hub *hub, const char *session_id, const parley_ws *
     for (parley_subscription *sub = s != NULL ? s->subs : NULL; sub != NULL;
          sub = sub->next_in_session) {
         if (sub->ws != from && !sub->cancelled && sub->state == PARLEY_SUB_LIVE) {
-            parley_ws_send_text(sub->ws, frame, len);
+            sub->sink->send_text(sub->ws, frame, len);
         }
     }
 }

@@ -19,6 +19,7 @@
 #define PARLEY_HUB_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "core/event.h"
@@ -40,11 +41,31 @@ typedef struct parley_held_event {
     char frame[]; /* flexible: the frame text */
 } parley_held_event;
 
+/* What the hub needs from a connection: the hub's only way out to its
+ * peers, so hub.c calls no WebSocket function by name. websocket.c
+ * implements it (parley_ws_hub_sink, net/ws/websocket.h) and the server
+ * hands it to parley_hub_init. Every callback runs on the loop thread. */
+typedef struct parley_hub_sink {
+    /* queues one text frame for the connection */
+    void (*send_text)(parley_ws *ws, const char *text, size_t len);
+    /* counts an event of len bytes held back for the connection against its
+     * output limits (net/loop/conn.h); false: do not hold it (the connection
+     * is being closed as too slow). unhold uncounts held bytes freed. */
+    bool (*hold)(parley_ws *ws, size_t len);
+    void (*unhold)(parley_ws *ws, size_t len);
+    /* the id of the participant the connection authenticated as */
+    const char *(*participant_id)(const parley_ws *ws);
+    /* closes the connection (1008) if it was authenticated by token_hash, or
+     * belongs to owner_id (either may be "") */
+    void (*revoke_if)(parley_ws *ws, const char *token_hash, const char *owner_id);
+} parley_hub_sink;
+
 typedef struct parley_subscription {
     struct parley_subscription *next_in_session; /* hub's per-session list */
     struct parley_subscription *prev_in_session;
     struct parley_subscription *next_in_ws; /* the connection's list */
     parley_ws *ws;
+    const parley_hub_sink *sink; /* the hub's, for calls that get only sub */
     parley_hub_session *session;
     char session_id[PARLEY_ID_SIZE];
     parley_subscription_state state;
@@ -62,22 +83,12 @@ typedef struct parley_hub {
     parley_hub_session *sessions;   /* uthash by session id */
     parley_hub_customer *customers; /* uthash by customer id */
     parley_ws *agents;              /* list of staff connections */
+    const parley_hub_sink *sink;    /* how to reach a connection (borrowed) */
     uint64_t published;
 } parley_hub;
 
-/* What the hub needs from a connection (websocket.c implements it). */
-void parley_ws_send_text(parley_ws *ws, const char *text, size_t len);
-/* Counts an event of len bytes held back for the connection against its
- * output limits (net/loop/conn.h); false: do not hold it (the connection is being
- * closed as too slow). parley_ws_unhold uncounts held bytes freed. */
-bool parley_ws_hold(parley_ws *ws, size_t len);
-void parley_ws_unhold(parley_ws *ws, size_t len);
-const char *parley_ws_participant_id(const parley_ws *ws);
-/* Closes the connection (1008) if it was authenticated by token_hash, or
- * belongs to owner_id (either may be ""). */
-void parley_ws_revoke_if(parley_ws *ws, const char *token_hash, const char *owner_id);
-
-void parley_hub_init(parley_hub *hub);
+/* sink is borrowed and must outlive the hub (a static table). */
+void parley_hub_init(parley_hub *hub, const parley_hub_sink *sink);
 void parley_hub_free(parley_hub *hub);
 
 /* Registers a new connection under its role. */

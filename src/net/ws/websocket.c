@@ -41,12 +41,13 @@ struct parley_ws {
 
 static void ws_schedule_flush(parley_ws *ws);
 static void fail(parley_ws *ws, uint16_t code, const char *reason);
+static void parley_ws_send_text(parley_ws *ws, const char *text, size_t len);
 
-const char *parley_ws_participant_id(const parley_ws *ws) {
+static const char *parley_ws_participant_id(const parley_ws *ws) {
     return ws->caller->id;
 }
 
-void parley_ws_revoke_if(parley_ws *ws, const char *token_hash, const char *owner_id) {
+static void parley_ws_revoke_if(parley_ws *ws, const char *token_hash, const char *owner_id) {
     bool by_token = token_hash[0] != '\0' && strcmp(ws->caller->token_hash, token_hash) == 0;
     bool by_owner = owner_id[0] != '\0' && strcmp(ws->caller->id, owner_id) == 0;
     if (by_token || by_owner) {
@@ -697,11 +698,11 @@ static bool take_room(parley_ws *ws, size_t len) {
     return parley_conn_reserve(conn, len);
 }
 
-bool parley_ws_hold(parley_ws *ws, size_t len) {
+static bool parley_ws_hold(parley_ws *ws, size_t len) {
     return take_room(ws, len);
 }
 
-void parley_ws_unhold(parley_ws *ws, size_t len) {
+static void parley_ws_unhold(parley_ws *ws, size_t len) {
     parley_conn_release(ws->conn, len);
 }
 
@@ -710,7 +711,7 @@ static void parley_ws_evicted(parley_ws *ws) {
     ws->queued_bytes = 0;
 }
 
-void parley_ws_send_text(parley_ws *ws, const char *text, size_t len) {
+static void parley_ws_send_text(parley_ws *ws, const char *text, size_t len) {
     if (!take_room(ws, len)) {
         return;
     }
@@ -725,6 +726,19 @@ void parley_ws_send_text(parley_ws *ws, const char *text, size_t len) {
     } else {
         parley_conn_release(conn, len);
     }
+}
+
+/* The hub's way out to a WebSocket (net/ws/hub.h). */
+static const parley_hub_sink ws_hub_sink = {
+    .send_text = parley_ws_send_text,
+    .hold = parley_ws_hold,
+    .unhold = parley_ws_unhold,
+    .participant_id = parley_ws_participant_id,
+    .revoke_if = parley_ws_revoke_if,
+};
+
+const parley_hub_sink *parley_ws_hub_sink(void) {
+    return &ws_hub_sink;
 }
 
 static void ws_schedule_flush(parley_ws *ws) {

@@ -24,6 +24,7 @@
 
 #include "core/participant.h"
 #include "net/loop/conn.h"
+#include "net/ws/hub.h"
 
 typedef struct parley_ws parley_ws;
 #include "net/http/origin_policy.h"
@@ -36,6 +37,11 @@ void parley_ws_handle_upgrade(parley_conn *c, parley_http_request *req);
  * parley_conn_protocol vtable websocket.c registers (parley_conn_upgraded):
  * bytes read, writes drained, the ping timer, closing, eviction, shutdown
  * (1001) and freeing. */
+
+/* What the hub calls to reach a WebSocket (send a frame, hold and unhold
+ * catch-up bytes, the participant, revocation): the server passes it to
+ * parley_hub_init. A static table, valid for the whole run. */
+const parley_hub_sink *parley_ws_hub_sink(void);
 
 /* Flushes every WebSocket with queued frames (the server calls it once per
  * loop iteration, so many events become one write per socket). */
