@@ -15,8 +15,8 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "net/http_request.h"
-#include "net/json_request.h"
+#include "net/http/http_request.h"
+#include "net/http/json_request.h"
 
 /* A violated invariant is a crash libFuzzer reports (and keeps the input). */
 #define CHECK(cond)                                                                                \
@@ -106,8 +106,8 @@ static inline bool is_json_error_code(const parley_error *err) {
 
 /*
  * A decoding error must reach the client: as a REST response with the status
- * of err (net/api_common.c uses parley_http_response_error) and as a
- * WebSocket error frame (send_error in net/websocket.c packs the same way).
+ * of err (net/api/api_common.c uses parley_http_response_error) and as a
+ * WebSocket error frame (send_error in net/ws/websocket.c packs the same way).
  * Both go through json_pack, which refuses strings that are not valid UTF-8;
  * the HTTP path then falls back to 503 "out of memory" and the WebSocket
  * path sends nothing.

@@ -1,6 +1,6 @@
 /*
  * fuzz_forwarded.c - the trusted-proxy list and the client address read
- * from Forwarded / X-Forwarded-For (core/client_addr.c).
+ * from Forwarded / X-Forwarded-For (util/client_addr.c).
  *
  * Input layout: up to the first NUL, a --trusted-proxies list; up to the
  * next NUL, the TCP peer's address; then one byte whose low bit picks the
@@ -22,7 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/client_addr.h"
+#include "util/client_addr.h"
 #include "fuzz_checks.h"
 
 /* The next NUL-terminated piece of data (a heap copy), advancing *pos. */

@@ -1,7 +1,7 @@
 /*
- * fuzz_http_headers.c - the header values net/http_cache.c reads
+ * fuzz_http_headers.c - the header values net/http/http_cache.c reads
  * (X-Request-Id, If-None-Match, If-Modified-Since) and the escaping of a
- * value in a log line (core/log.c), since request ids and paths end up
+ * value in a log line (util/log.c), since request ids and paths end up
  * there.
  *
  * Input layout: the bytes up to the first NUL are one header value (the
@@ -25,9 +25,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/log.h"
+#include "util/log.h"
 #include "fuzz_checks.h"
-#include "net/http_cache.h"
+#include "net/http/http_cache.h"
 
 static bool reference_request_id(const char *s) {
     size_t n = strlen(s);

@@ -1,6 +1,6 @@
 /*
- * fuzz_http_request.c - the HTTP/1.1 request reader (net/http_reader.c) fed
- * the way a connection feeds it (net/conn.c, process_input): bytes arrive in
+ * fuzz_http_request.c - the HTTP/1.1 request reader (net/http/http_reader.c) fed
+ * the way a connection feeds it (net/loop/conn.c, process_input): bytes arrive in
  * chunks and are appended to an input buffer; the reader is run on the whole
  * buffer, the consumed bytes are dropped and the rest kept, and this repeats
  * while requests come out; a bad request ends the connection.
@@ -22,8 +22,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "net/http_reader.h"
-#include "net/http_request.h"
+#include "net/http/http_reader.h"
+#include "net/http/http_request.h"
 
 #define MAX_HEADER_BYTES 4096
 #define MAX_BODY_BYTES 8192

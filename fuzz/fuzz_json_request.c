@@ -1,5 +1,5 @@
 /*
- * fuzz_json_request.c - every request-body decoder of net/json_request.c and
+ * fuzz_json_request.c - every request-body decoder of net/http/json_request.c and
  * the WebSocket frame decoder on the same bytes, and the strategy chain
  * builder (core/strategy.c) on the bytes as a string with an empty registry.
  *
@@ -24,7 +24,7 @@
 
 #include "core/strategy.h"
 #include "fuzz_checks.h"
-#include "net/json_request.h"
+#include "net/http/json_request.h"
 
 typedef struct decode_outcome {
     parley_status object_status; /* of parley_json_parse_object */

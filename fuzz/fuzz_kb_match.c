@@ -1,7 +1,7 @@
 /*
  * fuzz_kb_match.c - the knowledge-base matcher: the entry validation of
  * core/knowledge_base.h (parley_kb_check_fields) and the TF-IDF matcher
- * under it (core/text_similarity.h), built from what an admin may store
+ * under it (util/text_similarity.h), built from what an admin may store
  * and queried with what a customer may type.
  *
  * The input is split at the first 0xFF byte: before it, a JSON body for
@@ -25,7 +25,7 @@
 #include <string.h>
 
 #include "core/knowledge_base.h"
-#include "core/text_similarity.h"
+#include "util/text_similarity.h"
 #include "fuzz_checks.h"
 
 static const char *const fixed[] = {

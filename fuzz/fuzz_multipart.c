@@ -1,7 +1,7 @@
 #define _GNU_SOURCE /* memmem */
 
 /*
- * fuzz_multipart.c - the upload body readers (net/multipart.c) and the
+ * fuzz_multipart.c - the upload body readers (net/http/multipart.c) and the
  * file-name sanitiser (core/upload_service.c).
  *
  * Input: up to the first '\n' (at most 200 bytes) is a Content-Type header
@@ -26,7 +26,7 @@
 
 #include "core/upload_service.h"
 #include "fuzz_checks.h"
-#include "net/multipart.h"
+#include "net/http/multipart.h"
 
 static void check_error(parley_status st, const parley_error *err) {
     CHECK(st == PARLEY_E_INVALID);

@@ -1,5 +1,5 @@
 /*
- * fuzz_origin_policy.c - the Origin policy (net/origin_policy.h): the
+ * fuzz_origin_policy.c - the Origin policy (net/http/origin_policy.h): the
  * --allowed-origins list parser and the allow decision behind the
  * WebSocket Origin check and CORS.
  *
@@ -23,7 +23,7 @@
 #include <strings.h>
 
 #include "fuzz_checks.h"
-#include "net/origin_policy.h"
+#include "net/http/origin_policy.h"
 
 static bool ref_entry_ok(const char *s, size_t len) {
     size_t scheme;

@@ -1,7 +1,7 @@
 /*
  * fuzz_path_decode.c - path percent-decoding as a request goes through it:
- * parley_percent_decode (net/http_request.h; the reader decodes the path
- * once, '+' kept) and parley_router_match (net/router.h; captures "{}" id
+ * parley_percent_decode (net/http/http_request.h; the reader decodes the path
+ * once, '+' kept) and parley_router_match (net/http/router.h; captures "{}" id
  * and "{w}" word segments).
  *
  * Byte 0 picks a route pattern; the rest, as bytes (NULs included), is
@@ -23,8 +23,8 @@
 #include <string.h>
 
 #include "fuzz_checks.h"
-#include "net/http_request.h"
-#include "net/router.h"
+#include "net/http/http_request.h"
+#include "net/http/router.h"
 
 static const char *const patterns[] = {
     "/api/v1/labels/{w}",

@@ -1,6 +1,6 @@
 /*
  * fuzz_time_parse.c - the time filters of query strings
- * (core/time_parse.h: RFC 3339 timestamps, plain dates, epoch
+ * (util/time_parse.h: RFC 3339 timestamps, plain dates, epoch
  * milliseconds).
  *
  * The input, cut at the first NUL, is parsed with end_of_day false and
@@ -23,7 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/time_parse.h"
+#include "util/time_parse.h"
 #include "fuzz_checks.h"
 
 static bool leap(int64_t y) {

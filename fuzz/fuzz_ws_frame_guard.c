@@ -1,5 +1,5 @@
 /*
- * fuzz_ws_frame_guard.c - net/ws_frame_guard.c, the scanner that refuses an
+ * fuzz_ws_frame_guard.c - net/ws/ws_frame_guard.c, the scanner that refuses an
  * oversized WebSocket frame or message from its header.
  *
  * Input layout: byte 0 seeds the sizes of the reads (0 = one read) and picks
@@ -20,7 +20,7 @@
 #include <string.h>
 
 #include "fuzz_checks.h"
-#include "net/ws_frame_guard.h"
+#include "net/ws/ws_frame_guard.h"
 
 static uint32_t next_random(uint32_t *state) {
     uint32_t x = *state;

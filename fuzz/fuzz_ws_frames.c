@@ -1,6 +1,6 @@
 /*
  * fuzz_ws_frames.c - WebSocket frames from a client, handled the way
- * net/websocket.c handles them: a wslay server context whose recv callback
+ * net/ws/websocket.c handles them: a wslay server context whose recv callback
  * reads from the bytes that arrived, a frame-size limit checked when a frame
  * starts (close 1009), text messages checked with parley_utf8_valid (close
  * 1007) and decoded with parley_decode_ws_frame, binary messages refused
@@ -23,9 +23,9 @@
 #include <string.h>
 #include <wslay/wslay.h>
 
-#include "core/validate.h"
+#include "util/validate.h"
 #include "fuzz_checks.h"
-#include "net/json_request.h"
+#include "net/http/json_request.h"
 
 /* Small limits so they are hit; both within the config's allowed ranges
  * (125 or more, frame <= message). */

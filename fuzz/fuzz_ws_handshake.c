@@ -1,12 +1,12 @@
 /*
  * fuzz_ws_handshake.c - the WebSocket handshake headers
- * (net/websocket.h): parley_ws_upgrade_verdict, the header token-list
+ * (net/ws/websocket.h): parley_ws_upgrade_verdict, the header token-list
  * matcher and the Sec-WebSocket-Accept computation.
  *
  * Byte 0 picks the server's --allowed-origins ("", "*", or a list). The
  * rest is used twice:
  *  1. as the bytes of one HTTP request, read by the real reader
- *     (net/http_reader.c) into the request the upgrade handler gets;
+ *     (net/http/http_reader.c) into the request the upgrade handler gets;
  *  2. split at NULs into Upgrade, Connection, Sec-WebSocket-Key,
  *     Sec-WebSocket-Version, Origin and Host values of an upgrade request
  *     (missing ones absent), so the verdict's own rules are reached
@@ -25,9 +25,9 @@
 #include <strings.h>
 
 #include "fuzz_checks.h"
-#include "net/http_reader.h"
-#include "net/origin_policy.h"
-#include "net/websocket.h"
+#include "net/http/http_reader.h"
+#include "net/http/origin_policy.h"
+#include "net/ws/websocket.h"
 
 static const char *const policies[] = {"", "*", "https://chat.example.com, http://localhost:8080"};
 

@@ -18,7 +18,7 @@
 #include "core/audit.h"
 #include "core/config.h"
 #include "core/ids.h"
-#include "core/log.h"
+#include "util/log.h"
 #include "core/strategy.h"
 #include "net/server.h"
 #include "strategies/builtin.h"

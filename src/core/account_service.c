@@ -8,7 +8,7 @@
 #include "core/audit.h"
 #include "core/participant_factory.h"
 #include "core/password.h"
-#include "core/validate.h"
+#include "util/validate.h"
 
 static char *dup_optional(const char *s, bool *ok) {
     if (s == NULL) {

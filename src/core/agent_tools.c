@@ -8,7 +8,7 @@
 #include "core/ids.h"
 #include "core/model_json.h"
 #include "core/search_query.h"
-#include "core/validate.h"
+#include "util/validate.h"
 
 #define DEFAULT_LABEL_COLOR "#6b7280"
 

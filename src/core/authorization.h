@@ -15,7 +15,7 @@
 #ifndef PARLEY_AUTHORIZATION_H
 #define PARLEY_AUTHORIZATION_H
 
-#include "core/error.h"
+#include "util/error.h"
 #include "core/model.h"
 #include "core/participant.h"
 

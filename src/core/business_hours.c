@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/time_parse.h"
+#include "util/time_parse.h"
 
 static const char *const day_keys[7] = {"sun", "mon", "tue", "wed", "thu", "fri", "sat"};
 

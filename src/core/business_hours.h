@@ -25,7 +25,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/error.h"
+#include "util/error.h"
 
 #define PARLEY_ZONEINFO_DIR "/usr/share/zoneinfo"
 

@@ -9,7 +9,7 @@
 #include "core/knowledge_base.h"
 #include "core/model_json.h"
 #include "core/settings.h"
-#include "core/text_similarity.h"
+#include "util/text_similarity.h"
 
 static parley_status nomem(parley_error *err) {
     return parley_error_set(err, PARLEY_E_NOMEM, NULL, "out of memory");

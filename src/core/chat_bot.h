@@ -10,7 +10,7 @@
  *
  *   the customer's unit stores the message and emits message.created ->
  *   the executor delivers it only after that unit committed, and the bot's
- *   after-commit subscriber (net/bot_jobs.c, asking parley_bot_wants_turn)
+ *   after-commit subscriber (net/desk/bot_jobs.c, asking parley_bot_wants_turn)
  *   queues a bot job -> the job's prepare step
  *   (pool thread, committed state) decides: a handoff keyword, a confident
  *   knowledge-base answer (score >= bot.min_confidence percent), or none ->
@@ -51,7 +51,7 @@
 bool parley_bot_subscribe(parley_event_registry *reg);
 /* Should the bot take a turn on this committed event? message.created from
  * a customer in a session with a bot and no agent, not closed. The server's
- * after-commit subscriber (net/bot_jobs.c) asks it and runs the turn. */
+ * after-commit subscriber (net/desk/bot_jobs.c) asks it and runs the turn. */
 bool parley_bot_wants_turn(const parley_event *e);
 
 typedef enum parley_bot_action {

@@ -10,7 +10,7 @@
  *
  * Threads: one facade per worker thread, created with that thread's own
  * repository handle; never used on the event-loop thread. A unit of work is
- * one request: the caller (net/executor.c) wraps it in a savepoint, and on
+ * one request: the caller (net/loop/executor.c) wraps it in a savepoint, and on
  * success moves the emitted events out with parley_facade_take_events()
  * to deliver them to their after-commit subscribers once the batch
  * commits (their in-unit subscribers ran when they were emitted), and
@@ -152,7 +152,7 @@ parley_status parley_facade_kb_list(parley_facade *f, const parley_participant *
 parley_status parley_facade_kb_search(parley_facade *f, const parley_participant *caller,
                                       const char *q, int limit, json_t **out, parley_error *err);
 
-/* --- the ChatBot's turns (core/chat_bot.h; run by net/bot_jobs.c) ----------- */
+/* --- the ChatBot's turns (core/chat_bot.h; run by net/desk/bot_jobs.c) ----------- */
 /* parley_bot_turn_apply; a handoff also closes the bot's live connections,
  * as detaching it by POST /sessions/{id}/bot does */
 parley_status parley_facade_bot_apply(parley_facade *f, parley_bot_turn *turn, parley_error *err);

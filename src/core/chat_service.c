@@ -8,7 +8,7 @@
 #include "core/ids.h"
 #include "core/model_json.h"
 #include "core/upload_service.h"
-#include "core/validate.h"
+#include "util/validate.h"
 
 #define TOPIC_MAX_CHARS 500
 #define CLIENT_MSG_ID_MAX_CHARS 128
@@ -65,7 +65,7 @@ parley_status parley_chat_emit(parley_chat_service *svc, parley_event *event, pa
 }
 
 /* The customer's copy leaves out the team's labels: the hub renders it
- * (net/event_frames.c). */
+ * (net/ws/event_frames.c). */
 parley_status parley_chat_emit_session_event(parley_chat_service *svc, parley_event_type type,
                                              const parley_session *s, unsigned audience,
                                              parley_error *err) {

@@ -1,6 +1,6 @@
 #include "core/config.h"
 
-#include "core/client_addr.h"
+#include "util/client_addr.h"
 
 #include <ctype.h>
 #include <errno.h>

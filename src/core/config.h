@@ -18,7 +18,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "core/error.h"
+#include "util/error.h"
 
 typedef struct parley_config {
     char *listen;             /* HOST:PORT, default 127.0.0.1:8080 */

@@ -6,7 +6,7 @@
  * (the message, the session, the ticket...), and who may hear of it (the
  * audience bits below): the service that emits it decides the audience,
  * the delivery layers only execute that decision. It is not a WebSocket
- * frame: the hub (net/hub.c, net/event_frames.c) renders frames from it.
+ * frame: the hub (net/ws/hub.c, net/ws/event_frames.c) renders frames from it.
  *
  * Two phases (docs/subsystems/events.md):
  *
@@ -51,7 +51,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/error.h"
+#include "util/error.h"
 #include "core/model.h"
 
 typedef enum parley_event_type {

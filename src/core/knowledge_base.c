@@ -8,8 +8,8 @@
 
 #include "core/ids.h"
 #include "core/model_json.h"
-#include "core/text_similarity.h"
-#include "core/validate.h"
+#include "util/text_similarity.h"
+#include "util/validate.h"
 
 #define QUESTION_MAX_CHARS 1000
 #define ANSWER_MAX_CHARS 5000

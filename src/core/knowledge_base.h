@@ -3,7 +3,7 @@
  * edit through the API, and the matcher over them.
  *
  * An entry is {id, question, answer, alternatives: [other phrasings],
- * tags: [...]}. Matching uses core/text_similarity.h: every question and
+ * tags: [...]}. Matching uses util/text_similarity.h: every question and
  * alternative is a phrasing of its entry; an entry scores as its best
  * phrasing.
  *
@@ -14,7 +14,7 @@
  * generation and rebuilds it from the repository. Searches must therefore
  * run where the repository sees committed state only: pool threads in
  * autocommit, never inside the writer's open batch (the facade's callers,
- * net/api_kb.c and net/bot_jobs.c, keep to that). Measured (1000 one-line
+ * net/api/api_kb.c and net/desk/bot_jobs.c, keep to that). Measured (1000 one-line
  * entries, -O2): about 90 ms to build, once per change, and 0.8 ms per
  * query; building per query would cost the former every time. Another node's edits are not seen
  * until that node's own next change or restart (one node per database today).
@@ -27,7 +27,7 @@
 
 #include <jansson.h>
 
-#include "core/error.h"
+#include "util/error.h"
 #include "core/model.h"
 #include "core/participant.h"
 #include "core/repository.h"

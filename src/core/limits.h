@@ -13,8 +13,8 @@
 #define PARLEY_LIMITS_H
 
 #include "core/config.h"
-#include "core/error.h"
-#include "core/rate_limiter.h"
+#include "util/error.h"
+#include "util/rate_limiter.h"
 
 typedef struct parley_limits {
     parley_rate_limiter *customers_by_ip;

@@ -1,6 +1,6 @@
 #include "core/password.h"
 
-#include "core/validate.h"
+#include "util/validate.h"
 
 #include <pthread.h>
 #include <sodium.h>

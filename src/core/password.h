@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/error.h"
+#include "util/error.h"
 
 #define PARLEY_PASSWORD_MIN_LENGTH 8
 #define PARLEY_PASSWORD_MAX_LENGTH 1024

@@ -5,7 +5,7 @@
  * (setting the same status again changes nothing and announces nothing),
  * and the presence.updated event {agent_id, status, since} to every agent.
  * Auto-assignment (core/routing.h) gives sessions to online agents only.
- * When an agent's last WebSocket closes, the net layer (net/presence_watch.h)
+ * When an agent's last WebSocket closes, the net layer (net/desk/presence_watch.h)
  * waits presence.offline_grace_seconds and then calls
  * parley_presence_disconnected(); a status the agent set explicitly is
  * never changed by connecting.

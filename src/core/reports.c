@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "core/authorization.h"
-#include "core/csv.h"
+#include "util/csv.h"
 #include "core/model_json.h"
 
 static const char *const kind_names[] = {"first-response", "resolution", "agents", "csat"};

@@ -50,7 +50,7 @@ parley_status parley_report_run(parley_repository *repo, const parley_participan
                                 parley_report_kind kind, const parley_report_range *range,
                                 json_t **out, parley_error *err);
 
-/* The report as CSV (core/csv.h); malloc'd, NULL when out of memory. */
+/* The report as CSV (util/csv.h); malloc'd, NULL when out of memory. */
 char *parley_report_csv(parley_report_kind kind, json_t *report);
 
 #endif

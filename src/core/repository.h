@@ -26,7 +26,7 @@
 
 #include <jansson.h>
 
-#include "core/error.h"
+#include "util/error.h"
 #include "core/model.h"
 
 typedef struct parley_repository parley_repository;

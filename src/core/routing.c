@@ -8,7 +8,7 @@
 #include "core/ids.h"
 #include "core/model_json.h"
 #include "core/settings.h"
-#include "core/validate.h"
+#include "util/validate.h"
 
 /* A queue longer than this is not read whole by one dispatch; the rest
  * waits for the next one (it only ever shrinks from the front). */

@@ -6,7 +6,7 @@
 #include "core/audit.h"
 #include "core/business_hours.h"
 #include "core/ids.h"
-#include "core/validate.h"
+#include "util/validate.h"
 
 static const char *const routing_modes[] = {"manual", "round_robin", "least_busy", NULL};
 

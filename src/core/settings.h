@@ -20,7 +20,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "core/error.h"
+#include "util/error.h"
 #include "core/participant.h"
 #include "core/repository.h"
 

@@ -20,7 +20,7 @@
 #include <jansson.h>
 
 #include "core/after_commit.h"
-#include "core/error.h"
+#include "util/error.h"
 #include "core/model.h"
 
 typedef struct parley_participant parley_participant;

@@ -6,7 +6,7 @@
 
 #include "core/authorization.h"
 #include "core/ids.h"
-#include "core/validate.h"
+#include "util/validate.h"
 
 #define TEAM_NAME_MAX_CHARS 100
 #define TEAM_TOPICS_MAX 50

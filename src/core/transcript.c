@@ -7,7 +7,7 @@
 #include "core/authorization.h"
 #include "core/ids.h"
 #include "core/model_json.h"
-#include "core/strbuf.h"
+#include "util/strbuf.h"
 
 /* a conversation is read in pages like the history is served */
 #define PAGE 200

@@ -8,7 +8,7 @@
 #include "core/authorization.h"
 #include "core/ids.h"
 #include "core/model_json.h"
-#include "core/validate.h"
+#include "util/validate.h"
 
 /* Opened by a browser, these run script in the page's origin; no list may
  * allow them (the download also carries CSP sandbox, but defence in depth). */

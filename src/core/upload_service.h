@@ -4,7 +4,7 @@
  * the record of one in the repository.
  *
  * The bytes themselves are not the core's business: the net layer sniffs
- * their type (net/mime_sniff.h) and writes them to the content-addressed
+ * their type (net/http/mime_sniff.h) and writes them to the content-addressed
  * store (storage/file_store.h) before it asks this service to record the
  * upload; the service decides whether the sniffed type is allowed.
  *

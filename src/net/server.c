@@ -5,11 +5,11 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "net/bot_jobs.h"
+#include "net/desk/bot_jobs.h"
 #include "core/ids.h"
-#include "core/log.h"
-#include "net/conn.h"
-#include "net/websocket.h"
+#include "util/log.h"
+#include "net/loop/conn.h"
+#include "net/ws/websocket.h"
 #include "storage/file_store.h"
 #include "storage/sqlite_repository.h"
 
@@ -260,7 +260,7 @@ static void on_shutdown_tick(uv_timer_t *timer) {
     uint64_t waited = uv_now(srv->loop) - (uint64_t)srv->shutdown_started_ms;
     bool busy = parley_executor_in_flight(srv->executor) > 0;
     for (parley_conn *c = srv->conns; c != NULL && !busy; c = c->next) {
-        busy = c->busy && c->ws == NULL && !c->closing;
+        busy = c->busy && c->proto == NULL && !c->closing;
     }
     if (busy && waited < (uint64_t)srv->config->shutdown_timeout_ms) {
         return;
@@ -300,7 +300,7 @@ parley_status parley_server_start(parley_server *srv, uv_loop_t *loop, const par
     srv->loop = loop;
     srv->config = cfg;
     srv->strategies = strategies;
-    parley_hub_init(&srv->hub);
+    parley_hub_init(&srv->hub, parley_ws_hub_sink());
     parley_chain_cache_init(&srv->chains, 100000);
 
     /* a bad default chain would reject every new session: refuse to start */

@@ -13,18 +13,18 @@
 #include <stdint.h>
 #include <uv.h>
 
-#include "core/client_addr.h"
+#include "util/client_addr.h"
 #include "core/config.h"
 #include "core/limits.h"
 #include "core/retention.h"
 #include "core/strategy.h"
-#include "net/executor.h"
-#include "net/chain_cache.h"
-#include "net/dispatcher.h"
-#include "net/hub.h"
+#include "net/loop/executor.h"
+#include "net/api/chain_cache.h"
+#include "net/desk/dispatcher.h"
+#include "net/ws/hub.h"
 #include "net/metrics.h"
-#include "net/origin_policy.h"
-#include "net/presence_watch.h"
+#include "net/http/origin_policy.h"
+#include "net/desk/presence_watch.h"
 
 typedef struct parley_conn parley_conn;
 
@@ -92,7 +92,7 @@ typedef struct parley_server {
     int64_t shutdown_started_ms;
     char host[256];
     int port;                       /* the bound port (differs from config when it was 0) */
-    parley_dispatcher dispatcher;   /* routing dispatch runs (net/dispatcher.h) */
+    parley_dispatcher dispatcher;   /* routing dispatch runs (net/desk/dispatcher.h) */
     parley_presence_watch presence; /* agents' sockets -> offline after grace */
 } parley_server;
 

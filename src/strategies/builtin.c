@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/log.h"
+#include "util/log.h"
 #include "strategies/profanity.h"
 #include "strategies/spam.h"
 #include "strategies/translation.h"

@@ -26,7 +26,7 @@
 
 #include <jansson.h>
 
-#include "core/error.h"
+#include "util/error.h"
 #include "core/strategy.h"
 
 extern const parley_strategy_ops parley_profanity_strategy_ops;

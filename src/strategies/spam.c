@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "core/participant.h"
-#include "core/rate_limiter.h"
+#include "util/rate_limiter.h"
 
 typedef struct spam_shared {
     parley_spam_model *model;

@@ -34,7 +34,7 @@
 
 #include <stdint.h>
 
-#include "core/error.h"
+#include "util/error.h"
 #include "core/strategy.h"
 #include "strategies/spam_bayes.h"
 #include "strategies/spam_rules.h"

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <uthash.h>
 
-#include "core/rate_limiter.h"
+#include "util/rate_limiter.h"
 #include "strategies/spam_tokenize.h"
 
 static const char *const RULE_NAMES[PARLEY_SPAM_RULE_COUNT] = {

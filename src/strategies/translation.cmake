@@ -3,4 +3,5 @@
 # (/usr/share/apertium/modes), not linked.
 pkg_check_modules(EXTTEXTCAT REQUIRED IMPORTED_TARGET libexttextcat)
 pkg_check_modules(LIBCURL REQUIRED IMPORTED_TARGET libcurl)
-target_link_libraries(parley_core PUBLIC PkgConfig::EXTTEXTCAT PkgConfig::LIBCURL)
+# I/O: built into parley_strategies_io, never into parley_core.
+target_link_libraries(parley_strategies_io PUBLIC PkgConfig::EXTTEXTCAT PkgConfig::LIBCURL)

@@ -38,7 +38,7 @@
 #ifndef PARLEY_TRANSLATION_H
 #define PARLEY_TRANSLATION_H
 
-#include "core/error.h"
+#include "util/error.h"
 #include "core/strategy.h"
 
 #define PARLEY_TRANSLATION_VERSION "1.0"

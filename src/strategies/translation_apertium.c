@@ -20,7 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "core/strbuf.h"
+#include "util/strbuf.h"
 
 extern char **environ;
 

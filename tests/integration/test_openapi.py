@@ -9,7 +9,7 @@ Three kinds of check, each failing with the route and the mismatch named:
    every declared path parameter is in the path), operationIds are unique,
    tags and security schemes named by operations exist.
 2. The set of (method, path) in the document equals the route table
-   `routes[]` of src/net/router.c.
+   `routes[]` of src/net/http/router.c.
 3. Against a live parleyd, every route of the table is called (successes
    and the main errors); each answer must have a status the document lists
    for that operation, the headers it documents, a documented Content-Type
@@ -40,7 +40,7 @@ from parley_harness import (METRICS_TOKEN, RawConn, ServerTestCase, make_agent, 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
 OPENAPI = os.path.join(ROOT, "docs", "openapi.yaml")
-ROUTER = os.path.join(ROOT, "src", "net", "router.c")
+ROUTER = os.path.join(ROOT, "src", "net", "http", "router.c")
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 PATH_ITEM_KEYS = set(HTTP_METHODS) | {"$ref", "summary", "description", "servers", "parameters"}
@@ -392,10 +392,10 @@ class OpenApiMatchesRouterTest(unittest.TestCase):
         extra = sorted(documented - table)
         msg = []
         if missing:
-            msg.append("in src/net/router.c but not in docs/openapi.yaml: " +
+            msg.append("in src/net/http/router.c but not in docs/openapi.yaml: " +
                        ", ".join(f"{m} {p}" for m, p in missing))
         if extra:
-            msg.append("in docs/openapi.yaml but not in src/net/router.c: " +
+            msg.append("in docs/openapi.yaml but not in src/net/http/router.c: " +
                        ", ".join(f"{m} {p}" for m, p in extra))
         self.assertFalse(msg, "\n".join(msg))
 
@@ -488,7 +488,7 @@ class OpenApiLiveTest(ServerTestCase):
 
     def test_zz_every_route_was_checked(self):
         """Runs last (unittest sorts by name): every row of routes[] in
-        src/net/router.c was called above under its documented path, at
+        src/net/http/router.c was called above under its documented path, at
         least once with a 2xx (101 for the WebSocket upgrade). A new route
         fails here until a call for it is added to this class."""
         names = unittest.defaultTestLoader.getTestCaseNames(type(self))
@@ -513,7 +513,7 @@ class OpenApiLiveTest(ServerTestCase):
                 problems.append(f"{m} {template}: called, but never successfully "
                                 f"(got {sorted(statuses)})")
         if problems:
-            self.fail("routes of src/net/router.c the live check did not cover (add calls in "
+            self.fail("routes of src/net/http/router.c the live check did not cover (add calls in "
                       "tests/integration/test_openapi.py; when another test of this class failed, "
                       "it may have stopped before its calls):\n  " + "\n  ".join(problems))
 

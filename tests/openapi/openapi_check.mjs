@@ -22,7 +22,7 @@
 // settings, strategy options). Clients are still told to ignore fields
 // they do not know (the API may add fields).
 //
-// routerRoutes(): the route table `routes[]` of src/net/router.c.
+// routerRoutes(): the route table `routes[]` of src/net/http/router.c.
 
 import fs from "node:fs";
 import path from "node:path";
@@ -36,7 +36,7 @@ import { Validator as SchemaValidator } from "@seriousme/openapi-schema-validato
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 export const ROOT = path.resolve(HERE, "..", "..");
 export const DOCUMENT = path.join(ROOT, "docs", "openapi.yaml");
-export const ROUTER = path.join(ROOT, "src", "net", "router.c");
+export const ROUTER = path.join(ROOT, "src", "net", "http", "router.c");
 export const HTTP_METHODS = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
 const DOC_ID = "openapi.json";
 
@@ -391,7 +391,7 @@ export class ResponseChecker {
 
 const ROUTE_ENTRY_RE = /\b(JOB|PREPARED_JOB|CHAIN_JOB|INLINE)\(([^()]*)\)/g;
 
-/** [{kind, method, pattern, auth}] from `routes[]` in src/net/router.c. */
+/** [{kind, method, pattern, auth}] from `routes[]` in src/net/http/router.c. */
 export function routerRoutes(file = ROUTER) {
   const src = fs.readFileSync(file, "utf8");
   const m = /\broutes\[\]\s*=\s*\{([\s\S]*?)\n\};/.exec(src);

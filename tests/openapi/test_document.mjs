@@ -4,7 +4,7 @@
 // 2. Every schema in it compiles under Ajv 2020-12 in strict mode (no
 //    unknown keyword such as a 3.0 `nullable`, no bad regex, no unknown
 //    format).
-// 3. Its operations are exactly the route table of src/net/router.c.
+// 3. Its operations are exactly the route table of src/net/http/router.c.
 // 4. The response checker the live test (tests/integration/
 //    test_openapi.py) uses really catches what it must: a missing field,
 //    a wrong type, a field the document does not describe, an undocumented
@@ -49,15 +49,15 @@ test("every schema of the document compiles under Ajv 2020-12 strict mode", () =
   assert.deepEqual(problems, [], problems.join("\n"));
 });
 
-test("the document's operations are the route table of src/net/router.c", () => {
+test("the document's operations are the route table of src/net/http/router.c", () => {
   const table = new Set(routerRoutes().filter((r) => r.pattern !== "/*")
     .map((r) => `${r.method} ${normalisePath(r.pattern)}`));
   const documented = documentedRoutes(doc);
   const missing = [...table].filter((r) => !documented.has(r)).sort();
   const extra = [...documented].filter((r) => !table.has(r)).sort();
   const msg = [];
-  if (missing.length) msg.push(`in src/net/router.c but not in docs/openapi.yaml: ${missing.join(", ")}`);
-  if (extra.length) msg.push(`in docs/openapi.yaml but not in src/net/router.c: ${extra.join(", ")}`);
+  if (missing.length) msg.push(`in src/net/http/router.c but not in docs/openapi.yaml: ${missing.join(", ")}`);
+  if (extra.length) msg.push(`in docs/openapi.yaml but not in src/net/http/router.c: ${extra.join(", ")}`);
   assert.equal(msg.length, 0, msg.join("\n"));
 });
 

@@ -1,4 +1,4 @@
-/* core/client_addr.c: the trusted-proxy list, address parsing, and the
+/* util/client_addr.c: the trusted-proxy list, address parsing, and the
  * client address read from Forwarded / X-Forwarded-For only behind a
  * trusted proxy, right to left past trusted hops. */
 #include <setjmp.h>
@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "core/client_addr.h"
+#include "util/client_addr.h"
 
 static parley_trusted_proxies parse_ok(const char *text) {
     parley_trusted_proxies tp;

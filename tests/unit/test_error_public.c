@@ -1,4 +1,4 @@
-/* core/error.c, parley_error_public: what a client may read of an error.
+/* util/error.c, parley_error_public: what a client may read of an error.
  * Internal texts (SQLite's, function names) become fixed messages, a full
  * disk says so, and every 503 and 429 carries a Retry-After. */
 #include <setjmp.h>
@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "core/error.h"
+#include "util/error.h"
 
 static void test_storage_full_is_public_text(void **state) {
     (void)state;

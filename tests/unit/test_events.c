@@ -16,8 +16,8 @@
 #include <uv.h>
 
 #include "core/chat_facade.h"
-#include "net/event_frames.h"
-#include "net/executor.h"
+#include "net/ws/event_frames.h"
+#include "net/loop/executor.h"
 #include "storage/sqlite_repository.h"
 
 static char trace[256];

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "net/http_reader.h"
+#include "net/http/http_reader.h"
 
 typedef struct outcome {
     parley_http_request *requests[8];

@@ -1,5 +1,5 @@
-/* core/log.c (line formats, escaping, levels, one write per line) and
- * net/http_cache.c (X-Request-Id, HTTP dates, If-None-Match). */
+/* util/log.c (line formats, escaping, levels, one write per line) and
+ * net/http/http_cache.c (X-Request-Id, HTTP dates, If-None-Match). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,8 +12,8 @@
 #include <cmocka.h>
 #include <jansson.h>
 
-#include "core/log.h"
-#include "net/http_cache.h"
+#include "util/log.h"
+#include "net/http/http_cache.h"
 
 static char *line(parley_log_format format, const char *msg, const parley_log_field *fields,
                   size_t count) {

@@ -16,7 +16,7 @@
 
 #include "core/config.h"
 #include "core/limits.h"
-#include "core/rate_limiter.h"
+#include "util/rate_limiter.h"
 
 static parley_rate_limiter *make(double per_second, double burst, size_t max_keys) {
     parley_rate_limit limit = {.per_second = per_second, .burst = burst};

@@ -1,6 +1,6 @@
 /* The support desk's pure logic: report figures (core/reports.c), CSV
- * rendering with formula escaping (core/csv.c), time parsing
- * (core/time_parse.c) and the auto-close notice (core/lifecycle.c). */
+ * rendering with formula escaping (util/csv.c), time parsing
+ * (util/time_parse.c) and the auto-close notice (core/lifecycle.c). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,10 +10,10 @@
 
 #include <cmocka.h>
 
-#include "core/csv.h"
+#include "util/csv.h"
 #include "core/lifecycle.h"
 #include "core/reports.h"
-#include "core/time_parse.h"
+#include "util/time_parse.h"
 
 static void test_stats_nearest_rank(void **state) {
     (void)state;

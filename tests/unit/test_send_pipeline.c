@@ -1,4 +1,4 @@
-/* The send pipeline (net/send_pipeline.h) against a real SQLite database:
+/* The send pipeline (net/api/send_pipeline.h) against a real SQLite database:
  * its states (prepare on the pool, store on the writer, or both in one
  * unit), the job's status and answered flag for each outcome, what the
  * front end's render is given, and what the chain cache learns. The
@@ -14,7 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "net/send_pipeline.h"
+#include "net/api/send_pipeline.h"
 #include "storage/sqlite_repository.h"
 
 #include "test_strategy_stubs.h"

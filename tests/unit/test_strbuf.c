@@ -1,4 +1,4 @@
-/* core/strbuf.c: appends grow and keep a terminating NUL; take hands the
+/* util/strbuf.c: appends grow and keep a terminating NUL; take hands the
  * text over and empties the buffer. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "core/strbuf.h"
+#include "util/strbuf.h"
 
 static void test_appends_grow(void **state) {
     (void)state;

@@ -1,4 +1,4 @@
-/* The bot's matcher (core/text_similarity.h): ranking, accents and case,
+/* The bot's matcher (util/text_similarity.h): ranking, accents and case,
  * typos through character n-grams, stopwords, several phrasings of one
  * entry, a confidence threshold that separates related from unrelated
  * questions; and business hours with real time zones
@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "core/business_hours.h"
-#include "core/text_similarity.h"
+#include "util/text_similarity.h"
 
 static const char *const kb[] = {
     "How do I reset my password?",      "What are your opening hours?",

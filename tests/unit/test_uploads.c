@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "core/upload_service.h"
-#include "net/multipart.h"
+#include "net/http/multipart.h"
 #include "storage/file_store.h"
 
 static const char *const ALLOW = "image/png, image/jpeg,application/pdf,text/plain";

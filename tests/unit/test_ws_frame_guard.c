@@ -1,4 +1,4 @@
-/* net/ws_frame_guard.c: a WebSocket frame or message that declares more
+/* net/ws/ws_frame_guard.c: a WebSocket frame or message that declares more
  * than the limits is refused from its header alone, wherever the stream is
  * split; frames within the limits pass, payloads are skipped, control
  * frames do not count towards a message. */
@@ -11,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include "net/ws_frame_guard.h"
+#include "net/ws/ws_frame_guard.h"
 
 #define MAX_FRAME 1000
 #define MAX_MESSAGE 2500

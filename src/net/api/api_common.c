@@ -1,0 +1,122 @@
+/* Shared pieces of the REST handlers: replies and query parsing. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/time_parse.h"
+#include "net/api/api.h"
+
+void parley_api_reply_json(parley_api_call *call, int status, json_t *body) {
+    parley_http_response_free(&call->res);
+    call->res.status = status;
+    call->res.content_type = "application/json";
+    call->res.body = body != NULL ? json_dumps(body, JSON_COMPACT) : NULL;
+    json_decref(body);
+    if (call->res.body == NULL) {
+        parley_error err;
+        parley_error_set(&err, PARLEY_E_NOMEM, NULL, "out of memory");
+        parley_api_reply_error(call, &err);
+        return;
+    }
+    call->res.body_len = strlen(call->res.body);
+    call->job.status = PARLEY_OK;
+}
+
+void parley_api_reply_error(parley_api_call *call, const parley_error *err) {
+    parley_http_response_error(&call->res, err);
+    /* a failure whose writes must stay (a refused message kept for review)
+     * commits its unit; every other failure rolls it back */
+    call->job.status = err->keep_writes           ? PARLEY_OK
+                       : err->status != PARLEY_OK ? err->status
+                                                  : PARLEY_E_INTERNAL;
+}
+
+bool parley_api_query_int(parley_api_call *call, const char *name, int64_t min, int64_t max,
+                          int64_t *out, bool *present) {
+    char text[32];
+    bool malformed = false;
+    *present = false;
+    if (!parley_http_query_param(call->req, name, text, sizeof text, &malformed)) {
+        if (!malformed) {
+            return true;
+        }
+    } else {
+        errno = 0;
+        char *end = NULL;
+        long long v = strtoll(text, &end, 10);
+        if (errno == 0 && end != text && *end == '\0' && text[0] != '+' && text[0] != ' ') {
+            if (v < min) {
+                malformed = true;
+            } else {
+                *out = v > max ? max : v; /* over the maximum: clamp */
+                *present = true;
+                return true;
+            }
+        } else {
+            malformed = true;
+        }
+    }
+    parley_error err;
+    parley_error_set(&err, PARLEY_E_INVALID, "validation_failed",
+                     "%s: must be an integer of at least %lld", name, (long long)min);
+    parley_api_reply_error(call, &err);
+    return false;
+}
+
+/* Reads ?limit= (default 50, clamped to 200) and ?cursor=. */
+bool parley_api_read_paging(parley_api_call *call, int *limit, char *cursor, size_t cursor_size) {
+    int64_t value = PARLEY_API_DEFAULT_LIMIT;
+    bool present = false;
+    if (!parley_api_query_int(call, "limit", 1, PARLEY_API_MAX_LIMIT, &value, &present)) {
+        return false;
+    }
+    *limit = (int)value;
+    bool too_long = false;
+    if (!parley_http_query_param(call->req, "cursor", cursor, cursor_size, &too_long)) {
+        cursor[0] = '\0';
+        if (too_long) {
+            parley_error err;
+            parley_error_set(&err, PARLEY_E_INVALID, "validation_failed", "cursor: malformed");
+            parley_api_reply_error(call, &err);
+            return false;
+        }
+    }
+    return true;
+}
+
+bool parley_api_query_time(parley_api_call *call, const char *name, bool end_of_day,
+                           parley_time_ms *out, bool *present) {
+    char text[64];
+    bool malformed = false;
+    *present = false;
+    if (!parley_http_query_param(call->req, name, text, sizeof text, &malformed)) {
+        if (!malformed) {
+            return true;
+        }
+    } else if (parley_time_parse(text, end_of_day, out)) {
+        *present = true;
+        return true;
+    }
+    parley_error err;
+    parley_error_set(&err, PARLEY_E_INVALID, "validation_failed",
+                     "%s: must be an RFC 3339 time, a date (YYYY-MM-DD) or epoch milliseconds",
+                     name);
+    parley_api_reply_error(call, &err);
+    return false;
+}
+
+bool parley_api_query_id(parley_api_call *call, const char *name, char out[PARLEY_ID_SIZE]) {
+    bool too_long = false;
+    if (parley_http_query_param(call->req, name, out, PARLEY_ID_SIZE, &too_long)) {
+        return true;
+    }
+    out[0] = '\0';
+    if (!too_long) {
+        return true;
+    }
+    parley_error err;
+    parley_error_set(&err, PARLEY_E_INVALID, "validation_failed", "%s: not an id", name);
+    parley_api_reply_error(call, &err);
+    return false;
+}

@@ -1,0 +1,386 @@
+#include "net/ws/hub.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <uthash.h>
+
+#include "net/ws/event_frames.h"
+
+/* Subscriptions of one session. */
+struct parley_hub_session {
+    char id[PARLEY_ID_SIZE];
+    parley_subscription *subs;
+    UT_hash_handle hh;
+};
+
+/* Open connections of one customer. */
+typedef struct customer_conn {
+    struct customer_conn *next;
+    parley_ws *ws;
+} customer_conn;
+
+struct parley_hub_customer {
+    char id[PARLEY_ID_SIZE];
+    customer_conn *conns;
+    UT_hash_handle hh;
+};
+
+/* Staff connections are chained through this wrapper to keep parley_ws
+ * opaque to the hub. */
+typedef struct agent_conn {
+    struct agent_conn *next;
+    parley_ws *ws;
+} agent_conn;
+
+void parley_hub_init(parley_hub *hub, const parley_hub_sink *sink) {
+    memset(hub, 0, sizeof *hub);
+    hub->sink = sink;
+}
+
+static void free_held(parley_subscription *sub) {
+    if (sub->held_bytes > 0) {
+        sub->sink->unhold(sub->ws, sub->held_bytes);
+    }
+    parley_held_event *e = sub->held_head;
+    while (e != NULL) {
+        parley_held_event *next = e->next;
+        free(e);
+        e = next;
+    }
+    sub->held_head = sub->held_tail = NULL;
+    sub->held_bytes = 0;
+}
+
+void parley_hub_free(parley_hub *hub) {
+    parley_hub_session *s, *stmp;
+    HASH_ITER(hh, hub->sessions, s, stmp) {
+        HASH_DEL(hub->sessions, s);
+        free(s);
+    }
+    parley_hub_customer *c, *ctmp;
+    HASH_ITER(hh, hub->customers, c, ctmp) {
+        HASH_DEL(hub->customers, c);
+        customer_conn *cc = c->conns;
+        while (cc != NULL) {
+            customer_conn *next = cc->next;
+            free(cc);
+            cc = next;
+        }
+        free(c);
+    }
+    agent_conn *a = (agent_conn *)(void *)hub->agents;
+    while (a != NULL) {
+        agent_conn *next = a->next;
+        free(a);
+        a = next;
+    }
+    hub->agents = NULL;
+}
+
+void parley_hub_add_connection(parley_hub *hub, parley_ws *ws, bool is_staff,
+                               const char *customer_id) {
+    if (is_staff) {
+        agent_conn *a = calloc(1, sizeof *a);
+        if (a != NULL) {
+            a->ws = ws;
+            a->next = (agent_conn *)(void *)hub->agents;
+            hub->agents = (parley_ws *)(void *)a;
+        }
+        return;
+    }
+    if (customer_id == NULL || customer_id[0] == '\0') {
+        return;
+    }
+    parley_hub_customer *c = NULL;
+    HASH_FIND_STR(hub->customers, customer_id, c);
+    if (c == NULL) {
+        c = calloc(1, sizeof *c);
+        if (c == NULL) {
+            return;
+        }
+        snprintf(c->id, sizeof c->id, "%s", customer_id);
+        HASH_ADD_STR(hub->customers, id, c);
+    }
+    customer_conn *cc = calloc(1, sizeof *cc);
+    if (cc != NULL) {
+        cc->ws = ws;
+        cc->next = c->conns;
+        c->conns = cc;
+    }
+}
+
+static void unlink_from_session(parley_hub *hub, parley_subscription *sub) {
+    parley_hub_session *s = sub->session;
+    if (sub->detached) {
+        return;
+    }
+    sub->detached = true;
+    if (sub->prev_in_session != NULL) {
+        sub->prev_in_session->next_in_session = sub->next_in_session;
+    } else {
+        s->subs = sub->next_in_session;
+    }
+    if (sub->next_in_session != NULL) {
+        sub->next_in_session->prev_in_session = sub->prev_in_session;
+    }
+    if (s->subs == NULL) {
+        HASH_DEL(hub->sessions, s);
+        free(s);
+    }
+}
+
+void parley_hub_remove_connection(parley_hub *hub, parley_ws *ws) {
+    agent_conn **ap = (agent_conn **)(void *)&hub->agents;
+    while (*ap != NULL) {
+        if ((*ap)->ws == ws) {
+            agent_conn *dead = *ap;
+            *ap = dead->next;
+            free(dead);
+            break;
+        }
+        ap = &(*ap)->next;
+    }
+    parley_hub_customer *c = NULL;
+    const char *participant_id = hub->sink->participant_id(ws);
+    HASH_FIND_STR(hub->customers, participant_id, c);
+    if (c != NULL) {
+        customer_conn **cp = &c->conns;
+        while (*cp != NULL) {
+            if ((*cp)->ws == ws) {
+                customer_conn *dead = *cp;
+                *cp = dead->next;
+                free(dead);
+                break;
+            }
+            cp = &(*cp)->next;
+        }
+        if (c->conns == NULL) {
+            HASH_DEL(hub->customers, c);
+            free(c);
+        }
+    }
+}
+
+parley_subscription *parley_hub_subscribe(parley_hub *hub, parley_ws *ws,
+                                          parley_subscription **ws_list, const char *session_id,
+                                          int64_t after_seq) {
+    parley_hub_session *s = NULL;
+    HASH_FIND_STR(hub->sessions, session_id, s);
+    if (s == NULL) {
+        s = calloc(1, sizeof *s);
+        if (s == NULL) {
+            return NULL;
+        }
+        snprintf(s->id, sizeof s->id, "%s", session_id);
+        HASH_ADD_STR(hub->sessions, id, s);
+    }
+    parley_subscription *sub = calloc(1, sizeof *sub);
+    if (sub == NULL) {
+        if (s->subs == NULL) {
+            HASH_DEL(hub->sessions, s);
+            free(s);
+        }
+        return NULL;
+    }
+    sub->ws = ws;
+    sub->sink = hub->sink;
+    sub->session = s;
+    snprintf(sub->session_id, sizeof sub->session_id, "%s", session_id);
+    sub->state = PARLEY_SUB_CATCHING_UP;
+    sub->last_seq = after_seq;
+    sub->next_in_session = s->subs;
+    if (s->subs != NULL) {
+        s->subs->prev_in_session = sub;
+    }
+    s->subs = sub;
+    sub->next_in_ws = *ws_list;
+    *ws_list = sub;
+    return sub;
+}
+
+void parley_hub_detach(parley_hub *hub, parley_subscription *sub) {
+    unlink_from_session(hub, sub);
+}
+
+void parley_hub_subscription_free(parley_subscription *sub) {
+    free_held(sub);
+    free(sub);
+}
+
+void parley_hub_unsubscribe(parley_hub *hub, parley_subscription **ws_list,
+                            parley_subscription *sub) {
+    for (parley_subscription **p = ws_list; *p != NULL; p = &(*p)->next_in_ws) {
+        if (*p == sub) {
+            *p = sub->next_in_ws;
+            break;
+        }
+    }
+    unlink_from_session(hub, sub);
+    free_held(sub);
+    free(sub);
+}
+
+parley_subscription *parley_hub_find_subscription(parley_subscription *ws_list,
+                                                  const char *session_id) {
+    for (parley_subscription *sub = ws_list; sub != NULL; sub = sub->next_in_ws) {
+        if (!sub->cancelled && strcmp(sub->session_id, session_id) == 0) {
+            return sub;
+        }
+    }
+    return NULL;
+}
+
+void parley_hub_deliver_caught_up(parley_subscription *sub, int64_t seq, const char *frame,
+                                  size_t len) {
+    if (seq > sub->last_seq) {
+        sub->sink->send_text(sub->ws, frame, len);
+        sub->last_seq = seq;
+    }
+}
+
+void parley_hub_go_live(parley_subscription *sub) {
+    /* each held event stops counting as it is queued, so the connection's
+     * output limit never sees the same bytes twice */
+    parley_held_event *e = sub->held_head;
+    sub->held_head = sub->held_tail = NULL;
+    sub->held_bytes = 0;
+    while (e != NULL) {
+        parley_held_event *next = e->next;
+        sub->sink->unhold(sub->ws, e->len);
+        parley_hub_deliver_caught_up(sub, e->seq, e->frame, e->len);
+        free(e);
+        e = next;
+    }
+    sub->state = PARLEY_SUB_LIVE;
+}
+
+size_t parley_hub_held_bytes(const parley_subscription *ws_list) {
+    size_t total = 0;
+    for (const parley_subscription *sub = ws_list; sub != NULL; sub = sub->next_in_ws) {
+        total += sub->held_bytes;
+    }
+    return total;
+}
+
+static void hold(parley_subscription *sub, int64_t seq, const char *frame, size_t len) {
+    if (!sub->sink->hold(sub->ws, len)) {
+        return; /* the connection is closed as too slow; its resume recovers it */
+    }
+    parley_held_event *e = malloc(sizeof *e + len + 1);
+    if (e == NULL) {
+        sub->sink->unhold(sub->ws, len);
+        return; /* the client's resume (after_seq) recovers it */
+    }
+    e->next = NULL;
+    e->seq = seq;
+    e->len = len;
+    memcpy(e->frame, frame, len + 1);
+    if (sub->held_tail != NULL) {
+        sub->held_tail->next = e;
+    } else {
+        sub->held_head = e;
+    }
+    sub->held_tail = e;
+    sub->held_bytes += len;
+}
+
+/* Revocations are rare, so walking every connection once is fine. */
+static void revoke(parley_hub *hub, const char *token_hash, const char *owner_id) {
+    for (agent_conn *a = (agent_conn *)(void *)hub->agents; a != NULL; a = a->next) {
+        hub->sink->revoke_if(a->ws, token_hash, owner_id);
+    }
+    parley_hub_customer *c, *ctmp;
+    HASH_ITER(hh, hub->customers, c, ctmp) {
+        for (customer_conn *cc = c->conns; cc != NULL; cc = cc->next) {
+            hub->sink->revoke_if(cc->ws, token_hash, owner_id);
+        }
+    }
+}
+
+static void publish_to_session(parley_hub *hub, const parley_event *event,
+                               parley_event_frames *frames) {
+    parley_hub_session *s = NULL;
+    HASH_FIND_STR(hub->sessions, event->session_id, s);
+    for (parley_subscription *sub = s != NULL ? s->subs : NULL; sub != NULL;
+         sub = sub->next_in_session) {
+        if (sub->cancelled || (event->seq <= 0 && sub->state != PARLEY_SUB_LIVE)) {
+            continue;
+        }
+        /* a subscription may be anyone's: the public view */
+        size_t len = 0;
+        const char *frame = parley_event_frames_get(frames, false, &len);
+        if (frame == NULL) {
+            return;
+        }
+        if (event->seq <= 0) {
+            sub->sink->send_text(sub->ws, frame, len);
+        } else if (sub->state == PARLEY_SUB_CATCHING_UP) {
+            hold(sub, event->seq, frame, len);
+        } else {
+            parley_hub_deliver_caught_up(sub, event->seq, frame, len);
+        }
+    }
+}
+
+void parley_hub_publish(parley_hub *hub, const parley_event *event) {
+    if (event->type == PARLEY_EVENT_TOKEN_REVOKED) {
+        revoke(hub, (event->audience & PARLEY_AUDIENCE_TOKEN) ? event->revoked.token_hash : "",
+               (event->audience & PARLEY_AUDIENCE_OWNER) ? event->revoked.owner_id : "");
+        return;
+    }
+    if ((event->audience &
+         (PARLEY_AUDIENCE_AGENTS | PARLEY_AUDIENCE_CUSTOMER | PARLEY_AUDIENCE_SUBSCRIBERS)) == 0) {
+        return;
+    }
+    hub->published++;
+    /* rendered once per view, on first need: an event nobody hears is
+     * never serialised */
+    parley_event_frames frames;
+    parley_event_frames_init(&frames, event);
+    size_t len = 0;
+    const char *frame = NULL;
+    if (event->audience & PARLEY_AUDIENCE_AGENTS) {
+        for (agent_conn *a = (agent_conn *)(void *)hub->agents; a != NULL; a = a->next) {
+            if (frame == NULL && (frame = parley_event_frames_get(&frames, true, &len)) == NULL) {
+                break;
+            }
+            hub->sink->send_text(a->ws, frame, len);
+        }
+    }
+    if ((event->audience & PARLEY_AUDIENCE_CUSTOMER) && event->customer_id[0] != '\0') {
+        parley_hub_customer *c = NULL;
+        HASH_FIND_STR(hub->customers, event->customer_id, c);
+        frame = NULL;
+        for (customer_conn *cc = c != NULL ? c->conns : NULL; cc != NULL; cc = cc->next) {
+            if (frame == NULL && (frame = parley_event_frames_get(&frames, false, &len)) == NULL) {
+                break;
+            }
+            hub->sink->send_text(cc->ws, frame, len);
+        }
+    }
+    if (event->audience & PARLEY_AUDIENCE_SUBSCRIBERS) {
+        publish_to_session(hub, event, &frames);
+    }
+    parley_event_frames_free(&frames);
+}
+
+static void on_event(void *ctx, const parley_event *event) {
+    parley_hub_publish(ctx, event);
+}
+
+bool parley_hub_subscribe_events(parley_hub *hub, parley_event_registry *reg) {
+    return parley_event_subscribe_after_commit(reg, PARLEY_EVENT_ALL, on_event, hub);
+}
+
+void parley_hub_relay(parley_hub *hub, const char *session_id, const parley_ws *from,
+                      const char *frame, size_t len) {
+    parley_hub_session *s = NULL;
+    HASH_FIND_STR(hub->sessions, session_id, s);
+    for (parley_subscription *sub = s != NULL ? s->subs : NULL; sub != NULL;
+         sub = sub->next_in_session) {
+        if (sub->ws != from && !sub->cancelled && sub->state == PARLEY_SUB_LIVE) {
+            sub->sink->send_text(sub->ws, frame, len);
+        }
+    }
+}
