@@ -3238,6 +3238,9 @@ static const parley_repository_ops sqlite_ops = {
     .savepoint = sq_savepoint,
     .release = sq_release,
     .rollback_to = sq_rollback_to,
+};
+
+static const parley_accounts_ops sqlite_accounts_ops = {
     .customer_insert = sq_customer_insert,
     .customer_get = sq_customer_get,
     .customer_find_by_identifier = sq_customer_find_by_identifier,
@@ -3257,47 +3260,38 @@ static const parley_repository_ops sqlite_ops = {
     .token_touch = sq_token_touch,
     .token_delete = sq_token_delete,
     .token_delete_by_owner = sq_token_delete_by_owner,
-    .session_insert = sq_session_insert,
-    .session_get = sq_session_get,
-    .session_update = sq_session_update,
-    .session_list = sq_session_list,
-    .session_next_seq = sq_session_next_seq,
-    .message_insert = sq_message_insert,
-    .message_find_by_client_id = sq_message_find_by_client_id,
-    .message_list = sq_message_list,
-    .ticket_insert = sq_ticket_insert,
-    .ticket_get = sq_ticket_get,
-    .ticket_update = sq_ticket_update,
-    .ticket_list = sq_ticket_list,
+};
+
+static const parley_sessions_ops sqlite_sessions_ops = {
+    .insert = sq_session_insert,
+    .get = sq_session_get,
+    .update = sq_session_update,
+    .list = sq_session_list,
+    .next_seq = sq_session_next_seq,
+    .set_first_response = sq_session_set_first_response,
+    .list_idle = sq_session_list_idle,
+};
+
+static const parley_messages_ops sqlite_messages_ops = {
+    .insert = sq_message_insert,
+    .find_by_client_id = sq_message_find_by_client_id,
+    .list = sq_message_list,
+    .get = sq_message_get,
+};
+
+static const parley_tickets_ops sqlite_tickets_ops = {
+    .insert = sq_ticket_insert,
+    .get = sq_ticket_get,
+    .update = sq_ticket_update,
+    .list = sq_ticket_list,
+    .note_insert = sq_ticket_note_insert,
+    .note_list = sq_ticket_note_list,
     .feedback_insert = sq_feedback_insert,
     .feedback_get_by_session = sq_feedback_get_by_session,
-    .message_get = sq_message_get,
-    .flagged_insert = sq_flagged_insert,
-    .flagged_get = sq_flagged_get,
-    .flagged_list = sq_flagged_list,
-    .flagged_review = sq_flagged_review,
-    .message_label_get = sq_message_label_get,
-    .message_label_set = sq_message_label_set,
-    .spam_token_add = sq_spam_token_add,
-    .spam_totals_add = sq_spam_totals_add,
-    .spam_load = sq_spam_load,
-    .allowlist_add = sq_allowlist_add,
-    .allowlist_remove = sq_allowlist_remove,
-    .allowlist_load = sq_allowlist_load,
-    .setting_get = sq_setting_get,
-    .setting_put = sq_setting_put,
-    .kb_insert = sq_kb_insert,
-    .kb_get = sq_kb_get,
-    .kb_update = sq_kb_update,
-    .kb_delete = sq_kb_delete,
-    .kb_list = sq_kb_list,
-    .kb_load = sq_kb_load,
-    .bot_failures_add = sq_bot_failures_add,
-    .audit_insert = sq_audit_insert,
-    .audit_list = sq_audit_list,
-    .upload_insert = sq_upload_insert,
-    .upload_get = sq_upload_get,
-    .upload_attach = sq_upload_attach,
+    .feedback_list = sq_feedback_list,
+};
+
+static const parley_desk_ops sqlite_desk_ops = {
     .agent_set_presence = sq_agent_set_presence,
     .agent_note_assigned = sq_agent_note_assigned,
     .agent_loads = sq_agent_loads,
@@ -3315,6 +3309,9 @@ static const parley_repository_ops sqlite_ops = {
     .team_member_remove = sq_team_member_remove,
     .team_has_member = sq_team_has_member,
     .session_set_queue_position = sq_session_set_queue_position,
+};
+
+static const parley_tools_ops sqlite_tools_ops = {
     .canned_insert = sq_canned_insert,
     .canned_get = sq_canned_get,
     .canned_update = sq_canned_update,
@@ -3323,6 +3320,7 @@ static const parley_repository_ops sqlite_ops = {
     .note_insert = sq_note_insert,
     .note_list = sq_note_list,
     .read_mark = sq_read_mark,
+    .unread_count = sq_unread_count,
     .read_list = sq_read_list,
     .label_insert = sq_label_insert,
     .label_get = sq_label_get,
@@ -3330,17 +3328,58 @@ static const parley_repository_ops sqlite_ops = {
     .label_list = sq_label_list,
     .session_label_add = sq_session_label_add,
     .session_label_remove = sq_session_label_remove,
-    .message_search = sq_message_search,
-    .search_index_catch_up = sq_search_index_catch_up,
-    .unread_count = sq_unread_count,
-    .session_set_first_response = sq_session_set_first_response,
-    .session_list_idle = sq_session_list_idle,
-    .ticket_note_insert = sq_ticket_note_insert,
-    .ticket_note_list = sq_ticket_note_list,
-    .feedback_list = sq_feedback_list,
-    .report_durations = sq_report_durations,
-    .report_agents = sq_report_agents,
-    .report_ratings = sq_report_ratings,
+};
+
+static const parley_kb_ops sqlite_kb_ops = {
+    .insert = sq_kb_insert,
+    .get = sq_kb_get,
+    .update = sq_kb_update,
+    .delete = sq_kb_delete,
+    .list = sq_kb_list,
+    .load = sq_kb_load,
+    .bot_failures_add = sq_bot_failures_add,
+};
+
+static const parley_strategy_stores_ops sqlite_strategy_stores_ops = {
+    .flagged_insert = sq_flagged_insert,
+    .flagged_get = sq_flagged_get,
+    .flagged_list = sq_flagged_list,
+    .flagged_review = sq_flagged_review,
+    .message_label_get = sq_message_label_get,
+    .message_label_set = sq_message_label_set,
+    .spam_token_add = sq_spam_token_add,
+    .spam_totals_add = sq_spam_totals_add,
+    .spam_load = sq_spam_load,
+    .allowlist_add = sq_allowlist_add,
+    .allowlist_remove = sq_allowlist_remove,
+    .allowlist_load = sq_allowlist_load,
+};
+
+static const parley_reports_ops sqlite_reports_ops = {
+    .durations = sq_report_durations,
+    .agents = sq_report_agents,
+    .ratings = sq_report_ratings,
+};
+
+static const parley_search_ops sqlite_search_ops = {
+    .index_catch_up = sq_search_index_catch_up,
+    .messages = sq_message_search,
+};
+
+static const parley_audit_ops sqlite_audit_ops = {
+    .insert = sq_audit_insert,
+    .list = sq_audit_list,
+};
+
+static const parley_uploads_ops sqlite_uploads_ops = {
+    .insert = sq_upload_insert,
+    .get = sq_upload_get,
+    .attach = sq_upload_attach,
+};
+
+static const parley_settings_ops sqlite_settings_ops = {
+    .get = sq_setting_get,
+    .put = sq_setting_put,
 };
 
 /* Runs a statement that yields at most one integer (PRAGMA reads). */
@@ -3424,6 +3463,19 @@ parley_status parley_sqlite_repository_open(const char *path, const parley_sqlit
         return parley_error_set(err, PARLEY_E_NOMEM, NULL, "open: out of memory");
     }
     r->base.ops = &sqlite_ops;
+    r->base.accounts = &sqlite_accounts_ops;
+    r->base.sessions = &sqlite_sessions_ops;
+    r->base.messages = &sqlite_messages_ops;
+    r->base.tickets = &sqlite_tickets_ops;
+    r->base.desk = &sqlite_desk_ops;
+    r->base.tools = &sqlite_tools_ops;
+    r->base.kb = &sqlite_kb_ops;
+    r->base.strategy_stores = &sqlite_strategy_stores_ops;
+    r->base.reports = &sqlite_reports_ops;
+    r->base.search = &sqlite_search_ops;
+    r->base.audit = &sqlite_audit_ops;
+    r->base.uploads = &sqlite_uploads_ops;
+    r->base.settings = &sqlite_settings_ops;
     parley_status status = connect_db(path, busy_timeout_ms, &r->db, err);
     if (status != PARLEY_OK) {
         free(r);

@@ -325,9 +325,9 @@ static void test_strategies_modify_and_reject(void **state) {
     assert_true(err.keep_writes); /* kept for review, never delivered */
     parley_flagged_list flagged = {0};
     char next[64];
-    assert_int_equal(
-        fx->repo->ops->flagged_list(fx->repo, 10, "", &flagged, next, sizeof next, &err),
-        PARLEY_OK);
+    assert_int_equal(fx->repo->strategy_stores->flagged_list(fx->repo, 10, "", &flagged, next,
+                                                             sizeof next, &err),
+                     PARLEY_OK);
     assert_int_equal(flagged.count, 1);
     assert_string_equal(flagged.items[0].message.content, "buy now!!");
     assert_string_equal(flagged.items[0].reason, "spam_detected");
