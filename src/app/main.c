@@ -21,7 +21,7 @@
 #include "core/strategy.h"
 #include "net/server.h"
 #include "strategies/builtin.h"
-#include "storage/sqlite_repository.h"
+#include "storage/sqlite/sqlite_repository.h"
 
 static const char *env_lookup(const char *name, void *ctx) {
     (void)ctx;

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "storage/sqlite_repository.h"
+#include "storage/sqlite/sqlite_repository.h"
 
 typedef struct job_queue {
     parley_job *head;

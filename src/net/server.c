@@ -9,7 +9,7 @@
 #include "core/ids.h"
 #include "net/conn.h"
 #include "net/websocket.h"
-#include "storage/sqlite_repository.h"
+#include "storage/sqlite/sqlite_repository.h"
 
 void parley_server_database_path(const parley_config *cfg, char *out, size_t out_size) {
     snprintf(out, out_size, "%s/parley.db", cfg->data_dir);

@@ -1,5 +1,6 @@
 /*
- * sqlite_repository.h - the embedded SQLite backend of the Repository.
+ * sqlite/sqlite_repository.h - the embedded SQLite backend of the Repository
+ * (its code is in src/storage/sqlite/: one file per aggregate).
  *
  * Ownership: parley_sqlite_repository_open() returns a handle the caller
  * closes with repo->ops->close(repo). Each handle owns one sqlite3
