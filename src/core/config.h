@@ -23,6 +23,7 @@
 typedef struct parley_config {
     char *listen;             /* HOST:PORT, default 127.0.0.1:8080 */
     char *data_dir;           /* default ./parley-data */
+    char *database;           /* database URL (sqlite:PATH); NULL = sqlite:<data_dir>/parley.db */
     char *web_dir;            /* static pages; default the source tree's web/ */
     char *default_strategies; /* JSON array text, default [] */
     char *site_secret;        /* verified customer identity; NULL = off */
@@ -102,6 +103,11 @@ parley_status parley_config_parse(parley_config *cfg, int argc, const char *cons
 void parley_config_print_help(FILE *out);
 
 void parley_config_free(parley_config *cfg);
+
+/* The database URL: cfg->database, or sqlite:<data_dir>/parley.db when it
+ * is unset. False when it does not fit in out (out is then truncated). The
+ * scheme is checked when storage opens it (storage/backend.h). */
+bool parley_config_database_url(const parley_config *cfg, char *out, size_t out_size);
 
 /* Splits cfg->listen into host and port; false when malformed. */
 bool parley_config_listen_address(const parley_config *cfg, char *host, size_t host_size,

@@ -66,7 +66,7 @@ struct parley_job {
 typedef void (*parley_publish_fn)(void *ctx, const parley_event *event);
 
 typedef struct parley_executor_options {
-    const char *database_path;
+    const char *database_url; /* storage/backend.h chooses the backend by it */
     bool durable;
     int concurrent_threads;
     int batch_max;

@@ -9,11 +9,7 @@
 #include "core/ids.h"
 #include "net/conn.h"
 #include "net/websocket.h"
-#include "storage/sqlite/sqlite_repository.h"
-
-void parley_server_database_path(const parley_config *cfg, char *out, size_t out_size) {
-    snprintf(out, out_size, "%s/parley.db", cfg->data_dir);
-}
+#include "storage/backend.h"
 
 static void publish(void *ctx, const parley_event *event) {
     parley_server *srv = ctx;
@@ -196,10 +192,12 @@ parley_status parley_server_start(parley_server *srv, uv_loop_t *loop, const par
         return st;
     }
     st = ensure_data_dir(cfg->data_dir, err);
-    char db_path[1024];
-    parley_server_database_path(cfg, db_path, sizeof db_path);
+    char db_url[1024];
+    if (st == PARLEY_OK && !parley_config_database_url(cfg, db_url, sizeof db_url)) {
+        st = parley_error_set(err, PARLEY_E_INVALID, "invalid_config", "--database: too long");
+    }
     if (st == PARLEY_OK) {
-        st = parley_sqlite_migrate(db_path, err);
+        st = parley_storage_migrate(db_url, err);
     }
     if (st != PARLEY_OK) {
         return st;
@@ -232,7 +230,7 @@ parley_status parley_server_start(parley_server *srv, uv_loop_t *loop, const par
                                                   : ((struct sockaddr_in *)&bound)->sin_port);
 
     parley_executor_options options = {
-        .database_path = db_path,
+        .database_url = db_url,
         .durable = strcmp(cfg->durability, "full") == 0,
         .concurrent_threads = (int)cfg->worker_threads,
         .batch_max = (int)cfg->batch_max,

@@ -20,8 +20,8 @@
 
 #include "core/agent_tools.h"
 #include "core/search_query.h"
-#include "storage/sqlite_repository.h"
-#include "storage/sqlite_schema.h"
+#include "storage/sqlite/sqlite_repository.h"
+#include "storage/sqlite/schema.h"
 
 static parley_error err;
 

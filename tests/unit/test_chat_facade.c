@@ -14,7 +14,7 @@
 
 #include "core/chat_facade.h"
 #include "core/ids.h"
-#include "storage/sqlite_repository.h"
+#include "storage/backend.h"
 
 /* "shout": upper-cases the content; "refuse": rejects messages containing
  * "buy now" with code spam_detected. */
@@ -107,9 +107,11 @@ static int setup(void **state) {
     assert_true(parley_strategy_register(&fx->registry, &shout_ops, NULL));
     assert_true(parley_strategy_register(&fx->registry, &refuse_ops, NULL));
     parley_error err = {0};
-    assert_int_equal(parley_sqlite_migrate(fx->db, &err), PARLEY_OK);
-    parley_sqlite_options options = {.durable = false, .busy_timeout_ms = 1000};
-    assert_int_equal(parley_sqlite_repository_open(fx->db, &options, &fx->repo, &err), PARLEY_OK);
+    char url[160];
+    snprintf(url, sizeof url, "sqlite:%s", fx->db);
+    assert_int_equal(parley_storage_migrate(url, &err), PARLEY_OK);
+    parley_storage_options options = {.durable = false, .busy_timeout_ms = 1000};
+    assert_int_equal(parley_storage_open(url, &options, &fx->repo, &err), PARLEY_OK);
     parley_facade_init(&fx->facade, fx->repo, &fx->registry, &fx->config, NULL);
 
     parley_agent admin = {0};

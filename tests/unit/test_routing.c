@@ -13,7 +13,7 @@
 
 #include "core/chat_facade.h"
 #include "core/ids.h"
-#include "storage/sqlite_repository.h"
+#include "storage/backend.h"
 
 #define AGENTS 3
 
@@ -35,9 +35,11 @@ static int setup(void **state) {
     snprintf(fx->db, sizeof fx->db, "%s/parley.db", fx->dir);
     parley_config_defaults(&fx->config);
     parley_error err = {0};
-    assert_int_equal(parley_sqlite_migrate(fx->db, &err), PARLEY_OK);
-    parley_sqlite_options options = {.durable = false, .busy_timeout_ms = 1000};
-    assert_int_equal(parley_sqlite_repository_open(fx->db, &options, &fx->repo, &err), PARLEY_OK);
+    char url[160];
+    snprintf(url, sizeof url, "sqlite:%s", fx->db);
+    assert_int_equal(parley_storage_migrate(url, &err), PARLEY_OK);
+    parley_storage_options options = {.durable = false, .busy_timeout_ms = 1000};
+    assert_int_equal(parley_storage_open(url, &options, &fx->repo, &err), PARLEY_OK);
     parley_facade_init(&fx->facade, fx->repo, &fx->registry, &fx->config, NULL);
     /* agents stored directly: the dispatcher only reads presence and load */
     for (int i = 0; i < AGENTS; i++) {

@@ -18,7 +18,7 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
-#include "storage/sqlite_repository.h"
+#include "storage/sqlite/sqlite_repository.h"
 
 typedef struct fixture {
     char dir[64];

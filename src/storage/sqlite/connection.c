@@ -368,3 +368,23 @@ parley_status parley_sqlite_migrate(const char *path, parley_error *err) {
 int parley_sqlite_schema_version(void) {
     return parley_sqlite_schema_step_count();
 }
+
+/* ---- the registry's row ----------------------------------------------- */
+
+static parley_status backend_open(const char *path, const parley_storage_options *options,
+                                  parley_repository **out, parley_error *err) {
+    if (options == NULL) {
+        return parley_sqlite_repository_open(path, NULL, out, err);
+    }
+    parley_sqlite_options sqlite_options = {.durable = options->durable,
+                                            .busy_timeout_ms = options->busy_timeout_ms};
+    return parley_sqlite_repository_open(path, &sqlite_options, out, err);
+}
+
+const parley_storage_backend parley_sqlite_backend = {
+    .name = "sqlite",
+    .scheme = "sqlite",
+    .open = backend_open,
+    .migrate = parley_sqlite_migrate,
+    .schema_version = parley_sqlite_schema_version,
+};

@@ -19,6 +19,7 @@
 #include <stdbool.h>
 
 #include "core/repository.h"
+#include "storage/backend.h"
 
 typedef struct parley_sqlite_options {
     /* true: synchronous=FULL (an acknowledged commit survives power loss);
@@ -38,5 +39,10 @@ parley_status parley_sqlite_migrate(const char *path, parley_error *err);
 
 /* The schema version this binary migrates to. */
 int parley_sqlite_schema_version(void);
+
+/* The registry's row (storage/backend.h): scheme "sqlite", the rest of the
+ * URL is the file's path. Code outside src/storage/ opens SQLite only
+ * through the registry. */
+extern const parley_storage_backend parley_sqlite_backend;
 
 #endif
