@@ -1,10 +1,18 @@
 /*
- * test_sqlite_repository.c - the SQLite Repository against a real database
- * file in a fresh mkdtemp() directory per test.
+ * test_repository.c - the repository contract suite: every test runs
+ * against every backend of the storage registry (storage/backend.h), each
+ * on a fresh database of its own in a fresh mkdtemp() directory.
  *
- * Each test owns its fixture (directory, file, handle) and removes it in
- * teardown; tests run on one thread. Raw sqlite3 connections are used only
- * to look at or tamper with the file from outside the repository.
+ * A backend takes part through its row in targets[] below: how to make the
+ * URL of a fresh database in a directory, how to drop it, and raw access
+ * (a query from outside the repository, to look at or tamper with the
+ * stored data). A registered backend without a target fails the suite.
+ * Tests in contract_tests[] hold for every backend; a target's own
+ * specific[] tests cover what only that backend has (SQLite: the schema
+ * version pragma, WAL, its lock semantics).
+ *
+ * Each test owns its fixture (directory, database, handle) and removes it
+ * in teardown; tests run on one thread.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,13 +26,30 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
-#include "storage/sqlite/sqlite_repository.h"
+#include "storage/backend.h"
 
 typedef struct fixture {
     char dir[64];
-    char path[128];
+    char path[128]; /* where the target's raw access looks (sqlite: the file) */
+    char url[160];
     parley_repository *repo;
 } fixture;
+
+/* How one backend takes part; see the top of the file. */
+typedef struct contract_target {
+    const char *backend; /* its parley_storage_backend name */
+    void (*make_url)(const char *dir, char *url, size_t url_size, char *where, size_t where_size);
+    void (*remove)(const char *where);
+    int64_t (*raw_int)(const char *where, const char *sql);
+    void (*raw_text)(const char *where, const char *sql, char *out, size_t size);
+    void (*raw_exec)(const char *where, const char *sql);
+    const struct CMUnitTest *specific;
+    size_t specific_count;
+} contract_target;
+
+/* The backend and target of the group being run (main). */
+static const parley_storage_backend *backend;
+static const contract_target *target;
 
 /* One error record for the whole file: assert_ok prints its message. */
 static parley_error err;
@@ -52,28 +77,28 @@ static parley_error err;
 static int setup_files(void **state) {
     fixture *fx = calloc(1, sizeof *fx);
     assert_non_null(fx);
-    snprintf(fx->dir, sizeof fx->dir, "/tmp/parley-sqlite-XXXXXX");
+    snprintf(fx->dir, sizeof fx->dir, "/tmp/parley-contract-XXXXXX");
     assert_non_null(mkdtemp(fx->dir));
-    snprintf(fx->path, sizeof fx->path, "%s/parley.db", fx->dir);
+    target->make_url(fx->dir, fx->url, sizeof fx->url, fx->path, sizeof fx->path);
     parley_error_clear(&err);
     *state = fx;
     return 0;
 }
 
-static parley_repository *open_repo(const char *path, bool durable, int busy_timeout_ms) {
-    parley_sqlite_options options = {.durable = durable, .busy_timeout_ms = busy_timeout_ms};
+static parley_repository *open_repo(const char *url, bool durable, int busy_timeout_ms) {
+    parley_storage_options options = {.durable = durable, .busy_timeout_ms = busy_timeout_ms};
     parley_repository *repo = NULL;
-    assert_ok(parley_sqlite_repository_open(path, &options, &repo, &err));
+    assert_ok(parley_storage_open(url, &options, &repo, &err));
     assert_non_null(repo);
-    assert_string_equal(repo->ops->name, "sqlite");
+    assert_string_equal(repo->ops->name, backend->name);
     return repo;
 }
 
 static int setup_repo(void **state) {
     setup_files(state);
     fixture *fx = *state;
-    assert_ok(parley_sqlite_migrate(fx->path, &err));
-    fx->repo = open_repo(fx->path, false, 0);
+    assert_ok(parley_storage_migrate(fx->url, &err));
+    fx->repo = open_repo(fx->url, false, 0);
     return 0;
 }
 
@@ -82,28 +107,26 @@ static int teardown(void **state) {
     if (fx->repo != NULL) {
         fx->repo->ops->close(fx->repo);
     }
-    const char *suffixes[] = {"", "-wal", "-shm", "-journal"};
-    for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
-        char file[160];
-        snprintf(file, sizeof file, "%s%s", fx->path, suffixes[i]);
-        unlink(file);
-    }
+    target->remove(fx->path);
     assert_int_equal(rmdir(fx->dir), 0);
     free(fx);
     return 0;
 }
 
-/* ---- raw access to the file ---------------------------------------------- */
+/* ---- the sqlite target ---------------------------------------------------- */
 
-static sqlite3 *raw_open(const char *path) {
+/* Raw sqlite3 connections, only to look at or tamper with the file from
+ * outside the repository. */
+
+static sqlite3 *sqlite_raw_open(const char *path) {
     sqlite3 *db = NULL;
     assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
     sqlite3_busy_timeout(db, 2000);
     return db;
 }
 
-static int64_t raw_int(const char *path, const char *sql) {
-    sqlite3 *db = raw_open(path);
+static int64_t sqlite_raw_int(const char *path, const char *sql) {
+    sqlite3 *db = sqlite_raw_open(path);
     sqlite3_stmt *st = NULL;
     assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
     assert_int_equal(sqlite3_step(st), SQLITE_ROW);
@@ -113,8 +136,8 @@ static int64_t raw_int(const char *path, const char *sql) {
     return value;
 }
 
-static void raw_text(const char *path, const char *sql, char *out, size_t size) {
-    sqlite3 *db = raw_open(path);
+static void sqlite_raw_text(const char *path, const char *sql, char *out, size_t size) {
+    sqlite3 *db = sqlite_raw_open(path);
     sqlite3_stmt *st = NULL;
     assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
     assert_int_equal(sqlite3_step(st), SQLITE_ROW);
@@ -123,10 +146,39 @@ static void raw_text(const char *path, const char *sql, char *out, size_t size) 
     sqlite3_close(db);
 }
 
-static void raw_exec(const char *path, const char *sql) {
-    sqlite3 *db = raw_open(path);
+static void sqlite_raw_exec(const char *path, const char *sql) {
+    sqlite3 *db = sqlite_raw_open(path);
     assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
     sqlite3_close(db);
+}
+
+static void sqlite_make_url(const char *dir, char *url, size_t url_size, char *where,
+                            size_t where_size) {
+    snprintf(where, where_size, "%s/parley.db", dir);
+    snprintf(url, url_size, "sqlite:%s", where);
+}
+
+static void sqlite_remove(const char *path) {
+    const char *suffixes[] = {"", "-wal", "-shm", "-journal"};
+    for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
+        char file[160];
+        snprintf(file, sizeof file, "%s%s", path, suffixes[i]);
+        unlink(file);
+    }
+}
+
+/* ---- raw access through the target ----------------------------------------- */
+
+static int64_t raw_int(const char *where, const char *sql) {
+    return target->raw_int(where, sql);
+}
+
+static void raw_text(const char *where, const char *sql, char *out, size_t size) {
+    target->raw_text(where, sql, out, size);
+}
+
+static void raw_exec(const char *where, const char *sql) {
+    target->raw_exec(where, sql);
 }
 
 /* ---- builders ------------------------------------------------------------ */
@@ -213,10 +265,10 @@ static bool all_zero(const void *p, size_t size) {
 
 static void test_migrate_is_idempotent(void **state) {
     fixture *fx = *state;
-    int version = parley_sqlite_schema_version();
+    int version = backend->schema_version();
     assert_true(version >= 1);
 
-    assert_ok(parley_sqlite_migrate(fx->path, &err));
+    assert_ok(parley_storage_migrate(fx->url, &err));
     assert_int_equal(raw_int(fx->path, "PRAGMA user_version"), version);
     assert_int_equal(raw_int(fx->path, "SELECT count(*) FROM sqlite_schema WHERE type = 'table' "
                                        "AND name IN ('customers', 'agents', 'bots', 'tokens', "
@@ -228,49 +280,49 @@ static void test_migrate_is_idempotent(void **state) {
 
     /* Running again changes nothing and does not fail on existing tables. */
     int64_t objects = raw_int(fx->path, "SELECT count(*) FROM sqlite_schema");
-    assert_ok(parley_sqlite_migrate(fx->path, &err));
+    assert_ok(parley_storage_migrate(fx->url, &err));
     assert_int_equal(raw_int(fx->path, "PRAGMA user_version"), version);
     assert_int_equal(raw_int(fx->path, "SELECT count(*) FROM sqlite_schema"), objects);
 
     /* Data written between runs survives a re-run. */
-    parley_repository *repo = open_repo(fx->path, true, 0);
+    parley_repository *repo = open_repo(fx->url, true, 0);
     fx->repo = repo;
     add_customer(fx, "cus_1", NULL);
     repo->ops->close(repo);
     fx->repo = NULL;
-    assert_ok(parley_sqlite_migrate(fx->path, &err));
+    assert_ok(parley_storage_migrate(fx->url, &err));
     assert_int_equal(raw_int(fx->path, "SELECT count(*) FROM customers"), 1);
 }
 
 static void test_migrate_refuses_newer_schema(void **state) {
     fixture *fx = *state;
-    int version = parley_sqlite_schema_version();
-    assert_ok(parley_sqlite_migrate(fx->path, &err));
+    int version = backend->schema_version();
+    assert_ok(parley_storage_migrate(fx->url, &err));
     char sql[64];
     snprintf(sql, sizeof sql, "PRAGMA user_version = %d", version + 1);
     raw_exec(fx->path, sql);
 
-    assert_status(PARLEY_E_STORAGE, parley_sqlite_migrate(fx->path, &err));
+    assert_status(PARLEY_E_STORAGE, parley_storage_migrate(fx->url, &err));
     assert_non_null(strstr(err.message, "newer"));
     assert_int_equal(raw_int(fx->path, "PRAGMA user_version"), version + 1);
 
     parley_repository dummy = {0};
     parley_repository *repo = &dummy; /* open must reset it to NULL */
-    parley_sqlite_options options = {0};
-    assert_status(PARLEY_E_STORAGE, parley_sqlite_repository_open(fx->path, &options, &repo, &err));
+    parley_storage_options options = {0};
+    assert_status(PARLEY_E_STORAGE, parley_storage_open(fx->url, &options, &repo, &err));
     assert_null(repo);
 }
 
 static void test_open_refuses_unmigrated_database(void **state) {
     fixture *fx = *state;
     parley_repository *repo = NULL;
-    assert_status(PARLEY_E_STORAGE, parley_sqlite_repository_open(fx->path, NULL, &repo, &err));
+    assert_status(PARLEY_E_STORAGE, parley_storage_open(fx->url, NULL, &repo, &err));
     assert_null(repo);
     assert_non_null(strstr(err.message, "migration"));
 
     /* After migrating, the same file opens, with default options too. */
-    assert_ok(parley_sqlite_migrate(fx->path, &err));
-    assert_ok(parley_sqlite_repository_open(fx->path, NULL, &repo, &err));
+    assert_ok(parley_storage_migrate(fx->url, &err));
+    assert_ok(parley_storage_open(fx->url, NULL, &repo, &err));
     assert_non_null(repo);
     repo->ops->close(repo);
 }
@@ -1365,7 +1417,7 @@ static void test_savepoint_units(void **state) {
 static void test_busy_is_unavailable(void **state) {
     fixture *fx = *state;
     add_customer(fx, "cus_1", NULL);
-    parley_repository *other = open_repo(fx->path, true, 50);
+    parley_repository *other = open_repo(fx->url, true, 50);
 
     assert_ok(fx->repo->ops->begin(fx->repo, &err));
     add_customer(fx, "cus_2", NULL);
@@ -1390,7 +1442,7 @@ static void test_close_with_open_transaction_rolls_back(void **state) {
     assert_ok(fx->repo->ops->begin(fx->repo, &err));
     add_customer(fx, "cus_1", NULL);
     fx->repo->ops->close(fx->repo);
-    fx->repo = open_repo(fx->path, false, 0);
+    fx->repo = open_repo(fx->url, false, 0);
     assert_false(customer_exists(fx, "cus_1"));
 }
 
@@ -1412,8 +1464,8 @@ static void test_data_survives_reopen(void **state) {
     fx->repo = NULL;
     /* Reopening (and re-running migrations, as the server does at start)
      * finds everything. */
-    assert_ok(parley_sqlite_migrate(fx->path, &err));
-    fx->repo = open_repo(fx->path, true, 0);
+    assert_ok(parley_storage_migrate(fx->url, &err));
+    fx->repo = open_repo(fx->url, true, 0);
 
     parley_customer c;
     assert_ok(fx->repo->accounts->customer_find_by_identifier(fx->repo, "site-1", &c, &err));
@@ -1462,33 +1514,66 @@ static void test_unreadable_enum_is_storage_error(void **state) {
     assert_true(all_zero(&list, sizeof list));
 }
 
+/* ---- the targets and the run ------------------------------------------------ */
+
+static const struct CMUnitTest contract_tests[] = {
+    cmocka_unit_test_setup_teardown(test_open_refuses_unmigrated_database, setup_files, teardown),
+    cmocka_unit_test_setup_teardown(test_customers, setup_repo, teardown),
+    cmocka_unit_test_setup_teardown(test_agents, setup_repo, teardown),
+    cmocka_unit_test_setup_teardown(test_bots, setup_repo, teardown),
+    cmocka_unit_test_setup_teardown(test_account_management, setup_repo, teardown),
+    cmocka_unit_test_setup_teardown(test_moderation_and_spam_counts, setup_repo, teardown),
+    cmocka_unit_test_setup_teardown(test_tokens, setup_repo, teardown),
+    cmocka_unit_test_setup_teardown(test_sessions, setup_repo, teardown),
+    cmocka_unit_test_setup_teardown(test_next_seq_is_gapless, setup_repo, teardown),
+    cmocka_unit_test_setup_teardown(test_messages_and_client_ids, setup_repo, teardown),
+    cmocka_unit_test_setup_teardown(test_message_list_ranges, setup_repo, teardown),
+    cmocka_unit_test_setup_teardown(test_session_list_pages, setup_repo, teardown),
+    cmocka_unit_test_setup_teardown(test_session_list_limits_and_cursors, setup_repo, teardown),
+    cmocka_unit_test_setup_teardown(test_tickets, setup_repo, teardown),
+    cmocka_unit_test_setup_teardown(test_feedback, setup_repo, teardown),
+    cmocka_unit_test_setup_teardown(test_savepoint_units, setup_repo, teardown),
+    cmocka_unit_test_setup_teardown(test_close_with_open_transaction_rolls_back, setup_repo,
+                                    teardown),
+    cmocka_unit_test_setup_teardown(test_data_survives_reopen, setup_repo, teardown),
+    cmocka_unit_test_setup_teardown(test_unreadable_enum_is_storage_error, setup_repo, teardown),
+};
+
+/* SQLite's own: the schema version pragma and WAL, the write lock. */
+static const struct CMUnitTest sqlite_tests[] = {
+    cmocka_unit_test_setup_teardown(test_migrate_is_idempotent, setup_files, teardown),
+    cmocka_unit_test_setup_teardown(test_migrate_refuses_newer_schema, setup_files, teardown),
+    cmocka_unit_test_setup_teardown(test_busy_is_unavailable, setup_repo, teardown),
+};
+
+static const contract_target targets[] = {
+    {"sqlite", sqlite_make_url, sqlite_remove, sqlite_raw_int, sqlite_raw_text, sqlite_raw_exec,
+     sqlite_tests, sizeof sqlite_tests / sizeof sqlite_tests[0]},
+};
+
 int main(void) {
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_migrate_is_idempotent, setup_files, teardown),
-        cmocka_unit_test_setup_teardown(test_migrate_refuses_newer_schema, setup_files, teardown),
-        cmocka_unit_test_setup_teardown(test_open_refuses_unmigrated_database, setup_files,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_customers, setup_repo, teardown),
-        cmocka_unit_test_setup_teardown(test_agents, setup_repo, teardown),
-        cmocka_unit_test_setup_teardown(test_bots, setup_repo, teardown),
-        cmocka_unit_test_setup_teardown(test_account_management, setup_repo, teardown),
-        cmocka_unit_test_setup_teardown(test_moderation_and_spam_counts, setup_repo, teardown),
-        cmocka_unit_test_setup_teardown(test_tokens, setup_repo, teardown),
-        cmocka_unit_test_setup_teardown(test_sessions, setup_repo, teardown),
-        cmocka_unit_test_setup_teardown(test_next_seq_is_gapless, setup_repo, teardown),
-        cmocka_unit_test_setup_teardown(test_messages_and_client_ids, setup_repo, teardown),
-        cmocka_unit_test_setup_teardown(test_message_list_ranges, setup_repo, teardown),
-        cmocka_unit_test_setup_teardown(test_session_list_pages, setup_repo, teardown),
-        cmocka_unit_test_setup_teardown(test_session_list_limits_and_cursors, setup_repo, teardown),
-        cmocka_unit_test_setup_teardown(test_tickets, setup_repo, teardown),
-        cmocka_unit_test_setup_teardown(test_feedback, setup_repo, teardown),
-        cmocka_unit_test_setup_teardown(test_savepoint_units, setup_repo, teardown),
-        cmocka_unit_test_setup_teardown(test_busy_is_unavailable, setup_repo, teardown),
-        cmocka_unit_test_setup_teardown(test_close_with_open_transaction_rolls_back, setup_repo,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_data_survives_reopen, setup_repo, teardown),
-        cmocka_unit_test_setup_teardown(test_unreadable_enum_is_storage_error, setup_repo,
-                                        teardown),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    int failed = 0;
+    for (size_t i = 0; parley_storage_backends[i] != NULL; i++) {
+        backend = parley_storage_backends[i];
+        target = NULL;
+        for (size_t t = 0; t < sizeof targets / sizeof targets[0]; t++) {
+            if (strcmp(targets[t].backend, backend->name) == 0) {
+                target = &targets[t];
+            }
+        }
+        if (target == NULL) {
+            fprintf(stderr, "contract: backend %s has no target in test_repository.c\n",
+                    backend->name);
+            failed++;
+            continue;
+        }
+        char group[64];
+        snprintf(group, sizeof group, "contract/%s", backend->name);
+        failed += _cmocka_run_group_tests(
+            group, contract_tests, sizeof contract_tests / sizeof contract_tests[0], NULL, NULL);
+        snprintf(group, sizeof group, "%s-specific", backend->name);
+        failed +=
+            _cmocka_run_group_tests(group, target->specific, target->specific_count, NULL, NULL);
+    }
+    return failed;
 }
