@@ -4,10 +4,11 @@
 MAKEFLAGS   += --no-print-directory
 JOBS        ?= $(shell nproc 2>/dev/null || echo 2)
 FUZZ_SECONDS ?= 10
+FUZZ_BUDGET ?=
 LISTEN      ?= 127.0.0.1:8080
 DATA_DIR    ?= ./parley-data
 
-.PHONY: all deps build run test test-asan test-valgrind fuzz bench bench-strategies format clean
+.PHONY: all deps build run test test-asan test-valgrind fuzz fuzz-corpus bench bench-strategies bench-search format clean
 
 all: build
 
@@ -43,9 +44,15 @@ test-valgrind:
 		PARLEY_TEST_TIMEOUT_SCALE=10 \
 		ctest --output-on-failure -L integration -j $(JOBS)
 
-# libFuzzer targets (clang), each run for FUZZ_SECONDS on its seed corpus.
+# libFuzzer targets (clang), each run for FUZZ_SECONDS on its seed corpus
+# (or FUZZ_BUDGET seconds in all, split across the targets); the inputs that
+# add coverage are merged into build-fuzz/corpus-out/ (fuzz/README.md).
 fuzz: deps
-	@bash scripts/fuzz.sh $(FUZZ_SECONDS)
+	@FUZZ_BUDGET=$(FUZZ_BUDGET) bash scripts/fuzz.sh $(FUZZ_SECONDS)
+
+# The same, then the new inputs are copied into fuzz/corpus/<target>/ to commit.
+fuzz-corpus: deps
+	@FUZZ_BUDGET=$(FUZZ_BUDGET) FUZZ_UPDATE_CORPUS=1 bash scripts/fuzz.sh $(FUZZ_SECONDS)
 
 bench: build
 	@bash scripts/bench.sh
@@ -54,6 +61,11 @@ bench: build
 # server); ARGS="--iterations 5000 --only spam" to narrow it.
 bench-strategies: build
 	@build/parley-strategy-bench $(ARGS)
+
+# Issue 9: sends while worst-case searches run on a generated database
+# (2,000,000 messages by default; ARGS="--messages 500000" for less).
+bench-search: build
+	@python3 bench/search_dos.py --parleyd build/parleyd $(ARGS)
 
 format:
 	@clang-format -i $$(git ls-files '*.c' '*.h')

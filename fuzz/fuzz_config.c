@@ -10,7 +10,8 @@
  *  - every number lies within its option's range (core/config.c's own
  *    table), every string set unless its default is unset;
  *  - what validate() promises: --listen splits into host and port 0..65535,
- *    durability and log level are known words, frame <= message limit,
+ *    durability, log level, log format and access log are known words,
+ *    frame <= message limit,
  *    a non-empty data directory;
  *  - round trip: giving every value back as --flag=value, with no
  *    environment, to a fresh default config succeeds and yields the same
@@ -105,6 +106,8 @@ static void check_valid(const parley_config *cfg) {
     CHECK(strcmp(cfg->durability, "full") == 0 || strcmp(cfg->durability, "normal") == 0);
     CHECK(strcmp(cfg->log_level, "error") == 0 || strcmp(cfg->log_level, "warn") == 0 ||
           strcmp(cfg->log_level, "info") == 0 || strcmp(cfg->log_level, "debug") == 0);
+    CHECK(strcmp(cfg->log_format, "logfmt") == 0 || strcmp(cfg->log_format, "json") == 0);
+    CHECK(strcmp(cfg->access_log, "on") == 0 || strcmp(cfg->access_log, "off") == 0);
     CHECK(cfg->ws_max_frame_bytes <= cfg->ws_max_message_bytes);
     CHECK(cfg->data_dir[0] != '\0');
 }

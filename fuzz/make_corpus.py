@@ -275,13 +275,302 @@ def config_seeds():
     config("empty_data_dir", ["--data-dir="])
     config("bad_durability", ["--durability=sometimes"])
     config("env_bad_number", [], ["PARLEY_BATCH_MAX=12abc"])
+    config("log_format_json", ["--log-format=json", "--access-log", "off"],
+           ["PARLEY_LOG_LEVEL=debug"])
+    config("bad_log_format", ["--log-format=xml"])
+    config("bad_access_log", [], ["PARLEY_ACCESS_LOG=yes"])
+
+
+# --- fuzz_http_headers: one header value (up to the first NUL) -------------------
+
+def header_seeds():
+    seeds = {
+        "request_id_uuid": "3f2a9c1e-7b4d-4c1a-9e55-0f6b7a2d8c10",
+        "request_id_chars": "a.b_c:d/e+f=g@h~i",
+        "request_id_128": "r" * 128,
+        "request_id_129": "r" * 129,
+        "request_id_space": "has space",
+        "request_id_crlf": "id\r\nX-Injected: 1",
+        "etag": '"7d46-6b161e8d.c26c2e9"',
+        "etag_weak": 'W/"7d46-6b161e8d.c26c2e9"',
+        "etag_list": '"a", W/"b" ,"7d46-6b161e8d.c26c2e9"',
+        "etag_star": " * ",
+        "etag_unterminated": '"7d46',
+        "etag_junk_after": '"a" b',
+        "date_imf": "Sun, 06 Nov 1994 08:49:37 GMT",
+        "date_rfc850": "Sunday, 06-Nov-94 08:49:37 GMT",
+        "date_asctime": "Sun Nov  6 08:49:37 1994",
+        "date_leap_day": "Thu, 29 Feb 2024 23:59:59 GMT",
+        "date_feb_31": "Sat, 31 Feb 2024 00:00:60 GMT",
+        "date_year_0": "Sat, 01 Jan 0000 00:00:00 GMT",
+        "date_bad_zone": "Sun, 06 Nov 1994 08:49:37 UTC",
+        "log_quotes": 'say "hi" \\ k=v',
+        "log_controls": "a\nb\tc\x1b[0m\x7f",
+        "log_utf8": "caf\u00e9 \u263a \U0001F600",
+    }
+    for name, text in seeds.items():
+        write("fuzz_http_headers", name, text)
+    # bytes that are not UTF-8: a lone continuation, a truncated sequence,
+    # an overlong slash, a surrogate
+    write("fuzz_http_headers", "log_bad_utf8", b"/a\x80b\xe2\x82 \xc0\xaf \xed\xa0\x80")
+
+
+# --- the parsers of issue 9 (one target each; see fuzz/README.md) ----------------
+
+def time_parse_seeds():
+    for name, text in [("epoch_ms", "1764000000000"), ("epoch_zero", "0"),
+                       ("epoch_16_digits", "1234567890123456"), ("date", "2026-11-24"),
+                       ("leap_day", "2024-02-29"), ("not_leap", "2023-02-29"),
+                       ("century_not_leap", "1900-02-29"), ("year_zero", "0000-01-01"),
+                       ("utc", "2026-11-24T05:49:19Z"), ("millis", "2026-11-24T05:49:19.123Z"),
+                       ("micros", "2026-11-24T05:49:19.123456z"),
+                       ("offset", "2026-11-24T05:49:19+05:30"),
+                       ("negative_offset", "1970-01-01T00:00:00-23:59"),
+                       ("leap_second", "2016-12-31T23:59:60Z"), ("space_sep", "2026-11-24 05:49:19Z"),
+                       ("bad_month", "2026-13-01"), ("no_zone", "2026-11-24T05:49:19"),
+                       ("signed", "-5"), ("empty_fraction", "2026-11-24T05:49:19.Z")]:
+        write("fuzz_time_parse", name, text)
+
+
+def search_seeds():
+    for name, text in [("words", "forgot password"), ("prefix", "pass* reset"),
+                       ("quotes", 'say "hi" to\"them'), ("operators", "a OR b NOT c NEAR(d e)"),
+                       ("column", "content:secret title:*"), ("only_punct", "*** ... !!!"),
+                       ("utf8", "contraseña olvidé 密码"), ("tabs", "a\tb\nc\rd\fe\vf"),
+                       ("seventeen", " ".join(f"w{i}" for i in range(17))),
+                       ("long", "x" * 257), ("snippet", "a \x02hit\x03 & <b>'q'</b> \"end\""),
+                       ("lone_star", "* a")]:
+        write("fuzz_search_query", name, text)
+
+
+def path_seeds():
+    # byte 0 picks the route pattern
+    for name, pat, text in [("label", 0, "/api/v1/labels/tied%20up"),
+                            ("percent", 0, "/api/v1/labels/100%25"),
+                            ("double", 0, "/api/v1/labels/%2541"),
+                            ("slash", 0, "/api/v1/labels/a%2Fb"),
+                            ("nul", 0, "/api/v1/labels/a%00b"),
+                            ("bad_escape", 0, "/api/v1/labels/%G1%4"),
+                            ("plus", 3, "/api/v1/strategies/profanity/allowlist/a+b"),
+                            ("session_label", 2, "/api/v1/sessions/s_123/labels/vip%E2%9C%93"),
+                            ("long_id", 1, "/api/v1/sessions/" + "a" * 40),
+                            ("utf8_word", 0, "caf\u00e9 \u2603"),
+                            ("healthz", 5, "/healthz"),
+                            # a word is decoded once: "%41" stays "%41", "100%" is reachable
+                            ("regression-double-decode", 0, "%41"),
+                            ("regression-percent-word", 0, "100%")]:
+        write("fuzz_path_decode", name, bytes([pat]) + text.encode("utf-8"))
+
+
+def origin_seeds():
+    for name, lst, origin, host in [
+            ("listed", "https://a.example, https://b.example:8443", "https://B.example:8443", "x"),
+            ("same_origin", "", "http://localhost:8080", "localhost:8080"),
+            ("star", "*", "https://evil.example", "chat.example"),
+            ("other", "https://a.example", "https://evil.example", "a.example"),
+            ("ipv6", "http://[::1]:8080", "http://[::1]:8080", ""),
+            ("path_refused", "https://a.example/path", "", ""),
+            ("ftp_refused", "ftp://a.example", "", ""),
+            ("null_origin", "https://a.example", "null", "a.example"),
+            ("many", ",".join(f"http://h{i}.example" for i in range(65)), "http://h1.example", "")]:
+        write("fuzz_origin_policy", name, "\0".join([lst, origin, host]))
+    write("fuzz_origin_policy", "no_origin", "https://a.example")
+
+
+def ws_handshake_seeds():
+    key = "dGhlIHNhbXBsZSBub25jZQ=="
+    def req(extra, policy=0):
+        return bytes([policy]) + (
+            "GET /api/v1/ws HTTP/1.1\r\nHost: localhost:8080\r\n" + extra + "\r\n").encode()
+    up = f"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
+    write("fuzz_ws_handshake", "ok", req(up + "Sec-WebSocket-Version: 13\r\n"))
+    write("fuzz_ws_handshake", "ok_origin", req(up + "Sec-WebSocket-Version: 13\r\n"
+                                                "Origin: http://localhost:8080\r\n"))
+    write("fuzz_ws_handshake", "foreign_origin", req(up + "Sec-WebSocket-Version: 13\r\n"
+                                                     "Origin: https://evil.example\r\n", 2))
+    write("fuzz_ws_handshake", "version_8", req(up + "Sec-WebSocket-Version: 8\r\n"))
+    write("fuzz_ws_handshake", "keep_alive_upgrade", req(
+        f"Upgrade: WebSocket\r\nConnection: keep-alive, Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
+        "Sec-WebSocket-Version: 13\r\n"))
+    write("fuzz_ws_handshake", "regression-substring-token", req(
+        f"Upgrade: notwebsocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
+        "Sec-WebSocket-Version: 13\r\n"))
+    write("fuzz_ws_handshake", "short_key", req(
+        "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: abc\r\n"))
+    write("fuzz_ws_handshake", "fields", b"\x01" + b"\0".join(
+        [b"websocket", b"Upgrade", key.encode(), b"13", b"https://chat.example.com", b"x"]))
+    write("fuzz_ws_handshake", "fields_upgrade_insecure", b"\x00" + b"\0".join(
+        [b"websocket, h2c", b"upgrade-insecure-requests", key.encode(), b"13"]))
+
+
+def cursor_seeds():
+    for name, text in [("empty", ""), ("one", "1"), ("position", "1234"),
+                       ("int64_max", "9223372036854775807"), ("over_max", "9223372036854775808"),
+                       ("regression-strtoll-clamp", "9999999999999999999"), ("twenty_digits", "1" * 20),
+                       ("zero", "0"), ("leading_zeros", "0007"), ("regression-strtoll-plus", "+5"), ("regression-strtoll-space", " 5"),
+                       ("negative", "-1"), ("trailing", "12abc")]:
+        write("fuzz_paging_cursor", name, text)
+    write("fuzz_paging_cursor", "no_nul_after", b"42\x0099")
+
+
+def libre_seeds():
+    for name, obj in [("ok", {"translatedText": "Hola, ¿cómo estás?"}),
+                      ("ok_extra", {"translatedText": "x", "detectedLanguage": {"confidence": 90,
+                                                                                 "language": "en"}}),
+                      ("number", {"translatedText": 5}), ("null", {"translatedText": None}),
+                      ("error", {"error": "Invalid API key"}), ("empty", {"translatedText": ""}),
+                      ("array_text", {"translatedText": ["a", "b"]})]:
+        write("fuzz_libre_answer", name, compact(obj))
+    write("fuzz_libre_answer", "escaped_nul", '{"translatedText":"a\\u0000b"}')
+    write("fuzz_libre_answer", "lone_surrogate", '{"translatedText":"\\ud800"}')
+    write("fuzz_libre_answer", "not_object", '["translatedText"]')
+    write("fuzz_libre_answer", "truncated", '{"translatedText":"abc')
+    write("fuzz_libre_answer", "html_error", "<html><body>502 Bad Gateway</body></html>")
+
+
+def langdetect_seeds():
+    # byte 0: bits 0-1 min_chars (0, 1, 10, 40), bits 2-4 known language
+    for name, b0, text in [("english", 0, "Hello, I cannot log in to my account since yesterday."),
+                           ("spanish", 1 << 2, "Hola, no puedo entrar en mi cuenta desde ayer."),
+                           ("french", 2, "Bonjour, je ne peux plus me connecter depuis hier."),
+                           ("portuguese", 3, "Olá, não consigo entrar na minha conta desde ontem."),
+                           ("catalan", 5 << 2, "Hola, no puc entrar al meu compte des d'ahir."),
+                           ("short", 2 | (3 << 2), "ok"), ("german_known", 6 << 2,
+                                                           "Guten Tag, ich kann mich nicht anmelden."),
+                           ("mixed", 0, "Hello hola bonjour olá"), ("digits", 1, "1234 5678 !!!"),
+                           ("invalid_utf8", 0, b"caf\xc3 \xff\xfe na\xefve"),
+                           ("long", 0, "the quick brown fox " * 120)]:
+        write("fuzz_langdetect", name, bytes([b0]) + (text if isinstance(text, bytes)
+                                                      else text.encode("utf-8")))
+
+
+def kb_seeds():
+    def kb(name, flag, body, q=None):
+        data = bytes([flag]) + (compact(body) if not isinstance(body, str) else body).encode()
+        if q is not None:
+            data += b"\xff" + q.encode("utf-8")
+        write("fuzz_kb_match", name, data)
+    kb("create", 0, {"question": "How do I reset my password?", "answer": "Use the link.",
+                     "alternatives": ["forgot password", "cannot log in"], "tags": ["account"]},
+       "I forgot my pasword")
+    kb("create_es", 0, {"question": "¿Cómo cambio mi contraseña?", "answer": "Desde el perfil."},
+       "contraseña olvidada")
+    kb("stopwords_only", 0, {"question": "the and of", "answer": "a"}, "the")
+    kb("update", 1, {"tags": ["billing", "faq"]})
+    kb("update_empty", 1, {})
+    kb("unknown_field", 0, {"question": "q", "answer": "a", "id": "x"})
+    kb("bad_types", 0, {"question": 5, "answer": ["a"], "alternatives": "x"})
+    kb("control_char", 0, {"question": "a\u0001b", "answer": "a"})
+    kb("too_many_alts", 0, {"question": "q", "answer": "a", "alternatives": ["x"] * 21})
+    kb("ligatures", 0, {"question": "ﬁnd Ｆｕｌｌｗｉｄｔｈ Straße", "answer": "a",
+                        "alternatives": ["find fullwidth strasse"]}, "FIND")
+    kb("not_json", 0, "question=x", "hello")
+
+
+def settings_seeds():
+    # byte 0 picks the key in the registry's order (core/settings.c)
+    for name, idx, value in [("mode", 0, '"least_busy"'), ("mode_bad", 0, '"random"'),
+                             ("capacity", 1, "5"), ("capacity_zero", 1, "0"),
+                             ("capacity_real", 1, "5.0"), ("capacity_huge", 1, "99999999999999999999"),
+                             ("requeue", 2, "86400"), ("bot_enabled", 4, "true"),
+                             ("bot_enabled_string", 4, '"true"'), ("bot_id", 5, '"bot_1"'),
+                             ("greeting_empty", 6, '""'), ("regression-no-answer-empty", 8, '""'),
+                             ("regression-handoff-empty", 9, '""'), ("greeting_control", 6, '"hi\\u0007"'),
+                             ("hours", 10, compact({"timezone": "Europe/Madrid",
+                                                    "days": {"mon": [["09:00", "18:00"]]}})),
+                             ("hours_array", 10, "[]"), ("confidence", 11, "100"),
+                             ("auto_close", 13, "31536000"), ("null", 3, "null")]:
+        write("fuzz_settings", name, bytes([idx]) + value.encode("utf-8"))
+
+
+def business_hours_seeds():
+    for name, value in [
+            ("madrid", {"timezone": "Europe/Madrid", "days": {
+                "mon": [["09:00", "13:00"], ["15:00", "18:00"]], "fri": [["09:00", "15:00"]]}}),
+            ("utc_all_week", {"timezone": "UTC", "days": {d: [["00:00", "24:00"]] for d in
+                                                          ["mon", "tue", "wed", "thu", "fri",
+                                                           "sat", "sun"]}}),
+            ("offset", {"timezone": "+05:30", "days": {"sat": [["10:00", "12:00"]]}}),
+            ("no_zone", {"days": {"sun": [["08:00", "09:00"]]}}),
+            ("empty", {}), ("closed_all", {"timezone": "America/New_York", "days": {}}),
+            ("bad_zone", {"timezone": "Mars/Olympus", "days": {}}),
+            ("traversal", {"timezone": "../../etc/passwd"}),
+            ("regression-space-clock", {"days": {"mon": [[" 9:00", "18:00"]]}}),
+            ("regression-negative-clock", {"days": {"mon": [["-1:00", "01:00"]]}}),
+            ("regression-plus-minus-offset", {"timezone": "+-1:00", "days": {"mon": [["09:00", "10:00"]]}}),
+            ("to_before_from", {"days": {"tue": [["18:00", "09:00"]]}}),
+            ("bad_day", {"days": {"monday": [["09:00", "10:00"]]}}),
+            ("extra_key", {"timezone": "UTC", "holidays": []})]:
+        write("fuzz_business_hours", name, compact(value))
+    write("fuzz_business_hours", "regression-not-object", "[1,2]")
+
+
+def tzif_seeds():
+    # byte 0 picks the system zone, bytes 1-8 the time, the rest a TZif file
+    import struct as st
+    zonedir = "/usr/share/zoneinfo"
+    for name, idx, t, zone in [("madrid", 1, 1_700_000_000, "Europe/Madrid"),
+                               ("new_york_future", 2, 4_102_444_800, "America/New_York"),
+                               ("lord_howe", 3, 1_000_000_000, "Australia/Lord_Howe"),
+                               ("kolkata", 4, 0, "Asia/Kolkata")]:
+        path = os.path.join(zonedir, zone)
+        tzif = open(path, "rb").read() if os.path.exists(path) else b""
+        write("fuzz_tzif", name, bytes([idx]) + st.pack(">q", t) + tzif)
+    write("fuzz_tzif", "fixed_offset", bytes([0]) + b"+05:30\0" + b"\0")
+    write("fuzz_tzif", "truncated_header", bytes([5]) + st.pack(">q", 0) + b"TZif2" + b"\0" * 20)
+
+
+# --- fuzz_ws_frame_guard: byte 0 picks the limits (low nibble: frame = 125 + 100 n;
+# high nibble: message = frame + 300 n) and the read sizes; then client frames ---
+
+def guard(name, seed, *frames):
+    write("fuzz_ws_frame_guard", name, bytes([seed]) + b"".join(frames))
+
+
+def ext_header(opcode, length, fin=True):
+    """A masked header declaring length bytes, with no payload after it."""
+    b0 = (0x80 if fin else 0) | opcode
+    if length < 126:
+        return bytes([b0, 0x80 | length]) + b"\x01\x02\x03\x04"
+    if length < 65536:
+        return bytes([b0, 0x80 | 126]) + struct.pack(">H", length) + b"\x01\x02\x03\x04"
+    return bytes([b0, 0x80 | 127]) + struct.pack(">Q", length) + b"\x01\x02\x03\x04"
+
+
+def guard_seeds():
+    # seed 0x00: frame and message limit 125
+    guard("header_2_pow_40", 0x00, ext_header(TEXT, 1 << 40))
+    guard("header_2_pow_40_after_ping", 0x07, frame(PING, "p"), frame(TEXT, '{"type":"ping"}'),
+          ext_header(TEXT, 1 << 40))
+    guard("frame_at_limit", 0x01, frame(TEXT, "a" * 225), frame(TEXT, "b" * 10))
+    guard("frame_one_over", 0x01, frame(TEXT, "a" * 226))
+    guard("message_over_by_fragments", 0x11, frame(TEXT, "a" * 200, fin=False),
+          frame(PING, "in between"), frame(CONT, "b" * 200, fin=False), ext_header(CONT, 200))
+    guard("message_at_limit", 0x11, frame(TEXT, "a" * 225, fin=False), frame(CONT, "b" * 200))
+    guard("control_with_16bit_length", 0x00, ext_header(PING, 300))
+    guard("unmasked_64bit", 0x23, frame(BINARY, "x" * 70000, mask=None))
+    guard("split_header", 0x09, frame(TEXT, "hello"), ext_header(CONT, 70000, fin=False))
 
 
 def main():
+    guard_seeds()
     http_seeds()
     ws_seeds()
     json_seeds()
     config_seeds()
+    header_seeds()
+    time_parse_seeds()
+    search_seeds()
+    path_seeds()
+    origin_seeds()
+    ws_handshake_seeds()
+    cursor_seeds()
+    libre_seeds()
+    langdetect_seeds()
+    kb_seeds()
+    settings_seeds()
+    business_hours_seeds()
+    tzif_seeds()
 
 
 if __name__ == "__main__":

@@ -39,10 +39,12 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 # npm packages: the browser tests' playwright-core (it drives Debian's
-# chromium and never downloads a browser) and the data the strategies are
-# built from (word lists, labelled corpora). Every folder with a lockfile.
+# chromium and never downloads a browser), the OpenAPI validators of
+# tests/openapi (swagger-parser, openapi-schema-validator, Ajv) and the
+# data the strategies are built from (word lists, labelled corpora).
+# Every folder with a lockfile.
 here=$(cd "$(dirname "$0")/.." && pwd)
-for lock in "$here"/tests/web/package-lock.json "$here"/data/*/package-lock.json; do
+for lock in "$here"/tests/*/package-lock.json "$here"/data/*/package-lock.json; do
   [ -f "$lock" ] || continue
   dir=$(dirname "$lock")
   if [ ! -f "$dir/node_modules/.package-lock.json" ] ||

@@ -1,16 +1,33 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets (fuzz/fuzz_*.c) with clang, ASan and UBSan,
-# and runs each for SECONDS seconds on a copy of its seed corpus.
+# runs each on a copy of its seed corpus, and merges what they found.
 #
-#   bash scripts/fuzz.sh [SECONDS]      (default 10; `make fuzz` passes FUZZ_SECONDS)
+#   bash scripts/fuzz.sh [SECONDS]      (default 10 per target; `make fuzz` passes FUZZ_SECONDS)
+#   FUZZ_BUDGET=900 bash scripts/fuzz.sh
+#                                       (a total of 900 s split evenly across the targets,
+#                                        at least 5 s each; CI uses this, so adding a target
+#                                        does not lengthen CI)
+#   FUZZ_UPDATE_CORPUS=1 bash scripts/fuzz.sh 60
+#                                       (`make fuzz-corpus`: also copy the new inputs into
+#                                        fuzz/corpus/<target>/ for a commit)
 #
-# Installs nothing (`make fuzz` runs scripts/deps.sh first). The committed
-# corpus is never grown: each target fuzzes a copy in build-fuzz/fuzz-work/.
-# Inputs named fuzz/corpus/<target>/regression-* are first run once each, as
-# regression tests. Exits non-zero when a regression input still fails or
-# when fuzzing finds a crash, leak, timeout or out-of-memory, and prints the
+# Installs nothing (`make fuzz` runs scripts/deps.sh first). Each target
+# fuzzes a copy in build-fuzz/fuzz-work/<target>/corpus. Inputs named
+# fuzz/corpus/<target>/regression-* are first run once each, as regression
+# tests. Exits non-zero when a regression input still fails or when fuzzing
+# finds a crash, leak, timeout or out-of-memory, and prints the
 # reproducer's path (re-run it with: build-fuzz/<target> <path>).
-# Total time is bounded: about 4 x SECONDS plus the build.
+#
+# The corpus grows: after fuzzing, `-merge=1` adds to a copy of the committed
+# corpus only the work inputs that add coverage (at most 8 KiB each) into
+# build-fuzz/corpus-out/<target>/, and the summary says how many are new.
+# With FUZZ_UPDATE_CORPUS=1 the new ones are copied into fuzz/corpus/<target>/
+# (named by their SHA-1, as libFuzzer names them); with CI=true the script
+# leaves build-fuzz/corpus-out/ as the directory CI keeps as an artifact
+# (build-fuzz/corpus-out/NEW lists the new files). The committed corpus
+# itself is only changed by FUZZ_UPDATE_CORPUS=1.
+# Total time is bounded: about SECONDS per target (or FUZZ_BUDGET in all),
+# plus the build and a few seconds of merging per target.
 set -euo pipefail
 
 SECONDS_PER_TARGET="${1:-10}"
@@ -18,6 +35,13 @@ if ! [[ "$SECONDS_PER_TARGET" =~ ^[1-9][0-9]*$ ]]; then
   echo "usage: $0 [SECONDS]  (a whole number of seconds per target)" >&2
   exit 2
 fi
+BUDGET="${FUZZ_BUDGET:-}"
+if [ -n "$BUDGET" ] && ! [[ "$BUDGET" =~ ^[1-9][0-9]*$ ]]; then
+  echo "fuzz: FUZZ_BUDGET must be a whole number of seconds" >&2
+  exit 2
+fi
+UPDATE_CORPUS="${FUZZ_UPDATE_CORPUS:-0}"
+MAX_CORPUS_FILE=8192
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ROOT="$(pwd)"
@@ -48,11 +72,19 @@ if [ ${#TARGETS[@]} -eq 0 ]; then
 fi
 cmake --build "$BUILD" -j "$JOBS" --target "${TARGETS[@]}"
 
+if [ -n "$BUDGET" ]; then
+  SECONDS_PER_TARGET=$((BUDGET / ${#TARGETS[@]}))
+  [ "$SECONDS_PER_TARGET" -ge 5 ] || SECONDS_PER_TARGET=5
+  echo "fuzz: budget ${BUDGET}s over ${#TARGETS[@]} targets: ${SECONDS_PER_TARGET}s each"
+fi
+
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 
-rm -rf "$WORK"
-mkdir -p "$WORK"
+OUT="$BUILD/corpus-out"
+rm -rf "$WORK" "$OUT"
+mkdir -p "$WORK" "$OUT"
+: >"$OUT/NEW"
 failures=()
 summary=()
 
@@ -94,10 +126,37 @@ for t in "${TARGETS[@]}"; do
   rate="$(sed -n 's/^stat::average_exec_per_sec: *//p' "$dir/fuzz.log" | tail -1)"
   rss="$(sed -n 's/^stat::peak_rss_mb: *//p' "$dir/fuzz.log" | tail -1)"
   cov="$(grep -oE 'cov: [0-9]+ ft: [0-9]+' <<<"$done_line" || true)"
-  summary+=("$(printf '%-20s runs %-9s exec/s %-7s %-22s peak rss %s MB' \
-    "$t" "${execs:-?}" "${rate:-?}" "${cov:-cov: ?}" "${rss:-?}")")
+  summary_line="$(printf '%-22s runs %-9s exec/s %-7s %-22s peak rss %s MB' \
+    "$t" "${execs:-?}" "${rate:-?}" "${cov:-cov: ?}" "${rss:-?}")"
   grep -E '^stat::' "$dir/fuzz.log" || true
   [ -z "$done_line" ] || echo "$done_line"
+
+  # Grow the corpus: to a copy of the committed one, merge the work inputs
+  # that add coverage; what is not in the committed corpus is new.
+  new=0
+  if [ "$status" -eq 0 ]; then
+    mkdir -p "$OUT/$t" "$dir/merge-in"
+    shopt -s nullglob
+    for f in "$seeds"/*; do cp "$f" "$OUT/$t/"; done
+    for f in "$dir"/corpus/*; do
+      if [ "$(stat -c %s "$f")" -le "$MAX_CORPUS_FILE" ]; then cp "$f" "$dir/merge-in/"; fi
+    done
+    shopt -u nullglob
+    if "$BUILD/$t" -merge=1 -timeout=10 -rss_limit_mb=2048 "$OUT/$t" "$dir/merge-in" \
+      >"$dir/merge.log" 2>&1; then
+      for f in "$OUT/$t"/*; do
+        if [ ! -e "$seeds/$(basename "$f")" ]; then
+          new=$((new + 1))
+          echo "$t/$(basename "$f")" >>"$OUT/NEW"
+          if [ "$UPDATE_CORPUS" = "1" ]; then
+            cp "$f" "$seeds/"
+          fi
+        fi
+      done
+    else
+      echo "fuzz: $t: merging the corpus failed; log: $dir/merge.log"
+    fi
+  fi
 
   artifacts=("$dir"/artifacts/*)
   if [ "$status" -ne 0 ] || [ -e "${artifacts[0]}" ]; then
@@ -113,11 +172,21 @@ for t in "${TARGETS[@]}"; do
     done
     [ "$found" -eq 1 ] || failures+=("$t: exit $status, see $dir/fuzz.log")
   fi
+  summary+=("$summary_line  new inputs $new")
 done
 
 echo
-echo "== summary (${SECONDS_PER_TARGET}s per target; cov/ft from libFuzzer's last line)"
+echo "== summary (${SECONDS_PER_TARGET}s per target; cov/ft from libFuzzer's last line;"
+echo "   new inputs: kept by the merge and not yet in fuzz/corpus/<target>/)"
 printf '%s\n' "${summary[@]}"
+total_new="$(wc -l <"$OUT/NEW")"
+if [ "$UPDATE_CORPUS" = "1" ]; then
+  echo "fuzz: $total_new new input(s) copied into fuzz/corpus/ (review and commit them)"
+elif [ "${CI:-}" = "true" ]; then
+  echo "fuzz: $total_new new input(s); the merged corpora are in $OUT (the CI artifact)"
+else
+  echo "fuzz: $total_new new input(s) in $OUT (FUZZ_UPDATE_CORPUS=1 / make fuzz-corpus keeps them)"
+fi
 if [ ${#failures[@]} -gt 0 ]; then
   echo
   echo "fuzz: ${#failures[@]} failure(s):"

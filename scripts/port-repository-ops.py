@@ -21,11 +21,12 @@ TABLES = {
  'strategy_stores': ['flagged_insert','flagged_get','flagged_list','flagged_review','message_label_get','message_label_set','spam_token_add','spam_totals_add','spam_load','allowlist_add','allowlist_remove','allowlist_load'],
  'reports': ['report_durations','report_agents','report_ratings'],
  'search': ['search_index_catch_up','message_search'],
+ 'retention': ['retention_purge_tokens','retention_purge_customers','retention_purge_audit','retention_purge_uploads'],
  'audit': ['audit_insert','audit_list'],
- 'uploads': ['upload_insert','upload_get','upload_attach'],
+ 'uploads': ['upload_insert','upload_get','upload_attach','upload_hash_in_use'],
  'settings': ['setting_get','setting_put'],
 }
-PREFIX = {'sessions':'session_','messages':'message_','tickets':'ticket_','kb':'kb_','reports':'report_','audit':'audit_','uploads':'upload_','settings':'setting_','search':'search_'}
+PREFIX = {'sessions':'session_','messages':'message_','tickets':'ticket_','kb':'kb_','reports':'report_','audit':'audit_','uploads':'upload_','settings':'setting_','search':'search_','retention':'retention_'}
 SPECIAL = {'message_search':'messages'}
 MAP = {}
 for t, ops in TABLES.items():

@@ -18,6 +18,7 @@
 #include "core/audit.h"
 #include "core/config.h"
 #include "core/ids.h"
+#include "core/log.h"
 #include "core/strategy.h"
 #include "net/server.h"
 #include "strategies/builtin.h"
@@ -169,11 +170,18 @@ static int serve(int argc, char **argv) {
         parley_config_free(&cfg);
         return 0;
     }
+    /* from here on every message is a log line (stderr, --log-format);
+     * option errors above stay plain text for the person who typed them */
+    parley_log_level level = PARLEY_LOG_INFO;
+    parley_log_format format = PARLEY_LOG_LOGFMT;
+    (void)parley_log_parse_level(cfg.log_level, &level);
+    (void)parley_log_parse_format(cfg.log_format, &format);
+    parley_log_configure(level, format, 2);
     signal(SIGPIPE, SIG_IGN);
     parley_strategy_registry strategies = {0};
     parley_builtin_strategies builtin = {0};
     if (load_strategies(&cfg, &strategies, &builtin, &err) != PARLEY_OK) {
-        fprintf(stderr, "parleyd: %s\n", err.message);
+        parley_log_error("%s", err.message);
         parley_config_free(&cfg);
         return 1;
     }
@@ -182,12 +190,13 @@ static int serve(int argc, char **argv) {
     parley_server srv;
     parley_status st = parley_server_start(&srv, &loop, &cfg, &strategies, &err);
     if (st != PARLEY_OK) {
-        fprintf(stderr, "parleyd: %s\n", err.message);
+        parley_log_error("%s", err.message);
         uv_run(&loop, UV_RUN_NOWAIT);
         uv_loop_close(&loop);
         parley_hub_free(&srv.hub);
         parley_chain_cache_free(&srv.chains);
         parley_origin_policy_free(&srv.origins);
+        parley_trusted_proxies_free(&srv.trusted_proxies);
         parley_limits_free(&srv.limits);
         parley_builtin_strategies_free(&builtin);
         parley_config_free(&cfg);
@@ -197,9 +206,9 @@ static int serve(int argc, char **argv) {
     parley_server_free(&srv);
     int rc = uv_loop_close(&loop);
     if (rc != 0) {
-        fprintf(stderr, "parleyd: event loop closed with handles open\n");
+        parley_log_warn("event loop closed with handles open");
     }
-    fprintf(stderr, "parleyd: stopped\n");
+    parley_log_info("stopped");
     parley_builtin_strategies_free(&builtin);
     parley_config_free(&cfg);
     return 0;

@@ -295,13 +295,21 @@ parley_status parley_tools_note_create(parley_chat_service *svc, const parley_pa
                          parley_participant_kind_name(n.author_kind), "id", n.author_id, "content",
                          content, "created_at", parley_time_to_json(n.created_at));
         /* staff connections only: a note must never reach the customer */
-        json_t *frame = *out != NULL ? json_pack("{s:s, s:s, s:O}", "type", "note.created",
-                                                 "session_id", s.id, "note", *out)
-                                     : NULL;
-        st = frame == NULL
-                 ? nomem(err)
-                 : parley_event_emit(&svc->events, PARLEY_EVENT_NOTE_CREATED,
-                                     PARLEY_AUDIENCE_AGENTS, s.id, s.customer_id, 0, frame, err);
+        parley_event *e = *out != NULL
+                              ? parley_event_new(PARLEY_EVENT_NOTE_CREATED, PARLEY_AUDIENCE_AGENTS,
+                                                 s.id, s.customer_id)
+                              : NULL;
+        if (e != NULL) {
+            snprintf(e->note.id, sizeof e->note.id, "%s", n.id);
+            e->note.author_kind = n.author_kind;
+            snprintf(e->note.author_id, sizeof e->note.author_id, "%s", n.author_id);
+            e->note.created_at = n.created_at;
+            if ((e->note.content = strdup(content)) == NULL) {
+                parley_event_free(e);
+                e = NULL;
+            }
+        }
+        st = parley_chat_emit(svc, e, err);
         if (st != PARLEY_OK) {
             json_decref(*out);
             *out = NULL;
@@ -396,13 +404,14 @@ parley_status parley_tools_mark_read(parley_chat_service *svc, const parley_part
     }
     if (st == PARLEY_OK && changed) {
         /* everyone following the conversation sees it was read */
-        json_t *frame = json_pack("{s:s, s:s, s:O, s:O}", "type", "session.read", "session_id",
-                                  s.id, "participant", json_object_get(*out, "participant"),
-                                  "last_read_seq", json_object_get(*out, "last_read_seq"));
-        st = frame == NULL ? nomem(err)
-                           : parley_event_emit(&svc->events, PARLEY_EVENT_SESSION_READ,
-                                               PARLEY_AUDIENCE_SUBSCRIBERS, s.id, s.customer_id, 0,
-                                               frame, err);
+        parley_event *e = parley_event_new(PARLEY_EVENT_SESSION_READ, PARLEY_AUDIENCE_SUBSCRIBERS,
+                                           s.id, s.customer_id);
+        if (e != NULL) {
+            e->read.kind = parley_participant_kind_of(caller);
+            snprintf(e->read.participant_id, sizeof e->read.participant_id, "%s", caller->id);
+            e->read.last_read_seq = json_integer_value(json_object_get(*out, "last_read_seq"));
+        }
+        st = parley_chat_emit(svc, e, err);
     }
     if (st != PARLEY_OK) {
         json_decref(*out);
@@ -572,6 +581,7 @@ parley_status parley_tools_search(parley_chat_service *svc, const parley_partici
     if (st != PARLEY_OK) {
         return st;
     }
+    bool staff = caller->ops->is_staff(caller);
     char match[PARLEY_SEARCH_MATCH_SIZE];
     const char *why = NULL;
     if (q == NULL) {
@@ -579,6 +589,12 @@ parley_status parley_tools_search(parley_chat_service *svc, const parley_partici
     }
     if (!parley_search_match(q, match, sizeof match, &why)) {
         return invalid(err, why);
+    }
+    /* anyone can register as a customer: their searches are counted */
+    if (!staff && svc->limits != NULL &&
+        (st = parley_limits_take(svc->limits->searches_by_customer, caller->id, "searches", err)) !=
+            PARLEY_OK) {
+        return st;
     }
     if (session_id != NULL && session_id[0] != '\0') {
         /* the session's own read rule: another customer's is 404 */
@@ -589,24 +605,35 @@ parley_status parley_tools_search(parley_chat_service *svc, const parley_partici
         }
         parley_session_free(&s);
     }
-    /* the index is filled in batches; a search first indexes what was
-     * stored since, so it always finds the caller's latest messages */
-    int64_t indexed = 0;
-    st = svc->repo->search->index_catch_up(svc->repo, PARLEY_SEARCH_INDEX_BATCH, &indexed, err);
-    if (st != PARLEY_OK) {
+    /* a read on a pool thread; a pool thread is always left for other reads */
+    if ((st = parley_limits_search_start(svc->limits, err)) != PARLEY_OK) {
         return st;
     }
-    /* customers search their own sessions only */
-    const char *customer_id = caller->ops->is_staff(caller) ? "" : caller->id;
-    st = svc->repo->search->messages(svc->repo, match, session_id, customer_id, limit, cursor,
-                                     items, next_cursor, next_cursor_size, err);
+    /* scope first: customers' searches are their own sessions, an
+     * intersection the index makes (never a filter applied afterwards) */
+    parley_search_spec spec = {
+        .match = match,
+        .session_id = session_id,
+        .customer_id = staff ? "" : caller->id,
+        .limit = limit,
+        .cursor = cursor,
+        .budget_ms = svc->config != NULL ? (int)svc->config->search_budget_ms : 0,
+    };
+    st = svc->repo->search->messages(svc->repo, &spec, items, next_cursor, next_cursor_size, err);
+    parley_limits_search_done(svc->limits);
     if (st == PARLEY_E_INVALID) {
         /* the expression is built from quoted tokens, so this is a cursor
          * or an FTS limit: still the request's fault, never a 500 */
         char detail[PARLEY_ERROR_MESSAGE_SIZE];
         snprintf(detail, sizeof detail, "%s", err->message);
-        return parley_error_set(err, PARLEY_E_INVALID, "validation_failed", "q or cursor: %s",
+        return parley_error_set(err, PARLEY_E_INVALID, "validation_failed", "q or cursor: %.200s",
                                 detail);
+    }
+    if (st == PARLEY_E_REJECTED) {
+        return parley_error_set(err, PARLEY_E_REJECTED, "search_too_broad",
+                                "the search ran past its budget (%d ms): add words, use whole "
+                                "words instead of prefixes, or name a session (session_id)",
+                                spec.budget_ms);
     }
     if (st == PARLEY_OK) {
         each_row(*items, hit_wire);

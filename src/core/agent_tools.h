@@ -97,7 +97,12 @@ parley_status parley_tools_session_label(parley_chat_service *svc, const parley_
                                          parley_session *out, parley_error *err);
 
 /* Full-text search over delivered messages' text; session_id NULL or "" =
- * every session the caller may read (customers: their own). */
+ * every session the caller may read (customers: their own). A read: pool
+ * threads, never the writer. The scope is applied by the index before
+ * anything is walked; messages not yet indexed are searched too (the
+ * newest PARLEY_SEARCH_TAIL_MAX in scope). Refusals: customers past
+ * --limit-searches-per-minute 429 rate_limited; all search slots busy 503
+ * (Retry-After 1); past --search-budget-ms 422 search_too_broad. */
 parley_status parley_tools_search(parley_chat_service *svc, const parley_participant *caller,
                                   const char *q, const char *session_id, int limit,
                                   const char *cursor, json_t **items, char *next_cursor,
@@ -108,9 +113,9 @@ bool parley_canned_shortcode_valid(const char *shortcode);
 bool parley_label_name_valid(const char *name);
 bool parley_label_color_valid(const char *color);
 
-/* The search index is filled in batches of up to this many messages, by a
- * periodic writer job (net/server.c) and by every search before it reads,
- * not by a trigger in each message's transaction. Writer thread only. */
+/* The search index is filled in batches of up to this many messages by a
+ * periodic writer job (net/server.c), not by a trigger in each message's
+ * transaction, and not by searches (they only read). Writer thread only. */
 #define PARLEY_SEARCH_INDEX_BATCH 20000
 parley_status parley_tools_index_messages(parley_chat_service *svc, int64_t *indexed,
                                           parley_error *err);

@@ -56,7 +56,10 @@ static const policy policies[PARLEY_ACTION_COUNT] = {
     [PARLEY_ACTION_PRESENCE_SET] = {"presence.set", STAFF, false},
     [PARLEY_ACTION_QUEUE_READ] = {"queue.read", STAFF, false},
     /* customers may choose a team when they start a chat */
-    [PARLEY_ACTION_TEAM_LIST] = {"team.list", STAFF | ROLE_CUSTOMER, false},
+    /* staff only: a team's name and topics describe the organisation, and
+     * no customer page needs them (a site that routes by team passes a
+     * team_id it knows at session start) */
+    [PARLEY_ACTION_TEAM_LIST] = {"team.list", STAFF, false},
     [PARLEY_ACTION_TEAM_ADMIN] = {"team.admin", ROLE_ADMIN, false},
     [PARLEY_ACTION_SESSION_TRANSFER] = {"session.transfer", STAFF, true},
     [PARLEY_ACTION_SESSION_UNASSIGN] = {"session.unassign", STAFF, true},

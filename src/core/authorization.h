@@ -53,7 +53,7 @@ typedef enum parley_action {
     PARLEY_ACTION_TRANSCRIPT_READ,  /* a session's whole conversation as a file */
     PARLEY_ACTION_PRESENCE_SET,     /* an agent sets its own presence */
     PARLEY_ACTION_QUEUE_READ,       /* the whole waiting queue */
-    PARLEY_ACTION_TEAM_LIST,        /* teams (customers pick one at session start) */
+    PARLEY_ACTION_TEAM_LIST,        /* list and read teams (staff only) */
     PARLEY_ACTION_TEAM_ADMIN,       /* create, edit, delete teams and their members */
     PARLEY_ACTION_SESSION_TRANSFER, /* to another agent or team */
     PARLEY_ACTION_SESSION_UNASSIGN, /* back to the queue */

@@ -171,6 +171,15 @@ static int64_t be64(const unsigned char *p) {
     return (int64_t)((uint64_t)be32(p) << 32 | be32(p + 4));
 }
 
+/* Two ASCII digits (a NUL stops it: never reads past one). */
+static bool two_digits(const char *s, int *out) {
+    if (s[0] < '0' || s[0] > '9' || s[1] < '0' || s[1] > '9') {
+        return false;
+    }
+    *out = (s[0] - '0') * 10 + (s[1] - '0');
+    return true;
+}
+
 static bool zone_name_ok(const char *tz) {
     size_t len = strlen(tz);
     if (len == 0 || len > 64 || tz[0] == '/' || tz[0] == '.' || strstr(tz, "..") != NULL) {
@@ -190,9 +199,11 @@ static bool fixed_offset(const char *tz, int32_t *offset) {
         *offset = 0;
         return true;
     }
-    int h = 0, m = 0, used = 0;
-    if ((tz[0] == '+' || tz[0] == '-') && sscanf(tz + 1, "%2d:%2d%n", &h, &m, &used) == 2 &&
-        used == 5 && tz[6] == '\0' && h <= 14 && m < 60) {
+    /* exactly [+-]HH:MM: sscanf's %2d alone would also take " 1", "+1"
+     * and "-1" for HH or MM */
+    int h = 0, m = 0;
+    if ((tz[0] == '+' || tz[0] == '-') && two_digits(tz + 1, &h) && tz[3] == ':' &&
+        two_digits(tz + 4, &m) && tz[6] == '\0' && h <= 14 && m < 60) {
         *offset = (tz[0] == '-' ? -1 : 1) * (h * 3600 + m * 60);
         return true;
     }
@@ -201,7 +212,7 @@ static bool fixed_offset(const char *tz, int32_t *offset) {
 
 #define TZIF_MAX_BYTES (1 << 20)
 
-static bool tzif_offset(const unsigned char *b, size_t n, int64_t t, int32_t *offset) {
+bool parley_tzif_offset(const unsigned char *b, size_t n, int64_t t, int32_t *offset) {
     if (n < 44 || memcmp(b, "TZif", 4) != 0 || b[4] < '2') {
         return false; /* v1 files (32-bit times only) are long gone */
     }
@@ -281,7 +292,7 @@ bool parley_tz_offset(const char *zoneinfo_dir, const char *tz, int64_t t, int32
     unsigned char *buf = malloc(TZIF_MAX_BYTES);
     size_t n = buf != NULL ? fread(buf, 1, TZIF_MAX_BYTES, f) : 0;
     fclose(f);
-    bool ok = n > 0 && tzif_offset(buf, n, t, offset);
+    bool ok = n > 0 && parley_tzif_offset(buf, n, t, offset);
     free(buf);
     return ok;
 }
@@ -289,9 +300,9 @@ bool parley_tz_offset(const char *zoneinfo_dir, const char *tz, int64_t t, int32
 /* ---- the setting -------------------------------------------------------------- */
 
 static bool parse_clock(const char *s, int *minutes) {
-    int h = 0, m = 0, used = 0;
-    if (s == NULL || strlen(s) != 5 || sscanf(s, "%2d:%2d%n", &h, &m, &used) != 2 || used != 5 ||
-        s[2] != ':' || m > 59 || h > 24 || (h == 24 && m != 0)) {
+    int h = 0, m = 0;
+    if (s == NULL || strlen(s) != 5 || !two_digits(s, &h) || s[2] != ':' ||
+        !two_digits(s + 3, &m) || m > 59 || h > 24 || (h == 24 && m != 0)) {
         return false;
     }
     *minutes = h * 60 + m;
@@ -304,6 +315,9 @@ static parley_status bad(parley_error *err, const char *what) {
 }
 
 parley_status parley_business_hours_check(const json_t *value, parley_error *err) {
+    if (!json_is_object(value)) {
+        return bad(err, "must be an object");
+    }
     json_t *tz = json_object_get(value, "timezone");
     json_t *days = json_object_get(value, "days");
     if (json_object_size(value) != (size_t)(tz != NULL) + (size_t)(days != NULL)) {

@@ -22,6 +22,7 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "core/error.h"
@@ -35,6 +36,13 @@ parley_status parley_business_hours_check(const json_t *value, parley_error *err
  * the zone is unknown or its file cannot be read. zoneinfo_dir NULL = the
  * system's. */
 bool parley_tz_offset(const char *zoneinfo_dir, const char *tz, int64_t t, int32_t *offset);
+
+/* The offset at t from a TZif file's bytes b[0..n): what parley_tz_offset
+ * does once it has read the zone's file (v2+ only; the 64-bit table, then
+ * the footer's POSIX rule after the last transition). False for a buffer
+ * that is not such a file. Never reads outside b[0..n). Exposed for
+ * fuzz/fuzz_tzif.c. */
+bool parley_tzif_offset(const unsigned char *b, size_t n, int64_t t, int32_t *offset);
 
 /* Is the desk open at unix time t? A value that fails the check, or whose
  * zone cannot be read, counts as always open (the bot then never claims

@@ -101,18 +101,7 @@ static parley_status say_setting(parley_chat_service *svc, parley_session *s, co
     return st;
 }
 
-parley_status parley_bot_on_session_start(parley_chat_service *svc, parley_session *s,
-                                          parley_error *err) {
-    if (!parley_settings_bool(svc->repo, "bot.enabled")) {
-        return PARLEY_OK;
-    }
-    return desk_bot(svc->repo, true, s->bot_id, err);
-}
-
-parley_status parley_bot_greet(parley_chat_service *svc, parley_session *s, parley_error *err) {
-    if (s->bot_id[0] == '\0') {
-        return PARLEY_OK;
-    }
+static parley_status greet(parley_chat_service *svc, parley_session *s, parley_error *err) {
     parley_status st =
         say_setting(svc, s, "bot.greeting", "{\"bot\":{\"kind\":\"greeting\"}}", err);
     if (st == PARLEY_OK && !agents_in(svc->repo)) {
@@ -121,20 +110,33 @@ parley_status parley_bot_greet(parley_chat_service *svc, parley_session *s, parl
     return st;
 }
 
-parley_status parley_bot_note_customer_message(parley_chat_service *svc, const parley_session *s,
-                                               const parley_message *m, parley_error *err) {
-    if (s->bot_id[0] == '\0' || s->agent_id[0] != '\0' || s->status == PARLEY_SESSION_CLOSED ||
-        m->sender_kind != PARLEY_PARTICIPANT_CUSTOMER) {
+/* In the unit that created the session, before session.created is queued:
+ * the desk's bot attaches (stored) and greets; the event's session shows
+ * both (bot_id, last_seq counting the greeting). */
+static parley_status on_session_created(void *ctx, parley_chat_service *svc, parley_event *e,
+                                        parley_error *err) {
+    (void)ctx;
+    parley_session *s = &e->session.session;
+    if (!parley_settings_bool(svc->repo, "bot.enabled")) {
         return PARLEY_OK;
     }
-    json_t *frame = json_pack("{s:s, s:s}", "type", "bot.turn", "bot_id", s->bot_id);
-    if (frame == NULL) {
-        return nomem(err);
+    parley_status st = desk_bot(svc->repo, true, s->bot_id, err);
+    if (st != PARLEY_OK || s->bot_id[0] == '\0') {
+        return st;
     }
-    /* internal: no audience; the server turns it into a bot job once this
-     * unit has committed */
-    return parley_event_emit(&svc->events, PARLEY_EVENT_BOT_TURN, 0, s->id, s->customer_id, m->seq,
-                             frame, err);
+    st = svc->repo->sessions->update(svc->repo, s, err);
+    return st == PARLEY_OK ? greet(svc, s, err) : st;
+}
+
+bool parley_bot_subscribe(parley_event_registry *reg) {
+    return parley_event_subscribe_in_unit(reg, PARLEY_EVENT_BIT(PARLEY_EVENT_SESSION_CREATED),
+                                          on_session_created, NULL);
+}
+
+bool parley_bot_wants_turn(const parley_event *e) {
+    return e->type == PARLEY_EVENT_MESSAGE_CREATED && e->message.bot_id[0] != '\0' &&
+           e->message.agent_id[0] == '\0' && e->message.session_status != PARLEY_SESSION_CLOSED &&
+           e->message.message.sender_kind == PARLEY_PARTICIPANT_CUSTOMER;
 }
 
 /* Is this session still the desk bot's to answer in? */
@@ -219,21 +221,20 @@ static parley_status handoff(parley_chat_service *svc, parley_session *s, const 
         st = svc->repo->sessions->update(svc->repo, s, err);
     }
     if (st == PARLEY_OK) {
-        json_t *frame = json_pack("{s:s, s:o}", "type", "session.updated", "session",
-                                  parley_session_to_json(s));
-        st = frame == NULL ? nomem(err)
-                           : parley_event_emit(&svc->events, PARLEY_EVENT_SESSION_UPDATED,
-                                               PARLEY_AUDIENCE_AGENTS | PARLEY_AUDIENCE_CUSTOMER,
-                                               s->id, s->customer_id, 0, frame, err);
+        /* like every session.updated: the customer's copy has no labels */
+        st = parley_chat_emit_session_event(svc, PARLEY_EVENT_SESSION_UPDATED, s,
+                                            PARLEY_AUDIENCE_AGENTS | PARLEY_AUDIENCE_CUSTOMER, err);
     }
     if (st == PARLEY_OK) {
-        json_t *frame =
-            json_pack("{s:s, s:s, s:s, s:s, s:b}", "type", "session.handoff", "session_id", s->id,
-                      "reason", reason, "bot_id", bot_id, "agents_available", open);
-        st = frame == NULL ? nomem(err)
-                           : parley_event_emit(&svc->events, PARLEY_EVENT_SESSION_HANDOFF,
-                                               PARLEY_AUDIENCE_AGENTS | PARLEY_AUDIENCE_CUSTOMER,
-                                               s->id, s->customer_id, 0, frame, err);
+        parley_event *e = parley_event_new(PARLEY_EVENT_SESSION_HANDOFF,
+                                           PARLEY_AUDIENCE_AGENTS | PARLEY_AUDIENCE_CUSTOMER, s->id,
+                                           s->customer_id);
+        if (e != NULL) {
+            snprintf(e->handoff.reason, sizeof e->handoff.reason, "%s", reason);
+            snprintf(e->handoff.bot_id, sizeof e->handoff.bot_id, "%s", bot_id);
+            e->handoff.agents_available = open;
+        }
+        st = parley_chat_emit(svc, e, err);
     }
     return st;
 }

@@ -8,9 +8,10 @@
  * in a session the desk's bot is attached to (and no agent has taken) is
  * one bot turn:
  *
- *   the customer's unit stores the message and emits an internal bot.turn
- *   event -> the executor publishes it only after that unit committed and
- *   the server queues a bot job (net/bot_jobs.c) -> the job's prepare step
+ *   the customer's unit stores the message and emits message.created ->
+ *   the executor delivers it only after that unit committed, and the bot's
+ *   after-commit subscriber (net/bot_jobs.c, asking parley_bot_wants_turn)
+ *   queues a bot job -> the job's prepare step
  *   (pool thread, committed state) decides: a handoff keyword, a confident
  *   knowledge-base answer (score >= bot.min_confidence percent), or none ->
  *   its run step (the writer, its own unit) re-checks the session and
@@ -27,8 +28,12 @@
  * "requested"|"no_answer", bot_id, agents_available} goes to every agent
  * and the session's customer.
  *
+ * chat_service.c does not call the bot: the bot hears of new sessions and
+ * customer messages through the event registry (core/event.h).
+ *
  * Threads: worker threads with their own service (repository handle);
- * prepare outside any write transaction, the rest inside the caller's unit.
+ * prepare outside any write transaction, the rest inside the caller's unit;
+ * parley_bot_wants_turn on any thread (a pure function of the event).
  */
 #ifndef PARLEY_CHAT_BOT_H
 #define PARLEY_CHAT_BOT_H
@@ -37,17 +42,17 @@
 
 #define PARLEY_BUILTIN_BOT_ID "bot_builtin"
 
-/* In parley_chat_initiate's unit, before the session is stored: attaches
- * the desk's bot to s when the bot is enabled. */
-parley_status parley_bot_on_session_start(parley_chat_service *svc, parley_session *s,
-                                          parley_error *err);
-/* After the session is stored: the greeting and, outside hours, the away
- * message (nothing when no bot is attached); s->last_seq follows. */
-parley_status parley_bot_greet(parley_chat_service *svc, parley_session *s, parley_error *err);
-/* In the unit that stored customer message m: queues a bot turn (an
- * internal PARLEY_EVENT_BOT_TURN) when a bot should answer it. */
-parley_status parley_bot_note_customer_message(parley_chat_service *svc, const parley_session *s,
-                                               const parley_message *m, parley_error *err);
+/* Subscribes the ChatBot in unit to session.created (core/event.h): when
+ * the bot is enabled, the desk's bot is attached to the new session and
+ * says the greeting and, outside hours, the away message, inside the unit
+ * that creates the session (the event's session shows bot_id and the
+ * greeting in last_seq). False when the registry is sealed or full. Called
+ * once at start by whoever builds the registry (net/server.c). */
+bool parley_bot_subscribe(parley_event_registry *reg);
+/* Should the bot take a turn on this committed event? message.created from
+ * a customer in a session with a bot and no agent, not closed. The server's
+ * after-commit subscriber (net/bot_jobs.c) asks it and runs the turn. */
+bool parley_bot_wants_turn(const parley_event *e);
 
 typedef enum parley_bot_action {
     PARLEY_BOT_NOTHING = 0,

@@ -23,6 +23,10 @@ void parley_facade_init(parley_facade *f, parley_repository *repo,
     f->chat.config = config;
 }
 
+void parley_facade_set_event_registry(parley_facade *f, const parley_event_registry *events) {
+    f->chat.subscribers = events;
+}
+
 void parley_facade_destroy(parley_facade *f) {
     parley_event_queue_clear(&f->chat.events);
     parley_after_commit_discard(&f->chat.after_commit);
@@ -80,14 +84,12 @@ parley_status parley_facade_login(parley_facade *f, const char *email, const cha
 /* Closes every live connection of a participant whose access just ended. */
 static parley_status revoke_connections_of(parley_facade *f, const char *owner_id,
                                            parley_error *err) {
-    parley_status st =
-        parley_event_emit(&f->chat.events, PARLEY_EVENT_TOKEN_REVOKED, PARLEY_AUDIENCE_OWNER, NULL,
-                          NULL, 0, json_pack("{s:s}", "type", "token.revoked"), err);
-    if (st == PARLEY_OK) {
-        snprintf(f->chat.events.tail->owner_id, sizeof f->chat.events.tail->owner_id, "%s",
-                 owner_id);
+    parley_event *e =
+        parley_event_new(PARLEY_EVENT_TOKEN_REVOKED, PARLEY_AUDIENCE_OWNER, NULL, NULL);
+    if (e != NULL) {
+        snprintf(e->revoked.owner_id, sizeof e->revoked.owner_id, "%s", owner_id);
     }
-    return st;
+    return parley_chat_emit(&f->chat, e, err);
 }
 
 parley_status parley_facade_logout(parley_facade *f, const parley_participant *caller,
@@ -100,13 +102,12 @@ parley_status parley_facade_logout(parley_facade *f, const parley_participant *c
         return st;
     }
     /* open WebSockets authenticated by this token must stop working too */
-    st = parley_event_emit(&f->chat.events, PARLEY_EVENT_TOKEN_REVOKED, PARLEY_AUDIENCE_TOKEN, NULL,
-                           NULL, 0, json_pack("{s:s}", "type", "token.revoked"), err);
-    if (st == PARLEY_OK) {
-        snprintf(f->chat.events.tail->token_hash, sizeof f->chat.events.tail->token_hash, "%s",
-                 caller->token_hash);
+    parley_event *e =
+        parley_event_new(PARLEY_EVENT_TOKEN_REVOKED, PARLEY_AUDIENCE_TOKEN, NULL, NULL);
+    if (e != NULL) {
+        snprintf(e->revoked.token_hash, sizeof e->revoked.token_hash, "%s", caller->token_hash);
     }
-    return st;
+    return parley_chat_emit(&f->chat, e, err);
 }
 
 parley_status parley_facade_create_agent(parley_facade *f, const parley_participant *caller,
@@ -376,10 +377,15 @@ parley_status parley_facade_update_settings(parley_facade *f, const parley_parti
         st = settings_answer(f, out, err);
     }
     if (st == PARLEY_OK) {
-        json_t *frame = json_pack("{s:s, s:O}", "type", "settings.updated", "settings",
-                                  json_object_get(*out, "settings"));
-        st = parley_event_emit(&f->chat.events, PARLEY_EVENT_SETTINGS_UPDATED,
-                               PARLEY_AUDIENCE_AGENTS, NULL, NULL, 0, frame, err);
+        /* the event's own copy: the answer's object stays this thread's */
+        parley_event *e =
+            parley_event_new(PARLEY_EVENT_SETTINGS_UPDATED, PARLEY_AUDIENCE_AGENTS, NULL, NULL);
+        if (e != NULL &&
+            (e->settings = json_deep_copy(json_object_get(*out, "settings"))) == NULL) {
+            parley_event_free(e);
+            e = NULL;
+        }
+        st = parley_chat_emit(&f->chat, e, err);
     }
     if (st != PARLEY_OK) {
         json_decref(*out);
@@ -764,4 +770,12 @@ parley_status parley_facade_close_idle_sessions(parley_facade *f, parley_time_ms
 
 parley_status parley_facade_index_messages(parley_facade *f, int64_t *indexed, parley_error *err) {
     return parley_tools_index_messages(&f->chat, indexed, err);
+}
+
+parley_status parley_facade_run_retention(parley_facade *f, const parley_retention_policy *policy,
+                                          parley_time_ms now, parley_retention_remove_fn remove,
+                                          void *remove_ctx, parley_retention_counts *counts,
+                                          parley_error *err) {
+    return parley_retention_run(f->chat.repo, policy, now, remove, remove_ctx,
+                                &f->chat.after_commit, counts, err);
 }

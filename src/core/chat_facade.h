@@ -8,7 +8,9 @@
  * repository handle; never used on the event-loop thread. A unit of work is
  * one request: the caller (net/executor.c) wraps it in a savepoint, and on
  * success moves the emitted events out with parley_facade_take_events()
- * to publish them after the batch commits, and its after-commit actions
+ * to deliver them to their after-commit subscribers once the batch
+ * commits (their in-unit subscribers ran when they were emitted), and
+ * its after-commit actions
  * (in-memory state that mirrors the database) to run then, or drops both
  * on rollback.
  *
@@ -28,6 +30,7 @@
 #include "core/routing.h"
 #include "core/teams.h"
 #include "core/reports.h"
+#include "core/retention.h"
 
 typedef struct parley_facade {
     parley_account_service accounts;
@@ -38,6 +41,10 @@ typedef struct parley_facade {
 void parley_facade_init(parley_facade *f, parley_repository *repo,
                         const parley_strategy_registry *strategies, const parley_config *config,
                         const parley_limits *limits);
+
+/* The subscribers its units' events go through (core/event.h): sealed,
+ * borrowed, outliving the facade; NULL (the default) = none in unit. */
+void parley_facade_set_event_registry(parley_facade *f, const parley_event_registry *events);
 
 /* Drops pending events and forgets the repository (the caller closes it). */
 void parley_facade_destroy(parley_facade *f);
@@ -347,5 +354,12 @@ parley_status parley_facade_close_idle_sessions(parley_facade *f, parley_time_ms
 /* the periodic search-index job (writer thread): indexes what was stored
  * since its last run (core/agent_tools.h) */
 parley_status parley_facade_index_messages(parley_facade *f, int64_t *indexed, parley_error *err);
+
+/* the periodic retention job (writer thread): one purge pass in the
+ * current unit; files go after its commit (core/retention.h) */
+parley_status parley_facade_run_retention(parley_facade *f, const parley_retention_policy *policy,
+                                          parley_time_ms now, parley_retention_remove_fn remove,
+                                          void *remove_ctx, parley_retention_counts *counts,
+                                          parley_error *err);
 
 #endif

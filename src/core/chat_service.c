@@ -5,11 +5,9 @@
 #include <string.h>
 
 #include "core/authorization.h"
-#include "core/chat_bot.h"
 #include "core/ids.h"
 #include "core/model_json.h"
 #include "core/upload_service.h"
-#include "core/routing.h"
 #include "core/validate.h"
 
 #define TOPIC_MAX_CHARS 500
@@ -62,46 +60,34 @@ static parley_status emit_session_event(parley_chat_service *svc, parley_event_t
                                           PARLEY_AUDIENCE_AGENTS | PARLEY_AUDIENCE_CUSTOMER, err);
 }
 
-/* The customer's copy leaves out the team's labels (parley_session_json_for). */
+parley_status parley_chat_emit(parley_chat_service *svc, parley_event *event, parley_error *err) {
+    return parley_event_emit(svc->subscribers, svc, &svc->events, event, err);
+}
+
+/* The customer's copy leaves out the team's labels: the hub renders it
+ * (net/event_frames.c). */
 parley_status parley_chat_emit_session_event(parley_chat_service *svc, parley_event_type type,
                                              const parley_session *s, unsigned audience,
                                              parley_error *err) {
-    const char *name = type == PARLEY_EVENT_SESSION_CREATED ? "session.created" : "session.updated";
-    parley_status st = PARLEY_OK;
-    if (s->labels_json == NULL) {
-        /* nothing to hide: one frame (without labels) serves everyone */
-        json_t *frame =
-            json_pack("{s:s, s:o}", "type", name, "session", parley_session_json_for(s, false));
-        return frame == NULL ? nomem(err)
-                             : parley_event_emit(&svc->events, type, audience, s->id,
-                                                 s->customer_id, 0, frame, err);
+    parley_event *e = parley_event_new(type, audience, s->id, s->customer_id);
+    if (e != NULL && !parley_session_copy(&e->session.session, s)) {
+        parley_event_free(e);
+        e = NULL;
     }
-    int last = (audience & PARLEY_AUDIENCE_CUSTOMER) ? 0 : 1;
-    for (int staff = 1; staff >= last && st == PARLEY_OK; staff--) {
-        json_t *frame =
-            json_pack("{s:s, s:o}", "type", name, "session", parley_session_json_for(s, staff));
-        st = frame == NULL
-                 ? nomem(err)
-                 : parley_event_emit(&svc->events, type,
-                                     staff ? audience & ~(unsigned)PARLEY_AUDIENCE_CUSTOMER
-                                           : PARLEY_AUDIENCE_CUSTOMER,
-                                     s->id, s->customer_id, 0, frame, err);
-    }
-    return st;
+    return parley_chat_emit(svc, e, err);
 }
 
 /* ticket.created / ticket.updated go to every agent and to the ticket's
  * customer; the ticket's JSON never holds internal notes. */
 static parley_status emit_ticket_event(parley_chat_service *svc, parley_event_type type,
                                        const parley_ticket *t, parley_error *err) {
-    json_t *frame =
-        json_pack("{s:s, s:o}", "type",
-                  type == PARLEY_EVENT_TICKET_CREATED ? "ticket.created" : "ticket.updated",
-                  "ticket", parley_ticket_to_json(t));
-    return frame == NULL ? nomem(err)
-                         : parley_event_emit(&svc->events, type,
-                                             PARLEY_AUDIENCE_AGENTS | PARLEY_AUDIENCE_CUSTOMER,
-                                             t->session_id, t->customer_id, 0, frame, err);
+    parley_event *e = parley_event_new(type, PARLEY_AUDIENCE_AGENTS | PARLEY_AUDIENCE_CUSTOMER,
+                                       t->session_id, t->customer_id);
+    if (e != NULL && !parley_ticket_copy(&e->ticket, t)) {
+        parley_event_free(e);
+        e = NULL;
+    }
+    return parley_chat_emit(svc, e, err);
 }
 
 /* Stores a session's new state, tells its audience, and moves it to out
@@ -167,27 +153,29 @@ parley_status parley_chat_initiate_in_team(parley_chat_service *svc,
         parley_session_free(&s);
         return nomem(err);
     }
-    st = parley_bot_on_session_start(svc, &s, err);
+    st = svc->repo->sessions->insert(svc->repo, &s, err);
+    parley_event *e = NULL;
     if (st == PARLEY_OK) {
-        st = svc->repo->sessions->insert(svc->repo, &s, err);
+        /* its in-unit subscribers complete the new session in this unit:
+         * the desk's bot attaches and greets, routing gives it its team
+         * and place in the queue (core/chat_bot.h, core/routing.h) */
+        e = parley_event_new(PARLEY_EVENT_SESSION_CREATED,
+                             PARLEY_AUDIENCE_AGENTS | PARLEY_AUDIENCE_CUSTOMER, s.id,
+                             s.customer_id);
+        if (e != NULL && !parley_session_copy(&e->session.session, &s)) {
+            parley_event_free(e);
+            e = NULL;
+        }
+        if (e != NULL) {
+            e->session.asked_team_id = team_id;
+        }
+        st = parley_chat_emit(svc, e, err);
     }
-    if (st == PARLEY_OK) {
-        /* before session.created, so the event counts the greeting in last_seq */
-        st = parley_bot_greet(svc, &s, err);
+    parley_session_free(&s);
+    if (st == PARLEY_OK && !parley_session_copy(out, &e->session.session)) {
+        st = nomem(err); /* the session as its subscribers left it */
     }
-    if (st == PARLEY_OK) {
-        /* its team and place in the queue; the dispatcher assigns it */
-        st = parley_routing_place_new(svc, &s, team_id, err);
-    }
-    if (st == PARLEY_OK) {
-        st = emit_session_event(svc, PARLEY_EVENT_SESSION_CREATED, &s, err);
-    }
-    if (st != PARLEY_OK) {
-        parley_session_free(&s);
-        return st;
-    }
-    *out = s;
-    return PARLEY_OK;
+    return st;
 }
 
 parley_status parley_chat_get_session(parley_chat_service *svc, const parley_participant *caller,
@@ -324,12 +312,10 @@ static parley_status close_session(parley_chat_service *svc, parley_session *s, 
     snprintf(session_id, sizeof session_id, "%s", s->id);
     st = store_session_change(svc, s, out, err);
     if (st == PARLEY_OK && !rated) {
-        json_t *frame =
-            json_pack("{s:s, s:s}", "type", "feedback.requested", "session_id", session_id);
-        st = frame == NULL ? nomem(err)
-                           : parley_event_emit(&svc->events, PARLEY_EVENT_FEEDBACK_REQUESTED,
-                                               PARLEY_AUDIENCE_CUSTOMER, session_id, customer_id, 0,
-                                               frame, err);
+        st = parley_chat_emit(svc,
+                              parley_event_new(PARLEY_EVENT_FEEDBACK_REQUESTED,
+                                               PARLEY_AUDIENCE_CUSTOMER, session_id, customer_id),
+                              err);
         if (st != PARLEY_OK) {
             parley_session_free(out);
         }
@@ -599,6 +585,25 @@ parley_status parley_chat_prepare_send(parley_chat_service *svc, const parley_pa
     return st;
 }
 
+/* message.created to the session's subscribers, with the session as this
+ * unit leaves it (the ChatBot decides from it whether to answer). */
+static parley_status emit_message_created(parley_chat_service *svc, const parley_session *s,
+                                          const parley_message *m, parley_error *err) {
+    parley_event *e = parley_event_new(PARLEY_EVENT_MESSAGE_CREATED, PARLEY_AUDIENCE_SUBSCRIBERS,
+                                       s->id, s->customer_id);
+    if (e != NULL && !parley_message_copy(&e->message.message, m)) {
+        parley_event_free(e);
+        e = NULL;
+    }
+    if (e != NULL) {
+        e->seq = m->seq;
+        snprintf(e->message.agent_id, sizeof e->message.agent_id, "%s", s->agent_id);
+        snprintf(e->message.bot_id, sizeof e->message.bot_id, "%s", s->bot_id);
+        e->message.session_status = s->status;
+    }
+    return parley_chat_emit(svc, e, err);
+}
+
 parley_status parley_chat_store_prepared(parley_chat_service *svc, const parley_participant *caller,
                                          parley_message_draft *draft, parley_message *out,
                                          bool *duplicate, parley_error *err) {
@@ -664,15 +669,8 @@ parley_status parley_chat_store_prepared(parley_chat_service *svc, const parley_
         }
     }
     if (st == PARLEY_OK) {
-        json_t *frame = json_pack("{s:s, s:s, s:o}", "type", "message.created", "session_id",
-                                  session->id, "message", parley_message_to_json(m));
-        st = frame == NULL ? nomem(err)
-                           : parley_event_emit(&svc->events, PARLEY_EVENT_MESSAGE_CREATED,
-                                               PARLEY_AUDIENCE_SUBSCRIBERS, session->id,
-                                               session->customer_id, m->seq, frame, err);
-    }
-    if (st == PARLEY_OK) {
-        st = parley_bot_note_customer_message(svc, session, m, err);
+        /* the ChatBot hears of a customer's message from this event */
+        st = emit_message_created(svc, session, m, err);
     }
     if (st == PARLEY_OK) {
         *out = *m;
@@ -709,12 +707,7 @@ parley_status parley_chat_post_as(parley_chat_service *svc, const char *session_
         st = svc->repo->messages->insert(svc->repo, &m, err);
     }
     if (st == PARLEY_OK) {
-        json_t *frame = json_pack("{s:s, s:s, s:o}", "type", "message.created", "session_id",
-                                  session.id, "message", parley_message_to_json(&m));
-        st = frame == NULL ? nomem(err)
-                           : parley_event_emit(&svc->events, PARLEY_EVENT_MESSAGE_CREATED,
-                                               PARLEY_AUDIENCE_SUBSCRIBERS, session.id,
-                                               session.customer_id, m.seq, frame, err);
+        st = emit_message_created(svc, &session, &m, err);
     }
     parley_session_free(&session);
     if (st == PARLEY_OK && out != NULL) {
@@ -1174,11 +1167,13 @@ parley_status parley_chat_add_ticket_note(parley_chat_service *svc,
     st = n.body == NULL ? nomem(err) : svc->repo->tickets->note_insert(svc->repo, &n, err);
     if (st == PARLEY_OK) {
         /* staff only: a note never reaches a customer's connection */
-        json_t *frame = json_pack("{s:s, s:s, s:o}", "type", "ticket.note_created", "ticket_id",
-                                  n.ticket_id, "note", parley_ticket_note_to_json(&n));
-        st = frame == NULL ? nomem(err)
-                           : parley_event_emit(&svc->events, PARLEY_EVENT_TICKET_NOTE_CREATED,
-                                               PARLEY_AUDIENCE_AGENTS, "", "", 0, frame, err);
+        parley_event *e =
+            parley_event_new(PARLEY_EVENT_TICKET_NOTE_CREATED, PARLEY_AUDIENCE_AGENTS, "", "");
+        if (e != NULL && !parley_ticket_note_copy(&e->ticket_note, &n)) {
+            parley_event_free(e);
+            e = NULL;
+        }
+        st = parley_chat_emit(svc, e, err);
     }
     if (st != PARLEY_OK) {
         parley_ticket_note_free(&n);

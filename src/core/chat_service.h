@@ -7,7 +7,10 @@
  * participant's ops), per-session gapless seq, idempotent client_msg_id,
  * the strategy chain, ticket transitions, one rating per session. Each call
  * is one unit of work inside the caller's transaction; the events it emits
- * are appended to svc->events and must be published only after commit.
+ * (parley_chat_emit) go through their in-unit subscribers, are appended to
+ * svc->events and must be delivered after commit only (core/event.h). The
+ * service knows no subscriber: the ChatBot and routing attach through the
+ * registry.
  *
  * Threads: a service value belongs to one worker thread (its repository
  * handle is that thread's connection). Never called on the event loop.
@@ -28,7 +31,10 @@ typedef struct parley_chat_service {
     parley_repository *repo;
     const parley_strategy_registry *strategies;
     const parley_config *config;
-    parley_event_queue events;        /* emitted by the current unit of work */
+    parley_event_queue events; /* emitted by the current unit of work */
+    /* who hears of them (core/event.h); borrowed, read-only; NULL = nobody
+     * in unit (the facade's owner sets it) */
+    const parley_event_registry *subscribers;
     parley_after_commit after_commit; /* in-memory changes once the unit commits */
     const parley_limits *limits;      /* may be NULL: no limits */
 } parley_chat_service;
@@ -174,15 +180,19 @@ parley_status parley_chat_get_feedback(parley_chat_service *svc, const parley_pa
                                        const char *session_id, parley_feedback *out,
                                        parley_error *err);
 
-/* Routing (core/routing.h) changed a session's status, agent or team:
+/* Emits an event of this unit (core/event.h): its in-unit subscribers run
+ * now, inside this unit; it is queued on svc->events for after commit.
+ * Takes ownership of event (NULL = out of memory). */
+parley_status parley_chat_emit(parley_chat_service *svc, parley_event *event, parley_error *err);
+/* Routing changed a session's status, agent or team:
  * stores all of it (routing fields included), stamps updated_at and emits
  * session.updated. s stays the caller's. */
 parley_status parley_chat_store_routed_session(parley_chat_service *svc, parley_session *s,
                                                parley_error *err);
-/* session.created / session.updated: the staff part of audience gets the
- * full session; with PARLEY_AUDIENCE_CUSTOMER the session's customer gets
- * a copy without labels (the team's own triage). A session without labels
- * is one event for the whole audience, its frame without `labels`. */
+/* session.updated (or .created) with a copy of s to audience. The hub
+ * renders the staff part of the audience the full session, the customer a
+ * copy without labels (the team's own triage); a session without labels
+ * is one frame for everyone, without `labels`. */
 parley_status parley_chat_emit_session_event(parley_chat_service *svc, parley_event_type type,
                                              const parley_session *s, unsigned audience,
                                              parley_error *err);

@@ -1,5 +1,7 @@
 #include "core/config.h"
 
+#include "core/client_addr.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <stddef.h>
@@ -29,7 +31,8 @@ static const parley_config_option options[] = {
         "secret for verified customer identity (HMAC-SHA256)"),
     STR(durability, "--durability", "PARLEY_DURABILITY", "full",
         "full: commits survive power loss; normal: survive a crash of parleyd only"),
-    STR(log_level, "--log-level", "PARLEY_LOG_LEVEL", "info", "error, warn, info or debug"),
+    STR(log_level, "--log-level", "PARLEY_LOG_LEVEL", "info",
+        "least severe log lines written to stderr: error, warn, info or debug"),
     STR(allowed_origins, "--allowed-origins", "PARLEY_ALLOWED_ORIGINS", "",
         "comma-separated origins (https://shop.example.com) whose pages may call the API and "
         "open WebSockets; empty: this server's own origin only; * : any"),
@@ -53,8 +56,10 @@ static const parley_config_option options[] = {
         16777216, "WebSocket frame payload at most; more close the socket with 1009"),
     INT(ws_max_message_bytes, "--ws-max-message-bytes", "PARLEY_WS_MAX_MESSAGE_BYTES", 65536, 125,
         16777216, "WebSocket message (all fragments) at most; more close with 1009"),
-    INT(ws_max_pending_bytes, "--ws-max-pending-bytes", "PARLEY_WS_MAX_PENDING_BYTES", 8388608,
-        65536, 1073741824, "unsent output per WebSocket at most; a slower client is closed (1008)"),
+    INT(ws_max_pending_bytes, "--ws-max-pending-bytes", "PARLEY_WS_MAX_PENDING_BYTES", 1048576,
+        65536, 1073741824,
+        "unsent output per WebSocket at most; a slower client is closed (1008); an HTTP "
+        "connection's pipelined requests wait while its unsent output is over it"),
     INT(ws_ping_interval_ms, "--ws-ping-interval-ms", "PARLEY_WS_PING_INTERVAL_MS", 30000, 100,
         3600000, "ping an idle WebSocket this often; two unanswered pings close it"),
     INT(idle_timeout_ms, "--idle-timeout-ms", "PARLEY_IDLE_TIMEOUT_MS", 60000, 100, 3600000,
@@ -102,6 +107,54 @@ static const parley_config_option options[] = {
         "one uploaded file at most; more are answered 413"),
     INT(limit_uploads_per_minute, "--limit-uploads-per-minute", "PARLEY_LIMIT_UPLOADS_PER_MINUTE",
         20, 0, 1000000, "uploads per participant per minute; 0 = no limit"),
+    /* retention (core/retention.h, docs/subsystems/operations.md#retention) */
+    INT(retention_interval_s, "--retention-interval-s", "PARLEY_RETENTION_INTERVAL_S", 3600, 1,
+        604800,
+        "a retention pass (purge of expired tokens, old anonymous customers, audit entries and "
+        "unattached uploads) runs this often; the first one a minute after start at most"),
+    INT(retention_batch, "--retention-batch", "PARLEY_RETENTION_BATCH", 1000, 1, 100000,
+        "rows each retention rule deletes per pass at most (the rest waits for the next pass, "
+        "which comes within a second while a rule is behind)"),
+    INT(retention_customers_s, "--retention-customers-s", "PARLEY_RETENTION_CUSTOMERS_S", 2592000,
+        0, 3153600000,
+        "anonymous customers who never started a session and hold no token are deleted this long "
+        "after they were created; 0 = keep forever"),
+    INT(retention_audit_s, "--retention-audit-s", "PARLEY_RETENTION_AUDIT_S", 31536000, 0,
+        3153600000,
+        "audit entries are deleted this long after they were written; 0 = keep forever"),
+    INT(retention_uploads_s, "--retention-uploads-s", "PARLEY_RETENTION_UPLOADS_S", 86400, 0,
+        3153600000,
+        "uploads never attached to a message are deleted (with their file, unless another upload "
+        "has the same bytes) this long after they were uploaded; 0 = keep forever"),
+    /* who may read /metrics and whose client address to believe (issue 9) */
+    STR(metrics_listen, "--metrics-listen", "PARLEY_METRICS_LISTEN", NULL,
+        "HOST:PORT of a second listener that serves only /metrics (keep it off the public "
+        "network); unset: none"),
+    STR(metrics_token, "--metrics-token", "PARLEY_METRICS_TOKEN", NULL,
+        "bearer token /metrics requires (on the main listener, and on --metrics-listen too); "
+        "with neither this nor --metrics-listen, /metrics answers 404; empty: unset"),
+    STR(trusted_proxies, "--trusted-proxies", "PARLEY_TRUSTED_PROXIES", "",
+        "comma-separated IPs or CIDRs (IPv4, IPv6) of reverse proxies whose Forwarded / "
+        "X-Forwarded-For headers name the client; empty: the headers are ignored"),
+    /* logs (issue 9): the format of every line, and the access log */
+    STR(log_format, "--log-format", "PARLEY_LOG_FORMAT", "logfmt",
+        "log line format: logfmt (key=value) or json (one object per line)"),
+    STR(access_log, "--access-log", "PARLEY_ACCESS_LOG", "on",
+        "on: one info line per HTTP request and per WebSocket session; off: none"),
+    /* memory bounds (issue 9): output the clients have not read yet */
+    INT(max_pending_bytes_total, "--max-pending-bytes-total", "PARLEY_MAX_PENDING_BYTES_TOTAL",
+        268435456, 65536, 68719476736,
+        "unsent output of all connections together at most; past it the connections with the "
+        "most unsent output are dropped (down to 7/8 of it), and an HTTP response that still "
+        "does not fit is answered 503"),
+    INT(close_grace_ms, "--close-grace-ms", "PARLEY_CLOSE_GRACE_MS", 5000, 100, 600000,
+        "a closing connection (after a WebSocket close frame or a last HTTP response) is "
+        "dropped when the client has read nothing of its remaining output for this long"),
+    INT(search_budget_ms, "--search-budget-ms", "PARLEY_SEARCH_BUDGET_MS", 250, 10, 60000,
+        "a message search running longer is stopped and answered 422 search_too_broad"),
+    INT(limit_searches_per_minute, "--limit-searches-per-minute",
+        "PARLEY_LIMIT_SEARCHES_PER_MINUTE", 30, 0, 1000000,
+        "message searches per customer per minute (staff are not limited); 0 = no limit"),
 };
 
 #define OPTION_COUNT (sizeof options / sizeof options[0])
@@ -188,9 +241,21 @@ static parley_status validate(const parley_config *cfg, parley_error *err) {
         return parley_error_set(err, PARLEY_E_INVALID, "invalid_config",
                                 "--log-level: expected error, warn, info or debug");
     }
+    if (strcmp(cfg->log_format, "logfmt") != 0 && strcmp(cfg->log_format, "json") != 0) {
+        return parley_error_set(err, PARLEY_E_INVALID, "invalid_config",
+                                "--log-format: expected logfmt or json");
+    }
+    if (strcmp(cfg->access_log, "on") != 0 && strcmp(cfg->access_log, "off") != 0) {
+        return parley_error_set(err, PARLEY_E_INVALID, "invalid_config",
+                                "--access-log: expected on or off");
+    }
     if (cfg->ws_max_frame_bytes > cfg->ws_max_message_bytes) {
         return parley_error_set(err, PARLEY_E_INVALID, "invalid_config",
                                 "--ws-max-frame-bytes may not exceed --ws-max-message-bytes");
+    }
+    if (cfg->ws_max_pending_bytes > cfg->max_pending_bytes_total) {
+        return parley_error_set(err, PARLEY_E_INVALID, "invalid_config",
+                                "--ws-max-pending-bytes may not exceed --max-pending-bytes-total");
     }
     /* these two end up in response headers: no line breaks, no directive
      * separators may sneak in */
@@ -220,6 +285,34 @@ static parley_status validate(const parley_config *cfg, parley_error *err) {
             return parley_error_set(err, PARLEY_E_INVALID, "invalid_config",
                                     "--upload-types: expected MIME types separated by commas");
         }
+    }
+    if (cfg->metrics_listen != NULL && cfg->metrics_listen[0] != '\0') {
+        parley_config probe = {.listen = cfg->metrics_listen};
+        if (!parley_config_listen_address(&probe, host, sizeof host, &port)) {
+            return parley_error_set(err, PARLEY_E_INVALID, "invalid_config",
+                                    "--metrics-listen: expected HOST:PORT with a port from 0 "
+                                    "to 65535");
+        }
+    }
+    if (cfg->metrics_token != NULL && cfg->metrics_token[0] != '\0') {
+        /* compared with a bearer token: printable ASCII, no spaces, long
+         * enough not to be guessed */
+        size_t n = strlen(cfg->metrics_token);
+        bool printable = true;
+        for (const char *p = cfg->metrics_token; *p != '\0'; p++) {
+            printable = printable && (unsigned char)*p > 0x20 && (unsigned char)*p < 0x7F;
+        }
+        if (n < 16 || n > 200 || !printable) {
+            return parley_error_set(err, PARLEY_E_INVALID, "invalid_config",
+                                    "--metrics-token: 16 to 200 printable ASCII characters "
+                                    "without spaces");
+        }
+    }
+    parley_trusted_proxies proxies;
+    parley_status proxies_st = parley_trusted_proxies_parse(cfg->trusted_proxies, &proxies, err);
+    parley_trusted_proxies_free(&proxies);
+    if (proxies_st != PARLEY_OK) {
+        return proxies_st;
     }
     if (cfg->data_dir[0] == '\0') {
         return parley_error_set(err, PARLEY_E_INVALID, "invalid_config",

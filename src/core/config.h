@@ -60,6 +60,21 @@ typedef struct parley_config {
     char *upload_types;                   /* comma-separated MIME types uploads may have */
     int64_t max_upload_bytes;             /* one uploaded file at most */
     int64_t limit_uploads_per_minute;     /* per participant; 0 = off */
+    /* retention (core/retention.h): the operator's schedule and rules */
+    int64_t retention_interval_s;      /* a purge pass this often */
+    int64_t retention_batch;           /* rows per rule per pass at most */
+    int64_t retention_customers_s;     /* never-started anonymous customers; 0 = keep */
+    int64_t retention_audit_s;         /* audit entries; 0 = keep */
+    int64_t retention_uploads_s;       /* uploads never attached (and files); 0 = keep */
+    char *metrics_listen;              /* a /metrics-only listener; NULL = none */
+    char *metrics_token;               /* bearer token /metrics needs; NULL = none */
+    char *trusted_proxies;             /* IPs/CIDRs whose forwarding headers count */
+    int64_t max_pending_bytes_total;   /* unsent output of all connections together */
+    int64_t close_grace_ms;            /* a closing connection that reads nothing is dropped */
+    char *log_format;                  /* "logfmt" or "json" */
+    char *access_log;                  /* "on" or "off" */
+    int64_t search_budget_ms;          /* wall time one message search may take */
+    int64_t limit_searches_per_minute; /* message searches per customer; 0 = off */
 } parley_config;
 
 typedef enum parley_option_type { PARLEY_OPTION_STRING, PARLEY_OPTION_INT } parley_option_type;

@@ -1,5 +1,7 @@
 #include "core/error.h"
 
+#include "core/log.h"
+
 #include "core/validate.h"
 
 #include <stdarg.h>
@@ -14,6 +16,7 @@ parley_status parley_error_set(parley_error *err, parley_status status, const ch
     err->status = status;
     err->retry_after_seconds = 0;
     err->keep_writes = false;
+    err->internal = false;
     snprintf(err->code, sizeof err->code, "%s", code != NULL ? code : parley_status_code(status));
     va_list ap;
     va_start(ap, fmt);
@@ -65,4 +68,62 @@ const char *parley_status_code(parley_status status) {
         return "unsupported_media_type";
     }
     return "internal_error";
+}
+
+void parley_error_public(const parley_error *err, parley_public_error *out) {
+    const char *code = err->code[0] != '\0' ? err->code : parley_status_code(err->status);
+    out->code = code;
+    out->message = err->message[0] != '\0' ? err->message : code;
+    out->retry_after_seconds = 0;
+    bool storage_full = strcmp(code, PARLEY_ERROR_CODE_STORAGE_FULL) == 0;
+    bool hide = err->internal || storage_full || err->status == PARLEY_E_STORAGE ||
+                err->status == PARLEY_E_INTERNAL;
+    switch (err->status) {
+    case PARLEY_E_RATE_LIMITED:
+        out->retry_after_seconds = err->retry_after_seconds > 0 ? err->retry_after_seconds : 1;
+        break;
+    case PARLEY_E_STORAGE:
+        out->retry_after_seconds = PARLEY_RETRY_AFTER_STORAGE_S;
+        out->code = "unavailable";
+        out->message = storage_full ? "storage is full; try again later"
+                                    : "storage is unavailable; try again later";
+        break;
+    case PARLEY_E_UNAVAILABLE:
+    case PARLEY_E_NOMEM:
+        out->retry_after_seconds =
+            storage_full ? PARLEY_RETRY_AFTER_STORAGE_S : PARLEY_RETRY_AFTER_UNAVAILABLE_S;
+        if (hide) {
+            out->code = "unavailable";
+            out->message = storage_full ? "storage is full; try again later"
+                           : err->status == PARLEY_E_NOMEM
+                               ? "the server is out of memory; try again later"
+                               : "the server is busy; try again later";
+        }
+        break;
+    case PARLEY_E_INTERNAL:
+        out->code = "internal_error";
+        out->message = "internal error";
+        break;
+    default:
+        if (hide) {
+            out->message = err->status == PARLEY_E_CONFLICT
+                               ? "the request conflicts with stored data"
+                               : "the request could not be completed";
+        }
+        break;
+    }
+    if (err->retry_after_seconds > 0 && out->retry_after_seconds > 0) {
+        out->retry_after_seconds = err->retry_after_seconds;
+    }
+    if (hide) {
+        parley_log_fields(PARLEY_LOG_WARN, "error hidden from the client",
+                          (parley_log_field[]){PARLEY_LOG_STR("code", out->code),
+                                               PARLEY_LOG_STR("public", out->message),
+                                               PARLEY_LOG_STR("detail", err->message)},
+                          3);
+    }
+}
+
+int parley_http_status_retry_after(int http_status) {
+    return http_status == 503 ? PARLEY_RETRY_AFTER_UNAVAILABLE_S : 0;
 }

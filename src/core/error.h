@@ -12,7 +12,9 @@
 #include <stddef.h>
 
 /* Outcome of every fallible core call. The HTTP layer maps each one to a
- * status code in exactly one place (net/http_status.c). */
+ * status code in exactly one place (parley_http_status_for in
+ * net/http_request.c); what a client may read of an error is decided in
+ * one place too (parley_error_public below). */
 typedef enum parley_status {
     PARLEY_OK = 0,
     PARLEY_E_INVALID,         /* 400 validation_failed / invalid_json */
@@ -39,7 +41,13 @@ typedef struct parley_error {
     parley_status status;
     char code[PARLEY_ERROR_CODE_SIZE];
     char message[PARLEY_ERROR_MESSAGE_SIZE];
-    int retry_after_seconds; /* only for PARLEY_E_RATE_LIMITED */
+    /* 429: when to try again; 503s: optional (0 = the status's default,
+     * parley_error_public) */
+    int retry_after_seconds;
+    /* the message is for the log only (SQLite's text, a function name):
+     * parley_error_public answers a fixed text instead. Always the case
+     * for PARLEY_E_STORAGE and PARLEY_E_INTERNAL, whatever this says. */
+    bool internal;
     /* The request failed for its sender, but what it wrote must stay (a
      * refused message kept for review): the unit is committed, not rolled
      * back. */
@@ -56,5 +64,32 @@ void parley_error_clear(parley_error *err);
 
 /* The default snake_case code for a status ("not_found", "conflict", ...). */
 const char *parley_status_code(parley_status status);
+
+/* The code a storage layer gives a "the disk is full" failure (SQLITE_FULL,
+ * ENOSPC): clients are told "unavailable" with a message saying so. */
+#define PARLEY_ERROR_CODE_STORAGE_FULL "storage_full"
+
+/* Retry-After seconds of a 503 when the error names none. Storage may need
+ * an operator (a full disk), so it is longer than an overload. */
+#define PARLEY_RETRY_AFTER_STORAGE_S 30
+#define PARLEY_RETRY_AFTER_UNAVAILABLE_S 5
+
+/* What a client may be told about an error: the one place that decides it
+ * for HTTP answers and WebSocket error frames alike. */
+typedef struct parley_public_error {
+    const char *code;        /* points into err or a static string */
+    const char *message;     /* never SQLite's text or a function name */
+    int retry_after_seconds; /* > 0 for 429 and every 503; 0: none */
+} parley_public_error;
+
+/* Fills out from err. When the message is internal (see parley_error's
+ * `internal`), a fixed public text replaces it and the detail is written
+ * to stderr ("parleyd: hidden from the client: ..."), so the operator
+ * still sees it. out's strings live as long as err. Any thread. */
+void parley_error_public(const parley_error *err, parley_public_error *out);
+
+/* Retry-After seconds for an answer of this HTTP status built without a
+ * parley_error (router, reader): the default for a 503, else 0. */
+int parley_http_status_retry_after(int http_status);
 
 #endif

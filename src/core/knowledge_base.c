@@ -44,7 +44,7 @@ static parley_status check_string_list(const char *field, const json_t *v, size_
     return PARLEY_OK;
 }
 
-static parley_status check_fields(const json_t *body, bool create, parley_error *err) {
+parley_status parley_kb_check_fields(const json_t *body, bool create, parley_error *err) {
     if (!json_is_object(body)) {
         return parley_error_set(err, PARLEY_E_INVALID, "validation_failed",
                                 "the body must be a JSON object");
@@ -132,7 +132,7 @@ static parley_status not_found(parley_status st, parley_error *err) {
 parley_status parley_kb_create(parley_repository *repo, const parley_participant *caller,
                                const json_t *body, parley_kb_entry *out, parley_error *err) {
     memset(out, 0, sizeof *out);
-    parley_status st = check_fields(body, true, err);
+    parley_status st = parley_kb_check_fields(body, true, err);
     if (st != PARLEY_OK) {
         return st;
     }
@@ -159,7 +159,7 @@ parley_status parley_kb_get(parley_repository *repo, const char *id, parley_kb_e
 
 parley_status parley_kb_update(parley_repository *repo, const char *id, const json_t *patch,
                                parley_kb_entry *out, parley_error *err) {
-    parley_status st = check_fields(patch, false, err);
+    parley_status st = parley_kb_check_fields(patch, false, err);
     if (st == PARLEY_OK) {
         st = parley_kb_get(repo, id, out, err);
     }

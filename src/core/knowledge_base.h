@@ -45,6 +45,13 @@ parley_status parley_kb_delete(parley_repository *repo, const char *id, parley_e
 parley_status parley_kb_get(parley_repository *repo, const char *id, parley_kb_entry *out,
                             parley_error *err);
 
+/* The validation of _create (create true) and _update: only question,
+ * answer, alternatives, tags; question and answer non-empty text (at most
+ * 1000 / 5000 characters), alternatives at most 20 questions, tags at most
+ * 20 of 50 characters; an update changes something. Exposed for
+ * fuzz/fuzz_kb_match.c. */
+parley_status parley_kb_check_fields(const json_t *body, bool create, parley_error *err);
+
 json_t *parley_kb_entry_to_json(const parley_kb_entry *e);
 
 /* The entries marked changed: the next search rebuilds the index. An

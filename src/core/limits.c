@@ -1,5 +1,7 @@
 #include "core/limits.h"
 
+#include <stdatomic.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Buckets kept per limiter: enough for every active client of a busy
@@ -28,6 +30,15 @@ parley_status parley_limits_init(parley_limits *limits, const parley_config *cfg
     limits->logins_by_account = per_minute(cfg->limit_logins_per_minute, &ok);
     limits->logins_by_ip = per_minute(cfg->limit_logins_per_minute * 5, &ok);
     limits->uploads_by_participant = per_minute(cfg->limit_uploads_per_minute, &ok);
+    limits->searches_by_customer = per_minute(cfg->limit_searches_per_minute, &ok);
+    /* the pool keeps a thread for everything else (one pool thread: one search) */
+    limits->search_slots = cfg->worker_threads > 1 ? (int)cfg->worker_threads - 1 : 1;
+    limits->searches_running = calloc(1, sizeof *limits->searches_running);
+    if (limits->searches_running == NULL) {
+        ok = false;
+    } else {
+        atomic_init(limits->searches_running, 0);
+    }
     if (!ok) {
         parley_limits_free(limits);
         return parley_error_set(err, PARLEY_E_NOMEM, NULL, "out of memory");
@@ -42,6 +53,8 @@ void parley_limits_free(parley_limits *limits) {
     parley_rate_limiter_free(limits->logins_by_account);
     parley_rate_limiter_free(limits->logins_by_ip);
     parley_rate_limiter_free(limits->uploads_by_participant);
+    parley_rate_limiter_free(limits->searches_by_customer);
+    free(limits->searches_running);
     memset(limits, 0, sizeof *limits);
 }
 
@@ -57,4 +70,26 @@ parley_status parley_limits_take(parley_rate_limiter *limiter, const char *key, 
         err->retry_after_seconds = (int)((retry_ms + 999) / 1000);
     }
     return PARLEY_E_RATE_LIMITED;
+}
+
+parley_status parley_limits_search_start(const parley_limits *limits, parley_error *err) {
+    if (limits == NULL || limits->searches_running == NULL) {
+        return PARLEY_OK;
+    }
+    if (atomic_fetch_add(limits->searches_running, 1) >= limits->search_slots) {
+        atomic_fetch_sub(limits->searches_running, 1);
+        parley_error_set(err, PARLEY_E_UNAVAILABLE, "unavailable",
+                         "too many searches are running; retry in a moment");
+        if (err != NULL) {
+            err->retry_after_seconds = 1;
+        }
+        return PARLEY_E_UNAVAILABLE;
+    }
+    return PARLEY_OK;
+}
+
+void parley_limits_search_done(const parley_limits *limits) {
+    if (limits != NULL && limits->searches_running != NULL) {
+        atomic_fetch_sub(limits->searches_running, 1);
+    }
 }

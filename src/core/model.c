@@ -139,6 +139,27 @@ bool parley_message_copy(parley_message *dst, const parley_message *src) {
     return ok;
 }
 
+bool parley_ticket_copy(parley_ticket *dst, const parley_ticket *src) {
+    bool ok = true;
+    *dst = *src;
+    dst->subject = dup_or_null(src->subject, &ok);
+    dst->issue_description = dup_or_null(src->issue_description, &ok);
+    if (!ok) {
+        parley_ticket_free(dst);
+    }
+    return ok;
+}
+
+bool parley_ticket_note_copy(parley_ticket_note *dst, const parley_ticket_note *src) {
+    bool ok = true;
+    *dst = *src;
+    dst->body = dup_or_null(src->body, &ok);
+    if (!ok) {
+        parley_ticket_note_free(dst);
+    }
+    return ok;
+}
+
 /* One generic growth routine for every list: they share the layout
  * {items, count, capacity}. */
 static void *list_push(void **items, size_t *count, size_t *capacity, size_t item_size) {

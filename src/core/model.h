@@ -266,6 +266,8 @@ void parley_ticket_note_free(parley_ticket_note *n);
 /* Deep copies; return false when out of memory (dst is then left zeroed). */
 bool parley_session_copy(parley_session *dst, const parley_session *src);
 bool parley_message_copy(parley_message *dst, const parley_message *src);
+bool parley_ticket_copy(parley_ticket *dst, const parley_ticket *src);
+bool parley_ticket_note_copy(parley_ticket_note *dst, const parley_ticket_note *src);
 
 /* Appends a zeroed slot and returns it, or NULL when out of memory. The
  * caller fills the slot; the list owns it from then on. */

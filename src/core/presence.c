@@ -11,14 +11,14 @@
 /* presence.updated goes to every agent: the console shows who is there. */
 static parley_status emit_presence(parley_chat_service *svc, const parley_agent *a,
                                    parley_error *err) {
-    json_t *frame = json_pack("{s:s, s:s, s:s, s:o}", "type", "presence.updated", "agent_id", a->id,
-                              "status", parley_agent_status_name(a->status), "since",
-                              parley_time_to_json(a->status_since));
-    if (frame == NULL) {
-        return parley_error_set(err, PARLEY_E_NOMEM, NULL, "out of memory");
+    parley_event *e =
+        parley_event_new(PARLEY_EVENT_PRESENCE_UPDATED, PARLEY_AUDIENCE_AGENTS, NULL, NULL);
+    if (e != NULL) {
+        snprintf(e->presence.agent_id, sizeof e->presence.agent_id, "%s", a->id);
+        e->presence.status = a->status;
+        e->presence.since = a->status_since;
     }
-    return parley_event_emit(&svc->events, PARLEY_EVENT_PRESENCE_UPDATED, PARLEY_AUDIENCE_AGENTS,
-                             NULL, NULL, 0, frame, err);
+    return parley_chat_emit(svc, e, err);
 }
 
 static parley_status change(parley_chat_service *svc, parley_agent *a, parley_agent_status to,

@@ -17,6 +17,7 @@
  *   repo->strategy_stores  store/strategy_stores.h  flagged, labels, spam, allowlist
  *   repo->reports          store/reports.h          report aggregates
  *   repo->search           store/search.h           full-text index and search
+ *   repo->retention        store/retention.h        purges of expired rows
  *   repo->audit            store/audit.h            audit log
  *   repo->uploads          store/uploads.h          attachment metadata
  *   repo->settings         store/settings.h         desk settings
@@ -58,6 +59,7 @@
 #include "core/store/kb.h"
 #include "core/store/messages.h"
 #include "core/store/reports.h"
+#include "core/store/retention.h"
 #include "core/store/search.h"
 #include "core/store/sessions.h"
 #include "core/store/settings.h"
@@ -96,6 +98,7 @@ struct parley_repository {
     const parley_strategy_stores_ops *strategy_stores;
     const parley_reports_ops *reports;
     const parley_search_ops *search;
+    const parley_retention_ops *retention;
     const parley_audit_ops *audit;
     const parley_uploads_ops *uploads;
     const parley_settings_ops *settings;

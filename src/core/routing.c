@@ -52,6 +52,17 @@ parley_status parley_routing_place_new(parley_chat_service *svc, parley_session 
     return svc->repo->desk->session_set_routing(svc->repo, s, err);
 }
 
+static parley_status on_session_created(void *ctx, parley_chat_service *svc, parley_event *e,
+                                        parley_error *err) {
+    (void)ctx;
+    return parley_routing_place_new(svc, &e->session.session, e->session.asked_team_id, err);
+}
+
+bool parley_routing_subscribe(parley_event_registry *reg) {
+    return parley_event_subscribe_in_unit(reg, PARLEY_EVENT_BIT(PARLEY_EVENT_SESSION_CREATED),
+                                          on_session_created, NULL);
+}
+
 /* --- queue positions ------------------------------------------------------ */
 
 /* Position of entry i: 1 + waiting sessions before it in the same pool
@@ -68,9 +79,13 @@ static int position_of(const parley_queue_list *q, size_t i, const bool *gone) {
     return pos;
 }
 
+static int64_t wait_seconds(int position, int64_t avg_ms) {
+    return (avg_ms * position + 999) / 1000;
+}
+
 static json_t *queue_json(int position, bool known, int64_t avg_ms) {
     return json_pack("{s:i, s:o}", "position", position, "estimated_wait_seconds",
-                     known ? json_integer((json_int_t)((avg_ms * position + 999) / 1000))
+                     known ? json_integer((json_int_t)wait_seconds(position, avg_ms))
                            : json_null());
 }
 
@@ -108,14 +123,26 @@ parley_status parley_routing_queue_info(parley_chat_service *svc, const parley_s
     return st;
 }
 
-static bool parse_queue_cursor(const char *cursor, int64_t *after) {
+bool parley_routing_parse_queue_cursor(const char *cursor, int64_t *after) {
     *after = 0;
     if (cursor == NULL || cursor[0] == '\0') {
         return true;
     }
-    char *end = NULL;
-    long long v = strtoll(cursor, &end, 10);
-    if (end == cursor || *end != '\0' || v <= 0 || strlen(cursor) > 19) {
+    /* digits only: strtoll would also take " 5", "+5" and clamp
+     * 9999999999999999999 to INT64_MAX */
+    int64_t v = 0;
+    size_t len = 0;
+    for (; cursor[len] != '\0'; len++) {
+        if (cursor[len] < '0' || cursor[len] > '9' || len == 19) {
+            return false;
+        }
+        int digit = cursor[len] - '0';
+        if (v > (INT64_MAX - digit) / 10) {
+            return false;
+        }
+        v = v * 10 + digit;
+    }
+    if (v <= 0) {
         return false;
     }
     *after = v;
@@ -128,7 +155,7 @@ parley_status parley_routing_list_queue(parley_chat_service *svc, const parley_p
     *out = NULL;
     parley_status st = parley_authorize(caller, PARLEY_ACTION_QUEUE_READ, err);
     int64_t after = 0;
-    if (st == PARLEY_OK && !parse_queue_cursor(cursor, &after)) {
+    if (st == PARLEY_OK && !parley_routing_parse_queue_cursor(cursor, &after)) {
         st = parley_error_set(err, PARLEY_E_INVALID, "validation_failed", "cursor: malformed");
     }
     if (st != PARLEY_OK) {
@@ -334,12 +361,14 @@ static parley_status announce_positions(parley_chat_service *svc, const parley_q
         if (st != PARLEY_OK) {
             break;
         }
-        json_t *frame = json_pack("{s:s, s:s, s:o}", "type", "queue.updated", "session_id", s->id,
-                                  "queue", queue_json(now, known, avg));
-        st = frame == NULL ? nomem(err)
-                           : parley_event_emit(&svc->events, PARLEY_EVENT_QUEUE_UPDATED,
-                                               PARLEY_AUDIENCE_CUSTOMER, s->id, s->customer_id, 0,
-                                               frame, err);
+        parley_event *e = parley_event_new(PARLEY_EVENT_QUEUE_UPDATED, PARLEY_AUDIENCE_CUSTOMER,
+                                           s->id, s->customer_id);
+        if (e != NULL) {
+            e->queue.position = now;
+            e->queue.wait_known = known;
+            e->queue.wait_seconds = wait_seconds(now, avg);
+        }
+        st = parley_chat_emit(svc, e, err);
     }
     return st;
 }

@@ -27,6 +27,8 @@
 #define PARLEY_ROUTING_H
 
 #include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
 
 #include "core/chat_service.h"
 
@@ -37,9 +39,15 @@ typedef struct parley_dispatch_result {
 
 /* A new session enters routing: its team (explicit team_id, checked: 400
  * when no such team; else the oldest team listing its topic) and queue
- * time are stored. Called by the session's creation, inside its unit. */
+ * time are stored. */
 parley_status parley_routing_place_new(parley_chat_service *svc, parley_session *s,
                                        const char *team_id, parley_error *err);
+/* Subscribes routing in unit to session.created (core/event.h): every new
+ * session is placed (parley_routing_place_new, with the team the customer
+ * asked for) inside the unit that creates it, and the event carries its
+ * team. False when the registry is sealed or full. Called once at start by
+ * whoever builds the registry (net/server.c), after the ChatBot. */
+bool parley_routing_subscribe(parley_event_registry *reg);
 
 parley_status parley_routing_dispatch(parley_chat_service *svc, parley_dispatch_result *out,
                                       parley_error *err);
@@ -62,6 +70,12 @@ parley_status parley_routing_unassign(parley_chat_service *svc, const parley_par
 parley_status parley_routing_list_queue(parley_chat_service *svc, const parley_participant *caller,
                                         int limit, const char *cursor, json_t **out,
                                         parley_error *err);
+
+/* The queue's paging cursor: NULL or "" starts at the front (*after = 0);
+ * otherwise the decimal queue key (1..INT64_MAX, digits only, at most 19)
+ * the previous page ended with. False for anything else. Exposed for
+ * fuzz/fuzz_paging_cursor.c. */
+bool parley_routing_parse_queue_cursor(const char *cursor, int64_t *after);
 
 /* {position, estimated_wait_seconds} for a queued session, or JSON null
  * when it is not in the queue (assigned, closed, with a bot). */

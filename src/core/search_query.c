@@ -16,6 +16,15 @@ static bool has_word_char(const char *t, size_t len) {
     return false;
 }
 
+/* Characters, not bytes: a UTF-8 continuation byte starts none. */
+static size_t utf8_chars(const char *t, size_t len) {
+    size_t n = 0;
+    for (size_t i = 0; i < len; i++) {
+        n += ((unsigned char)t[i] & 0xC0) != 0x80;
+    }
+    return n;
+}
+
 static bool is_space(char c) {
     return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
 }
@@ -44,6 +53,11 @@ bool parley_search_match(const char *q, char *out, size_t out_size, const char *
         size_t word_len = prefix ? len - 1 : len;
         if (len == 0 || !has_word_char(q + start, word_len)) {
             continue;
+        }
+        if (prefix && utf8_chars(q + start, word_len) < PARLEY_SEARCH_MIN_PREFIX) {
+            /* "a*" names most of the index: its doclists merge in memory */
+            *why = "q: a prefix (word*) needs at least 3 characters before the *";
+            return false;
         }
         if (++tokens > PARLEY_SEARCH_MAX_TOKENS) {
             *why = "q: at most 16 words";

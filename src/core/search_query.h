@@ -19,13 +19,16 @@
 
 #define PARLEY_SEARCH_MAX_QUERY_BYTES 256
 #define PARLEY_SEARCH_MAX_TOKENS 16
+/* characters a prefix query ("inv*") needs before its '*' */
+#define PARLEY_SEARCH_MIN_PREFIX 3
 /* room for every token quoted, doubled quotes, '*' and separators */
 #define PARLEY_SEARCH_MATCH_SIZE (PARLEY_SEARCH_MAX_QUERY_BYTES * 2 + 64)
 
 /* Builds the MATCH expression of q into out. Tokens with no letter or
  * digit are dropped (FTS would find nothing in them). Returns false with
  * *why set ("q: ...") when q is too long, has too many tokens or nothing
- * left to search for. */
+ * left to search for, or a prefix shorter than PARLEY_SEARCH_MIN_PREFIX
+ * characters. */
 bool parley_search_match(const char *q, char *out, size_t out_size, const char **why);
 
 /* HTML-escapes snippet (& < > " ') and turns the \x02 / \x03 hit markers

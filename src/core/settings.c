@@ -112,8 +112,8 @@ parley_status parley_settings_check(const parley_setting_spec *spec, const json_
             return parley_error_set(err, PARLEY_E_INVALID, "validation_failed",
                                     "%s: must be a string", spec->key);
         }
-        return parley_check_text(spec->key, json_string_value(value), false, 0, (size_t)spec->max,
-                                 err);
+        return parley_check_text(spec->key, json_string_value(value), false, (size_t)spec->min,
+                                 (size_t)spec->max, err);
     case PARLEY_SETTING_ENUM:
         for (size_t i = 0; json_is_string(value) && spec->choices[i] != NULL; i++) {
             if (strcmp(json_string_value(value), spec->choices[i]) == 0) {

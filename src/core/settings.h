@@ -27,7 +27,7 @@
 typedef enum parley_setting_type {
     PARLEY_SETTING_BOOL,
     PARLEY_SETTING_INT,    /* min..max */
-    PARLEY_SETTING_STRING, /* UTF-8, max characters; "" allowed */
+    PARLEY_SETTING_STRING, /* UTF-8, min..max characters ("" when min is 0) */
     PARLEY_SETTING_ENUM,   /* one of choices */
     PARLEY_SETTING_OBJECT  /* JSON object checked by check() */
 } parley_setting_type;
@@ -41,7 +41,7 @@ typedef struct parley_setting_spec {
     parley_setting_type type;
     const char *default_json; /* the default as JSON text */
     int64_t min;
-    int64_t max;                /* INT: bounds; STRING: max characters */
+    int64_t max;                /* INT: bounds; STRING: characters */
     const char *const *choices; /* ENUM: NULL-terminated */
     parley_setting_check_fn check;
     const char *help;

@@ -242,7 +242,9 @@ bool parley_tsim_index_add(parley_tsim_index *ix, size_t doc, const char *text) 
         free(p->features.items);
         return false;
     }
-    qsort(p->features.items, p->features.count, sizeof(uint64_t), cmp_u64);
+    if (p->features.count > 1) { /* none at all for a stopword-only text */
+        qsort(p->features.items, p->features.count, sizeof(uint64_t), cmp_u64);
+    }
     ix->count++;
     return true;
 }
@@ -382,7 +384,9 @@ size_t parley_tsim_query(const parley_tsim_index *ix, const char *text, parley_t
     if (!extract(text, &f)) {
         goto done;
     }
-    qsort(f.items, f.count, sizeof(uint64_t), cmp_u64);
+    if (f.count > 1) { /* a text without features has no array at all */
+        qsort(f.items, f.count, sizeof(uint64_t), cmp_u64);
+    }
     if (!vectorize(ix, &f, &words, &chars)) {
         goto done;
     }

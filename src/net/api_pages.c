@@ -1,4 +1,5 @@
 /* Web pages (static files from --web-dir) and the operations endpoints. */
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -6,6 +7,7 @@
 
 #include "core/strategy.h"
 #include "net/api.h"
+#include "net/http_cache.h"
 
 #define MAX_PAGE_BYTES (8 * 1024 * 1024)
 
@@ -65,20 +67,23 @@ static bool safe_relative_path(const char *rel) {
     return true;
 }
 
-static bool read_file(const char *path, char **out, size_t *out_len) {
+/* Opens a regular file of at most MAX_PAGE_BYTES; its stat into *st. */
+static FILE *open_page(const char *path, struct stat *st) {
     FILE *f = fopen(path, "rb");
-    struct stat st;
     if (f == NULL) {
-        return false;
+        return NULL;
     }
-    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > MAX_PAGE_BYTES) {
+    if (fstat(fileno(f), st) != 0 || !S_ISREG(st->st_mode) || st->st_size > MAX_PAGE_BYTES) {
         fclose(f);
-        return false;
+        return NULL;
     }
-    char *buf = malloc((size_t)st.st_size + 1);
-    size_t n = buf != NULL ? fread(buf, 1, (size_t)st.st_size, f) : 0;
-    fclose(f);
-    if (buf == NULL || n != (size_t)st.st_size) {
+    return f;
+}
+
+static bool read_page(FILE *f, const struct stat *st, char **out, size_t *out_len) {
+    char *buf = malloc((size_t)st->st_size + 1);
+    size_t n = buf != NULL ? fread(buf, 1, (size_t)st->st_size, f) : 0;
+    if (buf == NULL || n != (size_t)st->st_size) {
         free(buf);
         return false;
     }
@@ -87,9 +92,20 @@ static bool read_file(const char *path, char **out, size_t *out_len) {
     return true;
 }
 
+/* Caching: every file carries a strong ETag (size and mtime) and
+ * Last-Modified, and a conditional GET gets 304. HTML pages say no-cache:
+ * a browser keeps them but asks every time, so a new version shows at
+ * once (they embed no per-response nonce: the CSP is the same for every
+ * answer). Scripts, styles and images may be used for five minutes
+ * without asking: a shop's pages do not fetch widget.js on every view,
+ * and an upgrade reaches them within five minutes. */
+#define PAGE_CACHE_CONTROL "no-cache"
+#define ASSET_CACHE_CONTROL "public, max-age=300"
+
 void parley_api_static_file(parley_api_call *call, parley_facade *f) {
     (void)f;
-    const char *path = call->req->path;
+    const parley_http_request *req = call->req;
+    const char *path = req->path;
     const char *rel = path + 1;
     char name[256];
     if (strcmp(path, "/") == 0) {
@@ -100,23 +116,44 @@ void parley_api_static_file(parley_api_call *call, parley_facade *f) {
     }
     const char *type = safe_relative_path(rel) ? content_type_for(rel) : NULL;
     char full[1024];
-    char *body = NULL;
-    size_t len = 0;
+    struct stat st;
+    FILE *file = NULL;
     if (type == NULL ||
         (size_t)snprintf(full, sizeof full, "%s/%s", call->conn->server->config->web_dir, rel) >=
             sizeof full ||
-        !read_file(full, &body, &len)) {
+        (file = open_page(full, &st)) == NULL) {
         parley_error err;
         parley_error_set(&err, PARLEY_E_NOT_FOUND, "not_found", "no such page");
         parley_api_reply_error(call, &err);
         return;
     }
-    call->res.status = 200;
-    call->res.content_type = type;
-    call->res.body = body;
-    call->res.body_len = len;
-    page_headers(call->conn->server->config, call->res.extra_headers,
-                 sizeof call->res.extra_headers);
+    char etag[64];
+    char last_modified[32];
+    parley_http_etag_of(&st, etag);
+    parley_http_date_format(st.st_mtim.tv_sec, last_modified);
+    parley_http_response *res = &call->res;
+    bool html = strncmp(type, "text/html", 9) == 0;
+    bool not_modified = parley_http_not_modified(req->if_none_match, req->if_modified_since, etag,
+                                                 st.st_mtim.tv_sec);
+    res->status = not_modified ? 304 : 200;
+    res->content_type = type;
+    res->cache_control = html ? PAGE_CACHE_CONTROL : ASSET_CACHE_CONTROL;
+    res->body_len = (size_t)st.st_size;
+    if (not_modified || req->method == HTTP_HEAD) {
+        res->omit_body = true; /* Content-Length still says the file's size */
+    } else if (!read_page(file, &st, &res->body, &res->body_len)) {
+        fclose(file);
+        memset(res, 0, sizeof *res);
+        parley_error err;
+        parley_error_set(&err, PARLEY_E_UNAVAILABLE, "unavailable", "the page could not be read");
+        parley_api_reply_error(call, &err);
+        return;
+    }
+    fclose(file);
+    page_headers(call->conn->server->config, res->extra_headers, sizeof res->extra_headers);
+    size_t used = strlen(res->extra_headers);
+    snprintf(res->extra_headers + used, sizeof res->extra_headers - used,
+             "ETag: %s\r\nLast-Modified: %s\r\n", etag, last_modified);
     call->job.status = PARLEY_OK;
 }
 
@@ -134,8 +171,46 @@ void parley_api_healthz(parley_conn *c, parley_http_request *req) {
     respond_text(c, "application/json", strdup("{\"status\":\"ok\"}"));
 }
 
+/* Who may read /metrics (docs/security.md): with --metrics-token, a
+ * request carrying it as a bearer token, on either listener (others 401);
+ * without it, any request on the --metrics-listen listener, and nobody on
+ * the main listener (404: the secure default). */
+static bool metrics_allowed(parley_conn *c, const parley_http_request *req, int *status,
+                            const char **message) {
+    const char *want = c->server->config->metrics_token;
+    if (want == NULL || want[0] == '\0') {
+        *status = 404;
+        *message = "no such resource";
+        return c->metrics_only;
+    }
+    /* constant time: hash both sides, compare the digests */
+    const char *got = parley_http_bearer_token(req);
+    unsigned char want_hash[crypto_generichash_BYTES];
+    unsigned char got_hash[crypto_generichash_BYTES];
+    crypto_generichash(want_hash, sizeof want_hash, (const unsigned char *)want, strlen(want), NULL,
+                       0);
+    crypto_generichash(got_hash, sizeof got_hash, (const unsigned char *)(got ? got : ""),
+                       got ? strlen(got) : 0, NULL, 0);
+    if (got != NULL && sodium_memcmp(want_hash, got_hash, sizeof want_hash) == 0) {
+        return true;
+    }
+    *status = 401;
+    *message = "a bearer token (--metrics-token) is required";
+    return false;
+}
+
 void parley_api_metrics(parley_conn *c, parley_http_request *req) {
+    int status = 0;
+    const char *message = NULL;
+    bool allowed = metrics_allowed(c, req, &status, &message);
     parley_http_request_free(req);
+    if (!allowed) {
+        parley_http_response res = {0};
+        parley_http_response_error_code(&res, status,
+                                        status == 401 ? "unauthenticated" : "not_found", message);
+        parley_conn_respond(c, &res);
+        return;
+    }
     parley_server *srv = c->server;
     const parley_metrics *m = &srv->metrics;
     parley_executor_stats ex;
@@ -189,6 +264,40 @@ void parley_api_metrics(parley_conn *c, parley_http_request *req) {
             (unsigned long long)srv->hub.published, (unsigned long long)m->messages_created,
             ex.batches, ex.batched_jobs, ex.commit_failures, ex.max_batch,
             parley_executor_in_flight(srv->executor));
+    fprintf(out,
+            "# HELP parley_retention_passes_total Retention passes committed.\n"
+            "# TYPE parley_retention_passes_total counter\nparley_retention_passes_total %llu\n"
+            "# HELP parley_retention_deleted_total Rows (and files) retention deleted.\n"
+            "# TYPE parley_retention_deleted_total counter\n"
+            "parley_retention_deleted_total{kind=\"tokens\"} %llu\n"
+            "parley_retention_deleted_total{kind=\"customers\"} %llu\n"
+            "parley_retention_deleted_total{kind=\"audit_entries\"} %llu\n"
+            "parley_retention_deleted_total{kind=\"uploads\"} %llu\n"
+            "parley_retention_deleted_total{kind=\"files\"} %llu\n",
+            (unsigned long long)m->retention_passes, (unsigned long long)m->retention_tokens,
+            (unsigned long long)m->retention_customers,
+            (unsigned long long)m->retention_audit_entries,
+            (unsigned long long)m->retention_uploads, (unsigned long long)m->retention_files);
+    /* output not yet read by clients (net/conn.h counts it) and what bounds it */
+    fprintf(out,
+            "# HELP parley_unsent_bytes Output queued for clients and not yet handed to the "
+            "kernel, all connections.\n"
+            "# TYPE parley_unsent_bytes gauge\nparley_unsent_bytes %zu\n"
+            "# TYPE parley_unsent_bytes_peak gauge\nparley_unsent_bytes_peak %zu\n"
+            "# TYPE parley_unsent_bytes_limit gauge\nparley_unsent_bytes_limit %lld\n"
+            "# HELP parley_output_evictions_total Connections dropped because the unsent output "
+            "of all connections passed --max-pending-bytes-total.\n"
+            "# TYPE parley_output_evictions_total counter\nparley_output_evictions_total %llu\n"
+            "# TYPE parley_close_grace_expired_total counter\n"
+            "parley_close_grace_expired_total %llu\n"
+            "# TYPE parley_http_responses_refused_total counter\n"
+            "parley_http_responses_refused_total %llu\n"
+            "# HELP parley_ws_frames_refused_total Frames closed with 1009 from their header.\n"
+            "# TYPE parley_ws_frames_refused_total counter\nparley_ws_frames_refused_total %llu\n",
+            srv->unsent_bytes_total, m->unsent_bytes_peak,
+            (long long)srv->config->max_pending_bytes_total,
+            (unsigned long long)m->output_evictions, (unsigned long long)m->grace_expired,
+            (unsigned long long)m->responses_refused, (unsigned long long)m->ws_frames_refused);
     fclose(out);
     respond_text(c, "text/plain; version=0.0.4", text);
 }
@@ -209,9 +318,9 @@ void parley_api_strategies(parley_conn *c, parley_http_request *req) {
     json_decref(body);
     parley_http_response res = {.status = 200, .content_type = "application/json", .body = text};
     res.body_len = text != NULL ? strlen(text) : 0;
+    snprintf(res.extra_headers, sizeof res.extra_headers, "%s", cors);
     if (text == NULL) {
         parley_http_response_error_code(&res, 503, "unavailable", "out of memory");
     }
-    snprintf(res.extra_headers, sizeof res.extra_headers, "%s", cors);
     parley_conn_respond(c, &res);
 }

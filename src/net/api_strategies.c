@@ -101,8 +101,8 @@ void parley_api_add_allowlist(parley_api_call *call, parley_facade *f) {
         st = repo->strategy_stores->allowlist_add(repo, word, call->caller->id, parley_now_ms(),
                                                   &err);
         if (st == PARLEY_OK) {
-            st = parley_audit_record(repo, call->caller, "allowlist.add", NULL, call->conn->peer_ip,
-                                     json_pack("{s:s}", "word", word), &err);
+            st = parley_audit_record(repo, call->caller, "allowlist.add", NULL,
+                                     call->conn->client_ip, json_pack("{s:s}", "word", word), &err);
         }
         if (st == PARLEY_OK) {
             st = defer_allowlist_change(f, shared, word, true, &err);
@@ -144,8 +144,8 @@ void parley_api_remove_allowlist(parley_api_call *call, parley_facade *f) {
         }
     }
     if (st == PARLEY_OK) {
-        st = parley_audit_record(repo, call->caller, "allowlist.remove", NULL, call->conn->peer_ip,
-                                 json_pack("{s:s}", "word", stored), &err);
+        st = parley_audit_record(repo, call->caller, "allowlist.remove", NULL,
+                                 call->conn->client_ip, json_pack("{s:s}", "word", stored), &err);
     }
     if (st == PARLEY_OK) {
         st = defer_allowlist_change(f, shared, stored, false, &err);

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/log.h"
 #include "core/upload_service.h"
 #include "net/api.h"
 #include "net/mime_sniff.h"
@@ -22,6 +23,8 @@ typedef struct prepared_upload {
     int64_t size;
     char mime[PARLEY_MIME_SIZE];
     char name[PARLEY_UPLOAD_NAME_MAX + 1];
+    const char *data; /* into the request body, which outlives the job */
+    size_t len;
 } prepared_upload;
 
 static const parley_config *config_of(const parley_api_call *call) {
@@ -141,11 +144,13 @@ void parley_api_prepare_upload(parley_api_call *call, parley_facade *f) {
     if (st == PARLEY_OK) {
         parley_upload_sanitize_name(name, name_len, fallback_name(pu->mime), pu->name);
         pu->size = (int64_t)len;
+        pu->data = data;
+        pu->len = len;
         char root[4096];
         upload_root(call, root, sizeof root);
         st = parley_file_store_put(root, data, len, pu->sha256, &err);
         if (st != PARLEY_OK) {
-            fprintf(stderr, "parleyd: upload: %s\n", err.message);
+            parley_log_error("upload could not be stored: %s", err.message);
             parley_error_set(&err, PARLEY_E_UNAVAILABLE, "unavailable",
                              "the file could not be stored; retry");
         }
@@ -175,6 +180,24 @@ void parley_api_create_upload(parley_api_call *call, parley_facade *f) {
     if (parley_facade_record_upload(f, call->caller, &in, &u, &err) != PARLEY_OK) {
         parley_api_reply_error(call, &err);
         return;
+    }
+    /* Retention (core/retention.h) removes a file once no committed row
+     * names its hash, on this thread between batches. An upload of the
+     * same bytes whose prepare step found the file just before that
+     * would record a row without a file: put it back (rare, so the write
+     * on the writer is acceptable). From here on this row protects it. */
+    char root[4096];
+    upload_root(call, root, sizeof root);
+    if (!parley_file_store_has(root, pu->sha256, pu->size)) {
+        char hex[PARLEY_SHA256_HEX_SIZE];
+        if (parley_file_store_put(root, pu->data, pu->len, hex, &err) != PARLEY_OK) {
+            parley_log_error("upload could not be stored: %s", err.message);
+            parley_upload_free(&u);
+            parley_error_set(&err, PARLEY_E_UNAVAILABLE, "unavailable",
+                             "the file could not be stored; retry");
+            parley_api_reply_error(call, &err);
+            return;
+        }
     }
     parley_api_reply_json(call, 201, parley_upload_to_json(&u));
     parley_upload_free(&u);
@@ -228,7 +251,7 @@ void parley_api_get_upload(parley_api_call *call, parley_facade *f) {
     /* the HTTP layer sends one buffer; a file is at most --max-upload-bytes */
     parley_status st = parley_file_store_read(root, u.sha256, u.size, &data, &len, &err);
     if (st != PARLEY_OK) {
-        fprintf(stderr, "parleyd: upload %s: %s\n", u.id, err.message);
+        parley_log_error("upload %s could not be read: %s", u.id, err.message);
         parley_error_set(&err, PARLEY_E_UNAVAILABLE, "unavailable",
                          "the file cannot be read right now");
         parley_upload_free(&u);

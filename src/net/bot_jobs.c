@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/log.h"
+
 typedef struct bot_job {
     parley_job job; /* first: the executor hands it back */
     parley_bot_turn turn;
@@ -14,7 +16,7 @@ static void bot_prepare(parley_job *job, parley_facade *facade) {
     parley_error err = {0};
     job->status = parley_facade_bot_prepare(facade, &b->turn, &err);
     if (job->status != PARLEY_OK) {
-        fprintf(stderr, "parleyd: bot turn in %s: %s\n", b->turn.session_id, err.message);
+        parley_log_warn("bot turn in %s failed: %s", b->turn.session_id, err.message);
     }
     /* nothing to say: done without visiting the writer */
     job->answered = b->turn.action == PARLEY_BOT_NOTHING;
@@ -25,7 +27,7 @@ static void bot_run(parley_job *job, parley_facade *facade) {
     parley_error err = {0};
     job->status = parley_facade_bot_apply(facade, &b->turn, &err);
     if (job->status != PARLEY_OK) {
-        fprintf(stderr, "parleyd: bot reply in %s: %s\n", b->turn.session_id, err.message);
+        parley_log_warn("bot reply in %s failed: %s", b->turn.session_id, err.message);
     }
 }
 
@@ -35,10 +37,10 @@ static void bot_done(parley_job *job) {
     free(b);
 }
 
-void parley_bot_jobs_submit(parley_executor *ex, const parley_event *event) {
+static void submit(parley_executor *ex, const parley_event *event) {
     bot_job *b = calloc(1, sizeof *b);
     if (b == NULL) {
-        fprintf(stderr, "parleyd: bot turn dropped: out of memory\n");
+        parley_log_error("bot turn dropped: out of memory");
         return;
     }
     b->job.kind = PARLEY_JOB_BATCHED;
@@ -50,4 +52,17 @@ void parley_bot_jobs_submit(parley_executor *ex, const parley_event *event) {
     if (parley_executor_submit(ex, &b->job) != PARLEY_OK) {
         free(b); /* stopping: the reply is lost, the message is not */
     }
+}
+
+/* committed: the bot answers in a unit of its own */
+static void on_message_created(void *ctx, const parley_event *event) {
+    parley_executor **executor = ctx;
+    if (*executor != NULL && parley_bot_wants_turn(event)) {
+        submit(*executor, event);
+    }
+}
+
+bool parley_bot_jobs_subscribe(parley_event_registry *reg, parley_executor **executor) {
+    return parley_event_subscribe_after_commit(reg, PARLEY_EVENT_BIT(PARLEY_EVENT_MESSAGE_CREATED),
+                                               on_message_created, executor);
 }

@@ -16,10 +16,120 @@ typedef struct write_req {
     uv_write_t req;
     parley_conn *conn;
     char *data;
+    size_t len;
 } write_req;
 
 static void process_input(parley_conn *c);
 static void close_now(parley_conn *c);
+static void on_timer(uv_timer_t *timer);
+
+/* --- unsent output accounting (see conn.h) ------------------------------ */
+
+static void count_unsent(parley_conn *c, size_t len) {
+    if (c->released) {
+        return;
+    }
+    parley_server *srv = c->server;
+    c->unsent_bytes += len;
+    srv->unsent_bytes_total += len;
+    if (srv->unsent_bytes_total > srv->metrics.unsent_bytes_peak) {
+        srv->metrics.unsent_bytes_peak = srv->unsent_bytes_total;
+    }
+}
+
+static void uncount_unsent(parley_conn *c, size_t len) {
+    if (c->released) {
+        return;
+    }
+    size_t n = len < c->unsent_bytes ? len : c->unsent_bytes;
+    c->unsent_bytes -= n;
+    c->server->unsent_bytes_total -= n;
+}
+
+/* The connection is going away: what it still holds is freed within this
+ * loop iteration (uv_close cancels its writes), so it stops counting now. */
+static void release_all(parley_conn *c) {
+    if (!c->released) {
+        c->server->unsent_bytes_total -= c->unsent_bytes;
+        c->unsent_bytes = 0;
+        c->released = true;
+    }
+}
+
+/* The connection whose eviction frees the most: closing ones first (they
+ * will not read what they hold anyway), then the most unsent output. */
+static parley_conn *pick_victim(parley_server *srv) {
+    parley_conn *best = NULL;
+    for (parley_conn *c = srv->conns; c != NULL; c = c->next) {
+        if (c->closing || c->released || c->unsent_bytes == 0) {
+            continue;
+        }
+        if (best == NULL || (c->draining && !best->draining) ||
+            (c->draining == best->draining && c->unsent_bytes > best->unsent_bytes)) {
+            best = c;
+        }
+    }
+    return best;
+}
+
+static void evict(parley_conn *c) {
+    parley_server *srv = c->server;
+    srv->metrics.output_evictions++;
+    release_all(c);
+    c->evicted = true;
+    srv->evicted_pending++;
+    if (c->ws != NULL) {
+        parley_ws_evicted(c->ws);
+    }
+}
+
+/* Over the cap with len more bytes: evict down to 7/8 of the cap, so the
+ * next frames find room without another walk over every connection. */
+static void make_room(parley_server *srv, size_t len) {
+    size_t cap = (size_t)srv->config->max_pending_bytes_total;
+    if (srv->unsent_bytes_total + len <= cap) {
+        return;
+    }
+    size_t target = cap - cap / 8;
+    while (srv->unsent_bytes_total + len > target) {
+        parley_conn *victim = pick_victim(srv);
+        if (victim == NULL) {
+            break;
+        }
+        evict(victim);
+    }
+}
+
+bool parley_conn_reserve(parley_conn *c, size_t len) {
+    if (c->closing || c->released) {
+        return false;
+    }
+    make_room(c->server, len);
+    if (c->released) {
+        return false;
+    }
+    count_unsent(c, len);
+    return true;
+}
+
+void parley_conn_release(parley_conn *c, size_t len) {
+    uncount_unsent(c, len);
+}
+
+void parley_conn_reap_evicted(parley_server *srv) {
+    if (srv->evicted_pending == 0) {
+        return;
+    }
+    srv->evicted_pending = 0;
+    parley_conn *c = srv->conns;
+    while (c != NULL) {
+        parley_conn *next = c->next; /* close_now does not unlink (conn_free does, later) */
+        if (c->evicted && !c->closing) {
+            close_now(c);
+        }
+        c = next;
+    }
+}
 
 void parley_conn_ref(parley_conn *c) {
     c->refs++;
@@ -60,6 +170,7 @@ static void close_now(parley_conn *c) {
         return;
     }
     c->closing = true;
+    release_all(c);
     parley_ws_on_close(c->ws);
     uv_close((uv_handle_t *)&c->tcp, on_handle_closed);
     uv_close((uv_handle_t *)&c->timer, on_handle_closed);
@@ -71,11 +182,30 @@ typedef struct shutdown_req {
     parley_conn *conn;
 } shutdown_req;
 
+static void on_alloc(uv_handle_t *handle, size_t suggested, uv_buf_t *buf);
+
+/* Lingering close: what the client still sends is read and dropped until it
+ * closes its side (or the grace timer fires). Closing the socket with unread
+ * input would make the kernel send a reset and discard output the client
+ * has not received yet - a WebSocket close frame, the end of a response. */
+static void on_linger_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf) {
+    (void)buf;
+    if (nread < 0) {
+        close_now(stream->data);
+    }
+}
+
 static void on_shutdown(uv_shutdown_t *req, int status) {
-    (void)status;
     shutdown_req *s = (shutdown_req *)req;
-    close_now(s->conn);
-    parley_conn_unref(s->conn);
+    parley_conn *c = s->conn;
+    /* every write reached the kernel and our FIN follows it */
+    if (status != 0 || c->closing ||
+        uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_linger_read) != 0) {
+        close_now(c);
+    } else {
+        uv_timer_start(&c->timer, on_timer, (uint64_t)c->server->config->close_grace_ms, 0);
+    }
+    parley_conn_unref(c);
     free(s);
 }
 
@@ -94,6 +224,8 @@ void parley_conn_close(parley_conn *c) {
     }
     s->conn = c;
     parley_conn_ref(c);
+    /* a client that reads nothing more is dropped after the grace period */
+    uv_timer_start(&c->timer, on_timer, (uint64_t)c->server->config->close_grace_ms, 0);
 }
 
 void parley_conn_close_if_idle(parley_conn *c) {
@@ -104,24 +236,27 @@ void parley_conn_close_if_idle(parley_conn *c) {
     }
 }
 
-size_t parley_conn_pending_bytes(const parley_conn *c) {
-    return c->tcp.write_queue_size;
-}
-
 static void on_write(uv_write_t *req, int status) {
     write_req *w = (write_req *)req;
+    parley_conn *c = w->conn;
     (void)status; /* a failed write is followed by a read error or EOF */
     free(w->data);
-    if (w->conn->ws != NULL && !w->conn->closing) {
-        parley_ws_on_drained(w->conn->ws);
+    uncount_unsent(c, w->len);
+    if (c->draining && !c->closing) {
+        /* the client is still reading: the grace period starts again */
+        uv_timer_start(&c->timer, on_timer, (uint64_t)c->server->config->close_grace_ms, 0);
+    } else if (c->ws != NULL && !c->closing) {
+        parley_ws_on_drained(c->ws);
+    } else if (c->ws == NULL && !c->closing && !c->busy && c->in_len > 0) {
+        process_input(c); /* pipelined requests waited for the output to drain */
     }
-    parley_conn_unref(w->conn);
+    parley_conn_unref(c);
     free(w);
 }
 
 /* Queues data (ownership moves to the write). */
 static void write_owned(parley_conn *c, char *data, size_t len) {
-    if (c->closing || len == 0) {
+    if (c->closing || c->released || len == 0) {
         free(data);
         return;
     }
@@ -133,9 +268,12 @@ static void write_owned(parley_conn *c, char *data, size_t len) {
     }
     w->conn = c;
     w->data = data;
+    w->len = len;
     uv_buf_t buf = uv_buf_init(data, (unsigned int)len);
     parley_conn_ref(c);
+    count_unsent(c, len);
     if (uv_write(&w->req, (uv_stream_t *)&c->tcp, &buf, 1, on_write) != 0) {
+        uncount_unsent(c, len);
         free(data);
         free(w);
         parley_conn_unref(c);
@@ -161,6 +299,12 @@ void parley_conn_write_owned(parley_conn *c, char *data, size_t len) {
 
 static void on_timer(uv_timer_t *timer) {
     parley_conn *c = timer->data;
+    if (c->draining) {
+        /* closing, and the client read nothing for --close-grace-ms */
+        c->server->metrics.grace_expired++;
+        close_now(c);
+        return;
+    }
     if (c->ws != NULL) {
         parley_ws_on_tick(c->ws);
         return;
@@ -174,6 +318,7 @@ static void on_timer(uv_timer_t *timer) {
                                         "the request did not arrive in time");
         res.close = true;
         c->busy = true;
+        parley_access_begin_invalid(&c->access);
         parley_conn_respond(c, &res);
         return;
     }
@@ -181,7 +326,7 @@ static void on_timer(uv_timer_t *timer) {
 }
 
 void parley_conn_arm_timer(parley_conn *c, int64_t ms) {
-    if (!c->closing) {
+    if (!c->closing && !c->draining) { /* a closing connection keeps its grace timer */
         uv_timer_start(&c->timer, on_timer, (uint64_t)ms, 0);
     }
 }
@@ -202,7 +347,10 @@ static void process_input(parley_conn *c) {
         return;
     }
     c->processing = true;
-    while (!c->busy && !c->closing && c->ws == NULL && c->in_len > 0) {
+    /* a client that does not read its responses gets no more answered */
+    size_t unsent_limit = (size_t)c->server->config->ws_max_pending_bytes;
+    while (!c->busy && !c->closing && !c->released && c->ws == NULL && c->in_len > 0 &&
+           c->unsent_bytes <= unsent_limit) {
         size_t consumed = 0;
         parley_http_request *req = NULL;
         parley_http_response error = {0};
@@ -210,6 +358,7 @@ static void process_input(parley_conn *c) {
         parley_http_read_result result =
             parley_http_reader_execute(&c->reader, c->in, c->in_len, &consumed, &req, &error);
         consume_input(c, consumed);
+        parley_access_note_input(&c->access, was_started, consumed);
         if (!was_started && c->reader.started && result == PARLEY_HTTP_NEED_MORE) {
             /* the first bytes of a request: it must now arrive in time */
             parley_conn_arm_timer(c, c->server->config->request_timeout_ms);
@@ -218,6 +367,7 @@ static void process_input(parley_conn *c) {
             c->busy = true;
             c->in_len = 0;
             c->last_keep_alive = false;
+            parley_access_begin_invalid(&c->access);
             parley_conn_respond(c, &error);
             break;
         }
@@ -227,6 +377,7 @@ static void process_input(parley_conn *c) {
         c->busy = true;
         uv_timer_stop(&c->timer);
         c->server->metrics.http_requests++;
+        parley_access_begin(&c->access, req);
         parley_conn_ref(c);
         parley_router_dispatch(c, req);
         parley_conn_unref(c);
@@ -285,26 +436,64 @@ void parley_conn_resume_reading(parley_conn *c) {
     }
 }
 
+/* Makes room under --max-pending-bytes-total for a serialized response, or
+ * swaps it for a 503 with Retry-After (and no keep-alive) when evicting the
+ * slowest connections did not free enough. False: c itself was evicted. */
+static bool room_for_response(parley_conn *c, char **wire, size_t *wire_len, bool *keep_alive) {
+    parley_server *srv = c->server;
+    make_room(srv, *wire_len);
+    if (c->released) {
+        free(*wire);
+        c->busy = false;
+        return false;
+    }
+    if (srv->unsent_bytes_total + *wire_len <= (size_t)srv->config->max_pending_bytes_total) {
+        return true;
+    }
+    free(*wire);
+    *wire = NULL;
+    srv->metrics.responses_refused++;
+    parley_http_response busy = {0};
+    parley_http_response_error_code(&busy, 503, "unavailable",
+                                    "the server's output buffers are full; retry shortly");
+    /* (the 503 gets its Retry-After from parley_http_response_error_code) */
+    *keep_alive = false;
+    bool ok = parley_http_response_serialize(&busy, false, wire, wire_len);
+    parley_http_response_free(&busy);
+    if (!ok) {
+        close_now(c);
+        return false;
+    }
+    return true;
+}
+
 void parley_conn_respond(parley_conn *c, parley_http_response *res) {
     parley_server *srv = c->server;
     int cls = res->status / 100;
     if (cls >= 1 && cls <= 5) {
         srv->metrics.http_responses_by_class[cls]++;
     }
-    if (c->closing) {
+    if (c->closing || c->released) {
         parley_http_response_free(res);
+        parley_access_log_response(c, res->status, 0); /* the client went away */
         return;
     }
     bool keep_alive = !res->close && !srv->shutting_down && c->last_keep_alive;
     char *wire = NULL;
     size_t wire_len = 0;
+    parley_access_add_header(&c->access, res);
+    res->omit_body = res->omit_body || parley_access_is_head(&c->access);
     if (!parley_http_response_serialize(res, keep_alive, &wire, &wire_len)) {
         parley_http_response_free(res);
         close_now(c);
         return;
     }
     parley_http_response_free(res);
+    if (!room_for_response(c, &wire, &wire_len, &keep_alive)) {
+        return;
+    }
     write_owned(c, wire, wire_len);
+    parley_access_log_response(c, res->status, wire_len);
     c->busy = false;
     if (!keep_alive) {
         parley_conn_close(c);
@@ -345,7 +534,7 @@ static void reject_connection(parley_conn *c, const parley_error *err) {
     parley_conn_close(c);
 }
 
-void parley_conn_accept(parley_server *srv) {
+void parley_conn_accept(parley_server *srv, uv_stream_t *listener, bool metrics_only) {
     parley_conn *c = calloc(1, sizeof *c);
     if (c == NULL) {
         return;
@@ -363,7 +552,8 @@ void parley_conn_accept(parley_server *srv) {
     }
     srv->conns = c;
     srv->conn_count++;
-    if (uv_accept((uv_stream_t *)&srv->listener, (uv_stream_t *)&c->tcp) != 0) {
+    c->metrics_only = metrics_only;
+    if (uv_accept(listener, (uv_stream_t *)&c->tcp) != 0) {
         close_now(c);
         return;
     }
@@ -377,12 +567,15 @@ void parley_conn_accept(parley_server *srv) {
             uv_ip4_name((const struct sockaddr_in *)&peer, c->peer_ip, sizeof c->peer_ip);
         }
     }
+    memcpy(c->client_ip, c->peer_ip, sizeof c->client_ip);
     parley_http_reader_init(&c->reader, srv->config->max_header_bytes, srv->config->max_body_bytes);
     parley_http_reader_set_upload_limit(&c->reader, srv->config->max_upload_bytes);
     parley_error err = {0};
     if ((int64_t)srv->conn_count > srv->config->max_connections || srv->shutting_down) {
         parley_error_set(&err, PARLEY_E_UNAVAILABLE, "unavailable", "too many connections");
-    } else {
+    } else if (!parley_trusted_proxies_contains(&srv->trusted_proxies, c->peer_ip)) {
+        /* a trusted proxy carries many clients' connections: not limited
+         * per address here (its clients' requests still are, by theirs) */
         (void)parley_limits_take(srv->limits.connections_by_ip, c->peer_ip, "new connections",
                                  &err);
     }

@@ -7,6 +7,22 @@
  * wait in the input buffer. Every limit of the config applies here: header
  * bytes (431), body bytes (413), request time (408), idle keep-alive time.
  *
+ * Unsent output is counted here, in one place (parley_conn_reserve,
+ * parley_conn_release and the write path below): every byte queued for a
+ * client and not yet handed to the kernel - HTTP responses, WebSocket frames
+ * written or still queued in wslay, events held for a catching-up
+ * subscription - counts on its connection (unsent_bytes) and on the server
+ * (srv->unsent_bytes_total). When the total would pass
+ * --max-pending-bytes-total the connections with the most unsent output are
+ * evicted (closing ones first): their bytes stop counting at once and they
+ * are closed at the end of the loop iteration (parley_conn_reap_evicted),
+ * never in the middle of a caller's walk over the hub's lists.
+ *
+ * Closing (parley_conn_close) waits for the queued writes, sends FIN, then
+ * reads and drops what the client still sends until it closes its side (a
+ * lingering close, so the kernel does not reset the connection and lose
+ * the last output); --close-grace-ms without progress ends it either way.
+ *
  * Threads: loop thread only. Ownership: the server's list owns the
  * connection; jobs take a reference (parley_conn_ref) so the memory stays
  * valid until their completion even if the peer went away, and the last
@@ -18,6 +34,7 @@
 #include <stdbool.h>
 #include <uv.h>
 
+#include "net/access_log.h"
 #include "net/http_reader.h"
 #include "net/http_request.h"
 #include "net/server.h"
@@ -44,11 +61,23 @@ struct parley_conn {
     size_t in_len;
     size_t in_cap;
 
+    size_t unsent_bytes; /* counted output not yet handed to the kernel */
+    bool released;       /* closing or evicted: its output no longer counts */
+    bool evicted;        /* to be closed by parley_conn_reap_evicted */
+
     parley_ws *ws;    /* after the upgrade */
-    char peer_ip[64]; /* the client's address, for limits and the audit log */
+    char peer_ip[64]; /* the TCP peer's address */
+    /* the client's address, for limits and the audit log: the peer's, or
+     * what a trusted proxy's headers say (core/client_addr.h); set by the
+     * router for each request, kept by a WebSocket from its upgrade */
+    char client_ip[64];
+    bool metrics_only;    /* accepted on --metrics-listen: /metrics and nothing else */
+    parley_access access; /* request id and access log of the current request */
 };
 
-void parley_conn_accept(parley_server *srv);
+/* Accepts one connection from listener (the main one or, metrics_only,
+ * the --metrics-listen one). */
+void parley_conn_accept(parley_server *srv, uv_stream_t *listener, bool metrics_only);
 
 void parley_conn_ref(parley_conn *c);
 void parley_conn_unref(parley_conn *c);
@@ -81,7 +110,18 @@ void parley_conn_close(parley_conn *c);
 /* Server shutdown: closes the connection at once if it is idle. */
 void parley_conn_close_if_idle(parley_conn *c);
 
-/* Bytes written but not yet flushed to the kernel. */
-size_t parley_conn_pending_bytes(const parley_conn *c);
+/* Counts len more bytes of output for c that are not written yet (a frame
+ * queued in wslay, an event held back). When the server's total would pass
+ * --max-pending-bytes-total, evicts the connections with the most unsent
+ * output until the total is 7/8 of it. Returns false, counting nothing, when
+ * c is closing or was evicted itself: queue nothing then. */
+bool parley_conn_reserve(parley_conn *c, size_t len);
+
+/* Uncounts bytes counted by parley_conn_reserve (no-op once released). */
+void parley_conn_release(parley_conn *c, size_t len);
+
+/* Closes the connections evicted since the last call (the server calls it
+ * from its check and prepare handles, where no list is being walked). */
+void parley_conn_reap_evicted(parley_server *srv);
 
 #endif

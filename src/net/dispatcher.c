@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "core/log.h"
 #include "net/server.h"
 
 #define TICK_MS 1000
@@ -17,7 +18,7 @@ static void dispatch_run(parley_job *job, parley_facade *facade) {
     parley_error err = {0};
     job->status = parley_facade_dispatch(facade, &result, &err);
     if (job->status != PARLEY_OK && job->status != PARLEY_E_UNAVAILABLE) {
-        fprintf(stderr, "parleyd: dispatch failed: %s\n", err.message);
+        parley_log_error("dispatch failed: %s", err.message);
     }
 }
 
@@ -73,16 +74,22 @@ void parley_dispatcher_start(parley_dispatcher *d, struct parley_server *srv) {
     uv_timer_start(&d->tick, on_tick, TICK_MS, TICK_MS);
 }
 
-bool parley_dispatcher_wants(const parley_event *event) {
-    switch (event->type) {
-    case PARLEY_EVENT_SESSION_CREATED:
-    case PARLEY_EVENT_SESSION_UPDATED:
-    case PARLEY_EVENT_PRESENCE_UPDATED:
-    case PARLEY_EVENT_SETTINGS_UPDATED:
-        return true;
-    default:
-        return false;
+/* a session queued or an agent freed: route again */
+static void on_event(void *ctx, const parley_event *event) {
+    (void)event;
+    parley_dispatcher *d = ctx;
+    if (d->server != NULL) { /* started */
+        parley_dispatcher_request(d);
     }
+}
+
+bool parley_dispatcher_subscribe(parley_dispatcher *d, parley_event_registry *reg) {
+    return parley_event_subscribe_after_commit(reg,
+                                               PARLEY_EVENT_BIT(PARLEY_EVENT_SESSION_CREATED) |
+                                                   PARLEY_EVENT_BIT(PARLEY_EVENT_SESSION_UPDATED) |
+                                                   PARLEY_EVENT_BIT(PARLEY_EVENT_PRESENCE_UPDATED) |
+                                                   PARLEY_EVENT_BIT(PARLEY_EVENT_SETTINGS_UPDATED),
+                                               on_event, d);
 }
 
 void parley_dispatcher_stop(parley_dispatcher *d) {

@@ -33,8 +33,9 @@ typedef struct parley_dispatcher {
 void parley_dispatcher_start(parley_dispatcher *d, struct parley_server *srv);
 /* Asks for a run soon (coalesced). */
 void parley_dispatcher_request(parley_dispatcher *d);
-/* Does this committed event call for a dispatch? */
-bool parley_dispatcher_wants(const parley_event *event);
+/* Subscribes the dispatcher after commit (core/event.h) to the events that
+ * call for a dispatch: each asks for a run (coalesced). */
+bool parley_dispatcher_subscribe(parley_dispatcher *d, parley_event_registry *reg);
 /* Stops the timer and further runs (shutdown begins). */
 void parley_dispatcher_stop(parley_dispatcher *d);
 /* Closes the timer handle (the loop is finishing). */

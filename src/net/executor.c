@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/log.h"
 #include "storage/backend.h"
 
 typedef struct job_queue {
@@ -167,7 +168,7 @@ static void *writer_main(void *arg) {
                 run_unit(w, job, job->run);
             }
             if (w->repo->ops->commit(w->repo, &err) != PARLEY_OK) {
-                fprintf(stderr, "parleyd: commit failed: %s\n", err.message);
+                parley_log_error("commit failed: %s", err.message);
                 (void)w->repo->ops->rollback(w->repo, &err);
                 fail_batch(ex, &batch);
             } else {
@@ -226,7 +227,8 @@ static void *pool_main(void *arg) {
     return NULL;
 }
 
-/* Loop thread: publish events of committed jobs, then complete them. */
+/* Loop thread: deliver the events of committed jobs to their after-commit
+ * subscribers, then complete the jobs. */
 static void on_wakeup(uv_async_t *handle) {
     parley_executor *ex = handle->data;
     pthread_mutex_lock(&ex->lock);
@@ -236,7 +238,7 @@ static void on_wakeup(uv_async_t *handle) {
     parley_job *job;
     while ((job = queue_pop(&ready)) != NULL) {
         for (const parley_event *e = job->events.head; e != NULL; e = e->next) {
-            ex->options.publish(ex->options.publish_ctx, e);
+            parley_event_deliver_after_commit(ex->options.events, e);
         }
         parley_event_queue_clear(&job->events);
         atomic_fetch_sub(&ex->in_flight, 1);
@@ -287,6 +289,7 @@ parley_status parley_executor_start(uv_loop_t *loop, const parley_executor_optio
         }
         parley_facade_init(&w->facade, w->repo, options->strategies, options->config,
                            options->limits);
+        parley_facade_set_event_registry(&w->facade, options->events);
     }
     uv_async_init(loop, &ex->wakeup, on_wakeup);
     ex->wakeup.data = ex;

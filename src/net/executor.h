@@ -5,7 +5,7 @@
  * runs each inside its own savepoint of one transaction and commits once
  * (group commit): many messages arriving together cost one fsync, and each
  * job is still all-or-nothing. Only after the commit are jobs completed and
- * their events published, so an acknowledged message is durable and no
+ * their events delivered (after commit), so an acknowledged message is durable and no
  * event describes rolled-back data. A pool of concurrent threads runs the
  * other jobs (reads, and slow password work that must not stall the
  * writer) one at a time, each statement in autocommit.
@@ -16,8 +16,9 @@
  * the writer sees the job, so slow preparation (translation) never holds
  * up the group commit of everybody else.
  *
- * Threads: parley_executor_submit() and the callbacks `done` and `publish`
- * run on the event-loop thread; `prepare` and `run` run on worker threads.
+ * Threads: parley_executor_submit(), the callback `done` and the events'
+ * after-commit subscribers run on the event-loop thread; `prepare` and
+ * `run` (with the in-unit subscribers) run on worker threads.
  * Ownership: the submitter owns the job memory until `done` has run.
  */
 #ifndef PARLEY_EXECUTOR_H
@@ -62,9 +63,6 @@ struct parley_job {
     parley_after_commit after_commit; /* run on the worker once committed */
 };
 
-/* Called on the loop thread for each committed event, before the job's done(). */
-typedef void (*parley_publish_fn)(void *ctx, const parley_event *event);
-
 typedef struct parley_executor_options {
     const char *database_url; /* storage/backend.h chooses the backend by it */
     bool durable;
@@ -73,8 +71,11 @@ typedef struct parley_executor_options {
     const parley_strategy_registry *strategies;
     const parley_config *config;
     const parley_limits *limits;
-    parley_publish_fn publish;
-    void *publish_ctx;
+    /* the event subscribers (core/event.h), sealed; borrowed, must outlive
+     * the executor: each worker's units run their in-unit subscribers, and
+     * the loop thread delivers each committed job's events to the
+     * after-commit ones, before the job's done() */
+    const parley_event_registry *events;
 } parley_executor_options;
 
 parley_status parley_executor_start(uv_loop_t *loop, const parley_executor_options *options,

@@ -79,7 +79,36 @@ static void store_header(parley_http_reader *r) {
         {"sec-websocket-version", offsetof(parley_http_request, sec_websocket_version)},
         {"x-filename", offsetof(parley_http_request, x_filename)},
         {"content-disposition", offsetof(parley_http_request, content_disposition)},
+        {"x-request-id", offsetof(parley_http_request, x_request_id)},
+        {"if-none-match", offsetof(parley_http_request, if_none_match)},
+        {"if-modified-since", offsetof(parley_http_request, if_modified_since)},
     };
+    /* list headers (RFC 9110 5.3): repeated lines join with "," in order,
+     * so the last hop stays last (core/client_addr.h reads them) */
+    static const struct {
+        const char *name;
+        size_t offset;
+    } lists[] = {
+        {"forwarded", offsetof(parley_http_request, forwarded)},
+        {"x-forwarded-for", offsetof(parley_http_request, x_forwarded_for)},
+    };
+    for (size_t i = 0; r->field != NULL && r->field_len > 0 && i < sizeof lists / sizeof lists[0];
+         i++) {
+        if (strcasecmp(r->field, lists[i].name) == 0) {
+            char **slot = (char **)(void *)((char *)r->req + lists[i].offset);
+            const char *value = r->value != NULL ? r->value : "";
+            size_t old_len = *slot != NULL ? strlen(*slot) : 0;
+            char *joined = malloc(old_len + 1 + strlen(value) + 1);
+            if (joined != NULL) {
+                sprintf(joined, "%s%s%s", *slot != NULL ? *slot : "", *slot != NULL ? "," : "",
+                        value);
+                free(*slot);
+                *slot = joined;
+            }
+            r->field_len = 0; /* handled: not one of `wanted` */
+            break;
+        }
+    }
     if (r->field != NULL && r->field_len > 0) {
         for (size_t i = 0; i < sizeof wanted / sizeof wanted[0]; i++) {
             if (strcasecmp(r->field, wanted[i].name) == 0) {

@@ -24,6 +24,11 @@ void parley_http_request_free(parley_http_request *req) {
     free(req->sec_websocket_version);
     free(req->x_filename);
     free(req->content_disposition);
+    free(req->forwarded);
+    free(req->x_forwarded_for);
+    free(req->x_request_id);
+    free(req->if_none_match);
+    free(req->if_modified_since);
     free(req->body);
     free(req);
 }
@@ -206,8 +211,10 @@ const char *parley_http_reason(int status) {
     }
 }
 
-void parley_http_response_error_code(parley_http_response *res, int status, const char *code,
-                                     const char *message) {
+/* The body and status of an error answer, plus Retry-After when
+ * retry_after > 0 (appended to any headers already there). */
+static void fill_error(parley_http_response *res, int status, const char *code, const char *message,
+                       int retry_after) {
     free(res->body);
     res->status = status;
     res->content_type = "application/json";
@@ -217,20 +224,26 @@ void parley_http_response_error_code(parley_http_response *res, int status, cons
     if (res->body == NULL) {
         res->body = strdup("{\"error\":{\"code\":\"unavailable\",\"message\":\"out of memory\"}}");
         res->status = 503;
+        retry_after = parley_http_status_retry_after(503);
     }
     res->body_len = res->body != NULL ? strlen(res->body) : 0;
+    if (retry_after > 0) {
+        size_t used = strlen(res->extra_headers);
+        snprintf(res->extra_headers + used, sizeof res->extra_headers - used, "Retry-After: %d\r\n",
+                 retry_after);
+    }
+}
+
+void parley_http_response_error_code(parley_http_response *res, int status, const char *code,
+                                     const char *message) {
+    fill_error(res, status, code, message, parley_http_status_retry_after(status));
 }
 
 void parley_http_response_error(parley_http_response *res, const parley_error *err) {
-    const char *code = err->code[0] != '\0' ? err->code : parley_status_code(err->status);
-    const char *message = err->message[0] != '\0' ? err->message : code;
-    parley_http_response_error_code(res, parley_http_status_for(err->status), code, message);
-    if (err->status == PARLEY_E_RATE_LIMITED) {
-        int seconds = err->retry_after_seconds > 0 ? err->retry_after_seconds : 1;
-        size_t used = strlen(res->extra_headers);
-        snprintf(res->extra_headers + used, sizeof res->extra_headers - used, "Retry-After: %d\r\n",
-                 seconds);
-    }
+    parley_public_error pub;
+    parley_error_public(err, &pub);
+    fill_error(res, parley_http_status_for(err->status), pub.code, pub.message,
+               pub.retry_after_seconds);
 }
 
 bool parley_http_response_serialize(const parley_http_response *res, bool keep_alive, char **out,
@@ -253,15 +266,16 @@ bool parley_http_response_serialize(const parley_http_response *res, bool keep_a
     if (n < 0 || (size_t)n >= sizeof head) {
         return false;
     }
-    char *buf = malloc((size_t)n + res->body_len);
+    size_t body_len = res->omit_body ? 0 : res->body_len;
+    char *buf = malloc((size_t)n + body_len);
     if (buf == NULL) {
         return false;
     }
     memcpy(buf, head, (size_t)n);
-    if (res->body_len > 0) {
-        memcpy(buf + n, res->body, res->body_len);
+    if (body_len > 0) {
+        memcpy(buf + n, res->body, body_len);
     }
     *out = buf;
-    *out_len = (size_t)n + res->body_len;
+    *out_len = (size_t)n + body_len;
     return true;
 }

@@ -32,6 +32,14 @@ typedef struct parley_http_request {
     /* uploads: the file name a raw-body upload declares */
     char *x_filename;
     char *content_disposition;
+    /* reverse proxies' client addresses; repeated lines joined with ","
+     * (read only from --trusted-proxies, core/client_addr.h) */
+    char *forwarded;
+    char *x_forwarded_for;
+    /* request id and conditional GET (net/http_cache.h) */
+    char *x_request_id;
+    char *if_none_match;
+    char *if_modified_since;
     char *body;
     size_t body_len;
     bool keep_alive;
@@ -63,16 +71,22 @@ typedef struct parley_http_response {
      * Content-Disposition with an RFC 5987-encoded file name */
     char extra_headers[2048];
     bool close; /* close the connection after sending */
+    /* HEAD and 304: Content-Length says body_len, no body is sent (body may
+     * be NULL then) */
+    bool omit_body;
     /* static string; NULL = "no-store" (API answers); downloads say "private" */
     const char *cache_control;
 } parley_http_response;
 
 void parley_http_response_free(parley_http_response *res);
 
-/* {"error":{"code":..., "message":...}} with the status mapped from err;
- * adds Retry-After for rate limits. */
+/* {"error":{"code":..., "message":...}} with the status mapped from err and
+ * what parley_error_public (core/error.h) lets a client read: internal
+ * texts become fixed messages, 429 and every 503 get Retry-After (appended
+ * to res->extra_headers, so set other headers first or append too). */
 void parley_http_response_error(parley_http_response *res, const parley_error *err);
-/* Same from parts, for errors the HTTP layer itself detects. */
+/* Same from parts, for errors the HTTP layer itself detects (message must
+ * be public text); a 503 gets the default Retry-After. */
 void parley_http_response_error_code(parley_http_response *res, int status, const char *code,
                                      const char *message);
 

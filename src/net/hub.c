@@ -5,6 +5,8 @@
 #include <string.h>
 #include <uthash.h>
 
+#include "net/event_frames.h"
+
 /* Subscriptions of one session. */
 struct parley_hub_session {
     char id[PARLEY_ID_SIZE];
@@ -36,6 +38,9 @@ void parley_hub_init(parley_hub *hub) {
 }
 
 static void free_held(parley_subscription *sub) {
+    if (sub->held_bytes > 0) {
+        parley_ws_unhold(sub->ws, sub->held_bytes);
+    }
     parley_held_event *e = sub->held_head;
     while (e != NULL) {
         parley_held_event *next = e->next;
@@ -233,10 +238,18 @@ void parley_hub_deliver_caught_up(parley_subscription *sub, int64_t seq, const c
 }
 
 void parley_hub_go_live(parley_subscription *sub) {
-    for (parley_held_event *e = sub->held_head; e != NULL; e = e->next) {
+    /* each held event stops counting as it is queued, so the connection's
+     * output limit never sees the same bytes twice */
+    parley_held_event *e = sub->held_head;
+    sub->held_head = sub->held_tail = NULL;
+    sub->held_bytes = 0;
+    while (e != NULL) {
+        parley_held_event *next = e->next;
+        parley_ws_unhold(sub->ws, e->len);
         parley_hub_deliver_caught_up(sub, e->seq, e->frame, e->len);
+        free(e);
+        e = next;
     }
-    free_held(sub);
     sub->state = PARLEY_SUB_LIVE;
 }
 
@@ -248,22 +261,26 @@ size_t parley_hub_held_bytes(const parley_subscription *ws_list) {
     return total;
 }
 
-static void hold(parley_subscription *sub, const parley_event *event) {
-    parley_held_event *e = malloc(sizeof *e + event->frame_len + 1);
+static void hold(parley_subscription *sub, int64_t seq, const char *frame, size_t len) {
+    if (!parley_ws_hold(sub->ws, len)) {
+        return; /* the connection is closed as too slow; its resume recovers it */
+    }
+    parley_held_event *e = malloc(sizeof *e + len + 1);
     if (e == NULL) {
+        parley_ws_unhold(sub->ws, len);
         return; /* the client's resume (after_seq) recovers it */
     }
     e->next = NULL;
-    e->seq = event->seq;
-    e->len = event->frame_len;
-    memcpy(e->frame, event->frame, event->frame_len + 1);
+    e->seq = seq;
+    e->len = len;
+    memcpy(e->frame, frame, len + 1);
     if (sub->held_tail != NULL) {
         sub->held_tail->next = e;
     } else {
         sub->held_head = e;
     }
     sub->held_tail = e;
-    sub->held_bytes += event->frame_len;
+    sub->held_bytes += len;
 }
 
 /* Revocations are rare, so walking every connection once is fine. */
@@ -279,44 +296,79 @@ static void revoke(parley_hub *hub, const char *token_hash, const char *owner_id
     }
 }
 
+static void publish_to_session(parley_hub *hub, const parley_event *event,
+                               parley_event_frames *frames) {
+    parley_hub_session *s = NULL;
+    HASH_FIND_STR(hub->sessions, event->session_id, s);
+    for (parley_subscription *sub = s != NULL ? s->subs : NULL; sub != NULL;
+         sub = sub->next_in_session) {
+        if (sub->cancelled || (event->seq <= 0 && sub->state != PARLEY_SUB_LIVE)) {
+            continue;
+        }
+        /* a subscription may be anyone's: the public view */
+        size_t len = 0;
+        const char *frame = parley_event_frames_get(frames, false, &len);
+        if (frame == NULL) {
+            return;
+        }
+        if (event->seq <= 0) {
+            parley_ws_send_text(sub->ws, frame, len);
+        } else if (sub->state == PARLEY_SUB_CATCHING_UP) {
+            hold(sub, event->seq, frame, len);
+        } else {
+            parley_hub_deliver_caught_up(sub, event->seq, frame, len);
+        }
+    }
+}
+
 void parley_hub_publish(parley_hub *hub, const parley_event *event) {
-    if (event->audience & (PARLEY_AUDIENCE_TOKEN | PARLEY_AUDIENCE_OWNER)) {
-        revoke(hub, (event->audience & PARLEY_AUDIENCE_TOKEN) ? event->token_hash : "",
-               (event->audience & PARLEY_AUDIENCE_OWNER) ? event->owner_id : "");
+    if (event->type == PARLEY_EVENT_TOKEN_REVOKED) {
+        revoke(hub, (event->audience & PARLEY_AUDIENCE_TOKEN) ? event->revoked.token_hash : "",
+               (event->audience & PARLEY_AUDIENCE_OWNER) ? event->revoked.owner_id : "");
+        return;
+    }
+    if ((event->audience &
+         (PARLEY_AUDIENCE_AGENTS | PARLEY_AUDIENCE_CUSTOMER | PARLEY_AUDIENCE_SUBSCRIBERS)) == 0) {
         return;
     }
     hub->published++;
+    /* rendered once per view, on first need: an event nobody hears is
+     * never serialised */
+    parley_event_frames frames;
+    parley_event_frames_init(&frames, event);
+    size_t len = 0;
+    const char *frame = NULL;
     if (event->audience & PARLEY_AUDIENCE_AGENTS) {
         for (agent_conn *a = (agent_conn *)(void *)hub->agents; a != NULL; a = a->next) {
-            parley_ws_send_text(a->ws, event->frame, event->frame_len);
+            if (frame == NULL && (frame = parley_event_frames_get(&frames, true, &len)) == NULL) {
+                break;
+            }
+            parley_ws_send_text(a->ws, frame, len);
         }
     }
     if ((event->audience & PARLEY_AUDIENCE_CUSTOMER) && event->customer_id[0] != '\0') {
         parley_hub_customer *c = NULL;
         HASH_FIND_STR(hub->customers, event->customer_id, c);
+        frame = NULL;
         for (customer_conn *cc = c != NULL ? c->conns : NULL; cc != NULL; cc = cc->next) {
-            parley_ws_send_text(cc->ws, event->frame, event->frame_len);
+            if (frame == NULL && (frame = parley_event_frames_get(&frames, false, &len)) == NULL) {
+                break;
+            }
+            parley_ws_send_text(cc->ws, frame, len);
         }
     }
     if (event->audience & PARLEY_AUDIENCE_SUBSCRIBERS) {
-        parley_hub_session *s = NULL;
-        HASH_FIND_STR(hub->sessions, event->session_id, s);
-        for (parley_subscription *sub = s != NULL ? s->subs : NULL; sub != NULL;
-             sub = sub->next_in_session) {
-            if (sub->cancelled) {
-                continue;
-            }
-            if (event->seq > 0) {
-                if (sub->state == PARLEY_SUB_CATCHING_UP) {
-                    hold(sub, event);
-                } else {
-                    parley_hub_deliver_caught_up(sub, event->seq, event->frame, event->frame_len);
-                }
-            } else if (sub->state == PARLEY_SUB_LIVE) {
-                parley_ws_send_text(sub->ws, event->frame, event->frame_len);
-            }
-        }
+        publish_to_session(hub, event, &frames);
     }
+    parley_event_frames_free(&frames);
+}
+
+static void on_event(void *ctx, const parley_event *event) {
+    parley_hub_publish(ctx, event);
+}
+
+bool parley_hub_subscribe_events(parley_hub *hub, parley_event_registry *reg) {
+    return parley_event_subscribe_after_commit(reg, PARLEY_EVENT_ALL, on_event, hub);
 }
 
 void parley_hub_relay(parley_hub *hub, const char *session_id, const parley_ws *from,

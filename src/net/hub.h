@@ -8,6 +8,9 @@
  * live delivery; message events carry their seq and a subscription never
  * sends a seq it already sent, so nothing is missed or repeated.
  *
+ * The hub is an after-commit subscriber of the event registry
+ * (core/event.h): every committed event reaches parley_hub_publish.
+ *
  * Threads: loop thread only. Ownership: the hub borrows connections; a
  * connection removes itself (parley_hub_remove_connection) before it is
  * freed, which also frees its subscriptions.
@@ -64,6 +67,11 @@ typedef struct parley_hub {
 
 /* What the hub needs from a connection (websocket.c implements it). */
 void parley_ws_send_text(parley_ws *ws, const char *text, size_t len);
+/* Counts an event of len bytes held back for the connection against its
+ * output limits (net/conn.h); false: do not hold it (the connection is being
+ * closed as too slow). parley_ws_unhold uncounts held bytes freed. */
+bool parley_ws_hold(parley_ws *ws, size_t len);
+void parley_ws_unhold(parley_ws *ws, size_t len);
 const char *parley_ws_participant_id(const parley_ws *ws);
 /* Closes the connection (1008) if it was authenticated by token_hash, or
  * belongs to owner_id (either may be ""). */
@@ -104,8 +112,13 @@ void parley_hub_go_live(parley_subscription *sub);
 /* Bytes held back across a connection's catching-up subscriptions. */
 size_t parley_hub_held_bytes(const parley_subscription *ws_list);
 
-/* Delivers an event to its audience. */
+/* Delivers a committed event to its audience: renders its frame
+ * (net/event_frames.h) once per view, staff's to agents, the public one to
+ * the customer and the session's subscribers; token.revoked closes the
+ * connections it names instead. */
 void parley_hub_publish(parley_hub *hub, const parley_event *event);
+/* Subscribes the hub after commit to every event type (core/event.h). */
+bool parley_hub_subscribe_events(parley_hub *hub, parley_event_registry *reg);
 
 /* Relays a typing frame to the session's live subscribers except `from`. */
 void parley_hub_relay(parley_hub *hub, const char *session_id, const parley_ws *from,

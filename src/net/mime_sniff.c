@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/log.h"
+
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static magic_t cookie; /* NULL when the database could not be loaded */
@@ -14,7 +16,7 @@ static void load(void) {
      * as what they are, not what they contain */
     magic_t m = magic_open(MAGIC_MIME_TYPE | MAGIC_ERROR);
     if (m != NULL && magic_load(m, NULL) != 0) {
-        fprintf(stderr, "parleyd: libmagic: %s\n", magic_error(m));
+        parley_log_error("libmagic: %s", magic_error(m));
         magic_close(m);
         m = NULL;
     }

@@ -145,9 +145,9 @@ static const route routes[] = {
         PARLEY_ACTION_SESSION_LABEL),
     JOB(HTTP_DELETE, "/api/v1/sessions/{}/labels/{w}", parley_api_session_label_remove, B, true,
         PARLEY_ACTION_SESSION_LABEL),
-    /* batched: a search first indexes the messages stored since the last
-     * index job (core/agent_tools.h), which writes */
-    JOB(HTTP_GET, "/api/v1/search/messages", parley_api_search_messages, B, true,
+    /* a read on the pool like every GET: it never writes, never waits for
+     * or holds up the writer (core/agent_tools.h) */
+    JOB(HTTP_GET, "/api/v1/search/messages", parley_api_search_messages, C, true,
         PARLEY_ACTION_MESSAGE_SEARCH),
     /* the support desk: tickets, notes, feedback, reports (issue 5) */
     JOB(HTTP_POST, "/api/v1/sessions/{}/ticket", parley_api_ticket_from_session, B, true,
@@ -181,42 +181,23 @@ static const route routes[] = {
 
 #define ROUTE_COUNT (sizeof routes / sizeof routes[0])
 
-static int hex_value(char c) {
-    return c >= '0' && c <= '9'   ? c - '0'
-           : c >= 'a' && c <= 'f' ? c - 'a' + 10
-           : c >= 'A' && c <= 'F' ? c - 'A' + 10
-                                  : -1;
-}
-
-/* Percent-decodes one path segment into out (a word such as "tied up"
- * arrives as "tied%20up"); false for a malformed escape, an encoded NUL
- * or "/" (a segment never holds one), or a result that does not fit. */
-static bool decode_segment(const char *in, size_t len, size_t max,
-                           char out[PARLEY_ROUTE_PARAM_SIZE]) {
-    size_t n = 0;
-    for (size_t i = 0; i < len; i++) {
-        char c = in[i];
-        if (c == '%') {
-            int hi = i + 2 < len ? hex_value(in[i + 1]) : -1;
-            int lo = hi >= 0 ? hex_value(in[i + 2]) : -1;
-            if (lo < 0 || (hi == 0 && lo == 0) || (hi == 2 && lo == 15)) {
-                return false;
-            }
-            c = (char)(hi * 16 + lo);
-            i += 2;
-        }
-        if (n >= max) {
-            return false;
-        }
-        out[n++] = c;
+/* Copies one path segment into out. The reader (net/http_reader.c) has
+ * already percent-decoded the whole path once (a word such as "tied up"
+ * arrived as "tied%20up"); decoding again here would turn "%2541" into "A"
+ * and make "100%25" unreachable. False for an empty segment or one longer
+ * than max. */
+static bool copy_segment(const char *in, size_t len, size_t max,
+                         char out[PARLEY_ROUTE_PARAM_SIZE]) {
+    if (len == 0 || len > max) {
+        return false;
     }
-    out[n] = '\0';
-    return n > 0;
+    memcpy(out, in, len);
+    out[len] = '\0';
+    return true;
 }
 
-/* Matches path against pattern, capturing up to two "{}" segments,
- * percent-decoded. */
-static bool match(const char *pattern, const char *path, char params[2][PARLEY_ROUTE_PARAM_SIZE]) {
+bool parley_router_match(const char *pattern, const char *path,
+                         char params[2][PARLEY_ROUTE_PARAM_SIZE]) {
     int captured = 0;
     while (*pattern != '\0' && *path != '\0') {
         /* "{}" is an id, "{w}" a word of up to 255 bytes: an id that is
@@ -227,7 +208,7 @@ static bool match(const char *pattern, const char *path, char params[2][PARLEY_R
             const char *end = strchr(path, '/');
             size_t len = end != NULL ? (size_t)(end - path) : strlen(path);
             size_t max = id ? PARLEY_ID_SIZE - 1 : PARLEY_ROUTE_PARAM_SIZE - 1;
-            if (len == 0 || captured == 2 || !decode_segment(path, len, max, params[captured])) {
+            if (captured == 2 || !copy_segment(path, len, max, params[captured])) {
                 return false;
             }
             captured++;
@@ -247,7 +228,7 @@ static bool match(const char *pattern, const char *path, char params[2][PARLEY_R
 /* Authenticates the caller (once: a prepared job was admitted in its
  * prepare step) and makes the route's role check. */
 static bool api_admit(parley_api_call *call, parley_facade *facade) {
-    parley_facade_set_client_ip(facade, call->conn->peer_ip);
+    parley_facade_set_client_ip(facade, call->conn->client_ip);
     if (!call->needs_auth || call->caller != NULL) {
         return true;
     }
@@ -294,13 +275,16 @@ static void api_done(parley_job *job) {
     if (job->commit_failed) {
         parley_http_response_free(&call->res);
         memset(&call->res, 0, sizeof call->res);
-        parley_http_response_error_code(&call->res, 503, "unavailable",
-                                        "the change could not be stored; retry");
+        parley_error err = {0};
+        parley_error_set(&err, PARLEY_E_UNAVAILABLE, NULL, "the change could not be stored; retry");
+        err.retry_after_seconds = PARLEY_RETRY_AFTER_STORAGE_S;
+        parley_http_response_error(&call->res, &err);
     }
     if (call->res.status == 0) {
         parley_http_response_error_code(&call->res, 500, "internal_error", "no response");
     }
     add_cors_headers(&call->res, call->req);
+    parley_access_note_caller(&c->access, call->caller);
     parley_conn_respond(c, &call->res);
     if (call->prepared_free != NULL) {
         call->prepared_free(call->prepared);
@@ -319,10 +303,10 @@ static void api_done(parley_job *job) {
 static void respond_error(parley_conn *c, parley_http_request *req, int status, const char *code,
                           const char *message, const char *extra) {
     parley_http_response res = {0};
-    parley_http_response_error_code(&res, status, code, message);
     if (extra != NULL) {
         snprintf(res.extra_headers, sizeof res.extra_headers, "%s", extra);
     }
+    parley_http_response_error_code(&res, status, code, message);
     if (parley_origin_allowed(&c->server->origins, req->origin, req->host)) {
         add_cors_headers(&res, req);
     }
@@ -366,6 +350,14 @@ static const char *method_name(int method) {
 
 void parley_router_dispatch(parley_conn *c, parley_http_request *req) {
     parley_conn_note_request(c, req);
+    /* requests on a connection are answered one at a time, so the
+     * connection holds the address of the one being answered */
+    parley_client_addr(&c->server->trusted_proxies, c->peer_ip, req->forwarded,
+                       req->x_forwarded_for, c->client_ip);
+    if (c->metrics_only && strcmp(req->path, "/metrics") != 0) {
+        respond_error(c, req, 404, "not_found", "this listener serves /metrics only", NULL);
+        return;
+    }
     if (c->server->shutting_down) {
         respond_error(c, req, 503, "unavailable", "the server is shutting down", NULL);
         return;
@@ -392,18 +384,24 @@ void parley_router_dispatch(parley_conn *c, parley_http_request *req) {
     }
     char params[2][PARLEY_ROUTE_PARAM_SIZE] = {{0}};
     char allow[128] = "";
+    /* HEAD is GET without the body (conn.c leaves it out), wherever GET
+     * is served except the WebSocket handshake */
+    bool head = req->method == HTTP_HEAD;
+    int method = head ? HTTP_GET : req->method;
     for (size_t i = 0; i < ROUTE_COUNT; i++) {
         const route *r = &routes[i];
         memset(params, 0, sizeof params);
-        if (!match(r->pattern, req->path, params)) {
+        if (!parley_router_match(r->pattern, req->path, params)) {
             continue;
         }
-        if (r->method != req->method) {
+        bool is_ws = r->inline_fn == parley_ws_handle_upgrade;
+        if (r->method != method || (head && is_ws)) {
             size_t used = strlen(allow);
-            snprintf(allow + used, sizeof allow - used, "%s%s", used ? ", " : "",
-                     method_name(r->method));
+            snprintf(allow + used, sizeof allow - used, "%s%s%s", used ? ", " : "",
+                     method_name(r->method), r->method == HTTP_GET && !is_ws ? ", HEAD" : "");
             continue;
         }
+        c->access.route = r->pattern;
         if (r->inline_fn != NULL) {
             r->inline_fn(c, req);
         } else {
@@ -417,8 +415,9 @@ void parley_router_dispatch(parley_conn *c, parley_http_request *req) {
         respond_error(c, req, 405, "method_not_allowed", "this method is not allowed here", header);
         return;
     }
-    if (!is_api && req->method == HTTP_GET) {
+    if (!is_api && method == HTTP_GET) {
         memset(params, 0, sizeof params);
+        c->access.route = "/*";
         static const route page = {HTTP_GET, "/*", parley_api_static_file,
                                    NULL,     NULL, PARLEY_JOB_CONCURRENT,
                                    false,    NONE, false};

@@ -7,40 +7,90 @@
 
 #include "net/bot_jobs.h"
 #include "core/ids.h"
+#include "core/log.h"
 #include "net/conn.h"
 #include "net/websocket.h"
 #include "storage/backend.h"
+#include "storage/file_store.h"
 
-static void publish(void *ctx, const parley_event *event) {
+static void count_message(void *ctx, const parley_event *event) {
+    (void)event;
     parley_server *srv = ctx;
-    if (event->type == PARLEY_EVENT_BOT_TURN) {
-        /* committed: the bot answers in a unit of its own */
-        parley_bot_jobs_submit(srv->executor, event);
-        return;
-    }
-    if (event->type == PARLEY_EVENT_MESSAGE_CREATED) {
-        srv->metrics.messages_created++;
-    }
-    parley_hub_publish(&srv->hub, event);
-    /* a session queued or an agent freed: route again (net/dispatcher.h) */
-    if (parley_dispatcher_wants(event)) {
-        parley_dispatcher_request(&srv->dispatcher);
-    }
+    srv->metrics.messages_created++;
+}
+
+/* Who hears of the core's events (core/event.h), in this order. The core
+ * knows none of them. */
+static parley_status subscribe_events(parley_server *srv, parley_error *err) {
+    parley_event_registry *reg = &srv->events;
+    parley_event_registry_init(reg);
+    bool ok = /* in unit: a new session gets the desk's bot and greeting,
+               * then its team and place in the queue */
+        parley_bot_subscribe(reg) && parley_routing_subscribe(reg) &&
+        /* after commit, on this loop: frames to the WebSockets, a routing
+         * run when a session queued or an agent freed, the bot's turn for
+         * a customer's message, the counters of /metrics */
+        parley_hub_subscribe_events(&srv->hub, reg) &&
+        parley_dispatcher_subscribe(&srv->dispatcher, reg) &&
+        parley_bot_jobs_subscribe(reg, &srv->executor) &&
+        parley_event_subscribe_after_commit(reg, PARLEY_EVENT_BIT(PARLEY_EVENT_MESSAGE_CREATED),
+                                            count_message, srv);
+    parley_event_registry_seal(reg);
+    return ok ? PARLEY_OK
+              : parley_error_set(err, PARLEY_E_INTERNAL, NULL, "too many event subscribers");
 }
 
 static void on_connection(uv_stream_t *listener, int status) {
     parley_server *srv = listener->data;
     if (status == 0) {
-        parley_conn_accept(srv);
+        parley_conn_accept(srv, listener, listener == (uv_stream_t *)&srv->metrics_listener);
     }
 }
 
+/* Binds and listens on HOST:PORT (flag names it in errors); *port gets
+ * the bound port. */
+static parley_status listen_on(parley_server *srv, uv_tcp_t *tcp, const char *flag,
+                               const char *address, char *host, size_t host_size, int *port,
+                               parley_error *err) {
+    parley_config probe = {.listen = (char *)(uintptr_t)address};
+    if (!parley_config_listen_address(&probe, host, host_size, port)) {
+        return parley_error_set(err, PARLEY_E_INVALID, "invalid_config", "bad %s address", flag);
+    }
+    struct sockaddr_storage addr;
+    if (uv_ip4_addr(host, *port, (struct sockaddr_in *)&addr) != 0 &&
+        uv_ip6_addr(host, *port, (struct sockaddr_in6 *)&addr) != 0) {
+        return parley_error_set(err, PARLEY_E_INVALID, "invalid_config",
+                                "%s: %s is not an IP address", flag, host);
+    }
+    uv_tcp_init(srv->loop, tcp);
+    tcp->data = srv;
+    int rc = uv_tcp_bind(tcp, (const struct sockaddr *)&addr, 0);
+    if (rc == 0) {
+        rc = uv_listen((uv_stream_t *)tcp, 1024, on_connection);
+    }
+    if (rc != 0) {
+        uv_close((uv_handle_t *)tcp, NULL);
+        return parley_error_set(err, PARLEY_E_UNAVAILABLE, "unavailable", "cannot listen on %s: %s",
+                                address, uv_strerror(rc));
+    }
+    struct sockaddr_storage bound;
+    int bound_len = sizeof bound;
+    uv_tcp_getsockname(tcp, (struct sockaddr *)&bound, &bound_len);
+    *port = ntohs(bound.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&bound)->sin6_port
+                                              : ((struct sockaddr_in *)&bound)->sin_port);
+    return PARLEY_OK;
+}
+
+/* Connections evicted over --max-pending-bytes-total are closed here, where
+ * no hub list is being walked, before the others' frames are written. */
 static void on_flush_check(uv_check_t *check) {
+    parley_conn_reap_evicted(check->data);
     parley_ws_flush_all(check->data);
 }
 
 /* Frames queued by timers (pings) must go out before the loop sleeps. */
 static void on_flush_prepare(uv_prepare_t *prepare) {
+    parley_conn_reap_evicted(prepare->data);
     parley_ws_flush_all(prepare->data);
 }
 
@@ -50,7 +100,7 @@ static void lifecycle_run(parley_job *job, parley_facade *facade) {
     size_t closed = 0;
     job->status = parley_facade_close_idle_sessions(facade, parley_now_ms(), &closed, &err);
     if (job->status != PARLEY_OK) {
-        fprintf(stderr, "parleyd: auto-close: %s\n", err.message);
+        parley_log_error("auto-close failed: %s", err.message);
     }
 }
 
@@ -62,7 +112,71 @@ static void search_index_run(parley_job *job, parley_facade *facade) {
     int64_t indexed = 0;
     job->status = parley_facade_index_messages(facade, &indexed, &err);
     if (job->status != PARLEY_OK) {
-        fprintf(stderr, "parleyd: search index: %s\n", err.message);
+        parley_log_error("search index failed: %s", err.message);
+    }
+}
+
+/* Retention (core/retention.h). The file of a content hash no upload row
+ * names any more; runs on the writer after the pass committed. */
+static bool retention_remove_file(void *ctx, const char *sha256) {
+    const parley_retention_job *rj = ctx;
+    parley_error err = {0};
+    bool removed = false;
+    if (parley_file_store_remove(rj->upload_root, sha256, &removed, &err) != PARLEY_OK) {
+        parley_log_error("retention failed: %s", err.message);
+    }
+    return removed;
+}
+
+/* Runs on the writer: one unit, each rule bounded by --retention-batch. */
+static void retention_run(parley_job *job, parley_facade *facade) {
+    parley_retention_job *rj = (parley_retention_job *)job;
+    parley_error err = {0};
+    job->status = parley_facade_run_retention(facade, &rj->policy, parley_now_ms(),
+                                              retention_remove_file, rj, &rj->counts, &err);
+    if (job->status != PARLEY_OK) {
+        parley_log_error("retention failed: %s", err.message);
+    }
+}
+
+/* A pass that filled a batch left more behind: the next one comes soon
+ * (each pass is bounded, so the writer still breathes in between). */
+#define RETENTION_CATCH_UP_MS 1000
+/* the first pass after start: a server restarted more often than the
+ * interval must still purge */
+#define RETENTION_FIRST_MS 60000
+
+static void on_periodic_tick(uv_timer_t *timer);
+
+/* On the loop: counts into /metrics, one log line per pass that deleted. */
+static void retention_done(parley_job *job) {
+    parley_retention_job *rj = (parley_retention_job *)job;
+    parley_server *srv = rj->periodic.srv;
+    if (job->status != PARLEY_OK || job->commit_failed) {
+        return;
+    }
+    const parley_retention_counts *c = &rj->counts;
+    srv->metrics.retention_passes++;
+    srv->metrics.retention_tokens += (uint64_t)c->tokens;
+    srv->metrics.retention_customers += (uint64_t)c->customers;
+    srv->metrics.retention_audit_entries += (uint64_t)c->audit_entries;
+    srv->metrics.retention_uploads += (uint64_t)c->uploads;
+    srv->metrics.retention_files += (uint64_t)c->files;
+    if (parley_retention_rows(c) > 0) {
+        const parley_log_field fields[] = {
+            PARLEY_LOG_INT("tokens", c->tokens),
+            PARLEY_LOG_INT("customers", c->customers),
+            PARLEY_LOG_INT("audit_entries", c->audit_entries),
+            PARLEY_LOG_INT("uploads", c->uploads),
+            PARLEY_LOG_INT("files", c->files),
+            PARLEY_LOG_STR("more", c->more ? "true" : "false"),
+        };
+        parley_log_fields(PARLEY_LOG_INFO, "retention deleted", fields,
+                          sizeof fields / sizeof fields[0]);
+    }
+    if (c->more && !srv->shutting_down) {
+        uv_timer_start(&rj->periodic.timer, on_periodic_tick, RETENTION_CATCH_UP_MS,
+                       rj->periodic.every_ms);
     }
 }
 
@@ -72,7 +186,11 @@ static void search_index_run(parley_job *job, parley_facade *facade) {
 /* On the loop after commit (events already published): the next tick may
  * submit again. */
 static void periodic_done(parley_job *job) {
-    ((parley_periodic_job *)job)->in_flight = false;
+    parley_periodic_job *p = (parley_periodic_job *)job;
+    p->in_flight = false;
+    if (p->on_done != NULL) {
+        p->on_done(job);
+    }
 }
 
 static void on_periodic_tick(uv_timer_t *timer) {
@@ -88,13 +206,15 @@ static void on_periodic_tick(uv_timer_t *timer) {
 }
 
 static void periodic_start(parley_server *srv, parley_periodic_job *p, parley_job_run_fn run,
-                           uint64_t every_ms) {
+                           parley_job_done_fn on_done, uint64_t first_ms, uint64_t every_ms) {
     p->srv = srv;
     p->run = run;
+    p->on_done = on_done;
+    p->every_ms = every_ms;
     p->in_flight = false;
     uv_timer_init(srv->loop, &p->timer);
     p->timer.data = p;
-    uv_timer_start(&p->timer, on_periodic_tick, every_ms, every_ms);
+    uv_timer_start(&p->timer, on_periodic_tick, first_ms, every_ms);
 }
 
 static void on_signal(uv_signal_t *handle, int signum) {
@@ -118,7 +238,8 @@ static void finish_shutdown(parley_server *srv) {
     }
     parley_ws_flush_all(srv);
     uv_close((uv_handle_t *)&srv->shutdown_timer, on_handle_closed);
-    parley_periodic_job *periodic[] = {&srv->lifecycle, &srv->search_index};
+    parley_periodic_job *periodic[] = {&srv->lifecycle, &srv->search_index,
+                                       &srv->retention.periodic};
     for (size_t i = 0; i < sizeof periodic / sizeof periodic[0]; i++) {
         uv_timer_stop(&periodic[i]->timer);
         uv_close((uv_handle_t *)&periodic[i]->timer, on_handle_closed);
@@ -147,9 +268,12 @@ void parley_server_shutdown(parley_server *srv) {
         return;
     }
     srv->shutting_down = true;
-    fprintf(stderr, "parleyd: shutting down\n");
+    parley_log_info("shutting down");
     parley_dispatcher_stop(&srv->dispatcher);
     uv_close((uv_handle_t *)&srv->listener, on_handle_closed);
+    if (srv->has_metrics_listener) {
+        uv_close((uv_handle_t *)&srv->metrics_listener, on_handle_closed);
+    }
     for (parley_conn *c = srv->conns; c != NULL; c = c->next) {
         parley_conn_close_if_idle(c);
     }
@@ -202,32 +326,25 @@ parley_status parley_server_start(parley_server *srv, uv_loop_t *loop, const par
     if (st != PARLEY_OK) {
         return st;
     }
-    int port = 0;
-    if (!parley_config_listen_address(cfg, srv->host, sizeof srv->host, &port)) {
-        return parley_error_set(err, PARLEY_E_INVALID, "invalid_config", "bad --listen address");
+    st = parley_trusted_proxies_parse(cfg->trusted_proxies, &srv->trusted_proxies, err);
+    if (st != PARLEY_OK) {
+        return st;
     }
-    struct sockaddr_storage addr;
-    if (uv_ip4_addr(srv->host, port, (struct sockaddr_in *)&addr) != 0 &&
-        uv_ip6_addr(srv->host, port, (struct sockaddr_in6 *)&addr) != 0) {
-        return parley_error_set(err, PARLEY_E_INVALID, "invalid_config",
-                                "--listen: %s is not an IP address", srv->host);
+    st = listen_on(srv, &srv->listener, "--listen", cfg->listen, srv->host, sizeof srv->host,
+                   &srv->port, err);
+    if (st != PARLEY_OK) {
+        return st;
     }
-    uv_tcp_init(loop, &srv->listener);
-    srv->listener.data = srv;
-    int rc = uv_tcp_bind(&srv->listener, (const struct sockaddr *)&addr, 0);
-    if (rc == 0) {
-        rc = uv_listen((uv_stream_t *)&srv->listener, 1024, on_connection);
+    char metrics_host[256] = "";
+    if (cfg->metrics_listen != NULL && cfg->metrics_listen[0] != '\0') {
+        st = listen_on(srv, &srv->metrics_listener, "--metrics-listen", cfg->metrics_listen,
+                       metrics_host, sizeof metrics_host, &srv->metrics_port, err);
+        if (st != PARLEY_OK) {
+            uv_close((uv_handle_t *)&srv->listener, NULL);
+            return st;
+        }
+        srv->has_metrics_listener = true;
     }
-    if (rc != 0) {
-        uv_close((uv_handle_t *)&srv->listener, NULL);
-        return parley_error_set(err, PARLEY_E_UNAVAILABLE, "unavailable", "cannot listen on %s: %s",
-                                cfg->listen, uv_strerror(rc));
-    }
-    struct sockaddr_storage bound;
-    int bound_len = sizeof bound;
-    uv_tcp_getsockname(&srv->listener, (struct sockaddr *)&bound, &bound_len);
-    srv->port = ntohs(bound.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&bound)->sin6_port
-                                                  : ((struct sockaddr_in *)&bound)->sin_port);
 
     parley_executor_options options = {
         .database_url = db_url,
@@ -237,12 +354,17 @@ parley_status parley_server_start(parley_server *srv, uv_loop_t *loop, const par
         .strategies = strategies,
         .config = cfg,
         .limits = &srv->limits,
-        .publish = publish,
-        .publish_ctx = srv,
+        .events = &srv->events,
     };
-    st = parley_executor_start(loop, &options, &srv->executor, err);
+    st = subscribe_events(srv, err);
+    if (st == PARLEY_OK) {
+        st = parley_executor_start(loop, &options, &srv->executor, err);
+    }
     if (st != PARLEY_OK) {
         uv_close((uv_handle_t *)&srv->listener, NULL);
+        if (srv->has_metrics_listener) {
+            uv_close((uv_handle_t *)&srv->metrics_listener, NULL);
+        }
         return st;
     }
     uv_check_init(loop, &srv->flush_check);
@@ -253,8 +375,16 @@ parley_status parley_server_start(parley_server *srv, uv_loop_t *loop, const par
     uv_prepare_start(&srv->flush_prepare, on_flush_prepare);
     uv_timer_init(loop, &srv->shutdown_timer);
     srv->shutdown_timer.data = srv;
-    periodic_start(srv, &srv->lifecycle, lifecycle_run, LIFECYCLE_TICK_MS);
-    periodic_start(srv, &srv->search_index, search_index_run, SEARCH_INDEX_TICK_MS);
+    periodic_start(srv, &srv->lifecycle, lifecycle_run, NULL, LIFECYCLE_TICK_MS, LIFECYCLE_TICK_MS);
+    periodic_start(srv, &srv->search_index, search_index_run, NULL, SEARCH_INDEX_TICK_MS,
+                   SEARCH_INDEX_TICK_MS);
+    parley_retention_policy_from_config(cfg, &srv->retention.policy);
+    snprintf(srv->retention.upload_root, sizeof srv->retention.upload_root, "%s/uploads",
+             cfg->data_dir);
+    uint64_t retention_ms = (uint64_t)cfg->retention_interval_s * 1000;
+    periodic_start(srv, &srv->retention.periodic, retention_run, retention_done,
+                   retention_ms < RETENTION_FIRST_MS ? retention_ms : RETENTION_FIRST_MS,
+                   retention_ms);
     uv_signal_init(loop, &srv->sigterm);
     uv_signal_init(loop, &srv->sigint);
     srv->sigterm.data = srv;
@@ -271,12 +401,28 @@ parley_status parley_server_start(parley_server *srv, uv_loop_t *loop, const par
            "  agent console: http://%s:%d/console\n"
            "  demo page with the customer widget: http://%s:%d/demo\n",
            host_text, srv->port, host_text, srv->port, host_text, srv->port);
+    if (srv->has_metrics_listener) {
+        bool metrics_ipv6 = strchr(metrics_host, ':') != NULL;
+        printf("  metrics (only): http://%s%s%s:%d/metrics\n", metrics_ipv6 ? "[" : "",
+               metrics_host, metrics_ipv6 ? "]" : "", srv->metrics_port);
+    }
     fflush(stdout);
+    /* the banner above is for people; this line is for log collectors */
+    char address[340];
+    snprintf(address, sizeof address, "http://%s:%d", host_text, srv->port);
+    const parley_log_field started[] = {
+        PARLEY_LOG_STR("address", address),
+        PARLEY_LOG_STR("version", PARLEY_VERSION),
+        PARLEY_LOG_INT("worker_threads", cfg->worker_threads),
+        PARLEY_LOG_STR("durability", cfg->durability),
+    };
+    parley_log_fields(PARLEY_LOG_INFO, "started", started, sizeof started / sizeof started[0]);
     return PARLEY_OK;
 }
 
 void parley_server_free(parley_server *srv) {
     parley_origin_policy_free(&srv->origins);
+    parley_trusted_proxies_free(&srv->trusted_proxies);
     parley_limits_free(&srv->limits);
     parley_executor_free(srv->executor);
     srv->executor = NULL;

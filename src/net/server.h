@@ -13,8 +13,10 @@
 #include <stdint.h>
 #include <uv.h>
 
+#include "core/client_addr.h"
 #include "core/config.h"
 #include "core/limits.h"
+#include "core/retention.h"
 #include "core/strategy.h"
 #include "net/executor.h"
 #include "net/chain_cache.h"
@@ -26,27 +28,49 @@
 
 typedef struct parley_conn parley_conn;
 
-/* A writer job a timer submits periodically (auto-close, search index),
- * embedded in the server; never two of one kind at once. The loop thread
- * owns it. */
+/* A writer job a timer submits periodically (auto-close, search index,
+ * retention), embedded in the server; never two of one kind at once. The
+ * loop thread owns it. */
 typedef struct parley_periodic_job {
     parley_job job; /* first: the executor hands it back */
     uv_timer_t timer;
     struct parley_server *srv;
     parley_job_run_fn run;
+    parley_job_done_fn on_done; /* optional, on the loop after the job completed */
+    uint64_t every_ms;
     bool in_flight;
 } parley_periodic_job;
+
+/* The retention job (core/retention.h): the operator's policy, where the
+ * files live, and the counts of the pass in flight (written on the
+ * writer, by the pass and its after-commit action; read in on_done). */
+typedef struct parley_retention_job {
+    parley_periodic_job periodic; /* first */
+    parley_retention_policy policy;
+    parley_retention_counts counts;
+    char upload_root[4096];
+} parley_retention_job;
 
 typedef struct parley_server {
     uv_loop_t *loop;
     const parley_config *config;
     const parley_strategy_registry *strategies;
     uv_tcp_t listener;
+    /* --metrics-listen: a second listener whose connections may ask for
+     * /metrics only (conn->metrics_only) */
+    uv_tcp_t metrics_listener;
+    bool has_metrics_listener;
+    int metrics_port; /* its bound port */
+    /* --trusted-proxies: whose Forwarded / X-Forwarded-For count */
+    parley_trusted_proxies trusted_proxies;
     uv_signal_t sigterm;
     uv_signal_t sigint;
     uv_timer_t shutdown_timer;
     parley_executor *executor;
     parley_hub hub;
+    /* who hears of the core's events (core/event.h): filled and sealed at
+     * start, before the executor's threads; read-only afterwards */
+    parley_event_registry events;
     parley_chain_cache chains; /* sessions with a strategy chain (loop thread) */
     parley_metrics metrics;
     parley_origin_policy origins;
@@ -56,10 +80,14 @@ typedef struct parley_server {
     uv_check_t flush_check;          /* writes them after I/O callbacks ... */
     uv_prepare_t flush_prepare;      /* ... and before the loop blocks */
     size_t conn_count;
+    size_t unsent_bytes_total; /* output not yet read by clients (conn.h counts it) */
+    size_t evicted_pending;    /* evicted connections not yet closed */
     /* the session lifecycle (core/lifecycle.h): closes idle sessions */
     parley_periodic_job lifecycle;
     /* the search index (core/agent_tools.h): indexes what was stored since */
     parley_periodic_job search_index;
+    /* retention (core/retention.h): purges what has outlived its use */
+    parley_retention_job retention;
     bool shutting_down;
     int64_t shutdown_started_ms;
     char host[256];

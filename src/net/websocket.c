@@ -11,8 +11,10 @@
 #include "core/model_json.h"
 #include "core/validate.h"
 #include "net/api.h"
+#include "net/event_frames.h"
 #include "net/hub.h"
 #include "net/json_request.h"
+#include "net/ws_frame_guard.h"
 
 #define HISTORY_PAGE 200
 
@@ -26,11 +28,14 @@ struct parley_ws {
     char *out; /* bytes wslay produced during one flush */
     size_t out_len;
     size_t out_cap;
+    size_t queued_bytes;   /* payload queued in wslay since the last flush (counted) */
+    parley_ws_guard guard; /* frame/message limits judged from headers */
     struct parley_ws *next_flush;
     bool flush_queued;
     bool failed; /* a close was queued: ignore further frames */
     bool detached;
     int idle_ticks;
+    parley_ws_access access; /* counters of the session's access log line */
 };
 
 static void ws_schedule_flush(parley_ws *ws);
@@ -106,6 +111,11 @@ static ssize_t send_cb(wslay_event_context_ptr ctx, const uint8_t *data, size_t 
 static void fail(parley_ws *ws, uint16_t code, const char *reason) {
     if (!ws->failed) {
         ws->failed = true;
+        ws->access.close_reason = reason; /* a literal: safe to log */
+        /* frames already queued go out before the close (wslay would send its
+         * control queue first and then nothing more): answers to the frames
+         * that preceded the offending one still arrive */
+        (void)wslay_event_send(ws->ctx);
         wslay_event_queue_close(ws->ctx, code, (const uint8_t *)reason, strlen(reason));
         ws_schedule_flush(ws);
     }
@@ -130,20 +140,24 @@ static void send_json(parley_ws *ws, json_t *frame) {
     }
 }
 
+/* An error frame says what parley_error_public (core/error.h) lets a
+ * client read, like an HTTP answer: no internal text, and retry_after on a
+ * rate limit and on every "unavailable". */
 static void send_error(parley_ws *ws, const parley_error *err, const char *client_msg_id,
                        const char *session_id) {
-    json_t *frame = json_pack("{s:s, s:{s:s, s:s}}", "type", "error", "error", "code",
-                              err->code[0] ? err->code : parley_status_code(err->status), "message",
-                              err->message);
+    parley_public_error pub;
+    parley_error_public(err, &pub);
+    json_t *frame = json_pack("{s:s, s:{s:s, s:s}}", "type", "error", "error", "code", pub.code,
+                              "message", pub.message);
     if (frame != NULL && client_msg_id != NULL && client_msg_id[0] != '\0') {
         json_object_set_new(frame, "client_msg_id", json_string(client_msg_id));
     }
     if (frame != NULL && session_id != NULL) {
         json_object_set_new(frame, "session_id", json_string(session_id));
     }
-    if (frame != NULL && err->status == PARLEY_E_RATE_LIMITED) {
+    if (frame != NULL && pub.retry_after_seconds > 0) {
         json_object_set_new(json_object_get(frame, "error"), "retry_after",
-                            json_integer(err->retry_after_seconds));
+                            json_integer(pub.retry_after_seconds));
     }
     send_json(ws, frame);
 }
@@ -165,7 +179,7 @@ typedef struct catchup_job {
 
 static void catchup_run(parley_job *job, parley_facade *facade) {
     catchup_job *cj = (catchup_job *)job;
-    parley_facade_set_client_ip(facade, cj->ws->conn->peer_ip);
+    parley_facade_set_client_ip(facade, cj->ws->conn->client_ip);
     parley_message_list list = {0};
     parley_message_range range = {
         .after_seq = cj->after_seq, .before_seq = 0, .limit = HISTORY_PAGE};
@@ -178,9 +192,9 @@ static void catchup_run(parley_job *job, parley_facade *facade) {
     cj->frames = calloc(list.count + 1, sizeof *cj->frames);
     cj->seqs = calloc(list.count + 1, sizeof *cj->seqs);
     for (size_t i = 0; cj->frames != NULL && cj->seqs != NULL && i < list.count; i++) {
+        /* the same frame as the live event (net/event_frames.c) */
         json_t *frame =
-            json_pack("{s:s, s:s, s:o}", "type", "message.created", "session_id",
-                      list.items[i].session_id, "message", parley_message_to_json(&list.items[i]));
+            parley_event_frame_message_created(list.items[i].session_id, &list.items[i]);
         cj->frames[i] = frame != NULL ? json_dumps(frame, JSON_COMPACT) : NULL;
         json_decref(frame);
         if (cj->frames[i] == NULL) {
@@ -212,15 +226,18 @@ static void catchup_free(catchup_job *cj) {
 
 static void start_catchup(parley_ws *ws, parley_subscription *sub);
 
-/* Bytes queued for this client but not yet handed to the kernel. */
+/* Bytes written or queued for this client but not yet handed to the kernel,
+ * not counting events held back for catching-up subscriptions. */
 static size_t unsent_bytes(const parley_ws *ws) {
-    return parley_conn_pending_bytes(ws->conn) + wslay_event_get_queued_msg_length(ws->ctx) +
-           ws->out_len;
+    size_t held = parley_hub_held_bytes(ws->subs);
+    size_t counted = ws->conn->unsent_bytes; /* conn.c counts everything */
+    return counted > held ? counted - held : 0;
 }
 
 /* Replay pacing: the next page of history is fetched only while less than
  * half of --ws-max-pending-bytes is unsent, so a long absence can always be
- * resumed without tripping the slow-consumer limit. */
+ * resumed without tripping the slow-consumer limit. Held events are left
+ * out: they wait for the catch-up to finish and cannot drain before. */
 static void resume_paced_catchups(parley_ws *ws) {
     size_t low_water = (size_t)ws->conn->server->config->ws_max_pending_bytes / 2;
     for (parley_subscription *sub = ws->subs; sub != NULL; sub = sub->next_in_ws) {
@@ -337,7 +354,7 @@ static void build_ack(send_job *sj, const parley_message *m, bool duplicate) {
  * nothing is answered here; the rest goes on to the writer. */
 static void send_prepare(parley_job *job, parley_facade *facade) {
     send_job *sj = (send_job *)job;
-    parley_facade_set_client_ip(facade, sj->ws->conn->peer_ip);
+    parley_facade_set_client_ip(facade, sj->ws->conn->client_ip);
     parley_status st = parley_facade_prepare_message(facade, sj->ws->caller, sj->session_id,
                                                      &sj->input, &sj->draft, &sj->err);
     sj->prepared = true;
@@ -382,6 +399,7 @@ static void send_done(parley_job *job) {
         if (job->commit_failed) {
             parley_error_set(&sj->err, PARLEY_E_UNAVAILABLE, NULL,
                              "the message could not be stored; retry with the same client_msg_id");
+            sj->err.retry_after_seconds = PARLEY_RETRY_AFTER_STORAGE_S;
         }
         if (!job->commit_failed && !sj->failed && sj->reply != NULL) {
             parley_ws_send_text(ws, sj->reply, strlen(sj->reply));
@@ -419,7 +437,7 @@ static void presence_run(parley_job *job, parley_facade *facade) {
     presence_job *pj = (presence_job *)job;
     parley_agent a = {0};
     bool changed = false;
-    parley_facade_set_client_ip(facade, pj->ws->conn->peer_ip);
+    parley_facade_set_client_ip(facade, pj->ws->conn->client_ip);
     job->status =
         parley_facade_set_presence(facade, pj->ws->caller, pj->status, &a, &changed, &pj->err);
     if (job->status == PARLEY_OK) {
@@ -488,7 +506,7 @@ typedef struct read_job {
 /* Writer thread: the same rule as POST /sessions/{id}/read. */
 static void read_run(parley_job *job, parley_facade *facade) {
     read_job *rj = (read_job *)job;
-    parley_facade_set_client_ip(facade, rj->ws->conn->peer_ip);
+    parley_facade_set_client_ip(facade, rj->ws->conn->client_ip);
     json_t *receipt = NULL;
     job->status = parley_facade_mark_read(facade, rj->ws->caller, rj->session_id, rj->seq, &receipt,
                                           &rj->err);
@@ -670,6 +688,7 @@ static void on_msg(wslay_event_context_ptr ctx, const struct wslay_event_on_msg_
     switch (arg->opcode) {
     case WSLAY_TEXT_FRAME:
         ws->conn->server->metrics.ws_frames_received++;
+        ws->access.frames_in++;
         if (!parley_utf8_valid((const char *)arg->msg, arg->msg_length)) {
             fail(ws, WSLAY_CODE_INVALID_FRAME_PAYLOAD_DATA, "invalid UTF-8");
             return;
@@ -686,23 +705,51 @@ static void on_msg(wslay_event_context_ptr ctx, const struct wslay_event_on_msg_
 
 /* --- output ---------------------------------------------------------------------- */
 
-void parley_ws_send_text(parley_ws *ws, const char *text, size_t len) {
+/* Counts len more bytes for this client (a frame, or an event held back)
+ * after checking its own limit: past --ws-max-pending-bytes it is closed
+ * with 1008; past the node-wide cap the slowest connections are evicted,
+ * possibly this one. False: queue nothing. */
+static bool take_room(parley_ws *ws, size_t len) {
     parley_conn *conn = ws->conn;
     if (conn->closing || ws->failed) {
-        return;
+        return false;
     }
-    const parley_config *cfg = conn->server->config;
-    size_t pending = unsent_bytes(ws) + parley_hub_held_bytes(ws->subs);
-    if ((int64_t)(pending + len) > cfg->ws_max_pending_bytes) {
+    /* conn.c counts everything: written, queued in wslay, held back */
+    if ((int64_t)(conn->unsent_bytes + len) > conn->server->config->ws_max_pending_bytes) {
         conn->server->metrics.ws_slow_consumer_closes++;
         fail(ws, WSLAY_CODE_POLICY_VIOLATION, "too slow: resume with after_seq");
+        return false;
+    }
+    return parley_conn_reserve(conn, len);
+}
+
+bool parley_ws_hold(parley_ws *ws, size_t len) {
+    return take_room(ws, len);
+}
+
+void parley_ws_unhold(parley_ws *ws, size_t len) {
+    parley_conn_release(ws->conn, len);
+}
+
+void parley_ws_evicted(parley_ws *ws) {
+    ws->failed = true; /* nothing more is queued; conn.c closes the socket */
+    ws->queued_bytes = 0;
+}
+
+void parley_ws_send_text(parley_ws *ws, const char *text, size_t len) {
+    if (!take_room(ws, len)) {
         return;
     }
+    parley_conn *conn = ws->conn;
     struct wslay_event_msg msg = {
         .opcode = WSLAY_TEXT_FRAME, .msg = (const uint8_t *)text, .msg_length = len};
     if (wslay_event_queue_msg(ws->ctx, &msg) == 0) {
+        ws->queued_bytes += len;
         conn->server->metrics.ws_frames_sent++;
+        ws->access.frames_out++;
         ws_schedule_flush(ws);
+    } else {
+        parley_conn_release(conn, len);
     }
 }
 
@@ -718,10 +765,14 @@ static void ws_schedule_flush(parley_ws *ws) {
 
 static void ws_flush(parley_ws *ws) {
     parley_conn *conn = ws->conn;
-    if (conn->closing) {
+    if (conn->closing || conn->released) {
         return;
     }
-    if (wslay_event_send(ws->ctx) != 0) {
+    int rv = wslay_event_send(ws->ctx);
+    /* the queued frames are in ws->out now, counted again when written */
+    parley_conn_release(conn, ws->queued_bytes);
+    ws->queued_bytes = 0;
+    if (rv != 0) {
         parley_conn_close(conn);
         return;
     }
@@ -730,6 +781,7 @@ static void ws_flush(parley_ws *ws) {
         size_t len = ws->out_len;
         ws->out = NULL;
         ws->out_len = ws->out_cap = 0;
+        ws->access.bytes_out += len;
         parley_conn_write_owned(conn, data, len);
     }
     /* a close was sent (ours or an answer to the peer's): the conversation is over */
@@ -752,13 +804,27 @@ void parley_ws_flush_all(parley_server *srv) {
 }
 
 void parley_ws_feed(parley_ws *ws, const uint8_t *data, size_t len) {
+    ws->access.bytes_in += len;
+    if (ws->failed) {
+        return; /* our close frame is on its way: nothing more is read */
+    }
+    /* Frame headers are judged here, as they arrive: wslay reports a frame
+     * only once some of its payload is there. What precedes an oversized
+     * frame is still handled. */
+    size_t ok = len;
+    parley_ws_guard_verdict verdict = parley_ws_guard_scan(&ws->guard, data, len, &ok);
     ws->feed = data;
-    ws->feed_len = len;
+    ws->feed_len = ok;
     if (wslay_event_recv(ws->ctx) != 0) {
         parley_conn_close(ws->conn);
         return;
     }
     ws->feed_len = 0;
+    if (verdict != PARLEY_WS_GUARD_OK) {
+        ws->conn->server->metrics.ws_frames_refused++;
+        fail(ws, WSLAY_CODE_MESSAGE_TOO_BIG,
+             verdict == PARLEY_WS_GUARD_FRAME_TOO_BIG ? "frame too large" : "message too large");
+    }
     ws_schedule_flush(ws);
 }
 
@@ -781,6 +847,14 @@ void parley_ws_on_close(parley_ws *ws) {
         return;
     }
     ws->detached = true;
+    if (wslay_event_get_close_sent(ws->ctx)) {
+        ws->access.close_sent = wslay_event_get_status_code_sent(ws->ctx);
+    }
+    uint16_t received = wslay_event_get_status_code_received(ws->ctx);
+    if (received != WSLAY_CODE_ABNORMAL_CLOSURE) {
+        ws->access.close_received = received;
+    }
+    parley_access_log_ws(ws->conn, &ws->access, ws->caller);
     parley_server *srv = ws->conn->server;
     parley_hub_remove_connection(&srv->hub, ws);
     if (ws->caller->ops->is_staff(ws->caller)) {
@@ -826,7 +900,7 @@ typedef struct upgrade_job {
 
 static void upgrade_run(parley_job *job, parley_facade *facade) {
     upgrade_job *uj = (upgrade_job *)job;
-    parley_facade_set_client_ip(facade, uj->conn->peer_ip);
+    parley_facade_set_client_ip(facade, uj->conn->client_ip);
     job->status = parley_facade_authenticate(facade, uj->token, &uj->caller, &uj->err);
 }
 
@@ -847,8 +921,11 @@ static parley_ws *ws_create(parley_conn *c, parley_participant *caller) {
     }
     wslay_event_config_set_max_recv_msg_length(ws->ctx,
                                                (uint64_t)c->server->config->ws_max_message_bytes);
+    parley_ws_guard_init(&ws->guard, (uint64_t)c->server->config->ws_max_frame_bytes,
+                         (uint64_t)c->server->config->ws_max_message_bytes);
     ws->conn = c;
     ws->caller = caller;
+    ws->access.opened_ns = uv_hrtime();
     return ws;
 }
 
@@ -874,13 +951,14 @@ static void upgrade_done(parley_job *job) {
             res.close = true;
             parley_conn_respond(c, &res);
         } else {
-            char head[256];
+            char head[512];
             int n = snprintf(head, sizeof head,
                              "HTTP/1.1 101 Switching Protocols\r\n"
                              "Upgrade: websocket\r\n"
                              "Connection: Upgrade\r\n"
-                             "Sec-WebSocket-Accept: %s\r\n\r\n",
-                             accept);
+                             "Sec-WebSocket-Accept: %s\r\n"
+                             "X-Request-Id: %s\r\n\r\n",
+                             accept, c->access.request_id);
             c->server->metrics.http_responses_by_class[1]++;
             c->server->metrics.ws_connections_opened++;
             parley_conn_write(c, head, (size_t)n);
@@ -902,38 +980,72 @@ static void upgrade_done(parley_job *job) {
     parley_conn_unref(c);
 }
 
-static bool header_has_token(const char *value, const char *token) {
+/* Is token one of the comma-separated elements of value (RFC 7230 7: a
+ * list, optional whitespace around each element), case-insensitively?
+ * "keep-alive, Upgrade" has "upgrade"; "upgrade-insecure" and
+ * "notwebsocket" do not. */
+bool parley_ws_header_has_token(const char *value, const char *token) {
     if (value == NULL) {
         return false;
     }
     size_t n = strlen(token);
-    for (const char *p = value; *p != '\0'; p++) {
-        if (strncasecmp(p, token, n) == 0) {
+    const char *p = value;
+    for (;;) {
+        while (*p == ' ' || *p == '\t') {
+            p++;
+        }
+        const char *end = strchr(p, ',');
+        size_t len = end != NULL ? (size_t)(end - p) : strlen(p);
+        while (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t')) {
+            len--;
+        }
+        if (len == n && strncasecmp(p, token, n) == 0) {
             return true;
         }
+        if (end == NULL) {
+            return false;
+        }
+        p = end + 1;
     }
-    return false;
+}
+
+int parley_ws_upgrade_verdict(const parley_http_request *req, const parley_origin_policy *origins) {
+    if (!req->is_upgrade || !parley_ws_header_has_token(req->upgrade, "websocket") ||
+        !parley_ws_header_has_token(req->connection, "upgrade") || req->sec_websocket_key == NULL ||
+        strlen(req->sec_websocket_key) != 24) {
+        return 400;
+    }
+    if (!parley_origin_allowed(origins, req->origin, req->host)) {
+        return 403;
+    }
+    if (req->sec_websocket_version == NULL || strcmp(req->sec_websocket_version, "13") != 0) {
+        return 426;
+    }
+    return 0;
 }
 
 void parley_ws_handle_upgrade(parley_conn *c, parley_http_request *req) {
     parley_http_response res = {0};
-    if (!req->is_upgrade || !header_has_token(req->upgrade, "websocket") ||
-        !header_has_token(req->connection, "upgrade") || req->sec_websocket_key == NULL ||
-        strlen(req->sec_websocket_key) != 24) {
-        parley_http_response_error_code(&res, 400, "bad_request",
-                                        "a WebSocket upgrade request is required");
-        res.close = true;
-    } else if (!parley_origin_allowed(&c->server->origins, req->origin, req->host)) {
+    switch (parley_ws_upgrade_verdict(req, &c->server->origins)) {
+    case 0:
+        break;
+    case 403:
         /* a page of another site must not act with a visitor's token */
         parley_http_response_error_code(&res, 403, "forbidden",
                                         "this origin may not open WebSockets here");
         res.close = true;
-    } else if (req->sec_websocket_version == NULL ||
-               strcmp(req->sec_websocket_version, "13") != 0) {
+        break;
+    case 426:
         parley_http_response_error_code(&res, 426, "upgrade_required",
                                         "only WebSocket version 13 is supported");
         snprintf(res.extra_headers, sizeof res.extra_headers, "Sec-WebSocket-Version: 13\r\n");
         res.close = true;
+        break;
+    default:
+        parley_http_response_error_code(&res, 400, "bad_request",
+                                        "a WebSocket upgrade request is required");
+        res.close = true;
+        break;
     }
     if (res.status != 0) {
         parley_http_request_free(req);

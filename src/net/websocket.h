@@ -5,8 +5,10 @@
  * unsubscribe, message.send, typing, ping. wslay does the framing, masking
  * checks, ping/pong, fragment reassembly and the close handshake; this file
  * adds the product rules: UTF-8 validation (1007), binary refused (1003),
- * frame and message size limits (1009), slow consumers closed (1008),
- * keep-alive pings.
+ * frame and message size limits judged from the frame header (1009, via
+ * net/ws_frame_guard.h), slow consumers closed (1008), keep-alive pings.
+ * Every byte queued for the client is counted by net/conn.h (reserve before
+ * queuing, release at flush), so the node-wide output cap sees it.
  *
  * Threads: loop thread only. Ownership: the connection (conn.c) owns its
  * parley_ws and frees it with parley_ws_free() when the connection is freed;
@@ -21,6 +23,7 @@
 
 #include "core/participant.h"
 #include "net/conn.h"
+#include "net/origin_policy.h"
 
 /* Handles GET /api/v1/ws: validates the handshake, authenticates (in a
  * job) and upgrades, or answers the HTTP error. Takes ownership of req. */
@@ -32,6 +35,8 @@ void parley_ws_on_tick(parley_ws *ws);
 void parley_ws_on_drained(parley_ws *ws);
 /* The connection began closing: stop receiving events. */
 void parley_ws_on_close(parley_ws *ws);
+/* conn.c evicted the connection (node-wide output cap): queue nothing more. */
+void parley_ws_evicted(parley_ws *ws);
 /* Server shutdown: close with 1001. */
 void parley_ws_going_away(parley_ws *ws);
 void parley_ws_free(parley_ws *ws);
@@ -39,6 +44,18 @@ void parley_ws_free(parley_ws *ws);
 /* Flushes every WebSocket with queued frames (the server calls it once per
  * loop iteration, so many events become one write per socket). */
 void parley_ws_flush_all(parley_server *srv);
+
+/* The handshake check of parley_ws_handle_upgrade, without side effects:
+ * 0 when req may upgrade; 400 when it is not a WebSocket upgrade (the
+ * Upgrade header lacks the token "websocket", Connection lacks "upgrade",
+ * or Sec-WebSocket-Key is not 24 characters); 403 when a browser Origin is
+ * not allowed (net/origin_policy.h); 426 when Sec-WebSocket-Version is not
+ * "13". Checked in that order. Exposed for fuzz/fuzz_ws_handshake.c. */
+int parley_ws_upgrade_verdict(const parley_http_request *req, const parley_origin_policy *origins);
+
+/* Is token one of the comma-separated elements of a header value
+ * (case-insensitive, whitespace around elements ignored)? */
+bool parley_ws_header_has_token(const char *value, const char *token);
 
 /* RFC 6455 4.2.2: base64(SHA-1(key + GUID)); out holds 29+ bytes. */
 bool parley_ws_accept_key(const char *client_key, char out[32]);

@@ -27,9 +27,13 @@ static bool valid_hex(const char *hex) {
     return true;
 }
 
+/* The detail is for the log (parley_error_public hides storage texts); a
+ * full disk is said so to the client. */
 static parley_status io_fail(parley_error *err, const char *what) {
-    return parley_error_set(err, PARLEY_E_STORAGE, NULL, "file store: %s: %s", what,
-                            strerror(errno));
+    int e = errno;
+    return parley_error_set(err, PARLEY_E_STORAGE,
+                            e == ENOSPC || e == EDQUOT ? PARLEY_ERROR_CODE_STORAGE_FULL : NULL,
+                            "file store: %s: %s", what, strerror(e));
 }
 
 static bool make_dir(const char *path) {
@@ -156,4 +160,33 @@ parley_status parley_file_store_read(const char *root, const char *hex, int64_t 
     *data = buf;
     *len = size;
     return PARLEY_OK;
+}
+
+static bool file_path(const char *root, const char *hex, char *path, size_t size) {
+    if (!valid_hex(hex)) {
+        return false;
+    }
+    int n = snprintf(path, size, "%s/%.2s/%.2s/%s", root, hex, hex + 2, hex);
+    return n > 0 && (size_t)n < size;
+}
+
+parley_status parley_file_store_remove(const char *root, const char *hex, bool *removed,
+                                       parley_error *err) {
+    *removed = false;
+    char path[4096];
+    if (!file_path(root, hex, path, sizeof path)) {
+        return parley_error_set(err, PARLEY_E_STORAGE, NULL, "file store: bad content hash");
+    }
+    if (unlink(path) != 0) {
+        return errno == ENOENT ? PARLEY_OK : io_fail(err, "unlink");
+    }
+    *removed = true;
+    return PARLEY_OK;
+}
+
+bool parley_file_store_has(const char *root, const char *hex, int64_t size) {
+    char path[4096];
+    struct stat st;
+    return file_path(root, hex, path, sizeof path) && stat(path, &st) == 0 &&
+           st.st_size == (off_t)size;
 }

@@ -14,7 +14,9 @@
 #ifndef PARLEY_FILE_STORE_H
 #define PARLEY_FILE_STORE_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "core/error.h"
 #include "core/model.h"
@@ -30,5 +32,15 @@ parley_status parley_file_store_put(const char *root, const void *data, size_t l
  * PARLEY_E_STORAGE when it is not what its name says (size mismatch). */
 parley_status parley_file_store_read(const char *root, const char *hex, int64_t expected_size,
                                      char **data, size_t *len, parley_error *err);
+
+/* Removes the file of that hash; one already gone is fine (PARLEY_OK,
+ * *removed false). Only for a hash no upload row names any more, after
+ * the deletion of the last such row committed (core/retention.h): the
+ * caller owns that check, this only unlinks. */
+parley_status parley_file_store_remove(const char *root, const char *hex, bool *removed,
+                                       parley_error *err);
+
+/* Whether the file of that hash is there with that size. */
+bool parley_file_store_has(const char *root, const char *hex, int64_t size);
 
 #endif

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/log.h"
 #include "strategies/profanity.h"
 #include "strategies/spam.h"
 #include "strategies/translation.h"
@@ -45,7 +46,7 @@ static void apply_model_change(void *ctx) {
     if (c->forget) {
         (void)parley_spam_model_untrain(c->model, c->text, c->is_spam);
     } else if (!parley_spam_model_train(c->model, c->text, c->is_spam)) {
-        fprintf(stderr, "parleyd: spam model: out of memory while learning\n");
+        parley_log_error("spam model: out of memory while learning");
     }
 }
 

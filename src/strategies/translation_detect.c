@@ -90,11 +90,17 @@ const char *parley_langdetect_detect(parley_langdetect *d, const char *text, siz
     if (len > MAX_CLASSIFY_BYTES) {
         len = MAX_CLASSIFY_BYTES;
     }
+    /* textcat_Classify reads past the size it is given, up to the NUL (found
+     * by fuzz/fuzz_langdetect.c: the bytes after 2048 changed the answer),
+     * so it gets a copy that ends where the cap says */
+    char head[MAX_CLASSIFY_BYTES + 1];
+    memcpy(head, text, len);
+    head[len] = '\0';
     /* candidates in rank order, "[en][es]..." */
     const char *cands[8];
     size_t n = 0;
     pthread_mutex_lock(&d->lock);
-    const char *res = textcat_Classify(d->handle, text, len);
+    const char *res = textcat_Classify(d->handle, head, len);
     for (const char *p = res; p != NULL && *p == '[' && n < 8;) {
         const char *end = strchr(p, ']');
         if (end == NULL) {

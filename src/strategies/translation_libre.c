@@ -42,6 +42,19 @@ void parley_libre_global_cleanup(void) {
     curl_global_cleanup();
 }
 
+parley_libre_result parley_libre_parse_answer(const char *body, size_t len, char **out) {
+    *out = NULL;
+    json_t *answer = json_loadb(body, len, 0, NULL);
+    const char *translated = json_string_value(json_object_get(answer, "translatedText"));
+    parley_libre_result result = PARLEY_LIBRE_FAILED;
+    if (translated != NULL) {
+        *out = strdup(translated);
+        result = *out != NULL ? PARLEY_LIBRE_OK : PARLEY_LIBRE_FAILED;
+    }
+    json_decref(answer);
+    return result;
+}
+
 parley_libre_result parley_libre_translate(const char *url, const char *api_key, int timeout_ms,
                                            const char *src, const char *dst, const char *text,
                                            char **out) {
@@ -89,13 +102,7 @@ parley_libre_result parley_libre_translate(const char *url, const char *api_key,
     if (rc != CURLE_OK || status != 200 || resp.p == NULL) {
         goto done;
     }
-    json_t *answer = json_loadb(resp.p, resp.len, 0, NULL);
-    const char *translated = json_string_value(json_object_get(answer, "translatedText"));
-    if (translated != NULL) {
-        *out = strdup(translated);
-        result = *out != NULL ? PARLEY_LIBRE_OK : PARLEY_LIBRE_FAILED;
-    }
-    json_decref(answer);
+    result = parley_libre_parse_answer(resp.p, resp.len, out);
 done:
     free(resp.p);
     curl_slist_free_all(headers);

@@ -10,6 +10,8 @@
 #ifndef PARLEY_TRANSLATION_LIBRE_H
 #define PARLEY_TRANSLATION_LIBRE_H
 
+#include <stddef.h>
+
 typedef enum parley_libre_result {
     PARLEY_LIBRE_OK = 0,
     PARLEY_LIBRE_FAILED, /* connection refused, HTTP error, bad JSON */
@@ -23,5 +25,11 @@ void parley_libre_global_cleanup(void);
 parley_libre_result parley_libre_translate(const char *url, const char *api_key, int timeout_ms,
                                            const char *src, const char *dst, const char *text,
                                            char **out);
+
+/* Reads the body of a 200 answer: a JSON object whose "translatedText" is
+ * a string. OK with *out a malloc'd copy (valid UTF-8, no NUL: jansson
+ * refuses \u0000 and invalid UTF-8); FAILED with *out NULL for anything
+ * else. Exposed for fuzz/fuzz_libre_answer.c. */
+parley_libre_result parley_libre_parse_answer(const char *body, size_t len, char **out);
 
 #endif

@@ -30,6 +30,8 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
+#include <jansson.h>
+
 #include "storage/backend.h"
 
 typedef struct fixture {
@@ -724,6 +726,193 @@ static void test_tokens(void **state) {
     assert_ok(fx->repo->accounts->token_delete(fx->repo, hash, &err));
     assert_status(PARLEY_E_NOT_FOUND, fx->repo->accounts->token_get(fx->repo, hash, &got, &err));
     assert_status(PARLEY_E_NOT_FOUND, fx->repo->accounts->token_delete(fx->repo, hash, &err));
+}
+
+/* ---- search ----------------------------------------------------------------- */
+
+static size_t search_count(fixture *fx, const char *match, const char *session_id,
+                           const char *customer_id) {
+    parley_search_spec spec = {.match = match,
+                               .session_id = session_id,
+                               .customer_id = customer_id,
+                               .limit = 50,
+                               .cursor = "",
+                               .budget_ms = 0};
+    json_t *items = NULL;
+    char next[64];
+    assert_ok(fx->repo->search->messages(fx->repo, &spec, &items, next, sizeof next, &err));
+    size_t n = json_array_size(items);
+    json_decref(items);
+    return n;
+}
+
+static void test_search_scope_and_tail(void **state) {
+    fixture *fx = *state;
+    add_customer(fx, "cus_1", NULL);
+    add_customer(fx, "cus_2", NULL);
+    add_session(fx, "ses_1", "cus_1", PARLEY_SESSION_WAITING);
+    add_session(fx, "ses_2", "cus_2", PARLEY_SESSION_WAITING);
+    parley_message a = make_message("msg_a", "ses_1", 1, PARLEY_PARTICIPANT_CUSTOMER, "cus_1", NULL,
+                                    "where is my parcel");
+    parley_message b = make_message("msg_b", "ses_2", 1, PARLEY_PARTICIPANT_CUSTOMER, "cus_2", NULL,
+                                    "the parcel is late");
+    assert_ok(fx->repo->messages->insert(fx->repo, &a, &err));
+    assert_ok(fx->repo->messages->insert(fx->repo, &b, &err));
+    /* not indexed yet: the un-indexed tail is searched, in scope */
+    for (int pass = 0; pass < 2; pass++) {
+        assert_int_equal(search_count(fx, "\"parcel\"", "", ""), 2);
+        assert_int_equal(search_count(fx, "\"parcel\"", "", "cus_1"), 1);
+        assert_int_equal(search_count(fx, "\"parcel\"", "ses_2", ""), 1);
+        assert_int_equal(search_count(fx, "\"parcel\"", "ses_2", "cus_1"), 0);
+        assert_int_equal(search_count(fx, "\"nothing\"", "", ""), 0);
+        int64_t indexed = -1;
+        assert_ok(fx->repo->search->index_catch_up(fx->repo, 100, &indexed, &err));
+        assert_int_equal(indexed, pass == 0 ? 2 : 0); /* then found once, from the index */
+    }
+    parley_search_spec bad = {.match = "\"unbalanced", .limit = 10, .cursor = ""};
+    json_t *none = NULL;
+    char next[64];
+    assert_status(PARLEY_E_INVALID,
+                  fx->repo->search->messages(fx->repo, &bad, &none, next, sizeof next, &err));
+    assert_null(none);
+    bad.match = "\"parcel\"";
+    bad.cursor = "x1";
+    assert_status(PARLEY_E_INVALID,
+                  fx->repo->search->messages(fx->repo, &bad, &none, next, sizeof next, &err));
+}
+
+/* ---- retention ---------------------------------------------------------------- */
+
+static void add_token(fixture *fx, const char *hash_digit, parley_participant_kind kind,
+                      const char *owner, parley_time_ms last_used, parley_time_ms expires) {
+    parley_token t = {0};
+    for (size_t i = 0; i < 64; i++) {
+        t.token_hash[i] = hash_digit[0];
+    }
+    t.owner_kind = kind;
+    snprintf(t.owner_id, sizeof t.owner_id, "%s", owner);
+    t.created_at = 1;
+    t.last_used_at = last_used;
+    t.expires_at = expires;
+    assert_ok(fx->repo->accounts->token_insert(fx->repo, &t, &err));
+}
+
+static void add_upload(fixture *fx, const char *id, char sha_digit, parley_time_ms created_at) {
+    parley_upload u = {0};
+    snprintf(u.id, sizeof u.id, "%s", id);
+    memset(u.sha256, sha_digit, 64);
+    u.size = 3;
+    snprintf(u.mime, sizeof u.mime, "text/plain");
+    u.name = lit("a.txt");
+    u.uploader_kind = PARLEY_PARTICIPANT_CUSTOMER;
+    snprintf(u.uploader_id, sizeof u.uploader_id, "cus_s");
+    u.created_at = created_at;
+    assert_ok(fx->repo->uploads->insert(fx->repo, &u, &err));
+}
+
+typedef struct hashes_seen {
+    char sha256[4][PARLEY_SHA256_HEX_SIZE];
+    int count;
+} hashes_seen;
+
+static void note_hash(void *ctx, const char *sha256) {
+    hashes_seen *seen = ctx;
+    assert_true(seen->count < 4);
+    snprintf(seen->sha256[seen->count++], PARLEY_SHA256_HEX_SIZE, "%s", sha256);
+}
+
+static void test_retention_purges(void **state) {
+    fixture *fx = *state;
+    const parley_retention_ops *ret = fx->repo->retention;
+    int64_t n = -1;
+    /* a limit outside 1..100000 is the caller's mistake */
+    assert_status(PARLEY_E_INVALID, ret->purge_audit(fx->repo, 100, 0, &n, &err));
+    assert_int_equal(n, 0);
+    assert_status(PARLEY_E_INVALID, ret->purge_tokens(fx->repo, 100, 100, 100001, &n, &err));
+
+    /* customers: only the anonymous one with no session and no token goes */
+    add_customer(fx, "cus_anon", NULL);
+    add_customer(fx, "cus_known", "ext-1");
+    add_customer(fx, "cus_s", NULL);
+    add_customer(fx, "cus_tok", NULL);
+    add_session(fx, "ses_1", "cus_s", PARLEY_SESSION_WAITING);
+
+    /* tokens: one expired, one idle, one that works (cus_tok's) */
+    add_token(fx, "a", PARLEY_PARTICIPANT_AGENT, "agt_1", 900, 100);
+    add_token(fx, "b", PARLEY_PARTICIPANT_AGENT, "agt_1", 50, 1000000);
+    add_token(fx, "c", PARLEY_PARTICIPANT_CUSTOMER, "cus_tok", 900, 1000000);
+    assert_ok(ret->purge_tokens(fx->repo, 1000, 60, 10, &n, &err));
+    assert_int_equal(n, 2);
+    assert_ok(ret->purge_tokens(fx->repo, 1000, 60, 10, &n, &err));
+    assert_int_equal(n, 0);
+    parley_token tok;
+    char live[65];
+    memset(live, 'c', 64);
+    live[64] = '\0';
+    assert_ok(fx->repo->accounts->token_get(fx->repo, live, &tok, &err));
+
+    assert_ok(ret->purge_customers(fx->repo, 500, 10, &n, &err)); /* all created at 1000 */
+    assert_int_equal(n, 0);
+    assert_ok(ret->purge_customers(fx->repo, 2000, 10, &n, &err));
+    assert_int_equal(n, 1);
+    parley_customer c;
+    assert_status(PARLEY_E_NOT_FOUND,
+                  fx->repo->accounts->customer_get(fx->repo, "cus_anon", &c, &err));
+    const char *kept[] = {"cus_known", "cus_s", "cus_tok"};
+    for (size_t i = 0; i < 3; i++) {
+        assert_ok(fx->repo->accounts->customer_get(fx->repo, kept[i], &c, &err));
+        parley_customer_free(&c);
+    }
+
+    /* audit: oldest first, at most the limit */
+    for (int i = 1; i <= 3; i++) {
+        parley_audit_entry e = {0};
+        e.at = 10 * i;
+        snprintf(e.action, sizeof e.action, "login");
+        assert_ok(fx->repo->audit->insert(fx->repo, &e, &err));
+    }
+    assert_ok(ret->purge_audit(fx->repo, 25, 1, &n, &err));
+    assert_int_equal(n, 1);
+    assert_ok(ret->purge_audit(fx->repo, 25, 10, &n, &err));
+    assert_int_equal(n, 1);
+    parley_audit_list audit = {0};
+    char next[64];
+    assert_ok(fx->repo->audit->list(fx->repo, 10, "", &audit, next, sizeof next, &err));
+    assert_int_equal(audit.count, 1);
+    assert_int_equal(audit.items[0].at, 30);
+    parley_audit_list_free(&audit);
+
+    /* uploads: old unattached ones go; a hash is reported once no row names it */
+    add_upload(fx, "upl_1", 'a', 10);   /* old, shares 'a' with upl_2 */
+    add_upload(fx, "upl_2", 'a', 5000); /* too young */
+    add_upload(fx, "upl_3", 'b', 20);   /* old, alone with 'b' */
+    add_upload(fx, "upl_4", 'c', 10);   /* old but attached */
+    parley_message m =
+        make_message("msg_1", "ses_1", 1, PARLEY_PARTICIPANT_CUSTOMER, "cus_s", NULL, "see file");
+    assert_ok(fx->repo->messages->insert(fx->repo, &m, &err));
+    assert_ok(fx->repo->uploads->attach(fx->repo, "upl_4", "cus_s", "msg_1", "ses_1", &err));
+    hashes_seen seen = {0};
+    assert_ok(ret->purge_uploads(fx->repo, 100, 10, &n, note_hash, &seen, &err));
+    assert_int_equal(n, 2);
+    assert_int_equal(seen.count, 1);
+    char sha[PARLEY_SHA256_HEX_SIZE];
+    memset(sha, 'b', 64);
+    sha[64] = '\0';
+    assert_string_equal(seen.sha256[0], sha);
+    const struct {
+        char digit;
+        bool in_use;
+    } hashes[] = {{'a', true}, {'b', false}, {'c', true}};
+    for (size_t i = 0; i < 3; i++) {
+        memset(sha, hashes[i].digit, 64);
+        bool in_use = !hashes[i].in_use;
+        assert_ok(fx->repo->uploads->hash_in_use(fx->repo, sha, &in_use, &err));
+        assert_int_equal(in_use, hashes[i].in_use);
+    }
+    parley_upload u;
+    assert_status(PARLEY_E_NOT_FOUND, fx->repo->uploads->get(fx->repo, "upl_1", &u, &err));
+    assert_ok(fx->repo->uploads->get(fx->repo, "upl_4", &u, &err));
+    parley_upload_free(&u);
 }
 
 /* ---- sessions ------------------------------------------------------------- */
@@ -1528,6 +1717,8 @@ static const struct CMUnitTest contract_tests[] = {
     cmocka_unit_test_setup_teardown(test_account_management, setup_repo, teardown),
     cmocka_unit_test_setup_teardown(test_moderation_and_spam_counts, setup_repo, teardown),
     cmocka_unit_test_setup_teardown(test_tokens, setup_repo, teardown),
+    cmocka_unit_test_setup_teardown(test_search_scope_and_tail, setup_repo, teardown),
+    cmocka_unit_test_setup_teardown(test_retention_purges, setup_repo, teardown),
     cmocka_unit_test_setup_teardown(test_sessions, setup_repo, teardown),
     cmocka_unit_test_setup_teardown(test_next_seq_is_gapless, setup_repo, teardown),
     cmocka_unit_test_setup_teardown(test_messages_and_client_ids, setup_repo, teardown),

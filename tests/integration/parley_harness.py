@@ -44,7 +44,11 @@ TIME_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
 
 NO_RATE_LIMITS = ["--limit-customers-per-minute", "0", "--limit-connections-per-minute", "0",
                   "--limit-messages-per-minute", "0", "--limit-logins-per-minute", "0",
-                  "--limit-uploads-per-minute", "0"]
+                  "--limit-uploads-per-minute", "0", "--limit-searches-per-minute", "0"]
+
+
+# The --metrics-token every test server gets (ParleyServer.metrics()).
+METRICS_TOKEN = "test-metrics-token-0123456789"
 
 
 def T(seconds):
@@ -133,6 +137,10 @@ class ParleyServer:
         # limits are off here unless a test sets them (its extra_args come
         # later and win), and test_rate_limits.py checks them on purpose.
         argv += NO_RATE_LIMITS
+        # /metrics needs a token or a listener of its own; tests read it
+        # with this one (metrics()), test_refusals.py checks the default
+        # by passing --metrics-token "" (unset) after it
+        argv += ["--metrics-token", METRICS_TOKEN]
         return argv + self.extra_args
 
     def _env(self):
@@ -271,6 +279,17 @@ class ParleyServer:
         return cp
 
     # -- clients -------------------------------------------------------------
+    def metrics_response(self):
+        """GET /metrics with the test servers' --metrics-token."""
+        return self.client(METRICS_TOKEN).get("/metrics")
+
+    def metrics(self):
+        """/metrics parsed ({sample: value}); asserts 200."""
+        r = self.metrics_response()
+        if r.status != 200:
+            raise AssertionError(f"GET /metrics: {r.status} {r.body!r}")
+        return parse_metrics(r.body.decode("utf-8"))
+
     def client(self, token=None):
         return Client(self.host, self.port, token)
 

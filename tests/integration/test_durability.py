@@ -265,6 +265,8 @@ class MaxConnectionsTest(ServerTestCase):
             extra.send(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
             r = extra.recv_response()
             self.assertError(r, 503, "unavailable")
+            # an overload says when to come back, like every 503
+            self.assertGreaterEqual(int(r.headers["retry-after"]), 1)
             self.assertTrue(extra.wait_eof(), "the refused connection was not closed")
             extra.close()
             # the open ones keep working
@@ -293,7 +295,7 @@ class OperationsTest(ServerTestCase):
         self.assertIn("application/json", r.headers["content-type"])
 
     def test_metrics_count_messages(self):
-        r = self.http.get("/metrics")
+        r = self.server.metrics_response()
         self.assertStatus(r, 200)
         self.assertTrue(r.headers["content-type"].startswith("text/plain"), r.headers)
         self.assertIn("version=0.0.4", r.headers["content-type"])
@@ -304,7 +306,7 @@ class OperationsTest(ServerTestCase):
         s = make_session(self.server, tok)
         for i in range(5):
             send_message(self.server, tok, s["id"], f"metric {i}")
-        after = parse_metrics(self.http.get("/metrics").body.decode("utf-8"))
+        after = self.server.metrics()
         grown = {k: (before.get(k, 0.0), v) for k, v in after.items()
                  if k.startswith("parley_") and v >= before.get(k, 0.0) + 5}
         self.assertTrue(grown, "no parley_ metric grew by the 5 messages sent")
@@ -320,7 +322,7 @@ class GroupCommitTest(ServerTestCase):
     def test_a_burst_of_sends_is_committed_in_batches(self):
         _, tok = make_customer(self.server)
         s = make_session(self.server, tok)
-        before = parse_metrics(self.http.get("/metrics").body.decode("utf-8"))
+        before = self.server.metrics()
         ws = self.server.ws(token=tok)
         self.addCleanup(ws.close)
         total = 200
@@ -333,7 +335,7 @@ class GroupCommitTest(ServerTestCase):
             m = ws.recv_json(type="ack", timeout=60)
             acks[m["client_msg_id"]] = m["message"]["seq"]
         self.assertEqual(sorted(acks.values()), list(range(1, total + 1)))
-        after = parse_metrics(self.http.get("/metrics").body.decode("utf-8"))
+        after = self.server.metrics()
         jobs = after["parley_db_batched_jobs_total"] - before["parley_db_batched_jobs_total"]
         batches = after["parley_db_batches_total"] - before["parley_db_batches_total"]
         self.assertGreaterEqual(jobs, total)

@@ -302,13 +302,14 @@ class RoutingTest(ServerTestCase):
                          "validation_failed", "topics")
         self.assertError(c.post("/api/v1/teams", {"name": "y", "topics": [1]}), 400,
                          "validation_failed", "topics")
-        # agents cannot change teams; customers list them without members
+        # agents cannot change teams; customers cannot even list them
         self.assertError(self.server.client(atoken).post("/api/v1/teams", {"name": "z"}), 403,
                          "forbidden")
         _, ctoken = make_customer(self.server)
-        listed = self.server.client(ctoken).get("/api/v1/teams?limit=200").body["teams"]
-        mine = [t for t in listed if t["id"] == team["id"]][0]
-        self.assertNotIn("agent_ids", mine)
+        self.assertError(self.server.client(ctoken).get("/api/v1/teams?limit=200"), 403,
+                         "forbidden")
+        self.assertError(self.server.client(ctoken).get(f"/api/v1/teams/{team['id']}"), 403,
+                         "forbidden")
         r = c.patch(f"/api/v1/teams/{team['id']}", {"topics": ["pricing"]})
         self.assertStatus(r, 200)
         self.assertEqual((r.body["name"], r.body["topics"]), (name, ["pricing"]))

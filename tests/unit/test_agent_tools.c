@@ -83,6 +83,12 @@ static void test_match_refusals(void **state) {
     memset(big, 'x', sizeof big - 1);
     big[sizeof big - 1] = '\0';
     expect_refused(big, "256 bytes");
+    /* a prefix needs 3 characters (not bytes) before its star */
+    expect_refused("re*", "3 characters");
+    expect_refused("ok ab*", "3 characters");
+    expect_refused("\xc3\xa9t*", "3 characters");
+    expect_match("\xc3\xa9t\xc3\xa9*", "\"\xc3\xa9t\xc3\xa9\"*");
+    expect_match("ref*", "\"ref\"*");
     /* the worst case fits the documented buffer: 256 quotes in 16 tokens */
     char quotes[257];
     memset(quotes, '"', 256);
@@ -183,11 +189,21 @@ static void make_version_4(const char *path) {
     sqlite3_close(db);
 }
 
+static parley_status search_in(fixture *fx, const char *match, const char *session,
+                               const char *customer, int budget_ms, json_t **items) {
+    char next[64];
+    parley_search_spec spec = {.match = match,
+                               .session_id = session,
+                               .customer_id = customer,
+                               .limit = 50,
+                               .cursor = "",
+                               .budget_ms = budget_ms};
+    return fx->repo->search->messages(fx->repo, &spec, items, next, sizeof next, &err);
+}
+
 static json_t *search(fixture *fx, const char *match, const char *customer) {
     json_t *items = NULL;
-    char next[64];
-    assert_ok(fx->repo->search->messages(fx->repo, match, "", customer, 50, "", &items, next,
-                                         sizeof next, &err));
+    assert_ok(search_in(fx, match, "", customer, 0, &items));
     return items;
 }
 
@@ -207,8 +223,8 @@ static void test_migration_indexes_existing_messages(void **state) {
     items = search(fx, "\"parcel\"", "cus_other");
     assert_int_equal(json_array_size(items), 0);
     json_decref(items);
-    /* new messages are indexed in batches by search->index_catch_up (the
-     * periodic job, and every search), in the caller's unit */
+    /* new messages are indexed in batches by search_index_catch_up (the
+     * periodic writer job), in the caller's unit */
     parley_message m = {.seq = 3, .sender_kind = PARLEY_PARTICIPANT_AGENT, .created_at = 3};
     snprintf(m.id, sizeof m.id, "msg_3");
     snprintf(m.session_id, sizeof m.session_id, "ses_1");
@@ -227,25 +243,88 @@ static void test_migration_indexes_existing_messages(void **state) {
     assert_ok(fx->repo->search->index_catch_up(fx->repo, 100, &indexed, &err));
     assert_int_equal(indexed, 0);
     assert_ok(fx->repo->messages->insert(fx->repo, &m, &err));
+    /* stored, not indexed yet: found in the un-indexed tail, in scope only */
     items = search(fx, "\"parcel\"", "cus_1");
-    assert_int_equal(json_array_size(items), 1); /* stored, not indexed yet */
+    assert_int_equal(json_array_size(items), 2);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(items, 0), "message_id")),
+                        "msg_3"); /* newest first, the tail before the index */
+    assert_string_equal(json_string_value(json_object_get(json_array_get(items, 0), "snippet")),
+                        "the \x02parcel\x03 left today");
+    json_decref(items);
+    items = search(fx, "\"parcel\"", "cus_other");
+    assert_int_equal(json_array_size(items), 0);
+    json_decref(items);
+    assert_ok(search_in(fx, "\"parcel\"", "ses_other", "", 0, &items));
+    assert_int_equal(json_array_size(items), 0);
     json_decref(items);
     assert_ok(fx->repo->search->index_catch_up(fx->repo, 100, &indexed, &err));
     assert_int_equal(indexed, 1);
     assert_ok(fx->repo->search->index_catch_up(fx->repo, 100, &indexed, &err));
     assert_int_equal(indexed, 0); /* nothing twice */
+    /* indexed now: found once (never in both the tail and the index) */
     items = search(fx, "\"parcel\"", "cus_1");
     assert_int_equal(json_array_size(items), 2);
     assert_string_equal(json_string_value(json_object_get(json_array_get(items, 0), "message_id")),
-                        "msg_3"); /* newest first */
+                        "msg_3");
+    json_decref(items);
+    assert_ok(search_in(fx, "\"parcel\"", "ses_1", "cus_1", 0, &items));
+    assert_int_equal(json_array_size(items), 2);
+    json_decref(items);
+    /* the scope is in the index: another customer or session finds nothing */
+    items = search(fx, "\"parcel\"", "cus_other");
+    assert_int_equal(json_array_size(items), 0);
+    json_decref(items);
+    assert_ok(search_in(fx, "\"parcel\"", "ses_1", "cus_other", 0, &items));
+    assert_int_equal(json_array_size(items), 0);
+    json_decref(items);
+    /* a user's word never matches the scope tokens */
+    char token[128];
+    snprintf(token, sizeof token, "\"s%s\"", "7365735F31"); /* hex("ses_1") */
+    items = search(fx, token, "");
+    assert_int_equal(json_array_size(items), 0);
     json_decref(items);
     /* a malformed expression is the caller's mistake, not a storage failure */
     json_t *none = NULL;
-    char next[64];
-    assert_int_equal(fx->repo->search->messages(fx->repo, "\"unbalanced", "", "", 10, "", &none,
-                                                next, sizeof next, &err),
-                     PARLEY_E_INVALID);
+    assert_int_equal(search_in(fx, "\"unbalanced", "", "", 0, &none), PARLEY_E_INVALID);
     assert_null(none);
+}
+
+/* A search past its budget is interrupted inside SQLite and answers
+ * PARLEY_E_REJECTED "search_too_broad"; the same search without a budget
+ * completes. Every other message says "odd", the others "even": proving
+ * that "odd even parcel late" has no hit walks four doclists of 100,000 to
+ * 200,000 entries (tens of ms), far longer than the 1 ms budget plus the
+ * watchdog's wake-up even on a loaded machine; nothing here measures time. */
+static void test_search_budget(void **state) {
+    fixture *fx = *state;
+    make_version_4(fx->path);
+    assert_ok(parley_sqlite_migrate(fx->path, &err));
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open(fx->path, &db), SQLITE_OK);
+    raw_exec(db, "WITH RECURSIVE n(i) AS (SELECT 3 UNION ALL SELECT i + 1 FROM n WHERE i < 200002) "
+                 "INSERT INTO messages (id, session_id, seq, sender_kind, sender_id, type, "
+                 "content, created_at) SELECT 'msg_' || i, 'ses_1', i, 'customer', 'cus_1', "
+                 "'text', 'parcel ' || iif(i % 2, 'odd', 'even') || ' tag' || (i % 997) || "
+                 "' is late', i FROM n;"
+                 "UPDATE sessions SET last_seq = 200002;");
+    sqlite3_close(db);
+    assert_ok(parley_sqlite_repository_open(fx->path, NULL, &fx->repo, &err));
+    int64_t indexed = 0;
+    assert_ok(fx->repo->search->index_catch_up(fx->repo, 200000, &indexed, &err));
+    assert_int_equal(indexed, 200000);
+    const char *broad = "\"odd\" \"even\" \"parcel\" \"late\"";
+    json_t *items = NULL;
+    assert_int_equal(search_in(fx, broad, "", "", 1, &items), PARLEY_E_REJECTED);
+    assert_null(items);
+    assert_string_equal(err.code, "search_too_broad");
+    assert_int_equal(search_in(fx, broad, "ses_1", "cus_1", 1, &items), PARLEY_E_REJECTED);
+    /* the connection is usable afterwards, and without a budget it answers */
+    assert_ok(search_in(fx, broad, "", "", 0, &items));
+    assert_int_equal(json_array_size(items), 0);
+    json_decref(items);
+    assert_ok(search_in(fx, "\"tag17\"", "ses_1", "cus_1", 60000, &items));
+    assert_int_equal(json_array_size(items), 50);
+    json_decref(items);
 }
 
 static void test_receipts_labels_and_canned(void **state) {
@@ -344,6 +423,7 @@ int main(void) {
         cmocka_unit_test(test_names),
         cmocka_unit_test_setup_teardown(test_migration_indexes_existing_messages, setup, teardown),
         cmocka_unit_test_setup_teardown(test_receipts_labels_and_canned, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_search_budget, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -42,6 +42,9 @@ static void test_defaults(void **state) {
     assert_string_equal(cfg.data_dir, "./parley-data");
     assert_string_equal(cfg.durability, "full");
     assert_int_equal(cfg.max_body_bytes, 1048576);
+    assert_int_equal(cfg.ws_max_pending_bytes, 1048576);      /* 1 MiB per socket */
+    assert_int_equal(cfg.max_pending_bytes_total, 268435456); /* 256 MiB in all */
+    assert_int_equal(cfg.close_grace_ms, 5000);
     assert_null(cfg.site_secret);
     parley_config_free(&cfg);
 }
@@ -80,6 +83,9 @@ static void test_bad_values_name_the_option(void **state) {
         {3, {"parleyd", "--listen", "127.0.0.1:70000"}, "--listen"},
         {3, {"parleyd", "--durability", "sometimes"}, "--durability"},
         {3, {"parleyd", "--worker-threads", "99999999999999999999"}, "--worker-threads"},
+        /* one socket may not be allowed more than all of them together */
+        {3, {"parleyd", "--max-pending-bytes-total", "524288"}, "--max-pending-bytes-total"},
+        {3, {"parleyd", "--close-grace-ms", "0"}, "out of range"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         parley_config cfg;

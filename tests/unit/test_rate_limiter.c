@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/config.h"
+#include "core/limits.h"
 #include "core/rate_limiter.h"
 
 static parley_rate_limiter *make(double per_second, double burst, size_t max_keys) {
@@ -506,6 +508,41 @@ static void test_monotonic_clock(void **state) {
     assert_true(b >= a);
 }
 
+/* Search slots: --worker-threads - 1 searches at once (at least one);
+ * one more is 503 with Retry-After 1 until a slot is given back. */
+static void test_search_slots(void **state) {
+    (void)state;
+    parley_config cfg;
+    parley_config_defaults(&cfg);
+    cfg.worker_threads = 3;
+    parley_limits limits;
+    parley_error err = {0};
+    assert_int_equal(parley_limits_init(&limits, &cfg, &err), PARLEY_OK);
+    assert_int_equal(limits.search_slots, 2);
+    assert_int_equal(parley_limits_search_start(&limits, &err), PARLEY_OK);
+    assert_int_equal(parley_limits_search_start(&limits, &err), PARLEY_OK);
+    assert_int_equal(parley_limits_search_start(&limits, &err), PARLEY_E_UNAVAILABLE);
+    assert_int_equal(err.retry_after_seconds, 1);
+    assert_string_equal(err.code, "unavailable");
+    parley_limits_search_done(&limits);
+    assert_int_equal(parley_limits_search_start(&limits, &err), PARLEY_OK);
+    parley_limits_search_done(&limits);
+    parley_limits_search_done(&limits);
+    parley_limits_free(&limits);
+    /* one pool thread: still one search */
+    cfg.worker_threads = 1;
+    assert_int_equal(parley_limits_init(&limits, &cfg, &err), PARLEY_OK);
+    assert_int_equal(limits.search_slots, 1);
+    assert_int_equal(parley_limits_search_start(&limits, &err), PARLEY_OK);
+    assert_int_equal(parley_limits_search_start(&limits, &err), PARLEY_E_UNAVAILABLE);
+    parley_limits_search_done(&limits);
+    parley_limits_free(&limits);
+    parley_config_free(&cfg);
+    /* no limits configured: always allowed */
+    assert_int_equal(parley_limits_search_start(NULL, &err), PARLEY_OK);
+    parley_limits_search_done(NULL);
+}
+
 int main(void) {
     if (sodium_init() < 0) {
         return 1;
@@ -524,6 +561,7 @@ int main(void) {
         cmocka_unit_test(test_long_keys),
         cmocka_unit_test(test_concurrent_takes_lose_no_updates),
         cmocka_unit_test(test_monotonic_clock),
+        cmocka_unit_test(test_search_slots),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -24,6 +24,7 @@ typedef struct fixture {
     parley_strategy_registry registry;
     parley_repository *repo;
     parley_facade facade;
+    parley_event_registry events;
     parley_participant *customer;
     char agent[AGENTS][PARLEY_ID_SIZE];
 } fixture;
@@ -41,6 +42,12 @@ static int setup(void **state) {
     parley_storage_options options = {.durable = false, .busy_timeout_ms = 1000};
     assert_int_equal(parley_storage_open(url, &options, &fx->repo, &err), PARLEY_OK);
     parley_facade_init(&fx->facade, fx->repo, &fx->registry, &fx->config, NULL);
+    /* the desk's in-unit subscribers, as the server registers them */
+    parley_event_registry_init(&fx->events);
+    assert_true(parley_bot_subscribe(&fx->events));
+    assert_true(parley_routing_subscribe(&fx->events));
+    parley_event_registry_seal(&fx->events);
+    parley_facade_set_event_registry(&fx->facade, &fx->events);
     /* agents stored directly: the dispatcher only reads presence and load */
     for (int i = 0; i < AGENTS; i++) {
         parley_agent a = {0};

@@ -13,6 +13,8 @@
 #ifndef PARLEY_STORE_UPLOADS_H
 #define PARLEY_STORE_UPLOADS_H
 
+#include <stdbool.h>
+
 #include "core/error.h"
 #include "core/model.h"
 
@@ -28,6 +30,9 @@ typedef struct parley_uploads_ops {
      * PARLEY_E_CONFLICT. Runs in the unit that inserts the message. */
     parley_status (*attach)(parley_repository *repo, const char *id, const char *uploader_id,
                             const char *message_id, const char *session_id, parley_error *err);
+    /* whether any upload row names this content hash */
+    parley_status (*hash_in_use)(parley_repository *repo, const char *sha256, bool *in_use,
+                                 parley_error *err);
 } parley_uploads_ops;
 
 #endif

@@ -47,6 +47,7 @@ static const char *const *const sql_parts[] = {
     parley_sqlite_strategy_stores_sql,
     parley_sqlite_reports_sql,
     parley_sqlite_search_sql,
+    parley_sqlite_retention_sql,
     parley_sqlite_audit_sql,
     parley_sqlite_uploads_sql,
     parley_sqlite_settings_sql,
@@ -67,10 +68,35 @@ static const char *stmt_sql(size_t id) {
     return sql;
 }
 
-static parley_status exec_plain(struct sqlite_repo *r, enum stmt_id id, const char *op,
-                                parley_error *err) {
-    binder b = bind_start(r, id);
-    return exec_write(r, &b, false, op, "", err);
+/* ---- list cursors ------------------------------------------------------ */
+
+/* The cursor is the decimal position of the last row of the previous page;
+ * the next page is everything strictly older. "" starts at the newest. */
+bool parley_sqlite_parse_cursor(const char *cursor, size_t size, int64_t *before) {
+    size_t len = strnlen(cursor, size);
+    if (len == 0) {
+        *before = INT64_MAX;
+        return true;
+    }
+    if (len == size || len > 19) {
+        return false;
+    }
+    int64_t value = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (cursor[i] < '0' || cursor[i] > '9') {
+            return false;
+        }
+        int digit = cursor[i] - '0';
+        if (value > (INT64_MAX - digit) / 10) {
+            return false;
+        }
+        value = value * 10 + digit;
+    }
+    if (value <= 0) {
+        return false;
+    }
+    *before = value;
+    return true;
 }
 
 /* ---- transactions ------------------------------------------------------ */
@@ -232,6 +258,7 @@ parley_status parley_sqlite_repository_open(const char *path, const parley_sqlit
     r->base.strategy_stores = &parley_sqlite_strategy_stores_ops;
     r->base.reports = &parley_sqlite_reports_ops;
     r->base.search = &parley_sqlite_search_ops;
+    r->base.retention = &parley_sqlite_retention_ops;
     r->base.audit = &parley_sqlite_audit_ops;
     r->base.uploads = &parley_sqlite_uploads_ops;
     r->base.settings = &parley_sqlite_settings_ops;
@@ -270,6 +297,17 @@ parley_status parley_sqlite_repository_open(const char *path, const parley_sqlit
                                 version, parley_sqlite_schema_version());
     }
 
+    /* a search's un-indexed tail is matched here, with the tokenizer of
+     * message_fts (schema step 13); temp: this connection only, no lock */
+    rc = sqlite3_exec(r->db,
+                      "CREATE VIRTUAL TABLE IF NOT EXISTS temp.search_tail USING fts5("
+                      "content, message_id UNINDEXED, tokenize = 'unicode61 remove_diacritics 2')",
+                      NULL, NULL, NULL);
+    if (rc != SQLITE_OK) {
+        status = db_fail(r->db, rc, "open: search_tail", err);
+        sq_close(&r->base);
+        return status;
+    }
     for (size_t i = 0; i < ST_COUNT; i++) {
         const char *sql = stmt_sql(i);
         if (sql == NULL) {

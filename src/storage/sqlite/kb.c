@@ -105,7 +105,7 @@ static parley_status sq_kb_list(parley_repository *repo, int limit, const char *
     }
     const char *text = cursor != NULL ? cursor : "";
     int64_t before;
-    if (!parse_cursor(text, strlen(text) + 1, &before)) {
+    if (!parley_sqlite_parse_cursor(text, strlen(text) + 1, &before)) {
         return parley_error_set(err, PARLEY_E_INVALID, "validation_failed", "cursor: malformed");
     }
     binder b = bind_start(r, ST_KB_LIST);

@@ -356,6 +356,57 @@ static const char *const steps[] = {
     "    last_rowid INTEGER NOT NULL"
     ") STRICT;"
     "INSERT INTO search_progress (id, last_rowid) SELECT 1, coalesce(max(rowid), 0) FROM messages;",
+
+    /* 12: retention (core/retention.h): the indexes that let each purge
+     * walk only what has expired, oldest first, and stop after a batch.
+     * customers.started_session marks a customer who ever started a
+     * session; a trigger sets it on the first session, so the partial
+     * index of anonymous customers who never did holds only candidates
+     * (not every customer since the beginning). tokens_owner serves "has
+     * this customer a token" (and token_delete_by_owner); uploads_sha256
+     * "does another upload share this file". */
+    "CREATE INDEX tokens_expires ON tokens (expires_at);"
+    "CREATE INDEX tokens_last_used ON tokens (last_used_at);"
+    "CREATE INDEX tokens_owner ON tokens (owner_kind, owner_id);"
+    "ALTER TABLE customers ADD COLUMN started_session INTEGER NOT NULL DEFAULT 0"
+    "    CHECK (started_session IN (0, 1));"
+    "UPDATE customers SET started_session = 1"
+    "    WHERE EXISTS (SELECT 1 FROM sessions s WHERE s.customer_id = customers.id);"
+    "CREATE TRIGGER customers_started_session AFTER INSERT ON sessions BEGIN"
+    "    UPDATE customers SET started_session = 1"
+    "        WHERE id = new.customer_id AND started_session = 0;"
+    "END;"
+    "CREATE INDEX customers_never_started ON customers (created_at)"
+    "    WHERE identifier IS NULL AND started_session = 0;"
+    "CREATE INDEX audit_log_at ON audit_log (at);"
+    "CREATE INDEX uploads_unattached ON uploads (created_at) WHERE message_id IS NULL;"
+    "CREATE INDEX uploads_sha256 ON uploads (sha256);",
+    /* 13: search is scoped before it touches the index (issue 9). The
+     * index is rebuilt with a `scope` column holding two tokens per
+     * message, 's' || hex(session_id) and 'c' || hex(customer_id), so a
+     * per-session or per-customer search is an FTS5 AND the index
+     * intersects (seeking through the common word's doclist), instead of
+     * a walk of the whole posting list filtered afterwards. Its rowid is
+     * the message's rowid, so the un-indexed tail (rowid > search_progress)
+     * and the index page together by one cursor, and the content triggers
+     * find their row by rowid instead of scanning the table. The rebuild
+     * runs here, once (BENCHMARKS.md has its cost per million messages). */
+    "DROP TRIGGER message_fts_update;"
+    "DROP TRIGGER message_fts_delete;"
+    "DROP TABLE message_fts;"
+    "CREATE VIRTUAL TABLE message_fts USING fts5("
+    "    content, scope, message_id UNINDEXED,"
+    "    tokenize = 'unicode61 remove_diacritics 2');"
+    "CREATE TRIGGER message_fts_update AFTER UPDATE OF content ON messages BEGIN"
+    "    UPDATE message_fts SET content = new.content WHERE rowid = old.rowid;"
+    "END;"
+    "CREATE TRIGGER message_fts_delete AFTER DELETE ON messages BEGIN"
+    "    DELETE FROM message_fts WHERE rowid = old.rowid;"
+    "END;"
+    "INSERT INTO message_fts (rowid, content, scope, message_id)"
+    "    SELECT m.rowid, m.content, 's' || hex(m.session_id) || ' c' || hex(s.customer_id), m.id"
+    "    FROM messages m JOIN sessions s ON s.id = m.session_id"
+    "    WHERE m.rowid <= (SELECT last_rowid FROM search_progress) ORDER BY m.rowid;",
 };
 
 int parley_sqlite_schema_step_count(void) {

@@ -35,6 +35,7 @@
 #include <sqlite3.h>
 
 #include "core/repository.h"
+#include "storage/sqlite/sqlite_repository.h"
 
 #define DEFAULT_BUSY_TIMEOUT_MS 5000
 #define LIST_LIMIT_MAX 200
@@ -241,6 +242,17 @@ enum stmt_id {
     ST_SEARCH_BATCH_END,
     ST_SEARCH_INDEX_RANGE,
     ST_SEARCH_PROGRESS_SET,
+    ST_SEARCH_TAIL_CLEAR,
+    ST_SEARCH_TAIL_ALL,
+    ST_SEARCH_TAIL_SESSION,
+    ST_SEARCH_TAIL_CUSTOMER,
+    /* retention */
+    ST_RETENTION_TOKENS_EXPIRED,
+    ST_RETENTION_TOKENS_IDLE,
+    ST_RETENTION_CUSTOMERS,
+    ST_RETENTION_AUDIT,
+    ST_RETENTION_UPLOADS_LIST,
+    ST_RETENTION_UPLOAD_DELETE,
     /* audit */
     ST_AUDIT_INSERT,
     ST_AUDIT_LIST, /* page_bind's base: no status or customer variants */
@@ -248,6 +260,7 @@ enum stmt_id {
     ST_UPLOAD_INSERT,
     ST_UPLOAD_GET,
     ST_UPLOAD_ATTACH,
+    ST_UPLOAD_HASH_IN_USE,
     /* settings */
     ST_SETTING_GET,
     ST_SETTING_PUT,
@@ -265,6 +278,7 @@ extern const char *const parley_sqlite_kb_sql[ST_COUNT];
 extern const char *const parley_sqlite_strategy_stores_sql[ST_COUNT];
 extern const char *const parley_sqlite_reports_sql[ST_COUNT];
 extern const char *const parley_sqlite_search_sql[ST_COUNT];
+extern const char *const parley_sqlite_retention_sql[ST_COUNT];
 extern const char *const parley_sqlite_audit_sql[ST_COUNT];
 extern const char *const parley_sqlite_uploads_sql[ST_COUNT];
 extern const char *const parley_sqlite_settings_sql[ST_COUNT];
@@ -280,6 +294,7 @@ extern const parley_kb_ops parley_sqlite_kb_ops;
 extern const parley_strategy_stores_ops parley_sqlite_strategy_stores_ops;
 extern const parley_reports_ops parley_sqlite_reports_ops;
 extern const parley_search_ops parley_sqlite_search_ops;
+extern const parley_retention_ops parley_sqlite_retention_ops;
 extern const parley_audit_ops parley_sqlite_audit_ops;
 extern const parley_uploads_ops parley_sqlite_uploads_ops;
 extern const parley_settings_ops parley_sqlite_settings_ops;
@@ -318,8 +333,15 @@ static inline parley_status map_sqlite(int rc, const char *msg, const char *op, 
         status = PARLEY_E_STORAGE;
         break;
     }
-    return parley_error_set(err, status, NULL, "%s: %s", op,
-                            msg != NULL ? msg : sqlite3_errstr(rc));
+    bool full = (rc & 0xff) == SQLITE_FULL;
+    parley_error_set(err, status, full ? PARLEY_ERROR_CODE_STORAGE_FULL : NULL, "%s: %s", op,
+                     msg != NULL ? msg : sqlite3_errstr(rc));
+    if (err != NULL) {
+        /* SQLite's text and our function names are for the log, never for
+         * a client (core/error.h, parley_error_public) */
+        err->internal = true;
+    }
+    return status;
 }
 
 /* Must run before the statement is reset, which may replace the message. */
@@ -586,6 +608,13 @@ static inline parley_status exec_write(struct sqlite_repo *r, binder *b, bool mu
     return status;
 }
 
+/* Runs a statement without parameters or rows (transactions, clears). */
+static inline parley_status exec_plain(struct sqlite_repo *r, enum stmt_id id, const char *op,
+                                       parley_error *err) {
+    binder b = bind_start(r, id);
+    return exec_write(r, &b, false, op, "", err);
+}
+
 /* Steps to the first row. On PARLEY_OK the row is current and the caller
  * reads it; the caller resets the statement in every case. */
 static inline parley_status fetch_one(struct sqlite_repo *r, const binder *b, const char *op,
@@ -607,33 +636,9 @@ static inline parley_status fetch_one(struct sqlite_repo *r, const binder *b, co
 /* ---- list paging (sessions, tickets) ------------------------------------ */
 
 /* The cursor is the decimal position of the last row of the previous page;
- * the next page is everything strictly older. "" starts at the newest. */
-static inline bool parse_cursor(const char *cursor, size_t size, int64_t *before) {
-    size_t len = strnlen(cursor, size);
-    if (len == 0) {
-        *before = INT64_MAX;
-        return true;
-    }
-    if (len == size || len > 19) {
-        return false;
-    }
-    int64_t value = 0;
-    for (size_t i = 0; i < len; i++) {
-        if (cursor[i] < '0' || cursor[i] > '9') {
-            return false;
-        }
-        int digit = cursor[i] - '0';
-        if (value > (INT64_MAX - digit) / 10) {
-            return false;
-        }
-        value = value * 10 + digit;
-    }
-    if (value <= 0) {
-        return false;
-    }
-    *before = value;
-    return true;
-}
+ * the next page is everything strictly older. "" starts at the newest.
+ * parley_sqlite_parse_cursor() (storage/sqlite/sqlite_repository.h, defined
+ * in connection.c) parses it; exported for fuzz/fuzz_paging_cursor.c. */
 
 static inline int clamp_limit(int limit) {
     if (limit < 1) {
@@ -653,7 +658,7 @@ static inline parley_status page_bind(struct sqlite_repo *r, enum stmt_id base,
     int variant = (status_name != NULL ? 1 : 0) + (customer_len > 0 ? 2 : 0);
     *b = bind_start(r, (enum stmt_id)(base + variant));
     int64_t before;
-    if (!parse_cursor(cursor, cursor_size, &before)) {
+    if (!parley_sqlite_parse_cursor(cursor, cursor_size, &before)) {
         return parley_error_set(err, PARLEY_E_INVALID, NULL, "%s: malformed cursor", op);
     }
     b_i64(b, 1, before);
@@ -824,7 +829,7 @@ static inline parley_status json_page(struct sqlite_repo *r, binder *b, const ch
     limit = clamp_limit(limit);
     int64_t before;
     const char *c = cursor != NULL ? cursor : "";
-    if (!parse_cursor(c, strlen(c) + 1, &before)) {
+    if (!parley_sqlite_parse_cursor(c, strlen(c) + 1, &before)) {
         stmt_done(b->st);
         return parley_error_set(err, PARLEY_E_INVALID, NULL, "%s: malformed cursor", op);
     }

@@ -17,6 +17,8 @@
 #define PARLEY_SQLITE_REPOSITORY_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 #include "core/repository.h"
 #include "storage/backend.h"
@@ -36,6 +38,14 @@ parley_status parley_sqlite_repository_open(const char *path, const parley_sqlit
 /* Creates or upgrades the schema to the newest version, each step in its
  * own transaction; refuses a database newer than this binary knows. */
 parley_status parley_sqlite_migrate(const char *path, parley_error *err);
+
+/* A list page's cursor (sessions, tickets, knowledge base, audit, ...):
+ * the decimal position (1..INT64_MAX, digits only, at most 19) of the last
+ * row of the previous page, read from cursor[0..size) up to its NUL; ""
+ * starts at the newest (*before = INT64_MAX). False for anything else
+ * (also when no NUL is within size), *before then unspecified. Exposed for
+ * fuzz/fuzz_paging_cursor.c. */
+bool parley_sqlite_parse_cursor(const char *cursor, size_t size, int64_t *before);
 
 /* The schema version this binary migrates to. */
 int parley_sqlite_schema_version(void);

@@ -129,7 +129,7 @@ static parley_status page_bind_cursor(struct sqlite_repo *r, binder *b, const ch
                                       size_t cursor_size, int limit, const char *op,
                                       parley_error *err) {
     int64_t before;
-    if (!parse_cursor(cursor, cursor_size, &before)) {
+    if (!parley_sqlite_parse_cursor(cursor, cursor_size, &before)) {
         return parley_error_set(err, PARLEY_E_INVALID, NULL, "%s: malformed cursor", op);
     }
     b_i64(b, 1, before);

@@ -17,6 +17,8 @@ const char *const parley_sqlite_uploads_sql[ST_COUNT] = {
     [ST_UPLOAD_GET] = "SELECT " UPLOAD_COLS " FROM uploads WHERE id = ?1",
     [ST_UPLOAD_ATTACH] = "UPDATE uploads SET message_id = ?3, session_id = ?4 WHERE id = ?1 "
                          "AND uploader_id = ?2 AND message_id IS NULL",
+    /* uploads_sha256 (schema step 12) */
+    [ST_UPLOAD_HASH_IN_USE] = "SELECT EXISTS (SELECT 1 FROM uploads WHERE sha256 = ?1)",
 };
 
 /* ---- uploads ------------------------------------------------------------ */
@@ -83,8 +85,21 @@ static parley_status sq_upload_attach(parley_repository *repo, const char *id,
                : status;
 }
 
+/* Also retention.c's check after an upload purge (through the ops table). */
+static parley_status sq_upload_hash_in_use(parley_repository *repo, const char *sha256,
+                                           bool *in_use, parley_error *err) {
+    struct sqlite_repo *r = as_sqlite(repo);
+    binder b = bind_start(r, ST_UPLOAD_HASH_IN_USE);
+    b_text(&b, 1, sha256);
+    parley_status status = fetch_one(r, &b, "upload_hash_in_use", "row", err);
+    *in_use = status == PARLEY_OK && sqlite3_column_int(b.st, 0) != 0;
+    stmt_done(b.st);
+    return status;
+}
+
 const parley_uploads_ops parley_sqlite_uploads_ops = {
     .insert = sq_upload_insert,
     .get = sq_upload_get,
     .attach = sq_upload_attach,
+    .hash_in_use = sq_upload_hash_in_use,
 };
