@@ -7,7 +7,8 @@
  * ones):
  *  - it refuses exactly when q is over 256 bytes, has more than 16 tokens
  *    with a letter or digit, or none (a count made here from the rules in
- *    the header), or (small buffers only) the result does not fit; *why
+ *    the header), a prefix (word*) of fewer than PARLEY_SEARCH_MIN_PREFIX
+ *    characters, or (small buffers only) the result does not fit; *why
  *    then starts "q: ";
  *  - an accepted expression is only quoted phrases joined by single
  *    spaces, each maybe followed by '*': inside quotes a '"' is always
@@ -34,9 +35,13 @@ static bool word_char(unsigned char c) {
     return c >= 0x80 || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
 
-/* The tokens the builder keeps, written as the expected expression. */
-static int expected(const char *q, char *out, size_t cap, size_t *len) {
+/* The tokens the builder keeps, written as the expected expression;
+ * *short_prefix is set when a kept token is a prefix (word*) of fewer
+ * than PARLEY_SEARCH_MIN_PREFIX characters (UTF-8 code points), which the
+ * builder refuses. */
+static int expected(const char *q, char *out, size_t cap, size_t *len, bool *short_prefix) {
     int tokens = 0;
+    *short_prefix = false;
     size_t n = 0;
     size_t q_len = strlen(q);
     for (size_t i = 0; i < q_len;) {
@@ -56,6 +61,13 @@ static int expected(const char *q, char *out, size_t cap, size_t *len) {
         }
         if (tl == 0 || !has) {
             continue;
+        }
+        size_t chars = 0;
+        for (size_t k = 0; k < wl; k++) {
+            chars += ((unsigned char)q[start + k] & 0xC0) != 0x80;
+        }
+        if (prefix && chars < PARLEY_SEARCH_MIN_PREFIX) {
+            *short_prefix = true;
         }
         tokens++;
         if (n + 2 * wl + 5 < cap) {
@@ -111,9 +123,10 @@ static void check_shape(const char *e) {
 static void check_match(const char *q, size_t q_len) {
     static char want[PARLEY_SEARCH_MATCH_SIZE * 4 + 64];
     size_t want_len = 0;
-    int tokens = expected(q, want, sizeof want, &want_len);
-    bool should =
-        q_len <= PARLEY_SEARCH_MAX_QUERY_BYTES && tokens >= 1 && tokens <= PARLEY_SEARCH_MAX_TOKENS;
+    bool short_prefix = false;
+    int tokens = expected(q, want, sizeof want, &want_len, &short_prefix);
+    bool should = q_len <= PARLEY_SEARCH_MAX_QUERY_BYTES && tokens >= 1 &&
+                  tokens <= PARLEY_SEARCH_MAX_TOKENS && !short_prefix;
     static const size_t sizes[] = {PARLEY_SEARCH_MATCH_SIZE, 1, 8, 40};
     for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
         size_t cap = sizes[s];
