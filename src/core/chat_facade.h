@@ -1,8 +1,12 @@
 /*
- * chat_facade.h - the seed's ChatFacade: the one API the HTTP and WebSocket
- * layers call. It wraps the account service (who is calling), the
- * ChatService (what they may do) and the participant factory, and owns the
- * event queue of the current unit of work.
+ * chat_facade.h - the seed's ChatFacade: the one entry point the HTTP and
+ * WebSocket layers (net/) are given. It holds the account service (who is
+ * calling) and the ChatService (what they may do) of one worker thread,
+ * hands them to net/ (parley_facade_chat, parley_facade_accounts), owns the
+ * events and after-commit actions of the current unit of work, and itself
+ * implements only what is more than one service call (audit entries,
+ * revocation events). No one-line forwards: where a service does the whole
+ * job, net/ calls the service.
  *
  * Threads: one facade per worker thread, created with that thread's own
  * repository handle; never used on the event-loop thread. A unit of work is
@@ -29,6 +33,7 @@
 #include "core/presence.h"
 #include "core/routing.h"
 #include "core/teams.h"
+#include "core/lifecycle.h"
 #include "core/reports.h"
 #include "core/retention.h"
 
@@ -63,16 +68,28 @@ bool parley_facade_after_commit(parley_facade *f, parley_after_commit_fn fn, voi
 /* Drops what a failed unit produced: its events and after-commit actions. */
 void parley_facade_drop_events(parley_facade *f);
 
-/* --- who is calling ---------------------------------------------------- */
-parley_status parley_facade_authenticate(parley_facade *f, const char *bearer_token,
-                                         parley_participant **caller, parley_error *err);
-parley_status parley_facade_login(parley_facade *f, const char *email, const char *password,
-                                  char token_out[PARLEY_TOKEN_SIZE], parley_agent *agent_out,
-                                  parley_error *err);
+/* --- the services ------------------------------------------------------- */
+/* net/ calls the services through these, directly: parley_chat_* (sessions,
+ * messages, tickets, feedback; core/chat_service.h), parley_tools_*
+ * (core/agent_tools.h), parley_routing_* / parley_presence_* / parley_team_get
+ * / parley_teams_list, parley_upload_*, parley_chat_transcript,
+ * parley_bot_turn_prepare, parley_lifecycle_close_idle, parley_report_run
+ * (on parley_facade_repository) and parley_account_authenticate / _login /
+ * _register_customer. Each service call asks the authorization policy for
+ * its own action and reaches a session only through
+ * parley_chat_load_session_for (docs/architecture.md, "Where checks
+ * happen"). The functions below are those that do more than one service
+ * call: an audit entry, a revocation event that closes WebSockets, an
+ * after-commit action, or a role check for an operation that has no service
+ * taking a caller (agents, bots, the audit log, settings, the knowledge
+ * base). */
+parley_chat_service *parley_facade_chat(parley_facade *f);
+parley_account_service *parley_facade_accounts(parley_facade *f);
+
+/* --- accounts (audited; role checked here) ------------------------------ */
+/* revokes the caller's token, audits, closes its WebSockets */
 parley_status parley_facade_logout(parley_facade *f, const parley_participant *caller,
                                    parley_error *err);
-
-/* --- accounts ------------------------------------------------------------ */
 /* admin only */
 parley_status parley_facade_create_agent(parley_facade *f, const parley_participant *caller,
                                          const parley_agent_input *in, parley_agent *out,
@@ -98,48 +115,14 @@ parley_status parley_facade_list_audit(parley_facade *f, const parley_participan
                                        int limit, const char *cursor, parley_audit_list *out,
                                        char *next_cursor, size_t next_cursor_size,
                                        parley_error *err);
-/* public */
-parley_status parley_facade_register_customer(parley_facade *f, const parley_customer_input *in,
-                                              parley_customer *out, bool *existing,
-                                              char token_out[PARLEY_TOKEN_SIZE], parley_error *err);
 
-/* --- the seed's chat flow ------------------------------------------------ */
-/* initiate_chat: strategies_json NULL = the configured default chain */
-parley_status parley_facade_initiate_chat(parley_facade *f, const parley_participant *caller,
-                                          const char *topic, const char *strategies_json,
-                                          parley_session *out, parley_error *err);
-parley_status parley_facade_get_session(parley_facade *f, const parley_participant *caller,
-                                        const char *session_id, parley_session *out,
-                                        parley_error *err);
-parley_status parley_facade_list_sessions(parley_facade *f, const parley_participant *caller,
-                                          parley_session_filter *filter, parley_session_list *out,
-                                          char *next_cursor, size_t next_cursor_size,
-                                          parley_error *err);
-parley_status parley_facade_assign_agent(parley_facade *f, const parley_participant *caller,
-                                         const char *session_id, const char *agent_id,
-                                         parley_session *out, parley_error *err);
+/* --- sessions ------------------------------------------------------------ */
+/* parley_chat_attach_bot, and a bot that lost the session loses its live
+ * connections at once */
 parley_status parley_facade_attach_bot(parley_facade *f, const parley_participant *caller,
                                        const char *session_id, const char *bot_id,
                                        parley_session *out, parley_error *err);
-parley_status parley_facade_close_session(parley_facade *f, const parley_participant *caller,
-                                          const char *session_id, parley_session *out,
-                                          parley_error *err);
-/* customer_send_message and agent_send_message: the sender is the caller,
- * whose participant kind decides the rules that apply. */
-parley_status parley_facade_send_message(parley_facade *f, const parley_participant *caller,
-                                         const char *session_id, const parley_message_input *in,
-                                         parley_message *out, bool *duplicate, parley_error *err);
-/* The same in two steps (see parley_chat_prepare_send): the strategy chain
- * on any worker, then the store on the writer. */
-parley_status parley_facade_prepare_message(parley_facade *f, const parley_participant *caller,
-                                            const char *session_id, const parley_message_input *in,
-                                            parley_message_draft *draft, parley_error *err);
-parley_status parley_facade_store_message(parley_facade *f, const parley_participant *caller,
-                                          parley_message_draft *draft, parley_message *out,
-                                          bool *duplicate, parley_error *err);
-parley_status parley_facade_get_message(parley_facade *f, const parley_participant *caller,
-                                        const char *message_id, parley_message *out,
-                                        parley_error *err);
+
 /* --- desk settings (core/settings.h) ------------------------------------ */
 /* staff: {"settings": {key: value}, "schema": {key: {type, default, ...}}} */
 parley_status parley_facade_get_settings(parley_facade *f, const parley_participant *caller,
@@ -148,42 +131,6 @@ parley_status parley_facade_get_settings(parley_facade *f, const parley_particip
  * settings.updated to every agent, answers like get */
 parley_status parley_facade_update_settings(parley_facade *f, const parley_participant *caller,
                                             json_t *patch, json_t **out, parley_error *err);
-
-/* admin only: refused messages kept for review, newest first */
-parley_status parley_facade_list_flagged(parley_facade *f, const parley_participant *caller,
-                                         int limit, const char *cursor, parley_flagged_list *out,
-                                         char *next_cursor, size_t next_cursor_size,
-                                         parley_error *err);
-parley_status parley_facade_label_message(parley_facade *f, const parley_participant *caller,
-                                          const char *message_id, bool is_spam, bool *learnt,
-                                          parley_error *err);
-parley_status parley_facade_get_chat_history(parley_facade *f, const parley_participant *caller,
-                                             const char *session_id,
-                                             const parley_message_range *range,
-                                             parley_message_list *out, parley_error *err);
-
-/* --- tickets and feedback ---------------------------------------------- */
-parley_status parley_facade_create_ticket(parley_facade *f, const parley_participant *caller,
-                                          const char *session_id, const char *issue_description,
-                                          parley_ticket *out, parley_error *err);
-parley_status parley_facade_get_ticket(parley_facade *f, const parley_participant *caller,
-                                       const char *ticket_id, parley_ticket *out,
-                                       parley_error *err);
-parley_status parley_facade_list_tickets(parley_facade *f, const parley_participant *caller,
-                                         parley_ticket_filter *filter, parley_ticket_list *out,
-                                         char *next_cursor, size_t next_cursor_size,
-                                         parley_error *err);
-/* resolve_ticket and every other transition */
-parley_status parley_facade_update_ticket(parley_facade *f, const parley_participant *caller,
-                                          const char *ticket_id, const char *status,
-                                          parley_ticket *out, parley_error *err);
-parley_status parley_facade_submit_feedback(parley_facade *f, const parley_participant *caller,
-                                            const char *session_id, int64_t rating,
-                                            const char *comment, parley_feedback *out,
-                                            parley_error *err);
-parley_status parley_facade_get_feedback(parley_facade *f, const parley_participant *caller,
-                                         const char *session_id, parley_feedback *out,
-                                         parley_error *err);
 
 /* --- the ChatBot's knowledge base (core/knowledge_base.h) ---------------- */
 /* admin: create/update/delete, audited; the matcher's index is rebuilt
@@ -206,59 +153,11 @@ parley_status parley_facade_kb_search(parley_facade *f, const parley_participant
                                       const char *q, int limit, json_t **out, parley_error *err);
 
 /* --- the ChatBot's turns (core/chat_bot.h; run by net/bot_jobs.c) ----------- */
-parley_status parley_facade_bot_prepare(parley_facade *f, parley_bot_turn *turn, parley_error *err);
-/* a handoff also closes the bot's live connections, as detaching it by
- * POST /sessions/{id}/bot does */
+/* parley_bot_turn_apply; a handoff also closes the bot's live connections,
+ * as detaching it by POST /sessions/{id}/bot does */
 parley_status parley_facade_bot_apply(parley_facade *f, parley_bot_turn *turn, parley_error *err);
-/* --- uploads and transcripts (core/upload_service.h, core/transcript.h) -- */
-/* may the caller upload now (role, allowance)? */
-parley_status parley_facade_admit_upload(parley_facade *f, const parley_participant *caller,
-                                         parley_error *err);
-/* records a file the net layer has stored (upload.create) */
-parley_status parley_facade_record_upload(parley_facade *f, const parley_participant *caller,
-                                          const parley_upload_input *in, parley_upload *out,
-                                          parley_error *err);
-/* one upload, if the caller may read it (404 otherwise) */
-parley_status parley_facade_get_upload(parley_facade *f, const parley_participant *caller,
-                                       const char *upload_id, parley_upload *out,
-                                       parley_error *err);
-/* a session's conversation as a document (transcript.read) */
-parley_status parley_facade_transcript(parley_facade *f, const parley_participant *caller,
-                                       const char *session_id, parley_transcript_format format,
-                                       char **out, size_t *out_len, parley_session *session_out,
-                                       parley_error *err);
-/* --- presence, routing, teams (core/presence.h, routing.h, teams.h) ------ */
-/* staff: sets the caller's own presence; *changed false when unchanged */
-parley_status parley_facade_set_presence(parley_facade *f, const parley_participant *caller,
-                                         const char *status, parley_agent *out, bool *changed,
-                                         parley_error *err);
-/* the net layer: the agent's connections stayed closed for the grace period */
-parley_status parley_facade_presence_disconnected(parley_facade *f, const char *agent_id,
-                                                  parley_error *err);
-int64_t parley_facade_presence_grace_ms(parley_facade *f);
-/* the dispatcher's unit of work (writer thread) */
-parley_status parley_facade_dispatch(parley_facade *f, parley_dispatch_result *out,
-                                     parley_error *err);
-/* POST /sessions with an optional team_id */
-parley_status parley_facade_initiate_chat_in_team(parley_facade *f,
-                                                  const parley_participant *caller,
-                                                  const char *topic, const char *strategies_json,
-                                                  const char *team_id, parley_session *out,
-                                                  parley_error *err);
-/* {position, estimated_wait_seconds} or JSON null (core/routing.h) */
-parley_status parley_facade_queue_info(parley_facade *f, const parley_session *s, json_t **out,
-                                       parley_error *err);
-parley_status parley_facade_list_queue(parley_facade *f, const parley_participant *caller,
-                                       int limit, const char *cursor, json_t **out,
-                                       parley_error *err);
-parley_status parley_facade_transfer_session(parley_facade *f, const parley_participant *caller,
-                                             const char *session_id, const char *agent_id,
-                                             const char *team_id, parley_session *out,
-                                             parley_error *err);
-parley_status parley_facade_unassign_session(parley_facade *f, const parley_participant *caller,
-                                             const char *session_id, parley_session *out,
-                                             parley_error *err);
-/* teams; admin changes are audited */
+
+/* --- teams (core/teams.h): the admin changes, audited --------------------- */
 parley_status parley_facade_create_team(parley_facade *f, const parley_participant *caller,
                                         const char *name, const json_t *topics, parley_team *out,
                                         parley_error *err);
@@ -267,93 +166,12 @@ parley_status parley_facade_update_team(parley_facade *f, const parley_participa
                                         parley_team *out, parley_error *err);
 parley_status parley_facade_delete_team(parley_facade *f, const parley_participant *caller,
                                         const char *team_id, parley_error *err);
-parley_status parley_facade_get_team(parley_facade *f, const parley_participant *caller,
-                                     const char *team_id, parley_team *out, parley_error *err);
-parley_status parley_facade_list_teams(parley_facade *f, const parley_participant *caller,
-                                       int limit, const char *cursor, parley_team_list *out,
-                                       char *next_cursor, size_t next_cursor_size,
-                                       parley_error *err);
 parley_status parley_facade_add_team_member(parley_facade *f, const parley_participant *caller,
                                             const char *team_id, const char *agent_id, bool *added,
                                             parley_team *out, parley_error *err);
 parley_status parley_facade_remove_team_member(parley_facade *f, const parley_participant *caller,
                                                const char *team_id, const char *agent_id,
                                                parley_team *out, parley_error *err);
-/* --- the agent tools (core/agent_tools.h) -------------------------------- */
-parley_status parley_facade_canned_create(parley_facade *f, const parley_participant *caller,
-                                          const parley_canned_input *in, json_t **out,
-                                          parley_error *err);
-parley_status parley_facade_canned_get(parley_facade *f, const parley_participant *caller,
-                                       const char *id, json_t **out, parley_error *err);
-parley_status parley_facade_canned_update(parley_facade *f, const parley_participant *caller,
-                                          const char *id, const parley_canned_input *patch,
-                                          json_t **out, parley_error *err);
-parley_status parley_facade_canned_delete(parley_facade *f, const parley_participant *caller,
-                                          const char *id, parley_error *err);
-parley_status parley_facade_canned_list(parley_facade *f, const parley_participant *caller,
-                                        const char *prefix, int limit, const char *cursor,
-                                        json_t **items, char *next_cursor, size_t next_cursor_size,
-                                        parley_error *err);
-parley_status parley_facade_note_create(parley_facade *f, const parley_participant *caller,
-                                        const char *session_id, const char *content, json_t **out,
-                                        parley_error *err);
-parley_status parley_facade_note_list(parley_facade *f, const parley_participant *caller,
-                                      const char *session_id, int limit, const char *cursor,
-                                      json_t **items, char *next_cursor, size_t next_cursor_size,
-                                      parley_error *err);
-parley_status parley_facade_mark_read(parley_facade *f, const parley_participant *caller,
-                                      const char *session_id, int64_t seq, json_t **out,
-                                      parley_error *err);
-parley_status parley_facade_read_state(parley_facade *f, const parley_participant *caller,
-                                       const char *session_id, json_t **out, parley_error *err);
-parley_status parley_facade_unread_counts(parley_facade *f, const parley_participant *caller,
-                                          const parley_session *sessions, size_t n, int64_t *out,
-                                          parley_error *err);
-parley_status parley_facade_label_create(parley_facade *f, const parley_participant *caller,
-                                         const char *name, const char *color, json_t **out,
-                                         parley_error *err);
-parley_status parley_facade_label_list(parley_facade *f, const parley_participant *caller,
-                                       int limit, const char *cursor, json_t **items,
-                                       char *next_cursor, size_t next_cursor_size,
-                                       parley_error *err);
-parley_status parley_facade_label_delete(parley_facade *f, const parley_participant *caller,
-                                         const char *name, parley_error *err);
-parley_status parley_facade_session_label(parley_facade *f, const parley_participant *caller,
-                                          const char *session_id, const char *label, bool add,
-                                          parley_session *out, parley_error *err);
-parley_status parley_facade_search(parley_facade *f, const parley_participant *caller,
-                                   const char *q, const char *session_id, int limit,
-                                   const char *cursor, json_t **items, char *next_cursor,
-                                   size_t next_cursor_size, parley_error *err);
-/* --- the support desk: tickets, feedback, reports, lifecycle (issue 5) --- */
-parley_status parley_facade_open_ticket(parley_facade *f, const parley_participant *caller,
-                                        const parley_ticket_input *in, parley_ticket *out,
-                                        parley_error *err);
-parley_status parley_facade_change_ticket(parley_facade *f, const parley_participant *caller,
-                                          const char *ticket_id, const parley_ticket_changes *in,
-                                          parley_ticket *out, parley_error *err);
-parley_status parley_facade_add_ticket_note(parley_facade *f, const parley_participant *caller,
-                                            const char *ticket_id, const char *body,
-                                            parley_ticket_note *out, parley_error *err);
-parley_status parley_facade_list_ticket_notes(parley_facade *f, const parley_participant *caller,
-                                              const char *ticket_id, int limit, const char *cursor,
-                                              parley_ticket_note_list *out, char *next_cursor,
-                                              size_t next_cursor_size, parley_error *err);
-parley_status parley_facade_list_feedback(parley_facade *f, const parley_participant *caller,
-                                          const parley_feedback_filter *filter,
-                                          parley_feedback_list *out, char *next_cursor,
-                                          size_t next_cursor_size, parley_error *err);
-/* admin only; *out is the report's JSON (core/reports.h) */
-parley_status parley_facade_report(parley_facade *f, const parley_participant *caller,
-                                   parley_report_kind kind, const parley_report_range *range,
-                                   json_t **out, parley_error *err);
-/* the server's timer: closes idle sessions (core/lifecycle.h) */
-parley_status parley_facade_close_idle_sessions(parley_facade *f, parley_time_ms now,
-                                                size_t *closed, parley_error *err);
-
-/* the periodic search-index job (writer thread): indexes what was stored
- * since its last run (core/agent_tools.h) */
-parley_status parley_facade_index_messages(parley_facade *f, int64_t *indexed, parley_error *err);
 
 /* the periodic retention job (writer thread): one purge pass in the
  * current unit; files go after its commit (core/retention.h) */

@@ -179,10 +179,11 @@ parley_status parley_upload_get(parley_chat_service *svc, const parley_participa
         parley_upload_free(out);
         return no_such_upload(err);
     }
+    /* readable by whoever may read its session (the one scope helper) */
     parley_session session = {0};
-    st = svc->repo->sessions->get(svc->repo, out->session_id, &session, err);
+    st = parley_chat_load_session_for(svc, caller, PARLEY_ACTION_UPLOAD_READ, out->session_id,
+                                      &session, err);
     if (st == PARLEY_OK) {
-        st = parley_authorize_session(caller, PARLEY_ACTION_UPLOAD_READ, &session, err);
         parley_session_free(&session);
     }
     if (st != PARLEY_OK) {

@@ -33,13 +33,10 @@ struct parley_api_call {
     char params[2][PARLEY_ROUTE_PARAM_SIZE];
     parley_participant *caller;
     parley_http_response res;
-    /* what a route's prepare step hands to its handler on the writer */
+    /* what a route's prepare step hands to its handler on the writer;
+     * prepared_free runs on the loop thread once the answer is sent */
     void *prepared;
     void (*prepared_free)(void *prepared);
-    /* learnt by a send: whether params[0]'s session has a strategy chain
-     * (net/chain_cache.h) */
-    bool chain_known;
-    bool has_chain;
 };
 
 /* Sets the response (stealing body) and job status OK. */
@@ -66,8 +63,8 @@ void parley_api_get_session(parley_api_call *call, parley_facade *f);
 void parley_api_assign_session(parley_api_call *call, parley_facade *f);
 void parley_api_close_session(parley_api_call *call, parley_facade *f);
 void parley_api_attach_bot(parley_api_call *call, parley_facade *f);
-/* Sending is two steps: the strategy chain on a pool thread (prepare),
- * then the store on the writer. */
+/* Sending runs the send pipeline (net/send_pipeline.h): the strategy
+ * chain on a pool thread (prepare), then the store on the writer. */
 void parley_api_prepare_message(parley_api_call *call, parley_facade *f);
 void parley_api_send_message(parley_api_call *call, parley_facade *f);
 void parley_api_list_messages(parley_api_call *call, parley_facade *f);

@@ -17,7 +17,8 @@ void parley_api_login(parley_api_call *call, parley_facade *f) {
     parley_agent agent = {0};
     parley_status st = parley_decode_login(BODY(call), &root, &in, &err);
     if (st == PARLEY_OK) {
-        st = parley_facade_login(f, in.email, in.password, token, &agent, &err);
+        st = parley_account_login(parley_facade_accounts(f), in.email, in.password, token, &agent,
+                                  &err);
     }
     if (st != PARLEY_OK) {
         parley_api_reply_error(call, &err);
@@ -152,7 +153,8 @@ void parley_api_create_customer(parley_api_call *call, parley_facade *f) {
     bool existing = false;
     parley_status st = parley_decode_customer(BODY(call), &root, &in, &err);
     if (st == PARLEY_OK) {
-        st = parley_facade_register_customer(f, &in, &customer, &existing, token, &err);
+        st = parley_account_register_customer(parley_facade_accounts(f), &in, &customer, &existing,
+                                              token, &err);
     }
     if (st != PARLEY_OK) {
         parley_api_reply_error(call, &err);

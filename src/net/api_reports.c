@@ -44,8 +44,8 @@ void parley_api_list_feedback(parley_api_call *call, parley_facade *f) {
     }
     parley_feedback_list list = {0};
     char next[PARLEY_ID_SIZE * 2] = "";
-    if (parley_facade_list_feedback(f, call->caller, &filter, &list, next, sizeof next, &err) !=
-        PARLEY_OK) {
+    if (parley_chat_list_feedback(parley_facade_chat(f), call->caller, &filter, &list, next,
+                                  sizeof next, &err) != PARLEY_OK) {
         parley_api_reply_error(call, &err);
         return;
     }
@@ -90,7 +90,8 @@ void parley_api_report(parley_api_call *call, parley_facade *f) {
         return;
     }
     json_t *report = NULL;
-    if (parley_facade_report(f, call->caller, kind, &range, &report, &err) != PARLEY_OK) {
+    if (parley_report_run(parley_facade_repository(f), call->caller, kind, &range, &report, &err) !=
+        PARLEY_OK) {
         parley_api_reply_error(call, &err);
         return;
     }

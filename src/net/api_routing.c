@@ -45,7 +45,7 @@ void parley_api_set_presence(parley_api_call *call, parley_facade *f) {
         st = parley_json_string(root, "status", true, &status, &err);
     }
     if (st == PARLEY_OK) {
-        st = parley_facade_set_presence(f, call->caller, status, &a, &changed, &err);
+        st = parley_presence_set(parley_facade_chat(f), call->caller, status, &a, &changed, &err);
     }
     if (st != PARLEY_OK) {
         parley_api_reply_error(call, &err);
@@ -67,7 +67,8 @@ void parley_api_list_queue(parley_api_call *call, parley_facade *f) {
         return;
     }
     json_t *out = NULL;
-    if (parley_facade_list_queue(f, call->caller, limit, cursor, &out, &err) != PARLEY_OK) {
+    if (parley_routing_list_queue(parley_facade_chat(f), call->caller, limit, cursor, &out, &err) !=
+        PARLEY_OK) {
         parley_api_reply_error(call, &err);
         return;
     }
@@ -88,8 +89,8 @@ void parley_api_transfer_session(parley_api_call *call, parley_facade *f) {
         st = parley_json_string(root, "team_id", false, &team_id, &err);
     }
     if (st == PARLEY_OK) {
-        st = parley_facade_transfer_session(f, call->caller, call->params[0], agent_id, team_id, &s,
-                                            &err);
+        st = parley_routing_transfer(parley_facade_chat(f), call->caller, call->params[0], agent_id,
+                                     team_id, &s, &err);
     }
     reply_session(call, st, &s, &err);
     json_decref(root);
@@ -98,7 +99,8 @@ void parley_api_transfer_session(parley_api_call *call, parley_facade *f) {
 void parley_api_unassign_session(parley_api_call *call, parley_facade *f) {
     parley_error err = {0};
     parley_session s = {0};
-    parley_status st = parley_facade_unassign_session(f, call->caller, call->params[0], &s, &err);
+    parley_status st =
+        parley_routing_unassign(parley_facade_chat(f), call->caller, call->params[0], &s, &err);
     reply_session(call, st, &s, &err);
 }
 
@@ -144,8 +146,8 @@ void parley_api_list_teams(parley_api_call *call, parley_facade *f) {
     }
     parley_team_list list = {0};
     char next[PARLEY_ID_SIZE * 2] = "";
-    if (parley_facade_list_teams(f, call->caller, limit, cursor, &list, next, sizeof next, &err) !=
-        PARLEY_OK) {
+    if (parley_teams_list(parley_facade_chat(f), call->caller, limit, cursor, &list, next,
+                          sizeof next, &err) != PARLEY_OK) {
         parley_api_reply_error(call, &err);
         return;
     }
@@ -162,7 +164,8 @@ void parley_api_list_teams(parley_api_call *call, parley_facade *f) {
 void parley_api_get_team(parley_api_call *call, parley_facade *f) {
     parley_error err = {0};
     parley_team t = {0};
-    parley_status st = parley_facade_get_team(f, call->caller, call->params[0], &t, &err);
+    parley_status st =
+        parley_team_get(parley_facade_chat(f), call->caller, call->params[0], &t, &err);
     reply_team(call, st, 200, &t, &err);
 }
 

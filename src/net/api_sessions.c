@@ -6,6 +6,8 @@
 #include "core/model_json.h"
 #include "net/api.h"
 #include "net/json_request.h"
+#include "net/send_pipeline.h"
+#include "net/server.h"
 
 #define BODY(call) (call)->req->body, (call)->req->body_len
 
@@ -27,8 +29,8 @@ void parley_api_create_session(parley_api_call *call, parley_facade *f) {
     parley_session s = {0};
     parley_status st = parley_decode_session(BODY(call), &root, &in, &err);
     if (st == PARLEY_OK) {
-        st = parley_facade_initiate_chat_in_team(f, call->caller, in.topic, in.strategies_json,
-                                                 in.team_id, &s, &err);
+        st = parley_chat_initiate_in_team(parley_facade_chat(f), call->caller, in.topic,
+                                          in.strategies_json, in.team_id, &s, &err);
         free(in.strategies_json);
     }
     reply_session(call, st, 201, &s, &err);
@@ -76,8 +78,8 @@ void parley_api_list_sessions(parley_api_call *call, parley_facade *f) {
     }
     parley_session_list list = {0};
     char next[PARLEY_ID_SIZE * 2] = "";
-    if (parley_facade_list_sessions(f, call->caller, &filter, &list, next, sizeof next, &err) !=
-        PARLEY_OK) {
+    if (parley_chat_list_sessions(parley_facade_chat(f), call->caller, &filter, &list, next,
+                                  sizeof next, &err) != PARLEY_OK) {
         parley_api_reply_error(call, &err);
         return;
     }
@@ -86,8 +88,9 @@ void parley_api_list_sessions(parley_api_call *call, parley_facade *f) {
     if (unread == NULL) {
         parley_error_set(&err, PARLEY_E_NOMEM, NULL, "out of memory");
     }
-    if (unread == NULL || parley_facade_unread_counts(f, call->caller, list.items, list.count,
-                                                      unread, &err) != PARLEY_OK) {
+    if (unread == NULL ||
+        parley_tools_unread_counts(parley_facade_chat(f), call->caller, list.items, list.count,
+                                   unread, &err) != PARLEY_OK) {
         free(unread);
         parley_session_list_free(&list);
         parley_api_reply_error(call, &err);
@@ -111,11 +114,12 @@ void parley_api_list_sessions(parley_api_call *call, parley_facade *f) {
 void parley_api_get_session(parley_api_call *call, parley_facade *f) {
     parley_error err = {0};
     parley_session s = {0};
-    parley_status st = parley_facade_get_session(f, call->caller, call->params[0], &s, &err);
+    parley_status st =
+        parley_chat_get_session(parley_facade_chat(f), call->caller, call->params[0], &s, &err);
     /* a waiting session shows its place in the queue (core/routing.h) */
     json_t *queue = NULL;
     if (st == PARLEY_OK) {
-        st = parley_facade_queue_info(f, &s, &queue, &err);
+        st = parley_routing_queue_info(parley_facade_chat(f), &s, &queue, &err);
     }
     json_t *body = st == PARLEY_OK
                        ? parley_session_json_for(&s, call->caller->ops->is_staff(call->caller))
@@ -140,7 +144,8 @@ void parley_api_assign_session(parley_api_call *call, parley_facade *f) {
     parley_session s = {0};
     parley_status st = parley_decode_assign(BODY(call), &root, &in, &err);
     if (st == PARLEY_OK) {
-        st = parley_facade_assign_agent(f, call->caller, call->params[0], in.agent_id, &s, &err);
+        st = parley_chat_assign(parley_facade_chat(f), call->caller, call->params[0], in.agent_id,
+                                &s, &err);
     }
     reply_session(call, st, 200, &s, &err);
     json_decref(root);
@@ -162,82 +167,76 @@ void parley_api_attach_bot(parley_api_call *call, parley_facade *f) {
 void parley_api_close_session(parley_api_call *call, parley_facade *f) {
     parley_error err = {0};
     parley_session s = {0};
-    parley_status st = parley_facade_close_session(f, call->caller, call->params[0], &s, &err);
+    parley_status st =
+        parley_chat_close(parley_facade_chat(f), call->caller, call->params[0], &s, &err);
     reply_session(call, st, 200, &s, &err);
 }
 
-typedef struct prepared_send {
+/* POST /sessions/{id}/messages: the send pipeline (net/send_pipeline.h)
+ * with the body decoded on the worker and the answer as HTTP. */
+typedef struct rest_send {
+    parley_send send; /* first: the pipeline hands it back */
+    parley_api_call *call;
     json_t *root; /* owns the decoded strings */
-    parley_message_draft draft;
-} prepared_send;
+} rest_send;
 
-static void prepared_send_free(void *p) {
-    prepared_send *ps = p;
-    parley_message_draft_free(&ps->draft);
-    json_decref(ps->root);
-    free(ps);
+static parley_status rest_send_decode(parley_send *s, parley_error *err) {
+    rest_send *rs = (rest_send *)s;
+    return parley_decode_message(BODY(rs->call), &rs->root, &s->input, err);
 }
 
-/* Decodes and prepares the send; NULL when that already answered the call
- * (an error, or a retry of a stored message). */
-static prepared_send *prepare_send(parley_api_call *call, parley_facade *f) {
-    parley_error err = {0};
-    prepared_send *ps = calloc(1, sizeof *ps);
-    if (ps == NULL) {
-        parley_error_set(&err, PARLEY_E_NOMEM, NULL, "out of memory");
-        parley_api_reply_error(call, &err);
-        return NULL;
-    }
-    parley_message_input in;
-    parley_status st = parley_decode_message(BODY(call), &ps->root, &in, &err);
-    if (st == PARLEY_OK) {
-        st = parley_facade_prepare_message(f, call->caller, call->params[0], &in, &ps->draft, &err);
-    }
-    if (st == PARLEY_OK && !ps->draft.duplicate) {
-        call->chain_known = true;
-        call->has_chain = ps->draft.has_chain;
-        return ps;
-    }
-    if (st != PARLEY_OK) {
-        parley_api_reply_error(call, &err);
+static void rest_send_render(parley_send *s, parley_job *job, const parley_message *m,
+                             bool duplicate) {
+    (void)job;
+    rest_send *rs = (rest_send *)s;
+    if (m == NULL) {
+        parley_api_reply_error(rs->call, &s->err);
     } else {
-        /* a retry of a stored message: answered without storing anything */
-        parley_api_reply_json(call, 200, parley_message_to_json(&ps->draft.message));
-        call->job.answered = true;
+        parley_api_reply_json(rs->call, duplicate ? 200 : 201, parley_message_to_json(m));
     }
-    prepared_send_free(ps);
-    return NULL;
+}
+
+static const parley_send_ops rest_send_ops = {rest_send_decode, rest_send_render};
+
+/* Loop thread, from api_done: what the send learnt, then the memory. */
+static void rest_send_free(void *p) {
+    rest_send *rs = p;
+    parley_send_finish(&rs->send, &rs->call->conn->server->chains);
+    json_decref(rs->root);
+    free(rs);
+}
+
+/* The call's send, made by whichever of its steps runs first. */
+static rest_send *rest_send_of(parley_api_call *call) {
+    if (call->prepared == NULL) {
+        rest_send *rs = calloc(1, sizeof *rs);
+        if (rs == NULL) {
+            parley_error err;
+            parley_error_set(&err, PARLEY_E_NOMEM, NULL, "out of memory");
+            parley_api_reply_error(call, &err);
+            return NULL;
+        }
+        parley_send_init(&rs->send, &rest_send_ops);
+        rs->send.session_id = call->params[0];
+        rs->call = call;
+        call->prepared = rs;
+        call->prepared_free = rest_send_free;
+    }
+    return call->prepared;
 }
 
 void parley_api_prepare_message(parley_api_call *call, parley_facade *f) {
-    prepared_send *ps = prepare_send(call, f);
-    if (ps != NULL) {
-        call->prepared = ps;
-        call->prepared_free = prepared_send_free;
+    rest_send *rs = rest_send_of(call);
+    if (rs != NULL) {
+        parley_send_prepare(&rs->send, &call->job, f, call->caller);
     }
 }
 
-/* On the writer: stores what the pool prepared, or, for a session known to
- * have no chain (the router then skips the prepare step), prepares here. */
 void parley_api_send_message(parley_api_call *call, parley_facade *f) {
-    if (call->prepared == NULL) {
-        parley_api_prepare_message(call, f);
-        if (call->prepared == NULL) {
-            return;
-        }
-        ((prepared_send *)call->prepared)->draft.same_unit = true;
+    rest_send *rs = rest_send_of(call);
+    if (rs != NULL) {
+        parley_send_store(&rs->send, &call->job, f, call->caller);
     }
-    parley_error err = {0};
-    prepared_send *ps = call->prepared;
-    parley_message m = {0};
-    bool duplicate = false;
-    if (parley_facade_store_message(f, call->caller, &ps->draft, &m, &duplicate, &err) !=
-        PARLEY_OK) {
-        parley_api_reply_error(call, &err);
-    } else {
-        parley_api_reply_json(call, duplicate ? 200 : 201, parley_message_to_json(&m));
-    }
-    parley_message_free(&m);
 }
 
 void parley_api_list_messages(parley_api_call *call, parley_facade *f) {
@@ -259,8 +258,8 @@ void parley_api_list_messages(parley_api_call *call, parley_facade *f) {
     }
     range.limit = (int)value;
     parley_message_list list = {0};
-    if (parley_facade_get_chat_history(f, call->caller, call->params[0], &range, &list, &err) !=
-        PARLEY_OK) {
+    if (parley_chat_history(parley_facade_chat(f), call->caller, call->params[0], &range, &list,
+                            &err) != PARLEY_OK) {
         parley_api_reply_error(call, &err);
         return;
     }
@@ -279,8 +278,8 @@ void parley_api_submit_feedback(parley_api_call *call, parley_facade *f) {
     parley_feedback fb = {0};
     parley_status st = parley_decode_feedback(BODY(call), &root, &in, &err);
     if (st == PARLEY_OK) {
-        st = parley_facade_submit_feedback(f, call->caller, call->params[0], in.rating, in.comment,
-                                           &fb, &err);
+        st = parley_chat_submit_feedback(parley_facade_chat(f), call->caller, call->params[0],
+                                         in.rating, in.comment, &fb, &err);
     }
     if (st != PARLEY_OK) {
         parley_api_reply_error(call, &err);
@@ -294,7 +293,8 @@ void parley_api_submit_feedback(parley_api_call *call, parley_facade *f) {
 void parley_api_get_feedback(parley_api_call *call, parley_facade *f) {
     parley_error err = {0};
     parley_feedback fb = {0};
-    if (parley_facade_get_feedback(f, call->caller, call->params[0], &fb, &err) != PARLEY_OK) {
+    if (parley_chat_get_feedback(parley_facade_chat(f), call->caller, call->params[0], &fb, &err) !=
+        PARLEY_OK) {
         parley_api_reply_error(call, &err);
     } else {
         parley_api_reply_json(call, 200, parley_feedback_to_json(&fb));
@@ -305,7 +305,8 @@ void parley_api_get_feedback(parley_api_call *call, parley_facade *f) {
 void parley_api_get_message(parley_api_call *call, parley_facade *f) {
     parley_error err = {0};
     parley_message m = {0};
-    if (parley_facade_get_message(f, call->caller, call->params[0], &m, &err) != PARLEY_OK) {
+    if (parley_chat_get_message(parley_facade_chat(f), call->caller, call->params[0], &m, &err) !=
+        PARLEY_OK) {
         parley_api_reply_error(call, &err);
         return;
     }
@@ -327,8 +328,8 @@ void parley_api_list_flagged(parley_api_call *call, parley_facade *f) {
     }
     parley_flagged_list list = {0};
     char next[PARLEY_ID_SIZE * 2] = "";
-    if (parley_facade_list_flagged(f, call->caller, limit, cursor, &list, next, sizeof next,
-                                   &err) != PARLEY_OK) {
+    if (parley_chat_list_flagged(parley_facade_chat(f), call->caller, limit, cursor, &list, next,
+                                 sizeof next, &err) != PARLEY_OK) {
         parley_api_reply_error(call, &err);
         return;
     }
@@ -358,8 +359,8 @@ void parley_api_label_message(parley_api_call *call, parley_facade *f) {
     bool learnt = false;
     parley_status st = parley_decode_label(BODY(call), &root, &in, &err);
     if (st == PARLEY_OK) {
-        st = parley_facade_label_message(f, call->caller, call->params[0], in.is_spam, &learnt,
-                                         &err);
+        st = parley_chat_label_message(parley_facade_chat(f), call->caller, call->params[0],
+                                       in.is_spam, &learnt, &err);
     }
     json_decref(root);
     if (st != PARLEY_OK) {

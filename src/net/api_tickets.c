@@ -41,7 +41,7 @@ void parley_api_create_ticket(parley_api_call *call, parley_facade *f) {
         st = decode_ticket_extras(root, &in, &err);
     }
     if (st == PARLEY_OK) {
-        st = parley_facade_open_ticket(f, call->caller, &in, &t, &err);
+        st = parley_chat_open_ticket(parley_facade_chat(f), call->caller, &in, &t, &err);
     }
     reply_ticket(call, st, 201, &t, &err);
     json_decref(root);
@@ -66,7 +66,7 @@ void parley_api_ticket_from_session(parley_api_call *call, parley_facade *f) {
         }
     }
     if (st == PARLEY_OK) {
-        st = parley_facade_open_ticket(f, call->caller, &in, &t, &err);
+        st = parley_chat_open_ticket(parley_facade_chat(f), call->caller, &in, &t, &err);
     }
     reply_ticket(call, st, 201, &t, &err);
     json_decref(root);
@@ -124,8 +124,8 @@ void parley_api_list_tickets(parley_api_call *call, parley_facade *f) {
     filter.priority = priority >= 0 ? (parley_ticket_priority)priority : PARLEY_PRIORITY_NORMAL;
     parley_ticket_list list = {0};
     char next[PARLEY_ID_SIZE * 2] = "";
-    if (parley_facade_list_tickets(f, call->caller, &filter, &list, next, sizeof next, &err) !=
-        PARLEY_OK) {
+    if (parley_chat_list_tickets(parley_facade_chat(f), call->caller, &filter, &list, next,
+                                 sizeof next, &err) != PARLEY_OK) {
         parley_api_reply_error(call, &err);
         return;
     }
@@ -142,7 +142,8 @@ void parley_api_list_tickets(parley_api_call *call, parley_facade *f) {
 void parley_api_get_ticket(parley_api_call *call, parley_facade *f) {
     parley_error err = {0};
     parley_ticket t = {0};
-    parley_status st = parley_facade_get_ticket(f, call->caller, call->params[0], &t, &err);
+    parley_status st =
+        parley_chat_get_ticket(parley_facade_chat(f), call->caller, call->params[0], &t, &err);
     reply_ticket(call, st, 200, &t, &err);
 }
 
@@ -170,7 +171,8 @@ void parley_api_update_ticket(parley_api_call *call, parley_facade *f) {
         st = parley_json_string(root, "agent_id", false, &in.agent_id, &err);
     }
     if (st == PARLEY_OK) {
-        st = parley_facade_change_ticket(f, call->caller, call->params[0], &in, &t, &err);
+        st = parley_chat_change_ticket(parley_facade_chat(f), call->caller, call->params[0], &in,
+                                       &t, &err);
     }
     reply_ticket(call, st, 200, &t, &err);
     json_decref(root);
@@ -186,7 +188,8 @@ void parley_api_add_ticket_note(parley_api_call *call, parley_facade *f) {
         st = parley_json_string(root, "body", true, &body, &err);
     }
     if (st == PARLEY_OK) {
-        st = parley_facade_add_ticket_note(f, call->caller, call->params[0], body, &n, &err);
+        st = parley_chat_add_ticket_note(parley_facade_chat(f), call->caller, call->params[0], body,
+                                         &n, &err);
     }
     if (st != PARLEY_OK) {
         parley_api_reply_error(call, &err);
@@ -206,8 +209,8 @@ void parley_api_list_ticket_notes(parley_api_call *call, parley_facade *f) {
     }
     parley_ticket_note_list list = {0};
     char next[PARLEY_ID_SIZE * 2] = "";
-    if (parley_facade_list_ticket_notes(f, call->caller, call->params[0], limit, cursor, &list,
-                                        next, sizeof next, &err) != PARLEY_OK) {
+    if (parley_chat_list_ticket_notes(parley_facade_chat(f), call->caller, call->params[0], limit,
+                                      cursor, &list, next, sizeof next, &err) != PARLEY_OK) {
         parley_api_reply_error(call, &err);
         return;
     }

@@ -83,7 +83,7 @@ void parley_api_canned_create(parley_api_call *call, parley_facade *f) {
     parley_canned_input in;
     parley_status st = decode_canned(call, &root, &in, true, &err);
     if (st == PARLEY_OK) {
-        st = parley_facade_canned_create(f, call->caller, &in, &out, &err);
+        st = parley_tools_canned_create(parley_facade_chat(f), call->caller, &in, &out, &err);
     }
     reply(call, st, 201, out, &err);
     json_decref(root);
@@ -98,15 +98,16 @@ void parley_api_canned_list(parley_api_call *call, parley_facade *f) {
         return;
     }
     json_t *items = NULL;
-    parley_status st = parley_facade_canned_list(f, call->caller, prefix, limit, cursor, &items,
-                                                 next, sizeof next, &err);
+    parley_status st = parley_tools_canned_list(parley_facade_chat(f), call->caller, prefix, limit,
+                                                cursor, &items, next, sizeof next, &err);
     reply_page(call, st, "canned_responses", items, next, &err);
 }
 
 void parley_api_canned_get(parley_api_call *call, parley_facade *f) {
     parley_error err = {0};
     json_t *out = NULL;
-    parley_status st = parley_facade_canned_get(f, call->caller, call->params[0], &out, &err);
+    parley_status st =
+        parley_tools_canned_get(parley_facade_chat(f), call->caller, call->params[0], &out, &err);
     reply(call, st, 200, out, &err);
 }
 
@@ -116,7 +117,8 @@ void parley_api_canned_update(parley_api_call *call, parley_facade *f) {
     parley_canned_input in;
     parley_status st = decode_canned(call, &root, &in, false, &err);
     if (st == PARLEY_OK) {
-        st = parley_facade_canned_update(f, call->caller, call->params[0], &in, &out, &err);
+        st = parley_tools_canned_update(parley_facade_chat(f), call->caller, call->params[0], &in,
+                                        &out, &err);
     }
     reply(call, st, 200, out, &err);
     json_decref(root);
@@ -124,8 +126,10 @@ void parley_api_canned_update(parley_api_call *call, parley_facade *f) {
 
 void parley_api_canned_delete(parley_api_call *call, parley_facade *f) {
     parley_error err = {0};
-    reply_no_content(call, parley_facade_canned_delete(f, call->caller, call->params[0], &err),
-                     &err);
+    reply_no_content(
+        call,
+        parley_tools_canned_delete(parley_facade_chat(f), call->caller, call->params[0], &err),
+        &err);
 }
 
 /* ---- private notes ---------------------------------------------------------- */
@@ -139,7 +143,8 @@ void parley_api_note_create(parley_api_call *call, parley_facade *f) {
         st = parley_json_string(root, "content", true, &content, &err);
     }
     if (st == PARLEY_OK) {
-        st = parley_facade_note_create(f, call->caller, call->params[0], content, &out, &err);
+        st = parley_tools_note_create(parley_facade_chat(f), call->caller, call->params[0], content,
+                                      &out, &err);
     }
     reply(call, st, 201, out, &err);
     json_decref(root);
@@ -153,8 +158,8 @@ void parley_api_note_list(parley_api_call *call, parley_facade *f) {
         return;
     }
     json_t *items = NULL;
-    parley_status st = parley_facade_note_list(f, call->caller, call->params[0], limit, cursor,
-                                               &items, next, sizeof next, &err);
+    parley_status st = parley_tools_note_list(parley_facade_chat(f), call->caller, call->params[0],
+                                              limit, cursor, &items, next, sizeof next, &err);
     reply_page(call, st, "notes", items, next, &err);
 }
 
@@ -169,7 +174,8 @@ void parley_api_mark_read(parley_api_call *call, parley_facade *f) {
         st = parley_json_integer(root, "seq", true, &seq, NULL, &err);
     }
     if (st == PARLEY_OK) {
-        st = parley_facade_mark_read(f, call->caller, call->params[0], seq, &out, &err);
+        st = parley_tools_mark_read(parley_facade_chat(f), call->caller, call->params[0], seq, &out,
+                                    &err);
     }
     reply(call, st, 200, out, &err);
     json_decref(root);
@@ -178,7 +184,8 @@ void parley_api_mark_read(parley_api_call *call, parley_facade *f) {
 void parley_api_read_state(parley_api_call *call, parley_facade *f) {
     parley_error err = {0};
     json_t *out = NULL;
-    parley_status st = parley_facade_read_state(f, call->caller, call->params[0], &out, &err);
+    parley_status st =
+        parley_tools_read_state(parley_facade_chat(f), call->caller, call->params[0], &out, &err);
     reply(call, st, 200, out, &err);
 }
 
@@ -196,7 +203,8 @@ void parley_api_label_create(parley_api_call *call, parley_facade *f) {
         st = parley_json_string(root, "color", false, &color, &err);
     }
     if (st == PARLEY_OK) {
-        st = parley_facade_label_create(f, call->caller, name, color, &out, &err);
+        st =
+            parley_tools_label_create(parley_facade_chat(f), call->caller, name, color, &out, &err);
     }
     reply(call, st, 201, out, &err);
     json_decref(root);
@@ -210,15 +218,16 @@ void parley_api_label_list(parley_api_call *call, parley_facade *f) {
         return;
     }
     json_t *items = NULL;
-    parley_status st =
-        parley_facade_label_list(f, call->caller, limit, cursor, &items, next, sizeof next, &err);
+    parley_status st = parley_tools_label_list(parley_facade_chat(f), call->caller, limit, cursor,
+                                               &items, next, sizeof next, &err);
     reply_page(call, st, "labels", items, next, &err);
 }
 
 void parley_api_label_delete(parley_api_call *call, parley_facade *f) {
     parley_error err = {0};
-    reply_no_content(call, parley_facade_label_delete(f, call->caller, call->params[0], &err),
-                     &err);
+    reply_no_content(
+        call, parley_tools_label_delete(parley_facade_chat(f), call->caller, call->params[0], &err),
+        &err);
 }
 
 static void reply_labelled(parley_api_call *call, parley_status st, parley_session *s,
@@ -241,7 +250,8 @@ void parley_api_session_label_add(parley_api_call *call, parley_facade *f) {
         st = parley_json_string(root, "label", true, &label, &err);
     }
     if (st == PARLEY_OK) {
-        st = parley_facade_session_label(f, call->caller, call->params[0], label, true, &s, &err);
+        st = parley_tools_session_label(parley_facade_chat(f), call->caller, call->params[0], label,
+                                        true, &s, &err);
     }
     reply_labelled(call, st, &s, &err);
     json_decref(root);
@@ -250,8 +260,8 @@ void parley_api_session_label_add(parley_api_call *call, parley_facade *f) {
 void parley_api_session_label_remove(parley_api_call *call, parley_facade *f) {
     parley_error err = {0};
     parley_session s = {0};
-    parley_status st = parley_facade_session_label(f, call->caller, call->params[0],
-                                                   call->params[1], false, &s, &err);
+    parley_status st = parley_tools_session_label(
+        parley_facade_chat(f), call->caller, call->params[0], call->params[1], false, &s, &err);
     reply_labelled(call, st, &s, &err);
 }
 
@@ -275,7 +285,8 @@ void parley_api_search_messages(parley_api_call *call, parley_facade *f) {
         return;
     }
     json_t *items = NULL;
-    parley_status st = parley_facade_search(f, call->caller, has_q ? q : NULL, session_id, limit,
-                                            cursor, &items, next, sizeof next, &err);
+    parley_status st =
+        parley_tools_search(parley_facade_chat(f), call->caller, has_q ? q : NULL, session_id,
+                            limit, cursor, &items, next, sizeof next, &err);
     reply_page(call, st, "results", items, next, &err);
 }

@@ -113,7 +113,7 @@ static const char *fallback_name(const char *mime) {
 
 void parley_api_prepare_upload(parley_api_call *call, parley_facade *f) {
     parley_error err = {0};
-    if (parley_facade_admit_upload(f, call->caller, &err) != PARLEY_OK) {
+    if (parley_upload_admit(parley_facade_chat(f), call->caller, &err) != PARLEY_OK) {
         parley_api_reply_error(call, &err);
         return;
     }
@@ -177,7 +177,7 @@ void parley_api_create_upload(parley_api_call *call, parley_facade *f) {
     parley_upload u = {0};
     parley_upload_input in = {
         .sha256 = pu->sha256, .size = pu->size, .mime = pu->mime, .name = pu->name};
-    if (parley_facade_record_upload(f, call->caller, &in, &u, &err) != PARLEY_OK) {
+    if (parley_upload_record(parley_facade_chat(f), call->caller, &in, &u, &err) != PARLEY_OK) {
         parley_api_reply_error(call, &err);
         return;
     }
@@ -240,7 +240,8 @@ static void add_disposition(parley_http_response *res, const char *name) {
 void parley_api_get_upload(parley_api_call *call, parley_facade *f) {
     parley_error err = {0};
     parley_upload u = {0};
-    if (parley_facade_get_upload(f, call->caller, call->params[0], &u, &err) != PARLEY_OK) {
+    if (parley_upload_get(parley_facade_chat(f), call->caller, call->params[0], &u, &err) !=
+        PARLEY_OK) {
         parley_api_reply_error(call, &err);
         return;
     }
@@ -290,8 +291,8 @@ void parley_api_get_transcript(parley_api_call *call, parley_facade *f) {
     char *text = NULL;
     size_t len = 0;
     parley_session session = {0};
-    if (parley_facade_transcript(f, call->caller, call->params[0], format, &text, &len, &session,
-                                 &err) != PARLEY_OK) {
+    if (parley_chat_transcript(parley_facade_chat(f), call->caller, call->params[0], format, &text,
+                               &len, &session, &err) != PARLEY_OK) {
         parley_api_reply_error(call, &err);
         return;
     }

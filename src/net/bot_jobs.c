@@ -14,7 +14,7 @@ typedef struct bot_job {
 static void bot_prepare(parley_job *job, parley_facade *facade) {
     bot_job *b = (bot_job *)job;
     parley_error err = {0};
-    job->status = parley_facade_bot_prepare(facade, &b->turn, &err);
+    job->status = parley_bot_turn_prepare(parley_facade_chat(facade), &b->turn, &err);
     if (job->status != PARLEY_OK) {
         parley_log_warn("bot turn in %s failed: %s", b->turn.session_id, err.message);
     }

@@ -16,7 +16,7 @@ typedef struct dispatch_job {
 static void dispatch_run(parley_job *job, parley_facade *facade) {
     parley_dispatch_result result;
     parley_error err = {0};
-    job->status = parley_facade_dispatch(facade, &result, &err);
+    job->status = parley_routing_dispatch(parley_facade_chat(facade), &result, &err);
     if (job->status != PARLEY_OK && job->status != PARLEY_E_UNAVAILABLE) {
         parley_log_error("dispatch failed: %s", err.message);
     }

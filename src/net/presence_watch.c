@@ -56,7 +56,7 @@ typedef struct offline_job {
 static void offline_run(parley_job *job, parley_facade *facade) {
     offline_job *oj = (offline_job *)job;
     parley_error err = {0};
-    job->status = parley_facade_presence_disconnected(facade, oj->agent_id, &err);
+    job->status = parley_presence_disconnected(parley_facade_chat(facade), oj->agent_id, &err);
 }
 
 static void offline_done(parley_job *job) {
@@ -91,7 +91,7 @@ typedef struct grace_job {
 
 static void grace_run(parley_job *job, parley_facade *facade) {
     grace_job *gj = (grace_job *)job;
-    gj->grace_ms = parley_facade_presence_grace_ms(facade);
+    gj->grace_ms = parley_presence_grace_ms(parley_facade_chat(facade));
     job->status = PARLEY_OK;
 }
 

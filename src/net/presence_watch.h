@@ -7,7 +7,7 @@
  * database) and starts a timer; a connection of that agent before the
  * timer fires stops it, so a quick reconnect changes nothing and announces
  * nothing. When it fires with still no connection, a batched job calls
- * parley_facade_presence_disconnected(), which sets an online or busy agent
+ * parley_presence_disconnected() on the facade's chat service, which sets an online or busy agent
  * offline and emits presence.updated (core/presence.h). Connecting never
  * changes a presence: a status the agent set survives reconnects.
  *

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "net/api.h"
+#include "net/send_pipeline.h"
 #include "net/websocket.h"
 
 typedef void (*inline_handler)(parley_conn *c, parley_http_request *req);
@@ -234,7 +235,8 @@ static bool api_admit(parley_api_call *call, parley_facade *facade) {
     }
     parley_error err = {0};
     const char *token = parley_http_bearer_token(call->req);
-    if (parley_facade_authenticate(facade, token, &call->caller, &err) != PARLEY_OK ||
+    if (parley_account_authenticate(parley_facade_accounts(facade), token, &call->caller, &err) !=
+            PARLEY_OK ||
         (call->action != NONE && parley_authorize(call->caller, call->action, &err) != PARLEY_OK)) {
         parley_api_reply_error(call, &err);
         return false;
@@ -289,9 +291,6 @@ static void api_done(parley_job *job) {
     if (call->prepared_free != NULL) {
         call->prepared_free(call->prepared);
     }
-    if (call->chain_known) {
-        parley_chain_cache_note(&c->server->chains, call->params[0], call->has_chain);
-    }
     parley_participant_free(call->caller);
     parley_http_request_free(call->req);
     free(call);
@@ -323,11 +322,12 @@ static void submit(parley_conn *c, parley_http_request *req, const route *r,
     }
     call->job.kind = r->kind;
     call->job.run = api_run;
-    /* a session known to have no strategy chain is stored in one step */
-    bool has_chain = true;
-    bool known = r->prepare_runs_chain &&
-                 parley_chain_cache_lookup(&c->server->chains, params[0], &has_chain);
-    call->job.prepare = r->prepare != NULL && (!known || has_chain) ? api_prepare : NULL;
+    /* a send to a session known to have no strategy chain is stored in
+     * one step (net/send_pipeline.h) */
+    bool wants_prepare =
+        r->prepare != NULL &&
+        (!r->prepare_runs_chain || parley_send_wants_prepare(&c->server->chains, params[0]));
+    call->job.prepare = wants_prepare ? api_prepare : NULL;
     call->job.done = api_done;
     call->conn = c;
     call->req = req;

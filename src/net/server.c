@@ -98,7 +98,8 @@ static void on_flush_prepare(uv_prepare_t *prepare) {
 static void lifecycle_run(parley_job *job, parley_facade *facade) {
     parley_error err = {0};
     size_t closed = 0;
-    job->status = parley_facade_close_idle_sessions(facade, parley_now_ms(), &closed, &err);
+    job->status =
+        parley_lifecycle_close_idle(parley_facade_chat(facade), parley_now_ms(), &closed, &err);
     if (job->status != PARLEY_OK) {
         parley_log_error("auto-close failed: %s", err.message);
     }
@@ -110,7 +111,7 @@ static void lifecycle_run(parley_job *job, parley_facade *facade) {
 static void search_index_run(parley_job *job, parley_facade *facade) {
     parley_error err = {0};
     int64_t indexed = 0;
-    job->status = parley_facade_index_messages(facade, &indexed, &err);
+    job->status = parley_tools_index_messages(parley_facade_chat(facade), &indexed, &err);
     if (job->status != PARLEY_OK) {
         parley_log_error("search index failed: %s", err.message);
     }

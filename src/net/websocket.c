@@ -15,6 +15,7 @@
 #include "net/hub.h"
 #include "net/json_request.h"
 #include "net/ws_frame_guard.h"
+#include "net/send_pipeline.h"
 
 #define HISTORY_PAGE 200
 
@@ -183,8 +184,8 @@ static void catchup_run(parley_job *job, parley_facade *facade) {
     parley_message_list list = {0};
     parley_message_range range = {
         .after_seq = cj->after_seq, .before_seq = 0, .limit = HISTORY_PAGE};
-    job->status = parley_facade_get_chat_history(facade, cj->ws->caller, cj->sub->session_id,
-                                                 &range, &list, &cj->err);
+    job->status = parley_chat_history(parley_facade_chat(facade), cj->ws->caller,
+                                      cj->sub->session_id, &range, &list, &cj->err);
     if (job->status != PARLEY_OK) {
         return;
     }
@@ -323,22 +324,24 @@ static void drop_subscription(parley_ws *ws, parley_subscription *sub) {
 
 /* --- message.send ------------------------------------------------------------ */
 
+/* The send pipeline (net/send_pipeline.h) with the frame decoded on the
+ * loop and the answer as an ack or error frame. */
 typedef struct send_job {
     parley_job job;
+    parley_send send;
     parley_ws *ws;
     json_t *root; /* owns the decoded strings */
     char session_id[PARLEY_ID_SIZE];
-    parley_message_input input;
     char client_msg_id[PARLEY_CLIENT_MSG_ID_COPY_SIZE];
-    parley_error err;
-    parley_message_draft draft; /* made by send_prepare, stored by send_run */
-    bool prepared;
-    bool chain_known; /* learnt: does the session have a strategy chain */
-    bool failed;      /* the sender gets an error frame (the unit may still commit) */
-    char *reply;
+    char *reply; /* the ack; NULL: send.err is the answer */
 } send_job;
 
-static void build_ack(send_job *sj, const parley_message *m, bool duplicate) {
+static void send_render(parley_send *s, parley_job *job, const parley_message *m, bool duplicate) {
+    send_job *sj = (send_job *)job;
+    (void)s;
+    if (m == NULL) {
+        return; /* send_done answers with send.err */
+    }
     json_t *frame = json_pack("{s:s, s:o}", "type", "ack", "message", parley_message_to_json(m));
     if (frame != NULL && m->client_msg_id != NULL) {
         json_object_set_new(frame, "client_msg_id", json_string(m->client_msg_id));
@@ -350,71 +353,41 @@ static void build_ack(send_job *sj, const parley_message *m, bool duplicate) {
     json_decref(frame);
 }
 
-/* Pool thread: the strategy chain. A duplicate or a refusal that keeps
- * nothing is answered here; the rest goes on to the writer. */
+static const parley_send_ops ws_send_ops = {NULL, send_render};
+
 static void send_prepare(parley_job *job, parley_facade *facade) {
     send_job *sj = (send_job *)job;
     parley_facade_set_client_ip(facade, sj->ws->conn->client_ip);
-    parley_status st = parley_facade_prepare_message(facade, sj->ws->caller, sj->session_id,
-                                                     &sj->input, &sj->draft, &sj->err);
-    sj->prepared = true;
-    sj->failed = st != PARLEY_OK;
-    job->status = st;
-    sj->chain_known = st == PARLEY_OK && !sj->draft.duplicate;
-    if (st == PARLEY_OK && sj->draft.duplicate) {
-        job->answered = true;
-        build_ack(sj, &sj->draft.message, true);
-    }
+    parley_send_prepare(&sj->send, job, facade, sj->ws->caller);
 }
 
-/* Writer thread: stores the prepared message, or prepares it first when
- * its session is known to have no chain (no prepare step then). */
 static void send_run(parley_job *job, parley_facade *facade) {
     send_job *sj = (send_job *)job;
-    if (!sj->prepared) {
-        send_prepare(job, facade);
-        if (job->status != PARLEY_OK || job->answered) {
-            return;
-        }
-        sj->draft.same_unit = true;
-    }
-    parley_message m = {0};
-    bool duplicate = false;
-    parley_status st =
-        parley_facade_store_message(facade, sj->ws->caller, &sj->draft, &m, &duplicate, &sj->err);
-    sj->failed = st != PARLEY_OK;
-    /* a refused message kept for review commits although the send failed */
-    job->status = sj->failed && sj->err.keep_writes ? PARLEY_OK : st;
-    if (st == PARLEY_OK) {
-        build_ack(sj, &m, duplicate);
-        parley_message_free(&m);
-    }
+    parley_facade_set_client_ip(facade, sj->ws->conn->client_ip);
+    parley_send_store(&sj->send, job, facade, sj->ws->caller);
 }
 
 static void send_done(parley_job *job) {
     send_job *sj = (send_job *)job;
     parley_ws *ws = sj->ws;
     parley_conn *conn = ws->conn;
+    parley_error *err = &sj->send.err;
     if (!conn->closing) {
         if (job->commit_failed) {
-            parley_error_set(&sj->err, PARLEY_E_UNAVAILABLE, NULL,
+            parley_error_set(err, PARLEY_E_UNAVAILABLE, NULL,
                              "the message could not be stored; retry with the same client_msg_id");
-            sj->err.retry_after_seconds = PARLEY_RETRY_AFTER_STORAGE_S;
+            err->retry_after_seconds = PARLEY_RETRY_AFTER_STORAGE_S;
+        } else if (sj->reply == NULL && err->status == PARLEY_OK) {
+            parley_error_set(err, PARLEY_E_NOMEM, NULL, "out of memory");
         }
-        if (!job->commit_failed && !sj->failed && sj->reply != NULL) {
+        if (!job->commit_failed && sj->reply != NULL) {
             parley_ws_send_text(ws, sj->reply, strlen(sj->reply));
         } else {
-            if (!job->commit_failed && !sj->failed) {
-                parley_error_set(&sj->err, PARLEY_E_NOMEM, NULL, "out of memory");
-            }
-            send_error(ws, &sj->err, sj->client_msg_id, sj->session_id);
+            send_error(ws, err, sj->client_msg_id, sj->session_id);
         }
     }
-    if (sj->chain_known) {
-        parley_chain_cache_note(&conn->server->chains, sj->session_id, sj->draft.has_chain);
-    }
+    parley_send_finish(&sj->send, &conn->server->chains);
     free(sj->reply);
-    parley_message_draft_free(&sj->draft);
     json_decref(sj->root);
     free(sj);
     parley_conn_unref(conn);
@@ -438,8 +411,8 @@ static void presence_run(parley_job *job, parley_facade *facade) {
     parley_agent a = {0};
     bool changed = false;
     parley_facade_set_client_ip(facade, pj->ws->conn->client_ip);
-    job->status =
-        parley_facade_set_presence(facade, pj->ws->caller, pj->status, &a, &changed, &pj->err);
+    job->status = parley_presence_set(parley_facade_chat(facade), pj->ws->caller, pj->status, &a,
+                                      &changed, &pj->err);
     if (job->status == PARLEY_OK) {
         json_t *frame = json_pack("{s:s, s:s, s:s, s:o}", "type", "presence", "agent_id", a.id,
                                   "status", parley_agent_status_name(a.status), "since",
@@ -508,8 +481,8 @@ static void read_run(parley_job *job, parley_facade *facade) {
     read_job *rj = (read_job *)job;
     parley_facade_set_client_ip(facade, rj->ws->conn->client_ip);
     json_t *receipt = NULL;
-    job->status = parley_facade_mark_read(facade, rj->ws->caller, rj->session_id, rj->seq, &receipt,
-                                          &rj->err);
+    job->status = parley_tools_mark_read(parley_facade_chat(facade), rj->ws->caller, rj->session_id,
+                                         rj->seq, &receipt, &rj->err);
     if (job->status == PARLEY_OK) {
         json_t *frame =
             json_pack("{s:s, s:s, s:O}", "type", "read.ack", "session_id", rj->session_id,
@@ -652,17 +625,18 @@ static void handle_frame(parley_ws *ws, const char *text, size_t len) {
             break;
         }
         sj->job.kind = PARLEY_JOB_BATCHED;
-        bool has_chain = true;
-        bool known = parley_chain_cache_lookup(&srv->chains, frame.session_id, &has_chain);
-        sj->job.prepare = !known || has_chain ? send_prepare : NULL;
+        sj->job.prepare =
+            parley_send_wants_prepare(&srv->chains, frame.session_id) ? send_prepare : NULL;
         sj->job.run = send_run;
         sj->job.done = send_done;
         sj->ws = ws;
         sj->root = root;
         root = NULL; /* the job owns the strings now */
         snprintf(sj->session_id, sizeof sj->session_id, "%s", frame.session_id);
-        sj->input = frame.message;
         snprintf(sj->client_msg_id, sizeof sj->client_msg_id, "%s", client_msg_id);
+        parley_send_init(&sj->send, &ws_send_ops);
+        sj->send.session_id = sj->session_id;
+        sj->send.input = frame.message;
         parley_conn_ref(ws->conn);
         if (parley_executor_submit(srv->executor, &sj->job) != PARLEY_OK) {
             parley_error_set(&err, PARLEY_E_UNAVAILABLE, NULL, "the server is shutting down");
@@ -901,7 +875,8 @@ typedef struct upgrade_job {
 static void upgrade_run(parley_job *job, parley_facade *facade) {
     upgrade_job *uj = (upgrade_job *)job;
     parley_facade_set_client_ip(facade, uj->conn->client_ip);
-    job->status = parley_facade_authenticate(facade, uj->token, &uj->caller, &uj->err);
+    job->status = parley_account_authenticate(parley_facade_accounts(facade), uj->token,
+                                              &uj->caller, &uj->err);
 }
 
 static parley_ws *ws_create(parley_conn *c, parley_participant *caller) {

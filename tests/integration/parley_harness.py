@@ -141,6 +141,10 @@ class ParleyServer:
         # with this one (metrics()), test_refusals.py checks the default
         # by passing --metrics-token "" (unset) after it
         argv += ["--metrics-token", METRICS_TOKEN]
+        # a wall-time budget: a slow run (valgrind) gets it scaled like
+        # every other deadline, or ordinary searches would be refused;
+        # the budget tests set their own after it
+        argv += ["--search-budget-ms", str(min(60000, int(250 * TIMEOUT_SCALE)))]
         return argv + self.extra_args
 
     def _env(self):

@@ -87,7 +87,7 @@ class SlowSubscribersTest(unittest.TestCase):
         # close frame once the test lets them read
         cls.server = start_server(["--max-message-bytes", "131072",
                                    "--ws-max-pending-bytes", str(cls.PER_SOCKET),
-                                   "--close-grace-ms", str(int(T(300) * 1000)),
+                                   "--close-grace-ms", str(min(600000, int(T(300) * 1000))),
                                    "--durability", "normal"])
         cls.addClassCleanup(cls.server.close)
 
@@ -171,7 +171,7 @@ class NodeWideCapTest(unittest.TestCase):
         cls.server = start_server(["--max-message-bytes", "131072",
                                    "--ws-max-pending-bytes", str(cls.PER_SOCKET),
                                    "--max-pending-bytes-total", str(cls.TOTAL),
-                                   "--close-grace-ms", str(int(T(300) * 1000)),
+                                   "--close-grace-ms", str(min(600000, int(T(300) * 1000))),
                                    "--durability", "normal"])
         cls.addClassCleanup(cls.server.close)
 

@@ -646,7 +646,7 @@ class SlowConsumerTest(ServerTestCase):
     # the slow client reads only after all messages were sent: the grace
     # period of a closed client that reads nothing must outlast that
     server_args = ["--max-message-bytes", "131072", "--ws-max-pending-bytes", str(PENDING),
-                   "--close-grace-ms", str(int(T(300) * 1000)), "--durability", "normal"]
+                   "--close-grace-ms", str(min(600000, int(T(300) * 1000))), "--durability", "normal"]
 
     def test_slow_consumer_closed_1008_then_resumes(self):
         cust, tok = make_customer(self.server)

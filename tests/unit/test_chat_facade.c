@@ -16,54 +16,7 @@
 #include "core/ids.h"
 #include "storage/backend.h"
 
-/* "shout": upper-cases the content; "refuse": rejects messages containing
- * "buy now" with code spam_detected. */
-static parley_status simple_create(const json_t *config, void *shared, parley_strategy **out,
-                                   parley_error *err) {
-    (void)shared;
-    (void)config;
-    (void)err;
-    *out = calloc(1, sizeof(parley_strategy));
-    return PARLEY_OK;
-}
-
-static void simple_destroy(parley_strategy *self) {
-    free(self);
-}
-
-static parley_strategy_result shout(parley_strategy *self, parley_strategy_context *ctx,
-                                    parley_error *err) {
-    (void)self;
-    (void)err;
-    for (char *p = ctx->message->content; *p != '\0'; p++) {
-        *p = (char)toupper((unsigned char)*p);
-    }
-    json_object_set_new(ctx->meta, "flags", json_pack("[s]", "shouted"));
-    return PARLEY_STRATEGY_MODIFIED;
-}
-
-static parley_strategy_result refuse(parley_strategy *self, parley_strategy_context *ctx,
-                                     parley_error *err) {
-    (void)self;
-    if (strstr(ctx->message->content, "buy now") != NULL) {
-        parley_error_set(err, PARLEY_E_REJECTED, "spam_detected", "looks like spam");
-        return PARLEY_STRATEGY_REJECT;
-    }
-    return PARLEY_STRATEGY_PASS;
-}
-
-static const parley_strategy_ops shout_ops = {.name = "shout",
-                                              .version = "1",
-                                              .description = "test",
-                                              .create = simple_create,
-                                              .process = shout,
-                                              .destroy = simple_destroy};
-static const parley_strategy_ops refuse_ops = {.name = "refuse",
-                                               .version = "1",
-                                               .description = "test",
-                                               .create = simple_create,
-                                               .process = refuse,
-                                               .destroy = simple_destroy};
+#include "test_strategy_stubs.h"
 
 typedef struct fixture {
     char dir[64];
@@ -81,7 +34,9 @@ typedef struct fixture {
 static parley_participant *authenticate(fixture *fx, const char *token) {
     parley_participant *p = NULL;
     parley_error err = {0};
-    assert_int_equal(parley_facade_authenticate(&fx->facade, token, &p, &err), PARLEY_OK);
+    assert_int_equal(
+        parley_account_authenticate(parley_facade_accounts(&fx->facade), token, &p, &err),
+        PARLEY_OK);
     return p;
 }
 
@@ -91,7 +46,8 @@ static parley_participant *new_customer(fixture *fx, const char *name) {
     char token[PARLEY_TOKEN_SIZE];
     parley_error err = {0};
     bool existing = true;
-    assert_int_equal(parley_facade_register_customer(&fx->facade, &in, &c, &existing, token, &err),
+    assert_int_equal(parley_account_register_customer(parley_facade_accounts(&fx->facade), &in, &c,
+                                                      &existing, token, &err),
                      PARLEY_OK);
     assert_false(existing);
     parley_customer_free(&c);
@@ -105,8 +61,7 @@ static int setup(void **state) {
     snprintf(fx->db, sizeof fx->db, "%s/parley.db", fx->dir);
     parley_config_defaults(&fx->config);
     fx->config.password_memlimit_kib = 19456;
-    assert_true(parley_strategy_register(&fx->registry, &shout_ops, NULL));
-    assert_true(parley_strategy_register(&fx->registry, &refuse_ops, NULL));
+    assert_true(register_stub_strategies(&fx->registry));
     parley_error err = {0};
     char url[160];
     snprintf(url, sizeof url, "sqlite:%s", fx->db);
@@ -129,9 +84,9 @@ static int setup(void **state) {
     parley_agent_free(&admin);
     char token[PARLEY_TOKEN_SIZE];
     parley_agent logged = {0};
-    assert_int_equal(
-        parley_facade_login(&fx->facade, "ADA@example.com", "correct horse", token, &logged, &err),
-        PARLEY_OK);
+    assert_int_equal(parley_account_login(parley_facade_accounts(&fx->facade), "ADA@example.com",
+                                          "correct horse", token, &logged, &err),
+                     PARLEY_OK);
     parley_agent_free(&logged);
     fx->admin = authenticate(fx, token);
     fx->alice = new_customer(fx, "Alice");
@@ -158,9 +113,9 @@ static int teardown(void **state) {
 
 static void start_session(fixture *fx, const char *strategies, parley_session *out) {
     parley_error err = {0};
-    assert_int_equal(
-        parley_facade_initiate_chat(&fx->facade, fx->alice, "billing", strategies, out, &err),
-        PARLEY_OK);
+    assert_int_equal(parley_chat_initiate(parley_facade_chat(&fx->facade), fx->alice, "billing",
+                                          strategies, out, &err),
+                     PARLEY_OK);
     parley_facade_drop_events(&fx->facade);
 }
 
@@ -171,8 +126,8 @@ static parley_status send_text(fixture *fx, parley_participant *who, const char 
     parley_message_input in = {.content = content, .client_msg_id = client_id};
     parley_error tx = {0};
     assert_int_equal(fx->repo->ops->begin(fx->repo, &tx), PARLEY_OK);
-    parley_status st =
-        parley_facade_send_message(&fx->facade, who, session_id, &in, out, duplicate, err);
+    parley_status st = parley_chat_send(parley_facade_chat(&fx->facade), who, session_id, &in, out,
+                                        duplicate, err);
     if (st == PARLEY_OK || err->keep_writes) {
         assert_int_equal(fx->repo->ops->commit(fx->repo, &tx), PARLEY_OK);
     } else {
@@ -187,11 +142,11 @@ static void test_login_failures_are_identical(void **state) {
     parley_agent a = {0};
     parley_error wrong_password = {0};
     parley_error unknown_email = {0};
-    assert_int_equal(parley_facade_login(&fx->facade, "ada@example.com", "wrong password", token,
-                                         &a, &wrong_password),
+    assert_int_equal(parley_account_login(parley_facade_accounts(&fx->facade), "ada@example.com",
+                                          "wrong password", token, &a, &wrong_password),
                      PARLEY_E_UNAUTHENTICATED);
-    assert_int_equal(parley_facade_login(&fx->facade, "nobody@example.com", "correct horse", token,
-                                         &a, &unknown_email),
+    assert_int_equal(parley_account_login(parley_facade_accounts(&fx->facade), "nobody@example.com",
+                                          "correct horse", token, &a, &unknown_email),
                      PARLEY_E_UNAUTHENTICATED);
     assert_string_equal(wrong_password.message, unknown_email.message);
     assert_string_equal(wrong_password.code, unknown_email.code);
@@ -201,15 +156,18 @@ static void test_only_customers_start_sessions(void **state) {
     fixture *fx = *state;
     parley_session s = {0};
     parley_error err = {0};
-    assert_int_equal(parley_facade_initiate_chat(&fx->facade, fx->admin, "x", NULL, &s, &err),
-                     PARLEY_E_FORBIDDEN);
-    assert_int_equal(parley_facade_initiate_chat(&fx->facade, fx->alice, "", NULL, &s, &err),
+    assert_int_equal(
+        parley_chat_initiate(parley_facade_chat(&fx->facade), fx->admin, "x", NULL, &s, &err),
+        PARLEY_E_FORBIDDEN);
+    assert_int_equal(
+        parley_chat_initiate(parley_facade_chat(&fx->facade), fx->alice, "", NULL, &s, &err),
+        PARLEY_E_INVALID);
+    assert_int_equal(parley_chat_initiate(parley_facade_chat(&fx->facade), fx->alice, "hi",
+                                          "[{\"name\":\"nope\"}]", &s, &err),
                      PARLEY_E_INVALID);
-    assert_int_equal(parley_facade_initiate_chat(&fx->facade, fx->alice, "hi",
-                                                 "[{\"name\":\"nope\"}]", &s, &err),
-                     PARLEY_E_INVALID);
-    assert_int_equal(parley_facade_initiate_chat(&fx->facade, fx->alice, "hi", NULL, &s, &err),
-                     PARLEY_OK);
+    assert_int_equal(
+        parley_chat_initiate(parley_facade_chat(&fx->facade), fx->alice, "hi", NULL, &s, &err),
+        PARLEY_OK);
     assert_int_equal(s.status, PARLEY_SESSION_WAITING);
     assert_string_equal(s.customer_id, fx->alice->id);
     assert_string_equal(s.agent_id, "");
@@ -261,9 +219,9 @@ static void test_seq_is_gapless_and_sends_are_idempotent(void **state) {
     assert_int_equal(fx->repo->ops->savepoint(fx->repo, &ignored), PARLEY_OK);
     parley_message lost = {0};
     parley_message_input lost_in = {.content = "lost"};
-    assert_int_equal(
-        parley_facade_send_message(&fx->facade, fx->alice, s.id, &lost_in, &lost, &duplicate, &err),
-        PARLEY_OK);
+    assert_int_equal(parley_chat_send(parley_facade_chat(&fx->facade), fx->alice, s.id, &lost_in,
+                                      &lost, &duplicate, &err),
+                     PARLEY_OK);
     assert_int_equal(lost.seq, 7);
     assert_int_equal(fx->repo->ops->rollback_to(fx->repo, &ignored), PARLEY_OK);
     assert_int_equal(fx->repo->ops->commit(fx->repo, &ignored), PARLEY_OK);
@@ -308,7 +266,7 @@ static void test_system_messages_take_the_next_seq(void **state) {
     parley_message_list list = {0};
     parley_message_range range = {.limit = 10};
     assert_int_equal(
-        parley_facade_get_chat_history(&fx->facade, fx->alice, s.id, &range, &list, &err),
+        parley_chat_history(parley_facade_chat(&fx->facade), fx->alice, s.id, &range, &list, &err),
         PARLEY_OK);
     assert_int_equal(list.count, 2);
     assert_string_equal(list.items[1].content, "closed for idling");
@@ -356,7 +314,7 @@ static void test_strategies_modify_and_reject(void **state) {
     parley_message_list list = {0};
     parley_message_range range = {.after_seq = 0, .limit = 50};
     assert_int_equal(
-        parley_facade_get_chat_history(&fx->facade, fx->alice, s.id, &range, &list, &err),
+        parley_chat_history(parley_facade_chat(&fx->facade), fx->alice, s.id, &range, &list, &err),
         PARLEY_OK);
     assert_int_equal(list.count, 1);
     assert_string_equal(list.items[0].content, "MY BILL IS WRONG");
@@ -370,21 +328,23 @@ static void test_customers_see_only_their_sessions(void **state) {
     start_session(fx, NULL, &s);
     parley_session got = {0};
     parley_error err = {0};
-    assert_int_equal(parley_facade_get_session(&fx->facade, fx->bob, s.id, &got, &err),
-                     PARLEY_E_NOT_FOUND);
+    assert_int_equal(
+        parley_chat_get_session(parley_facade_chat(&fx->facade), fx->bob, s.id, &got, &err),
+        PARLEY_E_NOT_FOUND);
     parley_message m = {0};
     bool duplicate = false;
     assert_int_equal(send_text(fx, fx->bob, s.id, "intrusion", NULL, &m, &duplicate, &err),
                      PARLEY_E_NOT_FOUND);
-    assert_int_equal(parley_facade_get_session(&fx->facade, fx->admin, s.id, &got, &err),
-                     PARLEY_OK);
+    assert_int_equal(
+        parley_chat_get_session(parley_facade_chat(&fx->facade), fx->admin, s.id, &got, &err),
+        PARLEY_OK);
     parley_session_free(&got);
     parley_session_filter filter = {.status = -1, .limit = 50};
     parley_session_list list = {0};
     char next[80];
-    assert_int_equal(
-        parley_facade_list_sessions(&fx->facade, fx->bob, &filter, &list, next, sizeof next, &err),
-        PARLEY_OK);
+    assert_int_equal(parley_chat_list_sessions(parley_facade_chat(&fx->facade), fx->bob, &filter,
+                                               &list, next, sizeof next, &err),
+                     PARLEY_OK);
     assert_int_equal(list.count, 0);
     parley_session_list_free(&list);
     parley_session_free(&s);
@@ -409,8 +369,9 @@ static void test_agent_reply_assigns_and_close_is_final(void **state) {
     assert_int_equal(events.tail->seq, 1);
     parley_event_queue_clear(&events);
     parley_session got = {0};
-    assert_int_equal(parley_facade_get_session(&fx->facade, fx->alice, s.id, &got, &err),
-                     PARLEY_OK);
+    assert_int_equal(
+        parley_chat_get_session(parley_facade_chat(&fx->facade), fx->alice, s.id, &got, &err),
+        PARLEY_OK);
     assert_int_equal(got.status, PARLEY_SESSION_ACTIVE);
     assert_string_equal(got.agent_id, fx->admin->id);
     parley_session_free(&got);
@@ -418,21 +379,22 @@ static void test_agent_reply_assigns_and_close_is_final(void **state) {
      * so like every unit it runs inside a transaction */
     parley_error tx = {0};
     assert_int_equal(fx->repo->ops->begin(fx->repo, &tx), PARLEY_OK);
-    assert_int_equal(parley_facade_close_session(&fx->facade, fx->alice, s.id, &got, &err),
-                     PARLEY_OK);
+    assert_int_equal(
+        parley_chat_close(parley_facade_chat(&fx->facade), fx->alice, s.id, &got, &err), PARLEY_OK);
     assert_int_equal(fx->repo->ops->commit(fx->repo, &tx), PARLEY_OK);
     assert_int_equal(got.status, PARLEY_SESSION_CLOSED);
     assert_int_equal(got.last_seq, 2);
     assert_true(got.closed_at == got.updated_at && got.closed_at > 0);
     parley_session_free(&got);
-    assert_int_equal(parley_facade_close_session(&fx->facade, fx->admin, s.id, &got, &err),
-                     PARLEY_OK); /* idempotent */
+    assert_int_equal(
+        parley_chat_close(parley_facade_chat(&fx->facade), fx->admin, s.id, &got, &err),
+        PARLEY_OK); /* idempotent */
     parley_session_free(&got);
     assert_int_equal(send_text(fx, fx->alice, s.id, "late", NULL, &m, &duplicate, &err),
                      PARLEY_E_CONFLICT);
-    assert_int_equal(
-        parley_facade_assign_agent(&fx->facade, fx->admin, s.id, fx->admin->id, &got, &err),
-        PARLEY_E_CONFLICT);
+    assert_int_equal(parley_chat_assign(parley_facade_chat(&fx->facade), fx->admin, s.id,
+                                        fx->admin->id, &got, &err),
+                     PARLEY_E_CONFLICT);
     parley_session_free(&s);
 }
 
@@ -455,35 +417,42 @@ static void test_ticket_lifecycle(void **state) {
     start_session(fx, NULL, &s);
     parley_ticket t = {0};
     parley_error err = {0};
-    assert_int_equal(parley_facade_create_ticket(&fx->facade, fx->alice, s.id, "x", &t, &err),
-                     PARLEY_E_FORBIDDEN);
     assert_int_equal(
-        parley_facade_create_ticket(&fx->facade, fx->admin, s.id, "refund stuck", &t, &err),
-        PARLEY_OK);
+        parley_chat_create_ticket(parley_facade_chat(&fx->facade), fx->alice, s.id, "x", &t, &err),
+        PARLEY_E_FORBIDDEN);
+    assert_int_equal(parley_chat_create_ticket(parley_facade_chat(&fx->facade), fx->admin, s.id,
+                                               "refund stuck", &t, &err),
+                     PARLEY_OK);
     assert_int_equal(t.status, PARLEY_TICKET_OPEN);
     assert_string_equal(t.agent_id, fx->admin->id);
     parley_ticket u = {0};
-    assert_int_equal(
-        parley_facade_update_ticket(&fx->facade, fx->admin, t.id, "in_progress", &u, &err),
-        PARLEY_OK);
+    assert_int_equal(parley_chat_update_ticket(parley_facade_chat(&fx->facade), fx->admin, t.id,
+                                               "in_progress", &u, &err),
+                     PARLEY_OK);
     parley_ticket_free(&u);
-    assert_int_equal(
-        parley_facade_update_ticket(&fx->facade, fx->admin, t.id, "resolved", &u, &err), PARLEY_OK);
+    assert_int_equal(parley_chat_update_ticket(parley_facade_chat(&fx->facade), fx->admin, t.id,
+                                               "resolved", &u, &err),
+                     PARLEY_OK);
     parley_ticket_free(&u);
-    assert_int_equal(
-        parley_facade_update_ticket(&fx->facade, fx->admin, t.id, "in_progress", &u, &err),
-        PARLEY_E_CONFLICT);
-    assert_int_equal(parley_facade_update_ticket(&fx->facade, fx->admin, t.id, "done", &u, &err),
+    assert_int_equal(parley_chat_update_ticket(parley_facade_chat(&fx->facade), fx->admin, t.id,
+                                               "in_progress", &u, &err),
+                     PARLEY_E_CONFLICT);
+    assert_int_equal(parley_chat_update_ticket(parley_facade_chat(&fx->facade), fx->admin, t.id,
+                                               "done", &u, &err),
                      PARLEY_E_INVALID);
-    assert_int_equal(parley_facade_update_ticket(&fx->facade, fx->admin, t.id, "open", &u, &err),
+    assert_int_equal(parley_chat_update_ticket(parley_facade_chat(&fx->facade), fx->admin, t.id,
+                                               "open", &u, &err),
                      PARLEY_OK); /* reopen */
     assert_int_equal(u.status, PARLEY_TICKET_OPEN);
     parley_ticket_free(&u);
     /* the session's customer may read it; another customer may not */
-    assert_int_equal(parley_facade_get_ticket(&fx->facade, fx->alice, t.id, &u, &err), PARLEY_OK);
+    assert_int_equal(
+        parley_chat_get_ticket(parley_facade_chat(&fx->facade), fx->alice, t.id, &u, &err),
+        PARLEY_OK);
     parley_ticket_free(&u);
-    assert_int_equal(parley_facade_get_ticket(&fx->facade, fx->bob, t.id, &u, &err),
-                     PARLEY_E_NOT_FOUND);
+    assert_int_equal(
+        parley_chat_get_ticket(parley_facade_chat(&fx->facade), fx->bob, t.id, &u, &err),
+        PARLEY_E_NOT_FOUND);
     parley_ticket_free(&t);
     parley_session_free(&s);
 }
@@ -494,20 +463,26 @@ static void test_feedback_once_per_session(void **state) {
     start_session(fx, NULL, &s);
     parley_feedback f = {0};
     parley_error err = {0};
-    assert_int_equal(parley_facade_submit_feedback(&fx->facade, fx->alice, s.id, 6, NULL, &f, &err),
+    assert_int_equal(parley_chat_submit_feedback(parley_facade_chat(&fx->facade), fx->alice, s.id,
+                                                 6, NULL, &f, &err),
                      PARLEY_E_INVALID);
-    assert_int_equal(parley_facade_submit_feedback(&fx->facade, fx->admin, s.id, 5, NULL, &f, &err),
+    assert_int_equal(parley_chat_submit_feedback(parley_facade_chat(&fx->facade), fx->admin, s.id,
+                                                 5, NULL, &f, &err),
                      PARLEY_E_FORBIDDEN);
-    assert_int_equal(parley_facade_submit_feedback(&fx->facade, fx->bob, s.id, 5, NULL, &f, &err),
+    assert_int_equal(parley_chat_submit_feedback(parley_facade_chat(&fx->facade), fx->bob, s.id, 5,
+                                                 NULL, &f, &err),
                      PARLEY_E_NOT_FOUND);
-    assert_int_equal(
-        parley_facade_submit_feedback(&fx->facade, fx->alice, s.id, 4, "quick", &f, &err),
-        PARLEY_OK);
+    assert_int_equal(parley_chat_submit_feedback(parley_facade_chat(&fx->facade), fx->alice, s.id,
+                                                 4, "quick", &f, &err),
+                     PARLEY_OK);
     assert_int_equal(f.rating, 4);
     parley_feedback_free(&f);
-    assert_int_equal(parley_facade_submit_feedback(&fx->facade, fx->alice, s.id, 5, NULL, &f, &err),
+    assert_int_equal(parley_chat_submit_feedback(parley_facade_chat(&fx->facade), fx->alice, s.id,
+                                                 5, NULL, &f, &err),
                      PARLEY_E_CONFLICT);
-    assert_int_equal(parley_facade_get_feedback(&fx->facade, fx->admin, s.id, &f, &err), PARLEY_OK);
+    assert_int_equal(
+        parley_chat_get_feedback(parley_facade_chat(&fx->facade), fx->admin, s.id, &f, &err),
+        PARLEY_OK);
     assert_string_equal(f.comment, "quick");
     parley_feedback_free(&f);
     parley_session_free(&s);
@@ -518,16 +493,17 @@ static void test_logout_revokes_the_token(void **state) {
     char token[PARLEY_TOKEN_SIZE];
     parley_agent a = {0};
     parley_error err = {0};
-    assert_int_equal(
-        parley_facade_login(&fx->facade, "ada@example.com", "correct horse", token, &a, &err),
-        PARLEY_OK);
+    assert_int_equal(parley_account_login(parley_facade_accounts(&fx->facade), "ada@example.com",
+                                          "correct horse", token, &a, &err),
+                     PARLEY_OK);
     parley_agent_free(&a);
     parley_participant *p = authenticate(fx, token);
     assert_int_equal(parley_facade_logout(&fx->facade, p, &err), PARLEY_OK);
     parley_participant_free(p);
     parley_participant *gone = NULL;
-    assert_int_equal(parley_facade_authenticate(&fx->facade, token, &gone, &err),
-                     PARLEY_E_UNAUTHENTICATED);
+    assert_int_equal(
+        parley_account_authenticate(parley_facade_accounts(&fx->facade), token, &gone, &err),
+        PARLEY_E_UNAUTHENTICATED);
     assert_null(gone);
 }
 

@@ -274,10 +274,13 @@ static int setup(void **state) {
     parley_customer c = {0};
     char token[PARLEY_TOKEN_SIZE];
     bool existing = false;
-    assert_int_equal(parley_facade_register_customer(&f, &in, &c, &existing, token, &err),
+    assert_int_equal(parley_account_register_customer(parley_facade_accounts(&f), &in, &c,
+                                                      &existing, token, &err),
                      PARLEY_OK);
     parley_customer_free(&c);
-    assert_int_equal(parley_facade_authenticate(&f, token, &fx->customer, &err), PARLEY_OK);
+    assert_int_equal(
+        parley_account_authenticate(parley_facade_accounts(&f), token, &fx->customer, &err),
+        PARLEY_OK);
     parley_facade_destroy(&f);
     repo->ops->close(repo);
 
@@ -324,8 +327,8 @@ typedef struct start_job {
 static void start_run(parley_job *job, parley_facade *facade) {
     start_job *sj = (start_job *)job;
     parley_error err = {0};
-    job->status =
-        parley_facade_initiate_chat(facade, sj->customer, "billing", NULL, &sj->session, &err);
+    job->status = parley_chat_initiate(parley_facade_chat(facade), sj->customer, "billing", NULL,
+                                       &sj->session, &err);
     if (job->status == PARLEY_OK && sj->fail_after) {
         parley_session_free(&sj->session);
         job->status = PARLEY_E_CONFLICT; /* e.g. a later step of the same request */

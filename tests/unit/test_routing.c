@@ -67,10 +67,12 @@ static int setup(void **state) {
     parley_customer c = {0};
     char token[PARLEY_TOKEN_SIZE];
     bool existing = false;
-    assert_int_equal(parley_facade_register_customer(&fx->facade, &in, &c, &existing, token, &err),
+    assert_int_equal(parley_account_register_customer(parley_facade_accounts(&fx->facade), &in, &c,
+                                                      &existing, token, &err),
                      PARLEY_OK);
     parley_customer_free(&c);
-    assert_int_equal(parley_facade_authenticate(&fx->facade, token, &fx->customer, &err),
+    assert_int_equal(parley_account_authenticate(parley_facade_accounts(&fx->facade), token,
+                                                 &fx->customer, &err),
                      PARLEY_OK);
     *state = fx;
     return 0;
@@ -96,8 +98,8 @@ static void setting(fixture *fx, const char *key, const char *json) {
 
 static void new_session(fixture *fx, const char *topic, const char *team, parley_session *out) {
     parley_error err = {0};
-    assert_int_equal(parley_facade_initiate_chat_in_team(&fx->facade, fx->customer, topic, NULL,
-                                                         team, out, &err),
+    assert_int_equal(parley_chat_initiate_in_team(parley_facade_chat(&fx->facade), fx->customer,
+                                                  topic, NULL, team, out, &err),
                      PARLEY_OK);
 }
 
@@ -107,7 +109,7 @@ static parley_dispatch_result dispatch(fixture *fx) {
     parley_dispatch_result r;
     parley_facade_drop_events(&fx->facade);
     assert_int_equal(fx->repo->ops->begin(fx->repo, &err), PARLEY_OK);
-    assert_int_equal(parley_facade_dispatch(&fx->facade, &r, &err), PARLEY_OK);
+    assert_int_equal(parley_routing_dispatch(parley_facade_chat(&fx->facade), &r, &err), PARLEY_OK);
     assert_int_equal(fx->repo->ops->commit(fx->repo, &err), PARLEY_OK);
     return r;
 }
@@ -230,8 +232,8 @@ static void test_team_sessions_go_to_members_only(void **state) {
         parley_session_free(&s[i]);
     }
     parley_session bad = {0};
-    assert_int_equal(parley_facade_initiate_chat_in_team(&fx->facade, fx->customer, "x", NULL,
-                                                         "tea_nope", &bad, &err),
+    assert_int_equal(parley_chat_initiate_in_team(parley_facade_chat(&fx->facade), fx->customer,
+                                                  "x", NULL, "tea_nope", &bad, &err),
                      PARLEY_E_INVALID);
 }
 

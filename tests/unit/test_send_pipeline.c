@@ -1,0 +1,269 @@
+/* The send pipeline (net/send_pipeline.h) against a real SQLite database:
+ * its states (prepare on the pool, store on the writer, or both in one
+ * unit), the job's status and answered flag for each outcome, what the
+ * front end's render is given, and what the chain cache learns. The
+ * executor's threads are not involved: each step is called as the thread
+ * that owns it would. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "net/send_pipeline.h"
+#include "storage/backend.h"
+
+#include "test_strategy_stubs.h"
+
+typedef struct fixture {
+    char dir[64];
+    char db[128];
+    parley_config config;
+    parley_strategy_registry registry;
+    parley_repository *repo;
+    parley_facade facade;
+    parley_participant *alice;
+    parley_session plain;   /* no strategy chain */
+    parley_session guarded; /* the "refuse" chain */
+    parley_chain_cache chains;
+} fixture;
+
+/* A front end that records what the pipeline handed it. */
+typedef struct test_send {
+    parley_send send;
+    int renders;
+    bool got_message;
+    bool duplicate;
+    int64_t seq;
+    char message_id[PARLEY_ID_SIZE];
+    parley_status job_status_at_render;
+    bool fail_decode;
+    const char *content;
+    const char *client_msg_id;
+} test_send;
+
+static parley_status test_decode(parley_send *s, parley_error *err) {
+    test_send *ts = (test_send *)s;
+    if (ts->fail_decode) {
+        return parley_error_set(err, PARLEY_E_INVALID, "validation_failed", "content: missing");
+    }
+    s->input.content = ts->content;
+    s->input.client_msg_id = ts->client_msg_id;
+    return PARLEY_OK;
+}
+
+static void test_render(parley_send *s, parley_job *job, const parley_message *m, bool duplicate) {
+    test_send *ts = (test_send *)s;
+    ts->renders++;
+    ts->got_message = m != NULL;
+    ts->duplicate = duplicate;
+    ts->job_status_at_render = job->status;
+    if (m != NULL) {
+        ts->seq = m->seq;
+        snprintf(ts->message_id, sizeof ts->message_id, "%s", m->id);
+    }
+}
+
+static const parley_send_ops test_ops = {test_decode, test_render};
+
+static void new_send(test_send *ts, const char *session_id, const char *content,
+                     const char *client_msg_id) {
+    memset(ts, 0, sizeof *ts);
+    parley_send_init(&ts->send, &test_ops);
+    ts->send.session_id = session_id;
+    ts->content = content;
+    ts->client_msg_id = client_msg_id;
+}
+
+/* The pool's prepare step: autocommit reads, like a pool thread. */
+static void prepare(fixture *fx, test_send *ts, parley_job *job) {
+    job->status = PARLEY_OK;
+    parley_send_prepare(&ts->send, job, &fx->facade, fx->alice);
+    parley_facade_drop_events(&fx->facade);
+}
+
+/* The writer's unit: one transaction, kept when the job's status is OK. */
+static void store(fixture *fx, test_send *ts, parley_job *job) {
+    parley_error tx = {0};
+    assert_int_equal(fx->repo->ops->begin(fx->repo, &tx), PARLEY_OK);
+    job->status = PARLEY_OK;
+    parley_send_store(&ts->send, job, &fx->facade, fx->alice);
+    if (job->status == PARLEY_OK) {
+        assert_int_equal(fx->repo->ops->commit(fx->repo, &tx), PARLEY_OK);
+    } else {
+        assert_int_equal(fx->repo->ops->rollback(fx->repo, &tx), PARLEY_OK);
+    }
+    parley_facade_drop_events(&fx->facade);
+}
+
+static int setup(void **state) {
+    fixture *fx = calloc(1, sizeof *fx);
+    strcpy(fx->dir, "/tmp/parley-send-XXXXXX");
+    assert_non_null(mkdtemp(fx->dir));
+    snprintf(fx->db, sizeof fx->db, "%s/parley.db", fx->dir);
+    parley_config_defaults(&fx->config);
+    assert_true(register_stub_strategies(&fx->registry));
+    parley_error err = {0};
+    char url[160];
+    snprintf(url, sizeof url, "sqlite:%s", fx->db);
+    assert_int_equal(parley_storage_migrate(url, &err), PARLEY_OK);
+    parley_storage_options options = {.durable = false, .busy_timeout_ms = 1000};
+    assert_int_equal(parley_storage_open(url, &options, &fx->repo, &err), PARLEY_OK);
+    parley_facade_init(&fx->facade, fx->repo, &fx->registry, &fx->config, NULL);
+    parley_customer_input in = {.name = "Alice"};
+    parley_customer c = {0};
+    char token[PARLEY_TOKEN_SIZE];
+    bool existing = false;
+    parley_account_service *accounts = parley_facade_accounts(&fx->facade);
+    assert_int_equal(parley_account_register_customer(accounts, &in, &c, &existing, token, &err),
+                     PARLEY_OK);
+    parley_customer_free(&c);
+    assert_int_equal(parley_account_authenticate(accounts, token, &fx->alice, &err), PARLEY_OK);
+    parley_chat_service *chat = parley_facade_chat(&fx->facade);
+    assert_int_equal(parley_chat_initiate(chat, fx->alice, "billing", "[]", &fx->plain, &err),
+                     PARLEY_OK);
+    assert_int_equal(parley_chat_initiate(chat, fx->alice, "sales", "[{\"name\":\"refuse\"}]",
+                                          &fx->guarded, &err),
+                     PARLEY_OK);
+    parley_facade_drop_events(&fx->facade);
+    parley_chain_cache_init(&fx->chains, 16);
+    *state = fx;
+    return 0;
+}
+
+static int teardown(void **state) {
+    fixture *fx = *state;
+    parley_chain_cache_free(&fx->chains);
+    parley_session_free(&fx->plain);
+    parley_session_free(&fx->guarded);
+    parley_participant_free(fx->alice);
+    parley_facade_destroy(&fx->facade);
+    fx->repo->ops->close(fx->repo);
+    parley_config_free(&fx->config);
+    char cmd[160];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", fx->dir);
+    assert_int_equal(system(cmd), 0);
+    free(fx);
+    return 0;
+}
+
+/* Prepared on the pool, stored on the writer: two steps, one render. */
+static void test_prepare_then_store(void **state) {
+    fixture *fx = *state;
+    test_send ts;
+    parley_job job = {0};
+    new_send(&ts, fx->guarded.id, "hello", "c1");
+    assert_true(parley_send_wants_prepare(&fx->chains, fx->guarded.id)); /* unknown */
+    prepare(fx, &ts, &job);
+    assert_int_equal(ts.send.state, PARLEY_SEND_PREPARED);
+    assert_false(job.answered);
+    assert_int_equal(job.status, PARLEY_OK);
+    assert_int_equal(ts.renders, 0);
+    store(fx, &ts, &job);
+    assert_int_equal(ts.send.state, PARLEY_SEND_ANSWERED);
+    assert_int_equal(ts.renders, 1);
+    assert_true(ts.got_message);
+    assert_false(ts.duplicate);
+    assert_int_equal(ts.seq, 1);
+    assert_int_equal(ts.job_status_at_render, PARLEY_OK);
+    /* the session has a chain: it keeps its prepare step */
+    parley_send_finish(&ts.send, &fx->chains);
+    assert_true(parley_send_wants_prepare(&fx->chains, fx->guarded.id));
+}
+
+/* A retry of a stored message ends in the prepare step, answered there. */
+static void test_retry_is_answered_by_prepare(void **state) {
+    fixture *fx = *state;
+    test_send first, retry;
+    parley_job job1 = {0}, job2 = {0};
+    new_send(&first, fx->plain.id, "hello", "c1");
+    prepare(fx, &first, &job1);
+    store(fx, &first, &job1);
+    parley_send_finish(&first.send, &fx->chains);
+    new_send(&retry, fx->plain.id, "hello again", "c1");
+    prepare(fx, &retry, &job2);
+    assert_int_equal(retry.send.state, PARLEY_SEND_ANSWERED);
+    assert_true(job2.answered);
+    assert_int_equal(job2.status, PARLEY_OK);
+    assert_int_equal(retry.renders, 1);
+    assert_true(retry.got_message);
+    assert_true(retry.duplicate);
+    assert_int_equal(retry.seq, 1);
+    assert_string_equal(retry.message_id, first.message_id);
+    parley_send_finish(&retry.send, &fx->chains);
+}
+
+/* A session learnt to have no chain skips the prepare step: the writer
+ * prepares and stores in one unit. */
+static void test_no_chain_is_one_unit_on_the_writer(void **state) {
+    fixture *fx = *state;
+    test_send first, second;
+    parley_job job1 = {0}, job2 = {0};
+    new_send(&first, fx->plain.id, "one", "c1");
+    prepare(fx, &first, &job1);
+    store(fx, &first, &job1);
+    parley_send_finish(&first.send, &fx->chains);
+    assert_false(parley_send_wants_prepare(&fx->chains, fx->plain.id));
+    new_send(&second, fx->plain.id, "two", "c2");
+    store(fx, &second, &job2); /* no prepare step */
+    assert_int_equal(second.send.state, PARLEY_SEND_ANSWERED);
+    assert_true(second.send.draft.same_unit);
+    assert_int_equal(second.renders, 1);
+    assert_true(second.got_message);
+    assert_int_equal(second.seq, 2);
+    assert_int_equal(job2.status, PARLEY_OK);
+    parley_send_finish(&second.send, &fx->chains);
+}
+
+/* A request that does not decode fails the job in the prepare step and
+ * teaches the cache nothing. */
+static void test_decode_error_ends_the_send(void **state) {
+    fixture *fx = *state;
+    test_send ts;
+    parley_job job = {0};
+    new_send(&ts, fx->plain.id, NULL, NULL);
+    ts.fail_decode = true;
+    prepare(fx, &ts, &job);
+    assert_int_equal(ts.send.state, PARLEY_SEND_ANSWERED);
+    assert_true(job.answered);
+    assert_int_equal(job.status, PARLEY_E_INVALID);
+    assert_int_equal(ts.renders, 1);
+    assert_false(ts.got_message);
+    assert_string_equal(ts.send.err.code, "validation_failed");
+    parley_send_finish(&ts.send, &fx->chains);
+    assert_true(parley_send_wants_prepare(&fx->chains, fx->plain.id)); /* still unknown */
+}
+
+/* A refusal for the content answers an error but keeps the unit's writes
+ * (the message is kept for review): the job's status is OK. */
+static void test_refusal_commits_and_answers_an_error(void **state) {
+    fixture *fx = *state;
+    test_send ts;
+    parley_job job = {0};
+    new_send(&ts, fx->guarded.id, "buy now!", "c9");
+    prepare(fx, &ts, &job);
+    assert_int_equal(ts.send.state, PARLEY_SEND_PREPARED);
+    store(fx, &ts, &job);
+    assert_int_equal(ts.send.state, PARLEY_SEND_ANSWERED);
+    assert_false(ts.got_message);
+    assert_true(ts.send.err.keep_writes);
+    assert_string_equal(ts.send.err.code, "spam_detected");
+    assert_int_equal(job.status, PARLEY_OK);
+    assert_int_equal(ts.job_status_at_render, PARLEY_OK);
+    parley_send_finish(&ts.send, &fx->chains);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_prepare_then_store, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_retry_is_answered_by_prepare, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_no_chain_is_one_unit_on_the_writer, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_decode_error_ends_the_send, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_refusal_commits_and_answers_an_error, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
