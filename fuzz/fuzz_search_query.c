@@ -7,8 +7,7 @@
  * ones):
  *  - it refuses exactly when q is over 256 bytes, has more than 16 tokens
  *    with a letter or digit, or none (a count made here from the rules in
- *    the header), a prefix (word*) of fewer than PARLEY_SEARCH_MIN_PREFIX
- *    characters, or (small buffers only) the result does not fit; *why
+ *    the header), or (small buffers only) the result does not fit; *why
  *    then starts "q: ";
  *  - an accepted expression is only quoted phrases joined by single
  *    spaces, each maybe followed by '*': inside quotes a '"' is always
@@ -36,8 +35,8 @@ static bool word_char(unsigned char c) {
 }
 
 /* The tokens the builder keeps, written as the expected expression;
- * *short_prefix is set when a kept token is a prefix (word*) of fewer
- * than PARLEY_SEARCH_MIN_PREFIX characters (UTF-8 code points), which the
+ * *short_prefix tells whether one of them is a prefix (word*) of fewer
+ * than PARLEY_SEARCH_MIN_PREFIX characters (code points), which the
  * builder refuses. */
 static int expected(const char *q, char *out, size_t cap, size_t *len, bool *short_prefix) {
     int tokens = 0;
@@ -62,12 +61,12 @@ static int expected(const char *q, char *out, size_t cap, size_t *len, bool *sho
         if (tl == 0 || !has) {
             continue;
         }
-        size_t chars = 0;
-        for (size_t k = 0; k < wl; k++) {
-            chars += ((unsigned char)q[start + k] & 0xC0) != 0x80;
-        }
-        if (prefix && chars < PARLEY_SEARCH_MIN_PREFIX) {
-            *short_prefix = true;
+        if (prefix) {
+            size_t chars = 0;
+            for (size_t k = 0; k < wl; k++) {
+                chars += ((unsigned char)q[start + k] & 0xC0) != 0x80;
+            }
+            *short_prefix = *short_prefix || chars < PARLEY_SEARCH_MIN_PREFIX;
         }
         tokens++;
         if (n + 2 * wl + 5 < cap) {
