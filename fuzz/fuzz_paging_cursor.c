@@ -1,6 +1,6 @@
 /*
  * fuzz_paging_cursor.c - the paging cursors clients send back:
- * parley_sqlite_parse_cursor (storage/sqlite_repository.h: sessions,
+ * parley_sqlite_parse_cursor (storage/sqlite/sqlite_repository.h: sessions,
  * tickets, knowledge base, audit, teams, ...) and
  * parley_routing_parse_queue_cursor (core/routing.h: the waiting queue).
  *
@@ -23,7 +23,7 @@
 
 #include "core/routing.h"
 #include "fuzz_checks.h"
-#include "storage/sqlite_repository.h"
+#include "storage/sqlite/sqlite_repository.h"
 
 /* 0: refused; 1: accepted with *v */
 static bool ref_parse(const char *s, int64_t *v) {

@@ -22,7 +22,7 @@
 #include "core/strategy.h"
 #include "net/server.h"
 #include "strategies/builtin.h"
-#include "storage/sqlite_repository.h"
+#include "storage/backend.h"
 
 static const char *env_lookup(const char *name, void *ctx) {
     (void)ctx;
@@ -89,14 +89,19 @@ static int admin_create(int argc, char **argv) {
         parley_config_free(&cfg);
         return help ? 0 : 2;
     }
-    char db_path[1024];
-    parley_server_database_path(&cfg, db_path, sizeof db_path);
+    char db_url[1024];
+    parley_status st =
+        parley_config_database_url(&cfg, db_url, sizeof db_url)
+            ? PARLEY_OK
+            : parley_error_set(&err, PARLEY_E_INVALID, "invalid_config", "--database: too long");
     mkdir(cfg.data_dir, 0700);
     parley_repository *repo = NULL;
-    parley_sqlite_options options = {.durable = true, .busy_timeout_ms = 5000};
-    parley_status st = parley_sqlite_migrate(db_path, &err);
+    parley_storage_options options = {.durable = true, .busy_timeout_ms = 5000};
     if (st == PARLEY_OK) {
-        st = parley_sqlite_repository_open(db_path, &options, &repo, &err);
+        st = parley_storage_migrate(db_url, &err);
+    }
+    if (st == PARLEY_OK) {
+        st = parley_storage_open(db_url, &options, &repo, &err);
     }
     parley_agent agent = {0};
     if (st == PARLEY_OK) {
@@ -126,14 +131,19 @@ static int admin_create(int argc, char **argv) {
  * and read once here, before the server's workers open it. */
 static parley_status load_strategies(const parley_config *cfg, parley_strategy_registry *registry,
                                      parley_builtin_strategies *builtin, parley_error *err) {
-    char db_path[1024];
-    parley_server_database_path(cfg, db_path, sizeof db_path);
+    char db_url[1024];
+    parley_status st =
+        parley_config_database_url(cfg, db_url, sizeof db_url)
+            ? PARLEY_OK
+            : parley_error_set(err, PARLEY_E_INVALID, "invalid_config", "--database: too long");
     mkdir(cfg->data_dir, 0700);
     parley_repository *repo = NULL;
-    parley_sqlite_options options = {.durable = true, .busy_timeout_ms = 5000};
-    parley_status st = parley_sqlite_migrate(db_path, err);
+    parley_storage_options options = {.durable = true, .busy_timeout_ms = 5000};
     if (st == PARLEY_OK) {
-        st = parley_sqlite_repository_open(db_path, &options, &repo, err);
+        st = parley_storage_migrate(db_url, err);
+    }
+    if (st == PARLEY_OK) {
+        st = parley_storage_open(db_url, &options, &repo, err);
     }
     if (st == PARLEY_OK) {
         st = parley_builtin_strategies_init(builtin, registry, repo, cfg, err);

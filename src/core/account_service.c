@@ -46,7 +46,7 @@ static parley_status issue_token(parley_account_service *svc, parley_participant
     token.created_at = parley_now_ms();
     token.last_used_at = token.created_at;
     token.expires_at = token.created_at + svc->config->token_lifetime_s * 1000;
-    parley_status st = svc->repo->ops->token_insert(svc->repo, &token, err);
+    parley_status st = svc->repo->accounts->token_insert(svc->repo, &token, err);
     if (st != PARLEY_OK) {
         sodium_memzero(token_out, PARLEY_TOKEN_SIZE);
     }
@@ -86,7 +86,7 @@ parley_status parley_account_create_agent(parley_account_service *svc, const par
         parley_agent_free(&agent);
         return parley_error_set(err, PARLEY_E_NOMEM, NULL, "out of memory");
     }
-    st = svc->repo->ops->agent_insert(svc->repo, &agent, hash, err);
+    st = svc->repo->accounts->agent_insert(svc->repo, &agent, hash, err);
     sodium_memzero(hash, sizeof hash);
     if (st == PARLEY_E_CONFLICT) {
         parley_error_set(err, PARLEY_E_CONFLICT, "conflict",
@@ -131,8 +131,8 @@ parley_status parley_account_login(parley_account_service *svc, const char *emai
     parley_agent agent = {0};
     char *stored_hash = NULL;
     parley_error lookup_err = {0};
-    parley_status st =
-        svc->repo->ops->agent_get_by_email(svc->repo, email, &agent, &stored_hash, &lookup_err);
+    parley_status st = svc->repo->accounts->agent_get_by_email(svc->repo, email, &agent,
+                                                               &stored_hash, &lookup_err);
     if (st != PARLEY_OK && st != PARLEY_E_NOT_FOUND) {
         *err = lookup_err;
         return st;
@@ -182,7 +182,7 @@ static parley_status load_owner(parley_account_service *svc, const parley_token 
     switch (token->owner_kind) {
     case PARLEY_PARTICIPANT_AGENT: {
         parley_agent agent = {0};
-        st = svc->repo->ops->agent_get(svc->repo, token->owner_id, &agent, err);
+        st = svc->repo->accounts->agent_get(svc->repo, token->owner_id, &agent, err);
         if (st != PARLEY_OK) {
             return st;
         }
@@ -195,7 +195,7 @@ static parley_status load_owner(parley_account_service *svc, const parley_token 
     }
     case PARLEY_PARTICIPANT_CUSTOMER: {
         parley_customer customer = {0};
-        st = svc->repo->ops->customer_get(svc->repo, token->owner_id, &customer, err);
+        st = svc->repo->accounts->customer_get(svc->repo, token->owner_id, &customer, err);
         if (st != PARLEY_OK) {
             return st;
         }
@@ -204,7 +204,7 @@ static parley_status load_owner(parley_account_service *svc, const parley_token 
     }
     case PARLEY_PARTICIPANT_BOT: {
         parley_bot bot = {0};
-        st = svc->repo->ops->bot_get(svc->repo, token->owner_id, &bot, err);
+        st = svc->repo->accounts->bot_get(svc->repo, token->owner_id, &bot, err);
         if (st != PARLEY_OK) {
             return st;
         }
@@ -232,7 +232,7 @@ parley_status parley_account_authenticate(parley_account_service *svc, const cha
     char hash[PARLEY_TOKEN_HASH_SIZE];
     parley_token_hash(token, hash);
     parley_error lookup_err = {0};
-    parley_status st = svc->repo->ops->token_get(svc->repo, hash, &stored, &lookup_err);
+    parley_status st = svc->repo->accounts->token_get(svc->repo, hash, &stored, &lookup_err);
     if (st == PARLEY_E_NOT_FOUND) {
         return parley_error_set(err, PARLEY_E_UNAUTHENTICATED, "unauthenticated", missing);
     }
@@ -264,14 +264,14 @@ parley_status parley_account_authenticate(parley_account_service *svc, const cha
     }
     if (now - stored.last_used_at > granularity_ms) {
         parley_error ignored = {0};
-        (void)svc->repo->ops->token_touch(svc->repo, hash, now, &ignored);
+        (void)svc->repo->accounts->token_touch(svc->repo, hash, now, &ignored);
     }
     return PARLEY_OK;
 }
 
 parley_status parley_account_revoke(parley_account_service *svc, const char *token_hash,
                                     parley_error *err) {
-    parley_status st = svc->repo->ops->token_delete(svc->repo, token_hash, err);
+    parley_status st = svc->repo->accounts->token_delete(svc->repo, token_hash, err);
     return st == PARLEY_E_NOT_FOUND ? PARLEY_OK : st;
 }
 
@@ -326,7 +326,8 @@ parley_status parley_account_register_customer(parley_account_service *svc,
     }
     parley_customer customer = {0};
     if (verified) {
-        st = svc->repo->ops->customer_find_by_identifier(svc->repo, in->identifier, &customer, err);
+        st = svc->repo->accounts->customer_find_by_identifier(svc->repo, in->identifier, &customer,
+                                                              err);
         if (st == PARLEY_OK) {
             /* the same person again: same customer, a new token */
             st = issue_token(svc, PARLEY_PARTICIPANT_CUSTOMER, customer.id, token_out, err);
@@ -355,7 +356,7 @@ parley_status parley_account_register_customer(parley_account_service *svc,
         parley_customer_free(&customer);
         return parley_error_set(err, PARLEY_E_NOMEM, NULL, "out of memory");
     }
-    st = svc->repo->ops->customer_insert(svc->repo, &customer, err);
+    st = svc->repo->accounts->customer_insert(svc->repo, &customer, err);
     if (st == PARLEY_OK) {
         st = issue_token(svc, PARLEY_PARTICIPANT_CUSTOMER, customer.id, token_out, err);
     }
@@ -382,7 +383,7 @@ parley_status parley_account_create_bot(parley_account_service *svc, const char 
     if (bot.name == NULL) {
         return parley_error_set(err, PARLEY_E_NOMEM, NULL, "out of memory");
     }
-    st = svc->repo->ops->bot_insert(svc->repo, &bot, err);
+    st = svc->repo->accounts->bot_insert(svc->repo, &bot, err);
     if (st == PARLEY_OK) {
         st = issue_token(svc, PARLEY_PARTICIPANT_BOT, bot.id, token_out, err);
     }
@@ -409,7 +410,7 @@ parley_status parley_account_update_agent(parley_account_service *svc, const cha
                                 "role: must be \"agent\" or \"admin\"");
     }
     parley_agent agent = {0};
-    st = svc->repo->ops->agent_get(svc->repo, agent_id, &agent, err);
+    st = svc->repo->accounts->agent_get(svc->repo, agent_id, &agent, err);
     if (st == PARLEY_E_NOT_FOUND) {
         return parley_error_set(err, PARLEY_E_NOT_FOUND, "not_found", "no such agent");
     }
@@ -440,18 +441,18 @@ parley_status parley_account_update_agent(parley_account_service *svc, const cha
     /* never lock everyone out: the last active admin stays an active admin */
     if (was_active_admin && !(agent.active && agent.role == PARLEY_ROLE_ADMIN)) {
         int64_t admins = 0;
-        st = svc->repo->ops->agent_count_active_admins(svc->repo, &admins, err);
+        st = svc->repo->accounts->agent_count_active_admins(svc->repo, &admins, err);
         if (st == PARLEY_OK && admins <= 1) {
             st = parley_error_set(err, PARLEY_E_CONFLICT, "conflict",
                                   "the last active admin cannot be demoted or deactivated");
         }
     }
     if (st == PARLEY_OK) {
-        st = svc->repo->ops->agent_update(svc->repo, &agent, err);
+        st = svc->repo->accounts->agent_update(svc->repo, &agent, err);
     }
     if (st == PARLEY_OK && deactivating) {
-        st = svc->repo->ops->token_delete_by_owner(svc->repo, PARLEY_PARTICIPANT_AGENT, agent.id,
-                                                   err);
+        st = svc->repo->accounts->token_delete_by_owner(svc->repo, PARLEY_PARTICIPANT_AGENT,
+                                                        agent.id, err);
         *revoked = st == PARLEY_OK;
     }
     if (st != PARLEY_OK) {
@@ -465,16 +466,17 @@ parley_status parley_account_update_agent(parley_account_service *svc, const cha
 parley_status parley_account_revoke_bot(parley_account_service *svc, const char *bot_id,
                                         parley_error *err) {
     parley_bot bot = {0};
-    parley_status st = svc->repo->ops->bot_get(svc->repo, bot_id, &bot, err);
+    parley_status st = svc->repo->accounts->bot_get(svc->repo, bot_id, &bot, err);
     if (st == PARLEY_E_NOT_FOUND) {
         return parley_error_set(err, PARLEY_E_NOT_FOUND, "not_found", "no such bot");
     }
     if (st == PARLEY_OK) {
         bot.active = false;
-        st = svc->repo->ops->bot_update(svc->repo, &bot, err);
+        st = svc->repo->accounts->bot_update(svc->repo, &bot, err);
     }
     if (st == PARLEY_OK) {
-        st = svc->repo->ops->token_delete_by_owner(svc->repo, PARLEY_PARTICIPANT_BOT, bot_id, err);
+        st = svc->repo->accounts->token_delete_by_owner(svc->repo, PARLEY_PARTICIPANT_BOT, bot_id,
+                                                        err);
     }
     parley_bot_free(&bot);
     return st;

@@ -152,7 +152,7 @@ parley_status parley_tools_canned_create(parley_chat_service *svc, const parley_
         snprintf(row.owner_id, sizeof row.owner_id, "%s", caller->id);
     }
     row.created_at = row.updated_at = parley_now_ms();
-    st = canned_conflict(svc->repo->ops->canned_insert(svc->repo, &row, err), err);
+    st = canned_conflict(svc->repo->tools->canned_insert(svc->repo, &row, err), err);
     if (st == PARLEY_OK) {
         st = parley_tools_canned_get(svc, caller, row.id, out, err);
     }
@@ -165,7 +165,7 @@ static parley_status load_canned(parley_chat_service *svc, const parley_particip
     *row = NULL;
     parley_status st = parley_authorize(caller, PARLEY_ACTION_CANNED_USE, err);
     if (st == PARLEY_OK) {
-        st = svc->repo->ops->canned_get(svc->repo, id, row, err);
+        st = svc->repo->tools->canned_get(svc->repo, id, row, err);
     }
     if (st == PARLEY_OK) {
         const char *owner = json_string_value(json_object_get(*row, "owner_id"));
@@ -222,7 +222,7 @@ parley_status parley_tools_canned_update(parley_chat_service *svc, const parley_
                                : json_string_value(json_object_get(row, "content")),
                 .updated_at = parley_now_ms()};
             snprintf(c.id, sizeof c.id, "%s", id);
-            st = canned_conflict(svc->repo->ops->canned_update(svc->repo, &c, err), err);
+            st = canned_conflict(svc->repo->tools->canned_update(svc->repo, &c, err), err);
         }
     }
     json_decref(row);
@@ -237,7 +237,7 @@ parley_status parley_tools_canned_delete(parley_chat_service *svc, const parley_
     json_t *row = NULL;
     parley_status st = load_canned(svc, caller, id, &row, err);
     if (st == PARLEY_OK && (st = may_edit_canned(caller, row, err)) == PARLEY_OK) {
-        st = svc->repo->ops->canned_delete(svc->repo, id, err);
+        st = svc->repo->tools->canned_delete(svc->repo, id, err);
     }
     json_decref(row);
     return st;
@@ -255,8 +255,8 @@ parley_status parley_tools_canned_list(parley_chat_service *svc, const parley_pa
     if (prefix != NULL && prefix[0] != '\0' && !parley_canned_shortcode_valid(prefix)) {
         return invalid(err, "q: a shortcode prefix: 1 to 32 of a-z, 0-9, _ and -");
     }
-    st = svc->repo->ops->canned_list(svc->repo, caller->id, prefix, limit, cursor, items,
-                                     next_cursor, next_cursor_size, err);
+    st = svc->repo->tools->canned_list(svc->repo, caller->id, prefix, limit, cursor, items,
+                                       next_cursor, next_cursor_size, err);
     if (st == PARLEY_OK) {
         each_row(*items, canned_wire);
     }
@@ -287,7 +287,7 @@ parley_status parley_tools_note_create(parley_chat_service *svc, const parley_pa
     snprintf(n.session_id, sizeof n.session_id, "%s", s.id);
     snprintf(n.author_id, sizeof n.author_id, "%s", caller->id);
     if (st == PARLEY_OK) {
-        st = svc->repo->ops->note_insert(svc->repo, &n, err);
+        st = svc->repo->tools->note_insert(svc->repo, &n, err);
     }
     if (st == PARLEY_OK) {
         *out = json_pack("{s:s, s:s, s:{s:s, s:s}, s:s, s:o}", "id", n.id, "session_id",
@@ -329,8 +329,8 @@ parley_status parley_tools_note_list(parley_chat_service *svc, const parley_part
     if (st != PARLEY_OK) {
         return st;
     }
-    st = svc->repo->ops->note_list(svc->repo, s.id, limit, cursor, items, next_cursor,
-                                   next_cursor_size, err);
+    st = svc->repo->tools->note_list(svc->repo, s.id, limit, cursor, items, next_cursor,
+                                     next_cursor_size, err);
     if (st == PARLEY_OK) {
         each_row(*items, note_wire);
     }
@@ -363,7 +363,7 @@ static json_t *own_receipt(json_t *receipts, const parley_participant *caller) {
 
 static parley_status load_receipts(parley_chat_service *svc, const char *session_id, json_t **out,
                                    parley_error *err) {
-    parley_status st = svc->repo->ops->read_list(svc->repo, session_id, out, err);
+    parley_status st = svc->repo->tools->read_list(svc->repo, session_id, out, err);
     if (st == PARLEY_OK) {
         each_row(*out, receipt_wire);
     }
@@ -388,8 +388,8 @@ parley_status parley_tools_mark_read(parley_chat_service *svc, const parley_part
                               "seq: beyond the session's last message (%lld)",
                               (long long)s.last_seq);
     } else {
-        st = svc->repo->ops->read_mark(svc->repo, s.id, parley_participant_kind_of(caller),
-                                       caller->id, seq, parley_now_ms(), &changed, err);
+        st = svc->repo->tools->read_mark(svc->repo, s.id, parley_participant_kind_of(caller),
+                                         caller->id, seq, parley_now_ms(), &changed, err);
     }
     if (st == PARLEY_OK) {
         st = load_receipts(svc, s.id, &receipts, err);
@@ -446,8 +446,8 @@ parley_status parley_tools_unread_counts(parley_chat_service *svc, const parley_
                                          parley_error *err) {
     parley_participant_kind kind = parley_participant_kind_of(caller);
     for (size_t i = 0; i < n; i++) {
-        parley_status st = svc->repo->ops->unread_count(svc->repo, sessions[i].id, kind, caller->id,
-                                                        PARLEY_UNREAD_CAP, &out[i], err);
+        parley_status st = svc->repo->tools->unread_count(
+            svc->repo, sessions[i].id, kind, caller->id, PARLEY_UNREAD_CAP, &out[i], err);
         if (st != PARLEY_OK) {
             return st;
         }
@@ -475,13 +475,13 @@ parley_status parley_tools_label_create(parley_chat_service *svc, const parley_p
     if (color != NULL && !parley_label_color_valid(color)) {
         return invalid(err, "color: must be #rrggbb");
     }
-    st = svc->repo->ops->label_insert(svc->repo, name, color != NULL ? color : DEFAULT_LABEL_COLOR,
-                                      parley_now_ms(), err);
+    st = svc->repo->tools->label_insert(
+        svc->repo, name, color != NULL ? color : DEFAULT_LABEL_COLOR, parley_now_ms(), err);
     if (st == PARLEY_E_CONFLICT) {
         return parley_error_set(err, PARLEY_E_CONFLICT, "conflict", "name: the label exists");
     }
     if (st == PARLEY_OK &&
-        (st = svc->repo->ops->label_get(svc->repo, name, out, err)) == PARLEY_OK) {
+        (st = svc->repo->tools->label_get(svc->repo, name, out, err)) == PARLEY_OK) {
         label_wire(*out);
     }
     return st;
@@ -494,8 +494,8 @@ parley_status parley_tools_label_list(parley_chat_service *svc, const parley_par
     *items = NULL;
     parley_status st = parley_authorize(caller, PARLEY_ACTION_LABEL_LIST, err);
     if (st == PARLEY_OK) {
-        st = svc->repo->ops->label_list(svc->repo, limit, cursor, items, next_cursor,
-                                        next_cursor_size, err);
+        st = svc->repo->tools->label_list(svc->repo, limit, cursor, items, next_cursor,
+                                          next_cursor_size, err);
     }
     if (st == PARLEY_OK) {
         each_row(*items, label_wire);
@@ -507,7 +507,7 @@ parley_status parley_tools_label_delete(parley_chat_service *svc, const parley_p
                                         const char *name, parley_error *err) {
     parley_status st = parley_authorize(caller, PARLEY_ACTION_LABEL_ADMIN, err);
     if (st == PARLEY_OK) {
-        st = svc->repo->ops->label_delete(svc->repo, name, err);
+        st = svc->repo->tools->label_delete(svc->repo, name, err);
     }
     if (st == PARLEY_E_NOT_FOUND) {
         return parley_error_set(err, PARLEY_E_NOT_FOUND, "not_found", "no such label");
@@ -528,12 +528,12 @@ parley_status parley_tools_session_label(parley_chat_service *svc, const parley_
     parley_time_ms now = parley_now_ms();
     if (add && (label == NULL || !parley_label_name_valid(label))) {
         st = invalid(err, "label: 1 to 48 of a-z, 0-9, _ and -");
-    } else if (add && (st = svc->repo->ops->label_get(svc->repo, label, &known, err)) ==
+    } else if (add && (st = svc->repo->tools->label_get(svc->repo, label, &known, err)) ==
                           PARLEY_E_NOT_FOUND) {
         st = parley_error_set(err, PARLEY_E_NOT_FOUND, "not_found", "label: no such label");
     } else if (st == PARLEY_OK) {
-        st = add ? svc->repo->ops->session_label_add(svc->repo, s.id, label, now, err)
-                 : svc->repo->ops->session_label_remove(svc->repo, s.id, label, err);
+        st = add ? svc->repo->tools->session_label_add(svc->repo, s.id, label, now, err)
+                 : svc->repo->tools->session_label_remove(svc->repo, s.id, label, err);
         if (!add && st == PARLEY_E_NOT_FOUND) {
             st = parley_error_set(err, PARLEY_E_NOT_FOUND, "not_found",
                                   "the session does not carry that label");
@@ -543,11 +543,11 @@ parley_status parley_tools_session_label(parley_chat_service *svc, const parley_
     bool unchanged = add && st == PARLEY_E_CONFLICT; /* already there: nothing to tell */
     if (st == PARLEY_OK) {
         s.updated_at = now;
-        st = svc->repo->ops->session_update(svc->repo, &s, err);
+        st = svc->repo->sessions->update(svc->repo, &s, err);
     }
     parley_session_free(&s);
     if (st == PARLEY_OK || unchanged) {
-        st = svc->repo->ops->session_get(svc->repo, session_id, out, err);
+        st = svc->repo->sessions->get(svc->repo, session_id, out, err);
         if (st == PARLEY_OK && !unchanged) {
             /* labels are the team's triage: staff hear of it, the customer not */
             st = parley_chat_emit_session_event(svc, PARLEY_EVENT_SESSION_UPDATED, out,
@@ -619,8 +619,7 @@ parley_status parley_tools_search(parley_chat_service *svc, const parley_partici
         .cursor = cursor,
         .budget_ms = svc->config != NULL ? (int)svc->config->search_budget_ms : 0,
     };
-    st =
-        svc->repo->ops->message_search(svc->repo, &spec, items, next_cursor, next_cursor_size, err);
+    st = svc->repo->search->messages(svc->repo, &spec, items, next_cursor, next_cursor_size, err);
     parley_limits_search_done(svc->limits);
     if (st == PARLEY_E_INVALID) {
         /* the expression is built from quoted tokens, so this is a cursor
@@ -644,6 +643,5 @@ parley_status parley_tools_search(parley_chat_service *svc, const parley_partici
 
 parley_status parley_tools_index_messages(parley_chat_service *svc, int64_t *indexed,
                                           parley_error *err) {
-    return svc->repo->ops->search_index_catch_up(svc->repo, PARLEY_SEARCH_INDEX_BATCH, indexed,
-                                                 err);
+    return svc->repo->search->index_catch_up(svc->repo, PARLEY_SEARCH_INDEX_BATCH, indexed, err);
 }

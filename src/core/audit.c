@@ -21,7 +21,7 @@ parley_status parley_audit_record(parley_repository *repo, const parley_particip
     snprintf(e.ip, sizeof e.ip, "%s", ip != NULL ? ip : "");
     e.detail_json = detail != NULL ? json_dumps(detail, JSON_COMPACT) : NULL;
     json_decref(detail);
-    parley_status st = repo->ops->audit_insert(repo, &e, err);
+    parley_status st = repo->audit->insert(repo, &e, err);
     free(e.detail_json);
     return st;
 }

@@ -46,13 +46,13 @@ static parley_status desk_bot(parley_repository *repo, bool create, char out[PAR
     }
     const char *id = configured[0] != '\0' ? configured : PARLEY_BUILTIN_BOT_ID;
     parley_bot bot = {0};
-    parley_status st = repo->ops->bot_get(repo, id, &bot, err);
+    parley_status st = repo->accounts->bot_get(repo, id, &bot, err);
     if (st == PARLEY_E_NOT_FOUND && create && configured[0] == '\0') {
         parley_error_clear(err);
         char name[] = "Parley Assistant";
         parley_bot b = {.name = name, .active = true, .created_at = parley_now_ms()};
         snprintf(b.id, sizeof b.id, "%s", PARLEY_BUILTIN_BOT_ID);
-        st = repo->ops->bot_insert(repo, &b, err);
+        st = repo->accounts->bot_insert(repo, &b, err);
         bot.active = st == PARLEY_OK;
     }
     if (st == PARLEY_E_NOT_FOUND) {
@@ -124,7 +124,7 @@ static parley_status on_session_created(void *ctx, parley_chat_service *svc, par
     if (st != PARLEY_OK || s->bot_id[0] == '\0') {
         return st;
     }
-    st = svc->repo->ops->session_update(svc->repo, s, err);
+    st = svc->repo->sessions->update(svc->repo, s, err);
     return st == PARLEY_OK ? greet(svc, s, err) : st;
 }
 
@@ -156,7 +156,7 @@ parley_status parley_bot_turn_prepare(parley_chat_service *svc, parley_bot_turn 
     parley_session s = {0};
     parley_status st = desk_bot(repo, false, desk, err);
     if (st == PARLEY_OK) {
-        st = repo->ops->session_get(repo, turn->session_id, &s, err);
+        st = repo->sessions->get(repo, turn->session_id, &s, err);
     }
     if (st == PARLEY_E_NOT_FOUND) {
         parley_error_clear(err);
@@ -172,7 +172,7 @@ parley_status parley_bot_turn_prepare(parley_chat_service *svc, parley_bot_turn 
     parley_session_free(&s);
     parley_message_list msgs = {0};
     parley_message_range range = {.after_seq = turn->seq - 1, .before_seq = 0, .limit = 1};
-    st = repo->ops->message_list(repo, turn->session_id, &range, &msgs, err);
+    st = repo->messages->list(repo, turn->session_id, &range, &msgs, err);
     if (st != PARLEY_OK || msgs.count != 1 || msgs.items[0].seq != turn->seq ||
         msgs.items[0].sender_kind != PARLEY_PARTICIPANT_CUSTOMER) {
         parley_message_list_free(&msgs);
@@ -218,7 +218,7 @@ static parley_status handoff(parley_chat_service *svc, parley_session *s, const 
         /* the session stays waiting: the agents' queue takes it from here */
         s->bot_id[0] = '\0';
         s->updated_at = parley_now_ms();
-        st = svc->repo->ops->session_update(svc->repo, s, err);
+        st = svc->repo->sessions->update(svc->repo, s, err);
     }
     if (st == PARLEY_OK) {
         /* like every session.updated: the customer's copy has no labels */
@@ -246,7 +246,7 @@ parley_status parley_bot_turn_apply(parley_chat_service *svc, parley_bot_turn *t
         return PARLEY_OK;
     }
     parley_session s = {0};
-    parley_status st = svc->repo->ops->session_get(svc->repo, turn->session_id, &s, err);
+    parley_status st = svc->repo->sessions->get(svc->repo, turn->session_id, &s, err);
     if (st != PARLEY_OK || !bot_may_speak(&s, turn->bot_id)) {
         /* handed over, closed or taken by an agent since: the bot is quiet */
         parley_session_free(&s);
@@ -269,7 +269,7 @@ parley_status parley_bot_turn_apply(parley_chat_service *svc, parley_bot_turn *t
     }
     case PARLEY_BOT_NO_ANSWER: {
         int64_t failed = 0;
-        st = svc->repo->ops->bot_failures_add(svc->repo, s.id, 1, &failed, err);
+        st = svc->repo->kb->bot_failures_add(svc->repo, s.id, 1, &failed, err);
         if (st == PARLEY_OK &&
             failed >= parley_settings_int(svc->repo, "bot.max_failed_attempts")) {
             st = handoff(svc, &s, "no_answer", err);

@@ -127,7 +127,7 @@ parley_status parley_facade_list_agents(parley_facade *f, const parley_participa
     if (st != PARLEY_OK) {
         return st;
     }
-    return f->accounts.repo->ops->agent_list(f->accounts.repo, out, err);
+    return f->accounts.repo->accounts->agent_list(f->accounts.repo, out, err);
 }
 
 parley_status parley_facade_create_bot(parley_facade *f, const parley_participant *caller,
@@ -195,7 +195,7 @@ parley_status parley_facade_update_agent(parley_facade *f, const parley_particip
 parley_status parley_facade_list_bots(parley_facade *f, const parley_participant *caller,
                                       parley_bot_list *out, parley_error *err) {
     parley_status st = parley_authorize(caller, PARLEY_ACTION_BOT_LIST, err);
-    return st != PARLEY_OK ? st : f->accounts.repo->ops->bot_list(f->accounts.repo, out, err);
+    return st != PARLEY_OK ? st : f->accounts.repo->accounts->bot_list(f->accounts.repo, out, err);
 }
 
 parley_status parley_facade_revoke_bot(parley_facade *f, const parley_participant *caller,
@@ -216,8 +216,8 @@ parley_status parley_facade_list_audit(parley_facade *f, const parley_participan
                                        parley_error *err) {
     parley_status st = parley_authorize(caller, PARLEY_ACTION_AUDIT_READ, err);
     return st != PARLEY_OK ? st
-                           : f->accounts.repo->ops->audit_list(f->accounts.repo, limit, cursor, out,
-                                                               next_cursor, next_cursor_size, err);
+                           : f->accounts.repo->audit->list(f->accounts.repo, limit, cursor, out,
+                                                           next_cursor, next_cursor_size, err);
 }
 
 static parley_status settings_answer(parley_facade *f, json_t **out, parley_error *err) {
@@ -324,8 +324,8 @@ parley_status parley_facade_kb_list(parley_facade *f, const parley_participant *
                                     size_t next_cursor_size, parley_error *err) {
     parley_status st = parley_authorize(caller, PARLEY_ACTION_KB_READ, err);
     return st != PARLEY_OK ? st
-                           : f->chat.repo->ops->kb_list(f->chat.repo, limit, cursor, out,
-                                                        next_cursor, next_cursor_size, err);
+                           : f->chat.repo->kb->list(f->chat.repo, limit, cursor, out, next_cursor,
+                                                    next_cursor_size, err);
 }
 
 parley_status parley_facade_kb_search(parley_facade *f, const parley_participant *caller,

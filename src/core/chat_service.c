@@ -31,7 +31,7 @@ parley_status parley_chat_load_session_for(parley_chat_service *svc,
     if (st != PARLEY_OK) {
         return st;
     }
-    st = svc->repo->ops->session_get(svc->repo, session_id, out, err);
+    st = svc->repo->sessions->get(svc->repo, session_id, out, err);
     if (st == PARLEY_E_NOT_FOUND) {
         return parley_error_set(err, PARLEY_E_NOT_FOUND, "not_found", "no such session");
     }
@@ -98,7 +98,7 @@ static parley_status store_session_change(parley_chat_service *svc, parley_sessi
     if (s->status == PARLEY_SESSION_CLOSED && s->closed_at == 0) {
         s->closed_at = s->updated_at; /* resolution time ends here */
     }
-    parley_status st = svc->repo->ops->session_update(svc->repo, s, err);
+    parley_status st = svc->repo->sessions->update(svc->repo, s, err);
     if (st == PARLEY_OK) {
         st = emit_session_event(svc, PARLEY_EVENT_SESSION_UPDATED, s, err);
     }
@@ -153,7 +153,7 @@ parley_status parley_chat_initiate_in_team(parley_chat_service *svc,
         parley_session_free(&s);
         return nomem(err);
     }
-    st = svc->repo->ops->session_insert(svc->repo, &s, err);
+    st = svc->repo->sessions->insert(svc->repo, &s, err);
     parley_event *e = NULL;
     if (st == PARLEY_OK) {
         /* its in-unit subscribers complete the new session in this unit:
@@ -194,7 +194,7 @@ parley_status parley_chat_list_sessions(parley_chat_service *svc, const parley_p
     if (st != PARLEY_OK) {
         return st;
     }
-    return svc->repo->ops->session_list(svc->repo, filter, out, next_cursor, next_cursor_size, err);
+    return svc->repo->sessions->list(svc->repo, filter, out, next_cursor, next_cursor_size, err);
 }
 
 parley_status parley_chat_assign(parley_chat_service *svc, const parley_participant *caller,
@@ -217,7 +217,7 @@ parley_status parley_chat_assign(parley_chat_service *svc, const parley_particip
         return parley_error_set(err, PARLEY_E_CONFLICT, "conflict", "the session is closed");
     }
     parley_agent agent = {0};
-    st = svc->repo->ops->agent_get(svc->repo, agent_id, &agent, err);
+    st = svc->repo->accounts->agent_get(svc->repo, agent_id, &agent, err);
     bool usable = st == PARLEY_OK && agent.active;
     parley_agent_free(&agent);
     if (!usable) {
@@ -250,7 +250,7 @@ parley_status parley_chat_attach_bot(parley_chat_service *svc, const parley_part
     }
     if (bot_id != NULL && bot_id[0] != '\0') {
         parley_bot bot = {0};
-        st = svc->repo->ops->bot_get(svc->repo, bot_id, &bot, err);
+        st = svc->repo->accounts->bot_get(svc->repo, bot_id, &bot, err);
         bool usable = st == PARLEY_OK && bot.active;
         parley_bot_free(&bot);
         if (!usable) {
@@ -281,7 +281,7 @@ static parley_status close_session(parley_chat_service *svc, parley_session *s, 
     parley_feedback existing = {0};
     bool rated = false;
     if (st == PARLEY_OK) {
-        st = svc->repo->ops->feedback_get_by_session(svc->repo, s->id, &existing, err);
+        st = svc->repo->tickets->feedback_get_by_session(svc->repo, s->id, &existing, err);
         rated = st == PARLEY_OK;
         parley_feedback_free(&existing);
         if (st == PARLEY_E_NOT_FOUND) {
@@ -295,7 +295,7 @@ static parley_status close_session(parley_chat_service *svc, parley_session *s, 
     }
     if (st == PARLEY_OK && (notice != NULL || !rated)) {
         parley_session fresh = {0};
-        st = svc->repo->ops->session_get(svc->repo, s->id, &fresh, err);
+        st = svc->repo->sessions->get(svc->repo, s->id, &fresh, err);
         if (st == PARLEY_OK) {
             parley_session_free(s);
             *s = fresh;
@@ -342,7 +342,7 @@ parley_status parley_chat_close_by_desk(parley_chat_service *svc, const char *se
                                         const char *notice, parley_session *out,
                                         parley_error *err) {
     parley_session s = {0};
-    parley_status st = svc->repo->ops->session_get(svc->repo, session_id, &s, err);
+    parley_status st = svc->repo->sessions->get(svc->repo, session_id, &s, err);
     if (st != PARLEY_OK) {
         return st;
     }
@@ -391,7 +391,7 @@ static parley_status find_previous_send(parley_chat_service *svc, const parley_p
     if (client_msg_id == NULL) {
         return PARLEY_OK;
     }
-    parley_status st = svc->repo->ops->message_find_by_client_id(
+    parley_status st = svc->repo->messages->find_by_client_id(
         svc->repo, parley_participant_kind_of(caller), caller->id, client_msg_id, out, err);
     if (st == PARLEY_E_NOT_FOUND) {
         parley_error_clear(err);
@@ -437,7 +437,7 @@ static parley_status keep_for_review(parley_chat_service *svc, const parley_mess
     f.message.created_at = parley_now_ms();
     snprintf(f.reason, sizeof f.reason, "%s", err->code);
     parley_error store_err = {0};
-    if (svc->repo->ops->flagged_insert(svc->repo, &f, &store_err) == PARLEY_OK) {
+    if (svc->repo->strategy_stores->flagged_insert(svc->repo, &f, &store_err) == PARLEY_OK) {
         err->keep_writes = true;
     }
     return err->status;
@@ -641,20 +641,20 @@ parley_status parley_chat_store_prepared(parley_chat_service *svc, const parley_
     }
     /* seq is taken in the same transaction that stores the message, so it
      * is gapless: a rollback gives the number back. */
-    st = svc->repo->ops->session_next_seq(svc->repo, session->id, &m->seq, err);
+    st = svc->repo->sessions->next_seq(svc->repo, session->id, &m->seq, err);
     if (st == PARLEY_OK) {
         m->created_at = parley_now_ms();
-        st = svc->repo->ops->message_insert(svc->repo, m, err);
+        st = svc->repo->messages->insert(svc->repo, m, err);
     }
     if (st == PARLEY_OK && draft->attachment_id[0] != '\0') {
         /* claimed in the unit that stores the message: two sends racing
          * for one upload cannot both have it (the second is 409) */
-        st = svc->repo->ops->upload_attach(svc->repo, draft->attachment_id, caller->id, m->id,
-                                           session->id, err);
+        st = svc->repo->uploads->attach(svc->repo, draft->attachment_id, caller->id, m->id,
+                                        session->id, err);
     }
     if (st == PARLEY_OK && is_staff(caller) && session->first_response_at == 0) {
         /* reports' first response time: set once, by the first staff answer */
-        st = svc->repo->ops->session_set_first_response(svc->repo, session->id, m->created_at, err);
+        st = svc->repo->sessions->set_first_response(svc->repo, session->id, m->created_at, err);
         session->first_response_at = m->created_at;
     }
     if (st == PARLEY_OK && is_staff(caller) && session->status == PARLEY_SESSION_WAITING) {
@@ -662,7 +662,7 @@ parley_status parley_chat_store_prepared(parley_chat_service *svc, const parley_
         snprintf(session->agent_id, sizeof session->agent_id, "%s", caller->id);
         session->status = PARLEY_SESSION_ACTIVE;
         session->updated_at = m->created_at;
-        st = svc->repo->ops->session_update(svc->repo, session, err);
+        st = svc->repo->sessions->update(svc->repo, session, err);
         if (st == PARLEY_OK) {
             session->last_seq = m->seq;
             st = emit_session_event(svc, PARLEY_EVENT_SESSION_UPDATED, session, err);
@@ -684,7 +684,7 @@ parley_status parley_chat_post_as(parley_chat_service *svc, const char *session_
                                   const char *text, const char *meta_json, parley_message *out,
                                   parley_error *err) {
     parley_session session = {0};
-    parley_status st = svc->repo->ops->session_get(svc->repo, session_id, &session, err);
+    parley_status st = svc->repo->sessions->get(svc->repo, session_id, &session, err);
     if (st != PARLEY_OK) {
         return st;
     }
@@ -700,11 +700,11 @@ parley_status parley_chat_post_as(parley_chat_service *svc, const char *session_
         st = nomem(err);
     }
     if (st == PARLEY_OK) {
-        st = svc->repo->ops->session_next_seq(svc->repo, session.id, &m.seq, err);
+        st = svc->repo->sessions->next_seq(svc->repo, session.id, &m.seq, err);
     }
     if (st == PARLEY_OK) {
         m.created_at = parley_now_ms();
-        st = svc->repo->ops->message_insert(svc->repo, &m, err);
+        st = svc->repo->messages->insert(svc->repo, &m, err);
     }
     if (st == PARLEY_OK) {
         st = emit_message_created(svc, &session, &m, err);
@@ -744,7 +744,7 @@ parley_status parley_chat_get_message(parley_chat_service *svc, const parley_par
                                       parley_error *err) {
     parley_status st = parley_authorize(caller, PARLEY_ACTION_MESSAGE_READ, err);
     if (st == PARLEY_OK) {
-        st = svc->repo->ops->message_get(svc->repo, message_id, out, err);
+        st = svc->repo->messages->get(svc->repo, message_id, out, err);
     }
     if (st == PARLEY_OK) {
         parley_session session = {0};
@@ -766,8 +766,8 @@ parley_status parley_chat_list_flagged(parley_chat_service *svc, const parley_pa
                                        parley_error *err) {
     parley_status st = parley_authorize(caller, PARLEY_ACTION_FLAGGED_READ, err);
     return st != PARLEY_OK ? st
-                           : svc->repo->ops->flagged_list(svc->repo, limit, cursor, out,
-                                                          next_cursor, next_cursor_size, err);
+                           : svc->repo->strategy_stores->flagged_list(
+                                 svc->repo, limit, cursor, out, next_cursor, next_cursor_size, err);
 }
 
 parley_status parley_chat_label_message(parley_chat_service *svc, const parley_participant *caller,
@@ -783,9 +783,10 @@ parley_status parley_chat_label_message(parley_chat_service *svc, const parley_p
     }
     parley_flagged_message f = {0};
     parley_error lookup = {0};
-    bool flagged = svc->repo->ops->flagged_get(svc->repo, message_id, &f, &lookup) == PARLEY_OK;
+    bool flagged =
+        svc->repo->strategy_stores->flagged_get(svc->repo, message_id, &f, &lookup) == PARLEY_OK;
     if (!flagged) {
-        st = svc->repo->ops->message_get(svc->repo, message_id, &f.message, err);
+        st = svc->repo->messages->get(svc->repo, message_id, &f.message, err);
         if (st == PARLEY_E_NOT_FOUND) {
             return parley_error_set(err, PARLEY_E_NOT_FOUND, "not_found", "no such message");
         }
@@ -807,8 +808,8 @@ parley_status parley_chat_label_message(parley_chat_service *svc, const parley_p
     if (st == PARLEY_OK && flagged) {
         snprintf(previous, sizeof previous, "%s", f.reviewed_as);
     } else if (st == PARLEY_OK) {
-        st = svc->repo->ops->message_label_get(svc->repo, message_id, previous, sizeof previous,
-                                               err);
+        st = svc->repo->strategy_stores->message_label_get(svc->repo, message_id, previous,
+                                                           sizeof previous, err);
         if (st == PARLEY_E_NOT_FOUND) {
             parley_error_clear(err);
             st = PARLEY_OK;
@@ -826,10 +827,10 @@ parley_status parley_chat_label_message(parley_chat_service *svc, const parley_p
         *learnt = st == PARLEY_OK;
     }
     if (st == PARLEY_OK && flagged) {
-        st = svc->repo->ops->flagged_review(svc->repo, message_id, label, err);
+        st = svc->repo->strategy_stores->flagged_review(svc->repo, message_id, label, err);
     } else if (st == PARLEY_OK && !same) {
-        st = svc->repo->ops->message_label_set(svc->repo, message_id, label, caller->id,
-                                               parley_now_ms(), err);
+        st = svc->repo->strategy_stores->message_label_set(svc->repo, message_id, label, caller->id,
+                                                           parley_now_ms(), err);
     }
     parley_flagged_message_free(&f);
     return st;
@@ -845,7 +846,7 @@ parley_status parley_chat_history(parley_chat_service *svc, const parley_partici
         return st;
     }
     parley_session_free(&session);
-    return svc->repo->ops->message_list(svc->repo, session_id, range, out, err);
+    return svc->repo->messages->list(svc->repo, session_id, range, out, err);
 }
 
 #define SUBJECT_MAX_CHARS 200
@@ -857,7 +858,7 @@ parley_status parley_chat_history(parley_chat_service *svc, const parley_partici
 static parley_status check_assignee(parley_chat_service *svc, const char *agent_id,
                                     parley_error *err) {
     parley_agent agent = {0};
-    parley_status st = svc->repo->ops->agent_get(svc->repo, agent_id, &agent, err);
+    parley_status st = svc->repo->accounts->agent_get(svc->repo, agent_id, &agent, err);
     bool usable = st == PARLEY_OK && agent.active;
     parley_agent_free(&agent);
     if (usable) {
@@ -901,7 +902,7 @@ static parley_status session_excerpt(parley_chat_service *svc, const parley_sess
     parley_message_range range = {0, 0, EXCERPT_MESSAGES};
     range.before_seq = session->last_seq + 1;
     parley_message_list list = {0};
-    parley_status st = svc->repo->ops->message_list(svc->repo, session->id, &range, &list, err);
+    parley_status st = svc->repo->messages->list(svc->repo, session->id, &range, &list, err);
     if (st != PARLEY_OK) {
         return st;
     }
@@ -974,7 +975,7 @@ parley_status parley_chat_open_ticket(parley_chat_service *svc, const parley_par
         st = nomem(err);
     }
     if (st == PARLEY_OK) {
-        st = svc->repo->ops->ticket_insert(svc->repo, &t, err);
+        st = svc->repo->tickets->insert(svc->repo, &t, err);
     }
     /* ticket.created, and ticket.updated for clients written against
      * API.md, which knows only that one */
@@ -1006,7 +1007,7 @@ static parley_status load_ticket_for(parley_chat_service *svc, const parley_part
                                      parley_ticket *out, parley_error *err) {
     parley_status st = parley_authorize(caller, action, err);
     if (st == PARLEY_OK) {
-        st = svc->repo->ops->ticket_get(svc->repo, ticket_id, out, err);
+        st = svc->repo->tickets->get(svc->repo, ticket_id, out, err);
     }
     if (st == PARLEY_OK && !is_staff(caller)) {
         parley_session session = {0};
@@ -1036,7 +1037,7 @@ parley_status parley_chat_list_tickets(parley_chat_service *svc, const parley_pa
     if (st != PARLEY_OK) {
         return st;
     }
-    return svc->repo->ops->ticket_list(svc->repo, filter, out, next_cursor, next_cursor_size, err);
+    return svc->repo->tickets->list(svc->repo, filter, out, next_cursor, next_cursor_size, err);
 }
 
 bool parley_ticket_transition_allowed(parley_ticket_status from, parley_ticket_status to) {
@@ -1130,7 +1131,7 @@ parley_status parley_chat_change_ticket(parley_chat_service *svc, const parley_p
     }
     if (st == PARLEY_OK && changed) {
         t.updated_at = parley_now_ms();
-        st = svc->repo->ops->ticket_update(svc->repo, &t, err);
+        st = svc->repo->tickets->update(svc->repo, &t, err);
         if (st == PARLEY_OK) {
             st = emit_ticket_event(svc, PARLEY_EVENT_TICKET_UPDATED, &t, err);
         }
@@ -1163,7 +1164,7 @@ parley_status parley_chat_add_ticket_note(parley_chat_service *svc,
     parley_ticket_free(&t);
     n.created_at = parley_now_ms();
     n.body = strdup(body);
-    st = n.body == NULL ? nomem(err) : svc->repo->ops->ticket_note_insert(svc->repo, &n, err);
+    st = n.body == NULL ? nomem(err) : svc->repo->tickets->note_insert(svc->repo, &n, err);
     if (st == PARLEY_OK) {
         /* staff only: a note never reaches a customer's connection */
         parley_event *e =
@@ -1194,8 +1195,8 @@ parley_status parley_chat_list_ticket_notes(parley_chat_service *svc,
     if (st != PARLEY_OK) {
         return st;
     }
-    return svc->repo->ops->ticket_note_list(svc->repo, ticket_id, limit, cursor, out, next_cursor,
-                                            next_cursor_size, err);
+    return svc->repo->tickets->note_list(svc->repo, ticket_id, limit, cursor, out, next_cursor,
+                                         next_cursor_size, err);
 }
 
 parley_status parley_chat_list_feedback(parley_chat_service *svc, const parley_participant *caller,
@@ -1204,8 +1205,8 @@ parley_status parley_chat_list_feedback(parley_chat_service *svc, const parley_p
                                         size_t next_cursor_size, parley_error *err) {
     parley_status st = parley_authorize(caller, PARLEY_ACTION_FEEDBACK_LIST, err);
     return st != PARLEY_OK ? st
-                           : svc->repo->ops->feedback_list(svc->repo, filter, out, next_cursor,
-                                                           next_cursor_size, err);
+                           : svc->repo->tickets->feedback_list(svc->repo, filter, out, next_cursor,
+                                                               next_cursor_size, err);
 }
 
 parley_status parley_chat_submit_feedback(parley_chat_service *svc,
@@ -1238,7 +1239,7 @@ parley_status parley_chat_submit_feedback(parley_chat_service *svc,
     if (comment != NULL && f.comment == NULL) {
         return nomem(err);
     }
-    st = svc->repo->ops->feedback_insert(svc->repo, &f, err);
+    st = svc->repo->tickets->feedback_insert(svc->repo, &f, err);
     if (st == PARLEY_E_CONFLICT) {
         parley_error_set(err, PARLEY_E_CONFLICT, "conflict", "this session is already rated");
     }
@@ -1260,7 +1261,7 @@ parley_status parley_chat_get_feedback(parley_chat_service *svc, const parley_pa
         return st;
     }
     parley_session_free(&session);
-    st = svc->repo->ops->feedback_get_by_session(svc->repo, session_id, out, err);
+    st = svc->repo->tickets->feedback_get_by_session(svc->repo, session_id, out, err);
     if (st == PARLEY_E_NOT_FOUND) {
         return parley_error_set(err, PARLEY_E_NOT_FOUND, "not_found",
                                 "this session has no feedback yet");
@@ -1271,9 +1272,9 @@ parley_status parley_chat_get_feedback(parley_chat_service *svc, const parley_pa
 parley_status parley_chat_store_routed_session(parley_chat_service *svc, parley_session *s,
                                                parley_error *err) {
     s->updated_at = parley_now_ms();
-    parley_status st = svc->repo->ops->session_update(svc->repo, s, err);
+    parley_status st = svc->repo->sessions->update(svc->repo, s, err);
     if (st == PARLEY_OK) {
-        st = svc->repo->ops->session_set_routing(svc->repo, s, err);
+        st = svc->repo->desk->session_set_routing(svc->repo, s, err);
     }
     if (st == PARLEY_OK) {
         st = emit_session_event(svc, PARLEY_EVENT_SESSION_UPDATED, s, err);

@@ -5,6 +5,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,7 +18,11 @@ static const parley_config_option options[] = {
     STR(listen, "--listen", "PARLEY_LISTEN", "127.0.0.1:8080",
         "address to serve on, HOST:PORT (port 0 picks a free port)"),
     STR(data_dir, "--data-dir", "PARLEY_DATA_DIR", "./parley-data",
-        "directory of the SQLite database and other data"),
+        "directory of uploads and other data (and of the SQLite database unless --database "
+        "says otherwise)"),
+    STR(database, "--database", "PARLEY_DATABASE", NULL,
+        "where the data lives, as a database URL: sqlite:PATH; default "
+        "sqlite:<data-dir>/parley.db"),
     STR(web_dir, "--web-dir", "PARLEY_WEB_DIR", PARLEY_SOURCE_DIR "/web",
         "directory of the web pages (widget demo, agent console)"),
     STR(default_strategies, "--default-strategies", "PARLEY_DEFAULT_STRATEGIES", "[]",
@@ -313,7 +318,18 @@ static parley_status validate(const parley_config *cfg, parley_error *err) {
         return parley_error_set(err, PARLEY_E_INVALID, "invalid_config",
                                 "--data-dir: must not be empty");
     }
+    if (cfg->database != NULL && cfg->database[0] == '\0') {
+        return parley_error_set(
+            err, PARLEY_E_INVALID, "invalid_config",
+            "--database: must not be empty (unset: sqlite:<data-dir>/parley.db)");
+    }
     return PARLEY_OK;
+}
+
+bool parley_config_database_url(const parley_config *cfg, char *out, size_t out_size) {
+    int n = cfg->database != NULL ? snprintf(out, out_size, "%s", cfg->database)
+                                  : snprintf(out, out_size, "sqlite:%s/parley.db", cfg->data_dir);
+    return n >= 0 && (size_t)n < out_size;
 }
 
 parley_status parley_config_parse(parley_config *cfg, int argc, const char *const *argv, int first,

@@ -23,6 +23,7 @@
 typedef struct parley_config {
     char *listen;             /* HOST:PORT, default 127.0.0.1:8080 */
     char *data_dir;           /* default ./parley-data */
+    char *database;           /* database URL (sqlite:PATH); NULL = sqlite:<data_dir>/parley.db */
     char *web_dir;            /* static pages; default the source tree's web/ */
     char *default_strategies; /* JSON array text, default [] */
     char *site_secret;        /* verified customer identity; NULL = off */
@@ -60,20 +61,20 @@ typedef struct parley_config {
     int64_t max_upload_bytes;             /* one uploaded file at most */
     int64_t limit_uploads_per_minute;     /* per participant; 0 = off */
     /* retention (core/retention.h): the operator's schedule and rules */
-    int64_t retention_interval_s;    /* a purge pass this often */
-    int64_t retention_batch;         /* rows per rule per pass at most */
-    int64_t retention_customers_s;   /* never-started anonymous customers; 0 = keep */
-    int64_t retention_audit_s;       /* audit entries; 0 = keep */
-    int64_t retention_uploads_s;     /* uploads never attached (and files); 0 = keep */
-    char *metrics_listen;            /* a /metrics-only listener; NULL = none */
-    char *metrics_token;             /* bearer token /metrics needs; NULL = none */
-    char *trusted_proxies;           /* IPs/CIDRs whose forwarding headers count */
-    int64_t max_pending_bytes_total; /* unsent output of all connections together */
-    int64_t close_grace_ms;          /* a closing connection that reads nothing is dropped */
-    char *log_format;                /* "logfmt" or "json" */
-    char *access_log;                /* "on" or "off" */
-    int64_t search_budget_ms;             /* wall time one message search may take */
-    int64_t limit_searches_per_minute;    /* message searches per customer; 0 = off */
+    int64_t retention_interval_s;      /* a purge pass this often */
+    int64_t retention_batch;           /* rows per rule per pass at most */
+    int64_t retention_customers_s;     /* never-started anonymous customers; 0 = keep */
+    int64_t retention_audit_s;         /* audit entries; 0 = keep */
+    int64_t retention_uploads_s;       /* uploads never attached (and files); 0 = keep */
+    char *metrics_listen;              /* a /metrics-only listener; NULL = none */
+    char *metrics_token;               /* bearer token /metrics needs; NULL = none */
+    char *trusted_proxies;             /* IPs/CIDRs whose forwarding headers count */
+    int64_t max_pending_bytes_total;   /* unsent output of all connections together */
+    int64_t close_grace_ms;            /* a closing connection that reads nothing is dropped */
+    char *log_format;                  /* "logfmt" or "json" */
+    char *access_log;                  /* "on" or "off" */
+    int64_t search_budget_ms;          /* wall time one message search may take */
+    int64_t limit_searches_per_minute; /* message searches per customer; 0 = off */
 } parley_config;
 
 typedef enum parley_option_type { PARLEY_OPTION_STRING, PARLEY_OPTION_INT } parley_option_type;
@@ -117,6 +118,11 @@ parley_status parley_config_parse(parley_config *cfg, int argc, const char *cons
 void parley_config_print_help(FILE *out);
 
 void parley_config_free(parley_config *cfg);
+
+/* The database URL: cfg->database, or sqlite:<data_dir>/parley.db when it
+ * is unset. False when it does not fit in out (out is then truncated). The
+ * scheme is checked when storage opens it (storage/backend.h). */
+bool parley_config_database_url(const parley_config *cfg, char *out, size_t out_size);
 
 /* Splits cfg->listen into host and port; false when malformed. */
 bool parley_config_listen_address(const parley_config *cfg, char *host, size_t host_size,

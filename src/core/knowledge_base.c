@@ -144,9 +144,9 @@ parley_status parley_kb_create(parley_repository *repo, const parley_participant
         parley_kb_entry_free(&e);
         return nomem(err);
     }
-    st = repo->ops->kb_insert(repo, &e, err);
+    st = repo->kb->insert(repo, &e, err);
     if (st == PARLEY_OK) {
-        st = repo->ops->kb_get(repo, e.id, out, err); /* with the store's position */
+        st = repo->kb->get(repo, e.id, out, err); /* with the store's position */
     }
     parley_kb_entry_free(&e);
     return st;
@@ -154,7 +154,7 @@ parley_status parley_kb_create(parley_repository *repo, const parley_participant
 
 parley_status parley_kb_get(parley_repository *repo, const char *id, parley_kb_entry *out,
                             parley_error *err) {
-    return not_found(repo->ops->kb_get(repo, id, out, err), err);
+    return not_found(repo->kb->get(repo, id, out, err), err);
 }
 
 parley_status parley_kb_update(parley_repository *repo, const char *id, const json_t *patch,
@@ -167,7 +167,7 @@ parley_status parley_kb_update(parley_repository *repo, const char *id, const js
         return st;
     }
     out->updated_at = parley_now_ms();
-    st = apply_fields(out, patch) ? repo->ops->kb_update(repo, out, err) : nomem(err);
+    st = apply_fields(out, patch) ? repo->kb->update(repo, out, err) : nomem(err);
     if (st != PARLEY_OK) {
         parley_kb_entry_free(out);
     }
@@ -175,7 +175,7 @@ parley_status parley_kb_update(parley_repository *repo, const char *id, const js
 }
 
 parley_status parley_kb_delete(parley_repository *repo, const char *id, parley_error *err) {
-    return not_found(repo->ops->kb_delete(repo, id, err), err);
+    return not_found(repo->kb->delete (repo, id, err), err);
 }
 
 json_t *parley_kb_entry_to_json(const parley_kb_entry *e) {
@@ -232,7 +232,7 @@ static void load_one(void *ctx, const parley_kb_entry *e) {
 static parley_status rebuild(parley_repository *repo, uint64_t gen, parley_error *err) {
     parley_kb_list list = {0};
     load_ctx ctx = {&list, false};
-    parley_status st = repo->ops->kb_load(repo, load_one, &ctx, err);
+    parley_status st = repo->kb->load(repo, load_one, &ctx, err);
     if (st == PARLEY_OK && ctx.failed) {
         st = nomem(err);
     }

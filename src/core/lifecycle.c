@@ -20,8 +20,8 @@ parley_status parley_lifecycle_close_idle(parley_chat_service *svc, parley_time_
         return PARLEY_OK;
     }
     parley_session_list idle = {0};
-    parley_status st = svc->repo->ops->session_list_idle(svc->repo, now - idle_seconds * 1000,
-                                                         PARLEY_LIFECYCLE_BATCH, &idle, err);
+    parley_status st = svc->repo->sessions->list_idle(svc->repo, now - idle_seconds * 1000,
+                                                      PARLEY_LIFECYCLE_BATCH, &idle, err);
     if (st != PARLEY_OK) {
         return st;
     }

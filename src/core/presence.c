@@ -30,7 +30,7 @@ static parley_status change(parley_chat_service *svc, parley_agent *a, parley_ag
     a->status = to;
     a->status_since = parley_now_ms();
     parley_status st =
-        svc->repo->ops->agent_set_presence(svc->repo, a->id, a->status, a->status_since, err);
+        svc->repo->desk->agent_set_presence(svc->repo, a->id, a->status, a->status_since, err);
     return st == PARLEY_OK ? emit_presence(svc, a, err) : st;
 }
 
@@ -48,7 +48,7 @@ parley_status parley_presence_set(parley_chat_service *svc, const parley_partici
                                 "status: must be online, busy or offline");
     }
     parley_agent a = {0};
-    if ((st = svc->repo->ops->agent_get(svc->repo, caller->id, &a, err)) != PARLEY_OK) {
+    if ((st = svc->repo->accounts->agent_get(svc->repo, caller->id, &a, err)) != PARLEY_OK) {
         return st;
     }
     if ((st = change(svc, &a, to, changed, err)) != PARLEY_OK) {
@@ -62,7 +62,7 @@ parley_status parley_presence_set(parley_chat_service *svc, const parley_partici
 parley_status parley_presence_disconnected(parley_chat_service *svc, const char *agent_id,
                                            parley_error *err) {
     parley_agent a = {0};
-    parley_status st = svc->repo->ops->agent_get(svc->repo, agent_id, &a, err);
+    parley_status st = svc->repo->accounts->agent_get(svc->repo, agent_id, &a, err);
     if (st == PARLEY_E_NOT_FOUND) {
         parley_error_clear(err);
         return PARLEY_OK;

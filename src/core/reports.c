@@ -89,11 +89,11 @@ static parley_status duration_report(parley_repository *repo, parley_report_kind
                                      const parley_report_range *range, json_t *report,
                                      parley_error *err) {
     durations d = {0};
-    parley_status st = repo->ops->report_durations(repo,
-                                                   kind == PARLEY_REPORT_KIND_FIRST_RESPONSE
-                                                       ? PARLEY_REPORT_FIRST_RESPONSE
-                                                       : PARLEY_REPORT_RESOLUTION,
-                                                   range, collect_duration, &d, err);
+    parley_status st = repo->reports->durations(repo,
+                                                kind == PARLEY_REPORT_KIND_FIRST_RESPONSE
+                                                    ? PARLEY_REPORT_FIRST_RESPONSE
+                                                    : PARLEY_REPORT_RESOLUTION,
+                                                range, collect_duration, &d, err);
     if (st == PARLEY_OK && d.failed) {
         st = parley_error_set(err, PARLEY_E_NOMEM, NULL, "out of memory");
     }
@@ -149,12 +149,12 @@ parley_status parley_report_run(parley_repository *repo, const parley_participan
     case PARLEY_REPORT_KIND_AGENTS: {
         json_t *agents = json_array();
         json_object_set_new(report, "agents", agents);
-        st = repo->ops->report_agents(repo, range, collect_agent, agents, err);
+        st = repo->reports->agents(repo, range, collect_agent, agents, err);
         break;
     }
     case PARLEY_REPORT_KIND_CSAT: {
         int64_t counts[5];
-        st = repo->ops->report_ratings(repo, range, counts, err);
+        st = repo->reports->ratings(repo, range, counts, err);
         if (st == PARLEY_OK) {
             int64_t total = 0, sum = 0;
             json_t *dist = json_array();

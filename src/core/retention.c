@@ -62,7 +62,7 @@ static void remove_files(void *ctx) {
     for (size_t i = 0; i < a->count; i++) {
         parley_error err = {0};
         bool in_use = true;
-        if (a->repo->ops->upload_hash_in_use(a->repo, a->hashes[i], &in_use, &err) != PARLEY_OK ||
+        if (a->repo->uploads->hash_in_use(a->repo, a->hashes[i], &in_use, &err) != PARLEY_OK ||
             in_use) {
             continue; /* kept: unknown is not "unused" */
         }
@@ -85,20 +85,20 @@ parley_status parley_retention_run(parley_repository *repo, const parley_retenti
                                    void *remove_ctx, parley_after_commit *after_commit,
                                    parley_retention_counts *counts, parley_error *err) {
     memset(counts, 0, sizeof *counts);
-    const parley_repository_ops *ops = repo->ops;
+    const parley_retention_ops *ops = repo->retention;
     int batch = policy->batch;
     /* tokens that no longer work are useless: always purged */
-    parley_status st = ops->retention_purge_tokens(
-        repo, now, before(now, policy->token_idle_timeout_s), batch, &counts->tokens, err);
+    parley_status st = ops->purge_tokens(repo, now, before(now, policy->token_idle_timeout_s),
+                                         batch, &counts->tokens, err);
     note_batch(counts, counts->tokens, batch);
     if (st == PARLEY_OK && policy->customer_max_age_s > 0) {
-        st = ops->retention_purge_customers(repo, before(now, policy->customer_max_age_s), batch,
-                                            &counts->customers, err);
+        st = ops->purge_customers(repo, before(now, policy->customer_max_age_s), batch,
+                                  &counts->customers, err);
         note_batch(counts, counts->customers, batch);
     }
     if (st == PARLEY_OK && policy->audit_max_age_s > 0) {
-        st = ops->retention_purge_audit(repo, before(now, policy->audit_max_age_s), batch,
-                                        &counts->audit_entries, err);
+        st = ops->purge_audit(repo, before(now, policy->audit_max_age_s), batch,
+                              &counts->audit_entries, err);
         note_batch(counts, counts->audit_entries, batch);
     }
     files_action *files = NULL;
@@ -109,8 +109,8 @@ parley_status parley_retention_run(parley_repository *repo, const parley_retenti
         } else {
             *files = (files_action){
                 .repo = repo, .remove = remove, .remove_ctx = remove_ctx, .counts = counts};
-            st = ops->retention_purge_uploads(repo, before(now, policy->upload_max_age_s), batch,
-                                              &counts->uploads, collect_hash, files, err);
+            st = ops->purge_uploads(repo, before(now, policy->upload_max_age_s), batch,
+                                    &counts->uploads, collect_hash, files, err);
             note_batch(counts, counts->uploads, batch);
             if (st == PARLEY_OK && files->nomem) {
                 st = parley_error_set(err, PARLEY_E_NOMEM, NULL, "out of memory");

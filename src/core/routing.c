@@ -26,7 +26,7 @@ parley_status parley_routing_place_new(parley_chat_service *svc, parley_session 
     if (team_id != NULL && team_id[0] != '\0') {
         parley_team t = {0};
         st = strlen(team_id) < PARLEY_ID_SIZE
-                 ? svc->repo->ops->team_get(svc->repo, team_id, &t, err)
+                 ? svc->repo->desk->team_get(svc->repo, team_id, &t, err)
                  : PARLEY_E_NOT_FOUND;
         parley_team_free(&t);
         if (st == PARLEY_E_NOT_FOUND) {
@@ -38,7 +38,7 @@ parley_status parley_routing_place_new(parley_chat_service *svc, parley_session 
         }
         snprintf(s->team_id, sizeof s->team_id, "%s", team_id);
     } else {
-        st = svc->repo->ops->team_find_by_topic(svc->repo, s->topic, s->team_id, err);
+        st = svc->repo->desk->team_find_by_topic(svc->repo, s->topic, s->team_id, err);
         if (st == PARLEY_E_NOT_FOUND) {
             parley_error_clear(err);
             s->team_id[0] = '\0';
@@ -49,7 +49,7 @@ parley_status parley_routing_place_new(parley_chat_service *svc, parley_session 
         }
     }
     s->queued_at = s->created_at;
-    return svc->repo->ops->session_set_routing(svc->repo, s, err);
+    return svc->repo->desk->session_set_routing(svc->repo, s, err);
 }
 
 static parley_status on_session_created(void *ctx, parley_chat_service *svc, parley_event *e,
@@ -91,7 +91,7 @@ static json_t *queue_json(int position, bool known, int64_t avg_ms) {
 
 static parley_status average_wait(parley_chat_service *svc, int64_t *avg_ms, bool *known,
                                   parley_error *err) {
-    return svc->repo->ops->queue_average_wait(svc->repo, WAIT_SAMPLE, avg_ms, known, err);
+    return svc->repo->desk->queue_average_wait(svc->repo, WAIT_SAMPLE, avg_ms, known, err);
 }
 
 parley_status parley_routing_queue_info(parley_chat_service *svc, const parley_session *s,
@@ -102,7 +102,7 @@ parley_status parley_routing_queue_info(parley_chat_service *svc, const parley_s
         return PARLEY_OK;
     }
     parley_queue_list q = {0};
-    parley_status st = svc->repo->ops->queue_list(svc->repo, 0, QUEUE_READ_MAX, &q, err);
+    parley_status st = svc->repo->desk->queue_list(svc->repo, 0, QUEUE_READ_MAX, &q, err);
     int64_t avg = 0;
     bool known = false;
     if (st == PARLEY_OK) {
@@ -163,7 +163,7 @@ parley_status parley_routing_list_queue(parley_chat_service *svc, const parley_p
     }
     /* positions count the whole queue, so it is read whole and paged here */
     parley_queue_list q = {0};
-    st = svc->repo->ops->queue_list(svc->repo, 0, QUEUE_READ_MAX, &q, err);
+    st = svc->repo->desk->queue_list(svc->repo, 0, QUEUE_READ_MAX, &q, err);
     int64_t avg = 0;
     bool known = false;
     if (st == PARLEY_OK) {
@@ -221,7 +221,7 @@ static parley_status back_to_queue(parley_chat_service *svc, parley_session *s, 
     parley_status st = parley_chat_store_routed_session(svc, s, err);
     if (st == PARLEY_OK) {
         /* its customer hears its new place from the next dispatch */
-        st = svc->repo->ops->session_set_queue_position(svc->repo, s->id, 0, err);
+        st = svc->repo->desk->session_set_queue_position(svc->repo, s->id, 0, err);
     }
     if (st == PARLEY_OK && note != NULL) {
         st = parley_chat_post_system_message(svc, s->id, note, NULL, NULL, err);
@@ -235,8 +235,8 @@ static parley_status requeue_silent(parley_chat_service *svc, int *count, parley
         return PARLEY_OK; /* 0 = never */
     }
     parley_session_list list = {0};
-    parley_status st =
-        svc->repo->ops->requeue_candidates(svc->repo, parley_now_ms() - after_s * 1000, &list, err);
+    parley_status st = svc->repo->desk->requeue_candidates(
+        svc->repo, parley_now_ms() - after_s * 1000, &list, err);
     for (size_t i = 0; st == PARLEY_OK && i < list.count; i++) {
         st = back_to_queue(svc, &list.items[i],
                            "Your agent is unavailable; you are back in the queue.", err);
@@ -285,7 +285,7 @@ static parley_status pick_agent(parley_chat_service *svc, mode m, parley_agent_l
         if (s->team_id[0] != '\0') {
             bool member = false;
             parley_status st =
-                svc->repo->ops->team_has_member(svc->repo, s->team_id, a->id, &member, err);
+                svc->repo->desk->team_has_member(svc->repo, s->team_id, a->id, &member, err);
             if (st != PARLEY_OK) {
                 return st;
             }
@@ -316,7 +316,7 @@ static parley_status assign_queued(parley_chat_service *svc, parley_queue_list *
     }
     int64_t capacity = parley_settings_int(svc->repo, "routing.agent_capacity");
     parley_agent_load_list agents = {0};
-    parley_status st = svc->repo->ops->agent_loads(svc->repo, &agents, err);
+    parley_status st = svc->repo->desk->agent_loads(svc->repo, &agents, err);
     for (size_t i = 0; st == PARLEY_OK && i < q->count; i++) {
         parley_session *s = &q->items[i].session;
         parley_agent_load *a = NULL;
@@ -328,7 +328,7 @@ static parley_status assign_queued(parley_chat_service *svc, parley_queue_list *
         s->assigned_at = parley_now_ms();
         st = parley_chat_store_routed_session(svc, s, err);
         if (st == PARLEY_OK) {
-            st = svc->repo->ops->agent_note_assigned(svc->repo, a->id, err);
+            st = svc->repo->desk->agent_note_assigned(svc->repo, a->id, err);
         }
         a->last_assigned_seq = max_seq(&agents) + 1;
         a->active_chats++;
@@ -357,7 +357,7 @@ static parley_status announce_positions(parley_chat_service *svc, const parley_q
             continue;
         }
         const parley_session *s = &q->items[i].session;
-        st = svc->repo->ops->session_set_queue_position(svc->repo, s->id, now, err);
+        st = svc->repo->desk->session_set_queue_position(svc->repo, s->id, now, err);
         if (st != PARLEY_OK) {
             break;
         }
@@ -380,7 +380,7 @@ parley_status parley_routing_dispatch(parley_chat_service *svc, parley_dispatch_
     parley_status st = requeue_silent(svc, &out->requeued, err);
     /* the queue as it stands, re-queued sessions back at their places */
     if (st == PARLEY_OK) {
-        st = svc->repo->ops->queue_list(svc->repo, 0, QUEUE_READ_MAX, &q, err);
+        st = svc->repo->desk->queue_list(svc->repo, 0, QUEUE_READ_MAX, &q, err);
     }
     bool *gone = NULL;
     if (st == PARLEY_OK && q.count > 0 && (gone = calloc(q.count, sizeof *gone)) == NULL) {
@@ -403,7 +403,7 @@ static parley_status transfer_to_agent(parley_chat_service *svc, parley_session 
                                        const char *agent_id, parley_error *err) {
     parley_agent agent = {0};
     parley_status st = strlen(agent_id) < PARLEY_ID_SIZE
-                           ? svc->repo->ops->agent_get(svc->repo, agent_id, &agent, err)
+                           ? svc->repo->accounts->agent_get(svc->repo, agent_id, &agent, err)
                            : PARLEY_E_NOT_FOUND;
     if (st == PARLEY_E_NOT_FOUND || (st == PARLEY_OK && !agent.active)) {
         parley_agent_free(&agent);
@@ -420,7 +420,7 @@ static parley_status transfer_to_agent(parley_chat_service *svc, parley_session 
     /* a transfer hands work to a colleague: it respects their capacity */
     int64_t capacity = parley_settings_int(svc->repo, "routing.agent_capacity");
     parley_agent_load_list loads = {0};
-    st = svc->repo->ops->agent_loads(svc->repo, &loads, err);
+    st = svc->repo->desk->agent_loads(svc->repo, &loads, err);
     for (size_t i = 0; st == PARLEY_OK && i < loads.count; i++) {
         if (strcmp(loads.items[i].id, agent_id) == 0 && loads.items[i].active_chats >= capacity) {
             st = parley_error_set(err, PARLEY_E_CONFLICT, "conflict",
@@ -449,7 +449,7 @@ static parley_status transfer_to_team(parley_chat_service *svc, parley_session *
                                       const char *team_id, parley_error *err) {
     parley_team team = {0};
     parley_status st = strlen(team_id) < PARLEY_ID_SIZE
-                           ? svc->repo->ops->team_get(svc->repo, team_id, &team, err)
+                           ? svc->repo->desk->team_get(svc->repo, team_id, &team, err)
                            : PARLEY_E_NOT_FOUND;
     if (st == PARLEY_E_NOT_FOUND) {
         return parley_error_set(err, PARLEY_E_NOT_FOUND, "not_found", "no such team");

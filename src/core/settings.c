@@ -144,7 +144,7 @@ parley_status parley_settings_get(parley_repository *repo, const char *key, json
         return parley_error_set(err, PARLEY_E_NOT_FOUND, "not_found", "no setting %s", key);
     }
     char *text = NULL;
-    parley_status st = repo->ops->setting_get(repo, key, &text, err);
+    parley_status st = repo->settings->get(repo, key, &text, err);
     if (st == PARLEY_E_NOT_FOUND) {
         parley_error_clear(err);
         st = PARLEY_OK;
@@ -260,7 +260,7 @@ parley_status parley_settings_update(parley_repository *repo, const parley_parti
     json_object_foreach(patch, key, value) {
         char *text = json_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY);
         parley_status st = text != NULL
-                               ? repo->ops->setting_put(repo, key, text, actor->id, now, err)
+                               ? repo->settings->put(repo, key, text, actor->id, now, err)
                                : parley_error_set(err, PARLEY_E_NOMEM, NULL, "out of memory");
         free(text);
         if (st != PARLEY_OK) {

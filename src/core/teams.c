@@ -50,7 +50,7 @@ static parley_status store_and_reload(parley_chat_service *svc, parley_status st
                                 "name: a team with this name exists");
     }
     if (st == PARLEY_OK) {
-        st = svc->repo->ops->team_get(svc->repo, id, out, err);
+        st = svc->repo->desk->team_get(svc->repo, id, out, err);
     }
     return st;
 }
@@ -77,7 +77,7 @@ parley_status parley_team_create(parley_chat_service *svc, const parley_particip
     if (st == PARLEY_OK) {
         parley_id_new("tea", t.id);
         t.created_at = parley_now_ms();
-        st = svc->repo->ops->team_insert(svc->repo, &t, err);
+        st = svc->repo->desk->team_insert(svc->repo, &t, err);
         st = store_and_reload(svc, st, t.id, out, err);
     }
     parley_team_free(&t);
@@ -97,7 +97,7 @@ parley_status parley_team_update(parley_chat_service *svc, const parley_particip
         st = check_topics(topics, &topics_json, err);
     }
     if (st == PARLEY_OK) {
-        st = svc->repo->ops->team_get(svc->repo, team_id, &t, err);
+        st = svc->repo->desk->team_get(svc->repo, team_id, &t, err);
         if (st == PARLEY_E_NOT_FOUND) {
             st = no_team(err);
         }
@@ -114,7 +114,7 @@ parley_status parley_team_update(parley_chat_service *svc, const parley_particip
         topics_json = NULL;
     }
     if (st == PARLEY_OK) {
-        st = svc->repo->ops->team_update(svc->repo, &t, err);
+        st = svc->repo->desk->team_update(svc->repo, &t, err);
         st = store_and_reload(svc, st, t.id, out, err);
     }
     free(topics_json);
@@ -126,7 +126,7 @@ parley_status parley_team_delete(parley_chat_service *svc, const parley_particip
                                  const char *team_id, parley_error *err) {
     parley_status st = parley_authorize(caller, PARLEY_ACTION_TEAM_ADMIN, err);
     if (st == PARLEY_OK) {
-        st = svc->repo->ops->team_delete(svc->repo, team_id, err);
+        st = svc->repo->desk->team_delete(svc->repo, team_id, err);
         if (st == PARLEY_E_NOT_FOUND) {
             st = no_team(err);
         }
@@ -138,7 +138,7 @@ parley_status parley_team_get(parley_chat_service *svc, const parley_participant
                               const char *team_id, parley_team *out, parley_error *err) {
     parley_status st = parley_authorize(caller, PARLEY_ACTION_TEAM_LIST, err);
     if (st == PARLEY_OK) {
-        st = svc->repo->ops->team_get(svc->repo, team_id, out, err);
+        st = svc->repo->desk->team_get(svc->repo, team_id, out, err);
         if (st == PARLEY_E_NOT_FOUND) {
             st = no_team(err);
         }
@@ -151,8 +151,8 @@ parley_status parley_teams_list(parley_chat_service *svc, const parley_participa
                                 char *next_cursor, size_t next_cursor_size, parley_error *err) {
     parley_status st = parley_authorize(caller, PARLEY_ACTION_TEAM_LIST, err);
     if (st == PARLEY_OK) {
-        st = svc->repo->ops->team_list(svc->repo, limit, cursor, out, next_cursor, next_cursor_size,
-                                       err);
+        st = svc->repo->desk->team_list(svc->repo, limit, cursor, out, next_cursor,
+                                        next_cursor_size, err);
         if (st == PARLEY_E_INVALID) {
             st = parley_error_set(err, PARLEY_E_INVALID, "validation_failed", "cursor: malformed");
         }
@@ -169,7 +169,7 @@ static parley_status load_member_target(parley_chat_service *svc, const parley_p
     }
     parley_team t = {0};
     if (st == PARLEY_OK) {
-        st = svc->repo->ops->team_get(svc->repo, team_id, &t, err);
+        st = svc->repo->desk->team_get(svc->repo, team_id, &t, err);
         parley_team_free(&t);
         if (st == PARLEY_E_NOT_FOUND) {
             st = no_team(err);
@@ -185,7 +185,7 @@ parley_status parley_team_add_member(parley_chat_service *svc, const parley_part
     parley_status st = load_member_target(svc, caller, team_id, agent_id, err);
     parley_agent a = {0};
     if (st == PARLEY_OK) {
-        st = svc->repo->ops->agent_get(svc->repo, agent_id, &a, err);
+        st = svc->repo->accounts->agent_get(svc->repo, agent_id, &a, err);
         bool usable = st == PARLEY_OK && a.active;
         parley_agent_free(&a);
         if (st == PARLEY_E_NOT_FOUND || (st == PARLEY_OK && !usable)) {
@@ -193,10 +193,10 @@ parley_status parley_team_add_member(parley_chat_service *svc, const parley_part
         }
     }
     if (st == PARLEY_OK) {
-        st = svc->repo->ops->team_member_add(svc->repo, team_id, agent_id, added, err);
+        st = svc->repo->desk->team_member_add(svc->repo, team_id, agent_id, added, err);
     }
     if (st == PARLEY_OK) {
-        st = svc->repo->ops->team_get(svc->repo, team_id, out, err);
+        st = svc->repo->desk->team_get(svc->repo, team_id, out, err);
     }
     return st;
 }
@@ -206,14 +206,14 @@ parley_status parley_team_remove_member(parley_chat_service *svc, const parley_p
                                         parley_error *err) {
     parley_status st = load_member_target(svc, caller, team_id, agent_id, err);
     if (st == PARLEY_OK) {
-        st = svc->repo->ops->team_member_remove(svc->repo, team_id, agent_id, err);
+        st = svc->repo->desk->team_member_remove(svc->repo, team_id, agent_id, err);
         if (st == PARLEY_E_NOT_FOUND) {
             st = parley_error_set(err, PARLEY_E_NOT_FOUND, "not_found",
                                   "agent_id: not a member of this team");
         }
     }
     if (st == PARLEY_OK) {
-        st = svc->repo->ops->team_get(svc->repo, team_id, out, err);
+        st = svc->repo->desk->team_get(svc->repo, team_id, out, err);
     }
     return st;
 }

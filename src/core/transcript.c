@@ -44,7 +44,7 @@ static char *lookup_name(parley_chat_service *svc, parley_participant_kind kind,
     switch (kind) {
     case PARLEY_PARTICIPANT_CUSTOMER: {
         parley_customer c = {0};
-        if (svc->repo->ops->customer_get(svc->repo, id, &c, &ignored) == PARLEY_OK) {
+        if (svc->repo->accounts->customer_get(svc->repo, id, &c, &ignored) == PARLEY_OK) {
             name = c.name != NULL ? strdup(c.name) : NULL;
             parley_customer_free(&c);
         }
@@ -52,7 +52,7 @@ static char *lookup_name(parley_chat_service *svc, parley_participant_kind kind,
     }
     case PARLEY_PARTICIPANT_AGENT: {
         parley_agent a = {0};
-        if (svc->repo->ops->agent_get(svc->repo, id, &a, &ignored) == PARLEY_OK) {
+        if (svc->repo->accounts->agent_get(svc->repo, id, &a, &ignored) == PARLEY_OK) {
             name = a.name != NULL ? strdup(a.name) : NULL;
             parley_agent_free(&a);
         }
@@ -60,7 +60,7 @@ static char *lookup_name(parley_chat_service *svc, parley_participant_kind kind,
     }
     case PARLEY_PARTICIPANT_BOT: {
         parley_bot b = {0};
-        if (svc->repo->ops->bot_get(svc->repo, id, &b, &ignored) == PARLEY_OK) {
+        if (svc->repo->accounts->bot_get(svc->repo, id, &b, &ignored) == PARLEY_OK) {
             name = b.name != NULL ? strdup(b.name) : NULL;
             parley_bot_free(&b);
         }
@@ -227,7 +227,7 @@ parley_status parley_chat_transcript(parley_chat_service *svc, const parley_part
     parley_message_range range = {.after_seq = 0, .before_seq = 0, .limit = PAGE};
     for (;;) {
         parley_message_list page = {0};
-        st = svc->repo->ops->message_list(svc->repo, session.id, &range, &page, err);
+        st = svc->repo->messages->list(svc->repo, session.id, &range, &page, err);
         if (st != PARLEY_OK) {
             break;
         }

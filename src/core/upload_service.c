@@ -144,7 +144,7 @@ parley_status parley_upload_record(parley_chat_service *svc, const parley_partic
     if (out->name == NULL) {
         return parley_error_set(err, PARLEY_E_NOMEM, NULL, "out of memory");
     }
-    st = svc->repo->ops->upload_insert(svc->repo, out, err);
+    st = svc->repo->uploads->insert(svc->repo, out, err);
     if (st != PARLEY_OK) {
         parley_upload_free(out);
     }
@@ -167,7 +167,7 @@ parley_status parley_upload_get(parley_chat_service *svc, const parley_participa
     if (st != PARLEY_OK) {
         return st;
     }
-    st = svc->repo->ops->upload_get(svc->repo, upload_id, out, err);
+    st = svc->repo->uploads->get(svc->repo, upload_id, out, err);
     if (st == PARLEY_E_NOT_FOUND) {
         return no_such_upload(err);
     }
@@ -198,7 +198,7 @@ parley_status parley_upload_for_message(parley_chat_service *svc, const parley_p
                                         parley_message_type *type, parley_upload *out,
                                         parley_error *err) {
     memset(out, 0, sizeof *out);
-    parley_status st = svc->repo->ops->upload_get(svc->repo, upload_id, out, err);
+    parley_status st = svc->repo->uploads->get(svc->repo, upload_id, out, err);
     if (st == PARLEY_E_NOT_FOUND || (st == PARLEY_OK && !uploaded_by(out, caller))) {
         /* another's upload is not revealed to exist */
         parley_upload_free(out);

@@ -11,11 +11,7 @@
 #include "net/loop/conn.h"
 #include "net/ws/websocket.h"
 #include "storage/file_store.h"
-#include "storage/sqlite_repository.h"
-
-void parley_server_database_path(const parley_config *cfg, char *out, size_t out_size) {
-    snprintf(out, out_size, "%s/parley.db", cfg->data_dir);
-}
+#include "storage/backend.h"
 
 static void count_message(void *ctx, const parley_event *event) {
     (void)event;
@@ -321,10 +317,12 @@ parley_status parley_server_start(parley_server *srv, uv_loop_t *loop, const par
         return st;
     }
     st = ensure_data_dir(cfg->data_dir, err);
-    char db_path[1024];
-    parley_server_database_path(cfg, db_path, sizeof db_path);
+    char db_url[1024];
+    if (st == PARLEY_OK && !parley_config_database_url(cfg, db_url, sizeof db_url)) {
+        st = parley_error_set(err, PARLEY_E_INVALID, "invalid_config", "--database: too long");
+    }
     if (st == PARLEY_OK) {
-        st = parley_sqlite_migrate(db_path, err);
+        st = parley_storage_migrate(db_url, err);
     }
     if (st != PARLEY_OK) {
         return st;
@@ -350,7 +348,7 @@ parley_status parley_server_start(parley_server *srv, uv_loop_t *loop, const par
     }
 
     parley_executor_options options = {
-        .database_path = db_path,
+        .database_url = db_url,
         .durable = strcmp(cfg->durability, "full") == 0,
         .concurrent_threads = (int)cfg->worker_threads,
         .batch_max = (int)cfg->batch_max,

@@ -108,7 +108,4 @@ void parley_server_shutdown(parley_server *srv);
 /* Frees what outlives the loop; call after uv_run returned. */
 void parley_server_free(parley_server *srv);
 
-/* The SQLite file under the data dir. */
-void parley_server_database_path(const parley_config *cfg, char *out, size_t out_size);
-
 #endif

@@ -18,7 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/error.h"
+#include "util/error.h"
 #include "core/model.h"
 
 /* The SHA-256 of data as 64 lowercase hex digits. */

@@ -28,7 +28,8 @@ typedef struct learn_ctx {
 
 static int persist_token(const char *token, void *ud) {
     learn_ctx *ctx = ud;
-    ctx->status = ctx->repo->ops->spam_token_add(ctx->repo, token, ctx->spam, ctx->ham, ctx->err);
+    ctx->status =
+        ctx->repo->strategy_stores->spam_token_add(ctx->repo, token, ctx->spam, ctx->ham, ctx->err);
     return ctx->status != PARLEY_OK;
 }
 
@@ -77,7 +78,7 @@ static parley_status learn_spam(void *shared, const char *text, bool is_spam,
         .repo = repo, .spam = is_spam, .ham = !is_spam, .status = PARLEY_OK, .err = err};
     parley_spam_model_text_tokens(model, text, persist_token, &ctx);
     if (ctx.status == PARLEY_OK) {
-        ctx.status = repo->ops->spam_totals_add(repo, is_spam, !is_spam, err);
+        ctx.status = repo->strategy_stores->spam_totals_add(repo, is_spam, !is_spam, err);
     }
     if (ctx.status == PARLEY_OK) {
         ctx.status = defer_model_change(model, text, is_spam, false, after, err);
@@ -96,7 +97,7 @@ static parley_status unlearn_spam(void *shared, const char *text, bool was_spam,
                      .err = err};
     parley_spam_model_text_tokens(model, text, persist_token, &ctx);
     if (ctx.status == PARLEY_OK) {
-        ctx.status = repo->ops->spam_totals_add(repo, ctx.spam, ctx.ham, err);
+        ctx.status = repo->strategy_stores->spam_totals_add(repo, ctx.spam, ctx.ham, err);
     }
     if (ctx.status == PARLEY_OK) {
         ctx.status = defer_model_change(model, text, was_spam, true, after, err);
@@ -114,14 +115,16 @@ parley_status parley_builtin_strategies_init(parley_builtin_strategies *builtin,
         int64_t spam_messages = 0;
         int64_t ham_messages = 0;
         parley_spam_model *model = parley_spam_shared_model(builtin->spam);
-        st = repo->ops->spam_load(repo, load_spam_token, model, &spam_messages, &ham_messages, err);
+        st = repo->strategy_stores->spam_load(repo, load_spam_token, model, &spam_messages,
+                                              &ham_messages, err);
         parley_spam_model_set_totals(model, (uint64_t)spam_messages, (uint64_t)ham_messages);
     }
     if (st == PARLEY_OK) {
         st = parley_profanity_shared_create(&builtin->profanity, err);
     }
     if (st == PARLEY_OK) {
-        st = repo->ops->allowlist_load(repo, load_allowed_word, builtin->profanity, err);
+        st =
+            repo->strategy_stores->allowlist_load(repo, load_allowed_word, builtin->profanity, err);
     }
     /* pipelines start on first use: a server whose sessions never translate
      * runs no apertium process */

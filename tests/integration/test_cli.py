@@ -128,6 +128,40 @@ class CliTest(unittest.TestCase):
         finally:
             srv.close()
 
+    def test_database_url_chooses_the_file(self):
+        """--database sqlite:PATH puts the database there, not under --data-dir;
+        admin create and the server agree on it."""
+        data_dir = os.path.join(self.tmp, "data")
+        db = os.path.join(self.tmp, "elsewhere.db")
+        email = unique_email("dburl")
+        cp = run(["admin", "create", "--data-dir", data_dir, "--database", f"sqlite:{db}",
+                  "--email", email, "--name", "U", "--password", ADMIN_PASSWORD,
+                  "--password-memlimit-kib", PASSWORD_MEMLIMIT_KIB])
+        self.assertEqual(cp.returncode, 0, output(cp))
+        self.assertTrue(os.path.exists(db))
+        self.assertFalse(os.path.exists(os.path.join(data_dir, "parley.db")))
+        srv = ParleyServer(env={"PARLEY_DATABASE": f"sqlite:{db}"})
+        try:
+            srv.start()
+            _, agent = login(srv, email, ADMIN_PASSWORD)
+            self.assertEqual(agent["role"], "admin")
+            srv.stop()
+        finally:
+            srv.close()
+
+    def test_bad_database_url_stops_the_start(self):
+        for url, expected in (("postgres://parley:secret@db/parley", "unknown scheme"),
+                              ("/var/lib/parley/parley.db", "malformed"),
+                              ("sqlite:", "malformed")):
+            with self.subTest(url=url):
+                cp = run(["--data-dir", self.tmp, "--listen", "127.0.0.1:0", "--database", url],
+                         timeout=30)
+                self.assertNotEqual(cp.returncode, 0, output(cp))
+                self.assertIn(expected, output(cp))
+                self.assertIn("sqlite", output(cp))
+                self.assertNotIn("secret", output(cp))
+                self.assertNotIn("listening on", output(cp))
+
     def test_admin_create_then_login(self):
         srv = ParleyServer(data_dir=self.tmp)
         try:

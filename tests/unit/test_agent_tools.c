@@ -20,8 +20,8 @@
 
 #include "core/agent_tools.h"
 #include "core/search_query.h"
-#include "storage/sqlite_repository.h"
-#include "storage/sqlite_schema.h"
+#include "storage/sqlite/sqlite_repository.h"
+#include "storage/sqlite/schema.h"
 
 static parley_error err;
 
@@ -198,7 +198,7 @@ static parley_status search_in(fixture *fx, const char *match, const char *sessi
                                .limit = 50,
                                .cursor = "",
                                .budget_ms = budget_ms};
-    return fx->repo->ops->message_search(fx->repo, &spec, items, next, sizeof next, &err);
+    return fx->repo->search->messages(fx->repo, &spec, items, next, sizeof next, &err);
 }
 
 static json_t *search(fixture *fx, const char *match, const char *customer) {
@@ -233,16 +233,16 @@ static void test_migration_indexes_existing_messages(void **state) {
     m.content = content;
     int64_t indexed = -1;
     assert_ok(fx->repo->ops->begin(fx->repo, &err));
-    assert_ok(fx->repo->ops->message_insert(fx->repo, &m, &err));
-    assert_ok(fx->repo->ops->search_index_catch_up(fx->repo, 100, &indexed, &err));
+    assert_ok(fx->repo->messages->insert(fx->repo, &m, &err));
+    assert_ok(fx->repo->search->index_catch_up(fx->repo, 100, &indexed, &err));
     assert_int_equal(indexed, 1);
     assert_ok(fx->repo->ops->rollback(fx->repo, &err));
     items = search(fx, "\"parcel\"", "");
     assert_int_equal(json_array_size(items), 1); /* rolled back: not indexed either */
     json_decref(items);
-    assert_ok(fx->repo->ops->search_index_catch_up(fx->repo, 100, &indexed, &err));
+    assert_ok(fx->repo->search->index_catch_up(fx->repo, 100, &indexed, &err));
     assert_int_equal(indexed, 0);
-    assert_ok(fx->repo->ops->message_insert(fx->repo, &m, &err));
+    assert_ok(fx->repo->messages->insert(fx->repo, &m, &err));
     /* stored, not indexed yet: found in the un-indexed tail, in scope only */
     items = search(fx, "\"parcel\"", "cus_1");
     assert_int_equal(json_array_size(items), 2);
@@ -257,9 +257,9 @@ static void test_migration_indexes_existing_messages(void **state) {
     assert_ok(search_in(fx, "\"parcel\"", "ses_other", "", 0, &items));
     assert_int_equal(json_array_size(items), 0);
     json_decref(items);
-    assert_ok(fx->repo->ops->search_index_catch_up(fx->repo, 100, &indexed, &err));
+    assert_ok(fx->repo->search->index_catch_up(fx->repo, 100, &indexed, &err));
     assert_int_equal(indexed, 1);
-    assert_ok(fx->repo->ops->search_index_catch_up(fx->repo, 100, &indexed, &err));
+    assert_ok(fx->repo->search->index_catch_up(fx->repo, 100, &indexed, &err));
     assert_int_equal(indexed, 0); /* nothing twice */
     /* indexed now: found once (never in both the tail and the index) */
     items = search(fx, "\"parcel\"", "cus_1");
@@ -310,7 +310,7 @@ static void test_search_budget(void **state) {
     sqlite3_close(db);
     assert_ok(parley_sqlite_repository_open(fx->path, NULL, &fx->repo, &err));
     int64_t indexed = 0;
-    assert_ok(fx->repo->ops->search_index_catch_up(fx->repo, 200000, &indexed, &err));
+    assert_ok(fx->repo->search->index_catch_up(fx->repo, 200000, &indexed, &err));
     assert_int_equal(indexed, 200000);
     const char *broad = "\"odd\" \"even\" \"parcel\" \"late\"";
     json_t *items = NULL;
@@ -332,17 +332,16 @@ static void test_receipts_labels_and_canned(void **state) {
     make_version_4(fx->path);
     assert_ok(parley_sqlite_migrate(fx->path, &err));
     assert_ok(parley_sqlite_repository_open(fx->path, NULL, &fx->repo, &err));
-    const parley_repository_ops *ops = fx->repo->ops;
 
     bool changed = false;
-    assert_ok(ops->read_mark(fx->repo, "ses_1", PARLEY_PARTICIPANT_CUSTOMER, "cus_1", 2, 10,
-                             &changed, &err));
+    assert_ok(fx->repo->tools->read_mark(fx->repo, "ses_1", PARLEY_PARTICIPANT_CUSTOMER, "cus_1", 2,
+                                         10, &changed, &err));
     assert_true(changed);
-    assert_ok(ops->read_mark(fx->repo, "ses_1", PARLEY_PARTICIPANT_CUSTOMER, "cus_1", 1, 11,
-                             &changed, &err));
+    assert_ok(fx->repo->tools->read_mark(fx->repo, "ses_1", PARLEY_PARTICIPANT_CUSTOMER, "cus_1", 1,
+                                         11, &changed, &err));
     assert_false(changed); /* never goes down */
     json_t *receipts = NULL;
-    assert_ok(ops->read_list(fx->repo, "ses_1", &receipts, &err));
+    assert_ok(fx->repo->tools->read_list(fx->repo, "ses_1", &receipts, &err));
     assert_int_equal(json_array_size(receipts), 1);
     json_t *r = json_array_get(receipts, 0);
     assert_int_equal(json_integer_value(json_object_get(r, "last_read_seq")), 2);
@@ -350,35 +349,37 @@ static void test_receipts_labels_and_canned(void **state) {
     json_decref(receipts);
 
     /* labels: the session carries them sorted; deleting one takes it off */
-    assert_ok(ops->label_insert(fx->repo, "vip", "#ff0000", 1, &err));
-    assert_ok(ops->label_insert(fx->repo, "angry", "#00ff00", 1, &err));
-    assert_int_equal(ops->label_insert(fx->repo, "vip", "#ff0000", 1, &err), PARLEY_E_CONFLICT);
-    assert_ok(ops->session_label_add(fx->repo, "ses_1", "vip", 1, &err));
-    assert_ok(ops->session_label_add(fx->repo, "ses_1", "angry", 1, &err));
-    assert_int_equal(ops->session_label_add(fx->repo, "ses_1", "vip", 1, &err), PARLEY_E_CONFLICT);
+    assert_ok(fx->repo->tools->label_insert(fx->repo, "vip", "#ff0000", 1, &err));
+    assert_ok(fx->repo->tools->label_insert(fx->repo, "angry", "#00ff00", 1, &err));
+    assert_int_equal(fx->repo->tools->label_insert(fx->repo, "vip", "#ff0000", 1, &err),
+                     PARLEY_E_CONFLICT);
+    assert_ok(fx->repo->tools->session_label_add(fx->repo, "ses_1", "vip", 1, &err));
+    assert_ok(fx->repo->tools->session_label_add(fx->repo, "ses_1", "angry", 1, &err));
+    assert_int_equal(fx->repo->tools->session_label_add(fx->repo, "ses_1", "vip", 1, &err),
+                     PARLEY_E_CONFLICT);
     parley_session s;
-    assert_ok(ops->session_get(fx->repo, "ses_1", &s, &err));
+    assert_ok(fx->repo->sessions->get(fx->repo, "ses_1", &s, &err));
     assert_string_equal(s.labels_json, "[\"angry\",\"vip\"]");
     parley_session_free(&s);
     parley_session_filter filter = {.status = -1, .limit = 10};
     snprintf(filter.label, sizeof filter.label, "vip");
     parley_session_list list = {0};
     char next[64];
-    assert_ok(ops->session_list(fx->repo, &filter, &list, next, sizeof next, &err));
+    assert_ok(fx->repo->sessions->list(fx->repo, &filter, &list, next, sizeof next, &err));
     assert_int_equal(list.count, 1);
     parley_session_list_free(&list);
     filter.status = PARLEY_SESSION_CLOSED;
-    assert_ok(ops->session_list(fx->repo, &filter, &list, next, sizeof next, &err));
+    assert_ok(fx->repo->sessions->list(fx->repo, &filter, &list, next, sizeof next, &err));
     assert_int_equal(list.count, 0);
     parley_session_list_free(&list);
-    assert_ok(ops->label_delete(fx->repo, "vip", &err));
-    assert_ok(ops->session_get(fx->repo, "ses_1", &s, &err));
+    assert_ok(fx->repo->tools->label_delete(fx->repo, "vip", &err));
+    assert_ok(fx->repo->sessions->get(fx->repo, "ses_1", &s, &err));
     assert_string_equal(s.labels_json, "[\"angry\"]");
     parley_session_free(&s);
-    assert_ok(ops->session_label_remove(fx->repo, "ses_1", "angry", &err));
-    assert_int_equal(ops->session_label_remove(fx->repo, "ses_1", "angry", &err),
+    assert_ok(fx->repo->tools->session_label_remove(fx->repo, "ses_1", "angry", &err));
+    assert_int_equal(fx->repo->tools->session_label_remove(fx->repo, "ses_1", "angry", &err),
                      PARLEY_E_NOT_FOUND);
-    assert_ok(ops->session_get(fx->repo, "ses_1", &s, &err));
+    assert_ok(fx->repo->sessions->get(fx->repo, "ses_1", &s, &err));
     assert_null(s.labels_json);
     parley_session_free(&s);
 
@@ -392,21 +393,23 @@ static void test_receipts_labels_and_canned(void **state) {
     sqlite3_close(db);
     parley_canned_row c = {.shortcode = "hi", .title = "t", .content = "c"};
     snprintf(c.id, sizeof c.id, "cnd_team");
-    assert_ok(ops->canned_insert(fx->repo, &c, &err));
+    assert_ok(fx->repo->tools->canned_insert(fx->repo, &c, &err));
     snprintf(c.id, sizeof c.id, "cnd_team2");
-    assert_int_equal(ops->canned_insert(fx->repo, &c, &err), PARLEY_E_CONFLICT);
+    assert_int_equal(fx->repo->tools->canned_insert(fx->repo, &c, &err), PARLEY_E_CONFLICT);
     snprintf(c.id, sizeof c.id, "cnd_a1");
     snprintf(c.owner_id, sizeof c.owner_id, "agt_1");
-    assert_ok(ops->canned_insert(fx->repo, &c, &err));
+    assert_ok(fx->repo->tools->canned_insert(fx->repo, &c, &err));
     snprintf(c.id, sizeof c.id, "cnd_a2");
     snprintf(c.owner_id, sizeof c.owner_id, "agt_2");
     c.shortcode = "hello";
-    assert_ok(ops->canned_insert(fx->repo, &c, &err));
+    assert_ok(fx->repo->tools->canned_insert(fx->repo, &c, &err));
     json_t *items = NULL;
-    assert_ok(ops->canned_list(fx->repo, "agt_1", "h", 10, "", &items, next, sizeof next, &err));
+    assert_ok(fx->repo->tools->canned_list(fx->repo, "agt_1", "h", 10, "", &items, next,
+                                           sizeof next, &err));
     assert_int_equal(json_array_size(items), 2); /* team "hi" and agt_1's "hi", not agt_2's */
     json_decref(items);
-    assert_ok(ops->canned_list(fx->repo, "agt_2", "hel", 10, "", &items, next, sizeof next, &err));
+    assert_ok(fx->repo->tools->canned_list(fx->repo, "agt_2", "hel", 10, "", &items, next,
+                                           sizeof next, &err));
     assert_int_equal(json_array_size(items), 1);
     assert_true(json_is_string(json_object_get(json_array_get(items, 0), "owner_id")));
     json_decref(items);

@@ -14,7 +14,7 @@
 
 #include "core/chat_facade.h"
 #include "core/ids.h"
-#include "storage/sqlite_repository.h"
+#include "storage/backend.h"
 
 #include "test_strategy_stubs.h"
 
@@ -63,9 +63,11 @@ static int setup(void **state) {
     fx->config.password_memlimit_kib = 19456;
     assert_true(register_stub_strategies(&fx->registry));
     parley_error err = {0};
-    assert_int_equal(parley_sqlite_migrate(fx->db, &err), PARLEY_OK);
-    parley_sqlite_options options = {.durable = false, .busy_timeout_ms = 1000};
-    assert_int_equal(parley_sqlite_repository_open(fx->db, &options, &fx->repo, &err), PARLEY_OK);
+    char url[160];
+    snprintf(url, sizeof url, "sqlite:%s", fx->db);
+    assert_int_equal(parley_storage_migrate(url, &err), PARLEY_OK);
+    parley_storage_options options = {.durable = false, .busy_timeout_ms = 1000};
+    assert_int_equal(parley_storage_open(url, &options, &fx->repo, &err), PARLEY_OK);
     parley_facade_init(&fx->facade, fx->repo, &fx->registry, &fx->config, NULL);
     /* the desk's in-unit subscribers, as the server registers them */
     parley_event_registry_init(&fx->events);
@@ -291,9 +293,9 @@ static void test_strategies_modify_and_reject(void **state) {
     assert_true(err.keep_writes); /* kept for review, never delivered */
     parley_flagged_list flagged = {0};
     char next[64];
-    assert_int_equal(
-        fx->repo->ops->flagged_list(fx->repo, 10, "", &flagged, next, sizeof next, &err),
-        PARLEY_OK);
+    assert_int_equal(fx->repo->strategy_stores->flagged_list(fx->repo, 10, "", &flagged, next,
+                                                             sizeof next, &err),
+                     PARLEY_OK);
     assert_int_equal(flagged.count, 1);
     assert_string_equal(flagged.items[0].message.content, "buy now!!");
     assert_string_equal(flagged.items[0].reason, "spam_detected");

@@ -104,9 +104,45 @@ static void test_bad_values_name_the_option(void **state) {
     parley_config_free(&cfg);
 }
 
+/* --database: unset means the SQLite file under the data dir; a flag or
+ * PARLEY_DATABASE names another; an empty one is refused. */
+static void test_database_url(void **state) {
+    (void)state;
+    parley_config cfg;
+    parley_error err = {0};
+    char url[256];
+    const char *plain[] = {"parleyd", "--data-dir", "/srv/parley"};
+    fake_env none = {{NULL}, {NULL}};
+    assert_int_equal(parse(3, plain, &none, &cfg, &err), PARLEY_OK);
+    assert_null(cfg.database);
+    assert_true(parley_config_database_url(&cfg, url, sizeof url));
+    assert_string_equal(url, "sqlite:/srv/parley/parley.db");
+    char tiny[8];
+    assert_false(parley_config_database_url(&cfg, tiny, sizeof tiny));
+    parley_config_free(&cfg);
+
+    fake_env env = {{"PARLEY_DATABASE"}, {"sqlite:/from/env.db"}};
+    assert_int_equal(parse(1, plain, &env, &cfg, &err), PARLEY_OK);
+    assert_true(parley_config_database_url(&cfg, url, sizeof url));
+    assert_string_equal(url, "sqlite:/from/env.db");
+    parley_config_free(&cfg);
+
+    const char *flag[] = {"parleyd", "--database", "sqlite:/from/flag.db"};
+    assert_int_equal(parse(3, flag, &env, &cfg, &err), PARLEY_OK);
+    assert_true(parley_config_database_url(&cfg, url, sizeof url));
+    assert_string_equal(url, "sqlite:/from/flag.db"); /* flag beats env */
+    parley_config_free(&cfg);
+
+    const char *empty[] = {"parleyd", "--database="};
+    assert_int_equal(parse(2, empty, &none, &cfg, &err), PARLEY_E_INVALID);
+    assert_non_null(strstr(err.message, "--database"));
+    parley_config_free(&cfg);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_defaults),
+        cmocka_unit_test(test_database_url),
         cmocka_unit_test(test_flags_override_environment),
         cmocka_unit_test(test_bad_values_name_the_option),
     };

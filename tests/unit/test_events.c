@@ -18,7 +18,7 @@
 #include "core/chat_facade.h"
 #include "net/ws/event_frames.h"
 #include "net/loop/executor.h"
-#include "storage/sqlite_repository.h"
+#include "storage/backend.h"
 
 static char trace[256];
 
@@ -232,6 +232,7 @@ static void test_frames_views(void **state) {
 typedef struct fixture {
     char dir[64];
     char db[128];
+    char url[160]; /* sqlite:<db> */
     parley_config config;
     parley_strategy_registry strategies;
     parley_event_registry events;
@@ -259,13 +260,14 @@ static int setup(void **state) {
     strcpy(fx->dir, "/tmp/parley-events-XXXXXX");
     assert_non_null(mkdtemp(fx->dir));
     snprintf(fx->db, sizeof fx->db, "%s/parley.db", fx->dir);
+    snprintf(fx->url, sizeof fx->url, "sqlite:%s", fx->db);
     parley_config_defaults(&fx->config);
     parley_error err = {0};
-    assert_int_equal(parley_sqlite_migrate(fx->db, &err), PARLEY_OK);
+    assert_int_equal(parley_storage_migrate(fx->url, &err), PARLEY_OK);
     /* a customer, made on this thread with a connection of its own */
     parley_repository *repo = NULL;
-    parley_sqlite_options options = {.durable = false, .busy_timeout_ms = 1000};
-    assert_int_equal(parley_sqlite_repository_open(fx->db, &options, &repo, &err), PARLEY_OK);
+    parley_storage_options options = {.durable = false, .busy_timeout_ms = 1000};
+    assert_int_equal(parley_storage_open(fx->url, &options, &repo, &err), PARLEY_OK);
     parley_facade f;
     parley_facade_init(&f, repo, &fx->strategies, &fx->config, NULL);
     parley_customer_input in = {.name = "Cleo"};
@@ -288,7 +290,7 @@ static int setup(void **state) {
     assert_true(parley_event_subscribe_after_commit(&fx->events, PARLEY_EVENT_ALL, after_x, NULL));
     parley_event_registry_seal(&fx->events);
     assert_int_equal(uv_loop_init(&fx->loop), 0);
-    parley_executor_options ex_options = {.database_path = fx->db,
+    parley_executor_options ex_options = {.database_url = fx->url,
                                           .concurrent_threads = 1,
                                           .batch_max = 8,
                                           .strategies = &fx->strategies,
@@ -350,12 +352,12 @@ static void run_start(fixture *fx, start_job *sj) {
 
 static size_t messages_in(fixture *fx, const char *session_id) {
     parley_repository *repo = NULL;
-    parley_sqlite_options options = {.durable = false, .busy_timeout_ms = 1000};
+    parley_storage_options options = {.durable = false, .busy_timeout_ms = 1000};
     parley_error err = {0};
-    assert_int_equal(parley_sqlite_repository_open(fx->db, &options, &repo, &err), PARLEY_OK);
+    assert_int_equal(parley_storage_open(fx->url, &options, &repo, &err), PARLEY_OK);
     parley_message_list list = {0};
     parley_message_range range = {.after_seq = 0, .before_seq = 0, .limit = 50};
-    assert_int_equal(repo->ops->message_list(repo, session_id, &range, &list, &err), PARLEY_OK);
+    assert_int_equal(repo->messages->list(repo, session_id, &range, &list, &err), PARLEY_OK);
     size_t n = list.count;
     parley_message_list_free(&list);
     repo->ops->close(repo);
@@ -364,13 +366,13 @@ static size_t messages_in(fixture *fx, const char *session_id) {
 
 static size_t sessions_stored(fixture *fx) {
     parley_repository *repo = NULL;
-    parley_sqlite_options options = {.durable = false, .busy_timeout_ms = 1000};
+    parley_storage_options options = {.durable = false, .busy_timeout_ms = 1000};
     parley_error err = {0};
-    assert_int_equal(parley_sqlite_repository_open(fx->db, &options, &repo, &err), PARLEY_OK);
+    assert_int_equal(parley_storage_open(fx->url, &options, &repo, &err), PARLEY_OK);
     parley_session_filter filter = {.status = -1, .limit = 50};
     parley_session_list list = {0};
     char next[64];
-    assert_int_equal(repo->ops->session_list(repo, &filter, &list, next, sizeof next, &err),
+    assert_int_equal(repo->sessions->list(repo, &filter, &list, next, sizeof next, &err),
                      PARLEY_OK);
     size_t n = list.count;
     parley_session_list_free(&list);

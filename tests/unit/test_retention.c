@@ -1,6 +1,6 @@
 /*
  * test_retention.c - the retention pass (core/retention.c) and its SQLite
- * purges (the "retention" section of storage/sqlite_repository.c) against
+ * purges (storage/sqlite/retention.c, repo->retention) against
  * a real database file and a real file store in a fresh mkdtemp()
  * directory per test.
  *
@@ -23,8 +23,8 @@
 
 #include "core/retention.h"
 #include "storage/file_store.h"
-#include "storage/sqlite_repository.h"
-#include "storage/sqlite_schema.h"
+#include "storage/sqlite/schema.h"
+#include "storage/sqlite/sqlite_repository.h"
 
 #define NOW ((parley_time_ms)10000000000LL) /* a fixed "now", ms */
 #define HOUR_MS ((parley_time_ms)3600 * 1000)
@@ -47,8 +47,6 @@ static parley_error err;
             fail_msg("%s -> status %d: %s", #expr, (int)st_, err.message);                         \
         }                                                                                          \
     } while (0)
-
-#define OPS(fx) ((fx)->repo->ops)
 
 static int setup(void **state) {
     fixture *fx = calloc(1, sizeof *fx);
@@ -128,7 +126,7 @@ static void add_customer(fixture *fx, const char *id, const char *identifier,
     c.identifier = lit(identifier);
     c.verified = identifier != NULL;
     c.created_at = created_at;
-    assert_ok(OPS(fx)->customer_insert(fx->repo, &c, &err));
+    assert_ok(fx->repo->accounts->customer_insert(fx->repo, &c, &err));
 }
 
 static void add_session(fixture *fx, const char *id, const char *customer_id) {
@@ -138,7 +136,7 @@ static void add_session(fixture *fx, const char *id, const char *customer_id) {
     s.status = PARLEY_SESSION_WAITING;
     s.created_at = NOW - 40 * DAY_MS;
     s.updated_at = s.created_at;
-    assert_ok(OPS(fx)->session_insert(fx->repo, &s, &err));
+    assert_ok(fx->repo->sessions->insert(fx->repo, &s, &err));
 }
 
 static void add_token(fixture *fx, const char *hash_tag, parley_participant_kind kind,
@@ -151,14 +149,14 @@ static void add_token(fixture *fx, const char *hash_tag, parley_participant_kind
     t.created_at = last_used_at;
     t.last_used_at = last_used_at;
     t.expires_at = expires_at;
-    assert_ok(OPS(fx)->token_insert(fx->repo, &t, &err));
+    assert_ok(fx->repo->accounts->token_insert(fx->repo, &t, &err));
 }
 
 static void add_audit(fixture *fx, parley_time_ms at) {
     parley_audit_entry e = {0};
     e.at = at;
     snprintf(e.action, sizeof e.action, "login");
-    assert_ok(OPS(fx)->audit_insert(fx->repo, &e, &err));
+    assert_ok(fx->repo->audit->insert(fx->repo, &e, &err));
 }
 
 /* stores bytes in the file store and an upload row naming them */
@@ -174,7 +172,7 @@ static void add_upload(fixture *fx, const char *id, const char *bytes, parley_ti
     u.uploader_kind = PARLEY_PARTICIPANT_CUSTOMER;
     snprintf(u.uploader_id, sizeof u.uploader_id, "cus_up");
     u.created_at = created_at;
-    assert_ok(OPS(fx)->upload_insert(fx->repo, &u, &err));
+    assert_ok(fx->repo->uploads->insert(fx->repo, &u, &err));
 }
 
 /* a message in session ses_up that carries the upload */
@@ -188,8 +186,8 @@ static void attach(fixture *fx, const char *upload_id, const char *message_id, i
     m.type = PARLEY_MESSAGE_FILE;
     m.content = lit("notes.txt");
     m.created_at = NOW - DAY_MS;
-    assert_ok(OPS(fx)->message_insert(fx->repo, &m, &err));
-    assert_ok(OPS(fx)->upload_attach(fx->repo, upload_id, "cus_up", message_id, "ses_up", &err));
+    assert_ok(fx->repo->messages->insert(fx->repo, &m, &err));
+    assert_ok(fx->repo->uploads->attach(fx->repo, upload_id, "cus_up", message_id, "ses_up", &err));
 }
 
 static bool file_exists(const fixture *fx, const char *sha256) {
@@ -224,14 +222,14 @@ static parley_retention_counts pass_with(fixture *fx, const parley_retention_pol
                                          void (*before_commit)(fixture *fx)) {
     parley_after_commit q = {0};
     parley_retention_counts counts;
-    assert_ok(OPS(fx)->begin(fx->repo, &err));
-    assert_ok(OPS(fx)->savepoint(fx->repo, &err));
+    assert_ok(fx->repo->ops->begin(fx->repo, &err));
+    assert_ok(fx->repo->ops->savepoint(fx->repo, &err));
     assert_ok(parley_retention_run(fx->repo, p, NOW, remove_file, fx, &q, &counts, &err));
-    assert_ok(OPS(fx)->release(fx->repo, &err));
+    assert_ok(fx->repo->ops->release(fx->repo, &err));
     if (before_commit != NULL) {
         before_commit(fx);
     }
-    assert_ok(OPS(fx)->commit(fx->repo, &err));
+    assert_ok(fx->repo->ops->commit(fx->repo, &err));
     parley_after_commit_run(&q);
     return counts;
 }
@@ -484,13 +482,13 @@ static void test_nothing_is_removed_when_the_pass_rolls_back(void **state) {
     add_upload(fx, "upl_rb", "rolled back", NOW - 30 * HOUR_MS, sha);
     parley_after_commit q = {0};
     parley_retention_counts c;
-    assert_ok(OPS(fx)->begin(fx->repo, &err));
-    assert_ok(OPS(fx)->savepoint(fx->repo, &err));
+    assert_ok(fx->repo->ops->begin(fx->repo, &err));
+    assert_ok(fx->repo->ops->savepoint(fx->repo, &err));
     assert_ok(parley_retention_run(fx->repo, &p, NOW, remove_file, fx, &q, &c, &err));
     assert_int_equal(c.uploads, 1);
-    assert_ok(OPS(fx)->rollback_to(fx->repo, &err));
+    assert_ok(fx->repo->ops->rollback_to(fx->repo, &err));
     parley_after_commit_discard(&q); /* what the executor does for a failed unit */
-    assert_ok(OPS(fx)->commit(fx->repo, &err));
+    assert_ok(fx->repo->ops->commit(fx->repo, &err));
     assert_int_equal(fx->removals, 0);
     assert_true(file_exists(fx, sha));
     assert_int_equal(count_where(fx, "uploads", "id = 'upl_rb'"), 1);
@@ -522,15 +520,16 @@ static void test_file_store_remove(void **state) {
 static void test_limits_are_checked(void **state) {
     fixture *fx = *state;
     int64_t n = -1;
-    assert_int_equal(OPS(fx)->retention_purge_audit(fx->repo, NOW, 0, &n, &err), PARLEY_E_INVALID);
-    assert_int_equal(OPS(fx)->retention_purge_tokens(fx->repo, NOW, NOW, 100001, &n, &err),
+    assert_int_equal(fx->repo->retention->purge_audit(fx->repo, NOW, 0, &n, &err),
+                     PARLEY_E_INVALID);
+    assert_int_equal(fx->repo->retention->purge_tokens(fx->repo, NOW, NOW, 100001, &n, &err),
                      PARLEY_E_INVALID);
     assert_int_equal(n, 0);
 }
 
 /* Every purge walks an index of what qualifies (never a whole table), so
  * a pass costs what expires. The statements are those of the retention
- * section of sqlite_repository.c (keep the text in step). */
+ * group of storage/sqlite/retention.c (keep the text in step). */
 static void test_purges_use_their_indexes(void **state) {
     fixture *fx = *state;
     static const struct {

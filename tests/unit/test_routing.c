@@ -13,7 +13,7 @@
 
 #include "core/chat_facade.h"
 #include "core/ids.h"
-#include "storage/sqlite_repository.h"
+#include "storage/backend.h"
 
 #define AGENTS 3
 
@@ -36,9 +36,11 @@ static int setup(void **state) {
     snprintf(fx->db, sizeof fx->db, "%s/parley.db", fx->dir);
     parley_config_defaults(&fx->config);
     parley_error err = {0};
-    assert_int_equal(parley_sqlite_migrate(fx->db, &err), PARLEY_OK);
-    parley_sqlite_options options = {.durable = false, .busy_timeout_ms = 1000};
-    assert_int_equal(parley_sqlite_repository_open(fx->db, &options, &fx->repo, &err), PARLEY_OK);
+    char url[160];
+    snprintf(url, sizeof url, "sqlite:%s", fx->db);
+    assert_int_equal(parley_storage_migrate(url, &err), PARLEY_OK);
+    parley_storage_options options = {.durable = false, .busy_timeout_ms = 1000};
+    assert_int_equal(parley_storage_open(url, &options, &fx->repo, &err), PARLEY_OK);
     parley_facade_init(&fx->facade, fx->repo, &fx->registry, &fx->config, NULL);
     /* the desk's in-unit subscribers, as the server registers them */
     parley_event_registry_init(&fx->events);
@@ -58,7 +60,7 @@ static int setup(void **state) {
         a.status = PARLEY_AGENT_ONLINE;
         a.active = true;
         a.created_at = parley_now_ms() + i; /* creation order = index */
-        assert_int_equal(fx->repo->ops->agent_insert(fx->repo, &a, "x", &err), PARLEY_OK);
+        assert_int_equal(fx->repo->accounts->agent_insert(fx->repo, &a, "x", &err), PARLEY_OK);
         snprintf(fx->agent[i], sizeof fx->agent[i], "%s", a.id);
     }
     parley_customer_input in = {.name = "Cleo"};
@@ -91,7 +93,7 @@ static int teardown(void **state) {
 
 static void setting(fixture *fx, const char *key, const char *json) {
     parley_error err = {0};
-    assert_int_equal(fx->repo->ops->setting_put(fx->repo, key, json, NULL, 1, &err), PARLEY_OK);
+    assert_int_equal(fx->repo->settings->put(fx->repo, key, json, NULL, 1, &err), PARLEY_OK);
 }
 
 static void new_session(fixture *fx, const char *topic, const char *team, parley_session *out) {
@@ -115,7 +117,7 @@ static parley_dispatch_result dispatch(fixture *fx) {
 static void agent_of(fixture *fx, const char *session_id, char out[PARLEY_ID_SIZE]) {
     parley_session s = {0};
     parley_error err = {0};
-    assert_int_equal(fx->repo->ops->session_get(fx->repo, session_id, &s, &err), PARLEY_OK);
+    assert_int_equal(fx->repo->sessions->get(fx->repo, session_id, &s, &err), PARLEY_OK);
     snprintf(out, PARLEY_ID_SIZE, "%s", s.agent_id);
     parley_session_free(&s);
 }
@@ -176,15 +178,15 @@ static void test_least_busy_and_presence(void **state) {
     parley_error err = {0};
     setting(fx, "routing.mode", "\"least_busy\"");
     /* agent 0 busy, agent 1 has two chats, agent 2 one */
-    assert_int_equal(fx->repo->ops->agent_set_presence(fx->repo, fx->agent[0], PARLEY_AGENT_BUSY,
-                                                       parley_now_ms(), &err),
+    assert_int_equal(fx->repo->desk->agent_set_presence(fx->repo, fx->agent[0], PARLEY_AGENT_BUSY,
+                                                        parley_now_ms(), &err),
                      PARLEY_OK);
     for (int i = 0; i < 3; i++) {
         parley_session s = {0};
         new_session(fx, "t", NULL, &s);
         s.status = PARLEY_SESSION_ACTIVE;
         snprintf(s.agent_id, sizeof s.agent_id, "%s", fx->agent[i < 2 ? 1 : 2]);
-        assert_int_equal(fx->repo->ops->session_update(fx->repo, &s, &err), PARLEY_OK);
+        assert_int_equal(fx->repo->sessions->update(fx->repo, &s, &err), PARLEY_OK);
         parley_session_free(&s);
     }
     parley_session a = {0}, b = {0};
@@ -212,9 +214,9 @@ static void test_team_sessions_go_to_members_only(void **state) {
     t.name = name;
     t.topics_json = topics;
     t.created_at = parley_now_ms();
-    assert_int_equal(fx->repo->ops->team_insert(fx->repo, &t, &err), PARLEY_OK);
+    assert_int_equal(fx->repo->desk->team_insert(fx->repo, &t, &err), PARLEY_OK);
     bool added = false;
-    assert_int_equal(fx->repo->ops->team_member_add(fx->repo, t.id, fx->agent[2], &added, &err),
+    assert_int_equal(fx->repo->desk->team_member_add(fx->repo, t.id, fx->agent[2], &added, &err),
                      PARLEY_OK);
     assert_true(added);
     parley_session s[2];
@@ -244,12 +246,12 @@ static void test_requeue_silent_session_of_offline_agent(void **state) {
     s.status = PARLEY_SESSION_ACTIVE;
     snprintf(s.agent_id, sizeof s.agent_id, "%s", fx->agent[0]);
     s.assigned_at = parley_now_ms() - 5000; /* long past the deadline */
-    assert_int_equal(fx->repo->ops->session_update(fx->repo, &s, &err), PARLEY_OK);
-    assert_int_equal(fx->repo->ops->session_set_routing(fx->repo, &s, &err), PARLEY_OK);
+    assert_int_equal(fx->repo->sessions->update(fx->repo, &s, &err), PARLEY_OK);
+    assert_int_equal(fx->repo->desk->session_set_routing(fx->repo, &s, &err), PARLEY_OK);
     /* online: kept */
     assert_int_equal(dispatch(fx).requeued, 0);
-    assert_int_equal(fx->repo->ops->agent_set_presence(fx->repo, fx->agent[0], PARLEY_AGENT_OFFLINE,
-                                                       parley_now_ms(), &err),
+    assert_int_equal(fx->repo->desk->agent_set_presence(
+                         fx->repo, fx->agent[0], PARLEY_AGENT_OFFLINE, parley_now_ms(), &err),
                      PARLEY_OK);
     assert_int_equal(dispatch(fx).requeued, 1);
     char got[PARLEY_ID_SIZE];

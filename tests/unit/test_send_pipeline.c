@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "net/api/send_pipeline.h"
-#include "storage/sqlite_repository.h"
+#include "storage/backend.h"
 
 #include "test_strategy_stubs.h"
 
@@ -108,9 +108,11 @@ static int setup(void **state) {
     parley_config_defaults(&fx->config);
     assert_true(register_stub_strategies(&fx->registry));
     parley_error err = {0};
-    assert_int_equal(parley_sqlite_migrate(fx->db, &err), PARLEY_OK);
-    parley_sqlite_options options = {.durable = false, .busy_timeout_ms = 1000};
-    assert_int_equal(parley_sqlite_repository_open(fx->db, &options, &fx->repo, &err), PARLEY_OK);
+    char url[160];
+    snprintf(url, sizeof url, "sqlite:%s", fx->db);
+    assert_int_equal(parley_storage_migrate(url, &err), PARLEY_OK);
+    parley_storage_options options = {.durable = false, .busy_timeout_ms = 1000};
+    assert_int_equal(parley_storage_open(url, &options, &fx->repo, &err), PARLEY_OK);
     parley_facade_init(&fx->facade, fx->repo, &fx->registry, &fx->config, NULL);
     parley_customer_input in = {.name = "Alice"};
     parley_customer c = {0};

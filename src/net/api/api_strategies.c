@@ -98,7 +98,8 @@ void parley_api_add_allowlist(parley_api_call *call, parley_facade *f) {
     }
     parley_repository *repo = parley_facade_repository(f);
     if (st == PARLEY_OK && !present) {
-        st = repo->ops->allowlist_add(repo, word, call->caller->id, parley_now_ms(), &err);
+        st = repo->strategy_stores->allowlist_add(repo, word, call->caller->id, parley_now_ms(),
+                                                  &err);
         if (st == PARLEY_OK) {
             st = parley_audit_record(repo, call->caller, "allowlist.add", NULL,
                                      call->conn->client_ip, json_pack("{s:s}", "word", word), &err);
@@ -137,7 +138,7 @@ void parley_api_remove_allowlist(parley_api_call *call, parley_facade *f) {
                               stored);
     }
     if (st == PARLEY_OK) {
-        st = repo->ops->allowlist_remove(repo, stored, &err);
+        st = repo->strategy_stores->allowlist_remove(repo, stored, &err);
         if (st == PARLEY_E_NOT_FOUND) {
             parley_error_set(&err, PARLEY_E_NOT_FOUND, "not_found", "the word is not allowlisted");
         }

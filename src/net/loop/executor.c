@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "util/log.h"
-#include "storage/sqlite_repository.h"
+#include "storage/backend.h"
 
 typedef struct job_queue {
     parley_job *head;
@@ -274,13 +274,13 @@ parley_status parley_executor_start(uv_loop_t *loop, const parley_executor_optio
         free(ex);
         return parley_error_set(err, PARLEY_E_NOMEM, NULL, "out of memory");
     }
-    parley_sqlite_options sqlite_options = {.durable = options->durable, .busy_timeout_ms = 5000};
+    parley_storage_options storage_options = {.durable = options->durable, .busy_timeout_ms = 5000};
     for (int i = 0; i < ex->worker_count; i++) {
         worker *w = &ex->workers[i];
         w->ex = ex;
         w->batched = i == 0;
         parley_status st =
-            parley_sqlite_repository_open(options->database_path, &sqlite_options, &w->repo, err);
+            parley_storage_open(options->database_url, &storage_options, &w->repo, err);
         if (st != PARLEY_OK) {
             close_workers(ex);
             free(ex->workers);

@@ -64,7 +64,7 @@ struct parley_job {
 };
 
 typedef struct parley_executor_options {
-    const char *database_path;
+    const char *database_url; /* storage/backend.h chooses the backend by it */
     bool durable;
     int concurrent_threads;
     int batch_max;

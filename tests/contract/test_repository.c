@@ -1,10 +1,22 @@
 /*
- * test_sqlite_repository.c - the SQLite Repository against a real database
- * file in a fresh mkdtemp() directory per test.
+ * test_repository.c - the repository contract suite: every test runs
+ * against every backend of the storage registry (storage/backend.h), each
+ * on a fresh database of its own in a fresh mkdtemp() directory.
  *
- * Each test owns its fixture (directory, file, handle) and removes it in
- * teardown; tests run on one thread. Raw sqlite3 connections are used only
- * to look at or tamper with the file from outside the repository.
+ * A backend takes part through its row in targets[] below: how to make the
+ * URL of a fresh database in a directory, how to drop it, and raw access
+ * (a query from outside the repository, to look at or tamper with the
+ * stored data). A registered backend without a target fails the suite.
+ * Tests in contract_tests[] hold for every backend; a target's own
+ * specific[] tests cover what only that backend has (SQLite: the schema
+ * version pragma, WAL, its lock semantics).
+ *
+ * Each test owns its fixture (directory, database, handle) and removes it
+ * in teardown; tests run on one thread.
+ *
+ * Long (~1600 lines) because it is the whole contract in one program that
+ * main() runs per backend; the tests are in sections by aggregate. A new
+ * op's test goes into its aggregate's section and into contract_tests[].
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,13 +30,32 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
-#include "storage/sqlite_repository.h"
+#include <jansson.h>
+
+#include "storage/backend.h"
 
 typedef struct fixture {
     char dir[64];
-    char path[128];
+    char path[128]; /* where the target's raw access looks (sqlite: the file) */
+    char url[160];
     parley_repository *repo;
 } fixture;
+
+/* How one backend takes part; see the top of the file. */
+typedef struct contract_target {
+    const char *backend; /* its parley_storage_backend name */
+    void (*make_url)(const char *dir, char *url, size_t url_size, char *where, size_t where_size);
+    void (*remove)(const char *where);
+    int64_t (*raw_int)(const char *where, const char *sql);
+    void (*raw_text)(const char *where, const char *sql, char *out, size_t size);
+    void (*raw_exec)(const char *where, const char *sql);
+    const struct CMUnitTest *specific;
+    size_t specific_count;
+} contract_target;
+
+/* The backend and target of the group being run (main). */
+static const parley_storage_backend *backend;
+static const contract_target *target;
 
 /* One error record for the whole file: assert_ok prints its message. */
 static parley_error err;
@@ -47,35 +78,33 @@ static parley_error err;
         assert_int_equal(err.status, (expected));                                                  \
     } while (0)
 
-#define OPS(fx) ((fx)->repo->ops)
-
 /* ---- fixture ------------------------------------------------------------ */
 
 static int setup_files(void **state) {
     fixture *fx = calloc(1, sizeof *fx);
     assert_non_null(fx);
-    snprintf(fx->dir, sizeof fx->dir, "/tmp/parley-sqlite-XXXXXX");
+    snprintf(fx->dir, sizeof fx->dir, "/tmp/parley-contract-XXXXXX");
     assert_non_null(mkdtemp(fx->dir));
-    snprintf(fx->path, sizeof fx->path, "%s/parley.db", fx->dir);
+    target->make_url(fx->dir, fx->url, sizeof fx->url, fx->path, sizeof fx->path);
     parley_error_clear(&err);
     *state = fx;
     return 0;
 }
 
-static parley_repository *open_repo(const char *path, bool durable, int busy_timeout_ms) {
-    parley_sqlite_options options = {.durable = durable, .busy_timeout_ms = busy_timeout_ms};
+static parley_repository *open_repo(const char *url, bool durable, int busy_timeout_ms) {
+    parley_storage_options options = {.durable = durable, .busy_timeout_ms = busy_timeout_ms};
     parley_repository *repo = NULL;
-    assert_ok(parley_sqlite_repository_open(path, &options, &repo, &err));
+    assert_ok(parley_storage_open(url, &options, &repo, &err));
     assert_non_null(repo);
-    assert_string_equal(repo->ops->name, "sqlite");
+    assert_string_equal(repo->ops->name, backend->name);
     return repo;
 }
 
 static int setup_repo(void **state) {
     setup_files(state);
     fixture *fx = *state;
-    assert_ok(parley_sqlite_migrate(fx->path, &err));
-    fx->repo = open_repo(fx->path, false, 0);
+    assert_ok(parley_storage_migrate(fx->url, &err));
+    fx->repo = open_repo(fx->url, false, 0);
     return 0;
 }
 
@@ -84,28 +113,26 @@ static int teardown(void **state) {
     if (fx->repo != NULL) {
         fx->repo->ops->close(fx->repo);
     }
-    const char *suffixes[] = {"", "-wal", "-shm", "-journal"};
-    for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
-        char file[160];
-        snprintf(file, sizeof file, "%s%s", fx->path, suffixes[i]);
-        unlink(file);
-    }
+    target->remove(fx->path);
     assert_int_equal(rmdir(fx->dir), 0);
     free(fx);
     return 0;
 }
 
-/* ---- raw access to the file ---------------------------------------------- */
+/* ---- the sqlite target ---------------------------------------------------- */
 
-static sqlite3 *raw_open(const char *path) {
+/* Raw sqlite3 connections, only to look at or tamper with the file from
+ * outside the repository. */
+
+static sqlite3 *sqlite_raw_open(const char *path) {
     sqlite3 *db = NULL;
     assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
     sqlite3_busy_timeout(db, 2000);
     return db;
 }
 
-static int64_t raw_int(const char *path, const char *sql) {
-    sqlite3 *db = raw_open(path);
+static int64_t sqlite_raw_int(const char *path, const char *sql) {
+    sqlite3 *db = sqlite_raw_open(path);
     sqlite3_stmt *st = NULL;
     assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
     assert_int_equal(sqlite3_step(st), SQLITE_ROW);
@@ -115,8 +142,8 @@ static int64_t raw_int(const char *path, const char *sql) {
     return value;
 }
 
-static void raw_text(const char *path, const char *sql, char *out, size_t size) {
-    sqlite3 *db = raw_open(path);
+static void sqlite_raw_text(const char *path, const char *sql, char *out, size_t size) {
+    sqlite3 *db = sqlite_raw_open(path);
     sqlite3_stmt *st = NULL;
     assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
     assert_int_equal(sqlite3_step(st), SQLITE_ROW);
@@ -125,10 +152,39 @@ static void raw_text(const char *path, const char *sql, char *out, size_t size) 
     sqlite3_close(db);
 }
 
-static void raw_exec(const char *path, const char *sql) {
-    sqlite3 *db = raw_open(path);
+static void sqlite_raw_exec(const char *path, const char *sql) {
+    sqlite3 *db = sqlite_raw_open(path);
     assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
     sqlite3_close(db);
+}
+
+static void sqlite_make_url(const char *dir, char *url, size_t url_size, char *where,
+                            size_t where_size) {
+    snprintf(where, where_size, "%s/parley.db", dir);
+    snprintf(url, url_size, "sqlite:%s", where);
+}
+
+static void sqlite_remove(const char *path) {
+    const char *suffixes[] = {"", "-wal", "-shm", "-journal"};
+    for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
+        char file[160];
+        snprintf(file, sizeof file, "%s%s", path, suffixes[i]);
+        unlink(file);
+    }
+}
+
+/* ---- raw access through the target ----------------------------------------- */
+
+static int64_t raw_int(const char *where, const char *sql) {
+    return target->raw_int(where, sql);
+}
+
+static void raw_text(const char *where, const char *sql, char *out, size_t size) {
+    target->raw_text(where, sql, out, size);
+}
+
+static void raw_exec(const char *where, const char *sql) {
+    target->raw_exec(where, sql);
 }
 
 /* ---- builders ------------------------------------------------------------ */
@@ -145,7 +201,7 @@ static void add_customer(fixture *fx, const char *id, const char *identifier) {
     c.name = lit("Ada");
     c.identifier = lit(identifier);
     c.created_at = 1000;
-    assert_ok(OPS(fx)->customer_insert(fx->repo, &c, &err));
+    assert_ok(fx->repo->accounts->customer_insert(fx->repo, &c, &err));
 }
 
 static void add_agent(fixture *fx, const char *id, const char *email) {
@@ -157,7 +213,7 @@ static void add_agent(fixture *fx, const char *id, const char *email) {
     a.status = PARLEY_AGENT_OFFLINE;
     a.active = true;
     a.created_at = 2000;
-    assert_ok(OPS(fx)->agent_insert(fx->repo, &a, "$argon2id$hash", &err));
+    assert_ok(fx->repo->accounts->agent_insert(fx->repo, &a, "$argon2id$hash", &err));
 }
 
 static void add_session(fixture *fx, const char *id, const char *customer_id,
@@ -170,7 +226,7 @@ static void add_session(fixture *fx, const char *id, const char *customer_id,
     s.status = status;
     s.created_at = 3000;
     s.updated_at = 3000;
-    assert_ok(OPS(fx)->session_insert(fx->repo, &s, &err));
+    assert_ok(fx->repo->sessions->insert(fx->repo, &s, &err));
 }
 
 static parley_message make_message(const char *id, const char *session_id, int64_t seq,
@@ -198,7 +254,7 @@ static void add_ticket(fixture *fx, const char *id, const char *session_id,
     t.status = status;
     t.created_at = 5000;
     t.updated_at = 5000;
-    assert_ok(OPS(fx)->ticket_insert(fx->repo, &t, &err));
+    assert_ok(fx->repo->tickets->insert(fx->repo, &t, &err));
 }
 
 static bool all_zero(const void *p, size_t size) {
@@ -215,10 +271,10 @@ static bool all_zero(const void *p, size_t size) {
 
 static void test_migrate_is_idempotent(void **state) {
     fixture *fx = *state;
-    int version = parley_sqlite_schema_version();
+    int version = backend->schema_version();
     assert_true(version >= 1);
 
-    assert_ok(parley_sqlite_migrate(fx->path, &err));
+    assert_ok(parley_storage_migrate(fx->url, &err));
     assert_int_equal(raw_int(fx->path, "PRAGMA user_version"), version);
     assert_int_equal(raw_int(fx->path, "SELECT count(*) FROM sqlite_schema WHERE type = 'table' "
                                        "AND name IN ('customers', 'agents', 'bots', 'tokens', "
@@ -230,49 +286,49 @@ static void test_migrate_is_idempotent(void **state) {
 
     /* Running again changes nothing and does not fail on existing tables. */
     int64_t objects = raw_int(fx->path, "SELECT count(*) FROM sqlite_schema");
-    assert_ok(parley_sqlite_migrate(fx->path, &err));
+    assert_ok(parley_storage_migrate(fx->url, &err));
     assert_int_equal(raw_int(fx->path, "PRAGMA user_version"), version);
     assert_int_equal(raw_int(fx->path, "SELECT count(*) FROM sqlite_schema"), objects);
 
     /* Data written between runs survives a re-run. */
-    parley_repository *repo = open_repo(fx->path, true, 0);
+    parley_repository *repo = open_repo(fx->url, true, 0);
     fx->repo = repo;
     add_customer(fx, "cus_1", NULL);
     repo->ops->close(repo);
     fx->repo = NULL;
-    assert_ok(parley_sqlite_migrate(fx->path, &err));
+    assert_ok(parley_storage_migrate(fx->url, &err));
     assert_int_equal(raw_int(fx->path, "SELECT count(*) FROM customers"), 1);
 }
 
 static void test_migrate_refuses_newer_schema(void **state) {
     fixture *fx = *state;
-    int version = parley_sqlite_schema_version();
-    assert_ok(parley_sqlite_migrate(fx->path, &err));
+    int version = backend->schema_version();
+    assert_ok(parley_storage_migrate(fx->url, &err));
     char sql[64];
     snprintf(sql, sizeof sql, "PRAGMA user_version = %d", version + 1);
     raw_exec(fx->path, sql);
 
-    assert_status(PARLEY_E_STORAGE, parley_sqlite_migrate(fx->path, &err));
+    assert_status(PARLEY_E_STORAGE, parley_storage_migrate(fx->url, &err));
     assert_non_null(strstr(err.message, "newer"));
     assert_int_equal(raw_int(fx->path, "PRAGMA user_version"), version + 1);
 
     parley_repository dummy = {0};
     parley_repository *repo = &dummy; /* open must reset it to NULL */
-    parley_sqlite_options options = {0};
-    assert_status(PARLEY_E_STORAGE, parley_sqlite_repository_open(fx->path, &options, &repo, &err));
+    parley_storage_options options = {0};
+    assert_status(PARLEY_E_STORAGE, parley_storage_open(fx->url, &options, &repo, &err));
     assert_null(repo);
 }
 
 static void test_open_refuses_unmigrated_database(void **state) {
     fixture *fx = *state;
     parley_repository *repo = NULL;
-    assert_status(PARLEY_E_STORAGE, parley_sqlite_repository_open(fx->path, NULL, &repo, &err));
+    assert_status(PARLEY_E_STORAGE, parley_storage_open(fx->url, NULL, &repo, &err));
     assert_null(repo);
     assert_non_null(strstr(err.message, "migration"));
 
     /* After migrating, the same file opens, with default options too. */
-    assert_ok(parley_sqlite_migrate(fx->path, &err));
-    assert_ok(parley_sqlite_repository_open(fx->path, NULL, &repo, &err));
+    assert_ok(parley_storage_migrate(fx->url, &err));
+    assert_ok(parley_storage_open(fx->url, NULL, &repo, &err));
     assert_non_null(repo);
     repo->ops->close(repo);
 }
@@ -289,10 +345,10 @@ static void test_customers(void **state) {
     c.language = lit("en-US");
     c.verified = true;
     c.created_at = 1732427359123;
-    assert_ok(OPS(fx)->customer_insert(fx->repo, &c, &err));
+    assert_ok(fx->repo->accounts->customer_insert(fx->repo, &c, &err));
 
     parley_customer got;
-    assert_ok(OPS(fx)->customer_get(fx->repo, "cus_full", &got, &err));
+    assert_ok(fx->repo->accounts->customer_get(fx->repo, "cus_full", &got, &err));
     assert_string_equal(got.id, "cus_full");
     assert_string_equal(got.name, "Grace Hopper");
     assert_string_equal(got.email, "grace@example.com");
@@ -302,13 +358,14 @@ static void test_customers(void **state) {
     assert_int_equal(got.created_at, 1732427359123);
     parley_customer_free(&got);
 
-    assert_ok(OPS(fx)->customer_find_by_identifier(fx->repo, "site-user-42", &got, &err));
+    assert_ok(
+        fx->repo->accounts->customer_find_by_identifier(fx->repo, "site-user-42", &got, &err));
     assert_string_equal(got.id, "cus_full");
     parley_customer_free(&got);
 
     /* NULL fields stay NULL. */
     add_customer(fx, "cus_anon", NULL);
-    assert_ok(OPS(fx)->customer_get(fx->repo, "cus_anon", &got, &err));
+    assert_ok(fx->repo->accounts->customer_get(fx->repo, "cus_anon", &got, &err));
     assert_string_equal(got.name, "Ada");
     assert_null(got.email);
     assert_null(got.identifier);
@@ -319,15 +376,16 @@ static void test_customers(void **state) {
     /* A second anonymous customer: NULL identifiers do not collide. */
     add_customer(fx, "cus_anon2", NULL);
 
-    assert_status(PARLEY_E_NOT_FOUND, OPS(fx)->customer_get(fx->repo, "cus_nope", &got, &err));
+    assert_status(PARLEY_E_NOT_FOUND,
+                  fx->repo->accounts->customer_get(fx->repo, "cus_nope", &got, &err));
     assert_true(all_zero(&got, sizeof got));
     assert_status(PARLEY_E_NOT_FOUND,
-                  OPS(fx)->customer_find_by_identifier(fx->repo, "nobody", &got, &err));
+                  fx->repo->accounts->customer_find_by_identifier(fx->repo, "nobody", &got, &err));
     assert_true(all_zero(&got, sizeof got));
 
-    assert_status(PARLEY_E_CONFLICT, OPS(fx)->customer_insert(fx->repo, &c, &err));
+    assert_status(PARLEY_E_CONFLICT, fx->repo->accounts->customer_insert(fx->repo, &c, &err));
     snprintf(c.id, sizeof c.id, "cus_other");
-    assert_status(PARLEY_E_CONFLICT, OPS(fx)->customer_insert(fx->repo, &c, &err));
+    assert_status(PARLEY_E_CONFLICT, fx->repo->accounts->customer_insert(fx->repo, &c, &err));
     assert_int_equal(raw_int(fx->path, "SELECT count(*) FROM customers"), 3);
 }
 
@@ -336,10 +394,10 @@ static void test_customers(void **state) {
 static void test_agents(void **state) {
     fixture *fx = *state;
     int64_t count = -1;
-    assert_ok(OPS(fx)->agent_count(fx->repo, &count, &err));
+    assert_ok(fx->repo->accounts->agent_count(fx->repo, &count, &err));
     assert_int_equal(count, 0);
     parley_agent_list list;
-    assert_ok(OPS(fx)->agent_list(fx->repo, &list, &err));
+    assert_ok(fx->repo->accounts->agent_list(fx->repo, &list, &err));
     assert_int_equal(list.count, 0);
     parley_agent_list_free(&list);
 
@@ -352,11 +410,11 @@ static void test_agents(void **state) {
     a.status = PARLEY_AGENT_BUSY;
     a.active = true;
     a.created_at = 100;
-    assert_ok(OPS(fx)->agent_insert(fx->repo, &a, "$argon2id$v=19$secret-hash", &err));
+    assert_ok(fx->repo->accounts->agent_insert(fx->repo, &a, "$argon2id$v=19$secret-hash", &err));
     add_agent(fx, "agt_b", "b@example.com");
 
     parley_agent got;
-    assert_ok(OPS(fx)->agent_get(fx->repo, "agt_admin", &got, &err));
+    assert_ok(fx->repo->accounts->agent_get(fx->repo, "agt_admin", &got, &err));
     assert_string_equal(got.name, "Root");
     assert_string_equal(got.email, "Root@Example.COM");
     assert_string_equal(got.language, "de");
@@ -367,28 +425,31 @@ static void test_agents(void **state) {
     parley_agent_free(&got);
 
     char *hash = NULL;
-    assert_ok(OPS(fx)->agent_get_by_email(fx->repo, "root@example.com", &got, &hash, &err));
+    assert_ok(
+        fx->repo->accounts->agent_get_by_email(fx->repo, "root@example.com", &got, &hash, &err));
     assert_string_equal(got.id, "agt_admin");
     assert_string_equal(hash, "$argon2id$v=19$secret-hash");
     free(hash);
     parley_agent_free(&got);
     /* The hash is optional output. */
-    assert_ok(OPS(fx)->agent_get_by_email(fx->repo, "ROOT@EXAMPLE.COM", &got, NULL, &err));
+    assert_ok(
+        fx->repo->accounts->agent_get_by_email(fx->repo, "ROOT@EXAMPLE.COM", &got, NULL, &err));
     assert_string_equal(got.id, "agt_admin");
     parley_agent_free(&got);
 
     hash = lit("untouched");
-    assert_status(PARLEY_E_NOT_FOUND,
-                  OPS(fx)->agent_get_by_email(fx->repo, "nobody@example.com", &got, &hash, &err));
+    assert_status(PARLEY_E_NOT_FOUND, fx->repo->accounts->agent_get_by_email(
+                                          fx->repo, "nobody@example.com", &got, &hash, &err));
     assert_null(hash);
     assert_true(all_zero(&got, sizeof got));
-    assert_status(PARLEY_E_NOT_FOUND, OPS(fx)->agent_get(fx->repo, "agt_nope", &got, &err));
+    assert_status(PARLEY_E_NOT_FOUND,
+                  fx->repo->accounts->agent_get(fx->repo, "agt_nope", &got, &err));
 
     /* Email uniqueness ignores case; the error never echoes the hash. */
     snprintf(a.id, sizeof a.id, "agt_dup");
     a.email = lit("ROOT@example.com");
-    assert_status(PARLEY_E_CONFLICT,
-                  OPS(fx)->agent_insert(fx->repo, &a, "$argon2id$v=19$other-secret", &err));
+    assert_status(PARLEY_E_CONFLICT, fx->repo->accounts->agent_insert(
+                                         fx->repo, &a, "$argon2id$v=19$other-secret", &err));
     assert_null(strstr(err.message, "secret"));
     assert_null(strstr(err.message, "ROOT@"));
 
@@ -396,11 +457,11 @@ static void test_agents(void **state) {
     snprintf(a.id, sizeof a.id, "agt_bad");
     a.email = lit("bad@example.com");
     a.role = (parley_agent_role)7;
-    assert_status(PARLEY_E_INVALID, OPS(fx)->agent_insert(fx->repo, &a, "h", &err));
+    assert_status(PARLEY_E_INVALID, fx->repo->accounts->agent_insert(fx->repo, &a, "h", &err));
 
-    assert_ok(OPS(fx)->agent_count(fx->repo, &count, &err));
+    assert_ok(fx->repo->accounts->agent_count(fx->repo, &count, &err));
     assert_int_equal(count, 2);
-    assert_ok(OPS(fx)->agent_list(fx->repo, &list, &err));
+    assert_ok(fx->repo->accounts->agent_list(fx->repo, &list, &err));
     assert_int_equal(list.count, 2);
     /* Oldest first. */
     assert_string_equal(list.items[0].id, "agt_admin");
@@ -425,23 +486,23 @@ static void test_bots(void **state) {
     b.name = lit("Helper");
     b.active = true;
     b.created_at = 77;
-    assert_ok(OPS(fx)->bot_insert(fx->repo, &b, &err));
+    assert_ok(fx->repo->accounts->bot_insert(fx->repo, &b, &err));
 
     parley_bot got;
-    assert_ok(OPS(fx)->bot_get(fx->repo, "bot_1", &got, &err));
+    assert_ok(fx->repo->accounts->bot_get(fx->repo, "bot_1", &got, &err));
     assert_string_equal(got.id, "bot_1");
     assert_string_equal(got.name, "Helper");
     assert_true(got.active);
     assert_int_equal(got.created_at, 77);
     parley_bot_free(&got);
 
-    assert_status(PARLEY_E_NOT_FOUND, OPS(fx)->bot_get(fx->repo, "bot_2", &got, &err));
+    assert_status(PARLEY_E_NOT_FOUND, fx->repo->accounts->bot_get(fx->repo, "bot_2", &got, &err));
     assert_true(all_zero(&got, sizeof got));
-    assert_status(PARLEY_E_CONFLICT, OPS(fx)->bot_insert(fx->repo, &b, &err));
+    assert_status(PARLEY_E_CONFLICT, fx->repo->accounts->bot_insert(fx->repo, &b, &err));
 
     /* A required id may not be empty. */
     b.id[0] = '\0';
-    assert_status(PARLEY_E_INVALID, OPS(fx)->bot_insert(fx->repo, &b, &err));
+    assert_status(PARLEY_E_INVALID, fx->repo->accounts->bot_insert(fx->repo, &b, &err));
 }
 
 /* Schema 2: agents change role and activity, bots are listed and revoked,
@@ -451,25 +512,25 @@ static void test_account_management(void **state) {
     add_agent(fx, "agt_1", "one@example.com");
     add_agent(fx, "agt_2", "two@example.com");
     int64_t admins = -1;
-    assert_ok(OPS(fx)->agent_count_active_admins(fx->repo, &admins, &err));
+    assert_ok(fx->repo->accounts->agent_count_active_admins(fx->repo, &admins, &err));
     assert_int_equal(admins, 0);
     parley_agent a;
-    assert_ok(OPS(fx)->agent_get(fx->repo, "agt_2", &a, &err));
+    assert_ok(fx->repo->accounts->agent_get(fx->repo, "agt_2", &a, &err));
     a.role = PARLEY_ROLE_ADMIN;
     a.status = PARLEY_AGENT_BUSY;
-    assert_ok(OPS(fx)->agent_update(fx->repo, &a, &err));
+    assert_ok(fx->repo->accounts->agent_update(fx->repo, &a, &err));
     parley_agent_free(&a);
-    assert_ok(OPS(fx)->agent_count_active_admins(fx->repo, &admins, &err));
+    assert_ok(fx->repo->accounts->agent_count_active_admins(fx->repo, &admins, &err));
     assert_int_equal(admins, 1);
-    assert_ok(OPS(fx)->agent_get(fx->repo, "agt_2", &a, &err));
+    assert_ok(fx->repo->accounts->agent_get(fx->repo, "agt_2", &a, &err));
     assert_int_equal(a.role, PARLEY_ROLE_ADMIN);
     assert_int_equal(a.status, PARLEY_AGENT_BUSY);
     a.active = false;
-    assert_ok(OPS(fx)->agent_update(fx->repo, &a, &err));
+    assert_ok(fx->repo->accounts->agent_update(fx->repo, &a, &err));
     snprintf(a.id, sizeof a.id, "agt_missing");
-    assert_status(PARLEY_E_NOT_FOUND, OPS(fx)->agent_update(fx->repo, &a, &err));
+    assert_status(PARLEY_E_NOT_FOUND, fx->repo->accounts->agent_update(fx->repo, &a, &err));
     parley_agent_free(&a);
-    assert_ok(OPS(fx)->agent_count_active_admins(fx->repo, &admins, &err));
+    assert_ok(fx->repo->accounts->agent_count_active_admins(fx->repo, &admins, &err));
     assert_int_equal(admins, 0); /* a deactivated admin does not count */
 
     for (int i = 1; i <= 2; i++) {
@@ -478,17 +539,17 @@ static void test_account_management(void **state) {
         b.name = lit(i == 1 ? "First" : "Second");
         b.active = true;
         b.created_at = 100 + i;
-        assert_ok(OPS(fx)->bot_insert(fx->repo, &b, &err));
+        assert_ok(fx->repo->accounts->bot_insert(fx->repo, &b, &err));
     }
     parley_bot_list bots;
-    assert_ok(OPS(fx)->bot_list(fx->repo, &bots, &err));
+    assert_ok(fx->repo->accounts->bot_list(fx->repo, &bots, &err));
     assert_int_equal(bots.count, 2);
     assert_string_equal(bots.items[0].name, "First");
     bots.items[1].active = false;
-    assert_ok(OPS(fx)->bot_update(fx->repo, &bots.items[1], &err));
+    assert_ok(fx->repo->accounts->bot_update(fx->repo, &bots.items[1], &err));
     parley_bot_list_free(&bots);
     parley_bot got;
-    assert_ok(OPS(fx)->bot_get(fx->repo, "bot_2", &got, &err));
+    assert_ok(fx->repo->accounts->bot_get(fx->repo, "bot_2", &got, &err));
     assert_false(got.active);
     parley_bot_free(&got);
 
@@ -499,29 +560,31 @@ static void test_account_management(void **state) {
         snprintf(t.owner_id, sizeof t.owner_id, "%s", i < 2 ? "agt_1" : "bot_1");
         t.created_at = t.last_used_at = 1;
         t.expires_at = 10;
-        assert_ok(OPS(fx)->token_insert(fx->repo, &t, &err));
+        assert_ok(fx->repo->accounts->token_insert(fx->repo, &t, &err));
     }
-    assert_ok(OPS(fx)->token_delete_by_owner(fx->repo, PARLEY_PARTICIPANT_AGENT, "agt_1", &err));
-    assert_ok(OPS(fx)->token_delete_by_owner(fx->repo, PARLEY_PARTICIPANT_AGENT, "agt_1", &err));
+    assert_ok(fx->repo->accounts->token_delete_by_owner(fx->repo, PARLEY_PARTICIPANT_AGENT, "agt_1",
+                                                        &err));
+    assert_ok(fx->repo->accounts->token_delete_by_owner(fx->repo, PARLEY_PARTICIPANT_AGENT, "agt_1",
+                                                        &err));
     parley_token token;
     char hash[PARLEY_TOKEN_HASH_SIZE];
     snprintf(hash, sizeof hash, "%064d", 1);
-    assert_status(PARLEY_E_NOT_FOUND, OPS(fx)->token_get(fx->repo, hash, &token, &err));
+    assert_status(PARLEY_E_NOT_FOUND, fx->repo->accounts->token_get(fx->repo, hash, &token, &err));
     snprintf(hash, sizeof hash, "%064d", 2);
-    assert_ok(OPS(fx)->token_get(fx->repo, hash, &token, &err)); /* the bot's stays */
+    assert_ok(fx->repo->accounts->token_get(fx->repo, hash, &token, &err)); /* the bot's stays */
 
     add_customer(fx, "cus_1", NULL);
     add_session(fx, "ses_1", "cus_1", PARLEY_SESSION_WAITING);
     parley_session s;
-    assert_ok(OPS(fx)->session_get(fx->repo, "ses_1", &s, &err));
+    assert_ok(fx->repo->sessions->get(fx->repo, "ses_1", &s, &err));
     assert_string_equal(s.bot_id, "");
     snprintf(s.bot_id, sizeof s.bot_id, "bot_1");
-    assert_ok(OPS(fx)->session_update(fx->repo, &s, &err));
+    assert_ok(fx->repo->sessions->update(fx->repo, &s, &err));
     parley_session_free(&s);
-    assert_ok(OPS(fx)->session_get(fx->repo, "ses_1", &s, &err));
+    assert_ok(fx->repo->sessions->get(fx->repo, "ses_1", &s, &err));
     assert_string_equal(s.bot_id, "bot_1");
     snprintf(s.bot_id, sizeof s.bot_id, "bot_none");
-    assert_status(PARLEY_E_STORAGE, OPS(fx)->session_update(fx->repo, &s, &err)); /* FK */
+    assert_status(PARLEY_E_STORAGE, fx->repo->sessions->update(fx->repo, &s, &err)); /* FK */
     parley_session_free(&s);
 }
 
@@ -547,12 +610,12 @@ static void test_moderation_and_spam_counts(void **state) {
     add_session(fx, "ses_1", "cus_1", PARLEY_SESSION_WAITING);
     parley_message kept =
         make_message("msg_1", "ses_1", 1, PARLEY_PARTICIPANT_CUSTOMER, "cus_1", NULL, "hello");
-    assert_ok(OPS(fx)->message_insert(fx->repo, &kept, &err));
+    assert_ok(fx->repo->messages->insert(fx->repo, &kept, &err));
     parley_message got;
-    assert_ok(OPS(fx)->message_get(fx->repo, "msg_1", &got, &err));
+    assert_ok(fx->repo->messages->get(fx->repo, "msg_1", &got, &err));
     assert_string_equal(got.content, "hello");
     parley_message_free(&got);
-    assert_status(PARLEY_E_NOT_FOUND, OPS(fx)->message_get(fx->repo, "msg_9", &got, &err));
+    assert_status(PARLEY_E_NOT_FOUND, fx->repo->messages->get(fx->repo, "msg_9", &got, &err));
 
     for (int i = 1; i <= 3; i++) {
         parley_flagged_message f = {0};
@@ -561,44 +624,50 @@ static void test_moderation_and_spam_counts(void **state) {
         snprintf(f.message.id, sizeof f.message.id, "flg_%d", i);
         f.message.meta_json = lit("{\"spam\":{\"score\":0.99}}");
         snprintf(f.reason, sizeof f.reason, "spam_detected");
-        assert_ok(OPS(fx)->flagged_insert(fx->repo, &f, &err));
+        assert_ok(fx->repo->strategy_stores->flagged_insert(fx->repo, &f, &err));
     }
     parley_flagged_message one;
-    assert_ok(OPS(fx)->flagged_get(fx->repo, "flg_2", &one, &err));
+    assert_ok(fx->repo->strategy_stores->flagged_get(fx->repo, "flg_2", &one, &err));
     assert_string_equal(one.reason, "spam_detected");
     assert_string_equal(one.reviewed_as, "");
     assert_int_equal(one.message.seq, 0);
     assert_string_equal(one.message.content, "buy now");
     parley_flagged_message_free(&one);
-    assert_ok(OPS(fx)->flagged_review(fx->repo, "flg_2", "ham", &err));
-    assert_ok(OPS(fx)->flagged_get(fx->repo, "flg_2", &one, &err));
+    assert_ok(fx->repo->strategy_stores->flagged_review(fx->repo, "flg_2", "ham", &err));
+    assert_ok(fx->repo->strategy_stores->flagged_get(fx->repo, "flg_2", &one, &err));
     assert_string_equal(one.reviewed_as, "ham");
     parley_flagged_message_free(&one);
-    assert_status(PARLEY_E_NOT_FOUND, OPS(fx)->flagged_review(fx->repo, "flg_9", "spam", &err));
+    assert_status(PARLEY_E_NOT_FOUND,
+                  fx->repo->strategy_stores->flagged_review(fx->repo, "flg_9", "spam", &err));
     parley_flagged_list page;
     char next[64];
-    assert_ok(OPS(fx)->flagged_list(fx->repo, 2, "", &page, next, sizeof next, &err));
+    assert_ok(
+        fx->repo->strategy_stores->flagged_list(fx->repo, 2, "", &page, next, sizeof next, &err));
     assert_int_equal(page.count, 2);
     assert_string_equal(page.items[0].message.id, "flg_3"); /* newest first */
     assert_true(next[0] != '\0');
     parley_flagged_list_free(&page);
     char last[64];
-    assert_ok(OPS(fx)->flagged_list(fx->repo, 2, next, &page, last, sizeof last, &err));
+    assert_ok(
+        fx->repo->strategy_stores->flagged_list(fx->repo, 2, next, &page, last, sizeof last, &err));
     assert_int_equal(page.count, 1);
     assert_string_equal(page.items[0].message.id, "flg_1");
     assert_string_equal(last, "");
     parley_flagged_list_free(&page);
 
-    assert_ok(OPS(fx)->spam_token_add(fx->repo, "viagra", 3, 0, &err));
-    assert_ok(OPS(fx)->spam_token_add(fx->repo, "hello", 1, 4, &err));
-    assert_ok(OPS(fx)->spam_token_add(fx->repo, "viagra", 2, 1, &err));
-    assert_ok(OPS(fx)->spam_token_add(fx->repo, "hello", -1, -4, &err)); /* unlearnt: pruned */
-    assert_ok(OPS(fx)->spam_totals_add(fx->repo, 5, 2, &err));
-    assert_ok(OPS(fx)->spam_totals_add(fx->repo, -1, -5, &err)); /* never below zero */
+    assert_ok(fx->repo->strategy_stores->spam_token_add(fx->repo, "viagra", 3, 0, &err));
+    assert_ok(fx->repo->strategy_stores->spam_token_add(fx->repo, "hello", 1, 4, &err));
+    assert_ok(fx->repo->strategy_stores->spam_token_add(fx->repo, "viagra", 2, 1, &err));
+    assert_ok(fx->repo->strategy_stores->spam_token_add(fx->repo, "hello", -1, -4,
+                                                        &err)); /* unlearnt: pruned */
+    assert_ok(fx->repo->strategy_stores->spam_totals_add(fx->repo, 5, 2, &err));
+    assert_ok(
+        fx->repo->strategy_stores->spam_totals_add(fx->repo, -1, -5, &err)); /* never below zero */
     int64_t sums[4] = {0};
     int64_t spam_messages = -1;
     int64_t ham_messages = -1;
-    assert_ok(OPS(fx)->spam_load(fx->repo, token_sum, sums, &spam_messages, &ham_messages, &err));
+    assert_ok(fx->repo->strategy_stores->spam_load(fx->repo, token_sum, sums, &spam_messages,
+                                                   &ham_messages, &err));
     assert_int_equal(sums[3], 1); /* only viagra is left */
     assert_int_equal(sums[0], 5);
     assert_int_equal(sums[1], 1);
@@ -606,13 +675,15 @@ static void test_moderation_and_spam_counts(void **state) {
     assert_int_equal(spam_messages, 4);
     assert_int_equal(ham_messages, 0);
 
-    assert_ok(OPS(fx)->allowlist_add(fx->repo, "scunthorpe", "agt_1", 5, &err));
-    assert_ok(OPS(fx)->allowlist_add(fx->repo, "cocktail", NULL, 6, &err));
-    assert_ok(OPS(fx)->allowlist_add(fx->repo, "cocktail", NULL, 7, &err)); /* no duplicate */
-    assert_ok(OPS(fx)->allowlist_remove(fx->repo, "scunthorpe", &err));
-    assert_status(PARLEY_E_NOT_FOUND, OPS(fx)->allowlist_remove(fx->repo, "absent", &err));
+    assert_ok(fx->repo->strategy_stores->allowlist_add(fx->repo, "scunthorpe", "agt_1", 5, &err));
+    assert_ok(fx->repo->strategy_stores->allowlist_add(fx->repo, "cocktail", NULL, 6, &err));
+    assert_ok(fx->repo->strategy_stores->allowlist_add(fx->repo, "cocktail", NULL, 7,
+                                                       &err)); /* no duplicate */
+    assert_ok(fx->repo->strategy_stores->allowlist_remove(fx->repo, "scunthorpe", &err));
+    assert_status(PARLEY_E_NOT_FOUND,
+                  fx->repo->strategy_stores->allowlist_remove(fx->repo, "absent", &err));
     int64_t words[4] = {0};
-    assert_ok(OPS(fx)->allowlist_load(fx->repo, count_word, words, &err));
+    assert_ok(fx->repo->strategy_stores->allowlist_load(fx->repo, count_word, words, &err));
     assert_int_equal(words[0], 1);
     assert_int_equal(words[1], 1); /* the one left is "cocktail" */
 }
@@ -629,11 +700,11 @@ static void test_tokens(void **state) {
     t.created_at = 10;
     t.last_used_at = 10;
     t.expires_at = 86400010;
-    assert_ok(OPS(fx)->token_insert(fx->repo, &t, &err));
-    assert_status(PARLEY_E_CONFLICT, OPS(fx)->token_insert(fx->repo, &t, &err));
+    assert_ok(fx->repo->accounts->token_insert(fx->repo, &t, &err));
+    assert_status(PARLEY_E_CONFLICT, fx->repo->accounts->token_insert(fx->repo, &t, &err));
 
     parley_token got;
-    assert_ok(OPS(fx)->token_get(fx->repo, hash, &got, &err));
+    assert_ok(fx->repo->accounts->token_get(fx->repo, hash, &got, &err));
     assert_string_equal(got.token_hash, hash);
     assert_int_equal(got.owner_kind, PARLEY_PARTICIPANT_AGENT);
     assert_string_equal(got.owner_id, "agt_1");
@@ -641,20 +712,207 @@ static void test_tokens(void **state) {
     assert_int_equal(got.last_used_at, 10);
     assert_int_equal(got.expires_at, 86400010);
 
-    assert_ok(OPS(fx)->token_touch(fx->repo, hash, 500, &err));
+    assert_ok(fx->repo->accounts->token_touch(fx->repo, hash, 500, &err));
     /* An older touch committed late does not move last_used_at back. */
-    assert_ok(OPS(fx)->token_touch(fx->repo, hash, 300, &err));
-    assert_ok(OPS(fx)->token_get(fx->repo, hash, &got, &err));
+    assert_ok(fx->repo->accounts->token_touch(fx->repo, hash, 300, &err));
+    assert_ok(fx->repo->accounts->token_get(fx->repo, hash, &got, &err));
     assert_int_equal(got.last_used_at, 500);
     assert_int_equal(got.expires_at, 86400010);
 
-    assert_status(PARLEY_E_NOT_FOUND, OPS(fx)->token_touch(fx->repo, "00ff", 600, &err));
-    assert_status(PARLEY_E_NOT_FOUND, OPS(fx)->token_get(fx->repo, "00ff", &got, &err));
+    assert_status(PARLEY_E_NOT_FOUND, fx->repo->accounts->token_touch(fx->repo, "00ff", 600, &err));
+    assert_status(PARLEY_E_NOT_FOUND, fx->repo->accounts->token_get(fx->repo, "00ff", &got, &err));
     assert_true(all_zero(&got, sizeof got));
 
-    assert_ok(OPS(fx)->token_delete(fx->repo, hash, &err));
-    assert_status(PARLEY_E_NOT_FOUND, OPS(fx)->token_get(fx->repo, hash, &got, &err));
-    assert_status(PARLEY_E_NOT_FOUND, OPS(fx)->token_delete(fx->repo, hash, &err));
+    assert_ok(fx->repo->accounts->token_delete(fx->repo, hash, &err));
+    assert_status(PARLEY_E_NOT_FOUND, fx->repo->accounts->token_get(fx->repo, hash, &got, &err));
+    assert_status(PARLEY_E_NOT_FOUND, fx->repo->accounts->token_delete(fx->repo, hash, &err));
+}
+
+/* ---- search ----------------------------------------------------------------- */
+
+static size_t search_count(fixture *fx, const char *match, const char *session_id,
+                           const char *customer_id) {
+    parley_search_spec spec = {.match = match,
+                               .session_id = session_id,
+                               .customer_id = customer_id,
+                               .limit = 50,
+                               .cursor = "",
+                               .budget_ms = 0};
+    json_t *items = NULL;
+    char next[64];
+    assert_ok(fx->repo->search->messages(fx->repo, &spec, &items, next, sizeof next, &err));
+    size_t n = json_array_size(items);
+    json_decref(items);
+    return n;
+}
+
+static void test_search_scope_and_tail(void **state) {
+    fixture *fx = *state;
+    add_customer(fx, "cus_1", NULL);
+    add_customer(fx, "cus_2", NULL);
+    add_session(fx, "ses_1", "cus_1", PARLEY_SESSION_WAITING);
+    add_session(fx, "ses_2", "cus_2", PARLEY_SESSION_WAITING);
+    parley_message a = make_message("msg_a", "ses_1", 1, PARLEY_PARTICIPANT_CUSTOMER, "cus_1", NULL,
+                                    "where is my parcel");
+    parley_message b = make_message("msg_b", "ses_2", 1, PARLEY_PARTICIPANT_CUSTOMER, "cus_2", NULL,
+                                    "the parcel is late");
+    assert_ok(fx->repo->messages->insert(fx->repo, &a, &err));
+    assert_ok(fx->repo->messages->insert(fx->repo, &b, &err));
+    /* not indexed yet: the un-indexed tail is searched, in scope */
+    for (int pass = 0; pass < 2; pass++) {
+        assert_int_equal(search_count(fx, "\"parcel\"", "", ""), 2);
+        assert_int_equal(search_count(fx, "\"parcel\"", "", "cus_1"), 1);
+        assert_int_equal(search_count(fx, "\"parcel\"", "ses_2", ""), 1);
+        assert_int_equal(search_count(fx, "\"parcel\"", "ses_2", "cus_1"), 0);
+        assert_int_equal(search_count(fx, "\"nothing\"", "", ""), 0);
+        int64_t indexed = -1;
+        assert_ok(fx->repo->search->index_catch_up(fx->repo, 100, &indexed, &err));
+        assert_int_equal(indexed, pass == 0 ? 2 : 0); /* then found once, from the index */
+    }
+    parley_search_spec bad = {.match = "\"unbalanced", .limit = 10, .cursor = ""};
+    json_t *none = NULL;
+    char next[64];
+    assert_status(PARLEY_E_INVALID,
+                  fx->repo->search->messages(fx->repo, &bad, &none, next, sizeof next, &err));
+    assert_null(none);
+    bad.match = "\"parcel\"";
+    bad.cursor = "x1";
+    assert_status(PARLEY_E_INVALID,
+                  fx->repo->search->messages(fx->repo, &bad, &none, next, sizeof next, &err));
+}
+
+/* ---- retention ---------------------------------------------------------------- */
+
+static void add_token(fixture *fx, const char *hash_digit, parley_participant_kind kind,
+                      const char *owner, parley_time_ms last_used, parley_time_ms expires) {
+    parley_token t = {0};
+    for (size_t i = 0; i < 64; i++) {
+        t.token_hash[i] = hash_digit[0];
+    }
+    t.owner_kind = kind;
+    snprintf(t.owner_id, sizeof t.owner_id, "%s", owner);
+    t.created_at = 1;
+    t.last_used_at = last_used;
+    t.expires_at = expires;
+    assert_ok(fx->repo->accounts->token_insert(fx->repo, &t, &err));
+}
+
+static void add_upload(fixture *fx, const char *id, char sha_digit, parley_time_ms created_at) {
+    parley_upload u = {0};
+    snprintf(u.id, sizeof u.id, "%s", id);
+    memset(u.sha256, sha_digit, 64);
+    u.size = 3;
+    snprintf(u.mime, sizeof u.mime, "text/plain");
+    u.name = lit("a.txt");
+    u.uploader_kind = PARLEY_PARTICIPANT_CUSTOMER;
+    snprintf(u.uploader_id, sizeof u.uploader_id, "cus_s");
+    u.created_at = created_at;
+    assert_ok(fx->repo->uploads->insert(fx->repo, &u, &err));
+}
+
+typedef struct hashes_seen {
+    char sha256[4][PARLEY_SHA256_HEX_SIZE];
+    int count;
+} hashes_seen;
+
+static void note_hash(void *ctx, const char *sha256) {
+    hashes_seen *seen = ctx;
+    assert_true(seen->count < 4);
+    snprintf(seen->sha256[seen->count++], PARLEY_SHA256_HEX_SIZE, "%s", sha256);
+}
+
+static void test_retention_purges(void **state) {
+    fixture *fx = *state;
+    const parley_retention_ops *ret = fx->repo->retention;
+    int64_t n = -1;
+    /* a limit outside 1..100000 is the caller's mistake */
+    assert_status(PARLEY_E_INVALID, ret->purge_audit(fx->repo, 100, 0, &n, &err));
+    assert_int_equal(n, 0);
+    assert_status(PARLEY_E_INVALID, ret->purge_tokens(fx->repo, 100, 100, 100001, &n, &err));
+
+    /* customers: only the anonymous one with no session and no token goes */
+    add_customer(fx, "cus_anon", NULL);
+    add_customer(fx, "cus_known", "ext-1");
+    add_customer(fx, "cus_s", NULL);
+    add_customer(fx, "cus_tok", NULL);
+    add_session(fx, "ses_1", "cus_s", PARLEY_SESSION_WAITING);
+
+    /* tokens: one expired, one idle, one that works (cus_tok's) */
+    add_token(fx, "a", PARLEY_PARTICIPANT_AGENT, "agt_1", 900, 100);
+    add_token(fx, "b", PARLEY_PARTICIPANT_AGENT, "agt_1", 50, 1000000);
+    add_token(fx, "c", PARLEY_PARTICIPANT_CUSTOMER, "cus_tok", 900, 1000000);
+    assert_ok(ret->purge_tokens(fx->repo, 1000, 60, 10, &n, &err));
+    assert_int_equal(n, 2);
+    assert_ok(ret->purge_tokens(fx->repo, 1000, 60, 10, &n, &err));
+    assert_int_equal(n, 0);
+    parley_token tok;
+    char live[65];
+    memset(live, 'c', 64);
+    live[64] = '\0';
+    assert_ok(fx->repo->accounts->token_get(fx->repo, live, &tok, &err));
+
+    assert_ok(ret->purge_customers(fx->repo, 500, 10, &n, &err)); /* all created at 1000 */
+    assert_int_equal(n, 0);
+    assert_ok(ret->purge_customers(fx->repo, 2000, 10, &n, &err));
+    assert_int_equal(n, 1);
+    parley_customer c;
+    assert_status(PARLEY_E_NOT_FOUND,
+                  fx->repo->accounts->customer_get(fx->repo, "cus_anon", &c, &err));
+    const char *kept[] = {"cus_known", "cus_s", "cus_tok"};
+    for (size_t i = 0; i < 3; i++) {
+        assert_ok(fx->repo->accounts->customer_get(fx->repo, kept[i], &c, &err));
+        parley_customer_free(&c);
+    }
+
+    /* audit: oldest first, at most the limit */
+    for (int i = 1; i <= 3; i++) {
+        parley_audit_entry e = {0};
+        e.at = 10 * i;
+        snprintf(e.action, sizeof e.action, "login");
+        assert_ok(fx->repo->audit->insert(fx->repo, &e, &err));
+    }
+    assert_ok(ret->purge_audit(fx->repo, 25, 1, &n, &err));
+    assert_int_equal(n, 1);
+    assert_ok(ret->purge_audit(fx->repo, 25, 10, &n, &err));
+    assert_int_equal(n, 1);
+    parley_audit_list audit = {0};
+    char next[64];
+    assert_ok(fx->repo->audit->list(fx->repo, 10, "", &audit, next, sizeof next, &err));
+    assert_int_equal(audit.count, 1);
+    assert_int_equal(audit.items[0].at, 30);
+    parley_audit_list_free(&audit);
+
+    /* uploads: old unattached ones go; a hash is reported once no row names it */
+    add_upload(fx, "upl_1", 'a', 10);   /* old, shares 'a' with upl_2 */
+    add_upload(fx, "upl_2", 'a', 5000); /* too young */
+    add_upload(fx, "upl_3", 'b', 20);   /* old, alone with 'b' */
+    add_upload(fx, "upl_4", 'c', 10);   /* old but attached */
+    parley_message m =
+        make_message("msg_1", "ses_1", 1, PARLEY_PARTICIPANT_CUSTOMER, "cus_s", NULL, "see file");
+    assert_ok(fx->repo->messages->insert(fx->repo, &m, &err));
+    assert_ok(fx->repo->uploads->attach(fx->repo, "upl_4", "cus_s", "msg_1", "ses_1", &err));
+    hashes_seen seen = {0};
+    assert_ok(ret->purge_uploads(fx->repo, 100, 10, &n, note_hash, &seen, &err));
+    assert_int_equal(n, 2);
+    assert_int_equal(seen.count, 1);
+    char sha[PARLEY_SHA256_HEX_SIZE];
+    memset(sha, 'b', 64);
+    sha[64] = '\0';
+    assert_string_equal(seen.sha256[0], sha);
+    const struct {
+        char digit;
+        bool in_use;
+    } hashes[] = {{'a', true}, {'b', false}, {'c', true}};
+    for (size_t i = 0; i < 3; i++) {
+        memset(sha, hashes[i].digit, 64);
+        bool in_use = !hashes[i].in_use;
+        assert_ok(fx->repo->uploads->hash_in_use(fx->repo, sha, &in_use, &err));
+        assert_int_equal(in_use, hashes[i].in_use);
+    }
+    parley_upload u;
+    assert_status(PARLEY_E_NOT_FOUND, fx->repo->uploads->get(fx->repo, "upl_1", &u, &err));
+    assert_ok(fx->repo->uploads->get(fx->repo, "upl_4", &u, &err));
+    parley_upload_free(&u);
 }
 
 /* ---- sessions ------------------------------------------------------------- */
@@ -666,7 +924,7 @@ static void test_sessions(void **state) {
     add_session(fx, "ses_1", "cus_1", PARLEY_SESSION_WAITING);
 
     parley_session got;
-    assert_ok(OPS(fx)->session_get(fx->repo, "ses_1", &got, &err));
+    assert_ok(fx->repo->sessions->get(fx->repo, "ses_1", &got, &err));
     assert_string_equal(got.id, "ses_1");
     assert_string_equal(got.customer_id, "cus_1");
     assert_string_equal(got.agent_id, "");
@@ -687,8 +945,8 @@ static void test_sessions(void **state) {
     upd.created_at = 1;
     upd.updated_at = 3500;
     parley_session_free(&got);
-    assert_ok(OPS(fx)->session_update(fx->repo, &upd, &err));
-    assert_ok(OPS(fx)->session_get(fx->repo, "ses_1", &got, &err));
+    assert_ok(fx->repo->sessions->update(fx->repo, &upd, &err));
+    assert_ok(fx->repo->sessions->get(fx->repo, "ses_1", &got, &err));
     assert_int_equal(got.status, PARLEY_SESSION_ACTIVE);
     assert_string_equal(got.agent_id, "agt_1");
     assert_int_equal(got.updated_at, 3500);
@@ -700,13 +958,13 @@ static void test_sessions(void **state) {
     /* Unassigning stores NULL again. */
     upd.agent_id[0] = '\0';
     upd.status = PARLEY_SESSION_CLOSED;
-    assert_ok(OPS(fx)->session_update(fx->repo, &upd, &err));
+    assert_ok(fx->repo->sessions->update(fx->repo, &upd, &err));
     assert_int_equal(raw_int(fx->path, "SELECT agent_id IS NULL FROM sessions WHERE id = 'ses_1'"),
                      1);
 
     snprintf(upd.id, sizeof upd.id, "ses_nope");
-    assert_status(PARLEY_E_NOT_FOUND, OPS(fx)->session_update(fx->repo, &upd, &err));
-    assert_status(PARLEY_E_NOT_FOUND, OPS(fx)->session_get(fx->repo, "ses_nope", &got, &err));
+    assert_status(PARLEY_E_NOT_FOUND, fx->repo->sessions->update(fx->repo, &upd, &err));
+    assert_status(PARLEY_E_NOT_FOUND, fx->repo->sessions->get(fx->repo, "ses_nope", &got, &err));
     assert_true(all_zero(&got, sizeof got));
 
     /* Duplicate id; a missing customer or agent is a foreign key failure. */
@@ -714,26 +972,26 @@ static void test_sessions(void **state) {
     snprintf(s.id, sizeof s.id, "ses_1");
     snprintf(s.customer_id, sizeof s.customer_id, "cus_1");
     s.created_at = s.updated_at = 1;
-    assert_status(PARLEY_E_CONFLICT, OPS(fx)->session_insert(fx->repo, &s, &err));
+    assert_status(PARLEY_E_CONFLICT, fx->repo->sessions->insert(fx->repo, &s, &err));
     snprintf(s.id, sizeof s.id, "ses_2");
     snprintf(s.customer_id, sizeof s.customer_id, "cus_ghost");
-    assert_status(PARLEY_E_STORAGE, OPS(fx)->session_insert(fx->repo, &s, &err));
+    assert_status(PARLEY_E_STORAGE, fx->repo->sessions->insert(fx->repo, &s, &err));
     assert_non_null(strstr(err.message, "FOREIGN KEY"));
     snprintf(s.customer_id, sizeof s.customer_id, "cus_1");
     snprintf(s.agent_id, sizeof s.agent_id, "agt_ghost");
-    assert_status(PARLEY_E_STORAGE, OPS(fx)->session_insert(fx->repo, &s, &err));
+    assert_status(PARLEY_E_STORAGE, fx->repo->sessions->insert(fx->repo, &s, &err));
 
     /* topic and strategies may be absent. */
     s.agent_id[0] = '\0';
-    assert_ok(OPS(fx)->session_insert(fx->repo, &s, &err));
-    assert_ok(OPS(fx)->session_get(fx->repo, "ses_2", &got, &err));
+    assert_ok(fx->repo->sessions->insert(fx->repo, &s, &err));
+    assert_ok(fx->repo->sessions->get(fx->repo, "ses_2", &got, &err));
     assert_null(got.topic);
     assert_null(got.strategies_json);
     parley_session_free(&got);
 
     s.status = (parley_session_status)42;
     snprintf(s.id, sizeof s.id, "ses_3");
-    assert_status(PARLEY_E_INVALID, OPS(fx)->session_insert(fx->repo, &s, &err));
+    assert_status(PARLEY_E_INVALID, fx->repo->sessions->insert(fx->repo, &s, &err));
 }
 
 static void test_next_seq_is_gapless(void **state) {
@@ -745,39 +1003,40 @@ static void test_next_seq_is_gapless(void **state) {
 
     /* Outside a transaction the increment could not be undone with the
      * message, so it is refused. */
-    assert_status(PARLEY_E_INTERNAL, OPS(fx)->session_next_seq(fx->repo, "ses_1", &seq, &err));
+    assert_status(PARLEY_E_INTERNAL, fx->repo->sessions->next_seq(fx->repo, "ses_1", &seq, &err));
     assert_int_equal(seq, 0);
 
-    assert_ok(OPS(fx)->begin(fx->repo, &err));
+    assert_ok(fx->repo->ops->begin(fx->repo, &err));
     for (int64_t want = 1; want <= 5; want++) {
-        assert_ok(OPS(fx)->session_next_seq(fx->repo, "ses_1", &seq, &err));
+        assert_ok(fx->repo->sessions->next_seq(fx->repo, "ses_1", &seq, &err));
         assert_int_equal(seq, want);
     }
     /* Sequences are per session. */
-    assert_ok(OPS(fx)->session_next_seq(fx->repo, "ses_2", &seq, &err));
+    assert_ok(fx->repo->sessions->next_seq(fx->repo, "ses_2", &seq, &err));
     assert_int_equal(seq, 1);
     seq = -1;
-    assert_status(PARLEY_E_NOT_FOUND, OPS(fx)->session_next_seq(fx->repo, "ses_nope", &seq, &err));
+    assert_status(PARLEY_E_NOT_FOUND,
+                  fx->repo->sessions->next_seq(fx->repo, "ses_nope", &seq, &err));
     assert_int_equal(seq, 0);
-    assert_ok(OPS(fx)->commit(fx->repo, &err));
+    assert_ok(fx->repo->ops->commit(fx->repo, &err));
 
     parley_session got;
-    assert_ok(OPS(fx)->session_get(fx->repo, "ses_1", &got, &err));
+    assert_ok(fx->repo->sessions->get(fx->repo, "ses_1", &got, &err));
     assert_int_equal(got.last_seq, 5);
     parley_session_free(&got);
 
     /* A rolled back batch gives its numbers back. */
-    assert_ok(OPS(fx)->begin(fx->repo, &err));
-    assert_ok(OPS(fx)->session_next_seq(fx->repo, "ses_1", &seq, &err));
+    assert_ok(fx->repo->ops->begin(fx->repo, &err));
+    assert_ok(fx->repo->sessions->next_seq(fx->repo, "ses_1", &seq, &err));
     assert_int_equal(seq, 6);
-    assert_ok(OPS(fx)->rollback(fx->repo, &err));
-    assert_ok(OPS(fx)->begin(fx->repo, &err));
-    assert_ok(OPS(fx)->session_next_seq(fx->repo, "ses_1", &seq, &err));
+    assert_ok(fx->repo->ops->rollback(fx->repo, &err));
+    assert_ok(fx->repo->ops->begin(fx->repo, &err));
+    assert_ok(fx->repo->sessions->next_seq(fx->repo, "ses_1", &seq, &err));
     assert_int_equal(seq, 6);
-    assert_ok(OPS(fx)->commit(fx->repo, &err));
+    assert_ok(fx->repo->ops->commit(fx->repo, &err));
 
     /* A rollback with nothing open is harmless. */
-    assert_ok(OPS(fx)->rollback(fx->repo, &err));
+    assert_ok(fx->repo->ops->rollback(fx->repo, &err));
 }
 
 /* ---- messages ------------------------------------------------------------- */
@@ -792,11 +1051,11 @@ static void test_messages_and_client_ids(void **state) {
         make_message("msg_1", "ses_1", 1, PARLEY_PARTICIPANT_CUSTOMER, "cus_1", "c-1", "hello");
     m.type = PARLEY_MESSAGE_IMAGE;
     m.meta_json = lit("{\"language\":\"en\"}");
-    assert_ok(OPS(fx)->message_insert(fx->repo, &m, &err));
+    assert_ok(fx->repo->messages->insert(fx->repo, &m, &err));
 
     parley_message got;
-    assert_ok(OPS(fx)->message_find_by_client_id(fx->repo, PARLEY_PARTICIPANT_CUSTOMER, "cus_1",
-                                                 "c-1", &got, &err));
+    assert_ok(fx->repo->messages->find_by_client_id(fx->repo, PARLEY_PARTICIPANT_CUSTOMER, "cus_1",
+                                                    "c-1", &got, &err));
     assert_string_equal(got.id, "msg_1");
     assert_string_equal(got.session_id, "ses_1");
     assert_int_equal(got.seq, 1);
@@ -812,54 +1071,54 @@ static void test_messages_and_client_ids(void **state) {
     /* Same seq in the same session. */
     parley_message dup =
         make_message("msg_2", "ses_1", 1, PARLEY_PARTICIPANT_AGENT, "agt_1", NULL, "x");
-    assert_status(PARLEY_E_CONFLICT, OPS(fx)->message_insert(fx->repo, &dup, &err));
+    assert_status(PARLEY_E_CONFLICT, fx->repo->messages->insert(fx->repo, &dup, &err));
     /* Same id. */
     dup = make_message("msg_1", "ses_1", 2, PARLEY_PARTICIPANT_AGENT, "agt_1", NULL, "x");
-    assert_status(PARLEY_E_CONFLICT, OPS(fx)->message_insert(fx->repo, &dup, &err));
+    assert_status(PARLEY_E_CONFLICT, fx->repo->messages->insert(fx->repo, &dup, &err));
     /* Same client id from the same sender. */
     dup = make_message("msg_2", "ses_1", 2, PARLEY_PARTICIPANT_CUSTOMER, "cus_1", "c-1", "again");
-    assert_status(PARLEY_E_CONFLICT, OPS(fx)->message_insert(fx->repo, &dup, &err));
+    assert_status(PARLEY_E_CONFLICT, fx->repo->messages->insert(fx->repo, &dup, &err));
 
     /* Same client id from another sender, or another kind of sender with
      * the same id text, is a different message. */
     parley_message other =
         make_message("msg_2", "ses_1", 2, PARLEY_PARTICIPANT_CUSTOMER, "cus_2", "c-1", "mine");
-    assert_ok(OPS(fx)->message_insert(fx->repo, &other, &err));
+    assert_ok(fx->repo->messages->insert(fx->repo, &other, &err));
     other = make_message("msg_3", "ses_1", 3, PARLEY_PARTICIPANT_AGENT, "cus_1", "c-1", "agent");
-    assert_ok(OPS(fx)->message_insert(fx->repo, &other, &err));
+    assert_ok(fx->repo->messages->insert(fx->repo, &other, &err));
     /* Messages without a client id never collide. */
     for (int i = 0; i < 3; i++) {
         char id[32];
         snprintf(id, sizeof id, "msg_n%d", i);
         other = make_message(id, "ses_1", 4 + i, PARLEY_PARTICIPANT_SYSTEM, "", NULL, "sys");
-        assert_ok(OPS(fx)->message_insert(fx->repo, &other, &err));
+        assert_ok(fx->repo->messages->insert(fx->repo, &other, &err));
     }
 
-    assert_ok(OPS(fx)->message_find_by_client_id(fx->repo, PARLEY_PARTICIPANT_CUSTOMER, "cus_2",
-                                                 "c-1", &got, &err));
+    assert_ok(fx->repo->messages->find_by_client_id(fx->repo, PARLEY_PARTICIPANT_CUSTOMER, "cus_2",
+                                                    "c-1", &got, &err));
     assert_string_equal(got.id, "msg_2");
     assert_string_equal(got.content, "mine");
     assert_null(got.meta_json);
     parley_message_free(&got);
-    assert_ok(OPS(fx)->message_find_by_client_id(fx->repo, PARLEY_PARTICIPANT_AGENT, "cus_1", "c-1",
-                                                 &got, &err));
+    assert_ok(fx->repo->messages->find_by_client_id(fx->repo, PARLEY_PARTICIPANT_AGENT, "cus_1",
+                                                    "c-1", &got, &err));
     assert_string_equal(got.id, "msg_3");
     parley_message_free(&got);
 
     assert_status(PARLEY_E_NOT_FOUND,
-                  OPS(fx)->message_find_by_client_id(fx->repo, PARLEY_PARTICIPANT_CUSTOMER, "cus_1",
-                                                     "c-2", &got, &err));
+                  fx->repo->messages->find_by_client_id(fx->repo, PARLEY_PARTICIPANT_CUSTOMER,
+                                                        "cus_1", "c-2", &got, &err));
     assert_true(all_zero(&got, sizeof got));
     assert_status(PARLEY_E_NOT_FOUND,
-                  OPS(fx)->message_find_by_client_id(fx->repo, PARLEY_PARTICIPANT_BOT, "cus_1",
-                                                     "c-1", &got, &err));
+                  fx->repo->messages->find_by_client_id(fx->repo, PARLEY_PARTICIPANT_BOT, "cus_1",
+                                                        "c-1", &got, &err));
     assert_status(PARLEY_E_NOT_FOUND,
-                  OPS(fx)->message_find_by_client_id(fx->repo, PARLEY_PARTICIPANT_SYSTEM, "", NULL,
-                                                     &got, &err));
+                  fx->repo->messages->find_by_client_id(fx->repo, PARLEY_PARTICIPANT_SYSTEM, "",
+                                                        NULL, &got, &err));
 
     /* A message for a session that does not exist. */
     other = make_message("msg_x", "ses_ghost", 1, PARLEY_PARTICIPANT_SYSTEM, "", NULL, "x");
-    assert_status(PARLEY_E_STORAGE, OPS(fx)->message_insert(fx->repo, &other, &err));
+    assert_status(PARLEY_E_STORAGE, fx->repo->messages->insert(fx->repo, &other, &err));
     assert_int_equal(raw_int(fx->path, "SELECT count(*) FROM messages"), 6);
 }
 
@@ -880,7 +1139,7 @@ static void assert_seqs(const parley_message_list *list, int64_t first, int64_t 
 static void list_range(fixture *fx, int64_t after, int64_t before, int limit,
                        parley_message_list *out) {
     parley_message_range range = {.after_seq = after, .before_seq = before, .limit = limit};
-    assert_ok(OPS(fx)->message_list(fx->repo, "ses_1", &range, out, &err));
+    assert_ok(fx->repo->messages->list(fx->repo, "ses_1", &range, out, &err));
 }
 
 static void test_message_list_ranges(void **state) {
@@ -897,11 +1156,11 @@ static void test_message_list_ranges(void **state) {
         snprintf(content, sizeof content, "m%d", order[i]);
         parley_message m = make_message(id, "ses_1", order[i], PARLEY_PARTICIPANT_CUSTOMER, "cus_1",
                                         NULL, content);
-        assert_ok(OPS(fx)->message_insert(fx->repo, &m, &err));
+        assert_ok(fx->repo->messages->insert(fx->repo, &m, &err));
     }
     parley_message noise =
         make_message("msg_other", "ses_2", 1, PARLEY_PARTICIPANT_CUSTOMER, "cus_1", NULL, "zz");
-    assert_ok(OPS(fx)->message_insert(fx->repo, &noise, &err));
+    assert_ok(fx->repo->messages->insert(fx->repo, &noise, &err));
 
     parley_message_list list;
     list_range(fx, 0, 0, 100, &list); /* everything */
@@ -939,19 +1198,21 @@ static void test_message_list_ranges(void **state) {
     parley_message_list_free(&list);
 
     parley_message_range range = {.limit = 10};
-    assert_ok(OPS(fx)->message_list(fx->repo, "ses_2", &range, &list, &err));
+    assert_ok(fx->repo->messages->list(fx->repo, "ses_2", &range, &list, &err));
     assert_int_equal(list.count, 1);
     assert_string_equal(list.items[0].content, "zz");
     parley_message_list_free(&list);
-    assert_ok(OPS(fx)->message_list(fx->repo, "ses_none", &range, &list, &err));
+    assert_ok(fx->repo->messages->list(fx->repo, "ses_none", &range, &list, &err));
     assert_int_equal(list.count, 0);
     parley_message_list_free(&list);
 
     range.limit = 0;
-    assert_status(PARLEY_E_INVALID, OPS(fx)->message_list(fx->repo, "ses_1", &range, &list, &err));
+    assert_status(PARLEY_E_INVALID,
+                  fx->repo->messages->list(fx->repo, "ses_1", &range, &list, &err));
     assert_true(all_zero(&list, sizeof list));
     range.limit = 1001;
-    assert_status(PARLEY_E_INVALID, OPS(fx)->message_list(fx->repo, "ses_1", &range, &list, &err));
+    assert_status(PARLEY_E_INVALID,
+                  fx->repo->messages->list(fx->repo, "ses_1", &range, &list, &err));
 }
 
 /* ---- session paging ------------------------------------------------------- */
@@ -999,7 +1260,7 @@ static void check_session_pages(fixture *fx, int status, const char *customer_id
         parley_session_list list;
         char next[PARLEY_ID_SIZE * 2];
         memset(next, 'x', sizeof next);
-        assert_ok(OPS(fx)->session_list(fx->repo, &filter, &list, next, sizeof next, &err));
+        assert_ok(fx->repo->sessions->list(fx->repo, &filter, &list, next, sizeof next, &err));
         pages++;
         assert_true(list.count <= (size_t)limit);
         for (size_t i = 0; i < list.count; i++) {
@@ -1044,7 +1305,7 @@ static void test_session_list_pages(void **state) {
     parley_session_filter filter = {.status = -1, .limit = 3};
     parley_session_list list;
     char next[32];
-    assert_ok(OPS(fx)->session_list(fx->repo, &filter, &list, next, sizeof next, &err));
+    assert_ok(fx->repo->sessions->list(fx->repo, &filter, &list, next, sizeof next, &err));
     assert_int_equal(list.count, 3);
     assert_string_equal(list.items[0].id, "ses_09");
     assert_string_equal(list.items[2].id, "ses_07");
@@ -1056,7 +1317,7 @@ static void test_session_list_pages(void **state) {
      * left off: the newcomers belong before the first page. */
     snprintf(filter.cursor, sizeof filter.cursor, "%s", next);
     add_session(fx, "ses_10", "cus_b", PARLEY_SESSION_WAITING);
-    assert_ok(OPS(fx)->session_list(fx->repo, &filter, &list, next, sizeof next, &err));
+    assert_ok(fx->repo->sessions->list(fx->repo, &filter, &list, next, sizeof next, &err));
     assert_int_equal(list.count, 3);
     assert_string_equal(list.items[0].id, "ses_06");
     parley_session_list_free(&list);
@@ -1065,18 +1326,18 @@ static void test_session_list_pages(void **state) {
 static void test_session_list_limits_and_cursors(void **state) {
     fixture *fx = *state;
     add_customer(fx, "cus_a", NULL);
-    assert_ok(OPS(fx)->begin(fx->repo, &err));
+    assert_ok(fx->repo->ops->begin(fx->repo, &err));
     for (int i = 0; i < 205; i++) {
         char id[32];
         snprintf(id, sizeof id, "ses_%03d", i);
         add_session(fx, id, "cus_a", PARLEY_SESSION_WAITING);
     }
-    assert_ok(OPS(fx)->commit(fx->repo, &err));
+    assert_ok(fx->repo->ops->commit(fx->repo, &err));
 
     parley_session_filter filter = {.status = -1, .limit = 1000};
     parley_session_list list;
     char next[32];
-    assert_ok(OPS(fx)->session_list(fx->repo, &filter, &list, next, sizeof next, &err));
+    assert_ok(fx->repo->sessions->list(fx->repo, &filter, &list, next, sizeof next, &err));
     assert_int_equal(list.count, 200);
     assert_string_equal(list.items[0].id, "ses_204");
     assert_string_equal(list.items[199].id, "ses_005");
@@ -1084,7 +1345,7 @@ static void test_session_list_limits_and_cursors(void **state) {
     parley_session_list_free(&list);
 
     filter.limit = 0;
-    assert_ok(OPS(fx)->session_list(fx->repo, &filter, &list, next, sizeof next, &err));
+    assert_ok(fx->repo->sessions->list(fx->repo, &filter, &list, next, sizeof next, &err));
     assert_int_equal(list.count, 1);
     assert_string_equal(list.items[0].id, "ses_204");
     parley_session_list_free(&list);
@@ -1095,26 +1356,26 @@ static void test_session_list_limits_and_cursors(void **state) {
         snprintf(filter.cursor, sizeof filter.cursor, "%s", bad[i]);
         memset(next, 'x', sizeof next);
         assert_status(PARLEY_E_INVALID,
-                      OPS(fx)->session_list(fx->repo, &filter, &list, next, sizeof next, &err));
+                      fx->repo->sessions->list(fx->repo, &filter, &list, next, sizeof next, &err));
         assert_true(all_zero(&list, sizeof list));
         assert_string_equal(next, "");
     }
     /* An unterminated cursor buffer is malformed, not read past. */
     memset(filter.cursor, '7', sizeof filter.cursor);
     assert_status(PARLEY_E_INVALID,
-                  OPS(fx)->session_list(fx->repo, &filter, &list, next, sizeof next, &err));
+                  fx->repo->sessions->list(fx->repo, &filter, &list, next, sizeof next, &err));
 
     /* An unknown status filter. */
     filter.cursor[0] = '\0';
     filter.status = 9;
     assert_status(PARLEY_E_INVALID,
-                  OPS(fx)->session_list(fx->repo, &filter, &list, next, sizeof next, &err));
+                  fx->repo->sessions->list(fx->repo, &filter, &list, next, sizeof next, &err));
 
     /* A cursor buffer too small for the cursor. */
     filter.status = -1;
     char tiny[2];
     assert_status(PARLEY_E_INTERNAL,
-                  OPS(fx)->session_list(fx->repo, &filter, &list, tiny, sizeof tiny, &err));
+                  fx->repo->sessions->list(fx->repo, &filter, &list, tiny, sizeof tiny, &err));
     assert_true(all_zero(&list, sizeof list));
     assert_string_equal(tiny, "");
 }
@@ -1135,7 +1396,7 @@ static void test_tickets(void **state) {
     add_ticket(fx, "tkt_6", "ses_08", PARLEY_TICKET_OPEN);        /* cus_a */
 
     parley_ticket got;
-    assert_ok(OPS(fx)->ticket_get(fx->repo, "tkt_1", &got, &err));
+    assert_ok(fx->repo->tickets->get(fx->repo, "tkt_1", &got, &err));
     assert_string_equal(got.id, "tkt_1");
     assert_string_equal(got.session_id, "ses_01");
     assert_string_equal(got.agent_id, "");
@@ -1149,9 +1410,9 @@ static void test_tickets(void **state) {
     snprintf(upd.agent_id, sizeof upd.agent_id, "agt_1");
     upd.updated_at = 6000;
     upd.created_at = 1;
-    assert_ok(OPS(fx)->ticket_update(fx->repo, &upd, &err));
+    assert_ok(fx->repo->tickets->update(fx->repo, &upd, &err));
     parley_ticket_free(&got);
-    assert_ok(OPS(fx)->ticket_get(fx->repo, "tkt_1", &got, &err));
+    assert_ok(fx->repo->tickets->get(fx->repo, "tkt_1", &got, &err));
     assert_string_equal(got.issue_description, "printer still on fire");
     assert_int_equal(got.status, PARLEY_TICKET_IN_PROGRESS);
     assert_string_equal(got.agent_id, "agt_1");
@@ -1160,16 +1421,16 @@ static void test_tickets(void **state) {
     parley_ticket_free(&got);
 
     snprintf(upd.id, sizeof upd.id, "tkt_nope");
-    assert_status(PARLEY_E_NOT_FOUND, OPS(fx)->ticket_update(fx->repo, &upd, &err));
-    assert_status(PARLEY_E_NOT_FOUND, OPS(fx)->ticket_get(fx->repo, "tkt_nope", &got, &err));
+    assert_status(PARLEY_E_NOT_FOUND, fx->repo->tickets->update(fx->repo, &upd, &err));
+    assert_status(PARLEY_E_NOT_FOUND, fx->repo->tickets->get(fx->repo, "tkt_nope", &got, &err));
     assert_true(all_zero(&got, sizeof got));
     parley_ticket dup = {0};
     snprintf(dup.id, sizeof dup.id, "tkt_2");
     snprintf(dup.session_id, sizeof dup.session_id, "ses_01");
-    assert_status(PARLEY_E_CONFLICT, OPS(fx)->ticket_insert(fx->repo, &dup, &err));
+    assert_status(PARLEY_E_CONFLICT, fx->repo->tickets->insert(fx->repo, &dup, &err));
     snprintf(dup.id, sizeof dup.id, "tkt_9");
     snprintf(dup.session_id, sizeof dup.session_id, "ses_ghost");
-    assert_status(PARLEY_E_STORAGE, OPS(fx)->ticket_insert(fx->repo, &dup, &err));
+    assert_status(PARLEY_E_STORAGE, fx->repo->tickets->insert(fx->repo, &dup, &err));
 
     struct {
         int status;
@@ -1193,7 +1454,7 @@ static void test_tickets(void **state) {
             assert_true(page < 10);
             parley_ticket_list list;
             char next[PARLEY_ID_SIZE * 2];
-            assert_ok(OPS(fx)->ticket_list(fx->repo, &filter, &list, next, sizeof next, &err));
+            assert_ok(fx->repo->tickets->list(fx->repo, &filter, &list, next, sizeof next, &err));
             for (size_t i = 0; i < list.count; i++) {
                 assert_non_null(cases[c].want[seen]);
                 assert_string_equal(list.items[i].id, cases[c].want[seen]);
@@ -1213,7 +1474,7 @@ static void test_tickets(void **state) {
     parley_ticket_list list;
     char next[8];
     assert_status(PARLEY_E_INVALID,
-                  OPS(fx)->ticket_list(fx->repo, &bad, &list, next, sizeof next, &err));
+                  fx->repo->tickets->list(fx->repo, &bad, &list, next, sizeof next, &err));
     assert_true(all_zero(&list, sizeof list));
 }
 
@@ -1232,10 +1493,10 @@ static void test_feedback(void **state) {
     f.rating = 4;
     f.comment = lit("quick and kind");
     f.created_at = 9000;
-    assert_ok(OPS(fx)->feedback_insert(fx->repo, &f, &err));
+    assert_ok(fx->repo->tickets->feedback_insert(fx->repo, &f, &err));
 
     parley_feedback got;
-    assert_ok(OPS(fx)->feedback_get_by_session(fx->repo, "ses_1", &got, &err));
+    assert_ok(fx->repo->tickets->feedback_get_by_session(fx->repo, "ses_1", &got, &err));
     assert_string_equal(got.id, "fbk_1");
     assert_string_equal(got.session_id, "ses_1");
     assert_string_equal(got.customer_id, "cus_1");
@@ -1247,18 +1508,18 @@ static void test_feedback(void **state) {
     /* One per session, even under a new id. */
     snprintf(f.id, sizeof f.id, "fbk_2");
     f.rating = 1;
-    assert_status(PARLEY_E_CONFLICT, OPS(fx)->feedback_insert(fx->repo, &f, &err));
+    assert_status(PARLEY_E_CONFLICT, fx->repo->tickets->feedback_insert(fx->repo, &f, &err));
 
     snprintf(f.session_id, sizeof f.session_id, "ses_2");
     f.comment = NULL;
-    assert_ok(OPS(fx)->feedback_insert(fx->repo, &f, &err));
-    assert_ok(OPS(fx)->feedback_get_by_session(fx->repo, "ses_2", &got, &err));
+    assert_ok(fx->repo->tickets->feedback_insert(fx->repo, &f, &err));
+    assert_ok(fx->repo->tickets->feedback_get_by_session(fx->repo, "ses_2", &got, &err));
     assert_int_equal(got.rating, 1);
     assert_null(got.comment);
     parley_feedback_free(&got);
 
     assert_status(PARLEY_E_NOT_FOUND,
-                  OPS(fx)->feedback_get_by_session(fx->repo, "ses_3", &got, &err));
+                  fx->repo->tickets->feedback_get_by_session(fx->repo, "ses_3", &got, &err));
     assert_true(all_zero(&got, sizeof got));
 }
 
@@ -1266,7 +1527,7 @@ static void test_feedback(void **state) {
 
 static bool customer_exists(fixture *fx, const char *id) {
     parley_customer c;
-    parley_status status = OPS(fx)->customer_get(fx->repo, id, &c, &err);
+    parley_status status = fx->repo->accounts->customer_get(fx->repo, id, &c, &err);
     parley_customer_free(&c);
     assert_true(status == PARLEY_OK || status == PARLEY_E_NOT_FOUND);
     return status == PARLEY_OK;
@@ -1277,47 +1538,47 @@ static void test_savepoint_units(void **state) {
     add_customer(fx, "cus_s", NULL);
     add_session(fx, "ses_1", "cus_s", PARLEY_SESSION_ACTIVE);
 
-    assert_ok(OPS(fx)->begin(fx->repo, &err));
+    assert_ok(fx->repo->ops->begin(fx->repo, &err));
     add_customer(fx, "cus_1", NULL);
 
     /* A failed unit is undone on its own. */
-    assert_ok(OPS(fx)->savepoint(fx->repo, &err));
+    assert_ok(fx->repo->ops->savepoint(fx->repo, &err));
     add_customer(fx, "cus_2", NULL);
-    assert_ok(OPS(fx)->rollback_to(fx->repo, &err));
+    assert_ok(fx->repo->ops->rollback_to(fx->repo, &err));
 
     /* A good unit after it. */
-    assert_ok(OPS(fx)->savepoint(fx->repo, &err));
+    assert_ok(fx->repo->ops->savepoint(fx->repo, &err));
     add_customer(fx, "cus_3", NULL);
-    assert_ok(OPS(fx)->release(fx->repo, &err));
+    assert_ok(fx->repo->ops->release(fx->repo, &err));
 
     /* A unit that hits a conflict half-way keeps none of its writes. */
-    assert_ok(OPS(fx)->savepoint(fx->repo, &err));
+    assert_ok(fx->repo->ops->savepoint(fx->repo, &err));
     add_customer(fx, "cus_4", NULL);
     parley_customer again = {0};
     snprintf(again.id, sizeof again.id, "cus_1");
     again.name = lit("dup");
-    assert_status(PARLEY_E_CONFLICT, OPS(fx)->customer_insert(fx->repo, &again, &err));
-    assert_ok(OPS(fx)->rollback_to(fx->repo, &err));
+    assert_status(PARLEY_E_CONFLICT, fx->repo->accounts->customer_insert(fx->repo, &again, &err));
+    assert_ok(fx->repo->ops->rollback_to(fx->repo, &err));
 
     /* A rolled back unit gives its seq back: the next message gets it. */
     int64_t seq = 0;
-    assert_ok(OPS(fx)->savepoint(fx->repo, &err));
-    assert_ok(OPS(fx)->session_next_seq(fx->repo, "ses_1", &seq, &err));
+    assert_ok(fx->repo->ops->savepoint(fx->repo, &err));
+    assert_ok(fx->repo->sessions->next_seq(fx->repo, "ses_1", &seq, &err));
     assert_int_equal(seq, 1);
     parley_message m =
         make_message("msg_a", "ses_1", seq, PARLEY_PARTICIPANT_CUSTOMER, "cus_s", "c1", "lost");
-    assert_ok(OPS(fx)->message_insert(fx->repo, &m, &err));
-    assert_ok(OPS(fx)->rollback_to(fx->repo, &err));
-    assert_ok(OPS(fx)->savepoint(fx->repo, &err));
-    assert_ok(OPS(fx)->session_next_seq(fx->repo, "ses_1", &seq, &err));
+    assert_ok(fx->repo->messages->insert(fx->repo, &m, &err));
+    assert_ok(fx->repo->ops->rollback_to(fx->repo, &err));
+    assert_ok(fx->repo->ops->savepoint(fx->repo, &err));
+    assert_ok(fx->repo->sessions->next_seq(fx->repo, "ses_1", &seq, &err));
     assert_int_equal(seq, 1);
     m = make_message("msg_b", "ses_1", seq, PARLEY_PARTICIPANT_CUSTOMER, "cus_s", "c1", "kept");
-    assert_ok(OPS(fx)->message_insert(fx->repo, &m, &err));
-    assert_ok(OPS(fx)->release(fx->repo, &err));
+    assert_ok(fx->repo->messages->insert(fx->repo, &m, &err));
+    assert_ok(fx->repo->ops->release(fx->repo, &err));
 
     /* Nothing is visible to another connection before the batch commits. */
     assert_int_equal(raw_int(fx->path, "SELECT count(*) FROM customers"), 1);
-    assert_ok(OPS(fx)->commit(fx->repo, &err));
+    assert_ok(fx->repo->ops->commit(fx->repo, &err));
 
     assert_true(customer_exists(fx, "cus_1"));
     assert_false(customer_exists(fx, "cus_2"));
@@ -1325,7 +1586,7 @@ static void test_savepoint_units(void **state) {
     assert_false(customer_exists(fx, "cus_4"));
     parley_message_list list;
     parley_message_range range = {.limit = 10};
-    assert_ok(OPS(fx)->message_list(fx->repo, "ses_1", &range, &list, &err));
+    assert_ok(fx->repo->messages->list(fx->repo, "ses_1", &range, &list, &err));
     assert_int_equal(list.count, 1);
     assert_string_equal(list.items[0].id, "msg_b");
     assert_int_equal(list.items[0].seq, 1);
@@ -1333,37 +1594,37 @@ static void test_savepoint_units(void **state) {
     assert_int_equal(raw_int(fx->path, "SELECT last_seq FROM sessions WHERE id = 'ses_1'"), 1);
 
     /* A whole batch rolled back leaves nothing. */
-    assert_ok(OPS(fx)->begin(fx->repo, &err));
+    assert_ok(fx->repo->ops->begin(fx->repo, &err));
     add_customer(fx, "cus_5", NULL);
-    assert_ok(OPS(fx)->rollback(fx->repo, &err));
+    assert_ok(fx->repo->ops->rollback(fx->repo, &err));
     assert_false(customer_exists(fx, "cus_5"));
 
     /* Misuse is reported, not ignored. */
-    assert_status(PARLEY_E_STORAGE, OPS(fx)->commit(fx->repo, &err));
-    assert_ok(OPS(fx)->begin(fx->repo, &err));
-    assert_status(PARLEY_E_STORAGE, OPS(fx)->begin(fx->repo, &err));
-    assert_status(PARLEY_E_STORAGE, OPS(fx)->release(fx->repo, &err));
-    assert_ok(OPS(fx)->rollback(fx->repo, &err));
+    assert_status(PARLEY_E_STORAGE, fx->repo->ops->commit(fx->repo, &err));
+    assert_ok(fx->repo->ops->begin(fx->repo, &err));
+    assert_status(PARLEY_E_STORAGE, fx->repo->ops->begin(fx->repo, &err));
+    assert_status(PARLEY_E_STORAGE, fx->repo->ops->release(fx->repo, &err));
+    assert_ok(fx->repo->ops->rollback(fx->repo, &err));
 }
 
 static void test_busy_is_unavailable(void **state) {
     fixture *fx = *state;
     add_customer(fx, "cus_1", NULL);
-    parley_repository *other = open_repo(fx->path, true, 50);
+    parley_repository *other = open_repo(fx->url, true, 50);
 
-    assert_ok(OPS(fx)->begin(fx->repo, &err));
+    assert_ok(fx->repo->ops->begin(fx->repo, &err));
     add_customer(fx, "cus_2", NULL);
     /* The second writer cannot get the lock... */
     assert_status(PARLEY_E_UNAVAILABLE, other->ops->begin(other, &err));
     /* ...but reads go on beside the writer (WAL) and see committed data. */
     parley_customer c;
-    assert_ok(other->ops->customer_get(other, "cus_1", &c, &err));
+    assert_ok(other->accounts->customer_get(other, "cus_1", &c, &err));
     parley_customer_free(&c);
-    assert_status(PARLEY_E_NOT_FOUND, other->ops->customer_get(other, "cus_2", &c, &err));
-    assert_ok(OPS(fx)->commit(fx->repo, &err));
+    assert_status(PARLEY_E_NOT_FOUND, other->accounts->customer_get(other, "cus_2", &c, &err));
+    assert_ok(fx->repo->ops->commit(fx->repo, &err));
 
     assert_ok(other->ops->begin(other, &err));
-    assert_ok(other->ops->customer_get(other, "cus_2", &c, &err));
+    assert_ok(other->accounts->customer_get(other, "cus_2", &c, &err));
     parley_customer_free(&c);
     assert_ok(other->ops->commit(other, &err));
     other->ops->close(other);
@@ -1371,10 +1632,10 @@ static void test_busy_is_unavailable(void **state) {
 
 static void test_close_with_open_transaction_rolls_back(void **state) {
     fixture *fx = *state;
-    assert_ok(OPS(fx)->begin(fx->repo, &err));
+    assert_ok(fx->repo->ops->begin(fx->repo, &err));
     add_customer(fx, "cus_1", NULL);
     fx->repo->ops->close(fx->repo);
-    fx->repo = open_repo(fx->path, false, 0);
+    fx->repo = open_repo(fx->url, false, 0);
     assert_false(customer_exists(fx, "cus_1"));
 }
 
@@ -1383,50 +1644,50 @@ static void test_data_survives_reopen(void **state) {
     add_customer(fx, "cus_1", "site-1");
     add_agent(fx, "agt_1", "a@example.com");
     add_session(fx, "ses_1", "cus_1", PARLEY_SESSION_ACTIVE);
-    assert_ok(OPS(fx)->begin(fx->repo, &err));
+    assert_ok(fx->repo->ops->begin(fx->repo, &err));
     int64_t seq = 0;
-    assert_ok(OPS(fx)->session_next_seq(fx->repo, "ses_1", &seq, &err));
+    assert_ok(fx->repo->sessions->next_seq(fx->repo, "ses_1", &seq, &err));
     parley_message m =
         make_message("msg_1", "ses_1", seq, PARLEY_PARTICIPANT_CUSTOMER, "cus_1", "c1", "m1");
-    assert_ok(OPS(fx)->message_insert(fx->repo, &m, &err));
-    assert_ok(OPS(fx)->commit(fx->repo, &err));
+    assert_ok(fx->repo->messages->insert(fx->repo, &m, &err));
+    assert_ok(fx->repo->ops->commit(fx->repo, &err));
     add_ticket(fx, "tkt_1", "ses_1", PARLEY_TICKET_OPEN);
 
     fx->repo->ops->close(fx->repo);
     fx->repo = NULL;
     /* Reopening (and re-running migrations, as the server does at start)
      * finds everything. */
-    assert_ok(parley_sqlite_migrate(fx->path, &err));
-    fx->repo = open_repo(fx->path, true, 0);
+    assert_ok(parley_storage_migrate(fx->url, &err));
+    fx->repo = open_repo(fx->url, true, 0);
 
     parley_customer c;
-    assert_ok(OPS(fx)->customer_find_by_identifier(fx->repo, "site-1", &c, &err));
+    assert_ok(fx->repo->accounts->customer_find_by_identifier(fx->repo, "site-1", &c, &err));
     assert_string_equal(c.id, "cus_1");
     parley_customer_free(&c);
     parley_agent a;
-    assert_ok(OPS(fx)->agent_get_by_email(fx->repo, "A@EXAMPLE.COM", &a, NULL, &err));
+    assert_ok(fx->repo->accounts->agent_get_by_email(fx->repo, "A@EXAMPLE.COM", &a, NULL, &err));
     assert_string_equal(a.id, "agt_1");
     parley_agent_free(&a);
     parley_session s;
-    assert_ok(OPS(fx)->session_get(fx->repo, "ses_1", &s, &err));
+    assert_ok(fx->repo->sessions->get(fx->repo, "ses_1", &s, &err));
     assert_int_equal(s.last_seq, 1);
     parley_session_free(&s);
     parley_message_list list;
     parley_message_range range = {.limit = 10};
-    assert_ok(OPS(fx)->message_list(fx->repo, "ses_1", &range, &list, &err));
+    assert_ok(fx->repo->messages->list(fx->repo, "ses_1", &range, &list, &err));
     assert_int_equal(list.count, 1);
     assert_string_equal(list.items[0].content, "m1");
     parley_message_list_free(&list);
     parley_ticket t;
-    assert_ok(OPS(fx)->ticket_get(fx->repo, "tkt_1", &t, &err));
+    assert_ok(fx->repo->tickets->get(fx->repo, "tkt_1", &t, &err));
     assert_string_equal(t.session_id, "ses_1");
     parley_ticket_free(&t);
 
     /* Sequences continue after the reopen. */
-    assert_ok(OPS(fx)->begin(fx->repo, &err));
-    assert_ok(OPS(fx)->session_next_seq(fx->repo, "ses_1", &seq, &err));
+    assert_ok(fx->repo->ops->begin(fx->repo, &err));
+    assert_ok(fx->repo->sessions->next_seq(fx->repo, "ses_1", &seq, &err));
     assert_int_equal(seq, 2);
-    assert_ok(OPS(fx)->commit(fx->repo, &err));
+    assert_ok(fx->repo->ops->commit(fx->repo, &err));
 }
 
 static void test_unreadable_enum_is_storage_error(void **state) {
@@ -1435,44 +1696,79 @@ static void test_unreadable_enum_is_storage_error(void **state) {
     add_session(fx, "ses_1", "cus_1", PARLEY_SESSION_ACTIVE);
     raw_exec(fx->path, "UPDATE sessions SET status = 'archived' WHERE id = 'ses_1'");
     parley_session s;
-    assert_status(PARLEY_E_STORAGE, OPS(fx)->session_get(fx->repo, "ses_1", &s, &err));
+    assert_status(PARLEY_E_STORAGE, fx->repo->sessions->get(fx->repo, "ses_1", &s, &err));
     assert_true(all_zero(&s, sizeof s));
     assert_non_null(strstr(err.message, "status"));
     parley_session_list list;
     parley_session_filter filter = {.status = -1, .limit = 5};
     char next[32];
     assert_status(PARLEY_E_STORAGE,
-                  OPS(fx)->session_list(fx->repo, &filter, &list, next, sizeof next, &err));
+                  fx->repo->sessions->list(fx->repo, &filter, &list, next, sizeof next, &err));
     assert_true(all_zero(&list, sizeof list));
 }
 
+/* ---- the targets and the run ------------------------------------------------ */
+
+static const struct CMUnitTest contract_tests[] = {
+    cmocka_unit_test_setup_teardown(test_open_refuses_unmigrated_database, setup_files, teardown),
+    cmocka_unit_test_setup_teardown(test_customers, setup_repo, teardown),
+    cmocka_unit_test_setup_teardown(test_agents, setup_repo, teardown),
+    cmocka_unit_test_setup_teardown(test_bots, setup_repo, teardown),
+    cmocka_unit_test_setup_teardown(test_account_management, setup_repo, teardown),
+    cmocka_unit_test_setup_teardown(test_moderation_and_spam_counts, setup_repo, teardown),
+    cmocka_unit_test_setup_teardown(test_tokens, setup_repo, teardown),
+    cmocka_unit_test_setup_teardown(test_search_scope_and_tail, setup_repo, teardown),
+    cmocka_unit_test_setup_teardown(test_retention_purges, setup_repo, teardown),
+    cmocka_unit_test_setup_teardown(test_sessions, setup_repo, teardown),
+    cmocka_unit_test_setup_teardown(test_next_seq_is_gapless, setup_repo, teardown),
+    cmocka_unit_test_setup_teardown(test_messages_and_client_ids, setup_repo, teardown),
+    cmocka_unit_test_setup_teardown(test_message_list_ranges, setup_repo, teardown),
+    cmocka_unit_test_setup_teardown(test_session_list_pages, setup_repo, teardown),
+    cmocka_unit_test_setup_teardown(test_session_list_limits_and_cursors, setup_repo, teardown),
+    cmocka_unit_test_setup_teardown(test_tickets, setup_repo, teardown),
+    cmocka_unit_test_setup_teardown(test_feedback, setup_repo, teardown),
+    cmocka_unit_test_setup_teardown(test_savepoint_units, setup_repo, teardown),
+    cmocka_unit_test_setup_teardown(test_close_with_open_transaction_rolls_back, setup_repo,
+                                    teardown),
+    cmocka_unit_test_setup_teardown(test_data_survives_reopen, setup_repo, teardown),
+    cmocka_unit_test_setup_teardown(test_unreadable_enum_is_storage_error, setup_repo, teardown),
+};
+
+/* SQLite's own: the schema version pragma and WAL, the write lock. */
+static const struct CMUnitTest sqlite_tests[] = {
+    cmocka_unit_test_setup_teardown(test_migrate_is_idempotent, setup_files, teardown),
+    cmocka_unit_test_setup_teardown(test_migrate_refuses_newer_schema, setup_files, teardown),
+    cmocka_unit_test_setup_teardown(test_busy_is_unavailable, setup_repo, teardown),
+};
+
+static const contract_target targets[] = {
+    {"sqlite", sqlite_make_url, sqlite_remove, sqlite_raw_int, sqlite_raw_text, sqlite_raw_exec,
+     sqlite_tests, sizeof sqlite_tests / sizeof sqlite_tests[0]},
+};
+
 int main(void) {
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_migrate_is_idempotent, setup_files, teardown),
-        cmocka_unit_test_setup_teardown(test_migrate_refuses_newer_schema, setup_files, teardown),
-        cmocka_unit_test_setup_teardown(test_open_refuses_unmigrated_database, setup_files,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_customers, setup_repo, teardown),
-        cmocka_unit_test_setup_teardown(test_agents, setup_repo, teardown),
-        cmocka_unit_test_setup_teardown(test_bots, setup_repo, teardown),
-        cmocka_unit_test_setup_teardown(test_account_management, setup_repo, teardown),
-        cmocka_unit_test_setup_teardown(test_moderation_and_spam_counts, setup_repo, teardown),
-        cmocka_unit_test_setup_teardown(test_tokens, setup_repo, teardown),
-        cmocka_unit_test_setup_teardown(test_sessions, setup_repo, teardown),
-        cmocka_unit_test_setup_teardown(test_next_seq_is_gapless, setup_repo, teardown),
-        cmocka_unit_test_setup_teardown(test_messages_and_client_ids, setup_repo, teardown),
-        cmocka_unit_test_setup_teardown(test_message_list_ranges, setup_repo, teardown),
-        cmocka_unit_test_setup_teardown(test_session_list_pages, setup_repo, teardown),
-        cmocka_unit_test_setup_teardown(test_session_list_limits_and_cursors, setup_repo, teardown),
-        cmocka_unit_test_setup_teardown(test_tickets, setup_repo, teardown),
-        cmocka_unit_test_setup_teardown(test_feedback, setup_repo, teardown),
-        cmocka_unit_test_setup_teardown(test_savepoint_units, setup_repo, teardown),
-        cmocka_unit_test_setup_teardown(test_busy_is_unavailable, setup_repo, teardown),
-        cmocka_unit_test_setup_teardown(test_close_with_open_transaction_rolls_back, setup_repo,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_data_survives_reopen, setup_repo, teardown),
-        cmocka_unit_test_setup_teardown(test_unreadable_enum_is_storage_error, setup_repo,
-                                        teardown),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    int failed = 0;
+    for (size_t i = 0; parley_storage_backends[i] != NULL; i++) {
+        backend = parley_storage_backends[i];
+        target = NULL;
+        for (size_t t = 0; t < sizeof targets / sizeof targets[0]; t++) {
+            if (strcmp(targets[t].backend, backend->name) == 0) {
+                target = &targets[t];
+            }
+        }
+        if (target == NULL) {
+            fprintf(stderr, "contract: backend %s has no target in test_repository.c\n",
+                    backend->name);
+            failed++;
+            continue;
+        }
+        char group[64];
+        snprintf(group, sizeof group, "contract/%s", backend->name);
+        failed += _cmocka_run_group_tests(
+            group, contract_tests, sizeof contract_tests / sizeof contract_tests[0], NULL, NULL);
+        snprintf(group, sizeof group, "%s-specific", backend->name);
+        failed +=
+            _cmocka_run_group_tests(group, target->specific, target->specific_count, NULL, NULL);
+    }
+    return failed;
 }

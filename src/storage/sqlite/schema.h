@@ -1,8 +1,8 @@
 /*
- * sqlite_schema.h - the SQLite schema as an ordered list of migration steps.
+ * sqlite/schema.h - the SQLite schema as an ordered list of migration steps.
  *
  * Ownership: the step texts are static strings owned by this module; callers
- * only read them. sqlite_repository.c applies them (parley_sqlite_migrate),
+ * only read them. connection.c applies them (parley_sqlite_migrate),
  * one transaction per step, recording progress in PRAGMA user_version.
  * Thread-safety: immutable data, any thread.
  *

@@ -1,5 +1,6 @@
 /*
- * sqlite_repository.h - the embedded SQLite backend of the Repository.
+ * sqlite/sqlite_repository.h - the embedded SQLite backend of the Repository
+ * (its code is in src/storage/sqlite/: one file per aggregate).
  *
  * Ownership: parley_sqlite_repository_open() returns a handle the caller
  * closes with repo->ops->close(repo). Each handle owns one sqlite3
@@ -20,6 +21,7 @@
 #include <stdint.h>
 
 #include "core/repository.h"
+#include "storage/backend.h"
 
 typedef struct parley_sqlite_options {
     /* true: synchronous=FULL (an acknowledged commit survives power loss);
@@ -47,5 +49,10 @@ bool parley_sqlite_parse_cursor(const char *cursor, size_t size, int64_t *before
 
 /* The schema version this binary migrates to. */
 int parley_sqlite_schema_version(void);
+
+/* The registry's row (storage/backend.h): scheme "sqlite", the rest of the
+ * URL is the file's path. Code outside src/storage/ opens SQLite only
+ * through the registry. */
+extern const parley_storage_backend parley_sqlite_backend;
 
 #endif

@@ -1,5 +1,5 @@
 /*
- * sqlite_schema.c - the migration steps of the SQLite schema.
+ * sqlite/schema.c - the migration steps of the SQLite schema.
  *
  * Ownership: static, read-only strings. Thread-safety: any thread.
  *
@@ -14,7 +14,7 @@
  *  - tables are STRICT (SQLite 3.37+) so a wrong bind type fails loudly
  *    instead of being stored as something else.
  */
-#include "storage/sqlite_schema.h"
+#include "storage/sqlite/schema.h"
 
 #include <stddef.h>
 

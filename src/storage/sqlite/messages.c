@@ -1,0 +1,149 @@
+/*
+ * sqlite/messages.c - the messages ops table (core/store/messages.h) on SQLite:
+ * messages.
+ *
+ * Ownership and threads are the handle's (sqlite_internal.h): every op runs
+ * on the caller's connection, one thread at a time, with statements
+ * prepared at open from the SQL below and reset before the op returns.
+ * A new op of this aggregate: its statement id in sqlite_internal.h (this
+ * aggregate's group), its SQL in the array below, the function, and its
+ * entry in the ops table at the end.
+ */
+#include "storage/sqlite/sqlite_internal.h"
+
+const char *const parley_sqlite_messages_sql[ST_COUNT] = {
+    [ST_MESSAGE_INSERT] = "INSERT INTO messages (" MESSAGE_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, "
+                          "?6, ?7, ?8, ?9, ?10, ?11)",
+    [ST_MESSAGE_BY_CLIENT_ID] = "SELECT " MESSAGE_COLS " FROM messages WHERE sender_kind = ?1 "
+                                "AND sender_id = ?2 AND client_msg_id = ?3",
+    [ST_MESSAGE_LIST_ASC] = "SELECT " MESSAGE_COLS " FROM messages WHERE session_id = ?1 "
+                            "AND seq > ?2 AND seq < ?3 ORDER BY seq ASC LIMIT ?4",
+    [ST_MESSAGE_LIST_DESC] = "SELECT " MESSAGE_COLS " FROM messages WHERE session_id = ?1 "
+                             "AND seq > ?2 AND seq < ?3 ORDER BY seq DESC LIMIT ?4",
+    [ST_MESSAGE_GET] = "SELECT " MESSAGE_COLS " FROM messages WHERE id = ?1",
+};
+
+/* ---- messages ---------------------------------------------------------- */
+
+static parley_status sq_message_insert(parley_repository *repo, const parley_message *m,
+                                       parley_error *err) {
+    struct sqlite_repo *r = as_sqlite(repo);
+    binder b = bind_start(r, ST_MESSAGE_INSERT);
+    b_id(&b, 1, m->id);
+    b_id(&b, 2, m->session_id);
+    b_i64(&b, 3, m->seq);
+    b_enum(&b, 4, participant_kind_store(m->sender_kind));
+    /* Stored as-is, "" included: system messages have no sender id, and
+     * NULL would make the client_msg_id uniqueness never match. */
+    b_text_n(&b, 5, m->sender_id, strnlen(m->sender_id, PARLEY_ID_SIZE));
+    b_enum(&b, 6, message_type_store(m->type));
+    b_text(&b, 7, m->content);
+    b_text(&b, 8, m->client_msg_id);
+    b_text(&b, 9, m->meta_json);
+    b_i64(&b, 10, m->created_at);
+    b_text(&b, 11, m->original_content);
+    return exec_write(r, &b, false, "message_insert", "message", err);
+}
+
+static parley_status sq_message_find_by_client_id(parley_repository *repo,
+                                                  parley_participant_kind sender_kind,
+                                                  const char *sender_id, const char *client_msg_id,
+                                                  parley_message *out, parley_error *err) {
+    struct sqlite_repo *r = as_sqlite(repo);
+    const char *op = "message_find_by_client_id";
+    memset(out, 0, sizeof *out);
+    if (client_msg_id == NULL) {
+        /* No stored message is findable by an absent client id. */
+        return parley_error_set(err, PARLEY_E_NOT_FOUND, NULL, "message not found");
+    }
+    binder b = bind_start(r, ST_MESSAGE_BY_CLIENT_ID);
+    b_enum(&b, 1, participant_kind_store(sender_kind));
+    b_text(&b, 2, sender_id);
+    b_text(&b, 3, client_msg_id);
+    parley_status status = fetch_one(r, &b, op, "message", err);
+    if (status == PARLEY_OK) {
+        row_reader rd = reader_start(b.st);
+        read_message(&rd, out);
+        status = reader_finish(&rd, op, err);
+        if (status != PARLEY_OK) {
+            parley_message_free(out);
+        }
+    }
+    stmt_done(b.st);
+    return status;
+}
+
+static parley_status sq_message_list(parley_repository *repo, const char *session_id,
+                                     const parley_message_range *range, parley_message_list *out,
+                                     parley_error *err) {
+    struct sqlite_repo *r = as_sqlite(repo);
+    const char *op = "message_list";
+    memset(out, 0, sizeof *out);
+    if (range->limit < 1 || range->limit > MESSAGE_LIMIT_MAX) {
+        return parley_error_set(err, PARLEY_E_INVALID, NULL, "%s: limit must be 1..%d", op,
+                                MESSAGE_LIMIT_MAX);
+    }
+    int64_t after = range->after_seq > 0 ? range->after_seq : 0;
+    int64_t before = range->before_seq > 0 ? range->before_seq : INT64_MAX;
+    /* Only before_seq: the newest `limit` before it, so walk down from it
+     * and reverse afterwards. */
+    bool newest = range->after_seq <= 0 && range->before_seq > 0;
+    binder b = bind_start(r, newest ? ST_MESSAGE_LIST_DESC : ST_MESSAGE_LIST_ASC);
+    b_text(&b, 1, session_id);
+    b_i64(&b, 2, after);
+    b_i64(&b, 3, before);
+    b_int(&b, 4, range->limit);
+    parley_status status = bind_check(r, &b, op, err);
+    int rc = SQLITE_DONE;
+    while (status == PARLEY_OK && (rc = sqlite3_step(b.st)) == SQLITE_ROW) {
+        parley_message *m = parley_message_list_push(out);
+        if (m == NULL) {
+            status = parley_error_set(err, PARLEY_E_NOMEM, NULL, "%s: out of memory", op);
+            break;
+        }
+        row_reader rd = reader_start(b.st);
+        read_message(&rd, m);
+        status = reader_finish(&rd, op, err);
+    }
+    if (status == PARLEY_OK && rc != SQLITE_DONE) {
+        status = db_fail(r->db, rc, op, err);
+    }
+    if (status != PARLEY_OK) {
+        parley_message_list_free(out);
+    } else if (newest && out->count > 1) {
+        for (size_t i = 0, j = out->count - 1; i < j; i++, j--) {
+            parley_message tmp = out->items[i];
+            out->items[i] = out->items[j];
+            out->items[j] = tmp;
+        }
+    }
+    stmt_done(b.st);
+    return status;
+}
+
+/* ---- messages by id, flagged messages ------------------------------------------ */
+
+static parley_status sq_message_get(parley_repository *repo, const char *id, parley_message *out,
+                                    parley_error *err) {
+    struct sqlite_repo *r = as_sqlite(repo);
+    memset(out, 0, sizeof *out);
+    binder b = bind_start(r, ST_MESSAGE_GET);
+    b_text(&b, 1, id);
+    parley_status status = fetch_one(r, &b, "message_get", "message", err);
+    if (status == PARLEY_OK) {
+        row_reader rd = reader_start(b.st);
+        read_message(&rd, out);
+        if ((status = reader_finish(&rd, "message_get", err)) != PARLEY_OK) {
+            parley_message_free(out);
+        }
+    }
+    stmt_done(b.st);
+    return status;
+}
+
+const parley_messages_ops parley_sqlite_messages_ops = {
+    .insert = sq_message_insert,
+    .find_by_client_id = sq_message_find_by_client_id,
+    .list = sq_message_list,
+    .get = sq_message_get,
+};
