@@ -1,38 +1,18 @@
 #include "util/csv.h"
 
+#include "util/strbuf.h"
+
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct buf {
-    char *data;
-    size_t len;
-    size_t cap;
-    bool failed;
-} buf;
+/* the line (or document) being built: util/strbuf.h's growable buffer */
+typedef parley_strbuf buf;
 
 static void put(buf *b, const char *s, size_t n) {
-    if (b->failed) {
-        return;
-    }
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap == 0 ? 256 : b->cap;
-        while (b->len + n + 1 > cap) {
-            cap *= 2;
-        }
-        char *grown = realloc(b->data, cap);
-        if (grown == NULL) {
-            b->failed = true;
-            return;
-        }
-        b->data = grown;
-        b->cap = cap;
-    }
-    memcpy(b->data + b->len, s, n);
-    b->len += n;
-    b->data[b->len] = '\0';
+    parley_strbuf_add(b, s, n);
 }
 
 static void put_text(buf *b, const char *s) {

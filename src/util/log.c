@@ -1,5 +1,7 @@
 #include "util/log.h"
 
+#include "util/strbuf.h"
+
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
@@ -56,33 +58,11 @@ bool parley_log_enabled(parley_log_level level) {
 
 /* --- one line in a growable buffer ------------------------------------------ */
 
-typedef struct line_buf {
-    char *data;
-    size_t len;
-    size_t cap;
-    bool failed;
-} line_buf;
+/* the line (or document) being built: util/strbuf.h's growable buffer */
+typedef parley_strbuf line_buf;
 
 static void put(line_buf *b, const char *s, size_t n) {
-    if (b->failed) {
-        return;
-    }
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap == 0 ? 512 : b->cap;
-        while (cap < b->len + n + 1) {
-            cap *= 2;
-        }
-        char *grown = realloc(b->data, cap);
-        if (grown == NULL) {
-            b->failed = true;
-            return;
-        }
-        b->data = grown;
-        b->cap = cap;
-    }
-    memcpy(b->data + b->len, s, n);
-    b->len += n;
-    b->data[b->len] = '\0';
+    parley_strbuf_add(b, s, n);
 }
 
 static void puts_(line_buf *b, const char *s) {
