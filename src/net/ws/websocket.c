@@ -1,3 +1,20 @@
+/*
+ * websocket.c - one WebSocket connection: the upgrade, wslay's callbacks,
+ * the client's frames (subscribe with catch-up, message.send through the
+ * send pipeline, typing, read, ping) and the hub's sink.
+ *
+ * Long (~1100 lines) on purpose: it is one state machine over one wslay
+ * context, and its parts share the connection's private state (the
+ * subscriptions being caught up, paced history, the failing/closing flags,
+ * the access-log counters) that no other file should see. What has no such
+ * state already lives apart: frame-header limits in ws_frame_guard.c, frame
+ * rendering in event_frames.c, the send's states in api/send_pipeline.c.
+ * The next split, when it grows: the handshake verdict and accept key
+ * (pure, fuzzed) into ws_handshake.c.
+ *
+ * Threads: loop thread only (jobs it submits run on workers and complete
+ * back on the loop). Ownership: the connection owns its parley_ws.
+ */
 #include "net/ws/websocket.h"
 
 #include <openssl/evp.h>
