@@ -85,21 +85,29 @@ static parley_status sq_message_find_by_client_id(parley_repository *repo,
 
 /* ---- store: session check, client id, seq, insert ------------------------- */
 
-/* The session's state for an outcome other than STORED: *exists, and
+/* Steps b's statement to its first row, if there is one: *row says so (no
+ * row is no error here). The caller reads the row, then resets. */
+static parley_status step_optional(struct sqlite_repo *r, const binder *b, bool *row,
+                                   parley_error *err) {
+    *row = false;
+    parley_status status = bind_check(r, b, "message_store", err);
+    if (status != PARLEY_OK) {
+        return status;
+    }
+    int rc = sqlite3_step(b->st);
+    *row = rc == SQLITE_ROW;
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? PARLEY_OK
+                                                 : db_fail(r->db, rc, "message_store", err);
+}
+
+/* For an outcome other than STORED: whether the session exists, and
  * whether it is closed. */
 static parley_status session_state(struct sqlite_repo *r, const char *session_id, bool *exists,
                                    bool *closed, parley_error *err) {
-    *exists = *closed = false;
     binder b = bind_start(r, ST_MESSAGE_SESSION_CLOSED);
     b_id(&b, 1, session_id);
-    parley_status status = fetch_one(r, &b, "message_store", "session", err);
-    if (status == PARLEY_OK) {
-        *exists = true;
-        *closed = sqlite3_column_int(b.st, 0) != 0;
-    } else if (status == PARLEY_E_NOT_FOUND) {
-        parley_error_clear(err);
-        status = PARLEY_OK;
-    }
+    parley_status status = step_optional(r, &b, exists, err);
+    *closed = *exists && sqlite3_column_int(b.st, 0) != 0;
     stmt_done(b.st);
     return status;
 }
@@ -111,8 +119,9 @@ static parley_status take_seq(struct sqlite_repo *r, const char *session_id, int
     *seq = 0;
     binder b = bind_start(r, ST_MESSAGE_NEXT_SEQ);
     b_id(&b, 1, session_id);
-    parley_status status = fetch_one(r, &b, "message_store", "session", err);
-    if (status == PARLEY_OK) {
+    bool row = false;
+    parley_status status = step_optional(r, &b, &row, err);
+    if (row) {
         int64_t next = sqlite3_column_int64(b.st, 0);
         /* Step to DONE so the UPDATE has certainly finished before we
          * report its result. */
@@ -122,9 +131,6 @@ static parley_status take_seq(struct sqlite_repo *r, const char *session_id, int
         } else {
             *seq = next;
         }
-    } else if (status == PARLEY_E_NOT_FOUND) {
-        parley_error_clear(err);
-        status = PARLEY_OK;
     }
     stmt_done(b.st);
     return status;
