@@ -1322,13 +1322,13 @@ static void test_store_outcomes(void **state) {
     m = make_message("msg_8", "ses_ghost", 0, PARLEY_PARTICIPANT_CUSTOMER, "cus_1", "c-1", "x");
     store_refused(fx, &m, PARLEY_MESSAGE_SESSION_NOT_FOUND);
 
-    /* an enum out of range is refused, not stored */
+    /* an enum out of range is refused, and nothing is written */
     m = make_message("msg_9", "ses_1", 0, PARLEY_PARTICIPANT_CUSTOMER, "cus_1", NULL, "x");
     m.type = (parley_message_type)42;
     assert_ok(fx->repo->ops->begin(fx->repo, &err));
     assert_status(PARLEY_E_INVALID, fx->repo->messages->store(fx->repo, &m, &res, &err));
     assert_true(all_zero(&res, sizeof res));
-    assert_ok(fx->repo->ops->rollback(fx->repo, &err));
+    assert_ok(fx->repo->ops->commit(fx->repo, &err));
 
     assert_int_equal(raw_int(fx->path, "SELECT count(*) FROM messages"), 5);
     assert_int_equal(last_seq_of(fx, "ses_1"), 4);

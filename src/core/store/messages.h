@@ -69,8 +69,10 @@ typedef struct parley_messages_ops {
      *
      * Seq is gapless: the op must run inside a transaction (a unit), whose
      * rollback gives the number back; outside one it is refused with
-     * PARLEY_E_INTERNAL. Errors are failures only (unavailable, storage,
-     * an enum out of range: invalid); out is then zeroed.
+     * PARLEY_E_INTERNAL. An enum out of range is PARLEY_E_INVALID before
+     * anything is written. Other errors are failures (unavailable,
+     * storage) after which the caller rolls its unit back. On every error
+     * out is zeroed.
      *
      * SQLite runs its prepared statements one after another (one writer
      * thread, so nothing can come between them). A server backend does it

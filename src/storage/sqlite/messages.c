@@ -12,8 +12,8 @@
 #include "storage/sqlite/sqlite_internal.h"
 
 const char *const parley_sqlite_messages_sql[ST_COUNT] = {
-    /* store: whether the session exists (a row) and is closed */
-    [ST_MESSAGE_SESSION_CLOSED] = "SELECT status = 'closed' FROM sessions WHERE id = ?1",
+    /* store: whether the session exists (a row) */
+    [ST_MESSAGE_SESSION_EXISTS] = "SELECT 1 FROM sessions WHERE id = ?1",
     /* store: the next seq of an open session (no row: missing or closed) */
     [ST_MESSAGE_NEXT_SEQ] = "UPDATE sessions SET last_seq = last_seq + 1 WHERE id = ?1 "
                             "AND status <> 'closed' RETURNING last_seq",
@@ -100,14 +100,12 @@ static parley_status step_optional(struct sqlite_repo *r, const binder *b, bool 
                                                  : db_fail(r->db, rc, "message_store", err);
 }
 
-/* For an outcome other than STORED: whether the session exists, and
- * whether it is closed. */
-static parley_status session_state(struct sqlite_repo *r, const char *session_id, bool *exists,
-                                   bool *closed, parley_error *err) {
-    binder b = bind_start(r, ST_MESSAGE_SESSION_CLOSED);
+/* For an outcome other than STORED: whether the session exists. */
+static parley_status session_exists(struct sqlite_repo *r, const char *session_id, bool *exists,
+                                    parley_error *err) {
+    binder b = bind_start(r, ST_MESSAGE_SESSION_EXISTS);
     b_id(&b, 1, session_id);
     parley_status status = step_optional(r, &b, exists, err);
-    *closed = *exists && sqlite3_column_int(b.st, 0) != 0;
     stmt_done(b.st);
     return status;
 }
@@ -139,13 +137,10 @@ static parley_status take_seq(struct sqlite_repo *r, const char *session_id, int
 /* The contract's order (store/messages.h) with the common path first: the
  * client id lookup (when there is one), then the seq update, which refuses
  * a missing or closed session by changing no row; only then is the
- * session read to tell which. Outside a transaction the increment would
- * commit on its own and a failed insert would leave a gap in seq; the
- * contract forbids that, so the mistake is reported instead. */
+ * session read to tell which. */
 static parley_status store_steps(struct sqlite_repo *r, const parley_message *m,
                                  parley_message_store_result *out, parley_error *err) {
     bool exists = false;
-    bool closed = false;
     parley_status status = PARLEY_OK;
     if (m->client_msg_id != NULL) {
         parley_message *previous = &out->previous;
@@ -158,7 +153,7 @@ static parley_status store_steps(struct sqlite_repo *r, const parley_message *m,
         }
         if (status == PARLEY_OK) {
             parley_message_free(previous);
-            status = session_state(r, m->session_id, &exists, &closed, err);
+            status = session_exists(r, m->session_id, &exists, err);
             out->outcome = exists ? PARLEY_MESSAGE_OTHER_SESSION : PARLEY_MESSAGE_SESSION_NOT_FOUND;
             return status;
         }
@@ -170,7 +165,8 @@ static parley_status store_steps(struct sqlite_repo *r, const parley_message *m,
     int64_t seq = 0;
     status = take_seq(r, m->session_id, &seq, err);
     if (status == PARLEY_OK && seq == 0) {
-        status = session_state(r, m->session_id, &exists, &closed, err);
+        /* the update spares only a closed session */
+        status = session_exists(r, m->session_id, &exists, err);
         out->outcome = exists ? PARLEY_MESSAGE_SESSION_CLOSED : PARLEY_MESSAGE_SESSION_NOT_FOUND;
         return status;
     }
@@ -184,6 +180,10 @@ static parley_status store_steps(struct sqlite_repo *r, const parley_message *m,
     return status;
 }
 
+/* Outside a transaction the increment would commit on its own and a
+ * failed insert would leave a gap in seq; the contract forbids that, so the
+ * mistake is reported instead. A value the insert would refuse is refused
+ * before anything is written. */
 static parley_status sq_message_store(parley_repository *repo, const parley_message *m,
                                       parley_message_store_result *out, parley_error *err) {
     struct sqlite_repo *r = as_sqlite(repo);
@@ -191,6 +191,10 @@ static parley_status sq_message_store(parley_repository *repo, const parley_mess
     if (sqlite3_get_autocommit(r->db)) {
         return parley_error_set(err, PARLEY_E_INTERNAL, NULL,
                                 "message_store: must run inside a transaction");
+    }
+    if (participant_kind_store(m->sender_kind) == NULL || message_type_store(m->type) == NULL) {
+        return parley_error_set(err, PARLEY_E_INVALID, NULL,
+                                "message_store: an enum value is out of range");
     }
     parley_status status = store_steps(r, m, out, err);
     if (status != PARLEY_OK) {
