@@ -14,7 +14,7 @@
  * Each test owns its fixture (directory, database, handle) and removes it
  * in teardown; tests run on one thread.
  *
- * Long (~2100 lines) because it is the whole contract in one program that
+ * Long (~2300 lines) because it is the whole contract in one program that
  * main() runs per backend; the tests are in sections by aggregate. A new
  * op's test goes into its aggregate's section and into contract_tests[].
  */
@@ -994,51 +994,6 @@ static void test_sessions(void **state) {
     assert_status(PARLEY_E_INVALID, fx->repo->sessions->insert(fx->repo, &s, &err));
 }
 
-static void test_next_seq_is_gapless(void **state) {
-    fixture *fx = *state;
-    add_customer(fx, "cus_1", NULL);
-    add_session(fx, "ses_1", "cus_1", PARLEY_SESSION_ACTIVE);
-    add_session(fx, "ses_2", "cus_1", PARLEY_SESSION_ACTIVE);
-    int64_t seq = -1;
-
-    /* Outside a transaction the increment could not be undone with the
-     * message, so it is refused. */
-    assert_status(PARLEY_E_INTERNAL, fx->repo->sessions->next_seq(fx->repo, "ses_1", &seq, &err));
-    assert_int_equal(seq, 0);
-
-    assert_ok(fx->repo->ops->begin(fx->repo, &err));
-    for (int64_t want = 1; want <= 5; want++) {
-        assert_ok(fx->repo->sessions->next_seq(fx->repo, "ses_1", &seq, &err));
-        assert_int_equal(seq, want);
-    }
-    /* Sequences are per session. */
-    assert_ok(fx->repo->sessions->next_seq(fx->repo, "ses_2", &seq, &err));
-    assert_int_equal(seq, 1);
-    seq = -1;
-    assert_status(PARLEY_E_NOT_FOUND,
-                  fx->repo->sessions->next_seq(fx->repo, "ses_nope", &seq, &err));
-    assert_int_equal(seq, 0);
-    assert_ok(fx->repo->ops->commit(fx->repo, &err));
-
-    parley_session got;
-    assert_ok(fx->repo->sessions->get(fx->repo, "ses_1", &got, &err));
-    assert_int_equal(got.last_seq, 5);
-    parley_session_free(&got);
-
-    /* A rolled back batch gives its numbers back. */
-    assert_ok(fx->repo->ops->begin(fx->repo, &err));
-    assert_ok(fx->repo->sessions->next_seq(fx->repo, "ses_1", &seq, &err));
-    assert_int_equal(seq, 6);
-    assert_ok(fx->repo->ops->rollback(fx->repo, &err));
-    assert_ok(fx->repo->ops->begin(fx->repo, &err));
-    assert_ok(fx->repo->sessions->next_seq(fx->repo, "ses_1", &seq, &err));
-    assert_int_equal(seq, 6);
-    assert_ok(fx->repo->ops->commit(fx->repo, &err));
-
-    /* A rollback with nothing open is harmless. */
-    assert_ok(fx->repo->ops->rollback(fx->repo, &err));
-}
-
 /* ---- messages ------------------------------------------------------------- */
 
 static void test_messages_and_client_ids(void **state) {
@@ -1213,6 +1168,232 @@ static void test_message_list_ranges(void **state) {
     range.limit = 1001;
     assert_status(PARLEY_E_INVALID,
                   fx->repo->messages->list(fx->repo, "ses_1", &range, &list, &err));
+}
+
+/* ---- messages: store (session check, client id, seq, insert) --------------- */
+
+/* messages->store that must store; returns the seq the message got. */
+static int64_t store_ok(fixture *fx, const parley_message *m) {
+    parley_message_store_result res;
+    assert_ok(fx->repo->messages->store(fx->repo, m, &res, &err));
+    assert_int_equal(res.outcome, PARLEY_MESSAGE_STORED);
+    assert_true(all_zero(&res.previous, sizeof res.previous));
+    return res.seq;
+}
+
+/* The same in a batch of its own, committed. */
+static int64_t store_committed(fixture *fx, const parley_message *m) {
+    assert_ok(fx->repo->ops->begin(fx->repo, &err));
+    int64_t seq = store_ok(fx, m);
+    assert_ok(fx->repo->ops->commit(fx->repo, &err));
+    return seq;
+}
+
+/* messages->store in a batch of its own that must answer `outcome`: the
+ * batch commits, and what another connection then sees is unchanged. */
+static void store_refused(fixture *fx, const parley_message *m,
+                          parley_message_store_outcome outcome) {
+    int64_t messages = raw_int(fx->path, "SELECT count(*) FROM messages");
+    int64_t seqs = raw_int(fx->path, "SELECT coalesce(sum(last_seq), 0) FROM sessions");
+    parley_message_store_result res;
+    assert_ok(fx->repo->ops->begin(fx->repo, &err));
+    assert_ok(fx->repo->messages->store(fx->repo, m, &res, &err));
+    assert_ok(fx->repo->ops->commit(fx->repo, &err));
+    assert_int_equal(res.outcome, outcome);
+    assert_int_equal(res.seq, 0);
+    assert_true(all_zero(&res.previous, sizeof res.previous));
+    assert_int_equal(raw_int(fx->path, "SELECT count(*) FROM messages"), messages);
+    assert_int_equal(raw_int(fx->path, "SELECT coalesce(sum(last_seq), 0) FROM sessions"), seqs);
+}
+
+/* messages->store in a batch of its own that must find a retry of
+ * `stored_id`; the caller frees res->previous. */
+static void store_duplicate(fixture *fx, const parley_message *m, const char *stored_id,
+                            parley_message_store_result *res) {
+    int64_t messages = raw_int(fx->path, "SELECT count(*) FROM messages");
+    int64_t seqs = raw_int(fx->path, "SELECT coalesce(sum(last_seq), 0) FROM sessions");
+    assert_ok(fx->repo->ops->begin(fx->repo, &err));
+    assert_ok(fx->repo->messages->store(fx->repo, m, res, &err));
+    assert_ok(fx->repo->ops->commit(fx->repo, &err));
+    assert_int_equal(res->outcome, PARLEY_MESSAGE_DUPLICATE);
+    assert_int_equal(res->seq, 0);
+    assert_string_equal(res->previous.id, stored_id);
+    assert_int_equal(raw_int(fx->path, "SELECT count(*) FROM messages"), messages);
+    assert_int_equal(raw_int(fx->path, "SELECT coalesce(sum(last_seq), 0) FROM sessions"), seqs);
+}
+
+static void assert_same_text(const char *want, const char *got) {
+    if (want == NULL) {
+        assert_null(got);
+    } else {
+        assert_non_null(got);
+        assert_string_equal(got, want);
+    }
+}
+
+/* got is want as stored: every field. */
+static void assert_message_equal(const parley_message *want, const parley_message *got) {
+    assert_string_equal(got->id, want->id);
+    assert_string_equal(got->session_id, want->session_id);
+    assert_int_equal(got->seq, want->seq);
+    assert_int_equal(got->sender_kind, want->sender_kind);
+    assert_string_equal(got->sender_id, want->sender_id);
+    assert_int_equal(got->type, want->type);
+    assert_same_text(want->content, got->content);
+    assert_same_text(want->client_msg_id, got->client_msg_id);
+    assert_same_text(want->meta_json, got->meta_json);
+    assert_int_equal(got->created_at, want->created_at);
+    assert_same_text(want->original_content, got->original_content);
+}
+
+static int64_t last_seq_of(fixture *fx, const char *session_id) {
+    parley_session got;
+    assert_ok(fx->repo->sessions->get(fx->repo, session_id, &got, &err));
+    int64_t seq = got.last_seq;
+    parley_session_free(&got);
+    return seq;
+}
+
+static void test_store_outcomes(void **state) {
+    fixture *fx = *state;
+    add_customer(fx, "cus_1", NULL);
+    add_customer(fx, "cus_2", NULL);
+    add_session(fx, "ses_1", "cus_1", PARLEY_SESSION_WAITING);
+    add_session(fx, "ses_2", "cus_1", PARLEY_SESSION_ACTIVE);
+    add_session(fx, "ses_shut", "cus_1", PARLEY_SESSION_CLOSED);
+
+    /* STORED: the next seq (whatever m->seq says), every field as given */
+    parley_message m =
+        make_message("msg_1", "ses_1", 99, PARLEY_PARTICIPANT_CUSTOMER, "cus_1", "c-1", "hello");
+    m.type = PARLEY_MESSAGE_IMAGE;
+    m.meta_json = lit("{\"language\":\"en\"}");
+    m.original_content = lit("helo");
+    m.created_at = 4242;
+    assert_int_equal(store_committed(fx, &m), 1);
+    assert_int_equal(last_seq_of(fx, "ses_1"), 1);
+    parley_message want = m;
+    want.seq = 1;
+    parley_message got;
+    assert_ok(fx->repo->messages->get(fx->repo, "msg_1", &got, &err));
+    assert_message_equal(&want, &got);
+    parley_message_free(&got);
+
+    /* DUPLICATE: a retry gets the stored message unchanged, writes nothing */
+    parley_message retry =
+        make_message("msg_1b", "ses_1", 0, PARLEY_PARTICIPANT_CUSTOMER, "cus_1", "c-1", "again");
+    parley_message_store_result res;
+    store_duplicate(fx, &retry, "msg_1", &res);
+    assert_message_equal(&want, &res.previous);
+    parley_message_free(&res.previous);
+    assert_status(PARLEY_E_NOT_FOUND, fx->repo->messages->get(fx->repo, "msg_1b", &got, &err));
+
+    /* OTHER_SESSION: the same sender and client id in another session */
+    retry = make_message("msg_1c", "ses_2", 0, PARLEY_PARTICIPANT_CUSTOMER, "cus_1", "c-1", "x");
+    store_refused(fx, &retry, PARLEY_MESSAGE_OTHER_SESSION);
+
+    /* another sender, or another kind of sender with the same id text, may
+     * use the same client id; messages without one never collide */
+    m = make_message("msg_2", "ses_1", 0, PARLEY_PARTICIPANT_CUSTOMER, "cus_2", "c-1", "mine");
+    assert_int_equal(store_committed(fx, &m), 2);
+    m = make_message("msg_3", "ses_2", 0, PARLEY_PARTICIPANT_AGENT, "cus_1", "c-1", "agent");
+    assert_int_equal(store_committed(fx, &m), 1);
+    m = make_message("msg_4", "ses_1", 0, PARLEY_PARTICIPANT_SYSTEM, "", NULL, "sys");
+    assert_int_equal(store_committed(fx, &m), 3);
+    m = make_message("msg_5", "ses_1", 0, PARLEY_PARTICIPANT_SYSTEM, "", NULL, "sys");
+    assert_int_equal(store_committed(fx, &m), 4);
+
+    /* SESSION_CLOSED: a new message is refused, a retry is still answered */
+    m = make_message("msg_6", "ses_shut", 0, PARLEY_PARTICIPANT_CUSTOMER, "cus_1", "c-9", "late");
+    store_refused(fx, &m, PARLEY_MESSAGE_SESSION_CLOSED);
+    m.client_msg_id = NULL;
+    store_refused(fx, &m, PARLEY_MESSAGE_SESSION_CLOSED);
+    raw_exec(fx->path, "UPDATE sessions SET status = 'closed' WHERE id = 'ses_2'");
+    m = make_message("msg_3b", "ses_2", 0, PARLEY_PARTICIPANT_AGENT, "cus_1", "c-1", "again");
+    store_duplicate(fx, &m, "msg_3", &res);
+    parley_message_free(&res.previous);
+    /* a client id used in another session answers OTHER_SESSION, closed
+     * or not */
+    m = make_message("msg_7", "ses_2", 0, PARLEY_PARTICIPANT_CUSTOMER, "cus_2", "c-1", "x");
+    store_refused(fx, &m, PARLEY_MESSAGE_OTHER_SESSION);
+
+    /* SESSION_NOT_FOUND comes first, before any client id */
+    m = make_message("msg_8", "ses_ghost", 0, PARLEY_PARTICIPANT_SYSTEM, "", NULL, "x");
+    store_refused(fx, &m, PARLEY_MESSAGE_SESSION_NOT_FOUND);
+    m = make_message("msg_8", "ses_ghost", 0, PARLEY_PARTICIPANT_CUSTOMER, "cus_1", "c-1", "x");
+    store_refused(fx, &m, PARLEY_MESSAGE_SESSION_NOT_FOUND);
+
+    /* an enum out of range is refused, and nothing is written */
+    m = make_message("msg_9", "ses_1", 0, PARLEY_PARTICIPANT_CUSTOMER, "cus_1", NULL, "x");
+    m.type = (parley_message_type)42;
+    assert_ok(fx->repo->ops->begin(fx->repo, &err));
+    assert_status(PARLEY_E_INVALID, fx->repo->messages->store(fx->repo, &m, &res, &err));
+    assert_true(all_zero(&res, sizeof res));
+    assert_ok(fx->repo->ops->commit(fx->repo, &err));
+
+    assert_int_equal(raw_int(fx->path, "SELECT count(*) FROM messages"), 5);
+    assert_int_equal(last_seq_of(fx, "ses_1"), 4);
+    assert_int_equal(last_seq_of(fx, "ses_2"), 1);
+    assert_int_equal(last_seq_of(fx, "ses_shut"), 0);
+}
+
+static void test_store_seq_is_gapless(void **state) {
+    fixture *fx = *state;
+    add_customer(fx, "cus_1", NULL);
+    add_session(fx, "ses_1", "cus_1", PARLEY_SESSION_ACTIVE);
+    add_session(fx, "ses_2", "cus_1", PARLEY_SESSION_ACTIVE);
+    char id[32];
+    parley_message m =
+        make_message("msg_0", "ses_1", 0, PARLEY_PARTICIPANT_CUSTOMER, "cus_1", NULL, "m");
+    parley_message_store_result res;
+
+    /* Outside a transaction the increment could not be undone with the
+     * message, so it is refused. */
+    assert_status(PARLEY_E_INTERNAL, fx->repo->messages->store(fx->repo, &m, &res, &err));
+    assert_true(all_zero(&res, sizeof res));
+    assert_int_equal(last_seq_of(fx, "ses_1"), 0);
+
+    assert_ok(fx->repo->ops->begin(fx->repo, &err));
+    for (int64_t want = 1; want <= 5; want++) {
+        snprintf(id, sizeof id, "msg_%d", (int)want);
+        m = make_message(id, "ses_1", 0, PARLEY_PARTICIPANT_CUSTOMER, "cus_1", NULL, "m");
+        assert_int_equal(store_ok(fx, &m), want);
+    }
+    /* Sequences are per session. */
+    m = make_message("msg_s2", "ses_2", 0, PARLEY_PARTICIPANT_CUSTOMER, "cus_1", NULL, "m");
+    assert_int_equal(store_ok(fx, &m), 1);
+    assert_ok(fx->repo->ops->commit(fx->repo, &err));
+    assert_int_equal(last_seq_of(fx, "ses_1"), 5);
+
+    /* A rolled back batch gives its numbers back. */
+    assert_ok(fx->repo->ops->begin(fx->repo, &err));
+    m = make_message("msg_lost", "ses_1", 0, PARLEY_PARTICIPANT_CUSTOMER, "cus_1", "c-6", "m");
+    assert_int_equal(store_ok(fx, &m), 6);
+    assert_ok(fx->repo->ops->rollback(fx->repo, &err));
+    /* ...so does a rolled back unit, and its client id is free again */
+    assert_ok(fx->repo->ops->begin(fx->repo, &err));
+    assert_ok(fx->repo->ops->savepoint(fx->repo, &err));
+    m = make_message("msg_lost2", "ses_1", 0, PARLEY_PARTICIPANT_CUSTOMER, "cus_1", "c-6", "m");
+    assert_int_equal(store_ok(fx, &m), 6);
+    assert_ok(fx->repo->ops->rollback_to(fx->repo, &err));
+    assert_ok(fx->repo->ops->savepoint(fx->repo, &err));
+    m = make_message("msg_6", "ses_1", 0, PARLEY_PARTICIPANT_CUSTOMER, "cus_1", "c-6", "m");
+    assert_int_equal(store_ok(fx, &m), 6);
+    assert_ok(fx->repo->ops->release(fx->repo, &err));
+    assert_ok(fx->repo->ops->commit(fx->repo, &err));
+
+    parley_message_list list;
+    parley_message_range range = {.limit = 10};
+    assert_ok(fx->repo->messages->list(fx->repo, "ses_1", &range, &list, &err));
+    assert_int_equal(list.count, 6);
+    for (size_t i = 0; i < list.count; i++) {
+        assert_int_equal(list.items[i].seq, (int64_t)i + 1);
+    }
+    assert_string_equal(list.items[5].id, "msg_6");
+    parley_message_list_free(&list);
+    assert_int_equal(last_seq_of(fx, "ses_1"), 6);
+
+    /* A rollback with nothing open is harmless. */
+    assert_ok(fx->repo->ops->rollback(fx->repo, &err));
 }
 
 /* ---- session paging ------------------------------------------------------- */
@@ -1874,19 +2055,14 @@ static void test_savepoint_units(void **state) {
     assert_ok(fx->repo->ops->rollback_to(fx->repo, &err));
 
     /* A rolled back unit gives its seq back: the next message gets it. */
-    int64_t seq = 0;
     assert_ok(fx->repo->ops->savepoint(fx->repo, &err));
-    assert_ok(fx->repo->sessions->next_seq(fx->repo, "ses_1", &seq, &err));
-    assert_int_equal(seq, 1);
     parley_message m =
-        make_message("msg_a", "ses_1", seq, PARLEY_PARTICIPANT_CUSTOMER, "cus_s", "c1", "lost");
-    assert_ok(fx->repo->messages->insert(fx->repo, &m, &err));
+        make_message("msg_a", "ses_1", 0, PARLEY_PARTICIPANT_CUSTOMER, "cus_s", "c1", "lost");
+    assert_int_equal(store_ok(fx, &m), 1);
     assert_ok(fx->repo->ops->rollback_to(fx->repo, &err));
     assert_ok(fx->repo->ops->savepoint(fx->repo, &err));
-    assert_ok(fx->repo->sessions->next_seq(fx->repo, "ses_1", &seq, &err));
-    assert_int_equal(seq, 1);
-    m = make_message("msg_b", "ses_1", seq, PARLEY_PARTICIPANT_CUSTOMER, "cus_s", "c1", "kept");
-    assert_ok(fx->repo->messages->insert(fx->repo, &m, &err));
+    m = make_message("msg_b", "ses_1", 0, PARLEY_PARTICIPANT_CUSTOMER, "cus_s", "c1", "kept");
+    assert_int_equal(store_ok(fx, &m), 1);
     assert_ok(fx->repo->ops->release(fx->repo, &err));
 
     /* Nothing is visible to another connection before the batch commits. */
@@ -1958,11 +2134,9 @@ static void test_data_survives_reopen(void **state) {
     add_agent(fx, "agt_1", "a@example.com");
     add_session(fx, "ses_1", "cus_1", PARLEY_SESSION_ACTIVE);
     assert_ok(fx->repo->ops->begin(fx->repo, &err));
-    int64_t seq = 0;
-    assert_ok(fx->repo->sessions->next_seq(fx->repo, "ses_1", &seq, &err));
     parley_message m =
-        make_message("msg_1", "ses_1", seq, PARLEY_PARTICIPANT_CUSTOMER, "cus_1", "c1", "m1");
-    assert_ok(fx->repo->messages->insert(fx->repo, &m, &err));
+        make_message("msg_1", "ses_1", 0, PARLEY_PARTICIPANT_CUSTOMER, "cus_1", "c1", "m1");
+    assert_int_equal(store_ok(fx, &m), 1);
     assert_ok(fx->repo->ops->commit(fx->repo, &err));
     add_ticket(fx, "tkt_1", "ses_1", PARLEY_TICKET_OPEN);
 
@@ -1996,10 +2170,14 @@ static void test_data_survives_reopen(void **state) {
     assert_string_equal(t.session_id, "ses_1");
     parley_ticket_free(&t);
 
-    /* Sequences continue after the reopen. */
+    /* Sequences continue after the reopen, and client ids still count. */
     assert_ok(fx->repo->ops->begin(fx->repo, &err));
-    assert_ok(fx->repo->sessions->next_seq(fx->repo, "ses_1", &seq, &err));
-    assert_int_equal(seq, 2);
+    parley_message_store_result res;
+    assert_ok(fx->repo->messages->store(fx->repo, &m, &res, &err));
+    assert_int_equal(res.outcome, PARLEY_MESSAGE_DUPLICATE);
+    parley_message_free(&res.previous);
+    m = make_message("msg_2", "ses_1", 0, PARLEY_PARTICIPANT_CUSTOMER, "cus_1", "c2", "m2");
+    assert_int_equal(store_ok(fx, &m), 2);
     assert_ok(fx->repo->ops->commit(fx->repo, &err));
 }
 
@@ -2033,9 +2211,10 @@ static const struct CMUnitTest contract_tests[] = {
     cmocka_unit_test_setup_teardown(test_search_scope_and_tail, setup_repo, teardown),
     cmocka_unit_test_setup_teardown(test_retention_purges, setup_repo, teardown),
     cmocka_unit_test_setup_teardown(test_sessions, setup_repo, teardown),
-    cmocka_unit_test_setup_teardown(test_next_seq_is_gapless, setup_repo, teardown),
     cmocka_unit_test_setup_teardown(test_messages_and_client_ids, setup_repo, teardown),
     cmocka_unit_test_setup_teardown(test_message_list_ranges, setup_repo, teardown),
+    cmocka_unit_test_setup_teardown(test_store_outcomes, setup_repo, teardown),
+    cmocka_unit_test_setup_teardown(test_store_seq_is_gapless, setup_repo, teardown),
     cmocka_unit_test_setup_teardown(test_session_list_pages, setup_repo, teardown),
     cmocka_unit_test_setup_teardown(test_session_list_limits_and_cursors, setup_repo, teardown),
     cmocka_unit_test_setup_teardown(test_tickets, setup_repo, teardown),

@@ -143,7 +143,6 @@ enum stmt_id {
     ST_SESSION_INSERT,
     ST_SESSION_GET,
     ST_SESSION_UPDATE,
-    ST_SESSION_NEXT_SEQ,
     ST_SESSION_LIST, /* the four variants must stay in this order */
     ST_SESSION_LIST_STATUS,
     ST_SESSION_LIST_CUSTOMER,
@@ -155,6 +154,8 @@ enum stmt_id {
     ST_SESSION_FIRST_RESPONSE,
     ST_SESSION_LIST_IDLE,
     /* messages */
+    ST_MESSAGE_SESSION_EXISTS,
+    ST_MESSAGE_NEXT_SEQ,
     ST_MESSAGE_INSERT,
     ST_MESSAGE_BY_CLIENT_ID,
     ST_MESSAGE_LIST_ASC,
