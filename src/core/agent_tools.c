@@ -67,34 +67,6 @@ static parley_status load_session(parley_chat_service *svc, const parley_partici
     return parley_chat_load_session_for(svc, caller, action, session_id, out, err);
 }
 
-/* Store rows carry times as integer ms; the wire has RFC 3339 strings. */
-static void time_field(json_t *obj, const char *key) {
-    json_t *v = json_object_get(obj, key);
-    if (json_is_integer(v)) {
-        json_object_set_new(obj, key, parley_time_to_json((parley_time_ms)json_integer_value(v)));
-    }
-}
-
-/* Moves kind_key/id_key of a row into {type, id} under `as`. */
-static void participant_field(json_t *obj, const char *kind_key, const char *id_key,
-                              const char *as) {
-    json_t *p = json_pack("{s:O, s:O}", "type", json_object_get(obj, kind_key), "id",
-                          json_object_get(obj, id_key));
-    json_object_del(obj, kind_key);
-    json_object_del(obj, id_key);
-    if (p != NULL) {
-        json_object_set_new(obj, as, p);
-    }
-}
-
-static void each_row(json_t *rows, void (*fn)(json_t *row)) {
-    size_t i;
-    json_t *row;
-    json_array_foreach(rows, i, row) {
-        fn(row);
-    }
-}
-
 /* ---- the wire form of the tools' rows (store/tools.h) ----------------------- */
 
 /* Each renderer returns a new reference, NULL when out of memory. */
@@ -615,12 +587,30 @@ parley_status parley_tools_session_label(parley_chat_service *svc, const parley_
 
 /* ---- search ---------------------------------------------------------------------- */
 
-static void hit_wire(json_t *row) {
-    participant_field(row, "sender_kind", "sender_id", "sender");
-    time_field(row, "created_at");
-    char *html = parley_search_snippet_html(json_string_value(json_object_get(row, "snippet")));
-    json_object_set_new(row, "snippet", html != NULL ? json_string(html) : json_null());
+/* A hit as the API shows it (the order of its keys is the wire's). */
+static json_t *hit_wire(const parley_search_hit *h) {
+    char *html = parley_search_snippet_html(h->snippet);
+    json_t *row = json_pack("{s:s, s:s, s:I, s:s, s:o, s:o, s:{s:s, s:s}}", "message_id",
+                            h->message_id, "session_id", h->session_id, "seq", (json_int_t)h->seq,
+                            "type", parley_message_type_name(h->type), "created_at",
+                            parley_time_to_json(h->created_at), "snippet",
+                            html != NULL ? json_string(html) : json_null(), "sender", "type",
+                            parley_participant_kind_name(h->sender_kind), "id", h->sender_id);
     free(html);
+    return row;
+}
+
+static parley_status hits_wire(const parley_search_hit_list *hits, json_t **items,
+                               parley_error *err) {
+    *items = json_array();
+    for (size_t i = 0; *items != NULL && i < hits->count; i++) {
+        json_t *row = hit_wire(&hits->items[i]);
+        if (row == NULL || json_array_append_new(*items, row) != 0) {
+            json_decref(*items);
+            *items = NULL;
+        }
+    }
+    return *items != NULL ? PARLEY_OK : nomem(err);
 }
 
 parley_status parley_tools_search(parley_chat_service *svc, const parley_participant *caller,
@@ -633,12 +623,12 @@ parley_status parley_tools_search(parley_chat_service *svc, const parley_partici
         return st;
     }
     bool staff = caller->ops->is_staff(caller);
-    char match[PARLEY_SEARCH_MATCH_SIZE];
+    parley_search_terms terms;
     const char *why = NULL;
     if (q == NULL) {
         return invalid(err, "q: required");
     }
-    if (!parley_search_match(q, match, sizeof match, &why)) {
+    if (!parley_search_terms_parse(q, &terms, &why)) {
         return invalid(err, why);
     }
     /* anyone can register as a customer: their searches are counted */
@@ -663,18 +653,23 @@ parley_status parley_tools_search(parley_chat_service *svc, const parley_partici
     /* scope first: customers' searches are their own sessions, an
      * intersection the index makes (never a filter applied afterwards) */
     parley_search_spec spec = {
-        .match = match,
+        .terms = &terms,
         .session_id = session_id,
         .customer_id = staff ? "" : caller->id,
         .limit = limit,
         .cursor = cursor,
         .budget_ms = svc->config != NULL ? (int)svc->config->search_budget_ms : 0,
     };
-    st = svc->repo->search->messages(svc->repo, &spec, items, next_cursor, next_cursor_size, err);
+    parley_search_hit_list hits = {0};
+    st = svc->repo->search->messages(svc->repo, &spec, &hits, next_cursor, next_cursor_size, err);
     parley_limits_search_done(svc->limits);
+    if (st == PARLEY_OK) {
+        st = hits_wire(&hits, items, err);
+    }
+    parley_search_hit_list_free(&hits);
     if (st == PARLEY_E_INVALID) {
-        /* the expression is built from quoted tokens, so this is a cursor
-         * or an FTS limit: still the request's fault, never a 500 */
+        /* the terms are checked above, so this is the cursor: still the
+         * request's fault, never a 500 */
         char detail[PARLEY_ERROR_MESSAGE_SIZE];
         snprintf(detail, sizeof detail, "%s", err->message);
         return parley_error_set(err, PARLEY_E_INVALID, "validation_failed", "q or cursor: %.200s",
@@ -685,9 +680,6 @@ parley_status parley_tools_search(parley_chat_service *svc, const parley_partici
                                 "the search ran past its budget (%d ms): add words, use whole "
                                 "words instead of prefixes, or name a session (session_id)",
                                 spec.budget_ms);
-    }
-    if (st == PARLEY_OK) {
-        each_row(*items, hit_wire);
     }
     return st;
 }

@@ -231,6 +231,17 @@ PARLEY_DEFINE_LIST(parley_queue_list, parley_queue_entry, parley_queue_list,
 PARLEY_DEFINE_LIST(parley_agent_load_list, parley_agent_load, parley_agent_load_list,
                    parley_agent_load_free)
 
+void parley_search_hit_free(parley_search_hit *h) {
+    if (h == NULL) {
+        return;
+    }
+    free(h->snippet);
+    memset(h, 0, sizeof *h);
+}
+
+PARLEY_DEFINE_LIST(parley_search_hit_list, parley_search_hit, parley_search_hit_list,
+                   parley_search_hit_free)
+
 /* Enum names: one table per enum, looked up both ways. */
 static const char *const participant_names[] = {"customer", "agent", "bot", "system"};
 static const char *const role_names[] = {"agent", "admin"};

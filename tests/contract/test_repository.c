@@ -730,20 +730,99 @@ static void test_tokens(void **state) {
 
 /* ---- search ----------------------------------------------------------------- */
 
-static size_t search_count(fixture *fx, const char *match, const char *session_id,
-                           const char *customer_id) {
-    parley_search_spec spec = {.match = match,
+/* Appends one term (as core/search_query.h would make it) to t. */
+static void add_term(parley_search_terms *t, const char *text, bool prefix) {
+    assert_true(t->count < PARLEY_SEARCH_MAX_TOKENS);
+    parley_search_term *term = &t->term[t->count++];
+    snprintf(term->text, sizeof term->text, "%s", text);
+    term->prefix = prefix;
+}
+
+static parley_search_terms terms_of(const char *text, bool prefix) {
+    parley_search_terms t = {0};
+    add_term(&t, text, prefix);
+    return t;
+}
+
+static parley_status search_page(fixture *fx, const parley_search_terms *terms,
+                                 const char *session_id, const char *customer_id, int limit,
+                                 const char *cursor, parley_search_hit_list *hits, char *next,
+                                 size_t next_size) {
+    parley_search_spec spec = {.terms = terms,
                                .session_id = session_id,
                                .customer_id = customer_id,
-                               .limit = 50,
-                               .cursor = "",
+                               .limit = limit,
+                               .cursor = cursor,
                                .budget_ms = 0};
-    json_t *items = NULL;
+    return fx->repo->search->messages(fx->repo, &spec, hits, next, next_size, &err);
+}
+
+static size_t search_terms_count(fixture *fx, const parley_search_terms *terms,
+                                 const char *session_id, const char *customer_id) {
+    parley_search_hit_list hits = {0};
     char next[64];
-    assert_ok(fx->repo->search->messages(fx->repo, &spec, &items, next, sizeof next, &err));
-    size_t n = json_array_size(items);
-    json_decref(items);
+    assert_ok(search_page(fx, terms, session_id, customer_id, 50, "", &hits, next, sizeof next));
+    assert_string_equal(next, "");
+    size_t n = hits.count;
+    parley_search_hit_list_free(&hits);
     return n;
+}
+
+static size_t search_count(fixture *fx, const char *word, const char *session_id,
+                           const char *customer_id) {
+    parley_search_terms terms = terms_of(word, false);
+    return search_terms_count(fx, &terms, session_id, customer_id);
+}
+
+/* What a search finds, the same from the un-indexed tail and the index. */
+static void check_search_hits(fixture *fx) {
+    parley_search_hit_list hits = {0};
+    char next[64];
+    parley_search_terms parcel = terms_of("parcel", false);
+    assert_ok(search_page(fx, &parcel, "", "", 50, "", &hits, next, sizeof next));
+    assert_int_equal(hits.count, 2);
+    assert_string_equal(hits.items[0].message_id, "msg_b"); /* newest first */
+    assert_string_equal(hits.items[1].message_id, "msg_a");
+    const parley_search_hit *h = &hits.items[1];
+    assert_string_equal(h->session_id, "ses_1");
+    assert_int_equal(h->seq, 1);
+    assert_int_equal(h->sender_kind, PARLEY_PARTICIPANT_CUSTOMER);
+    assert_string_equal(h->sender_id, "cus_1");
+    assert_int_equal(h->type, PARLEY_MESSAGE_TEXT);
+    assert_int_equal(h->created_at, 4001);
+    assert_string_equal(h->snippet, "where is my \x02parcel\x03");
+    parley_search_hit_list_free(&hits);
+    /* pages: the cursor continues after the last hit, "" at the end */
+    assert_ok(search_page(fx, &parcel, "", "", 1, "", &hits, next, sizeof next));
+    assert_int_equal(hits.count, 1);
+    assert_string_equal(hits.items[0].message_id, "msg_b");
+    assert_string_not_equal(next, "");
+    parley_search_hit_list_free(&hits);
+    char cursor[64];
+    snprintf(cursor, sizeof cursor, "%s", next);
+    assert_ok(search_page(fx, &parcel, "", "", 1, cursor, &hits, next, sizeof next));
+    assert_int_equal(hits.count, 1);
+    assert_string_equal(hits.items[0].message_id, "msg_a");
+    assert_string_equal(next, "");
+    parley_search_hit_list_free(&hits);
+    /* every term (AND), prefixes, case folded */
+    parley_search_terms both = terms_of("parcel", false);
+    add_term(&both, "LATE", false);
+    assert_int_equal(search_terms_count(fx, &both, "", ""), 1);
+    parley_search_terms prefix = terms_of("parc", true);
+    assert_int_equal(search_terms_count(fx, &prefix, "", ""), 2);
+    assert_int_equal(search_count(fx, "parc", "", ""), 0);
+    assert_int_equal(search_count(fx, "PaRcEl", "", "cus_2"), 1);
+    /* a term's text is never query syntax: quotes, operators, column
+     * filters and parentheses are text (finding the words around them) */
+    assert_int_equal(search_count(fx, "\"parcel", "", ""), 2);
+    assert_int_equal(search_count(fx, "parcel\")", "", ""), 2);
+    assert_int_equal(search_count(fx, "content:parcel", "", ""), 0);
+    assert_int_equal(search_count(fx, "OR", "", ""), 0);
+    parley_search_terms ops = terms_of("late", false);
+    add_term(&ops, "OR", false);
+    add_term(&ops, "where", false);
+    assert_int_equal(search_terms_count(fx, &ops, "", ""), 0);
 }
 
 static void test_search_scope_and_tail(void **state) {
@@ -760,25 +839,56 @@ static void test_search_scope_and_tail(void **state) {
     assert_ok(fx->repo->messages->insert(fx->repo, &b, &err));
     /* not indexed yet: the un-indexed tail is searched, in scope */
     for (int pass = 0; pass < 2; pass++) {
-        assert_int_equal(search_count(fx, "\"parcel\"", "", ""), 2);
-        assert_int_equal(search_count(fx, "\"parcel\"", "", "cus_1"), 1);
-        assert_int_equal(search_count(fx, "\"parcel\"", "ses_2", ""), 1);
-        assert_int_equal(search_count(fx, "\"parcel\"", "ses_2", "cus_1"), 0);
-        assert_int_equal(search_count(fx, "\"nothing\"", "", ""), 0);
+        assert_int_equal(search_count(fx, "parcel", "", ""), 2);
+        assert_int_equal(search_count(fx, "parcel", "", "cus_1"), 1);
+        assert_int_equal(search_count(fx, "parcel", "ses_2", ""), 1);
+        assert_int_equal(search_count(fx, "parcel", "ses_2", "cus_1"), 0);
+        assert_int_equal(search_count(fx, "nothing", "", ""), 0);
+        check_search_hits(fx);
         int64_t indexed = -1;
         assert_ok(fx->repo->search->index_catch_up(fx->repo, 100, &indexed, &err));
         assert_int_equal(indexed, pass == 0 ? 2 : 0); /* then found once, from the index */
     }
-    parley_search_spec bad = {.match = "\"unbalanced", .limit = 10, .cursor = ""};
-    json_t *none = NULL;
+}
+
+/* Terms outside store/search.h's shape and a malformed cursor are the
+ * caller's mistake: PARLEY_E_INVALID, with the list left empty. */
+static void test_search_refusals(void **state) {
+    fixture *fx = *state;
+    add_customer(fx, "cus_1", NULL);
+    add_session(fx, "ses_1", "cus_1", PARLEY_SESSION_WAITING);
+    parley_message a = make_message("msg_a", "ses_1", 1, PARLEY_PARTICIPANT_CUSTOMER, "cus_1", NULL,
+                                    "where is my parcel");
+    assert_ok(fx->repo->messages->insert(fx->repo, &a, &err));
+    parley_search_terms none = {0};
+    parley_search_terms empty = terms_of("", false);
+    parley_search_terms many = {0};
+    parley_search_terms huge = {0};
+    char word[PARLEY_SEARCH_MAX_QUERY_BYTES + 1];
+    memset(word, 'x', sizeof word - 1);
+    word[sizeof word - 1] = '\0';
+    for (int i = 0; i < PARLEY_SEARCH_MAX_TOKENS; i++) {
+        add_term(&many, "parcel", false);
+        add_term(&huge, word, false);
+    }
+    /* the most terms there may be is still a search */
+    assert_int_equal(search_terms_count(fx, &many, "", ""), 1);
+    many.count++; /* one more than the array holds: refused before it is read */
+    const parley_search_terms *bad[] = {&none, &empty, &many, &huge};
     char next[64];
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        parley_search_hit_list hits = {0};
+        assert_status(PARLEY_E_INVALID,
+                      search_page(fx, bad[i], "", "", 10, "", &hits, next, sizeof next));
+        assert_int_equal(hits.count, 0);
+        assert_null(hits.items);
+    }
+    parley_search_terms parcel = terms_of("parcel", false);
+    parley_search_hit_list hits = {0};
     assert_status(PARLEY_E_INVALID,
-                  fx->repo->search->messages(fx->repo, &bad, &none, next, sizeof next, &err));
-    assert_null(none);
-    bad.match = "\"parcel\"";
-    bad.cursor = "x1";
-    assert_status(PARLEY_E_INVALID,
-                  fx->repo->search->messages(fx->repo, &bad, &none, next, sizeof next, &err));
+                  search_page(fx, &parcel, "", "", 10, "x1", &hits, next, sizeof next));
+    assert_int_equal(hits.count, 0);
+    assert_null(hits.items);
 }
 
 /* ---- retention ---------------------------------------------------------------- */
@@ -2209,6 +2319,7 @@ static const struct CMUnitTest contract_tests[] = {
     cmocka_unit_test_setup_teardown(test_moderation_and_spam_counts, setup_repo, teardown),
     cmocka_unit_test_setup_teardown(test_tokens, setup_repo, teardown),
     cmocka_unit_test_setup_teardown(test_search_scope_and_tail, setup_repo, teardown),
+    cmocka_unit_test_setup_teardown(test_search_refusals, setup_repo, teardown),
     cmocka_unit_test_setup_teardown(test_retention_purges, setup_repo, teardown),
     cmocka_unit_test_setup_teardown(test_sessions, setup_repo, teardown),
     cmocka_unit_test_setup_teardown(test_messages_and_client_ids, setup_repo, teardown),
