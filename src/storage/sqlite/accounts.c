@@ -41,10 +41,10 @@ const char *const parley_sqlite_accounts_sql[ST_COUNT] = {
     [ST_TOKEN_DELETE_OWNER] = "DELETE FROM tokens WHERE owner_kind = ?1 AND owner_id = ?2",
 };
 
-/* The *_COLS in order: what a row reads, and the insert's parameters. */
-
 /* ---- customers --------------------------------------------------------- */
 
+/* Each *_COLUMNS is its *_COLS in order: what a row reads and what the
+ * insert binds (sqlite_internal.h, columns). */
 #define CUSTOMER_COLUMNS(F)                                                                        \
     F(id, ID), F(name, TEXT), F(email, TEXT), F(identifier, TEXT), F(language, TEXT),              \
         F(verified, BOOL), F(created_at, I64)
@@ -68,12 +68,13 @@ ROW_BINDER(bind_agent, parley_agent, AGENT_COLUMNS)
 ROW_LIST_TYPE(agent_rows, parley_agent, "agent", read_agent, parley_agent_free, parley_agent_list,
               0);
 
+/* An agent as login reads it, with its password hash (ST_AGENT_BY_EMAIL's
+ * column 9). */
 typedef struct agent_login {
     parley_agent agent;
     char *password_hash;
 } agent_login;
 
-/* column 9 (ST_AGENT_BY_EMAIL) */
 static void read_agent_login(row_reader *rd, agent_login *login) {
     read_agent(rd, &login->agent);
     login->password_hash = r_text(rd, 9);

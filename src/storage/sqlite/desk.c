@@ -53,6 +53,9 @@ const char *const parley_sqlite_desk_sql[ST_COUNT] = {
     [ST_SESSION_SET_QUEUE_POSITION] = "UPDATE sessions SET queue_position = ?2 WHERE id = ?1",
 };
 
+/* ---- presence and routing ------------------------------------------------ */
+
+/* AGENT_LOAD_COLUMNS: ST_AGENT_LOADS's columns. */
 #define AGENT_LOAD_COLUMNS(F)                                                                      \
     F(id, ID), F(status, agent_status), F(last_assigned_seq, I64), F(active_chats, I64)
 ROW_READER(read_agent_load, parley_agent_load, AGENT_LOAD_COLUMNS)
@@ -64,23 +67,12 @@ static void read_queue_entry(row_reader *rd, parley_queue_entry *e) {
     e->announced_position = r_i64(rd, 17);
 }
 
-/* TEAM_COLS: the insert's four, then what the store keeps */
-#define TEAM_COLUMNS(F) F(id, ID), F(name, TEXT), F(topics_json, TEXT), F(created_at, I64)
-#define TEAM_READ_COLUMNS(F) TEAM_COLUMNS(F), F(position, I64), F(agent_ids_json, TEXT)
-#define TEAM_POSITION_COL 4
-ROW_READER(read_team, parley_team, TEAM_READ_COLUMNS)
-ROW_BINDER(bind_team, parley_team, TEAM_COLUMNS)
-
 ROW_LIST_TYPE(agent_load_rows, parley_agent_load, "agent", read_agent_load, parley_agent_load_free,
               parley_agent_load_list, 0);
 ROW_LIST_TYPE(queue_rows, parley_queue_entry, "session", read_queue_entry, parley_queue_entry_free,
               parley_queue_list, SESSION_POSITION_COL);
 ROW_LIST_TYPE(session_rows, parley_session, "session", read_session, parley_session_free,
               parley_session_list, SESSION_POSITION_COL);
-ROW_LIST_TYPE(team_rows, parley_team, "team", read_team, parley_team_free, parley_team_list,
-              TEAM_POSITION_COL);
-
-/* ---- presence and routing ------------------------------------------------ */
 
 static parley_status sq_agent_set_presence(parley_repository *repo, const char *agent_id,
                                            parley_agent_status status, parley_time_ms since,
@@ -141,6 +133,16 @@ static parley_status sq_queue_average_wait(parley_repository *repo, int sample, 
 }
 
 /* ---- teams --------------------------------------------------------------- */
+
+/* TEAM_COLS: the insert's four, then what the store keeps */
+#define TEAM_COLUMNS(F) F(id, ID), F(name, TEXT), F(topics_json, TEXT), F(created_at, I64)
+#define TEAM_READ_COLUMNS(F) TEAM_COLUMNS(F), F(position, I64), F(agent_ids_json, TEXT)
+#define TEAM_POSITION_COL 4
+ROW_READER(read_team, parley_team, TEAM_READ_COLUMNS)
+ROW_BINDER(bind_team, parley_team, TEAM_COLUMNS)
+
+ROW_LIST_TYPE(team_rows, parley_team, "team", read_team, parley_team_free, parley_team_list,
+              TEAM_POSITION_COL);
 
 WRITE_ROW_OP(team_insert, parley_team, ST_TEAM_INSERT, false, "team", bind_team)
 

@@ -1,11 +1,14 @@
 /*
  * sqlite/rows.h - the SQLite backend's generic ops: one row by key into a
  * struct, every row into a list or a callback, a page of rows with its
- * next cursor, one integer. An op of an aggregate file binds its statement
- * and names its row type; these run the statement and keep the contract
- * (sqlite_internal.h): errors set with the op's name, "<what> not found"
- * for a missing row, outputs zeroed on every error path, the statement
- * reset and its bindings cleared before the op returns.
+ * next cursor, one integer, a write of listed parameters or of a struct's
+ * columns; and macros that define the commonest ops whole (GET_BY_KEY_OP,
+ * WRITE_ROW_OP, LIST_PAGE_OP). An op of an aggregate file binds its
+ * statement and names its row type (ROW_TYPE, ROW_LIST_TYPE); these run
+ * the statement and keep the contract (sqlite_internal.h): errors set with
+ * the op's name, "<what> not found" for a missing row, outputs zeroed on
+ * every error path, the statement reset and its bindings cleared before
+ * the op returns.
  *
  * Included by sqlite_internal.h at its end (it uses the binder, the row
  * reader and the errors defined there); not for use outside
@@ -213,7 +216,7 @@ static inline parley_status get_row(struct sqlite_repo *r, binder *b, const char
     return status;
 }
 
-/* The row whose key (?1, bound as text) is `key`. */
+/* The row whose key (?1, bound as text) is `key`; out is zeroed first. */
 static inline parley_status get_by_key(struct sqlite_repo *r, enum stmt_id id, const char *key,
                                        const char *op, const row_type *type, void *out,
                                        parley_error *err) {

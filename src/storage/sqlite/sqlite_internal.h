@@ -1,6 +1,7 @@
 /*
  * sqlite_internal.h - what the SQLite backend's files share: the statement
- * ids, the handle, the column lists, and the bind / read / paging helpers.
+ * ids, the handle, the column lists, and the bind / read / paging helpers
+ * (with rows.h, the generic ops).
  * Not for use outside src/storage/sqlite/ (storage/sqlite/sqlite_repository.h
  * is the backend's public side).
  *
@@ -19,9 +20,15 @@
  * by the ids below (its group of the enum) and exports its ops table.
  *
  * The helpers are static inline so the per-aggregate files share them
- * without exporting unprefixed names from the library; they are the code
- * the single-file backend had, moved here unchanged. This header is long
- * (~600 lines) for that reason.
+ * without exporting unprefixed names from the library. Here: the error
+ * mapping, the binder and the row reader (the single-file backend's code),
+ * the column lists (one X-macro list per model type makes both its row
+ * reader and its insert's binder: ROW_READER, ROW_BINDER) and the cursor
+ * helpers. rows.h, included at the end, holds the generic ops built on
+ * them: one row by key, every row into a list or a callback, a page with
+ * its cursor, a write of listed parameters, and the macros that define
+ * the commonest ops whole. This header is long (~800 lines) for that
+ * reason.
  */
 #ifndef PARLEY_SQLITE_INTERNAL_H
 #define PARLEY_SQLITE_INTERNAL_H

@@ -36,11 +36,11 @@ const char *const parley_sqlite_tickets_sql[ST_COUNT] = {
                          "ORDER BY f.rowid DESC LIMIT ?2",
 };
 
-/* The *_COLS in order: what a row reads, and the insert's parameters. */
-
 /* ---- tickets ----------------------------------------------------------- */
 
-/* the insert's ?8 falls back to the session's customer */
+/* Each *_COLUMNS is its *_COLS in order: what a row reads and what the
+ * insert binds (sqlite_internal.h, columns). The ticket insert's ?8 falls
+ * back to the session's customer. */
 #define TICKET_COLUMNS(F)                                                                          \
     F(id, ID), F(session_id, ID), F(agent_id, OPT_ID), F(issue_description, TEXT),                 \
         F(status, ticket_status), F(created_at, I64), F(updated_at, I64), F(customer_id, OPT_ID),  \
