@@ -1,5 +1,7 @@
 #include "core/model.h"
 
+#include "core/store/tools.h" /* the agent tools' rows, at the end */
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -286,3 +288,34 @@ void parley_kb_entry_free(parley_kb_entry *e) {
 
 PARLEY_DEFINE_LIST(parley_kb_list, parley_kb_entry, parley_kb_list, parley_kb_entry_free)
 PARLEY_DEFINE_ENUM_NAMES(parley_ticket_priority, parley_ticket_priority, ticket_priority_names)
+
+/* ---- the agent tools' rows (core/store/tools.h) ---------------------------- */
+
+void parley_canned_free(parley_canned *c) {
+    if (c == NULL) {
+        return;
+    }
+    free(c->shortcode);
+    free(c->title);
+    free(c->content);
+    memset(c, 0, sizeof *c);
+}
+
+void parley_session_note_free(parley_session_note *n) {
+    if (n == NULL) {
+        return;
+    }
+    free(n->content);
+    memset(n, 0, sizeof *n);
+}
+
+static void no_heap_fields(void *item) {
+    (void)item;
+}
+
+PARLEY_DEFINE_LIST(parley_canned_list, parley_canned, parley_canned_list, parley_canned_free)
+PARLEY_DEFINE_LIST(parley_session_note_list, parley_session_note, parley_session_note_list,
+                   parley_session_note_free)
+PARLEY_DEFINE_LIST(parley_read_receipt_list, parley_read_receipt, parley_read_receipt_list,
+                   no_heap_fields)
+PARLEY_DEFINE_LIST(parley_label_list, parley_label, parley_label_list, no_heap_fields)

@@ -14,7 +14,7 @@
  * Each test owns its fixture (directory, database, handle) and removes it
  * in teardown; tests run on one thread.
  *
- * Long (~1800 lines) because it is the whole contract in one program that
+ * Long (~2100 lines) because it is the whole contract in one program that
  * main() runs per backend; the tests are in sections by aggregate. A new
  * op's test goes into its aggregate's section and into contract_tests[].
  */
@@ -1523,6 +1523,319 @@ static void test_feedback(void **state) {
     assert_true(all_zero(&got, sizeof got));
 }
 
+/* ---- agent tools ------------------------------------------------------------ */
+
+static void add_label(fixture *fx, const char *name) {
+    assert_ok(fx->repo->tools->label_insert(fx->repo, name, "#ff0000", 7000, &err));
+}
+
+static parley_canned make_canned(const char *id, const char *owner_id, const char *shortcode) {
+    parley_canned c = {0};
+    snprintf(c.id, sizeof c.id, "%s", id);
+    snprintf(c.owner_id, sizeof c.owner_id, "%s", owner_id);
+    c.shortcode = lit(shortcode);
+    c.title = lit("Greeting");
+    c.content = lit("Hello, how can I help?");
+    c.created_at = 6000;
+    c.updated_at = 6000;
+    return c;
+}
+
+/* The shortcodes of one whole canned_list, pages of `limit`, joined by spaces. */
+static void canned_codes(fixture *fx, const char *owner_id, const char *prefix, int limit,
+                         char *out, size_t size) {
+    char cursor[PARLEY_ID_SIZE * 2] = "";
+    out[0] = '\0';
+    for (int page = 0;; page++) {
+        assert_true(page < 10);
+        parley_canned_list list;
+        char next[PARLEY_ID_SIZE * 2];
+        assert_ok(fx->repo->tools->canned_list(fx->repo, owner_id, prefix, limit, cursor, &list,
+                                               next, sizeof next, &err));
+        assert_true(list.count <= (size_t)limit);
+        for (size_t i = 0; i < list.count; i++) {
+            size_t len = strlen(out);
+            snprintf(out + len, size - len, "%s%s", len > 0 ? " " : "", list.items[i].shortcode);
+        }
+        parley_canned_list_free(&list);
+        if (next[0] == '\0') {
+            break;
+        }
+        snprintf(cursor, sizeof cursor, "%s", next);
+    }
+}
+
+static void test_tools_canned(void **state) {
+    fixture *fx = *state;
+    add_agent(fx, "agt_1", "a@example.com");
+    add_agent(fx, "agt_2", "b@example.com");
+    parley_canned c = make_canned("cnd_team", "", "hi");
+    assert_ok(fx->repo->tools->canned_insert(fx->repo, &c, &err));
+
+    parley_canned got;
+    assert_ok(fx->repo->tools->canned_get(fx->repo, "cnd_team", &got, &err));
+    assert_string_equal(got.id, "cnd_team");
+    assert_string_equal(got.owner_id, ""); /* team-wide */
+    assert_string_equal(got.shortcode, "hi");
+    assert_string_equal(got.title, "Greeting");
+    assert_string_equal(got.content, "Hello, how can I help?");
+    assert_int_equal(got.created_at, 6000);
+    assert_int_equal(got.updated_at, 6000);
+    parley_canned_free(&got);
+    assert_status(PARLEY_E_NOT_FOUND, fx->repo->tools->canned_get(fx->repo, "cnd_no", &got, &err));
+    assert_true(all_zero(&got, sizeof got));
+
+    /* a shortcode is unique per owner scope */
+    c = make_canned("cnd_team2", "", "hi");
+    assert_status(PARLEY_E_CONFLICT, fx->repo->tools->canned_insert(fx->repo, &c, &err));
+    c = make_canned("cnd_a1", "agt_1", "hi");
+    assert_ok(fx->repo->tools->canned_insert(fx->repo, &c, &err));
+    c = make_canned("cnd_a2", "agt_2", "hello");
+    assert_ok(fx->repo->tools->canned_insert(fx->repo, &c, &err));
+    c = make_canned("cnd_a3", "agt_1", "bye");
+    assert_ok(fx->repo->tools->canned_insert(fx->repo, &c, &err));
+    assert_ok(fx->repo->tools->canned_get(fx->repo, "cnd_a2", &got, &err));
+    assert_string_equal(got.owner_id, "agt_2");
+    parley_canned_free(&got);
+
+    /* team-wide ones and the owner's own, newest first, by prefix, paged */
+    char codes[128];
+    canned_codes(fx, "agt_1", "", 1, codes, sizeof codes);
+    assert_string_equal(codes, "bye hi hi");
+    canned_codes(fx, "agt_1", "h", 10, codes, sizeof codes);
+    assert_string_equal(codes, "hi hi");
+    canned_codes(fx, "agt_2", "hel", 2, codes, sizeof codes);
+    assert_string_equal(codes, "hello");
+    canned_codes(fx, "agt_2", NULL, 2, codes, sizeof codes);
+    assert_string_equal(codes, "hello hi");
+    parley_canned_list list;
+    char next[8];
+    assert_status(PARLEY_E_INVALID, fx->repo->tools->canned_list(fx->repo, "agt_1", "", 5, "x",
+                                                                 &list, next, sizeof next, &err));
+    assert_true(all_zero(&list, sizeof list));
+
+    /* update writes the texts and updated_at; a taken shortcode conflicts */
+    c = make_canned("cnd_a3", "", "ciao");
+    c.title = lit("Farewell");
+    c.updated_at = 6500;
+    c.created_at = 1;
+    assert_ok(fx->repo->tools->canned_update(fx->repo, &c, &err));
+    assert_ok(fx->repo->tools->canned_get(fx->repo, "cnd_a3", &got, &err));
+    assert_string_equal(got.shortcode, "ciao");
+    assert_string_equal(got.title, "Farewell");
+    assert_string_equal(got.owner_id, "agt_1"); /* the scope never changes */
+    assert_int_equal(got.created_at, 6000);
+    assert_int_equal(got.updated_at, 6500);
+    parley_canned_free(&got);
+    c.shortcode = lit("hi");
+    assert_status(PARLEY_E_CONFLICT, fx->repo->tools->canned_update(fx->repo, &c, &err));
+    snprintf(c.id, sizeof c.id, "cnd_no");
+    assert_status(PARLEY_E_NOT_FOUND, fx->repo->tools->canned_update(fx->repo, &c, &err));
+
+    assert_ok(fx->repo->tools->canned_delete(fx->repo, "cnd_a3", &err));
+    assert_status(PARLEY_E_NOT_FOUND, fx->repo->tools->canned_delete(fx->repo, "cnd_a3", &err));
+    canned_codes(fx, "agt_1", "", 10, codes, sizeof codes);
+    assert_string_equal(codes, "hi hi");
+}
+
+static void test_tools_notes_and_receipts(void **state) {
+    fixture *fx = *state;
+    add_customer(fx, "cus_1", NULL);
+    add_agent(fx, "agt_1", "a@example.com");
+    add_session(fx, "ses_1", "cus_1", PARLEY_SESSION_ACTIVE);
+    add_session(fx, "ses_2", "cus_1", PARLEY_SESSION_ACTIVE);
+
+    /* notes: newest first, paged, per session */
+    const char *notes[][2] = {{"not_1", "ses_1"}, {"not_2", "ses_2"}, {"not_3", "ses_1"}};
+    for (size_t i = 0; i < 3; i++) {
+        parley_session_note n = {.author_kind = PARLEY_PARTICIPANT_AGENT,
+                                 .content = lit("called back"),
+                                 .created_at = 8000 + (parley_time_ms)i};
+        snprintf(n.id, sizeof n.id, "%s", notes[i][0]);
+        snprintf(n.session_id, sizeof n.session_id, "%s", notes[i][1]);
+        snprintf(n.author_id, sizeof n.author_id, "agt_1");
+        assert_ok(fx->repo->tools->note_insert(fx->repo, &n, &err));
+    }
+    parley_session_note_list page;
+    char next[PARLEY_ID_SIZE * 2];
+    assert_ok(fx->repo->tools->note_list(fx->repo, "ses_1", 1, "", &page, next, sizeof next, &err));
+    assert_int_equal(page.count, 1);
+    assert_string_equal(page.items[0].id, "not_3");
+    assert_string_equal(page.items[0].session_id, "ses_1");
+    assert_int_equal(page.items[0].author_kind, PARLEY_PARTICIPANT_AGENT);
+    assert_string_equal(page.items[0].author_id, "agt_1");
+    assert_string_equal(page.items[0].content, "called back");
+    assert_int_equal(page.items[0].created_at, 8002);
+    assert_true(next[0] != '\0');
+    parley_session_note_list_free(&page);
+    char cursor[PARLEY_ID_SIZE * 2];
+    snprintf(cursor, sizeof cursor, "%s", next);
+    assert_ok(
+        fx->repo->tools->note_list(fx->repo, "ses_1", 1, cursor, &page, next, sizeof next, &err));
+    assert_int_equal(page.count, 1);
+    assert_string_equal(page.items[0].id, "not_1");
+    assert_string_equal(next, "");
+    parley_session_note_list_free(&page);
+
+    /* read receipts: raised, never lowered; *changed says whether it moved */
+    const struct {
+        parley_participant_kind kind;
+        const char *id;
+    } senders[] = {{PARLEY_PARTICIPANT_CUSTOMER, "cus_1"},
+                   {PARLEY_PARTICIPANT_AGENT, "agt_1"},
+                   {PARLEY_PARTICIPANT_CUSTOMER, "cus_1"}};
+    for (int64_t seq = 1; seq <= 3; seq++) {
+        char id[16];
+        snprintf(id, sizeof id, "msg_%d", (int)seq);
+        parley_message m =
+            make_message(id, "ses_1", seq, senders[seq - 1].kind, senders[seq - 1].id, NULL, "hi");
+        assert_ok(fx->repo->messages->insert(fx->repo, &m, &err));
+    }
+    int64_t unread = -1;
+    assert_ok(fx->repo->tools->unread_count(fx->repo, "ses_1", PARLEY_PARTICIPANT_AGENT, "agt_1",
+                                            100, &unread, &err));
+    assert_int_equal(unread, 2); /* one's own message is never unread */
+    assert_ok(fx->repo->tools->unread_count(fx->repo, "ses_1", PARLEY_PARTICIPANT_AGENT, "agt_1", 1,
+                                            &unread, &err));
+    assert_int_equal(unread, 1); /* counted up to the cap */
+    bool changed = false;
+    assert_ok(fx->repo->tools->read_mark(fx->repo, "ses_1", PARLEY_PARTICIPANT_AGENT, "agt_1", 2,
+                                         9000, &changed, &err));
+    assert_true(changed);
+    assert_ok(fx->repo->tools->read_mark(fx->repo, "ses_1", PARLEY_PARTICIPANT_AGENT, "agt_1", 1,
+                                         9100, &changed, &err));
+    assert_false(changed); /* never goes down: a result, not an error */
+    assert_ok(fx->repo->tools->read_mark(fx->repo, "ses_1", PARLEY_PARTICIPANT_CUSTOMER, "cus_1", 3,
+                                         9200, &changed, &err));
+    assert_true(changed);
+    assert_ok(fx->repo->tools->unread_count(fx->repo, "ses_1", PARLEY_PARTICIPANT_AGENT, "agt_1",
+                                            100, &unread, &err));
+    assert_int_equal(unread, 1);
+    parley_read_receipt_list receipts;
+    assert_ok(fx->repo->tools->read_list(fx->repo, "ses_1", &receipts, &err));
+    assert_int_equal(receipts.count, 2); /* by kind, then id */
+    assert_int_equal(receipts.items[0].participant_kind, PARLEY_PARTICIPANT_AGENT);
+    assert_string_equal(receipts.items[0].participant_id, "agt_1");
+    assert_int_equal(receipts.items[0].last_read_seq, 2);
+    assert_int_equal(receipts.items[0].read_at, 9000);
+    assert_int_equal(receipts.items[1].participant_kind, PARLEY_PARTICIPANT_CUSTOMER);
+    assert_int_equal(receipts.items[1].last_read_seq, 3);
+    parley_read_receipt_list_free(&receipts);
+    assert_ok(fx->repo->tools->read_list(fx->repo, "ses_2", &receipts, &err));
+    assert_int_equal(receipts.count, 0);
+    parley_read_receipt_list_free(&receipts);
+}
+
+static void test_tools_labels(void **state) {
+    fixture *fx = *state;
+    add_customer(fx, "cus_1", NULL);
+    add_session(fx, "ses_1", "cus_1", PARLEY_SESSION_ACTIVE);
+    add_label(fx, "vip");
+    add_label(fx, "angry");
+    assert_status(PARLEY_E_CONFLICT,
+                  fx->repo->tools->label_insert(fx->repo, "vip", "#00ff00", 1, &err));
+    parley_label label;
+    assert_ok(fx->repo->tools->label_get(fx->repo, "vip", &label, &err));
+    assert_string_equal(label.name, "vip");
+    assert_string_equal(label.color, "#ff0000");
+    assert_int_equal(label.created_at, 7000);
+    assert_status(PARLEY_E_NOT_FOUND, fx->repo->tools->label_get(fx->repo, "nope", &label, &err));
+    assert_true(all_zero(&label, sizeof label));
+    parley_label_list labels;
+    char next[PARLEY_ID_SIZE * 2];
+    assert_ok(fx->repo->tools->label_list(fx->repo, 1, "", &labels, next, sizeof next, &err));
+    assert_int_equal(labels.count, 1);
+    assert_string_equal(labels.items[0].name, "angry"); /* newest first */
+    parley_label_list_free(&labels);
+    char cursor[PARLEY_ID_SIZE * 2];
+    snprintf(cursor, sizeof cursor, "%s", next);
+    assert_ok(fx->repo->tools->label_list(fx->repo, 1, cursor, &labels, next, sizeof next, &err));
+    assert_int_equal(labels.count, 1);
+    assert_string_equal(labels.items[0].name, "vip");
+    assert_string_equal(next, "");
+    parley_label_list_free(&labels);
+
+    /* the session carries them sorted; the filter finds it */
+    bool added = false;
+    assert_ok(fx->repo->tools->session_label_add(fx->repo, "ses_1", "vip", 1, &added, &err));
+    assert_true(added);
+    assert_ok(fx->repo->tools->session_label_add(fx->repo, "ses_1", "angry", 1, &added, &err));
+    assert_true(added);
+    parley_session s;
+    assert_ok(fx->repo->sessions->get(fx->repo, "ses_1", &s, &err));
+    assert_string_equal(s.labels_json, "[\"angry\",\"vip\"]");
+    parley_session_free(&s);
+    parley_session_filter filter = {.status = -1, .limit = 10};
+    snprintf(filter.label, sizeof filter.label, "vip");
+    parley_session_list list;
+    assert_ok(fx->repo->sessions->list(fx->repo, &filter, &list, next, sizeof next, &err));
+    assert_int_equal(list.count, 1);
+    parley_session_list_free(&list);
+    filter.status = PARLEY_SESSION_CLOSED;
+    assert_ok(fx->repo->sessions->list(fx->repo, &filter, &list, next, sizeof next, &err));
+    assert_int_equal(list.count, 0);
+    parley_session_list_free(&list);
+    /* a label that does not exist cannot be put on (the caller checks first) */
+    assert_int_not_equal(
+        fx->repo->tools->session_label_add(fx->repo, "ses_1", "ghost", 1, &added, &err), PARLEY_OK);
+    assert_false(added);
+
+    /* deleting a label takes it off every session */
+    assert_ok(fx->repo->tools->label_delete(fx->repo, "vip", &err));
+    assert_status(PARLEY_E_NOT_FOUND, fx->repo->tools->label_delete(fx->repo, "vip", &err));
+    assert_ok(fx->repo->sessions->get(fx->repo, "ses_1", &s, &err));
+    assert_string_equal(s.labels_json, "[\"angry\"]");
+    parley_session_free(&s);
+    bool removed = false;
+    assert_ok(fx->repo->tools->session_label_remove(fx->repo, "ses_1", "angry", &removed, &err));
+    assert_true(removed);
+    assert_ok(fx->repo->sessions->get(fx->repo, "ses_1", &s, &err));
+    assert_null(s.labels_json);
+    parley_session_free(&s);
+}
+
+/* store/tools.h: expected conflicts are results. Adding a label twice or
+ * removing an absent one answers PARLEY_OK with the flag false, so the
+ * unit stays usable: the statements after it in the same unit succeed and
+ * its earlier writes commit. */
+static void test_tools_expected_conflicts_are_results(void **state) {
+    fixture *fx = *state;
+    add_customer(fx, "cus_1", NULL);
+    add_session(fx, "ses_1", "cus_1", PARLEY_SESSION_ACTIVE);
+    add_label(fx, "vip");
+
+    assert_ok(fx->repo->ops->begin(fx->repo, &err));
+    assert_ok(fx->repo->ops->savepoint(fx->repo, &err));
+    bool added = false;
+    assert_ok(fx->repo->tools->session_label_add(fx->repo, "ses_1", "vip", 1, &added, &err));
+    assert_true(added);
+    added = true;
+    assert_ok(fx->repo->tools->session_label_add(fx->repo, "ses_1", "vip", 2, &added, &err));
+    assert_false(added);
+    /* the same unit goes on: a read and a write after the result */
+    parley_session s;
+    assert_ok(fx->repo->sessions->get(fx->repo, "ses_1", &s, &err));
+    assert_string_equal(s.labels_json, "[\"vip\"]");
+    s.updated_at = 3100;
+    assert_ok(fx->repo->sessions->update(fx->repo, &s, &err));
+    parley_session_free(&s);
+    bool removed = true;
+    assert_ok(fx->repo->tools->session_label_remove(fx->repo, "ses_1", "angry", &removed, &err));
+    assert_false(removed);
+    add_label(fx, "angry");
+    assert_ok(fx->repo->ops->release(fx->repo, &err));
+    assert_ok(fx->repo->ops->commit(fx->repo, &err));
+
+    /* everything the unit wrote committed */
+    assert_ok(fx->repo->sessions->get(fx->repo, "ses_1", &s, &err));
+    assert_string_equal(s.labels_json, "[\"vip\"]");
+    assert_int_equal(s.updated_at, 3100);
+    parley_session_free(&s);
+    parley_label label;
+    assert_ok(fx->repo->tools->label_get(fx->repo, "angry", &label, &err));
+    assert_int_equal(raw_int(fx->path, "SELECT added_at FROM session_labels"), 1);
+}
+
 /* ---- transactions --------------------------------------------------------- */
 
 static bool customer_exists(fixture *fx, const char *id) {
@@ -1727,6 +2040,11 @@ static const struct CMUnitTest contract_tests[] = {
     cmocka_unit_test_setup_teardown(test_session_list_limits_and_cursors, setup_repo, teardown),
     cmocka_unit_test_setup_teardown(test_tickets, setup_repo, teardown),
     cmocka_unit_test_setup_teardown(test_feedback, setup_repo, teardown),
+    cmocka_unit_test_setup_teardown(test_tools_canned, setup_repo, teardown),
+    cmocka_unit_test_setup_teardown(test_tools_notes_and_receipts, setup_repo, teardown),
+    cmocka_unit_test_setup_teardown(test_tools_labels, setup_repo, teardown),
+    cmocka_unit_test_setup_teardown(test_tools_expected_conflicts_are_results, setup_repo,
+                                    teardown),
     cmocka_unit_test_setup_teardown(test_savepoint_units, setup_repo, teardown),
     cmocka_unit_test_setup_teardown(test_close_with_open_transaction_rolls_back, setup_repo,
                                     teardown),

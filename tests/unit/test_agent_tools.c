@@ -1,10 +1,13 @@
 /*
  * test_agent_tools.c - the pure parts of the agent tools (core/search_query.c:
  * the FTS5 MATCH expression built from user text, the snippet's HTML;
- * core/agent_tools.c: shortcode, label and color rules) and their storage
- * (schema step 5 indexing the messages that existed before it, monotonic
- * read receipts, canned-response scopes, labels), against a real SQLite
- * file in a fresh mkdtemp() directory.
+ * core/agent_tools.c: shortcode, label and color rules) and the search's
+ * SQLite storage (schema step 5 indexing the messages that existed before
+ * it, the un-indexed tail, the budget), against a real SQLite file in a
+ * fresh mkdtemp() directory. The tools' other ops (receipts, labels,
+ * canned-response scopes, notes) are in the contract suite
+ * (tests/contract/test_repository.c, "agent tools"), which runs them on
+ * every backend.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -327,94 +330,6 @@ static void test_search_budget(void **state) {
     json_decref(items);
 }
 
-static void test_receipts_labels_and_canned(void **state) {
-    fixture *fx = *state;
-    make_version_4(fx->path);
-    assert_ok(parley_sqlite_migrate(fx->path, &err));
-    assert_ok(parley_sqlite_repository_open(fx->path, NULL, &fx->repo, &err));
-
-    bool changed = false;
-    assert_ok(fx->repo->tools->read_mark(fx->repo, "ses_1", PARLEY_PARTICIPANT_CUSTOMER, "cus_1", 2,
-                                         10, &changed, &err));
-    assert_true(changed);
-    assert_ok(fx->repo->tools->read_mark(fx->repo, "ses_1", PARLEY_PARTICIPANT_CUSTOMER, "cus_1", 1,
-                                         11, &changed, &err));
-    assert_false(changed); /* never goes down */
-    json_t *receipts = NULL;
-    assert_ok(fx->repo->tools->read_list(fx->repo, "ses_1", &receipts, &err));
-    assert_int_equal(json_array_size(receipts), 1);
-    json_t *r = json_array_get(receipts, 0);
-    assert_int_equal(json_integer_value(json_object_get(r, "last_read_seq")), 2);
-    assert_int_equal(json_integer_value(json_object_get(r, "read_at")), 10);
-    json_decref(receipts);
-
-    /* labels: the session carries them sorted; deleting one takes it off */
-    assert_ok(fx->repo->tools->label_insert(fx->repo, "vip", "#ff0000", 1, &err));
-    assert_ok(fx->repo->tools->label_insert(fx->repo, "angry", "#00ff00", 1, &err));
-    assert_int_equal(fx->repo->tools->label_insert(fx->repo, "vip", "#ff0000", 1, &err),
-                     PARLEY_E_CONFLICT);
-    assert_ok(fx->repo->tools->session_label_add(fx->repo, "ses_1", "vip", 1, &err));
-    assert_ok(fx->repo->tools->session_label_add(fx->repo, "ses_1", "angry", 1, &err));
-    assert_int_equal(fx->repo->tools->session_label_add(fx->repo, "ses_1", "vip", 1, &err),
-                     PARLEY_E_CONFLICT);
-    parley_session s;
-    assert_ok(fx->repo->sessions->get(fx->repo, "ses_1", &s, &err));
-    assert_string_equal(s.labels_json, "[\"angry\",\"vip\"]");
-    parley_session_free(&s);
-    parley_session_filter filter = {.status = -1, .limit = 10};
-    snprintf(filter.label, sizeof filter.label, "vip");
-    parley_session_list list = {0};
-    char next[64];
-    assert_ok(fx->repo->sessions->list(fx->repo, &filter, &list, next, sizeof next, &err));
-    assert_int_equal(list.count, 1);
-    parley_session_list_free(&list);
-    filter.status = PARLEY_SESSION_CLOSED;
-    assert_ok(fx->repo->sessions->list(fx->repo, &filter, &list, next, sizeof next, &err));
-    assert_int_equal(list.count, 0);
-    parley_session_list_free(&list);
-    assert_ok(fx->repo->tools->label_delete(fx->repo, "vip", &err));
-    assert_ok(fx->repo->sessions->get(fx->repo, "ses_1", &s, &err));
-    assert_string_equal(s.labels_json, "[\"angry\"]");
-    parley_session_free(&s);
-    assert_ok(fx->repo->tools->session_label_remove(fx->repo, "ses_1", "angry", &err));
-    assert_int_equal(fx->repo->tools->session_label_remove(fx->repo, "ses_1", "angry", &err),
-                     PARLEY_E_NOT_FOUND);
-    assert_ok(fx->repo->sessions->get(fx->repo, "ses_1", &s, &err));
-    assert_null(s.labels_json);
-    parley_session_free(&s);
-
-    /* canned responses: a shortcode is unique per owner scope (agents
-     * need rows of their own for the owner's foreign key) */
-    sqlite3 *db = NULL;
-    assert_int_equal(sqlite3_open(fx->path, &db), SQLITE_OK);
-    raw_exec(db, "INSERT INTO agents (id, name, email, password_hash, role, status, active, "
-                 "created_at) VALUES ('agt_1', 'A', 'a@x', 'h', 'agent', 'offline', 1, 1), "
-                 "('agt_2', 'B', 'b@x', 'h', 'agent', 'offline', 1, 1)");
-    sqlite3_close(db);
-    parley_canned_row c = {.shortcode = "hi", .title = "t", .content = "c"};
-    snprintf(c.id, sizeof c.id, "cnd_team");
-    assert_ok(fx->repo->tools->canned_insert(fx->repo, &c, &err));
-    snprintf(c.id, sizeof c.id, "cnd_team2");
-    assert_int_equal(fx->repo->tools->canned_insert(fx->repo, &c, &err), PARLEY_E_CONFLICT);
-    snprintf(c.id, sizeof c.id, "cnd_a1");
-    snprintf(c.owner_id, sizeof c.owner_id, "agt_1");
-    assert_ok(fx->repo->tools->canned_insert(fx->repo, &c, &err));
-    snprintf(c.id, sizeof c.id, "cnd_a2");
-    snprintf(c.owner_id, sizeof c.owner_id, "agt_2");
-    c.shortcode = "hello";
-    assert_ok(fx->repo->tools->canned_insert(fx->repo, &c, &err));
-    json_t *items = NULL;
-    assert_ok(fx->repo->tools->canned_list(fx->repo, "agt_1", "h", 10, "", &items, next,
-                                           sizeof next, &err));
-    assert_int_equal(json_array_size(items), 2); /* team "hi" and agt_1's "hi", not agt_2's */
-    json_decref(items);
-    assert_ok(fx->repo->tools->canned_list(fx->repo, "agt_2", "hel", 10, "", &items, next,
-                                           sizeof next, &err));
-    assert_int_equal(json_array_size(items), 1);
-    assert_true(json_is_string(json_object_get(json_array_get(items, 0), "owner_id")));
-    json_decref(items);
-}
-
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_match_quotes_every_token),
@@ -422,7 +337,6 @@ int main(void) {
         cmocka_unit_test(test_snippet_html),
         cmocka_unit_test(test_names),
         cmocka_unit_test_setup_teardown(test_migration_indexes_existing_messages, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_receipts_labels_and_canned, setup, teardown),
         cmocka_unit_test_setup_teardown(test_search_budget, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
