@@ -343,10 +343,12 @@ static inline parley_status list_page(struct sqlite_repo *r, enum stmt_id id, co
     return page_fetch(r, &p, err);
 }
 
-/* ---- sessions' pages ------------------------------------------------------ */
+/* ---- page kinds ----------------------------------------------------------- */
 
-/* The four-variant lists (sqlite_internal.h, SESSION_LIST): only the row
- * type differs. The caller zeroes the list. */
+/* The older interface of sessions.c and tools.c: a row type as push /
+ * read / free_list and its list statement. New code names a row_type and
+ * uses page_open / page_fetch (or list_rows) directly; these two are kept
+ * for those files until they do. The caller zeroes the list. */
 typedef struct page_kind {
     int stmt;
     int position_col;
@@ -354,6 +356,25 @@ typedef struct page_kind {
     void (*read)(row_reader *rd, void *item);
     void (*free_list)(void *list);
 } page_kind;
+
+/* list_size 0: the caller zeroed the list */
+static inline row_type page_kind_type(const page_kind *kind) {
+    row_type type = {.read = kind->read,
+                     .push = kind->push,
+                     .free_list = kind->free_list,
+                     .position_col = kind->position_col};
+    return type;
+}
+
+/* Steps a statement the caller bound (and checked) into out, at most
+ * limit rows, and sets the next cursor when more follow. Always resets. */
+static inline parley_status page_run(struct sqlite_repo *r, const page_kind *kind, const char *op,
+                                     binder *bound, int limit, void *out, char *next_cursor_out,
+                                     size_t next_cursor_size, parley_error *err) {
+    row_type type = page_kind_type(kind);
+    pager p = {*bound, &type, op, limit, out, next_cursor_out, next_cursor_size};
+    return page_fetch(r, &p, err);
+}
 
 /* Picks the filter variant of kind->stmt, opens its page and binds the
  * shared filters: ?3 the status (status_name NULL: any), ?4 the customer. */
@@ -381,11 +402,7 @@ static inline parley_status page_list(struct sqlite_repo *r, const page_kind *ki
                                       size_t cursor_size, int requested_limit, void *out,
                                       char *next_cursor_out, size_t next_cursor_size,
                                       parley_error *err) {
-    /* list_size 0: the caller zeroed the list */
-    row_type type = {.read = kind->read,
-                     .push = kind->push,
-                     .free_list = kind->free_list,
-                     .position_col = kind->position_col};
+    row_type type = page_kind_type(kind);
     pager p = page_bind(r, kind, &type, op, status_name, customer_id, customer_id_size, cursor,
                         cursor_size, requested_limit, out, next_cursor_out, next_cursor_size);
     return page_fetch(r, &p, err);
