@@ -49,6 +49,11 @@ typedef struct row_type {
         free_fn((item_t *)item);                                                                   \
     }
 
+/* The free_fn of an item with no heap fields (get_row zeroes it after). */
+static inline void plain_item_free(const void *item) {
+    (void)item;
+}
+
 /* A row type that is only ever read one row at a time. */
 #define ROW_TYPE(name, item_t, what, read_fn, free_fn)                                             \
     ROW_ITEM_ADAPTERS(name, item_t, read_fn, free_fn)                                              \
@@ -85,6 +90,7 @@ typedef struct param {
 #define p_text(v) p_bind(b_text, v) /* NULL binds NULL */
 #define p_enum(v) p_bind(b_enum, v)
 #define p_i64(v) ((param){NULL, NULL, (v)})
+#define p_opt_i64(v) ((v) != 0 ? p_i64(v) : p_text(NULL)) /* 0 (none) binds NULL */
 
 /* The array and its length, as write_params takes them. */
 #define PARAMS(...)                                                                                \
@@ -108,6 +114,17 @@ static inline parley_status write_params(struct sqlite_repo *r, enum stmt_id id,
     binder b = bind_start(r, id);
     b_params(&b, params, count);
     return exec_write(r, &b, must_change, op, what, err);
+}
+
+/* A write whose outcome is a result (core/repository.h: expected
+ * conflicts are results): *changed tells whether it touched a row (false
+ * on error). */
+static inline parley_status write_changed(struct sqlite_repo *r, enum stmt_id id, const char *op,
+                                          const char *what, const param *params, size_t count,
+                                          bool *changed, parley_error *err) {
+    parley_status status = write_params(r, id, false, op, what, params, count, err);
+    *changed = status == PARLEY_OK && sqlite3_changes(r->db) > 0;
+    return status;
 }
 
 /* Runs a write whose parameters bind() binds from item (a ROW_BINDER). */
@@ -226,23 +243,40 @@ static inline parley_status get_by_key(struct sqlite_repo *r, enum stmt_id id, c
     return get_row(r, &b, op, type, out, err);
 }
 
-/* A statement whose one row holds an integer in column 0 (a count, a
- * flag, an upsert's RETURNING), run to its end so a write has certainly
- * finished; *out is 0 on error. Always resets. */
-static inline parley_status get_i64(struct sqlite_repo *r, binder *b, const char *op,
-                                    const char *what, int64_t *out, parley_error *err) {
+/* A statement whose one row, if it has one, holds an integer in column 0
+ * (an UPDATE's RETURNING): *found says whether the row came (no row is no
+ * error here). Run to its end so a write has certainly finished; *out is
+ * 0 and *found false when there is no row or an error. Always resets. */
+static inline parley_status find_i64(struct sqlite_repo *r, binder *b, const char *op, int64_t *out,
+                                     bool *found, parley_error *err) {
     *out = 0;
-    parley_status status = fetch_one(r, b, op, what, err);
-    if (status == PARLEY_OK) {
+    *found = false;
+    parley_status status = bind_check(r, b, op, err);
+    int rc = status == PARLEY_OK ? sqlite3_step(b->st) : SQLITE_DONE;
+    if (rc == SQLITE_ROW) {
         int64_t value = sqlite3_column_int64(b->st, 0);
-        int rc = sqlite3_step(b->st);
-        if (rc != SQLITE_DONE) {
-            status = db_fail(r->db, rc, op, err);
-        } else {
+        rc = sqlite3_step(b->st);
+        if (rc == SQLITE_DONE) {
             *out = value;
+            *found = true;
         }
     }
+    if (rc != SQLITE_DONE) {
+        status = db_fail(r->db, rc, op, err);
+    }
     stmt_done(b->st);
+    return status;
+}
+
+/* The same for a statement that always has its row (a count, a flag, an
+ * upsert's RETURNING): no row is "<what> not found". */
+static inline parley_status get_i64(struct sqlite_repo *r, binder *b, const char *op,
+                                    const char *what, int64_t *out, parley_error *err) {
+    bool found = false;
+    parley_status status = find_i64(r, b, op, out, &found, err);
+    if (status == PARLEY_OK && !found) {
+        status = parley_error_set(err, PARLEY_E_NOT_FOUND, NULL, "%s not found", what);
+    }
     return status;
 }
 
@@ -340,71 +374,6 @@ static inline parley_status list_page(struct sqlite_repo *r, enum stmt_id id, co
                                       void *out, char *next_cursor_out, size_t next_cursor_size,
                                       parley_error *err) {
     pager p = page_open(r, id, op, type, limit, cursor, 0, out, next_cursor_out, next_cursor_size);
-    return page_fetch(r, &p, err);
-}
-
-/* ---- page kinds ----------------------------------------------------------- */
-
-/* The older interface of sessions.c and tools.c: a row type as push /
- * read / free_list and its list statement. New code names a row_type and
- * uses page_open / page_fetch (or list_rows) directly; these two are kept
- * for those files until they do. The caller zeroes the list. */
-typedef struct page_kind {
-    int stmt;
-    int position_col;
-    void *(*push)(void *list);
-    void (*read)(row_reader *rd, void *item);
-    void (*free_list)(void *list);
-} page_kind;
-
-/* list_size 0: the caller zeroed the list */
-static inline row_type page_kind_type(const page_kind *kind) {
-    row_type type = {.read = kind->read,
-                     .push = kind->push,
-                     .free_list = kind->free_list,
-                     .position_col = kind->position_col};
-    return type;
-}
-
-/* Steps a statement the caller bound (and checked) into out, at most
- * limit rows, and sets the next cursor when more follow. Always resets. */
-static inline parley_status page_run(struct sqlite_repo *r, const page_kind *kind, const char *op,
-                                     binder *bound, int limit, void *out, char *next_cursor_out,
-                                     size_t next_cursor_size, parley_error *err) {
-    row_type type = page_kind_type(kind);
-    pager p = {*bound, &type, op, limit, out, next_cursor_out, next_cursor_size};
-    return page_fetch(r, &p, err);
-}
-
-/* Picks the filter variant of kind->stmt, opens its page and binds the
- * shared filters: ?3 the status (status_name NULL: any), ?4 the customer. */
-static inline pager page_bind(struct sqlite_repo *r, const page_kind *kind, const row_type *type,
-                              const char *op, const char *status_name, const char *customer_id,
-                              size_t customer_id_size, const char *cursor, size_t cursor_size,
-                              int limit, void *out, char *next_cursor_out,
-                              size_t next_cursor_size) {
-    size_t customer_len = strnlen(customer_id, customer_id_size);
-    int variant = (status_name != NULL ? 1 : 0) + (customer_len > 0 ? 2 : 0);
-    pager p = page_open(r, (enum stmt_id)(kind->stmt + variant), op, type, limit, cursor,
-                        cursor_size, out, next_cursor_out, next_cursor_size);
-    if (status_name != NULL) {
-        b_text(&p.b, 3, status_name);
-    }
-    if (customer_len > 0) {
-        b_text_n(&p.b, 4, customer_id, customer_len);
-    }
-    return p;
-}
-
-static inline parley_status page_list(struct sqlite_repo *r, const page_kind *kind, const char *op,
-                                      const char *status_name, const char *customer_id,
-                                      size_t customer_id_size, const char *cursor,
-                                      size_t cursor_size, int requested_limit, void *out,
-                                      char *next_cursor_out, size_t next_cursor_size,
-                                      parley_error *err) {
-    row_type type = page_kind_type(kind);
-    pager p = page_bind(r, kind, &type, op, status_name, customer_id, customer_id_size, cursor,
-                        cursor_size, requested_limit, out, next_cursor_out, next_cursor_size);
     return page_fetch(r, &p, err);
 }
 
