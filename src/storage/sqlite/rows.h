@@ -1,14 +1,15 @@
 /*
  * sqlite/rows.h - the SQLite backend's generic ops: one row by key into a
  * struct, every row into a list or a callback, a page of rows with its
- * next cursor, one integer, a write of listed parameters or of a struct's
- * columns; and macros that define the commonest ops whole (GET_BY_KEY_OP,
- * WRITE_ROW_OP, LIST_PAGE_OP). An op of an aggregate file binds its
- * statement and names its row type (ROW_TYPE, ROW_LIST_TYPE); these run
- * the statement and keep the contract (sqlite_internal.h): errors set with
- * the op's name, "<what> not found" for a missing row, outputs zeroed on
- * every error path, the statement reset and its bindings cleared before
- * the op returns.
+ * next cursor, one integer (or none), a write of listed parameters or of
+ * a struct's columns, a write that says whether it changed a row; and
+ * macros that define the commonest ops whole (GET_BY_KEY_OP,
+ * WRITE_ROW_OP, LIST_PAGE_OP, LIST_PAGE_BY_KEY_OP). An op of an aggregate
+ * file binds its statement and names its row type (ROW_TYPE,
+ * ROW_LIST_TYPE); these run the statement and keep the contract
+ * (sqlite_internal.h): errors set with the op's name, "<what> not found"
+ * for a missing row, outputs zeroed on every error path, the statement
+ * reset and its bindings cleared before the op returns.
  *
  * Included by sqlite_internal.h at its end (it uses the binder, the row
  * reader and the errors defined there); not for use outside
@@ -368,12 +369,16 @@ static inline parley_status page_fetch(struct sqlite_repo *r, pager *p, parley_e
     return status;
 }
 
-/* A page of a statement with no filter of its own (audit, teams, ...). */
+/* A page of a statement with no filter of its own (audit, teams, ...;
+ * key NULL) or one, its ?3 bound as text (a session's notes, ...). */
 static inline parley_status list_page(struct sqlite_repo *r, enum stmt_id id, const char *op,
-                                      const row_type *type, int limit, const char *cursor,
-                                      void *out, char *next_cursor_out, size_t next_cursor_size,
-                                      parley_error *err) {
+                                      const row_type *type, const char *key, int limit,
+                                      const char *cursor, void *out, char *next_cursor_out,
+                                      size_t next_cursor_size, parley_error *err) {
     pager p = page_open(r, id, op, type, limit, cursor, 0, out, next_cursor_out, next_cursor_size);
+    if (key != NULL) {
+        b_text(&p.b, 3, key);
+    }
     return page_fetch(r, &p, err);
 }
 
@@ -402,8 +407,18 @@ static inline parley_status list_page(struct sqlite_repo *r, enum stmt_id id, co
     static parley_status sq_##op(parley_repository *repo, int limit, const char *cursor,           \
                                  list_t *out, char *next_cursor_out, size_t next_cursor_size,      \
                                  parley_error *err) {                                              \
-        return list_page(as_sqlite(repo), stmt, #op, &rows, limit, cursor, out, next_cursor_out,   \
-                         next_cursor_size, err);                                                   \
+        return list_page(as_sqlite(repo), stmt, #op, &rows, NULL, limit, cursor, out,              \
+                         next_cursor_out, next_cursor_size, err);                                  \
+    }
+
+/* sq_<op>(repo, key, limit, cursor, out, next_cursor_out, next_cursor_size,
+ * err): a page of `rows` whose ?3 is key (list_page). */
+#define LIST_PAGE_BY_KEY_OP(op, list_t, stmt, rows)                                                \
+    static parley_status sq_##op(parley_repository *repo, const char *key, int limit,              \
+                                 const char *cursor, list_t *out, char *next_cursor_out,           \
+                                 size_t next_cursor_size, parley_error *err) {                     \
+        return list_page(as_sqlite(repo), stmt, #op, &rows, key, limit, cursor, out,               \
+                         next_cursor_out, next_cursor_size, err);                                  \
     }
 
 #endif

@@ -124,15 +124,7 @@ static parley_status sq_canned_list(parley_repository *repo, const char *owner_i
 
 WRITE_ROW_OP(note_insert, parley_session_note, ST_NOTE_INSERT, false, "note", bind_session_note)
 
-static parley_status sq_note_list(parley_repository *repo, const char *session_id, int limit,
-                                  const char *cursor, parley_session_note_list *out,
-                                  char *next_cursor_out, size_t next_cursor_size,
-                                  parley_error *err) {
-    pager p = page_open(as_sqlite(repo), ST_NOTE_LIST, "note_list", &session_note_rows, limit,
-                        cursor, 0, out, next_cursor_out, next_cursor_size);
-    b_text(&p.b, 3, session_id);
-    return page_fetch(as_sqlite(repo), &p, err);
-}
+LIST_PAGE_BY_KEY_OP(note_list, parley_session_note_list, ST_NOTE_LIST, session_note_rows)
 
 /* ---- read receipts ------------------------------------------------------------ */
 
