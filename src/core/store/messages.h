@@ -88,9 +88,12 @@ typedef struct parley_messages_ops {
     parley_status (*store)(parley_repository *repo, const parley_message *m,
                            parley_message_store_result *out, parley_error *err);
     /* Inserts a message with the seq it carries, leaving sessions.last_seq
-     * alone: for fixtures that plant a history (the service stores through
-     * store). UNIQUE(session_id, seq) and UNIQUE(sender_kind, sender_id,
-     * client_msg_id) -> PARLEY_E_CONFLICT */
+     * alone. For fixtures and migrations only: a history planted with
+     * chosen seqs (out of order, or to test the keys below); nothing in
+     * src/ calls it, the service stores through store. UNIQUE(session_id,
+     * seq) and UNIQUE(sender_kind, sender_id, client_msg_id) ->
+     * PARLEY_E_CONFLICT; a missing session fails its foreign key
+     * (PARLEY_E_STORAGE). */
     parley_status (*insert)(parley_repository *repo, const parley_message *m, parley_error *err);
     /* the prepare step's early look for a retry (read only) */
     parley_status (*find_by_client_id)(parley_repository *repo, parley_participant_kind sender_kind,

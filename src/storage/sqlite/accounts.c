@@ -181,12 +181,7 @@ static inline void col_bind_TOKEN_HASH(binder *b, int idx,
         F(created_at, I64), F(last_used_at, I64), F(expires_at, I64)
 ROW_COLUMNS(token, parley_token, TOKEN_COLUMNS)
 
-/* A token holds no heap data. */
-static void token_clear(parley_token *t) {
-    memset(t, 0, sizeof *t);
-}
-
-ROW_TYPE(token_rows, parley_token, "token", read_token, token_clear);
+ROW_TYPE(token_rows, parley_token, "token", read_token, plain_item_free); /* no heap data */
 
 WRITE_ROW_OP(token_insert, parley_token, ST_TOKEN_INSERT, false, "token", bind_token)
 GET_BY_KEY_OP(token_get, parley_token, ST_TOKEN_GET, token_rows)

@@ -187,11 +187,8 @@ static parley_status sq_team_find_by_topic(parley_repository *repo, const char *
 
 static parley_status sq_team_member_add(parley_repository *repo, const char *team_id,
                                         const char *agent_id, bool *added, parley_error *err) {
-    struct sqlite_repo *r = as_sqlite(repo);
-    parley_status status = write_params(r, ST_TEAM_MEMBER_ADD, false, "team_member_add", "member",
-                                        PARAMS(p_id(team_id), p_id(agent_id)), err);
-    *added = status == PARLEY_OK && sqlite3_changes(r->db) > 0;
-    return status;
+    return write_changed(as_sqlite(repo), ST_TEAM_MEMBER_ADD, "team_member_add", "member",
+                         PARAMS(p_id(team_id), p_id(agent_id)), added, err);
 }
 
 static parley_status sq_team_member_remove(parley_repository *repo, const char *team_id,

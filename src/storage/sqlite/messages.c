@@ -12,8 +12,8 @@
 #include "storage/sqlite/sqlite_internal.h"
 
 const char *const parley_sqlite_messages_sql[ST_COUNT] = {
-    /* store: whether the session exists (a row) */
-    [ST_MESSAGE_SESSION_EXISTS] = "SELECT 1 FROM sessions WHERE id = ?1",
+    /* store: whether the session exists */
+    [ST_MESSAGE_SESSION_EXISTS] = "SELECT EXISTS (SELECT 1 FROM sessions WHERE id = ?1)",
     /* store: the next seq of an open session (no row: missing or closed) */
     [ST_MESSAGE_NEXT_SEQ] = "UPDATE sessions SET last_seq = last_seq + 1 WHERE id = ?1 "
                             "AND status <> 'closed' RETURNING last_seq",
@@ -30,24 +30,19 @@ const char *const parley_sqlite_messages_sql[ST_COUNT] = {
 
 /* ---- messages ---------------------------------------------------------- */
 
+ROW_LIST_TYPE(message_rows, parley_message, "message", read_message, parley_message_free,
+              parley_message_list, 0);
+
 /* One row as given, with seq. */
 static parley_status insert_row(struct sqlite_repo *r, const parley_message *m, int64_t seq,
                                 const char *op, parley_error *err) {
-    binder b = bind_start(r, ST_MESSAGE_INSERT);
-    b_id(&b, 1, m->id);
-    b_id(&b, 2, m->session_id);
-    b_i64(&b, 3, seq);
-    b_enum(&b, 4, participant_kind_store(m->sender_kind));
-    /* Stored as-is, "" included: system messages have no sender id, and
-     * NULL would make the client_msg_id uniqueness never match. */
-    b_text_n(&b, 5, m->sender_id, strnlen(m->sender_id, PARLEY_ID_SIZE));
-    b_enum(&b, 6, message_type_store(m->type));
-    b_text(&b, 7, m->content);
-    b_text(&b, 8, m->client_msg_id);
-    b_text(&b, 9, m->meta_json);
-    b_i64(&b, 10, m->created_at);
-    b_text(&b, 11, m->original_content);
-    return exec_write(r, &b, false, op, "message", err);
+    return write_params(
+        r, ST_MESSAGE_INSERT, false, op, "message",
+        PARAMS(p_id(m->id), p_id(m->session_id), p_i64(seq),
+               p_enum(participant_kind_store(m->sender_kind)), p_bind(b_sender_id, m->sender_id),
+               p_enum(message_type_store(m->type)), p_text(m->content), p_text(m->client_msg_id),
+               p_text(m->meta_json), p_i64(m->created_at), p_text(m->original_content)),
+        err);
 }
 
 static parley_status sq_message_insert(parley_repository *repo, const parley_message *m,
@@ -59,79 +54,34 @@ static parley_status sq_message_find_by_client_id(parley_repository *repo,
                                                   parley_participant_kind sender_kind,
                                                   const char *sender_id, const char *client_msg_id,
                                                   parley_message *out, parley_error *err) {
-    struct sqlite_repo *r = as_sqlite(repo);
-    const char *op = "message_find_by_client_id";
     memset(out, 0, sizeof *out);
     if (client_msg_id == NULL) {
         /* No stored message is findable by an absent client id. */
         return parley_error_set(err, PARLEY_E_NOT_FOUND, NULL, "message not found");
     }
-    binder b = bind_start(r, ST_MESSAGE_BY_CLIENT_ID);
-    b_enum(&b, 1, participant_kind_store(sender_kind));
-    b_text(&b, 2, sender_id);
-    b_text(&b, 3, client_msg_id);
-    parley_status status = fetch_one(r, &b, op, "message", err);
-    if (status == PARLEY_OK) {
-        row_reader rd = reader_start(b.st);
-        read_message(&rd, out);
-        status = reader_finish(&rd, op, err);
-        if (status != PARLEY_OK) {
-            parley_message_free(out);
-        }
-    }
-    stmt_done(b.st);
-    return status;
+    binder b = bind_start(as_sqlite(repo), ST_MESSAGE_BY_CLIENT_ID);
+    b_params(&b, PARAMS(p_enum(participant_kind_store(sender_kind)), p_text(sender_id),
+                        p_text(client_msg_id)));
+    return get_row(as_sqlite(repo), &b, "message_find_by_client_id", &message_rows, out, err);
 }
 
 /* ---- store: session check, client id, seq, insert ------------------------- */
-
-/* Steps b's statement to its first row, if there is one: *row says so (no
- * row is no error here). The caller reads the row, then resets. */
-static parley_status step_optional(struct sqlite_repo *r, const binder *b, bool *row,
-                                   parley_error *err) {
-    *row = false;
-    parley_status status = bind_check(r, b, "message_store", err);
-    if (status != PARLEY_OK) {
-        return status;
-    }
-    int rc = sqlite3_step(b->st);
-    *row = rc == SQLITE_ROW;
-    return rc == SQLITE_ROW || rc == SQLITE_DONE ? PARLEY_OK
-                                                 : db_fail(r->db, rc, "message_store", err);
-}
 
 /* For an outcome other than STORED: whether the session exists. */
 static parley_status session_exists(struct sqlite_repo *r, const char *session_id, bool *exists,
                                     parley_error *err) {
     binder b = bind_start(r, ST_MESSAGE_SESSION_EXISTS);
     b_id(&b, 1, session_id);
-    parley_status status = step_optional(r, &b, exists, err);
-    stmt_done(b.st);
-    return status;
+    return get_flag(r, &b, "message_store", "session", exists, err);
 }
 
-/* Increments an open session's last_seq; *seq stays 0 when the session is
- * missing or closed (no row updated). */
+/* Increments an open session's last_seq into *seq; *open is false (and
+ * *seq 0) when the session is missing or closed (no row updated). */
 static parley_status take_seq(struct sqlite_repo *r, const char *session_id, int64_t *seq,
-                              parley_error *err) {
-    *seq = 0;
+                              bool *open, parley_error *err) {
     binder b = bind_start(r, ST_MESSAGE_NEXT_SEQ);
     b_id(&b, 1, session_id);
-    bool row = false;
-    parley_status status = step_optional(r, &b, &row, err);
-    if (row) {
-        int64_t next = sqlite3_column_int64(b.st, 0);
-        /* Step to DONE so the UPDATE has certainly finished before we
-         * report its result. */
-        int rc = sqlite3_step(b.st);
-        if (rc != SQLITE_DONE) {
-            status = db_fail(r->db, rc, "message_store", err);
-        } else {
-            *seq = next;
-        }
-    }
-    stmt_done(b.st);
-    return status;
+    return find_i64(r, &b, "message_store", seq, open, err);
 }
 
 /* The contract's order (store/messages.h) with the common path first: the
@@ -163,8 +113,9 @@ static parley_status store_steps(struct sqlite_repo *r, const parley_message *m,
         parley_error_clear(err);
     }
     int64_t seq = 0;
-    status = take_seq(r, m->session_id, &seq, err);
-    if (status == PARLEY_OK && seq == 0) {
+    bool open = false;
+    status = take_seq(r, m->session_id, &seq, &open, err);
+    if (status == PARLEY_OK && !open) {
         /* the update spares only a closed session */
         status = session_exists(r, m->session_id, &exists, err);
         out->outcome = exists ? PARLEY_MESSAGE_SESSION_CLOSED : PARLEY_MESSAGE_SESSION_NOT_FOUND;
@@ -207,70 +158,32 @@ static parley_status sq_message_store(parley_repository *repo, const parley_mess
 static parley_status sq_message_list(parley_repository *repo, const char *session_id,
                                      const parley_message_range *range, parley_message_list *out,
                                      parley_error *err) {
-    struct sqlite_repo *r = as_sqlite(repo);
-    const char *op = "message_list";
     memset(out, 0, sizeof *out);
     if (range->limit < 1 || range->limit > MESSAGE_LIMIT_MAX) {
-        return parley_error_set(err, PARLEY_E_INVALID, NULL, "%s: limit must be 1..%d", op,
+        return parley_error_set(err, PARLEY_E_INVALID, NULL, "message_list: limit must be 1..%d",
                                 MESSAGE_LIMIT_MAX);
     }
-    int64_t after = range->after_seq > 0 ? range->after_seq : 0;
-    int64_t before = range->before_seq > 0 ? range->before_seq : INT64_MAX;
     /* Only before_seq: the newest `limit` before it, so walk down from it
      * and reverse afterwards. */
     bool newest = range->after_seq <= 0 && range->before_seq > 0;
-    binder b = bind_start(r, newest ? ST_MESSAGE_LIST_DESC : ST_MESSAGE_LIST_ASC);
-    b_text(&b, 1, session_id);
-    b_i64(&b, 2, after);
-    b_i64(&b, 3, before);
-    b_int(&b, 4, range->limit);
-    parley_status status = bind_check(r, &b, op, err);
-    int rc = SQLITE_DONE;
-    while (status == PARLEY_OK && (rc = sqlite3_step(b.st)) == SQLITE_ROW) {
-        parley_message *m = parley_message_list_push(out);
-        if (m == NULL) {
-            status = parley_error_set(err, PARLEY_E_NOMEM, NULL, "%s: out of memory", op);
-            break;
-        }
-        row_reader rd = reader_start(b.st);
-        read_message(&rd, m);
-        status = reader_finish(&rd, op, err);
-    }
-    if (status == PARLEY_OK && rc != SQLITE_DONE) {
-        status = db_fail(r->db, rc, op, err);
-    }
-    if (status != PARLEY_OK) {
-        parley_message_list_free(out);
-    } else if (newest && out->count > 1) {
+    binder b = bind_start(as_sqlite(repo), newest ? ST_MESSAGE_LIST_DESC : ST_MESSAGE_LIST_ASC);
+    b_params(&b, PARAMS(p_text(session_id), p_i64(range->after_seq > 0 ? range->after_seq : 0),
+                        p_i64(range->before_seq > 0 ? range->before_seq : INT64_MAX),
+                        p_i64(range->limit)));
+    parley_status status = list_rows(as_sqlite(repo), &b, "message_list", &message_rows, out, err);
+    if (status == PARLEY_OK && newest && out->count > 1) {
         for (size_t i = 0, j = out->count - 1; i < j; i++, j--) {
             parley_message tmp = out->items[i];
             out->items[i] = out->items[j];
             out->items[j] = tmp;
         }
     }
-    stmt_done(b.st);
     return status;
 }
 
-/* ---- messages by id, flagged messages ------------------------------------------ */
+/* ---- messages by id -------------------------------------------------------------- */
 
-static parley_status sq_message_get(parley_repository *repo, const char *id, parley_message *out,
-                                    parley_error *err) {
-    struct sqlite_repo *r = as_sqlite(repo);
-    memset(out, 0, sizeof *out);
-    binder b = bind_start(r, ST_MESSAGE_GET);
-    b_text(&b, 1, id);
-    parley_status status = fetch_one(r, &b, "message_get", "message", err);
-    if (status == PARLEY_OK) {
-        row_reader rd = reader_start(b.st);
-        read_message(&rd, out);
-        if ((status = reader_finish(&rd, "message_get", err)) != PARLEY_OK) {
-            parley_message_free(out);
-        }
-    }
-    stmt_done(b.st);
-    return status;
-}
+GET_BY_KEY_OP(message_get, parley_message, ST_MESSAGE_GET, message_rows)
 
 const parley_messages_ops parley_sqlite_messages_ops = {
     .store = sq_message_store,

@@ -1,14 +1,15 @@
 /*
  * sqlite/rows.h - the SQLite backend's generic ops: one row by key into a
  * struct, every row into a list or a callback, a page of rows with its
- * next cursor, one integer, a write of listed parameters or of a struct's
- * columns; and macros that define the commonest ops whole (GET_BY_KEY_OP,
- * WRITE_ROW_OP, LIST_PAGE_OP). An op of an aggregate file binds its
- * statement and names its row type (ROW_TYPE, ROW_LIST_TYPE); these run
- * the statement and keep the contract (sqlite_internal.h): errors set with
- * the op's name, "<what> not found" for a missing row, outputs zeroed on
- * every error path, the statement reset and its bindings cleared before
- * the op returns.
+ * next cursor, one integer (or none), a write of listed parameters or of
+ * a struct's columns, a write that says whether it changed a row; and
+ * macros that define the commonest ops whole (GET_BY_KEY_OP,
+ * WRITE_ROW_OP, LIST_PAGE_OP, LIST_PAGE_BY_KEY_OP). An op of an aggregate
+ * file binds its statement and names its row type (ROW_TYPE,
+ * ROW_LIST_TYPE); these run the statement and keep the contract
+ * (sqlite_internal.h): errors set with the op's name, "<what> not found"
+ * for a missing row, outputs zeroed on every error path, the statement
+ * reset and its bindings cleared before the op returns.
  *
  * Included by sqlite_internal.h at its end (it uses the binder, the row
  * reader and the errors defined there); not for use outside
@@ -49,6 +50,11 @@ typedef struct row_type {
         free_fn((item_t *)item);                                                                   \
     }
 
+/* The free_fn of an item with no heap fields (get_row zeroes it after). */
+static inline void plain_item_free(const void *item) {
+    (void)item;
+}
+
 /* A row type that is only ever read one row at a time. */
 #define ROW_TYPE(name, item_t, what, read_fn, free_fn)                                             \
     ROW_ITEM_ADAPTERS(name, item_t, read_fn, free_fn)                                              \
@@ -85,6 +91,7 @@ typedef struct param {
 #define p_text(v) p_bind(b_text, v) /* NULL binds NULL */
 #define p_enum(v) p_bind(b_enum, v)
 #define p_i64(v) ((param){NULL, NULL, (v)})
+#define p_opt_i64(v) ((v) != 0 ? p_i64(v) : p_text(NULL)) /* 0 (none) binds NULL */
 
 /* The array and its length, as write_params takes them. */
 #define PARAMS(...)                                                                                \
@@ -108,6 +115,17 @@ static inline parley_status write_params(struct sqlite_repo *r, enum stmt_id id,
     binder b = bind_start(r, id);
     b_params(&b, params, count);
     return exec_write(r, &b, must_change, op, what, err);
+}
+
+/* A write whose outcome is a result (core/repository.h: expected
+ * conflicts are results): *changed tells whether it touched a row (false
+ * on error). */
+static inline parley_status write_changed(struct sqlite_repo *r, enum stmt_id id, const char *op,
+                                          const char *what, const param *params, size_t count,
+                                          bool *changed, parley_error *err) {
+    parley_status status = write_params(r, id, false, op, what, params, count, err);
+    *changed = status == PARLEY_OK && sqlite3_changes(r->db) > 0;
+    return status;
 }
 
 /* Runs a write whose parameters bind() binds from item (a ROW_BINDER). */
@@ -226,23 +244,40 @@ static inline parley_status get_by_key(struct sqlite_repo *r, enum stmt_id id, c
     return get_row(r, &b, op, type, out, err);
 }
 
-/* A statement whose one row holds an integer in column 0 (a count, a
- * flag, an upsert's RETURNING), run to its end so a write has certainly
- * finished; *out is 0 on error. Always resets. */
-static inline parley_status get_i64(struct sqlite_repo *r, binder *b, const char *op,
-                                    const char *what, int64_t *out, parley_error *err) {
+/* A statement whose one row, if it has one, holds an integer in column 0
+ * (an UPDATE's RETURNING): *found says whether the row came (no row is no
+ * error here). Run to its end so a write has certainly finished; *out is
+ * 0 and *found false when there is no row or an error. Always resets. */
+static inline parley_status find_i64(struct sqlite_repo *r, binder *b, const char *op, int64_t *out,
+                                     bool *found, parley_error *err) {
     *out = 0;
-    parley_status status = fetch_one(r, b, op, what, err);
-    if (status == PARLEY_OK) {
+    *found = false;
+    parley_status status = bind_check(r, b, op, err);
+    int rc = status == PARLEY_OK ? sqlite3_step(b->st) : SQLITE_DONE;
+    if (rc == SQLITE_ROW) {
         int64_t value = sqlite3_column_int64(b->st, 0);
-        int rc = sqlite3_step(b->st);
-        if (rc != SQLITE_DONE) {
-            status = db_fail(r->db, rc, op, err);
-        } else {
+        rc = sqlite3_step(b->st);
+        if (rc == SQLITE_DONE) {
             *out = value;
+            *found = true;
         }
     }
+    if (rc != SQLITE_DONE) {
+        status = db_fail(r->db, rc, op, err);
+    }
     stmt_done(b->st);
+    return status;
+}
+
+/* The same for a statement that always has its row (a count, a flag, an
+ * upsert's RETURNING): no row is "<what> not found". */
+static inline parley_status get_i64(struct sqlite_repo *r, binder *b, const char *op,
+                                    const char *what, int64_t *out, parley_error *err) {
+    bool found = false;
+    parley_status status = find_i64(r, b, op, out, &found, err);
+    if (status == PARLEY_OK && !found) {
+        status = parley_error_set(err, PARLEY_E_NOT_FOUND, NULL, "%s not found", what);
+    }
     return status;
 }
 
@@ -334,77 +369,16 @@ static inline parley_status page_fetch(struct sqlite_repo *r, pager *p, parley_e
     return status;
 }
 
-/* A page of a statement with no filter of its own (audit, teams, ...). */
+/* A page of a statement with no filter of its own (audit, teams, ...;
+ * key NULL) or one, its ?3 bound as text (a session's notes, ...). */
 static inline parley_status list_page(struct sqlite_repo *r, enum stmt_id id, const char *op,
-                                      const row_type *type, int limit, const char *cursor,
-                                      void *out, char *next_cursor_out, size_t next_cursor_size,
-                                      parley_error *err) {
+                                      const row_type *type, const char *key, int limit,
+                                      const char *cursor, void *out, char *next_cursor_out,
+                                      size_t next_cursor_size, parley_error *err) {
     pager p = page_open(r, id, op, type, limit, cursor, 0, out, next_cursor_out, next_cursor_size);
-    return page_fetch(r, &p, err);
-}
-
-/* ---- page kinds ----------------------------------------------------------- */
-
-/* The older interface of sessions.c and tools.c: a row type as push /
- * read / free_list and its list statement. New code names a row_type and
- * uses page_open / page_fetch (or list_rows) directly; these two are kept
- * for those files until they do. The caller zeroes the list. */
-typedef struct page_kind {
-    int stmt;
-    int position_col;
-    void *(*push)(void *list);
-    void (*read)(row_reader *rd, void *item);
-    void (*free_list)(void *list);
-} page_kind;
-
-/* list_size 0: the caller zeroed the list */
-static inline row_type page_kind_type(const page_kind *kind) {
-    row_type type = {.read = kind->read,
-                     .push = kind->push,
-                     .free_list = kind->free_list,
-                     .position_col = kind->position_col};
-    return type;
-}
-
-/* Steps a statement the caller bound (and checked) into out, at most
- * limit rows, and sets the next cursor when more follow. Always resets. */
-static inline parley_status page_run(struct sqlite_repo *r, const page_kind *kind, const char *op,
-                                     binder *bound, int limit, void *out, char *next_cursor_out,
-                                     size_t next_cursor_size, parley_error *err) {
-    row_type type = page_kind_type(kind);
-    pager p = {*bound, &type, op, limit, out, next_cursor_out, next_cursor_size};
-    return page_fetch(r, &p, err);
-}
-
-/* Picks the filter variant of kind->stmt, opens its page and binds the
- * shared filters: ?3 the status (status_name NULL: any), ?4 the customer. */
-static inline pager page_bind(struct sqlite_repo *r, const page_kind *kind, const row_type *type,
-                              const char *op, const char *status_name, const char *customer_id,
-                              size_t customer_id_size, const char *cursor, size_t cursor_size,
-                              int limit, void *out, char *next_cursor_out,
-                              size_t next_cursor_size) {
-    size_t customer_len = strnlen(customer_id, customer_id_size);
-    int variant = (status_name != NULL ? 1 : 0) + (customer_len > 0 ? 2 : 0);
-    pager p = page_open(r, (enum stmt_id)(kind->stmt + variant), op, type, limit, cursor,
-                        cursor_size, out, next_cursor_out, next_cursor_size);
-    if (status_name != NULL) {
-        b_text(&p.b, 3, status_name);
+    if (key != NULL) {
+        b_text(&p.b, 3, key);
     }
-    if (customer_len > 0) {
-        b_text_n(&p.b, 4, customer_id, customer_len);
-    }
-    return p;
-}
-
-static inline parley_status page_list(struct sqlite_repo *r, const page_kind *kind, const char *op,
-                                      const char *status_name, const char *customer_id,
-                                      size_t customer_id_size, const char *cursor,
-                                      size_t cursor_size, int requested_limit, void *out,
-                                      char *next_cursor_out, size_t next_cursor_size,
-                                      parley_error *err) {
-    row_type type = page_kind_type(kind);
-    pager p = page_bind(r, kind, &type, op, status_name, customer_id, customer_id_size, cursor,
-                        cursor_size, requested_limit, out, next_cursor_out, next_cursor_size);
     return page_fetch(r, &p, err);
 }
 
@@ -433,8 +407,18 @@ static inline parley_status page_list(struct sqlite_repo *r, const page_kind *ki
     static parley_status sq_##op(parley_repository *repo, int limit, const char *cursor,           \
                                  list_t *out, char *next_cursor_out, size_t next_cursor_size,      \
                                  parley_error *err) {                                              \
-        return list_page(as_sqlite(repo), stmt, #op, &rows, limit, cursor, out, next_cursor_out,   \
-                         next_cursor_size, err);                                                   \
+        return list_page(as_sqlite(repo), stmt, #op, &rows, NULL, limit, cursor, out,              \
+                         next_cursor_out, next_cursor_size, err);                                  \
+    }
+
+/* sq_<op>(repo, key, limit, cursor, out, next_cursor_out, next_cursor_size,
+ * err): a page of `rows` whose ?3 is key (list_page). */
+#define LIST_PAGE_BY_KEY_OP(op, list_t, stmt, rows)                                                \
+    static parley_status sq_##op(parley_repository *repo, const char *key, int limit,              \
+                                 const char *cursor, list_t *out, char *next_cursor_out,           \
+                                 size_t next_cursor_size, parley_error *err) {                     \
+        return list_page(as_sqlite(repo), stmt, #op, &rows, key, limit, cursor, out,               \
+                         next_cursor_out, next_cursor_size, err);                                  \
     }
 
 #endif

@@ -71,33 +71,23 @@ const char *const parley_sqlite_search_sql[ST_COUNT] = {
 
 /* ---- the search index's catch-up ------------------------------------------ */
 
-static parley_status query_one_i64(struct sqlite_repo *r, binder *b, const char *op, int64_t *out,
-                                   bool *is_null, parley_error *err) {
-    parley_status status = fetch_one(r, b, op, "row", err);
-    if (status == PARLEY_OK) {
-        *is_null = sqlite3_column_type(b->st, 0) == SQLITE_NULL;
-        *out = sqlite3_column_int64(b->st, 0);
-    }
-    stmt_done(b->st);
-    return status;
-}
-
 static parley_status sq_search_index_catch_up(parley_repository *repo, int max_rows,
                                               int64_t *indexed, parley_error *err) {
     struct sqlite_repo *r = as_sqlite(repo);
     *indexed = 0;
     int64_t last = 0;
     int64_t end = 0;
-    bool none = false;
     binder b = bind_start(r, ST_SEARCH_PROGRESS_GET);
-    parley_status status = query_one_i64(r, &b, "search_progress_get", &last, &none, err);
+    parley_status status = get_i64(r, &b, "search_progress_get", "row", &last, err);
     if (status == PARLEY_OK) {
         b = bind_start(r, ST_SEARCH_BATCH_END);
         b_i64(&b, 1, last);
         b_int(&b, 2, max_rows);
-        status = query_one_i64(r, &b, "search_batch_end", &end, &none, err);
+        status = get_i64(r, &b, "search_batch_end", "row", &end, err);
     }
-    if (status != PARLEY_OK || none) {
+    /* the batch's max(rowid) is NULL, read as 0, when no message lies
+     * past the mark (rowids start at 1) */
+    if (status != PARLEY_OK || end == 0) {
         return status;
     }
     b = bind_start(r, ST_SEARCH_INDEX_RANGE);
@@ -277,27 +267,13 @@ static parley_status fill_search_tail(struct sqlite_repo *r, const parley_search
 }
 
 /* A row of ST_MESSAGE_SEARCH: column 0 is the cursor position. */
-static void read_hit(row_reader *rd, void *item) {
-    parley_search_hit *h = item;
-    r_id(rd, 1, h->message_id);
-    r_id(rd, 2, h->session_id);
-    h->seq = r_i64(rd, 3);
-    h->sender_kind = participant_kind_load(rd, 4);
-    r_id(rd, 5, h->sender_id);
-    h->type = message_type_load(rd, 6);
-    h->created_at = r_i64(rd, 7);
-    h->snippet = r_text(rd, 8);
-}
-
-static void *push_hit(void *list) {
-    return parley_search_hit_list_push(list);
-}
-
-static void free_hits(void *list) {
-    parley_search_hit_list_free(list);
-}
-
-static const page_kind hit_page = {ST_MESSAGE_SEARCH, 0, push_hit, read_hit, free_hits};
+#define HIT_COLUMNS(F)                                                                             \
+    F(position, SKIP), F(message_id, ID), F(session_id, ID), F(seq, I64),                          \
+        F(sender_kind, participant_kind), F(sender_id, ID), F(type, message_type),                 \
+        F(created_at, I64), F(snippet, TEXT)
+ROW_READER(read_hit, parley_search_hit, HIT_COLUMNS)
+ROW_LIST_TYPE(hit_rows, parley_search_hit, "message", read_hit, parley_search_hit_free,
+              parley_search_hit_list, 0);
 
 /* The two MATCH expressions of a search: the index's carries the scope
  * tokens, the tail's (already scoped when it was filled) only the text. */
@@ -332,25 +308,12 @@ static parley_status search_page(struct sqlite_repo *r, const parley_search_spec
                                  const char *indexed, const char *tail, int64_t progress,
                                  parley_search_hit_list *out, char *next_cursor_out,
                                  size_t next_cursor_size, parley_error *err) {
-    const char *op = "message_search";
-    int limit = clamp_limit(spec->limit);
-    int64_t before;
-    const char *c = spec->cursor != NULL ? spec->cursor : "";
-    if (!parley_sqlite_parse_cursor(c, strlen(c) + 1, &before)) {
-        return parley_error_set(err, PARLEY_E_INVALID, NULL, "%s: malformed cursor", op);
-    }
-    binder b = bind_start(r, ST_MESSAGE_SEARCH);
-    b_i64(&b, 1, before);
-    b_int(&b, 2, limit + 1);
-    b_text(&b, 3, indexed);
-    b_text(&b, 4, tail);
-    b_i64(&b, 5, progress);
-    parley_status status = bind_check(r, &b, op, err);
-    if (status != PARLEY_OK) {
-        stmt_done(b.st);
-        return status;
-    }
-    return page_run(r, &hit_page, op, &b, limit, out, next_cursor_out, next_cursor_size, err);
+    pager p = page_open(r, ST_MESSAGE_SEARCH, "message_search", &hit_rows, spec->limit,
+                        spec->cursor, 0, out, next_cursor_out, next_cursor_size);
+    b_text(&p.b, 3, indexed);
+    b_text(&p.b, 4, tail);
+    b_i64(&p.b, 5, progress);
+    return page_fetch(r, &p, err);
 }
 
 static parley_status sq_message_search(parley_repository *repo, const parley_search_spec *spec,
@@ -376,9 +339,8 @@ static parley_status sq_message_search(parley_repository *repo, const parley_sea
     }
     /* one progress mark for both arms: the tail is what lies above it */
     int64_t progress = 0;
-    bool none = false;
     binder b = bind_start(r, ST_SEARCH_PROGRESS_GET);
-    status = query_one_i64(r, &b, "search_progress_get", &progress, &none, err);
+    status = get_i64(r, &b, "search_progress_get", "row", &progress, err);
     if (status == PARLEY_OK) {
         status = fill_search_tail(r, spec, progress, err);
     }

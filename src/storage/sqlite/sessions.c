@@ -33,153 +33,76 @@ const char *const parley_sqlite_sessions_sql[ST_COUNT] = {
                              "'active') AND " SESSION_ACTIVITY " < ?1 ORDER BY position LIMIT ?2",
 };
 
-/* An optional time (0 = none) is NULL. */
-static void b_opt_time(binder *b, int idx, parley_time_ms t) {
-    if (b->rc == SQLITE_OK) {
-        b->rc = t != 0 ? sqlite3_bind_int64(b->st, idx, t) : sqlite3_bind_null(b->st, idx);
-    }
-}
-
 /* ---- sessions ---------------------------------------------------------- */
+
+ROW_LIST_TYPE(session_rows, parley_session, "session", read_session, parley_session_free,
+              parley_session_list, SESSION_POSITION_COL);
 
 static parley_status sq_session_insert(parley_repository *repo, const parley_session *s,
                                        parley_error *err) {
-    struct sqlite_repo *r = as_sqlite(repo);
-    binder b = bind_start(r, ST_SESSION_INSERT);
-    b_id(&b, 1, s->id);
-    b_id(&b, 2, s->customer_id);
-    b_opt_id(&b, 3, s->agent_id);
-    b_text(&b, 4, s->topic);
-    b_text(&b, 5, s->strategies_json);
-    b_enum(&b, 6, session_status_store(s->status));
-    b_i64(&b, 7, s->last_seq);
-    b_i64(&b, 8, s->created_at);
-    b_i64(&b, 9, s->updated_at);
-    b_opt_id(&b, 10, s->bot_id);
-    return exec_write(r, &b, false, "session_insert", "session", err);
+    return write_params(as_sqlite(repo), ST_SESSION_INSERT, false, "session_insert", "session",
+                        PARAMS(p_id(s->id), p_id(s->customer_id), p_opt_id(s->agent_id),
+                               p_text(s->topic), p_text(s->strategies_json),
+                               p_enum(session_status_store(s->status)), p_i64(s->last_seq),
+                               p_i64(s->created_at), p_i64(s->updated_at), p_opt_id(s->bot_id)),
+                        err);
 }
 
-static parley_status sq_session_get(parley_repository *repo, const char *id, parley_session *out,
-                                    parley_error *err) {
-    struct sqlite_repo *r = as_sqlite(repo);
-    memset(out, 0, sizeof *out);
-    binder b = bind_start(r, ST_SESSION_GET);
-    b_text(&b, 1, id);
-    parley_status status = fetch_one(r, &b, "session_get", "session", err);
-    if (status == PARLEY_OK) {
-        row_reader rd = reader_start(b.st);
-        read_session(&rd, out);
-        status = reader_finish(&rd, "session_get", err);
-        if (status != PARLEY_OK) {
-            parley_session_free(out);
-        }
-    }
-    stmt_done(b.st);
-    return status;
-}
+GET_BY_KEY_OP(session_get, parley_session, ST_SESSION_GET, session_rows)
 
 static parley_status sq_session_update(parley_repository *repo, const parley_session *s,
                                        parley_error *err) {
-    struct sqlite_repo *r = as_sqlite(repo);
-    binder b = bind_start(r, ST_SESSION_UPDATE);
-    b_id(&b, 1, s->id);
-    b_enum(&b, 2, session_status_store(s->status));
-    b_opt_id(&b, 3, s->agent_id);
-    b_i64(&b, 4, s->updated_at);
-    b_opt_id(&b, 5, s->bot_id);
-    b_opt_time(&b, 6, s->closed_at);
-    return exec_write(r, &b, true, "session_update", "session", err);
+    return write_params(as_sqlite(repo), ST_SESSION_UPDATE, true, "session_update", "session",
+                        PARAMS(p_id(s->id), p_enum(session_status_store(s->status)),
+                               p_opt_id(s->agent_id), p_i64(s->updated_at), p_opt_id(s->bot_id),
+                               p_opt_i64(s->closed_at)),
+                        err);
 }
 
-static void *push_session(void *list) {
-    return parley_session_list_push(list);
-}
-static void read_session_item(row_reader *rd, void *item) {
-    read_session(rd, item);
-}
-static void free_session_list(void *list) {
-    parley_session_list_free(list);
-}
-
-static const page_kind session_page = {ST_SESSION_LIST, SESSION_POSITION_COL, push_session,
-                                       read_session_item, free_session_list};
-
+/* The statement is one of ST_SESSION_LIST's variants (+1 a status, +2 a
+ * customer), from ST_SESSION_LIST_LABEL's when a label filters too (?5). */
 static parley_status sq_session_list(parley_repository *repo, const parley_session_filter *filter,
                                      parley_session_list *out, char *next_cursor_out,
                                      size_t next_cursor_size, parley_error *err) {
-    const char *op = "session_list";
     memset(out, 0, sizeof *out);
     const char *status_name = NULL;
     if (filter->status >= 0 &&
         (status_name = session_status_store((parley_session_status)filter->status)) == NULL) {
-        return parley_error_set(err, PARLEY_E_INVALID, NULL, "%s: unknown status", op);
+        return parley_error_set(err, PARLEY_E_INVALID, NULL, "session_list: unknown status");
     }
-    page_kind kind = session_page;
-    struct sqlite_repo *r = as_sqlite(repo);
+    size_t customer_len = strnlen(filter->customer_id, sizeof filter->customer_id);
     size_t label_len = strnlen(filter->label, sizeof filter->label);
-    sqlite3_stmt *labelled = NULL;
+    int variant = (status_name != NULL ? 1 : 0) + (customer_len > 0 ? 2 : 0);
+    int base = label_len > 0 ? ST_SESSION_LIST_LABEL : ST_SESSION_LIST;
+    pager p = page_open(as_sqlite(repo), (enum stmt_id)(base + variant), "session_list",
+                        &session_rows, filter->limit, filter->cursor, sizeof filter->cursor, out,
+                        next_cursor_out, next_cursor_size);
+    if (status_name != NULL) {
+        b_text(&p.b, 3, status_name);
+    }
+    if (customer_len > 0) {
+        b_text_n(&p.b, 4, filter->customer_id, customer_len);
+    }
     if (label_len > 0) {
-        /* the same variant page_bind picks, from the label base; ?5 is
-         * bound here and cleared with the rest when page_list is done */
-        int variant = (status_name != NULL ? 1 : 0) +
-                      (strnlen(filter->customer_id, sizeof filter->customer_id) > 0 ? 2 : 0);
-        kind.stmt = ST_SESSION_LIST_LABEL;
-        labelled = r->stmt[ST_SESSION_LIST_LABEL + variant];
-        int rc = sqlite3_bind_text(labelled, 5, filter->label, (int)label_len, SQLITE_STATIC);
-        if (rc != SQLITE_OK) {
-            parley_status status = db_fail(r->db, rc, op, err);
-            stmt_done(labelled);
-            return status;
-        }
+        b_text_n(&p.b, 5, filter->label, label_len);
     }
-    parley_status status = page_list(
-        r, &kind, op, status_name, filter->customer_id, sizeof filter->customer_id, filter->cursor,
-        sizeof filter->cursor, filter->limit, out, next_cursor_out, next_cursor_size, err);
-    if (labelled != NULL) {
-        stmt_done(labelled); /* page_list may have failed before stepping it */
-    }
-    return status;
+    return page_fetch(as_sqlite(repo), &p, err);
 }
 
 /* ---- session lifecycle ----------------------------------------------------- */
 
 static parley_status sq_session_set_first_response(parley_repository *repo, const char *session_id,
                                                    parley_time_ms at, parley_error *err) {
-    struct sqlite_repo *r = as_sqlite(repo);
-    binder b = bind_start(r, ST_SESSION_FIRST_RESPONSE);
-    b_id(&b, 1, session_id);
-    b_i64(&b, 2, at);
-    return exec_write(r, &b, false, "session_set_first_response", "session", err);
+    return write_params(as_sqlite(repo), ST_SESSION_FIRST_RESPONSE, false,
+                        "session_set_first_response", "session",
+                        PARAMS(p_id(session_id), p_i64(at)), err);
 }
 
 static parley_status sq_session_list_idle(parley_repository *repo, parley_time_ms idle_before,
                                           int limit, parley_session_list *out, parley_error *err) {
-    struct sqlite_repo *r = as_sqlite(repo);
-    const char *op = "session_list_idle";
-    memset(out, 0, sizeof *out);
-    binder b = bind_start(r, ST_SESSION_LIST_IDLE);
-    b_i64(&b, 1, idle_before);
-    b_int(&b, 2, clamp_limit(limit));
-    parley_status status = bind_check(r, &b, op, err);
-    int rc = SQLITE_DONE;
-    while (status == PARLEY_OK && (rc = sqlite3_step(b.st)) == SQLITE_ROW) {
-        parley_session *item = parley_session_list_push(out);
-        if (item == NULL) {
-            status = parley_error_set(err, PARLEY_E_NOMEM, NULL, "%s: out of memory", op);
-            break;
-        }
-        row_reader rd = reader_start(b.st);
-        read_session(&rd, item);
-        status = reader_finish(&rd, op, err);
-    }
-    if (status == PARLEY_OK && rc != SQLITE_DONE) {
-        status = db_fail(r->db, rc, op, err);
-    }
-    if (status != PARLEY_OK) {
-        parley_session_list_free(out);
-    }
-    stmt_done(b.st);
-    return status;
+    binder b = bind_start(as_sqlite(repo), ST_SESSION_LIST_IDLE);
+    b_params(&b, PARAMS(p_i64(idle_before), p_i64(clamp_limit(limit))));
+    return list_rows(as_sqlite(repo), &b, "session_list_idle", &session_rows, out, err);
 }
 
 const parley_sessions_ops parley_sqlite_sessions_ops = {

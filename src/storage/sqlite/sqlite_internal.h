@@ -193,7 +193,7 @@ enum stmt_id {
     ST_TEAM_CLEAR_SESSIONS,
     ST_TEAM_CLEAR_MEMBERS,
     ST_TEAM_DELETE,
-    ST_TEAM_LIST, /* page_bind's base: no variants */
+    ST_TEAM_LIST,
     ST_TEAM_BY_TOPIC,
     ST_TEAM_MEMBER_ADD,
     ST_TEAM_MEMBER_REMOVE,
@@ -227,7 +227,7 @@ enum stmt_id {
     /* strategy_stores */
     ST_FLAGGED_INSERT,
     ST_FLAGGED_GET,
-    ST_FLAGGED_LIST, /* page_bind's base: no variants */
+    ST_FLAGGED_LIST,
     ST_FLAGGED_REVIEW,
     ST_MESSAGE_LABEL_GET,
     ST_MESSAGE_LABEL_SET,
@@ -263,7 +263,7 @@ enum stmt_id {
     ST_RETENTION_UPLOAD_DELETE,
     /* audit */
     ST_AUDIT_INSERT,
-    ST_AUDIT_LIST, /* page_bind's base: no status or customer variants */
+    ST_AUDIT_LIST,
     /* uploads */
     ST_UPLOAD_INSERT,
     ST_UPLOAD_GET,
@@ -402,6 +402,14 @@ static inline void b_id(binder *b, int idx, const char *id) {
         b_invalid(b, "a required id is empty");
     }
     b_text_n(b, idx, id, len);
+}
+
+/* A message's sender id as the message has it, "" included: system
+ * messages have no sender id, and NULL would make the client_msg_id
+ * uniqueness never match (messages.c stores it so, strategy_stores.c
+ * keeps flagged messages alike). */
+static inline void b_sender_id(binder *b, int idx, const char *id) {
+    b_text_n(b, idx, id, strnlen(id, PARLEY_ID_SIZE));
 }
 
 /* "" binds NULL: for a filter, which the "?N IS NULL OR" terms read as no

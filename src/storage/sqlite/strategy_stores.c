@@ -37,11 +37,6 @@ const char *const parley_sqlite_strategy_stores_sql[ST_COUNT] = {
     [ST_ALLOWLIST_ALL] = "SELECT word FROM profanity_allowlist ORDER BY word",
 };
 
-/* The sender's id as the message has it, "" included (as messages.c stores it). */
-static inline void b_sender_id(binder *b, int idx, const char *id) {
-    b_text_n(b, idx, id, strnlen(id, PARLEY_ID_SIZE));
-}
-
 static parley_status sq_flagged_insert(parley_repository *repo, const parley_flagged_message *f,
                                        parley_error *err) {
     const parley_message *m = &f->message;

@@ -105,15 +105,7 @@ ROW_LIST_TYPE(note_rows, parley_ticket_note, "ticket note", read_note, parley_ti
 WRITE_ROW_OP(ticket_note_insert, parley_ticket_note, ST_TICKET_NOTE_INSERT, false, "ticket note",
              bind_note)
 
-static parley_status sq_ticket_note_list(parley_repository *repo, const char *ticket_id, int limit,
-                                         const char *cursor, parley_ticket_note_list *out,
-                                         char *next_cursor_out, size_t next_cursor_size,
-                                         parley_error *err) {
-    pager p = page_open(as_sqlite(repo), ST_TICKET_NOTE_LIST, "ticket_note_list", &note_rows, limit,
-                        cursor, 0, out, next_cursor_out, next_cursor_size);
-    b_text(&p.b, 3, ticket_id);
-    return page_fetch(as_sqlite(repo), &p, err);
-}
+LIST_PAGE_BY_KEY_OP(ticket_note_list, parley_ticket_note_list, ST_TICKET_NOTE_LIST, note_rows)
 
 /* ---- feedback ---------------------------------------------------------- */
 
