@@ -32,6 +32,7 @@
 
 #include <jansson.h>
 
+#include "../common/check.h"
 #include "storage/backend.h"
 
 typedef struct fixture {
@@ -59,24 +60,6 @@ static const contract_target *target;
 
 /* One error record for the whole file: assert_ok prints its message. */
 static parley_error err;
-
-#define assert_ok(expr)                                                                            \
-    do {                                                                                           \
-        parley_status st_ = (expr);                                                                \
-        if (st_ != PARLEY_OK) {                                                                    \
-            fail_msg("%s -> status %d: %s", #expr, (int)st_, err.message);                         \
-        }                                                                                          \
-    } while (0)
-
-#define assert_status(expected, expr)                                                              \
-    do {                                                                                           \
-        parley_status st_ = (expr);                                                                \
-        if (st_ != (expected)) {                                                                   \
-            fail_msg("%s -> status %d, wanted %d (%s)", #expr, (int)st_, (int)(expected),          \
-                     err.message);                                                                 \
-        }                                                                                          \
-        assert_int_equal(err.status, (expected));                                                  \
-    } while (0)
 
 /* ---- fixture ------------------------------------------------------------ */
 
