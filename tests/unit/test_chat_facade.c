@@ -23,6 +23,7 @@ typedef struct fixture {
     parley_participant *admin;
     parley_participant *alice; /* customer */
     parley_participant *bob;   /* another customer */
+    parley_session session;    /* Alice's, without a strategy chain */
 } fixture;
 
 static int setup(void **state) {
@@ -33,6 +34,7 @@ static int setup(void **state) {
     fx->admin = test_login(&fx->desk.facade, "ADA@example.com", "correct horse");
     fx->alice = test_new_customer(&fx->desk.facade, "Alice");
     fx->bob = test_new_customer(&fx->desk.facade, "Bob");
+    test_start_session(&fx->desk, fx->alice, "billing", NULL, &fx->session);
     parley_facade_drop_events(&fx->desk.facade);
     *state = fx;
     return 0;
@@ -43,6 +45,7 @@ static int teardown(void **state) {
     parley_participant_free(fx->admin);
     parley_participant_free(fx->alice);
     parley_participant_free(fx->bob);
+    parley_session_free(&fx->session);
     test_desk_close(&fx->desk);
     free(fx);
     return 0;
@@ -54,10 +57,6 @@ static parley_chat_service *chat(fixture *fx) {
 
 static parley_account_service *accounts(fixture *fx) {
     return parley_facade_accounts(&fx->desk.facade);
-}
-
-static void start_session(fixture *fx, const char *strategies, parley_session *out) {
-    test_start_session(&fx->desk, fx->alice, "billing", strategies, out);
 }
 
 static parley_status send_text(fixture *fx, parley_participant *who, const char *session_id,
@@ -130,15 +129,14 @@ static void test_only_customers_start_sessions(void **state) {
 
 static void test_seq_is_gapless_and_sends_are_idempotent(void **state) {
     fixture *fx = *state;
-    parley_session s = {0};
-    start_session(fx, NULL, &s);
+    const char *sid = fx->session.id;
     parley_error err = {0};
     bool duplicate = false;
     for (int i = 1; i <= 5; i++) {
         parley_message m = {0};
         char id[16];
         snprintf(id, sizeof id, "c-%d", i);
-        assert_int_equal(send_text(fx, fx->alice, s.id, "hello", id, &m, &duplicate, &err),
+        assert_int_equal(send_text(fx, fx->alice, sid, "hello", id, &m, &duplicate, &err),
                          PARLEY_OK);
         assert_int_equal(m.seq, i);
         assert_false(duplicate);
@@ -146,13 +144,13 @@ static void test_seq_is_gapless_and_sends_are_idempotent(void **state) {
     }
     parley_message first = {0};
     parley_message retry = {0};
-    assert_int_equal(
-        send_text(fx, fx->alice, s.id, "changed text", "c-3", &retry, &duplicate, &err), PARLEY_OK);
+    assert_int_equal(send_text(fx, fx->alice, sid, "changed text", "c-3", &retry, &duplicate, &err),
+                     PARLEY_OK);
     assert_true(duplicate);
     assert_int_equal(retry.seq, 3);
     assert_string_equal(retry.content, "hello"); /* the stored message, not the retry */
     /* the same client id from another sender is a different message */
-    assert_int_equal(send_text(fx, fx->admin, s.id, "agent", "c-3", &first, &duplicate, &err),
+    assert_int_equal(send_text(fx, fx->admin, sid, "agent", "c-3", &first, &duplicate, &err),
                      PARLEY_OK);
     assert_false(duplicate);
     assert_int_equal(first.seq, 6);
@@ -164,30 +162,28 @@ static void test_seq_is_gapless_and_sends_are_idempotent(void **state) {
     assert_int_equal(fx->desk.repo->ops->savepoint(fx->desk.repo, &ignored), PARLEY_OK);
     parley_message lost = {0};
     parley_message_input lost_in = {.content = "lost"};
-    assert_int_equal(parley_chat_send(chat(fx), fx->alice, s.id, &lost_in, &lost, &duplicate, &err),
+    assert_int_equal(parley_chat_send(chat(fx), fx->alice, sid, &lost_in, &lost, &duplicate, &err),
                      PARLEY_OK);
     assert_int_equal(lost.seq, 7);
     assert_int_equal(fx->desk.repo->ops->rollback_to(fx->desk.repo, &ignored), PARLEY_OK);
     assert_int_equal(fx->desk.repo->ops->commit(fx->desk.repo, &ignored), PARLEY_OK);
     parley_message_free(&lost);
     parley_message kept = {0};
-    assert_int_equal(send_text(fx, fx->alice, s.id, "kept", NULL, &kept, &duplicate, &err),
+    assert_int_equal(send_text(fx, fx->alice, sid, "kept", NULL, &kept, &duplicate, &err),
                      PARLEY_OK);
     assert_int_equal(kept.seq, 7);
     parley_message_free(&kept);
-    parley_session_free(&s);
 }
 
 static void test_system_messages_take_the_next_seq(void **state) {
     fixture *fx = *state;
-    parley_session s = {0};
-    start_session(fx, NULL, &s);
-    assert_int_equal(send_ok(fx, fx->alice, s.id, "hello"), 1);
+    const char *sid = fx->session.id;
+    assert_int_equal(send_ok(fx, fx->alice, sid, "hello"), 1);
     parley_facade_drop_events(&fx->desk.facade);
     parley_error err = {0};
     parley_message sys = {0};
     test_unit_begin(fx->desk.repo);
-    parley_status st = parley_chat_post_system_message(chat(fx), s.id, "closed for idling",
+    parley_status st = parley_chat_post_system_message(chat(fx), sid, "closed for idling",
                                                        "{\"reason\":\"idle\"}", &sys, &err);
     if (st != PARLEY_OK) {
         fail_msg("post_system_message: %s", err.message);
@@ -205,8 +201,7 @@ static void test_system_messages_take_the_next_seq(void **state) {
     /* and stored: the history shows it with its meta */
     parley_message_list list = {0};
     parley_message_range range = {.limit = 10};
-    assert_int_equal(parley_chat_history(chat(fx), fx->alice, s.id, &range, &list, &err),
-                     PARLEY_OK);
+    assert_int_equal(parley_chat_history(chat(fx), fx->alice, sid, &range, &list, &err), PARLEY_OK);
     assert_int_equal(list.count, 2);
     assert_string_equal(list.items[1].content, "closed for idling");
     assert_string_equal(list.items[1].meta_json, "{\"reason\":\"idle\"}");
@@ -216,13 +211,13 @@ static void test_system_messages_take_the_next_seq(void **state) {
         parley_chat_post_system_message(chat(fx), "ses_missing", "x", NULL, NULL, &err),
         PARLEY_E_NOT_FOUND);
     test_unit_end(fx->desk.repo, false);
-    parley_session_free(&s);
 }
 
 static void test_strategies_modify_and_reject(void **state) {
     fixture *fx = *state;
     parley_session s = {0};
-    start_session(fx, "[{\"name\":\"refuse\"},{\"name\":\"shout\"}]", &s);
+    test_start_session(&fx->desk, fx->alice, "billing",
+                       "[{\"name\":\"refuse\"},{\"name\":\"shout\"}]", &s);
     parley_error err = {0};
     bool duplicate = false;
     parley_message m = {0};
@@ -262,17 +257,16 @@ static void test_strategies_modify_and_reject(void **state) {
 
 static void test_customers_see_only_their_sessions(void **state) {
     fixture *fx = *state;
-    parley_session s = {0};
-    start_session(fx, NULL, &s);
+    const char *sid = fx->session.id;
     parley_session got = {0};
     parley_error err = {0};
-    assert_int_equal(parley_chat_get_session(chat(fx), fx->bob, s.id, &got, &err),
+    assert_int_equal(parley_chat_get_session(chat(fx), fx->bob, sid, &got, &err),
                      PARLEY_E_NOT_FOUND);
     parley_message m = {0};
     bool duplicate = false;
-    assert_int_equal(send_text(fx, fx->bob, s.id, "intrusion", NULL, &m, &duplicate, &err),
+    assert_int_equal(send_text(fx, fx->bob, sid, "intrusion", NULL, &m, &duplicate, &err),
                      PARLEY_E_NOT_FOUND);
-    assert_int_equal(parley_chat_get_session(chat(fx), fx->admin, s.id, &got, &err), PARLEY_OK);
+    assert_int_equal(parley_chat_get_session(chat(fx), fx->admin, sid, &got, &err), PARLEY_OK);
     parley_session_free(&got);
     parley_session_filter filter = {.status = -1, .limit = 50};
     parley_session_list list = {0};
@@ -282,14 +276,12 @@ static void test_customers_see_only_their_sessions(void **state) {
         PARLEY_OK);
     assert_int_equal(list.count, 0);
     parley_session_list_free(&list);
-    parley_session_free(&s);
 }
 
 static void test_agent_reply_assigns_and_close_is_final(void **state) {
     fixture *fx = *state;
-    parley_session s = {0};
-    start_session(fx, NULL, &s);
-    assert_int_equal(send_ok(fx, fx->admin, s.id, "how can I help?"), 1);
+    const char *sid = fx->session.id;
+    assert_int_equal(send_ok(fx, fx->admin, sid, "how can I help?"), 1);
     parley_event_queue events = {0};
     parley_facade_take_events(&fx->desk.facade, &events);
     assert_int_equal(events.count, 2);
@@ -300,29 +292,28 @@ static void test_agent_reply_assigns_and_close_is_final(void **state) {
     parley_event_queue_clear(&events);
     parley_error err = {0};
     parley_session got = {0};
-    assert_int_equal(parley_chat_get_session(chat(fx), fx->alice, s.id, &got, &err), PARLEY_OK);
+    assert_int_equal(parley_chat_get_session(chat(fx), fx->alice, sid, &got, &err), PARLEY_OK);
     assert_int_equal(got.status, PARLEY_SESSION_ACTIVE);
     assert_string_equal(got.agent_id, fx->admin->id);
     parley_session_free(&got);
     /* closing posts the feedback request (a message with the next seq),
      * so like every unit it runs inside a transaction */
     test_unit_begin(fx->desk.repo);
-    assert_int_equal(parley_chat_close(chat(fx), fx->alice, s.id, &got, &err), PARLEY_OK);
+    assert_int_equal(parley_chat_close(chat(fx), fx->alice, sid, &got, &err), PARLEY_OK);
     test_unit_end(fx->desk.repo, true);
     assert_int_equal(got.status, PARLEY_SESSION_CLOSED);
     assert_int_equal(got.last_seq, 2);
     assert_true(got.closed_at == got.updated_at && got.closed_at > 0);
     parley_session_free(&got);
-    assert_int_equal(parley_chat_close(chat(fx), fx->admin, s.id, &got, &err),
+    assert_int_equal(parley_chat_close(chat(fx), fx->admin, sid, &got, &err),
                      PARLEY_OK); /* idempotent */
     parley_session_free(&got);
     parley_message m = {0};
     bool duplicate = false;
-    assert_int_equal(send_text(fx, fx->alice, s.id, "late", NULL, &m, &duplicate, &err),
+    assert_int_equal(send_text(fx, fx->alice, sid, "late", NULL, &m, &duplicate, &err),
                      PARLEY_E_CONFLICT);
-    assert_int_equal(parley_chat_assign(chat(fx), fx->admin, s.id, fx->admin->id, &got, &err),
+    assert_int_equal(parley_chat_assign(chat(fx), fx->admin, sid, fx->admin->id, &got, &err),
                      PARLEY_E_CONFLICT);
-    parley_session_free(&s);
 }
 
 static void test_ticket_lifecycle(void **state) {
@@ -340,13 +331,12 @@ static void test_ticket_lifecycle(void **state) {
                              allowed[from][to]);
         }
     }
-    parley_session s = {0};
-    start_session(fx, NULL, &s);
+    const char *sid = fx->session.id;
     parley_ticket t = {0};
     parley_error err = {0};
-    assert_int_equal(parley_chat_create_ticket(chat(fx), fx->alice, s.id, "x", &t, &err),
+    assert_int_equal(parley_chat_create_ticket(chat(fx), fx->alice, sid, "x", &t, &err),
                      PARLEY_E_FORBIDDEN);
-    assert_int_equal(parley_chat_create_ticket(chat(fx), fx->admin, s.id, "refund stuck", &t, &err),
+    assert_int_equal(parley_chat_create_ticket(chat(fx), fx->admin, sid, "refund stuck", &t, &err),
                      PARLEY_OK);
     assert_int_equal(t.status, PARLEY_TICKET_OPEN);
     assert_string_equal(t.agent_id, fx->admin->id);
@@ -378,31 +368,28 @@ static void test_ticket_lifecycle(void **state) {
     parley_ticket_free(&u);
     assert_int_equal(parley_chat_get_ticket(chat(fx), fx->bob, t.id, &u, &err), PARLEY_E_NOT_FOUND);
     parley_ticket_free(&t);
-    parley_session_free(&s);
 }
 
 static void test_feedback_once_per_session(void **state) {
     fixture *fx = *state;
-    parley_session s = {0};
-    start_session(fx, NULL, &s);
+    const char *sid = fx->session.id;
     parley_feedback f = {0};
     parley_error err = {0};
-    assert_int_equal(parley_chat_submit_feedback(chat(fx), fx->alice, s.id, 6, NULL, &f, &err),
+    assert_int_equal(parley_chat_submit_feedback(chat(fx), fx->alice, sid, 6, NULL, &f, &err),
                      PARLEY_E_INVALID);
-    assert_int_equal(parley_chat_submit_feedback(chat(fx), fx->admin, s.id, 5, NULL, &f, &err),
+    assert_int_equal(parley_chat_submit_feedback(chat(fx), fx->admin, sid, 5, NULL, &f, &err),
                      PARLEY_E_FORBIDDEN);
-    assert_int_equal(parley_chat_submit_feedback(chat(fx), fx->bob, s.id, 5, NULL, &f, &err),
+    assert_int_equal(parley_chat_submit_feedback(chat(fx), fx->bob, sid, 5, NULL, &f, &err),
                      PARLEY_E_NOT_FOUND);
-    assert_int_equal(parley_chat_submit_feedback(chat(fx), fx->alice, s.id, 4, "quick", &f, &err),
+    assert_int_equal(parley_chat_submit_feedback(chat(fx), fx->alice, sid, 4, "quick", &f, &err),
                      PARLEY_OK);
     assert_int_equal(f.rating, 4);
     parley_feedback_free(&f);
-    assert_int_equal(parley_chat_submit_feedback(chat(fx), fx->alice, s.id, 5, NULL, &f, &err),
+    assert_int_equal(parley_chat_submit_feedback(chat(fx), fx->alice, sid, 5, NULL, &f, &err),
                      PARLEY_E_CONFLICT);
-    assert_int_equal(parley_chat_get_feedback(chat(fx), fx->admin, s.id, &f, &err), PARLEY_OK);
+    assert_int_equal(parley_chat_get_feedback(chat(fx), fx->admin, sid, &f, &err), PARLEY_OK);
     assert_string_equal(f.comment, "quick");
     parley_feedback_free(&f);
-    parley_session_free(&s);
 }
 
 static void test_logout_revokes_the_token(void **state) {

@@ -22,6 +22,7 @@
 #include <sqlite3.h>
 
 #include "../common/check.h"
+#include "../common/raw_sqlite.h"
 #include "core/retention.h"
 #include "fixture.h"
 #include "storage/file_store.h"
@@ -65,15 +66,7 @@ static int teardown(void **state) {
 /* ---- raw access ------------------------------------------------------------ */
 
 static int64_t raw_int(const fixture *fx, const char *sql) {
-    sqlite3 *db = NULL;
-    assert_int_equal(sqlite3_open_v2(fx->db.path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
-    sqlite3_stmt *st = NULL;
-    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    int64_t value = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    sqlite3_close(db);
-    return value;
+    return sqlite_raw_int(fx->db.path, sql);
 }
 
 static int64_t count_where(const fixture *fx, const char *table, const char *where) {

@@ -99,6 +99,16 @@ static void send_both_steps(fixture *fx, test_send *ts, parley_job *job, const c
     parley_send_finish(&ts->send, &fx->chains);
 }
 
+/* The send was answered, once, with this job status and with or without
+ * the stored message. */
+static void expect_answer(const test_send *ts, const parley_job *job, parley_status status,
+                          bool got_message) {
+    assert_int_equal(ts->send.state, PARLEY_SEND_ANSWERED);
+    assert_int_equal(ts->renders, 1);
+    assert_int_equal(job->status, status);
+    assert_int_equal(ts->got_message, got_message);
+}
+
 static int setup(void **state) {
     fixture *fx = calloc(1, sizeof *fx);
     test_desk_open(&fx->desk, "send", 0);
@@ -135,9 +145,7 @@ static void test_prepare_then_store(void **state) {
     assert_int_equal(job.status, PARLEY_OK);
     assert_int_equal(ts.renders, 0);
     store(fx, &ts, &job);
-    assert_int_equal(ts.send.state, PARLEY_SEND_ANSWERED);
-    assert_int_equal(ts.renders, 1);
-    assert_true(ts.got_message);
+    expect_answer(&ts, &job, PARLEY_OK, true);
     assert_false(ts.duplicate);
     assert_int_equal(ts.seq, 1);
     assert_int_equal(ts.job_status_at_render, PARLEY_OK);
@@ -154,11 +162,8 @@ static void test_retry_is_answered_by_prepare(void **state) {
     send_both_steps(fx, &first, &job1, fx->plain.id, "hello", "c1");
     new_send(&retry, fx->plain.id, "hello again", "c1");
     prepare(fx, &retry, &job2);
-    assert_int_equal(retry.send.state, PARLEY_SEND_ANSWERED);
+    expect_answer(&retry, &job2, PARLEY_OK, true);
     assert_true(job2.answered);
-    assert_int_equal(job2.status, PARLEY_OK);
-    assert_int_equal(retry.renders, 1);
-    assert_true(retry.got_message);
     assert_true(retry.duplicate);
     assert_int_equal(retry.seq, 1);
     assert_string_equal(retry.message_id, first.message_id);
@@ -175,12 +180,9 @@ static void test_no_chain_is_one_unit_on_the_writer(void **state) {
     assert_false(parley_send_wants_prepare(&fx->chains, fx->plain.id));
     new_send(&second, fx->plain.id, "two", "c2");
     store(fx, &second, &job2); /* no prepare step */
-    assert_int_equal(second.send.state, PARLEY_SEND_ANSWERED);
+    expect_answer(&second, &job2, PARLEY_OK, true);
     assert_true(second.send.draft.same_unit);
-    assert_int_equal(second.renders, 1);
-    assert_true(second.got_message);
     assert_int_equal(second.seq, 2);
-    assert_int_equal(job2.status, PARLEY_OK);
     parley_send_finish(&second.send, &fx->chains);
 }
 
@@ -193,11 +195,8 @@ static void test_decode_error_ends_the_send(void **state) {
     new_send(&ts, fx->plain.id, NULL, NULL);
     ts.fail_decode = true;
     prepare(fx, &ts, &job);
-    assert_int_equal(ts.send.state, PARLEY_SEND_ANSWERED);
+    expect_answer(&ts, &job, PARLEY_E_INVALID, false);
     assert_true(job.answered);
-    assert_int_equal(job.status, PARLEY_E_INVALID);
-    assert_int_equal(ts.renders, 1);
-    assert_false(ts.got_message);
     assert_string_equal(ts.send.err.code, "validation_failed");
     parley_send_finish(&ts.send, &fx->chains);
     assert_true(parley_send_wants_prepare(&fx->chains, fx->plain.id)); /* still unknown */
@@ -213,11 +212,9 @@ static void test_refusal_commits_and_answers_an_error(void **state) {
     prepare(fx, &ts, &job);
     assert_int_equal(ts.send.state, PARLEY_SEND_PREPARED);
     store(fx, &ts, &job);
-    assert_int_equal(ts.send.state, PARLEY_SEND_ANSWERED);
-    assert_false(ts.got_message);
+    expect_answer(&ts, &job, PARLEY_OK, false);
     assert_true(ts.send.err.keep_writes);
     assert_string_equal(ts.send.err.code, "spam_detected");
-    assert_int_equal(job.status, PARLEY_OK);
     assert_int_equal(ts.job_status_at_render, PARLEY_OK);
     parley_send_finish(&ts.send, &fx->chains);
 }
