@@ -226,19 +226,40 @@ static long pb_load_find_session(const pb_run *run, const pb_agent *a, long hint
     return -1;
 }
 
-static void pb_load_agent_text(pb_ws_conn *c, const char *data, size_t len, void *ud) {
-    (void)c;
-    pb_agent *a = ud;
-    pb_run *run = a->run;
+/* What a text frame is handed to once it parsed: its JSON, its type and
+ * when it arrived. */
+typedef void (*pb_load_frame_fn)(void *who, pb_run *run, json_t *root, const char *type,
+                                 uint64_t now);
+
+/* Parses a text frame and hands it to handle; one without a type is a
+ * protocol error. */
+static void pb_load_frame(pb_run *run, const char *data, size_t len, pb_load_frame_fn handle,
+                          void *who) {
     uint64_t now = uv_hrtime();
     json_error_t jerr;
     json_t *root = json_loadb(data, len, 0, &jerr);
     const char *type = json_string_value(json_object_get(root, "type"));
-    if (!type) {
+    if (type == NULL) {
         run->protocol_errors++;
-        json_decref(root);
-        return;
+    } else {
+        handle(who, run, root, type, now);
     }
+    json_decref(root);
+}
+
+/* Whether type is one of names (NULL-terminated). */
+static bool pb_load_type_in(const char *type, const char *const *names) {
+    for (; *names != NULL; names++) {
+        if (strcmp(type, *names) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static void pb_load_agent_frame(void *who, pb_run *run, json_t *root, const char *type,
+                                uint64_t now) {
+    pb_agent *a = who;
     if (strcmp(type, "message.created") == 0) {
         const char *sid = json_string_value(json_object_get(root, "session_id"));
         json_t *msg = json_object_get(root, "message");
@@ -278,29 +299,22 @@ static void pb_load_agent_text(pb_ws_conn *c, const char *data, size_t len, void
                         code ? code : "?", text ? text : "?");
             pb_run_abort(run);
         }
-    } else if (strcmp(type, "session.created") != 0 && strcmp(type, "session.updated") != 0 &&
-               strcmp(type, "typing") != 0 && strcmp(type, "ticket.updated") != 0 &&
-               strcmp(type, "pong") != 0) {
+    } else if (!pb_load_type_in(type,
+                                (const char *const[]){"session.created", "session.updated",
+                                                      "typing", "ticket.updated", "pong", NULL})) {
         run->stray_frames++;
     }
-    json_decref(root);
 }
 
-static void pb_load_customer_text(pb_ws_conn *c, const char *data, size_t len, void *ud) {
+static void pb_load_agent_text(pb_ws_conn *c, const char *data, size_t len, void *ud) {
     (void)c;
-    pb_customer *cu = ud;
-    pb_run *run = cu->run;
-    uint64_t now = uv_hrtime();
-    json_error_t jerr;
-    json_t *root = json_loadb(data, len, 0, &jerr);
-    const char *type = json_string_value(json_object_get(root, "type"));
-    if (!type) {
-        run->protocol_errors++;
-        json_decref(root);
-        return;
-    }
+    pb_load_frame(((pb_agent *)ud)->run, data, len, pb_load_agent_frame, ud);
+}
+
+static void pb_load_customer_frame(void *who, pb_run *run, json_t *root, const char *type,
+                                   uint64_t now) {
+    (void)who;
     if (!pb_load_counting(run)) {
-        json_decref(root);
         return;
     }
     if (strcmp(type, "ack") == 0) {
@@ -317,12 +331,16 @@ static void pb_load_customer_text(pb_ws_conn *c, const char *data, size_t len, v
             json_string_value(json_object_get(json_object_get(root, "error"), "code"));
         pb_ledger_on_error(&run->ledger, index, code);
         pb_load_check_settled(run);
-    } else if (strcmp(type, "message.created") != 0 && strcmp(type, "session.updated") != 0 &&
-               strcmp(type, "typing") != 0 && strcmp(type, "ticket.updated") != 0 &&
-               strcmp(type, "pong") != 0 && strcmp(type, "subscribed") != 0) {
+    } else if (!pb_load_type_in(type, (const char *const[]){"message.created", "session.updated",
+                                                            "typing", "ticket.updated", "pong",
+                                                            "subscribed", NULL})) {
         run->stray_frames++;
     }
-    json_decref(root);
+}
+
+static void pb_load_customer_text(pb_ws_conn *c, const char *data, size_t len, void *ud) {
+    (void)c;
+    pb_load_frame(((pb_customer *)ud)->run, data, len, pb_load_customer_frame, ud);
 }
 
 /* ---- the open-loop sender ----------------------------------------------- */

@@ -221,25 +221,29 @@ def json_seeds():
     }
     for name, body in bodies.items():
         write("fuzz_json_request", name, compact(body))
-    write("fuzz_json_request", "big_float", '{"rating":1e400,"after_seq":-0}')
-    write("fuzz_json_request", "duplicate_keys", '{"email":"a@b.c","email":"d@e.f","password":"p"}')
-    write("fuzz_json_request", "nul_escape", '{"name":"a\\u0000b","content":"x"}')
-    write("fuzz_json_request", "nul_in_key", '{"na\\u0000me":"x"}')
-    write("fuzz_json_request", "raw_nul", b'{"name":"a\x00b"}')
-    write("fuzz_json_request", "surrogates", '{"content":"\\ud83d\\ude00","name":"\\ud800"}')
-    write("fuzz_json_request", "invalid_utf8", b'{"name":"\xff\xfe","topic":"\xc3"}')
-    write("fuzz_json_request", "deep_nesting", "[" * 3000 + "]" * 3000)
-    write("fuzz_json_request", "deep_object", '{"topic":"t","strategies":' + '[{"a":' * 500 + "1" + "}]" * 500 + "}")
-    write("fuzz_json_request", "not_object_array", '[{"name":"x"}]')
-    write("fuzz_json_request", "not_object_string", '"just a string"')
-    write("fuzz_json_request", "empty", "")
-    write("fuzz_json_request", "whitespace", " \t\r\n")
-    write("fuzz_json_request", "bom", b"\xef\xbb\xbf{}")
-    write("fuzz_json_request", "trailing_garbage", '{"name":"x"} {"name":"y"}')
-    write("fuzz_json_request", "truncated", '{"email":"a@b.c","pass')
-    write("fuzz_json_request", "strategies_empty_array", "[]")
-    write("fuzz_json_request", "strategies_list", '[{"name":"spam_filter","threshold":3}]')
-    write("fuzz_json_request", "strategies_bad_entry", '[1,{"nom":"x"}]')
+    raw = {
+        "big_float": '{"rating":1e400,"after_seq":-0}',
+        "duplicate_keys": '{"email":"a@b.c","email":"d@e.f","password":"p"}',
+        "nul_escape": '{"name":"a\\u0000b","content":"x"}',
+        "nul_in_key": '{"na\\u0000me":"x"}',
+        "raw_nul": b'{"name":"a\x00b"}',
+        "surrogates": '{"content":"\\ud83d\\ude00","name":"\\ud800"}',
+        "invalid_utf8": b'{"name":"\xff\xfe","topic":"\xc3"}',
+        "deep_nesting": "[" * 3000 + "]" * 3000,
+        "deep_object": '{"topic":"t","strategies":' + '[{"a":' * 500 + "1" + "}]" * 500 + "}",
+        "not_object_array": '[{"name":"x"}]',
+        "not_object_string": '"just a string"',
+        "empty": "",
+        "whitespace": " \t\r\n",
+        "bom": b"\xef\xbb\xbf{}",
+        "trailing_garbage": '{"name":"x"} {"name":"y"}',
+        "truncated": '{"email":"a@b.c","pass',
+        "strategies_empty_array": "[]",
+        "strategies_list": '[{"name":"spam_filter","threshold":3}]',
+        "strategies_bad_entry": '[1,{"nom":"x"}]',
+    }
+    for name, text in raw.items():
+        write("fuzz_json_request", name, text)
 
 
 # --- fuzz_config: NUL-separated arguments, 0xFF, NUL-separated NAME=value -----------------

@@ -946,6 +946,51 @@ def all_history(server, token, session_id):
         after = page[-1]["seq"]
 
 
+class Senders:
+    """Threads that each send their own list of message contents to one
+    session over HTTP, in order: plans is [(token, [content, ...]), ...].
+    What was stored goes to .sent, what went wrong to .errors."""
+
+    def __init__(self, server, session_id, plans):
+        self.sent, self.errors = [], []
+        self.threads = [threading.Thread(target=self._send, args=(server, session_id, tok, texts))
+                        for tok, texts in plans]
+
+    def _send(self, server, session_id, token, texts):
+        try:
+            for text in texts:
+                self.sent.append(send_message(server, token, session_id, text))
+        except Exception as e:  # noqa: BLE001 - the test asserts .errors
+            self.errors.append(e)
+
+    def start(self):
+        for t in self.threads:
+            t.start()
+        return self
+
+    def alive(self):
+        return any(t.is_alive() for t in self.threads)
+
+    def join(self, timeout=None):
+        for t in self.threads:
+            t.join(T(timeout) if timeout is not None else None)
+        return self.errors
+
+    def run(self, timeout=None):
+        """Starts them all and waits; returns the errors."""
+        return self.start().join(timeout)
+
+
+def run_threads(targets):
+    """Starts a thread for each callable (or (callable, args) pair) and joins them all."""
+    threads = [threading.Thread(target=t[0], args=t[1]) if isinstance(t, tuple)
+               else threading.Thread(target=t) for t in targets]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+
 def parse_metrics(text):
     """Prometheus text -> {sample name with labels: float}."""
     out = {}
@@ -1011,6 +1056,10 @@ class ServerTestCase(unittest.TestCase):
                 sys.stderr.write(f"\n[{self.id()}] {srv.log_tail(40)}\n")
         return out
 
+    def c(self, token=None):
+        """An HTTP client of this class's server, with that bearer token."""
+        return self.server.client(token)
+
     # -- assertions ------------------------------------------------------
     def assertStatus(self, resp, status):
         self.assertEqual(resp.status, status, f"body: {resp.body!r}")
@@ -1039,3 +1088,34 @@ class ServerTestCase(unittest.TestCase):
         r = self.server.client().get("/healthz")
         self.assertEqual(r.status, 200, f"/healthz: {r.status} {r.body!r}")
         self.assertEqual(r.body, {"status": "ok"})
+
+
+class DeskTestCase(ServerTestCase):
+    """A ServerTestCase with the desk's usual cast, made once for the class:
+    `agents` agents (cls.agent and cls.agent_token, then cls.agent2 and
+    cls.agent2_token) and `customers` customers (cls.cust and cls.cust_token,
+    then cls.other and cls.other_token)."""
+
+    agents = 1
+    customers = 0
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        for name in ("agent", "agent2")[:cls.agents]:
+            agent, token, _, _ = make_agent(cls.server, cls.admin_token)
+            setattr(cls, name, agent)
+            setattr(cls, f"{name}_token", token)
+        for name in ("cust", "other")[:cls.customers]:
+            customer, token = make_customer(cls.server)
+            setattr(cls, name, customer)
+            setattr(cls, f"{name}_token", token)
+
+    def session(self, chain):
+        """A new customer's session with that strategy chain; returns (token, session id)."""
+        _, tok = make_customer(self.server)
+        return tok, make_session(self.server, tok, strategies=chain)["id"]
+
+    def staff_history(self, session_id):
+        """The session's messages as the first agent reads them."""
+        return history(self.server, self.agent_token, session_id)

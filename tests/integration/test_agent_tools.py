@@ -8,8 +8,8 @@ import time
 import unittest
 import urllib.parse
 
-from parley_harness import (OP_TEXT, ServerTestCase, encode_frame, make_agent, make_customer,
-                            make_session, send_message, uniq)
+from parley_harness import (OP_TEXT, DeskTestCase, encode_frame, make_customer, make_session,
+                            send_message, uniq)
 
 NO_SUCH_SESSION = "ses_AAAAAAAAAAAAAAAAAAAAAAAAAA"
 
@@ -18,18 +18,9 @@ def q(value):
     return urllib.parse.quote(value, safe="")
 
 
-class ToolsTestCase(ServerTestCase):
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.agent, cls.agent_token, _, _ = make_agent(cls.server, cls.admin_token)
-        cls.agent2, cls.agent2_token, _, _ = make_agent(cls.server, cls.admin_token)
-        cls.cust, cls.cust_token = make_customer(cls.server)
-        cls.other, cls.other_token = make_customer(cls.server)
-
-    def c(self, token):
-        return self.server.client(token)
+class ToolsTestCase(DeskTestCase):
+    agents = 2
+    customers = 2
 
     def subscribed_ws(self, token, session_id):
         ws = self.server.ws(token=token)

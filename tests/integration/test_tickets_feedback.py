@@ -2,24 +2,15 @@
 
 import unittest
 
-from parley_harness import ServerTestCase, make_agent, make_customer, make_session
+from parley_harness import DeskTestCase, make_customer, make_session
 
 NO_SUCH_SESSION = "ses_AAAAAAAAAAAAAAAAAAAAAAAAAA"
 NO_SUCH_TICKET = "tkt_AAAAAAAAAAAAAAAAAAAAAAAAAA"
 
 
-class TicketsTest(ServerTestCase):
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.agent, cls.agent_token, _, _ = make_agent(cls.server, cls.admin_token)
-        cls.agent2, cls.agent2_token, _, _ = make_agent(cls.server, cls.admin_token)
-        cls.cust, cls.cust_token = make_customer(cls.server)
-        cls.other, cls.other_token = make_customer(cls.server)
-
-    def c(self, token):
-        return self.server.client(token)
+class TicketsTest(DeskTestCase):
+    agents = 2
+    customers = 2
 
     def new_ticket(self, token=None, session_token=None, text="Refund needed"):
         s = make_session(self.server, session_token or self.cust_token)
@@ -187,17 +178,8 @@ class TicketsTest(ServerTestCase):
                          "open")
 
 
-class FeedbackTest(ServerTestCase):
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.agent, cls.agent_token, _, _ = make_agent(cls.server, cls.admin_token)
-        cls.cust, cls.cust_token = make_customer(cls.server)
-        cls.other, cls.other_token = make_customer(cls.server)
-
-    def c(self, token):
-        return self.server.client(token)
+class FeedbackTest(DeskTestCase):
+    customers = 2
 
     def closed_session(self):
         s = make_session(self.server, self.cust_token)
