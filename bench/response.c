@@ -34,6 +34,13 @@ static int pb_response_on_headers_complete(http_parser *p) {
     return pb_response_end_field(p->data);
 }
 
+static int pb_response_on_message_complete(http_parser *p) {
+    pb_response *r = p->data;
+    r->complete = true;
+    http_parser_pause(p, r->pause_at_end); /* 0 leaves it running */
+    return 0;
+}
+
 static int pb_response_on_body(http_parser *p, const char *at, size_t len) {
     pb_response *r = p->data;
     if (r->body_max == 0) {
@@ -41,15 +48,6 @@ static int pb_response_on_body(http_parser *p, const char *at, size_t len) {
     }
     if (r->body.len < r->body_max) {
         pb_buf_append(&r->body, at, len); /* a sample: best effort */
-    }
-    return 0;
-}
-
-static int pb_response_on_message_complete(http_parser *p) {
-    pb_response *r = p->data;
-    r->complete = true;
-    if (r->pause_at_end) {
-        http_parser_pause(p, 1);
     }
     return 0;
 }

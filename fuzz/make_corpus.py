@@ -24,6 +24,12 @@ def write(target, name, data):
         f.write(data)
 
 
+def write_all(target, seeds):
+    """Writes every {name: bytes or text} seed of one target."""
+    for name, data in seeds.items():
+        write(target, name, data)
+
+
 def compact(obj):
     return json.dumps(obj, separators=(",", ":"), ensure_ascii=False)
 
@@ -219,8 +225,7 @@ def json_seeds():
         "big_numbers": {"rating": 99999999999999999999, "after_seq": 9223372036854775807,
                         "type": "subscribe", "session_id": "s"},
     }
-    for name, body in bodies.items():
-        write("fuzz_json_request", name, compact(body))
+    write_all("fuzz_json_request", {name: compact(body) for name, body in bodies.items()})
     raw = {
         "big_float": '{"rating":1e400,"after_seq":-0}',
         "duplicate_keys": '{"email":"a@b.c","email":"d@e.f","password":"p"}',
@@ -242,8 +247,7 @@ def json_seeds():
         "strategies_list": '[{"name":"spam_filter","threshold":3}]',
         "strategies_bad_entry": '[1,{"nom":"x"}]',
     }
-    for name, text in raw.items():
-        write("fuzz_json_request", name, text)
+    write_all("fuzz_json_request", raw)
 
 
 # --- fuzz_config: NUL-separated arguments, 0xFF, NUL-separated NAME=value -----------------
@@ -312,8 +316,7 @@ def header_seeds():
         "log_controls": "a\nb\tc\x1b[0m\x7f",
         "log_utf8": "caf\u00e9 \u263a \U0001F600",
     }
-    for name, text in seeds.items():
-        write("fuzz_http_headers", name, text)
+    write_all("fuzz_http_headers", seeds)
     # bytes that are not UTF-8: a lone continuation, a truncated sequence,
     # an overlong slash, a surrogate
     write("fuzz_http_headers", "log_bad_utf8", b"/a\x80b\xe2\x82 \xc0\xaf \xed\xa0\x80")

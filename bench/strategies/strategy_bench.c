@@ -44,6 +44,7 @@
 #include "strategies/translation.h"
 
 #include "../../tests/common/spam_corpus.h"
+#include "../../tests/common/strategy_stubs.h"
 
 #define CORPUS_DIR SPAM_CORPUS_DIR
 #define APERTIUM_MODES "/usr/share/apertium/modes"
@@ -323,14 +324,6 @@ static parley_participant *sender_of(size_t i, bool spanish) {
 
 /* ---- a no-op strategy: the chain's own cost per step ---- */
 
-static parley_status noop_create(const json_t *config, void *shared, parley_strategy **out,
-                                 parley_error *err) {
-    (void)config;
-    (void)shared;
-    *out = calloc(1, sizeof **out);
-    return *out != NULL ? PARLEY_OK : parley_error_set(err, PARLEY_E_NOMEM, NULL, "no memory");
-}
-
 static parley_strategy_result noop_process(parley_strategy *self, parley_strategy_context *ctx,
                                            parley_error *err) {
     (void)self;
@@ -339,16 +332,12 @@ static parley_strategy_result noop_process(parley_strategy *self, parley_strateg
     return PARLEY_STRATEGY_PASS;
 }
 
-static void noop_destroy(parley_strategy *self) {
-    free(self);
-}
-
 static const parley_strategy_ops noop_ops = {.name = "noop",
                                              .version = "0",
                                              .description = "passes everything (benchmark only)",
-                                             .create = noop_create,
+                                             .create = stub_create,
                                              .process = noop_process,
-                                             .destroy = noop_destroy};
+                                             .destroy = stub_destroy};
 
 /* ---- scenarios ---- */
 

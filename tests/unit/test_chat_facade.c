@@ -16,7 +16,7 @@
 #include "core/chat_facade.h"
 #include "core/ids.h"
 #include "fixture.h"
-#include "test_strategy_stubs.h"
+#include "../common/strategy_stubs.h"
 
 typedef struct fixture {
     test_desk desk;

@@ -17,7 +17,7 @@
 #include "net/api/send_pipeline.h"
 #include "../common/check.h"
 #include "fixture.h"
-#include "test_strategy_stubs.h"
+#include "../common/strategy_stubs.h"
 
 typedef struct fixture {
     test_desk desk;

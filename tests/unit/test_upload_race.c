@@ -33,8 +33,8 @@ typedef struct fixture {
     test_desk desk;
     char uploads[160]; /* the file store's root */
     parley_participant *alice;
-    parley_session session;
-    parley_upload upload; /* Alice's, not attached yet, its file stored */
+    char session_id[PARLEY_ID_SIZE]; /* Alice's */
+    parley_upload upload;            /* Alice's, not attached yet, its file stored */
 } fixture;
 
 static parley_error err;
@@ -47,7 +47,10 @@ static int setup(void **state) {
     snprintf(fx->uploads, sizeof fx->uploads, "%s/uploads", fx->desk.db.dir);
     parley_error_clear(&err);
     fx->alice = test_new_customer(&fx->desk.facade, "Alice");
-    test_start_session(&fx->desk, fx->alice, "billing", NULL, &fx->session);
+    parley_session session = {0};
+    test_start_session(&fx->desk, fx->alice, "billing", NULL, &session);
+    snprintf(fx->session_id, sizeof fx->session_id, "%s", session.id);
+    parley_session_free(&session);
     /* the upload as the server makes one: the file first, then its row */
     char sha256[PARLEY_SHA256_HEX_SIZE];
     assert_ok(parley_file_store_put(fx->uploads, BYTES, strlen(BYTES), sha256, &err));
@@ -63,7 +66,6 @@ static int setup(void **state) {
 static int teardown(void **state) {
     fixture *fx = *state;
     parley_upload_free(&fx->upload);
-    parley_session_free(&fx->session);
     parley_participant_free(fx->alice);
     test_desk_close(&fx->desk);
     free(fx);
@@ -95,10 +97,25 @@ static parley_retention_counts retention_pass(fixture *fx) {
     return counts;
 }
 
+/* A pass that must delete this many upload rows and files. */
+static void expect_pass(fixture *fx, int64_t uploads, int64_t files) {
+    parley_retention_counts counts = retention_pass(fx);
+    assert_int_equal(counts.uploads, uploads);
+    assert_int_equal(counts.files, files);
+}
+
+/* The id of the message that claimed the upload ("" while none did). */
+static void claimed_by(fixture *fx, char out[PARLEY_ID_SIZE]) {
+    parley_upload u = {0};
+    assert_ok(fx->desk.repo->uploads->get(fx->desk.repo, fx->upload.id, &u, &err));
+    snprintf(out, PARLEY_ID_SIZE, "%s", u.message_id);
+    parley_upload_free(&u);
+}
+
 /* The pool's step: a message that is only the upload. */
 static void prepare(fixture *fx, parley_message_draft *draft) {
     parley_message_input in = {.attachment_id = fx->upload.id, .client_msg_id = "c1"};
-    assert_ok(parley_chat_prepare_send(test_chat(&fx->desk), fx->alice, fx->session.id, &in, draft,
+    assert_ok(parley_chat_prepare_send(test_chat(&fx->desk), fx->alice, fx->session_id, &in, draft,
                                        &err));
     assert_false(draft->same_unit); /* stored by another unit, later */
 }
@@ -123,7 +140,7 @@ static bool file_there(const fixture *fx) {
 static size_t messages_stored(fixture *fx) {
     parley_message_list list = {0};
     parley_message_range range = {.limit = 50};
-    assert_ok(fx->desk.repo->messages->list(fx->desk.repo, fx->session.id, &range, &list, &err));
+    assert_ok(fx->desk.repo->messages->list(fx->desk.repo, fx->session_id, &range, &list, &err));
     size_t n = list.count;
     parley_message_list_free(&list);
     return n;
@@ -135,9 +152,7 @@ static void test_upload_purged_before_the_store_fails_the_send(void **state) {
     fixture *fx = *state;
     parley_message_draft draft;
     prepare(fx, &draft);
-    parley_retention_counts counts = retention_pass(fx);
-    assert_int_equal(counts.uploads, 1);
-    assert_int_equal(counts.files, 1);
+    expect_pass(fx, 1, 1);
     assert_false(file_there(fx));
 
     parley_message m = {0};
@@ -149,14 +164,14 @@ static void test_upload_purged_before_the_store_fails_the_send(void **state) {
     parley_message_draft again;
     parley_message_input in = {.attachment_id = fx->upload.id};
     parley_error prepare_err = {0};
-    assert_int_equal(parley_chat_prepare_send(test_chat(&fx->desk), fx->alice, fx->session.id, &in,
+    assert_int_equal(parley_chat_prepare_send(test_chat(&fx->desk), fx->alice, fx->session_id, &in,
                                               &again, &prepare_err),
                      PARLEY_E_NOT_FOUND);
     assert_string_equal(err.message, prepare_err.message);
     /* nothing was stored: no message names the missing file */
     assert_int_equal(messages_stored(fx), 0);
     parley_session s = {0};
-    assert_ok(fx->desk.repo->sessions->get(fx->desk.repo, fx->session.id, &s, &err));
+    assert_ok(fx->desk.repo->sessions->get(fx->desk.repo, fx->session_id, &s, &err));
     assert_int_equal(s.last_seq, 0); /* and the seq it took was given back */
     parley_session_free(&s);
 }
@@ -171,24 +186,25 @@ static void test_upload_claimed_first_keeps_its_file(void **state) {
     assert_ok(store(fx, &draft, &m));
     assert_int_equal(m.seq, 1);
     assert_non_null(strstr(m.meta_json, fx->upload.id));
+    char message_id[PARLEY_ID_SIZE];
+    snprintf(message_id, sizeof message_id, "%s", m.id);
     parley_message_free(&m);
 
-    parley_retention_counts counts = retention_pass(fx);
-    assert_int_equal(counts.uploads, 0);
-    assert_int_equal(counts.files, 0);
-    parley_upload u = {0};
-    assert_ok(fx->desk.repo->uploads->get(fx->desk.repo, fx->upload.id, &u, &err));
-    assert_string_not_equal(u.message_id, "");
+    expect_pass(fx, 0, 0);
+    char claimer[PARLEY_ID_SIZE];
+    claimed_by(fx, claimer);
+    assert_string_equal(claimer, message_id);
     char *data = NULL;
     size_t len = 0;
-    assert_ok(parley_file_store_read(fx->uploads, u.sha256, u.size, &data, &len, &err));
-    assert_memory_equal(data, BYTES, strlen(BYTES));
+    assert_ok(
+        parley_file_store_read(fx->uploads, fx->upload.sha256, fx->upload.size, &data, &len, &err));
+    assert_int_equal(len, strlen(BYTES));
+    assert_memory_equal(data, BYTES, len);
     free(data);
-    parley_upload_free(&u);
 }
 
 /* A send whose unit fails for another reason leaves the upload unattached:
- * retention may then take it, and a later send is refused the same way. */
+ * retention may then take it with its file. */
 static void test_upload_of_a_failed_send_is_purged_later(void **state) {
     fixture *fx = *state;
     parley_message_draft draft;
@@ -196,19 +212,17 @@ static void test_upload_of_a_failed_send_is_purged_later(void **state) {
     /* the session closed since the prepare step: the store is refused */
     parley_session closed = {0};
     test_unit_begin(fx->desk.repo);
-    assert_ok(parley_chat_close(test_chat(&fx->desk), fx->alice, fx->session.id, &closed, &err));
+    assert_ok(parley_chat_close(test_chat(&fx->desk), fx->alice, fx->session_id, &closed, &err));
     test_unit_end(fx->desk.repo, true);
     parley_facade_drop_events(&fx->desk.facade);
     parley_session_free(&closed);
     parley_message m = {0};
     assert_int_equal(store(fx, &draft, &m), PARLEY_E_CONFLICT);
-    parley_upload u = {0};
-    assert_ok(fx->desk.repo->uploads->get(fx->desk.repo, fx->upload.id, &u, &err));
-    assert_string_equal(u.message_id, ""); /* not claimed */
-    parley_upload_free(&u);
-    parley_retention_counts counts = retention_pass(fx);
-    assert_int_equal(counts.uploads, 1);
-    assert_int_equal(counts.files, 1);
+    assert_string_equal(err.message, "the session is closed");
+    char claimer[PARLEY_ID_SIZE];
+    claimed_by(fx, claimer);
+    assert_string_equal(claimer, ""); /* not claimed */
+    expect_pass(fx, 1, 1);
     assert_false(file_there(fx));
 }
 
