@@ -332,12 +332,8 @@ static parley_strategy_result noop_process(parley_strategy *self, parley_strateg
     return PARLEY_STRATEGY_PASS;
 }
 
-static const parley_strategy_ops noop_ops = {.name = "noop",
-                                             .version = "0",
-                                             .description = "passes everything (benchmark only)",
-                                             .create = stub_create,
-                                             .process = noop_process,
-                                             .destroy = stub_destroy};
+static const parley_strategy_ops noop_ops =
+    TEST_STRATEGY_OPS("noop", "0", "passes everything (benchmark only)", stub_create, noop_process);
 
 /* ---- scenarios ---- */
 

@@ -54,12 +54,16 @@ static inline parley_strategy_result refuse(parley_strategy *self, parley_strate
     return PARLEY_STRATEGY_PASS;
 }
 
-/* The ops of a test strategy made with stub_create and stub_destroy. */
-#define STUB_STRATEGY_OPS(strategy_name, version_text, process_fn)                                 \
+/* The ops of a test strategy whose instances stub_destroy frees. */
+#define TEST_STRATEGY_OPS(strategy_name, version_text, text, create_fn, process_fn)                \
     {                                                                                              \
-        .name = strategy_name, .version = version_text, .description = "test",                     \
-        .create = stub_create, .process = process_fn, .destroy = stub_destroy                      \
+        .name = strategy_name, .version = version_text, .description = text, .create = create_fn,  \
+        .process = process_fn, .destroy = stub_destroy                                             \
     }
+
+/* ... and made by stub_create. */
+#define STUB_STRATEGY_OPS(strategy_name, version_text, process_fn)                                 \
+    TEST_STRATEGY_OPS(strategy_name, version_text, "test", stub_create, process_fn)
 
 static const parley_strategy_ops shout_ops = STUB_STRATEGY_OPS("shout", "1", shout);
 static const parley_strategy_ops refuse_ops = STUB_STRATEGY_OPS("refuse", "1", refuse);

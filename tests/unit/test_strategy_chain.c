@@ -44,12 +44,8 @@ static parley_strategy_result append_process(parley_strategy *self, parley_strat
     return PARLEY_STRATEGY_MODIFIED;
 }
 
-static const parley_strategy_ops append_ops = {.name = "append",
-                                               .version = "1.0",
-                                               .description = "test: appends a suffix",
-                                               .create = append_create,
-                                               .process = append_process,
-                                               .destroy = stub_destroy};
+static const parley_strategy_ops append_ops =
+    TEST_STRATEGY_OPS("append", "1.0", "test: appends a suffix", append_create, append_process);
 
 /* "block": rejects messages containing "forbidden". */
 static int block_calls;
@@ -65,12 +61,8 @@ static parley_strategy_result block_process(parley_strategy *self, parley_strate
     return PARLEY_STRATEGY_PASS;
 }
 
-static const parley_strategy_ops block_ops = {.name = "block",
-                                              .version = "2.1",
-                                              .description = "test: blocks a word",
-                                              .create = stub_create,
-                                              .process = block_process,
-                                              .destroy = stub_destroy};
+static const parley_strategy_ops block_ops =
+    TEST_STRATEGY_OPS("block", "2.1", "test: blocks a word", stub_create, block_process);
 
 static parley_strategy_registry registry;
 
