@@ -165,8 +165,12 @@ static void pb_load_customer_open(pb_ws_conn *c, void *ud) {
     pb_load_maybe_connected(cu->run);
 }
 
-static void pb_load_socket_closed(pb_run *run, const char *who, long index, bool was_open,
+/* A socket of an agent or customer closed; *ws_open says (and is cleared)
+ * whether it had opened. */
+static void pb_load_socket_closed(pb_run *run, const char *who, long index, bool *ws_open,
                                   const char *reason) {
+    bool was_open = *ws_open;
+    *ws_open = false;
     run->ws_live--;
     if (!was_open) {
         run->ws_inflight--;
@@ -186,18 +190,14 @@ static void pb_load_agent_closed(pb_ws_conn *c, bool clean, const char *reason, 
     (void)c;
     (void)clean;
     pb_agent *a = ud;
-    bool was_open = a->ws_open;
-    a->ws_open = false;
-    pb_load_socket_closed(a->run, "agent", a->index, was_open, reason);
+    pb_load_socket_closed(a->run, "agent", a->index, &a->ws_open, reason);
 }
 
 static void pb_load_customer_closed(pb_ws_conn *c, bool clean, const char *reason, void *ud) {
     (void)c;
     (void)clean;
     pb_customer *cu = ud;
-    bool was_open = cu->ws_open;
-    cu->ws_open = false;
-    pb_load_socket_closed(cu->run, "customer", cu->index, was_open, reason);
+    pb_load_socket_closed(cu->run, "customer", cu->index, &cu->ws_open, reason);
 }
 
 /* ---- incoming frames ---------------------------------------------------- */

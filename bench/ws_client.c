@@ -285,9 +285,8 @@ static void pb_ws_on_connect(uv_connect_t *req, int status) {
         return;
     }
     c->state = PB_WS_HANDSHAKE;
-    int rc = uv_read_start((uv_stream_t *)&c->tcp, pb_read_buffer_alloc, pb_ws_on_read);
-    if (rc < 0) {
-        pb_ws_shut(c, uv_strerror(rc));
+    if (pb_ws_failed(c, "read",
+                     uv_read_start((uv_stream_t *)&c->tcp, pb_read_buffer_alloc, pb_ws_on_read))) {
         return;
     }
     pb_ws_pump(c); /* the handshake request is already in c->out */

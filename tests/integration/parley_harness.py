@@ -927,6 +927,23 @@ def send_message(server, token, session_id, content, client_msg_id=None, expect=
     return r.body
 
 
+def all_pages(client, path, key, max_pages=100):
+    """Every item of a cursor-paged list: GET path (its query included, e.g.
+    "?limit=2"), then again with &cursor=<next_cursor> until next_cursor is
+    null. Every page must answer 200 and the walk end within max_pages."""
+    out, cursor = [], None
+    sep = "&" if "?" in path else "?"
+    for _ in range(max_pages):
+        r = client.get(path + (f"{sep}cursor={cursor}" if cursor else ""))
+        if r.status != 200:
+            raise AssertionError(f"GET {path}: {r.status} {r.body!r}")
+        out.extend(r.body[key])
+        cursor = r.body["next_cursor"]
+        if cursor is None:
+            return out
+    raise AssertionError(f"GET {path}: paging did not end within {max_pages} pages")
+
+
 def history(server, token, session_id, query=""):
     r = server.client(token).get(f"/api/v1/sessions/{session_id}/messages{query}")
     if r.status != 200:
@@ -1075,6 +1092,10 @@ class ServerTestCase(unittest.TestCase):
         if field is not None:
             self.assertIn(field, err["message"], f"message does not name {field!r}: {err!r}")
         return err
+
+    def assertFields(self, obj, expected):
+        """Each field of expected has that value in obj (others may exist)."""
+        self.assertEqual({k: obj.get(k) for k in expected}, expected, f"in {obj!r}")
 
     def assertId(self, value, prefix):
         self.assertIsInstance(value, str)

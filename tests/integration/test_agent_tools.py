@@ -8,8 +8,8 @@ import time
 import unittest
 import urllib.parse
 
-from parley_harness import (OP_TEXT, DeskTestCase, encode_frame, make_customer, make_session,
-                            send_message, uniq)
+from parley_harness import (OP_TEXT, DeskTestCase, all_pages, encode_frame, make_customer,
+                            make_session, send_message, uniq)
 
 NO_SUCH_SESSION = "ses_AAAAAAAAAAAAAAAAAAAAAAAAAA"
 
@@ -38,16 +38,8 @@ class CannedResponsesTest(ToolsTestCase):
         return self.c(token).post("/api/v1/canned-responses", body)
 
     def all_canned(self, token, query=""):
-        out, cursor = [], None
-        for _ in range(50):
-            r = self.c(token).get("/api/v1/canned-responses?limit=2" + query +
-                                  (f"&cursor={cursor}" if cursor else ""))
-            self.assertStatus(r, 200)
-            out.extend(r.body["canned_responses"])
-            cursor = r.body["next_cursor"]
-            if cursor is None:
-                return out
-        self.fail("pagination did not end")
+        return all_pages(self.c(token), "/api/v1/canned-responses?limit=2" + query,
+                         "canned_responses", max_pages=50)
 
     def test_team_and_personal_scopes(self):
         code = uniq("r").lower()

@@ -113,13 +113,16 @@ class CliTest(unittest.TestCase):
         finally:
             srv.close()
 
-    def test_env_data_dir_is_used(self):
-        email = unique_email("envadmin")
-        cp = run(["admin", "create", "--data-dir", self.tmp, "--email", email, "--name", "E",
+    def admin_create(self, *where):
+        """`parleyd admin create` with these storage flags; returns the email."""
+        email = unique_email("cliadmin")
+        cp = run(["admin", "create", *where, "--email", email, "--name", "E",
                   "--password", ADMIN_PASSWORD, "--password-memlimit-kib", PASSWORD_MEMLIMIT_KIB])
         self.assertEqual(cp.returncode, 0, output(cp))
-        # the server finds that admin through PARLEY_DATA_DIR alone
-        srv = ParleyServer(env={"PARLEY_DATA_DIR": self.tmp}, pass_data_dir=False)
+        return email
+
+    def assertAdminLogsIn(self, srv, email):
+        """srv starts and the admin made with admin_create logs in to it."""
         try:
             srv.start()
             _, agent = login(srv, email, ADMIN_PASSWORD)
@@ -128,26 +131,21 @@ class CliTest(unittest.TestCase):
         finally:
             srv.close()
 
+    def test_env_data_dir_is_used(self):
+        email = self.admin_create("--data-dir", self.tmp)
+        # the server finds that admin through PARLEY_DATA_DIR alone
+        self.assertAdminLogsIn(ParleyServer(env={"PARLEY_DATA_DIR": self.tmp},
+                                            pass_data_dir=False), email)
+
     def test_database_url_chooses_the_file(self):
         """--database sqlite:PATH puts the database there, not under --data-dir;
         admin create and the server agree on it."""
         data_dir = os.path.join(self.tmp, "data")
         db = os.path.join(self.tmp, "elsewhere.db")
-        email = unique_email("dburl")
-        cp = run(["admin", "create", "--data-dir", data_dir, "--database", f"sqlite:{db}",
-                  "--email", email, "--name", "U", "--password", ADMIN_PASSWORD,
-                  "--password-memlimit-kib", PASSWORD_MEMLIMIT_KIB])
-        self.assertEqual(cp.returncode, 0, output(cp))
+        email = self.admin_create("--data-dir", data_dir, "--database", f"sqlite:{db}")
         self.assertTrue(os.path.exists(db))
         self.assertFalse(os.path.exists(os.path.join(data_dir, "parley.db")))
-        srv = ParleyServer(env={"PARLEY_DATABASE": f"sqlite:{db}"})
-        try:
-            srv.start()
-            _, agent = login(srv, email, ADMIN_PASSWORD)
-            self.assertEqual(agent["role"], "admin")
-            srv.stop()
-        finally:
-            srv.close()
+        self.assertAdminLogsIn(ParleyServer(env={"PARLEY_DATABASE": f"sqlite:{db}"}), email)
 
     def test_bad_database_url_stops_the_start(self):
         for url, expected in (("postgres://parley:secret@db/parley", "unknown scheme"),

@@ -7,9 +7,9 @@ import threading
 import unittest
 from urllib.parse import quote
 
-from parley_harness import (ParleyServer, Senders, ServerTestCase, all_history, history, make_agent,
-                            make_customer, make_session, parleyd_path, run_threads, send_message,
-                            T, uniq, wrapper_argv)
+from parley_harness import (ParleyServer, Senders, ServerTestCase, all_history, all_pages, history,
+                            make_agent, make_customer, make_session, parleyd_path, run_threads,
+                            send_message, T, uniq, wrapper_argv)
 
 MAX_MESSAGE_BYTES = 1024
 
@@ -30,17 +30,8 @@ class SessionsMessagesTest(ServerTestCase):
 
     def list_all_sessions(self, token, query=""):
         """Walks every page of GET /api/v1/sessions; returns the list."""
-        out, cursor, pages = [], None, 0
-        while True:
-            q = f"?limit=200{query}" + (f"&cursor={cursor}" if cursor else "")
-            r = self.c(token).get("/api/v1/sessions" + q)
-            self.assertStatus(r, 200)
-            out.extend(r.body["sessions"])
-            cursor = r.body["next_cursor"]
-            pages += 1
-            self.assertLess(pages, 100)
-            if cursor is None:
-                return out
+        return all_pages(self.c(token), f"/api/v1/sessions?limit=200{query}", "sessions",
+                         max_pages=99)
 
     # -- create --------------------------------------------------------------
     def test_create_session(self):

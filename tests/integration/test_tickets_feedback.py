@@ -2,7 +2,7 @@
 
 import unittest
 
-from parley_harness import DeskTestCase, make_customer, make_session
+from parley_harness import DeskTestCase, all_pages, make_customer, make_session
 
 NO_SUCH_SESSION = "ses_AAAAAAAAAAAAAAAAAAAAAAAAAA"
 NO_SUCH_TICKET = "tkt_AAAAAAAAAAAAAAAAAAAAAAAAAA"
@@ -24,16 +24,7 @@ class TicketsTest(DeskTestCase):
                                                        {"status": status})
 
     def list_tickets(self, token, query=""):
-        out, cursor = [], None
-        for _ in range(100):
-            q = "?limit=200" + query + (f"&cursor={cursor}" if cursor else "")
-            r = self.c(token).get("/api/v1/tickets" + q)
-            self.assertStatus(r, 200)
-            out.extend(r.body["tickets"])
-            cursor = r.body["next_cursor"]
-            if cursor is None:
-                return out
-        self.fail("ticket pagination did not end")
+        return all_pages(self.c(token), "/api/v1/tickets?limit=200" + query, "tickets")
 
     def test_create_ticket(self):
         s = make_session(self.server, self.cust_token)

@@ -82,6 +82,12 @@ static parley_event *session_event(parley_event_type type, const char *id) {
     return e;
 }
 
+/* An empty registry, and an empty trace of what subscribers ran. */
+static void fresh_registry(parley_event_registry *reg) {
+    trace[0] = '\0';
+    parley_event_registry_init(reg);
+}
+
 /* Emits a session event through reg into svc's queue. */
 static parley_status emit_session(parley_event_registry *reg, parley_chat_service *svc,
                                   parley_event_type type, const char *id, parley_error *err) {
@@ -90,9 +96,8 @@ static parley_status emit_session(parley_event_registry *reg, parley_chat_servic
 
 static void test_in_unit_runs_in_order_for_its_types(void **state) {
     (void)state;
-    trace[0] = '\0';
     parley_event_registry reg;
-    parley_event_registry_init(&reg);
+    fresh_registry(&reg);
     assert_true(parley_event_subscribe_in_unit(&reg,
                                                PARLEY_EVENT_BIT(PARLEY_EVENT_SESSION_CREATED) |
                                                    PARLEY_EVENT_BIT(PARLEY_EVENT_MESSAGE_CREATED),
@@ -119,9 +124,8 @@ static void test_in_unit_runs_in_order_for_its_types(void **state) {
 
 static void test_after_commit_runs_in_order_on_delivery_only(void **state) {
     (void)state;
-    trace[0] = '\0';
     parley_event_registry reg;
-    parley_event_registry_init(&reg);
+    fresh_registry(&reg);
     assert_true(parley_event_subscribe_after_commit(&reg, PARLEY_EVENT_ALL, after_x, NULL));
     assert_true(parley_event_subscribe_after_commit(
         &reg, PARLEY_EVENT_BIT(PARLEY_EVENT_MESSAGE_CREATED), after_y, NULL));
@@ -146,7 +150,7 @@ static void test_after_commit_runs_in_order_on_delivery_only(void **state) {
 static void test_in_unit_amends_and_emits_first(void **state) {
     (void)state;
     parley_event_registry reg;
-    parley_event_registry_init(&reg);
+    fresh_registry(&reg);
     assert_true(parley_event_subscribe_in_unit(&reg, PARLEY_EVENT_BIT(PARLEY_EVENT_SESSION_CREATED),
                                                in_unit_amend, NULL));
     parley_event_registry_seal(&reg);
@@ -167,9 +171,8 @@ static void test_in_unit_amends_and_emits_first(void **state) {
 
 static void test_in_unit_failure_fails_the_emission(void **state) {
     (void)state;
-    trace[0] = '\0';
     parley_event_registry reg;
-    parley_event_registry_init(&reg);
+    fresh_registry(&reg);
     assert_true(parley_event_subscribe_in_unit(&reg, PARLEY_EVENT_ALL, in_unit_fail, NULL));
     assert_true(parley_event_subscribe_in_unit(&reg, PARLEY_EVENT_ALL, in_unit_b, NULL));
     parley_chat_service svc = {0};
@@ -187,7 +190,7 @@ static void test_in_unit_failure_fails_the_emission(void **state) {
 static void test_registry_is_sealed_and_bounded(void **state) {
     (void)state;
     parley_event_registry reg;
-    parley_event_registry_init(&reg);
+    fresh_registry(&reg);
     assert_false(parley_event_subscribe_after_commit(&reg, 0, after_x, NULL)); /* no types */
     for (int i = 0; i < PARLEY_EVENT_SUBSCRIBERS_MAX; i++) {
         assert_true(parley_event_subscribe_after_commit(&reg, PARLEY_EVENT_ALL, after_x, NULL));
