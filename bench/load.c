@@ -435,25 +435,24 @@ void pb_load_stop_sending(pb_run *run) {
     uv_timer_stop(&run->send_timer);
 }
 
+/* Closes a socket that was started and is not closed yet: at once, or
+ * with the close handshake. */
+static void pb_load_close_one(pb_ws_conn *ws, bool started, bool abort) {
+    if (!started || pb_ws_is_closed(ws)) {
+        return;
+    }
+    if (abort) {
+        pb_ws_abort(ws);
+    } else {
+        pb_ws_close(ws);
+    }
+}
+
 void pb_load_close_sockets(pb_run *run, bool abort) {
     for (long a = 0; a < run->nagents; a++) {
-        pb_ws_conn *ws = &run->agents[a].ws;
-        if (run->agents[a].ws_started && !pb_ws_is_closed(ws)) {
-            if (abort) {
-                pb_ws_abort(ws);
-            } else {
-                pb_ws_close(ws);
-            }
-        }
+        pb_load_close_one(&run->agents[a].ws, run->agents[a].ws_started, abort);
     }
     for (long c = 0; c < run->ncustomers; c++) {
-        pb_ws_conn *ws = &run->customers[c].ws;
-        if (run->customers[c].ws_started && !pb_ws_is_closed(ws)) {
-            if (abort) {
-                pb_ws_abort(ws);
-            } else {
-                pb_ws_close(ws);
-            }
-        }
+        pb_load_close_one(&run->customers[c].ws, run->customers[c].ws_started, abort);
     }
 }

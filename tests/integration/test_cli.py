@@ -121,12 +121,15 @@ class CliTest(unittest.TestCase):
         self.assertEqual(cp.returncode, 0, output(cp))
         return email
 
-    def assertAdminLogsIn(self, srv, email):
-        """srv starts and the admin made with admin_create logs in to it."""
+    def assertAdminLogsIn(self, srv, email, then=None):
+        """srv starts and the admin made with admin_create logs in to it
+        (then(agent), if given, runs before the server stops)."""
         try:
             srv.start()
             _, agent = login(srv, email, ADMIN_PASSWORD)
             self.assertEqual(agent["role"], "admin")
+            if then is not None:
+                then(agent)
             srv.stop()
         finally:
             srv.close()
@@ -162,21 +165,18 @@ class CliTest(unittest.TestCase):
 
     def test_admin_create_then_login(self):
         srv = ParleyServer(data_dir=self.tmp)
-        try:
-            email = unique_email("cliadmin")
-            srv.create_admin(email, "CLI Admin", ADMIN_PASSWORD)
-            srv.start()
-            token, agent = login(srv, email, ADMIN_PASSWORD)
-            self.assertEqual(agent["role"], "admin")
+        email = unique_email("cliadmin")
+        srv.create_admin(email, "CLI Admin", ADMIN_PASSWORD)
+
+        def second_admin(agent):
             self.assertEqual(agent["name"], "CLI Admin")
             # a second admin created while the server runs can log in too
             email2 = unique_email("cliadmin2")
             srv.create_admin(email2, "Second", ADMIN_PASSWORD)
             _, agent2 = login(srv, email2, ADMIN_PASSWORD)
             self.assertEqual(agent2["role"], "admin")
-            srv.stop()
-        finally:
-            srv.close()
+
+        self.assertAdminLogsIn(srv, email, then=second_admin)
 
     def test_admin_create_missing_argument_fails_clearly(self):
         base = {"--data-dir": self.tmp, "--email": unique_email("x"), "--name": "N",

@@ -32,6 +32,14 @@ class PresenceTest(ServerTestCase):
         set_settings(self.server, self.admin_token, **{"presence.offline_grace_seconds": seconds})
         return self.new_agent()
 
+    def online_then_disconnected(self, watcher, agent, token, status, timeout=10):
+        """The agent connects, sets status, disconnects; watcher sees the
+        status, then offline (after the grace)."""
+        with self.server.ws(token):
+            self.assertStatus(put_presence(self.server, token, status), 200)
+            self.event_of(watcher, agent)
+        self.assertEqual(self.event_of(watcher, agent, timeout=timeout)["status"], "offline")
+
     def listed(self, agent_id):
         r = self.server.client(self.admin_token).get("/api/v1/agents")
         self.assertStatus(r, 200)
@@ -92,11 +100,7 @@ class PresenceTest(ServerTestCase):
     def test_disconnect_goes_offline_after_grace(self):
         agent, token = self.agent_with_grace(1)
         with self.server.ws(self.admin_token) as watcher:
-            with self.server.ws(token):
-                self.assertStatus(put_presence(self.server, token, "busy"), 200)
-                self.event_of(watcher, agent)
-            ev = self.event_of(watcher, agent, timeout=20)
-            self.assertEqual(ev["status"], "offline")
+            self.online_then_disconnected(watcher, agent, token, "busy", timeout=20)
         self.assertEqual(self.listed(agent["id"])["status"], "offline")
 
     def test_reconnect_within_grace_changes_nothing(self):
@@ -125,11 +129,7 @@ class PresenceTest(ServerTestCase):
     def test_grace_zero_and_explicit_status_survives_reconnect(self):
         agent, token = self.agent_with_grace(0)
         with self.server.ws(self.admin_token) as watcher:
-            with self.server.ws(token):
-                self.assertStatus(put_presence(self.server, token, "online"), 200)
-                self.event_of(watcher, agent)
-            ev = self.event_of(watcher, agent)
-            self.assertEqual(ev["status"], "offline")
+            self.online_then_disconnected(watcher, agent, token, "online")
             # connecting again does not make the agent online: only the agent says so
             with self.server.ws(token) as ws:
                 ws.send_json({"type": "ping"})
