@@ -92,3 +92,12 @@ void pb_buf_free(pb_buf *b) {
     b->len = 0;
     b->cap = 0;
 }
+
+static char pb_read_buffer[256 * 1024];
+
+void pb_read_buffer_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf) {
+    (void)h;
+    (void)suggested;
+    buf->base = pb_read_buffer;
+    buf->len = sizeof pb_read_buffer;
+}

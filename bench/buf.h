@@ -1,5 +1,6 @@
 /*
- * buf.h - a growable byte buffer used for HTTP bodies and socket output.
+ * buf.h - a growable byte buffer used for HTTP bodies and socket output,
+ * and the one buffer every socket of the loop reads into.
  *
  * Ownership: a pb_buf owns its storage; release it with pb_buf_free().
  * Threads: plain data; in parley-bench only the single libuv loop thread
@@ -10,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <uv.h>
 
 typedef struct pb_buf {
     char *data;
@@ -32,5 +34,10 @@ void pb_buf_reset(pb_buf *b);
 
 /* Frees the storage and zeroes the struct. */
 void pb_buf_free(pb_buf *b);
+
+/* libuv alloc callback of every socket: one static 256 KiB buffer, safe to
+ * share because each read callback consumes (parses or copies) what it
+ * was given before the loop reads into the buffer again. */
+void pb_read_buffer_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf);
 
 #endif

@@ -10,8 +10,6 @@
 
 #include "options.h"
 
-static char pb_http_read_buffer[64 * 1024];
-
 static void pb_http_start(pb_http_conn *c);
 static void pb_http_drop_connection(pb_http_conn *c);
 
@@ -26,64 +24,19 @@ static void pb_http_finish(pb_http_conn *c, const pb_http_response *resp, const 
     }
 }
 
-static void pb_http_check_header(pb_http_conn *c) {
-    if (c->hdr_field.len && strcasecmp(c->hdr_field.data, "Retry-After") == 0 && c->hdr_value.len) {
-        c->retry_after_s = atoi(c->hdr_value.data);
+static void pb_http_on_header(void *owner, const char *name, const char *value) {
+    pb_http_conn *c = owner;
+    if (strcasecmp(name, "Retry-After") == 0 && value[0] != '\0') {
+        c->retry_after_s = atoi(value);
     }
-    pb_buf_reset(&c->hdr_field);
-    pb_buf_reset(&c->hdr_value);
 }
-
-static int pb_http_on_header_field(http_parser *p, const char *at, size_t len) {
-    pb_http_conn *c = p->data;
-    if (c->hdr_in_value) {
-        pb_http_check_header(c);
-        c->hdr_in_value = false;
-    }
-    return pb_buf_append(&c->hdr_field, at, len) ? 0 : -1;
-}
-
-static int pb_http_on_header_value(http_parser *p, const char *at, size_t len) {
-    pb_http_conn *c = p->data;
-    c->hdr_in_value = true;
-    return pb_buf_append(&c->hdr_value, at, len) ? 0 : -1;
-}
-
-static int pb_http_on_headers_complete(http_parser *p) {
-    pb_http_conn *c = p->data;
-    if (c->hdr_in_value) {
-        pb_http_check_header(c);
-        c->hdr_in_value = false;
-    }
-    return 0;
-}
-
-static int pb_http_on_body(http_parser *p, const char *at, size_t len) {
-    pb_http_conn *c = p->data;
-    return pb_buf_append(&c->body, at, len) ? 0 : -1;
-}
-
-static int pb_http_on_message_complete(http_parser *p) {
-    pb_http_conn *c = p->data;
-    c->complete = true;
-    http_parser_pause(p, 1); /* one response per request */
-    return 0;
-}
-
-static const http_parser_settings pb_http_settings = {
-    .on_header_field = pb_http_on_header_field,
-    .on_header_value = pb_http_on_header_value,
-    .on_headers_complete = pb_http_on_headers_complete,
-    .on_body = pb_http_on_body,
-    .on_message_complete = pb_http_on_message_complete,
-};
 
 static void pb_http_deliver(pb_http_conn *c) {
-    bool keep = http_should_keep_alive(&c->parser) != 0;
+    bool keep = http_should_keep_alive(&c->response.parser) != 0;
     pb_http_response resp = {
-        .status = (int)c->parser.status_code,
-        .body = c->body.data ? c->body.data : "",
-        .body_len = c->body.len,
+        .status = (int)c->response.parser.status_code,
+        .body = c->response.body.data ? c->response.body.data : "",
+        .body_len = c->response.body.len,
         .retry_after_s = c->retry_after_s,
     };
     if (!keep) {
@@ -98,9 +51,7 @@ static void pb_http_on_tcp_closed(uv_handle_t *h) {
     c->tcp_closing = false;
     if (c->shutting_down) {
         pb_buf_free(&c->request);
-        pb_buf_free(&c->body);
-        pb_buf_free(&c->hdr_field);
-        pb_buf_free(&c->hdr_value);
+        pb_response_free(&c->response);
         return;
     }
     if (c->start_pending) {
@@ -122,13 +73,6 @@ static void pb_http_fail(pb_http_conn *c, const char *error) {
     pb_http_finish(c, NULL, error);
 }
 
-static void pb_http_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf) {
-    (void)h;
-    (void)suggested;
-    buf->base = pb_http_read_buffer;
-    buf->len = sizeof pb_http_read_buffer;
-}
-
 static void pb_http_on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
     pb_http_conn *c = s->data;
     if (nread == 0) {
@@ -148,8 +92,8 @@ static void pb_http_on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) 
             return;
         }
         if (nread == UV_EOF && c->got_bytes) {
-            http_parser_execute(&c->parser, &pb_http_settings, NULL, 0);
-            if (c->complete) {
+            pb_response_feed(&c->response, NULL, 0);
+            if (c->response.complete) {
                 pb_http_deliver(c);
                 return;
             }
@@ -163,14 +107,14 @@ static void pb_http_on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) 
         return;
     }
     c->got_bytes = true;
-    size_t n = http_parser_execute(&c->parser, &pb_http_settings, buf->base, (size_t)nread);
-    enum http_errno err = HTTP_PARSER_ERRNO(&c->parser);
-    if (c->complete) {
+    size_t n = pb_response_feed(&c->response, buf->base, (size_t)nread);
+    enum http_errno err = pb_response_errno(&c->response);
+    if (c->response.complete) {
         if (n < (size_t)nread && err == HPE_PAUSED) {
             /* Bytes after a complete response: not ours to interpret. */
             pb_http_drop_connection(c);
         }
-        http_parser_pause(&c->parser, 0);
+        http_parser_pause(&c->response.parser, 0);
         pb_http_deliver(c);
         return;
     }
@@ -187,15 +131,10 @@ static void pb_http_on_write(uv_write_t *req, int status) {
 }
 
 static void pb_http_send(pb_http_conn *c) {
-    http_parser_init(&c->parser, HTTP_RESPONSE);
-    c->parser.data = c;
-    c->complete = false;
+    /* one response per request: the parser pauses at its end */
+    pb_response_start(&c->response, pb_http_on_header, c, 0, true);
     c->got_bytes = false;
     c->retry_after_s = -1;
-    c->hdr_in_value = false;
-    pb_buf_reset(&c->body);
-    pb_buf_reset(&c->hdr_field);
-    pb_buf_reset(&c->hdr_value);
     uv_buf_t b = uv_buf_init(c->request.data, (unsigned)c->request.len);
     c->write_req.data = c;
     int rc = uv_write(&c->write_req, (uv_stream_t *)&c->tcp, &b, 1, pb_http_on_write);
@@ -214,7 +153,7 @@ static void pb_http_on_connect(uv_connect_t *req, int status) {
         return;
     }
     c->connected = true;
-    int rc = uv_read_start((uv_stream_t *)&c->tcp, pb_http_alloc, pb_http_on_read);
+    int rc = uv_read_start((uv_stream_t *)&c->tcp, pb_read_buffer_alloc, pb_http_on_read);
     if (rc < 0) {
         pb_http_fail(c, uv_strerror(rc));
         return;
@@ -310,7 +249,5 @@ void pb_http_conn_close(pb_http_conn *c) {
         return;
     }
     pb_buf_free(&c->request);
-    pb_buf_free(&c->body);
-    pb_buf_free(&c->hdr_field);
-    pb_buf_free(&c->hdr_value);
+    pb_response_free(&c->response);
 }

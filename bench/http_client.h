@@ -16,11 +16,11 @@
 #ifndef PB_HTTP_CLIENT_H
 #define PB_HTTP_CLIENT_H
 
-#include <http_parser.h>
 #include <stdbool.h>
 #include <uv.h>
 
 #include "buf.h"
+#include "response.h"
 
 struct pb_options;
 typedef struct pb_http_conn pb_http_conn;
@@ -42,22 +42,17 @@ struct pb_http_conn {
     uv_tcp_t tcp;
     uv_connect_t connect_req;
     uv_write_t write_req;
-    http_parser parser;
     bool tcp_inited;  /* the handle exists (maybe closing) */
     bool tcp_closing; /* uv_close called, close callback pending */
     bool connected;
     bool shutting_down; /* pb_http_conn_close called */
     bool busy;          /* a request is outstanding */
     bool start_pending; /* start once the old handle has closed */
-    bool complete;
     bool got_bytes;
     bool reused;
     int resent;
     pb_buf request;
-    pb_buf body;
-    pb_buf hdr_field;
-    pb_buf hdr_value;
-    bool hdr_in_value;
+    pb_response response;
     int retry_after_s;
     pb_http_cb cb;
     void *ud;

@@ -68,8 +68,34 @@ void pb_ledger_on_send_failed(pb_ledger *l, size_t i) {
     l->send_failed++;
 }
 
+/* Whether index names a message that was sent. */
+static bool pb_ledger_sent(const pb_ledger *l, long long index) {
+    return index >= 0 && (size_t)index < l->total && l->msgs[index].sent;
+}
+
+/* The seq a message was stored with, as an ack or a delivery says: the
+ * first one seen is kept, a different one later is a mismatch. */
+static void pb_ledger_note_seq(pb_ledger *l, pb_msg_state *m, int64_t seq) {
+    if (seq > 0) {
+        if (m->seq == 0) {
+            m->seq = seq;
+        } else if (m->seq != seq) {
+            l->seq_mismatch++;
+        }
+    }
+}
+
+/* Latency from when message index was meant to be sent, for messages meant
+ * for the measured window. */
+static void pb_ledger_record_latency(pb_ledger *l, pb_histogram *h, size_t index, uint64_t now) {
+    uint64_t intended = pb_ledger_intended(l, index);
+    if (pb_in_window(l, intended)) {
+        pb_histogram_record(h, now > intended ? now - intended : 0);
+    }
+}
+
 void pb_ledger_on_ack(pb_ledger *l, long long index, int64_t seq, uint64_t now) {
-    if (index < 0 || (size_t)index >= l->total || !l->msgs[index].sent) {
+    if (!pb_ledger_sent(l, index)) {
         l->unknown_acks++;
         return;
     }
@@ -80,24 +106,15 @@ void pb_ledger_on_ack(pb_ledger *l, long long index, int64_t seq, uint64_t now) 
     }
     m->acks = 1;
     l->acked++;
-    if (seq > 0) {
-        if (m->seq == 0) {
-            m->seq = seq;
-        } else if (m->seq != seq) {
-            l->seq_mismatch++;
-        }
-    }
+    pb_ledger_note_seq(l, m, seq);
     if (pb_in_window(l, now)) {
         l->window_acks_in_window++;
     }
-    uint64_t intended = pb_ledger_intended(l, (size_t)index);
-    if (pb_in_window(l, intended)) {
-        pb_histogram_record(&l->ack_latency, now > intended ? now - intended : 0);
-    }
+    pb_ledger_record_latency(l, &l->ack_latency, (size_t)index, now);
 }
 
 void pb_ledger_on_error(pb_ledger *l, long long index, const char *code) {
-    if (index < 0 || (size_t)index >= l->total || !l->msgs[index].sent) {
+    if (!pb_ledger_sent(l, index)) {
         l->other_errors++;
     } else if (!l->msgs[index].errored) {
         l->msgs[index].errored = 1;
@@ -135,7 +152,7 @@ void pb_ledger_on_delivered(pb_ledger *l, size_t session, long long index, long 
         t->last_seq = seq;
     }
     t->delivered++;
-    if (index < 0 || (size_t)index >= l->total || !l->msgs[index].sent) {
+    if (!pb_ledger_sent(l, index)) {
         l->foreign_messages++;
         return;
     }
@@ -152,13 +169,7 @@ void pb_ledger_on_delivered(pb_ledger *l, size_t session, long long index, long 
     if (m->errored) {
         l->delivered_after_error++;
     }
-    if (seq > 0) {
-        if (m->seq == 0) {
-            m->seq = seq;
-        } else if (m->seq != seq) {
-            l->seq_mismatch++;
-        }
-    }
+    pb_ledger_note_seq(l, m, seq);
     if (index < t->last_index) {
         l->order_inversions++;
     } else {
@@ -167,10 +178,7 @@ void pb_ledger_on_delivered(pb_ledger *l, size_t session, long long index, long 
     if (pb_in_window(l, now)) {
         l->window_deliveries_in_window++;
     }
-    uint64_t intended = pb_ledger_intended(l, (size_t)index);
-    if (pb_in_window(l, intended)) {
-        pb_histogram_record(&l->deliver_latency, now > intended ? now - intended : 0);
-    }
+    pb_ledger_record_latency(l, &l->deliver_latency, (size_t)index, now);
 }
 
 bool pb_ledger_settled(const pb_ledger *l) {

@@ -165,8 +165,12 @@ static void pb_load_customer_open(pb_ws_conn *c, void *ud) {
     pb_load_maybe_connected(cu->run);
 }
 
-static void pb_load_socket_closed(pb_run *run, const char *who, long index, bool was_open,
+/* A socket of an agent or customer closed; *ws_open says (and is cleared)
+ * whether it had opened. */
+static void pb_load_socket_closed(pb_run *run, const char *who, long index, bool *ws_open,
                                   const char *reason) {
+    bool was_open = *ws_open;
+    *ws_open = false;
     run->ws_live--;
     if (!was_open) {
         run->ws_inflight--;
@@ -186,18 +190,14 @@ static void pb_load_agent_closed(pb_ws_conn *c, bool clean, const char *reason, 
     (void)c;
     (void)clean;
     pb_agent *a = ud;
-    bool was_open = a->ws_open;
-    a->ws_open = false;
-    pb_load_socket_closed(a->run, "agent", a->index, was_open, reason);
+    pb_load_socket_closed(a->run, "agent", a->index, &a->ws_open, reason);
 }
 
 static void pb_load_customer_closed(pb_ws_conn *c, bool clean, const char *reason, void *ud) {
     (void)c;
     (void)clean;
     pb_customer *cu = ud;
-    bool was_open = cu->ws_open;
-    cu->ws_open = false;
-    pb_load_socket_closed(cu->run, "customer", cu->index, was_open, reason);
+    pb_load_socket_closed(cu->run, "customer", cu->index, &cu->ws_open, reason);
 }
 
 /* ---- incoming frames ---------------------------------------------------- */
@@ -226,19 +226,40 @@ static long pb_load_find_session(const pb_run *run, const pb_agent *a, long hint
     return -1;
 }
 
-static void pb_load_agent_text(pb_ws_conn *c, const char *data, size_t len, void *ud) {
-    (void)c;
-    pb_agent *a = ud;
-    pb_run *run = a->run;
+/* What a text frame is handed to once it parsed: its JSON, its type and
+ * when it arrived. */
+typedef void (*pb_load_frame_fn)(void *who, pb_run *run, json_t *root, const char *type,
+                                 uint64_t now);
+
+/* Parses a text frame and hands it to handle; one without a type is a
+ * protocol error. */
+static void pb_load_frame(pb_run *run, const char *data, size_t len, pb_load_frame_fn handle,
+                          void *who) {
     uint64_t now = uv_hrtime();
     json_error_t jerr;
     json_t *root = json_loadb(data, len, 0, &jerr);
     const char *type = json_string_value(json_object_get(root, "type"));
-    if (!type) {
+    if (type == NULL) {
         run->protocol_errors++;
-        json_decref(root);
-        return;
+    } else {
+        handle(who, run, root, type, now);
     }
+    json_decref(root);
+}
+
+/* Whether type is one of names (NULL-terminated). */
+static bool pb_load_type_in(const char *type, const char *const *names) {
+    for (; *names != NULL; names++) {
+        if (strcmp(type, *names) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static void pb_load_agent_frame(void *who, pb_run *run, json_t *root, const char *type,
+                                uint64_t now) {
+    pb_agent *a = who;
     if (strcmp(type, "message.created") == 0) {
         const char *sid = json_string_value(json_object_get(root, "session_id"));
         json_t *msg = json_object_get(root, "message");
@@ -278,29 +299,22 @@ static void pb_load_agent_text(pb_ws_conn *c, const char *data, size_t len, void
                         code ? code : "?", text ? text : "?");
             pb_run_abort(run);
         }
-    } else if (strcmp(type, "session.created") != 0 && strcmp(type, "session.updated") != 0 &&
-               strcmp(type, "typing") != 0 && strcmp(type, "ticket.updated") != 0 &&
-               strcmp(type, "pong") != 0) {
+    } else if (!pb_load_type_in(type,
+                                (const char *const[]){"session.created", "session.updated",
+                                                      "typing", "ticket.updated", "pong", NULL})) {
         run->stray_frames++;
     }
-    json_decref(root);
 }
 
-static void pb_load_customer_text(pb_ws_conn *c, const char *data, size_t len, void *ud) {
+static void pb_load_agent_text(pb_ws_conn *c, const char *data, size_t len, void *ud) {
     (void)c;
-    pb_customer *cu = ud;
-    pb_run *run = cu->run;
-    uint64_t now = uv_hrtime();
-    json_error_t jerr;
-    json_t *root = json_loadb(data, len, 0, &jerr);
-    const char *type = json_string_value(json_object_get(root, "type"));
-    if (!type) {
-        run->protocol_errors++;
-        json_decref(root);
-        return;
-    }
+    pb_load_frame(((pb_agent *)ud)->run, data, len, pb_load_agent_frame, ud);
+}
+
+static void pb_load_customer_frame(void *who, pb_run *run, json_t *root, const char *type,
+                                   uint64_t now) {
+    (void)who;
     if (!pb_load_counting(run)) {
-        json_decref(root);
         return;
     }
     if (strcmp(type, "ack") == 0) {
@@ -317,12 +331,16 @@ static void pb_load_customer_text(pb_ws_conn *c, const char *data, size_t len, v
             json_string_value(json_object_get(json_object_get(root, "error"), "code"));
         pb_ledger_on_error(&run->ledger, index, code);
         pb_load_check_settled(run);
-    } else if (strcmp(type, "message.created") != 0 && strcmp(type, "session.updated") != 0 &&
-               strcmp(type, "typing") != 0 && strcmp(type, "ticket.updated") != 0 &&
-               strcmp(type, "pong") != 0 && strcmp(type, "subscribed") != 0) {
+    } else if (!pb_load_type_in(type, (const char *const[]){"message.created", "session.updated",
+                                                            "typing", "ticket.updated", "pong",
+                                                            "subscribed", NULL})) {
         run->stray_frames++;
     }
-    json_decref(root);
+}
+
+static void pb_load_customer_text(pb_ws_conn *c, const char *data, size_t len, void *ud) {
+    (void)c;
+    pb_load_frame(((pb_customer *)ud)->run, data, len, pb_load_customer_frame, ud);
 }
 
 /* ---- the open-loop sender ----------------------------------------------- */
@@ -417,25 +435,24 @@ void pb_load_stop_sending(pb_run *run) {
     uv_timer_stop(&run->send_timer);
 }
 
+/* Closes a socket that was started and is not closed yet: at once, or
+ * with the close handshake. */
+static void pb_load_close_one(pb_ws_conn *ws, bool started, bool abort) {
+    if (!started || pb_ws_is_closed(ws)) {
+        return;
+    }
+    if (abort) {
+        pb_ws_abort(ws);
+    } else {
+        pb_ws_close(ws);
+    }
+}
+
 void pb_load_close_sockets(pb_run *run, bool abort) {
     for (long a = 0; a < run->nagents; a++) {
-        pb_ws_conn *ws = &run->agents[a].ws;
-        if (run->agents[a].ws_started && !pb_ws_is_closed(ws)) {
-            if (abort) {
-                pb_ws_abort(ws);
-            } else {
-                pb_ws_close(ws);
-            }
-        }
+        pb_load_close_one(&run->agents[a].ws, run->agents[a].ws_started, abort);
     }
     for (long c = 0; c < run->ncustomers; c++) {
-        pb_ws_conn *ws = &run->customers[c].ws;
-        if (run->customers[c].ws_started && !pb_ws_is_closed(ws)) {
-            if (abort) {
-                pb_ws_abort(ws);
-            } else {
-                pb_ws_close(ws);
-            }
-        }
+        pb_load_close_one(&run->customers[c].ws, run->customers[c].ws_started, abort);
     }
 }

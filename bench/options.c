@@ -10,6 +10,7 @@
 #include <math.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -185,6 +186,60 @@ static bool pb_parse_url(pb_options *o, FILE *err) {
     return ok;
 }
 
+/* The options that take a value: text ones point into argv, numbers must
+ * be within [lo, hi] (whole numbers for long fields). */
+typedef struct pb_text_option {
+    const char *name;
+    size_t offset; /* of its const char * in pb_options */
+} pb_text_option;
+
+typedef struct pb_number_option {
+    const char *name;
+    size_t offset; /* of its long or double in pb_options */
+    bool whole;    /* a long, else a double */
+    double lo, hi;
+} pb_number_option;
+
+static const pb_text_option pb_text_options[] = {
+    {"--url", offsetof(pb_options, url)},
+    {"--admin-email", offsetof(pb_options, admin_email)},
+    {"--admin-password", offsetof(pb_options, admin_password)},
+    {"--strategies", offsetof(pb_options, strategies)},
+};
+
+static const pb_number_option pb_number_options[] = {
+    {"--customers", offsetof(pb_options, customers), true, 1, 1000000},
+    {"--agents", offsetof(pb_options, agents), true, 1, 100000},
+    {"--rate", offsetof(pb_options, rate), false, 0.001, 10000000.0},
+    {"--duration", offsetof(pb_options, duration_s), false, 0.1, 86400.0},
+    {"--warmup", offsetof(pb_options, warmup_s), false, 0.0, 86400.0},
+    {"--drain", offsetof(pb_options, drain_s), false, 0.0, 3600.0},
+    {"--setup-timeout", offsetof(pb_options, setup_timeout_s), false, 1.0, 86400.0},
+    {"--message-bytes", offsetof(pb_options, message_bytes), true, 32, 1000000},
+    {"--setup-concurrency", offsetof(pb_options, setup_concurrency), true, 1, 1024},
+};
+
+/* Stores val into the option called name: 1 done, 0 a bad value, -1 no
+ * such option. */
+static int pb_set_option(pb_options *o, const char *name, const char *val) {
+    char *base = (char *)o;
+    for (size_t i = 0; i < sizeof pb_text_options / sizeof pb_text_options[0]; i++) {
+        if (strcmp(pb_text_options[i].name, name) == 0) {
+            *(const char **)(void *)(base + pb_text_options[i].offset) = val;
+            return 1;
+        }
+    }
+    for (size_t i = 0; i < sizeof pb_number_options / sizeof pb_number_options[0]; i++) {
+        const pb_number_option *n = &pb_number_options[i];
+        if (strcmp(n->name, name) == 0) {
+            void *field = base + n->offset;
+            return n->whole ? pb_parse_long(val, (long)n->lo, (long)n->hi, field)
+                            : pb_parse_double(val, n->lo, n->hi, field);
+        }
+    }
+    return -1;
+}
+
 bool pb_options_parse(pb_options *o, int argc, char **argv, bool *help, FILE *err) {
     memset(o, 0, sizeof *o);
     o->customers = -1;
@@ -242,38 +297,12 @@ bool pb_options_parse(pb_options *o, int argc, char **argv, bool *help, FILE *er
             }
             val = argv[++i];
         }
-        bool good = true;
-        if (strcmp(name, "--url") == 0) {
-            o->url = val;
-        } else if (strcmp(name, "--admin-email") == 0) {
-            o->admin_email = val;
-        } else if (strcmp(name, "--admin-password") == 0) {
-            o->admin_password = val;
-        } else if (strcmp(name, "--strategies") == 0) {
-            o->strategies = val;
-        } else if (strcmp(name, "--customers") == 0) {
-            good = pb_parse_long(val, 1, 1000000, &o->customers);
-        } else if (strcmp(name, "--agents") == 0) {
-            good = pb_parse_long(val, 1, 100000, &o->agents);
-        } else if (strcmp(name, "--rate") == 0) {
-            good = pb_parse_double(val, 0.001, 10000000.0, &o->rate);
-        } else if (strcmp(name, "--duration") == 0) {
-            good = pb_parse_double(val, 0.1, 86400.0, &o->duration_s);
-        } else if (strcmp(name, "--warmup") == 0) {
-            good = pb_parse_double(val, 0.0, 86400.0, &o->warmup_s);
-        } else if (strcmp(name, "--drain") == 0) {
-            good = pb_parse_double(val, 0.0, 3600.0, &o->drain_s);
-        } else if (strcmp(name, "--setup-timeout") == 0) {
-            good = pb_parse_double(val, 1.0, 86400.0, &o->setup_timeout_s);
-        } else if (strcmp(name, "--message-bytes") == 0) {
-            good = pb_parse_long(val, 32, 1000000, &o->message_bytes);
-        } else if (strcmp(name, "--setup-concurrency") == 0) {
-            good = pb_parse_long(val, 1, 1024, &o->setup_concurrency);
-        } else {
+        int set = pb_set_option(o, name, val);
+        if (set < 0) {
             fprintf(err, "parley-bench: unknown option \"%s\" (see --help)\n", name);
             return false;
         }
-        if (!good) {
+        if (set == 0) {
             fprintf(err, "parley-bench: bad value \"%s\" for %s (see --help)\n", val, name);
             return false;
         }

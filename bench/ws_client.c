@@ -14,8 +14,6 @@
 
 #define PB_WS_GUID "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
-static char pb_ws_read_buffer[256 * 1024];
-
 static void pb_ws_pump(pb_ws_conn *c);
 
 static void pb_ws_on_tcp_closed(uv_handle_t *h) {
@@ -29,9 +27,7 @@ static void pb_ws_on_tcp_closed(uv_handle_t *h) {
     }
     pb_buf_free(&c->out);
     pb_buf_free(&c->inflight);
-    pb_buf_free(&c->hdr_field);
-    pb_buf_free(&c->hdr_value);
-    pb_buf_free(&c->refusal_body);
+    pb_response_free(&c->response);
     if (c->cbs.on_closed) {
         c->cbs.on_closed(c, c->by_us, c->reason, c->ud);
     }
@@ -119,17 +115,23 @@ static const struct wslay_event_callbacks pb_ws_wslay_callbacks = {
 
 /* ---- socket output ------------------------------------------------------ */
 
+/* A libuv request that failed (status < 0) shuts the connection, saying
+ * what failed; true when it did. */
+static bool pb_ws_failed(pb_ws_conn *c, const char *what, int status) {
+    if (status >= 0) {
+        return false;
+    }
+    char msg[96];
+    snprintf(msg, sizeof msg, "%s failed: %s", what, uv_strerror(status));
+    pb_ws_shut(c, msg);
+    return true;
+}
+
 static void pb_ws_on_write(uv_write_t *req, int status) {
     pb_ws_conn *c = req->data;
     c->writing = false;
     pb_buf_reset(&c->inflight);
-    if (c->tcp_closing) {
-        return;
-    }
-    if (status < 0) {
-        char msg[96];
-        snprintf(msg, sizeof msg, "write failed: %s", uv_strerror(status));
-        pb_ws_shut(c, msg);
+    if (c->tcp_closing || pb_ws_failed(c, "write", status)) {
         return;
     }
     pb_ws_pump(c);
@@ -174,9 +176,10 @@ static void pb_ws_pump(pb_ws_conn *c) {
 
 /* ---- handshake ---------------------------------------------------------- */
 
-static void pb_ws_check_header(pb_ws_conn *c) {
-    if (c->hdr_field.len && strcasecmp(c->hdr_field.data, "Sec-WebSocket-Accept") == 0) {
-        const char *v = c->hdr_value.data ? c->hdr_value.data : "";
+static void pb_ws_on_header(void *owner, const char *name, const char *value) {
+    pb_ws_conn *c = owner;
+    if (strcasecmp(name, "Sec-WebSocket-Accept") == 0) {
+        const char *v = value;
         while (*v == ' ') {
             v++;
         }
@@ -186,55 +189,7 @@ static void pb_ws_check_header(pb_ws_conn *c) {
         }
         c->accept_ok = n == strlen(c->accept_expected) && strncmp(v, c->accept_expected, n) == 0;
     }
-    pb_buf_reset(&c->hdr_field);
-    pb_buf_reset(&c->hdr_value);
 }
-
-static int pb_ws_on_header_field(http_parser *p, const char *at, size_t len) {
-    pb_ws_conn *c = p->data;
-    if (c->hdr_in_value) {
-        pb_ws_check_header(c);
-        c->hdr_in_value = false;
-    }
-    return pb_buf_append(&c->hdr_field, at, len) ? 0 : -1;
-}
-
-static int pb_ws_on_header_value(http_parser *p, const char *at, size_t len) {
-    pb_ws_conn *c = p->data;
-    c->hdr_in_value = true;
-    return pb_buf_append(&c->hdr_value, at, len) ? 0 : -1;
-}
-
-static int pb_ws_on_headers_complete(http_parser *p) {
-    pb_ws_conn *c = p->data;
-    if (c->hdr_in_value) {
-        pb_ws_check_header(c);
-        c->hdr_in_value = false;
-    }
-    return 0;
-}
-
-static int pb_ws_on_body(http_parser *p, const char *at, size_t len) {
-    pb_ws_conn *c = p->data;
-    if (c->refusal_body.len < 512) {
-        pb_buf_append(&c->refusal_body, at, len);
-    }
-    return 0;
-}
-
-static int pb_ws_on_message_complete(http_parser *p) {
-    pb_ws_conn *c = p->data;
-    c->handshake_done = true;
-    return 0;
-}
-
-static const http_parser_settings pb_ws_http_settings = {
-    .on_header_field = pb_ws_on_header_field,
-    .on_header_value = pb_ws_on_header_value,
-    .on_headers_complete = pb_ws_on_headers_complete,
-    .on_body = pb_ws_on_body,
-    .on_message_complete = pb_ws_on_message_complete,
-};
 
 /* Feeds bytes to wslay (after the handshake). */
 static void pb_ws_feed(pb_ws_conn *c, const char *data, size_t len) {
@@ -253,12 +208,13 @@ static void pb_ws_feed(pb_ws_conn *c, const char *data, size_t len) {
 }
 
 static void pb_ws_handshake_input(pb_ws_conn *c, const char *data, size_t len) {
-    size_t n = http_parser_execute(&c->parser, &pb_ws_http_settings, data, len);
-    enum http_errno err = HTTP_PARSER_ERRNO(&c->parser);
-    if (c->parser.upgrade) {
-        if (c->parser.status_code != 101) {
+    const http_parser *parser = &c->response.parser;
+    size_t n = pb_response_feed(&c->response, data, len);
+    enum http_errno err = pb_response_errno(&c->response);
+    if (parser->upgrade) {
+        if (parser->status_code != 101) {
             char msg[96];
-            snprintf(msg, sizeof msg, "handshake refused: HTTP %u", c->parser.status_code);
+            snprintf(msg, sizeof msg, "handshake refused: HTTP %u", parser->status_code);
             pb_ws_shut(c, msg);
             return;
         }
@@ -287,22 +243,15 @@ static void pb_ws_handshake_input(pb_ws_conn *c, const char *data, size_t len) {
         pb_ws_shut(c, http_errno_description(err));
         return;
     }
-    if (c->handshake_done) {
+    if (c->response.complete) {
         char msg[sizeof c->reason];
-        snprintf(msg, sizeof msg, "handshake refused: HTTP %u %.140s", c->parser.status_code,
-                 c->refusal_body.data ? c->refusal_body.data : "");
+        snprintf(msg, sizeof msg, "handshake refused: HTTP %u %.140s", parser->status_code,
+                 c->response.body.data ? c->response.body.data : "");
         pb_ws_shut(c, msg);
     }
 }
 
 /* ---- socket input ------------------------------------------------------- */
-
-static void pb_ws_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf) {
-    (void)h;
-    (void)suggested;
-    buf->base = pb_ws_read_buffer;
-    buf->len = sizeof pb_ws_read_buffer;
-}
 
 static void pb_ws_on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
     pb_ws_conn *c = s->data;
@@ -332,19 +281,12 @@ static void pb_ws_on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
 
 static void pb_ws_on_connect(uv_connect_t *req, int status) {
     pb_ws_conn *c = req->data;
-    if (c->tcp_closing) {
-        return;
-    }
-    if (status < 0) {
-        char msg[96];
-        snprintf(msg, sizeof msg, "connect failed: %s", uv_strerror(status));
-        pb_ws_shut(c, msg);
+    if (c->tcp_closing || pb_ws_failed(c, "connect", status)) {
         return;
     }
     c->state = PB_WS_HANDSHAKE;
-    int rc = uv_read_start((uv_stream_t *)&c->tcp, pb_ws_alloc, pb_ws_on_read);
-    if (rc < 0) {
-        pb_ws_shut(c, uv_strerror(rc));
+    if (pb_ws_failed(c, "read",
+                     uv_read_start((uv_stream_t *)&c->tcp, pb_read_buffer_alloc, pb_ws_on_read))) {
         return;
     }
     pb_ws_pump(c); /* the handshake request is already in c->out */
@@ -399,8 +341,8 @@ bool pb_ws_connect(pb_ws_conn *c, const char *path) {
         pb_buf_free(&c->out);
         return false;
     }
-    http_parser_init(&c->parser, HTTP_RESPONSE);
-    c->parser.data = c;
+    /* a refusal's body is kept for its message, at most 512 bytes of it */
+    pb_response_start(&c->response, pb_ws_on_header, c, 512, false);
     if (uv_tcp_init(c->loop, &c->tcp) < 0) {
         pb_buf_free(&c->out);
         return false;

@@ -20,13 +20,13 @@
 #ifndef PB_WS_CLIENT_H
 #define PB_WS_CLIENT_H
 
-#include <http_parser.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <uv.h>
 #include <wslay/wslay.h>
 
 #include "buf.h"
+#include "response.h"
 
 struct pb_options;
 typedef struct pb_ws_conn pb_ws_conn;
@@ -66,15 +66,11 @@ struct pb_ws_conn {
     bool writing;
     bool in_recv;
     bool by_us;
-    /* handshake */
-    http_parser parser;
+    /* handshake: the server's answer (its body only a sample, for the
+     * message of a refusal) */
+    pb_response response;
     char accept_expected[32];
-    pb_buf hdr_field;
-    pb_buf hdr_value;
-    bool hdr_in_value;
     bool accept_ok;
-    bool handshake_done;
-    pb_buf refusal_body;
     /* framing */
     wslay_event_context_ptr ctx;
     const uint8_t *rd;

@@ -1,7 +1,8 @@
 /*
- * fuzz_checks.h - helpers shared by the fuzz targets: the CHECK macro, a
- * reference UTF-8 validator written straight from the RFC 3629 grammar, and
- * the invariants of a decoded WebSocket frame.
+ * fuzz_checks.h - helpers shared by the fuzz targets: the CHECK macro, the
+ * input as a C string, a small deterministic random source, a reference
+ * UTF-8 validator written straight from the RFC 3629 grammar, and the
+ * invariants of a decoded WebSocket frame.
  *
  * Header-only (static inline) because CMake builds every fuzz/fuzz_*.c as a
  * program of its own.
@@ -13,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "net/http/http_request.h"
@@ -25,6 +27,37 @@
             __builtin_trap();                                                                      \
         }                                                                                          \
     } while (0)
+
+/* The input up to its first NUL byte as a malloc'd C string (the caller
+ * frees it); *len gets its length. */
+static inline char *fuzz_text(const uint8_t *data, size_t size, size_t *len) {
+    size_t n = strnlen((const char *)data, size);
+    char *text = malloc(n + 1);
+    CHECK(text != NULL);
+    memcpy(text, data, n);
+    text[n] = '\0';
+    *len = n;
+    return text;
+}
+
+/* xorshift32 for choices derived from the input: the state lives on the
+ * caller's stack (no global state, so a run depends on its input only). */
+static inline uint32_t fuzz_next_random(uint32_t *state) {
+    uint32_t x = *state;
+    x ^= x << 13;
+    x ^= x >> 17;
+    x ^= x << 5;
+    *state = x;
+    return x;
+}
+
+/* The length of the next read of a stream fed in pieces, at most left:
+ * mostly small (1..small), now and then large (1..large). */
+static inline size_t fuzz_chunk(uint32_t *rng, size_t left, size_t small, size_t large) {
+    uint32_t r = fuzz_next_random(rng);
+    size_t want = 1 + (r >> 3) % ((r & 7u) == 0 ? large : small);
+    return want < left ? want : left;
+}
 
 /*
  * RFC 3629, section 4:
@@ -43,48 +76,47 @@ static inline bool ref_in(uint8_t b, uint8_t lo, uint8_t hi) {
     return b >= lo && b <= hi;
 }
 
+/* One alternative of the grammar above: lead bytes lead_lo..lead_hi start
+ * a sequence of len bytes whose second byte is in lo..hi (the others in
+ * 80..BF). */
+typedef struct ref_utf8_form {
+    uint8_t lead_lo, lead_hi, len, lo, hi;
+} ref_utf8_form;
+
+static const ref_utf8_form REF_UTF8_FORMS[] = {
+    {0x00, 0x7F, 1, 0x00, 0x00}, /* UTF8-1 */
+    {0xC2, 0xDF, 2, 0x80, 0xBF}, /* UTF8-2 */
+    {0xE0, 0xE0, 3, 0xA0, 0xBF}, /* UTF8-3 */
+    {0xE1, 0xEC, 3, 0x80, 0xBF}, {0xED, 0xED, 3, 0x80, 0x9F},
+    {0xEE, 0xEF, 3, 0x80, 0xBF}, {0xF0, 0xF0, 4, 0x90, 0xBF}, /* UTF8-4 */
+    {0xF1, 0xF3, 4, 0x80, 0xBF}, {0xF4, 0xF4, 4, 0x80, 0x8F},
+};
+
 static inline bool ref_utf8_valid(const uint8_t *s, size_t n, size_t *count) {
     size_t i = 0;
     size_t cps = 0;
     while (i < n) {
-        uint8_t b0 = s[i];
-        size_t len;
-        uint8_t lo = 0x80, hi = 0xBF; /* range of the second byte */
-        if (b0 <= 0x7F) {
-            len = 1;
-        } else if (ref_in(b0, 0xC2, 0xDF)) {
-            len = 2;
-        } else if (b0 == 0xE0) {
-            len = 3;
-            lo = 0xA0;
-        } else if (ref_in(b0, 0xE1, 0xEC) || ref_in(b0, 0xEE, 0xEF)) {
-            len = 3;
-        } else if (b0 == 0xED) {
-            len = 3;
-            hi = 0x9F;
-        } else if (b0 == 0xF0) {
-            len = 4;
-            lo = 0x90;
-        } else if (ref_in(b0, 0xF1, 0xF3)) {
-            len = 4;
-        } else if (b0 == 0xF4) {
-            len = 4;
-            hi = 0x8F;
-        } else {
+        const ref_utf8_form *form = NULL;
+        for (size_t f = 0; f < sizeof REF_UTF8_FORMS / sizeof REF_UTF8_FORMS[0]; f++) {
+            if (ref_in(s[i], REF_UTF8_FORMS[f].lead_lo, REF_UTF8_FORMS[f].lead_hi)) {
+                form = &REF_UTF8_FORMS[f];
+            }
+        }
+        if (form == NULL) {
             return false; /* 80-C1 (continuation, overlong lead), F5-FF */
         }
-        if (n - i < len) {
+        if (n - i < form->len) {
             return false; /* truncated sequence */
         }
-        if (len > 1 && !ref_in(s[i + 1], lo, hi)) {
+        if (form->len > 1 && !ref_in(s[i + 1], form->lo, form->hi)) {
             return false;
         }
-        for (size_t k = 2; k < len; k++) {
+        for (size_t k = 2; k < form->len; k++) {
             if (!ref_in(s[i + k], 0x80, 0xBF)) {
                 return false;
             }
         }
-        i += len;
+        i += form->len;
         cps++;
     }
     if (count != NULL) {

@@ -22,28 +22,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_checks.h"
 #include "net/http/http_reader.h"
 #include "net/http/http_request.h"
 
 #define MAX_HEADER_BYTES 4096
 #define MAX_BODY_BYTES 8192
-
-#define CHECK(cond)                                                                                \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            __builtin_trap();                                                                      \
-        }                                                                                          \
-    } while (0)
-
-/* xorshift32; the state lives on the caller's stack (no global state). */
-static uint32_t next_random(uint32_t *state) {
-    uint32_t x = *state;
-    x ^= x << 13;
-    x ^= x >> 17;
-    x ^= x << 5;
-    *state = x;
-    return x;
-}
 
 static bool contains(const char *hay, size_t hay_len, const char *needle) {
     size_t n = strlen(needle);
@@ -128,12 +112,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     while (!closed && offset < stream_len) {
         size_t chunk = stream_len - offset;
         if (!one_chunk) {
-            uint32_t r = next_random(&rng);
-            /* mostly small reads, now and then a large one */
-            size_t want = (r & 7u) == 0 ? 1 + (r >> 3) % 4096 : 1 + (r >> 3) % 24;
-            if (want < chunk) {
-                chunk = want;
-            }
+            chunk = fuzz_chunk(&rng, chunk, 24, 4096);
         }
         memcpy(in + in_len, stream + offset, chunk);
         in_len += chunk;

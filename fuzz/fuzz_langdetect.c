@@ -47,11 +47,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     size_t min = mins[data[0] & 3];
     const char *known = knowns[(data[0] >> 2) & 7];
     const char *norm = parley_langdetect_supported(known);
-    size_t n = strnlen((const char *)data + 1, size - 1);
-    char *text = malloc(n + 1);
-    CHECK(text != NULL);
-    memcpy(text, data + 1, n);
-    text[n] = '\0';
+    size_t n = 0;
+    char *text = fuzz_text(data + 1, size - 1, &n);
 
     bool decided = true;
     const char *r = detect(text, min, known, &decided);

@@ -65,11 +65,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         CHECK(!raw_ok);
     }
 
-    size_t n = strnlen((const char *)data, size);
-    char *text = malloc(n + 1);
-    CHECK(text != NULL);
-    memcpy(text, data, n);
-    text[n] = '\0';
+    size_t n = 0;
+    char *text = fuzz_text(data, size, &n);
 
     int64_t want = 0;
     bool ref_ok = ref_parse(text, &want);

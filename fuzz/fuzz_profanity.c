@@ -48,11 +48,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     static const char *const LANGS[] = {NULL, "es", "fr", "de", "pt", "it", "zz", NULL};
     unsigned lang = data[0] & 7u;
     bool reject = (data[0] & 8u) != 0;
-    size_t len = strnlen((const char *)data + 1, size - 1);
-    char *content = malloc(len + 1);
-    CHECK(content != NULL);
-    memcpy(content, data + 1, len);
-    content[len] = '\0';
+    size_t len = 0;
+    char *content = fuzz_text(data + 1, size - 1, &len);
     size_t in_cps = 0;
     bool valid = ref_utf8_valid((const uint8_t *)content, len, &in_cps);
 

@@ -353,11 +353,8 @@ static void check_snippet(const char *s) {
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-    size_t n = strnlen((const char *)data, size);
-    char *q = malloc(n + 1);
-    CHECK(q != NULL);
-    memcpy(q, data, n);
-    q[n] = '\0';
+    size_t n = 0;
+    char *q = fuzz_text(data, size, &n);
     static parley_search_terms terms, raw;
     bool ok = false;
     check_terms(q, n, &terms, &ok);

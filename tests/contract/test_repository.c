@@ -32,6 +32,8 @@
 
 #include <jansson.h>
 
+#include "../common/check.h"
+#include "../common/raw_sqlite.h"
 #include "storage/backend.h"
 
 typedef struct fixture {
@@ -59,24 +61,6 @@ static const contract_target *target;
 
 /* One error record for the whole file: assert_ok prints its message. */
 static parley_error err;
-
-#define assert_ok(expr)                                                                            \
-    do {                                                                                           \
-        parley_status st_ = (expr);                                                                \
-        if (st_ != PARLEY_OK) {                                                                    \
-            fail_msg("%s -> status %d: %s", #expr, (int)st_, err.message);                         \
-        }                                                                                          \
-    } while (0)
-
-#define assert_status(expected, expr)                                                              \
-    do {                                                                                           \
-        parley_status st_ = (expr);                                                                \
-        if (st_ != (expected)) {                                                                   \
-            fail_msg("%s -> status %d, wanted %d (%s)", #expr, (int)st_, (int)(expected),          \
-                     err.message);                                                                 \
-        }                                                                                          \
-        assert_int_equal(err.status, (expected));                                                  \
-    } while (0)
 
 /* ---- fixture ------------------------------------------------------------ */
 
@@ -121,42 +105,7 @@ static int teardown(void **state) {
 
 /* ---- the sqlite target ---------------------------------------------------- */
 
-/* Raw sqlite3 connections, only to look at or tamper with the file from
- * outside the repository. */
-
-static sqlite3 *sqlite_raw_open(const char *path) {
-    sqlite3 *db = NULL;
-    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
-    sqlite3_busy_timeout(db, 2000);
-    return db;
-}
-
-static int64_t sqlite_raw_int(const char *path, const char *sql) {
-    sqlite3 *db = sqlite_raw_open(path);
-    sqlite3_stmt *st = NULL;
-    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    int64_t value = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    sqlite3_close(db);
-    return value;
-}
-
-static void sqlite_raw_text(const char *path, const char *sql, char *out, size_t size) {
-    sqlite3 *db = sqlite_raw_open(path);
-    sqlite3_stmt *st = NULL;
-    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    snprintf(out, size, "%s", (const char *)sqlite3_column_text(st, 0));
-    sqlite3_finalize(st);
-    sqlite3_close(db);
-}
-
-static void sqlite_raw_exec(const char *path, const char *sql) {
-    sqlite3 *db = sqlite_raw_open(path);
-    assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
-    sqlite3_close(db);
-}
+/* Raw sqlite3 connections: tests/common/raw_sqlite.h. */
 
 static void sqlite_make_url(const char *dir, char *url, size_t url_size, char *where,
                             size_t where_size) {

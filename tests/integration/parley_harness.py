@@ -927,6 +927,23 @@ def send_message(server, token, session_id, content, client_msg_id=None, expect=
     return r.body
 
 
+def all_pages(client, path, key, max_pages=100):
+    """Every item of a cursor-paged list: GET path (its query included, e.g.
+    "?limit=2"), then again with &cursor=<next_cursor> until next_cursor is
+    null. Every page must answer 200 and the walk end within max_pages."""
+    out, cursor = [], None
+    sep = "&" if "?" in path else "?"
+    for _ in range(max_pages):
+        r = client.get(path + (f"{sep}cursor={cursor}" if cursor else ""))
+        if r.status != 200:
+            raise AssertionError(f"GET {path}: {r.status} {r.body!r}")
+        out.extend(r.body[key])
+        cursor = r.body["next_cursor"]
+        if cursor is None:
+            return out
+    raise AssertionError(f"GET {path}: paging did not end within {max_pages} pages")
+
+
 def history(server, token, session_id, query=""):
     r = server.client(token).get(f"/api/v1/sessions/{session_id}/messages{query}")
     if r.status != 200:
@@ -944,6 +961,51 @@ def all_history(server, token, session_id):
             return out
         out.extend(page)
         after = page[-1]["seq"]
+
+
+class Senders:
+    """Threads that each send their own list of message contents to one
+    session over HTTP, in order: plans is [(token, [content, ...]), ...].
+    What was stored goes to .sent, what went wrong to .errors."""
+
+    def __init__(self, server, session_id, plans):
+        self.sent, self.errors = [], []
+        self.threads = [threading.Thread(target=self._send, args=(server, session_id, tok, texts))
+                        for tok, texts in plans]
+
+    def _send(self, server, session_id, token, texts):
+        try:
+            for text in texts:
+                self.sent.append(send_message(server, token, session_id, text))
+        except Exception as e:  # noqa: BLE001 - the test asserts .errors
+            self.errors.append(e)
+
+    def start(self):
+        for t in self.threads:
+            t.start()
+        return self
+
+    def alive(self):
+        return any(t.is_alive() for t in self.threads)
+
+    def join(self, timeout=None):
+        for t in self.threads:
+            t.join(T(timeout) if timeout is not None else None)
+        return self.errors
+
+    def run(self, timeout=None):
+        """Starts them all and waits; returns the errors."""
+        return self.start().join(timeout)
+
+
+def run_threads(targets):
+    """Starts a thread for each callable (or (callable, args) pair) and joins them all."""
+    threads = [threading.Thread(target=t[0], args=t[1]) if isinstance(t, tuple)
+               else threading.Thread(target=t) for t in targets]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
 
 
 def parse_metrics(text):
@@ -1011,6 +1073,10 @@ class ServerTestCase(unittest.TestCase):
                 sys.stderr.write(f"\n[{self.id()}] {srv.log_tail(40)}\n")
         return out
 
+    def c(self, token=None):
+        """An HTTP client of this class's server, with that bearer token."""
+        return self.server.client(token)
+
     # -- assertions ------------------------------------------------------
     def assertStatus(self, resp, status):
         self.assertEqual(resp.status, status, f"body: {resp.body!r}")
@@ -1027,6 +1093,10 @@ class ServerTestCase(unittest.TestCase):
             self.assertIn(field, err["message"], f"message does not name {field!r}: {err!r}")
         return err
 
+    def assertFields(self, obj, expected):
+        """Each field of expected has that value in obj (others may exist)."""
+        self.assertEqual({k: obj.get(k) for k in expected}, expected, f"in {obj!r}")
+
     def assertId(self, value, prefix):
         self.assertIsInstance(value, str)
         self.assertRegex(value, rf"^{prefix}_[A-Za-z0-9]{{26}}$")
@@ -1039,3 +1109,34 @@ class ServerTestCase(unittest.TestCase):
         r = self.server.client().get("/healthz")
         self.assertEqual(r.status, 200, f"/healthz: {r.status} {r.body!r}")
         self.assertEqual(r.body, {"status": "ok"})
+
+
+class DeskTestCase(ServerTestCase):
+    """A ServerTestCase with the desk's usual cast, made once for the class:
+    `agents` agents (cls.agent and cls.agent_token, then cls.agent2 and
+    cls.agent2_token) and `customers` customers (cls.cust and cls.cust_token,
+    then cls.other and cls.other_token)."""
+
+    agents = 1
+    customers = 0
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        for name in ("agent", "agent2")[:cls.agents]:
+            agent, token, _, _ = make_agent(cls.server, cls.admin_token)
+            setattr(cls, name, agent)
+            setattr(cls, f"{name}_token", token)
+        for name in ("cust", "other")[:cls.customers]:
+            customer, token = make_customer(cls.server)
+            setattr(cls, name, customer)
+            setattr(cls, f"{name}_token", token)
+
+    def session(self, chain):
+        """A new customer's session with that strategy chain; returns (token, session id)."""
+        _, tok = make_customer(self.server)
+        return tok, make_session(self.server, tok, strategies=chain)["id"]
+
+    def staff_history(self, session_id):
+        """The session's messages as the first agent reads them."""
+        return history(self.server, self.agent_token, session_id)

@@ -2,7 +2,7 @@
 between tests (every open session closed, every agent offline, manual
 mode) so each test sees only its own queue."""
 
-from parley_harness import make_agent, make_customer, make_session
+from parley_harness import all_pages, make_agent, make_customer, make_session
 
 
 def put_presence(server, token, status):
@@ -19,15 +19,8 @@ def set_settings(server, admin_token, **values):
 def open_sessions(server, token):
     out = []
     for status in ("waiting", "active"):
-        cursor = None
-        while True:
-            q = f"?status={status}&limit=200" + (f"&cursor={cursor}" if cursor else "")
-            r = server.client(token).get("/api/v1/sessions" + q)
-            assert r.status == 200, r.body
-            out.extend(r.body["sessions"])
-            cursor = r.body["next_cursor"]
-            if not cursor:
-                break
+        out.extend(all_pages(server.client(token), f"/api/v1/sessions?status={status}&limit=200",
+                             "sessions"))
     return out
 
 

@@ -6,8 +6,8 @@ import json
 import os
 import unittest
 
-from parley_harness import (ADMIN_PASSWORD, ServerTestCase, WSClient, WSHandshakeError, login, make_agent,
-                            make_customer, make_session, uniq, unique_email)
+from parley_harness import (ADMIN_PASSWORD, ServerTestCase, WSClient, WSHandshakeError, all_pages,
+                            login, make_agent, make_customer, make_session, uniq, unique_email)
 
 ROLES = ["admin", "agent", "customer_own", "customer_other", "bot_attached", "bot_unattached",
          "anonymous"]
@@ -438,14 +438,8 @@ class AuditLogTest(ServerTestCase):
         cli = [e for e in by_action["agent.create"] if e["detail"].get("via") == "cli"]
         self.assertEqual(len(cli), 1)
         # paging walks the whole log without repeats or gaps
-        seen, cursor = [], None
-        while True:
-            query = "/api/v1/audit?limit=3" + (f"&cursor={cursor}" if cursor else "")
-            page = admin.get(query).body
-            seen += [e["id"] for e in page["entries"]]
-            cursor = page["next_cursor"]
-            if cursor is None:
-                break
+        seen = [e["id"] for e in all_pages(admin, "/api/v1/audit?limit=3", "entries",
+                                           max_pages=100_000)]
         self.assertEqual(len(seen), len(set(seen)))
         self.assertEqual(seen[:len(ids)], ids)
 

@@ -8,7 +8,7 @@ import time
 import unittest
 import urllib.parse
 
-from parley_harness import (OP_TEXT, ServerTestCase, encode_frame, make_agent, make_customer,
+from parley_harness import (OP_TEXT, DeskTestCase, all_pages, encode_frame, make_customer,
                             make_session, send_message, uniq)
 
 NO_SUCH_SESSION = "ses_AAAAAAAAAAAAAAAAAAAAAAAAAA"
@@ -18,18 +18,9 @@ def q(value):
     return urllib.parse.quote(value, safe="")
 
 
-class ToolsTestCase(ServerTestCase):
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.agent, cls.agent_token, _, _ = make_agent(cls.server, cls.admin_token)
-        cls.agent2, cls.agent2_token, _, _ = make_agent(cls.server, cls.admin_token)
-        cls.cust, cls.cust_token = make_customer(cls.server)
-        cls.other, cls.other_token = make_customer(cls.server)
-
-    def c(self, token):
-        return self.server.client(token)
+class ToolsTestCase(DeskTestCase):
+    agents = 2
+    customers = 2
 
     def subscribed_ws(self, token, session_id):
         ws = self.server.ws(token=token)
@@ -47,16 +38,8 @@ class CannedResponsesTest(ToolsTestCase):
         return self.c(token).post("/api/v1/canned-responses", body)
 
     def all_canned(self, token, query=""):
-        out, cursor = [], None
-        for _ in range(50):
-            r = self.c(token).get("/api/v1/canned-responses?limit=2" + query +
-                                  (f"&cursor={cursor}" if cursor else ""))
-            self.assertStatus(r, 200)
-            out.extend(r.body["canned_responses"])
-            cursor = r.body["next_cursor"]
-            if cursor is None:
-                return out
-        self.fail("pagination did not end")
+        return all_pages(self.c(token), "/api/v1/canned-responses?limit=2" + query,
+                         "canned_responses", max_pages=50)
 
     def test_team_and_personal_scopes(self):
         code = uniq("r").lower()

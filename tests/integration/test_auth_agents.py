@@ -90,35 +90,28 @@ class AuthAgentsTest(ServerTestCase):
         self.assertError(self.http.post("/api/v1/auth/logout"), 401, "unauthenticated")
 
     # -- /me ----------------------------------------------------------------------
-    def test_me_agent(self):
-        r = self.http.get("/api/v1/me", token=self.agent_token)
+    def me(self, token):
+        r = self.http.get("/api/v1/me", token=token)
         self.assertStatus(r, 200)
-        me = r.body
-        self.assertEqual(me["type"], "agent")
-        self.assertEqual(me["id"], self.agent["id"])
-        self.assertEqual(me["name"], "Agent Smith")
-        self.assertEqual(me["email"], self.agent_email)
-        self.assertEqual(me["role"], "agent")
+        return r.body
+
+    def test_me_agent(self):
+        me = self.me(self.agent_token)
+        self.assertFields(me, {"type": "agent", "id": self.agent["id"], "name": "Agent Smith",
+                               "email": self.agent_email, "role": "agent"})
         self.assertIn(me["status"], ("online", "busy", "offline"))
         self.assertIn("language", me)
         for f in SECRET_FIELDS:
             self.assertNotIn(f, me)
 
     def test_me_admin(self):
-        r = self.http.get("/api/v1/me", token=self.admin_token)
-        self.assertStatus(r, 200)
-        self.assertEqual(r.body["type"], "agent")
-        self.assertEqual(r.body["role"], "admin")
-        self.assertEqual(r.body["id"], self.admin["id"])
+        self.assertFields(self.me(self.admin_token),
+                          {"type": "agent", "role": "admin", "id": self.admin["id"]})
 
     def test_me_customer(self):
-        r = self.http.get("/api/v1/me", token=self.customer_token)
-        self.assertStatus(r, 200)
-        me = r.body
-        self.assertEqual(me["type"], "customer")
-        self.assertEqual(me["id"], self.customer["id"])
-        self.assertEqual(me["name"], "Carla Customer")
-        self.assertEqual(me["email"], "carla@example.com")
+        me = self.me(self.customer_token)
+        self.assertFields(me, {"type": "customer", "id": self.customer["id"],
+                               "name": "Carla Customer", "email": "carla@example.com"})
         self.assertIs(me["verified"], False)
         self.assertIn("language", me)
 

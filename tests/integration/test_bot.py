@@ -10,7 +10,7 @@ import unittest
 import urllib.parse
 
 from parley_harness import ServerTestCase, make_agent, make_customer, make_session, \
-    send_message, all_history
+    send_message, all_history, uniq
 
 PASSWORD_ANSWER = "Go to Settings > Security and press 'Reset password'."
 SHIPPING_ANSWER = "Shipping is free over 50 EUR, otherwise 4.90 EUR."
@@ -173,6 +173,39 @@ class BotTest(ServerTestCase):
         self.barrier()
         stored = all_history(self.server, token, session["id"])
         self.assertEqual(stored[-1]["id"], last["id"])
+
+    def test_handoff_keeps_the_labels_from_the_customer(self):
+        """Labels are the staff's triage: when the bot hands a labelled
+        session over, the agents' session.updated carries the labels, the
+        customer's copy of the same update does not, and neither does the
+        session.handoff the customer gets."""
+        name = uniq("triage").lower()
+        self.assertStatus(self.admin_client().post("/api/v1/labels", {"name": name}), 201)
+        token, session, ws, _ = self.start()
+        sid = session["id"]
+        r = self.server.client(self.agent_token).post(f"/api/v1/sessions/{sid}/labels",
+                                                      {"label": name})
+        self.assertStatus(r, 200)
+
+        def handed_over(m):  # the update that takes the bot off this session
+            return m["session"]["id"] == sid and not m["session"].get("bot_id")
+
+        with self.server.ws(self.agent_token) as agent_ws:
+            agent_ws.send_json({"type": "ping"})
+            agent_ws.recv_json("pong")  # connected before the handoff happens
+            send_message(self.server, token, sid, "I need a human please")
+            staff = agent_ws.recv_json("session.updated", match=handed_over)
+            agent_ws.recv_json("session.handoff", match=lambda m: m["session_id"] == sid)
+        customer = ws.recv_json("session.updated", match=handed_over)
+        self.assertEqual(staff["session"]["labels"], [name])
+        self.assertNotIn("labels", customer["session"])
+        # otherwise the customer's copy is the same session
+        self.assertEqual(customer["session"],
+                         {k: v for k, v in staff["session"].items() if k != "labels"})
+        handoff = ws.recv_json("session.handoff", match=lambda m: m["session_id"] == sid)
+        self.assertEqual(handoff["reason"], "requested")
+        self.assertEqual(set(handoff), {"type", "session_id", "reason", "bot_id",
+                                        "agents_available"})
 
     def test_no_bot_where_the_desk_bot_is_not_attached(self):
         token, session, ws, _ = self.start()

@@ -113,41 +113,42 @@ class CliTest(unittest.TestCase):
         finally:
             srv.close()
 
-    def test_env_data_dir_is_used(self):
-        email = unique_email("envadmin")
-        cp = run(["admin", "create", "--data-dir", self.tmp, "--email", email, "--name", "E",
+    def admin_create(self, *where):
+        """`parleyd admin create` with these storage flags; returns the email."""
+        email = unique_email("cliadmin")
+        cp = run(["admin", "create", *where, "--email", email, "--name", "E",
                   "--password", ADMIN_PASSWORD, "--password-memlimit-kib", PASSWORD_MEMLIMIT_KIB])
         self.assertEqual(cp.returncode, 0, output(cp))
-        # the server finds that admin through PARLEY_DATA_DIR alone
-        srv = ParleyServer(env={"PARLEY_DATA_DIR": self.tmp}, pass_data_dir=False)
+        return email
+
+    def assertAdminLogsIn(self, srv, email, then=None):
+        """srv starts and the admin made with admin_create logs in to it
+        (then(agent), if given, runs before the server stops)."""
         try:
             srv.start()
             _, agent = login(srv, email, ADMIN_PASSWORD)
             self.assertEqual(agent["role"], "admin")
+            if then is not None:
+                then(agent)
             srv.stop()
         finally:
             srv.close()
+
+    def test_env_data_dir_is_used(self):
+        email = self.admin_create("--data-dir", self.tmp)
+        # the server finds that admin through PARLEY_DATA_DIR alone
+        self.assertAdminLogsIn(ParleyServer(env={"PARLEY_DATA_DIR": self.tmp},
+                                            pass_data_dir=False), email)
 
     def test_database_url_chooses_the_file(self):
         """--database sqlite:PATH puts the database there, not under --data-dir;
         admin create and the server agree on it."""
         data_dir = os.path.join(self.tmp, "data")
         db = os.path.join(self.tmp, "elsewhere.db")
-        email = unique_email("dburl")
-        cp = run(["admin", "create", "--data-dir", data_dir, "--database", f"sqlite:{db}",
-                  "--email", email, "--name", "U", "--password", ADMIN_PASSWORD,
-                  "--password-memlimit-kib", PASSWORD_MEMLIMIT_KIB])
-        self.assertEqual(cp.returncode, 0, output(cp))
+        email = self.admin_create("--data-dir", data_dir, "--database", f"sqlite:{db}")
         self.assertTrue(os.path.exists(db))
         self.assertFalse(os.path.exists(os.path.join(data_dir, "parley.db")))
-        srv = ParleyServer(env={"PARLEY_DATABASE": f"sqlite:{db}"})
-        try:
-            srv.start()
-            _, agent = login(srv, email, ADMIN_PASSWORD)
-            self.assertEqual(agent["role"], "admin")
-            srv.stop()
-        finally:
-            srv.close()
+        self.assertAdminLogsIn(ParleyServer(env={"PARLEY_DATABASE": f"sqlite:{db}"}), email)
 
     def test_bad_database_url_stops_the_start(self):
         for url, expected in (("postgres://parley:secret@db/parley", "unknown scheme"),
@@ -164,21 +165,18 @@ class CliTest(unittest.TestCase):
 
     def test_admin_create_then_login(self):
         srv = ParleyServer(data_dir=self.tmp)
-        try:
-            email = unique_email("cliadmin")
-            srv.create_admin(email, "CLI Admin", ADMIN_PASSWORD)
-            srv.start()
-            token, agent = login(srv, email, ADMIN_PASSWORD)
-            self.assertEqual(agent["role"], "admin")
+        email = unique_email("cliadmin")
+        srv.create_admin(email, "CLI Admin", ADMIN_PASSWORD)
+
+        def second_admin(agent):
             self.assertEqual(agent["name"], "CLI Admin")
             # a second admin created while the server runs can log in too
             email2 = unique_email("cliadmin2")
             srv.create_admin(email2, "Second", ADMIN_PASSWORD)
             _, agent2 = login(srv, email2, ADMIN_PASSWORD)
             self.assertEqual(agent2["role"], "admin")
-            srv.stop()
-        finally:
-            srv.close()
+
+        self.assertAdminLogsIn(srv, email, then=second_admin)
 
     def test_admin_create_missing_argument_fails_clearly(self):
         base = {"--data-dir": self.tmp, "--email": unique_email("x"), "--name": "N",

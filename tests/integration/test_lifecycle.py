@@ -6,7 +6,7 @@ import calendar
 import time
 import unittest
 
-from parley_harness import (ServerTestCase, history, make_agent, make_customer, make_session,
+from parley_harness import (DeskTestCase, history, make_customer, make_session,
                             send_message)
 
 def ms(text):
@@ -18,12 +18,7 @@ SETTING = "sessions.auto_close_idle_seconds"
 PROMPT = "Thank you for chatting with us. How did we do? Please rate this conversation from 1 to 5."
 
 
-class LifecycleTest(ServerTestCase):
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.agent, cls.agent_token, _, _ = make_agent(cls.server, cls.admin_token)
+class LifecycleTest(DeskTestCase):
 
     def set_idle(self, seconds):
         r = self.server.client(self.admin_token).patch("/api/v1/settings", {SETTING: seconds})

@@ -62,6 +62,41 @@ def collect_seqs(ws, sid, last_seq, timeout=60):
     return seqs
 
 
+def bounded_args(per_socket, grace_ms, *extra):
+    """The flags these tests share: messages up to 128 KiB, the per-socket
+    cap, the close grace (and extra flags), normal durability."""
+    return ["--max-message-bytes", "131072", "--ws-max-pending-bytes", str(per_socket), *extra,
+            "--close-grace-ms", str(grace_ms), "--durability", "normal"]
+
+
+# long enough that the non-readers are still there to read their close frame
+# once a test lets them read
+LONG_GRACE_MS = min(600000, int(T(300) * 1000))
+
+
+class BoundsTestCase(unittest.TestCase):
+    """One start_server(args) for the class."""
+
+    args = []
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = start_server(cls.args)
+        cls.addClassCleanup(cls.server.close)
+
+    def customer_session(self):
+        """A new customer's token and the id of a session of theirs."""
+        _, tok = make_customer(self.server)
+        return tok, make_session(self.server, tok)["id"]
+
+    def non_readers(self, tok, sid, n):
+        """n subscribers of sid that stop reading, closed after the test."""
+        slow = [non_reader(self.server, tok, sid) for _ in range(n)]
+        for ws in slow:
+            self.addCleanup(ws.close)
+        return slow
+
+
 def non_reader(server, token, sid):
     """A subscriber that stops reading after subscribing, with a small
     receive buffer so the kernel absorbs little of what it is sent."""
@@ -71,7 +106,7 @@ def non_reader(server, token, sid):
     return ws
 
 
-class SlowSubscribersTest(unittest.TestCase):
+class SlowSubscribersTest(BoundsTestCase):
     """N subscribers that never read while messages flow: each is closed
     with 1008 at --ws-max-pending-bytes, the server's memory stays within a
     bound computed from that cap, and readers get every message."""
@@ -80,26 +115,12 @@ class SlowSubscribersTest(unittest.TestCase):
     PER_SOCKET = 1 * MIB
     MESSAGES = 60
     BODY = 100_000  # per message: unbounded, 40 non-readers would hold 40 x 6 MB
-
-    @classmethod
-    def setUpClass(cls):
-        # a long grace: the non-readers must still be there to read their
-        # close frame once the test lets them read
-        cls.server = start_server(["--max-message-bytes", "131072",
-                                   "--ws-max-pending-bytes", str(cls.PER_SOCKET),
-                                   "--close-grace-ms", str(min(600000, int(T(300) * 1000))),
-                                   "--durability", "normal"])
-        cls.addClassCleanup(cls.server.close)
+    args = bounded_args(PER_SOCKET, LONG_GRACE_MS)
 
     def test_non_readers_closed_1008_memory_bounded_readers_served(self):
         server = self.server
-        cust, tok = make_customer(server)
-        sid = make_session(server, tok)["id"]
-        slow = []
-        for _ in range(self.N):
-            ws = non_reader(server, tok, sid)
-            self.addCleanup(ws.close)
-            slow.append(ws)
+        tok, sid = self.customer_session()
+        slow = self.non_readers(tok, sid, self.N)
         readers = []
         for _ in range(2):
             ws = server.ws(token=tok)
@@ -155,7 +176,7 @@ class SlowSubscribersTest(unittest.TestCase):
         self.assertEqual(metrics(server)["parley_unsent_bytes"], 0)
 
 
-class NodeWideCapTest(unittest.TestCase):
+class NodeWideCapTest(BoundsTestCase):
     """With --max-pending-bytes-total below what the non-readers hold, the
     connections with the most unsent output are evicted: the counted total
     never passes the cap, readers keep receiving."""
@@ -165,23 +186,12 @@ class NodeWideCapTest(unittest.TestCase):
     TOTAL = 3 * MIB
     MESSAGES = 40
     BODY = 100_000
-
-    @classmethod
-    def setUpClass(cls):
-        cls.server = start_server(["--max-message-bytes", "131072",
-                                   "--ws-max-pending-bytes", str(cls.PER_SOCKET),
-                                   "--max-pending-bytes-total", str(cls.TOTAL),
-                                   "--close-grace-ms", str(min(600000, int(T(300) * 1000))),
-                                   "--durability", "normal"])
-        cls.addClassCleanup(cls.server.close)
+    args = bounded_args(PER_SOCKET, LONG_GRACE_MS, "--max-pending-bytes-total", str(TOTAL))
 
     def test_cap_evicts_the_slowest_and_holds(self):
         server = self.server
-        cust, tok = make_customer(server)
-        sid = make_session(server, tok)["id"]
-        slow = [non_reader(server, tok, sid) for _ in range(self.N)]
-        for ws in slow:
-            self.addCleanup(ws.close)
+        tok, sid = self.customer_session()
+        slow = self.non_readers(tok, sid, self.N)
         reader = server.ws(token=tok)
         self.addCleanup(reader.close)
         subscribe(reader, sid)
@@ -219,26 +229,17 @@ class NodeWideCapTest(unittest.TestCase):
         self.assertEqual(server.client().get("/healthz").status, 200)
 
 
-class CloseGraceTest(unittest.TestCase):
+class CloseGraceTest(BoundsTestCase):
     """A connection closed for slowness that then reads nothing is dropped
     after --close-grace-ms, releasing what it held."""
 
     GRACE_MS = 500
-
-    @classmethod
-    def setUpClass(cls):
-        cls.server = start_server(["--max-message-bytes", "131072",
-                                   "--ws-max-pending-bytes", str(1 * MIB),
-                                   "--close-grace-ms", str(cls.GRACE_MS),
-                                   "--durability", "normal"])
-        cls.addClassCleanup(cls.server.close)
+    args = bounded_args(1 * MIB, GRACE_MS)
 
     def test_non_reader_dropped_after_grace(self):
         server = self.server
-        cust, tok = make_customer(server)
-        sid = make_session(server, tok)["id"]
-        ws = non_reader(server, tok, sid)
-        self.addCleanup(ws.close)
+        tok, sid = self.customer_session()
+        ws, = self.non_readers(tok, sid, 1)
         wait_until(lambda: metrics(server)["parley_ws_frames_received_total"] >= 1,
                    message="the subscribe frame read")
         # more than the kernel's socket buffers absorb, then 1 MiB more
@@ -256,17 +257,17 @@ class CloseGraceTest(unittest.TestCase):
         ws.wait_closed(timeout=30)
 
 
-class FrameHeaderRefusedOnArrivalTest(unittest.TestCase):
+class FrameHeaderRefusedOnArrivalTest(BoundsTestCase):
     """A frame header that declares more than --ws-max-frame-bytes, with no
     payload after it, is refused at once (1009), far sooner than the ping
     interval would end the connection."""
 
     PING_MS = int(T(120) * 1000)  # three silent intervals would take 6 minutes
+    args = ["--ws-ping-interval-ms", str(PING_MS)]
 
     @classmethod
     def setUpClass(cls):
-        cls.server = start_server(["--ws-ping-interval-ms", str(cls.PING_MS)])
-        cls.addClassCleanup(cls.server.close)
+        super().setUpClass()
         cls.cust, cls.tok = make_customer(cls.server)
 
     def refused_on_arrival(self, data, reason):
@@ -300,6 +301,38 @@ class FrameHeaderRefusedOnArrivalTest(unittest.TestCase):
                     encode_frame(OP_TEXT, b"", length_override=1 << 40))
         self.assertEqual(ws.recv_json(type="pong"), {"type": "pong"})
         self.assertEqual(ws.wait_closed(timeout=10), 1009)
+
+
+class ResponseOverTheNodeCapTest(BoundsTestCase):
+    """An HTTP response that does not fit under --max-pending-bytes-total
+    (nothing else to evict) is not queued: it is replaced by 503 with
+    Retry-After, and the connection is closed after it."""
+
+    CAP = 65536  # the smallest cap there is
+    args = ["--ws-max-pending-bytes", str(CAP), "--max-pending-bytes-total", str(CAP)]
+
+    def test_a_response_larger_than_the_cap_is_refused_with_503(self):
+        tok, sid = self.customer_session()
+        for i in range(8):  # 8 x 10 kB of history: more than the cap in one answer
+            send_message(self.server, tok, sid, f"{i}:" + "h" * 10_000)
+        client = self.server.client(tok)
+        before = metrics(self.server)["parley_http_responses_refused_total"]
+        # an answer that fits is sent as usual
+        small = client.get(f"/api/v1/sessions/{sid}/messages?limit=2")
+        self.assertEqual(small.status, 200, small.body)
+        self.assertEqual(len(small.body["messages"]), 2)
+        # the whole history does not fit: refused, not queued
+        r = client.get(f"/api/v1/sessions/{sid}/messages?limit=50")
+        self.assertEqual(r.status, 503, str(r.body)[:300])
+        self.assertEqual(r.body["error"]["code"], "unavailable")
+        self.assertIn("output buffers are full", r.body["error"]["message"])
+        self.assertGreaterEqual(int(r.headers["retry-after"]), 1)
+        self.assertEqual(r.headers.get("connection", "").lower(), "close")
+        m = metrics(self.server)
+        self.assertEqual(m["parley_http_responses_refused_total"], before + 1)
+        self.assertEqual(m["parley_unsent_bytes"], 0)  # nothing of it was kept
+        # the server goes on serving what fits
+        self.assertEqual(client.get(f"/api/v1/sessions/{sid}/messages?limit=2").status, 200)
 
 
 if __name__ == "__main__":

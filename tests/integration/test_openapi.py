@@ -962,15 +962,13 @@ class OpenApiLiveTest(ServerTestCase):
                   expect=403)
         self.call("GET", "/api/v1/labels", token=self.agent_token, expect=200)
         self.call("GET", "/api/v1/labels", token=self.customer_token, expect=403)
-        add = "/api/v1/sessions/{id}/labels"
-        self.call("POST", add, path=f"/api/v1/sessions/{sid}/labels", token=self.agent_token,
-                  body={"label": name}, expect=200)
-        self.call("POST", add, path=f"/api/v1/sessions/{sid}/labels", token=self.agent_token,
-                  body={"label": "no-such"}, expect=404)
-        self.call("POST", add, path=f"/api/v1/sessions/{sid}/labels", token=self.agent_token,
-                  body={"label": 5}, expect=400)
-        self.call("POST", add, path=f"/api/v1/sessions/{sid}/labels",
-                  token=self.customer_token, body={"label": name}, expect=403)
+        for token, label, status in ((self.agent_token, name, 200),
+                                     (self.agent_token, "no-such", 404),
+                                     (self.agent_token, 5, 400),
+                                     (self.customer_token, name, 403)):
+            self.call("POST", "/api/v1/sessions/{id}/labels",
+                      path=f"/api/v1/sessions/{sid}/labels", token=token, body={"label": label},
+                      expect=status)
         self.call("GET", "/api/v1/sessions", path=f"/api/v1/sessions?label={name}",
                   token=self.agent_token, expect=200)
         self.call("GET", "/api/v1/sessions", path=f"/api/v1/sessions?label={name}",
@@ -982,12 +980,10 @@ class OpenApiLiveTest(ServerTestCase):
                   token=self.agent_token, expect=200)
         self.call("DELETE", remove, path=f"/api/v1/sessions/{sid}/labels/{name}",
                   token=self.agent_token, expect=404)
-        self.call("DELETE", "/api/v1/labels/{name}", path=f"/api/v1/labels/{name}",
-                  token=self.admin_token, expect=204)
-        self.call("DELETE", "/api/v1/labels/{name}", path=f"/api/v1/labels/{name}",
-                  token=self.admin_token, expect=404)
-        self.call("DELETE", "/api/v1/labels/{name}", path=f"/api/v1/labels/{name}",
-                  token=self.agent_token, expect=403)
+        for token, status in ((self.admin_token, 204), (self.admin_token, 404),
+                              (self.agent_token, 403)):
+            self.call("DELETE", "/api/v1/labels/{name}", path=f"/api/v1/labels/{name}",
+                      token=token, expect=status)
 
         search = "/api/v1/search/messages"
         r = self.call("GET", search, path=f"{search}?q=parcel", token=self.customer_token,

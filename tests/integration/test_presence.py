@@ -23,6 +23,23 @@ class PresenceTest(ServerTestCase):
         self.agent_tokens.append(token)
         return agent, token
 
+    def event_of(self, ws, agent, **kw):
+        """The next presence.updated about this agent on ws."""
+        return ws.recv_json("presence.updated", match=lambda m: m["agent_id"] == agent["id"], **kw)
+
+    def agent_with_grace(self, seconds):
+        """A new agent, with presence.offline_grace_seconds set to seconds."""
+        set_settings(self.server, self.admin_token, **{"presence.offline_grace_seconds": seconds})
+        return self.new_agent()
+
+    def online_then_disconnected(self, watcher, agent, token, status, timeout=10):
+        """The agent connects, sets status, disconnects; watcher sees the
+        status, then offline (after the grace)."""
+        with self.server.ws(token):
+            self.assertStatus(put_presence(self.server, token, status), 200)
+            self.event_of(watcher, agent)
+        self.assertEqual(self.event_of(watcher, agent, timeout=timeout)["status"], "offline")
+
     def listed(self, agent_id):
         r = self.server.client(self.admin_token).get("/api/v1/agents")
         self.assertStatus(r, 200)
@@ -37,14 +54,12 @@ class PresenceTest(ServerTestCase):
             self.assertStatus(r, 200)
             self.assertEqual((r.body["agent_id"], r.body["status"]), (agent["id"], "online"))
             self.assertTime(r.body["since"])
-            ev = watcher.recv_json("presence.updated",
-                                   match=lambda m: m["agent_id"] == agent["id"])
+            ev = self.event_of(watcher, agent)
             self.assertEqual((ev["status"], ev["since"]), ("online", r.body["since"]))
             # POST works too; the same status again changes nothing and says nothing
             r2 = self.server.client(token).post("/api/v1/agents/me/presence", {"status": "busy"})
             self.assertStatus(r2, 200)
-            ev = watcher.recv_json("presence.updated",
-                                   match=lambda m: m["agent_id"] == agent["id"])
+            ev = self.event_of(watcher, agent)
             self.assertEqual(ev["status"], "busy")
             r3 = put_presence(self.server, token, "busy")
             self.assertEqual(r3.body["since"], r2.body["since"])
@@ -72,7 +87,7 @@ class PresenceTest(ServerTestCase):
             ws.send_json({"type": "presence", "status": "online"})
             reply = ws.recv_json("presence")
             self.assertEqual((reply["agent_id"], reply["status"]), (agent["id"], "online"))
-            ev = ws.recv_json("presence.updated", match=lambda m: m["agent_id"] == agent["id"])
+            ev = self.event_of(ws, agent)
             self.assertEqual(ev["status"], "online")
             ws.send_json({"type": "presence", "status": "nope"})
             err = ws.recv_json("error")
@@ -83,28 +98,21 @@ class PresenceTest(ServerTestCase):
             self.assertEqual(ws.recv_json("error")["error"]["code"], "forbidden")
 
     def test_disconnect_goes_offline_after_grace(self):
-        set_settings(self.server, self.admin_token, **{"presence.offline_grace_seconds": 1})
-        agent, token = self.new_agent()
+        agent, token = self.agent_with_grace(1)
         with self.server.ws(self.admin_token) as watcher:
-            with self.server.ws(token):
-                self.assertStatus(put_presence(self.server, token, "busy"), 200)
-                watcher.recv_json("presence.updated", match=lambda m: m["agent_id"] == agent["id"])
-            ev = watcher.recv_json("presence.updated", timeout=20,
-                                   match=lambda m: m["agent_id"] == agent["id"])
-            self.assertEqual(ev["status"], "offline")
+            self.online_then_disconnected(watcher, agent, token, "busy", timeout=20)
         self.assertEqual(self.listed(agent["id"])["status"], "offline")
 
     def test_reconnect_within_grace_changes_nothing(self):
         # a short grace, so that staying connected past it proves the timer
         # was cancelled (not merely slow): the wait below is that proof
         grace = max(2, math.ceil(T(2)))
-        set_settings(self.server, self.admin_token, **{"presence.offline_grace_seconds": grace})
-        agent, token = self.new_agent()
+        agent, token = self.agent_with_grace(grace)
         _, marker_token = self.new_agent()
         with self.server.ws(self.admin_token) as watcher:
             first = self.server.ws(token)
             self.assertStatus(put_presence(self.server, token, "online"), 200)
-            watcher.recv_json("presence.updated", match=lambda m: m["agent_id"] == agent["id"])
+            self.event_of(watcher, agent)
             # a second socket closing is not the last one; then the last closes and
             # the agent is back long before the grace period ends
             with self.server.ws(token):
@@ -119,14 +127,9 @@ class PresenceTest(ServerTestCase):
         self.assertEqual(self.listed(agent["id"])["status"], "online")
 
     def test_grace_zero_and_explicit_status_survives_reconnect(self):
-        set_settings(self.server, self.admin_token, **{"presence.offline_grace_seconds": 0})
-        agent, token = self.new_agent()
+        agent, token = self.agent_with_grace(0)
         with self.server.ws(self.admin_token) as watcher:
-            with self.server.ws(token):
-                self.assertStatus(put_presence(self.server, token, "online"), 200)
-                watcher.recv_json("presence.updated", match=lambda m: m["agent_id"] == agent["id"])
-            ev = watcher.recv_json("presence.updated", match=lambda m: m["agent_id"] == agent["id"])
-            self.assertEqual(ev["status"], "offline")
+            self.online_then_disconnected(watcher, agent, token, "online")
             # connecting again does not make the agent online: only the agent says so
             with self.server.ws(token) as ws:
                 ws.send_json({"type": "ping"})

@@ -2,10 +2,10 @@
 least-busy, capacity), teams, transfer, unassign and re-queue, against a
 real parleyd."""
 
-import threading
 import unittest
 
-from parley_harness import ServerTestCase, make_agent, make_customer, make_session, wait_until
+from parley_harness import (ServerTestCase, make_agent, make_customer, make_session, run_threads,
+                            wait_until)
 from routing_helpers import (new_session, online_agents, put_presence, reset_desk,
                              set_settings)
 
@@ -75,11 +75,7 @@ class RoutingTest(ServerTestCase):
                 except Exception as e:  # noqa: BLE001 - reported below
                     errors.append(e)
 
-            threads = [threading.Thread(target=create) for _ in range(16)]
-            for t in threads:
-                t.start()
-            for t in threads:
-                t.join()
+            run_threads([create] * 16)
             self.assertEqual(errors, [])
             self.assertEqual(len(created), 16)
             # every assignment is a session.updated to agents; count them per agent

@@ -7,9 +7,9 @@ import threading
 import unittest
 from urllib.parse import quote
 
-from parley_harness import (ParleyServer, ServerTestCase, all_history, history, make_agent,
-                            make_customer, make_session, parleyd_path, send_message, T, uniq,
-                            wrapper_argv)
+from parley_harness import (ParleyServer, Senders, ServerTestCase, all_history, all_pages, history,
+                            make_agent, make_customer, make_session, parleyd_path, run_threads,
+                            send_message, T, uniq, wrapper_argv)
 
 MAX_MESSAGE_BYTES = 1024
 
@@ -30,17 +30,8 @@ class SessionsMessagesTest(ServerTestCase):
 
     def list_all_sessions(self, token, query=""):
         """Walks every page of GET /api/v1/sessions; returns the list."""
-        out, cursor, pages = [], None, 0
-        while True:
-            q = f"?limit=200{query}" + (f"&cursor={cursor}" if cursor else "")
-            r = self.c(token).get("/api/v1/sessions" + q)
-            self.assertStatus(r, 200)
-            out.extend(r.body["sessions"])
-            cursor = r.body["next_cursor"]
-            pages += 1
-            self.assertLess(pages, 100)
-            if cursor is None:
-                return out
+        return all_pages(self.c(token), f"/api/v1/sessions?limit=200{query}", "sessions",
+                         max_pages=99)
 
     # -- create --------------------------------------------------------------
     def test_create_session(self):
@@ -395,11 +386,7 @@ class SessionsMessagesTest(ServerTestCase):
             with lock:
                 results.append(r)
 
-        threads = [threading.Thread(target=worker) for _ in range(6)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+        run_threads([worker] * 6)
         statuses = sorted(r.status for r in results)
         self.assertEqual(statuses, [200] * 5 + [201])
         self.assertEqual(len({r.body["id"] for r in results}), 1)
@@ -472,22 +459,10 @@ class SessionsMessagesTest(ServerTestCase):
         sid = s["id"]
         total = 205
         # several senders in parallel to keep this quick
-        errors = []
-
-        def worker(token, n, tag):
-            try:
-                for i in range(n):
-                    send_message(self.server, token, sid, f"{tag}-{i}")
-            except Exception as e:  # reported below
-                errors.append(e)
-
-        threads = [threading.Thread(target=worker, args=(tok, n, tag)) for tok, n, tag in (
-            (self.cust_token, 70, "c"), (self.agent_token, 70, "a"), (self.agent2_token, 65, "b"))]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        self.assertEqual(errors, [])
+        self.assertEqual(Senders(self.server, sid, [
+            (tok, [f"{tag}-{i}" for i in range(n)])
+            for tok, n, tag in ((self.cust_token, 70, "c"), (self.agent_token, 70, "a"),
+                                (self.agent2_token, 65, "b"))]).run(), [])
 
         def seqs(q):
             return [m["seq"] for m in history(self.server, self.cust_token, sid, q)]

@@ -5,24 +5,10 @@ profanity censored with the original kept for admins, the admin allowlist."""
 import unittest
 import urllib.parse
 
-from parley_harness import ServerTestCase, make_agent, make_customer, make_session
+from parley_harness import DeskTestCase
 
 
-class StrategiesTest(ServerTestCase):
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.agent, cls.agent_token, _, _ = make_agent(cls.server, cls.admin_token)
-
-    def session(self, chain):
-        _, tok = make_customer(self.server)
-        return tok, make_session(self.server, tok, strategies=chain)["id"]
-
-    def history(self, sid):
-        r = self.server.client(self.agent_token).get(f"/api/v1/sessions/{sid}/messages")
-        self.assertStatus(r, 200)
-        return r.body["messages"]
+class StrategiesTest(DeskTestCase):
 
     def test_strategies_are_listed(self):
         r = self.server.client().get("/api/v1/strategies")
@@ -42,7 +28,7 @@ class StrategiesTest(ServerTestCase):
                 "click now")
         r = c.post(f"/api/v1/sessions/{sid}/messages", {"content": spam})
         self.assertError(r, 422, "spam_detected")
-        self.assertEqual([m["content"] for m in self.history(sid)],
+        self.assertEqual([m["content"] for m in self.staff_history(sid)],
                          ["My order 1234 has not arrived yet"])
         r = self.server.client(self.admin_token).get("/api/v1/flagged")
         self.assertStatus(r, 200)
@@ -65,7 +51,7 @@ class StrategiesTest(ServerTestCase):
         reviewed = [m for m in self.server.client(self.admin_token).get(
             "/api/v1/flagged").body["messages"] if m["id"] == fid]
         self.assertEqual(reviewed[0]["reviewed_as"], "ham")
-        good = self.history(sid)[0]["id"]
+        good = self.staff_history(sid)[0]["id"]
         self.assertStatus(agent.post(f"/api/v1/messages/{good}/spam", {"is_spam": False}), 200)
         self.assertError(self.server.client(tok).post(f"/api/v1/messages/{good}/spam",
                                                       {"is_spam": True}), 403, "forbidden")
@@ -110,7 +96,7 @@ class StrategiesTest(ServerTestCase):
         r = self.server.client(tok).post(f"/api/v1/sessions/{sid}/messages",
                                          {"content": "what the fuck"})
         self.assertError(r, 422, "profanity_detected")
-        self.assertEqual(self.history(sid), [])
+        self.assertEqual(self.staff_history(sid), [])
 
     def test_admins_edit_the_allowlist(self):
         admin = self.server.client(self.admin_token)

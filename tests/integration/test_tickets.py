@@ -7,8 +7,7 @@ import itertools
 import unittest
 import urllib.parse
 
-from parley_harness import (ServerTestCase, make_agent, make_customer, make_session,
-                            send_message)
+from parley_harness import DeskTestCase, make_customer, make_session, send_message
 
 STATUSES = ["open", "in_progress", "resolved"]
 # docs/api-behaviour.md, "Tickets": every other change between two
@@ -18,18 +17,9 @@ ALLOWED = {("open", "in_progress"), ("open", "resolved"), ("in_progress", "resol
 NO_SUCH_TICKET = "tkt_AAAAAAAAAAAAAAAAAAAAAAAAAA"
 
 
-class TicketsDeskTest(ServerTestCase):
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.agent, cls.agent_token, _, _ = make_agent(cls.server, cls.admin_token)
-        cls.agent2, cls.agent2_token, _, _ = make_agent(cls.server, cls.admin_token)
-        cls.cust, cls.cust_token = make_customer(cls.server)
-        cls.other, cls.other_token = make_customer(cls.server)
-
-    def c(self, token):
-        return self.server.client(token)
+class TicketsDeskTest(DeskTestCase):
+    agents = 2
+    customers = 2
 
     def ticket(self, token=None, cust_token=None, **fields):
         s = make_session(self.server, cust_token or self.cust_token)

@@ -2,24 +2,15 @@
 
 import unittest
 
-from parley_harness import ServerTestCase, make_agent, make_customer, make_session
+from parley_harness import DeskTestCase, all_pages, make_customer, make_session
 
 NO_SUCH_SESSION = "ses_AAAAAAAAAAAAAAAAAAAAAAAAAA"
 NO_SUCH_TICKET = "tkt_AAAAAAAAAAAAAAAAAAAAAAAAAA"
 
 
-class TicketsTest(ServerTestCase):
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.agent, cls.agent_token, _, _ = make_agent(cls.server, cls.admin_token)
-        cls.agent2, cls.agent2_token, _, _ = make_agent(cls.server, cls.admin_token)
-        cls.cust, cls.cust_token = make_customer(cls.server)
-        cls.other, cls.other_token = make_customer(cls.server)
-
-    def c(self, token):
-        return self.server.client(token)
+class TicketsTest(DeskTestCase):
+    agents = 2
+    customers = 2
 
     def new_ticket(self, token=None, session_token=None, text="Refund needed"):
         s = make_session(self.server, session_token or self.cust_token)
@@ -33,16 +24,7 @@ class TicketsTest(ServerTestCase):
                                                        {"status": status})
 
     def list_tickets(self, token, query=""):
-        out, cursor = [], None
-        for _ in range(100):
-            q = "?limit=200" + query + (f"&cursor={cursor}" if cursor else "")
-            r = self.c(token).get("/api/v1/tickets" + q)
-            self.assertStatus(r, 200)
-            out.extend(r.body["tickets"])
-            cursor = r.body["next_cursor"]
-            if cursor is None:
-                return out
-        self.fail("ticket pagination did not end")
+        return all_pages(self.c(token), "/api/v1/tickets?limit=200" + query, "tickets")
 
     def test_create_ticket(self):
         s = make_session(self.server, self.cust_token)
@@ -187,17 +169,8 @@ class TicketsTest(ServerTestCase):
                          "open")
 
 
-class FeedbackTest(ServerTestCase):
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.agent, cls.agent_token, _, _ = make_agent(cls.server, cls.admin_token)
-        cls.cust, cls.cust_token = make_customer(cls.server)
-        cls.other, cls.other_token = make_customer(cls.server)
-
-    def c(self, token):
-        return self.server.client(token)
+class FeedbackTest(DeskTestCase):
+    customers = 2
 
     def closed_session(self):
         s = make_session(self.server, self.cust_token)

@@ -12,7 +12,7 @@ import tempfile
 import time
 import unittest
 
-from parley_harness import ServerTestCase, make_agent, make_customer, make_session
+from parley_harness import DeskTestCase, ServerTestCase, make_customer, make_session
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 FAKE_LIBRETRANSLATE = os.path.join(HERE, "..", "unit", "fake_libretranslate.py")
@@ -25,7 +25,7 @@ def start_fake_libretranslate():
     return proc, f"http://127.0.0.1:{port}"
 
 
-class TranslationTest(ServerTestCase):
+class TranslationTest(DeskTestCase):
 
     @classmethod
     def setUpClass(cls):
@@ -34,22 +34,12 @@ class TranslationTest(ServerTestCase):
         cls.addClassCleanup(cls.fake.kill)
         cls.server_args = ["--libretranslate-url", cls.fake_url, "--translation-pool", "1"]
         super().setUpClass()
-        cls.agent, cls.agent_token, _, _ = make_agent(cls.server, cls.admin_token)
-
-    def session(self, chain):
-        _, tok = make_customer(self.server)
-        return tok, make_session(self.server, tok, strategies=chain)["id"]
 
     def send(self, token, sid, text):
         r = self.server.client(token).post(f"/api/v1/sessions/{sid}/messages",
                                            {"content": text})
         self.assertStatus(r, 201)
         return r.body
-
-    def history(self, sid):
-        r = self.server.client(self.agent_token).get(f"/api/v1/sessions/{sid}/messages")
-        self.assertStatus(r, 200)
-        return r.body["messages"]
 
     def test_installed_pairs_are_listed(self):
         r = self.server.client().get("/api/v1/strategies")
@@ -72,7 +62,7 @@ class TranslationTest(ServerTestCase):
         self.assertEqual(m["translation"]["backend"], "apertium")
         self.assertEqual(m["translation"]["pair"], "eng-spa")
         # stored: the history gives the same
-        stored = self.history(sid)[0]
+        stored = self.staff_history(sid)[0]
         self.assertEqual(stored["content"], text)
         self.assertEqual(stored["translations"]["es"], translated)
 
@@ -139,7 +129,7 @@ class TranslationTest(ServerTestCase):
             t.join(60)
         self.assertEqual(errors, [])
         self.assertEqual(sorted(r.status for r in results), [201] * 12)
-        hist = self.history(sid)
+        hist = self.staff_history(sid)
         self.assertEqual([m["seq"] for m in hist], list(range(1, 13)))
         for m in hist:
             self.assertIn("es", m["translations"])

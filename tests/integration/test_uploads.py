@@ -9,7 +9,7 @@ import unittest
 import zlib
 import struct
 
-from parley_harness import (ParleyServer, RawConn, ServerTestCase, history, login, make_agent,
+from parley_harness import (DeskTestCase, ParleyServer, RawConn, history, login, make_agent,
                             make_customer, make_session, send_message, unique_email, uniq,
                             ADMIN_PASSWORD)
 
@@ -65,7 +65,8 @@ def stored_files(data_dir):
     return sorted(found)
 
 
-class UploadCase(ServerTestCase):
+class UploadCase(DeskTestCase):
+    agents = 0
 
     def upload_raw(self, token, data, headers=None):
         h = {"Content-Type": "application/octet-stream"}
@@ -85,13 +86,8 @@ class UploadCase(ServerTestCase):
 
 
 class UploadTest(UploadCase):
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.agent, cls.agent_token, _, _ = make_agent(cls.server, cls.admin_token)
-        cls.cust, cls.cust_token = make_customer(cls.server)
-        cls.other, cls.other_token = make_customer(cls.server)
+    agents = 1
+    customers = 2
 
     def test_multipart_upload_is_stored_by_content_hash(self):
         data = png_bytes(uniq("a").encode())

@@ -4,7 +4,7 @@ import json
 import threading
 import unittest
 
-from parley_harness import (T, TIMEOUT_SCALE, ServerTestCase, WSClient, WSClosed,
+from parley_harness import (T, TIMEOUT_SCALE, Senders, ServerTestCase, WSClient, WSClosed,
                             WSHandshakeError, history, login, make_agent, make_customer,
                             make_session, send_message, uniq, wait_until)
 
@@ -185,26 +185,16 @@ class WebSocketTest(ServerTestCase):
         s = make_session(self.server, self.cust_token)
         sid = s["id"]
         total = 40
-        sent = []
-        errors = []
-
-        def sender():
-            try:
-                for i in range(total):
-                    sent.append(send_message(self.server, self.agent_token, sid, f"r{i}"))
-            except Exception as e:
-                errors.append(e)
-
-        t = threading.Thread(target=sender)
-        t.start()
+        sender = Senders(self.server, sid, [(self.agent_token, [f"r{i}" for i in range(total)])])
+        sender.start()
         try:
-            wait_until(lambda: len(sent) >= 8 or errors or not t.is_alive(), timeout=30,
-                       message="the first messages")
+            wait_until(lambda: len(sender.sent) >= 8 or sender.errors or not sender.alive(),
+                       timeout=30, message="the first messages")
             ws = self.ws(self.cust_token)
             replay, sub = subscribe(ws, sid, after_seq=0, timeout=30)
         finally:
-            t.join(T(120))
-        self.assertEqual(errors, [])
+            sender.join(120)
+        self.assertEqual(sender.errors, [])
         self.assertEqual([m["message"]["seq"] for m in replay], list(range(1, sub["last_seq"] + 1)))
         live = collect_until(ws, sid, total, timeout=30) if sub["last_seq"] < total else []
         seqs = [m["message"]["seq"] for m in replay] + [m["seq"] for m in live]
@@ -219,40 +209,20 @@ class WebSocketTest(ServerTestCase):
         s = make_session(self.server, self.cust_token)
         sid = s["id"]
         backlog = 450
-        errors = []
-
-        def fill(token, lo, hi):
-            try:
-                for i in range(lo, hi):
-                    send_message(self.server, token, sid, f"b{i}")
-            except Exception as e:
-                errors.append(e)
-
-        threads = [threading.Thread(target=fill, args=(tok, lo, lo + 150)) for tok, lo in (
-            (self.cust_token, 0), (self.agent_token, 150), (self.agent2_token, 300))]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(T(300))
-        self.assertEqual(errors, [])
+        fill = Senders(self.server, sid, [
+            (tok, [f"b{i}" for i in range(lo, lo + 150)])
+            for tok, lo in ((self.cust_token, 0), (self.agent_token, 150),
+                            (self.agent2_token, 300))])
+        self.assertEqual(fill.run(timeout=300), [])
         live_total = 30
-        sent = []
-
-        def live():
-            try:
-                for i in range(live_total):
-                    sent.append(send_message(self.server, self.agent_token, sid, f"l{i}"))
-            except Exception as e:
-                errors.append(e)
-
         ws = self.ws(self.cust_token)
-        t = threading.Thread(target=live)
-        t.start()
+        live = Senders(self.server, sid, [(self.agent_token, [f"l{i}" for i in range(live_total)])])
+        live.start()
         try:
             replay, sub = subscribe(ws, sid, after_seq=0, timeout=60)
         finally:
-            t.join(T(120))
-        self.assertEqual(errors, [])
+            live.join(120)
+        self.assertEqual(live.errors, [])
         total = backlog + live_total
         seqs = [m["message"]["seq"] for m in replay]
         self.assertEqual(seqs, list(range(1, sub["last_seq"] + 1)))

@@ -30,12 +30,19 @@ static void reset(void) {
     freed = 0;
 }
 
+/* A fresh queue with record(first) and record(second), each context freed
+ * by count_free. */
+static void two_actions(parley_after_commit *q, char *first, char *second) {
+    reset();
+    memset(q, 0, sizeof *q);
+    assert_true(parley_after_commit_add(q, record, first, count_free));
+    assert_true(parley_after_commit_add(q, record, second, count_free));
+}
+
 static void test_runs_in_order_once(void **state) {
     (void)state;
-    reset();
-    parley_after_commit q = {0};
-    assert_true(parley_after_commit_add(&q, record, a, count_free));
-    assert_true(parley_after_commit_add(&q, record, b, count_free));
+    parley_after_commit q;
+    two_actions(&q, a, b);
     assert_true(parley_after_commit_add(&q, record, c, NULL));
     parley_after_commit_run(&q);
     assert_string_equal(trace, "abc");
@@ -47,10 +54,8 @@ static void test_runs_in_order_once(void **state) {
 
 static void test_discard_frees_without_running(void **state) {
     (void)state;
-    reset();
-    parley_after_commit q = {0};
-    assert_true(parley_after_commit_add(&q, record, x, count_free));
-    assert_true(parley_after_commit_add(&q, record, y, count_free));
+    parley_after_commit q;
+    two_actions(&q, x, y);
     parley_after_commit_discard(&q);
     assert_string_equal(trace, "");
     assert_int_equal(freed, 2);

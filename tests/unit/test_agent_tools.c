@@ -22,6 +22,7 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
+#include "../common/check.h"
 #include "core/agent_tools.h"
 #include "core/search_query.h"
 #include "storage/sqlite/schema.h"
@@ -29,14 +30,6 @@
 #include "storage/sqlite/sqlite_repository.h"
 
 static parley_error err;
-
-#define assert_ok(expr)                                                                            \
-    do {                                                                                           \
-        parley_status st_ = (expr);                                                                \
-        if (st_ != PARLEY_OK) {                                                                    \
-            fail_msg("%s -> status %d: %s", #expr, (int)st_, err.message);                         \
-        }                                                                                          \
-    } while (0)
 
 /* ---- the search terms and SQLite's MATCH expression --------------------- */
 

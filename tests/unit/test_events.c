@@ -18,7 +18,9 @@
 #include "core/chat_facade.h"
 #include "net/ws/event_frames.h"
 #include "net/loop/executor.h"
-#include "storage/backend.h"
+
+#include "../common/check.h"
+#include "fixture.h"
 
 static char trace[256];
 
@@ -80,11 +82,22 @@ static parley_event *session_event(parley_event_type type, const char *id) {
     return e;
 }
 
+/* An empty registry, and an empty trace of what subscribers ran. */
+static void fresh_registry(parley_event_registry *reg) {
+    trace[0] = '\0';
+    parley_event_registry_init(reg);
+}
+
+/* Emits a session event through reg into svc's queue. */
+static parley_status emit_session(parley_event_registry *reg, parley_chat_service *svc,
+                                  parley_event_type type, const char *id, parley_error *err) {
+    return parley_event_emit(reg, svc, &svc->events, session_event(type, id), err);
+}
+
 static void test_in_unit_runs_in_order_for_its_types(void **state) {
     (void)state;
-    trace[0] = '\0';
     parley_event_registry reg;
-    parley_event_registry_init(&reg);
+    fresh_registry(&reg);
     assert_true(parley_event_subscribe_in_unit(&reg,
                                                PARLEY_EVENT_BIT(PARLEY_EVENT_SESSION_CREATED) |
                                                    PARLEY_EVENT_BIT(PARLEY_EVENT_MESSAGE_CREATED),
@@ -95,11 +108,9 @@ static void test_in_unit_runs_in_order_for_its_types(void **state) {
     parley_event_registry_seal(&reg);
     parley_chat_service svc = {0};
     parley_error err = {0};
-    assert_int_equal(parley_event_emit(&reg, &svc, &svc.events,
-                                       session_event(PARLEY_EVENT_SESSION_CREATED, "ses_1"), &err),
+    assert_int_equal(emit_session(&reg, &svc, PARLEY_EVENT_SESSION_CREATED, "ses_1", &err),
                      PARLEY_OK);
-    assert_int_equal(parley_event_emit(&reg, &svc, &svc.events,
-                                       session_event(PARLEY_EVENT_SESSION_UPDATED, "ses_1"), &err),
+    assert_int_equal(emit_session(&reg, &svc, PARLEY_EVENT_SESSION_UPDATED, "ses_1", &err),
                      PARLEY_OK);
     parley_event *m = parley_event_new(PARLEY_EVENT_MESSAGE_CREATED, PARLEY_AUDIENCE_SUBSCRIBERS,
                                        "ses_1", "cus_1");
@@ -113,17 +124,15 @@ static void test_in_unit_runs_in_order_for_its_types(void **state) {
 
 static void test_after_commit_runs_in_order_on_delivery_only(void **state) {
     (void)state;
-    trace[0] = '\0';
     parley_event_registry reg;
-    parley_event_registry_init(&reg);
+    fresh_registry(&reg);
     assert_true(parley_event_subscribe_after_commit(&reg, PARLEY_EVENT_ALL, after_x, NULL));
     assert_true(parley_event_subscribe_after_commit(
         &reg, PARLEY_EVENT_BIT(PARLEY_EVENT_MESSAGE_CREATED), after_y, NULL));
     parley_event_registry_seal(&reg);
     parley_chat_service svc = {0};
     parley_error err = {0};
-    assert_int_equal(parley_event_emit(&reg, &svc, &svc.events,
-                                       session_event(PARLEY_EVENT_SESSION_CREATED, "ses_1"), &err),
+    assert_int_equal(emit_session(&reg, &svc, PARLEY_EVENT_SESSION_CREATED, "ses_1", &err),
                      PARLEY_OK);
     assert_int_equal(parley_event_emit(&reg, &svc, &svc.events,
                                        parley_event_new(PARLEY_EVENT_MESSAGE_CREATED,
@@ -141,7 +150,7 @@ static void test_after_commit_runs_in_order_on_delivery_only(void **state) {
 static void test_in_unit_amends_and_emits_first(void **state) {
     (void)state;
     parley_event_registry reg;
-    parley_event_registry_init(&reg);
+    fresh_registry(&reg);
     assert_true(parley_event_subscribe_in_unit(&reg, PARLEY_EVENT_BIT(PARLEY_EVENT_SESSION_CREATED),
                                                in_unit_amend, NULL));
     parley_event_registry_seal(&reg);
@@ -162,15 +171,13 @@ static void test_in_unit_amends_and_emits_first(void **state) {
 
 static void test_in_unit_failure_fails_the_emission(void **state) {
     (void)state;
-    trace[0] = '\0';
     parley_event_registry reg;
-    parley_event_registry_init(&reg);
+    fresh_registry(&reg);
     assert_true(parley_event_subscribe_in_unit(&reg, PARLEY_EVENT_ALL, in_unit_fail, NULL));
     assert_true(parley_event_subscribe_in_unit(&reg, PARLEY_EVENT_ALL, in_unit_b, NULL));
     parley_chat_service svc = {0};
     parley_error err = {0};
-    assert_int_equal(parley_event_emit(&reg, &svc, &svc.events,
-                                       session_event(PARLEY_EVENT_SESSION_CREATED, "ses_3"), &err),
+    assert_int_equal(emit_session(&reg, &svc, PARLEY_EVENT_SESSION_CREATED, "ses_3", &err),
                      PARLEY_E_CONFLICT);
     assert_string_equal(err.code, "conflict");
     assert_string_equal(trace, "F"); /* the later subscriber never ran */
@@ -183,7 +190,7 @@ static void test_in_unit_failure_fails_the_emission(void **state) {
 static void test_registry_is_sealed_and_bounded(void **state) {
     (void)state;
     parley_event_registry reg;
-    parley_event_registry_init(&reg);
+    fresh_registry(&reg);
     assert_false(parley_event_subscribe_after_commit(&reg, 0, after_x, NULL)); /* no types */
     for (int i = 0; i < PARLEY_EVENT_SUBSCRIBERS_MAX; i++) {
         assert_true(parley_event_subscribe_after_commit(&reg, PARLEY_EVENT_ALL, after_x, NULL));
@@ -230,9 +237,7 @@ static void test_frames_views(void **state) {
 /* --- with the executor and a real database ------------------------------------ */
 
 typedef struct fixture {
-    char dir[64];
-    char db[128];
-    char url[160]; /* sqlite:<db> */
+    test_db db;
     parley_config config;
     parley_strategy_registry strategies;
     parley_event_registry events;
@@ -257,32 +262,14 @@ static parley_status in_unit_writes(void *ctx, parley_chat_service *svc, parley_
 
 static int setup(void **state) {
     fixture *fx = calloc(1, sizeof *fx);
-    strcpy(fx->dir, "/tmp/parley-events-XXXXXX");
-    assert_non_null(mkdtemp(fx->dir));
-    snprintf(fx->db, sizeof fx->db, "%s/parley.db", fx->dir);
-    snprintf(fx->url, sizeof fx->url, "sqlite:%s", fx->db);
+    /* a customer, made on this thread through a desk of its own */
+    test_desk desk;
+    test_desk_open(&desk, "events", 0);
+    fx->db = desk.db;
+    fx->customer = test_new_customer(&desk.facade, "Cleo");
+    test_desk_close_keeping_db(&desk);
     parley_config_defaults(&fx->config);
     parley_error err = {0};
-    assert_int_equal(parley_storage_migrate(fx->url, &err), PARLEY_OK);
-    /* a customer, made on this thread with a connection of its own */
-    parley_repository *repo = NULL;
-    parley_storage_options options = {.durable = false, .busy_timeout_ms = 1000};
-    assert_int_equal(parley_storage_open(fx->url, &options, &repo, &err), PARLEY_OK);
-    parley_facade f;
-    parley_facade_init(&f, repo, &fx->strategies, &fx->config, NULL);
-    parley_customer_input in = {.name = "Cleo"};
-    parley_customer c = {0};
-    char token[PARLEY_TOKEN_SIZE];
-    bool existing = false;
-    assert_int_equal(parley_account_register_customer(parley_facade_accounts(&f), &in, &c,
-                                                      &existing, token, &err),
-                     PARLEY_OK);
-    parley_customer_free(&c);
-    assert_int_equal(
-        parley_account_authenticate(parley_facade_accounts(&f), token, &fx->customer, &err),
-        PARLEY_OK);
-    parley_facade_destroy(&f);
-    repo->ops->close(repo);
 
     parley_event_registry_init(&fx->events);
     assert_true(parley_event_subscribe_in_unit(
@@ -290,7 +277,7 @@ static int setup(void **state) {
     assert_true(parley_event_subscribe_after_commit(&fx->events, PARLEY_EVENT_ALL, after_x, NULL));
     parley_event_registry_seal(&fx->events);
     assert_int_equal(uv_loop_init(&fx->loop), 0);
-    parley_executor_options ex_options = {.database_url = fx->url,
+    parley_executor_options ex_options = {.database_url = fx->db.url,
                                           .concurrent_threads = 1,
                                           .batch_max = 8,
                                           .strategies = &fx->strategies,
@@ -309,9 +296,7 @@ static int teardown(void **state) {
     assert_int_equal(uv_loop_close(&fx->loop), 0);
     parley_participant_free(fx->customer);
     parley_config_free(&fx->config);
-    char cmd[160];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", fx->dir);
-    assert_int_equal(system(cmd), 0);
+    test_db_remove(&fx->db);
     free(fx);
     return 0;
 }
@@ -351,10 +336,8 @@ static void run_start(fixture *fx, start_job *sj) {
 }
 
 static size_t messages_in(fixture *fx, const char *session_id) {
-    parley_repository *repo = NULL;
-    parley_storage_options options = {.durable = false, .busy_timeout_ms = 1000};
+    parley_repository *repo = test_db_open(&fx->db);
     parley_error err = {0};
-    assert_int_equal(parley_storage_open(fx->url, &options, &repo, &err), PARLEY_OK);
     parley_message_list list = {0};
     parley_message_range range = {.after_seq = 0, .before_seq = 0, .limit = 50};
     assert_int_equal(repo->messages->list(repo, session_id, &range, &list, &err), PARLEY_OK);
@@ -365,10 +348,8 @@ static size_t messages_in(fixture *fx, const char *session_id) {
 }
 
 static size_t sessions_stored(fixture *fx) {
-    parley_repository *repo = NULL;
-    parley_storage_options options = {.durable = false, .busy_timeout_ms = 1000};
+    parley_repository *repo = test_db_open(&fx->db);
     parley_error err = {0};
-    assert_int_equal(parley_storage_open(fx->url, &options, &repo, &err), PARLEY_OK);
     parley_session_filter filter = {.status = -1, .limit = 50};
     parley_session_list list = {0};
     char next[64];
@@ -421,8 +402,8 @@ int main(void) {
         cmocka_unit_test(test_in_unit_failure_fails_the_emission),
         cmocka_unit_test(test_registry_is_sealed_and_bounded),
         cmocka_unit_test(test_frames_views),
-        cmocka_unit_test_setup_teardown(test_subscriber_writes_in_the_unit, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_rollback_drops_after_commit_delivery, setup, teardown),
+        FIXTURE_TEST(test_subscriber_writes_in_the_unit),
+        FIXTURE_TEST(test_rollback_drops_after_commit_delivery),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

