@@ -110,10 +110,10 @@ void parley_api_get_settings(parley_api_call *call, parley_facade *f);
 void parley_api_update_settings(parley_api_call *call, parley_facade *f);
 
 /* api_kb.c: the ChatBot's knowledge base */
-void parley_api_create_kb_entry(parley_api_call *call, parley_facade *f);
+/* POST /kb/entries creates, PATCH /kb/entries/{id} changes one */
+void parley_api_write_kb_entry(parley_api_call *call, parley_facade *f);
 void parley_api_list_kb_entries(parley_api_call *call, parley_facade *f);
 void parley_api_get_kb_entry(parley_api_call *call, parley_facade *f);
-void parley_api_update_kb_entry(parley_api_call *call, parley_facade *f);
 void parley_api_delete_kb_entry(parley_api_call *call, parley_facade *f);
 void parley_api_search_kb(parley_api_call *call, parley_facade *f);
 
@@ -130,18 +130,18 @@ void parley_api_set_presence(parley_api_call *call, parley_facade *f);
 void parley_api_list_queue(parley_api_call *call, parley_facade *f);
 void parley_api_transfer_session(parley_api_call *call, parley_facade *f);
 void parley_api_unassign_session(parley_api_call *call, parley_facade *f);
-void parley_api_create_team(parley_api_call *call, parley_facade *f);
+/* POST /teams creates, PATCH /teams/{id} changes one */
+void parley_api_write_team(parley_api_call *call, parley_facade *f);
 void parley_api_list_teams(parley_api_call *call, parley_facade *f);
 void parley_api_get_team(parley_api_call *call, parley_facade *f);
-void parley_api_update_team(parley_api_call *call, parley_facade *f);
 void parley_api_delete_team(parley_api_call *call, parley_facade *f);
-void parley_api_add_team_member(parley_api_call *call, parley_facade *f);
-void parley_api_remove_team_member(parley_api_call *call, parley_facade *f);
+/* POST /teams/{id}/members adds the agent, DELETE takes it out */
+void parley_api_team_member(parley_api_call *call, parley_facade *f);
 /* The agent tools (api_tools.c). */
-void parley_api_canned_create(parley_api_call *call, parley_facade *f);
+/* POST /canned-responses creates, PATCH /canned-responses/{id} changes one */
+void parley_api_canned_write(parley_api_call *call, parley_facade *f);
 void parley_api_canned_list(parley_api_call *call, parley_facade *f);
 void parley_api_canned_get(parley_api_call *call, parley_facade *f);
-void parley_api_canned_update(parley_api_call *call, parley_facade *f);
 void parley_api_canned_delete(parley_api_call *call, parley_facade *f);
 void parley_api_note_create(parley_api_call *call, parley_facade *f);
 void parley_api_note_list(parley_api_call *call, parley_facade *f);
@@ -150,8 +150,8 @@ void parley_api_read_state(parley_api_call *call, parley_facade *f);
 void parley_api_label_create(parley_api_call *call, parley_facade *f);
 void parley_api_label_list(parley_api_call *call, parley_facade *f);
 void parley_api_label_delete(parley_api_call *call, parley_facade *f);
-void parley_api_session_label_add(parley_api_call *call, parley_facade *f);
-void parley_api_session_label_remove(parley_api_call *call, parley_facade *f);
+/* POST /sessions/{id}/labels {label} puts it on, DELETE .../labels/{label} takes it off */
+void parley_api_session_label(parley_api_call *call, parley_facade *f);
 void parley_api_search_messages(parley_api_call *call, parley_facade *f);
 
 /* Inline (loop thread) handlers. */

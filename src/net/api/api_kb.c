@@ -14,9 +14,9 @@ static void reply_entry(parley_api_call *call, parley_status st, int status, par
     parley_kb_entry_free(e);
 }
 
-/* POST /kb/entries (id NULL) or PATCH /kb/entries/{id}: the facade checks
- * the body's fields (parley_kb_check_fields). */
-static void write_entry(parley_api_call *call, parley_facade *f, const char *id) {
+/* The facade checks the body's fields (parley_kb_check_fields). */
+void parley_api_write_kb_entry(parley_api_call *call, parley_facade *f) {
+    const char *id = call->params[0][0] != '\0' ? call->params[0] : NULL;
     parley_error err = {0};
     json_t *body = NULL;
     parley_kb_entry e = {0};
@@ -28,14 +28,6 @@ static void write_entry(parley_api_call *call, parley_facade *f, const char *id)
     }
     json_decref(body);
     reply_entry(call, st, id == NULL ? 201 : 200, &e, &err);
-}
-
-void parley_api_create_kb_entry(parley_api_call *call, parley_facade *f) {
-    write_entry(call, f, NULL);
-}
-
-void parley_api_update_kb_entry(parley_api_call *call, parley_facade *f) {
-    write_entry(call, f, call->params[0]);
 }
 
 void parley_api_list_kb_entries(parley_api_call *call, parley_facade *f) {

@@ -1,5 +1,6 @@
 /* REST handlers for presence, the queue, transfers and teams
  * (core/presence.h, core/routing.h, core/teams.h). */
+#include <http_parser.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -88,10 +89,10 @@ void parley_api_unassign_session(parley_api_call *call, parley_facade *f) {
     reply_session(call, st, &s, &err);
 }
 
-/* POST /teams (id NULL: name required) or PATCH /teams/{id}: {name,
- * topics}; topics must be an array when present (the service checks its
- * items). */
-static void write_team(parley_api_call *call, parley_facade *f, const char *id) {
+/* {name, topics}: a new team needs its name; topics must be an array when
+ * present (the service checks its items). */
+void parley_api_write_team(parley_api_call *call, parley_facade *f) {
+    const char *id = call->params[0][0] != '\0' ? call->params[0] : NULL;
     static const parley_json_field name_field[] = {{"name", true, 0, PARLEY_JSON_STRING}};
     parley_error err = {0};
     json_t *root = NULL;
@@ -110,14 +111,6 @@ static void write_team(parley_api_call *call, parley_facade *f, const char *id) 
     }
     reply_team(call, st, id == NULL ? 201 : 200, &t, &err);
     json_decref(root);
-}
-
-void parley_api_create_team(parley_api_call *call, parley_facade *f) {
-    write_team(call, f, NULL);
-}
-
-void parley_api_update_team(parley_api_call *call, parley_facade *f) {
-    write_team(call, f, call->params[0]);
 }
 
 void parley_api_list_teams(parley_api_call *call, parley_facade *f) {
@@ -154,7 +147,8 @@ void parley_api_delete_team(parley_api_call *call, parley_facade *f) {
                            &err);
 }
 
-static void member_change(parley_api_call *call, parley_facade *f, bool add) {
+void parley_api_team_member(parley_api_call *call, parley_facade *f) {
+    bool add = call->req->method == HTTP_POST;
     parley_error err = {0};
     json_t *root = NULL;
     const char *agent_id = NULL;
@@ -169,12 +163,4 @@ static void member_change(parley_api_call *call, parley_facade *f, bool add) {
     }
     reply_team(call, st, add && added ? 201 : 200, &t, &err);
     json_decref(root);
-}
-
-void parley_api_add_team_member(parley_api_call *call, parley_facade *f) {
-    member_change(call, f, true);
-}
-
-void parley_api_remove_team_member(parley_api_call *call, parley_facade *f) {
-    member_change(call, f, false);
 }

@@ -1,6 +1,7 @@
 /* REST handlers for the agent tools (core/agent_tools.h): canned
  * responses, private notes, read receipts, labels and message search. The
  * services render their answers; these decode, call and reply. */
+#include <http_parser.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -29,8 +30,8 @@ static const parley_json_field canned_fields[] = {
     PARLEY_JSON_TEXT(parley_canned_input, scope, "scope", false),
 };
 
-/* POST /canned-responses (id NULL) or PATCH /canned-responses/{id} */
-static void canned_write(parley_api_call *call, parley_facade *f, const char *id) {
+void parley_api_canned_write(parley_api_call *call, parley_facade *f) {
+    const char *id = call->params[0][0] != '\0' ? call->params[0] : NULL;
     parley_error err = {0};
     json_t *root = NULL, *out = NULL;
     parley_canned_input in = {0};
@@ -43,14 +44,6 @@ static void canned_write(parley_api_call *call, parley_facade *f, const char *id
     }
     parley_api_reply(call, st, id == NULL ? 201 : 200, out, &err);
     json_decref(root);
-}
-
-void parley_api_canned_create(parley_api_call *call, parley_facade *f) {
-    canned_write(call, f, NULL);
-}
-
-void parley_api_canned_update(parley_api_call *call, parley_facade *f) {
-    canned_write(call, f, call->params[0]);
 }
 
 void parley_api_canned_list(parley_api_call *call, parley_facade *f) {
@@ -180,9 +173,9 @@ void parley_api_label_delete(parley_api_call *call, parley_facade *f) {
         &err);
 }
 
-/* POST /sessions/{id}/labels {label} or DELETE /sessions/{id}/labels/{label}:
- * the session as staff see it, labels included */
-static void session_label(parley_api_call *call, parley_facade *f, bool add) {
+/* Answers the session as staff see it, labels included. */
+void parley_api_session_label(parley_api_call *call, parley_facade *f) {
+    bool add = call->req->method == HTTP_POST;
     parley_error err = {0};
     json_t *root = NULL;
     const char *label = call->params[1];
@@ -196,14 +189,6 @@ static void session_label(parley_api_call *call, parley_facade *f, bool add) {
                      &err);
     parley_session_free(&s);
     json_decref(root);
-}
-
-void parley_api_session_label_add(parley_api_call *call, parley_facade *f) {
-    session_label(call, f, true);
-}
-
-void parley_api_session_label_remove(parley_api_call *call, parley_facade *f) {
-    session_label(call, f, false);
 }
 
 /* ---- search ---------------------------------------------------------------------- */
