@@ -10,17 +10,6 @@
 #include "core/password.h"
 #include "util/validate.h"
 
-static char *dup_optional(const char *s, bool *ok) {
-    if (s == NULL) {
-        return NULL;
-    }
-    char *copy = strdup(s);
-    if (copy == NULL) {
-        *ok = false;
-    }
-    return copy;
-}
-
 static parley_status check_email(const char *email, bool required, parley_error *err) {
     parley_status st = parley_check_text("email", email, required, 3, 254, err);
     if (st != PARLEY_OK || email == NULL) {
@@ -75,9 +64,9 @@ parley_status parley_account_create_agent(parley_account_service *svc, const par
     bool ok = true;
     parley_agent agent = {0};
     parley_id_new("agt", agent.id);
-    agent.name = dup_optional(in->name, &ok);
-    agent.email = dup_optional(in->email, &ok);
-    agent.language = dup_optional(in->language, &ok);
+    agent.name = parley_model_strdup(in->name, &ok);
+    agent.email = parley_model_strdup(in->email, &ok);
+    agent.language = parley_model_strdup(in->language, &ok);
     agent.role = role;
     agent.status = PARLEY_AGENT_OFFLINE;
     agent.active = true;
@@ -346,10 +335,10 @@ parley_status parley_account_register_customer(parley_account_service *svc,
     }
     bool ok = true;
     parley_id_new("cus", customer.id);
-    customer.name = dup_optional(in->name, &ok);
-    customer.email = dup_optional(in->email, &ok);
-    customer.identifier = verified ? dup_optional(in->identifier, &ok) : NULL;
-    customer.language = dup_optional(in->language, &ok);
+    customer.name = parley_model_strdup(in->name, &ok);
+    customer.email = parley_model_strdup(in->email, &ok);
+    customer.identifier = verified ? parley_model_strdup(in->identifier, &ok) : NULL;
+    customer.language = parley_model_strdup(in->language, &ok);
     customer.verified = verified;
     customer.created_at = parley_now_ms();
     if (!ok) {
@@ -421,11 +410,11 @@ parley_status parley_account_update_agent(parley_account_service *svc, const cha
     bool ok = true;
     if (changes->name != NULL) {
         free(agent.name);
-        agent.name = dup_optional(changes->name, &ok);
+        agent.name = parley_model_strdup(changes->name, &ok);
     }
     if (changes->language != NULL) {
         free(agent.language);
-        agent.language = dup_optional(changes->language, &ok);
+        agent.language = parley_model_strdup(changes->language, &ok);
     }
     if (changes->role != NULL) {
         agent.role = role;

@@ -251,6 +251,10 @@ PARLEY_DECLARE_LIST(parley_agent_load_list, parley_agent_load);
 PARLEY_DECLARE_LIST(parley_ticket_note_list, parley_ticket_note);
 PARLEY_DECLARE_LIST(parley_feedback_list, parley_feedback);
 
+/* strdup that keeps NULL as NULL and clears *ok when out of memory: for a
+ * model's owned strings. */
+char *parley_model_strdup(const char *s, bool *ok);
+
 void parley_customer_free(parley_customer *c);
 void parley_agent_free(parley_agent *a);
 void parley_bot_free(parley_bot *b);
