@@ -82,21 +82,27 @@ static ssize_t allow_find(const prof_shared *sh, const char *key) {
     return -1;
 }
 
-parley_status parley_profanity_allow(void *shared, const char *word, parley_error *err) {
-    prof_shared *sh = shared;
-    char key[KEY_MAX];
+/* The allowlist key of a word an admin names (KEY_MAX - 1 bytes at most). */
+static parley_status admin_word_key(const prof_shared *sh, const char *word, char key[KEY_MAX],
+                                    parley_error *err) {
     if (sh == NULL || word == NULL || strlen(word) >= KEY_MAX) {
         return parley_error_set(err, PARLEY_E_INVALID, "validation_failed",
                                 "profanity: a word of 1 to %d bytes is required", KEY_MAX - 1);
     }
-    if (!word_key(word, key, sizeof key)) {
-        return nomem(err);
+    return word_key(word, key, KEY_MAX) ? PARLEY_OK : nomem(err);
+}
+
+parley_status parley_profanity_allow(void *shared, const char *word, parley_error *err) {
+    prof_shared *sh = shared;
+    char key[KEY_MAX];
+    parley_status st = admin_word_key(sh, word, key, err);
+    if (st != PARLEY_OK) {
+        return st;
     }
     if (key[0] == '\0') {
         return parley_error_set(err, PARLEY_E_INVALID, "validation_failed",
                                 "profanity: the word has no letters");
     }
-    parley_status st = PARLEY_OK;
     pthread_rwlock_wrlock(&sh->lock);
     if (allow_find(sh, key) < 0) {
         if (sh->nallow == sh->cap_allow) {
@@ -123,12 +129,9 @@ parley_status parley_profanity_allow(void *shared, const char *word, parley_erro
 parley_status parley_profanity_disallow(void *shared, const char *word, parley_error *err) {
     prof_shared *sh = shared;
     char key[KEY_MAX];
-    if (sh == NULL || word == NULL || strlen(word) >= KEY_MAX) {
-        return parley_error_set(err, PARLEY_E_INVALID, "validation_failed",
-                                "profanity: a word of 1 to %d bytes is required", KEY_MAX - 1);
-    }
-    if (!word_key(word, key, sizeof key)) {
-        return nomem(err);
+    parley_status st = admin_word_key(sh, word, key, err);
+    if (st != PARLEY_OK) {
+        return st;
     }
     pthread_rwlock_wrlock(&sh->lock);
     ssize_t i = key[0] != '\0' ? allow_find(sh, key) : -1;
