@@ -81,12 +81,7 @@ parley_status parley_account_create_agent(parley_account_service *svc, const par
         parley_error_set(err, PARLEY_E_CONFLICT, "conflict",
                          "an agent with this e-mail already exists");
     }
-    if (st != PARLEY_OK) {
-        parley_agent_free(&agent);
-        return st;
-    }
-    *out = agent;
-    return PARLEY_OK;
+    return PARLEY_HAND_OVER(st, agent, out, parley_agent_free);
 }
 
 parley_status parley_account_login(parley_account_service *svc, const char *email,
@@ -155,12 +150,7 @@ parley_status parley_account_login(parley_account_service *svc, const char *emai
         snprintf(actor.id, sizeof actor.id, "%s", agent.id);
         st = parley_audit_record(svc->repo, &actor, "login", agent.id, svc->client_ip, NULL, err);
     }
-    if (st != PARLEY_OK) {
-        parley_agent_free(&agent);
-        return st;
-    }
-    *agent_out = agent;
-    return PARLEY_OK;
+    return PARLEY_HAND_OVER(st, agent, agent_out, parley_agent_free);
 }
 
 /* Loads the owner of a token and makes its participant. */
@@ -349,12 +339,7 @@ parley_status parley_account_register_customer(parley_account_service *svc,
     if (st == PARLEY_OK) {
         st = issue_token(svc, PARLEY_PARTICIPANT_CUSTOMER, customer.id, token_out, err);
     }
-    if (st != PARLEY_OK) {
-        parley_customer_free(&customer);
-        return st;
-    }
-    *out = customer;
-    return PARLEY_OK;
+    return PARLEY_HAND_OVER(st, customer, out, parley_customer_free);
 }
 
 parley_status parley_account_create_bot(parley_account_service *svc, const char *name,
@@ -376,12 +361,7 @@ parley_status parley_account_create_bot(parley_account_service *svc, const char 
     if (st == PARLEY_OK) {
         st = issue_token(svc, PARLEY_PARTICIPANT_BOT, bot.id, token_out, err);
     }
-    if (st != PARLEY_OK) {
-        parley_bot_free(&bot);
-        return st;
-    }
-    *out = bot;
-    return PARLEY_OK;
+    return PARLEY_HAND_OVER(st, bot, out, parley_bot_free);
 }
 
 parley_status parley_account_update_agent(parley_account_service *svc, const char *agent_id,
@@ -444,12 +424,7 @@ parley_status parley_account_update_agent(parley_account_service *svc, const cha
                                                         agent.id, err);
         *revoked = st == PARLEY_OK;
     }
-    if (st != PARLEY_OK) {
-        parley_agent_free(&agent);
-        return st;
-    }
-    *out = agent;
-    return PARLEY_OK;
+    return PARLEY_HAND_OVER(st, agent, out, parley_agent_free);
 }
 
 parley_status parley_account_revoke_bot(parley_account_service *svc, const char *bot_id,
