@@ -314,20 +314,17 @@ static void respond_error(parley_conn *c, parley_http_request *req, int status, 
 
 static void submit(parley_conn *c, parley_http_request *req, const route *r,
                    char params[2][PARLEY_ROUTE_PARAM_SIZE]) {
-    parley_api_call *call = calloc(1, sizeof *call);
+    parley_api_call *call = parley_job_new(sizeof *call, r->kind, api_run, api_done);
     if (call == NULL) {
         respond_error(c, req, 503, "unavailable", "out of memory", NULL);
         return;
     }
-    call->job.kind = r->kind;
-    call->job.run = api_run;
     /* a send to a session known to have no strategy chain is stored in
      * one step (net/api/send_pipeline.h) */
     bool wants_prepare =
         r->prepare != NULL &&
         (!r->prepare_runs_chain || parley_send_wants_prepare(&c->server->chains, params[0]));
     call->job.prepare = wants_prepare ? api_prepare : NULL;
-    call->job.done = api_done;
     call->conn = c;
     call->req = req;
     call->handler = r->handler;

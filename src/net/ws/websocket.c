@@ -240,7 +240,8 @@ static void resume_paced_catchups(parley_ws *ws) {
     }
 }
 
-static void parley_ws_on_drained(parley_ws *ws) {
+static void parley_ws_on_drained(void *data) {
+    parley_ws *ws = data;
     if (!ws->conn->closing && !ws->detached && !ws->ep.failed) {
         resume_paced_catchups(ws);
     }
@@ -278,7 +279,7 @@ static void catchup_done(parley_job *job) {
 }
 
 static void start_catchup(parley_ws *ws, parley_subscription *sub) {
-    catchup_job *cj = calloc(1, sizeof *cj);
+    catchup_job *cj = parley_job_new(sizeof *cj, PARLEY_JOB_CONCURRENT, catchup_run, catchup_done);
     parley_error err = {0};
     if (cj == NULL) {
         parley_error_set(&err, PARLEY_E_NOMEM, NULL, "out of memory");
@@ -286,9 +287,6 @@ static void start_catchup(parley_ws *ws, parley_subscription *sub) {
         parley_hub_unsubscribe(&ws->conn->server->hub, &ws->subs, sub);
         return;
     }
-    cj->job.kind = PARLEY_JOB_CONCURRENT;
-    cj->job.run = catchup_run;
-    cj->job.done = catchup_done;
     cj->ws = ws;
     cj->sub = sub;
     cj->after_seq = sub->last_seq;
@@ -434,16 +432,13 @@ static void presence_done(parley_job *job) {
 }
 
 static void start_presence(parley_ws *ws, const char *status) {
-    presence_job *pj = calloc(1, sizeof *pj);
+    presence_job *pj = parley_job_new(sizeof *pj, PARLEY_JOB_BATCHED, presence_run, presence_done);
     parley_error err = {0};
     if (pj == NULL) {
         parley_error_set(&err, PARLEY_E_NOMEM, NULL, "out of memory");
         send_error(ws, &err, NULL, NULL);
         return;
     }
-    pj->job.kind = PARLEY_JOB_BATCHED;
-    pj->job.run = presence_run;
-    pj->job.done = presence_done;
     pj->ws = ws;
     /* longer than any status name: the service refuses it by name */
     snprintf(pj->status, sizeof pj->status, "%s", status);
@@ -508,7 +503,7 @@ static void read_done(parley_job *job) {
 
 static void submit_read(parley_ws *ws, const parley_ws_frame *frame) {
     parley_error err = {0};
-    read_job *rj = calloc(1, sizeof *rj);
+    read_job *rj = parley_job_new(sizeof *rj, PARLEY_JOB_BATCHED, read_run, read_done);
     if (rj == NULL || strlen(frame->session_id) >= PARLEY_ID_SIZE) {
         free(rj);
         parley_error_set(&err, rj == NULL ? PARLEY_E_NOMEM : PARLEY_E_NOT_FOUND,
@@ -517,9 +512,6 @@ static void submit_read(parley_ws *ws, const parley_ws_frame *frame) {
         send_error(ws, &err, NULL, NULL);
         return;
     }
-    rj->job.kind = PARLEY_JOB_BATCHED;
-    rj->job.run = read_run;
-    rj->job.done = read_done;
     rj->ws = ws;
     rj->seq = frame->seq;
     snprintf(rj->session_id, sizeof rj->session_id, "%s", frame->session_id);
@@ -606,7 +598,7 @@ static void handle_frame(parley_ws *ws, const char *text, size_t len) {
         submit_read(ws, &frame);
         break;
     case PARLEY_WS_MESSAGE_SEND: {
-        send_job *sj = calloc(1, sizeof *sj);
+        send_job *sj = parley_job_new(sizeof *sj, PARLEY_JOB_BATCHED, send_run, send_done);
         if (sj == NULL || strlen(frame.session_id) >= PARLEY_ID_SIZE) {
             free(sj);
             parley_error_set(&err, sj == NULL ? PARLEY_E_NOMEM : PARLEY_E_NOT_FOUND,
@@ -615,11 +607,8 @@ static void handle_frame(parley_ws *ws, const char *text, size_t len) {
             send_error(ws, &err, client_msg_id, NULL);
             break;
         }
-        sj->job.kind = PARLEY_JOB_BATCHED;
         sj->job.prepare =
             parley_send_wants_prepare(&srv->chains, frame.session_id) ? send_prepare : NULL;
-        sj->job.run = send_run;
-        sj->job.done = send_done;
         sj->ws = ws;
         sj->root = root;
         root = NULL; /* the job owns the strings now */
@@ -689,7 +678,8 @@ static void parley_ws_unhold(parley_ws *ws, size_t len) {
     parley_conn_release(ws->conn, len);
 }
 
-static void parley_ws_evicted(parley_ws *ws) {
+static void parley_ws_evicted(void *data) {
+    parley_ws *ws = data;
     ws->ep.failed = true; /* nothing more is queued; conn.c closes the socket */
     ws->queued_bytes = 0;
 }
@@ -773,7 +763,8 @@ void parley_ws_flush_all(parley_server *srv) {
     }
 }
 
-static void parley_ws_feed(parley_ws *ws, const uint8_t *data, size_t len) {
+static void parley_ws_feed(void *self, const uint8_t *data, size_t len) {
+    parley_ws *ws = self;
     ws->access.bytes_in += len;
     if (ws->ep.failed) {
         return; /* our close frame is on its way: nothing more is read */
@@ -797,7 +788,8 @@ static void parley_ws_feed(parley_ws *ws, const uint8_t *data, size_t len) {
 
 /* Every interval without a frame from the client sends a ping; two pings
  * left unanswered (a third silent interval) close the connection. */
-static void parley_ws_on_tick(parley_ws *ws) {
+static void parley_ws_on_tick(void *data) {
+    parley_ws *ws = data;
     parley_conn *conn = ws->conn;
     if (++ws->ep.idle_ticks > 2) {
         fail(ws, WSLAY_CODE_POLICY_VIOLATION, "ping timeout");
@@ -809,7 +801,8 @@ static void parley_ws_on_tick(parley_ws *ws) {
     parley_conn_arm_timer(conn, conn->server->config->ws_ping_interval_ms);
 }
 
-static void parley_ws_on_close(parley_ws *ws) {
+static void parley_ws_on_close(void *data) {
+    parley_ws *ws = data;
     if (ws == NULL || ws->detached) {
         return;
     }
@@ -834,11 +827,13 @@ static void parley_ws_on_close(parley_ws *ws) {
     }
 }
 
-static void parley_ws_going_away(parley_ws *ws) {
+static void parley_ws_going_away(void *data) {
+    parley_ws *ws = data;
     fail(ws, WSLAY_CODE_GOING_AWAY, "server shutting down");
 }
 
-static void parley_ws_free(parley_ws *ws) {
+static void parley_ws_free(void *data) {
+    parley_ws *ws = data;
     if (ws == NULL) {
         return;
     }
@@ -855,37 +850,15 @@ static void parley_ws_free(parley_ws *ws) {
 }
 
 /* The connection's side of the WebSocket (net/loop/conn.h): conn.c calls
- * these through the vtable, never by name. */
-static void ws_proto_data(void *data, const uint8_t *bytes, size_t len) {
-    parley_ws_feed(data, bytes, len);
-}
-static void ws_proto_drained(void *data) {
-    parley_ws_on_drained(data);
-}
-static void ws_proto_tick(void *data) {
-    parley_ws_on_tick(data);
-}
-static void ws_proto_close(void *data) {
-    parley_ws_on_close(data);
-}
-static void ws_proto_evicted(void *data) {
-    parley_ws_evicted(data);
-}
-static void ws_proto_going_away(void *data) {
-    parley_ws_going_away(data);
-}
-static void ws_proto_free(void *data) {
-    parley_ws_free(data);
-}
-
+ * the functions above through this vtable, never by name. */
 static const parley_conn_protocol ws_protocol = {
-    .on_data = ws_proto_data,
-    .on_drained = ws_proto_drained,
-    .on_tick = ws_proto_tick,
-    .on_close = ws_proto_close,
-    .on_evicted = ws_proto_evicted,
-    .going_away = ws_proto_going_away,
-    .free_data = ws_proto_free,
+    .on_data = parley_ws_feed,
+    .on_drained = parley_ws_on_drained,
+    .on_tick = parley_ws_on_tick,
+    .on_close = parley_ws_on_close,
+    .on_evicted = parley_ws_evicted,
+    .going_away = parley_ws_going_away,
+    .free_data = parley_ws_free,
 };
 
 /* --- the upgrade ------------------------------------------------------------------ */
@@ -1048,7 +1021,7 @@ void parley_ws_handle_upgrade(parley_conn *c, parley_http_request *req) {
         parley_conn_respond(c, &res);
         return;
     }
-    upgrade_job *uj = calloc(1, sizeof *uj);
+    upgrade_job *uj = parley_job_new(sizeof *uj, PARLEY_JOB_CONCURRENT, upgrade_run, upgrade_done);
     char token[256] = {0};
     const char *bearer = parley_http_bearer_token(req);
     if (bearer == NULL) {
@@ -1063,9 +1036,6 @@ void parley_ws_handle_upgrade(parley_conn *c, parley_http_request *req) {
         parley_conn_respond(c, &res);
         return;
     }
-    uj->job.kind = PARLEY_JOB_CONCURRENT;
-    uj->job.run = upgrade_run;
-    uj->job.done = upgrade_done;
     uj->conn = c;
     uj->req = req;
     uj->token = bearer != NULL ? strdup(bearer) : NULL;
