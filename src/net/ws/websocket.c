@@ -453,6 +453,25 @@ static void start_presence(parley_ws *ws, const char *status) {
 
 /* --- read receipts ------------------------------------------------------------ */
 
+/* A batched job for a frame that names a session, or NULL once the frame is
+ * answered with an error: out of memory, or an id too long to name any
+ * session. */
+static void *session_frame_job(parley_ws *ws, size_t size, const char *session_id,
+                               const char *client_msg_id, parley_job_run_fn run,
+                               parley_job_done_fn done) {
+    parley_error err = {0};
+    void *job = parley_job_new(size, PARLEY_JOB_BATCHED, run, done);
+    if (job == NULL || strlen(session_id) >= PARLEY_ID_SIZE) {
+        free(job);
+        parley_error_set(&err, job == NULL ? PARLEY_E_NOMEM : PARLEY_E_NOT_FOUND,
+                         job == NULL ? NULL : "not_found",
+                         job == NULL ? "out of memory" : "no such session");
+        send_error(ws, &err, client_msg_id, NULL);
+        return NULL;
+    }
+    return job;
+}
+
 typedef struct read_job {
     parley_job job;
     parley_ws *ws;
@@ -503,13 +522,8 @@ static void read_done(parley_job *job) {
 
 static void submit_read(parley_ws *ws, const parley_ws_frame *frame) {
     parley_error err = {0};
-    read_job *rj = parley_job_new(sizeof *rj, PARLEY_JOB_BATCHED, read_run, read_done);
-    if (rj == NULL || strlen(frame->session_id) >= PARLEY_ID_SIZE) {
-        free(rj);
-        parley_error_set(&err, rj == NULL ? PARLEY_E_NOMEM : PARLEY_E_NOT_FOUND,
-                         rj == NULL ? NULL : "not_found",
-                         rj == NULL ? "out of memory" : "no such session");
-        send_error(ws, &err, NULL, NULL);
+    read_job *rj = session_frame_job(ws, sizeof *rj, frame->session_id, NULL, read_run, read_done);
+    if (rj == NULL) {
         return;
     }
     rj->ws = ws;
@@ -598,13 +612,9 @@ static void handle_frame(parley_ws *ws, const char *text, size_t len) {
         submit_read(ws, &frame);
         break;
     case PARLEY_WS_MESSAGE_SEND: {
-        send_job *sj = parley_job_new(sizeof *sj, PARLEY_JOB_BATCHED, send_run, send_done);
-        if (sj == NULL || strlen(frame.session_id) >= PARLEY_ID_SIZE) {
-            free(sj);
-            parley_error_set(&err, sj == NULL ? PARLEY_E_NOMEM : PARLEY_E_NOT_FOUND,
-                             sj == NULL ? NULL : "not_found",
-                             sj == NULL ? "out of memory" : "no such session");
-            send_error(ws, &err, client_msg_id, NULL);
+        send_job *sj =
+            session_frame_job(ws, sizeof *sj, frame.session_id, client_msg_id, send_run, send_done);
+        if (sj == NULL) {
             break;
         }
         sj->job.prepare =
