@@ -151,13 +151,9 @@ static parley_status parse_domains(spam_strategy *s, const json_t *arr, parley_e
 static parley_status spam_create(const json_t *config, void *shared, parley_strategy **out,
                                  parley_error *err) {
     *out = NULL;
-    if (shared == NULL) {
-        return parley_error_set(err, PARLEY_E_INTERNAL, "internal",
-                                "spam: registered without shared state");
-    }
-    spam_strategy *s = calloc(1, sizeof *s);
+    spam_strategy *s = parley_strategy_new(&parley_spam_strategy_ops, sizeof *s, shared, err);
     if (s == NULL) {
-        return parley_error_set(err, PARLEY_E_NOMEM, "out_of_memory", "spam: out of memory");
+        return err->status;
     }
     s->shared = shared;
     s->opt = DEFAULT_OPTIONS;

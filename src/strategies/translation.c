@@ -150,15 +150,11 @@ static parley_status dup_string(const json_t *v, size_t max, char **out, const c
 static parley_status translation_create(const json_t *config, void *shared, parley_strategy **out,
                                         parley_error *err) {
     *out = NULL;
-    if (shared == NULL) {
-        return parley_error_set(err, PARLEY_E_INTERNAL, "internal",
-                                "translation: registered without shared state");
-    }
-    translation_strategy *s = calloc(1, sizeof *s);
+    translation_strategy *s =
+        parley_strategy_new(&parley_translation_strategy_ops, sizeof *s, shared, err);
     if (s == NULL) {
-        return parley_error_set(err, PARLEY_E_NOMEM, "out_of_memory", "translation: out of memory");
+        return err->status;
     }
-    s->base.ops = &parley_translation_strategy_ops;
     s->shared = shared;
     s->backend = BACKEND_APERTIUM;
     s->timeout_ms = PARLEY_TRANSLATION_DEFAULT_TIMEOUT_MS;
