@@ -18,38 +18,21 @@ static parley_participant *participant_alloc(size_t size, const parley_participa
     return p;
 }
 
-parley_participant *parley_participant_from_customer(parley_customer *record) {
-    parley_customer_participant *c = (parley_customer_participant *)participant_alloc(
-        sizeof *c, &parley_customer_participant_ops, record->id, record->name);
-    if (c == NULL) {
-        parley_customer_free(record);
-        return NULL;
+/* parley_participant_from_<kind>: the record moves into a new
+ * parley_<kind>_participant (member <kind>), with that kind's ops. */
+#define PARLEY_DEFINE_FACTORY(kind)                                                                \
+    parley_participant *parley_participant_from_##kind(parley_##kind *record) {                    \
+        parley_##kind##_participant *p = (parley_##kind##_participant *)participant_alloc(         \
+            sizeof *p, &parley_##kind##_participant_ops, record->id, record->name);                \
+        if (p == NULL) {                                                                           \
+            parley_##kind##_free(record);                                                          \
+            return NULL;                                                                           \
+        }                                                                                          \
+        p->kind = *record;                                                                         \
+        memset(record, 0, sizeof *record);                                                         \
+        return &p->base;                                                                           \
     }
-    c->customer = *record;
-    memset(record, 0, sizeof *record);
-    return &c->base;
-}
 
-parley_participant *parley_participant_from_agent(parley_agent *record) {
-    parley_agent_participant *a = (parley_agent_participant *)participant_alloc(
-        sizeof *a, &parley_agent_participant_ops, record->id, record->name);
-    if (a == NULL) {
-        parley_agent_free(record);
-        return NULL;
-    }
-    a->agent = *record;
-    memset(record, 0, sizeof *record);
-    return &a->base;
-}
-
-parley_participant *parley_participant_from_bot(parley_bot *record) {
-    parley_bot_participant *b = (parley_bot_participant *)participant_alloc(
-        sizeof *b, &parley_bot_participant_ops, record->id, record->name);
-    if (b == NULL) {
-        parley_bot_free(record);
-        return NULL;
-    }
-    b->bot = *record;
-    memset(record, 0, sizeof *record);
-    return &b->base;
-}
+PARLEY_DEFINE_FACTORY(customer)
+PARLEY_DEFINE_FACTORY(agent)
+PARLEY_DEFINE_FACTORY(bot)
