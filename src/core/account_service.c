@@ -42,6 +42,14 @@ static parley_status issue_token(parley_account_service *svc, parley_participant
     return st;
 }
 
+/* A new customer or bot gets its first token once its row is inserted
+ * (inserted: the insert's status), in the same unit. */
+static parley_status first_token(parley_account_service *svc, parley_status inserted,
+                                 parley_participant_kind kind, const char *owner_id,
+                                 char token_out[PARLEY_TOKEN_SIZE], parley_error *err) {
+    return inserted == PARLEY_OK ? issue_token(svc, kind, owner_id, token_out, err) : inserted;
+}
+
 parley_status parley_account_create_agent(parley_account_service *svc, const parley_agent_input *in,
                                           parley_agent *out, parley_error *err) {
     parley_agent_role role = PARLEY_ROLE_AGENT;
@@ -153,53 +161,6 @@ parley_status parley_account_login(parley_account_service *svc, const char *emai
     return PARLEY_HAND_OVER(st, agent, agent_out, parley_agent_free);
 }
 
-/* Loads the owner of a token and makes its participant. */
-static parley_status load_owner(parley_account_service *svc, const parley_token *token,
-                                parley_participant **out, parley_error *err) {
-    parley_status st;
-    *out = NULL;
-    switch (token->owner_kind) {
-    case PARLEY_PARTICIPANT_AGENT: {
-        parley_agent agent = {0};
-        st = svc->repo->accounts->agent_get(svc->repo, token->owner_id, &agent, err);
-        if (st != PARLEY_OK) {
-            return st;
-        }
-        if (!agent.active) {
-            parley_agent_free(&agent);
-            return PARLEY_E_NOT_FOUND;
-        }
-        *out = parley_participant_from_agent(&agent);
-        break;
-    }
-    case PARLEY_PARTICIPANT_CUSTOMER: {
-        parley_customer customer = {0};
-        st = svc->repo->accounts->customer_get(svc->repo, token->owner_id, &customer, err);
-        if (st != PARLEY_OK) {
-            return st;
-        }
-        *out = parley_participant_from_customer(&customer);
-        break;
-    }
-    case PARLEY_PARTICIPANT_BOT: {
-        parley_bot bot = {0};
-        st = svc->repo->accounts->bot_get(svc->repo, token->owner_id, &bot, err);
-        if (st != PARLEY_OK) {
-            return st;
-        }
-        if (!bot.active) {
-            parley_bot_free(&bot);
-            return PARLEY_E_NOT_FOUND;
-        }
-        *out = parley_participant_from_bot(&bot);
-        break;
-    }
-    case PARLEY_PARTICIPANT_SYSTEM:
-        return PARLEY_E_NOT_FOUND;
-    }
-    return *out != NULL ? PARLEY_OK : parley_error_set(err, PARLEY_E_NOMEM, NULL, "out of memory");
-}
-
 parley_status parley_account_authenticate(parley_account_service *svc, const char *token,
                                           parley_participant **out, parley_error *err) {
     static const char missing[] = "a valid bearer token is required";
@@ -225,7 +186,8 @@ parley_status parley_account_authenticate(parley_account_service *svc, const cha
         return parley_error_set(err, PARLEY_E_UNAUTHENTICATED, "unauthenticated",
                                 "the token has expired");
     }
-    st = load_owner(svc, &stored, out, &lookup_err);
+    st = parley_participant_load(svc->repo, stored.owner_kind, stored.owner_id, true, out,
+                                 &lookup_err);
     if (st == PARLEY_E_NOT_FOUND) {
         return parley_error_set(err, PARLEY_E_UNAUTHENTICATED, "unauthenticated", missing);
     }
@@ -335,10 +297,8 @@ parley_status parley_account_register_customer(parley_account_service *svc,
         parley_customer_free(&customer);
         return parley_error_set(err, PARLEY_E_NOMEM, NULL, "out of memory");
     }
-    st = svc->repo->accounts->customer_insert(svc->repo, &customer, err);
-    if (st == PARLEY_OK) {
-        st = issue_token(svc, PARLEY_PARTICIPANT_CUSTOMER, customer.id, token_out, err);
-    }
+    st = first_token(svc, svc->repo->accounts->customer_insert(svc->repo, &customer, err),
+                     PARLEY_PARTICIPANT_CUSTOMER, customer.id, token_out, err);
     return PARLEY_HAND_OVER(st, customer, out, parley_customer_free);
 }
 
@@ -357,10 +317,8 @@ parley_status parley_account_create_bot(parley_account_service *svc, const char 
     if (bot.name == NULL) {
         return parley_error_set(err, PARLEY_E_NOMEM, NULL, "out of memory");
     }
-    st = svc->repo->accounts->bot_insert(svc->repo, &bot, err);
-    if (st == PARLEY_OK) {
-        st = issue_token(svc, PARLEY_PARTICIPANT_BOT, bot.id, token_out, err);
-    }
+    st = first_token(svc, svc->repo->accounts->bot_insert(svc->repo, &bot, err),
+                     PARLEY_PARTICIPANT_BOT, bot.id, token_out, err);
     return PARLEY_HAND_OVER(st, bot, out, parley_bot_free);
 }
 

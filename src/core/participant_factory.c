@@ -36,3 +36,48 @@ static parley_participant *participant_alloc(size_t size, const parley_participa
 PARLEY_DEFINE_FACTORY(customer)
 PARLEY_DEFINE_FACTORY(agent)
 PARLEY_DEFINE_FACTORY(bot)
+
+/* load_<kind>: the stored record as a participant; present says whether a
+ * record found still counts when active_only. */
+#define PARLEY_DEFINE_LOAD(kind, present)                                                          \
+    static parley_status load_##kind(parley_repository *repo, const char *id, bool active_only,    \
+                                     parley_participant **out, parley_error *err) {                \
+        parley_##kind record = {0};                                                                \
+        parley_status st = repo->accounts->kind##_get(repo, id, &record, err);                     \
+        if (st == PARLEY_OK && active_only && !(present)) {                                        \
+            parley_##kind##_free(&record);                                                         \
+            return PARLEY_E_NOT_FOUND;                                                             \
+        }                                                                                          \
+        if (st == PARLEY_OK) {                                                                     \
+            *out = parley_participant_from_##kind(&record);                                        \
+        }                                                                                          \
+        return st;                                                                                 \
+    }
+
+PARLEY_DEFINE_LOAD(customer, true)
+PARLEY_DEFINE_LOAD(agent, record.active)
+PARLEY_DEFINE_LOAD(bot, record.active)
+
+parley_status parley_participant_load(parley_repository *repo, parley_participant_kind kind,
+                                      const char *id, bool active_only, parley_participant **out,
+                                      parley_error *err) {
+    parley_status st = PARLEY_E_NOT_FOUND;
+    *out = NULL;
+    switch (kind) {
+    case PARLEY_PARTICIPANT_CUSTOMER:
+        st = load_customer(repo, id, active_only, out, err);
+        break;
+    case PARLEY_PARTICIPANT_AGENT:
+        st = load_agent(repo, id, active_only, out, err);
+        break;
+    case PARLEY_PARTICIPANT_BOT:
+        st = load_bot(repo, id, active_only, out, err);
+        break;
+    case PARLEY_PARTICIPANT_SYSTEM:
+        break;
+    }
+    if (st != PARLEY_OK) {
+        return st;
+    }
+    return *out != NULL ? PARLEY_OK : parley_error_set(err, PARLEY_E_NOMEM, NULL, "out of memory");
+}
