@@ -96,30 +96,37 @@ parley_status parley_api_body_text(parley_api_call *call, json_t **root, const c
     return parley_api_body(call, root, &field, 1, false, out, err);
 }
 
+/* The raw ?name= value into text: 1 when present, 0 when absent, -1 when
+ * malformed or too long for text. */
+static int query_value(parley_api_call *call, const char *name, char *text, size_t size) {
+    bool malformed = false;
+    if (parley_http_query_param(call->req, name, text, size, &malformed)) {
+        return 1;
+    }
+    return malformed ? -1 : 0;
+}
+
+/* A whole decimal integer, no sign but '-'. */
+static bool whole_number(const char *text, long long *v) {
+    errno = 0;
+    char *end = NULL;
+    *v = strtoll(text, &end, 10);
+    return errno == 0 && end != text && *end == '\0' && text[0] != '+' && text[0] != ' ';
+}
+
 bool parley_api_query_int(parley_api_call *call, const char *name, int64_t min, int64_t max,
                           int64_t *out, bool *present) {
     char text[32];
-    bool malformed = false;
+    long long v = 0;
     *present = false;
-    if (!parley_http_query_param(call->req, name, text, sizeof text, &malformed)) {
-        if (!malformed) {
-            return true;
-        }
-    } else {
-        errno = 0;
-        char *end = NULL;
-        long long v = strtoll(text, &end, 10);
-        if (errno == 0 && end != text && *end == '\0' && text[0] != '+' && text[0] != ' ') {
-            if (v < min) {
-                malformed = true;
-            } else {
-                *out = v > max ? max : v; /* over the maximum: clamp */
-                *present = true;
-                return true;
-            }
-        } else {
-            malformed = true;
-        }
+    int got = query_value(call, name, text, sizeof text);
+    if (got == 0) {
+        return true;
+    }
+    if (got > 0 && whole_number(text, &v) && v >= min) {
+        *out = v > max ? max : v; /* over the maximum: clamp */
+        *present = true;
+        return true;
     }
     return parley_api_invalid(call, "%s: must be an integer of at least %lld", name,
                               (long long)min);
@@ -151,18 +158,12 @@ bool parley_api_read_page(parley_api_call *call, parley_api_page *page) {
 bool parley_api_query_time(parley_api_call *call, const char *name, bool end_of_day,
                            parley_time_ms *out, bool *present) {
     char text[64];
-    bool malformed = false;
-    *present = false;
-    if (!parley_http_query_param(call->req, name, text, sizeof text, &malformed)) {
-        if (!malformed) {
-            return true;
-        }
-    } else if (parley_time_parse(text, end_of_day, out)) {
-        *present = true;
-        return true;
-    }
-    return parley_api_invalid(
-        call, "%s: must be an RFC 3339 time, a date (YYYY-MM-DD) or epoch milliseconds", name);
+    int got = query_value(call, name, text, sizeof text);
+    *present = got > 0 && parley_time_parse(text, end_of_day, out);
+    return got == 0 || *present ||
+           parley_api_invalid(
+               call, "%s: must be an RFC 3339 time, a date (YYYY-MM-DD) or epoch milliseconds",
+               name);
 }
 
 bool parley_api_query_id(parley_api_call *call, const char *name, char out[PARLEY_ID_SIZE]) {
