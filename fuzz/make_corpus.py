@@ -339,7 +339,10 @@ def search_seeds():
                        ("utf8", "contraseña olvidé 密码"), ("tabs", "a\tb\nc\rd\fe\vf"),
                        ("seventeen", " ".join(f"w{i}" for i in range(17))),
                        ("long", "x" * 257), ("snippet", "a \x02hit\x03 & <b>'q'</b> \"end\""),
-                       ("lone_star", "* a")]:
+                       ("lone_star", "* a"),
+                       # terms cut at '|' go to the FTS5 builder as they are
+                       ("raw_terms", 'two words|"q" OR x|*|pre*|'),
+                       ("symbols_only", "\u20ac parcel \u2603\u2603\u2603*")]:
         write("fuzz_search_query", name, text)
 
 

@@ -67,40 +67,63 @@ static parley_status load_session(parley_chat_service *svc, const parley_partici
     return parley_chat_load_session_for(svc, caller, action, session_id, out, err);
 }
 
-/* Store rows carry times as integer ms; the wire has RFC 3339 strings. */
-static void time_field(json_t *obj, const char *key) {
-    json_t *v = json_object_get(obj, key);
-    if (json_is_integer(v)) {
-        json_object_set_new(obj, key, parley_time_to_json((parley_time_ms)json_integer_value(v)));
-    }
+/* ---- the wire form of the tools' rows (store/tools.h) ----------------------- */
+
+/* Each renderer returns a new reference, NULL when out of memory. */
+
+static json_t *participant_json(parley_participant_kind kind, const char *id) {
+    return json_pack("{s:s?, s:s}", "type", parley_participant_kind_name(kind), "id", id);
 }
 
-/* Moves kind_key/id_key of a row into {type, id} under `as`. */
-static void participant_field(json_t *obj, const char *kind_key, const char *id_key,
-                              const char *as) {
-    json_t *p = json_pack("{s:O, s:O}", "type", json_object_get(obj, kind_key), "id",
-                          json_object_get(obj, id_key));
-    json_object_del(obj, kind_key);
-    json_object_del(obj, id_key);
-    if (p != NULL) {
-        json_object_set_new(obj, as, p);
-    }
+static json_t *canned_json(const void *item) {
+    const parley_canned *c = item;
+    return json_pack("{s:s, s:s?, s:s?, s:s?, s:o, s:o, s:s?}", "id", c->id, "shortcode",
+                     c->shortcode, "title", c->title, "content", c->content, "created_at",
+                     parley_time_to_json(c->created_at), "updated_at",
+                     parley_time_to_json(c->updated_at), "owner",
+                     c->owner_id[0] != '\0' ? c->owner_id : NULL);
 }
 
-static void canned_wire(json_t *row) {
-    json_t *owner = json_object_get(row, "owner_id");
-    json_object_set(row, "owner", owner != NULL ? owner : json_null());
-    json_object_del(row, "owner_id");
-    time_field(row, "created_at");
-    time_field(row, "updated_at");
+static json_t *note_json(const void *item) {
+    const parley_session_note *n = item;
+    return json_pack("{s:s, s:s, s:o, s:s?, s:o}", "id", n->id, "session_id", n->session_id,
+                     "author", participant_json(n->author_kind, n->author_id), "content",
+                     n->content, "created_at", parley_time_to_json(n->created_at));
 }
 
-static void each_row(json_t *rows, void (*fn)(json_t *row)) {
-    size_t i;
-    json_t *row;
-    json_array_foreach(rows, i, row) {
-        fn(row);
+static json_t *receipt_json(const void *item) {
+    const parley_read_receipt *r = item;
+    return json_pack("{s:o, s:I, s:o}", "participant",
+                     participant_json(r->participant_kind, r->participant_id), "last_read_seq",
+                     (json_int_t)r->last_read_seq, "read_at", parley_time_to_json(r->read_at));
+}
+
+static json_t *label_json(const void *item) {
+    const parley_label *l = item;
+    return json_pack("{s:s, s:s, s:o}", "name", l->name, "color", l->color, "created_at",
+                     parley_time_to_json(l->created_at));
+}
+
+/* A list's items as a JSON array; NULL when out of memory. */
+static json_t *array_of(const void *items, size_t count, size_t item_size,
+                        json_t *(*render)(const void *item)) {
+    json_t *array = json_array();
+    for (size_t i = 0; array != NULL && i < count; i++) {
+        json_t *row = render((const char *)items + i * item_size);
+        if (row == NULL || json_array_append_new(array, row) != 0) {
+            json_decref(array);
+            array = NULL;
+        }
     }
+    return array;
+}
+
+#define ARRAY_OF(list, render) array_of((list).items, (list).count, sizeof *(list).items, render)
+
+/* *out = a rendered row or list, or the out-of-memory error. */
+static parley_status rendered(json_t *json, json_t **out, parley_error *err) {
+    *out = json;
+    return json != NULL ? PARLEY_OK : nomem(err);
 }
 
 /* ---- canned responses ----------------------------------------------------- */
@@ -126,6 +149,24 @@ static parley_status canned_conflict(parley_status st, parley_error *err) {
     return st;
 }
 
+/* Copies the texts the input names into c (NULL: c's stays). */
+static parley_status canned_take(parley_canned *c, const parley_canned_input *in,
+                                 parley_error *err) {
+    const char *from[] = {in->shortcode, in->title, in->content};
+    char **to[] = {&c->shortcode, &c->title, &c->content};
+    for (size_t i = 0; i < sizeof from / sizeof from[0]; i++) {
+        if (from[i] != NULL) {
+            char *copy = strdup(from[i]);
+            if (copy == NULL) {
+                return nomem(err);
+            }
+            free(*to[i]);
+            *to[i] = copy;
+        }
+    }
+    return PARLEY_OK;
+}
+
 parley_status parley_tools_canned_create(parley_chat_service *svc, const parley_participant *caller,
                                          const parley_canned_input *in, json_t **out,
                                          parley_error *err) {
@@ -145,35 +186,34 @@ parley_status parley_tools_canned_create(parley_chat_service *svc, const parley_
         return parley_error_set(err, PARLEY_E_FORBIDDEN, "forbidden",
                                 "only admins make team-wide canned responses");
     }
-    parley_canned_row row = {
-        .shortcode = in->shortcode, .title = in->title, .content = in->content};
+    parley_canned row = {0};
     parley_id_new("cnd", row.id);
     if (!team) {
         snprintf(row.owner_id, sizeof row.owner_id, "%s", caller->id);
     }
     row.created_at = row.updated_at = parley_now_ms();
-    st = canned_conflict(svc->repo->tools->canned_insert(svc->repo, &row, err), err);
+    st = canned_take(&row, in, err);
+    if (st == PARLEY_OK) {
+        st = canned_conflict(svc->repo->tools->canned_insert(svc->repo, &row, err), err);
+    }
     if (st == PARLEY_OK) {
         st = parley_tools_canned_get(svc, caller, row.id, out, err);
     }
+    parley_canned_free(&row);
     return st;
 }
 
 /* A canned response the caller may see: team-wide, or their own. */
 static parley_status load_canned(parley_chat_service *svc, const parley_participant *caller,
-                                 const char *id, json_t **row, parley_error *err) {
-    *row = NULL;
+                                 const char *id, parley_canned *row, parley_error *err) {
+    memset(row, 0, sizeof *row);
     parley_status st = parley_authorize(caller, PARLEY_ACTION_CANNED_USE, err);
     if (st == PARLEY_OK) {
         st = svc->repo->tools->canned_get(svc->repo, id, row, err);
     }
-    if (st == PARLEY_OK) {
-        const char *owner = json_string_value(json_object_get(*row, "owner_id"));
-        if (owner != NULL && strcmp(owner, caller->id) != 0) {
-            json_decref(*row);
-            *row = NULL;
-            st = PARLEY_E_NOT_FOUND;
-        }
+    if (st == PARLEY_OK && row->owner_id[0] != '\0' && strcmp(row->owner_id, caller->id) != 0) {
+        parley_canned_free(row);
+        st = PARLEY_E_NOT_FOUND;
     }
     if (st == PARLEY_E_NOT_FOUND) {
         return parley_error_set(err, PARLEY_E_NOT_FOUND, "not_found", "no such canned response");
@@ -182,9 +222,9 @@ static parley_status load_canned(parley_chat_service *svc, const parley_particip
 }
 
 /* Editing: team-wide ones by admins, personal ones by their owner. */
-static parley_status may_edit_canned(const parley_participant *caller, json_t *row,
+static parley_status may_edit_canned(const parley_participant *caller, const parley_canned *row,
                                      parley_error *err) {
-    if (json_is_null(json_object_get(row, "owner_id")) && !is_admin(caller)) {
+    if (row->owner_id[0] == '\0' && !is_admin(caller)) {
         return parley_error_set(err, PARLEY_E_FORBIDDEN, "forbidden",
                                 "only admins edit team-wide canned responses");
     }
@@ -193,10 +233,13 @@ static parley_status may_edit_canned(const parley_participant *caller, json_t *r
 
 parley_status parley_tools_canned_get(parley_chat_service *svc, const parley_participant *caller,
                                       const char *id, json_t **out, parley_error *err) {
-    parley_status st = load_canned(svc, caller, id, out, err);
+    *out = NULL;
+    parley_canned row;
+    parley_status st = load_canned(svc, caller, id, &row, err);
     if (st == PARLEY_OK) {
-        canned_wire(*out);
+        st = rendered(canned_json(&row), out, err);
     }
+    parley_canned_free(&row);
     return st;
 }
 
@@ -204,28 +247,18 @@ parley_status parley_tools_canned_update(parley_chat_service *svc, const parley_
                                          const char *id, const parley_canned_input *patch,
                                          json_t **out, parley_error *err) {
     *out = NULL;
-    json_t *row = NULL;
+    parley_canned row;
     parley_status st = load_canned(svc, caller, id, &row, err);
-    if (st == PARLEY_OK && (st = may_edit_canned(caller, row, err)) == PARLEY_OK &&
+    if (st == PARLEY_OK && (st = may_edit_canned(caller, &row, err)) == PARLEY_OK &&
         (st = check_canned(patch, false, err)) == PARLEY_OK) {
         if (patch->scope != NULL) {
             st = invalid(err, "scope: cannot be changed; make a new one");
-        } else {
-            parley_canned_row c = {
-                .shortcode = patch->shortcode != NULL
-                                 ? patch->shortcode
-                                 : json_string_value(json_object_get(row, "shortcode")),
-                .title = patch->title != NULL ? patch->title
-                                              : json_string_value(json_object_get(row, "title")),
-                .content = patch->content != NULL
-                               ? patch->content
-                               : json_string_value(json_object_get(row, "content")),
-                .updated_at = parley_now_ms()};
-            snprintf(c.id, sizeof c.id, "%s", id);
-            st = canned_conflict(svc->repo->tools->canned_update(svc->repo, &c, err), err);
+        } else if ((st = canned_take(&row, patch, err)) == PARLEY_OK) {
+            row.updated_at = parley_now_ms();
+            st = canned_conflict(svc->repo->tools->canned_update(svc->repo, &row, err), err);
         }
     }
-    json_decref(row);
+    parley_canned_free(&row);
     if (st == PARLEY_OK) {
         st = parley_tools_canned_get(svc, caller, id, out, err);
     }
@@ -234,12 +267,12 @@ parley_status parley_tools_canned_update(parley_chat_service *svc, const parley_
 
 parley_status parley_tools_canned_delete(parley_chat_service *svc, const parley_participant *caller,
                                          const char *id, parley_error *err) {
-    json_t *row = NULL;
+    parley_canned row;
     parley_status st = load_canned(svc, caller, id, &row, err);
-    if (st == PARLEY_OK && (st = may_edit_canned(caller, row, err)) == PARLEY_OK) {
+    if (st == PARLEY_OK && (st = may_edit_canned(caller, &row, err)) == PARLEY_OK) {
         st = svc->repo->tools->canned_delete(svc->repo, id, err);
     }
-    json_decref(row);
+    parley_canned_free(&row);
     return st;
 }
 
@@ -255,20 +288,17 @@ parley_status parley_tools_canned_list(parley_chat_service *svc, const parley_pa
     if (prefix != NULL && prefix[0] != '\0' && !parley_canned_shortcode_valid(prefix)) {
         return invalid(err, "q: a shortcode prefix: 1 to 32 of a-z, 0-9, _ and -");
     }
-    st = svc->repo->tools->canned_list(svc->repo, caller->id, prefix, limit, cursor, items,
+    parley_canned_list list;
+    st = svc->repo->tools->canned_list(svc->repo, caller->id, prefix, limit, cursor, &list,
                                        next_cursor, next_cursor_size, err);
     if (st == PARLEY_OK) {
-        each_row(*items, canned_wire);
+        st = rendered(ARRAY_OF(list, canned_json), items, err);
+        parley_canned_list_free(&list);
     }
     return st;
 }
 
 /* ---- private notes ---------------------------------------------------------- */
-
-static void note_wire(json_t *row) {
-    participant_field(row, "author_kind", "author_id", "author");
-    time_field(row, "created_at");
-}
 
 parley_status parley_tools_note_create(parley_chat_service *svc, const parley_participant *caller,
                                        const char *session_id, const char *content, json_t **out,
@@ -280,34 +310,28 @@ parley_status parley_tools_note_create(parley_chat_service *svc, const parley_pa
         return st;
     }
     st = parley_check_text("content", content, true, 1, PARLEY_NOTE_MAX_CHARS, err);
-    parley_note_row n = {.author_kind = parley_participant_kind_of(caller),
-                         .content = content,
-                         .created_at = parley_now_ms()};
+    parley_session_note n = {.author_kind = parley_participant_kind_of(caller),
+                             .created_at = parley_now_ms()};
     parley_id_new("not", n.id);
     snprintf(n.session_id, sizeof n.session_id, "%s", s.id);
     snprintf(n.author_id, sizeof n.author_id, "%s", caller->id);
+    if (st == PARLEY_OK && (n.content = strdup(content)) == NULL) {
+        st = nomem(err);
+    }
     if (st == PARLEY_OK) {
         st = svc->repo->tools->note_insert(svc->repo, &n, err);
     }
-    if (st == PARLEY_OK) {
-        *out = json_pack("{s:s, s:s, s:{s:s, s:s}, s:s, s:o}", "id", n.id, "session_id",
-                         n.session_id, "author", "type",
-                         parley_participant_kind_name(n.author_kind), "id", n.author_id, "content",
-                         content, "created_at", parley_time_to_json(n.created_at));
+    if (st == PARLEY_OK && (st = rendered(note_json(&n), out, err)) == PARLEY_OK) {
         /* staff connections only: a note must never reach the customer */
-        parley_event *e = *out != NULL
-                              ? parley_event_new(PARLEY_EVENT_NOTE_CREATED, PARLEY_AUDIENCE_AGENTS,
-                                                 s.id, s.customer_id)
-                              : NULL;
+        parley_event *e = parley_event_new(PARLEY_EVENT_NOTE_CREATED, PARLEY_AUDIENCE_AGENTS, s.id,
+                                           s.customer_id);
         if (e != NULL) {
             snprintf(e->note.id, sizeof e->note.id, "%s", n.id);
             e->note.author_kind = n.author_kind;
             snprintf(e->note.author_id, sizeof e->note.author_id, "%s", n.author_id);
             e->note.created_at = n.created_at;
-            if ((e->note.content = strdup(content)) == NULL) {
-                parley_event_free(e);
-                e = NULL;
-            }
+            e->note.content = n.content; /* the event takes it over */
+            n.content = NULL;
         }
         st = parley_chat_emit(svc, e, err);
         if (st != PARLEY_OK) {
@@ -315,6 +339,7 @@ parley_status parley_tools_note_create(parley_chat_service *svc, const parley_pa
             *out = NULL;
         }
     }
+    parley_session_note_free(&n);
     parley_session_free(&s);
     return st;
 }
@@ -329,10 +354,12 @@ parley_status parley_tools_note_list(parley_chat_service *svc, const parley_part
     if (st != PARLEY_OK) {
         return st;
     }
-    st = svc->repo->tools->note_list(svc->repo, s.id, limit, cursor, items, next_cursor,
+    parley_session_note_list list;
+    st = svc->repo->tools->note_list(svc->repo, s.id, limit, cursor, &list, next_cursor,
                                      next_cursor_size, err);
     if (st == PARLEY_OK) {
-        each_row(*items, note_wire);
+        st = rendered(ARRAY_OF(list, note_json), items, err);
+        parley_session_note_list_free(&list);
     }
     parley_session_free(&s);
     return st;
@@ -340,34 +367,33 @@ parley_status parley_tools_note_list(parley_chat_service *svc, const parley_part
 
 /* ---- read receipts ---------------------------------------------------------- */
 
-static void receipt_wire(json_t *row) {
-    participant_field(row, "participant_kind", "participant_id", "participant");
-    time_field(row, "read_at");
-}
-
-/* The caller's receipt among a session's, or a fresh "nothing read". */
-static json_t *own_receipt(json_t *receipts, const parley_participant *caller) {
-    const char *kind = parley_participant_kind_name(parley_participant_kind_of(caller));
-    size_t i;
-    json_t *row;
-    json_array_foreach(receipts, i, row) {
-        json_t *p = json_object_get(row, "participant");
-        if (strcmp(json_string_value(json_object_get(p, "type")), kind) == 0 &&
-            strcmp(json_string_value(json_object_get(p, "id")), caller->id) == 0) {
-            return json_incref(row);
+/* The caller's receipt among a session's, or NULL: nothing read yet. */
+static const parley_read_receipt *own_receipt(const parley_read_receipt_list *receipts,
+                                              const parley_participant *caller) {
+    parley_participant_kind kind = parley_participant_kind_of(caller);
+    for (size_t i = 0; i < receipts->count; i++) {
+        const parley_read_receipt *r = &receipts->items[i];
+        if (r->participant_kind == kind && strcmp(r->participant_id, caller->id) == 0) {
+            return r;
         }
     }
-    return json_pack("{s:{s:s, s:s}, s:i, s:n}", "participant", "type", kind, "id", caller->id,
-                     "last_read_seq", 0, "read_at");
+    return NULL;
 }
 
-static parley_status load_receipts(parley_chat_service *svc, const char *session_id, json_t **out,
-                                   parley_error *err) {
-    parley_status st = svc->repo->tools->read_list(svc->repo, session_id, out, err);
-    if (st == PARLEY_OK) {
-        each_row(*out, receipt_wire);
+/* {participant, last_read_seq, read_at, session_id}; read_at null when
+ * nothing was read yet. */
+static json_t *own_receipt_json(const parley_read_receipt *r, const parley_participant *caller,
+                                const char *session_id) {
+    json_t *out = r != NULL
+                      ? receipt_json(r)
+                      : json_pack("{s:o, s:i, s:n}", "participant",
+                                  participant_json(parley_participant_kind_of(caller), caller->id),
+                                  "last_read_seq", 0, "read_at");
+    if (out != NULL && json_object_set_new(out, "session_id", json_string(session_id)) != 0) {
+        json_decref(out);
+        out = NULL;
     }
-    return st;
+    return out;
 }
 
 parley_status parley_tools_mark_read(parley_chat_service *svc, const parley_participant *caller,
@@ -380,7 +406,8 @@ parley_status parley_tools_mark_read(parley_chat_service *svc, const parley_part
         return st;
     }
     bool changed = false;
-    json_t *receipts = NULL;
+    parley_read_receipt_list receipts = {0};
+    const parley_read_receipt *own = NULL;
     if (seq < 0) {
         st = invalid(err, "seq: must not be negative");
     } else if (seq > s.last_seq) {
@@ -392,15 +419,11 @@ parley_status parley_tools_mark_read(parley_chat_service *svc, const parley_part
                                          caller->id, seq, parley_now_ms(), &changed, err);
     }
     if (st == PARLEY_OK) {
-        st = load_receipts(svc, s.id, &receipts, err);
+        st = svc->repo->tools->read_list(svc->repo, s.id, &receipts, err);
     }
     if (st == PARLEY_OK) {
-        *out = own_receipt(receipts, caller);
-        if (*out == NULL) {
-            st = nomem(err);
-        } else {
-            json_object_set_new(*out, "session_id", json_string(s.id));
-        }
+        own = own_receipt(&receipts, caller);
+        st = rendered(own_receipt_json(own, caller, s.id), out, err);
     }
     if (st == PARLEY_OK && changed) {
         /* everyone following the conversation sees it was read */
@@ -409,7 +432,7 @@ parley_status parley_tools_mark_read(parley_chat_service *svc, const parley_part
         if (e != NULL) {
             e->read.kind = parley_participant_kind_of(caller);
             snprintf(e->read.participant_id, sizeof e->read.participant_id, "%s", caller->id);
-            e->read.last_read_seq = json_integer_value(json_object_get(*out, "last_read_seq"));
+            e->read.last_read_seq = own != NULL ? own->last_read_seq : 0;
         }
         st = parley_chat_emit(svc, e, err);
     }
@@ -417,7 +440,7 @@ parley_status parley_tools_mark_read(parley_chat_service *svc, const parley_part
         json_decref(*out);
         *out = NULL;
     }
-    json_decref(receipts);
+    parley_read_receipt_list_free(&receipts);
     parley_session_free(&s);
     return st;
 }
@@ -430,12 +453,14 @@ parley_status parley_tools_read_state(parley_chat_service *svc, const parley_par
     if (st != PARLEY_OK) {
         return st;
     }
-    json_t *receipts = NULL;
-    st = load_receipts(svc, s.id, &receipts, err);
+    parley_read_receipt_list receipts;
+    st = svc->repo->tools->read_list(svc->repo, s.id, &receipts, err);
     if (st == PARLEY_OK) {
-        *out = json_pack("{s:s, s:I, s:o}", "session_id", s.id, "last_seq", (json_int_t)s.last_seq,
-                         "receipts", receipts);
-        st = *out == NULL ? nomem(err) : PARLEY_OK;
+        st = rendered(json_pack("{s:s, s:I, s:o}", "session_id", s.id, "last_seq",
+                                (json_int_t)s.last_seq, "receipts",
+                                ARRAY_OF(receipts, receipt_json)),
+                      out, err);
+        parley_read_receipt_list_free(&receipts);
     }
     parley_session_free(&s);
     return st;
@@ -457,10 +482,6 @@ parley_status parley_tools_unread_counts(parley_chat_service *svc, const parley_
 
 /* ---- labels -------------------------------------------------------------------- */
 
-static void label_wire(json_t *row) {
-    time_field(row, "created_at");
-}
-
 parley_status parley_tools_label_create(parley_chat_service *svc, const parley_participant *caller,
                                         const char *name, const char *color, json_t **out,
                                         parley_error *err) {
@@ -480,9 +501,10 @@ parley_status parley_tools_label_create(parley_chat_service *svc, const parley_p
     if (st == PARLEY_E_CONFLICT) {
         return parley_error_set(err, PARLEY_E_CONFLICT, "conflict", "name: the label exists");
     }
+    parley_label label;
     if (st == PARLEY_OK &&
-        (st = svc->repo->tools->label_get(svc->repo, name, out, err)) == PARLEY_OK) {
-        label_wire(*out);
+        (st = svc->repo->tools->label_get(svc->repo, name, &label, err)) == PARLEY_OK) {
+        st = rendered(label_json(&label), out, err);
     }
     return st;
 }
@@ -492,13 +514,13 @@ parley_status parley_tools_label_list(parley_chat_service *svc, const parley_par
                                       char *next_cursor, size_t next_cursor_size,
                                       parley_error *err) {
     *items = NULL;
+    parley_label_list list;
     parley_status st = parley_authorize(caller, PARLEY_ACTION_LABEL_LIST, err);
-    if (st == PARLEY_OK) {
-        st = svc->repo->tools->label_list(svc->repo, limit, cursor, items, next_cursor,
-                                          next_cursor_size, err);
-    }
-    if (st == PARLEY_OK) {
-        each_row(*items, label_wire);
+    if (st == PARLEY_OK &&
+        (st = svc->repo->tools->label_list(svc->repo, limit, cursor, &list, next_cursor,
+                                           next_cursor_size, err)) == PARLEY_OK) {
+        st = rendered(ARRAY_OF(list, label_json), items, err);
+        parley_label_list_free(&list);
     }
     return st;
 }
@@ -524,31 +546,32 @@ parley_status parley_tools_session_label(parley_chat_service *svc, const parley_
         memset(out, 0, sizeof *out);
         return st;
     }
-    json_t *known = NULL;
+    parley_label known;
     parley_time_ms now = parley_now_ms();
+    /* already on (add) or not on (remove) the session: results, not errors
+     * (store/tools.h), so the unit goes on reading the session */
+    bool changed = false;
     if (add && (label == NULL || !parley_label_name_valid(label))) {
         st = invalid(err, "label: 1 to 48 of a-z, 0-9, _ and -");
     } else if (add && (st = svc->repo->tools->label_get(svc->repo, label, &known, err)) ==
                           PARLEY_E_NOT_FOUND) {
         st = parley_error_set(err, PARLEY_E_NOT_FOUND, "not_found", "label: no such label");
     } else if (st == PARLEY_OK) {
-        st = add ? svc->repo->tools->session_label_add(svc->repo, s.id, label, now, err)
-                 : svc->repo->tools->session_label_remove(svc->repo, s.id, label, err);
-        if (!add && st == PARLEY_E_NOT_FOUND) {
+        st = add ? svc->repo->tools->session_label_add(svc->repo, s.id, label, now, &changed, err)
+                 : svc->repo->tools->session_label_remove(svc->repo, s.id, label, &changed, err);
+        if (st == PARLEY_OK && !add && !changed) {
             st = parley_error_set(err, PARLEY_E_NOT_FOUND, "not_found",
                                   "the session does not carry that label");
         }
     }
-    json_decref(known);
-    bool unchanged = add && st == PARLEY_E_CONFLICT; /* already there: nothing to tell */
-    if (st == PARLEY_OK) {
+    if (st == PARLEY_OK && changed) {
         s.updated_at = now;
         st = svc->repo->sessions->update(svc->repo, &s, err);
     }
     parley_session_free(&s);
-    if (st == PARLEY_OK || unchanged) {
+    if (st == PARLEY_OK) {
         st = svc->repo->sessions->get(svc->repo, session_id, out, err);
-        if (st == PARLEY_OK && !unchanged) {
+        if (st == PARLEY_OK && changed) {
             /* labels are the team's triage: staff hear of it, the customer not */
             st = parley_chat_emit_session_event(svc, PARLEY_EVENT_SESSION_UPDATED, out,
                                                 PARLEY_AUDIENCE_AGENTS, err);
@@ -564,12 +587,30 @@ parley_status parley_tools_session_label(parley_chat_service *svc, const parley_
 
 /* ---- search ---------------------------------------------------------------------- */
 
-static void hit_wire(json_t *row) {
-    participant_field(row, "sender_kind", "sender_id", "sender");
-    time_field(row, "created_at");
-    char *html = parley_search_snippet_html(json_string_value(json_object_get(row, "snippet")));
-    json_object_set_new(row, "snippet", html != NULL ? json_string(html) : json_null());
+/* A hit as the API shows it (the order of its keys is the wire's). */
+static json_t *hit_wire(const parley_search_hit *h) {
+    char *html = parley_search_snippet_html(h->snippet);
+    json_t *row = json_pack("{s:s, s:s, s:I, s:s, s:o, s:o, s:{s:s, s:s}}", "message_id",
+                            h->message_id, "session_id", h->session_id, "seq", (json_int_t)h->seq,
+                            "type", parley_message_type_name(h->type), "created_at",
+                            parley_time_to_json(h->created_at), "snippet",
+                            html != NULL ? json_string(html) : json_null(), "sender", "type",
+                            parley_participant_kind_name(h->sender_kind), "id", h->sender_id);
     free(html);
+    return row;
+}
+
+static parley_status hits_wire(const parley_search_hit_list *hits, json_t **items,
+                               parley_error *err) {
+    *items = json_array();
+    for (size_t i = 0; *items != NULL && i < hits->count; i++) {
+        json_t *row = hit_wire(&hits->items[i]);
+        if (row == NULL || json_array_append_new(*items, row) != 0) {
+            json_decref(*items);
+            *items = NULL;
+        }
+    }
+    return *items != NULL ? PARLEY_OK : nomem(err);
 }
 
 parley_status parley_tools_search(parley_chat_service *svc, const parley_participant *caller,
@@ -582,12 +623,12 @@ parley_status parley_tools_search(parley_chat_service *svc, const parley_partici
         return st;
     }
     bool staff = caller->ops->is_staff(caller);
-    char match[PARLEY_SEARCH_MATCH_SIZE];
+    parley_search_terms terms;
     const char *why = NULL;
     if (q == NULL) {
         return invalid(err, "q: required");
     }
-    if (!parley_search_match(q, match, sizeof match, &why)) {
+    if (!parley_search_terms_parse(q, &terms, &why)) {
         return invalid(err, why);
     }
     /* anyone can register as a customer: their searches are counted */
@@ -612,18 +653,23 @@ parley_status parley_tools_search(parley_chat_service *svc, const parley_partici
     /* scope first: customers' searches are their own sessions, an
      * intersection the index makes (never a filter applied afterwards) */
     parley_search_spec spec = {
-        .match = match,
+        .terms = &terms,
         .session_id = session_id,
         .customer_id = staff ? "" : caller->id,
         .limit = limit,
         .cursor = cursor,
         .budget_ms = svc->config != NULL ? (int)svc->config->search_budget_ms : 0,
     };
-    st = svc->repo->search->messages(svc->repo, &spec, items, next_cursor, next_cursor_size, err);
+    parley_search_hit_list hits = {0};
+    st = svc->repo->search->messages(svc->repo, &spec, &hits, next_cursor, next_cursor_size, err);
     parley_limits_search_done(svc->limits);
+    if (st == PARLEY_OK) {
+        st = hits_wire(&hits, items, err);
+    }
+    parley_search_hit_list_free(&hits);
     if (st == PARLEY_E_INVALID) {
-        /* the expression is built from quoted tokens, so this is a cursor
-         * or an FTS limit: still the request's fault, never a 500 */
+        /* the terms are checked above, so this is the cursor: still the
+         * request's fault, never a 500 */
         char detail[PARLEY_ERROR_MESSAGE_SIZE];
         snprintf(detail, sizeof detail, "%s", err->message);
         return parley_error_set(err, PARLEY_E_INVALID, "validation_failed", "q or cursor: %.200s",
@@ -634,9 +680,6 @@ parley_status parley_tools_search(parley_chat_service *svc, const parley_partici
                                 "the search ran past its budget (%d ms): add words, use whole "
                                 "words instead of prefixes, or name a session (session_id)",
                                 spec.budget_ms);
-    }
-    if (st == PARLEY_OK) {
-        each_row(*items, hit_wire);
     }
     return st;
 }

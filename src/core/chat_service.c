@@ -573,6 +573,43 @@ static parley_status emit_message_created(parley_chat_service *svc, const parley
     return parley_chat_emit(svc, e, err);
 }
 
+/* Stores m through messages->store, which checks the session, the
+ * client_msg_id and takes the seq in one call (store/messages.h); m gets
+ * its created_at and seq. The outcomes other than STORED become the API's
+ * answers: a retry of a stored send moves that message into *previous and
+ * sets *duplicate (previous NULL: a retry cannot happen, and is a
+ * conflict); the rest are errors that end the unit. */
+static parley_status store_message(parley_chat_service *svc, parley_message *m,
+                                   parley_message *previous, bool *duplicate, parley_error *err) {
+    m->created_at = parley_now_ms();
+    parley_message_store_result result;
+    parley_status st = svc->repo->messages->store(svc->repo, m, &result, err);
+    if (st != PARLEY_OK) {
+        return st;
+    }
+    switch (result.outcome) {
+    case PARLEY_MESSAGE_STORED:
+        m->seq = result.seq;
+        return PARLEY_OK;
+    case PARLEY_MESSAGE_DUPLICATE:
+        if (previous != NULL) {
+            *previous = result.previous;
+            *duplicate = true;
+            return PARLEY_OK;
+        }
+        parley_message_free(&result.previous);
+        break;
+    case PARLEY_MESSAGE_OTHER_SESSION:
+        break;
+    case PARLEY_MESSAGE_SESSION_CLOSED:
+        return parley_error_set(err, PARLEY_E_CONFLICT, "conflict", "the session is closed");
+    case PARLEY_MESSAGE_SESSION_NOT_FOUND:
+        return parley_error_set(err, PARLEY_E_NOT_FOUND, "not_found", "no such session");
+    }
+    return parley_error_set(err, PARLEY_E_CONFLICT, "conflict",
+                            "client_msg_id was already used in another session");
+}
+
 parley_status parley_chat_store_prepared(parley_chat_service *svc, const parley_participant *caller,
                                          parley_message_draft *draft, parley_message *out,
                                          bool *duplicate, parley_error *err) {
@@ -588,21 +625,23 @@ parley_status parley_chat_store_prepared(parley_chat_service *svc, const parley_
     parley_status st = PARLEY_OK;
     if (!draft->same_unit) {
         /* the world may have moved since the draft was made on another
-         * thread: the session closed, the caller lost it, the same
-         * client_msg_id stored by a concurrent retry; the writer sees the
-         * latest committed state */
+         * thread: the caller may have lost the session (authorization is
+         * the service's); the writer sees the latest committed state.
+         * Whether it closed or a concurrent retry stored the same
+         * client_msg_id, messages->store answers below. */
         parley_session_free(session);
         st = parley_chat_load_session_for(svc, caller, PARLEY_ACTION_MESSAGE_SEND, m->session_id,
                                           session, err);
-        if (st == PARLEY_OK) {
+        if (st == PARLEY_OK && draft->refused) {
+            /* a refusal is kept only where a send could be stored */
             st =
                 find_previous_send(svc, caller, session->id, m->client_msg_id, out, duplicate, err);
+            if (st == PARLEY_OK && !*duplicate && session->status == PARLEY_SESSION_CLOSED) {
+                st = parley_error_set(err, PARLEY_E_CONFLICT, "conflict", "the session is closed");
+            }
         }
         if (st != PARLEY_OK || *duplicate) {
             return st;
-        }
-        if (session->status == PARLEY_SESSION_CLOSED) {
-            return parley_error_set(err, PARLEY_E_CONFLICT, "conflict", "the session is closed");
         }
     }
     if (draft->refused) {
@@ -610,12 +649,11 @@ parley_status parley_chat_store_prepared(parley_chat_service *svc, const parley_
     }
     /* seq is taken in the same transaction that stores the message, so it
      * is gapless: a rollback gives the number back. */
-    st = svc->repo->sessions->next_seq(svc->repo, session->id, &m->seq, err);
-    if (st == PARLEY_OK) {
-        m->created_at = parley_now_ms();
-        st = svc->repo->messages->insert(svc->repo, m, err);
+    st = store_message(svc, m, out, duplicate, err);
+    if (st != PARLEY_OK || *duplicate) {
+        return st;
     }
-    if (st == PARLEY_OK && draft->attachment_id[0] != '\0') {
+    if (draft->attachment_id[0] != '\0') {
         /* claimed in the unit that stores the message: two sends racing
          * for one upload cannot both have it (the second is 409) */
         st = svc->repo->uploads->attach(svc->repo, draft->attachment_id, caller->id, m->id,
@@ -669,11 +707,7 @@ parley_status parley_chat_post_as(parley_chat_service *svc, const char *session_
         st = nomem(err);
     }
     if (st == PARLEY_OK) {
-        st = svc->repo->sessions->next_seq(svc->repo, session.id, &m.seq, err);
-    }
-    if (st == PARLEY_OK) {
-        m.created_at = parley_now_ms();
-        st = svc->repo->messages->insert(svc->repo, &m, err);
+        st = store_message(svc, &m, NULL, NULL, err); /* no client_msg_id: never a retry */
     }
     if (st == PARLEY_OK) {
         st = emit_message_created(svc, &session, &m, err);

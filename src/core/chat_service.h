@@ -131,7 +131,8 @@ void parley_message_draft_free(parley_message_draft *draft);
 /* The desk itself speaks in a session (auto-close notice, transfer, queue
  * position...): a message from sender {type: "system"} with the next seq,
  * delivered like any other. No permission check: callers are services
- * acting on their own rules. out may be NULL. */
+ * acting on their own rules. A closed session takes none (409: its
+ * last_seq is final once closed). out may be NULL. */
 parley_status parley_chat_post_system_message(parley_chat_service *svc, const char *session_id,
                                               const char *text, const char *meta_json,
                                               parley_message *out, parley_error *err);

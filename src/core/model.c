@@ -1,5 +1,7 @@
 #include "core/model.h"
 
+#include "core/store/tools.h" /* the agent tools' rows are models too */
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -39,6 +41,10 @@ static const size_t upload_strings[] = {AT(parley_upload, name)};
 static const size_t audit_entry_strings[] = {AT(parley_audit_entry, detail_json)};
 static const size_t team_strings[] = {AT(parley_team, name), AT(parley_team, topics_json),
                                       AT(parley_team, agent_ids_json)};
+static const size_t search_hit_strings[] = {AT(parley_search_hit, snippet)};
+static const size_t canned_strings[] = {AT(parley_canned, shortcode), AT(parley_canned, title),
+                                        AT(parley_canned, content)};
+static const size_t session_note_strings[] = {AT(parley_session_note, content)};
 static const size_t kb_entry_strings[] = {
     AT(parley_kb_entry, question), AT(parley_kb_entry, answer),
     AT(parley_kb_entry, alternatives_json), AT(parley_kb_entry, tags_json)};
@@ -167,6 +173,15 @@ void parley_agent_load_free(parley_agent_load *a) {
     (void)a; /* no heap fields */
 }
 
+/* rows of the agent tools with no heap fields (core/store/tools.h) */
+static void parley_read_receipt_free(parley_read_receipt *r) {
+    (void)r;
+}
+
+static void parley_label_free(parley_label *l) {
+    (void)l;
+}
+
 /* Every model's functions, from the macros above. */
 PARLEY_DEFINE_FREE(parley_customer, customer_strings)
 PARLEY_DEFINE_FREE(parley_agent, agent_strings)
@@ -197,6 +212,14 @@ PARLEY_DEFINE_LIST(parley_queue_list, parley_queue_entry)
 PARLEY_DEFINE_LIST(parley_agent_load_list, parley_agent_load)
 PARLEY_DEFINE_FREE(parley_kb_entry, kb_entry_strings)
 PARLEY_DEFINE_LIST(parley_kb_list, parley_kb_entry)
+PARLEY_DEFINE_FREE(parley_search_hit, search_hit_strings)
+PARLEY_DEFINE_LIST(parley_search_hit_list, parley_search_hit)
+PARLEY_DEFINE_FREE(parley_canned, canned_strings)
+PARLEY_DEFINE_LIST(parley_canned_list, parley_canned)
+PARLEY_DEFINE_FREE(parley_session_note, session_note_strings)
+PARLEY_DEFINE_LIST(parley_session_note_list, parley_session_note)
+PARLEY_DEFINE_LIST(parley_read_receipt_list, parley_read_receipt)
+PARLEY_DEFINE_LIST(parley_label_list, parley_label)
 
 PARLEY_DEFINE_ENUM_NAMES(parley_participant_kind, participant_names)
 PARLEY_DEFINE_ENUM_NAMES(parley_agent_role, role_names)

@@ -329,6 +329,25 @@ typedef struct parley_upload {
 
 void parley_upload_free(parley_upload *u);
 
+/* One message a search found (store/search.h): what the API shows of it,
+ * and a snippet of its text with \x02 / \x03 around the matched words
+ * (raw text, not escaped: core/search_query.h makes it HTML). */
+typedef struct parley_search_hit {
+    char message_id[PARLEY_ID_SIZE];
+    char session_id[PARLEY_ID_SIZE];
+    int64_t seq;
+    parley_participant_kind sender_kind;
+    char sender_id[PARLEY_ID_SIZE];
+    parley_message_type type;
+    parley_time_ms created_at;
+    char *snippet;
+} parley_search_hit;
+
+PARLEY_DECLARE_LIST(parley_search_hit_list, parley_search_hit);
+void parley_search_hit_free(parley_search_hit *h);
+parley_search_hit *parley_search_hit_list_push(parley_search_hit_list *list);
+void parley_search_hit_list_free(parley_search_hit_list *list);
+
 /* Enum <-> wire-name conversions. *_from_name returns false for unknown
  * names and leaves *out untouched. */
 const char *parley_participant_kind_name(parley_participant_kind kind);

@@ -7,8 +7,8 @@
  * const ops table per aggregate, each declared with its contracts in its
  * own header under core/store/:
  *
- *   repo->sessions         store/sessions.h         sessions, seq, lifecycle
- *   repo->messages         store/messages.h         messages
+ *   repo->sessions         store/sessions.h         sessions, lifecycle
+ *   repo->messages         store/messages.h         messages, seq (store)
  *   repo->accounts         store/accounts.h         customers, agents, bots, tokens
  *   repo->tickets          store/tickets.h          tickets, ticket notes, feedback
  *   repo->desk             store/desk.h             presence, routing, queue, teams
@@ -47,6 +47,23 @@
  * Results: PARLEY_OK, PARLEY_E_NOT_FOUND (get/update of a missing row),
  * PARLEY_E_CONFLICT (a unique key already taken), PARLEY_E_UNAVAILABLE
  * (database busy/locked), PARLEY_E_STORAGE (anything else; err says what).
+ *
+ * Expected conflicts are results. A statement that fails (a unique key
+ * taken, a foreign key missing) leaves an SQLite transaction usable, but
+ * aborts a PostgreSQL one: every later statement fails until it rolls
+ * back. So no unit runs another statement after a write that failed. An
+ * outcome a caller expects and goes on from (a retry of a stored message,
+ * a row already there, a closed session) is the op's result, reported with
+ * PARLEY_OK: an outcome enum (messages->store), an added/found flag
+ * (desk->team_member_add). A backend reaches it without a failing
+ * statement (a lookup first, INSERT ... ON CONFLICT DO NOTHING, one
+ * function). PARLEY_E_CONFLICT is for a taken key that ends the unit: the
+ * caller returns it (409) and the unit rolls back. A read that finds
+ * nothing, or an UPDATE/DELETE that matches no row (PARLEY_E_NOT_FOUND),
+ * is no failed statement on any backend, so going on after it is fine. A
+ * best-effort write whose error the caller ignores (accounts->token_touch)
+ * must have no expected failure: an unexpected one still aborts the unit
+ * on PostgreSQL, like any storage error.
  */
 #ifndef PARLEY_REPOSITORY_H
 #define PARLEY_REPOSITORY_H

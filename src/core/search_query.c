@@ -3,8 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Any non-ASCII byte counts as a word character: unicode61 tokenizes
- * letters of every script. */
+/* Any non-ASCII byte counts as a word character: the backends' tokenizers
+ * (SQLite's unicode61) find letters of every script. */
 static bool has_word_char(const char *t, size_t len) {
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)t[i];
@@ -29,13 +29,9 @@ static bool is_space(char c) {
     return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
 }
 
-bool parley_search_match(const char *q, char *out, size_t out_size, const char **why) {
+bool parley_search_terms_parse(const char *q, parley_search_terms *out, const char **why) {
     size_t q_len = q != NULL ? strlen(q) : 0;
-    size_t n = 0;
-    int tokens = 0;
-    if (out_size > 0) {
-        out[0] = '\0';
-    }
+    out->count = 0;
     if (q_len > PARLEY_SEARCH_MAX_QUERY_BYTES) {
         *why = "q: at most 256 bytes";
         return false;
@@ -57,36 +53,21 @@ bool parley_search_match(const char *q, char *out, size_t out_size, const char *
         if (prefix && utf8_chars(q + start, word_len) < PARLEY_SEARCH_MIN_PREFIX) {
             /* "a*" names most of the index: its doclists merge in memory */
             *why = "q: a prefix (word*) needs at least 3 characters before the *";
+            out->count = 0;
             return false;
         }
-        if (++tokens > PARLEY_SEARCH_MAX_TOKENS) {
+        if (out->count == PARLEY_SEARCH_MAX_TOKENS) {
             *why = "q: at most 16 words";
+            out->count = 0;
             return false;
         }
-        /* separator, quotes, every quote doubled, '*', NUL */
-        size_t need = 1 + 2 + word_len * 2 + 1 + 1;
-        if (n + need > out_size) {
-            *why = "q: too long";
-            return false;
-        }
-        if (n > 0) {
-            out[n++] = ' ';
-        }
-        out[n++] = '"';
-        for (size_t k = 0; k < word_len; k++) {
-            char c = q[start + k];
-            out[n++] = c;
-            if (c == '"') {
-                out[n++] = '"';
-            }
-        }
-        out[n++] = '"';
-        if (prefix) {
-            out[n++] = '*';
-        }
-        out[n] = '\0';
+        /* word_len <= q_len <= PARLEY_SEARCH_MAX_QUERY_BYTES: it fits */
+        parley_search_term *t = &out->term[out->count++];
+        memcpy(t->text, q + start, word_len);
+        t->text[word_len] = '\0';
+        t->prefix = prefix;
     }
-    if (tokens == 0) {
+    if (out->count == 0) {
         *why = "q: must contain a word to search for";
         return false;
     }

@@ -1,14 +1,16 @@
 /*
- * search_query.h - turns what a user typed into a safe SQLite FTS5 MATCH
- * expression, and a stored snippet into HTML for the client.
+ * search_query.h - turns what a user typed into search terms (store/search.h),
+ * and a stored snippet into HTML for the client.
  *
- * The user's text is never passed to MATCH as it is: FTS5 has its own
- * query language (AND, OR, NEAR, column filters, quotes), and a stray
- * quote or operator would be a syntax error or a different query. Each
- * whitespace-separated token becomes a quoted phrase ("" doubles a quote);
- * a trailing '*' keeps its meaning, a prefix query. Phrases are ANDed.
+ * The user's text is never handed to a store as a query: each
+ * whitespace-separated token becomes one parley_search_term, all of them
+ * ANDed, and every backend builds its own query language from the terms,
+ * quoting all of their text (storage/sqlite/search_fts.h for SQLite's
+ * FTS5). A trailing '*' is the only syntax: the term is a prefix. The
+ * rules here (size, word count, what a prefix needs) are the API's, the
+ * same whichever backend runs the search.
  *
- * Ownership: outputs are caller buffers or malloc'd strings the caller
+ * Ownership: outputs are caller structs or malloc'd strings the caller
  * frees. Thread-safety: pure functions, any thread.
  */
 #ifndef PARLEY_SEARCH_QUERY_H
@@ -17,19 +19,17 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define PARLEY_SEARCH_MAX_QUERY_BYTES 256
-#define PARLEY_SEARCH_MAX_TOKENS 16
-/* characters a prefix query ("inv*") needs before its '*' */
-#define PARLEY_SEARCH_MIN_PREFIX 3
-/* room for every token quoted, doubled quotes, '*' and separators */
-#define PARLEY_SEARCH_MATCH_SIZE (PARLEY_SEARCH_MAX_QUERY_BYTES * 2 + 64)
+#include "core/store/search.h"
 
-/* Builds the MATCH expression of q into out. Tokens with no letter or
- * digit are dropped (FTS would find nothing in them). Returns false with
- * *why set ("q: ...") when q is too long, has too many tokens or nothing
- * left to search for, or a prefix shorter than PARLEY_SEARCH_MIN_PREFIX
- * characters. */
-bool parley_search_match(const char *q, char *out, size_t out_size, const char **why);
+/* Splits q into *out: tokens are separated by white space (space, \t, \n,
+ * \r, \f, \v); a token's trailing '*' (not a lone "*") makes it a prefix
+ * term and is not part of its text. Tokens with no letter or digit (any
+ * non-ASCII byte counts as one) are dropped: no index finds anything in
+ * them. Returns false with *why set ("q: ...") when q is over
+ * PARLEY_SEARCH_MAX_QUERY_BYTES, has more than PARLEY_SEARCH_MAX_TOKENS
+ * tokens left or none, or a prefix shorter than PARLEY_SEARCH_MIN_PREFIX
+ * characters (code points); *out is then empty (count 0). */
+bool parley_search_terms_parse(const char *q, parley_search_terms *out, const char **why);
 
 /* HTML-escapes snippet (& < > " ') and turns the \x02 / \x03 hit markers
  * the store puts around matches into <mark> / </mark>. NULL when out of

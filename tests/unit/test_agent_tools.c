@@ -1,10 +1,14 @@
 /*
  * test_agent_tools.c - the pure parts of the agent tools (core/search_query.c:
- * the FTS5 MATCH expression built from user text, the snippet's HTML;
- * core/agent_tools.c: shortcode, label and color rules) and their storage
- * (schema step 5 indexing the messages that existed before it, monotonic
- * read receipts, canned-response scopes, labels), against a real SQLite
- * file in a fresh mkdtemp() directory.
+ * the search terms split from user text, the snippet's HTML;
+ * storage/sqlite/search_fts.c: the FTS5 MATCH expression of the terms;
+ * core/agent_tools.c: shortcode, label and color rules) and the search's
+ * SQLite storage (schema step 5 indexing the messages that existed before
+ * it, the un-indexed tail, the budget), against a real SQLite file in a
+ * fresh mkdtemp() directory. The tools' other ops (receipts, labels,
+ * canned-response scopes, notes) are in the contract suite
+ * (tests/contract/test_repository.c, "agent tools"), which runs them on
+ * every backend.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -20,8 +24,9 @@
 
 #include "core/agent_tools.h"
 #include "core/search_query.h"
-#include "storage/sqlite/sqlite_repository.h"
 #include "storage/sqlite/schema.h"
+#include "storage/sqlite/search_fts.h"
+#include "storage/sqlite/sqlite_repository.h"
 
 static parley_error err;
 
@@ -33,23 +38,62 @@ static parley_error err;
         }                                                                                          \
     } while (0)
 
-/* ---- the MATCH expression ------------------------------------------------- */
+/* ---- the search terms and SQLite's MATCH expression --------------------- */
 
-static void expect_match(const char *q, const char *want) {
-    char out[PARLEY_SEARCH_MATCH_SIZE];
+/* The terms of q as "[text] [text]*" (a star after a prefix term). */
+static void expect_terms(const char *q, const char *want) {
+    parley_search_terms terms;
     const char *why = NULL;
-    if (!parley_search_match(q, out, sizeof out, &why)) {
+    if (!parley_search_terms_parse(q, &terms, &why)) {
         fail_msg("%s refused: %s", q, why);
     }
+    char got[2048] = "";
+    size_t n = 0;
+    for (int i = 0; i < terms.count; i++) {
+        n += (size_t)snprintf(got + n, sizeof got - n, "%s[%s]%s", i > 0 ? " " : "",
+                              terms.term[i].text, terms.term[i].prefix ? "*" : "");
+        assert_true(n < sizeof got);
+    }
+    assert_string_equal(got, want);
+}
+
+/* What the SQLite backend matches for q: core's terms, quoted by
+ * storage/sqlite/search_fts.c. */
+static void expect_match(const char *q, const char *want) {
+    parley_search_terms terms;
+    char out[PARLEY_SQLITE_FTS_MATCH_SIZE];
+    const char *why = NULL;
+    if (!parley_search_terms_parse(q, &terms, &why)) {
+        fail_msg("%s refused: %s", q, why);
+    }
+    assert_true(parley_sqlite_fts_match(&terms, out, sizeof out));
     assert_string_equal(out, want);
 }
 
 static void expect_refused(const char *q, const char *why_part) {
-    char out[PARLEY_SEARCH_MATCH_SIZE];
+    parley_search_terms terms;
     const char *why = NULL;
-    assert_false(parley_search_match(q, out, sizeof out, &why));
+    assert_false(parley_search_terms_parse(q, &terms, &why));
+    assert_int_equal(terms.count, 0);
     assert_non_null(why);
     assert_non_null(strstr(why, why_part));
+}
+
+static void test_terms_split_on_white_space(void **state) {
+    (void)state;
+    expect_terms("refund", "[refund]");
+    expect_terms("  late \t parcel\n", "[late] [parcel]");
+    /* operators and syntax are plain text */
+    expect_terms("a OR b", "[a] [OR] [b]");
+    expect_terms("NEAR(x y)", "[NEAR(x] [y)]");
+    expect_terms("say \"hi\"", "[say] [\"hi\"]");
+    /* a trailing star makes a prefix and leaves the text; elsewhere it is text */
+    expect_terms("refu*", "[refu]*");
+    expect_terms("a*b", "[a*b]");
+    expect_terms("ref** x", "[ref*]* [x]");
+    /* tokens without a word character are dropped, a lone star too */
+    expect_terms("!!! ok --- * \"\"", "[ok]");
+    expect_terms("caf\xc3\xa9", "[caf\xc3\xa9]");
 }
 
 static void test_match_quotes_every_token(void **state) {
@@ -97,9 +141,42 @@ static void test_match_refusals(void **state) {
         quotes[i * 16] = 'a';
         quotes[i * 16 + 15] = ' ';
     }
-    char out[PARLEY_SEARCH_MATCH_SIZE];
+    parley_search_terms terms;
+    char out[PARLEY_SQLITE_FTS_MATCH_SIZE];
     const char *why = NULL;
-    assert_true(parley_search_match(quotes, out, sizeof out, &why));
+    assert_true(parley_search_terms_parse(quotes, &terms, &why));
+    assert_int_equal(terms.count, 15); /* the last token, only quotes, is dropped */
+    assert_true(parley_sqlite_fts_match(&terms, out, sizeof out));
+}
+
+/* The builder refuses terms outside store/search.h's shape, and never
+ * writes past its buffer. */
+static void test_fts_match_refusals(void **state) {
+    (void)state;
+    parley_search_terms terms = {0};
+    char out[PARLEY_SQLITE_FTS_MATCH_SIZE];
+    assert_false(parley_sqlite_fts_match(&terms, out, sizeof out)); /* no term */
+    assert_string_equal(out, "");
+    terms.count = 1; /* an empty text */
+    assert_false(parley_sqlite_fts_match(&terms, out, sizeof out));
+    snprintf(terms.term[0].text, sizeof terms.term[0].text, "x\"y");
+    terms.term[0].prefix = true;
+    assert_true(parley_sqlite_fts_match(&terms, out, sizeof out));
+    assert_string_equal(out, "\"x\"\"y\"*");
+    /* "x""y"* is 7 bytes: 8 would do, but room for a separator and a
+     * doubled quote in every byte is asked first */
+    char small[11];
+    assert_false(parley_sqlite_fts_match(&terms, small, 10));
+    assert_string_equal(small, "");
+    assert_true(parley_sqlite_fts_match(&terms, small, 11));
+    terms.count = PARLEY_SEARCH_MAX_TOKENS + 1;
+    assert_false(parley_sqlite_fts_match(&terms, out, sizeof out));
+    terms.count = -1;
+    assert_false(parley_sqlite_fts_match(&terms, out, sizeof out));
+    /* a text that is not terminated inside its array */
+    terms.count = 1;
+    memset(terms.term[0].text, 'x', sizeof terms.term[0].text);
+    assert_false(parley_sqlite_fts_match(&terms, out, sizeof out));
 }
 
 static void test_snippet_html(void **state) {
@@ -189,10 +266,16 @@ static void make_version_4(const char *path) {
     sqlite3_close(db);
 }
 
-static parley_status search_in(fixture *fx, const char *match, const char *session,
-                               const char *customer, int budget_ms, json_t **items) {
+/* q as the API reads it (core's terms), searched in the repository. */
+static parley_status search_in(fixture *fx, const char *q, const char *session,
+                               const char *customer, int budget_ms, parley_search_hit_list *items) {
     char next[64];
-    parley_search_spec spec = {.match = match,
+    parley_search_terms terms;
+    const char *why = NULL;
+    if (!parley_search_terms_parse(q, &terms, &why)) {
+        fail_msg("%s refused: %s", q, why);
+    }
+    parley_search_spec spec = {.terms = &terms,
                                .session_id = session,
                                .customer_id = customer,
                                .limit = 50,
@@ -201,10 +284,19 @@ static parley_status search_in(fixture *fx, const char *match, const char *sessi
     return fx->repo->search->messages(fx->repo, &spec, items, next, sizeof next, &err);
 }
 
-static json_t *search(fixture *fx, const char *match, const char *customer) {
-    json_t *items = NULL;
-    assert_ok(search_in(fx, match, "", customer, 0, &items));
+static parley_search_hit_list search(fixture *fx, const char *q, const char *customer) {
+    parley_search_hit_list items = {0};
+    assert_ok(search_in(fx, q, "", customer, 0, &items));
     return items;
+}
+
+/* q searched in a session and/or customer scope finds n messages. */
+static void expect_hits(fixture *fx, const char *q, const char *session, const char *customer,
+                        size_t n) {
+    parley_search_hit_list items = {0};
+    assert_ok(search_in(fx, q, session, customer, 0, &items));
+    assert_int_equal(items.count, n);
+    parley_search_hit_list_free(&items);
 }
 
 static void test_migration_indexes_existing_messages(void **state) {
@@ -212,17 +304,20 @@ static void test_migration_indexes_existing_messages(void **state) {
     make_version_4(fx->path);
     assert_ok(parley_sqlite_migrate(fx->path, &err));
     assert_ok(parley_sqlite_repository_open(fx->path, NULL, &fx->repo, &err));
-    json_t *items = search(fx, "\"parcel\"", "");
-    assert_int_equal(json_array_size(items), 1);
-    json_t *hit = json_array_get(items, 0);
-    assert_string_equal(json_string_value(json_object_get(hit, "message_id")), "msg_1");
-    assert_string_equal(json_string_value(json_object_get(hit, "snippet")),
-                        "my \x02parcel\x03 is late");
-    json_decref(items);
+    parley_search_hit_list items = search(fx, "parcel", "");
+    assert_int_equal(items.count, 1);
+    const parley_search_hit *hit = &items.items[0];
+    assert_string_equal(hit->message_id, "msg_1");
+    assert_string_equal(hit->session_id, "ses_1");
+    assert_int_equal(hit->seq, 1);
+    assert_int_equal(hit->sender_kind, PARLEY_PARTICIPANT_CUSTOMER);
+    assert_string_equal(hit->sender_id, "cus_1");
+    assert_int_equal(hit->type, PARLEY_MESSAGE_TEXT);
+    assert_int_equal(hit->created_at, 1);
+    assert_string_equal(hit->snippet, "my \x02parcel\x03 is late");
+    parley_search_hit_list_free(&items);
     /* another customer's scope finds nothing */
-    items = search(fx, "\"parcel\"", "cus_other");
-    assert_int_equal(json_array_size(items), 0);
-    json_decref(items);
+    expect_hits(fx, "parcel", "", "cus_other", 0);
     /* new messages are indexed in batches by search_index_catch_up (the
      * periodic writer job), in the caller's unit */
     parley_message m = {.seq = 3, .sender_kind = PARLEY_PARTICIPANT_AGENT, .created_at = 3};
@@ -237,56 +332,47 @@ static void test_migration_indexes_existing_messages(void **state) {
     assert_ok(fx->repo->search->index_catch_up(fx->repo, 100, &indexed, &err));
     assert_int_equal(indexed, 1);
     assert_ok(fx->repo->ops->rollback(fx->repo, &err));
-    items = search(fx, "\"parcel\"", "");
-    assert_int_equal(json_array_size(items), 1); /* rolled back: not indexed either */
-    json_decref(items);
+    expect_hits(fx, "parcel", "", "", 1); /* rolled back: not indexed either */
     assert_ok(fx->repo->search->index_catch_up(fx->repo, 100, &indexed, &err));
     assert_int_equal(indexed, 0);
     assert_ok(fx->repo->messages->insert(fx->repo, &m, &err));
     /* stored, not indexed yet: found in the un-indexed tail, in scope only */
-    items = search(fx, "\"parcel\"", "cus_1");
-    assert_int_equal(json_array_size(items), 2);
-    assert_string_equal(json_string_value(json_object_get(json_array_get(items, 0), "message_id")),
-                        "msg_3"); /* newest first, the tail before the index */
-    assert_string_equal(json_string_value(json_object_get(json_array_get(items, 0), "snippet")),
-                        "the \x02parcel\x03 left today");
-    json_decref(items);
-    items = search(fx, "\"parcel\"", "cus_other");
-    assert_int_equal(json_array_size(items), 0);
-    json_decref(items);
-    assert_ok(search_in(fx, "\"parcel\"", "ses_other", "", 0, &items));
-    assert_int_equal(json_array_size(items), 0);
-    json_decref(items);
+    items = search(fx, "parcel", "cus_1");
+    assert_int_equal(items.count, 2);
+    /* newest first, the tail before the index */
+    assert_string_equal(items.items[0].message_id, "msg_3");
+    assert_string_equal(items.items[0].snippet, "the \x02parcel\x03 left today");
+    parley_search_hit_list_free(&items);
+    expect_hits(fx, "parcel", "", "cus_other", 0);
+    expect_hits(fx, "parcel", "ses_other", "", 0);
     assert_ok(fx->repo->search->index_catch_up(fx->repo, 100, &indexed, &err));
     assert_int_equal(indexed, 1);
     assert_ok(fx->repo->search->index_catch_up(fx->repo, 100, &indexed, &err));
     assert_int_equal(indexed, 0); /* nothing twice */
     /* indexed now: found once (never in both the tail and the index) */
-    items = search(fx, "\"parcel\"", "cus_1");
-    assert_int_equal(json_array_size(items), 2);
-    assert_string_equal(json_string_value(json_object_get(json_array_get(items, 0), "message_id")),
-                        "msg_3");
-    json_decref(items);
-    assert_ok(search_in(fx, "\"parcel\"", "ses_1", "cus_1", 0, &items));
-    assert_int_equal(json_array_size(items), 2);
-    json_decref(items);
+    items = search(fx, "parcel", "cus_1");
+    assert_int_equal(items.count, 2);
+    assert_string_equal(items.items[0].message_id, "msg_3");
+    parley_search_hit_list_free(&items);
+    expect_hits(fx, "parcel", "ses_1", "cus_1", 2);
     /* the scope is in the index: another customer or session finds nothing */
-    items = search(fx, "\"parcel\"", "cus_other");
-    assert_int_equal(json_array_size(items), 0);
-    json_decref(items);
-    assert_ok(search_in(fx, "\"parcel\"", "ses_1", "cus_other", 0, &items));
-    assert_int_equal(json_array_size(items), 0);
-    json_decref(items);
+    expect_hits(fx, "parcel", "", "cus_other", 0);
+    expect_hits(fx, "parcel", "ses_1", "cus_other", 0);
     /* a user's word never matches the scope tokens */
     char token[128];
-    snprintf(token, sizeof token, "\"s%s\"", "7365735F31"); /* hex("ses_1") */
-    items = search(fx, token, "");
-    assert_int_equal(json_array_size(items), 0);
-    json_decref(items);
-    /* a malformed expression is the caller's mistake, not a storage failure */
-    json_t *none = NULL;
-    assert_int_equal(search_in(fx, "\"unbalanced", "", "", 0, &none), PARLEY_E_INVALID);
-    assert_null(none);
+    snprintf(token, sizeof token, "s%s", "7365735F31"); /* hex("ses_1") */
+    expect_hits(fx, token, "", "", 0);
+    /* a stray quote is text, never FTS5 syntax */
+    expect_hits(fx, "\"parcel", "", "", 2);
+    /* terms outside store/search.h's shape are the caller's mistake, not
+     * a storage failure */
+    parley_search_terms none = {0};
+    char next[64];
+    parley_search_spec spec = {.terms = &none, .limit = 10, .cursor = ""};
+    assert_int_equal(fx->repo->search->messages(fx->repo, &spec, &items, next, sizeof next, &err),
+                     PARLEY_E_INVALID);
+    assert_int_equal(items.count, 0);
+    assert_null(items.items);
 }
 
 /* A search past its budget is interrupted inside SQLite and answers
@@ -312,117 +398,29 @@ static void test_search_budget(void **state) {
     int64_t indexed = 0;
     assert_ok(fx->repo->search->index_catch_up(fx->repo, 200000, &indexed, &err));
     assert_int_equal(indexed, 200000);
-    const char *broad = "\"odd\" \"even\" \"parcel\" \"late\"";
-    json_t *items = NULL;
+    const char *broad = "odd even parcel late";
+    parley_search_hit_list items = {0};
     assert_int_equal(search_in(fx, broad, "", "", 1, &items), PARLEY_E_REJECTED);
-    assert_null(items);
+    assert_int_equal(items.count, 0);
+    assert_null(items.items);
     assert_string_equal(err.code, "search_too_broad");
     assert_int_equal(search_in(fx, broad, "ses_1", "cus_1", 1, &items), PARLEY_E_REJECTED);
     /* the connection is usable afterwards, and without a budget it answers */
-    assert_ok(search_in(fx, broad, "", "", 0, &items));
-    assert_int_equal(json_array_size(items), 0);
-    json_decref(items);
-    assert_ok(search_in(fx, "\"tag17\"", "ses_1", "cus_1", 60000, &items));
-    assert_int_equal(json_array_size(items), 50);
-    json_decref(items);
-}
-
-static void test_receipts_labels_and_canned(void **state) {
-    fixture *fx = *state;
-    make_version_4(fx->path);
-    assert_ok(parley_sqlite_migrate(fx->path, &err));
-    assert_ok(parley_sqlite_repository_open(fx->path, NULL, &fx->repo, &err));
-
-    bool changed = false;
-    assert_ok(fx->repo->tools->read_mark(fx->repo, "ses_1", PARLEY_PARTICIPANT_CUSTOMER, "cus_1", 2,
-                                         10, &changed, &err));
-    assert_true(changed);
-    assert_ok(fx->repo->tools->read_mark(fx->repo, "ses_1", PARLEY_PARTICIPANT_CUSTOMER, "cus_1", 1,
-                                         11, &changed, &err));
-    assert_false(changed); /* never goes down */
-    json_t *receipts = NULL;
-    assert_ok(fx->repo->tools->read_list(fx->repo, "ses_1", &receipts, &err));
-    assert_int_equal(json_array_size(receipts), 1);
-    json_t *r = json_array_get(receipts, 0);
-    assert_int_equal(json_integer_value(json_object_get(r, "last_read_seq")), 2);
-    assert_int_equal(json_integer_value(json_object_get(r, "read_at")), 10);
-    json_decref(receipts);
-
-    /* labels: the session carries them sorted; deleting one takes it off */
-    assert_ok(fx->repo->tools->label_insert(fx->repo, "vip", "#ff0000", 1, &err));
-    assert_ok(fx->repo->tools->label_insert(fx->repo, "angry", "#00ff00", 1, &err));
-    assert_int_equal(fx->repo->tools->label_insert(fx->repo, "vip", "#ff0000", 1, &err),
-                     PARLEY_E_CONFLICT);
-    assert_ok(fx->repo->tools->session_label_add(fx->repo, "ses_1", "vip", 1, &err));
-    assert_ok(fx->repo->tools->session_label_add(fx->repo, "ses_1", "angry", 1, &err));
-    assert_int_equal(fx->repo->tools->session_label_add(fx->repo, "ses_1", "vip", 1, &err),
-                     PARLEY_E_CONFLICT);
-    parley_session s;
-    assert_ok(fx->repo->sessions->get(fx->repo, "ses_1", &s, &err));
-    assert_string_equal(s.labels_json, "[\"angry\",\"vip\"]");
-    parley_session_free(&s);
-    parley_session_filter filter = {.status = -1, .limit = 10};
-    snprintf(filter.label, sizeof filter.label, "vip");
-    parley_session_list list = {0};
-    char next[64];
-    assert_ok(fx->repo->sessions->list(fx->repo, &filter, &list, next, sizeof next, &err));
-    assert_int_equal(list.count, 1);
-    parley_session_list_free(&list);
-    filter.status = PARLEY_SESSION_CLOSED;
-    assert_ok(fx->repo->sessions->list(fx->repo, &filter, &list, next, sizeof next, &err));
-    assert_int_equal(list.count, 0);
-    parley_session_list_free(&list);
-    assert_ok(fx->repo->tools->label_delete(fx->repo, "vip", &err));
-    assert_ok(fx->repo->sessions->get(fx->repo, "ses_1", &s, &err));
-    assert_string_equal(s.labels_json, "[\"angry\"]");
-    parley_session_free(&s);
-    assert_ok(fx->repo->tools->session_label_remove(fx->repo, "ses_1", "angry", &err));
-    assert_int_equal(fx->repo->tools->session_label_remove(fx->repo, "ses_1", "angry", &err),
-                     PARLEY_E_NOT_FOUND);
-    assert_ok(fx->repo->sessions->get(fx->repo, "ses_1", &s, &err));
-    assert_null(s.labels_json);
-    parley_session_free(&s);
-
-    /* canned responses: a shortcode is unique per owner scope (agents
-     * need rows of their own for the owner's foreign key) */
-    sqlite3 *db = NULL;
-    assert_int_equal(sqlite3_open(fx->path, &db), SQLITE_OK);
-    raw_exec(db, "INSERT INTO agents (id, name, email, password_hash, role, status, active, "
-                 "created_at) VALUES ('agt_1', 'A', 'a@x', 'h', 'agent', 'offline', 1, 1), "
-                 "('agt_2', 'B', 'b@x', 'h', 'agent', 'offline', 1, 1)");
-    sqlite3_close(db);
-    parley_canned_row c = {.shortcode = "hi", .title = "t", .content = "c"};
-    snprintf(c.id, sizeof c.id, "cnd_team");
-    assert_ok(fx->repo->tools->canned_insert(fx->repo, &c, &err));
-    snprintf(c.id, sizeof c.id, "cnd_team2");
-    assert_int_equal(fx->repo->tools->canned_insert(fx->repo, &c, &err), PARLEY_E_CONFLICT);
-    snprintf(c.id, sizeof c.id, "cnd_a1");
-    snprintf(c.owner_id, sizeof c.owner_id, "agt_1");
-    assert_ok(fx->repo->tools->canned_insert(fx->repo, &c, &err));
-    snprintf(c.id, sizeof c.id, "cnd_a2");
-    snprintf(c.owner_id, sizeof c.owner_id, "agt_2");
-    c.shortcode = "hello";
-    assert_ok(fx->repo->tools->canned_insert(fx->repo, &c, &err));
-    json_t *items = NULL;
-    assert_ok(fx->repo->tools->canned_list(fx->repo, "agt_1", "h", 10, "", &items, next,
-                                           sizeof next, &err));
-    assert_int_equal(json_array_size(items), 2); /* team "hi" and agt_1's "hi", not agt_2's */
-    json_decref(items);
-    assert_ok(fx->repo->tools->canned_list(fx->repo, "agt_2", "hel", 10, "", &items, next,
-                                           sizeof next, &err));
-    assert_int_equal(json_array_size(items), 1);
-    assert_true(json_is_string(json_object_get(json_array_get(items, 0), "owner_id")));
-    json_decref(items);
+    expect_hits(fx, broad, "", "", 0);
+    assert_ok(search_in(fx, "tag17", "ses_1", "cus_1", 60000, &items));
+    assert_int_equal(items.count, 50);
+    parley_search_hit_list_free(&items);
 }
 
 int main(void) {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_terms_split_on_white_space),
         cmocka_unit_test(test_match_quotes_every_token),
         cmocka_unit_test(test_match_refusals),
+        cmocka_unit_test(test_fts_match_refusals),
         cmocka_unit_test(test_snippet_html),
         cmocka_unit_test(test_names),
         cmocka_unit_test_setup_teardown(test_migration_indexes_existing_messages, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_receipts_labels_and_canned, setup, teardown),
         cmocka_unit_test_setup_teardown(test_search_budget, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -395,6 +395,12 @@ static void test_agent_reply_assigns_and_close_is_final(void **state) {
     assert_int_equal(parley_chat_assign(parley_facade_chat(&fx->facade), fx->admin, s.id,
                                         fx->admin->id, &got, &err),
                      PARLEY_E_CONFLICT);
+    /* nor does the desk speak in it: its last_seq is final */
+    assert_int_equal(fx->repo->ops->begin(fx->repo, &tx), PARLEY_OK);
+    assert_int_equal(parley_chat_post_system_message(parley_facade_chat(&fx->facade), s.id,
+                                                     "too late", NULL, NULL, &err),
+                     PARLEY_E_CONFLICT);
+    assert_int_equal(fx->repo->ops->rollback(fx->repo, &tx), PARLEY_OK);
     parley_session_free(&s);
 }
 

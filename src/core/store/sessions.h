@@ -1,6 +1,7 @@
 /*
- * store/sessions.h - the sessions aggregate: chat sessions, their message
- * sequence counter and their lifecycle times.
+ * store/sessions.h - the sessions aggregate: chat sessions and their
+ * lifecycle times. Their message sequence counter (last_seq) is read here
+ * and advanced only by messages->store (store/messages.h).
  *
  * One ops table of the Repository (core/repository.h): a backend points
  * repo->sessions at its parley_sessions_ops; callers write
@@ -33,17 +34,13 @@ typedef struct parley_sessions_ops {
     parley_status (*insert)(parley_repository *repo, const parley_session *s, parley_error *err);
     parley_status (*get)(parley_repository *repo, const char *id, parley_session *out,
                          parley_error *err);
-    /* writes status, agent_id, bot_id, updated_at (last_seq is owned by
-     * next_seq) */
+    /* writes status, agent_id, bot_id, updated_at, closed_at (last_seq is
+     * owned by messages->store, store/messages.h) */
     parley_status (*update)(parley_repository *repo, const parley_session *s, parley_error *err);
     /* newest first; *next_cursor_out gets "" on the last page */
     parley_status (*list)(parley_repository *repo, const parley_session_filter *filter,
                           parley_session_list *out, char *next_cursor_out, size_t next_cursor_size,
                           parley_error *err);
-    /* Increments the session's last_seq and returns the new value; must run
-     * inside the transaction that inserts the message. */
-    parley_status (*next_seq)(parley_repository *repo, const char *session_id, int64_t *seq_out,
-                              parley_error *err);
     /* the session lifecycle (support desk) */
     /* first_response_at is set once: a later call leaves it as it is */
     parley_status (*set_first_response)(parley_repository *repo, const char *session_id,

@@ -20,20 +20,16 @@ const char *const parley_sqlite_audit_sql[ST_COUNT] = {
 
 /* ---- audit log ----------------------------------------------------------- */
 
+/* No actor, no IP: NULL. */
 static parley_status sq_audit_insert(parley_repository *repo, const parley_audit_entry *e,
                                      parley_error *err) {
-    struct sqlite_repo *r = as_sqlite(repo);
-    binder b = bind_start(r, ST_AUDIT_INSERT);
-    b_i64(&b, 1, e->at);
-    if (e->has_actor) {
-        b_enum(&b, 2, participant_kind_store(e->actor_kind));
-    }
-    b_opt_id(&b, 3, e->has_actor ? e->actor_id : "");
-    b_text(&b, 4, e->action);
-    b_opt_id(&b, 5, e->target_id);
-    b_text(&b, 6, e->ip[0] != '\0' ? e->ip : NULL);
-    b_text(&b, 7, e->detail_json);
-    return exec_write(r, &b, false, "audit_insert", "audit entry", err);
+    return write_params(
+        as_sqlite(repo), ST_AUDIT_INSERT, false, "audit_insert", "audit entry",
+        PARAMS(p_i64(e->at),
+               e->has_actor ? p_enum(participant_kind_store(e->actor_kind)) : p_text(NULL),
+               p_opt_id(e->has_actor ? e->actor_id : ""), p_text(e->action), p_opt_id(e->target_id),
+               p_text(e->ip[0] != '\0' ? e->ip : NULL), p_text(e->detail_json)),
+        err);
 }
 
 static void read_audit(row_reader *rd, parley_audit_entry *e) {
@@ -50,28 +46,10 @@ static void read_audit(row_reader *rd, parley_audit_entry *e) {
     e->detail_json = r_text(rd, 7);
 }
 
-static void *push_audit(void *list) {
-    return parley_audit_list_push(list);
-}
-static void read_audit_item(row_reader *rd, void *item) {
-    read_audit(rd, item);
-}
-static void free_audit_list(void *list) {
-    parley_audit_list_free(list);
-}
+ROW_LIST_TYPE(audit_rows, parley_audit_entry, "audit entry", read_audit, parley_audit_entry_free,
+              parley_audit_list, 0);
 
-static const page_kind audit_page = {ST_AUDIT_LIST, 0, push_audit, read_audit_item,
-                                     free_audit_list};
-
-static parley_status sq_audit_list(parley_repository *repo, int limit, const char *cursor,
-                                   parley_audit_list *out, char *next_cursor_out,
-                                   size_t next_cursor_size, parley_error *err) {
-    memset(out, 0, sizeof *out);
-    const char *page_cursor_text = cursor != NULL ? cursor : "";
-    return page_list(as_sqlite(repo), &audit_page, "audit_list", NULL, "", 1, page_cursor_text,
-                     strlen(page_cursor_text) + 1, limit, out, next_cursor_out, next_cursor_size,
-                     err);
-}
+LIST_PAGE_OP(audit_list, parley_audit_list, ST_AUDIT_LIST, audit_rows)
 
 const parley_audit_ops parley_sqlite_audit_ops = {
     .insert = sq_audit_insert,

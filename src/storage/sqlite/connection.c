@@ -101,13 +101,16 @@ bool parley_sqlite_parse_cursor(const char *cursor, size_t size, int64_t *before
 
 /* ---- transactions ------------------------------------------------------ */
 
-static parley_status sq_begin(parley_repository *repo, parley_error *err) {
-    return exec_plain(as_sqlite(repo), ST_BEGIN, "begin", err);
-}
+/* sq_<op>(repo, err): the statement <stmt>, which has no parameters. */
+#define PLAIN_OP(op, stmt)                                                                         \
+    static parley_status sq_##op(parley_repository *repo, parley_error *err) {                     \
+        return exec_plain(as_sqlite(repo), stmt, #op, err);                                        \
+    }
 
-static parley_status sq_commit(parley_repository *repo, parley_error *err) {
-    return exec_plain(as_sqlite(repo), ST_COMMIT, "commit", err);
-}
+PLAIN_OP(begin, ST_BEGIN)
+PLAIN_OP(commit, ST_COMMIT)
+PLAIN_OP(savepoint, ST_SAVEPOINT)
+PLAIN_OP(release, ST_RELEASE)
 
 /* SQLite rolls a transaction back by itself after some errors (SQLITE_FULL,
  * IOERR, NOMEM); the caller's rollback then has nothing left to undo and
@@ -118,14 +121,6 @@ static parley_status sq_rollback(parley_repository *repo, parley_error *err) {
         return PARLEY_OK;
     }
     return exec_plain(r, ST_ROLLBACK, "rollback", err);
-}
-
-static parley_status sq_savepoint(parley_repository *repo, parley_error *err) {
-    return exec_plain(as_sqlite(repo), ST_SAVEPOINT, "savepoint", err);
-}
-
-static parley_status sq_release(parley_repository *repo, parley_error *err) {
-    return exec_plain(as_sqlite(repo), ST_RELEASE, "release", err);
 }
 
 /* ROLLBACK TO undoes the unit but leaves its savepoint open; releasing it

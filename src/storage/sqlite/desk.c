@@ -48,132 +48,72 @@ const char *const parley_sqlite_desk_sql[ST_COUNT] = {
     [ST_TEAM_MEMBER_ADD] = "INSERT INTO team_members (team_id, agent_id) VALUES (?1, ?2) "
                            "ON CONFLICT DO NOTHING",
     [ST_TEAM_MEMBER_REMOVE] = "DELETE FROM team_members WHERE team_id = ?1 AND agent_id = ?2",
-    [ST_TEAM_HAS_MEMBER] = "SELECT 1 FROM team_members WHERE team_id = ?1 AND agent_id = ?2",
+    [ST_TEAM_HAS_MEMBER] = "SELECT EXISTS (SELECT 1 FROM team_members WHERE team_id = ?1 AND "
+                           "agent_id = ?2)",
     [ST_SESSION_SET_QUEUE_POSITION] = "UPDATE sessions SET queue_position = ?2 WHERE id = ?1",
 };
 
 /* ---- presence and routing ------------------------------------------------ */
 
+/* AGENT_LOAD_COLUMNS: ST_AGENT_LOADS's columns. */
+#define AGENT_LOAD_COLUMNS(F)                                                                      \
+    F(id, ID), F(status, agent_status), F(last_assigned_seq, I64), F(active_chats, I64)
+ROW_READER(read_agent_load, parley_agent_load, AGENT_LOAD_COLUMNS)
+
+/* A queued session (SESSION_COLS) and the position it was last told. */
+static void read_queue_entry(row_reader *rd, parley_queue_entry *e) {
+    read_session(rd, &e->session);
+    e->position_key = r_i64(rd, SESSION_POSITION_COL);
+    e->announced_position = r_i64(rd, 17);
+}
+
+ROW_LIST_TYPE(agent_load_rows, parley_agent_load, "agent", read_agent_load, parley_agent_load_free,
+              parley_agent_load_list, 0);
+ROW_LIST_TYPE(queue_rows, parley_queue_entry, "session", read_queue_entry, parley_queue_entry_free,
+              parley_queue_list, SESSION_POSITION_COL);
+ROW_LIST_TYPE(session_rows, parley_session, "session", read_session, parley_session_free,
+              parley_session_list, SESSION_POSITION_COL);
+
 static parley_status sq_agent_set_presence(parley_repository *repo, const char *agent_id,
                                            parley_agent_status status, parley_time_ms since,
                                            parley_error *err) {
-    struct sqlite_repo *r = as_sqlite(repo);
-    binder b = bind_start(r, ST_AGENT_SET_PRESENCE);
-    b_id(&b, 1, agent_id);
-    b_enum(&b, 2, agent_status_store(status));
-    b_i64(&b, 3, since);
-    return exec_write(r, &b, true, "agent_set_presence", "agent", err);
+    return write_params(as_sqlite(repo), ST_AGENT_SET_PRESENCE, true, "agent_set_presence", "agent",
+                        PARAMS(p_id(agent_id), p_enum(agent_status_store(status)), p_i64(since)),
+                        err);
 }
 
 static parley_status sq_agent_note_assigned(parley_repository *repo, const char *agent_id,
                                             parley_error *err) {
-    struct sqlite_repo *r = as_sqlite(repo);
-    binder b = bind_start(r, ST_AGENT_NOTE_ASSIGNED);
-    b_id(&b, 1, agent_id);
-    return exec_write(r, &b, true, "agent_note_assigned", "agent", err);
+    return write_params(as_sqlite(repo), ST_AGENT_NOTE_ASSIGNED, true, "agent_note_assigned",
+                        "agent", PARAMS(p_id(agent_id)), err);
 }
 
 static parley_status sq_agent_loads(parley_repository *repo, parley_agent_load_list *out,
                                     parley_error *err) {
-    struct sqlite_repo *r = as_sqlite(repo);
-    memset(out, 0, sizeof *out);
-    sqlite3_stmt *st = r->stmt[ST_AGENT_LOADS];
-    parley_status status = PARLEY_OK;
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        parley_agent_load *a = parley_agent_load_list_push(out);
-        if (a == NULL) {
-            status = parley_error_set(err, PARLEY_E_NOMEM, NULL, "agent_loads: out of memory");
-            break;
-        }
-        row_reader rd = reader_start(st);
-        r_id(&rd, 0, a->id);
-        a->status = agent_status_load(&rd, 1);
-        a->last_assigned_seq = r_i64(&rd, 2);
-        a->active_chats = r_i64(&rd, 3);
-        if ((status = reader_finish(&rd, "agent_loads", err)) != PARLEY_OK) {
-            break;
-        }
-    }
-    if (status == PARLEY_OK && rc != SQLITE_DONE) {
-        status = db_fail(r->db, rc, "agent_loads", err);
-    }
-    if (status != PARLEY_OK) {
-        parley_agent_load_list_free(out);
-    }
-    stmt_done(st);
-    return status;
+    binder b = bind_start(as_sqlite(repo), ST_AGENT_LOADS);
+    return list_rows(as_sqlite(repo), &b, "agent_loads", &agent_load_rows, out, err);
 }
 
 static parley_status sq_session_set_routing(parley_repository *repo, const parley_session *s,
                                             parley_error *err) {
-    struct sqlite_repo *r = as_sqlite(repo);
-    binder b = bind_start(r, ST_SESSION_SET_ROUTING);
-    b_id(&b, 1, s->id);
-    b_opt_id(&b, 2, s->team_id);
-    b_i64(&b, 3, s->queued_at);
-    b_i64(&b, 4, s->assigned_at);
-    return exec_write(r, &b, true, "session_set_routing", "session", err);
+    return write_params(
+        as_sqlite(repo), ST_SESSION_SET_ROUTING, true, "session_set_routing", "session",
+        PARAMS(p_id(s->id), p_opt_id(s->team_id), p_i64(s->queued_at), p_i64(s->assigned_at)), err);
 }
 
 static parley_status sq_queue_list(parley_repository *repo, int64_t after, int limit,
                                    parley_queue_list *out, parley_error *err) {
-    struct sqlite_repo *r = as_sqlite(repo);
-    memset(out, 0, sizeof *out);
-    binder b = bind_start(r, ST_QUEUE_LIST);
+    binder b = bind_start(as_sqlite(repo), ST_QUEUE_LIST);
     b_i64(&b, 1, after);
     b_int(&b, 2, limit < 1 ? 1 : limit > 10000 ? 10000 : limit);
-    parley_status status = bind_check(r, &b, "queue_list", err);
-    int rc = SQLITE_DONE;
-    while (status == PARLEY_OK && (rc = sqlite3_step(b.st)) == SQLITE_ROW) {
-        parley_queue_entry *e = parley_queue_list_push(out);
-        if (e == NULL) {
-            status = parley_error_set(err, PARLEY_E_NOMEM, NULL, "queue_list: out of memory");
-            break;
-        }
-        row_reader rd = reader_start(b.st);
-        read_session(&rd, &e->session);
-        e->position_key = r_i64(&rd, SESSION_POSITION_COL);
-        e->announced_position = r_i64(&rd, 17);
-        status = reader_finish(&rd, "queue_list", err);
-    }
-    if (status == PARLEY_OK && rc != SQLITE_DONE) {
-        status = db_fail(r->db, rc, "queue_list", err);
-    }
-    if (status != PARLEY_OK) {
-        parley_queue_list_free(out);
-    }
-    stmt_done(b.st);
-    return status;
+    return list_rows(as_sqlite(repo), &b, "queue_list", &queue_rows, out, err);
 }
 
 static parley_status sq_requeue_candidates(parley_repository *repo, parley_time_ms assigned_before,
                                            parley_session_list *out, parley_error *err) {
-    struct sqlite_repo *r = as_sqlite(repo);
-    memset(out, 0, sizeof *out);
-    binder b = bind_start(r, ST_REQUEUE_CANDIDATES);
+    binder b = bind_start(as_sqlite(repo), ST_REQUEUE_CANDIDATES);
     b_i64(&b, 1, assigned_before);
-    parley_status status = bind_check(r, &b, "requeue_candidates", err);
-    int rc = SQLITE_DONE;
-    while (status == PARLEY_OK && (rc = sqlite3_step(b.st)) == SQLITE_ROW) {
-        parley_session *s = parley_session_list_push(out);
-        if (s == NULL) {
-            status =
-                parley_error_set(err, PARLEY_E_NOMEM, NULL, "requeue_candidates: out of memory");
-            break;
-        }
-        row_reader rd = reader_start(b.st);
-        read_session(&rd, s);
-        status = reader_finish(&rd, "requeue_candidates", err);
-    }
-    if (status == PARLEY_OK && rc != SQLITE_DONE) {
-        status = db_fail(r->db, rc, "requeue_candidates", err);
-    }
-    if (status != PARLEY_OK) {
-        parley_session_list_free(out);
-    }
-    stmt_done(b.st);
-    return status;
+    return list_rows(as_sqlite(repo), &b, "requeue_candidates", &session_rows, out, err);
 }
 
 static parley_status sq_queue_average_wait(parley_repository *repo, int sample, int64_t *avg_ms,
@@ -194,159 +134,84 @@ static parley_status sq_queue_average_wait(parley_repository *repo, int sample, 
 
 /* ---- teams --------------------------------------------------------------- */
 
+/* TEAM_COLS: the insert's four, then what the store keeps */
+#define TEAM_COLUMNS(F) F(id, ID), F(name, TEXT), F(topics_json, TEXT), F(created_at, I64)
+#define TEAM_READ_COLUMNS(F) TEAM_COLUMNS(F), F(position, I64), F(agent_ids_json, TEXT)
 #define TEAM_POSITION_COL 4
-static void read_team(row_reader *rd, parley_team *t) {
-    r_id(rd, 0, t->id);
-    t->name = r_text(rd, 1);
-    t->topics_json = r_text(rd, 2);
-    t->created_at = r_i64(rd, 3);
-    t->position = r_i64(rd, 4);
-    t->agent_ids_json = r_text(rd, 5);
-}
+ROW_READER(read_team, parley_team, TEAM_READ_COLUMNS)
+ROW_BINDER(bind_team, parley_team, TEAM_COLUMNS)
 
-static parley_status sq_team_insert(parley_repository *repo, const parley_team *t,
-                                    parley_error *err) {
-    struct sqlite_repo *r = as_sqlite(repo);
-    binder b = bind_start(r, ST_TEAM_INSERT);
-    b_id(&b, 1, t->id);
-    b_text(&b, 2, t->name);
-    b_text(&b, 3, t->topics_json);
-    b_i64(&b, 4, t->created_at);
-    return exec_write(r, &b, false, "team_insert", "team", err);
-}
+ROW_LIST_TYPE(team_rows, parley_team, "team", read_team, parley_team_free, parley_team_list,
+              TEAM_POSITION_COL);
 
-static parley_status sq_team_get(parley_repository *repo, const char *id, parley_team *out,
-                                 parley_error *err) {
-    struct sqlite_repo *r = as_sqlite(repo);
-    memset(out, 0, sizeof *out);
-    binder b = bind_start(r, ST_TEAM_GET);
-    b_text(&b, 1, id);
-    parley_status status = fetch_one(r, &b, "team_get", "team", err);
-    if (status == PARLEY_OK) {
-        row_reader rd = reader_start(b.st);
-        read_team(&rd, out);
-        if ((status = reader_finish(&rd, "team_get", err)) != PARLEY_OK) {
-            parley_team_free(out);
-        }
-    }
-    stmt_done(b.st);
-    return status;
-}
+WRITE_ROW_OP(team_insert, parley_team, ST_TEAM_INSERT, false, "team", bind_team)
+
+GET_BY_KEY_OP(team_get, parley_team, ST_TEAM_GET, team_rows)
 
 static parley_status sq_team_update(parley_repository *repo, const parley_team *t,
                                     parley_error *err) {
-    struct sqlite_repo *r = as_sqlite(repo);
-    binder b = bind_start(r, ST_TEAM_UPDATE);
-    b_id(&b, 1, t->id);
-    b_text(&b, 2, t->name);
-    b_text(&b, 3, t->topics_json);
-    return exec_write(r, &b, true, "team_update", "team", err);
+    return write_params(as_sqlite(repo), ST_TEAM_UPDATE, true, "team_update", "team",
+                        PARAMS(p_id(t->id), p_text(t->name), p_text(t->topics_json)), err);
 }
 
+/* Its sessions and members let go of it first; only the last step must
+ * find the team. */
 static parley_status sq_team_delete(parley_repository *repo, const char *id, parley_error *err) {
-    struct sqlite_repo *r = as_sqlite(repo);
-    binder b = bind_start(r, ST_TEAM_CLEAR_SESSIONS);
-    b_id(&b, 1, id);
-    parley_status status = exec_write(r, &b, false, "team_delete", "team", err);
-    if (status == PARLEY_OK) {
-        b = bind_start(r, ST_TEAM_CLEAR_MEMBERS);
-        b_id(&b, 1, id);
-        status = exec_write(r, &b, false, "team_delete", "team", err);
-    }
-    if (status == PARLEY_OK) {
-        b = bind_start(r, ST_TEAM_DELETE);
-        b_id(&b, 1, id);
-        status = exec_write(r, &b, true, "team_delete", "team", err);
+    static const struct {
+        enum stmt_id stmt;
+        bool must_change;
+    } steps[] = {
+        {ST_TEAM_CLEAR_SESSIONS, false}, {ST_TEAM_CLEAR_MEMBERS, false}, {ST_TEAM_DELETE, true}};
+    parley_status status = PARLEY_OK;
+    for (size_t i = 0; i < sizeof steps / sizeof steps[0] && status == PARLEY_OK; i++) {
+        status = write_params(as_sqlite(repo), steps[i].stmt, steps[i].must_change, "team_delete",
+                              "team", PARAMS(p_id(id)), err);
     }
     return status;
 }
 
-static void *push_team(void *list) {
-    return parley_team_list_push(list);
-}
-static void read_team_item(row_reader *rd, void *item) {
-    read_team(rd, item);
-}
-static void free_team_list(void *list) {
-    parley_team_list_free(list);
-}
+LIST_PAGE_OP(team_list, parley_team_list, ST_TEAM_LIST, team_rows)
 
-static const page_kind team_page = {ST_TEAM_LIST, TEAM_POSITION_COL, push_team, read_team_item,
-                                    free_team_list};
-
-static parley_status sq_team_list(parley_repository *repo, int limit, const char *cursor,
-                                  parley_team_list *out, char *next_cursor_out,
-                                  size_t next_cursor_size, parley_error *err) {
-    memset(out, 0, sizeof *out);
-    const char *c = cursor != NULL ? cursor : "";
-    return page_list(as_sqlite(repo), &team_page, "team_list", NULL, "", 1, c, strlen(c) + 1, limit,
-                     out, next_cursor_out, next_cursor_size, err);
+static void read_team_id(row_reader *rd, void *out) {
+    r_id(rd, 0, out);
 }
 
 static parley_status sq_team_find_by_topic(parley_repository *repo, const char *topic,
                                            char team_id_out[PARLEY_ID_SIZE], parley_error *err) {
-    struct sqlite_repo *r = as_sqlite(repo);
     team_id_out[0] = '\0';
-    binder b = bind_start(r, ST_TEAM_BY_TOPIC);
+    binder b = bind_start(as_sqlite(repo), ST_TEAM_BY_TOPIC);
     b_text(&b, 1, topic);
-    parley_status status = fetch_one(r, &b, "team_find_by_topic", "team", err);
-    if (status == PARLEY_OK) {
-        row_reader rd = reader_start(b.st);
-        r_id(&rd, 0, team_id_out);
-        status = reader_finish(&rd, "team_find_by_topic", err);
-    }
-    stmt_done(b.st);
-    return status;
+    return get_value(as_sqlite(repo), &b, "team_find_by_topic", "team", read_team_id, team_id_out,
+                     err);
 }
 
 static parley_status sq_team_member_add(parley_repository *repo, const char *team_id,
                                         const char *agent_id, bool *added, parley_error *err) {
     struct sqlite_repo *r = as_sqlite(repo);
-    *added = false;
-    binder b = bind_start(r, ST_TEAM_MEMBER_ADD);
-    b_id(&b, 1, team_id);
-    b_id(&b, 2, agent_id);
-    parley_status status = exec_write(r, &b, false, "team_member_add", "member", err);
-    if (status == PARLEY_OK) {
-        *added = sqlite3_changes(r->db) > 0;
-    }
+    parley_status status = write_params(r, ST_TEAM_MEMBER_ADD, false, "team_member_add", "member",
+                                        PARAMS(p_id(team_id), p_id(agent_id)), err);
+    *added = status == PARLEY_OK && sqlite3_changes(r->db) > 0;
     return status;
 }
 
 static parley_status sq_team_member_remove(parley_repository *repo, const char *team_id,
                                            const char *agent_id, parley_error *err) {
-    struct sqlite_repo *r = as_sqlite(repo);
-    binder b = bind_start(r, ST_TEAM_MEMBER_REMOVE);
-    b_id(&b, 1, team_id);
-    b_id(&b, 2, agent_id);
-    return exec_write(r, &b, true, "team_member_remove", "member", err);
+    return write_params(as_sqlite(repo), ST_TEAM_MEMBER_REMOVE, true, "team_member_remove",
+                        "member", PARAMS(p_id(team_id), p_id(agent_id)), err);
 }
 
 static parley_status sq_team_has_member(parley_repository *repo, const char *team_id,
                                         const char *agent_id, bool *out, parley_error *err) {
-    struct sqlite_repo *r = as_sqlite(repo);
-    *out = false;
-    binder b = bind_start(r, ST_TEAM_HAS_MEMBER);
-    b_id(&b, 1, team_id);
-    b_id(&b, 2, agent_id);
-    parley_status status = fetch_one(r, &b, "team_has_member", "member", err);
-    if (status == PARLEY_OK) {
-        *out = true;
-    } else if (status == PARLEY_E_NOT_FOUND) {
-        parley_error_clear(err);
-        status = PARLEY_OK;
-    }
-    stmt_done(b.st);
-    return status;
+    binder b = bind_start(as_sqlite(repo), ST_TEAM_HAS_MEMBER);
+    b_params(&b, PARAMS(p_id(team_id), p_id(agent_id)));
+    return get_flag(as_sqlite(repo), &b, "team_has_member", "member", out, err);
 }
 
 static parley_status sq_session_set_queue_position(parley_repository *repo, const char *session_id,
                                                    int64_t position, parley_error *err) {
-    struct sqlite_repo *r = as_sqlite(repo);
-    binder b = bind_start(r, ST_SESSION_SET_QUEUE_POSITION);
-    b_id(&b, 1, session_id);
-    b_i64(&b, 2, position);
-    return exec_write(r, &b, true, "session_set_queue_position", "session", err);
+    return write_params(as_sqlite(repo), ST_SESSION_SET_QUEUE_POSITION, true,
+                        "session_set_queue_position", "session",
+                        PARAMS(p_id(session_id), p_i64(position)), err);
 }
 
 const parley_desk_ops parley_sqlite_desk_ops = {

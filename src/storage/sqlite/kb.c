@@ -16,7 +16,7 @@ const char *const parley_sqlite_kb_sql[ST_COUNT] = {
                      "created_by, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     [ST_KB_GET] = "SELECT " KB_COLS " FROM kb_entries WHERE id = ?1",
     [ST_KB_UPDATE] = "UPDATE kb_entries SET question = ?2, answer = ?3, alternatives_json = ?4, "
-                     "tags_json = ?5, updated_at = ?6 WHERE id = ?1",
+                     "tags_json = ?5, updated_at = ?8 WHERE id = ?1",
     [ST_KB_DELETE] = "DELETE FROM kb_entries WHERE id = ?1",
     [ST_KB_LIST] = "SELECT " KB_COLS " FROM kb_entries WHERE position < ?1 "
                    "ORDER BY position DESC LIMIT ?2",
@@ -29,165 +29,83 @@ const char *const parley_sqlite_kb_sql[ST_COUNT] = {
 
 /* ---- the ChatBot's knowledge base ------------------------------------------- */
 
-static void read_kb_entry(row_reader *rd, parley_kb_entry *e) {
-    e->position = r_i64(rd, 0);
-    r_id(rd, 1, e->id);
-    e->question = r_text(rd, 2);
-    e->answer = r_text(rd, 3);
-    e->alternatives_json = r_text(rd, 4);
-    e->tags_json = r_text(rd, 5);
-    r_id(rd, 6, e->created_by);
-    e->created_at = r_i64(rd, 7);
-    e->updated_at = r_i64(rd, 8);
+/* A JSON array of strings: NULL is stored as "[]". */
+static inline void col_read_JSON_LIST(row_reader *rd, int col, char **out) {
+    *out = r_text(rd, col);
+}
+static inline void col_bind_JSON_LIST(binder *b, int idx, char *const *in) {
+    b_text(b, idx, *in != NULL ? *in : "[]");
 }
 
-static parley_status sq_kb_insert(parley_repository *repo, const parley_kb_entry *e,
-                                  parley_error *err) {
-    struct sqlite_repo *r = as_sqlite(repo);
-    binder b = bind_start(r, ST_KB_INSERT);
-    b_id(&b, 1, e->id);
-    b_text(&b, 2, e->question);
-    b_text(&b, 3, e->answer);
-    b_text(&b, 4, e->alternatives_json != NULL ? e->alternatives_json : "[]");
-    b_text(&b, 5, e->tags_json != NULL ? e->tags_json : "[]");
-    b_opt_id(&b, 6, e->created_by);
-    b_i64(&b, 7, e->created_at);
-    b_i64(&b, 8, e->updated_at);
-    return exec_write(r, &b, false, "kb_insert", "kb entry", err);
-}
+/* KB_COLS: the insert's eight (the update binds them too and uses ?1..?5
+ * and ?8), then the position. */
+#define KB_COLUMNS(F)                                                                              \
+    F(id, ID), F(question, TEXT), F(answer, TEXT), F(alternatives_json, JSON_LIST),                \
+        F(tags_json, JSON_LIST), F(created_by, OPT_ID), F(created_at, I64), F(updated_at, I64)
+#define KB_READ_COLUMNS(F) KB_COLUMNS(F), F(position, I64)
+#define KB_POSITION_COL 8
+ROW_READER(read_kb_entry, parley_kb_entry, KB_READ_COLUMNS)
+ROW_BINDER(bind_kb_entry, parley_kb_entry, KB_COLUMNS)
+
+ROW_LIST_TYPE(kb_rows, parley_kb_entry, "kb entry", read_kb_entry, parley_kb_entry_free,
+              parley_kb_list, KB_POSITION_COL);
+
+WRITE_ROW_OP(kb_insert, parley_kb_entry, ST_KB_INSERT, false, "kb entry", bind_kb_entry)
 
 static parley_status sq_kb_get(parley_repository *repo, const char *id, parley_kb_entry *out,
                                parley_error *err) {
     struct sqlite_repo *r = as_sqlite(repo);
     memset(out, 0, sizeof *out);
     binder b = bind_start(r, ST_KB_GET);
-    b_id(&b, 1, id);
-    parley_status status = fetch_one(r, &b, "kb_get", "kb entry", err);
-    if (status == PARLEY_OK) {
-        row_reader rd = reader_start(b.st);
-        read_kb_entry(&rd, out);
-        status = reader_finish(&rd, "kb_get", err);
-        if (status != PARLEY_OK) {
-            parley_kb_entry_free(out);
-        }
-    }
-    stmt_done(b.st);
-    return status;
+    b_id(&b, 1, id); /* "" is refused, not looked up */
+    return get_row(r, &b, "kb_get", &kb_rows, out, err);
 }
 
-static parley_status sq_kb_update(parley_repository *repo, const parley_kb_entry *e,
-                                  parley_error *err) {
-    struct sqlite_repo *r = as_sqlite(repo);
-    binder b = bind_start(r, ST_KB_UPDATE);
-    b_id(&b, 1, e->id);
-    b_text(&b, 2, e->question);
-    b_text(&b, 3, e->answer);
-    b_text(&b, 4, e->alternatives_json != NULL ? e->alternatives_json : "[]");
-    b_text(&b, 5, e->tags_json != NULL ? e->tags_json : "[]");
-    b_i64(&b, 6, e->updated_at);
-    return exec_write(r, &b, true, "kb_update", "kb entry", err);
-}
+WRITE_ROW_OP(kb_update, parley_kb_entry, ST_KB_UPDATE, true, "kb entry", bind_kb_entry)
 
 static parley_status sq_kb_delete(parley_repository *repo, const char *id, parley_error *err) {
-    struct sqlite_repo *r = as_sqlite(repo);
-    binder b = bind_start(r, ST_KB_DELETE);
-    b_id(&b, 1, id);
-    return exec_write(r, &b, true, "kb_delete", "kb entry", err);
+    return write_params(as_sqlite(repo), ST_KB_DELETE, true, "kb_delete", "kb entry",
+                        PARAMS(p_id(id)), err);
 }
 
+/* A malformed cursor is said in the API's words (the cursor is the
+ * client's own). */
 static parley_status sq_kb_list(parley_repository *repo, int limit, const char *cursor,
                                 parley_kb_list *out, char *next_cursor_out, size_t next_cursor_size,
                                 parley_error *err) {
-    struct sqlite_repo *r = as_sqlite(repo);
-    memset(out, 0, sizeof *out);
-    if (next_cursor_out != NULL && next_cursor_size > 0) {
-        next_cursor_out[0] = '\0';
-    }
-    const char *text = cursor != NULL ? cursor : "";
-    int64_t before;
-    if (!parley_sqlite_parse_cursor(text, strlen(text) + 1, &before)) {
+    pager p = page_open(as_sqlite(repo), ST_KB_LIST, "kb_list", &kb_rows, limit, cursor, 0, out,
+                        next_cursor_out, next_cursor_size);
+    if (p.b.invalid != NULL) {
+        stmt_done(p.b.st);
         return parley_error_set(err, PARLEY_E_INVALID, "validation_failed", "cursor: malformed");
     }
-    binder b = bind_start(r, ST_KB_LIST);
-    b_i64(&b, 1, before);
-    b_int(&b, 2, limit + 1); /* one more tells whether another page exists */
-    parley_status status = bind_check(r, &b, "kb_list", err);
-    int rc = SQLITE_DONE;
-    int64_t last = 0;
-    bool more = false;
-    while (status == PARLEY_OK && (rc = sqlite3_step(b.st)) == SQLITE_ROW) {
-        if (out->count == (size_t)limit) {
-            more = true;
-            break;
-        }
-        parley_kb_entry *e = parley_kb_list_push(out);
-        if (e == NULL) {
-            status = parley_error_set(err, PARLEY_E_NOMEM, NULL, "out of memory");
-            break;
-        }
-        row_reader rd = reader_start(b.st);
-        read_kb_entry(&rd, e);
-        status = reader_finish(&rd, "kb_list", err);
-        last = e->position;
+    return page_fetch(as_sqlite(repo), &p, err);
+}
+
+static bool kb_load_row(row_reader *rd, void *ctx) {
+    const row_callback *load = ctx;
+    parley_kb_entry e = {0};
+    read_kb_entry(rd, &e);
+    if (rd->status == PARLEY_OK) {
+        ((void (*)(void *, const parley_kb_entry *))load->each)(load->ctx, &e);
     }
-    if (status == PARLEY_OK && rc != SQLITE_ROW && rc != SQLITE_DONE) {
-        status = db_fail(r->db, rc, "kb_list", err);
-    }
-    stmt_done(b.st);
-    if (status == PARLEY_OK) {
-        status = page_cursor(more, last, next_cursor_out, next_cursor_size, "kb_list", err);
-    }
-    if (status != PARLEY_OK) {
-        parley_kb_list_free(out);
-    }
-    return status;
+    parley_kb_entry_free(&e);
+    return true;
 }
 
 static parley_status sq_kb_load(parley_repository *repo,
                                 void (*each)(void *ctx, const parley_kb_entry *e), void *ctx,
                                 parley_error *err) {
-    struct sqlite_repo *r = as_sqlite(repo);
-    sqlite3_stmt *st = r->stmt[ST_KB_ALL];
-    parley_status status = PARLEY_OK;
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        parley_kb_entry e = {0};
-        row_reader rd = reader_start(st);
-        read_kb_entry(&rd, &e);
-        status = reader_finish(&rd, "kb_load", err);
-        if (status == PARLEY_OK) {
-            each(ctx, &e);
-        }
-        parley_kb_entry_free(&e);
-        if (status != PARLEY_OK) {
-            break;
-        }
-    }
-    if (status == PARLEY_OK && rc != SQLITE_DONE) {
-        status = db_fail(r->db, rc, "kb_load", err);
-    }
-    stmt_done(st);
-    return status;
+    binder b = bind_start(as_sqlite(repo), ST_KB_ALL);
+    return each_row(as_sqlite(repo), &b, "kb_load", kb_load_row, EACH_CALLBACK(each, ctx), err);
 }
 
 static parley_status sq_bot_failures_add(parley_repository *repo, const char *session_id,
                                          int64_t delta, int64_t *count_out, parley_error *err) {
-    struct sqlite_repo *r = as_sqlite(repo);
-    *count_out = 0;
-    binder b = bind_start(r, ST_BOT_FAILURES_ADD);
+    binder b = bind_start(as_sqlite(repo), ST_BOT_FAILURES_ADD);
     b_id(&b, 1, session_id);
     b_i64(&b, 2, delta);
-    parley_status status = fetch_one(r, &b, "bot_failures_add", "bot session state", err);
-    if (status == PARLEY_OK) {
-        *count_out = sqlite3_column_int64(b.st, 0);
-        /* step to the end so the upsert's statement completes */
-        int rc = sqlite3_step(b.st);
-        if (rc != SQLITE_DONE) {
-            status = db_fail(r->db, rc, "bot_failures_add", err);
-        }
-    }
-    stmt_done(b.st);
-    return status;
+    return get_i64(as_sqlite(repo), &b, "bot_failures_add", "bot session state", count_out, err);
 }
 
 const parley_kb_ops parley_sqlite_kb_ops = {

@@ -36,30 +36,10 @@ static void bind_report_range(binder *b, const parley_report_range *range) {
     b_filter(b, 3, range->agent_id, sizeof range->agent_id);
 }
 
-/* Steps every row of a bound report statement through one callback. */
-static parley_status report_rows(struct sqlite_repo *r, binder *b, const char *op,
-                                 void (*row)(sqlite3_stmt *st, void *ctx), void *ctx,
-                                 parley_error *err) {
-    parley_status status = bind_check(r, b, op, err);
-    int rc = SQLITE_DONE;
-    while (status == PARLEY_OK && (rc = sqlite3_step(b->st)) == SQLITE_ROW) {
-        row(b->st, ctx);
-    }
-    if (status == PARLEY_OK && rc != SQLITE_DONE) {
-        status = db_fail(r->db, rc, op, err);
-    }
-    stmt_done(b->st);
-    return status;
-}
-
-typedef struct duration_ctx {
-    void (*each)(void *ctx, int64_t duration_ms);
-    void *ctx;
-} duration_ctx;
-
-static void duration_row(sqlite3_stmt *st, void *ctx) {
-    duration_ctx *d = ctx;
-    d->each(d->ctx, sqlite3_column_int64(st, 0));
+static bool duration_row(row_reader *rd, void *ctx) {
+    const row_callback *d = ctx;
+    ((void (*)(void *, int64_t))d->each)(d->ctx, r_i64(rd, 0));
+    return true;
 }
 
 static parley_status sq_report_durations(parley_repository *repo, parley_report_duration kind,
@@ -70,17 +50,12 @@ static parley_status sq_report_durations(parley_repository *repo, parley_report_
     binder b = bind_start(r, kind == PARLEY_REPORT_FIRST_RESPONSE ? ST_REPORT_FIRST_RESPONSE
                                                                   : ST_REPORT_RESOLUTION);
     bind_report_range(&b, range);
-    duration_ctx d = {each, ctx};
-    return report_rows(r, &b, "report_durations", duration_row, &d, err);
+    return each_row(r, &b, "report_durations", duration_row, EACH_CALLBACK(each, ctx), err);
 }
 
-typedef struct agents_ctx {
-    void (*each)(void *ctx, const parley_agent_report_row *row);
-    void *ctx;
-} agents_ctx;
-
-static void agent_row(sqlite3_stmt *st, void *ctx) {
-    agents_ctx *a = ctx;
+static bool agent_row(row_reader *rd, void *ctx) {
+    const row_callback *a = ctx;
+    sqlite3_stmt *st = rd->st;
     parley_agent_report_row row = {0};
     const char *id = (const char *)sqlite3_column_text(st, 0);
     snprintf(row.agent_id, sizeof row.agent_id, "%s", id != NULL ? id : "");
@@ -91,7 +66,8 @@ static void agent_row(sqlite3_stmt *st, void *ctx) {
     row.first_response_count = sqlite3_column_int64(st, 5);
     row.rating_sum = sqlite3_column_int64(st, 6);
     row.rating_count = sqlite3_column_int64(st, 7);
-    a->each(a->ctx, &row);
+    ((void (*)(void *, const parley_agent_report_row *))a->each)(a->ctx, &row);
+    return true;
 }
 
 static parley_status sq_report_agents(parley_repository *repo, const parley_report_range *range,
@@ -100,16 +76,16 @@ static parley_status sq_report_agents(parley_repository *repo, const parley_repo
     struct sqlite_repo *r = as_sqlite(repo);
     binder b = bind_start(r, ST_REPORT_AGENTS);
     bind_report_range(&b, range);
-    agents_ctx a = {each, ctx};
-    return report_rows(r, &b, "report_agents", agent_row, &a, err);
+    return each_row(r, &b, "report_agents", agent_row, EACH_CALLBACK(each, ctx), err);
 }
 
-static void rating_row(sqlite3_stmt *st, void *ctx) {
+static bool rating_row(row_reader *rd, void *ctx) {
     int64_t *counts = ctx;
-    int rating = sqlite3_column_int(st, 0);
+    int rating = sqlite3_column_int(rd->st, 0);
     if (rating >= 1 && rating <= 5) {
-        counts[rating - 1] = sqlite3_column_int64(st, 1);
+        counts[rating - 1] = r_i64(rd, 1);
     }
+    return true;
 }
 
 static parley_status sq_report_ratings(parley_repository *repo, const parley_report_range *range,
@@ -118,7 +94,7 @@ static parley_status sq_report_ratings(parley_repository *repo, const parley_rep
     memset(counts, 0, 5 * sizeof counts[0]);
     binder b = bind_start(r, ST_REPORT_RATINGS);
     bind_report_range(&b, range);
-    return report_rows(r, &b, "report_ratings", rating_row, counts, err);
+    return each_row(r, &b, "report_ratings", rating_row, counts, err);
 }
 
 const parley_reports_ops parley_sqlite_reports_ops = {

@@ -56,10 +56,14 @@ static parley_status retention_limit(int limit, parley_error *err) {
 static parley_status retention_delete(struct sqlite_repo *r, enum stmt_id id, int64_t bound,
                                       int limit, const char *op, int64_t *deleted,
                                       parley_error *err) {
+    parley_status status = retention_limit(limit, err);
+    if (status != PARLEY_OK) {
+        return status;
+    }
     binder b = bind_start(r, id);
     b_i64(&b, 1, bound);
     b_int(&b, 2, limit);
-    parley_status status = exec_write(r, &b, false, op, "", err);
+    status = exec_write(r, &b, false, op, "", err);
     if (status == PARLEY_OK) {
         *deleted += sqlite3_changes(r->db);
     }
@@ -71,34 +75,13 @@ static parley_status sq_retention_purge_tokens(parley_repository *repo, parley_t
                                                int64_t *deleted, parley_error *err) {
     struct sqlite_repo *r = as_sqlite(repo);
     *deleted = 0;
-    parley_status status = retention_limit(limit, err);
-    if (status == PARLEY_OK) {
-        status = retention_delete(r, ST_RETENTION_TOKENS_EXPIRED, now, limit,
-                                  "retention_purge_tokens", deleted, err);
-    }
+    parley_status status = retention_delete(r, ST_RETENTION_TOKENS_EXPIRED, now, limit,
+                                            "retention_purge_tokens", deleted, err);
     if (status == PARLEY_OK && *deleted < limit) {
         status = retention_delete(r, ST_RETENTION_TOKENS_IDLE, idle_before, limit - (int)*deleted,
                                   "retention_purge_tokens", deleted, err);
     }
     return status;
-}
-
-static parley_status sq_retention_purge_customers(parley_repository *repo, parley_time_ms before,
-                                                  int limit, int64_t *deleted, parley_error *err) {
-    *deleted = 0;
-    parley_status status = retention_limit(limit, err);
-    return status != PARLEY_OK ? status
-                               : retention_delete(as_sqlite(repo), ST_RETENTION_CUSTOMERS, before,
-                                                  limit, "retention_purge_customers", deleted, err);
-}
-
-static parley_status sq_retention_purge_audit(parley_repository *repo, parley_time_ms before,
-                                              int limit, int64_t *deleted, parley_error *err) {
-    *deleted = 0;
-    parley_status status = retention_limit(limit, err);
-    return status != PARLEY_OK ? status
-                               : retention_delete(as_sqlite(repo), ST_RETENTION_AUDIT, before,
-                                                  limit, "retention_purge_audit", deleted, err);
 }
 
 typedef struct expired_upload {
@@ -108,6 +91,24 @@ typedef struct expired_upload {
 
 static int compare_sha256(const void *a, const void *b) {
     return strcmp(((const expired_upload *)a)->sha256, ((const expired_upload *)b)->sha256);
+}
+
+/* each_row's context: the keys read so far, at most limit. */
+typedef struct expired_uploads {
+    expired_upload *rows;
+    size_t count;
+    size_t limit;
+} expired_uploads;
+
+static bool expired_upload_row(row_reader *rd, void *ctx) {
+    expired_uploads *found = ctx;
+    if (found->count == found->limit) {
+        return false;
+    }
+    expired_upload *row = &found->rows[found->count++];
+    r_id(rd, 0, row->id);
+    r_fixed(rd, 1, row->sha256, sizeof row->sha256);
+    return true;
 }
 
 static parley_status sq_retention_purge_uploads(parley_repository *repo, parley_time_ms before,
@@ -121,31 +122,16 @@ static parley_status sq_retention_purge_uploads(parley_repository *repo, parley_
         return status;
     }
     /* first the keys (the statement must be done before the deletes) */
-    expired_upload *rows = NULL;
-    size_t count = 0;
+    expired_uploads found = {calloc((size_t)limit, sizeof *found.rows), 0, (size_t)limit};
+    if (found.rows == NULL) {
+        return parley_error_set(err, PARLEY_E_NOMEM, NULL, "out of memory");
+    }
+    expired_upload *rows = found.rows;
     binder b = bind_start(r, ST_RETENTION_UPLOADS_LIST);
     b_i64(&b, 1, before);
     b_int(&b, 2, limit);
-    status = bind_check(r, &b, "retention_purge_uploads", err);
-    if (status == PARLEY_OK) {
-        rows = calloc((size_t)limit, sizeof *rows);
-        if (rows == NULL) {
-            status = parley_error_set(err, PARLEY_E_NOMEM, NULL, "out of memory");
-        }
-    }
-    int rc = SQLITE_ROW;
-    while (status == PARLEY_OK && count < (size_t)limit &&
-           (rc = sqlite3_step(b.st)) == SQLITE_ROW) {
-        row_reader rd = reader_start(b.st);
-        r_id(&rd, 0, rows[count].id);
-        r_fixed(&rd, 1, rows[count].sha256, sizeof rows[count].sha256);
-        status = reader_finish(&rd, "retention_purge_uploads", err);
-        count++;
-    }
-    if (status == PARLEY_OK && rc != SQLITE_ROW && rc != SQLITE_DONE) {
-        status = db_fail(r->db, rc, "retention_purge_uploads", err);
-    }
-    stmt_done(b.st);
+    status = each_row(r, &b, "retention_purge_uploads", expired_upload_row, &found, err);
+    size_t count = found.count;
     for (size_t i = 0; i < count && status == PARLEY_OK; i++) {
         b = bind_start(r, ST_RETENTION_UPLOAD_DELETE);
         b_text(&b, 1, rows[i].id);
@@ -173,6 +159,20 @@ static parley_status sq_retention_purge_uploads(parley_repository *repo, parley_
         *deleted = 0;
     }
     return status;
+}
+
+static parley_status sq_retention_purge_customers(parley_repository *repo, parley_time_ms before,
+                                                  int limit, int64_t *deleted, parley_error *err) {
+    *deleted = 0;
+    return retention_delete(as_sqlite(repo), ST_RETENTION_CUSTOMERS, before, limit,
+                            "retention_purge_customers", deleted, err);
+}
+
+static parley_status sq_retention_purge_audit(parley_repository *repo, parley_time_ms before,
+                                              int limit, int64_t *deleted, parley_error *err) {
+    *deleted = 0;
+    return retention_delete(as_sqlite(repo), ST_RETENTION_AUDIT, before, limit,
+                            "retention_purge_audit", deleted, err);
 }
 
 const parley_retention_ops parley_sqlite_retention_ops = {

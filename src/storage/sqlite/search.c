@@ -5,6 +5,8 @@
  * Ownership and threads are the handle's (sqlite_internal.h): every op runs
  * on the caller's connection, one thread at a time, with statements
  * prepared at open from the SQL below and reset before the op returns.
+ * A search's terms become FTS5 MATCH expressions here (search_fts.h
+ * quotes them), one for the index and one for the un-indexed tail.
  * The search itself (sq_message_search) runs within a wall-time budget:
  * a progress handler plus one process-wide watchdog thread that interrupts
  * a connection whose search passed its deadline (see "search: scope
@@ -14,6 +16,7 @@
  * entry in the ops table at the end.
  */
 #include "storage/sqlite/sqlite_internal.h"
+#include "storage/sqlite/search_fts.h"
 
 #include <pthread.h>
 #include <time.h>
@@ -273,12 +276,34 @@ static parley_status fill_search_tail(struct sqlite_repo *r, const parley_search
     return exec_write(r, &b, false, "search_tail", "message", err);
 }
 
-static parley_status sq_message_search(parley_repository *repo, const parley_search_spec *spec,
-                                       json_t **items_out, char *next_cursor_out,
-                                       size_t next_cursor_size, parley_error *err) {
-    struct sqlite_repo *r = as_sqlite(repo);
-    *items_out = NULL;
-    /* the scope is part of the expression the index evaluates */
+/* A row of ST_MESSAGE_SEARCH: column 0 is the cursor position. */
+static void read_hit(row_reader *rd, void *item) {
+    parley_search_hit *h = item;
+    r_id(rd, 1, h->message_id);
+    r_id(rd, 2, h->session_id);
+    h->seq = r_i64(rd, 3);
+    h->sender_kind = participant_kind_load(rd, 4);
+    r_id(rd, 5, h->sender_id);
+    h->type = message_type_load(rd, 6);
+    h->created_at = r_i64(rd, 7);
+    h->snippet = r_text(rd, 8);
+}
+
+static void *push_hit(void *list) {
+    return parley_search_hit_list_push(list);
+}
+
+static void free_hits(void *list) {
+    parley_search_hit_list_free(list);
+}
+
+static const page_kind hit_page = {ST_MESSAGE_SEARCH, 0, push_hit, read_hit, free_hits};
+
+/* The two MATCH expressions of a search: the index's carries the scope
+ * tokens, the tail's (already scoped when it was filled) only the text. */
+static parley_status search_expressions(const parley_search_spec *spec, char *indexed,
+                                        size_t indexed_size, char *tail, size_t tail_size,
+                                        parley_error *err) {
     char session_tok[PARLEY_ID_SIZE * 2 + 2] = "", customer_tok[PARLEY_ID_SIZE * 2 + 2] = "";
     if ((spec->session_id != NULL && spec->session_id[0] != '\0' &&
          !scope_token('s', spec->session_id, session_tok, sizeof session_tok)) ||
@@ -286,14 +311,62 @@ static parley_status sq_message_search(parley_repository *repo, const parley_sea
          !scope_token('c', spec->customer_id, customer_tok, sizeof customer_tok))) {
         return parley_error_set(err, PARLEY_E_INVALID, NULL, "message_search: bad scope id");
     }
-    char indexed[PARLEY_ID_SIZE * 6 + 1024], tail[1024];
-    int n = snprintf(indexed, sizeof indexed, "%s%s%s%s%s%scontent : ( %s )",
+    char match[PARLEY_SQLITE_FTS_MATCH_SIZE];
+    if (spec->terms == NULL || !parley_sqlite_fts_match(spec->terms, match, sizeof match)) {
+        return parley_error_set(err, PARLEY_E_INVALID, NULL,
+                                "message_search: no terms, too many, an empty one, or too long");
+    }
+    int n = snprintf(indexed, indexed_size, "%s%s%s%s%s%scontent : ( %s )",
                      session_tok[0] ? "scope : \"" : "", session_tok,
                      session_tok[0] ? "\" AND " : "", customer_tok[0] ? "scope : \"" : "",
-                     customer_tok, customer_tok[0] ? "\" AND " : "", spec->match);
-    int t = snprintf(tail, sizeof tail, "content : ( %s )", spec->match);
-    if (n < 0 || (size_t)n >= sizeof indexed || t < 0 || (size_t)t >= sizeof tail) {
+                     customer_tok, customer_tok[0] ? "\" AND " : "", match);
+    int t = snprintf(tail, tail_size, "content : ( %s )", match);
+    if (n < 0 || (size_t)n >= indexed_size || t < 0 || (size_t)t >= tail_size) {
         return parley_error_set(err, PARLEY_E_INVALID, NULL, "message_search: query too long");
+    }
+    return PARLEY_OK;
+}
+
+/* Both arms, one page of hits from the cursor on (?1 before, ?2 limit + 1). */
+static parley_status search_page(struct sqlite_repo *r, const parley_search_spec *spec,
+                                 const char *indexed, const char *tail, int64_t progress,
+                                 parley_search_hit_list *out, char *next_cursor_out,
+                                 size_t next_cursor_size, parley_error *err) {
+    const char *op = "message_search";
+    int limit = clamp_limit(spec->limit);
+    int64_t before;
+    const char *c = spec->cursor != NULL ? spec->cursor : "";
+    if (!parley_sqlite_parse_cursor(c, strlen(c) + 1, &before)) {
+        return parley_error_set(err, PARLEY_E_INVALID, NULL, "%s: malformed cursor", op);
+    }
+    binder b = bind_start(r, ST_MESSAGE_SEARCH);
+    b_i64(&b, 1, before);
+    b_int(&b, 2, limit + 1);
+    b_text(&b, 3, indexed);
+    b_text(&b, 4, tail);
+    b_i64(&b, 5, progress);
+    parley_status status = bind_check(r, &b, op, err);
+    if (status != PARLEY_OK) {
+        stmt_done(b.st);
+        return status;
+    }
+    return page_run(r, &hit_page, op, &b, limit, out, next_cursor_out, next_cursor_size, err);
+}
+
+static parley_status sq_message_search(parley_repository *repo, const parley_search_spec *spec,
+                                       parley_search_hit_list *out, char *next_cursor_out,
+                                       size_t next_cursor_size, parley_error *err) {
+    struct sqlite_repo *r = as_sqlite(repo);
+    memset(out, 0, sizeof *out);
+    if (next_cursor_out != NULL && next_cursor_size > 0) {
+        next_cursor_out[0] = '\0';
+    }
+    /* the scope is part of the expression the index evaluates */
+    char indexed[PARLEY_ID_SIZE * 6 + 1024], tail[1024];
+    parley_status status =
+        search_expressions(spec, indexed, sizeof indexed, tail, sizeof tail, err);
+    if (status != PARLEY_OK) {
+        return status;
     }
     search_clock clock = {monotonic_ms() + spec->budget_ms, false};
     search_watch watch = {r->db, clock.deadline_ms, false, NULL};
@@ -305,17 +378,13 @@ static parley_status sq_message_search(parley_repository *repo, const parley_sea
     int64_t progress = 0;
     bool none = false;
     binder b = bind_start(r, ST_SEARCH_PROGRESS_GET);
-    parley_status status = query_one_i64(r, &b, "search_progress_get", &progress, &none, err);
+    status = query_one_i64(r, &b, "search_progress_get", &progress, &none, err);
     if (status == PARLEY_OK) {
         status = fill_search_tail(r, spec, progress, err);
     }
     if (status == PARLEY_OK) {
-        b = bind_start(r, ST_MESSAGE_SEARCH);
-        b_text(&b, 3, indexed);
-        b_text(&b, 4, tail);
-        b_i64(&b, 5, progress);
-        status = json_page(r, &b, "message_search", spec->limit, spec->cursor, items_out,
-                           next_cursor_out, next_cursor_size, err);
+        status = search_page(r, spec, indexed, tail, progress, out, next_cursor_out,
+                             next_cursor_size, err);
     }
     if (spec->budget_ms > 0 && watch_end(&watch)) {
         clock.expired = true;
@@ -325,8 +394,7 @@ static parley_status sq_message_search(parley_repository *repo, const parley_sea
     parley_error ignored = {0};
     (void)exec_plain(r, ST_SEARCH_TAIL_CLEAR, "search_tail", &ignored);
     if (status != PARLEY_OK && clock.expired) {
-        json_decref(*items_out);
-        *items_out = NULL;
+        parley_search_hit_list_free(out);
         return parley_error_set(err, PARLEY_E_REJECTED, "search_too_broad",
                                 "the search ran past its budget of %d ms", spec->budget_ms);
     }

@@ -1,6 +1,6 @@
 /*
  * sqlite/sessions.c - the sessions ops table (core/store/sessions.h) on SQLite:
- * sessions, their seq counter and lifecycle times.
+ * sessions and their lifecycle times (messages.c advances last_seq).
  *
  * Ownership and threads are the handle's (sqlite_internal.h): every op runs
  * on the caller's connection, one thread at a time, with statements
@@ -18,8 +18,6 @@ const char *const parley_sqlite_sessions_sql[ST_COUNT] = {
     [ST_SESSION_GET] = "SELECT " SESSION_COLS " FROM sessions WHERE id = ?1",
     [ST_SESSION_UPDATE] = "UPDATE sessions SET status = ?2, agent_id = ?3, updated_at = ?4, "
                           "bot_id = ?5, closed_at = ?6 WHERE id = ?1",
-    [ST_SESSION_NEXT_SEQ] = "UPDATE sessions SET last_seq = last_seq + 1 WHERE id = ?1 "
-                            "RETURNING last_seq",
     [ST_SESSION_LIST] = SESSION_LIST(""),
     [ST_SESSION_LIST_STATUS] = SESSION_LIST(" AND status = ?3"),
     [ST_SESSION_LIST_CUSTOMER] = SESSION_LIST(" AND customer_id = ?4"),
@@ -91,35 +89,6 @@ static parley_status sq_session_update(parley_repository *repo, const parley_ses
     b_opt_id(&b, 5, s->bot_id);
     b_opt_time(&b, 6, s->closed_at);
     return exec_write(r, &b, true, "session_update", "session", err);
-}
-
-/* Outside a transaction the increment would commit on its own and a failed
- * message insert would leave a gap in seq; the contract forbids that, so
- * the mistake is reported instead of silently tolerated. */
-static parley_status sq_session_next_seq(parley_repository *repo, const char *session_id,
-                                         int64_t *seq_out, parley_error *err) {
-    struct sqlite_repo *r = as_sqlite(repo);
-    *seq_out = 0;
-    if (sqlite3_get_autocommit(r->db)) {
-        return parley_error_set(err, PARLEY_E_INTERNAL, NULL,
-                                "session_next_seq: must run inside a transaction");
-    }
-    binder b = bind_start(r, ST_SESSION_NEXT_SEQ);
-    b_text(&b, 1, session_id);
-    parley_status status = fetch_one(r, &b, "session_next_seq", "session", err);
-    if (status == PARLEY_OK) {
-        int64_t seq = sqlite3_column_int64(b.st, 0);
-        /* Step to DONE so the UPDATE has certainly finished before we
-         * report its result. */
-        int rc = sqlite3_step(b.st);
-        if (rc != SQLITE_DONE) {
-            status = db_fail(r->db, rc, "session_next_seq", err);
-        } else {
-            *seq_out = seq;
-        }
-    }
-    stmt_done(b.st);
-    return status;
 }
 
 static void *push_session(void *list) {
@@ -218,7 +187,6 @@ const parley_sessions_ops parley_sqlite_sessions_ops = {
     .get = sq_session_get,
     .update = sq_session_update,
     .list = sq_session_list,
-    .next_seq = sq_session_next_seq,
     .set_first_response = sq_session_set_first_response,
     .list_idle = sq_session_list_idle,
 };

@@ -41,13 +41,9 @@ static parley_status sq_setting_get(parley_repository *repo, const char *key, ch
 static parley_status sq_setting_put(parley_repository *repo, const char *key,
                                     const char *value_json, const char *updated_by,
                                     parley_time_ms at, parley_error *err) {
-    struct sqlite_repo *r = as_sqlite(repo);
-    binder b = bind_start(r, ST_SETTING_PUT);
-    b_text(&b, 1, key);
-    b_text(&b, 2, value_json);
-    b_text(&b, 3, updated_by);
-    b_i64(&b, 4, at);
-    return exec_write(r, &b, false, "setting_put", "setting", err);
+    return write_params(as_sqlite(repo), ST_SETTING_PUT, false, "setting_put", "setting",
+                        PARAMS(p_text(key), p_text(value_json), p_text(updated_by), p_i64(at)),
+                        err);
 }
 
 const parley_settings_ops parley_sqlite_settings_ops = {

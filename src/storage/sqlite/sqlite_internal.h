@@ -1,6 +1,7 @@
 /*
  * sqlite_internal.h - what the SQLite backend's files share: the statement
- * ids, the handle, the column lists, and the bind / read / paging helpers.
+ * ids, the handle, the column lists, and the bind / read / paging helpers
+ * (with rows.h, the generic ops).
  * Not for use outside src/storage/sqlite/ (storage/sqlite/sqlite_repository.h
  * is the backend's public side).
  *
@@ -19,9 +20,15 @@
  * by the ids below (its group of the enum) and exports its ops table.
  *
  * The helpers are static inline so the per-aggregate files share them
- * without exporting unprefixed names from the library; they are the code
- * the single-file backend had, moved here unchanged. This header is long
- * (~600 lines) for that reason.
+ * without exporting unprefixed names from the library. Here: the error
+ * mapping, the binder and the row reader (the single-file backend's code),
+ * the column lists (one X-macro list per model type makes both its row
+ * reader and its insert's binder: ROW_READER, ROW_BINDER) and the cursor
+ * helpers. rows.h, included at the end, holds the generic ops built on
+ * them: one row by key, every row into a list or a callback, a page with
+ * its cursor, a write of listed parameters, and the macros that define
+ * the commonest ops whole. This header is long (~800 lines) for that
+ * reason.
  */
 #ifndef PARLEY_SQLITE_INTERNAL_H
 #define PARLEY_SQLITE_INTERNAL_H
@@ -65,16 +72,16 @@
     "id, session_id, seq, sender_kind, sender_id, type, content, client_msg_id, meta_json, "       \
     "created_at, original_content"
 #define TICKET_COLS                                                                                \
-    "id, session_id, agent_id, issue_description, status, created_at, updated_at, position, "      \
-    "customer_id, subject, priority"
+    "id, session_id, agent_id, issue_description, status, created_at, updated_at, customer_id, "   \
+    "subject, priority, position"
 #define FEEDBACK_COLS "id, session_id, customer_id, rating, comment, created_at"
 /* A flagged message reads like a message (seq 0) followed by its own columns. */
 #define FLAGGED_COLS                                                                               \
     "id, session_id, 0, sender_kind, sender_id, type, content, client_msg_id, meta_json, "         \
     "created_at, NULL, position, reason, reviewed_as"
 #define KB_COLS                                                                                    \
-    "position, id, question, answer, alternatives_json, tags_json, created_by, created_at, "       \
-    "updated_at"
+    "id, question, answer, alternatives_json, tags_json, created_by, created_at, updated_at, "     \
+    "position"
 #define UPLOAD_COLS                                                                                \
     "id, sha256, size, mime, name, uploader_kind, uploader_id, created_at, message_id, session_id"
 #define AUDIT_COLS "position, at, actor_kind, actor_id, action, target_id, ip, detail_json"
@@ -143,7 +150,6 @@ enum stmt_id {
     ST_SESSION_INSERT,
     ST_SESSION_GET,
     ST_SESSION_UPDATE,
-    ST_SESSION_NEXT_SEQ,
     ST_SESSION_LIST, /* the four variants must stay in this order */
     ST_SESSION_LIST_STATUS,
     ST_SESSION_LIST_CUSTOMER,
@@ -155,6 +161,8 @@ enum stmt_id {
     ST_SESSION_FIRST_RESPONSE,
     ST_SESSION_LIST_IDLE,
     /* messages */
+    ST_MESSAGE_SESSION_EXISTS,
+    ST_MESSAGE_NEXT_SEQ,
     ST_MESSAGE_INSERT,
     ST_MESSAGE_BY_CLIENT_ID,
     ST_MESSAGE_LIST_ASC,
@@ -396,16 +404,22 @@ static inline void b_id(binder *b, int idx, const char *id) {
     b_text_n(b, idx, id, len);
 }
 
-/* An optional id ("" = none) is NULL in the database so foreign keys hold. */
-static inline void b_opt_id(binder *b, int idx, const char *id) {
-    size_t len = strnlen(id, PARLEY_ID_SIZE);
+/* "" binds NULL: for a filter, which the "?N IS NULL OR" terms read as no
+ * filter; for an optional id, so foreign keys hold. */
+static inline void b_filter(binder *b, int idx, const char *value, size_t size) {
+    size_t len = strnlen(value, size);
     if (len == 0) {
         if (b->rc == SQLITE_OK) {
             b->rc = sqlite3_bind_null(b->st, idx);
         }
         return;
     }
-    b_text_n(b, idx, id, len);
+    b_text_n(b, idx, value, len);
+}
+
+/* An optional id ("" = none). */
+static inline void b_opt_id(binder *b, int idx, const char *id) {
+    b_filter(b, idx, id, PARLEY_ID_SIZE);
 }
 
 /* name is NULL when the enum value has no wire name (see ENUM_CODEC). */
@@ -545,6 +559,12 @@ static inline parley_status reader_finish(const row_reader *rd, const char *op, 
             r_bad(rd, col);                                                                        \
         }                                                                                          \
         return value;                                                                              \
+    }                                                                                              \
+    static inline void col_read_##prefix(row_reader *rd, int col, type *out) {                     \
+        *out = prefix##_load(rd, col);                                                             \
+    }                                                                                              \
+    static inline void col_bind_##prefix(binder *b, int idx, const type *in) {                     \
+        b_enum(b, idx, prefix##_store(*in));                                                       \
     }
 
 ENUM_CODEC(participant_kind, parley_participant_kind)
@@ -555,39 +575,95 @@ ENUM_CODEC(message_type, parley_message_type)
 ENUM_CODEC(ticket_status, parley_ticket_status)
 ENUM_CODEC(ticket_priority, parley_ticket_priority)
 
-#define SESSION_POSITION_COL 9
-static inline void read_session(row_reader *rd, parley_session *s) {
-    r_id(rd, 0, s->id);
-    r_id(rd, 1, s->customer_id);
-    r_id(rd, 2, s->agent_id);
-    s->topic = r_text(rd, 3);
-    s->strategies_json = r_text(rd, 4);
-    s->status = session_status_load(rd, 5);
-    s->last_seq = r_i64(rd, 6);
-    s->created_at = r_i64(rd, 7);
-    s->updated_at = r_i64(rd, 8);
-    r_id(rd, 10, s->bot_id);
-    r_id(rd, 11, s->team_id);
-    s->queued_at = r_i64(rd, 12);
-    s->assigned_at = r_i64(rd, 13);
-    s->labels_json = r_text(rd, 14);
-    s->closed_at = r_i64(rd, 15); /* NULL reads as 0: none */
-    s->first_response_at = r_i64(rd, 16);
-}
+/* ---- columns ----------------------------------------------------------- */
 
-static inline void read_message(row_reader *rd, parley_message *m) {
-    r_id(rd, 0, m->id);
-    r_id(rd, 1, m->session_id);
-    m->seq = r_i64(rd, 2);
-    m->sender_kind = participant_kind_load(rd, 3);
-    r_id(rd, 4, m->sender_id);
-    m->type = message_type_load(rd, 5);
-    m->content = r_text(rd, 6);
-    m->client_msg_id = r_text(rd, 7);
-    m->meta_json = r_text(rd, 8);
-    m->created_at = r_i64(rd, 9);
-    m->original_content = r_text(rd, 10);
+/* A model type's columns are one X-macro list, F(field, kind) per column in
+ * the order of its *_COLS: what a row reads (column 0, 1, ...) and, where
+ * the insert lists the same columns, what the insert binds (?1, ?2, ...),
+ * separated by commas.
+ * ROW_READER and ROW_BINDER make the two functions of a list. A kind K is
+ * the pair col_read_K(rd, col, &item->field) / col_bind_K(b, idx,
+ * &item->field), typed by the field; each enum's kind is its ENUM_CODEC
+ * prefix, SKIP reads nothing (a column only the paging needs). */
+#define READ_COLUMN(field, kind) col_read_##kind(rd, col++, &item->field)
+#define BIND_COLUMN(field, kind) col_bind_##kind(b, col++, &item->field)
+#define ROW_READER(name, item_t, COLUMNS)                                                          \
+    static inline void name(row_reader *rd, item_t *item) {                                        \
+        int col = 0;                                                                               \
+        COLUMNS(READ_COLUMN);                                                                      \
+    }
+/* void *, so write_row (rows.h) can take it */
+#define ROW_BINDER(name, item_t, COLUMNS)                                                          \
+    static inline void name(binder *b, const void *bound) {                                        \
+        const item_t *item = bound;                                                                \
+        int col = 1;                                                                               \
+        COLUMNS(BIND_COLUMN);                                                                      \
+    }
+
+/* Both, read_<name> and bind_<name>, of one list. */
+#define ROW_COLUMNS(name, item_t, COLUMNS)                                                         \
+    ROW_READER(read_##name, item_t, COLUMNS)                                                       \
+    ROW_BINDER(bind_##name, item_t, COLUMNS)
+
+/* ID is a required id; OPT_ID "" for none (NULL in the database). */
+static inline void col_read_ID(row_reader *rd, int col, char (*out)[PARLEY_ID_SIZE]) {
+    r_id(rd, col, *out);
 }
+static inline void col_bind_ID(binder *b, int idx, const char (*in)[PARLEY_ID_SIZE]) {
+    b_id(b, idx, *in);
+}
+static inline void col_read_OPT_ID(row_reader *rd, int col, char (*out)[PARLEY_ID_SIZE]) {
+    r_id(rd, col, *out);
+}
+static inline void col_bind_OPT_ID(binder *b, int idx, const char (*in)[PARLEY_ID_SIZE]) {
+    b_opt_id(b, idx, *in);
+}
+/* TEXT is a heap string, NULL for NULL. */
+static inline void col_read_TEXT(row_reader *rd, int col, char **out) {
+    *out = r_text(rd, col);
+}
+static inline void col_bind_TEXT(binder *b, int idx, char *const *in) {
+    b_text(b, idx, *in);
+}
+static inline void col_read_I64(row_reader *rd, int col, int64_t *out) {
+    *out = r_i64(rd, col);
+}
+static inline void col_bind_I64(binder *b, int idx, const int64_t *in) {
+    b_i64(b, idx, *in);
+}
+static inline void col_read_INT(row_reader *rd, int col, int *out) {
+    *out = sqlite3_column_int(rd->st, col);
+}
+static inline void col_bind_INT(binder *b, int idx, const int *in) {
+    b_int(b, idx, *in);
+}
+/* BOOL is stored 0 or 1. */
+static inline void col_read_BOOL(row_reader *rd, int col, bool *out) {
+    *out = sqlite3_column_int(rd->st, col) != 0;
+}
+static inline void col_bind_BOOL(binder *b, int idx, const bool *in) {
+    b_int(b, idx, *in ? 1 : 0);
+}
+/* FIXED is a char array of its own size (a hash, a MIME type). */
+#define col_read_FIXED(rd, col, out) r_fixed(rd, col, *(out), sizeof *(out))
+#define col_bind_FIXED(b, idx, in) b_text_n(b, idx, *(in), strnlen(*(in), sizeof *(in)))
+#define col_read_SKIP(rd, col, out) ((void)(col))
+
+/* SESSION_COLS; the position is paging's alone. */
+#define SESSION_COLUMNS(F)                                                                         \
+    F(id, ID), F(customer_id, OPT_ID), F(agent_id, OPT_ID), F(topic, TEXT),                        \
+        F(strategies_json, TEXT), F(status, session_status), F(last_seq, I64), F(created_at, I64), \
+        F(updated_at, I64), F(position, SKIP), F(bot_id, OPT_ID), F(team_id, OPT_ID),              \
+        F(queued_at, I64), F(assigned_at, I64), F(labels_json, TEXT),                              \
+        F(closed_at, I64) /* NULL reads as 0: none */, F(first_response_at, I64)
+#define SESSION_POSITION_COL 9
+ROW_READER(read_session, parley_session, SESSION_COLUMNS)
+
+#define MESSAGE_COLUMNS(F)                                                                         \
+    F(id, ID), F(session_id, ID), F(seq, I64), F(sender_kind, participant_kind),                   \
+        F(sender_id, OPT_ID), F(type, message_type), F(content, TEXT), F(client_msg_id, TEXT),     \
+        F(meta_json, TEXT), F(created_at, I64), F(original_content, TEXT)
+ROW_READER(read_message, parley_message, MESSAGE_COLUMNS)
 
 /* ---- running statements ------------------------------------------------ */
 
@@ -633,7 +709,7 @@ static inline parley_status fetch_one(struct sqlite_repo *r, const binder *b, co
     return db_fail(r->db, rc, op, err);
 }
 
-/* ---- list paging (sessions, tickets) ------------------------------------ */
+/* ---- list paging (the pages themselves are in rows.h) ------------------ */
 
 /* The cursor is the decimal position of the last row of the previous page;
  * the next page is everything strictly older. "" starts at the newest.
@@ -645,32 +721,6 @@ static inline int clamp_limit(int limit) {
         return 1;
     }
     return limit > LIST_LIMIT_MAX ? LIST_LIMIT_MAX : limit;
-}
-
-/* Binds the shared list parameters and picks the filter variant. status_name
- * is NULL for "any status". */
-static inline parley_status page_bind(struct sqlite_repo *r, enum stmt_id base,
-                                      const char *status_name, const char *customer_id,
-                                      size_t customer_id_size, const char *cursor,
-                                      size_t cursor_size, int limit, binder *b, const char *op,
-                                      parley_error *err) {
-    size_t customer_len = strnlen(customer_id, customer_id_size);
-    int variant = (status_name != NULL ? 1 : 0) + (customer_len > 0 ? 2 : 0);
-    *b = bind_start(r, (enum stmt_id)(base + variant));
-    int64_t before;
-    if (!parley_sqlite_parse_cursor(cursor, cursor_size, &before)) {
-        return parley_error_set(err, PARLEY_E_INVALID, NULL, "%s: malformed cursor", op);
-    }
-    b_i64(b, 1, before);
-    /* One row more than asked tells whether another page exists. */
-    b_int(b, 2, limit + 1);
-    if (status_name != NULL) {
-        b_text(b, 3, status_name);
-    }
-    if (customer_len > 0) {
-        b_text_n(b, 4, customer_id, customer_len);
-    }
-    return bind_check(r, b, op, err);
 }
 
 static inline parley_status page_cursor(bool more, int64_t last_position, char *next_cursor_out,
@@ -689,184 +739,6 @@ static inline parley_status page_cursor(bool more, int64_t last_position, char *
     return PARLEY_OK;
 }
 
-/* Sessions and tickets page the same way (newest first by position, an
- * optional status and customer filter, limit+1 rows to know whether more
- * follow); only the row type differs. */
-typedef struct page_kind {
-    int stmt;
-    int position_col;
-    void *(*push)(void *list);
-    void (*read)(row_reader *rd, void *item);
-    void (*free_list)(void *list);
-} page_kind;
-
-static inline parley_status page_run(struct sqlite_repo *r, const page_kind *kind, const char *op,
-                                     binder *bound, int limit, void *out, char *next_cursor_out,
-                                     size_t next_cursor_size, parley_error *err);
-
-static inline parley_status page_list(struct sqlite_repo *r, const page_kind *kind, const char *op,
-                                      const char *status_name, const char *customer_id,
-                                      size_t customer_id_size, const char *cursor,
-                                      size_t cursor_size, int requested_limit, void *out,
-                                      char *next_cursor_out, size_t next_cursor_size,
-                                      parley_error *err) {
-    if (next_cursor_out != NULL && next_cursor_size > 0) {
-        next_cursor_out[0] = '\0';
-    }
-    int limit = clamp_limit(requested_limit);
-    binder b;
-    parley_status status = page_bind(r, kind->stmt, status_name, customer_id, customer_id_size,
-                                     cursor, cursor_size, limit, &b, op, err);
-    if (status != PARLEY_OK) {
-        stmt_done(b.st);
-        return status;
-    }
-    return page_run(r, kind, op, &b, limit, out, next_cursor_out, next_cursor_size, err);
-}
-
-/* Steps a bound page statement (?2 = limit + 1) into out and sets the
- * next cursor; always resets the statement. */
-static inline parley_status page_run(struct sqlite_repo *r, const page_kind *kind, const char *op,
-                                     binder *bound, int limit, void *out, char *next_cursor_out,
-                                     size_t next_cursor_size, parley_error *err) {
-    binder b = *bound;
-    parley_status status = PARLEY_OK;
-    bool more = false;
-    int64_t last_position = 0;
-    size_t count = 0;
-    int rc;
-    while ((rc = sqlite3_step(b.st)) == SQLITE_ROW) {
-        if (count == (size_t)limit) {
-            more = true;
-            break;
-        }
-        void *item = kind->push(out);
-        if (item == NULL) {
-            status = parley_error_set(err, PARLEY_E_NOMEM, NULL, "%s: out of memory", op);
-            break;
-        }
-        count++;
-        row_reader rd = reader_start(b.st);
-        kind->read(&rd, item);
-        last_position = r_i64(&rd, kind->position_col);
-        status = reader_finish(&rd, op, err);
-        if (status != PARLEY_OK) {
-            break;
-        }
-    }
-    if (status == PARLEY_OK && rc != SQLITE_ROW && rc != SQLITE_DONE) {
-        status = db_fail(r->db, rc, op, err);
-    }
-    if (status == PARLEY_OK) {
-        status = page_cursor(more, last_position, next_cursor_out, next_cursor_size, op, err);
-    }
-    if (status != PARLEY_OK) {
-        kind->free_list(out);
-    }
-    stmt_done(b.st);
-    return status;
-}
-
-/* "" (any) binds NULL, which the "?N IS NULL OR" terms read as no filter. */
-static inline void b_filter(binder *b, int idx, const char *value, size_t size) {
-    size_t len = strnlen(value, size);
-    if (len == 0) {
-        if (b->rc == SQLITE_OK) {
-            b->rc = sqlite3_bind_null(b->st, idx);
-        }
-        return;
-    }
-    b_text_n(b, idx, value, len);
-}
-
-/* ---- the agent tools --------------------------------------------------- */
-
-/* One row as a JSON object keyed by column name, from column `first`. */
-static inline json_t *row_json(sqlite3_stmt *st, int first) {
-    json_t *obj = json_object();
-    int n = sqlite3_column_count(st);
-    for (int i = first; obj != NULL && i < n; i++) {
-        json_t *v;
-        switch (sqlite3_column_type(st, i)) {
-        case SQLITE_INTEGER:
-            v = json_integer((json_int_t)sqlite3_column_int64(st, i));
-            break;
-        case SQLITE_NULL:
-            v = json_null();
-            break;
-        default:
-            v = json_stringn((const char *)sqlite3_column_text(st, i),
-                             (size_t)sqlite3_column_bytes(st, i));
-            break;
-        }
-        if (v == NULL || json_object_set_new(obj, sqlite3_column_name(st, i), v) != 0) {
-            json_decref(obj);
-            obj = NULL;
-        }
-    }
-    return obj;
-}
-
-/* A tools' statement failing on its own input (a MATCH expression) is
- * the caller's mistake, not the store's. */
-static inline parley_status tools_fail(struct sqlite_repo *r, int rc, const char *op,
-                                       parley_error *err) {
-    if ((rc & 0xff) == SQLITE_ERROR) {
-        return parley_error_set(err, PARLEY_E_INVALID, NULL, "%s: %s", op, sqlite3_errmsg(r->db));
-    }
-    return db_fail(r->db, rc, op, err);
-}
-
-/* A page of a statement whose column 0 is the position; the caller has
- * bound its own parameters from ?3 on. */
-static inline parley_status json_page(struct sqlite_repo *r, binder *b, const char *op, int limit,
-                                      const char *cursor, json_t **items_out, char *next_cursor_out,
-                                      size_t next_cursor_size, parley_error *err) {
-    *items_out = NULL;
-    if (next_cursor_out != NULL && next_cursor_size > 0) {
-        next_cursor_out[0] = '\0';
-    }
-    limit = clamp_limit(limit);
-    int64_t before;
-    const char *c = cursor != NULL ? cursor : "";
-    if (!parley_sqlite_parse_cursor(c, strlen(c) + 1, &before)) {
-        stmt_done(b->st);
-        return parley_error_set(err, PARLEY_E_INVALID, NULL, "%s: malformed cursor", op);
-    }
-    b_i64(b, 1, before);
-    b_int(b, 2, limit + 1);
-    parley_status status = bind_check(r, b, op, err);
-    json_t *items = json_array();
-    bool more = false;
-    int64_t last = 0;
-    int rc = SQLITE_DONE;
-    while (status == PARLEY_OK && (rc = sqlite3_step(b->st)) == SQLITE_ROW) {
-        if (json_array_size(items) == (size_t)limit) {
-            more = true;
-            break;
-        }
-        json_t *row = row_json(b->st, 1);
-        if (row == NULL || items == NULL) {
-            json_decref(row);
-            status = parley_error_set(err, PARLEY_E_NOMEM, NULL, "%s: out of memory", op);
-            break;
-        }
-        last = sqlite3_column_int64(b->st, 0);
-        json_array_append_new(items, row);
-    }
-    if (status == PARLEY_OK && rc != SQLITE_ROW && rc != SQLITE_DONE) {
-        status = tools_fail(r, rc, op, err);
-    }
-    if (status == PARLEY_OK) {
-        status = page_cursor(more, last, next_cursor_out, next_cursor_size, op, err);
-    }
-    stmt_done(b->st);
-    if (status != PARLEY_OK) {
-        json_decref(items);
-        return status;
-    }
-    *items_out = items;
-    return PARLEY_OK;
-}
+#include "storage/sqlite/rows.h"
 
 #endif

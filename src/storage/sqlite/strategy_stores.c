@@ -37,22 +37,21 @@ const char *const parley_sqlite_strategy_stores_sql[ST_COUNT] = {
     [ST_ALLOWLIST_ALL] = "SELECT word FROM profanity_allowlist ORDER BY word",
 };
 
+/* The sender's id as the message has it, "" included (as messages.c stores it). */
+static inline void b_sender_id(binder *b, int idx, const char *id) {
+    b_text_n(b, idx, id, strnlen(id, PARLEY_ID_SIZE));
+}
+
 static parley_status sq_flagged_insert(parley_repository *repo, const parley_flagged_message *f,
                                        parley_error *err) {
-    struct sqlite_repo *r = as_sqlite(repo);
     const parley_message *m = &f->message;
-    binder b = bind_start(r, ST_FLAGGED_INSERT);
-    b_id(&b, 1, m->id);
-    b_id(&b, 2, m->session_id);
-    b_enum(&b, 3, participant_kind_store(m->sender_kind));
-    b_text_n(&b, 4, m->sender_id, strnlen(m->sender_id, PARLEY_ID_SIZE));
-    b_enum(&b, 5, message_type_store(m->type));
-    b_text(&b, 6, m->content);
-    b_text(&b, 7, m->client_msg_id);
-    b_text(&b, 8, m->meta_json);
-    b_text(&b, 9, f->reason);
-    b_i64(&b, 10, m->created_at);
-    return exec_write(r, &b, false, "flagged_insert", "flagged message", err);
+    return write_params(
+        as_sqlite(repo), ST_FLAGGED_INSERT, false, "flagged_insert", "flagged message",
+        PARAMS(p_id(m->id), p_id(m->session_id), p_enum(participant_kind_store(m->sender_kind)),
+               p_bind(b_sender_id, m->sender_id), p_enum(message_type_store(m->type)),
+               p_text(m->content), p_text(m->client_msg_id), p_text(m->meta_json),
+               p_text(f->reason), p_i64(m->created_at)),
+        err);
 }
 
 static void read_flagged(row_reader *rd, parley_flagged_message *f) {
@@ -62,79 +61,45 @@ static void read_flagged(row_reader *rd, parley_flagged_message *f) {
     r_fixed(rd, 13, f->reviewed_as, sizeof f->reviewed_as);
 }
 
-static parley_status sq_flagged_get(parley_repository *repo, const char *id,
-                                    parley_flagged_message *out, parley_error *err) {
-    struct sqlite_repo *r = as_sqlite(repo);
-    memset(out, 0, sizeof *out);
-    binder b = bind_start(r, ST_FLAGGED_GET);
-    b_text(&b, 1, id);
-    parley_status status = fetch_one(r, &b, "flagged_get", "flagged message", err);
-    if (status == PARLEY_OK) {
-        row_reader rd = reader_start(b.st);
-        read_flagged(&rd, out);
-        if ((status = reader_finish(&rd, "flagged_get", err)) != PARLEY_OK) {
-            parley_flagged_message_free(out);
-        }
-    }
-    stmt_done(b.st);
-    return status;
-}
+ROW_LIST_TYPE(flagged_rows, parley_flagged_message, "flagged message", read_flagged,
+              parley_flagged_message_free, parley_flagged_list, 11);
 
-static void *push_flagged(void *list) {
-    return parley_flagged_list_push(list);
-}
-static void read_flagged_item(row_reader *rd, void *item) {
-    read_flagged(rd, item);
-}
-static void free_flagged_list(void *list) {
-    parley_flagged_list_free(list);
-}
+GET_BY_KEY_OP(flagged_get, parley_flagged_message, ST_FLAGGED_GET, flagged_rows)
 
-static const page_kind flagged_page = {ST_FLAGGED_LIST, 11, push_flagged, read_flagged_item,
-                                       free_flagged_list};
-
-static parley_status sq_flagged_list(parley_repository *repo, int limit, const char *cursor,
-                                     parley_flagged_list *out, char *next_cursor_out,
-                                     size_t next_cursor_size, parley_error *err) {
-    memset(out, 0, sizeof *out);
-    const char *text = cursor != NULL ? cursor : "";
-    return page_list(as_sqlite(repo), &flagged_page, "flagged_list", NULL, "", 1, text,
-                     strlen(text) + 1, limit, out, next_cursor_out, next_cursor_size, err);
-}
+LIST_PAGE_OP(flagged_list, parley_flagged_list, ST_FLAGGED_LIST, flagged_rows)
 
 static parley_status sq_flagged_review(parley_repository *repo, const char *id,
                                        const char *reviewed_as, parley_error *err) {
-    struct sqlite_repo *r = as_sqlite(repo);
-    binder b = bind_start(r, ST_FLAGGED_REVIEW);
-    b_text(&b, 1, id);
-    b_text(&b, 2, reviewed_as);
-    return exec_write(r, &b, true, "flagged_review", "flagged message", err);
+    return write_params(as_sqlite(repo), ST_FLAGGED_REVIEW, true, "flagged_review",
+                        "flagged message", PARAMS(p_text(id), p_text(reviewed_as)), err);
+}
+
+/* The label into the caller's buffer (left as it was when there is none). */
+typedef struct label_out {
+    char *text;
+    size_t size;
+} label_out;
+
+static void read_label(row_reader *rd, void *out) {
+    const label_out *label = out;
+    const unsigned char *text = sqlite3_column_text(rd->st, 0);
+    snprintf(label->text, label->size, "%s", text != NULL ? (const char *)text : "");
 }
 
 static parley_status sq_message_label_get(parley_repository *repo, const char *message_id,
                                           char *label, size_t label_size, parley_error *err) {
-    struct sqlite_repo *r = as_sqlite(repo);
-    binder b = bind_start(r, ST_MESSAGE_LABEL_GET);
+    binder b = bind_start(as_sqlite(repo), ST_MESSAGE_LABEL_GET);
     b_text(&b, 1, message_id);
-    parley_status status = fetch_one(r, &b, "message_label_get", "label", err);
-    if (status == PARLEY_OK) {
-        const unsigned char *text = sqlite3_column_text(b.st, 0);
-        snprintf(label, label_size, "%s", text != NULL ? (const char *)text : "");
-    }
-    stmt_done(b.st);
-    return status;
+    return get_value(as_sqlite(repo), &b, "message_label_get", "label", read_label,
+                     &(label_out){label, label_size}, err);
 }
 
 static parley_status sq_message_label_set(parley_repository *repo, const char *message_id,
                                           const char *label, const char *labelled_by,
                                           parley_time_ms at, parley_error *err) {
-    struct sqlite_repo *r = as_sqlite(repo);
-    binder b = bind_start(r, ST_MESSAGE_LABEL_SET);
-    b_text(&b, 1, message_id);
-    b_text(&b, 2, label);
-    b_text(&b, 3, labelled_by);
-    b_i64(&b, 4, at);
-    return exec_write(r, &b, false, "message_label_set", "label", err);
+    return write_params(as_sqlite(repo), ST_MESSAGE_LABEL_SET, false, "message_label_set", "label",
+                        PARAMS(p_text(message_id), p_text(label), p_text(labelled_by), p_i64(at)),
+                        err);
 }
 
 /* ---- the spam classifier's counts ------------------------------------------------ */
@@ -142,27 +107,28 @@ static parley_status sq_message_label_set(parley_repository *repo, const char *m
 static parley_status sq_spam_token_add(parley_repository *repo, const char *token, int64_t spam,
                                        int64_t ham, parley_error *err) {
     struct sqlite_repo *r = as_sqlite(repo);
-    binder b = bind_start(r, ST_SPAM_TOKEN_ADD);
-    b_text(&b, 1, token);
-    b_i64(&b, 2, spam);
-    b_i64(&b, 3, ham);
-    parley_status status = exec_write(r, &b, true, "spam_token_add", "spam token", err);
+    parley_status status = write_params(r, ST_SPAM_TOKEN_ADD, true, "spam_token_add", "spam token",
+                                        PARAMS(p_text(token), p_i64(spam), p_i64(ham)), err);
     if (status == PARLEY_OK && (spam < 0 || ham < 0)) {
         /* unlearning may leave a token that no message mentions any more */
-        binder prune = bind_start(r, ST_SPAM_TOKEN_PRUNE);
-        b_text(&prune, 1, token);
-        status = exec_write(r, &prune, false, "spam_token_prune", "spam token", err);
+        status = write_params(r, ST_SPAM_TOKEN_PRUNE, false, "spam_token_prune", "spam token",
+                              PARAMS(p_text(token)), err);
     }
     return status;
 }
 
 static parley_status sq_spam_totals_add(parley_repository *repo, int64_t spam_messages,
                                         int64_t ham_messages, parley_error *err) {
-    struct sqlite_repo *r = as_sqlite(repo);
-    binder b = bind_start(r, ST_SPAM_TOTALS_ADD);
-    b_i64(&b, 1, spam_messages);
-    b_i64(&b, 2, ham_messages);
-    return exec_write(r, &b, true, "spam_totals_add", "spam totals", err);
+    return write_params(as_sqlite(repo), ST_SPAM_TOTALS_ADD, true, "spam_totals_add", "spam totals",
+                        PARAMS(p_i64(spam_messages), p_i64(ham_messages)), err);
+}
+
+static bool spam_token_row(row_reader *rd, void *ctx) {
+    const row_callback *load = ctx;
+    const unsigned char *token = sqlite3_column_text(rd->st, 0);
+    ((void (*)(void *, const char *, int64_t, int64_t))load->each)(
+        load->ctx, token != NULL ? (const char *)token : "", r_i64(rd, 1), r_i64(rd, 2));
+    return true;
 }
 
 static parley_status
@@ -181,54 +147,37 @@ sq_spam_load(parley_repository *repo,
     if (status != PARLEY_OK) {
         return status;
     }
-    sqlite3_stmt *st = r->stmt[ST_SPAM_TOKENS_ALL];
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        const unsigned char *token = sqlite3_column_text(st, 0);
-        each(ctx, token != NULL ? (const char *)token : "", sqlite3_column_int64(st, 1),
-             sqlite3_column_int64(st, 2));
-    }
-    if (rc != SQLITE_DONE) {
-        status = db_fail(r->db, rc, "spam_load", err);
-    }
-    stmt_done(st);
-    return status;
+    binder tokens = bind_start(r, ST_SPAM_TOKENS_ALL);
+    return each_row(r, &tokens, "spam_load", spam_token_row, EACH_CALLBACK(each, ctx), err);
 }
 
 /* ---- the profanity allowlist ---------------------------------------------------- */
 
 static parley_status sq_allowlist_add(parley_repository *repo, const char *word,
                                       const char *added_by, parley_time_ms at, parley_error *err) {
-    struct sqlite_repo *r = as_sqlite(repo);
-    binder b = bind_start(r, ST_ALLOWLIST_ADD);
-    b_text(&b, 1, word);
-    b_text(&b, 2, added_by);
-    b_i64(&b, 3, at);
-    return exec_write(r, &b, false, "allowlist_add", "allowlist word", err);
+    return write_params(as_sqlite(repo), ST_ALLOWLIST_ADD, false, "allowlist_add", "allowlist word",
+                        PARAMS(p_text(word), p_text(added_by), p_i64(at)), err);
 }
 
 static parley_status sq_allowlist_remove(parley_repository *repo, const char *word,
                                          parley_error *err) {
-    struct sqlite_repo *r = as_sqlite(repo);
-    binder b = bind_start(r, ST_ALLOWLIST_REMOVE);
-    b_text(&b, 1, word);
-    return exec_write(r, &b, true, "allowlist_remove", "allowlist word", err);
+    return write_params(as_sqlite(repo), ST_ALLOWLIST_REMOVE, true, "allowlist_remove",
+                        "allowlist word", PARAMS(p_text(word)), err);
+}
+
+static bool allowlist_row(row_reader *rd, void *ctx) {
+    const row_callback *load = ctx;
+    const unsigned char *word = sqlite3_column_text(rd->st, 0);
+    ((void (*)(void *, const char *))load->each)(load->ctx, word != NULL ? (const char *)word : "");
+    return true;
 }
 
 static parley_status sq_allowlist_load(parley_repository *repo,
                                        void (*each)(void *ctx, const char *word), void *ctx,
                                        parley_error *err) {
-    struct sqlite_repo *r = as_sqlite(repo);
-    sqlite3_stmt *st = r->stmt[ST_ALLOWLIST_ALL];
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        const unsigned char *word = sqlite3_column_text(st, 0);
-        each(ctx, word != NULL ? (const char *)word : "");
-    }
-    parley_status status =
-        rc == SQLITE_DONE ? PARLEY_OK : db_fail(r->db, rc, "allowlist_load", err);
-    stmt_done(st);
-    return status;
+    binder b = bind_start(as_sqlite(repo), ST_ALLOWLIST_ALL);
+    return each_row(as_sqlite(repo), &b, "allowlist_load", allowlist_row, EACH_CALLBACK(each, ctx),
+                    err);
 }
 
 const parley_strategy_stores_ops parley_sqlite_strategy_stores_ops = {
