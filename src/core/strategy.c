@@ -1,5 +1,6 @@
 #include "core/strategy.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -63,6 +64,20 @@ void *parley_strategy_new(const parley_strategy_ops *ops, size_t size, const voi
     }
     s->ops = ops;
     return s;
+}
+
+parley_status parley_strategy_each_option(const json_t *config, parley_strategy_option_fn option,
+                                          void *ctx, parley_error *err) {
+    const char *key;
+    const json_t *value;
+    parley_status st = PARLEY_OK;
+    json_object_foreach((json_t *)(uintptr_t)config, key, value) {
+        st = strcmp(key, "name") == 0 ? PARLEY_OK : option(ctx, key, value, err);
+        if (st != PARLEY_OK) {
+            break;
+        }
+    }
+    return st;
 }
 
 parley_status parley_strategy_chain_build(const parley_strategy_registry *registry,
