@@ -1,11 +1,12 @@
 /*
- * fuzz_ws_frames.c - WebSocket frames from a client, handled the way
- * net/ws/websocket.c handles them: a wslay server context whose recv callback
- * reads from the bytes that arrived, a frame-size limit checked when a frame
- * starts (close 1009), text messages checked with parley_utf8_valid (close
- * 1007) and decoded with parley_decode_ws_frame, binary messages refused
- * (close 1003), replies queued as text, and output flushed after every read
- * until a close has been sent or wslay wants neither to read nor to write.
+ * fuzz_ws_frames.c - WebSocket frames from a client through the server's own
+ * receiving side, net/ws/ws_endpoint.c (the code websocket.c uses): a wslay
+ * server context whose recv callback reads from the bytes that arrived, a
+ * frame-size limit checked when a frame starts (close 1009), text messages
+ * checked with parley_utf8_valid (close 1007), binary messages refused
+ * (close 1003). Valid text is decoded with parley_decode_ws_frame, replies
+ * are queued as text, and output is flushed after every read until the
+ * endpoint says the conversation is over.
  *
  * Input layout: byte 0 seeds the sizes of the reads (0 = one read), the rest
  * is what the client sends after the upgrade.
@@ -14,7 +15,7 @@
  *  - parley_utf8_valid agrees with a reference validator written from the
  *    RFC 3629 grammar (fuzz_checks.h), on the raw input and on every text
  *    message; parley_utf8_length agrees on the code point count;
- *  - no message reaches on_msg_recv longer than the configured maximum;
+ *  - no message wslay completes is longer than the configured maximum;
  *  - the decoded frame's invariants (check_ws_frame in fuzz_checks.h).
  */
 #include <jansson.h>
@@ -26,6 +27,7 @@
 #include "util/validate.h"
 #include "fuzz_checks.h"
 #include "net/http/json_request.h"
+#include "net/ws/ws_endpoint.h"
 
 /* Small limits so they are hit; both within the config's allowed ranges
  * (125 or more, frame <= message). */
@@ -33,11 +35,8 @@
 #define WS_MAX_MESSAGE_BYTES 4096
 
 typedef struct fuzz_ws {
-    wslay_event_context_ptr ctx;
-    const uint8_t *feed;
-    size_t feed_len;
-    size_t sent_bytes; /* output is discarded, only counted */
-    bool failed;       /* a close was queued: ignore further messages */
+    parley_ws_endpoint ep; /* first: wslay's user_data (net/ws/ws_endpoint.h) */
+    size_t sent_bytes;     /* output is discarded, only counted */
 } fuzz_ws;
 
 static uint32_t next_random(uint32_t *state) {
@@ -59,59 +58,47 @@ static void check_utf8(const uint8_t *s, size_t n) {
     }
 }
 
-static ssize_t recv_cb(wslay_event_context_ptr ctx, uint8_t *buf, size_t len, int flags,
-                       void *user_data) {
-    (void)flags;
-    fuzz_ws *ws = user_data;
-    if (ws->feed_len == 0) {
-        wslay_event_set_error(ctx, WSLAY_ERR_WOULDBLOCK);
-        return -1;
-    }
-    size_t n = len < ws->feed_len ? len : ws->feed_len;
-    memcpy(buf, ws->feed, n);
-    ws->feed += n;
-    ws->feed_len -= n;
-    return (ssize_t)n;
-}
-
 static ssize_t send_cb(wslay_event_context_ptr ctx, const uint8_t *data, size_t len, int flags,
                        void *user_data) {
     (void)ctx;
     (void)data;
     (void)flags;
-    fuzz_ws *ws = user_data;
+    fuzz_ws *ws = user_data; /* its endpoint, the first member */
     ws->sent_bytes += len;
     return (ssize_t)len;
 }
 
-static void fail(fuzz_ws *ws, uint16_t code, const char *reason) {
-    if (!ws->failed) {
-        ws->failed = true;
-        wslay_event_queue_close(ws->ctx, code, (const uint8_t *)reason, strlen(reason));
+static void fail(parley_ws_endpoint *e, uint16_t code, const char *reason) {
+    if (!e->failed) {
+        e->failed = true;
+        wslay_event_queue_close(e->ctx, code, (const uint8_t *)reason, strlen(reason));
     }
 }
 
 static void send_text(fuzz_ws *ws, json_t *frame) {
     char *text = frame != NULL ? json_dumps(frame, JSON_COMPACT) : NULL;
     json_decref(frame);
-    if (text != NULL && !ws->failed) {
+    if (text != NULL && !ws->ep.failed) {
         struct wslay_event_msg msg = {
             .opcode = WSLAY_TEXT_FRAME, .msg = (const uint8_t *)text, .msg_length = strlen(text)};
-        wslay_event_queue_msg(ws->ctx, &msg); /* wslay copies the payload */
+        wslay_event_queue_msg(ws->ep.ctx, &msg); /* wslay copies the payload */
     }
     free(text);
 }
 
-static void on_frame_start(wslay_event_context_ptr ctx,
-                           const struct wslay_event_on_frame_recv_start_arg *arg, void *user_data) {
-    (void)ctx;
-    fuzz_ws *ws = user_data;
-    if (arg->payload_length > WS_MAX_FRAME_BYTES) {
-        fail(ws, WSLAY_CODE_MESSAGE_TOO_BIG, "frame too large");
+/* Every message wslay completes, before the endpoint's rules. */
+static void received(parley_ws_endpoint *e, const struct wslay_event_on_msg_recv_arg *arg) {
+    (void)e;
+    CHECK(arg->msg_length <= WS_MAX_MESSAGE_BYTES);
+    if (arg->opcode == WSLAY_TEXT_FRAME) {
+        check_utf8(arg->msg, arg->msg_length);
     }
 }
 
-static void handle_text(fuzz_ws *ws, const char *text, size_t len) {
+/* A text message of valid UTF-8, answered the way websocket.c's
+ * handle_frame answers what needs no job: an error frame or a pong. */
+static void handle_text(parley_ws_endpoint *e, const char *text, size_t len) {
+    fuzz_ws *ws = (fuzz_ws *)e;
     json_t *root = NULL;
     parley_ws_frame frame;
     char client_msg_id[PARLEY_CLIENT_MSG_ID_COPY_SIZE];
@@ -135,30 +122,7 @@ static void handle_text(fuzz_ws *ws, const char *text, size_t len) {
     json_decref(root);
 }
 
-static void on_msg(wslay_event_context_ptr ctx, const struct wslay_event_on_msg_recv_arg *arg,
-                   void *user_data) {
-    (void)ctx;
-    fuzz_ws *ws = user_data;
-    CHECK(arg->msg_length <= WS_MAX_MESSAGE_BYTES);
-    if (ws->failed) {
-        return;
-    }
-    switch (arg->opcode) {
-    case WSLAY_TEXT_FRAME:
-        check_utf8(arg->msg, arg->msg_length);
-        if (!parley_utf8_valid((const char *)arg->msg, arg->msg_length)) {
-            fail(ws, WSLAY_CODE_INVALID_FRAME_PAYLOAD_DATA, "invalid UTF-8");
-            return;
-        }
-        handle_text(ws, (const char *)arg->msg, arg->msg_length);
-        break;
-    case WSLAY_BINARY_FRAME:
-        fail(ws, WSLAY_CODE_UNSUPPORTED_DATA, "binary frames are not supported");
-        break;
-    default:
-        break; /* ping, pong and close are handled by wslay */
-    }
-}
+static const parley_ws_endpoint_ops fuzz_ops = {received, handle_text, fail};
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (size < 1) {
@@ -171,17 +135,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     const uint8_t *stream = data + 1;
     size_t stream_len = size - 1;
 
-    static const struct wslay_event_callbacks callbacks = {
-        .recv_callback = recv_cb,
-        .send_callback = send_cb,
-        .on_frame_recv_start_callback = on_frame_start,
-        .on_msg_recv_callback = on_msg,
-    };
     fuzz_ws ws = {0};
-    if (wslay_event_context_server_init(&ws.ctx, &callbacks, &ws) != 0) {
+    if (!parley_ws_endpoint_init(&ws.ep, &fuzz_ops, send_cb, WS_MAX_FRAME_BYTES,
+                                 WS_MAX_MESSAGE_BYTES)) {
         return 0;
     }
-    wslay_event_config_set_max_recv_msg_length(ws.ctx, WS_MAX_MESSAGE_BYTES);
 
     size_t offset = 0;
     while (offset < stream_len) {
@@ -194,23 +152,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             }
         }
         /* parley_ws_feed */
-        ws.feed = stream + offset;
-        ws.feed_len = chunk;
-        offset += chunk;
-        if (wslay_event_recv(ws.ctx) != 0) {
+        if (parley_ws_endpoint_recv(&ws.ep, stream + offset, chunk) != 0) {
             break; /* the server closes the connection */
         }
-        ws.feed_len = 0;
+        offset += chunk;
         /* ws_flush */
-        if (wslay_event_send(ws.ctx) != 0) {
-            break;
-        }
-        if (wslay_event_get_close_sent(ws.ctx) ||
-            (!wslay_event_want_read(ws.ctx) && !wslay_event_want_write(ws.ctx))) {
+        if (wslay_event_send(ws.ep.ctx) != 0 || parley_ws_endpoint_over(&ws.ep)) {
             break;
         }
     }
 
-    wslay_event_context_free(ws.ctx);
+    wslay_event_context_free(ws.ep.ctx);
     return 0;
 }

@@ -16,12 +16,19 @@ let auth = null; // {token, agent}
 const agents = new Map(); // id → agent
 const sessions = new Map(); // id → session (everything we have seen)
 const convs = new Map(); // session id → {msgs: Map seq→msg, lastSeq, subscribed, wanted, pending: Map cid→{content, failed}}
-let listIds = []; // ids shown in the list, in order
-let listCursor = null;
 let selectedId = null;
-let tickets = new Map();
-let ticketIds = [];
-let ticketCursor = null;
+const tickets = new Map();
+// The paged lists (conversations, tickets): where a page comes from, the
+// filter select and error box on the page, the items by id, the ids shown in
+// order and the cursor of the page after them.
+const sessionList = {
+  path: '/api/v1/sessions', key: 'sessions', filter: 'status-filter', errors: 'sessions-error',
+  items: sessions, ids: [], cursor: null,
+};
+const ticketList = {
+  path: '/api/v1/tickets', key: 'tickets', filter: 'ticket-filter', errors: 'tickets-error',
+  items: tickets, ids: [], cursor: null,
+};
 let ticketsLoaded = false;
 let teams = []; // [{id, name}]
 let labelDefs = []; // [{name, color}]
@@ -146,10 +153,10 @@ function signedOut(notice) {
   agents.clear();
   sessions.clear();
   convs.clear();
-  listIds = [];
+  sessionList.ids = [];
   selectedId = null;
-  tickets = new Map();
-  ticketIds = [];
+  tickets.clear();
+  ticketList.ids = [];
   ticketsLoaded = false;
   teams = [];
   labelDefs = [];
@@ -214,29 +221,38 @@ function filterMatches(s) {
   return !f || s.status === f;
 }
 
-async function loadSessions(more) {
-  const errBox = $('sessions-error');
-  errBox.hidden = true;
+// One page of a list: GET its path with ?limit=50, the status chosen in its
+// filter and, for more, the cursor; the items go into its map and each id
+// once into its order (emptied first unless more). False once the error is
+// shown.
+async function loadPage(list, more) {
+  $(list.errors).hidden = true;
   const params = new URLSearchParams({ limit: '50' });
-  const f = $('status-filter').value;
+  const f = $(list.filter).value;
   if (f) params.set('status', f);
-  if (more && listCursor) params.set('cursor', listCursor);
+  if (more && list.cursor) params.set('cursor', list.cursor);
   try {
-    const res = await api('GET', '/api/v1/sessions?' + params);
-    if (!more) listIds = [];
-    for (const s of (res && res.sessions) || []) {
-      sessions.set(s.id, s);
-      if (!listIds.includes(s.id)) listIds.push(s.id);
+    const res = (await api('GET', list.path + '?' + params)) || {};
+    if (!more) list.ids = [];
+    for (const item of res[list.key] || []) {
+      list.items.set(item.id, item);
+      if (!list.ids.includes(item.id)) list.ids.push(item.id);
     }
-    listCursor = (res && res.next_cursor) || null;
+    list.cursor = res.next_cursor || null;
+    return true;
   } catch (err) {
-    if (auth) showError(errBox, err);
+    if (auth) showError($(list.errors), err);
+    return false;
   }
+}
+
+async function loadSessions(more) {
+  await loadPage(sessionList, more);
   renderList();
 }
 
 function sortList() {
-  listIds.sort((a, b) => {
+  sessionList.ids.sort((a, b) => {
     const x = sessions.get(a); const y = sessions.get(b);
     return String(y.created_at).localeCompare(String(x.created_at));
   });
@@ -271,10 +287,10 @@ function sessionItem(s) {
 function renderList() {
   sortList();
   const ul = $('session-list');
-  const items = listIds.map((id) => sessions.get(id)).filter((s) => s && filterMatches(s)).map(sessionItem);
+  const items = sessionList.ids.map((id) => sessions.get(id)).filter((s) => s && filterMatches(s)).map(sessionItem);
   ul.replaceChildren(...items);
   $('sessions-empty').hidden = items.length > 0;
-  $('load-more').hidden = !listCursor;
+  $('load-more').hidden = !sessionList.cursor;
 }
 
 function upsertSession(s, isNew) {
@@ -284,9 +300,9 @@ function upsertSession(s, isNew) {
   if (!Array.isArray(s.labels)) s.labels = [];
   sessions.set(s.id, s);
   if (filterMatches(s)) {
-    if (!listIds.includes(s.id)) listIds.push(s.id);
+    if (!sessionList.ids.includes(s.id)) sessionList.ids.push(s.id);
   } else if (s.id !== selectedId) {
-    listIds = listIds.filter((id) => id !== s.id);
+    sessionList.ids = sessionList.ids.filter((id) => id !== s.id);
   }
   renderList();
   if (s.id === selectedId) renderDetailHead();
@@ -546,32 +562,32 @@ function showTyping() {
   typingTimer = setTimeout(() => { $('typing').hidden = true; }, 5000);
 }
 
-async function onAssign() {
+// POST /sessions/{id}/<action> on the open conversation, from the button
+// that asked for it: the session that comes back replaces ours and `done`
+// is toasted; an error goes to the detail pane. False when it failed.
+async function sessionAction(action, button, body, done) {
   const id = selectedId;
   $('detail-error').hidden = true;
-  $('assign-btn').disabled = true;
+  $(button).disabled = true;
   try {
-    const s = await api('POST', `/api/v1/sessions/${encodeURIComponent(id)}/assign`, { agent_id: auth.agent.id });
+    const s = await api('POST', `/api/v1/sessions/${encodeURIComponent(id)}/${action}`, body);
     upsertSession(s);
-    toast('Conversation assigned to you.');
+    toast(done);
+    return true;
   } catch (err) {
     showError($('detail-error'), err);
+    return false;
+  }
+}
+
+async function onAssign() {
+  if (!await sessionAction('assign', 'assign-btn', { agent_id: auth.agent.id }, 'Conversation assigned to you.')) {
     renderDetailHead();
   }
 }
 
 async function onClose() {
-  const id = selectedId;
-  $('detail-error').hidden = true;
-  $('close-btn').disabled = true;
-  try {
-    const s = await api('POST', `/api/v1/sessions/${encodeURIComponent(id)}/close`);
-    upsertSession(s);
-    toast('Conversation closed.');
-  } catch (err) {
-    showError($('detail-error'), err);
-    renderDetailHead();
-  }
+  if (!await sessionAction('close', 'close-btn', undefined, 'Conversation closed.')) renderDetailHead();
 }
 
 // -------------------------------------------------------------- tickets ---
@@ -608,24 +624,7 @@ async function onCreateTicket(e) {
 }
 
 async function loadTickets(more) {
-  const errBox = $('tickets-error');
-  errBox.hidden = true;
-  const params = new URLSearchParams({ limit: '50' });
-  const f = $('ticket-filter').value;
-  if (f) params.set('status', f);
-  if (more && ticketCursor) params.set('cursor', ticketCursor);
-  try {
-    const res = await api('GET', '/api/v1/tickets?' + params);
-    if (!more) { ticketIds = []; }
-    for (const t of (res && res.tickets) || []) {
-      tickets.set(t.id, t);
-      if (!ticketIds.includes(t.id)) ticketIds.push(t.id);
-    }
-    ticketCursor = (res && res.next_cursor) || null;
-    ticketsLoaded = true;
-  } catch (err) {
-    if (auth) showError(errBox, err);
-  }
+  if (await loadPage(ticketList, more)) ticketsLoaded = true;
   renderTickets();
 }
 
@@ -634,7 +633,7 @@ function upsertTicket(t, isNew) {
   if (!ticketsLoaded) return;
   const f = $('ticket-filter').value;
   if (!f || t.status === f) {
-    if (!ticketIds.includes(t.id)) { if (isNew) ticketIds.unshift(t.id); else ticketIds.push(t.id); }
+    if (!ticketList.ids.includes(t.id)) { if (isNew) ticketList.ids.unshift(t.id); else ticketList.ids.push(t.id); }
   }
   renderTickets();
 }
@@ -666,10 +665,10 @@ function ticketRow(t) {
 
 function renderTickets() {
   const f = $('ticket-filter').value;
-  const rows = ticketIds.map((id) => tickets.get(id)).filter((t) => t && (!f || t.status === f)).map(ticketRow);
+  const rows = ticketList.ids.map((id) => tickets.get(id)).filter((t) => t && (!f || t.status === f)).map(ticketRow);
   $('ticket-rows').replaceChildren(...rows);
   $('tickets-empty').hidden = rows.length > 0;
-  $('tickets-more').hidden = !ticketCursor;
+  $('tickets-more').hidden = !ticketList.cursor;
 }
 
 async function changeTicketStatus(id, select) {
@@ -849,29 +848,14 @@ async function onTransfer(e) {
   if (!id || !v) { showError($('detail-error'), 'Choose an agent or a team to transfer to.'); return; }
   const [kind, target] = [v.slice(0, v.indexOf(':')), v.slice(v.indexOf(':') + 1)];
   const body = kind === 'team' ? { team_id: target } : { agent_id: target };
-  $('transfer-btn').disabled = true;
-  try {
-    const s = await api('POST', `/api/v1/sessions/${encodeURIComponent(id)}/transfer`, body);
-    upsertSession(s);
-    toast(`Transferred to ${kind === 'team' ? teamName(target) : agentName(target)}.`);
-  } catch (err) {
-    showError($('detail-error'), err);
-  }
+  await sessionAction('transfer', 'transfer-btn', body,
+    `Transferred to ${kind === 'team' ? teamName(target) : agentName(target)}.`);
   renderDetailHead();
   scheduleQueue();
 }
 
 async function onUnassign() {
-  const id = selectedId;
-  $('detail-error').hidden = true;
-  $('unassign-btn').disabled = true;
-  try {
-    const s = await api('POST', `/api/v1/sessions/${encodeURIComponent(id)}/unassign`);
-    upsertSession(s);
-    toast('Conversation is back in the queue.');
-  } catch (err) {
-    showError($('detail-error'), err);
-  }
+  await sessionAction('unassign', 'unassign-btn', undefined, 'Conversation is back in the queue.');
   renderDetailHead();
   scheduleQueue();
 }
@@ -1313,9 +1297,9 @@ function wire() {
   $('tab-tickets').addEventListener('click', () => selectTab('tickets'));
   $('tab-sessions').addEventListener('keydown', onTabKey);
   $('tab-tickets').addEventListener('keydown', onTabKey);
-  $('status-filter').addEventListener('change', () => { listCursor = null; loadSessions(false); });
+  $('status-filter').addEventListener('change', () => { sessionList.cursor = null; loadSessions(false); });
   $('load-more').addEventListener('click', () => loadSessions(true));
-  $('ticket-filter').addEventListener('change', () => { ticketCursor = null; loadTickets(false); });
+  $('ticket-filter').addEventListener('change', () => { ticketList.cursor = null; loadTickets(false); });
   $('tickets-more').addEventListener('click', () => loadTickets(true));
   $('reply-form').addEventListener('submit', onReply);
   $('reply-input').addEventListener('keydown', (e) => {

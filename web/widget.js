@@ -89,33 +89,29 @@ function ensureStylesheet() {
 
 const ui = {};
 
-function clipIcon() {
+// A 24x24 icon of one path, hidden from assistive technology; attrs are
+// the path's attributes after d.
+function icon(d, attrs) {
   const ns = 'http://www.w3.org/2000/svg';
   const svg = document.createElementNS(ns, 'svg');
   svg.setAttribute('viewBox', '0 0 24 24');
   svg.setAttribute('aria-hidden', 'true');
   svg.setAttribute('focusable', 'false');
   const p = document.createElementNS(ns, 'path');
-  p.setAttribute('d', 'M16.5 6.5l-7.8 7.8a1.5 1.5 0 0 0 2.1 2.1l7.8-7.8a3 3 0 0 0-4.2-4.2L6.6 12.2a4.5 4.5 0 0 0 6.4 6.4l6.5-6.5');
-  p.setAttribute('fill', 'none');
-  p.setAttribute('stroke', 'currentColor');
-  p.setAttribute('stroke-width', '2');
-  p.setAttribute('stroke-linecap', 'round');
+  p.setAttribute('d', d);
+  for (const [name, value] of Object.entries(attrs)) p.setAttribute(name, value);
   svg.append(p);
   return svg;
 }
 
+function clipIcon() {
+  return icon('M16.5 6.5l-7.8 7.8a1.5 1.5 0 0 0 2.1 2.1l7.8-7.8a3 3 0 0 0-4.2-4.2L6.6 12.2a4.5 4.5 0 0 0 6.4 6.4l6.5-6.5',
+    { fill: 'none', stroke: 'currentColor', 'stroke-width': '2', 'stroke-linecap': 'round' });
+}
+
 function chatIcon() {
-  const ns = 'http://www.w3.org/2000/svg';
-  const svg = document.createElementNS(ns, 'svg');
-  svg.setAttribute('viewBox', '0 0 24 24');
-  svg.setAttribute('aria-hidden', 'true');
-  svg.setAttribute('focusable', 'false');
-  const p = document.createElementNS(ns, 'path');
-  p.setAttribute('d', 'M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z');
-  p.setAttribute('fill', 'currentColor');
-  svg.append(p);
-  return svg;
+  return icon('M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z',
+    { fill: 'currentColor' });
 }
 
 function build() {

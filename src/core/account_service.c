@@ -10,17 +10,6 @@
 #include "core/password.h"
 #include "util/validate.h"
 
-static char *dup_optional(const char *s, bool *ok) {
-    if (s == NULL) {
-        return NULL;
-    }
-    char *copy = strdup(s);
-    if (copy == NULL) {
-        *ok = false;
-    }
-    return copy;
-}
-
 static parley_status check_email(const char *email, bool required, parley_error *err) {
     parley_status st = parley_check_text("email", email, required, 3, 254, err);
     if (st != PARLEY_OK || email == NULL) {
@@ -53,6 +42,14 @@ static parley_status issue_token(parley_account_service *svc, parley_participant
     return st;
 }
 
+/* A new customer or bot gets its first token once its row is inserted
+ * (inserted: the insert's status), in the same unit. */
+static parley_status first_token(parley_account_service *svc, parley_status inserted,
+                                 parley_participant_kind kind, const char *owner_id,
+                                 char token_out[PARLEY_TOKEN_SIZE], parley_error *err) {
+    return inserted == PARLEY_OK ? issue_token(svc, kind, owner_id, token_out, err) : inserted;
+}
+
 parley_status parley_account_create_agent(parley_account_service *svc, const parley_agent_input *in,
                                           parley_agent *out, parley_error *err) {
     parley_agent_role role = PARLEY_ROLE_AGENT;
@@ -75,9 +72,9 @@ parley_status parley_account_create_agent(parley_account_service *svc, const par
     bool ok = true;
     parley_agent agent = {0};
     parley_id_new("agt", agent.id);
-    agent.name = dup_optional(in->name, &ok);
-    agent.email = dup_optional(in->email, &ok);
-    agent.language = dup_optional(in->language, &ok);
+    agent.name = parley_model_strdup(in->name, &ok);
+    agent.email = parley_model_strdup(in->email, &ok);
+    agent.language = parley_model_strdup(in->language, &ok);
     agent.role = role;
     agent.status = PARLEY_AGENT_OFFLINE;
     agent.active = true;
@@ -92,12 +89,7 @@ parley_status parley_account_create_agent(parley_account_service *svc, const par
         parley_error_set(err, PARLEY_E_CONFLICT, "conflict",
                          "an agent with this e-mail already exists");
     }
-    if (st != PARLEY_OK) {
-        parley_agent_free(&agent);
-        return st;
-    }
-    *out = agent;
-    return PARLEY_OK;
+    return PARLEY_HAND_OVER(st, agent, out, parley_agent_free);
 }
 
 parley_status parley_account_login(parley_account_service *svc, const char *email,
@@ -166,59 +158,7 @@ parley_status parley_account_login(parley_account_service *svc, const char *emai
         snprintf(actor.id, sizeof actor.id, "%s", agent.id);
         st = parley_audit_record(svc->repo, &actor, "login", agent.id, svc->client_ip, NULL, err);
     }
-    if (st != PARLEY_OK) {
-        parley_agent_free(&agent);
-        return st;
-    }
-    *agent_out = agent;
-    return PARLEY_OK;
-}
-
-/* Loads the owner of a token and makes its participant. */
-static parley_status load_owner(parley_account_service *svc, const parley_token *token,
-                                parley_participant **out, parley_error *err) {
-    parley_status st;
-    *out = NULL;
-    switch (token->owner_kind) {
-    case PARLEY_PARTICIPANT_AGENT: {
-        parley_agent agent = {0};
-        st = svc->repo->accounts->agent_get(svc->repo, token->owner_id, &agent, err);
-        if (st != PARLEY_OK) {
-            return st;
-        }
-        if (!agent.active) {
-            parley_agent_free(&agent);
-            return PARLEY_E_NOT_FOUND;
-        }
-        *out = parley_participant_from_agent(&agent);
-        break;
-    }
-    case PARLEY_PARTICIPANT_CUSTOMER: {
-        parley_customer customer = {0};
-        st = svc->repo->accounts->customer_get(svc->repo, token->owner_id, &customer, err);
-        if (st != PARLEY_OK) {
-            return st;
-        }
-        *out = parley_participant_from_customer(&customer);
-        break;
-    }
-    case PARLEY_PARTICIPANT_BOT: {
-        parley_bot bot = {0};
-        st = svc->repo->accounts->bot_get(svc->repo, token->owner_id, &bot, err);
-        if (st != PARLEY_OK) {
-            return st;
-        }
-        if (!bot.active) {
-            parley_bot_free(&bot);
-            return PARLEY_E_NOT_FOUND;
-        }
-        *out = parley_participant_from_bot(&bot);
-        break;
-    }
-    case PARLEY_PARTICIPANT_SYSTEM:
-        return PARLEY_E_NOT_FOUND;
-    }
-    return *out != NULL ? PARLEY_OK : parley_error_set(err, PARLEY_E_NOMEM, NULL, "out of memory");
+    return PARLEY_HAND_OVER(st, agent, agent_out, parley_agent_free);
 }
 
 parley_status parley_account_authenticate(parley_account_service *svc, const char *token,
@@ -246,7 +186,8 @@ parley_status parley_account_authenticate(parley_account_service *svc, const cha
         return parley_error_set(err, PARLEY_E_UNAUTHENTICATED, "unauthenticated",
                                 "the token has expired");
     }
-    st = load_owner(svc, &stored, out, &lookup_err);
+    st = parley_participant_load(svc->repo, stored.owner_kind, stored.owner_id, true, out,
+                                 &lookup_err);
     if (st == PARLEY_E_NOT_FOUND) {
         return parley_error_set(err, PARLEY_E_UNAUTHENTICATED, "unauthenticated", missing);
     }
@@ -346,26 +287,19 @@ parley_status parley_account_register_customer(parley_account_service *svc,
     }
     bool ok = true;
     parley_id_new("cus", customer.id);
-    customer.name = dup_optional(in->name, &ok);
-    customer.email = dup_optional(in->email, &ok);
-    customer.identifier = verified ? dup_optional(in->identifier, &ok) : NULL;
-    customer.language = dup_optional(in->language, &ok);
+    customer.name = parley_model_strdup(in->name, &ok);
+    customer.email = parley_model_strdup(in->email, &ok);
+    customer.identifier = verified ? parley_model_strdup(in->identifier, &ok) : NULL;
+    customer.language = parley_model_strdup(in->language, &ok);
     customer.verified = verified;
     customer.created_at = parley_now_ms();
     if (!ok) {
         parley_customer_free(&customer);
         return parley_error_set(err, PARLEY_E_NOMEM, NULL, "out of memory");
     }
-    st = svc->repo->accounts->customer_insert(svc->repo, &customer, err);
-    if (st == PARLEY_OK) {
-        st = issue_token(svc, PARLEY_PARTICIPANT_CUSTOMER, customer.id, token_out, err);
-    }
-    if (st != PARLEY_OK) {
-        parley_customer_free(&customer);
-        return st;
-    }
-    *out = customer;
-    return PARLEY_OK;
+    st = first_token(svc, svc->repo->accounts->customer_insert(svc->repo, &customer, err),
+                     PARLEY_PARTICIPANT_CUSTOMER, customer.id, token_out, err);
+    return PARLEY_HAND_OVER(st, customer, out, parley_customer_free);
 }
 
 parley_status parley_account_create_bot(parley_account_service *svc, const char *name,
@@ -383,16 +317,9 @@ parley_status parley_account_create_bot(parley_account_service *svc, const char 
     if (bot.name == NULL) {
         return parley_error_set(err, PARLEY_E_NOMEM, NULL, "out of memory");
     }
-    st = svc->repo->accounts->bot_insert(svc->repo, &bot, err);
-    if (st == PARLEY_OK) {
-        st = issue_token(svc, PARLEY_PARTICIPANT_BOT, bot.id, token_out, err);
-    }
-    if (st != PARLEY_OK) {
-        parley_bot_free(&bot);
-        return st;
-    }
-    *out = bot;
-    return PARLEY_OK;
+    st = first_token(svc, svc->repo->accounts->bot_insert(svc->repo, &bot, err),
+                     PARLEY_PARTICIPANT_BOT, bot.id, token_out, err);
+    return PARLEY_HAND_OVER(st, bot, out, parley_bot_free);
 }
 
 parley_status parley_account_update_agent(parley_account_service *svc, const char *agent_id,
@@ -421,11 +348,11 @@ parley_status parley_account_update_agent(parley_account_service *svc, const cha
     bool ok = true;
     if (changes->name != NULL) {
         free(agent.name);
-        agent.name = dup_optional(changes->name, &ok);
+        agent.name = parley_model_strdup(changes->name, &ok);
     }
     if (changes->language != NULL) {
         free(agent.language);
-        agent.language = dup_optional(changes->language, &ok);
+        agent.language = parley_model_strdup(changes->language, &ok);
     }
     if (changes->role != NULL) {
         agent.role = role;
@@ -455,12 +382,7 @@ parley_status parley_account_update_agent(parley_account_service *svc, const cha
                                                         agent.id, err);
         *revoked = st == PARLEY_OK;
     }
-    if (st != PARLEY_OK) {
-        parley_agent_free(&agent);
-        return st;
-    }
-    *out = agent;
-    return PARLEY_OK;
+    return PARLEY_HAND_OVER(st, agent, out, parley_agent_free);
 }
 
 parley_status parley_account_revoke_bot(parley_account_service *svc, const char *bot_id,

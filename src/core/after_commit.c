@@ -2,6 +2,8 @@
 
 #include <stdlib.h>
 
+#include "util/queue.h"
+
 struct parley_after_commit_action {
     parley_after_commit_action *next;
     parley_after_commit_fn fn;
@@ -19,26 +21,12 @@ bool parley_after_commit_add(parley_after_commit *q, parley_after_commit_fn fn, 
         return false;
     }
     *a = (parley_after_commit_action){.fn = fn, .ctx = ctx, .free_ctx = free_ctx};
-    if (q->tail != NULL) {
-        q->tail->next = a;
-    } else {
-        q->head = a;
-    }
-    q->tail = a;
+    PARLEY_QUEUE_PUSH(q, a);
     return true;
 }
 
 void parley_after_commit_move(parley_after_commit *dst, parley_after_commit *src) {
-    if (src->head == NULL) {
-        return;
-    }
-    if (dst->tail != NULL) {
-        dst->tail->next = src->head;
-    } else {
-        dst->head = src->head;
-    }
-    dst->tail = src->tail;
-    src->head = src->tail = NULL;
+    PARLEY_QUEUE_SPLICE(dst, src);
 }
 
 static void drain(parley_after_commit *q, bool run) {

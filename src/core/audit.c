@@ -39,3 +39,5 @@ json_t *parley_audit_entry_to_json(const parley_audit_entry *e) {
                      e->ip[0] != '\0' ? json_string(e->ip) : json_null(), "detail",
                      detail != NULL ? detail : json_object());
 }
+
+PARLEY_DEFINE_LIST_JSON(parley_audit_list, parley_audit_entry_to_json)

@@ -21,7 +21,8 @@ parley_status parley_audit_record(parley_repository *repo, const parley_particip
                                   const char *action, const char *target_id, const char *ip,
                                   json_t *detail, parley_error *err);
 
-/* The wire form of an entry. */
+/* The wire form of an entry, and of a list of them (core/model_json.h). */
 json_t *parley_audit_entry_to_json(const parley_audit_entry *e);
+json_t *parley_audit_list_to_json(const parley_audit_list *list);
 
 #endif

@@ -164,12 +164,7 @@ parley_status parley_chat_open_ticket(parley_chat_service *svc, const parley_par
     if (st == PARLEY_OK) {
         st = emit_ticket_event(svc, PARLEY_EVENT_TICKET_UPDATED, &t, err);
     }
-    if (st != PARLEY_OK) {
-        parley_ticket_free(&t);
-        return st;
-    }
-    *out = t;
-    return PARLEY_OK;
+    return PARLEY_HAND_OVER(st, t, out, parley_ticket_free);
 }
 
 parley_status parley_chat_create_ticket(parley_chat_service *svc, const parley_participant *caller,
@@ -315,12 +310,7 @@ parley_status parley_chat_change_ticket(parley_chat_service *svc, const parley_p
             st = emit_ticket_event(svc, PARLEY_EVENT_TICKET_UPDATED, &t, err);
         }
     }
-    if (st != PARLEY_OK) {
-        parley_ticket_free(&t);
-        return st;
-    }
-    *out = t;
-    return PARLEY_OK;
+    return PARLEY_HAND_OVER(st, t, out, parley_ticket_free);
 }
 
 parley_status parley_chat_add_ticket_note(parley_chat_service *svc,
@@ -354,12 +344,7 @@ parley_status parley_chat_add_ticket_note(parley_chat_service *svc,
         }
         st = parley_chat_emit(svc, e, err);
     }
-    if (st != PARLEY_OK) {
-        parley_ticket_note_free(&n);
-        return st;
-    }
-    *out = n;
-    return PARLEY_OK;
+    return PARLEY_HAND_OVER(st, n, out, parley_ticket_note_free);
 }
 
 parley_status parley_chat_list_ticket_notes(parley_chat_service *svc,
@@ -422,12 +407,7 @@ parley_status parley_chat_submit_feedback(parley_chat_service *svc,
     if (st == PARLEY_E_CONFLICT) {
         parley_error_set(err, PARLEY_E_CONFLICT, "conflict", "this session is already rated");
     }
-    if (st != PARLEY_OK) {
-        parley_feedback_free(&f);
-        return st;
-    }
-    *out = f;
-    return PARLEY_OK;
+    return PARLEY_HAND_OVER(st, f, out, parley_feedback_free);
 }
 
 parley_status parley_chat_get_feedback(parley_chat_service *svc, const parley_participant *caller,

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/queue.h"
+
 static const char *const type_names[PARLEY_EVENT_TYPE_COUNT] = {
     [PARLEY_EVENT_MESSAGE_CREATED] = "message.created",
     [PARLEY_EVENT_SESSION_CREATED] = "session.created",
@@ -70,17 +72,9 @@ void parley_event_free(parley_event *event) {
 }
 
 void parley_event_queue_move(parley_event_queue *dst, parley_event_queue *src) {
-    if (src->head == NULL) {
-        return;
-    }
-    if (dst->tail != NULL) {
-        dst->tail->next = src->head;
-    } else {
-        dst->head = src->head;
-    }
-    dst->tail = src->tail;
     dst->count += src->count;
-    memset(src, 0, sizeof *src);
+    src->count = 0;
+    PARLEY_QUEUE_SPLICE(dst, src);
 }
 
 void parley_event_queue_clear(parley_event_queue *queue) {
@@ -144,13 +138,7 @@ parley_status parley_event_emit(const parley_event_registry *reg, parley_chat_se
     if (event->type == PARLEY_EVENT_SESSION_CREATED) {
         event->session.asked_team_id = NULL; /* borrowed from the emitter */
     }
-    event->next = NULL;
-    if (queue->tail != NULL) {
-        queue->tail->next = event;
-    } else {
-        queue->head = event;
-    }
-    queue->tail = event;
+    PARLEY_QUEUE_PUSH(queue, event);
     queue->count++;
     return PARLEY_OK;
 }

@@ -192,6 +192,8 @@ json_t *parley_kb_entry_to_json(const parley_kb_entry *e) {
                      "created_at", created, "updated_at", updated);
 }
 
+PARLEY_DEFINE_LIST_JSON(parley_kb_list, parley_kb_entry_to_json)
+
 /* ---- the shared index -------------------------------------------------------- */
 
 static pthread_rwlock_t index_lock = PTHREAD_RWLOCK_INITIALIZER;

@@ -52,7 +52,9 @@ parley_status parley_kb_get(parley_repository *repo, const char *id, parley_kb_e
  * fuzz/fuzz_kb_match.c. */
 parley_status parley_kb_check_fields(const json_t *body, bool create, parley_error *err);
 
+/* The wire form of an entry, and of a list of them (core/model_json.h). */
 json_t *parley_kb_entry_to_json(const parley_kb_entry *e);
+json_t *parley_kb_list_to_json(const parley_kb_list *list);
 
 /* The entries marked changed: the next search rebuilds the index. An
  * after-commit action (ctx unused). */

@@ -1,111 +1,13 @@
 #include "core/model.h"
 
-#include "core/store/tools.h" /* the agent tools' rows, at the end */
+#include "core/store/tools.h" /* the agent tools' rows are models too */
 
 #include <stdlib.h>
 #include <string.h>
 
-void parley_customer_free(parley_customer *c) {
-    if (c == NULL) {
-        return;
-    }
-    free(c->name);
-    free(c->email);
-    free(c->identifier);
-    free(c->language);
-    memset(c, 0, sizeof *c);
-}
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
-void parley_agent_free(parley_agent *a) {
-    if (a == NULL) {
-        return;
-    }
-    free(a->name);
-    free(a->email);
-    free(a->language);
-    memset(a, 0, sizeof *a);
-}
-
-void parley_bot_free(parley_bot *b) {
-    if (b == NULL) {
-        return;
-    }
-    free(b->name);
-    memset(b, 0, sizeof *b);
-}
-
-void parley_session_free(parley_session *s) {
-    if (s == NULL) {
-        return;
-    }
-    free(s->topic);
-    free(s->strategies_json);
-    free(s->labels_json);
-    memset(s, 0, sizeof *s);
-}
-
-void parley_message_free(parley_message *m) {
-    if (m == NULL) {
-        return;
-    }
-    free(m->content);
-    free(m->client_msg_id);
-    free(m->meta_json);
-    free(m->original_content);
-    memset(m, 0, sizeof *m);
-}
-
-void parley_ticket_free(parley_ticket *t) {
-    if (t == NULL) {
-        return;
-    }
-    free(t->subject);
-    free(t->issue_description);
-    memset(t, 0, sizeof *t);
-}
-
-void parley_ticket_note_free(parley_ticket_note *n) {
-    if (n == NULL) {
-        return;
-    }
-    free(n->body);
-    memset(n, 0, sizeof *n);
-}
-
-void parley_feedback_free(parley_feedback *f) {
-    if (f == NULL) {
-        return;
-    }
-    free(f->comment);
-    memset(f, 0, sizeof *f);
-}
-
-void parley_upload_free(parley_upload *u) {
-    if (u == NULL) {
-        return;
-    }
-    free(u->name);
-    memset(u, 0, sizeof *u);
-}
-
-void parley_audit_entry_free(parley_audit_entry *e) {
-    if (e == NULL) {
-        return;
-    }
-    free(e->detail_json);
-    memset(e, 0, sizeof *e);
-}
-
-void parley_flagged_message_free(parley_flagged_message *f) {
-    if (f == NULL) {
-        return;
-    }
-    parley_message_free(&f->message);
-    memset(f, 0, sizeof *f);
-}
-
-/* strdup that keeps NULL as NULL and reports failure through *ok. */
-static char *dup_or_null(const char *s, bool *ok) {
+char *parley_model_strdup(const char *s, bool *ok) {
     if (s == NULL) {
         return NULL;
     }
@@ -116,51 +18,76 @@ static char *dup_or_null(const char *s, bool *ok) {
     return copy;
 }
 
-bool parley_session_copy(parley_session *dst, const parley_session *src) {
+/* Each model's heap strings, by offset: its _free releases them and its
+ * _copy duplicates them, from the one list. */
+#define AT(type, field) offsetof(type, field)
+static const size_t customer_strings[] = {AT(parley_customer, name), AT(parley_customer, email),
+                                          AT(parley_customer, identifier),
+                                          AT(parley_customer, language)};
+static const size_t agent_strings[] = {AT(parley_agent, name), AT(parley_agent, email),
+                                       AT(parley_agent, language)};
+static const size_t bot_strings[] = {AT(parley_bot, name)};
+static const size_t session_strings[] = {AT(parley_session, topic),
+                                         AT(parley_session, strategies_json),
+                                         AT(parley_session, labels_json)};
+static const size_t message_strings[] = {
+    AT(parley_message, content), AT(parley_message, client_msg_id), AT(parley_message, meta_json),
+    AT(parley_message, original_content)};
+static const size_t ticket_strings[] = {AT(parley_ticket, subject),
+                                        AT(parley_ticket, issue_description)};
+static const size_t ticket_note_strings[] = {AT(parley_ticket_note, body)};
+static const size_t feedback_strings[] = {AT(parley_feedback, comment)};
+static const size_t upload_strings[] = {AT(parley_upload, name)};
+static const size_t audit_entry_strings[] = {AT(parley_audit_entry, detail_json)};
+static const size_t team_strings[] = {AT(parley_team, name), AT(parley_team, topics_json),
+                                      AT(parley_team, agent_ids_json)};
+static const size_t search_hit_strings[] = {AT(parley_search_hit, snippet)};
+static const size_t canned_strings[] = {AT(parley_canned, shortcode), AT(parley_canned, title),
+                                        AT(parley_canned, content)};
+static const size_t session_note_strings[] = {AT(parley_session_note, content)};
+static const size_t kb_entry_strings[] = {
+    AT(parley_kb_entry, question), AT(parley_kb_entry, answer),
+    AT(parley_kb_entry, alternatives_json), AT(parley_kb_entry, tags_json)};
+
+static char **string_at(void *model, size_t offset) {
+    return (char **)((char *)model + offset);
+}
+
+static void free_strings(void *model, size_t size, const size_t *strings, size_t count) {
+    if (model == NULL) {
+        return;
+    }
+    for (size_t i = 0; i < count; i++) {
+        free(*string_at(model, strings[i]));
+    }
+    memset(model, 0, size);
+}
+
+/* dst becomes src with its own copies of the strings; false (and dst
+ * empty) when out of memory. */
+static bool copy_strings(void *dst, const void *src, size_t size, const size_t *strings,
+                         size_t count) {
     bool ok = true;
-    *dst = *src;
-    dst->topic = dup_or_null(src->topic, &ok);
-    dst->strategies_json = dup_or_null(src->strategies_json, &ok);
-    dst->labels_json = dup_or_null(src->labels_json, &ok);
+    memcpy(dst, src, size);
+    for (size_t i = 0; i < count; i++) {
+        char **slot = string_at(dst, strings[i]);
+        *slot = parley_model_strdup(*slot, &ok);
+    }
     if (!ok) {
-        parley_session_free(dst);
+        free_strings(dst, size, strings, count);
     }
     return ok;
 }
 
-bool parley_message_copy(parley_message *dst, const parley_message *src) {
-    bool ok = true;
-    *dst = *src;
-    dst->content = dup_or_null(src->content, &ok);
-    dst->client_msg_id = dup_or_null(src->client_msg_id, &ok);
-    dst->meta_json = dup_or_null(src->meta_json, &ok);
-    dst->original_content = dup_or_null(src->original_content, &ok);
-    if (!ok) {
-        parley_message_free(dst);
+/* type##_free and type##_copy over the type's string list */
+#define PARLEY_DEFINE_FREE(type, strings)                                                          \
+    void type##_free(type *m) {                                                                    \
+        free_strings(m, sizeof(type), strings, COUNT(strings));                                    \
     }
-    return ok;
-}
-
-bool parley_ticket_copy(parley_ticket *dst, const parley_ticket *src) {
-    bool ok = true;
-    *dst = *src;
-    dst->subject = dup_or_null(src->subject, &ok);
-    dst->issue_description = dup_or_null(src->issue_description, &ok);
-    if (!ok) {
-        parley_ticket_free(dst);
+#define PARLEY_DEFINE_COPY(type, strings)                                                          \
+    bool type##_copy(type *dst, const type *src) {                                                 \
+        return copy_strings(dst, src, sizeof(type), strings, COUNT(strings));                      \
     }
-    return ok;
-}
-
-bool parley_ticket_note_copy(parley_ticket_note *dst, const parley_ticket_note *src) {
-    bool ok = true;
-    *dst = *src;
-    dst->body = dup_or_null(src->body, &ok);
-    if (!ok) {
-        parley_ticket_note_free(dst);
-    }
-    return ok;
-}
 
 /* One generic growth routine for every list: they share the layout
  * {items, count, capacity}. */
@@ -179,68 +106,19 @@ static void *list_push(void **items, size_t *count, size_t *capacity, size_t ite
     return slot;
 }
 
-#define PARLEY_DEFINE_LIST(list_type, item_type, prefix, item_free)                                \
-    item_type *prefix##_push(list_type *list) {                                                    \
+/* list_type##_push and list_type##_free; each item is released by
+ * item_type##_free */
+#define PARLEY_DEFINE_LIST(list_type, item_type)                                                   \
+    item_type *list_type##_push(list_type *list) {                                                 \
         return list_push((void **)&list->items, &list->count, &list->capacity, sizeof(item_type)); \
     }                                                                                              \
-    void prefix##_free(list_type *list) {                                                          \
+    void list_type##_free(list_type *list) {                                                       \
         for (size_t i = 0; i < list->count; i++) {                                                 \
-            item_free(&list->items[i]);                                                            \
+            item_type##_free(&list->items[i]);                                                     \
         }                                                                                          \
         free(list->items);                                                                         \
         memset(list, 0, sizeof *list);                                                             \
     }
-
-PARLEY_DEFINE_LIST(parley_agent_list, parley_agent, parley_agent_list, parley_agent_free)
-PARLEY_DEFINE_LIST(parley_bot_list, parley_bot, parley_bot_list, parley_bot_free)
-PARLEY_DEFINE_LIST(parley_audit_list, parley_audit_entry, parley_audit_list,
-                   parley_audit_entry_free)
-PARLEY_DEFINE_LIST(parley_flagged_list, parley_flagged_message, parley_flagged_list,
-                   parley_flagged_message_free)
-PARLEY_DEFINE_LIST(parley_session_list, parley_session, parley_session_list, parley_session_free)
-PARLEY_DEFINE_LIST(parley_message_list, parley_message, parley_message_list, parley_message_free)
-PARLEY_DEFINE_LIST(parley_ticket_list, parley_ticket, parley_ticket_list, parley_ticket_free)
-PARLEY_DEFINE_LIST(parley_ticket_note_list, parley_ticket_note, parley_ticket_note_list,
-                   parley_ticket_note_free)
-PARLEY_DEFINE_LIST(parley_feedback_list, parley_feedback, parley_feedback_list,
-                   parley_feedback_free)
-
-void parley_team_free(parley_team *t) {
-    if (t == NULL) {
-        return;
-    }
-    free(t->name);
-    free(t->topics_json);
-    free(t->agent_ids_json);
-    memset(t, 0, sizeof *t);
-}
-
-void parley_queue_entry_free(parley_queue_entry *e) {
-    if (e != NULL) {
-        parley_session_free(&e->session);
-    }
-}
-
-void parley_agent_load_free(parley_agent_load *a) {
-    (void)a; /* no heap fields */
-}
-
-PARLEY_DEFINE_LIST(parley_team_list, parley_team, parley_team_list, parley_team_free)
-PARLEY_DEFINE_LIST(parley_queue_list, parley_queue_entry, parley_queue_list,
-                   parley_queue_entry_free)
-PARLEY_DEFINE_LIST(parley_agent_load_list, parley_agent_load, parley_agent_load_list,
-                   parley_agent_load_free)
-
-void parley_search_hit_free(parley_search_hit *h) {
-    if (h == NULL) {
-        return;
-    }
-    free(h->snippet);
-    memset(h, 0, sizeof *h);
-}
-
-PARLEY_DEFINE_LIST(parley_search_hit_list, parley_search_hit, parley_search_hit_list,
-                   parley_search_hit_free)
 
 /* Enum names: one table per enum, looked up both ways. */
 static const char *const participant_names[] = {"customer", "agent", "bot", "system"};
@@ -250,8 +128,6 @@ static const char *const session_status_names[] = {"waiting", "active", "closed"
 static const char *const message_type_names[] = {"text", "image", "file"};
 static const char *const ticket_status_names[] = {"open", "in_progress", "resolved"};
 static const char *const ticket_priority_names[] = {"low", "normal", "high", "urgent"};
-
-#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
 static int name_index(const char *const *names, size_t count, const char *name) {
     if (name == NULL) {
@@ -265,12 +141,12 @@ static int name_index(const char *const *names, size_t count, const char *name) 
     return -1;
 }
 
-#define PARLEY_DEFINE_ENUM_NAMES(type, prefix, table)                                              \
-    const char *prefix##_name(type value) {                                                        \
+#define PARLEY_DEFINE_ENUM_NAMES(type, table)                                                      \
+    const char *type##_name(type value) {                                                          \
         size_t i = (size_t)value;                                                                  \
         return i < COUNT(table) ? table[i] : "unknown";                                            \
     }                                                                                              \
-    bool prefix##_from_name(const char *name, type *out) {                                         \
+    bool type##_from_name(const char *name, type *out) {                                           \
         int i = name_index(table, COUNT(table), name);                                             \
         if (i < 0) {                                                                               \
             return false;                                                                          \
@@ -279,54 +155,76 @@ static int name_index(const char *const *names, size_t count, const char *name) 
         return true;                                                                               \
     }
 
-PARLEY_DEFINE_ENUM_NAMES(parley_participant_kind, parley_participant_kind, participant_names)
-PARLEY_DEFINE_ENUM_NAMES(parley_agent_role, parley_agent_role, role_names)
-PARLEY_DEFINE_ENUM_NAMES(parley_agent_status, parley_agent_status, agent_status_names)
-PARLEY_DEFINE_ENUM_NAMES(parley_session_status, parley_session_status, session_status_names)
-PARLEY_DEFINE_ENUM_NAMES(parley_message_type, parley_message_type, message_type_names)
-PARLEY_DEFINE_ENUM_NAMES(parley_ticket_status, parley_ticket_status, ticket_status_names)
-
-void parley_kb_entry_free(parley_kb_entry *e) {
-    if (e == NULL) {
+void parley_flagged_message_free(parley_flagged_message *f) {
+    if (f == NULL) {
         return;
     }
-    free(e->question);
-    free(e->answer);
-    free(e->alternatives_json);
-    free(e->tags_json);
-    memset(e, 0, sizeof *e);
+    parley_message_free(&f->message);
+    memset(f, 0, sizeof *f);
 }
 
-PARLEY_DEFINE_LIST(parley_kb_list, parley_kb_entry, parley_kb_list, parley_kb_entry_free)
-PARLEY_DEFINE_ENUM_NAMES(parley_ticket_priority, parley_ticket_priority, ticket_priority_names)
-
-/* ---- the agent tools' rows (core/store/tools.h) ---------------------------- */
-
-void parley_canned_free(parley_canned *c) {
-    if (c == NULL) {
-        return;
+void parley_queue_entry_free(parley_queue_entry *e) {
+    if (e != NULL) {
+        parley_session_free(&e->session);
     }
-    free(c->shortcode);
-    free(c->title);
-    free(c->content);
-    memset(c, 0, sizeof *c);
 }
 
-void parley_session_note_free(parley_session_note *n) {
-    if (n == NULL) {
-        return;
-    }
-    free(n->content);
-    memset(n, 0, sizeof *n);
+void parley_agent_load_free(parley_agent_load *a) {
+    (void)a; /* no heap fields */
 }
 
-static void no_heap_fields(void *item) {
-    (void)item;
+/* rows of the agent tools with no heap fields (core/store/tools.h) */
+static void parley_read_receipt_free(parley_read_receipt *r) {
+    (void)r;
 }
 
-PARLEY_DEFINE_LIST(parley_canned_list, parley_canned, parley_canned_list, parley_canned_free)
-PARLEY_DEFINE_LIST(parley_session_note_list, parley_session_note, parley_session_note_list,
-                   parley_session_note_free)
-PARLEY_DEFINE_LIST(parley_read_receipt_list, parley_read_receipt, parley_read_receipt_list,
-                   no_heap_fields)
-PARLEY_DEFINE_LIST(parley_label_list, parley_label, parley_label_list, no_heap_fields)
+static void parley_label_free(parley_label *l) {
+    (void)l;
+}
+
+/* Every model's functions, from the macros above. */
+PARLEY_DEFINE_FREE(parley_customer, customer_strings)
+PARLEY_DEFINE_FREE(parley_agent, agent_strings)
+PARLEY_DEFINE_LIST(parley_agent_list, parley_agent)
+PARLEY_DEFINE_FREE(parley_bot, bot_strings)
+PARLEY_DEFINE_LIST(parley_bot_list, parley_bot)
+PARLEY_DEFINE_FREE(parley_session, session_strings)
+PARLEY_DEFINE_COPY(parley_session, session_strings)
+PARLEY_DEFINE_LIST(parley_session_list, parley_session)
+PARLEY_DEFINE_FREE(parley_message, message_strings)
+PARLEY_DEFINE_COPY(parley_message, message_strings)
+PARLEY_DEFINE_LIST(parley_message_list, parley_message)
+PARLEY_DEFINE_LIST(parley_flagged_list, parley_flagged_message)
+PARLEY_DEFINE_FREE(parley_ticket, ticket_strings)
+PARLEY_DEFINE_COPY(parley_ticket, ticket_strings)
+PARLEY_DEFINE_LIST(parley_ticket_list, parley_ticket)
+PARLEY_DEFINE_FREE(parley_ticket_note, ticket_note_strings)
+PARLEY_DEFINE_COPY(parley_ticket_note, ticket_note_strings)
+PARLEY_DEFINE_LIST(parley_ticket_note_list, parley_ticket_note)
+PARLEY_DEFINE_FREE(parley_feedback, feedback_strings)
+PARLEY_DEFINE_LIST(parley_feedback_list, parley_feedback)
+PARLEY_DEFINE_FREE(parley_upload, upload_strings)
+PARLEY_DEFINE_FREE(parley_audit_entry, audit_entry_strings)
+PARLEY_DEFINE_LIST(parley_audit_list, parley_audit_entry)
+PARLEY_DEFINE_FREE(parley_team, team_strings)
+PARLEY_DEFINE_LIST(parley_team_list, parley_team)
+PARLEY_DEFINE_LIST(parley_queue_list, parley_queue_entry)
+PARLEY_DEFINE_LIST(parley_agent_load_list, parley_agent_load)
+PARLEY_DEFINE_FREE(parley_kb_entry, kb_entry_strings)
+PARLEY_DEFINE_LIST(parley_kb_list, parley_kb_entry)
+PARLEY_DEFINE_FREE(parley_search_hit, search_hit_strings)
+PARLEY_DEFINE_LIST(parley_search_hit_list, parley_search_hit)
+PARLEY_DEFINE_FREE(parley_canned, canned_strings)
+PARLEY_DEFINE_LIST(parley_canned_list, parley_canned)
+PARLEY_DEFINE_FREE(parley_session_note, session_note_strings)
+PARLEY_DEFINE_LIST(parley_session_note_list, parley_session_note)
+PARLEY_DEFINE_LIST(parley_read_receipt_list, parley_read_receipt)
+PARLEY_DEFINE_LIST(parley_label_list, parley_label)
+
+PARLEY_DEFINE_ENUM_NAMES(parley_participant_kind, participant_names)
+PARLEY_DEFINE_ENUM_NAMES(parley_agent_role, role_names)
+PARLEY_DEFINE_ENUM_NAMES(parley_agent_status, agent_status_names)
+PARLEY_DEFINE_ENUM_NAMES(parley_session_status, session_status_names)
+PARLEY_DEFINE_ENUM_NAMES(parley_message_type, message_type_names)
+PARLEY_DEFINE_ENUM_NAMES(parley_ticket_status, ticket_status_names)
+PARLEY_DEFINE_ENUM_NAMES(parley_ticket_priority, ticket_priority_names)

@@ -251,6 +251,16 @@ PARLEY_DECLARE_LIST(parley_agent_load_list, parley_agent_load);
 PARLEY_DECLARE_LIST(parley_ticket_note_list, parley_ticket_note);
 PARLEY_DECLARE_LIST(parley_feedback_list, parley_feedback);
 
+/* The end of a call that built a model in `value`: on success it is handed
+ * to *out, otherwise released with free_fn. Evaluates to st, so a service
+ * ends with `return PARLEY_HAND_OVER(st, ticket, out, parley_ticket_free);` */
+#define PARLEY_HAND_OVER(st, value, out, free_fn)                                                  \
+    ((st) == PARLEY_OK ? (*(out) = (value), PARLEY_OK) : (free_fn(&(value)), (st)))
+
+/* strdup that keeps NULL as NULL and clears *ok when out of memory: for a
+ * model's owned strings. */
+char *parley_model_strdup(const char *s, bool *ok);
+
 void parley_customer_free(parley_customer *c);
 void parley_agent_free(parley_agent *a);
 void parley_bot_free(parley_bot *b);

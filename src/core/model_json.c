@@ -182,3 +182,9 @@ json_t *parley_team_to_json(const parley_team *t, bool with_members) {
     }
     return obj;
 }
+
+PARLEY_DEFINE_LIST_JSON(parley_agent_list, parley_agent_to_json)
+PARLEY_DEFINE_LIST_JSON(parley_bot_list, parley_bot_to_json)
+PARLEY_DEFINE_LIST_JSON(parley_message_list, parley_message_to_json)
+PARLEY_DEFINE_LIST_JSON(parley_ticket_list, parley_ticket_to_json)
+PARLEY_DEFINE_LIST_JSON(parley_ticket_note_list, parley_ticket_note_to_json)

@@ -2,6 +2,11 @@
 
 #include <stdlib.h>
 
+bool parley_participant_never(const parley_participant *self) {
+    (void)self;
+    return false;
+}
+
 void parley_participant_free(parley_participant *p) {
     if (p == NULL) {
         return;

@@ -62,6 +62,9 @@ static inline parley_participant_kind parley_participant_kind_of(const parley_pa
 
 void parley_participant_free(parley_participant *p);
 
+/* is_staff and is_admin of customers and bots: false for self. */
+bool parley_participant_never(const parley_participant *self);
+
 /* Per-kind ops tables, used by the factory. */
 extern const parley_participant_ops parley_customer_participant_ops;
 extern const parley_participant_ops parley_agent_participant_ops;

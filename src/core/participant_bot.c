@@ -8,14 +8,9 @@ static bool bot_attached(const parley_participant *self, const parley_session *s
     return session->bot_id[0] != '\0' && strcmp(session->bot_id, self->id) == 0;
 }
 
-static bool bot_is_staff(const parley_participant *self) {
-    (void)self;
-    return false;
-}
-
 const parley_participant_ops parley_bot_participant_ops = {
     .kind = PARLEY_PARTICIPANT_BOT,
     .can_see_session = bot_attached,
-    .is_staff = bot_is_staff,
-    .is_admin = bot_is_staff,
+    .is_staff = parley_participant_never,
+    .is_admin = parley_participant_never,
 };

@@ -7,14 +7,9 @@ static bool customer_owns(const parley_participant *self, const parley_session *
     return strcmp(session->customer_id, self->id) == 0;
 }
 
-static bool customer_is_staff(const parley_participant *self) {
-    (void)self;
-    return false;
-}
-
 const parley_participant_ops parley_customer_participant_ops = {
     .kind = PARLEY_PARTICIPANT_CUSTOMER,
     .can_see_session = customer_owns,
-    .is_staff = customer_is_staff,
-    .is_admin = customer_is_staff,
+    .is_staff = parley_participant_never,
+    .is_admin = parley_participant_never,
 };

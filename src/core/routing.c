@@ -486,12 +486,7 @@ parley_status parley_routing_transfer(parley_chat_service *svc, const parley_par
         st = to_agent ? transfer_to_agent(svc, &s, agent_id, err)
                       : transfer_to_team(svc, &s, team_id, err);
     }
-    if (st != PARLEY_OK) {
-        parley_session_free(&s);
-        return st;
-    }
-    *out = s;
-    return PARLEY_OK;
+    return PARLEY_HAND_OVER(st, s, out, parley_session_free);
 }
 
 parley_status parley_routing_unassign(parley_chat_service *svc, const parley_participant *caller,
@@ -509,10 +504,5 @@ parley_status parley_routing_unassign(parley_chat_service *svc, const parley_par
     } else {
         st = back_to_queue(svc, &s, "Your agent stepped away; you are back in the queue.", err);
     }
-    if (st != PARLEY_OK) {
-        parley_session_free(&s);
-        return st;
-    }
-    *out = s;
-    return PARLEY_OK;
+    return PARLEY_HAND_OVER(st, s, out, parley_session_free);
 }

@@ -1,5 +1,7 @@
 #include "core/strategy.h"
 
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 bool parley_strategy_register(parley_strategy_registry *registry, const parley_strategy_ops *ops,
@@ -46,6 +48,36 @@ const parley_strategy_ops *parley_strategy_find(const parley_strategy_registry *
         }
     }
     return NULL;
+}
+
+void *parley_strategy_new(const parley_strategy_ops *ops, size_t size, const void *shared,
+                          parley_error *err) {
+    if (shared == NULL) {
+        parley_error_set(err, PARLEY_E_INTERNAL, "internal", "%s: registered without shared state",
+                         ops->name);
+        return NULL;
+    }
+    parley_strategy *s = calloc(1, size);
+    if (s == NULL) {
+        parley_error_set(err, PARLEY_E_NOMEM, "out_of_memory", "%s: out of memory", ops->name);
+        return NULL;
+    }
+    s->ops = ops;
+    return s;
+}
+
+parley_status parley_strategy_each_option(const json_t *config, parley_strategy_option_fn option,
+                                          void *ctx, parley_error *err) {
+    const char *key;
+    const json_t *value;
+    parley_status st = PARLEY_OK;
+    json_object_foreach((json_t *)(uintptr_t)config, key, value) {
+        st = strcmp(key, "name") == 0 ? PARLEY_OK : option(ctx, key, value, err);
+        if (st != PARLEY_OK) {
+            break;
+        }
+    }
+    return st;
 }
 
 parley_status parley_strategy_chain_build(const parley_strategy_registry *registry,

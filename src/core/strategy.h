@@ -72,6 +72,22 @@ struct parley_strategy {
     parley_strategy *next;
 };
 
+/* The start of a create that needs its shared state: a zeroed instance of
+ * size bytes (a struct whose first member is its parley_strategy, ops set).
+ * NULL with err filled when shared is NULL ("<name>: registered without
+ * shared state", internal) or when out of memory; err (not NULL) says
+ * which. */
+void *parley_strategy_new(const parley_strategy_ops *ops, size_t size, const void *shared,
+                          parley_error *err);
+
+/* Reads a session's entry: option(ctx, key, value, err) for each member
+ * but "name", in order, stopping at the first that fails (an unknown key is
+ * the option function's to refuse). */
+typedef parley_status (*parley_strategy_option_fn)(void *ctx, const char *key, const json_t *value,
+                                                   parley_error *err);
+parley_status parley_strategy_each_option(const json_t *config, parley_strategy_option_fn option,
+                                          void *ctx, parley_error *err);
+
 /* Agents teach the spam filter (POST /messages/{id}/spam): text is what the
  * sender wrote, repo the running unit's repository (to persist what was
  * learnt, inside the unit), after the unit's after-commit queue (the live

@@ -7,6 +7,7 @@
 #include "core/authorization.h"
 #include "core/ids.h"
 #include "core/model_json.h"
+#include "core/participant_factory.h"
 #include "util/strbuf.h"
 
 /* a conversation is read in pages like the history is served */
@@ -40,35 +41,12 @@ bool parley_transcript_format_from_name(const char *name, parley_transcript_form
  * system) is named by its kind. */
 static char *lookup_name(parley_chat_service *svc, parley_participant_kind kind, const char *id) {
     parley_error ignored = {0};
+    parley_participant *p = NULL;
     char *name = NULL;
-    switch (kind) {
-    case PARLEY_PARTICIPANT_CUSTOMER: {
-        parley_customer c = {0};
-        if (svc->repo->accounts->customer_get(svc->repo, id, &c, &ignored) == PARLEY_OK) {
-            name = c.name != NULL ? strdup(c.name) : NULL;
-            parley_customer_free(&c);
-        }
-        break;
+    if (parley_participant_load(svc->repo, kind, id, false, &p, &ignored) == PARLEY_OK) {
+        name = p->name != NULL ? strdup(p->name) : NULL;
     }
-    case PARLEY_PARTICIPANT_AGENT: {
-        parley_agent a = {0};
-        if (svc->repo->accounts->agent_get(svc->repo, id, &a, &ignored) == PARLEY_OK) {
-            name = a.name != NULL ? strdup(a.name) : NULL;
-            parley_agent_free(&a);
-        }
-        break;
-    }
-    case PARLEY_PARTICIPANT_BOT: {
-        parley_bot b = {0};
-        if (svc->repo->accounts->bot_get(svc->repo, id, &b, &ignored) == PARLEY_OK) {
-            name = b.name != NULL ? strdup(b.name) : NULL;
-            parley_bot_free(&b);
-        }
-        break;
-    }
-    case PARLEY_PARTICIPANT_SYSTEM:
-        break;
-    }
+    parley_participant_free(p);
     return name != NULL ? name : strdup(parley_participant_kind_name(kind));
 }
 

@@ -82,7 +82,47 @@ static ssize_t allow_find(const prof_shared *sh, const char *key) {
     return -1;
 }
 
-parley_status parley_profanity_allow(void *shared, const char *word, parley_error *err) {
+/* Adds the word under its key, unless the key is there already; lock held. */
+static parley_status allow_add(prof_shared *sh, const char *word, const char *key,
+                               parley_error *err) {
+    if (allow_find(sh, key) >= 0) {
+        return PARLEY_OK;
+    }
+    if (sh->nallow == sh->cap_allow) {
+        size_t cap = sh->cap_allow ? sh->cap_allow * 2 : 32;
+        allow_entry *grown = realloc(sh->allow, cap * sizeof *grown);
+        if (grown != NULL) {
+            sh->allow = grown;
+            sh->cap_allow = cap;
+        }
+    }
+    allow_entry e = {.word = strdup(word), .key = strdup(key)};
+    if (sh->nallow < sh->cap_allow && e.word != NULL && e.key != NULL) {
+        sh->allow[sh->nallow++] = e;
+        return PARLEY_OK;
+    }
+    free(e.word);
+    free(e.key);
+    return nomem(err);
+}
+
+/* Removes the word under the key; lock held. */
+static parley_status allow_remove(prof_shared *sh, const char *key, parley_error *err) {
+    ssize_t i = key[0] != '\0' ? allow_find(sh, key) : -1;
+    if (i < 0) {
+        return parley_error_set(err, PARLEY_E_NOT_FOUND, "not_found",
+                                "profanity: the word is not in the allowlist");
+    }
+    free(sh->allow[i].word);
+    free(sh->allow[i].key);
+    sh->allow[i] = sh->allow[--sh->nallow];
+    return PARLEY_OK;
+}
+
+/* An admin's change to the allowlist: the word (1 to KEY_MAX - 1 bytes) is
+ * normalised once, then added (a word with no letters is refused) or
+ * removed. */
+static parley_status edit_allowlist(void *shared, const char *word, bool add, parley_error *err) {
     prof_shared *sh = shared;
     char key[KEY_MAX];
     if (sh == NULL || word == NULL || strlen(word) >= KEY_MAX) {
@@ -92,55 +132,22 @@ parley_status parley_profanity_allow(void *shared, const char *word, parley_erro
     if (!word_key(word, key, sizeof key)) {
         return nomem(err);
     }
-    if (key[0] == '\0') {
+    if (add && key[0] == '\0') {
         return parley_error_set(err, PARLEY_E_INVALID, "validation_failed",
                                 "profanity: the word has no letters");
     }
-    parley_status st = PARLEY_OK;
     pthread_rwlock_wrlock(&sh->lock);
-    if (allow_find(sh, key) < 0) {
-        if (sh->nallow == sh->cap_allow) {
-            size_t cap = sh->cap_allow ? sh->cap_allow * 2 : 32;
-            allow_entry *grown = realloc(sh->allow, cap * sizeof *grown);
-            if (grown != NULL) {
-                sh->allow = grown;
-                sh->cap_allow = cap;
-            }
-        }
-        allow_entry e = {.word = strdup(word), .key = strdup(key)};
-        if (sh->nallow < sh->cap_allow && e.word != NULL && e.key != NULL) {
-            sh->allow[sh->nallow++] = e;
-        } else {
-            free(e.word);
-            free(e.key);
-            st = nomem(err);
-        }
-    }
+    parley_status st = add ? allow_add(sh, word, key, err) : allow_remove(sh, key, err);
     pthread_rwlock_unlock(&sh->lock);
     return st;
 }
 
+parley_status parley_profanity_allow(void *shared, const char *word, parley_error *err) {
+    return edit_allowlist(shared, word, true, err);
+}
+
 parley_status parley_profanity_disallow(void *shared, const char *word, parley_error *err) {
-    prof_shared *sh = shared;
-    char key[KEY_MAX];
-    if (sh == NULL || word == NULL || strlen(word) >= KEY_MAX) {
-        return parley_error_set(err, PARLEY_E_INVALID, "validation_failed",
-                                "profanity: a word of 1 to %d bytes is required", KEY_MAX - 1);
-    }
-    if (!word_key(word, key, sizeof key)) {
-        return nomem(err);
-    }
-    pthread_rwlock_wrlock(&sh->lock);
-    ssize_t i = key[0] != '\0' ? allow_find(sh, key) : -1;
-    if (i >= 0) {
-        free(sh->allow[i].word);
-        free(sh->allow[i].key);
-        sh->allow[i] = sh->allow[--sh->nallow];
-    }
-    pthread_rwlock_unlock(&sh->lock);
-    return i >= 0 ? PARLEY_OK
-                  : parley_error_set(err, PARLEY_E_NOT_FOUND, "not_found",
-                                     "profanity: the word is not in the allowlist");
+    return edit_allowlist(shared, word, false, err);
 }
 
 parley_status parley_profanity_allowlist_find(void *shared, const char *word, char *stored,

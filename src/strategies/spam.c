@@ -148,59 +148,54 @@ static parley_status parse_domains(spam_strategy *s, const json_t *arr, parley_e
     return PARLEY_OK;
 }
 
+/* One option of a session's entry into s. */
+static parley_status spam_option(void *ctx, const char *key, const json_t *v, parley_error *err) {
+    spam_strategy *s = ctx;
+    if (strcmp(key, "max_links") == 0) {
+        return get_int(v, key, -1, 1000, &s->opt.max_links, err);
+    } else if (strcmp(key, "blocked_domains") == 0) {
+        return parse_domains(s, v, err);
+    } else if (strcmp(key, "max_mentions") == 0) {
+        return get_int(v, key, -1, 1000, &s->opt.max_mentions, err);
+    } else if (strcmp(key, "caps_ratio") == 0) {
+        return get_num(v, key, 0.0, 1.0, &s->opt.caps_ratio, err);
+    } else if (strcmp(key, "caps_min_letters") == 0) {
+        return get_int(v, key, 1, 100000, &s->opt.caps_min_letters, err);
+    } else if (strcmp(key, "max_repeat") == 0) {
+        return get_int(v, key, 0, 100000, &s->opt.max_repeat, err);
+    } else if (strcmp(key, "bayes_threshold") == 0) {
+        return get_num(v, key, 0.5, 1.01, &s->bayes_threshold, err);
+    } else if (strcmp(key, "bayes_min_messages") == 0) {
+        return get_int(v, key, 1, 1000000000, &s->bayes_min_messages, err);
+    } else if (strcmp(key, "rate_per_minute") == 0) {
+        return get_num(v, key, 0.0, 1e6, &s->opt.rate_per_minute, err);
+    } else if (strcmp(key, "burst") == 0) {
+        return get_num(v, key, 1.0, 1e6, &s->opt.burst, err);
+    } else if (strcmp(key, "max_duplicates") == 0) {
+        return get_int(v, key, 0, PARLEY_SPAM_HISTORY, &s->opt.max_duplicates, err);
+    } else if (strcmp(key, "duplicate_window_seconds") == 0) {
+        return get_int(v, key, 1, 86400, &s->opt.duplicate_window_seconds, err);
+    } else {
+        return parley_error_set(err, PARLEY_E_INVALID, "validation_failed",
+                                "spam: unknown option \"%.64s\"", key);
+    }
+}
+
 static parley_status spam_create(const json_t *config, void *shared, parley_strategy **out,
                                  parley_error *err) {
     *out = NULL;
-    if (shared == NULL) {
-        return parley_error_set(err, PARLEY_E_INTERNAL, "internal",
-                                "spam: registered without shared state");
-    }
-    spam_strategy *s = calloc(1, sizeof *s);
+    spam_strategy *s = parley_strategy_new(&parley_spam_strategy_ops, sizeof *s, shared, err);
     if (s == NULL) {
-        return parley_error_set(err, PARLEY_E_NOMEM, "out_of_memory", "spam: out of memory");
+        return err->status;
     }
     s->shared = shared;
     s->opt = DEFAULT_OPTIONS;
     s->bayes_threshold = DEFAULT_BAYES_THRESHOLD;
     s->bayes_min_messages = DEFAULT_BAYES_MIN_MESSAGES;
-    parley_status st = PARLEY_OK;
-    const char *key;
-    const json_t *v;
-    json_object_foreach((json_t *)(uintptr_t)config, key, v) {
-        if (strcmp(key, "name") == 0) {
-            continue;
-        } else if (strcmp(key, "max_links") == 0) {
-            st = get_int(v, key, -1, 1000, &s->opt.max_links, err);
-        } else if (strcmp(key, "blocked_domains") == 0) {
-            st = parse_domains(s, v, err);
-        } else if (strcmp(key, "max_mentions") == 0) {
-            st = get_int(v, key, -1, 1000, &s->opt.max_mentions, err);
-        } else if (strcmp(key, "caps_ratio") == 0) {
-            st = get_num(v, key, 0.0, 1.0, &s->opt.caps_ratio, err);
-        } else if (strcmp(key, "caps_min_letters") == 0) {
-            st = get_int(v, key, 1, 100000, &s->opt.caps_min_letters, err);
-        } else if (strcmp(key, "max_repeat") == 0) {
-            st = get_int(v, key, 0, 100000, &s->opt.max_repeat, err);
-        } else if (strcmp(key, "bayes_threshold") == 0) {
-            st = get_num(v, key, 0.5, 1.01, &s->bayes_threshold, err);
-        } else if (strcmp(key, "bayes_min_messages") == 0) {
-            st = get_int(v, key, 1, 1000000000, &s->bayes_min_messages, err);
-        } else if (strcmp(key, "rate_per_minute") == 0) {
-            st = get_num(v, key, 0.0, 1e6, &s->opt.rate_per_minute, err);
-        } else if (strcmp(key, "burst") == 0) {
-            st = get_num(v, key, 1.0, 1e6, &s->opt.burst, err);
-        } else if (strcmp(key, "max_duplicates") == 0) {
-            st = get_int(v, key, 0, PARLEY_SPAM_HISTORY, &s->opt.max_duplicates, err);
-        } else if (strcmp(key, "duplicate_window_seconds") == 0) {
-            st = get_int(v, key, 1, 86400, &s->opt.duplicate_window_seconds, err);
-        } else {
-            st = parley_error_set(err, PARLEY_E_INVALID, "validation_failed",
-                                  "spam: unknown option \"%.64s\"", key);
-        }
-        if (st != PARLEY_OK) {
-            spam_destroy(&s->base);
-            return st;
-        }
+    parley_status st = parley_strategy_each_option(config, spam_option, s, err);
+    if (st != PARLEY_OK) {
+        spam_destroy(&s->base);
+        return st;
     }
     *out = &s->base;
     return PARLEY_OK;

@@ -147,87 +147,82 @@ static parley_status dup_string(const json_t *v, size_t max, char **out, const c
     return PARLEY_OK;
 }
 
+/* One option of a session's entry into s (checked together afterwards). */
+static parley_status translation_option(void *ctx, const char *key, const json_t *v,
+                                        parley_error *err) {
+    translation_strategy *s = ctx;
+    parley_status st = PARLEY_OK;
+    if (strcmp(key, "target") == 0) {
+        s->target = parley_langdetect_supported(json_string_value(v));
+        if (s->target == NULL) {
+            st = invalid(err, "target must be one of en, es, fr, pt, ca");
+        }
+    } else if (strcmp(key, "source") == 0) {
+        s->source = parley_langdetect_supported(json_string_value(v));
+        if (s->source == NULL) {
+            st = invalid(err, "source must be one of en, es, fr, pt, ca");
+        }
+    } else if (strcmp(key, "customer_language") == 0) {
+        s->customer_language = parley_langdetect_supported(json_string_value(v));
+        if (s->customer_language == NULL) {
+            st = invalid(err, "customer_language must be one of en, es, fr, pt, ca");
+        }
+    } else if (strcmp(key, "agent_language") == 0) {
+        s->agent_language = parley_langdetect_supported(json_string_value(v));
+        if (s->agent_language == NULL) {
+            st = invalid(err, "agent_language must be one of en, es, fr, pt, ca");
+        }
+    } else if (strcmp(key, "backend") == 0) {
+        const char *b = json_string_value(v);
+        if (b != NULL && strcmp(b, "apertium") == 0) {
+            s->backend = BACKEND_APERTIUM;
+        } else if (b != NULL && strcmp(b, "libretranslate") == 0) {
+            s->backend = BACKEND_LIBRE;
+        } else {
+            st = invalid(err, "backend must be \"apertium\" or \"libretranslate\"");
+        }
+    } else if (strcmp(key, "url") == 0) {
+        st = dup_string(v, 2048, &s->url, "url must be a non-empty string", err);
+        if (st == PARLEY_OK && strncmp(s->url, "http://", 7) != 0 &&
+            strncmp(s->url, "https://", 8) != 0) {
+            st = invalid(err, "url must start with http:// or https://");
+        } else if (st == PARLEY_OK && !url_allowed(s->shared, s->url)) {
+            st = invalid(err, "url is not one of the server's LibreTranslate URLs");
+        }
+    } else if (strcmp(key, "api_key") == 0) {
+        st = dup_string(v, 512, &s->api_key, "api_key must be a non-empty string", err);
+    } else if (strcmp(key, "timeout_ms") == 0) {
+        if (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > 60000) {
+            st = invalid(err, "timeout_ms must be an integer in 1..60000");
+        } else {
+            s->timeout_ms = (int)json_integer_value(v);
+        }
+    } else if (strcmp(key, "min_chars") == 0) {
+        if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > 10000) {
+            st = invalid(err, "min_chars must be an integer in 0..10000");
+        } else {
+            s->min_chars = (size_t)json_integer_value(v);
+        }
+    } else {
+        st = parley_error_set(err, PARLEY_E_INVALID, "validation_failed",
+                              "translation: unknown option \"%.64s\"", key);
+    }
+    return st;
+}
+
 static parley_status translation_create(const json_t *config, void *shared, parley_strategy **out,
                                         parley_error *err) {
     *out = NULL;
-    if (shared == NULL) {
-        return parley_error_set(err, PARLEY_E_INTERNAL, "internal",
-                                "translation: registered without shared state");
-    }
-    translation_strategy *s = calloc(1, sizeof *s);
+    translation_strategy *s =
+        parley_strategy_new(&parley_translation_strategy_ops, sizeof *s, shared, err);
     if (s == NULL) {
-        return parley_error_set(err, PARLEY_E_NOMEM, "out_of_memory", "translation: out of memory");
+        return err->status;
     }
-    s->base.ops = &parley_translation_strategy_ops;
     s->shared = shared;
     s->backend = BACKEND_APERTIUM;
     s->timeout_ms = PARLEY_TRANSLATION_DEFAULT_TIMEOUT_MS;
     s->min_chars = DEFAULT_MIN_CHARS;
-    parley_status st = PARLEY_OK;
-    const char *key;
-    const json_t *v;
-    json_object_foreach((json_t *)(uintptr_t)config, key, v) {
-        if (strcmp(key, "name") == 0) {
-            continue;
-        } else if (strcmp(key, "target") == 0) {
-            s->target = parley_langdetect_supported(json_string_value(v));
-            if (s->target == NULL) {
-                st = invalid(err, "target must be one of en, es, fr, pt, ca");
-            }
-        } else if (strcmp(key, "source") == 0) {
-            s->source = parley_langdetect_supported(json_string_value(v));
-            if (s->source == NULL) {
-                st = invalid(err, "source must be one of en, es, fr, pt, ca");
-            }
-        } else if (strcmp(key, "customer_language") == 0) {
-            s->customer_language = parley_langdetect_supported(json_string_value(v));
-            if (s->customer_language == NULL) {
-                st = invalid(err, "customer_language must be one of en, es, fr, pt, ca");
-            }
-        } else if (strcmp(key, "agent_language") == 0) {
-            s->agent_language = parley_langdetect_supported(json_string_value(v));
-            if (s->agent_language == NULL) {
-                st = invalid(err, "agent_language must be one of en, es, fr, pt, ca");
-            }
-        } else if (strcmp(key, "backend") == 0) {
-            const char *b = json_string_value(v);
-            if (b != NULL && strcmp(b, "apertium") == 0) {
-                s->backend = BACKEND_APERTIUM;
-            } else if (b != NULL && strcmp(b, "libretranslate") == 0) {
-                s->backend = BACKEND_LIBRE;
-            } else {
-                st = invalid(err, "backend must be \"apertium\" or \"libretranslate\"");
-            }
-        } else if (strcmp(key, "url") == 0) {
-            st = dup_string(v, 2048, &s->url, "url must be a non-empty string", err);
-            if (st == PARLEY_OK && strncmp(s->url, "http://", 7) != 0 &&
-                strncmp(s->url, "https://", 8) != 0) {
-                st = invalid(err, "url must start with http:// or https://");
-            } else if (st == PARLEY_OK && !url_allowed(s->shared, s->url)) {
-                st = invalid(err, "url is not one of the server's LibreTranslate URLs");
-            }
-        } else if (strcmp(key, "api_key") == 0) {
-            st = dup_string(v, 512, &s->api_key, "api_key must be a non-empty string", err);
-        } else if (strcmp(key, "timeout_ms") == 0) {
-            if (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > 60000) {
-                st = invalid(err, "timeout_ms must be an integer in 1..60000");
-            } else {
-                s->timeout_ms = (int)json_integer_value(v);
-            }
-        } else if (strcmp(key, "min_chars") == 0) {
-            if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > 10000) {
-                st = invalid(err, "min_chars must be an integer in 0..10000");
-            } else {
-                s->min_chars = (size_t)json_integer_value(v);
-            }
-        } else {
-            st = parley_error_set(err, PARLEY_E_INVALID, "validation_failed",
-                                  "translation: unknown option \"%.64s\"", key);
-        }
-        if (st != PARLEY_OK) {
-            break;
-        }
-    }
+    parley_status st = parley_strategy_each_option(config, translation_option, s, err);
     bool by_role = s->customer_language != NULL || s->agent_language != NULL;
     if (st == PARLEY_OK && by_role &&
         (s->customer_language == NULL || s->agent_language == NULL || s->target != NULL ||

@@ -10,6 +10,15 @@
 
 parley_status parley_error_set(parley_error *err, parley_status status, const char *code,
                                const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    parley_error_vset(err, status, code, fmt, ap);
+    va_end(ap);
+    return status;
+}
+
+parley_status parley_error_vset(parley_error *err, parley_status status, const char *code,
+                                const char *fmt, va_list ap) {
     if (err == NULL) {
         return status;
     }
@@ -18,10 +27,7 @@ parley_status parley_error_set(parley_error *err, parley_status status, const ch
     err->keep_writes = false;
     err->internal = false;
     snprintf(err->code, sizeof err->code, "%s", code != NULL ? code : parley_status_code(status));
-    va_list ap;
-    va_start(ap, fmt);
     vsnprintf(err->message, sizeof err->message, fmt, ap);
-    va_end(ap);
     /* Messages quote user input cut with %.Ns or by the buffer's size; a
      * character split in half would make the JSON error unsendable. */
     size_t n = strlen(err->message);

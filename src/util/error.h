@@ -8,6 +8,7 @@
 #ifndef PARLEY_ERROR_H
 #define PARLEY_ERROR_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -58,6 +59,9 @@ typedef struct parley_error {
  * `return parley_error_set(err, PARLEY_E_NOT_FOUND, "not_found", "no such session");` */
 parley_status parley_error_set(parley_error *err, parley_status status, const char *code,
                                const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* parley_error_set with the message's arguments in a va_list. */
+parley_status parley_error_vset(parley_error *err, parley_status status, const char *code,
+                                const char *fmt, va_list ap) __attribute__((format(printf, 4, 0)));
 
 /* Resets err to PARLEY_OK with empty code and message. */
 void parley_error_clear(parley_error *err);

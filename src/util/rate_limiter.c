@@ -319,6 +319,18 @@ static bucket *bucket_insert(parley_rate_limiter *rl, const unsigned char *key, 
     return b;
 }
 
+/* Locks rl and finds key's bucket (NULL when it has none); stored, len and
+ * hashv describe the key, for an insert. */
+static bucket *lock_and_find(parley_rate_limiter *rl, const char *key,
+                             unsigned char stored[STORED_KEY_SIZE], size_t *len, unsigned *hashv) {
+    *len = make_stored_key(key, stored);
+    *hashv = hash_stored_key(rl, stored, *len);
+    pthread_mutex_lock(&rl->mutex);
+    bucket *b = NULL;
+    HASH_FIND_BYHASHVALUE(hh, rl->table, stored, *len, *hashv, b);
+    return b;
+}
+
 bool parley_rate_limiter_take(parley_rate_limiter *rl, const char *key, int64_t now_ms,
                               int64_t *retry_after_ms) {
     if (retry_after_ms != NULL) {
@@ -328,12 +340,9 @@ bool parley_rate_limiter_take(parley_rate_limiter *rl, const char *key, int64_t 
         return true;
     }
     unsigned char stored[STORED_KEY_SIZE];
-    size_t len = make_stored_key(key, stored);
-    unsigned hashv = hash_stored_key(rl, stored, len);
-
-    pthread_mutex_lock(&rl->mutex);
-    bucket *b = NULL;
-    HASH_FIND_BYHASHVALUE(hh, rl->table, stored, len, hashv, b);
+    size_t len = 0;
+    unsigned hashv = 0;
+    bucket *b = lock_and_find(rl, key, stored, &len, &hashv);
     if (b == NULL) {
         b = bucket_insert(rl, stored, len, hashv, now_ms);
         if (b == NULL) {
@@ -367,12 +376,9 @@ void parley_rate_limiter_reset(parley_rate_limiter *rl, const char *key) {
         return;
     }
     unsigned char stored[STORED_KEY_SIZE];
-    size_t len = make_stored_key(key, stored);
-    unsigned hashv = hash_stored_key(rl, stored, len);
-
-    pthread_mutex_lock(&rl->mutex);
-    bucket *b = NULL;
-    HASH_FIND_BYHASHVALUE(hh, rl->table, stored, len, hashv, b);
+    size_t len = 0;
+    unsigned hashv = 0;
+    bucket *b = lock_and_find(rl, key, stored, &len, &hashv);
     if (b != NULL) {
         bucket_detach(rl, b);
         free(b);

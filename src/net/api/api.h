@@ -13,6 +13,7 @@
 #include <jansson.h>
 
 #include "core/authorization.h"
+#include "net/http/json_request.h"
 #include "net/loop/conn.h"
 #include "net/loop/executor.h"
 
@@ -43,6 +44,29 @@ struct parley_api_call {
 void parley_api_reply_json(parley_api_call *call, int status, json_t *body);
 /* Sets an error response and the job status (a failed unit rolls back). */
 void parley_api_reply_error(parley_api_call *call, const parley_error *err);
+/* Answers 400 validation_failed with the formatted message; returns false,
+ * for the checks of a request's query and body that fail. */
+bool parley_api_invalid(parley_api_call *call, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Answers the outcome of a service call: err when st failed (body, which
+ * may be NULL, is released), else status with body (stolen). */
+void parley_api_reply(parley_api_call *call, parley_status st, int status, json_t *body,
+                      const parley_error *err);
+/* 204 No Content when st is OK, else err. */
+void parley_api_reply_empty(parley_api_call *call, parley_status st, const parley_error *err);
+/* 200 with a body that is not JSON (a file, a CSV): takes body, a heap
+ * buffer of len bytes; content_type NULL when extra headers carry it. */
+void parley_api_reply_bytes(parley_api_call *call, char *body, size_t len,
+                            const char *content_type);
+
+/* The request body as a JSON object read by a field table
+ * (net/http/json_request.h: parley_json_decode; change: every field
+ * optional); *root owns the strings and the caller releases it. */
+parley_status parley_api_body(parley_api_call *call, json_t **root, const parley_json_field *fields,
+                              size_t count, bool change, void *out, parley_error *err);
+/* The body's one required string field name into *out. */
+parley_status parley_api_body_text(parley_api_call *call, json_t **root, const char *name,
+                                   const char **out, parley_error *err);
 
 /* Handlers (api_accounts.c, api_sessions.c, api_tickets.c, api_pages.c). */
 void parley_api_login(parley_api_call *call, parley_facade *f);
@@ -86,10 +110,10 @@ void parley_api_get_settings(parley_api_call *call, parley_facade *f);
 void parley_api_update_settings(parley_api_call *call, parley_facade *f);
 
 /* api_kb.c: the ChatBot's knowledge base */
-void parley_api_create_kb_entry(parley_api_call *call, parley_facade *f);
+/* POST /kb/entries creates, PATCH /kb/entries/{id} changes one */
+void parley_api_write_kb_entry(parley_api_call *call, parley_facade *f);
 void parley_api_list_kb_entries(parley_api_call *call, parley_facade *f);
 void parley_api_get_kb_entry(parley_api_call *call, parley_facade *f);
-void parley_api_update_kb_entry(parley_api_call *call, parley_facade *f);
 void parley_api_delete_kb_entry(parley_api_call *call, parley_facade *f);
 void parley_api_search_kb(parley_api_call *call, parley_facade *f);
 
@@ -106,18 +130,18 @@ void parley_api_set_presence(parley_api_call *call, parley_facade *f);
 void parley_api_list_queue(parley_api_call *call, parley_facade *f);
 void parley_api_transfer_session(parley_api_call *call, parley_facade *f);
 void parley_api_unassign_session(parley_api_call *call, parley_facade *f);
-void parley_api_create_team(parley_api_call *call, parley_facade *f);
+/* POST /teams creates, PATCH /teams/{id} changes one */
+void parley_api_write_team(parley_api_call *call, parley_facade *f);
 void parley_api_list_teams(parley_api_call *call, parley_facade *f);
 void parley_api_get_team(parley_api_call *call, parley_facade *f);
-void parley_api_update_team(parley_api_call *call, parley_facade *f);
 void parley_api_delete_team(parley_api_call *call, parley_facade *f);
-void parley_api_add_team_member(parley_api_call *call, parley_facade *f);
-void parley_api_remove_team_member(parley_api_call *call, parley_facade *f);
+/* POST /teams/{id}/members adds the agent, DELETE takes it out */
+void parley_api_team_member(parley_api_call *call, parley_facade *f);
 /* The agent tools (api_tools.c). */
-void parley_api_canned_create(parley_api_call *call, parley_facade *f);
+/* POST /canned-responses creates, PATCH /canned-responses/{id} changes one */
+void parley_api_canned_write(parley_api_call *call, parley_facade *f);
 void parley_api_canned_list(parley_api_call *call, parley_facade *f);
 void parley_api_canned_get(parley_api_call *call, parley_facade *f);
-void parley_api_canned_update(parley_api_call *call, parley_facade *f);
 void parley_api_canned_delete(parley_api_call *call, parley_facade *f);
 void parley_api_note_create(parley_api_call *call, parley_facade *f);
 void parley_api_note_list(parley_api_call *call, parley_facade *f);
@@ -126,8 +150,8 @@ void parley_api_read_state(parley_api_call *call, parley_facade *f);
 void parley_api_label_create(parley_api_call *call, parley_facade *f);
 void parley_api_label_list(parley_api_call *call, parley_facade *f);
 void parley_api_label_delete(parley_api_call *call, parley_facade *f);
-void parley_api_session_label_add(parley_api_call *call, parley_facade *f);
-void parley_api_session_label_remove(parley_api_call *call, parley_facade *f);
+/* POST /sessions/{id}/labels {label} puts it on, DELETE .../labels/{label} takes it off */
+void parley_api_session_label(parley_api_call *call, parley_facade *f);
 void parley_api_search_messages(parley_api_call *call, parley_facade *f);
 
 /* Inline (loop thread) handlers. */
@@ -145,6 +169,21 @@ bool parley_api_query_int(parley_api_call *call, const char *name, int64_t min, 
 
 /* Reads ?limit= (default 50, clamped to 200) and ?cursor=. */
 bool parley_api_read_paging(parley_api_call *call, int *limit, char *cursor, size_t cursor_size);
+
+/* One page of a list: what the client asked for (?limit=, ?cursor=) and
+ * the cursor of the page after it ("" on the last page). */
+typedef struct parley_api_page {
+    int limit;
+    char cursor[PARLEY_ID_SIZE * 2];
+    char next[PARLEY_ID_SIZE * 2];
+} parley_api_page;
+
+/* parley_api_read_paging into page (next emptied); false: answered 400. */
+bool parley_api_read_page(parley_api_call *call, parley_api_page *page);
+/* {key: items, next_cursor: next or null} when st is OK, else err (items,
+ * which may be NULL, released). */
+void parley_api_reply_page(parley_api_call *call, parley_status st, const char *key, json_t *items,
+                           const char *next, const parley_error *err);
 
 /* ?name= as a time (util/time_parse.h); *present false when absent. */
 bool parley_api_query_time(parley_api_call *call, const char *name, bool end_of_day,

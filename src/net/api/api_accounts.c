@@ -5,7 +5,6 @@
 #include "core/audit.h"
 #include "core/model_json.h"
 #include "net/api/api.h"
-#include "net/http/json_request.h"
 
 #define BODY(call) (call)->req->body, (call)->req->body_len
 
@@ -20,26 +19,18 @@ void parley_api_login(parley_api_call *call, parley_facade *f) {
         st = parley_account_login(parley_facade_accounts(f), in.email, in.password, token, &agent,
                                   &err);
     }
-    if (st != PARLEY_OK) {
-        parley_api_reply_error(call, &err);
-    } else {
-        parley_api_reply_json(
-            call, 200,
-            json_pack("{s:s, s:o}", "token", token, "agent", parley_agent_to_json(&agent)));
-        sodium_memzero(token, sizeof token);
-    }
+    json_t *body = st == PARLEY_OK ? json_pack("{s:s, s:o}", "token", token, "agent",
+                                               parley_agent_to_json(&agent))
+                                   : NULL;
+    sodium_memzero(token, sizeof token);
+    parley_api_reply(call, st, 200, body, &err);
     parley_agent_free(&agent);
     json_decref(root);
 }
 
 void parley_api_logout(parley_api_call *call, parley_facade *f) {
     parley_error err = {0};
-    if (parley_facade_logout(f, call->caller, &err) != PARLEY_OK) {
-        parley_api_reply_error(call, &err);
-        return;
-    }
-    call->res.status = 204;
-    call->job.status = PARLEY_OK;
+    parley_api_reply_empty(call, parley_facade_logout(f, call->caller, &err), &err);
 }
 
 void parley_api_me(parley_api_call *call, parley_facade *f) {
@@ -56,11 +47,7 @@ void parley_api_create_agent(parley_api_call *call, parley_facade *f) {
     if (st == PARLEY_OK) {
         st = parley_facade_create_agent(f, call->caller, &in, &agent, &err);
     }
-    if (st != PARLEY_OK) {
-        parley_api_reply_error(call, &err);
-    } else {
-        parley_api_reply_json(call, 201, parley_agent_to_json(&agent));
-    }
+    parley_api_reply(call, st, 201, st == PARLEY_OK ? parley_agent_to_json(&agent) : NULL, &err);
     parley_agent_free(&agent);
     json_decref(root);
 }
@@ -68,16 +55,11 @@ void parley_api_create_agent(parley_api_call *call, parley_facade *f) {
 void parley_api_list_agents(parley_api_call *call, parley_facade *f) {
     parley_error err = {0};
     parley_agent_list list = {0};
-    if (parley_facade_list_agents(f, call->caller, &list, &err) != PARLEY_OK) {
-        parley_api_reply_error(call, &err);
-        return;
-    }
-    json_t *items = json_array();
-    for (size_t i = 0; items != NULL && i < list.count; i++) {
-        json_array_append_new(items, parley_agent_to_json(&list.items[i]));
-    }
+    parley_status st = parley_facade_list_agents(f, call->caller, &list, &err);
+    json_t *body =
+        st == PARLEY_OK ? json_pack("{s:o}", "agents", parley_agent_list_to_json(&list)) : NULL;
     parley_agent_list_free(&list);
-    parley_api_reply_json(call, 200, json_pack("{s:o}", "agents", items));
+    parley_api_reply(call, st, 200, body, &err);
 }
 
 void parley_api_update_agent(parley_api_call *call, parley_facade *f) {
@@ -89,11 +71,7 @@ void parley_api_update_agent(parley_api_call *call, parley_facade *f) {
     if (st == PARLEY_OK) {
         st = parley_facade_update_agent(f, call->caller, call->params[0], &in, &agent, &err);
     }
-    if (st != PARLEY_OK) {
-        parley_api_reply_error(call, &err);
-    } else {
-        parley_api_reply_json(call, 200, parley_agent_to_json(&agent));
-    }
+    parley_api_reply(call, st, 200, st == PARLEY_OK ? parley_agent_to_json(&agent) : NULL, &err);
     parley_agent_free(&agent);
     json_decref(root);
 }
@@ -101,26 +79,17 @@ void parley_api_update_agent(parley_api_call *call, parley_facade *f) {
 void parley_api_list_bots(parley_api_call *call, parley_facade *f) {
     parley_error err = {0};
     parley_bot_list list = {0};
-    if (parley_facade_list_bots(f, call->caller, &list, &err) != PARLEY_OK) {
-        parley_api_reply_error(call, &err);
-        return;
-    }
-    json_t *items = json_array();
-    for (size_t i = 0; items != NULL && i < list.count; i++) {
-        json_array_append_new(items, parley_bot_to_json(&list.items[i]));
-    }
+    parley_status st = parley_facade_list_bots(f, call->caller, &list, &err);
+    json_t *body =
+        st == PARLEY_OK ? json_pack("{s:o}", "bots", parley_bot_list_to_json(&list)) : NULL;
     parley_bot_list_free(&list);
-    parley_api_reply_json(call, 200, json_pack("{s:o}", "bots", items));
+    parley_api_reply(call, st, 200, body, &err);
 }
 
 void parley_api_revoke_bot(parley_api_call *call, parley_facade *f) {
     parley_error err = {0};
-    if (parley_facade_revoke_bot(f, call->caller, call->params[0], &err) != PARLEY_OK) {
-        parley_api_reply_error(call, &err);
-        return;
-    }
-    call->res.status = 204;
-    call->job.status = PARLEY_OK;
+    parley_api_reply_empty(call, parley_facade_revoke_bot(f, call->caller, call->params[0], &err),
+                           &err);
 }
 
 void parley_api_create_bot(parley_api_call *call, parley_facade *f) {
@@ -133,13 +102,11 @@ void parley_api_create_bot(parley_api_call *call, parley_facade *f) {
     if (st == PARLEY_OK) {
         st = parley_facade_create_bot(f, call->caller, in.name, &bot, token, &err);
     }
-    if (st != PARLEY_OK) {
-        parley_api_reply_error(call, &err);
-    } else {
-        parley_api_reply_json(
-            call, 201, json_pack("{s:o, s:s}", "bot", parley_bot_to_json(&bot), "token", token));
-        sodium_memzero(token, sizeof token);
-    }
+    json_t *body = st == PARLEY_OK
+                       ? json_pack("{s:o, s:s}", "bot", parley_bot_to_json(&bot), "token", token)
+                       : NULL;
+    sodium_memzero(token, sizeof token);
+    parley_api_reply(call, st, 201, body, &err);
     parley_bot_free(&bot);
     json_decref(root);
 }
@@ -156,38 +123,24 @@ void parley_api_create_customer(parley_api_call *call, parley_facade *f) {
         st = parley_account_register_customer(parley_facade_accounts(f), &in, &customer, &existing,
                                               token, &err);
     }
-    if (st != PARLEY_OK) {
-        parley_api_reply_error(call, &err);
-    } else {
-        json_t *c = parley_customer_to_json(&customer);
-        parley_api_reply_json(call, existing ? 200 : 201,
-                              json_pack("{s:o, s:s}", "customer", c, "token", token));
-        sodium_memzero(token, sizeof token);
-    }
+    json_t *body = st == PARLEY_OK ? json_pack("{s:o, s:s}", "customer",
+                                               parley_customer_to_json(&customer), "token", token)
+                                   : NULL;
+    sodium_memzero(token, sizeof token);
+    parley_api_reply(call, st, existing ? 200 : 201, body, &err);
     parley_customer_free(&customer);
     json_decref(root);
 }
 
 void parley_api_list_audit(parley_api_call *call, parley_facade *f) {
     parley_error err = {0};
-    int limit = PARLEY_API_DEFAULT_LIMIT;
-    char cursor[PARLEY_ID_SIZE * 2];
-    if (!parley_api_read_paging(call, &limit, cursor, sizeof cursor)) {
-        return;
-    }
+    parley_api_page page;
     parley_audit_list list = {0};
-    char next[PARLEY_ID_SIZE * 2] = "";
-    if (parley_facade_list_audit(f, call->caller, limit, cursor, &list, next, sizeof next, &err) !=
-        PARLEY_OK) {
-        parley_api_reply_error(call, &err);
-        return;
-    }
-    json_t *items = json_array();
-    for (size_t i = 0; items != NULL && i < list.count; i++) {
-        json_array_append_new(items, parley_audit_entry_to_json(&list.items[i]));
+    if (parley_api_read_page(call, &page)) {
+        parley_status st = parley_facade_list_audit(f, call->caller, page.limit, page.cursor, &list,
+                                                    page.next, sizeof page.next, &err);
+        parley_api_reply_page(call, st, "entries", parley_audit_list_to_json(&list), page.next,
+                              &err);
     }
     parley_audit_list_free(&list);
-    parley_api_reply_json(call, 200,
-                          json_pack("{s:o, s:o}", "entries", items, "next_cursor",
-                                    next[0] != '\0' ? json_string(next) : json_null()));
 }

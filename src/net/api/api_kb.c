@@ -4,90 +4,55 @@
 
 #include "core/knowledge_base.h"
 #include "net/api/api.h"
-#include "net/http/json_request.h"
 
 #define KB_QUERY_MAX_BYTES 2000
 
-static void reply_entry(parley_api_call *call, int status, parley_kb_entry *e) {
-    json_t *body = parley_kb_entry_to_json(e);
+/* The entry (freed) as the answer, or err. */
+static void reply_entry(parley_api_call *call, parley_status st, int status, parley_kb_entry *e,
+                        const parley_error *err) {
+    parley_api_reply(call, st, status, st == PARLEY_OK ? parley_kb_entry_to_json(e) : NULL, err);
     parley_kb_entry_free(e);
-    parley_api_reply_json(call, status, body);
 }
 
-void parley_api_create_kb_entry(parley_api_call *call, parley_facade *f) {
+/* The facade checks the body's fields (parley_kb_check_fields). */
+void parley_api_write_kb_entry(parley_api_call *call, parley_facade *f) {
+    const char *id = call->params[0][0] != '\0' ? call->params[0] : NULL;
     parley_error err = {0};
     json_t *body = NULL;
     parley_kb_entry e = {0};
     parley_status st = parley_json_parse_object(call->req->body, call->req->body_len, &body, &err);
-    if (st == PARLEY_OK) {
+    if (st == PARLEY_OK && id == NULL) {
         st = parley_facade_kb_create(f, call->caller, body, &e, &err);
+    } else if (st == PARLEY_OK) {
+        st = parley_facade_kb_update(f, call->caller, id, body, &e, &err);
     }
     json_decref(body);
-    if (st != PARLEY_OK) {
-        parley_api_reply_error(call, &err);
-        return;
-    }
-    reply_entry(call, 201, &e);
+    reply_entry(call, st, id == NULL ? 201 : 200, &e, &err);
 }
 
 void parley_api_list_kb_entries(parley_api_call *call, parley_facade *f) {
     parley_error err = {0};
-    int limit = 0;
-    char cursor[PARLEY_ID_SIZE * 2];
-    if (!parley_api_read_paging(call, &limit, cursor, sizeof cursor)) {
-        return;
-    }
+    parley_api_page page;
     parley_kb_list list = {0};
-    char next[PARLEY_ID_SIZE * 2] = "";
-    if (parley_facade_kb_list(f, call->caller, limit, cursor, &list, next, sizeof next, &err) !=
-        PARLEY_OK) {
-        parley_api_reply_error(call, &err);
-        return;
-    }
-    json_t *items = json_array();
-    for (size_t i = 0; items != NULL && i < list.count; i++) {
-        json_array_append_new(items, parley_kb_entry_to_json(&list.items[i]));
+    if (parley_api_read_page(call, &page)) {
+        parley_status st = parley_facade_kb_list(f, call->caller, page.limit, page.cursor, &list,
+                                                 page.next, sizeof page.next, &err);
+        parley_api_reply_page(call, st, "entries", parley_kb_list_to_json(&list), page.next, &err);
     }
     parley_kb_list_free(&list);
-    parley_api_reply_json(call, 200,
-                          json_pack("{s:o, s:o}", "entries", items, "next_cursor",
-                                    next[0] != '\0' ? json_string(next) : json_null()));
 }
 
 void parley_api_get_kb_entry(parley_api_call *call, parley_facade *f) {
     parley_error err = {0};
     parley_kb_entry e = {0};
-    if (parley_facade_kb_get(f, call->caller, call->params[0], &e, &err) != PARLEY_OK) {
-        parley_api_reply_error(call, &err);
-        return;
-    }
-    reply_entry(call, 200, &e);
-}
-
-void parley_api_update_kb_entry(parley_api_call *call, parley_facade *f) {
-    parley_error err = {0};
-    json_t *patch = NULL;
-    parley_kb_entry e = {0};
-    parley_status st = parley_json_parse_object(call->req->body, call->req->body_len, &patch, &err);
-    if (st == PARLEY_OK) {
-        st = parley_facade_kb_update(f, call->caller, call->params[0], patch, &e, &err);
-    }
-    json_decref(patch);
-    if (st != PARLEY_OK) {
-        parley_api_reply_error(call, &err);
-        return;
-    }
-    reply_entry(call, 200, &e);
+    parley_status st = parley_facade_kb_get(f, call->caller, call->params[0], &e, &err);
+    reply_entry(call, st, 200, &e, &err);
 }
 
 void parley_api_delete_kb_entry(parley_api_call *call, parley_facade *f) {
     parley_error err = {0};
-    if (parley_facade_kb_delete(f, call->caller, call->params[0], &err) != PARLEY_OK) {
-        parley_api_reply_error(call, &err);
-        return;
-    }
-    call->res.status = 204;
-    call->job.status = PARLEY_OK;
+    parley_api_reply_empty(call, parley_facade_kb_delete(f, call->caller, call->params[0], &err),
+                           &err);
 }
 
 void parley_api_search_kb(parley_api_call *call, parley_facade *f) {
@@ -95,9 +60,7 @@ void parley_api_search_kb(parley_api_call *call, parley_facade *f) {
     char q[KB_QUERY_MAX_BYTES + 1];
     bool too_long = false;
     if (!parley_http_query_param(call->req, "q", q, sizeof q, &too_long) || q[0] == '\0') {
-        parley_error_set(&err, PARLEY_E_INVALID, "validation_failed",
-                         too_long ? "q: at most 2000 bytes" : "q: required");
-        parley_api_reply_error(call, &err);
+        parley_api_invalid(call, "%s", too_long ? "q: at most 2000 bytes" : "q: required");
         return;
     }
     int64_t limit = 5;
@@ -106,9 +69,7 @@ void parley_api_search_kb(parley_api_call *call, parley_facade *f) {
         return;
     }
     json_t *hits = NULL;
-    if (parley_facade_kb_search(f, call->caller, q, (int)limit, &hits, &err) != PARLEY_OK) {
-        parley_api_reply_error(call, &err);
-        return;
-    }
-    parley_api_reply_json(call, 200, json_pack("{s:o}", "matches", hits));
+    parley_status st = parley_facade_kb_search(f, call->caller, q, (int)limit, &hits, &err);
+    parley_api_reply(call, st, 200, st == PARLEY_OK ? json_pack("{s:o}", "matches", hits) : NULL,
+                     &err);
 }

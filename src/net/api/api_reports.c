@@ -23,13 +23,7 @@ static bool read_range(parley_api_call *call, parley_time_ms *from, parley_time_
     if (!has_from) {
         *from = *to - WEEK_MS;
     }
-    if (*from >= *to) {
-        parley_error err;
-        parley_error_set(&err, PARLEY_E_INVALID, "validation_failed", "from: must be before to");
-        parley_api_reply_error(call, &err);
-        return false;
-    }
-    return true;
+    return *from < *to || parley_api_invalid(call, "from: must be before to");
 }
 
 void parley_api_list_feedback(parley_api_call *call, parley_facade *f) {
@@ -44,23 +38,19 @@ void parley_api_list_feedback(parley_api_call *call, parley_facade *f) {
     }
     parley_feedback_list list = {0};
     char next[PARLEY_ID_SIZE * 2] = "";
-    if (parley_chat_list_feedback(parley_facade_chat(f), call->caller, &filter, &list, next,
-                                  sizeof next, &err) != PARLEY_OK) {
-        parley_api_reply_error(call, &err);
-        return;
-    }
-    json_t *items = json_array();
+    parley_status st = parley_chat_list_feedback(parley_facade_chat(f), call->caller, &filter,
+                                                 &list, next, sizeof next, &err);
+    /* each rating names the agent who had the session */
+    json_t *items = st == PARLEY_OK ? json_array() : NULL;
     for (size_t i = 0; items != NULL && i < list.count; i++) {
+        const char *agent_id = list.items[i].agent_id;
         json_t *item = parley_feedback_to_json(&list.items[i]);
         json_object_set_new(item, "agent_id",
-                            list.items[i].agent_id[0] != '\0' ? json_string(list.items[i].agent_id)
-                                                              : json_null());
+                            agent_id[0] != '\0' ? json_string(agent_id) : json_null());
         json_array_append_new(items, item);
     }
     parley_feedback_list_free(&list);
-    parley_api_reply_json(call, 200,
-                          json_pack("{s:o, s:o}", "feedback", items, "next_cursor",
-                                    next[0] != '\0' ? json_string(next) : json_null()));
+    parley_api_reply_page(call, st, "feedback", items, next, &err);
 }
 
 void parley_api_report(parley_api_call *call, parley_facade *f) {
@@ -84,19 +74,14 @@ void parley_api_report(parley_api_call *call, parley_facade *f) {
         bad = true;
     }
     if (bad) {
-        parley_error_set(&err, PARLEY_E_INVALID, "validation_failed",
-                         "format: must be json or csv");
-        parley_api_reply_error(call, &err);
+        parley_api_invalid(call, "format: must be json or csv");
         return;
     }
     json_t *report = NULL;
-    if (parley_report_run(parley_facade_repository(f), call->caller, kind, &range, &report, &err) !=
-        PARLEY_OK) {
-        parley_api_reply_error(call, &err);
-        return;
-    }
-    if (strcmp(format, "csv") != 0) {
-        parley_api_reply_json(call, 200, report);
+    parley_status st =
+        parley_report_run(parley_facade_repository(f), call->caller, kind, &range, &report, &err);
+    if (st != PARLEY_OK || strcmp(format, "csv") != 0) {
+        parley_api_reply(call, st, 200, report, &err);
         return;
     }
     char *csv = parley_report_csv(kind, report);
@@ -106,13 +91,8 @@ void parley_api_report(parley_api_call *call, parley_facade *f) {
         parley_api_reply_error(call, &err);
         return;
     }
-    parley_http_response_free(&call->res);
-    call->res.status = 200;
-    call->res.content_type = "text/csv; charset=utf-8";
-    call->res.body = csv;
-    call->res.body_len = strlen(csv);
+    parley_api_reply_bytes(call, csv, strlen(csv), "text/csv; charset=utf-8");
     snprintf(call->res.extra_headers, sizeof call->res.extra_headers,
              "Content-Disposition: attachment; filename=\"%s.csv\"\r\n",
              parley_report_kind_name(kind));
-    call->job.status = PARLEY_OK;
 }

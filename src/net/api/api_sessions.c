@@ -5,20 +5,17 @@
 
 #include "core/model_json.h"
 #include "net/api/api.h"
-#include "net/http/json_request.h"
 #include "net/api/send_pipeline.h"
 #include "net/server.h"
 
 #define BODY(call) (call)->req->body, (call)->req->body_len
 
+/* The session (freed) as the caller may see it, or err. */
 static void reply_session(parley_api_call *call, parley_status st, int status, parley_session *s,
                           const parley_error *err) {
-    if (st != PARLEY_OK) {
-        parley_api_reply_error(call, err);
-    } else {
-        parley_api_reply_json(
-            call, status, parley_session_json_for(s, call->caller->ops->is_staff(call->caller)));
-    }
+    bool staff = call->caller->ops->is_staff(call->caller);
+    parley_api_reply(call, st, status, st == PARLEY_OK ? parley_session_json_for(s, staff) : NULL,
+                     err);
     parley_session_free(s);
 }
 
@@ -51,9 +48,7 @@ void parley_api_list_sessions(parley_api_call *call, parley_facade *f) {
         filter.status = (int)s;
     }
     if (bad) {
-        parley_error_set(&err, PARLEY_E_INVALID, "validation_failed",
-                         "status: must be waiting, active or closed");
-        parley_api_reply_error(call, &err);
+        parley_api_invalid(call, "status: must be waiting, active or closed");
         return;
     }
     bool staff = call->caller->ops->is_staff(call->caller);
@@ -68,9 +63,7 @@ void parley_api_list_sessions(parley_api_call *call, parley_facade *f) {
         return;
     }
     if (long_label) {
-        parley_error_set(&err, PARLEY_E_INVALID, "validation_failed", "label: at most %d bytes",
-                         PARLEY_LABEL_NAME_SIZE - 1);
-        parley_api_reply_error(call, &err);
+        parley_api_invalid(call, "label: at most %d bytes", PARLEY_LABEL_NAME_SIZE - 1);
         return;
     }
     if (!parley_api_read_paging(call, &filter.limit, filter.cursor, sizeof filter.cursor)) {
@@ -78,25 +71,18 @@ void parley_api_list_sessions(parley_api_call *call, parley_facade *f) {
     }
     parley_session_list list = {0};
     char next[PARLEY_ID_SIZE * 2] = "";
-    if (parley_chat_list_sessions(parley_facade_chat(f), call->caller, &filter, &list, next,
-                                  sizeof next, &err) != PARLEY_OK) {
-        parley_api_reply_error(call, &err);
-        return;
-    }
+    parley_status st = parley_chat_list_sessions(parley_facade_chat(f), call->caller, &filter,
+                                                 &list, next, sizeof next, &err);
     /* each session says how much of it the caller has not read yet */
-    int64_t *unread = calloc(list.count + 1, sizeof *unread);
-    if (unread == NULL) {
-        parley_error_set(&err, PARLEY_E_NOMEM, NULL, "out of memory");
+    int64_t *unread = st == PARLEY_OK ? calloc(list.count + 1, sizeof *unread) : NULL;
+    if (st == PARLEY_OK && unread == NULL) {
+        st = parley_error_set(&err, PARLEY_E_NOMEM, NULL, "out of memory");
     }
-    if (unread == NULL ||
-        parley_tools_unread_counts(parley_facade_chat(f), call->caller, list.items, list.count,
-                                   unread, &err) != PARLEY_OK) {
-        free(unread);
-        parley_session_list_free(&list);
-        parley_api_reply_error(call, &err);
-        return;
+    if (st == PARLEY_OK) {
+        st = parley_tools_unread_counts(parley_facade_chat(f), call->caller, list.items, list.count,
+                                        unread, &err);
     }
-    json_t *items = json_array();
+    json_t *items = st == PARLEY_OK ? json_array() : NULL;
     for (size_t i = 0; items != NULL && i < list.count; i++) {
         json_t *obj = parley_session_json_for(&list.items[i], staff);
         if (obj != NULL) {
@@ -106,9 +92,7 @@ void parley_api_list_sessions(parley_api_call *call, parley_facade *f) {
     }
     free(unread);
     parley_session_list_free(&list);
-    parley_api_reply_json(call, 200,
-                          json_pack("{s:o, s:o}", "sessions", items, "next_cursor",
-                                    next[0] != '\0' ? json_string(next) : json_null()));
+    parley_api_reply_page(call, st, "sessions", items, next, &err);
 }
 
 void parley_api_get_session(parley_api_call *call, parley_facade *f) {
@@ -129,11 +113,7 @@ void parley_api_get_session(parley_api_call *call, parley_facade *f) {
         queue = NULL;
     }
     json_decref(queue);
-    if (st != PARLEY_OK) {
-        parley_api_reply_error(call, &err);
-    } else {
-        parley_api_reply_json(call, 200, body);
-    }
+    parley_api_reply(call, st, 200, body, &err);
     parley_session_free(&s);
 }
 
@@ -258,17 +238,12 @@ void parley_api_list_messages(parley_api_call *call, parley_facade *f) {
     }
     range.limit = (int)value;
     parley_message_list list = {0};
-    if (parley_chat_history(parley_facade_chat(f), call->caller, call->params[0], &range, &list,
-                            &err) != PARLEY_OK) {
-        parley_api_reply_error(call, &err);
-        return;
-    }
-    json_t *items = json_array();
-    for (size_t i = 0; items != NULL && i < list.count; i++) {
-        json_array_append_new(items, parley_message_to_json(&list.items[i]));
-    }
+    parley_status st = parley_chat_history(parley_facade_chat(f), call->caller, call->params[0],
+                                           &range, &list, &err);
+    json_t *page =
+        st == PARLEY_OK ? json_pack("{s:o}", "messages", parley_message_list_to_json(&list)) : NULL;
     parley_message_list_free(&list);
-    parley_api_reply_json(call, 200, json_pack("{s:o}", "messages", items));
+    parley_api_reply(call, st, 200, page, &err);
 }
 
 void parley_api_submit_feedback(parley_api_call *call, parley_facade *f) {
@@ -281,11 +256,7 @@ void parley_api_submit_feedback(parley_api_call *call, parley_facade *f) {
         st = parley_chat_submit_feedback(parley_facade_chat(f), call->caller, call->params[0],
                                          in.rating, in.comment, &fb, &err);
     }
-    if (st != PARLEY_OK) {
-        parley_api_reply_error(call, &err);
-    } else {
-        parley_api_reply_json(call, 201, parley_feedback_to_json(&fb));
-    }
+    parley_api_reply(call, st, 201, st == PARLEY_OK ? parley_feedback_to_json(&fb) : NULL, &err);
     parley_feedback_free(&fb);
     json_decref(root);
 }
@@ -293,12 +264,9 @@ void parley_api_submit_feedback(parley_api_call *call, parley_facade *f) {
 void parley_api_get_feedback(parley_api_call *call, parley_facade *f) {
     parley_error err = {0};
     parley_feedback fb = {0};
-    if (parley_chat_get_feedback(parley_facade_chat(f), call->caller, call->params[0], &fb, &err) !=
-        PARLEY_OK) {
-        parley_api_reply_error(call, &err);
-    } else {
-        parley_api_reply_json(call, 200, parley_feedback_to_json(&fb));
-    }
+    parley_status st =
+        parley_chat_get_feedback(parley_facade_chat(f), call->caller, call->params[0], &fb, &err);
+    parley_api_reply(call, st, 200, st == PARLEY_OK ? parley_feedback_to_json(&fb) : NULL, &err);
     parley_feedback_free(&fb);
 }
 
@@ -321,19 +289,15 @@ void parley_api_get_message(parley_api_call *call, parley_facade *f) {
 
 void parley_api_list_flagged(parley_api_call *call, parley_facade *f) {
     parley_error err = {0};
-    int limit = PARLEY_API_DEFAULT_LIMIT;
-    char cursor[PARLEY_ID_SIZE * 2];
-    if (!parley_api_read_paging(call, &limit, cursor, sizeof cursor)) {
+    parley_api_page page;
+    if (!parley_api_read_page(call, &page)) {
         return;
     }
     parley_flagged_list list = {0};
-    char next[PARLEY_ID_SIZE * 2] = "";
-    if (parley_chat_list_flagged(parley_facade_chat(f), call->caller, limit, cursor, &list, next,
-                                 sizeof next, &err) != PARLEY_OK) {
-        parley_api_reply_error(call, &err);
-        return;
-    }
-    json_t *items = json_array();
+    parley_status st =
+        parley_chat_list_flagged(parley_facade_chat(f), call->caller, page.limit, page.cursor,
+                                 &list, page.next, sizeof page.next, &err);
+    json_t *items = st == PARLEY_OK ? json_array() : NULL;
     for (size_t i = 0; items != NULL && i < list.count; i++) {
         const parley_flagged_message *fm = &list.items[i];
         json_t *item = parley_message_to_json(&fm->message);
@@ -347,9 +311,7 @@ void parley_api_list_flagged(parley_api_call *call, parley_facade *f) {
         json_array_append_new(items, item);
     }
     parley_flagged_list_free(&list);
-    parley_api_reply_json(call, 200,
-                          json_pack("{s:o, s:o}", "messages", items, "next_cursor",
-                                    next[0] != '\0' ? json_string(next) : json_null()));
+    parley_api_reply_page(call, st, "messages", items, page.next, &err);
 }
 
 void parley_api_label_message(parley_api_call *call, parley_facade *f) {
@@ -363,11 +325,9 @@ void parley_api_label_message(parley_api_call *call, parley_facade *f) {
                                        in.is_spam, &learnt, &err);
     }
     json_decref(root);
-    if (st != PARLEY_OK) {
-        parley_api_reply_error(call, &err);
-        return;
-    }
-    parley_api_reply_json(call, 200,
-                          json_pack("{s:s, s:b, s:b}", "message_id", call->params[0], "is_spam",
-                                    in.is_spam, "learnt", learnt));
+    parley_api_reply(call, st, 200,
+                     st == PARLEY_OK ? json_pack("{s:s, s:b, s:b}", "message_id", call->params[0],
+                                                 "is_spam", in.is_spam, "learnt", learnt)
+                                     : NULL,
+                     &err);
 }

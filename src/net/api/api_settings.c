@@ -1,15 +1,11 @@
 /* REST handlers for the desk's run-time settings (core/settings.h). */
 #include "net/api/api.h"
-#include "net/http/json_request.h"
 
 void parley_api_get_settings(parley_api_call *call, parley_facade *f) {
     parley_error err = {0};
     json_t *out = NULL;
-    if (parley_facade_get_settings(f, call->caller, &out, &err) != PARLEY_OK) {
-        parley_api_reply_error(call, &err);
-        return;
-    }
-    parley_api_reply_json(call, 200, out);
+    parley_status st = parley_facade_get_settings(f, call->caller, &out, &err);
+    parley_api_reply(call, st, 200, out, &err);
 }
 
 void parley_api_update_settings(parley_api_call *call, parley_facade *f) {
@@ -20,10 +16,6 @@ void parley_api_update_settings(parley_api_call *call, parley_facade *f) {
     if (st == PARLEY_OK) {
         st = parley_facade_update_settings(f, call->caller, patch, &out, &err);
     }
-    if (st != PARLEY_OK) {
-        parley_api_reply_error(call, &err);
-    } else {
-        parley_api_reply_json(call, 200, out);
-    }
+    parley_api_reply(call, st, 200, out, &err);
     json_decref(patch);
 }

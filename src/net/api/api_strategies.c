@@ -8,11 +8,8 @@
 #include "core/audit.h"
 #include "core/ids.h"
 #include "net/api/api.h"
-#include "net/http/json_request.h"
 #include "strategies/builtin.h"
 #include "strategies/profanity.h"
-
-#define BODY(call) (call)->req->body, (call)->req->body_len
 
 static void *profanity_of(parley_api_call *call, parley_error *err) {
     void *shared = parley_builtin_profanity(call->conn->server->strategies);
@@ -26,12 +23,10 @@ void parley_api_list_allowlist(parley_api_call *call, parley_facade *f) {
     (void)f;
     parley_error err = {0};
     void *shared = profanity_of(call, &err);
-    if (shared == NULL) {
-        parley_api_reply_error(call, &err);
-        return;
-    }
-    parley_api_reply_json(call, 200,
-                          json_pack("{s:o}", "words", parley_profanity_allowlist(shared)));
+    parley_api_reply(
+        call, shared != NULL ? PARLEY_OK : PARLEY_E_NOT_FOUND, 200,
+        shared != NULL ? json_pack("{s:o}", "words", parley_profanity_allowlist(shared)) : NULL,
+        &err);
 }
 
 #define MAX_ALLOWLIST_WORD_BYTES 100
@@ -76,11 +71,8 @@ void parley_api_add_allowlist(parley_api_call *call, parley_facade *f) {
     json_t *root = NULL;
     const char *word = NULL;
     void *shared = profanity_of(call, &err);
-    parley_status st =
-        shared != NULL ? parley_json_parse_object(BODY(call), &root, &err) : PARLEY_E_NOT_FOUND;
-    if (st == PARLEY_OK) {
-        st = parley_json_string(root, "word", true, &word, &err);
-    }
+    parley_status st = shared != NULL ? parley_api_body_text(call, &root, "word", &word, &err)
+                                      : PARLEY_E_NOT_FOUND;
     if (st == PARLEY_OK && strlen(word) > MAX_ALLOWLIST_WORD_BYTES) {
         st = parley_error_set(&err, PARLEY_E_INVALID, "validation_failed", "word: at most %d bytes",
                               MAX_ALLOWLIST_WORD_BYTES);
@@ -108,13 +100,10 @@ void parley_api_add_allowlist(parley_api_call *call, parley_facade *f) {
             st = defer_allowlist_change(f, shared, word, true, &err);
         }
     }
-    if (st != PARLEY_OK) {
-        parley_api_reply_error(call, &err);
-    } else {
-        parley_api_reply_json(
-            call, present ? 200 : 201,
-            json_pack("{s:s, s:b}", "word", present ? stored : word, "built_in", built_in));
-    }
+    json_t *body = st == PARLEY_OK ? json_pack("{s:s, s:b}", "word", present ? stored : word,
+                                               "built_in", built_in)
+                                   : NULL;
+    parley_api_reply(call, st, present ? 200 : 201, body, &err);
     json_decref(root);
 }
 
@@ -150,10 +139,5 @@ void parley_api_remove_allowlist(parley_api_call *call, parley_facade *f) {
     if (st == PARLEY_OK) {
         st = defer_allowlist_change(f, shared, stored, false, &err);
     }
-    if (st != PARLEY_OK) {
-        parley_api_reply_error(call, &err);
-        return;
-    }
-    call->res.status = 204;
-    call->job.status = PARLEY_OK;
+    parley_api_reply_empty(call, st, &err);
 }

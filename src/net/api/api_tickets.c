@@ -3,48 +3,47 @@
 
 #include "core/model_json.h"
 #include "net/api/api.h"
-#include "net/http/json_request.h"
 
-#define BODY(call) (call)->req->body, (call)->req->body_len
-
+/* The ticket (freed) as the answer, or err. */
 static void reply_ticket(parley_api_call *call, parley_status st, int status, parley_ticket *t,
                          const parley_error *err) {
-    if (st != PARLEY_OK) {
-        parley_api_reply_error(call, err);
-    } else {
-        parley_api_reply_json(call, status, parley_ticket_to_json(t));
-    }
+    parley_api_reply(call, st, status, st == PARLEY_OK ? parley_ticket_to_json(t) : NULL, err);
     parley_ticket_free(t);
 }
 
-/* The optional fields both ways of creating a ticket share. */
-static parley_status decode_ticket_extras(json_t *obj, parley_ticket_input *in, parley_error *err) {
-    parley_status st = parley_json_string(obj, "subject", false, &in->subject, err);
+/* The optional fields of both ways of creating a ticket: issue_description
+ * (required by POST /tickets, which reads it with session_id first), then
+ * the three they share. */
+static const parley_json_field ticket_fields[] = {
+    PARLEY_JSON_TEXT(parley_ticket_input, issue_description, "issue_description", false),
+    PARLEY_JSON_TEXT(parley_ticket_input, subject, "subject", false),
+    PARLEY_JSON_TEXT(parley_ticket_input, priority, "priority", false),
+    PARLEY_JSON_TEXT(parley_ticket_input, agent_id, "agent_id", false),
+};
+#define TICKET_EXTRAS (ticket_fields + 1), 3
+
+static void open_ticket(parley_api_call *call, parley_facade *f, parley_status st,
+                        const parley_ticket_input *in, json_t *root, parley_error *err) {
+    parley_ticket t = {0};
     if (st == PARLEY_OK) {
-        st = parley_json_string(obj, "priority", false, &in->priority, err);
+        st = parley_chat_open_ticket(parley_facade_chat(f), call->caller, in, &t, err);
     }
-    if (st == PARLEY_OK) {
-        st = parley_json_string(obj, "agent_id", false, &in->agent_id, err);
-    }
-    return st;
+    reply_ticket(call, st, 201, &t, err);
+    json_decref(root);
 }
 
 void parley_api_create_ticket(parley_api_call *call, parley_facade *f) {
     parley_error err = {0};
     json_t *root = NULL;
     parley_ticket_body body;
-    parley_ticket t = {0};
-    parley_status st = parley_decode_ticket(BODY(call), &root, &body, &err);
+    parley_status st =
+        parley_decode_ticket(call->req->body, call->req->body_len, &root, &body, &err);
     parley_ticket_input in = {.session_id = body.session_id,
                               .issue_description = body.issue_description};
     if (st == PARLEY_OK) {
-        st = decode_ticket_extras(root, &in, &err);
+        st = parley_json_fields(root, TICKET_EXTRAS, false, &in, &err);
     }
-    if (st == PARLEY_OK) {
-        st = parley_chat_open_ticket(parley_facade_chat(f), call->caller, &in, &t, &err);
-    }
-    reply_ticket(call, st, 201, &t, &err);
-    json_decref(root);
+    open_ticket(call, f, st, &in, root, &err);
 }
 
 /* POST /sessions/{id}/ticket: the session link and customer are copied;
@@ -53,23 +52,12 @@ void parley_api_create_ticket(parley_api_call *call, parley_facade *f) {
 void parley_api_ticket_from_session(parley_api_call *call, parley_facade *f) {
     parley_error err = {0};
     json_t *root = NULL;
-    parley_ticket t = {0};
     parley_ticket_input in = {.session_id = call->params[0], .describe_from_session = true};
     parley_status st = PARLEY_OK;
     if (call->req->body_len > 0) {
-        st = parley_json_parse_object(BODY(call), &root, &err);
-        if (st == PARLEY_OK) {
-            st = parley_json_string(root, "issue_description", false, &in.issue_description, &err);
-        }
-        if (st == PARLEY_OK) {
-            st = decode_ticket_extras(root, &in, &err);
-        }
+        st = parley_api_body(call, &root, PARLEY_JSON_FIELDS(ticket_fields), false, &in, &err);
     }
-    if (st == PARLEY_OK) {
-        st = parley_chat_open_ticket(parley_facade_chat(f), call->caller, &in, &t, &err);
-    }
-    reply_ticket(call, st, 201, &t, &err);
-    json_decref(root);
+    open_ticket(call, f, st, &in, root, &err);
 }
 
 static bool read_enum_param(parley_api_call *call, const char *name, int *out,
@@ -79,14 +67,7 @@ static bool read_enum_param(parley_api_call *call, const char *name, int *out,
     if (parley_http_query_param(call->req, name, text, sizeof text, &bad) && text[0] != '\0') {
         bad = !from_name(text, out);
     }
-    if (bad) {
-        parley_error err;
-        parley_error_set(&err, PARLEY_E_INVALID, "validation_failed", "%s: must be %s", name,
-                         allowed);
-        parley_api_reply_error(call, &err);
-        return false;
-    }
-    return true;
+    return !bad || parley_api_invalid(call, "%s: must be %s", name, allowed);
 }
 
 static bool status_from_name(const char *name, int *out) {
@@ -124,19 +105,10 @@ void parley_api_list_tickets(parley_api_call *call, parley_facade *f) {
     filter.priority = priority >= 0 ? (parley_ticket_priority)priority : PARLEY_PRIORITY_NORMAL;
     parley_ticket_list list = {0};
     char next[PARLEY_ID_SIZE * 2] = "";
-    if (parley_chat_list_tickets(parley_facade_chat(f), call->caller, &filter, &list, next,
-                                 sizeof next, &err) != PARLEY_OK) {
-        parley_api_reply_error(call, &err);
-        return;
-    }
-    json_t *items = json_array();
-    for (size_t i = 0; items != NULL && i < list.count; i++) {
-        json_array_append_new(items, parley_ticket_to_json(&list.items[i]));
-    }
+    parley_status st = parley_chat_list_tickets(parley_facade_chat(f), call->caller, &filter, &list,
+                                                next, sizeof next, &err);
+    parley_api_reply_page(call, st, "tickets", parley_ticket_list_to_json(&list), next, &err);
     parley_ticket_list_free(&list);
-    parley_api_reply_json(call, 200,
-                          json_pack("{s:o, s:o}", "tickets", items, "next_cursor",
-                                    next[0] != '\0' ? json_string(next) : json_null()));
 }
 
 void parley_api_get_ticket(parley_api_call *call, parley_facade *f) {
@@ -147,30 +119,25 @@ void parley_api_get_ticket(parley_api_call *call, parley_facade *f) {
     reply_ticket(call, st, 200, &t, &err);
 }
 
+/* every field optional; agent_id present as null unassigns, absent leaves
+ * the assignee */
+static const parley_json_field change_fields[] = {
+    PARLEY_JSON_TEXT(parley_ticket_changes, status, "status", false),
+    PARLEY_JSON_TEXT(parley_ticket_changes, priority, "priority", false),
+    PARLEY_JSON_TEXT(parley_ticket_changes, subject, "subject", false),
+    PARLEY_JSON_TEXT(parley_ticket_changes, issue_description, "issue_description", false),
+    PARLEY_JSON_TEXT(parley_ticket_changes, agent_id, "agent_id", false),
+};
+
 void parley_api_update_ticket(parley_api_call *call, parley_facade *f) {
     parley_error err = {0};
     json_t *root = NULL;
     parley_ticket t = {0};
     parley_ticket_changes in = {0};
-    parley_status st = parley_json_parse_object(BODY(call), &root, &err);
+    parley_status st =
+        parley_api_body(call, &root, PARLEY_JSON_FIELDS(change_fields), true, &in, &err);
     if (st == PARLEY_OK) {
-        st = parley_json_string(root, "status", false, &in.status, &err);
-    }
-    if (st == PARLEY_OK) {
-        st = parley_json_string(root, "priority", false, &in.priority, &err);
-    }
-    if (st == PARLEY_OK) {
-        st = parley_json_string(root, "subject", false, &in.subject, &err);
-    }
-    if (st == PARLEY_OK) {
-        st = parley_json_string(root, "issue_description", false, &in.issue_description, &err);
-    }
-    if (st == PARLEY_OK) {
-        /* present as null unassigns; absent leaves the assignee */
         in.set_agent = json_object_get(root, "agent_id") != NULL;
-        st = parley_json_string(root, "agent_id", false, &in.agent_id, &err);
-    }
-    if (st == PARLEY_OK) {
         st = parley_chat_change_ticket(parley_facade_chat(f), call->caller, call->params[0], &in,
                                        &t, &err);
     }
@@ -183,43 +150,26 @@ void parley_api_add_ticket_note(parley_api_call *call, parley_facade *f) {
     json_t *root = NULL;
     const char *body = NULL;
     parley_ticket_note n = {0};
-    parley_status st = parley_json_parse_object(BODY(call), &root, &err);
-    if (st == PARLEY_OK) {
-        st = parley_json_string(root, "body", true, &body, &err);
-    }
+    parley_status st = parley_api_body_text(call, &root, "body", &body, &err);
     if (st == PARLEY_OK) {
         st = parley_chat_add_ticket_note(parley_facade_chat(f), call->caller, call->params[0], body,
                                          &n, &err);
     }
-    if (st != PARLEY_OK) {
-        parley_api_reply_error(call, &err);
-    } else {
-        parley_api_reply_json(call, 201, parley_ticket_note_to_json(&n));
-    }
+    parley_api_reply(call, st, 201, st == PARLEY_OK ? parley_ticket_note_to_json(&n) : NULL, &err);
     parley_ticket_note_free(&n);
     json_decref(root);
 }
 
 void parley_api_list_ticket_notes(parley_api_call *call, parley_facade *f) {
     parley_error err = {0};
-    int limit = 50;
-    char cursor[PARLEY_ID_SIZE * 2];
-    if (!parley_api_read_paging(call, &limit, cursor, sizeof cursor)) {
-        return;
-    }
+    parley_api_page page;
     parley_ticket_note_list list = {0};
-    char next[PARLEY_ID_SIZE * 2] = "";
-    if (parley_chat_list_ticket_notes(parley_facade_chat(f), call->caller, call->params[0], limit,
-                                      cursor, &list, next, sizeof next, &err) != PARLEY_OK) {
-        parley_api_reply_error(call, &err);
-        return;
-    }
-    json_t *items = json_array();
-    for (size_t i = 0; items != NULL && i < list.count; i++) {
-        json_array_append_new(items, parley_ticket_note_to_json(&list.items[i]));
+    if (parley_api_read_page(call, &page)) {
+        parley_status st = parley_chat_list_ticket_notes(parley_facade_chat(f), call->caller,
+                                                         call->params[0], page.limit, page.cursor,
+                                                         &list, page.next, sizeof page.next, &err);
+        parley_api_reply_page(call, st, "notes", parley_ticket_note_list_to_json(&list), page.next,
+                              &err);
     }
     parley_ticket_note_list_free(&list);
-    parley_api_reply_json(call, 200,
-                          json_pack("{s:o, s:o}", "notes", items, "next_cursor",
-                                    next[0] != '\0' ? json_string(next) : json_null()));
 }

@@ -54,9 +54,8 @@ static bool read_file(parley_api_call *call, const char **data, size_t *len, cha
     bool has_boundary = parley_multipart_boundary(req->content_type, &is_multipart, boundary);
     if (is_multipart) {
         if (!has_boundary) {
-            parley_error_set(&err, PARLEY_E_INVALID, "validation_failed",
-                             "Content-Type: multipart/form-data needs a valid boundary");
-            return fail(call, &err);
+            return parley_api_invalid(call,
+                                      "Content-Type: multipart/form-data needs a valid boundary");
         }
         parley_multipart_file file;
         if (parley_multipart_parse(req->body != NULL ? req->body : "", req->body_len, boundary,
@@ -75,9 +74,7 @@ static bool read_file(parley_api_call *call, const char **data, size_t *len, cha
         /* a header carries bytes; percent-encoding lets clients send any name */
         char *decoded = parley_percent_decode(req->x_filename, strlen(req->x_filename), false);
         if (decoded == NULL) {
-            parley_error_set(&err, PARLEY_E_INVALID, "validation_failed",
-                             "X-Filename: malformed percent-encoding");
-            return fail(call, &err);
+            return parley_api_invalid(call, "X-Filename: malformed percent-encoding");
         }
         *name = decoded;
         *name_len = strlen(decoded);
@@ -86,9 +83,7 @@ static bool read_file(parley_api_call *call, const char **data, size_t *len, cha
         bool has = false;
         if (!parley_disposition_filename(req->content_disposition, strlen(req->content_disposition),
                                          &type_len, name, name_len, &has)) {
-            parley_error_set(&err, PARLEY_E_INVALID, "validation_failed",
-                             "Content-Disposition: malformed");
-            return fail(call, &err);
+            return parley_api_invalid(call, "Content-Disposition: malformed");
         }
     }
     return true;
@@ -259,19 +254,14 @@ void parley_api_get_upload(parley_api_call *call, parley_facade *f) {
         parley_api_reply_error(call, &err);
         return;
     }
+    parley_api_reply_bytes(call, data, len, NULL); /* the sniffed type goes in the headers below */
     parley_http_response *res = &call->res;
-    parley_http_response_free(res);
-    res->status = 200;
-    res->body = data;
-    res->body_len = len;
-    res->content_type = NULL; /* the sniffed type goes in the headers below */
     res->cache_control = "private, max-age=300";
     /* the type is what libmagic read (an allowed one); sandbox keeps even a
      * file a browser renders from running script in this origin */
     snprintf(res->extra_headers, sizeof res->extra_headers,
              "Content-Type: %s\r\nContent-Security-Policy: sandbox\r\n", u.mime);
     add_disposition(res, u.name != NULL ? u.name : "file");
-    call->job.status = PARLEY_OK;
     parley_upload_free(&u);
 }
 
@@ -283,9 +273,7 @@ void parley_api_get_transcript(parley_api_call *call, parley_facade *f) {
     if ((parley_http_query_param(call->req, "format", name, sizeof name, &bad) &&
          !parley_transcript_format_from_name(name, &format)) ||
         bad) {
-        parley_error_set(&err, PARLEY_E_INVALID, "validation_failed",
-                         "format: must be txt or json");
-        parley_api_reply_error(call, &err);
+        parley_api_invalid(call, "format: must be txt or json");
         return;
     }
     char *text = NULL;
@@ -296,17 +284,11 @@ void parley_api_get_transcript(parley_api_call *call, parley_facade *f) {
         parley_api_reply_error(call, &err);
         return;
     }
-    parley_http_response *res = &call->res;
-    parley_http_response_free(res);
-    res->status = 200;
-    res->body = text;
-    res->body_len = len;
-    res->content_type =
-        format == PARLEY_TRANSCRIPT_JSON ? "application/json" : "text/plain; charset=utf-8";
+    bool json = format == PARLEY_TRANSCRIPT_JSON;
+    parley_api_reply_bytes(call, text, len,
+                           json ? "application/json" : "text/plain; charset=utf-8");
     char file[PARLEY_ID_SIZE + 24];
-    snprintf(file, sizeof file, "transcript-%s.%s", session.id,
-             format == PARLEY_TRANSCRIPT_JSON ? "json" : "txt");
-    add_disposition(res, file);
-    call->job.status = PARLEY_OK;
+    snprintf(file, sizeof file, "transcript-%s.%s", session.id, json ? "json" : "txt");
+    add_disposition(&call->res, file);
     parley_session_free(&session);
 }

@@ -38,15 +38,12 @@ static void bot_done(parley_job *job) {
 }
 
 static void submit(parley_executor *ex, const parley_event *event) {
-    bot_job *b = calloc(1, sizeof *b);
+    bot_job *b = parley_job_new(sizeof *b, PARLEY_JOB_BATCHED, bot_run, bot_done);
     if (b == NULL) {
         parley_log_error("bot turn dropped: out of memory");
         return;
     }
-    b->job.kind = PARLEY_JOB_BATCHED;
     b->job.prepare = bot_prepare;
-    b->job.run = bot_run;
-    b->job.done = bot_done;
     snprintf(b->turn.session_id, sizeof b->turn.session_id, "%s", event->session_id);
     b->turn.seq = event->seq;
     if (parley_executor_submit(ex, &b->job) != PARLEY_OK) {

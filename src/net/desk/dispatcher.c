@@ -37,13 +37,10 @@ static void dispatch_done(parley_job *job) {
 }
 
 static void submit(parley_dispatcher *d) {
-    dispatch_job *dj = calloc(1, sizeof *dj);
+    dispatch_job *dj = parley_job_new(sizeof *dj, PARLEY_JOB_BATCHED, dispatch_run, dispatch_done);
     if (dj == NULL) {
         return; /* the next tick tries again */
     }
-    dj->job.kind = PARLEY_JOB_BATCHED;
-    dj->job.run = dispatch_run;
-    dj->job.done = dispatch_done;
     dj->d = d;
     d->in_flight = true;
     if (parley_executor_submit(d->server->executor, &dj->job) != PARLEY_OK) {

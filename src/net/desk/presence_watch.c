@@ -68,13 +68,10 @@ static void on_grace_over(uv_timer_t *timer) {
     if (e->connections > 0 || e->watch->stopped) {
         return;
     }
-    offline_job *oj = calloc(1, sizeof *oj);
+    offline_job *oj = parley_job_new(sizeof *oj, PARLEY_JOB_BATCHED, offline_run, offline_done);
     if (oj == NULL) {
         return;
     }
-    oj->job.kind = PARLEY_JOB_BATCHED;
-    oj->job.run = offline_run;
-    oj->job.done = offline_done;
     snprintf(oj->agent_id, sizeof oj->agent_id, "%s", e->id);
     if (parley_executor_submit(e->watch->server->executor, &oj->job) != PARLEY_OK) {
         free(oj);
@@ -114,13 +111,10 @@ void parley_presence_watch_disconnected(parley_presence_watch *w, const char *ag
     if (--e->connections > 0 || w->stopped) {
         return;
     }
-    grace_job *gj = calloc(1, sizeof *gj);
+    grace_job *gj = parley_job_new(sizeof *gj, PARLEY_JOB_CONCURRENT, grace_run, grace_done);
     if (gj == NULL) {
         return;
     }
-    gj->job.kind = PARLEY_JOB_CONCURRENT;
-    gj->job.run = grace_run;
-    gj->job.done = grace_done;
     gj->entry = e;
     if (parley_executor_submit(w->server->executor, &gj->job) != PARLEY_OK) {
         free(gj);

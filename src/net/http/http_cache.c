@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "util/time_parse.h"
+
 bool parley_request_id_valid(const char *value) {
     size_t n = 0;
     if (value == NULL) {
@@ -103,84 +105,77 @@ static int name_index(cursor *c, const char *const *names, int count) {
     return 0;
 }
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant). */
-static int64_t days_from_civil(int64_t y, int m, int d) {
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
+/* The three layouts of an HTTP-date (RFC 9110 5.6.7), as templates: 'a' a
+ * day name (3 letters), 'W' a whole day name ending at the comma, 'b' a
+ * month name, 'd' two digits of day, 'e' the same or a space and one digit,
+ * 'y' a two-digit year, 'Y' a four-digit one, 't' hh:mm:ss; anything else
+ * (", -GMT") stands for itself. */
+static const char imf_fixdate[] = "a, d b Y t GMT"; /* Sun, 06 Nov 1994 08:49:37 GMT */
+static const char rfc850[] = "W, d-b-y t GMT";      /* Sunday, 06-Nov-94 08:49:37 GMT */
+static const char asctime_date[] = "a b e t Y";     /* Sun Nov  6 08:49:37 1994 */
 
-static void time_of_day(cursor *c, int *h, int *mi, int *s) {
-    *h = number(c, 2, false);
-    expect(c, ":");
-    *mi = number(c, 2, false);
-    expect(c, ":");
-    *s = number(c, 2, false);
+static int whole_day_name(cursor *c) {
+    static const char *const long_days[] = {"Sunday",   "Monday", "Tuesday", "Wednesday",
+                                            "Thursday", "Friday", "Saturday"};
+    for (int i = 0; c->ok && i < 7; i++) {
+        size_t n = strlen(long_days[i]);
+        if (strncmp(c->p, long_days[i], n) == 0 && c->p[n] == ',') {
+            c->p += n;
+            return i;
+        }
+    }
+    c->ok = false;
+    return 0;
 }
 
 bool parley_http_date_parse(const char *text, time_t *out) {
     if (text == NULL) {
         return false;
     }
-    static const char *const long_days[] = {"Sunday",   "Monday", "Tuesday", "Wednesday",
-                                            "Thursday", "Friday", "Saturday"};
+    const char *comma = strchr(text, ',');
+    const char *layout = comma == NULL ? asctime_date : comma - text == 3 ? imf_fixdate : rfc850;
     cursor c = {text, true};
     int year = 0, month = 0, day = 0, h = 0, mi = 0, s = 0;
-    const char *comma = strchr(text, ',');
-    if (comma != NULL && comma - text == 3) {
-        /* IMF-fixdate: Sun, 06 Nov 1994 08:49:37 GMT */
-        name_index(&c, day_names, 7);
-        expect(&c, ", ");
-        day = number(&c, 2, false);
-        expect(&c, " ");
-        month = name_index(&c, month_names, 12);
-        expect(&c, " ");
-        year = number(&c, 4, false);
-        expect(&c, " ");
-        time_of_day(&c, &h, &mi, &s);
-        expect(&c, " GMT");
-    } else if (comma != NULL) {
-        /* RFC 850: Sunday, 06-Nov-94 08:49:37 GMT */
-        bool named = false;
-        for (int i = 0; i < 7 && !named; i++) {
-            size_t n = strlen(long_days[i]);
-            if ((size_t)(comma - text) == n && strncmp(text, long_days[i], n) == 0) {
-                named = true;
-            }
+    for (const char *l = layout; *l != '\0' && c.ok; l++) {
+        switch (*l) {
+        case 'a':
+            name_index(&c, day_names, 7);
+            break;
+        case 'W':
+            whole_day_name(&c);
+            break;
+        case 'b':
+            month = name_index(&c, month_names, 12);
+            break;
+        case 'd':
+        case 'e':
+            day = number(&c, 2, *l == 'e');
+            break;
+        case 'y':
+            /* RFC 9110: a two-digit year more than 50 years ahead is in the
+             * past century; parleyd's clock is past 2000, so 70..99 are 19xx */
+            year = number(&c, 2, false);
+            year += year >= 70 ? 1900 : 2000;
+            break;
+        case 'Y':
+            year = number(&c, 4, false);
+            break;
+        case 't':
+            h = number(&c, 2, false);
+            expect(&c, ":");
+            mi = number(&c, 2, false);
+            expect(&c, ":");
+            s = number(&c, 2, false);
+            break;
+        default:
+            expect(&c, (char[]){*l, '\0'});
+            break;
         }
-        c.ok = named;
-        c.p = comma;
-        expect(&c, ", ");
-        day = number(&c, 2, false);
-        expect(&c, "-");
-        month = name_index(&c, month_names, 12);
-        expect(&c, "-");
-        year = number(&c, 2, false);
-        /* RFC 9110: a two-digit year more than 50 years ahead is in the past
-         * century; parleyd's clock is past 2000, so 70..99 are 19xx */
-        year += year >= 70 ? 1900 : 2000;
-        expect(&c, " ");
-        time_of_day(&c, &h, &mi, &s);
-        expect(&c, " GMT");
-    } else {
-        /* asctime: Sun Nov  6 08:49:37 1994 */
-        name_index(&c, day_names, 7);
-        expect(&c, " ");
-        month = name_index(&c, month_names, 12);
-        expect(&c, " ");
-        day = number(&c, 2, true);
-        expect(&c, " ");
-        time_of_day(&c, &h, &mi, &s);
-        expect(&c, " ");
-        year = number(&c, 4, false);
     }
     if (!c.ok || *c.p != '\0' || day < 1 || day > 31 || h > 23 || mi > 59 || s > 60) {
         return false;
     }
-    int64_t days = days_from_civil(year, month + 1, day);
+    int64_t days = parley_days_from_civil(year, month + 1, day);
     *out = (time_t)(days * 86400 + h * 3600 + mi * 60 + s);
     return true;
 }

@@ -64,6 +64,34 @@ parley_status parley_json_integer(json_t *obj, const char *name, bool required, 
     return PARLEY_OK;
 }
 
+parley_status parley_json_fields(json_t *obj, const parley_json_field *fields, size_t count,
+                                 bool change, void *out, parley_error *err) {
+    parley_status st = PARLEY_OK;
+    for (size_t i = 0; st == PARLEY_OK && i < count; i++) {
+        const parley_json_field *fl = &fields[i];
+        void *at = (char *)out + fl->offset;
+        bool required = fl->required && !change;
+        st = fl->kind == PARLEY_JSON_INTEGER
+                 ? parley_json_integer(obj, fl->name, required, at, NULL, err)
+                 : parley_json_string(obj, fl->name, required, at, err);
+    }
+    return st;
+}
+
+parley_status parley_json_decode(const char *body, size_t len, json_t **root,
+                                 const parley_json_field *fields, size_t count, bool change,
+                                 void *out, parley_error *err) {
+    parley_status st = parley_json_parse_object(body, len, root, err);
+    if (st == PARLEY_OK) {
+        st = parley_json_fields(*root, fields, count, change, out, err);
+    }
+    if (st != PARLEY_OK) {
+        json_decref(*root);
+        *root = NULL;
+    }
+    return st;
+}
+
 /* Parses and then runs a list of field reads, stopping at the first error;
  * on error *root is released. */
 #define DECODE_BEGIN()                                                                             \

@@ -29,6 +29,34 @@ parley_status parley_json_string(json_t *obj, const char *name, bool required, c
 parley_status parley_json_integer(json_t *obj, const char *name, bool required, int64_t *out,
                                   bool *present, parley_error *err);
 
+/* One field of a body decoded by table: its JSON name, whether it must be
+ * present, and where it goes in the output struct (a const char * for a
+ * string, an int64_t for an integer; strings point into the root). */
+typedef enum parley_json_kind { PARLEY_JSON_STRING = 0, PARLEY_JSON_INTEGER } parley_json_kind;
+typedef struct parley_json_field {
+    const char *name;
+    bool required;
+    size_t offset;
+    parley_json_kind kind;
+} parley_json_field;
+#define PARLEY_JSON_TEXT(type, member, name, required)                                             \
+    { name, required, offsetof(type, member), PARLEY_JSON_STRING }
+#define PARLEY_JSON_INT(type, member, name, required)                                              \
+    { name, required, offsetof(type, member), PARLEY_JSON_INTEGER }
+/* a table and its length, as the two arguments the functions below take */
+#define PARLEY_JSON_FIELDS(table) (table), sizeof(table) / sizeof((table)[0])
+
+/* Reads count fields of obj into out in order, stopping at the first error;
+ * a change (PATCH) reads every field as optional. */
+parley_status parley_json_fields(json_t *obj, const parley_json_field *fields, size_t count,
+                                 bool change, void *out, parley_error *err);
+/* parley_json_parse_object, then parley_json_fields; on error *root is
+ * released and NULL. An absent string is NULL; an absent integer keeps the
+ * value out had. */
+parley_status parley_json_decode(const char *body, size_t len, json_t **root,
+                                 const parley_json_field *fields, size_t count, bool change,
+                                 void *out, parley_error *err);
+
 typedef struct parley_login_body {
     const char *email;
     const char *password;

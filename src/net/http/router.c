@@ -110,23 +110,23 @@ static const route routes[] = {
         PARLEY_ACTION_SESSION_TRANSFER),
     JOB(HTTP_POST, "/api/v1/sessions/{}/unassign", parley_api_unassign_session, B, true,
         PARLEY_ACTION_SESSION_UNASSIGN),
-    JOB(HTTP_POST, "/api/v1/teams", parley_api_create_team, B, true, PARLEY_ACTION_TEAM_ADMIN),
+    JOB(HTTP_POST, "/api/v1/teams", parley_api_write_team, B, true, PARLEY_ACTION_TEAM_ADMIN),
     JOB(HTTP_GET, "/api/v1/teams", parley_api_list_teams, C, true, PARLEY_ACTION_TEAM_LIST),
     JOB(HTTP_GET, "/api/v1/teams/{}", parley_api_get_team, C, true, PARLEY_ACTION_TEAM_LIST),
-    JOB(HTTP_PATCH, "/api/v1/teams/{}", parley_api_update_team, B, true, PARLEY_ACTION_TEAM_ADMIN),
+    JOB(HTTP_PATCH, "/api/v1/teams/{}", parley_api_write_team, B, true, PARLEY_ACTION_TEAM_ADMIN),
     JOB(HTTP_DELETE, "/api/v1/teams/{}", parley_api_delete_team, B, true, PARLEY_ACTION_TEAM_ADMIN),
-    JOB(HTTP_POST, "/api/v1/teams/{}/members", parley_api_add_team_member, B, true,
+    JOB(HTTP_POST, "/api/v1/teams/{}/members", parley_api_team_member, B, true,
         PARLEY_ACTION_TEAM_ADMIN),
-    JOB(HTTP_DELETE, "/api/v1/teams/{}/members", parley_api_remove_team_member, B, true,
+    JOB(HTTP_DELETE, "/api/v1/teams/{}/members", parley_api_team_member, B, true,
         PARLEY_ACTION_TEAM_ADMIN),
     /* the agent tools (api_tools.c) */
     JOB(HTTP_GET, "/api/v1/canned-responses", parley_api_canned_list, C, true,
         PARLEY_ACTION_CANNED_USE),
-    JOB(HTTP_POST, "/api/v1/canned-responses", parley_api_canned_create, B, true,
+    JOB(HTTP_POST, "/api/v1/canned-responses", parley_api_canned_write, B, true,
         PARLEY_ACTION_CANNED_USE),
     JOB(HTTP_GET, "/api/v1/canned-responses/{}", parley_api_canned_get, C, true,
         PARLEY_ACTION_CANNED_USE),
-    JOB(HTTP_PATCH, "/api/v1/canned-responses/{}", parley_api_canned_update, B, true,
+    JOB(HTTP_PATCH, "/api/v1/canned-responses/{}", parley_api_canned_write, B, true,
         PARLEY_ACTION_CANNED_USE),
     JOB(HTTP_DELETE, "/api/v1/canned-responses/{}", parley_api_canned_delete, B, true,
         PARLEY_ACTION_CANNED_USE),
@@ -142,9 +142,9 @@ static const route routes[] = {
     JOB(HTTP_POST, "/api/v1/labels", parley_api_label_create, B, true, PARLEY_ACTION_LABEL_ADMIN),
     JOB(HTTP_DELETE, "/api/v1/labels/{w}", parley_api_label_delete, B, true,
         PARLEY_ACTION_LABEL_ADMIN),
-    JOB(HTTP_POST, "/api/v1/sessions/{}/labels", parley_api_session_label_add, B, true,
+    JOB(HTTP_POST, "/api/v1/sessions/{}/labels", parley_api_session_label, B, true,
         PARLEY_ACTION_SESSION_LABEL),
-    JOB(HTTP_DELETE, "/api/v1/sessions/{}/labels/{w}", parley_api_session_label_remove, B, true,
+    JOB(HTTP_DELETE, "/api/v1/sessions/{}/labels/{w}", parley_api_session_label, B, true,
         PARLEY_ACTION_SESSION_LABEL),
     /* a read on the pool like every GET: it never writes, never waits for
      * or holds up the writer (core/agent_tools.h) */
@@ -169,11 +169,10 @@ static const route routes[] = {
     INLINE(HTTP_GET, "/healthz", parley_api_healthz),
     INLINE(HTTP_GET, "/metrics", parley_api_metrics),
     /* the ChatBot's knowledge base; search reads committed state on the pool */
-    JOB(HTTP_POST, "/api/v1/kb/entries", parley_api_create_kb_entry, B, true,
-        PARLEY_ACTION_KB_EDIT),
+    JOB(HTTP_POST, "/api/v1/kb/entries", parley_api_write_kb_entry, B, true, PARLEY_ACTION_KB_EDIT),
     JOB(HTTP_GET, "/api/v1/kb/entries", parley_api_list_kb_entries, C, true, PARLEY_ACTION_KB_READ),
     JOB(HTTP_GET, "/api/v1/kb/entries/{}", parley_api_get_kb_entry, C, true, PARLEY_ACTION_KB_READ),
-    JOB(HTTP_PATCH, "/api/v1/kb/entries/{}", parley_api_update_kb_entry, B, true,
+    JOB(HTTP_PATCH, "/api/v1/kb/entries/{}", parley_api_write_kb_entry, B, true,
         PARLEY_ACTION_KB_EDIT),
     JOB(HTTP_DELETE, "/api/v1/kb/entries/{}", parley_api_delete_kb_entry, B, true,
         PARLEY_ACTION_KB_EDIT),
@@ -315,20 +314,17 @@ static void respond_error(parley_conn *c, parley_http_request *req, int status, 
 
 static void submit(parley_conn *c, parley_http_request *req, const route *r,
                    char params[2][PARLEY_ROUTE_PARAM_SIZE]) {
-    parley_api_call *call = calloc(1, sizeof *call);
+    parley_api_call *call = parley_job_new(sizeof *call, r->kind, api_run, api_done);
     if (call == NULL) {
         respond_error(c, req, 503, "unavailable", "out of memory", NULL);
         return;
     }
-    call->job.kind = r->kind;
-    call->job.run = api_run;
     /* a send to a session known to have no strategy chain is stored in
      * one step (net/api/send_pipeline.h) */
     bool wants_prepare =
         r->prepare != NULL &&
         (!r->prepare_runs_chain || parley_send_wants_prepare(&c->server->chains, params[0]));
     call->job.prepare = wants_prepare ? api_prepare : NULL;
-    call->job.done = api_done;
     call->conn = c;
     call->req = req;
     call->handler = r->handler;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "util/log.h"
+#include "util/queue.h"
 #include "storage/backend.h"
 
 typedef struct job_queue {
@@ -50,13 +51,7 @@ struct parley_executor {
 };
 
 static void queue_push(job_queue *q, parley_job *job) {
-    job->next = NULL;
-    if (q->tail != NULL) {
-        q->tail->next = job;
-    } else {
-        q->head = job;
-    }
-    q->tail = job;
+    PARLEY_QUEUE_PUSH(q, job);
     q->count++;
 }
 
@@ -301,6 +296,17 @@ parley_status parley_executor_start(uv_loop_t *loop, const parley_executor_optio
     }
     *out = ex;
     return PARLEY_OK;
+}
+
+void *parley_job_new(size_t size, parley_job_kind kind, parley_job_run_fn run,
+                     parley_job_done_fn done) {
+    parley_job *job = calloc(1, size);
+    if (job != NULL) {
+        job->kind = kind;
+        job->run = run;
+        job->done = done;
+    }
+    return job;
 }
 
 parley_status parley_executor_submit(parley_executor *ex, parley_job *job) {

@@ -81,6 +81,12 @@ typedef struct parley_executor_options {
 parley_status parley_executor_start(uv_loop_t *loop, const parley_executor_options *options,
                                     parley_executor **out, parley_error *err);
 
+/* A new zeroed job of size bytes (a struct whose first member is its
+ * parley_job) with its kind and steps set; NULL when out of memory. The
+ * submitter frees it, usually in done. Any thread. */
+void *parley_job_new(size_t size, parley_job_kind kind, parley_job_run_fn run,
+                     parley_job_done_fn done);
+
 /* Queues a job. Returns PARLEY_E_UNAVAILABLE (and never calls done) once
  * the executor is stopping. */
 parley_status parley_executor_submit(parley_executor *ex, parley_job *job);

@@ -26,23 +26,23 @@
 #include <wslay/wslay.h>
 
 #include "core/model_json.h"
-#include "util/validate.h"
 #include "net/api/api.h"
 #include "net/ws/event_frames.h"
 #include "net/ws/hub.h"
 #include "net/http/json_request.h"
+#include "net/ws/ws_endpoint.h"
 #include "net/ws/ws_frame_guard.h"
 #include "net/api/send_pipeline.h"
 
 #define HISTORY_PAGE 200
 
 struct parley_ws {
+    /* first: wslay's callbacks are handed the endpoint (net/ws/ws_endpoint.h),
+     * which holds the wslay context, the failed flag and the idle ticks */
+    parley_ws_endpoint ep;
     parley_conn *conn;
-    wslay_event_context_ptr ctx;
     parley_participant *caller;
     parley_subscription *subs;
-    const uint8_t *feed;
-    size_t feed_len;
     char *out; /* bytes wslay produced during one flush */
     size_t out_len;
     size_t out_cap;
@@ -50,9 +50,7 @@ struct parley_ws {
     parley_ws_guard guard; /* frame/message limits judged from headers */
     struct parley_ws *next_flush;
     bool flush_queued;
-    bool failed; /* a close was queued: ignore further frames */
     bool detached;
-    int idle_ticks;
     parley_ws_access access; /* counters of the session's access log line */
 };
 
@@ -90,25 +88,10 @@ bool parley_ws_accept_key(const char *client_key, char out[32]) {
 
 /* --- wslay callbacks -------------------------------------------------------- */
 
-static ssize_t recv_cb(wslay_event_context_ptr ctx, uint8_t *buf, size_t len, int flags,
-                       void *user_data) {
-    (void)flags;
-    parley_ws *ws = user_data;
-    if (ws->feed_len == 0) {
-        wslay_event_set_error(ctx, WSLAY_ERR_WOULDBLOCK);
-        return -1;
-    }
-    size_t n = len < ws->feed_len ? len : ws->feed_len;
-    memcpy(buf, ws->feed, n);
-    ws->feed += n;
-    ws->feed_len -= n;
-    return (ssize_t)n;
-}
-
 static ssize_t send_cb(wslay_event_context_ptr ctx, const uint8_t *data, size_t len, int flags,
                        void *user_data) {
     (void)flags;
-    parley_ws *ws = user_data;
+    parley_ws *ws = user_data; /* its endpoint, the first member */
     if (ws->out_len + len > ws->out_cap) {
         size_t cap = ws->out_cap == 0 ? 4096 : ws->out_cap;
         while (cap < ws->out_len + len) {
@@ -128,25 +111,15 @@ static ssize_t send_cb(wslay_event_context_ptr ctx, const uint8_t *data, size_t 
 }
 
 static void fail(parley_ws *ws, uint16_t code, const char *reason) {
-    if (!ws->failed) {
-        ws->failed = true;
+    if (!ws->ep.failed) {
+        ws->ep.failed = true;
         ws->access.close_reason = reason; /* a literal: safe to log */
         /* frames already queued go out before the close (wslay would send its
          * control queue first and then nothing more): answers to the frames
          * that preceded the offending one still arrive */
-        (void)wslay_event_send(ws->ctx);
-        wslay_event_queue_close(ws->ctx, code, (const uint8_t *)reason, strlen(reason));
+        (void)wslay_event_send(ws->ep.ctx);
+        wslay_event_queue_close(ws->ep.ctx, code, (const uint8_t *)reason, strlen(reason));
         ws_schedule_flush(ws);
-    }
-}
-
-static void on_frame_start(wslay_event_context_ptr ctx,
-                           const struct wslay_event_on_frame_recv_start_arg *arg, void *user_data) {
-    (void)ctx;
-    parley_ws *ws = user_data;
-    ws->idle_ticks = 0;
-    if ((int64_t)arg->payload_length > ws->conn->server->config->ws_max_frame_bytes) {
-        fail(ws, WSLAY_CODE_MESSAGE_TOO_BIG, "frame too large");
     }
 }
 
@@ -267,8 +240,9 @@ static void resume_paced_catchups(parley_ws *ws) {
     }
 }
 
-static void parley_ws_on_drained(parley_ws *ws) {
-    if (!ws->conn->closing && !ws->detached && !ws->failed) {
+static void parley_ws_on_drained(void *data) {
+    parley_ws *ws = data;
+    if (!ws->conn->closing && !ws->detached && !ws->ep.failed) {
         resume_paced_catchups(ws);
     }
 }
@@ -305,7 +279,7 @@ static void catchup_done(parley_job *job) {
 }
 
 static void start_catchup(parley_ws *ws, parley_subscription *sub) {
-    catchup_job *cj = calloc(1, sizeof *cj);
+    catchup_job *cj = parley_job_new(sizeof *cj, PARLEY_JOB_CONCURRENT, catchup_run, catchup_done);
     parley_error err = {0};
     if (cj == NULL) {
         parley_error_set(&err, PARLEY_E_NOMEM, NULL, "out of memory");
@@ -313,9 +287,6 @@ static void start_catchup(parley_ws *ws, parley_subscription *sub) {
         parley_hub_unsubscribe(&ws->conn->server->hub, &ws->subs, sub);
         return;
     }
-    cj->job.kind = PARLEY_JOB_CONCURRENT;
-    cj->job.run = catchup_run;
-    cj->job.done = catchup_done;
     cj->ws = ws;
     cj->sub = sub;
     cj->after_seq = sub->last_seq;
@@ -461,16 +432,13 @@ static void presence_done(parley_job *job) {
 }
 
 static void start_presence(parley_ws *ws, const char *status) {
-    presence_job *pj = calloc(1, sizeof *pj);
+    presence_job *pj = parley_job_new(sizeof *pj, PARLEY_JOB_BATCHED, presence_run, presence_done);
     parley_error err = {0};
     if (pj == NULL) {
         parley_error_set(&err, PARLEY_E_NOMEM, NULL, "out of memory");
         send_error(ws, &err, NULL, NULL);
         return;
     }
-    pj->job.kind = PARLEY_JOB_BATCHED;
-    pj->job.run = presence_run;
-    pj->job.done = presence_done;
     pj->ws = ws;
     /* longer than any status name: the service refuses it by name */
     snprintf(pj->status, sizeof pj->status, "%s", status);
@@ -484,6 +452,25 @@ static void start_presence(parley_ws *ws, const char *status) {
 }
 
 /* --- read receipts ------------------------------------------------------------ */
+
+/* A batched job for a frame that names a session, or NULL once the frame is
+ * answered with an error: out of memory, or an id too long to name any
+ * session. */
+static void *session_frame_job(parley_ws *ws, size_t size, const char *session_id,
+                               const char *client_msg_id, parley_job_run_fn run,
+                               parley_job_done_fn done) {
+    parley_error err = {0};
+    void *job = parley_job_new(size, PARLEY_JOB_BATCHED, run, done);
+    if (job == NULL || strlen(session_id) >= PARLEY_ID_SIZE) {
+        free(job);
+        parley_error_set(&err, job == NULL ? PARLEY_E_NOMEM : PARLEY_E_NOT_FOUND,
+                         job == NULL ? NULL : "not_found",
+                         job == NULL ? "out of memory" : "no such session");
+        send_error(ws, &err, client_msg_id, NULL);
+        return NULL;
+    }
+    return job;
+}
 
 typedef struct read_job {
     parley_job job;
@@ -535,18 +522,10 @@ static void read_done(parley_job *job) {
 
 static void submit_read(parley_ws *ws, const parley_ws_frame *frame) {
     parley_error err = {0};
-    read_job *rj = calloc(1, sizeof *rj);
-    if (rj == NULL || strlen(frame->session_id) >= PARLEY_ID_SIZE) {
-        free(rj);
-        parley_error_set(&err, rj == NULL ? PARLEY_E_NOMEM : PARLEY_E_NOT_FOUND,
-                         rj == NULL ? NULL : "not_found",
-                         rj == NULL ? "out of memory" : "no such session");
-        send_error(ws, &err, NULL, NULL);
+    read_job *rj = session_frame_job(ws, sizeof *rj, frame->session_id, NULL, read_run, read_done);
+    if (rj == NULL) {
         return;
     }
-    rj->job.kind = PARLEY_JOB_BATCHED;
-    rj->job.run = read_run;
-    rj->job.done = read_done;
     rj->ws = ws;
     rj->seq = frame->seq;
     snprintf(rj->session_id, sizeof rj->session_id, "%s", frame->session_id);
@@ -633,20 +612,13 @@ static void handle_frame(parley_ws *ws, const char *text, size_t len) {
         submit_read(ws, &frame);
         break;
     case PARLEY_WS_MESSAGE_SEND: {
-        send_job *sj = calloc(1, sizeof *sj);
-        if (sj == NULL || strlen(frame.session_id) >= PARLEY_ID_SIZE) {
-            free(sj);
-            parley_error_set(&err, sj == NULL ? PARLEY_E_NOMEM : PARLEY_E_NOT_FOUND,
-                             sj == NULL ? NULL : "not_found",
-                             sj == NULL ? "out of memory" : "no such session");
-            send_error(ws, &err, client_msg_id, NULL);
+        send_job *sj =
+            session_frame_job(ws, sizeof *sj, frame.session_id, client_msg_id, send_run, send_done);
+        if (sj == NULL) {
             break;
         }
-        sj->job.kind = PARLEY_JOB_BATCHED;
         sj->job.prepare =
             parley_send_wants_prepare(&srv->chains, frame.session_id) ? send_prepare : NULL;
-        sj->job.run = send_run;
-        sj->job.done = send_done;
         sj->ws = ws;
         sj->root = root;
         root = NULL; /* the job owns the strings now */
@@ -669,31 +641,24 @@ static void handle_frame(parley_ws *ws, const char *text, size_t len) {
     json_decref(root);
 }
 
-static void on_msg(wslay_event_context_ptr ctx, const struct wslay_event_on_msg_recv_arg *arg,
-                   void *user_data) {
-    (void)ctx;
-    parley_ws *ws = user_data;
-    ws->idle_ticks = 0;
-    if (ws->failed) {
-        return;
-    }
-    switch (arg->opcode) {
-    case WSLAY_TEXT_FRAME:
+/* The endpoint's ops (net/ws/ws_endpoint.h): counters, frames, closes. */
+static void ws_received(parley_ws_endpoint *e, const struct wslay_event_on_msg_recv_arg *arg) {
+    parley_ws *ws = (parley_ws *)e;
+    if (arg->opcode == WSLAY_TEXT_FRAME) {
         ws->conn->server->metrics.ws_frames_received++;
         ws->access.frames_in++;
-        if (!parley_utf8_valid((const char *)arg->msg, arg->msg_length)) {
-            fail(ws, WSLAY_CODE_INVALID_FRAME_PAYLOAD_DATA, "invalid UTF-8");
-            return;
-        }
-        handle_frame(ws, (const char *)arg->msg, arg->msg_length);
-        break;
-    case WSLAY_BINARY_FRAME:
-        fail(ws, WSLAY_CODE_UNSUPPORTED_DATA, "binary frames are not supported");
-        break;
-    default:
-        break; /* ping, pong and close are handled by wslay */
     }
 }
+
+static void ws_text(parley_ws_endpoint *e, const char *text, size_t len) {
+    handle_frame((parley_ws *)e, text, len);
+}
+
+static void ws_fail(parley_ws_endpoint *e, uint16_t code, const char *reason) {
+    fail((parley_ws *)e, code, reason);
+}
+
+static const parley_ws_endpoint_ops ws_endpoint_ops = {ws_received, ws_text, ws_fail};
 
 /* --- output ---------------------------------------------------------------------- */
 
@@ -703,7 +668,7 @@ static void on_msg(wslay_event_context_ptr ctx, const struct wslay_event_on_msg_
  * possibly this one. False: queue nothing. */
 static bool take_room(parley_ws *ws, size_t len) {
     parley_conn *conn = ws->conn;
-    if (conn->closing || ws->failed) {
+    if (conn->closing || ws->ep.failed) {
         return false;
     }
     /* conn.c counts everything: written, queued in wslay, held back */
@@ -723,8 +688,9 @@ static void parley_ws_unhold(parley_ws *ws, size_t len) {
     parley_conn_release(ws->conn, len);
 }
 
-static void parley_ws_evicted(parley_ws *ws) {
-    ws->failed = true; /* nothing more is queued; conn.c closes the socket */
+static void parley_ws_evicted(void *data) {
+    parley_ws *ws = data;
+    ws->ep.failed = true; /* nothing more is queued; conn.c closes the socket */
     ws->queued_bytes = 0;
 }
 
@@ -735,7 +701,7 @@ static void parley_ws_send_text(parley_ws *ws, const char *text, size_t len) {
     parley_conn *conn = ws->conn;
     struct wslay_event_msg msg = {
         .opcode = WSLAY_TEXT_FRAME, .msg = (const uint8_t *)text, .msg_length = len};
-    if (wslay_event_queue_msg(ws->ctx, &msg) == 0) {
+    if (wslay_event_queue_msg(ws->ep.ctx, &msg) == 0) {
         ws->queued_bytes += len;
         conn->server->metrics.ws_frames_sent++;
         ws->access.frames_out++;
@@ -773,7 +739,7 @@ static void ws_flush(parley_ws *ws) {
     if (conn->closing || conn->released) {
         return;
     }
-    int rv = wslay_event_send(ws->ctx);
+    int rv = wslay_event_send(ws->ep.ctx);
     /* the queued frames are in ws->out now, counted again when written */
     parley_conn_release(conn, ws->queued_bytes);
     ws->queued_bytes = 0;
@@ -790,8 +756,7 @@ static void ws_flush(parley_ws *ws) {
         parley_conn_write_owned(conn, data, len);
     }
     /* a close was sent (ours or an answer to the peer's): the conversation is over */
-    if (wslay_event_get_close_sent(ws->ctx) ||
-        (!wslay_event_want_read(ws->ctx) && !wslay_event_want_write(ws->ctx))) {
+    if (parley_ws_endpoint_over(&ws->ep)) {
         parley_conn_close(conn);
     }
 }
@@ -808,9 +773,10 @@ void parley_ws_flush_all(parley_server *srv) {
     }
 }
 
-static void parley_ws_feed(parley_ws *ws, const uint8_t *data, size_t len) {
+static void parley_ws_feed(void *self, const uint8_t *data, size_t len) {
+    parley_ws *ws = self;
     ws->access.bytes_in += len;
-    if (ws->failed) {
+    if (ws->ep.failed) {
         return; /* our close frame is on its way: nothing more is read */
     }
     /* Frame headers are judged here, as they arrive: wslay reports a frame
@@ -818,13 +784,10 @@ static void parley_ws_feed(parley_ws *ws, const uint8_t *data, size_t len) {
      * frame is still handled. */
     size_t ok = len;
     parley_ws_guard_verdict verdict = parley_ws_guard_scan(&ws->guard, data, len, &ok);
-    ws->feed = data;
-    ws->feed_len = ok;
-    if (wslay_event_recv(ws->ctx) != 0) {
+    if (parley_ws_endpoint_recv(&ws->ep, data, ok) != 0) {
         parley_conn_close(ws->conn);
         return;
     }
-    ws->feed_len = 0;
     if (verdict != PARLEY_WS_GUARD_OK) {
         ws->conn->server->metrics.ws_frames_refused++;
         fail(ws, WSLAY_CODE_MESSAGE_TOO_BIG,
@@ -835,27 +798,29 @@ static void parley_ws_feed(parley_ws *ws, const uint8_t *data, size_t len) {
 
 /* Every interval without a frame from the client sends a ping; two pings
  * left unanswered (a third silent interval) close the connection. */
-static void parley_ws_on_tick(parley_ws *ws) {
+static void parley_ws_on_tick(void *data) {
+    parley_ws *ws = data;
     parley_conn *conn = ws->conn;
-    if (++ws->idle_ticks > 2) {
+    if (++ws->ep.idle_ticks > 2) {
         fail(ws, WSLAY_CODE_POLICY_VIOLATION, "ping timeout");
         return;
     }
     struct wslay_event_msg ping = {.opcode = WSLAY_PING, .msg = NULL, .msg_length = 0};
-    wslay_event_queue_msg(ws->ctx, &ping);
+    wslay_event_queue_msg(ws->ep.ctx, &ping);
     ws_schedule_flush(ws);
     parley_conn_arm_timer(conn, conn->server->config->ws_ping_interval_ms);
 }
 
-static void parley_ws_on_close(parley_ws *ws) {
+static void parley_ws_on_close(void *data) {
+    parley_ws *ws = data;
     if (ws == NULL || ws->detached) {
         return;
     }
     ws->detached = true;
-    if (wslay_event_get_close_sent(ws->ctx)) {
-        ws->access.close_sent = wslay_event_get_status_code_sent(ws->ctx);
+    if (wslay_event_get_close_sent(ws->ep.ctx)) {
+        ws->access.close_sent = wslay_event_get_status_code_sent(ws->ep.ctx);
     }
-    uint16_t received = wslay_event_get_status_code_received(ws->ctx);
+    uint16_t received = wslay_event_get_status_code_received(ws->ep.ctx);
     if (received != WSLAY_CODE_ABNORMAL_CLOSURE) {
         ws->access.close_received = received;
     }
@@ -872,11 +837,13 @@ static void parley_ws_on_close(parley_ws *ws) {
     }
 }
 
-static void parley_ws_going_away(parley_ws *ws) {
+static void parley_ws_going_away(void *data) {
+    parley_ws *ws = data;
     fail(ws, WSLAY_CODE_GOING_AWAY, "server shutting down");
 }
 
-static void parley_ws_free(parley_ws *ws) {
+static void parley_ws_free(void *data) {
+    parley_ws *ws = data;
     if (ws == NULL) {
         return;
     }
@@ -886,44 +853,22 @@ static void parley_ws_free(parley_ws *ws) {
         parley_hub_subscription_free(sub);
         sub = next;
     }
-    wslay_event_context_free(ws->ctx);
+    wslay_event_context_free(ws->ep.ctx);
     parley_participant_free(ws->caller);
     free(ws->out);
     free(ws);
 }
 
 /* The connection's side of the WebSocket (net/loop/conn.h): conn.c calls
- * these through the vtable, never by name. */
-static void ws_proto_data(void *data, const uint8_t *bytes, size_t len) {
-    parley_ws_feed(data, bytes, len);
-}
-static void ws_proto_drained(void *data) {
-    parley_ws_on_drained(data);
-}
-static void ws_proto_tick(void *data) {
-    parley_ws_on_tick(data);
-}
-static void ws_proto_close(void *data) {
-    parley_ws_on_close(data);
-}
-static void ws_proto_evicted(void *data) {
-    parley_ws_evicted(data);
-}
-static void ws_proto_going_away(void *data) {
-    parley_ws_going_away(data);
-}
-static void ws_proto_free(void *data) {
-    parley_ws_free(data);
-}
-
+ * the functions above through this vtable, never by name. */
 static const parley_conn_protocol ws_protocol = {
-    .on_data = ws_proto_data,
-    .on_drained = ws_proto_drained,
-    .on_tick = ws_proto_tick,
-    .on_close = ws_proto_close,
-    .on_evicted = ws_proto_evicted,
-    .going_away = ws_proto_going_away,
-    .free_data = ws_proto_free,
+    .on_data = parley_ws_feed,
+    .on_drained = parley_ws_on_drained,
+    .on_tick = parley_ws_on_tick,
+    .on_close = parley_ws_on_close,
+    .on_evicted = parley_ws_evicted,
+    .going_away = parley_ws_going_away,
+    .free_data = parley_ws_free,
 };
 
 /* --- the upgrade ------------------------------------------------------------------ */
@@ -949,18 +894,12 @@ static parley_ws *ws_create(parley_conn *c, parley_participant *caller) {
     if (ws == NULL) {
         return NULL;
     }
-    static const struct wslay_event_callbacks callbacks = {
-        .recv_callback = recv_cb,
-        .send_callback = send_cb,
-        .on_frame_recv_start_callback = on_frame_start,
-        .on_msg_recv_callback = on_msg,
-    };
-    if (wslay_event_context_server_init(&ws->ctx, &callbacks, ws) != 0) {
+    if (!parley_ws_endpoint_init(&ws->ep, &ws_endpoint_ops, send_cb,
+                                 (uint64_t)c->server->config->ws_max_frame_bytes,
+                                 (uint64_t)c->server->config->ws_max_message_bytes)) {
         free(ws);
         return NULL;
     }
-    wslay_event_config_set_max_recv_msg_length(ws->ctx,
-                                               (uint64_t)c->server->config->ws_max_message_bytes);
     parley_ws_guard_init(&ws->guard, (uint64_t)c->server->config->ws_max_frame_bytes,
                          (uint64_t)c->server->config->ws_max_message_bytes);
     ws->conn = c;
@@ -1092,7 +1031,7 @@ void parley_ws_handle_upgrade(parley_conn *c, parley_http_request *req) {
         parley_conn_respond(c, &res);
         return;
     }
-    upgrade_job *uj = calloc(1, sizeof *uj);
+    upgrade_job *uj = parley_job_new(sizeof *uj, PARLEY_JOB_CONCURRENT, upgrade_run, upgrade_done);
     char token[256] = {0};
     const char *bearer = parley_http_bearer_token(req);
     if (bearer == NULL) {
@@ -1107,9 +1046,6 @@ void parley_ws_handle_upgrade(parley_conn *c, parley_http_request *req) {
         parley_conn_respond(c, &res);
         return;
     }
-    uj->job.kind = PARLEY_JOB_CONCURRENT;
-    uj->job.run = upgrade_run;
-    uj->job.done = upgrade_done;
     uj->conn = c;
     uj->req = req;
     uj->token = bearer != NULL ? strdup(bearer) : NULL;

@@ -4,8 +4,9 @@
  * After the HTTP upgrade a connection carries JSON text frames: subscribe,
  * unsubscribe, message.send, typing, ping. wslay does the framing, masking
  * checks, ping/pong, fragment reassembly and the close handshake; this file
- * adds the product rules: UTF-8 validation (1007), binary refused (1003),
- * frame and message size limits judged from the frame header (1009, via
+ * adds the product rules: UTF-8 validation (1007) and binary refused (1003)
+ * in wslay's receive callbacks (net/ws/ws_endpoint.h), frame and message
+ * size limits judged from the frame header (1009, via
  * net/ws/ws_frame_guard.h), slow consumers closed (1008), keep-alive pings.
  * Every byte queued for the client is counted by net/loop/conn.h (reserve before
  * queuing, release at flush), so the node-wide output cap sees it.

@@ -1,0 +1,69 @@
+/*
+ * ws_endpoint.h - the receiving side of a server WebSocket over wslay, in
+ * one place for the server's connections (net/ws/websocket.c) and the fuzz
+ * target that drives the same callbacks (fuzz/fuzz_ws_frames.c).
+ *
+ * The endpoint owns wslay's receive callbacks and the frame rules they
+ * apply: wslay reads the bytes handed to parley_ws_endpoint_recv; a frame
+ * whose header declares more than max_frame_bytes is refused when it starts
+ * (close 1009 "frame too large"); a text message must be valid UTF-8 (close
+ * 1007); a binary message is refused (close 1003); ping, pong and close are
+ * wslay's. Every frame from the peer resets idle_ticks. What a valid text
+ * message does, how a close is queued and where output goes are the
+ * owner's (its ops and its send callback).
+ *
+ * Ownership: the owner embeds the endpoint (the first member of its struct:
+ * wslay's user_data is the endpoint, and the owner's send callback gets it
+ * too) and frees ctx with wslay_event_context_free.
+ * Threads: the thread that owns the connection (the loop thread in the
+ * server). No allocation besides wslay's context.
+ */
+#ifndef PARLEY_WS_ENDPOINT_H
+#define PARLEY_WS_ENDPOINT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <wslay/wslay.h>
+
+typedef struct parley_ws_endpoint parley_ws_endpoint;
+
+typedef struct parley_ws_endpoint_ops {
+    /* a complete message arrived while no close is queued, before any rule
+     * is applied (counters, checks); may be NULL */
+    void (*received)(parley_ws_endpoint *e, const struct wslay_event_on_msg_recv_arg *arg);
+    /* a text message of valid UTF-8 */
+    void (*text)(parley_ws_endpoint *e, const char *text, size_t len);
+    /* the peer broke a rule: queue a close with this code and reason, once
+     * (it sets failed) */
+    void (*fail)(parley_ws_endpoint *e, uint16_t code, const char *reason);
+} parley_ws_endpoint_ops;
+
+struct parley_ws_endpoint {
+    const parley_ws_endpoint_ops *ops;
+    wslay_event_context_ptr ctx;
+    const uint8_t *feed; /* what wslay's recv callback reads next */
+    size_t feed_len;
+    uint64_t max_frame_bytes;
+    bool failed;    /* a close was queued: later messages are ignored */
+    int idle_ticks; /* the owner's timer counts up; any frame resets it */
+};
+
+/* Makes the wslay server context with the endpoint's receive callbacks and
+ * the owner's send callback (its user_data is e), and the limits: frames
+ * over max_frame_bytes refused at their start, messages over
+ * max_message_bytes by wslay. False when wslay has no memory. */
+bool parley_ws_endpoint_init(parley_ws_endpoint *e, const parley_ws_endpoint_ops *ops,
+                             wslay_event_send_callback send, uint64_t max_frame_bytes,
+                             uint64_t max_message_bytes);
+
+/* Hands len bytes from the peer to wslay, which calls the ops for what they
+ * complete. wslay_event_recv's result: non-zero means the connection is
+ * beyond saving (close it). */
+int parley_ws_endpoint_recv(parley_ws_endpoint *e, const uint8_t *data, size_t len);
+
+/* After output was flushed: true once a close has been sent or wslay wants
+ * neither to read nor to write - the conversation is over. */
+bool parley_ws_endpoint_over(const parley_ws_endpoint *e);
+
+#endif
