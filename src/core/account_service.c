@@ -92,6 +92,29 @@ parley_status parley_account_create_agent(parley_account_service *svc, const par
     return PARLEY_HAND_OVER(st, agent, out, parley_agent_free);
 }
 
+/* One password guess against the login limiters, per client address and
+ * per account (the e-mail lower-cased whole into account_key: the limiter
+ * digests long keys, never cuts them). */
+static parley_status take_password_attempt(parley_account_service *svc, const char *email,
+                                           char account_key[PARLEY_PASSWORD_MAX_LENGTH + 1],
+                                           parley_error *err) {
+    size_t i = 0;
+    for (; email[i] != '\0' && i < PARLEY_PASSWORD_MAX_LENGTH; i++) {
+        account_key[i] = (char)((email[i] >= 'A' && email[i] <= 'Z') ? email[i] + 32 : email[i]);
+    }
+    account_key[i] = '\0';
+    if (svc->limits == NULL) {
+        return PARLEY_OK;
+    }
+    parley_status limited =
+        parley_limits_take(svc->limits->logins_by_ip, svc->client_ip, "login attempts", err);
+    if (limited == PARLEY_OK) {
+        limited = parley_limits_take(svc->limits->logins_by_account, account_key,
+                                     "login attempts for this account", err);
+    }
+    return limited;
+}
+
 parley_status parley_account_login(parley_account_service *svc, const char *email,
                                    const char *password, char token_out[PARLEY_TOKEN_SIZE],
                                    parley_agent *agent_out, parley_error *err) {
@@ -102,23 +125,10 @@ parley_status parley_account_login(parley_account_service *svc, const char *emai
     }
     /* Throttle guessing per account (whatever the e-mail, existing or not,
      * so the answer reveals nothing) and per client address. */
-    /* lower-cased whole: the limiter digests long keys, never cuts them */
     char account_key[PARLEY_PASSWORD_MAX_LENGTH + 1];
-    size_t i = 0;
-    for (; email[i] != '\0' && i < sizeof account_key - 1; i++) {
-        account_key[i] = (char)((email[i] >= 'A' && email[i] <= 'Z') ? email[i] + 32 : email[i]);
-    }
-    account_key[i] = '\0';
-    if (svc->limits != NULL) {
-        parley_status limited =
-            parley_limits_take(svc->limits->logins_by_ip, svc->client_ip, "login attempts", err);
-        if (limited == PARLEY_OK) {
-            limited = parley_limits_take(svc->limits->logins_by_account, account_key,
-                                         "login attempts for this account", err);
-        }
-        if (limited != PARLEY_OK) {
-            return limited;
-        }
+    parley_status limited = take_password_attempt(svc, email, account_key, err);
+    if (limited != PARLEY_OK) {
+        return limited;
     }
     parley_agent agent = {0};
     char *stored_hash = NULL;
@@ -383,6 +393,73 @@ parley_status parley_account_update_agent(parley_account_service *svc, const cha
         *revoked = st == PARLEY_OK;
     }
     return PARLEY_HAND_OVER(st, agent, out, parley_agent_free);
+}
+
+/* Hashes new_password (argon2id: this worker's time, never the loop's) and
+ * stores it, deleting the agent's tokens but keep_token_hash's. */
+static parley_status set_password(parley_account_service *svc, const char *agent_id,
+                                  const char *new_password, const char *keep_token_hash,
+                                  parley_error *err) {
+    parley_status st = parley_password_check_policy(new_password, err);
+    if (st != PARLEY_OK) {
+        return st;
+    }
+    char hash[PARLEY_PASSWORD_HASH_SIZE];
+    st = parley_password_hash(new_password, svc->config->password_memlimit_kib, hash, err);
+    if (st == PARLEY_OK) {
+        st = svc->repo->accounts->agent_set_password(svc->repo, agent_id, hash, keep_token_hash,
+                                                     err);
+    }
+    sodium_memzero(hash, sizeof hash);
+    if (st == PARLEY_E_NOT_FOUND) {
+        return parley_error_set(err, PARLEY_E_NOT_FOUND, "not_found", "no such agent");
+    }
+    return st;
+}
+
+parley_status parley_account_reset_password(parley_account_service *svc, const char *agent_id,
+                                            const char *new_password, parley_error *err) {
+    return set_password(svc, agent_id, new_password, NULL, err);
+}
+
+parley_status parley_account_change_password(parley_account_service *svc, const char *agent_id,
+                                             const char *current_password, const char *new_password,
+                                             const char *keep_token_hash, parley_error *err) {
+    if (current_password == NULL || strlen(current_password) > PARLEY_PASSWORD_MAX_LENGTH) {
+        return parley_error_set(err, PARLEY_E_INVALID, "validation_failed",
+                                "current_password: required");
+    }
+    parley_status st = parley_password_check_policy(new_password, err);
+    if (st != PARLEY_OK) {
+        return st;
+    }
+    parley_agent agent = {0};
+    char *stored_hash = NULL;
+    st = svc->repo->accounts->agent_get(svc->repo, agent_id, &agent, err);
+    if (st == PARLEY_OK) {
+        char account_key[PARLEY_PASSWORD_MAX_LENGTH + 1];
+        st = take_password_attempt(svc, agent.email, account_key, err);
+    }
+    if (st == PARLEY_OK) {
+        parley_agent by_email = {0};
+        st = svc->repo->accounts->agent_get_by_email(svc->repo, agent.email, &by_email,
+                                                     &stored_hash, err);
+        parley_agent_free(&by_email);
+    }
+    if (st == PARLEY_OK &&
+        (stored_hash == NULL || !parley_password_verify(current_password, stored_hash))) {
+        parley_error ignored = {0};
+        parley_participant actor = {.ops = &parley_agent_participant_ops};
+        snprintf(actor.id, sizeof actor.id, "%s", agent_id);
+        (void)parley_audit_record(svc->repo, &actor, "password_change_failed", agent_id,
+                                  svc->client_ip, NULL, &ignored);
+        st = parley_error_set(err, PARLEY_E_INVALID, "validation_failed",
+                              "current_password: incorrect");
+        err->keep_writes = true; /* the audit entry stays */
+    }
+    free(stored_hash);
+    parley_agent_free(&agent);
+    return st == PARLEY_OK ? set_password(svc, agent_id, new_password, keep_token_hash, err) : st;
 }
 
 parley_status parley_account_revoke_bot(parley_account_service *svc, const char *bot_id,

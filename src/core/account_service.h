@@ -82,6 +82,21 @@ parley_status parley_account_update_agent(parley_account_service *svc, const cha
                                           const parley_agent_changes *changes, parley_agent *out,
                                           bool *revoked, parley_error *err);
 
+/* An admin's reset: sets the agent's password (the same rules as at
+ * creation) and deletes every token of the agent; the caller closes the
+ * agent's live connections. PARLEY_E_NOT_FOUND for no such agent. */
+parley_status parley_account_reset_password(parley_account_service *svc, const char *agent_id,
+                                            const char *new_password, parley_error *err);
+
+/* The agent's own change: current_password must verify (guesses are
+ * throttled per account like logins; a wrong one is PARLEY_E_INVALID
+ * "current_password: incorrect", audited), the new one follows the creation rules;
+ * every token of the agent but keep_token_hash's (the caller's) is deleted,
+ * and the caller closes the connections that used them. */
+parley_status parley_account_change_password(parley_account_service *svc, const char *agent_id,
+                                             const char *current_password, const char *new_password,
+                                             const char *keep_token_hash, parley_error *err);
+
 /* Deactivates a bot and deletes its tokens. */
 parley_status parley_account_revoke_bot(parley_account_service *svc, const char *bot_id,
                                         parley_error *err);

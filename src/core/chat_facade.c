@@ -192,6 +192,42 @@ parley_status parley_facade_update_agent(parley_facade *f, const parley_particip
     return st;
 }
 
+parley_status parley_facade_reset_password(parley_facade *f, const parley_participant *caller,
+                                           const char *agent_id, const char *password,
+                                           parley_error *err) {
+    parley_status st = parley_authorize(caller, PARLEY_ACTION_AGENT_PASSWORD_RESET, err);
+    if (st == PARLEY_OK) {
+        st = parley_account_reset_password(&f->accounts, agent_id, password, err);
+    }
+    if (st == PARLEY_OK) {
+        st = revoke_connections_of(f, agent_id, err);
+    }
+    return st == PARLEY_OK ? audit(f, caller, "agent.password_reset", agent_id, NULL, err) : st;
+}
+
+parley_status parley_facade_change_password(parley_facade *f, const parley_participant *caller,
+                                            const char *current_password, const char *new_password,
+                                            parley_error *err) {
+    parley_status st = parley_authorize(caller, PARLEY_ACTION_PASSWORD_CHANGE, err);
+    if (st == PARLEY_OK) {
+        st = parley_account_change_password(&f->accounts, caller->id, current_password,
+                                            new_password, caller->token_hash, err);
+    }
+    if (st != PARLEY_OK) {
+        return st;
+    }
+    /* every other device signs out; the caller's own sockets stay */
+    parley_event *e =
+        parley_event_new(PARLEY_EVENT_TOKEN_REVOKED, PARLEY_AUDIENCE_OWNER, NULL, NULL);
+    if (e != NULL) {
+        snprintf(e->revoked.owner_id, sizeof e->revoked.owner_id, "%s", caller->id);
+        snprintf(e->revoked.keep_token_hash, sizeof e->revoked.keep_token_hash, "%s",
+                 caller->token_hash);
+    }
+    st = parley_chat_emit(&f->chat, e, err);
+    return st == PARLEY_OK ? audit(f, caller, "agent.password_change", caller->id, NULL, err) : st;
+}
+
 parley_status parley_facade_list_bots(parley_facade *f, const parley_participant *caller,
                                       parley_bot_list *out, parley_error *err) {
     parley_status st = parley_authorize(caller, PARLEY_ACTION_BOT_LIST, err);

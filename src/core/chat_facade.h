@@ -101,6 +101,17 @@ parley_status parley_facade_list_agents(parley_facade *f, const parley_participa
 parley_status parley_facade_create_bot(parley_facade *f, const parley_participant *caller,
                                        const char *name, parley_bot *out,
                                        char token_out[PARLEY_TOKEN_SIZE], parley_error *err);
+/* An admin sets an agent's password: the agent's tokens are deleted and its
+ * sockets closed. */
+parley_status parley_facade_reset_password(parley_facade *f, const parley_participant *caller,
+                                           const char *agent_id, const char *password,
+                                           parley_error *err);
+/* A staff member changes their own password (the current one required):
+ * their other tokens are deleted and those sockets closed; the caller's
+ * token stays valid. */
+parley_status parley_facade_change_password(parley_facade *f, const parley_participant *caller,
+                                            const char *current_password, const char *new_password,
+                                            parley_error *err);
 /* admin only; deactivation closes the agent's live connections */
 parley_status parley_facade_update_agent(parley_facade *f, const parley_participant *caller,
                                          const char *agent_id, const parley_agent_changes *changes,

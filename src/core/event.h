@@ -134,6 +134,7 @@ typedef struct parley_event_queue_position {
 typedef struct parley_event_revocation {
     char token_hash[PARLEY_TOKEN_HASH_SIZE]; /* PARLEY_AUDIENCE_TOKEN: one token */
     char owner_id[PARLEY_ID_SIZE];           /* PARLEY_AUDIENCE_OWNER: all of a participant's */
+    char keep_token_hash[PARLEY_TOKEN_HASH_SIZE]; /* with OWNER: this one stays ("" none) */
 } parley_event_revocation;
 
 typedef struct parley_event_handoff {

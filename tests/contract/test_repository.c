@@ -537,6 +537,57 @@ static void test_account_management(void **state) {
     parley_session_free(&s);
 }
 
+/* A new password replaces the hash and signs out the agent's other tokens
+ * (all of them when none is kept); other owners' tokens stay. */
+static void test_agent_set_password(void **state) {
+    fixture *fx = *state;
+    add_agent(fx, "agt_1", "one@example.com");
+    add_agent(fx, "agt_2", "two@example.com");
+    const char *owners[] = {"agt_1", "agt_1", "agt_1", "agt_2"};
+    for (int i = 0; i < 4; i++) {
+        parley_token t = {0};
+        snprintf(t.token_hash, sizeof t.token_hash, "%064d", i);
+        t.owner_kind = PARLEY_PARTICIPANT_AGENT;
+        snprintf(t.owner_id, sizeof t.owner_id, "%s", owners[i]);
+        t.created_at = t.last_used_at = 1;
+        t.expires_at = 10;
+        assert_ok(fx->repo->accounts->token_insert(fx->repo, &t, &err));
+    }
+    char keep[PARLEY_TOKEN_HASH_SIZE];
+    snprintf(keep, sizeof keep, "%064d", 1);
+    assert_ok(
+        fx->repo->accounts->agent_set_password(fx->repo, "agt_1", "$argon2id$new", keep, &err));
+    parley_agent a;
+    char *hash = NULL;
+    assert_ok(fx->repo->accounts->agent_get_by_email(fx->repo, "one@example.com", &a, &hash, &err));
+    assert_string_equal(hash, "$argon2id$new");
+    free(hash);
+    parley_agent_free(&a);
+    assert_ok(fx->repo->accounts->agent_get_by_email(fx->repo, "two@example.com", &a, &hash, &err));
+    assert_string_equal(hash, "$argon2id$hash"); /* the other agent's is untouched */
+    free(hash);
+    parley_agent_free(&a);
+    parley_token token;
+    for (int i = 0; i < 4; i++) {
+        char h[PARLEY_TOKEN_HASH_SIZE];
+        snprintf(h, sizeof h, "%064d", i);
+        if (i == 1 || i == 3) { /* the kept one, and the other agent's */
+            assert_ok(fx->repo->accounts->token_get(fx->repo, h, &token, &err));
+        } else {
+            assert_status(PARLEY_E_NOT_FOUND,
+                          fx->repo->accounts->token_get(fx->repo, h, &token, &err));
+        }
+    }
+    /* without a token to keep, every one of the agent's goes */
+    assert_ok(
+        fx->repo->accounts->agent_set_password(fx->repo, "agt_1", "$argon2id$newer", NULL, &err));
+    assert_status(PARLEY_E_NOT_FOUND, fx->repo->accounts->token_get(fx->repo, keep, &token, &err));
+    snprintf(keep, sizeof keep, "%064d", 3);
+    assert_ok(fx->repo->accounts->token_get(fx->repo, keep, &token, &err));
+    assert_status(PARLEY_E_NOT_FOUND, fx->repo->accounts->agent_set_password(
+                                          fx->repo, "agt_missing", "$argon2id$x", NULL, &err));
+}
+
 /* Schema 3: refused messages kept for review, messages by id, and the spam
  * classifier's counts (added to, unlearnt, pruned, loaded back). */
 static void token_sum(void *ctx, const char *token, int64_t spam, int64_t ham) {
@@ -2265,6 +2316,7 @@ static const struct CMUnitTest contract_tests[] = {
     cmocka_unit_test_setup_teardown(test_agents, setup_repo, teardown),
     cmocka_unit_test_setup_teardown(test_bots, setup_repo, teardown),
     cmocka_unit_test_setup_teardown(test_account_management, setup_repo, teardown),
+    cmocka_unit_test_setup_teardown(test_agent_set_password, setup_repo, teardown),
     cmocka_unit_test_setup_teardown(test_moderation_and_spam_counts, setup_repo, teardown),
     cmocka_unit_test_setup_teardown(test_tokens, setup_repo, teardown),
     cmocka_unit_test_setup_teardown(test_search_scope_and_tail, setup_repo, teardown),

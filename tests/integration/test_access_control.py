@@ -106,6 +106,14 @@ class AuthorizationMatrixTest(ServerTestCase):
             ("list agents", "GET", "/api/v1/agents", None, row(200, 200, 403, 403, 403, 403, 401)),
             ("update agent", "PATCH", f"/api/v1/agents/{self.agent['id']}", {"name": "Renamed"},
              row(200, 403, 403, 403, 403, 403, 401)),
+            # a wrong current password: staff get 400, nothing changes
+            ("change own password", "POST", "/api/v1/me/password",
+             {"current_password": "not-the-password", "new_password": "password-456"},
+             row(400, 400, 403, 403, 403, 403, 401)),
+            ("reset password", "POST",
+             lambda: f"/api/v1/agents/{make_agent(self.server, self.admin_token)[0]['id']}"
+                     "/password", {"password": "password-789"},
+             row(204, 403, 403, 403, 403, 403, 401)),
             ("create bot", "POST", "/api/v1/bots", {"name": "b"},
              row(201, 403, 403, 403, 403, 403, 401)),
             ("list bots", "GET", "/api/v1/bots", None, row(200, 403, 403, 403, 403, 403, 401)),
@@ -281,7 +289,8 @@ class AuthorizationMatrixTest(ServerTestCase):
                 if r.status != expected[role]:
                     wrong.append(f"{name} as {role}: {r.status} (want {expected[role]}) {r.body!r}")
                 elif r.status >= 400:
-                    code = {401: "unauthenticated", 403: "forbidden", 404: "not_found"}[r.status]
+                    code = {400: "validation_failed", 401: "unauthenticated", 403: "forbidden",
+                            404: "not_found"}[r.status]
                     if r.body["error"]["code"] != code:
                         wrong.append(f"{name} as {role}: code {r.body['error']['code']}")
         self.assertEqual(wrong, [], "\n".join(wrong))

@@ -766,8 +766,24 @@ class OpenApiLiveTest(ServerTestCase):
                   body={"name": "Second"})
         tok = self.call("POST", "/api/v1/auth/login", expect=200,
                         body={"email": email, "password": "long-password-2"}).body["token"]
+        self.call("POST", "/api/v1/me/password", token=tok, expect=400,
+                  body={"current_password": "not-it-at-all", "new_password": "long-password-3"})
+        self.call("POST", "/api/v1/me/password", token=tok, expect=204,
+                  body={"current_password": "long-password-2", "new_password": "long-password-3"})
         self.call("POST", "/api/v1/auth/logout", token=tok, expect=204)
         self.call("GET", "/api/v1/me", token=tok, expect=401)
+        second = self.call("GET", "/api/v1/agents", token=self.admin_token, expect=200).body
+        second_id = [a["id"] for a in second["agents"] if a["email"] == email][0]
+        self.call("POST", "/api/v1/agents/{id}/password",
+                  path=f"/api/v1/agents/{second_id}/password", token=self.admin_token,
+                  body={"password": "long-password-4"}, expect=204)
+        self.call("POST", "/api/v1/agents/{id}/password", path="/api/v1/agents/agt_nope/password",
+                  token=self.admin_token, body={"password": "long-password-4"}, expect=404)
+        self.call("POST", "/api/v1/agents/{id}/password",
+                  path=f"/api/v1/agents/{second_id}/password", token=self.agent_token,
+                  body={"password": "long-password-4"}, expect=403)
+        self.call("PATCH", "/api/v1/agents/{id}", path=f"/api/v1/agents/{second_id}",
+                  token=self.admin_token, body={"password": "long-password-5"}, expect=400)
         self.call("PATCH", "/api/v1/agents/{id}", path=f"/api/v1/agents/{self.agent['id']}",
                   token=self.admin_token, body={"role": "boss"}, expect=400)
         self.call("PATCH", "/api/v1/agents/{id}", path=f"/api/v1/agents/{self.agent['id']}",

@@ -43,6 +43,12 @@ typedef struct parley_accounts_ops {
     /* active admins, for "never remove the last admin" */
     parley_status (*agent_count_active_admins)(parley_repository *repo, int64_t *out,
                                                parley_error *err);
+    /* replaces the password hash and deletes every token of the agent but
+     * keep_token_hash's (NULL: all of them), in the caller's unit;
+     * PARLEY_E_NOT_FOUND when there is no such agent */
+    parley_status (*agent_set_password)(parley_repository *repo, const char *agent_id,
+                                        const char *password_hash, const char *keep_token_hash,
+                                        parley_error *err);
     /* bots */
     parley_status (*bot_insert)(parley_repository *repo, const parley_bot *b, parley_error *err);
     parley_status (*bot_get)(parley_repository *repo, const char *id, parley_bot *out,

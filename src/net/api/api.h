@@ -75,6 +75,8 @@ void parley_api_me(parley_api_call *call, parley_facade *f);
 void parley_api_create_agent(parley_api_call *call, parley_facade *f);
 void parley_api_list_agents(parley_api_call *call, parley_facade *f);
 void parley_api_update_agent(parley_api_call *call, parley_facade *f);
+void parley_api_reset_password(parley_api_call *call, parley_facade *f);
+void parley_api_change_password(parley_api_call *call, parley_facade *f);
 void parley_api_create_bot(parley_api_call *call, parley_facade *f);
 void parley_api_list_bots(parley_api_call *call, parley_facade *f);
 void parley_api_list_audit(parley_api_call *call, parley_facade *f);

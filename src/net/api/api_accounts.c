@@ -76,6 +76,31 @@ void parley_api_update_agent(parley_api_call *call, parley_facade *f) {
     json_decref(root);
 }
 
+void parley_api_reset_password(parley_api_call *call, parley_facade *f) {
+    parley_error err = {0};
+    json_t *root = NULL;
+    parley_password_body in;
+    parley_status st = parley_decode_password_reset(BODY(call), &root, &in, &err);
+    if (st == PARLEY_OK) {
+        st = parley_facade_reset_password(f, call->caller, call->params[0], in.new_password, &err);
+    }
+    parley_api_reply_empty(call, st, &err);
+    json_decref(root);
+}
+
+void parley_api_change_password(parley_api_call *call, parley_facade *f) {
+    parley_error err = {0};
+    json_t *root = NULL;
+    parley_password_body in;
+    parley_status st = parley_decode_password_change(BODY(call), &root, &in, &err);
+    if (st == PARLEY_OK) {
+        st = parley_facade_change_password(f, call->caller, in.current_password, in.new_password,
+                                           &err);
+    }
+    parley_api_reply_empty(call, st, &err);
+    json_decref(root);
+}
+
 void parley_api_list_bots(parley_api_call *call, parley_facade *f) {
     parley_error err = {0};
     parley_bot_list list = {0};

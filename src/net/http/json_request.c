@@ -131,9 +131,51 @@ parley_status parley_decode_agent(const char *body, size_t len, json_t **root,
     DECODE_END();
 }
 
+parley_status parley_decode_password_change(const char *body, size_t len, json_t **root,
+                                            parley_password_body *out, parley_error *err) {
+    DECODE_BEGIN();
+    DECODE_STEP(parley_json_string(obj, "current_password", true, &out->current_password, err));
+    DECODE_STEP(parley_json_string(obj, "new_password", true, &out->new_password, err));
+    DECODE_END();
+}
+
+parley_status parley_decode_password_reset(const char *body, size_t len, json_t **root,
+                                           parley_password_body *out, parley_error *err) {
+    DECODE_BEGIN();
+    out->current_password = NULL;
+    DECODE_STEP(parley_json_string(obj, "password", true, &out->new_password, err));
+    DECODE_END();
+}
+
+/* A PATCH that silently ignored a field would answer 200 for a change it
+ * never made: refuse what it does not know. */
+static parley_status agent_changes_known(json_t *obj, parley_error *err) {
+    static const char *const known[] = {"name", "language", "role", "active"};
+    const char *key;
+    json_t *value;
+    json_object_foreach(obj, key, value) {
+        (void)value;
+        bool found = false;
+        for (size_t i = 0; i < sizeof known / sizeof known[0] && !found; i++) {
+            found = strcmp(key, known[i]) == 0;
+        }
+        if (strcmp(key, "password") == 0) {
+            return parley_error_set(err, PARLEY_E_INVALID, "validation_failed",
+                                    "password: set it with POST /api/v1/agents/{id}/password "
+                                    "(or POST /api/v1/me/password for your own)");
+        }
+        if (!found) {
+            return parley_error_set(err, PARLEY_E_INVALID, "validation_failed",
+                                    "%.60s: not a field of an agent that can be changed", key);
+        }
+    }
+    return PARLEY_OK;
+}
+
 parley_status parley_decode_agent_changes(const char *body, size_t len, json_t **root,
                                           parley_agent_changes *out, parley_error *err) {
     DECODE_BEGIN();
+    DECODE_STEP(agent_changes_known(obj, err));
     DECODE_STEP(parley_json_string(obj, "name", false, &out->name, err));
     DECODE_STEP(parley_json_string(obj, "language", false, &out->language, err));
     DECODE_STEP(parley_json_string(obj, "role", false, &out->role, err));

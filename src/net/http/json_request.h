@@ -62,6 +62,12 @@ typedef struct parley_login_body {
     const char *password;
 } parley_login_body;
 
+/* POST /me/password and POST /agents/{id}/password */
+typedef struct parley_password_body {
+    const char *current_password; /* the change only */
+    const char *new_password;     /* "new_password" (change) or "password" (reset) */
+} parley_password_body;
+
 typedef struct parley_session_body {
     const char *topic;
     char *strategies_json; /* heap (re-serialised) or NULL; caller frees */
@@ -105,7 +111,12 @@ parley_status parley_decode_login(const char *body, size_t len, json_t **root,
                                   parley_login_body *out, parley_error *err);
 parley_status parley_decode_agent(const char *body, size_t len, json_t **root,
                                   parley_agent_input *out, parley_error *err);
-/* PATCH /agents/{id}: every field optional; active must be a boolean */
+parley_status parley_decode_password_change(const char *body, size_t len, json_t **root,
+                                            parley_password_body *out, parley_error *err);
+parley_status parley_decode_password_reset(const char *body, size_t len, json_t **root,
+                                           parley_password_body *out, parley_error *err);
+/* PATCH /agents/{id}: every field optional; active must be a boolean; any
+ * other field is refused (a password names the endpoint that sets it) */
 parley_status parley_decode_agent_changes(const char *body, size_t len, json_t **root,
                                           parley_agent_changes *out, parley_error *err);
 parley_status parley_decode_customer(const char *body, size_t len, json_t **root,

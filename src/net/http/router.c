@@ -49,6 +49,11 @@ static const route routes[] = {
     JOB(HTTP_GET, "/api/v1/agents", parley_api_list_agents, C, true, PARLEY_ACTION_AGENT_LIST),
     JOB(HTTP_PATCH, "/api/v1/agents/{}", parley_api_update_agent, B, true,
         PARLEY_ACTION_AGENT_UPDATE),
+    /* argon2id hashing: concurrent workers, never the writer's batch */
+    JOB(HTTP_POST, "/api/v1/agents/{}/password", parley_api_reset_password, C, true,
+        PARLEY_ACTION_AGENT_PASSWORD_RESET),
+    JOB(HTTP_POST, "/api/v1/me/password", parley_api_change_password, C, true,
+        PARLEY_ACTION_PASSWORD_CHANGE),
     JOB(HTTP_POST, "/api/v1/bots", parley_api_create_bot, B, true, PARLEY_ACTION_BOT_CREATE),
     JOB(HTTP_GET, "/api/v1/bots", parley_api_list_bots, C, true, PARLEY_ACTION_BOT_LIST),
     JOB(HTTP_DELETE, "/api/v1/bots/{}", parley_api_revoke_bot, B, true, PARLEY_ACTION_BOT_REVOKE),

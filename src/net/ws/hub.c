@@ -286,14 +286,15 @@ static void hold(parley_subscription *sub, int64_t seq, const char *frame, size_
 }
 
 /* Revocations are rare, so walking every connection once is fine. */
-static void revoke(parley_hub *hub, const char *token_hash, const char *owner_id) {
+static void revoke(parley_hub *hub, const char *token_hash, const char *owner_id,
+                   const char *keep) {
     for (agent_conn *a = (agent_conn *)(void *)hub->agents; a != NULL; a = a->next) {
-        hub->sink->revoke_if(a->ws, token_hash, owner_id);
+        hub->sink->revoke_if(a->ws, token_hash, owner_id, keep);
     }
     parley_hub_customer *c, *ctmp;
     HASH_ITER(hh, hub->customers, c, ctmp) {
         for (customer_conn *cc = c->conns; cc != NULL; cc = cc->next) {
-            hub->sink->revoke_if(cc->ws, token_hash, owner_id);
+            hub->sink->revoke_if(cc->ws, token_hash, owner_id, keep);
         }
     }
 }
@@ -326,7 +327,8 @@ static void publish_to_session(parley_hub *hub, const parley_event *event,
 void parley_hub_publish(parley_hub *hub, const parley_event *event) {
     if (event->type == PARLEY_EVENT_TOKEN_REVOKED) {
         revoke(hub, (event->audience & PARLEY_AUDIENCE_TOKEN) ? event->revoked.token_hash : "",
-               (event->audience & PARLEY_AUDIENCE_OWNER) ? event->revoked.owner_id : "");
+               (event->audience & PARLEY_AUDIENCE_OWNER) ? event->revoked.owner_id : "",
+               event->revoked.keep_token_hash);
         return;
     }
     if ((event->audience &

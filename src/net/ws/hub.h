@@ -57,7 +57,10 @@ typedef struct parley_hub_sink {
     const char *(*participant_id)(const parley_ws *ws);
     /* closes the connection (1008) if it was authenticated by token_hash, or
      * belongs to owner_id (either may be "") */
-    void (*revoke_if)(parley_ws *ws, const char *token_hash, const char *owner_id);
+    /* closes ws if it uses token_hash, or belongs to owner_id and does not
+     * use keep_token_hash ("" for any of them: no match) */
+    void (*revoke_if)(parley_ws *ws, const char *token_hash, const char *owner_id,
+                      const char *keep_token_hash);
 } parley_hub_sink;
 
 typedef struct parley_subscription {

@@ -62,9 +62,11 @@ static const char *parley_ws_participant_id(const parley_ws *ws) {
     return ws->caller->id;
 }
 
-static void parley_ws_revoke_if(parley_ws *ws, const char *token_hash, const char *owner_id) {
+static void parley_ws_revoke_if(parley_ws *ws, const char *token_hash, const char *owner_id,
+                                const char *keep_token_hash) {
     bool by_token = token_hash[0] != '\0' && strcmp(ws->caller->token_hash, token_hash) == 0;
-    bool by_owner = owner_id[0] != '\0' && strcmp(ws->caller->id, owner_id) == 0;
+    bool by_owner = owner_id[0] != '\0' && strcmp(ws->caller->id, owner_id) == 0 &&
+                    strcmp(ws->caller->token_hash, keep_token_hash) != 0;
     if (by_token || by_owner) {
         fail(ws, WSLAY_CODE_POLICY_VIOLATION, "token revoked");
     }

@@ -27,6 +27,7 @@ const char *const parley_sqlite_accounts_sql[ST_COUNT] = {
     [ST_AGENT_UPDATE] = "UPDATE agents SET name = ?2, language = ?3, role = ?4, status = ?5, "
                         "active = ?6 WHERE id = ?1",
     [ST_AGENT_COUNT_ADMINS] = "SELECT count(*) FROM agents WHERE role = 'admin' AND active = 1",
+    [ST_AGENT_SET_PASSWORD] = "UPDATE agents SET password_hash = ?2 WHERE id = ?1",
     [ST_BOT_INSERT] = "INSERT INTO bots (" BOT_COLS ") VALUES (?1, ?2, ?3, ?4)",
     [ST_BOT_GET] = "SELECT " BOT_COLS " FROM bots WHERE id = ?1",
     [ST_BOT_LIST] = "SELECT " BOT_COLS " FROM bots ORDER BY created_at, id",
@@ -39,6 +40,8 @@ const char *const parley_sqlite_accounts_sql[ST_COUNT] = {
                        "WHERE token_hash = ?1",
     [ST_TOKEN_DELETE] = "DELETE FROM tokens WHERE token_hash = ?1",
     [ST_TOKEN_DELETE_OWNER] = "DELETE FROM tokens WHERE owner_kind = ?1 AND owner_id = ?2",
+    [ST_TOKEN_DELETE_OWNER_EXCEPT] = "DELETE FROM tokens WHERE owner_kind = ?1 AND owner_id = ?2 "
+                                     "AND token_hash <> ?3",
 };
 
 /* ---- customers --------------------------------------------------------- */
@@ -140,6 +143,26 @@ static parley_status sq_agent_count_active_admins(parley_repository *repo, int64
     return get_i64(as_sqlite(repo), &b, "agent_count_active_admins", "count", out, err);
 }
 
+/* The agent's tokens go in the same call (every one but keep_token_hash's):
+ * a new password signs out every other device. */
+static parley_status sq_agent_set_password(parley_repository *repo, const char *agent_id,
+                                           const char *password_hash, const char *keep_token_hash,
+                                           parley_error *err) {
+    struct sqlite_repo *db = as_sqlite(repo);
+    parley_status st = write_params(db, ST_AGENT_SET_PASSWORD, true, "agent_set_password", "agent",
+                                    PARAMS(p_id(agent_id), p_text(password_hash)), err);
+    if (st != PARLEY_OK) {
+        return st;
+    }
+    const char *owner = participant_kind_store(PARLEY_PARTICIPANT_AGENT);
+    if (keep_token_hash == NULL) {
+        return write_params(db, ST_TOKEN_DELETE_OWNER, false, "agent_set_password", "token",
+                            PARAMS(p_enum(owner), p_id(agent_id)), err);
+    }
+    return write_params(db, ST_TOKEN_DELETE_OWNER_EXCEPT, false, "agent_set_password", "token",
+                        PARAMS(p_enum(owner), p_id(agent_id), p_text(keep_token_hash)), err);
+}
+
 /* ---- bots -------------------------------------------------------------- */
 
 #define BOT_COLUMNS(F) F(id, ID), F(name, TEXT), F(active, BOOL), F(created_at, I64)
@@ -219,6 +242,7 @@ const parley_accounts_ops parley_sqlite_accounts_ops = {
     .agent_count = sq_agent_count,
     .agent_update = sq_agent_update,
     .agent_count_active_admins = sq_agent_count_active_admins,
+    .agent_set_password = sq_agent_set_password,
     .bot_insert = sq_bot_insert,
     .bot_get = sq_bot_get,
     .bot_list = sq_bot_list,
