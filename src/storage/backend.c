@@ -61,22 +61,22 @@ parley_status parley_storage_lookup(const char *url, const parley_storage_backen
             return PARLEY_OK;
         }
     }
-    for (size_t i = 0; i < sizeof incomplete_backends / sizeof incomplete_backends[0]; i++) {
-        const parley_storage_backend *b = incomplete_backends[i].backend;
-        const char *missing = incomplete_backends[i].missing();
-        if (missing != NULL && strlen(b->scheme) == len && strncmp(b->scheme, url, len) == 0) {
-            return parley_error_set(err, PARLEY_E_INVALID, "invalid_config",
-                                    "database URL: the %s backend is not complete in this build: "
-                                    "%s missing",
-                                    b->name, missing);
-        }
-    }
     char known[128] = "";
     size_t used = 0;
     for (size_t i = 0; parley_storage_backends[i] != NULL && used < sizeof known; i++) {
         int n = snprintf(known + used, sizeof known - used, "%s%s:", i > 0 ? ", " : "",
                          parley_storage_backends[i]->scheme);
         used += n > 0 ? (size_t)n : 0;
+    }
+    for (size_t i = 0; i < sizeof incomplete_backends / sizeof incomplete_backends[0]; i++) {
+        const parley_storage_backend *b = incomplete_backends[i].backend;
+        const char *missing = incomplete_backends[i].missing();
+        if (missing != NULL && strlen(b->scheme) == len && strncmp(b->scheme, url, len) == 0) {
+            return parley_error_set(err, PARLEY_E_INVALID, "invalid_config",
+                                    "database URL: the %s backend is not complete in this build: "
+                                    "%s missing (this build runs %s)",
+                                    b->name, missing, known);
+        }
     }
     return parley_error_set(err, PARLEY_E_INVALID, "invalid_config",
                             "database URL: unknown scheme \"%.*s:\" (this build knows %s)",
