@@ -42,11 +42,12 @@ static const char *const *const sql_parts[] = {
     parley_pg_accounts_sql,
     parley_pg_sessions_sql,
     parley_pg_messages_sql,
+    parley_pg_tickets_sql,
 };
 
 /* The aggregates with no PostgreSQL code yet (their tables stay NULL). */
 static const char missing_aggregates[] =
-    "tickets, desk, tools, kb, strategy_stores, reports, search, retention, audit, uploads, "
+    "desk, tools, kb, strategy_stores, reports, search, retention, audit, uploads, "
     "settings";
 
 /* Serializes migrations of one database (pg_advisory_xact_lock's key). */
@@ -379,6 +380,7 @@ static parley_status pg_open(const char *rest, const parley_storage_options *opt
     r->base.accounts = &parley_pg_accounts_ops;
     r->base.sessions = &parley_pg_sessions_ops;
     r->base.messages = &parley_pg_messages_ops;
+    r->base.tickets = &parley_pg_tickets_ops;
     /* the other tables stay NULL: parley_postgres_missing_aggregates() */
     parley_status status = connect_url(rest, &r->conn, err);
     if (status != PARLEY_OK) {

@@ -62,6 +62,11 @@
     "id, customer_id, agent_id, topic, strategies_json, status, last_seq, created_at, "            \
     "updated_at, position, bot_id, team_id, queued_at, assigned_at, " PG_SESSION_LABELS_COL        \
     ", closed_at, first_response_at"
+#define PG_TICKET_COLS                                                                             \
+    "id, session_id, agent_id, issue_description, status, created_at, updated_at, customer_id, "   \
+    "subject, priority, position"
+#define PG_FEEDBACK_COLS "id, session_id, customer_id, rating, comment, created_at"
+#define PG_NOTE_COLS "id, ticket_id, author_id, body, created_at, position"
 #define PG_MESSAGE_COLS                                                                            \
     "id, session_id, seq, sender_kind, sender_id, type, content, client_msg_id, meta_json, "       \
     "created_at, original_content"
@@ -101,6 +106,16 @@ enum pg_stmt_id {
     PG_MESSAGE_LIST_ASC,
     PG_MESSAGE_LIST_DESC,
     PG_MESSAGE_GET,
+    /* tickets */
+    PG_TICKET_INSERT,
+    PG_TICKET_GET,
+    PG_TICKET_UPDATE,
+    PG_TICKET_LIST,
+    PG_FEEDBACK_INSERT,
+    PG_FEEDBACK_BY_SESSION,
+    PG_TICKET_NOTE_INSERT,
+    PG_TICKET_NOTE_LIST,
+    PG_FEEDBACK_LIST,
     PG_STMT_COUNT
 };
 
@@ -108,10 +123,12 @@ enum pg_stmt_id {
 extern const char *const parley_pg_accounts_sql[PG_STMT_COUNT];
 extern const char *const parley_pg_sessions_sql[PG_STMT_COUNT];
 extern const char *const parley_pg_messages_sql[PG_STMT_COUNT];
+extern const char *const parley_pg_tickets_sql[PG_STMT_COUNT];
 
 extern const parley_accounts_ops parley_pg_accounts_ops;
 extern const parley_sessions_ops parley_pg_sessions_ops;
 extern const parley_messages_ops parley_pg_messages_ops;
+extern const parley_tickets_ops parley_pg_tickets_ops;
 
 struct pg_repo {
     parley_repository base; /* first, so the handle converts both ways */
@@ -237,6 +254,16 @@ static inline void b_opt_id(binder *b, int idx, const char *id) {
         return;
     }
     b_fixed(b, idx, id, PARLEY_ID_SIZE);
+}
+
+/* A filter in a fixed array: "" binds NULL, which the "$N IS NULL OR"
+ * terms read as no filter. */
+static inline void b_filter(binder *b, int idx, const char *value, size_t size) {
+    if (strnlen(value, size) == 0) {
+        b_text(b, idx, NULL);
+        return;
+    }
+    b_fixed(b, idx, value, size);
 }
 
 static inline void b_enum(binder *b, int idx, const char *name) {
@@ -394,6 +421,8 @@ PG_ENUM_CODEC(agent_role, parley_agent_role)
 PG_ENUM_CODEC(agent_status, parley_agent_status)
 PG_ENUM_CODEC(session_status, parley_session_status)
 PG_ENUM_CODEC(message_type, parley_message_type)
+PG_ENUM_CODEC(ticket_status, parley_ticket_status)
+PG_ENUM_CODEC(ticket_priority, parley_ticket_priority)
 
 /* ---- columns ----------------------------------------------------------- */
 
@@ -440,6 +469,16 @@ static inline void col_read_I64(row_reader *rd, int col, int64_t *out) {
 }
 static inline void col_bind_I64(binder *b, int idx, const int64_t *in) {
     b_i64(b, idx, *in);
+}
+static inline void col_read_INT(row_reader *rd, int col, int *out) {
+    int64_t v = r_i64(rd, col);
+    if (v < INT32_MIN || v > INT32_MAX) {
+        r_bad(rd, col);
+    }
+    *out = (int)v;
+}
+static inline void col_bind_INT(binder *b, int idx, const int *in) {
+    b_int(b, idx, *in);
 }
 static inline void col_read_BOOL(row_reader *rd, int col, bool *out) {
     *out = r_bool(rd, col);

@@ -16,6 +16,16 @@
 
 #ifndef PARLEY_PG_INTERNAL_H
 #error "include storage/postgres/pg_internal.h, which includes this header at its end"
+/* pq_<op>(repo, key, limit, cursor, out, next_cursor_out, next_cursor_size,
+ * err): a page of `rows` whose $3 is key (list_page). */
+#define LIST_PAGE_BY_KEY_OP(op, list_t, stmt, rows)                                                \
+    static parley_status pq_##op(parley_repository *repo, const char *key, int limit,              \
+                                 const char *cursor, list_t *out, char *next_cursor_out,           \
+                                 size_t next_cursor_size, parley_error *err) {                     \
+        return list_page(as_pg(repo), stmt, #op, &rows, key, limit, cursor, out, next_cursor_out,  \
+                         next_cursor_size, err);                                                   \
+    }
+
 #endif
 
 /* ---- row types ----------------------------------------------------------- */
@@ -305,6 +315,19 @@ static inline parley_status page_fetch(pager *p, parley_error *err) {
     return PARLEY_OK;
 }
 
+/* A page of a statement with no filter of its own (key NULL) or one, its
+ * $3 bound as text. */
+static inline parley_status list_page(struct pg_repo *r, enum pg_stmt_id id, const char *op,
+                                      const row_type *type, const char *key, int limit,
+                                      const char *cursor, void *out, char *next_cursor_out,
+                                      size_t next_cursor_size, parley_error *err) {
+    pager p = page_open(r, id, op, type, limit, cursor, 0, out, next_cursor_out, next_cursor_size);
+    if (key != NULL) {
+        b_text(&p.b, 3, key);
+    }
+    return page_fetch(&p, err);
+}
+
 /* ---- whole ops --------------------------------------------------------------- */
 
 /* pq_<op>(repo, key, out, err): the row of `rows` whose $1 is key. */
@@ -318,6 +341,16 @@ static inline parley_status page_fetch(pager *p, parley_error *err) {
 #define WRITE_ROW_OP(op, item_t, stmt, must_change, what, bind)                                    \
     static parley_status pq_##op(parley_repository *repo, const item_t *item, parley_error *err) { \
         return write_row(as_pg(repo), stmt, must_change, #op, what, bind, item, err);              \
+    }
+
+/* pq_<op>(repo, key, limit, cursor, out, next_cursor_out, next_cursor_size,
+ * err): a page of `rows` whose $3 is key (list_page). */
+#define LIST_PAGE_BY_KEY_OP(op, list_t, stmt, rows)                                                \
+    static parley_status pq_##op(parley_repository *repo, const char *key, int limit,              \
+                                 const char *cursor, list_t *out, char *next_cursor_out,           \
+                                 size_t next_cursor_size, parley_error *err) {                     \
+        return list_page(as_pg(repo), stmt, #op, &rows, key, limit, cursor, out, next_cursor_out,  \
+                         next_cursor_size, err);                                                   \
     }
 
 #endif
