@@ -39,15 +39,13 @@
 
 /* Every aggregate file's SQL; stmt_sql() finds the one that has an id. */
 static const char *const *const sql_parts[] = {
-    parley_pg_accounts_sql,
-    parley_pg_sessions_sql,
-    parley_pg_messages_sql,
-    parley_pg_tickets_sql,
+    parley_pg_accounts_sql, parley_pg_sessions_sql, parley_pg_messages_sql,
+    parley_pg_tickets_sql,  parley_pg_search_sql,
 };
 
 /* The aggregates with no PostgreSQL code yet (their tables stay NULL). */
 static const char missing_aggregates[] =
-    "desk, tools, kb, strategy_stores, reports, search, retention, audit, uploads, "
+    "desk, tools, kb, strategy_stores, reports, retention, audit, uploads, "
     "settings";
 
 /* Serializes migrations of one database (pg_advisory_xact_lock's key). */
@@ -163,6 +161,8 @@ PGresult *parley_pg_run(binder *b, const char *op, parley_status *status, parley
         *status = PARLEY_OK;
         return res;
     }
+    const char *sqlstate = res != NULL ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+    snprintf(b->r->sqlstate, sizeof b->r->sqlstate, "%s", sqlstate != NULL ? sqlstate : "");
     *status = parley_pg_fail(b->r->conn, res, op, err);
     PQclear(res);
     return NULL;
@@ -178,6 +178,11 @@ static parley_status exec_simple(PGconn *conn, const char *sql, const char *op, 
     }
     PQclear(res);
     return status;
+}
+
+parley_status parley_pg_exec(struct pg_repo *r, const char *sql, const char *op,
+                             parley_error *err) {
+    return exec_simple(r->conn, sql, op, err);
 }
 
 /* One integer from a simple query of one row and column (*out 0 when the
@@ -381,6 +386,7 @@ static parley_status pg_open(const char *rest, const parley_storage_options *opt
     r->base.sessions = &parley_pg_sessions_ops;
     r->base.messages = &parley_pg_messages_ops;
     r->base.tickets = &parley_pg_tickets_ops;
+    r->base.search = &parley_pg_search_ops;
     /* the other tables stay NULL: parley_postgres_missing_aggregates() */
     parley_status status = connect_url(rest, &r->conn, err);
     if (status != PARLEY_OK) {

@@ -116,6 +116,9 @@ enum pg_stmt_id {
     PG_TICKET_NOTE_INSERT,
     PG_TICKET_NOTE_LIST,
     PG_FEEDBACK_LIST,
+    /* search */
+    PG_MESSAGE_SEARCH,
+    PG_SEARCH_CATCH_UP,
     PG_STMT_COUNT
 };
 
@@ -124,17 +127,20 @@ extern const char *const parley_pg_accounts_sql[PG_STMT_COUNT];
 extern const char *const parley_pg_sessions_sql[PG_STMT_COUNT];
 extern const char *const parley_pg_messages_sql[PG_STMT_COUNT];
 extern const char *const parley_pg_tickets_sql[PG_STMT_COUNT];
+extern const char *const parley_pg_search_sql[PG_STMT_COUNT];
 
 extern const parley_accounts_ops parley_pg_accounts_ops;
 extern const parley_sessions_ops parley_pg_sessions_ops;
 extern const parley_messages_ops parley_pg_messages_ops;
 extern const parley_tickets_ops parley_pg_tickets_ops;
+extern const parley_search_ops parley_pg_search_ops;
 
 struct pg_repo {
     parley_repository base; /* first, so the handle converts both ways */
     PGconn *conn;
     bool durable;
     int lock_timeout_ms;
+    char sqlstate[6]; /* of the last statement that failed ("" if none had a code) */
 };
 
 static inline struct pg_repo *as_pg(parley_repository *repo) {
@@ -301,6 +307,10 @@ static inline void binder_free(binder *b) {
  * (PGRES_COMMAND_OK or PGRES_TUPLES_OK; the caller PQclear()s it), NULL
  * with *status and err set otherwise. Frees the binder's copies. */
 PGresult *parley_pg_run(binder *b, const char *op, parley_status *status, parley_error *err);
+
+/* Runs sql (no parameters, no rows; several statements allowed) as a
+ * simple query on the handle's connection (connection.c). */
+parley_status parley_pg_exec(struct pg_repo *r, const char *sql, const char *op, parley_error *err);
 
 /* ---- reading rows ------------------------------------------------------ */
 

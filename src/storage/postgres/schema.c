@@ -144,7 +144,14 @@ static const char step1_part4[] =
     "CREATE UNIQUE INDEX messages_client_msg_id"
     "    ON messages (sender_kind, sender_id, client_msg_id)"
     "    WHERE client_msg_id IS NOT NULL;"
-    "CREATE INDEX messages_search ON messages USING gin (search);";
+    "CREATE INDEX messages_search ON messages USING gin (search);"
+    /* what search->index_catch_up last reported (the index itself is
+     * always current: the tsvector is written with the row) */
+    "CREATE TABLE search_progress ("
+    "    id            integer PRIMARY KEY CHECK (id = 1),"
+    "    last_position bigint NOT NULL"
+    ");"
+    "INSERT INTO search_progress (id, last_position) VALUES (1, 0);";
 
 static const char step1_part5[] =
     "CREATE TABLE tickets ("
