@@ -24,7 +24,6 @@
  * code for (postgres_repository.h, parley_postgres_missing_aggregates). */
 static const not_yet_test postgres_not_yet[] = {
     {"test_moderation_and_spam_counts", "strategy_stores"},
-    {"test_retention_purges", "retention"},
     {"test_tools_canned", "tools"},
     {"test_tools_notes_and_receipts", "tools"},
     {"test_tools_labels", "tools"},

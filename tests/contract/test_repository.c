@@ -2289,6 +2289,31 @@ static void test_unreadable_enum_is_storage_error(void **state) {
     assert_true(all_zero(&list, sizeof list));
 }
 
+/* ---- settings ---------------------------------------------------------------- */
+
+static void test_settings(void **state) {
+    fixture *fx = *state;
+    char *value = lit("untouched");
+    assert_status(PARLEY_E_NOT_FOUND,
+                  fx->repo->settings->get(fx->repo, "queue.max_wait", &value, &err));
+    assert_null(value);
+    assert_ok(fx->repo->settings->put(fx->repo, "queue.max_wait", "30", "agt_1", 10, &err));
+    assert_ok(fx->repo->settings->put(fx->repo, "routing.mode", "\"round_robin\"", NULL, 11, &err));
+    assert_ok(fx->repo->settings->get(fx->repo, "queue.max_wait", &value, &err));
+    assert_string_equal(value, "30");
+    free(value);
+    /* a second put replaces the value */
+    assert_ok(
+        fx->repo->settings->put(fx->repo, "queue.max_wait", "{\"a\": [1, 2]}", "agt_2", 12, &err));
+    assert_ok(fx->repo->settings->get(fx->repo, "queue.max_wait", &value, &err));
+    assert_string_equal(value, "{\"a\": [1, 2]}");
+    free(value);
+    assert_int_equal(raw_int(fx->path, "SELECT count(*) FROM settings"), 2);
+    assert_int_equal(raw_int(fx->path, "SELECT updated_at FROM settings WHERE key = "
+                                       "'queue.max_wait'"),
+                     12);
+}
+
 /* ---- the postgres target ------------------------------------------------- */
 
 #include "postgres_target.h"
@@ -2325,6 +2350,7 @@ static const struct CMUnitTest contract_tests[] = {
                                     teardown),
     cmocka_unit_test_setup_teardown(test_data_survives_reopen, setup_repo, teardown),
     cmocka_unit_test_setup_teardown(test_unreadable_enum_is_storage_error, setup_repo, teardown),
+    cmocka_unit_test_setup_teardown(test_settings, setup_repo, teardown),
 };
 
 /* SQLite's own: the schema version pragma and WAL, the write lock. */

@@ -40,13 +40,12 @@
 /* Every aggregate file's SQL; stmt_sql() finds the one that has an id. */
 static const char *const *const sql_parts[] = {
     parley_pg_accounts_sql, parley_pg_sessions_sql, parley_pg_messages_sql,
-    parley_pg_tickets_sql,  parley_pg_search_sql,
+    parley_pg_tickets_sql,  parley_pg_search_sql,   parley_pg_retention_sql,
+    parley_pg_audit_sql,    parley_pg_uploads_sql,  parley_pg_settings_sql,
 };
 
 /* The aggregates with no PostgreSQL code yet (their tables stay NULL). */
-static const char missing_aggregates[] =
-    "desk, tools, kb, strategy_stores, reports, retention, audit, uploads, "
-    "settings";
+static const char missing_aggregates[] = "desk, tools, kb, strategy_stores, reports";
 
 /* Serializes migrations of one database (pg_advisory_xact_lock's key). */
 #define MIGRATION_LOCK_KEY "7310486523001"
@@ -387,6 +386,10 @@ static parley_status pg_open(const char *rest, const parley_storage_options *opt
     r->base.messages = &parley_pg_messages_ops;
     r->base.tickets = &parley_pg_tickets_ops;
     r->base.search = &parley_pg_search_ops;
+    r->base.retention = &parley_pg_retention_ops;
+    r->base.audit = &parley_pg_audit_ops;
+    r->base.uploads = &parley_pg_uploads_ops;
+    r->base.settings = &parley_pg_settings_ops;
     /* the other tables stay NULL: parley_postgres_missing_aggregates() */
     parley_status status = connect_url(rest, &r->conn, err);
     if (status != PARLEY_OK) {

@@ -67,6 +67,9 @@
     "subject, priority, position"
 #define PG_FEEDBACK_COLS "id, session_id, customer_id, rating, comment, created_at"
 #define PG_NOTE_COLS "id, ticket_id, author_id, body, created_at, position"
+#define PG_AUDIT_COLS "position, at, actor_kind, actor_id, action, target_id, ip, detail_json"
+#define PG_UPLOAD_COLS                                                                             \
+    "id, sha256, size, mime, name, uploader_kind, uploader_id, created_at, message_id, session_id"
 #define PG_MESSAGE_COLS                                                                            \
     "id, session_id, seq, sender_kind, sender_id, type, content, client_msg_id, meta_json, "       \
     "created_at, original_content"
@@ -119,6 +122,23 @@ enum pg_stmt_id {
     /* search */
     PG_MESSAGE_SEARCH,
     PG_SEARCH_CATCH_UP,
+    /* retention */
+    PG_RETENTION_TOKENS_EXPIRED,
+    PG_RETENTION_TOKENS_IDLE,
+    PG_RETENTION_CUSTOMERS,
+    PG_RETENTION_AUDIT,
+    PG_RETENTION_UPLOADS,
+    /* audit */
+    PG_AUDIT_INSERT,
+    PG_AUDIT_LIST,
+    /* uploads */
+    PG_UPLOAD_INSERT,
+    PG_UPLOAD_GET,
+    PG_UPLOAD_ATTACH,
+    PG_UPLOAD_HASH_IN_USE,
+    /* settings */
+    PG_SETTING_GET,
+    PG_SETTING_PUT,
     PG_STMT_COUNT
 };
 
@@ -128,12 +148,20 @@ extern const char *const parley_pg_sessions_sql[PG_STMT_COUNT];
 extern const char *const parley_pg_messages_sql[PG_STMT_COUNT];
 extern const char *const parley_pg_tickets_sql[PG_STMT_COUNT];
 extern const char *const parley_pg_search_sql[PG_STMT_COUNT];
+extern const char *const parley_pg_retention_sql[PG_STMT_COUNT];
+extern const char *const parley_pg_audit_sql[PG_STMT_COUNT];
+extern const char *const parley_pg_uploads_sql[PG_STMT_COUNT];
+extern const char *const parley_pg_settings_sql[PG_STMT_COUNT];
 
 extern const parley_accounts_ops parley_pg_accounts_ops;
 extern const parley_sessions_ops parley_pg_sessions_ops;
 extern const parley_messages_ops parley_pg_messages_ops;
 extern const parley_tickets_ops parley_pg_tickets_ops;
 extern const parley_search_ops parley_pg_search_ops;
+extern const parley_retention_ops parley_pg_retention_ops;
+extern const parley_audit_ops parley_pg_audit_ops;
+extern const parley_uploads_ops parley_pg_uploads_ops;
+extern const parley_settings_ops parley_pg_settings_ops;
 
 struct pg_repo {
     parley_repository base; /* first, so the handle converts both ways */
@@ -496,6 +524,9 @@ static inline void col_read_BOOL(row_reader *rd, int col, bool *out) {
 static inline void col_bind_BOOL(binder *b, int idx, const bool *in) {
     b_bool(b, idx, *in);
 }
+/* FIXED is a char array of its own size (a hash, a MIME type). */
+#define col_read_FIXED(rd, col, out) r_fixed(rd, col, *(out), sizeof *(out))
+#define col_bind_FIXED(b, idx, in) b_fixed(b, idx, *(in), sizeof *(in))
 #define col_read_SKIP(rd, col, out) ((void)(col))
 
 #define PG_SESSION_COLUMNS(F)                                                                      \

@@ -16,6 +16,16 @@
 
 #ifndef PARLEY_PG_INTERNAL_H
 #error "include storage/postgres/pg_internal.h, which includes this header at its end"
+/* pq_<op>(repo, limit, cursor, out, next_cursor_out, next_cursor_size,
+ * err): a page of `rows` with no filter (list_page). */
+#define LIST_PAGE_OP(op, list_t, stmt, rows)                                                       \
+    static parley_status pq_##op(parley_repository *repo, int limit, const char *cursor,           \
+                                 list_t *out, char *next_cursor_out, size_t next_cursor_size,      \
+                                 parley_error *err) {                                              \
+        return list_page(as_pg(repo), stmt, #op, &rows, NULL, limit, cursor, out, next_cursor_out, \
+                         next_cursor_size, err);                                                   \
+    }
+
 /* pq_<op>(repo, key, limit, cursor, out, next_cursor_out, next_cursor_size,
  * err): a page of `rows` whose $3 is key (list_page). */
 #define LIST_PAGE_BY_KEY_OP(op, list_t, stmt, rows)                                                \
@@ -116,6 +126,18 @@ static inline parley_status exec_write(binder *b, bool must_change, const char *
     }
     if (changed != NULL) {
         *changed = status == PARLEY_OK && touched;
+    }
+    return status;
+}
+
+/* Runs a write and adds how many rows it changed to *count. */
+static inline parley_status exec_count(binder *b, const char *op, int64_t *count,
+                                       parley_error *err) {
+    parley_status status = PARLEY_OK;
+    PGresult *res = parley_pg_run(b, op, &status, err);
+    if (res != NULL) {
+        *count += strtoll(PQcmdTuples(res), NULL, 10);
+        PQclear(res);
     }
     return status;
 }
@@ -249,6 +271,15 @@ static inline parley_status get_i64(binder *b, const char *op, const char *what,
     return status;
 }
 
+/* An EXISTS statement's answer; *out is false on error. */
+static inline parley_status get_flag(binder *b, const char *op, const char *what, bool *out,
+                                     parley_error *err) {
+    int64_t value = 0;
+    parley_status status = get_i64(b, op, what, &value, err);
+    *out = value != 0;
+    return status;
+}
+
 /* ---- pages ----------------------------------------------------------------- */
 
 static inline int clamp_limit(int limit) {
@@ -341,6 +372,16 @@ static inline parley_status list_page(struct pg_repo *r, enum pg_stmt_id id, con
 #define WRITE_ROW_OP(op, item_t, stmt, must_change, what, bind)                                    \
     static parley_status pq_##op(parley_repository *repo, const item_t *item, parley_error *err) { \
         return write_row(as_pg(repo), stmt, must_change, #op, what, bind, item, err);              \
+    }
+
+/* pq_<op>(repo, limit, cursor, out, next_cursor_out, next_cursor_size,
+ * err): a page of `rows` with no filter (list_page). */
+#define LIST_PAGE_OP(op, list_t, stmt, rows)                                                       \
+    static parley_status pq_##op(parley_repository *repo, int limit, const char *cursor,           \
+                                 list_t *out, char *next_cursor_out, size_t next_cursor_size,      \
+                                 parley_error *err) {                                              \
+        return list_page(as_pg(repo), stmt, #op, &rows, NULL, limit, cursor, out, next_cursor_out, \
+                         next_cursor_size, err);                                                   \
     }
 
 /* pq_<op>(repo, key, limit, cursor, out, next_cursor_out, next_cursor_size,
