@@ -139,6 +139,23 @@ enum pg_stmt_id {
     /* settings */
     PG_SETTING_GET,
     PG_SETTING_PUT,
+    /* tools */
+    PG_CANNED_INSERT,
+    PG_CANNED_GET,
+    PG_CANNED_UPDATE,
+    PG_CANNED_DELETE,
+    PG_CANNED_LIST,
+    PG_NOTE_INSERT,
+    PG_NOTE_LIST,
+    PG_READ_MARK,
+    PG_READ_LIST,
+    PG_LABEL_INSERT,
+    PG_LABEL_GET,
+    PG_LABEL_DELETE,
+    PG_LABEL_LIST,
+    PG_SESSION_LABEL_ADD,
+    PG_SESSION_LABEL_REMOVE,
+    PG_UNREAD_COUNT,
     PG_STMT_COUNT
 };
 
@@ -152,6 +169,7 @@ extern const char *const parley_pg_retention_sql[PG_STMT_COUNT];
 extern const char *const parley_pg_audit_sql[PG_STMT_COUNT];
 extern const char *const parley_pg_uploads_sql[PG_STMT_COUNT];
 extern const char *const parley_pg_settings_sql[PG_STMT_COUNT];
+extern const char *const parley_pg_tools_sql[PG_STMT_COUNT];
 
 extern const parley_accounts_ops parley_pg_accounts_ops;
 extern const parley_sessions_ops parley_pg_sessions_ops;
@@ -162,6 +180,7 @@ extern const parley_retention_ops parley_pg_retention_ops;
 extern const parley_audit_ops parley_pg_audit_ops;
 extern const parley_uploads_ops parley_pg_uploads_ops;
 extern const parley_settings_ops parley_pg_settings_ops;
+extern const parley_tools_ops parley_pg_tools_ops;
 
 struct pg_repo {
     parley_repository base; /* first, so the handle converts both ways */

@@ -150,6 +150,16 @@ static inline parley_status write_params(struct pg_repo *r, enum pg_stmt_id id, 
     return exec_write(&b, must_change, op, what, NULL, err);
 }
 
+/* A write whose outcome is a result (core/repository.h: expected
+ * conflicts are results): *changed tells whether it touched a row. */
+static inline parley_status write_changed(struct pg_repo *r, enum pg_stmt_id id, const char *op,
+                                          const char *what, const param *params, size_t count,
+                                          bool *changed, parley_error *err) {
+    binder b = bind_start(r, id);
+    b_params(&b, params, count);
+    return exec_write(&b, false, op, what, changed, err);
+}
+
 static inline parley_status write_row(struct pg_repo *r, enum pg_stmt_id id, bool must_change,
                                       const char *op, const char *what,
                                       void (*bind)(binder *b, const void *item), const void *item,
