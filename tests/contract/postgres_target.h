@@ -8,10 +8,11 @@
  * fixture pg_cluster), created in make_url and dropped in remove; `where`
  * is its libpq conninfo, the URL postgres:///<db>?host=<socket dir>&....
  *
- * The backend is not complete yet: postgres_not_yet[] names each contract
- * test that needs an aggregate the backend lacks. main() skips those with
- * the reason printed and counted, and fails when a listed aggregate is no
- * longer missing (the entry must go, the test must run).
+ * The backend is not complete yet: POSTGRES_NOT_YET (a not_yet_test array)
+ * names each contract test that needs an aggregate the backend lacks.
+ * main() skips those with the reason printed and counted, and fails when a
+ * listed aggregate is no longer missing (the entry must go, the test must
+ * run).
  *
  * Threads: the test's own.
  */
@@ -21,10 +22,11 @@
 #include "../common/raw_pg.h"
 
 /* The contract tests that need an aggregate this build has no PostgreSQL
- * code for (postgres_repository.h, parley_postgres_missing_aggregates). */
-static const not_yet_test postgres_not_yet[] = {
-    {"test_moderation_and_spam_counts", "strategy_stores"},
-};
+ * code for (postgres_repository.h, parley_postgres_missing_aggregates),
+ * as {"test_name", "aggregate"} rows: none now, every contract test runs
+ * (desk, kb and reports, still missing, have no contract tests yet). */
+#define POSTGRES_NOT_YET NULL
+#define POSTGRES_NOT_YET_COUNT 0
 
 static int postgres_databases; /* a counter for the databases' names */
 

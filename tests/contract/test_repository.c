@@ -2364,8 +2364,8 @@ static const contract_target targets[] = {
     {"sqlite", sqlite_make_url, sqlite_remove, sqlite_raw_int, sqlite_raw_text, sqlite_raw_exec,
      sqlite_tests, sizeof sqlite_tests / sizeof sqlite_tests[0], NULL, 0},
     {"postgres", postgres_make_url, postgres_remove, pg_raw_int, pg_raw_text, pg_raw_exec,
-     postgres_tests, sizeof postgres_tests / sizeof postgres_tests[0], postgres_not_yet,
-     sizeof postgres_not_yet / sizeof postgres_not_yet[0]},
+     postgres_tests, sizeof postgres_tests / sizeof postgres_tests[0], POSTGRES_NOT_YET,
+     POSTGRES_NOT_YET_COUNT},
 };
 
 /* The aggregate a test of contract_tests[] waits for on this target, or

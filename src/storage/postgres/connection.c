@@ -39,13 +39,14 @@
 
 /* Every aggregate file's SQL; stmt_sql() finds the one that has an id. */
 static const char *const *const sql_parts[] = {
-    parley_pg_accounts_sql, parley_pg_sessions_sql,  parley_pg_messages_sql, parley_pg_tickets_sql,
-    parley_pg_search_sql,   parley_pg_retention_sql, parley_pg_audit_sql,    parley_pg_uploads_sql,
-    parley_pg_settings_sql, parley_pg_tools_sql,
+    parley_pg_accounts_sql, parley_pg_sessions_sql,        parley_pg_messages_sql,
+    parley_pg_tickets_sql,  parley_pg_search_sql,          parley_pg_retention_sql,
+    parley_pg_audit_sql,    parley_pg_uploads_sql,         parley_pg_settings_sql,
+    parley_pg_tools_sql,    parley_pg_strategy_stores_sql,
 };
 
 /* The aggregates with no PostgreSQL code yet (their tables stay NULL). */
-static const char missing_aggregates[] = "desk, kb, strategy_stores, reports";
+static const char missing_aggregates[] = "desk, kb, reports";
 
 /* Serializes migrations of one database (pg_advisory_xact_lock's key). */
 #define MIGRATION_LOCK_KEY "7310486523001"
@@ -391,6 +392,7 @@ static parley_status pg_open(const char *rest, const parley_storage_options *opt
     r->base.uploads = &parley_pg_uploads_ops;
     r->base.settings = &parley_pg_settings_ops;
     r->base.tools = &parley_pg_tools_ops;
+    r->base.strategy_stores = &parley_pg_strategy_stores_ops;
     /* the other tables stay NULL: parley_postgres_missing_aggregates() */
     parley_status status = connect_url(rest, &r->conn, err);
     if (status != PARLEY_OK) {

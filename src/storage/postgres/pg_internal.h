@@ -156,6 +156,21 @@ enum pg_stmt_id {
     PG_SESSION_LABEL_ADD,
     PG_SESSION_LABEL_REMOVE,
     PG_UNREAD_COUNT,
+    /* strategy_stores */
+    PG_FLAGGED_INSERT,
+    PG_FLAGGED_GET,
+    PG_FLAGGED_LIST,
+    PG_FLAGGED_REVIEW,
+    PG_MESSAGE_LABEL_GET,
+    PG_MESSAGE_LABEL_SET,
+    PG_SPAM_TOKEN_ADD,
+    PG_SPAM_TOKEN_PRUNE,
+    PG_SPAM_TOTALS_ADD,
+    PG_SPAM_TOKENS_ALL,
+    PG_SPAM_TOTALS_GET,
+    PG_ALLOWLIST_ADD,
+    PG_ALLOWLIST_REMOVE,
+    PG_ALLOWLIST_ALL,
     PG_STMT_COUNT
 };
 
@@ -170,6 +185,7 @@ extern const char *const parley_pg_audit_sql[PG_STMT_COUNT];
 extern const char *const parley_pg_uploads_sql[PG_STMT_COUNT];
 extern const char *const parley_pg_settings_sql[PG_STMT_COUNT];
 extern const char *const parley_pg_tools_sql[PG_STMT_COUNT];
+extern const char *const parley_pg_strategy_stores_sql[PG_STMT_COUNT];
 
 extern const parley_accounts_ops parley_pg_accounts_ops;
 extern const parley_sessions_ops parley_pg_sessions_ops;
@@ -181,6 +197,7 @@ extern const parley_audit_ops parley_pg_audit_ops;
 extern const parley_uploads_ops parley_pg_uploads_ops;
 extern const parley_settings_ops parley_pg_settings_ops;
 extern const parley_tools_ops parley_pg_tools_ops;
+extern const parley_strategy_stores_ops parley_pg_strategy_stores_ops;
 
 struct pg_repo {
     parley_repository base; /* first, so the handle converts both ways */
