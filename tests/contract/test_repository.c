@@ -19,7 +19,7 @@
  * Each test owns its fixture (directory, database, handle) and removes it
  * in teardown; tests run on one thread.
  *
- * Long (~2300 lines) because it is the whole contract in one program that
+ * Long (~2500 lines) because it is the whole contract in one program that
  * main() runs per backend; the tests are in sections by aggregate. A new
  * op's test goes into its aggregate's section and into contract_tests[].
  */
