@@ -7,6 +7,7 @@ PACKAGES=(
   build-essential cmake pkg-config clang libclang-rt-14-dev
   libuv1-dev libhttp-parser-dev libwslay-dev libjansson-dev
   libsqlite3-dev libsodium-dev libcmocka-dev
+  libpq-dev postgresql-15
   libssl-dev uthash-dev
   libutf8proc-dev libexttextcat-dev libcurl4-openssl-dev
   libmagic-dev

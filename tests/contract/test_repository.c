@@ -9,12 +9,17 @@
  * stored data). A registered backend without a target fails the suite.
  * Tests in contract_tests[] hold for every backend; a target's own
  * specific[] tests cover what only that backend has (SQLite: the schema
- * version pragma, WAL, its lock semantics).
+ * version pragma, WAL, its lock semantics). A backend the registry does
+ * not offer yet (parley_storage_incomplete_backends: postgres) is opened
+ * through its row directly; its target's not_yet[] names the tests of
+ * aggregates it lacks, which are skipped, printed and counted, never run
+ * against a stub. PARLEY_CONTRACT_BACKEND=<name> runs one backend only
+ * (ctest runs sqlite and postgres as two tests; postgres_target.h).
  *
  * Each test owns its fixture (directory, database, handle) and removes it
  * in teardown; tests run on one thread.
  *
- * Long (~2300 lines) because it is the whole contract in one program that
+ * Long (~2500 lines) because it is the whole contract in one program that
  * main() runs per backend; the tests are in sections by aggregate. A new
  * op's test goes into its aggregate's section and into contract_tests[].
  */
@@ -35,6 +40,7 @@
 #include "../common/check.h"
 #include "../common/raw_sqlite.h"
 #include "storage/backend.h"
+#include "storage/postgres/postgres_repository.h"
 
 typedef struct fixture {
     char dir[64];
@@ -42,6 +48,12 @@ typedef struct fixture {
     char url[160];
     parley_repository *repo;
 } fixture;
+
+/* A contract test a target cannot run yet: the aggregate it needs. */
+typedef struct not_yet_test {
+    const char *test;
+    const char *aggregate;
+} not_yet_test;
 
 /* How one backend takes part; see the top of the file. */
 typedef struct contract_target {
@@ -53,6 +65,8 @@ typedef struct contract_target {
     void (*raw_exec)(const char *where, const char *sql);
     const struct CMUnitTest *specific;
     size_t specific_count;
+    const not_yet_test *not_yet; /* NULL: every contract test runs */
+    size_t not_yet_count;
 } contract_target;
 
 /* The backend and target of the group being run (main). */
@@ -61,6 +75,24 @@ static const contract_target *target;
 
 /* One error record for the whole file: assert_ok prints its message. */
 static parley_error err;
+
+/* parley_storage_open / _migrate on the backend being run, through its row
+ * (an incomplete backend is not in the registry). */
+static const char *url_rest(const char *url) {
+    size_t len = strlen(backend->scheme);
+    assert_true(strncmp(url, backend->scheme, len) == 0 && url[len] == ':');
+    return url + len + 1;
+}
+
+static parley_status storage_open(const char *url, const parley_storage_options *options,
+                                  parley_repository **out, parley_error *e) {
+    *out = NULL;
+    return backend->open(url_rest(url), options, out, e);
+}
+
+static parley_status storage_migrate(const char *url, parley_error *e) {
+    return backend->migrate(url_rest(url), e);
+}
 
 /* ---- fixture ------------------------------------------------------------ */
 
@@ -78,7 +110,7 @@ static int setup_files(void **state) {
 static parley_repository *open_repo(const char *url, bool durable, int busy_timeout_ms) {
     parley_storage_options options = {.durable = durable, .busy_timeout_ms = busy_timeout_ms};
     parley_repository *repo = NULL;
-    assert_ok(parley_storage_open(url, &options, &repo, &err));
+    assert_ok(storage_open(url, &options, &repo, &err));
     assert_non_null(repo);
     assert_string_equal(repo->ops->name, backend->name);
     return repo;
@@ -87,7 +119,7 @@ static parley_repository *open_repo(const char *url, bool durable, int busy_time
 static int setup_repo(void **state) {
     setup_files(state);
     fixture *fx = *state;
-    assert_ok(parley_storage_migrate(fx->url, &err));
+    assert_ok(storage_migrate(fx->url, &err));
     fx->repo = open_repo(fx->url, false, 0);
     return 0;
 }
@@ -223,7 +255,7 @@ static void test_migrate_is_idempotent(void **state) {
     int version = backend->schema_version();
     assert_true(version >= 1);
 
-    assert_ok(parley_storage_migrate(fx->url, &err));
+    assert_ok(storage_migrate(fx->url, &err));
     assert_int_equal(raw_int(fx->path, "PRAGMA user_version"), version);
     assert_int_equal(raw_int(fx->path, "SELECT count(*) FROM sqlite_schema WHERE type = 'table' "
                                        "AND name IN ('customers', 'agents', 'bots', 'tokens', "
@@ -235,7 +267,7 @@ static void test_migrate_is_idempotent(void **state) {
 
     /* Running again changes nothing and does not fail on existing tables. */
     int64_t objects = raw_int(fx->path, "SELECT count(*) FROM sqlite_schema");
-    assert_ok(parley_storage_migrate(fx->url, &err));
+    assert_ok(storage_migrate(fx->url, &err));
     assert_int_equal(raw_int(fx->path, "PRAGMA user_version"), version);
     assert_int_equal(raw_int(fx->path, "SELECT count(*) FROM sqlite_schema"), objects);
 
@@ -245,39 +277,39 @@ static void test_migrate_is_idempotent(void **state) {
     add_customer(fx, "cus_1", NULL);
     repo->ops->close(repo);
     fx->repo = NULL;
-    assert_ok(parley_storage_migrate(fx->url, &err));
+    assert_ok(storage_migrate(fx->url, &err));
     assert_int_equal(raw_int(fx->path, "SELECT count(*) FROM customers"), 1);
 }
 
 static void test_migrate_refuses_newer_schema(void **state) {
     fixture *fx = *state;
     int version = backend->schema_version();
-    assert_ok(parley_storage_migrate(fx->url, &err));
+    assert_ok(storage_migrate(fx->url, &err));
     char sql[64];
     snprintf(sql, sizeof sql, "PRAGMA user_version = %d", version + 1);
     raw_exec(fx->path, sql);
 
-    assert_status(PARLEY_E_STORAGE, parley_storage_migrate(fx->url, &err));
+    assert_status(PARLEY_E_STORAGE, storage_migrate(fx->url, &err));
     assert_non_null(strstr(err.message, "newer"));
     assert_int_equal(raw_int(fx->path, "PRAGMA user_version"), version + 1);
 
     parley_repository dummy = {0};
     parley_repository *repo = &dummy; /* open must reset it to NULL */
     parley_storage_options options = {0};
-    assert_status(PARLEY_E_STORAGE, parley_storage_open(fx->url, &options, &repo, &err));
+    assert_status(PARLEY_E_STORAGE, storage_open(fx->url, &options, &repo, &err));
     assert_null(repo);
 }
 
 static void test_open_refuses_unmigrated_database(void **state) {
     fixture *fx = *state;
     parley_repository *repo = NULL;
-    assert_status(PARLEY_E_STORAGE, parley_storage_open(fx->url, NULL, &repo, &err));
+    assert_status(PARLEY_E_STORAGE, storage_open(fx->url, NULL, &repo, &err));
     assert_null(repo);
     assert_non_null(strstr(err.message, "migration"));
 
     /* After migrating, the same file opens, with default options too. */
-    assert_ok(parley_storage_migrate(fx->url, &err));
-    assert_ok(parley_storage_open(fx->url, NULL, &repo, &err));
+    assert_ok(storage_migrate(fx->url, &err));
+    assert_ok(storage_open(fx->url, NULL, &repo, &err));
     assert_non_null(repo);
     repo->ops->close(repo);
 }
@@ -2254,7 +2286,7 @@ static void test_data_survives_reopen(void **state) {
     fx->repo = NULL;
     /* Reopening (and re-running migrations, as the server does at start)
      * finds everything. */
-    assert_ok(parley_storage_migrate(fx->url, &err));
+    assert_ok(storage_migrate(fx->url, &err));
     fx->repo = open_repo(fx->url, true, 0);
 
     parley_customer c;
@@ -2308,6 +2340,35 @@ static void test_unreadable_enum_is_storage_error(void **state) {
     assert_true(all_zero(&list, sizeof list));
 }
 
+/* ---- settings ---------------------------------------------------------------- */
+
+static void test_settings(void **state) {
+    fixture *fx = *state;
+    char *value = lit("untouched");
+    assert_status(PARLEY_E_NOT_FOUND,
+                  fx->repo->settings->get(fx->repo, "queue.max_wait", &value, &err));
+    assert_null(value);
+    assert_ok(fx->repo->settings->put(fx->repo, "queue.max_wait", "30", "agt_1", 10, &err));
+    assert_ok(fx->repo->settings->put(fx->repo, "routing.mode", "\"round_robin\"", NULL, 11, &err));
+    assert_ok(fx->repo->settings->get(fx->repo, "queue.max_wait", &value, &err));
+    assert_string_equal(value, "30");
+    free(value);
+    /* a second put replaces the value */
+    assert_ok(
+        fx->repo->settings->put(fx->repo, "queue.max_wait", "{\"a\": [1, 2]}", "agt_2", 12, &err));
+    assert_ok(fx->repo->settings->get(fx->repo, "queue.max_wait", &value, &err));
+    assert_string_equal(value, "{\"a\": [1, 2]}");
+    free(value);
+    assert_int_equal(raw_int(fx->path, "SELECT count(*) FROM settings"), 2);
+    assert_int_equal(raw_int(fx->path, "SELECT updated_at FROM settings WHERE key = "
+                                       "'queue.max_wait'"),
+                     12);
+}
+
+/* ---- the postgres target ------------------------------------------------- */
+
+#include "postgres_target.h"
+
 /* ---- the targets and the run ------------------------------------------------ */
 
 static const struct CMUnitTest contract_tests[] = {
@@ -2341,6 +2402,7 @@ static const struct CMUnitTest contract_tests[] = {
                                     teardown),
     cmocka_unit_test_setup_teardown(test_data_survives_reopen, setup_repo, teardown),
     cmocka_unit_test_setup_teardown(test_unreadable_enum_is_storage_error, setup_repo, teardown),
+    cmocka_unit_test_setup_teardown(test_settings, setup_repo, teardown),
 };
 
 /* SQLite's own: the schema version pragma and WAL, the write lock. */
@@ -2352,13 +2414,90 @@ static const struct CMUnitTest sqlite_tests[] = {
 
 static const contract_target targets[] = {
     {"sqlite", sqlite_make_url, sqlite_remove, sqlite_raw_int, sqlite_raw_text, sqlite_raw_exec,
-     sqlite_tests, sizeof sqlite_tests / sizeof sqlite_tests[0]},
+     sqlite_tests, sizeof sqlite_tests / sizeof sqlite_tests[0], NULL, 0},
+    {"postgres", postgres_make_url, postgres_remove, pg_raw_int, pg_raw_text, pg_raw_exec,
+     postgres_tests, sizeof postgres_tests / sizeof postgres_tests[0], POSTGRES_NOT_YET,
+     POSTGRES_NOT_YET_COUNT},
 };
+
+/* The aggregate a test of contract_tests[] waits for on this target, or
+ * NULL when it runs. */
+static const char *not_yet_reason(const char *test) {
+    for (size_t i = 0; i < target->not_yet_count; i++) {
+        if (strcmp(target->not_yet[i].test, test) == 0) {
+            return target->not_yet[i].aggregate;
+        }
+    }
+    return NULL;
+}
+
+/* Runs contract_tests[] on the current target, less its not_yet tests
+ * (printed and counted). A not_yet entry naming no test, or an aggregate
+ * the backend no longer lacks, fails: the list must not go stale. */
+static int run_contract_group(const char *group, const char *missing) {
+    enum { COUNT = sizeof contract_tests / sizeof contract_tests[0] };
+    struct CMUnitTest run[COUNT];
+    size_t runs = 0, skipped = 0;
+    int failed = 0;
+    for (size_t i = 0; i < target->not_yet_count; i++) {
+        bool known = false;
+        for (size_t t = 0; t < COUNT; t++) {
+            known = known || strcmp(contract_tests[t].name, target->not_yet[i].test) == 0;
+        }
+        if (!known || missing == NULL || strstr(missing, target->not_yet[i].aggregate) == NULL) {
+            fprintf(stderr, "%s: not_yet entry %s (%s) is stale\n", group, target->not_yet[i].test,
+                    target->not_yet[i].aggregate);
+            failed++;
+        }
+    }
+    for (size_t t = 0; t < COUNT; t++) {
+        const char *reason = not_yet_reason(contract_tests[t].name);
+        if (reason != NULL) {
+            printf("[  SKIPPED ] %s %s: the %s aggregate is not implemented on %s yet\n", group,
+                   contract_tests[t].name, reason, backend->name);
+            skipped++;
+            continue;
+        }
+        run[runs++] = contract_tests[t];
+    }
+    if (skipped > 0) {
+        printf("[  SKIPPED ] %s: %zu of %zu contract tests not run (missing: %s)\n", group, skipped,
+               (size_t)COUNT, missing != NULL ? missing : "nothing");
+    }
+    return failed + _cmocka_run_group_tests(group, run, runs, NULL, NULL);
+}
+
+/* The missing aggregates of an incomplete backend (postgres_target.h's
+ * backend only, for now); NULL for a registered one. */
+static const char *missing_of(const parley_storage_backend *b) {
+    return strcmp(b->name, "postgres") == 0 ? parley_postgres_missing_aggregates() : NULL;
+}
+
+/* Registered backends, then incomplete ones. */
+static const parley_storage_backend *backend_at(size_t i) {
+    size_t registered = 0;
+    while (parley_storage_backends[registered] != NULL) {
+        registered++;
+    }
+    return i < registered ? parley_storage_backends[i]
+                          : parley_storage_incomplete_backends[i - registered];
+}
 
 int main(void) {
     int failed = 0;
-    for (size_t i = 0; parley_storage_backends[i] != NULL; i++) {
-        backend = parley_storage_backends[i];
+    const char *only = getenv("PARLEY_CONTRACT_BACKEND");
+    for (size_t i = 0; backend_at(i) != NULL; i++) {
+        backend = backend_at(i);
+        if (only != NULL && strcmp(only, backend->name) != 0) {
+            continue;
+        }
+        char cluster[256];
+        if (only == NULL && missing_of(backend) != NULL &&
+            !pg_test_cluster(cluster, sizeof cluster)) {
+            printf("[  SKIPPED ] contract/%s: no test cluster (ctest runs it with one)\n",
+                   backend->name);
+            continue;
+        }
         target = NULL;
         for (size_t t = 0; t < sizeof targets / sizeof targets[0]; t++) {
             if (strcmp(targets[t].backend, backend->name) == 0) {
@@ -2373,8 +2512,7 @@ int main(void) {
         }
         char group[64];
         snprintf(group, sizeof group, "contract/%s", backend->name);
-        failed += _cmocka_run_group_tests(
-            group, contract_tests, sizeof contract_tests / sizeof contract_tests[0], NULL, NULL);
+        failed += run_contract_group(group, missing_of(backend));
         snprintf(group, sizeof group, "%s-specific", backend->name);
         failed +=
             _cmocka_run_group_tests(group, target->specific, target->specific_count, NULL, NULL);

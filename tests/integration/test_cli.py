@@ -151,7 +151,8 @@ class CliTest(unittest.TestCase):
         self.assertAdminLogsIn(ParleyServer(env={"PARLEY_DATABASE": f"sqlite:{db}"}), email)
 
     def test_bad_database_url_stops_the_start(self):
-        for url, expected in (("postgres://parley:secret@db/parley", "unknown scheme"),
+        for url, expected in (("mysql://parley:secret@db/parley", "unknown scheme"),
+                              ("postgres://parley:secret@db/parley", "not complete in this build"),
                               ("/var/lib/parley/parley.db", "malformed"),
                               ("sqlite:", "malformed")):
             with self.subTest(url=url):

@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# pg-test-cluster.sh start|stop STATE_FILE - a throwaway PostgreSQL 15 cluster
+# for the tests (the ctest fixture pg_cluster in CMakeLists.txt: one cluster
+# per test run, one database per test, created and dropped by the tests).
+#
+# start: initdb in a fresh mktemp directory under /tmp, as an unprivileged
+#   user (when run as root: the package's `postgres` user, else `nobody`,
+#   via runuser; otherwise the caller itself), trust authentication for the
+#   superuser `parley`, no TCP (listen_addresses = ''), the Unix socket in
+#   the cluster's own directory; pg_ctl starts it and waits. STATE_FILE
+#   gets one line, the conninfo of the maintenance database:
+#     host=/tmp/parley-pg.XXXXXX port=5432 user=parley dbname=postgres
+# stop: pg_ctl stops the cluster named in STATE_FILE (immediate mode) and
+#   removes its directory and STATE_FILE. Stopping a cluster that is not
+#   running, or without STATE_FILE, is fine (a cleanup after a failed start).
+#
+# Needs Debian's postgresql-15 (scripts/deps.sh installs it).
+set -euo pipefail
+
+action=${1:-}
+state=${2:-}
+if [ -z "$action" ] || [ -z "$state" ]; then
+  echo "usage: $0 start|stop STATE_FILE" >&2
+  exit 2
+fi
+
+bindir=/usr/lib/postgresql/15/bin
+if [ ! -x "$bindir/initdb" ]; then
+  echo "pg-test-cluster: $bindir/initdb not found; install postgresql-15 (scripts/deps.sh)" >&2
+  exit 1
+fi
+
+# as_owner CMD...: runs CMD as the cluster's owner
+owner=""
+if [ "$(id -u)" -eq 0 ]; then
+  if getent passwd postgres >/dev/null; then owner=postgres; else owner=nobody; fi
+fi
+as_owner() {
+  if [ -n "$owner" ]; then
+    runuser -u "$owner" -- "$@"
+  else
+    "$@"
+  fi
+}
+
+case "$action" in
+start)
+  # a cluster left over by an interrupted run of this build is stopped first
+  if [ -f "$state" ]; then "$0" stop "$state" || true; fi
+  dir=$(mktemp -d /tmp/parley-pg.XXXXXX)
+  chmod 755 "$dir"
+  if [ -n "$owner" ]; then chown "$owner" "$dir"; fi
+  if ! as_owner "$bindir/initdb" -D "$dir/data" -U parley --auth=trust -E UTF8 --locale=C \
+         --no-sync >"$dir/initdb.log" 2>&1; then
+    cat "$dir/initdb.log" >&2
+    rm -rf "$dir"
+    exit 1
+  fi
+  # fsync off: a test cluster lives for one run; nothing must survive a crash
+  opts="-c listen_addresses='' -c unix_socket_directories=$dir -c port=5432"
+  opts="$opts -c fsync=off -c full_page_writes=off -c max_connections=100"
+  if ! as_owner "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -o "$opts" -w -t 60 \
+         start >/dev/null; then
+    cat "$dir/server.log" >&2 || true
+    rm -rf "$dir"
+    exit 1
+  fi
+  mkdir -p "$(dirname "$state")"
+  echo "host=$dir port=5432 user=parley dbname=postgres" >"$state"
+  echo "pg-test-cluster: started in $dir"
+  ;;
+stop)
+  [ -f "$state" ] || exit 0
+  dir=$(sed -n 's/^host=\([^ ]*\) .*/\1/p' "$state")
+  case "$dir" in
+  /tmp/parley-pg.*) ;;
+  *) echo "pg-test-cluster: $state names no cluster of this script" >&2; exit 1 ;;
+  esac
+  if [ -d "$dir/data" ]; then
+    as_owner "$bindir/pg_ctl" -D "$dir/data" -m immediate -w stop >/dev/null 2>&1 || true
+  fi
+  rm -rf "$dir"
+  rm -f "$state"
+  echo "pg-test-cluster: stopped $dir"
+  ;;
+*)
+  echo "usage: $0 start|stop STATE_FILE" >&2
+  exit 2
+  ;;
+esac
