@@ -14,26 +14,7 @@
 #include "strategies/builtin.h"
 #include "strategies/profanity.h"
 
-static void *shared;
-static parley_langdetect *detector;
-
-static int setup_shared(void **state) {
-    (void)state;
-    parley_error err = {0};
-    if (parley_profanity_shared_create(&shared, &err) != PARLEY_OK) {
-        return -1;
-    }
-    detector = parley_builtin_profanity_detector(shared);
-    return detector != NULL ? 0 : -1;
-}
-
-static int teardown_shared(void **state) {
-    (void)state;
-    parley_profanity_shared_free(shared);
-    parley_langdetect_free(detector);
-    shared = NULL;
-    return 0;
-}
+#include "profanity_fixture.h"
 
 typedef struct outcome {
     parley_strategy_result result;
@@ -50,7 +31,8 @@ static outcome run_with(const char *config, const char *text, const parley_parti
     json_t *cfg = json_loads(config, 0, &jerr);
     assert_non_null(cfg);
     parley_strategy *s = NULL;
-    assert_int_equal(parley_profanity_strategy_ops.create(cfg, shared, &s, &o.err), PARLEY_OK);
+    assert_int_equal(parley_profanity_strategy_ops.create(cfg, profanity_shared, &s, &o.err),
+                     PARLEY_OK);
     json_decref(cfg);
     parley_message m = {0};
     m.content = strdup(text);
@@ -244,19 +226,20 @@ static void test_allowlist(void **state) {
     (void)state;
     parley_error err = {0};
     check(EN, "what a bastard", "what a b******");
-    assert_int_equal(parley_profanity_allow(shared, "Bastard", &err), PARLEY_OK);
+    assert_int_equal(parley_profanity_allow(profanity_shared, "Bastard", &err), PARLEY_OK);
     check(EN, "what a bastard", NULL);
-    json_t *list = parley_profanity_allowlist(shared);
+    json_t *list = parley_profanity_allowlist(profanity_shared);
     bool found = false;
     for (size_t i = 0; i < json_array_size(list); i++) {
         found |= strcmp(json_string_value(json_array_get(list, i)), "Bastard") == 0;
     }
     assert_true(found);
     json_decref(list);
-    assert_int_equal(parley_profanity_disallow(shared, "bastard", &err), PARLEY_OK);
+    assert_int_equal(parley_profanity_disallow(profanity_shared, "bastard", &err), PARLEY_OK);
     check(EN, "what a bastard", "what a b******");
-    assert_int_equal(parley_profanity_disallow(shared, "bastard", &err), PARLEY_E_NOT_FOUND);
-    assert_int_equal(parley_profanity_allow(shared, "!!!", &err), PARLEY_E_INVALID);
+    assert_int_equal(parley_profanity_disallow(profanity_shared, "bastard", &err),
+                     PARLEY_E_NOT_FOUND);
+    assert_int_equal(parley_profanity_allow(profanity_shared, "!!!", &err), PARLEY_E_INVALID);
     /* seeded from data/wordlists/allowlist.txt */
     check(LANG("es"), "un martillo", NULL);
     check(EN, "hugs xx", NULL);
@@ -282,10 +265,12 @@ static void test_bad_config(void **state) {
     parley_error err = {0};
     parley_strategy *s = NULL;
     json_t *cfg = json_pack("{s:s, s:s}", "name", "profanity", "mode", "shout");
-    assert_int_equal(parley_profanity_strategy_ops.create(cfg, shared, &s, &err), PARLEY_E_INVALID);
+    assert_int_equal(parley_profanity_strategy_ops.create(cfg, profanity_shared, &s, &err),
+                     PARLEY_E_INVALID);
     json_decref(cfg);
     cfg = json_pack("{s:s, s:i}", "name", "profanity", "language", 3);
-    assert_int_equal(parley_profanity_strategy_ops.create(cfg, shared, &s, &err), PARLEY_E_INVALID);
+    assert_int_equal(parley_profanity_strategy_ops.create(cfg, profanity_shared, &s, &err),
+                     PARLEY_E_INVALID);
     assert_int_equal(parley_profanity_strategy_ops.create(cfg, NULL, &s, &err), PARLEY_E_INVALID);
     json_decref(cfg);
 }
@@ -298,7 +283,7 @@ static void test_invalid_utf8_and_describe(void **state) {
     assert_string_equal(json_string_value(json_object_get(o.meta, "original_content")),
                         "\xEF\xBF\xBD fuck \xEF\xBF\xBD");
     outcome_free(&o);
-    json_t *d = parley_profanity_strategy_ops.describe(shared);
+    json_t *d = parley_profanity_strategy_ops.describe(profanity_shared);
     json_t *langs = json_object_get(d, "languages");
     assert_int_equal(json_array_size(langs), 6);
     assert_string_equal(json_string_value(json_object_get(json_array_get(langs, 0), "code")), "en");
@@ -409,12 +394,12 @@ static void test_option_validation(void **state) {
         assert_non_null(cfg);
         parley_error err = {0};
         parley_strategy *s = NULL;
-        assert_int_equal(parley_profanity_strategy_ops.create(cfg, shared, &s, &err),
+        assert_int_equal(parley_profanity_strategy_ops.create(cfg, profanity_shared, &s, &err),
                          PARLEY_E_INVALID);
         assert_null(s);
         json_decref(cfg);
     }
-    json_t *d = parley_profanity_strategy_ops.describe(shared);
+    json_t *d = parley_profanity_strategy_ops.describe(profanity_shared);
     json_t *cats = json_object_get(json_object_get(d, "options"), "categories");
     assert_int_equal(json_array_size(json_object_get(cats, "default")), 4);
     assert_int_equal(json_array_size(json_object_get(json_object_get(cats, "items"), "enum")), 8);
@@ -445,5 +430,5 @@ int main(void) {
         cmocka_unit_test(test_detected_language),
         cmocka_unit_test(test_option_validation),
     };
-    return cmocka_run_group_tests(tests, setup_shared, teardown_shared);
+    return cmocka_run_group_tests(tests, profanity_fixture_setup, profanity_fixture_teardown);
 }

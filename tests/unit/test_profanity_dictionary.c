@@ -28,6 +28,8 @@
 #include "strategies/builtin.h"
 #include "strategies/profanity.h"
 
+#include "profanity_fixture.h"
+
 #define BUDGET_DIR PARLEY_SOURCE_DIR "/tests/unit/profanity_dictionary"
 #define WORD_MAX 256
 
@@ -43,8 +45,6 @@ static const dictionary DICTIONARIES[] = {
 };
 #define NDICT (sizeof DICTIONARIES / sizeof DICTIONARIES[0])
 
-static void *shared;
-static parley_langdetect *detector;
 static const char *only[NDICT];
 static size_t nonly;
 
@@ -123,8 +123,8 @@ static void runner_open(runner *r, const char *lang) {
     json_t *cfg = json_loads(config, 0, NULL);
     assert_non_null(cfg);
     parley_error err = {0};
-    assert_int_equal(parley_profanity_strategy_ops.create(cfg, shared, &r->strategy, &err),
-                     PARLEY_OK);
+    assert_int_equal(
+        parley_profanity_strategy_ops.create(cfg, profanity_shared, &r->strategy, &err), PARLEY_OK);
     json_decref(cfg);
     r->meta = json_object();
     assert_non_null(r->meta);
@@ -283,23 +283,6 @@ static void test_innocent(void **state) {
     assert_int_equal(bad, 0);
 }
 
-static int setup(void **state) {
-    (void)state;
-    parley_error err = {0};
-    if (parley_profanity_shared_create(&shared, &err) != PARLEY_OK) {
-        return -1;
-    }
-    detector = parley_builtin_profanity_detector(shared);
-    return detector != NULL ? 0 : -1;
-}
-
-static int teardown(void **state) {
-    (void)state;
-    parley_profanity_shared_free(shared);
-    parley_langdetect_free(detector);
-    return 0;
-}
-
 int main(int argc, char **argv) {
     for (int i = 1; i < argc && nonly < NDICT; i++) {
         only[nonly++] = argv[i];
@@ -308,5 +291,5 @@ int main(int argc, char **argv) {
         cmocka_unit_test(test_innocent),
         cmocka_unit_test(test_dictionaries),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, profanity_fixture_setup, profanity_fixture_teardown);
 }

@@ -104,6 +104,17 @@ function startServer(listen = '127.0.0.1:0', { dir = dataDir, extra = [] } = {})
   });
 }
 
+/** Fills the widget's start form in the open panel as CUSTOMER; the message box once it is there. */
+async function startChat(panel) {
+  await panel.getByLabel('Your name').fill(CUSTOMER.name);
+  await panel.getByLabel(/Email/).fill(CUSTOMER.email);
+  await panel.getByLabel('How can we help?').fill(TOPIC);
+  await panel.getByRole('button', { name: 'Start chat' }).click();
+  const input = panel.getByLabel('Message', { exact: true });
+  await input.waitFor();
+  return input;
+}
+
 function stopServer() {
   return new Promise((resolve) => {
     if (!server || server.exitCode !== null || server.signalCode !== null) { resolve(); return; }
@@ -182,13 +193,7 @@ describe('Parley web pages in Chromium', { skip, timeout: 300000 }, () => {
     await customerPage.getByRole('button', { name: 'Open chat' }).click();
     await panel.waitFor();
 
-    await panel.getByLabel('Your name').fill(CUSTOMER.name);
-    await panel.getByLabel(/Email/).fill(CUSTOMER.email);
-    await panel.getByLabel('How can we help?').fill(TOPIC);
-    await panel.getByRole('button', { name: 'Start chat' }).click();
-
-    const input = panel.getByLabel('Message', { exact: true });
-    await input.waitFor();
+    const input = await startChat(panel);
     await panel.getByText('Topic: ' + TOPIC).waitFor();
     await input.fill(XSS);
     await input.press('Enter');
@@ -607,13 +612,7 @@ describe('Parley web pages in Chromium', { skip, timeout: 300000 }, () => {
       watch(page, 'customer (spam filter)');
       await page.goto(spam.url + '/demo');
       await page.getByRole('button', { name: 'Open chat' }).click();
-      const panel = page.getByRole('dialog', { name: 'Acme Bikes support' });
-      await panel.getByLabel('Your name').fill(CUSTOMER.name);
-      await panel.getByLabel(/Email/).fill(CUSTOMER.email);
-      await panel.getByLabel('How can we help?').fill(TOPIC);
-      await panel.getByRole('button', { name: 'Start chat' }).click();
-      const input = panel.getByLabel('Message', { exact: true });
-      await input.waitFor();
+      const input = await startChat(page.getByRole('dialog', { name: 'Acme Bikes support' }));
       const SPAMMY = 'Great deals http://a.example/1 http://b.example/2 http://c.example/3';
       await input.fill(SPAMMY);
       await input.press('Enter');
