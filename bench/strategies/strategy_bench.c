@@ -21,10 +21,11 @@
  * Usage: parley-strategy-bench [--iterations N] [--translation-iterations N]
  *                              [--only pipeline|spam|profanity|translation|chain]
  * The "profanity" scenarios run with the language detector attached (as
- * in the server); "profanity, 100 B, undeclared" times exactly 100-byte
- * messages in en es fr de it pt from senders without a language, with the
- * detector and without it, and the detector alone (issue 16's budget:
- * detection plus filtering <= 20 µs p50).
+ * in the server); the "100 B" rows time 100-byte messages in en es fr de
+ * it pt (clean ones, and ones starting with a swear word of their
+ * language) from senders without a language, with the detector and
+ * without it, and the detector alone (issue 16's budget: detection plus
+ * filtering <= 20 µs p50).
  * --translation-iterations defaults to a tenth of --iterations. The table
  * (Markdown) goes to stdout, progress to stderr; PSB_DEBUG=1 also prints the
  * spam meta of every refused message to stderr.
@@ -620,19 +621,36 @@ static void run_scenario(const char *name, const char *chain_label, const char *
 
 /* ---- profanity on 100-byte messages with no declared language ---- */
 
-static const char *const DETECT_TEXTS[] = {
+/* 100-byte messages (cut at a character boundary), one clean and one
+ * with a swear word of that language in each of en es fr de it pt. */
+static const char *const DETECT_CLEAN[] = {
     "Hello, my order has not arrived yet and the tracking page shows nothing at all since Monday, "
-    "what the hell is going on?",
+    "can you check?",
     "Hola, mi pedido todavía no ha llegado y la página de seguimiento no muestra nada desde el "
-    "lunes, ¿qué pasa?",
+    "lunes, ¿pueden mirarlo?",
     "Bonjour, ma commande n'est toujours pas arrivée et la page de suivi n'affiche rien depuis "
-    "lundi, c'est quoi ce bordel ?",
+    "lundi, pouvez-vous vérifier ?",
     "Hallo, meine Bestellung ist immer noch nicht angekommen und die Sendungsverfolgung zeigt seit "
     "Montag nichts an.",
     "Ciao, il mio ordine non è ancora arrivato e la pagina di tracciamento non mostra niente da "
-    "lunedì, che cazzo succede?",
+    "lunedì, potete controllare?",
     "Olá, a minha encomenda ainda não chegou e a página de rastreio não mostra nada desde segunda, "
-    "que merda é esta?",
+    "podem verificar?",
+};
+static const char *const DETECT_PROFANE[] = {
+    "What the fuck, my order has not arrived yet and the tracking page shows nothing at all since "
+    "Monday, check it.",
+    "Joder, mi pedido todavía no ha llegado y la página de seguimiento no muestra nada desde el "
+    "lunes, ¿qué pasa?",
+    "Putain, ma commande n'est toujours pas arrivée et la page de suivi n'affiche rien depuis "
+    "lundi, "
+    "c'est quoi ?",
+    "Scheiße, meine Bestellung ist immer noch nicht angekommen und die Sendungsverfolgung zeigt "
+    "seit Montag nichts.",
+    "Cazzo, il mio ordine non è ancora arrivato e la pagina di tracciamento non mostra niente da "
+    "lunedì, che succede?",
+    "Porra, a minha encomenda ainda não chegou e a página de rastreio não mostra nada desde "
+    "segunda, que se passa?",
 };
 #define DETECT_BYTES 100
 
@@ -650,7 +668,8 @@ static char *cut_100(const char *text) {
     return out;
 }
 
-static void run_profanity_100(const char *name, size_t iterations) {
+static void run_profanity_100(const char *name, const char *const *texts, size_t ntexts,
+                              size_t iterations) {
     parley_strategy *chain = NULL;
     parley_error err;
     memset(&err, 0, sizeof err);
@@ -668,7 +687,7 @@ static void run_profanity_100(const char *name, size_t iterations) {
         parley_message msg;
         memset(&msg, 0, sizeof msg);
         msg.type = PARLEY_MESSAGE_TEXT;
-        msg.content = cut_100(DETECT_TEXTS[i % COUNT(DETECT_TEXTS)]);
+        msg.content = cut_100(texts[i % ntexts]);
         json_t *meta = json_object();
         parley_strategy_context ctx = {.message = &msg, .meta = meta, .session = &session};
         uint64_t t0 = now_ns();
@@ -690,9 +709,9 @@ static void run_detector_100(parley_langdetect *detector, size_t iterations) {
     samples s = {0};
     outcome o;
     memset(&o, 0, sizeof o);
-    char *texts[COUNT(DETECT_TEXTS)];
-    for (size_t i = 0; i < COUNT(DETECT_TEXTS); i++) {
-        texts[i] = cut_100(DETECT_TEXTS[i]);
+    char *texts[COUNT(DETECT_CLEAN)];
+    for (size_t i = 0; i < COUNT(DETECT_CLEAN); i++) {
+        texts[i] = cut_100(DETECT_CLEAN[i]);
     }
     uint64_t w0 = now_ns();
     for (size_t i = 0; i < iterations + 200; i++) {
@@ -1060,9 +1079,15 @@ int main(int argc, char **argv) {
         run_scenario("profanity", "profanity", CHAIN_PROFANITY, MODE_BUILD_RUN, iterations,
                      MIX_EN_ES);
         if (detector != NULL) {
-            run_profanity_100("profanity, 100 B, undeclared, detection", iterations);
+            run_profanity_100("100 B clean, undeclared, detection", DETECT_CLEAN,
+                              COUNT(DETECT_CLEAN), iterations);
+            run_profanity_100("100 B swearing, undeclared, detection", DETECT_PROFANE,
+                              COUNT(DETECT_PROFANE), iterations);
             parley_profanity_set_detector(profanity, NULL, NULL);
-            run_profanity_100("profanity, 100 B, undeclared, no detection", iterations);
+            run_profanity_100("100 B clean, undeclared, no detection", DETECT_CLEAN,
+                              COUNT(DETECT_CLEAN), iterations);
+            run_profanity_100("100 B swearing, undeclared, no detection", DETECT_PROFANE,
+                              COUNT(DETECT_PROFANE), iterations);
             parley_profanity_set_detector(profanity, parley_langdetect_decided, detector);
             run_detector_100(detector, iterations);
         }
