@@ -17,7 +17,9 @@
  * detector set (parley_profanity_set_detector), the language detected in a
  * message of PARLEY_PROFANITY_DETECT_MIN bytes or more is checked too; with
  * no declared language it replaces English (its automaton holds English,
- * less that language's everyday words). Evasions handled and boundary
+ * less that language's everyday words). The detector is asked only when
+ * its verdict can change the outcome: some entry of any list matched and,
+ * with a declared language, one outside that language's automaton. Evasions handled and boundary
  * rules: see profanity_normalize.h and profanity_matcher.h.
  *
  * On MODIFIED the meta gets {"profanity": {"censored": N, "words": [...],
