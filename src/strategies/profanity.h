@@ -19,8 +19,9 @@
  * no declared language it replaces English (its automaton holds English,
  * less that language's everyday words). The detector is asked only when
  * its verdict can change the outcome: some entry of any list matched and,
- * with a declared language, one outside that language's automaton. Evasions handled and boundary
- * rules: see profanity_normalize.h and profanity_matcher.h.
+ * with a declared language, one outside that language's automaton.
+ * Evasions handled and boundary rules: see profanity_normalize.h and
+ * profanity_matcher.h.
  *
  * On MODIFIED the meta gets {"profanity": {"censored": N, "words": [...],
  * "language": "en"[, "detected": "es"]}} and "original_content" (unless an
