@@ -169,6 +169,42 @@ static bool selected(const char *lang) {
     return nonly == 0;
 }
 
+/* Speed (1.4 million words under ASan): words go through the strategy
+ * BATCH at a time, one a line. A batch that passes untouched means every
+ * word of it passes alone too: each word keeps its own boundaries (a
+ * newline ends a word and never joins spelled letters) and every match a
+ * word has alone it has in the batch, which would then be modified. So
+ * only the words of a modified batch are run alone (and only that run
+ * counts). A word of PARLEY_PROFANITY_DETECT_MIN bytes or more (long
+ * enough for detection by itself) is always run alone. Returns how many
+ * words from `from` on the batch covered (>= 1); *alone: run them one by
+ * one. */
+#define BATCH 64
+static size_t batch(runner *r, const wordset *words, size_t from, bool *alone) {
+    size_t n = 0, len = 0;
+    while (from + n < words->n && n < BATCH &&
+           strlen(words->w[from + n]) < PARLEY_PROFANITY_DETECT_MIN) {
+        len += strlen(words->w[from + n]) + 1;
+        n++;
+    }
+    if (n == 0) {
+        *alone = true;
+        return 1;
+    }
+    char *text = malloc(len + 1), *w = text;
+    assert_non_null(text);
+    for (size_t i = 0; i < n; i++) {
+        size_t l = strlen(words->w[from + i]);
+        memcpy(w, words->w[from + i], l);
+        w[l] = '\n';
+        w += l + 1;
+    }
+    *w = '\0';
+    *alone = censors(r, text, NULL);
+    free(text);
+    return n;
+}
+
 /* ---- the tests ---- */
 
 static void check_dictionary(const dictionary *d) {
@@ -187,10 +223,15 @@ static void check_dictionary(const dictionary *d) {
     clock_gettime(CLOCK_MONOTONIC, &t0);
     runner r;
     runner_open(&r, d->lang);
-    for (size_t i = 0; i < words.n; i++) {
-        if (censors(&r, words.w[i], NULL)) {
-            set_add(&censored, words.w[i]);
+    for (size_t i = 0; i < words.n;) {
+        bool alone = false;
+        size_t n = batch(&r, &words, i, &alone);
+        for (size_t j = i; alone && j < i + n; j++) {
+            if (censors(&r, words.w[j], NULL)) {
+                set_add(&censored, words.w[j]);
+            }
         }
+        i += n;
     }
     runner_close(&r);
     sort(&censored);
