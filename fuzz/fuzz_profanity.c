@@ -4,8 +4,10 @@
  *
  * Input layout: the first byte picks the session options (low 3 bits: no
  * language, es, fr, de, pt, it, "zz", or a language in meta; bit 3: reject
- * mode); the rest, up to the first NUL, is the message content (valid or
- * invalid UTF-8). The shared state (automata, allowlist) is built once.
+ * mode; bit 4: every category; bit 5: min_severity 3); the rest, up to the
+ * first NUL, is the message content (valid or invalid UTF-8). The shared
+ * state (automata, allowlist) is built once, with the exttextcat detector
+ * attached as in the server (messages of 20 bytes or more are detected).
  *
  * Invariants (trap on violation):
  *  - PASS: content unchanged, meta empty;
@@ -23,9 +25,11 @@
 #include <string.h>
 
 #include "fuzz_checks.h"
+#include "strategies/builtin.h"
 #include "strategies/profanity.h"
 
 static void *shared;
+static parley_langdetect *detector; /* lives as long as the process */
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerInitialize(int *argc, char ***argv) {
@@ -33,6 +37,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
     (void)argv;
     parley_error err = {0};
     CHECK(parley_profanity_shared_create(&shared, &err) == PARLEY_OK);
+    detector = parley_builtin_profanity_detector(shared);
+    CHECK(detector != NULL);
     return 0;
 }
 
@@ -57,6 +63,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         json_pack("{s:s, s:s}", "name", "profanity", "mode", reject ? "reject" : "censor");
     if (LANGS[lang] != NULL) {
         json_object_set_new(config, "language", json_string(LANGS[lang]));
+    }
+    if (data[0] & 16u) {
+        json_object_set_new(config, "categories",
+                            json_pack("[s,s,s,s,s,s,s,s]", "insult", "obscenity", "slur", "hate",
+                                      "violence", "sexual", "anatomical", "drugs"));
+    }
+    if (data[0] & 32u) {
+        json_object_set_new(config, "min_severity", json_integer(3));
     }
     parley_error err = {0};
     parley_strategy *s = NULL;

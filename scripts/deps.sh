@@ -15,6 +15,7 @@ PACKAGES=(
   python3 python3-yaml valgrind
   chromium fonts-liberation
   tzdata
+  wamerican wspanish wfrench wngerman witalian wportuguese
 )
 
 missing=()

@@ -18,6 +18,12 @@ const STORE_KEY = 'parley.widget.v1';
 const CACHE_MAX = 300; // messages kept in localStorage for an instant reload
 const DEFAULT_TOPIC = 'General question';
 const RETRYABLE = new Set(['rate_limited', 'unavailable', 'network_error']);
+// Refused for what the message says: sending it again can never succeed, so
+// no Retry; the customer is told what to do instead (and may edit it).
+const CONTENT_REFUSALS = {
+  spam_detected: 'It looks like spam to our filter. Please rephrase it (fewer links, no repeated text), or contact us by email or phone instead.',
+  profanity_detected: 'It contains words that are not allowed here. Please rephrase it.',
+};
 
 // ---------------------------------------------------------------- state ---
 
@@ -368,7 +374,9 @@ function messageNode(m, pending) {
     if (pending.failed) {
       li.classList.add('is-failed');
       meta.append(' · ', el('span', { text: pending.failed }), ' ',
-        el('button', { type: 'button', className: 'parley-link', text: 'Retry', onclick: () => retryFailed(pending.client_msg_id) }));
+        pending.refused
+          ? el('button', { type: 'button', className: 'parley-link', text: 'Edit', onclick: () => editRefused(pending.client_msg_id) })
+          : el('button', { type: 'button', className: 'parley-link', text: 'Retry', onclick: () => retryFailed(pending.client_msg_id) }));
     }
   } else {
     if (kind !== 'own' && kind !== 'system') meta.append(el('span', { className: 'parley-who', text: senderLabel(m) }), ' · ');
@@ -471,6 +479,16 @@ function retryFailed(cid) {
   if (subscribed) socket.send({ type: 'message.send', session_id: p.session_id, content: p.content, client_msg_id: p.client_msg_id });
 }
 
+/** A refused message back into the composer (and out of the outbox). */
+function editRefused(cid) {
+  const p = state.outbox.find((x) => x.client_msg_id === cid);
+  if (!p) return;
+  settlePending(cid);
+  ui.input.value = p.content;
+  autoGrow();
+  ui.input.focus();
+}
+
 function onSendError(cid, error) {
   const p = state.outbox.find((x) => x.client_msg_id === cid);
   if (!p) return;
@@ -480,7 +498,9 @@ function onSendError(cid, error) {
     setTimeout(() => { if (subscribed && state.outbox.includes(p) && !p.failed) socket.send({ type: 'message.send', session_id: p.session_id, content: p.content, client_msg_id: p.client_msg_id }); }, 3000);
     return;
   }
-  p.failed = code === 'conflict' ? 'the conversation is closed' : ((error && error.message) || code);
+  if (CONTENT_REFUSALS[code]) p.refused = true;
+  p.failed = code === 'conflict' ? 'the conversation is closed'
+    : CONTENT_REFUSALS[code] || ((error && error.message) || code);
   saveState();
   renderPending(p);
 }

@@ -18,6 +18,16 @@ static void load_allowed_word(void *ctx, const char *word) {
     (void)parley_profanity_allow(ctx, word, &ignored);
 }
 
+parley_langdetect *parley_builtin_profanity_detector(void *profanity) {
+    const char *codes[16];
+    size_t n = parley_profanity_languages(profanity, codes, 16);
+    parley_langdetect *d = parley_langdetect_create_for(NULL, codes, n < 16 ? n : 16);
+    if (d != NULL) {
+        parley_profanity_set_detector(profanity, parley_langdetect_decided, d);
+    }
+    return d;
+}
+
 typedef struct learn_ctx {
     parley_repository *repo;
     int64_t spam;
@@ -123,6 +133,13 @@ parley_status parley_builtin_strategies_init(parley_builtin_strategies *builtin,
         st = parley_profanity_shared_create(&builtin->profanity, err);
     }
     if (st == PARLEY_OK) {
+        builtin->profanity_detect = parley_builtin_profanity_detector(builtin->profanity);
+        if (builtin->profanity_detect == NULL) {
+            parley_log_warn("profanity: no language detector (libexttextcat's "
+                            "fingerprints missing); declared language and English only");
+        }
+    }
+    if (st == PARLEY_OK) {
         st =
             repo->strategy_stores->allowlist_load(repo, load_allowed_word, builtin->profanity, err);
     }
@@ -163,6 +180,7 @@ void parley_builtin_strategies_free(parley_builtin_strategies *builtin) {
     if (builtin->profanity != NULL) {
         parley_profanity_shared_free(builtin->profanity);
     }
+    parley_langdetect_free(builtin->profanity_detect);
     if (builtin->translation != NULL) {
         parley_translation_shared_free(builtin->translation);
     }

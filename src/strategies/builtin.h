@@ -14,11 +14,13 @@
 #include "core/config.h"
 #include "core/repository.h"
 #include "core/strategy.h"
+#include "strategies/translation_detect.h"
 
 typedef struct parley_builtin_strategies {
     void *spam;
     void *profanity;
-    void *translation; /* apertium pools, language detector */
+    void *translation;                   /* apertium pools, language detector */
+    parley_langdetect *profanity_detect; /* NULL without exttextcat's files */
 } parley_builtin_strategies;
 
 parley_status parley_builtin_strategies_init(parley_builtin_strategies *builtin,
@@ -28,6 +30,13 @@ parley_status parley_builtin_strategies_init(parley_builtin_strategies *builtin,
 /* cfg may be NULL: the defaults (apertium modes in /usr/share/apertium,
  * no LibreTranslate URL). Stops apertium pipelines on free. */
 void parley_builtin_strategies_free(parley_builtin_strategies *builtin);
+
+/* Creates an exttextcat detector for the languages the profanity lists
+ * cover and gives it to the profanity shared state (the strategy then
+ * checks the detected language too). The detector is the caller's: free it
+ * after the shared state. NULL (and no detection) when exttextcat's
+ * fingerprints are missing. Start-up only (main thread). */
+parley_langdetect *parley_builtin_profanity_detector(void *profanity);
 
 /* The profanity allowlist, for the admin API (NULL-safe). */
 void *parley_builtin_profanity(const parley_strategy_registry *registry);

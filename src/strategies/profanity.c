@@ -16,9 +16,29 @@
 #include "strategies/profanity_normalize.h"
 #include "strategies/profanity_words.h"
 
-#define PROF_VERSION "1.0"
+#define PROF_VERSION "1.1"
 #define MAX_LANGS 8
 #define KEY_MAX 256
+
+/* A list entry's tag in the automaton: category, severity, flags. */
+#define TAG(e) ((unsigned)(e)->category | (unsigned)(e)->severity << 8 | (unsigned)(e)->flags << 16)
+#define TAG_CATEGORY(t) ((t)&0xffu)
+#define TAG_SEVERITY(t) ((t) >> 8 & 0xffu)
+#define TAG_FLAGS(t) ((t) >> 16 & 0xffu)
+
+static const char *const CATEGORY_NAMES[PARLEY_PROFANITY_CATEGORY_COUNT] = {
+    [PARLEY_PROFANITY_INSULT] = "insult",
+    [PARLEY_PROFANITY_OBSCENITY] = "obscenity",
+    [PARLEY_PROFANITY_SLUR] = "slur",
+    [PARLEY_PROFANITY_HATE] = "hate",
+    [PARLEY_PROFANITY_VIOLENCE] = "violence",
+    [PARLEY_PROFANITY_SEXUAL] = "sexual",
+    [PARLEY_PROFANITY_ANATOMICAL] = "anatomical",
+    [PARLEY_PROFANITY_DRUGS] = "drugs"};
+#define DEFAULT_CATEGORIES                                                                         \
+    (1u << PARLEY_PROFANITY_INSULT | 1u << PARLEY_PROFANITY_OBSCENITY |                            \
+     1u << PARLEY_PROFANITY_SLUR | 1u << PARLEY_PROFANITY_HATE)
+#define DEFAULT_MIN_SEVERITY 1
 
 typedef struct prof_lang {
     const char *code;
@@ -35,16 +55,23 @@ typedef struct allow_entry {
 typedef struct prof_shared {
     prof_lang langs[MAX_LANGS];
     size_t nlangs;
+    /* every entry of every list: a message with no match in it has none
+     * in any language, so it needs no detection and no other scan */
+    parley_prof_automaton *any;
     pthread_rwlock_t lock;
     allow_entry *allow;
     size_t nallow, cap_allow;
+    parley_profanity_detect_fn detect; /* NULL: declared language and English only */
+    void *detect_ctx;
 } prof_shared;
 
 typedef struct prof_strategy {
     parley_strategy base;
     prof_shared *shared;
     bool reject;
-    char language[8]; /* "" when not set */
+    char language[8];    /* "" when not set */
+    unsigned categories; /* bit per parley_profanity_category acted on */
+    unsigned min_severity;
 } prof_strategy;
 
 static parley_status nomem(parley_error *err) {
@@ -204,6 +231,7 @@ void parley_profanity_shared_free(void *shared) {
     for (size_t i = 0; i < sh->nlangs; i++) {
         parley_prof_automaton_free(sh->langs[i].ac);
     }
+    parley_prof_automaton_free(sh->any);
     for (size_t i = 0; i < sh->nallow; i++) {
         free(sh->allow[i].word);
         free(sh->allow[i].key);
@@ -211,6 +239,20 @@ void parley_profanity_shared_free(void *shared) {
     free(sh->allow);
     pthread_rwlock_destroy(&sh->lock);
     free(sh);
+}
+
+size_t parley_profanity_languages(void *shared, const char **codes, size_t max) {
+    const prof_shared *sh = shared;
+    for (size_t i = 0; i < sh->nlangs && i < max; i++) {
+        codes[i] = sh->langs[i].code;
+    }
+    return sh->nlangs;
+}
+
+void parley_profanity_set_detector(void *shared, parley_profanity_detect_fn fn, void *ctx) {
+    prof_shared *sh = shared;
+    sh->detect = fn;
+    sh->detect_ctx = ctx;
 }
 
 /* Is entry's normalised form one of the NULL-terminated words? */
@@ -229,17 +271,18 @@ static bool listed(const char *entry, const char *const *words) {
     return false;
 }
 
-/* Adds a list to ac, leaving out entries that are innocent words of the
+/* Adds a list to ac, leaving out entries that are everyday words of the
  * language the automaton serves; the number of entries used, or -1 out of
  * memory. */
 static long add_list(parley_prof_automaton *ac, const parley_profanity_wordlist *list,
-                     const char *const *innocent) {
+                     const char *const *everyday) {
     long used = 0;
     for (size_t i = 0; i < list->count; i++) {
-        if (listed(list->words[i], innocent)) {
+        const parley_profanity_entry *e = &list->words[i];
+        if (listed(e->word, everyday)) {
             continue;
         }
-        int r = parley_prof_automaton_add(ac, list->words[i]);
+        int r = parley_prof_automaton_add(ac, e->word, TAG(e));
         if (r < 0) {
             return -1;
         }
@@ -277,7 +320,7 @@ parley_status parley_profanity_shared_create(void **shared, parley_error *err) {
             l->code = list->lang;
             l->ac = parley_prof_automaton_new();
             long own = l->ac != NULL ? add_list(l->ac, list, NULL) : -1;
-            long base = list == en || own < 0 ? 0 : add_list(l->ac, en, list->innocent);
+            long base = list == en || own < 0 ? 0 : add_list(l->ac, en, list->everyday);
             sh->nlangs += l->ac != NULL;
             if (own < 0 || base < 0 || !parley_prof_automaton_build(l->ac)) {
                 parley_profanity_shared_free(sh);
@@ -285,6 +328,15 @@ parley_status parley_profanity_shared_create(void **shared, parley_error *err) {
             }
             l->words = (size_t)own;
         }
+    }
+    sh->any = parley_prof_automaton_new();
+    bool any_ok = sh->any != NULL;
+    for (size_t i = 0; any_ok && i < parley_profanity_wordlist_count; i++) {
+        any_ok = add_list(sh->any, &parley_profanity_wordlists[i], NULL) >= 0;
+    }
+    if (!any_ok || !parley_prof_automaton_build(sh->any)) {
+        parley_profanity_shared_free(sh);
+        return nomem(err);
     }
     for (size_t i = 0; i < parley_profanity_default_allowlist_count; i++) {
         parley_status st = parley_profanity_allow(sh, parley_profanity_default_allowlist[i], err);
@@ -302,6 +354,7 @@ parley_status parley_profanity_shared_create(void **shared, parley_error *err) {
 
 /* ---- the strategy ---- */
 
+/* The language of a tag ("pt-BR" is pt), or NULL when none has a list. */
 static const prof_lang *find_lang(const prof_shared *sh, const char *tag) {
     if (tag != NULL) {
         size_t n = strcspn(tag, "-_");
@@ -311,7 +364,7 @@ static const prof_lang *find_lang(const prof_shared *sh, const char *tag) {
             }
         }
     }
-    return &sh->langs[0];
+    return NULL;
 }
 
 static const char *sender_language(const parley_participant *p) {
@@ -328,6 +381,30 @@ static const char *sender_language(const parley_participant *p) {
     }
 }
 
+/* "categories": a non-empty array of category names, each once; the bit
+ * set, or 0 when invalid. */
+static unsigned parse_categories(const json_t *v) {
+    unsigned set = 0;
+    size_t i;
+    const json_t *item;
+    if (!json_is_array(v) || json_array_size(v) == 0) {
+        return 0;
+    }
+    json_array_foreach(v, i, item) {
+        unsigned bit = 0;
+        for (unsigned c = 0; c < PARLEY_PROFANITY_CATEGORY_COUNT && json_is_string(item); c++) {
+            if (strcmp(json_string_value(item), CATEGORY_NAMES[c]) == 0) {
+                bit = 1u << c;
+            }
+        }
+        if (bit == 0 || (set & bit) != 0) {
+            return 0;
+        }
+        set |= bit;
+    }
+    return set;
+}
+
 static parley_status prof_create(const json_t *config, void *shared, parley_strategy **out,
                                  parley_error *err) {
     if (shared == NULL) {
@@ -336,6 +413,20 @@ static parley_status prof_create(const json_t *config, void *shared, parley_stra
     }
     const json_t *mode = json_object_get(config, "mode");
     const json_t *lang = json_object_get(config, "language");
+    const json_t *cats = json_object_get(config, "categories");
+    const json_t *sev = json_object_get(config, "min_severity");
+    unsigned categories = cats != NULL ? parse_categories(cats) : DEFAULT_CATEGORIES;
+    if (categories == 0) {
+        return parley_error_set(err, PARLEY_E_INVALID, "validation_failed",
+                                "profanity: categories must be a non-empty array of distinct "
+                                "names among insult, obscenity, slur, hate, violence, sexual, "
+                                "anatomical, drugs");
+    }
+    if (sev != NULL &&
+        (!json_is_integer(sev) || json_integer_value(sev) < 1 || json_integer_value(sev) > 3)) {
+        return parley_error_set(err, PARLEY_E_INVALID, "validation_failed",
+                                "profanity: min_severity must be 1, 2 or 3");
+    }
     if (mode != NULL &&
         (!json_is_string(mode) || (strcmp(json_string_value(mode), "censor") != 0 &&
                                    strcmp(json_string_value(mode), "reject") != 0))) {
@@ -353,6 +444,8 @@ static parley_status prof_create(const json_t *config, void *shared, parley_stra
     }
     s->shared = shared;
     s->reject = mode != NULL && strcmp(json_string_value(mode), "reject") == 0;
+    s->categories = categories;
+    s->min_severity = sev != NULL ? (unsigned)json_integer_value(sev) : DEFAULT_MIN_SEVERITY;
     if (lang != NULL) {
         snprintf(s->language, sizeof s->language, "%s", json_string_value(lang));
     }
@@ -367,12 +460,37 @@ typedef struct match {
 
 typedef struct scan_state {
     const prof_shared *shared;
+    const prof_strategy *strategy;
+    const char *content;
     const parley_prof_text *text;
     match *matches;
     size_t count, cap;
+    size_t first_of_scan; /* matches before it came from an earlier automaton */
     bool nomem;
 } scan_state;
 
+/* Is units[sep] a separator that was exactly one '-' between two words
+ * ("cul-de-sac")? */
+static bool hyphen_at(const scan_state *ss, size_t sep) {
+    const parley_prof_text *t = ss->text;
+    if (sep == 0 || sep + 1 >= t->count || t->units[sep].sym != PARLEY_PROF_SYM_SEP) {
+        return false;
+    }
+    uint32_t c = t->units[sep - 1].last_char + 1; /* the character between the words */
+    return t->units[sep + 1].first_char == c + 1 && c < t->char_count &&
+           t->char_offset[c + 1] - t->char_offset[c] == 1 && ss->content[t->char_offset[c]] == '-';
+}
+
+/* Is units[from..to] spelled (collapsed, separators as ' ') in the
+ * allowlist? */
+static bool span_allowed(const scan_state *ss, size_t from, size_t to) {
+    char key[KEY_MAX];
+    return parley_prof_spell(ss->text->units, from, to, true, key, sizeof key) < sizeof key &&
+           allow_find(ss->shared, key) >= 0;
+}
+
+/* A match is allowed when the matched entry, the whole word it lies in or
+ * the hyphenated compound around it ("cul-de-sac") is in the allowlist. */
 static bool allowed(const scan_state *ss, const parley_prof_word *w, size_t start, size_t end) {
     if (ss->shared->nallow == 0) {
         return false;
@@ -385,18 +503,121 @@ static bool allowed(const scan_state *ss, const parley_prof_word *w, size_t star
     while (to + 1 < ss->text->count && u[to + 1].sym != PARLEY_PROF_SYM_SEP) {
         to++;
     }
-    char whole[KEY_MAX];
-    bool whole_ok = parley_prof_spell(u, from, to, true, whole, sizeof whole) < sizeof whole;
-    return allow_find(ss->shared, w->key) >= 0 || (whole_ok && allow_find(ss->shared, whole) >= 0);
+    if (allow_find(ss->shared, w->key) >= 0 || span_allowed(ss, from, to)) {
+        return true;
+    }
+    bool compound = false;
+    while (from > 1 && hyphen_at(ss, from - 1)) {
+        compound = true;
+        for (from -= 2; from > 0 && u[from - 1].sym != PARLEY_PROF_SYM_SEP; from--) {
+        }
+    }
+    while (to + 2 < ss->text->count && hyphen_at(ss, to + 1)) {
+        compound = true;
+        for (to += 2; to + 1 < ss->text->count && u[to + 1].sym != PARLEY_PROF_SYM_SEP; to++) {
+        }
+    }
+    return compound && span_allowed(ss, from, to);
+}
+
+/* The general category of the code point at byte offset off. */
+static utf8proc_propval_t category_at(const char *content, size_t off, size_t len) {
+    utf8proc_int32_t cp;
+    if (off >= len || utf8proc_iterate((const utf8proc_uint8_t *)content + off,
+                                       (utf8proc_ssize_t)(len - off), &cp) <= 0) {
+        return UTF8PROC_CATEGORY_CN;
+    }
+    return utf8proc_get_property(cp)->category;
+}
+
+/* A name entry ("Dick") written capitalised: an upper-case letter, then a
+ * lower-case one ("DICK" and "dick" are not names). */
+static bool written_as_name(const scan_state *ss, size_t start) {
+    const parley_prof_text *t = ss->text;
+    uint32_t c = t->units[start].first_char;
+    if (c + 1 >= t->char_count) {
+        return false;
+    }
+    size_t len = t->char_offset[t->char_count];
+    return category_at(ss->content, t->char_offset[c], len) == UTF8PROC_CATEGORY_LU &&
+           category_at(ss->content, t->char_offset[c + 1], len) == UTF8PROC_CATEGORY_LL;
+}
+
+/* Does the session act on this entry (category, severity, name)? */
+static bool acted_on(const scan_state *ss, const parley_prof_word *word, size_t start) {
+    unsigned tag = word->tag;
+    if ((ss->strategy->categories & (1u << TAG_CATEGORY(tag))) == 0 ||
+        TAG_SEVERITY(tag) < ss->strategy->min_severity) {
+        return false;
+    }
+    return !((TAG_FLAGS(tag) & PARLEY_PROFANITY_NAME) && written_as_name(ss, start));
+}
+
+static bool seen_span(const scan_state *ss, size_t start, size_t end) {
+    for (size_t i = 0; i < ss->first_of_scan; i++) {
+        if (ss->matches[i].start == start && ss->matches[i].end == end) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* The spans of the entries a session acts on, before the allowlist: what
+ * decides whether detection could change anything. */
+#define SPANS_MAX 32
+typedef struct span_set {
+    const scan_state *ss;
+    size_t start[SPANS_MAX], end[SPANS_MAX];
+    size_t n;
+    bool overflow;
+} span_set;
+
+static bool span_in(const span_set *set, size_t start, size_t end) {
+    for (size_t i = 0; i < set->n; i++) {
+        if (set->start[i] == start && set->end[i] == end) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static bool collect_span(void *user, const parley_prof_word *word, size_t start, size_t end) {
+    span_set *set = user;
+    if (!acted_on(set->ss, word, start) || span_in(set, start, end)) {
+        return true;
+    }
+    if (set->n == SPANS_MAX) {
+        set->overflow = true;
+        return false;
+    }
+    set->start[set->n] = start;
+    set->end[set->n++] = end;
+    return true;
+}
+
+/* Is there a span in any that mine lacks (or too many to tell)? */
+static bool spans_beyond(const span_set *any, const span_set *mine) {
+    if (any->overflow || mine->overflow) {
+        return true;
+    }
+    for (size_t i = 0; i < any->n; i++) {
+        if (!span_in(mine, any->start[i], any->end[i])) {
+            return true;
+        }
+    }
+    return false;
 }
 
 static bool on_match(void *user, const parley_prof_word *word, size_t start, size_t end) {
     scan_state *ss = user;
+    if (!acted_on(ss, word, start)) {
+        return true;
+    }
     if (ss->count > 0 && ss->matches[ss->count - 1].start == start &&
         ss->matches[ss->count - 1].end == end) {
         return true; /* another entry for the same span ("bite", "bitte") */
     }
-    if (allowed(ss, word, start, end)) {
+    if (seen_span(ss, start, end) || allowed(ss, word, start, end)) {
         return true;
     }
     if (ss->count == ss->cap) {
@@ -508,15 +729,49 @@ static parley_strategy_result prof_process(parley_strategy *self, parley_strateg
     if (tag == NULL) {
         tag = sender_language(ctx->sender);
     }
-    const prof_lang *lang = find_lang(s->shared, tag);
-
+    size_t len = strlen(content);
     parley_prof_text text;
-    if (!parley_prof_normalize(content, strlen(content), &text)) {
+    if (!parley_prof_normalize(content, len, &text)) {
         return fail_nomem(err);
     }
-    scan_state ss = {.shared = s->shared, .text = &text};
+    scan_state ss = {.shared = s->shared, .strategy = s, .content = content, .text = &text};
+    /* most messages: nothing of any list, in any language */
+    span_set any = {.ss = &ss};
+    parley_prof_automaton_scan(s->shared->any, &text, collect_span, &any);
+    if (any.n == 0 && !any.overflow) {
+        parley_prof_text_free(&text);
+        return PARLEY_STRATEGY_PASS;
+    }
+    /* declared: a language with a list of its own, else none (English) */
+    const prof_lang *declared = find_lang(s->shared, tag);
+    const prof_lang *found = NULL;
+    /* detection can change the outcome only when another language's entry
+     * matched, or, undeclared, by leaving out English entries that are
+     * everyday words of the detected language: otherwise it is skipped
+     * (exttextcat is the costly part, ~25-60 µs) */
+    bool detect = declared == NULL;
+    if (!detect) {
+        span_set mine = {.ss = &ss};
+        parley_prof_automaton_scan(declared->ac, &text, collect_span, &mine);
+        detect = spans_beyond(&any, &mine);
+    }
+    if (detect && s->shared->detect != NULL && len >= PARLEY_PROFANITY_DETECT_MIN) {
+        found = find_lang(s->shared, s->shared->detect(s->shared->detect_ctx, content,
+                                                       declared != NULL ? declared->code : NULL));
+    }
+    /* the declared language's automaton, else the detected one's (which
+     * holds English, less that language's everyday words), else English;
+     * then the detected one's when it is another */
+    const prof_lang *lang =
+        declared != NULL ? declared : (found != NULL ? found : &s->shared->langs[0]);
+    const prof_lang *also = found != lang ? found : NULL;
+
     pthread_rwlock_rdlock(&s->shared->lock);
     parley_prof_automaton_scan(lang->ac, &text, on_match, &ss);
+    if (also != NULL && !ss.nomem) {
+        ss.first_of_scan = ss.count;
+        parley_prof_automaton_scan(also->ac, &text, on_match, &ss);
+    }
     pthread_rwlock_unlock(&s->shared->lock);
     parley_strategy_result result = PARLEY_STRATEGY_PASS;
     if (ss.nomem) {
@@ -532,6 +787,11 @@ static parley_strategy_result prof_process(parley_strategy *self, parley_strateg
                            ? NULL
                            : json_pack("{s:I, s:o, s:s}", "censored", (json_int_t)ss.count, "words",
                                        words, "language", lang->code);
+        if (info != NULL && found != NULL &&
+            json_object_set_new(info, "detected", json_string(found->code)) != 0) {
+            json_decref(info);
+            info = NULL;
+        }
         bool ok =
             next != NULL && info != NULL && json_object_set_new(ctx->meta, "profanity", info) == 0;
         info = NULL;
@@ -563,19 +823,32 @@ static json_t *prof_describe(void *shared) {
         json_array_append_new(langs, json_pack("{s:s, s:I}", "code", sh->langs[i].code, "words",
                                                (json_int_t)sh->langs[i].words));
     }
+    json_t *all = json_array(), *defaults = json_array();
+    for (unsigned c = 0; c < PARLEY_PROFANITY_CATEGORY_COUNT; c++) {
+        json_array_append_new(all, json_string(CATEGORY_NAMES[c]));
+        if (DEFAULT_CATEGORIES & (1u << c)) {
+            json_array_append_new(defaults, json_string(CATEGORY_NAMES[c]));
+        }
+    }
     /* language: a tag; without it the language an earlier step found
-     * (meta), else the sender's; English is always applied too */
-    return json_pack("{s:o, s:s, s:{s:{s:s, s:s, s:[s,s]}, s:{s:s, s:n}}}", "languages",
-                     langs ? langs : json_array(), "source", parley_profanity_source, "options",
-                     "mode", "type", "string", "default", "censor", "enum", "censor", "reject",
-                     "language", "type", "string", "default");
+     * (meta), else the sender's; English and the detected language are
+     * applied too */
+    return json_pack("{s:o, s:s, s:b, s:{s:{s:s, s:s, s:[s,s]}, s:{s:s, s:n}, "
+                     "s:{s:s, s:o, s:{s:s, s:o}}, s:{s:s, s:i, s:i, s:i}}}",
+                     "languages", langs ? langs : json_array(), "source", parley_profanity_source,
+                     "detection", sh != NULL && sh->detect != NULL, "options", "mode", "type",
+                     "string", "default", "censor", "enum", "censor", "reject", "language", "type",
+                     "string", "default", "categories", "type", "array", "default",
+                     defaults ? defaults : json_array(), "items", "type", "string", "enum",
+                     all ? all : json_array(), "min_severity", "type", "integer", "default",
+                     DEFAULT_MIN_SEVERITY, "minimum", 1, "maximum", 3);
 }
 
 const parley_strategy_ops parley_profanity_strategy_ops = {
     .name = "profanity",
     .version = PROF_VERSION,
     .description = "censors swear words (first letter kept, asterisks) or rejects the message; "
-                   "English plus the message's language",
+                   "English, the message's declared language and the detected one",
     .create = prof_create,
     .process = prof_process,
     .destroy = prof_destroy,

@@ -1,5 +1,6 @@
 # The profanity strategy: word lists generated from data/wordlists at build
-# time (naughty-words from npm plus the project's own files) and utf8proc.
+# time (naughty-words from npm, filed by category and severity in the project's
+# data/wordlists/<lang>.txt, plus the project's own entries) and utf8proc.
 pkg_check_modules(UTF8PROC REQUIRED IMPORTED_TARGET libutf8proc)
 find_program(PARLEY_NODE node REQUIRED)
 
@@ -21,7 +22,7 @@ set(PARLEY_PROFANITY_INPUTS ${PARLEY_WORDLISTS_DIR}/generate.js
 foreach(lang ${PARLEY_PROFANITY_LANGS})
   list(APPEND PARLEY_PROFANITY_INPUTS
        ${PARLEY_WORDLISTS_DIR}/node_modules/naughty-words/${lang}.json
-       ${PARLEY_WORDLISTS_DIR}/additions-${lang}.txt)
+       ${PARLEY_WORDLISTS_DIR}/${lang}.txt)
 endforeach()
 
 set(PARLEY_PROFANITY_WORDS_C ${PROJECT_BINARY_DIR}/generated/profanity_words.c)

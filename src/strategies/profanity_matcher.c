@@ -80,8 +80,8 @@ size_t parley_prof_automaton_size(const parley_prof_automaton *a) {
     return a->npatterns;
 }
 
-static int add_units(parley_prof_automaton *a, const parley_prof_unit *u, size_t n,
-                     unsigned flags) {
+static int add_units(parley_prof_automaton *a, const parley_prof_unit *u, size_t n, unsigned flags,
+                     unsigned tag) {
     if (a->npatterns == a->cap_patterns) {
         size_t cap = a->cap_patterns ? a->cap_patterns * 2 : 128;
         pattern *grown = realloc(a->patterns, cap * sizeof *grown);
@@ -104,7 +104,7 @@ static int add_units(parley_prof_automaton *a, const parley_prof_unit *u, size_t
     }
     parley_prof_spell(u, 0, n - 1, false, display, dlen + 1);
     parley_prof_spell(u, 0, n - 1, true, key, klen + 1);
-    p.word = (parley_prof_word){.display = display, .key = key, .len = n};
+    p.word = (parley_prof_word){.display = display, .key = key, .len = n, .tag = tag};
     int32_t s = 0;
     for (size_t i = 0; i < n; i++) {
         p.syms[i] = u[i].sym;
@@ -128,7 +128,7 @@ static int add_units(parley_prof_automaton *a, const parley_prof_unit *u, size_t
     return 1;
 }
 
-int parley_prof_automaton_add(parley_prof_automaton *a, const char *entry) {
+int parley_prof_automaton_add(parley_prof_automaton *a, const char *entry, unsigned tag) {
     size_t len = strlen(entry);
     unsigned flags = 0;
     if (len > 0 && entry[0] == '*') {
@@ -159,7 +159,7 @@ int parley_prof_automaton_add(parley_prof_automaton *a, const char *entry) {
         t.units[i].spelled = 0;
     }
     if (result == 1) {
-        result = add_units(a, t.units + from, to - from, flags);
+        result = add_units(a, t.units + from, to - from, flags, tag);
     }
     parley_prof_text_free(&t);
     return result;
@@ -211,6 +211,12 @@ static bool ends_word(const parley_prof_text *t, size_t i) {
            (t->units[i].spelled && t->units[i + 1].spelled);
 }
 
+/* A letter written `text` times where the word has it `word` times: the
+ * same count, or stretched to three or more (see profanity_matcher.h). */
+static bool run_matches(uint32_t text, uint32_t word) {
+    return text == word || (text >= 3 && text > word);
+}
+
 static bool accept(const pattern *p, const parley_prof_text *t, size_t start, size_t end) {
     if (!(p->flags & OPEN_LEFT) && !starts_word(t, start)) {
         return false;
@@ -219,7 +225,7 @@ static bool accept(const pattern *p, const parley_prof_text *t, size_t start, si
         return false;
     }
     for (size_t i = 0; i < p->word.len; i++) {
-        if (t->units[start + i].run < p->runs[i]) {
+        if (!run_matches(t->units[start + i].run, p->runs[i])) {
             return false;
         }
     }

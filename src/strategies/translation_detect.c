@@ -12,27 +12,42 @@
 
 static const char *const LANGS[] = {"en", "es", "fr", "pt", "ca"};
 #define NLANGS (sizeof LANGS / sizeof LANGS[0])
+#define MAX_LANGS 16
 /* Only the first bytes matter for n-gram statistics. */
 #define MAX_CLASSIFY_BYTES 2048
 
 struct parley_langdetect {
     void *handle;
     pthread_mutex_t lock;
+    const char *langs[MAX_LANGS];
+    size_t nlangs;
 };
 
-const char *parley_langdetect_supported(const char *code) {
+static const char *find_code(const char *const *langs, size_t n, const char *code) {
     if (code == NULL) {
         return NULL;
     }
-    for (size_t i = 0; i < NLANGS; i++) {
-        if (strcmp(code, LANGS[i]) == 0) {
-            return LANGS[i];
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(code, langs[i]) == 0) {
+            return langs[i];
         }
     }
     return NULL;
 }
 
+const char *parley_langdetect_supported(const char *code) {
+    return find_code(LANGS, NLANGS, code);
+}
+
 parley_langdetect *parley_langdetect_create(const char *lm_dir) {
+    return parley_langdetect_create_for(lm_dir, LANGS, NLANGS);
+}
+
+parley_langdetect *parley_langdetect_create_for(const char *lm_dir, const char *const *langs,
+                                                size_t n) {
+    if (n == 0 || n > MAX_LANGS) {
+        return NULL;
+    }
     if (lm_dir == NULL) {
         lm_dir = "/usr/share/libexttextcat";
     }
@@ -47,8 +62,8 @@ parley_langdetect *parley_langdetect_create(const char *lm_dir) {
         unlink(conf);
         return NULL;
     }
-    for (size_t i = 0; i < NLANGS; i++) {
-        fprintf(f, "%s.lm %s\n", LANGS[i], LANGS[i]);
+    for (size_t i = 0; i < n; i++) {
+        fprintf(f, "%s.lm %s\n", langs[i], langs[i]);
     }
     fclose(f);
     char prefix[4096];
@@ -64,6 +79,8 @@ parley_langdetect *parley_langdetect_create(const char *lm_dir) {
         return NULL;
     }
     d->handle = handle;
+    memcpy(d->langs, langs, n * sizeof *langs);
+    d->nlangs = n;
     pthread_mutex_init(&d->lock, NULL);
     return d;
 }
@@ -77,9 +94,15 @@ void parley_langdetect_free(parley_langdetect *d) {
     free(d);
 }
 
+const char *parley_langdetect_decided(void *detector, const char *text, const char *known) {
+    bool decided = false;
+    const char *code = parley_langdetect_detect(detector, text, 0, known, &decided);
+    return decided ? code : NULL;
+}
+
 const char *parley_langdetect_detect(parley_langdetect *d, const char *text, size_t min_chars,
                                      const char *known, bool *detected) {
-    known = parley_langdetect_supported(known);
+    known = find_code(d->langs, d->nlangs, known);
     if (detected != NULL) {
         *detected = false;
     }
@@ -111,7 +134,7 @@ const char *parley_langdetect_detect(parley_langdetect *d, const char *text, siz
         if (cl < sizeof code) {
             memcpy(code, p + 1, cl);
             code[cl] = '\0';
-            const char *s = parley_langdetect_supported(code);
+            const char *s = find_code(d->langs, d->nlangs, code);
             if (s != NULL) {
                 cands[n++] = s;
             }

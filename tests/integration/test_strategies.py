@@ -91,6 +91,23 @@ class StrategiesTest(DeskTestCase):
         self.assertStatus(r, 201)
         self.assertEqual(r.body["content"], innocent)
 
+    def test_profanity_detects_the_language_when_none_is_declared(self):
+        # issue 16: the customer declared no language; parleyd's detector
+        # finds Spanish and the Spanish list applies, German "bitte" stays
+        tok, sid = self.session([{"name": "profanity"}])
+        c = self.server.client(tok)
+        r = c.post(f"/api/v1/sessions/{sid}/messages",
+                   {"content": "eres un gilipollas y un cabrón, no me vuelvas a escribir"})
+        self.assertStatus(r, 201)
+        self.assertEqual(r.body["content"],
+                         "eres un g********* y un c*****, no me vuelvas a escribir")
+        meta = self.server.client(self.admin_token).get(f"/api/v1/messages/{r.body['id']}").body
+        self.assertEqual(meta["profanity"]["detected"], "es")
+        innocent = "Können Sie mir bitte helfen? Meine Bestellung ist nicht angekommen."
+        r = c.post(f"/api/v1/sessions/{sid}/messages", {"content": innocent})
+        self.assertStatus(r, 201)
+        self.assertEqual(r.body["content"], innocent)
+
     def test_profanity_reject_mode(self):
         tok, sid = self.session([{"name": "profanity", "mode": "reject"}])
         r = self.server.client(tok).post(f"/api/v1/sessions/{sid}/messages",

@@ -1,5 +1,7 @@
 /* The profanity strategy: evasions caught and censored in place, innocent
- * words untouched, per-language lists, allowlist, reject mode, meta. */
+ * words untouched, per-language lists, categories and severity, language
+ * detection (the exttextcat detector attached, as in the server),
+ * allowlist, reject mode, meta. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,22 +11,10 @@
 #include <string.h>
 
 #include "core/participant.h"
+#include "strategies/builtin.h"
 #include "strategies/profanity.h"
 
-static void *shared;
-
-static int setup_shared(void **state) {
-    (void)state;
-    parley_error err = {0};
-    return parley_profanity_shared_create(&shared, &err) == PARLEY_OK ? 0 : -1;
-}
-
-static int teardown_shared(void **state) {
-    (void)state;
-    parley_profanity_shared_free(shared);
-    shared = NULL;
-    return 0;
-}
+#include "profanity_fixture.h"
 
 typedef struct outcome {
     parley_strategy_result result;
@@ -41,7 +31,8 @@ static outcome run_with(const char *config, const char *text, const parley_parti
     json_t *cfg = json_loads(config, 0, &jerr);
     assert_non_null(cfg);
     parley_strategy *s = NULL;
-    assert_int_equal(parley_profanity_strategy_ops.create(cfg, shared, &s, &o.err), PARLEY_OK);
+    assert_int_equal(parley_profanity_strategy_ops.create(cfg, profanity_shared, &s, &o.err),
+                     PARLEY_OK);
     json_decref(cfg);
     parley_message m = {0};
     m.content = strdup(text);
@@ -235,19 +226,20 @@ static void test_allowlist(void **state) {
     (void)state;
     parley_error err = {0};
     check(EN, "what a bastard", "what a b******");
-    assert_int_equal(parley_profanity_allow(shared, "Bastard", &err), PARLEY_OK);
+    assert_int_equal(parley_profanity_allow(profanity_shared, "Bastard", &err), PARLEY_OK);
     check(EN, "what a bastard", NULL);
-    json_t *list = parley_profanity_allowlist(shared);
+    json_t *list = parley_profanity_allowlist(profanity_shared);
     bool found = false;
     for (size_t i = 0; i < json_array_size(list); i++) {
         found |= strcmp(json_string_value(json_array_get(list, i)), "Bastard") == 0;
     }
     assert_true(found);
     json_decref(list);
-    assert_int_equal(parley_profanity_disallow(shared, "bastard", &err), PARLEY_OK);
+    assert_int_equal(parley_profanity_disallow(profanity_shared, "bastard", &err), PARLEY_OK);
     check(EN, "what a bastard", "what a b******");
-    assert_int_equal(parley_profanity_disallow(shared, "bastard", &err), PARLEY_E_NOT_FOUND);
-    assert_int_equal(parley_profanity_allow(shared, "!!!", &err), PARLEY_E_INVALID);
+    assert_int_equal(parley_profanity_disallow(profanity_shared, "bastard", &err),
+                     PARLEY_E_NOT_FOUND);
+    assert_int_equal(parley_profanity_allow(profanity_shared, "!!!", &err), PARLEY_E_INVALID);
     /* seeded from data/wordlists/allowlist.txt */
     check(LANG("es"), "un martillo", NULL);
     check(EN, "hugs xx", NULL);
@@ -273,10 +265,12 @@ static void test_bad_config(void **state) {
     parley_error err = {0};
     parley_strategy *s = NULL;
     json_t *cfg = json_pack("{s:s, s:s}", "name", "profanity", "mode", "shout");
-    assert_int_equal(parley_profanity_strategy_ops.create(cfg, shared, &s, &err), PARLEY_E_INVALID);
+    assert_int_equal(parley_profanity_strategy_ops.create(cfg, profanity_shared, &s, &err),
+                     PARLEY_E_INVALID);
     json_decref(cfg);
     cfg = json_pack("{s:s, s:i}", "name", "profanity", "language", 3);
-    assert_int_equal(parley_profanity_strategy_ops.create(cfg, shared, &s, &err), PARLEY_E_INVALID);
+    assert_int_equal(parley_profanity_strategy_ops.create(cfg, profanity_shared, &s, &err),
+                     PARLEY_E_INVALID);
     assert_int_equal(parley_profanity_strategy_ops.create(cfg, NULL, &s, &err), PARLEY_E_INVALID);
     json_decref(cfg);
 }
@@ -289,11 +283,127 @@ static void test_invalid_utf8_and_describe(void **state) {
     assert_string_equal(json_string_value(json_object_get(o.meta, "original_content")),
                         "\xEF\xBF\xBD fuck \xEF\xBF\xBD");
     outcome_free(&o);
-    json_t *d = parley_profanity_strategy_ops.describe(shared);
+    json_t *d = parley_profanity_strategy_ops.describe(profanity_shared);
     json_t *langs = json_object_get(d, "languages");
     assert_int_equal(json_array_size(langs), 6);
     assert_string_equal(json_string_value(json_object_get(json_array_get(langs, 0), "code")), "en");
     assert_true(json_integer_value(json_object_get(json_array_get(langs, 0), "words")) > 300);
+    json_decref(d);
+}
+
+#define WITH(opts) "{\"name\": \"profanity\", " opts "}"
+
+static void test_categories_and_severity(void **state) {
+    (void)state;
+    /* the default: insults, obscenities, slurs, hate; not sexual or
+     * anatomical vocabulary */
+    check(EN, "you bastard", "you b******");
+    check(EN, "the patient's penis and anus", NULL);
+    check(EN, "sex education and an orgasm", NULL);
+    check(EN, "she went topless; the costs are snowballing", NULL);
+    check(EN, "graduated cum laude, fingering the chords, a blue tit", NULL);
+    check(LANG("es"), "el sexo, una concha, la heroína, madera maciza", NULL);
+    check(LANG("fr"), "un baiser sur la joue", NULL);
+    check(LANG("pt"), "um grande consolo", NULL);
+    check(LANG("it"), "una toppa, sbattere le uova, le balle di fieno", NULL);
+    /* chosen by the operator */
+    check(WITH("\"categories\": [\"sexual\", \"anatomical\"]"), "penis and orgasm, bastard",
+          "p**** and o*****, bastard");
+    check(WITH("\"categories\": [\"obscenity\"]"), "shit, you bastard", "s***, you bastard");
+    /* severity: "fuck" 3, "shit" 2, "ass" 1 */
+    check(WITH("\"min_severity\": 3"), "fuck this shit, ass", "f*** this shit, ass");
+    check(WITH("\"min_severity\": 2"), "fuck this shit, ass", "f*** this s***, ass");
+    check(WITH("\"min_severity\": 1"), "fuck this shit, ass", "f*** this s***, a**");
+}
+
+static void test_names_and_doubled_letters(void **state) {
+    (void)state;
+    /* a name entry written as a name is left alone */
+    check(EN, "Dick Smith called, ask Bonner", NULL);
+    check(EN, "don't be a dick", "don't be a d***");
+    check(EN, "DICK", "D***");
+    /* a letter written twice is not the same word as written once; three
+     * times or more is a stretched word */
+    check(LANG("it"), "una toppa", NULL);
+    check(LANG("it"), "che topa", "che t***");
+    check(EN, "fuuuck", "f*****");
+    check(LANG("de"), "viele Moose im Wald", NULL);
+}
+
+static void test_hyphenated_compounds(void **state) {
+    (void)state;
+    /* an allowlisted compound (seed: "cul de sac") is compared whole */
+    check(LANG("fr"), "la maison au bout du cul-de-sac", NULL);
+    check(LANG("fr"), "un pique-niquer au parc", NULL);
+    check(LANG("fr"), "mon cul", "mon c**");
+    check(LANG("fr"), "lèche-cul", "lèche-c**");
+}
+
+/* Swearing in another language with no declared language: the detector
+ * finds the language and its list applies. */
+static void test_detected_language(void **state) {
+    (void)state;
+    static const struct {
+        const char *text, *want, *lang;
+    } cases[] = {
+        {"eres un gilipollas y un cabrón, no me vuelvas a escribir",
+         "eres un g********* y un c*****, no me vuelvas a escribir", "es"},
+        {"espèce de connard, ton service est vraiment nul aujourd'hui",
+         "espèce de c******, ton service est vraiment nul aujourd'hui", "fr"},
+        {"du bist ein Arschloch und dein Laden ist wirklich schlecht",
+         "du bist ein A******** und dein Laden ist wirklich schlecht", "de"},
+        {"sei proprio uno stronzo, il vostro servizio fa schifo",
+         "sei proprio uno s******, il vostro servizio fa schifo", "it"},
+        {"vocês são uns filhos da puta, o serviço é uma merda",
+         "vocês são uns filhos da p***, o serviço é uma m****", "pt"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        check(EN, cases[i].text, cases[i].want);
+        outcome o = run(EN, cases[i].text);
+        json_t *p = json_object_get(o.meta, "profanity");
+        assert_string_equal(json_string_value(json_object_get(p, "detected")), cases[i].lang);
+        assert_string_equal(json_string_value(json_object_get(p, "language")), cases[i].lang);
+        outcome_free(&o);
+    }
+    /* declared English, written in Spanish: both lists */
+    check(LANG("en"), "eres un gilipollas, fuck, no me vuelvas a escribir",
+          "eres un g*********, f***, no me vuelvas a escribir");
+    /* no new false positives */
+    check(EN, "Können Sie mir bitte helfen? Meine Bestellung ist nicht angekommen.", NULL);
+    check(EN, "Hilfe bitte, danke", NULL);
+    check(EN, "My order from Scunthorpe to Penistone and Middlesex never arrived.", NULL);
+    check(EN, "Quiero devolver el coche negro que compré la semana pasada.", NULL);
+    check(EN, "O gato negro dorme no sofá da sala todas as tardes.", NULL);
+    check(EN, "Il lui a donné un baiser sur la joue avant de partir.", NULL);
+}
+
+static void test_option_validation(void **state) {
+    (void)state;
+    static const char *const bad[] = {
+        WITH("\"categories\": []"),
+        WITH("\"categories\": \"insult\""),
+        WITH("\"categories\": [\"insult\", \"insult\"]"),
+        WITH("\"categories\": [\"rude\"]"),
+        WITH("\"categories\": [3]"),
+        WITH("\"min_severity\": 0"),
+        WITH("\"min_severity\": 4"),
+        WITH("\"min_severity\": \"2\""),
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        json_t *cfg = json_loads(bad[i], 0, NULL);
+        assert_non_null(cfg);
+        parley_error err = {0};
+        parley_strategy *s = NULL;
+        assert_int_equal(parley_profanity_strategy_ops.create(cfg, profanity_shared, &s, &err),
+                         PARLEY_E_INVALID);
+        assert_null(s);
+        json_decref(cfg);
+    }
+    json_t *d = parley_profanity_strategy_ops.describe(profanity_shared);
+    json_t *cats = json_object_get(json_object_get(d, "options"), "categories");
+    assert_int_equal(json_array_size(json_object_get(cats, "default")), 4);
+    assert_int_equal(json_array_size(json_object_get(json_object_get(cats, "items"), "enum")), 8);
+    assert_true(json_is_true(json_object_get(d, "detection")));
     json_decref(d);
 }
 
@@ -314,6 +424,11 @@ int main(void) {
         cmocka_unit_test(test_reject_mode),
         cmocka_unit_test(test_bad_config),
         cmocka_unit_test(test_invalid_utf8_and_describe),
+        cmocka_unit_test(test_categories_and_severity),
+        cmocka_unit_test(test_names_and_doubled_letters),
+        cmocka_unit_test(test_hyphenated_compounds),
+        cmocka_unit_test(test_detected_language),
+        cmocka_unit_test(test_option_validation),
     };
-    return cmocka_run_group_tests(tests, setup_shared, teardown_shared);
+    return cmocka_run_group_tests(tests, profanity_fixture_setup, profanity_fixture_teardown);
 }

@@ -86,10 +86,10 @@ function watch(page, who) {
   });
 }
 
-function startServer(listen = '127.0.0.1:0') {
+function startServer(listen = '127.0.0.1:0', { dir = dataDir, extra = [] } = {}) {
   return new Promise((resolve, reject) => {
-    const child = spawn(PARLEYD, ['--listen', listen, '--data-dir', dataDir, '--web-dir', WEB_DIR,
-      '--password-memlimit-kib', '19456'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(PARLEYD, ['--listen', listen, '--data-dir', dir, '--web-dir', WEB_DIR,
+      '--password-memlimit-kib', '19456', ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
     const timer = setTimeout(() => reject(new Error('parleyd did not print its address within 20 s:\n' + serverLog)), 20000);
     let buf = '';
     child.stdout.on('data', (d) => {
@@ -102,6 +102,17 @@ function startServer(listen = '127.0.0.1:0') {
     child.on('exit', (code, sig) => { clearTimeout(timer); reject(new Error(`parleyd exited early (${code ?? sig}):\n${serverLog}`)); });
     child.on('error', (e) => { clearTimeout(timer); reject(e); });
   });
+}
+
+/** Fills the widget's start form in the open panel as CUSTOMER; the message box once it is there. */
+async function startChat(panel) {
+  await panel.getByLabel('Your name').fill(CUSTOMER.name);
+  await panel.getByLabel(/Email/).fill(CUSTOMER.email);
+  await panel.getByLabel('How can we help?').fill(TOPIC);
+  await panel.getByRole('button', { name: 'Start chat' }).click();
+  const input = panel.getByLabel('Message', { exact: true });
+  await input.waitFor();
+  return input;
 }
 
 function stopServer() {
@@ -182,13 +193,7 @@ describe('Parley web pages in Chromium', { skip, timeout: 300000 }, () => {
     await customerPage.getByRole('button', { name: 'Open chat' }).click();
     await panel.waitFor();
 
-    await panel.getByLabel('Your name').fill(CUSTOMER.name);
-    await panel.getByLabel(/Email/).fill(CUSTOMER.email);
-    await panel.getByLabel('How can we help?').fill(TOPIC);
-    await panel.getByRole('button', { name: 'Start chat' }).click();
-
-    const input = panel.getByLabel('Message', { exact: true });
-    await input.waitFor();
+    const input = await startChat(panel);
     await panel.getByText('Topic: ' + TOPIC).waitFor();
     await input.fill(XSS);
     await input.press('Enter');
@@ -593,6 +598,54 @@ describe('Parley web pages in Chromium', { skip, timeout: 300000 }, () => {
       if (status !== 401) await new Promise((r) => setTimeout(r, 100));
     }
     assert.equal(status, 401, 'the token stops working after logout');
+  });
+
+  it('tells a customer whose message was refused as spam what to do, without a Retry that cannot succeed', async () => {
+    // A server of its own whose operator filters spam.
+    const spamDir = mkdtempSync(path.join(tmpdir(), 'parley-web-spam-'));
+    const spam = await startServer('127.0.0.1:0', { dir: spamDir, extra: ['--default-strategies', '[{"name":"spam"}]'] });
+    spam.child.removeAllListeners('exit');
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    ctx.setDefaultTimeout(STEP_MS);
+    try {
+      const page = await ctx.newPage();
+      watch(page, 'customer (spam filter)');
+      await page.goto(spam.url + '/demo');
+      await page.getByRole('button', { name: 'Open chat' }).click();
+      const input = await startChat(page.getByRole('dialog', { name: 'Acme Bikes support' }));
+      const SPAMMY = 'Great deals http://a.example/1 http://b.example/2 http://c.example/3';
+      await input.fill(SPAMMY);
+      await input.press('Enter');
+      const failed = page.locator('.parley-msg.is-failed', { hasText: SPAMMY });
+      await failed.waitFor();
+      const meta = await failed.locator('.parley-meta').textContent();
+      assert.match(meta, /Not sent/);
+      assert.match(meta, /looks like spam/);
+      assert.match(meta, /rephrase it/);
+      assert.match(meta, /contact us by email or phone/);
+      assert.equal(await failed.getByRole('button', { name: 'Retry' }).count(), 0, 'no Retry for a refused message');
+      // Edit: the text goes back into the composer, the refused message away.
+      await failed.getByRole('button', { name: 'Edit' }).click();
+      await failed.waitFor({ state: 'detached' });
+      assert.equal(await input.inputValue(), SPAMMY);
+      const stored = await page.evaluate(() => JSON.parse(localStorage.getItem('parley.widget.v1')));
+      assert.equal(stored.outbox.length, 0, 'the refused message left the outbox');
+      // Rephrased, it is sent.
+      await input.fill('Do you have the Gravel GX in size M?');
+      await input.press('Enter');
+      await page.locator('.parley-msg--own[data-seq]', { hasText: 'Gravel GX in size M' }).waitFor();
+      await shot(page, 'widget-refused');
+      await page.close();
+    } finally {
+      await ctx.close();
+      await new Promise((resolve) => {
+        if (spam.child.exitCode !== null || spam.child.signalCode !== null) { resolve(); return; }
+        const kill = setTimeout(() => spam.child.kill('SIGKILL'), 10000);
+        spam.child.once('exit', () => { clearTimeout(kill); resolve(); });
+        spam.child.kill('SIGTERM');
+      });
+      rmSync(spamDir, { recursive: true, force: true });
+    }
   });
 
   it('raised no dialog, page error, console error or CSP violation', () => {
