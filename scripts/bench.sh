@@ -9,16 +9,17 @@
 # logins are excluded) until parley-bench exits (warm-up, measured window and
 # drain), the server process's CPU (utime+stime, /proc/PID/stat) and bytes
 # written to storage (write_bytes, /proc/PID/io) are divided by the messages
-# it delivered in that time; peak RSS is VmHWM at the end. One table at the end.
+# it delivered in that time; peak RSS is VmHWM at the end, reset (clear_refs)
+# when the load starts. One table at the end.
 #
 #   RATES="1000 5000 8000 12000 16000" CUSTOMERS=100 AGENTS=10 DURATION=10 make bench
 #   PEERS=node (default) | "node other" | none
 #
 # PEERS=none keeps the parleyd-only mode: one parleyd for all the rates
 # (default RATES="1000 5000") and parley-bench's own report for each.
-# BENCH_ARGS adds parley-bench flags, e.g.
-# BENCH_ARGS="--strategies '[{\"name\":\"profanity\"}]'" (parleyd only: the
-# peers implement no strategies). Exit status: 1 when a run failed or its
+# BENCH_ARGS adds parley-bench flags (split on spaces), e.g.
+# BENCH_ARGS='--strategies [{"name":"profanity"}]' (with PEERS=none: the peers
+# implement no strategies). Exit status: 1 when a run failed or its
 # integrity check did not pass.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -92,11 +93,14 @@ cpu_ticks() {
 write_bytes() { awk '$1 == "write_bytes:" { print $2 }' "/proc/$1/io"; }
 peak_rss_kib() { awk '$1 == "VmHWM:" { print $2 }' "/proc/$1/status"; }
 
-bench_cmd() { # URL RATE
+# run_bench URL RATE [parley-bench flags]; BENCH_ARGS is split on spaces
+run_bench() {
+  local url=$1 rate=$2
+  shift 2
   # shellcheck disable=SC2086
-  echo build/parley-bench --url "$1" --admin-email "$admin" --admin-password "$password" \
-    --customers "$customers" --agents "$agents" --rate "$2" --duration "$duration" \
-    ${BENCH_ARGS:-}
+  build/parley-bench --url "$url" --admin-email "$admin" --admin-password "$password" \
+    --customers "$customers" --agents "$agents" --rate "$rate" --duration "$duration" \
+    ${BENCH_ARGS:-} "$@"
 }
 
 if [ "$peers" = none ]; then
@@ -104,7 +108,7 @@ if [ "$peers" = none ]; then
   start_server parleyd "$work/parleyd" "$port"
   for rate in $rates; do
     echo "== $customers customers, $agents agents, $rate msgs/s for ${duration}s"
-    eval "$(bench_cmd "http://127.0.0.1:$port" "$rate") --quiet"
+    run_bench "http://127.0.0.1:$port" "$rate" --quiet
   done
   exit 0
 fi
@@ -130,14 +134,16 @@ for rate in $rates; do
     fi
     out=$work/$name-$rate.json
     progress=$work/$name-$rate.progress
-    eval "$(bench_cmd "http://127.0.0.1:$p" "$rate") --json" >"$out" 2>"$progress" &
+    run_bench "http://127.0.0.1:$p" "$rate" --json >"$out" 2>"$progress" &
     bench_pid=$!
     # the load starts once set-up and connect are done
-    while kill -0 "$bench_pid" 2>/dev/null && ! grep -q "load: .* msgs/s for" "$progress"; do
+    while kill -0 "$bench_pid" 2>/dev/null && ! grep -qs "load: .* msgs/s for" "$progress"; do
       sleep 0.02
     done
     cpu0=$(cpu_ticks "$server_pid")
     io0=$(write_bytes "$server_pid")
+    # peak RSS from here on: set-up's argon2 hashing (64 MiB each) is not the message path
+    echo 5 >"/proc/$server_pid/clear_refs"
     status=0
     wait "$bench_pid" || status=$?
     cpu1=$(cpu_ticks "$server_pid")
@@ -157,8 +163,8 @@ done
 python3 - "$results" "$(getconf CLK_TCK)" "$customers" "$agents" "$duration" <<'EOF'
 import json, sys
 results, hz, customers, agents, duration = sys.argv[1], int(sys.argv[2]), *sys.argv[3:]
-print(f"\n{customers} customers, {agents} agents, 64-byte messages, {duration} s measured "
-      "(CPU, bytes and RSS over warm-up + window + drain, per delivered message)\n")
+print(f"\n{customers} customers, {agents} agents, 64-byte messages, {duration} s measured; "
+      "CPU and bytes written per delivered message and peak RSS over warm-up + window + drain\n")
 print("| offered msgs/s | server | delivered msgs/s | deliver p50 ms | p99 ms "
       "| server CPU µs/msg | bytes written/msg | peak RSS MB | integrity |")
 print("|---:|---|---:|---:|---:|---:|---:|---:|---|")
