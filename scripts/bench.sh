@@ -28,7 +28,7 @@ peers=${PEERS:-node}
 customers=${CUSTOMERS:-100}
 agents=${AGENTS:-10}
 duration=${DURATION:-10}
-port=${PORT:-18080}
+port=${PORT:-0} # 0: a free port the server picks
 work=$(mktemp -d /tmp/parley-bench-XXXXXX)
 password=$(head -c 18 /dev/urandom | base64 | tr -d '/+=' | head -c 20)
 admin=admin@bench.local
@@ -47,8 +47,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# start_server NAME DATA_DIR PORT: starts it in the background (server_pid)
-# and waits for its "listening on" line.
+# start_server NAME DATA_DIR PORT: starts it in the background (server_pid),
+# waits for its "listening on http://..." line and sets server_url from it.
 start_server() {
   local name=$1 dir=$2 p=$3
   mkdir -p "$dir"
@@ -73,7 +73,11 @@ start_server() {
   esac
   server_pid=$!
   for _ in $(seq 1 100); do
-    grep -q "listening on" "$dir/server.log" 2>/dev/null && return 0
+    server_url=$(grep -o -m1 "listening on http://[^ ]*" "$dir/server.log" 2>/dev/null || true)
+    if [ -n "$server_url" ]; then
+      server_url=${server_url#listening on }
+      return 0
+    fi
     kill -0 "$server_pid" 2>/dev/null || break
     sleep 0.1
   done
@@ -108,7 +112,7 @@ if [ "$peers" = none ]; then
   start_server parleyd "$work/parleyd" "$port"
   for rate in $rates; do
     echo "== $customers customers, $agents agents, $rate msgs/s for ${duration}s"
-    run_bench "http://127.0.0.1:$port" "$rate" --quiet
+    run_bench "$server_url" "$rate" --quiet
   done
   exit 0
 fi
@@ -122,7 +126,8 @@ run=0
 for rate in $rates; do
   for name in $servers; do
     run=$((run + 1))
-    p=$((port + run))
+    p=$port
+    [ "$port" -eq 0 ] || p=$((port + run - 1))
     dir=$work/$name-$rate
     echo "== $name: $customers customers, $agents agents, $rate msgs/s for ${duration}s" >&2
     if ! start_server "$name" "$dir" "$p"; then
@@ -134,7 +139,7 @@ for rate in $rates; do
     fi
     out=$work/$name-$rate.json
     progress=$work/$name-$rate.progress
-    run_bench "http://127.0.0.1:$p" "$rate" --json >"$out" 2>"$progress" &
+    run_bench "$server_url" "$rate" --json >"$out" 2>"$progress" &
     bench_pid=$!
     # the load starts once set-up and connect are done
     while kill -0 "$bench_pid" 2>/dev/null && ! grep -qs "load: .* msgs/s for" "$progress"; do
