@@ -192,10 +192,19 @@ for line in open(results):
     fmt = lambda v: "-" if v is None else f"{v:.1f}"
     cpu_us = ticks / hz * 1e6 / delivered if delivered else float("nan")
     per_msg = written / delivered if delivered else float("nan")
-    integrity = "OK" if r["integrity"]["ok"] else "FAILED"
+    i = r["integrity"]
+    integrity = "OK" if i["ok"] else "FAILED: " + ", ".join(
+        f"{k.replace('_', ' ')} {i[k]}" for k in (
+            "unanswered", "lost", "duplicate_deliveries", "duplicate_acks", "seq_gaps",
+            "seq_regressions", "seq_mismatches", "misrouted", "delivered_without_ack")
+        if i.get(k))
     if r.get("disconnects", {}).get("count"):
         integrity += f" ({r['disconnects']['count']} disconnects)"
     print(f"| {rate} | {name} | {r['throughput']['delivered_per_s']:.0f} | {fmt(lat.get('p50'))} "
           f"| {fmt(lat.get('p99'))} | {cpu_us:.0f} | {per_msg:,.0f} | {rss / 1024:.0f} | {integrity} |")
 EOF
+# the reports of the last run stay in build/bench-last/ (BENCH_KEEP=dir)
+keep=${BENCH_KEEP:-build/bench-last}
+rm -rf "$keep" && mkdir -p "$keep" && cp "$work"/*.json "$work"/*.progress "$results" "$keep"/
+echo "(parley-bench's reports: $keep/)"
 exit "$failed"
