@@ -216,6 +216,14 @@ function bearer(req) {
   return h && h.startsWith('Bearer ') ? h.slice(7) : null;
 }
 
+// The caller of an authenticated route, or a 401 / 403.
+function caller(req, allowed, refusal) {
+  const who = authenticate(bearer(req));
+  if (!who) throw new HttpError(401, 'unauthenticated', 'a token is required');
+  if (!allowed(who)) throw new HttpError(403, 'forbidden', refusal);
+  return who;
+}
+
 function requireString(body, field, max = 1000) {
   const v = body[field];
   if (typeof v !== 'string' || v.length === 0 || v.length > max) {
@@ -237,9 +245,7 @@ const routes = {
   },
 
   'POST /api/v1/agents': async (req) => {
-    const who = authenticate(bearer(req));
-    if (!who) throw new HttpError(401, 'unauthenticated', 'a token is required');
-    if (who.role !== 'admin') throw new HttpError(403, 'forbidden', 'admins only');
+    caller(req, (who) => who.role === 'admin', 'admins only');
     const body = await readJson(req);
     const name = requireString(body, 'name');
     const email = requireString(body, 'email');
@@ -271,9 +277,7 @@ const routes = {
   },
 
   'POST /api/v1/sessions': async (req) => {
-    const who = authenticate(bearer(req));
-    if (!who) throw new HttpError(401, 'unauthenticated', 'a token is required');
-    if (who.kind !== 'customer') throw new HttpError(403, 'forbidden', 'customers only');
+    const who = caller(req, (w) => w.kind === 'customer', 'customers only');
     const body = await readJson(req);
     const topic = requireString(body, 'topic');
     const strategies = Array.isArray(body.strategies) ? body.strategies : [];
