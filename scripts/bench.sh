@@ -34,9 +34,16 @@ password=$(head -c 18 /dev/urandom | base64 | tr -d '/+=' | head -c 20)
 admin=admin@bench.local
 server_pid=
 
+# SIGTERM, and SIGKILL after 60 s: an overloaded server may still be working
+# through what it read (the figures are taken before this)
 stop_server() {
   if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
     kill -TERM "$server_pid"
+    for _ in $(seq 1 600); do
+      kill -0 "$server_pid" 2>/dev/null || break
+      sleep 0.1
+    done
+    kill -KILL "$server_pid" 2>/dev/null || true
     wait "$server_pid" || true
   fi
   server_pid=
@@ -148,9 +155,17 @@ for rate in $rates; do
     cpu0=$(cpu_ticks "$server_pid")
     io0=$(write_bytes "$server_pid")
     # peak RSS from here on: set-up's argon2 hashing (64 MiB each) is not the message path
-    echo 5 >"/proc/$server_pid/clear_refs"
+    echo 5 >"/proc/$server_pid/clear_refs" 2>/dev/null || true
     status=0
     wait "$bench_pid" || status=$?
+    if ! kill -0 "$server_pid" 2>/dev/null; then
+      echo "bench: $name exited during the run" >&2
+      tail -n 5 "$dir/server.log" >&2
+      printf '%s\t%s\tstart-failed\n' "$name" "$rate" >>"$results"
+      failed=1
+      server_pid=
+      continue
+    fi
     cpu1=$(cpu_ticks "$server_pid")
     io1=$(write_bytes "$server_pid")
     rss=$(peak_rss_kib "$server_pid")
@@ -177,7 +192,7 @@ for line in open(results):
     f = line.rstrip("\n").split("\t")
     name, rate = f[0], f[1]
     if f[2] == "start-failed":
-        print(f"| {rate} | {name} | | | | | | | did not start |")
+        print(f"| {rate} | {name} | | | | | | | did not start or exited |")
         continue
     ticks, written, rss, status = int(f[3]), int(f[4]), int(f[5] or 0), int(f[6])
     try:
