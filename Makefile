@@ -54,6 +54,10 @@ fuzz: deps
 fuzz-corpus: deps
 	@FUZZ_BUDGET=$(FUZZ_BUDGET) FUZZ_UPDATE_CORPUS=1 bash scripts/fuzz.sh $(FUZZ_SECONDS)
 
+# parleyd and the Node.js peer (bench/peers/) driven by the same parley-bench,
+# interleaved, each run on a fresh server and data dir; one table of
+# delivered rate, latency, server CPU and bytes written per message, peak RSS.
+# RATES="1000 5000" DURATION=10 CUSTOMERS=100 AGENTS=10; PEERS=none: parleyd only.
 bench: build
 	@bash scripts/bench.sh
 

@@ -43,10 +43,18 @@ fi
 # npm packages: the browser tests' playwright-core (it drives Debian's
 # chromium and never downloads a browser), the OpenAPI validators of
 # tests/openapi (swagger-parser, openapi-schema-validator, Ajv) and the
-# data the strategies are built from (word lists, labelled corpora).
-# Every folder with a lockfile.
+# data the strategies are built from (word lists, labelled corpora), and
+# the Node.js peer servers of make bench (bench/peers/*: ws, better-sqlite3,
+# argon2). Every folder with a lockfile. better-sqlite3 and argon2 are
+# native: a prebuilt binary when one is at hand, else node-gyp compiles them
+# (build-essential, python3), against the installed Node.js headers when
+# there are some rather than downloading them.
+if [ -z "${npm_config_nodedir:-}" ] && [ -f /usr/include/node/node.h ]; then
+  export npm_config_nodedir=/usr
+fi
 here=$(cd "$(dirname "$0")/.." && pwd)
-for lock in "$here"/tests/*/package-lock.json "$here"/data/*/package-lock.json; do
+for lock in "$here"/tests/*/package-lock.json "$here"/data/*/package-lock.json \
+            "$here"/bench/peers/*/package-lock.json; do
   [ -f "$lock" ] || continue
   dir=$(dirname "$lock")
   if [ ! -f "$dir/node_modules/.package-lock.json" ] ||
