@@ -145,10 +145,46 @@ static parley_status nomem(parley_error *err) {
     return parley_error_set(err, PARLEY_E_NOMEM, NULL, "out of memory");
 }
 
+/* Which of nf's channels the recipient gets this event on (their
+ * preferences) and from when (quiet hours); false: none at all. */
+static parley_status channels_for(parley_chat_service *svc, const parley_notifier *nf,
+                                  const notify_spec *spec, bool *wanted, bool *any,
+                                  parley_time_ms now, parley_time_ms *due, parley_error *err) {
+    json_t *prefs = NULL;
+    *any = false;
+    *due = now;
+    parley_status st =
+        parley_notify_prefs_load(svc, nf, spec->kind, spec->recipient_id, &prefs, err);
+    for (size_t i = 0; st == PARLEY_OK && i < nf->channel_count; i++) {
+        const parley_notify_channel *ch = nf->channels[i].channel;
+        wanted[i] =
+            ch->reaches(spec->kind) && parley_notify_prefs_wants(prefs, spec->event, ch->name);
+        *any = *any || wanted[i];
+    }
+    parley_time_ms quiet_until = st == PARLEY_OK ? parley_notify_prefs_quiet_until(prefs, now) : 0;
+    if (quiet_until > now) {
+        *due = quiet_until;
+    }
+    json_decref(prefs);
+    return st;
+}
+
 /* The notification, and when it is new, one pending delivery per channel
- * the recipient gets (core/notifications_channels.h). */
+ * the recipient gets (core/notifications_channels.h), due at once or when
+ * their quiet hours end. Nothing when they want this event on no channel. */
 static parley_status notify(parley_chat_service *svc, const parley_notifier *nf,
                             const notify_spec *spec, parley_error *err) {
+    bool wanted[PARLEY_NOTIFY_CHANNELS_MAX] = {false};
+    bool any = false;
+    parley_time_ms now = parley_now_ms();
+    parley_time_ms due = now;
+    if (nf->channel_count > PARLEY_NOTIFY_CHANNELS_MAX) {
+        return parley_error_set(err, PARLEY_E_INTERNAL, NULL, "too many notification channels");
+    }
+    parley_status st = channels_for(svc, nf, spec, wanted, &any, now, &due, err);
+    if (st != PARLEY_OK || (!any && nf->channel_count > 0)) {
+        return st;
+    }
     parley_notification n = {0};
     parley_id_new("ntf", n.id);
     n.recipient_kind = spec->kind;
@@ -160,16 +196,16 @@ static parley_status notify(parley_chat_service *svc, const parley_notifier *nf,
     n.title = (char *)(uintptr_t)spec->title;
     n.body = excerpt(spec->body, BODY_MAX_BYTES);
     n.dedupe_key = (char *)(uintptr_t)spec->dedupe_key;
-    n.created_at = parley_now_ms();
+    n.created_at = now;
     if (n.body == NULL) {
         return nomem(err);
     }
     bool added = false;
-    parley_status st = svc->repo->notifications->insert(svc->repo, &n, &added, err);
+    st = svc->repo->notifications->insert(svc->repo, &n, &added, err);
     free(n.body);
     for (size_t i = 0; st == PARLEY_OK && added && i < nf->channel_count; i++) {
         const parley_notify_channel *ch = nf->channels[i].channel;
-        if (!ch->reaches(spec->kind)) {
+        if (!wanted[i]) {
             continue;
         }
         char key[PARLEY_ID_SIZE + PARLEY_NOTIFY_CHANNEL_SIZE + 2];
@@ -179,7 +215,7 @@ static parley_status notify(parley_chat_service *svc, const parley_notifier *nf,
         snprintf(d.notification_id, sizeof d.notification_id, "%s", n.id);
         snprintf(d.channel, sizeof d.channel, "%s", ch->name);
         d.state = PARLEY_DELIVERY_PENDING;
-        d.next_attempt_at = n.created_at;
+        d.next_attempt_at = due;
         d.idempotency_key = key;
         d.created_at = n.created_at;
         d.updated_at = n.created_at;
@@ -439,8 +475,19 @@ json_t *parley_delivery_to_json(const parley_delivery *d) {
 
 /* ---- recipients' and admins' calls ------------------------------------------------ */
 
-static json_t *page_json(const char *key, json_t *items, const char *next_cursor) {
-    return json_pack("{s:o, s:o}", key, items, "next_cursor", opt_string(next_cursor));
+/* A list read's status as the API answers it: a malformed cursor is the
+ * client's (400). */
+static parley_status cursor_checked(parley_status st, parley_error *err) {
+    return st == PARLEY_E_INVALID
+               ? parley_error_set(err, PARLEY_E_INVALID, "validation_failed", "cursor: malformed")
+               : st;
+}
+
+/* {key: items, next_cursor} into *out (items stolen). */
+static parley_status page_out(const char *key, json_t *items, const char *next_cursor, json_t **out,
+                              parley_error *err) {
+    *out = json_pack("{s:o, s:o}", key, items, "next_cursor", opt_string(next_cursor));
+    return *out != NULL ? PARLEY_OK : nomem(err);
 }
 
 parley_status parley_notifications_list(parley_chat_service *svc, const parley_participant *caller,
@@ -463,10 +510,7 @@ parley_status parley_notifications_list(parley_chat_service *svc, const parley_p
             parley_notification_list_free(&list);
         }
     }
-    if (st == PARLEY_E_INVALID) {
-        return parley_error_set(err, PARLEY_E_INVALID, "validation_failed", "cursor: malformed");
-    }
-    if (st != PARLEY_OK) {
+    if ((st = cursor_checked(st, err)) != PARLEY_OK) {
         return st;
     }
     json_t *items = json_array();
@@ -474,13 +518,13 @@ parley_status parley_notifications_list(parley_chat_service *svc, const parley_p
         json_array_append_new(items, parley_notification_to_json(&list.items[i]));
     }
     parley_notification_list_free(&list);
-    *out = page_json("notifications", items, next);
-    if (*out == NULL || json_object_set_new(*out, "unread_count", json_integer(unread)) != 0) {
+    st = page_out("notifications", items, next, out, err);
+    if (st == PARLEY_OK && json_object_set_new(*out, "unread_count", json_integer(unread)) != 0) {
         json_decref(*out);
         *out = NULL;
-        return nomem(err);
+        st = nomem(err);
     }
-    return PARLEY_OK;
+    return st;
 }
 
 parley_status parley_notifications_mark_read(parley_chat_service *svc,
@@ -553,10 +597,7 @@ parley_status parley_notifications_delivery_log(parley_chat_service *svc,
     parley_delivery_list list;
     char next[PARLEY_ID_SIZE * 2];
     st = svc->repo->notifications->delivery_list(svc->repo, &filter, &list, next, sizeof next, err);
-    if (st == PARLEY_E_INVALID) {
-        return parley_error_set(err, PARLEY_E_INVALID, "validation_failed", "cursor: malformed");
-    }
-    if (st != PARLEY_OK) {
+    if ((st = cursor_checked(st, err)) != PARLEY_OK) {
         return st;
     }
     json_t *items = json_array();
@@ -564,8 +605,5 @@ parley_status parley_notifications_delivery_log(parley_chat_service *svc,
         json_array_append_new(items, parley_delivery_to_json(&list.items[i]));
     }
     parley_delivery_list_free(&list);
-    if ((*out = page_json("deliveries", items, next)) == NULL) {
-        return nomem(err);
-    }
-    return PARLEY_OK;
+    return page_out("deliveries", items, next, out, err);
 }

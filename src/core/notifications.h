@@ -121,4 +121,27 @@ parley_status parley_notifications_delivery_log(parley_chat_service *svc,
                                                 const char *cursor, json_t **out,
                                                 parley_error *err);
 
+/* --- preferences (notifications_prefs.c) ---------------------------------------- */
+
+/* A user's effective preferences: the defaults (every event on every
+ * channel of nf, no quiet hours) with what they stored applied. */
+parley_status parley_notify_prefs_load(parley_chat_service *svc, const parley_notifier *nf,
+                                       parley_participant_kind kind, const char *id, json_t **out,
+                                       parley_error *err);
+/* Does the user want this event on this channel? */
+bool parley_notify_prefs_wants(const json_t *prefs, parley_notify_event event, const char *channel);
+/* 0 outside quiet hours; inside, when they end (ms). */
+parley_time_ms parley_notify_prefs_quiet_until(const json_t *prefs, parley_time_ms now);
+/* GET /api/v1/notifications/preferences: the caller's effective ones. */
+parley_status parley_notifications_prefs_get(parley_chat_service *svc, const parley_notifier *nf,
+                                             const parley_participant *caller, json_t **out,
+                                             parley_error *err);
+/* PUT: applies change ({"events": {event: {channel: bool}}, "quiet_hours":
+ * null | {start, end, utc_offset_minutes}}; each key optional), stores
+ * and answers the effective whole (400 validation_failed when malformed). */
+parley_status parley_notifications_prefs_update(parley_chat_service *svc, const parley_notifier *nf,
+                                                const parley_participant *caller,
+                                                const json_t *change, json_t **out,
+                                                parley_error *err);
+
 #endif

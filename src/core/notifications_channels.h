@@ -41,6 +41,9 @@ typedef struct parley_notify_channel {
                              bool *permanent, parley_error *err);
 } parley_notify_channel;
 
+/* A server has at most this many channels. */
+#define PARLEY_NOTIFY_CHANNELS_MAX 4
+
 /* A channel with its context, as the server lists them. */
 typedef struct parley_notify_channel_binding {
     const parley_notify_channel *channel;

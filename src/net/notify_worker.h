@@ -59,8 +59,6 @@ void parley_notify_worker_stop(parley_notify_worker *w);
  * (roll in [0, 1)). Exposed for tests. */
 int64_t parley_notify_backoff_ms(int attempts, int64_t base_ms, int64_t max_ms, double roll);
 
-#define PARLEY_NOTIFY_CHANNELS_MAX 4
-
 typedef struct parley_notify_service {
     parley_notify_online online;
     parley_notifier notifier;

@@ -6,6 +6,7 @@ recipient only, the admins' delivery log, and delivery that survives a
 kill -9 between the commit and the delivery."""
 
 import signal
+import time
 import unittest
 
 from parley_harness import (ADMIN_PASSWORD, DeskTestCase, ParleyServer, login, make_agent,
@@ -245,6 +246,65 @@ class InboxTest(NotificationsTestCase):
         self.assertEqual([x["state"] for x in r.body["deliveries"]], ["sent"])
         self.assertError(self.c(self.admin_token).get(
             "/api/v1/notifications/deliveries?state=lost"), 400, "validation_failed", "state")
+
+
+class PreferencesTest(NotificationsTestCase):
+
+    def prefs(self, token, change=None, expect=200):
+        c = self.c(token)
+        path = "/api/v1/notifications/preferences"
+        r = c.get(path) if change is None else c.request("PUT", path, body=change)
+        self.assertStatus(r, expect)
+        return r.body
+
+    def test_defaults_tell_a_new_agent_everything(self):
+        _, token, _, _ = make_agent(self.server, self.admin_token)
+        p = self.prefs(token)
+        self.assertIsNone(p["quiet_hours"])
+        self.assertEqual(set(p["events"]), {
+            "session.waiting", "session.assigned", "message.away", "note.mention",
+            "ticket.assigned", "ticket.updated", "reply.offline"})
+        self.assertTrue(all(v == {"in_app": True} for v in p["events"].values()))
+
+    def test_an_event_turned_off_is_not_written(self):
+        _, token, _, _ = make_agent(self.server, self.admin_token)
+        p = self.prefs(token, {"events": {"session.waiting": {"in_app": False}}})
+        self.assertEqual(p["events"]["session.waiting"], {"in_app": False})
+        self.assertEqual(p["events"]["session.assigned"], {"in_app": True})
+        self.assertEqual(self.prefs(token), p)  # stored
+        _, cust = make_customer(self.server)
+        sid = make_session(self.server, cust)["id"]
+        self.notified(self.agent_token, "session.waiting", sid)  # others still are
+        self.assertEqual(of_event(inbox(self.server, token), "session.waiting", sid), [])
+        for bad in ({"events": {"session.lost": {"in_app": True}}},
+                    {"events": {"session.waiting": {"email": True}}},
+                    {"events": {"session.waiting": {"in_app": "yes"}}},
+                    {"quiet_hours": {"start": "25:00", "end": "07:00"}},
+                    {"quiet_hours": {"start": "22:00", "end": "07:00", "utc_offset_minutes": 9999}},
+                    {"colour": "red"}, []):
+            r = self.c(token).request("PUT", "/api/v1/notifications/preferences", body=bad)
+            self.assertError(r, 400, "validation_failed")
+        self.assertEqual(self.prefs(token), p)  # unchanged by the refusals
+
+    def test_quiet_hours_hold_the_delivery_not_the_inbox(self):
+        agent, token, _, _ = make_agent(self.server, self.admin_token)
+        now = time.gmtime()
+        start = (now.tm_hour * 60 + now.tm_min - 60) % 1440
+        end = (now.tm_hour * 60 + now.tm_min + 60) % 1440
+        clock = lambda m: f"{m // 60:02d}:{m % 60:02d}"
+        p = self.prefs(token, {"quiet_hours": {"start": clock(start), "end": clock(end)}})
+        self.assertEqual(p["quiet_hours"], {"start": clock(start), "end": clock(end),
+                                            "utc_offset_minutes": 0})
+        _, cust = make_customer(self.server)
+        sid = make_session(self.server, cust)["id"]
+        n = self.notified(token, "session.waiting", sid)  # in the inbox at once
+        r = self.c(self.admin_token).get(
+            "/api/v1/notifications/deliveries?notification_id=" + n["id"])
+        [d] = r.body["deliveries"]
+        self.assertEqual(d["state"], "pending")
+        self.assertEqual(d["attempts"], 0)
+        self.assertGreater(d["next_attempt_at"], n["created_at"])
+        self.assertEqual(self.prefs(token, {"quiet_hours": None})["quiet_hours"], None)
 
 
 class CrashTest(unittest.TestCase):

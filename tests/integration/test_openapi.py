@@ -1053,6 +1053,15 @@ class OpenApiLiveTest(ServerTestCase):
         self.call("GET", log, path=f"{log}?state=lost", token=a, expect=400)
         self.call("GET", log, token=g, expect=403)
         self.call("GET", log, expect=401)
+        prefs = "/api/v1/notifications/preferences"
+        self.call("GET", prefs, token=g, expect=200)
+        self.call("GET", prefs, expect=401)
+        self.call("PUT", prefs, token=g, expect=200,
+                  body={"events": {"ticket.updated": {"in_app": False}},
+                        "quiet_hours": {"start": "22:00", "end": "07:00", "utc_offset_minutes": 60}})
+        self.call("PUT", prefs, token=self.customer_token, expect=200, body={"quiet_hours": None})
+        self.call("PUT", prefs, token=g, expect=400, body={"events": {"x": {}}})
+        self.call("PUT", prefs, expect=401, body={})
 
     # -- the ChatBot's knowledge base and its handoff event ------------------------
     def test_knowledge_base_and_bot(self):

@@ -196,6 +196,8 @@ void parley_api_list_notifications(parley_api_call *call, parley_facade *f);
 void parley_api_read_notification(parley_api_call *call, parley_facade *f);
 void parley_api_read_all_notifications(parley_api_call *call, parley_facade *f);
 void parley_api_list_deliveries(parley_api_call *call, parley_facade *f);
+void parley_api_get_notification_prefs(parley_api_call *call, parley_facade *f);
+void parley_api_put_notification_prefs(parley_api_call *call, parley_facade *f);
 
 /* The support desk (api_tickets.c, api_reports.c). */
 void parley_api_ticket_from_session(parley_api_call *call, parley_facade *f);

@@ -6,6 +6,7 @@
 
 #include "core/notifications.h"
 #include "net/api/api.h"
+#include "net/server.h"
 
 /* ?name=true|false; false (answered 400) when it is neither. */
 static bool query_bool(parley_api_call *call, const char *name, bool *out) {
@@ -72,5 +73,32 @@ void parley_api_list_deliveries(parley_api_call *call, parley_facade *f) {
     parley_status st =
         parley_notifications_delivery_log(parley_facade_chat(f), call->caller, state,
                                           notification_id, page.limit, page.cursor, &body, &err);
+    parley_api_reply(call, st, 200, body, &err);
+}
+
+/* The server's notifier: the channels there are (read-only once started). */
+static const parley_notifier *notifier_of(const parley_api_call *call) {
+    return &call->conn->server->notify.notifier;
+}
+
+void parley_api_get_notification_prefs(parley_api_call *call, parley_facade *f) {
+    parley_error err = {0};
+    json_t *body = NULL;
+    parley_status st = parley_notifications_prefs_get(parley_facade_chat(f), notifier_of(call),
+                                                      call->caller, &body, &err);
+    parley_api_reply(call, st, 200, body, &err);
+}
+
+void parley_api_put_notification_prefs(parley_api_call *call, parley_facade *f) {
+    parley_error err = {0};
+    json_t *change = NULL;
+    json_t *body = NULL;
+    parley_status st =
+        parley_json_parse_object(call->req->body, call->req->body_len, &change, &err);
+    if (st == PARLEY_OK) {
+        st = parley_notifications_prefs_update(parley_facade_chat(f), notifier_of(call),
+                                               call->caller, change, &body, &err);
+    }
+    json_decref(change);
     parley_api_reply(call, st, 200, body, &err);
 }

@@ -186,6 +186,10 @@ static const route routes[] = {
         PARLEY_ACTION_NOTIFICATION_READ),
     JOB(HTTP_GET, "/api/v1/notifications/deliveries", parley_api_list_deliveries, C, true,
         PARLEY_ACTION_NOTIFICATION_ADMIN),
+    JOB(HTTP_GET, "/api/v1/notifications/preferences", parley_api_get_notification_prefs, C, true,
+        PARLEY_ACTION_NOTIFICATION_READ),
+    JOB(HTTP_PUT, "/api/v1/notifications/preferences", parley_api_put_notification_prefs, B, true,
+        PARLEY_ACTION_NOTIFICATION_READ),
 };
 
 #define ROUTE_COUNT (sizeof routes / sizeof routes[0])
