@@ -128,6 +128,14 @@ parley_status parley_notifications_delivery_log(parley_chat_service *svc,
 parley_status parley_notify_prefs_load(parley_chat_service *svc, const parley_notifier *nf,
                                        parley_participant_kind kind, const char *id, json_t **out,
                                        parley_error *err);
+/* The defaults: every event on every channel of nf, no quiet hours. */
+json_t *parley_notify_prefs_defaults(const parley_notifier *nf);
+/* Applies change (a partial object, as PUT takes it) to prefs, checking
+ * it: 400 validation_failed for anything but known events, nf's
+ * channels, booleans and well-formed quiet hours (prefs may then be half
+ * changed: the caller drops it). Pure; fuzz/fuzz_notify_prefs.c. */
+parley_status parley_notify_prefs_apply(const parley_notifier *nf, json_t *prefs,
+                                        const json_t *change, parley_error *err);
 /* Does the user want this event on this channel? */
 bool parley_notify_prefs_wants(const json_t *prefs, parley_notify_event event, const char *channel);
 /* 0 outside quiet hours; inside, when they end (ms). */

@@ -43,12 +43,25 @@ static bool parse_clock(const char *text, int *minutes) {
     return true;
 }
 
+/* Only start, end and utc_offset_minutes. */
+static bool quiet_keys_known(const json_t *value) {
+    const char *key;
+    json_t *member;
+    json_object_foreach((json_t *)(uintptr_t)value, key, member) {
+        if (strcmp(key, "start") != 0 && strcmp(key, "end") != 0 &&
+            strcmp(key, "utc_offset_minutes") != 0) {
+            return false;
+        }
+    }
+    return true;
+}
+
 static parley_status invalid(parley_error *err, const char *what) {
     return parley_error_set(err, PARLEY_E_INVALID, "validation_failed", "%s", what);
 }
 
 /* The defaults, with the channels this server has. */
-static json_t *default_prefs(const parley_notifier *nf) {
+json_t *parley_notify_prefs_defaults(const parley_notifier *nf) {
     json_t *events = json_object();
     for (int e = 0; e < PARLEY_NOTIFY_EVENT_COUNT; e++) {
         json_t *channels = json_object();
@@ -69,9 +82,8 @@ static bool has_channel(const parley_notifier *nf, const char *name) {
     return false;
 }
 
-/* Applies a change (a partial object, validated here) to prefs. */
-static parley_status apply(const parley_notifier *nf, json_t *prefs, const json_t *change,
-                           parley_error *err) {
+parley_status parley_notify_prefs_apply(const parley_notifier *nf, json_t *prefs,
+                                        const json_t *change, parley_error *err) {
     if (!json_is_object(change)) {
         return invalid(err, "body: an object");
     }
@@ -112,7 +124,7 @@ static parley_status apply(const parley_notifier *nf, json_t *prefs, const json_
                 json_object_set_new(prefs, "quiet_hours", json_null());
                 continue;
             }
-            if (!json_is_object(value) || json_object_size(value) > 3 ||
+            if (!json_is_object(value) || !quiet_keys_known(value) ||
                 !parse_clock(json_string_value(json_object_get(value, "start")), &start) ||
                 !parse_clock(json_string_value(json_object_get(value, "end")), &end) ||
                 (offset != NULL && (!json_is_integer(offset) || json_integer_value(offset) < -840 ||
@@ -141,15 +153,15 @@ parley_status parley_notify_prefs_load(parley_chat_service *svc, const parley_no
     if (st != PARLEY_OK) {
         return st;
     }
-    json_t *prefs = default_prefs(nf);
+    json_t *prefs = parley_notify_prefs_defaults(nf);
     json_t *stored = text != NULL ? json_loads(text, 0, NULL) : NULL;
     free(text);
     parley_error ignored = {0};
     /* what a user stored was valid when stored; a channel since removed
      * makes it fail here, and the defaults stand */
-    if (stored != NULL && apply(nf, prefs, stored, &ignored) != PARLEY_OK) {
+    if (stored != NULL && parley_notify_prefs_apply(nf, prefs, stored, &ignored) != PARLEY_OK) {
         json_decref(prefs);
-        prefs = default_prefs(nf);
+        prefs = parley_notify_prefs_defaults(nf);
     }
     json_decref(stored);
     if (prefs == NULL) {
@@ -210,7 +222,7 @@ parley_status parley_notifications_prefs_update(parley_chat_service *svc, const 
                                       &prefs, err);
     }
     if (st == PARLEY_OK) {
-        st = apply(nf, prefs, change, err);
+        st = parley_notify_prefs_apply(nf, prefs, change, err);
     }
     char *text = st == PARLEY_OK ? json_dumps(prefs, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
     if (st == PARLEY_OK && text == NULL) {

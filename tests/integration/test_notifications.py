@@ -281,6 +281,7 @@ class PreferencesTest(NotificationsTestCase):
                     {"events": {"session.waiting": {"in_app": "yes"}}},
                     {"quiet_hours": {"start": "25:00", "end": "07:00"}},
                     {"quiet_hours": {"start": "22:00", "end": "07:00", "utc_offset_minutes": 9999}},
+                    {"quiet_hours": {"start": "22:00", "end": "07:00", "snooze": True}},
                     {"colour": "red"}, []):
             r = self.c(token).request("PUT", "/api/v1/notifications/preferences", body=bad)
             self.assertError(r, 400, "validation_failed")
