@@ -69,8 +69,10 @@ typedef enum parley_action {
     PARLEY_ACTION_MESSAGE_SEARCH,     /* full-text search (customers: their own sessions) */
     PARLEY_ACTION_TICKET_NOTE_CREATE, /* internal notes on tickets: staff only */
     PARLEY_ACTION_TICKET_NOTE_READ,
-    PARLEY_ACTION_FEEDBACK_LIST, /* every rating, for agents and admins */
-    PARLEY_ACTION_REPORT_READ,   /* desk reports: admins */
+    PARLEY_ACTION_FEEDBACK_LIST,      /* every rating, for agents and admins */
+    PARLEY_ACTION_REPORT_READ,        /* desk reports: admins */
+    PARLEY_ACTION_NOTIFICATION_READ,  /* one's own notifications: list, mark read, prefs */
+    PARLEY_ACTION_NOTIFICATION_ADMIN, /* the delivery log of every notification: admins */
     PARLEY_ACTION_COUNT
 } parley_action;
 

@@ -126,6 +126,18 @@ static const parley_config_option options[] = {
         3153600000,
         "uploads never attached to a message are deleted (with their file, unless another upload "
         "has the same bytes) this long after they were uploaded; 0 = keep forever"),
+    /* the notification service's delivery (docs/subsystems/notifications.md) */
+    INT(notify_delivery, "--notify-delivery", "PARLEY_NOTIFY_DELIVERY", 1, 0, 1,
+        "1: a worker delivers notifications (in-app frames; later e-mail, push, webhooks); 0: "
+        "notifications are still written with their deliveries, which wait until a start with 1"),
+    INT(notify_max_attempts, "--notify-max-attempts", "PARLEY_NOTIFY_MAX_ATTEMPTS", 8, 1, 100,
+        "a notification delivery that failed this many times is dead (kept in the delivery log)"),
+    INT(notify_retry_base_ms, "--notify-retry-base-ms", "PARLEY_NOTIFY_RETRY_BASE_MS", 2000, 10,
+        3600000,
+        "a failed delivery is retried after about this long, twice as long after each failure "
+        "(half of each wait is random jitter)"),
+    INT(notify_retry_max_ms, "--notify-retry-max-ms", "PARLEY_NOTIFY_RETRY_MAX_MS", 3600000, 10,
+        86400000, "no retry of a failed notification delivery waits longer than this"),
     /* who may read /metrics and whose client address to believe (issue 9) */
     STR(metrics_listen, "--metrics-listen", "PARLEY_METRICS_LISTEN", NULL,
         "HOST:PORT of a second listener that serves only /metrics (keep it off the public "

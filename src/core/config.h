@@ -75,6 +75,11 @@ typedef struct parley_config {
     char *access_log;                  /* "on" or "off" */
     int64_t search_budget_ms;          /* wall time one message search may take */
     int64_t limit_searches_per_minute; /* message searches per customer; 0 = off */
+    /* the notification service's delivery (docs/subsystems/notifications.md) */
+    int64_t notify_delivery;      /* 1: the delivery worker runs; 0: deliveries wait */
+    int64_t notify_max_attempts;  /* a delivery is dead after this many failed attempts */
+    int64_t notify_retry_base_ms; /* the first retry's backoff, doubling after */
+    int64_t notify_retry_max_ms;  /* the longest backoff */
 } parley_config;
 
 typedef enum parley_option_type { PARLEY_OPTION_STRING, PARLEY_OPTION_INT } parley_option_type;

@@ -1,6 +1,7 @@
 #include "core/model.h"
 
-#include "core/store/tools.h" /* the agent tools' rows are models too */
+#include "core/store/notifications.h" /* the notification outbox's rows too */
+#include "core/store/tools.h"         /* the agent tools' rows are models too */
 
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +49,11 @@ static const size_t session_note_strings[] = {AT(parley_session_note, content)};
 static const size_t kb_entry_strings[] = {
     AT(parley_kb_entry, question), AT(parley_kb_entry, answer),
     AT(parley_kb_entry, alternatives_json), AT(parley_kb_entry, tags_json)};
+static const size_t notification_strings[] = {AT(parley_notification, title),
+                                              AT(parley_notification, body),
+                                              AT(parley_notification, dedupe_key)};
+static const size_t delivery_strings[] = {AT(parley_delivery, last_error),
+                                          AT(parley_delivery, idempotency_key)};
 
 static char **string_at(void *model, size_t offset) {
     return (char **)((char *)model + offset);
@@ -128,6 +134,7 @@ static const char *const session_status_names[] = {"waiting", "active", "closed"
 static const char *const message_type_names[] = {"text", "image", "file"};
 static const char *const ticket_status_names[] = {"open", "in_progress", "resolved"};
 static const char *const ticket_priority_names[] = {"low", "normal", "high", "urgent"};
+static const char *const delivery_state_names[] = {"pending", "sent", "failed", "dead"};
 
 static int name_index(const char *const *names, size_t count, const char *name) {
     if (name == NULL) {
@@ -220,6 +227,10 @@ PARLEY_DEFINE_FREE(parley_session_note, session_note_strings)
 PARLEY_DEFINE_LIST(parley_session_note_list, parley_session_note)
 PARLEY_DEFINE_LIST(parley_read_receipt_list, parley_read_receipt)
 PARLEY_DEFINE_LIST(parley_label_list, parley_label)
+PARLEY_DEFINE_FREE(parley_notification, notification_strings)
+PARLEY_DEFINE_LIST(parley_notification_list, parley_notification)
+PARLEY_DEFINE_FREE(parley_delivery, delivery_strings)
+PARLEY_DEFINE_LIST(parley_delivery_list, parley_delivery)
 
 PARLEY_DEFINE_ENUM_NAMES(parley_participant_kind, participant_names)
 PARLEY_DEFINE_ENUM_NAMES(parley_agent_role, role_names)
@@ -228,3 +239,4 @@ PARLEY_DEFINE_ENUM_NAMES(parley_session_status, session_status_names)
 PARLEY_DEFINE_ENUM_NAMES(parley_message_type, message_type_names)
 PARLEY_DEFINE_ENUM_NAMES(parley_ticket_status, ticket_status_names)
 PARLEY_DEFINE_ENUM_NAMES(parley_ticket_priority, ticket_priority_names)
+PARLEY_DEFINE_ENUM_NAMES(parley_delivery_state, delivery_state_names)

@@ -75,6 +75,7 @@
 #include "core/store/desk.h"
 #include "core/store/kb.h"
 #include "core/store/messages.h"
+#include "core/store/notifications.h"
 #include "core/store/reports.h"
 #include "core/store/retention.h"
 #include "core/store/search.h"
@@ -119,6 +120,7 @@ struct parley_repository {
     const parley_audit_ops *audit;
     const parley_uploads_ops *uploads;
     const parley_settings_ops *settings;
+    const parley_notifications_ops *notifications;
 };
 
 #endif

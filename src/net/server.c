@@ -34,7 +34,10 @@ static parley_status subscribe_events(parley_server *srv, parley_error *err) {
         parley_dispatcher_subscribe(&srv->dispatcher, reg) &&
         parley_bot_jobs_subscribe(reg, &srv->executor) &&
         parley_event_subscribe_after_commit(reg, PARLEY_EVENT_BIT(PARLEY_EVENT_MESSAGE_CREATED),
-                                            count_message, srv);
+                                            count_message, srv) &&
+        /* in unit (third): the notification outbox, written with its
+         * cause; after commit: the delivery worker is poked */
+        parley_notify_service_subscribe(&srv->notify, reg);
     parley_event_registry_seal(reg);
     return ok ? PARLEY_OK
               : parley_error_set(err, PARLEY_E_INTERNAL, NULL, "too many event subscribers");
@@ -234,6 +237,7 @@ static void finish_shutdown(parley_server *srv) {
     parley_dispatcher_close(&srv->dispatcher);
     parley_presence_watch_close(&srv->presence);
     parley_executor_stop(srv->executor);
+    parley_notify_service_close(&srv->notify);
     for (parley_conn *c = srv->conns; c != NULL; c = c->next) {
         parley_conn_close(c);
     }
@@ -357,11 +361,18 @@ parley_status parley_server_start(parley_server *srv, uv_loop_t *loop, const par
         .limits = &srv->limits,
         .events = &srv->events,
     };
-    st = subscribe_events(srv, err);
+    st = parley_notify_service_init(&srv->notify, loop, &srv->hub, err);
+    if (st == PARLEY_OK) {
+        st = subscribe_events(srv, err);
+    }
     if (st == PARLEY_OK) {
         st = parley_executor_start(loop, &options, &srv->executor, err);
     }
+    if (st == PARLEY_OK) {
+        st = parley_notify_service_start(&srv->notify, cfg, db_url, err);
+    }
     if (st != PARLEY_OK) {
+        parley_notify_service_close(&srv->notify);
         uv_close((uv_handle_t *)&srv->listener, NULL);
         if (srv->has_metrics_listener) {
             uv_close((uv_handle_t *)&srv->metrics_listener, NULL);
@@ -430,4 +441,5 @@ void parley_server_free(parley_server *srv) {
     parley_hub_free(&srv->hub);
     parley_chain_cache_free(&srv->chains);
     parley_presence_watch_free(&srv->presence);
+    parley_notify_service_free(&srv->notify);
 }

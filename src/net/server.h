@@ -25,6 +25,7 @@
 #include "net/metrics.h"
 #include "net/http/origin_policy.h"
 #include "net/desk/presence_watch.h"
+#include "net/notify_worker.h"
 
 typedef struct parley_conn parley_conn;
 
@@ -94,6 +95,7 @@ typedef struct parley_server {
     int port;                       /* the bound port (differs from config when it was 0) */
     parley_dispatcher dispatcher;   /* routing dispatch runs (net/desk/dispatcher.h) */
     parley_presence_watch presence; /* agents' sockets -> offline after grace */
+    parley_notify_service notify;   /* the notification outbox and its delivery */
 } parley_server;
 
 /* Migrates the database, starts workers and listens. Prints

@@ -23,10 +23,15 @@
 
 /* The contract tests that need an aggregate this build has no PostgreSQL
  * code for (postgres_repository.h, parley_postgres_missing_aggregates),
- * as {"test_name", "aggregate"} rows: none now, every contract test runs
- * (desk, kb and reports, still missing, have no contract tests yet). */
-#define POSTGRES_NOT_YET NULL
-#define POSTGRES_NOT_YET_COUNT 0
+ * as {"test_name", "aggregate"} rows (desk, kb and reports, also missing,
+ * have no contract tests yet). */
+static const not_yet_test postgres_not_yet[] = {
+    {"test_notifications_outbox", "notifications"},
+    {"test_notification_deliveries", "notifications"},
+    {"test_notification_prefs", "notifications"},
+};
+#define POSTGRES_NOT_YET postgres_not_yet
+#define POSTGRES_NOT_YET_COUNT (sizeof postgres_not_yet / sizeof postgres_not_yet[0])
 
 static int postgres_databases; /* a counter for the databases' names */
 

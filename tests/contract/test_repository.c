@@ -19,7 +19,7 @@
  * Each test owns its fixture (directory, database, handle) and removes it
  * in teardown; tests run on one thread.
  *
- * Long (~2500 lines) because it is the whole contract in one program that
+ * Long (~2800 lines) because it is the whole contract in one program that
  * main() runs per backend; the tests are in sections by aggregate. A new
  * op's test goes into its aggregate's section and into contract_tests[].
  */
@@ -2159,6 +2159,264 @@ static void test_tools_expected_conflicts_are_results(void **state) {
     assert_int_equal(raw_int(fx->path, "SELECT added_at FROM session_labels"), 1);
 }
 
+/* ---- notifications ----------------------------------------------------------- */
+
+static void add_notification(fixture *fx, const char *id, const char *recipient_id,
+                             const char *dedupe_key, parley_time_ms at, bool *added) {
+    parley_notification n = {0};
+    snprintf(n.id, sizeof n.id, "%s", id);
+    n.recipient_kind = PARLEY_PARTICIPANT_AGENT;
+    snprintf(n.recipient_id, sizeof n.recipient_id, "%s", recipient_id);
+    snprintf(n.event, sizeof n.event, "session.waiting");
+    snprintf(n.session_id, sizeof n.session_id, "ses_n1");
+    n.title = lit("A customer is waiting");
+    n.body = lit("Billing");
+    n.dedupe_key = lit(dedupe_key);
+    n.created_at = at;
+    assert_ok(fx->repo->notifications->insert(fx->repo, &n, added, &err));
+}
+
+static void test_notifications_outbox(void **state) {
+    fixture *fx = *state;
+    add_customer(fx, "cus_n1", NULL);
+    add_session(fx, "ses_n1", "cus_n1", PARLEY_SESSION_WAITING);
+    bool added = false;
+    add_notification(fx, "ntf_1", "agt_a", "waiting:ses_n1:agt_a", 100, &added);
+    assert_true(added);
+    /* the same cause again is a result, not an error */
+    add_notification(fx, "ntf_2", "agt_a", "waiting:ses_n1:agt_a", 101, &added);
+    assert_false(added);
+    add_notification(fx, "ntf_3", "agt_a", "k3", 102, &added);
+    add_notification(fx, "ntf_4", "agt_b", "k4", 103, &added);
+    add_notification(fx, "ntf_5", "agt_a", "k5", 104, &added);
+
+    parley_notification n;
+    assert_ok(fx->repo->notifications->get(fx->repo, "ntf_1", &n, &err));
+    assert_string_equal(n.recipient_id, "agt_a");
+    assert_int_equal(n.recipient_kind, PARLEY_PARTICIPANT_AGENT);
+    assert_string_equal(n.event, "session.waiting");
+    assert_string_equal(n.session_id, "ses_n1");
+    assert_string_equal(n.ticket_id, "");
+    assert_string_equal(n.title, "A customer is waiting");
+    assert_int_equal(n.read_at, 0);
+    parley_notification_free(&n);
+    assert_status(PARLEY_E_NOT_FOUND, fx->repo->notifications->get(fx->repo, "ntf_2", &n, &err));
+    assert_true(all_zero(&n, sizeof n));
+
+    /* a recipient's, newest first, paged; nobody else's */
+    parley_notification_list list;
+    char next[32];
+    assert_ok(fx->repo->notifications->list(fx->repo, PARLEY_PARTICIPANT_AGENT, "agt_a", false, 2,
+                                            "", &list, next, sizeof next, &err));
+    assert_int_equal(list.count, 2);
+    assert_string_equal(list.items[0].id, "ntf_5");
+    assert_string_equal(list.items[1].id, "ntf_3");
+    assert_true(next[0] != '\0');
+    char cursor[32];
+    snprintf(cursor, sizeof cursor, "%s", next);
+    parley_notification_list_free(&list);
+    assert_ok(fx->repo->notifications->list(fx->repo, PARLEY_PARTICIPANT_AGENT, "agt_a", false, 2,
+                                            cursor, &list, next, sizeof next, &err));
+    assert_int_equal(list.count, 1);
+    assert_string_equal(list.items[0].id, "ntf_1");
+    assert_string_equal(next, "");
+    parley_notification_list_free(&list);
+    /* the same id as a customer is someone else */
+    assert_ok(fx->repo->notifications->list(fx->repo, PARLEY_PARTICIPANT_CUSTOMER, "agt_a", false,
+                                            10, "", &list, next, sizeof next, &err));
+    assert_int_equal(list.count, 0);
+    parley_notification_list_free(&list);
+    assert_status(PARLEY_E_INVALID,
+                  fx->repo->notifications->list(fx->repo, PARLEY_PARTICIPANT_AGENT, "agt_a", false,
+                                                10, "x1", &list, next, sizeof next, &err));
+
+    /* unread count, mark one, mark all */
+    int64_t unread = 0;
+    assert_ok(fx->repo->notifications->unread_count(fx->repo, PARLEY_PARTICIPANT_AGENT, "agt_a",
+                                                    &unread, &err));
+    assert_int_equal(unread, 3);
+    bool changed = false;
+    assert_ok(fx->repo->notifications->mark_read(fx->repo, "ntf_3", PARLEY_PARTICIPANT_AGENT,
+                                                 "agt_a", 500, &changed, &err));
+    assert_true(changed);
+    assert_ok(fx->repo->notifications->mark_read(fx->repo, "ntf_3", PARLEY_PARTICIPANT_AGENT,
+                                                 "agt_a", 600, &changed, &err));
+    assert_false(changed); /* read already: its time is kept */
+    assert_ok(fx->repo->notifications->get(fx->repo, "ntf_3", &n, &err));
+    assert_int_equal(n.read_at, 500);
+    parley_notification_free(&n);
+    /* another's notification is not found for this recipient */
+    assert_status(PARLEY_E_NOT_FOUND,
+                  fx->repo->notifications->mark_read(fx->repo, "ntf_4", PARLEY_PARTICIPANT_AGENT,
+                                                     "agt_a", 600, &changed, &err));
+    assert_false(changed);
+    assert_ok(fx->repo->notifications->list(fx->repo, PARLEY_PARTICIPANT_AGENT, "agt_a", true, 10,
+                                            "", &list, next, sizeof next, &err));
+    assert_int_equal(list.count, 2);
+    assert_string_equal(list.items[0].id, "ntf_5");
+    assert_string_equal(list.items[1].id, "ntf_1");
+    parley_notification_list_free(&list);
+    int64_t marked = 0;
+    assert_ok(fx->repo->notifications->mark_all_read(fx->repo, PARLEY_PARTICIPANT_AGENT, "agt_a",
+                                                     700, &marked, &err));
+    assert_int_equal(marked, 2);
+    assert_ok(fx->repo->notifications->unread_count(fx->repo, PARLEY_PARTICIPANT_AGENT, "agt_a",
+                                                    &unread, &err));
+    assert_int_equal(unread, 0);
+    assert_ok(fx->repo->notifications->unread_count(fx->repo, PARLEY_PARTICIPANT_AGENT, "agt_b",
+                                                    &unread, &err));
+    assert_int_equal(unread, 1);
+}
+
+static parley_delivery make_delivery(const char *id, const char *notification_id,
+                                     const char *channel, parley_time_ms due) {
+    parley_delivery d = {0};
+    snprintf(d.id, sizeof d.id, "%s", id);
+    snprintf(d.notification_id, sizeof d.notification_id, "%s", notification_id);
+    snprintf(d.channel, sizeof d.channel, "%s", channel);
+    d.state = PARLEY_DELIVERY_PENDING;
+    d.next_attempt_at = due;
+    d.created_at = due;
+    d.updated_at = due;
+    return d;
+}
+
+static void test_notification_deliveries(void **state) {
+    fixture *fx = *state;
+    add_customer(fx, "cus_n1", NULL);
+    add_session(fx, "ses_n1", "cus_n1", PARLEY_SESSION_WAITING);
+    bool added = false;
+    add_notification(fx, "ntf_1", "agt_a", "k1", 100, &added);
+    add_notification(fx, "ntf_2", "agt_a", "k2", 100, &added);
+
+    parley_delivery d1 = make_delivery("dlv_1", "ntf_1", "in_app", 100);
+    d1.idempotency_key = lit("ntf_1:in_app");
+    parley_delivery d2 = make_delivery("dlv_2", "ntf_1", "email", 300);
+    d2.idempotency_key = lit("ntf_1:email");
+    parley_delivery d3 = make_delivery("dlv_3", "ntf_2", "in_app", 200);
+    d3.idempotency_key = lit("ntf_2:in_app");
+    assert_ok(fx->repo->notifications->delivery_insert(fx->repo, &d1, &added, &err));
+    assert_true(added);
+    assert_ok(fx->repo->notifications->delivery_insert(fx->repo, &d2, &added, &err));
+    assert_ok(fx->repo->notifications->delivery_insert(fx->repo, &d3, &added, &err));
+    /* the same key again is a result */
+    parley_delivery again = make_delivery("dlv_9", "ntf_1", "in_app", 100);
+    again.idempotency_key = lit("ntf_1:in_app");
+    assert_ok(fx->repo->notifications->delivery_insert(fx->repo, &again, &added, &err));
+    assert_false(added);
+
+    /* due: earliest first, only what is due */
+    parley_delivery_list due;
+    assert_ok(fx->repo->notifications->delivery_due(fx->repo, 250, 10, &due, &err));
+    assert_int_equal(due.count, 2);
+    assert_string_equal(due.items[0].id, "dlv_1");
+    assert_string_equal(due.items[1].id, "dlv_3");
+    assert_string_equal(due.items[0].idempotency_key, "ntf_1:in_app");
+    assert_int_equal(due.items[0].state, PARLEY_DELIVERY_PENDING);
+    parley_delivery_list_free(&due);
+    assert_status(PARLEY_E_INVALID,
+                  fx->repo->notifications->delivery_due(fx->repo, 250, 0, &due, &err));
+
+    /* an attempt that failed: retried later, the error kept */
+    parley_delivery d;
+    assert_ok(fx->repo->notifications->delivery_get(fx->repo, "dlv_1", &d, &err));
+    d.state = PARLEY_DELIVERY_FAILED;
+    d.attempts = 1;
+    d.next_attempt_at = 1000;
+    d.last_error = strdup("connection refused");
+    d.updated_at = 250;
+    assert_ok(fx->repo->notifications->delivery_update(fx->repo, &d, &err));
+    parley_delivery_free(&d);
+    assert_ok(fx->repo->notifications->delivery_due(fx->repo, 999, 10, &due, &err));
+    assert_int_equal(due.count, 2);
+    assert_string_equal(due.items[0].id, "dlv_3");
+    assert_string_equal(due.items[1].id, "dlv_2");
+    parley_delivery_list_free(&due);
+    assert_ok(fx->repo->notifications->delivery_due(fx->repo, 1000, 1, &due, &err));
+    assert_int_equal(due.count, 1);
+    assert_string_equal(due.items[0].id, "dlv_3");
+    parley_delivery_list_free(&due);
+    assert_ok(fx->repo->notifications->delivery_get(fx->repo, "dlv_1", &d, &err));
+    assert_int_equal(d.state, PARLEY_DELIVERY_FAILED);
+    assert_int_equal(d.attempts, 1);
+    assert_string_equal(d.last_error, "connection refused");
+    /* sent and dead are never due again */
+    d.state = PARLEY_DELIVERY_SENT;
+    d.attempts = 2;
+    d.sent_at = 1001;
+    assert_ok(fx->repo->notifications->delivery_update(fx->repo, &d, &err));
+    parley_delivery_free(&d);
+    assert_ok(fx->repo->notifications->delivery_get(fx->repo, "dlv_3", &d, &err));
+    d.state = PARLEY_DELIVERY_DEAD;
+    assert_ok(fx->repo->notifications->delivery_update(fx->repo, &d, &err));
+    parley_delivery_free(&d);
+    assert_ok(fx->repo->notifications->delivery_due(fx->repo, 5000, 10, &due, &err));
+    assert_int_equal(due.count, 1);
+    assert_string_equal(due.items[0].id, "dlv_2");
+    parley_delivery_list_free(&due);
+    parley_delivery missing = make_delivery("dlv_x", "ntf_1", "in_app", 1);
+    assert_status(PARLEY_E_NOT_FOUND,
+                  fx->repo->notifications->delivery_update(fx->repo, &missing, &err));
+
+    /* the log: newest first, filtered by state and notification */
+    parley_delivery_list log;
+    char next[32];
+    parley_delivery_filter filter = {.state = -1, .limit = 2};
+    assert_ok(
+        fx->repo->notifications->delivery_list(fx->repo, &filter, &log, next, sizeof next, &err));
+    assert_int_equal(log.count, 2);
+    assert_string_equal(log.items[0].id, "dlv_3");
+    assert_string_equal(log.items[1].id, "dlv_2");
+    assert_true(next[0] != '\0');
+    parley_delivery_list_free(&log);
+    filter.state = PARLEY_DELIVERY_SENT;
+    filter.limit = 10;
+    assert_ok(
+        fx->repo->notifications->delivery_list(fx->repo, &filter, &log, next, sizeof next, &err));
+    assert_int_equal(log.count, 1);
+    assert_string_equal(log.items[0].id, "dlv_1");
+    assert_int_equal(log.items[0].sent_at, 1001);
+    parley_delivery_list_free(&log);
+    filter.state = -1;
+    snprintf(filter.notification_id, sizeof filter.notification_id, "ntf_2");
+    assert_ok(
+        fx->repo->notifications->delivery_list(fx->repo, &filter, &log, next, sizeof next, &err));
+    assert_int_equal(log.count, 1);
+    assert_string_equal(log.items[0].id, "dlv_3");
+    assert_int_equal(log.items[0].state, PARLEY_DELIVERY_DEAD);
+    parley_delivery_list_free(&log);
+    filter.state = 42;
+    assert_status(PARLEY_E_INVALID, fx->repo->notifications->delivery_list(
+                                        fx->repo, &filter, &log, next, sizeof next, &err));
+    assert_true(all_zero(&log, sizeof log));
+
+    /* a delivery must name a stored notification */
+    parley_delivery orphan = make_delivery("dlv_o", "ntf_none", "in_app", 1);
+    orphan.idempotency_key = lit("ntf_none:in_app");
+    assert_status(PARLEY_E_STORAGE,
+                  fx->repo->notifications->delivery_insert(fx->repo, &orphan, &added, &err));
+    assert_false(added);
+}
+
+static void test_notification_prefs(void **state) {
+    fixture *fx = *state;
+    char *json = lit("untouched");
+    assert_ok(fx->repo->notifications->prefs_get(fx->repo, PARLEY_PARTICIPANT_AGENT, "agt_a", &json,
+                                                 &err));
+    assert_null(json);
+    assert_ok(fx->repo->notifications->prefs_put(fx->repo, PARLEY_PARTICIPANT_AGENT, "agt_a",
+                                                 "{\"a\":1}", 10, &err));
+    assert_ok(fx->repo->notifications->prefs_put(fx->repo, PARLEY_PARTICIPANT_AGENT, "agt_a",
+                                                 "{\"a\":2}", 20, &err));
+    assert_ok(fx->repo->notifications->prefs_get(fx->repo, PARLEY_PARTICIPANT_AGENT, "agt_a", &json,
+                                                 &err));
+    assert_string_equal(json, "{\"a\":2}");
+    free(json);
+    assert_ok(fx->repo->notifications->prefs_get(fx->repo, PARLEY_PARTICIPANT_CUSTOMER, "agt_a",
+                                                 &json, &err));
+    assert_null(json);
+}
+
 /* ---- transactions --------------------------------------------------------- */
 
 static bool customer_exists(fixture *fx, const char *id) {
@@ -2397,6 +2655,9 @@ static const struct CMUnitTest contract_tests[] = {
     cmocka_unit_test_setup_teardown(test_tools_labels, setup_repo, teardown),
     cmocka_unit_test_setup_teardown(test_tools_expected_conflicts_are_results, setup_repo,
                                     teardown),
+    cmocka_unit_test_setup_teardown(test_notifications_outbox, setup_repo, teardown),
+    cmocka_unit_test_setup_teardown(test_notification_deliveries, setup_repo, teardown),
+    cmocka_unit_test_setup_teardown(test_notification_prefs, setup_repo, teardown),
     cmocka_unit_test_setup_teardown(test_savepoint_units, setup_repo, teardown),
     cmocka_unit_test_setup_teardown(test_close_with_open_transaction_rolls_back, setup_repo,
                                     teardown),

@@ -1044,6 +1044,41 @@ class OpenApiLiveTest(ServerTestCase):
             self.assertEqual(resp.status, expect, f"GET /api/v1/ws: {resp!r}")
             self.check_response("GET", "/api/v1/ws", resp)
 
+    # -- the notification service (issue 14) ------------------------------------------
+    def test_notifications(self):
+        a, g = self.admin_token, self.agent_token
+        make_session(self.server, self.customer_token)  # every agent is told
+        lst = "/api/v1/notifications"
+        page = self.call("GET", lst, token=g, expect=200).body
+        self.assertTrue(page["notifications"], "a waiting customer made no notification")
+        n = page["notifications"][0]
+        self.call("GET", lst, path=lst + "?limit=1&unread=true", token=g, expect=200)
+        self.call("GET", lst, path=lst + "?unread=1", token=g, expect=400)
+        self.call("GET", lst, path=lst + "?cursor=x", token=g, expect=400)
+        self.call("GET", lst, token=self.customer_token, expect=200)
+        self.call("GET", lst, expect=401)
+        one = "/api/v1/notifications/{id}/read"
+        self.call("POST", one, path=f"/api/v1/notifications/{n['id']}/read", token=g, expect=200)
+        self.call("POST", one, path=f"/api/v1/notifications/{n['id']}/read", token=a, expect=404)
+        self.call("POST", one, path="/api/v1/notifications/ntf_nope/read", expect=401)
+        self.call("POST", "/api/v1/notifications/read-all", token=g, expect=200)
+        self.call("POST", "/api/v1/notifications/read-all", expect=401)
+        log = "/api/v1/notifications/deliveries"
+        self.call("GET", log, path=f"{log}?notification_id={n['id']}", token=a, expect=200)
+        self.call("GET", log, path=f"{log}?state=sent&limit=1", token=a, expect=200)
+        self.call("GET", log, path=f"{log}?state=lost", token=a, expect=400)
+        self.call("GET", log, token=g, expect=403)
+        self.call("GET", log, expect=401)
+        prefs = "/api/v1/notifications/preferences"
+        self.call("GET", prefs, token=g, expect=200)
+        self.call("GET", prefs, expect=401)
+        self.call("PUT", prefs, token=g, expect=200,
+                  body={"events": {"ticket.updated": {"in_app": False}},
+                        "quiet_hours": {"start": "22:00", "end": "07:00", "utc_offset_minutes": 60}})
+        self.call("PUT", prefs, token=self.customer_token, expect=200, body={"quiet_hours": None})
+        self.call("PUT", prefs, token=g, expect=400, body={"events": {"x": {}}})
+        self.call("PUT", prefs, expect=401, body={})
+
     # -- the ChatBot's knowledge base and its handoff event ------------------------
     def test_knowledge_base_and_bot(self):
         a, g = self.admin_token, self.agent_token

@@ -193,6 +193,14 @@ bool parley_api_query_time(parley_api_call *call, const char *name, bool end_of_
 /* ?name= as an id ("" when absent); a value too long for one -> 400. */
 bool parley_api_query_id(parley_api_call *call, const char *name, char out[PARLEY_ID_SIZE]);
 
+/* The notification service (api_notifications.c). */
+void parley_api_list_notifications(parley_api_call *call, parley_facade *f);
+void parley_api_read_notification(parley_api_call *call, parley_facade *f);
+void parley_api_read_all_notifications(parley_api_call *call, parley_facade *f);
+void parley_api_list_deliveries(parley_api_call *call, parley_facade *f);
+void parley_api_get_notification_prefs(parley_api_call *call, parley_facade *f);
+void parley_api_put_notification_prefs(parley_api_call *call, parley_facade *f);
+
 /* The support desk (api_tickets.c, api_reports.c). */
 void parley_api_ticket_from_session(parley_api_call *call, parley_facade *f);
 void parley_api_add_ticket_note(parley_api_call *call, parley_facade *f);

@@ -182,6 +182,19 @@ static const route routes[] = {
     JOB(HTTP_DELETE, "/api/v1/kb/entries/{}", parley_api_delete_kb_entry, B, true,
         PARLEY_ACTION_KB_EDIT),
     JOB(HTTP_GET, "/api/v1/kb/search", parley_api_search_kb, C, true, PARLEY_ACTION_KB_READ),
+    /* the notification service: one's inbox; the admins' delivery log */
+    JOB(HTTP_GET, "/api/v1/notifications", parley_api_list_notifications, C, true,
+        PARLEY_ACTION_NOTIFICATION_READ),
+    JOB(HTTP_POST, "/api/v1/notifications/read-all", parley_api_read_all_notifications, B, true,
+        PARLEY_ACTION_NOTIFICATION_READ),
+    JOB(HTTP_POST, "/api/v1/notifications/{}/read", parley_api_read_notification, B, true,
+        PARLEY_ACTION_NOTIFICATION_READ),
+    JOB(HTTP_GET, "/api/v1/notifications/deliveries", parley_api_list_deliveries, C, true,
+        PARLEY_ACTION_NOTIFICATION_ADMIN),
+    JOB(HTTP_GET, "/api/v1/notifications/preferences", parley_api_get_notification_prefs, C, true,
+        PARLEY_ACTION_NOTIFICATION_READ),
+    JOB(HTTP_PUT, "/api/v1/notifications/preferences", parley_api_put_notification_prefs, B, true,
+        PARLEY_ACTION_NOTIFICATION_READ),
 };
 
 #define ROUTE_COUNT (sizeof routes / sizeof routes[0])

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <uthash.h>
 
+#include "core/notifications.h"
 #include "net/ws/event_frames.h"
 
 /* Subscriptions of one session. */
@@ -80,6 +81,7 @@ void parley_hub_free(parley_hub *hub) {
 
 void parley_hub_add_connection(parley_hub *hub, parley_ws *ws, bool is_staff,
                                const char *customer_id) {
+    parley_notify_online_add(hub->online, customer_id != NULL ? customer_id : "");
     if (is_staff) {
         agent_conn *a = calloc(1, sizeof *a);
         if (a != NULL) {
@@ -131,6 +133,7 @@ static void unlink_from_session(parley_hub *hub, parley_subscription *sub) {
 }
 
 void parley_hub_remove_connection(parley_hub *hub, parley_ws *ws) {
+    parley_notify_online_remove(hub->online, hub->sink->participant_id(ws));
     agent_conn **ap = (agent_conn **)(void *)&hub->agents;
     while (*ap != NULL) {
         if ((*ap)->ws == ws) {
@@ -373,6 +376,23 @@ static void on_event(void *ctx, const parley_event *event) {
 
 bool parley_hub_subscribe_events(parley_hub *hub, parley_event_registry *reg) {
     return parley_event_subscribe_after_commit(reg, PARLEY_EVENT_ALL, on_event, hub);
+}
+
+void parley_hub_send_to_participant(parley_hub *hub, bool staff, const char *participant_id,
+                                    const char *frame, size_t len) {
+    if (staff) {
+        for (agent_conn *a = (agent_conn *)(void *)hub->agents; a != NULL; a = a->next) {
+            if (strcmp(hub->sink->participant_id(a->ws), participant_id) == 0) {
+                hub->sink->send_text(a->ws, frame, len);
+            }
+        }
+        return;
+    }
+    parley_hub_customer *c = NULL;
+    HASH_FIND_STR(hub->customers, participant_id, c);
+    for (customer_conn *cc = c != NULL ? c->conns : NULL; cc != NULL; cc = cc->next) {
+        hub->sink->send_text(cc->ws, frame, len);
+    }
 }
 
 void parley_hub_relay(parley_hub *hub, const char *session_id, const parley_ws *from,

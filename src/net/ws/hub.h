@@ -88,6 +88,9 @@ typedef struct parley_hub {
     parley_ws *agents;              /* list of staff connections */
     const parley_hub_sink *sink;    /* how to reach a connection (borrowed) */
     uint64_t published;
+    /* told of every connection and its end (core/notifications.h), so the
+     * notification outbox knows who is away; borrowed, NULL = nobody */
+    struct parley_notify_online *online;
 } parley_hub;
 
 /* sink is borrowed and must outlive the hub (a static table). */
@@ -133,6 +136,12 @@ size_t parley_hub_held_bytes(const parley_subscription *ws_list);
 void parley_hub_publish(parley_hub *hub, const parley_event *event);
 /* Subscribes the hub after commit to every event type (core/event.h). */
 bool parley_hub_subscribe_events(parley_hub *hub, parley_event_registry *reg);
+
+/* Sends one frame to every connection of a participant (staff: an agent
+ * or admin id; else a customer id): the notification service's in_app
+ * channel. */
+void parley_hub_send_to_participant(parley_hub *hub, bool staff, const char *participant_id,
+                                    const char *frame, size_t len);
 
 /* Relays a typing frame to the session's live subscribers except `from`. */
 void parley_hub_relay(parley_hub *hub, const char *session_id, const parley_ws *from,

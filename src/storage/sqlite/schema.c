@@ -407,6 +407,57 @@ static const char *const steps[] = {
     "    SELECT m.rowid, m.content, 's' || hex(m.session_id) || ' c' || hex(s.customer_id), m.id"
     "    FROM messages m JOIN sessions s ON s.id = m.session_id"
     "    WHERE m.rowid <= (SELECT last_rowid FROM search_progress) ORDER BY m.rowid;",
+
+    /* 14: the notification outbox (issue 14, notifications.md): written
+     * in the unit of its cause, so a committed cause always has its
+     * notifications and deliveries, and the delivery worker finds what is
+     * left to send after a crash. dedupe_key makes one notification per
+     * cause and recipient; idempotency_key one delivery per notification
+     * and channel. deliveries_due holds only what the worker still has to
+     * try. No foreign key to the recipient: it may be an agent or a
+     * customer (recipient_kind says which). */
+    "CREATE TABLE notifications ("
+    "    position       INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "    id             TEXT NOT NULL UNIQUE,"
+    "    recipient_kind TEXT NOT NULL,"
+    "    recipient_id   TEXT NOT NULL,"
+    "    event          TEXT NOT NULL,"
+    "    session_id     TEXT,"
+    "    ticket_id      TEXT,"
+    "    title          TEXT NOT NULL,"
+    "    body           TEXT NOT NULL,"
+    "    dedupe_key     TEXT NOT NULL UNIQUE,"
+    "    created_at     INTEGER NOT NULL,"
+    "    read_at        INTEGER"
+    ") STRICT;"
+    "CREATE INDEX notifications_recipient ON notifications"
+    "    (recipient_kind, recipient_id, position);"
+    "CREATE INDEX notifications_unread ON notifications"
+    "    (recipient_kind, recipient_id, position) WHERE read_at IS NULL;"
+    "CREATE TABLE notification_deliveries ("
+    "    position        INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "    id              TEXT NOT NULL UNIQUE,"
+    "    notification_id TEXT NOT NULL REFERENCES notifications (id),"
+    "    channel         TEXT NOT NULL,"
+    "    state           TEXT NOT NULL,"
+    "    attempts        INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),"
+    "    next_attempt_at INTEGER NOT NULL,"
+    "    last_error      TEXT,"
+    "    idempotency_key TEXT NOT NULL UNIQUE,"
+    "    created_at      INTEGER NOT NULL,"
+    "    updated_at      INTEGER NOT NULL,"
+    "    sent_at         INTEGER"
+    ") STRICT;"
+    "CREATE INDEX deliveries_due ON notification_deliveries (next_attempt_at)"
+    "    WHERE state IN ('pending', 'failed');"
+    "CREATE INDEX deliveries_notification ON notification_deliveries (notification_id);"
+    "CREATE TABLE notification_prefs ("
+    "    recipient_kind TEXT NOT NULL,"
+    "    recipient_id   TEXT NOT NULL,"
+    "    prefs_json     TEXT NOT NULL,"
+    "    updated_at     INTEGER NOT NULL,"
+    "    PRIMARY KEY (recipient_kind, recipient_id)"
+    ") STRICT, WITHOUT ROWID;",
 };
 
 int parley_sqlite_schema_step_count(void) {

@@ -274,6 +274,21 @@ enum stmt_id {
     /* settings */
     ST_SETTING_GET,
     ST_SETTING_PUT,
+    /* notifications */
+    ST_NOTIFICATION_INSERT,
+    ST_NOTIFICATION_GET,
+    ST_NOTIFICATION_LIST,
+    ST_NOTIFICATION_LIST_UNREAD,
+    ST_NOTIFICATION_UNREAD_COUNT,
+    ST_NOTIFICATION_MARK_READ,
+    ST_NOTIFICATION_MARK_ALL_READ,
+    ST_DELIVERY_INSERT,
+    ST_DELIVERY_GET,
+    ST_DELIVERY_DUE,
+    ST_DELIVERY_UPDATE,
+    ST_DELIVERY_LIST,
+    ST_NOTIFY_PREFS_GET,
+    ST_NOTIFY_PREFS_PUT,
     ST_COUNT
 };
 
@@ -292,6 +307,7 @@ extern const char *const parley_sqlite_retention_sql[ST_COUNT];
 extern const char *const parley_sqlite_audit_sql[ST_COUNT];
 extern const char *const parley_sqlite_uploads_sql[ST_COUNT];
 extern const char *const parley_sqlite_settings_sql[ST_COUNT];
+extern const char *const parley_sqlite_notifications_sql[ST_COUNT];
 
 /* The ops tables the handle points at, one per file. */
 extern const parley_accounts_ops parley_sqlite_accounts_ops;
@@ -308,6 +324,7 @@ extern const parley_retention_ops parley_sqlite_retention_ops;
 extern const parley_audit_ops parley_sqlite_audit_ops;
 extern const parley_uploads_ops parley_sqlite_uploads_ops;
 extern const parley_settings_ops parley_sqlite_settings_ops;
+extern const parley_notifications_ops parley_sqlite_notifications_ops;
 
 struct sqlite_repo {
     parley_repository base; /* first, so the handle converts both ways */

@@ -1,0 +1,83 @@
+/*
+ * notify_worker.h - the notification service's delivery worker and its
+ * wiring into the server (docs/subsystems/notifications.md).
+ *
+ * The worker is one thread with its own database connection, off the loop
+ * thread and off the executor's writer: it reads due deliveries (pending,
+ * or failed and due again), calls their channel's deliver()
+ * (core/notifications_channels.h) and records each attempt in autocommit:
+ * sent; failed with the error and the next attempt at now + an
+ * exponential backoff with jitter; dead once the attempts run out (or the
+ * channel says no retry can help). It looks again when poked (after a
+ * commit of an event the outbox listens to), when a retry falls due, and
+ * at least every poll interval; at start it finds whatever a crash left
+ * pending, so a committed notification is delivered late, never lost.
+ * Delivery is at least once: a crash between a channel's send and the
+ * recording of it sends again, with the same idempotency key.
+ *
+ * parley_notify_service is what the server embeds: the online set, the
+ * outbox's notifier, the channels (in_app) and the worker.
+ *
+ * Threads: init, subscribe, start, close and free on the loop thread;
+ * parley_notify_worker_poke from any thread. Ownership: the server owns
+ * the service; the worker owns its thread and connection until stopped.
+ */
+#ifndef PARLEY_NOTIFY_WORKER_H
+#define PARLEY_NOTIFY_WORKER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "core/config.h"
+#include "core/event.h"
+#include "core/notifications.h"
+#include "net/notify_channel_in_app.h"
+
+typedef struct parley_notify_worker parley_notify_worker;
+
+typedef struct parley_notify_worker_options {
+    const char *database_url;
+    bool durable;
+    const parley_notify_channel_binding *channels; /* borrowed */
+    size_t channel_count;
+    int max_attempts;      /* the last one failing makes the delivery dead */
+    int64_t retry_base_ms; /* the first retry waits about this long, doubling after */
+    int64_t retry_max_ms;  /* no wait is longer */
+    int64_t poll_ms;       /* look for due deliveries at least this often */
+} parley_notify_worker_options;
+
+parley_status parley_notify_worker_start(const parley_notify_worker_options *options,
+                                         parley_notify_worker **out, parley_error *err);
+/* Wakes the worker to look for due deliveries now. */
+void parley_notify_worker_poke(parley_notify_worker *w);
+/* Joins the thread (an attempt under way finishes), closes, frees. */
+void parley_notify_worker_stop(parley_notify_worker *w);
+
+/* The delay before retry number `attempts` (1 = the first retry):
+ * min(max, base * 2^(attempts-1)), of which a random half is jitter
+ * (roll in [0, 1)). Exposed for tests. */
+int64_t parley_notify_backoff_ms(int attempts, int64_t base_ms, int64_t max_ms, double roll);
+
+typedef struct parley_notify_service {
+    parley_notify_online online;
+    parley_notifier notifier;
+    parley_in_app in_app;
+    parley_notify_channel_binding channels[PARLEY_NOTIFY_CHANNELS_MAX];
+    parley_notify_worker *worker; /* NULL: delivery off (--notify-delivery 0) */
+} parley_notify_service;
+
+/* Before the registry is filled: the online set, the channels. */
+parley_status parley_notify_service_init(parley_notify_service *s, uv_loop_t *loop, parley_hub *hub,
+                                         parley_error *err);
+/* In unit: the outbox; after commit: pokes the worker. */
+bool parley_notify_service_subscribe(parley_notify_service *s, parley_event_registry *reg);
+/* Starts the worker unless cfg turns delivery off. */
+parley_status parley_notify_service_start(parley_notify_service *s, const parley_config *cfg,
+                                          const char *database_url, parley_error *err);
+/* Stops the worker and closes the channels' handles (shutdown). */
+void parley_notify_service_close(parley_notify_service *s);
+/* After the executor has stopped: the online set. */
+void parley_notify_service_free(parley_notify_service *s);
+
+#endif
