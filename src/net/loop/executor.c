@@ -336,6 +336,13 @@ parley_status parley_executor_submit(parley_executor *ex, parley_job *job) {
     return PARLEY_OK;
 }
 
+bool parley_executor_full(parley_executor *ex) {
+    pthread_mutex_lock(&ex->lock);
+    size_t waiting = ex->batched.count + ex->preparing;
+    pthread_mutex_unlock(&ex->lock);
+    return waiting >= PARLEY_EXECUTOR_QUEUE_MAX;
+}
+
 size_t parley_executor_in_flight(const parley_executor *ex) {
     return atomic_load(&ex->in_flight);
 }
