@@ -1,9 +1,10 @@
 /*
  * websocket.c - one WebSocket connection: the upgrade, wslay's callbacks,
  * the client's frames (subscribe with catch-up, message.send through the
- * send pipeline, typing, read, ping) and the hub's sink.
+ * send pipeline, typing, read, ping), the read side's backpressure (a
+ * window of message.send frames in flight, issue 11) and the hub's sink.
  *
- * Long (~1100 lines) on purpose: it is one state machine over one wslay
+ * Long (~1150 lines) on purpose: it is one state machine over one wslay
  * context, and its parts share the connection's private state (the
  * subscriptions being caught up, paced history, the failing/closing flags,
  * the access-log counters) that no other file should see. What has no such
