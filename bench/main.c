@@ -100,6 +100,7 @@ static void pb_run_begin_closing(pb_run *run) {
     run->phase = PB_PHASE_CLOSING;
     run->ended_at = uv_hrtime();
     run->cpu_at_end = pb_run_cpu_seconds();
+    pb_server_sample_read(run->opts->server_pid, &run->server_at_end);
     pb_load_stop_sending(run);
     pb_setup_close(run->setup);
     pb_load_close_sockets(run, false);
@@ -139,6 +140,7 @@ void pb_run_connect_finished(pb_run *run) {
     uv_timer_stop(&run->phase_timer);
     run->phase = PB_PHASE_LOAD;
     run->cpu_at_load_start = pb_run_cpu_seconds();
+    pb_server_sample_read(run->opts->server_pid, &run->server_at_load_start);
     pb_load_start_sending(run);
 }
 

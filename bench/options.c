@@ -39,6 +39,8 @@ void pb_options_usage(FILE *out) {
           "  --strategies JSON         strategies array for the sessions (default: server's)\n"
           "  --setup-concurrency K     parallel HTTP connections during setup (default 16)\n"
           "  --setup-timeout S         give up setup/connect after S seconds (default 120)\n"
+          "  --server-pid PID          report the server's CPU, bytes written and RSS per\n"
+          "                            delivered message (from /proc/PID; same user)\n"
           "  --json                    print one JSON object instead of text\n"
           "  --quiet                   no progress lines on stderr\n"
           "  --help\n"
@@ -217,6 +219,7 @@ static const pb_number_option pb_number_options[] = {
     {"--setup-timeout", offsetof(pb_options, setup_timeout_s), false, 1.0, 86400.0},
     {"--message-bytes", offsetof(pb_options, message_bytes), true, 32, 1000000},
     {"--setup-concurrency", offsetof(pb_options, setup_concurrency), true, 1, 1024},
+    {"--server-pid", offsetof(pb_options, server_pid), true, 1, 2147483647},
 };
 
 /* Stores val into the option called name: 1 done, 0 a bad value, -1 no

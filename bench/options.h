@@ -29,6 +29,7 @@ typedef struct pb_options {
     double setup_timeout_s;
     long message_bytes; /* content length of every message */
     long setup_concurrency;
+    long server_pid; /* 0: none; else read its CPU, writes and RSS from /proc */
     bool json;
     bool quiet;
 

@@ -42,6 +42,20 @@ static double pb_load_cpu_share(const pb_run *run) {
 
 /* Window messages without a sample in h: neither answered in time nor
  * refused with an error (they count as slower than every recorded one). */
+/* The server's costs over load + drain per delivered message (--server-pid):
+ * false when not asked for, unreadable, or nothing was delivered. */
+static bool pb_server_costs(const pb_run *run, double *cpu_us, double *bytes) {
+    const pb_server_sample *a = &run->server_at_load_start;
+    const pb_server_sample *b = &run->server_at_end;
+    uint64_t n = run->ledger.delivered;
+    if (!a->valid || !b->valid || n == 0) {
+        return false;
+    }
+    *cpu_us = (b->cpu_s - a->cpu_s) * 1e6 / (double)n;
+    *bytes = (double)(b->write_bytes - a->write_bytes) / (double)n;
+    return true;
+}
+
 static uint64_t pb_missing(const pb_ledger *l, const pb_histogram *h) {
     uint64_t have = h->total + l->window_errored;
     return l->window_sent > have ? l->window_sent - have : 0;
@@ -168,6 +182,14 @@ void pb_report_text(FILE *out, const pb_run *run, const pb_ledger_summary *sum) 
                 (unsigned long long)run->protocol_errors, (unsigned long long)run->agent_errors,
                 (unsigned long long)run->stray_frames);
     }
+    double cpu_us = 0, bytes = 0;
+    if (pb_server_costs(run, &cpu_us, &bytes)) {
+        fprintf(out,
+                "server:     %.1f us CPU and %.0f bytes written per delivered message "
+                "(load+drain); RSS %.1f MB at the end, peak %.1f MB\n",
+                cpu_us, bytes, (double)run->server_at_end.rss_kb / 1024.0,
+                (double)run->server_at_end.hwm_kb / 1024.0);
+    }
     fprintf(out,
             "bench:      %.2f CPU s during load+drain (%.0f%% of one core); peak unsent bytes on "
             "one socket %zu; longest gap between sender ticks %.2f ms\n",
@@ -265,6 +287,14 @@ void pb_report_json(FILE *out, const pb_run *run, const pb_ledger_summary *sum) 
         fprintf(out, "{\"ok\":false,\"error\":\"could not build the JSON report\"}\n");
         return;
     }
+    double cpu_us = 0, bytes = 0;
+    json_object_set_new(root, "server",
+                        pb_server_costs(run, &cpu_us, &bytes)
+                            ? json_pack("{s:f, s:f, s:I, s:I}", "cpu_us_per_message", cpu_us,
+                                        "bytes_written_per_message", bytes, "rss_kb",
+                                        (json_int_t)run->server_at_end.rss_kb, "peak_rss_kb",
+                                        (json_int_t)run->server_at_end.hwm_kb)
+                            : json_null());
     pb_json_print(out, root);
 }
 

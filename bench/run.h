@@ -19,6 +19,7 @@
 #include "http_client.h"
 #include "ledger.h"
 #include "options.h"
+#include "server_stats.h"
 #include "ws_client.h"
 
 typedef struct pb_run pb_run;
@@ -116,6 +117,8 @@ struct pb_run {
     uint64_t ended_at;        /* when the closing phase began */
     double cpu_at_load_start; /* this process's user+sys CPU seconds */
     double cpu_at_end;
+    pb_server_sample server_at_load_start; /* --server-pid, else invalid */
+    pb_server_sample server_at_end;
 
     /* handles, all closed by main.c before the loop ends */
     uv_timer_t send_timer;  /* the open-loop sender, 1 ms ticks */

@@ -19,7 +19,8 @@
 # (default RATES="1000 5000") and parley-bench's own report for each.
 # BENCH_ARGS adds parley-bench flags (split on spaces), e.g.
 # BENCH_ARGS='--strategies [{"name":"profanity"}]' (with PEERS=none: the peers
-# implement no strategies). Exit status: 1 when a run failed or its
+# implement no strategies). PARLEYD and PARLEY_BENCH name other binaries
+# (an older build, to compare). Exit status: 1 when a run failed or its
 # integrity check did not pass.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,6 +30,8 @@ customers=${CUSTOMERS:-100}
 agents=${AGENTS:-10}
 duration=${DURATION:-10}
 port=${PORT:-0} # 0: a free port the server picks
+parleyd=${PARLEYD:-build/parleyd}    # another build, to compare (an older parleyd)
+bench=${PARLEY_BENCH:-build/parley-bench}
 work=$(mktemp -d /tmp/parley-bench-XXXXXX)
 password=$(head -c 18 /dev/urandom | base64 | tr -d '/+=' | head -c 20)
 admin=admin@bench.local
@@ -61,10 +64,10 @@ start_server() {
   mkdir -p "$dir"
   case $name in
   parleyd)
-    build/parleyd admin create --data-dir "$dir" --email "$admin" --name Bench \
+    "$parleyd" admin create --data-dir "$dir" --email "$admin" --name Bench \
       --password "$password" >/dev/null
     # the bench drives chat far beyond human rates from one address: no rate limits
-    build/parleyd --listen "127.0.0.1:$p" --data-dir "$dir" \
+    "$parleyd" --listen "127.0.0.1:$p" --data-dir "$dir" \
       --limit-customers-per-minute 0 --limit-connections-per-minute 0 \
       --limit-messages-per-minute 0 >"$dir/server.log" 2>&1 &
     ;;
@@ -109,7 +112,7 @@ run_bench() {
   local url=$1 rate=$2
   shift 2
   # shellcheck disable=SC2086
-  build/parley-bench --url "$url" --admin-email "$admin" --admin-password "$password" \
+  "$bench" --url "$url" --admin-email "$admin" --admin-password "$password" \
     --customers "$customers" --agents "$agents" --rate "$rate" --duration "$duration" \
     ${BENCH_ARGS:-} "$@"
 }

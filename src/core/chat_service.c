@@ -530,7 +530,7 @@ parley_status parley_chat_prepare_send(parley_chat_service *svc, const parley_pa
     }
     parley_message *m = &draft->message;
     if (st == PARLEY_OK) {
-        parley_id_new("msg", m->id);
+        parley_id_new_timed("msg", m->id);
         snprintf(m->session_id, sizeof m->session_id, "%s", session->id);
         m->sender_kind = parley_participant_kind_of(caller);
         snprintf(m->sender_id, sizeof m->sender_id, "%s", caller->id);
@@ -715,7 +715,7 @@ parley_status parley_chat_post_as(parley_chat_service *svc, const char *session_
         return st;
     }
     parley_message m = {0};
-    parley_id_new("msg", m.id);
+    parley_id_new_timed("msg", m.id);
     snprintf(m.session_id, sizeof m.session_id, "%s", session.id);
     m.sender_kind = sender_kind;
     snprintf(m.sender_id, sizeof m.sender_id, "%s", sender_id != NULL ? sender_id : "");

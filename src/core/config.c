@@ -71,7 +71,8 @@ static const parley_config_option options[] = {
     INT(worker_threads, "--worker-threads", "PARLEY_WORKER_THREADS", 2, 1, 64,
         "database reader threads (one more thread does all writes, in batches)"),
     INT(batch_max, "--batch-max", "PARLEY_BATCH_MAX", 256, 1, 100000,
-        "write requests committed together in one transaction at most"),
+        "write requests in one group commit while the writer keeps up; under load the "
+        "batch doubles up to 4096 and comes back down"),
     INT(require_verified_customers, "--require-verified-customers",
         "PARLEY_REQUIRE_VERIFIED_CUSTOMERS", 0, 0, 1,
         "1: only customers with a verified identity (needs --site-secret) may start sessions"),

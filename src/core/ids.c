@@ -1,6 +1,7 @@
 #include "core/ids.h"
 
 #include <sodium.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -28,14 +29,17 @@ static void id_random(unsigned char *out, size_t n) {
     available -= n;
 }
 
-void parley_id_new(const char *prefix, char out[PARLEY_ID_SIZE]) {
-    unsigned char random[16];
-    id_random(random, sizeof random);
-    size_t pos = (size_t)snprintf(out, PARLEY_ID_SIZE, "%s_", prefix);
-    /* 128 bits -> 26 base32 digits, 5 bits at a time */
+/* Writes the bytes as base32 digits after "<prefix>_" (and the time digits
+ * before them when there are any), 5 bits at a time, and terminates. */
+static void id_write(const char *prefix, const char *time_digits, const unsigned char *random,
+                     size_t n, char out[PARLEY_ID_SIZE]) {
+    size_t pos = (size_t)snprintf(out, PARLEY_ID_SIZE, "%s_%s", prefix, time_digits);
+    if (pos >= PARLEY_ID_SIZE) {
+        pos = PARLEY_ID_SIZE - 1;
+    }
     unsigned int buffer = 0;
     int bits = 0;
-    for (size_t i = 0; i < sizeof random && pos + 1 < PARLEY_ID_SIZE; i++) {
+    for (size_t i = 0; i < n && pos + 1 < PARLEY_ID_SIZE; i++) {
         buffer = (buffer << 8) | random[i];
         bits += 8;
         while (bits >= 5 && pos + 1 < PARLEY_ID_SIZE) {
@@ -47,6 +51,28 @@ void parley_id_new(const char *prefix, char out[PARLEY_ID_SIZE]) {
         out[pos++] = base32_alphabet[(buffer << (5 - bits)) & 31u];
     }
     out[pos] = '\0';
+}
+
+void parley_id_new(const char *prefix, char out[PARLEY_ID_SIZE]) {
+    /* 128 bits -> 26 base32 digits */
+    unsigned char random[16];
+    id_random(random, sizeof random);
+    id_write(prefix, "", random, sizeof random, out);
+}
+
+void parley_id_new_timed(const char *prefix, char out[PARLEY_ID_SIZE]) {
+    /* 48 bits of milliseconds -> 10 digits (the top 2 of 50 bits are 0
+     * until the year 10889), then 80 random bits -> 16 digits */
+    uint64_t ms = (uint64_t)parley_now_ms() & ((UINT64_C(1) << 48) - 1);
+    char time_digits[11];
+    for (int i = 9; i >= 0; i--) {
+        time_digits[i] = base32_alphabet[ms & 31u];
+        ms >>= 5;
+    }
+    time_digits[10] = '\0';
+    unsigned char random[10];
+    id_random(random, sizeof random);
+    id_write(prefix, time_digits, random, sizeof random, out);
 }
 
 void parley_token_new(char out[PARLEY_TOKEN_SIZE]) {

@@ -332,6 +332,12 @@ static void respond_error(parley_conn *c, parley_http_request *req, int status, 
 
 static void submit(parley_conn *c, parley_http_request *req, const route *r,
                    char params[2][PARLEY_ROUTE_PARAM_SIZE]) {
+    /* a message send while the writer's queue is full is refused with a
+     * retry hint, never queued without bound (issue 11) */
+    if (r->prepare_runs_chain && parley_executor_full(c->server->executor)) {
+        respond_error(c, req, 503, "unavailable", "the server is busy; retry shortly", NULL);
+        return;
+    }
     parley_api_call *call = parley_job_new(sizeof *call, r->kind, api_run, api_done);
     if (call == NULL) {
         respond_error(c, req, 503, "unavailable", "out of memory", NULL);

@@ -434,9 +434,21 @@ static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf) {
 }
 
 void parley_conn_resume_reading(parley_conn *c) {
-    if (!c->closing && !c->draining) {
+    if (!c->closing && !c->draining && !c->proto_paused) {
         uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
     }
+}
+
+void parley_conn_pause_reading(parley_conn *c) {
+    c->proto_paused = true;
+    if (!c->closing) {
+        uv_read_stop((uv_stream_t *)&c->tcp);
+    }
+}
+
+void parley_conn_unpause_reading(parley_conn *c) {
+    c->proto_paused = false;
+    parley_conn_resume_reading(c);
 }
 
 /* Makes room under --max-pending-bytes-total for a serialized response, or

@@ -77,7 +77,8 @@ struct parley_conn {
     int refs;
     int open_handles;
     bool closing;
-    bool draining; /* closing after queued writes: read nothing more */
+    bool draining;     /* closing after queued writes: read nothing more */
+    bool proto_paused; /* the protocol stopped reading (parley_conn_pause_reading) */
 
     parley_http_reader reader;
     bool busy;            /* a request is being answered */
@@ -132,6 +133,12 @@ void parley_conn_note_request(parley_conn *c, const parley_http_request *req);
 void parley_conn_upgraded(parley_conn *c, const parley_conn_protocol *proto, void *data);
 
 void parley_conn_resume_reading(parley_conn *c);
+
+/* Stops reading the socket until parley_conn_unpause_reading (a
+ * protocol's backpressure: too many of its requests unanswered); until
+ * then parley_conn_resume_reading does nothing. Loop thread. */
+void parley_conn_pause_reading(parley_conn *c);
+void parley_conn_unpause_reading(parley_conn *c);
 
 /* (Re)starts the connection's one timer: request/idle timeouts for HTTP,
  * the ping interval for a WebSocket. */

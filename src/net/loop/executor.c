@@ -133,9 +133,29 @@ static void fail_batch(parley_executor *ex, job_queue *batch) {
     }
 }
 
+/* The most jobs the next batch takes (issue 11): --batch-max while the
+ * writer keeps up; doubled after a full batch, so that under load each
+ * commit (one fsync) carries what accumulated during the previous one,
+ * and halved again, never below --batch-max, once batches come out less
+ * than half full. The queue bound (PARLEY_EXECUTOR_QUEUE_MAX) caps it, and
+ * with it the memory and the time one transaction holds. */
+static size_t next_batch_limit(size_t limit, size_t taken, size_t floor) {
+    if (taken >= limit && limit < PARLEY_EXECUTOR_QUEUE_MAX) {
+        limit *= 2;
+    } else if (taken < limit / 2 && limit / 2 >= floor) {
+        limit /= 2;
+    }
+    if (limit > PARLEY_EXECUTOR_QUEUE_MAX) {
+        limit = PARLEY_EXECUTOR_QUEUE_MAX;
+    }
+    return limit < floor ? floor : limit;
+}
+
 static void *writer_main(void *arg) {
     worker *w = arg;
     parley_executor *ex = w->ex;
+    size_t floor = ex->options.batch_max > 0 ? (size_t)ex->options.batch_max : 1;
+    size_t limit = floor;
     for (;;) {
         job_queue batch = {0};
         pthread_mutex_lock(&ex->lock);
@@ -147,10 +167,11 @@ static void *writer_main(void *arg) {
             pthread_mutex_unlock(&ex->lock);
             break;
         }
-        while (batch.count < (size_t)ex->options.batch_max && ex->batched.head != NULL) {
+        while (batch.count < limit && ex->batched.head != NULL) {
             queue_push(&batch, queue_pop(&ex->batched));
         }
         pthread_mutex_unlock(&ex->lock);
+        limit = next_batch_limit(limit, batch.count, floor);
 
         parley_error err = {0};
         if (w->repo->ops->begin(w->repo, &err) != PARLEY_OK) {
@@ -334,6 +355,13 @@ parley_status parley_executor_submit(parley_executor *ex, parley_job *job) {
     }
     pthread_mutex_unlock(&ex->lock);
     return PARLEY_OK;
+}
+
+bool parley_executor_full(parley_executor *ex) {
+    pthread_mutex_lock(&ex->lock);
+    size_t waiting = ex->batched.count + ex->preparing;
+    pthread_mutex_unlock(&ex->lock);
+    return waiting >= PARLEY_EXECUTOR_QUEUE_MAX;
 }
 
 size_t parley_executor_in_flight(const parley_executor *ex) {

@@ -91,6 +91,19 @@ void *parley_job_new(size_t size, parley_job_kind kind, parley_job_run_fn run,
  * the executor is stopping. */
 parley_status parley_executor_submit(parley_executor *ex, parley_job *job);
 
+/* The writer's queue bound (issue 11): batched jobs waiting for the writer
+ * or for their prepare step. Past it, parley_executor_full() is true and
+ * message sends are refused (503 / an `unavailable` error frame with a
+ * retry hint) instead of queued: at ~10k messages/s this is under half a
+ * second of work, and a few MB of jobs. */
+#define PARLEY_EXECUTOR_QUEUE_MAX 4096
+
+/* Whether the writer's queue has reached PARLEY_EXECUTOR_QUEUE_MAX: the
+ * caller refuses a job it may refuse (a message send) instead of
+ * submitting it. Jobs the server starts itself are never refused. Any
+ * thread; the answer may be stale by the time the caller acts on it. */
+bool parley_executor_full(parley_executor *ex);
+
 /* Jobs queued or running, not yet completed. */
 size_t parley_executor_in_flight(const parley_executor *ex);
 

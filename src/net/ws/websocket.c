@@ -1,9 +1,10 @@
 /*
  * websocket.c - one WebSocket connection: the upgrade, wslay's callbacks,
  * the client's frames (subscribe with catch-up, message.send through the
- * send pipeline, typing, read, ping) and the hub's sink.
+ * send pipeline, typing, read, ping), the read side's backpressure (a
+ * window of message.send frames in flight, issue 11) and the hub's sink.
  *
- * Long (~1100 lines) on purpose: it is one state machine over one wslay
+ * Long (~1150 lines) on purpose: it is one state machine over one wslay
  * context, and its parts share the connection's private state (the
  * subscriptions being caught up, paced history, the failing/closing flags,
  * the access-log counters) that no other file should see. What has no such
@@ -52,9 +53,23 @@ struct parley_ws {
     bool flush_queued;
     bool detached;
     parley_ws_access access; /* counters of the session's access log line */
+    /* backpressure (issue 11): message.send jobs not answered yet; past
+     * WS_SEND_WINDOW the socket is not read, and bytes read but not yet
+     * handed to wslay wait in held */
+    unsigned sends_in_flight;
+    uint8_t *held;
+    size_t held_len;
 };
 
+/* message.send frames in flight per WebSocket before it is no longer read,
+ * and the count at which reading resumes */
+#define WS_SEND_WINDOW 32
+#define WS_SEND_RESUME 16
+
 static void ws_schedule_flush(parley_ws *ws);
+static void ws_send_started(parley_ws *ws);
+static void ws_send_answered(parley_ws *ws);
+static bool ws_refuse_if_busy(parley_ws *ws, const char *client_msg_id, const char *session_id);
 static void fail(parley_ws *ws, uint16_t code, const char *reason);
 static void parley_ws_send_text(parley_ws *ws, const char *text, size_t len);
 
@@ -380,6 +395,7 @@ static void send_done(parley_job *job) {
     parley_send_finish(&sj->send, &conn->server->chains);
     free(sj->reply);
     json_decref(sj->root);
+    ws_send_answered(ws);
     free(sj);
     parley_conn_unref(conn);
 }
@@ -614,6 +630,9 @@ static void handle_frame(parley_ws *ws, const char *text, size_t len) {
         submit_read(ws, &frame);
         break;
     case PARLEY_WS_MESSAGE_SEND: {
+        if (ws_refuse_if_busy(ws, client_msg_id, frame.session_id)) {
+            break;
+        }
         send_job *sj =
             session_frame_job(ws, sizeof *sj, frame.session_id, client_msg_id, send_run, send_done);
         if (sj == NULL) {
@@ -636,6 +655,8 @@ static void handle_frame(parley_ws *ws, const char *text, size_t len) {
             json_decref(sj->root);
             free(sj);
             parley_conn_unref(ws->conn);
+        } else {
+            ws_send_started(ws);
         }
         break;
     }
@@ -775,6 +796,78 @@ void parley_ws_flush_all(parley_server *srv) {
     }
 }
 
+/* --- backpressure (issue 11) ---------------------------------------------- */
+
+/* Hands bytes the frame guard has judged to wslay; when a message.send
+ * paused the endpoint, keeps what wslay did not take in ws->held (read
+ * again by ws_send_answered). False when the connection was closed. */
+static bool ws_feed_judged(parley_ws *ws, const uint8_t *data, size_t len) {
+    size_t consumed = 0;
+    if (parley_ws_endpoint_recv_some(&ws->ep, data, len, &consumed) != 0) {
+        parley_conn_close(ws->conn);
+        return false;
+    }
+    if (consumed < len) {
+        uint8_t *grown = realloc(ws->held, ws->held_len + (len - consumed));
+        if (grown == NULL) {
+            parley_conn_close(ws->conn);
+            return false;
+        }
+        memcpy(grown + ws->held_len, data + consumed, len - consumed);
+        ws->held = grown;
+        ws->held_len += len - consumed;
+    }
+    return true;
+}
+
+/* A message.send was submitted: at the window, stop taking frames (wslay
+ * finishes the ones it buffered) and stop reading the socket. */
+static void ws_send_started(parley_ws *ws) {
+    if (++ws->sends_in_flight >= WS_SEND_WINDOW && !ws->ep.paused) {
+        ws->ep.paused = true;
+        parley_conn_pause_reading(ws->conn);
+    }
+}
+
+/* A message.send was answered: below the resume mark, hand wslay the held
+ * bytes (which may pause it again), then read the socket again. */
+static void ws_send_answered(parley_ws *ws) {
+    ws->sends_in_flight--;
+    /* a socket we do not read is not idle: its pongs wait unread */
+    ws->ep.idle_ticks = 0;
+    if (!ws->ep.paused || ws->sends_in_flight > WS_SEND_RESUME || ws->conn->closing) {
+        return;
+    }
+    ws->ep.paused = false;
+    uint8_t *held = ws->held;
+    size_t held_len = ws->held_len;
+    ws->held = NULL;
+    ws->held_len = 0;
+    bool open = held_len == 0 || ws->ep.failed || ws_feed_judged(ws, held, held_len);
+    free(held);
+    if (!open) {
+        return;
+    }
+    ws_schedule_flush(ws);
+    if (!ws->ep.paused) {
+        parley_conn_unpause_reading(ws->conn);
+    }
+}
+
+/* The writer's queue is full (net/loop/executor.h): the send is refused
+ * with a retry hint instead of queued. True when it was refused. */
+static bool ws_refuse_if_busy(parley_ws *ws, const char *client_msg_id, const char *session_id) {
+    if (!parley_executor_full(ws->conn->server->executor)) {
+        return false;
+    }
+    parley_error err = {0};
+    parley_error_set(&err, PARLEY_E_UNAVAILABLE, "unavailable",
+                     "the server is busy; retry shortly");
+    err.retry_after_seconds = 1;
+    send_error(ws, &err, client_msg_id, session_id);
+    return true;
+}
+
 static void parley_ws_feed(void *self, const uint8_t *data, size_t len) {
     parley_ws *ws = self;
     ws->access.bytes_in += len;
@@ -786,8 +879,7 @@ static void parley_ws_feed(void *self, const uint8_t *data, size_t len) {
      * frame is still handled. */
     size_t ok = len;
     parley_ws_guard_verdict verdict = parley_ws_guard_scan(&ws->guard, data, len, &ok);
-    if (parley_ws_endpoint_recv(&ws->ep, data, ok) != 0) {
-        parley_conn_close(ws->conn);
+    if (!ws_feed_judged(ws, data, ok)) {
         return;
     }
     if (verdict != PARLEY_WS_GUARD_OK) {
@@ -858,6 +950,7 @@ static void parley_ws_free(void *data) {
     wslay_event_context_free(ws->ep.ctx);
     parley_participant_free(ws->caller);
     free(ws->out);
+    free(ws->held);
     free(ws);
 }
 

@@ -9,7 +9,7 @@ static ssize_t recv_cb(wslay_event_context_ptr ctx, uint8_t *buf, size_t len, in
                        void *user_data) {
     (void)flags;
     parley_ws_endpoint *e = user_data;
-    if (e->feed_len == 0) {
+    if (e->feed_len == 0 || e->paused) {
         wslay_event_set_error(ctx, WSLAY_ERR_WOULDBLOCK);
         return -1;
     }
@@ -81,6 +81,16 @@ int parley_ws_endpoint_recv(parley_ws_endpoint *e, const uint8_t *data, size_t l
     e->feed = data;
     e->feed_len = len;
     int rv = wslay_event_recv(e->ctx);
+    e->feed_len = 0;
+    return rv;
+}
+
+int parley_ws_endpoint_recv_some(parley_ws_endpoint *e, const uint8_t *data, size_t len,
+                                 size_t *consumed) {
+    e->feed = data;
+    e->feed_len = len;
+    int rv = wslay_event_recv(e->ctx);
+    *consumed = len - e->feed_len;
     e->feed_len = 0;
     return rv;
 }

@@ -46,6 +46,7 @@ struct parley_ws_endpoint {
     size_t feed_len;
     uint64_t max_frame_bytes;
     bool failed;    /* a close was queued: later messages are ignored */
+    bool paused;    /* the owner stops taking frames: wslay reads no further */
     int idle_ticks; /* the owner's timer counts up; any frame resets it */
 };
 
@@ -61,6 +62,14 @@ bool parley_ws_endpoint_init(parley_ws_endpoint *e, const parley_ws_endpoint_ops
  * complete. wslay_event_recv's result: non-zero means the connection is
  * beyond saving (close it). */
 int parley_ws_endpoint_recv(parley_ws_endpoint *e, const uint8_t *data, size_t len);
+
+/* Like parley_ws_endpoint_recv, but stops early once e->paused is set (by
+ * an op, while wslay handles a message; frames wslay had already read
+ * into its own buffer, at most a few KB, are still handled): *consumed is
+ * how many of the len bytes wslay took; the rest are the owner's to hand
+ * back after it clears paused (backpressure, issue 11). */
+int parley_ws_endpoint_recv_some(parley_ws_endpoint *e, const uint8_t *data, size_t len,
+                                 size_t *consumed);
 
 /* After output was flushed: true once a close has been sent or wslay wants
  * neither to read nor to write - the conversation is over. */

@@ -458,6 +458,82 @@ static const char *const steps[] = {
     "    updated_at     INTEGER NOT NULL,"
     "    PRIMARY KEY (recipient_kind, recipient_id)"
     ") STRICT, WITHOUT ROWID;",
+
+    /* 15: fewer bytes written per message (issue 11, BENCHMARKS.md). Each
+     * group commit writes every page it dirtied (to the WAL, and again at
+     * the checkpoint), so what counts is how many distinct pages a batch
+     * of inserts touches:
+     *  - messages gets an explicit INTEGER PRIMARY KEY `position`: the
+     *    rowid it always had (search_progress and the index point at it),
+     *    now stable under VACUUM, so the search index can read the text
+     *    from this table instead of keeping its own copy;
+     *  - new message ids are time-ordered (core/ids.h
+     *    parley_id_new_timed), so the id index grows at its end;
+     *  - the client_msg_id index leads with the client's id: a client
+     *    whose ids grow (counters, UUIDv7, ULIDs) appends to it; random
+     *    ones cost what they did. Same rows, same uniqueness (an id's
+     *    prefix names its kind; sender_kind is kept all the same);
+     *  - message_fts becomes an external-content FTS5 table over the view
+     *    message_fts_source (the text from messages, the scope tokens from
+     *    the session): the index no longer stores every text a second
+     *    time. Only indexed rows (position <= search_progress) may be
+     *    'delete'd from it, hence the WHEN of the two triggers (messages
+     *    are neither updated nor deleted today; the triggers keep the
+     *    index right if they ever are).
+     * A clustered layout (WITHOUT ROWID, PRIMARY KEY (session_id, seq))
+     * was measured and wrote more per message: each insert then lands in
+     * its session's run of whole rows (BENCHMARKS.md). */
+    "CREATE TABLE messages_v14 ("
+    "    position         INTEGER PRIMARY KEY,"
+    "    id               TEXT NOT NULL UNIQUE,"
+    "    session_id       TEXT NOT NULL REFERENCES sessions (id),"
+    "    seq              INTEGER NOT NULL CHECK (seq > 0),"
+    "    sender_kind      TEXT NOT NULL,"
+    "    sender_id        TEXT NOT NULL,"
+    "    type             TEXT NOT NULL,"
+    "    content          TEXT NOT NULL,"
+    "    client_msg_id    TEXT,"
+    "    meta_json        TEXT,"
+    "    created_at       INTEGER NOT NULL,"
+    "    original_content TEXT,"
+    "    UNIQUE (session_id, seq)"
+    ") STRICT;"
+    "INSERT INTO messages_v14 (position, id, session_id, seq, sender_kind, sender_id, type,"
+    "    content, client_msg_id, meta_json, created_at, original_content)"
+    "    SELECT rowid, id, session_id, seq, sender_kind, sender_id, type, content,"
+    "    client_msg_id, meta_json, created_at, original_content FROM messages ORDER BY rowid;"
+    "DROP TABLE message_fts;"
+    "DROP TABLE messages;"
+    "ALTER TABLE messages_v14 RENAME TO messages;"
+    "CREATE UNIQUE INDEX messages_client_msg_id"
+    "    ON messages (client_msg_id, sender_id, sender_kind)"
+    "    WHERE client_msg_id IS NOT NULL;"
+    "CREATE VIEW message_fts_source AS"
+    "    SELECT m.position AS position, m.content AS content,"
+    "    's' || hex(m.session_id) || ' c' || hex(s.customer_id) AS scope, m.id AS message_id"
+    "    FROM messages m JOIN sessions s ON s.id = m.session_id;"
+    "CREATE VIRTUAL TABLE message_fts USING fts5("
+    "    content, scope, message_id UNINDEXED,"
+    "    content = 'message_fts_source', content_rowid = 'position',"
+    "    tokenize = 'unicode61 remove_diacritics 2');"
+    "INSERT INTO message_fts (rowid, content, scope, message_id)"
+    "    SELECT position, content, scope, message_id FROM message_fts_source"
+    "    WHERE position <= (SELECT last_rowid FROM search_progress) ORDER BY position;"
+    "CREATE TRIGGER message_fts_delete AFTER DELETE ON messages"
+    "    WHEN old.position <= (SELECT last_rowid FROM search_progress) BEGIN"
+    "    INSERT INTO message_fts (message_fts, rowid, content, scope, message_id)"
+    "        VALUES ('delete', old.position, old.content, 's' || hex(old.session_id) || ' c' ||"
+    "        hex((SELECT customer_id FROM sessions WHERE id = old.session_id)), old.id);"
+    "END;"
+    "CREATE TRIGGER message_fts_update AFTER UPDATE OF content ON messages"
+    "    WHEN old.position <= (SELECT last_rowid FROM search_progress) BEGIN"
+    "    INSERT INTO message_fts (message_fts, rowid, content, scope, message_id)"
+    "        VALUES ('delete', old.position, old.content, 's' || hex(old.session_id) || ' c' ||"
+    "        hex((SELECT customer_id FROM sessions WHERE id = old.session_id)), old.id);"
+    "    INSERT INTO message_fts (rowid, content, scope, message_id)"
+    "        VALUES (new.position, new.content, 's' || hex(new.session_id) || ' c' ||"
+    "        hex((SELECT customer_id FROM sessions WHERE id = new.session_id)), new.id);"
+    "END;",
 };
 
 int parley_sqlite_schema_step_count(void) {
