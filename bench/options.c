@@ -36,7 +36,7 @@ void pb_options_usage(FILE *out) {
           "  --warmup S                load before the window, excluded (default 2)\n"
           "  --drain S                 wait for acks/deliveries after the last send (default 5)\n"
           "  --message-bytes B         content size of each message (default 64, min 32)\n"
-          "  --strategies JSON         strategies array for the sessions (default: server's)\n"
+          "  --strategies JSON         chain the admin sets as the desk's strategy policy (default: server's)\n"
           "  --setup-concurrency K     parallel HTTP connections during setup (default 16)\n"
           "  --setup-timeout S         give up setup/connect after S seconds (default 120)\n"
           "  --server-pid PID          report the server's CPU, bytes written and RSS per\n"

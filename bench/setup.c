@@ -124,12 +124,14 @@ static void pb_setup_on_response(pb_http_conn *c, const pb_http_response *resp, 
         return;
     }
     bool ok = true;
-    if (w->kind == PB_TASK_ADMIN) {
+    if (w->kind == PB_TASK_ADMIN && w->step == 0) {
         const char *tok = json_string_value(json_object_get(body, "token"));
         ok = tok && (run->admin_token = strdup(tok)) != NULL;
         if (ok) {
             pb_run_progress(run, "setup: logged in as admin %s", run->opts->admin_email);
         }
+    } else if (w->kind == PB_TASK_ADMIN) {
+        pb_run_progress(run, "setup: --strategies set as the desk's strategy policy");
     } else if (w->kind == PB_TASK_AGENT) {
         pb_agent *a = &run->agents[w->index];
         if (w->step == 0) {
@@ -155,6 +157,12 @@ static void pb_setup_on_response(pb_http_conn *c, const pb_http_response *resp, 
         return;
     }
 
+    if (w->kind == PB_TASK_ADMIN && w->step == 0 && s->strategies) {
+        /* the chain is the desk's policy, set by the admin (issue 16) */
+        w->step = 1;
+        pb_setup_issue(w);
+        return;
+    }
     if (w->kind == PB_TASK_ADMIN) {
         /* Start every worker on the task list. */
         w->kind = PB_TASK_NONE;
@@ -185,7 +193,13 @@ static void pb_setup_issue(pb_setup_worker *w) {
     const char *token = NULL;
     json_t *body = NULL;
     char text[256];
-    if (w->kind == PB_TASK_ADMIN) {
+    const char *method = "POST";
+    if (w->kind == PB_TASK_ADMIN && w->step == 1) {
+        method = "PATCH";
+        path = "/api/v1/settings";
+        token = run->admin_token;
+        body = json_pack("{s:{s:O}}", "strategies.policy", "chain", s->strategies);
+    } else if (w->kind == PB_TASK_ADMIN) {
         path = "/api/v1/auth/login";
         body = json_pack("{s:s, s:s}", "email", run->opts->admin_email, "password",
                          run->opts->admin_password);
@@ -212,19 +226,16 @@ static void pb_setup_issue(pb_setup_worker *w) {
             token = cu->token;
             snprintf(text, sizeof text, "parley-bench run %s session %ld", run->run_id, w->index);
             body = json_pack("{s:s}", "topic", text);
-            if (body && s->strategies) {
-                json_object_set(body, "strategies", s->strategies);
-            }
         }
     }
-    snprintf(w->what, sizeof w->what, "POST %s", path);
+    snprintf(w->what, sizeof w->what, "%s %s", method, path);
     char *json = body ? json_dumps(body, JSON_COMPACT) : NULL;
     json_decref(body);
     if (!json) {
         pb_setup_failed(s, "out of memory");
         return;
     }
-    bool started = pb_http_request(&w->http, "POST", path, token, json, pb_setup_on_response, w);
+    bool started = pb_http_request(&w->http, method, path, token, json, pb_setup_on_response, w);
     free(json);
     if (!started) {
         pb_setup_failed(s, "could not start %s", w->what);
@@ -289,6 +300,7 @@ pb_setup *pb_setup_start(pb_run *run) {
     }
     pb_setup_worker *w = &s->workers[0];
     w->kind = PB_TASK_ADMIN;
+    w->step = 0;
     pb_setup_issue(w);
     return s;
 }

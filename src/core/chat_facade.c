@@ -4,6 +4,7 @@
 #include "core/authorization.h"
 #include "core/knowledge_base.h"
 #include "core/settings.h"
+#include "core/strategy_policy.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -278,6 +279,12 @@ parley_status parley_facade_update_settings(parley_facade *f, const parley_parti
                                             json_t *patch, json_t **out, parley_error *err) {
     *out = NULL;
     parley_status st = parley_authorize(caller, PARLEY_ACTION_SETTINGS_UPDATE, err);
+    const json_t *policy = json_object_get(patch, "strategies.policy");
+    if (st == PARLEY_OK && json_is_object(policy)) {
+        /* the chain is built against the registry before it is stored */
+        st = parley_strategy_policy_check(f->chat.strategies, policy,
+                                          f->chat.config->default_strategies, err);
+    }
     if (st == PARLEY_OK) {
         st = parley_settings_update(f->chat.repo, caller, f->accounts.client_ip, patch, err);
     }

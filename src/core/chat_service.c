@@ -8,6 +8,8 @@
 #include "core/chat_service_internal.h"
 #include "core/ids.h"
 #include "core/model_json.h"
+#include "core/settings.h"
+#include "core/strategy_policy.h"
 #include "core/upload_service.h"
 #include "util/validate.h"
 
@@ -101,13 +103,18 @@ parley_status parley_chat_initiate_in_team(parley_chat_service *svc,
     if (st != PARLEY_OK) {
         return st;
     }
-    const char *chain_json =
-        strategies_json != NULL ? strategies_json : svc->config->default_strategies;
-    /* Building the chain once proves every name and option is valid before
-     * the session is stored with it. */
-    parley_strategy *chain = NULL;
-    st = parley_strategy_chain_build(svc->strategies, chain_json, &chain, err);
-    parley_strategy_chain_free(chain);
+    /* The desk's policy decides the chain; the customer's list may only
+     * choose what it allows (core/strategy_policy.h). Resolving builds the
+     * chain once, proving every name and option before it is stored. */
+    json_t *policy = NULL;
+    st = parley_settings_get(svc->repo, "strategies.policy", &policy, err);
+    char *chain_json = NULL;
+    if (st == PARLEY_OK) {
+        st =
+            parley_strategy_policy_resolve(svc->strategies, policy, svc->config->default_strategies,
+                                           strategies_json, &chain_json, err);
+    }
+    json_decref(policy);
     if (st != PARLEY_OK) {
         return st;
     }
@@ -115,7 +122,7 @@ parley_status parley_chat_initiate_in_team(parley_chat_service *svc,
     parley_id_new("ses", s.id);
     snprintf(s.customer_id, sizeof s.customer_id, "%s", caller->id);
     s.topic = strdup(topic);
-    s.strategies_json = strdup(chain_json != NULL ? chain_json : "[]");
+    s.strategies_json = chain_json;
     s.status = PARLEY_SESSION_WAITING;
     s.created_at = s.updated_at = parley_now_ms();
     if (s.topic == NULL || s.strategies_json == NULL) {

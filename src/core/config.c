@@ -26,7 +26,7 @@ static const parley_config_option options[] = {
     STR(web_dir, "--web-dir", "PARLEY_WEB_DIR", PARLEY_SOURCE_DIR "/web",
         "directory of the web pages (widget demo, agent console)"),
     STR(default_strategies, "--default-strategies", "PARLEY_DEFAULT_STRATEGIES", "[]",
-        "JSON array: the strategy chain of sessions that name none"),
+        "JSON array: the initial strategy policy (setting strategies.policy overrides it)"),
     STR(site_secret, "--site-secret", "PARLEY_SITE_SECRET", NULL,
         "secret for verified customer identity (HMAC-SHA256)"),
     STR(durability, "--durability", "PARLEY_DURABILITY", "full",

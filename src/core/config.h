@@ -25,7 +25,7 @@ typedef struct parley_config {
     char *data_dir;           /* default ./parley-data */
     char *database;           /* database URL (sqlite:PATH); NULL = sqlite:<data_dir>/parley.db */
     char *web_dir;            /* static pages; default the source tree's web/ */
-    char *default_strategies; /* JSON array text, default [] */
+    char *default_strategies; /* JSON array text, default []: the initial strategy policy */
     char *site_secret;        /* verified customer identity; NULL = off */
     char *durability;         /* "full" or "normal" */
     char *log_level;          /* error, warn, info, debug */

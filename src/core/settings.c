@@ -6,6 +6,7 @@
 #include "core/audit.h"
 #include "core/business_hours.h"
 #include "core/ids.h"
+#include "core/strategy_policy.h"
 #include "util/validate.h"
 
 static const char *const routing_modes[] = {"manual", "round_robin", "least_busy", NULL};
@@ -56,6 +57,12 @@ static const parley_setting_spec registry[] = {
     {"sessions.auto_close_idle_seconds", PARLEY_SETTING_INT, "0", 0, 31536000, NULL, NULL,
      "a waiting or active session with no message for this long is closed by the desk (with "
      "a system message and a feedback request); 0 = never"},
+    /* the operator's message filters (core/strategy_policy.h) */
+    {"strategies.policy", PARLEY_SETTING_OBJECT, "{}", 0, 0, NULL,
+     parley_strategy_policy_check_shape,
+     "{chain: [{name, ...options}], customer_options: {strategy: [option, ...]}}: the filter "
+     "chain every new session gets whatever the customer sends (no chain = --default-strategies) "
+     "and the options a customer may choose (default: the translation languages)"},
 };
 
 #define REGISTRY_COUNT (sizeof registry / sizeof registry[0])

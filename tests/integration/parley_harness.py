@@ -906,10 +906,33 @@ def make_agent(server, admin_token, role="agent", password="agent-password-1", n
     return r.body, token, email, password
 
 
-def make_session(server, customer_token, topic=None, **fields):
+def set_policy(server, admin_token, chain=None, customer_options=None):
+    """Sets the desk's strategy policy (the strategies.policy setting): no
+    chain and no customer_options puts back the initial policy
+    (--default-strategies, the default customer options)."""
+    policy = {}
+    if chain is not None:
+        policy["chain"] = chain
+    if customer_options is not None:
+        policy["customer_options"] = customer_options
+    r = server.client(admin_token).patch("/api/v1/settings", {"strategies.policy": policy})
+    if r.status != 200:
+        raise AssertionError(f"set policy failed: {r.status} {r.body!r}")
+
+
+def make_session(server, customer_token, topic=None, policy=None, **fields):
+    """A new session. policy: a strategy chain the desk's admin sets as the
+    policy for this one session (the initial policy is put back after);
+    customers cannot choose their filters (issue 16)."""
     body = {"topic": topic or uniq("topic ")}
     body.update(fields)
-    r = server.client(customer_token).post("/api/v1/sessions", body)
+    if policy is not None:
+        set_policy(server, server.admin_token, policy)
+    try:
+        r = server.client(customer_token).post("/api/v1/sessions", body)
+    finally:
+        if policy is not None:
+            set_policy(server, server.admin_token)
     if r.status != 201:
         raise AssertionError(f"create session failed: {r.status} {r.body!r}")
     return r.body
@@ -1058,6 +1081,7 @@ class ServerTestCase(unittest.TestCase):
         cls.server.create_admin(cls.admin_email, "Admin One", ADMIN_PASSWORD)
         cls.server.start()
         cls.admin_token, cls.admin = login(cls.server, cls.admin_email, ADMIN_PASSWORD)
+        cls.server.admin_token = cls.admin_token  # for make_session(policy=...)
         cls.http = cls.server.client()
 
     @classmethod
@@ -1133,9 +1157,10 @@ class DeskTestCase(ServerTestCase):
             setattr(cls, f"{name}_token", token)
 
     def session(self, chain):
-        """A new customer's session with that strategy chain; returns (token, session id)."""
+        """A new customer's session with that strategy chain (set as the desk's
+        policy for it); returns (token, session id)."""
         _, tok = make_customer(self.server)
-        return tok, make_session(self.server, tok, strategies=chain)["id"]
+        return tok, make_session(self.server, tok, policy=chain)["id"]
 
     def staff_history(self, session_id):
         """The session's messages as the first agent reads them."""

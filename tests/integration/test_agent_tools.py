@@ -473,7 +473,7 @@ class SearchTest(ToolsTestCase):
     def test_paging_and_refused_messages(self):
         word = uniq("walrus").lower()
         s = make_session(self.server, self.cust_token,
-                         strategies=[{"name": "profanity", "mode": "reject"}])
+                         policy=[{"name": "profanity", "mode": "reject"}])
         ids = [send_message(self.server, self.cust_token, s["id"], f"{word} number {i}")["id"]
                for i in range(5)]
         # a refused message is kept for review, never indexed

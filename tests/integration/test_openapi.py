@@ -530,8 +530,14 @@ class OpenApiLiveTest(ServerTestCase):
     def test_sessions_and_messages(self):
         chain = [{"name": "translation", "target": "es"},
                  {"name": "profanity"}, {"name": "spam", "max_links": 1}]
-        s = self.call("POST", "/api/v1/sessions", body={"topic": "Billing", "strategies": chain},
-                      token=self.customer_token, expect=201).body
+        policy = {"strategies.policy": {"chain": chain}}
+        self.call("PATCH", "/api/v1/settings", body=policy, token=self.admin_token, expect=200)
+        s = self.call("POST", "/api/v1/sessions", body={"topic": "Billing", "strategies": [
+            {"name": "translation", "target": "es"}]}, token=self.customer_token, expect=201).body
+        self.call("POST", "/api/v1/sessions", body={"topic": "Billing", "strategies": [
+            {"name": "spam", "max_links": 9}]}, token=self.customer_token, expect=403)
+        self.call("PATCH", "/api/v1/settings", body={"strategies.policy": {}},
+                  token=self.admin_token, expect=200)
         sid = s["id"]
         self.call("POST", "/api/v1/sessions", body={"topic": "x"}, expect=401)
         self.call("POST", "/api/v1/sessions", body={"topic": "x"}, token=self.agent_token,

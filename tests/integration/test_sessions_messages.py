@@ -50,10 +50,12 @@ class SessionsMessagesTest(ServerTestCase):
 
     def test_create_session_with_strategies(self):
         chain = [{"name": "spam"}, {"name": "profanity"}]
+        # the chain is the desk's policy: a customer cannot add filters either
         r = self.c(self.cust_token).post("/api/v1/sessions", {"topic": "t", "strategies": chain})
-        self.assertStatus(r, 201)
-        self.assertEqual([x["name"] for x in r.body["strategies"]], ["spam", "profanity"])
-        got = self.c(self.cust_token).get(f"/api/v1/sessions/{r.body['id']}")
+        self.assertError(r, 403, "strategy_not_allowed", "spam")
+        s = make_session(self.server, self.cust_token, policy=chain)
+        self.assertEqual([x["name"] for x in s["strategies"]], ["spam", "profanity"])
+        got = self.c(self.cust_token).get(f"/api/v1/sessions/{s['id']}")
         self.assertEqual([x["name"] for x in got.body["strategies"]], ["spam", "profanity"])
         r = self.c(self.cust_token).post("/api/v1/sessions", {
             "topic": "t", "strategies": [{"name": "no-such-strategy"}]})

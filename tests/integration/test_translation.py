@@ -147,11 +147,16 @@ class TranslationTest(DeskTestCase):
 
     def test_libretranslate_elsewhere_is_refused(self):
         _, tok = make_customer(self.server)
+        admin = self.server.client(self.admin_token)
         for url in ("http://169.254.169.254", self.fake_url + "1", "ftp://x"):
-            r = self.server.client(tok).post("/api/v1/sessions", {
-                "topic": "t", "strategies": [{"name": "translation", "target": "fr",
-                                              "backend": "libretranslate", "url": url}]})
+            chain = [{"name": "translation", "target": "fr", "backend": "libretranslate",
+                      "url": url}]
+            r = admin.patch("/api/v1/settings", {"strategies.policy": {"chain": chain}})
             self.assertError(r, 400, "validation_failed")
+            # and a customer may not name a backend at all (issue 16)
+            r = self.server.client(tok).post("/api/v1/sessions", {"topic": "t",
+                                                                  "strategies": chain})
+            self.assertEqual(r.status, 403, r.body)
 
     def test_translation_does_not_hold_up_other_sessions(self):
         """Slow translations run before the writer: a session without
@@ -198,7 +203,7 @@ class OperatorChosenPairsTest(ServerTestCase):
 
     def test_unsupported_pair_keeps_the_original_with_a_flag(self):
         _, tok = make_customer(self.server)
-        sid = make_session(self.server, tok, strategies=[
+        sid = make_session(self.server, tok, policy=[
             {"name": "translation", "target": "fr", "source": "en"}])["id"]
         r = self.server.client(tok).post(f"/api/v1/sessions/{sid}/messages",
                                          {"content": "Hello, is anybody there?"})

@@ -356,7 +356,7 @@ class TranscriptTest(UploadCase):
         # a new customer each time: the spam filter remembers what one sent
         _, self.cust_token = make_customer(self.server, name="Alex Buyer")
         s = make_session(self.server, self.cust_token, topic="Broken invoice",
-                         strategies=[{"name": "spam", "max_links": 1}])
+                         policy=[{"name": "spam", "max_links": 1}])
         tag = uniq("n")
         send_message(self.server, self.cust_token, s["id"], f"My invoice {tag} is wrong\nline two")
         # refused by the spam strategy: never part of the conversation

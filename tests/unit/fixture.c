@@ -11,6 +11,7 @@
 #include "fixture.h"
 
 #include "core/chat_bot.h"
+#include "core/ids.h"
 #include "core/routing.h"
 #include "storage/backend.h"
 
@@ -119,10 +120,29 @@ parley_participant *test_login(parley_facade *f, const char *email, const char *
     return test_authenticate(f, token);
 }
 
+/* Stores the desk's strategy policy as an admin would (core/settings.h). */
+static void set_policy(test_desk *d, const char *policy_json) {
+    parley_error err = {0};
+    if (d->repo->settings->put(d->repo, "strategies.policy", policy_json, "test", parley_now_ms(),
+                               &err) != PARLEY_OK) {
+        fail_msg("set strategies.policy: %s", err.message);
+    }
+}
+
 void test_start_session(test_desk *d, const parley_participant *customer, const char *topic,
                         const char *strategies, parley_session *out) {
     parley_error err = {0};
-    if (parley_chat_initiate(test_chat(d), customer, topic, strategies, out, &err) != PARLEY_OK) {
+    char policy[1024];
+    if (strategies != NULL) {
+        assert_true((size_t)snprintf(policy, sizeof policy, "{\"chain\":%s}", strategies) <
+                    sizeof policy);
+        set_policy(d, policy);
+    }
+    parley_status st = parley_chat_initiate(test_chat(d), customer, topic, NULL, out, &err);
+    if (strategies != NULL) {
+        set_policy(d, "{}");
+    }
+    if (st != PARLEY_OK) {
         fail_msg("start a session: %s", err.message);
     }
     parley_facade_drop_events(&d->facade);

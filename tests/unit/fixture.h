@@ -74,8 +74,10 @@ void test_new_agent(parley_facade *f, const char *name, const char *email, const
 /* An agent logged in with email and password, authenticated by the token. */
 parley_participant *test_login(parley_facade *f, const char *email, const char *password);
 
-/* A session the customer starts (strategies: a chain's JSON or NULL); the
- * events of that unit are dropped. */
+/* A session the customer starts (strategies: a chain's JSON or NULL, set
+ * as the desk's strategies.policy for this session and put back to the
+ * initial policy after: customers cannot choose a chain); the events of
+ * that unit are dropped. */
 void test_start_session(test_desk *d, const parley_participant *customer, const char *topic,
                         const char *strategies, parley_session *out);
 

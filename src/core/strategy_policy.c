@@ -1,0 +1,183 @@
+/* The operator's strategy policy (see strategy_policy.h). */
+#include "core/strategy_policy.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static parley_status invalid(parley_error *err, const char *what) {
+    return parley_error_set(err, PARLEY_E_INVALID, "validation_failed", "strategies.policy: %s",
+                            what);
+}
+
+parley_status parley_strategy_policy_check_shape(const json_t *policy, parley_error *err) {
+    json_t *chain = json_object_get(policy, "chain");
+    json_t *customer_options = json_object_get(policy, "customer_options");
+    if (json_object_size(policy) != (size_t)(chain != NULL) + (size_t)(customer_options != NULL)) {
+        return invalid(err, "only \"chain\" and \"customer_options\" are known");
+    }
+    size_t i;
+    json_t *entry;
+    if (chain != NULL && !json_is_array(chain)) {
+        return invalid(err, "chain must be an array of {name, ...options}");
+    }
+    json_array_foreach(chain, i, entry) {
+        if (!json_is_string(json_object_get(entry, "name"))) {
+            return invalid(err, "every chain entry needs a \"name\" string");
+        }
+    }
+    if (customer_options != NULL && !json_is_object(customer_options)) {
+        return invalid(err, "customer_options must be {strategy: [option, ...]}");
+    }
+    const char *strategy;
+    json_t *options;
+    json_object_foreach(customer_options, strategy, options) {
+        if (!json_is_array(options)) {
+            return invalid(err, "customer_options must be {strategy: [option, ...]}");
+        }
+        json_array_foreach(options, i, entry) {
+            if (!json_is_string(entry) || strcmp(json_string_value(entry), "name") == 0) {
+                return invalid(err, "customer_options lists option names (not \"name\")");
+            }
+        }
+    }
+    return PARLEY_OK;
+}
+
+/* The policy's chain (a new reference; NULL when out of memory or when
+ * default_chain is not JSON, which start-up has ruled out). */
+static json_t *chain_of(const json_t *policy, const char *default_chain) {
+    const json_t *chain = json_object_get(policy, "chain");
+    if (chain != NULL) {
+        return json_deep_copy(chain);
+    }
+    return json_loads(default_chain != NULL ? default_chain : "[]", 0, NULL);
+}
+
+/* Builds the chain once (names and option values) and answers its text. */
+static parley_status build_text(const parley_strategy_registry *registry, const json_t *chain,
+                                char **text, parley_error *err) {
+    *text = json_dumps(chain, JSON_COMPACT);
+    if (*text == NULL) {
+        return parley_error_set(err, PARLEY_E_NOMEM, NULL, "out of memory");
+    }
+    parley_strategy *built = NULL;
+    parley_status st = parley_strategy_chain_build(registry, *text, &built, err);
+    parley_strategy_chain_free(built);
+    if (st != PARLEY_OK) {
+        free(*text);
+        *text = NULL;
+    }
+    return st;
+}
+
+parley_status parley_strategy_policy_check(const parley_strategy_registry *registry,
+                                           const json_t *policy, const char *default_chain,
+                                           parley_error *err) {
+    parley_status st = parley_strategy_policy_check_shape(policy, err);
+    json_t *chain = st == PARLEY_OK ? chain_of(policy, default_chain) : NULL;
+    char *text = NULL;
+    if (st == PARLEY_OK) {
+        st = chain != NULL ? build_text(registry, chain, &text, err)
+                           : parley_error_set(err, PARLEY_E_NOMEM, NULL, "out of memory");
+    }
+    free(text);
+    json_decref(chain);
+    return st;
+}
+
+static bool customer_may_set(const json_t *customer_options, const char *strategy,
+                             const char *option) {
+    size_t i;
+    const json_t *allowed;
+    json_array_foreach(json_object_get(customer_options, strategy), i, allowed) {
+        if (strcmp(json_string_value(allowed), option) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Lays one requested entry's options over the chain's entries of that
+ * name, refusing what the policy keeps from customers. */
+static parley_status apply_request(const parley_strategy_registry *registry, json_t *chain,
+                                   const json_t *customer_options, size_t index, json_t *entry,
+                                   parley_error *err) {
+    const char *name = json_string_value(json_object_get(entry, "name"));
+    if (!json_is_object(entry) || name == NULL) {
+        return parley_error_set(err, PARLEY_E_INVALID, "validation_failed",
+                                "strategies[%zu] needs a \"name\" string", index);
+    }
+    if (parley_strategy_find(registry, name) == NULL) {
+        return parley_error_set(err, PARLEY_E_INVALID, "validation_failed",
+                                "strategies[%zu]: unknown strategy \"%.64s\"", index, name);
+    }
+    bool in_chain = false;
+    size_t i;
+    json_t *target;
+    json_array_foreach(chain, i, target) {
+        in_chain =
+            in_chain || strcmp(json_string_value(json_object_get(target, "name")), name) == 0;
+    }
+    if (!in_chain) {
+        return parley_error_set(err, PARLEY_E_FORBIDDEN, "strategy_not_allowed",
+                                "strategies[%zu]: \"%.64s\" is not in this desk's policy; the "
+                                "desk chooses the filters",
+                                index, name);
+    }
+    const char *key;
+    json_t *value;
+    json_object_foreach(entry, key, value) {
+        if (strcmp(key, "name") != 0 && !customer_may_set(customer_options, name, key)) {
+            return parley_error_set(err, PARLEY_E_FORBIDDEN, "strategy_not_allowed",
+                                    "strategies[%zu]: option \"%.64s\" of \"%.64s\" is set by "
+                                    "the desk",
+                                    index, key, name);
+        }
+    }
+    json_array_foreach(chain, i, target) {
+        if (strcmp(json_string_value(json_object_get(target, "name")), name) != 0) {
+            continue;
+        }
+        json_object_foreach(entry, key, value) {
+            if (json_object_set(target, key, value) != 0) {
+                return parley_error_set(err, PARLEY_E_NOMEM, NULL, "out of memory");
+            }
+        }
+    }
+    return PARLEY_OK;
+}
+
+parley_status parley_strategy_policy_resolve(const parley_strategy_registry *registry,
+                                             const json_t *policy, const char *default_chain,
+                                             const char *requested, char **chain_json,
+                                             parley_error *err) {
+    *chain_json = NULL;
+    json_t *chain = chain_of(policy, default_chain);
+    json_t *options = json_object_get(policy, "customer_options");
+    json_t *customer_options = options != NULL
+                                   ? json_incref(options)
+                                   : json_loads(PARLEY_POLICY_DEFAULT_CUSTOMER_OPTIONS, 0, NULL);
+    json_t *request = requested != NULL ? json_loads(requested, 0, NULL) : json_array();
+    parley_status st = PARLEY_OK;
+    if (chain == NULL || customer_options == NULL || !json_is_array(chain)) {
+        st = parley_error_set(err, PARLEY_E_INTERNAL, "internal", "strategies.policy unreadable");
+    } else if (!json_is_array(request)) {
+        st = parley_error_set(err, PARLEY_E_INVALID, "validation_failed",
+                              "strategies must be an array of objects");
+    }
+    size_t index;
+    json_t *entry;
+    json_array_foreach(st == PARLEY_OK ? request : NULL, index, entry) {
+        st = apply_request(registry, chain, customer_options, index, entry, err);
+        if (st != PARLEY_OK) {
+            break;
+        }
+    }
+    if (st == PARLEY_OK) {
+        st = build_text(registry, chain, chain_json, err);
+    }
+    json_decref(request);
+    json_decref(customer_options);
+    json_decref(chain);
+    return st;
+}

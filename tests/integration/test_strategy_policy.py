@@ -1,0 +1,140 @@
+"""The message filters are the operator's policy (issue 16): the strategies
+.policy setting decides the chain of every new session whatever the
+customer sends; a customer chooses only the options the policy lets them
+(the translation languages by default); every way a customer can name
+strategies is refused or reduced to the policy."""
+
+from parley_harness import (DeskTestCase, make_customer, make_session, send_message,
+                            set_policy)
+
+FILTERS = [{"name": "profanity"}, {"name": "spam"}]
+
+
+class DefaultStrategiesArePolicyTest(DeskTestCase):
+    """--default-strategies is the initial policy; an empty list from the
+    customer no longer switches it off."""
+
+    server_args = ["--default-strategies", '[{"name":"profanity"},{"name":"spam"}]']
+
+    def new_customer(self):
+        return make_customer(self.server)[1]
+
+    def test_empty_list_keeps_the_desks_filters(self):
+        tok = self.new_customer()
+        s = make_session(self.server, tok, strategies=[])
+        self.assertEqual([x["name"] for x in s["strategies"]], ["profanity", "spam"])
+        m = send_message(self.server, tok, s["id"], "this is shit service")
+        self.assertNotEqual(m["content"], "this is shit service")
+        self.assertIn("*", m["content"])
+
+    def test_null_and_absent_lists_get_the_policy(self):
+        tok = self.new_customer()
+        for fields in ({}, {"strategies": None}):
+            s = make_session(self.server, tok, **fields)
+            self.assertEqual([x["name"] for x in s["strategies"]], ["profanity", "spam"])
+
+    def test_customer_cannot_loosen_or_add(self):
+        c = self.server.client(self.new_customer())
+        for chain, word in (([{"name": "profanity", "mode": "flag"}], "mode"),
+                            ([{"name": "spam", "max_links": 100}], "max_links"),
+                            ([{"name": "translation", "target": "es"}], "translation")):
+            r = c.post("/api/v1/sessions", {"topic": "t", "strategies": chain})
+            self.assertError(r, 403, "strategy_not_allowed", word)
+        # malformed or unknown is still a 400
+        self.assertError(c.post("/api/v1/sessions", {"topic": "t", "strategies": [{}]}), 400,
+                         "validation_failed", "strateg")
+        self.assertError(c.post("/api/v1/sessions",
+                                {"topic": "t", "strategies": [{"name": "nope"}]}),
+                         400, "validation_failed", "nope")
+        # naming the policy's own strategies without options changes nothing
+        r = c.post("/api/v1/sessions", {"topic": "t", "strategies": [{"name": "spam"}]})
+        self.assertStatus(r, 201)
+        self.assertEqual([x["name"] for x in r.body["strategies"]], ["profanity", "spam"])
+
+    def test_strategies_in_a_message_change_nothing(self):
+        """REST and WebSocket message bodies carry no chain: a "strategies"
+        member there is ignored, the session's chain still filters."""
+        tok = self.new_customer()
+        sid = make_session(self.server, tok)["id"]
+        r = self.server.client(tok).post(f"/api/v1/sessions/{sid}/messages",
+                                         {"content": "what a shit day", "strategies": []})
+        self.assertStatus(r, 201)
+        self.assertNotIn("shit", r.body["content"])
+        ws = self.server.ws(tok)
+        try:
+            ws.send_json({"type": "message.send", "session_id": sid, "content": "more shit",
+                          "strategies": []})
+            ack = ws.recv_json(type=("ack", "error"))
+        finally:
+            ws.close()
+        self.assertEqual(ack["type"], "ack", ack)
+        self.assertNotIn("shit", ack["message"]["content"])
+
+
+class PolicySettingTest(DeskTestCase):
+    """Admins set the policy at run time through the settings."""
+
+    customers = 1
+
+    def tearDown(self):
+        set_policy(self.server, self.admin_token)
+
+    def test_policy_applies_to_new_sessions_only(self):
+        old = make_session(self.server, self.cust_token)
+        self.assertEqual(old["strategies"], [])
+        set_policy(self.server, self.admin_token, FILTERS)
+        new = make_session(self.server, self.cust_token, strategies=[])
+        self.assertEqual([x["name"] for x in new["strategies"]], ["profanity", "spam"])
+        # the session started before keeps its chain
+        m = send_message(self.server, self.cust_token, old["id"], "shit happens")
+        self.assertEqual(m["content"], "shit happens")
+        m = send_message(self.server, self.cust_token, new["id"], "shit happens")
+        self.assertNotIn("shit", m["content"])
+
+    def test_customer_chooses_only_allowed_options(self):
+        set_policy(self.server, self.admin_token,
+                   [{"name": "translation", "target": "en", "source": "es"}])
+        c = self.server.client(self.cust_token)
+        # the translation languages are the customer's to pick by default
+        r = c.post("/api/v1/sessions", {"topic": "t", "strategies": [
+            {"name": "translation", "source": "fr"}]})
+        self.assertStatus(r, 201)
+        self.assertEqual(r.body["strategies"],
+                         [{"name": "translation", "target": "en", "source": "fr"}])
+        # the backend and its address are the desk's
+        r = c.post("/api/v1/sessions", {"topic": "t", "strategies": [
+            {"name": "translation", "backend": "libretranslate", "url": "http://169.254.169.254"}]})
+        self.assertError(r, 403, "strategy_not_allowed", "backend")
+        # a bad language value is a 400 naming it
+        r = c.post("/api/v1/sessions", {"topic": "t", "strategies": [
+            {"name": "translation", "source": "xx"}]})
+        self.assertError(r, 400, "validation_failed", "source")
+        # an admin may close the choice
+        set_policy(self.server, self.admin_token,
+                   [{"name": "translation", "target": "en", "source": "es"}], {})
+        r = c.post("/api/v1/sessions", {"topic": "t", "strategies": [
+            {"name": "translation", "source": "fr"}]})
+        self.assertError(r, 403, "strategy_not_allowed", "source")
+
+    def test_policy_is_validated_admin_only_and_audited(self):
+        admin = self.server.client(self.admin_token)
+        for bad, word in (({"chain": [{"name": "nope"}]}, "nope"),
+                          ({"chain": {"name": "spam"}}, "chain"),
+                          ({"chain": [{"name": "spam", "max_links": "many"}]}, "max_links"),
+                          ({"customer_options": {"spam": "max_links"}}, "customer_options"),
+                          ({"other": 1}, "strategies.policy"),
+                          ([], "strategies.policy")):
+            r = admin.patch("/api/v1/settings", {"strategies.policy": bad})
+            self.assertError(r, 400, "validation_failed", word)
+        for token in (self.agent_token, self.cust_token):
+            r = self.server.client(token).patch("/api/v1/settings",
+                                                {"strategies.policy": {"chain": []}})
+            self.assertError(r, 403, "forbidden")
+        set_policy(self.server, self.admin_token, FILTERS)
+        got = admin.get("/api/v1/settings").body
+        self.assertEqual(got["settings"]["strategies.policy"], {"chain": FILTERS})
+        self.assertEqual(got["schema"]["strategies.policy"]["type"], "object")
+        entries = admin.get("/api/v1/audit?limit=20").body["entries"]
+        self.assertTrue(any(e["action"] == "settings.update" and
+                            (e["detail"] or {}).get("strategies.policy") == {"chain": FILTERS}
+                            for e in entries), entries)
