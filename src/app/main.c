@@ -7,6 +7,7 @@
  *
  * Every serve flag also has a PARLEY_* variable (see --help).
  */
+#include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,7 @@
 #include "core/audit.h"
 #include "core/config.h"
 #include "core/ids.h"
+#include "util/fd_limit.h"
 #include "util/log.h"
 #include "core/strategy.h"
 #include "net/server.h"
@@ -154,6 +156,28 @@ static parley_status load_strategies(const parley_config *cfg, parley_strategy_r
     return st;
 }
 
+/* Past the open-file limit libuv answers a new client with a silent EOF:
+ * raise the limit, and keep --max-connections under it so that Parley's
+ * own 503 comes first. */
+static void fit_open_file_limit(parley_config *cfg) {
+    parley_fd_limit fd;
+    if (parley_fd_limit_fit(&fd) != 0) {
+        parley_log_warn("open-file limit: unreadable; --max-connections %" PRId64 " unchecked",
+                        cfg->max_connections);
+        return;
+    }
+    if (fd.soft != fd.before) {
+        parley_log_info("open-file limit raised from %" PRId64 " to %" PRId64, fd.before, fd.soft);
+    }
+    if (cfg->max_connections > fd.fit) {
+        parley_log_warn("--max-connections %" PRId64 " does not fit the open-file limit (%" PRId64
+                        " files, %d kept for the server): using %" PRId64
+                        "; raise the hard limit (ulimit -Hn, LimitNOFILE=) for more",
+                        cfg->max_connections, fd.soft, PARLEY_FD_RESERVE, fd.fit);
+        cfg->max_connections = fd.fit;
+    }
+}
+
 static int serve(int argc, char **argv) {
     parley_config cfg;
     parley_config_defaults(&cfg);
@@ -178,6 +202,7 @@ static int serve(int argc, char **argv) {
     (void)parley_log_parse_format(cfg.log_format, &format);
     parley_log_configure(level, format, 2);
     signal(SIGPIPE, SIG_IGN);
+    fit_open_file_limit(&cfg);
     parley_strategy_registry strategies = {0};
     parley_builtin_strategies builtin = {0};
     if (load_strategies(&cfg, &strategies, &builtin, &err) != PARLEY_OK) {

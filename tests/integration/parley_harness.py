@@ -99,12 +99,14 @@ class ParleyServer:
     close); by default a fresh temporary one that close() removes.
     listen: the --listen value, or None to pass no --listen at all.
     env: extra environment variables for the process. pass_data_dir=False
-    leaves out --data-dir (e.g. to test PARLEY_DATA_DIR).
+    leaves out --data-dir (e.g. to test PARLEY_DATA_DIR). preexec: a
+    function the child runs before exec (e.g. resource.setrlimit).
     """
 
     def __init__(self, extra_args=None, data_dir=None, listen="127.0.0.1:0", env=None,
-                 pass_data_dir=True):
+                 pass_data_dir=True, preexec=None):
         self.parleyd = parleyd_path()
+        self.preexec = preexec  # run in the child before exec (e.g. setrlimit)
         self.extra_args = list(extra_args or [])
         self.listen = listen
         self.extra_env = dict(env or {})
@@ -173,7 +175,7 @@ class ParleyServer:
         self.port = None
         self.proc = subprocess.Popen(
             self.argv(), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT, env=self._env())
+            stderr=subprocess.STDOUT, env=self._env(), preexec_fn=self.preexec)
         self._reader = threading.Thread(target=self._read_output, args=(self.proc, self._ready),
                                         daemon=True)
         self._reader.start()

@@ -2,6 +2,7 @@
 
 import http.client
 import json
+import resource
 import signal
 import threading
 import time
@@ -284,6 +285,50 @@ class MaxConnectionsTest(ServerTestCase):
             r = self.server.client().get("/healthz")
             return r.status == 200
         wait_until(healthy, timeout=15, message="the server to accept again")
+
+
+class OpenFileLimitTest(unittest.TestCase):
+    """At the open-file limit a client gets Parley's 503, never libuv's
+    silent EOF: parleyd raises its soft limit to the hard one and keeps
+    --max-connections under it (src/util/fd_limit.h), saying so."""
+
+    HARD = 300  # files; parleyd keeps 256 for itself (PARLEY_FD_RESERVE)
+
+    def test_max_connections_clamped_to_the_limit(self):
+        def low_limit():
+            resource.setrlimit(resource.RLIMIT_NOFILE, (100, self.HARD))
+
+        srv = ParleyServer(extra_args=["--max-connections", "10000"], preexec=low_limit)
+        srv.start()
+        self.addCleanup(srv.close)
+        log = "\n".join(srv.log())
+        self.assertIn("open-file limit raised from 100 to 300", log)
+        self.assertIn("--max-connections 10000 does not fit the open-file limit (300 files", log)
+        fit = self.HARD - 256
+        self.assertIn(f"using {fit}", log)
+        conns = []
+        try:
+            deadline = time.monotonic() + T(30)
+            while len(conns) < fit:
+                c = RawConn(srv.host, srv.port)
+                c.send(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+                r = c.recv_response()
+                if r.status == 200:
+                    conns.append(c)
+                    continue
+                c.close()  # an earlier probe not yet seen closed
+                self.assertEqual(r.status, 503)
+                self.assertLess(time.monotonic(), deadline, "could not open the connections")
+                time.sleep(0.05)
+            extra = RawConn(srv.host, srv.port)
+            extra.send(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+            r = extra.recv_response()
+            self.assertEqual(r.status, 503, r.body)
+            self.assertGreaterEqual(int(r.headers["retry-after"]), 1)
+            extra.close()
+        finally:
+            for c in conns:
+                c.close()
 
 
 class OperationsTest(ServerTestCase):
