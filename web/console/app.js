@@ -3,8 +3,8 @@
 // talk to each other through store.js topics, not through this file.
 
 import { ApiError, apiAs, showError } from './api.js';
-import { state, emit, subscribe, loadAuth, saveAuth, resetState } from './store.js';
-import { $ } from './ui.js';
+import { state, emit, subscribe, loadAuth, saveAuth, resetState, isAdmin } from './store.js';
+import { $, el } from './ui.js';
 import * as socket from './socket.js';
 import * as router from './router.js';
 import { wireConversation } from './conversation.js';
@@ -15,6 +15,7 @@ import { wireQueue, loadQueue } from './queue.js';
 import { wireTeam, reloadAgents, renderAgents, loadTeams } from './team.js';
 import { wireSearch } from './search.js';
 import { wireTickets, showTickets } from './tickets.js';
+import { wireAccount, showAccount } from './account.js';
 
 // ------------------------------------------------------------ sections ---
 
@@ -22,7 +23,21 @@ import { wireTickets, showTickets } from './tickets.js';
 const SECTIONS = [
   { route: 'conversations', tab: 'tab-sessions', view: 'sessions-view' },
   { route: 'tickets', tab: 'tab-tickets', view: 'tickets-view', onShow: showTickets },
+  { route: 'account', tab: 'tab-account', view: 'account-view', onShow: showAccount },
+  { route: 'admin/agents', tab: 'tab-admin', view: 'admin-view', onShow: showAdminAgents },
 ];
+
+// The admin pages are loaded on demand, and only for admins: an agent who
+// types the address gets a sentence, not the page (the API would say 403).
+async function showAdminAgents() {
+  const view = $('admin-view');
+  if (!isAdmin()) {
+    view.replaceChildren(el('h2', { text: 'Agents' }), el('p', { className: 'empty', text: 'Only admins manage agents.' }));
+    return;
+  }
+  const page = await import('./admin-agents.js');
+  await page.show(view);
+}
 
 function showSection(route) {
   for (const s of SECTIONS) {
@@ -117,6 +132,7 @@ async function startApp() {
   $('login-view').hidden = true;
   $('app').hidden = false;
   $('me').textContent = state.auth.agent ? state.auth.agent.name : '';
+  $('tab-admin').hidden = !isAdmin();
   emit('signed-in');
   router.start();
   socket.start();
@@ -141,6 +157,8 @@ function wire() {
   wireTeam();
   wireSearch();
   wireTickets();
+  wireAccount();
+  subscribe('signed-out', () => $('admin-view').replaceChildren());
   subscribe('expired', (notice) => signedOut(notice));
   socket.onOpen((again) => { if (again) loadSessions(false); }); // catch up on what changed while away
 }
