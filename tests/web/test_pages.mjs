@@ -13,7 +13,12 @@ import { mkdtempSync, rmSync, existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
 import { chromium } from 'playwright-core';
+
+// axe-core's browser bundle, evaluated in the page over the DevTools
+// protocol (the pages' CSP allows no injected <script>).
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 const PARLEYD = process.env.PARLEYD;
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
@@ -66,6 +71,33 @@ let listenAddr; // host:port, reused when the server is restarted
 
 function shot(page, name) {
   return page.screenshot({ path: path.join(SHOTS, `parley-web-${name}.png`), fullPage: false });
+}
+
+/**
+ * Runs axe-core (its default rules: WCAG 2.0-2.2 A/AA and best practices)
+ * on the page as it is and fails on any serious or critical violation, and
+ * on a missing main landmark or h1, naming each with the elements found.
+ */
+async function assertAccessible(page, what) {
+  if (!(await page.evaluate(() => typeof window.axe === 'object'))) await page.evaluate(AXE_SOURCE + '\n;0');
+  // axe adds <style> elements of its own while it runs, which the CSP
+  // blocks (and the page reports): those reports are allowed meanwhile.
+  const before = tolerated;
+  tolerated = /Applying inline style violates|CSP violation: style-src(-elem|-attr)? blocked inline/;
+  let result;
+  try {
+    result = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
+    await page.evaluate(() => new Promise((r) => { setTimeout(r, 50); })); // reports come as tasks
+  } finally {
+    tolerated = before;
+  }
+  // and, whatever their impact, the rules issue 15 named: a main landmark and an h1
+  const named = ['landmark-one-main', 'page-has-heading-one'];
+  const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical' || named.includes(v.id));
+  const text = bad.map((v) => `${v.impact} ${v.id}: ${v.help}\n` + v.nodes.slice(0, 5)
+    .map((n) => `    ${n.target.join(' ')}: ${n.failureSummary.split('\n').slice(1).join(' ')}`).join('\n')).join('\n');
+  assert.equal(bad.length, 0, `axe-core on ${what}:\n${text}`);
+  assert.ok(result.passes.length > 10, `axe-core ran its rules on ${what}`);
 }
 
 async function api(method, p, token, body) {
@@ -295,6 +327,36 @@ describe('Parley web pages in Chromium', { skip, timeout: 300000 }, () => {
     await shot(customerPage, 'demo');
   });
 
+  it('has no serious or critical accessibility violations (axe-core) on the pages as people use them', async () => {
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    ctx.setDefaultTimeout(STEP_MS);
+    try {
+      const page = await ctx.newPage();
+      watch(page, 'axe');
+      await page.goto(base + '/');
+      await page.getByRole('heading', { level: 1 }).waitFor();
+      await assertAccessible(page, 'the landing page');
+      await page.goto(base + '/demo');
+      await page.getByRole('button', { name: 'Open chat' }).waitFor();
+      await assertAccessible(page, 'the demo page, widget closed');
+      await page.getByRole('button', { name: 'Open chat' }).click();
+      await page.getByRole('dialog', { name: 'Acme Bikes support' }).getByLabel('Your name').waitFor();
+      await assertAccessible(page, 'the widget\'s start form');
+      await page.goto(base + '/console');
+      await page.getByRole('button', { name: 'Sign in' }).waitFor();
+      await assertAccessible(page, 'the console\'s sign-in page');
+    } finally {
+      await ctx.close();
+    }
+    await assertAccessible(customerPage, 'the widget in a conversation');
+    await assertAccessible(agentPage, 'the console with a conversation open');
+    await agentPage.getByRole('tab', { name: 'Your account' }).click();
+    await agentPage.locator('#password-form').waitFor();
+    await assertAccessible(agentPage, 'the console\'s account page');
+    await agentPage.getByRole('tab', { name: 'Conversations' }).click();
+    await agentPage.getByRole('heading', { level: 2, name: TOPIC }).waitFor();
+  });
+
   it('creates a ticket from the conversation and changes its status', async () => {
     await agentPage.getByRole('button', { name: 'Create ticket' }).click();
     const dialog = agentPage.getByRole('dialog', { name: 'Create ticket' });
@@ -315,6 +377,7 @@ describe('Parley web pages in Chromium', { skip, timeout: 300000 }, () => {
     assert.equal(t.body.status, 'in_progress');
     assert.equal(t.body.issue_description, TICKET);
     assert.equal(t.body.session_id, sessionId);
+    await assertAccessible(agentPage, 'the console\'s tickets');
     await shot(agentPage, 'console-tickets');
     await agentPage.getByRole('tab', { name: 'Conversations' }).click();
   });
@@ -437,6 +500,7 @@ describe('Parley web pages in Chromium', { skip, timeout: 300000 }, () => {
     const s = await api('GET', `/api/v1/sessions/${sessionId}`, agentToken);
     assert.deepEqual(s.body.labels, [LABEL]);
     assert.ok(!(await customerPage.content()).includes(LABEL), 'labels are the team\'s only');
+    await assertAccessible(agentPage, 'the console with notes, labels and canned responses');
     await shot(agentPage, 'console-tools');
   });
 
@@ -620,7 +684,7 @@ describe('Parley web pages in Chromium', { skip, timeout: 300000 }, () => {
     await create.getByRole('button', { name: 'Add agent' }).click();
     await agentPage.getByRole('alert').filter({ hasText: 'An agent with this email exists already.' }).waitFor();
     // Reset her password: she signs in with the new one only.
-    await row.getByRole('button', { name: `Reset the password of ${DORA.name}` }).click();
+    await row.getByRole('button', { name: `Reset password of ${DORA.name}` }).click();
     const dialog = agentPage.getByRole('dialog', { name: 'Reset password' });
     await dialog.getByLabel('New password').fill(DORA.reset);
     await dialog.getByRole('button', { name: 'Set password' }).click();
@@ -636,6 +700,7 @@ describe('Parley web pages in Chromium', { skip, timeout: 300000 }, () => {
     assert.equal((await api('GET', '/api/v1/agents', agentToken)).body.agents.find((a) => a.id === bobId).role, 'admin');
     await bobRole.selectOption('agent');
     await agentPage.getByRole('status').filter({ hasText: `${BOB.name} is now an agent.` }).waitFor();
+    await assertAccessible(agentPage, 'the agents admin page');
     await shot(agentPage, 'console-admin-agents');
   });
 

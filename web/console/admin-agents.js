@@ -76,7 +76,7 @@ function agentRow(a) {
   toggle.addEventListener('click', () => patch(a, { active: !active }, toggle,
     active ? `${a.name} is deactivated and signed out.` : `${a.name} can sign in again.`));
   const reset = el('button', {
-    type: 'button', className: 'btn btn-ghost btn-small', text: 'Reset password', 'aria-label': `Reset the password of ${a.name}`,
+    type: 'button', className: 'btn btn-ghost btn-small', text: 'Reset password', 'aria-label': `Reset password of ${a.name}`,
   });
   reset.addEventListener('click', () => openReset(a));
   return el('tr', { dataset: { id: a.id, active: String(active) } },

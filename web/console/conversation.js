@@ -152,7 +152,13 @@ function renderMessages() {
   const nodes = Array.from(c.msgs.values()).sort((a, b) => a.seq - b.seq).map((m) => renderMessage(m));
   for (const p of c.pending.values()) nodes.push(renderMessage(null, p));
   log.replaceChildren(...nodes);
-  log.scrollTop = log.scrollHeight;
+  scrollToEnd();
+}
+
+/** The message list scrolls inside #msg-scroll (the live region). */
+function scrollToEnd() {
+  const box = $('msg-scroll');
+  box.scrollTop = box.scrollHeight;
 }
 
 /** Stores a message once (dedupe by seq) and shows it if its session is open. */
@@ -174,9 +180,10 @@ export function addMessage(m, live) {
   for (const li of log.children) {
     if (li.dataset.cid || Number(li.dataset.seq) > m.seq) { before = li; break; }
   }
-  const nearBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 100;
+  const box = $('msg-scroll');
+  const nearBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 100;
   log.insertBefore(node, before);
-  if (nearBottom || isMine(m)) log.scrollTop = log.scrollHeight;
+  if (nearBottom || isMine(m)) scrollToEnd();
   if (live && m.sender && m.sender.type === 'customer') $('typing').hidden = true;
   if (live) markRead(m.session_id);
 }
@@ -214,7 +221,7 @@ function showPending(p) {
   const old = pendingNode(p.cid);
   const log = $('msg-log');
   if (old) old.replaceWith(node); else log.append(node);
-  log.scrollTop = log.scrollHeight;
+  scrollToEnd();
 }
 
 function sendPending(p) {
