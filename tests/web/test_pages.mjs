@@ -795,8 +795,17 @@ describe('Parley web pages in Chromium', { skip, timeout: 300000 }, () => {
     await me.getByRole('button', { name: `Deactivate ${ADMIN.name}` }).click();
     await agentPage.locator('#agents-admin-error').filter({ hasText: 'last active admin' }).waitFor();
     assert.equal(await me.getAttribute('data-active'), 'true');
+    // The sections are routes: Back returns to the admin page, Forward leaves it.
     await agentPage.getByRole('tab', { name: 'Conversations' }).click();
     await agentPage.waitForURL(/#\/conversations$/);
+    assert.ok(await agentPage.locator('#admin-view').isHidden());
+    await agentPage.goBack();
+    await agentPage.waitForURL(/#\/admin\/agents$/);
+    await agentPage.locator('#agents-admin-rows tr', { hasText: DORA.email }).waitFor();
+    assert.equal(await agentPage.getByRole('tab', { name: 'Agents' }).getAttribute('aria-selected'), 'true');
+    await agentPage.goForward();
+    await agentPage.waitForURL(/#\/conversations$/);
+    await agentPage.locator('#sessions-view').waitFor();
   });
 
   it('logs the agent out', async () => {
