@@ -100,6 +100,19 @@ async function assertAccessible(page, what) {
   assert.ok(result.passes.length > 10, `axe-core ran its rules on ${what}`);
 }
 
+/** Runs fn(page) in a browser context of its own (watched as `who`), closed after. */
+async function inNewContext(who, fn) {
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  ctx.setDefaultTimeout(STEP_MS);
+  try {
+    const page = await ctx.newPage();
+    watch(page, who);
+    await fn(page);
+  } finally {
+    await ctx.close();
+  }
+}
+
 async function api(method, p, token, body) {
   const headers = {};
   if (token) headers.Authorization = 'Bearer ' + token;
@@ -328,11 +341,7 @@ describe('Parley web pages in Chromium', { skip, timeout: 300000 }, () => {
   });
 
   it('has no serious or critical accessibility violations (axe-core) on the pages as people use them', async () => {
-    const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    ctx.setDefaultTimeout(STEP_MS);
-    try {
-      const page = await ctx.newPage();
-      watch(page, 'axe');
+    await inNewContext('axe', async (page) => {
       await page.goto(base + '/');
       await page.getByRole('heading', { level: 1 }).waitFor();
       await assertAccessible(page, 'the landing page');
@@ -345,9 +354,7 @@ describe('Parley web pages in Chromium', { skip, timeout: 300000 }, () => {
       await page.goto(base + '/console');
       await page.getByRole('button', { name: 'Sign in' }).waitFor();
       await assertAccessible(page, 'the console\'s sign-in page');
-    } finally {
-      await ctx.close();
-    }
+    });
     await assertAccessible(customerPage, 'the widget in a conversation');
     await assertAccessible(agentPage, 'the console with a conversation open');
     await agentPage.getByRole('tab', { name: 'Your account' }).click();
@@ -705,11 +712,7 @@ describe('Parley web pages in Chromium', { skip, timeout: 300000 }, () => {
   });
 
   it('lets an agent change her own password, and keeps the admin page from agents', async () => {
-    const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    ctx.setDefaultTimeout(STEP_MS);
-    try {
-      const page = await ctx.newPage();
-      watch(page, 'agent Dora');
+    await inNewContext('agent Dora', async (page) => {
       await page.goto(base + '/console');
       await page.getByLabel('Email').fill(DORA.email);
       await page.getByLabel('Password').fill(DORA.reset);
@@ -774,10 +777,7 @@ describe('Parley web pages in Chromium', { skip, timeout: 300000 }, () => {
       await form.getByLabel('Confirm new password').fill('whatever 12345');
       await form.getByRole('button', { name: 'Change password' }).click();
       await form.getByRole('alert').filter({ hasText: /Too many attempts\. Try again/ }).waitFor();
-      await page.close();
-    } finally {
-      await ctx.close();
-    }
+    });
   });
 
   it('lets the admin deactivate an agent, who is signed out', async () => {
