@@ -2,7 +2,7 @@
 // route of the hash router) and start-up. Views wire themselves here; they
 // talk to each other through store.js topics, not through this file.
 
-import { ApiError, apiAs, showError } from './api.js';
+import { ApiError, apiAs, errorText, showError } from './api.js';
 import { state, emit, subscribe, loadAuth, saveAuth, resetState, isAdmin } from './store.js';
 import { $, el } from './ui.js';
 import * as socket from './socket.js';
@@ -35,8 +35,12 @@ async function showAdminAgents() {
     view.replaceChildren(el('h2', { text: 'Agents' }), el('p', { className: 'empty', text: 'Only admins manage agents.' }));
     return;
   }
-  const page = await import('./admin-agents.js');
-  await page.show(view);
+  try {
+    const page = await import('./admin-agents.js');
+    await page.show(view);
+  } catch (err) {
+    view.replaceChildren(el('h2', { text: 'Agents' }), el('p', { className: 'error', role: 'alert', text: 'The page could not be loaded: ' + errorText(err) }));
+  }
 }
 
 function showSection(route) {
@@ -133,7 +137,6 @@ async function startApp() {
   $('app').hidden = false;
   $('me').textContent = state.auth.agent ? state.auth.agent.name : '';
   $('tab-admin').hidden = !isAdmin();
-  emit('signed-in');
   router.start();
   socket.start();
   if (!(await reloadAgents())) renderAgents(); // names fall back to ids

@@ -37,9 +37,9 @@ export const ticketList = {
 const topics = new Map(); // topic → Set of listeners
 
 /**
- * Calls fn(detail) on every emit(topic). Returns the unsubscribe function.
- * Topics: 'sessions' (the list changed), 'session' (one session replaced:
- * {session, isNew}), 'agents', 'teams', 'labels', 'signed-out', 'expired'.
+ * Calls fn(detail) on every emit(topic), in the order of subscription.
+ * Returns the unsubscribe function. The topics, who emits them and who
+ * listens: docs/subsystems/console.md ("How views talk").
  */
 export function subscribe(topic, fn) {
   if (!topics.has(topic)) topics.set(topic, new Set());
