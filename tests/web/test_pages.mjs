@@ -713,6 +713,8 @@ describe('Parley web pages in Chromium', { skip, timeout: 300000 }, () => {
 
   it('lets an agent change her own password, and keeps the admin page from agents', async () => {
     await inNewContext('agent Dora', async (page) => {
+      const fetched = [];
+      page.on('request', (r) => fetched.push(new URL(r.url()).pathname));
       await page.goto(base + '/console');
       await page.getByLabel('Email').fill(DORA.email);
       await page.getByLabel('Password').fill(DORA.reset);
@@ -725,6 +727,8 @@ describe('Parley web pages in Chromium', { skip, timeout: 300000 }, () => {
       await page.goto(base + '/console#/admin/agents');
       await page.getByText('Only admins manage agents.').waitFor();
       assert.equal(await page.locator('#agents-admin-rows').count(), 0);
+      assert.ok(fetched.includes('/console/app.js'), 'the console\'s modules are fetched');
+      assert.ok(!fetched.includes('/console/admin-agents.js'), 'the admin page is loaded on demand, and not for agents');
       const refused = await api('POST', '/api/v1/agents', token, { name: 'X', email: 'x@example.com', password: 'whatever 12345' });
       assert.equal(refused.status, 403);
       assert.equal((await api('PATCH', `/api/v1/agents/${bobId}`, token, { role: 'admin' })).status, 403);
