@@ -161,10 +161,13 @@ function build() {
 
   // View 2: conversation
   ui.conn = el('p', { className: 'parley-conn', role: 'status', hidden: true });
-  ui.log = el('ol', {
+  // The live region scrolls; the list in it holds the messages (a list
+  // item's parent must be a list, and role=log is not one).
+  ui.log = el('ol', { className: 'parley-log-list' });
+  ui.logBox = el('div', {
     className: 'parley-log', role: 'log', 'aria-live': 'polite', 'aria-relevant': 'additions',
     'aria-label': 'Conversation', tabIndex: 0,
-  });
+  }, ui.log);
   ui.typing = el('p', { className: 'parley-typing', role: 'status', hidden: true, text: 'Support is typing…' });
   ui.botHint = el('p', {
     className: 'parley-hint', hidden: true,
@@ -215,7 +218,7 @@ function build() {
   ui.topicLine = el('p', { className: 'parley-topic' });
   ui.chatView = el('div', { className: 'parley-chat', hidden: true },
     el('div', { className: 'parley-topbar' }, ui.topicLine, ui.transcriptBtn, ui.transcriptStatus),
-    ui.conn, ui.botHint, ui.queueLine, ui.log, ui.typing, ui.uploadStatus, ui.composer, ui.closedBox);
+    ui.conn, ui.botHint, ui.queueLine, ui.logBox, ui.typing, ui.uploadStatus, ui.composer, ui.closedBox);
 
   ui.panel = el('section', {
     id: 'parley-panel', className: 'parley-panel', role: 'dialog', 'aria-modal': 'false',
@@ -337,7 +340,7 @@ function showError(node, err) {
 const renderedSeqs = new Set();
 
 function scrollToEnd() {
-  ui.log.scrollTop = ui.log.scrollHeight;
+  ui.logBox.scrollTop = ui.logBox.scrollHeight;
 }
 
 function isOwn(m) {
@@ -398,7 +401,8 @@ function addMessage(m, { live = false } = {}) {
   for (const li of ui.log.children) {
     if (li.dataset.cid || Number(li.dataset.seq) > m.seq) { before = li; break; }
   }
-  const nearBottom = ui.log.scrollHeight - ui.log.scrollTop - ui.log.clientHeight < 80;
+  const box = ui.logBox;
+  const nearBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 80;
   ui.log.insertBefore(node, before);
   if (nearBottom || isOwn(m)) scrollToEnd();
 

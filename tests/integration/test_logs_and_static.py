@@ -322,6 +322,13 @@ class HeadAndCaching(ServerTestCase):
                          "public, max-age=300")
         self.assertEqual(self.http.get("/console.css").headers["cache-control"],
                          "public, max-age=300")
+        # the console's modules (one folder down) are revalidated every time:
+        # a module graph must come from one version
+        r = self.http.get("/console/app.js")
+        self.assertEqual(r.status, 200)
+        self.assertEqual(r.headers["content-type"], "text/javascript; charset=utf-8")
+        self.assertEqual(r.headers["cache-control"], "no-cache")
+        self.assertIn("etag", r.headers)
         for page in ("/", "/demo", "/console"):
             r = self.http.get(page)
             self.assertEqual(r.headers["cache-control"], "no-cache", page)

@@ -13,7 +13,12 @@ import { mkdtempSync, rmSync, existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
 import { chromium } from 'playwright-core';
+
+// axe-core's browser bundle, evaluated in the page over the DevTools
+// protocol (the pages' CSP allows no injected <script>).
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 const PARLEYD = process.env.PARLEYD;
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
@@ -34,6 +39,10 @@ const NOTE = 'Private: rider sounds upset <b>VIP</b> — offer a discount';
 const CANNED = { shortcode: 'gearcheck', title: 'Gear check', content: 'Please shift to the smallest cog and tell me if it still slips.' };
 const LABEL = 'vip-rider';
 const BOB = { email: 'bob@example.com', name: 'Bob Agent', password: 'bob password 12345' };
+const DORA = {
+  email: 'dora@example.com', name: 'Dora <b>Agent</b>', password: 'dora first password',
+  reset: 'dora reset password', changed: 'dora changed password',
+};
 // A 1×1 PNG: libmagic reads it as image/png.
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64');
 const STEP_MS = 15000;
@@ -53,6 +62,8 @@ let agentToken;
 let sessionId;
 let bobToken;
 let bobId;
+let doraId;
+let doraToken;
 const problems = []; // console errors, page errors, CSP violations, dialogs
 let expected = []; // console errors a step provokes on purpose (each allowed once)
 let tolerated = null; // console errors allowed any number of times while set
@@ -60,6 +71,46 @@ let listenAddr; // host:port, reused when the server is restarted
 
 function shot(page, name) {
   return page.screenshot({ path: path.join(SHOTS, `parley-web-${name}.png`), fullPage: false });
+}
+
+/**
+ * Runs axe-core (its default rules: WCAG 2.0-2.2 A/AA and best practices)
+ * on the page as it is and fails on any serious or critical violation, and
+ * on a missing main landmark or h1, naming each with the elements found.
+ */
+async function assertAccessible(page, what) {
+  if (!(await page.evaluate(() => typeof window.axe === 'object'))) await page.evaluate(AXE_SOURCE + '\n;0');
+  // axe adds <style> elements of its own while it runs, which the CSP
+  // blocks (and the page reports): those reports are allowed meanwhile.
+  const before = tolerated;
+  tolerated = /Applying inline style violates|CSP violation: style-src(-elem|-attr)? blocked inline/;
+  let result;
+  try {
+    result = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
+    await page.evaluate(() => new Promise((r) => { setTimeout(r, 50); })); // reports come as tasks
+  } finally {
+    tolerated = before;
+  }
+  // and, whatever their impact, the rules issue 15 named: a main landmark and an h1
+  const named = ['landmark-one-main', 'page-has-heading-one'];
+  const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical' || named.includes(v.id));
+  const text = bad.map((v) => `${v.impact} ${v.id}: ${v.help}\n` + v.nodes.slice(0, 5)
+    .map((n) => `    ${n.target.join(' ')}: ${n.failureSummary.split('\n').slice(1).join(' ')}`).join('\n')).join('\n');
+  assert.equal(bad.length, 0, `axe-core on ${what}:\n${text}`);
+  assert.ok(result.passes.length > 10, `axe-core ran its rules on ${what}`);
+}
+
+/** Runs fn(page) in a browser context of its own (watched as `who`), closed after. */
+async function inNewContext(who, fn) {
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  ctx.setDefaultTimeout(STEP_MS);
+  try {
+    const page = await ctx.newPage();
+    watch(page, who);
+    await fn(page);
+  } finally {
+    await ctx.close();
+  }
 }
 
 async function api(method, p, token, body) {
@@ -289,6 +340,30 @@ describe('Parley web pages in Chromium', { skip, timeout: 300000 }, () => {
     await shot(customerPage, 'demo');
   });
 
+  it('has no serious or critical accessibility violations (axe-core) on the pages as people use them', async () => {
+    await inNewContext('axe', async (page) => {
+      await page.goto(base + '/');
+      await page.getByRole('heading', { level: 1 }).waitFor();
+      await assertAccessible(page, 'the landing page');
+      await page.goto(base + '/demo');
+      await page.getByRole('button', { name: 'Open chat' }).waitFor();
+      await assertAccessible(page, 'the demo page, widget closed');
+      await page.getByRole('button', { name: 'Open chat' }).click();
+      await page.getByRole('dialog', { name: 'Acme Bikes support' }).getByLabel('Your name').waitFor();
+      await assertAccessible(page, 'the widget\'s start form');
+      await page.goto(base + '/console');
+      await page.getByRole('button', { name: 'Sign in' }).waitFor();
+      await assertAccessible(page, 'the console\'s sign-in page');
+    });
+    await assertAccessible(customerPage, 'the widget in a conversation');
+    await assertAccessible(agentPage, 'the console with a conversation open');
+    await agentPage.getByRole('tab', { name: 'Your account' }).click();
+    await agentPage.locator('#password-form').waitFor();
+    await assertAccessible(agentPage, 'the console\'s account page');
+    await agentPage.getByRole('tab', { name: 'Conversations' }).click();
+    await agentPage.getByRole('heading', { level: 2, name: TOPIC }).waitFor();
+  });
+
   it('creates a ticket from the conversation and changes its status', async () => {
     await agentPage.getByRole('button', { name: 'Create ticket' }).click();
     const dialog = agentPage.getByRole('dialog', { name: 'Create ticket' });
@@ -309,6 +384,7 @@ describe('Parley web pages in Chromium', { skip, timeout: 300000 }, () => {
     assert.equal(t.body.status, 'in_progress');
     assert.equal(t.body.issue_description, TICKET);
     assert.equal(t.body.session_id, sessionId);
+    await assertAccessible(agentPage, 'the console\'s tickets');
     await shot(agentPage, 'console-tickets');
     await agentPage.getByRole('tab', { name: 'Conversations' }).click();
   });
@@ -431,6 +507,7 @@ describe('Parley web pages in Chromium', { skip, timeout: 300000 }, () => {
     const s = await api('GET', `/api/v1/sessions/${sessionId}`, agentToken);
     assert.deepEqual(s.body.labels, [LABEL]);
     assert.ok(!(await customerPage.content()).includes(LABEL), 'labels are the team\'s only');
+    await assertAccessible(agentPage, 'the console with notes, labels and canned responses');
     await shot(agentPage, 'console-tools');
   });
 
@@ -586,6 +663,153 @@ describe('Parley web pages in Chromium', { skip, timeout: 300000 }, () => {
       await ctx.close();
       await api('PATCH', '/api/v1/settings', agentToken, { 'bot.enabled': false });
     }
+  });
+
+  it('lets an admin add an agent, reset the password and see it on #/admin/agents', async () => {
+    await agentPage.getByRole('tab', { name: 'Agents' }).click();
+    await agentPage.waitForURL(/#\/admin\/agents$/);
+    const table = agentPage.locator('#agents-admin-rows');
+    await table.locator('tr', { hasText: BOB.email }).waitFor();
+    // Add Dora: her row appears, her name as text.
+    const create = agentPage.locator('#agent-create');
+    await create.getByLabel('Name', { exact: true }).fill(DORA.name);
+    await create.getByLabel('Email', { exact: true }).fill(DORA.email);
+    await create.getByLabel('Password', { exact: true }).fill(DORA.password);
+    await create.getByRole('button', { name: 'Add agent' }).click();
+    const row = table.locator('tr', { hasText: DORA.email });
+    await row.waitFor();
+    assert.equal(await row.locator('td').first().textContent(), DORA.name);
+    assert.equal(await agentPage.locator('#agents-admin-rows b').count(), 0, 'names stay text');
+    assert.equal(await row.getByRole('combobox', { name: `Role of ${DORA.name}` }).inputValue(), 'agent');
+    const listed = await api('GET', '/api/v1/agents', agentToken);
+    doraId = listed.body.agents.find((a) => a.email === DORA.email).id;
+    // A duplicate e-mail is refused with a sentence (Chromium logs the 409).
+    expected = [/status of 409/];
+    await create.getByLabel('Name', { exact: true }).fill('Someone else');
+    await create.getByLabel('Email', { exact: true }).fill(DORA.email.toUpperCase());
+    await create.getByLabel('Password', { exact: true }).fill('another password 1');
+    await create.getByRole('button', { name: 'Add agent' }).click();
+    await agentPage.getByRole('alert').filter({ hasText: 'An agent with this email exists already.' }).waitFor();
+    // Reset her password: she signs in with the new one only.
+    await row.getByRole('button', { name: `Reset password of ${DORA.name}` }).click();
+    const dialog = agentPage.getByRole('dialog', { name: 'Reset password' });
+    await dialog.getByLabel('New password').fill(DORA.reset);
+    await dialog.getByRole('button', { name: 'Set password' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    let login = await api('POST', '/api/v1/auth/login', null, { email: DORA.email, password: DORA.reset });
+    assert.equal(login.status, 200, JSON.stringify(login.body));
+    login = await api('POST', '/api/v1/auth/login', null, { email: DORA.email, password: DORA.password });
+    assert.equal(login.status, 401);
+    // Make Bob an admin and back: the server has it.
+    const bobRole = table.locator('tr', { hasText: BOB.email }).getByRole('combobox', { name: `Role of ${BOB.name}` });
+    await bobRole.selectOption('admin');
+    await agentPage.getByRole('status').filter({ hasText: `${BOB.name} is now an admin.` }).waitFor();
+    assert.equal((await api('GET', '/api/v1/agents', agentToken)).body.agents.find((a) => a.id === bobId).role, 'admin');
+    await bobRole.selectOption('agent');
+    await agentPage.getByRole('status').filter({ hasText: `${BOB.name} is now an agent.` }).waitFor();
+    await assertAccessible(agentPage, 'the agents admin page');
+    await shot(agentPage, 'console-admin-agents');
+  });
+
+  it('lets an agent change her own password, and keeps the admin page from agents', async () => {
+    await inNewContext('agent Dora', async (page) => {
+      const fetched = [];
+      page.on('request', (r) => fetched.push(new URL(r.url()).pathname));
+      await page.goto(base + '/console');
+      await page.getByLabel('Email').fill(DORA.email);
+      await page.getByLabel('Password').fill(DORA.reset);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.locator('#me', { hasText: DORA.name }).waitFor();
+      const token = await page.evaluate(() => JSON.parse(sessionStorage.getItem('parley.console.v1')).token);
+      // No admin tab for an agent; typed in, the page says why; the API answers 403.
+      await page.getByRole('tab', { name: 'Tickets' }).waitFor();
+      assert.equal(await page.getByRole('tab', { name: 'Agents' }).count(), 0, 'an agent sees no admin tab');
+      await page.goto(base + '/console#/admin/agents');
+      await page.getByText('Only admins manage agents.').waitFor();
+      assert.equal(await page.locator('#agents-admin-rows').count(), 0);
+      assert.ok(fetched.includes('/console/app.js'), 'the console\'s modules are fetched');
+      assert.ok(!fetched.includes('/console/admin-agents.js'), 'the admin page is loaded on demand, and not for agents');
+      const refused = await api('POST', '/api/v1/agents', token, { name: 'X', email: 'x@example.com', password: 'whatever 12345' });
+      assert.equal(refused.status, 403);
+      assert.equal((await api('PATCH', `/api/v1/agents/${bobId}`, token, { role: 'admin' })).status, 403);
+
+      await page.getByRole('tab', { name: 'Your account' }).click();
+      await page.waitForURL(/#\/account$/);
+      await page.getByRole('heading', { level: 2, name: 'Your account' }).waitFor();
+      const form = page.locator('#password-form');
+      // Too short: refused before anything is sent.
+      await form.getByLabel('Current password').fill(DORA.reset);
+      await form.getByLabel('New password', { exact: true }).fill('short');
+      await form.getByLabel('Confirm new password').fill('short');
+      await form.getByRole('button', { name: 'Change password' }).click();
+      await form.getByRole('alert').filter({ hasText: 'too short' }).waitFor();
+      // Wrong current password (Chromium logs the 400).
+      expected = [/status of 400/];
+      await form.getByLabel('Current password').fill('not my password');
+      await form.getByLabel('New password', { exact: true }).fill(DORA.changed);
+      await form.getByLabel('Confirm new password').fill(DORA.changed);
+      await form.getByRole('button', { name: 'Change password' }).click();
+      await form.getByRole('alert').filter({ hasText: 'Your current password is wrong.' }).waitFor();
+      await shot(page, 'console-account-error');
+      // Right: changed; she stays signed in here and signs in with the new one.
+      await form.getByLabel('Current password').fill(DORA.reset);
+      await form.getByRole('button', { name: 'Change password' }).click();
+      await form.getByRole('status').filter({ hasText: 'Your password is changed.' }).waitFor();
+      assert.ok(await form.getByRole('alert').isHidden());
+      assert.equal((await api('GET', '/api/v1/me', token)).status, 200, 'this device stays signed in');
+      await shot(page, 'console-account');
+      await page.getByRole('button', { name: 'Log out' }).click();
+      expected = [/status of 401/];
+      await page.getByLabel('Email').fill(DORA.email);
+      await page.getByLabel('Password').fill(DORA.reset);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByRole('alert').filter({ hasText: 'Wrong email or password.' }).waitFor();
+      await page.getByLabel('Password').fill(DORA.changed);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.locator('#me', { hasText: DORA.name }).waitFor();
+
+      // Throttled: after the account's allowance of guesses, a 429 is told as such.
+      doraToken = await page.evaluate(() => JSON.parse(sessionStorage.getItem('parley.console.v1')).token);
+      for (let i = 0; i < 12; i++) {
+        const r = await api('POST', '/api/v1/me/password', doraToken, { current_password: 'guess ' + i, new_password: 'whatever 12345' });
+        if (r.status === 429) break;
+      }
+      expected = [/status of 429/];
+      await page.getByRole('tab', { name: 'Your account' }).click();
+      await form.getByLabel('Current password').fill('one more guess');
+      await form.getByLabel('New password', { exact: true }).fill('whatever 12345');
+      await form.getByLabel('Confirm new password').fill('whatever 12345');
+      await form.getByRole('button', { name: 'Change password' }).click();
+      await form.getByRole('alert').filter({ hasText: /Too many attempts\. Try again/ }).waitFor();
+    });
+  });
+
+  it('lets the admin deactivate an agent, who is signed out', async () => {
+    const row = agentPage.locator('#agents-admin-rows tr', { hasText: DORA.email });
+    await row.getByRole('button', { name: `Deactivate ${DORA.name}` }).click();
+    await row.getByText('Deactivated').waitFor();
+    assert.equal(await row.getAttribute('data-active'), 'false');
+    // (her sign-ins are throttled by now: the token she had stops working instead)
+    assert.equal((await api('GET', '/api/v1/me', doraToken)).status, 401, 'deactivation signs her out');
+    const listed = await api('GET', '/api/v1/agents', agentToken);
+    assert.equal(listed.body.agents.find((a) => a.id === doraId).active, false);
+    // The last active admin stays: the server's refusal is shown (Chromium logs the 409).
+    expected = [/status of 409/];
+    const me = agentPage.locator('#agents-admin-rows tr', { hasText: ADMIN.email });
+    await me.getByRole('button', { name: `Deactivate ${ADMIN.name}` }).click();
+    await agentPage.locator('#agents-admin-error').filter({ hasText: 'last active admin' }).waitFor();
+    assert.equal(await me.getAttribute('data-active'), 'true');
+    // The sections are routes: Back returns to the admin page, Forward leaves it.
+    await agentPage.getByRole('tab', { name: 'Conversations' }).click();
+    await agentPage.waitForURL(/#\/conversations$/);
+    assert.ok(await agentPage.locator('#admin-view').isHidden());
+    await agentPage.goBack();
+    await agentPage.waitForURL(/#\/admin\/agents$/);
+    await agentPage.locator('#agents-admin-rows tr', { hasText: DORA.email }).waitFor();
+    assert.equal(await agentPage.getByRole('tab', { name: 'Agents' }).getAttribute('aria-selected'), 'true');
+    await agentPage.goForward();
+    await agentPage.waitForURL(/#\/conversations$/);
+    await agentPage.locator('#sessions-view').waitFor();
   });
 
   it('logs the agent out', async () => {

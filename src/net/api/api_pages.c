@@ -98,7 +98,10 @@ static bool read_page(FILE *f, const struct stat *st, char **out, size_t *out_le
  * once (they embed no per-response nonce: the CSP is the same for every
  * answer). Scripts, styles and images may be used for five minutes
  * without asking: a shop's pages do not fetch widget.js on every view,
- * and an upgrade reaches them within five minutes. */
+ * and an upgrade reaches them within five minutes. Files in a folder
+ * (web/console/: the console's ES modules) are no-cache like pages: the
+ * modules import each other by name, so they must all come from one
+ * version, and a revalidation is a 304 without a body. */
 #define PAGE_CACHE_CONTROL "no-cache"
 #define ASSET_CACHE_CONTROL "public, max-age=300"
 
@@ -133,11 +136,12 @@ void parley_api_static_file(parley_api_call *call, parley_facade *f) {
     parley_http_date_format(st.st_mtim.tv_sec, last_modified);
     parley_http_response *res = &call->res;
     bool html = strncmp(type, "text/html", 9) == 0;
+    bool module = strchr(rel, '/') != NULL; /* see PAGE_CACHE_CONTROL */
     bool not_modified = parley_http_not_modified(req->if_none_match, req->if_modified_since, etag,
                                                  st.st_mtim.tv_sec);
     res->status = not_modified ? 304 : 200;
     res->content_type = type;
-    res->cache_control = html ? PAGE_CACHE_CONTROL : ASSET_CACHE_CONTROL;
+    res->cache_control = html || module ? PAGE_CACHE_CONTROL : ASSET_CACHE_CONTROL;
     res->body_len = (size_t)st.st_size;
     if (not_modified || req->method == HTTP_HEAD) {
         res->omit_body = true; /* Content-Length still says the file's size */
