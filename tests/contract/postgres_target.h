@@ -8,30 +8,12 @@
  * fixture pg_cluster), created in make_url and dropped in remove; `where`
  * is its libpq conninfo, the URL postgres:///<db>?host=<socket dir>&....
  *
- * The backend is not complete yet: POSTGRES_NOT_YET (a not_yet_test array)
- * names each contract test that needs an aggregate the backend lacks.
- * main() skips those with the reason printed and counted, and fails when a
- * listed aggregate is no longer missing (the entry must go, the test must
- * run).
- *
  * Threads: the test's own.
  */
 #ifndef PARLEY_CONTRACT_POSTGRES_TARGET_H
 #define PARLEY_CONTRACT_POSTGRES_TARGET_H
 
 #include "../common/raw_pg.h"
-
-/* The contract tests that need an aggregate this build has no PostgreSQL
- * code for (postgres_repository.h, parley_postgres_missing_aggregates),
- * as {"test_name", "aggregate"} rows (desk, kb and reports, also missing,
- * have no contract tests yet). */
-static const not_yet_test postgres_not_yet[] = {
-    {"test_notifications_outbox", "notifications"},
-    {"test_notification_deliveries", "notifications"},
-    {"test_notification_prefs", "notifications"},
-};
-#define POSTGRES_NOT_YET postgres_not_yet
-#define POSTGRES_NOT_YET_COUNT (sizeof postgres_not_yet / sizeof postgres_not_yet[0])
 
 static int postgres_databases; /* a counter for the databases' names */
 
@@ -190,15 +172,35 @@ static void test_pg_reconnects_after_server_drop(void **state) {
     assert_ok(fx->repo->ops->commit(fx->repo, &err));
 }
 
-/* The registry refuses the scheme while the backend is incomplete. */
-static void test_pg_registry_refuses_incomplete(void **state) {
+/* The registry offers the backend for postgres: and postgresql: URLs, and
+ * a handle has every aggregate's table. */
+static void test_pg_through_the_registry(void **state) {
     fixture *fx = *state;
+    assert_ok(parley_storage_migrate(fx->url, &err));
+    char alias[sizeof fx->url + 8];
+    snprintf(alias, sizeof alias, "postgresql:%s", url_rest(fx->url));
+    const char *urls[] = {fx->url, alias};
+    for (size_t i = 0; i < 2; i++) {
+        parley_repository *repo = NULL;
+        assert_ok(parley_storage_open(urls[i], NULL, &repo, &err));
+        assert_string_equal(repo->ops->name, "postgres");
+        const void *tables[] = {
+            repo->sessions, repo->messages, repo->accounts,     repo->tickets,
+            repo->desk,     repo->tools,    repo->kb,           repo->strategy_stores,
+            repo->reports,  repo->search,   repo->retention,    repo->audit,
+            repo->uploads,  repo->settings, repo->notifications};
+        for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++) {
+            assert_non_null(tables[t]);
+        }
+        repo->ops->close(repo);
+    }
+    /* a server that is not there: unavailable, and never the URL's rest */
     parley_repository *repo = NULL;
-    assert_status(PARLEY_E_INVALID, parley_storage_open(fx->url, NULL, &repo, &err));
+    assert_status(PARLEY_E_UNAVAILABLE,
+                  parley_storage_open("postgres:///nodb?host=/nonexistent-dir&password=secret",
+                                      NULL, &repo, &err));
     assert_null(repo);
-    assert_non_null(strstr(err.message, "not complete in this build"));
-    assert_non_null(strstr(err.message, "desk"));
-    assert_null(strstr(err.message, "host=")); /* never the rest of the URL */
+    assert_null(strstr(err.message, "secret"));
 }
 
 static const struct CMUnitTest postgres_tests[] = {
@@ -207,7 +209,7 @@ static const struct CMUnitTest postgres_tests[] = {
     cmocka_unit_test_setup_teardown(test_pg_lock_timeout_is_unavailable, setup_repo, teardown),
     cmocka_unit_test_setup_teardown(test_pg_failed_unit_leaves_batch_usable, setup_repo, teardown),
     cmocka_unit_test_setup_teardown(test_pg_reconnects_after_server_drop, setup_repo, teardown),
-    cmocka_unit_test_setup_teardown(test_pg_registry_refuses_incomplete, setup_files, teardown),
+    cmocka_unit_test_setup_teardown(test_pg_through_the_registry, setup_files, teardown),
 };
 
 #endif

@@ -42,18 +42,12 @@ static const char *const *const sql_parts[] = {
     parley_pg_accounts_sql, parley_pg_sessions_sql,        parley_pg_messages_sql,
     parley_pg_tickets_sql,  parley_pg_search_sql,          parley_pg_retention_sql,
     parley_pg_audit_sql,    parley_pg_uploads_sql,         parley_pg_settings_sql,
-    parley_pg_tools_sql,    parley_pg_strategy_stores_sql,
+    parley_pg_tools_sql,    parley_pg_strategy_stores_sql, parley_pg_desk_sql,
+    parley_pg_kb_sql,       parley_pg_reports_sql,         parley_pg_notifications_sql,
 };
-
-/* The aggregates with no PostgreSQL code yet (their tables stay NULL). */
-static const char missing_aggregates[] = "desk, kb, reports, notifications";
 
 /* Serializes migrations of one database (pg_advisory_xact_lock's key). */
 #define MIGRATION_LOCK_KEY "7310486523001"
-
-const char *parley_postgres_missing_aggregates(void) {
-    return missing_aggregates[0] != '\0' ? missing_aggregates : NULL;
-}
 
 static const char *stmt_sql(size_t id) {
     const char *sql = NULL;
@@ -393,7 +387,10 @@ static parley_status pg_open(const char *rest, const parley_storage_options *opt
     r->base.settings = &parley_pg_settings_ops;
     r->base.tools = &parley_pg_tools_ops;
     r->base.strategy_stores = &parley_pg_strategy_stores_ops;
-    /* the other tables stay NULL: parley_postgres_missing_aggregates() */
+    r->base.desk = &parley_pg_desk_ops;
+    r->base.kb = &parley_pg_kb_ops;
+    r->base.reports = &parley_pg_reports_ops;
+    r->base.notifications = &parley_pg_notifications_ops;
     parley_status status = connect_url(rest, &r->conn, err);
     if (status != PARLEY_OK) {
         free(r);
