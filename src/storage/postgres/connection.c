@@ -276,6 +276,7 @@ static parley_status ensure_connected(struct pg_repo *r, parley_error *err) {
 
 static parley_status pq_begin(parley_repository *repo, parley_error *err) {
     struct pg_repo *r = as_pg(repo);
+    r->sqlstate[0] = '\0';
     parley_status status = ensure_connected(r, err);
     if (status == PARLEY_OK && PQtransactionStatus(r->conn) != PQTRANS_IDLE) {
         /* PostgreSQL only warns; a nested begin is a caller's mistake */
@@ -314,6 +315,7 @@ static parley_status pq_rollback(parley_repository *repo, parley_error *err) {
 }
 
 static parley_status pq_savepoint(parley_repository *repo, parley_error *err) {
+    as_pg(repo)->sqlstate[0] = '\0';
     return exec_simple(as_pg(repo)->conn, "SAVEPOINT parley_unit", "savepoint", err);
 }
 
@@ -327,6 +329,12 @@ static parley_status pq_rollback_to(parley_repository *repo, parley_error *err) 
     return exec_simple(as_pg(repo)->conn,
                        "ROLLBACK TO SAVEPOINT parley_unit; RELEASE SAVEPOINT parley_unit",
                        "rollback_to", err);
+}
+
+/* A deadlock or serialization failure since the last begin or savepoint:
+ * the executor runs the unit once more (core/repository.h). */
+static bool pq_retryable(parley_repository *repo) {
+    return parley_pg_sqlstate_retryable(as_pg(repo)->sqlstate);
 }
 
 /* ---- open / close ------------------------------------------------------ */
@@ -349,6 +357,7 @@ static const parley_repository_ops postgres_ops = {
     .savepoint = pq_savepoint,
     .release = pq_release,
     .rollback_to = pq_rollback_to,
+    .retryable = pq_retryable,
 };
 
 /* The database's schema version; 0 before the first migration. */
