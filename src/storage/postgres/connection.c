@@ -24,12 +24,14 @@
  *    schema.c) that takes the session's row lock for the seq;
  *  - lock_timeout is set from the busy timeout: a lock not granted in time
  *    is 55P03, PARLEY_E_UNAVAILABLE, never an unbounded wait;
- *  - 40001 / 40P01 are told apart (parley_pg_sqlstate_retryable) so the
- *    group commit can retry a batch once.
+ *  - 40001 / 40P01 are told apart (parley_pg_sqlstate_retryable); the
+ *    handle remembers the last failed statement's SQLSTATE since its
+ *    begin or savepoint, and ops->retryable() tells the executor
+ *    (net/loop/executor.c run_unit) to run such a unit once more.
  * Not yet here: libpq pipeline mode for a batch's statements (parley_pg_run
  * is the one place that sends; a pipelined batch would queue there and
- * read the results at commit), locking a batch's sessions in sorted order
- * up front, and the retry itself (the executor's, in net/loop/).
+ * read the results at commit), and locking a batch's sessions in sorted
+ * order up front.
  */
 #include "storage/postgres/postgres_repository.h"
 

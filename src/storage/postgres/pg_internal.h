@@ -10,7 +10,7 @@
  * backend's public side).
  *
  * Ownership: a handle (struct pg_repo) owns one PGconn; every statement of
- * the aggregates done is prepared on it at open (named "s<id>") and again
+ * every aggregate is prepared on it at open (named "s<id>") and again
  * after a reconnect. Parameters are sent as text and point at the caller's
  * strings only for the duration of the call (ids that fill their whole
  * array are copied, the binder frees the copies). Results are read as text
@@ -261,7 +261,7 @@ struct pg_repo {
     PGconn *conn;
     bool durable;
     int lock_timeout_ms;
-    char sqlstate[6]; /* of the last statement that failed ("" if none had a code) */
+    char sqlstate[6]; /* of the last statement that failed since begin or savepoint ("": none) */
 };
 
 static inline struct pg_repo *as_pg(parley_repository *repo) {
