@@ -6,15 +6,37 @@
  * column list where the two backends' SQL names the same columns.
  *
  * Each backend defines the kinds' codecs (col_read_<kind>, col_bind_<kind>:
- * ID, OPT_ID, TEXT, I64, INT, FIXED, the enums, and the file-local
- * JSON_LIST and OPT_I64) in its internal header or the aggregate's file,
+ * ID, OPT_ID, TEXT, I64, INT, FIXED, the enums) in its internal header,
  * and its ROW_READER / ROW_BINDER / ROW_COLUMNS turn a list into a row
- * reader and binder. Not for use outside src/storage/.
+ * reader and binder. The two kinds below are written here once, on the
+ * helpers both backends name alike (r_text, r_i64, b_text, b_i64): include
+ * this header after the backend's internal header. Not for use outside
+ * src/storage/.
  *
  * Ownership and threads: macros only.
  */
 #ifndef PARLEY_STORAGE_COLUMNS_H
 #define PARLEY_STORAGE_COLUMNS_H
+
+/* JSON_LIST: a JSON array of strings; NULL is stored as "[]". */
+static inline void col_read_JSON_LIST(row_reader *rd, int col, char **out) {
+    *out = r_text(rd, col);
+}
+static inline void col_bind_JSON_LIST(binder *b, int idx, char *const *in) {
+    b_text(b, idx, *in != NULL ? *in : "[]");
+}
+
+/* OPT_I64: a time that may be unset; NULL reads as 0 and 0 binds NULL. */
+static inline void col_read_OPT_I64(row_reader *rd, int col, int64_t *out) {
+    *out = r_i64(rd, col);
+}
+static inline void col_bind_OPT_I64(binder *b, int idx, const int64_t *in) {
+    if (*in != 0) {
+        b_i64(b, idx, *in);
+    } else {
+        b_text(b, idx, NULL);
+    }
+}
 
 /* ---- desk ------------------------------------------------------------------ */
 

@@ -33,14 +33,6 @@ const char *const parley_pg_kb_sql[PG_STMT_COUNT] = {
                             "0) RETURNING failed_attempts",
 };
 
-/* A JSON array of strings: NULL is stored as "[]". */
-static inline void col_read_JSON_LIST(row_reader *rd, int col, char **out) {
-    *out = r_text(rd, col);
-}
-static inline void col_bind_JSON_LIST(binder *b, int idx, char *const *in) {
-    b_text(b, idx, *in != NULL ? *in : "[]");
-}
-
 ROW_READER(read_kb_entry, parley_kb_entry, KB_READ_COLUMNS)
 ROW_BINDER(bind_kb_entry, parley_kb_entry, KB_COLUMNS)
 ROW_LIST_TYPE(kb_rows, parley_kb_entry, "kb entry", read_kb_entry, parley_kb_entry_free,

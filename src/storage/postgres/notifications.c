@@ -58,18 +58,6 @@ const char *const parley_pg_notifications_sql[PG_STMT_COUNT] = {
 
 PG_ENUM_CODEC(delivery_state, parley_delivery_state)
 
-/* read_at, sent_at: NULL reads as 0 (unread, not sent) and 0 binds NULL. */
-static inline void col_read_OPT_I64(row_reader *rd, int col, int64_t *out) {
-    *out = r_i64(rd, col);
-}
-static inline void col_bind_OPT_I64(binder *b, int idx, const int64_t *in) {
-    if (*in != 0) {
-        b_i64(b, idx, *in);
-    } else {
-        b_text(b, idx, NULL);
-    }
-}
-
 /* ---- notifications ------------------------------------------------------- */
 
 ROW_COLUMNS(notification, parley_notification, NOTIFICATION_COLUMNS)

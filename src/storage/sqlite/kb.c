@@ -31,14 +31,6 @@ const char *const parley_sqlite_kb_sql[ST_COUNT] = {
 
 /* ---- the ChatBot's knowledge base ------------------------------------------- */
 
-/* A JSON array of strings: NULL is stored as "[]". */
-static inline void col_read_JSON_LIST(row_reader *rd, int col, char **out) {
-    *out = r_text(rd, col);
-}
-static inline void col_bind_JSON_LIST(binder *b, int idx, char *const *in) {
-    b_text(b, idx, *in != NULL ? *in : "[]");
-}
-
 /* KB_COLS: KB_READ_COLUMNS (storage/columns.h) */
 ROW_READER(read_kb_entry, parley_kb_entry, KB_READ_COLUMNS)
 ROW_BINDER(bind_kb_entry, parley_kb_entry, KB_COLUMNS)

@@ -62,19 +62,6 @@ ENUM_CODEC(delivery_state, parley_delivery_state)
 
 /* ---- notifications ------------------------------------------------------- */
 
-/* NOTIFICATION_COLS in order; read_at NULL reads as 0 (unread) and 0 binds
- * NULL. */
-static inline void col_read_OPT_I64(row_reader *rd, int col, int64_t *out) {
-    *out = r_i64(rd, col);
-}
-static inline void col_bind_OPT_I64(binder *b, int idx, const int64_t *in) {
-    if (*in != 0) {
-        b_i64(b, idx, *in);
-    } else if (b->rc == SQLITE_OK) {
-        b->rc = sqlite3_bind_null(b->st, idx);
-    }
-}
-
 ROW_COLUMNS(notification, parley_notification, NOTIFICATION_COLUMNS)
 ROW_LIST_TYPE(notification_rows, parley_notification, "notification", read_notification,
               parley_notification_free, parley_notification_list, NOTIFICATION_POSITION_COL);
