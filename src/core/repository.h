@@ -100,6 +100,13 @@ typedef struct parley_repository_ops {
     parley_status (*savepoint)(parley_repository *repo, parley_error *err);
     parley_status (*release)(parley_repository *repo, parley_error *err);
     parley_status (*rollback_to)(parley_repository *repo, parley_error *err);
+    /* Whether the last statement that failed on this handle since the last
+     * begin or savepoint failed only because of a concurrent transaction
+     * (PostgreSQL's serialization failure 40001 or deadlock 40P01; it was
+     * answered PARLEY_E_UNAVAILABLE): after rollback_to, the unit is worth
+     * running once more. May be NULL: never (SQLite, whose one writer
+     * holds the whole database's lock, cannot deadlock). */
+    bool (*retryable)(parley_repository *repo);
 } parley_repository_ops;
 
 /* Every backend's handle starts with this; every pointer is set (never

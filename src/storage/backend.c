@@ -10,29 +10,25 @@
 #include "storage/postgres/postgres_repository.h"
 #include "storage/sqlite/sqlite_repository.h"
 
-/* One row per backend. PostgreSQL joins when it is complete: when
- * parley_postgres_missing_aggregates() is NULL and the contract suite
- * passes whole on it (its row then moves here from the table below). */
+/* One row per backend, in preference order. */
 const parley_storage_backend *const parley_storage_backends[] = {
     &parley_sqlite_backend,
-    NULL,
-};
-
-/* Built and contract-tested, but refused by the registry; each row's
- * missing() names what it lacks. */
-typedef struct incomplete_backend {
-    const parley_storage_backend *backend;
-    const char *(*missing)(void);
-} incomplete_backend;
-
-static const incomplete_backend incomplete_backends[] = {
-    {&parley_postgres_backend, parley_postgres_missing_aggregates},
-};
-
-const parley_storage_backend *const parley_storage_incomplete_backends[] = {
     &parley_postgres_backend,
     NULL,
 };
+
+/* Other spellings of a row's scheme: libpq takes both postgres:// and
+ * postgresql://, and so does --database. */
+static const struct {
+    const char *alias;
+    const char *scheme;
+} scheme_aliases[] = {
+    {"postgresql", "postgres"},
+};
+
+static bool scheme_is(const char *scheme, const char *url, size_t len) {
+    return strlen(scheme) == len && strncmp(scheme, url, len) == 0;
+}
 
 /* RFC 3986: ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) */
 static bool scheme_char(char c, bool first) {
@@ -53,9 +49,17 @@ parley_status parley_storage_lookup(const char *url, const parley_storage_backen
                                 "database URL: malformed; expected SCHEME:WHERE, for example "
                                 "sqlite:/var/lib/parley/parley.db");
     }
+    const char *scheme = url;
+    size_t scheme_len = len;
+    for (size_t i = 0; i < sizeof scheme_aliases / sizeof scheme_aliases[0]; i++) {
+        if (scheme_is(scheme_aliases[i].alias, url, len)) {
+            scheme = scheme_aliases[i].scheme;
+            scheme_len = strlen(scheme);
+        }
+    }
     for (size_t i = 0; parley_storage_backends[i] != NULL; i++) {
         const parley_storage_backend *b = parley_storage_backends[i];
-        if (strlen(b->scheme) == len && strncmp(b->scheme, url, len) == 0) {
+        if (scheme_is(b->scheme, scheme, scheme_len)) {
             *backend = b;
             *rest = url + len + 1;
             return PARLEY_OK;
@@ -67,16 +71,6 @@ parley_status parley_storage_lookup(const char *url, const parley_storage_backen
         int n = snprintf(known + used, sizeof known - used, "%s%s:", i > 0 ? ", " : "",
                          parley_storage_backends[i]->scheme);
         used += n > 0 ? (size_t)n : 0;
-    }
-    for (size_t i = 0; i < sizeof incomplete_backends / sizeof incomplete_backends[0]; i++) {
-        const parley_storage_backend *b = incomplete_backends[i].backend;
-        const char *missing = incomplete_backends[i].missing();
-        if (missing != NULL && strlen(b->scheme) == len && strncmp(b->scheme, url, len) == 0) {
-            return parley_error_set(err, PARLEY_E_INVALID, "invalid_config",
-                                    "database URL: the %s backend is not complete in this build: "
-                                    "%s missing (this build runs %s)",
-                                    b->name, missing, known);
-        }
     }
     return parley_error_set(err, PARLEY_E_INVALID, "invalid_config",
                             "database URL: unknown scheme \"%.*s:\" (this build knows %s)",

@@ -52,18 +52,12 @@ typedef struct parley_storage_backend {
 /* Every backend of this build, NULL-terminated, in preference order. */
 extern const parley_storage_backend *const parley_storage_backends[];
 
-/* Backends built but not complete (postgres, until every aggregate has
- * its code), NULL-terminated: parley_storage_lookup refuses their scheme
- * ("the <name> backend is not complete in this build: <what> missing");
- * only the contract suite opens them, through the row's own open. */
-extern const parley_storage_backend *const parley_storage_incomplete_backends[];
-
 /* Splits url into its backend and the backend's part. A URL without a
  * SCHEME: prefix, with an empty scheme or an empty rest is PARLEY_E_INVALID
  * ("malformed"); a well-formed URL whose scheme no backend has is
- * PARLEY_E_INVALID naming the known schemes, one of an incomplete backend
- * PARLEY_E_INVALID saying what it lacks. err never repeats the rest of
- * the URL (it may carry a password one day). */
+ * PARLEY_E_INVALID naming the known schemes. A scheme's alias
+ * (postgresql: for postgres:) finds its row. err never repeats the rest
+ * of the URL (a postgres:// URL may carry a password). */
 parley_status parley_storage_lookup(const char *url, const parley_storage_backend **backend,
                                     const char **rest, parley_error *err);
 

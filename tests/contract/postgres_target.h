@@ -8,30 +8,27 @@
  * fixture pg_cluster), created in make_url and dropped in remove; `where`
  * is its libpq conninfo, the URL postgres:///<db>?host=<socket dir>&....
  *
- * The backend is not complete yet: POSTGRES_NOT_YET (a not_yet_test array)
- * names each contract test that needs an aggregate the backend lacks.
- * main() skips those with the reason printed and counted, and fails when a
- * listed aggregate is no longer missing (the entry must go, the test must
- * run).
- *
  * Threads: the test's own.
  */
 #ifndef PARLEY_CONTRACT_POSTGRES_TARGET_H
 #define PARLEY_CONTRACT_POSTGRES_TARGET_H
 
+#include <pthread.h>
+#include <time.h>
+
 #include "../common/raw_pg.h"
 
-/* The contract tests that need an aggregate this build has no PostgreSQL
- * code for (postgres_repository.h, parley_postgres_missing_aggregates),
- * as {"test_name", "aggregate"} rows (desk, kb and reports, also missing,
- * have no contract tests yet). */
-static const not_yet_test postgres_not_yet[] = {
-    {"test_notifications_outbox", "notifications"},
-    {"test_notification_deliveries", "notifications"},
-    {"test_notification_prefs", "notifications"},
-};
-#define POSTGRES_NOT_YET postgres_not_yet
-#define POSTGRES_NOT_YET_COUNT (sizeof postgres_not_yet / sizeof postgres_not_yet[0])
+/* Whether, within 10 s, some backend of the database waits for a lock. */
+static bool pg_raw_wait_for_lock_wait(const char *conninfo) {
+    for (int i = 0; i < 1000; i++) {
+        if (pg_raw_int(conninfo, "SELECT count(*) FROM pg_stat_activity WHERE datname = "
+                                 "current_database() AND wait_event_type = 'Lock'") > 0) {
+            return true;
+        }
+        nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
+    }
+    return false;
+}
 
 static int postgres_databases; /* a counter for the databases' names */
 
@@ -146,6 +143,102 @@ static void test_pg_lock_timeout_is_unavailable(void **state) {
     other->ops->close(other);
 }
 
+/* Two units that lock two sessions in opposite orders deadlock: the
+ * server aborts one (40P01), which answers unavailable and is retryable()
+ * (the executor runs such a unit once more); its rollback_to releases its
+ * locks, so the other goes on. Run again, the loser's unit succeeds. */
+typedef struct deadlock_side {
+    parley_repository *repo;
+    const char *first_session;
+    const char *second_session;
+    const char *prefix; /* of its message ids */
+    parley_status status;
+    bool retryable;
+    char message[PARLEY_ERROR_MESSAGE_SIZE];
+} deadlock_side;
+
+static parley_status side_store(deadlock_side *side, const char *session_id, int n,
+                                parley_error *e) {
+    char id[32];
+    snprintf(id, sizeof id, "%s%d", side->prefix, n);
+    parley_message m =
+        make_message(id, session_id, 0, PARLEY_PARTICIPANT_CUSTOMER, "cus_1", NULL, "text");
+    parley_message_store_result res;
+    return side->repo->messages->store(side->repo, &m, &res, e);
+}
+
+/* The unit's second store; a loser rolls its unit back right away. */
+static void *side_second(void *arg) {
+    deadlock_side *side = arg;
+    parley_error e = {0};
+    side->status = side_store(side, side->second_session, 2, &e);
+    side->retryable = side->repo->ops->retryable(side->repo);
+    snprintf(side->message, sizeof side->message, "%s", e.message);
+    if (side->status != PARLEY_OK) {
+        side->repo->ops->rollback_to(side->repo, &e);
+    }
+    return NULL;
+}
+
+/* A batch and its unit, which stores into its first session. */
+static void side_start(deadlock_side *side) {
+    assert_ok(side->repo->ops->begin(side->repo, &err));
+    assert_ok(side->repo->ops->savepoint(side->repo, &err));
+    assert_ok(side_store(side, side->first_session, 1, &err));
+}
+
+static void test_pg_deadlock_is_retryable(void **state) {
+    fixture *fx = *state;
+    add_customer(fx, "cus_1", NULL);
+    add_session(fx, "ses_1", "cus_1", PARLEY_SESSION_ACTIVE);
+    add_session(fx, "ses_2", "cus_1", PARLEY_SESSION_ACTIVE);
+    /* a lock timeout past deadlock_timeout (1 s): the deadlock is found */
+    deadlock_side sides[2] = {
+        {open_repo(fx->url, true, 10000), "ses_1", "ses_2", "msg_a", PARLEY_OK, false, ""},
+        {open_repo(fx->url, true, 10000), "ses_2", "ses_1", "msg_b", PARLEY_OK, false, ""}};
+    assert_false(sides[0].repo->ops->retryable(sides[0].repo));
+    side_start(&sides[0]);
+    side_start(&sides[1]);
+
+    pthread_t thread;
+    assert_int_equal(pthread_create(&thread, NULL, side_second, &sides[0]), 0);
+    assert_true(pg_raw_wait_for_lock_wait(fx->path));
+    side_second(&sides[1]);
+    assert_int_equal(pthread_join(thread, NULL), 0);
+
+    deadlock_side *loser = NULL, *winner = NULL;
+    for (int i = 0; i < 2; i++) {
+        if (sides[i].status == PARLEY_OK) {
+            assert_false(sides[i].retryable);
+            winner = &sides[i];
+            continue;
+        }
+        assert_null(loser);
+        loser = &sides[i];
+        assert_int_equal(sides[i].status, PARLEY_E_UNAVAILABLE);
+        if (strstr(sides[i].message, "40P01") == NULL) {
+            fail_msg("not a deadlock: %s", sides[i].message);
+        }
+        assert_true(sides[i].retryable);
+    }
+    assert_non_null(loser);
+    assert_non_null(winner);
+    assert_ok(winner->repo->ops->release(winner->repo, &err));
+    assert_ok(winner->repo->ops->commit(winner->repo, &err));
+    /* the loser's unit once more, in its still-open batch */
+    assert_ok(loser->repo->ops->savepoint(loser->repo, &err));
+    assert_false(loser->repo->ops->retryable(loser->repo)); /* a new unit starts clean */
+    assert_ok(side_store(loser, loser->first_session, 1, &err));
+    assert_ok(side_store(loser, loser->second_session, 2, &err));
+    assert_ok(loser->repo->ops->release(loser->repo, &err));
+    assert_ok(loser->repo->ops->commit(loser->repo, &err));
+    assert_int_equal(pg_raw_int(fx->path, "SELECT count(*) FROM messages"), 4);
+    assert_int_equal(pg_raw_int(fx->path, "SELECT sum(last_seq) FROM sessions"), 4);
+    for (int i = 0; i < 2; i++) {
+        sides[i].repo->ops->close(sides[i].repo);
+    }
+}
+
 /* A statement that fails aborts the PostgreSQL transaction; rollback_to
  * gives the batch back, and what the batch did before the unit commits. */
 static void test_pg_failed_unit_leaves_batch_usable(void **state) {
@@ -190,15 +283,35 @@ static void test_pg_reconnects_after_server_drop(void **state) {
     assert_ok(fx->repo->ops->commit(fx->repo, &err));
 }
 
-/* The registry refuses the scheme while the backend is incomplete. */
-static void test_pg_registry_refuses_incomplete(void **state) {
+/* The registry offers the backend for postgres: and postgresql: URLs, and
+ * a handle has every aggregate's table. */
+static void test_pg_through_the_registry(void **state) {
     fixture *fx = *state;
+    assert_ok(parley_storage_migrate(fx->url, &err));
+    char alias[sizeof fx->url + 8];
+    snprintf(alias, sizeof alias, "postgresql:%s", url_rest(fx->url));
+    const char *urls[] = {fx->url, alias};
+    for (size_t i = 0; i < 2; i++) {
+        parley_repository *repo = NULL;
+        assert_ok(parley_storage_open(urls[i], NULL, &repo, &err));
+        assert_string_equal(repo->ops->name, "postgres");
+        const void *tables[] = {
+            repo->sessions, repo->messages, repo->accounts,     repo->tickets,
+            repo->desk,     repo->tools,    repo->kb,           repo->strategy_stores,
+            repo->reports,  repo->search,   repo->retention,    repo->audit,
+            repo->uploads,  repo->settings, repo->notifications};
+        for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++) {
+            assert_non_null(tables[t]);
+        }
+        repo->ops->close(repo);
+    }
+    /* a server that is not there: unavailable, and never the URL's rest */
     parley_repository *repo = NULL;
-    assert_status(PARLEY_E_INVALID, parley_storage_open(fx->url, NULL, &repo, &err));
+    assert_status(PARLEY_E_UNAVAILABLE,
+                  parley_storage_open("postgres:///nodb?host=/nonexistent-dir&password=secret",
+                                      NULL, &repo, &err));
     assert_null(repo);
-    assert_non_null(strstr(err.message, "not complete in this build"));
-    assert_non_null(strstr(err.message, "desk"));
-    assert_null(strstr(err.message, "host=")); /* never the rest of the URL */
+    assert_null(strstr(err.message, "secret"));
 }
 
 static const struct CMUnitTest postgres_tests[] = {
@@ -206,8 +319,9 @@ static const struct CMUnitTest postgres_tests[] = {
     cmocka_unit_test_setup_teardown(test_pg_migrate_refuses_newer_schema, setup_files, teardown),
     cmocka_unit_test_setup_teardown(test_pg_lock_timeout_is_unavailable, setup_repo, teardown),
     cmocka_unit_test_setup_teardown(test_pg_failed_unit_leaves_batch_usable, setup_repo, teardown),
+    cmocka_unit_test_setup_teardown(test_pg_deadlock_is_retryable, setup_repo, teardown),
     cmocka_unit_test_setup_teardown(test_pg_reconnects_after_server_drop, setup_repo, teardown),
-    cmocka_unit_test_setup_teardown(test_pg_registry_refuses_incomplete, setup_files, teardown),
+    cmocka_unit_test_setup_teardown(test_pg_through_the_registry, setup_files, teardown),
 };
 
 #endif

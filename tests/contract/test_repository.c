@@ -9,12 +9,10 @@
  * stored data). A registered backend without a target fails the suite.
  * Tests in contract_tests[] hold for every backend; a target's own
  * specific[] tests cover what only that backend has (SQLite: the schema
- * version pragma, WAL, its lock semantics). A backend the registry does
- * not offer yet (parley_storage_incomplete_backends: postgres) is opened
- * through its row directly; its target's not_yet[] names the tests of
- * aggregates it lacks, which are skipped, printed and counted, never run
- * against a stub. PARLEY_CONTRACT_BACKEND=<name> runs one backend only
- * (ctest runs sqlite and postgres as two tests; postgres_target.h).
+ * version pragma, WAL, its lock semantics). PARLEY_CONTRACT_BACKEND=<name>
+ * runs one backend only (ctest runs sqlite and postgres as two tests;
+ * postgres_target.h); without it, postgres is skipped when no test
+ * cluster runs.
  *
  * Each test owns its fixture (directory, database, handle) and removes it
  * in teardown; tests run on one thread.
@@ -49,12 +47,6 @@ typedef struct fixture {
     parley_repository *repo;
 } fixture;
 
-/* A contract test a target cannot run yet: the aggregate it needs. */
-typedef struct not_yet_test {
-    const char *test;
-    const char *aggregate;
-} not_yet_test;
-
 /* How one backend takes part; see the top of the file. */
 typedef struct contract_target {
     const char *backend; /* its parley_storage_backend name */
@@ -65,8 +57,6 @@ typedef struct contract_target {
     void (*raw_exec)(const char *where, const char *sql);
     const struct CMUnitTest *specific;
     size_t specific_count;
-    const not_yet_test *not_yet; /* NULL: every contract test runs */
-    size_t not_yet_count;
 } contract_target;
 
 /* The backend and target of the group being run (main). */
@@ -76,8 +66,7 @@ static const contract_target *target;
 /* One error record for the whole file: assert_ok prints its message. */
 static parley_error err;
 
-/* parley_storage_open / _migrate on the backend being run, through its row
- * (an incomplete backend is not in the registry). */
+/* parley_storage_open / _migrate on the backend being run, through its row. */
 static const char *url_rest(const char *url) {
     size_t len = strlen(backend->scheme);
     assert_true(strncmp(url, backend->scheme, len) == 0 && url[len] == ':');
@@ -2623,6 +2612,10 @@ static void test_settings(void **state) {
                      12);
 }
 
+/* ---- desk, kb and reports ---------------------------------------------------- */
+
+#include "desk_kb_reports.h"
+
 /* ---- the postgres target ------------------------------------------------- */
 
 #include "postgres_target.h"
@@ -2664,6 +2657,12 @@ static const struct CMUnitTest contract_tests[] = {
     cmocka_unit_test_setup_teardown(test_data_survives_reopen, setup_repo, teardown),
     cmocka_unit_test_setup_teardown(test_unreadable_enum_is_storage_error, setup_repo, teardown),
     cmocka_unit_test_setup_teardown(test_settings, setup_repo, teardown),
+    cmocka_unit_test_setup_teardown(test_desk_presence_and_loads, setup_repo, teardown),
+    cmocka_unit_test_setup_teardown(test_desk_queue_and_requeue, setup_repo, teardown),
+    cmocka_unit_test_setup_teardown(test_desk_teams, setup_repo, teardown),
+    cmocka_unit_test_setup_teardown(test_kb, setup_repo, teardown),
+    cmocka_unit_test_setup_teardown(test_kb_bot_failures, setup_repo, teardown),
+    cmocka_unit_test_setup_teardown(test_reports, setup_repo, teardown),
 };
 
 /* SQLite's own: the schema version pragma and WAL, the write lock. */
@@ -2675,85 +2674,21 @@ static const struct CMUnitTest sqlite_tests[] = {
 
 static const contract_target targets[] = {
     {"sqlite", sqlite_make_url, sqlite_remove, sqlite_raw_int, sqlite_raw_text, sqlite_raw_exec,
-     sqlite_tests, sizeof sqlite_tests / sizeof sqlite_tests[0], NULL, 0},
+     sqlite_tests, sizeof sqlite_tests / sizeof sqlite_tests[0]},
     {"postgres", postgres_make_url, postgres_remove, pg_raw_int, pg_raw_text, pg_raw_exec,
-     postgres_tests, sizeof postgres_tests / sizeof postgres_tests[0], POSTGRES_NOT_YET,
-     POSTGRES_NOT_YET_COUNT},
+     postgres_tests, sizeof postgres_tests / sizeof postgres_tests[0]},
 };
-
-/* The aggregate a test of contract_tests[] waits for on this target, or
- * NULL when it runs. */
-static const char *not_yet_reason(const char *test) {
-    for (size_t i = 0; i < target->not_yet_count; i++) {
-        if (strcmp(target->not_yet[i].test, test) == 0) {
-            return target->not_yet[i].aggregate;
-        }
-    }
-    return NULL;
-}
-
-/* Runs contract_tests[] on the current target, less its not_yet tests
- * (printed and counted). A not_yet entry naming no test, or an aggregate
- * the backend no longer lacks, fails: the list must not go stale. */
-static int run_contract_group(const char *group, const char *missing) {
-    enum { COUNT = sizeof contract_tests / sizeof contract_tests[0] };
-    struct CMUnitTest run[COUNT];
-    size_t runs = 0, skipped = 0;
-    int failed = 0;
-    for (size_t i = 0; i < target->not_yet_count; i++) {
-        bool known = false;
-        for (size_t t = 0; t < COUNT; t++) {
-            known = known || strcmp(contract_tests[t].name, target->not_yet[i].test) == 0;
-        }
-        if (!known || missing == NULL || strstr(missing, target->not_yet[i].aggregate) == NULL) {
-            fprintf(stderr, "%s: not_yet entry %s (%s) is stale\n", group, target->not_yet[i].test,
-                    target->not_yet[i].aggregate);
-            failed++;
-        }
-    }
-    for (size_t t = 0; t < COUNT; t++) {
-        const char *reason = not_yet_reason(contract_tests[t].name);
-        if (reason != NULL) {
-            printf("[  SKIPPED ] %s %s: the %s aggregate is not implemented on %s yet\n", group,
-                   contract_tests[t].name, reason, backend->name);
-            skipped++;
-            continue;
-        }
-        run[runs++] = contract_tests[t];
-    }
-    if (skipped > 0) {
-        printf("[  SKIPPED ] %s: %zu of %zu contract tests not run (missing: %s)\n", group, skipped,
-               (size_t)COUNT, missing != NULL ? missing : "nothing");
-    }
-    return failed + _cmocka_run_group_tests(group, run, runs, NULL, NULL);
-}
-
-/* The missing aggregates of an incomplete backend (postgres_target.h's
- * backend only, for now); NULL for a registered one. */
-static const char *missing_of(const parley_storage_backend *b) {
-    return strcmp(b->name, "postgres") == 0 ? parley_postgres_missing_aggregates() : NULL;
-}
-
-/* Registered backends, then incomplete ones. */
-static const parley_storage_backend *backend_at(size_t i) {
-    size_t registered = 0;
-    while (parley_storage_backends[registered] != NULL) {
-        registered++;
-    }
-    return i < registered ? parley_storage_backends[i]
-                          : parley_storage_incomplete_backends[i - registered];
-}
 
 int main(void) {
     int failed = 0;
     const char *only = getenv("PARLEY_CONTRACT_BACKEND");
-    for (size_t i = 0; backend_at(i) != NULL; i++) {
-        backend = backend_at(i);
+    for (size_t i = 0; parley_storage_backends[i] != NULL; i++) {
+        backend = parley_storage_backends[i];
         if (only != NULL && strcmp(only, backend->name) != 0) {
             continue;
         }
         char cluster[256];
-        if (only == NULL && missing_of(backend) != NULL &&
+        if (only == NULL && strcmp(backend->name, "postgres") == 0 &&
             !pg_test_cluster(cluster, sizeof cluster)) {
             printf("[  SKIPPED ] contract/%s: no test cluster (ctest runs it with one)\n",
                    backend->name);
@@ -2773,7 +2708,8 @@ int main(void) {
         }
         char group[64];
         snprintf(group, sizeof group, "contract/%s", backend->name);
-        failed += run_contract_group(group, missing_of(backend));
+        failed += _cmocka_run_group_tests(
+            group, contract_tests, sizeof contract_tests / sizeof contract_tests[0], NULL, NULL);
         snprintf(group, sizeof group, "%s-specific", backend->name);
         failed +=
             _cmocka_run_group_tests(group, target->specific, target->specific_count, NULL, NULL);

@@ -3,7 +3,8 @@ parley_harness.py - drives a real parleyd for the integration tests.
 
 Everything here uses the Python standard library only and talks to the
 server over real loopback sockets; the server keeps its data in a real
-SQLite file under a temporary data directory.
+SQLite file under a temporary data directory, or, with
+PARLEY_TEST_DATABASE=postgres, in a PostgreSQL database of its own.
 
 Environment:
   PARLEYD                    path to the parleyd binary (required)
@@ -11,6 +12,15 @@ Environment:
                              spaces (e.g. "valgrind --error-exitcode=99 ...")
   PARLEY_TEST_TIMEOUT_SCALE  multiplies every deadline (valgrind runs use 10)
   PARLEY_TEST_KEEP           when set, temporary data dirs are not removed
+  PARLEY_TEST_DATABASE       "postgres": every server (and its admin CLI) gets
+                             PARLEY_DATABASE naming a database of its own on
+                             the test cluster, one per data directory (a
+                             restart on the same directory finds its data);
+                             dropped when the server's temporary directory
+                             is. Default: sqlite (the file in the data dir).
+  PARLEY_TEST_PG_STATE       with postgres: the file with the test cluster's
+                             conninfo (scripts/pg-test-cluster.sh; the ctest
+                             fixture pg_cluster sets it)
 """
 
 import base64
@@ -86,6 +96,55 @@ class ServerError(AssertionError):
 
 
 # --------------------------------------------------------------------------
+# The database: SQLite in the data dir, or PostgreSQL on the test cluster
+# --------------------------------------------------------------------------
+
+TEST_DATABASE = os.environ.get("PARLEY_TEST_DATABASE", "sqlite") or "sqlite"
+
+
+def on_postgres():
+    return TEST_DATABASE == "postgres"
+
+
+def _pg_cluster():
+    """The test cluster's maintenance conninfo as a dict (host, port, user)."""
+    state = os.environ.get("PARLEY_TEST_PG_STATE")
+    if not state or not os.path.exists(state):
+        raise RuntimeError("PARLEY_TEST_DATABASE=postgres needs PARLEY_TEST_PG_STATE naming the "
+                           "test cluster's conninfo file (ctest fixture pg_cluster)")
+    with open(state, encoding="utf-8") as f:
+        line = f.read().strip()
+    return dict(part.split("=", 1) for part in line.split())
+
+
+def _psql(sql, ok_codes=()):
+    """Runs sql on the cluster's maintenance database; an error whose text
+    contains one of ok_codes' words is accepted."""
+    c = _pg_cluster()
+    cp = subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", c["host"],
+                         "-p", c["port"], "-U", c["user"], "-d", c.get("dbname", "postgres"),
+                         "-c", sql], stdin=subprocess.DEVNULL, capture_output=True,
+                        timeout=T(60))
+    err = cp.stderr.decode(errors="replace")
+    if cp.returncode != 0 and not any(code in err for code in ok_codes):
+        raise RuntimeError(f"psql {sql!r}: {err}")
+
+
+def postgres_database_url(data_dir):
+    """The URL of the database of data_dir (created when it is not there)."""
+    c = _pg_cluster()
+    digest = hashlib.sha1(os.path.realpath(data_dir).encode()).hexdigest()[:24]
+    name = f"parley_it_{digest}"
+    _psql(f"CREATE DATABASE {name}", ok_codes=("already exists",))
+    return f"postgres:///{name}?host={c['host']}&port={c['port']}&user={c['user']}"
+
+
+def postgres_drop_database(url):
+    name = url.split("///", 1)[1].split("?", 1)[0]
+    _psql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+# --------------------------------------------------------------------------
 # The server process
 # --------------------------------------------------------------------------
 
@@ -125,6 +184,8 @@ class ParleyServer:
         self._ready = threading.Event()
         self._reader = None
         self.starts = 0
+        # PARLEY_TEST_DATABASE=postgres: the data dir's own database
+        self.database_url = postgres_database_url(self.data_dir) if on_postgres() else None
 
     # -- process control -------------------------------------------------
     def argv(self):
@@ -151,6 +212,8 @@ class ParleyServer:
 
     def _env(self):
         env = dict(os.environ)
+        if self.database_url is not None:
+            env["PARLEY_DATABASE"] = self.database_url
         env.update(self.extra_env)
         return env
 
@@ -243,6 +306,9 @@ class ParleyServer:
         self.kill()
         if self._owns_dir and not os.environ.get("PARLEY_TEST_KEEP"):
             shutil.rmtree(self.data_dir, ignore_errors=True)
+            if self.database_url is not None:
+                postgres_drop_database(self.database_url)
+                self.database_url = None
 
     def __enter__(self):
         if self.proc is None:

@@ -151,8 +151,10 @@ class CliTest(unittest.TestCase):
         self.assertAdminLogsIn(ParleyServer(env={"PARLEY_DATABASE": f"sqlite:{db}"}), email)
 
     def test_bad_database_url_stops_the_start(self):
+        # (a PostgreSQL URL is taken: a server that is not there stops the
+        # start with libpq's words, which never repeat the password)
         for url, expected in (("mysql://parley:secret@db/parley", "unknown scheme"),
-                              ("postgres://parley:secret@db/parley", "not complete in this build"),
+                              ("postgres://parley:secret@127.0.0.1:1/parley", "Connection refused"),
                               ("/var/lib/parley/parley.db", "malformed"),
                               ("sqlite:", "malformed")):
             with self.subTest(url=url):
@@ -160,7 +162,8 @@ class CliTest(unittest.TestCase):
                          timeout=30)
                 self.assertNotEqual(cp.returncode, 0, output(cp))
                 self.assertIn(expected, output(cp))
-                self.assertIn("sqlite", output(cp))
+                if not url.startswith("postgres:"):
+                    self.assertIn("sqlite", output(cp))
                 self.assertNotIn("secret", output(cp))
                 self.assertNotIn("listening on", output(cp))
 

@@ -1,6 +1,7 @@
 /*
  * test_storage_backend.c - the storage registry (storage/backend.h): URL
- * lookup, its errors for malformed URLs and unknown schemes, and that every
+ * lookup (postgres: and its alias), its errors for malformed URLs and
+ * unknown schemes, and that every
  * registered backend is complete. Opening and the ops themselves are the
  * contract suite's (tests/contract/). One thread; the one test that opens
  * a database does so in its own mkdtemp() directory.
@@ -86,26 +87,31 @@ static void test_unknown_scheme_names_the_known_ones(void **state) {
     assert_int_equal(parley_storage_migrate("no-colon", &err), PARLEY_E_INVALID);
 }
 
-/* postgres: is built but refused until every aggregate has its code
- * (storage/backend.h, parley_storage_incomplete_backends). */
-static void test_incomplete_backend_is_refused(void **state) {
+/* postgres: and its alias postgresql: find the postgres backend and hand
+ * it the whole rest (libpq's URI); other spellings do not. */
+static void test_postgres_urls_find_the_postgres_backend(void **state) {
     (void)state;
     parley_error err = {0};
     const parley_storage_backend *backend = NULL;
     const char *rest = NULL;
     assert_int_equal(
         parley_storage_lookup("postgres://parley:secret@db/parley", &backend, &rest, &err),
-        PARLEY_E_INVALID);
-    assert_null(backend);
-    assert_null(rest);
-    assert_non_null(strstr(err.message, "the postgres backend is not complete in this build"));
-    assert_non_null(strstr(err.message, "missing"));
-    assert_non_null(strstr(err.message, "sqlite:"));
-    assert_null(strstr(err.message, "secret"));
-    parley_repository *repo = (parley_repository *)&err;
-    assert_int_equal(parley_storage_open("postgres://db/x", NULL, &repo, &err), PARLEY_E_INVALID);
-    assert_null(repo);
-    assert_int_equal(parley_storage_migrate("postgres://db/x", &err), PARLEY_E_INVALID);
+        PARLEY_OK);
+    assert_string_equal(backend->name, "postgres");
+    assert_string_equal(rest, "//parley:secret@db/parley");
+    backend = NULL;
+    assert_int_equal(
+        parley_storage_lookup("postgresql://db/parley?sslmode=require", &backend, &rest, &err),
+        PARLEY_OK);
+    assert_string_equal(backend->name, "postgres");
+    assert_string_equal(rest, "//db/parley?sslmode=require");
+    const char *other[] = {"POSTGRES://db/x", "postgre://db/x", "postgresqlx://db/x", "pg://db/x"};
+    for (size_t i = 0; i < sizeof other / sizeof other[0]; i++) {
+        assert_int_equal(parley_storage_lookup(other[i], &backend, &rest, &err), PARLEY_E_INVALID);
+        assert_null(backend);
+        assert_non_null(strstr(err.message, "unknown scheme"));
+        assert_non_null(strstr(err.message, "postgres:"));
+    }
 }
 
 /* Every row has every entry point, a distinct scheme, and a schema. */
@@ -164,7 +170,7 @@ int main(void) {
         cmocka_unit_test(test_sqlite_url_finds_the_sqlite_backend),
         cmocka_unit_test(test_malformed_urls_are_invalid),
         cmocka_unit_test(test_unknown_scheme_names_the_known_ones),
-        cmocka_unit_test(test_incomplete_backend_is_refused),
+        cmocka_unit_test(test_postgres_urls_find_the_postgres_backend),
         cmocka_unit_test(test_every_backend_is_complete),
         cmocka_unit_test(test_open_through_the_registry),
     };

@@ -85,26 +85,43 @@ static void complete_jobs(parley_executor *ex, job_queue *done) {
     uv_async_send(&ex->wakeup);
 }
 
+/* Whether a unit that failed lost only to a concurrent transaction (a
+ * deadlock, a serialization failure: core/repository.h's retryable). */
+static bool unit_retryable(parley_repository *repo) {
+    return repo->ops->retryable != NULL && repo->ops->retryable(repo);
+}
+
 /* Runs one job as one unit: inside a savepoint when batched, so a failing
- * job undoes only its own writes. A savepoint that cannot be opened or
- * released means the job's outcome is unknown to storage: it is answered
- * as unavailable (commit_failed), never as a success. */
+ * job undoes only its own writes. A unit that lost to a concurrent
+ * transaction (PostgreSQL with several writers: 40001, 40P01) runs once
+ * more after its rollback; a second loss is its answer (unavailable). A
+ * savepoint that cannot be opened or released means the job's outcome is
+ * unknown to storage: it is answered as unavailable (commit_failed), never
+ * as a success. */
 static void run_unit(worker *w, parley_job *job, parley_job_run_fn fn) {
     parley_repository *repo = w->repo;
     parley_error err = {0};
-    if (w->batched && repo->ops->savepoint(repo, &err) != PARLEY_OK) {
-        job->status = PARLEY_E_UNAVAILABLE;
-        job->commit_failed = true;
-        return;
-    }
-    job->status = PARLEY_OK;
-    fn(job, &w->facade);
-    if (job->status != PARLEY_OK) {
-        parley_facade_drop_events(&w->facade);
-        if (w->batched) {
-            (void)repo->ops->rollback_to(repo, &err); /* also ends the savepoint */
+    for (int attempt = 1;; attempt++) {
+        if (w->batched && repo->ops->savepoint(repo, &err) != PARLEY_OK) {
+            job->status = PARLEY_E_UNAVAILABLE;
+            job->commit_failed = true;
+            return;
         }
-        return;
+        job->status = PARLEY_OK;
+        fn(job, &w->facade);
+        if (job->status == PARLEY_OK) {
+            break;
+        }
+        parley_facade_drop_events(&w->facade);
+        if (!w->batched) {
+            return;
+        }
+        bool again = attempt == 1 && unit_retryable(repo);
+        (void)repo->ops->rollback_to(repo, &err); /* also ends the savepoint */
+        if (!again) {
+            return;
+        }
+        parley_log_info("unit lost to a concurrent transaction; running it once more");
     }
     parley_facade_take_events(&w->facade, &job->events);
     parley_facade_take_after_commit(&w->facade, &job->after_commit);

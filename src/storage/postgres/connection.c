@@ -24,12 +24,14 @@
  *    schema.c) that takes the session's row lock for the seq;
  *  - lock_timeout is set from the busy timeout: a lock not granted in time
  *    is 55P03, PARLEY_E_UNAVAILABLE, never an unbounded wait;
- *  - 40001 / 40P01 are told apart (parley_pg_sqlstate_retryable) so the
- *    group commit can retry a batch once.
+ *  - 40001 / 40P01 are told apart (parley_pg_sqlstate_retryable); the
+ *    handle remembers the last failed statement's SQLSTATE since its
+ *    begin or savepoint, and ops->retryable() tells the executor
+ *    (net/loop/executor.c run_unit) to run such a unit once more.
  * Not yet here: libpq pipeline mode for a batch's statements (parley_pg_run
  * is the one place that sends; a pipelined batch would queue there and
- * read the results at commit), locking a batch's sessions in sorted order
- * up front, and the retry itself (the executor's, in net/loop/).
+ * read the results at commit), and locking a batch's sessions in sorted
+ * order up front.
  */
 #include "storage/postgres/postgres_repository.h"
 
@@ -42,18 +44,12 @@ static const char *const *const sql_parts[] = {
     parley_pg_accounts_sql, parley_pg_sessions_sql,        parley_pg_messages_sql,
     parley_pg_tickets_sql,  parley_pg_search_sql,          parley_pg_retention_sql,
     parley_pg_audit_sql,    parley_pg_uploads_sql,         parley_pg_settings_sql,
-    parley_pg_tools_sql,    parley_pg_strategy_stores_sql,
+    parley_pg_tools_sql,    parley_pg_strategy_stores_sql, parley_pg_desk_sql,
+    parley_pg_kb_sql,       parley_pg_reports_sql,         parley_pg_notifications_sql,
 };
-
-/* The aggregates with no PostgreSQL code yet (their tables stay NULL). */
-static const char missing_aggregates[] = "desk, kb, reports, notifications";
 
 /* Serializes migrations of one database (pg_advisory_xact_lock's key). */
 #define MIGRATION_LOCK_KEY "7310486523001"
-
-const char *parley_postgres_missing_aggregates(void) {
-    return missing_aggregates[0] != '\0' ? missing_aggregates : NULL;
-}
 
 static const char *stmt_sql(size_t id) {
     const char *sql = NULL;
@@ -282,6 +278,7 @@ static parley_status ensure_connected(struct pg_repo *r, parley_error *err) {
 
 static parley_status pq_begin(parley_repository *repo, parley_error *err) {
     struct pg_repo *r = as_pg(repo);
+    r->sqlstate[0] = '\0';
     parley_status status = ensure_connected(r, err);
     if (status == PARLEY_OK && PQtransactionStatus(r->conn) != PQTRANS_IDLE) {
         /* PostgreSQL only warns; a nested begin is a caller's mistake */
@@ -320,6 +317,7 @@ static parley_status pq_rollback(parley_repository *repo, parley_error *err) {
 }
 
 static parley_status pq_savepoint(parley_repository *repo, parley_error *err) {
+    as_pg(repo)->sqlstate[0] = '\0';
     return exec_simple(as_pg(repo)->conn, "SAVEPOINT parley_unit", "savepoint", err);
 }
 
@@ -333,6 +331,12 @@ static parley_status pq_rollback_to(parley_repository *repo, parley_error *err) 
     return exec_simple(as_pg(repo)->conn,
                        "ROLLBACK TO SAVEPOINT parley_unit; RELEASE SAVEPOINT parley_unit",
                        "rollback_to", err);
+}
+
+/* A deadlock or serialization failure since the last begin or savepoint:
+ * the executor runs the unit once more (core/repository.h). */
+static bool pq_retryable(parley_repository *repo) {
+    return parley_pg_sqlstate_retryable(as_pg(repo)->sqlstate);
 }
 
 /* ---- open / close ------------------------------------------------------ */
@@ -355,6 +359,7 @@ static const parley_repository_ops postgres_ops = {
     .savepoint = pq_savepoint,
     .release = pq_release,
     .rollback_to = pq_rollback_to,
+    .retryable = pq_retryable,
 };
 
 /* The database's schema version; 0 before the first migration. */
@@ -393,7 +398,10 @@ static parley_status pg_open(const char *rest, const parley_storage_options *opt
     r->base.settings = &parley_pg_settings_ops;
     r->base.tools = &parley_pg_tools_ops;
     r->base.strategy_stores = &parley_pg_strategy_stores_ops;
-    /* the other tables stay NULL: parley_postgres_missing_aggregates() */
+    r->base.desk = &parley_pg_desk_ops;
+    r->base.kb = &parley_pg_kb_ops;
+    r->base.reports = &parley_pg_reports_ops;
+    r->base.notifications = &parley_pg_notifications_ops;
     parley_status status = connect_url(rest, &r->conn, err);
     if (status != PARLEY_OK) {
         free(r);

@@ -10,7 +10,7 @@
  * backend's public side).
  *
  * Ownership: a handle (struct pg_repo) owns one PGconn; every statement of
- * the aggregates done is prepared on it at open (named "s<id>") and again
+ * every aggregate is prepared on it at open (named "s<id>") and again
  * after a reconnect. Parameters are sent as text and point at the caller's
  * strings only for the duration of the call (ids that fill their whole
  * array are copied, the binder frees the copies). Results are read as text
@@ -172,6 +172,54 @@ enum pg_stmt_id {
     PG_ALLOWLIST_ADD,
     PG_ALLOWLIST_REMOVE,
     PG_ALLOWLIST_ALL,
+    /* desk */
+    PG_AGENT_SET_PRESENCE,
+    PG_AGENT_NOTE_ASSIGNED,
+    PG_AGENT_LOADS,
+    PG_SESSION_SET_ROUTING,
+    PG_QUEUE_LIST,
+    PG_REQUEUE_CANDIDATES,
+    PG_QUEUE_AVERAGE_WAIT,
+    PG_TEAM_INSERT,
+    PG_TEAM_GET,
+    PG_TEAM_UPDATE,
+    PG_TEAM_CLEAR_SESSIONS,
+    PG_TEAM_CLEAR_MEMBERS,
+    PG_TEAM_DELETE,
+    PG_TEAM_LIST,
+    PG_TEAM_BY_TOPIC,
+    PG_TEAM_MEMBER_ADD,
+    PG_TEAM_MEMBER_REMOVE,
+    PG_TEAM_HAS_MEMBER,
+    PG_SESSION_SET_QUEUE_POSITION,
+    /* kb */
+    PG_KB_INSERT,
+    PG_KB_GET,
+    PG_KB_UPDATE,
+    PG_KB_DELETE,
+    PG_KB_LIST,
+    PG_KB_ALL,
+    PG_BOT_FAILURES_ADD,
+    /* reports */
+    PG_REPORT_FIRST_RESPONSE,
+    PG_REPORT_RESOLUTION,
+    PG_REPORT_AGENTS,
+    PG_REPORT_RATINGS,
+    /* notifications */
+    PG_NOTIFICATION_INSERT,
+    PG_NOTIFICATION_GET,
+    PG_NOTIFICATION_LIST,
+    PG_NOTIFICATION_LIST_UNREAD,
+    PG_NOTIFICATION_UNREAD_COUNT,
+    PG_NOTIFICATION_MARK_READ,
+    PG_NOTIFICATION_MARK_ALL_READ,
+    PG_DELIVERY_INSERT,
+    PG_DELIVERY_GET,
+    PG_DELIVERY_DUE,
+    PG_DELIVERY_UPDATE,
+    PG_DELIVERY_LIST,
+    PG_NOTIFY_PREFS_GET,
+    PG_NOTIFY_PREFS_PUT,
     PG_STMT_COUNT
 };
 
@@ -187,6 +235,10 @@ extern const char *const parley_pg_uploads_sql[PG_STMT_COUNT];
 extern const char *const parley_pg_settings_sql[PG_STMT_COUNT];
 extern const char *const parley_pg_tools_sql[PG_STMT_COUNT];
 extern const char *const parley_pg_strategy_stores_sql[PG_STMT_COUNT];
+extern const char *const parley_pg_desk_sql[PG_STMT_COUNT];
+extern const char *const parley_pg_kb_sql[PG_STMT_COUNT];
+extern const char *const parley_pg_reports_sql[PG_STMT_COUNT];
+extern const char *const parley_pg_notifications_sql[PG_STMT_COUNT];
 
 extern const parley_accounts_ops parley_pg_accounts_ops;
 extern const parley_sessions_ops parley_pg_sessions_ops;
@@ -199,13 +251,17 @@ extern const parley_uploads_ops parley_pg_uploads_ops;
 extern const parley_settings_ops parley_pg_settings_ops;
 extern const parley_tools_ops parley_pg_tools_ops;
 extern const parley_strategy_stores_ops parley_pg_strategy_stores_ops;
+extern const parley_desk_ops parley_pg_desk_ops;
+extern const parley_kb_ops parley_pg_kb_ops;
+extern const parley_reports_ops parley_pg_reports_ops;
+extern const parley_notifications_ops parley_pg_notifications_ops;
 
 struct pg_repo {
     parley_repository base; /* first, so the handle converts both ways */
     PGconn *conn;
     bool durable;
     int lock_timeout_ms;
-    char sqlstate[6]; /* of the last statement that failed ("" if none had a code) */
+    char sqlstate[6]; /* of the last statement that failed since begin or savepoint ("": none) */
 };
 
 static inline struct pg_repo *as_pg(parley_repository *repo) {

@@ -16,26 +16,6 @@
 
 #ifndef PARLEY_PG_INTERNAL_H
 #error "include storage/postgres/pg_internal.h, which includes this header at its end"
-/* pq_<op>(repo, limit, cursor, out, next_cursor_out, next_cursor_size,
- * err): a page of `rows` with no filter (list_page). */
-#define LIST_PAGE_OP(op, list_t, stmt, rows)                                                       \
-    static parley_status pq_##op(parley_repository *repo, int limit, const char *cursor,           \
-                                 list_t *out, char *next_cursor_out, size_t next_cursor_size,      \
-                                 parley_error *err) {                                              \
-        return list_page(as_pg(repo), stmt, #op, &rows, NULL, limit, cursor, out, next_cursor_out, \
-                         next_cursor_size, err);                                                   \
-    }
-
-/* pq_<op>(repo, key, limit, cursor, out, next_cursor_out, next_cursor_size,
- * err): a page of `rows` whose $3 is key (list_page). */
-#define LIST_PAGE_BY_KEY_OP(op, list_t, stmt, rows)                                                \
-    static parley_status pq_##op(parley_repository *repo, const char *key, int limit,              \
-                                 const char *cursor, list_t *out, char *next_cursor_out,           \
-                                 size_t next_cursor_size, parley_error *err) {                     \
-        return list_page(as_pg(repo), stmt, #op, &rows, key, limit, cursor, out, next_cursor_out,  \
-                         next_cursor_size, err);                                                   \
-    }
-
 #endif
 
 /* ---- row types ----------------------------------------------------------- */
@@ -208,6 +188,38 @@ static inline parley_status list_rows_max(binder *b, const char *op, const row_t
     }
     return status;
 }
+
+/* Every row of a bound statement to row(rd, ctx), in order, until it
+ * returns false or a row fails to read (the load ops, the reports). */
+static inline parley_status each_row(binder *b, const char *op,
+                                     bool (*row)(row_reader *rd, void *ctx), void *ctx,
+                                     parley_error *err) {
+    parley_status status = PARLEY_OK;
+    PGresult *res = parley_pg_run(b, op, &status, err);
+    if (res == NULL) {
+        return status;
+    }
+    for (int i = 0; i < PQntuples(res) && status == PARLEY_OK; i++) {
+        row_reader rd = reader_start(res, i);
+        bool more = row(&rd, ctx);
+        status = reader_finish(&rd, op, err);
+        if (!more) {
+            break;
+        }
+    }
+    PQclear(res);
+    return status;
+}
+
+/* A caller's per-row callback and its context, as each_row's ctx for the
+ * load ops: the row function casts `each` back to the callback's type
+ * (EACH_CALLBACK makes one), as sqlite/rows.h's. */
+typedef struct row_callback {
+    void (*each)(void);
+    void *ctx;
+} row_callback;
+
+#define EACH_CALLBACK(each, ctx) (&(row_callback){(void (*)(void))(each), (ctx)})
 
 /* Every row of a bound statement into out. */
 static inline parley_status list_rows(binder *b, const char *op, const row_type *type, void *out,

@@ -6,11 +6,9 @@
  * libpq connection URI; the scheme postgres: selects the backend, libpq
  * reads the rest, so TLS is used when the URL asks for it with sslmode).
  *
- * NOT COMPLETE: some aggregates have no PostgreSQL code yet; their tables
- * in the handle are NULL (parley_postgres_missing_aggregates() names them).
- * The registry (storage/backend.c) therefore refuses postgres: URLs; the
- * contract suite (tests/contract/) opens the backend directly through
- * parley_postgres_backend and runs the tests of the aggregates done.
+ * Every aggregate of core/store/ has its PostgreSQL code; the registry
+ * (storage/backend.c) offers the backend for postgres: and postgresql:
+ * URLs, and the contract suite (tests/contract/) runs whole on it.
  *
  * Ownership: open() returns a handle the caller closes with
  * repo->ops->close(repo). Each handle owns one libpq connection and the
@@ -31,14 +29,8 @@
 #include "storage/backend.h"
 
 /* The registry's row for the scheme "postgres" (storage/backend.h); the
- * rest of the URL is libpq's. Not in parley_storage_backends while
- * parley_postgres_missing_aggregates() is not NULL. */
+ * rest of the URL is libpq's. */
 extern const parley_storage_backend parley_postgres_backend;
-
-/* The aggregates (core/repository.h's table names) this build has no
- * PostgreSQL code for, comma-separated ("desk, tools, ..."); NULL when the
- * backend is complete. Static text. */
-const char *parley_postgres_missing_aggregates(void);
 
 /* The schema version this build migrates to. */
 int parley_postgres_schema_version(void);

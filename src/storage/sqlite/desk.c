@@ -11,6 +11,8 @@
  */
 #include "storage/sqlite/sqlite_internal.h"
 
+#include "storage/columns.h"
+
 const char *const parley_sqlite_desk_sql[ST_COUNT] = {
     [ST_AGENT_SET_PRESENCE] = "UPDATE agents SET status = ?2, status_since = ?3 WHERE id = ?1",
     [ST_AGENT_NOTE_ASSIGNED] = "UPDATE agents SET last_assigned_seq = "
@@ -55,9 +57,7 @@ const char *const parley_sqlite_desk_sql[ST_COUNT] = {
 
 /* ---- presence and routing ------------------------------------------------ */
 
-/* AGENT_LOAD_COLUMNS: ST_AGENT_LOADS's columns. */
-#define AGENT_LOAD_COLUMNS(F)                                                                      \
-    F(id, ID), F(status, agent_status), F(last_assigned_seq, I64), F(active_chats, I64)
+/* AGENT_LOAD_COLUMNS (storage/columns.h): ST_AGENT_LOADS's columns. */
 ROW_READER(read_agent_load, parley_agent_load, AGENT_LOAD_COLUMNS)
 
 /* A queued session (SESSION_COLS) and the position it was last told. */
@@ -134,10 +134,7 @@ static parley_status sq_queue_average_wait(parley_repository *repo, int sample, 
 
 /* ---- teams --------------------------------------------------------------- */
 
-/* TEAM_COLS: the insert's four, then what the store keeps */
-#define TEAM_COLUMNS(F) F(id, ID), F(name, TEXT), F(topics_json, TEXT), F(created_at, I64)
-#define TEAM_READ_COLUMNS(F) TEAM_COLUMNS(F), F(position, I64), F(agent_ids_json, TEXT)
-#define TEAM_POSITION_COL 4
+/* TEAM_COLS: TEAM_READ_COLUMNS (storage/columns.h) */
 ROW_READER(read_team, parley_team, TEAM_READ_COLUMNS)
 ROW_BINDER(bind_team, parley_team, TEAM_COLUMNS)
 

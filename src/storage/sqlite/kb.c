@@ -11,6 +11,8 @@
  */
 #include "storage/sqlite/sqlite_internal.h"
 
+#include "storage/columns.h"
+
 const char *const parley_sqlite_kb_sql[ST_COUNT] = {
     [ST_KB_INSERT] = "INSERT INTO kb_entries (id, question, answer, alternatives_json, tags_json, "
                      "created_by, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
@@ -29,21 +31,7 @@ const char *const parley_sqlite_kb_sql[ST_COUNT] = {
 
 /* ---- the ChatBot's knowledge base ------------------------------------------- */
 
-/* A JSON array of strings: NULL is stored as "[]". */
-static inline void col_read_JSON_LIST(row_reader *rd, int col, char **out) {
-    *out = r_text(rd, col);
-}
-static inline void col_bind_JSON_LIST(binder *b, int idx, char *const *in) {
-    b_text(b, idx, *in != NULL ? *in : "[]");
-}
-
-/* KB_COLS: the insert's eight (the update binds them too and uses ?1..?5
- * and ?8), then the position. */
-#define KB_COLUMNS(F)                                                                              \
-    F(id, ID), F(question, TEXT), F(answer, TEXT), F(alternatives_json, JSON_LIST),                \
-        F(tags_json, JSON_LIST), F(created_by, OPT_ID), F(created_at, I64), F(updated_at, I64)
-#define KB_READ_COLUMNS(F) KB_COLUMNS(F), F(position, I64)
-#define KB_POSITION_COL 8
+/* KB_COLS: KB_READ_COLUMNS (storage/columns.h) */
 ROW_READER(read_kb_entry, parley_kb_entry, KB_READ_COLUMNS)
 ROW_BINDER(bind_kb_entry, parley_kb_entry, KB_COLUMNS)
 

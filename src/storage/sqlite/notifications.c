@@ -14,13 +14,8 @@
 #include "storage/sqlite/sqlite_internal.h"
 
 #include "core/store/notifications.h"
+#include "storage/columns.h"
 
-#define NOTIFICATION_COLS                                                                          \
-    "id, recipient_kind, recipient_id, event, session_id, ticket_id, title, body, dedupe_key, "    \
-    "created_at, read_at"
-#define DELIVERY_COLS                                                                              \
-    "id, notification_id, channel, state, attempts, next_attempt_at, last_error, "                 \
-    "idempotency_key, created_at, updated_at, sent_at"
 #define BY_RECIPIENT "recipient_kind = ?3 AND recipient_id = ?4"
 
 const char *const parley_sqlite_notifications_sql[ST_COUNT] = {
@@ -67,24 +62,6 @@ ENUM_CODEC(delivery_state, parley_delivery_state)
 
 /* ---- notifications ------------------------------------------------------- */
 
-/* NOTIFICATION_COLS in order; read_at NULL reads as 0 (unread) and 0 binds
- * NULL. */
-static inline void col_read_OPT_I64(row_reader *rd, int col, int64_t *out) {
-    *out = r_i64(rd, col);
-}
-static inline void col_bind_OPT_I64(binder *b, int idx, const int64_t *in) {
-    if (*in != 0) {
-        b_i64(b, idx, *in);
-    } else if (b->rc == SQLITE_OK) {
-        b->rc = sqlite3_bind_null(b->st, idx);
-    }
-}
-
-#define NOTIFICATION_COLUMNS(F)                                                                    \
-    F(id, ID), F(recipient_kind, participant_kind), F(recipient_id, ID), F(event, FIXED),          \
-        F(session_id, OPT_ID), F(ticket_id, OPT_ID), F(title, TEXT), F(body, TEXT),                \
-        F(dedupe_key, TEXT), F(created_at, I64), F(read_at, OPT_I64)
-#define NOTIFICATION_POSITION_COL 11
 ROW_COLUMNS(notification, parley_notification, NOTIFICATION_COLUMNS)
 ROW_LIST_TYPE(notification_rows, parley_notification, "notification", read_notification,
               parley_notification_free, parley_notification_list, NOTIFICATION_POSITION_COL);
@@ -161,11 +138,6 @@ static parley_status sq_notification_mark_all_read(parley_repository *repo,
 
 /* ---- deliveries ------------------------------------------------------------ */
 
-#define DELIVERY_COLUMNS(F)                                                                        \
-    F(id, ID), F(notification_id, ID), F(channel, FIXED), F(state, delivery_state),                \
-        F(attempts, INT), F(next_attempt_at, I64), F(last_error, TEXT), F(idempotency_key, TEXT),  \
-        F(created_at, I64), F(updated_at, I64), F(sent_at, OPT_I64)
-#define DELIVERY_POSITION_COL 11
 ROW_COLUMNS(delivery, parley_delivery, DELIVERY_COLUMNS)
 ROW_LIST_TYPE(delivery_rows, parley_delivery, "delivery", read_delivery, parley_delivery_free,
               parley_delivery_list, DELIVERY_POSITION_COL);
@@ -181,13 +153,11 @@ static parley_status sq_delivery_insert(parley_repository *repo, const parley_de
 
 GET_BY_KEY_OP(delivery_get, parley_delivery, ST_DELIVERY_GET, delivery_rows)
 
-#define DUE_LIMIT_MAX 1000
-
 static parley_status sq_delivery_due(parley_repository *repo, parley_time_ms now, int limit,
                                      parley_delivery_list *out, parley_error *err) {
     struct sqlite_repo *r = as_sqlite(repo);
     binder b = bind_start(r, ST_DELIVERY_DUE);
-    if (limit < 1 || limit > DUE_LIMIT_MAX) {
+    if (limit < 1 || limit > DELIVERY_DUE_LIMIT_MAX) {
         b_invalid(&b, "limit out of range");
     }
     b_i64(&b, 1, now);
