@@ -11,6 +11,7 @@
 
 import {
   ApiError, apiRequest, ParleySocket, newClientMsgId, wsUrl, formatTime, el, attachmentNode, uploadFile, fetchBlob, saveBlob,
+  translatedBody,
 } from './parley-client.js';
 
 const API_BASE = new URL('/', import.meta.url).toString();
@@ -364,7 +365,8 @@ function messageNode(m, pending) {
   }
   const content = pending ? pending.content : m.content;
   if (kind !== 'system') li.append(el('span', { className: 'parley-sr', text: senderLabel(m || { sender: { type: 'customer' } }) + ': ' }));
-  li.append(el('p', { className: 'parley-bubble', text: content }));
+  if (pending) li.append(el('p', { className: 'parley-bubble', text: content }));
+  else li.append(...translatedBody(m, { own: kind === 'own', bodyClass: 'parley-bubble', cls: 'parley-' }));
   if (!pending && m.attachment) {
     li.append(attachmentNode(m.attachment, { base: API_BASE, token: () => state.token, cls: 'parley-' }));
   }
@@ -406,6 +408,7 @@ function addMessage(m, { live = false } = {}) {
     state.messages.push({
       id: m.id, session_id: m.session_id, seq: m.seq, sender: m.sender, type: m.type,
       content: m.content, created_at: m.created_at, client_msg_id: m.client_msg_id, attachment: m.attachment,
+      translation: m.translation, translations: m.translations,
     });
     state.messages.sort((a, b) => a.seq - b.seq);
   }
