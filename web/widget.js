@@ -395,6 +395,7 @@ function addMessage(m, { live = false } = {}) {
   if (renderedSeqs.has(m.seq)) return false;
   renderedSeqs.add(m.seq);
   const node = messageNode(m);
+  showHandoffKeyword(m);
   // Keep seq order; pending (unsent) bubbles always stay last.
   let before = null;
   for (const li of ui.log.children) {
@@ -408,7 +409,7 @@ function addMessage(m, { live = false } = {}) {
     state.messages.push({
       id: m.id, session_id: m.session_id, seq: m.seq, sender: m.sender, type: m.type,
       content: m.content, created_at: m.created_at, client_msg_id: m.client_msg_id, attachment: m.attachment,
-      translation: m.translation, translations: m.translations,
+      translation: m.translation, translations: m.translations, bot: m.bot,
     });
     state.messages.sort((a, b) => a.seq - b.seq);
   }
@@ -422,6 +423,14 @@ function addMessage(m, { live = false } = {}) {
     if (!isOpen()) setUnread(unread + 1);
   }
   return true;
+}
+
+// The bot's greeting names the word that brings a person (the desk's
+// bot.handoff_keyword): the hint says the same word (issue 16).
+function showHandoffKeyword(m) {
+  const kw = m.bot && m.bot.kind === 'greeting' && typeof m.bot.handoff_keyword === 'string'
+    ? m.bot.handoff_keyword : null;
+  if (kw) ui.botHint.textContent = `Our assistant answers first. Want a person? Type “${kw}” and we’ll bring in our team.`;
 }
 
 function clearLog() {

@@ -12,6 +12,7 @@
 #include "strategies/translation_detect.h"
 #include "strategies/translation_libre.h"
 #include "strategies/translation_route.h"
+#include "util/accept_language.h"
 #include "core/participant.h"
 #include "core/repository.h"
 
@@ -279,7 +280,7 @@ static parley_strategy_result degrade(const translation_strategy *s, parley_stra
 
 /* A profile's language tag as a primary subtag in buf, or NULL. */
 static const char *profile_language(const char *tag, char *buf, size_t size) {
-    return parley_language_primary(tag, buf, size) ? buf : NULL;
+    return parley_language_tag_primary(tag, buf, size) ? buf : NULL;
 }
 
 /* The session's assigned agent's profile language (buf), or NULL. */
@@ -329,7 +330,7 @@ static const char *customer_language(parley_strategy_context *ctx, char *buf, si
             }
             json_t *meta = json_loads(m->meta_json, 0, NULL);
             const char *found = json_string_value(json_object_get(meta, "language"));
-            if (found != NULL && parley_language_primary(found, buf, size)) {
+            if (found != NULL && parley_language_tag_primary(found, buf, size)) {
                 lang = buf;
             }
             json_decref(meta);

@@ -2,8 +2,6 @@
  * translation_route.h - how to get a text from one language into another
  * with the pairs a backend has: directly, through one pivot language
  * (English first, then the others in the order given), or not at all.
- * Also the language tag helper the translation strategy uses for profile
- * languages ("es-ES", "PT_br" -> "es", "pt").
  *
  * Pure functions, no state: any thread. Used by the apertium backend
  * (translation_apertium.c, with its installed directions) and by the
@@ -37,10 +35,5 @@ typedef bool (*parley_route_has_pair_fn)(const void *ctx, const char *src, const
 parley_route parley_translation_route(const char *src, const char *dst,
                                       parley_route_has_pair_fn has_pair, const void *ctx,
                                       const char *const *candidates, size_t n);
-
-/* The primary subtag of a BCP 47 tag, lowercased, into out (size >= 4):
- * "es-ES" -> "es", "PT_br" -> "pt", "fil" -> "fil". False (out = "") when
- * tag is NULL or its primary subtag is not 2 or 3 ASCII letters. */
-bool parley_language_primary(const char *tag, char *out, size_t size);
 
 #endif

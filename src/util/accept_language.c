@@ -103,3 +103,28 @@ bool parley_accept_language_primary(const char *header, char *out, size_t size) 
     }
     return out[0] != '\0';
 }
+
+bool parley_language_tag_primary(const char *tag, char *out, size_t size) {
+    if (size > 0) {
+        out[0] = '\0';
+    }
+    if (tag == NULL || size < 4) {
+        return false;
+    }
+    size_t i = 0;
+    while (tag[i] != '\0' && tag[i] != '-' && tag[i] != '_') {
+        char c = tag[i];
+        if (i >= 3 || !((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))) {
+            out[0] = '\0';
+            return false;
+        }
+        out[i] = (char)(c | 0x20);
+        i++;
+    }
+    if (i < 2) {
+        out[0] = '\0';
+        return false;
+    }
+    out[i] = '\0';
+    return true;
+}

@@ -79,18 +79,18 @@ static void test_none(void **state) {
 static void test_language_primary(void **state) {
     (void)state;
     char out[8];
-    assert_true(parley_language_primary("es-ES", out, sizeof out));
+    assert_true(parley_language_tag_primary("es-ES", out, sizeof out));
     assert_string_equal(out, "es");
-    assert_true(parley_language_primary("PT_br", out, sizeof out));
+    assert_true(parley_language_tag_primary("PT_br", out, sizeof out));
     assert_string_equal(out, "pt");
-    assert_true(parley_language_primary("fil", out, sizeof out));
+    assert_true(parley_language_tag_primary("fil", out, sizeof out));
     assert_string_equal(out, "fil");
     const char *bad[] = {"", "e", "engl", "e1", "-es", "es!"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        assert_false(parley_language_primary(bad[i], out, sizeof out));
+        assert_false(parley_language_tag_primary(bad[i], out, sizeof out));
         assert_string_equal(out, "");
     }
-    assert_false(parley_language_primary(NULL, out, sizeof out));
+    assert_false(parley_language_tag_primary(NULL, out, sizeof out));
 }
 
 static void test_accept_language(void **state) {
