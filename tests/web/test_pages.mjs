@@ -115,6 +115,16 @@ async function startChat(panel) {
   return input;
 }
 
+/** Stops a server a test started for itself: SIGTERM, SIGKILL after 10 s. */
+function stopChild(child) {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) { resolve(); return; }
+    const kill = setTimeout(() => child.kill('SIGKILL'), 10000);
+    child.once('exit', () => { clearTimeout(kill); resolve(); });
+    child.kill('SIGTERM');
+  });
+}
+
 function stopServer() {
   return new Promise((resolve) => {
     if (!server || server.exitCode !== null || server.signalCode !== null) { resolve(); return; }
@@ -639,12 +649,7 @@ describe('Parley web pages in Chromium', { skip, timeout: 300000 }, () => {
       await page.close();
     } finally {
       await ctx.close();
-      await new Promise((resolve) => {
-        if (spam.child.exitCode !== null || spam.child.signalCode !== null) { resolve(); return; }
-        const kill = setTimeout(() => spam.child.kill('SIGKILL'), 10000);
-        spam.child.once('exit', () => { clearTimeout(kill); resolve(); });
-        spam.child.kill('SIGTERM');
-      });
+      await stopChild(spam.child);
       rmSync(spamDir, { recursive: true, force: true });
     }
   });
@@ -711,12 +716,7 @@ describe('Parley web pages in Chromium', { skip, timeout: 300000 }, () => {
       await shot(ja.page, 'widget-untranslated');
     } finally {
       for (const ctx of contexts) await ctx.close();
-      await new Promise((resolve) => {
-        if (tr.child.exitCode !== null || tr.child.signalCode !== null) { resolve(); return; }
-        const kill = setTimeout(() => tr.child.kill('SIGKILL'), 10000);
-        tr.child.once('exit', () => { clearTimeout(kill); resolve(); });
-        tr.child.kill('SIGTERM');
-      });
+      await stopChild(tr.child);
       rmSync(trDir, { recursive: true, force: true });
     }
   });
