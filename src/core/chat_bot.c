@@ -331,6 +331,53 @@ static bool bot_may_speak(const parley_session *s, const char *bot_id) {
            strcmp(s->bot_id, bot_id) == 0;
 }
 
+/* The answer in the customer's language when it is not the answer's own
+ * (the knowledge base has one text per entry): the same routes as the
+ * translation strategy; none, or no route, leaves it as written. */
+static void translate_answer(parley_chat_service *svc, parley_bot_turn *turn) {
+    const parley_strategy_registry *reg = svc->strategies;
+    if (reg == NULL || reg->translate_text == NULL) {
+        return;
+    }
+    parley_session s = {0};
+    parley_error err = {0};
+    if (svc->repo->sessions->get(svc->repo, turn->session_id, &s, &err) != PARLEY_OK) {
+        return;
+    }
+    char lang[8];
+    customer_language(svc->repo, &s, lang, sizeof lang);
+    parley_session_free(&s);
+    const char *from = NULL;
+    if (lang[0] != '\0') {
+        turn->translated = reg->translate_text(reg->translate_ctx, NULL, lang, turn->reply, &from,
+                                               turn->translated_pair, sizeof turn->translated_pair);
+    }
+    if (turn->translated != NULL) {
+        snprintf(turn->translated_from, sizeof turn->translated_from, "%s", from);
+        snprintf(turn->translated_to, sizeof turn->translated_to, "%s", lang);
+    }
+}
+
+/* The meta of a knowledge-base answer: why the bot spoke and, when it was
+ * translated, the translation as the strategy records one. */
+static char *answer_meta(const parley_bot_turn *turn) {
+    json_t *meta =
+        json_pack("{s:{s:s, s:s, s:f}}", "bot", "kind", "answer", "kb_entry_id", turn->entry_id,
+                  "confidence", (double)(long)(turn->score * 1000.0 + 0.5) / 1000.0);
+    if (meta != NULL && turn->translated != NULL) {
+        json_object_set_new(meta, "language", json_string(turn->translated_from));
+        json_object_set_new(meta, "translations",
+                            json_pack("{s:s}", turn->translated_to, turn->translated));
+        json_object_set_new(meta, "translation",
+                            json_pack("{s:s, s:s, s:s, s:s, s:s}", "status", "translated", "from",
+                                      turn->translated_from, "to", turn->translated_to, "backend",
+                                      "apertium", "pair", turn->translated_pair));
+    }
+    char *text = meta != NULL ? json_dumps(meta, JSON_COMPACT) : NULL;
+    json_decref(meta);
+    return text;
+}
+
 parley_status parley_bot_turn_prepare(parley_chat_service *svc, parley_bot_turn *turn,
                                       parley_error *err) {
     turn->action = PARLEY_BOT_NOTHING;
@@ -376,6 +423,9 @@ parley_status parley_bot_turn_prepare(parley_chat_service *svc, parley_bot_turn 
         bool confident =
             st == PARLEY_OK && turn->reply != NULL && turn->score * 100.0 >= (double)min;
         turn->action = confident ? PARLEY_BOT_ANSWER : PARLEY_BOT_NO_ANSWER;
+    }
+    if (turn->action == PARLEY_BOT_ANSWER) {
+        translate_answer(svc, turn);
     }
     parley_message_list_free(&msgs);
     return st;
@@ -447,13 +497,11 @@ parley_status parley_bot_turn_apply(parley_chat_service *svc, parley_bot_turn *t
     }
     switch (turn->action) {
     case PARLEY_BOT_ANSWER: {
-        char meta[160];
-        snprintf(meta, sizeof meta,
-                 "{\"bot\":{\"kind\":\"answer\",\"kb_entry_id\":\"%s\","
-                 "\"confidence\":%.3f}}",
-                 turn->entry_id, turn->score);
-        st = parley_chat_post_as(svc, s.id, PARLEY_PARTICIPANT_BOT, s.bot_id, turn->reply, meta,
-                                 NULL, err);
+        char *meta = answer_meta(turn);
+        st = meta == NULL ? nomem(err)
+                          : parley_chat_post_as(svc, s.id, PARLEY_PARTICIPANT_BOT, s.bot_id,
+                                                turn->reply, meta, NULL, err);
+        free(meta);
         break;
     }
     case PARLEY_BOT_NO_ANSWER: {
@@ -486,4 +534,6 @@ parley_status parley_bot_turn_apply(parley_chat_service *svc, parley_bot_turn *t
 void parley_bot_turn_free(parley_bot_turn *turn) {
     free(turn->reply);
     turn->reply = NULL;
+    free(turn->translated);
+    turn->translated = NULL;
 }

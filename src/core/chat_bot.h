@@ -94,9 +94,18 @@ typedef struct parley_bot_turn {
     char *reply; /* ANSWER: the entry's answer */
     char entry_id[PARLEY_ID_SIZE];
     double score;
+    /* ANSWER to a customer in another language (issue 16): the answer
+     * translated through the translation strategy's routes
+     * (strategies->translate_text), or NULL; the reply stays the original */
+    char *translated;
+    char translated_from[8];
+    char translated_to[8];
+    char translated_pair[160];
 } parley_bot_turn;
 
-/* Decides the turn from committed state (pool thread, no transaction). */
+/* Decides the turn from committed state (pool thread, no transaction);
+ * an answer for a customer whose language is not the answer's is
+ * translated here (apertium takes milliseconds: never on the writer). */
 parley_status parley_bot_turn_prepare(parley_chat_service *svc, parley_bot_turn *turn,
                                       parley_error *err);
 /* Carries it out in the writer's unit after re-checking the session still

@@ -478,6 +478,29 @@ static parley_strategy_result translation_process(parley_strategy *self,
     return PARLEY_STRATEGY_MODIFIED;
 }
 
+char *parley_translation_text(void *shared, const char *from, const char *to, const char *text,
+                              const char **from_out, char *pair, size_t pair_size) {
+    translation_shared *s = shared;
+    *from_out = NULL;
+    if (s == NULL || to == NULL || text == NULL || text[0] == '\0') {
+        return NULL;
+    }
+    const char *src =
+        from != NULL ? parley_langdetect_supported(from)
+                     : parley_langdetect_detect(s->detect, text, DEFAULT_MIN_CHARS, NULL, NULL);
+    if (src == NULL || strcmp(src, to) == 0) {
+        return NULL;
+    }
+    char *out = NULL;
+    if (parley_apertium_translate(s->apertium, src, to, text, &out, pair, pair_size) !=
+        PARLEY_APERTIUM_OK) {
+        free(out);
+        return NULL;
+    }
+    *from_out = src;
+    return out;
+}
+
 static json_t *translation_describe(void *shared) {
     translation_shared *s = shared;
     json_t *pairs = json_array();

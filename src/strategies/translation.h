@@ -86,4 +86,10 @@ void parley_translation_shared_free(void *shared);
 parley_status parley_translation_shared_allow_url(void *shared, const char *url_prefix,
                                                   parley_error *err);
 
+/* A parley_translate_text_fn over apertium (shared is this strategy's
+ * shared state): detection when from is NULL (min 20 bytes, else NULL),
+ * then the route (direct or pivot). Any worker thread. */
+char *parley_translation_text(void *shared, const char *from, const char *to, const char *text,
+                              const char **from_out, char *pair, size_t pair_size);
+
 #endif

@@ -180,6 +180,28 @@ class BotTest(ServerTestCase):
                         replayed[0]["content"])
 
     # -- answers -----------------------------------------------------------------------
+    def test_answer_translated_for_a_spanish_customer(self):
+        """Issue 16: the knowledge base has the answer in English only; a
+        Spanish customer gets it translated through the translation
+        strategy's routes, the original kept as content."""
+        _, token = make_customer(self.server, language="es")
+        session = make_session(self.server, token)
+        ws = self.server.ws(token)
+        self.addCleanup(ws.close)
+        subscribe(ws, session["id"])
+        _, reply = self.ask(token, session, ws, "¿Cómo cambio mi contraseña?")
+        self.assertEqual(reply["content"], PASSWORD_ANSWER)
+        self.assertEqual(reply["bot"]["kind"], "answer")
+        info = reply["translation"]
+        self.assertEqual((info["status"], info["from"], info["to"]), ("translated", "en", "es"))
+        self.assertEqual(info["pair"], "eng-spa")
+        self.assertIn("contraseña", reply["translations"]["es"].lower())
+        # an English customer gets it as written, with nothing added
+        token, session, ws, _ = self.start()
+        _, reply = self.ask(token, session, ws, "I forgot my password")
+        self.assertEqual(reply["content"], PASSWORD_ANSWER)
+        self.assertNotIn("translations", reply)
+
     def test_answers_exact_and_paraphrased_questions(self):
         token, session, ws, _ = self.start()
         for question in ["How do I reset my password?", "i forgot my pasword, how to reset it",
