@@ -8,7 +8,7 @@ FUZZ_BUDGET ?=
 LISTEN      ?= 127.0.0.1:8080
 DATA_DIR    ?= ./parley-data
 
-.PHONY: all deps build run test test-asan test-valgrind fuzz fuzz-corpus bench bench-strategies bench-search format clean
+.PHONY: all deps build run test test-asan test-valgrind fuzz fuzz-corpus bench bench-strategies bench-translation bench-search format clean
 
 all: build
 
@@ -65,6 +65,11 @@ bench: build
 # server); ARGS="--iterations 5000 --only spam" to narrow it.
 bench-strategies: build
 	@build/parley-strategy-bench $(ARGS)
+
+# Issue 16: what translating both ways adds per message (reader lookups in
+# a real SQLite file); ARGS="--iterations 5000" for less.
+bench-translation: build
+	@build/parley-translation-bench $(ARGS)
 
 # Issue 9: sends while worst-case searches run on a generated database
 # (2,000,000 messages by default; ARGS="--messages 500000" for less).

@@ -18,16 +18,20 @@
  *  - a log line with the value (and the value as msg) is one line ending
  *    in '\n'; in JSON it parses as an object whose field is the value when
  *    the value is valid UTF-8; in logfmt the field is the value itself or
- *    a JSON string literal that decodes to it.
+ *    a JSON string literal that decodes to it;
+ *  - Accept-Language: the language found is 2 or 3 lowercase letters that
+ *    occur in the value (case aside), or nothing at all.
  */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "util/log.h"
 #include "fuzz_checks.h"
 #include "net/http/http_cache.h"
+#include "util/accept_language.h"
 
 static bool reference_request_id(const char *s) {
     size_t n = strlen(s);
@@ -120,6 +124,25 @@ static void check_log_lines(const char *value) {
     free(text);
 }
 
+static void check_accept_language(const char *value) {
+    char lang[8];
+    bool found = parley_accept_language_primary(value, lang, sizeof lang);
+    size_t n = strlen(lang);
+    CHECK(found == (n > 0));
+    if (!found) {
+        return;
+    }
+    CHECK(n == 2 || n == 3);
+    for (size_t i = 0; i < n; i++) {
+        CHECK(lang[i] >= 'a' && lang[i] <= 'z');
+    }
+    bool occurs = false;
+    for (const char *p = value; *p != '\0' && !occurs; p++) {
+        occurs = strncasecmp(p, lang, n) == 0;
+    }
+    CHECK(occurs);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
@@ -133,6 +156,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     check_etags(value);
     check_date(value);
     check_log_lines(value);
+    check_accept_language(value);
     free(value);
     return 0;
 }

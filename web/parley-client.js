@@ -381,3 +381,53 @@ export function attachmentNode(att, { base, token, cls = '' }) {
   box.append(download, status);
   return box;
 }
+
+/**
+ * A message's text as its reader sees it (issue 16). The server translates
+ * each message into the other side's language and keeps the original as
+ * `content`; `translation` says how ({status, from, to, ...}) and
+ * `translations[to]` holds the text.
+ *  - someone else's translated message: the translation, with a
+ *    "Show original" toggle;
+ *  - one's own message: as written (the other side got the translation);
+ *  - no route or a failure: as written, with a notice such as
+ *    "Translation not available for es→ja".
+ * Returns the nodes to append: the body <p> (class bodyClass) and maybe a
+ * <p> (class `${cls}translation-note`) with the toggle or the notice.
+ * Every text goes in through textContent.
+ */
+export function translatedBody(m, { own = false, bodyClass = '', cls = '' } = {}) {
+  const original = typeof m.content === 'string' ? m.content : '';
+  const info = m.translation && typeof m.translation === 'object' ? m.translation : null;
+  const to = info && typeof info.to === 'string' ? info.to : null;
+  const translated = to && m.translations && typeof m.translations[to] === 'string'
+    ? m.translations[to] : null;
+  const body = el('p', { className: bodyClass, text: original });
+  if (!info) return [body];
+  const note = el('p', { className: `${cls}translation-note` });
+  if (translated && !own) {
+    let showingOriginal = false;
+    body.textContent = translated;
+    body.lang = to;
+    const label = el('span', { text: `Translated from ${info.from || '?'} · ` });
+    const toggle = el('button', { type: 'button', className: `${cls}link`, text: 'Show original' });
+    toggle.addEventListener('click', () => {
+      showingOriginal = !showingOriginal;
+      body.textContent = showingOriginal ? original : translated;
+      body.lang = showingOriginal ? (info.from || '') : to;
+      toggle.textContent = showingOriginal ? 'Show translation' : 'Show original';
+    });
+    note.append(label, toggle);
+    return [body, note];
+  }
+  if (translated) return [body];
+  if (info.status === 'unavailable' || info.status === 'failed' || info.error) {
+    const pair = info.from && to ? ` for ${info.from}→${to}` : '';
+    note.classList.add(`${cls}translation-note--unavailable`);
+    note.textContent = info.status === 'failed'
+      ? `Translation failed${pair}: shown as written`
+      : info.from ? `Translation not available${pair}` : 'Translation not available (language not recognised)';
+    return [body, note];
+  }
+  return [body];
+}

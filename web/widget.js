@@ -11,6 +11,7 @@
 
 import {
   ApiError, apiRequest, ParleySocket, newClientMsgId, wsUrl, formatTime, el, attachmentNode, uploadFile, fetchBlob, saveBlob,
+  translatedBody,
 } from './parley-client.js';
 
 const API_BASE = new URL('/', import.meta.url).toString();
@@ -367,7 +368,8 @@ function messageNode(m, pending) {
   }
   const content = pending ? pending.content : m.content;
   if (kind !== 'system') li.append(el('span', { className: 'parley-sr', text: senderLabel(m || { sender: { type: 'customer' } }) + ': ' }));
-  li.append(el('p', { className: 'parley-bubble', text: content }));
+  if (pending) li.append(el('p', { className: 'parley-bubble', text: content }));
+  else li.append(...translatedBody(m, { own: kind === 'own', bodyClass: 'parley-bubble', cls: 'parley-' }));
   if (!pending && m.attachment) {
     li.append(attachmentNode(m.attachment, { base: API_BASE, token: () => state.token, cls: 'parley-' }));
   }
@@ -396,6 +398,7 @@ function addMessage(m, { live = false } = {}) {
   if (renderedSeqs.has(m.seq)) return false;
   renderedSeqs.add(m.seq);
   const node = messageNode(m);
+  showHandoffKeyword(m);
   // Keep seq order; pending (unsent) bubbles always stay last.
   let before = null;
   for (const li of ui.log.children) {
@@ -410,6 +413,7 @@ function addMessage(m, { live = false } = {}) {
     state.messages.push({
       id: m.id, session_id: m.session_id, seq: m.seq, sender: m.sender, type: m.type,
       content: m.content, created_at: m.created_at, client_msg_id: m.client_msg_id, attachment: m.attachment,
+      translation: m.translation, translations: m.translations, bot: m.bot,
     });
     state.messages.sort((a, b) => a.seq - b.seq);
   }
@@ -423,6 +427,14 @@ function addMessage(m, { live = false } = {}) {
     if (!isOpen()) setUnread(unread + 1);
   }
   return true;
+}
+
+// The bot's greeting names the word that brings a person (the desk's
+// bot.handoff_keyword): the hint says the same word (issue 16).
+function showHandoffKeyword(m) {
+  const kw = m.bot && m.bot.kind === 'greeting' && typeof m.bot.handoff_keyword === 'string'
+    ? m.bot.handoff_keyword : null;
+  if (kw) ui.botHint.textContent = `Our assistant answers first. Want a person? Type “${kw}” and we’ll bring in our team.`;
 }
 
 function clearLog() {

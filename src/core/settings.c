@@ -5,6 +5,7 @@
 
 #include "core/audit.h"
 #include "core/business_hours.h"
+#include "core/chat_bot.h"
 #include "core/ids.h"
 #include "core/strategy_policy.h"
 #include "util/validate.h"
@@ -33,13 +34,26 @@ static const parley_setting_spec registry[] = {
      "the bot that speaks for the desk: \"\" = the built-in bot_builtin (created on first use), "
      "or the id of a bot made with POST /api/v1/bots"},
     {"bot.greeting", PARLEY_SETTING_STRING,
-     "\"Hi! I'm the Parley assistant. Ask me a question, or type \\\"agent\\\" to talk to a "
-     "person.\"",
-     0, 1000, NULL, NULL, "the bot's first message in a new session (\"\" = none)"},
+     "\"Hi! I'm the {company} assistant. Ask me a question, or type \\\"{handoff_keyword}\\\" "
+     "to talk to an agent.\"",
+     0, 1000, NULL, NULL,
+     "the bot's first message in a new session (\"\" = none); in every bot text {company} "
+     "is desk.company_name and {handoff_keyword} bot.handoff_keyword"},
+    {"bot.handoff_keyword", PARLEY_SETTING_STRING, "\"human\"", 2, 40, NULL, NULL,
+     "the word the greeting and the widget tell customers to type for a person; the bot also "
+     "hands over on it (besides agent, human, persona, ... in en/es/fr/de/pt)"},
+    {"bot.texts", PARLEY_SETTING_OBJECT, "{}", 0, 0, NULL, parley_bot_texts_check,
+     "the bot's texts per customer language: {\"es\": {\"greeting\": ..., \"away_message\": "
+     "..., \"no_answer_message\": ..., \"handoff_message\": ...}}; a text missing there is the "
+     "English setting's"},
+    {"desk.company_name", PARLEY_SETTING_STRING, "\"\"", 0, 100, NULL, NULL,
+     "the company the desk answers for: the bot calls itself its assistant ({company})"},
     {"bot.away_message", PARLEY_SETTING_STRING,
      "\"Our team is away right now. Leave your question here and an agent will answer as soon "
      "as we are back.\"",
-     0, 1000, NULL, NULL, "said at the start and at handoff when outside bot.business_hours"},
+     0, 1000, NULL, NULL,
+     "said once in a session, at its start or at handoff, when outside bot.business_hours and no "
+     "agent is online"},
     {"bot.no_answer_message", PARLEY_SETTING_STRING,
      "\"Sorry, I don't know the answer to that yet. Could you rephrase it? You can also ask "
      "for an agent.\"",

@@ -101,6 +101,18 @@ typedef parley_status (*parley_spam_unlearn_fn)(void *ctx, const char *text, boo
                                                 parley_repository *repo, parley_after_commit *after,
                                                 parley_error *err);
 
+/* Translates text (source detected when from is NULL) into to over the
+ * translation strategy's routes (issue 16: the bot's knowledge-base
+ * answers in the customer's language). Fills *from_out (a static code)
+ * and pair (the route, as the strategy records it). A malloc'd
+ * translation, or NULL when there is no route, the source is unknown or
+ * already to, or the backend failed. Any worker thread, never the event
+ * loop nor the writer: it takes milliseconds. Set by whoever registered
+ * the translation strategy. */
+typedef char *(*parley_translate_text_fn)(void *ctx, const char *from, const char *to,
+                                          const char *text, const char **from_out, char *pair,
+                                          size_t pair_size);
+
 #define PARLEY_STRATEGY_REGISTRY_MAX 32
 typedef struct parley_strategy_registry {
     const parley_strategy_ops *ops[PARLEY_STRATEGY_REGISTRY_MAX];
@@ -109,6 +121,8 @@ typedef struct parley_strategy_registry {
     parley_spam_learn_fn learn_spam; /* NULL: no strategy learns */
     parley_spam_unlearn_fn unlearn_spam;
     void *learn_spam_ctx;
+    parley_translate_text_fn translate_text; /* NULL: nothing translates */
+    void *translate_ctx;
 } parley_strategy_registry;
 
 /* Adds ops with its shared state (may be NULL); false when full or the

@@ -170,6 +170,8 @@ parley_status parley_builtin_strategies_init(parley_builtin_strategies *builtin,
     registry->learn_spam = learn_spam;
     registry->unlearn_spam = unlearn_spam;
     registry->learn_spam_ctx = builtin->spam;
+    registry->translate_text = parley_translation_text;
+    registry->translate_ctx = builtin->translation;
     return PARLEY_OK;
 }
 

@@ -11,6 +11,10 @@
 #include "strategies/translation_apertium.h"
 #include "strategies/translation_detect.h"
 #include "strategies/translation_libre.h"
+#include "strategies/translation_route.h"
+#include "util/accept_language.h"
+#include "core/participant.h"
+#include "core/repository.h"
 
 #define DEFAULT_MIN_CHARS 20
 #define DEFAULT_MODE_DIR "/usr/share/apertium/modes"
@@ -256,12 +260,145 @@ static const char *backend_name(const translation_strategy *s) {
     return s->backend == BACKEND_LIBRE ? "libretranslate" : "apertium";
 }
 
-/* PASS with {"translation": {"error", "backend"}}. */
+/* PASS with {"translation": {"status", "error", "backend", "from"?, "to"}}:
+ * "unavailable" when there is no route (or the language is unknown),
+ * "failed" when the backend failed or timed out. */
 static parley_strategy_result degrade(const translation_strategy *s, parley_strategy_context *ctx,
-                                      const char *why) {
-    json_object_set_new(ctx->meta, "translation",
-                        json_pack("{s:s, s:s}", "error", why, "backend", backend_name(s)));
+                                      const char *why, const char *from, const char *to) {
+    bool unavailable = strcmp(why, "unsupported_pair") == 0 || strcmp(why, "unknown_language") == 0;
+    json_t *info = json_pack("{s:s, s:s, s:s}", "status", unavailable ? "unavailable" : "failed",
+                             "error", why, "backend", backend_name(s));
+    if (from != NULL) {
+        json_object_set_new(info, "from", json_string(from));
+    }
+    if (to != NULL) {
+        json_object_set_new(info, "to", json_string(to));
+    }
+    json_object_set_new(ctx->meta, "translation", info);
     return PARLEY_STRATEGY_PASS;
+}
+
+/* A profile's language tag as a primary subtag in buf, or NULL. */
+static const char *profile_language(const char *tag, char *buf, size_t size) {
+    return parley_language_tag_primary(tag, buf, size) ? buf : NULL;
+}
+
+/* The session's assigned agent's profile language (buf), or NULL. */
+static const char *assigned_agent_language(parley_strategy_context *ctx, char *buf, size_t size) {
+    if (ctx->repo == NULL || ctx->session == NULL || ctx->session->agent_id[0] == '\0') {
+        return NULL;
+    }
+    parley_agent agent;
+    parley_error err;
+    parley_error_clear(&err);
+    const char *lang = NULL;
+    if (ctx->repo->accounts->agent_get(ctx->repo, ctx->session->agent_id, &agent, &err) ==
+        PARLEY_OK) {
+        lang = profile_language(agent.language, buf, size);
+        parley_agent_free(&agent);
+    }
+    return lang;
+}
+
+/* The customer's language when nothing declared it: their profile's
+ * (POST /customers language, or the browser's Accept-Language then), else
+ * what detection found in their latest messages of this session. */
+static const char *customer_language(parley_strategy_context *ctx, char *buf, size_t size) {
+    if (ctx->repo == NULL || ctx->session == NULL) {
+        return NULL;
+    }
+    parley_error err;
+    parley_error_clear(&err);
+    parley_customer customer;
+    const char *lang = NULL;
+    if (ctx->repo->accounts->customer_get(ctx->repo, ctx->session->customer_id, &customer, &err) ==
+        PARLEY_OK) {
+        lang = profile_language(customer.language, buf, size);
+        parley_customer_free(&customer);
+    }
+    if (lang != NULL) {
+        return lang;
+    }
+    parley_message_range range = {
+        .after_seq = 0, .before_seq = ctx->session->last_seq + 1, .limit = 20};
+    parley_message_list list = {0};
+    if (ctx->repo->messages->list(ctx->repo, ctx->session->id, &range, &list, &err) == PARLEY_OK) {
+        for (size_t i = list.count; i-- > 0 && lang == NULL;) {
+            const parley_message *m = &list.items[i];
+            if (m->sender_kind != PARLEY_PARTICIPANT_CUSTOMER || m->meta_json == NULL) {
+                continue;
+            }
+            json_t *meta = json_loads(m->meta_json, 0, NULL);
+            const char *found = json_string_value(json_object_get(meta, "language"));
+            if (found != NULL && parley_language_tag_primary(found, buf, size)) {
+                lang = buf;
+            }
+            json_decref(meta);
+        }
+    }
+    parley_message_list_free(&list);
+    return lang;
+}
+
+/* The sender's own profile language (an agent's), or NULL. */
+static const char *sender_language(const parley_strategy_context *ctx, char *buf, size_t size) {
+    if (ctx->sender == NULL ||
+        parley_participant_kind_of(ctx->sender) != PARLEY_PARTICIPANT_AGENT) {
+        return NULL;
+    }
+    const parley_agent_participant *a = (const parley_agent_participant *)ctx->sender;
+    return profile_language(a->agent.language, buf, size);
+}
+
+/* Who reads the message, in which language:
+ *   a customer's message -> the assigned agent's profile language, else
+ *     the desk's (agent_language, or target);
+ *   anyone else's -> the customer's declared language (customer_language,
+ *     or source in target mode), else their profile's, else the one
+ *     detected in their messages; NULL when none is known.
+ * known: the language the sender is expected to write in (used when
+ * detection is unsure). */
+static const char *reader_language(const translation_strategy *s, parley_strategy_context *ctx,
+                                   const char **known, const char **profile, char *buf, size_t size,
+                                   char *kbuf, size_t ksize) {
+    const char *desk = s->agent_language != NULL ? s->agent_language : s->target;
+    const char *declared = s->customer_language != NULL ? s->customer_language : s->source;
+    *profile = NULL;
+    if (ctx->message->sender_kind == PARLEY_PARTICIPANT_CUSTOMER) {
+        *known = declared;
+        if (*known == NULL && ctx->sender != NULL &&
+            parley_participant_kind_of(ctx->sender) == PARLEY_PARTICIPANT_CUSTOMER) {
+            const parley_customer_participant *c = (const parley_customer_participant *)ctx->sender;
+            *profile = profile_language(c->customer.language, kbuf, ksize);
+            *known = parley_langdetect_supported(*profile);
+        }
+        const char *agent = assigned_agent_language(ctx, buf, size);
+        return agent != NULL ? agent : desk;
+    }
+    const char *own = sender_language(ctx, kbuf, ksize);
+    *known = own != NULL && parley_langdetect_supported(own) != NULL ? own : desk;
+    return declared != NULL ? declared : customer_language(ctx, buf, size);
+}
+
+/* One hop or a route through English over LibreTranslate: the server says
+ * which pairs it has by refusing the others with 400. */
+static parley_libre_result libre_route(const translation_strategy *s, const char *src,
+                                       const char *dst, const char *text, char **out, char *pair,
+                                       size_t pair_size) {
+    snprintf(pair, pair_size, "%s-%s", src, dst);
+    parley_libre_result r =
+        parley_libre_translate(s->url, s->api_key, s->timeout_ms, src, dst, text, out);
+    if (r != PARLEY_LIBRE_UNSUPPORTED || strcmp(src, "en") == 0 || strcmp(dst, "en") == 0) {
+        return r;
+    }
+    char *middle = NULL;
+    r = parley_libre_translate(s->url, s->api_key, s->timeout_ms, src, "en", text, &middle);
+    if (r == PARLEY_LIBRE_OK) {
+        r = parley_libre_translate(s->url, s->api_key, s->timeout_ms, "en", dst, middle, out);
+        free(middle);
+    }
+    snprintf(pair, pair_size, "%s-en+en-%s", src, dst);
+    return r;
 }
 
 static parley_strategy_result translation_process(parley_strategy *self,
@@ -272,23 +409,25 @@ static parley_strategy_result translation_process(parley_strategy *self,
     if (text == NULL || text[0] == '\0') {
         return PARLEY_STRATEGY_PASS;
     }
-    const char *target = s->target;
-    const char *known = s->source;
-    if (s->customer_language != NULL) {
-        bool customer = ctx->message->sender_kind == PARLEY_PARTICIPANT_CUSTOMER;
-        target = customer ? s->agent_language : s->customer_language;
-        known = customer ? s->customer_language : s->agent_language;
-    }
-    if (s->source == NULL && s->customer_language == NULL) {
+    char reader_buf[8], known_buf[8];
+    const char *known = NULL;
+    const char *profile = NULL; /* a customer's own language, any tag */
+    const char *target = reader_language(s, ctx, &known, &profile, reader_buf, sizeof reader_buf,
+                                         known_buf, sizeof known_buf);
+    if (known == NULL) {
         known =
             parley_langdetect_supported(json_string_value(json_object_get(ctx->meta, "language")));
     }
     const char *src = parley_langdetect_detect(s->shared->detect, text, s->min_chars, known, NULL);
+    if (src == NULL && profile != NULL && target != NULL && strcmp(profile, target) != 0) {
+        /* a language detection does not know ("ja"): no route from it */
+        return degrade(s, ctx, "unsupported_pair", profile, target);
+    }
     if (src == NULL) {
-        return degrade(s, ctx, "unknown_language");
+        return degrade(s, ctx, "unknown_language", NULL, target);
     }
     json_object_set_new(ctx->meta, "language", json_string(src));
-    if (strcmp(src, target) == 0) {
+    if (target == NULL || strcmp(src, target) == 0) {
         return PARLEY_STRATEGY_PASS;
     }
     struct timespec start;
@@ -298,24 +437,21 @@ static parley_strategy_result translation_process(parley_strategy *self,
     if (s->backend == BACKEND_APERTIUM) {
         parley_apertium_result r = parley_apertium_translate(s->shared->apertium, src, target, text,
                                                              &translated, pair, sizeof pair);
-        if (r == PARLEY_APERTIUM_UNSUPPORTED) {
-            return degrade(s, ctx, "unsupported_pair");
-        }
-        if (r == PARLEY_APERTIUM_TIMEOUT) {
-            return degrade(s, ctx, "timeout");
-        }
         if (r != PARLEY_APERTIUM_OK) {
-            return degrade(s, ctx, "backend_failed");
+            return degrade(s, ctx,
+                           r == PARLEY_APERTIUM_UNSUPPORTED ? "unsupported_pair"
+                           : r == PARLEY_APERTIUM_TIMEOUT   ? "timeout"
+                                                            : "backend_failed",
+                           src, target);
         }
     } else {
-        snprintf(pair, sizeof pair, "%s-%s", src, target);
-        parley_libre_result r = parley_libre_translate(s->url, s->api_key, s->timeout_ms, src,
-                                                       target, text, &translated);
-        if (r == PARLEY_LIBRE_TIMEOUT) {
-            return degrade(s, ctx, "timeout");
-        }
+        parley_libre_result r = libre_route(s, src, target, text, &translated, pair, sizeof pair);
         if (r != PARLEY_LIBRE_OK) {
-            return degrade(s, ctx, "backend_failed");
+            return degrade(s, ctx,
+                           r == PARLEY_LIBRE_UNSUPPORTED ? "unsupported_pair"
+                           : r == PARLEY_LIBRE_TIMEOUT   ? "timeout"
+                                                         : "backend_failed",
+                           src, target);
         }
     }
     double ms = elapsed_ms(&start);
@@ -326,10 +462,43 @@ static parley_strategy_result translation_process(parley_strategy *self,
     }
     json_object_set_new(translations, target, json_string(translated));
     free(translated);
-    json_object_set_new(
-        ctx->meta, "translation",
-        json_pack("{s:s, s:s, s:f}", "backend", backend_name(s), "pair", pair, "ms", ms));
+    json_t *info = json_pack("{s:s, s:s, s:s, s:s, s:s, s:f}", "status", "translated", "from", src,
+                             "to", target, "backend", backend_name(s), "pair", pair, "ms", ms);
+    const char *plus = strchr(pair, '+');
+    if (plus != NULL) {
+        /* "eng-spa+es-pt", "es-en+en-fr": the pivot is the second hop's source */
+        const char *dash = strchr(plus + 1, '-');
+        const char *via =
+            dash != NULL ? parley_apertium_iso(plus + 1, (size_t)(dash - (plus + 1))) : NULL;
+        if (via != NULL) {
+            json_object_set_new(info, "via", json_string(via));
+        }
+    }
+    json_object_set_new(ctx->meta, "translation", info);
     return PARLEY_STRATEGY_MODIFIED;
+}
+
+char *parley_translation_text(void *shared, const char *from, const char *to, const char *text,
+                              const char **from_out, char *pair, size_t pair_size) {
+    translation_shared *s = shared;
+    *from_out = NULL;
+    if (s == NULL || to == NULL || text == NULL || text[0] == '\0') {
+        return NULL;
+    }
+    const char *src =
+        from != NULL ? parley_langdetect_supported(from)
+                     : parley_langdetect_detect(s->detect, text, DEFAULT_MIN_CHARS, NULL, NULL);
+    if (src == NULL || strcmp(src, to) == 0) {
+        return NULL;
+    }
+    char *out = NULL;
+    if (parley_apertium_translate(s->apertium, src, to, text, &out, pair, pair_size) !=
+        PARLEY_APERTIUM_OK) {
+        free(out);
+        return NULL;
+    }
+    *from_out = src;
+    return out;
 }
 
 static json_t *translation_describe(void *shared) {

@@ -4,6 +4,7 @@
 /* posix_spawn_file_actions_addclosefrom_np (glibc >= 2.34) */
 #define _GNU_SOURCE
 #include "strategies/translation_apertium.h"
+#include "strategies/translation_route.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -606,20 +607,23 @@ static direction *find_direction(const parley_apertium *ap, const char *src, con
     return NULL;
 }
 
-/* A pivot language m with src->m and m->dst, or NULL. */
-static const char *find_pivot(const parley_apertium *ap, const char *src, const char *dst) {
+static bool has_direction(const void *ctx, const char *src, const char *dst) {
+    return find_direction(ctx, src, dst) != NULL;
+}
+
+/* The route from src to dst over the installed directions: English is the
+ * first pivot tried (LANGS' order), then the others. */
+static parley_route route(const parley_apertium *ap, const char *src, const char *dst) {
+    const char *candidates[sizeof LANGS / sizeof LANGS[0]];
     for (size_t i = 0; i < sizeof LANGS / sizeof LANGS[0]; i++) {
-        const char *m = LANGS[i].iso;
-        if (strcmp(m, src) != 0 && strcmp(m, dst) != 0 && find_direction(ap, src, m) &&
-            find_direction(ap, m, dst)) {
-            return m;
-        }
+        candidates[i] = LANGS[i].iso;
     }
-    return NULL;
+    return parley_translation_route(src, dst, has_direction, ap, candidates,
+                                    sizeof LANGS / sizeof LANGS[0]);
 }
 
 bool parley_apertium_supports(const parley_apertium *ap, const char *src, const char *dst) {
-    return find_direction(ap, src, dst) != NULL || find_pivot(ap, src, dst) != NULL;
+    return route(ap, src, dst).kind != PARLEY_ROUTE_NONE;
 }
 
 unsigned long parley_apertium_restarts(parley_apertium *ap) {
@@ -723,10 +727,11 @@ parley_apertium_result parley_apertium_translate(parley_apertium *ap, const char
         }
         return translate_direct(ap, d, text, out);
     }
-    const char *m = find_pivot(ap, src, dst);
-    if (m == NULL) {
+    parley_route r0 = route(ap, src, dst);
+    if (r0.kind != PARLEY_ROUTE_PIVOT) {
         return PARLEY_APERTIUM_UNSUPPORTED;
     }
+    const char *m = r0.via;
     direction *first = find_direction(ap, src, m);
     direction *second = find_direction(ap, m, dst);
     if (pair_out != NULL) {

@@ -99,6 +99,10 @@ parley_libre_result parley_libre_translate(const char *url, const char *api_key,
     }
     long status = 0;
     curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+    if (rc == CURLE_OK && status == 400) {
+        result = PARLEY_LIBRE_UNSUPPORTED;
+        goto done;
+    }
     if (rc != CURLE_OK || status != 200 || resp.p == NULL) {
         goto done;
     }

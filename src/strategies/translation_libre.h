@@ -15,7 +15,9 @@
 typedef enum parley_libre_result {
     PARLEY_LIBRE_OK = 0,
     PARLEY_LIBRE_FAILED, /* connection refused, HTTP error, bad JSON */
-    PARLEY_LIBRE_TIMEOUT
+    PARLEY_LIBRE_TIMEOUT,
+    PARLEY_LIBRE_UNSUPPORTED /* HTTP 400: LibreTranslate's answer to a language
+                              * or pair it does not have ("xx is not supported") */
 } parley_libre_result;
 
 int parley_libre_global_init(void);

@@ -11,6 +11,7 @@ import urllib.parse
 
 from parley_harness import ServerTestCase, make_agent, make_customer, make_session, \
     send_message, all_history, uniq
+from routing_helpers import put_presence
 
 PASSWORD_ANSWER = "Go to Settings > Security and press 'Reset password'."
 SHIPPING_ANSWER = "Shipping is free over 50 EUR, otherwise 4.90 EUR."
@@ -100,18 +101,107 @@ class BotTest(ServerTestCase):
                 event = agent_ws.recv_json("session.handoff",
                                            match=lambda m: m["session_id"] == session["id"])
             self.assertEqual((event["reason"], event["agents_available"]), ("requested", False))
-            tail = [m for m in all_history(self.server, token, session["id"])][-2:]
-            self.assertEqual(tail[0]["sender"]["type"], "bot")
-            self.assertIn("away", tail[0]["content"])
+            hist = all_history(self.server, token, session["id"])
+            tail = hist[-2:]
+            # the away message was said at the start: not again (issue 16)
+            self.assertEqual((tail[0]["sender"]["type"], tail[0]["content"]),
+                             ("customer", "I need a human please"))
             self.assertEqual((tail[1]["sender"]["type"], tail[1]["content"]),
                              ("system", HANDOFF_TEXT))
+            self.assertEqual([m["bot"]["kind"] for m in hist if "bot" in m],
+                             ["greeting", "away"])
         finally:
             self.admin_client().patch("/api/v1/settings", {"bot.business_hours": {}})
         # open hours: no away message
         _, _, _, replayed = self.start()
         self.assertEqual(len(replayed), 1)
 
+    def test_no_away_message_while_an_agent_is_online(self):
+        """Issue 16: outside business hours with an agent online the desk is
+        not away: no away message at the start nor at the handoff."""
+        admin = self.admin_client()
+        self.assertStatus(admin.patch("/api/v1/settings", {"bot.business_hours": {
+            "timezone": "Europe/Madrid", "days": {}}}), 200)
+        self.assertStatus(put_presence(self.server, self.agent_token, "online"), 200)
+        try:
+            token, session, ws, replayed = self.start()
+            self.assertEqual([m["bot"]["kind"] for m in replayed], ["greeting"])
+            with self.server.ws(self.agent_token) as agent_ws:
+                send_message(self.server, token, session["id"], "I need a human please")
+                event = agent_ws.recv_json("session.handoff",
+                                           match=lambda m: m["session_id"] == session["id"])
+            self.assertEqual((event["reason"], event["agents_available"]), ("requested", True))
+            hist = all_history(self.server, token, session["id"])
+            self.assertFalse([m for m in hist if m.get("bot", {}).get("kind") == "away"], hist)
+        finally:
+            put_presence(self.server, self.agent_token, "offline")
+            admin.patch("/api/v1/settings", {"bot.business_hours": {}})
+
+    def test_texts_in_the_customers_language_with_the_company_and_keyword(self):
+        """Issue 16: the greeting names the company, the keyword the widget
+        shows (and the bot hands over on it), in the customer's language
+        when the admin wrote one, else in English."""
+        admin = self.admin_client()
+        self.assertStatus(admin.patch("/api/v1/settings", {
+            "desk.company_name": "Bicis Pepe", "bot.handoff_keyword": "helpdesk",
+            "bot.texts": {"es": {
+                "greeting": "¡Hola! Soy el asistente de {company}. Escribe \"{handoff_keyword}\" "
+                            "para hablar con una persona.",
+                "handoff_message": "Una persona del equipo seguirá la conversación."}}}), 200)
+        try:
+            # a Spanish customer (their profile language, as the widget sets it)
+            _, token = make_customer(self.server, language="es-ES")
+            session = make_session(self.server, token)
+            ws = self.server.ws(token)
+            self.addCleanup(ws.close)
+            greeting = subscribe(ws, session["id"])[0]
+            self.assertEqual(greeting["content"], "¡Hola! Soy el asistente de Bicis Pepe. "
+                                                  "Escribe \"helpdesk\" para hablar con una persona.")
+            self.assertEqual(greeting["bot"], {"kind": "greeting", "handoff_keyword": "helpdesk"})
+            # the configured keyword hands over; the handoff text in Spanish
+            _, reply = self.ask(token, session, ws, "helpdesk por favor")
+            self.assertEqual((reply["sender"]["type"], reply["content"]),
+                             ("system", "Una persona del equipo seguirá la conversación."))
+            # an English customer: the English setting, with the company and keyword
+            token, session, _, replayed = self.start()
+            self.assertEqual(replayed[0]["content"], "Hi! I'm the Bicis Pepe assistant. Ask me a "
+                             "question, or type \"helpdesk\" to talk to an agent.")
+            # bad texts are refused whole
+            for bad in ({"es": "hola"}, {"Spanish": {"greeting": "x"}},
+                        {"es": {"farewell": "adiós"}}, {"es": {"greeting": 5}}, []):
+                r = admin.patch("/api/v1/settings", {"bot.texts": bad})
+                self.assertError(r, 400, "validation_failed")
+        finally:
+            admin.patch("/api/v1/settings", {"desk.company_name": "", "bot.texts": {},
+                                             "bot.handoff_keyword": "human"})
+        # no company name: no gap where it would be
+        _, _, _, replayed = self.start()
+        self.assertTrue(replayed[0]["content"].startswith("Hi! I'm the assistant."),
+                        replayed[0]["content"])
+
     # -- answers -----------------------------------------------------------------------
+    def test_answer_translated_for_a_spanish_customer(self):
+        """Issue 16: the knowledge base has the answer in English only; a
+        Spanish customer gets it translated through the translation
+        strategy's routes, the original kept as content."""
+        _, token = make_customer(self.server, language="es")
+        session = make_session(self.server, token)
+        ws = self.server.ws(token)
+        self.addCleanup(ws.close)
+        subscribe(ws, session["id"])
+        _, reply = self.ask(token, session, ws, "¿Cómo cambio mi contraseña?")
+        self.assertEqual(reply["content"], PASSWORD_ANSWER)
+        self.assertEqual(reply["bot"]["kind"], "answer")
+        info = reply["translation"]
+        self.assertEqual((info["status"], info["from"], info["to"]), ("translated", "en", "es"))
+        self.assertEqual(info["pair"], "eng-spa")
+        self.assertIn("contraseña", reply["translations"]["es"].lower())
+        # an English customer gets it as written, with nothing added
+        token, session, ws, _ = self.start()
+        _, reply = self.ask(token, session, ws, "I forgot my password")
+        self.assertEqual(reply["content"], PASSWORD_ANSWER)
+        self.assertNotIn("translations", reply)
+
     def test_answers_exact_and_paraphrased_questions(self):
         token, session, ws, _ = self.start()
         for question in ["How do I reset my password?", "i forgot my pasword, how to reset it",

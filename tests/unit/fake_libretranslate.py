@@ -8,6 +8,13 @@ POST /translate {q, source, target, format} -> {"translatedText": "<source>><tar
   q == "junk"  -> 200 with a body that is not JSON
   missing or wrongly typed fields, or format != "text" -> 400
 GET /languages -> the languages with their targets.
+
+With --pairs en-es,es-en,... only those directions exist (as a real
+LibreTranslate with some models installed): another answers 400
+{"error": "<target> is not supported"} as LibreTranslate does, and
+/languages lists only those targets. GET /requests (not LibreTranslate's:
+for tests) gives every /translate request received, in order, as
+[{"q", "source", "target"}], and DELETE /requests forgets them.
 """
 import json
 import sys
@@ -15,6 +22,12 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 LANGS = ["en", "es", "fr", "pt", "ca"]
+PAIRS = None  # None: every pair of LANGS
+REQUESTS = []
+
+
+def has_pair(source, target):
+    return PAIRS is None or (source, target) in PAIRS
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -34,8 +47,18 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_GET(self):
         if self.path == "/languages":
-            self.reply(200, [{"code": c, "name": c, "targets": [t for t in LANGS if t != c]}
+            self.reply(200, [{"code": c, "name": c,
+                              "targets": [t for t in LANGS if t != c and has_pair(c, t)]}
                              for c in LANGS])
+        elif self.path == "/requests":
+            self.reply(200, list(REQUESTS))
+        else:
+            self.reply(404, {"error": "not found"})
+
+    def do_DELETE(self):
+        if self.path == "/requests":
+            REQUESTS.clear()
+            self.reply(200, [])
         else:
             self.reply(404, {"error": "not found"})
 
@@ -60,6 +83,10 @@ class Handler(BaseHTTPRequestHandler):
         if req["format"] != "text" or req["source"] not in LANGS or req["target"] not in LANGS:
             self.reply(400, {"error": "bad field values"})
             return
+        REQUESTS.append({"q": req["q"], "source": req["source"], "target": req["target"]})
+        if not has_pair(req["source"], req["target"]):
+            self.reply(400, {"error": "%s is not supported" % req["target"]})
+            return
         q = req["q"]
         if q == "boom":
             self.reply(500, {"error": "internal"})
@@ -73,6 +100,9 @@ class Handler(BaseHTTPRequestHandler):
 
 
 def main():
+    global PAIRS
+    if len(sys.argv) == 3 and sys.argv[1] == "--pairs":
+        PAIRS = {tuple(p.split("-", 1)) for p in sys.argv[2].split(",")}
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
     print(server.server_address[1], flush=True)

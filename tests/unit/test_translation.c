@@ -394,6 +394,11 @@ static void test_unsupported_pair(void **state) {
     assert_string_equal(r.content, "Hola, mi amigo. Necesito ayuda con mi pedido, por favor.");
     assert_string_equal(error_of(&r), "unsupported_pair");
     assert_string_equal(meta_text(&r, "language"), "es");
+    /* issue 16: flagged with the languages, for the UI's notice */
+    json_t *info = json_object_get(r.meta, "translation");
+    assert_string_equal(json_string_value(json_object_get(info, "status")), "unavailable");
+    assert_string_equal(json_string_value(json_object_get(info, "from")), "es");
+    assert_string_equal(json_string_value(json_object_get(info, "to")), "en");
     run_free(&r);
     /* too short to tell and nothing known */
     expect_kept(s, "ok", "unknown_language");

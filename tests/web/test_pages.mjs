@@ -166,6 +166,16 @@ async function startChat(panel) {
   return input;
 }
 
+/** Stops a server a test started for itself: SIGTERM, SIGKILL after 10 s. */
+function stopChild(child) {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) { resolve(); return; }
+    const kill = setTimeout(() => child.kill('SIGKILL'), 10000);
+    child.once('exit', () => { clearTimeout(kill); resolve(); });
+    child.kill('SIGTERM');
+  });
+}
+
 function stopServer() {
   return new Promise((resolve) => {
     if (!server || server.exitCode !== null || server.signalCode !== null) { resolve(); return; }
@@ -597,7 +607,8 @@ describe('Parley web pages in Chromium', { skip, timeout: 300000 }, () => {
 
   it('greets a new customer with the bot, hands over on request, queues, and the agent takes, transfers and unassigns', async () => {
     const BOT_TOPIC = 'Delivery date for an E-City';
-    const set = await api('PATCH', '/api/v1/settings', agentToken, { 'bot.enabled': true });
+    // the bot names the desk's company, not Parley (issue 16)
+    const set = await api('PATCH', '/api/v1/settings', agentToken, { 'bot.enabled': true, 'desk.company_name': 'Acme Bikes' });
     assert.equal(set.status, 200, JSON.stringify(set.body));
 
     // A second agent, online, appears in the team list live.
@@ -622,7 +633,7 @@ describe('Parley web pages in Chromium', { skip, timeout: 300000 }, () => {
       await panel.getByRole('button', { name: 'Start chat' }).click();
 
       // The bot's greeting, shown like a message from the team, and the hint.
-      const greeting = page.locator('.parley-msg--bot[data-seq]', { hasText: 'Parley assistant' });
+      const greeting = page.locator('.parley-msg--bot[data-seq]', { hasText: 'Acme Bikes assistant' });
       await greeting.waitFor();
       assert.match(await greeting.innerText(), /Assistant/);
       await panel.getByText('Want a person? Type “human”').waitFor();
@@ -640,7 +651,7 @@ describe('Parley web pages in Chromium', { skip, timeout: 300000 }, () => {
       await queued.getByRole('button', { name: /^Take/ }).click();
       await agentPage.getByRole('heading', { level: 2, name: BOT_TOPIC }).waitFor();
       await agentPage.getByRole('button', { name: 'Assigned to you', exact: true }).waitFor();
-      await agentPage.locator('.msg--bot', { hasText: 'Parley assistant' }).waitFor();
+      await agentPage.locator('.msg--bot', { hasText: 'Acme Bikes assistant' }).waitFor();
       await panel.getByText('You’re chatting with our team').waitFor();
       assert.ok(await panel.locator('.parley-queue').isHidden());
       const botSession = await page.evaluate(() => JSON.parse(localStorage.getItem('parley.widget.v1')).session.id);
@@ -862,13 +873,75 @@ describe('Parley web pages in Chromium', { skip, timeout: 300000 }, () => {
       await page.close();
     } finally {
       await ctx.close();
-      await new Promise((resolve) => {
-        if (spam.child.exitCode !== null || spam.child.signalCode !== null) { resolve(); return; }
-        const kill = setTimeout(() => spam.child.kill('SIGKILL'), 10000);
-        spam.child.once('exit', () => { clearTimeout(kill); resolve(); });
-        spam.child.kill('SIGTERM');
-      });
+      await stopChild(spam.child);
       rmSync(spamDir, { recursive: true, force: true });
+    }
+  });
+
+  it('shows a Spanish customer the agent\'s reply in Spanish with the original a click away, and says when no translation exists', async () => {
+    // A server of its own whose desk translates (issue 16), with an admin to reply.
+    const trDir = mkdtempSync(path.join(tmpdir(), 'parley-web-tr-'));
+    const made = spawnSync(PARLEYD, ['admin', 'create', '--data-dir', trDir, '--email', ADMIN.email,
+      '--name', ADMIN.name, '--password', ADMIN.password, '--password-memlimit-kib', '19456'],
+    { encoding: 'utf8', timeout: 60000 });
+    assert.equal(made.status, 0, `admin create failed: ${made.stdout}${made.stderr}`);
+    const tr = await startServer('127.0.0.1:0', { dir: trDir, extra: ['--default-strategies', '[{"name":"translation","target":"en"}]'] });
+    tr.child.removeAllListeners('exit');
+    const call = async (method, p, token, body) => {
+      const headers = { 'Content-Type': 'application/json' };
+      if (token) headers.Authorization = 'Bearer ' + token;
+      const res = await fetch(tr.url + p, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(15000) });
+      return { status: res.status, body: await res.json() };
+    };
+    const login = await call('POST', '/api/v1/auth/login', null, { email: ADMIN.email, password: ADMIN.password });
+    assert.equal(login.status, 200);
+    const contexts = [];
+    // the browser's language is the customer's (the widget sends navigator.language)
+    const chatIn = async (locale) => {
+      const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale });
+      ctx.setDefaultTimeout(STEP_MS);
+      contexts.push(ctx);
+      const page = await ctx.newPage();
+      watch(page, `customer (${locale})`);
+      await page.goto(tr.url + '/demo');
+      await page.getByRole('button', { name: 'Open chat' }).click();
+      const input = await startChat(page.getByRole('dialog', { name: 'Acme Bikes support' }));
+      await input.fill('Hola, los cambios de mi bicicleta no funcionan bien desde ayer.');
+      await input.press('Enter');
+      await page.locator('.parley-msg--own[data-seq]').first().waitFor();
+      const stored = await page.evaluate(() => JSON.parse(localStorage.getItem('parley.widget.v1')));
+      return { page, sessionId: stored.session.id };
+    };
+    try {
+      const es = await chatIn('es-ES');
+      const english = 'Thank you for waiting, please bring the bicycle to the shop tomorrow morning.';
+      const sent = await call('POST', `/api/v1/sessions/${es.sessionId}/messages`, login.body.token, { content: english });
+      assert.equal(sent.status, 201, JSON.stringify(sent.body));
+      assert.equal(sent.body.translation.to, 'es');
+      const reply = es.page.locator('.parley-msg--agent');
+      await reply.waitFor();
+      const bubble = reply.locator('.parley-bubble');
+      assert.equal(await bubble.textContent(), sent.body.translations.es);
+      assert.equal(await bubble.getAttribute('lang'), 'es');
+      assert.match(await reply.locator('.parley-translation-note').textContent(), /Translated from en/);
+      await reply.getByRole('button', { name: 'Show original' }).click();
+      assert.equal(await bubble.textContent(), english);
+      await reply.getByRole('button', { name: 'Show translation' }).click();
+      assert.equal(await bubble.textContent(), sent.body.translations.es);
+      await shot(es.page, 'widget-translated');
+      // a customer whose language apertium has no route to: the reply as written, and why
+      const ja = await chatIn('ja-JP');
+      const plain = await call('POST', `/api/v1/sessions/${ja.sessionId}/messages`, login.body.token, { content: english });
+      assert.equal(plain.body.translation.status, 'unavailable');
+      const untranslated = ja.page.locator('.parley-msg--agent');
+      await untranslated.waitFor();
+      assert.equal(await untranslated.locator('.parley-bubble').textContent(), english);
+      assert.equal(await untranslated.locator('.parley-translation-note').textContent(), 'Translation not available for en→ja');
+      await shot(ja.page, 'widget-untranslated');
+    } finally {
+      for (const ctx of contexts) await ctx.close();
+      await stopChild(tr.child);
+      rmSync(trDir, { recursive: true, force: true });
     }
   });
 

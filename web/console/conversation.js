@@ -3,7 +3,7 @@
 // (assign, unassign, close). Every message becomes DOM in renderMessage()
 // and nowhere else.
 
-import { formatTime, newClientMsgId, attachmentNode } from '../parley-client.js';
+import { formatTime, newClientMsgId, attachmentNode, translatedBody } from '../parley-client.js';
 import { API_BASE, api, showError } from './api.js';
 import {
   state, sessions, convs, conv, emit, subscribe, upsertSession, myId, shortId, agentName, teamName,
@@ -103,13 +103,30 @@ function messageExtras(m) {
     const names = m.flags.map((f) => (typeof f === 'string' ? f : (f && (f.name || f.code)) || JSON.stringify(f)));
     parts.push(el('span', { className: 'flag', text: 'Flagged: ' + names.join(', ') }));
   }
-  if (m.translations && typeof m.translations === 'object') {
+  if (m.translations && typeof m.translations === 'object' && !(m.translation && m.translation.to)) {
     for (const [lang, text] of Object.entries(m.translations)) {
       const t = typeof text === 'string' ? text : text && typeof text.content === 'string' ? text.content : null;
       if (t) parts.push(el('span', { className: 'translation' }, el('span', { className: 'lang', text: lang }), ' ', t));
     }
   }
   return parts.length ? el('p', { className: 'msg-extra' }, ...parts) : null;
+}
+
+// Issue 16 (translation both ways): a message's text for the agent. A
+// customer's message shows the translation into the agent's language with a
+// "Show original" toggle; the desk's side (agents, bot) shows as written,
+// with the translation the customer reads beside it; either shows a notice
+// when no translation was possible ("Translation not available for en→ja").
+function messageText(m, pending) {
+  if (pending) return [el('p', { className: 'msg-body', text: pending.content })];
+  const desk = !(m.sender && m.sender.type === 'customer');
+  const nodes = translatedBody(m, { own: desk, bodyClass: 'msg-body' });
+  const to = m.translation && m.translation.to;
+  const sent = desk && to && m.translations && typeof m.translations[to] === 'string';
+  if (sent) {
+    nodes.push(el('p', { className: 'translation-note' }, el('span', { className: 'lang', text: to }), ' ', m.translations[to]));
+  }
+  return nodes;
 }
 
 /**
@@ -132,7 +149,7 @@ export function renderMessage(m, pending) {
     el('span', { className: 'msg-who', text: who }),
     pending ? el('span', { className: 'msg-time', text: pending.failed ? ` · Not sent: ${pending.failed}` : ' · Sending…' })
       : el('time', { className: 'msg-time', dateTime: m.created_at, text: ' · ' + formatTime(m.created_at) })));
-  li.append(el('p', { className: 'msg-body', text: pending ? pending.content : m.content }));
+  li.append(...messageText(m, pending));
   if (!pending && m.attachment) {
     li.append(attachmentNode(m.attachment, { base: API_BASE, token: () => state.auth && state.auth.token }));
   }

@@ -5,6 +5,7 @@
 #include "core/audit.h"
 #include "core/model_json.h"
 #include "net/api/api.h"
+#include "util/accept_language.h"
 
 #define BODY(call) (call)->req->body, (call)->req->body_len
 
@@ -144,6 +145,12 @@ void parley_api_create_customer(parley_api_call *call, parley_facade *f) {
     char token[PARLEY_TOKEN_SIZE];
     bool existing = false;
     parley_status st = parley_decode_customer(BODY(call), &root, &in, &err);
+    char browser_language[8];
+    if (st == PARLEY_OK && in.language == NULL &&
+        parley_accept_language_primary(call->req->accept_language, browser_language,
+                                       sizeof browser_language)) {
+        in.language = browser_language; /* none declared: the browser's */
+    }
     if (st == PARLEY_OK) {
         st = parley_account_register_customer(parley_facade_accounts(f), &in, &customer, &existing,
                                               token, &err);

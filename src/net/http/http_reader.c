@@ -82,6 +82,7 @@ static void store_header(parley_http_reader *r) {
         {"x-request-id", offsetof(parley_http_request, x_request_id)},
         {"if-none-match", offsetof(parley_http_request, if_none_match)},
         {"if-modified-since", offsetof(parley_http_request, if_modified_since)},
+        {"accept-language", offsetof(parley_http_request, accept_language)},
     };
     /* list headers (RFC 9110 5.3): repeated lines join with "," in order,
      * so the last hop stays last (util/client_addr.h reads them) */

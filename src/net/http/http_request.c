@@ -29,6 +29,7 @@ void parley_http_request_free(parley_http_request *req) {
     free(req->x_request_id);
     free(req->if_none_match);
     free(req->if_modified_since);
+    free(req->accept_language);
     free(req->body);
     free(req);
 }

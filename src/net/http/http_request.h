@@ -40,6 +40,9 @@ typedef struct parley_http_request {
     char *x_request_id;
     char *if_none_match;
     char *if_modified_since;
+    /* the customer's language when POST /api/v1/customers names none
+     * (util/accept_language.h) */
+    char *accept_language;
     char *body;
     size_t body_len;
     bool keep_alive;
