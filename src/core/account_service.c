@@ -8,6 +8,7 @@
 #include "core/audit.h"
 #include "core/participant_factory.h"
 #include "core/password.h"
+#include "core/resume_link.h"
 #include "util/validate.h"
 
 static parley_status check_email(const char *email, bool required, parley_error *err) {
@@ -478,5 +479,49 @@ parley_status parley_account_revoke_bot(parley_account_service *svc, const char 
                                                         err);
     }
     parley_bot_free(&bot);
+    return st;
+}
+
+parley_status parley_account_redeem_link(parley_account_service *svc, const char *session_id,
+                                         int64_t expires_s, const char *signature,
+                                         parley_customer *customer_out,
+                                         char token_out[PARLEY_TOKEN_SIZE], parley_error *err) {
+    const char *secret = svc->config->link_secret;
+    if (secret == NULL || secret[0] == '\0') {
+        return parley_error_set(err, PARLEY_E_NOT_FOUND, "not_found",
+                                "conversation links are off on this server");
+    }
+    int64_t now_s = parley_now_ms() / 1000;
+    if (!parley_resume_link_verify(secret, session_id, expires_s, signature, now_s)) {
+        /* a good signature past its time is expired, anything else invalid */
+        bool expired =
+            parley_resume_link_verify(secret, session_id, expires_s, signature, expires_s);
+        return expired ? parley_error_set(err, PARLEY_E_FORBIDDEN, "link_expired",
+                                          "this link has expired")
+                       : parley_error_set(err, PARLEY_E_FORBIDDEN, "link_invalid",
+                                          "this link is not valid");
+    }
+    parley_session session = {0};
+    parley_status st = svc->repo->sessions->get(svc->repo, session_id, &session, err);
+    if (st == PARLEY_E_NOT_FOUND) {
+        return parley_error_set(err, PARLEY_E_NOT_FOUND, "not_found", "no such session");
+    }
+    if (st == PARLEY_OK) {
+        st = svc->repo->accounts->customer_get(svc->repo, session.customer_id, customer_out, err);
+    }
+    parley_session_free(&session);
+    if (st == PARLEY_OK) {
+        st = issue_token(svc, PARLEY_PARTICIPANT_CUSTOMER, customer_out->id, token_out, err);
+    }
+    if (st == PARLEY_OK) {
+        parley_participant actor = {.ops = &parley_customer_participant_ops};
+        snprintf(actor.id, sizeof actor.id, "%s", customer_out->id);
+        st = parley_audit_record(svc->repo, &actor, "session.link_redeemed", session_id,
+                                 svc->client_ip, NULL, err);
+    }
+    if (st != PARLEY_OK) {
+        sodium_memzero(token_out, PARLEY_TOKEN_SIZE);
+        parley_customer_free(customer_out);
+    }
     return st;
 }

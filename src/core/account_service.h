@@ -97,6 +97,16 @@ parley_status parley_account_change_password(parley_account_service *svc, const 
                                              const char *current_password, const char *new_password,
                                              const char *keep_token_hash, parley_error *err);
 
+/* A signed conversation link (core/resume_link.h) followed: checks the
+ * signature (constant time) and the expiry against the config's
+ * link_secret and gives the session's customer a new token (audited as
+ * session.link_redeemed). 404 when links are off or the session is gone,
+ * 403 link_invalid for a tampered one, 403 link_expired. */
+parley_status parley_account_redeem_link(parley_account_service *svc, const char *session_id,
+                                         int64_t expires_s, const char *signature,
+                                         parley_customer *customer_out,
+                                         char token_out[PARLEY_TOKEN_SIZE], parley_error *err);
+
 /* Deactivates a bot and deletes its tokens. */
 parley_status parley_account_revoke_bot(parley_account_service *svc, const char *bot_id,
                                         parley_error *err);

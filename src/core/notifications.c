@@ -157,8 +157,10 @@ static parley_status channels_for(parley_chat_service *svc, const parley_notifie
         parley_notify_prefs_load(svc, nf, spec->kind, spec->recipient_id, &prefs, err);
     for (size_t i = 0; st == PARLEY_OK && i < nf->channel_count; i++) {
         const parley_notify_channel *ch = nf->channels[i].channel;
-        wanted[i] =
-            ch->reaches(spec->kind) && parley_notify_prefs_wants(prefs, spec->event, ch->name);
+        wanted[i] = ch->reaches(spec->kind) &&
+                    parley_notify_prefs_wants(prefs, spec->event, ch->name) &&
+                    (ch->reaches_recipient == NULL ||
+                     ch->reaches_recipient(svc->repo, spec->kind, spec->recipient_id));
         *any = *any || wanted[i];
     }
     parley_time_ms quiet_until = st == PARLEY_OK ? parley_notify_prefs_quiet_until(prefs, now) : 0;

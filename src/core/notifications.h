@@ -128,7 +128,8 @@ parley_status parley_notifications_delivery_log(parley_chat_service *svc,
 parley_status parley_notify_prefs_load(parley_chat_service *svc, const parley_notifier *nf,
                                        parley_participant_kind kind, const char *id, json_t **out,
                                        parley_error *err);
-/* The defaults: every event on every channel of nf, no quiet hours. */
+/* The defaults: every event on every channel of nf (but those a channel
+ * keeps off: its default_on), no quiet hours. */
 json_t *parley_notify_prefs_defaults(const parley_notifier *nf);
 /* Applies change (a partial object, as PUT takes it) to prefs, checking
  * it: 400 validation_failed for anything but known events, nf's
