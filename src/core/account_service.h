@@ -107,6 +107,27 @@ parley_status parley_account_redeem_link(parley_account_service *svc, const char
                                          parley_customer *customer_out,
                                          char token_out[PARLEY_TOKEN_SIZE], parley_error *err);
 
+/* Password reset by e-mail (issue 14, notifications.md "Password reset").
+ * The request: throttled like logins (429 past the limits), audited, and
+ * otherwise PARLEY_OK whatever the address (the caller answers 202): for
+ * an active agent of that address a reset (random id, working for
+ * --password-reset-ttl-s, 30 minutes by default; only the token's hash
+ * stored) and its e-mail through nf's email channel, in
+ * the caller's unit. */
+typedef struct parley_notifier parley_notifier;
+parley_status parley_account_request_password_reset(parley_account_service *svc,
+                                                    const parley_notifier *nf, const char *email,
+                                                    parley_error *err);
+/* The e-mail's token used once: the new password follows the creation
+ * rules (checked first: a refused password leaves the token usable); a
+ * token unknown, used or expired is 400 invalid_token. Sets the password
+ * and deletes every token of the agent (agent_id_out: whose connections
+ * the caller closes); audited. */
+parley_status parley_account_confirm_password_reset(parley_account_service *svc, const char *token,
+                                                    const char *password,
+                                                    char agent_id_out[PARLEY_ID_SIZE],
+                                                    parley_error *err);
+
 /* Deactivates a bot and deletes its tokens. */
 parley_status parley_account_revoke_bot(parley_account_service *svc, const char *bot_id,
                                         parley_error *err);

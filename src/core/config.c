@@ -165,6 +165,8 @@ static const parley_config_option options[] = {
         "<data-dir>/link.secret"),
     INT(link_ttl_s, "--link-ttl-s", "PARLEY_LINK_TTL_S", 604800, 60, 31536000,
         "a link that reopens a conversation works this long"),
+    INT(password_reset_ttl_s, "--password-reset-ttl-s", "PARLEY_PASSWORD_RESET_TTL_S", 1800, 1,
+        86400, "the link of a password reset e-mail works once, and this long"),
     /* who may read /metrics and whose client address to believe (issue 9) */
     STR(metrics_listen, "--metrics-listen", "PARLEY_METRICS_LISTEN", NULL,
         "HOST:PORT of a second listener that serves only /metrics (keep it off the public "

@@ -91,6 +91,7 @@ typedef struct parley_config {
     char *public_url;          /* base of the links in e-mails; NULL = http://<listen> */
     char *link_secret;  /* HMAC key of the conversation links; NULL = <data-dir>/link.secret */
     int64_t link_ttl_s; /* a conversation link works this long */
+    int64_t password_reset_ttl_s; /* a password reset e-mail's token works this long */
 } parley_config;
 
 typedef enum parley_option_type { PARLEY_OPTION_STRING, PARLEY_OPTION_INT } parley_option_type;

@@ -8,17 +8,39 @@
 #include <stdio.h>
 #include <string.h>
 
-static void mac(const char *secret, const char *session_id, int64_t expires_s,
-                unsigned char out[crypto_auth_hmacsha256_BYTES]) {
-    char message[160];
-    int n = snprintf(message, sizeof message, "parley-resume:%s:%lld", session_id,
-                     (long long)expires_s);
-    size_t len = n < 0 ? 0 : (size_t)n < sizeof message ? (size_t)n : sizeof message - 1;
+static void hmac(const char *secret, const char *message, size_t len,
+                 unsigned char out[crypto_auth_hmacsha256_BYTES]) {
     crypto_auth_hmacsha256_state st;
     crypto_auth_hmacsha256_init(&st, (const unsigned char *)secret, strlen(secret));
     crypto_auth_hmacsha256_update(&st, (const unsigned char *)message, len);
     crypto_auth_hmacsha256_final(&st, out);
     sodium_memzero(&st, sizeof st);
+}
+
+static void mac(const char *secret, const char *session_id, int64_t expires_s,
+                unsigned char out[crypto_auth_hmacsha256_BYTES]) {
+    char message[160];
+    int n = snprintf(message, sizeof message, "parley-resume:%s:%lld", session_id,
+                     (long long)expires_s);
+    hmac(secret, message,
+         n < 0                        ? 0
+         : (size_t)n < sizeof message ? (size_t)n
+                                      : sizeof message - 1,
+         out);
+}
+
+void parley_password_reset_token(const char *secret, const char *reset_id,
+                                 char token_out[PARLEY_RESUME_SIG_SIZE]) {
+    char message[160];
+    int n = snprintf(message, sizeof message, "parley-password-reset:%s", reset_id);
+    unsigned char raw[crypto_auth_hmacsha256_BYTES];
+    hmac(secret, message,
+         n < 0                        ? 0
+         : (size_t)n < sizeof message ? (size_t)n
+                                      : sizeof message - 1,
+         raw);
+    sodium_bin2hex(token_out, PARLEY_RESUME_SIG_SIZE, raw, sizeof raw);
+    sodium_memzero(raw, sizeof raw);
 }
 
 void parley_resume_link_sign(const char *secret, const char *session_id, int64_t expires_s,

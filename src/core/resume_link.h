@@ -27,4 +27,10 @@ void parley_resume_link_sign(const char *secret, const char *session_id, int64_t
 bool parley_resume_link_verify(const char *secret, const char *session_id, int64_t expires_s,
                                const char *sig, int64_t now_s);
 
+/* The token of a password reset e-mail (issue 14): hex HMAC-SHA256(secret,
+ * "parley-password-reset:" reset_id). Only its SHA-256 is stored; the
+ * e-mail channel derives it again from the reset's random id. */
+void parley_password_reset_token(const char *secret, const char *reset_id,
+                                 char token_out[PARLEY_RESUME_SIG_SIZE]);
+
 #endif

@@ -6,12 +6,14 @@
 #include "net/notify_channel_email.h"
 
 #include <curl/curl.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/email_message.h"
 #include "core/ids.h"
+#include "core/notifications.h"
 #include "core/repository.h"
 #include "core/resume_link.h"
 #include "storage/backend.h"
@@ -172,15 +174,25 @@ static bool email_default_on(const char *event) {
     return strcmp(event, "session.waiting") != 0;
 }
 
-/* The link of the e-mail: for a customer the signed one that reopens the
- * conversation in the widget, for an agent the console. */
+/* The link of the e-mail: for a password reset the page with its token,
+ * for a customer the signed one that reopens the conversation in the
+ * widget, for an agent the console. The link is sensitive: it is wiped
+ * after the send (email_deliver). */
 static void make_link(const parley_email *email, const parley_notification *n, char *out,
                       size_t size) {
-    if (n->recipient_kind == PARLEY_PARTICIPANT_CUSTOMER && n->session_id[0] != '\0' &&
-        email->config->link_secret != NULL) {
+    const char *secret = email->config->link_secret;
+    if (strcmp(n->event, PARLEY_NOTIFY_PASSWORD_RESET_EVENT) == 0 && secret != NULL &&
+        n->dedupe_key != NULL && strncmp(n->dedupe_key, "reset:", 6) == 0) {
+        /* the token again from the reset's id: it is stored nowhere */
+        char token[PARLEY_RESUME_SIG_SIZE];
+        parley_password_reset_token(secret, n->dedupe_key + 6, token);
+        snprintf(out, size, "%s/reset-password.html#token=%s", email->public_url, token);
+        sodium_memzero(token, sizeof token);
+    } else if (n->recipient_kind == PARLEY_PARTICIPANT_CUSTOMER && n->session_id[0] != '\0' &&
+               secret != NULL) {
         int64_t expires = parley_now_ms() / 1000 + email->config->link_ttl_s;
         char sig[PARLEY_RESUME_SIG_SIZE];
-        parley_resume_link_sign(email->config->link_secret, n->session_id, expires, sig);
+        parley_resume_link_sign(secret, n->session_id, expires, sig);
         snprintf(out, size, "%s/demo.html#parley-resume=%s.%lld.%s", email->public_url,
                  n->session_id, (long long)expires, sig);
     } else if (n->session_id[0] != '\0') {
@@ -320,6 +332,10 @@ static parley_status email_deliver(void *ctx, const parley_notification *n,
     if (st == PARLEY_OK) {
         st = smtp_send(email, address, message, permanent, err);
     }
+    if (message != NULL) {
+        sodium_memzero(message, strlen(message));
+    }
+    sodium_memzero(link, sizeof link);
     free(message);
     free(text);
     free(html);

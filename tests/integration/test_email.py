@@ -344,6 +344,119 @@ class RefusingServerTest(EmailTestCase):
         self.assertIn("<!DOCTYPE html>", html)  # the compiled-in one
 
 
+RESET_RE = re.compile(r"/reset-password\.html#token=([0-9a-f]{64})")
+
+
+class PasswordResetTestCase(EmailTestCase):
+    agents = 0
+
+    def request_reset(self, address, expect=202):
+        r = self.c().post("/api/v1/password-reset", {"email": address})
+        self.assertEqual(r.status, expect, r.body)
+        return r
+
+    def confirm(self, token, password):
+        return self.c().post("/api/v1/password-reset/confirm",
+                             {"token": token, "password": password})
+
+    def reset_token(self, address, count=1):
+        msg = self.mail_to(address, count)[count - 1]
+        self.assertEqual(msg["Subject"], "Reset your Parley password")
+        text, html = [p.get_content() for p in msg.iter_parts()]
+        token = RESET_RE.search(text).group(1)
+        self.assertIn(f"/reset-password.html#token={token}", html)
+        return token
+
+    def audit(self, action):
+        entries = self.c(self.admin_token).get("/api/v1/audit?limit=100").body["entries"]
+        return [e for e in entries if e["action"] == action]
+
+
+class PasswordResetTest(PasswordResetTestCase):
+
+    def test_reset_by_email_sets_the_password_once_and_signs_out_everywhere(self):
+        agent, old_token, address, old_password = make_agent(self.server, self.admin_token)
+        ws = self.server.ws(token=old_token)
+        self.addCleanup(ws.close)
+        r = self.request_reset(address)
+        self.assertEqual(r.body, {"accepted": True})
+        token = self.reset_token(address)
+        # a password the policy refuses leaves the token usable
+        self.assertEqual(self.confirm(token, "short").status, 400)
+        r = self.confirm(token, "a-brand-new-password-2")
+        self.assertEqual(r.status, 204, r.body)
+        # signed out everywhere, the new password works, the old one not
+        self.assertError(self.c(old_token).get("/api/v1/me"), 401, "unauthenticated")
+        login(self.server, address, "a-brand-new-password-2")
+        r = self.c().post("/api/v1/auth/login", {"email": address, "password": old_password})
+        self.assertEqual(r.status, 401, r.body)
+        # single use
+        self.assertError(self.confirm(token, "yet-another-password-3"), 400, "invalid_token")
+        login(self.server, address, "a-brand-new-password-2")
+        # audited, without the address
+        req = [e for e in self.audit("password_reset.request") if e["target_id"] == agent["id"]]
+        self.assertTrue(req)
+        self.assertEqual(req[0]["detail"], {"known": True})
+        self.assertNotIn(address, str(req[0]))
+        self.assertTrue([e for e in self.audit("agent.password_reset_by_email")
+                         if e["target_id"] == agent["id"] and e["actor"]["id"] == agent["id"]])
+
+    def test_an_unknown_address_is_answered_the_same_and_gets_nothing(self):
+        address = f"{uniq('nobody')}@example.test"
+        before = len(self.audit("password_reset.request"))
+        r = self.request_reset(address)
+        self.assertEqual(r.body, {"accepted": True})
+        entries = self.audit("password_reset.request")
+        self.assertEqual(len(entries), before + 1)
+        self.assertEqual(entries[0]["detail"], {"known": False})
+        self.assertIsNone(entries[0]["target_id"])
+        # a known agent asked after it is mailed; the unknown one never was
+        _, _, known, _ = make_agent(self.server, self.admin_token, do_login=False)
+        self.request_reset(known)
+        self.reset_token(known)
+        self.assertEqual(self.mailbox.to(address), [])
+
+    def test_tokens_that_are_not_one_are_refused(self):
+        for token in ["0" * 64, "not-a-token", "f" * 128]:
+            self.assertError(self.confirm(token, "a-brand-new-password-2"), 400,
+                             "invalid_token")
+        r = self.c().post("/api/v1/password-reset/confirm", {"token": "0" * 64})
+        self.assertEqual(r.status, 400, r.body)
+        r = self.c().post("/api/v1/password-reset", {})
+        self.assertEqual(r.status, 400, r.body)
+
+    def test_a_second_request_makes_a_second_token_both_single_use(self):
+        _, _, address, _ = make_agent(self.server, self.admin_token, do_login=False)
+        self.request_reset(address)
+        first = self.reset_token(address, 1)
+        self.request_reset(address)
+        second = self.reset_token(address, 2)
+        self.assertNotEqual(first, second)
+        self.assertEqual(self.confirm(second, "second-password-22").status, 204)
+        self.assertEqual(self.confirm(first, "first-password-11").status, 204)
+        login(self.server, address, "first-password-11")
+        self.assertError(self.confirm(second, "third-password-33"), 400, "invalid_token")
+
+
+class PasswordResetLimitsTest(PasswordResetTestCase):
+    extra_args = ["--password-reset-ttl-s", "1", "--limit-logins-per-minute", "3"]
+
+    def test_an_expired_token_is_refused(self):
+        _, _, address, password = make_agent(self.server, self.admin_token, do_login=False)
+        self.request_reset(address)
+        token = self.reset_token(address)
+        time.sleep(1.2)
+        self.assertError(self.confirm(token, "too-late-password-1"), 400, "invalid_token")
+        login(self.server, address, password)
+
+    def test_requests_are_throttled_like_logins(self):
+        address = f"{uniq('flood')}@example.test"
+        for _ in range(3):
+            self.request_reset(address)
+        r = self.c().post("/api/v1/password-reset", {"email": address})
+        self.assertError(r, 429, "rate_limited")
+
+
 class NothingListeningTest(unittest.TestCase):
 
     def test_connection_refused_is_retried_then_dead(self):
