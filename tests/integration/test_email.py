@@ -385,7 +385,9 @@ class PasswordResetTest(PasswordResetTestCase):
         self.assertEqual(self.confirm(token, "short").status, 400)
         r = self.confirm(token, "a-brand-new-password-2")
         self.assertEqual(r.status, 204, r.body)
-        # signed out everywhere, the new password works, the old one not
+        # signed out everywhere (the live socket too), the new password
+        # works, the old one not
+        ws.wait_closed(timeout=10)
         self.assertError(self.c(old_token).get("/api/v1/me"), 401, "unauthenticated")
         login(self.server, address, "a-brand-new-password-2")
         r = self.c().post("/api/v1/auth/login", {"email": address, "password": old_password})
