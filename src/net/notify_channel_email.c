@@ -186,19 +186,19 @@ static void make_link(const parley_email *email, const parley_notification *n, c
         /* the token again from the reset's id: it is stored nowhere */
         char token[PARLEY_RESUME_SIG_SIZE];
         parley_password_reset_token(secret, n->dedupe_key + 6, token);
-        snprintf(out, size, "%s/reset-password.html#token=%s", email->public_url, token);
+        snprintf(out, size, "%s/reset-password#token=%s", email->public_url, token);
         sodium_memzero(token, sizeof token);
     } else if (n->recipient_kind == PARLEY_PARTICIPANT_CUSTOMER && n->session_id[0] != '\0' &&
                secret != NULL) {
         int64_t expires = parley_now_ms() / 1000 + email->config->link_ttl_s;
         char sig[PARLEY_RESUME_SIG_SIZE];
         parley_resume_link_sign(secret, n->session_id, expires, sig);
-        snprintf(out, size, "%s/demo.html#parley-resume=%s.%lld.%s", email->public_url,
+        snprintf(out, size, "%s/demo#parley-resume=%s.%lld.%s", email->public_url,
                  n->session_id, (long long)expires, sig);
     } else if (n->session_id[0] != '\0') {
-        snprintf(out, size, "%s/console.html#session=%s", email->public_url, n->session_id);
+        snprintf(out, size, "%s/console#session=%s", email->public_url, n->session_id);
     } else {
-        snprintf(out, size, "%s/console.html", email->public_url);
+        snprintf(out, size, "%s/console", email->public_url);
     }
 }
 

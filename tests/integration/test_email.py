@@ -173,8 +173,8 @@ class AgentEmailTest(EmailTestCase):
         self.assertNotIn("<b>now</b>", html)
         self.assertIn(topic.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
                       .replace('"', "&quot;"), html)
-        self.assertIn(f"/console.html#session={session['id']}", text)
-        self.assertIn(f'href="http://127.0.0.1:{self.server.port}/console.html#session=', html)
+        self.assertIn(f"/console#session={session['id']}", text)
+        self.assertIn(f'href="http://127.0.0.1:{self.server.port}/console#session=', html)
 
     def test_waiting_customers_stay_in_app_by_default(self):
         r = self.c(self.agent_token).get("/api/v1/notifications/preferences")
@@ -344,7 +344,7 @@ class RefusingServerTest(EmailTestCase):
         self.assertIn("<!DOCTYPE html>", html)  # the compiled-in one
 
 
-RESET_RE = re.compile(r"/reset-password\.html#token=([0-9a-f]{64})")
+RESET_RE = re.compile(r"/reset-password#token=([0-9a-f]{64})")
 
 
 class PasswordResetTestCase(EmailTestCase):
@@ -364,7 +364,7 @@ class PasswordResetTestCase(EmailTestCase):
         self.assertEqual(msg["Subject"], "Reset your Parley password")
         text, html = [p.get_content() for p in msg.iter_parts()]
         token = RESET_RE.search(text).group(1)
-        self.assertIn(f"/reset-password.html#token={token}", html)
+        self.assertIn(f"/reset-password#token={token}", html)
         return token
 
     def audit(self, action):
