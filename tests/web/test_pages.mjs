@@ -116,6 +116,24 @@ async function startChat(panel) {
   return input;
 }
 
+/** Stops a server a test started for itself: SIGTERM, SIGKILL after 10 s. */
+function stopChild(child) {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) { resolve(); return; }
+    const kill = setTimeout(() => child.kill('SIGKILL'), 10000);
+    child.once('exit', () => { clearTimeout(kill); resolve(); });
+    child.kill('SIGTERM');
+  });
+}
+
+/** `parleyd admin create` of ADMIN in dir. */
+function createAdmin(dir) {
+  const created = spawnSync(PARLEYD, ['admin', 'create', '--data-dir', dir, '--email', ADMIN.email,
+    '--name', ADMIN.name, '--password', ADMIN.password, '--password-memlimit-kib', '19456'],
+  { encoding: 'utf8', timeout: 60000 });
+  assert.equal(created.status, 0, `admin create failed: ${created.stdout}${created.stderr}${created.error || ''}`);
+}
+
 function stopServer() {
   return new Promise((resolve) => {
     if (!server || server.exitCode !== null || server.signalCode !== null) { resolve(); return; }
@@ -129,10 +147,7 @@ describe('Parley web pages in Chromium', { skip, timeout: 300000 }, () => {
   before(async () => {
     assert.ok(existsSync(CHROMIUM), `${CHROMIUM} not found (apt-get install chromium)`);
     dataDir = mkdtempSync(path.join(tmpdir(), 'parley-web-'));
-    const created = spawnSync(PARLEYD, ['admin', 'create', '--data-dir', dataDir, '--email', ADMIN.email,
-      '--name', ADMIN.name, '--password', ADMIN.password, '--password-memlimit-kib', '19456'],
-    { encoding: 'utf8', timeout: 60000 });
-    assert.equal(created.status, 0, `admin create failed: ${created.stdout}${created.stderr}${created.error || ''}`);
+    createAdmin(dataDir);
     const started = await startServer();
     server = started.child;
     server.removeAllListeners('exit');
@@ -639,12 +654,7 @@ describe('Parley web pages in Chromium', { skip, timeout: 300000 }, () => {
       await page.close();
     } finally {
       await ctx.close();
-      await new Promise((resolve) => {
-        if (spam.child.exitCode !== null || spam.child.signalCode !== null) { resolve(); return; }
-        const kill = setTimeout(() => spam.child.kill('SIGKILL'), 10000);
-        spam.child.once('exit', () => { clearTimeout(kill); resolve(); });
-        spam.child.kill('SIGTERM');
-      });
+      await stopChild(spam.child);
       rmSync(spamDir, { recursive: true, force: true });
     }
   });
@@ -654,10 +664,7 @@ describe('Parley web pages in Chromium', { skip, timeout: 300000 }, () => {
     // listens) and a known link secret, so the test can sign a link.
     const SECRET = 'web-test-link-secret';
     const mailDir = mkdtempSync(path.join(tmpdir(), 'parley-web-mail-'));
-    const made = spawnSync(PARLEYD, ['admin', 'create', '--data-dir', mailDir, '--email', ADMIN.email,
-      '--name', ADMIN.name, '--password', ADMIN.password, '--password-memlimit-kib', '19456'],
-    { encoding: 'utf8', timeout: 60000 });
-    assert.equal(made.status, 0, `admin create failed: ${made.stdout}${made.stderr}`);
+    createAdmin(mailDir);
     const mail = await startServer('127.0.0.1:0', { dir: mailDir,
       extra: ['--smtp-url', 'smtp://127.0.0.1:1', '--link-secret', SECRET] });
     mail.child.removeAllListeners('exit');
@@ -707,12 +714,7 @@ describe('Parley web pages in Chromium', { skip, timeout: 300000 }, () => {
       await page.close();
     } finally {
       await ctx.close();
-      await new Promise((resolve) => {
-        if (mail.child.exitCode !== null || mail.child.signalCode !== null) { resolve(); return; }
-        const kill = setTimeout(() => mail.child.kill('SIGKILL'), 10000);
-        mail.child.once('exit', () => { clearTimeout(kill); resolve(); });
-        mail.child.kill('SIGTERM');
-      });
+      await stopChild(mail.child);
       rmSync(mailDir, { recursive: true, force: true });
     }
   });
