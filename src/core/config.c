@@ -152,6 +152,9 @@ static const parley_config_option options[] = {
         "password of SMTP AUTH (prefer the variable to the flag)"),
     STR(smtp_from, "--smtp-from", "PARLEY_SMTP_FROM", "parley@localhost",
         "the e-mails' sender address (From: and MAIL FROM)"),
+    STR(smtp_ca_file, "--smtp-ca-file", "PARLEY_SMTP_CA_FILE", NULL,
+        "PEM file of the CA certificates the SMTP server's certificate is verified with (TLS, "
+        "STARTTLS); unset: the system's"),
     INT(smtp_timeout_ms, "--smtp-timeout-ms", "PARLEY_SMTP_TIMEOUT_MS", 30000, 100, 600000,
         "one SMTP transfer (connect to QUIT) takes at most this long, else the attempt fails"),
     STR(email_templates_dir, "--email-templates-dir", "PARLEY_EMAIL_TEMPLATES_DIR", NULL,

@@ -86,6 +86,7 @@ typedef struct parley_config {
     char *smtp_user;       /* NULL: no AUTH */
     char *smtp_password;
     char *smtp_from;           /* the sender's address */
+    char *smtp_ca_file;        /* CA certificates to verify the server with; NULL = the system's */
     int64_t smtp_timeout_ms;   /* one whole SMTP transfer at most */
     char *email_templates_dir; /* the operator's templates; NULL = the compiled-in ones */
     char *public_url;          /* base of the links in e-mails; NULL = http://<listen> */

@@ -193,8 +193,8 @@ static void make_link(const parley_email *email, const parley_notification *n, c
         int64_t expires = parley_now_ms() / 1000 + email->config->link_ttl_s;
         char sig[PARLEY_RESUME_SIG_SIZE];
         parley_resume_link_sign(secret, n->session_id, expires, sig);
-        snprintf(out, size, "%s/demo#parley-resume=%s.%lld.%s", email->public_url,
-                 n->session_id, (long long)expires, sig);
+        snprintf(out, size, "%s/demo#parley-resume=%s.%lld.%s", email->public_url, n->session_id,
+                 (long long)expires, sig);
     } else if (n->session_id[0] != '\0') {
         snprintf(out, size, "%s/console#session=%s", email->public_url, n->session_id);
     } else {
@@ -248,6 +248,9 @@ static parley_status smtp_send(const parley_email *email, const char *to, const 
     curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, curl_error);
     if (cfg->smtp_starttls) {
         curl_easy_setopt(curl, CURLOPT_USE_SSL, (long)CURLUSESSL_ALL);
+    }
+    if (cfg->smtp_ca_file != NULL && cfg->smtp_ca_file[0] != '\0') {
+        curl_easy_setopt(curl, CURLOPT_CAINFO, cfg->smtp_ca_file);
     }
     if (cfg->smtp_user != NULL && cfg->smtp_user[0] != '\0') {
         curl_easy_setopt(curl, CURLOPT_USERNAME, cfg->smtp_user);

@@ -17,6 +17,8 @@ import os
 import re
 import shutil
 import socket
+import ssl
+import subprocess
 import sys
 import tempfile
 import threading
@@ -28,6 +30,7 @@ try:
 except ImportError:  # Debian's package, when the tests run under another Python
     sys.path.append("/usr/lib/python3/dist-packages")
     from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
 
 from parley_harness import (ADMIN_PASSWORD, DeskTestCase, ParleyServer, login, make_agent,
                             make_customer, make_session, send_message, uniq, unique_email,
@@ -89,11 +92,13 @@ class Mailbox:
 class EmailTestCase(DeskTestCase):
     agents = 2
     extra_args = []
+    smtp_options = {}  # more keyword arguments of aiosmtpd's SMTP (TLS, AUTH)
 
     @classmethod
     def setUpClass(cls):
         cls.mailbox = Mailbox()
-        cls.smtp = Controller(cls.mailbox, hostname="127.0.0.1", port=free_port())
+        cls.smtp = Controller(cls.mailbox, hostname="127.0.0.1", port=free_port(),
+                              **cls.smtp_options)
         cls.smtp.start()
         cls.addClassCleanup(cls.smtp.stop)
         cls.server_args = ["--smtp-url", f"smtp://127.0.0.1:{cls.smtp.port}",
@@ -457,6 +462,52 @@ class PasswordResetLimitsTest(PasswordResetTestCase):
             self.request_reset(address)
         r = self.c().post("/api/v1/password-reset", {"email": address})
         self.assertError(r, 429, "rate_limited")
+
+
+def self_signed_certificate(directory):
+    """A certificate for 127.0.0.1 and its key, made with the openssl CLI."""
+    cert, key = os.path.join(directory, "cert.pem"), os.path.join(directory, "key.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key,
+                    "-out", cert, "-days", "1", "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1"],
+                   check=True, capture_output=True, timeout=60)
+    return cert, key
+
+
+class StartTlsAuthTest(EmailTestCase):
+    """--smtp-starttls 1 with AUTH: the server requires STARTTLS and AUTH
+    (aiosmtpd refuses AUTH in the clear), the certificate is verified with
+    --smtp-ca-file."""
+    agents = 1
+    USER, PASSWORD = "parley-relay", "relay password 42"
+
+    @classmethod
+    def setUpClass(cls):
+        cls.certs = tempfile.mkdtemp(prefix="parley-smtp-tls-")
+        cls.addClassCleanup(shutil.rmtree, cls.certs)
+        cert, key = self_signed_certificate(cls.certs)
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(cert, key)
+        cls.logins = []
+
+        def authenticate(server, session, envelope, mechanism, auth_data):
+            ok = (auth_data.login, auth_data.password) == (cls.USER.encode(),
+                                                             cls.PASSWORD.encode())
+            cls.logins.append((mechanism, ok, session.ssl is not None))
+            return AuthResult(success=ok)
+        cls.smtp_options = {"tls_context": context, "require_starttls": True,
+                            "auth_required": True, "authenticator": authenticate}
+        cls.extra_args = ["--smtp-starttls", "1", "--smtp-ca-file", cert,
+                          "--smtp-user", cls.USER, "--smtp-password", cls.PASSWORD]
+        super().setUpClass()
+
+    def test_the_mail_goes_over_starttls_with_auth(self):
+        session = self.assign_new_session(self.agent["id"], uniq("over tls "))
+        msg = self.mail_to(self.agent["email"])[0]
+        self.assertEqual(msg["Subject"], "A conversation was assigned to you")
+        self.assertIn(session["topic"], list(msg.iter_parts())[0].get_content())
+        # logged in with the configured user, over TLS
+        self.assertIn(True, [ok and tls for _, ok, tls in self.logins], self.logins)
 
 
 class NothingListeningTest(unittest.TestCase):
