@@ -224,6 +224,24 @@ parley_status parley_notify_service_init(parley_notify_service *s, uv_loop_t *lo
     return PARLEY_OK;
 }
 
+parley_status parley_notify_service_add_email(parley_notify_service *s, const parley_config *cfg,
+                                              const char *database_url, const char *public_url,
+                                              parley_error *err) {
+    if (cfg->smtp_url == NULL || cfg->smtp_url[0] == '\0') {
+        return PARLEY_OK;
+    }
+    if (s->notifier.channel_count >= PARLEY_NOTIFY_CHANNELS_MAX) {
+        return parley_error_set(err, PARLEY_E_INTERNAL, NULL, "too many notification channels");
+    }
+    parley_status st = parley_email_init(&s->email, cfg, database_url, public_url, err);
+    if (st == PARLEY_OK) {
+        s->channels[s->notifier.channel_count++] =
+            (parley_notify_channel_binding){&parley_notify_channel_email, &s->email};
+        parley_log_info("notifications: e-mail channel on, through %s", cfg->smtp_url);
+    }
+    return st;
+}
+
 static void poke_after_commit(void *ctx, const parley_event *event) {
     (void)event;
     parley_notify_service *s = ctx;
@@ -260,6 +278,7 @@ void parley_notify_service_close(parley_notify_service *s) {
     parley_notify_worker_stop(s->worker);
     s->worker = NULL;
     parley_in_app_close(&s->in_app);
+    parley_email_close(&s->email);
 }
 
 void parley_notify_service_free(parley_notify_service *s) {

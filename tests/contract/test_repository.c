@@ -2165,6 +2165,40 @@ static void add_notification(fixture *fx, const char *id, const char *recipient_
     assert_ok(fx->repo->notifications->insert(fx->repo, &n, added, &err));
 }
 
+/* Password resets by e-mail: the hash goes in; a take uses it once, only
+ * before it expires; unknown, used and expired are all not found. */
+static void test_password_resets(void **state) {
+    fixture *fx = *state;
+    add_agent(fx, "agt_r", "reset@example.com");
+    parley_password_reset r = {0};
+    snprintf(r.id, sizeof r.id, "prs_1");
+    memset(r.token_hash, 'a', 64);
+    snprintf(r.agent_id, sizeof r.agent_id, "agt_r");
+    r.created_at = 1000;
+    r.expires_at = 2000;
+    assert_ok(fx->repo->notifications->reset_insert(fx->repo, &r, &err));
+    parley_password_reset other = r;
+    snprintf(other.id, sizeof other.id, "prs_2");
+    memset(other.token_hash, 'b', 64);
+    assert_ok(fx->repo->notifications->reset_insert(fx->repo, &other, &err));
+    char agent[PARLEY_ID_SIZE];
+    char hash_c[PARLEY_TOKEN_HASH_SIZE] = {0};
+    memset(hash_c, 'c', 64);
+    assert_status(PARLEY_E_NOT_FOUND,
+                  fx->repo->notifications->reset_take(fx->repo, hash_c, 1500, agent, &err));
+    /* expired: at expires_at and after */
+    assert_status(PARLEY_E_NOT_FOUND, fx->repo->notifications->reset_take(
+                                          fx->repo, other.token_hash, 2000, agent, &err));
+    assert_ok(fx->repo->notifications->reset_take(fx->repo, r.token_hash, 1999, agent, &err));
+    assert_string_equal(agent, "agt_r");
+    /* once */
+    assert_status(PARLEY_E_NOT_FOUND,
+                  fx->repo->notifications->reset_take(fx->repo, r.token_hash, 1999, agent, &err));
+    /* the same hash twice is refused (unique) */
+    snprintf(other.id, sizeof other.id, "prs_3");
+    assert_int_not_equal(fx->repo->notifications->reset_insert(fx->repo, &other, &err), PARLEY_OK);
+}
+
 static void test_notifications_outbox(void **state) {
     fixture *fx = *state;
     add_customer(fx, "cus_n1", NULL);
@@ -2651,6 +2685,7 @@ static const struct CMUnitTest contract_tests[] = {
     cmocka_unit_test_setup_teardown(test_notifications_outbox, setup_repo, teardown),
     cmocka_unit_test_setup_teardown(test_notification_deliveries, setup_repo, teardown),
     cmocka_unit_test_setup_teardown(test_notification_prefs, setup_repo, teardown),
+    cmocka_unit_test_setup_teardown(test_password_resets, setup_repo, teardown),
     cmocka_unit_test_setup_teardown(test_savepoint_units, setup_repo, teardown),
     cmocka_unit_test_setup_teardown(test_close_with_open_transaction_rolls_back, setup_repo,
                                     teardown),

@@ -22,11 +22,15 @@ Three kinds of check, each failing with the route and the mismatch named:
 """
 
 import base64
+import hashlib
+import hmac
 import json
 import os
 import re
 import shutil
+import sqlite3
 import subprocess
+import time
 import unittest
 
 try:
@@ -443,6 +447,10 @@ class OpenApiLiveTest(ServerTestCase):
 
     # (METHOD, template) -> statuses seen, over the whole class
     seen = {}
+    # an e-mail channel (to a port where nothing listens: the deliveries
+    # fail in the background) so that its links and password reset exist
+    LINK_SECRET = "openapi-link-secret"
+    server_args = ["--smtp-url", "smtp://127.0.0.1:1", "--link-secret", LINK_SECRET]
 
     @classmethod
     def setUpClass(cls):
@@ -1084,6 +1092,37 @@ class OpenApiLiveTest(ServerTestCase):
         self.call("PUT", prefs, token=self.customer_token, expect=200, body={"quiet_hours": None})
         self.call("PUT", prefs, token=g, expect=400, body={"events": {"x": {}}})
         self.call("PUT", prefs, expect=401, body={})
+
+    # -- the e-mail channel's endpoints (issue 14) ------------------------------------
+    def test_email_links_and_password_reset(self):
+        def mac(message):
+            return hmac.new(self.LINK_SECRET.encode(), message.encode(),
+                            hashlib.sha256).hexdigest()
+        session = make_session(self.server, self.customer_token)
+        red = "/api/v1/conversation-links/redeem"
+        expires = int(time.time()) + 600
+        link = {"session_id": session["id"], "expires": expires,
+                "signature": mac(f"parley-resume:{session['id']}:{expires}")}
+        self.call("POST", red, body=link, expect=200)
+        self.call("POST", red, body=dict(link, signature="0" * 64), expect=403)
+        self.call("POST", red, body=dict(link, session_id="ses_nope",
+                                         signature=mac(f"parley-resume:ses_nope:{expires}")),
+                  expect=404)
+        self.call("POST", red, body={}, expect=400)
+        _, _, email, _ = make_agent(self.server, self.admin_token, do_login=False)
+        self.call("POST", "/api/v1/password-reset", body={"email": email}, expect=202)
+        self.call("POST", "/api/v1/password-reset", body={"email": "nobody@x.test"}, expect=202)
+        self.call("POST", "/api/v1/password-reset", body={}, expect=400)
+        # the token as the e-mail channel derives it from the stored reset
+        with sqlite3.connect(os.path.join(self.server.data_dir, "parley.db")) as db:
+            reset_id = db.execute("SELECT id FROM password_resets ORDER BY created_at DESC "
+                                  "LIMIT 1").fetchone()[0]
+        conf = "/api/v1/password-reset/confirm"
+        token = mac(f"parley-password-reset:{reset_id}")
+        self.call("POST", conf, body={"token": "0" * 64, "password": "a-new-password-9"},
+                  expect=400)
+        self.call("POST", conf, body={"token": token, "password": "a-new-password-9"},
+                  expect=204)
 
     # -- the ChatBot's knowledge base and its handoff event ------------------------
     def test_knowledge_base_and_bot(self):

@@ -195,6 +195,13 @@ static const route routes[] = {
         PARLEY_ACTION_NOTIFICATION_READ),
     JOB(HTTP_PUT, "/api/v1/notifications/preferences", parley_api_put_notification_prefs, B, true,
         PARLEY_ACTION_NOTIFICATION_READ),
+    /* the e-mail channel (api_email.c): the link's signature is the credential */
+    JOB(HTTP_POST, "/api/v1/conversation-links/redeem", parley_api_redeem_conversation_link, C,
+        false, NONE),
+    /* the reset and its e-mail in one unit; the confirmation hashes (argon2id) */
+    JOB(HTTP_POST, "/api/v1/password-reset", parley_api_request_password_reset, B, false, NONE),
+    JOB(HTTP_POST, "/api/v1/password-reset/confirm", parley_api_confirm_password_reset, C, false,
+        NONE),
 };
 
 #define ROUTE_COUNT (sizeof routes / sizeof routes[0])

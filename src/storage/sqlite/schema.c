@@ -534,6 +534,19 @@ static const char *const steps[] = {
     "        VALUES (new.position, new.content, 's' || hex(new.session_id) || ' c' ||"
     "        hex((SELECT customer_id FROM sessions WHERE id = new.session_id)), new.id);"
     "END;",
+    /* 16: password reset by e-mail (issue 14, notifications.md "Password
+     * reset"): single-use, short-lived; only the token's SHA-256 is kept
+     * (the token itself is derived from the random id under the server's
+     * link secret, by the e-mail channel only). */
+    "CREATE TABLE password_resets ("
+    "    id          TEXT PRIMARY KEY,"
+    "    token_hash  TEXT NOT NULL UNIQUE,"
+    "    agent_id    TEXT NOT NULL REFERENCES agents (id),"
+    "    created_at  INTEGER NOT NULL,"
+    "    expires_at  INTEGER NOT NULL,"
+    "    used_at     INTEGER"
+    ") STRICT;"
+    "CREATE INDEX password_resets_agent ON password_resets (agent_id);",
 };
 
 int parley_sqlite_schema_step_count(void) {
