@@ -139,6 +139,15 @@ static const parley_config_option options[] = {
         "(half of each wait is random jitter)"),
     INT(notify_retry_max_ms, "--notify-retry-max-ms", "PARLEY_NOTIFY_RETRY_MAX_MS", 3600000, 10,
         86400000, "no retry of a failed notification delivery waits longer than this"),
+    /* outgoing webhooks (docs/subsystems/notifications.md, "Webhooks") */
+    INT(webhooks_allow_private, "--webhooks-allow-private", "PARLEY_WEBHOOKS_ALLOW_PRIVATE", 0, 0,
+        1,
+        "1: webhooks may target loopback, private, link-local, CGNAT and other non-public "
+        "addresses (a receiver on this host or the LAN); 0: refused (no SSRF through webhooks)"),
+    INT(webhooks_timeout_ms, "--webhooks-timeout-ms", "PARLEY_WEBHOOKS_TIMEOUT_MS", 10000, 100,
+        60000,
+        "a webhook delivery attempt (connect, send, response) taking longer fails and is retried; "
+        "connecting alone may take at most the half of it"),
     /* who may read /metrics and whose client address to believe (issue 9) */
     STR(metrics_listen, "--metrics-listen", "PARLEY_METRICS_LISTEN", NULL,
         "HOST:PORT of a second listener that serves only /metrics (keep it off the public "

@@ -80,6 +80,9 @@ typedef struct parley_config {
     int64_t notify_max_attempts;  /* a delivery is dead after this many failed attempts */
     int64_t notify_retry_base_ms; /* the first retry's backoff, doubling after */
     int64_t notify_retry_max_ms;  /* the longest backoff */
+    /* outgoing webhooks (docs/subsystems/notifications.md) */
+    int64_t webhooks_allow_private; /* 1: non-public targets allowed (tests, LAN receivers) */
+    int64_t webhooks_timeout_ms;    /* one attempt's total time */
 } parley_config;
 
 typedef enum parley_option_type { PARLEY_OPTION_STRING, PARLEY_OPTION_INT } parley_option_type;

@@ -29,6 +29,8 @@ static const not_yet_test postgres_not_yet[] = {
     {"test_notifications_outbox", "notifications"},
     {"test_notification_deliveries", "notifications"},
     {"test_notification_prefs", "notifications"},
+    {"test_webhooks", "webhooks"},
+    {"test_webhook_deliveries_and_attempts", "webhooks"},
 };
 #define POSTGRES_NOT_YET postgres_not_yet
 #define POSTGRES_NOT_YET_COUNT (sizeof postgres_not_yet / sizeof postgres_not_yet[0])

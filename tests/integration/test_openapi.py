@@ -27,6 +27,7 @@ import os
 import re
 import shutil
 import subprocess
+import time
 import unittest
 
 try:
@@ -443,6 +444,8 @@ class OpenApiLiveTest(ServerTestCase):
 
     # (METHOD, template) -> statuses seen, over the whole class
     seen = {}
+    # a webhook receiver on loopback answers test_webhooks
+    server_args = ["--webhooks-allow-private", "1"]
 
     @classmethod
     def setUpClass(cls):
@@ -1084,6 +1087,46 @@ class OpenApiLiveTest(ServerTestCase):
         self.call("PUT", prefs, token=self.customer_token, expect=200, body={"quiet_hours": None})
         self.call("PUT", prefs, token=g, expect=400, body={"events": {"x": {}}})
         self.call("PUT", prefs, expect=401, body={})
+
+    # -- outgoing webhooks (issue 14) ------------------------------------------------------
+    def test_webhooks(self):
+        from test_webhooks import Receiver
+        a, g = self.admin_token, self.agent_token
+        rec = Receiver()
+        self.addCleanup(rec.close)
+        lst, one = "/api/v1/webhooks", "/api/v1/webhooks/{id}"
+        w = self.call("POST", lst, token=a, expect=201,
+                      body={"url": rec.url, "events": ["session.created"],
+                            "description": "openapi"}).body
+        rec.secret = w["secret"]
+        self.call("POST", lst, token=a, expect=400, body={"url": "ftp://x/", "events": []})
+        self.call("POST", lst, token=g, expect=403, body={"url": rec.url, "events": []})
+        self.call("POST", lst, expect=401, body={})
+        self.call("GET", lst, token=a, expect=200)
+        self.call("GET", lst, token=g, expect=403)
+        path = f"/api/v1/webhooks/{w['id']}"
+        self.call("GET", one, path=path, token=a, expect=200)
+        self.call("GET", one, path="/api/v1/webhooks/whk_nope", token=a, expect=404)
+        self.call("PATCH", one, path=path, token=a, expect=200, body={"description": "d"})
+        self.call("PATCH", one, path=path, token=a, expect=400, body={"events": ["x"]})
+        make_session(self.server, self.customer_token)
+        log = "/api/v1/webhooks/{id}/deliveries"
+        deadline = time.monotonic() + 20
+        while True:
+            page = self.call("GET", log, path=path + "/deliveries", token=a, expect=200).body
+            if page["deliveries"] and page["deliveries"][0]["state"] == "sent":
+                break
+            self.assertLess(time.monotonic(), deadline, "the delivery was never sent")
+            time.sleep(0.05)
+        self.call("GET", log, path=path + "/deliveries?cursor=x", token=a, expect=400)
+        self.call("GET", log, path="/api/v1/webhooks/whk_nope/deliveries", token=a, expect=404)
+        replay = "/api/v1/webhooks/{id}/deliveries/{delivery_id}/replay"
+        dpath = f"{path}/deliveries/{page['deliveries'][0]['id']}/replay"
+        self.call("POST", replay, path=dpath, token=a, expect=202)
+        self.call("POST", replay, path=f"{path}/deliveries/dlv_nope/replay", token=a, expect=404)
+        self.call("DELETE", one, path=path, token=g, expect=403)
+        self.call("DELETE", one, path=path, token=a, expect=204)
+        self.call("DELETE", one, path=path, token=a, expect=404)
 
     # -- the ChatBot's knowledge base and its handoff event ------------------------
     def test_knowledge_base_and_bot(self):

@@ -195,6 +195,21 @@ static const route routes[] = {
         PARLEY_ACTION_NOTIFICATION_READ),
     JOB(HTTP_PUT, "/api/v1/notifications/preferences", parley_api_put_notification_prefs, B, true,
         PARLEY_ACTION_NOTIFICATION_READ),
+    /* outgoing webhooks (admins): writing one resolves its URL, so on the pool */
+    JOB(HTTP_GET, "/api/v1/webhooks", parley_api_list_webhooks, C, true,
+        PARLEY_ACTION_WEBHOOK_ADMIN),
+    JOB(HTTP_POST, "/api/v1/webhooks", parley_api_write_webhook, C, true,
+        PARLEY_ACTION_WEBHOOK_ADMIN),
+    JOB(HTTP_GET, "/api/v1/webhooks/{}", parley_api_get_webhook, C, true,
+        PARLEY_ACTION_WEBHOOK_ADMIN),
+    JOB(HTTP_PATCH, "/api/v1/webhooks/{}", parley_api_write_webhook, C, true,
+        PARLEY_ACTION_WEBHOOK_ADMIN),
+    JOB(HTTP_DELETE, "/api/v1/webhooks/{}", parley_api_delete_webhook, B, true,
+        PARLEY_ACTION_WEBHOOK_ADMIN),
+    JOB(HTTP_GET, "/api/v1/webhooks/{}/deliveries", parley_api_webhook_deliveries, C, true,
+        PARLEY_ACTION_WEBHOOK_ADMIN),
+    JOB(HTTP_POST, "/api/v1/webhooks/{}/deliveries/{}/replay", parley_api_replay_webhook_delivery,
+        B, true, PARLEY_ACTION_WEBHOOK_ADMIN),
 };
 
 #define ROUTE_COUNT (sizeof routes / sizeof routes[0])

@@ -46,7 +46,7 @@ static const char *const *const sql_parts[] = {
 };
 
 /* The aggregates with no PostgreSQL code yet (their tables stay NULL). */
-static const char missing_aggregates[] = "desk, kb, reports, notifications";
+static const char missing_aggregates[] = "desk, kb, reports, notifications, webhooks";
 
 /* Serializes migrations of one database (pg_advisory_xact_lock's key). */
 #define MIGRATION_LOCK_KEY "7310486523001"
