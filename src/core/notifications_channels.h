@@ -8,9 +8,11 @@
  *
  * Channels today: in_app (net/notify_channel_in_app.c: the inbox of
  * GET /api/v1/notifications and the notification.created WebSocket frame
- * to the recipient's connections). E-mail (SMTP), web push and webhooks
- * are not written yet; each will be one more file with one more table
- * (docs/subsystems/notifications.md).
+ * to the recipient's connections) and webhook (net/notify_channel_webhook.c:
+ * the signed POST to an admin's webhook; its deliveries are written by
+ * core/webhooks.c, not by the notifier, and only the worker lists it).
+ * E-mail (SMTP) and web push are not written yet; each will be one more
+ * file with one more table (docs/subsystems/notifications.md).
  *
  * Threads: reaches() on the writer (inside the unit of the cause),
  * deliver() on the delivery worker's thread, one delivery at a time; a
