@@ -19,61 +19,6 @@
 #include "core/model_json.h"
 #include "core/notifications.h"
 
-/* ---- rows (core/store/webhooks.h) ---------------------------------------------- */
-
-void parley_webhook_free(parley_webhook *w) {
-    free(w->url);
-    free(w->events);
-    free(w->secret);
-    free(w->description);
-    memset(w, 0, sizeof *w);
-}
-
-void parley_webhook_attempt_free(parley_webhook_attempt *a) {
-    free(a->error);
-    memset(a, 0, sizeof *a);
-}
-
-/* Appends a zeroed item of `size` (NULL when out of memory). */
-static void *push(void **items, size_t *count, size_t *capacity, size_t size) {
-    if (*count == *capacity) {
-        size_t cap = *capacity != 0 ? *capacity * 2 : 8;
-        void *grown = realloc(*items, cap * size);
-        if (grown == NULL) {
-            return NULL;
-        }
-        *items = grown;
-        *capacity = cap;
-    }
-    void *item = (char *)*items + (*count)++ * size;
-    memset(item, 0, size);
-    return item;
-}
-
-parley_webhook *parley_webhook_list_push(parley_webhook_list *list) {
-    return push((void **)&list->items, &list->count, &list->capacity, sizeof *list->items);
-}
-
-void parley_webhook_list_free(parley_webhook_list *list) {
-    for (size_t i = 0; i < list->count; i++) {
-        parley_webhook_free(&list->items[i]);
-    }
-    free(list->items);
-    memset(list, 0, sizeof *list);
-}
-
-parley_webhook_attempt *parley_webhook_attempt_list_push(parley_webhook_attempt_list *list) {
-    return push((void **)&list->items, &list->count, &list->capacity, sizeof *list->items);
-}
-
-void parley_webhook_attempt_list_free(parley_webhook_attempt_list *list) {
-    for (size_t i = 0; i < list->count; i++) {
-        parley_webhook_attempt_free(&list->items[i]);
-    }
-    free(list->items);
-    memset(list, 0, sizeof *list);
-}
-
 /* ---- the events -------------------------------------------------------------------- */
 
 const char *const parley_webhook_event_names[] = {

@@ -16,7 +16,7 @@
  * yet: PostgreSQL, see parley_postgres_missing_aggregates). Ownership,
  * threads, transactions and result codes are the Repository's. Rows go in
  * and come out as the plain structs below (char * fields owned by the
- * struct, freed by the matching *_free(), defined in core/webhooks.c;
+ * struct, freed by the matching *_free(), defined in core/model.c;
  * lists own their items).
  *
  * Threads: any thread with its own handle. Webhooks are written by the
@@ -62,7 +62,7 @@ typedef struct parley_webhook_attempt {
 PARLEY_DECLARE_LIST(parley_webhook_list, parley_webhook);
 PARLEY_DECLARE_LIST(parley_webhook_attempt_list, parley_webhook_attempt);
 
-/* Defined in core/webhooks.c. */
+/* Defined in core/model.c with the other lists. */
 void parley_webhook_free(parley_webhook *w);
 void parley_webhook_attempt_free(parley_webhook_attempt *a);
 parley_webhook *parley_webhook_list_push(parley_webhook_list *list);
