@@ -97,8 +97,9 @@ static parley_status refuse(parley_error *err, const char *message) {
     return parley_error_set(err, PARLEY_E_INVALID, "validation_failed", "url: %s", message);
 }
 
-/* scheme, host (brackets stripped) and port of url. */
-static parley_status parse(const char *url, parley_webhook_target *out, parley_error *err) {
+parley_status parley_webhook_target_parse(const char *url, parley_webhook_target *out,
+                                          parley_error *err) {
+    memset(out, 0, sizeof *out);
     CURLU *u = curl_url();
     char *scheme = NULL, *host = NULL, *port = NULL;
     parley_status st = PARLEY_OK;
@@ -149,8 +150,7 @@ static void address_text(const struct sockaddr *sa, char *out, size_t size) {
 
 parley_status parley_webhook_target_resolve(const char *url, bool allow_private,
                                             parley_webhook_target *out, parley_error *err) {
-    memset(out, 0, sizeof *out);
-    parley_status st = parse(url, out, err);
+    parley_status st = parley_webhook_target_parse(url, out, err);
     if (st != PARLEY_OK) {
         return st;
     }

@@ -39,6 +39,12 @@ typedef struct parley_webhook_target {
  * when it is a public address. */
 const char *parley_webhook_address_refusal(const struct sockaddr *sa);
 
+/* Parses url (http or https only) into out's host and port, resolving
+ * nothing (fuzz/fuzz_webhook_target.c). PARLEY_E_INVALID
+ * (validation_failed) when it is not such a URL. */
+parley_status parley_webhook_target_parse(const char *url, parley_webhook_target *out,
+                                          parley_error *err);
+
 /* Parses url (http or https only), resolves its host and checks every
  * address (unless allow_private). PARLEY_E_INVALID (validation_failed)
  * with the reason ("url: 127.0.0.1 is a loopback address ...") when it

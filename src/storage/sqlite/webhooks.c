@@ -60,7 +60,12 @@ ROW_LIST_TYPE(attempt_rows, parley_webhook_attempt, "webhook attempt", read_atte
               parley_webhook_attempt_free, parley_webhook_attempt_list, 0);
 
 /* The outbox's delivery row as notifications.c reads it (sent_at NULL = 0). */
-ENUM_CODEC(delivery_state, parley_delivery_state)
+static inline void col_read_delivery_state(row_reader *rd, int col, parley_delivery_state *out) {
+    *out = PARLEY_DELIVERY_PENDING;
+    if (!parley_delivery_state_from_name((const char *)sqlite3_column_text(rd->st, col), out)) {
+        r_bad(rd, col);
+    }
+}
 static inline void col_read_OPT_I64(row_reader *rd, int col, int64_t *out) {
     *out = r_i64(rd, col);
 }
