@@ -170,6 +170,15 @@ static const parley_config_option options[] = {
         "a link that reopens a conversation works this long"),
     INT(password_reset_ttl_s, "--password-reset-ttl-s", "PARLEY_PASSWORD_RESET_TTL_S", 1800, 1,
         86400, "the link of a password reset e-mail works once, and this long"),
+    /* outgoing webhooks (docs/subsystems/notifications.md, "Webhooks") */
+    INT(webhooks_allow_private, "--webhooks-allow-private", "PARLEY_WEBHOOKS_ALLOW_PRIVATE", 0, 0,
+        1,
+        "1: webhooks may target loopback, private, link-local, CGNAT and other non-public "
+        "addresses (a receiver on this host or the LAN); 0: refused (no SSRF through webhooks)"),
+    INT(webhooks_timeout_ms, "--webhooks-timeout-ms", "PARLEY_WEBHOOKS_TIMEOUT_MS", 10000, 100,
+        60000,
+        "a webhook delivery attempt (connect, send, response) taking longer fails and is retried; "
+        "connecting alone may take at most the half of it"),
     /* who may read /metrics and whose client address to believe (issue 9) */
     STR(metrics_listen, "--metrics-listen", "PARLEY_METRICS_LISTEN", NULL,
         "HOST:PORT of a second listener that serves only /metrics (keep it off the public "

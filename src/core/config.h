@@ -93,6 +93,9 @@ typedef struct parley_config {
     char *link_secret;  /* HMAC key of the conversation links; NULL = <data-dir>/link.secret */
     int64_t link_ttl_s; /* a conversation link works this long */
     int64_t password_reset_ttl_s; /* a password reset e-mail's token works this long */
+    /* outgoing webhooks (docs/subsystems/notifications.md) */
+    int64_t webhooks_allow_private; /* 1: non-public targets allowed (tests, LAN receivers) */
+    int64_t webhooks_timeout_ms;    /* one attempt's total time */
 } parley_config;
 
 typedef enum parley_option_type { PARLEY_OPTION_STRING, PARLEY_OPTION_INT } parley_option_type;

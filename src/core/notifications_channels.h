@@ -8,9 +8,12 @@
  *
  * Channels today: in_app (net/notify_channel_in_app.c: the inbox of
  * GET /api/v1/notifications and the notification.created WebSocket frame
- * to the recipient's connections) and email (net/notify_channel_email.c:
- * SMTP with libcurl, when --smtp-url is set). Web push and webhooks are
- * one more file with one more table each (docs/subsystems/notifications.md).
+ * to the recipient's connections), email (net/notify_channel_email.c:
+ * SMTP with libcurl, when --smtp-url is set) and webhook
+ * (net/notify_channel_webhook.c: the signed POST to an admin's webhook;
+ * its deliveries are written by core/webhooks.c, not by the notifier, and
+ * only the worker lists it). Web push is one more file with one more table
+ * (docs/subsystems/notifications.md).
  *
  * Threads: reaches(), reaches_recipient() and default_on() on the writer (inside the unit of the
  * cause), deliver() on the delivery worker's thread, one delivery at a time; a channel's ctx is its

@@ -448,9 +448,11 @@ class OpenApiLiveTest(ServerTestCase):
     # (METHOD, template) -> statuses seen, over the whole class
     seen = {}
     # an e-mail channel (to a port where nothing listens: the deliveries
-    # fail in the background) so that its links and password reset exist
+    # fail in the background) so that its links and password reset exist;
+    # a webhook receiver on loopback answers test_webhooks
     LINK_SECRET = "openapi-link-secret"
-    server_args = ["--smtp-url", "smtp://127.0.0.1:1", "--link-secret", LINK_SECRET]
+    server_args = ["--smtp-url", "smtp://127.0.0.1:1", "--link-secret", LINK_SECRET,
+                   "--webhooks-allow-private", "1"]
 
     @classmethod
     def setUpClass(cls):
@@ -1123,6 +1125,46 @@ class OpenApiLiveTest(ServerTestCase):
                   expect=400)
         self.call("POST", conf, body={"token": token, "password": "a-new-password-9"},
                   expect=204)
+
+    # -- outgoing webhooks (issue 14) ------------------------------------------------------
+    def test_webhooks(self):
+        from test_webhooks import Receiver
+        a, g = self.admin_token, self.agent_token
+        rec = Receiver()
+        self.addCleanup(rec.close)
+        lst, one = "/api/v1/webhooks", "/api/v1/webhooks/{id}"
+        w = self.call("POST", lst, token=a, expect=201,
+                      body={"url": rec.url, "events": ["session.created"],
+                            "description": "openapi"}).body
+        rec.secret = w["secret"]
+        self.call("POST", lst, token=a, expect=400, body={"url": "ftp://x/", "events": []})
+        self.call("POST", lst, token=g, expect=403, body={"url": rec.url, "events": []})
+        self.call("POST", lst, expect=401, body={})
+        self.call("GET", lst, token=a, expect=200)
+        self.call("GET", lst, token=g, expect=403)
+        path = f"/api/v1/webhooks/{w['id']}"
+        self.call("GET", one, path=path, token=a, expect=200)
+        self.call("GET", one, path="/api/v1/webhooks/whk_nope", token=a, expect=404)
+        self.call("PATCH", one, path=path, token=a, expect=200, body={"description": "d"})
+        self.call("PATCH", one, path=path, token=a, expect=400, body={"events": ["x"]})
+        make_session(self.server, self.customer_token)
+        log = "/api/v1/webhooks/{id}/deliveries"
+        deadline = time.monotonic() + 20
+        while True:
+            page = self.call("GET", log, path=path + "/deliveries", token=a, expect=200).body
+            if page["deliveries"] and page["deliveries"][0]["state"] == "sent":
+                break
+            self.assertLess(time.monotonic(), deadline, "the delivery was never sent")
+            time.sleep(0.05)
+        self.call("GET", log, path=path + "/deliveries?cursor=x", token=a, expect=400)
+        self.call("GET", log, path="/api/v1/webhooks/whk_nope/deliveries", token=a, expect=404)
+        replay = "/api/v1/webhooks/{id}/deliveries/{delivery_id}/replay"
+        dpath = f"{path}/deliveries/{page['deliveries'][0]['id']}/replay"
+        self.call("POST", replay, path=dpath, token=a, expect=202)
+        self.call("POST", replay, path=f"{path}/deliveries/dlv_nope/replay", token=a, expect=404)
+        self.call("DELETE", one, path=path, token=g, expect=403)
+        self.call("DELETE", one, path=path, token=a, expect=204)
+        self.call("DELETE", one, path=path, token=a, expect=404)
 
     # -- the ChatBot's knowledge base and its handoff event ------------------------
     def test_knowledge_base_and_bot(self):

@@ -547,6 +547,35 @@ static const char *const steps[] = {
     "    used_at     INTEGER"
     ") STRICT;"
     "CREATE INDEX password_resets_agent ON password_resets (agent_id);",
+
+    /* 17: outgoing webhooks (issue 14, docs/subsystems/notifications.md).
+     * A webhook's deliveries are rows of the outbox (a notification per
+     * event with recipient_kind 'system' and recipient_id the webhook);
+     * webhook_attempts keeps what the delivery row does not: each
+     * attempt's HTTP status, error and duration. Attempts outlive their
+     * webhook (the log), hence no foreign key. */
+    "CREATE TABLE webhooks ("
+    "    position    INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "    id          TEXT NOT NULL UNIQUE,"
+    "    url         TEXT NOT NULL,"
+    "    events      TEXT NOT NULL,"
+    "    secret      TEXT NOT NULL,"
+    "    description TEXT NOT NULL,"
+    "    active      INTEGER NOT NULL CHECK (active IN (0, 1)),"
+    "    created_at  INTEGER NOT NULL,"
+    "    updated_at  INTEGER NOT NULL"
+    ") STRICT;"
+    "CREATE TABLE webhook_attempts ("
+    "    position    INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "    delivery_id TEXT NOT NULL,"
+    "    webhook_id  TEXT NOT NULL,"
+    "    attempt     INTEGER NOT NULL,"
+    "    status_code INTEGER NOT NULL,"
+    "    error       TEXT,"
+    "    duration_ms INTEGER NOT NULL,"
+    "    at          INTEGER NOT NULL"
+    ") STRICT;"
+    "CREATE INDEX webhook_attempts_delivery ON webhook_attempts (delivery_id, position);",
 };
 
 int parley_sqlite_schema_step_count(void) {
