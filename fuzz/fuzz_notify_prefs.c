@@ -27,7 +27,7 @@ static bool reaches_all(parley_participant_kind kind) {
     (void)kind;
     return true;
 }
-static const parley_notify_channel in_app = {"in_app", reaches_all, NULL};
+static const parley_notify_channel in_app = {.name = "in_app", .reaches = reaches_all};
 static const parley_notify_channel_binding channels[] = {{&in_app, NULL}};
 static const parley_notifier nf = {NULL, channels, 1};
 

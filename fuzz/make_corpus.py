@@ -562,6 +562,38 @@ def guard_seeds():
     guard("split_header", 0x09, frame(TEXT, "hello"), ext_header(CONT, 70000, fin=False))
 
 
+# --- fuzz_webhook_target: byte 0 even = an address (bytes 1-16), odd = a URL ----------
+
+def webhook_target_seeds():
+    def addr(name, packed):
+        write("fuzz_webhook_target", "addr_" + name, b"\x00" + packed)
+
+    def url(name, text):
+        write("fuzz_webhook_target", "url_" + name, b"\x01" + text.encode())
+    addr("loopback_v4", bytes([127, 0, 0, 1]) + bytes(12))
+    addr("metadata", bytes([169, 254, 169, 254]) + bytes(12))
+    addr("cgnat", bytes([100, 64, 0, 1]) + bytes(12))
+    addr("public_v4", bytes([8, 8, 8, 8]) + bytes(12))
+    addr("unique_local_v6", bytes([0xFD, 0x12]) + bytes(13) + b"\x01")
+    addr("link_local_v6", bytes([0xFE, 0x80]) + bytes(13) + b"\x01")
+    addr("mapped_v6", bytes(10) + b"\xff\xff" + bytes([10, 0, 0, 1]))
+    for name, text in [("loopback", "http://127.0.0.1:8080/h"),
+                       ("private", "https://10.1.2.3/hook?x=1"),
+                       ("metadata", "http://169.254.169.254/latest/meta-data/"),
+                       ("v6_loopback", "http://[::1]:9000/"),
+                       ("v6_mapped", "http://[::ffff:127.0.0.1]/"),
+                       ("v6_zone", "http://[fe80::1%25eth0]/"),
+                       ("public", "https://203.0.113.7/h"),
+                       ("short_v4", "http://127.1/"),
+                       ("hex_v4", "http://0x7f000001/"),
+                       ("name", "https://hooks.example.com/in"),
+                       ("userinfo", "http://user:pw@10.0.0.1@8.8.8.8/"),
+                       ("ftp", "ftp://8.8.8.8/"),
+                       ("no_scheme", "8.8.8.8/h"),
+                       ("big_port", "http://8.8.8.8:99999/")]:
+        url(name, text)
+
+
 def main():
     guard_seeds()
     http_seeds()
@@ -581,6 +613,7 @@ def main():
     settings_seeds()
     business_hours_seeds()
     tzif_seeds()
+    webhook_target_seeds()
 
 
 if __name__ == "__main__":

@@ -831,6 +831,26 @@ async function restore() {
   connect();
 }
 
+// The signed link of a reply e-mail (#parley-resume=<session>.<expires>.<signature>,
+// docs/subsystems/notifications.md "The links"): the server checks it and
+// gives this browser a token of the conversation's customer, on any device.
+// The fragment leaves the address bar first, so it is not bookmarked.
+async function resumeFromLink() {
+  const m = /(?:^#|&)parley-resume=([A-Za-z0-9_]+)\.(\d+)\.([0-9a-f]{64})/.exec(location.hash);
+  if (!m) return;
+  history.replaceState(null, '', location.pathname + location.search);
+  try {
+    const res = await apiRequest(API_BASE, null, 'POST', '/api/v1/conversation-links/redeem',
+      { session_id: m[1], expires: Number(m[2]), signature: m[3] });
+    forgetCustomer();
+    state.token = res.token;
+    state.customer = res.customer;
+    state.session = { id: res.session_id };
+    state.open = true;
+    saveState();
+  } catch (e) { /* an expired or altered link: the widget starts as usual */ }
+}
+
 async function fetchHistory() {
   let after = 0;
   for (let page = 0; page < 100; page++) {
@@ -845,5 +865,8 @@ async function fetchHistory() {
 
 build();
 render();
-if (state.open) openPanel({ focus: false });
-restore();
+resumeFromLink().then(() => {
+  render();
+  if (state.open) openPanel({ focus: false });
+  restore();
+});

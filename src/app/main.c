@@ -7,12 +7,16 @@
  *
  * Every serve flag also has a PARLEY_* variable (see --help).
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sodium.h>
+#include <unistd.h>
 #include <uv.h>
 
 #include "core/account_service.h"
@@ -156,6 +160,48 @@ static parley_status load_strategies(const parley_config *cfg, parley_strategy_r
     return st;
 }
 
+/* The key of the links that reopen a conversation (core/resume_link.h),
+ * when the e-mail channel is on and --link-secret is unset: kept in
+ * <data-dir>/link.secret (0600), made at the first start, so links sent
+ * before a restart still work. */
+static parley_status resolve_link_secret(parley_config *cfg, parley_error *err) {
+    if (cfg->smtp_url == NULL || (cfg->link_secret != NULL && cfg->link_secret[0] != '\0')) {
+        return PARLEY_OK;
+    }
+    char path[1024];
+    snprintf(path, sizeof path, "%s/link.secret", cfg->data_dir);
+    mkdir(cfg->data_dir, 0700);
+    char hex[65] = "";
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        ssize_t n = read(fd, hex, 64);
+        close(fd);
+        hex[n > 0 ? n : 0] = '\0';
+    } else if (errno == ENOENT) {
+        unsigned char key[32];
+        randombytes_buf(key, sizeof key);
+        sodium_bin2hex(hex, sizeof hex, key, sizeof key);
+        sodium_memzero(key, sizeof key);
+        fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        if (fd < 0 || write(fd, hex, 64) != 64 || fsync(fd) != 0) {
+            hex[0] = '\0';
+        }
+        if (fd >= 0) {
+            close(fd);
+        }
+    }
+    if (strlen(hex) != 64) {
+        return parley_error_set(err, PARLEY_E_INVALID, "invalid_config",
+                                "%s: cannot read or write the link secret (or set --link-secret)",
+                                path);
+    }
+    free(cfg->link_secret);
+    cfg->link_secret = strdup(hex);
+    sodium_memzero(hex, sizeof hex);
+    return cfg->link_secret != NULL ? PARLEY_OK
+                                    : parley_error_set(err, PARLEY_E_NOMEM, NULL, "out of memory");
+}
+
 /* Past the open-file limit libuv answers a new client with a silent EOF:
  * raise the limit, and keep --max-connections under it so that Parley's
  * own 503 comes first. */
@@ -203,6 +249,11 @@ static int serve(int argc, char **argv) {
     parley_log_configure(level, format, 2);
     signal(SIGPIPE, SIG_IGN);
     fit_open_file_limit(&cfg);
+    if (resolve_link_secret(&cfg, &err) != PARLEY_OK) {
+        parley_log_error("%s", err.message);
+        parley_config_free(&cfg);
+        return 1;
+    }
     parley_strategy_registry strategies = {0};
     parley_builtin_strategies builtin = {0};
     if (load_strategies(&cfg, &strategies, &builtin, &err) != PARLEY_OK) {

@@ -8,6 +8,9 @@
 #include "core/audit.h"
 #include "core/participant_factory.h"
 #include "core/password.h"
+#include "core/notifications.h"
+#include "core/resume_link.h"
+#include "util/log.h"
 #include "util/validate.h"
 
 static parley_status check_email(const char *email, bool required, parley_error *err) {
@@ -478,5 +481,135 @@ parley_status parley_account_revoke_bot(parley_account_service *svc, const char 
                                                         err);
     }
     parley_bot_free(&bot);
+    return st;
+}
+
+parley_status parley_account_redeem_link(parley_account_service *svc, const char *session_id,
+                                         int64_t expires_s, const char *signature,
+                                         parley_customer *customer_out,
+                                         char token_out[PARLEY_TOKEN_SIZE], parley_error *err) {
+    const char *secret = svc->config->link_secret;
+    if (secret == NULL || secret[0] == '\0') {
+        return parley_error_set(err, PARLEY_E_NOT_FOUND, "not_found",
+                                "conversation links are off on this server");
+    }
+    int64_t now_s = parley_now_ms() / 1000;
+    if (!parley_resume_link_verify(secret, session_id, expires_s, signature, now_s)) {
+        /* a good signature past its time is expired, anything else invalid */
+        bool expired =
+            parley_resume_link_verify(secret, session_id, expires_s, signature, expires_s);
+        return expired ? parley_error_set(err, PARLEY_E_FORBIDDEN, "link_expired",
+                                          "this link has expired")
+                       : parley_error_set(err, PARLEY_E_FORBIDDEN, "link_invalid",
+                                          "this link is not valid");
+    }
+    parley_session session = {0};
+    parley_status st = svc->repo->sessions->get(svc->repo, session_id, &session, err);
+    if (st == PARLEY_E_NOT_FOUND) {
+        return parley_error_set(err, PARLEY_E_NOT_FOUND, "not_found", "no such session");
+    }
+    if (st == PARLEY_OK) {
+        st = svc->repo->accounts->customer_get(svc->repo, session.customer_id, customer_out, err);
+    }
+    parley_session_free(&session);
+    if (st == PARLEY_OK) {
+        st = issue_token(svc, PARLEY_PARTICIPANT_CUSTOMER, customer_out->id, token_out, err);
+    }
+    if (st == PARLEY_OK) {
+        parley_participant actor = {.ops = &parley_customer_participant_ops};
+        snprintf(actor.id, sizeof actor.id, "%s", customer_out->id);
+        st = parley_audit_record(svc->repo, &actor, "session.link_redeemed", session_id,
+                                 svc->client_ip, NULL, err);
+    }
+    if (st != PARLEY_OK) {
+        sodium_memzero(token_out, PARLEY_TOKEN_SIZE);
+        parley_customer_free(customer_out);
+    }
+    return st;
+}
+
+parley_status parley_account_request_password_reset(parley_account_service *svc,
+                                                    const parley_notifier *nf, const char *email,
+                                                    parley_error *err) {
+    char account_key[PARLEY_PASSWORD_MAX_LENGTH + 1];
+    parley_status st = parley_check_text("email", email, true, 1, 254, err);
+    if (st == PARLEY_OK) {
+        st = take_password_attempt(svc, email, account_key, err);
+    }
+    if (st != PARLEY_OK) {
+        return st;
+    }
+    parley_agent agent = {0};
+    char *stored_hash = NULL;
+    st = svc->repo->accounts->agent_get_by_email(svc->repo, email, &agent, &stored_hash, err);
+    free(stored_hash);
+    const char *secret = svc->config->link_secret;
+    bool known = st == PARLEY_OK && agent.active;
+    if (st == PARLEY_E_NOT_FOUND) {
+        st = PARLEY_OK;
+    }
+    if (st == PARLEY_OK && known && (secret == NULL || secret[0] == '\0')) {
+        parley_log_warn("password reset asked for %s, but the e-mail channel is off (--smtp-url)",
+                        agent.id);
+        known = false;
+    }
+    if (st == PARLEY_OK && known) {
+        parley_password_reset reset = {0};
+        char token[PARLEY_RESUME_SIG_SIZE];
+        parley_id_new("prs", reset.id);
+        parley_password_reset_token(secret, reset.id, token);
+        parley_token_hash(token, reset.token_hash);
+        sodium_memzero(token, sizeof token);
+        snprintf(reset.agent_id, sizeof reset.agent_id, "%s", agent.id);
+        reset.created_at = parley_now_ms();
+        reset.expires_at = reset.created_at + svc->config->password_reset_ttl_s * 1000;
+        st = svc->repo->notifications->reset_insert(svc->repo, &reset, err);
+        if (st == PARLEY_OK) {
+            st = parley_notifications_password_reset(svc->repo, nf, agent.id, reset.id, err);
+        }
+    }
+    if (st == PARLEY_OK) {
+        /* the address itself is never logged: only whether it is an agent's */
+        json_t *detail = json_pack("{s:b}", "known", known);
+        st = parley_audit_record(svc->repo, NULL, "password_reset.request", known ? agent.id : NULL,
+                                 svc->client_ip, detail, err);
+    }
+    parley_agent_free(&agent);
+    return st;
+}
+
+parley_status parley_account_confirm_password_reset(parley_account_service *svc, const char *token,
+                                                    const char *password,
+                                                    char agent_id_out[PARLEY_ID_SIZE],
+                                                    parley_error *err) {
+    agent_id_out[0] = '\0';
+    parley_status st = parley_check_text("token", token, true, 1, 128, err);
+    if (st == PARLEY_OK) {
+        st = parley_password_check_policy(password, err);
+    }
+    if (st == PARLEY_OK && svc->limits != NULL) {
+        st = parley_limits_take(svc->limits->logins_by_ip, svc->client_ip,
+                                "password reset attempts", err);
+    }
+    if (st != PARLEY_OK) {
+        return st;
+    }
+    char token_hash[PARLEY_TOKEN_HASH_SIZE];
+    parley_token_hash(token, token_hash);
+    st = svc->repo->notifications->reset_take(svc->repo, token_hash, parley_now_ms(), agent_id_out,
+                                              err);
+    if (st == PARLEY_E_NOT_FOUND) {
+        return parley_error_set(err, PARLEY_E_INVALID, "invalid_token",
+                                "token: unknown, used already or expired");
+    }
+    if (st == PARLEY_OK) {
+        st = set_password(svc, agent_id_out, password, NULL, err);
+    }
+    if (st == PARLEY_OK) {
+        parley_participant actor = {.ops = &parley_agent_participant_ops};
+        snprintf(actor.id, sizeof actor.id, "%s", agent_id_out);
+        st = parley_audit_record(svc->repo, &actor, "agent.password_reset_by_email", agent_id_out,
+                                 svc->client_ip, NULL, err);
+    }
     return st;
 }

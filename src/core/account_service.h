@@ -97,6 +97,37 @@ parley_status parley_account_change_password(parley_account_service *svc, const 
                                              const char *current_password, const char *new_password,
                                              const char *keep_token_hash, parley_error *err);
 
+/* A signed conversation link (core/resume_link.h) followed: checks the
+ * signature (constant time) and the expiry against the config's
+ * link_secret and gives the session's customer a new token (audited as
+ * session.link_redeemed). 404 when links are off or the session is gone,
+ * 403 link_invalid for a tampered one, 403 link_expired. */
+parley_status parley_account_redeem_link(parley_account_service *svc, const char *session_id,
+                                         int64_t expires_s, const char *signature,
+                                         parley_customer *customer_out,
+                                         char token_out[PARLEY_TOKEN_SIZE], parley_error *err);
+
+/* Password reset by e-mail (issue 14, notifications.md "Password reset").
+ * The request: throttled like logins (429 past the limits), audited, and
+ * otherwise PARLEY_OK whatever the address (the caller answers 202): for
+ * an active agent of that address a reset (random id, working for
+ * --password-reset-ttl-s, 30 minutes by default; only the token's hash
+ * stored) and its e-mail through nf's email channel, in
+ * the caller's unit. */
+typedef struct parley_notifier parley_notifier;
+parley_status parley_account_request_password_reset(parley_account_service *svc,
+                                                    const parley_notifier *nf, const char *email,
+                                                    parley_error *err);
+/* The e-mail's token used once: the new password follows the creation
+ * rules (checked first: a refused password leaves the token usable); a
+ * token unknown, used or expired is 400 invalid_token. Sets the password
+ * and deletes every token of the agent (agent_id_out: whose connections
+ * the caller closes); audited. */
+parley_status parley_account_confirm_password_reset(parley_account_service *svc, const char *token,
+                                                    const char *password,
+                                                    char agent_id_out[PARLEY_ID_SIZE],
+                                                    parley_error *err);
+
 /* Deactivates a bot and deletes its tokens. */
 parley_status parley_account_revoke_bot(parley_account_service *svc, const char *bot_id,
                                         parley_error *err);

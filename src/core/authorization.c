@@ -83,6 +83,7 @@ static const policy policies[PARLEY_ACTION_COUNT] = {
     [PARLEY_ACTION_REPORT_READ] = {"report.read", ROLE_ADMIN, false},
     [PARLEY_ACTION_NOTIFICATION_READ] = {"notification.read", STAFF | ROLE_CUSTOMER, false},
     [PARLEY_ACTION_NOTIFICATION_ADMIN] = {"notification.admin", ROLE_ADMIN, false},
+    [PARLEY_ACTION_WEBHOOK_ADMIN] = {"webhook.admin", ROLE_ADMIN, false},
 };
 
 static unsigned role_of(const parley_participant *caller) {

@@ -73,6 +73,7 @@ typedef enum parley_action {
     PARLEY_ACTION_REPORT_READ,        /* desk reports: admins */
     PARLEY_ACTION_NOTIFICATION_READ,  /* one's own notifications: list, mark read, prefs */
     PARLEY_ACTION_NOTIFICATION_ADMIN, /* the delivery log of every notification: admins */
+    PARLEY_ACTION_WEBHOOK_ADMIN,      /* outgoing webhooks, their log and replay: admins */
     PARLEY_ACTION_COUNT
 } parley_action;
 

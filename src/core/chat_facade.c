@@ -229,6 +229,14 @@ parley_status parley_facade_change_password(parley_facade *f, const parley_parti
     return st == PARLEY_OK ? audit(f, caller, "agent.password_change", caller->id, NULL, err) : st;
 }
 
+parley_status parley_facade_confirm_password_reset(parley_facade *f, const char *token,
+                                                   const char *password, parley_error *err) {
+    char agent_id[PARLEY_ID_SIZE];
+    parley_status st =
+        parley_account_confirm_password_reset(&f->accounts, token, password, agent_id, err);
+    return st == PARLEY_OK ? revoke_connections_of(f, agent_id, err) : st;
+}
+
 parley_status parley_facade_list_bots(parley_facade *f, const parley_participant *caller,
                                       parley_bot_list *out, parley_error *err) {
     parley_status st = parley_authorize(caller, PARLEY_ACTION_BOT_LIST, err);

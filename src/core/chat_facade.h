@@ -112,6 +112,11 @@ parley_status parley_facade_reset_password(parley_facade *f, const parley_partic
 parley_status parley_facade_change_password(parley_facade *f, const parley_participant *caller,
                                             const char *current_password, const char *new_password,
                                             parley_error *err);
+/* Password reset by e-mail, confirmed with the e-mail's token
+ * (parley_account_confirm_password_reset): every token of the agent is
+ * deleted and their live connections closed. */
+parley_status parley_facade_confirm_password_reset(parley_facade *f, const char *token,
+                                                   const char *password, parley_error *err);
 /* admin only; deactivation closes the agent's live connections */
 parley_status parley_facade_update_agent(parley_facade *f, const parley_participant *caller,
                                          const char *agent_id, const parley_agent_changes *changes,

@@ -1,5 +1,6 @@
 #include "core/config.h"
 
+#include "core/email_message.h"
 #include "util/client_addr.h"
 
 #include <ctype.h>
@@ -139,6 +140,45 @@ static const parley_config_option options[] = {
         "(half of each wait is random jitter)"),
     INT(notify_retry_max_ms, "--notify-retry-max-ms", "PARLEY_NOTIFY_RETRY_MAX_MS", 3600000, 10,
         86400000, "no retry of a failed notification delivery waits longer than this"),
+    /* the e-mail channel (docs/subsystems/notifications.md "E-mail") */
+    STR(smtp_url, "--smtp-url", "PARLEY_SMTP_URL", NULL,
+        "SMTP server of the e-mail channel, smtp://HOST:PORT or smtps://HOST:PORT (TLS from the "
+        "start); unset: no e-mail channel"),
+    INT(smtp_starttls, "--smtp-starttls", "PARLEY_SMTP_STARTTLS", 0, 0, 1,
+        "1: smtp:// upgrades with STARTTLS and refuses to send without it"),
+    STR(smtp_user, "--smtp-user", "PARLEY_SMTP_USER", NULL,
+        "user name of SMTP AUTH; unset: no AUTH"),
+    STR(smtp_password, "--smtp-password", "PARLEY_SMTP_PASSWORD", NULL,
+        "password of SMTP AUTH (prefer the variable to the flag)"),
+    STR(smtp_from, "--smtp-from", "PARLEY_SMTP_FROM", "parley@localhost",
+        "the e-mails' sender address (From: and MAIL FROM)"),
+    STR(smtp_ca_file, "--smtp-ca-file", "PARLEY_SMTP_CA_FILE", NULL,
+        "PEM file of the CA certificates the SMTP server's certificate is verified with (TLS, "
+        "STARTTLS); unset: the system's"),
+    INT(smtp_timeout_ms, "--smtp-timeout-ms", "PARLEY_SMTP_TIMEOUT_MS", 30000, 100, 600000,
+        "one SMTP transfer (connect to QUIT) takes at most this long, else the attempt fails"),
+    STR(email_templates_dir, "--email-templates-dir", "PARLEY_EMAIL_TEMPLATES_DIR", NULL,
+        "directory of the operator's e-mail templates (notification.txt, notification.html); "
+        "a file not there uses the compiled-in default"),
+    STR(public_url, "--public-url", "PARLEY_PUBLIC_URL", NULL,
+        "the server's public base URL, for links in e-mails (https://chat.example.com); unset: "
+        "http://<listen>"),
+    STR(link_secret, "--link-secret", "PARLEY_LINK_SECRET", NULL,
+        "HMAC-SHA256 key of the links that reopen a conversation; unset: a random one kept in "
+        "<data-dir>/link.secret"),
+    INT(link_ttl_s, "--link-ttl-s", "PARLEY_LINK_TTL_S", 604800, 60, 31536000,
+        "a link that reopens a conversation works this long"),
+    INT(password_reset_ttl_s, "--password-reset-ttl-s", "PARLEY_PASSWORD_RESET_TTL_S", 1800, 1,
+        86400, "the link of a password reset e-mail works once, and this long"),
+    /* outgoing webhooks (docs/subsystems/notifications.md, "Webhooks") */
+    INT(webhooks_allow_private, "--webhooks-allow-private", "PARLEY_WEBHOOKS_ALLOW_PRIVATE", 0, 0,
+        1,
+        "1: webhooks may target loopback, private, link-local, CGNAT and other non-public "
+        "addresses (a receiver on this host or the LAN); 0: refused (no SSRF through webhooks)"),
+    INT(webhooks_timeout_ms, "--webhooks-timeout-ms", "PARLEY_WEBHOOKS_TIMEOUT_MS", 10000, 100,
+        60000,
+        "a webhook delivery attempt (connect, send, response) taking longer fails and is retried; "
+        "connecting alone may take at most the half of it"),
     /* who may read /metrics and whose client address to believe (issue 9) */
     STR(metrics_listen, "--metrics-listen", "PARLEY_METRICS_LISTEN", NULL,
         "HOST:PORT of a second listener that serves only /metrics (keep it off the public "
@@ -287,6 +327,15 @@ static parley_status validate(const parley_config *cfg, parley_error *err) {
         (cfg->site_secret == NULL || cfg->site_secret[0] == '\0')) {
         return parley_error_set(err, PARLEY_E_INVALID, "invalid_config",
                                 "--require-verified-customers needs --site-secret");
+    }
+    if (cfg->smtp_url != NULL && strncmp(cfg->smtp_url, "smtp://", 7) != 0 &&
+        strncmp(cfg->smtp_url, "smtps://", 8) != 0) {
+        return parley_error_set(err, PARLEY_E_INVALID, "invalid_config",
+                                "--smtp-url: expected smtp://HOST:PORT or smtps://HOST:PORT");
+    }
+    if (!parley_email_address_ok(cfg->smtp_from)) {
+        return parley_error_set(err, PARLEY_E_INVALID, "invalid_config",
+                                "--smtp-from: not a usable e-mail address");
     }
     if (cfg->frame_ancestors[0] == '\0') {
         return parley_error_set(err, PARLEY_E_INVALID, "invalid_config",

@@ -80,6 +80,22 @@ typedef struct parley_config {
     int64_t notify_max_attempts;  /* a delivery is dead after this many failed attempts */
     int64_t notify_retry_base_ms; /* the first retry's backoff, doubling after */
     int64_t notify_retry_max_ms;  /* the longest backoff */
+    /* the e-mail channel (net/notify_channel_email.h); smtp_url NULL = off */
+    char *smtp_url;        /* smtp://HOST:PORT or smtps://HOST:PORT */
+    int64_t smtp_starttls; /* 1: STARTTLS required on smtp:// */
+    char *smtp_user;       /* NULL: no AUTH */
+    char *smtp_password;
+    char *smtp_from;           /* the sender's address */
+    char *smtp_ca_file;        /* CA certificates to verify the server with; NULL = the system's */
+    int64_t smtp_timeout_ms;   /* one whole SMTP transfer at most */
+    char *email_templates_dir; /* the operator's templates; NULL = the compiled-in ones */
+    char *public_url;          /* base of the links in e-mails; NULL = http://<listen> */
+    char *link_secret;  /* HMAC key of the conversation links; NULL = <data-dir>/link.secret */
+    int64_t link_ttl_s; /* a conversation link works this long */
+    int64_t password_reset_ttl_s; /* a password reset e-mail's token works this long */
+    /* outgoing webhooks (docs/subsystems/notifications.md) */
+    int64_t webhooks_allow_private; /* 1: non-public targets allowed (tests, LAN receivers) */
+    int64_t webhooks_timeout_ms;    /* one attempt's total time */
 } parley_config;
 
 typedef enum parley_option_type { PARLEY_OPTION_STRING, PARLEY_OPTION_INT } parley_option_type;

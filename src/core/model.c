@@ -2,6 +2,7 @@
 
 #include "core/store/notifications.h" /* the notification outbox's rows too */
 #include "core/store/tools.h"         /* the agent tools' rows are models too */
+#include "core/store/webhooks.h"      /* and the outgoing webhooks' */
 
 #include <stdlib.h>
 #include <string.h>
@@ -54,6 +55,10 @@ static const size_t notification_strings[] = {AT(parley_notification, title),
                                               AT(parley_notification, dedupe_key)};
 static const size_t delivery_strings[] = {AT(parley_delivery, last_error),
                                           AT(parley_delivery, idempotency_key)};
+static const size_t webhook_strings[] = {AT(parley_webhook, url), AT(parley_webhook, events),
+                                         AT(parley_webhook, secret),
+                                         AT(parley_webhook, description)};
+static const size_t webhook_attempt_strings[] = {AT(parley_webhook_attempt, error)};
 
 static char **string_at(void *model, size_t offset) {
     return (char **)((char *)model + offset);
@@ -231,6 +236,10 @@ PARLEY_DEFINE_FREE(parley_notification, notification_strings)
 PARLEY_DEFINE_LIST(parley_notification_list, parley_notification)
 PARLEY_DEFINE_FREE(parley_delivery, delivery_strings)
 PARLEY_DEFINE_LIST(parley_delivery_list, parley_delivery)
+PARLEY_DEFINE_FREE(parley_webhook, webhook_strings)
+PARLEY_DEFINE_LIST(parley_webhook_list, parley_webhook)
+PARLEY_DEFINE_FREE(parley_webhook_attempt, webhook_attempt_strings)
+PARLEY_DEFINE_LIST(parley_webhook_attempt_list, parley_webhook_attempt)
 
 PARLEY_DEFINE_ENUM_NAMES(parley_participant_kind, participant_names)
 PARLEY_DEFINE_ENUM_NAMES(parley_agent_role, role_names)

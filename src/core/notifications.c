@@ -157,8 +157,10 @@ static parley_status channels_for(parley_chat_service *svc, const parley_notifie
         parley_notify_prefs_load(svc, nf, spec->kind, spec->recipient_id, &prefs, err);
     for (size_t i = 0; st == PARLEY_OK && i < nf->channel_count; i++) {
         const parley_notify_channel *ch = nf->channels[i].channel;
-        wanted[i] =
-            ch->reaches(spec->kind) && parley_notify_prefs_wants(prefs, spec->event, ch->name);
+        wanted[i] = ch->reaches(spec->kind) &&
+                    parley_notify_prefs_wants(prefs, spec->event, ch->name) &&
+                    (ch->reaches_recipient == NULL ||
+                     ch->reaches_recipient(svc->repo, spec->kind, spec->recipient_id));
         *any = *any || wanted[i];
     }
     parley_time_ms quiet_until = st == PARLEY_OK ? parley_notify_prefs_quiet_until(prefs, now) : 0;
@@ -167,6 +169,25 @@ static parley_status channels_for(parley_chat_service *svc, const parley_notifie
     }
     json_decref(prefs);
     return st;
+}
+
+/* A pending delivery of n on a channel, due at `due`; its idempotency key
+ * is "<notification id>:<channel>". */
+static parley_status insert_delivery(parley_repository *repo, const parley_notification *n,
+                                     const char *channel, parley_time_ms due, parley_error *err) {
+    char key[PARLEY_ID_SIZE + PARLEY_NOTIFY_CHANNEL_SIZE + 2];
+    snprintf(key, sizeof key, "%s:%s", n->id, channel);
+    parley_delivery d = {0};
+    parley_id_new("dlv", d.id);
+    snprintf(d.notification_id, sizeof d.notification_id, "%s", n->id);
+    snprintf(d.channel, sizeof d.channel, "%s", channel);
+    d.state = PARLEY_DELIVERY_PENDING;
+    d.next_attempt_at = due;
+    d.idempotency_key = key;
+    d.created_at = n->created_at;
+    d.updated_at = n->created_at;
+    bool added = false;
+    return repo->notifications->delivery_insert(repo, &d, &added, err);
 }
 
 /* The notification, and when it is new, one pending delivery per channel
@@ -204,25 +225,40 @@ static parley_status notify(parley_chat_service *svc, const parley_notifier *nf,
     st = svc->repo->notifications->insert(svc->repo, &n, &added, err);
     free(n.body);
     for (size_t i = 0; st == PARLEY_OK && added && i < nf->channel_count; i++) {
-        const parley_notify_channel *ch = nf->channels[i].channel;
-        if (!wanted[i]) {
-            continue;
+        if (wanted[i]) {
+            st = insert_delivery(svc->repo, &n, nf->channels[i].channel->name, due, err);
         }
-        char key[PARLEY_ID_SIZE + PARLEY_NOTIFY_CHANNEL_SIZE + 2];
-        snprintf(key, sizeof key, "%s:%s", n.id, ch->name);
-        parley_delivery d = {0};
-        parley_id_new("dlv", d.id);
-        snprintf(d.notification_id, sizeof d.notification_id, "%s", n.id);
-        snprintf(d.channel, sizeof d.channel, "%s", ch->name);
-        d.state = PARLEY_DELIVERY_PENDING;
-        d.next_attempt_at = due;
-        d.idempotency_key = key;
-        d.created_at = n.created_at;
-        d.updated_at = n.created_at;
-        bool delivery_added = false;
-        st = svc->repo->notifications->delivery_insert(svc->repo, &d, &delivery_added, err);
     }
     return st;
+}
+
+parley_status parley_notifications_password_reset(parley_repository *repo,
+                                                  const parley_notifier *nf, const char *agent_id,
+                                                  const char *reset_id, parley_error *err) {
+    bool has_email = false;
+    for (size_t i = 0; i < nf->channel_count; i++) {
+        has_email = has_email || strcmp(nf->channels[i].channel->name, "email") == 0;
+    }
+    if (!has_email) {
+        return parley_error_set(err, PARLEY_E_UNAVAILABLE, NULL,
+                                "password reset: the e-mail channel is off (--smtp-url)");
+    }
+    parley_notification n = {0};
+    parley_id_new("ntf", n.id);
+    n.recipient_kind = PARLEY_PARTICIPANT_AGENT;
+    snprintf(n.recipient_id, sizeof n.recipient_id, "%s", agent_id);
+    snprintf(n.event, sizeof n.event, "%s", PARLEY_NOTIFY_PASSWORD_RESET_EVENT);
+    n.title = (char *)(uintptr_t) "Reset your Parley password";
+    n.body = (char *)(uintptr_t) "Someone (hopefully you) asked to reset the password of this "
+                                 "account. The link works once, and not for long. If it was not "
+                                 "you, ignore this e-mail: your password stays as it is.";
+    char key[KEY_SIZE];
+    snprintf(key, sizeof key, "reset:%s", reset_id);
+    n.dedupe_key = key;
+    n.created_at = parley_now_ms();
+    bool added = false;
+    parley_status st = repo->notifications->insert(repo, &n, &added, err);
+    return st == PARLEY_OK && added ? insert_delivery(repo, &n, "email", n.created_at, err) : st;
 }
 
 /* ---- who is told what -------------------------------------------------------- */

@@ -93,6 +93,17 @@ bool parley_notifications_subscribe(parley_event_registry *reg, parley_notifier 
  * these commit). */
 unsigned parley_notifications_event_types(void);
 
+/* The password reset e-mail (issue 14): not a typed event's notification
+ * but the account service's, written in its unit: the notification
+ * "password.reset" to the agent and one delivery on the email channel
+ * only (no preferences, no quiet hours), whose link carries the token the
+ * channel derives from reset_id (core/password_reset.h). 503 unavailable
+ * when nf has no email channel. */
+#define PARLEY_NOTIFY_PASSWORD_RESET_EVENT "password.reset"
+parley_status parley_notifications_password_reset(parley_repository *repo,
+                                                  const parley_notifier *nf, const char *agent_id,
+                                                  const char *reset_id, parley_error *err);
+
 /* The wire form of a notification (the API's and the WebSocket frame's). */
 json_t *parley_notification_to_json(const parley_notification *n);
 json_t *parley_delivery_to_json(const parley_delivery *d);
@@ -128,7 +139,8 @@ parley_status parley_notifications_delivery_log(parley_chat_service *svc,
 parley_status parley_notify_prefs_load(parley_chat_service *svc, const parley_notifier *nf,
                                        parley_participant_kind kind, const char *id, json_t **out,
                                        parley_error *err);
-/* The defaults: every event on every channel of nf, no quiet hours. */
+/* The defaults: every event on every channel of nf (but those a channel
+ * keeps off: its default_on), no quiet hours. */
 json_t *parley_notify_prefs_defaults(const parley_notifier *nf);
 /* Applies change (a partial object, as PUT takes it) to prefs, checking
  * it: 400 validation_failed for anything but known events, nf's

@@ -8,15 +8,17 @@
  *
  * Channels today: in_app (net/notify_channel_in_app.c: the inbox of
  * GET /api/v1/notifications and the notification.created WebSocket frame
- * to the recipient's connections). E-mail (SMTP), web push and webhooks
- * are not written yet; each will be one more file with one more table
+ * to the recipient's connections), email (net/notify_channel_email.c:
+ * SMTP with libcurl, when --smtp-url is set) and webhook
+ * (net/notify_channel_webhook.c: the signed POST to an admin's webhook;
+ * its deliveries are written by core/webhooks.c, not by the notifier, and
+ * only the worker lists it). Web push is one more file with one more table
  * (docs/subsystems/notifications.md).
  *
- * Threads: reaches() on the writer (inside the unit of the cause),
- * deliver() on the delivery worker's thread, one delivery at a time; a
- * channel's ctx is its own (the server builds it) and must be safe to use
- * from that thread. Ownership: tables are static and const; deliver()
- * borrows the notification and the delivery for the call.
+ * Threads: reaches(), reaches_recipient() and default_on() on the writer (inside the unit of the
+ * cause), deliver() on the delivery worker's thread, one delivery at a time; a channel's ctx is its
+ * own (the server builds it) and must be safe to use from that thread. Ownership: tables are static
+ * and const; deliver() borrows the notification and the delivery for the call.
  */
 #ifndef PARLEY_NOTIFICATIONS_CHANNELS_H
 #define PARLEY_NOTIFICATIONS_CHANNELS_H
@@ -39,6 +41,14 @@ typedef struct parley_notify_channel {
      * can be dropped there. */
     parley_status (*deliver)(void *ctx, const parley_notification *n, const parley_delivery *d,
                              bool *permanent, parley_error *err);
+    /* Optional (NULL: yes). May it reach this recipient (has it an address
+     * to send to)? On the writer, in the unit of the cause, with its repo:
+     * a recipient it cannot reach gets no delivery on it. */
+    bool (*reaches_recipient)(parley_repository *repo, parley_participant_kind kind,
+                              const char *recipient_id);
+    /* Optional (NULL: every event). Is the event (a notification event's
+     * wire name) on for this channel in the preferences' defaults? */
+    bool (*default_on)(const char *event);
 } parley_notify_channel;
 
 /* A server has at most this many channels. */

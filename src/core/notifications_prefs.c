@@ -3,7 +3,9 @@
  * events reach which channel, and quiet hours (notifications.h). Stored
  * as JSON text by repo->notifications->prefs_get/put; what is not stored
  * is the default: every event on every channel, no quiet hours, so a new
- * agent hears of waiting customers without configuring anything.
+ * agent hears of waiting customers without configuring anything (a
+ * channel may keep some events off by default: default_on in
+ * core/notifications_channels.h; e-mail leaves session.waiting to in-app).
  *
  * The stored form is always the whole effective object, so a later
  * version's new event starts at its default:
@@ -65,8 +67,11 @@ json_t *parley_notify_prefs_defaults(const parley_notifier *nf) {
     json_t *events = json_object();
     for (int e = 0; e < PARLEY_NOTIFY_EVENT_COUNT; e++) {
         json_t *channels = json_object();
+        const char *name = parley_notify_event_name((parley_notify_event)e);
         for (size_t c = 0; c < nf->channel_count; c++) {
-            json_object_set_new(channels, nf->channels[c].channel->name, json_true());
+            const parley_notify_channel *ch = nf->channels[c].channel;
+            json_object_set_new(channels, ch->name,
+                                json_boolean(ch->default_on == NULL || ch->default_on(name)));
         }
         json_object_set_new(events, parley_notify_event_name((parley_notify_event)e), channels);
     }

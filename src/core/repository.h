@@ -85,6 +85,7 @@
 #include "core/store/tickets.h"
 #include "core/store/tools.h"
 #include "core/store/uploads.h"
+#include "core/store/webhooks.h"
 
 typedef struct parley_repository parley_repository;
 
@@ -128,6 +129,7 @@ struct parley_repository {
     const parley_uploads_ops *uploads;
     const parley_settings_ops *settings;
     const parley_notifications_ops *notifications;
+    const parley_webhooks_ops *webhooks;
 };
 
 #endif

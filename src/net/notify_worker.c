@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "core/ids.h"
+#include "core/webhooks.h"
 #include "storage/backend.h"
 #include "util/log.h"
 
@@ -224,6 +225,24 @@ parley_status parley_notify_service_init(parley_notify_service *s, uv_loop_t *lo
     return PARLEY_OK;
 }
 
+parley_status parley_notify_service_add_email(parley_notify_service *s, const parley_config *cfg,
+                                              const char *database_url, const char *public_url,
+                                              parley_error *err) {
+    if (cfg->smtp_url == NULL || cfg->smtp_url[0] == '\0') {
+        return PARLEY_OK;
+    }
+    if (s->notifier.channel_count >= PARLEY_NOTIFY_CHANNELS_MAX) {
+        return parley_error_set(err, PARLEY_E_INTERNAL, NULL, "too many notification channels");
+    }
+    parley_status st = parley_email_init(&s->email, cfg, database_url, public_url, err);
+    if (st == PARLEY_OK) {
+        s->channels[s->notifier.channel_count++] =
+            (parley_notify_channel_binding){&parley_notify_channel_email, &s->email};
+        parley_log_info("notifications: e-mail channel on, through %s", cfg->smtp_url);
+    }
+    return st;
+}
+
 static void poke_after_commit(void *ctx, const parley_event *event) {
     (void)event;
     parley_notify_service *s = ctx;
@@ -231,9 +250,10 @@ static void poke_after_commit(void *ctx, const parley_event *event) {
 }
 
 bool parley_notify_service_subscribe(parley_notify_service *s, parley_event_registry *reg) {
-    return parley_notifications_subscribe(reg, &s->notifier) &&
-           parley_event_subscribe_after_commit(reg, parley_notifications_event_types(),
-                                               poke_after_commit, s);
+    return parley_notifications_subscribe(reg, &s->notifier) && parley_webhooks_subscribe(reg) &&
+           parley_event_subscribe_after_commit(
+               reg, parley_notifications_event_types() | parley_webhooks_event_types(),
+               poke_after_commit, s);
 }
 
 parley_status parley_notify_service_start(parley_notify_service *s, const parley_config *cfg,
@@ -242,24 +262,38 @@ parley_status parley_notify_service_start(parley_notify_service *s, const parley
         parley_log_warn("notifications: delivery is off (--notify-delivery 0); deliveries wait");
         return PARLEY_OK;
     }
+    parley_status st = parley_webhook_channel_init(&s->webhook, cfg, database_url, err);
+    if (st != PARLEY_OK) {
+        return st;
+    }
+    size_t count = s->notifier.channel_count;
+    memcpy(s->delivery_channels, s->channels, count * sizeof s->channels[0]);
+    s->delivery_channels[count++] =
+        (parley_notify_channel_binding){&parley_notify_channel_webhook, &s->webhook};
     parley_notify_worker_options options = {
         .database_url = database_url,
         .durable = strcmp(cfg->durability, "full") == 0,
-        .channels = s->channels,
-        .channel_count = s->notifier.channel_count,
+        .channels = s->delivery_channels,
+        .channel_count = count,
         .max_attempts = (int)cfg->notify_max_attempts,
         .retry_base_ms = cfg->notify_retry_base_ms,
         .retry_max_ms = cfg->notify_retry_max_ms,
         /* a retry falls due within a poll, whatever its backoff */
         .poll_ms = cfg->notify_retry_base_ms < 1000 ? cfg->notify_retry_base_ms : 1000,
     };
-    return parley_notify_worker_start(&options, &s->worker, err);
+    st = parley_notify_worker_start(&options, &s->worker, err);
+    if (st != PARLEY_OK) {
+        parley_webhook_channel_close(&s->webhook);
+    }
+    return st;
 }
 
 void parley_notify_service_close(parley_notify_service *s) {
     parley_notify_worker_stop(s->worker);
     s->worker = NULL;
+    parley_webhook_channel_close(&s->webhook); /* after the worker: its thread used it */
     parley_in_app_close(&s->in_app);
+    parley_email_close(&s->email);
 }
 
 void parley_notify_service_free(parley_notify_service *s) {

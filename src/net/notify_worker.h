@@ -16,7 +16,9 @@
  * recording of it sends again, with the same idempotency key.
  *
  * parley_notify_service is what the server embeds: the online set, the
- * outbox's notifier, the channels (in_app) and the worker.
+ * outbox's notifier, the channels (in_app, and email when configured;
+ * webhook, which only the worker knows: it reaches no user, so it is not
+ * in the notifier's list nor in anyone's preferences) and the worker.
  *
  * Threads: init, subscribe, start, close and free on the loop thread;
  * parley_notify_worker_poke from any thread. Ownership: the server owns
@@ -32,7 +34,9 @@
 #include "core/config.h"
 #include "core/event.h"
 #include "core/notifications.h"
+#include "net/notify_channel_email.h"
 #include "net/notify_channel_in_app.h"
+#include "net/notify_channel_webhook.h"
 
 typedef struct parley_notify_worker parley_notify_worker;
 
@@ -63,14 +67,23 @@ typedef struct parley_notify_service {
     parley_notify_online online;
     parley_notifier notifier;
     parley_in_app in_app;
+    parley_email email; /* a channel when --smtp-url is set */
     parley_notify_channel_binding channels[PARLEY_NOTIFY_CHANNELS_MAX];
+    parley_webhook_channel webhook; /* the webhooks' deliveries (core/webhooks.h) */
+    /* what the worker delivers on: the notifier's channels, then webhook */
+    parley_notify_channel_binding delivery_channels[PARLEY_NOTIFY_CHANNELS_MAX + 1];
     parley_notify_worker *worker; /* NULL: delivery off (--notify-delivery 0) */
 } parley_notify_service;
 
 /* Before the registry is filled: the online set, the channels. */
 parley_status parley_notify_service_init(parley_notify_service *s, uv_loop_t *loop, parley_hub *hub,
                                          parley_error *err);
-/* In unit: the outbox; after commit: pokes the worker. */
+/* After init, before subscribe: the email channel, when cfg->smtp_url is
+ * set (else nothing). public_url: the base of the e-mails' links. */
+parley_status parley_notify_service_add_email(parley_notify_service *s, const parley_config *cfg,
+                                              const char *database_url, const char *public_url,
+                                              parley_error *err);
+/* In unit: the outbox and the webhooks' outbox; after commit: pokes the worker. */
 bool parley_notify_service_subscribe(parley_notify_service *s, parley_event_registry *reg);
 /* Starts the worker unless cfg turns delivery off. */
 parley_status parley_notify_service_start(parley_notify_service *s, const parley_config *cfg,

@@ -363,6 +363,12 @@ parley_status parley_server_start(parley_server *srv, uv_loop_t *loop, const par
     };
     st = parley_notify_service_init(&srv->notify, loop, &srv->hub, err);
     if (st == PARLEY_OK) {
+        char public_url[512];
+        snprintf(public_url, sizeof public_url, "http://%s:%d", srv->host, srv->port);
+        st = parley_notify_service_add_email(
+            &srv->notify, cfg, db_url, cfg->public_url != NULL ? cfg->public_url : public_url, err);
+    }
+    if (st == PARLEY_OK) {
         st = subscribe_events(srv, err);
     }
     if (st == PARLEY_OK) {

@@ -86,4 +86,23 @@ static inline void col_bind_OPT_I64(binder *b, int idx, const int64_t *in) {
 /* delivery_due's bound (store/notifications.h: 1..1000) */
 #define DELIVERY_DUE_LIMIT_MAX 1000
 
+/* ---- webhooks ------------------------------------------------------------------ */
+
+/* WEBHOOK_COLS in order (the insert binds all eight; no position read) */
+#define WEBHOOK_COLS "id, url, events, secret, description, active, created_at, updated_at"
+#define WEBHOOK_COLUMNS(F)                                                                         \
+    F(id, ID), F(url, TEXT), F(events, TEXT), F(secret, TEXT), F(description, TEXT),               \
+        F(active, BOOL), F(created_at, I64), F(updated_at, I64)
+
+#define WEBHOOK_ATTEMPT_COLS "delivery_id, webhook_id, attempt, status_code, error, duration_ms, at"
+#define WEBHOOK_ATTEMPT_COLUMNS(F)                                                                 \
+    F(delivery_id, ID), F(webhook_id, ID), F(attempt, INT), F(status_code, INT), F(error, TEXT),   \
+        F(duration_ms, I64), F(at, I64)
+
+/* a webhook's deliveries: DELIVERY_COLS of the join's alias d (read with
+ * DELIVERY_COLUMNS), then d.position */
+#define WEBHOOK_DELIVERY_COLS                                                                      \
+    "d.id, d.notification_id, d.channel, d.state, d.attempts, d.next_attempt_at, d.last_error, "   \
+    "d.idempotency_key, d.created_at, d.updated_at, d.sent_at"
+
 #endif

@@ -2165,6 +2165,40 @@ static void add_notification(fixture *fx, const char *id, const char *recipient_
     assert_ok(fx->repo->notifications->insert(fx->repo, &n, added, &err));
 }
 
+/* Password resets by e-mail: the hash goes in; a take uses it once, only
+ * before it expires; unknown, used and expired are all not found. */
+static void test_password_resets(void **state) {
+    fixture *fx = *state;
+    add_agent(fx, "agt_r", "reset@example.com");
+    parley_password_reset r = {0};
+    snprintf(r.id, sizeof r.id, "prs_1");
+    memset(r.token_hash, 'a', 64);
+    snprintf(r.agent_id, sizeof r.agent_id, "agt_r");
+    r.created_at = 1000;
+    r.expires_at = 2000;
+    assert_ok(fx->repo->notifications->reset_insert(fx->repo, &r, &err));
+    parley_password_reset other = r;
+    snprintf(other.id, sizeof other.id, "prs_2");
+    memset(other.token_hash, 'b', 64);
+    assert_ok(fx->repo->notifications->reset_insert(fx->repo, &other, &err));
+    char agent[PARLEY_ID_SIZE];
+    char hash_c[PARLEY_TOKEN_HASH_SIZE] = {0};
+    memset(hash_c, 'c', 64);
+    assert_status(PARLEY_E_NOT_FOUND,
+                  fx->repo->notifications->reset_take(fx->repo, hash_c, 1500, agent, &err));
+    /* expired: at expires_at and after */
+    assert_status(PARLEY_E_NOT_FOUND, fx->repo->notifications->reset_take(
+                                          fx->repo, other.token_hash, 2000, agent, &err));
+    assert_ok(fx->repo->notifications->reset_take(fx->repo, r.token_hash, 1999, agent, &err));
+    assert_string_equal(agent, "agt_r");
+    /* once */
+    assert_status(PARLEY_E_NOT_FOUND,
+                  fx->repo->notifications->reset_take(fx->repo, r.token_hash, 1999, agent, &err));
+    /* the same hash twice is refused (unique) */
+    snprintf(other.id, sizeof other.id, "prs_3");
+    assert_int_not_equal(fx->repo->notifications->reset_insert(fx->repo, &other, &err), PARLEY_OK);
+}
+
 static void test_notifications_outbox(void **state) {
     fixture *fx = *state;
     add_customer(fx, "cus_n1", NULL);
@@ -2404,6 +2438,160 @@ static void test_notification_prefs(void **state) {
     assert_ok(fx->repo->notifications->prefs_get(fx->repo, PARLEY_PARTICIPANT_CUSTOMER, "agt_a",
                                                  &json, &err));
     assert_null(json);
+}
+
+/* ---- webhooks ------------------------------------------------------------------ */
+
+static parley_webhook make_webhook(const char *id, const char *url, const char *events, bool active,
+                                   parley_time_ms at) {
+    parley_webhook w = {0};
+    snprintf(w.id, sizeof w.id, "%s", id);
+    w.url = lit(url);
+    w.events = lit(events);
+    w.secret = lit("whsec_test");
+    w.description = lit("");
+    w.active = active;
+    w.created_at = at;
+    w.updated_at = at;
+    return w;
+}
+
+static void test_webhooks(void **state) {
+    fixture *fx = *state;
+    parley_webhook w1 = make_webhook("whk_1", "https://a.example/h", "message.created", true, 10);
+    parley_webhook w2 =
+        make_webhook("whk_2", "https://b.example/h", "session.created ticket.updated", false, 20);
+    assert_ok(fx->repo->webhooks->insert(fx->repo, &w1, &err));
+    assert_ok(fx->repo->webhooks->insert(fx->repo, &w2, &err));
+    assert_status(PARLEY_E_CONFLICT, fx->repo->webhooks->insert(fx->repo, &w1, &err));
+    int64_t count = 0;
+    assert_ok(fx->repo->webhooks->count(fx->repo, &count, &err));
+    assert_int_equal(count, 2);
+
+    parley_webhook got;
+    assert_ok(fx->repo->webhooks->get(fx->repo, "whk_2", &got, &err));
+    assert_string_equal(got.url, "https://b.example/h");
+    assert_string_equal(got.events, "session.created ticket.updated");
+    assert_string_equal(got.secret, "whsec_test");
+    assert_false(got.active);
+    assert_int_equal(got.created_at, 20);
+    parley_webhook_free(&got);
+    assert_status(PARLEY_E_NOT_FOUND, fx->repo->webhooks->get(fx->repo, "whk_x", &got, &err));
+    assert_true(all_zero(&got, sizeof got));
+
+    /* every one oldest first, or the active ones */
+    parley_webhook_list list;
+    assert_ok(fx->repo->webhooks->list(fx->repo, false, &list, &err));
+    assert_int_equal(list.count, 2);
+    assert_string_equal(list.items[0].id, "whk_1");
+    assert_string_equal(list.items[1].id, "whk_2");
+    parley_webhook_list_free(&list);
+    assert_ok(fx->repo->webhooks->list(fx->repo, true, &list, &err));
+    assert_int_equal(list.count, 1);
+    assert_string_equal(list.items[0].id, "whk_1");
+    parley_webhook_list_free(&list);
+
+    /* update writes all but the secret; a missing one is not found */
+    w2.active = true;
+    w2.url = lit("https://c.example/h");
+    w2.secret = lit("whsec_other");
+    w2.updated_at = 30;
+    assert_ok(fx->repo->webhooks->update(fx->repo, &w2, &err));
+    assert_ok(fx->repo->webhooks->get(fx->repo, "whk_2", &got, &err));
+    assert_true(got.active);
+    assert_string_equal(got.url, "https://c.example/h");
+    assert_string_equal(got.secret, "whsec_test");
+    assert_int_equal(got.updated_at, 30);
+    parley_webhook_free(&got);
+    parley_webhook w3 = make_webhook("whk_3", "https://x", "note.created", true, 1);
+    assert_status(PARLEY_E_NOT_FOUND, fx->repo->webhooks->update(fx->repo, &w3, &err));
+    assert_ok(fx->repo->webhooks->remove(fx->repo, "whk_1", &err));
+    assert_status(PARLEY_E_NOT_FOUND, fx->repo->webhooks->remove(fx->repo, "whk_1", &err));
+    assert_ok(fx->repo->webhooks->count(fx->repo, &count, &err));
+    assert_int_equal(count, 1);
+}
+
+static void add_webhook_notification(fixture *fx, const char *id, const char *webhook_id) {
+    parley_notification n = {0};
+    bool added = false;
+    snprintf(n.id, sizeof n.id, "%s", id);
+    n.recipient_kind = PARLEY_PARTICIPANT_SYSTEM;
+    snprintf(n.recipient_id, sizeof n.recipient_id, "%s", webhook_id);
+    snprintf(n.event, sizeof n.event, "message.created");
+    n.title = lit("");
+    n.body = lit("{\"type\":\"message.created\"}");
+    n.dedupe_key = lit(id);
+    n.created_at = 100;
+    assert_ok(fx->repo->notifications->insert(fx->repo, &n, &added, &err));
+    assert_true(added);
+}
+
+static void test_webhook_deliveries_and_attempts(void **state) {
+    fixture *fx = *state;
+    bool added = false;
+    add_webhook_notification(fx, "ntf_w1", "whk_1");
+    add_webhook_notification(fx, "ntf_w2", "whk_1");
+    add_webhook_notification(fx, "ntf_w3", "whk_2");
+    /* an agent's notification with the same recipient id is not the webhook's */
+    add_notification(fx, "ntf_a", "whk_1", "ka", 100, &added);
+    const char *rows[][2] = {
+        {"dlv_w1", "ntf_w1"}, {"dlv_w2", "ntf_w2"}, {"dlv_w3", "ntf_w3"}, {"dlv_a", "ntf_a"}};
+    for (size_t i = 0; i < 4; i++) {
+        parley_delivery d = make_delivery(rows[i][0], rows[i][1], "webhook", 100);
+        d.idempotency_key = lit(rows[i][0]);
+        assert_ok(fx->repo->notifications->delivery_insert(fx->repo, &d, &added, &err));
+    }
+    parley_delivery_list list;
+    char next[32];
+    assert_ok(fx->repo->webhooks->delivery_list(fx->repo, "whk_1", 1, "", &list, next, sizeof next,
+                                                &err));
+    assert_int_equal(list.count, 1);
+    assert_string_equal(list.items[0].id, "dlv_w2");
+    assert_string_equal(list.items[0].idempotency_key, "dlv_w2");
+    assert_int_equal(list.items[0].state, PARLEY_DELIVERY_PENDING);
+    char cursor[32];
+    snprintf(cursor, sizeof cursor, "%s", next);
+    parley_delivery_list_free(&list);
+    assert_ok(fx->repo->webhooks->delivery_list(fx->repo, "whk_1", 10, cursor, &list, next,
+                                                sizeof next, &err));
+    assert_int_equal(list.count, 1);
+    assert_string_equal(list.items[0].id, "dlv_w1");
+    assert_string_equal(next, "");
+    parley_delivery_list_free(&list);
+    assert_status(PARLEY_E_INVALID,
+                  fx->repo->webhooks->delivery_list(fx->repo, "whk_1", 10, "x1", &list, next,
+                                                    sizeof next, &err));
+
+    /* attempts, in order, per delivery */
+    parley_webhook_attempt a1 = {.delivery_id = "dlv_w1",
+                                 .webhook_id = "whk_1",
+                                 .attempt = 1,
+                                 .status_code = 500,
+                                 .error = lit("HTTP 500"),
+                                 .duration_ms = 12,
+                                 .at = 200};
+    parley_webhook_attempt a2 = {.delivery_id = "dlv_w1",
+                                 .webhook_id = "whk_1",
+                                 .attempt = 2,
+                                 .status_code = 204,
+                                 .duration_ms = 3,
+                                 .at = 300};
+    assert_ok(fx->repo->webhooks->attempt_insert(fx->repo, &a1, &err));
+    assert_ok(fx->repo->webhooks->attempt_insert(fx->repo, &a2, &err));
+    parley_webhook_attempt_list attempts;
+    assert_ok(fx->repo->webhooks->attempt_list(fx->repo, "dlv_w1", &attempts, &err));
+    assert_int_equal(attempts.count, 2);
+    assert_int_equal(attempts.items[0].attempt, 1);
+    assert_int_equal(attempts.items[0].status_code, 500);
+    assert_string_equal(attempts.items[0].error, "HTTP 500");
+    assert_int_equal(attempts.items[0].duration_ms, 12);
+    assert_int_equal(attempts.items[1].status_code, 204);
+    assert_null(attempts.items[1].error);
+    assert_int_equal(attempts.items[1].at, 300);
+    parley_webhook_attempt_list_free(&attempts);
+    assert_ok(fx->repo->webhooks->attempt_list(fx->repo, "dlv_w2", &attempts, &err));
+    assert_int_equal(attempts.count, 0);
+    parley_webhook_attempt_list_free(&attempts);
 }
 
 /* ---- transactions --------------------------------------------------------- */
@@ -2651,6 +2839,9 @@ static const struct CMUnitTest contract_tests[] = {
     cmocka_unit_test_setup_teardown(test_notifications_outbox, setup_repo, teardown),
     cmocka_unit_test_setup_teardown(test_notification_deliveries, setup_repo, teardown),
     cmocka_unit_test_setup_teardown(test_notification_prefs, setup_repo, teardown),
+    cmocka_unit_test_setup_teardown(test_password_resets, setup_repo, teardown),
+    cmocka_unit_test_setup_teardown(test_webhooks, setup_repo, teardown),
+    cmocka_unit_test_setup_teardown(test_webhook_deliveries_and_attempts, setup_repo, teardown),
     cmocka_unit_test_setup_teardown(test_savepoint_units, setup_repo, teardown),
     cmocka_unit_test_setup_teardown(test_close_with_open_transaction_rolls_back, setup_repo,
                                     teardown),

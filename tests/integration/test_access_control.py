@@ -65,6 +65,15 @@ class AuthorizationMatrixTest(ServerTestCase):
                                        {"content": "see the file", "attachment_id": cls.upload})
         assert r.status == 201, r.body
         cls.team = cls.fresh_team()
+        cls.webhook = cls.new_webhook()
+
+    @classmethod
+    def new_webhook(cls):
+        """An inactive webhook to a public address (nothing is sent)."""
+        r = cls.server.client(cls.admin_token).post("/api/v1/webhooks", {
+            "url": "https://203.0.113.10/h", "events": ["message.created"], "active": False})
+        assert r.status == 201, r.body
+        return r.body["id"]
 
     @classmethod
     def fresh_team(cls, member=None):
@@ -246,6 +255,23 @@ class AuthorizationMatrixTest(ServerTestCase):
              row(200, 200, 403, 403, 403, 403, 401)),
             ("list feedback", "GET", "/api/v1/feedback", None,
              row(200, 200, 403, 403, 403, 403, 401)),
+            # outgoing webhooks (issue 14): admins only
+            ("list webhooks", "GET", "/api/v1/webhooks", None,
+             row(200, 403, 403, 403, 403, 403, 401)),
+            ("create webhook", "POST", "/api/v1/webhooks",
+             lambda: {"url": "https://203.0.113.10/h", "events": ["message.created"],
+                      "active": False}, row(201, 403, 403, 403, 403, 403, 401)),
+            ("read webhook", "GET", f"/api/v1/webhooks/{self.webhook}", None,
+             row(200, 403, 403, 403, 403, 403, 401)),
+            ("edit webhook", "PATCH", f"/api/v1/webhooks/{self.webhook}", {"description": "d"},
+             row(200, 403, 403, 403, 403, 403, 401)),
+            ("delete webhook", "DELETE", lambda: "/api/v1/webhooks/" + self.new_webhook(), None,
+             row(204, 403, 403, 403, 403, 403, 401)),
+            ("webhook deliveries", "GET", f"/api/v1/webhooks/{self.webhook}/deliveries", None,
+             row(200, 403, 403, 403, 403, 403, 401)),
+            ("replay webhook delivery", "POST",
+             f"/api/v1/webhooks/{self.webhook}/deliveries/dlv_{'0' * 26}/replay", None,
+             row(404, 403, 403, 403, 403, 403, 401)),
         ] + [(f"report {kind}", "GET", f"/api/v1/reports/{kind}", None,
               row(200, 403, 403, 403, 403, 403, 401))
              for kind in ("first-response", "resolution", "agents", "csat")]

@@ -22,11 +22,15 @@ Three kinds of check, each failing with the route and the mismatch named:
 """
 
 import base64
+import hashlib
+import hmac
 import json
 import os
 import re
 import shutil
+import sqlite3
 import subprocess
+import time
 import unittest
 
 try:
@@ -443,6 +447,12 @@ class OpenApiLiveTest(ServerTestCase):
 
     # (METHOD, template) -> statuses seen, over the whole class
     seen = {}
+    # an e-mail channel (to a port where nothing listens: the deliveries
+    # fail in the background) so that its links and password reset exist;
+    # a webhook receiver on loopback answers test_webhooks
+    LINK_SECRET = "openapi-link-secret"
+    server_args = ["--smtp-url", "smtp://127.0.0.1:1", "--link-secret", LINK_SECRET,
+                   "--webhooks-allow-private", "1"]
 
     @classmethod
     def setUpClass(cls):
@@ -1084,6 +1094,77 @@ class OpenApiLiveTest(ServerTestCase):
         self.call("PUT", prefs, token=self.customer_token, expect=200, body={"quiet_hours": None})
         self.call("PUT", prefs, token=g, expect=400, body={"events": {"x": {}}})
         self.call("PUT", prefs, expect=401, body={})
+
+    # -- the e-mail channel's endpoints (issue 14) ------------------------------------
+    def test_email_links_and_password_reset(self):
+        def mac(message):
+            return hmac.new(self.LINK_SECRET.encode(), message.encode(),
+                            hashlib.sha256).hexdigest()
+        session = make_session(self.server, self.customer_token)
+        red = "/api/v1/conversation-links/redeem"
+        expires = int(time.time()) + 600
+        link = {"session_id": session["id"], "expires": expires,
+                "signature": mac(f"parley-resume:{session['id']}:{expires}")}
+        self.call("POST", red, body=link, expect=200)
+        self.call("POST", red, body=dict(link, signature="0" * 64), expect=403)
+        self.call("POST", red, body=dict(link, session_id="ses_nope",
+                                         signature=mac(f"parley-resume:ses_nope:{expires}")),
+                  expect=404)
+        self.call("POST", red, body={}, expect=400)
+        _, _, email, _ = make_agent(self.server, self.admin_token, do_login=False)
+        self.call("POST", "/api/v1/password-reset", body={"email": email}, expect=202)
+        self.call("POST", "/api/v1/password-reset", body={"email": "nobody@x.test"}, expect=202)
+        self.call("POST", "/api/v1/password-reset", body={}, expect=400)
+        # the token as the e-mail channel derives it from the stored reset
+        with sqlite3.connect(os.path.join(self.server.data_dir, "parley.db")) as db:
+            reset_id = db.execute("SELECT id FROM password_resets ORDER BY created_at DESC "
+                                  "LIMIT 1").fetchone()[0]
+        conf = "/api/v1/password-reset/confirm"
+        token = mac(f"parley-password-reset:{reset_id}")
+        self.call("POST", conf, body={"token": "0" * 64, "password": "a-new-password-9"},
+                  expect=400)
+        self.call("POST", conf, body={"token": token, "password": "a-new-password-9"},
+                  expect=204)
+
+    # -- outgoing webhooks (issue 14) ------------------------------------------------------
+    def test_webhooks(self):
+        from test_webhooks import Receiver
+        a, g = self.admin_token, self.agent_token
+        rec = Receiver()
+        self.addCleanup(rec.close)
+        lst, one = "/api/v1/webhooks", "/api/v1/webhooks/{id}"
+        w = self.call("POST", lst, token=a, expect=201,
+                      body={"url": rec.url, "events": ["session.created"],
+                            "description": "openapi"}).body
+        rec.secret = w["secret"]
+        self.call("POST", lst, token=a, expect=400, body={"url": "ftp://x/", "events": []})
+        self.call("POST", lst, token=g, expect=403, body={"url": rec.url, "events": []})
+        self.call("POST", lst, expect=401, body={})
+        self.call("GET", lst, token=a, expect=200)
+        self.call("GET", lst, token=g, expect=403)
+        path = f"/api/v1/webhooks/{w['id']}"
+        self.call("GET", one, path=path, token=a, expect=200)
+        self.call("GET", one, path="/api/v1/webhooks/whk_nope", token=a, expect=404)
+        self.call("PATCH", one, path=path, token=a, expect=200, body={"description": "d"})
+        self.call("PATCH", one, path=path, token=a, expect=400, body={"events": ["x"]})
+        make_session(self.server, self.customer_token)
+        log = "/api/v1/webhooks/{id}/deliveries"
+        deadline = time.monotonic() + 20
+        while True:
+            page = self.call("GET", log, path=path + "/deliveries", token=a, expect=200).body
+            if page["deliveries"] and page["deliveries"][0]["state"] == "sent":
+                break
+            self.assertLess(time.monotonic(), deadline, "the delivery was never sent")
+            time.sleep(0.05)
+        self.call("GET", log, path=path + "/deliveries?cursor=x", token=a, expect=400)
+        self.call("GET", log, path="/api/v1/webhooks/whk_nope/deliveries", token=a, expect=404)
+        replay = "/api/v1/webhooks/{id}/deliveries/{delivery_id}/replay"
+        dpath = f"{path}/deliveries/{page['deliveries'][0]['id']}/replay"
+        self.call("POST", replay, path=dpath, token=a, expect=202)
+        self.call("POST", replay, path=f"{path}/deliveries/dlv_nope/replay", token=a, expect=404)
+        self.call("DELETE", one, path=path, token=g, expect=403)
+        self.call("DELETE", one, path=path, token=a, expect=204)
+        self.call("DELETE", one, path=path, token=a, expect=404)
 
     # -- the ChatBot's knowledge base and its handoff event ------------------------
     def test_knowledge_base_and_bot(self):

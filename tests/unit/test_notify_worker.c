@@ -62,9 +62,12 @@ static parley_status fake_deliver(void *ctx, const parley_notification *n, const
     return parley_error_set(e, PARLEY_E_UNAVAILABLE, NULL, "receiver said no (%d)", call + 1);
 }
 
-static const parley_notify_channel flaky = {"flaky", reaches_all, fake_deliver};
-static const parley_notify_channel broken = {"broken", reaches_all, fake_deliver};
-static const parley_notify_channel refusing = {"refusing", reaches_all, fake_deliver};
+static const parley_notify_channel flaky = {
+    .name = "flaky", .reaches = reaches_all, .deliver = fake_deliver};
+static const parley_notify_channel broken = {
+    .name = "broken", .reaches = reaches_all, .deliver = fake_deliver};
+static const parley_notify_channel refusing = {
+    .name = "refusing", .reaches = reaches_all, .deliver = fake_deliver};
 
 static int calls_of(fake_channel *f) {
     pthread_mutex_lock(&f->lock);

@@ -9,6 +9,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
+import { createHmac } from 'node:crypto';
 import { mkdtempSync, rmSync, existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -176,6 +177,14 @@ function stopChild(child) {
   });
 }
 
+/** `parleyd admin create` of ADMIN in dir. */
+function createAdmin(dir) {
+  const created = spawnSync(PARLEYD, ['admin', 'create', '--data-dir', dir, '--email', ADMIN.email,
+    '--name', ADMIN.name, '--password', ADMIN.password, '--password-memlimit-kib', '19456'],
+  { encoding: 'utf8', timeout: 60000 });
+  assert.equal(created.status, 0, `admin create failed: ${created.stdout}${created.stderr}${created.error || ''}`);
+}
+
 function stopServer() {
   return new Promise((resolve) => {
     if (!server || server.exitCode !== null || server.signalCode !== null) { resolve(); return; }
@@ -189,10 +198,7 @@ describe('Parley web pages in Chromium', { skip, timeout: 300000 }, () => {
   before(async () => {
     assert.ok(existsSync(CHROMIUM), `${CHROMIUM} not found (apt-get install chromium)`);
     dataDir = mkdtempSync(path.join(tmpdir(), 'parley-web-'));
-    const created = spawnSync(PARLEYD, ['admin', 'create', '--data-dir', dataDir, '--email', ADMIN.email,
-      '--name', ADMIN.name, '--password', ADMIN.password, '--password-memlimit-kib', '19456'],
-    { encoding: 'utf8', timeout: 60000 });
-    assert.equal(created.status, 0, `admin create failed: ${created.stdout}${created.stderr}${created.error || ''}`);
+    createAdmin(dataDir);
     const started = await startServer();
     server = started.child;
     server.removeAllListeners('exit');
@@ -881,10 +887,7 @@ describe('Parley web pages in Chromium', { skip, timeout: 300000 }, () => {
   it('shows a Spanish customer the agent\'s reply in Spanish with the original a click away, and says when no translation exists', async () => {
     // A server of its own whose desk translates (issue 16), with an admin to reply.
     const trDir = mkdtempSync(path.join(tmpdir(), 'parley-web-tr-'));
-    const made = spawnSync(PARLEYD, ['admin', 'create', '--data-dir', trDir, '--email', ADMIN.email,
-      '--name', ADMIN.name, '--password', ADMIN.password, '--password-memlimit-kib', '19456'],
-    { encoding: 'utf8', timeout: 60000 });
-    assert.equal(made.status, 0, `admin create failed: ${made.stdout}${made.stderr}`);
+    createAdmin(trDir);
     const tr = await startServer('127.0.0.1:0', { dir: trDir, extra: ['--default-strategies', '[{"name":"translation","target":"en"}]'] });
     tr.child.removeAllListeners('exit');
     const call = async (method, p, token, body) => {
@@ -942,6 +945,66 @@ describe('Parley web pages in Chromium', { skip, timeout: 300000 }, () => {
       for (const ctx of contexts) await ctx.close();
       await stopChild(tr.child);
       rmSync(trDir, { recursive: true, force: true });
+    }
+  });
+
+  it('reopens a conversation from a reply e-mail\'s signed link, and serves the password reset page', async () => {
+    // A server of its own with an e-mail channel (to a port where nothing
+    // listens) and a known link secret, so the test can sign a link.
+    const SECRET = 'web-test-link-secret';
+    const mailDir = mkdtempSync(path.join(tmpdir(), 'parley-web-mail-'));
+    createAdmin(mailDir);
+    const mail = await startServer('127.0.0.1:0', { dir: mailDir,
+      extra: ['--smtp-url', 'smtp://127.0.0.1:1', '--link-secret', SECRET] });
+    mail.child.removeAllListeners('exit');
+    const call = async (method, p, token, body) => {
+      const headers = { 'Content-Type': 'application/json' };
+      if (token) headers.Authorization = 'Bearer ' + token;
+      const res = await fetch(mail.url + p, { method, headers, body: JSON.stringify(body), signal: AbortSignal.timeout(10000) });
+      return { status: res.status, body: await res.json().catch(() => null) };
+    };
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    ctx.setDefaultTimeout(STEP_MS);
+    try {
+      // A customer who chatted on another device, and left; the agent answered.
+      const cust = await call('POST', '/api/v1/customers', null, { name: 'Dana Customer', email: 'dana@example.com' });
+      assert.equal(cust.status, 201);
+      const session = await call('POST', '/api/v1/sessions', cust.body.token, { topic: 'Where is my order?' });
+      assert.equal(session.status, 201);
+      const login = await call('POST', '/api/v1/auth/login', null, { email: ADMIN.email, password: ADMIN.password });
+      const REPLY_BY_MAIL = 'Your order ships tomorrow, Dana.';
+      const sent = await call('POST', `/api/v1/sessions/${session.body.id}/messages`, login.body.token, { content: REPLY_BY_MAIL });
+      assert.equal(sent.status, 201);
+      const expires = Math.floor(Date.now() / 1000) + 600;
+      const sig = createHmac('sha256', SECRET).update(`parley-resume:${session.body.id}:${expires}`).digest('hex');
+      // This browser has never seen her: the link alone reopens the conversation.
+      const page = await ctx.newPage();
+      watch(page, 'customer (link)');
+      await page.goto(`${mail.url}/demo#parley-resume=${session.body.id}.${expires}.${sig}`);
+      await page.locator('.parley-msg', { hasText: REPLY_BY_MAIL }).waitFor();
+      assert.ok(!page.url().includes('parley-resume'), 'the link leaves the address bar');
+      const stored = await page.evaluate(() => JSON.parse(localStorage.getItem('parley.widget.v1')));
+      assert.equal(stored.session.id, session.body.id);
+      assert.ok(stored.token && stored.token !== cust.body.token, 'a token of its own');
+      await shot(page, 'widget-resumed');
+      // The password reset page: asking for a link, then a link that does not work.
+      await page.goto(`${mail.url}/reset-password`);
+      await page.getByLabel('Email').fill('someone@example.com');
+      await page.getByRole('button', { name: 'Send the link' }).click();
+      await page.getByText(/an e-mail with a link is on its way/).waitFor();
+      expected = [/status of 400/];
+      await page.goto(`${mail.url}/reset-password#token=${'0'.repeat(64)}`);
+      await page.getByLabel('New password', { exact: true }).fill('a new password 1234');
+      assert.ok(!page.url().includes('token='), 'the token leaves the address bar');
+      await page.getByLabel('New password, again').fill('a new password 1234');
+      await page.getByRole('button', { name: 'Set the password' }).click();
+      await page.getByText(/used already or has expired/).waitFor();
+      await shot(page, 'reset-password');
+      await page.close();
+    } finally {
+      await ctx.close();
+      await stopChild(mail.child);
+      rmSync(mailDir, { recursive: true, force: true });
     }
   });
 

@@ -3,7 +3,8 @@
  * notification service (core/notifications.h). A notification is one
  * thing one recipient is told (a customer waiting, a session assigned to
  * them, a mention...); a delivery is its state on one channel (in_app,
- * email...), with its attempts; preferences are what each user chose.
+ * email...), with its attempts; preferences are what each user chose; a
+ * password reset is the single-use token a reset e-mail carries.
  *
  * One ops table of the Repository (core/repository.h): a backend points
  * repo->notifications at its parley_notifications_ops; callers write
@@ -98,6 +99,16 @@ typedef struct parley_delivery_filter {
     char cursor[PARLEY_ID_SIZE * 2];
 } parley_delivery_filter;
 
+/* A password reset by e-mail (the e-mail channel's single-use token):
+ * only the token's hash is stored. */
+typedef struct parley_password_reset {
+    char id[PARLEY_ID_SIZE]; /* prs_..., random */
+    char token_hash[PARLEY_TOKEN_HASH_SIZE];
+    char agent_id[PARLEY_ID_SIZE];
+    parley_time_ms created_at;
+    parley_time_ms expires_at;
+} parley_password_reset;
+
 typedef struct parley_notifications_ops {
     /* A notification; *added false (PARLEY_OK) when its dedupe_key is taken. */
     parley_status (*insert)(parley_repository *repo, const parley_notification *n, bool *added,
@@ -148,6 +159,15 @@ typedef struct parley_notifications_ops {
     parley_status (*prefs_put)(parley_repository *repo, parley_participant_kind kind,
                                const char *recipient_id, const char *json, parley_time_ms at,
                                parley_error *err);
+
+    /* Password resets by e-mail (issue 14). */
+    parley_status (*reset_insert)(parley_repository *repo, const parley_password_reset *r,
+                                  parley_error *err);
+    /* Uses the reset of this token hash once: when it is unused and
+     * expires_at > now, marks it used at now and gives its agent;
+     * otherwise (unknown, used, expired) PARLEY_E_NOT_FOUND. */
+    parley_status (*reset_take)(parley_repository *repo, const char *token_hash, parley_time_ms now,
+                                char agent_id_out[PARLEY_ID_SIZE], parley_error *err);
 } parley_notifications_ops;
 
 #endif

@@ -201,6 +201,18 @@ void parley_api_list_deliveries(parley_api_call *call, parley_facade *f);
 void parley_api_get_notification_prefs(parley_api_call *call, parley_facade *f);
 void parley_api_put_notification_prefs(parley_api_call *call, parley_facade *f);
 
+/* The e-mail channel's endpoints (api_email.c). */
+void parley_api_redeem_conversation_link(parley_api_call *call, parley_facade *f);
+void parley_api_request_password_reset(parley_api_call *call, parley_facade *f);
+void parley_api_confirm_password_reset(parley_api_call *call, parley_facade *f);
+/* Outgoing webhooks (api_webhooks.c). */
+void parley_api_write_webhook(parley_api_call *call, parley_facade *f);
+void parley_api_list_webhooks(parley_api_call *call, parley_facade *f);
+void parley_api_get_webhook(parley_api_call *call, parley_facade *f);
+void parley_api_delete_webhook(parley_api_call *call, parley_facade *f);
+void parley_api_webhook_deliveries(parley_api_call *call, parley_facade *f);
+void parley_api_replay_webhook_delivery(parley_api_call *call, parley_facade *f);
+
 /* The support desk (api_tickets.c, api_reports.c). */
 void parley_api_ticket_from_session(parley_api_call *call, parley_facade *f);
 void parley_api_add_ticket_note(parley_api_call *call, parley_facade *f);

@@ -195,6 +195,28 @@ static const route routes[] = {
         PARLEY_ACTION_NOTIFICATION_READ),
     JOB(HTTP_PUT, "/api/v1/notifications/preferences", parley_api_put_notification_prefs, B, true,
         PARLEY_ACTION_NOTIFICATION_READ),
+    /* the e-mail channel (api_email.c): the link's signature is the credential */
+    JOB(HTTP_POST, "/api/v1/conversation-links/redeem", parley_api_redeem_conversation_link, C,
+        false, NONE),
+    /* the reset and its e-mail in one unit; the confirmation hashes (argon2id) */
+    JOB(HTTP_POST, "/api/v1/password-reset", parley_api_request_password_reset, B, false, NONE),
+    JOB(HTTP_POST, "/api/v1/password-reset/confirm", parley_api_confirm_password_reset, C, false,
+        NONE),
+    /* outgoing webhooks (admins): writing one resolves its URL, so on the pool */
+    JOB(HTTP_GET, "/api/v1/webhooks", parley_api_list_webhooks, C, true,
+        PARLEY_ACTION_WEBHOOK_ADMIN),
+    JOB(HTTP_POST, "/api/v1/webhooks", parley_api_write_webhook, C, true,
+        PARLEY_ACTION_WEBHOOK_ADMIN),
+    JOB(HTTP_GET, "/api/v1/webhooks/{}", parley_api_get_webhook, C, true,
+        PARLEY_ACTION_WEBHOOK_ADMIN),
+    JOB(HTTP_PATCH, "/api/v1/webhooks/{}", parley_api_write_webhook, C, true,
+        PARLEY_ACTION_WEBHOOK_ADMIN),
+    JOB(HTTP_DELETE, "/api/v1/webhooks/{}", parley_api_delete_webhook, B, true,
+        PARLEY_ACTION_WEBHOOK_ADMIN),
+    JOB(HTTP_GET, "/api/v1/webhooks/{}/deliveries", parley_api_webhook_deliveries, C, true,
+        PARLEY_ACTION_WEBHOOK_ADMIN),
+    JOB(HTTP_POST, "/api/v1/webhooks/{}/deliveries/{}/replay", parley_api_replay_webhook_delivery,
+        B, true, PARLEY_ACTION_WEBHOOK_ADMIN),
 };
 
 #define ROUTE_COUNT (sizeof routes / sizeof routes[0])

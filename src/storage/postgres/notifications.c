@@ -2,8 +2,8 @@
  * postgres/notifications.c - the notifications ops table
  * (core/store/notifications.h) on PostgreSQL: the outbox of notifications,
  * their deliveries per channel, and each user's preferences (schema step
- * 2). The same statements as sqlite/notifications.c (the column lists are
- * storage/columns.h's).
+ * 2); password resets by e-mail (step 3). The same statements as sqlite/notifications.c (the column
+ * lists are storage/columns.h's).
  *
  * Ownership and threads are the handle's (pg_internal.h). A new op: its
  * statement id in pg_internal.h, its SQL below, the function, its entry in
@@ -54,6 +54,10 @@ const char *const parley_pg_notifications_sql[PG_STMT_COUNT] = {
                             "prefs_json, updated_at) VALUES ($1, $2, $3, $4) ON CONFLICT "
                             "(recipient_kind, recipient_id) DO UPDATE SET prefs_json = "
                             "excluded.prefs_json, updated_at = excluded.updated_at",
+    [PG_PASSWORD_RESET_INSERT] = "INSERT INTO password_resets (id, token_hash, agent_id, "
+                                 "created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
+    [PG_PASSWORD_RESET_TAKE] = "UPDATE password_resets SET used_at = $2 WHERE token_hash = $1 AND "
+                               "used_at IS NULL AND expires_at > $2 RETURNING agent_id",
 };
 
 PG_ENUM_CODEC(delivery_state, parley_delivery_state)
@@ -219,6 +223,39 @@ static parley_status pq_prefs_put(parley_repository *repo, parley_participant_ki
         err);
 }
 
+/* ---- password resets ---------------------------------------------------------- */
+
+static parley_status pq_reset_insert(parley_repository *repo, const parley_password_reset *pr,
+                                     parley_error *err) {
+    return write_params(as_pg(repo), PG_PASSWORD_RESET_INSERT, false, "reset_insert",
+                        "password reset",
+                        PARAMS(p_id(pr->id), p_text(pr->token_hash), p_id(pr->agent_id),
+                               p_i64(pr->created_at), p_i64(pr->expires_at)),
+                        err);
+}
+
+typedef struct reset_agent {
+    char id[PARLEY_ID_SIZE];
+} reset_agent;
+
+static void read_reset_agent(row_reader *rd, reset_agent *out) {
+    r_fixed(rd, 0, out->id, sizeof out->id);
+}
+
+ROW_TYPE(reset_agent_rows, reset_agent, "password reset", read_reset_agent, plain_item_free);
+
+static parley_status pq_reset_take(parley_repository *repo, const char *token_hash,
+                                   parley_time_ms now, char agent_id_out[PARLEY_ID_SIZE],
+                                   parley_error *err) {
+    binder b = bind_start(as_pg(repo), PG_PASSWORD_RESET_TAKE);
+    b_text(&b, 1, token_hash);
+    b_i64(&b, 2, now);
+    reset_agent agent = {{0}};
+    parley_status st = get_row(&b, "reset_take", &reset_agent_rows, &agent, err);
+    memcpy(agent_id_out, agent.id, PARLEY_ID_SIZE);
+    return st;
+}
+
 const parley_notifications_ops parley_pg_notifications_ops = {
     .insert = pq_notification_insert,
     .get = pq_notification_get,
@@ -233,4 +270,6 @@ const parley_notifications_ops parley_pg_notifications_ops = {
     .delivery_list = pq_delivery_list,
     .prefs_get = pq_prefs_get,
     .prefs_put = pq_prefs_put,
+    .reset_insert = pq_reset_insert,
+    .reset_take = pq_reset_take,
 };

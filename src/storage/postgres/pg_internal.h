@@ -220,6 +220,19 @@ enum pg_stmt_id {
     PG_DELIVERY_LIST,
     PG_NOTIFY_PREFS_GET,
     PG_NOTIFY_PREFS_PUT,
+    PG_PASSWORD_RESET_INSERT,
+    PG_PASSWORD_RESET_TAKE,
+    /* webhooks */
+    PG_WEBHOOK_INSERT,
+    PG_WEBHOOK_GET,
+    PG_WEBHOOK_UPDATE,
+    PG_WEBHOOK_DELETE,
+    PG_WEBHOOK_LIST,
+    PG_WEBHOOK_LIST_ACTIVE,
+    PG_WEBHOOK_COUNT,
+    PG_WEBHOOK_ATTEMPT_INSERT,
+    PG_WEBHOOK_ATTEMPT_LIST,
+    PG_WEBHOOK_DELIVERY_LIST,
     PG_STMT_COUNT
 };
 
@@ -239,6 +252,7 @@ extern const char *const parley_pg_desk_sql[PG_STMT_COUNT];
 extern const char *const parley_pg_kb_sql[PG_STMT_COUNT];
 extern const char *const parley_pg_reports_sql[PG_STMT_COUNT];
 extern const char *const parley_pg_notifications_sql[PG_STMT_COUNT];
+extern const char *const parley_pg_webhooks_sql[PG_STMT_COUNT];
 
 extern const parley_accounts_ops parley_pg_accounts_ops;
 extern const parley_sessions_ops parley_pg_sessions_ops;
@@ -255,6 +269,7 @@ extern const parley_desk_ops parley_pg_desk_ops;
 extern const parley_kb_ops parley_pg_kb_ops;
 extern const parley_reports_ops parley_pg_reports_ops;
 extern const parley_notifications_ops parley_pg_notifications_ops;
+extern const parley_webhooks_ops parley_pg_webhooks_ops;
 
 struct pg_repo {
     parley_repository base; /* first, so the handle converts both ways */

@@ -2,7 +2,7 @@
  * sqlite/notifications.c - the notifications ops table
  * (core/store/notifications.h) on SQLite: the outbox of notifications,
  * their deliveries per channel, and each user's preferences (schema
- * step 14).
+ * step 14); password resets by e-mail (step 16).
  *
  * Ownership and threads are the handle's (sqlite_internal.h): every op runs
  * on the caller's connection, one thread at a time, with statements
@@ -56,6 +56,10 @@ const char *const parley_sqlite_notifications_sql[ST_COUNT] = {
                             "prefs_json, updated_at) VALUES (?1, ?2, ?3, ?4) ON CONFLICT "
                             "(recipient_kind, recipient_id) DO UPDATE SET prefs_json = "
                             "excluded.prefs_json, updated_at = excluded.updated_at",
+    [ST_PASSWORD_RESET_INSERT] = "INSERT INTO password_resets (id, token_hash, agent_id, "
+                                 "created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+    [ST_PASSWORD_RESET_TAKE] = "UPDATE password_resets SET used_at = ?2 WHERE token_hash = ?1 AND "
+                               "used_at IS NULL AND expires_at > ?2 RETURNING agent_id",
 };
 
 ENUM_CODEC(delivery_state, parley_delivery_state)
@@ -224,6 +228,44 @@ static parley_status sq_prefs_put(parley_repository *repo, parley_participant_ki
         err);
 }
 
+/* ---- password resets ---------------------------------------------------------- */
+
+static parley_status sq_reset_insert(parley_repository *repo, const parley_password_reset *pr,
+                                     parley_error *err) {
+    return write_params(as_sqlite(repo), ST_PASSWORD_RESET_INSERT, false, "reset_insert",
+                        "password reset",
+                        PARAMS(p_id(pr->id), p_text(pr->token_hash), p_id(pr->agent_id),
+                               p_i64(pr->created_at), p_i64(pr->expires_at)),
+                        err);
+}
+
+static parley_status sq_reset_take(parley_repository *repo, const char *token_hash,
+                                   parley_time_ms now, char agent_id_out[PARLEY_ID_SIZE],
+                                   parley_error *err) {
+    struct sqlite_repo *r = as_sqlite(repo);
+    binder b = bind_start(r, ST_PASSWORD_RESET_TAKE);
+    b_text(&b, 1, token_hash);
+    b_i64(&b, 2, now);
+    agent_id_out[0] = '\0';
+    parley_status st = bind_check(r, &b, "reset_take", err);
+    int rc = st == PARLEY_OK ? sqlite3_step(b.st) : SQLITE_DONE;
+    bool found = false;
+    if (rc == SQLITE_ROW) {
+        const unsigned char *agent = sqlite3_column_text(b.st, 0);
+        snprintf(agent_id_out, PARLEY_ID_SIZE, "%s", agent != NULL ? (const char *)agent : "");
+        found = true;
+        rc = sqlite3_step(b.st);
+    }
+    if (rc != SQLITE_DONE) {
+        st = db_fail(r->db, rc, "reset_take", err);
+    }
+    stmt_done(b.st);
+    if (st == PARLEY_OK && !found) {
+        st = parley_error_set(err, PARLEY_E_NOT_FOUND, NULL, "password reset not found");
+    }
+    return st;
+}
+
 const parley_notifications_ops parley_sqlite_notifications_ops = {
     .insert = sq_notification_insert,
     .get = sq_notification_get,
@@ -238,4 +280,6 @@ const parley_notifications_ops parley_sqlite_notifications_ops = {
     .delivery_list = sq_delivery_list,
     .prefs_get = sq_prefs_get,
     .prefs_put = sq_prefs_put,
+    .reset_insert = sq_reset_insert,
+    .reset_take = sq_reset_take,
 };

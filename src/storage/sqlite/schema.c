@@ -534,6 +534,48 @@ static const char *const steps[] = {
     "        VALUES (new.position, new.content, 's' || hex(new.session_id) || ' c' ||"
     "        hex((SELECT customer_id FROM sessions WHERE id = new.session_id)), new.id);"
     "END;",
+    /* 16: password reset by e-mail (issue 14, notifications.md "Password
+     * reset"): single-use, short-lived; only the token's SHA-256 is kept
+     * (the token itself is derived from the random id under the server's
+     * link secret, by the e-mail channel only). */
+    "CREATE TABLE password_resets ("
+    "    id          TEXT PRIMARY KEY,"
+    "    token_hash  TEXT NOT NULL UNIQUE,"
+    "    agent_id    TEXT NOT NULL REFERENCES agents (id),"
+    "    created_at  INTEGER NOT NULL,"
+    "    expires_at  INTEGER NOT NULL,"
+    "    used_at     INTEGER"
+    ") STRICT;"
+    "CREATE INDEX password_resets_agent ON password_resets (agent_id);",
+
+    /* 17: outgoing webhooks (issue 14, docs/subsystems/notifications.md).
+     * A webhook's deliveries are rows of the outbox (a notification per
+     * event with recipient_kind 'system' and recipient_id the webhook);
+     * webhook_attempts keeps what the delivery row does not: each
+     * attempt's HTTP status, error and duration. Attempts outlive their
+     * webhook (the log), hence no foreign key. */
+    "CREATE TABLE webhooks ("
+    "    position    INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "    id          TEXT NOT NULL UNIQUE,"
+    "    url         TEXT NOT NULL,"
+    "    events      TEXT NOT NULL,"
+    "    secret      TEXT NOT NULL,"
+    "    description TEXT NOT NULL,"
+    "    active      INTEGER NOT NULL CHECK (active IN (0, 1)),"
+    "    created_at  INTEGER NOT NULL,"
+    "    updated_at  INTEGER NOT NULL"
+    ") STRICT;"
+    "CREATE TABLE webhook_attempts ("
+    "    position    INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "    delivery_id TEXT NOT NULL,"
+    "    webhook_id  TEXT NOT NULL,"
+    "    attempt     INTEGER NOT NULL,"
+    "    status_code INTEGER NOT NULL,"
+    "    error       TEXT,"
+    "    duration_ms INTEGER NOT NULL,"
+    "    at          INTEGER NOT NULL"
+    ") STRICT;"
+    "CREATE INDEX webhook_attempts_delivery ON webhook_attempts (delivery_id, position);",
 };
 
 int parley_sqlite_schema_step_count(void) {

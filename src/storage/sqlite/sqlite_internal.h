@@ -289,6 +289,19 @@ enum stmt_id {
     ST_DELIVERY_LIST,
     ST_NOTIFY_PREFS_GET,
     ST_NOTIFY_PREFS_PUT,
+    ST_PASSWORD_RESET_INSERT,
+    ST_PASSWORD_RESET_TAKE,
+    /* webhooks */
+    ST_WEBHOOK_INSERT,
+    ST_WEBHOOK_GET,
+    ST_WEBHOOK_UPDATE,
+    ST_WEBHOOK_DELETE,
+    ST_WEBHOOK_LIST,
+    ST_WEBHOOK_LIST_ACTIVE,
+    ST_WEBHOOK_COUNT,
+    ST_WEBHOOK_ATTEMPT_INSERT,
+    ST_WEBHOOK_ATTEMPT_LIST,
+    ST_WEBHOOK_DELIVERY_LIST,
     ST_COUNT
 };
 
@@ -308,6 +321,7 @@ extern const char *const parley_sqlite_audit_sql[ST_COUNT];
 extern const char *const parley_sqlite_uploads_sql[ST_COUNT];
 extern const char *const parley_sqlite_settings_sql[ST_COUNT];
 extern const char *const parley_sqlite_notifications_sql[ST_COUNT];
+extern const char *const parley_sqlite_webhooks_sql[ST_COUNT];
 
 /* The ops tables the handle points at, one per file. */
 extern const parley_accounts_ops parley_sqlite_accounts_ops;
@@ -325,6 +339,7 @@ extern const parley_audit_ops parley_sqlite_audit_ops;
 extern const parley_uploads_ops parley_sqlite_uploads_ops;
 extern const parley_settings_ops parley_sqlite_settings_ops;
 extern const parley_notifications_ops parley_sqlite_notifications_ops;
+extern const parley_webhooks_ops parley_sqlite_webhooks_ops;
 
 struct sqlite_repo {
     parley_repository base; /* first, so the handle converts both ways */
