@@ -2,6 +2,7 @@
 
 import json
 import threading
+import time
 import unittest
 
 from parley_harness import (T, TIMEOUT_SCALE, Senders, ServerTestCase, WSClient, WSClosed,
@@ -702,6 +703,32 @@ class WebSocketPingTest(ServerTestCase):
             self.assertGreaterEqual(len(ws.pings), 4)
             ws.send_json({"type": "ping"})
             self.assertEqual(ws.recv_json(type="pong"), {"type": "pong"})
+        finally:
+            ws.close()
+
+    def test_active_client_is_not_pinged(self):
+        # A client that sends a frame several times per interval is never
+        # pinged: the timer runs from its last frame. Once it falls silent,
+        # pings come again (the timer was re-armed, not lost).
+        ws = self.server.ws(token=self.cust_token)
+        try:
+            step = self.PING_MS / 1000 / 6
+            deadline = time.monotonic() + 5 * self.PING_MS / 1000
+            sent = 0
+            while time.monotonic() < deadline:
+                if sent % 2:
+                    ws.send_json({"type": "ping"})
+                else:
+                    ws.send_ping(b"c")
+                sent += 1
+                time.sleep(step)
+            self.assertEqual(ws.recv_json(type="pong"), {"type": "pong"})
+            self.assertFalse(ws.closed.is_set(), f"closed with {ws.close_code}")
+            self.assertGreaterEqual(sent, 20)
+            self.assertEqual(ws.pings, [], f"pinged while sending a frame every {step:.3f} s")
+            wait_until(lambda: len(ws.pings) >= 1 or ws.closed.is_set(), timeout=20,
+                       message="a ping once the client is silent")
+            self.assertFalse(ws.closed.is_set(), f"closed with {ws.close_code}")
         finally:
             ws.close()
 

@@ -803,6 +803,7 @@ void parley_ws_flush_all(parley_server *srv) {
  * again by ws_send_answered). False when the connection was closed. */
 static bool ws_feed_judged(parley_ws *ws, const uint8_t *data, size_t len) {
     size_t consumed = 0;
+    ws->ep.now_ms = uv_now(ws->conn->server->loop);
     if (parley_ws_endpoint_recv_some(&ws->ep, data, len, &consumed) != 0) {
         parley_conn_close(ws->conn);
         return false;
@@ -890,11 +891,20 @@ static void parley_ws_feed(void *self, const uint8_t *data, size_t len) {
     ws_schedule_flush(ws);
 }
 
-/* Every interval without a frame from the client sends a ping; two pings
- * left unanswered (a third silent interval) close the connection. */
+/* The timer runs from the client's last frame: while one arrived within the
+ * interval, it is re-armed for the rest of the interval and nothing is sent
+ * (an active socket is never pinged). A full interval without a frame sends
+ * a ping; two pings left unanswered (a third silent interval) close the
+ * connection. */
 static void parley_ws_on_tick(void *data) {
     parley_ws *ws = data;
     parley_conn *conn = ws->conn;
+    uint64_t interval = (uint64_t)conn->server->config->ws_ping_interval_ms;
+    uint64_t quiet = uv_now(conn->server->loop) - ws->ep.last_frame_ms;
+    if (quiet < interval) {
+        parley_conn_arm_timer(conn, (int64_t)(interval - quiet));
+        return;
+    }
     if (++ws->ep.idle_ticks > 2) {
         fail(ws, WSLAY_CODE_POLICY_VIOLATION, "ping timeout");
         return;
@@ -902,7 +912,7 @@ static void parley_ws_on_tick(void *data) {
     struct wslay_event_msg ping = {.opcode = WSLAY_PING, .msg = NULL, .msg_length = 0};
     wslay_event_queue_msg(ws->ep.ctx, &ping);
     ws_schedule_flush(ws);
-    parley_conn_arm_timer(conn, conn->server->config->ws_ping_interval_ms);
+    parley_conn_arm_timer(conn, (int64_t)interval);
 }
 
 static void parley_ws_on_close(void *data) {
@@ -1042,6 +1052,7 @@ static void upgrade_done(parley_job *job) {
                 parley_presence_watch_connected(&c->server->presence, uj->caller->id);
             }
             parley_conn_upgraded(c, &ws_protocol, ws);
+            ws->ep.last_frame_ms = uv_now(c->server->loop); /* the timer runs from here */
             parley_conn_arm_timer(c, c->server->config->ws_ping_interval_ms);
         }
     }

@@ -7,7 +7,8 @@
  * adds the product rules: UTF-8 validation (1007) and binary refused (1003)
  * in wslay's receive callbacks (net/ws/ws_endpoint.h), frame and message
  * size limits judged from the frame header (1009, via
- * net/ws/ws_frame_guard.h), slow consumers closed (1008), keep-alive pings.
+ * net/ws/ws_frame_guard.h), slow consumers closed (1008), keep-alive pings
+ * (only to a socket silent for an interval).
  * Every byte queued for the client is counted by net/loop/conn.h (reserve before
  * queuing, release at flush), so the node-wide output cap sees it.
  *

@@ -25,6 +25,7 @@ static void on_frame_start(wslay_event_context_ptr ctx,
     (void)ctx;
     parley_ws_endpoint *e = user_data;
     e->idle_ticks = 0;
+    e->last_frame_ms = e->now_ms;
     if (arg->payload_length > e->max_frame_bytes) {
         e->ops->fail(e, WSLAY_CODE_MESSAGE_TOO_BIG, "frame too large");
     }
@@ -35,6 +36,7 @@ static void on_msg(wslay_event_context_ptr ctx, const struct wslay_event_on_msg_
     (void)ctx;
     parley_ws_endpoint *e = user_data;
     e->idle_ticks = 0;
+    e->last_frame_ms = e->now_ms;
     if (e->failed) {
         return;
     }

@@ -8,7 +8,9 @@
  * whose header declares more than max_frame_bytes is refused when it starts
  * (close 1009 "frame too large"); a text message must be valid UTF-8 (close
  * 1007); a binary message is refused (close 1003); ping, pong and close are
- * wslay's. Every frame from the peer resets idle_ticks. What a valid text
+ * wslay's. Every frame from the peer resets idle_ticks and sets
+ * last_frame_ms to now_ms (the owner's clock, set before it hands bytes
+ * over: the endpoint reads no clock itself). What a valid text
  * message does, how a close is queued and where output goes are the
  * owner's (its ops and its send callback).
  *
@@ -45,9 +47,11 @@ struct parley_ws_endpoint {
     const uint8_t *feed; /* what wslay's recv callback reads next */
     size_t feed_len;
     uint64_t max_frame_bytes;
-    bool failed;    /* a close was queued: later messages are ignored */
-    bool paused;    /* the owner stops taking frames: wslay reads no further */
-    int idle_ticks; /* the owner's timer counts up; any frame resets it */
+    bool failed;            /* a close was queued: later messages are ignored */
+    bool paused;            /* the owner stops taking frames: wslay reads no further */
+    int idle_ticks;         /* the owner's timer counts up; any frame resets it */
+    uint64_t now_ms;        /* the owner's clock when it hands bytes to recv */
+    uint64_t last_frame_ms; /* now_ms when the peer's last frame started */
 };
 
 /* Makes the wslay server context with the endpoint's receive callbacks and
