@@ -47,8 +47,8 @@ static void test_keyword(void **state) {
 static void test_texts_check(void **state) {
     (void)state;
     const char *good[] = {"{}", "{\"es\": {}}",
-                          "{\"es\": {\"greeting\": \"Hola\", \"away_message\": \"Fuera\","
-                          " \"no_answer_message\": \"?\", \"handoff_message\": \"Ya\"}}",
+                          ("{\"es\": {\"greeting\": \"Hola\", \"away_message\": \"Fuera\","
+                           " \"no_answer_message\": \"?\", \"handoff_message\": \"Ya\"}}"),
                           "{\"fil\": {\"greeting\": \"Kumusta\"}}"};
     const char *bad[] = {"[]",
                          "\"es\"",

@@ -82,8 +82,8 @@ static void test_subject_encoding(void **state) {
     free(plain);
     const char *subjects[] = {
         "Grüße aus Köln", "=?looks encoded?=",
-        "Ünïcödé everywhere, and long enough to need several encoded words: ✓✓✓✓✓✓✓✓✓✓✓✓ "
-        "日本語のテキストも入れて 🎉🎉🎉"};
+        ("Ünïcödé everywhere, and long enough to need several encoded words: ✓✓✓✓✓✓✓✓✓✓✓✓ "
+         "日本語のテキストも入れて 🎉🎉🎉")};
     for (size_t i = 0; i < sizeof subjects / sizeof subjects[0]; i++) {
         char *enc = parley_email_encode_subject(subjects[i]);
         char *dec = decode_words(enc);

@@ -496,8 +496,8 @@ static void test_config_validation(void **state) {
         "{\"name\":\"translation\",\"target\":\"es\",\"timeout_ms\":0}",
         "{\"name\":\"translation\",\"target\":\"es\",\"source\":\"xx\"}",
         "{\"name\":\"translation\",\"customer_language\":\"es\"}",
-        "{\"name\":\"translation\",\"target\":\"es\",\"customer_language\":\"es\","
-        "\"agent_language\":\"en\"}",
+        ("{\"name\":\"translation\",\"target\":\"es\",\"customer_language\":\"es\","
+         "\"agent_language\":\"en\"}"),
         "{\"name\":\"translation\",\"customer_language\":\"es\",\"agent_language\":\"de\"}"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         json_t *config = json_loads(bad[i], 0, NULL);

@@ -60,8 +60,6 @@ const char *const parley_pg_notifications_sql[PG_STMT_COUNT] = {
                                "used_at IS NULL AND expires_at > $2 RETURNING agent_id",
 };
 
-PG_ENUM_CODEC(delivery_state, parley_delivery_state)
-
 /* ---- notifications ------------------------------------------------------- */
 
 ROW_COLUMNS(notification, parley_notification, NOTIFICATION_COLUMNS)

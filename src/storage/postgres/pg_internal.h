@@ -569,6 +569,7 @@ PG_ENUM_CODEC(session_status, parley_session_status)
 PG_ENUM_CODEC(message_type, parley_message_type)
 PG_ENUM_CODEC(ticket_status, parley_ticket_status)
 PG_ENUM_CODEC(ticket_priority, parley_ticket_priority)
+PG_ENUM_CODEC(delivery_state, parley_delivery_state)
 
 /* ---- columns ----------------------------------------------------------- */
 

@@ -62,8 +62,6 @@ const char *const parley_sqlite_notifications_sql[ST_COUNT] = {
                                "used_at IS NULL AND expires_at > ?2 RETURNING agent_id",
 };
 
-ENUM_CODEC(delivery_state, parley_delivery_state)
-
 /* ---- notifications ------------------------------------------------------- */
 
 ROW_COLUMNS(notification, parley_notification, NOTIFICATION_COLUMNS)

@@ -616,6 +616,7 @@ ENUM_CODEC(session_status, parley_session_status)
 ENUM_CODEC(message_type, parley_message_type)
 ENUM_CODEC(ticket_status, parley_ticket_status)
 ENUM_CODEC(ticket_priority, parley_ticket_priority)
+ENUM_CODEC(delivery_state, parley_delivery_state)
 
 /* ---- columns ----------------------------------------------------------- */
 

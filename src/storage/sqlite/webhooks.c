@@ -50,7 +50,6 @@ ROW_LIST_TYPE(attempt_rows, parley_webhook_attempt, "webhook attempt", read_atte
               parley_webhook_attempt_free, parley_webhook_attempt_list, 0);
 
 /* The outbox's delivery row as notifications.c reads it (sent_at NULL = 0). */
-ENUM_CODEC(delivery_state, parley_delivery_state)
 ROW_READER(read_webhook_delivery, parley_delivery, DELIVERY_COLUMNS)
 ROW_LIST_TYPE(delivery_rows, parley_delivery, "delivery", read_webhook_delivery,
               parley_delivery_free, parley_delivery_list, DELIVERY_POSITION_COL);
