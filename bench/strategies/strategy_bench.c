@@ -4,6 +4,12 @@
  * pipeline around them, measured in-process against parley_core (no
  * server, no database, no network).
  *
+ * Long (~1170 lines) on purpose: it is one command whose cases (spam,
+ * profanity with and without detection, translation, the pipeline) share
+ * the sample buffers, the timing loop and the table printer; the case
+ * inputs are data, not logic. The next split, when it grows: the message
+ * corpora into a file of their own.
+ *
  * Every call is timed with clock_gettime(CLOCK_MONOTONIC); the samples are
  * kept and sorted, so the percentiles are exact (nearest rank). Two modes:
  *   run        the chain is built once; only parley_strategy_chain_run() is

@@ -14,9 +14,8 @@
  * One ops table of the Repository (core/repository.h): a backend points
  * repo->webhooks at its parley_webhooks_ops (sqlite/webhooks.c,
  * postgres/webhooks.c). Ownership, threads, transactions and result codes
- * are the Repository's. Rows go in and come out as the plain structs below (char * fields owned by the
- * struct, freed by the matching *_free(), defined in core/model.c;
- * lists own their items).
+ * are the Repository's. Rows go in and come out as the plain structs below (char * fields owned by
+ * the struct, freed by the matching *_free(), defined in core/model.c; lists own their items).
  *
  * Threads: any thread with its own handle. Webhooks are written by the
  * admins' API calls (audited in the same unit), read by the outbox's
