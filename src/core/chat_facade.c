@@ -7,6 +7,7 @@
 #include "core/strategy_policy.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 void parley_facade_init(parley_facade *f, parley_repository *repo,
@@ -313,6 +314,73 @@ parley_status parley_facade_update_settings(parley_facade *f, const parley_parti
     if (st != PARLEY_OK) {
         json_decref(*out);
         *out = NULL;
+    }
+    return st;
+}
+
+/* One open session's chain brought to the policy; *changed when it moved.
+ * A session whose kept choices the policy now refuses gets the policy's
+ * chain as it is. */
+static parley_status reapply_one(parley_facade *f, const json_t *policy, const parley_session *s,
+                                 bool *changed, parley_error *err) {
+    *changed = false;
+    const char *default_chain = f->chat.config->default_strategies;
+    char *chain = NULL;
+    parley_error ignored = {0};
+    parley_status st = parley_strategy_policy_reapply(f->chat.strategies, policy, default_chain,
+                                                      s->strategies_json, &chain, &ignored);
+    if (st != PARLEY_OK) {
+        st = parley_strategy_policy_resolve(f->chat.strategies, policy, default_chain, NULL, &chain,
+                                            err);
+    }
+    if (st == PARLEY_OK &&
+        strcmp(chain, s->strategies_json != NULL ? s->strategies_json : "") != 0) {
+        st = f->chat.repo->sessions->set_strategies(f->chat.repo, s->id, chain, err);
+        *changed = st == PARLEY_OK;
+    }
+    free(chain);
+    return st;
+}
+
+parley_status parley_facade_reapply_strategy_policy(parley_facade *f,
+                                                    const parley_participant *caller, json_t **out,
+                                                    parley_error *err) {
+    *out = NULL;
+    parley_status st = parley_authorize(caller, PARLEY_ACTION_SETTINGS_UPDATE, err);
+    json_t *policy = NULL;
+    if (st == PARLEY_OK) {
+        st = parley_settings_get(f->chat.repo, "strategies.policy", &policy, err);
+    }
+    json_int_t checked = 0;
+    json_int_t updated = 0;
+    static const parley_session_status open_states[] = {PARLEY_SESSION_WAITING,
+                                                        PARLEY_SESSION_ACTIVE};
+    for (size_t k = 0; st == PARLEY_OK && k < sizeof open_states / sizeof open_states[0]; k++) {
+        parley_session_filter filter = {.status = (int)open_states[k], .limit = 200};
+        do {
+            parley_session_list page = {0};
+            char next[sizeof filter.cursor] = "";
+            st = f->chat.repo->sessions->list(f->chat.repo, &filter, &page, next, sizeof next, err);
+            for (size_t i = 0; st == PARLEY_OK && i < page.count; i++) {
+                bool changed = false;
+                st = reapply_one(f, policy, &page.items[i], &changed, err);
+                checked++;
+                updated += changed ? 1 : 0;
+            }
+            parley_session_list_free(&page);
+            snprintf(filter.cursor, sizeof filter.cursor, "%s", next);
+        } while (st == PARLEY_OK && filter.cursor[0] != '\0');
+    }
+    json_decref(policy);
+    if (st == PARLEY_OK) {
+        st = parley_audit_record(
+            f->chat.repo, caller, "strategies.reapply", NULL, f->accounts.client_ip,
+            json_pack("{s:I, s:I}", "sessions_checked", checked, "sessions_updated", updated), err);
+    }
+    if (st == PARLEY_OK) {
+        *out = json_pack("{s:I, s:I}", "sessions_checked", checked, "sessions_updated", updated);
+        st =
+            *out != NULL ? PARLEY_OK : parley_error_set(err, PARLEY_E_NOMEM, NULL, "out of memory");
     }
     return st;
 }

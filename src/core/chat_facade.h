@@ -147,6 +147,14 @@ parley_status parley_facade_get_settings(parley_facade *f, const parley_particip
  * settings.updated to every agent, answers like get */
 parley_status parley_facade_update_settings(parley_facade *f, const parley_participant *caller,
                                             json_t *patch, json_t **out, parley_error *err);
+/* admin: gives every open (waiting or active) session the strategy policy
+ * as it is now, keeping the choices its customer may still make
+ * (parley_strategy_policy_reapply); audited with the count; answers
+ * {"sessions_checked": N, "sessions_updated": M}. Sessions created later
+ * get the policy anyway; closed ones keep the chain they ran with. */
+parley_status parley_facade_reapply_strategy_policy(parley_facade *f,
+                                                    const parley_participant *caller, json_t **out,
+                                                    parley_error *err);
 
 /* --- the ChatBot's knowledge base (core/knowledge_base.h) ---------------- */
 /* admin: create/update/delete, audited; the matcher's index is rebuilt

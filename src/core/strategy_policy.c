@@ -147,17 +147,19 @@ static parley_status apply_request(const parley_strategy_registry *registry, jso
     return PARLEY_OK;
 }
 
-parley_status parley_strategy_policy_resolve(const parley_strategy_registry *registry,
-                                             const json_t *policy, const char *default_chain,
-                                             const char *requested, char **chain_json,
-                                             parley_error *err) {
+static json_t *customer_options_of(const json_t *policy) {
+    json_t *options = json_object_get(policy, "customer_options");
+    return options != NULL ? json_incref(options)
+                           : json_loads(PARLEY_POLICY_DEFAULT_CUSTOMER_OPTIONS, 0, NULL);
+}
+
+/* resolve's work on a decoded request (stolen; NULL: not valid JSON). */
+static parley_status resolve_request(const parley_strategy_registry *registry, const json_t *policy,
+                                     const char *default_chain, json_t *request, char **chain_json,
+                                     parley_error *err) {
     *chain_json = NULL;
     json_t *chain = chain_of(policy, default_chain);
-    json_t *options = json_object_get(policy, "customer_options");
-    json_t *customer_options = options != NULL
-                                   ? json_incref(options)
-                                   : json_loads(PARLEY_POLICY_DEFAULT_CUSTOMER_OPTIONS, 0, NULL);
-    json_t *request = requested != NULL ? json_loads(requested, 0, NULL) : json_array();
+    json_t *customer_options = customer_options_of(policy);
     parley_status st = PARLEY_OK;
     if (chain == NULL || customer_options == NULL || !json_is_array(chain)) {
         st = parley_error_set(err, PARLEY_E_INTERNAL, "internal", "strategies.policy unreadable");
@@ -180,4 +182,67 @@ parley_status parley_strategy_policy_resolve(const parley_strategy_registry *reg
     json_decref(customer_options);
     json_decref(chain);
     return st;
+}
+
+parley_status parley_strategy_policy_resolve(const parley_strategy_registry *registry,
+                                             const json_t *policy, const char *default_chain,
+                                             const char *requested, char **chain_json,
+                                             parley_error *err) {
+    json_t *request = requested != NULL ? json_loads(requested, 0, NULL) : json_array();
+    return resolve_request(registry, policy, default_chain, request, chain_json, err);
+}
+
+/* What a customer chose in a session's chain and may still choose: for
+ * each entry whose strategy the policy's chain has, the options the
+ * policy lets customers set (a new array; NULL when out of memory). */
+static json_t *kept_choices(json_t *current, const json_t *chain, const json_t *customer_options) {
+    json_t *request = json_array();
+    size_t i;
+    json_t *entry;
+    json_array_foreach(current, i, entry) {
+        const char *name = json_string_value(json_object_get(entry, "name"));
+        bool in_chain = false;
+        size_t j;
+        const json_t *target;
+        json_array_foreach(chain, j, target) {
+            in_chain =
+                in_chain || (name != NULL &&
+                             strcmp(json_string_value(json_object_get(target, "name")), name) == 0);
+        }
+        json_t *kept = in_chain ? json_pack("{s:s}", "name", name) : NULL;
+        const char *key;
+        json_t *value;
+        json_object_foreach(entry, key, value) {
+            if (kept != NULL && strcmp(key, "name") != 0 &&
+                customer_may_set(customer_options, name, key)) {
+                json_object_set(kept, key, value);
+            }
+        }
+        if (kept != NULL && json_object_size(kept) > 1) {
+            json_array_append(request, kept);
+        }
+        json_decref(kept);
+    }
+    return request;
+}
+
+parley_status parley_strategy_policy_reapply(const parley_strategy_registry *registry,
+                                             const json_t *policy, const char *default_chain,
+                                             const char *current_chain, char **chain_json,
+                                             parley_error *err) {
+    *chain_json = NULL;
+    json_t *current = json_loads(current_chain != NULL ? current_chain : "[]", 0, NULL);
+    json_t *chain = chain_of(policy, default_chain);
+    json_t *customer_options = customer_options_of(policy);
+    json_t *request =
+        chain != NULL && customer_options != NULL
+            ? kept_choices(json_is_array(current) ? current : NULL, chain, customer_options)
+            : NULL;
+    json_decref(customer_options);
+    json_decref(chain);
+    json_decref(current);
+    if (request == NULL) {
+        return parley_error_set(err, PARLEY_E_NOMEM, NULL, "out of memory");
+    }
+    return resolve_request(registry, policy, default_chain, request, chain_json, err);
 }

@@ -52,4 +52,13 @@ parley_status parley_strategy_policy_resolve(const parley_strategy_registry *reg
                                              const char *requested, char **chain_json,
                                              parley_error *err);
 
+/* The chain an open session gets when an admin re-applies the policy:
+ * the policy's chain with the choices its customer made in current_chain
+ * (the session's chain text) kept where the policy still lets customers
+ * make them, and dropped where it no longer does (never refused). */
+parley_status parley_strategy_policy_reapply(const parley_strategy_registry *registry,
+                                             const json_t *policy, const char *default_chain,
+                                             const char *current_chain, char **chain_json,
+                                             parley_error *err);
+
 #endif

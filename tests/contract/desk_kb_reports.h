@@ -96,6 +96,10 @@ static void test_desk_presence_and_loads(void **state) {
     assert_string_equal(loads.items[1].id, "agt_2");
     const parley_agent_load *one = load_of(&loads, "agt_1");
     const parley_agent_load *two = load_of(&loads, "agt_2");
+    if (one == NULL || two == NULL) {
+        fail_msg("agt_1 or agt_2 missing from agent_loads");
+        return;
+    }
     assert_int_equal(one->status, PARLEY_AGENT_ONLINE);
     assert_int_equal(one->active_chats, 2);
     assert_int_equal(one->last_assigned_seq, 2);

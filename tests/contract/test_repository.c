@@ -1099,6 +1099,16 @@ static void test_sessions(void **state) {
     assert_int_equal(raw_int(fx->path, "SELECT agent_id IS NULL FROM sessions WHERE id = 'ses_1'"),
                      1);
 
+    /* An admin re-applying the policy replaces the chain, and only it. */
+    assert_ok(fx->repo->sessions->set_strategies(fx->repo, "ses_1", "[{\"name\":\"spam\"}]", &err));
+    assert_ok(fx->repo->sessions->get(fx->repo, "ses_1", &got, &err));
+    assert_string_equal(got.strategies_json, "[{\"name\":\"spam\"}]");
+    assert_int_equal(got.status, PARLEY_SESSION_CLOSED);
+    assert_int_equal(got.updated_at, 3500);
+    parley_session_free(&got);
+    assert_status(PARLEY_E_NOT_FOUND,
+                  fx->repo->sessions->set_strategies(fx->repo, "ses_nope", "[]", &err));
+
     snprintf(upd.id, sizeof upd.id, "ses_nope");
     assert_status(PARLEY_E_NOT_FOUND, fx->repo->sessions->update(fx->repo, &upd, &err));
     assert_status(PARLEY_E_NOT_FOUND, fx->repo->sessions->get(fx->repo, "ses_nope", &got, &err));

@@ -922,6 +922,11 @@ class OpenApiLiveTest(ServerTestCase):
         self.call("DELETE", one, path=allow + "/%21%21%21", token=self.admin_token, expect=400)
         self.call("DELETE", one, path=allow + "/" + "a" * 256, token=self.admin_token,
                   expect=404)
+        reapply = "/api/v1/strategies/policy/reapply"
+        r = self.call("POST", reapply, token=self.admin_token, body={}, expect=200)
+        self.assertLessEqual(r.body["sessions_updated"], r.body["sessions_checked"])
+        self.call("POST", reapply, token=self.agent_token, body={}, expect=403)
+        self.call("POST", reapply, body={}, expect=401)
 
     # -- the agent tools -----------------------------------------------------------
     def test_agent_tools(self):

@@ -91,6 +91,63 @@ class PolicySettingTest(DeskTestCase):
         m = send_message(self.server, self.cust_token, new["id"], "shit happens")
         self.assertNotIn("shit", m["content"])
 
+    def test_reapply_brings_open_sessions_to_the_policy(self):
+        """An admin re-applies the policy: open sessions (waiting, and a
+        send proved the chain live) take it, keeping the translation
+        language their customer chose; a closed one keeps its chain; the
+        action is admin-only and audited with its counts."""
+        # a session with no chain at all, which the loop learns from a send
+        # (sends to it then skip the pool's prepare step)
+        bare = make_session(self.server, self.cust_token)
+        self.assertEqual(bare["strategies"], [])
+        self.assertEqual(send_message(self.server, self.cust_token, bare["id"], "shit")["content"],
+                         "shit")
+        set_policy(self.server, self.admin_token,
+                   [{"name": "translation", "target": "en", "source": "es"}])
+        c = self.server.client(self.cust_token)
+        chose = c.post("/api/v1/sessions", {"topic": "t", "strategies": [
+            {"name": "translation", "source": "fr"}]}).body
+        plain = make_session(self.server, self.cust_token)
+        closed = make_session(self.server, self.cust_token)
+        self.assertStatus(c.post(f"/api/v1/sessions/{closed['id']}/close", {}), 200)
+        # learnt on the loop: this session has a chain (translation), and
+        # a send before the change goes through unfiltered
+        m = send_message(self.server, self.cust_token, plain["id"], "shit happens")
+        self.assertEqual(m["content"], "shit happens")
+        set_policy(self.server, self.admin_token,
+                   [{"name": "translation", "target": "en", "source": "es"}] + FILTERS)
+        for token in (self.agent_token, self.cust_token):
+            r = self.server.client(token).post("/api/v1/strategies/policy/reapply", {})
+            self.assertError(r, 403, "forbidden")
+        # not yet re-applied: the open session still runs its old chain
+        m = send_message(self.server, self.cust_token, plain["id"], "shit again")
+        self.assertEqual(m["content"], "shit again")
+        admin = self.server.client(self.admin_token)
+        r = admin.post("/api/v1/strategies/policy/reapply", {})
+        self.assertStatus(r, 200)
+        # other tests of this class leave open sessions of their own
+        updated = r.body["sessions_updated"]
+        self.assertGreaterEqual(updated, 3, r.body)
+        self.assertGreaterEqual(r.body["sessions_checked"], updated)
+        got = {sid: admin.get(f"/api/v1/sessions/{sid}").body["strategies"]
+               for sid in (chose["id"], plain["id"], closed["id"])}
+        self.assertEqual([x["name"] for x in got[plain["id"]]],
+                         ["translation", "profanity", "spam"])
+        # the customer's own language choice survives the re-apply
+        self.assertEqual(got[chose["id"]][0],
+                         {"name": "translation", "target": "en", "source": "fr"})
+        self.assertEqual([x["name"] for x in got[closed["id"]]], ["translation"])
+        for sid in (plain["id"], bare["id"]):
+            m = send_message(self.server, self.cust_token, sid, "shit happens")
+            self.assertNotIn("shit", m["content"])
+        # a second re-apply has nothing left to change
+        self.assertEqual(admin.post("/api/v1/strategies/policy/reapply", {}).body[
+            "sessions_updated"], 0)
+        entries = admin.get("/api/v1/audit?limit=20").body["entries"]
+        self.assertTrue(any(e["action"] == "strategies.reapply" and
+                            (e["detail"] or {}).get("sessions_updated") == updated
+                            for e in entries), entries)
+
     def test_customer_chooses_only_allowed_options(self):
         set_policy(self.server, self.admin_token,
                    [{"name": "translation", "target": "en", "source": "es"}])

@@ -126,6 +126,35 @@ static void test_admin_policy_is_checked(void **state) {
     json_decref(good);
 }
 
+static void assert_reapplied(const char *policy_text, const char *current, const char *expected) {
+    json_t *policy = policy_of(policy_text);
+    parley_error err = {0};
+    char *chain = NULL;
+    assert_int_equal(parley_strategy_policy_reapply(&registry, policy, "[]", current, &chain, &err),
+                     PARLEY_OK);
+    assert_string_equal(chain, expected);
+    free(chain);
+    json_decref(policy);
+}
+
+static void test_reapply_keeps_only_what_customers_may_still_choose(void **state) {
+    (void)state;
+    const char *open = "{\"chain\":[{\"name\":\"tr\",\"lang\":\"en\"},{\"name\":\"filter\"}],"
+                       "\"customer_options\":{\"tr\":[\"lang\"]}}";
+    /* the customer's language stays; the desk's backend does not */
+    assert_reapplied(open, "[{\"name\":\"tr\",\"lang\":\"es\",\"backend\":\"x\"}]",
+                     "[{\"name\":\"tr\",\"lang\":\"es\"},{\"name\":\"filter\"}]");
+    /* a session without a chain, or with strategies the policy dropped */
+    assert_reapplied(open, "[]", "[{\"name\":\"tr\",\"lang\":\"en\"},{\"name\":\"filter\"}]");
+    assert_reapplied("{\"chain\":[{\"name\":\"filter\"}]}", "[{\"name\":\"tr\",\"lang\":\"es\"}]",
+                     "[{\"name\":\"filter\"}]");
+    /* the choice closed since: the policy's value, never a refusal */
+    assert_reapplied("{\"chain\":[{\"name\":\"tr\",\"lang\":\"en\"}],\"customer_options\":{}}",
+                     "[{\"name\":\"tr\",\"lang\":\"es\"}]", "[{\"name\":\"tr\",\"lang\":\"en\"}]");
+    /* unreadable text in the row counts as no choices */
+    assert_reapplied(open, "not json", "[{\"name\":\"tr\",\"lang\":\"en\"},{\"name\":\"filter\"}]");
+}
+
 int main(void) {
     assert_true(parley_strategy_register(&registry, &tr_ops, NULL));
     assert_true(parley_strategy_register(&registry, &filter_ops, NULL));
@@ -133,6 +162,7 @@ int main(void) {
         cmocka_unit_test(test_policy_chain_whatever_the_customer_sends),
         cmocka_unit_test(test_customer_options_within_the_policy),
         cmocka_unit_test(test_admin_policy_is_checked),
+        cmocka_unit_test(test_reapply_keeps_only_what_customers_may_still_choose),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

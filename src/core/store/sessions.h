@@ -49,6 +49,11 @@ typedef struct parley_sessions_ops {
      * whose creation) is older than idle_before, oldest first */
     parley_status (*list_idle)(parley_repository *repo, parley_time_ms idle_before, int limit,
                                parley_session_list *out, parley_error *err);
+    /* replaces a session's strategy chain (an admin re-applying the
+     * policy, core/strategy_policy.h); PARLEY_E_NOT_FOUND for no such
+     * session */
+    parley_status (*set_strategies)(parley_repository *repo, const char *session_id,
+                                    const char *strategies_json, parley_error *err);
 } parley_sessions_ops;
 
 #endif

@@ -110,6 +110,7 @@ void parley_api_update_ticket(parley_api_call *call, parley_facade *f);
 
 void parley_api_get_settings(parley_api_call *call, parley_facade *f);
 void parley_api_update_settings(parley_api_call *call, parley_facade *f);
+void parley_api_reapply_strategy_policy(parley_api_call *call, parley_facade *f);
 
 /* api_kb.c: the ChatBot's knowledge base */
 /* POST /kb/entries creates, PATCH /kb/entries/{id} changes one */

@@ -8,6 +8,13 @@ void parley_api_get_settings(parley_api_call *call, parley_facade *f) {
     parley_api_reply(call, st, 200, out, &err);
 }
 
+void parley_api_reapply_strategy_policy(parley_api_call *call, parley_facade *f) {
+    parley_error err = {0};
+    json_t *out = NULL;
+    parley_status st = parley_facade_reapply_strategy_policy(f, call->caller, &out, &err);
+    parley_api_reply(call, st, 200, out, &err);
+}
+
 void parley_api_update_settings(parley_api_call *call, parley_facade *f) {
     parley_error err = {0};
     json_t *patch = NULL;

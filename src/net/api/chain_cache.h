@@ -5,9 +5,14 @@
  * A message to a session with a chain is prepared on a pool thread (the
  * chain may take milliseconds) and then stored by the writer; a message to
  * a session without one is cheaper stored by the writer in one go, without
- * the extra hop, reads and thread hand-offs. A session's chain is fixed
- * when it is created, so what was learnt never goes stale; an unknown
- * session takes the prepared path, which is right in either case.
+ * the extra hop, reads and thread hand-offs. A session's chain is set
+ * when it is created and changes only when an admin re-applies the policy
+ * (POST /api/v1/strategies/policy/reapply). What was learnt may then be
+ * stale, and either way stays correct: the writer's one-unit path reads
+ * the session and runs its chain when it has one (slower, on the writer,
+ * for that one send, whose finish corrects the entry); the prepared path
+ * runs whatever the session has. An unknown session takes the prepared
+ * path, which is right in either case.
  *
  * Bounded: when full it forgets everything and learns again.
  * Threads: the event-loop thread only. Ownership: the cache owns its keys.

@@ -101,6 +101,9 @@ static const route routes[] = {
         PARLEY_ACTION_SETTINGS_READ),
     JOB(HTTP_PATCH, "/api/v1/settings", parley_api_update_settings, B, true,
         PARLEY_ACTION_SETTINGS_UPDATE),
+    /* open sessions take the policy as it is now (core/strategy_policy.h) */
+    JOB(HTTP_POST, "/api/v1/strategies/policy/reapply", parley_api_reapply_strategy_policy, B, true,
+        PARLEY_ACTION_SETTINGS_UPDATE),
     PREPARED_JOB(HTTP_POST, "/api/v1/uploads", parley_api_prepare_upload, parley_api_create_upload,
                  true, PARLEY_ACTION_UPLOAD_CREATE),
     JOB(HTTP_GET, "/api/v1/uploads/{}", parley_api_get_upload, C, true, PARLEY_ACTION_UPLOAD_READ),

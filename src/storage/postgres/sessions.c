@@ -33,6 +33,7 @@ const char *const parley_pg_sessions_sql[PG_STMT_COUNT] = {
                              "messages m WHERE m.session_id = sessions.id AND m.seq = "
                              "sessions.last_seq), sessions.created_at) < $1 "
                              "ORDER BY position LIMIT $2",
+    [PG_SESSION_SET_STRATEGIES] = "UPDATE sessions SET strategies_json = $2 WHERE id = $1",
 };
 
 ROW_LIST_TYPE(session_rows, parley_session, "session", read_session, parley_session_free,
@@ -94,6 +95,12 @@ static parley_status pq_session_list_idle(parley_repository *repo, parley_time_m
     return list_rows(&b, "session_list_idle", &session_rows, out, err);
 }
 
+static parley_status pq_session_set_strategies(parley_repository *repo, const char *session_id,
+                                               const char *strategies_json, parley_error *err) {
+    return write_params(as_pg(repo), PG_SESSION_SET_STRATEGIES, true, "session_set_strategies",
+                        "session", PARAMS(p_id(session_id), p_text(strategies_json)), err);
+}
+
 const parley_sessions_ops parley_pg_sessions_ops = {
     .insert = pq_session_insert,
     .get = pq_session_get,
@@ -101,4 +108,5 @@ const parley_sessions_ops parley_pg_sessions_ops = {
     .list = pq_session_list,
     .set_first_response = pq_session_set_first_response,
     .list_idle = pq_session_list_idle,
+    .set_strategies = pq_session_set_strategies,
 };

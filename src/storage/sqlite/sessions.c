@@ -31,6 +31,7 @@ const char *const parley_sqlite_sessions_sql[ST_COUNT] = {
                                   "WHERE id = ?1 AND first_response_at IS NULL",
     [ST_SESSION_LIST_IDLE] = "SELECT " SESSION_COLS " FROM sessions WHERE status IN ('waiting', "
                              "'active') AND " SESSION_ACTIVITY " < ?1 ORDER BY position LIMIT ?2",
+    [ST_SESSION_SET_STRATEGIES] = "UPDATE sessions SET strategies_json = ?2 WHERE id = ?1",
 };
 
 /* ---- sessions ---------------------------------------------------------- */
@@ -105,6 +106,12 @@ static parley_status sq_session_list_idle(parley_repository *repo, parley_time_m
     return list_rows(as_sqlite(repo), &b, "session_list_idle", &session_rows, out, err);
 }
 
+static parley_status sq_session_set_strategies(parley_repository *repo, const char *session_id,
+                                               const char *strategies_json, parley_error *err) {
+    return write_params(as_sqlite(repo), ST_SESSION_SET_STRATEGIES, true, "session_set_strategies",
+                        "session", PARAMS(p_id(session_id), p_text(strategies_json)), err);
+}
+
 const parley_sessions_ops parley_sqlite_sessions_ops = {
     .insert = sq_session_insert,
     .get = sq_session_get,
@@ -112,4 +119,5 @@ const parley_sessions_ops parley_sqlite_sessions_ops = {
     .list = sq_session_list,
     .set_first_response = sq_session_set_first_response,
     .list_idle = sq_session_list_idle,
+    .set_strategies = sq_session_set_strategies,
 };
