@@ -112,8 +112,9 @@ static const parley_config_option options[] = {
     /* retention (core/retention.h, docs/subsystems/operations.md#retention) */
     INT(retention_interval_s, "--retention-interval-s", "PARLEY_RETENTION_INTERVAL_S", 3600, 1,
         604800,
-        "a retention pass (purge of expired tokens, old anonymous customers, audit entries and "
-        "unattached uploads) runs this often; the first one a minute after start at most"),
+        "a retention pass (purge of expired tokens and password resets, old anonymous customers, "
+        "audit entries, unattached uploads and notifications) runs this often; the first one a "
+        "minute after start at most"),
     INT(retention_batch, "--retention-batch", "PARLEY_RETENTION_BATCH", 1000, 1, 100000,
         "rows each retention rule deletes per pass at most (the rest waits for the next pass, "
         "which comes within a second while a rule is behind)"),
@@ -128,6 +129,10 @@ static const parley_config_option options[] = {
         3153600000,
         "uploads never attached to a message are deleted (with their file, unless another upload "
         "has the same bytes) this long after they were uploaded; 0 = keep forever"),
+    INT(retention_notifications_s, "--retention-notifications-s",
+        "PARLEY_RETENTION_NOTIFICATIONS_S", 7776000, 0, 3153600000,
+        "notifications (read or not) with every delivery done (sent or dead), their deliveries "
+        "and webhook attempts are deleted this long after they were created; 0 = keep forever"),
     /* the notification service's delivery (docs/subsystems/notifications.md) */
     INT(notify_delivery, "--notify-delivery", "PARLEY_NOTIFY_DELIVERY", 1, 0, 1,
         "1: a worker delivers notifications (in-app frames; later e-mail, push, webhooks); 0: "

@@ -66,6 +66,7 @@ typedef struct parley_config {
     int64_t retention_customers_s;     /* never-started anonymous customers; 0 = keep */
     int64_t retention_audit_s;         /* audit entries; 0 = keep */
     int64_t retention_uploads_s;       /* uploads never attached (and files); 0 = keep */
+    int64_t retention_notifications_s; /* delivered notifications and their log; 0 = keep */
     char *metrics_listen;              /* a /metrics-only listener; NULL = none */
     char *metrics_token;               /* bearer token /metrics needs; NULL = none */
     char *trusted_proxies;             /* IPs/CIDRs whose forwarding headers count */

@@ -11,11 +11,13 @@ void parley_retention_policy_from_config(const parley_config *cfg, parley_retent
     out->customer_max_age_s = cfg->retention_customers_s;
     out->audit_max_age_s = cfg->retention_audit_s;
     out->upload_max_age_s = cfg->retention_uploads_s;
+    out->notification_max_age_s = cfg->retention_notifications_s;
     out->batch = (int)cfg->retention_batch;
 }
 
 int64_t parley_retention_rows(const parley_retention_counts *counts) {
-    return counts->tokens + counts->customers + counts->audit_entries + counts->uploads;
+    return counts->tokens + counts->customers + counts->audit_entries + counts->uploads +
+           counts->notifications + counts->password_resets;
 }
 
 /* The content hashes a pass left unreferenced, and what to do with them
@@ -91,6 +93,10 @@ parley_status parley_retention_run(parley_repository *repo, const parley_retenti
     parley_status st = ops->purge_tokens(repo, now, before(now, policy->token_idle_timeout_s),
                                          batch, &counts->tokens, err);
     note_batch(counts, counts->tokens, batch);
+    if (st == PARLEY_OK) {
+        st = ops->purge_password_resets(repo, now, batch, &counts->password_resets, err);
+        note_batch(counts, counts->password_resets, batch);
+    }
     if (st == PARLEY_OK && policy->customer_max_age_s > 0) {
         st = ops->purge_customers(repo, before(now, policy->customer_max_age_s), batch,
                                   &counts->customers, err);
@@ -100,6 +106,11 @@ parley_status parley_retention_run(parley_repository *repo, const parley_retenti
         st = ops->purge_audit(repo, before(now, policy->audit_max_age_s), batch,
                               &counts->audit_entries, err);
         note_batch(counts, counts->audit_entries, batch);
+    }
+    if (st == PARLEY_OK && policy->notification_max_age_s > 0) {
+        st = ops->purge_notifications(repo, before(now, policy->notification_max_age_s), batch,
+                                      &counts->notifications, err);
+        note_batch(counts, counts->notifications, batch);
     }
     files_action *files = NULL;
     if (st == PARLEY_OK && policy->upload_max_age_s > 0) {
@@ -119,9 +130,11 @@ parley_status parley_retention_run(parley_repository *repo, const parley_retenti
     }
     if (st == PARLEY_OK && parley_retention_rows(counts) > 0) {
         json_t *detail = json_pack(
-            "{s:s, s:I, s:I, s:I, s:I}", "via", "retention", "tokens", (json_int_t)counts->tokens,
-            "customers", (json_int_t)counts->customers, "audit_entries",
-            (json_int_t)counts->audit_entries, "uploads", (json_int_t)counts->uploads);
+            "{s:s, s:I, s:I, s:I, s:I, s:I, s:I}", "via", "retention", "tokens",
+            (json_int_t)counts->tokens, "customers", (json_int_t)counts->customers, "audit_entries",
+            (json_int_t)counts->audit_entries, "uploads", (json_int_t)counts->uploads,
+            "notifications", (json_int_t)counts->notifications, "password_resets",
+            (json_int_t)counts->password_resets);
         st = parley_audit_record(repo, NULL, "retention.purge", NULL, NULL, detail, err);
     }
     if (st == PARLEY_OK && files != NULL && files->count > 0 && remove != NULL) {

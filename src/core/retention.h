@@ -1,8 +1,9 @@
 /*
  * retention.h - what has outlived its use is purged on the operator's
- * schedule (issue 9): tokens that no longer work, anonymous customers who
- * never started a session, old audit entries, and uploads never attached
- * to a message together with their files.
+ * schedule (issue 9): tokens and password resets that no longer work,
+ * anonymous customers who never started a session, old audit entries,
+ * uploads never attached to a message together with their files, and old
+ * notifications whose deliveries are done, with their delivery log.
  *
  * One pass is one unit of work on the writer (net/server.c submits it
  * every --retention-interval-s as a periodic job). Each rule deletes at
@@ -42,11 +43,12 @@
 #include "core/repository.h"
 
 typedef struct parley_retention_policy {
-    int64_t token_idle_timeout_s; /* the same as authentication's */
-    int64_t customer_max_age_s;   /* 0 = keep forever */
-    int64_t audit_max_age_s;      /* 0 = keep forever */
-    int64_t upload_max_age_s;     /* 0 = keep forever */
-    int batch;                    /* rows per rule per pass, 1..100000 */
+    int64_t token_idle_timeout_s;   /* the same as authentication's */
+    int64_t customer_max_age_s;     /* 0 = keep forever */
+    int64_t audit_max_age_s;        /* 0 = keep forever */
+    int64_t upload_max_age_s;       /* 0 = keep forever */
+    int64_t notification_max_age_s; /* 0 = keep forever */
+    int batch;                      /* rows per rule per pass, 1..100000 */
 } parley_retention_policy;
 
 typedef struct parley_retention_counts {
@@ -54,6 +56,8 @@ typedef struct parley_retention_counts {
     int64_t customers;
     int64_t audit_entries;
     int64_t uploads;
+    int64_t notifications;
+    int64_t password_resets;
     int64_t files; /* removed after the commit, by the after-commit action */
     bool more;     /* a rule filled its batch: more may be waiting */
 } parley_retention_counts;

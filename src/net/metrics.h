@@ -27,6 +27,8 @@ typedef struct parley_metrics {
     uint64_t retention_audit_entries;
     uint64_t retention_uploads;
     uint64_t retention_files;
+    uint64_t retention_notifications;
+    uint64_t retention_password_resets;
     uint64_t output_evictions;  /* dropped over --max-pending-bytes-total */
     uint64_t grace_expired;     /* closing connections dropped after --close-grace-ms */
     uint64_t responses_refused; /* HTTP responses answered 503 for lack of output room */

@@ -166,6 +166,8 @@ static void retention_done(parley_job *job) {
     srv->metrics.retention_audit_entries += (uint64_t)c->audit_entries;
     srv->metrics.retention_uploads += (uint64_t)c->uploads;
     srv->metrics.retention_files += (uint64_t)c->files;
+    srv->metrics.retention_notifications += (uint64_t)c->notifications;
+    srv->metrics.retention_password_resets += (uint64_t)c->password_resets;
     if (parley_retention_rows(c) > 0) {
         const parley_log_field fields[] = {
             PARLEY_LOG_INT("tokens", c->tokens),
@@ -173,6 +175,8 @@ static void retention_done(parley_job *job) {
             PARLEY_LOG_INT("audit_entries", c->audit_entries),
             PARLEY_LOG_INT("uploads", c->uploads),
             PARLEY_LOG_INT("files", c->files),
+            PARLEY_LOG_INT("notifications", c->notifications),
+            PARLEY_LOG_INT("password_resets", c->password_resets),
             PARLEY_LOG_STR("more", c->more ? "true" : "false"),
         };
         parley_log_fields(PARLEY_LOG_INFO, "retention deleted", fields,

@@ -2542,6 +2542,95 @@ static void add_webhook_notification(fixture *fx, const char *id, const char *we
     assert_true(added);
 }
 
+/* Retention of the notification service's rows: old notifications whose
+ * deliveries are all done go with their deliveries and webhook attempts,
+ * oldest first, at most the limit; one with a delivery still to try stays;
+ * password resets go once expired. */
+static void test_retention_of_notifications(void **state) {
+    fixture *fx = *state;
+    const parley_retention_ops *ret = fx->repo->retention;
+    add_customer(fx, "cus_n1", NULL);
+    add_session(fx, "ses_n1", "cus_n1", PARLEY_SESSION_WAITING);
+    bool added = false;
+    add_notification(fx, "ntf_1", "agt_a", "k1", 100, &added);  /* sent: goes */
+    add_notification(fx, "ntf_2", "agt_a", "k2", 200, &added);  /* failed: stays */
+    add_notification(fx, "ntf_3", "agt_a", "k3", 300, &added);  /* none, dead: goes */
+    add_notification(fx, "ntf_4", "agt_a", "k4", 5000, &added); /* too young */
+    const struct {
+        const char *id, *notification;
+        parley_delivery_state state;
+    } rows[] = {{"dlv_1", "ntf_1", PARLEY_DELIVERY_SENT},
+                {"dlv_2", "ntf_2", PARLEY_DELIVERY_SENT},
+                {"dlv_3", "ntf_2", PARLEY_DELIVERY_FAILED},
+                {"dlv_4", "ntf_3", PARLEY_DELIVERY_DEAD},
+                {"dlv_5", "ntf_4", PARLEY_DELIVERY_SENT}};
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        parley_delivery d = make_delivery(rows[i].id, rows[i].notification, "webhook", 100);
+        d.idempotency_key = lit(rows[i].id);
+        d.state = rows[i].state;
+        assert_ok(fx->repo->notifications->delivery_insert(fx->repo, &d, &added, &err));
+        parley_webhook_attempt a = {
+            .webhook_id = "whk_1", .attempt = 1, .status_code = 204, .duration_ms = 1, .at = 100};
+        snprintf(a.delivery_id, sizeof a.delivery_id, "%s", rows[i].id);
+        assert_ok(fx->repo->webhooks->attempt_insert(fx->repo, &a, &err));
+    }
+    int64_t n = -1;
+    assert_status(PARLEY_E_INVALID, ret->purge_notifications(fx->repo, 1000, 0, &n, &err));
+    /* the oldest done one first */
+    assert_ok(ret->purge_notifications(fx->repo, 1000, 1, &n, &err));
+    assert_int_equal(n, 1);
+    parley_notification got;
+    assert_status(PARLEY_E_NOT_FOUND, fx->repo->notifications->get(fx->repo, "ntf_1", &got, &err));
+    assert_ok(fx->repo->notifications->get(fx->repo, "ntf_3", &got, &err));
+    parley_notification_free(&got);
+    assert_ok(ret->purge_notifications(fx->repo, 1000, 10, &n, &err));
+    assert_int_equal(n, 1);
+    assert_ok(ret->purge_notifications(fx->repo, 1000, 10, &n, &err));
+    assert_int_equal(n, 0);
+    const char *kept[] = {"ntf_2", "ntf_4"};
+    for (size_t i = 0; i < 2; i++) {
+        assert_ok(fx->repo->notifications->get(fx->repo, kept[i], &got, &err));
+        parley_notification_free(&got);
+    }
+    /* deliveries and attempts went with their notifications */
+    const char *gone[] = {"dlv_1", "dlv_4"};
+    for (size_t i = 0; i < 2; i++) {
+        parley_delivery d;
+        assert_status(PARLEY_E_NOT_FOUND,
+                      fx->repo->notifications->delivery_get(fx->repo, gone[i], &d, &err));
+        parley_webhook_attempt_list attempts;
+        assert_ok(fx->repo->webhooks->attempt_list(fx->repo, gone[i], &attempts, &err));
+        assert_int_equal(attempts.count, 0);
+        parley_webhook_attempt_list_free(&attempts);
+    }
+    parley_webhook_attempt_list attempts;
+    assert_ok(fx->repo->webhooks->attempt_list(fx->repo, "dlv_3", &attempts, &err));
+    assert_int_equal(attempts.count, 1);
+    parley_webhook_attempt_list_free(&attempts);
+
+    /* password resets: expired ones go, oldest expiry first */
+    add_agent(fx, "agt_r", "reset@example.com");
+    for (int i = 0; i < 3; i++) {
+        parley_password_reset r = {0};
+        snprintf(r.id, sizeof r.id, "prs_%d", i);
+        memset(r.token_hash, 'a' + i, 64);
+        snprintf(r.agent_id, sizeof r.agent_id, "agt_r");
+        r.created_at = 1000;
+        r.expires_at = 2000 + 1000 * i;
+        assert_ok(fx->repo->notifications->reset_insert(fx->repo, &r, &err));
+    }
+    assert_ok(ret->purge_password_resets(fx->repo, 1999, 10, &n, &err));
+    assert_int_equal(n, 0);
+    assert_ok(ret->purge_password_resets(fx->repo, 3000, 1, &n, &err));
+    assert_int_equal(n, 1);
+    assert_ok(ret->purge_password_resets(fx->repo, 3000, 10, &n, &err));
+    assert_int_equal(n, 1);
+    char agent[PARLEY_ID_SIZE];
+    char hash_c[PARLEY_TOKEN_HASH_SIZE] = {0};
+    memset(hash_c, 'c', 64);
+    assert_ok(fx->repo->notifications->reset_take(fx->repo, hash_c, 3500, agent, &err));
+}
+
 static void test_webhook_deliveries_and_attempts(void **state) {
     fixture *fx = *state;
     bool added = false;
@@ -2838,6 +2927,7 @@ static const struct CMUnitTest contract_tests[] = {
     cmocka_unit_test_setup_teardown(test_search_scope_and_tail, setup_repo, teardown),
     cmocka_unit_test_setup_teardown(test_search_refusals, setup_repo, teardown),
     cmocka_unit_test_setup_teardown(test_retention_purges, setup_repo, teardown),
+    cmocka_unit_test_setup_teardown(test_retention_of_notifications, setup_repo, teardown),
     cmocka_unit_test_setup_teardown(test_sessions, setup_repo, teardown),
     cmocka_unit_test_setup_teardown(test_messages_and_client_ids, setup_repo, teardown),
     cmocka_unit_test_setup_teardown(test_message_list_ranges, setup_repo, teardown),

@@ -533,6 +533,14 @@ static void test_purges_use_their_indexes(void **state) {
          "created_at LIMIT 5",
          "uploads_unattached"},
         {"SELECT EXISTS (SELECT 1 FROM uploads WHERE sha256 = 'x')", "uploads_sha256"},
+        {"SELECT n.id FROM notifications n WHERE n.created_at < 1 AND NOT EXISTS (SELECT 1 FROM "
+         "notification_deliveries d2 WHERE d2.notification_id = n.id AND d2.state IN ('pending', "
+         "'failed')) ORDER BY n.created_at, n.position LIMIT 5",
+         "notifications_created"},
+        {"SELECT 1 FROM notification_deliveries d2 WHERE d2.notification_id = 'x'",
+         "deliveries_notification"},
+        {"SELECT id FROM password_resets WHERE expires_at <= 1 ORDER BY expires_at LIMIT 5",
+         "password_resets_expiry"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char plan[2048];

@@ -51,6 +51,15 @@ typedef struct parley_retention_ops {
                                    int64_t *deleted,
                                    void (*unreferenced)(void *ctx, const char *sha256), void *ctx,
                                    parley_error *err);
+    /* notifications created before `before` none of whose deliveries is
+     * still to be tried (every one sent or dead), with their deliveries and
+     * those deliveries' webhook attempts; *deleted counts notifications */
+    parley_status (*purge_notifications)(parley_repository *repo, parley_time_ms before, int limit,
+                                         int64_t *deleted, parley_error *err);
+    /* password resets that can no longer be used: expires_at <= now (a
+     * used one expires like the others; until then it answers "used") */
+    parley_status (*purge_password_resets)(parley_repository *repo, parley_time_ms now, int limit,
+                                           int64_t *deleted, parley_error *err);
 } parley_retention_ops;
 
 #endif

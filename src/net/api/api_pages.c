@@ -277,11 +277,15 @@ void parley_api_metrics(parley_conn *c, parley_http_request *req) {
             "parley_retention_deleted_total{kind=\"customers\"} %llu\n"
             "parley_retention_deleted_total{kind=\"audit_entries\"} %llu\n"
             "parley_retention_deleted_total{kind=\"uploads\"} %llu\n"
-            "parley_retention_deleted_total{kind=\"files\"} %llu\n",
+            "parley_retention_deleted_total{kind=\"files\"} %llu\n"
+            "parley_retention_deleted_total{kind=\"notifications\"} %llu\n"
+            "parley_retention_deleted_total{kind=\"password_resets\"} %llu\n",
             (unsigned long long)m->retention_passes, (unsigned long long)m->retention_tokens,
             (unsigned long long)m->retention_customers,
             (unsigned long long)m->retention_audit_entries,
-            (unsigned long long)m->retention_uploads, (unsigned long long)m->retention_files);
+            (unsigned long long)m->retention_uploads, (unsigned long long)m->retention_files,
+            (unsigned long long)m->retention_notifications,
+            (unsigned long long)m->retention_password_resets);
     /* output not yet read by clients (net/loop/conn.h counts it) and what bounds it */
     fprintf(out,
             "# HELP parley_unsent_bytes Output queued for clients and not yet handed to the "

@@ -13,6 +13,13 @@
  */
 #include "storage/postgres/pg_internal.h"
 
+/* The $2 oldest notifications created before $1 with no delivery matching
+ * `blocking` (of d2). */
+#define NOTIFICATIONS_DONE(blocking)                                                               \
+    "SELECT n.id FROM notifications n WHERE n.created_at < $1 AND NOT EXISTS (SELECT 1 FROM "      \
+    "notification_deliveries d2 WHERE d2.notification_id = n.id AND " blocking ") ORDER BY "       \
+    "n.created_at, n.position LIMIT $2"
+
 const char *const parley_pg_retention_sql[PG_STMT_COUNT] = {
     [PG_RETENTION_TOKENS_EXPIRED] = "DELETE FROM tokens WHERE token_hash IN (SELECT token_hash "
                                     "FROM tokens WHERE expires_at <= $1 ORDER BY expires_at "
@@ -32,6 +39,21 @@ const char *const parley_pg_retention_sql[PG_STMT_COUNT] = {
     [PG_RETENTION_UPLOADS] = "DELETE FROM uploads WHERE id IN (SELECT id FROM uploads WHERE "
                              "message_id IS NULL AND created_at < $1 ORDER BY created_at LIMIT $2 "
                              "FOR UPDATE SKIP LOCKED) AND message_id IS NULL RETURNING sha256",
+    /* notifications: the same $2 oldest done ones three times, in one
+     * transaction (see SQLite's retention.c for why the third statement
+     * picks the same rows) */
+    [PG_RETENTION_NOTIFICATION_ATTEMPTS] =
+        "DELETE FROM webhook_attempts WHERE delivery_id IN (SELECT d.id FROM "
+        "notification_deliveries d WHERE d.notification_id IN (" NOTIFICATIONS_DONE(
+            "d2.state IN ('pending', 'failed')") "))",
+    [PG_RETENTION_NOTIFICATION_DELIVERIES] =
+        "DELETE FROM notification_deliveries WHERE notification_id IN (" NOTIFICATIONS_DONE(
+            "d2.state IN ('pending', 'failed')") ")",
+    [PG_RETENTION_NOTIFICATIONS] =
+        "DELETE FROM notifications WHERE id IN (" NOTIFICATIONS_DONE("true") ")",
+    [PG_RETENTION_PASSWORD_RESETS] = "DELETE FROM password_resets WHERE id IN (SELECT id FROM "
+                                     "password_resets WHERE expires_at <= $1 ORDER BY expires_at "
+                                     "LIMIT $2 FOR UPDATE SKIP LOCKED)",
 };
 
 #define RETENTION_LIMIT_MAX 100000
@@ -146,9 +168,41 @@ static parley_status pq_retention_purge_audit(parley_repository *repo, parley_ti
                             deleted, err);
 }
 
+static parley_status pq_retention_purge_notifications(parley_repository *repo,
+                                                      parley_time_ms before, int limit,
+                                                      int64_t *deleted, parley_error *err) {
+    struct pg_repo *r = as_pg(repo);
+    *deleted = 0;
+    int64_t log_rows = 0;
+    parley_status status = retention_delete(r, PG_RETENTION_NOTIFICATION_ATTEMPTS, before, limit,
+                                            "retention_purge_notifications", &log_rows, err);
+    if (status == PARLEY_OK) {
+        status = retention_delete(r, PG_RETENTION_NOTIFICATION_DELIVERIES, before, limit,
+                                  "retention_purge_notifications", &log_rows, err);
+    }
+    if (status == PARLEY_OK) {
+        status = retention_delete(r, PG_RETENTION_NOTIFICATIONS, before, limit,
+                                  "retention_purge_notifications", deleted, err);
+    }
+    if (status != PARLEY_OK) {
+        *deleted = 0;
+    }
+    return status;
+}
+
+static parley_status pq_retention_purge_password_resets(parley_repository *repo, parley_time_ms now,
+                                                        int limit, int64_t *deleted,
+                                                        parley_error *err) {
+    *deleted = 0;
+    return retention_delete(as_pg(repo), PG_RETENTION_PASSWORD_RESETS, now, limit,
+                            "retention_purge_password_resets", deleted, err);
+}
+
 const parley_retention_ops parley_pg_retention_ops = {
     .purge_tokens = pq_retention_purge_tokens,
     .purge_customers = pq_retention_purge_customers,
     .purge_audit = pq_retention_purge_audit,
     .purge_uploads = pq_retention_purge_uploads,
+    .purge_notifications = pq_retention_purge_notifications,
+    .purge_password_resets = pq_retention_purge_password_resets,
 };

@@ -492,12 +492,18 @@ static const char step4_part1[] =
 
 static const char *const step4[] = {step4_part1, NULL};
 
+/* Step 5: retention of the notification service's rows (SQLite's step
+ * 18; operations.md "Retention"): the purges walk what qualifies oldest
+ * first. */
+static const char step5_part1[] =
+    "CREATE INDEX notifications_created ON notifications (created_at);"
+    "CREATE INDEX password_resets_expiry ON password_resets (expires_at);";
+
+static const char *const step5[] = {step5_part1, NULL};
+
 /* Every step: a NULL-terminated list of parts run in one transaction. */
 static const char *const *const steps[] = {
-    step1,
-    step2,
-    step3,
-    step4,
+    step1, step2, step3, step4, step5,
 };
 
 int parley_pg_schema_step_count(void) {

@@ -18,6 +18,13 @@
  * (schema step 12), oldest first, and deletes those: the cost is what
  * expires, never the table's size. tests/unit/test_retention.c checks the
  * query plans of the same text. */
+/* The ?2 oldest notifications created before ?1 with no delivery matching
+ * `blocking` (of d2). */
+#define NOTIFICATIONS_DONE(blocking)                                                               \
+    "SELECT n.id FROM notifications n WHERE n.created_at < ?1 AND NOT EXISTS (SELECT 1 FROM "      \
+    "notification_deliveries d2 WHERE d2.notification_id = n.id AND " blocking ") ORDER BY "       \
+    "n.created_at, n.position LIMIT ?2"
+
 const char *const parley_sqlite_retention_sql[ST_COUNT] = {
     [ST_RETENTION_TOKENS_EXPIRED] = "DELETE FROM tokens WHERE token_hash IN (SELECT token_hash "
                                     "FROM tokens WHERE expires_at <= ?1 ORDER BY expires_at "
@@ -40,6 +47,22 @@ const char *const parley_sqlite_retention_sql[ST_COUNT] = {
                                   "WHERE message_id IS NULL AND created_at < ?1 ORDER BY "
                                   "created_at LIMIT ?2",
     [ST_RETENTION_UPLOAD_DELETE] = "DELETE FROM uploads WHERE id = ?1 AND message_id IS NULL",
+    /* notifications: the same ?2 oldest done ones three times (the first
+     * two statements change no row the selection reads; after them, the
+     * oldest notifications without any delivery are exactly those);
+     * notifications_created (schema step 18) makes each a bounded walk */
+    [ST_RETENTION_NOTIFICATION_ATTEMPTS] =
+        "DELETE FROM webhook_attempts WHERE delivery_id IN (SELECT d.id FROM "
+        "notification_deliveries d WHERE d.notification_id IN (" NOTIFICATIONS_DONE(
+            "d2.state IN ('pending', 'failed')") "))",
+    [ST_RETENTION_NOTIFICATION_DELIVERIES] =
+        "DELETE FROM notification_deliveries WHERE notification_id IN (" NOTIFICATIONS_DONE(
+            "d2.state IN ('pending', 'failed')") ")",
+    [ST_RETENTION_NOTIFICATIONS] =
+        "DELETE FROM notifications WHERE id IN (" NOTIFICATIONS_DONE("1") ")",
+    [ST_RETENTION_PASSWORD_RESETS] = "DELETE FROM password_resets WHERE id IN (SELECT id FROM "
+                                     "password_resets WHERE expires_at <= ?1 ORDER BY expires_at "
+                                     "LIMIT ?2)",
 };
 
 #define RETENTION_LIMIT_MAX 100000
@@ -175,9 +198,41 @@ static parley_status sq_retention_purge_audit(parley_repository *repo, parley_ti
                             "retention_purge_audit", deleted, err);
 }
 
+static parley_status sq_retention_purge_notifications(parley_repository *repo,
+                                                      parley_time_ms before, int limit,
+                                                      int64_t *deleted, parley_error *err) {
+    struct sqlite_repo *r = as_sqlite(repo);
+    *deleted = 0;
+    int64_t log_rows = 0;
+    parley_status status = retention_delete(r, ST_RETENTION_NOTIFICATION_ATTEMPTS, before, limit,
+                                            "retention_purge_notifications", &log_rows, err);
+    if (status == PARLEY_OK) {
+        status = retention_delete(r, ST_RETENTION_NOTIFICATION_DELIVERIES, before, limit,
+                                  "retention_purge_notifications", &log_rows, err);
+    }
+    if (status == PARLEY_OK) {
+        status = retention_delete(r, ST_RETENTION_NOTIFICATIONS, before, limit,
+                                  "retention_purge_notifications", deleted, err);
+    }
+    if (status != PARLEY_OK) {
+        *deleted = 0;
+    }
+    return status;
+}
+
+static parley_status sq_retention_purge_password_resets(parley_repository *repo, parley_time_ms now,
+                                                        int limit, int64_t *deleted,
+                                                        parley_error *err) {
+    *deleted = 0;
+    return retention_delete(as_sqlite(repo), ST_RETENTION_PASSWORD_RESETS, now, limit,
+                            "retention_purge_password_resets", deleted, err);
+}
+
 const parley_retention_ops parley_sqlite_retention_ops = {
     .purge_tokens = sq_retention_purge_tokens,
     .purge_customers = sq_retention_purge_customers,
     .purge_audit = sq_retention_purge_audit,
     .purge_uploads = sq_retention_purge_uploads,
+    .purge_notifications = sq_retention_purge_notifications,
+    .purge_password_resets = sq_retention_purge_password_resets,
 };

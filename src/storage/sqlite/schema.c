@@ -576,6 +576,12 @@ static const char *const steps[] = {
     "    at          INTEGER NOT NULL"
     ") STRICT;"
     "CREATE INDEX webhook_attempts_delivery ON webhook_attempts (delivery_id, position);",
+
+    /* 18: retention of the notification service's rows (issue 14,
+     * operations.md "Retention"): the purges walk what qualifies oldest
+     * first, so a pass costs what it deletes. */
+    "CREATE INDEX notifications_created ON notifications (created_at);"
+    "CREATE INDEX password_resets_expiry ON password_resets (expires_at);",
 };
 
 int parley_sqlite_schema_step_count(void) {
