@@ -5,6 +5,7 @@
 #include "core/knowledge_base.h"
 #include "core/settings.h"
 #include "core/strategy_policy.h"
+#include "core/team_policy.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -318,21 +319,13 @@ parley_status parley_facade_update_settings(parley_facade *f, const parley_parti
     return st;
 }
 
-/* One open session's chain brought to the policy; *changed when it moved.
- * A session whose kept choices the policy now refuses gets the policy's
- * chain as it is. */
+/* One open session's chain brought to the policy (its team's, when its
+ * team has one); *changed when it moved. */
 static parley_status reapply_one(parley_facade *f, const json_t *policy, const parley_session *s,
                                  bool *changed, parley_error *err) {
     *changed = false;
-    const char *default_chain = f->chat.config->default_strategies;
     char *chain = NULL;
-    parley_error ignored = {0};
-    parley_status st = parley_strategy_policy_reapply(f->chat.strategies, policy, default_chain,
-                                                      s->strategies_json, &chain, &ignored);
-    if (st != PARLEY_OK) {
-        st = parley_strategy_policy_resolve(f->chat.strategies, policy, default_chain, NULL, &chain,
-                                            err);
-    }
+    parley_status st = parley_team_policy_chain(&f->chat, policy, s, &chain, err);
     if (st == PARLEY_OK &&
         strcmp(chain, s->strategies_json != NULL ? s->strategies_json : "") != 0) {
         st = f->chat.repo->sessions->set_strategies(f->chat.repo, s->id, chain, err);

@@ -9,11 +9,31 @@ static parley_status invalid(parley_error *err, const char *what) {
                             what);
 }
 
-parley_status parley_strategy_policy_check_shape(const json_t *policy, parley_error *err) {
+/* One policy's shape; a team's (in_team) has no "teams" of its own. */
+static parley_status check_shape(const json_t *policy, bool in_team, parley_error *err) {
     json_t *chain = json_object_get(policy, "chain");
     json_t *customer_options = json_object_get(policy, "customer_options");
-    if (json_object_size(policy) != (size_t)(chain != NULL) + (size_t)(customer_options != NULL)) {
-        return invalid(err, "only \"chain\" and \"customer_options\" are known");
+    json_t *teams = in_team ? NULL : json_object_get(policy, "teams");
+    if (!json_is_object(policy)) {
+        return invalid(err, "a policy is an object");
+    }
+    if (json_object_size(policy) !=
+        (size_t)(chain != NULL) + (size_t)(customer_options != NULL) + (size_t)(teams != NULL)) {
+        return invalid(err, in_team ? "a team's policy knows only \"chain\" and "
+                                      "\"customer_options\""
+                                    : "only \"chain\", \"customer_options\" and \"teams\" are "
+                                      "known");
+    }
+    if (teams != NULL && !json_is_object(teams)) {
+        return invalid(err, "teams must be {team_id: {chain, customer_options}}");
+    }
+    const char *team_id;
+    json_t *team_policy;
+    json_object_foreach(teams, team_id, team_policy) {
+        parley_status st = check_shape(team_policy, true, err);
+        if (st != PARLEY_OK) {
+            return st;
+        }
     }
     size_t i;
     json_t *entry;
@@ -41,6 +61,29 @@ parley_status parley_strategy_policy_check_shape(const json_t *policy, parley_er
         }
     }
     return PARLEY_OK;
+}
+
+parley_status parley_strategy_policy_check_shape(const json_t *policy, parley_error *err) {
+    return check_shape(policy, false, err);
+}
+
+json_t *parley_strategy_policy_for_team(const json_t *policy, const char *team_id) {
+    const json_t *team = team_id != NULL && team_id[0] != '\0'
+                             ? json_object_get(json_object_get(policy, "teams"), team_id)
+                             : NULL;
+    json_t *out = json_object();
+    const char *keys[] = {"chain", "customer_options"};
+    for (size_t i = 0; out != NULL && i < 2; i++) {
+        json_t *value = json_object_get(team, keys[i]);
+        if (value == NULL) {
+            value = json_object_get(policy, keys[i]);
+        }
+        if (value != NULL && json_object_set(out, keys[i], value) != 0) {
+            json_decref(out);
+            out = NULL;
+        }
+    }
+    return out;
 }
 
 /* The policy's chain (a new reference; NULL when out of memory or when
@@ -82,6 +125,23 @@ parley_status parley_strategy_policy_check(const parley_strategy_registry *regis
     }
     free(text);
     json_decref(chain);
+    /* every team's chain builds too */
+    const char *team_id;
+    json_t *team_policy;
+    json_object_foreach(st == PARLEY_OK ? json_object_get(policy, "teams") : NULL, team_id,
+                        team_policy) {
+        json_t *effective = parley_strategy_policy_for_team(policy, team_id);
+        chain = effective != NULL ? chain_of(effective, default_chain) : NULL;
+        text = NULL;
+        st = chain != NULL ? build_text(registry, chain, &text, err)
+                           : parley_error_set(err, PARLEY_E_NOMEM, NULL, "out of memory");
+        free(text);
+        json_decref(chain);
+        json_decref(effective);
+        if (st != PARLEY_OK) {
+            break;
+        }
+    }
     return st;
 }
 

@@ -5,9 +5,13 @@
  *
  * The policy is the run-time setting "strategies.policy" (core/settings.h),
  * an object {"chain": [...], "customer_options": {"<strategy>": ["option",
- * ...]}}. A policy without "chain" uses --default-strategies (the initial
+ * ...]}, "teams": {"<team_id>": {"chain": [...], "customer_options":
+ * {...}}}}. A policy without "chain" uses --default-strategies (the initial
  * policy); without "customer_options" a customer may pick the translation
- * languages (PARLEY_POLICY_DEFAULT_CUSTOMER_OPTIONS) and nothing else.
+ * languages (PARLEY_POLICY_DEFAULT_CUSTOMER_OPTIONS) and nothing else. A
+ * team's entry replaces what it names for sessions routed to that team
+ * (parley_strategy_policy_for_team; core/team_policy.h applies it once
+ * routing has picked the team).
  *
  * A customer's own "strategies" list (session create body) is a request for
  * options, never a chain: each entry must name a strategy of the policy's
@@ -35,8 +39,14 @@
  * strings, no other member. */
 parley_status parley_strategy_policy_check_shape(const json_t *policy, parley_error *err);
 
+/* The policy that holds for a session of team_id ("" or NULL: no team):
+ * the team's "chain" and "customer_options" where it has them, the desk's
+ * otherwise. A new object (NULL when out of memory). */
+json_t *parley_strategy_policy_for_team(const json_t *policy, const char *team_id);
+
 /* The whole check an admin's new policy passes before it is stored: its
- * shape and its chain built against the registry (names, option values). */
+ * shape and its chains (the desk's and every team's) built against the
+ * registry (names, option values). */
 parley_status parley_strategy_policy_check(const parley_strategy_registry *registry,
                                            const json_t *policy, const char *default_chain,
                                            parley_error *err);

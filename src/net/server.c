@@ -7,6 +7,7 @@
 
 #include "net/desk/bot_jobs.h"
 #include "core/ids.h"
+#include "core/team_policy.h"
 #include "util/log.h"
 #include "net/loop/conn.h"
 #include "net/ws/websocket.h"
@@ -25,8 +26,10 @@ static parley_status subscribe_events(parley_server *srv, parley_error *err) {
     parley_event_registry *reg = &srv->events;
     parley_event_registry_init(reg);
     bool ok = /* in unit: a new session gets the desk's bot and greeting,
-               * then its team and place in the queue */
+               * then its team and place in the queue, then its team's
+               * strategy policy when the team has one */
         parley_bot_subscribe(reg) && parley_routing_subscribe(reg) &&
+        parley_team_policy_subscribe(reg) &&
         /* after commit, on this loop: frames to the WebSockets, a routing
          * run when a session queued or an agent freed, the bot's turn for
          * a customer's message, the counters of /metrics */

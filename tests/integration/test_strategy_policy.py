@@ -148,6 +148,44 @@ class PolicySettingTest(DeskTestCase):
                             (e["detail"] or {}).get("sessions_updated") == updated
                             for e in entries), entries)
 
+    def test_a_team_has_its_own_policy(self):
+        """A team's entry in the policy gives the sessions routed to it its
+        own chain (and customer options), decided once routing picked the
+        team; other sessions keep the desk's; an unknown option in a
+        team's chain is refused like the desk's; re-applying uses each
+        session's team."""
+        admin = self.server.client(self.admin_token)
+        topic = "refunds-" + self.cust_token[-6:].lower()
+        r = admin.post("/api/v1/teams", {"name": "Refunds " + topic[-6:], "topics": [topic]})
+        self.assertStatus(r, 201)
+        team = r.body["id"]
+        self.assertError(admin.patch("/api/v1/settings", {"strategies.policy": {
+            "teams": {team: {"chain": [{"name": "spam", "max_links": "many"}]}}}}), 400,
+            "validation_failed", "max_links")
+        self.assertError(admin.patch("/api/v1/settings", {"strategies.policy": {
+            "teams": {team: {"chain": [], "teams": {}}}}}), 400, "validation_failed", "team")
+        self.assertStatus(admin.patch("/api/v1/settings", {"strategies.policy": {
+            "chain": [{"name": "spam"}],
+            "teams": {team: {"chain": FILTERS, "customer_options": {}}}}}), 200)
+        c = self.server.client(self.cust_token)
+        theirs = c.post("/api/v1/sessions", {"topic": topic}).body
+        ours = c.post("/api/v1/sessions", {"topic": "anything else"}).body
+        self.assertEqual(theirs["team_id"], team)
+        self.assertEqual([x["name"] for x in theirs["strategies"]], ["profanity", "spam"])
+        self.assertEqual([x["name"] for x in ours["strategies"]], ["spam"])
+        m = send_message(self.server, self.cust_token, theirs["id"], "shit happens")
+        self.assertNotIn("shit", m["content"])
+        m = send_message(self.server, self.cust_token, ours["id"], "shit happens")
+        self.assertEqual(m["content"], "shit happens")
+        # the team's policy loosened; re-applying follows each session's team
+        self.assertStatus(admin.patch("/api/v1/settings", {"strategies.policy": {
+            "chain": [{"name": "spam"}], "teams": {team: {"chain": []}}}}), 200)
+        self.assertStatus(admin.post("/api/v1/strategies/policy/reapply", {}), 200)
+        got = admin.get(f"/api/v1/sessions/{theirs['id']}").body["strategies"]
+        self.assertEqual(got, [])
+        got = admin.get(f"/api/v1/sessions/{ours['id']}").body["strategies"]
+        self.assertEqual([x["name"] for x in got], ["spam"])
+
     def test_customer_chooses_only_allowed_options(self):
         set_policy(self.server, self.admin_token,
                    [{"name": "translation", "target": "en", "source": "es"}])

@@ -155,6 +155,47 @@ static void test_reapply_keeps_only_what_customers_may_still_choose(void **state
     assert_reapplied(open, "not json", "[{\"name\":\"tr\",\"lang\":\"en\"},{\"name\":\"filter\"}]");
 }
 
+static void test_team_policy_overrides_what_it_names(void **state) {
+    (void)state;
+    json_t *policy = policy_of("{\"chain\":[{\"name\":\"filter\"}],"
+                               "\"customer_options\":{\"tr\":[\"lang\"]},"
+                               "\"teams\":{\"tea_1\":{\"chain\":[{\"name\":\"tr\"}]},"
+                               "\"tea_2\":{\"customer_options\":{}}}}");
+    json_t *one = parley_strategy_policy_for_team(policy, "tea_1");
+    json_t *two = parley_strategy_policy_for_team(policy, "tea_2");
+    json_t *none = parley_strategy_policy_for_team(policy, "");
+    json_t *other = parley_strategy_policy_for_team(policy, "tea_9");
+    char *text[4];
+    json_t *all[4] = {one, two, none, other};
+    for (int i = 0; i < 4; i++) {
+        assert_non_null(all[i]);
+        text[i] = json_dumps(all[i], JSON_COMPACT | JSON_SORT_KEYS);
+    }
+    assert_string_equal(text[0],
+                        "{\"chain\":[{\"name\":\"tr\"}],\"customer_options\":{\"tr\":[\"lang\"]}}");
+    assert_string_equal(text[1], "{\"chain\":[{\"name\":\"filter\"}],\"customer_options\":{}}");
+    const char *desk =
+        "{\"chain\":[{\"name\":\"filter\"}],\"customer_options\":{\"tr\":[\"lang\"]}}";
+    assert_string_equal(text[2], desk);
+    assert_string_equal(text[3], desk);
+    for (int i = 0; i < 4; i++) {
+        free(text[i]);
+        json_decref(all[i]);
+    }
+    parley_error err = {0};
+    assert_int_equal(parley_strategy_policy_check(&registry, policy, "[]", &err), PARLEY_OK);
+    json_decref(policy);
+    /* a team's chain is built like the desk's; teams do not nest */
+    const char *bad[] = {"{\"teams\":[]}", "{\"teams\":{\"tea_1\":[]}}",
+                         "{\"teams\":{\"tea_1\":{\"chain\":[{\"name\":\"nope\"}]}}}",
+                         "{\"teams\":{\"tea_1\":{\"teams\":{}}}}"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        json_t *p = policy_of(bad[i]);
+        assert_int_equal(parley_strategy_policy_check(&registry, p, "[]", &err), PARLEY_E_INVALID);
+        json_decref(p);
+    }
+}
+
 int main(void) {
     assert_true(parley_strategy_register(&registry, &tr_ops, NULL));
     assert_true(parley_strategy_register(&registry, &filter_ops, NULL));
@@ -163,6 +204,7 @@ int main(void) {
         cmocka_unit_test(test_customer_options_within_the_policy),
         cmocka_unit_test(test_admin_policy_is_checked),
         cmocka_unit_test(test_reapply_keeps_only_what_customers_may_still_choose),
+        cmocka_unit_test(test_team_policy_overrides_what_it_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
