@@ -172,7 +172,7 @@ function build() {
   ui.typing = el('p', { className: 'parley-typing', role: 'status', hidden: true, text: 'Support is typing…' });
   ui.botHint = el('p', {
     className: 'parley-hint', hidden: true,
-    text: 'Our assistant answers first. Want a person? Just ask for one and we’ll bring in our team.',
+    text: 'Our assistant answers first. Want a person? Type “human” and we’ll bring in our team.',
   });
   ui.queueLine = el('p', { className: 'parley-queue', role: 'status', hidden: true });
   ui.fileInput = el('input', { type: 'file', id: 'parley-file', hidden: true, tabIndex: -1 });

@@ -642,7 +642,7 @@ describe('Parley web pages in Chromium', { skip, timeout: 300000 }, () => {
       const greeting = page.locator('.parley-msg--bot[data-seq]', { hasText: 'Acme Bikes assistant' });
       await greeting.waitFor();
       assert.match(await greeting.innerText(), /Assistant/);
-      await panel.getByText('Want a person? Just ask for one').waitFor();
+      await panel.getByText('Want a person? Type “human”').waitFor();
       await panel.getByText('You’re chatting with our assistant').waitFor();
       await shot(page, 'demo-bot');
 
@@ -650,7 +650,7 @@ describe('Parley web pages in Chromium', { skip, timeout: 300000 }, () => {
       await input.fill('I would like to talk to a human please');
       await input.press('Enter');
       await panel.getByRole('status').filter({ hasText: 'You are number 1 in the queue.' }).waitFor();
-      assert.ok(await panel.getByText('Want a person? Just ask for one').isHidden());
+      assert.ok(await panel.getByText('Want a person? Type “human”').isHidden());
 
       // The agent takes it from the queue; the customer is told.
       const queued = agentPage.locator('.queue-item', { hasText: BOT_TOPIC });
