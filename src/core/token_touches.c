@@ -88,36 +88,59 @@ size_t parley_token_touches_pending(parley_token_touches *t) {
     return n;
 }
 
-size_t parley_token_touches_write(parley_token_touches *t, parley_repository *repo) {
-    parley_error err = {0};
-    if (parley_token_touches_pending(t) == 0 || repo->ops->savepoint(repo, &err) != PARLEY_OK) {
-        return 0;
-    }
-    size_t written = 0;
-    bool failed = false;
-    /* the lock is held across the writes: note() from a pool thread waits
-     * a few microseconds per touch at most (one UPDATE by primary key) */
+/* One touch to write, copied out so that no lock is held while writing. */
+typedef struct pending_touch {
+    char token_hash[PARLEY_TOKEN_HASH_SIZE];
+    parley_time_ms at;
+} pending_touch;
+
+/* Copies every noted touch and marks it as being written; NULL when none
+ * or out of memory (the touches then wait for the next batch). */
+static pending_touch *take_snapshot(parley_token_touches *t, size_t *count) {
     pthread_mutex_lock(&t->lock);
+    pending_touch *all = t->count > 0 ? malloc(t->count * sizeof *all) : NULL;
+    size_t n = 0;
     touch *e, *tmp;
     HASH_ITER(hh, t->by_hash, e, tmp) {
-        parley_error ignored = {0};
-        parley_status st = repo->accounts->token_touch(repo, e->token_hash, e->at, &ignored);
-        if (st == PARLEY_OK || st == PARLEY_E_NOT_FOUND) {
-            e->written = e->at; /* not found: the token is gone, nothing to keep */
-            written++;
-        } else {
-            failed = true;
+        if (all == NULL) {
             break;
         }
+        memcpy(all[n].token_hash, e->token_hash, sizeof all[n].token_hash);
+        all[n].at = e->at;
+        e->written = e->at;
+        n++;
     }
     pthread_mutex_unlock(&t->lock);
+    *count = n;
+    return all;
+}
+
+size_t parley_token_touches_write(parley_token_touches *t, parley_repository *repo) {
+    size_t count = 0;
+    pending_touch *all = take_snapshot(t, &count);
+    parley_error err = {0};
+    if (all == NULL || repo->ops->savepoint(repo, &err) != PARLEY_OK) {
+        free(all);
+        parley_token_touches_rolled_back(t);
+        return 0;
+    }
+    /* no lock held here: authentication notes and reads meanwhile */
+    bool failed = false;
+    for (size_t i = 0; i < count && !failed; i++) {
+        parley_error ignored = {0};
+        parley_status st =
+            repo->accounts->token_touch(repo, all[i].token_hash, all[i].at, &ignored);
+        /* not found: the token is gone (revoked, purged), nothing to keep */
+        failed = st != PARLEY_OK && st != PARLEY_E_NOT_FOUND;
+    }
+    free(all);
     if (failed || repo->ops->release(repo, &err) != PARLEY_OK) {
         /* the touches are undone, the batch goes on; they wait for the next */
         (void)repo->ops->rollback_to(repo, &err);
         parley_token_touches_rolled_back(t);
         return 0;
     }
-    return written;
+    return count;
 }
 
 void parley_token_touches_rolled_back(parley_token_touches *t) {
