@@ -61,6 +61,12 @@ fuzz-corpus: deps
 bench: build
 	@bash scripts/bench.sh
 
+# Issue 11 B: parleyd's RSS per idle WebSocket (steps up to what the fd
+# limit allows), after connect/disconnect churn, and delivery p99 at the
+# top. STEPS=0,1000,5000 ROUNDS=3 to change the run.
+bench-conns: build
+	@bash bench/conns/run.sh
+
 # Per-message cost of each strategy and of the pipeline, in-process (no
 # server); ARGS="--iterations 5000 --only spam" to narrow it.
 bench-strategies: build

@@ -194,6 +194,13 @@ parley_status parley_account_authenticate(parley_account_service *svc, const cha
         return st;
     }
     parley_time_ms now = parley_now_ms();
+    /* a use noted in memory and not yet written counts (token_touches.h) */
+    if (svc->touches != NULL) {
+        parley_time_ms noted = parley_token_touches_get(svc->touches, hash);
+        if (noted > stored.last_used_at) {
+            stored.last_used_at = noted;
+        }
+    }
     if (now >= stored.expires_at ||
         now - stored.last_used_at >= svc->config->token_idle_timeout_s * 1000) {
         return parley_error_set(err, PARLEY_E_UNAUTHENTICATED, "unauthenticated",
@@ -211,12 +218,15 @@ parley_status parley_account_authenticate(parley_account_service *svc, const cha
     snprintf((*out)->token_hash, sizeof(*out)->token_hash, "%s", hash);
     /* Idle time is tracked coarsely (a minute, or a quarter of the idle
      * timeout when that is shorter): writing on every request would turn
-     * every read into a write. A failed touch is not fatal. */
+     * every read into a write. With the server's ledger the touch is only
+     * noted, and the writer's next batch writes it: no connect or request
+     * waits for that commit (issue 11). A failed touch is not fatal. */
     int64_t granularity_ms = svc->config->token_idle_timeout_s * 1000 / 4;
     if (granularity_ms > 60 * 1000) {
         granularity_ms = 60 * 1000;
     }
-    if (now - stored.last_used_at > granularity_ms) {
+    if (now - stored.last_used_at > granularity_ms &&
+        (svc->touches == NULL || !parley_token_touches_note(svc->touches, hash, now))) {
         parley_error ignored = {0};
         (void)svc->repo->accounts->token_touch(svc->repo, hash, now, &ignored);
     }

@@ -14,12 +14,16 @@
 #include "core/limits.h"
 #include "core/participant.h"
 #include "core/repository.h"
+#include "core/token_touches.h"
 
 typedef struct parley_account_service {
     parley_repository *repo;
     const parley_config *config;
     char client_ip[64];          /* of the request being served: audit log, limits */
     const parley_limits *limits; /* may be NULL: no limits */
+    /* the server's touches noted for the writer (core/token_touches.h),
+     * lent by the executor; NULL: a due touch is written at once */
+    parley_token_touches *touches;
 } parley_account_service;
 
 /* Absent optional fields are NULL. */

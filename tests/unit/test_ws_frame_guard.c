@@ -144,6 +144,27 @@ static void test_control_frames_do_not_count_and_are_not_judged(void **state) {
     assert_int_equal(ok, n);
 }
 
+static void test_at_rest_only_between_whole_messages(void **state) {
+    (void)state;
+    parley_ws_guard g;
+    parley_ws_guard_init(&g, MAX_FRAME, MAX_MESSAGE);
+    assert_true(parley_ws_guard_at_rest(&g));
+    uint8_t buf[512];
+    size_t n = frame(buf, false, 1, 10); /* a text message begins, no FIN */
+    n += frame(buf + n, true, 9, 3);     /* a ping inside it */
+    n += frame(buf + n, true, 0, 5);     /* its last continuation */
+    size_t ok = 0;
+    for (size_t i = 0; i < n; i++) {
+        assert_int_equal(parley_ws_guard_scan(&g, buf + i, 1, &ok), PARLEY_WS_GUARD_OK);
+        /* mid-frame, or between frames of an open message: not at rest */
+        assert_int_equal(parley_ws_guard_at_rest(&g), i + 1 == n);
+    }
+    /* a refusal is never at rest */
+    n = header(buf, true, 1, MAX_FRAME + 1);
+    assert_int_equal(parley_ws_guard_scan(&g, buf, n, &ok), PARLEY_WS_GUARD_FRAME_TOO_BIG);
+    assert_false(parley_ws_guard_at_rest(&g));
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_header_declaring_2_pow_40_is_refused_without_payload),
@@ -152,6 +173,7 @@ int main(void) {
         cmocka_unit_test(test_bytes_before_the_bad_header_are_ok),
         cmocka_unit_test(test_message_over_limit_across_fragments),
         cmocka_unit_test(test_control_frames_do_not_count_and_are_not_judged),
+        cmocka_unit_test(test_at_rest_only_between_whole_messages),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

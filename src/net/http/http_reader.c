@@ -245,6 +245,13 @@ parley_http_read_result parley_http_reader_execute(parley_http_reader *r, const 
         *request = r->req;
         r->req = NULL;
         r->started = false;
+        /* the header scratch buffers are grown per request and released
+         * when it is whole: an idle keep-alive connection, or a WebSocket
+         * after its upgrade, holds none (issue 11) */
+        free(r->field);
+        free(r->value);
+        r->field = r->value = NULL;
+        r->field_len = r->value_len = 0;
         return PARLEY_HTTP_REQUEST_READY;
     }
     if (e == HPE_OK) {

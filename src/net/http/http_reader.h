@@ -7,7 +7,9 @@
  * caller. Resumable: feed it whatever arrived, as often as needed.
  *
  * Ownership: a ready request is handed to the caller, who frees it. The
- * reader owns its partial request until then. Threads: one reader per
+ * reader owns its partial request until then, and scratch buffers for the
+ * header being read, released as soon as a request is whole: between
+ * requests the reader holds no heap memory. Threads: one reader per
  * connection, used by one thread (the loop).
  */
 #ifndef PARLEY_HTTP_READER_H

@@ -2,6 +2,9 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 #include <string.h>
 #include <strings.h>
 
@@ -134,6 +137,27 @@ void parley_conn_ref(parley_conn *c) {
     c->refs++;
 }
 
+/* Connections freed since the heap was last trimmed; loop thread only. */
+static unsigned freed_since_trim;
+
+/* glibc keeps freed heap mapped (only the top of the main arena is given
+ * back, and only past M_TRIM_THRESHOLD): after a wave of disconnects the
+ * RSS of the peak would stay for good, and churn would fragment it
+ * further. Every TRIM_EVERY freed connections, malloc_trim hands every
+ * whole free page of every arena back to the kernel (issue 11). A few
+ * milliseconds at most on a large heap, once per thousand disconnects. */
+#define TRIM_EVERY 1024
+
+static void trim_heap_now_and_then(void) {
+    if (++freed_since_trim < TRIM_EVERY) {
+        return;
+    }
+    freed_since_trim = 0;
+#if defined(__GLIBC__)
+    (void)malloc_trim(0);
+#endif
+}
+
 static void conn_free(parley_conn *c) {
     parley_server *srv = c->server;
     if (c->prev != NULL) {
@@ -151,6 +175,7 @@ static void conn_free(parley_conn *c) {
     parley_http_reader_free(&c->reader);
     free(c->in);
     free(c);
+    trim_heap_now_and_then();
 }
 
 void parley_conn_unref(parley_conn *c) {
@@ -334,9 +359,17 @@ void parley_conn_arm_timer(parley_conn *c, int64_t ms) {
     }
 }
 
+/* The input buffer exists only while it holds bytes (issue 11): an idle
+ * keep-alive connection or a WebSocket holds none. */
+static void drop_input_buffer(parley_conn *c) {
+    free(c->in);
+    c->in = NULL;
+    c->in_len = c->in_cap = 0;
+}
+
 static void consume_input(parley_conn *c, size_t n) {
     if (n >= c->in_len) {
-        c->in_len = 0;
+        drop_input_buffer(c);
         return;
     }
     memmove(c->in, c->in + n, c->in_len - n);
@@ -368,7 +401,7 @@ static void process_input(parley_conn *c) {
         }
         if (result == PARLEY_HTTP_BAD_REQUEST) {
             c->busy = true;
-            c->in_len = 0;
+            drop_input_buffer(c);
             c->last_keep_alive = false;
             parley_access_begin_invalid(&c->access);
             parley_conn_respond(c, &error);
@@ -413,7 +446,9 @@ static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf) {
         return;
     }
     if (c->in_len + (size_t)nread > c->in_cap) {
-        size_t cap = c->in_cap == 0 ? 16384 : c->in_cap;
+        /* sized to what arrived (a typical request is well under 1 KiB),
+         * doubled as more waits; freed once everything is consumed */
+        size_t cap = c->in_cap == 0 ? 1024 : c->in_cap;
         while (cap < c->in_len + (size_t)nread) {
             cap *= 2;
         }
@@ -527,12 +562,18 @@ void parley_conn_upgraded(parley_conn *c, const parley_conn_protocol *proto, voi
     c->proto_data = data;
     c->busy = false;
     uv_timer_stop(&c->timer);
-    if (c->in_len > 0) {
+    /* the HTTP side is done with its reader and its input buffer: a
+     * WebSocket reads straight from the loop's slab (issue 11) */
+    parley_http_reader_free(&c->reader);
+    char *in = c->in;
+    size_t n = c->in_len;
+    c->in = NULL;
+    c->in_len = c->in_cap = 0;
+    if (n > 0) {
         /* bytes that followed the handshake already belong to the WebSocket */
-        size_t n = c->in_len;
-        c->in_len = 0;
-        proto->on_data(data, (const uint8_t *)c->in, n);
+        proto->on_data(data, (const uint8_t *)in, n);
     }
+    free(in);
     parley_conn_resume_reading(c);
 }
 

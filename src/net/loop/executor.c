@@ -1,14 +1,17 @@
 #include "net/loop/executor.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "util/log.h"
 #include "util/queue.h"
 #include "storage/backend.h"
+#include "core/token_touches.h"
 
 typedef struct job_queue {
     parley_job *head;
@@ -39,6 +42,10 @@ struct parley_executor {
     job_queue to_prepare; /* batched jobs with a prepare step: before `concurrent` */
     size_t preparing;     /* batched jobs in the pool, not yet in `batched` */
     bool stopping;
+
+    /* token uses noted by any worker, written by the writer's next batch
+     * (core/token_touches.h) */
+    parley_token_touches *touches;
 
     worker *workers; /* [0] is the writer */
     int worker_count;
@@ -168,6 +175,58 @@ static size_t next_batch_limit(size_t limit, size_t taken, size_t floor) {
     return limit < floor ? floor : limit;
 }
 
+/* Touches wait at most this long for a batch to ride with before the
+ * writer commits them alone. */
+#define TOUCH_FLUSH_MS 1000
+
+/* Waits for batched jobs; with token touches noted, at most TOUCH_FLUSH_MS
+ * (then true: commit them without jobs). Called and returns with ex->lock. */
+static bool wait_for_work(parley_executor *ex) {
+    bool deadline_set = false;
+    struct timespec deadline;
+    /* when stopping, jobs still being prepared will come: wait for them */
+    while (ex->batched.head == NULL && !(ex->stopping && ex->preparing == 0)) {
+        if (parley_token_touches_pending(ex->touches) == 0) {
+            deadline_set = false;
+            /* a touch noted meanwhile is checked at least once a second */
+            struct timespec tick;
+            clock_gettime(CLOCK_REALTIME, &tick);
+            tick.tv_sec += 1;
+            (void)pthread_cond_timedwait(&ex->writer_cond, &ex->lock, &tick);
+            continue;
+        }
+        if (!deadline_set) {
+            clock_gettime(CLOCK_REALTIME, &deadline);
+            deadline.tv_nsec += (long)(TOUCH_FLUSH_MS % 1000) * 1000000L;
+            deadline.tv_sec += TOUCH_FLUSH_MS / 1000 + deadline.tv_nsec / 1000000000L;
+            deadline.tv_nsec %= 1000000000L;
+            deadline_set = true;
+        }
+        if (pthread_cond_timedwait(&ex->writer_cond, &ex->lock, &deadline) == ETIMEDOUT &&
+            ex->batched.head == NULL) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* The writer stops with touches noted: one last transaction for them. */
+static void write_last_touches(worker *w) {
+    parley_executor *ex = w->ex;
+    parley_error err = {0};
+    if (parley_token_touches_pending(ex->touches) == 0 ||
+        w->repo->ops->begin(w->repo, &err) != PARLEY_OK) {
+        return;
+    }
+    (void)parley_token_touches_write(ex->touches, w->repo);
+    if (w->repo->ops->commit(w->repo, &err) == PARLEY_OK) {
+        parley_token_touches_committed(ex->touches);
+    } else {
+        (void)w->repo->ops->rollback(w->repo, &err);
+        parley_token_touches_rolled_back(ex->touches);
+    }
+}
+
 static void *writer_main(void *arg) {
     worker *w = arg;
     parley_executor *ex = w->ex;
@@ -176,12 +235,10 @@ static void *writer_main(void *arg) {
     for (;;) {
         job_queue batch = {0};
         pthread_mutex_lock(&ex->lock);
-        /* when stopping, jobs still being prepared will come: wait for them */
-        while (ex->batched.head == NULL && !(ex->stopping && ex->preparing == 0)) {
-            pthread_cond_wait(&ex->writer_cond, &ex->lock);
-        }
-        if (ex->batched.head == NULL) {
+        bool touches_due = wait_for_work(ex);
+        if (ex->batched.head == NULL && !touches_due) {
             pthread_mutex_unlock(&ex->lock);
+            write_last_touches(w);
             break;
         }
         while (batch.count < limit && ex->batched.head != NULL) {
@@ -197,14 +254,20 @@ static void *writer_main(void *arg) {
                 job->commit_failed = true;
             }
         } else {
+            /* touches ride along, in their own savepoint, with no reply */
+            size_t touched = parley_token_touches_write(ex->touches, w->repo);
             for (parley_job *job = batch.head; job != NULL; job = job->next) {
                 run_unit(w, job, job->run);
             }
             if (w->repo->ops->commit(w->repo, &err) != PARLEY_OK) {
                 parley_log_error("commit failed: %s", err.message);
                 (void)w->repo->ops->rollback(w->repo, &err);
+                parley_token_touches_rolled_back(ex->touches);
                 fail_batch(ex, &batch);
             } else {
+                if (touched > 0) {
+                    parley_token_touches_committed(ex->touches);
+                }
                 for (parley_job *job = batch.head; job != NULL; job = job->next) {
                     parley_after_commit_run(&job->after_commit);
                 }
@@ -298,12 +361,18 @@ parley_status parley_executor_start(uv_loop_t *loop, const parley_executor_optio
     }
     ex->loop = loop;
     ex->options = *options;
+    ex->touches = parley_token_touches_new();
+    if (ex->touches == NULL) {
+        free(ex);
+        return parley_error_set(err, PARLEY_E_NOMEM, NULL, "out of memory");
+    }
     ex->worker_count = 1 + (options->concurrent_threads > 0 ? options->concurrent_threads : 1);
     ex->workers = calloc((size_t)ex->worker_count, sizeof *ex->workers);
     pthread_mutex_init(&ex->lock, NULL);
     pthread_cond_init(&ex->writer_cond, NULL);
     pthread_cond_init(&ex->pool_cond, NULL);
     if (ex->workers == NULL) {
+        parley_token_touches_free(ex->touches);
         free(ex);
         return parley_error_set(err, PARLEY_E_NOMEM, NULL, "out of memory");
     }
@@ -317,11 +386,13 @@ parley_status parley_executor_start(uv_loop_t *loop, const parley_executor_optio
         if (st != PARLEY_OK) {
             close_workers(ex);
             free(ex->workers);
+            parley_token_touches_free(ex->touches);
             free(ex);
             return st;
         }
         parley_facade_init(&w->facade, w->repo, options->strategies, options->config,
                            options->limits);
+        parley_facade_accounts(&w->facade)->touches = ex->touches;
         parley_facade_set_event_registry(&w->facade, options->events);
     }
     uv_async_init(loop, &ex->wakeup, on_wakeup);
@@ -414,6 +485,7 @@ void parley_executor_free(parley_executor *ex) {
     pthread_mutex_destroy(&ex->lock);
     pthread_cond_destroy(&ex->writer_cond);
     pthread_cond_destroy(&ex->pool_cond);
+    parley_token_touches_free(ex->touches);
     free(ex->workers);
     free(ex);
 }

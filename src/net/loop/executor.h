@@ -10,7 +10,10 @@
  * other jobs (reads, and slow password work that must not stall the
  * writer) one at a time, each statement in autocommit.
  *
- * Every thread owns one repository handle and one facade.
+ * Every thread owns one repository handle and one facade. The executor
+ * owns the server's token touches (core/token_touches.h), lent to every
+ * facade's account service: the writer writes them at the start of its
+ * next batch, or alone within a second when no job comes.
  *
  * A batched job may bring a `prepare` step that a pool thread runs before
  * the writer sees the job, so slow preparation (translation) never holds

@@ -134,8 +134,13 @@ static void fail(parley_ws *ws, uint16_t code, const char *reason) {
         /* frames already queued go out before the close (wslay would send its
          * control queue first and then nothing more): answers to the frames
          * that preceded the offending one still arrive */
-        (void)wslay_event_send(ws->ep.ctx);
-        wslay_event_queue_close(ws->ep.ctx, code, (const uint8_t *)reason, strlen(reason));
+        wslay_event_context_ptr ctx = parley_ws_endpoint_ctx(&ws->ep);
+        if (ctx == NULL) {
+            parley_conn_close(ws->conn); /* no memory even for the close frame */
+            return;
+        }
+        (void)wslay_event_send(ctx);
+        wslay_event_queue_close(ctx, code, (const uint8_t *)reason, strlen(reason));
         ws_schedule_flush(ws);
     }
 }
@@ -724,7 +729,8 @@ static void parley_ws_send_text(parley_ws *ws, const char *text, size_t len) {
     parley_conn *conn = ws->conn;
     struct wslay_event_msg msg = {
         .opcode = WSLAY_TEXT_FRAME, .msg = (const uint8_t *)text, .msg_length = len};
-    if (wslay_event_queue_msg(ws->ep.ctx, &msg) == 0) {
+    wslay_event_context_ptr ctx = parley_ws_endpoint_ctx(&ws->ep);
+    if (ctx != NULL && wslay_event_queue_msg(ctx, &msg) == 0) {
         ws->queued_bytes += len;
         conn->server->metrics.ws_frames_sent++;
         ws->access.frames_out++;
@@ -762,7 +768,8 @@ static void ws_flush(parley_ws *ws) {
     if (conn->closing || conn->released) {
         return;
     }
-    int rv = wslay_event_send(ws->ep.ctx);
+    /* no context: it was dropped at rest and nothing was queued since */
+    int rv = ws->ep.ctx != NULL ? wslay_event_send(ws->ep.ctx) : 0;
     /* the queued frames are in ws->out now, counted again when written */
     parley_conn_release(conn, ws->queued_bytes);
     ws->queued_bytes = 0;
@@ -781,7 +788,11 @@ static void ws_flush(parley_ws *ws) {
     /* a close was sent (ours or an answer to the peer's): the conversation is over */
     if (parley_ws_endpoint_over(&ws->ep)) {
         parley_conn_close(conn);
+        return;
     }
+    /* at rest (every byte read ended a frame, nothing waits to go out):
+     * wslay's ~8.8 KB context is dropped until the next frame (issue 11) */
+    parley_ws_endpoint_rest(&ws->ep, ws->held_len == 0 && parley_ws_guard_at_rest(&ws->guard));
 }
 
 void parley_ws_flush_all(parley_server *srv) {
@@ -910,7 +921,12 @@ static void parley_ws_on_tick(void *data) {
         return;
     }
     struct wslay_event_msg ping = {.opcode = WSLAY_PING, .msg = NULL, .msg_length = 0};
-    wslay_event_queue_msg(ws->ep.ctx, &ping);
+    wslay_event_context_ptr ctx = parley_ws_endpoint_ctx(&ws->ep);
+    if (ctx == NULL) {
+        parley_conn_close(conn);
+        return;
+    }
+    wslay_event_queue_msg(ctx, &ping);
     ws_schedule_flush(ws);
     parley_conn_arm_timer(conn, (int64_t)interval);
 }
@@ -921,10 +937,13 @@ static void parley_ws_on_close(void *data) {
         return;
     }
     ws->detached = true;
-    if (wslay_event_get_close_sent(ws->ep.ctx)) {
-        ws->access.close_sent = wslay_event_get_status_code_sent(ws->ep.ctx);
+    /* no context: dropped at rest, so no close was sent or received */
+    wslay_event_context_ptr ctx = ws->ep.ctx;
+    if (ctx != NULL && wslay_event_get_close_sent(ctx)) {
+        ws->access.close_sent = wslay_event_get_status_code_sent(ctx);
     }
-    uint16_t received = wslay_event_get_status_code_received(ws->ep.ctx);
+    uint16_t received =
+        ctx != NULL ? wslay_event_get_status_code_received(ctx) : WSLAY_CODE_ABNORMAL_CLOSURE;
     if (received != WSLAY_CODE_ABNORMAL_CLOSURE) {
         ws->access.close_received = received;
     }
@@ -957,7 +976,9 @@ static void parley_ws_free(void *data) {
         parley_hub_subscription_free(sub);
         sub = next;
     }
-    wslay_event_context_free(ws->ep.ctx);
+    if (ws->ep.ctx != NULL) {
+        wslay_event_context_free(ws->ep.ctx);
+    }
     parley_participant_free(ws->caller);
     free(ws->out);
     free(ws->held);
@@ -1052,6 +1073,9 @@ static void upgrade_done(parley_job *job) {
                 parley_presence_watch_connected(&c->server->presence, uj->caller->id);
             }
             parley_conn_upgraded(c, &ws_protocol, ws);
+            /* a flush even with nothing to send: an idle socket's wslay
+             * context is dropped there, at rest (issue 11) */
+            ws_schedule_flush(ws);
             ws->ep.last_frame_ms = uv_now(c->server->loop); /* the timer runs from here */
             parley_conn_arm_timer(c, c->server->config->ws_ping_interval_ms);
         }

@@ -59,36 +59,54 @@ static void on_msg(wslay_event_context_ptr ctx, const struct wslay_event_on_msg_
     }
 }
 
-bool parley_ws_endpoint_init(parley_ws_endpoint *e, const parley_ws_endpoint_ops *ops,
-                             wslay_event_send_callback send, uint64_t max_frame_bytes,
-                             uint64_t max_message_bytes) {
+wslay_event_context_ptr parley_ws_endpoint_ctx(parley_ws_endpoint *e) {
+    if (e->ctx != NULL) {
+        return e->ctx;
+    }
     const struct wslay_event_callbacks callbacks = {
         .recv_callback = recv_cb,
-        .send_callback = send,
+        .send_callback = e->send,
         .on_frame_recv_start_callback = on_frame_start,
         .on_msg_recv_callback = on_msg,
     };
-    memset(e, 0, sizeof *e);
-    e->ops = ops;
-    e->max_frame_bytes = max_frame_bytes;
     /* wslay copies the callbacks into its context */
     if (wslay_event_context_server_init(&e->ctx, &callbacks, e) != 0) {
-        return false;
+        e->ctx = NULL;
+        return NULL;
     }
-    wslay_event_config_set_max_recv_msg_length(e->ctx, max_message_bytes);
-    return true;
+    wslay_event_config_set_max_recv_msg_length(e->ctx, e->max_message_bytes);
+    return e->ctx;
 }
 
-int parley_ws_endpoint_recv(parley_ws_endpoint *e, const uint8_t *data, size_t len) {
-    e->feed = data;
-    e->feed_len = len;
-    int rv = wslay_event_recv(e->ctx);
-    e->feed_len = 0;
-    return rv;
+bool parley_ws_endpoint_init(parley_ws_endpoint *e, const parley_ws_endpoint_ops *ops,
+                             wslay_event_send_callback send, uint64_t max_frame_bytes,
+                             uint64_t max_message_bytes) {
+    memset(e, 0, sizeof *e);
+    e->ops = ops;
+    e->send = send;
+    e->max_frame_bytes = max_frame_bytes;
+    e->max_message_bytes = max_message_bytes;
+    return parley_ws_endpoint_ctx(e) != NULL;
+}
+
+void parley_ws_endpoint_rest(parley_ws_endpoint *e, bool at_frame_boundary) {
+    wslay_event_context_ptr ctx = e->ctx;
+    if (ctx == NULL || !at_frame_boundary || e->failed || e->paused || e->feed_len > 0 ||
+        wslay_event_get_queued_msg_count(ctx) > 0 || wslay_event_want_write(ctx) ||
+        !wslay_event_want_read(ctx) || wslay_event_get_close_sent(ctx) ||
+        wslay_event_get_close_received(ctx)) {
+        return;
+    }
+    wslay_event_context_free(ctx);
+    e->ctx = NULL;
 }
 
 int parley_ws_endpoint_recv_some(parley_ws_endpoint *e, const uint8_t *data, size_t len,
                                  size_t *consumed) {
+    *consumed = 0;
+    if (parley_ws_endpoint_ctx(e) == NULL) {
+        return WSLAY_ERR_NOMEM;
+    }
     e->feed = data;
     e->feed_len = len;
     int rv = wslay_event_recv(e->ctx);
@@ -97,7 +115,12 @@ int parley_ws_endpoint_recv_some(parley_ws_endpoint *e, const uint8_t *data, siz
     return rv;
 }
 
+int parley_ws_endpoint_recv(parley_ws_endpoint *e, const uint8_t *data, size_t len) {
+    size_t consumed = 0;
+    return parley_ws_endpoint_recv_some(e, data, len, &consumed);
+}
+
 bool parley_ws_endpoint_over(const parley_ws_endpoint *e) {
-    return wslay_event_get_close_sent(e->ctx) ||
-           (!wslay_event_want_read(e->ctx) && !wslay_event_want_write(e->ctx));
+    return e->ctx != NULL && (wslay_event_get_close_sent(e->ctx) ||
+                              (!wslay_event_want_read(e->ctx) && !wslay_event_want_write(e->ctx)));
 }

@@ -16,9 +16,16 @@
  *
  * Ownership: the owner embeds the endpoint (the first member of its struct:
  * wslay's user_data is the endpoint, and the owner's send callback gets it
- * too) and frees ctx with wslay_event_context_free.
+ * too) and frees ctx with wslay_event_context_free (ctx may be NULL).
  * Threads: the thread that owns the connection (the loop thread in the
  * server). No allocation besides wslay's context.
+ *
+ * Memory (issue 11): wslay's context is ~8.8 KB (two 4 KiB buffers inside
+ * its structs, not configurable), more than everything else an idle
+ * WebSocket holds. The owner may drop it while the connection is at rest
+ * (parley_ws_endpoint_rest: no partial frame, no fragmented message, no
+ * queued output, no close) - a fresh context is then the same state - and
+ * parley_ws_endpoint_ctx makes a new one when bytes or output come.
  */
 #ifndef PARLEY_WS_ENDPOINT_H
 #define PARLEY_WS_ENDPOINT_H
@@ -43,7 +50,9 @@ typedef struct parley_ws_endpoint_ops {
 
 struct parley_ws_endpoint {
     const parley_ws_endpoint_ops *ops;
-    wslay_event_context_ptr ctx;
+    wslay_event_context_ptr ctx; /* NULL while at rest: use parley_ws_endpoint_ctx */
+    wslay_event_send_callback send;
+    uint64_t max_message_bytes;
     const uint8_t *feed; /* what wslay's recv callback reads next */
     size_t feed_len;
     uint64_t max_frame_bytes;
@@ -62,9 +71,20 @@ bool parley_ws_endpoint_init(parley_ws_endpoint *e, const parley_ws_endpoint_ops
                              wslay_event_send_callback send, uint64_t max_frame_bytes,
                              uint64_t max_message_bytes);
 
+/* wslay's context, made again (same callbacks and limits) if it was
+ * dropped at rest; NULL when there is no memory for it. */
+wslay_event_context_ptr parley_ws_endpoint_ctx(parley_ws_endpoint *e);
+
+/* Drops wslay's context if the connection is at rest. at_frame_boundary is
+ * the owner's knowledge that every byte handed to recv ended a frame and
+ * no fragmented message is open (its frame guard, ws_frame_guard.h) and
+ * that it holds none back; the endpoint adds wslay's side: not failed or
+ * paused, nothing queued to send, no close sent or received. */
+void parley_ws_endpoint_rest(parley_ws_endpoint *e, bool at_frame_boundary);
+
 /* Hands len bytes from the peer to wslay, which calls the ops for what they
  * complete. wslay_event_recv's result: non-zero means the connection is
- * beyond saving (close it). */
+ * beyond saving (close it; also when no context could be made). */
 int parley_ws_endpoint_recv(parley_ws_endpoint *e, const uint8_t *data, size_t len);
 
 /* Like parley_ws_endpoint_recv, but stops early once e->paused is set (by
@@ -76,7 +96,8 @@ int parley_ws_endpoint_recv_some(parley_ws_endpoint *e, const uint8_t *data, siz
                                  size_t *consumed);
 
 /* After output was flushed: true once a close has been sent or wslay wants
- * neither to read nor to write - the conversation is over. */
+ * neither to read nor to write - the conversation is over (never while the
+ * context is dropped at rest). */
 bool parley_ws_endpoint_over(const parley_ws_endpoint *e);
 
 #endif

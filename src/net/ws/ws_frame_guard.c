@@ -48,6 +48,7 @@ static parley_ws_guard_verdict judge(parley_ws_guard *g) {
     if (opcode != 0) {
         g->message_bytes = 0; /* a new message starts */
     }
+    g->in_message = (g->head[0] & 0x80u) == 0; /* no FIN: continuations follow */
     g->message_bytes += len; /* no overflow: both terms are <= max_frame/max_message */
     if (g->message_bytes > g->max_message) {
         return PARLEY_WS_GUARD_MESSAGE_TOO_BIG;
@@ -86,4 +87,9 @@ parley_ws_guard_verdict parley_ws_guard_scan(parley_ws_guard *g, const uint8_t *
     }
     *ok_len = len;
     return PARLEY_WS_GUARD_OK;
+}
+
+bool parley_ws_guard_at_rest(const parley_ws_guard *g) {
+    return g->verdict == PARLEY_WS_GUARD_OK && g->head_len == 0 && g->payload_left == 0 &&
+           !g->in_message;
 }

@@ -41,6 +41,7 @@ typedef struct parley_ws_guard {
     uint64_t message_bytes; /* declared so far by the current data message */
     uint8_t head[14];
     size_t head_len;
+    bool in_message;                 /* a data frame without FIN began a message not yet ended */
     parley_ws_guard_verdict verdict; /* sticky once not OK */
 } parley_ws_guard;
 
@@ -56,5 +57,11 @@ void parley_ws_guard_init(parley_ws_guard *g, uint64_t max_frame, uint64_t max_m
  */
 parley_ws_guard_verdict parley_ws_guard_scan(parley_ws_guard *g, const uint8_t *data, size_t len,
                                              size_t *ok_len);
+
+/* True when the bytes scanned so far end exactly at a frame's end, outside
+ * any fragmented message, and nothing was refused: a receiver that took
+ * them all holds no partial frame (ws_endpoint.h drops wslay's context
+ * then). */
+bool parley_ws_guard_at_rest(const parley_ws_guard *g);
 
 #endif
