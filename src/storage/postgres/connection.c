@@ -28,10 +28,14 @@
  *    handle remembers the last failed statement's SQLSTATE since its
  *    begin or savepoint, and ops->retryable() tells the executor
  *    (net/loop/executor.c run_unit) to run such a unit once more.
+ *  - several writers (docs/subsystems/storage.md, "Several writers and
+ *    leadership"): lock_sessions locks a batch's sessions in sorted order
+ *    up front, xact_lock is pg_advisory_xact_lock on a named key, and
+ *    leadership_try holds a session-level advisory lock on the handle's
+ *    connection (lost with it: a reconnect clears r->leader).
  * Not yet here: libpq pipeline mode for a batch's statements (parley_pg_run
  * is the one place that sends; a pipelined batch would queue there and
- * read the results at commit), and locking a batch's sessions in sorted
- * order up front.
+ * read the results at commit).
  */
 #include "storage/postgres/postgres_repository.h"
 
