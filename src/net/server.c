@@ -186,24 +186,26 @@ static void retention_done(parley_job *job) {
 
 /* Runs on the writer, on its connection (which holds leadership on
  * PostgreSQL): one unit that asks for or checks leadership. A failure
- * (the connection lost) is an answer: not the leader. */
+ * (the connection lost) is an answer: not the leader, and the unit rolls
+ * back. The answer does not depend on the batch's commit: a session-level
+ * lock outlives the transaction. */
 static void leadership_run(parley_job *job, parley_facade *facade) {
     parley_server *srv = ((parley_periodic_job *)job)->srv;
     parley_repository *repo = parley_facade_repository(facade);
     parley_error err = {0};
     bool leader = false;
-    if (repo->ops->leadership_try(repo, &leader, &err) != PARLEY_OK) {
+    job->status = repo->ops->leadership_try(repo, &leader, &err);
+    if (job->status != PARLEY_OK) {
         parley_log_warn("leadership: %s", err.message);
         leader = false;
     }
     srv->leader_answer = leader;
-    job->status = PARLEY_OK;
 }
 
 /* On the loop: a change of leadership is logged once and passed on. */
 static void leadership_done(parley_job *job) {
     parley_server *srv = ((parley_periodic_job *)job)->srv;
-    bool leader = srv->leader_answer && job->status == PARLEY_OK && !job->commit_failed;
+    bool leader = srv->leader_answer;
     if (leader == srv->leader) {
         return;
     }

@@ -106,7 +106,8 @@ class TwoWritersTest(unittest.TestCase):
                 self.assertNotIn(a[2], by_id, f"{a[2]} stored twice in {sid}")
                 by_id[a[2]] = a[4]
             self.assertEqual(len(by_id), shared + 2 * own)
-            self.assertEqual(sorted(a[2] for a in dups), sorted(f"shared-{i}" for i in range(shared)))
+            self.assertEqual(sorted(a[2] for a in dups),
+                             sorted(f"shared-{i}" for i in range(shared)))
             for a in dups:
                 # the duplicate answer is the stored message, unchanged
                 self.assertEqual(a[4], by_id[a[2]])
