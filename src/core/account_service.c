@@ -390,8 +390,14 @@ parley_status parley_account_update_agent(parley_account_service *svc, const cha
     }
     /* never lock everyone out: the last active admin stays an active admin */
     if (was_active_admin && !(agent.active && agent.role == PARLEY_ROLE_ADMIN)) {
+        /* counted under the admins lock: two writers demoting the last two
+         * admins at once take turns, and the second counts one */
         int64_t admins = 0;
-        st = svc->repo->accounts->agent_count_active_admins(svc->repo, &admins, err);
+        bool locked = false;
+        st = svc->repo->ops->xact_lock(svc->repo, PARLEY_LOCK_ADMINS, true, &locked, err);
+        if (st == PARLEY_OK) {
+            st = svc->repo->accounts->agent_count_active_admins(svc->repo, &admins, err);
+        }
         if (st == PARLEY_OK && admins <= 1) {
             st = parley_error_set(err, PARLEY_E_CONFLICT, "conflict",
                                   "the last active admin cannot be demoted or deactivated");

@@ -89,7 +89,19 @@
 
 typedef struct parley_repository parley_repository;
 
-/* The handle's own ops: lifecycle and transactions. */
+/* The named locks of ops->xact_lock: each guards one check-then-write rule
+ * that must hold across several writers on one database (several parleyd
+ * on one PostgreSQL database). */
+typedef enum parley_lock_name {
+    /* routing: an agent's capacity checked, then a session assigned
+     * (core/routing.c: the dispatch's assignments, a transfer) */
+    PARLEY_LOCK_ROUTING = 1,
+    /* the last active admin stays one (core/account_service.c) */
+    PARLEY_LOCK_ADMINS = 2,
+} parley_lock_name;
+
+/* The handle's own ops: lifecycle, transactions, the named locks and
+ * leadership. */
 typedef struct parley_repository_ops {
     const char *name; /* "sqlite", "postgres" */
 
@@ -108,6 +120,41 @@ typedef struct parley_repository_ops {
      * running once more. May be NULL: never (SQLite, whose one writer
      * holds the whole database's lock, cannot deadlock). */
     bool (*retryable)(parley_repository *repo);
+
+    /* Takes the named lock until the end of the current transaction (the
+     * writer's batch, not the unit: a unit rolled back to its savepoint
+     * gives it back), so another writer's unit that takes the same lock
+     * waits for this batch's commit and then reads what it committed.
+     * wait=true blocks up to the lock timeout (PARLEY_E_UNAVAILABLE past
+     * it, or on a deadlock: then retryable() is true) and sets *acquired;
+     * wait=false answers at once, *acquired false when another writer
+     * holds it. In autocommit it guards nothing (it ends with its own
+     * statement). SQLite: always acquired at once (its one writer holds
+     * the whole database's write lock from begin). */
+    parley_status (*xact_lock)(parley_repository *repo, parley_lock_name name, bool wait,
+                               bool *acquired, parley_error *err);
+
+    /* Leadership among the nodes on one database: the periodic jobs
+     * (auto-close, re-queue, retention, the search index's catch-up, the
+     * notification deliveries) run on the leader only. Tries to become
+     * (or checks it still is) the leader; *is_leader says. The handle
+     * holds leadership until it is closed or its connection drops (a node
+     * that dies frees it within seconds). Call it every few seconds on the
+     * same handle; inside or outside a transaction. PostgreSQL: a
+     * session-level advisory lock (pg_try_advisory_lock) held by this
+     * handle's connection, lost with it; SQLite: always the leader (one
+     * file, one server). */
+    parley_status (*leadership_try)(parley_repository *repo, bool *is_leader, parley_error *err);
+
+    /* Locks the rows of these sessions (ids sorted bytewise, no repeats;
+     * ids of no session are skipped) until the transaction ends, in that
+     * order: the writer takes its batch's sessions up front, so two
+     * writers whose batches share sessions wait for each other instead of
+     * deadlocking on locks taken in their jobs' order. PostgreSQL: one
+     * SELECT ... ORDER BY id FOR UPDATE; SQLite: nothing to do (one
+     * writer). */
+    parley_status (*lock_sessions)(parley_repository *repo, const char *const *ids, size_t count,
+                                   parley_error *err);
 } parley_repository_ops;
 
 /* Every backend's handle starts with this; every pointer is set (never

@@ -376,8 +376,15 @@ static parley_status announce_positions(parley_chat_service *svc, const parley_q
 parley_status parley_routing_dispatch(parley_chat_service *svc, parley_dispatch_result *out,
                                       parley_error *err) {
     memset(out, 0, sizeof *out);
+    bool locked = false;
+    parley_status st =
+        svc->repo->ops->xact_lock(svc->repo, PARLEY_LOCK_ROUTING, false, &locked, err);
+    if (st != PARLEY_OK || !locked) {
+        out->busy = st == PARLEY_OK;
+        return st;
+    }
     parley_queue_list q = {0};
-    parley_status st = requeue_silent(svc, &out->requeued, err);
+    st = requeue_silent(svc, &out->requeued, err);
     /* the queue as it stands, re-queued sessions back at their places */
     if (st == PARLEY_OK) {
         st = svc->repo->desk->queue_list(svc->repo, 0, QUEUE_READ_MAX, &q, err);
@@ -417,10 +424,15 @@ static parley_status transfer_to_agent(parley_chat_service *svc, parley_session 
         return parley_error_set(err, PARLEY_E_CONFLICT, "conflict",
                                 "agent_id: the session is already with this agent");
     }
-    /* a transfer hands work to a colleague: it respects their capacity */
+    /* a transfer hands work to a colleague: it respects their capacity,
+     * read under the routing lock (another writer's dispatch waits) */
+    bool locked = false;
+    st = svc->repo->ops->xact_lock(svc->repo, PARLEY_LOCK_ROUTING, true, &locked, err);
     int64_t capacity = parley_settings_int(svc->repo, "routing.agent_capacity");
     parley_agent_load_list loads = {0};
-    st = svc->repo->desk->agent_loads(svc->repo, &loads, err);
+    if (st == PARLEY_OK) {
+        st = svc->repo->desk->agent_loads(svc->repo, &loads, err);
+    }
     for (size_t i = 0; st == PARLEY_OK && i < loads.count; i++) {
         if (strcmp(loads.items[i].id, agent_id) == 0 && loads.items[i].active_chats >= capacity) {
             st = parley_error_set(err, PARLEY_E_CONFLICT, "conflict",

@@ -35,6 +35,9 @@
 typedef struct parley_dispatch_result {
     int assigned;
     int requeued;
+    /* another writer on the database is dispatching (it holds the routing
+     * lock until its batch commits): this run did nothing; ask again soon */
+    bool busy;
 } parley_dispatch_result;
 
 /* A new session enters routing: its team (explicit team_id, checked: 400
@@ -49,6 +52,13 @@ parley_status parley_routing_place_new(parley_chat_service *svc, parley_session 
  * whoever builds the registry (net/server.c), after the ChatBot. */
 bool parley_routing_subscribe(parley_event_registry *reg);
 
+/* One dispatch pass: re-queues the sessions whose agent stayed silent,
+ * assigns waiting sessions to agents under their capacity, announces the
+ * queue positions that changed. Several writers on one database
+ * (PostgreSQL) take turns: the pass runs under the routing lock
+ * (repository.h's xact_lock, not waited for: out->busy when another
+ * writer's pass holds it), so capacity is read after the other's
+ * assignments committed and never exceeded. */
 parley_status parley_routing_dispatch(parley_chat_service *svc, parley_dispatch_result *out,
                                       parley_error *err);
 

@@ -26,6 +26,7 @@ struct parley_notify_worker {
     pthread_cond_t cond;
     bool poked;    /* under lock */
     bool stopping; /* under lock */
+    bool leader;   /* under lock: this node delivers (parley_notify_worker_set_leader) */
     unsigned seed; /* the jitter's, worker thread */
 };
 
@@ -109,6 +110,12 @@ static void attempt(parley_notify_worker *w, parley_delivery *d) {
 
 /* Attempts what is due; true when a full batch came (look again now). */
 static bool run_due(parley_notify_worker *w) {
+    pthread_mutex_lock(&w->lock);
+    bool leader = w->leader;
+    pthread_mutex_unlock(&w->lock);
+    if (!leader) {
+        return false; /* the leading node delivers */
+    }
     parley_delivery_list due;
     parley_error err = {0};
     if (w->repo->notifications->delivery_due(w->repo, parley_now_ms(), DUE_BATCH, &due, &err) !=
@@ -162,6 +169,7 @@ parley_status parley_notify_worker_start(const parley_notify_worker_options *opt
         return parley_error_set(err, PARLEY_E_NOMEM, NULL, "out of memory");
     }
     w->options = *options;
+    w->leader = !options->wait_for_leadership;
     w->seed = (unsigned)parley_now_ms() ^ (unsigned)(uintptr_t)w;
     parley_storage_options so = {.durable = options->durable};
     parley_status st = parley_storage_open(options->database_url, &so, &w->repo, err);
@@ -188,6 +196,17 @@ void parley_notify_worker_poke(parley_notify_worker *w) {
     }
     pthread_mutex_lock(&w->lock);
     w->poked = true;
+    pthread_cond_signal(&w->cond);
+    pthread_mutex_unlock(&w->lock);
+}
+
+void parley_notify_worker_set_leader(parley_notify_worker *w, bool leader) {
+    if (w == NULL) {
+        return;
+    }
+    pthread_mutex_lock(&w->lock);
+    w->poked = w->poked || (leader && !w->leader); /* what waited is due now */
+    w->leader = leader;
     pthread_cond_signal(&w->cond);
     pthread_mutex_unlock(&w->lock);
 }
@@ -280,12 +299,17 @@ parley_status parley_notify_service_start(parley_notify_service *s, const parley
         .retry_max_ms = cfg->notify_retry_max_ms,
         /* a retry falls due within a poll, whatever its backoff */
         .poll_ms = cfg->notify_retry_base_ms < 1000 ? cfg->notify_retry_base_ms : 1000,
+        .wait_for_leadership = true,
     };
     st = parley_notify_worker_start(&options, &s->worker, err);
     if (st != PARLEY_OK) {
         parley_webhook_channel_close(&s->webhook);
     }
     return st;
+}
+
+void parley_notify_service_set_leader(parley_notify_service *s, bool leader) {
+    parley_notify_worker_set_leader(s->worker, leader);
 }
 
 void parley_notify_service_close(parley_notify_service *s) {

@@ -49,12 +49,20 @@ typedef struct parley_notify_worker_options {
     int64_t retry_base_ms; /* the first retry waits about this long, doubling after */
     int64_t retry_max_ms;  /* no wait is longer */
     int64_t poll_ms;       /* look for due deliveries at least this often */
+    /* true: deliver nothing until parley_notify_worker_set_leader(true)
+     * (the server's, whose nodes on one database take turns); false: a
+     * worker of its own, delivering from the start */
+    bool wait_for_leadership;
 } parley_notify_worker_options;
 
 parley_status parley_notify_worker_start(const parley_notify_worker_options *options,
                                          parley_notify_worker **out, parley_error *err);
 /* Wakes the worker to look for due deliveries now. */
 void parley_notify_worker_poke(parley_notify_worker *w);
+/* Whether this node delivers: only the leader among the nodes on one
+ * database does (net/server.c's leadership job), so two nodes never
+ * attempt one delivery. Any thread. */
+void parley_notify_worker_set_leader(parley_notify_worker *w, bool leader);
 /* Joins the thread (an attempt under way finishes), closes, frees. */
 void parley_notify_worker_stop(parley_notify_worker *w);
 
@@ -89,6 +97,9 @@ bool parley_notify_service_subscribe(parley_notify_service *s, parley_event_regi
 parley_status parley_notify_service_start(parley_notify_service *s, const parley_config *cfg,
                                           const char *database_url, parley_error *err);
 /* Stops the worker and closes the channels' handles (shutdown). */
+/* Whether this node is the leader (it delivers): net/server.c's
+ * leadership job, on the loop thread. */
+void parley_notify_service_set_leader(parley_notify_service *s, bool leader);
 void parley_notify_service_close(parley_notify_service *s);
 /* After the executor has stopped: the online set. */
 void parley_notify_service_free(parley_notify_service *s);

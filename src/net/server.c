@@ -191,6 +191,45 @@ static void retention_done(parley_job *job) {
     }
 }
 
+/* Runs on the writer, on its connection (which holds leadership on
+ * PostgreSQL): one unit that asks for or checks leadership. A failure
+ * (the connection lost) is an answer: not the leader, and the unit rolls
+ * back. The answer does not depend on the batch's commit: a session-level
+ * lock outlives the transaction. */
+static void leadership_run(parley_job *job, parley_facade *facade) {
+    parley_server *srv = ((parley_periodic_job *)job)->srv;
+    parley_repository *repo = parley_facade_repository(facade);
+    parley_error err = {0};
+    bool leader = false;
+    job->status = repo->ops->leadership_try(repo, &leader, &err);
+    if (job->status != PARLEY_OK) {
+        parley_log_warn("leadership: %s", err.message);
+        leader = false;
+    }
+    srv->leader_answer = leader;
+}
+
+/* On the loop: a change of leadership is logged once and passed on. */
+static void leadership_done(parley_job *job) {
+    parley_server *srv = ((parley_periodic_job *)job)->srv;
+    bool leader = srv->leader_answer;
+    if (leader == srv->leader) {
+        return;
+    }
+    srv->leader = leader;
+    const parley_log_field fields[] = {
+        PARLEY_LOG_INT("port", srv->port),
+    };
+    parley_log_fields(PARLEY_LOG_INFO,
+                      leader ? "became leader: running the periodic jobs"
+                             : "stopped being leader: periodic jobs left to another node",
+                      fields, sizeof fields / sizeof fields[0]);
+    parley_notify_service_set_leader(&srv->notify, leader);
+    if (leader) {
+        parley_dispatcher_request(&srv->dispatcher); /* what waited on the old leader */
+    }
+}
+
 #define LIFECYCLE_TICK_MS 1000
 #define SEARCH_INDEX_TICK_MS 250
 
@@ -208,6 +247,9 @@ static void on_periodic_tick(uv_timer_t *timer) {
     parley_periodic_job *p = timer->data;
     if (p->in_flight || p->srv->shutting_down) {
         return;
+    }
+    if (!p->srv->leader && p != &p->srv->leadership) {
+        return; /* a follower: the leader runs it */
     }
     memset(&p->job, 0, sizeof p->job);
     p->job.kind = PARLEY_JOB_BATCHED;
@@ -251,7 +293,7 @@ static void finish_shutdown(parley_server *srv) {
     parley_ws_flush_all(srv);
     uv_close((uv_handle_t *)&srv->shutdown_timer, on_handle_closed);
     parley_periodic_job *periodic[] = {&srv->lifecycle, &srv->search_index,
-                                       &srv->retention.periodic};
+                                       &srv->retention.periodic, &srv->leadership};
     for (size_t i = 0; i < sizeof periodic / sizeof periodic[0]; i++) {
         uv_timer_stop(&periodic[i]->timer);
         uv_close((uv_handle_t *)&periodic[i]->timer, on_handle_closed);
@@ -400,6 +442,9 @@ parley_status parley_server_start(parley_server *srv, uv_loop_t *loop, const par
     uv_prepare_start(&srv->flush_prepare, on_flush_prepare);
     uv_timer_init(loop, &srv->shutdown_timer);
     srv->shutdown_timer.data = srv;
+    /* first: the first answer comes before the first periodic tick */
+    periodic_start(srv, &srv->leadership, leadership_run, leadership_done, 0,
+                   PARLEY_LEADERSHIP_TICK_MS);
     periodic_start(srv, &srv->lifecycle, lifecycle_run, NULL, LIFECYCLE_TICK_MS, LIFECYCLE_TICK_MS);
     periodic_start(srv, &srv->search_index, search_index_run, NULL, SEARCH_INDEX_TICK_MS,
                    SEARCH_INDEX_TICK_MS);

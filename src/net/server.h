@@ -32,6 +32,10 @@ typedef struct parley_conn parley_conn;
 /* A writer job a timer submits periodically (auto-close, search index,
  * retention), embedded in the server; never two of one kind at once. The
  * loop thread owns it. */
+/* How often a node asks for (or checks) leadership: a node that dies or
+ * loses its connection is replaced within about this long. */
+#define PARLEY_LEADERSHIP_TICK_MS 2000
+
 typedef struct parley_periodic_job {
     parley_job job; /* first: the executor hands it back */
     uv_timer_t timer;
@@ -89,6 +93,14 @@ typedef struct parley_server {
     parley_periodic_job search_index;
     /* retention (core/retention.h): purges what has outlived its use */
     parley_retention_job retention;
+    /* leadership among the nodes on one database (repository.h's
+     * leadership_try, on the writer's connection): the job asks every
+     * PARLEY_LEADERSHIP_TICK_MS; `leader` is its last answer (loop
+     * thread), and the periodic jobs above, the dispatcher's periodic pass
+     * and the notification deliveries run only while it is true */
+    parley_periodic_job leadership;
+    bool leader;
+    bool leader_answer; /* the job's answer, written on the writer, read in its done */
     bool shutting_down;
     int64_t shutdown_started_ms;
     char host[256];

@@ -2909,6 +2909,10 @@ static void test_settings(void **state) {
 
 #include "desk_kb_reports.h"
 
+/* ---- several writers: leadership, named locks, session locks ------------------ */
+
+#include "several_writers.h"
+
 /* ---- the postgres target ------------------------------------------------- */
 
 #include "postgres_target.h"
@@ -2917,6 +2921,9 @@ static void test_settings(void **state) {
 
 static const struct CMUnitTest contract_tests[] = {
     cmocka_unit_test_setup_teardown(test_open_refuses_unmigrated_database, setup_files, teardown),
+    cmocka_unit_test_setup_teardown(test_leadership_one_node, setup_repo, teardown),
+    cmocka_unit_test_setup_teardown(test_xact_locks, setup_repo, teardown),
+    cmocka_unit_test_setup_teardown(test_lock_sessions, setup_repo, teardown),
     cmocka_unit_test_setup_teardown(test_customers, setup_repo, teardown),
     cmocka_unit_test_setup_teardown(test_agents, setup_repo, teardown),
     cmocka_unit_test_setup_teardown(test_bots, setup_repo, teardown),

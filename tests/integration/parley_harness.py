@@ -1233,3 +1233,20 @@ class DeskTestCase(ServerTestCase):
     def staff_history(self, session_id):
         """The session's messages as the first agent reads them."""
         return history(self.server, self.agent_token, session_id)
+
+
+# --------------------------------------------------------------------------
+# Several parleyd on one database (issue 12: several writers, leadership)
+# --------------------------------------------------------------------------
+
+def same_database_server(first, extra_args=None):
+    """Another parleyd (not started) on first's PostgreSQL database, with
+    a data dir and port of its own: two writers on one database."""
+    if first.database_url is None:
+        raise RuntimeError("several parleyd on one database need PARLEY_TEST_DATABASE=postgres")
+    return ParleyServer(extra_args, env={"PARLEY_DATABASE": first.database_url})
+
+
+def is_leader(server):
+    """Whether server runs the periodic jobs (its parley_leader gauge)."""
+    return server.metrics().get("parley_leader") == 1

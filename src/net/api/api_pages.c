@@ -269,6 +269,11 @@ void parley_api_metrics(parley_conn *c, parley_http_request *req) {
             ex.batches, ex.batched_jobs, ex.commit_failures, ex.max_batch,
             parley_executor_in_flight(srv->executor));
     fprintf(out,
+            "# HELP parley_leader 1 while this node runs the periodic jobs (one node at a time "
+            "on a shared database).\n"
+            "# TYPE parley_leader gauge\nparley_leader %d\n",
+            srv->leader ? 1 : 0);
+    fprintf(out,
             "# HELP parley_retention_passes_total Retention passes committed.\n"
             "# TYPE parley_retention_passes_total counter\nparley_retention_passes_total %llu\n"
             "# HELP parley_retention_deleted_total Rows (and files) retention deleted.\n"

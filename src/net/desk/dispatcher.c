@@ -8,15 +8,21 @@
 
 #define TICK_MS 1000
 
+/* another writer on the database held the routing lock: try again this
+ * soon (its batch commits within milliseconds) */
+#define BUSY_RETRY_MS 50
+
 typedef struct dispatch_job {
     parley_job job;
     parley_dispatcher *d;
+    bool busy; /* the run found another writer dispatching */
 } dispatch_job;
 
 static void dispatch_run(parley_job *job, parley_facade *facade) {
     parley_dispatch_result result;
     parley_error err = {0};
     job->status = parley_routing_dispatch(parley_facade_chat(facade), &result, &err);
+    ((dispatch_job *)job)->busy = result.busy;
     if (job->status != PARLEY_OK && job->status != PARLEY_E_UNAVAILABLE) {
         parley_log_error("dispatch failed: %s", err.message);
     }
@@ -24,12 +30,20 @@ static void dispatch_run(parley_job *job, parley_facade *facade) {
 
 static void submit(parley_dispatcher *d);
 
+static void on_retry(uv_timer_t *timer) {
+    parley_dispatcher_request(timer->data);
+}
+
 static void dispatch_done(parley_job *job) {
     dispatch_job *dj = (dispatch_job *)job;
     parley_dispatcher *d = dj->d;
+    bool busy = dj->busy;
     free(dj);
     d->in_flight = false;
     d->runs++;
+    if (busy && !d->again && !d->stopped) {
+        uv_timer_start(&d->retry, on_retry, BUSY_RETRY_MS, 0);
+    }
     if (d->again && !d->stopped) {
         d->again = false;
         submit(d);
@@ -60,8 +74,14 @@ void parley_dispatcher_request(parley_dispatcher *d) {
     submit(d);
 }
 
+/* The periodic pass (re-queue deadlines that pass with no event, the
+ * safety net) is the leader's; a follower still dispatches on its own
+ * events, under the routing lock (core/routing.c). */
 static void on_tick(uv_timer_t *timer) {
-    parley_dispatcher_request(timer->data);
+    parley_dispatcher *d = timer->data;
+    if (d->server->leader) {
+        parley_dispatcher_request(d);
+    }
 }
 
 void parley_dispatcher_start(parley_dispatcher *d, struct parley_server *srv) {
@@ -69,6 +89,8 @@ void parley_dispatcher_start(parley_dispatcher *d, struct parley_server *srv) {
     uv_timer_init(srv->loop, &d->tick);
     d->tick.data = d;
     uv_timer_start(&d->tick, on_tick, TICK_MS, TICK_MS);
+    uv_timer_init(srv->loop, &d->retry);
+    d->retry.data = d;
 }
 
 /* a session queued or an agent freed: route again */
@@ -92,6 +114,9 @@ bool parley_dispatcher_subscribe(parley_dispatcher *d, parley_event_registry *re
 void parley_dispatcher_stop(parley_dispatcher *d) {
     d->stopped = true;
     uv_timer_stop(&d->tick);
+    if (d->server != NULL) {
+        uv_timer_stop(&d->retry);
+    }
 }
 
 static void on_closed(uv_handle_t *handle) {
@@ -102,5 +127,6 @@ void parley_dispatcher_close(parley_dispatcher *d) {
     parley_dispatcher_stop(d);
     if (!uv_is_closing((uv_handle_t *)&d->tick)) {
         uv_close((uv_handle_t *)&d->tick, on_closed);
+        uv_close((uv_handle_t *)&d->retry, on_closed);
     }
 }

@@ -2,8 +2,9 @@
  * dispatcher.h - runs the routing dispatch (core/routing.h) as a batched
  * job on the writer: after every event that can free an agent or queue a
  * session (session.created, session.updated, presence.updated,
- * settings.updated), and once a second as a safety net (it also finds
- * assigned sessions to re-queue, whose deadline passes with no event).
+ * settings.updated), and, on the leading node only (net/server.h), once a
+ * second as a safety net (it also finds assigned sessions to re-queue,
+ * whose deadline passes with no event).
  * At most one dispatch job is in flight; requests meanwhile coalesce into
  * one more run after it.
  *
@@ -24,6 +25,7 @@ struct parley_server;
 typedef struct parley_dispatcher {
     struct parley_server *server;
     uv_timer_t tick;
+    uv_timer_t retry; /* one-shot: a run found another writer dispatching */
     bool in_flight;
     bool again; /* a request arrived while a run was in flight */
     bool stopped;

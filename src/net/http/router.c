@@ -374,6 +374,10 @@ static void submit(parley_conn *c, parley_http_request *req, const route *r,
         r->prepare != NULL &&
         (!r->prepare_runs_chain || parley_send_wants_prepare(&c->server->chains, params[0]));
     call->job.prepare = wants_prepare ? api_prepare : NULL;
+    if (r->prepare_runs_chain && strlen(params[0]) < sizeof call->job.lock_session_id) {
+        /* a message send: the writer locks its batch's sessions up front */
+        memcpy(call->job.lock_session_id, params[0], strlen(params[0]) + 1);
+    }
     call->conn = c;
     call->req = req;
     call->handler = r->handler;

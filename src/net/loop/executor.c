@@ -227,6 +227,51 @@ static void write_last_touches(worker *w) {
     }
 }
 
+static int compare_ids(const void *a, const void *b) {
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Locks the batch's sessions in sorted order (executor.h), in a unit of
+ * its own: when that fails (a lock timeout, a deadlock with a writer that
+ * locks outside this order), the unit is rolled back and the jobs run
+ * unsorted, each still locking its own row. */
+static void lock_batch_sessions(worker *w, const job_queue *batch) {
+    const char *stack_ids[64];
+    const char **ids = stack_ids;
+    if (batch->count > sizeof stack_ids / sizeof stack_ids[0] &&
+        (ids = malloc(batch->count * sizeof *ids)) == NULL) {
+        return;
+    }
+    size_t count = 0;
+    for (parley_job *job = batch->head; job != NULL; job = job->next) {
+        if (job->lock_session_id[0] != '\0') {
+            ids[count++] = job->lock_session_id;
+        }
+    }
+    if (count > 1) {
+        qsort(ids, count, sizeof *ids, compare_ids);
+        size_t kept = 1;
+        for (size_t i = 1; i < count; i++) {
+            if (strcmp(ids[i], ids[kept - 1]) != 0) {
+                ids[kept++] = ids[i];
+            }
+        }
+        count = kept;
+    }
+    parley_repository *repo = w->repo;
+    parley_error err = {0};
+    if (count > 1 && repo->ops->savepoint(repo, &err) == PARLEY_OK) {
+        if (repo->ops->lock_sessions(repo, ids, count, &err) == PARLEY_OK) {
+            (void)repo->ops->release(repo, &err);
+        } else {
+            (void)repo->ops->rollback_to(repo, &err);
+        }
+    }
+    if (ids != stack_ids) {
+        free(ids);
+    }
+}
+
 static void *writer_main(void *arg) {
     worker *w = arg;
     parley_executor *ex = w->ex;
@@ -254,6 +299,7 @@ static void *writer_main(void *arg) {
                 job->commit_failed = true;
             }
         } else {
+            lock_batch_sessions(w, &batch);
             /* touches ride along, in their own savepoint, with no reply */
             size_t touched = parley_token_touches_write(ex->touches, w->repo);
             for (parley_job *job = batch.head; job != NULL; job = job->next) {

@@ -15,6 +15,14 @@
  * facade's account service: the writer writes them at the start of its
  * next batch, or alone within a second when no job comes.
  *
+ * Several writers on one database (several parleyd on PostgreSQL): a
+ * batch's units lock rows as they run and keep the locks until the batch
+ * commits, so the writer first locks the sessions its jobs name
+ * (lock_session_id) in sorted order, in a unit of its own: two writers'
+ * batches over the same sessions then queue instead of deadlocking. A
+ * deadlock that remains (rows outside that set) fails one unit, which
+ * runs once more (run_unit).
+ *
  * A batched job may bring a `prepare` step that a pool thread runs before
  * the writer sees the job, so slow preparation (translation) never holds
  * up the group commit of everybody else.
@@ -57,6 +65,11 @@ struct parley_job {
      * chain). The job goes on to the writer's run() when it leaves status
      * PARLEY_OK and answered false; otherwise it completes right there. */
     parley_job_run_fn prepare;
+    /* Batched jobs only, optional ("" none): the session whose row the job
+     * will lock (a message send). The writer locks its batch's sessions in
+     * sorted order before the first unit (repository.h's lock_sessions),
+     * so two writers on one database cannot deadlock on them. */
+    char lock_session_id[PARLEY_ID_SIZE];
     bool answered;
     parley_status status;
     /* set when the batch's commit failed after run() reported success:

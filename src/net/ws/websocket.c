@@ -649,6 +649,10 @@ static void handle_frame(parley_ws *ws, const char *text, size_t len) {
         sj->root = root;
         root = NULL; /* the job owns the strings now */
         snprintf(sj->session_id, sizeof sj->session_id, "%s", frame.session_id);
+        if (strlen(frame.session_id) < sizeof sj->job.lock_session_id) {
+            /* the writer locks its batch's sessions up front */
+            memcpy(sj->job.lock_session_id, frame.session_id, strlen(frame.session_id) + 1);
+        }
         snprintf(sj->client_msg_id, sizeof sj->client_msg_id, "%s", client_msg_id);
         parley_send_init(&sj->send, &ws_send_ops);
         sj->send.session_id = sj->session_id;

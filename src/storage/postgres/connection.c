@@ -28,10 +28,14 @@
  *    handle remembers the last failed statement's SQLSTATE since its
  *    begin or savepoint, and ops->retryable() tells the executor
  *    (net/loop/executor.c run_unit) to run such a unit once more.
+ *  - several writers (docs/subsystems/storage.md, "Several writers and
+ *    leadership"): lock_sessions locks a batch's sessions in sorted order
+ *    up front, xact_lock is pg_advisory_xact_lock on a named key, and
+ *    leadership_try holds a session-level advisory lock on the handle's
+ *    connection (lost with it: a reconnect clears r->leader).
  * Not yet here: libpq pipeline mode for a batch's statements (parley_pg_run
  * is the one place that sends; a pipelined batch would queue there and
- * read the results at commit), and locking a batch's sessions in sorted
- * order up front.
+ * read the results at commit).
  */
 #include "storage/postgres/postgres_repository.h"
 
@@ -51,6 +55,11 @@ static const char *const *const sql_parts[] = {
 
 /* Serializes migrations of one database (pg_advisory_xact_lock's key). */
 #define MIGRATION_LOCK_KEY "7310486523001"
+/* The advisory lock keys of leadership (session-level) and of the named
+ * locks (parley_lock_name, transaction-level): key = base + name. Parley
+ * takes no other advisory locks on its database. */
+#define LEADERSHIP_LOCK_KEY INT64_C(7310486523002)
+#define NAMED_LOCK_KEY_BASE INT64_C(7310486523010)
 
 static const char *stmt_sql(size_t id) {
     const char *sql = NULL;
@@ -269,6 +278,7 @@ static parley_status ensure_connected(struct pg_repo *r, parley_error *err) {
         return PARLEY_OK;
     }
     PQreset(r->conn);
+    r->leader = false; /* the old connection's session locks went with it */
     if (PQstatus(r->conn) != CONNECTION_OK) {
         return parley_pg_fail(r->conn, NULL, "reconnect", err);
     }
@@ -340,6 +350,125 @@ static bool pq_retryable(parley_repository *repo) {
     return parley_pg_sqlstate_retryable(as_pg(repo)->sqlstate);
 }
 
+/* ---- named locks and leadership ------------------------------------------- */
+
+/* One boolean from a simple query; a failure's SQLSTATE is remembered
+ * (a deadlock while waiting for a lock makes the unit retryable). */
+static parley_status query_flag(struct pg_repo *r, const char *sql, const char *op, bool *out,
+                                parley_error *err) {
+    *out = false;
+    PGresult *res = PQexec(r->conn, sql);
+    parley_status status = PARLEY_OK;
+    if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
+        const char *sqlstate = res != NULL ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+        snprintf(r->sqlstate, sizeof r->sqlstate, "%s", sqlstate != NULL ? sqlstate : "");
+        status = parley_pg_fail(r->conn, res, op, err);
+    } else if (PQntuples(res) != 1 || PQnfields(res) != 1) {
+        status = parley_error_set(err, PARLEY_E_STORAGE, NULL, "%s: expected one value", op);
+    } else {
+        /* pg_advisory_xact_lock answers void (an empty text): taken */
+        *out = PQgetvalue(res, 0, 0)[0] != 'f';
+    }
+    PQclear(res);
+    return status;
+}
+
+/* pg_advisory_xact_lock / pg_try_advisory_xact_lock: held until the batch
+ * ends (or its unit's savepoint is rolled back to); a wait is bounded by
+ * lock_timeout (55P03) and broken by the deadlock detector (40P01). */
+static parley_status pq_xact_lock(parley_repository *repo, parley_lock_name name, bool wait,
+                                  bool *acquired, parley_error *err) {
+    char sql[96];
+    snprintf(sql, sizeof sql, "SELECT pg_%sadvisory_xact_lock(%" PRId64 ")", wait ? "" : "try_",
+             NAMED_LOCK_KEY_BASE + (int64_t)name);
+    return query_flag(as_pg(repo), sql, "lock", acquired, err);
+}
+
+/* Not yet the leader: pg_try_advisory_lock (session-level: it outlives
+ * transactions, rollbacks included, and goes with the connection). The
+ * leader asks pg_locks whether its connection still holds the lock, which
+ * also proves the connection alive; taking it again would only stack a
+ * second hold. */
+static parley_status pq_leadership_try(parley_repository *repo, bool *is_leader,
+                                       parley_error *err) {
+    struct pg_repo *r = as_pg(repo);
+    *is_leader = false;
+    if (PQstatus(r->conn) != CONNECTION_OK) {
+        r->leader = false;
+        return parley_error_set(err, PARLEY_E_UNAVAILABLE, NULL, "leadership: no connection");
+    }
+    char sql[256];
+    if (r->leader) {
+        snprintf(sql, sizeof sql,
+                 "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND pid = "
+                 "pg_backend_pid() AND granted AND classid = %" PRId64 " AND objid = %" PRId64
+                 " AND objsubid = 1)",
+                 LEADERSHIP_LOCK_KEY >> 32, LEADERSHIP_LOCK_KEY & INT64_C(0xffffffff));
+    } else {
+        snprintf(sql, sizeof sql, "SELECT pg_try_advisory_lock(%" PRId64 ")", LEADERSHIP_LOCK_KEY);
+    }
+    parley_status status = query_flag(r, sql, "leadership", is_leader, err);
+    r->leader = status == PARLEY_OK && *is_leader;
+    *is_leader = r->leader;
+    return status;
+}
+
+/* The ids as one text[] literal ({"a","b"}): ids are ASCII letters,
+ * digits and '_' (core/ids.h); anything else names no session and is
+ * left out, never quoted. */
+static parley_status lock_sessions_literal(const char *const *ids, size_t count, char **out,
+                                           parley_error *err) {
+    size_t size = 3;
+    for (size_t i = 0; i < count; i++) {
+        size += strlen(ids[i]) + 3;
+    }
+    char *text = malloc(size);
+    if (text == NULL) {
+        return parley_error_set(err, PARLEY_E_NOMEM, NULL, "lock: out of memory");
+    }
+    size_t at = 0;
+    text[at++] = '{';
+    for (size_t i = 0; i < count; i++) {
+        if (ids[i][0] == '\0' ||
+            ids[i][strspn(ids[i], "abcdefghijklmnopqrstuvwxyz"
+                                  "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")] != '\0') {
+            continue; /* no session has it */
+        }
+        at += (size_t)sprintf(text + at, "%s\"%s\"", at > 1 ? "," : "", ids[i]);
+    }
+    text[at++] = '}';
+    text[at] = '\0';
+    *out = text;
+    return PARLEY_OK;
+}
+
+static parley_status pq_lock_sessions(parley_repository *repo, const char *const *ids, size_t count,
+                                      parley_error *err) {
+    struct pg_repo *r = as_pg(repo);
+    if (count == 0) {
+        return PARLEY_OK;
+    }
+    char *literal = NULL;
+    parley_status status = lock_sessions_literal(ids, count, &literal, err);
+    if (status != PARLEY_OK) {
+        return status;
+    }
+    /* LockRows runs above the Sort: the rows are locked in id order */
+    const char *values[1] = {literal};
+    PGresult *res = PQexecParams(r->conn,
+                                 "SELECT id FROM sessions WHERE id = ANY ($1::text[]) "
+                                 "ORDER BY id COLLATE \"C\" FOR UPDATE",
+                                 1, NULL, values, NULL, NULL, 0);
+    free(literal);
+    if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
+        const char *sqlstate = res != NULL ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+        snprintf(r->sqlstate, sizeof r->sqlstate, "%s", sqlstate != NULL ? sqlstate : "");
+        status = parley_pg_fail(r->conn, res, "lock", err);
+    }
+    PQclear(res);
+    return status;
+}
+
 /* ---- open / close ------------------------------------------------------ */
 
 static void pq_close(parley_repository *repo) {
@@ -361,6 +490,9 @@ static const parley_repository_ops postgres_ops = {
     .release = pq_release,
     .rollback_to = pq_rollback_to,
     .retryable = pq_retryable,
+    .xact_lock = pq_xact_lock,
+    .leadership_try = pq_leadership_try,
+    .lock_sessions = pq_lock_sessions,
 };
 
 /* The database's schema version; 0 before the first migration. */

@@ -282,6 +282,9 @@ struct pg_repo {
     bool durable;
     int lock_timeout_ms;
     char sqlstate[6]; /* of the last statement that failed since begin or savepoint ("": none) */
+    /* this connection holds the leadership lock (ops->leadership_try);
+     * false again after a reconnect, which lost it */
+    bool leader;
 };
 
 static inline struct pg_repo *as_pg(parley_repository *repo) {

@@ -137,6 +137,36 @@ static parley_status sq_rollback_to(parley_repository *repo, parley_error *err) 
     return exec_plain(r, ST_RELEASE, "rollback_to", err);
 }
 
+/* One writer holds the whole file's write lock from BEGIN IMMEDIATE: no
+ * other writer's unit can come between a check and its write. */
+static parley_status sq_xact_lock(parley_repository *repo, parley_lock_name name, bool wait,
+                                  bool *acquired, parley_error *err) {
+    (void)repo;
+    (void)name;
+    (void)wait;
+    (void)err;
+    *acquired = true;
+    return PARLEY_OK;
+}
+
+/* One file, one server: its node always leads. */
+static parley_status sq_leadership_try(parley_repository *repo, bool *is_leader,
+                                       parley_error *err) {
+    (void)repo;
+    (void)err;
+    *is_leader = true;
+    return PARLEY_OK;
+}
+
+static parley_status sq_lock_sessions(parley_repository *repo, const char *const *ids, size_t count,
+                                      parley_error *err) {
+    (void)repo;
+    (void)ids;
+    (void)count;
+    (void)err;
+    return PARLEY_OK;
+}
+
 /* ---- open / close ------------------------------------------------------ */
 
 static void sq_close(parley_repository *repo) {
@@ -162,6 +192,9 @@ static const parley_repository_ops sqlite_ops = {
     .savepoint = sq_savepoint,
     .release = sq_release,
     .rollback_to = sq_rollback_to,
+    .xact_lock = sq_xact_lock,
+    .leadership_try = sq_leadership_try,
+    .lock_sessions = sq_lock_sessions,
 };
 
 /* Runs a statement that yields at most one integer (PRAGMA reads). */
