@@ -185,10 +185,12 @@ class AgentEmailTest(EmailTestCase):
         r = self.c(self.agent_token).get("/api/v1/notifications/preferences")
         self.assertEqual(r.status, 200)
         events = r.body["events"]
-        self.assertEqual(events["session.waiting"], {"in_app": True, "email": False})
+        self.assertEqual(events["session.waiting"],
+                         {"in_app": True, "email": False, "web_push": True})
         for name in ("session.assigned", "message.away", "note.mention", "ticket.assigned",
                      "ticket.updated", "reply.offline"):
-            self.assertEqual(events[name], {"in_app": True, "email": True}, name)
+            self.assertEqual(events[name], {"in_app": True, "email": True, "web_push": True},
+                             name)
         _, cust_token = make_customer(self.server)
         session = make_session(self.server, cust_token, topic=uniq("waiting "))
         n = self.inbox_of(self.agent_token, "session.waiting", session["id"])

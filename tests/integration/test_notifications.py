@@ -264,7 +264,8 @@ class PreferencesTest(NotificationsTestCase):
         self.assertEqual(set(p["events"]), {
             "session.waiting", "session.assigned", "message.away", "note.mention",
             "ticket.assigned", "ticket.updated", "reply.offline"})
-        self.assertTrue(all(v == {"in_app": True} for v in p["events"].values()))
+        self.assertTrue(all(v == {"in_app": True, "web_push": True}
+                            for v in p["events"].values()))
 
     def test_an_event_turned_off_is_not_written(self):
         _, token, _, _ = make_agent(self.server, self.admin_token)
