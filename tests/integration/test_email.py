@@ -104,7 +104,9 @@ class EmailTestCase(DeskTestCase):
         cls.server_args = ["--smtp-url", f"smtp://127.0.0.1:{cls.smtp.port}",
                            "--smtp-from", FROM, "--link-secret", LINK_SECRET,
                            "--notify-retry-base-ms", "100", "--notify-retry-max-ms", "300",
-                           "--notify-max-attempts", "3"] + cls.extra_args
+                           "--notify-max-attempts", "3",
+                           # in-app and e-mail only (web push: test_push.py)
+                           "--push", "0"] + cls.extra_args
         super().setUpClass()
 
     def mail_to(self, address, count=1, timeout=15):
@@ -185,12 +187,10 @@ class AgentEmailTest(EmailTestCase):
         r = self.c(self.agent_token).get("/api/v1/notifications/preferences")
         self.assertEqual(r.status, 200)
         events = r.body["events"]
-        self.assertEqual(events["session.waiting"],
-                         {"in_app": True, "email": False, "web_push": True})
+        self.assertEqual(events["session.waiting"], {"in_app": True, "email": False})
         for name in ("session.assigned", "message.away", "note.mention", "ticket.assigned",
                      "ticket.updated", "reply.offline"):
-            self.assertEqual(events[name], {"in_app": True, "email": True, "web_push": True},
-                             name)
+            self.assertEqual(events[name], {"in_app": True, "email": True}, name)
         _, cust_token = make_customer(self.server)
         session = make_session(self.server, cust_token, topic=uniq("waiting "))
         n = self.inbox_of(self.agent_token, "session.waiting", session["id"])
