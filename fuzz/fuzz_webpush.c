@@ -26,7 +26,8 @@
 static const char ua_private_b64[] = "q1dXpw3UpT5VOmu_cf_v6ih07Aems3njxI-JWgLcM94";
 static const char ua_public_b64[] =
     "BCVxsr7N_eNgVRqvHtD0zTZsEc6-VV-JvLexhqUzORcxaOzi6-AYWXvTBHm4bjyPjs7Vd8pZGH6SRpkNtoIAiw4";
-static const uint8_t auth[16] = {5, 48, 89, 50, 161, 199, 234, 190, 19, 182, 206, 201, 253, 164, 136, 130};
+static const uint8_t auth[16] = {5,  48,  89,  50,  161, 199, 234, 190,
+                                 19, 182, 206, 201, 253, 164, 136, 130};
 
 static uint8_t *decoded(const char *text, size_t want) {
     uint8_t *out = NULL;
