@@ -18,6 +18,7 @@
 
 #include "core/ids.h"
 #include "core/push.h"
+#include "net/pinned_transfer.h"
 #include "net/webhook_target.h"
 #include "storage/backend.h"
 #include "util/log.h"
@@ -81,16 +82,6 @@ static size_t discard(char *data, size_t size, size_t nmemb, void *userdata) {
     return *seen > 64 * 1024 ? 0 : size * nmemb;
 }
 
-static curl_socket_t open_socket(void *clientp, curlsocktype purpose,
-                                 struct curl_sockaddr *address) {
-    (void)purpose;
-    const parley_push_channel *ch = clientp;
-    if (!ch->allow_private && parley_webhook_address_refusal(&address->addr) != NULL) {
-        return CURL_SOCKET_BAD;
-    }
-    return socket(address->family, address->socktype, address->protocol);
-}
-
 typedef enum outcome { SENT, GONE, RETRY, DEAD } outcome;
 
 static outcome post(parley_push_channel *ch, const char *endpoint,
@@ -112,21 +103,9 @@ static outcome post(parley_push_channel *ch, const char *endpoint,
     headers = curl_slist_append(headers, line);
     snprintf(line, sizeof line, "Authorization: vapid t=%s, k=%s", jwt, ch->vapid_public_b64);
     headers = curl_slist_append(headers, line);
-    if (target->resolve[0] != '\0') {
-        resolve = curl_slist_append(NULL, target->resolve);
-    }
     size_t seen = 0;
-    long timeout = (long)ch->timeout_ms;
-    curl_easy_setopt(curl, CURLOPT_URL, endpoint);
-    curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
-    curl_easy_setopt(curl, CURLOPT_PROXY, "");
-    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, timeout / 2 > 0 ? timeout / 2 : 1L);
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, timeout);
-    curl_easy_setopt(curl, CURLOPT_RESOLVE, resolve);
-    curl_easy_setopt(curl, CURLOPT_OPENSOCKETFUNCTION, open_socket);
-    curl_easy_setopt(curl, CURLOPT_OPENSOCKETDATA, ch);
+    parley_pinned_transfer_setup(curl, endpoint, target, &ch->allow_private, (long)ch->timeout_ms,
+                                 &resolve);
     curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
     curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
     curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, (long)body_len);
