@@ -16,9 +16,10 @@
  * recording of it sends again, with the same idempotency key.
  *
  * parley_notify_service is what the server embeds: the online set, the
- * outbox's notifier, the channels (in_app, and email when configured;
- * webhook, which only the worker knows: it reaches no user, so it is not
- * in the notifier's list nor in anyone's preferences) and the worker.
+ * outbox's notifier, the channels (in_app, email when configured,
+ * web_push unless --push 0; webhook, which only the worker knows: it
+ * reaches no user, so it is not in the notifier's list nor in anyone's
+ * preferences) and the worker.
  *
  * Threads: init, subscribe, start, close and free on the loop thread;
  * parley_notify_worker_poke from any thread. Ownership: the server owns
