@@ -12,7 +12,7 @@ PACKAGES=(
   libutf8proc-dev libexttextcat-dev libcurl4-openssl-dev
   libmagic-dev
   apertium apertium-eng-spa apertium-fr-es apertium-es-pt apertium-spa-cat apertium-eng-cat
-  python3 python3-yaml python3-aiosmtpd valgrind
+  python3 python3-yaml python3-aiosmtpd python3-cryptography valgrind
   chromium fonts-liberation
   tzdata
   wamerican wspanish wfrench wngerman witalian wportuguese

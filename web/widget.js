@@ -13,6 +13,7 @@ import {
   ApiError, apiRequest, ParleySocket, newClientMsgId, wsUrl, formatTime, el, attachmentNode, uploadFile, fetchBlob, saveBlob,
   translatedBody,
 } from './parley-client.js';
+import { pushOffer } from './widget-push.js';
 
 const API_BASE = new URL('/', import.meta.url).toString();
 const STORE_KEY = 'parley.widget.v1';
@@ -217,9 +218,10 @@ function build() {
     ui.ratingForm, ui.thanks, ui.newChatBtn);
 
   ui.topicLine = el('p', { className: 'parley-topic' });
+  ui.push = pushOffer(API_BASE, () => state.token);
   ui.chatView = el('div', { className: 'parley-chat', hidden: true },
     el('div', { className: 'parley-topbar' }, ui.topicLine, ui.transcriptBtn, ui.transcriptStatus),
-    ui.conn, ui.botHint, ui.queueLine, ui.logBox, ui.typing, ui.uploadStatus, ui.composer, ui.closedBox);
+    ui.push.node, ui.conn, ui.botHint, ui.queueLine, ui.logBox, ui.typing, ui.uploadStatus, ui.composer, ui.closedBox);
 
   ui.panel = el('section', {
     id: 'parley-panel', className: 'parley-panel', role: 'dialog', 'aria-modal': 'false',
@@ -304,6 +306,8 @@ function render() {
   }
   const closed = state.session.status === 'closed';
   ui.topicLine.textContent = 'Topic: ' + (state.session.topic || DEFAULT_TOPIC);
+  if (closed) ui.push.node.hidden = true;
+  else ui.push.refresh();
   ui.composer.hidden = closed;
   ui.closedBox.hidden = !closed;
   ui.ratingForm.hidden = state.rated || !(closed || state.feedbackRequested);

@@ -184,6 +184,20 @@ static const parley_config_option options[] = {
         60000,
         "a webhook delivery attempt (connect, send, response) taking longer fails and is retried; "
         "connecting alone may take at most the half of it"),
+    /* web push (docs/subsystems/notifications.md, "Web push") */
+    INT(push, "--push", "PARLEY_PUSH", 1, 0, 1,
+        "1: the web push channel is on (its VAPID key pair is made at the first start and kept "
+        "in <data-dir>/vapid.key); 0: off"),
+    STR(push_subject, "--push-subject", "PARLEY_PUSH_SUBJECT", NULL,
+        "the VAPID subject push services may contact the operator at (mailto:... or https://...); "
+        "unset: mailto:<--smtp-from>"),
+    INT(push_allow_private, "--push-allow-private", "PARLEY_PUSH_ALLOW_PRIVATE", 0, 0, 1,
+        "1: push endpoints may be loopback, private or other non-public addresses (a test push "
+        "service); 0: refused (no SSRF through a subscription)"),
+    INT(push_timeout_ms, "--push-timeout-ms", "PARLEY_PUSH_TIMEOUT_MS", 10000, 100, 60000,
+        "one POST to a push service taking longer fails and is retried"),
+    INT(push_ttl_s, "--push-ttl-s", "PARLEY_PUSH_TTL_S", 86400, 0, 2419200,
+        "the TTL header: how long a push service keeps a message for a browser that is offline"),
     /* who may read /metrics and whose client address to believe (issue 9) */
     STR(metrics_listen, "--metrics-listen", "PARLEY_METRICS_LISTEN", NULL,
         "HOST:PORT of a second listener that serves only /metrics (keep it off the public "

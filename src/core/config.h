@@ -97,6 +97,12 @@ typedef struct parley_config {
     /* outgoing webhooks (docs/subsystems/notifications.md) */
     int64_t webhooks_allow_private; /* 1: non-public targets allowed (tests, LAN receivers) */
     int64_t webhooks_timeout_ms;    /* one attempt's total time */
+    /* web push (net/notify_channel_push.h; notifications.md "Web push") */
+    int64_t push;               /* 1: the web_push channel is on (a VAPID key in data_dir) */
+    char *push_subject;         /* the VAPID sub (mailto: or https:); NULL = mailto:<smtp_from> */
+    int64_t push_allow_private; /* 1: push endpoints may be non-public addresses (tests) */
+    int64_t push_timeout_ms;    /* one POST to a push service at most */
+    int64_t push_ttl_s;         /* the TTL header: how long a push service keeps a message */
 } parley_config;
 
 typedef enum parley_option_type { PARLEY_OPTION_STRING, PARLEY_OPTION_INT } parley_option_type;

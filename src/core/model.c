@@ -3,6 +3,7 @@
 #include "core/store/notifications.h" /* the notification outbox's rows too */
 #include "core/store/tools.h"         /* the agent tools' rows are models too */
 #include "core/store/webhooks.h"      /* and the outgoing webhooks' */
+#include "core/store/push.h"          /* and the web push subscriptions */
 
 #include <stdlib.h>
 #include <string.h>
@@ -59,6 +60,9 @@ static const size_t webhook_strings[] = {AT(parley_webhook, url), AT(parley_webh
                                          AT(parley_webhook, secret),
                                          AT(parley_webhook, description)};
 static const size_t webhook_attempt_strings[] = {AT(parley_webhook_attempt, error)};
+static const size_t push_subscription_strings[] = {AT(parley_push_subscription, endpoint),
+                                                   AT(parley_push_subscription, p256dh),
+                                                   AT(parley_push_subscription, auth)};
 
 static char **string_at(void *model, size_t offset) {
     return (char **)((char *)model + offset);
@@ -240,6 +244,8 @@ PARLEY_DEFINE_FREE(parley_webhook, webhook_strings)
 PARLEY_DEFINE_LIST(parley_webhook_list, parley_webhook)
 PARLEY_DEFINE_FREE(parley_webhook_attempt, webhook_attempt_strings)
 PARLEY_DEFINE_LIST(parley_webhook_attempt_list, parley_webhook_attempt)
+PARLEY_DEFINE_FREE(parley_push_subscription, push_subscription_strings)
+PARLEY_DEFINE_LIST(parley_push_subscription_list, parley_push_subscription)
 
 PARLEY_DEFINE_ENUM_NAMES(parley_participant_kind, participant_names)
 PARLEY_DEFINE_ENUM_NAMES(parley_agent_role, role_names)

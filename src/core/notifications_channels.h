@@ -12,8 +12,9 @@
  * SMTP with libcurl, when --smtp-url is set) and webhook
  * (net/notify_channel_webhook.c: the signed POST to an admin's webhook;
  * its deliveries are written by core/webhooks.c, not by the notifier, and
- * only the worker lists it). Web push is one more file with one more table
- * (docs/subsystems/notifications.md).
+ * only the worker lists it) and web_push (net/notify_channel_push.c: RFC 8291
+ * encrypted, VAPID-signed POSTs to the recipient's browsers' push services,
+ * unless --push 0).
  *
  * Threads: reaches(), reaches_recipient() and default_on() on the writer (inside the unit of the
  * cause), deliver() on the delivery worker's thread, one delivery at a time; a channel's ctx is its

@@ -76,6 +76,7 @@
 #include "core/store/kb.h"
 #include "core/store/messages.h"
 #include "core/store/notifications.h"
+#include "core/store/push.h"
 #include "core/store/reports.h"
 #include "core/store/retention.h"
 #include "core/store/search.h"
@@ -177,6 +178,7 @@ struct parley_repository {
     const parley_settings_ops *settings;
     const parley_notifications_ops *notifications;
     const parley_webhooks_ops *webhooks;
+    const parley_push_ops *push;
 };
 
 #endif

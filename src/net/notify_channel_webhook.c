@@ -14,6 +14,7 @@
 
 #include "core/ids.h"
 #include "core/webhooks.h"
+#include "net/pinned_transfer.h"
 #include "net/webhook_target.h"
 #include "storage/backend.h"
 #include "util/log.h"
@@ -71,19 +72,6 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *userdata) {
     return n;
 }
 
-/* Every socket curl opens is checked again: only the pinned, checked
- * address should ever come here, but nothing refused may be connected to
- * whatever path curl took. */
-static curl_socket_t open_socket(void *clientp, curlsocktype purpose,
-                                 struct curl_sockaddr *address) {
-    (void)purpose;
-    const parley_webhook_channel *ch = clientp;
-    if (!ch->allow_private && parley_webhook_address_refusal(&address->addr) != NULL) {
-        return CURL_SOCKET_BAD;
-    }
-    return socket(address->family, address->socktype, address->protocol);
-}
-
 typedef struct post_result {
     long status;
     char error[256];
@@ -115,20 +103,8 @@ static void post(parley_webhook_channel *ch, const parley_webhook *w,
     headers = curl_slist_append(headers, line);
     snprintf(line, sizeof line, "X-Parley-Signature: %s", signature);
     headers = curl_slist_append(headers, line);
-    if (target->resolve[0] != '\0') {
-        resolve = curl_slist_append(NULL, target->resolve);
-    }
-    long timeout = (long)ch->timeout_ms;
-    curl_easy_setopt(curl, CURLOPT_URL, w->url);
-    curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
-    curl_easy_setopt(curl, CURLOPT_PROXY, ""); /* never through an environment's proxy */
-    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, timeout / 2 > 0 ? timeout / 2 : 1L);
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, timeout);
-    curl_easy_setopt(curl, CURLOPT_RESOLVE, resolve);
-    curl_easy_setopt(curl, CURLOPT_OPENSOCKETFUNCTION, open_socket);
-    curl_easy_setopt(curl, CURLOPT_OPENSOCKETDATA, ch);
+    parley_pinned_transfer_setup(curl, w->url, target, &ch->allow_private, (long)ch->timeout_ms,
+                                 &resolve);
     curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
     curl_easy_setopt(curl, CURLOPT_POSTFIELDS, n->body);
     curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, (long)strlen(n->body));

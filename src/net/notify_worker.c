@@ -262,6 +262,22 @@ parley_status parley_notify_service_add_email(parley_notify_service *s, const pa
     return st;
 }
 
+parley_status parley_notify_service_add_push(parley_notify_service *s, const parley_config *cfg,
+                                             const char *database_url, parley_error *err) {
+    if (cfg->push == 0) {
+        return PARLEY_OK;
+    }
+    if (s->notifier.channel_count >= PARLEY_NOTIFY_CHANNELS_MAX) {
+        return parley_error_set(err, PARLEY_E_INTERNAL, NULL, "too many notification channels");
+    }
+    parley_status st = parley_push_channel_init(&s->push, cfg, database_url, err);
+    if (st == PARLEY_OK) {
+        s->channels[s->notifier.channel_count++] =
+            (parley_notify_channel_binding){&parley_notify_channel_push, &s->push};
+    }
+    return st;
+}
+
 static void poke_after_commit(void *ctx, const parley_event *event) {
     (void)event;
     parley_notify_service *s = ctx;
@@ -318,6 +334,7 @@ void parley_notify_service_close(parley_notify_service *s) {
     parley_webhook_channel_close(&s->webhook); /* after the worker: its thread used it */
     parley_in_app_close(&s->in_app);
     parley_email_close(&s->email);
+    parley_push_channel_close(&s->push);
 }
 
 void parley_notify_service_free(parley_notify_service *s) {

@@ -16,9 +16,10 @@
  * recording of it sends again, with the same idempotency key.
  *
  * parley_notify_service is what the server embeds: the online set, the
- * outbox's notifier, the channels (in_app, and email when configured;
- * webhook, which only the worker knows: it reaches no user, so it is not
- * in the notifier's list nor in anyone's preferences) and the worker.
+ * outbox's notifier, the channels (in_app, email when configured,
+ * web_push unless --push 0; webhook, which only the worker knows: it
+ * reaches no user, so it is not in the notifier's list nor in anyone's
+ * preferences) and the worker.
  *
  * Threads: init, subscribe, start, close and free on the loop thread;
  * parley_notify_worker_poke from any thread. Ownership: the server owns
@@ -36,6 +37,7 @@
 #include "core/notifications.h"
 #include "net/notify_channel_email.h"
 #include "net/notify_channel_in_app.h"
+#include "net/notify_channel_push.h"
 #include "net/notify_channel_webhook.h"
 
 typedef struct parley_notify_worker parley_notify_worker;
@@ -75,7 +77,8 @@ typedef struct parley_notify_service {
     parley_notify_online online;
     parley_notifier notifier;
     parley_in_app in_app;
-    parley_email email; /* a channel when --smtp-url is set */
+    parley_email email;       /* a channel when --smtp-url is set */
+    parley_push_channel push; /* a channel unless --push 0 */
     parley_notify_channel_binding channels[PARLEY_NOTIFY_CHANNELS_MAX];
     parley_webhook_channel webhook; /* the webhooks' deliveries (core/webhooks.h) */
     /* what the worker delivers on: the notifier's channels, then webhook */
@@ -91,6 +94,10 @@ parley_status parley_notify_service_init(parley_notify_service *s, uv_loop_t *lo
 parley_status parley_notify_service_add_email(parley_notify_service *s, const parley_config *cfg,
                                               const char *database_url, const char *public_url,
                                               parley_error *err);
+/* After init, before subscribe: the web_push channel unless cfg->push is
+ * 0 (reads or makes the VAPID key in cfg->data_dir). */
+parley_status parley_notify_service_add_push(parley_notify_service *s, const parley_config *cfg,
+                                             const char *database_url, parley_error *err);
 /* In unit: the outbox and the webhooks' outbox; after commit: pokes the worker. */
 bool parley_notify_service_subscribe(parley_notify_service *s, parley_event_registry *reg);
 /* Starts the worker unless cfg turns delivery off. */

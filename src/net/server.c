@@ -418,6 +418,9 @@ parley_status parley_server_start(parley_server *srv, uv_loop_t *loop, const par
             &srv->notify, cfg, db_url, cfg->public_url != NULL ? cfg->public_url : public_url, err);
     }
     if (st == PARLEY_OK) {
+        st = parley_notify_service_add_push(&srv->notify, cfg, db_url, err);
+    }
+    if (st == PARLEY_OK) {
         st = subscribe_events(srv, err);
     }
     if (st == PARLEY_OK) {

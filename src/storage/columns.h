@@ -105,4 +105,12 @@ static inline void col_bind_OPT_I64(binder *b, int idx, const int64_t *in) {
     "d.id, d.notification_id, d.channel, d.state, d.attempts, d.next_attempt_at, d.last_error, "   \
     "d.idempotency_key, d.created_at, d.updated_at, d.sent_at"
 
+/* ---- web push subscriptions ----------------------------------------------------- */
+
+#define PUSH_SUBSCRIPTION_COLS                                                                     \
+    "id, recipient_kind, recipient_id, endpoint, p256dh, auth, created_at"
+#define PUSH_SUBSCRIPTION_COLUMNS(F)                                                               \
+    F(id, ID), F(recipient_kind, participant_kind), F(recipient_id, ID), F(endpoint, TEXT),        \
+        F(p256dh, TEXT), F(auth, TEXT), F(created_at, I64)
+
 #endif

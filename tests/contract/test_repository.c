@@ -2908,6 +2908,7 @@ static void test_settings(void **state) {
 /* ---- desk, kb and reports ---------------------------------------------------- */
 
 #include "desk_kb_reports.h"
+#include "push.h"
 
 /* ---- several writers: leadership, named locks, session locks ------------------ */
 
@@ -2954,6 +2955,7 @@ static const struct CMUnitTest contract_tests[] = {
     cmocka_unit_test_setup_teardown(test_notification_prefs, setup_repo, teardown),
     cmocka_unit_test_setup_teardown(test_password_resets, setup_repo, teardown),
     cmocka_unit_test_setup_teardown(test_webhooks, setup_repo, teardown),
+    cmocka_unit_test_setup_teardown(test_push_subscriptions, setup_repo, teardown),
     cmocka_unit_test_setup_teardown(test_webhook_deliveries_and_attempts, setup_repo, teardown),
     cmocka_unit_test_setup_teardown(test_savepoint_units, setup_repo, teardown),
     cmocka_unit_test_setup_teardown(test_close_with_open_transaction_rolls_back, setup_repo,

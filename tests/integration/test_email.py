@@ -104,7 +104,9 @@ class EmailTestCase(DeskTestCase):
         cls.server_args = ["--smtp-url", f"smtp://127.0.0.1:{cls.smtp.port}",
                            "--smtp-from", FROM, "--link-secret", LINK_SECRET,
                            "--notify-retry-base-ms", "100", "--notify-retry-max-ms", "300",
-                           "--notify-max-attempts", "3"] + cls.extra_args
+                           "--notify-max-attempts", "3",
+                           # in-app and e-mail only (web push: test_push.py)
+                           "--push", "0"] + cls.extra_args
         super().setUpClass()
 
     def mail_to(self, address, count=1, timeout=15):

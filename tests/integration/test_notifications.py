@@ -29,6 +29,9 @@ def of_event(body, event, session_id=None, ticket_id=None):
 class NotificationsTestCase(DeskTestCase):
     agents = 2
     customers = 0
+    # the in-app channel alone: preferences list exactly its channel
+    # (web push has its own tests, test_push.py)
+    server_args = ["--push", "0"]
 
     def notified(self, token, event, session_id=None, ticket_id=None, timeout=10):
         """Waits until the recipient of token has that notification; returns it."""

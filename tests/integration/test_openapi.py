@@ -452,7 +452,7 @@ class OpenApiLiveTest(ServerTestCase):
     # a webhook receiver on loopback answers test_webhooks
     LINK_SECRET = "openapi-link-secret"
     server_args = ["--smtp-url", "smtp://127.0.0.1:1", "--link-secret", LINK_SECRET,
-                   "--webhooks-allow-private", "1"]
+                   "--webhooks-allow-private", "1", "--push-allow-private", "1"]
 
     @classmethod
     def setUpClass(cls):
@@ -1170,6 +1170,24 @@ class OpenApiLiveTest(ServerTestCase):
         self.call("DELETE", one, path=path, token=g, expect=403)
         self.call("DELETE", one, path=path, token=a, expect=204)
         self.call("DELETE", one, path=path, token=a, expect=404)
+
+    # -- web push (issue 14) --------------------------------------------------------------
+    def test_web_push(self):
+        from push_service import PushService
+        push = PushService()
+        self.addCleanup(push.close)
+        key = self.call("GET", "/api/v1/push/vapid-public-key", expect=200).body
+        push.served_key = key["public_key"]
+        subs = "/api/v1/push/subscriptions"
+        for token in (self.agent_token, self.customer_token):
+            sub = push.subscribe()
+            r = self.call("POST", subs, token=token, body=sub, expect=201).body
+            self.assertEqual(r["endpoint"], sub["endpoint"])
+            self.call("DELETE", subs, token=token, body={"endpoint": sub["endpoint"]}, expect=204)
+            self.call("DELETE", subs, token=token, body={"endpoint": sub["endpoint"]}, expect=404)
+        self.call("POST", subs, token=self.agent_token, body={"endpoint": "x"}, expect=400)
+        self.call("POST", subs, body=push.subscribe(), expect=401)
+        self.call("DELETE", subs, token=self.agent_token, body={}, expect=400)
 
     # -- the ChatBot's knowledge base and its handoff event ------------------------
     def test_knowledge_base_and_bot(self):

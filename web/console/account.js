@@ -5,6 +5,7 @@
 import { ApiError, api, errorText, showError } from './api.js';
 import { state, subscribe } from './store.js';
 import { $, el } from './ui.js';
+import { pushCard } from './push.js';
 
 const MIN_PASSWORD = 8; // code points, as the server counts (docs/subsystems/accounts.md)
 
@@ -33,7 +34,8 @@ function build(view) {
       el('dt', { text: 'Name' }), el('dd', { id: 'account-name' }),
       el('dt', { text: 'Email' }), el('dd', { id: 'account-email' }),
       el('dt', { text: 'Role' }), el('dd', { id: 'account-role' })),
-    form);
+    form,
+    pushCard());
 }
 
 /** Fills in who is signed in; called each time the section is shown. */

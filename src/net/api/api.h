@@ -214,6 +214,11 @@ void parley_api_delete_webhook(parley_api_call *call, parley_facade *f);
 void parley_api_webhook_deliveries(parley_api_call *call, parley_facade *f);
 void parley_api_replay_webhook_delivery(parley_api_call *call, parley_facade *f);
 
+/* Web push (api_push.c). */
+void parley_api_push_vapid_key(parley_api_call *call, parley_facade *f);
+void parley_api_push_subscribe(parley_api_call *call, parley_facade *f);
+void parley_api_push_unsubscribe(parley_api_call *call, parley_facade *f);
+
 /* The support desk (api_tickets.c, api_reports.c). */
 void parley_api_ticket_from_session(parley_api_call *call, parley_facade *f);
 void parley_api_add_ticket_note(parley_api_call *call, parley_facade *f);

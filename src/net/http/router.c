@@ -205,6 +205,13 @@ static const route routes[] = {
     JOB(HTTP_POST, "/api/v1/password-reset", parley_api_request_password_reset, B, false, NONE),
     JOB(HTTP_POST, "/api/v1/password-reset/confirm", parley_api_confirm_password_reset, C, false,
         NONE),
+    /* web push: the public key; one's own subscriptions (subscribing resolves
+     * the endpoint's host, so on the pool) */
+    JOB(HTTP_GET, "/api/v1/push/vapid-public-key", parley_api_push_vapid_key, C, false, NONE),
+    JOB(HTTP_POST, "/api/v1/push/subscriptions", parley_api_push_subscribe, C, true,
+        PARLEY_ACTION_NOTIFICATION_READ),
+    JOB(HTTP_DELETE, "/api/v1/push/subscriptions", parley_api_push_unsubscribe, B, true,
+        PARLEY_ACTION_NOTIFICATION_READ),
     /* outgoing webhooks (admins): writing one resolves its URL, so on the pool */
     JOB(HTTP_GET, "/api/v1/webhooks", parley_api_list_webhooks, C, true,
         PARLEY_ACTION_WEBHOOK_ADMIN),

@@ -238,6 +238,13 @@ enum pg_stmt_id {
     PG_WEBHOOK_ATTEMPT_INSERT,
     PG_WEBHOOK_ATTEMPT_LIST,
     PG_WEBHOOK_DELIVERY_LIST,
+    /* web push subscriptions */
+    PG_PUSH_UPSERT,
+    PG_PUSH_GET_BY_ENDPOINT,
+    PG_PUSH_LIST,
+    PG_PUSH_COUNT,
+    PG_PUSH_DELETE,
+    PG_PUSH_DELETE_ID,
     PG_STMT_COUNT
 };
 
@@ -258,6 +265,7 @@ extern const char *const parley_pg_kb_sql[PG_STMT_COUNT];
 extern const char *const parley_pg_reports_sql[PG_STMT_COUNT];
 extern const char *const parley_pg_notifications_sql[PG_STMT_COUNT];
 extern const char *const parley_pg_webhooks_sql[PG_STMT_COUNT];
+extern const char *const parley_pg_push_sql[PG_STMT_COUNT];
 
 extern const parley_accounts_ops parley_pg_accounts_ops;
 extern const parley_sessions_ops parley_pg_sessions_ops;
@@ -275,6 +283,7 @@ extern const parley_kb_ops parley_pg_kb_ops;
 extern const parley_reports_ops parley_pg_reports_ops;
 extern const parley_notifications_ops parley_pg_notifications_ops;
 extern const parley_webhooks_ops parley_pg_webhooks_ops;
+extern const parley_push_ops parley_pg_push_ops;
 
 struct pg_repo {
     parley_repository base; /* first, so the handle converts both ways */

@@ -582,6 +582,22 @@ static const char *const steps[] = {
      * first, so a pass costs what it deletes. */
     "CREATE INDEX notifications_created ON notifications (created_at);"
     "CREATE INDEX password_resets_expiry ON password_resets (expires_at);",
+
+    /* 19: web push subscriptions (issue 14, docs/subsystems/notifications.md
+     * "Web push"): one row per browser a recipient subscribed, keyed by the
+     * push service's endpoint (one browser, one endpoint). */
+    "CREATE TABLE push_subscriptions ("
+    "    position       INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "    id             TEXT NOT NULL UNIQUE,"
+    "    recipient_kind TEXT NOT NULL,"
+    "    recipient_id   TEXT NOT NULL,"
+    "    endpoint       TEXT NOT NULL UNIQUE,"
+    "    p256dh         TEXT NOT NULL,"
+    "    auth           TEXT NOT NULL,"
+    "    created_at     INTEGER NOT NULL"
+    ") STRICT;"
+    "CREATE INDEX push_subscriptions_recipient ON push_subscriptions "
+    "(recipient_kind, recipient_id, position);",
 };
 
 int parley_sqlite_schema_step_count(void) {

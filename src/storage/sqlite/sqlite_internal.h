@@ -307,6 +307,13 @@ enum stmt_id {
     ST_WEBHOOK_ATTEMPT_INSERT,
     ST_WEBHOOK_ATTEMPT_LIST,
     ST_WEBHOOK_DELIVERY_LIST,
+    /* web push subscriptions */
+    ST_PUSH_UPSERT,
+    ST_PUSH_GET_BY_ENDPOINT,
+    ST_PUSH_LIST,
+    ST_PUSH_COUNT,
+    ST_PUSH_DELETE,
+    ST_PUSH_DELETE_ID,
     ST_COUNT
 };
 
@@ -327,6 +334,7 @@ extern const char *const parley_sqlite_uploads_sql[ST_COUNT];
 extern const char *const parley_sqlite_settings_sql[ST_COUNT];
 extern const char *const parley_sqlite_notifications_sql[ST_COUNT];
 extern const char *const parley_sqlite_webhooks_sql[ST_COUNT];
+extern const char *const parley_sqlite_push_sql[ST_COUNT];
 
 /* The ops tables the handle points at, one per file. */
 extern const parley_accounts_ops parley_sqlite_accounts_ops;
@@ -345,6 +353,7 @@ extern const parley_uploads_ops parley_sqlite_uploads_ops;
 extern const parley_settings_ops parley_sqlite_settings_ops;
 extern const parley_notifications_ops parley_sqlite_notifications_ops;
 extern const parley_webhooks_ops parley_sqlite_webhooks_ops;
+extern const parley_push_ops parley_sqlite_push_ops;
 
 struct sqlite_repo {
     parley_repository base; /* first, so the handle converts both ways */
