@@ -33,6 +33,8 @@
 #define BACKOFF_MIN_MS 100
 #define BACKOFF_MAX_MS 5000
 #define BACKLOG_MAX 10000
+#define WATCHDOG_MS 250
+#define CONNECT_TIMEOUT_MS 3000
 #define CHANNEL_COUNT (PARLEY_CLUSTER_BUCKETS + 2)
 
 typedef struct backlog_item {
@@ -51,9 +53,14 @@ typedef struct redis_bus {
     bool pub_ready;
     bool sub_ready;
     bool ever_subscribed;
-    bool was_down; /* a "connected" line is logged after a "lost" one */
-    int confirmed; /* channels the current `sub` has confirmed */
+    bool was_down;      /* a "connected" line is logged after a "lost" one */
+    int confirmed;      /* channels the current `sub` has confirmed */
+    bool pub_connected; /* the connect callback said yes */
+    bool sub_connected;
+    uint64_t pub_started; /* uv_now when the attempt began */
+    uint64_t sub_started;
     uv_timer_t retry;
+    uv_timer_t watchdog;
     unsigned backoff_ms;
     bool closing;
     backlog_item *backlog_head;
@@ -236,10 +243,10 @@ static void lost(redis_bus *rb, const redisAsyncContext *ac, const char *what) {
     bool was_sub = ac == rb->sub;
     if (was_sub) {
         rb->sub = NULL;
-        rb->sub_ready = false;
+        rb->sub_ready = rb->sub_connected = false;
     } else if (ac == rb->pub) {
         rb->pub = NULL;
-        rb->pub_ready = false;
+        rb->pub_ready = rb->pub_connected = false;
     } else {
         return;
     }
@@ -259,7 +266,11 @@ static void on_connect(const redisAsyncContext *ac, int status) {
         lost(rb, ac, "unreachable"); /* hiredis frees ac after this callback */
         return;
     }
+    if (ac == rb->sub) {
+        rb->sub_connected = true;
+    }
     if (ac == rb->pub) {
+        rb->pub_connected = true;
         rb->pub_ready = true;
         if (rb->was_down) {
             parley_log_info("cluster bus: redis %s reachable again; publishing %zu waiting "
@@ -306,9 +317,11 @@ static void connect_missing(redis_bus *rb) {
     }
     if (rb->pub == NULL) {
         rb->pub = open_one(rb);
+        rb->pub_started = uv_now(rb->loop);
     }
     if (rb->sub == NULL) {
         rb->sub = open_one(rb);
+        rb->sub_started = uv_now(rb->loop);
         if (rb->sub != NULL) {
             subscribe_all(rb); /* sent once the connection is up */
         }
@@ -333,6 +346,47 @@ static void schedule_retry(redis_bus *rb) {
     uv_timer_start(&rb->retry, on_retry, rb->backoff_ms, 0);
 }
 
+/* Is this connection stuck? hiredis's libuv adapter ignores a poll error
+ * (its callback returns on status != 0, and libuv has stopped the poll
+ * handle): a refused connect or a reset socket would then wait forever
+ * without a callback. A context whose poll handle stopped, or whose
+ * connect has not finished in CONNECT_TIMEOUT_MS, is freed and retried. */
+static bool stalled(const redisAsyncContext *ac, bool connected, uint64_t started, uint64_t now) {
+    const redisLibuvEvents *p = ac->ev.data;
+    if (p != NULL && !uv_is_active((const uv_handle_t *)&p->handle)) {
+        return true;
+    }
+    return !connected && now - started > CONNECT_TIMEOUT_MS;
+}
+
+static void drop_if_stalled(redis_bus *rb, redisAsyncContext **slot, bool connected,
+                            uint64_t started) {
+    redisAsyncContext *ac = *slot;
+    if (ac == NULL || !stalled(ac, connected, started, uv_now(rb->loop))) {
+        return;
+    }
+    bool was_sub = ac == rb->sub;
+    *slot = NULL; /* its disconnect callback no longer matches */
+    if (was_sub) {
+        rb->sub_ready = rb->sub_connected = false;
+    } else {
+        rb->pub_ready = rb->pub_connected = false;
+    }
+    if (connected || !rb->was_down) {
+        parley_log_warn("cluster bus: redis %s %s (%s connection); reconnecting", rb->where,
+                        connected ? "lost" : "unreachable", was_sub ? "subscribe" : "publish");
+    }
+    rb->was_down = true;
+    redisAsyncFree(ac);
+    schedule_retry(rb);
+}
+
+static void on_watchdog(uv_timer_t *timer) {
+    redis_bus *rb = timer->data;
+    drop_if_stalled(rb, &rb->pub, rb->pub_connected, rb->pub_started);
+    drop_if_stalled(rb, &rb->sub, rb->sub_connected, rb->sub_started);
+}
+
 static bool redis_connected(const parley_cluster_bus *bus) {
     const redis_bus *rb = (const redis_bus *)bus;
     return rb->sub_ready && rb->pub_ready;
@@ -346,6 +400,8 @@ static void redis_close(parley_cluster_bus *bus) {
     rb->closing = true;
     uv_timer_stop(&rb->retry);
     uv_close((uv_handle_t *)&rb->retry, NULL);
+    uv_timer_stop(&rb->watchdog);
+    uv_close((uv_handle_t *)&rb->watchdog, NULL);
     redisAsyncContext *pub = rb->pub;
     redisAsyncContext *sub = rb->sub;
     rb->pub = rb->sub = NULL;
@@ -393,6 +449,9 @@ parley_cluster_bus *parley_cluster_bus_redis_new(const parley_redis_url *url, uv
     }
     uv_timer_init(loop, &rb->retry);
     rb->retry.data = rb;
+    uv_timer_init(loop, &rb->watchdog);
+    rb->watchdog.data = rb;
+    uv_timer_start(&rb->watchdog, on_watchdog, WATCHDOG_MS, WATCHDOG_MS);
     connect_missing(rb);
     return &rb->base;
 }
