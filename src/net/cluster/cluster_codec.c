@@ -62,7 +62,7 @@ bool parley_redis_url_parse(const char *text, parley_redis_url *out, const char 
             return false;
         }
         size_t n = (size_t)(close - host - 1);
-        if (n == 0 || n >= sizeof out->host) {
+        if (n == 0 || n >= sizeof out->host || memchr(host, '@', n + 1) != NULL) {
             *why = "bad host";
             return false;
         }
