@@ -232,6 +232,13 @@ class RedisRestartTest(ClusterTestCase):
             self.assertTrue(any("cluster bus: redis" in line and "lost" in line for line in log),
                             node.log_tail(20))
             self.assertGreaterEqual(sum("cluster bus: subscribed" in line for line in log), 2)
+        # and /metrics says so: connected again, one reconnect, A published, B received
+        ma, mb = self.a.metrics(), self.b.metrics()
+        for m in (ma, mb):
+            self.assertEqual(m["parley_cluster_connected"], 1)
+            self.assertGreaterEqual(m["parley_cluster_reconnects_total"], 1)
+        self.assertGreaterEqual(ma["parley_cluster_published_total"], total)
+        self.assertGreater(mb["parley_cluster_received_total"], 0)
 
 
 if __name__ == "__main__":
