@@ -16,22 +16,15 @@ import unittest
 from parley_harness import (ADMIN_PASSWORD, T, ParleyCluster, RedisServer, WSClient,
                             all_history, login, make_agent, make_customer, make_session,
                             on_postgres, send_message, unique_email, wait_until)
+from test_websocket import subscribe as ws_subscribe
 
 NO_BUS = os.environ.get("PARLEY_TEST_CLUSTER_NO_BUS") == "1"
 
 
-def subscribe(ws, sid, after_seq=0, timeout=15):
+def subscribe(ws, sid, after_seq=0):
     """Subscribes; returns the seqs replayed before "subscribed"."""
-    ws.send_json({"type": "subscribe", "session_id": sid, "after_seq": after_seq})
-    seqs = []
-    while True:
-        m = ws.recv_json(type=("message.created", "subscribed", "error"), timeout=timeout,
-                         match=lambda m: m.get("session_id") == sid or m["type"] == "error")
-        if m["type"] == "error":
-            raise AssertionError(f"subscribe {sid} failed: {m!r}")
-        if m["type"] == "subscribed":
-            return seqs
-        seqs.append(m["message"]["seq"])
+    replay, _ = ws_subscribe(ws, sid, after_seq=after_seq, timeout=15)
+    return [m["message"]["seq"] for m in replay]
 
 
 def collect(ws, sid, last_seq, timeout=20):

@@ -83,12 +83,18 @@ static void publish_seq(parley_hub *hub, int64_t seq) {
     parley_event_frames_free(&frames);
 }
 
-/* a live subscription to SES that has seen up to last_seq */
-static parley_subscription *live_sub(parley_hub *hub, fake_ws *ws, int64_t last_seq) {
+/* a staff connection subscribed to SES after last_seq, catching up */
+static parley_subscription *catching_sub(parley_hub *hub, fake_ws *ws, int64_t last_seq) {
     parley_hub_add_connection(hub, (parley_ws *)(void *)ws, true, NULL);
     parley_subscription *sub =
         parley_hub_subscribe(hub, (parley_ws *)(void *)ws, &ws->subs, SES, last_seq);
     assert_non_null(sub);
+    return sub;
+}
+
+/* the same, live */
+static parley_subscription *live_sub(parley_hub *hub, fake_ws *ws, int64_t last_seq) {
+    parley_subscription *sub = catching_sub(hub, ws, last_seq);
     assert_true(parley_hub_go_live_gapless(hub, sub));
     return sub;
 }
@@ -100,11 +106,16 @@ static void assert_sent(const fake_ws *ws, const char *const *want, size_t n) {
     }
 }
 
-static void done(parley_hub *hub, fake_ws *ws) {
+/* a connection (and its subscriptions) leaves the hub */
+static void drop_ws(parley_hub *hub, fake_ws *ws) {
     while (ws->subs != NULL) {
         parley_hub_unsubscribe(hub, &ws->subs, ws->subs);
     }
     parley_hub_remove_connection(hub, (parley_ws *)(void *)ws);
+}
+
+static void done(parley_hub *hub, fake_ws *ws) {
+    drop_ws(hub, ws);
     parley_hub_free(hub);
 }
 
@@ -157,9 +168,7 @@ static void test_cluster_goes_live_only_without_a_gap(void **state) {
     parley_hub_init(&hub, &fake_sink);
     hub.cluster = true;
     fake_ws ws = {.id = "agt_1"};
-    parley_hub_add_connection(&hub, (parley_ws *)(void *)&ws, true, NULL);
-    parley_subscription *sub =
-        parley_hub_subscribe(&hub, (parley_ws *)(void *)&ws, &ws.subs, SES, 0);
+    parley_subscription *sub = catching_sub(&hub, &ws, 0);
     publish_seq(&hub, 3); /* held while catching up, out of order */
     publish_seq(&hub, 2);
     parley_hub_deliver_caught_up(sub, 1, "m1", 2); /* the read ran before 2 committed */
@@ -171,9 +180,7 @@ static void test_cluster_goes_live_only_without_a_gap(void **state) {
 
     /* a second subscription whose held event skips ahead of the read */
     fake_ws ws2 = {.id = "agt_2"};
-    parley_hub_add_connection(&hub, (parley_ws *)(void *)&ws2, true, NULL);
-    parley_subscription *sub2 =
-        parley_hub_subscribe(&hub, (parley_ws *)(void *)&ws2, &ws2.subs, SES, 0);
+    parley_subscription *sub2 = catching_sub(&hub, &ws2, 0);
     publish_seq(&hub, 5);
     parley_hub_deliver_caught_up(sub2, 1, "m1", 2);
     assert_false(parley_hub_go_live_gapless(&hub, sub2)); /* read again */
@@ -186,10 +193,7 @@ static void test_cluster_goes_live_only_without_a_gap(void **state) {
     assert_true(parley_hub_go_live_gapless(&hub, sub2));
     const char *want2[] = {"m1", "m2", "m3", "m4", "m5"};
     assert_sent(&ws2, want2, 5);
-    while (ws2.subs != NULL) {
-        parley_hub_unsubscribe(&hub, &ws2.subs, ws2.subs);
-    }
-    parley_hub_remove_connection(&hub, (parley_ws *)(void *)&ws2);
+    drop_ws(&hub, &ws2);
     done(&hub, &ws);
 }
 
@@ -201,18 +205,13 @@ static void test_cluster_resync_all(void **state) {
     fake_ws live = {.id = "agt_1"};
     parley_subscription *a = live_sub(&hub, &live, 3);
     fake_ws catching = {.id = "agt_2"};
-    parley_hub_add_connection(&hub, (parley_ws *)(void *)&catching, true, NULL);
-    parley_subscription *b =
-        parley_hub_subscribe(&hub, (parley_ws *)(void *)&catching, &catching.subs, SES, 0);
+    parley_subscription *b = catching_sub(&hub, &catching, 0);
     parley_hub_resync_all(&hub);
     assert_int_equal(live.resyncs, 1); /* back to catching up, reading again */
     assert_int_equal(a->state, PARLEY_SUB_CATCHING_UP);
     assert_int_equal(catching.resyncs, 0); /* its read runs once more instead */
     assert_true(b->resync_again);
-    while (catching.subs != NULL) {
-        parley_hub_unsubscribe(&hub, &catching.subs, catching.subs);
-    }
-    parley_hub_remove_connection(&hub, (parley_ws *)(void *)&catching);
+    drop_ws(&hub, &catching);
     done(&hub, &live);
 }
 
