@@ -183,6 +183,57 @@ class CrossNodeTest(ClusterTestCase):
         self.assertEqual(no_more(on_c, sid), [])
 
 
+class NodeKillTest(ClusterTestCase):
+    nodes = 3
+
+    def test_kill_9_of_a_node_under_load_loses_nothing_acknowledged(self):
+        cust, cust_token = make_customer(self.b)
+        sid = make_session(self.b, cust_token)["id"]
+        watcher = self.ws(self.c, self.agent_token)
+        start = (subscribe(watcher, sid) or [0])[-1]
+        acked = {}  # client_msg_id -> seq, for every acknowledged send
+        errors = []
+        total = 80
+
+        def stream():
+            node = self.a
+            try:
+                for i in range(total):
+                    cid = f"k-{i}"
+                    while True:
+                        try:
+                            body = send_message(node, cust_token, sid, f"k {i}",
+                                                client_msg_id=cid, expect=None)
+                        except OSError:  # A died under the request: retry on B
+                            node = self.b
+                            continue
+                        if isinstance(body, dict) and "seq" in body:
+                            acked[cid] = body["seq"]
+                            break
+                        node = self.b  # no answer worth keeping: the same id on B
+                    time.sleep(0.01)
+            except Exception as e:  # reported below
+                errors.append(e)
+
+        sender = threading.Thread(target=stream)
+        sender.start()
+        wait_until(lambda: len(acked) >= 25, timeout=60, message="25 messages acknowledged")
+        self.a.kill()  # SIGKILL: no goodbye to Redis, PostgreSQL or the clients
+        sender.join(T(120))
+        self.assertFalse(sender.is_alive())
+        self.assertEqual(errors, [])
+        self.assertEqual(len(acked), total)
+        # every acknowledged message is stored once, seq gapless
+        stored = [m for m in all_history(self.b, self.agent_token, sid) if m["seq"] > start]
+        self.assertEqual([m["seq"] for m in stored], list(range(start + 1, start + 1 + total)))
+        self.assertEqual(sorted(acked.values()), [m["seq"] for m in stored])
+        self.assertEqual(sorted(m["client_msg_id"] for m in stored), sorted(acked))
+        # the watcher on C saw each seq once, in order
+        got = collect(watcher, sid, start + total, timeout=30)
+        self.assertEqual([m["seq"] for m in got], list(range(start + 1, start + 1 + total)))
+        self.assertEqual(no_more(watcher, sid), [])
+
+
 class RedisRestartTest(ClusterTestCase):
     nodes = 2
     own_redis = True
