@@ -80,6 +80,10 @@ class ClusterTestCase(unittest.TestCase):
                                                  for line in node.log()),
                            timeout=20, message="the node subscribed on Redis")
 
+    @classmethod
+    def tearDownClass(cls):
+        cls.cluster.stop()  # a clean exit of every node still running
+
     def setUp(self):
         self._sockets = []
 

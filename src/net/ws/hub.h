@@ -10,6 +10,11 @@
  *
  * The hub is an after-commit subscriber of the event registry
  * (core/event.h): every committed event reaches parley_hub_publish.
+ * With several nodes (--redis, net/cluster/bus.h) the bus also hands it
+ * other nodes' events, already rendered (parley_hub_publish_frames), and
+ * the hub runs in cluster mode (hub->cluster): a seq that skips ahead, or
+ * a reconnect of the bus, sends a subscription back to the database
+ * (sink->resync) so that nothing is missed or repeated.
  *
  * Threads: loop thread only. Ownership: the hub borrows connections; a
  * connection removes itself (parley_hub_remove_connection) before it is

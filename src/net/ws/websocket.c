@@ -614,7 +614,9 @@ static void handle_frame(parley_ws *ws, const char *text, size_t len) {
         /* Only a live subscription has passed its catch-up job, which is
          * where the session's read rule is checked: a subscription still
          * catching up may yet be refused (another customer's session). */
-        if (sub == NULL || sub->state != PARLEY_SUB_LIVE) {
+        /* (a cluster resync, hub.h, put a live one back to catching up:
+         * it had passed its catch-up, so typing stays allowed) */
+        if (sub == NULL || (sub->state != PARLEY_SUB_LIVE && !sub->resyncing)) {
             parley_error_set(&err, PARLEY_E_INVALID, "validation_failed",
                              "subscribe to the session (wait for subscribed) before sending "
                              "typing");
