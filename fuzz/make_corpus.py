@@ -594,7 +594,43 @@ def webhook_target_seeds():
         url(name, text)
 
 
+# --- fuzz_cluster_codec: byte 0 even = an envelope from Redis, odd = a --redis URL ------
+
+def cluster_codec_seeds():
+    def env(name, obj):
+        write("fuzz_cluster_codec", "env_" + name, b"\x00" + compact(obj).encode())
+
+    def url(name, text):
+        write("fuzz_cluster_codec", "url_" + name, b"\x01" + text.encode())
+    ses = "ses_" + "a" * 26
+    frame = compact({"type": "message.created", "session_id": ses,
+                     "message": {"seq": 7, "content": "hi \u00e9"}})
+    env("message", {"v": 1, "n": "n_0123456789abcdef", "t": "message.created", "a": 2, "s": ses,
+                    "c": "", "q": 7, "p": frame})
+    env("labels", {"v": 1, "n": "n_1", "t": "session.updated", "a": 5, "s": ses,
+                   "c": "cus_" + "b" * 26, "q": 0, "p": "{\"type\":\"session.updated\"}",
+                   "f": "{\"type\":\"session.updated\",\"labels\":[\"x\"]}"})
+    env("revoke", {"v": 1, "n": "n_2", "t": "token.revoked", "a": 16, "s": "", "c": "", "q": 0,
+                   "r": ["a" * 64, "agt_" + "c" * 26, ""]})
+    env("typing", {"v": 1, "n": "n_3", "t": "typing", "s": ses, "p": "{\"type\":\"typing\"}"})
+    env("bad_version", {"v": 2, "n": "n", "t": "typing", "s": ses, "p": "x"})
+    env("long_session", {"v": 1, "n": "n", "t": "message.created", "a": 2, "s": "s" * 80,
+                         "c": "", "q": 1, "p": "x"})
+    env("negative_seq", {"v": 1, "n": "n", "t": "message.created", "a": 2, "s": ses, "c": "",
+                         "q": -1, "p": "x"})
+    write("fuzz_cluster_codec", "env_nul_in_string",
+          b'\x00{"v":1,"n":"n\\u0000x","t":"typing","s":"s","p":"x"}')
+    for name, text in [("plain", "redis://127.0.0.1:6379"), ("db", "redis://redis.internal/3"),
+                       ("no_port", "redis://localhost"), ("v6", "redis://[::1]:6380/1"),
+                       ("unix", "unix:/run/redis/redis.sock"), ("unix_url", "unix:///tmp/r.sock"),
+                       ("bad_port", "redis://h:0"), ("big_port", "redis://h:70000"),
+                       ("userinfo", "redis://user:pw@h:6379"), ("relative_unix", "unix:r.sock"),
+                       ("tls", "rediss://h:6379"), ("unclosed_v6", "redis://[::1:6379")]:
+        url(name, text)
+
+
 def main():
+    cluster_codec_seeds()
     guard_seeds()
     http_seeds()
     ws_seeds()

@@ -8,6 +8,7 @@ PACKAGES=(
   libuv1-dev libhttp-parser-dev libwslay-dev libjansson-dev
   libsqlite3-dev libsodium-dev libcmocka-dev
   libpq-dev postgresql-15
+  redis-server libhiredis-dev
   libssl-dev uthash-dev
   libutf8proc-dev libexttextcat-dev libcurl4-openssl-dev
   libmagic-dev

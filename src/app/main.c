@@ -26,6 +26,7 @@
 #include "util/fd_limit.h"
 #include "util/log.h"
 #include "core/strategy.h"
+#include "net/cluster/bus.h"
 #include "net/server.h"
 #include "strategies/builtin.h"
 #include "storage/backend.h"
@@ -269,6 +270,9 @@ static int serve(int argc, char **argv) {
         parley_log_error("%s", err.message);
         uv_run(&loop, UV_RUN_NOWAIT);
         uv_loop_close(&loop);
+        if (srv.bus != NULL) { /* closed by the failed start; its handles are closed now */
+            srv.bus->ops->free(srv.bus);
+        }
         parley_hub_free(&srv.hub);
         parley_chain_cache_free(&srv.chains);
         parley_origin_policy_free(&srv.origins);

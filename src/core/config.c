@@ -24,6 +24,9 @@ static const parley_config_option options[] = {
     STR(database, "--database", "PARLEY_DATABASE", NULL,
         "where the data lives, as a database URL: sqlite:PATH; default "
         "sqlite:<data-dir>/parley.db"),
+    STR(redis, "--redis", "PARLEY_REDIS", NULL,
+        "several nodes on one PostgreSQL database: the Redis that carries events between "
+        "them, redis://HOST[:PORT][/DB] or unix:/PATH; unset: one node"),
     STR(web_dir, "--web-dir", "PARLEY_WEB_DIR", PARLEY_SOURCE_DIR "/web",
         "directory of the web pages (widget demo, agent console)"),
     STR(default_strategies, "--default-strategies", "PARLEY_DEFAULT_STRATEGIES", "[]",

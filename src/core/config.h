@@ -24,6 +24,7 @@ typedef struct parley_config {
     char *listen;             /* HOST:PORT, default 127.0.0.1:8080 */
     char *data_dir;           /* default ./parley-data */
     char *database;           /* database URL (sqlite:PATH); NULL = sqlite:<data_dir>/parley.db */
+    char *redis;              /* --redis URL (net/cluster/bus.h); NULL = one node, no bus */
     char *web_dir;            /* static pages; default the source tree's web/ */
     char *default_strategies; /* JSON array text, default []: the initial strategy policy */
     char *site_secret;        /* verified customer identity; NULL = off */

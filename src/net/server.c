@@ -9,6 +9,7 @@
 #include "core/ids.h"
 #include "core/team_policy.h"
 #include "util/log.h"
+#include "net/cluster/bus.h"
 #include "net/loop/conn.h"
 #include "net/ws/websocket.h"
 #include "storage/file_store.h"
@@ -34,6 +35,8 @@ static parley_status subscribe_events(parley_server *srv, parley_error *err) {
          * run when a session queued or an agent freed, the bot's turn for
          * a customer's message, the counters of /metrics */
         parley_hub_subscribe_events(&srv->hub, reg) &&
+        /* --redis: then to the other nodes (net/cluster/bus.h) */
+        (srv->hub.cluster ? parley_cluster_bus_subscribe_events(srv->bus, reg) : true) &&
         parley_dispatcher_subscribe(&srv->dispatcher, reg) &&
         parley_bot_jobs_subscribe(reg, &srv->executor) &&
         parley_event_subscribe_after_commit(reg, PARLEY_EVENT_BIT(PARLEY_EVENT_MESSAGE_CREATED),
@@ -270,6 +273,13 @@ static void periodic_start(parley_server *srv, parley_periodic_job *p, parley_jo
     uv_timer_start(&p->timer, on_periodic_tick, first_ms, every_ms);
 }
 
+/* A typing frame relayed on this node, to the other nodes (best-effort). */
+static void relay_typing(void *ctx, const char *session_id, const char *frame, size_t len) {
+    (void)len;
+    parley_cluster_bus *bus = ctx;
+    bus->ops->publish_typing(bus, session_id, frame);
+}
+
 static void on_signal(uv_signal_t *handle, int signum) {
     (void)signum;
     parley_server_shutdown(handle->data);
@@ -287,6 +297,7 @@ static void finish_shutdown(parley_server *srv) {
     parley_presence_watch_close(&srv->presence);
     parley_executor_stop(srv->executor);
     parley_notify_service_close(&srv->notify);
+    srv->bus->ops->close(srv->bus);
     for (parley_conn *c = srv->conns; c != NULL; c = c->next) {
         parley_conn_close(c);
     }
@@ -412,6 +423,14 @@ parley_status parley_server_start(parley_server *srv, uv_loop_t *loop, const par
     };
     st = parley_notify_service_init(&srv->notify, loop, &srv->hub, err);
     if (st == PARLEY_OK) {
+        /* --redis: connects in the background; start never waits for it */
+        st = parley_cluster_bus_open(cfg->redis, loop, &srv->hub, &srv->bus, err);
+        if (st == PARLEY_OK && srv->hub.cluster) {
+            srv->hub.relay_out = relay_typing;
+            srv->hub.relay_out_ctx = srv->bus;
+        }
+    }
+    if (st == PARLEY_OK) {
         char public_url[512];
         snprintf(public_url, sizeof public_url, "http://%s:%d", srv->host, srv->port);
         st = parley_notify_service_add_email(
@@ -431,6 +450,9 @@ parley_status parley_server_start(parley_server *srv, uv_loop_t *loop, const par
     }
     if (st != PARLEY_OK) {
         parley_notify_service_close(&srv->notify);
+        if (srv->bus != NULL) {
+            srv->bus->ops->close(srv->bus);
+        }
         uv_close((uv_handle_t *)&srv->listener, NULL);
         if (srv->has_metrics_listener) {
             uv_close((uv_handle_t *)&srv->metrics_listener, NULL);
@@ -500,6 +522,10 @@ void parley_server_free(parley_server *srv) {
     parley_executor_free(srv->executor);
     srv->executor = NULL;
     parley_hub_free(&srv->hub);
+    if (srv->bus != NULL) {
+        srv->bus->ops->free(srv->bus);
+        srv->bus = NULL;
+    }
     parley_chain_cache_free(&srv->chains);
     parley_presence_watch_free(&srv->presence);
     parley_notify_service_free(&srv->notify);

@@ -73,6 +73,8 @@ typedef struct parley_server {
     uv_timer_t shutdown_timer;
     parley_executor *executor;
     parley_hub hub;
+    /* the cluster bus (net/cluster/bus.h): local (no-op) without --redis */
+    struct parley_cluster_bus *bus;
     /* who hears of the core's events (core/event.h): filled and sealed at
      * start, before the executor's threads; read-only afterwards */
     parley_event_registry events;

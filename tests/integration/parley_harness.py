@@ -1250,3 +1250,92 @@ def same_database_server(first, extra_args=None):
 def is_leader(server):
     """Whether server runs the periodic jobs (its parley_leader gauge)."""
     return server.metrics().get("parley_leader") == 1
+
+
+# --------------------------------------------------------------------------
+# Several nodes on one PostgreSQL database with Redis between them (issue 13)
+# --------------------------------------------------------------------------
+
+REDIS_SCRIPT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
+                                             "..", "scripts", "redis-test-server.sh"))
+
+
+class RedisServer:
+    """A redis-server through scripts/redis-test-server.sh: started here in a
+    temp dir on a free loopback port (owned: stop() removes it), or the ctest
+    fixture's (state_file = PARLEY_TEST_REDIS_STATE; stop() leaves it). kill()
+    and restart() keep the port, as a Redis that crashed and came back."""
+
+    def __init__(self, state_file=None):
+        self.owned = state_file is None
+        if self.owned:
+            self._dir = tempfile.mkdtemp(prefix="parley-it-redis-")
+            self.state_file = os.path.join(self._dir, "state")
+            self._run("start")
+        else:
+            self.state_file = state_file
+        with open(self.state_file, encoding="utf-8") as f:
+            self.url = f.readline().strip()
+
+    @classmethod
+    def for_tests(cls):
+        """The fixture's server when ctest started one, else an owned one."""
+        state = os.environ.get("PARLEY_TEST_REDIS_STATE")
+        return cls(state) if state and os.path.exists(state) else cls()
+
+    def _run(self, action):
+        cp = subprocess.run(["bash", REDIS_SCRIPT, action, self.state_file],
+                            stdin=subprocess.DEVNULL, capture_output=True, timeout=T(60))
+        if cp.returncode != 0:
+            raise RuntimeError(f"redis-test-server.sh {action}: {cp.stderr.decode(errors='replace')}")
+
+    def kill(self):
+        self._run("kill")
+
+    def restart(self):
+        self._run("restart")
+
+    def stop(self):
+        if self.owned:
+            self._run("stop")
+            shutil.rmtree(self._dir, ignore_errors=True)
+
+
+class ParleyCluster:
+    """n parleyd nodes on one PostgreSQL database (the first node's, on the
+    test cluster: PARLEY_TEST_DATABASE=postgres), each with --redis URL and
+    extra_args. start() creates an admin through the first node's CLI, then
+    starts the nodes one after the other (each migrates: a no-op after the
+    first). close() kills every node and drops the database."""
+
+    def __init__(self, n, redis_url, extra_args=None):
+        if not on_postgres():
+            raise RuntimeError("ParleyCluster needs PARLEY_TEST_DATABASE=postgres")
+        args = ["--redis", redis_url] + list(extra_args or [])
+        self.nodes = [ParleyServer(args) for _ in range(n)]
+        for node in self.nodes[1:]:
+            postgres_drop_database(node.database_url)
+            node.database_url = self.nodes[0].database_url
+
+    def start(self, admin_email, admin_password):
+        self.nodes[0].create_admin(admin_email, "Admin One", admin_password)
+        for node in self.nodes:
+            node.start()
+        return self
+
+    def stop(self):
+        """SIGTERM to every node still running; asserts each exits cleanly
+        (code 0: under ASan, no leak either)."""
+        for node in self.nodes:
+            node.stop()
+
+    def close(self):
+        for node in self.nodes:
+            node.kill()
+        for node in self.nodes[1:]:
+            node.database_url = None  # the first node's: dropped once, below
+            node.close()
+        self.nodes[0].close()
+
+    def log_tails(self, n=30):
+        return "\n".join(f"--- node {i}:\n{node.log_tail(n)}" for i, node in enumerate(self.nodes))

@@ -7,6 +7,7 @@
 
 #include "core/strategy.h"
 #include "net/api/api.h"
+#include "net/cluster/bus.h"
 #include "net/http/http_cache.h"
 
 #define MAX_PAGE_BYTES (8 * 1024 * 1024)
@@ -311,6 +312,27 @@ void parley_api_metrics(parley_conn *c, parley_http_request *req) {
             (long long)srv->config->max_pending_bytes_total,
             (unsigned long long)m->output_evictions, (unsigned long long)m->grace_expired,
             (unsigned long long)m->responses_refused, (unsigned long long)m->ws_frames_refused);
+    if (srv->hub.cluster) { /* --redis only: one node's output stays as it was */
+        const parley_cluster_stats *b = &srv->bus->stats;
+        fprintf(out,
+                "# HELP parley_cluster_connected Whether the cluster bus hears the other nodes.\n"
+                "# TYPE parley_cluster_connected gauge\nparley_cluster_connected %d\n"
+                "# TYPE parley_cluster_published_total counter\n"
+                "parley_cluster_published_total %llu\n"
+                "# TYPE parley_cluster_received_total counter\n"
+                "parley_cluster_received_total %llu\n"
+                "# HELP parley_cluster_dropped_total Events not published (backlog full, out of "
+                "memory): other nodes read them from the database.\n"
+                "# TYPE parley_cluster_dropped_total counter\n"
+                "parley_cluster_dropped_total %llu\n"
+                "# TYPE parley_cluster_reconnects_total counter\n"
+                "parley_cluster_reconnects_total %llu\n"
+                "# TYPE parley_cluster_bad_envelopes_total counter\n"
+                "parley_cluster_bad_envelopes_total %llu\n",
+                srv->bus->ops->connected(srv->bus) ? 1 : 0, (unsigned long long)b->published,
+                (unsigned long long)b->received, (unsigned long long)b->dropped,
+                (unsigned long long)b->reconnects, (unsigned long long)b->bad_envelope);
+    }
     fclose(out);
     respond_text(c, "text/plain; version=0.0.4", text);
 }

@@ -83,7 +83,23 @@ void parley_event_frames_init(parley_event_frames *f, const parley_event *event)
     f->event = event;
 }
 
+void parley_event_frames_init_rendered(parley_event_frames *f, char *public_text,
+                                       char *staff_text) {
+    memset(f, 0, sizeof *f); /* event NULL: nothing left to render */
+    f->text[0] = public_text;
+    f->text[1] = staff_text;
+    for (int view = 0; view < 2; view++) {
+        f->tried[view] = true;
+        f->len[view] = f->text[view] != NULL ? strlen(f->text[view]) : 0;
+    }
+}
+
 const char *parley_event_frames_get(parley_event_frames *f, bool staff, size_t *len) {
+    if (f->event == NULL) { /* rendered elsewhere */
+        int view = staff && f->text[1] != NULL ? 1 : 0;
+        *len = f->len[view];
+        return f->text[view];
+    }
     int view = staff && views_differ(f->event) ? 1 : 0;
     if (!f->tried[view]) {
         f->tried[view] = true;

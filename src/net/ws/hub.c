@@ -258,6 +258,81 @@ void parley_hub_go_live(parley_subscription *sub) {
     sub->state = PARLEY_SUB_LIVE;
 }
 
+/* Cluster: the held events sorted by seq (an insertion sort: a held list
+ * is a catch-up's worth of live events, short). */
+static void sort_held(parley_subscription *sub) {
+    parley_held_event *sorted = NULL;
+    parley_held_event *e = sub->held_head;
+    while (e != NULL) {
+        parley_held_event *next = e->next;
+        parley_held_event **p = &sorted;
+        while (*p != NULL && (*p)->seq <= e->seq) {
+            p = &(*p)->next;
+        }
+        e->next = *p;
+        *p = e;
+        e = next;
+    }
+    sub->held_head = sorted;
+    sub->held_tail = NULL;
+    for (parley_held_event *t = sorted; t != NULL; t = t->next) {
+        sub->held_tail = t;
+    }
+}
+
+/* catch-ups in a row for held events that skip ahead before going live
+ * anyway: a seq can only be missing from the database for the moment its
+ * commit takes, so a second read finds it */
+#define RESYNC_ROUNDS_MAX 3
+
+bool parley_hub_go_live_gapless(const parley_hub *hub, parley_subscription *sub) {
+    if (hub->cluster) {
+        sort_held(sub);
+        int64_t expect = sub->last_seq + 1;
+        for (parley_held_event *e = sub->held_head; e != NULL; e = e->next) {
+            if (e->seq > expect && sub->resync_rounds < RESYNC_ROUNDS_MAX) {
+                sub->resync_rounds++;
+                return false; /* the caller reads the history again */
+            }
+            if (e->seq >= expect) {
+                expect = e->seq + 1;
+            }
+        }
+    }
+    sub->resync_rounds = 0;
+    parley_hub_go_live(sub);
+    return true;
+}
+
+/* Cluster: sub catches up from the database again; live events are held
+ * meanwhile and sent after it, as for a new subscription. */
+static void resync(parley_subscription *sub) {
+    if (sub->cancelled || sub->sink->resync == NULL) {
+        return;
+    }
+    if (sub->state == PARLEY_SUB_LIVE) {
+        sub->state = PARLEY_SUB_CATCHING_UP;
+        sub->resyncing = true;
+        sub->sink->resync(sub->ws, sub);
+    } else {
+        sub->resync_again = true; /* its catch-up reads once more before going live */
+    }
+}
+
+void parley_hub_resync_all(parley_hub *hub) {
+    parley_hub_session *s, *stmp;
+    HASH_ITER(hh, hub->sessions, s, stmp) {
+        /* a resync may end in an error that unsubscribes: walk a copy of
+         * next before each call */
+        parley_subscription *sub = s->subs;
+        while (sub != NULL) {
+            parley_subscription *next = sub->next_in_session;
+            resync(sub);
+            sub = next;
+        }
+    }
+}
+
 size_t parley_hub_held_bytes(const parley_subscription *ws_list) {
     size_t total = 0;
     for (const parley_subscription *sub = ws_list; sub != NULL; sub = sub->next_in_ws) {
@@ -306,8 +381,10 @@ static void publish_to_session(parley_hub *hub, const parley_event *event,
                                parley_event_frames *frames) {
     parley_hub_session *s = NULL;
     HASH_FIND_STR(hub->sessions, event->session_id, s);
-    for (parley_subscription *sub = s != NULL ? s->subs : NULL; sub != NULL;
-         sub = sub->next_in_session) {
+    /* next is taken first: a cluster resync that fails unsubscribes sub */
+    parley_subscription *next = NULL;
+    for (parley_subscription *sub = s != NULL ? s->subs : NULL; sub != NULL; sub = next) {
+        next = sub->next_in_session;
         if (sub->cancelled || (event->seq <= 0 && sub->state != PARLEY_SUB_LIVE)) {
             continue;
         }
@@ -321,6 +398,12 @@ static void publish_to_session(parley_hub *hub, const parley_event *event,
             sub->sink->send_text(sub->ws, frame, len);
         } else if (sub->state == PARLEY_SUB_CATCHING_UP) {
             hold(sub, event->seq, frame, len);
+        } else if (hub->cluster && event->seq > sub->last_seq + 1) {
+            /* cluster: an earlier seq is still on its way from another
+             * node, or was lost with the bus: hold this one and read the
+             * history (the after_seq resume path) */
+            hold(sub, event->seq, frame, len);
+            resync(sub);
         } else {
             parley_hub_deliver_caught_up(sub, event->seq, frame, len);
         }
@@ -328,6 +411,16 @@ static void publish_to_session(parley_hub *hub, const parley_event *event,
 }
 
 void parley_hub_publish(parley_hub *hub, const parley_event *event) {
+    /* rendered once per view, on first need: an event nobody hears is
+     * never serialised */
+    parley_event_frames frames;
+    parley_event_frames_init(&frames, event);
+    parley_hub_publish_frames(hub, event, &frames);
+    parley_event_frames_free(&frames);
+}
+
+void parley_hub_publish_frames(parley_hub *hub, const parley_event *event,
+                               parley_event_frames *frames) {
     if (event->type == PARLEY_EVENT_TOKEN_REVOKED) {
         revoke(hub, (event->audience & PARLEY_AUDIENCE_TOKEN) ? event->revoked.token_hash : "",
                (event->audience & PARLEY_AUDIENCE_OWNER) ? event->revoked.owner_id : "",
@@ -339,15 +432,11 @@ void parley_hub_publish(parley_hub *hub, const parley_event *event) {
         return;
     }
     hub->published++;
-    /* rendered once per view, on first need: an event nobody hears is
-     * never serialised */
-    parley_event_frames frames;
-    parley_event_frames_init(&frames, event);
     size_t len = 0;
     const char *frame = NULL;
     if (event->audience & PARLEY_AUDIENCE_AGENTS) {
         for (agent_conn *a = (agent_conn *)(void *)hub->agents; a != NULL; a = a->next) {
-            if (frame == NULL && (frame = parley_event_frames_get(&frames, true, &len)) == NULL) {
+            if (frame == NULL && (frame = parley_event_frames_get(frames, true, &len)) == NULL) {
                 break;
             }
             hub->sink->send_text(a->ws, frame, len);
@@ -358,16 +447,15 @@ void parley_hub_publish(parley_hub *hub, const parley_event *event) {
         HASH_FIND_STR(hub->customers, event->customer_id, c);
         frame = NULL;
         for (customer_conn *cc = c != NULL ? c->conns : NULL; cc != NULL; cc = cc->next) {
-            if (frame == NULL && (frame = parley_event_frames_get(&frames, false, &len)) == NULL) {
+            if (frame == NULL && (frame = parley_event_frames_get(frames, false, &len)) == NULL) {
                 break;
             }
             hub->sink->send_text(cc->ws, frame, len);
         }
     }
     if (event->audience & PARLEY_AUDIENCE_SUBSCRIBERS) {
-        publish_to_session(hub, event, &frames);
+        publish_to_session(hub, event, frames);
     }
-    parley_event_frames_free(&frames);
 }
 
 static void on_event(void *ctx, const parley_event *event) {
@@ -395,8 +483,8 @@ void parley_hub_send_to_participant(parley_hub *hub, bool staff, const char *par
     }
 }
 
-void parley_hub_relay(parley_hub *hub, const char *session_id, const parley_ws *from,
-                      const char *frame, size_t len) {
+static void relay(parley_hub *hub, const char *session_id, const parley_ws *from, const char *frame,
+                  size_t len) {
     parley_hub_session *s = NULL;
     HASH_FIND_STR(hub->sessions, session_id, s);
     for (parley_subscription *sub = s != NULL ? s->subs : NULL; sub != NULL;
@@ -405,4 +493,17 @@ void parley_hub_relay(parley_hub *hub, const char *session_id, const parley_ws *
             sub->sink->send_text(sub->ws, frame, len);
         }
     }
+}
+
+void parley_hub_relay(parley_hub *hub, const char *session_id, const parley_ws *from,
+                      const char *frame, size_t len) {
+    relay(hub, session_id, from, frame, len);
+    if (hub->relay_out != NULL) {
+        hub->relay_out(hub->relay_out_ctx, session_id, frame, len);
+    }
+}
+
+void parley_hub_relay_local(parley_hub *hub, const char *session_id, const char *frame,
+                            size_t len) {
+    relay(hub, session_id, NULL, frame, len);
 }

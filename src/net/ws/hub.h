@@ -10,6 +10,11 @@
  *
  * The hub is an after-commit subscriber of the event registry
  * (core/event.h): every committed event reaches parley_hub_publish.
+ * With several nodes (--redis, net/cluster/bus.h) the bus also hands it
+ * other nodes' events, already rendered (parley_hub_publish_frames), and
+ * the hub runs in cluster mode (hub->cluster): a seq that skips ahead, or
+ * a reconnect of the bus, sends a subscription back to the database
+ * (sink->resync) so that nothing is missed or repeated.
  *
  * Threads: loop thread only. Ownership: the hub borrows connections; a
  * connection removes itself (parley_hub_remove_connection) before it is
@@ -23,8 +28,10 @@
 #include <stdint.h>
 
 #include "core/event.h"
+#include "net/ws/event_frames.h"
 
 typedef struct parley_ws parley_ws;
+typedef struct parley_subscription parley_subscription;
 typedef struct parley_hub_session parley_hub_session;
 typedef struct parley_hub_customer parley_hub_customer;
 
@@ -61,9 +68,13 @@ typedef struct parley_hub_sink {
      * use keep_token_hash ("" for any of them: no match) */
     void (*revoke_if)(parley_ws *ws, const char *token_hash, const char *owner_id,
                       const char *keep_token_hash);
+    /* cluster only (hub->cluster): the hub has put sub back into catching-up
+     * state (a seq skipped ahead, or the bus reconnected); start reading its
+     * history from the database again after sub->last_seq */
+    void (*resync)(parley_ws *ws, parley_subscription *sub);
 } parley_hub_sink;
 
-typedef struct parley_subscription {
+struct parley_subscription {
     struct parley_subscription *next_in_session; /* hub's per-session list */
     struct parley_subscription *prev_in_session;
     struct parley_subscription *next_in_ws; /* the connection's list */
@@ -80,7 +91,14 @@ typedef struct parley_subscription {
     bool job_running; /* a catch-up job holds a pointer to it */
     bool paced;       /* more history to send once the socket drains */
     bool detached;    /* no longer in the hub's per-session list */
-} parley_subscription;
+    /* cluster only (net/cluster/bus.h): this catch-up is a resync of a live
+     * subscription (no second "subscribed" frame); resync_again: read the
+     * history once more before going live; resync_rounds: catch-ups in a
+     * row started because held events skipped ahead (bounded) */
+    bool resyncing;
+    bool resync_again;
+    unsigned resync_rounds;
+};
 
 typedef struct parley_hub {
     parley_hub_session *sessions;   /* uthash by session id */
@@ -91,6 +109,15 @@ typedef struct parley_hub {
     /* told of every connection and its end (core/notifications.h), so the
      * notification outbox knows who is away; borrowed, NULL = nobody */
     struct parley_notify_online *online;
+    /* several nodes share the database (--redis, net/cluster/bus.h): events
+     * of one session may arrive out of order or be lost with the bus, so a
+     * live subscription whose next seq skips ahead catches up from the
+     * database (sink->resync). false (one node): delivery as ever. */
+    bool cluster;
+    /* cluster: a typing frame relayed here is also handed to the bus
+     * (best-effort); NULL = none */
+    void (*relay_out)(void *ctx, const char *session_id, const char *frame, size_t len);
+    void *relay_out_ctx;
 } parley_hub;
 
 /* sink is borrowed and must outlive the hub (a static table). */
@@ -125,6 +152,16 @@ void parley_hub_deliver_caught_up(parley_subscription *sub, int64_t seq, const c
                                   size_t len);
 /* Ends catch-up: sends held events newer than last_seq, goes live. */
 void parley_hub_go_live(parley_subscription *sub);
+/* Cluster: sorts the held events by seq and goes live as above, unless one
+ * skips ahead of last_seq + 1 (an earlier seq was read from the database
+ * before it committed elsewhere, or is still on its way): then it stays
+ * catching up and returns false, and the caller reads the history again
+ * (at most a few rounds in a row, then it goes live anyway). One node
+ * (hub->cluster false): parley_hub_go_live, true. */
+bool parley_hub_go_live_gapless(const parley_hub *hub, parley_subscription *sub);
+/* Cluster: every subscription catches up from the database again (the bus
+ * reconnected: events of the outage were never heard). */
+void parley_hub_resync_all(parley_hub *hub);
 
 /* Bytes held back across a connection's catching-up subscriptions. */
 size_t parley_hub_held_bytes(const parley_subscription *ws_list);
@@ -134,6 +171,11 @@ size_t parley_hub_held_bytes(const parley_subscription *ws_list);
  * the customer and the session's subscribers; token.revoked closes the
  * connections it names instead. */
 void parley_hub_publish(parley_hub *hub, const parley_event *event);
+/* The same with frames already rendered (parley_event_frames_init_rendered):
+ * an event another node committed, from the cluster bus. event carries only
+ * the routing fields (type, audience, ids, seq, revoked). */
+void parley_hub_publish_frames(parley_hub *hub, const parley_event *event,
+                               parley_event_frames *frames);
 /* Subscribes the hub after commit to every event type (core/event.h). */
 bool parley_hub_subscribe_events(parley_hub *hub, parley_event_registry *reg);
 
@@ -143,8 +185,11 @@ bool parley_hub_subscribe_events(parley_hub *hub, parley_event_registry *reg);
 void parley_hub_send_to_participant(parley_hub *hub, bool staff, const char *participant_id,
                                     const char *frame, size_t len);
 
-/* Relays a typing frame to the session's live subscribers except `from`. */
+/* Relays a typing frame to the session's live subscribers except `from`
+ * (and to the cluster bus, hub->relay_out). */
 void parley_hub_relay(parley_hub *hub, const char *session_id, const parley_ws *from,
                       const char *frame, size_t len);
+/* A typing frame from another node: this node's live subscribers only. */
+void parley_hub_relay_local(parley_hub *hub, const char *session_id, const char *frame, size_t len);
 
 #endif

@@ -290,8 +290,15 @@ static void catchup_done(parley_job *job) {
             /* more history: fetch it now, or once the client has read enough */
             sub->paced = true;
             resume_paced_catchups(ws);
+        } else if (sub->resync_again ||
+                   !parley_hub_go_live_gapless(&conn->server->hub, sub)) {
+            /* cluster only (hub.h): the bus reconnected during this read,
+             * or a held event skips ahead of it: read once more */
+            sub->resync_again = false;
+            start_catchup(ws, sub);
+        } else if (sub->resyncing) {
+            sub->resyncing = false; /* a resync: the client was told "subscribed" already */
         } else {
-            parley_hub_go_live(sub);
             send_json(ws, json_pack("{s:s, s:s, s:I}", "type", "subscribed", "session_id",
                                     sub->session_id, "last_seq", (json_int_t)sub->last_seq));
         }
@@ -612,7 +619,9 @@ static void handle_frame(parley_ws *ws, const char *text, size_t len) {
         /* Only a live subscription has passed its catch-up job, which is
          * where the session's read rule is checked: a subscription still
          * catching up may yet be refused (another customer's session). */
-        if (sub == NULL || sub->state != PARLEY_SUB_LIVE) {
+        /* (a cluster resync, hub.h, put a live one back to catching up:
+         * it had passed its catch-up, so typing stays allowed) */
+        if (sub == NULL || (sub->state != PARLEY_SUB_LIVE && !sub->resyncing)) {
             parley_error_set(&err, PARLEY_E_INVALID, "validation_failed",
                              "subscribe to the session (wait for subscribed) before sending "
                              "typing");
@@ -744,6 +753,20 @@ static void parley_ws_send_text(parley_ws *ws, const char *text, size_t len) {
     }
 }
 
+/* Cluster only (hub.h): the hub put a live subscription back to catching
+ * up; read its history again unless a read is already under way (that one
+ * reads once more, sub->resync_again). */
+static void parley_ws_resync(parley_ws *ws, parley_subscription *sub) {
+    if (ws->conn->closing || ws->detached || sub->cancelled) {
+        return;
+    }
+    if (sub->job_running || sub->paced) {
+        sub->resync_again = true;
+        return;
+    }
+    start_catchup(ws, sub);
+}
+
 /* The hub's way out to a WebSocket (net/ws/hub.h). */
 static const parley_hub_sink ws_hub_sink = {
     .send_text = parley_ws_send_text,
@@ -751,6 +774,7 @@ static const parley_hub_sink ws_hub_sink = {
     .unhold = parley_ws_unhold,
     .participant_id = parley_ws_participant_id,
     .revoke_if = parley_ws_revoke_if,
+    .resync = parley_ws_resync,
 };
 
 const parley_hub_sink *parley_ws_hub_sink(void) {
