@@ -3,6 +3,7 @@
 #include "core/store/notifications.h" /* the notification outbox's rows too */
 #include "core/store/tools.h"         /* the agent tools' rows are models too */
 #include "core/store/webhooks.h"      /* and the outgoing webhooks' */
+#include "core/store/contacts.h"      /* and the contacts' */
 
 #include <stdlib.h>
 #include <string.h>
@@ -58,6 +59,9 @@ static const size_t delivery_strings[] = {AT(parley_delivery, last_error),
 static const size_t webhook_strings[] = {AT(parley_webhook, url), AT(parley_webhook, events),
                                          AT(parley_webhook, secret),
                                          AT(parley_webhook, description)};
+static const size_t contact_strings[] = {
+    AT(parley_contact, name), AT(parley_contact, email), AT(parley_contact, identifier),
+    AT(parley_contact, language), AT(parley_contact, attributes_json)};
 static const size_t webhook_attempt_strings[] = {AT(parley_webhook_attempt, error)};
 
 static char **string_at(void *model, size_t offset) {
@@ -240,6 +244,8 @@ PARLEY_DEFINE_FREE(parley_webhook, webhook_strings)
 PARLEY_DEFINE_LIST(parley_webhook_list, parley_webhook)
 PARLEY_DEFINE_FREE(parley_webhook_attempt, webhook_attempt_strings)
 PARLEY_DEFINE_LIST(parley_webhook_attempt_list, parley_webhook_attempt)
+PARLEY_DEFINE_FREE(parley_contact, contact_strings)
+PARLEY_DEFINE_LIST(parley_contact_list, parley_contact)
 
 PARLEY_DEFINE_ENUM_NAMES(parley_participant_kind, participant_names)
 PARLEY_DEFINE_ENUM_NAMES(parley_agent_role, role_names)

@@ -233,6 +233,11 @@ enum pg_stmt_id {
     PG_WEBHOOK_ATTEMPT_INSERT,
     PG_WEBHOOK_ATTEMPT_LIST,
     PG_WEBHOOK_DELIVERY_LIST,
+    /* contacts */
+    PG_CONTACT_GET,
+    PG_CONTACT_LIST,
+    PG_CONTACT_UPDATE,
+    PG_CONTACT_BY_EMAIL,
     PG_STMT_COUNT
 };
 
@@ -253,6 +258,7 @@ extern const char *const parley_pg_kb_sql[PG_STMT_COUNT];
 extern const char *const parley_pg_reports_sql[PG_STMT_COUNT];
 extern const char *const parley_pg_notifications_sql[PG_STMT_COUNT];
 extern const char *const parley_pg_webhooks_sql[PG_STMT_COUNT];
+extern const char *const parley_pg_contacts_sql[PG_STMT_COUNT];
 
 extern const parley_accounts_ops parley_pg_accounts_ops;
 extern const parley_sessions_ops parley_pg_sessions_ops;
@@ -270,6 +276,7 @@ extern const parley_kb_ops parley_pg_kb_ops;
 extern const parley_reports_ops parley_pg_reports_ops;
 extern const parley_notifications_ops parley_pg_notifications_ops;
 extern const parley_webhooks_ops parley_pg_webhooks_ops;
+extern const parley_contacts_ops parley_pg_contacts_ops;
 
 struct pg_repo {
     parley_repository base; /* first, so the handle converts both ways */

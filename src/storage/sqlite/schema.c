@@ -576,6 +576,14 @@ static const char *const steps[] = {
     "    at          INTEGER NOT NULL"
     ") STRICT;"
     "CREATE INDEX webhook_attempts_delivery ON webhook_attempts (delivery_id, position);",
+
+    /* 18: contacts (issue 15, docs/subsystems/contacts.md): a customer is
+     * a contact; staff add custom attributes (a JSON object of strings)
+     * and edit it (updated_at, 0 = never). A verified e-mail finds its
+     * contact again, case-insensitively. */
+    "ALTER TABLE customers ADD COLUMN attributes_json TEXT;"
+    "ALTER TABLE customers ADD COLUMN updated_at INTEGER NOT NULL DEFAULT 0;"
+    "CREATE INDEX customers_email ON customers (email COLLATE NOCASE) WHERE email IS NOT NULL;",
 };
 
 int parley_sqlite_schema_step_count(void) {

@@ -302,6 +302,11 @@ enum stmt_id {
     ST_WEBHOOK_ATTEMPT_INSERT,
     ST_WEBHOOK_ATTEMPT_LIST,
     ST_WEBHOOK_DELIVERY_LIST,
+    /* contacts */
+    ST_CONTACT_GET,
+    ST_CONTACT_LIST,
+    ST_CONTACT_UPDATE,
+    ST_CONTACT_BY_EMAIL,
     ST_COUNT
 };
 
@@ -322,6 +327,7 @@ extern const char *const parley_sqlite_uploads_sql[ST_COUNT];
 extern const char *const parley_sqlite_settings_sql[ST_COUNT];
 extern const char *const parley_sqlite_notifications_sql[ST_COUNT];
 extern const char *const parley_sqlite_webhooks_sql[ST_COUNT];
+extern const char *const parley_sqlite_contacts_sql[ST_COUNT];
 
 /* The ops tables the handle points at, one per file. */
 extern const parley_accounts_ops parley_sqlite_accounts_ops;
@@ -340,6 +346,7 @@ extern const parley_uploads_ops parley_sqlite_uploads_ops;
 extern const parley_settings_ops parley_sqlite_settings_ops;
 extern const parley_notifications_ops parley_sqlite_notifications_ops;
 extern const parley_webhooks_ops parley_sqlite_webhooks_ops;
+extern const parley_contacts_ops parley_sqlite_contacts_ops;
 
 struct sqlite_repo {
     parley_repository base; /* first, so the handle converts both ways */
