@@ -685,9 +685,9 @@ class OpenApiLiveTest(ServerTestCase):
         self.call("GET", "/api/v1/feedback", path="/api/v1/feedback?from=nope",
                   token=self.agent_token, expect=400)
         self.call("GET", "/api/v1/feedback", token=self.customer_token, expect=403)
-        for kind in ("first-response", "resolution", "agents", "csat"):
+        for kind in ("first-response", "resolution", "agents", "csat", "volume", "hours"):
             route = f"/api/v1/reports/{kind}"
-            self.call("GET", route, path=route + "?from=2000-01-01", token=self.admin_token,
+            self.call("GET", route, path=route + "?from=2026-01-01", token=self.admin_token,
                       expect=200)
             r = self.call("GET", route, path=route + "?format=csv", token=self.admin_token,
                           expect=200)

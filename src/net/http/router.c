@@ -170,6 +170,8 @@ static const route routes[] = {
         PARLEY_ACTION_REPORT_READ),
     JOB(HTTP_GET, "/api/v1/reports/agents", parley_api_report, C, true, PARLEY_ACTION_REPORT_READ),
     JOB(HTTP_GET, "/api/v1/reports/csat", parley_api_report, C, true, PARLEY_ACTION_REPORT_READ),
+    JOB(HTTP_GET, "/api/v1/reports/volume", parley_api_report, C, true, PARLEY_ACTION_REPORT_READ),
+    JOB(HTTP_GET, "/api/v1/reports/hours", parley_api_report, C, true, PARLEY_ACTION_REPORT_READ),
     INLINE(HTTP_GET, "/api/v1/ws", parley_ws_handle_upgrade),
     INLINE(HTTP_GET, "/healthz", parley_api_healthz),
     INLINE(HTTP_GET, "/metrics", parley_api_metrics),

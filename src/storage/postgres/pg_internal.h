@@ -205,6 +205,7 @@ enum pg_stmt_id {
     PG_REPORT_RESOLUTION,
     PG_REPORT_AGENTS,
     PG_REPORT_RATINGS,
+    PG_REPORT_SESSIONS,
     /* notifications */
     PG_NOTIFICATION_INSERT,
     PG_NOTIFICATION_GET,
