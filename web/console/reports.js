@@ -36,7 +36,7 @@ function query(extra) {
 
 /** A card: its heading, a CSV download button, the figure. */
 function card(id, title, kind) {
-  const csv = el('button', { type: 'button', className: 'btn btn-ghost btn-small', text: 'Download CSV', 'aria-label': `Download ${title} as CSV`, dataset: { kind } });
+  const csv = el('button', { type: 'button', className: 'btn btn-ghost btn-small', text: 'Download CSV', 'aria-label': `Download CSV of ${title}`, dataset: { kind } });
   csv.addEventListener('click', async () => {
     try {
       const { blob } = await fetchBlob(API_BASE, state.auth && state.auth.token, `/api/v1/reports/${kind}?` + query({ format: 'csv' }));
