@@ -13,7 +13,7 @@
 #include "util/log.h"
 #include "util/validate.h"
 
-static parley_status check_email(const char *email, bool required, parley_error *err) {
+parley_status parley_check_email(const char *email, bool required, parley_error *err) {
     parley_status st = parley_check_text("email", email, required, 3, 254, err);
     if (st != PARLEY_OK || email == NULL) {
         return st;
@@ -58,7 +58,7 @@ parley_status parley_account_create_agent(parley_account_service *svc, const par
     parley_agent_role role = PARLEY_ROLE_AGENT;
     parley_status st;
     if ((st = parley_check_text("name", in->name, true, 1, 200, err)) != PARLEY_OK ||
-        (st = check_email(in->email, true, err)) != PARLEY_OK ||
+        (st = parley_check_email(in->email, true, err)) != PARLEY_OK ||
         (st = parley_check_text("language", in->language, false, 2, 35, err)) != PARLEY_OK ||
         (st = parley_password_check_policy(in->password, err)) != PARLEY_OK) {
         return st;
@@ -262,6 +262,24 @@ static bool identifier_verified(const char *secret, const char *identifier, cons
     return ok;
 }
 
+/* The oldest verified contact with this e-mail, as a customer with a new
+ * token; PARLEY_E_NOT_FOUND when there is none. */
+static parley_status returning_by_email(parley_account_service *svc, const char *email,
+                                        parley_customer *out, char token_out[PARLEY_TOKEN_SIZE],
+                                        parley_error *err) {
+    parley_contact contact = {0};
+    parley_status st = svc->repo->contacts->find_verified_by_email(svc->repo, email, &contact, err);
+    if (st == PARLEY_OK) {
+        st = svc->repo->accounts->customer_get(svc->repo, contact.id, out, err);
+    }
+    if (st == PARLEY_OK && (st = issue_token(svc, PARLEY_PARTICIPANT_CUSTOMER, contact.id,
+                                             token_out, err)) != PARLEY_OK) {
+        parley_customer_free(out);
+    }
+    parley_contact_free(&contact);
+    return st;
+}
+
 parley_status parley_account_register_customer(parley_account_service *svc,
                                                const parley_customer_input *in,
                                                parley_customer *out, bool *existing,
@@ -270,7 +288,7 @@ parley_status parley_account_register_customer(parley_account_service *svc,
     parley_status st;
     *existing = false;
     if ((st = parley_check_text("name", in->name, true, 1, 200, err)) != PARLEY_OK ||
-        (st = check_email(in->email, false, err)) != PARLEY_OK ||
+        (st = parley_check_email(in->email, false, err)) != PARLEY_OK ||
         (st = parley_check_text("identifier", in->identifier, false, 1, 200, err)) != PARLEY_OK ||
         (st = parley_check_text("language", in->language, false, 2, 35, err)) != PARLEY_OK) {
         return st;
@@ -304,6 +322,14 @@ parley_status parley_account_register_customer(parley_account_service *svc,
             return PARLEY_OK;
         }
         if (st != PARLEY_E_NOT_FOUND) {
+            return st;
+        }
+        parley_error_clear(err);
+        /* a verified customer signing in with another identifier but the
+         * same e-mail is the same contact (docs/subsystems/contacts.md) */
+        if (in->email != NULL &&
+            (st = returning_by_email(svc, in->email, out, token_out, err)) != PARLEY_E_NOT_FOUND) {
+            *existing = st == PARLEY_OK;
             return st;
         }
         parley_error_clear(err);

@@ -43,6 +43,10 @@ typedef struct parley_customer_input {
     const char *language;
 } parley_customer_input;
 
+/* An e-mail address as accounts take it (3..254 bytes, one '@' inside, no
+ * space); NULL passes unless required. Any thread. */
+parley_status parley_check_email(const char *email, bool required, parley_error *err);
+
 /* Creates an agent or admin (no permission check: the facade does it, the
  * CLI's `admin create` calls this directly). */
 parley_status parley_account_create_agent(parley_account_service *svc, const parley_agent_input *in,
@@ -64,7 +68,9 @@ parley_status parley_account_revoke(parley_account_service *svc, const char *tok
 
 /* With a site secret and an identifier, the identifier must be verified
  * (else PARLEY_E_UNAUTHENTICATED) and a known identifier returns its
- * existing customer (*existing = true) with a new token. */
+ * existing customer (*existing = true) with a new token; so does an
+ * unknown verified identifier whose e-mail a verified contact has
+ * (store/contacts.h, find_verified_by_email). */
 parley_status parley_account_register_customer(parley_account_service *svc,
                                                const parley_customer_input *in,
                                                parley_customer *out, bool *existing,

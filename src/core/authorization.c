@@ -84,6 +84,8 @@ static const policy policies[PARLEY_ACTION_COUNT] = {
     [PARLEY_ACTION_NOTIFICATION_READ] = {"notification.read", STAFF | ROLE_CUSTOMER, false},
     [PARLEY_ACTION_NOTIFICATION_ADMIN] = {"notification.admin", ROLE_ADMIN, false},
     [PARLEY_ACTION_WEBHOOK_ADMIN] = {"webhook.admin", ROLE_ADMIN, false},
+    [PARLEY_ACTION_CONTACT_READ] = {"contact.read", STAFF, false},
+    [PARLEY_ACTION_CONTACT_UPDATE] = {"contact.update", STAFF, false},
 };
 
 static unsigned role_of(const parley_participant *caller) {

@@ -74,6 +74,8 @@ typedef enum parley_action {
     PARLEY_ACTION_NOTIFICATION_READ,  /* one's own notifications: list, mark read, prefs */
     PARLEY_ACTION_NOTIFICATION_ADMIN, /* the delivery log of every notification: admins */
     PARLEY_ACTION_WEBHOOK_ADMIN,      /* outgoing webhooks, their log and replay: admins */
+    PARLEY_ACTION_CONTACT_READ,       /* contacts: list, search, read (staff, as for sessions) */
+    PARLEY_ACTION_CONTACT_UPDATE,     /* edit a contact's name, e-mail, language, attributes */
     PARLEY_ACTION_COUNT
 } parley_action;
 

@@ -267,6 +267,32 @@ parley_status parley_facade_list_audit(parley_facade *f, const parley_participan
                                                            next_cursor, next_cursor_size, err);
 }
 
+parley_status parley_facade_update_contact(parley_facade *f, const parley_participant *caller,
+                                           const char *contact_id,
+                                           const parley_contact_changes *changes,
+                                           parley_contact *out, parley_error *err) {
+    parley_status st =
+        parley_contacts_update(f->accounts.repo, caller, contact_id, changes, out, err);
+    if (st != PARLEY_OK) {
+        return st;
+    }
+    json_t *fields = json_array();
+    const char *names[] = {changes->name != NULL ? "name" : NULL,
+                           changes->email_set ? "email" : NULL,
+                           changes->language_set ? "language" : NULL,
+                           changes->attributes != NULL ? "attributes" : NULL};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        if (names[i] != NULL) {
+            json_array_append_new(fields, json_string(names[i]));
+        }
+    }
+    st = audit(f, caller, "contact.update", contact_id, json_pack("{s:o}", "changed", fields), err);
+    if (st != PARLEY_OK) {
+        parley_contact_free(out);
+    }
+    return st;
+}
+
 static parley_status settings_answer(parley_facade *f, json_t **out, parley_error *err) {
     json_t *all = NULL;
     parley_status st = parley_settings_all(f->chat.repo, &all, err);

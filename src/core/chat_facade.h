@@ -28,6 +28,7 @@
 #include "core/chat_bot.h"
 #include "core/agent_tools.h"
 #include "core/chat_service.h"
+#include "core/contacts.h"
 #include "core/transcript.h"
 #include "core/upload_service.h"
 #include "core/presence.h"
@@ -131,6 +132,12 @@ parley_status parley_facade_list_audit(parley_facade *f, const parley_participan
                                        int limit, const char *cursor, parley_audit_list *out,
                                        char *next_cursor, size_t next_cursor_size,
                                        parley_error *err);
+/* staff: parley_contacts_update, audited as contact.update (which fields
+ * changed, never their values) */
+parley_status parley_facade_update_contact(parley_facade *f, const parley_participant *caller,
+                                           const char *contact_id,
+                                           const parley_contact_changes *changes,
+                                           parley_contact *out, parley_error *err);
 
 /* --- sessions ------------------------------------------------------------ */
 /* parley_chat_attach_bot, and a bot that lost the session loses its live

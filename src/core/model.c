@@ -4,6 +4,7 @@
 #include "core/store/tools.h"         /* the agent tools' rows are models too */
 #include "core/store/webhooks.h"      /* and the outgoing webhooks' */
 #include "core/store/push.h"          /* and the web push subscriptions */
+#include "core/store/contacts.h"      /* and the contacts' */
 
 #include <stdlib.h>
 #include <string.h>
@@ -59,6 +60,9 @@ static const size_t delivery_strings[] = {AT(parley_delivery, last_error),
 static const size_t webhook_strings[] = {AT(parley_webhook, url), AT(parley_webhook, events),
                                          AT(parley_webhook, secret),
                                          AT(parley_webhook, description)};
+static const size_t contact_strings[] = {
+    AT(parley_contact, name), AT(parley_contact, email), AT(parley_contact, identifier),
+    AT(parley_contact, language), AT(parley_contact, attributes_json)};
 static const size_t webhook_attempt_strings[] = {AT(parley_webhook_attempt, error)};
 static const size_t push_subscription_strings[] = {AT(parley_push_subscription, endpoint),
                                                    AT(parley_push_subscription, p256dh),
@@ -246,6 +250,8 @@ PARLEY_DEFINE_FREE(parley_webhook_attempt, webhook_attempt_strings)
 PARLEY_DEFINE_LIST(parley_webhook_attempt_list, parley_webhook_attempt)
 PARLEY_DEFINE_FREE(parley_push_subscription, push_subscription_strings)
 PARLEY_DEFINE_LIST(parley_push_subscription_list, parley_push_subscription)
+PARLEY_DEFINE_FREE(parley_contact, contact_strings)
+PARLEY_DEFINE_LIST(parley_contact_list, parley_contact)
 
 PARLEY_DEFINE_ENUM_NAMES(parley_participant_kind, participant_names)
 PARLEY_DEFINE_ENUM_NAMES(parley_agent_role, role_names)

@@ -1,13 +1,16 @@
 #include "core/reports.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/authorization.h"
 #include "util/csv.h"
 #include "core/model_json.h"
 
-static const char *const kind_names[] = {"first-response", "resolution", "agents", "csat"};
+static const char *const kind_names[] = {"first-response", "resolution", "agents",
+                                         "csat",           "volume",     "hours"};
 
 bool parley_report_kind_from_name(const char *name, parley_report_kind *out) {
     for (size_t i = 0; name != NULL && i < sizeof kind_names / sizeof kind_names[0]; i++) {
@@ -129,6 +132,111 @@ static void collect_agent(void *ctx, const parley_agent_report_row *row) {
                           (json_int_t)row->rating_count));
 }
 
+/* ---- volume and hours ------------------------------------------------------- */
+
+#define DAY_MS (24LL * 60 * 60 * 1000)
+#define HOUR_MS (60LL * 60 * 1000)
+
+typedef struct day_bucket {
+    int64_t sessions;
+    int64_t first_response_sum, first_response_count;
+    int64_t resolution_sum, resolution_count;
+} day_bucket;
+
+typedef struct volume {
+    int64_t first_day; /* days since the epoch */
+    size_t day_count;
+    day_bucket *days;
+    int64_t hours[7][24]; /* [weekday, Monday 0][hour] */
+} volume;
+
+static int64_t floor_div(int64_t a, int64_t b) {
+    return a / b - (a % b != 0 && (a < 0) != (b < 0));
+}
+
+static void collect_session(void *ctx, const parley_report_session *row) {
+    volume *v = ctx;
+    int64_t day = floor_div(row->created_at, DAY_MS);
+    if (day >= v->first_day && day < v->first_day + (int64_t)v->day_count) {
+        day_bucket *b = &v->days[day - v->first_day];
+        b->sessions++;
+        if (row->first_response_at != 0) {
+            b->first_response_sum += row->first_response_at > row->created_at
+                                         ? row->first_response_at - row->created_at
+                                         : 0;
+            b->first_response_count++;
+        }
+        if (row->closed_at != 0) {
+            b->resolution_sum +=
+                row->closed_at > row->created_at ? row->closed_at - row->created_at : 0;
+            b->resolution_count++;
+        }
+    }
+    /* 1970-01-01 was a Thursday: Monday is 0 */
+    int weekday = (int)((day % 7 + 7 + 3) % 7);
+    int hour = (int)(floor_div(row->created_at, HOUR_MS) % 24 + 24) % 24;
+    v->hours[weekday][hour]++;
+}
+
+static json_t *day_json(int64_t day, const day_bucket *b) {
+    time_t t = (time_t)(day * 86400);
+    struct tm tm;
+    char date[16] = "";
+    if (gmtime_r(&t, &tm) != NULL) {
+        strftime(date, sizeof date, "%Y-%m-%d", &tm);
+    }
+    return json_pack("{s:s, s:I, s:I, s:o, s:I, s:o}", "date", date, "sessions",
+                     (json_int_t)b->sessions, "first_response_count",
+                     (json_int_t)b->first_response_count, "avg_first_response_ms",
+                     ms_or_null(b->first_response_count > 0,
+                                parley_round_div(b->first_response_sum, b->first_response_count)),
+                     "resolution_count", (json_int_t)b->resolution_count, "avg_resolution_ms",
+                     ms_or_null(b->resolution_count > 0,
+                                parley_round_div(b->resolution_sum, b->resolution_count)));
+}
+
+static parley_status volume_report(parley_repository *repo, parley_report_kind kind,
+                                   const parley_report_range *range, json_t *report,
+                                   parley_error *err) {
+    volume v = {0};
+    v.first_day = floor_div(range->from, DAY_MS);
+    int64_t last_day = floor_div(range->to - 1, DAY_MS);
+    if (kind == PARLEY_REPORT_KIND_VOLUME &&
+        last_day - v.first_day + 1 > PARLEY_REPORT_VOLUME_DAYS_MAX) {
+        return parley_error_set(err, PARLEY_E_INVALID, "validation_failed",
+                                "from: the range covers at most %d days",
+                                PARLEY_REPORT_VOLUME_DAYS_MAX);
+    }
+    /* the hours report needs no days */
+    v.day_count = kind == PARLEY_REPORT_KIND_VOLUME ? (size_t)(last_day - v.first_day + 1) : 0;
+    v.days = calloc(v.day_count + 1, sizeof *v.days);
+    if (v.days == NULL) {
+        return parley_error_set(err, PARLEY_E_NOMEM, NULL, "out of memory");
+    }
+    parley_status st = repo->reports->sessions(repo, range, collect_session, &v, err);
+    json_t *rows = st == PARLEY_OK ? json_array() : NULL;
+    if (rows != NULL && kind == PARLEY_REPORT_KIND_VOLUME) {
+        for (size_t i = 0; i < v.day_count; i++) {
+            json_array_append_new(rows, day_json(v.first_day + (int64_t)i, &v.days[i]));
+        }
+    } else if (rows != NULL) {
+        for (int d = 0; d < 7; d++) {
+            for (int h = 0; h < 24; h++) {
+                json_array_append_new(rows, json_pack("{s:i, s:i, s:I}", "weekday", d, "hour", h,
+                                                      "sessions", (json_int_t)v.hours[d][h]));
+            }
+        }
+    }
+    free(v.days);
+    if (st == PARLEY_OK && rows == NULL) {
+        st = parley_error_set(err, PARLEY_E_NOMEM, NULL, "out of memory");
+    }
+    if (st == PARLEY_OK) {
+        json_object_set_new(report, kind == PARLEY_REPORT_KIND_VOLUME ? "days" : "hours", rows);
+    }
+    return st;
+}
+
 parley_status parley_report_run(parley_repository *repo, const parley_participant *caller,
                                 parley_report_kind kind, const parley_report_range *range,
                                 json_t **out, parley_error *err) {
@@ -152,6 +260,10 @@ parley_status parley_report_run(parley_repository *repo, const parley_participan
         st = repo->reports->agents(repo, range, collect_agent, agents, err);
         break;
     }
+    case PARLEY_REPORT_KIND_VOLUME:
+    case PARLEY_REPORT_KIND_HOURS:
+        st = volume_report(repo, kind, range, report, err);
+        break;
     case PARLEY_REPORT_KIND_CSAT: {
         int64_t counts[5];
         st = repo->reports->ratings(repo, range, counts, err);
@@ -186,6 +298,13 @@ char *parley_report_csv(parley_report_kind kind, json_t *report) {
         "agent_id",  "name",         "handled",   "closed", "avg_first_response_ms",
         "responded", "csat_average", "csat_count"};
     static const char *const csat_cols[] = {"rating", "count"};
+    static const char *const volume_cols[] = {"date",
+                                              "sessions",
+                                              "first_response_count",
+                                              "avg_first_response_ms",
+                                              "resolution_count",
+                                              "avg_resolution_ms"};
+    static const char *const hours_cols[] = {"weekday", "hour", "sessions"};
     switch (kind) {
     case PARLEY_REPORT_KIND_FIRST_RESPONSE:
     case PARLEY_REPORT_KIND_RESOLUTION: {
@@ -198,6 +317,10 @@ char *parley_report_csv(parley_report_kind kind, json_t *report) {
         return parley_csv_render(agent_cols, 8, json_object_get(report, "agents"));
     case PARLEY_REPORT_KIND_CSAT:
         return parley_csv_render(csat_cols, 2, json_object_get(report, "distribution"));
+    case PARLEY_REPORT_KIND_VOLUME:
+        return parley_csv_render(volume_cols, 6, json_object_get(report, "days"));
+    case PARLEY_REPORT_KIND_HOURS:
+        return parley_csv_render(hours_cols, 3, json_object_get(report, "hours"));
     }
     return NULL;
 }

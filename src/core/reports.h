@@ -8,7 +8,10 @@
  * milliseconds: averages are rounded half up, the median and p90 are
  * nearest-rank percentiles (the value at rank ceil(p/100 * n) of the sorted
  * durations), so a client can recompute them exactly. The CSAT average is
- * rounded half up to two decimals.
+ * rounded half up to two decimals. The volume report's days and the hours
+ * report's hours of the week are UTC, by the sessions' creation; a day's
+ * averages are those of its sessions that got a first response (were
+ * closed), rounded half up.
  *
  * Threads: a worker thread with its repository handle (read-only).
  */
@@ -24,10 +27,15 @@ typedef enum parley_report_kind {
     PARLEY_REPORT_KIND_FIRST_RESPONSE = 0,
     PARLEY_REPORT_KIND_RESOLUTION,
     PARLEY_REPORT_KIND_AGENTS,
-    PARLEY_REPORT_KIND_CSAT
+    PARLEY_REPORT_KIND_CSAT,
+    PARLEY_REPORT_KIND_VOLUME, /* per day (UTC): sessions, average first response and resolution */
+    PARLEY_REPORT_KIND_HOURS   /* per hour of the week (UTC, Monday 0): sessions */
 } parley_report_kind;
 
-/* "first-response", "resolution", "agents", "csat" */
+/* The volume report covers at most this many days (a longer range: 400). */
+#define PARLEY_REPORT_VOLUME_DAYS_MAX 366
+
+/* "first-response", "resolution", "agents", "csat", "volume", "hours" */
 bool parley_report_kind_from_name(const char *name, parley_report_kind *out);
 const char *parley_report_kind_name(parley_report_kind kind);
 

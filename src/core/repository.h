@@ -72,6 +72,7 @@
 #include "core/model.h"
 #include "core/store/accounts.h"
 #include "core/store/audit.h"
+#include "core/store/contacts.h"
 #include "core/store/desk.h"
 #include "core/store/kb.h"
 #include "core/store/messages.h"
@@ -179,6 +180,7 @@ struct parley_repository {
     const parley_notifications_ops *notifications;
     const parley_webhooks_ops *webhooks;
     const parley_push_ops *push;
+    const parley_contacts_ops *contacts;
 };
 
 #endif

@@ -113,4 +113,19 @@ static inline void col_bind_OPT_I64(binder *b, int idx, const int64_t *in) {
     F(id, ID), F(recipient_kind, participant_kind), F(recipient_id, ID), F(endpoint, TEXT),        \
         F(p256dh, TEXT), F(auth, TEXT), F(created_at, I64)
 
+/* ---- contacts ------------------------------------------------------------------ */
+
+/* a contact: the customers row (c) with what staff added, then its
+ * sessions' count and newest creation; each backend appends its position
+ * column (SQLite: the rowid; PostgreSQL: position) */
+#define CONTACT_COLS                                                                               \
+    "c.id, c.name, c.email, c.identifier, c.language, c.verified, c.created_at, "                  \
+    "c.attributes_json, c.updated_at, (SELECT count(*) FROM sessions s WHERE s.customer_id = "     \
+    "c.id), coalesce((SELECT max(s.created_at) FROM sessions s WHERE s.customer_id = c.id), 0)"
+#define CONTACT_COLUMNS(F)                                                                         \
+    F(id, ID), F(name, TEXT), F(email, TEXT), F(identifier, TEXT), F(language, TEXT),              \
+        F(verified, BOOL), F(created_at, I64), F(attributes_json, TEXT), F(updated_at, I64),       \
+        F(sessions, I64), F(last_seen_at, I64), F(position, I64)
+#define CONTACT_POSITION_COL 11
+
 #endif

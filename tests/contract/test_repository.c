@@ -2914,6 +2914,10 @@ static void test_settings(void **state) {
 
 #include "several_writers.h"
 
+/* ---- contacts ------------------------------------------------------------------ */
+
+#include "contacts.h"
+
 /* ---- the postgres target ------------------------------------------------- */
 
 #include "postgres_target.h"
@@ -2969,6 +2973,8 @@ static const struct CMUnitTest contract_tests[] = {
     cmocka_unit_test_setup_teardown(test_kb, setup_repo, teardown),
     cmocka_unit_test_setup_teardown(test_kb_bot_failures, setup_repo, teardown),
     cmocka_unit_test_setup_teardown(test_reports, setup_repo, teardown),
+    cmocka_unit_test_setup_teardown(test_contacts_read_and_search, setup_repo, teardown),
+    cmocka_unit_test_setup_teardown(test_contacts_update_and_by_email, setup_repo, teardown),
 };
 
 /* SQLite's own: the schema version pragma and WAL, the write lock. */

@@ -685,9 +685,9 @@ class OpenApiLiveTest(ServerTestCase):
         self.call("GET", "/api/v1/feedback", path="/api/v1/feedback?from=nope",
                   token=self.agent_token, expect=400)
         self.call("GET", "/api/v1/feedback", token=self.customer_token, expect=403)
-        for kind in ("first-response", "resolution", "agents", "csat"):
+        for kind in ("first-response", "resolution", "agents", "csat", "volume", "hours"):
             route = f"/api/v1/reports/{kind}"
-            self.call("GET", route, path=route + "?from=2000-01-01", token=self.admin_token,
+            self.call("GET", route, path=route + "?from=2026-01-01", token=self.admin_token,
                       expect=200)
             r = self.call("GET", route, path=route + "?format=csv", token=self.admin_token,
                           expect=200)
@@ -1130,6 +1130,39 @@ class OpenApiLiveTest(ServerTestCase):
                   expect=400)
         self.call("POST", conf, body={"token": token, "password": "a-new-password-9"},
                   expect=204)
+
+    # -- contacts (issue 15) ------------------------------------------------------
+    def test_contacts(self):
+        cust, token = make_customer(self.server, name="Openapi Olga", email="olga@example.com")
+        s = self.call("POST", "/api/v1/sessions", body={"topic": "contact"}, token=token,
+                      expect=201).body
+        self.call("POST", "/api/v1/tickets", body={"session_id": s["id"],
+                                                   "issue_description": "contact ticket"},
+                  token=self.agent_token, expect=201)
+        lst = "/api/v1/contacts"
+        self.call("GET", lst, path=lst + "?q=olga&limit=5", token=self.agent_token, expect=200)
+        self.call("GET", lst, path=lst + "?ids=" + cust["id"], token=self.agent_token, expect=200)
+        self.call("GET", lst, path=lst + "?q=" + "x" * 201, token=self.agent_token, expect=400)
+        self.call("GET", lst, token=token, expect=403)
+        self.call("GET", lst, expect=401)
+        one = "/api/v1/contacts/{id}"
+        path = f"/api/v1/contacts/{cust['id']}"
+        self.call("GET", one, path=path, token=self.agent_token, expect=200)
+        self.call("GET", one, path="/api/v1/contacts/cus_none", token=self.agent_token, expect=404)
+        self.call("GET", one, path=path, token=token, expect=403)
+        self.call("PATCH", one, path=path, body={"name": "Olga O.", "email": None,
+                                                 "attributes": {"plan": "gold"}},
+                  token=self.agent_token, expect=200)
+        self.call("PATCH", one, path=path, body={"attributes": {"bad key": "x"}},
+                  token=self.agent_token, expect=400)
+        self.call("PATCH", one, path="/api/v1/contacts/cus_none", body={"name": "x"},
+                  token=self.agent_token, expect=404)
+        for sub in ("sessions", "tickets"):
+            t = "/api/v1/contacts/{id}/" + sub
+            self.call("GET", t, path=f"{path}/{sub}?limit=10", token=self.agent_token, expect=200)
+            self.call("GET", t, path=f"/api/v1/contacts/cus_none/{sub}", token=self.agent_token,
+                      expect=404)
+            self.call("GET", t, path=f"{path}/{sub}", token=token, expect=403)
 
     # -- outgoing webhooks (issue 14) ------------------------------------------------------
     def test_webhooks(self):

@@ -214,6 +214,67 @@ class ReportsTest(ServerTestCase):
         self.assertStatus(r, 200)
         self.assertEqual(r.body["from"], "2026-01-01T08:00:00.000Z")
 
+    def test_volume_and_hours(self):
+        """Per day and per hour of the week (UTC, Monday 0), from the
+        creation times the API returned; the averages of each day are those
+        of its sessions with a first response (a close)."""
+        day_ms = 24 * 3600 * 1000
+        first = min(r["created"] for r in self.sessions) // day_ms * day_ms
+        last = max(r["created"] for r in self.sessions)
+        frm = first - 2 * day_ms  # two empty days before
+        body = self.server.client(self.admin_token).get(
+            f"/api/v1/reports/volume?from={frm}&to={last + 1}").body
+        self.assertEqual(body["report"], "volume")
+        days = body["days"]
+        want_days = (last // day_ms) - (frm // day_ms) + 1
+        self.assertEqual(len(days), want_days)
+        self.assertEqual([d["sessions"] for d in days[:2]], [0, 0])
+        self.assertEqual((days[0]["avg_first_response_ms"], days[0]["avg_resolution_ms"]),
+                         (None, None))
+        self.assertEqual(days[0]["date"], time.strftime("%Y-%m-%d", time.gmtime(frm // 1000)))
+        self.assertEqual(sum(d["sessions"] for d in days), len(self.sessions))
+        for d in days:
+            mine = [r for r in self.sessions
+                    if time.strftime("%Y-%m-%d", time.gmtime(r["created"] // 1000)) == d["date"]]
+            firsts = [r["first"] - r["created"] for r in mine if r["first"]]
+            closes = [r["closed"] - r["created"] for r in mine if r["closed"]]
+            self.assertEqual(d, {"date": d["date"], "sessions": len(mine),
+                                 "first_response_count": len(firsts),
+                                 "avg_first_response_ms": round_div(sum(firsts), len(firsts))
+                                 if firsts else None,
+                                 "resolution_count": len(closes),
+                                 "avg_resolution_ms": round_div(sum(closes), len(closes))
+                                 if closes else None})
+        hours = self.report("hours").body["hours"]
+        self.assertEqual(len(hours), 7 * 24)
+        want = {}
+        for r in self.sessions:
+            t = time.gmtime(r["created"] // 1000)
+            want[(t.tm_wday, t.tm_hour)] = want.get((t.tm_wday, t.tm_hour), 0) + 1
+        self.assertEqual({(h["weekday"], h["hour"]): h["sessions"] for h in hours if h["sessions"]},
+                         want)
+        self.assertEqual(hours[0], {"weekday": 0, "hour": 0, "sessions": want.get((0, 0), 0)})
+        # CSV beside each
+        text = self.server.client(self.admin_token).get(
+            f"/api/v1/reports/volume?from={frm}&to={last + 1}&format=csv").body
+        text = text if isinstance(text, str) else text.decode()
+        rows = list(csv.reader(io.StringIO(text, newline="")))
+        self.assertEqual(rows[0], ["date", "sessions", "first_response_count",
+                                   "avg_first_response_ms", "resolution_count",
+                                   "avg_resolution_ms"])
+        self.assertEqual([r[:2] for r in rows[1:]], [[d["date"], str(d["sessions"])] for d in days])
+        hcsv = self.report("hours", "&format=csv").body
+        hcsv = hcsv if isinstance(hcsv, str) else hcsv.decode()
+        self.assertEqual(hcsv.split("\r\n")[0], "weekday,hour,sessions")
+        self.assertEqual(len(hcsv.strip().split("\r\n")), 1 + 7 * 24)
+        # a day's range is bounded; agents and customers are refused
+        c = self.server.client(self.admin_token)
+        self.assertError(c.get("/api/v1/reports/volume?from=2000-01-01"), 400,
+                         "validation_failed", "days")
+        for kind in ("volume", "hours"):
+            self.report(kind, token=self.a_token, expect=403)
+            self.report(kind, token=self.cust_token, expect=403)
+
     def test_feedback_list(self):
         c = self.server.client(self.a_token)  # agents read ratings too
         seen, cursor = [], None

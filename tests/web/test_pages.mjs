@@ -405,6 +405,78 @@ describe('Parley web pages in Chromium', { skip, timeout: 300000 }, () => {
     await agentPage.getByRole('tab', { name: 'Conversations' }).click();
   });
 
+  it('shows who the customer is, and her contact page with every conversation and ticket', async () => {
+    // the conversation list and view show the name the form sent, not an id
+    const item = agentPage.locator('.session-item', { hasText: TOPIC });
+    await item.locator('.si-who', { hasText: CUSTOMER.name }).waitFor();
+    const link = agentPage.locator('#detail-customer');
+    await link.filter({ hasText: CUSTOMER.name }).waitFor();
+    await agentPage.locator('#detail-meta', { hasText: `<${CUSTOMER.email}>` }).waitFor();
+    await link.click();
+    await agentPage.getByRole('heading', { level: 2, name: CUSTOMER.name }).waitFor();
+    assert.match(agentPage.url(), /#\/contacts\/cus_/);
+    await agentPage.locator('#contact-details', { hasText: CUSTOMER.email }).waitFor();
+    await agentPage.locator('#contact-sessions a', { hasText: TOPIC }).waitFor();
+    await agentPage.locator('#contact-tickets tr', { hasText: TICKET }).waitFor();
+    assert.equal(await agentPage.locator('#contact-tickets b').count(), 0, 'ticket text must not become markup');
+    // an attribute whose value is markup stays text
+    await agentPage.getByLabel('Attribute').fill('plan');
+    await agentPage.getByLabel('Value (empty removes it)').fill('<img src=x onerror=alert(1)> gold');
+    await agentPage.getByRole('button', { name: 'Save' }).click();
+    await agentPage.locator('#contact-details dd', { hasText: '<img src=x onerror=alert(1)> gold' }).waitFor();
+    assert.equal(await agentPage.locator('img[src="x"]').count(), 0);
+    const contactId = decodeURIComponent(agentPage.url().split('#/contacts/')[1]);
+    const stored = await api('GET', `/api/v1/contacts/${contactId}`, agentToken);
+    assert.equal(stored.body.attributes.plan, '<img src=x onerror=alert(1)> gold');
+    await assertAccessible(agentPage, 'the console\'s contact page');
+    await shot(agentPage, 'console-contact');
+    // the list, searched by e-mail
+    await agentPage.getByRole('link', { name: 'All contacts' }).click();
+    await agentPage.getByLabel('Search by name or e-mail').fill(CUSTOMER.email.toUpperCase());
+    await agentPage.getByRole('button', { name: 'Search' }).click();
+    const row = agentPage.locator('#contact-rows tr');
+    await row.filter({ hasText: CUSTOMER.name }).waitFor();
+    assert.equal(await row.count(), 1);
+    await assertAccessible(agentPage, 'the console\'s contacts list');
+    // back to the conversation from the contact page
+    await row.getByRole('link', { name: CUSTOMER.name }).click();
+    await agentPage.locator('#contact-sessions a', { hasText: TOPIC }).click();
+    await agentPage.getByRole('heading', { level: 2, name: TOPIC }).waitFor();
+  });
+
+  it('draws the reports as SVG charts with their CSV beside them', async () => {
+    await agentPage.getByRole('tab', { name: 'Reports' }).click();
+    const volumeBars = agentPage.locator('#report-volume svg .chart-bar');
+    await volumeBars.first().waitFor({ state: 'attached' }); // a day with none is a bar of height 0
+    // the default range is the last 14 days, one bar each; today's is the sessions made today
+    assert.equal(await volumeBars.count(), 14);
+    const today = new Date().toISOString().slice(0, 10);
+    const volume = await api('GET', `/api/v1/reports/volume?from=${today}&to=${today}`, agentToken);
+    assert.equal(volume.status, 200);
+    assert.ok(volume.body.days[0].sessions >= 1);
+    assert.equal(Number(await volumeBars.last().getAttribute('data-value')), volume.body.days[0].sessions);
+    assert.equal(await agentPage.locator('#report-hours svg .chart-cell').count(), 7 * 24);
+    const cells = await agentPage.locator('#report-hours svg .chart-cell').evaluateAll((n) => n.reduce((s, c) => s + Number(c.dataset.value), 0));
+    const total = await agentPage.locator('#report-volume svg .chart-bar').evaluateAll((n) => n.reduce((s, c) => s + Number(c.dataset.value), 0));
+    assert.equal(cells, total, 'the heatmap counts the same conversations as the days');
+    assert.equal(await agentPage.locator('#report-csat svg .chart-bar').count(), 5);
+    await agentPage.locator('#report-times svg circle').first().waitFor({ state: 'attached' });
+    await agentPage.locator('#report-agents tbody tr', { hasText: ADMIN.name }).waitFor();
+    const [download] = await Promise.all([
+      agentPage.waitForEvent('download'),
+      agentPage.getByRole('button', { name: 'Download CSV of Conversations per day' }).click(),
+    ]);
+    assert.equal(download.suggestedFilename(), 'volume.csv');
+    const text = readFileSync(await download.path(), 'utf8');
+    const lines = text.trim().split('\r\n');
+    assert.equal(lines[0], 'date,sessions,first_response_count,avg_first_response_ms,resolution_count,avg_resolution_ms');
+    assert.equal(lines.length, 1 + 14);
+    assert.ok(lines[14].startsWith(`${today},${volume.body.days[0].sessions},`));
+    await assertAccessible(agentPage, 'the console\'s reports');
+    await shot(agentPage, 'console-reports');
+    await agentPage.getByRole('tab', { name: 'Conversations' }).click();
+  });
+
   it('shows the whole history exactly once after a reload, and what was missed while away', async () => {
     const expectOnce = async (page, texts) => {
       const log = page.locator('.parley-log');

@@ -16,6 +16,7 @@ import { wireTeam, reloadAgents, renderAgents, loadTeams } from './team.js';
 import { wireSearch } from './search.js';
 import { wireTickets, showTickets } from './tickets.js';
 import { wireAccount, showAccount } from './account.js';
+import { showContactList, showContact, resetContacts } from './contacts.js';
 
 // ------------------------------------------------------------ sections ---
 
@@ -23,9 +24,33 @@ import { wireAccount, showAccount } from './account.js';
 const SECTIONS = [
   { route: 'conversations', tab: 'tab-sessions', view: 'sessions-view' },
   { route: 'tickets', tab: 'tab-tickets', view: 'tickets-view', onShow: showTickets },
+  { route: 'contacts', tab: 'tab-contacts', view: 'contacts-view', onShow: showContacts },
   { route: 'account', tab: 'tab-account', view: 'account-view', onShow: showAccount },
   { route: 'admin/agents', tab: 'tab-admin', view: 'admin-view', onShow: showAdminAgents },
+  { route: 'reports', tab: 'tab-reports', view: 'reports-view', onShow: showReports },
 ];
+
+// #/contacts and #/contacts/{id} share the Contacts tab.
+function showContacts(params) {
+  const view = $('contacts-view');
+  if (params && params.id) showContact(view, params.id);
+  else showContactList(view);
+}
+
+// Reports are loaded on demand, for admins only (the API says 403 to others).
+async function showReports() {
+  const view = $('reports-view');
+  if (!isAdmin()) {
+    view.replaceChildren(el('h2', { text: 'Reports' }), el('p', { className: 'empty', text: 'Only admins see reports.' }));
+    return;
+  }
+  try {
+    const page = await import('./reports.js');
+    await page.show(view);
+  } catch (err) {
+    view.replaceChildren(el('h2', { text: 'Reports' }), el('p', { className: 'error', role: 'alert', text: 'The page could not be loaded: ' + errorText(err) }));
+  }
+}
 
 // The admin pages are loaded on demand, and only for admins: an agent who
 // types the address gets a sentence, not the page (the API would say 403).
@@ -43,7 +68,7 @@ async function showAdminAgents() {
   }
 }
 
-function showSection(route) {
+function showSection(route, params) {
   for (const s of SECTIONS) {
     const on = s.route === route;
     $(s.tab).setAttribute('aria-selected', String(on));
@@ -51,7 +76,7 @@ function showSection(route) {
     $(s.view).hidden = !on;
   }
   const s = SECTIONS.find((x) => x.route === route);
-  if (s && s.onShow) s.onShow();
+  if (s && s.onShow) s.onShow(params);
 }
 
 function visibleSections() {
@@ -76,6 +101,7 @@ function wireSections() {
     $(s.tab).addEventListener('click', () => router.go('#/' + s.route));
     $(s.tab).addEventListener('keydown', onTabKey);
   }
+  router.route('/contacts/:id', (params) => showSection('contacts', params));
   router.setFallback('#/conversations');
 }
 
@@ -137,6 +163,7 @@ async function startApp() {
   $('app').hidden = false;
   $('me').textContent = state.auth.agent ? state.auth.agent.name : '';
   $('tab-admin').hidden = !isAdmin();
+  $('tab-reports').hidden = !isAdmin();
   router.start();
   socket.start();
   if (!(await reloadAgents())) renderAgents(); // names fall back to ids
@@ -161,7 +188,12 @@ function wire() {
   wireSearch();
   wireTickets();
   wireAccount();
-  subscribe('signed-out', () => $('admin-view').replaceChildren());
+  subscribe('signed-out', () => {
+    $('admin-view').replaceChildren();
+    $('contacts-view').replaceChildren();
+    $('reports-view').replaceChildren();
+    resetContacts();
+  });
   subscribe('expired', (notice) => signedOut(notice));
   socket.onOpen((again) => { if (again) loadSessions(false); }); // catch up on what changed while away
 }

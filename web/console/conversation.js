@@ -6,11 +6,12 @@
 import { formatTime, newClientMsgId, attachmentNode, translatedBody } from '../parley-client.js';
 import { API_BASE, api, showError } from './api.js';
 import {
-  state, sessions, convs, conv, emit, subscribe, upsertSession, myId, shortId, agentName, teamName,
+  state, sessions, convs, conv, emit, subscribe, upsertSession, myId, agentName, teamName, contacts,
 } from './store.js';
 import { $, el, toast, statusBadge } from './ui.js';
 import * as socket from './socket.js';
 import { closeCanned, onCannedKey, updateCanned } from './canned.js';
+import { customerName, ensureContacts } from './contacts.js';
 
 // ------------------------------------------------------------- opening ---
 
@@ -59,14 +60,23 @@ function subscribe_(id) {
   socket.send({ type: 'subscribe', session_id: id, after_seq: c.lastSeq });
 }
 
+/** " <e-mail>" of the session's contact, when known. */
+function customerEmail(id) {
+  const c = contacts.get(id);
+  return c && c.email ? el('span', { className: 'muted', text: ` <${c.email}>` }) : null;
+}
+
 export function renderDetailHead() {
   const s = sessions.get(state.selectedId);
   if (!s) return;
   $('detail-title').textContent = s.topic || '(no topic)';
+  ensureContacts([s.customer_id]);
   const meta = $('detail-meta');
   meta.replaceChildren(
     statusBadge(s.status),
-    el('span', { text: ` Customer ${shortId(s.customer_id)}` }),
+    ' ',
+    el('a', { id: 'detail-customer', href: '#/contacts/' + encodeURIComponent(s.customer_id), text: customerName(s.customer_id) }),
+    customerEmail(s.customer_id),
     el('span', { text: ` · Assigned: ${agentName(s.agent_id)}` }),
     el('span', { text: ` · Started ${formatTime(s.created_at)}` }));
   if (s.team_id) meta.append(el('span', { text: ` · Team: ${teamName(s.team_id)}` }));
@@ -86,7 +96,7 @@ export function renderDetailHead() {
 
 function senderName(m) {
   const t = m.sender && m.sender.type;
-  if (t === 'customer') return 'Customer';
+  if (t === 'customer') return customerName(m.sender.id);
   if (t === 'agent') return agentName(m.sender.id);
   if (t === 'bot') return 'Bot';
   return 'System';
@@ -354,6 +364,7 @@ export function wireConversation() {
 
   subscribe('session', ({ session }) => { if (session.id === state.selectedId) renderDetailHead(); });
   subscribe('teams', () => { if (state.selectedId && sessions.get(state.selectedId)) renderDetailHead(); });
+  subscribe('contacts', () => { if (state.selectedId && sessions.get(state.selectedId)) renderDetailHead(); });
   subscribe('signed-out', () => {
     $('msg-log').replaceChildren();
     $('detail').hidden = true;

@@ -3,9 +3,10 @@
 
 import { formatTime } from '../parley-client.js';
 import { loadPage } from './api.js';
-import { state, sessions, sessionList, subscribe, upsertSession, myId, shortId, agentName } from './store.js';
+import { state, sessions, sessionList, subscribe, upsertSession, myId, agentName } from './store.js';
 import { $, el, toast, statusBadge, labelChip } from './ui.js';
 import { openSession } from './conversation.js';
+import { customerName, ensureContacts } from './contacts.js';
 import * as socket from './socket.js';
 
 export async function loadSessions(more) {
@@ -38,7 +39,7 @@ function sessionItem(s) {
   el('span', { className: 'si-sub' },
     el('span', {
       className: 'si-who',
-      text: 'Customer ' + shortId(s.customer_id) + ' · '
+      text: customerName(s.customer_id) + ' · '
         + (s.agent_id ? (s.agent_id === myId() ? 'assigned to you' : agentName(s.agent_id)) : 'unassigned'),
     }),
     el('time', { className: 'si-time', dateTime: s.created_at, text: formatTime(s.created_at) })),
@@ -56,6 +57,7 @@ export function renderList() {
   const ul = $('session-list');
   const items = sessionList.ids.map((id) => sessions.get(id)).filter((s) => s && filterMatches(s)).map(sessionItem);
   ul.replaceChildren(...items);
+  ensureContacts(sessionList.ids.map((id) => sessions.get(id)).filter(Boolean).map((s) => s.customer_id));
   $('sessions-empty').hidden = items.length > 0;
   $('load-more').hidden = !sessionList.cursor;
 }
@@ -69,6 +71,7 @@ export function wireInbox() {
   $('load-more').addEventListener('click', () => loadSessions(true));
   subscribe('sessions', renderList);
   subscribe('labels', renderList);
+  subscribe('contacts', renderList);
   subscribe('session', ({ session, isNew }) => {
     if (isNew) toast(`New conversation waiting: ${session.topic || '(no topic)'}`);
   });

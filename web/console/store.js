@@ -19,6 +19,7 @@ export const sessions = new Map(); // id → session (everything we have seen)
 export const convs = new Map(); // session id → conversation (see conv())
 export const tickets = new Map(); // id → ticket
 export const notes = new Map(); // session id → [note] newest first
+export const contacts = new Map(); // customer id → contact (contacts.js fills it)
 
 // The paged lists: where a page comes from, the filter select and error box
 // on the page, the items by id, the ids shown in order and the cursor of the
@@ -116,6 +117,7 @@ export function resetState() {
   convs.clear();
   tickets.clear();
   notes.clear();
+  contacts.clear();
   sessionList.ids = [];
   sessionList.cursor = null;
   ticketList.ids = [];

@@ -44,6 +44,13 @@ typedef struct parley_agent_report_row {
     int64_t rating_count;
 } parley_agent_report_row;
 
+/* One session of a range as the volume reports read it (times 0 = none). */
+typedef struct parley_report_session {
+    parley_time_ms created_at;
+    parley_time_ms first_response_at;
+    parley_time_ms closed_at;
+} parley_report_session;
+
 typedef struct parley_reports_ops {
     /* every duration of the range in ascending order, one call each */
     parley_status (*durations)(parley_repository *repo, parley_report_duration kind,
@@ -57,6 +64,11 @@ typedef struct parley_reports_ops {
     /* counts[r - 1] = ratings r of the range's sessions */
     parley_status (*ratings)(parley_repository *repo, const parley_report_range *range,
                              int64_t counts[5], parley_error *err);
+    /* every session of the range, oldest first, one call each (the
+     * volume and hours reports, core/reports.c) */
+    parley_status (*sessions)(parley_repository *repo, const parley_report_range *range,
+                              void (*each)(void *ctx, const parley_report_session *row), void *ctx,
+                              parley_error *err);
 } parley_reports_ops;
 
 #endif

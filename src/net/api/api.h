@@ -212,6 +212,13 @@ void parley_api_list_webhooks(parley_api_call *call, parley_facade *f);
 void parley_api_get_webhook(parley_api_call *call, parley_facade *f);
 void parley_api_delete_webhook(parley_api_call *call, parley_facade *f);
 void parley_api_webhook_deliveries(parley_api_call *call, parley_facade *f);
+
+/* Contacts (api_contacts.c). */
+void parley_api_list_contacts(parley_api_call *call, parley_facade *f);
+void parley_api_get_contact(parley_api_call *call, parley_facade *f);
+void parley_api_update_contact(parley_api_call *call, parley_facade *f);
+void parley_api_contact_sessions(parley_api_call *call, parley_facade *f);
+void parley_api_contact_tickets(parley_api_call *call, parley_facade *f);
 void parley_api_replay_webhook_delivery(parley_api_call *call, parley_facade *f);
 
 /* Web push (api_push.c). */

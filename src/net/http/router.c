@@ -173,6 +173,8 @@ static const route routes[] = {
         PARLEY_ACTION_REPORT_READ),
     JOB(HTTP_GET, "/api/v1/reports/agents", parley_api_report, C, true, PARLEY_ACTION_REPORT_READ),
     JOB(HTTP_GET, "/api/v1/reports/csat", parley_api_report, C, true, PARLEY_ACTION_REPORT_READ),
+    JOB(HTTP_GET, "/api/v1/reports/volume", parley_api_report, C, true, PARLEY_ACTION_REPORT_READ),
+    JOB(HTTP_GET, "/api/v1/reports/hours", parley_api_report, C, true, PARLEY_ACTION_REPORT_READ),
     INLINE(HTTP_GET, "/api/v1/ws", parley_ws_handle_upgrade),
     INLINE(HTTP_GET, "/healthz", parley_api_healthz),
     INLINE(HTTP_GET, "/metrics", parley_api_metrics),
@@ -227,6 +229,17 @@ static const route routes[] = {
         PARLEY_ACTION_WEBHOOK_ADMIN),
     JOB(HTTP_POST, "/api/v1/webhooks/{}/deliveries/{}/replay", parley_api_replay_webhook_delivery,
         B, true, PARLEY_ACTION_WEBHOOK_ADMIN),
+    /* contacts (staff; issue 15, docs/subsystems/contacts.md) */
+    JOB(HTTP_GET, "/api/v1/contacts", parley_api_list_contacts, C, true,
+        PARLEY_ACTION_CONTACT_READ),
+    JOB(HTTP_GET, "/api/v1/contacts/{}", parley_api_get_contact, C, true,
+        PARLEY_ACTION_CONTACT_READ),
+    JOB(HTTP_PATCH, "/api/v1/contacts/{}", parley_api_update_contact, B, true,
+        PARLEY_ACTION_CONTACT_UPDATE),
+    JOB(HTTP_GET, "/api/v1/contacts/{}/sessions", parley_api_contact_sessions, C, true,
+        PARLEY_ACTION_CONTACT_READ),
+    JOB(HTTP_GET, "/api/v1/contacts/{}/tickets", parley_api_contact_tickets, C, true,
+        PARLEY_ACTION_CONTACT_READ),
 };
 
 #define ROUTE_COUNT (sizeof routes / sizeof routes[0])

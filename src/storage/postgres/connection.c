@@ -52,6 +52,7 @@ static const char *const *const sql_parts[] = {
     parley_pg_kb_sql,       parley_pg_reports_sql,         parley_pg_notifications_sql,
     parley_pg_webhooks_sql,
     parley_pg_push_sql,
+    parley_pg_contacts_sql,
 };
 
 /* Serializes migrations of one database (pg_advisory_xact_lock's key). */
@@ -538,6 +539,7 @@ static parley_status pg_open(const char *rest, const parley_storage_options *opt
     r->base.notifications = &parley_pg_notifications_ops;
     r->base.webhooks = &parley_pg_webhooks_ops;
     r->base.push = &parley_pg_push_ops;
+    r->base.contacts = &parley_pg_contacts_ops;
     parley_status status = connect_url(rest, &r->conn, err);
     if (status != PARLEY_OK) {
         free(r);

@@ -210,6 +210,7 @@ enum pg_stmt_id {
     PG_REPORT_RESOLUTION,
     PG_REPORT_AGENTS,
     PG_REPORT_RATINGS,
+    PG_REPORT_SESSIONS,
     /* notifications */
     PG_NOTIFICATION_INSERT,
     PG_NOTIFICATION_GET,
@@ -245,6 +246,11 @@ enum pg_stmt_id {
     PG_PUSH_COUNT,
     PG_PUSH_DELETE,
     PG_PUSH_DELETE_ID,
+    /* contacts */
+    PG_CONTACT_GET,
+    PG_CONTACT_LIST,
+    PG_CONTACT_UPDATE,
+    PG_CONTACT_BY_EMAIL,
     PG_STMT_COUNT
 };
 
@@ -266,6 +272,7 @@ extern const char *const parley_pg_reports_sql[PG_STMT_COUNT];
 extern const char *const parley_pg_notifications_sql[PG_STMT_COUNT];
 extern const char *const parley_pg_webhooks_sql[PG_STMT_COUNT];
 extern const char *const parley_pg_push_sql[PG_STMT_COUNT];
+extern const char *const parley_pg_contacts_sql[PG_STMT_COUNT];
 
 extern const parley_accounts_ops parley_pg_accounts_ops;
 extern const parley_sessions_ops parley_pg_sessions_ops;
@@ -284,6 +291,7 @@ extern const parley_reports_ops parley_pg_reports_ops;
 extern const parley_notifications_ops parley_pg_notifications_ops;
 extern const parley_webhooks_ops parley_pg_webhooks_ops;
 extern const parley_push_ops parley_pg_push_ops;
+extern const parley_contacts_ops parley_pg_contacts_ops;
 
 struct pg_repo {
     parley_repository base; /* first, so the handle converts both ways */

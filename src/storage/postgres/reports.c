@@ -28,6 +28,9 @@ const char *const parley_pg_reports_sql[PG_STMT_COUNT] = {
         " AND s.agent_id IS NOT NULL GROUP BY s.agent_id, a.name ORDER BY s.agent_id COLLATE \"C\"",
     [PG_REPORT_RATINGS] = "SELECT f.rating, count(*) FROM feedback f JOIN sessions s ON "
                           "s.id = f.session_id WHERE" PG_REPORT_RANGE " GROUP BY f.rating",
+    [PG_REPORT_SESSIONS] =
+        "SELECT s.created_at, coalesce(s.first_response_at, 0), "
+        "coalesce(s.closed_at, 0) FROM sessions s WHERE" PG_REPORT_RANGE " ORDER BY s.created_at",
 };
 
 static void bind_report_range(binder *b, const parley_report_range *range) {
@@ -98,8 +101,26 @@ static parley_status pq_report_ratings(parley_repository *repo, const parley_rep
     return each_row(&b, "report_ratings", rating_row, counts, err);
 }
 
+static bool session_row(row_reader *rd, void *ctx) {
+    const row_callback *c = ctx;
+    parley_report_session row = {r_i64(rd, 0), r_i64(rd, 1), r_i64(rd, 2)};
+    if (rd->status == PARLEY_OK) {
+        ((void (*)(void *, const parley_report_session *))c->each)(c->ctx, &row);
+    }
+    return true;
+}
+
+static parley_status pq_report_sessions(parley_repository *repo, const parley_report_range *range,
+                                        void (*each)(void *ctx, const parley_report_session *row),
+                                        void *ctx, parley_error *err) {
+    binder b = bind_start(as_pg(repo), PG_REPORT_SESSIONS);
+    bind_report_range(&b, range);
+    return each_row(&b, "report_sessions", session_row, EACH_CALLBACK(each, ctx), err);
+}
+
 const parley_reports_ops parley_pg_reports_ops = {
     .durations = pq_report_durations,
     .agents = pq_report_agents,
     .ratings = pq_report_ratings,
+    .sessions = pq_report_sessions,
 };

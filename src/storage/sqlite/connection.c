@@ -54,6 +54,7 @@ static const char *const *const sql_parts[] = {
     parley_sqlite_notifications_sql,
     parley_sqlite_webhooks_sql,
     parley_sqlite_push_sql,
+    parley_sqlite_contacts_sql,
 };
 
 /* The SQL of a statement id, or NULL when no file (or more than one) has
@@ -296,6 +297,7 @@ parley_status parley_sqlite_repository_open(const char *path, const parley_sqlit
     r->base.notifications = &parley_sqlite_notifications_ops;
     r->base.webhooks = &parley_sqlite_webhooks_ops;
     r->base.push = &parley_sqlite_push_ops;
+    r->base.contacts = &parley_sqlite_contacts_ops;
     parley_status status = connect_db(path, busy_timeout_ms, &r->db, err);
     if (status != PARLEY_OK) {
         free(r);

@@ -26,6 +26,9 @@ const char *const parley_sqlite_reports_sql[ST_COUNT] = {
                          " AND s.agent_id IS NOT NULL GROUP BY s.agent_id ORDER BY s.agent_id",
     [ST_REPORT_RATINGS] = "SELECT f.rating, count(*) FROM feedback f JOIN sessions s ON "
                           "s.id = f.session_id WHERE" REPORT_RANGE " GROUP BY f.rating",
+    [ST_REPORT_SESSIONS] =
+        "SELECT s.created_at, coalesce(s.first_response_at, 0), "
+        "coalesce(s.closed_at, 0) FROM sessions s WHERE" REPORT_RANGE " ORDER BY s.created_at",
 };
 
 /* ---- reports ------------------------------------------------------------- */
@@ -97,8 +100,25 @@ static parley_status sq_report_ratings(parley_repository *repo, const parley_rep
     return each_row(r, &b, "report_ratings", rating_row, counts, err);
 }
 
+static bool session_row(row_reader *rd, void *ctx) {
+    const row_callback *c = ctx;
+    parley_report_session row = {r_i64(rd, 0), r_i64(rd, 1), r_i64(rd, 2)};
+    ((void (*)(void *, const parley_report_session *))c->each)(c->ctx, &row);
+    return true;
+}
+
+static parley_status sq_report_sessions(parley_repository *repo, const parley_report_range *range,
+                                        void (*each)(void *ctx, const parley_report_session *row),
+                                        void *ctx, parley_error *err) {
+    struct sqlite_repo *r = as_sqlite(repo);
+    binder b = bind_start(r, ST_REPORT_SESSIONS);
+    bind_report_range(&b, range);
+    return each_row(r, &b, "report_sessions", session_row, EACH_CALLBACK(each, ctx), err);
+}
+
 const parley_reports_ops parley_sqlite_reports_ops = {
     .durations = sq_report_durations,
     .agents = sq_report_agents,
     .ratings = sq_report_ratings,
+    .sessions = sq_report_sessions,
 };

@@ -598,6 +598,14 @@ static const char *const steps[] = {
     ") STRICT;"
     "CREATE INDEX push_subscriptions_recipient ON push_subscriptions "
     "(recipient_kind, recipient_id, position);",
+
+    /* 20: contacts (issue 15, docs/subsystems/contacts.md): a customer is
+     * a contact; staff add custom attributes (a JSON object of strings)
+     * and edit it (updated_at, 0 = never). A verified e-mail finds its
+     * contact again, case-insensitively. */
+    "ALTER TABLE customers ADD COLUMN attributes_json TEXT;"
+    "ALTER TABLE customers ADD COLUMN updated_at INTEGER NOT NULL DEFAULT 0;"
+    "CREATE INDEX customers_email ON customers (email COLLATE NOCASE) WHERE email IS NOT NULL;",
 };
 
 int parley_sqlite_schema_step_count(void) {

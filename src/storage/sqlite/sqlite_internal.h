@@ -247,6 +247,7 @@ enum stmt_id {
     ST_REPORT_RESOLUTION,
     ST_REPORT_AGENTS,
     ST_REPORT_RATINGS,
+    ST_REPORT_SESSIONS,
     /* search */
     ST_MESSAGE_SEARCH,
     ST_SEARCH_PROGRESS_GET,
@@ -314,6 +315,11 @@ enum stmt_id {
     ST_PUSH_COUNT,
     ST_PUSH_DELETE,
     ST_PUSH_DELETE_ID,
+    /* contacts */
+    ST_CONTACT_GET,
+    ST_CONTACT_LIST,
+    ST_CONTACT_UPDATE,
+    ST_CONTACT_BY_EMAIL,
     ST_COUNT
 };
 
@@ -335,6 +341,7 @@ extern const char *const parley_sqlite_settings_sql[ST_COUNT];
 extern const char *const parley_sqlite_notifications_sql[ST_COUNT];
 extern const char *const parley_sqlite_webhooks_sql[ST_COUNT];
 extern const char *const parley_sqlite_push_sql[ST_COUNT];
+extern const char *const parley_sqlite_contacts_sql[ST_COUNT];
 
 /* The ops tables the handle points at, one per file. */
 extern const parley_accounts_ops parley_sqlite_accounts_ops;
@@ -354,6 +361,7 @@ extern const parley_settings_ops parley_sqlite_settings_ops;
 extern const parley_notifications_ops parley_sqlite_notifications_ops;
 extern const parley_webhooks_ops parley_sqlite_webhooks_ops;
 extern const parley_push_ops parley_sqlite_push_ops;
+extern const parley_contacts_ops parley_sqlite_contacts_ops;
 
 struct sqlite_repo {
     parley_repository base; /* first, so the handle converts both ways */
