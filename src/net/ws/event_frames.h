@@ -44,8 +44,7 @@ void parley_event_frames_init(parley_event_frames *f, const parley_event *event)
 /* Both views already rendered (the cluster bus: by the node that committed
  * the event); takes ownership of the strings (malloc'd, freed by
  * parley_event_frames_free); staff_text NULL: staff see the public one. */
-void parley_event_frames_init_rendered(parley_event_frames *f, char *public_text,
-                                       char *staff_text);
+void parley_event_frames_init_rendered(parley_event_frames *f, char *public_text, char *staff_text);
 /* The view's frame text (rendered on the first call), or NULL when out of
  * memory or when the event has no frame. */
 const char *parley_event_frames_get(parley_event_frames *f, bool staff, size_t *len);

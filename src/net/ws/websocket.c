@@ -4,7 +4,7 @@
  * send pipeline, typing, read, ping), the read side's backpressure (a
  * window of message.send frames in flight, issue 11) and the hub's sink.
  *
- * Long (~1170 lines) on purpose: it is one state machine over one wslay
+ * Long (~1220 lines) on purpose: it is one state machine over one wslay
  * context, and its parts share the connection's private state (the
  * subscriptions being caught up, paced history, the failing/closing flags,
  * the access-log counters) that no other file should see. What has no such
@@ -290,8 +290,7 @@ static void catchup_done(parley_job *job) {
             /* more history: fetch it now, or once the client has read enough */
             sub->paced = true;
             resume_paced_catchups(ws);
-        } else if (sub->resync_again ||
-                   !parley_hub_go_live_gapless(&conn->server->hub, sub)) {
+        } else if (sub->resync_again || !parley_hub_go_live_gapless(&conn->server->hub, sub)) {
             /* cluster only (hub.h): the bus reconnected during this read,
              * or a held event skips ahead of it: read once more */
             sub->resync_again = false;
