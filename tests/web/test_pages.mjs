@@ -901,6 +901,90 @@ describe('Parley web pages in Chromium', { skip, timeout: 300000 }, () => {
     await agentPage.locator('#sessions-view').waitFor();
   });
 
+  it('counts an agent\'s notifications on the bell and in the tab title, and alerts her while the tab is hidden', async () => {
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    ctx.setDefaultTimeout(STEP_MS);
+    try {
+      // The page cannot really be hidden in headless Chromium: the test
+      // decides document.hidden, and records each browser Notification the
+      // console makes (the real one is still made).
+      await ctx.addInitScript(() => {
+        window.__hidden = false;
+        window.__shown = [];
+        Object.defineProperty(document, 'hidden', { configurable: true, get: () => window.__hidden });
+        Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => (window.__hidden ? 'hidden' : 'visible') });
+        const Real = window.Notification;
+        function Recorded(title, options) {
+          window.__shown.push({ title, body: options && options.body });
+          try { return new Real(title, options); } catch (e) { return { close() {} }; }
+        }
+        Object.defineProperty(Recorded, 'permission', { get: () => Real.permission });
+        Recorded.requestPermission = (...args) => Real.requestPermission(...args);
+        window.Notification = Recorded;
+      });
+      const page = await ctx.newPage();
+      watch(page, 'agent Bob (bell)');
+      await page.goto(base + '/console');
+      await page.getByLabel('Email').fill(BOB.email);
+      await page.getByLabel('Password').fill(BOB.password);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.locator('#me', { hasText: BOB.name }).waitFor();
+      const bell = page.locator('#bell');
+      const title = await page.evaluate(() => document.title.replace(/^\(\d+\) /, ''));
+      // What Bob was told earlier (transfers) starts the count; he reads it all.
+      const before = (await api('GET', '/api/v1/notifications?limit=1', bobToken)).body.unread_count;
+      if (before > 0) await page.locator('#bell-count', { hasText: String(before) }).waitFor();
+      await bell.click();
+      const panel = page.getByRole('region', { name: 'Notifications' });
+      // Asked on this click, not before; the test answers the browser's
+      // prompt (headless Chromium would refuse it) by granting first.
+      const turnOn = panel.getByRole('button', { name: 'Turn on desktop alerts' });
+      await turnOn.waitFor();
+      assert.equal(await page.evaluate(() => Notification.permission), 'default');
+      await ctx.grantPermissions(['notifications'], { origin: base });
+      await turnOn.click();
+      await panel.getByRole('button', { name: 'Desktop alerts are on' }).waitFor();
+      if (before > 0) await panel.getByRole('button', { name: 'Mark all read' }).click();
+      await page.waitForFunction((t) => document.title === t, title);
+      assert.ok(await page.locator('#bell-count').isHidden());
+      assert.equal((await api('GET', '/api/v1/notifications?limit=1', bobToken)).body.unread_count, 0);
+      await assertAccessible(page, 'the console with the bell open');
+      await bell.click(); // closed again
+
+      // The tab goes to the background; the admin assigns Bob a ticket.
+      await page.evaluate(() => { window.__hidden = true; });
+      const subject = 'Bell check <b>' + Date.now() + '</b>';
+      const made = await api('POST', '/api/v1/tickets', agentToken, {
+        session_id: sessionId, issue_description: 'Check the bell', subject, agent_id: bobId,
+      });
+      assert.equal(made.status, 201, JSON.stringify(made.body));
+      await page.locator('#bell-count', { hasText: '1' }).waitFor();
+      await page.waitForFunction((t) => document.title === '(1) ' + t, title);
+      assert.equal(await bell.getAttribute('aria-label'), 'Notifications, 1 unread');
+      const shown = await page.evaluate(() => window.__shown);
+      assert.deepEqual(shown, [{ title: 'A ticket was assigned to you', body: subject }]);
+
+      // Visible again: a second one counts but makes no browser notification.
+      await page.evaluate(() => { window.__hidden = false; });
+      const updated = await api('PATCH', `/api/v1/tickets/${made.body.id}`, agentToken, { priority: 'high' });
+      assert.equal(updated.status, 200, JSON.stringify(updated.body));
+      await page.locator('#bell-count', { hasText: '2' }).waitFor();
+      assert.equal((await page.evaluate(() => window.__shown)).length, 1);
+
+      // Opening one marks it read and goes to the tickets; the markup is text.
+      await bell.click();
+      const first = panel.locator('.bell-item[data-unread="true"]', { hasText: 'A ticket was assigned to you' });
+      assert.equal(await first.locator('.bell-item-body').innerText(), subject);
+      await first.click();
+      await page.waitForURL(/#\/tickets$/);
+      await page.locator('#bell-count', { hasText: '1' }).waitFor();
+      await page.waitForFunction((t) => document.title === '(1) ' + t, title);
+      assert.equal((await api('GET', '/api/v1/notifications?limit=1', bobToken)).body.unread_count, 1);
+    } finally {
+      await ctx.close();
+    }
+  });
+
   it('logs the agent out', async () => {
     await agentPage.getByRole('button', { name: 'Log out' }).click();
     await agentPage.getByRole('button', { name: 'Sign in' }).waitFor();

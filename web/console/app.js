@@ -17,6 +17,7 @@ import { wireSearch } from './search.js';
 import { wireTickets, showTickets } from './tickets.js';
 import { wireAccount, showAccount } from './account.js';
 import { showContactList, showContact, resetContacts } from './contacts.js';
+import { wireBell } from './bell.js';
 
 // ------------------------------------------------------------ sections ---
 
@@ -188,6 +189,7 @@ function wire() {
   wireSearch();
   wireTickets();
   wireAccount();
+  wireBell();
   subscribe('signed-out', () => {
     $('admin-view').replaceChildren();
     $('contacts-view').replaceChildren();
