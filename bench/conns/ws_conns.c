@@ -376,7 +376,8 @@ int main(int argc, char **argv) {
                  .samples = 1000,
                  .settle_ms = 1500};
     parse_steps(&o, "0,1000,2000,5000,10000,15000");
-    for (int i = 1; i < argc; i++) {
+    /* each option takes a value: two arguments a step */
+    for (int i = 1; i < argc; i += 2) {
         const char *v = i + 1 < argc ? argv[i + 1] : "";
         if (strcmp(argv[i], "--port") == 0) {
             o.port = atoi(v);
@@ -398,7 +399,6 @@ int main(int argc, char **argv) {
                             "[--settle-ms 1500]\n");
             return 2;
         }
-        i++;
     }
     if (o.pid <= 0 || o.sources < 1 || o.nsteps < 1) {
         fprintf(stderr, "parley-conns-bench: --pid is required\n");

@@ -310,8 +310,8 @@ static void test_envelope_round_trip(void **state) {
                          "[]",
                          "{\"v\":2,\"n\":\"x\",\"t\":\"typing\",\"s\":\"s\",\"p\":\"f\"}",
                          "{\"v\":1,\"n\":\"x\",\"t\":\"nope\",\"a\":1,\"q\":0,\"p\":\"f\"}",
-                         "{\"v\":1,\"n\":\"x\",\"t\":\"message.created\",\"a\":2,\"q\":-1,"
-                         "\"p\":\"f\"}",
+                         ("{\"v\":1,\"n\":\"x\",\"t\":\"message.created\",\"a\":2,\"q\":-1,"
+                          "\"p\":\"f\"}"),
                          "{\"v\":1,\"n\":\"x\",\"t\":\"token.revoked\",\"a\":16,\"q\":0}"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         assert_false(parley_cluster_decode(bad[i], strlen(bad[i]), &env));
