@@ -901,7 +901,7 @@ describe('Parley web pages in Chromium', { skip, timeout: 300000 }, () => {
     await agentPage.locator('#sessions-view').waitFor();
   });
 
-  it('counts an agent\'s notifications on the bell and in the tab title, and alerts her while the tab is hidden', async () => {
+  it('counts an agent\'s notifications on the bell and in the tab title, and alerts her while the tab is hidden (a ticket for her, a customer waiting)', async () => {
     const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     ctx.setDefaultTimeout(STEP_MS);
     try {
@@ -961,15 +961,25 @@ describe('Parley web pages in Chromium', { skip, timeout: 300000 }, () => {
       await page.locator('#bell-count', { hasText: '1' }).waitFor();
       await page.waitForFunction((t) => document.title === '(1) ' + t, title);
       assert.equal(await bell.getAttribute('aria-label'), 'Notifications, 1 unread');
-      const shown = await page.evaluate(() => window.__shown);
-      assert.deepEqual(shown, [{ title: 'A ticket was assigned to you', body: subject }]);
+      assert.deepEqual(await page.evaluate(() => window.__shown),
+        [{ title: 'A ticket was assigned to you', body: subject }]);
+      // A customer starts a chat (no bot now): every active agent is told.
+      const topic = 'Waiting for the bell ' + Date.now();
+      const cust = await api('POST', '/api/v1/customers', null, { name: 'Bea Customer' });
+      assert.equal(cust.status, 201, JSON.stringify(cust.body));
+      assert.equal((await api('POST', '/api/v1/sessions', cust.body.token, { topic })).status, 201);
+      await page.locator('#bell-count', { hasText: '2' }).waitFor();
+      await page.waitForFunction((t) => document.title === '(2) ' + t, title);
+      assert.deepEqual(await page.evaluate(() => window.__shown), [
+        { title: 'A ticket was assigned to you', body: subject },
+        { title: 'A customer is waiting', body: topic }]);
 
-      // Visible again: a second one counts but makes no browser notification.
+      // Visible again: the next one counts but makes no browser notification.
       await page.evaluate(() => { window.__hidden = false; });
       const updated = await api('PATCH', `/api/v1/tickets/${made.body.id}`, agentToken, { priority: 'high' });
       assert.equal(updated.status, 200, JSON.stringify(updated.body));
-      await page.locator('#bell-count', { hasText: '2' }).waitFor();
-      assert.equal((await page.evaluate(() => window.__shown)).length, 1);
+      await page.locator('#bell-count', { hasText: '3' }).waitFor();
+      assert.equal((await page.evaluate(() => window.__shown)).length, 2);
 
       // Opening one marks it read and goes to the tickets; the markup is text.
       await bell.click();
@@ -977,9 +987,9 @@ describe('Parley web pages in Chromium', { skip, timeout: 300000 }, () => {
       assert.equal(await first.locator('.bell-item-body').innerText(), subject);
       await first.click();
       await page.waitForURL(/#\/tickets$/);
-      await page.locator('#bell-count', { hasText: '1' }).waitFor();
-      await page.waitForFunction((t) => document.title === '(1) ' + t, title);
-      assert.equal((await api('GET', '/api/v1/notifications?limit=1', bobToken)).body.unread_count, 1);
+      await page.locator('#bell-count', { hasText: '2' }).waitFor();
+      await page.waitForFunction((t) => document.title === '(2) ' + t, title);
+      assert.equal((await api('GET', '/api/v1/notifications?limit=1', bobToken)).body.unread_count, 2);
     } finally {
       await ctx.close();
     }
