@@ -215,6 +215,9 @@ static void leadership_run(parley_job *job, parley_facade *facade) {
 /* On the loop: a change of leadership is logged once and passed on. */
 static void leadership_done(parley_job *job) {
     parley_server *srv = ((parley_periodic_job *)job)->srv;
+    if (job->status == PARLEY_OK && !job->commit_failed) {
+        srv->database_ok_at = uv_now(srv->loop); /* /healthz: the database answered */
+    }
     bool leader = srv->leader_answer;
     if (leader == srv->leader) {
         return;
@@ -468,6 +471,7 @@ parley_status parley_server_start(parley_server *srv, uv_loop_t *loop, const par
     uv_timer_init(loop, &srv->shutdown_timer);
     srv->shutdown_timer.data = srv;
     /* first: the first answer comes before the first periodic tick */
+    srv->database_ok_at = uv_now(loop);
     periodic_start(srv, &srv->leadership, leadership_run, leadership_done, 0,
                    PARLEY_LEADERSHIP_TICK_MS);
     periodic_start(srv, &srv->lifecycle, lifecycle_run, NULL, LIFECYCLE_TICK_MS, LIFECYCLE_TICK_MS);

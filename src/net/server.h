@@ -103,6 +103,9 @@ typedef struct parley_server {
     parley_periodic_job leadership;
     bool leader;
     bool leader_answer; /* the job's answer, written on the writer, read in its done */
+    /* readiness (/healthz): when the leadership job last reached the
+     * database (loop time, ms; the start counts: the database was opened) */
+    uint64_t database_ok_at;
     bool shutting_down;
     int64_t shutdown_started_ms;
     char host[256];

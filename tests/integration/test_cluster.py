@@ -263,7 +263,17 @@ class RedisRestartTest(ClusterTestCase):
         sender = threading.Thread(target=stream)
         sender.start()
         wait_until(lambda: len(sent) >= 30, timeout=30, message="30 messages sent")
+        self.assertEqual(self.a.client().get("/healthz").status, 200)
         self.redis.kill()
+        # not ready while Redis is away (a load balancer sends elsewhere),
+        # yet the node still stores what reaches it
+        def not_ready():
+            r = self.b.client().get("/healthz")
+            return r if r.status == 503 else None
+        r = wait_until(not_ready, timeout=30, message="/healthz says 503 without Redis")
+        self.assertEqual(r.body, {"status": "unavailable", "database": "ok",
+                                  "redis": "unreachable"})
+        self.assertIsNotNone(r.headers.get("retry-after"))
         wait_until(lambda: len(sent) >= 60, timeout=30, message="30 more sent without Redis")
         self.redis.restart()
         sender.join(T(120))
@@ -274,6 +284,10 @@ class RedisRestartTest(ClusterTestCase):
         got = collect(sub, sid, last, timeout=30)
         self.assertEqual([m["seq"] for m in got], list(range(start + 1, last + 1)))
         self.assertEqual(no_more(sub, sid, wait=1.0), [])
+        # ready again once subscribed
+        for node in (self.a, self.b):
+            wait_until(lambda: node.client().get("/healthz").status == 200, timeout=30,
+                       message="/healthz says 200 again")
         # both nodes said they lost Redis and subscribed again
         for node in self.cluster.nodes:
             log = node.log()

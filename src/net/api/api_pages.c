@@ -171,9 +171,38 @@ static void respond_text(parley_conn *c, const char *type, char *body) {
     parley_conn_respond(c, &res);
 }
 
+/* Readiness: the database answered the leadership job within three of its
+ * ticks (a lost or hung connection stops its answers), and, with --redis,
+ * the cluster bus is subscribed. A load balancer sends nothing to a node
+ * that says 503. */
+#define HEALTHZ_DATABASE_STALE_MS (3 * PARLEY_LEADERSHIP_TICK_MS)
+
 void parley_api_healthz(parley_conn *c, parley_http_request *req) {
     parley_http_request_free(req);
-    respond_text(c, "application/json", strdup("{\"status\":\"ok\"}"));
+    parley_server *srv = c->server;
+    bool database = uv_now(srv->loop) - srv->database_ok_at <= HEALTHZ_DATABASE_STALE_MS;
+    bool clustered = strcmp(srv->bus->ops->name, "local") != 0;
+    bool redis = !clustered || srv->bus->ops->connected(srv->bus);
+    if (database && redis) {
+        respond_text(c, "application/json", strdup("{\"status\":\"ok\"}"));
+        return;
+    }
+    json_t *body = json_pack("{s:s, s:s}", "status", "unavailable", "database",
+                             database ? "ok" : "unreachable");
+    if (body != NULL && clustered) {
+        json_object_set_new(body, "redis", json_string(redis ? "ok" : "unreachable"));
+    }
+    parley_http_response res = {.status = 503, .content_type = "application/json"};
+    res.body = body != NULL ? json_dumps(body, JSON_COMPACT) : NULL;
+    json_decref(body);
+    if (res.body == NULL) {
+        parley_http_response_error_code(&res, 503, "unavailable", "out of memory");
+    } else {
+        res.body_len = strlen(res.body);
+        snprintf(res.extra_headers, sizeof res.extra_headers, "Retry-After: %d\r\n",
+                 parley_http_status_retry_after(503));
+    }
+    parley_conn_respond(c, &res);
 }
 
 /* Who may read /metrics (docs/security.md): with --metrics-token, a
