@@ -215,9 +215,8 @@ static void leadership_run(parley_job *job, parley_facade *facade) {
 /* On the loop: a change of leadership is logged once and passed on. */
 static void leadership_done(parley_job *job) {
     parley_server *srv = ((parley_periodic_job *)job)->srv;
-    if (job->status == PARLEY_OK && !job->commit_failed) {
-        srv->database_ok_at = uv_now(srv->loop); /* /healthz: the database answered */
-    }
+    /* /healthz: did the database answer? */
+    srv->database_failed = job->status != PARLEY_OK || job->commit_failed;
     bool leader = srv->leader_answer;
     if (leader == srv->leader) {
         return;
@@ -261,6 +260,7 @@ static void on_periodic_tick(uv_timer_t *timer) {
     p->job.kind = PARLEY_JOB_BATCHED;
     p->job.run = p->run;
     p->job.done = periodic_done;
+    p->submitted_at = uv_now(p->srv->loop);
     p->in_flight = parley_executor_submit(p->srv->executor, &p->job) == PARLEY_OK;
 }
 
@@ -471,7 +471,6 @@ parley_status parley_server_start(parley_server *srv, uv_loop_t *loop, const par
     uv_timer_init(loop, &srv->shutdown_timer);
     srv->shutdown_timer.data = srv;
     /* first: the first answer comes before the first periodic tick */
-    srv->database_ok_at = uv_now(loop);
     periodic_start(srv, &srv->leadership, leadership_run, leadership_done, 0,
                    PARLEY_LEADERSHIP_TICK_MS);
     periodic_start(srv, &srv->lifecycle, lifecycle_run, NULL, LIFECYCLE_TICK_MS, LIFECYCLE_TICK_MS);

@@ -44,6 +44,7 @@ typedef struct parley_periodic_job {
     parley_job_done_fn on_done; /* optional, on the loop after the job completed */
     uint64_t every_ms;
     bool in_flight;
+    uint64_t submitted_at; /* loop time of the last submit (while in_flight) */
 } parley_periodic_job;
 
 /* The retention job (core/retention.h): the operator's policy, where the
@@ -103,9 +104,9 @@ typedef struct parley_server {
     parley_periodic_job leadership;
     bool leader;
     bool leader_answer; /* the job's answer, written on the writer, read in its done */
-    /* readiness (/healthz): when the leadership job last reached the
-     * database (loop time, ms; the start counts: the database was opened) */
-    uint64_t database_ok_at;
+    /* readiness (/healthz): the leadership job's last unit failed (the
+     * database did not answer); a job in flight too long counts too */
+    bool database_failed;
     bool shutting_down;
     int64_t shutdown_started_ms;
     char host[256];

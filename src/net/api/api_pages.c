@@ -171,16 +171,20 @@ static void respond_text(parley_conn *c, const char *type, char *body) {
     parley_conn_respond(c, &res);
 }
 
-/* Readiness: the database answered the leadership job within three of its
- * ticks (a lost or hung connection stops its answers), and, with --redis,
- * the cluster bus is subscribed. A load balancer sends nothing to a node
- * that says 503. */
+/* Readiness: the leadership job's last unit reached the database and the
+ * one in flight (if any) has waited less than three of its ticks (a hung
+ * connection, or a writer too far behind), and, with --redis, the cluster
+ * bus is subscribed. A load balancer sends nothing to a node that says
+ * 503. */
 #define HEALTHZ_DATABASE_STALE_MS (3 * PARLEY_LEADERSHIP_TICK_MS)
 
 void parley_api_healthz(parley_conn *c, parley_http_request *req) {
     parley_http_request_free(req);
     parley_server *srv = c->server;
-    bool database = uv_now(srv->loop) - srv->database_ok_at <= HEALTHZ_DATABASE_STALE_MS;
+    const parley_periodic_job *check = &srv->leadership;
+    bool database =
+        !srv->database_failed &&
+        !(check->in_flight && uv_now(srv->loop) - check->submitted_at > HEALTHZ_DATABASE_STALE_MS);
     bool clustered = strcmp(srv->bus->ops->name, "local") != 0;
     bool redis = !clustered || srv->bus->ops->connected(srv->bus);
     if (database && redis) {
