@@ -345,22 +345,6 @@ parley_status parley_facade_update_settings(parley_facade *f, const parley_parti
     return st;
 }
 
-/* One open session's chain brought to the policy (its team's, when its
- * team has one); *changed when it moved. */
-static parley_status reapply_one(parley_facade *f, const json_t *policy, const parley_session *s,
-                                 bool *changed, parley_error *err) {
-    *changed = false;
-    char *chain = NULL;
-    parley_status st = parley_team_policy_chain(&f->chat, policy, s, &chain, err);
-    if (st == PARLEY_OK &&
-        strcmp(chain, s->strategies_json != NULL ? s->strategies_json : "") != 0) {
-        st = f->chat.repo->sessions->set_strategies(f->chat.repo, s->id, chain, err);
-        *changed = st == PARLEY_OK;
-    }
-    free(chain);
-    return st;
-}
-
 parley_status parley_facade_reapply_strategy_policy(parley_facade *f,
                                                     const parley_participant *caller, json_t **out,
                                                     parley_error *err) {
@@ -382,7 +366,7 @@ parley_status parley_facade_reapply_strategy_policy(parley_facade *f,
             st = f->chat.repo->sessions->list(f->chat.repo, &filter, &page, next, sizeof next, err);
             for (size_t i = 0; st == PARLEY_OK && i < page.count; i++) {
                 bool changed = false;
-                st = reapply_one(f, policy, &page.items[i], &changed, err);
+                st = parley_team_policy_apply(&f->chat, policy, &page.items[i], &changed, err);
                 checked++;
                 updated += changed ? 1 : 0;
             }

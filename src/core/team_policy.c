@@ -7,9 +7,10 @@
 #include "core/settings.h"
 #include "core/strategy_policy.h"
 
-parley_status parley_team_policy_chain(parley_chat_service *svc, const json_t *policy,
-                                       const parley_session *s, char **chain_json,
-                                       parley_error *err) {
+/* The chain the policy gives s, in *chain_json (free()); a chain the kept
+ * choices no longer build falls back to the policy's chain as it is. */
+static parley_status policy_chain(parley_chat_service *svc, const json_t *policy,
+                                  const parley_session *s, char **chain_json, parley_error *err) {
     *chain_json = NULL;
     json_t *effective = parley_strategy_policy_for_team(policy, s->team_id);
     if (effective == NULL) {
@@ -24,6 +25,25 @@ parley_status parley_team_policy_chain(parley_chat_service *svc, const json_t *p
                                             chain_json, err);
     }
     json_decref(effective);
+    return st;
+}
+
+parley_status parley_team_policy_apply(parley_chat_service *svc, const json_t *policy,
+                                       parley_session *s, bool *changed, parley_error *err) {
+    *changed = false;
+    char *chain = NULL;
+    parley_status st = policy_chain(svc, policy, s, &chain, err);
+    if (st == PARLEY_OK &&
+        strcmp(chain, s->strategies_json != NULL ? s->strategies_json : "") != 0) {
+        st = svc->repo->sessions->set_strategies(svc->repo, s->id, chain, err);
+        if (st == PARLEY_OK) {
+            free(s->strategies_json);
+            s->strategies_json = chain;
+            chain = NULL;
+            *changed = true;
+        }
+    }
+    free(chain);
     return st;
 }
 
@@ -44,19 +64,9 @@ static parley_status on_session_created(void *ctx, parley_chat_service *svc, par
         json_decref(policy);
         return PARLEY_OK;
     }
-    char *chain = NULL;
-    st = parley_team_policy_chain(svc, policy, s, &chain, err);
+    bool changed = false;
+    st = parley_team_policy_apply(svc, policy, s, &changed, err);
     json_decref(policy);
-    if (st == PARLEY_OK &&
-        strcmp(chain, s->strategies_json != NULL ? s->strategies_json : "") != 0) {
-        st = svc->repo->sessions->set_strategies(svc->repo, s->id, chain, err);
-        if (st == PARLEY_OK) {
-            free(s->strategies_json);
-            s->strategies_json = chain;
-            chain = NULL;
-        }
-    }
-    free(chain);
     return st;
 }
 

@@ -23,13 +23,13 @@
 #include "core/chat_service.h"
 #include "core/event.h"
 
-/* The chain the policy gives session s (its team's policy, else the
- * desk's), keeping its customer's still-allowed choices, in *chain_json
- * (free()); a chain the kept choices no longer build falls back to the
- * policy's chain as it is. */
-parley_status parley_team_policy_chain(parley_chat_service *svc, const json_t *policy,
-                                       const parley_session *s, char **chain_json,
-                                       parley_error *err);
+/* Gives session s the chain the policy gives it (its team's policy, else
+ * the desk's), keeping its customer's still-allowed choices (a chain the
+ * kept choices no longer build falls back to the policy's as it is): when
+ * that differs from s->strategies_json, writes it (sessions->set_strategies,
+ * the caller's unit), replaces s->strategies_json and sets *changed. */
+parley_status parley_team_policy_apply(parley_chat_service *svc, const json_t *policy,
+                                       parley_session *s, bool *changed, parley_error *err);
 
 /* Registers the in-unit subscriber; call after parley_routing_subscribe. */
 bool parley_team_policy_subscribe(parley_event_registry *reg);
