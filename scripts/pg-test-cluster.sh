@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# pg-test-cluster.sh start|stop STATE_FILE - a throwaway PostgreSQL 15 cluster
+# pg-test-cluster.sh start|stop|down|up STATE_FILE - a throwaway PostgreSQL 15 cluster
 # for the tests (the ctest fixture pg_cluster in CMakeLists.txt: one cluster
 # per test run, one database per test, created and dropped by the tests).
 #
@@ -13,6 +13,10 @@
 # stop: pg_ctl stops the cluster named in STATE_FILE (immediate mode) and
 #   removes its directory and STATE_FILE. Stopping a cluster that is not
 #   running, or without STATE_FILE, is fine (a cleanup after a failed start).
+# down: stops the cluster named in STATE_FILE as a crash would (immediate
+#   mode), keeping its directory; up: starts it again with the same options
+#   (crash recovery runs). For tests that take the database away under load
+#   (test_pg_restart.py runs a cluster of its own for that).
 #
 # Needs Debian's postgresql-15 (scripts/deps.sh installs it).
 set -euo pipefail
@@ -20,7 +24,7 @@ set -euo pipefail
 action=${1:-}
 state=${2:-}
 if [ -z "$action" ] || [ -z "$state" ]; then
-  echo "usage: $0 start|stop STATE_FILE" >&2
+  echo "usage: $0 start|stop|down|up STATE_FILE" >&2
   exit 2
 fi
 
@@ -43,6 +47,24 @@ as_owner() {
   fi
 }
 
+# pg_start DIR: starts the cluster in DIR (its options: no TCP, the socket
+# in DIR; fsync off - a test cluster lives for one run)
+pg_start() {
+  local opts="-c listen_addresses='' -c unix_socket_directories=$1 -c port=5432"
+  opts="$opts -c fsync=off -c full_page_writes=off -c max_connections=100"
+  as_owner "$bindir/pg_ctl" -D "$1/data" -l "$1/server.log" -o "$opts" -w -t 60 start >/dev/null
+}
+
+# state_dir: the cluster directory STATE_FILE names (refusing any other)
+state_dir() {
+  local dir
+  dir=$(sed -n 's/^host=\([^ ]*\) .*/\1/p' "$state")
+  case "$dir" in
+  /tmp/parley-pg.*) echo "$dir" ;;
+  *) echo "pg-test-cluster: $state names no cluster of this script" >&2; return 1 ;;
+  esac
+}
+
 case "$action" in
 start)
   # a cluster left over by an interrupted run of this build is stopped first
@@ -57,10 +79,7 @@ start)
     exit 1
   fi
   # fsync off: a test cluster lives for one run; nothing must survive a crash
-  opts="-c listen_addresses='' -c unix_socket_directories=$dir -c port=5432"
-  opts="$opts -c fsync=off -c full_page_writes=off -c max_connections=100"
-  if ! as_owner "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -o "$opts" -w -t 60 \
-         start >/dev/null; then
+  if ! pg_start "$dir"; then
     cat "$dir/server.log" >&2 || true
     rm -rf "$dir"
     exit 1
@@ -71,11 +90,7 @@ start)
   ;;
 stop)
   [ -f "$state" ] || exit 0
-  dir=$(sed -n 's/^host=\([^ ]*\) .*/\1/p' "$state")
-  case "$dir" in
-  /tmp/parley-pg.*) ;;
-  *) echo "pg-test-cluster: $state names no cluster of this script" >&2; exit 1 ;;
-  esac
+  dir=$(state_dir)
   if [ -d "$dir/data" ]; then
     as_owner "$bindir/pg_ctl" -D "$dir/data" -m immediate -w stop >/dev/null 2>&1 || true
   fi
@@ -83,8 +98,21 @@ stop)
   rm -f "$state"
   echo "pg-test-cluster: stopped $dir"
   ;;
+down)
+  dir=$(state_dir)
+  as_owner "$bindir/pg_ctl" -D "$dir/data" -m immediate -w stop >/dev/null
+  echo "pg-test-cluster: down $dir"
+  ;;
+up)
+  dir=$(state_dir)
+  if ! pg_start "$dir"; then
+    tail -20 "$dir/server.log" >&2 || true
+    exit 1
+  fi
+  echo "pg-test-cluster: up $dir"
+  ;;
 *)
-  echo "usage: $0 start|stop STATE_FILE" >&2
+  echo "usage: $0 start|stop|down|up STATE_FILE" >&2
   exit 2
   ;;
 esac

@@ -48,15 +48,24 @@ parley_status parley_chat_emit(parley_chat_service *svc, parley_event *event, pa
 
 /* The customer's copy leaves out the team's labels: the hub renders it
  * (net/ws/event_frames.c). */
-parley_status parley_chat_emit_session_event(parley_chat_service *svc, parley_event_type type,
-                                             const parley_session *s, unsigned audience,
-                                             parley_error *err) {
+static parley_status emit_session_event_by(parley_chat_service *svc, parley_event_type type,
+                                           const parley_session *s, unsigned audience,
+                                           const char *actor_id, parley_error *err) {
     parley_event *e = parley_event_new(type, audience, s->id, s->customer_id);
     if (e != NULL && !parley_session_copy(&e->session.session, s)) {
         parley_event_free(e);
         e = NULL;
     }
+    if (e != NULL && actor_id != NULL) {
+        snprintf(e->actor_id, sizeof e->actor_id, "%s", actor_id);
+    }
     return parley_chat_emit(svc, e, err);
+}
+
+parley_status parley_chat_emit_session_event(parley_chat_service *svc, parley_event_type type,
+                                             const parley_session *s, unsigned audience,
+                                             parley_error *err) {
+    return emit_session_event_by(svc, type, s, audience, NULL, err);
 }
 
 /* ticket.created / ticket.updated go to every agent and to the ticket's
@@ -207,7 +216,7 @@ parley_status parley_chat_assign(parley_chat_service *svc, const parley_particip
     /* a person's choice: capacity is the dispatcher's limit, not staff's
      * (docs/subsystems/routing.md); assigned_at starts the re-queue clock */
     s.assigned_at = parley_now_ms();
-    if ((st = parley_chat_store_routed_session(svc, &s, err)) != PARLEY_OK) {
+    if ((st = parley_chat_store_routed_session(svc, &s, caller->id, err)) != PARLEY_OK) {
         parley_session_free(&s);
         return st;
     }
@@ -879,14 +888,16 @@ parley_status parley_chat_history(parley_chat_service *svc, const parley_partici
 }
 
 parley_status parley_chat_store_routed_session(parley_chat_service *svc, parley_session *s,
-                                               parley_error *err) {
+                                               const char *actor_id, parley_error *err) {
     s->updated_at = parley_now_ms();
     parley_status st = svc->repo->sessions->update(svc->repo, s, err);
     if (st == PARLEY_OK) {
         st = svc->repo->desk->session_set_routing(svc->repo, s, err);
     }
     if (st == PARLEY_OK) {
-        st = emit_session_event(svc, PARLEY_EVENT_SESSION_UPDATED, s, err);
+        st =
+            emit_session_event_by(svc, PARLEY_EVENT_SESSION_UPDATED, s,
+                                  PARLEY_AUDIENCE_AGENTS | PARLEY_AUDIENCE_CUSTOMER, actor_id, err);
     }
     return st;
 }

@@ -187,9 +187,10 @@ parley_status parley_chat_get_feedback(parley_chat_service *svc, const parley_pa
 parley_status parley_chat_emit(parley_chat_service *svc, parley_event *event, parley_error *err);
 /* Routing changed a session's status, agent or team:
  * stores all of it (routing fields included), stamps updated_at and emits
- * session.updated. s stays the caller's. */
+ * session.updated, its actor_id the person who made the change (NULL: the
+ * dispatcher or a timer). s stays the caller's. */
 parley_status parley_chat_store_routed_session(parley_chat_service *svc, parley_session *s,
-                                               parley_error *err);
+                                               const char *actor_id, parley_error *err);
 /* session.updated (or .created) with a copy of s to audience. The hub
  * renders the staff part of the audience the full session, the customer a
  * copy without labels (the team's own triage); a session without labels

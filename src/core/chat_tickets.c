@@ -22,13 +22,18 @@
 #define EXCERPT_MESSAGES 10
 #define EXCERPT_LINE_BYTES 200
 
+/* actor: the person who made the change (the event's actor_id). */
 static parley_status emit_ticket_event(parley_chat_service *svc, parley_event_type type,
-                                       const parley_ticket *t, parley_error *err) {
+                                       const parley_ticket *t, const parley_participant *actor,
+                                       parley_error *err) {
     parley_event *e = parley_event_new(type, PARLEY_AUDIENCE_AGENTS | PARLEY_AUDIENCE_CUSTOMER,
                                        t->session_id, t->customer_id);
     if (e != NULL && !parley_ticket_copy(&e->ticket, t)) {
         parley_event_free(e);
         e = NULL;
+    }
+    if (e != NULL) {
+        snprintf(e->actor_id, sizeof e->actor_id, "%s", actor->id);
     }
     return parley_chat_emit(svc, e, err);
 }
@@ -159,10 +164,10 @@ parley_status parley_chat_open_ticket(parley_chat_service *svc, const parley_par
     /* ticket.created, and ticket.updated for clients written against
      * API.md, which knows only that one */
     if (st == PARLEY_OK) {
-        st = emit_ticket_event(svc, PARLEY_EVENT_TICKET_CREATED, &t, err);
+        st = emit_ticket_event(svc, PARLEY_EVENT_TICKET_CREATED, &t, caller, err);
     }
     if (st == PARLEY_OK) {
-        st = emit_ticket_event(svc, PARLEY_EVENT_TICKET_UPDATED, &t, err);
+        st = emit_ticket_event(svc, PARLEY_EVENT_TICKET_UPDATED, &t, caller, err);
     }
     return PARLEY_HAND_OVER(st, t, out, parley_ticket_free);
 }
@@ -307,7 +312,7 @@ parley_status parley_chat_change_ticket(parley_chat_service *svc, const parley_p
         t.updated_at = parley_now_ms();
         st = svc->repo->tickets->update(svc->repo, &t, err);
         if (st == PARLEY_OK) {
-            st = emit_ticket_event(svc, PARLEY_EVENT_TICKET_UPDATED, &t, err);
+            st = emit_ticket_event(svc, PARLEY_EVENT_TICKET_UPDATED, &t, caller, err);
         }
     }
     return PARLEY_HAND_OVER(st, t, out, parley_ticket_free);

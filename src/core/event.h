@@ -150,7 +150,13 @@ typedef struct parley_event {
     char session_id[PARLEY_ID_SIZE];  /* "" when none */
     char customer_id[PARLEY_ID_SIZE]; /* the session's customer, "" when none */
     int64_t seq; /* message.created: the message's seq (the hub's gapless delivery); else 0 */
-    union {      /* by type, see the enum */
+    /* who acted, when a person did and the emitter knows it (an agent
+     * assigning, transferring, creating or updating a ticket); "" for the
+     * system (routing, timers, the bot). In-unit subscribers read it (the
+     * notification service tells nobody of their own act); it does not
+     * travel on the cluster bus. */
+    char actor_id[PARLEY_ID_SIZE];
+    union { /* by type, see the enum */
         parley_event_message message;
         parley_event_session session;
         parley_ticket ticket;

@@ -297,12 +297,20 @@ static parley_status notify_waiting(parley_chat_service *svc, const parley_notif
     return st;
 }
 
-/* A new assignment (assigned_at moved): the session's agent. An agent who
- * takes a waiting chat by answering it leaves assigned_at alone and is
- * not told of their own act. */
+/* Nobody is told of their own act: the event's actor (an agent who
+ * assigns a chat or a ticket to herself, or updates her own ticket). */
+static bool own_act(const parley_event *e, const char *recipient_id) {
+    return e->actor_id[0] != '\0' && strcmp(e->actor_id, recipient_id) == 0;
+}
+
+/* A new assignment (assigned_at moved): the session's agent, unless she
+ * made it herself. An agent who takes a waiting chat by answering it
+ * leaves assigned_at alone and is not told either. */
 static parley_status notify_assigned(parley_chat_service *svc, const parley_notifier *nf,
-                                     const parley_session *s, parley_error *err) {
-    if (s->status == PARLEY_SESSION_CLOSED || s->agent_id[0] == '\0' || s->assigned_at == 0) {
+                                     const parley_event *e, parley_error *err) {
+    const parley_session *s = &e->session.session;
+    if (s->status == PARLEY_SESSION_CLOSED || s->agent_id[0] == '\0' || s->assigned_at == 0 ||
+        own_act(e, s->agent_id)) {
         return PARLEY_OK;
     }
     notify_spec spec = {.event = PARLEY_NOTIFY_SESSION_ASSIGNED,
@@ -406,7 +414,7 @@ static parley_status on_note(parley_chat_service *svc, const parley_notifier *nf
 static parley_status on_ticket(parley_chat_service *svc, const parley_notifier *nf,
                                const parley_event *e, parley_error *err) {
     const parley_ticket *t = &e->ticket;
-    if (t->agent_id[0] == '\0') {
+    if (t->agent_id[0] == '\0' || own_act(e, t->agent_id)) {
         return PARLEY_OK;
     }
     bool created = e->type == PARLEY_EVENT_TICKET_CREATED;
@@ -450,7 +458,7 @@ static parley_status on_event(void *ctx, parley_chat_service *svc, parley_event 
         return PARLEY_OK;
     }
     case PARLEY_EVENT_SESSION_UPDATED:
-        return notify_assigned(svc, nf, &e->session.session, err);
+        return notify_assigned(svc, nf, e, err);
     case PARLEY_EVENT_SESSION_HANDOFF:
         return on_handoff(svc, nf, e, err);
     case PARLEY_EVENT_MESSAGE_CREATED:

@@ -218,7 +218,7 @@ static parley_status back_to_queue(parley_chat_service *svc, parley_session *s, 
     s->agent_id[0] = '\0';
     s->assigned_at = 0;
     s->queued_at = parley_now_ms();
-    parley_status st = parley_chat_store_routed_session(svc, s, err);
+    parley_status st = parley_chat_store_routed_session(svc, s, NULL, err);
     if (st == PARLEY_OK) {
         /* its customer hears its new place from the next dispatch */
         st = svc->repo->desk->session_set_queue_position(svc->repo, s->id, 0, err);
@@ -326,7 +326,7 @@ static parley_status assign_queued(parley_chat_service *svc, parley_queue_list *
         snprintf(s->agent_id, sizeof s->agent_id, "%s", a->id);
         s->status = PARLEY_SESSION_ACTIVE;
         s->assigned_at = parley_now_ms();
-        st = parley_chat_store_routed_session(svc, s, err);
+        st = parley_chat_store_routed_session(svc, s, NULL, err);
         if (st == PARLEY_OK) {
             st = svc->repo->desk->agent_note_assigned(svc->repo, a->id, err);
         }
@@ -407,7 +407,8 @@ parley_status parley_routing_dispatch(parley_chat_service *svc, parley_dispatch_
 /* --- transfer and unassign ------------------------------------------------ */
 
 static parley_status transfer_to_agent(parley_chat_service *svc, parley_session *s,
-                                       const char *agent_id, parley_error *err) {
+                                       const char *agent_id, const char *actor_id,
+                                       parley_error *err) {
     parley_agent agent = {0};
     parley_status st = strlen(agent_id) < PARLEY_ID_SIZE
                            ? svc->repo->accounts->agent_get(svc->repo, agent_id, &agent, err)
@@ -445,7 +446,7 @@ static parley_status transfer_to_agent(parley_chat_service *svc, parley_session 
         snprintf(s->agent_id, sizeof s->agent_id, "%s", agent_id);
         s->status = PARLEY_SESSION_ACTIVE;
         s->assigned_at = parley_now_ms();
-        st = parley_chat_store_routed_session(svc, s, err);
+        st = parley_chat_store_routed_session(svc, s, actor_id, err);
     }
     if (st == PARLEY_OK) {
         char note[300];
@@ -495,7 +496,7 @@ parley_status parley_routing_transfer(parley_chat_service *svc, const parley_par
     } else if (s.status == PARLEY_SESSION_CLOSED) {
         st = parley_error_set(err, PARLEY_E_CONFLICT, "conflict", "the session is closed");
     } else {
-        st = to_agent ? transfer_to_agent(svc, &s, agent_id, err)
+        st = to_agent ? transfer_to_agent(svc, &s, agent_id, caller->id, err)
                       : transfer_to_team(svc, &s, team_id, err);
     }
     return PARLEY_HAND_OVER(st, s, out, parley_session_free);

@@ -84,9 +84,16 @@ static size_t discard(char *data, size_t size, size_t nmemb, void *userdata) {
 
 typedef enum outcome { SENT, GONE, RETRY, DEAD } outcome;
 
+/* What one message says besides its body: its Urgency, and its Topic (the
+ * notification's id: at most 32 base64url characters, RFC 8030 5.4). */
+typedef struct message_headers {
+    const char *urgency;
+    const char *topic;
+} message_headers;
+
 static outcome post(parley_push_channel *ch, const char *endpoint,
                     const parley_webhook_target *target, const char *jwt, const uint8_t *body,
-                    size_t body_len, const char *urgency, char *error, size_t error_size) {
+                    size_t body_len, const message_headers *mh, char *error, size_t error_size) {
     CURL *curl = curl_easy_init();
     if (curl == NULL) {
         snprintf(error, error_size, "out of memory");
@@ -99,7 +106,9 @@ static outcome post(parley_push_channel *ch, const char *endpoint,
     headers = curl_slist_append(headers, "Expect:");
     snprintf(line, sizeof line, "TTL: %" PRId64, ch->ttl_s);
     headers = curl_slist_append(headers, line);
-    snprintf(line, sizeof line, "Urgency: %s", urgency);
+    snprintf(line, sizeof line, "Urgency: %s", mh->urgency);
+    headers = curl_slist_append(headers, line);
+    snprintf(line, sizeof line, "Topic: %s", mh->topic);
     headers = curl_slist_append(headers, line);
     snprintf(line, sizeof line, "Authorization: vapid t=%s, k=%s", jwt, ch->vapid_public_b64);
     headers = curl_slist_append(headers, line);
@@ -135,8 +144,8 @@ static outcome post(parley_push_channel *ch, const char *endpoint,
 
 /* One subscription: its keys, its target, its JWT, the POST. */
 static outcome send_one(parley_push_channel *ch, const parley_push_subscription *s,
-                        const uint8_t *plain, size_t plain_len, const char *urgency, char *error,
-                        size_t error_size) {
+                        const uint8_t *plain, size_t plain_len, const message_headers *mh,
+                        char *error, size_t error_size) {
     parley_error err = {0};
     uint8_t *p256dh = NULL, *auth = NULL, *body = NULL;
     size_t p256dh_len = 0, auth_len = 0, body_len = 0;
@@ -166,7 +175,7 @@ static outcome send_one(parley_push_channel *ch, const parley_push_subscription 
                                 &err) != PARLEY_OK) {
         snprintf(error, error_size, "%s", err.message);
     } else {
-        out = post(ch, s->endpoint, &target, jwt, body, body_len, urgency, error, error_size);
+        out = post(ch, s->endpoint, &target, jwt, body, body_len, mh, error, error_size);
     }
     free(jwt);
     free(body);
@@ -188,7 +197,6 @@ static const char *urgency_of(const char *event) {
 
 static parley_status push_deliver(void *ctx, const parley_notification *n, const parley_delivery *d,
                                   bool *permanent, parley_error *err) {
-    (void)d;
     parley_push_channel *ch = ctx;
     *permanent = false;
     if (ch->repo == NULL) {
@@ -214,11 +222,18 @@ static parley_status push_deliver(void *ctx, const parley_notification *n, const
     }
     size_t sent = 0, retry = 0, gone = 0;
     char error[300] = "", last_error[300] = "no push subscription";
+    const message_headers mh = {.urgency = urgency_of(n->event), .topic = n->id};
     for (size_t i = 0; i < subs.count; i++) {
-        outcome o = send_one(ch, &subs.items[i], (const uint8_t *)payload, strlen(payload),
-                             urgency_of(n->event), error, sizeof error);
+        const char *sub_id = subs.items[i].id;
+        if (parley_push_progress_taken(&ch->progress, d->id, sub_id)) {
+            sent++; /* an earlier attempt of this delivery reached it */
+            continue;
+        }
+        outcome o = send_one(ch, &subs.items[i], (const uint8_t *)payload, strlen(payload), &mh,
+                             error, sizeof error);
         if (o == SENT) {
             sent++;
+            (void)parley_push_progress_note(&ch->progress, d->id, sub_id);
             continue;
         }
         snprintf(last_error, sizeof last_error, "%s", error);
@@ -237,6 +252,8 @@ static parley_status push_deliver(void *ctx, const parley_notification *n, const
     if (retry > 0) {
         return parley_error_set(err, PARLEY_E_UNAVAILABLE, NULL, "%s", last_error);
     }
+    /* sent or dead: the worker does not come back to it */
+    parley_push_progress_forget(&ch->progress, d->id);
     if (sent > 0) {
         return PARLEY_OK;
     }
@@ -357,6 +374,7 @@ void parley_push_channel_close(parley_push_channel *ch) {
         ch->repo->ops->close(ch->repo);
         ch->repo = NULL;
     }
+    parley_push_progress_clear(&ch->progress);
     OPENSSL_cleanse(ch->vapid_private, sizeof ch->vapid_private);
     free(ch->subject);
     free(ch->database_url);

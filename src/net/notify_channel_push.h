@@ -14,8 +14,12 @@
  * and POSTs with TTL, Urgency, Content-Encoding: aes128gcm and
  * Authorization: vapid t=...,k=... . 201 (any 2xx) is sent; 404 and 410
  * remove the subscription (gone); 429, 5xx and network errors are retried
- * with the worker's backoff (a retry posts to every subscription again);
- * any other status is dead for that subscription.
+ * with the worker's backoff; any other status is dead for that
+ * subscription. A retry posts only to the subscriptions that have not yet
+ * taken the delivery (net/push_progress.h: a bounded memory; after a
+ * restart every subscription again). Each message carries the
+ * notification's id as its Topic, so a push service holding an
+ * undelivered copy replaces it instead of showing it twice.
  *
  * The VAPID key pair is made at the first start and kept in
  * <data-dir>/vapid.key (0600, the base64url private scalar); its public
@@ -37,6 +41,7 @@
 #include "core/config.h"
 #include "core/notifications_channels.h"
 #include "core/repository.h"
+#include "net/push_progress.h"
 #include "net/webpush_crypto.h"
 
 /* The largest encrypted body a push service must accept (RFC 8030 7.2). */
@@ -53,8 +58,9 @@ typedef struct parley_push_channel {
     char *subject;      /* --push-subject, else mailto:<--smtp-from> */
     uint8_t vapid_private[PARLEY_WEBPUSH_PRIVATE_KEY_LEN];
     uint8_t vapid_public[PARLEY_WEBPUSH_PUBLIC_KEY_LEN];
-    char vapid_public_b64[96]; /* base64url, what browsers give applicationServerKey */
-    parley_repository *repo;   /* the worker thread's, opened at the first delivery */
+    char vapid_public_b64[96];     /* base64url, what browsers give applicationServerKey */
+    parley_repository *repo;       /* the worker thread's, opened at the first delivery */
+    parley_push_progress progress; /* the worker thread's: who took what */
 } parley_push_channel;
 
 extern const parley_notify_channel parley_notify_channel_push;

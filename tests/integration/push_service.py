@@ -19,6 +19,7 @@ import base64
 import http.server
 import json
 import os
+import re
 import threading
 import time
 
@@ -149,6 +150,9 @@ class PushService:
                 raise ValueError(f"TTL {h.headers.get('TTL')!r}")
             if h.headers.get("Urgency") not in ("very-low", "low", "normal", "high"):
                 raise ValueError(f"Urgency {h.headers.get('Urgency')!r}")
+            topic = h.headers.get("Topic")
+            if topic is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,32}", topic):
+                raise ValueError(f"Topic {topic!r}: RFC 8030 wants at most 32 base64url chars")
             if len(body) > 4096:
                 raise ValueError(f"a {len(body)}-byte body: over the 4096 bytes of RFC 8030")
             rec["claims"] = verify_vapid(h.headers.get("Authorization", ""), self.served_key,

@@ -159,6 +159,46 @@ class OutboxTest(NotificationsTestCase):
         self.assertEqual(of_event(inbox(self.server, self.agent_token, "?limit=200"),
                                   "ticket.assigned", ticket_id=ticket["id"]), [])
 
+    def test_nobody_is_told_of_their_own_act(self):
+        """The event's actor is not notified: an agent who takes a chat or a
+        ticket herself, or updates her own ticket, is not told; a colleague's
+        change to it still tells her. Notifications are written in the unit
+        of their cause, so the inbox read after the response is complete."""
+        _, cust_token = make_customer(self.server)
+        session = make_session(self.server, cust_token)
+        r = self.c(self.agent_token).post(f"/api/v1/sessions/{session['id']}/assign",
+                                          {"agent_id": self.agent["id"]})
+        self.assertStatus(r, 200)
+        self.assertEqual(r.body["agent_id"], self.agent["id"])
+        mine = inbox(self.server, self.agent_token, "?limit=200")
+        self.assertEqual(of_event(mine, "session.assigned", session["id"]), [])
+        # a ticket she opens is hers (no agent_id named): not told
+        r = self.c(self.agent_token).post("/api/v1/tickets", {
+            "session_id": session["id"], "issue_description": "Broken hinge"})
+        self.assertStatus(r, 201)
+        ticket = r.body
+        self.assertEqual(ticket["agent_id"], self.agent["id"])
+        r = self.c(self.agent_token).patch(f"/api/v1/tickets/{ticket['id']}",
+                                           {"status": "in_progress"})
+        self.assertStatus(r, 200)
+        mine = inbox(self.server, self.agent_token, "?limit=200")
+        self.assertEqual(of_event(mine, "ticket.assigned", ticket_id=ticket["id"]), [])
+        self.assertEqual(of_event(mine, "ticket.updated", ticket_id=ticket["id"]), [])
+        # a colleague's change to her ticket tells her, once
+        r = self.c(self.agent2_token).patch(f"/api/v1/tickets/{ticket['id']}",
+                                            {"priority": "high"})
+        self.assertStatus(r, 200)
+        self.assertEqual(len(of_event(inbox(self.server, self.agent_token, "?limit=200"),
+                                      "ticket.updated", ticket_id=ticket["id"])), 1)
+        # and a colleague assigning her a chat tells her
+        _, cust2 = make_customer(self.server)
+        s2 = make_session(self.server, cust2)
+        r = self.c(self.agent2_token).post(f"/api/v1/sessions/{s2['id']}/assign",
+                                           {"agent_id": self.agent["id"]})
+        self.assertStatus(r, 200)
+        self.assertEqual(len(of_event(inbox(self.server, self.agent_token, "?limit=200"),
+                                      "session.assigned", s2["id"])), 1)
+
     def test_agent_reply_tells_a_customer_who_is_not_connected(self):
         _, cust_token = make_customer(self.server)
         session = make_session(self.server, cust_token)

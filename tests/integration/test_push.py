@@ -5,7 +5,8 @@ outbox and the worker to a push service on loopback (push_service.py)
 that verifies the VAPID JWT against the served key and decrypts each
 aes128gcm body with the subscription's keys: an agent away gets the
 waiting session, a customer who left gets the agent's reply, 410 prunes
-the subscription, 429 is retried with backoff."""
+the subscription, 429 is retried with backoff, and a retry posts only
+to the subscriptions that did not take the message."""
 
 import unittest
 
@@ -159,6 +160,28 @@ class PushDeliveryTest(PushTestCase):
         wait_until(lambda: self.deliveries(n_id)["web_push"]["state"] == "sent",
                    timeout=T(10), message="web_push sent")
         self.assertEqual(self.deliveries(n_id)["web_push"]["attempts"], 3)
+
+    def test_a_retry_posts_only_to_the_subscriptions_that_did_not_take_it(self):
+        """A customer on two devices: one push service answers 503 once, the
+        other takes the message. The retry goes to the first alone: the
+        second device shows the reply once. Every message carries the
+        notification's id as its Topic (RFC 8030 5.4)."""
+        _, cust_token = make_customer(self.server)
+        session = make_session(self.server, cust_token)
+        flaky = self.subscribe(cust_token, answers=[503])
+        steady = self.subscribe(cust_token)
+        send_message(self.server, self.agent_token, session["id"], "Two devices, one reply")
+        reqs = self.pushed(flaky["endpoint"], count=2)
+        self.assertEqual([r["status"] for r in reqs[:2]], [503, 201])
+        n_id = reqs[0]["payload"]["notification_id"]
+        wait_until(lambda: self.deliveries(n_id)["web_push"]["state"] == "sent",
+                   timeout=T(10), message="web_push sent")
+        self.assertEqual(self.deliveries(n_id)["web_push"]["attempts"], 2)
+        [once] = self.push.received(steady["endpoint"])
+        self.assertEqual(once["status"], 201)
+        self.assertEqual(once["payload"]["body"], "Two devices, one reply")
+        for r in reqs[:2] + [once]:
+            self.assertEqual(r["headers"]["topic"], n_id)
 
 
 if __name__ == "__main__":

@@ -155,6 +155,20 @@ parley_status parley_pg_fail(PGconn *conn, const PGresult *res, const char *op, 
 
 /* ---- running statements -------------------------------------------------- */
 
+static parley_status reset_connection(struct pg_repo *r, parley_error *err);
+
+/* Did the statement fail for want of a connection (libpq's own error, no
+ * SQLSTATE from a server), rather than on the server? libpq may still say
+ * CONNECTION_OK after reading the server's close. */
+static bool connection_lost(PGconn *conn, const PGresult *res) {
+    if (PQstatus(conn) != CONNECTION_OK) {
+        return true;
+    }
+    ExecStatusType rs = res != NULL ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+    return rs == PGRES_FATAL_ERROR &&
+           (res == NULL || PQresultErrorField(res, PG_DIAG_SQLSTATE) == NULL);
+}
+
 static void stmt_name(char *out, size_t size, int id) {
     snprintf(out, size, "s%d", id);
 }
@@ -173,6 +187,18 @@ PGresult *parley_pg_run(binder *b, const char *op, parley_status *status, parley
         values[i] = b->is_number[i] ? b->numbers[i] : b->values[i];
     }
     res = PQexecPrepared(b->r->conn, name, b->count, values, NULL, NULL, 0);
+    if (!b->r->in_xact && connection_lost(b->r->conn, res)) {
+        /* outside a transaction (the readers' statements: every write runs
+         * in a unit's transaction) a connection the server dropped, e.g. at
+         * its restart, is reset and the read sent once more; inside one the
+         * failure stands (the unit answers 503, nothing half-applied) */
+        PQclear(res);
+        res = NULL;
+        parley_error reconnect = {0};
+        if (reset_connection(b->r, &reconnect) == PARLEY_OK) {
+            res = PQexecPrepared(b->r->conn, name, b->count, values, NULL, NULL, 0);
+        }
+    }
     binder_free(b);
     ExecStatusType rs = res != NULL ? PQresultStatus(res) : PGRES_FATAL_ERROR;
     if (rs == PGRES_COMMAND_OK || rs == PGRES_TUPLES_OK) {
@@ -284,17 +310,19 @@ static parley_status session_setup(struct pg_repo *r, parley_error *err) {
     return status;
 }
 
-/* A dropped connection is reset (and set up again) before a new batch. */
-static parley_status ensure_connected(struct pg_repo *r, parley_error *err) {
-    if (PQstatus(r->conn) == CONNECTION_OK) {
-        return PARLEY_OK;
-    }
+/* Connects again (and sets the session up again). */
+static parley_status reset_connection(struct pg_repo *r, parley_error *err) {
     PQreset(r->conn);
     r->leader = false; /* the old connection's session locks went with it */
     if (PQstatus(r->conn) != CONNECTION_OK) {
         return parley_pg_fail(r->conn, NULL, "reconnect", err);
     }
     return session_setup(r, err);
+}
+
+/* A dropped connection is reset (and set up again) before a new batch. */
+static parley_status ensure_connected(struct pg_repo *r, parley_error *err) {
+    return PQstatus(r->conn) == CONNECTION_OK ? PARLEY_OK : reset_connection(r, err);
 }
 
 /* ---- transactions ------------------------------------------------------ */
@@ -308,7 +336,11 @@ static parley_status pq_begin(parley_repository *repo, parley_error *err) {
         return parley_error_set(err, PARLEY_E_STORAGE, NULL,
                                 "begin: a transaction is already open");
     }
-    return status != PARLEY_OK ? status : exec_simple(r->conn, "BEGIN", "begin", err);
+    if (status == PARLEY_OK &&
+        (status = exec_simple(r->conn, "BEGIN", "begin", err)) == PARLEY_OK) {
+        r->in_xact = true;
+    }
+    return status;
 }
 
 static parley_status pq_commit(parley_repository *repo, parley_error *err) {
@@ -316,6 +348,7 @@ static parley_status pq_commit(parley_repository *repo, parley_error *err) {
     /* COMMIT of a transaction that failed answers ROLLBACK without an
      * error; the caller must hear that nothing was committed */
     PGTransactionStatusType ts = PQtransactionStatus(r->conn);
+    r->in_xact = false; /* committed, rolled back or lost: over either way */
     if (ts == PQTRANS_IDLE) {
         return parley_error_set(err, PARLEY_E_STORAGE, NULL, "commit: no transaction is open");
     }
@@ -332,6 +365,7 @@ static parley_status pq_commit(parley_repository *repo, parley_error *err) {
  * there is nothing to undo, and that is no error. */
 static parley_status pq_rollback(parley_repository *repo, parley_error *err) {
     struct pg_repo *r = as_pg(repo);
+    r->in_xact = false;
     PGTransactionStatusType ts = PQtransactionStatus(r->conn);
     if (ts == PQTRANS_IDLE || ts == PQTRANS_UNKNOWN) {
         return PARLEY_OK;

@@ -302,6 +302,9 @@ struct pg_repo {
     /* this connection holds the leadership lock (ops->leadership_try);
      * false again after a reconnect, which lost it */
     bool leader;
+    /* between a begin and its commit or rollback: a connection lost then
+     * loses the transaction, and nothing may reconnect under it */
+    bool in_xact;
 };
 
 static inline struct pg_repo *as_pg(parley_repository *repo) {
