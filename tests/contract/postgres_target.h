@@ -264,14 +264,24 @@ static void test_pg_failed_unit_leaves_batch_usable(void **state) {
     assert_int_equal(pg_raw_int(fx->path, "SELECT count(*) FROM customers"), 2);
 }
 
-/* A connection the server drops answers unavailable, and the handle's next
- * batch reconnects (and prepares its statements again). */
+/* A connection the server drops: a read outside a transaction (the
+ * readers') connects again and is sent once more; inside a transaction the
+ * statement answers unavailable (the transaction went with the connection,
+ * nothing is sent again under it), and the next begin connects again (and
+ * prepares the statements again). */
 static void test_pg_reconnects_after_server_drop(void **state) {
     fixture *fx = *state;
     add_customer(fx, "cus_1", NULL);
-    pg_raw_exec(fx->path, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE "
-                          "application_name = 'parleyd' AND datname = current_database()");
+    static const char *const drop = "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE "
+                                    "application_name = 'parleyd' AND datname = current_database()";
+    pg_raw_exec(fx->path, drop);
     parley_customer c;
+    assert_ok(fx->repo->accounts->customer_get(fx->repo, "cus_1", &c, &err));
+    assert_string_equal(c.id, "cus_1");
+    parley_customer_free(&c);
+
+    assert_ok(fx->repo->ops->begin(fx->repo, &err));
+    pg_raw_exec(fx->path, drop);
     assert_status(PARLEY_E_UNAVAILABLE,
                   fx->repo->accounts->customer_get(fx->repo, "cus_1", &c, &err));
     assert_true(all_zero(&c, sizeof c));
@@ -279,6 +289,13 @@ static void test_pg_reconnects_after_server_drop(void **state) {
     assert_ok(fx->repo->ops->begin(fx->repo, &err));
     assert_ok(fx->repo->accounts->customer_get(fx->repo, "cus_1", &c, &err));
     assert_string_equal(c.id, "cus_1");
+    parley_customer_free(&c);
+    assert_ok(fx->repo->ops->commit(fx->repo, &err));
+
+    /* dropped between transactions: the begin itself connects again */
+    pg_raw_exec(fx->path, drop);
+    assert_ok(fx->repo->ops->begin(fx->repo, &err));
+    assert_ok(fx->repo->accounts->customer_get(fx->repo, "cus_1", &c, &err));
     parley_customer_free(&c);
     assert_ok(fx->repo->ops->commit(fx->repo, &err));
 }

@@ -336,8 +336,23 @@ static parley_status pq_begin(parley_repository *repo, parley_error *err) {
         return parley_error_set(err, PARLEY_E_STORAGE, NULL,
                                 "begin: a transaction is already open");
     }
-    if (status == PARLEY_OK &&
-        (status = exec_simple(r->conn, "BEGIN", "begin", err)) == PARLEY_OK) {
+    if (status == PARLEY_OK) {
+        PGresult *res = PQexec(r->conn, "BEGIN");
+        if (connection_lost(r->conn, res)) {
+            /* dropped since the last batch (libpq learns it only now):
+             * nothing was in this transaction yet, so connect again */
+            PQclear(res);
+            res = NULL;
+            if ((status = reset_connection(r, err)) == PARLEY_OK) {
+                res = PQexec(r->conn, "BEGIN");
+            }
+        }
+        if (status == PARLEY_OK && PQresultStatus(res) != PGRES_COMMAND_OK) {
+            status = parley_pg_fail(r->conn, res, "begin", err);
+        }
+        PQclear(res);
+    }
+    if (status == PARLEY_OK) {
         r->in_xact = true;
     }
     return status;
