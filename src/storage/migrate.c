@@ -631,7 +631,7 @@ static parley_status verify_counts(migration *m, parley_error *err) {
 #define SESSION_CHECK_SQL(ORDER, CAST)                                                             \
     "SELECT s.id, s.last_seq, count(m.seq), coalesce(min(m.seq), 0), coalesce(max(m.seq), 0), "    \
     "coalesce(sum(length(m.content)), 0)" CAST " FROM sessions s LEFT JOIN messages m ON "         \
-    "m.session_id = s.id GROUP BY s.id ORDER BY s.id" ORDER
+    "m.session_id = s.id GROUP BY s.id, s.last_seq ORDER BY s.id" ORDER
 
 static parley_status verify_sessions(migration *m, int64_t *sessions, int64_t *messages,
                                      parley_error *err) {
