@@ -603,6 +603,28 @@ static parley_status check_target_empty(migration *m, parley_error *err) {
     return st;
 }
 
+/* No other writer while the copy runs: every copied table locked against
+ * writes (reads go on), waiting at most 10 s for one that holds a lock. */
+static parley_status lock_target(migration *m, parley_error *err) {
+    parley_strbuf sql = {0};
+    parley_strbuf_puts(&sql, "LOCK TABLE ");
+    const char *sep = "";
+    for (size_t i = 0; i < TABLE_COUNT; i++) {
+        if (tables[i].how == COPY || tables[i].how == SEEDED || tables[i].how == DERIVED) {
+            parley_strbuf_printf(&sql, "%s\"%s\"", sep, tables[i].name);
+            sep = ", ";
+        }
+    }
+    parley_strbuf_puts(&sql, " IN EXCLUSIVE MODE");
+    parley_status st = sql.failed ? parley_error_set(err, PARLEY_E_NOMEM, NULL, "out of memory")
+                                  : pg_exec(m, "SET LOCAL lock_timeout = '10s'", err);
+    if (st == PARLEY_OK) {
+        st = pg_exec(m, sql.data, err);
+    }
+    parley_strbuf_free(&sql);
+    return st;
+}
+
 static parley_status verify_counts(migration *m, parley_error *err) {
     parley_status st = PARLEY_OK;
     for (size_t i = 0; st == PARLEY_OK && i < TABLE_COUNT; i++) {
@@ -752,6 +774,9 @@ static parley_status run(migration *m, parley_error *err) {
     if (st == PARLEY_OK) {
         st = pg_exec(m, "BEGIN", err);
         m->in_tx = st == PARLEY_OK;
+    }
+    if (st == PARLEY_OK) {
+        st = lock_target(m, err);
     }
     if (st == PARLEY_OK) {
         st = check_target_empty(m, err);

@@ -14,7 +14,8 @@
  *     its rowid); a table or column it does not know fails the migration,
  *     so a later schema step cannot be skipped silently. The column lists
  *     come from the two schemas themselves, never written here;
- *  4. in one PostgreSQL transaction: refuses a target that holds data,
+ *  4. in one PostgreSQL transaction: locks the copied tables against
+ *     other writers (10 s lock_timeout), refuses a target that holds data,
  *     copies every table in dependency order with COPY FROM STDIN (text
  *     format), moves every identity counter past the copied positions,
  *     sets what is derived (search_progress; the tsvector column is

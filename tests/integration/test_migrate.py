@@ -247,6 +247,14 @@ class MigrateTest(unittest.TestCase):
         cp = self.migrate(f"sqlite:{path}", url)
         self.assertEqual(cp.returncode, 1)
         self.assertIn("tickets.mood", cp.stderr.decode())
+        # a NUL byte, which PostgreSQL text cannot hold
+        path, url = self.broken_copy(
+            f"UPDATE messages SET content = 'a' || char(0) || 'b' WHERE session_id = "
+            f"'{snap['s2']}'")
+        cp = self.migrate(f"sqlite:{path}", url)
+        self.assertEqual(cp.returncode, 1)
+        self.assertIn("NUL byte", cp.stderr.decode())
+        self.assertEqual(pg_query(url, "SELECT count(*) FROM customers"), [["0"]])
         # the migration succeeds on the untouched file into that database
         cp = self.migrate(f"sqlite:{self.data_dir}", url)
         self.assertEqual(cp.returncode, 0, cp.stdout.decode() + cp.stderr.decode())
