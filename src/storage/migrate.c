@@ -104,6 +104,12 @@ static const struct known_table *known_table(const char *name) {
 
 /* ---- the two connections ------------------------------------------------------ */
 
+/* an index definition per secondary index of the target (drop_indexes) */
+typedef struct deferred_indexes {
+    char **defs;
+    int count;
+} deferred_indexes;
+
 typedef struct migration {
     const parley_migrate_options *o;
     sqlite3 *db;
@@ -114,6 +120,7 @@ typedef struct migration {
     char *sqlite_cols[TABLE_COUNT];
     bool has_rowid[TABLE_COUNT];
     int64_t copied[TABLE_COUNT];
+    deferred_indexes indexes; /* dropped for the copy, rebuilt after */
 } migration;
 
 static parley_status pg_fail(migration *m, const char *what, parley_error *err) {
@@ -580,6 +587,56 @@ static parley_status reset_identities(migration *m, parley_error *err) {
     return st;
 }
 
+/* The copy's secondary indexes: dropped before it and built again after
+ * (one sort per index instead of one insertion per row; the GIN index of
+ * messages.search most of all). Only indexes no constraint owns, each
+ * rebuilt from its own definition (pg_get_indexdef), in this transaction:
+ * a unique one that the copied rows break fails the migration. */
+static parley_status drop_indexes(migration *m, deferred_indexes *out, parley_error *err) {
+    PGresult *res = PQexec(
+        m->pg, "SELECT quote_ident(i.relname), pg_get_indexdef(i.oid) FROM pg_index x JOIN "
+               "pg_class i ON i.oid = x.indexrelid JOIN pg_namespace n ON n.oid = "
+               "i.relnamespace WHERE n.nspname = current_schema() AND NOT EXISTS (SELECT 1 FROM "
+               "pg_constraint k WHERE k.conindid = x.indexrelid) ORDER BY 1");
+    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+        PQclear(res);
+        return pg_fail(m, "indexes", err);
+    }
+    parley_status st = PARLEY_OK;
+    out->defs = calloc((size_t)PQntuples(res) + 1, sizeof *out->defs);
+    if (out->defs == NULL) {
+        st = parley_error_set(err, PARLEY_E_NOMEM, NULL, "out of memory");
+    }
+    for (int r = 0; st == PARLEY_OK && r < PQntuples(res); r++) {
+        char sql[256];
+        snprintf(sql, sizeof sql, "DROP INDEX %s", PQgetvalue(res, r, 0));
+        out->defs[out->count] = strdup(PQgetvalue(res, r, 1));
+        if (out->defs[out->count] == NULL) {
+            st = parley_error_set(err, PARLEY_E_NOMEM, NULL, "out of memory");
+        } else {
+            out->count++;
+            st = pg_exec(m, sql, err);
+        }
+    }
+    PQclear(res);
+    return st;
+}
+
+static parley_status rebuild_indexes(migration *m, const deferred_indexes *d, parley_error *err) {
+    parley_status st = pg_exec(m, "SET LOCAL maintenance_work_mem = '256MB'", err);
+    for (int i = 0; st == PARLEY_OK && i < d->count; i++) {
+        st = pg_exec(m, d->defs[i], err);
+    }
+    return st;
+}
+
+static void free_indexes(deferred_indexes *d) {
+    for (int i = 0; i < d->count; i++) {
+        free(d->defs[i]);
+    }
+    free(d->defs);
+}
+
 /* ---- checks ------------------------------------------------------------------------ */
 
 static parley_status check_target_empty(migration *m, parley_error *err) {
@@ -781,13 +838,24 @@ static parley_status run(migration *m, parley_error *err) {
     if (st == PARLEY_OK) {
         st = check_target_empty(m, err);
     }
+    if (st == PARLEY_OK) {
+        st = drop_indexes(m, &m->indexes, err);
+    }
     for (size_t i = 0; st == PARLEY_OK && i < TABLE_COUNT; i++) {
         if (tables[i].how == COPY || tables[i].how == SEEDED) {
+            double t0 = now_s();
             st = copy_table(m, i, err);
             if (st == PARLEY_OK) {
-                say(m, "copied %-24s %10" PRId64 " rows\n", tables[i].name, m->copied[i]);
+                say(m, "copied %-24s %10" PRId64 " rows  %6.1f s\n", tables[i].name, m->copied[i],
+                    now_s() - t0);
             }
         }
+    }
+    double phase = now_s();
+    if (st == PARLEY_OK) {
+        st = rebuild_indexes(m, &m->indexes, err);
+        say(m, "rebuilt %d indexes in %.1f s\n", m->indexes.count, now_s() - phase);
+        phase = now_s();
     }
     for (size_t i = 0; st == PARLEY_OK && i < TABLE_COUNT; i++) {
         if (tables[i].how == DERIVED) {
@@ -804,6 +872,8 @@ static parley_status run(migration *m, parley_error *err) {
     if (st == PARLEY_OK) {
         st = verify_sessions(m, &sessions, &messages, err);
     }
+    double verified = now_s() - phase;
+    phase = now_s();
     if (st == PARLEY_OK) {
         st = pg_exec(m, "COMMIT", err);
         m->in_tx = false;
@@ -812,9 +882,9 @@ static parley_status run(migration *m, parley_error *err) {
         return st;
     }
     say(m,
-        "verified: every table's row count; %" PRId64 " sessions, %" PRId64
-        " messages, seq 1..last_seq without a gap and the same on both sides\n",
-        sessions, messages);
+        "verified in %.1f s: every table's row count; %" PRId64 " sessions, %" PRId64
+        " messages, seq 1..last_seq without a gap and the same on both sides (commit %.1f s)\n",
+        verified, sessions, messages, now_s() - phase);
     if (m->o->uploads_dir != NULL) {
         int64_t present = 0, missing = 0;
         st = check_upload_files(m, &present, &missing, err);
@@ -838,6 +908,7 @@ parley_status parley_migrate_sqlite_to_postgres(const parley_migrate_options *op
         PQclear(res);
         say(&m, "rolled back: the PostgreSQL database holds no row of this run\n");
     }
+    free_indexes(&m.indexes);
     for (size_t i = 0; i < TABLE_COUNT; i++) {
         free(m.pg_cols[i]);
         free(m.sqlite_cols[i]);
