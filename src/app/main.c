@@ -3,6 +3,7 @@
  *
  *   parleyd [--listen HOST:PORT] [--data-dir DIR] [...]     serve
  *   parleyd admin create --email E --name N --password P [--data-dir DIR]
+ *   parleyd migrate --from sqlite:PATH --to postgres://…         SQLite -> PostgreSQL
  *   parleyd --help | --version
  *
  * Every serve flag also has a PARLEY_* variable (see --help).
@@ -30,6 +31,7 @@
 #include "net/server.h"
 #include "strategies/builtin.h"
 #include "storage/backend.h"
+#include "storage/migrate.h"
 
 static const char *env_lookup(const char *name, void *ctx) {
     (void)ctx;
@@ -44,6 +46,9 @@ static void print_usage(FILE *out) {
             "  parleyd admin create --email E --name N --password P [options]\n"
             "                                    create an admin account (the password may\n"
             "                                    also come from PARLEY_ADMIN_PASSWORD)\n"
+            "  parleyd migrate --from sqlite:PATH --to postgres://...\n"
+            "                                    copy a SQLite database (its file, or a data dir)\n"
+            "                                    into a new PostgreSQL database, verified\n"
             "  parleyd --version\n\n"
             "options (flag, or the PARLEY_* variable named beside it):\n",
             PARLEY_VERSION);
@@ -132,6 +137,65 @@ static int admin_create(int argc, char **argv) {
     }
     parley_config_free(&cfg);
     return st == PARLEY_OK ? 0 : 1;
+}
+
+/* parleyd migrate (storage/migrate.h): --from sqlite:PATH (the database
+ * file, or a data dir holding parley.db) or --data-dir DIR, --to the
+ * PostgreSQL URL; the upload files are looked for in --uploads-dir, by
+ * default the uploads directory beside the SQLite file. Exit 0 when
+ * everything was copied and verified, 1 when it failed (rolled back), 2
+ * on a usage error. */
+static int migrate_command(int argc, char **argv) {
+    const char *from = take_flag(&argc, argv, "--from");
+    const char *to = take_flag(&argc, argv, "--to");
+    const char *data_dir = take_flag(&argc, argv, "--data-dir");
+    const char *uploads = take_flag(&argc, argv, "--uploads-dir");
+    if (argc != 2 || to == NULL || (from == NULL) == (data_dir == NULL)) {
+        fprintf(stderr, "usage: parleyd migrate --from sqlite:PATH --to postgres://...\n"
+                        "       (PATH: the database file or a data dir; or --data-dir DIR)\n"
+                        "       [--uploads-dir DIR]  where the upload files are (default: the\n"
+                        "                            uploads directory beside the database)\n");
+        return 2;
+    }
+    if (from != NULL && strncmp(from, "sqlite:", 7) != 0) {
+        fprintf(stderr, "parleyd migrate: --from takes sqlite:PATH\n");
+        return 2;
+    }
+    char path[1100], dir[1024], uploads_dir[1100];
+    if (strlen(from != NULL ? from + 7 : data_dir) >= sizeof dir) {
+        fprintf(stderr, "parleyd migrate: the path is too long\n");
+        return 2;
+    }
+    snprintf(path, sizeof path, "%s", from != NULL ? from + 7 : data_dir);
+    struct stat sb;
+    if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+        snprintf(dir, sizeof dir, "%.1023s", path);
+        snprintf(path, sizeof path, "%s/parley.db", dir);
+    } else {
+        snprintf(dir, sizeof dir, "%.1023s", path);
+        char *slash = strrchr(dir, '/');
+        if (slash == NULL) {
+            snprintf(dir, sizeof dir, ".");
+        } else {
+            slash[slash == dir ? 1 : 0] = '\0';
+        }
+    }
+    if (stat(path, &sb) != 0) {
+        fprintf(stderr, "parleyd migrate: %s: %s\n", path, strerror(errno));
+        return 1;
+    }
+    snprintf(uploads_dir, sizeof uploads_dir, "%s/uploads", dir);
+    parley_migrate_options options = {.sqlite_path = path,
+                                      .pg_url = to,
+                                      .uploads_dir = uploads != NULL ? uploads : uploads_dir,
+                                      .out = stdout};
+    printf("migrating %s to PostgreSQL\n", path);
+    parley_error err = {0};
+    if (parley_migrate_sqlite_to_postgres(&options, &err) != PARLEY_OK) {
+        fprintf(stderr, "parleyd migrate: %s\n", err.message);
+        return 1;
+    }
+    return 0;
 }
 
 /* The strategies start with what they learnt: the database is migrated
@@ -309,6 +373,9 @@ int main(int argc, char **argv) {
         }
         fprintf(stderr, "parleyd admin: unknown command (try: parleyd admin create --help)\n");
         return 2;
+    }
+    if (argc >= 2 && strcmp(argv[1], "migrate") == 0) {
+        return migrate_command(argc, argv);
     }
     return serve(argc, argv);
 }

@@ -876,6 +876,29 @@ static void test_search_scope_and_tail(void **state) {
     }
 }
 
+/* A snippet keeps the text as sent, markup-looking parts too (the caller
+ * escapes it), with only the match between \x02 and \x03: PostgreSQL's
+ * ts_headline once dropped "<b>" and "</b>" as HTML tags. */
+static void test_search_snippet_keeps_markup(void **state) {
+    fixture *fx = *state;
+    add_customer(fx, "cus_1", NULL);
+    add_session(fx, "ses_1", "cus_1", PARLEY_SESSION_WAITING);
+    parley_message a = make_message("msg_a", "ses_1", 1, PARLEY_PARTICIPANT_CUSTOMER, "cus_1", NULL,
+                                    "my <b>parcel</b> is <i>late</i> a\\b");
+    assert_ok(fx->repo->messages->insert(fx->repo, &a, &err));
+    for (int pass = 0; pass < 2; pass++) { /* the un-indexed tail, then the index */
+        parley_search_hit_list hits = {0};
+        char next[64];
+        parley_search_terms parcel = terms_of("parcel", false);
+        assert_ok(search_page(fx, &parcel, "", "", 50, "", &hits, next, sizeof next));
+        assert_int_equal(hits.count, 1);
+        assert_string_equal(hits.items[0].snippet, "my <b>\x02parcel\x03</b> is <i>late</i> a\\b");
+        parley_search_hit_list_free(&hits);
+        int64_t indexed = -1;
+        assert_ok(fx->repo->search->index_catch_up(fx->repo, 100, &indexed, &err));
+    }
+}
+
 /* Terms outside store/search.h's shape and a malformed cursor are the
  * caller's mistake: PARLEY_E_INVALID, with the list left empty. */
 static void test_search_refusals(void **state) {
@@ -2404,6 +2427,7 @@ static const struct CMUnitTest contract_tests[] = {
     cmocka_unit_test_setup_teardown(test_moderation_and_spam_counts, setup_repo, teardown),
     cmocka_unit_test_setup_teardown(test_tokens, setup_repo, teardown),
     cmocka_unit_test_setup_teardown(test_search_scope_and_tail, setup_repo, teardown),
+    cmocka_unit_test_setup_teardown(test_search_snippet_keeps_markup, setup_repo, teardown),
     cmocka_unit_test_setup_teardown(test_search_refusals, setup_repo, teardown),
     cmocka_unit_test_setup_teardown(test_retention_purges, setup_repo, teardown),
     cmocka_unit_test_setup_teardown(test_retention_of_notifications, setup_repo, teardown),

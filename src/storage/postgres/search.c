@@ -19,12 +19,22 @@
 
 const char *const parley_pg_search_sql[PG_STMT_COUNT] = {
     /* the page first (the GIN index and the scope), the snippets of its
-     * rows only: $1 position bound, $2 limit + 1, $3 the tsquery, $4 the
-     * session, $5 the customer (NULL: any) */
+     * rows only. ts_headline's parser takes "<b>" and the like for HTML
+     * tags and drops them from the snippet; the text's '<' goes in as
+     * chr(1), which a message never holds (util/validate.h: no C0
+     * controls but tab, newline, CR), and comes back after, so the
+     * snippet keeps the text as sent, as SQLite's does. A short text
+     * (<= 100 characters) is its own snippet whole, as in SQLite (whose
+     * window of 16 tokens holds it; ts_headline would start at the
+     * match). $1 position
+     * bound, $2 limit + 1, $3 the tsquery, $4 the session, $5 the
+     * customer (NULL: any) */
     [PG_MESSAGE_SEARCH] =
         "SELECT h.position, h.id, h.session_id, h.seq, h.sender_kind, h.sender_id, h.type, "
-        "h.created_at, ts_headline('simple', h.content, h.q, 'StartSel=\"' || chr(2) || "
-        "'\", StopSel=\"' || chr(3) || '\", MaxWords=16, MinWords=8, ShortWord=0') FROM ("
+        "h.created_at, replace(ts_headline('simple', replace(h.content, '<', chr(1)), h.q, "
+        "'StartSel=\"' || chr(2) || '\", StopSel=\"' || chr(3) || '\", ' || CASE WHEN "
+        "char_length(h.content) <= 100 THEN 'HighlightAll=true' ELSE 'MaxWords=16, MinWords=8, "
+        "ShortWord=0' END), chr(1), '<') FROM ("
         "SELECT m.position, m.id, m.session_id, m.seq, m.sender_kind, m.sender_id, m.type, "
         "m.created_at, m.content, q FROM messages m, to_tsquery('simple', $3) q "
         "WHERE m.search @@ q AND m.position < $1 AND ($4::text IS NULL OR m.session_id = $4) "
