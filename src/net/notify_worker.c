@@ -118,8 +118,8 @@ static bool run_due(parley_notify_worker *w) {
     }
     parley_delivery_list due;
     parley_error err = {0};
-    if (w->repo->notifications->delivery_due(w->repo, parley_now_ms(), DUE_BATCH, &due, &err) !=
-        PARLEY_OK) {
+    if (w->repo->notifications->delivery_due(w->repo, parley_now_ms(), w->options.only_channel,
+                                             DUE_BATCH, &due, &err) != PARLEY_OK) {
         parley_log_warn("notifications: reading due deliveries failed: %s", err.message);
         return false;
     }
@@ -278,10 +278,15 @@ parley_status parley_notify_service_add_push(parley_notify_service *s, const par
     return st;
 }
 
+void parley_notify_service_poke(parley_notify_service *s) {
+    for (size_t i = 0; i < s->worker_count; i++) {
+        parley_notify_worker_poke(s->workers[i]);
+    }
+}
+
 static void poke_after_commit(void *ctx, const parley_event *event) {
     (void)event;
-    parley_notify_service *s = ctx;
-    parley_notify_worker_poke(s->worker);
+    parley_notify_service_poke(ctx);
 }
 
 bool parley_notify_service_subscribe(parley_notify_service *s, parley_event_registry *reg) {
@@ -289,6 +294,14 @@ bool parley_notify_service_subscribe(parley_notify_service *s, parley_event_regi
            parley_event_subscribe_after_commit(
                reg, parley_notifications_event_types() | parley_webhooks_event_types(),
                poke_after_commit, s);
+}
+
+static void stop_workers(parley_notify_service *s) {
+    for (size_t i = 0; i < s->worker_count; i++) {
+        parley_notify_worker_stop(s->workers[i]);
+        s->workers[i] = NULL;
+    }
+    s->worker_count = 0;
 }
 
 parley_status parley_notify_service_start(parley_notify_service *s, const parley_config *cfg,
@@ -305,32 +318,40 @@ parley_status parley_notify_service_start(parley_notify_service *s, const parley
     memcpy(s->delivery_channels, s->channels, count * sizeof s->channels[0]);
     s->delivery_channels[count++] =
         (parley_notify_channel_binding){&parley_notify_channel_webhook, &s->webhook};
-    parley_notify_worker_options options = {
-        .database_url = database_url,
-        .durable = strcmp(cfg->durability, "full") == 0,
-        .channels = s->delivery_channels,
-        .channel_count = count,
-        .max_attempts = (int)cfg->notify_max_attempts,
-        .retry_base_ms = cfg->notify_retry_base_ms,
-        .retry_max_ms = cfg->notify_retry_max_ms,
-        /* a retry falls due within a poll, whatever its backoff */
-        .poll_ms = cfg->notify_retry_base_ms < 1000 ? cfg->notify_retry_base_ms : 1000,
-        .wait_for_leadership = true,
-    };
-    st = parley_notify_worker_start(&options, &s->worker, err);
+    for (size_t i = 0; i < count && st == PARLEY_OK; i++) {
+        parley_notify_worker_options options = {
+            .database_url = database_url,
+            .durable = strcmp(cfg->durability, "full") == 0,
+            .channels = &s->delivery_channels[i],
+            .channel_count = 1,
+            .only_channel = s->delivery_channels[i].channel->name,
+            .max_attempts = (int)cfg->notify_max_attempts,
+            .retry_base_ms = cfg->notify_retry_base_ms,
+            .retry_max_ms = cfg->notify_retry_max_ms,
+            /* a retry falls due within a poll, whatever its backoff */
+            .poll_ms = cfg->notify_retry_base_ms < 1000 ? cfg->notify_retry_base_ms : 1000,
+            .wait_for_leadership = true,
+        };
+        st = parley_notify_worker_start(&options, &s->workers[i], err);
+        if (st == PARLEY_OK) {
+            s->worker_count = i + 1;
+        }
+    }
     if (st != PARLEY_OK) {
+        stop_workers(s);
         parley_webhook_channel_close(&s->webhook);
     }
     return st;
 }
 
 void parley_notify_service_set_leader(parley_notify_service *s, bool leader) {
-    parley_notify_worker_set_leader(s->worker, leader);
+    for (size_t i = 0; i < s->worker_count; i++) {
+        parley_notify_worker_set_leader(s->workers[i], leader);
+    }
 }
 
 void parley_notify_service_close(parley_notify_service *s) {
-    parley_notify_worker_stop(s->worker);
-    s->worker = NULL;
+    stop_workers(s);
     parley_webhook_channel_close(&s->webhook); /* after the worker: its thread used it */
     parley_in_app_close(&s->in_app);
     parley_email_close(&s->email);

@@ -2,9 +2,12 @@
  * notify_worker.h - the notification service's delivery worker and its
  * wiring into the server (docs/subsystems/notifications.md).
  *
- * The worker is one thread with its own database connection, off the loop
- * thread and off the executor's writer: it reads due deliveries (pending,
- * or failed and due again), calls their channel's deliver()
+ * A worker is one thread with its own database connection, off the loop
+ * thread and off the executor's writer; the service runs one per channel,
+ * so a slow receiver (a webhook timing out, an SMTP server that stalls)
+ * delays only its own channel's deliveries. A worker reads its channel's
+ * due deliveries (pending, or failed and due again), calls the channel's
+ * deliver()
  * (core/notifications_channels.h) and records each attempt in autocommit:
  * sent; failed with the error and the next attempt at now + an
  * exponential backoff with jitter; dead once the attempts run out (or the
@@ -19,7 +22,9 @@
  * outbox's notifier, the channels (in_app, email when configured,
  * web_push unless --push 0; webhook, which only the worker knows: it
  * reaches no user, so it is not in the notifier's list nor in anyone's
- * preferences) and the worker.
+ * preferences) and a worker per channel. Deliveries of a channel this
+ * node does not run (e-mail rows written before --smtp-url was taken
+ * away) wait, pending, until it runs again.
  *
  * Threads: init, subscribe, start, close and free on the loop thread;
  * parley_notify_worker_poke from any thread. Ownership: the server owns
@@ -45,8 +50,12 @@ typedef struct parley_notify_worker parley_notify_worker;
 typedef struct parley_notify_worker_options {
     const char *database_url;
     bool durable;
-    const parley_notify_channel_binding *channels; /* borrowed */
+    /* the channels it may deliver on (borrowed); with only_channel set,
+     * it reads that channel's deliveries alone (NULL: every channel's, a
+     * delivery of a channel not in the list going dead) */
+    const parley_notify_channel_binding *channels;
     size_t channel_count;
+    const char *only_channel;
     int max_attempts;      /* the last one failing makes the delivery dead */
     int64_t retry_base_ms; /* the first retry waits about this long, doubling after */
     int64_t retry_max_ms;  /* no wait is longer */
@@ -83,7 +92,10 @@ typedef struct parley_notify_service {
     parley_webhook_channel webhook; /* the webhooks' deliveries (core/webhooks.h) */
     /* what the worker delivers on: the notifier's channels, then webhook */
     parley_notify_channel_binding delivery_channels[PARLEY_NOTIFY_CHANNELS_MAX + 1];
-    parley_notify_worker *worker; /* NULL: delivery off (--notify-delivery 0) */
+    /* one per delivery channel, in its order; none: delivery off
+     * (--notify-delivery 0) */
+    parley_notify_worker *workers[PARLEY_NOTIFY_CHANNELS_MAX + 1];
+    size_t worker_count;
 } parley_notify_service;
 
 /* Before the registry is filled: the online set, the channels. */
@@ -98,9 +110,11 @@ parley_status parley_notify_service_add_email(parley_notify_service *s, const pa
  * 0 (reads or makes the VAPID key in cfg->data_dir). */
 parley_status parley_notify_service_add_push(parley_notify_service *s, const parley_config *cfg,
                                              const char *database_url, parley_error *err);
-/* In unit: the outbox and the webhooks' outbox; after commit: pokes the worker. */
+/* In unit: the outbox and the webhooks' outbox; after commit: pokes the workers. */
 bool parley_notify_service_subscribe(parley_notify_service *s, parley_event_registry *reg);
-/* Starts the worker unless cfg turns delivery off. */
+/* Starts the workers unless cfg turns delivery off. */
+/* Wakes every worker (after a commit that may have written deliveries). Any thread. */
+void parley_notify_service_poke(parley_notify_service *s);
 parley_status parley_notify_service_start(parley_notify_service *s, const parley_config *cfg,
                                           const char *database_url, parley_error *err);
 /* Stops the worker and closes the channels' handles (shutdown). */

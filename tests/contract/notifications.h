@@ -192,7 +192,7 @@ static void test_notification_deliveries(void **state) {
 
     /* due: earliest first, only what is due */
     parley_delivery_list due;
-    assert_ok(fx->repo->notifications->delivery_due(fx->repo, 250, 10, &due, &err));
+    assert_ok(fx->repo->notifications->delivery_due(fx->repo, 250, NULL, 10, &due, &err));
     assert_int_equal(due.count, 2);
     assert_string_equal(due.items[0].id, "dlv_1");
     assert_string_equal(due.items[1].id, "dlv_3");
@@ -200,7 +200,20 @@ static void test_notification_deliveries(void **state) {
     assert_int_equal(due.items[0].state, PARLEY_DELIVERY_PENDING);
     parley_delivery_list_free(&due);
     assert_status(PARLEY_E_INVALID,
-                  fx->repo->notifications->delivery_due(fx->repo, 250, 0, &due, &err));
+                  fx->repo->notifications->delivery_due(fx->repo, 250, NULL, 0, &due, &err));
+    /* of one channel (each channel's worker reads its own) */
+    assert_ok(fx->repo->notifications->delivery_due(fx->repo, 300, "email", 10, &due, &err));
+    assert_int_equal(due.count, 1);
+    assert_string_equal(due.items[0].id, "dlv_2");
+    parley_delivery_list_free(&due);
+    assert_ok(fx->repo->notifications->delivery_due(fx->repo, 300, "in_app", 10, &due, &err));
+    assert_int_equal(due.count, 2);
+    assert_string_equal(due.items[0].id, "dlv_1");
+    assert_string_equal(due.items[1].id, "dlv_3");
+    parley_delivery_list_free(&due);
+    assert_ok(fx->repo->notifications->delivery_due(fx->repo, 300, "web_push", 10, &due, &err));
+    assert_int_equal(due.count, 0);
+    parley_delivery_list_free(&due);
 
     /* an attempt that failed: retried later, the error kept */
     parley_delivery d;
@@ -212,12 +225,12 @@ static void test_notification_deliveries(void **state) {
     d.updated_at = 250;
     assert_ok(fx->repo->notifications->delivery_update(fx->repo, &d, &err));
     parley_delivery_free(&d);
-    assert_ok(fx->repo->notifications->delivery_due(fx->repo, 999, 10, &due, &err));
+    assert_ok(fx->repo->notifications->delivery_due(fx->repo, 999, NULL, 10, &due, &err));
     assert_int_equal(due.count, 2);
     assert_string_equal(due.items[0].id, "dlv_3");
     assert_string_equal(due.items[1].id, "dlv_2");
     parley_delivery_list_free(&due);
-    assert_ok(fx->repo->notifications->delivery_due(fx->repo, 1000, 1, &due, &err));
+    assert_ok(fx->repo->notifications->delivery_due(fx->repo, 1000, NULL, 1, &due, &err));
     assert_int_equal(due.count, 1);
     assert_string_equal(due.items[0].id, "dlv_3");
     parley_delivery_list_free(&due);
@@ -235,7 +248,7 @@ static void test_notification_deliveries(void **state) {
     d.state = PARLEY_DELIVERY_DEAD;
     assert_ok(fx->repo->notifications->delivery_update(fx->repo, &d, &err));
     parley_delivery_free(&d);
-    assert_ok(fx->repo->notifications->delivery_due(fx->repo, 5000, 10, &due, &err));
+    assert_ok(fx->repo->notifications->delivery_due(fx->repo, 5000, NULL, 10, &due, &err));
     assert_int_equal(due.count, 1);
     assert_string_equal(due.items[0].id, "dlv_2");
     parley_delivery_list_free(&due);

@@ -544,5 +544,41 @@ class WebhookTargetRefusalTest(ServerTestCase):
         server.stop()
 
 
+class SlowReceiverTest(WebhooksTestCase):
+    """Each channel has its own delivery worker: a webhook receiver that
+    does not answer holds up only the webhooks' deliveries, not an agent's
+    in-app notifications (with one worker for all, they waited for the
+    webhook's timeout, here 30 s)."""
+    server_args = WebhooksTestCase.server_args + ["--webhooks-timeout-ms", "30000"]
+
+    def test_a_receiver_that_hangs_delays_no_other_channel(self):
+        agent, agent_token, _, _ = make_agent(self.server, self.admin_token)
+        rx = self.receiver()
+        rx.hold = threading.Event()
+        hook = self.hook(rx, ["session.created"])
+        _, cust = make_customer(self.server)
+        make_session(self.server, cust)
+        self.assertTrue(rx.held.wait(T(20)), "the webhook's first request")
+        # the webhook worker is now stuck in that request: a second waiting
+        # customer's in-app notification is delivered all the same
+        _, cust2 = make_customer(self.server)
+        s2 = make_session(self.server, cust2)
+        admin = self.c(self.admin_token)
+
+        def in_app_sent():
+            r = self.c(agent_token).get("/api/v1/notifications?limit=50")
+            mine = [n for n in r.body["notifications"] if n["session_id"] == s2["id"]]
+            if not mine:
+                return False
+            d = admin.get("/api/v1/notifications/deliveries?notification_id=" + mine[0]["id"])
+            return any(x["channel"] == "in_app" and x["state"] == "sent"
+                       for x in d.body["deliveries"])
+        wait_until(in_app_sent, timeout=10, message="the in-app delivery while a webhook hangs")
+        self.assertFalse(rx.hold.is_set())
+        self.assertEqual(len(rx.received()), 1, "the webhook still holds its first request")
+        rx.hold.set()
+        self.wait_delivery(hook["id"], "sent", count=2)
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -139,10 +139,11 @@ typedef struct parley_notifications_ops {
                                      parley_error *err);
     parley_status (*delivery_get)(parley_repository *repo, const char *id, parley_delivery *out,
                                   parley_error *err);
-    /* Pending and failed deliveries with next_attempt_at <= now, the
-     * earliest first, at most limit (1..1000). */
-    parley_status (*delivery_due)(parley_repository *repo, parley_time_ms now, int limit,
-                                  parley_delivery_list *out, parley_error *err);
+    /* Pending and failed deliveries with next_attempt_at <= now, of that
+     * channel (NULL: of every channel), the earliest first, at most limit
+     * (1..1000). */
+    parley_status (*delivery_due)(parley_repository *repo, parley_time_ms now, const char *channel,
+                                  int limit, parley_delivery_list *out, parley_error *err);
     /* Writes state, attempts, next_attempt_at, last_error, updated_at and
      * sent_at of d->id; PARLEY_E_NOT_FOUND when there is no such row. */
     parley_status (*delivery_update)(parley_repository *repo, const parley_delivery *d,

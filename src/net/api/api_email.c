@@ -66,8 +66,8 @@ static const parley_json_field reset_confirm_fields[] = {
     PARLEY_JSON_TEXT(reset_confirm_body, password, "password", true),
 };
 
-static void poke_worker(void *ctx) {
-    parley_notify_worker_poke(ctx);
+static void poke_workers(void *ctx) {
+    parley_notify_service_poke(ctx);
 }
 
 /* 202 whatever the address (an unknown one is not told apart); 429 past
@@ -85,8 +85,8 @@ void parley_api_request_password_reset(parley_api_call *call, parley_facade *f) 
         st = parley_account_request_password_reset(parley_facade_accounts(f), &notify->notifier,
                                                    in.email, &err);
     }
-    if (st == PARLEY_OK && notify->worker != NULL &&
-        !parley_facade_after_commit(f, poke_worker, notify->worker, NULL)) {
+    if (st == PARLEY_OK && notify->worker_count > 0 &&
+        !parley_facade_after_commit(f, poke_workers, notify, NULL)) {
         st = parley_error_set(&err, PARLEY_E_NOMEM, NULL, "out of memory");
     }
     parley_api_reply(call, st, 202, st == PARLEY_OK ? json_pack("{s:b}", "accepted", 1) : NULL,

@@ -40,8 +40,9 @@ const char *const parley_pg_notifications_sql[PG_STMT_COUNT] = {
     [PG_DELIVERY_GET] = "SELECT " DELIVERY_COLS ", position FROM notification_deliveries WHERE "
                         "id = $1",
     [PG_DELIVERY_DUE] = "SELECT " DELIVERY_COLS ", position FROM notification_deliveries WHERE "
-                        "state IN ('pending', 'failed') AND next_attempt_at <= $1 ORDER BY "
-                        "next_attempt_at, position LIMIT $2",
+                        "state IN ('pending', 'failed') AND next_attempt_at <= $1 AND "
+                        "($3::text IS NULL OR channel = $3) ORDER BY next_attempt_at, position "
+                        "LIMIT $2",
     [PG_DELIVERY_UPDATE] = "UPDATE notification_deliveries SET state = $2, attempts = $3, "
                            "next_attempt_at = $4, last_error = $5, updated_at = $6, sent_at = $7 "
                            "WHERE id = $1",
@@ -150,14 +151,16 @@ static parley_status pq_delivery_insert(parley_repository *repo, const parley_de
 
 GET_BY_KEY_OP(delivery_get, parley_delivery, PG_DELIVERY_GET, delivery_rows)
 
-static parley_status pq_delivery_due(parley_repository *repo, parley_time_ms now, int limit,
-                                     parley_delivery_list *out, parley_error *err) {
+static parley_status pq_delivery_due(parley_repository *repo, parley_time_ms now,
+                                     const char *channel, int limit, parley_delivery_list *out,
+                                     parley_error *err) {
     binder b = bind_start(as_pg(repo), PG_DELIVERY_DUE);
     if (limit < 1 || limit > DELIVERY_DUE_LIMIT_MAX) {
         b_invalid(&b, "limit out of range");
     }
     b_i64(&b, 1, now);
     b_int(&b, 2, limit);
+    b_text(&b, 3, channel);
     return list_rows(&b, "delivery_due", &delivery_rows, out, err);
 }
 
