@@ -238,8 +238,10 @@ class PolicySettingTest(DeskTestCase):
 class ReapplyManySessionsTest(DeskTestCase):
     """Re-apply pages across writer units (PARLEY_REAPPLY_PAGE = 200
     sessions a unit): with 450 open sessions (waiting and active) every
-    one is brought to the policy, the counts are the sums of the pages,
-    and the writer committed at least one batch a page."""
+    one is brought to the policy over REST and the counts are the sums of
+    the pages. (That it takes three units is shown by unit.test_chat_facade,
+    test_policy_reapply_pages; the batch count below cannot tell, since the
+    server commits other batches meanwhile.)"""
 
     customers = 1
     SESSIONS = 450
