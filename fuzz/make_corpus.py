@@ -454,6 +454,24 @@ def langdetect_seeds():
                                                       else text.encode("utf-8")))
 
 
+def stopwords_seeds():
+    # the message as it is (any bytes)
+    write_all("fuzz_stopwords", {
+        "english": "What the fuck, my order has not arrived yet and the tracking page shows nothing.",
+        "spanish": "Joder, mi pedido todavía no ha llegado y la página de seguimiento no muestra nada.",
+        "french": "Putain, ma commande n'est toujours pas arrivée et la page de suivi n'affiche rien.",
+        "german": "Hallo, ich möchte wissen, wann mein Paket kommt. Bitte helfen Sie mir, danke.",
+        "italian": "Ciao, vorrei sapere quando arriva il mio pacco, sono due settimane che aspetto.",
+        "portuguese": "Olá, a minha encomenda ainda não chegou e a página não mostra nada.",
+        "mixed": "Hola, thanks for the ayuda, gracias",
+        "shared_only": "de la que de la que",
+        "uppercase": "THE ORDER IS NOT HERE AND THE PAGE SHOWS NOTHING",
+        "nul_inside": b"the order is not here\x00und die Seite zeigt nichts",
+        "long_word": "a" * 40 + " the and is " + "b" * 16,
+        "invalid_utf8": b"caf\xc3 \xff\xfe na\xefve the and",
+    })
+
+
 def kb_seeds():
     def kb(name, flag, body, q=None):
         data = bytes([flag]) + (compact(body) if not isinstance(body, str) else body).encode()
@@ -645,6 +663,7 @@ def main():
     cursor_seeds()
     libre_seeds()
     langdetect_seeds()
+    stopwords_seeds()
     kb_seeds()
     settings_seeds()
     business_hours_seeds()

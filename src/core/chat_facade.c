@@ -346,7 +346,8 @@ parley_status parley_facade_update_settings(parley_facade *f, const parley_parti
 }
 
 parley_status parley_facade_reapply_strategy_policy(parley_facade *f,
-                                                    const parley_participant *caller, json_t **out,
+                                                    const parley_participant *caller,
+                                                    parley_reapply_progress *progress, json_t **out,
                                                     parley_error *err) {
     *out = NULL;
     parley_status st = parley_authorize(caller, PARLEY_ACTION_SETTINGS_UPDATE, err);
@@ -354,32 +355,40 @@ parley_status parley_facade_reapply_strategy_policy(parley_facade *f,
     if (st == PARLEY_OK) {
         st = parley_settings_get(f->chat.repo, "strategies.policy", &policy, err);
     }
-    json_int_t checked = 0;
-    json_int_t updated = 0;
     static const parley_session_status open_states[] = {PARLEY_SESSION_WAITING,
                                                         PARLEY_SESSION_ACTIVE};
-    for (size_t k = 0; st == PARLEY_OK && k < sizeof open_states / sizeof open_states[0]; k++) {
-        parley_session_filter filter = {.status = (int)open_states[k], .limit = 200};
-        do {
-            parley_session_list page = {0};
-            char next[sizeof filter.cursor] = "";
-            st = f->chat.repo->sessions->list(f->chat.repo, &filter, &page, next, sizeof next, err);
-            for (size_t i = 0; st == PARLEY_OK && i < page.count; i++) {
-                bool changed = false;
-                st = parley_team_policy_apply(&f->chat, policy, &page.items[i], &changed, err);
-                checked++;
-                updated += changed ? 1 : 0;
-            }
-            parley_session_list_free(&page);
-            snprintf(filter.cursor, sizeof filter.cursor, "%s", next);
-        } while (st == PARLEY_OK && filter.cursor[0] != '\0');
+    size_t left = PARLEY_REAPPLY_PAGE;
+    while (st == PARLEY_OK && left > 0 &&
+           progress->pass < (int)(sizeof open_states / sizeof open_states[0])) {
+        /* sessions->list gives at most 200 a call */
+        parley_session_filter filter = {.status = (int)open_states[progress->pass],
+                                        .limit = left < 200 ? (int)left : 200};
+        snprintf(filter.cursor, sizeof filter.cursor, "%s", progress->cursor);
+        parley_session_list page = {0};
+        char next[sizeof filter.cursor] = "";
+        st = f->chat.repo->sessions->list(f->chat.repo, &filter, &page, next, sizeof next, err);
+        for (size_t i = 0; st == PARLEY_OK && i < page.count; i++) {
+            bool changed = false;
+            st = parley_team_policy_apply(&f->chat, policy, &page.items[i], &changed, err);
+            progress->checked++;
+            progress->updated += changed ? 1 : 0;
+        }
+        left -= page.count < left ? page.count : left;
+        parley_session_list_free(&page);
+        snprintf(progress->cursor, sizeof progress->cursor, "%s", next);
+        if (next[0] == '\0') {
+            progress->pass++; /* this state listed to its end */
+        }
     }
     json_decref(policy);
-    if (st == PARLEY_OK) {
-        st = parley_audit_record(
-            f->chat.repo, caller, "strategies.reapply", NULL, f->accounts.client_ip,
-            json_pack("{s:I, s:I}", "sessions_checked", checked, "sessions_updated", updated), err);
+    if (st != PARLEY_OK || progress->pass < (int)(sizeof open_states / sizeof open_states[0])) {
+        return st; /* failed, or more pages for the next unit */
     }
+    json_int_t checked = (json_int_t)progress->checked;
+    json_int_t updated = (json_int_t)progress->updated;
+    st = parley_audit_record(
+        f->chat.repo, caller, "strategies.reapply", NULL, f->accounts.client_ip,
+        json_pack("{s:I, s:I}", "sessions_checked", checked, "sessions_updated", updated), err);
     if (st == PARLEY_OK) {
         *out = json_pack("{s:I, s:I}", "sessions_checked", checked, "sessions_updated", updated);
         st =

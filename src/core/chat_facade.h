@@ -158,9 +158,26 @@ parley_status parley_facade_update_settings(parley_facade *f, const parley_parti
  * as it is now, keeping the choices its customer may still make
  * (parley_strategy_policy_reapply); audited with the count; answers
  * {"sessions_checked": N, "sessions_updated": M}. Sessions created later
- * get the policy anyway; closed ones keep the chain they ran with. */
+ * get the policy anyway; closed ones keep the chain they ran with.
+ *
+ * Paged so that no unit holds the writer long: each call (one unit) takes
+ * the next PARLEY_REAPPLY_PAGE open sessions after *progress (zeroed for
+ * the first call) and leaves *out NULL while more remain; the caller runs
+ * it again in a new unit with the same progress (net/api/api_settings.c
+ * resubmits its job), and the last call audits and answers with the sums.
+ * Each page reads the policy as it is then. A session that leaves the
+ * waiting state for active between pages may be counted (never changed)
+ * twice; each page commits on its own, so a failed page leaves the
+ * earlier ones applied (re-applying again is harmless). */
+#define PARLEY_REAPPLY_PAGE 200
+typedef struct parley_reapply_progress {
+    int pass;                        /* the open state being listed: 0 waiting, 1 active, 2 done */
+    char cursor[PARLEY_ID_SIZE * 2]; /* its list cursor ("" first page) */
+    long long checked, updated;
+} parley_reapply_progress;
 parley_status parley_facade_reapply_strategy_policy(parley_facade *f,
-                                                    const parley_participant *caller, json_t **out,
+                                                    const parley_participant *caller,
+                                                    parley_reapply_progress *progress, json_t **out,
                                                     parley_error *err);
 
 /* --- the ChatBot's knowledge base (core/knowledge_base.h) ---------------- */

@@ -123,8 +123,8 @@ parley_status parley_chat_initiate_in_team(parley_chat_service *svc,
             parley_strategy_policy_resolve(svc->strategies, policy, svc->config->default_strategies,
                                            strategies_json, &chain_json, err);
     }
-    json_decref(policy);
     if (st != PARLEY_OK) {
+        json_decref(policy);
         return st;
     }
     parley_session s = {0};
@@ -153,9 +153,11 @@ parley_status parley_chat_initiate_in_team(parley_chat_service *svc,
         }
         if (e != NULL) {
             e->session.asked_team_id = team_id;
+            e->session.policy = policy; /* the team policy's subscriber reads it */
         }
         st = parley_chat_emit(svc, e, err);
     }
+    json_decref(policy);
     parley_session_free(&s);
     if (st == PARLEY_OK && !parley_session_copy(out, &e->session.session)) {
         st = nomem(err); /* the session as its subscribers left it */

@@ -137,6 +137,7 @@ parley_status parley_event_emit(const parley_event_registry *reg, parley_chat_se
     }
     if (event->type == PARLEY_EVENT_SESSION_CREATED) {
         event->session.asked_team_id = NULL; /* borrowed from the emitter */
+        event->session.policy = NULL;
     }
     PARLEY_QUEUE_PUSH(queue, event);
     queue->count++;

@@ -103,6 +103,10 @@ typedef struct parley_event_session {
     /* session.created, in-unit phase only: the team the customer asked for
      * (NULL = by topic); borrowed, NULL once the event is queued */
     const char *asked_team_id;
+    /* session.created, in-unit phase only: the strategies.policy setting
+     * the emitter read in this unit to resolve the chain (core/team_policy.h
+     * uses it rather than reading it again); borrowed, NULL once queued */
+    json_t *policy;
 } parley_event_session;
 
 typedef struct parley_event_note {

@@ -97,11 +97,17 @@ static json_t *chain_of(const json_t *policy, const char *default_chain) {
 }
 
 /* Builds the chain once (names and option values) and answers its text. */
+/* The chain's text in *text, built once to prove it, unless it is proven
+ * already (NULL: no such text): a session's stored chain was built when it
+ * was stored, and the registry does not change while the server runs. */
 static parley_status build_text(const parley_strategy_registry *registry, const json_t *chain,
-                                char **text, parley_error *err) {
+                                const char *proven, char **text, parley_error *err) {
     *text = json_dumps(chain, JSON_COMPACT);
     if (*text == NULL) {
         return parley_error_set(err, PARLEY_E_NOMEM, NULL, "out of memory");
+    }
+    if (proven != NULL && strcmp(*text, proven) == 0) {
+        return PARLEY_OK;
     }
     parley_strategy *built = NULL;
     parley_status st = parley_strategy_chain_build(registry, *text, &built, err);
@@ -120,7 +126,7 @@ parley_status parley_strategy_policy_check(const parley_strategy_registry *regis
     json_t *chain = st == PARLEY_OK ? chain_of(policy, default_chain) : NULL;
     char *text = NULL;
     if (st == PARLEY_OK) {
-        st = chain != NULL ? build_text(registry, chain, &text, err)
+        st = chain != NULL ? build_text(registry, chain, NULL, &text, err)
                            : parley_error_set(err, PARLEY_E_NOMEM, NULL, "out of memory");
     }
     free(text);
@@ -133,7 +139,7 @@ parley_status parley_strategy_policy_check(const parley_strategy_registry *regis
         json_t *effective = parley_strategy_policy_for_team(policy, team_id);
         chain = effective != NULL ? chain_of(effective, default_chain) : NULL;
         text = NULL;
-        st = chain != NULL ? build_text(registry, chain, &text, err)
+        st = chain != NULL ? build_text(registry, chain, NULL, &text, err)
                            : parley_error_set(err, PARLEY_E_NOMEM, NULL, "out of memory");
         free(text);
         json_decref(chain);
@@ -215,8 +221,8 @@ static json_t *customer_options_of(const json_t *policy) {
 
 /* resolve's work on a decoded request (stolen; NULL: not valid JSON). */
 static parley_status resolve_request(const parley_strategy_registry *registry, const json_t *policy,
-                                     const char *default_chain, json_t *request, char **chain_json,
-                                     parley_error *err) {
+                                     const char *default_chain, json_t *request, const char *proven,
+                                     char **chain_json, parley_error *err) {
     *chain_json = NULL;
     json_t *chain = chain_of(policy, default_chain);
     json_t *customer_options = customer_options_of(policy);
@@ -236,7 +242,7 @@ static parley_status resolve_request(const parley_strategy_registry *registry, c
         }
     }
     if (st == PARLEY_OK) {
-        st = build_text(registry, chain, chain_json, err);
+        st = build_text(registry, chain, proven, chain_json, err);
     }
     json_decref(request);
     json_decref(customer_options);
@@ -249,7 +255,7 @@ parley_status parley_strategy_policy_resolve(const parley_strategy_registry *reg
                                              const char *requested, char **chain_json,
                                              parley_error *err) {
     json_t *request = requested != NULL ? json_loads(requested, 0, NULL) : json_array();
-    return resolve_request(registry, policy, default_chain, request, chain_json, err);
+    return resolve_request(registry, policy, default_chain, request, NULL, chain_json, err);
 }
 
 /* What a customer chose in a session's chain and may still choose: for
@@ -304,5 +310,6 @@ parley_status parley_strategy_policy_reapply(const parley_strategy_registry *reg
     if (request == NULL) {
         return parley_error_set(err, PARLEY_E_NOMEM, NULL, "out of memory");
     }
-    return resolve_request(registry, policy, default_chain, request, chain_json, err);
+    return resolve_request(registry, policy, default_chain, request, current_chain, chain_json,
+                           err);
 }

@@ -65,7 +65,10 @@ parley_status parley_strategy_policy_resolve(const parley_strategy_registry *reg
 /* The chain an open session gets when an admin re-applies the policy:
  * the policy's chain with the choices its customer made in current_chain
  * (the session's chain text) kept where the policy still lets customers
- * make them, and dropped where it no longer does (never refused). */
+ * make them, and dropped where it no longer does (never refused). Built
+ * once to prove it, except when the text is current_chain's own (stored,
+ * hence proven, when the session got it): re-applying an unchanged policy
+ * builds nothing. */
 parley_status parley_strategy_policy_reapply(const parley_strategy_registry *registry,
                                              const json_t *policy, const char *default_chain,
                                              const char *current_chain, char **chain_json,

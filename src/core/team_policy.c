@@ -54,10 +54,15 @@ static parley_status on_session_created(void *ctx, parley_chat_service *svc, par
     if (s->team_id[0] == '\0') {
         return PARLEY_OK;
     }
-    json_t *policy = NULL;
-    parley_status st = parley_settings_get(svc->repo, "strategies.policy", &policy, err);
-    if (st != PARLEY_OK) {
-        return st;
+    /* the setting chat_service read in this unit to resolve the chain
+     * (so the same one, even if an admin changes it meanwhile); read here
+     * only for an emitter that did not pass it */
+    json_t *policy = json_incref(e->session.policy);
+    if (policy == NULL) {
+        parley_status st = parley_settings_get(svc->repo, "strategies.policy", &policy, err);
+        if (st != PARLEY_OK) {
+            return st;
+        }
     }
     /* most desks have no team policies: one object lookup */
     if (json_object_get(json_object_get(policy, "teams"), s->team_id) == NULL) {
@@ -65,7 +70,7 @@ static parley_status on_session_created(void *ctx, parley_chat_service *svc, par
         return PARLEY_OK;
     }
     bool changed = false;
-    st = parley_team_policy_apply(svc, policy, s, &changed, err);
+    parley_status st = parley_team_policy_apply(svc, policy, s, &changed, err);
     json_decref(policy);
     return st;
 }

@@ -10,7 +10,11 @@
  * session whose team has a policy of its own that team's chain, keeping
  * the customer's choices the team's policy allows
  * (parley_strategy_policy_reapply), writes it and amends the event's copy,
- * so the session.created every listener hears already carries it.
+ * so the session.created every listener hears already carries it. It
+ * uses the strategies.policy value the event carries (the one chat_service
+ * read in the same unit to resolve the chain; the writer is one thread, so
+ * no change can come between) and reads the setting only when an emitter
+ * passed none.
  *
  * Threads: the emitting unit's worker thread (the writer). Ownership: no
  * state of its own.

@@ -3,6 +3,8 @@
  */
 #include "strategies/translation_detect.h"
 
+#include "strategies/translation_stopwords.h"
+
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +23,7 @@ struct parley_langdetect {
     pthread_mutex_t lock;
     const char *langs[MAX_LANGS];
     size_t nlangs;
+    bool stopwords; /* every language has a stopword list: fast path on */
 };
 
 static const char *find_code(const char *const *langs, size_t n, const char *code) {
@@ -81,6 +84,10 @@ parley_langdetect *parley_langdetect_create_for(const char *lm_dir, const char *
     d->handle = handle;
     memcpy(d->langs, langs, n * sizeof *langs);
     d->nlangs = n;
+    d->stopwords = true;
+    for (size_t i = 0; i < n; i++) {
+        d->stopwords = d->stopwords && parley_stopwords_covers(langs[i]);
+    }
     pthread_mutex_init(&d->lock, NULL);
     return d;
 }
@@ -112,6 +119,17 @@ const char *parley_langdetect_detect(parley_langdetect *d, const char *text, siz
     }
     if (len > MAX_CLASSIFY_BYTES) {
         len = MAX_CLASSIFY_BYTES;
+    }
+    /* the fast path: function words that leave no doubt decide (a known
+     * language they contradict is left to exttextcat, as before) */
+    if (d->stopwords) {
+        const char *fast = parley_stopwords_decide(text, len, d->langs, d->nlangs);
+        if (fast != NULL && (known == NULL || fast == known)) {
+            if (detected != NULL) {
+                *detected = true;
+            }
+            return fast;
+        }
     }
     /* textcat_Classify reads past the size it is given, up to the NUL (found
      * by fuzz/fuzz_langdetect.c: the bytes after 2048 changed the answer),

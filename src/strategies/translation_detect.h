@@ -5,7 +5,11 @@
  * de pt it) for the profanity strategy (builtin.c creates one of each).
  *
  * Verdict: texts shorter than min_chars bytes keep the known language (may
- * be NULL = unknown). Otherwise exttextcat ranks the candidates within its
+ * be NULL = unknown). When every language of the detector's set has a
+ * stopword list (translation_stopwords.h: en es fr de it pt, so the
+ * profanity detector but not translation's, which has ca), the text's
+ * function words decide first when they leave no doubt and agree with
+ * the known language (~1 µs instead of ~55). Otherwise exttextcat ranks the candidates within its
  * own margin: when the known language is among them it is kept (a chat's
  * language does not flip on one ambiguous line); otherwise the first wins
  * when there are at most three, and more (or "UNKNOWN"/"SHORT") keep the

@@ -233,3 +233,47 @@ class PolicySettingTest(DeskTestCase):
         self.assertTrue(any(e["action"] == "settings.update" and
                             (e["detail"] or {}).get("strategies.policy") == {"chain": FILTERS}
                             for e in entries), entries)
+
+
+class ReapplyManySessionsTest(DeskTestCase):
+    """Re-apply pages across writer units (PARLEY_REAPPLY_PAGE = 200
+    sessions a unit): with 450 open sessions (waiting and active) every
+    one is brought to the policy over REST and the counts are the sums of
+    the pages. (That it takes three units is shown by unit.test_chat_facade,
+    test_policy_reapply_pages; the batch count below cannot tell, since the
+    server commits other batches meanwhile.)"""
+
+    customers = 1
+    SESSIONS = 450
+
+    def test_reapply_pages_over_several_units(self):
+        admin = self.server.client(self.admin_token)
+        c = self.server.client(self.cust_token)
+        ids = []
+        for i in range(self.SESSIONS):
+            r = c.post("/api/v1/sessions", {"topic": f"t{i}"})
+            self.assertStatus(r, 201)
+            ids.append(r.body["id"])
+        # some of them active: both open states are paged
+        for sid in ids[:5]:
+            self.assertStatus(admin.post(f"/api/v1/sessions/{sid}/assign",
+                                         {"agent_id": self.agent["id"]}), 200)
+        set_policy(self.server, self.admin_token, FILTERS)
+        batches = self.server.metrics()["parley_db_batches_total"]
+        r = admin.post("/api/v1/strategies/policy/reapply", {})
+        self.assertStatus(r, 200)
+        self.assertEqual(r.body, {"sessions_checked": self.SESSIONS,
+                                  "sessions_updated": self.SESSIONS})
+        # three pages at least (450 / 200), each its own unit and commit
+        self.assertGreaterEqual(self.server.metrics()["parley_db_batches_total"] - batches, 3)
+        for sid in (ids[0], ids[4], ids[5], ids[199], ids[200], ids[400], ids[-1]):
+            got = admin.get(f"/api/v1/sessions/{sid}").body["strategies"]
+            self.assertEqual([x["name"] for x in got], ["profanity", "spam"], sid)
+        # unchanged: every session checked, none written
+        r = admin.post("/api/v1/strategies/policy/reapply", {})
+        self.assertEqual(r.body, {"sessions_checked": self.SESSIONS, "sessions_updated": 0})
+        entries = admin.get("/api/v1/audit?limit=5").body["entries"]
+        self.assertTrue(any(e["action"] == "strategies.reapply" and
+                            (e["detail"] or {}).get("sessions_checked") == self.SESSIONS
+                            for e in entries), entries)
+        set_policy(self.server, self.admin_token)

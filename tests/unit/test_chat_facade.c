@@ -15,6 +15,7 @@
 #include "../common/check.h"
 #include "core/chat_facade.h"
 #include "core/ids.h"
+#include "core/settings.h"
 #include "fixture.h"
 #include "../common/strategy_stubs.h"
 
@@ -415,6 +416,54 @@ static void test_logout_revokes_the_token(void **state) {
     assert_null(gone);
 }
 
+/* The admin's re-apply pages: each call (a unit) takes the next
+ * PARLEY_REAPPLY_PAGE open sessions and leaves no answer while more remain;
+ * the last answers with the sums and audits; an unchanged policy then
+ * changes nothing. */
+static void test_policy_reapply_pages(void **state) {
+    fixture *fx = *state;
+    enum { MORE = 450 }; /* three pages of 200 */
+    for (int i = 0; i < MORE; i++) {
+        parley_session s = {0};
+        test_start_session(&fx->desk, fx->bob, "orders", NULL, &s);
+        parley_session_free(&s);
+    }
+    const int open = MORE + 1; /* and Alice's */
+    parley_error err = {0};
+    json_t *patch = json_pack("{s:{s:[{s:s}]}}", "strategies.policy", "chain", "name", "shout");
+    test_unit_begin(fx->desk.repo);
+    assert_int_equal(parley_settings_update(fx->desk.repo, fx->admin, NULL, patch, &err),
+                     PARLEY_OK);
+    test_unit_end(fx->desk.repo, true);
+    json_decref(patch);
+    for (int round = 0; round < 2; round++) {
+        parley_reapply_progress progress = {0};
+        json_t *out = NULL;
+        int units = 0;
+        while (out == NULL) {
+            test_unit_begin(fx->desk.repo);
+            assert_int_equal(parley_facade_reapply_strategy_policy(&fx->desk.facade, fx->admin,
+                                                                   &progress, &out, &err),
+                             PARLEY_OK);
+            test_unit_end(fx->desk.repo, true);
+            units++;
+            /* never more than a page a unit */
+            assert_true(progress.checked <= (long long)units * PARLEY_REAPPLY_PAGE);
+            assert_true(units <= 4);
+        }
+        assert_int_equal(units, 3);
+        assert_int_equal(json_integer_value(json_object_get(out, "sessions_checked")), open);
+        assert_int_equal(json_integer_value(json_object_get(out, "sessions_updated")),
+                         round == 0 ? open : 0);
+        json_decref(out);
+    }
+    parley_session s = {0};
+    assert_int_equal(parley_chat_get_session(chat(fx), fx->admin, fx->session.id, &s, &err),
+                     PARLEY_OK);
+    assert_string_equal(s.strategies_json, "[{\"name\":\"shout\"}]");
+    parley_session_free(&s);
+}
+
 int main(void) {
     assert_true(parley_crypto_init());
     static const struct CMUnitTest tests[] = {
@@ -428,6 +477,7 @@ int main(void) {
         FIXTURE_TEST(test_ticket_lifecycle),
         FIXTURE_TEST(test_feedback_once_per_session),
         FIXTURE_TEST(test_logout_revokes_the_token),
+        FIXTURE_TEST(test_policy_reapply_pages),
     };
     return RUN_TESTS(tests);
 }

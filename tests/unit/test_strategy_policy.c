@@ -13,8 +13,11 @@
 #include "../common/strategy_stubs.h"
 #include "core/strategy_policy.h"
 
+static int tr_builds; /* how many times a "tr" was created (chains built) */
+
 static parley_status tr_create(const json_t *config, void *shared, parley_strategy **out,
                                parley_error *err) {
+    tr_builds++;
     const char *key;
     json_t *value;
     json_object_foreach((json_t *)(uintptr_t)config, key, value) {
@@ -137,6 +140,21 @@ static void assert_reapplied(const char *policy_text, const char *current, const
     json_decref(policy);
 }
 
+/* A re-apply whose chain text comes out as the session's own builds
+ * nothing (the stored chain was proven when stored); a changed one is
+ * built once. */
+static void test_reapply_builds_only_a_changed_chain(void **state) {
+    (void)state;
+    const char *policy = "{\"chain\":[{\"name\":\"tr\",\"lang\":\"en\"},{\"name\":\"filter\"}],"
+                         "\"customer_options\":{\"tr\":[\"lang\"]}}";
+    const char *same = "[{\"name\":\"tr\",\"lang\":\"es\"},{\"name\":\"filter\"}]";
+    int before = tr_builds;
+    assert_reapplied(policy, same, same);
+    assert_int_equal(tr_builds, before);
+    assert_reapplied(policy, "[{\"name\":\"tr\",\"lang\":\"es\"}]", same);
+    assert_int_equal(tr_builds, before + 1);
+}
+
 static void test_reapply_keeps_only_what_customers_may_still_choose(void **state) {
     (void)state;
     const char *open = "{\"chain\":[{\"name\":\"tr\",\"lang\":\"en\"},{\"name\":\"filter\"}],"
@@ -204,6 +222,7 @@ int main(void) {
         cmocka_unit_test(test_customer_options_within_the_policy),
         cmocka_unit_test(test_admin_policy_is_checked),
         cmocka_unit_test(test_reapply_keeps_only_what_customers_may_still_choose),
+        cmocka_unit_test(test_reapply_builds_only_a_changed_chain),
         cmocka_unit_test(test_team_policy_overrides_what_it_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -38,6 +38,10 @@ struct parley_api_call {
      * prepared_free runs on the loop thread once the answer is sent */
     void *prepared;
     void (*prepared_free)(void *prepared);
+    /* set by a handler that did one unit's share of a long job (status
+     * OK, no answer yet): once that unit commits the router submits the
+     * call again, keeping prepared, for the next share */
+    bool again;
 };
 
 /* Sets the response (stealing body) and job status OK. */

@@ -336,6 +336,17 @@ static void add_cors_headers(parley_http_response *res, const parley_http_reques
 static void api_done(parley_job *job) {
     parley_api_call *call = (parley_api_call *)job;
     parley_conn *c = call->conn;
+    if (call->again && !job->commit_failed && job->status == PARLEY_OK) {
+        /* a long job's share committed: its next share in a new unit */
+        call->again = false;
+        if (parley_executor_submit(c->server->executor, job) == PARLEY_OK) {
+            return;
+        }
+        parley_error err = {0};
+        parley_error_set(&err, PARLEY_E_UNAVAILABLE, NULL, "the server is shutting down");
+        parley_http_response_error(&call->res, &err);
+    }
+    call->again = false;
     if (job->commit_failed) {
         parley_http_response_free(&call->res);
         memset(&call->res, 0, sizeof call->res);
