@@ -22,6 +22,7 @@ let root = null;
 let entries = [];
 let cursor = null;
 let agentRows = [];
+let asked = 0; // the newest load asked for: an older answer arriving late is dropped
 
 const node = (sel) => root.querySelector(sel);
 
@@ -68,11 +69,14 @@ async function load(more) {
   if (node('#audit-action').value) params.set('action', node('#audit-action').value);
   if (node('#audit-actor').value) params.set('actor', node('#audit-actor').value);
   if (more && cursor) params.set('cursor', cursor);
+  const mine = ++asked;
   try {
     const res = (await api('GET', '/api/v1/audit?' + params)) || {};
+    if (mine !== asked) return;
     entries = (more ? entries : []).concat(res.entries || []);
     cursor = res.next_cursor || null;
   } catch (err) {
+    if (mine !== asked) return;
     if (!more) entries = [];
     cursor = null;
     showError(node('#audit-error'), err);

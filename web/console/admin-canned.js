@@ -36,13 +36,20 @@ function build() {
     create);
 }
 
+/** A textarea holding text (a textarea's value is not an attribute). */
+function textArea(text) {
+  const t = el('textarea', { rows: 3, maxLength: 5000 });
+  t.value = text;
+  return t;
+}
+
 function card(c) {
   const idp = 'canned-' + c.id;
   const form = el('form', { className: 'canned-edit', noValidate: true },
     el('div', { className: 'form-row' },
       field(idp + '-shortcode', 'Shortcode', el('input', { maxLength: 32, value: c.shortcode, autocomplete: 'off' }), { key: 'shortcode' }),
       field(idp + '-title', 'Title', el('input', { maxLength: 200, value: c.title, autocomplete: 'off' }), { key: 'title' })),
-    field(idp + '-content', 'Text', el('textarea', { rows: 3, maxLength: 5000, value: c.content }), { key: 'content' }),
+    field(idp + '-content', 'Text', textArea(c.content), { key: 'content' }),
     formError(idp + '-error'),
     el('span', { className: 'row-actions' },
       el('button', { className: 'btn btn-primary btn-small', type: 'submit', text: 'Save', 'aria-label': `Save /${c.shortcode}` }),
