@@ -454,6 +454,27 @@ describe('the console\'s admin area in Chromium', { skip, timeout: 300000 }, () 
     await assertAccessible(page, 'the flagged messages page');
   });
 
+  it('filters the reports by team', async () => {
+    // One chat whose topic routes it to the team, beside the others of today.
+    const cust = await api('POST', '/api/v1/customers', null, { name: 'Ivy Rider' });
+    const s = await api('POST', '/api/v1/sessions', cust.body.token, { topic: 'racing' });
+    assert.equal(s.body.team_id, teamId);
+    const asked = [];
+    page.on('request', (r) => { if (r.url().includes('/api/v1/reports/volume')) asked.push(r.url()); });
+    await page.getByRole('tab', { name: 'Reports' }).click();
+    await page.waitForURL(/#\/reports$/);
+    const bars = page.locator('#report-volume svg .chart-bar');
+    await bars.first().waitFor();
+    const sum = () => bars.evaluateAll((n) => n.reduce((t, c) => t + Number(c.dataset.value), 0));
+    assert.ok((await sum()) >= 4, 'every chat of today without a filter');
+    await page.getByLabel('Team', { exact: true }).selectOption({ label: TEAM.name + ' team' });
+    await page.getByRole('button', { name: 'Show' }).click();
+    await page.waitForFunction(() => [...document.querySelectorAll('#report-volume svg .chart-bar')]
+      .reduce((t, c) => t + Number(c.dataset.value), 0) === 1);
+    assert.ok(asked.some((u) => new URL(u).searchParams.get('team_id') === teamId), 'the team goes to the API');
+    await assertAccessible(page, 'the reports page with the team filter');
+  });
+
   it('keeps the admin area from an agent', async () => {
     const actx = await newContext();
     try {
