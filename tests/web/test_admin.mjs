@@ -14,21 +14,17 @@
 
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, existsSync, readFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createRequire } from 'node:module';
 import { chromium } from 'playwright-core';
+import { CHROMIUM_ARGS, Watcher, apiCall, createAdmin, spawnParleyd, stopChild } from './harness.mjs';
 
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const PARLEYD = process.env.PARLEYD;
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const SHOTS = process.env.PARLEY_WEB_SHOTS || '/tmp';
 const WEB_DIR = path.join(fileURLToPath(new URL('../..', import.meta.url)), 'web');
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const STEP_MS = 15000;
 
 const ADMIN = { email: 'ada@example.com', name: 'Ada Admin', password: 'ada admin password 1' };
@@ -43,7 +39,7 @@ const skip = !PARLEYD ? 'PARLEYD is not set (path to the parleyd binary)' : fals
 
 let dataDir;
 let server;
-let serverLog = '';
+const serverLog = { text: '' };
 let base;
 let browser;
 let ctx;
@@ -52,71 +48,20 @@ let adminToken;
 let adminId;
 let erinId;
 let teamId;
-const problems = [];
-let expected = []; // console errors a step provokes on purpose (each allowed once)
-let tolerated = null;
+const watcher = new Watcher();
 
-async function api(method, p, token, body) {
-  const headers = {};
-  if (token) headers.Authorization = 'Bearer ' + token;
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
-  const res = await fetch(base + p, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(10000) });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : null };
-}
-
-function watch(p, who) {
-  p.on('dialog', async (d) => { problems.push(`${who}: dialog fired: ${d.type()} ${d.message()}`); await d.dismiss().catch(() => {}); });
-  p.on('pageerror', (e) => problems.push(`${who}: page error: ${e.message}`));
-  p.on('console', (m) => {
-    if (m.type() !== 'error') return;
-    if (tolerated && tolerated.test(m.text())) return;
-    const i = expected.findIndex((re) => re.test(m.text()));
-    if (i >= 0) expected.splice(i, 1);
-    else problems.push(`${who}: console error: ${m.text()}`);
-  });
-}
-
-/** axe-core on the page as it is: no serious or critical violation. */
-async function assertAccessible(p, what) {
-  if (!(await p.evaluate(() => typeof window.axe === 'object'))) await p.evaluate(AXE_SOURCE + '\n;0');
-  const before = tolerated;
-  tolerated = /Applying inline style violates|CSP violation: style-src(-elem|-attr)? blocked inline/;
-  let result;
-  try {
-    result = await p.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
-    await p.evaluate(() => new Promise((r) => { setTimeout(r, 50); }));
-  } finally {
-    tolerated = before;
-  }
-  const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  const text = bad.map((v) => `${v.impact} ${v.id}: ${v.help}\n` + v.nodes.slice(0, 5)
-    .map((n) => `    ${n.target.join(' ')}: ${n.failureSummary.split('\n').slice(1).join(' ')}`).join('\n')).join('\n');
-  assert.equal(bad.length, 0, `axe-core on ${what}:\n${text}`);
-  assert.ok(result.passes.length > 10, `axe-core ran its rules on ${what}`);
-}
+const api = (method, p, token, body) => apiCall(base, method, p, token, body);
+const watch = (p, who) => watcher.watch(p, who);
+const assertAccessible = (p, what) => watcher.assertAccessible(p, what);
 
 function shot(p, name) {
   return p.screenshot({ path: path.join(SHOTS, `parley-web-admin-${name}.png`), fullPage: false });
 }
 
 function startServer() {
-  return new Promise((resolve, reject) => {
-    // The spam filter on for every session, so a refused message waits for review.
-    const child = spawn(PARLEYD, ['--listen', '127.0.0.1:0', '--data-dir', dataDir, '--web-dir', WEB_DIR,
-      '--password-memlimit-kib', '19456', '--default-strategies', '[{"name":"spam"}]'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const timer = setTimeout(() => reject(new Error('parleyd did not print its address within 20 s:\n' + serverLog)), 20000);
-    let buf = '';
-    child.stdout.on('data', (d) => {
-      serverLog += d;
-      buf += d;
-      const m = buf.match(/listening on (http:\/\/127\.0\.0\.1:\d+)/);
-      if (m) { clearTimeout(timer); resolve({ child, url: m[1] }); }
-    });
-    child.stderr.on('data', (d) => { serverLog += d; });
-    child.on('exit', (code, sig) => { clearTimeout(timer); reject(new Error(`parleyd exited early (${code ?? sig}):\n${serverLog}`)); });
-    child.on('error', (e) => { clearTimeout(timer); reject(e); });
-  });
+  // The spam filter on for every session, so a refused message waits for review.
+  return spawnParleyd(PARLEYD, ['--listen', '127.0.0.1:0', '--data-dir', dataDir, '--web-dir', WEB_DIR,
+    '--password-memlimit-kib', '19456', '--default-strategies', '[{"name":"spam"}]'], serverLog);
 }
 
 async function newContext() {
@@ -149,9 +94,7 @@ describe('the console\'s admin area in Chromium', { skip, timeout: 300000 }, () 
   before(async () => {
     assert.ok(existsSync(CHROMIUM), `${CHROMIUM} not found (apt-get install chromium)`);
     dataDir = mkdtempSync(path.join(tmpdir(), 'parley-web-admin-'));
-    const created = spawnSync(PARLEYD, ['admin', 'create', '--data-dir', dataDir, '--email', ADMIN.email,
-      '--name', ADMIN.name, '--password', ADMIN.password, '--password-memlimit-kib', '19456'], { encoding: 'utf8', timeout: 60000 });
-    assert.equal(created.status, 0, `admin create failed: ${created.stdout}${created.stderr}`);
+    createAdmin(PARLEYD, dataDir, ADMIN);
     const started = await startServer();
     server = started.child;
     server.removeAllListeners('exit');
@@ -164,15 +107,9 @@ describe('the console\'s admin area in Chromium', { skip, timeout: 300000 }, () 
 
   after(async () => {
     if (browser) await browser.close().catch(() => {});
-    if (server && server.exitCode === null) {
-      await new Promise((resolve) => {
-        const kill = setTimeout(() => server.kill('SIGKILL'), 10000);
-        server.once('exit', () => { clearTimeout(kill); resolve(); });
-        server.kill('SIGTERM');
-      });
-    }
+    await stopChild(server);
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-    assert.deepEqual(problems, [], 'no console errors, page errors, CSP violations or dialogs');
+    assert.deepEqual(watcher.problems, [], 'no console errors, page errors, CSP violations or dialogs');
   });
 
   it('gives an admin an Admin tab whose pages make a team and an agent in it', async () => {
@@ -188,7 +125,7 @@ describe('the console\'s admin area in Chromium', { skip, timeout: 300000 }, () 
     await page.getByText('No teams yet.').waitFor();
     const create = page.locator('#team-create');
     // An empty name: the server's message beside the name field (Chromium logs the 400).
-    expected = [/status of 400/];
+    watcher.expected = [/status of 400/];
     await create.getByRole('button', { name: 'Add team' }).click();
     const nameError = page.locator('#new-team-name-error');
     await nameError.waitFor();
@@ -247,7 +184,7 @@ describe('the console\'s admin area in Chromium', { skip, timeout: 300000 }, () 
     await openAdmin('Canned responses', 'canned');
     const form = page.locator('#canned-create');
     // A shortcode with capitals and a space: refused beside the shortcode field.
-    expected = [/status of 400/];
+    watcher.expected = [/status of 400/];
     await form.getByLabel('Shortcode').fill('Tyre Info');
     await form.getByLabel('Title').fill(CANNED.title);
     await form.getByLabel('Text').fill(CANNED.content);
@@ -264,7 +201,7 @@ describe('the console\'s admin area in Chromium', { skip, timeout: 300000 }, () 
     assert.equal(listed.body.canned_responses.length, 1);
     assert.equal(listed.body.canned_responses[0].owner, null, 'team-wide by default');
     // The same shortcode again: the conflict beside the shortcode, nothing made.
-    expected = [/status of 409/];
+    watcher.expected = [/status of 409/];
     await form.getByLabel('Shortcode').fill(CANNED.shortcode);
     await form.getByLabel('Title').fill('Again');
     await form.getByLabel('Text').fill('Again');
@@ -326,7 +263,7 @@ describe('the console\'s admin area in Chromium', { skip, timeout: 300000 }, () 
     assert.equal((await api('GET', '/api/v1/settings', adminToken)).body.settings['bot.enabled'], false, 'not saved yet');
 
     // Out of range and a wrong time zone: each beside its own field.
-    expected = [/status of 400/, /status of 400/];
+    watcher.expected = [/status of 400/, /status of 400/];
     await form.getByLabel('Confidence needed to answer (%)').fill('500');
     await form.getByRole('button', { name: 'Save bot and hours' }).click();
     await page.locator('#set-bot-min-confidence-error', { hasText: 'bot.min_confidence: must be an integer in 1..100' }).waitFor();
@@ -388,7 +325,7 @@ describe('the console\'s admin area in Chromium', { skip, timeout: 300000 }, () 
     await page.getByLabel('Chats per agent (capacity)').fill('3');
     await page.getByRole('button', { name: 'Save routing' }).click();
     await page.getByRole('status').filter({ hasText: 'Routing saved.' }).waitFor();
-    expected = [/status of 400/];
+    watcher.expected = [/status of 400/];
     await page.getByLabel('Close idle chats after (seconds)').fill('-5');
     await page.getByRole('button', { name: 'Save session lifecycle' }).click();
     await page.locator('#set-sessions-auto-close-idle-seconds-error', { hasText: 'must be an integer in 0..31536000' }).waitFor();
@@ -463,11 +400,10 @@ describe('the console\'s admin area in Chromium', { skip, timeout: 300000 }, () 
     page.on('request', (r) => { if (r.url().includes('/api/v1/reports/volume')) asked.push(r.url()); });
     await page.getByRole('tab', { name: 'Reports' }).click();
     await page.waitForURL(/#\/reports$/);
-    const bars = page.locator('#report-volume svg .chart-bar');
-    await bars.first().waitFor();
-    const sum = () => bars.evaluateAll((n) => n.reduce((t, c) => t + Number(c.dataset.value), 0));
-    assert.ok((await sum()) >= 4, 'every chat of today without a filter');
-    await page.getByLabel('Team', { exact: true }).selectOption({ label: TEAM.name + ' team' });
+    // every chat of today without a filter (the team's one and three others)
+    await page.waitForFunction(() => [...document.querySelectorAll('#report-volume svg .chart-bar')]
+      .reduce((t, c) => t + Number(c.dataset.value), 0) >= 4);
+    await page.locator('#report-filters').getByLabel('Team', { exact: true }).selectOption({ label: TEAM.name + ' team' });
     await page.getByRole('button', { name: 'Show' }).click();
     await page.waitForFunction(() => [...document.querySelectorAll('#report-volume svg .chart-bar')]
       .reduce((t, c) => t + Number(c.dataset.value), 0) === 1);
