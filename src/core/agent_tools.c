@@ -537,6 +537,29 @@ parley_status parley_tools_label_delete(parley_chat_service *svc, const parley_p
     return st;
 }
 
+parley_status parley_tools_label_recolor(parley_chat_service *svc, const parley_participant *caller,
+                                         const char *name, const char *color, json_t **out,
+                                         parley_error *err) {
+    *out = NULL;
+    parley_status st = parley_authorize(caller, PARLEY_ACTION_LABEL_ADMIN, err);
+    if (st != PARLEY_OK) {
+        return st;
+    }
+    if (color == NULL || !parley_label_color_valid(color)) {
+        return invalid(err, "color: must be #rrggbb");
+    }
+    st = svc->repo->tools->label_set_color(svc->repo, name, color, err);
+    if (st == PARLEY_E_NOT_FOUND) {
+        return parley_error_set(err, PARLEY_E_NOT_FOUND, "not_found", "no such label");
+    }
+    parley_label label;
+    if (st == PARLEY_OK &&
+        (st = svc->repo->tools->label_get(svc->repo, name, &label, err)) == PARLEY_OK) {
+        st = rendered(label_json(&label), out, err);
+    }
+    return st;
+}
+
 parley_status parley_tools_session_label(parley_chat_service *svc, const parley_participant *caller,
                                          const char *session_id, const char *label, bool add,
                                          parley_session *out, parley_error *err) {

@@ -2108,6 +2108,14 @@ static void test_tools_labels(void **state) {
     assert_string_equal(label.name, "vip");
     assert_string_equal(label.color, "#ff0000");
     assert_int_equal(label.created_at, 7000);
+    /* a new colour: kept, the rest of the label as it was; an unknown label is not found */
+    assert_ok(fx->repo->tools->label_set_color(fx->repo, "angry", "#0f766e", &err));
+    assert_ok(fx->repo->tools->label_get(fx->repo, "angry", &label, &err));
+    assert_string_equal(label.color, "#0f766e");
+    assert_ok(fx->repo->tools->label_get(fx->repo, "vip", &label, &err));
+    assert_string_equal(label.color, "#ff0000");
+    assert_status(PARLEY_E_NOT_FOUND,
+                  fx->repo->tools->label_set_color(fx->repo, "nope", "#000000", &err));
     assert_status(PARLEY_E_NOT_FOUND, fx->repo->tools->label_get(fx->repo, "nope", &label, &err));
     assert_true(all_zero(&label, sizeof label));
     parley_label_list labels;

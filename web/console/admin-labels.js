@@ -1,7 +1,8 @@
 // Admin: labels (#/admin/labels). The labels agents put on conversations:
-// add one (name and colour, with a preview chip), delete one (it comes off
-// every conversation). The API has no rename or recolour: a label is
-// deleted and made again. Names go in as text only.
+// add one (name and colour, with a preview chip), change a colour
+// (PATCH /api/v1/labels/{name}), delete one (it comes off every
+// conversation). A name cannot change: conversations carry labels by name.
+// Names go in as text only.
 
 import { api, showError } from './api.js';
 import { el, toast } from './ui.js';
@@ -46,12 +47,22 @@ function build() {
     create);
 }
 
-function render() {
-  node('#label-rows').replaceChildren(...labels.map((l) => el('tr', { dataset: { name: l.name } },
+function row(l) {
+  const id = 'label-color-' + l.name;
+  const color = el('input', { type: 'color', id, value: l.color });
+  const save = el('form', { className: 'inline-form', noValidate: true },
+    el('label', { for: id, className: 'sr-only', text: `Colour of ${l.name}` }), color,
+    el('button', { className: 'btn btn-ghost btn-small', type: 'submit', text: 'Save colour', 'aria-label': `Save colour of ${l.name}` }));
+  save.addEventListener('submit', (e) => { e.preventDefault(); onRecolor(l, color.value); });
+  return el('tr', { dataset: { name: l.name } },
     el('td', {}, chip(l.name, l.color)),
-    el('td', {}, el('code', { text: l.color })),
+    el('td', {}, save),
     el('td', {}, el('button', { className: 'btn btn-danger btn-small', type: 'button', text: 'Delete',
-      'aria-label': `Delete label ${l.name}`, onclick: () => onDelete(l) })))));
+      'aria-label': `Delete label ${l.name}`, onclick: () => onDelete(l) })));
+}
+
+function render() {
+  node('#label-rows').replaceChildren(...labels.map(row));
   node('#labels-empty').hidden = labels.length > 0;
 }
 
@@ -77,6 +88,19 @@ async function onCreate(e) {
   render();
   loadLabelDefs();
   toast(`Label ${made.name} added.`);
+}
+
+async function onRecolor(l, color) {
+  node('#labels-error').hidden = true;
+  try {
+    const saved = await api('PATCH', `/api/v1/labels/${encodeURIComponent(l.name)}`, { color });
+    labels = labels.map((x) => (x.name === saved.name ? saved : x));
+    render();
+    loadLabelDefs();
+    toast(`Label ${saved.name} is now ${saved.color}.`);
+  } catch (err) {
+    showError(node('#labels-error'), err);
+  }
 }
 
 async function onDelete(l) {
