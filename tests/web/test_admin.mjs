@@ -223,7 +223,7 @@ describe('the console\'s admin area in Chromium', { skip, timeout: 300000 }, () 
     assert.equal(await chip.evaluate((n) => getComputedStyle(n).backgroundColor), 'rgb(15, 118, 110)');
     assert.equal((await api('GET', '/api/v1/labels', adminToken)).body.labels[0].color.toLowerCase(), '#0f766e');
     // Recoloured in its row: saved, and the chip follows.
-    await page.getByLabel('Colour of warranty').fill('#b45309');
+    await page.getByLabel('Colour of warranty', { exact: true }).fill('#b45309');
     await page.getByRole('button', { name: 'Save colour of warranty' }).click();
     await page.waitForFunction(() => getComputedStyle(document.querySelector('#label-rows .label-chip')).backgroundColor === 'rgb(180, 83, 9)');
     assert.equal((await api('GET', '/api/v1/labels', adminToken)).body.labels[0].color.toLowerCase(), '#b45309');
