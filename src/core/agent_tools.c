@@ -482,6 +482,14 @@ parley_status parley_tools_unread_counts(parley_chat_service *svc, const parley_
 
 /* ---- labels -------------------------------------------------------------------- */
 
+/* The label as stored, rendered into *out (after a create or a recolour). */
+static parley_status label_answer(parley_chat_service *svc, const char *name, json_t **out,
+                                  parley_error *err) {
+    parley_label label;
+    parley_status st = svc->repo->tools->label_get(svc->repo, name, &label, err);
+    return st == PARLEY_OK ? rendered(label_json(&label), out, err) : st;
+}
+
 parley_status parley_tools_label_create(parley_chat_service *svc, const parley_participant *caller,
                                         const char *name, const char *color, json_t **out,
                                         parley_error *err) {
@@ -501,12 +509,7 @@ parley_status parley_tools_label_create(parley_chat_service *svc, const parley_p
     if (st == PARLEY_E_CONFLICT) {
         return parley_error_set(err, PARLEY_E_CONFLICT, "conflict", "name: the label exists");
     }
-    parley_label label;
-    if (st == PARLEY_OK &&
-        (st = svc->repo->tools->label_get(svc->repo, name, &label, err)) == PARLEY_OK) {
-        st = rendered(label_json(&label), out, err);
-    }
-    return st;
+    return st == PARLEY_OK ? label_answer(svc, name, out, err) : st;
 }
 
 parley_status parley_tools_label_list(parley_chat_service *svc, const parley_participant *caller,
@@ -535,6 +538,24 @@ parley_status parley_tools_label_delete(parley_chat_service *svc, const parley_p
         return parley_error_set(err, PARLEY_E_NOT_FOUND, "not_found", "no such label");
     }
     return st;
+}
+
+parley_status parley_tools_label_recolor(parley_chat_service *svc, const parley_participant *caller,
+                                         const char *name, const char *color, json_t **out,
+                                         parley_error *err) {
+    *out = NULL;
+    parley_status st = parley_authorize(caller, PARLEY_ACTION_LABEL_ADMIN, err);
+    if (st != PARLEY_OK) {
+        return st;
+    }
+    if (color == NULL || !parley_label_color_valid(color)) {
+        return invalid(err, "color: must be #rrggbb");
+    }
+    st = svc->repo->tools->label_set_color(svc->repo, name, color, err);
+    if (st == PARLEY_E_NOT_FOUND) {
+        return parley_error_set(err, PARLEY_E_NOT_FOUND, "not_found", "no such label");
+    }
+    return st == PARLEY_OK ? label_answer(svc, name, out, err) : st;
 }
 
 parley_status parley_tools_session_label(parley_chat_service *svc, const parley_participant *caller,

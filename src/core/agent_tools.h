@@ -90,6 +90,10 @@ parley_status parley_tools_label_list(parley_chat_service *svc, const parley_par
                                       parley_error *err);
 parley_status parley_tools_label_delete(parley_chat_service *svc, const parley_participant *caller,
                                         const char *name, parley_error *err);
+/* Changes a label's colour (admins); *out is the label after it. */
+parley_status parley_tools_label_recolor(parley_chat_service *svc, const parley_participant *caller,
+                                         const char *name, const char *color, json_t **out,
+                                         parley_error *err);
 /* Puts a label on a session (again: no change) or takes it off (absent:
  * 404); *out is the session after the change. */
 parley_status parley_tools_session_label(parley_chat_service *svc, const parley_participant *caller,

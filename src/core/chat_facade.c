@@ -258,13 +258,15 @@ parley_status parley_facade_revoke_bot(parley_facade *f, const parley_participan
 }
 
 parley_status parley_facade_list_audit(parley_facade *f, const parley_participant *caller,
-                                       int limit, const char *cursor, parley_audit_list *out,
+                                       const char *action, const char *actor_id, int limit,
+                                       const char *cursor, parley_audit_list *out,
                                        char *next_cursor, size_t next_cursor_size,
                                        parley_error *err) {
     parley_status st = parley_authorize(caller, PARLEY_ACTION_AUDIT_READ, err);
-    return st != PARLEY_OK ? st
-                           : f->accounts.repo->audit->list(f->accounts.repo, limit, cursor, out,
-                                                           next_cursor, next_cursor_size, err);
+    return st != PARLEY_OK
+               ? st
+               : f->accounts.repo->audit->list(f->accounts.repo, action, actor_id, limit, cursor,
+                                               out, next_cursor, next_cursor_size, err);
 }
 
 parley_status parley_facade_update_contact(parley_facade *f, const parley_participant *caller,

@@ -127,9 +127,11 @@ parley_status parley_facade_list_bots(parley_facade *f, const parley_participant
                                       parley_bot_list *out, parley_error *err);
 parley_status parley_facade_revoke_bot(parley_facade *f, const parley_participant *caller,
                                        const char *bot_id, parley_error *err);
-/* admin only: the security audit log, newest first */
+/* admin only: the security audit log, newest first; action and actor_id
+ * (NULL = any) filter it */
 parley_status parley_facade_list_audit(parley_facade *f, const parley_participant *caller,
-                                       int limit, const char *cursor, parley_audit_list *out,
+                                       const char *action, const char *actor_id, int limit,
+                                       const char *cursor, parley_audit_list *out,
                                        char *next_cursor, size_t next_cursor_size,
                                        parley_error *err);
 /* staff: parley_contacts_update, audited as contact.update (which fields

@@ -82,10 +82,11 @@ static json_t *ms_or_null(bool has, int64_t v) {
 }
 
 static json_t *report_header(parley_report_kind kind, const parley_report_range *range) {
-    return json_pack("{s:s, s:o, s:o, s:o}", "report", parley_report_kind_name(kind), "from",
-                     parley_time_to_json(range->from), "to", parley_time_to_json(range->to),
-                     "agent_id",
-                     range->agent_id[0] != '\0' ? json_string(range->agent_id) : json_null());
+    return json_pack(
+        "{s:s, s:o, s:o, s:o, s:o}", "report", parley_report_kind_name(kind), "from",
+        parley_time_to_json(range->from), "to", parley_time_to_json(range->to), "agent_id",
+        range->agent_id[0] != '\0' ? json_string(range->agent_id) : json_null(), "team_id",
+        range->team_id[0] != '\0' ? json_string(range->team_id) : json_null());
 }
 
 static parley_status duration_report(parley_repository *repo, parley_report_kind kind,

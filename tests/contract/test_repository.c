@@ -1035,9 +1035,52 @@ static void test_retention_purges(void **state) {
     assert_int_equal(n, 1);
     parley_audit_list audit = {0};
     char next[64];
-    assert_ok(fx->repo->audit->list(fx->repo, 10, "", &audit, next, sizeof next, &err));
+    assert_ok(fx->repo->audit->list(fx->repo, NULL, NULL, 10, "", &audit, next, sizeof next, &err));
     assert_int_equal(audit.count, 1);
     assert_int_equal(audit.items[0].at, 30);
+    parley_audit_list_free(&audit);
+
+    /* audit filters: by action, by actor, both; pages stay full and in order */
+    const char *actions[] = {"team.create", "settings.update", "team.create", "login",
+                             "team.create"};
+    const char *actors[] = {"agt_a", "agt_a", "agt_b", "agt_a", "agt_a"};
+    for (int i = 0; i < 5; i++) {
+        parley_audit_entry e = {0};
+        e.at = 100 + i;
+        e.has_actor = true;
+        e.actor_kind = PARLEY_PARTICIPANT_AGENT;
+        snprintf(e.actor_id, sizeof e.actor_id, "%s", actors[i]);
+        snprintf(e.action, sizeof e.action, "%s", actions[i]);
+        assert_ok(fx->repo->audit->insert(fx->repo, &e, &err));
+    }
+    assert_ok(fx->repo->audit->list(fx->repo, "team.create", NULL, 2, "", &audit, next, sizeof next,
+                                    &err));
+    assert_int_equal(audit.count, 2);
+    assert_int_equal(audit.items[0].at, 104);
+    assert_int_equal(audit.items[1].at, 102);
+    assert_true(next[0] != '\0');
+    parley_audit_list_free(&audit);
+    char after[64];
+    snprintf(after, sizeof after, "%s", next);
+    assert_ok(fx->repo->audit->list(fx->repo, "team.create", NULL, 2, after, &audit, next,
+                                    sizeof next, &err));
+    assert_int_equal(audit.count, 1);
+    assert_int_equal(audit.items[0].at, 100);
+    parley_audit_list_free(&audit);
+    assert_ok(
+        fx->repo->audit->list(fx->repo, NULL, "agt_b", 10, "", &audit, next, sizeof next, &err));
+    assert_int_equal(audit.count, 1);
+    assert_int_equal(audit.items[0].at, 102);
+    parley_audit_list_free(&audit);
+    assert_ok(fx->repo->audit->list(fx->repo, "team.create", "agt_a", 10, "", &audit, next,
+                                    sizeof next, &err));
+    assert_int_equal(audit.count, 2);
+    assert_int_equal(audit.items[0].at, 104);
+    assert_int_equal(audit.items[1].at, 100);
+    parley_audit_list_free(&audit);
+    assert_ok(
+        fx->repo->audit->list(fx->repo, "no.such", NULL, 10, "", &audit, next, sizeof next, &err));
+    assert_int_equal(audit.count, 0);
     parley_audit_list_free(&audit);
 
     /* uploads: old unattached ones go; a hash is reported once no row names it */
@@ -2088,6 +2131,14 @@ static void test_tools_labels(void **state) {
     assert_string_equal(label.name, "vip");
     assert_string_equal(label.color, "#ff0000");
     assert_int_equal(label.created_at, 7000);
+    /* a new colour: kept, the rest of the label as it was; an unknown label is not found */
+    assert_ok(fx->repo->tools->label_set_color(fx->repo, "angry", "#0f766e", &err));
+    assert_ok(fx->repo->tools->label_get(fx->repo, "angry", &label, &err));
+    assert_string_equal(label.color, "#0f766e");
+    assert_ok(fx->repo->tools->label_get(fx->repo, "vip", &label, &err));
+    assert_string_equal(label.color, "#ff0000");
+    assert_status(PARLEY_E_NOT_FOUND,
+                  fx->repo->tools->label_set_color(fx->repo, "nope", "#000000", &err));
     assert_status(PARLEY_E_NOT_FOUND, fx->repo->tools->label_get(fx->repo, "nope", &label, &err));
     assert_true(all_zero(&label, sizeof label));
     parley_label_list labels;

@@ -236,6 +236,8 @@ class AuthorizationMatrixTest(ServerTestCase):
              row(201, 403, 403, 403, 403, 403, 401)),
             ("delete label", "DELETE", lambda: "/api/v1/labels/" + self.new_label(), None,
              row(204, 403, 403, 403, 403, 403, 401)),
+            ("recolour label", "PATCH", lambda: "/api/v1/labels/" + self.new_label(),
+             {"color": "#123456"}, row(200, 403, 403, 403, 403, 403, 401)),
             ("label a session", "POST", f"/api/v1/sessions/{S}/labels", {"label": self.label},
              row(200, 200, 403, 403, 403, 403, 401)),
             ("unlabel a session", "DELETE",

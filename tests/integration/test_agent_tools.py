@@ -322,6 +322,21 @@ class LabelsTest(ToolsTestCase):
         names = [l["name"] for l in self.c(self.agent_token).get("/api/v1/labels?limit=200").body[
             "labels"]]
         self.assertIn(name, names)
+        # recoloured: the answer and the list have the new colour; the name cannot change
+        r = admin.patch(f"/api/v1/labels/{name}", {"color": "#00AA11"})
+        self.assertStatus(r, 200)
+        self.assertEqual((r.body["name"], r.body["color"]), (name, "#00AA11"))
+        listed = {l["name"]: l["color"] for l in admin.get("/api/v1/labels?limit=200").body[
+            "labels"]}
+        self.assertEqual(listed[name], "#00AA11")
+        self.assertError(admin.patch(f"/api/v1/labels/{name}", {"color": "green"}), 400,
+                         "validation_failed", "color")
+        self.assertError(admin.patch(f"/api/v1/labels/{name}", {"name": "other"}), 400,
+                         "validation_failed")
+        self.assertError(admin.patch("/api/v1/labels/no-such", {"color": "#000000"}), 404,
+                         "not_found")
+        self.assertError(self.c(self.agent_token).patch(f"/api/v1/labels/{name}",
+                                                        {"color": "#000000"}), 403, "forbidden")
 
         s = make_session(self.server, self.cust_token)
         other = make_session(self.server, self.cust_token)

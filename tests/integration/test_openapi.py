@@ -848,6 +848,17 @@ class OpenApiLiveTest(ServerTestCase):
                 break
         self.call("GET", "/api/v1/audit", path="/api/v1/audit?limit=0", token=self.admin_token,
                   expect=400)
+        # filtered by action and actor: every entry matches
+        body = self.call("GET", "/api/v1/audit", path="/api/v1/audit?action=login&limit=5",
+                         token=self.admin_token, expect=200).body
+        self.assertTrue(body["entries"])
+        self.assertTrue(all(e["action"] == "login" for e in body["entries"]))
+        actor = body["entries"][0]["actor"]["id"]
+        body = self.call("GET", "/api/v1/audit", path=f"/api/v1/audit?actor={actor}",
+                         token=self.admin_token, expect=200).body
+        self.assertTrue(all(e["actor"]["id"] == actor for e in body["entries"]))
+        self.call("GET", "/api/v1/audit", path="/api/v1/audit?action=" + "x" * 60,
+                  token=self.admin_token, expect=400)
 
     # -- strategies ------------------------------------------------------------
     def test_uploads_and_transcripts(self):
@@ -1017,6 +1028,13 @@ class OpenApiLiveTest(ServerTestCase):
                   token=self.agent_token, expect=200)
         self.call("DELETE", remove, path=f"/api/v1/sessions/{sid}/labels/{name}",
                   token=self.agent_token, expect=404)
+        for token, body, status in ((self.admin_token, {"color": "#112233"}, 200),
+                                    (self.admin_token, {"color": "red"}, 400),
+                                    (self.agent_token, {"color": "#112233"}, 403)):
+            self.call("PATCH", "/api/v1/labels/{name}", path=f"/api/v1/labels/{name}",
+                      token=token, body=body, expect=status)
+        self.call("PATCH", "/api/v1/labels/{name}", path="/api/v1/labels/no-such",
+                  token=self.admin_token, body={"color": "#112233"}, expect=404)
         for token, status in ((self.admin_token, 204), (self.admin_token, 404),
                               (self.agent_token, 403)):
             self.call("DELETE", "/api/v1/labels/{name}", path=f"/api/v1/labels/{name}",

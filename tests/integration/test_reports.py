@@ -81,6 +81,22 @@ class ReportsTest(ServerTestCase):
                                                     {"rating": rating, "comment": f"r{rating}"})
                 assert r.status == 201, r.body
             cls.sessions.append(rec)
+        # two sessions routed to a team by their topic: one answered by a, one waiting
+        r = srv.client(cls.admin_token).post("/api/v1/teams", {"name": "Billing",
+                                                               "topics": ["billing"]})
+        assert r.status == 201, r.body
+        cls.team = r.body
+        for answer in (True, False):
+            s = make_session(srv, cls.cust_token, topic="billing")
+            assert s["team_id"] == cls.team["id"], s
+            rec = {"id": s["id"], "created": ms(s["created_at"]), "agent": None, "first": None,
+                   "closed": None, "rating": None, "team": cls.team["id"]}
+            send_message(srv, cls.cust_token, s["id"], "my invoice?")
+            if answer:
+                m = send_message(srv, cls.a_token, s["id"], "let me look")
+                rec["first"] = ms(m["created_at"])
+                rec["agent"] = cls.a["id"]
+            cls.sessions.append(rec)
 
     def report(self, kind, query="", token=None, expect=200):
         r = self.server.client(token or self.admin_token).get(
@@ -107,6 +123,32 @@ class ReportsTest(ServerTestCase):
                       if r["agent"] == self.b["id"]])
         self.assertEqual({k: one[k] for k in want}, want)
         self.assertEqual(one["agent_id"], self.b["id"])
+
+    def test_team_filter(self):
+        """?team_id= keeps the sessions routed to that team, alone and with
+        agent_id; the header says which team."""
+        team = self.team["id"]
+        mine = [r for r in self.sessions if r.get("team") == team]
+        body = self.report("first-response", f"&team_id={team}").body
+        want = stats([r["first"] - r["created"] for r in mine if r["first"]])
+        self.assertEqual({k: body[k] for k in want}, want)
+        self.assertEqual(want["count"], 1)
+        self.assertEqual(body["team_id"], team)
+        self.assertIsNone(self.report("first-response").body["team_id"])
+        agents = self.report("agents", f"&team_id={team}").body["agents"]
+        self.assertEqual([(a["agent_id"], a["handled"]) for a in agents], [(self.a["id"], 1)])
+        self.assertEqual(self.report("agents", f"&team_id={team}&agent_id={self.b['id']}")
+                         .body["agents"], [])
+        day_ms = 24 * 3600 * 1000
+        frm = min(r["created"] for r in mine) // day_ms * day_ms
+        days = self.server.client(self.admin_token).get(
+            f"/api/v1/reports/volume?from={frm}&team_id={team}").body["days"]
+        self.assertEqual(sum(d["sessions"] for d in days), len(mine))
+        self.assertEqual(self.report("csat", f"&team_id={team}").body["count"], 0)  # unrated
+        self.assertGreater(self.report("csat").body["count"], 0)
+        self.report("volume", "&team_id=" + "t" * 60, expect=400)
+        nobody = self.report("first-response", "&team_id=tea_unknown").body
+        self.assertEqual(nobody["count"], 0)
 
     def test_resolution(self):
         body = self.report("resolution").body

@@ -8,26 +8,19 @@
 
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { mkdtempSync, rmSync, existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createRequire } from 'node:module';
 import { chromium } from 'playwright-core';
-
-// axe-core's browser bundle, evaluated in the page over the DevTools
-// protocol (the pages' CSP allows no injected <script>).
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+import { CHROMIUM_ARGS, Watcher, apiCall, createAdmin as createAdminIn, spawnParleyd, stopChild } from './harness.mjs';
 
 const PARLEYD = process.env.PARLEYD;
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const SHOTS = process.env.PARLEY_WEB_SHOTS || '/tmp';
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const WEB_DIR = path.join(REPO, 'web');
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 const ADMIN = { email: 'alice@example.com', name: 'Alice Admin', password: 'correct horse battery staple' };
 const CUSTOMER = { name: 'Carol Customer', email: 'carol@example.com' };
@@ -52,7 +45,7 @@ const skip = !PARLEYD ? 'PARLEYD is not set (path to the parleyd binary)' : fals
 
 let dataDir;
 let server;
-let serverLog = '';
+const serverLog = { text: '' };
 let base;
 let browser;
 let customerCtx;
@@ -65,40 +58,16 @@ let bobToken;
 let bobId;
 let doraId;
 let doraToken;
-const problems = []; // console errors, page errors, CSP violations, dialogs
-let expected = []; // console errors a step provokes on purpose (each allowed once)
-let tolerated = null; // console errors allowed any number of times while set
+const watcher = new Watcher(); // console errors, page errors, CSP violations, dialogs; axe-core
 let listenAddr; // host:port, reused when the server is restarted
 
 function shot(page, name) {
   return page.screenshot({ path: path.join(SHOTS, `parley-web-${name}.png`), fullPage: false });
 }
 
-/**
- * Runs axe-core (its default rules: WCAG 2.0-2.2 A/AA and best practices)
- * on the page as it is and fails on any serious or critical violation, and
- * on a missing main landmark or h1, naming each with the elements found.
- */
-async function assertAccessible(page, what) {
-  if (!(await page.evaluate(() => typeof window.axe === 'object'))) await page.evaluate(AXE_SOURCE + '\n;0');
-  // axe adds <style> elements of its own while it runs, which the CSP
-  // blocks (and the page reports): those reports are allowed meanwhile.
-  const before = tolerated;
-  tolerated = /Applying inline style violates|CSP violation: style-src(-elem|-attr)? blocked inline/;
-  let result;
-  try {
-    result = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
-    await page.evaluate(() => new Promise((r) => { setTimeout(r, 50); })); // reports come as tasks
-  } finally {
-    tolerated = before;
-  }
-  // and, whatever their impact, the rules issue 15 named: a main landmark and an h1
-  const named = ['landmark-one-main', 'page-has-heading-one'];
-  const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical' || named.includes(v.id));
-  const text = bad.map((v) => `${v.impact} ${v.id}: ${v.help}\n` + v.nodes.slice(0, 5)
-    .map((n) => `    ${n.target.join(' ')}: ${n.failureSummary.split('\n').slice(1).join(' ')}`).join('\n')).join('\n');
-  assert.equal(bad.length, 0, `axe-core on ${what}:\n${text}`);
-  assert.ok(result.passes.length > 10, `axe-core ran its rules on ${what}`);
+/** axe-core on the page: no serious or critical violation, and a main landmark and an h1 (the rules issue 15 named). */
+function assertAccessible(page, what) {
+  return watcher.assertAccessible(page, what, ['landmark-one-main', 'page-has-heading-one']);
 }
 
 /** Runs fn(page) in a browser context of its own (watched as `who`), closed after. */
@@ -114,46 +83,17 @@ async function inNewContext(who, fn) {
   }
 }
 
-async function api(method, p, token, body) {
-  const headers = {};
-  if (token) headers.Authorization = 'Bearer ' + token;
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
-  const res = await fetch(base + p, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(10000) });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : null, headers: res.headers };
+function api(method, p, token, body) {
+  return apiCall(base, method, p, token, body);
 }
 
 function watch(page, who) {
-  page.on('dialog', async (d) => {
-    problems.push(`${who}: dialog fired: ${d.type()} ${d.message()}`);
-    await d.dismiss().catch(() => {});
-  });
-  page.on('pageerror', (e) => problems.push(`${who}: page error: ${e.message}`));
-  page.on('console', (m) => {
-    if (m.type() !== 'error') return;
-    if (tolerated && tolerated.test(m.text())) return;
-    const i = expected.findIndex((re) => re.test(m.text()));
-    if (i >= 0) expected.splice(i, 1); // each expected error is allowed once
-    else problems.push(`${who}: console error: ${m.text()}`);
-  });
+  watcher.watch(page, who);
 }
 
 function startServer(listen = '127.0.0.1:0', { dir = dataDir, extra = [] } = {}) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(PARLEYD, ['--listen', listen, '--data-dir', dir, '--web-dir', WEB_DIR,
-      '--password-memlimit-kib', '19456', ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const timer = setTimeout(() => reject(new Error('parleyd did not print its address within 20 s:\n' + serverLog)), 20000);
-    let buf = '';
-    child.stdout.on('data', (d) => {
-      serverLog += d;
-      buf += d;
-      const m = buf.match(/listening on (http:\/\/127\.0\.0\.1:\d+)/);
-      if (m) { clearTimeout(timer); resolve({ child, url: m[1] }); }
-    });
-    child.stderr.on('data', (d) => { serverLog += d; });
-    child.on('exit', (code, sig) => { clearTimeout(timer); reject(new Error(`parleyd exited early (${code ?? sig}):\n${serverLog}`)); });
-    child.on('error', (e) => { clearTimeout(timer); reject(e); });
-  });
+  return spawnParleyd(PARLEYD, ['--listen', listen, '--data-dir', dir, '--web-dir', WEB_DIR,
+    '--password-memlimit-kib', '19456', ...extra], serverLog);
 }
 
 /** Fills the widget's start form in the open panel as CUSTOMER; the message box once it is there. */
@@ -167,31 +107,13 @@ async function startChat(panel) {
   return input;
 }
 
-/** Stops a server a test started for itself: SIGTERM, SIGKILL after 10 s. */
-function stopChild(child) {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) { resolve(); return; }
-    const kill = setTimeout(() => child.kill('SIGKILL'), 10000);
-    child.once('exit', () => { clearTimeout(kill); resolve(); });
-    child.kill('SIGTERM');
-  });
-}
-
 /** `parleyd admin create` of ADMIN in dir. */
 function createAdmin(dir) {
-  const created = spawnSync(PARLEYD, ['admin', 'create', '--data-dir', dir, '--email', ADMIN.email,
-    '--name', ADMIN.name, '--password', ADMIN.password, '--password-memlimit-kib', '19456'],
-  { encoding: 'utf8', timeout: 60000 });
-  assert.equal(created.status, 0, `admin create failed: ${created.stdout}${created.stderr}${created.error || ''}`);
+  createAdminIn(PARLEYD, dir, ADMIN);
 }
 
 function stopServer() {
-  return new Promise((resolve) => {
-    if (!server || server.exitCode !== null || server.signalCode !== null) { resolve(); return; }
-    const kill = setTimeout(() => { server.kill('SIGKILL'); }, 10000);
-    server.once('exit', (code, sig) => { clearTimeout(kill); resolve({ code, sig }); });
-    server.kill('SIGTERM');
-  });
+  return stopChild(server);
 }
 
 describe('Parley web pages in Chromium', { skip, timeout: 300000 }, () => {
@@ -289,7 +211,7 @@ describe('Parley web pages in Chromium', { skip, timeout: 300000 }, () => {
     await shot(agentPage, 'console-login');
 
     // A wrong password is refused with a visible message (Chromium logs the 401).
-    expected = [/status of 401/];
+    watcher.expected = [/status of 401/];
     await agentPage.getByLabel('Email').fill(ADMIN.email);
     await agentPage.getByLabel('Password').fill('wrong password');
     await agentPage.getByRole('button', { name: 'Sign in' }).click();
@@ -511,7 +433,7 @@ describe('Parley web pages in Chromium', { skip, timeout: 300000 }, () => {
 
   it('keeps a message typed while the server is down and sends it once when it is back', async () => {
     const WHILE_DOWN = 'Sent while you were down — Sunday opening hours?';
-    tolerated = /WebSocket connection to .* failed|ERR_CONNECTION_REFUSED|ERR_CONNECTION_RESET|ERR_EMPTY_RESPONSE/;
+    watcher.tolerated = /WebSocket connection to .* failed|ERR_CONNECTION_REFUSED|ERR_CONNECTION_RESET|ERR_EMPTY_RESPONSE/;
     const ended = await stopServer();
     assert.ok(ended && ended.sig !== 'SIGKILL', 'parleyd stops on SIGTERM');
     const panel = customerPage.getByRole('dialog', { name: 'Acme Bikes support' });
@@ -530,7 +452,7 @@ describe('Parley web pages in Chromium', { skip, timeout: 300000 }, () => {
     assert.equal(await customerPage.locator('.parley-msg.is-pending').count(), 0);
     await agentPage.locator('#conn[data-state="open"]').waitFor({ timeout: 40000 });
     await agentPage.locator('.msg--customer .msg-body', { hasText: WHILE_DOWN }).waitFor();
-    tolerated = null;
+    watcher.tolerated = null;
     assert.equal(await agentPage.locator('.msg-body', { hasText: WHILE_DOWN }).count(), 1);
     const stored = await api('GET', `/api/v1/sessions/${sessionId}/messages?after_seq=0&limit=200`, agentToken);
     assert.equal(stored.body.messages.filter((m) => m.content === WHILE_DOWN).length, 1, 'stored exactly once');
@@ -755,7 +677,7 @@ describe('Parley web pages in Chromium', { skip, timeout: 300000 }, () => {
   });
 
   it('lets an admin add an agent, reset the password and see it on #/admin/agents', async () => {
-    await agentPage.getByRole('tab', { name: 'Agents' }).click();
+    await agentPage.getByRole('tab', { name: 'Admin' }).click();
     await agentPage.waitForURL(/#\/admin\/agents$/);
     const table = agentPage.locator('#agents-admin-rows');
     await table.locator('tr', { hasText: BOB.email }).waitFor();
@@ -773,7 +695,7 @@ describe('Parley web pages in Chromium', { skip, timeout: 300000 }, () => {
     const listed = await api('GET', '/api/v1/agents', agentToken);
     doraId = listed.body.agents.find((a) => a.email === DORA.email).id;
     // A duplicate e-mail is refused with a sentence (Chromium logs the 409).
-    expected = [/status of 409/];
+    watcher.expected = [/status of 409/];
     await create.getByLabel('Name', { exact: true }).fill('Someone else');
     await create.getByLabel('Email', { exact: true }).fill(DORA.email.toUpperCase());
     await create.getByLabel('Password', { exact: true }).fill('another password 1');
@@ -812,12 +734,12 @@ describe('Parley web pages in Chromium', { skip, timeout: 300000 }, () => {
       const token = await page.evaluate(() => JSON.parse(sessionStorage.getItem('parley.console.v1')).token);
       // No admin tab for an agent; typed in, the page says why; the API answers 403.
       await page.getByRole('tab', { name: 'Tickets' }).waitFor();
-      assert.equal(await page.getByRole('tab', { name: 'Agents' }).count(), 0, 'an agent sees no admin tab');
+      assert.equal(await page.getByRole('tab', { name: 'Admin' }).count(), 0, 'an agent sees no admin tab');
       await page.goto(base + '/console#/admin/agents');
-      await page.getByText('Only admins manage agents.').waitFor();
+      await page.getByText('Only admins see the admin area.').waitFor();
       assert.equal(await page.locator('#agents-admin-rows').count(), 0);
       assert.ok(fetched.includes('/console/app.js'), 'the console\'s modules are fetched');
-      assert.ok(!fetched.includes('/console/admin-agents.js'), 'the admin page is loaded on demand, and not for agents');
+      assert.ok(!fetched.some((f) => f.startsWith('/console/admin')), 'the admin pages are loaded on demand, and not for agents');
       const refused = await api('POST', '/api/v1/agents', token, { name: 'X', email: 'x@example.com', password: 'whatever 12345' });
       assert.equal(refused.status, 403);
       assert.equal((await api('PATCH', `/api/v1/agents/${bobId}`, token, { role: 'admin' })).status, 403);
@@ -833,7 +755,7 @@ describe('Parley web pages in Chromium', { skip, timeout: 300000 }, () => {
       await form.getByRole('button', { name: 'Change password' }).click();
       await form.getByRole('alert').filter({ hasText: 'too short' }).waitFor();
       // Wrong current password (Chromium logs the 400).
-      expected = [/status of 400/];
+      watcher.expected = [/status of 400/];
       await form.getByLabel('Current password').fill('not my password');
       await form.getByLabel('New password', { exact: true }).fill(DORA.changed);
       await form.getByLabel('Confirm new password').fill(DORA.changed);
@@ -848,7 +770,7 @@ describe('Parley web pages in Chromium', { skip, timeout: 300000 }, () => {
       assert.equal((await api('GET', '/api/v1/me', token)).status, 200, 'this device stays signed in');
       await shot(page, 'console-account');
       await page.getByRole('button', { name: 'Log out' }).click();
-      expected = [/status of 401/];
+      watcher.expected = [/status of 401/];
       await page.getByLabel('Email').fill(DORA.email);
       await page.getByLabel('Password').fill(DORA.reset);
       await page.getByRole('button', { name: 'Sign in' }).click();
@@ -863,7 +785,7 @@ describe('Parley web pages in Chromium', { skip, timeout: 300000 }, () => {
         const r = await api('POST', '/api/v1/me/password', doraToken, { current_password: 'guess ' + i, new_password: 'whatever 12345' });
         if (r.status === 429) break;
       }
-      expected = [/status of 429/];
+      watcher.expected = [/status of 429/];
       await page.getByRole('tab', { name: 'Your account' }).click();
       await form.getByLabel('Current password').fill('one more guess');
       await form.getByLabel('New password', { exact: true }).fill('whatever 12345');
@@ -883,7 +805,7 @@ describe('Parley web pages in Chromium', { skip, timeout: 300000 }, () => {
     const listed = await api('GET', '/api/v1/agents', agentToken);
     assert.equal(listed.body.agents.find((a) => a.id === doraId).active, false);
     // The last active admin stays: the server's refusal is shown (Chromium logs the 409).
-    expected = [/status of 409/];
+    watcher.expected = [/status of 409/];
     const me = agentPage.locator('#agents-admin-rows tr', { hasText: ADMIN.email });
     await me.getByRole('button', { name: `Deactivate ${ADMIN.name}` }).click();
     await agentPage.locator('#agents-admin-error').filter({ hasText: 'last active admin' }).waitFor();
@@ -895,7 +817,7 @@ describe('Parley web pages in Chromium', { skip, timeout: 300000 }, () => {
     await agentPage.goBack();
     await agentPage.waitForURL(/#\/admin\/agents$/);
     await agentPage.locator('#agents-admin-rows tr', { hasText: DORA.email }).waitFor();
-    assert.equal(await agentPage.getByRole('tab', { name: 'Agents' }).getAttribute('aria-selected'), 'true');
+    assert.equal(await agentPage.getByRole('tab', { name: 'Admin' }).getAttribute('aria-selected'), 'true');
     await agentPage.goForward();
     await agentPage.waitForURL(/#\/conversations$/);
     await agentPage.locator('#sessions-view').waitFor();
@@ -1158,7 +1080,7 @@ describe('Parley web pages in Chromium', { skip, timeout: 300000 }, () => {
       await page.getByLabel('Email').fill('someone@example.com');
       await page.getByRole('button', { name: 'Send the link' }).click();
       await page.getByText(/an e-mail with a link is on its way/).waitFor();
-      expected = [/status of 400/];
+      watcher.expected = [/status of 400/];
       await page.goto(`${mail.url}/reset-password#token=${'0'.repeat(64)}`);
       await page.getByLabel('New password', { exact: true }).fill('a new password 1234');
       assert.ok(!page.url().includes('token='), 'the token leaves the address bar');
@@ -1175,6 +1097,6 @@ describe('Parley web pages in Chromium', { skip, timeout: 300000 }, () => {
   });
 
   it('raised no dialog, page error, console error or CSP violation', () => {
-    assert.deepEqual(problems, []);
+    assert.deepEqual(watcher.problems, []);
   });
 });

@@ -1,16 +1,19 @@
 // Admin: agents (#/admin/agents), loaded on demand by app.js with import().
 // List every agent, create one, change a role, deactivate or reactivate,
-// reset a password. Every answer is the server's: the last active admin
+// reset a password, put a new agent in a team (the Teams column lists each
+// agent's teams; membership is edited on the Teams page). Every answer is
+// the server's: the last active admin
 // cannot be demoted or deactivated (409), shown as the error it is.
 // Names and e-mails go in as text only.
 
 import { formatTime } from '../parley-client.js';
-import { api, showError } from './api.js';
+import { api, errorText, showError } from './api.js';
 import { agents, myId } from './store.js';
 import { el, toast } from './ui.js';
 
 let root = null; // the section element
 let rows = []; // GET /api/v1/agents
+let teams = []; // GET /api/v1/teams (for the Teams column and the new agent's team)
 
 const node = (sel) => root.querySelector(sel);
 
@@ -32,7 +35,8 @@ function build() {
         'aria-describedby': 'new-agent-password-hint',
       }), 'At least 8 characters; tell it to the agent in person.'),
       field('new-agent-role', 'Role', el('select', { id: 'new-agent-role' },
-        el('option', { value: 'agent', text: 'Agent' }), el('option', { value: 'admin', text: 'Admin' })))),
+        el('option', { value: 'agent', text: 'Agent' }), el('option', { value: 'admin', text: 'Admin' }))),
+      field('new-agent-team', 'Team', el('select', { id: 'new-agent-team' }))),
     el('p', { id: 'agent-create-error', className: 'error', role: 'alert', hidden: true }),
     el('button', { className: 'btn btn-primary', type: 'submit', text: 'Add agent' }));
   createForm.addEventListener('submit', onCreate);
@@ -54,7 +58,7 @@ function build() {
     el('div', { className: 'tickets-head' }, el('h2', { text: 'Agents' })),
     el('p', { id: 'agents-admin-error', className: 'error', role: 'alert', hidden: true }),
     el('table', { className: 'tickets agents-table' },
-      el('thead', {}, el('tr', {}, ...['Name', 'Email', 'Role', 'Status', 'Since', 'Actions']
+      el('thead', {}, el('tr', {}, ...['Name', 'Email', 'Role', 'Teams', 'Status', 'Since', 'Actions']
         .map((h) => el('th', { scope: 'col', text: h })))),
       el('tbody', { id: 'agents-admin-rows' })),
     createForm,
@@ -83,6 +87,7 @@ function agentRow(a) {
     el('td', { text: a.name + (me ? ' (you)' : '') }),
     el('td', { text: a.email }),
     el('td', {}, role),
+    el('td', { className: 'agent-teams', text: teams.filter((t) => (t.agent_ids || []).includes(a.id)).map((t) => t.name).join(', ') || '—' }),
     el('td', {}, el('span', { className: `badge badge--${active ? 'active' : 'closed'}`, text: active ? 'Active' : 'Deactivated' })),
     el('td', {}, el('time', { dateTime: a.created_at, text: formatTime(a.created_at) })),
     el('td', {}, el('span', { className: 'row-actions' }, toggle, reset)));
@@ -90,13 +95,18 @@ function agentRow(a) {
 
 function render() {
   node('#agents-admin-rows').replaceChildren(...rows.map(agentRow));
+  const pick = node('#new-agent-team');
+  const was = pick.value;
+  pick.replaceChildren(el('option', { value: '', text: 'No team' }), ...teams.map((t) => el('option', { value: t.id, text: t.name })));
+  if (teams.some((t) => t.id === was)) pick.value = was;
 }
 
 async function load() {
   node('#agents-admin-error').hidden = true;
   try {
-    const res = await api('GET', '/api/v1/agents');
+    const [res, tres] = await Promise.all([api('GET', '/api/v1/agents'), api('GET', '/api/v1/teams?limit=200')]);
     rows = (res && res.agents) || [];
+    teams = (tres && tres.teams) || [];
     for (const a of rows) agents.set(a.id, { ...agents.get(a.id), ...a });
   } catch (err) {
     showError(node('#agents-admin-error'), err);
@@ -136,9 +146,19 @@ async function onCreate(e) {
     const a = await api('POST', '/api/v1/agents', body); // 201 with the agent
     rows.push(a);
     agents.set(a.id, a);
-    render();
     for (const id of ['#new-agent-name', '#new-agent-email', '#new-agent-password']) node(id).value = '';
-    toast(`${a.name} can now sign in.`);
+    const teamId = node('#new-agent-team').value;
+    let team = null;
+    if (teamId) {
+      try {
+        team = await api('POST', `/api/v1/teams/${encodeURIComponent(teamId)}/members`, { agent_id: a.id });
+        teams = teams.map((t) => (t.id === team.id ? team : t));
+      } catch (err) {
+        showError(errBox, `${a.name} was added, but not to the team: ${errorText(err)}`);
+      }
+    }
+    render();
+    toast(team ? `${a.name} can now sign in, in ${team.name}.` : `${a.name} can now sign in.`);
   } catch (err) {
     showError(errBox, err.status === 409 ? 'An agent with this email exists already.' : err);
   } finally {

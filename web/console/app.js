@@ -27,7 +27,7 @@ const SECTIONS = [
   { route: 'tickets', tab: 'tab-tickets', view: 'tickets-view', onShow: showTickets },
   { route: 'contacts', tab: 'tab-contacts', view: 'contacts-view', onShow: showContacts },
   { route: 'account', tab: 'tab-account', view: 'account-view', onShow: showAccount },
-  { route: 'admin/agents', tab: 'tab-admin', view: 'admin-view', onShow: showAdminAgents },
+  { route: 'admin', home: 'admin/agents', tab: 'tab-admin', view: 'admin-view' },
   { route: 'reports', tab: 'tab-reports', view: 'reports-view', onShow: showReports },
 ];
 
@@ -53,19 +53,20 @@ async function showReports() {
   }
 }
 
-// The admin pages are loaded on demand, and only for admins: an agent who
-// types the address gets a sentence, not the page (the API would say 403).
-async function showAdminAgents() {
+// The admin area (admin.js and each of its pages) is loaded on demand, and
+// only for admins: an agent who types the address gets a sentence, not the
+// page, and fetches none of its modules (the API would say 403 anyway).
+async function showAdmin(params) {
   const view = $('admin-view');
   if (!isAdmin()) {
-    view.replaceChildren(el('h2', { text: 'Agents' }), el('p', { className: 'empty', text: 'Only admins manage agents.' }));
+    view.replaceChildren(el('h2', { text: 'Admin' }), el('p', { className: 'empty', text: 'Only admins see the admin area.' }));
     return;
   }
   try {
-    const page = await import('./admin-agents.js');
-    await page.show(view);
+    const admin = await import('./admin.js');
+    await admin.show(view, params && params.page);
   } catch (err) {
-    view.replaceChildren(el('h2', { text: 'Agents' }), el('p', { className: 'error', role: 'alert', text: 'The page could not be loaded: ' + errorText(err) }));
+    view.replaceChildren(el('h2', { text: 'Admin' }), el('p', { className: 'error', role: 'alert', text: 'The page could not be loaded: ' + errorText(err) }));
   }
 }
 
@@ -80,6 +81,9 @@ function showSection(route, params) {
   if (s && s.onShow) s.onShow(params);
 }
 
+/** The hash a section's tab goes to. */
+const homeOf = (s) => '#/' + (s.home || s.route);
+
 function visibleSections() {
   return SECTIONS.filter((s) => !$(s.tab).hidden);
 }
@@ -92,17 +96,18 @@ function onTabKey(e) {
   const i = list.findIndex((s) => s.tab === e.currentTarget.id);
   const n = list.length;
   const next = e.key === 'Home' ? 0 : e.key === 'End' ? n - 1 : (i + (e.key === 'ArrowRight' ? 1 : n - 1)) % n;
-  router.go('#/' + list[next].route);
+  router.go(homeOf(list[next]));
   $(list[next].tab).focus();
 }
 
 function wireSections() {
   for (const s of SECTIONS) {
-    router.route('/' + s.route, () => showSection(s.route));
-    $(s.tab).addEventListener('click', () => router.go('#/' + s.route));
+    router.route('/' + s.route, () => (s.home ? router.go(homeOf(s), { replace: true }) : showSection(s.route)));
+    $(s.tab).addEventListener('click', () => router.go(homeOf(s)));
     $(s.tab).addEventListener('keydown', onTabKey);
   }
   router.route('/contacts/:id', (params) => showSection('contacts', params));
+  router.route('/admin/:page', (params) => { showSection('admin'); showAdmin(params); });
   router.setFallback('#/conversations');
 }
 

@@ -1,7 +1,7 @@
 // Reports (#/reports, admins), loaded on demand by app.js with import():
 // conversations per day, per hour of the week (a heatmap), first response
 // and resolution time per day, per agent, and the CSAT distribution, over
-// a date range and optionally one agent. Each has its CSV beside it, fetched
+// a date range and optionally one agent and one team. Each has its CSV beside it, fetched
 // with the bearer token and offered as a download. Charts are charts.js's
 // inline SVG; every figure from the server goes in as text.
 
@@ -30,6 +30,8 @@ function query(extra) {
   const p = new URLSearchParams({ from: root.querySelector('#report-from').value, to: root.querySelector('#report-to').value });
   const agent = root.querySelector('#report-agent').value;
   if (agent) p.set('agent_id', agent);
+  const team = root.querySelector('#report-team').value;
+  if (team) p.set('team_id', team);
   for (const [k, v] of Object.entries(extra || {})) p.set(k, v);
   return p.toString();
 }
@@ -62,6 +64,7 @@ function build() {
     el('div', { className: 'field' }, el('label', { for: 'report-to', text: 'To (included)' }),
       el('input', { id: 'report-to', type: 'date', value: today })),
     el('div', { className: 'field' }, el('label', { for: 'report-agent', text: 'Agent' }), agentSelect),
+    el('div', { className: 'field' }, el('label', { for: 'report-team', text: 'Team' }), el('select', { id: 'report-team' })),
     el('button', { className: 'btn btn-primary', type: 'submit', text: 'Show' }));
   form.addEventListener('submit', (e) => { e.preventDefault(); load(); });
   root.replaceChildren(
@@ -132,5 +135,15 @@ export async function show(view) {
     root = view;
     build();
   }
+  fillTeams();
   await load();
+}
+
+/** The team filter's choices: the teams as the console knows them now (kept chosen if still there). */
+function fillTeams() {
+  const pick = root.querySelector('#report-team');
+  const was = pick.value;
+  pick.replaceChildren(el('option', { value: '', text: 'All teams' }),
+    ...(state.teams || []).map((t) => el('option', { value: t.id, text: t.name })));
+  if ((state.teams || []).some((t) => t.id === was)) pick.value = was;
 }

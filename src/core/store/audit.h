@@ -18,12 +18,14 @@
 typedef struct parley_repository parley_repository;
 
 typedef struct parley_audit_ops {
-    /* the audit log: append-only; listed newest first, cursor-paged */
+    /* the audit log: append-only; listed newest first, cursor-paged; action
+     * and actor_id (NULL = any) keep only the entries of that action and of
+     * that actor (the filter runs in the query, so pages are full) */
     parley_status (*insert)(parley_repository *repo, const parley_audit_entry *e,
                             parley_error *err);
-    parley_status (*list)(parley_repository *repo, int limit, const char *cursor,
-                          parley_audit_list *out, char *next_cursor_out, size_t next_cursor_size,
-                          parley_error *err);
+    parley_status (*list)(parley_repository *repo, const char *action, const char *actor_id,
+                          int limit, const char *cursor, parley_audit_list *out,
+                          char *next_cursor_out, size_t next_cursor_size, parley_error *err);
 } parley_audit_ops;
 
 #endif

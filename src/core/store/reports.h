@@ -19,11 +19,12 @@
 typedef struct parley_repository parley_repository;
 
 /* Reports look at the sessions created in [from, to), optionally one
- * agent's ("" = all). */
+ * agent's and one team's ("" = all). */
 typedef struct parley_report_range {
     parley_time_ms from;
     parley_time_ms to;
     char agent_id[PARLEY_ID_SIZE];
+    char team_id[PARLEY_ID_SIZE];
 } parley_report_range;
 
 typedef enum parley_report_duration {

@@ -131,6 +131,9 @@ typedef struct parley_tools_ops {
     parley_status (*label_get)(parley_repository *repo, const char *name, parley_label *out,
                                parley_error *err);
     parley_status (*label_delete)(parley_repository *repo, const char *name, parley_error *err);
+    /* a label's colour; no such label -> PARLEY_E_NOT_FOUND */
+    parley_status (*label_set_color)(parley_repository *repo, const char *name, const char *color,
+                                     parley_error *err);
     parley_status (*label_list)(parley_repository *repo, int limit, const char *cursor,
                                 parley_label_list *out, char *next_cursor_out,
                                 size_t next_cursor_size, parley_error *err);

@@ -157,6 +157,7 @@ void parley_api_read_state(parley_api_call *call, parley_facade *f);
 void parley_api_label_create(parley_api_call *call, parley_facade *f);
 void parley_api_label_list(parley_api_call *call, parley_facade *f);
 void parley_api_label_delete(parley_api_call *call, parley_facade *f);
+void parley_api_label_update(parley_api_call *call, parley_facade *f);
 /* POST /sessions/{id}/labels {label} puts it on, DELETE .../labels/{label} takes it off */
 void parley_api_session_label(parley_api_call *call, parley_facade *f);
 void parley_api_search_messages(parley_api_call *call, parley_facade *f);

@@ -164,13 +164,28 @@ void parley_api_create_customer(parley_api_call *call, parley_facade *f) {
     json_decref(root);
 }
 
+/* GET /api/v1/audit[?action=][&actor=]: an action longer than any recorded
+ * one or an actor longer than an id is refused (400), an unknown one finds
+ * nothing. */
 void parley_api_list_audit(parley_api_call *call, parley_facade *f) {
     parley_error err = {0};
     parley_api_page page;
     parley_audit_list list = {0};
+    char action[sizeof((parley_audit_entry *)0)->action] = "";
+    char actor[PARLEY_ID_SIZE];
+    bool too_long = false;
+    if (!parley_http_query_param(call->req, "action", action, sizeof action, &too_long) &&
+        too_long) {
+        parley_api_invalid(call, "action: at most %zu characters", sizeof action - 1);
+        return;
+    }
+    if (!parley_api_query_id(call, "actor", actor)) {
+        return;
+    }
     if (parley_api_read_page(call, &page)) {
-        parley_status st = parley_facade_list_audit(f, call->caller, page.limit, page.cursor, &list,
-                                                    page.next, sizeof page.next, &err);
+        parley_status st = parley_facade_list_audit(
+            f, call->caller, action[0] != '\0' ? action : NULL, actor[0] != '\0' ? actor : NULL,
+            page.limit, page.cursor, &list, page.next, sizeof page.next, &err);
         parley_api_reply_page(call, st, "entries", parley_audit_list_to_json(&list), page.next,
                               &err);
     }

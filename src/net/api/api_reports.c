@@ -66,7 +66,8 @@ void parley_api_report(parley_api_call *call, parley_facade *f) {
     char format[16] = "";
     bool bad = false;
     if (!read_range(call, &range.from, &range.to) ||
-        !parley_api_query_id(call, "agent_id", range.agent_id)) {
+        !parley_api_query_id(call, "agent_id", range.agent_id) ||
+        !parley_api_query_id(call, "team_id", range.team_id)) {
         return;
     }
     if (parley_http_query_param(call->req, "format", format, sizeof format, &bad) &&

@@ -154,6 +154,20 @@ void parley_api_label_create(parley_api_call *call, parley_facade *f) {
     json_decref(root);
 }
 
+/* PATCH /api/v1/labels/{name} {"color": "#rrggbb"} */
+void parley_api_label_update(parley_api_call *call, parley_facade *f) {
+    parley_error err = {0};
+    json_t *root = NULL, *out = NULL;
+    const char *color = NULL;
+    parley_status st = parley_api_body_text(call, &root, "color", &color, &err);
+    if (st == PARLEY_OK) {
+        st = parley_tools_label_recolor(parley_facade_chat(f), call->caller, call->params[0], color,
+                                        &out, &err);
+    }
+    parley_api_reply(call, st, 200, out, &err);
+    json_decref(root);
+}
+
 void parley_api_label_list(parley_api_call *call, parley_facade *f) {
     parley_error err = {0};
     parley_api_page page;

@@ -150,6 +150,8 @@ static const route routes[] = {
     JOB(HTTP_POST, "/api/v1/labels", parley_api_label_create, B, true, PARLEY_ACTION_LABEL_ADMIN),
     JOB(HTTP_DELETE, "/api/v1/labels/{w}", parley_api_label_delete, B, true,
         PARLEY_ACTION_LABEL_ADMIN),
+    JOB(HTTP_PATCH, "/api/v1/labels/{w}", parley_api_label_update, B, true,
+        PARLEY_ACTION_LABEL_ADMIN),
     JOB(HTTP_POST, "/api/v1/sessions/{}/labels", parley_api_session_label, B, true,
         PARLEY_ACTION_SESSION_LABEL),
     JOB(HTTP_DELETE, "/api/v1/sessions/{}/labels/{w}", parley_api_session_label, B, true,

@@ -12,6 +12,8 @@ const char *const parley_pg_audit_sql[PG_STMT_COUNT] = {
     [PG_AUDIT_INSERT] = "INSERT INTO audit_log (at, actor_kind, actor_id, action, target_id, ip, "
                         "detail_json) VALUES ($1, $2, $3, $4, $5, $6, $7)",
     [PG_AUDIT_LIST] = "SELECT " PG_AUDIT_COLS " FROM audit_log WHERE position < $1 "
+                      "AND ($3::text IS NULL OR action = $3::text) "
+                      "AND ($4::text IS NULL OR actor_id = $4::text) "
                       "ORDER BY position DESC LIMIT $2",
 };
 
@@ -44,7 +46,18 @@ static void read_audit(row_reader *rd, parley_audit_entry *e) {
 ROW_LIST_TYPE(audit_rows, parley_audit_entry, "audit entry", read_audit, parley_audit_entry_free,
               parley_audit_list, 0);
 
-LIST_PAGE_OP(audit_list, parley_audit_list, PG_AUDIT_LIST, audit_rows)
+/* A page, newest first; $3 the action and $4 the actor, NULL = any. */
+static parley_status pq_audit_list(parley_repository *repo, const char *action,
+                                   const char *actor_id, int limit, const char *cursor,
+                                   parley_audit_list *out, char *next_cursor_out,
+                                   size_t next_cursor_size, parley_error *err) {
+    struct pg_repo *r = as_pg(repo);
+    pager p = page_open(r, PG_AUDIT_LIST, "audit_list", &audit_rows, limit, cursor, 0, out,
+                        next_cursor_out, next_cursor_size);
+    b_text(&p.b, 3, action);
+    b_text(&p.b, 4, actor_id);
+    return page_fetch(&p, err);
+}
 
 const parley_audit_ops parley_pg_audit_ops = {
     .insert = pq_audit_insert,

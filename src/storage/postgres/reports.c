@@ -11,7 +11,8 @@
 #include "storage/postgres/pg_internal.h"
 
 #define PG_REPORT_RANGE                                                                            \
-    " s.created_at >= $1 AND s.created_at < $2 AND ($3::text IS NULL OR s.agent_id = $3)"
+    " s.created_at >= $1 AND s.created_at < $2 AND ($3::text IS NULL OR s.agent_id = $3)"          \
+    " AND ($4::text IS NULL OR s.team_id = $4)"
 
 const char *const parley_pg_reports_sql[PG_STMT_COUNT] = {
     [PG_REPORT_FIRST_RESPONSE] = "SELECT s.first_response_at - s.created_at FROM sessions s "
@@ -37,6 +38,7 @@ static void bind_report_range(binder *b, const parley_report_range *range) {
     b_i64(b, 1, range->from);
     b_i64(b, 2, range->to);
     b_filter(b, 3, range->agent_id, sizeof range->agent_id);
+    b_filter(b, 4, range->team_id, sizeof range->team_id);
 }
 
 static bool duration_row(row_reader *rd, void *ctx) {

@@ -40,6 +40,7 @@ const char *const parley_pg_tools_sql[PG_STMT_COUNT] = {
     [PG_LABEL_INSERT] = "INSERT INTO labels (name, color, created_at) VALUES ($1, $2, $3)",
     [PG_LABEL_GET] = "SELECT position, name, color, created_at FROM labels WHERE name = $1",
     [PG_LABEL_DELETE] = "DELETE FROM labels WHERE name = $1",
+    [PG_LABEL_SET_COLOR] = "UPDATE labels SET color = $2 WHERE name = $1",
     [PG_LABEL_LIST] = "SELECT position, name, color, created_at FROM labels WHERE position < $1 "
                       "ORDER BY position DESC LIMIT $2",
     /* already there is a result (*added false), not an error */
@@ -166,6 +167,12 @@ static parley_status pq_label_delete(parley_repository *repo, const char *name, 
                         PARAMS(p_text(name)), err);
 }
 
+static parley_status pq_label_set_color(parley_repository *repo, const char *name,
+                                        const char *color, parley_error *err) {
+    return write_params(as_pg(repo), PG_LABEL_SET_COLOR, true, "label_set_color", "label",
+                        PARAMS(p_text(name), p_text(color)), err);
+}
+
 LIST_PAGE_OP(label_list, parley_label_list, PG_LABEL_LIST, label_rows)
 
 static parley_status pq_session_label_add(parley_repository *repo, const char *session_id,
@@ -195,6 +202,7 @@ const parley_tools_ops parley_pg_tools_ops = {
     .label_insert = pq_label_insert,
     .label_get = pq_label_get,
     .label_delete = pq_label_delete,
+    .label_set_color = pq_label_set_color,
     .label_list = pq_label_list,
     .session_label_add = pq_session_label_add,
     .session_label_remove = pq_session_label_remove,

@@ -15,6 +15,7 @@ const char *const parley_sqlite_audit_sql[ST_COUNT] = {
     [ST_AUDIT_INSERT] = "INSERT INTO audit_log (at, actor_kind, actor_id, action, target_id, ip, "
                         "detail_json) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     [ST_AUDIT_LIST] = "SELECT " AUDIT_COLS " FROM audit_log WHERE position < ?1 "
+                      "AND (?3 IS NULL OR action = ?3) AND (?4 IS NULL OR actor_id = ?4) "
                       "ORDER BY position DESC LIMIT ?2",
 };
 
@@ -49,7 +50,18 @@ static void read_audit(row_reader *rd, parley_audit_entry *e) {
 ROW_LIST_TYPE(audit_rows, parley_audit_entry, "audit entry", read_audit, parley_audit_entry_free,
               parley_audit_list, 0);
 
-LIST_PAGE_OP(audit_list, parley_audit_list, ST_AUDIT_LIST, audit_rows)
+/* A page, newest first; ?3 the action and ?4 the actor, NULL = any. */
+static parley_status sq_audit_list(parley_repository *repo, const char *action,
+                                   const char *actor_id, int limit, const char *cursor,
+                                   parley_audit_list *out, char *next_cursor_out,
+                                   size_t next_cursor_size, parley_error *err) {
+    struct sqlite_repo *r = as_sqlite(repo);
+    pager p = page_open(r, ST_AUDIT_LIST, "audit_list", &audit_rows, limit, cursor, 0, out,
+                        next_cursor_out, next_cursor_size);
+    b_text(&p.b, 3, action);
+    b_text(&p.b, 4, actor_id);
+    return page_fetch(r, &p, err);
+}
 
 const parley_audit_ops parley_sqlite_audit_ops = {
     .insert = sq_audit_insert,

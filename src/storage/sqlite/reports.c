@@ -37,6 +37,7 @@ static void bind_report_range(binder *b, const parley_report_range *range) {
     b_i64(b, 1, range->from);
     b_i64(b, 2, range->to);
     b_filter(b, 3, range->agent_id, sizeof range->agent_id);
+    b_filter(b, 4, range->team_id, sizeof range->team_id);
 }
 
 static bool duration_row(row_reader *rd, void *ctx) {

@@ -116,7 +116,9 @@
 #define SESSION_ACTIVITY                                                                           \
     "coalesce((SELECT m.created_at FROM messages m WHERE m.session_id = sessions.id"               \
     " AND m.seq = sessions.last_seq), sessions.created_at)"
-#define REPORT_RANGE " s.created_at >= ?1 AND s.created_at < ?2 AND (?3 IS NULL OR s.agent_id = ?3)"
+#define REPORT_RANGE                                                                               \
+    " s.created_at >= ?1 AND s.created_at < ?2 AND (?3 IS NULL OR s.agent_id = ?3)"                \
+    " AND (?4 IS NULL OR s.team_id = ?4)"
 
 enum stmt_id {
     /* transactions (connection.c) */
@@ -215,6 +217,7 @@ enum stmt_id {
     ST_LABEL_INSERT,
     ST_LABEL_GET,
     ST_LABEL_DELETE,
+    ST_LABEL_SET_COLOR,
     ST_LABEL_LIST,
     ST_SESSION_LABEL_ADD,
     ST_SESSION_LABEL_REMOVE,

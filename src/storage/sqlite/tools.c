@@ -43,6 +43,7 @@ const char *const parley_sqlite_tools_sql[ST_COUNT] = {
     [ST_LABEL_INSERT] = "INSERT INTO labels (name, color, created_at) VALUES (?1, ?2, ?3)",
     [ST_LABEL_GET] = "SELECT position, name, color, created_at FROM labels WHERE name = ?1",
     [ST_LABEL_DELETE] = "DELETE FROM labels WHERE name = ?1",
+    [ST_LABEL_SET_COLOR] = "UPDATE labels SET color = ?2 WHERE name = ?1",
     [ST_LABEL_LIST] = "SELECT position, name, color, created_at FROM labels WHERE position < ?1 "
                       "ORDER BY position DESC LIMIT ?2",
     /* already there is a result (*added false), not an error */
@@ -170,6 +171,12 @@ static parley_status sq_label_delete(parley_repository *repo, const char *name, 
                         PARAMS(p_text(name)), err);
 }
 
+static parley_status sq_label_set_color(parley_repository *repo, const char *name,
+                                        const char *color, parley_error *err) {
+    return write_params(as_sqlite(repo), ST_LABEL_SET_COLOR, true, "label_set_color", "label",
+                        PARAMS(p_text(name), p_text(color)), err);
+}
+
 LIST_PAGE_OP(label_list, parley_label_list, ST_LABEL_LIST, label_rows)
 
 static parley_status sq_session_label_add(parley_repository *repo, const char *session_id,
@@ -199,6 +206,7 @@ const parley_tools_ops parley_sqlite_tools_ops = {
     .label_insert = sq_label_insert,
     .label_get = sq_label_get,
     .label_delete = sq_label_delete,
+    .label_set_color = sq_label_set_color,
     .label_list = sq_label_list,
     .session_label_add = sq_session_label_add,
     .session_label_remove = sq_session_label_remove,
