@@ -62,8 +62,18 @@ static void fake_resync(parley_ws *ws, parley_subscription *sub) {
     ((fake_ws *)(void *)ws)->resyncs++;
 }
 
-static const parley_hub_sink fake_sink = {fake_send,        fake_hold,      fake_unhold,
-                                          fake_participant, fake_revoke_if, fake_resync};
+static const char *fake_token_hash(const parley_ws *ws) {
+    (void)ws;
+    return "";
+}
+
+static const parley_hub_sink fake_sink = {.send_text = fake_send,
+                                          .hold = fake_hold,
+                                          .unhold = fake_unhold,
+                                          .participant_id = fake_participant,
+                                          .token_hash = fake_token_hash,
+                                          .revoke_if = fake_revoke_if,
+                                          .resync = fake_resync};
 
 #define SES "ses_aaaaaaaaaaaaaaaaaaaaaaaaaa"
 
