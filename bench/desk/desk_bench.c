@@ -1,0 +1,176 @@
+/*
+ * desk_bench.c - what the dispatcher's figures cost before and after issue
+ * 11's change, in process, CPU time per call (make bench-desk).
+ *
+ * 1. Queue positions for Q waiting sessions in 5 pools: the quadratic
+ *    count the dispatcher used (each session's position recounted from the
+ *    front) against parley_queue_positions (one pass).
+ * 2. The estimated wait's mean: the repository's queue_average_wait query
+ *    (what every dispatch and queue read ran) on a real SQLite file filled
+ *    with N sessions through the repository (customers and sessions via
+ *    its insert ops; most closed, all once assigned), against
+ *    parley_queue_wait_mean (the in-memory ring).
+ *
+ * Usage: parley-desk-bench [--sessions N] [--queue Q] [--db PATH]
+ * (defaults 100000, 13000, a temporary file removed at the end).
+ * Threads: one. Not a test: it prints figures.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/ids.h"
+#include "core/queue_positions.h"
+#include "core/queue_wait.h"
+#include "core/repository.h"
+#include "storage/backend.h"
+
+static double cpu_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int naive(const parley_queue_list *q, size_t i) {
+    int pos = 1;
+    for (size_t j = 0; j < i; j++) {
+        if (strcmp(q->items[j].session.team_id, q->items[i].session.team_id) == 0) {
+            pos++;
+        }
+    }
+    return pos;
+}
+
+static void bench_positions(size_t n) {
+    static const char *const pools[] = {"", "tea_a", "tea_b", "tea_c", "tea_d"};
+    parley_queue_list q = {0};
+    for (size_t i = 0; i < n; i++) {
+        parley_queue_entry *e = parley_queue_list_push(&q);
+        if (e == NULL) {
+            exit(1);
+        }
+        parley_id_new("ses", e->session.id);
+        snprintf(e->session.team_id, sizeof e->session.team_id, "%s", pools[i % 5]);
+    }
+    int *out = malloc(n * sizeof *out);
+    long sum = 0;
+    double t0 = cpu_s();
+    for (size_t i = 0; i < n; i++) {
+        sum += naive(&q, i);
+    }
+    double quad = cpu_s() - t0;
+    int rounds = 50;
+    t0 = cpu_s();
+    for (int r = 0; r < rounds; r++) {
+        if (!parley_queue_positions(&q, NULL, out)) {
+            exit(1);
+        }
+    }
+    double lin = (cpu_s() - t0) / rounds;
+    printf("positions, %zu waiting: quadratic %.2f ms, one pass %.3f ms (x%.0f) [check %ld]\n", n,
+           quad * 1e3, lin * 1e3, quad / lin, sum);
+    free(out);
+    parley_queue_list_free(&q);
+}
+
+static void must(parley_status st, const parley_error *err, const char *what) {
+    if (st != PARLEY_OK) {
+        fprintf(stderr, "%s: %s\n", what, err->message);
+        exit(1);
+    }
+}
+
+static void bench_mean(const char *path, long sessions) {
+    char url[600];
+    snprintf(url, sizeof url, "sqlite:%s", path);
+    parley_repository *repo = NULL;
+    parley_error err = {0};
+    must(parley_storage_migrate(url, &err), &err, "migrate");
+    must(parley_storage_open(url, NULL, &repo, &err), &err, "open");
+    double t0 = cpu_s();
+    parley_time_ms now = parley_now_ms();
+    must(repo->ops->begin(repo, &err), &err, "begin");
+    char name[] = "Bench";
+    char topic[] = "bench";
+    parley_customer c = {.name = name, .created_at = now};
+    for (long i = 0; i < sessions; i++) {
+        if (i % 10 == 0) { /* ten sessions per customer */
+            parley_id_new("cus", c.id);
+            must(repo->accounts->customer_insert(repo, &c, &err), &err, "customer");
+        }
+        parley_session s = {0};
+        parley_id_new("ses", s.id);
+        snprintf(s.customer_id, sizeof s.customer_id, "%s", c.id);
+        s.topic = topic;
+        s.status = i % 10 == 0 ? PARLEY_SESSION_WAITING : PARLEY_SESSION_CLOSED;
+        s.created_at = s.updated_at = now - (sessions - i) * 1000;
+        s.queued_at = s.created_at;
+        s.assigned_at = s.status == PARLEY_SESSION_CLOSED ? s.queued_at + 1000 + i % 7000 : 0;
+        s.closed_at = s.status == PARLEY_SESSION_CLOSED ? s.assigned_at + 60000 : 0;
+        must(repo->sessions->insert(repo, &s, &err), &err, "session");
+        must(repo->desk->session_set_routing(repo, &s, &err), &err, "routing");
+    }
+    must(repo->ops->commit(repo, &err), &err, "commit");
+    printf("filled %ld sessions (10 %% waiting) in %.1f s CPU\n", sessions, cpu_s() - t0);
+    int rounds = 20;
+    int64_t avg = 0;
+    bool known = false;
+    t0 = cpu_s();
+    for (int r = 0; r < rounds; r++) {
+        must(repo->desk->queue_average_wait(repo, PARLEY_QUEUE_WAIT_SAMPLE, &avg, &known, &err),
+             &err, "average");
+    }
+    double query = (cpu_s() - t0) / rounds;
+    parley_queue_wait *w = parley_queue_wait_new();
+    parley_queue_wait_seed(w, known ? PARLEY_QUEUE_WAIT_SAMPLE : 0, avg);
+    int64_t mean = 0;
+    int mem_rounds = 1000000;
+    t0 = cpu_s();
+    for (int r = 0; r < mem_rounds; r++) {
+        parley_queue_wait_add(w, 1000 + r % 7000);
+        (void)parley_queue_wait_mean(w, &mean);
+    }
+    double mem = (cpu_s() - t0) / mem_rounds;
+    printf("mean wait, %ld sessions: query %.2f ms, in memory (add + read) %.3f us (mean %lld "
+           "ms)\n",
+           sessions, query * 1e3, mem * 1e6, (long long)avg);
+    parley_queue_wait_free(w);
+    repo->ops->close(repo);
+}
+
+int main(int argc, char **argv) {
+    long sessions = 100000;
+    size_t queue = 13000;
+    const char *db = NULL;
+    for (int i = 1; i + 1 < argc; i += 2) {
+        if (strcmp(argv[i], "--sessions") == 0) {
+            sessions = atol(argv[i + 1]);
+        } else if (strcmp(argv[i], "--queue") == 0) {
+            queue = (size_t)atol(argv[i + 1]);
+        } else if (strcmp(argv[i], "--db") == 0) {
+            db = argv[i + 1];
+        }
+    }
+    char tmp[] = "/tmp/parley-desk-bench-XXXXXX";
+    char path[64];
+    bool own = db == NULL;
+    if (own) {
+        if (mkdtemp(tmp) == NULL) {
+            return 1;
+        }
+        snprintf(path, sizeof path, "%s/desk.db", tmp);
+        db = path;
+    }
+    bench_positions(queue);
+    bench_mean(db, sessions);
+    if (own) {
+        char cmd[128];
+        snprintf(cmd, sizeof cmd, "rm -rf %s", tmp);
+        if (system(cmd) != 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
