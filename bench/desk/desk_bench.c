@@ -11,6 +11,11 @@
  *    its insert ops; most closed, all once assigned), against
  *    parley_queue_wait_mean (the in-memory ring).
  *
+ * 3. One whole dispatch pass on that database (routing.mode manual, the
+ *    default: nothing to assign, nobody's position moved - what the
+ *    once-a-second pass costs with a queue and no change), with the mean
+ *    read by the query (no in-memory figure, as before) and with it.
+ *
  * Usage: parley-desk-bench [--sessions N] [--queue Q] [--db PATH]
  * (defaults 100000, 13000, a temporary file removed at the end).
  * Threads: one. Not a test: it prints figures.
@@ -25,6 +30,7 @@
 #include "core/queue_positions.h"
 #include "core/queue_wait.h"
 #include "core/repository.h"
+#include "core/routing.h"
 #include "storage/backend.h"
 
 static double cpu_s(void) {
@@ -136,6 +142,26 @@ static void bench_mean(const char *path, long sessions) {
     printf("mean wait, %ld sessions: query %.2f ms, in memory (add + read) %.3f us (mean %lld "
            "ms)\n",
            sessions, query * 1e3, mem * 1e6, (long long)avg);
+    /* 3: whole passes; the first announces every position, then idle */
+    for (int with_memory = 0; with_memory < 2; with_memory++) {
+        parley_chat_service svc = {.repo = repo, .queue_wait = with_memory ? w : NULL};
+        double pass = 0;
+        int passes = 10;
+        for (int r = 0; r <= passes; r++) {
+            parley_dispatch_result res;
+            must(repo->ops->begin(repo, &err), &err, "begin");
+            t0 = cpu_s();
+            must(parley_routing_dispatch(&svc, &res, &err), &err, "dispatch");
+            if (r > 0) {
+                pass += cpu_s() - t0;
+            }
+            must(repo->ops->commit(repo, &err), &err, "commit");
+            parley_event_queue_clear(&svc.events);
+            parley_after_commit_discard(&svc.after_commit);
+        }
+        printf("idle dispatch pass, %ld waiting of %ld: %.2f ms CPU (mean %s)\n", sessions / 10,
+               sessions, pass / passes * 1e3, with_memory ? "in memory" : "by query");
+    }
     parley_queue_wait_free(w);
     repo->ops->close(repo);
 }
