@@ -142,6 +142,9 @@ static parley_status note_assignment(parley_chat_service *svc, const parley_sess
                                                                                   : nomem(err);
 }
 
+/* One session's place: counted by the repository (queue_rank) from the
+ * index, not by reading the queue (every waiting session's row) to find
+ * it; also past the first QUEUE_READ_MAX. */
 parley_status parley_routing_queue_info(parley_chat_service *svc, const parley_session *s,
                                         json_t **out, parley_error *err) {
     *out = NULL;
@@ -149,31 +152,18 @@ parley_status parley_routing_queue_info(parley_chat_service *svc, const parley_s
         *out = json_null();
         return PARLEY_OK;
     }
-    parley_queue_list q = {0};
-    parley_status st = svc->repo->desk->queue_list(svc->repo, 0, QUEUE_READ_MAX, &q, err);
+    int64_t position = 0;
+    parley_status st = svc->repo->desk->queue_rank(svc->repo, s->id, &position, err);
     int64_t avg = 0;
     bool known = false;
-    if (st == PARLEY_OK) {
+    if (st == PARLEY_OK && position > 0) {
         st = average_wait(svc, &avg, &known, err);
     }
-    int *positions = NULL;
-    if (st == PARLEY_OK) {
-        st = positions_of(&q, NULL, &positions, err);
+    if (st != PARLEY_OK) {
+        return st;
     }
-    for (size_t i = 0; st == PARLEY_OK && i < q.count && *out == NULL; i++) {
-        if (strcmp(q.items[i].session.id, s->id) == 0) {
-            *out = queue_json(positions[i], known, avg);
-            if (*out == NULL) {
-                st = nomem(err);
-            }
-        }
-    }
-    free(positions);
-    parley_queue_list_free(&q);
-    if (st == PARLEY_OK && *out == NULL) {
-        *out = json_null();
-    }
-    return st;
+    *out = position > 0 ? queue_json((int)position, known, avg) : json_null();
+    return *out != NULL ? PARLEY_OK : nomem(err);
 }
 
 bool parley_routing_parse_queue_cursor(const char *cursor, int64_t *after) {
