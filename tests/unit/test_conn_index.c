@@ -13,6 +13,7 @@
 
 #include "net/ws/conn_index.h"
 #include "net/ws/hub.h"
+#include "hub_sink_stubs.h"
 
 static void test_add_find_remove(void **state) {
     (void)state;
@@ -103,15 +104,6 @@ static void fake_send(parley_ws *ws, const char *text, size_t len) {
     (void)text;
     (void)len;
 }
-static bool fake_hold(parley_ws *ws, size_t len) {
-    (void)ws;
-    (void)len;
-    return true;
-}
-static void fake_unhold(parley_ws *ws, size_t len) {
-    (void)ws;
-    (void)len;
-}
 static const char *fake_participant(const parley_ws *ws) {
     return ((const fake_ws *)(const void *)ws)->id;
 }
@@ -134,8 +126,8 @@ static void fake_resync(parley_ws *ws, parley_subscription *sub) {
 }
 
 static const parley_hub_sink fake_sink = {.send_text = fake_send,
-                                          .hold = fake_hold,
-                                          .unhold = fake_unhold,
+                                          .hold = stub_hold,
+                                          .unhold = stub_unhold,
                                           .participant_id = fake_participant,
                                           .token_hash = fake_token,
                                           .revoke_if = fake_revoke_if,
