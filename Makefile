@@ -8,7 +8,7 @@ FUZZ_BUDGET ?=
 LISTEN      ?= 127.0.0.1:8080
 DATA_DIR    ?= ./parley-data
 
-.PHONY: all deps build run test test-asan test-valgrind fuzz fuzz-corpus bench bench-strategies bench-translation bench-search format clean
+.PHONY: all deps build run test test-asan test-valgrind fuzz fuzz-corpus bench bench-strategies bench-desk bench-translation bench-search format clean
 
 all: build
 
@@ -71,6 +71,11 @@ bench-conns: build
 # server); ARGS="--iterations 5000 --only spam" to narrow it.
 bench-strategies: build
 	@build/parley-strategy-bench $(ARGS)
+
+# Issue 11: the dispatcher's queue positions and mean wait, before and
+# after (CPU per call); ARGS="--sessions 100000 --queue 13000".
+bench-desk: build
+	@build/parley-desk-bench $(ARGS)
 
 # Issue 16: what translating both ways adds per message (reader lookups in
 # a real SQLite file); ARGS="--iterations 5000" for less.

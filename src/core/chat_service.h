@@ -37,6 +37,9 @@ typedef struct parley_chat_service {
     const parley_event_registry *subscribers;
     parley_after_commit after_commit; /* in-memory changes once the unit commits */
     const parley_limits *limits;      /* may be NULL: no limits */
+    /* the queue's mean wait kept in memory (core/queue_wait.h), shared by
+     * every worker; borrowed; NULL = asked of the database each time */
+    struct parley_queue_wait *queue_wait;
 } parley_chat_service;
 
 typedef struct parley_message_input {

@@ -7,6 +7,8 @@
 #include "core/authorization.h"
 #include "core/ids.h"
 #include "core/model_json.h"
+#include "core/queue_positions.h"
+#include "core/queue_wait.h"
 #include "core/settings.h"
 #include "util/validate.h"
 
@@ -14,7 +16,7 @@
  * waits for the next one (it only ever shrinks from the front). */
 #define QUEUE_READ_MAX 10000
 /* Assignments averaged for the estimated wait. */
-#define WAIT_SAMPLE 20
+#define WAIT_SAMPLE PARLEY_QUEUE_WAIT_SAMPLE
 
 static parley_status nomem(parley_error *err) {
     return parley_error_set(err, PARLEY_E_NOMEM, NULL, "out of memory");
@@ -65,18 +67,21 @@ bool parley_routing_subscribe(parley_event_registry *reg) {
 
 /* --- queue positions ------------------------------------------------------ */
 
-/* Position of entry i: 1 + waiting sessions before it in the same pool
- * (same team_id, "" being the no-team pool). Quadratic in the queue length
- * with a small constant; queues are short next to QUEUE_READ_MAX. */
-static int position_of(const parley_queue_list *q, size_t i, const bool *gone) {
-    int pos = 1;
-    for (size_t j = 0; j < i; j++) {
-        if ((gone == NULL || !gone[j]) &&
-            strcmp(q->items[j].session.team_id, q->items[i].session.team_id) == 0) {
-            pos++;
-        }
+/* Every entry's position (core/queue_positions.h), one pass over the
+ * queue; *out owned by the caller (free), NULL for an empty queue. */
+static parley_status positions_of(const parley_queue_list *q, const bool *gone, int **out,
+                                  parley_error *err) {
+    *out = NULL;
+    if (q->count == 0) {
+        return PARLEY_OK;
     }
-    return pos;
+    *out = malloc(q->count * sizeof **out);
+    if (*out == NULL || !parley_queue_positions(q, gone, *out)) {
+        free(*out);
+        *out = NULL;
+        return nomem(err);
+    }
+    return PARLEY_OK;
 }
 
 static int64_t wait_seconds(int position, int64_t avg_ms) {
@@ -89,11 +94,57 @@ static json_t *queue_json(int position, bool known, int64_t avg_ms) {
                            : json_null());
 }
 
+/* The mean time-to-assignment: the in-memory figure (core/queue_wait.h),
+ * seeded from the database by the first caller; without one (unit tests
+ * of a bare service), the database's. */
 static parley_status average_wait(parley_chat_service *svc, int64_t *avg_ms, bool *known,
                                   parley_error *err) {
-    return svc->repo->desk->queue_average_wait(svc->repo, WAIT_SAMPLE, avg_ms, known, err);
+    parley_queue_wait *w = svc->queue_wait;
+    if (w != NULL && parley_queue_wait_seeded(w)) {
+        *known = parley_queue_wait_mean(w, avg_ms);
+        return PARLEY_OK;
+    }
+    parley_status st =
+        svc->repo->desk->queue_average_wait(svc->repo, WAIT_SAMPLE, avg_ms, known, err);
+    if (st == PARLEY_OK && w != NULL) {
+        /* the query gives the mean of up to WAIT_SAMPLE: taken as a full
+         * sample of it (the same mean; new assignments replace them) */
+        parley_queue_wait_seed(w, *known ? WAIT_SAMPLE : 0, *avg_ms);
+        *known = parley_queue_wait_mean(w, avg_ms);
+    }
+    return st;
 }
 
+typedef struct wait_sample {
+    parley_queue_wait *w;
+    int64_t wait_ms;
+} wait_sample;
+
+static void add_wait_sample(void *ctx) {
+    wait_sample *ws = ctx;
+    parley_queue_wait_add(ws->w, ws->wait_ms);
+}
+
+/* s was just assigned from the queue: its wait counts in the mean once the
+ * unit commits (a rolled-back assignment never happened). */
+static parley_status note_assignment(parley_chat_service *svc, const parley_session *s,
+                                     parley_error *err) {
+    if (svc->queue_wait == NULL || s->queued_at <= 0 || s->assigned_at < s->queued_at) {
+        return PARLEY_OK;
+    }
+    wait_sample *ws = malloc(sizeof *ws);
+    if (ws == NULL) {
+        return nomem(err);
+    }
+    ws->w = svc->queue_wait;
+    ws->wait_ms = s->assigned_at - s->queued_at;
+    return parley_after_commit_add(&svc->after_commit, add_wait_sample, ws, free) ? PARLEY_OK
+                                                                                  : nomem(err);
+}
+
+/* One session's place: counted by the repository (queue_rank) from the
+ * index, not by reading the queue (every waiting session's row) to find
+ * it; also past the first QUEUE_READ_MAX. */
 parley_status parley_routing_queue_info(parley_chat_service *svc, const parley_session *s,
                                         json_t **out, parley_error *err) {
     *out = NULL;
@@ -101,26 +152,18 @@ parley_status parley_routing_queue_info(parley_chat_service *svc, const parley_s
         *out = json_null();
         return PARLEY_OK;
     }
-    parley_queue_list q = {0};
-    parley_status st = svc->repo->desk->queue_list(svc->repo, 0, QUEUE_READ_MAX, &q, err);
+    int64_t position = 0;
+    parley_status st = svc->repo->desk->queue_rank(svc->repo, s->id, &position, err);
     int64_t avg = 0;
     bool known = false;
-    if (st == PARLEY_OK) {
+    if (st == PARLEY_OK && position > 0) {
         st = average_wait(svc, &avg, &known, err);
     }
-    for (size_t i = 0; st == PARLEY_OK && i < q.count && *out == NULL; i++) {
-        if (strcmp(q.items[i].session.id, s->id) == 0) {
-            *out = queue_json(position_of(&q, i, NULL), known, avg);
-            if (*out == NULL) {
-                st = nomem(err);
-            }
-        }
+    if (st != PARLEY_OK) {
+        return st;
     }
-    parley_queue_list_free(&q);
-    if (st == PARLEY_OK && *out == NULL) {
-        *out = json_null();
-    }
-    return st;
+    *out = position > 0 ? queue_json((int)position, known, avg) : json_null();
+    return *out != NULL ? PARLEY_OK : nomem(err);
 }
 
 bool parley_routing_parse_queue_cursor(const char *cursor, int64_t *after) {
@@ -169,6 +212,10 @@ parley_status parley_routing_list_queue(parley_chat_service *svc, const parley_p
     if (st == PARLEY_OK) {
         st = average_wait(svc, &avg, &known, err);
     }
+    int *positions = NULL;
+    if (st == PARLEY_OK) {
+        st = positions_of(&q, NULL, &positions, err);
+    }
     json_t *items = json_array();
     json_t *next = json_null();
     int taken = 0;
@@ -184,7 +231,7 @@ parley_status parley_routing_list_queue(parley_chat_service *svc, const parley_p
             next = json_string(text);
             break;
         }
-        json_t *entry = queue_json(position_of(&q, i, NULL), known, avg);
+        json_t *entry = queue_json(positions[i], known, avg);
         if (entry == NULL) {
             st = nomem(err);
             break;
@@ -197,6 +244,7 @@ parley_status parley_routing_list_queue(parley_chat_service *svc, const parley_p
         json_array_append_new(items, entry);
         taken++;
     }
+    free(positions);
     parley_queue_list_free(&q);
     if (st == PARLEY_OK && items == NULL) {
         st = nomem(err);
@@ -330,6 +378,9 @@ static parley_status assign_queued(parley_chat_service *svc, parley_queue_list *
         if (st == PARLEY_OK) {
             st = svc->repo->desk->agent_note_assigned(svc->repo, a->id, err);
         }
+        if (st == PARLEY_OK) {
+            st = note_assignment(svc, s, err);
+        }
         a->last_assigned_seq = max_seq(&agents) + 1;
         a->active_chats++;
         gone[i] = true;
@@ -347,12 +398,16 @@ static parley_status announce_positions(parley_chat_service *svc, const parley_q
                                         const bool *gone, parley_error *err) {
     int64_t avg = 0;
     bool known = false;
+    int *positions = NULL;
     parley_status st = average_wait(svc, &avg, &known, err);
+    if (st == PARLEY_OK) {
+        st = positions_of(q, gone, &positions, err);
+    }
     for (size_t i = 0; st == PARLEY_OK && i < q->count; i++) {
         if (gone != NULL && gone[i]) {
             continue;
         }
-        int now = position_of(q, i, gone);
+        int now = positions[i];
         if (now == q->items[i].announced_position) {
             continue;
         }
@@ -370,6 +425,7 @@ static parley_status announce_positions(parley_chat_service *svc, const parley_q
         }
         st = parley_chat_emit(svc, e, err);
     }
+    free(positions);
     return st;
 }
 
@@ -384,7 +440,16 @@ parley_status parley_routing_dispatch(parley_chat_service *svc, parley_dispatch_
         return st;
     }
     parley_queue_list q = {0};
-    st = requeue_silent(svc, &out->requeued, err);
+    if (svc->queue_wait != NULL && !parley_queue_wait_seeded(svc->queue_wait)) {
+        /* seeded before this pass assigns: its assignments count once,
+         * after the commit */
+        int64_t avg = 0;
+        bool known = false;
+        st = average_wait(svc, &avg, &known, err);
+    }
+    if (st == PARLEY_OK) {
+        st = requeue_silent(svc, &out->requeued, err);
+    }
     /* the queue as it stands, re-queued sessions back at their places */
     if (st == PARLEY_OK) {
         st = svc->repo->desk->queue_list(svc->repo, 0, QUEUE_READ_MAX, &q, err);
@@ -442,11 +507,15 @@ static parley_status transfer_to_agent(parley_chat_service *svc, parley_session 
         }
     }
     parley_agent_load_list_free(&loads);
+    bool from_queue = s->status == PARLEY_SESSION_WAITING;
     if (st == PARLEY_OK) {
         snprintf(s->agent_id, sizeof s->agent_id, "%s", agent_id);
         s->status = PARLEY_SESSION_ACTIVE;
         s->assigned_at = parley_now_ms();
         st = parley_chat_store_routed_session(svc, s, actor_id, err);
+    }
+    if (st == PARLEY_OK && from_queue) {
+        st = note_assignment(svc, s, err);
     }
     if (st == PARLEY_OK) {
         char note[300];

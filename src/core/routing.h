@@ -7,7 +7,9 @@
  * session's position counts the waiting sessions ahead of it in the same
  * pool: its team's, or the no-team pool. The estimated wait is the
  * position times the mean time-to-assignment of the last 20 assignments
- * (unknown, null, until there is one).
+ * (unknown, null, until there is one), kept in memory (core/queue_wait.h,
+ * svc->queue_wait) when the service has one. Positions are counted in one
+ * pass over the queue (core/queue_positions.h).
  *
  * Dispatch (parley_routing_dispatch) is one unit of work on the writer:
  * it re-queues sessions whose agent is offline and never answered within

@@ -150,6 +150,32 @@ static void test_desk_queue_and_requeue(void **state) {
     assert_int_equal(queue.count, 1);
     parley_queue_list_free(&queue);
 
+    /* one session's place, counted in its pool; 0 when not queued */
+    int64_t rank = -1;
+    assert_ok(fx->repo->desk->queue_rank(fx->repo, "ses_w1", &rank, &err));
+    assert_int_equal(rank, 1);
+    assert_ok(fx->repo->desk->queue_rank(fx->repo, "ses_w2", &rank, &err));
+    assert_int_equal(rank, 2);
+    rank = -1;
+    assert_ok(fx->repo->desk->queue_rank(fx->repo, "ses_b", &rank, &err)); /* a bot's */
+    assert_int_equal(rank, 0);
+    assert_ok(fx->repo->desk->queue_rank(fx->repo, "ses_a", &rank, &err)); /* active */
+    assert_int_equal(rank, 0);
+    rank = -1;
+    assert_ok(fx->repo->desk->queue_rank(fx->repo, "ses_none", &rank, &err));
+    assert_int_equal(rank, 0);
+    parley_team pool = {.name = lit("Pool"), .topics_json = lit("[]"), .created_at = 5};
+    snprintf(pool.id, sizeof pool.id, "tea_pool");
+    assert_ok(fx->repo->desk->team_insert(fx->repo, &pool, &err));
+    set_routing(fx, "ses_w2", "tea_pool", 0, 0); /* alone in the team's pool */
+    assert_ok(fx->repo->desk->queue_rank(fx->repo, "ses_w2", &rank, &err));
+    assert_int_equal(rank, 1);
+    set_routing(fx, "ses_w1", "tea_pool", 0, 0); /* ahead of it in that pool now */
+    assert_ok(fx->repo->desk->queue_rank(fx->repo, "ses_w2", &rank, &err));
+    assert_int_equal(rank, 2);
+    set_routing(fx, "ses_w1", "", 0, 0);
+    set_routing(fx, "ses_w2", "", 0, 0);
+
     /* routing times, and the average wait over the newest assignments */
     set_routing(fx, "ses_a", "", 100, 150);
     set_routing(fx, "ses_w1", "", 200, 0);

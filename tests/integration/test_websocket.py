@@ -293,6 +293,35 @@ class WebSocketTest(ServerTestCase):
         main_agent_ws = self.ws(self.agent_token)  # the other agent token still works
         self.assertPingPong(main_agent_ws)
 
+    def test_logout_among_many_connections_closes_exactly_its_own(self):
+        # the hub finds a token's sockets by an index (net/ws/conn_index.h):
+        # among many connections of other tokens - other customers, the same
+        # customer's second token, the same agent's other token - a logout
+        # closes its own three and no other
+        _, tok = make_customer(self.server)
+        mine = [self.ws(tok), self.ws_header(tok), self.ws(tok)]
+        others = []
+        for _ in range(30):
+            _, other_tok = make_customer(self.server)
+            others.append(self.ws(other_tok))
+        agent_tok2, _ = login(self.server, self.agent_email, self.agent_password)
+        agent_tok3, _ = login(self.server, self.agent_email, self.agent_password)
+        others += [self.ws(agent_tok2), self.ws(agent_tok2), self.ws(agent_tok3),
+                   self.ws(self.agent_token)]
+        for ws in mine + others:
+            self.assertPingPong(ws)
+        self.assertEqual(self.http.post("/api/v1/auth/logout", token=tok).status, 204)
+        for ws in mine:
+            self.assertEqual(ws.wait_closed(), 1008)
+        for ws in others:
+            self.assertPingPong(ws)
+        # an agent's token among its own other tokens: only that token's two
+        self.assertEqual(self.http.post("/api/v1/auth/logout", token=agent_tok2).status, 204)
+        self.assertEqual(others[30].wait_closed(), 1008)
+        self.assertEqual(others[31].wait_closed(), 1008)
+        for ws in others[:30] + others[32:]:
+            self.assertPingPong(ws)
+
     def test_agent_can_subscribe_to_any_session(self):
         s = make_session(self.server, self.other_token)
         send_message(self.server, self.other_token, s["id"], "x")

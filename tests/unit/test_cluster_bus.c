@@ -22,6 +22,7 @@
 #include "net/cluster/bus.h"
 #include "net/cluster/cluster_codec.h"
 #include "net/ws/hub.h"
+#include "hub_sink_stubs.h"
 
 /* --- a fake connection ------------------------------------------------------ */
 
@@ -38,15 +39,6 @@ static void fake_send(parley_ws *ws, const char *text, size_t len) {
     assert_true(f->sent_count < 64 && len < 64);
     memcpy(f->sent[f->sent_count++], text, len + 1);
 }
-static bool fake_hold(parley_ws *ws, size_t len) {
-    (void)ws;
-    (void)len;
-    return true;
-}
-static void fake_unhold(parley_ws *ws, size_t len) {
-    (void)ws;
-    (void)len;
-}
 static const char *fake_participant(const parley_ws *ws) {
     return ((const fake_ws *)(const void *)ws)->id;
 }
@@ -62,8 +54,18 @@ static void fake_resync(parley_ws *ws, parley_subscription *sub) {
     ((fake_ws *)(void *)ws)->resyncs++;
 }
 
-static const parley_hub_sink fake_sink = {fake_send,        fake_hold,      fake_unhold,
-                                          fake_participant, fake_revoke_if, fake_resync};
+static const char *fake_token_hash(const parley_ws *ws) {
+    (void)ws;
+    return "";
+}
+
+static const parley_hub_sink fake_sink = {.send_text = fake_send,
+                                          .hold = stub_hold,
+                                          .unhold = stub_unhold,
+                                          .participant_id = fake_participant,
+                                          .token_hash = fake_token_hash,
+                                          .revoke_if = fake_revoke_if,
+                                          .resync = fake_resync};
 
 #define SES "ses_aaaaaaaaaaaaaaaaaaaaaaaaaa"
 

@@ -14,6 +14,7 @@
 #include "../common/check.h"
 #include "core/chat_facade.h"
 #include "core/ids.h"
+#include "core/queue_wait.h"
 #include "fixture.h"
 
 #define AGENTS 3
@@ -224,6 +225,63 @@ static void test_requeue_silent_session_of_offline_agent(void **state) {
     parley_session_free(&s);
 }
 
+/* One dispatch whose unit commits (keep) or rolls back; the unit's
+ * after-commit actions run or are dropped accordingly, as on the writer. */
+static void dispatch_unit(fixture *fx, bool keep, int want_assigned) {
+    parley_error err = {0};
+    parley_dispatch_result r;
+    parley_facade_drop_events(&fx->desk.facade);
+    test_unit_begin(fx->desk.repo);
+    assert_int_equal(parley_routing_dispatch(test_chat(&fx->desk), &r, &err), PARLEY_OK);
+    assert_int_equal(r.assigned, want_assigned);
+    test_unit_end(fx->desk.repo, keep);
+    parley_after_commit after = {0};
+    parley_facade_take_after_commit(&fx->desk.facade, &after);
+    if (keep) {
+        parley_after_commit_run(&after);
+    } else {
+        parley_after_commit_discard(&after);
+    }
+}
+
+/* The estimated wait's mean lives in memory (core/queue_wait.h): seeded
+ * from the database by the first dispatch, fed by committed assignments
+ * only. */
+static void test_mean_wait_follows_committed_assignments(void **state) {
+    fixture *fx = *state;
+    parley_error err = {0};
+    parley_queue_wait *w = parley_queue_wait_new();
+    test_chat(&fx->desk)->queue_wait = w;
+    setting(fx, "routing.mode", "\"round_robin\"");
+    parley_session s[2];
+    for (int i = 0; i < 2; i++) {
+        new_session(fx, "t", NULL, &s[i]);
+        s[i].queued_at = parley_now_ms() - 4000 + 2000 * i; /* waited 4 s and 2 s */
+        assert_int_equal(fx->desk.repo->desk->session_set_routing(fx->desk.repo, &s[i], &err),
+                         PARLEY_OK);
+    }
+    int64_t mean = 0;
+    dispatch_unit(fx, false, 2); /* rolled back: never happened */
+    assert_true(parley_queue_wait_seeded(w));
+    assert_false(parley_queue_wait_mean(w, &mean));
+    dispatch_unit(fx, true, 2);
+    assert_true(parley_queue_wait_mean(w, &mean));
+    assert_in_range(mean, 3000, 3000 + 2000); /* + the test's own time */
+    /* the database agrees (what the figure was read from before) */
+    int64_t db_mean = 0;
+    bool known = false;
+    assert_int_equal(
+        fx->desk.repo->desk->queue_average_wait(fx->desk.repo, 20, &db_mean, &known, &err),
+        PARLEY_OK);
+    assert_true(known);
+    assert_in_range(db_mean, mean - 1, mean + 1);
+    test_chat(&fx->desk)->queue_wait = NULL;
+    parley_queue_wait_free(w);
+    for (int i = 0; i < 2; i++) {
+        parley_session_free(&s[i]);
+    }
+}
+
 int main(void) {
     static const struct CMUnitTest tests[] = {
         FIXTURE_TEST(test_manual_assigns_nothing_but_announces_positions),
@@ -231,6 +289,7 @@ int main(void) {
         FIXTURE_TEST(test_least_busy_and_presence),
         FIXTURE_TEST(test_team_sessions_go_to_members_only),
         FIXTURE_TEST(test_requeue_silent_session_of_offline_agent),
+        FIXTURE_TEST(test_mean_wait_follows_committed_assignments),
     };
     return RUN_TESTS(tests);
 }

@@ -41,6 +41,13 @@ typedef struct parley_desk_ops {
      * assigned_before, with no message from that agent since assignment */
     parley_status (*requeue_candidates)(parley_repository *repo, parley_time_ms assigned_before,
                                         parley_session_list *out, parley_error *err);
+    /* a queued session's position: 1 + the queued sessions (waiting, no
+     * bot) of its pool (same team, or none) ahead of it in queue order;
+     * *position 0 when it is not queued (not waiting, with a bot, or no
+     * such session). Counts index entries up to the session, reads no
+     * session row but its own and those ahead. */
+    parley_status (*queue_rank)(parley_repository *repo, const char *session_id, int64_t *position,
+                                parley_error *err);
     /* mean of assigned_at - queued_at over the last `sample` assignments;
      * *known false when there are none */
     parley_status (*queue_average_wait)(parley_repository *repo, int sample, int64_t *avg_ms,

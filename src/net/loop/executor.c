@@ -11,6 +11,7 @@
 #include "util/log.h"
 #include "util/queue.h"
 #include "storage/backend.h"
+#include "core/queue_wait.h"
 #include "core/token_touches.h"
 
 typedef struct job_queue {
@@ -46,6 +47,8 @@ struct parley_executor {
     /* token uses noted by any worker, written by the writer's next batch
      * (core/token_touches.h) */
     parley_token_touches *touches;
+    /* the queue's mean wait (core/queue_wait.h), lent to every worker */
+    parley_queue_wait *queue_wait;
 
     worker *workers; /* [0] is the writer */
     int worker_count;
@@ -408,7 +411,10 @@ parley_status parley_executor_start(uv_loop_t *loop, const parley_executor_optio
     ex->loop = loop;
     ex->options = *options;
     ex->touches = parley_token_touches_new();
-    if (ex->touches == NULL) {
+    ex->queue_wait = parley_queue_wait_new();
+    if (ex->touches == NULL || ex->queue_wait == NULL) {
+        parley_token_touches_free(ex->touches);
+        parley_queue_wait_free(ex->queue_wait);
         free(ex);
         return parley_error_set(err, PARLEY_E_NOMEM, NULL, "out of memory");
     }
@@ -419,6 +425,7 @@ parley_status parley_executor_start(uv_loop_t *loop, const parley_executor_optio
     pthread_cond_init(&ex->pool_cond, NULL);
     if (ex->workers == NULL) {
         parley_token_touches_free(ex->touches);
+        parley_queue_wait_free(ex->queue_wait);
         free(ex);
         return parley_error_set(err, PARLEY_E_NOMEM, NULL, "out of memory");
     }
@@ -433,12 +440,14 @@ parley_status parley_executor_start(uv_loop_t *loop, const parley_executor_optio
             close_workers(ex);
             free(ex->workers);
             parley_token_touches_free(ex->touches);
+            parley_queue_wait_free(ex->queue_wait);
             free(ex);
             return st;
         }
         parley_facade_init(&w->facade, w->repo, options->strategies, options->config,
                            options->limits);
         parley_facade_accounts(&w->facade)->touches = ex->touches;
+        parley_facade_chat(&w->facade)->queue_wait = ex->queue_wait;
         parley_facade_set_event_registry(&w->facade, options->events);
     }
     uv_async_init(loop, &ex->wakeup, on_wakeup);
@@ -532,6 +541,7 @@ void parley_executor_free(parley_executor *ex) {
     pthread_cond_destroy(&ex->writer_cond);
     pthread_cond_destroy(&ex->pool_cond);
     parley_token_touches_free(ex->touches);
+    parley_queue_wait_free(ex->queue_wait);
     free(ex->workers);
     free(ex);
 }

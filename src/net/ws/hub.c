@@ -77,11 +77,18 @@ void parley_hub_free(parley_hub *hub) {
         a = next;
     }
     hub->agents = NULL;
+    parley_conn_index_free(&hub->by_token);
+    parley_conn_index_free(&hub->staff_by_id);
 }
 
 void parley_hub_add_connection(parley_hub *hub, parley_ws *ws, bool is_staff,
                                const char *customer_id) {
     parley_notify_online_add(hub->online, customer_id != NULL ? customer_id : "");
+    if (!parley_conn_index_add(&hub->by_token, hub->sink->token_hash(ws), ws) ||
+        (is_staff &&
+         !parley_conn_index_add(&hub->staff_by_id, hub->sink->participant_id(ws), ws))) {
+        hub->index_partial = true;
+    }
     if (is_staff) {
         agent_conn *a = calloc(1, sizeof *a);
         if (a != NULL) {
@@ -134,6 +141,8 @@ static void unlink_from_session(parley_hub *hub, parley_subscription *sub) {
 
 void parley_hub_remove_connection(parley_hub *hub, parley_ws *ws) {
     parley_notify_online_remove(hub->online, hub->sink->participant_id(ws));
+    (void)parley_conn_index_remove(&hub->by_token, hub->sink->token_hash(ws), ws);
+    (void)parley_conn_index_remove(&hub->staff_by_id, hub->sink->participant_id(ws), ws);
     agent_conn **ap = (agent_conn **)(void *)&hub->agents;
     while (*ap != NULL) {
         if ((*ap)->ws == ws) {
@@ -363,9 +372,9 @@ static void hold(parley_subscription *sub, int64_t seq, const char *frame, size_
     sub->held_bytes += len;
 }
 
-/* Revocations are rare, so walking every connection once is fine. */
-static void revoke(parley_hub *hub, const char *token_hash, const char *owner_id,
-                   const char *keep) {
+/* The fallback when the indexes missed a connection (out of memory). */
+static void revoke_walking_all(parley_hub *hub, const char *token_hash, const char *owner_id,
+                               const char *keep) {
     for (agent_conn *a = (agent_conn *)(void *)hub->agents; a != NULL; a = a->next) {
         hub->sink->revoke_if(a->ws, token_hash, owner_id, keep);
     }
@@ -375,6 +384,55 @@ static void revoke(parley_hub *hub, const char *token_hash, const char *owner_id
             hub->sink->revoke_if(cc->ws, token_hash, owner_id, keep);
         }
     }
+}
+
+/* Appends the connections filed under key to *list (grown as needed). */
+static bool gather(const parley_conn_index *ix, const char *key, void ***list, size_t *n) {
+    size_t more = parley_conn_index_find(ix, key, NULL, 0);
+    if (more == 0) {
+        return true;
+    }
+    void **grown = realloc(*list, (*n + more) * sizeof *grown);
+    if (grown == NULL) {
+        return false;
+    }
+    *list = grown;
+    *n += parley_conn_index_find(ix, key, grown + *n, more);
+    return true;
+}
+
+/* Only the connections the revocation names are looked at: the token's
+ * (by_token) and the owner's (staff_by_id, or the customer's list). They
+ * are gathered first, then told: closing one may change the lists. One
+ * named twice (its token and its owner) is told twice; revoke_if closes
+ * once. */
+static void revoke(parley_hub *hub, const char *token_hash, const char *owner_id,
+                   const char *keep) {
+    void **conns = NULL;
+    size_t n = 0;
+    bool ok = !hub->index_partial && gather(&hub->by_token, token_hash, &conns, &n) &&
+              gather(&hub->staff_by_id, owner_id, &conns, &n);
+    parley_hub_customer *c = NULL;
+    if (ok && owner_id[0] != '\0') {
+        HASH_FIND_STR(hub->customers, owner_id, c);
+    }
+    for (customer_conn *cc = c != NULL ? c->conns : NULL; ok && cc != NULL; cc = cc->next) {
+        void **grown = realloc(conns, (n + 1) * sizeof *grown);
+        ok = grown != NULL;
+        if (ok) {
+            conns = grown;
+            conns[n++] = cc->ws;
+        }
+    }
+    if (!ok) {
+        free(conns);
+        revoke_walking_all(hub, token_hash, owner_id, keep);
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        hub->sink->revoke_if(conns[i], token_hash, owner_id, keep);
+    }
+    free(conns);
 }
 
 static void publish_to_session(parley_hub *hub, const parley_event *event,
@@ -468,6 +526,17 @@ bool parley_hub_subscribe_events(parley_hub *hub, parley_event_registry *reg) {
 
 void parley_hub_send_to_participant(parley_hub *hub, bool staff, const char *participant_id,
                                     const char *frame, size_t len) {
+    if (staff && !hub->index_partial) {
+        void **conns = NULL;
+        size_t n = 0;
+        if (parley_conn_index_snapshot(&hub->staff_by_id, participant_id, &conns, &n)) {
+            for (size_t i = 0; i < n; i++) {
+                hub->sink->send_text(conns[i], frame, len);
+            }
+            free(conns);
+            return;
+        }
+    }
     if (staff) {
         for (agent_conn *a = (agent_conn *)(void *)hub->agents; a != NULL; a = a->next) {
             if (strcmp(hub->sink->participant_id(a->ws), participant_id) == 0) {

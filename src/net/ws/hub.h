@@ -28,6 +28,7 @@
 #include <stdint.h>
 
 #include "core/event.h"
+#include "net/ws/conn_index.h"
 #include "net/ws/event_frames.h"
 
 typedef struct parley_ws parley_ws;
@@ -62,9 +63,10 @@ typedef struct parley_hub_sink {
     void (*unhold)(parley_ws *ws, size_t len);
     /* the id of the participant the connection authenticated as */
     const char *(*participant_id)(const parley_ws *ws);
-    /* closes the connection (1008) if it was authenticated by token_hash, or
-     * belongs to owner_id (either may be "") */
-    /* closes ws if it uses token_hash, or belongs to owner_id and does not
+    /* the hash of the token it authenticated with (net/ws/conn_index.h);
+     * the same for the connection's whole life */
+    const char *(*token_hash)(const parley_ws *ws);
+    /* closes ws (1008) if it uses token_hash, or belongs to owner_id and does not
      * use keep_token_hash ("" for any of them: no match) */
     void (*revoke_if)(parley_ws *ws, const char *token_hash, const char *owner_id,
                       const char *keep_token_hash);
@@ -104,7 +106,14 @@ typedef struct parley_hub {
     parley_hub_session *sessions;   /* uthash by session id */
     parley_hub_customer *customers; /* uthash by customer id */
     parley_ws *agents;              /* list of staff connections */
-    const parley_hub_sink *sink;    /* how to reach a connection (borrowed) */
+    /* every connection by its token's hash, staff connections by their
+     * owner's id (customers': `customers`): a revocation looks up the
+     * connections it names (net/ws/conn_index.h). index_partial: an add
+     * ran out of memory, so revocations walk every connection instead */
+    parley_conn_index by_token;
+    parley_conn_index staff_by_id;
+    bool index_partial;
+    const parley_hub_sink *sink; /* how to reach a connection (borrowed) */
     uint64_t published;
     /* told of every connection and its end (core/notifications.h), so the
      * notification outbox knows who is away; borrowed, NULL = nobody */
@@ -124,7 +133,8 @@ typedef struct parley_hub {
 void parley_hub_init(parley_hub *hub, const parley_hub_sink *sink);
 void parley_hub_free(parley_hub *hub);
 
-/* Registers a new connection under its role. */
+/* Registers a new connection under its role, its token and (staff) its
+ * owner. */
 void parley_hub_add_connection(parley_hub *hub, parley_ws *ws, bool is_staff,
                                const char *customer_id);
 /* Unregisters it and frees all its subscriptions (held events included). */

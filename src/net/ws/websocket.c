@@ -77,6 +77,10 @@ static const char *parley_ws_participant_id(const parley_ws *ws) {
     return ws->caller->id;
 }
 
+static const char *parley_ws_token_hash(const parley_ws *ws) {
+    return ws->caller->token_hash;
+}
+
 static void parley_ws_revoke_if(parley_ws *ws, const char *token_hash, const char *owner_id,
                                 const char *keep_token_hash) {
     bool by_token = token_hash[0] != '\0' && strcmp(ws->caller->token_hash, token_hash) == 0;
@@ -772,6 +776,7 @@ static const parley_hub_sink ws_hub_sink = {
     .hold = parley_ws_hold,
     .unhold = parley_ws_unhold,
     .participant_id = parley_ws_participant_id,
+    .token_hash = parley_ws_token_hash,
     .revoke_if = parley_ws_revoke_if,
     .resync = parley_ws_resync,
 };

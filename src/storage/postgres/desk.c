@@ -43,6 +43,10 @@ const char *const parley_pg_desk_sql[PG_STMT_COUNT] = {
                               "assigned_at - queued_at AS w FROM sessions WHERE assigned_at > 0 "
                               "AND queued_at > 0 AND assigned_at >= queued_at "
                               "ORDER BY assigned_at DESC LIMIT $1) t",
+    [PG_QUEUE_RANK] = "SELECT CASE WHEN s.status = 'waiting' AND s.bot_id IS NULL THEN (SELECT "
+                      "count(*) FROM sessions q WHERE q.status = 'waiting' AND q.position <= "
+                      "s.position AND q.bot_id IS NULL AND q.team_id IS NOT DISTINCT FROM "
+                      "s.team_id) ELSE 0 END FROM sessions s WHERE s.id = $1",
     [PG_TEAM_INSERT] = "INSERT INTO teams (id, name, topics_json, created_at) "
                        "VALUES ($1, $2, $3, $4)",
     [PG_TEAM_GET] = "SELECT " PG_TEAM_COLS " FROM teams WHERE id = $1",
@@ -145,6 +149,19 @@ static parley_status pq_queue_average_wait(parley_repository *repo, int sample, 
     return status;
 }
 
+static bool rank_row(row_reader *rd, void *ctx) {
+    *(int64_t *)ctx = r_i64(rd, 0);
+    return false;
+}
+
+static parley_status pq_queue_rank(parley_repository *repo, const char *session_id,
+                                   int64_t *position, parley_error *err) {
+    *position = 0;
+    binder b = bind_start(as_pg(repo), PG_QUEUE_RANK);
+    b_params(&b, PARAMS(p_id(session_id)));
+    return each_row(&b, "queue_rank", rank_row, position, err);
+}
+
 /* ---- teams --------------------------------------------------------------- */
 
 ROW_READER(read_team, parley_team, TEAM_READ_COLUMNS)
@@ -238,6 +255,7 @@ const parley_desk_ops parley_pg_desk_ops = {
     .queue_list = pq_queue_list,
     .requeue_candidates = pq_requeue_candidates,
     .queue_average_wait = pq_queue_average_wait,
+    .queue_rank = pq_queue_rank,
     .team_insert = pq_team_insert,
     .team_get = pq_team_get,
     .team_update = pq_team_update,

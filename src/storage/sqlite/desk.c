@@ -36,6 +36,10 @@ const char *const parley_sqlite_desk_sql[ST_COUNT] = {
     [ST_QUEUE_AVERAGE_WAIT] = "SELECT count(*), avg(w) FROM (SELECT assigned_at - queued_at AS w "
                               "FROM sessions WHERE assigned_at > 0 AND queued_at > 0 AND "
                               "assigned_at >= queued_at ORDER BY assigned_at DESC LIMIT ?1)",
+    [ST_QUEUE_RANK] = "SELECT CASE WHEN s.status = 'waiting' AND s.bot_id IS NULL THEN (SELECT "
+                      "count(*) FROM sessions q WHERE q.status = 'waiting' AND q.position <= "
+                      "s.position AND q.bot_id IS NULL AND q.team_id IS s.team_id) ELSE 0 END "
+                      "FROM sessions s WHERE s.id = ?1",
     [ST_TEAM_INSERT] = "INSERT INTO teams (id, name, topics_json, created_at) "
                        "VALUES (?1, ?2, ?3, ?4)",
     [ST_TEAM_GET] = "SELECT " TEAM_COLS " FROM teams WHERE id = ?1",
@@ -132,6 +136,23 @@ static parley_status sq_queue_average_wait(parley_repository *repo, int sample, 
     return status;
 }
 
+static parley_status sq_queue_rank(parley_repository *repo, const char *session_id,
+                                   int64_t *position, parley_error *err) {
+    struct sqlite_repo *r = as_sqlite(repo);
+    *position = 0;
+    binder b = bind_start(r, ST_QUEUE_RANK);
+    b_params(&b, PARAMS(p_id(session_id)));
+    parley_status status = fetch_one(r, &b, "queue_rank", "session", err);
+    if (status == PARLEY_OK) {
+        *position = sqlite3_column_int64(b.st, 0);
+    } else if (status == PARLEY_E_NOT_FOUND) {
+        parley_error_clear(err);
+        status = PARLEY_OK;
+    }
+    stmt_done(b.st);
+    return status;
+}
+
 /* ---- teams --------------------------------------------------------------- */
 
 /* TEAM_COLS: TEAM_READ_COLUMNS (storage/columns.h) */
@@ -216,6 +237,7 @@ const parley_desk_ops parley_sqlite_desk_ops = {
     .queue_list = sq_queue_list,
     .requeue_candidates = sq_requeue_candidates,
     .queue_average_wait = sq_queue_average_wait,
+    .queue_rank = sq_queue_rank,
     .team_insert = sq_team_insert,
     .team_get = sq_team_get,
     .team_update = sq_team_update,
