@@ -301,6 +301,7 @@ static void finish_shutdown(parley_server *srv) {
     parley_executor_stop(srv->executor);
     parley_notify_service_close(&srv->notify);
     parley_cluster_presence_close(&srv->cluster_presence);
+    parley_seq_check_close(&srv->seq_check);
     parley_cluster_changes_close(&srv->cluster_changes);
     srv->bus->ops->close(srv->bus);
     for (parley_conn *c = srv->conns; c != NULL; c = c->next) {
@@ -498,6 +499,8 @@ parley_status parley_server_start(parley_server *srv, uv_loop_t *loop, const par
     uv_signal_start(&srv->sigterm, on_signal, SIGTERM);
     uv_signal_start(&srv->sigint, on_signal, SIGINT);
     parley_presence_watch_init(&srv->presence, srv);
+    parley_seq_check_start(&srv->seq_check, &srv->hub, srv->bus, &srv->executor, loop,
+                           cfg->seq_check_ms);
     if (!parley_cluster_presence_init(&srv->cluster_presence, srv->bus, &srv->presence, loop)) {
         parley_log_warn("cluster presence: out of memory; agents' sockets count per node");
     }
@@ -543,5 +546,6 @@ void parley_server_free(parley_server *srv) {
     parley_chain_cache_free(&srv->chains);
     parley_presence_watch_free(&srv->presence);
     parley_cluster_presence_free(&srv->cluster_presence);
+    parley_seq_check_free(&srv->seq_check);
     parley_notify_service_free(&srv->notify);
 }

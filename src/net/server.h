@@ -27,6 +27,7 @@
 #include "net/desk/presence_watch.h"
 #include "net/cluster/cluster_changes.h"
 #include "net/cluster/cluster_presence.h"
+#include "net/cluster/seq_check.h"
 #include "net/notify_worker.h"
 
 typedef struct parley_conn parley_conn;
@@ -119,6 +120,7 @@ typedef struct parley_server {
      * changed in-memory copies reach them (cluster_changes.h) */
     parley_cluster_presence cluster_presence;
     parley_cluster_changes cluster_changes;
+    parley_seq_check seq_check;   /* --redis: the periodic last_seq check */
     parley_notify_service notify; /* the notification outbox and its delivery */
 } parley_server;
 

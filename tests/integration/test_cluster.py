@@ -57,13 +57,16 @@ def no_more(ws, sid, wait=0.5):
 class ClusterTestCase(unittest.TestCase):
     nodes = 3
     own_redis = False  # a Redis of the class's own (it is restarted)
+    extra_args = []    # for every node
+    node_env = {}      # node index -> extra environment variables
 
     @classmethod
     def setUpClass(cls):
         cls.redis = RedisServer() if cls.own_redis else RedisServer.for_tests()
         cls.addClassCleanup(cls.redis.stop)
-        extra = []
-        cls.cluster = ParleyCluster(cls.nodes, cls.redis.url, extra)
+        cls.cluster = ParleyCluster(cls.nodes, cls.redis.url, list(cls.extra_args))
+        for i, env in cls.node_env.items():
+            cls.cluster.nodes[i].extra_env.update(env)
         if NO_BUS:
             for node in cls.cluster.nodes:
                 node.extra_args = [a for a in node.extra_args if a != "--redis" and
@@ -398,3 +401,30 @@ class SharedCopiesTest(ClusterTestCase):
         wait_until(lambda: self.ask_on(self.c, "Where is the warehouse located?")["content"] ==
                    "The warehouse moved to York.", timeout=15,
                    message="C answers with the entry as edited on A")
+
+
+class SeqCheckTest(ClusterTestCase):
+    """A node that commits but never publishes (as if killed between the
+    two, every time): the others' subscribers still get each message within
+    about two --seq-check-ms (seq_check.h)."""
+    nodes = 2
+    every_ms = 500
+    extra_args = ["--seq-check-ms", str(every_ms)]
+    node_env = {0: {"PARLEY_TEST_CLUSTER_NO_PUBLISH": "1"}}
+
+    def test_a_message_never_published_is_delivered_within_the_bound(self):
+        cust, cust_token = make_customer(self.a)
+        sid = make_session(self.a, cust_token)["id"]
+        watcher = self.ws(self.b, self.agent_token)
+        start = (subscribe(watcher, sid) or [0])[-1]
+        for i in range(3):
+            sent = send_message(self.a, cust_token, sid, f"unpublished {i}")
+            acked = time.monotonic()
+            got = collect(watcher, sid, sent["seq"], timeout=T(10))
+            waited = time.monotonic() - acked
+            self.assertEqual([m["seq"] for m in got], [sent["seq"]])
+            self.assertEqual(got[0]["content"], f"unpublished {i}")
+            self.assertLess(waited, T(2 * self.every_ms / 1000 + 1.5))
+        self.assertEqual(sent["seq"], start + 3)
+        self.assertEqual(no_more(watcher, sid), [])
+        self.assertTrue(any("cluster seq check: session" in line for line in self.b.log()))

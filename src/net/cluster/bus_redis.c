@@ -67,6 +67,10 @@ typedef struct redis_bus {
     backlog_item *backlog_head;
     backlog_item *backlog_tail;
     size_t backlog_count;
+    /* tests only (PARLEY_TEST_CLUSTER_NO_PUBLISH=1): committed events are
+     * not published, as if the node died between commit and PUBLISH each
+     * time (the periodic last_seq check must bring them) */
+    bool test_no_publish;
 } redis_bus;
 
 static void schedule_retry(redis_bus *rb);
@@ -127,7 +131,7 @@ static void backlog_flush(redis_bus *rb) {
 
 static void redis_publish(parley_cluster_bus *bus, const parley_event *event) {
     redis_bus *rb = (redis_bus *)bus;
-    if (rb->closing) {
+    if (rb->closing || rb->test_no_publish) {
         return;
     }
     unsigned a = event->audience;
@@ -466,6 +470,12 @@ parley_cluster_bus *parley_cluster_bus_redis_new(const parley_redis_url *url, uv
         snprintf(rb->where, sizeof rb->where, "unix:%s", url->path);
     } else {
         snprintf(rb->where, sizeof rb->where, "%s:%d", url->host, url->port);
+    }
+    const char *no_publish = getenv("PARLEY_TEST_CLUSTER_NO_PUBLISH");
+    if (no_publish != NULL && strcmp(no_publish, "1") == 0) {
+        rb->test_no_publish = true;
+        parley_log_warn("cluster bus: PARLEY_TEST_CLUSTER_NO_PUBLISH=1: this node publishes no "
+                        "committed event (a test switch; never in production)");
     }
     uv_timer_init(loop, &rb->retry);
     rb->retry.data = rb;
