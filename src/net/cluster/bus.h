@@ -22,6 +22,11 @@
  *          and are logged; events committed while Redis is unreachable wait
  *          in a bounded backlog and are published on reconnect.
  *
+ * Shared state travels on two more channels, parley:presence and
+ * parley:changed (share_codec.h), to listeners registered with
+ * parley_cluster_bus_listen (cluster_presence.h, cluster_changes.h);
+ * ops->send publishes there, best-effort.
+ *
  * Only the hub hears remote events: the node that committed an event runs
  * its other after-commit subscribers (routing, the bot, notifications,
  * metrics) itself, once.
