@@ -428,3 +428,32 @@ class SeqCheckTest(ClusterTestCase):
         self.assertEqual(sent["seq"], start + 3)
         self.assertEqual(no_more(watcher, sid), [])
         self.assertTrue(any("cluster seq check: session" in line for line in self.b.log()))
+
+
+class PresenceRedisOutageTest(ClusterTestCase):
+    """Both of an agent's sockets (on A and B) close while Redis is down:
+    each node's grace ends seeing the other's last (stale) count; once
+    Redis is back, the fresh snapshots run the countdown again and the
+    agent goes offline."""
+    nodes = 2
+    own_redis = True
+    grace = 1
+
+    def test_sockets_closed_during_an_outage_go_offline_after_it(self):
+        set_settings(self.a, self.admin_token, **{"presence.offline_grace_seconds": self.grace})
+        agent, token, _, _ = make_agent(self.a, self.admin_token)
+        on_a = self.ws(self.a, token)
+        on_b = self.ws(self.b, token)
+        self.assertEqual(put_presence(self.a, token, "online").status, 200)
+        time.sleep(T(1.5))  # each node has the other's snapshot
+        self.redis.kill()
+        for node in (self.a, self.b):
+            wait_until(lambda node=node: node.client().get("/healthz").status == 503,
+                       timeout=30, message="the node lost Redis")
+        on_a.close()
+        on_b.close()
+        time.sleep(T(self.grace + 2))
+        self.assertEqual(listed_status(self.a, self.admin_token, agent["id"]), "online")
+        self.redis.restart()
+        wait_until(lambda: listed_status(self.a, self.admin_token, agent["id"]) == "offline",
+                   timeout=30, message="offline once the nodes hear each other again")

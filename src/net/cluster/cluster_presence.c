@@ -132,10 +132,20 @@ static void on_message(void *ctx, const char *data, size_t len) {
         HASH_ADD_STR(cp->nodes, id, n);
     }
     /* agents whose sockets there all closed: that node counts their grace
-     * down itself (it saw the close); nothing to do here */
-    agents_free(&n->agents);
+     * down itself (it saw the close); a countdown that ended here while
+     * that node still counted them runs again (remote_dropped) */
+    remote_agent *old = n->agents;
     n->agents = d.agents;
     n->heard_at = uv_now(cp->loop);
+    remote_agent *a, *tmp;
+    HASH_ITER(hh, old, a, tmp) {
+        remote_agent *still = NULL;
+        HASH_FIND_STR(n->agents, a->id, still);
+        if (still == NULL) {
+            parley_presence_watch_remote_dropped(cp->watch, a->id);
+        }
+    }
+    agents_free(&old);
 }
 
 static void on_subscribed(void *ctx) {

@@ -10,6 +10,9 @@
 struct parley_presence_entry {
     char id[PARLEY_ID_SIZE];
     int connections;
+    /* the grace ended while another node still counted sockets of the
+     * agent: when those counts drop to none, the countdown runs again */
+    bool deferred;
     uv_timer_t grace;
     parley_presence_watch *watch;
     UT_hash_handle hh;
@@ -61,6 +64,7 @@ void parley_presence_watch_connected(parley_presence_watch *w, const char *agent
         return;
     }
     e->connections++;
+    e->deferred = false;
     uv_timer_stop(&e->grace); /* back within the grace period */
     tell_remote(w);
 }
@@ -84,8 +88,12 @@ static void offline_done(parley_job *job) {
 
 static void on_grace_over(uv_timer_t *timer) {
     parley_presence_entry *e = timer->data;
-    if (e->connections > 0 || e->watch->stopped || remote_count(e->watch, e->id) > 0) {
-        return; /* back here, or still connected to another node */
+    if (e->connections > 0 || e->watch->stopped) {
+        return; /* back here */
+    }
+    if (remote_count(e->watch, e->id) > 0) {
+        e->deferred = true; /* still connected to another node */
+        return;
     }
     offline_job *oj = parley_job_new(sizeof *oj, PARLEY_JOB_BATCHED, offline_run, offline_done);
     if (oj == NULL) {
@@ -149,6 +157,15 @@ void parley_presence_watch_disconnected(parley_presence_watch *w, const char *ag
 void parley_presence_watch_orphaned(parley_presence_watch *w, const char *agent_id) {
     parley_presence_entry *e = find_or_add(w, agent_id);
     if (e != NULL && e->connections == 0 && remote_count(w, agent_id) == 0) {
+        start_grace(w, e);
+    }
+}
+
+void parley_presence_watch_remote_dropped(parley_presence_watch *w, const char *agent_id) {
+    parley_presence_entry *e = find(w, agent_id);
+    if (e != NULL && e->deferred && e->connections == 0 && !w->stopped &&
+        remote_count(w, agent_id) == 0) {
+        e->deferred = false;
         start_grace(w, e);
     }
 }

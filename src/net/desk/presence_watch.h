@@ -57,6 +57,10 @@ void parley_presence_watch_each(parley_presence_watch *w,
 /* A node that held sockets of the agent is gone: when the agent has none
  * here nor on another live node, the grace countdown starts here. */
 void parley_presence_watch_orphaned(parley_presence_watch *w, const char *agent_id);
+/* The other nodes no longer count sockets of the agent: if its grace
+ * ended here while they did (after a Redis outage both nodes may have
+ * deferred to each other's stale counts), the countdown runs again. */
+void parley_presence_watch_remote_dropped(parley_presence_watch *w, const char *agent_id);
 /* Shutdown: stop and close every timer. */
 void parley_presence_watch_close(parley_presence_watch *w);
 void parley_presence_watch_free(parley_presence_watch *w);
