@@ -436,8 +436,8 @@ parley_status parley_server_start(parley_server *srv, uv_loop_t *loop, const par
             srv->hub.relay_out_ctx = srv->bus;
         }
         /* before the executor's threads: the core's listener is set here */
-        if (st == PARLEY_OK &&
-            !parley_cluster_changes_init(&srv->cluster_changes, srv->bus, loop)) {
+        if (st == PARLEY_OK && !parley_cluster_changes_init(&srv->cluster_changes, srv->bus, loop,
+                                                            strategies, &srv->executor)) {
             st = parley_error_set(err, PARLEY_E_NOMEM, NULL, "out of memory");
         }
     }

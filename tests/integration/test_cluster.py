@@ -15,7 +15,7 @@ import unittest
 
 from parley_harness import (ADMIN_PASSWORD, T, ParleyCluster, RedisServer, WSClient,
                             all_history, login, make_agent, make_customer, make_session,
-                            on_postgres, send_message, unique_email, wait_until)
+                            on_postgres, send_message, set_policy, unique_email, wait_until)
 from routing_helpers import put_presence, set_settings
 from test_websocket import subscribe as ws_subscribe
 
@@ -401,6 +401,28 @@ class SharedCopiesTest(ClusterTestCase):
         wait_until(lambda: self.ask_on(self.c, "Where is the warehouse located?")["content"] ==
                    "The warehouse moved to York.", timeout=15,
                    message="C answers with the entry as edited on A")
+
+
+class SharedAllowlistTest(ClusterTestCase):
+    """A word added to (and removed from) the profanity allowlist on A is
+    effective on C without a restart (cluster_changes.h)."""
+    nodes = 3
+
+    def test_allowlist_edit_on_a_effective_on_c(self):
+        set_policy(self.a, self.admin_token, [{"name": "profanity"}])
+        _, cust_token = make_customer(self.c)
+        sid = make_session(self.c, cust_token)["id"]
+        set_policy(self.a, self.admin_token)
+        say = lambda text: send_message(self.c, cust_token, sid, text)["content"]
+        self.assertEqual(say("that is shit"), "that is s***")
+        admin_a = self.a.client(self.admin_token)
+        self.assertEqual(admin_a.post("/api/v1/strategies/profanity/allowlist",
+                                      {"word": "shit"}).status, 201)
+        wait_until(lambda: say("still shit") == "still shit", timeout=10,
+                   message="C no longer censors the word allowed on A")
+        self.assertEqual(admin_a.delete("/api/v1/strategies/profanity/allowlist/shit").status, 204)
+        wait_until(lambda: say("shit again") == "s*** again", timeout=10,
+                   message="C censors it again once removed on A")
 
 
 class SeqCheckTest(ClusterTestCase):

@@ -94,6 +94,7 @@ static const struct {
     const char *name;
 } CHANGES[] = {
     {PARLEY_COPY_KB, "kb"},
+    {PARLEY_COPY_ALLOWLIST, "allowlist"},
 };
 
 char *parley_cluster_changed_encode(const char *node_id, parley_copy what) {

@@ -4,10 +4,10 @@
  * node publishes on parley:presence (its agents' open WebSocket counts, at
  * every change and every heartbeat) and the change notice it publishes on
  * parley:changed after a commit that changed a copy other nodes keep in
- * memory (core/copies.h: the knowledge base's index).
+ * memory (core/copies.h: the knowledge base's index, the allowlist).
  *
  *   presence: {"v":1,"n":NODE,"a":{"AGENT_ID":COUNT,...}}
- *   changed:  {"v":1,"n":NODE,"w":"kb"}
+ *   changed:  {"v":1,"n":NODE,"w":"kb"|"allowlist"}
  *
  * Threads: any (pure functions). Ownership: the caller frees what the
  * encoders return. Decoders read untrusted bytes (anyone who can publish
