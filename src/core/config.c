@@ -48,6 +48,9 @@ static const parley_config_option options[] = {
     STR(libretranslate_url, "--libretranslate-url", "PARLEY_LIBRETRANSLATE_URL", NULL,
         "the LibreTranslate server sessions may translate with (http(s)://...); unset: the "
         "libretranslate backend is refused"),
+    INT(seq_check_ms, "--seq-check-ms", "PARLEY_SEQ_CHECK_MS", 5000, 0, 3600000,
+        "with --redis: how often a node compares, for the sessions it has live subscribers of, "
+        "the database's last seq with what it delivered, and catches up a gap; 0: never"),
     INT(max_connections, "--max-connections", "PARLEY_MAX_CONNECTIONS", 10000, 1, 1000000,
         "open connections at most; more are answered 503"),
     INT(max_header_bytes, "--max-header-bytes", "PARLEY_MAX_HEADER_BYTES", 16384, 1024, 1048576,

@@ -35,6 +35,8 @@ typedef struct parley_config {
     char *translation_mode_dir; /* apertium .mode files */
     char *libretranslate_url;   /* the only LibreTranslate URL sessions may use; NULL = none */
 
+    int64_t
+        seq_check_ms; /* --redis: the periodic last_seq check (net/cluster/seq_check.h); 0 = off */
     int64_t max_connections;
     int64_t max_header_bytes;
     int64_t max_body_bytes;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/copies.h"
 #include "core/ids.h"
 #include "core/model_json.h"
 #include "util/text_similarity.h"
@@ -202,9 +203,14 @@ static parley_kb_list index_entries; /* the documents, by number */
 static uint64_t index_generation;    /* the generation it was built from; 0 = none */
 static atomic_uint_fast64_t generation = 1;
 
+void parley_kb_stale(void) {
+    atomic_fetch_add(&generation, 1);
+}
+
 void parley_kb_changed(void *ctx) {
     (void)ctx;
-    atomic_fetch_add(&generation, 1);
+    parley_kb_stale();
+    parley_copies_changed(PARLEY_COPY_KB); /* the other nodes' indexes too */
 }
 
 typedef struct load_ctx {

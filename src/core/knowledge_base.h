@@ -16,8 +16,9 @@
  * autocommit, never inside the writer's open batch (the facade's callers,
  * net/api/api_kb.c and net/desk/bot_jobs.c, keep to that). Measured (1000 one-line
  * entries, -O2): about 90 ms to build, once per change, and 0.8 ms per
- * query; building per query would cost the former every time. Another node's edits are not seen
- * until that node's own next change or restart (one node per database today).
+ * query; building per query would cost the former every time. With several
+ * nodes (--redis), parley_kb_changed also tells the others (core/copies.h):
+ * they call parley_kb_stale and rebuild at their next search.
  *
  * Threads: any worker thread with its own repository handle.
  * Ownership: outputs belong to the caller.
@@ -59,6 +60,9 @@ json_t *parley_kb_list_to_json(const parley_kb_list *list);
 /* The entries marked changed: the next search rebuilds the index. An
  * after-commit action (ctx unused). */
 void parley_kb_changed(void *ctx);
+/* The index is stale (another node changed the entries): the next search
+ * rebuilds it. Any thread. */
+void parley_kb_stale(void);
 
 /* Up to limit matches of q, best first, each scoring at least min_score
  * (0..1): a JSON array of {entry, score} (a new reference). */

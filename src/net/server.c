@@ -300,6 +300,9 @@ static void finish_shutdown(parley_server *srv) {
     parley_presence_watch_close(&srv->presence);
     parley_executor_stop(srv->executor);
     parley_notify_service_close(&srv->notify);
+    parley_cluster_presence_close(&srv->cluster_presence);
+    parley_seq_check_close(&srv->seq_check);
+    parley_cluster_changes_close(&srv->cluster_changes);
     srv->bus->ops->close(srv->bus);
     for (parley_conn *c = srv->conns; c != NULL; c = c->next) {
         parley_conn_close(c);
@@ -432,6 +435,11 @@ parley_status parley_server_start(parley_server *srv, uv_loop_t *loop, const par
             srv->hub.relay_out = relay_typing;
             srv->hub.relay_out_ctx = srv->bus;
         }
+        /* before the executor's threads: the core's listener is set here */
+        if (st == PARLEY_OK && !parley_cluster_changes_init(&srv->cluster_changes, srv->bus, loop,
+                                                            strategies, &srv->executor)) {
+            st = parley_error_set(err, PARLEY_E_NOMEM, NULL, "out of memory");
+        }
     }
     if (st == PARLEY_OK) {
         char public_url[512];
@@ -453,6 +461,7 @@ parley_status parley_server_start(parley_server *srv, uv_loop_t *loop, const par
     }
     if (st != PARLEY_OK) {
         parley_notify_service_close(&srv->notify);
+        parley_cluster_changes_close(&srv->cluster_changes);
         if (srv->bus != NULL) {
             srv->bus->ops->close(srv->bus);
         }
@@ -490,6 +499,11 @@ parley_status parley_server_start(parley_server *srv, uv_loop_t *loop, const par
     uv_signal_start(&srv->sigterm, on_signal, SIGTERM);
     uv_signal_start(&srv->sigint, on_signal, SIGINT);
     parley_presence_watch_init(&srv->presence, srv);
+    parley_seq_check_start(&srv->seq_check, &srv->hub, srv->bus, &srv->executor, loop,
+                           cfg->seq_check_ms);
+    if (!parley_cluster_presence_init(&srv->cluster_presence, srv->bus, &srv->presence, loop)) {
+        parley_log_warn("cluster presence: out of memory; agents' sockets count per node");
+    }
     parley_dispatcher_start(&srv->dispatcher, srv);
 
     char host_text[300];
@@ -531,5 +545,7 @@ void parley_server_free(parley_server *srv) {
     }
     parley_chain_cache_free(&srv->chains);
     parley_presence_watch_free(&srv->presence);
+    parley_cluster_presence_free(&srv->cluster_presence);
+    parley_seq_check_free(&srv->seq_check);
     parley_notify_service_free(&srv->notify);
 }

@@ -25,6 +25,9 @@
 #include "net/metrics.h"
 #include "net/http/origin_policy.h"
 #include "net/desk/presence_watch.h"
+#include "net/cluster/cluster_changes.h"
+#include "net/cluster/cluster_presence.h"
+#include "net/cluster/seq_check.h"
 #include "net/notify_worker.h"
 
 typedef struct parley_conn parley_conn;
@@ -113,7 +116,12 @@ typedef struct parley_server {
     int port;                       /* the bound port (differs from config when it was 0) */
     parley_dispatcher dispatcher;   /* routing dispatch runs (net/desk/dispatcher.h) */
     parley_presence_watch presence; /* agents' sockets -> offline after grace */
-    parley_notify_service notify;   /* the notification outbox and its delivery */
+    /* --redis: agents' sockets on the other nodes count (cluster_presence.h),
+     * changed in-memory copies reach them (cluster_changes.h) */
+    parley_cluster_presence cluster_presence;
+    parley_cluster_changes cluster_changes;
+    parley_seq_check seq_check;   /* --redis: the periodic last_seq check */
+    parley_notify_service notify; /* the notification outbox and its delivery */
 } parley_server;
 
 /* Migrates the database, starts workers and listens. Prints

@@ -1203,6 +1203,23 @@ static void test_sessions(void **state) {
     s.status = (parley_session_status)42;
     snprintf(s.id, sizeof s.id, "ses_3");
     assert_status(PARLEY_E_INVALID, fx->repo->sessions->insert(fx->repo, &s, &err));
+
+    /* The cluster's last_seq check: the named sessions, unknown ids left
+     * out, an empty list for none. */
+    parley_session_list list = {0};
+    assert_ok(fx->repo->sessions->list_by_ids(fx->repo, "[\"ses_2\",\"ses_nope\",\"ses_1\"]", &list,
+                                              &err));
+    assert_int_equal(list.count, 2);
+    bool saw1 = false, saw2 = false;
+    for (size_t i = 0; i < list.count; i++) {
+        saw1 |= strcmp(list.items[i].id, "ses_1") == 0 && list.items[i].last_seq == 0;
+        saw2 |= strcmp(list.items[i].id, "ses_2") == 0;
+    }
+    assert_true(saw1 && saw2);
+    parley_session_list_free(&list);
+    assert_ok(fx->repo->sessions->list_by_ids(fx->repo, "[]", &list, &err));
+    assert_int_equal(list.count, 0);
+    parley_session_list_free(&list);
 }
 
 /* ---- messages ------------------------------------------------------------- */

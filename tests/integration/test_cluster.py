@@ -15,7 +15,8 @@ import unittest
 
 from parley_harness import (ADMIN_PASSWORD, T, ParleyCluster, RedisServer, WSClient,
                             all_history, login, make_agent, make_customer, make_session,
-                            on_postgres, send_message, unique_email, wait_until)
+                            on_postgres, send_message, set_policy, unique_email, wait_until)
+from routing_helpers import put_presence, set_settings
 from test_websocket import subscribe as ws_subscribe
 
 NO_BUS = os.environ.get("PARLEY_TEST_CLUSTER_NO_BUS") == "1"
@@ -56,13 +57,16 @@ def no_more(ws, sid, wait=0.5):
 class ClusterTestCase(unittest.TestCase):
     nodes = 3
     own_redis = False  # a Redis of the class's own (it is restarted)
+    extra_args = []    # for every node
+    node_env = {}      # node index -> extra environment variables
 
     @classmethod
     def setUpClass(cls):
         cls.redis = RedisServer() if cls.own_redis else RedisServer.for_tests()
         cls.addClassCleanup(cls.redis.stop)
-        extra = []
-        cls.cluster = ParleyCluster(cls.nodes, cls.redis.url, extra)
+        cls.cluster = ParleyCluster(cls.nodes, cls.redis.url, list(cls.extra_args))
+        for i, env in cls.node_env.items():
+            cls.cluster.nodes[i].extra_env.update(env)
         if NO_BUS:
             for node in cls.cluster.nodes:
                 node.extra_args = [a for a in node.extra_args if a != "--redis" and
@@ -305,3 +309,173 @@ class RedisRestartTest(ClusterTestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+def listed_status(node, admin_token, agent_id):
+    """The agent's presence as node lists it (from the database)."""
+    r = node.client(admin_token).get("/api/v1/agents")
+    assert r.status == 200, r.body
+    return [a for a in r.body["agents"] if a["id"] == agent_id][0]["status"]
+
+
+class PresenceAcrossNodesTest(ClusterTestCase):
+    """An agent's sockets on every node count (cluster_presence.h)."""
+    nodes = 3
+    grace = 1
+
+    def test_online_until_the_sockets_on_both_nodes_closed(self):
+        set_settings(self.a, self.admin_token, **{"presence.offline_grace_seconds": self.grace})
+        agent, token, _, _ = make_agent(self.a, self.admin_token)
+        on_a = self.ws(self.a, token)
+        on_b = self.ws(self.b, token)
+        self.assertEqual(put_presence(self.c, token, "online").status, 200)
+        time.sleep(T(1.5))  # B's snapshot reached A (sent at once; a heartbeat every second)
+        on_a.close()
+        # A's grace is over; B still holds a socket: still online, as C lists it
+        time.sleep(T(self.grace + 2))
+        self.assertEqual(listed_status(self.c, self.admin_token, agent["id"]), "online")
+        on_b.close()
+        started = time.monotonic()
+        wait_until(lambda: listed_status(self.c, self.admin_token, agent["id"]) == "offline",
+                   timeout=20, message="offline once B's socket closed too")
+        self.assertGreaterEqual(time.monotonic() - started, self.grace * 0.9)
+
+
+class PresenceNodeKillTest(ClusterTestCase):
+    """A kill -9'd node's agents go offline on the others after its
+    heartbeats stop (3.5 s) and the grace period."""
+    nodes = 3
+    grace = 1
+
+    def test_agent_whose_only_socket_was_on_a_killed_node_goes_offline(self):
+        set_settings(self.b, self.admin_token, **{"presence.offline_grace_seconds": self.grace})
+        agent, token, _, _ = make_agent(self.b, self.admin_token)
+        self.ws(self.a, token)
+        self.assertEqual(put_presence(self.b, token, "online").status, 200)
+        time.sleep(T(1.5))  # A's snapshot reached B and C
+        self.a.kill()  # SIGKILL: its socket never closes in an orderly way
+        killed = time.monotonic()
+        time.sleep(T(1))
+        self.assertEqual(listed_status(self.b, self.admin_token, agent["id"]), "online")
+        wait_until(lambda: listed_status(self.c, self.admin_token, agent["id"]) == "offline",
+                   timeout=30, message="offline after A's heartbeats stopped and the grace")
+        self.assertGreaterEqual(time.monotonic() - killed, 3.0)
+        self.assertTrue(any("cluster presence: node" in line for line in self.c.log()))
+
+
+class SharedCopiesTest(ClusterTestCase):
+    """A knowledge-base edit on A reaches C's in-memory index; a settings
+    change on A is effective on B (cluster_changes.h)."""
+    nodes = 3
+
+    def ask_on(self, node, text):
+        """A customer's new bot session on node, one question: the bot's reply."""
+        _, cust_token = make_customer(node)
+        sid = make_session(node, cust_token)["id"]
+        ws = self.ws(node, cust_token)
+        subscribe(ws, sid)
+        sent = send_message(node, cust_token, sid, text)
+        reply = ws.recv_json("message.created", timeout=20,
+                             match=lambda m: m["session_id"] == sid and
+                             m["message"]["seq"] > sent["seq"] and
+                             m["message"]["sender"]["type"] in ("bot", "system"))
+        return reply["message"]
+
+    def test_settings_on_a_effective_on_b_and_kb_edit_on_a_answers_on_c(self):
+        admin_a = self.a.client(self.admin_token)
+        self.assertEqual(admin_a.patch("/api/v1/settings", {"bot.enabled": True}).status, 200)
+        # the setting, changed on A, starts B's sessions with the bot
+        _, cust_token = make_customer(self.b)
+        self.assertEqual(make_session(self.b, cust_token)["bot_id"], "bot_builtin")
+        r = admin_a.post("/api/v1/kb/entries", {"question": "Where is the warehouse located?",
+                                                "answer": "The warehouse is in Leeds."})
+        self.assertEqual(r.status, 201, r.body)
+        entry = r.body
+        # C builds its index (the entry as first written)
+        self.assertEqual(self.ask_on(self.c, "Where is the warehouse located?")["content"],
+                         "The warehouse is in Leeds.")
+        r = admin_a.patch(f"/api/v1/kb/entries/{entry['id']}",
+                          {"answer": "The warehouse moved to York."})
+        self.assertEqual(r.status, 200, r.body)
+        # C's index is stale now: its next search rebuilds it
+        wait_until(lambda: self.ask_on(self.c, "Where is the warehouse located?")["content"] ==
+                   "The warehouse moved to York.", timeout=15,
+                   message="C answers with the entry as edited on A")
+
+
+class SharedAllowlistTest(ClusterTestCase):
+    """A word added to (and removed from) the profanity allowlist on A is
+    effective on C without a restart (cluster_changes.h)."""
+    nodes = 3
+
+    def test_allowlist_edit_on_a_effective_on_c(self):
+        set_policy(self.a, self.admin_token, [{"name": "profanity"}])
+        _, cust_token = make_customer(self.c)
+        sid = make_session(self.c, cust_token)["id"]
+        set_policy(self.a, self.admin_token)
+        say = lambda text: send_message(self.c, cust_token, sid, text)["content"]
+        self.assertEqual(say("that is shit"), "that is s***")
+        admin_a = self.a.client(self.admin_token)
+        self.assertEqual(admin_a.post("/api/v1/strategies/profanity/allowlist",
+                                      {"word": "shit"}).status, 201)
+        wait_until(lambda: say("still shit") == "still shit", timeout=10,
+                   message="C no longer censors the word allowed on A")
+        self.assertEqual(admin_a.delete("/api/v1/strategies/profanity/allowlist/shit").status, 204)
+        wait_until(lambda: say("shit again") == "s*** again", timeout=10,
+                   message="C censors it again once removed on A")
+
+
+class SeqCheckTest(ClusterTestCase):
+    """A node that commits but never publishes (as if killed between the
+    two, every time): the others' subscribers still get each message within
+    about two --seq-check-ms (seq_check.h)."""
+    nodes = 2
+    every_ms = 500
+    extra_args = ["--seq-check-ms", str(every_ms)]
+    node_env = {0: {"PARLEY_TEST_CLUSTER_NO_PUBLISH": "1"}}
+
+    def test_a_message_never_published_is_delivered_within_the_bound(self):
+        cust, cust_token = make_customer(self.a)
+        sid = make_session(self.a, cust_token)["id"]
+        watcher = self.ws(self.b, self.agent_token)
+        start = (subscribe(watcher, sid) or [0])[-1]
+        for i in range(3):
+            sent = send_message(self.a, cust_token, sid, f"unpublished {i}")
+            acked = time.monotonic()
+            got = collect(watcher, sid, sent["seq"], timeout=T(10))
+            waited = time.monotonic() - acked
+            self.assertEqual([m["seq"] for m in got], [sent["seq"]])
+            self.assertEqual(got[0]["content"], f"unpublished {i}")
+            self.assertLess(waited, T(2 * self.every_ms / 1000 + 1.5))
+        self.assertEqual(sent["seq"], start + 3)
+        self.assertEqual(no_more(watcher, sid), [])
+        self.assertTrue(any("cluster seq check: session" in line for line in self.b.log()))
+
+
+class PresenceRedisOutageTest(ClusterTestCase):
+    """Both of an agent's sockets (on A and B) close while Redis is down:
+    each node's grace ends seeing the other's last (stale) count; once
+    Redis is back, the fresh snapshots run the countdown again and the
+    agent goes offline."""
+    nodes = 2
+    own_redis = True
+    grace = 1
+
+    def test_sockets_closed_during_an_outage_go_offline_after_it(self):
+        set_settings(self.a, self.admin_token, **{"presence.offline_grace_seconds": self.grace})
+        agent, token, _, _ = make_agent(self.a, self.admin_token)
+        on_a = self.ws(self.a, token)
+        on_b = self.ws(self.b, token)
+        self.assertEqual(put_presence(self.a, token, "online").status, 200)
+        time.sleep(T(1.5))  # each node has the other's snapshot
+        self.redis.kill()
+        for node in (self.a, self.b):
+            wait_until(lambda node=node: node.client().get("/healthz").status == 503,
+                       timeout=30, message="the node lost Redis")
+        on_a.close()
+        on_b.close()
+        time.sleep(T(self.grace + 2))
+        self.assertEqual(listed_status(self.a, self.admin_token, agent["id"]), "online")
+        self.redis.restart()
+        wait_until(lambda: listed_status(self.a, self.admin_token, agent["id"]) == "offline",
+                   timeout=30, message="offline once the nodes hear each other again")

@@ -54,6 +54,12 @@ typedef struct parley_sessions_ops {
      * session */
     parley_status (*set_strategies)(parley_repository *repo, const char *session_id,
                                     const char *strategies_json, parley_error *err);
+    /* the sessions whose ids are in ids_json (a JSON array of strings, at
+     * most 1000), in no particular order; unknown ids are left out (the
+     * cluster's periodic last_seq check, net/cluster/seq_check.h: one query
+     * for every session a node has live subscribers of) */
+    parley_status (*list_by_ids)(parley_repository *repo, const char *ids_json,
+                                 parley_session_list *out, parley_error *err);
 } parley_sessions_ops;
 
 #endif

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/audit.h"
+#include "core/copies.h"
 #include "core/ids.h"
 #include "net/api/api.h"
 #include "strategies/builtin.h"
@@ -46,6 +47,7 @@ static void apply_allowlist_change(void *ctx) {
     } else {
         (void)parley_profanity_disallow(c->shared, c->word, &ignored);
     }
+    parley_copies_changed(PARLEY_COPY_ALLOWLIST); /* the other nodes reload theirs */
 }
 
 static parley_status defer_allowlist_change(parley_facade *f, void *shared, const char *word,

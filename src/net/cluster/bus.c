@@ -77,3 +77,28 @@ void parley_cluster_bus_receive(parley_cluster_bus *bus, const char *data, size_
     parley_event_frames_free(&frames);
     parley_cluster_envelope_free(&env);
 }
+
+bool parley_cluster_bus_listen(parley_cluster_bus *bus, const parley_cluster_topic *topic) {
+    if (bus->topic_count >= PARLEY_CLUSTER_TOPICS_MAX) {
+        return false;
+    }
+    bus->topics[bus->topic_count++] = *topic;
+    return true;
+}
+
+void parley_cluster_bus_topic_message(parley_cluster_bus *bus, const char *channel,
+                                      const char *data, size_t len) {
+    for (int i = 0; i < bus->topic_count; i++) {
+        if (strcmp(bus->topics[i].channel, channel) == 0) {
+            bus->topics[i].on_message(bus->topics[i].ctx, data, len);
+        }
+    }
+}
+
+void parley_cluster_bus_topics_subscribed(parley_cluster_bus *bus) {
+    for (int i = 0; i < bus->topic_count; i++) {
+        if (bus->topics[i].on_subscribed != NULL) {
+            bus->topics[i].on_subscribed(bus->topics[i].ctx);
+        }
+    }
+}

@@ -22,6 +22,11 @@
  *          and are logged; events committed while Redis is unreachable wait
  *          in a bounded backlog and are published on reconnect.
  *
+ * Shared state travels on two more channels, parley:presence and
+ * parley:changed (share_codec.h), to listeners registered with
+ * parley_cluster_bus_listen (cluster_presence.h, cluster_changes.h);
+ * ops->send publishes there, best-effort.
+ *
  * Only the hub hears remote events: the node that committed an event runs
  * its other after-commit subscribers (routing, the bot, notifications,
  * metrics) itself, once.
@@ -60,6 +65,10 @@ typedef struct parley_cluster_bus_ops {
     void (*publish)(parley_cluster_bus *bus, const parley_event *event);
     /* a typing frame relayed on this node (best-effort, no backlog) */
     void (*publish_typing)(parley_cluster_bus *bus, const char *session_id, const char *frame);
+    /* a message on a shared-state channel (share_codec.h): best-effort, no
+     * backlog (what is sent there is sent again: heartbeats, and a
+     * reload after every resubscription) */
+    void (*send)(parley_cluster_bus *bus, const char *channel, const char *payload);
     /* whether the bus hears other nodes right now (redis: subscribed) */
     bool (*connected)(const parley_cluster_bus *bus);
     /* starts closing its handles (shutdown); events after it are dropped */
@@ -68,12 +77,38 @@ typedef struct parley_cluster_bus_ops {
     void (*free)(parley_cluster_bus *bus);
 } parley_cluster_bus_ops;
 
+/* A listener of a shared-state channel (parley:presence, parley:changed):
+ * on_message for what any node (this one too: check the node id) sent
+ * there, on_subscribed each time the bus has confirmed its subscriptions
+ * (start, every reconnect: what was sent meanwhile was missed). */
+typedef struct parley_cluster_topic {
+    const char *channel;
+    void (*on_message)(void *ctx, const char *data, size_t len);
+    void (*on_subscribed)(void *ctx);
+    void *ctx;
+} parley_cluster_topic;
+
+#define PARLEY_CLUSTER_TOPICS_MAX 4
+
 struct parley_cluster_bus {
     const parley_cluster_bus_ops *ops;
     parley_hub *hub; /* borrowed */
     char node_id[PARLEY_CLUSTER_NODE_SIZE];
     parley_cluster_stats stats;
+    parley_cluster_topic topics[PARLEY_CLUSTER_TOPICS_MAX];
+    int topic_count;
 };
+
+/* Listens on a shared-state channel; the redis bus subscribes to the
+ * channels named in share_codec.h only, so channel must be one of them.
+ * Before the loop runs (the subscription goes out at the first connect).
+ * False when the table is full. */
+bool parley_cluster_bus_listen(parley_cluster_bus *bus, const parley_cluster_topic *topic);
+/* For the implementations: a message on a shared-state channel, or the
+ * confirmation of every subscription. */
+void parley_cluster_bus_topic_message(parley_cluster_bus *bus, const char *channel,
+                                      const char *data, size_t len);
+void parley_cluster_bus_topics_subscribed(parley_cluster_bus *bus);
 
 /* Opens the bus: local when redis_url is NULL or "", else redis (which
  * connects in the background: start never waits for Redis). Puts the hub

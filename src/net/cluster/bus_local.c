@@ -19,6 +19,12 @@ static void local_publish_typing(parley_cluster_bus *bus, const char *session_id
     (void)frame;
 }
 
+static void local_send(parley_cluster_bus *bus, const char *channel, const char *payload) {
+    (void)bus;
+    (void)channel;
+    (void)payload;
+}
+
 static bool local_connected(const parley_cluster_bus *bus) {
     (void)bus;
     return true; /* nothing to hear: never behind */
@@ -36,6 +42,7 @@ static const parley_cluster_bus_ops local_ops = {
     .name = "local",
     .publish = local_publish,
     .publish_typing = local_publish_typing,
+    .send = local_send,
     .connected = local_connected,
     .close = local_close,
     .free = local_free,

@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "net/cluster/bus.h"
+#include "net/cluster/share_codec.h"
 #include "net/ws/event_frames.h"
 #include "net/ws/hub.h"
 #include "util/log.h"
@@ -35,7 +36,7 @@
 #define BACKLOG_MAX 10000
 #define WATCHDOG_MS 250
 #define CONNECT_TIMEOUT_MS 3000
-#define CHANNEL_COUNT (PARLEY_CLUSTER_BUCKETS + 2)
+#define CHANNEL_COUNT (PARLEY_CLUSTER_BUCKETS + 4)
 
 typedef struct backlog_item {
     struct backlog_item *next;
@@ -66,6 +67,10 @@ typedef struct redis_bus {
     backlog_item *backlog_head;
     backlog_item *backlog_tail;
     size_t backlog_count;
+    /* tests only (PARLEY_TEST_CLUSTER_NO_PUBLISH=1): committed events are
+     * not published, as if the node died between commit and PUBLISH each
+     * time (the periodic last_seq check must bring them) */
+    bool test_no_publish;
 } redis_bus;
 
 static void schedule_retry(redis_bus *rb);
@@ -126,7 +131,7 @@ static void backlog_flush(redis_bus *rb) {
 
 static void redis_publish(parley_cluster_bus *bus, const parley_event *event) {
     redis_bus *rb = (redis_bus *)bus;
-    if (rb->closing) {
+    if (rb->closing || rb->test_no_publish) {
         return;
     }
     unsigned a = event->audience;
@@ -184,6 +189,13 @@ static void redis_publish_typing(parley_cluster_bus *bus, const char *session_id
     }
 }
 
+static void redis_send(parley_cluster_bus *bus, const char *channel, const char *payload) {
+    redis_bus *rb = (redis_bus *)bus;
+    if (!rb->closing && rb->pub_ready) {
+        send_publish(rb, channel, payload);
+    }
+}
+
 /* --- subscribing ------------------------------------------------------------ */
 
 static void on_sub_reply(redisAsyncContext *ac, void *reply_ptr, void *privdata) {
@@ -212,9 +224,18 @@ static void on_sub_reply(redisAsyncContext *ac, void *reply_ptr, void *privdata)
                             "every subscription from the database",
                             rb->where, rb->base.node_id);
             parley_hub_resync_all(rb->base.hub);
+            parley_cluster_bus_topics_subscribed(&rb->base);
         }
-    } else if (strcmp(kind, "message") == 0 && reply->element[2]->type == REDIS_REPLY_STRING) {
-        parley_cluster_bus_receive(&rb->base, reply->element[2]->str, reply->element[2]->len);
+    } else if (strcmp(kind, "message") == 0 && reply->element[2]->type == REDIS_REPLY_STRING &&
+               reply->element[1]->type == REDIS_REPLY_STRING) {
+        const char *channel = reply->element[1]->str;
+        if (strcmp(channel, PARLEY_CLUSTER_PRESENCE_CHANNEL) == 0 ||
+            strcmp(channel, PARLEY_CLUSTER_CHANGED_CHANNEL) == 0) {
+            parley_cluster_bus_topic_message(&rb->base, channel, reply->element[2]->str,
+                                             reply->element[2]->len);
+        } else {
+            parley_cluster_bus_receive(&rb->base, reply->element[2]->str, reply->element[2]->len);
+        }
     }
 }
 
@@ -229,6 +250,8 @@ static void subscribe_all(redis_bus *rb) {
     }
     snprintf(names[PARLEY_CLUSTER_BUCKETS], sizeof names[0], "parley:agents");
     snprintf(names[PARLEY_CLUSTER_BUCKETS + 1], sizeof names[0], "parley:revoke");
+    snprintf(names[PARLEY_CLUSTER_BUCKETS + 2], sizeof names[0], PARLEY_CLUSTER_PRESENCE_CHANNEL);
+    snprintf(names[PARLEY_CLUSTER_BUCKETS + 3], sizeof names[0], PARLEY_CLUSTER_CHANGED_CHANNEL);
     for (int i = 0; i < CHANNEL_COUNT; i++) {
         argv[i + 1] = names[i];
         lens[i + 1] = strlen(names[i]);
@@ -429,6 +452,7 @@ static const parley_cluster_bus_ops redis_ops = {
     .name = "redis",
     .publish = redis_publish,
     .publish_typing = redis_publish_typing,
+    .send = redis_send,
     .connected = redis_connected,
     .close = redis_close,
     .free = redis_free,
@@ -446,6 +470,12 @@ parley_cluster_bus *parley_cluster_bus_redis_new(const parley_redis_url *url, uv
         snprintf(rb->where, sizeof rb->where, "unix:%s", url->path);
     } else {
         snprintf(rb->where, sizeof rb->where, "%s:%d", url->host, url->port);
+    }
+    const char *no_publish = getenv("PARLEY_TEST_CLUSTER_NO_PUBLISH");
+    if (no_publish != NULL && strcmp(no_publish, "1") == 0) {
+        rb->test_no_publish = true;
+        parley_log_warn("cluster bus: PARLEY_TEST_CLUSTER_NO_PUBLISH=1: this node publishes no "
+                        "committed event (a test switch; never in production)");
     }
     uv_timer_init(loop, &rb->retry);
     rb->retry.data = rb;

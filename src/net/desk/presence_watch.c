@@ -10,6 +10,9 @@
 struct parley_presence_entry {
     char id[PARLEY_ID_SIZE];
     int connections;
+    /* the grace ended while another node still counted sockets of the
+     * agent: when those counts drop to none, the countdown runs again */
+    bool deferred;
     uv_timer_t grace;
     parley_presence_watch *watch;
     UT_hash_handle hh;
@@ -26,15 +29,25 @@ static parley_presence_entry *find(const parley_presence_watch *w, const char *a
     return e;
 }
 
-void parley_presence_watch_connected(parley_presence_watch *w, const char *agent_id) {
+static int remote_count(const parley_presence_watch *w, const char *agent_id) {
+    return w->remote.count != NULL ? w->remote.count(w->remote.ctx, agent_id) : 0;
+}
+
+static void tell_remote(const parley_presence_watch *w) {
+    if (w->remote.changed != NULL && !w->stopped) {
+        w->remote.changed(w->remote.ctx);
+    }
+}
+
+static parley_presence_entry *find_or_add(parley_presence_watch *w, const char *agent_id) {
     if (w->stopped || strlen(agent_id) >= PARLEY_ID_SIZE) {
-        return;
+        return NULL;
     }
     parley_presence_entry *e = find(w, agent_id);
     if (e == NULL) {
         e = calloc(1, sizeof *e);
         if (e == NULL) {
-            return; /* presence then simply never goes offline by itself */
+            return NULL; /* presence then simply never goes offline by itself */
         }
         snprintf(e->id, sizeof e->id, "%s", agent_id);
         e->watch = w;
@@ -42,8 +55,18 @@ void parley_presence_watch_connected(parley_presence_watch *w, const char *agent
         e->grace.data = e;
         HASH_ADD_STR(w->agents, id, e);
     }
+    return e;
+}
+
+void parley_presence_watch_connected(parley_presence_watch *w, const char *agent_id) {
+    parley_presence_entry *e = find_or_add(w, agent_id);
+    if (e == NULL) {
+        return;
+    }
     e->connections++;
+    e->deferred = false;
     uv_timer_stop(&e->grace); /* back within the grace period */
+    tell_remote(w);
 }
 
 /* --- the offline job (writer) --------------------------------------------- */
@@ -66,6 +89,10 @@ static void offline_done(parley_job *job) {
 static void on_grace_over(uv_timer_t *timer) {
     parley_presence_entry *e = timer->data;
     if (e->connections > 0 || e->watch->stopped) {
+        return; /* back here */
+    }
+    if (remote_count(e->watch, e->id) > 0) {
+        e->deferred = true; /* still connected to another node */
         return;
     }
     offline_job *oj = parley_job_new(sizeof *oj, PARLEY_JOB_BATCHED, offline_run, offline_done);
@@ -103,14 +130,7 @@ static void grace_done(parley_job *job) {
     free(gj);
 }
 
-void parley_presence_watch_disconnected(parley_presence_watch *w, const char *agent_id) {
-    parley_presence_entry *e = find(w, agent_id);
-    if (e == NULL || e->connections == 0) {
-        return;
-    }
-    if (--e->connections > 0 || w->stopped) {
-        return;
-    }
+static void start_grace(parley_presence_watch *w, parley_presence_entry *e) {
     grace_job *gj = parley_job_new(sizeof *gj, PARLEY_JOB_CONCURRENT, grace_run, grace_done);
     if (gj == NULL) {
         return;
@@ -118,6 +138,45 @@ void parley_presence_watch_disconnected(parley_presence_watch *w, const char *ag
     gj->entry = e;
     if (parley_executor_submit(w->server->executor, &gj->job) != PARLEY_OK) {
         free(gj);
+    }
+}
+
+void parley_presence_watch_disconnected(parley_presence_watch *w, const char *agent_id) {
+    parley_presence_entry *e = find(w, agent_id);
+    if (e == NULL || e->connections == 0) {
+        return;
+    }
+    --e->connections;
+    tell_remote(w);
+    if (e->connections > 0 || w->stopped) {
+        return;
+    }
+    start_grace(w, e);
+}
+
+void parley_presence_watch_orphaned(parley_presence_watch *w, const char *agent_id) {
+    parley_presence_entry *e = find_or_add(w, agent_id);
+    if (e != NULL && e->connections == 0 && remote_count(w, agent_id) == 0) {
+        start_grace(w, e);
+    }
+}
+
+void parley_presence_watch_remote_dropped(parley_presence_watch *w, const char *agent_id) {
+    parley_presence_entry *e = find(w, agent_id);
+    if (e != NULL && e->deferred && e->connections == 0 && !w->stopped &&
+        remote_count(w, agent_id) == 0) {
+        e->deferred = false;
+        start_grace(w, e);
+    }
+}
+
+void parley_presence_watch_each(parley_presence_watch *w,
+                                void (*fn)(void *ctx, const char *agent_id, int count), void *ctx) {
+    parley_presence_entry *e, *tmp;
+    HASH_ITER(hh, w->agents, e, tmp) {
+        if (e->connections > 0) {
+            fn(ctx, e->id, e->connections);
+        }
     }
 }
 

@@ -342,6 +342,32 @@ void parley_hub_resync_all(parley_hub *hub) {
     }
 }
 
+void parley_hub_each_session(parley_hub *hub, void (*fn)(void *ctx, const char *session_id),
+                             void *ctx) {
+    parley_hub_session *s, *stmp;
+    HASH_ITER(hh, hub->sessions, s, stmp) {
+        if (s->subs != NULL) {
+            fn(ctx, s->id);
+        }
+    }
+}
+
+size_t parley_hub_catch_up(parley_hub *hub, const char *session_id, int64_t seq) {
+    parley_hub_session *s = NULL;
+    HASH_FIND_STR(hub->sessions, session_id, s);
+    size_t n = 0;
+    parley_subscription *sub = s != NULL ? s->subs : NULL;
+    while (sub != NULL) {
+        parley_subscription *next = sub->next_in_session; /* resync may unsubscribe */
+        if (sub->state == PARLEY_SUB_LIVE && !sub->cancelled && sub->last_seq < seq) {
+            resync(sub);
+            n++;
+        }
+        sub = next;
+    }
+    return n;
+}
+
 size_t parley_hub_held_bytes(const parley_subscription *ws_list) {
     size_t total = 0;
     for (const parley_subscription *sub = ws_list; sub != NULL; sub = sub->next_in_ws) {

@@ -174,6 +174,13 @@ bool parley_hub_go_live_gapless(const parley_hub *hub, parley_subscription *sub)
 void parley_hub_resync_all(parley_hub *hub);
 
 /* Bytes held back across a connection's catching-up subscriptions. */
+/* Cluster, the periodic last_seq check (net/cluster/seq_check.h): calls
+ * fn for every session with subscriptions here, then (catch_up) resyncs
+ * the live subscriptions of session_id that have not reached seq; returns
+ * how many. */
+void parley_hub_each_session(parley_hub *hub, void (*fn)(void *ctx, const char *session_id),
+                             void *ctx);
+size_t parley_hub_catch_up(parley_hub *hub, const char *session_id, int64_t seq);
 size_t parley_hub_held_bytes(const parley_subscription *ws_list);
 
 /* Delivers a committed event to its audience: renders its frame

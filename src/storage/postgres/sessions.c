@@ -34,6 +34,8 @@ const char *const parley_pg_sessions_sql[PG_STMT_COUNT] = {
                              "sessions.last_seq), sessions.created_at) < $1 "
                              "ORDER BY position LIMIT $2",
     [PG_SESSION_SET_STRATEGIES] = "UPDATE sessions SET strategies_json = $2 WHERE id = $1",
+    [PG_SESSION_LIST_BY_IDS] = "SELECT " PG_SESSION_COLS " FROM sessions WHERE id IN "
+                               "(SELECT json_array_elements_text($1::json)) LIMIT 1000",
 };
 
 ROW_LIST_TYPE(session_rows, parley_session, "session", read_session, parley_session_free,
@@ -101,6 +103,13 @@ static parley_status pq_session_set_strategies(parley_repository *repo, const ch
                         "session", PARAMS(p_id(session_id), p_text(strategies_json)), err);
 }
 
+static parley_status pq_session_list_by_ids(parley_repository *repo, const char *ids_json,
+                                            parley_session_list *out, parley_error *err) {
+    binder b = bind_start(as_pg(repo), PG_SESSION_LIST_BY_IDS);
+    b_params(&b, PARAMS(p_text(ids_json)));
+    return list_rows(&b, "session_list_by_ids", &session_rows, out, err);
+}
+
 const parley_sessions_ops parley_pg_sessions_ops = {
     .insert = pq_session_insert,
     .get = pq_session_get,
@@ -109,4 +118,5 @@ const parley_sessions_ops parley_pg_sessions_ops = {
     .set_first_response = pq_session_set_first_response,
     .list_idle = pq_session_list_idle,
     .set_strategies = pq_session_set_strategies,
+    .list_by_ids = pq_session_list_by_ids,
 };

@@ -32,6 +32,8 @@ const char *const parley_sqlite_sessions_sql[ST_COUNT] = {
     [ST_SESSION_LIST_IDLE] = "SELECT " SESSION_COLS " FROM sessions WHERE status IN ('waiting', "
                              "'active') AND " SESSION_ACTIVITY " < ?1 ORDER BY position LIMIT ?2",
     [ST_SESSION_SET_STRATEGIES] = "UPDATE sessions SET strategies_json = ?2 WHERE id = ?1",
+    [ST_SESSION_LIST_BY_IDS] = "SELECT " SESSION_COLS " FROM sessions WHERE id IN "
+                               "(SELECT value FROM json_each(?1)) LIMIT 1000",
 };
 
 /* ---- sessions ---------------------------------------------------------- */
@@ -112,6 +114,13 @@ static parley_status sq_session_set_strategies(parley_repository *repo, const ch
                         "session", PARAMS(p_id(session_id), p_text(strategies_json)), err);
 }
 
+static parley_status sq_session_list_by_ids(parley_repository *repo, const char *ids_json,
+                                            parley_session_list *out, parley_error *err) {
+    binder b = bind_start(as_sqlite(repo), ST_SESSION_LIST_BY_IDS);
+    b_params(&b, PARAMS(p_text(ids_json)));
+    return list_rows(as_sqlite(repo), &b, "session_list_by_ids", &session_rows, out, err);
+}
+
 const parley_sessions_ops parley_sqlite_sessions_ops = {
     .insert = sq_session_insert,
     .get = sq_session_get,
@@ -120,4 +129,5 @@ const parley_sessions_ops parley_sqlite_sessions_ops = {
     .set_first_response = sq_session_set_first_response,
     .list_idle = sq_session_list_idle,
     .set_strategies = sq_session_set_strategies,
+    .list_by_ids = sq_session_list_by_ids,
 };
