@@ -273,6 +273,9 @@ class TwoWritersTest(unittest.TestCase):
             killed_at = time.monotonic()
             wait_until(lambda: is_leader(self.b), timeout=T(15), message="node B took over")
             self.assertLess(time.monotonic() - killed_at, T(10))
+            # the gauge moves before the log line reaches the test's reader
+            wait_until(lambda: any("became leader" in line for line in self.b.log()),
+                       timeout=T(5), message="node B's 'became leader' line")
             self.assertEqual(sum("became leader" in line for line in self.b.log()), 1)
             # and runs the periodic jobs: another idle session is closed by B
             _, tok2 = make_customer(self.b)
