@@ -13,7 +13,15 @@
 # when the load starts. One table at the end.
 #
 #   RATES="1000 5000 8000 12000 16000" CUSTOMERS=100 AGENTS=10 DURATION=10 make bench
-#   PEERS=node (default) | "node other" | none
+#   PEERS=node (default) | "node other" | parleyd-pg | none
+#
+# PEERS=parleyd-pg runs the same parleyd on PostgreSQL beside it on SQLite
+# (issue 12): a PostgreSQL 15 cluster of the bench's own
+# (scripts/pg-test-cluster.sh with PARLEY_PG_DURABLE=1: fsync on,
+# synchronous_commit on as parleyd sets it), a fresh database per run. Its
+# CPU and bytes written are parleyd's plus every PostgreSQL process's
+# (the postmaster and its children: backends, WAL writer, checkpointer),
+# so both rows count what storing a message costs the machine.
 #
 # PEERS=none keeps the parleyd-only mode: one parleyd for all the rates
 # (default RATES="1000 5000") and parley-bench's own report for each.
@@ -36,6 +44,8 @@ work=$(mktemp -d /tmp/parley-bench-XXXXXX)
 password=$(head -c 18 /dev/urandom | base64 | tr -d '/+=' | head -c 20)
 admin=admin@bench.local
 server_pid=
+pg_state=$work/pg.state # PEERS=parleyd-pg: the cluster, started at its first run
+pg_runs=0
 
 # SIGTERM, and SIGKILL after 60 s: an overloaded server may still be working
 # through what it read (the figures are taken before this)
@@ -53,6 +63,7 @@ stop_server() {
 }
 cleanup() {
   stop_server
+  if [ -f "$pg_state" ]; then bash scripts/pg-test-cluster.sh stop "$pg_state" >/dev/null || true; fi
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -63,7 +74,20 @@ start_server() {
   local name=$1 dir=$2 p=$3
   mkdir -p "$dir"
   case $name in
-  parleyd)
+  parleyd | parleyd-pg)
+    if [ "$name" = parleyd-pg ]; then
+      if [ ! -f "$pg_state" ]; then
+        PARLEY_PG_DURABLE=1 bash scripts/pg-test-cluster.sh start "$pg_state" >&2 || return 1
+      fi
+      pg_runs=$((pg_runs + 1))
+      local host
+      host=$(sed -n 's/^host=\([^ ]*\) .*/\1/p' "$pg_state")
+      psql -X -q -h "$host" -U parley -d postgres -c "CREATE DATABASE bench_$pg_runs" >&2 ||
+        return 1
+      export PARLEY_DATABASE="postgres:///bench_$pg_runs?host=$host&user=parley"
+    else
+      unset PARLEY_DATABASE
+    fi
     "$parleyd" admin create --data-dir "$dir" --email "$admin" --name Bench \
       --password "$password" >/dev/null
     # the bench drives chat far beyond human rates from one address: no rate limits
@@ -105,6 +129,29 @@ cpu_ticks() {
   echo $((${12} + ${13}))
 }
 write_bytes() { awk '$1 == "write_bytes:" { print $2 }' "/proc/$1/io"; }
+# storage_pids NAME PID: the processes whose cost a run counts (parleyd-pg:
+# parleyd and the cluster's postmaster with its children)
+storage_pids() {
+  echo "$2"
+  if [ "$1" = parleyd-pg ]; then
+    local host pm
+    host=$(sed -n 's/^host=\([^ ]*\) .*/\1/p' "$pg_state")
+    pm=$(head -n 1 "$host/data/postmaster.pid")
+    echo "$pm"
+    pgrep -P "$pm" || true
+  fi
+}
+# sum_over FUNCTION PID...: FUNCTION's figure summed over the processes
+# (one that exited meanwhile counts 0)
+sum_over() {
+  local f=$1 total=0 v
+  shift
+  for pid in "$@"; do
+    v=$("$f" "$pid" 2>/dev/null || echo 0)
+    total=$((total + ${v:-0}))
+  done
+  echo "$total"
+}
 peak_rss_kib() { awk '$1 == "VmHWM:" { print $2 }' "/proc/$1/status"; }
 
 # run_bench URL RATE [parley-bench flags]; BENCH_ARGS is split on spaces
@@ -155,8 +202,10 @@ for rate in $rates; do
     while kill -0 "$bench_pid" 2>/dev/null && ! grep -qs "load: .* msgs/s for" "$progress"; do
       sleep 0.02
     done
-    cpu0=$(cpu_ticks "$server_pid")
-    io0=$(write_bytes "$server_pid")
+    # shellcheck disable=SC2046
+    set -- $(storage_pids "$name" "$server_pid")
+    cpu0=$(sum_over cpu_ticks "$@")
+    io0=$(sum_over write_bytes "$@")
     # peak RSS from here on: set-up's argon2 hashing (64 MiB each) is not the message path
     echo 5 >"/proc/$server_pid/clear_refs" 2>/dev/null || true
     status=0
@@ -169,8 +218,8 @@ for rate in $rates; do
       server_pid=
       continue
     fi
-    cpu1=$(cpu_ticks "$server_pid")
-    io1=$(write_bytes "$server_pid")
+    cpu1=$(sum_over cpu_ticks "$@")
+    io1=$(sum_over write_bytes "$@")
     rss=$(peak_rss_kib "$server_pid")
     stop_server
     if [ "$status" -ne 0 ]; then

@@ -13,6 +13,8 @@
 # stop: pg_ctl stops the cluster named in STATE_FILE (immediate mode) and
 #   removes its directory and STATE_FILE. Stopping a cluster that is not
 #   running, or without STATE_FILE, is fine (a cleanup after a failed start).
+#   PARLEY_PG_DURABLE=1 at start keeps fsync and full_page_writes on (the
+#   benchmark's cluster, scripts/bench.sh PEERS=parleyd-pg).
 # down: stops the cluster named in STATE_FILE as a crash would (immediate
 #   mode), keeping its directory; up: starts it again with the same options
 #   (crash recovery runs). For tests that take the database away under load
@@ -48,10 +50,12 @@ as_owner() {
 }
 
 # pg_start DIR: starts the cluster in DIR (its options: no TCP, the socket
-# in DIR; fsync off - a test cluster lives for one run)
+# in DIR; fsync off - a test cluster lives for one run - unless it was
+# started with PARLEY_PG_DURABLE=1, as the benchmark does: DIR/durable)
 pg_start() {
   local opts="-c listen_addresses='' -c unix_socket_directories=$1 -c port=5432"
-  opts="$opts -c fsync=off -c full_page_writes=off -c max_connections=100"
+  opts="$opts -c max_connections=100"
+  if [ ! -f "$1/durable" ]; then opts="$opts -c fsync=off -c full_page_writes=off"; fi
   as_owner "$bindir/pg_ctl" -D "$1/data" -l "$1/server.log" -o "$opts" -w -t 60 start >/dev/null
 }
 
@@ -72,6 +76,7 @@ start)
   dir=$(mktemp -d /tmp/parley-pg.XXXXXX)
   chmod 755 "$dir"
   if [ -n "$owner" ]; then chown "$owner" "$dir"; fi
+  if [ "${PARLEY_PG_DURABLE:-0}" = 1 ]; then touch "$dir/durable"; fi
   if ! as_owner "$bindir/initdb" -D "$dir/data" -U parley --auth=trust -E UTF8 --locale=C \
          --no-sync >"$dir/initdb.log" 2>&1; then
     cat "$dir/initdb.log" >&2
