@@ -5,6 +5,11 @@
 //
 // Environment: PARLEYD (required: the server binary), CHROMIUM (default
 // /usr/bin/chromium), PARLEY_WEB_SHOTS (directory for screenshots, default /tmp).
+//
+// Long (~1,100 lines) on purpose: one customer and one agent walk through
+// the pages as a story, each step using the state the earlier ones made
+// (sessions, tickets, uploads). The admin area's steps already live in
+// test_admin.mjs; the contact and report pages would be the next to move.
 
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
