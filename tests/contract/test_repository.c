@@ -14,13 +14,15 @@
  * postgres_target.h); without it, postgres is skipped when no test
  * cluster runs.
  *
- * Long (~2500 lines) on purpose: the contract for every aggregate must run
+ * Long (~2600 lines) on purpose: the contract for every aggregate must run
  * through the one targets[] table and contract_tests[] list, and this file
  * holds the aggregates not yet moved out, in sections; the others are in
  * headers of their own included where their section stood
  * (desk_kb_reports.h, notifications.h, push.h, several_writers.h,
- * contacts.h), each using the fixture and builders above. The next split:
- * accounts and sessions/messages into headers of their own.
+ * contacts.h), each using the fixture and builders above. It grew by the
+ * audit filters, label colours, sessions->list_by_ids and the search
+ * snippet's markup; the next split is unchanged: accounts (with audit) and
+ * sessions/messages (with search) into headers of their own.
  *
  * Each test owns its fixture (directory, database, handle) and removes it
  * in teardown; tests run on one thread.

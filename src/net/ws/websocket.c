@@ -4,7 +4,7 @@
  * send pipeline, typing, read, ping), the read side's backpressure (a
  * window of message.send frames in flight, issue 11) and the hub's sink.
  *
- * Long (~1220 lines) on purpose: it is one state machine over one wslay
+ * Long (~1225 lines) on purpose: it is one state machine over one wslay
  * context, and its parts share the connection's private state (the
  * subscriptions being caught up, paced history, the failing/closing flags,
  * the access-log counters) that no other file should see. What has no such
